@@ -1,0 +1,3 @@
+"""Plan and size childcare facilities for children under three."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,98 @@
+"""The exceptions ``siting`` raises.
+
+Every error derives from :class:`SitingError`, and each specific error also
+derives from the matching built-in, so callers can catch broadly
+(``except SitingError``) or narrowly (``except ValueError``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+__all__ = [
+    "InputError",
+    "NetworkError",
+    "Problem",
+    "ScenarioError",
+    "SitingError",
+    "SolverError",
+]
+
+
+class SitingError(Exception):
+    """Base class of every error raised by ``siting``."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input, said so that a planner can fix it.
+
+    Parameters
+    ----------
+    message
+        What is wrong, in one sentence.
+    file
+        The file the problem is in, if any.
+    layer
+        The layer inside that file, if any.
+    column
+        The column, if the problem is about one.
+    ids
+        The offending feature ids (at most a handful are shown).
+    fix
+        How to fix it.
+    """
+
+    message: str
+    file: str | None = None
+    layer: str | None = None
+    column: str | None = None
+    ids: tuple[str, ...] = ()
+    fix: str | None = None
+
+    def __str__(self) -> str:
+        where = []
+        if self.file:
+            where.append(f"file {self.file}")
+        if self.layer:
+            where.append(f"layer '{self.layer}'")
+        if self.column:
+            where.append(f"column '{self.column}'")
+        text = (", ".join(where) + ": " if where else "") + self.message
+        if self.ids:
+            shown = ", ".join(self.ids[:8])
+            more = f" and {len(self.ids) - 8} more" if len(self.ids) > 8 else ""
+            text += f" (ids: {shown}{more})"
+        if self.fix:
+            text += f". Fix: {self.fix}"
+        return text
+
+
+class InputError(SitingError, ValueError):
+    """One or more input layers or rasters are unusable.
+
+    All problems found are collected first and reported together in
+    :attr:`problems`.
+    """
+
+    def __init__(self, problems: Iterable[Problem] | str) -> None:
+        if isinstance(problems, str):
+            problems = [Problem(problems)]
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        count = len(self.problems)
+        head = "1 problem with the inputs" if count == 1 else f"{count} problems with the inputs"
+        body = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(f"{head}:\n{body}")
+
+
+class ScenarioError(SitingError, ValueError):
+    """The scenario file has an unknown key or a bad value."""
+
+
+class NetworkError(SitingError, ValueError):
+    """The street network cannot be read or used."""
+
+
+class SolverError(SitingError, RuntimeError):
+    """The solver failed to run, as opposed to finding the model infeasible."""

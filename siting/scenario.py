@@ -1,0 +1,661 @@
+"""A scenario: everything one planning run needs, loaded from a TOML file.
+
+A scenario is a tree of frozen dataclasses. Every number has a default taken
+from ``DOMAIN.md`` (the Guangyuan policy 广府办发〔2020〕17号 and the national
+standards it relies on); the source is given in each class's docstring. A TOML
+file overrides any of them. Unknown keys and values of the wrong type are
+errors that name the key.
+
+Examples
+--------
+>>> from siting.scenario import Scenario
+>>> s = Scenario()
+>>> s.ratios.new, s.ratios.old, s.ratios.rural
+(10.0, 8.0, 4.5)
+>>> s.radii.urban_m
+300.0
+>>> [o.slots for o in s.facility.options]
+[45, 80, 145, 145]
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from siting.errors import ScenarioError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+__all__ = [
+    "Costs",
+    "DemandSettings",
+    "FacilitySettings",
+    "HazardSettings",
+    "InputsSpec",
+    "LayerSpec",
+    "NetworkSettings",
+    "Policy",
+    "Radii",
+    "RasterSpec",
+    "Ratios",
+    "Scenario",
+    "SizeOption",
+    "SolverSettings",
+    "load_scenario",
+]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """Where a vector layer is and how its columns map to ``siting``'s names.
+
+    Attributes
+    ----------
+    path
+        Any file GDAL reads: GeoPackage, Shapefile, GeoJSON, FlatGeobuf.
+        Relative paths are resolved against the scenario file's folder.
+    layer
+        The layer name inside a multi-layer file such as a GeoPackage.
+    columns
+        ``{siting_name: your_column}``, for example ``{area_id = "XQBM"}``.
+        Columns not listed are expected under ``siting``'s own names.
+    crs
+        The CRS to assume when the file has none (for example a Shapefile
+        without ``.prj``). A file that has a CRS keeps it.
+    """
+
+    path: Path
+    layer: str | None = None
+    columns: Mapping[str, str] = field(default_factory=dict)
+    crs: str | None = None
+
+
+@dataclass(frozen=True)
+class RasterSpec:
+    """Where a raster is.
+
+    Attributes
+    ----------
+    path
+        A GeoTIFF (or any raster GDAL reads) of persons per cell.
+    band
+        The band to read, counted from 1.
+    crs
+        The CRS to assume when the raster has none.
+    """
+
+    path: Path
+    band: int = 1
+    crs: str | None = None
+
+
+@dataclass(frozen=True)
+class InputsSpec:
+    """The input layers of a run. Only ``population``, ``areas`` and ``parcels`` are required.
+
+    Attributes
+    ----------
+    population
+        Resident population raster (persons per cell).
+    areas
+        Residential-area polygons (``area_id``, ``name``, ``status``, ...).
+    parcels
+        Candidate parcels: idle and underused land, public buildings, employer sites.
+    facilities
+        Existing childcare facilities (points or polygons) with current ``slots``.
+    districts
+        County/district units (区/县), for the demonstration rule (R5) and reports.
+    subdistricts
+        Streets and townships (街道/乡镇) inside the districts, for reports (R11).
+    workplaces
+        Workplaces with ``migrant_workers`` counts (R4).
+    hazards
+        Petrol stations and power lines (R9).
+    migrant_population
+        Optional raster of the migrant (floating) population (R4).
+    streets
+        Optional street network: OSM XML (``.osm``, ``.osm.bz2``) or GraphML.
+    """
+
+    population: RasterSpec
+    areas: LayerSpec
+    parcels: LayerSpec
+    facilities: LayerSpec | None = None
+    districts: LayerSpec | None = None
+    subdistricts: LayerSpec | None = None
+    workplaces: LayerSpec | None = None
+    hazards: LayerSpec | None = None
+    migrant_population: RasterSpec | None = None
+    streets: Path | None = None
+
+
+@dataclass(frozen=True)
+class Ratios:
+    """Required childcare slots per 1,000 residents, by area class.
+
+    Attributes
+    ----------
+    new
+        New residential areas (新建居住区): 10 per 1,000, built with the housing (R1).
+        Source: 广府办发〔2020〕17号.
+    old
+        Old city and existing areas (老城区和已建成居住区): 8 per 1,000 (R2). Same source.
+    rural
+        Rural communities (R3). The policy sets no ratio; the default is the
+        national 2025 target of 4.5 per 1,000 (14th Five-Year Plan).
+    migrant
+        Applied to the migrant population (R4); by default the old-area ratio.
+    national_target
+        The national 4.5 per 1,000 (2025), shown beside the local ratios in reports.
+    """
+
+    new: float = 10.0
+    old: float = 8.0
+    rural: float = 4.5
+    migrant: float = 8.0
+    national_target: float = 4.5
+
+
+@dataclass(frozen=True)
+class Radii:
+    """Service distances in metres of walking.
+
+    Attributes
+    ----------
+    urban_m
+        300 m, the 5-minute life circle (GB 50180; JGJ 39 §3.1.3).
+    rural_m
+        Rural areas get a longer distance (R3); 1,000 m is the 15-minute
+        life circle (GB 50180-2018, TD/T 1062-2021).
+    new_beside_m
+        A site "beside" a new development (R1) lies within this distance of its boundary.
+    workplace_m
+        Migrant demand at a workplace may be met by sites within this distance (R4).
+    """
+
+    urban_m: float = 300.0
+    rural_m: float = 1000.0
+    new_beside_m: float = 100.0
+    workplace_m: float = 500.0
+
+
+@dataclass(frozen=True)
+class DemandSettings:
+    """How demand is estimated.
+
+    Attributes
+    ----------
+    persons_per_household
+        Guangyuan 2020: 2.36. Planned population of a new area = dwellings × this.
+    birth_rate_per_1000
+        Crude birth rate, Guangyuan 2021: 6.2‰.
+    takeup
+        Share of families with infants who want childcare: "over 30%" (national survey).
+    migrant_persons_per_worker
+        Migrant population counted per migrant worker at a workplace (R4). 1.0
+        counts the workers themselves; raise it to count accompanying family.
+    round_up
+        Round each area's required slots up to a whole slot (said in the output).
+    """
+
+    persons_per_household: float = 2.36
+    birth_rate_per_1000: float = 6.2
+    takeup: float = 0.30
+    migrant_persons_per_worker: float = 1.0
+    round_up: bool = True
+
+
+@dataclass(frozen=True)
+class SizeOption:
+    """A facility size: a mix of classes (托育机构设置标准（试行）, 国卫人口发〔2019〕58号).
+
+    Attributes
+    ----------
+    name
+        The option's name, used in outputs.
+    infant
+        乳儿班 (6–12 months, at most 10 children).
+    toddler
+        托小班 (12–24 months, at most 15).
+    older
+        托大班 (24–36 months, at most 20).
+    mixed
+        Mixed classes from 18 months (at most 18).
+    demonstration
+        Whether this is the demonstration tier (示范性, R5): large, with training rooms.
+    extra_floor_m2
+        Floor area beyond the slots' own, for training rooms and parent classes.
+    """
+
+    name: str
+    infant: int = 0
+    toddler: int = 0
+    older: int = 0
+    mixed: int = 0
+    demonstration: bool = False
+    extra_floor_m2: float = 0.0
+
+    @property
+    def classes(self) -> int:
+        """Number of classes."""
+        return self.infant + self.toddler + self.older + self.mixed
+
+    @property
+    def slots(self) -> int:
+        """Full-day-equivalent slots at the standard's class sizes (10/15/20/18)."""
+        return 10 * self.infant + 15 * self.toddler + 20 * self.older + 18 * self.mixed
+
+
+def _default_options() -> tuple[SizeOption, ...]:
+    return (
+        SizeOption("small", infant=1, toddler=1, older=1),
+        SizeOption("medium", infant=1, toddler=2, older=2),
+        SizeOption("large", infant=2, toddler=3, older=4),
+        SizeOption(
+            "demonstration", infant=2, toddler=3, older=4, demonstration=True, extra_floor_m2=300.0
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class FacilitySettings:
+    """Facility sizing rules.
+
+    Attributes
+    ----------
+    options
+        The size options a site may take. Defaults: small 3 classes (45 slots),
+        medium 1+2+2 = 80 slots in 5 classes, large 9 classes (145 slots) and the
+        demonstration tier (large plus 300 m² of training rooms). DOMAIN.md §2.
+    floor_m2_per_slot
+        Gross floor area per slot, about 9 m² (derived from Xiamen's 900 m² per
+        10,000 residents at 10 slots per 1,000).
+    outdoor_m2_per_slot
+        Outdoor play area, at least 3 m² per child (JGJ 39-2016).
+    max_floors
+        Children's rooms on floor 3 or lower (JGJ 39; WS/T 821-2023): a new
+        building's footprint is at least floor area / 3.
+    reuse_max_floor_share
+        Share of a reused public building's floor (park building, community
+        centre, ...) that childcare may take.
+    existing_can_expand
+        Whether existing facilities may add slots.
+    existing_max_extra_slots
+        The most slots an existing facility may add.
+    service_types
+        Service mix offered (R7): full-day, half-day, hourly and temporary care.
+    """
+
+    options: tuple[SizeOption, ...] = field(default_factory=_default_options)
+    floor_m2_per_slot: float = 9.0
+    outdoor_m2_per_slot: float = 3.0
+    max_floors: int = 3
+    reuse_max_floor_share: float = 0.5
+    existing_can_expand: bool = True
+    existing_max_extra_slots: int = 40
+    service_types: tuple[str, ...] = ("full_day", "half_day", "hourly", "temporary")
+
+
+@dataclass(frozen=True)
+class Costs:
+    """Costs in CNY. The parcel's own ``cost`` column is its acquisition cost.
+
+    Attributes
+    ----------
+    acquisition_factor
+        Multiplier on the parcel ``cost`` by acquisition mode (R2: purchase,
+        swap, lease; R6: reuse of public buildings; new_build on idle land).
+    construction_per_m2
+        Building cost per m² of new floor (new_build).
+    fitout_per_m2
+        Fit-out cost per m² in an existing building (purchase, swap, lease, reuse).
+    demonstration_extra
+        Extra cost of the demonstration tier's equipment and training rooms.
+    expansion_per_slot
+        Cost of one extra slot at an existing facility.
+    """
+
+    acquisition_factor: Mapping[str, float] = field(
+        default_factory=lambda: {
+            "new_build": 1.0,
+            "purchase": 1.0,
+            "swap": 1.0,
+            "lease": 1.0,
+            "reuse": 1.0,
+        }
+    )
+    construction_per_m2: float = 4000.0
+    fitout_per_m2: float = 1500.0
+    demonstration_extra: float = 500_000.0
+    expansion_per_slot: float = 20_000.0
+
+
+@dataclass(frozen=True)
+class HazardSettings:
+    """Safety buffers (R9), DOMAIN.md §3.
+
+    Attributes
+    ----------
+    petrol_station_m
+        At least 50 m from a petrol station (GB 50156).
+    power_line_m_by_kv
+        Protection zone by voltage (电力设施保护条例): up to 10 kV 5 m, 35–110 kV
+        10 m, 154–330 kV 15 m, 500 kV 20 m. Keys are the upper voltage of each band.
+    power_line_default_m
+        Buffer for a power line without a voltage.
+    mall_m
+        Distance to keep from large malls and markets (JGJ 39 §3.1.2), if enabled.
+    enabled
+        Which hazard kinds are applied.
+    """
+
+    petrol_station_m: float = 50.0
+    power_line_m_by_kv: Mapping[str, float] = field(
+        default_factory=lambda: {"10": 5.0, "110": 10.0, "330": 15.0, "500": 20.0}
+    )
+    power_line_default_m: float = 10.0
+    mall_m: float = 100.0
+    enabled: tuple[str, ...] = ("petrol_station", "power_line")
+
+
+@dataclass(frozen=True)
+class NetworkSettings:
+    """Walking distance settings.
+
+    Attributes
+    ----------
+    walking_speed_m_per_min
+        60–80 m/min in common planning tools; 70 by default.
+    detour_factor
+        Without a street network, walking distance = straight line × this.
+    """
+
+    walking_speed_m_per_min: float = 70.0
+    detour_factor: float = 1.3
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Which rules apply and how strictly.
+
+    Attributes
+    ----------
+    demonstration_per_district
+        Demonstration facilities required per county/district (R5): 1 by end 2020.
+    budget
+        Optional total budget in CNY.
+    min_affordable_share
+        Optional minimum share of planned slots that are affordable (普惠, R8).
+    new_areas_colocated_only
+        New areas are served only by the facility built with the housing (R1).
+    """
+
+    demonstration_per_district: int = 1
+    budget: float | None = None
+    min_affordable_share: float | None = None
+    new_areas_colocated_only: bool = True
+
+
+@dataclass(frozen=True)
+class SolverSettings:
+    """Solver settings.
+
+    Attributes
+    ----------
+    name
+        ``"highs"`` (default, through highspy) or ``"cbc"`` (bundled with PuLP).
+    time_limit_s
+        Wall-clock limit per solve.
+    gap
+        Relative MIP gap at which a solution counts as optimal.
+    threads
+        Solver threads; ``None`` lets the solver choose.
+    """
+
+    name: str = "highs"
+    time_limit_s: float = 120.0
+    gap: float = 0.005
+    threads: int | None = None
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One planning run.
+
+    Attributes
+    ----------
+    name
+        A label for reports.
+    crs
+        The working CRS, metric. ``None`` picks the UTM zone of the study area.
+        For Guangyuan use EPSG:4544 (CGCS2000 3° Gauss–Krüger, CM 105°E).
+    inputs
+        The input layers; ``None`` for a scenario used only from Python.
+    """
+
+    name: str = "scenario"
+    crs: str | None = None
+    inputs: InputsSpec | None = None
+    ratios: Ratios = field(default_factory=Ratios)
+    radii: Radii = field(default_factory=Radii)
+    demand: DemandSettings = field(default_factory=DemandSettings)
+    facility: FacilitySettings = field(default_factory=FacilitySettings)
+    costs: Costs = field(default_factory=Costs)
+    hazards: HazardSettings = field(default_factory=HazardSettings)
+    network: NetworkSettings = field(default_factory=NetworkSettings)
+    policy: Policy = field(default_factory=Policy)
+    solver: SolverSettings = field(default_factory=SolverSettings)
+
+    def replace(self, **changes: Any) -> Scenario:
+        """Return a copy with some top-level fields replaced."""
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The scenario as plain JSON-ready values (paths as strings)."""
+        plain: dict[str, Any] = _plain(dataclasses.asdict(self))
+        return plain
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+_KNOWN_ACQUISITION = ("new_build", "purchase", "swap", "lease", "reuse")
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read a scenario TOML file.
+
+    Parameters
+    ----------
+    path
+        The TOML file. Relative input paths inside it are resolved against its folder.
+
+    Returns
+    -------
+    Scenario
+        The frozen scenario.
+
+    Raises
+    ------
+    ScenarioError
+        If the file is missing or unreadable, or a key is unknown or has a bad value.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ScenarioError(f"scenario file {path} does not exist. Fix: check the path.")
+    try:
+        with path.open("rb") as handle:
+            table = tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"scenario file {path} is not valid TOML: {exc}") from None
+    scenario = _build(Scenario, table, key="", base=path.parent.resolve(), file=path)
+    _check(scenario, path)
+    return scenario
+
+
+def _build(cls: type[T], table: Any, *, key: str, base: Path, file: Path) -> T:
+    if not isinstance(table, Mapping):
+        raise ScenarioError(f"{file}: [{key}] must be a table, got {type(table).__name__}.")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    unknown = sorted(set(table) - set(fields))
+    if unknown:
+        where = f"[{key}]" if key else "the top level"
+        raise ScenarioError(
+            f"{file}: unknown key(s) {', '.join(repr(u) for u in unknown)} in {where}. "
+            f"Known keys: {', '.join(sorted(fields))}."
+        )
+    values: dict[str, Any] = {}
+    for name, value in table.items():
+        full = f"{key}.{name}" if key else name
+        values[name] = _convert(hints[name], value, key=full, base=base, file=file)
+    missing = [
+        n
+        for n, f in fields.items()
+        if n not in values
+        and f.default is dataclasses.MISSING
+        and f.default_factory is dataclasses.MISSING
+    ]
+    if missing:
+        where = f"[{key}]" if key else "the top level"
+        raise ScenarioError(f"{file}: {where} needs key(s) {', '.join(missing)}.")
+    return cls(**values)
+
+
+def _convert(hint: Any, value: Any, *, key: str, base: Path, file: Path) -> Any:
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        inner = [a for a in args if a is not type(None)]
+        return _convert(inner[0], value, key=key, base=base, file=file)
+    if dataclasses.is_dataclass(hint):
+        return _build(hint, value, key=key, base=base, file=file)  # type: ignore[arg-type]
+    if hint is Path:
+        if not isinstance(value, str):
+            raise ScenarioError(f"{file}: '{key}' must be a path string, got {value!r}.")
+        p = Path(value)
+        return p if p.is_absolute() else base / p
+    if origin is tuple:
+        if not isinstance(value, list):
+            raise ScenarioError(f"{file}: '{key}' must be a list, got {value!r}.")
+        return tuple(
+            _convert(args[0], v, key=f"{key}[{i}]", base=base, file=file)
+            for i, v in enumerate(value)
+        )
+    if origin in (Mapping, dict) or hint is Mapping:
+        if not isinstance(value, Mapping):
+            raise ScenarioError(f"{file}: '{key}' must be a table, got {value!r}.")
+        return {
+            str(k): _convert(args[1], v, key=f"{key}.{k}", base=base, file=file)
+            for k, v in value.items()
+        }
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ScenarioError(f"{file}: '{key}' must be a number, got {value!r}.")
+        return float(value)
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ScenarioError(f"{file}: '{key}' must be a whole number, got {value!r}.")
+        return value
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise ScenarioError(f"{file}: '{key}' must be true or false, got {value!r}.")
+        return value
+    if hint is str:
+        if not isinstance(value, str):
+            raise ScenarioError(f"{file}: '{key}' must be a string, got {value!r}.")
+        return value
+    raise ScenarioError(f"{file}: '{key}' has a type siting cannot read ({hint}).")
+
+
+def _check(s: Scenario, file: Path) -> None:
+    """Range checks that name the key."""
+    bad: list[str] = []
+
+    def need(ok: bool, key: str, rule: str, value: Any) -> None:
+        if not ok:
+            bad.append(f"'{key}' {rule}, got {value!r}")
+
+    for name in ("new", "old", "rural", "migrant", "national_target"):
+        v = getattr(s.ratios, name)
+        need(v >= 0, f"ratios.{name}", "must be zero or more slots per 1,000", v)
+    for name in ("urban_m", "rural_m", "new_beside_m", "workplace_m"):
+        v = getattr(s.radii, name)
+        need(v >= 0, f"radii.{name}", "must be zero or more metres", v)
+    need(0 <= s.demand.takeup <= 1, "demand.takeup", "must be between 0 and 1", s.demand.takeup)
+    need(
+        s.demand.persons_per_household > 0,
+        "demand.persons_per_household",
+        "must be positive",
+        s.demand.persons_per_household,
+    )
+    need(len(s.facility.options) > 0, "facility.options", "must list at least one size", [])
+    for i, o in enumerate(s.facility.options):
+        need(o.slots > 0, f"facility.options[{i}]", "must have at least one class", o.name)
+    names = [o.name for o in s.facility.options]
+    need(len(set(names)) == len(names), "facility.options", "must have unique names", names)
+    need(s.facility.max_floors >= 1, "facility.max_floors", "must be 1 or more", 1)
+    need(
+        0 < s.facility.reuse_max_floor_share <= 1,
+        "facility.reuse_max_floor_share",
+        "must be in (0, 1]",
+        s.facility.reuse_max_floor_share,
+    )
+    for mode in s.costs.acquisition_factor:
+        need(
+            mode in _KNOWN_ACQUISITION,
+            f"costs.acquisition_factor.{mode}",
+            f"must be one of {', '.join(_KNOWN_ACQUISITION)}",
+            mode,
+        )
+    for kv in s.hazards.power_line_m_by_kv:
+        try:
+            float(kv)
+        except ValueError:
+            bad.append(f"'hazards.power_line_m_by_kv.{kv}' must be a voltage in kV")
+    need(
+        s.solver.name in ("highs", "cbc"), "solver.name", "must be 'highs' or 'cbc'", s.solver.name
+    )
+    need(s.solver.time_limit_s > 0, "solver.time_limit_s", "must be positive", 0)
+    need(0 <= s.solver.gap < 1, "solver.gap", "must be in [0, 1)", s.solver.gap)
+    need(
+        s.policy.demonstration_per_district >= 0,
+        "policy.demonstration_per_district",
+        "must be 0 or more",
+        s.policy.demonstration_per_district,
+    )
+    share = s.policy.min_affordable_share
+    need(
+        share is None or 0 <= share <= 1,
+        "policy.min_affordable_share",
+        "must be between 0 and 1",
+        share,
+    )
+    need(
+        40 <= s.network.walking_speed_m_per_min <= 120,
+        "network.walking_speed_m_per_min",
+        "must be a walking pace (40–120 m/min)",
+        s.network.walking_speed_m_per_min,
+    )
+    need(s.network.detour_factor >= 1, "network.detour_factor", "must be 1 or more", 0)
+    if bad:
+        raise ScenarioError(f"{file}: " + "; ".join(bad) + ".")

@@ -1,0 +1,952 @@
+"""Tests of siting.inputs: reading, validating and normalizing the input layers."""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import pytest
+import rasterio
+from affine import Affine
+from shapely.geometry import LineString, Point, Polygon, box
+
+from siting.errors import InputError, Problem
+from siting.inputs import Inputs, load_inputs, read_layer, validate
+from siting.scenario import InputsSpec, LayerSpec, RasterSpec
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+# Central Guangyuan (利州区) in EPSG:4544, CGCS2000 3° Gauss–Krüger zone 35.
+X0, Y0 = 579_000.0, 3_590_000.0
+GK = "EPSG:4544"
+
+
+# --------------------------------------------------------------------------- builders
+
+
+def areas_frame(**overrides: Any) -> gpd.GeoDataFrame:
+    data: dict[str, Any] = {
+        "area_id": ["A1", "A2", "A3"],
+        "name": ["东坝", "老城", "宝轮"],
+        "status": ["new", "old", "rural"],
+        "dwellings": [1200.0, np.nan, np.nan],
+    }
+    data.update(overrides)
+    geoms = [box(X0 + 600 * i, Y0, X0 + 600 * i + 500, Y0 + 500) for i in range(3)]
+    return gpd.GeoDataFrame(data, geometry=geoms, crs=GK)
+
+
+def parcels_frame(**overrides: Any) -> gpd.GeoDataFrame:
+    data: dict[str, Any] = {
+        "site_id": ["P1", "P2", "P3"],
+        "kind": ["idle_land", "community_centre", "park"],
+        "acquisition": ["new_build", "lease", "reuse"],
+        "cost": [1_000_000.0, 200_000.0, 0.0],
+    }
+    data.update(overrides)
+    geoms = [
+        box(X0 + 100, Y0 + 100, X0 + 140, Y0 + 150),  # 2,000 m²
+        Point(X0 + 700, Y0 + 200),
+        box(X0 + 1300, Y0 + 100, X0 + 1310, Y0 + 110),  # 100 m²
+    ]
+    return gpd.GeoDataFrame(data, geometry=geoms, crs=GK)
+
+
+def districts_frame() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"district_id": ["510802", "510811"], "name": ["利州区", "昭化区"]},
+        geometry=[
+            box(X0 - 1000, Y0 - 1000, X0 + 900, Y0 + 2000),
+            box(X0 + 900, Y0 - 1000, X0 + 3000, Y0 + 2000),
+        ],
+        crs=GK,
+    )
+
+
+def write(frame: gpd.GeoDataFrame, path: Path, layer: str | None = None) -> Path:
+    with warnings.catch_warnings():  # writing a layer without a CRS warns, on purpose here
+        warnings.simplefilter("ignore")
+        frame.to_file(path, layer=layer, engine="pyogrio")
+    return path
+
+
+def write_raster(
+    path: Path,
+    *,
+    values: np.ndarray | None = None,
+    crs: str | None = GK,
+    nodata: float | None = -1.0,
+    origin: tuple[float, float] = (X0 - 500, Y0 + 1000),
+) -> Path:
+    if values is None:
+        values = np.full((20, 30), 5.0, dtype="float32")
+    profile: dict[str, Any] = {
+        "driver": "GTiff",
+        "width": values.shape[1],
+        "height": values.shape[0],
+        "count": 1,
+        "dtype": "float32",
+        "transform": Affine(100.0, 0.0, origin[0], 0.0, -100.0, origin[1]),
+    }
+    if crs is not None:
+        profile["crs"] = crs
+    if nodata is not None:
+        profile["nodata"] = nodata
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(values.astype("float32"), 1)
+    return path
+
+
+def make_spec(tmp_path: Path, **layers: Any) -> InputsSpec:
+    """A valid set of inputs in ``tmp_path``; keyword arguments replace pieces of it."""
+    gpkg = tmp_path / "city.gpkg"
+    if not gpkg.exists():
+        write(areas_frame(), gpkg, layer="areas")
+        write(parcels_frame(), gpkg, layer="parcels")
+    raster = tmp_path / "pop.tif"
+    if not raster.exists():
+        write_raster(raster)
+    spec = InputsSpec(
+        population=RasterSpec(path=raster),
+        areas=LayerSpec(path=gpkg, layer="areas"),
+        parcels=LayerSpec(path=gpkg, layer="parcels"),
+    )
+    return replace(spec, **layers)
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# --------------------------------------------------------------------------- good inputs
+
+
+def test_load_valid_inputs(tmp_path: Path) -> None:
+    spec = make_spec(
+        tmp_path, districts=LayerSpec(path=write(districts_frame(), tmp_path / "d.fgb"))
+    )
+    before = {p: digest(p) for p in tmp_path.iterdir()}
+    inputs = load_inputs(spec, crs=GK)
+    assert isinstance(inputs, Inputs)
+    assert inputs.crs == pyproj.CRS(GK)
+    assert inputs.crs_chosen is False
+    assert (
+        "working CRS: EPSG:4544 (CGCS2000 / 3-degree Gauss-Kruger CM 105E) from the scenario"
+        in (inputs.notes)
+    )
+    areas = inputs.areas
+    assert areas.index.name == "area_id"
+    assert list(areas.index) == ["A1", "A2", "A3"]
+    assert "area_id" not in areas.columns
+    assert list(areas.columns[:8]) == [
+        "name",
+        "name_en",
+        "status",
+        "dwellings",
+        "migrant_share",
+        "district_id",
+        "subdistrict_id",
+        "geometry",
+    ]
+    assert areas["dwellings"].tolist()[0] == 1200.0
+    assert areas["migrant_share"].isna().all()
+    # A1 and A2 lie in 利州区; A3 (x 1200–1700) overlaps 昭化区 most.
+    assert areas["district_id"].tolist() == ["510802", "510802", "510811"]
+    parcels = inputs.parcels
+    assert parcels.index.name == "site_id"
+    assert parcels["land_area_m2"].tolist() == pytest.approx([2000.0, 0.0, 100.0])
+    assert parcels["affordable"].tolist() == [True, True, True]
+    assert parcels["district_id"].tolist() == ["510802", "510802", "510811"]
+    assert inputs.population == tmp_path / "pop.tif"
+    assert inputs.population_crs == pyproj.CRS(GK)
+    assert inputs.facilities is None
+    assert inputs.streets is None
+    assert set(inputs.files) == {"areas", "parcels", "districts", "population"}
+    assert "parcels: computed land_area_m2 of 3 parcels from the geometry (0 for points)" in (
+        inputs.notes
+    )
+    assert (
+        "areas: assigned district_id to 3 features from districts (largest overlap)" in inputs.notes
+    )
+    # nothing was written to any input file
+    assert {p: digest(p) for p in tmp_path.iterdir()} == before
+
+
+def test_working_crs_is_chosen_when_the_scenario_gives_none(tmp_path: Path) -> None:
+    inputs = load_inputs(make_spec(tmp_path))
+    assert inputs.crs_chosen is True
+    assert inputs.crs.to_epsg() == 32648
+    assert inputs.notes[-2].startswith(
+        "working CRS: chose EPSG:32648 (WGS 84 / UTM zone 48N), the UTM zone of the study area"
+    )
+    assert inputs.areas.crs == inputs.crs
+    # the parcels' areas are computed in the working CRS: UTM scale differs slightly from GK
+    assert inputs.parcels["land_area_m2"].iloc[0] == pytest.approx(2000.0, rel=2e-3)
+
+
+def test_column_mapping_chinese_values_and_integer_ids(tmp_path: Path) -> None:
+    frame = gpd.GeoDataFrame(
+        {
+            "XQBM": [101, 102, 103],
+            "XQMC": ["东坝", "老城", "宝轮"],
+            "LX": ["新建", "老城", "农村"],
+            "HS": [800, None, None],
+            "PH": ["是", "否", "1"],
+        },
+        geometry=areas_frame().geometry,
+        crs=GK,
+    )
+    path = write(frame, tmp_path / "areas.geojson")
+    spec = make_spec(
+        tmp_path,
+        areas=LayerSpec(
+            path=path,
+            columns={"area_id": "XQBM", "name": "XQMC", "status": "LX", "dwellings": "HS"},
+        ),
+    )
+    inputs = load_inputs(spec, crs=GK)
+    areas = inputs.areas
+    assert list(areas.index) == ["101", "102", "103"]
+    assert areas["status"].tolist() == ["new", "old", "rural"]
+    assert areas["name"].tolist() == ["东坝", "老城", "宝轮"]
+    assert areas["PH"].tolist() == ["是", "否", "1"]  # other columns pass through
+    assert "XQBM" not in areas.columns
+    assert "areas: read status 新建 as new, 老城 as old, 农村 as rural" in inputs.notes
+
+
+def test_bool_columns_and_shapefile_truncated_names(tmp_path: Path) -> None:
+    frame = parcels_frame(
+        affordable=["否", "true", None],
+        floor_area_m2=[np.nan, 300.0, 50.0],
+        land_area_m2=[5000.0, np.nan, np.nan],
+    )
+    frame = frame.iloc[[0, 2]]  # a Shapefile holds one geometry kind: keep the polygons
+    path = write(frame, tmp_path / "parcels.shp")  # land_area_m2 → land_area_
+    parcels = read_layer(LayerSpec(path=path), name="parcels", crs=GK)
+    assert parcels["affordable"].tolist() == [False, True]
+    assert parcels["floor_area_m2"].tolist() == pytest.approx([np.nan, 50.0], nan_ok=True)
+    assert parcels["land_area_m2"].tolist() == pytest.approx([5000.0, 100.0])
+
+
+@pytest.mark.parametrize("suffix", [".gpkg", ".geojson", ".fgb", ".shp"])
+def test_every_vector_format_reads(tmp_path: Path, suffix: str) -> None:
+    path = write(areas_frame(), tmp_path / f"areas{suffix}")
+    areas = read_layer(LayerSpec(path=path), name="areas").sort_index()
+    assert list(areas.index) == ["A1", "A2", "A3"]  # FlatGeobuf may reorder features
+    assert areas["status"].tolist() == ["new", "old", "rural"]
+    assert pyproj.CRS(areas.crs).to_epsg() in (4544, 4326 if suffix == ".geojson" else 4544)
+
+
+def test_layer_without_crs_takes_the_scenario_crs(tmp_path: Path) -> None:
+    path = write(areas_frame().set_crs(None, allow_override=True), tmp_path / "areas.shp")
+    spec = make_spec(tmp_path, areas=LayerSpec(path=path, crs=GK))
+    inputs = load_inputs(spec, crs=GK)
+    assert inputs.areas.total_bounds.tolist() == pytest.approx([X0, Y0, X0 + 1700, Y0 + 500])
+    assert "areas: the file has no CRS; assumed EPSG:4544 from the scenario" in inputs.notes
+
+
+def test_optional_layers_subdistricts_and_the_layer_named_like_its_role(tmp_path: Path) -> None:
+    city = tmp_path / "city.gpkg"
+    write(areas_frame(), city, layer="areas")
+    write(parcels_frame(), city, layer="parcels")
+    subdistricts = gpd.GeoDataFrame(
+        {"subdistrict_id": ["S1", "S2"], "name": ["东坝街道", "宝轮镇"]},
+        geometry=[
+            box(X0 - 100, Y0 - 100, X0 + 1000, Y0 + 600),
+            box(X0 + 1000, Y0 - 100, X0 + 2000, Y0 + 600),
+        ],
+        crs=GK,
+    )
+    write(subdistricts, city, layer="subdistricts")
+    write_raster(tmp_path / "migrants.tif", values=np.full((20, 30), 0.5))
+    streets = tmp_path / "streets.osm"
+    streets.write_text("<osm/>")
+    spec = make_spec(
+        tmp_path,
+        areas=LayerSpec(path=city),  # no layer given: the file's 'areas' layer is read
+        subdistricts=LayerSpec(path=city, layer="subdistricts"),
+        districts=LayerSpec(path=write(districts_frame(), tmp_path / "districts.shp")),
+        migrant_population=RasterSpec(path=tmp_path / "migrants.tif"),
+        streets=streets,
+    )
+    inputs = load_inputs(spec, crs=GK)
+    assert "areas: read layer 'areas' of city.gpkg, which has 3 layers" in inputs.notes
+    assert inputs.areas["subdistrict_id"].tolist() == ["S1", "S1", "S2"]
+    assert inputs.subdistricts is not None
+    assert inputs.subdistricts["district_id"].tolist() == ["510802", "510811"]
+    assert inputs.migrant_population == tmp_path / "migrants.tif"
+    assert inputs.migrant_population_crs == pyproj.CRS(GK)
+    assert inputs.streets == streets
+    assert inputs.files["districts.dbf"] == tmp_path / "districts.dbf"
+    assert inputs.files["districts.prj"] == tmp_path / "districts.prj"
+    assert set(inputs.files) >= {"migrant_population", "streets", "subdistricts"}
+
+
+def test_missing_streets_file_is_a_problem(tmp_path: Path) -> None:
+    spec = make_spec(tmp_path, streets=tmp_path / "streets.osm")
+    assert [str(p) for p in validate(spec, crs=GK)] == [
+        f"file {tmp_path / 'streets.osm'}, layer 'streets': the street network file does not "
+        "exist. Fix: check streets under [inputs], or leave it out to use straight-line "
+        "distances × the detour factor"
+    ]
+
+
+def test_raster_without_nodata_is_noted(tmp_path: Path) -> None:
+    write_raster(tmp_path / "pop.tif", nodata=None)
+    inputs = load_inputs(make_spec(tmp_path), crs=GK)
+    assert (
+        "population: the raster declares no nodata value; every cell counts as population"
+        in inputs.notes
+    )
+
+
+def test_read_layer_raises_with_all_problems_of_the_layer(tmp_path: Path) -> None:
+    frame = areas_frame(area_id=["A1", "A1", "A3"], status=["new", "planned", "old"])
+    path = write(frame, tmp_path / "areas.gpkg")
+    with pytest.raises(InputError) as caught:
+        read_layer(LayerSpec(path=path), name="areas")
+    messages = [p.message for p in caught.value.problems]
+    assert messages == [
+        "1 area_id value is shared by 2 features; ids must be unique",
+        "1 feature has a status that is not new, old or rural (found: 'planned')",
+    ]
+    assert str(caught.value).startswith("2 problems with the inputs:\n")
+
+
+def test_every_problem_is_collected_before_raising(tmp_path: Path) -> None:
+    spec = make_spec(tmp_path)
+    spec = replace(
+        spec,
+        areas=LayerSpec(path=write(areas_frame(status=["new", "x", "old"]), tmp_path / "a.fgb")),
+        parcels=LayerSpec(path=tmp_path / "nowhere.gpkg"),
+        population=RasterSpec(path=tmp_path / "nowhere.tif"),
+    )
+    with pytest.raises(InputError) as caught:
+        load_inputs(spec, crs=GK)
+    files = [p.file for p in caught.value.problems]
+    assert files == [
+        str(tmp_path / "a.fgb"),
+        str(tmp_path / "nowhere.gpkg"),
+        str(tmp_path / "nowhere.tif"),
+    ]
+    assert str(caught.value).startswith("3 problems with the inputs:\n  - file ")
+
+
+# --------------------------------------------------------------------------- bad inputs
+
+Case = Callable[[Path], InputsSpec]
+
+
+def _missing_column(t: Path) -> InputsSpec:
+    path = write(areas_frame().drop(columns="status"), t / "areas.gpkg")
+    return make_spec(t, areas=LayerSpec(path=path))
+
+
+def _duplicate_ids(t: Path) -> InputsSpec:
+    path = write(parcels_frame(site_id=["P1", "P2", "P1"]), t / "parcels.gpkg")
+    return make_spec(t, parcels=LayerSpec(path=path))
+
+
+def _null_id(t: Path) -> InputsSpec:
+    path = write(parcels_frame(site_id=["P1", None, "P3"]), t / "parcels.gpkg")
+    return make_spec(t, parcels=LayerSpec(path=path))
+
+
+def _self_intersecting_unrepairable(t: Path) -> InputsSpec:
+    frame = areas_frame()
+    # a polygon folded onto a line: make_valid leaves nothing polygonal
+    frame.loc[1, "geometry"] = Polygon([(X0, Y0), (X0 + 100, Y0), (X0 + 50, Y0), (X0, Y0)])
+    return make_spec(t, areas=LayerSpec(path=write(frame, t / "areas.gpkg")))
+
+
+def _no_crs(t: Path) -> InputsSpec:
+    path = write(areas_frame().set_crs(None, allow_override=True), t / "areas.shp")
+    return make_spec(t, areas=LayerSpec(path=path))
+
+
+def _raster_no_crs(t: Path) -> InputsSpec:
+    write_raster(t / "pop.tif", crs=None)
+    return make_spec(t)
+
+
+def _raster_all_nodata(t: Path) -> InputsSpec:
+    write_raster(t / "pop.tif", values=np.full((20, 30), -1.0))
+    return make_spec(t)
+
+
+def _layer_far_away(t: Path) -> InputsSpec:
+    # Gauss–Krüger metres written into a file that declares EPSG:4326
+    frame = parcels_frame().set_crs("EPSG:4326", allow_override=True)
+    return make_spec(t, parcels=LayerSpec(path=write(frame, t / "parcels.gpkg")))
+
+
+def _layer_in_another_city(t: Path) -> InputsSpec:
+    frame = parcels_frame().to_crs("EPSG:4326")
+    frame["geometry"] = frame.geometry.translate(-91.7, 8.5)  # Naples
+    return make_spec(t, parcels=LayerSpec(path=write(frame, t / "parcels.geojson")))
+
+
+def _raster_far_away(t: Path) -> InputsSpec:
+    write_raster(t / "pop.tif", origin=(X0 + 400_000, Y0))
+    return make_spec(t)
+
+
+def _empty_file(t: Path) -> InputsSpec:
+    (t / "areas.geojson").write_bytes(b"")
+    return make_spec(t, areas=LayerSpec(path=t / "areas.geojson"))
+
+
+def _empty_layer(t: Path) -> InputsSpec:
+    (t / "parcels.geojson").write_text('{"type": "FeatureCollection", "features": []}')
+    return make_spec(t, parcels=LayerSpec(path=t / "parcels.geojson"))
+
+
+def _wrong_status(t: Path) -> InputsSpec:
+    frame = areas_frame(status=["new", "planned", "old"])
+    return make_spec(t, areas=LayerSpec(path=write(frame, t / "areas.gpkg")))
+
+
+def _negative_dwellings(t: Path) -> InputsSpec:
+    frame = areas_frame(dwellings=[-5.0, np.nan, np.nan])
+    return make_spec(t, areas=LayerSpec(path=write(frame, t / "areas.gpkg")))
+
+
+def _new_area_without_dwellings(t: Path) -> InputsSpec:
+    frame = areas_frame(status=["new", "new", "old"])
+    return make_spec(t, areas=LayerSpec(path=write(frame, t / "areas.gpkg")))
+
+
+def _points_for_polygons(t: Path) -> InputsSpec:
+    frame = areas_frame()
+    frame["geometry"] = frame.geometry.centroid
+    return make_spec(t, areas=LayerSpec(path=write(frame, t / "areas.gpkg")))
+
+
+def _missing_file(t: Path) -> InputsSpec:
+    return make_spec(t, parcels=LayerSpec(path=t / "parcels.gpkg"))
+
+
+def _corrupt_file(t: Path) -> InputsSpec:
+    (t / "parcels.gpkg").write_text("this is not a GeoPackage\n")
+    return make_spec(t, parcels=LayerSpec(path=t / "parcels.gpkg"))
+
+
+def _missing_layer(t: Path) -> InputsSpec:
+    spec = make_spec(t)
+    return replace(spec, areas=LayerSpec(path=t / "city.gpkg", layer="xiaoqu"))
+
+
+def _unnamed_layer(t: Path) -> InputsSpec:
+    path = t / "two.gpkg"
+    write(areas_frame(), path, layer="one")
+    write(areas_frame(), path, layer="two")
+    return make_spec(t, areas=LayerSpec(path=path))
+
+
+def _missing_mapped_column(t: Path) -> InputsSpec:
+    path = write(areas_frame(), t / "areas.gpkg")
+    return make_spec(t, areas=LayerSpec(path=path, columns={"area_id": "XQBM"}))
+
+
+def _cost_not_a_number(t: Path) -> InputsSpec:
+    frame = parcels_frame(cost=["1000", "lots", "0"])
+    return make_spec(t, parcels=LayerSpec(path=write(frame, t / "parcels.gpkg")))
+
+
+def _bad_bool(t: Path) -> InputsSpec:
+    frame = parcels_frame(affordable=["yes", "maybe", "no"])
+    return make_spec(t, parcels=LayerSpec(path=write(frame, t / "parcels.gpkg")))
+
+
+def _slots_fraction(t: Path) -> InputsSpec:
+    frame = gpd.GeoDataFrame(
+        {"facility_id": ["F1", "F2"], "slots": [40, 12.5]},
+        geometry=[Point(X0 + 10, Y0 + 10), Point(X0 + 20, Y0 + 20)],
+        crs=GK,
+    )
+    return make_spec(t, facilities=LayerSpec(path=write(frame, t / "facilities.gpkg")))
+
+
+def _migrant_share_percent(t: Path) -> InputsSpec:
+    frame = areas_frame(migrant_share=[0.2, 35.0, np.nan])
+    return make_spec(t, areas=LayerSpec(path=write(frame, t / "areas.gpkg")))
+
+
+def _unknown_district(t: Path) -> InputsSpec:
+    frame = areas_frame(district_id=["510802", "999999", None])
+    return make_spec(
+        t,
+        areas=LayerSpec(path=write(frame, t / "areas.gpkg")),
+        districts=LayerSpec(path=write(districts_frame(), t / "districts.gpkg")),
+    )
+
+
+def _hazard_kind(t: Path) -> InputsSpec:
+    frame = gpd.GeoDataFrame(
+        {"hazard_id": ["H1", "H2"], "kind": ["加油站", "volcano"], "voltage_kv": [None, None]},
+        geometry=[Point(X0, Y0), LineString([(X0, Y0), (X0 + 500, Y0 + 500)])],
+        crs=GK,
+    )
+    return make_spec(t, hazards=LayerSpec(path=write(frame, t / "hazards.gpkg")))
+
+
+def _raster_corrupt(t: Path) -> InputsSpec:
+    (t / "pop.tif").write_text("not a tiff")
+    return make_spec(t)
+
+
+def _raster_missing(t: Path) -> InputsSpec:
+    spec = make_spec(t)
+    return replace(spec, population=RasterSpec(path=t / "nope.tif"))
+
+
+def _raster_bad_band(t: Path) -> InputsSpec:
+    spec = make_spec(t)
+    return replace(spec, population=RasterSpec(path=t / "pop.tif", band=3))
+
+
+# (case, file name, layer, column, message, ids, fix begins)
+BAD: list[tuple[Case, str, str, str | None, str, tuple[str, ...], str]] = [
+    (
+        _missing_column,
+        "areas.gpkg",
+        "areas",
+        "status",
+        "required column 'status' is missing (the layer has: area_id, name, dwellings)",
+        (),
+        'add the column, or map yours to it with status = "YOUR_COLUMN" under '
+        "[inputs.areas.columns]",
+    ),
+    (
+        _duplicate_ids,
+        "parcels.gpkg",
+        "parcels",
+        "site_id",
+        "1 site_id value is shared by 2 features; ids must be unique",
+        ("P1",),
+        "give every feature its own site_id",
+    ),
+    (
+        _null_id,
+        "parcels.gpkg",
+        "parcels",
+        "site_id",
+        "1 feature has no site_id",
+        ("row 2",),
+        "give every feature its own site_id",
+    ),
+    (
+        _self_intersecting_unrepairable,
+        "areas.gpkg",
+        "areas",
+        None,
+        "1 feature has an invalid geometry that make_valid could not repair "
+        "(Self-intersection[579050 3590000])",
+        ("A2",),
+        "redraw these features",
+    ),
+    (
+        _no_crs,
+        "areas.shp",
+        "areas",
+        None,
+        "the layer has no CRS (coordinate reference system)",
+        (),
+        "define the CRS in the file (a .prj beside a Shapefile), or say which CRS its "
+        'coordinates are in with crs = "EPSG:4544" (for example) under [inputs.areas]',
+    ),
+    (
+        _raster_no_crs,
+        "pop.tif",
+        "population",
+        None,
+        "the raster has no CRS (coordinate reference system)",
+        (),
+        "define the CRS in the GeoTIFF",
+    ),
+    (
+        _raster_all_nodata,
+        "pop.tif",
+        "population",
+        None,
+        "every cell of band 1 is nodata or zero (all-nodata): the raster holds no population",
+        (),
+        "check the raster's nodata value",
+    ),
+    (
+        _layer_far_away,
+        "parcels.gpkg",
+        "parcels",
+        None,
+        "layer 'parcels' lies nowhere near the study area (its bounds (579100.0000, "
+        "3590100.0000, 580310.0000, 3590200.0000) in EPSG:4326; the study area's "
+        "(105.8186, 32.4131, 105.8795, 32.4541) in EPSG:4326)",
+        (),
+        "check the layer's CRS — a layer in EPSG:4544 metres declared as EPSG:4326 lands far away",
+    ),
+    (
+        _layer_in_another_city,
+        "parcels.geojson",
+        "parcels",
+        None,
+        "layer 'parcels' lies nowhere near the study area (its bounds (14.",
+        (),
+        "check the layer's CRS",
+    ),
+    (
+        _raster_far_away,
+        "pop.tif",
+        "population",
+        None,
+        "the raster lies nowhere near the study area (its bounds (979000, 3588000, 982000, "
+        "3590000) in EPSG:4544; the study area's (577000, 3588000, 582700, 3592500) in "
+        "EPSG:4544)",
+        (),
+        "check the raster's CRS — a raster in EPSG:4544 metres declared as EPSG:4326",
+    ),
+    (
+        _empty_file,
+        "areas.geojson",
+        "areas",
+        None,
+        "the file is empty (0 bytes)",
+        (),
+        "export the layer to the file again",
+    ),
+    (
+        _empty_layer,
+        "parcels.geojson",
+        "parcels",
+        None,
+        "the layer has no features",
+        (),
+        "check that [inputs.parcels] points at the file and layer you meant",
+    ),
+    (
+        _wrong_status,
+        "areas.gpkg",
+        "areas",
+        "status",
+        "1 feature has a status that is not new, old or rural (found: 'planned')",
+        ("A2",),
+        "set status to one of new, old, rural, or map your column with [inputs.areas.columns]",
+    ),
+    (
+        _negative_dwellings,
+        "areas.gpkg",
+        "areas",
+        "dwellings",
+        "1 feature has a negative dwellings value (found: '-5')",
+        ("A1",),
+        "give dwellings as zero or more",
+    ),
+    (
+        _new_area_without_dwellings,
+        "areas.gpkg",
+        "areas",
+        "dwellings",
+        "1 area has status new but no dwellings",
+        ("A2",),
+        "give the number of planned dwellings of every new area",
+    ),
+    (
+        _points_for_polygons,
+        "areas.gpkg",
+        "areas",
+        None,
+        "3 features have Point geometries where Polygon or MultiPolygon are expected",
+        ("A1", "A2", "A3"),
+        "give the areas layer as Polygon or MultiPolygon features (the outlines, not centre "
+        "points)",
+    ),
+    (
+        _missing_file,
+        "parcels.gpkg",
+        "parcels",
+        None,
+        "the file does not exist",
+        (),
+        "check the path under [inputs.parcels]",
+    ),
+    (
+        _corrupt_file,
+        "parcels.gpkg",
+        "parcels",
+        None,
+        "the file cannot be read as a vector layer (GDAL: '",
+        (),
+        "give a GeoPackage, Shapefile, GeoJSON or FlatGeobuf file",
+    ),
+    (
+        _missing_layer,
+        "city.gpkg",
+        "areas",
+        None,
+        "the file has no layer 'xiaoqu'; its layers are 'areas', 'parcels'",
+        (),
+        'set layer = "areas" (or another of its layers) under [inputs.areas]',
+    ),
+    (
+        _unnamed_layer,
+        "two.gpkg",
+        "areas",
+        None,
+        "the file has 2 layers ('one', 'two') and the scenario does not say which to read",
+        (),
+        'set layer = "one" (or another of its layers) under [inputs.areas]',
+    ),
+    (
+        _missing_mapped_column,
+        "areas.gpkg",
+        "areas",
+        "XQBM",
+        "column 'XQBM', mapped to area_id by [inputs.areas.columns], is not in the layer "
+        "(its columns: area_id, name, status, dwellings)",
+        (),
+        'correct area_id = "XQBM" under [inputs.areas.columns]',
+    ),
+    (
+        _cost_not_a_number,
+        "parcels.gpkg",
+        "parcels",
+        "cost",
+        "1 feature has a cost value that is not a number (found: 'lots')",
+        ("P2",),
+        "give cost as a plain number",
+    ),
+    (
+        _bad_bool,
+        "parcels.gpkg",
+        "parcels",
+        "affordable",
+        "1 feature has an affordable value that is not true or false (found: 'maybe')",
+        ("P2",),
+        "use true/false, 1/0, yes/no or 是/否",
+    ),
+    (
+        _slots_fraction,
+        "facilities.gpkg",
+        "facilities",
+        "slots",
+        "1 feature has a slots value that is not a whole number (found: '12.5')",
+        ("F2",),
+        "give slots as a whole number",
+    ),
+    (
+        _migrant_share_percent,
+        "areas.gpkg",
+        "areas",
+        "migrant_share",
+        "1 feature has a migrant_share outside 0–1 (found: '35')",
+        ("A2",),
+        "give migrant_share as a share between 0 and 1 (0.35 for 35%)",
+    ),
+    (
+        _unknown_district,
+        "areas.gpkg",
+        "areas",
+        "district_id",
+        "1 feature has a district_id that is not in districts (found: '999999')",
+        ("A2",),
+        "use the district_id values of the districts layer",
+    ),
+    (
+        _hazard_kind,
+        "hazards.gpkg",
+        "hazards",
+        "kind",
+        "1 feature has a kind that is not petrol_station, power_line, mall, market or "
+        "arterial_road (found: 'volcano')",
+        ("H2",),
+        "set kind to one of petrol_station",
+    ),
+    (
+        _raster_corrupt,
+        "pop.tif",
+        "population",
+        None,
+        "the file cannot be read as a raster (",
+        (),
+        "give a GeoTIFF of persons per cell",
+    ),
+    (
+        _raster_missing,
+        "nope.tif",
+        "population",
+        None,
+        "the raster file does not exist",
+        (),
+        "check the path under [inputs.population]",
+    ),
+    (
+        _raster_bad_band,
+        "pop.tif",
+        "population",
+        None,
+        "band = 3 under [inputs.population], but the raster has 1 band",
+        (),
+        "set band to a number from 1 to 1",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "file", "layer", "column", "message", "ids", "fix"),
+    BAD,
+    ids=[c[0].__name__.strip("_") for c in BAD],
+)
+def test_bad_input_is_reported(
+    tmp_path: Path,
+    case: Case,
+    file: str,
+    layer: str,
+    column: str | None,
+    message: str,
+    ids: tuple[str, ...],
+    fix: str,
+) -> None:
+    spec = case(tmp_path)
+    problems = validate(spec, crs=GK)
+    assert len(problems) == 1, "\n".join(str(p) for p in problems)
+    problem = problems[0]
+    assert problem.file == str(tmp_path / file)
+    assert problem.layer == layer
+    assert problem.column == column
+    assert problem.message.startswith(message)
+    assert problem.ids == ids
+    assert problem.fix is not None
+    assert problem.fix.startswith(fix)
+    with pytest.raises(InputError) as caught:
+        load_inputs(spec, crs=GK)
+    assert caught.value.problems == (problem,)
+    text = str(caught.value)
+    assert text.startswith(
+        f"1 problem with the inputs:\n  - file {tmp_path / file}, layer '{layer}'"
+    )
+    assert "Traceback" not in text
+
+
+def test_self_intersecting_polygon_is_repaired_and_noted(tmp_path: Path) -> None:
+    frame = areas_frame()
+    bowtie = Polygon([(X0, Y0), (X0 + 400, Y0 + 400), (X0 + 400, Y0), (X0, Y0 + 400)])
+    frame.loc[1, "geometry"] = bowtie
+    spec = make_spec(tmp_path, areas=LayerSpec(path=write(frame, tmp_path / "areas.gpkg")))
+    assert validate(spec, crs=GK) == []
+    inputs = load_inputs(spec, crs=GK)
+    assert (
+        "areas: repaired 1 invalid geometry with make_valid (A2: Self-intersection[579200 3590200])"
+        in inputs.notes
+    )
+    repaired = inputs.areas.geometry["A2"]
+    assert repaired.is_valid
+    assert repaired.geom_type == "MultiPolygon"
+    assert repaired.area == pytest.approx(80_000.0)
+
+
+def test_geographic_working_crs_is_an_error_naming_the_key(tmp_path: Path) -> None:
+    problems = validate(make_spec(tmp_path), crs="EPSG:4326")
+    assert [str(p) for p in problems] == [
+        "the scenario key 'crs' = 'EPSG:4326' is geographic (degrees), but siting measures "
+        "distances and areas in metres. Fix: set crs to a projected CRS in metres, such as "
+        'crs = "EPSG:4544" (CGCS2000 3° Gauss–Krüger, central meridian 105°E) for Guangyuan, '
+        "or leave it out to use the UTM zone of the study area"
+    ]
+
+
+def test_problem_lists_at_most_eight_ids(tmp_path: Path) -> None:
+    n = 12
+    frame = gpd.GeoDataFrame(
+        {"workplace_id": [f"W{i}" for i in range(n)], "migrant_workers": [-1] * n},
+        geometry=[Point(X0 + i, Y0) for i in range(n)],
+        crs=GK,
+    )
+    spec = make_spec(tmp_path, workplaces=LayerSpec(path=write(frame, tmp_path / "w.gpkg")))
+    (problem,) = validate(spec, crs=GK)
+    assert len(problem.ids) == n
+    assert "(ids: W0, W1, W2, W3, W4, W5, W6, W7 and 4 more)" in str(problem)
+
+
+def test_read_layer_rejects_unknown_layer_names(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="unknown layer name 'schools'"):
+        read_layer(LayerSpec(path=tmp_path / "x.gpkg"), name="schools")
+
+
+def test_problem_objects_are_frozen() -> None:
+    problem = Problem("m", file="f")
+    with pytest.raises(AttributeError):
+        problem.message = "x"  # type: ignore[misc]
+
+
+# --------------------------------------------------------------------------- real data
+
+
+@pytest.mark.shared
+def test_guangyuan_counties_as_districts(tmp_path: Path) -> None:
+    counties = SHARED / "admin" / "guangyuan-510800-counties.json"
+    if not counties.exists():
+        pytest.skip(f"shared data not found at {counties}")
+    before = digest(counties)
+    spec = make_spec(
+        tmp_path,
+        districts=LayerSpec(path=counties, columns={"district_id": "adcode"}),
+    )
+    inputs = load_inputs(spec, crs=GK)
+    districts = inputs.districts
+    assert districts is not None
+    assert list(districts.index) == [
+        "510802",
+        "510811",
+        "510812",
+        "510821",
+        "510822",
+        "510823",
+        "510824",
+    ]
+    assert districts["name"].tolist()[0] == "利州区"
+    assert districts.geometry.is_valid.all()
+    assert any(n.startswith("districts: repaired ") for n in inputs.notes)
+    assert districts.area.sum() / 1e6 == pytest.approx(16_318, rel=0.01)
+    # the made-up areas sit at the city government, in 利州区
+    assert inputs.areas["district_id"].tolist() == ["510802", "510802", "510802"]
+    assert digest(counties) == before
+
+
+@pytest.mark.shared
+def test_naples_population_raster_and_boundary(tmp_path: Path) -> None:
+    boundary = SHARED / "admin" / "naples-boundary.gpkg"
+    raster = SHARED / "raster" / "naples-ghspop.tif"
+    if not (boundary.exists() and raster.exists()):
+        pytest.skip(f"shared data not found in {SHARED}")
+    centre = gpd.GeoSeries([Point(14.25, 40.85)], crs="EPSG:4326").to_crs("EPSG:32633")
+    x, y = centre.iloc[0].x, centre.iloc[0].y
+    areas = gpd.GeoDataFrame(
+        {"area_id": ["N1"], "name": ["Centro"], "status": ["old"]},
+        geometry=[box(x, y, x + 800, y + 800)],
+        crs="EPSG:32633",
+    )
+    parcels = parcels_frame().iloc[[1]].copy()
+    parcels["geometry"] = [Point(x + 100, y + 100)]
+    parcels = parcels.set_crs("EPSG:32633", allow_override=True)
+    spec = InputsSpec(
+        population=RasterSpec(path=raster),
+        areas=LayerSpec(path=write(areas, tmp_path / "areas.fgb")),
+        parcels=LayerSpec(path=write(parcels, tmp_path / "parcels.fgb")),
+        districts=LayerSpec(path=boundary, columns={"district_id": "LAU_ID", "name": "LAU_NAME"}),
+    )
+    inputs = load_inputs(spec)
+    assert inputs.crs.to_epsg() == 32633
+    assert inputs.crs_chosen is True
+    assert inputs.population_crs.to_epsg() == 4326
+    assert inputs.districts is not None
+    assert list(inputs.districts.index) == ["063049"]
+    assert inputs.areas["district_id"].tolist() == ["063049"]
+    assert isinstance(inputs.districts["POP_2021"].iloc[0], float)
+    assert pd.api.types.is_float_dtype(inputs.districts["POP_2021"])
