@@ -1,0 +1,192 @@
+"""Who may be served where: the demand–site pairs within the service distance.
+
+Walking distances come from :func:`siting.network.distance_table` (the
+street network, or the straight line × a detour factor without one). The
+rules then decide which pairs the model may use:
+
+* residents and migrants of an **old** area: sites within ``radii.urban_m``
+  (300 m, the 5-minute life circle);
+* of a **rural** area: within ``radii.rural_m`` (R3);
+* of a **new** area (R1): only its own co-located site and sites "beside" the
+  development, within ``radii.new_beside_m`` of its boundary, unless
+  ``policy.new_areas_colocated_only`` is off (then as an old area);
+* migrants at a **workplace** (R4): sites within ``radii.workplace_m`` of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from siting.candidates import NEW_PREFIX
+from siting.network import distance_table
+from siting.scenario import Scenario
+
+__all__ = ["Access", "service_pairs"]
+
+
+@dataclass(frozen=True)
+class Access:
+    """The pairs and how they were measured.
+
+    Attributes
+    ----------
+    pairs
+        ``demand_id``, ``site_id``, ``distance_m``.
+    nearest
+        Per area, the walking distance to its nearest site of any kind
+        (``NaN`` when none is within the largest radius).
+    method
+        ``"network"`` or ``"straight_line"``.
+    info
+        Counts for ``run.json``: pairs the street network excludes that the
+        straight line would have allowed, and so on.
+    table
+        Every area × site walk up to the largest radius (``area_id``,
+        ``site_id``, ``distance_m``), before the rules are applied.
+    """
+
+    pairs: pd.DataFrame
+    nearest: pd.Series
+    method: str
+    info: dict[str, Any] = field(default_factory=dict)
+    table: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def service_pairs(
+    items: pd.DataFrame,
+    *,
+    area_points: gpd.GeoDataFrame,
+    areas: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame,
+    workplaces: gpd.GeoDataFrame | None,
+    graph: nx.MultiDiGraph | Any | None,
+    scenario: Scenario,
+) -> Access:
+    """Build the sparse demand × site table the model may use.
+
+    Parameters
+    ----------
+    items
+        :func:`siting.demand.demand_items` output.
+    area_points
+        Each area's population point(s) (:func:`siting.network.area_points`).
+    areas
+        Area polygons indexed by ``area_id`` (with ``status``).
+    sites
+        :func:`siting.candidates.sites_from_inputs` output.
+    workplaces
+        Workplaces indexed by ``workplace_id``, if any.
+    graph
+        Street graph or ``None`` for straight line × detour factor.
+    scenario
+        Radii and policy.
+
+    Returns
+    -------
+    Access
+        The pairs and how they were measured.
+    """
+    radii = scenario.radii
+    limit = max(radii.urban_m, radii.rural_m, radii.new_beside_m + 1.0, radii.workplace_m)
+    site_points = gpd.GeoDataFrame(
+        {"site_id": sites.index.astype(str)}, geometry=sites.geometry.to_numpy(), crs=sites.crs
+    )
+    table = distance_table(
+        area_points,
+        site_points,
+        graph=graph,
+        max_distance_m=limit,
+        origin_id="area_id",
+        site_id="site_id",
+        detour_factor=scenario.network.detour_factor,
+        aggregate="share_weighted",
+    )
+    table = table.rename(columns={"origin_id": "area_id"})
+    method = str(table.attrs.get("method", "straight_line"))
+    status = areas["status"].astype(str)
+    radius = status.map({"old": radii.urban_m, "rural": radii.rural_m, "new": radii.urban_m})
+    table["status"] = table["area_id"].map(status)
+    table["radius"] = table["area_id"].map(radius)
+    nearest = table.groupby("area_id")["distance_m"].min().reindex(areas.index.astype(str))
+
+    ordinary = table["distance_m"] <= table["radius"]
+    if scenario.policy.new_areas_colocated_only:
+        new_ids = areas.index[status == "new"].astype(str)
+        own = table["site_id"] == NEW_PREFIX + table["area_id"]
+        beside = _beside(areas.loc[status == "new"], sites, radii.new_beside_m)
+        next_to = pd.MultiIndex.from_frame(table[["area_id", "site_id"]]).isin(beside)
+        is_new = table["area_id"].isin(new_ids)
+        keep = np.where(is_new, own | next_to, ordinary)
+        # a new area's own site is always paired, even when the snap makes the walk long
+        missing_own = pd.DataFrame({"area_id": new_ids, "site_id": NEW_PREFIX + new_ids})
+        have = pd.MultiIndex.from_frame(table.loc[own, ["area_id", "site_id"]])
+        missing_own = missing_own[~pd.MultiIndex.from_frame(missing_own).isin(have)]
+        area_pairs = pd.concat(
+            [
+                table.loc[keep, ["area_id", "site_id", "distance_m"]],
+                missing_own.assign(distance_m=0.0),
+            ],
+            ignore_index=True,
+        )
+    else:
+        area_pairs = table.loc[ordinary, ["area_id", "site_id", "distance_m"]]
+
+    per_area = items.loc[items["area_id"].notna(), ["area_id"]].reset_index()
+    pairs = per_area.merge(area_pairs, on="area_id")[["demand_id", "site_id", "distance_m"]]
+
+    info: dict[str, Any] = {
+        "method": method,
+        "max_distance_m": limit,
+        "detour_factor": scenario.network.detour_factor if method == "straight_line" else None,
+        "pairs_within_straight_line": int(table.attrs.get("pairs_within_straight_line", 0)),
+        "excluded_by_network": int(table.attrs.get("excluded_by_network", 0)),
+        "excluded_by_detour": int(table.attrs.get("excluded_by_detour", 0)),
+    }
+    work_items = items.loc[items["workplace_id"].notna()]
+    if workplaces is not None and len(work_items):
+        wp = workplaces.loc[work_items["workplace_id"].to_numpy()]
+        origins = gpd.GeoDataFrame(
+            {"workplace_id": wp.index.astype(str)},
+            geometry=wp.geometry.representative_point().to_numpy(),
+            crs=wp.crs,
+        )
+        work = distance_table(
+            origins,
+            site_points,
+            graph=graph,
+            max_distance_m=max(radii.workplace_m, 1.0),
+            origin_id="workplace_id",
+            site_id="site_id",
+            detour_factor=scenario.network.detour_factor,
+        ).rename(columns={"origin_id": "workplace_id"})
+        work = work.merge(
+            work_items.reset_index()[["demand_id", "workplace_id"]], on="workplace_id"
+        )[["demand_id", "site_id", "distance_m"]]
+        pairs = pd.concat([pairs, work], ignore_index=True)
+    pairs = pairs.drop_duplicates(["demand_id", "site_id"]).reset_index(drop=True)
+    return Access(
+        pairs=pairs,
+        nearest=nearest,
+        method=method,
+        info=info,
+        table=table[["area_id", "site_id", "distance_m"]],
+    )
+
+
+def _beside(new_areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, distance_m: float) -> pd.Index:
+    """(area_id, site_id) pairs of sites within ``distance_m`` of a new area's polygon."""
+    if new_areas.empty:
+        return pd.MultiIndex.from_arrays([[], []], names=["area_id", "site_id"])
+    site_idx, area_idx = new_areas.sindex.query(
+        sites.geometry, predicate="dwithin", distance=distance_m
+    )
+    return pd.MultiIndex.from_arrays(
+        [new_areas.index.astype(str)[area_idx], sites.index.astype(str)[site_idx]],
+        names=["area_id", "site_id"],
+    )

@@ -1,0 +1,267 @@
+"""Sites a facility may go on, the sizes each can take, and what each costs.
+
+Three kinds of site enter the model:
+
+* **candidate parcels** (R6: idle and underused land, parks, community
+  centres, health centres, cultural and sports venues, employer sites) that
+  survive the hazard buffers (R9); excluded ones are kept with their reason;
+* **co-located sites** of new residential areas (R1): one per new area, at
+  the area's representative point, built with the housing at no land cost;
+* **existing facilities**, always open with their current slots, which may
+  add up to ``existing_max_extra_slots`` if the scenario allows.
+
+Which sizes fit a site
+----------------------
+With ``f`` m² of floor per slot, ``o`` m² outdoors per child and children's
+rooms on at most ``n`` floors, an option with ``q`` slots and ``e`` m² of
+extra rooms needs floor ``F = q·f + e`` and outdoor space ``O = q·o``:
+
+* bare land (no ``floor_area_m2``): ``land_area_m2 ≥ F / n + O`` (a new building);
+* an existing building: usable floor ``≥ F`` and ``land_area_m2 ≥ O``, where the
+  usable floor of a reused public building (``acquisition = reuse``) is only
+  ``reuse_max_floor_share`` of it;
+* a co-located site of a new area: every option fits (planned with the housing).
+
+Cost of an option = parcel ``cost`` × the acquisition mode's factor, plus
+construction (new building) or fit-out (existing building) per m² of ``F``,
+plus the demonstration tier's extra cost.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from siting.errors import InputError, Problem
+from siting.scenario import Scenario
+
+__all__ = ["EXISTING_PREFIX", "NEW_PREFIX", "site_options", "sites_from_inputs"]
+
+NEW_PREFIX = "new:"
+"""Id prefix of the co-located site of a new area: ``new:A012``."""
+EXISTING_PREFIX = ""
+"""Existing facilities keep their own ``facility_id`` as ``site_id``."""
+
+SITE_COLUMNS = [
+    "name",
+    "kind",
+    "acquisition",
+    "land_area_m2",
+    "floor_area_m2",
+    "parcel_cost",
+    "affordable",
+    "district_id",
+    "subdistrict_id",
+    "existing",
+    "existing_slots",
+    "demonstration_existing",
+    "colocated_area_id",
+    "source",
+]
+
+
+def _col(frame: pd.DataFrame, name: str, default: object) -> pd.Series:
+    if name in frame.columns:
+        return frame[name]
+    return pd.Series(default, index=frame.index, dtype=object if default is None else None)
+
+
+def sites_from_inputs(
+    parcels: gpd.GeoDataFrame,
+    *,
+    areas: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame | None = None,
+    scenario: Scenario,
+) -> gpd.GeoDataFrame:
+    """Every site of the model, as points in the working CRS, indexed by ``site_id``.
+
+    Parameters
+    ----------
+    parcels
+        Candidate parcels (already filtered for hazards), indexed by ``site_id``.
+    areas
+        Residential areas indexed by ``area_id``; each new one gets a co-located site.
+    facilities
+        Existing facilities indexed by ``facility_id``.
+    scenario
+        Facility settings.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns :data:`SITE_COLUMNS` and a point geometry.
+
+    Raises
+    ------
+    InputError
+        If a facility id and a parcel id are the same.
+    """
+    frames = []
+    p = parcels
+    frames.append(
+        pd.DataFrame(
+            {
+                "name": _col(p, "name", None),
+                "kind": p["kind"],
+                "acquisition": p["acquisition"],
+                "land_area_m2": pd.to_numeric(_col(p, "land_area_m2", np.nan)),
+                "floor_area_m2": pd.to_numeric(_col(p, "floor_area_m2", np.nan)),
+                "parcel_cost": pd.to_numeric(p["cost"]),
+                "affordable": _col(p, "affordable", True).astype(bool),
+                "district_id": _col(p, "district_id", None),
+                "subdistrict_id": _col(p, "subdistrict_id", None),
+                "existing": False,
+                "existing_slots": 0.0,
+                "demonstration_existing": False,
+                "colocated_area_id": None,
+                "source": "parcel",
+                "geometry": p.geometry.representative_point(),
+            },
+            index=p.index.astype(str),
+        )
+    )
+    new = areas[areas["status"] == "new"]
+    if len(new):
+        frames.append(
+            pd.DataFrame(
+                {
+                    "name": _col(new, "name", None).astype(str) + " 配建托育",
+                    "kind": "colocated",
+                    "acquisition": "new_build",
+                    "land_area_m2": np.nan,
+                    "floor_area_m2": np.nan,
+                    "parcel_cost": 0.0,
+                    "affordable": True,
+                    "district_id": _col(new, "district_id", None),
+                    "subdistrict_id": _col(new, "subdistrict_id", None),
+                    "existing": False,
+                    "existing_slots": 0.0,
+                    "demonstration_existing": False,
+                    "colocated_area_id": new.index.astype(str),
+                    "source": "colocated",
+                    "geometry": new.geometry.representative_point(),
+                },
+            ).set_axis(NEW_PREFIX + new.index.astype(str))
+        )
+    if facilities is not None and len(facilities):
+        f = facilities
+        frames.append(
+            pd.DataFrame(
+                {
+                    "name": _col(f, "name", None),
+                    "kind": "existing_childcare",
+                    "acquisition": "existing",
+                    "land_area_m2": np.nan,
+                    "floor_area_m2": np.nan,
+                    "parcel_cost": 0.0,
+                    "affordable": _col(f, "affordable", True).astype(bool),
+                    "district_id": _col(f, "district_id", None),
+                    "subdistrict_id": _col(f, "subdistrict_id", None),
+                    "existing": True,
+                    "existing_slots": pd.to_numeric(f["slots"]).astype(float),
+                    "demonstration_existing": _col(f, "demonstration", False).astype(bool),
+                    "colocated_area_id": None,
+                    "source": "existing",
+                    "geometry": f.geometry.representative_point(),
+                },
+                index=EXISTING_PREFIX + f.index.astype(str),
+            )
+        )
+    sites = pd.concat(frames)
+    sites.index.name = "site_id"
+    dup = sites.index[sites.index.duplicated()].unique()
+    if len(dup):
+        raise InputError(
+            [
+                Problem(
+                    "the same id is used by a parcel and an existing facility",
+                    ids=tuple(map(str, dup)),
+                    fix="give existing facilities ids that no parcel uses",
+                )
+            ]
+        )
+    return gpd.GeoDataFrame(sites, geometry="geometry", crs=parcels.crs)
+
+
+def site_options(sites: pd.DataFrame, *, scenario: Scenario) -> pd.DataFrame:
+    """The size options each new site can take, with their cost.
+
+    Parameters
+    ----------
+    sites
+        :func:`sites_from_inputs` output.
+    scenario
+        Facility and cost settings.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (site, option) that fits: ``site_id``, ``option``, ``slots``,
+        ``demonstration``, ``floor_m2``, ``outdoor_m2``, ``building`` (``"new"``
+        or ``"existing"``), ``cost``, and the option's class counts
+        ``classes_infant``, ``classes_toddler``, ``classes_older``, ``classes_mixed``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from siting.scenario import Scenario
+    >>> sites = pd.DataFrame({"existing": [False], "source": ["parcel"],
+    ...     "acquisition": ["new_build"], "land_area_m2": [800.0],
+    ...     "floor_area_m2": [float("nan")], "parcel_cost": [1_000_000.0]},
+    ...     index=pd.Index(["P1"], name="site_id"))
+    >>> site_options(sites, scenario=Scenario())[["site_id", "option", "slots", "cost"]]
+      site_id  option  slots       cost
+    0      P1   small     45  2620000.0
+    1      P1  medium     80  3880000.0
+    """
+    fac, costs = scenario.facility, scenario.costs
+    opts = pd.DataFrame(
+        {
+            "option": [o.name for o in fac.options],
+            "slots": [o.slots for o in fac.options],
+            "demonstration": [o.demonstration for o in fac.options],
+            "extra_floor_m2": [o.extra_floor_m2 for o in fac.options],
+            "classes_infant": [o.infant for o in fac.options],
+            "classes_toddler": [o.toddler for o in fac.options],
+            "classes_older": [o.older for o in fac.options],
+            "classes_mixed": [o.mixed for o in fac.options],
+        }
+    )
+    opts["floor_m2"] = opts["slots"] * fac.floor_m2_per_slot + opts["extra_floor_m2"]
+    opts["outdoor_m2"] = opts["slots"] * fac.outdoor_m2_per_slot
+    new_sites = sites.loc[~sites["existing"].astype(bool)]
+    grid = new_sites.reset_index()[
+        ["site_id", "source", "acquisition", "land_area_m2", "floor_area_m2", "parcel_cost"]
+    ].merge(opts, how="cross")
+    floor = grid["floor_area_m2"].fillna(0.0)
+    land = grid["land_area_m2"].fillna(0.0)
+    building = floor > 0
+    usable = floor * np.where(grid["acquisition"] == "reuse", fac.reuse_max_floor_share, 1.0)
+    fits_land = land >= grid["floor_m2"] / fac.max_floors + grid["outdoor_m2"]
+    fits_building = (usable >= grid["floor_m2"]) & (land >= grid["outdoor_m2"])
+    colocated = grid["source"] == "colocated"
+    fits = colocated | np.where(building, fits_building, fits_land)
+    factor = grid["acquisition"].map(costs.acquisition_factor).fillna(1.0)
+    per_m2 = np.where(building & ~colocated, costs.fitout_per_m2, costs.construction_per_m2)
+    grid["building"] = np.where(building & ~colocated, "existing", "new")
+    grid["cost"] = (
+        grid["parcel_cost"] * factor
+        + per_m2 * grid["floor_m2"]
+        + np.where(grid["demonstration"], costs.demonstration_extra, 0.0)
+    )
+    keep = [
+        "site_id",
+        "option",
+        "slots",
+        "demonstration",
+        "floor_m2",
+        "outdoor_m2",
+        "building",
+        "cost",
+        "classes_infant",
+        "classes_toddler",
+        "classes_older",
+        "classes_mixed",
+    ]
+    return grid.loc[np.asarray(fits), keep].reset_index(drop=True)

@@ -1,0 +1,208 @@
+"""The ``siting`` command line: thin wrappers over the library.
+
+Exit codes: 0 a plan (or a passing check), 1 a plan that failed verification
+or a solver failure, 2 bad input or usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from siting.errors import InputError, SitingError, SolverError
+
+__all__ = ["main"]
+
+log = logging.getLogger("siting")
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "scenario.toml"
+
+
+def _progress(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message} …", file=sys.stderr, flush=True)
+
+
+def _cmd_plan(args: argparse.Namespace) -> int:
+    from siting.export import write_plan
+    from siting.pipeline import run_plan
+
+    plan = run_plan(args.scenario, progress=_progress)
+    out = write_plan(plan, args.out, working_crs_geojson=args.working_crs)
+    _progress("writing the map and the report")
+    _extras(out, language=args.language)
+    totals = plan.run["totals"]
+    print(f"plan written to {out}")
+    print(f"status: {plan.run['message']}")
+    print(
+        f"slots: {totals['planned_slots']:.0f} planned ({totals['new_slots']:.0f} new) for "
+        f"{totals['required_slots']:.0f} required; shortfall {totals['shortfall_slots']:.0f}; "
+        f"cost {totals['cost']:,.0f} CNY"
+    )
+    for line in plan.run["findings"] + plan.run["unmet"]:
+        print(f"note: {line}")
+    return 0 if plan.run["status"] in ("optimal", "feasible") else 1
+
+
+def _extras(out: Path, *, language: str) -> None:
+    """Map and report, when those modules are available."""
+    try:
+        from siting.maps import save_map
+        from siting.report import write_report
+    except ImportError:  # pragma: no cover
+        log.warning("map and report modules are not available; skipped")
+        return
+    save_map(out, language=language)
+    write_report(out, language=language)
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from siting.inputs import validate
+    from siting.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    if scenario.inputs is None:
+        print("the scenario has no [inputs] table")
+        return 2
+    problems = validate(scenario.inputs, crs=scenario.crs)
+    if not problems:
+        print(f"{args.scenario}: inputs are valid")
+        return 0
+    print(f"{len(problems)} problem(s):")
+    for problem in problems:
+        print(f"  - {problem}")
+    return 2
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from siting.plan import verify
+
+    report = verify(args.out_dir)
+    for check in report.checks:
+        print(f"checked: {check}")
+    for problem in report.problems:
+        print(f"VIOLATION: {problem}")
+    print("plan holds" if report.ok else f"{len(report.problems)} violation(s)")
+    return 0 if report.ok else 1
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from siting.report import compare_runs
+
+    print(compare_runs(args.dir_a, args.dir_b))
+    return 0
+
+
+def _cmd_map(args: argparse.Namespace) -> int:
+    from siting.maps import save_map
+
+    path = save_map(args.out_dir, language=args.language, basemap=args.basemap)
+    print(f"map written to {path}")
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    args.scenario = SAMPLE
+    return _cmd_plan(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for documentation and tests)."""
+    parser = argparse.ArgumentParser(
+        prog="siting",
+        description=(
+            "Plan childcare facilities for children under three (广府办发〔2020〕17号): "
+            "read the layers, estimate demand, solve the siting integer program, and "
+            "write the plan, map and report."
+        ),
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    parser.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def outputs(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--out", type=Path, default=Path("out"), help="output folder (replaced)")
+        p.add_argument("--language", choices=("zh", "en"), default="zh", help="map/report labels")
+        p.add_argument(
+            "--working-crs",
+            action="store_true",
+            help="also write each GeoJSON layer in the working CRS",
+        )
+
+    p = sub.add_parser("plan", help="solve a scenario and write the plan, map and report")
+    p.add_argument("scenario", type=Path, help="scenario TOML file")
+    outputs(p)
+    p.set_defaults(func=_cmd_plan)
+
+    p = sub.add_parser("demo", help="run the bundled sample city")
+    outputs(p)
+    p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser("validate", help="check the inputs and list every problem, no solve")
+    p.add_argument("scenario", type=Path)
+    p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("verify", help="re-check every constraint of a written plan")
+    p.add_argument("out_dir", type=Path)
+    p.set_defaults(func=_cmd_verify)
+
+    p = sub.add_parser("compare", help="what changed between two runs")
+    p.add_argument("dir_a", type=Path)
+    p.add_argument("dir_b", type=Path)
+    p.set_defaults(func=_cmd_compare)
+
+    p = sub.add_parser("map", help="re-render the map of an output folder")
+    p.add_argument("out_dir", type=Path)
+    p.add_argument("--language", choices=("zh", "en"), default="zh")
+    p.add_argument("--basemap", choices=("osm", "tianditu", "gaode"), default="osm")
+    p.set_defaults(func=_cmd_map)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line.
+
+    Parameters
+    ----------
+    argv
+        Arguments without the program name; ``None`` reads ``sys.argv``.
+
+    Returns
+    -------
+    int
+        The exit code.
+    """
+    args = build_parser().parse_args(argv)
+    level = logging.DEBUG if args.debug else (logging.WARNING if args.quiet else logging.INFO)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("siting").setLevel(level)
+    try:
+        code: int = args.func(args)
+        return code
+    except InputError as exc:
+        if args.debug:
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except SolverError as exc:
+        if args.debug:
+            raise
+        print(f"solver error: {exc}", file=sys.stderr)
+        return 1
+    except SitingError as exc:
+        if args.debug:
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        if args.debug:
+            raise
+        print(f"error: {exc.strerror or exc}: {exc.filename or ''}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,459 @@
+"""The one place that knows the order: inputs → demand → candidates → network → model → plan.
+
+Examples
+--------
+>>> from siting.pipeline import run_plan
+>>> plan = run_plan("data/sample/scenario.toml")  # doctest: +SKIP
+>>> plan.run["status"]  # doctest: +SKIP
+'optimal'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import platform
+import time
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from shapely.geometry import LineString
+
+from siting import __version__
+from siting.access import service_pairs
+from siting.candidates import site_options, sites_from_inputs
+from siting.demand import area_demand, demand_items, workplace_demand
+from siting.errors import ScenarioError, SolverError
+from siting.inputs import Inputs, load_inputs
+from siting.model import SitingProblem, build_model, presolve_checks
+from siting.network import area_points, read_street_graph
+from siting.osm import exclude_hazardous, hazard_buffers
+from siting.plan import Plan, extract_plan
+from siting.scenario import Scenario, load_scenario
+from siting.solve import solve_siting
+
+__all__ = ["run_plan"]
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str], None]
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _versions() -> dict[str, str]:
+    out = {"siting": __version__, "python": platform.python_version()}
+    for name in ("highspy", "pulp", "geopandas", "shapely", "pyproj", "rasterio", "osmnx"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    try:
+        import pyogrio
+
+        out["gdal"] = str(pyogrio.__gdal_version_string__)
+    except ImportError:  # pragma: no cover
+        pass
+    return out
+
+
+def run_plan(scenario: Scenario | str | Path, *, progress: Progress | None = None) -> Plan:
+    """Run the whole job: read, estimate demand, build and solve the model, extract the plan.
+
+    Parameters
+    ----------
+    scenario
+        A :class:`~siting.scenario.Scenario` or the path of its TOML file.
+    progress
+        Called with a short message at the start of each step.
+
+    Returns
+    -------
+    Plan
+        The plan, in the working CRS, with ``run`` holding the record for ``run.json``.
+
+    Raises
+    ------
+    InputError
+        Bad inputs (every problem listed).
+    SolverError
+        The solver failed or found no plan at all.
+    """
+    say = progress or (lambda message: log.info(message))
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    if scenario.inputs is None:
+        raise ScenarioError("the scenario has no [inputs]. Fix: add an [inputs] table.")
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = round(now - clock, 3)
+        clock = now
+
+    say("reading and checking inputs")
+    inputs = load_inputs(scenario.inputs, crs=scenario.crs)
+    lap("inputs")
+
+    say("estimating demand")
+    areas = inputs.areas
+    area_table = area_demand(
+        areas,
+        inputs.population,
+        scenario=scenario,
+        migrant_population=inputs.migrant_population,
+    )
+    workplace_table = (
+        workplace_demand(inputs.workplaces, scenario=scenario)
+        if inputs.workplaces is not None
+        else None
+    )
+    items = demand_items(area_table, workplace_table)
+    lap("demand")
+
+    say("filtering candidate sites")
+    parcels = inputs.parcels
+    hz = scenario.hazards
+    buffers = None
+    excluded = pd.DataFrame(columns=["site_id", "reason"])
+    if inputs.hazards is not None and len(inputs.hazards):
+        hazards = inputs.hazards.reset_index()
+        buffers = hazard_buffers(
+            hazards,
+            petrol_station_m=hz.petrol_station_m,
+            power_line_m_by_kv={float(k): v for k, v in hz.power_line_m_by_kv.items()},
+            power_line_default_m=hz.power_line_default_m,
+            mall_m=hz.mall_m,
+            market_m=hz.mall_m,
+            enabled=hz.enabled,
+        )
+        kept, excluded = exclude_hazardous(parcels.reset_index(), buffers, site_id="site_id")
+        parcels = kept.set_index("site_id")
+    sites = sites_from_inputs(
+        parcels, areas=areas, facilities=inputs.facilities, scenario=scenario
+    )
+    options = site_options(sites, scenario=scenario)
+    lap("candidates")
+
+    say("measuring walking distances")
+    graph = None
+    if inputs.streets is not None:
+        graph = read_street_graph(inputs.streets, working_crs=inputs.crs)
+    points = area_points(areas.reset_index(), inputs.population, id_column="area_id")
+    access = service_pairs(
+        items,
+        area_points=points,
+        areas=areas,
+        sites=sites,
+        workplaces=inputs.workplaces,
+        graph=graph,
+        scenario=scenario,
+    )
+    lap("network")
+
+    say("building the model")
+    fac = scenario.facility
+    model_sites = pd.DataFrame(
+        {
+            "district_id": sites["district_id"],
+            "existing": sites["existing"].astype(bool),
+            "existing_slots": sites["existing_slots"].astype(float),
+            "max_extra_slots": np.where(
+                sites["existing"].astype(bool) & fac.existing_can_expand,
+                float(fac.existing_max_extra_slots),
+                0.0,
+            ),
+            "expansion_cost_per_slot": scenario.costs.expansion_per_slot,
+            "affordable": sites["affordable"].astype(bool),
+            "demonstration_existing": sites["demonstration_existing"].astype(bool),
+        },
+        index=sites.index,
+    )
+    if inputs.districts is not None:
+        districts = tuple(str(d) for d in inputs.districts.index)
+    else:
+        districts = tuple(sorted(str(d) for d in sites["district_id"].dropna().unique()))
+    problem = SitingProblem(
+        demand=items,
+        sites=model_sites,
+        options=options,
+        pairs=access.pairs,
+        districts=districts,
+        demonstration_per_district=scenario.policy.demonstration_per_district,
+        budget=scenario.policy.budget,
+        min_affordable_share=scenario.policy.min_affordable_share,
+    )
+    findings = presolve_checks(problem)
+    for finding in findings:
+        log.warning(finding)
+    model = build_model(problem)
+    lap("build")
+
+    say(f"solving ({scenario.solver.name}, up to {scenario.solver.time_limit_s:g} s per stage)")
+    solution = solve_siting(
+        model,
+        solver=scenario.solver.name,
+        time_limit_s=scenario.solver.time_limit_s,
+        gap=scenario.solver.gap,
+        threads=scenario.solver.threads,
+    )
+    lap("solve")
+    if solution.values is None:
+        raise SolverError(f"no plan: the solver reports {solution.message}")
+
+    say("extracting the plan")
+    values = solution.values
+    facilities, area_out, assignments = extract_plan(
+        model=model,
+        problem=problem,
+        values=values,
+        sites=sites,
+        options=options,
+        areas=areas,
+        area_table=area_table,
+        items=items,
+        nearest_site=access.table,
+        scenario=scenario,
+    )
+    ix = model.index
+    unmet_demo = [
+        f"district {d}: {values[ix.t][k]:.0f} demonstration facility(ies) missing"
+        for k, d in enumerate(ix.t_district)
+        if values[ix.t][k] > 0.5
+    ]
+    unmet = list(unmet_demo)
+    if ix.u.stop > ix.u.start and values[ix.u][0] > 1e-3:
+        unmet.append(
+            f"affordable share: {values[ix.u][0]:.0f} affordable slots short of the "
+            f"{scenario.policy.min_affordable_share:.0%} minimum"
+        )
+    district_table = _district_summary(
+        inputs, area_out, facilities, assignments, scenario=scenario
+    )
+    candidates = _candidate_states(inputs.parcels, facilities, excluded)
+    lines = _service_lines(assignments, facilities, points, inputs)
+    district_shapes = None
+    if inputs.districts is not None:
+        district_shapes = gpd.GeoDataFrame(
+            district_table.drop(columns=["name"], errors="ignore").join(
+                inputs.districts[["name", "geometry"]], how="right"
+            ),
+            geometry="geometry",
+            crs=inputs.crs,
+        )
+        district_shapes.index.name = "district_id"
+    lap("extract")
+
+    stage_terms = {
+        "shortfall": float(model.shortfall @ values),
+        "cost": float(model.cost @ values),
+        "distance": float(model.distance @ values),
+    }
+    cost_by_mode = facilities.groupby("acquisition")["cost"].sum().to_dict()
+    total_slots = float(facilities["slots"].sum())
+    affordable_slots = float(facilities.loc[facilities["affordable"].astype(bool), "slots"].sum())
+    run: dict[str, Any] = {
+        "status": solution.status.value,
+        "message": solution.message,
+        "gap": solution.gap,
+        "objective": stage_terms,
+        "stages": [
+            {
+                "name": s.name,
+                "status": s.stats.status.value,
+                "objective": s.stats.objective,
+                "bound": s.stats.bound,
+                "gap": s.stats.gap,
+                "solve_s": round(s.stats.solve_s, 3),
+                "message": s.stats.message,
+            }
+            for s in solution.stages
+        ],
+        "solver": solution.stages[0].stats.solver,
+        "versions": _versions(),
+        "timings_s": timings,
+        "model_size": {
+            "rows": model.base.num_rows,
+            "columns": model.base.num_cols,
+            "nonzeros": int(model.base.A.nnz),
+            "pairs": len(access.pairs),
+            "sites": len(sites),
+            "options": len(options),
+            "demand_items": len(items),
+        },
+        "crs": inputs.crs.to_string(),
+        "scenario": scenario.to_dict(),
+        "inputs": {
+            name: {"path": str(path), "sha256": _sha256(Path(path))}
+            for name, path in inputs.files.items()
+            if Path(path).is_file()
+        },
+        "notes": list(inputs.notes),
+        "findings": findings,
+        "unmet": unmet,
+        "unmet_demonstration": unmet_demo,
+        "distance_method": access.method,
+        "distance": access.info,
+        "excluded_sites": len(excluded),
+        "required_slots_rounded_up": scenario.demand.round_up,
+        "totals": {
+            "population": float(area_out["population"].sum()),
+            "planned_population": float(area_out["planned_population"].sum()),
+            "required_slots": float(area_out["required_slots"].sum())
+            + float(items.loc[items["workplace_id"].notna(), "required"].sum()),
+            "planned_slots": total_slots,
+            "new_slots": float(facilities["new_slots"].sum()),
+            "served_slots": float(assignments["slots"].sum()),
+            "shortfall_slots": float(area_out["shortfall_slots"].sum())
+            + _workplace_shortfall(items, assignments),
+            "migrant_slots": float(assignments.loc[assignments["kind"] == "migrant", "slots"].sum()),
+            "affordable_share": affordable_slots / total_slots if total_slots else None,
+            "cost": float(facilities["cost"].sum()),
+            "cost_by_acquisition": {str(k): float(v) for k, v in cost_by_mode.items()},
+            "facilities_new": int((~facilities["existing"].astype(bool)).sum()),
+            "facilities_existing": int(facilities["existing"].astype(bool).sum()),
+        },
+    }
+    return Plan(
+        facilities=facilities,
+        areas=area_out,
+        assignments=assignments,
+        districts=district_table,
+        candidates=candidates,
+        run=run,
+        district_shapes=district_shapes,
+        hazards=buffers.set_index("hazard_id") if buffers is not None else None,
+        service_lines=lines,
+    )
+
+
+def _workplace_shortfall(items: pd.DataFrame, assignments: pd.DataFrame) -> float:
+    work = items[items["workplace_id"].notna()]
+    if work.empty:
+        return 0.0
+    served = assignments.groupby("demand_id")["slots"].sum().reindex(work.index, fill_value=0)
+    return float((work["required"] - served).clip(lower=0).sum())
+
+
+def _district_summary(
+    inputs: Inputs,
+    areas: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
+    assignments: pd.DataFrame,
+    *,
+    scenario: Scenario,
+) -> pd.DataFrame:
+    area_d = areas["district_id"].fillna("(none)")
+    people = areas["planned_population"] + areas["migrant_population"]
+    grouped = pd.DataFrame(
+        {
+            "population": people.groupby(area_d).sum(),
+            "required_slots": areas["required_slots"].groupby(area_d).sum(),
+            "served_slots": areas["served_slots"].groupby(area_d).sum(),
+            "shortfall_slots": areas["shortfall_slots"].groupby(area_d).sum(),
+        }
+    )
+    fac_d = facilities["district_id"].fillna("(none)")
+    grouped["planned_slots"] = facilities["slots"].groupby(fac_d).sum()
+    grouped["new_slots"] = facilities["new_slots"].groupby(fac_d).sum()
+    grouped["cost"] = facilities["cost"].groupby(fac_d).sum()
+    affordable = facilities["slots"].where(facilities["affordable"].astype(bool), 0.0)
+    grouped["affordable_slots"] = affordable.groupby(fac_d).sum()
+    demo = facilities["demonstration"].astype(bool)
+    grouped["demonstration_count"] = demo.groupby(fac_d).sum()
+    site_d = assignments["site_id"].map(fac_d)
+    migrant = assignments["kind"] == "migrant"
+    grouped["migrant_slots"] = assignments.loc[migrant, "slots"].groupby(site_d[migrant]).sum()
+    if inputs.districts is not None:
+        grouped = grouped.reindex(
+            list(inputs.districts.index.astype(str))
+            + [d for d in grouped.index if d not in set(inputs.districts.index.astype(str))]
+        )
+        grouped["name"] = inputs.districts["name"].reindex(grouped.index)
+    else:
+        grouped["name"] = grouped.index
+    grouped = grouped.fillna(
+        {c: 0.0 for c in grouped.columns if c != "name"}
+    )
+    pop = grouped["population"].where(grouped["population"] > 0)
+    grouped["slots_per_1000"] = (grouped["planned_slots"] / pop * 1000).round(2)
+    grouped["target_per_1000"] = (grouped["required_slots"] / pop * 1000).round(2)
+    grouped["national_target_per_1000"] = scenario.ratios.national_target
+    grouped["demonstration_count"] = grouped["demonstration_count"].astype(int)
+    grouped["demonstration_present"] = grouped["demonstration_count"] >= max(
+        scenario.policy.demonstration_per_district, 1
+    )
+    grouped.index.name = "district_id"
+    order = [
+        "name",
+        "population",
+        "required_slots",
+        "planned_slots",
+        "new_slots",
+        "served_slots",
+        "shortfall_slots",
+        "slots_per_1000",
+        "target_per_1000",
+        "national_target_per_1000",
+        "demonstration_count",
+        "demonstration_present",
+        "migrant_slots",
+        "affordable_slots",
+        "cost",
+    ]
+    return grouped[order]
+
+
+def _candidate_states(
+    parcels: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, excluded: pd.DataFrame
+) -> gpd.GeoDataFrame:
+    keep = [c for c in ("name", "kind", "acquisition", "cost", "affordable", "district_id")]
+    out = parcels[[c for c in keep if c in parcels.columns] + ["geometry"]].copy()
+    reasons = excluded.set_index("site_id")["reason"] if len(excluded) else pd.Series(dtype=str)
+    out["state"] = np.where(out.index.isin(facilities.index), "chosen", "not chosen")
+    out.loc[out.index.isin(reasons.index), "state"] = "excluded"
+    out["exclusion_reason"] = reasons.reindex(out.index).fillna("").to_numpy()
+    return out
+
+
+def _service_lines(
+    assignments: pd.DataFrame,
+    facilities: gpd.GeoDataFrame,
+    points: gpd.GeoDataFrame,
+    inputs: Inputs,
+) -> gpd.GeoDataFrame:
+    area_xy = points.sort_values("share", ascending=False).drop_duplicates("area_id")
+    area_pt = pd.Series(area_xy.geometry.to_numpy(), index=area_xy["area_id"].astype(str))
+    if inputs.workplaces is not None:
+        wp = inputs.workplaces.geometry.representative_point()
+        work_pt = pd.Series(wp.to_numpy(), index=inputs.workplaces.index.astype(str))
+    else:
+        work_pt = pd.Series(dtype=object)
+    geoms = []
+    for row in assignments.itertuples():
+        start = facilities.geometry[row.site_id]
+        end = (
+            area_pt.get(row.area_id)
+            if isinstance(row.area_id, str)
+            else work_pt.get(str(row.workplace_id))
+        )
+        geoms.append(LineString([start, end]) if end is not None else None)
+    lines = gpd.GeoDataFrame(
+        assignments[["site_id", "area_id", "demand_id", "kind", "slots", "distance_m"]].copy(),
+        geometry=geoms,
+        crs=inputs.crs,
+    )
+    return lines[lines.geometry.notna()].reset_index(drop=True)

@@ -1,0 +1,375 @@
+"""The plan: what to build where, whom it serves, what it costs, and what is still missing.
+
+:func:`extract_plan` turns solver values back into tables keyed by the
+caller's ids. :func:`verify` re-checks a written plan from its output files
+alone, with none of the model code, so a bug in the model cannot hide itself.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from siting.model import SitingModel, SitingProblem
+from siting.scenario import Scenario
+
+__all__ = ["Plan", "VerifyReport", "extract_plan", "verify"]
+
+TOL = 1e-3
+"""Slots closer than this count as equal (the solver's tolerance, well below one slot)."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A planning result, in the working CRS.
+
+    Attributes
+    ----------
+    facilities
+        One point per opened or kept facility.
+    areas
+        One polygon per residential area with required, served and shortfall slots.
+    assignments
+        ``demand_id``, ``area_id``, ``site_id``, ``kind``, ``slots``, ``distance_m``.
+    districts
+        Per-district summary (may be empty without a districts layer).
+    candidates
+        Every candidate parcel with its state: chosen, not chosen or excluded.
+    run
+        Status, objective terms, solver, timings, scenario, input hashes, notes.
+    """
+
+    facilities: gpd.GeoDataFrame
+    areas: gpd.GeoDataFrame
+    assignments: pd.DataFrame
+    districts: pd.DataFrame
+    candidates: gpd.GeoDataFrame
+    run: dict[str, Any] = field(default_factory=dict)
+    district_shapes: gpd.GeoDataFrame | None = None
+    hazards: gpd.GeoDataFrame | None = None
+    service_lines: gpd.GeoDataFrame | None = None
+
+
+def extract_plan(
+    *,
+    model: SitingModel,
+    problem: SitingProblem,
+    values: np.ndarray,
+    sites: gpd.GeoDataFrame,
+    options: pd.DataFrame,
+    areas: gpd.GeoDataFrame,
+    area_table: pd.DataFrame,
+    items: pd.DataFrame,
+    nearest_site: pd.DataFrame,
+    scenario: Scenario,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, pd.DataFrame]:
+    """Map solver values back to facilities, areas and assignments.
+
+    Parameters
+    ----------
+    model, problem
+        The model and its data.
+    values
+        Column values of the final stage.
+    sites, options
+        :mod:`siting.candidates` outputs.
+    areas
+        Area polygons indexed by ``area_id``.
+    area_table
+        :func:`siting.demand.area_demand` output.
+    items
+        :func:`siting.demand.demand_items` output.
+    nearest_site
+        The full area × site walking-distance table (``area_id``, ``site_id``,
+        ``distance_m``), for each area's nearest open facility.
+    scenario
+        The scenario.
+
+    Returns
+    -------
+    tuple
+        ``(facilities, areas, assignments)``.
+    """
+    ix = model.index
+    y = values[ix.y] > 0.5
+    chosen = pd.DataFrame({"site_id": ix.y_site[y], "option": ix.y_option[y]})
+    chosen = chosen.merge(options, on=["site_id", "option"], how="left")
+    extra = pd.Series(np.round(values[ix.e]), index=ix.e_site, dtype=float)
+
+    existing = sites.loc[sites["existing"].astype(bool)]
+    rows = []
+    for site_id, site in existing.iterrows():
+        added = float(extra.get(site_id, 0.0))
+        rows.append(
+            {
+                "site_id": site_id,
+                "option": "existing" + (f"+{added:.0f}" if added > 0 else ""),
+                "slots": float(site["existing_slots"]) + added,
+                "existing_slots": float(site["existing_slots"]),
+                "new_slots": added,
+                "cost": added * scenario.costs.expansion_per_slot,
+                "floor_area_m2": np.nan,
+                "demonstration": bool(site["demonstration_existing"]),
+                "existing": True,
+                "classes_infant": 0,
+                "classes_toddler": 0,
+                "classes_older": 0,
+                "classes_mixed": 0,
+            }
+        )
+    for _, row in chosen.iterrows():
+        rows.append(
+            {
+                "site_id": row["site_id"],
+                "option": row["option"],
+                "slots": float(row["slots"]),
+                "existing_slots": 0.0,
+                "new_slots": float(row["slots"]),
+                "cost": float(row["cost"]),
+                "floor_area_m2": float(row["floor_m2"]),
+                "demonstration": bool(row["demonstration"]),
+                "existing": False,
+                "classes_infant": int(row["classes_infant"]),
+                "classes_toddler": int(row["classes_toddler"]),
+                "classes_older": int(row["classes_older"]),
+                "classes_mixed": int(row["classes_mixed"]),
+            }
+        )
+    fac = pd.DataFrame(rows).set_index("site_id")
+    info = sites.loc[
+        fac.index,
+        [
+            "name",
+            "kind",
+            "acquisition",
+            "district_id",
+            "subdistrict_id",
+            "affordable",
+            "colocated_area_id",
+            "geometry",
+        ],
+    ]
+    facilities = gpd.GeoDataFrame(fac.join(info), geometry="geometry", crs=sites.crs)
+    facilities["service_types"] = ",".join(scenario.facility.service_types)
+    facilities = facilities.sort_index()
+
+    x = values[ix.x]
+    used = x > 1e-6
+    assignments = pd.DataFrame(
+        {
+            "demand_id": ix.x_demand[used],
+            "site_id": ix.x_site[used],
+            "slots": np.round(x[used], 3),
+            "distance_m": np.round(ix.x_distance[used], 1),
+        }
+    )
+    assignments = assignments.merge(
+        items[["area_id", "workplace_id", "kind"]], left_on="demand_id", right_index=True
+    )
+    assignments = assignments[
+        ["demand_id", "area_id", "workplace_id", "site_id", "kind", "slots", "distance_m"]
+    ]
+    assignments = assignments.sort_values(["demand_id", "site_id"]).reset_index(drop=True)
+
+    out = areas.copy()
+    table = area_table.reindex(out.index)
+    served = assignments.dropna(subset=["area_id"]).groupby("area_id")["slots"].sum()
+    required = table["required_slots"] + table["migrant_slots"]
+    out["population"] = table["population"].round(1)
+    out["planned_population"] = table["planned_population"].round(1)
+    out["migrant_population"] = table["migrant_population"].round(1)
+    out["migrant_demand"] = table["migrant_slots"]
+    out["required_slots"] = required
+    out["served_slots"] = served.reindex(out.index.astype(str)).fillna(0.0).to_numpy()
+    out["shortfall_slots"] = np.round((required - out["served_slots"]).clip(lower=0), 3)
+    people = table["planned_population"] + table["migrant_population"]
+    out["slots_per_1000"] = np.round(
+        np.where(people > 0, out["served_slots"] / people.where(people > 0, 1) * 1000, np.nan), 2
+    )
+    out["target_per_1000"] = table["ratio"]
+    out["demand_estimate_slots"] = table["demand_estimate_slots"].round(1)
+    open_ids = set(facilities.index)
+    near = nearest_site[nearest_site["site_id"].isin(open_ids)]
+    out["nearest_facility_m"] = (
+        near.groupby("area_id")["distance_m"].min().reindex(out.index.astype(str)).round(1)
+    ).to_numpy()
+    out["shortfall_reason"] = _reasons(out, problem, values, model)
+    return facilities, out, assignments
+
+
+def _reasons(
+    areas: pd.DataFrame, problem: SitingProblem, values: np.ndarray, model: SitingModel
+) -> list[str]:
+    """Why an area is short: no site within reach, the budget, or capacity."""
+    reached = set(problem.pairs["demand_id"])
+    spent = float(model.cost @ values)
+    cheapest = float(problem.options["cost"].min()) if len(problem.options) else 0.0
+    budget_binds = problem.budget is not None and spent > problem.budget - cheapest
+    reasons = []
+    for area_id, short in zip(areas.index.astype(str), areas["shortfall_slots"], strict=True):
+        if short <= TOL:
+            reasons.append("")
+        elif area_id not in reached:
+            reasons.append("no site within reach")
+        elif budget_binds:
+            reasons.append("budget")
+        else:
+            reasons.append("capacity")
+    return reasons
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    """What :func:`verify` found.
+
+    Attributes
+    ----------
+    checks
+        Names of the checks run.
+    problems
+        One sentence per violated constraint; empty when the plan holds.
+    """
+
+    checks: tuple[str, ...]
+    problems: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when every check passed."""
+        return not self.problems
+
+
+def verify(out_dir: str | Path) -> VerifyReport:
+    """Re-check every constraint of a written plan from its output files alone.
+
+    Checks ratios and shortfalls, capacities, distances within radius, the
+    demonstration facility in each district (or an honest report of its
+    absence), the budget, the minimum affordable share and R1 co-location.
+
+    Parameters
+    ----------
+    out_dir
+        A folder written by ``siting plan``.
+
+    Returns
+    -------
+    VerifyReport
+        The checks run and the problems found.
+    """
+    out = Path(out_dir)
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    scenario = run["scenario"]
+    crs = run.get("crs")
+    facilities = gpd.read_file(out / "facilities.geojson").set_index("site_id")
+    areas = gpd.read_file(out / "areas.geojson").set_index("area_id")
+    assignments = pd.read_csv(out / "assignments.csv", dtype={"area_id": str, "site_id": str})
+    districts = pd.read_csv(out / "districts.csv", dtype={"district_id": str})
+    if crs:
+        facilities, areas = facilities.to_crs(crs), areas.to_crs(crs)
+    problems: list[str] = []
+    checks = []
+
+    checks.append("assignments go to facilities in the plan")
+    unknown = sorted(set(assignments["site_id"]) - set(facilities.index))
+    if unknown:
+        problems.append(f"assignments use sites that are not in the plan: {unknown[:5]}")
+
+    checks.append("capacity")
+    load = assignments.groupby("site_id")["slots"].sum()
+    over = load - facilities["slots"].reindex(load.index)
+    for site_id, amount in over[over > TOL].items():
+        problems.append(f"facility {site_id} serves {amount:.2f} slots more than it has")
+
+    checks.append("served + shortfall = required")
+    served = (
+        assignments.dropna(subset=["area_id"]).groupby("area_id")["slots"].sum()
+    ).reindex(areas.index, fill_value=0.0)
+    if not np.allclose(served, areas["served_slots"], atol=TOL):
+        problems.append("areas' served_slots differ from the sum of their assignments")
+    balance = areas["required_slots"] - served - areas["shortfall_slots"]
+    for area_id, gap in balance[balance.abs() > TOL].items():
+        problems.append(f"area {area_id}: required − served − shortfall = {gap:.3f}, not 0")
+    checks.append("ratios")
+    people = areas["planned_population"] + areas["migrant_population"]
+    need = np.ceil(people * areas["target_per_1000"] / 1000 - 1e-9)
+    need = need.where(areas["status"] != "new", np.ceil(
+        areas["planned_population"] * areas["target_per_1000"] / 1000 - 1e-9))
+    short_of_ratio = areas["served_slots"] + areas["shortfall_slots"] + TOL < need - areas[
+        "migrant_demand"
+    ]
+    for area_id in areas.index[short_of_ratio & (areas["status"] == "new")]:
+        problems.append(f"new area {area_id}: required slots below the ratio")
+
+    checks.append("distance within radius")
+    radii = scenario["radii"]
+    status = areas["status"].to_dict()
+    limit = {"old": radii["urban_m"], "rural": radii["rural_m"], "new": radii["urban_m"]}
+    resident = assignments.dropna(subset=["area_id"])
+    for row in resident.itertuples():
+        st = status.get(row.area_id)
+        if st == "new" and scenario["policy"]["new_areas_colocated_only"]:
+            continue
+        if st is not None and row.distance_m > limit[st] + 0.05:
+            problems.append(
+                f"area {row.area_id} is served from {row.site_id} at {row.distance_m} m, "
+                f"beyond its {limit[st]:.0f} m radius"
+            )
+    work = assignments[assignments["area_id"].isna()]
+    for row in work[work["distance_m"] > radii["workplace_m"] + 0.05].itertuples():
+        problems.append(f"{row.demand_id} is served beyond the workplace radius")
+
+    checks.append("R1 co-location")
+    if scenario["policy"]["new_areas_colocated_only"]:
+        new_rows = resident[resident["area_id"].map(status) == "new"]
+        for row in new_rows.itertuples():
+            own = facilities.at[row.site_id, "colocated_area_id"] == row.area_id
+            if own:
+                continue
+            gap_m = float(
+                facilities.geometry[row.site_id].distance(areas.geometry[row.area_id])
+            )
+            if gap_m > radii["new_beside_m"] + 0.5:
+                problems.append(
+                    f"new area {row.area_id} is served from {row.site_id}, {gap_m:.0f} m from "
+                    "the development: neither inside nor beside it (R1)"
+                )
+
+    checks.append("demonstration facility per district")
+    per_district = scenario["policy"]["demonstration_per_district"]
+    demo = facilities[facilities["demonstration"].astype(bool)]
+    counts = demo.groupby("district_id").size()
+    findings = " ".join(run.get("findings", []))
+    for row in districts.itertuples():
+        have = int(counts.get(row.district_id, 0))
+        if have != int(row.demonstration_count):
+            problems.append(f"district {row.district_id}: demonstration_count is wrong")
+        if have < per_district and str(row.district_id) not in " ".join(
+            run.get("unmet_demonstration", [])
+        ) + findings:
+            problems.append(
+                f"district {row.district_id} has {have} demonstration facilities, "
+                f"{per_district} required, and the run does not report it"
+            )
+
+    checks.append("budget")
+    budget = scenario["policy"]["budget"]
+    total = float(facilities["cost"].sum())
+    if budget is not None and total > budget + 0.5:
+        problems.append(f"cost {total:,.0f} exceeds the budget {budget:,.0f}")
+
+    checks.append("affordable share")
+    share_min = scenario["policy"]["min_affordable_share"]
+    total_slots = float(facilities["slots"].sum())
+    aff = float(facilities.loc[facilities["affordable"].astype(bool), "slots"].sum())
+    if share_min is not None and total_slots > 0 and aff / total_slots + 1e-9 < share_min:
+        if "affordable" not in findings + " ".join(run.get("unmet", [])):
+            problems.append(
+                f"affordable share {aff / total_slots:.1%} is below {share_min:.0%} unreported"
+            )
+    return VerifyReport(checks=tuple(checks), problems=tuple(problems))

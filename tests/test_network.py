@@ -1,0 +1,526 @@
+"""Tests of siting.network: street graphs, representative points, walking distances."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pyproj
+import pytest
+import rasterio
+from affine import Affine
+from shapely.geometry import Point, box
+
+from siting.errors import InputError, NetworkError
+from siting.network import (
+    DROPPED_HIGHWAYS,
+    area_points,
+    distance_table,
+    download_street_graph,
+    excluded_by_network,
+    read_street_graph,
+    walk_matrix,
+    walk_minutes,
+)
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+OSM = DATA / "osm"
+NANJING = OSM / "nanjing-xuanwu.osm"
+TAICHUNG = OSM / "taichung.osm"
+NANJING_CRS = "EPSG:4549"  # CGCS2000 3-degree Gauss-Kruger, central meridian 120E
+TAICHUNG_CRS = "EPSG:3826"  # TWD97 TM2 zone 121
+UTM = "EPSG:32650"
+
+
+def _need(path: Path) -> None:
+    if not path.is_file():
+        pytest.skip(f"shared test data {path} is absent (clone shared/ next to the repo)")
+
+
+@pytest.fixture(scope="module")
+def nanjing() -> nx.MultiDiGraph:
+    _need(NANJING)
+    return read_street_graph(NANJING, working_crs=NANJING_CRS)
+
+
+@pytest.fixture(scope="module")
+def taichung() -> nx.MultiDiGraph:
+    _need(TAICHUNG)
+    return read_street_graph(TAICHUNG, working_crs=TAICHUNG_CRS)
+
+
+def _haversine_m(lon: np.ndarray, lat: np.ndarray) -> float:
+    lon, lat = np.radians(lon), np.radians(lat)
+    a = (
+        np.sin(np.diff(lat) / 2) ** 2
+        + np.cos(lat[:-1]) * np.cos(lat[1:]) * np.sin(np.diff(lon) / 2) ** 2
+    )
+    return float((2 * 6_371_009 * np.arcsin(np.sqrt(a))).sum())
+
+
+def _highways(g: nx.MultiDiGraph) -> set[str]:
+    out: set[str] = set()
+    for _, _, h in g.edges(data="highway"):
+        out.update(h if isinstance(h, list) else [h])
+    return out
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize(("name", "crs"), [("nanjing", NANJING_CRS), ("taichung", TAICHUNG_CRS)])
+def test_real_extracts_build_a_walking_graph(
+    name: str, crs: str, request: pytest.FixtureRequest
+) -> None:
+    g = request.getfixturevalue(name)
+    assert g.number_of_nodes() > 300
+    assert g.number_of_edges() > 1000
+    assert pyproj.CRS.from_user_input(g.graph["crs"]) == pyproj.CRS.from_user_input(crs)
+    highways = _highways(g)
+    assert not highways & DROPPED_HIGHWAYS
+    assert "footway" in highways
+    assert "trunk" not in highways  # no trunk in these files has a tagged sidewalk
+    assert nx.is_weakly_connected(g)
+    for _, _, data in g.edges(data=True):
+        assert "no" not in (
+            data.get("foot") if isinstance(data.get("foot"), list) else [data.get("foot")]
+        )
+    # lengths are metres: the great-circle length of each edge's geometry, computed here
+    to_lonlat = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    total_length = total_haversine = 0.0
+    for u, v, data in g.edges(data=True):
+        if "geometry" in data:
+            x, y = np.asarray(data["geometry"].coords).T
+        else:
+            x = np.array([g.nodes[u]["x"], g.nodes[v]["x"]])
+            y = np.array([g.nodes[u]["y"], g.nodes[v]["y"]])
+        lon, lat = to_lonlat.transform(x, y)
+        total_length += data["length"]
+        total_haversine += _haversine_m(np.asarray(lon), np.asarray(lat))
+    assert total_length == pytest.approx(total_haversine, rel=2e-3)
+
+
+@pytest.mark.shared
+def test_taichung_drops_foot_no_and_private_ways(taichung: nx.MultiDiGraph) -> None:
+    _need(TAICHUNG)
+    everything = read_street_graph(TAICHUNG, working_crs=TAICHUNG_CRS, network="all")
+
+    def tagged(g: nx.MultiDiGraph, key: str, value: str) -> int:
+        return sum(
+            1
+            for _, _, d in g.edges(data=True)
+            if value in (d.get(key) if isinstance(d.get(key), list) else [d.get(key)])
+        )
+
+    assert tagged(everything, "foot", "no") > 0
+    assert tagged(taichung, "foot", "no") == 0
+    assert tagged(everything, "access", "private") > 0
+    assert tagged(taichung, "access", "private") == 0
+
+
+@pytest.mark.shared
+def test_trunk_kept_when_asked(nanjing: nx.MultiDiGraph) -> None:
+    g = read_street_graph(NANJING, working_crs=NANJING_CRS, trunk_requires_sidewalk=False)
+    assert "trunk" in _highways(g)
+
+    def total(graph: nx.MultiDiGraph) -> float:
+        return sum(d["length"] for _, _, d in graph.edges(data=True))
+
+    assert total(g) > total(nanjing)
+
+
+@pytest.mark.shared
+def test_bz2_extract_reads() -> None:
+    path = OSM / "aguascalientes.osm.bz2"
+    _need(path)
+    g = read_street_graph(path, working_crs="EPSG:32613")
+    assert g.number_of_nodes() > 500
+    assert "motorway" not in _highways(g)
+
+
+def test_missing_file_names_the_file(tmp_path: Path) -> None:
+    with pytest.raises(NetworkError, match=r"nowhere\.osm.*not found"):
+        read_street_graph(tmp_path / "nowhere.osm", working_crs=UTM)
+
+
+def test_broken_xml_is_a_network_error(tmp_path: Path) -> None:
+    bad = tmp_path / "broken.osm"
+    bad.write_text("<osm><node id='1' lat='32' lon='105'>")
+    with pytest.raises(NetworkError, match=r"broken\.osm: cannot read") as info:
+        read_street_graph(bad, working_crs=UTM)
+    assert "fix:" in str(info.value)
+
+
+def test_unknown_suffix_and_geographic_crs(tmp_path: Path) -> None:
+    other = tmp_path / "streets.shp"
+    other.write_text("x")
+    with pytest.raises(NetworkError, match="unknown street network format"):
+        read_street_graph(other, working_crs=UTM)
+    with pytest.raises(NetworkError, match="not projected"):
+        read_street_graph(other, working_crs="EPSG:4326")
+
+
+def test_xml_without_streets(tmp_path: Path) -> None:
+    path = tmp_path / "building.osm"
+    path.write_text(
+        "<?xml version='1.0' encoding='UTF-8'?><osm version='0.6'>"
+        "<node id='1' lat='32.0' lon='105.0'/><node id='2' lat='32.001' lon='105.0'/>"
+        "<node id='3' lat='32.001' lon='105.001'/>"
+        "<way id='10'><nd ref='1'/><nd ref='2'/><nd ref='3'/><nd ref='1'/>"
+        "<tag k='building' v='yes'/></way></osm>"
+    )
+    with pytest.raises(NetworkError, match="no walkable street"):
+        read_street_graph(path, working_crs="EPSG:4544")
+
+
+@pytest.mark.shared
+def test_graphml_cache_is_reused_without_download(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, nanjing: nx.MultiDiGraph
+) -> None:
+    import osmnx as ox
+
+    cache = tmp_path / "nanjing.graphml"
+    ox.save_graphml(ox.project_graph(nanjing, to_latlong=True), cache)
+
+    def no_network(*args: object, **kwargs: object) -> None:
+        raise AssertionError("download attempted")
+
+    monkeypatch.setattr(ox, "graph_from_place", no_network)
+    monkeypatch.setattr(ox, "graph_from_bbox", no_network)
+    g = download_street_graph(place="Nanjing", cache=cache, working_crs=NANJING_CRS)
+    assert g.number_of_nodes() == nanjing.number_of_nodes()
+    total = sum(d["length"] for _, _, d in g.edges(data=True))
+    assert total == pytest.approx(sum(d["length"] for _, _, d in nanjing.edges(data=True)))
+
+
+def test_download_needs_one_of_place_or_bbox(tmp_path: Path) -> None:
+    with pytest.raises(NetworkError, match="exactly one of place or bbox"):
+        download_street_graph(cache=tmp_path / "x.graphml", working_crs=UTM)
+
+
+# ---------------------------------------------------------------------------
+# distances on the real graph, against networkx
+
+
+def _random_points(g: nx.MultiDiGraph, n: int, seed: int, name: str) -> gpd.GeoDataFrame:
+    rng = np.random.default_rng(seed)
+    xs = np.array([d["x"] for _, d in g.nodes(data=True)])
+    ys = np.array([d["y"] for _, d in g.nodes(data=True)])
+    return gpd.GeoDataFrame(
+        {name: [f"{name[0]}{i}" for i in range(n)]},
+        geometry=gpd.points_from_xy(
+            rng.uniform(xs.min(), xs.max(), n), rng.uniform(ys.min(), ys.max(), n)
+        ),
+        crs=g.graph["crs"],
+    )
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("name", ["nanjing", "taichung"])
+def test_distances_match_networkx(name: str, request: pytest.FixtureRequest) -> None:
+    g = request.getfixturevalue(name)
+    limit = 1200.0
+    areas = _random_points(g, 40, 1, "area_id")
+    sites = _random_points(g, 30, 2, "site_id")
+    table = distance_table(areas, sites, graph=g, max_distance_m=limit)
+
+    # independent computation: brute-force snapping, networkx on the undirected graph
+    nodes = list(g.nodes)
+    xy = np.array([[g.nodes[n]["x"], g.nodes[n]["y"]] for n in nodes])
+
+    def snap(p: Point) -> tuple[object, float]:
+        d = np.hypot(xy[:, 0] - p.x, xy[:, 1] - p.y)
+        return nodes[int(np.argmin(d))], float(d.min())
+
+    undirected = nx.MultiGraph(g)
+    got = table.set_index(["area_id", "site_id"])["distance_m"]
+    rng = np.random.default_rng(7)
+    pairs = [
+        (int(a), int(s))
+        for a, s in zip(rng.integers(0, 40, 100), rng.integers(0, 30, 100), strict=True)
+    ]
+    within = 0
+    for a, s in pairs:
+        na, da = snap(areas.geometry.iloc[a])
+        ns, ds = snap(sites.geometry.iloc[s])
+        try:
+            walk = nx.shortest_path_length(undirected, na, ns, weight="length") + da + ds
+        except nx.NetworkXNoPath:
+            walk = math.inf
+        key = (areas["area_id"].iloc[a], sites["site_id"].iloc[s])
+        if walk <= limit:
+            within += 1
+            assert got[key] == pytest.approx(walk, abs=1e-6)
+        else:
+            assert key not in got.index
+    assert within >= 10
+
+    # the count of pairs the network excludes, from networkx for every pair
+    excluded = 0
+    for s in range(30):
+        ns, ds = snap(sites.geometry.iloc[s])
+        reach = nx.single_source_dijkstra_path_length(undirected, ns, weight="length")
+        for a in range(40):
+            straight = areas.geometry.iloc[a].distance(sites.geometry.iloc[s])
+            na, da = snap(areas.geometry.iloc[a])
+            walk = reach.get(na, math.inf) + da + ds
+            if straight <= limit < walk:
+                excluded += 1
+    assert excluded_by_network(table) == excluded
+    assert (table["method"] == "network").all()
+    assert (table["distance_m"] >= table["straight_m"] - 1e-6).all()
+
+
+# ---------------------------------------------------------------------------
+# hand-solvable cases
+
+
+def _river_graph() -> nx.MultiDiGraph:
+    """Two banks 100 m apart, joined by a bridge 300 m upstream.
+
+    Nodes a(0,0) - b(0,300) - c(100,300) - d(100,0): a walk from a to d is 700 m.
+    """
+    g = nx.MultiDiGraph(crs=UTM)
+    for node, (x, y) in {"a": (0, 0), "b": (0, 300), "c": (100, 300), "d": (100, 0)}.items():
+        g.add_node(node, x=500_000 + x, y=3_000_000 + y)
+    for u, v, length in [("a", "b", 300), ("b", "c", 100), ("c", "d", 300)]:
+        g.add_edge(u, v, length=length)  # one direction only: walking ignores one-way rules
+    g.add_edge("b", "c", length=150)  # a longer parallel street
+    return g
+
+
+def _pts(coords: dict[str, tuple[float, float]], name: str) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {name: list(coords)},
+        geometry=[Point(500_000 + x, 3_000_000 + y) for x, y in coords.values()],
+        crs=UTM,
+    )
+
+
+def test_river_walk_and_exclusion_by_hand() -> None:
+    areas = _pts({"west": (0, 10), "north": (0, 290)}, "area_id")
+    sites = _pts({"east": (100, 0)}, "site_id")
+    table = distance_table(areas, sites, graph=_river_graph(), max_distance_m=500)
+    # north snaps to b (10 m), walks b-c-d (400 m), site snaps to d (0 m): 410 m
+    assert table.to_dict("records") == [
+        {
+            "area_id": "north",
+            "site_id": "east",
+            "distance_m": pytest.approx(410.0),
+            "straight_m": pytest.approx(math.hypot(100, 290)),
+            "method": "network",
+        }
+    ]
+    # west is 100.5 m from east as the crow flies, but 10 + 700 m on foot
+    assert excluded_by_network(table) == 1
+    assert table.attrs["pairs_within_straight_line"] == 2
+    wide = distance_table(areas, sites, graph=walk_matrix(_river_graph()), max_distance_m=800)
+    assert wide.set_index("area_id").loc["west", "distance_m"] == pytest.approx(710.0)
+    assert excluded_by_network(wide) == 0
+
+
+def test_snap_distance_counts_towards_the_limit() -> None:
+    areas = _pts({"far": (0, -100)}, "area_id")  # 100 m from node a
+    sites = _pts({"s": (0, 300)}, "site_id")  # on node b
+    assert len(distance_table(areas, sites, graph=_river_graph(), max_distance_m=399)) == 0
+    table = distance_table(areas, sites, graph=_river_graph(), max_distance_m=400)
+    assert table["distance_m"].tolist() == [pytest.approx(400.0)]
+
+
+def test_straight_line_fallback_is_euclidean_times_detour() -> None:
+    rng = np.random.default_rng(3)
+    a = {f"a{i}": tuple(rng.uniform(0, 1000, 2)) for i in range(30)}
+    s = {f"s{i}": tuple(rng.uniform(0, 1000, 2)) for i in range(20)}
+    table = distance_table(_pts(a, "area_id"), _pts(s, "site_id"), graph=None, max_distance_m=500)
+    expected = {
+        (ai, si): 1.3 * math.dist(pa, ps)
+        for ai, pa in a.items()
+        for si, ps in s.items()
+        if 1.3 * math.dist(pa, ps) <= 500
+    }
+    got = dict(
+        zip(zip(table["area_id"], table["site_id"], strict=True), table["distance_m"], strict=True)
+    )
+    assert got.keys() == expected.keys()
+    for key, value in expected.items():
+        assert got[key] == pytest.approx(value)
+    assert (table["method"] == "straight_line").all()
+    assert table.attrs["method"] == "straight_line"
+    assert table.attrs["detour_factor"] == 1.3
+    in_circle = sum(math.dist(pa, ps) <= 500 for pa in a.values() for ps in s.values())
+    assert table.attrs["excluded_by_detour"] == in_circle - len(expected)
+    assert excluded_by_network(table) == 0
+    custom = distance_table(
+        _pts(a, "area_id"), _pts(s, "site_id"), graph=None, max_distance_m=500, detour_factor=1.0
+    )
+    assert len(custom) == in_circle
+
+
+def test_several_points_per_area_aggregate() -> None:
+    origins = gpd.GeoDataFrame(
+        {"area_id": ["A", "A", "B"], "point_id": ["A/0", "A/1", "B/0"], "share": [0.25, 0.75, 1.0]},
+        geometry=[
+            Point(500_000, 3_000_000),  # node a
+            Point(500_000, 3_000_300),  # node b
+            Point(500_100, 3_000_300),  # node c
+        ],
+        crs=UTM,
+    )
+    sites = _pts({"s": (100, 0)}, "site_id")  # node d
+    g = _river_graph()
+    per_point = distance_table(origins, sites, graph=g, max_distance_m=800)
+    assert per_point[["point_id", "share", "distance_m"]].to_dict("list") == {
+        "point_id": ["A/1", "A/0", "B/0"],  # by origin, then by distance
+        "share": [0.75, 0.25, 1.0],
+        "distance_m": [pytest.approx(400), pytest.approx(700), pytest.approx(300)],
+    }
+    low = distance_table(origins, sites, graph=g, max_distance_m=800, aggregate="min")
+    assert low.set_index("area_id")["distance_m"].to_dict() == {
+        "A": pytest.approx(400),
+        "B": pytest.approx(300),
+    }
+    mean = distance_table(origins, sites, graph=g, max_distance_m=800, aggregate="share_weighted")
+    assert mean.set_index("area_id")["distance_m"].to_dict() == {
+        "A": pytest.approx(0.25 * 700 + 0.75 * 400),
+        "B": pytest.approx(300),
+    }
+    # with a 500 m limit, A's first point is out of reach, so the weighted pair is dropped
+    strict = distance_table(origins, sites, graph=g, max_distance_m=500, aggregate="share_weighted")
+    assert strict["area_id"].tolist() == ["B"]
+    # A is 262 m away as the crow flies (share-weighted), beyond 500 m on foot
+    assert excluded_by_network(strict) == 1
+
+
+def test_polygon_sites_use_representative_points_and_bad_ids_are_reported() -> None:
+    sites = gpd.GeoDataFrame(
+        {"site_id": ["p"]}, geometry=[box(500_090, 2_999_990, 500_110, 3_000_010)], crs=UTM
+    )
+    table = distance_table(
+        _pts({"n": (0, 300)}, "area_id"), sites, graph=_river_graph(), max_distance_m=500
+    )
+    assert table["distance_m"].tolist() == [pytest.approx(400.0)]
+    with pytest.raises(InputError, match="area_id"):
+        distance_table(_pts({"n": (0, 0)}, "zone"), sites, graph=None, max_distance_m=500)
+    dup = pd.concat([_pts({"n": (0, 0)}, "area_id")] * 2)
+    with pytest.raises(InputError, match="not unique"):
+        distance_table(dup, sites, graph=None, max_distance_m=500)
+
+
+def test_empty_inputs_give_an_empty_table() -> None:
+    sites = _pts({"s": (0, 0)}, "site_id")
+    empty = sites.iloc[:0].rename(columns={"site_id": "area_id"})
+    table = distance_table(empty, sites, graph=_river_graph(), max_distance_m=300)
+    assert table.empty
+    assert list(table.columns) == ["area_id", "site_id", "distance_m", "straight_m", "method"]
+    assert excluded_by_network(table) == 0
+
+
+def test_excluded_by_network_needs_the_record() -> None:
+    with pytest.raises(ValueError, match="excluded_by_network"):
+        excluded_by_network(pd.DataFrame({"distance_m": [1.0]}))
+
+
+def test_walk_minutes() -> None:
+    assert walk_minutes(350.0) == pytest.approx(5.0)
+    assert walk_minutes(300, speed_m_per_min=60) == pytest.approx(5.0)
+    np.testing.assert_allclose(walk_minutes(np.array([70.0, 140.0])), [1.0, 2.0])
+    pd.testing.assert_series_equal(
+        walk_minutes(pd.Series([80.0], name="d"), speed_m_per_min=80), pd.Series([1.0], name="d")
+    )
+    with pytest.raises(ValueError, match="speed"):
+        walk_minutes(1.0, speed_m_per_min=0)
+
+
+# ---------------------------------------------------------------------------
+# representative points
+
+
+def _raster(tmp_path: Path, values: np.ndarray) -> Path:
+    """A 100 m population raster in UTM 50N whose top-left corner is (500000, 3001000)."""
+    path = tmp_path / "pop.tif"
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=values.shape[1],
+        height=values.shape[0],
+        count=1,
+        dtype="float32",
+        crs=UTM,
+        transform=Affine(100, 0, 500_000, 0, -100, 3_001_000),
+        nodata=-1,
+    ) as dst:
+        dst.write(values.astype("float32"), 1)
+    return path
+
+
+def test_area_points_weighted_centroid_clusters_and_fallback(tmp_path: Path) -> None:
+    values = np.zeros((10, 10))
+    values[0:2, 0:2] = [[1, 2], [3, 4]]  # small area: 2 x 2 cells
+    values[4, 4] = 100  # large area, cluster one
+    values[9, 9] = 300  # large area, cluster two
+    values[0, 9] = -1  # nodata
+    path = _raster(tmp_path, values)
+    x0, y0 = 500_000, 3_001_000
+    areas = gpd.GeoDataFrame(
+        {"area_id": ["small", "large", "new"]},
+        geometry=[
+            box(x0, y0 - 200, x0 + 200, y0),
+            box(x0 + 400, y0 - 1000, x0 + 1000, y0 - 400),  # 360,000 m2 -> 2 points
+            box(x0 + 800, y0 - 200, x0 + 1000, y0),  # no people yet
+        ],
+        crs=UTM,
+    )
+    points = area_points(areas, path)
+    assert points.crs == areas.crs
+    small = points[points["area_id"] == "small"]
+    # cell centres (50, -50), (150, -50), (50, -150), (150, -150) weighted 1, 2, 3, 4
+    ex = (50 * 1 + 150 * 2 + 50 * 3 + 150 * 4) / 10
+    ey = (-50 * 1 - 50 * 2 - 150 * 3 - 150 * 4) / 10
+    assert small.geometry.iloc[0].x == pytest.approx(x0 + ex)
+    assert small.geometry.iloc[0].y == pytest.approx(y0 + ey)
+    assert small[["point_id", "share", "population", "method"]].iloc[0].tolist() == [
+        "small/0",
+        1.0,
+        10.0,
+        "population_weighted",
+    ]
+    large = points[points["area_id"] == "large"].sort_values("share")
+    assert large["share"].tolist() == [pytest.approx(0.25), pytest.approx(0.75)]
+    assert large["method"].unique().tolist() == ["population_clusters"]
+    assert [(p.x - x0, p.y - y0) for p in large.geometry] == [(450, -450), (950, -950)]
+    new = points[points["area_id"] == "new"]
+    assert new["method"].tolist() == ["representative_point"]
+    assert areas.geometry.iloc[2].contains(new.geometry.iloc[0])
+    assert points.groupby("area_id")["share"].sum().to_dict() == pytest.approx(
+        {"small": 1.0, "large": 1.0, "new": 1.0}
+    )
+
+
+def test_area_points_cell_step_and_other_crs(tmp_path: Path) -> None:
+    values = np.zeros((4, 4))
+    values[0:2, 0:2] = [[1, 2], [3, 4]]
+    path = _raster(tmp_path, values)
+    area = gpd.GeoDataFrame(
+        {"zone": [7]}, geometry=[box(500_000, 3_000_800, 500_200, 3_001_000)], crs=UTM
+    ).to_crs("EPSG:4326")
+    points = area_points(area, path, id_column="zone", cell_step=2)
+    assert points.crs == area.crs
+    back = points.to_crs(UTM).geometry.iloc[0]
+    # one 200 m block whose centre is (100, -100)
+    assert (back.x, back.y) == (
+        pytest.approx(500_100, abs=1e-3),
+        pytest.approx(3_000_900, abs=1e-3),
+    )
+    assert points["population"].tolist() == [10.0]
+    assert points["point_id"].tolist() == ["7/0"]
+
+
+def test_area_points_reports_bad_input(tmp_path: Path) -> None:
+    areas = gpd.GeoDataFrame({"area_id": [1, 1]}, geometry=[box(0, 0, 1, 1)] * 2, crs=UTM)
+    with pytest.raises(InputError, match="not unique"):
+        area_points(areas, tmp_path / "none.tif")
+    with pytest.raises(InputError, match=r"none\.tif"):
+        area_points(areas.iloc[:1], tmp_path / "none.tif")
