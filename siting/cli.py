@@ -30,9 +30,11 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     from siting.export import write_plan
     from siting.pipeline import run_plan
 
-    plan = run_plan(args.scenario, progress=_progress)
+    say = None if args.quiet else _progress
+    plan = run_plan(args.scenario, progress=say)
     out = write_plan(plan, args.out, working_crs_geojson=args.working_crs)
-    _progress("writing the map and the report")
+    if say:
+        say("writing the map and the report")
     _extras(out, language=args.language)
     totals = plan.run["totals"]
     print(f"plan written to {out}")
@@ -179,6 +181,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     level = logging.DEBUG if args.debug else (logging.WARNING if args.quiet else logging.INFO)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("siting").setLevel(level)
+    for noisy in ("pyogrio", "fiona", "rasterio"):
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
     try:
         code: int = args.func(args)
         return code

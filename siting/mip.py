@@ -17,6 +17,8 @@ requested gap, is "feasible" with its gap.
 from __future__ import annotations
 
 import logging
+import os
+import sys
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -147,6 +149,26 @@ def solve_model(
     raise SolverError(f"unknown solver {solver!r}. Fix: use 'highs' or 'cbc'.")
 
 
+def _new_highs() -> Any:
+    """A HiGHS instance, without the banner it prints to standard output when created."""
+    import highspy
+
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError):  # no real stdout (some notebook front ends)
+        return highspy.Highs()
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            try:
+                return highspy.Highs()
+            finally:
+                os.dup2(saved, 1)
+    finally:
+        os.close(saved)
+
+
 def _solve_highs(
     model: MatrixModel,
     *,
@@ -157,7 +179,7 @@ def _solve_highs(
 ) -> MipResult:
     import highspy
 
-    h = highspy.Highs()
+    h = _new_highs()
     h.setOptionValue("output_flag", False)
     if time_limit_s is not None:
         h.setOptionValue("time_limit", float(time_limit_s))

@@ -943,7 +943,7 @@ def _network_pairs(
     site_xy: FloatArray,
     max_distance_m: float,
     *,
-    chunk_cells: int = 1_000_000,
+    chunk_cells: int = 320_000,
 ) -> tuple[IntArray, IntArray, FloatArray]:
     """(origin point, site, walk) for every pair whose walk is within the limit.
 
@@ -1098,42 +1098,41 @@ def distance_table(
         out.attrs = _table_attrs(method, max_distance_m, detour_factor, 0, 0)
         return out
 
-    # pairs inside the straight-line circle
-    straight_pairs = cKDTree(oxy).sparse_distance_matrix(
-        cKDTree(sxy), max_distance_m, output_type="ndarray"
-    )
-    c_o = straight_pairs["i"].astype(np.int64)
-    c_s = straight_pairs["j"].astype(np.int64)
-    if wm is not None:
-        n_o, n_s, n_d = _network_pairs(wm, oxy, sxy, max_distance_m)
-    else:
-        n_o = n_s = np.zeros(0, np.int64)
-        n_d = np.zeros(0)
-
-    # every point-level pair within the limit either way, as sorted integer keys
     n_sites = len(sxy)
-    keys = _unique(np.concatenate([c_o * n_sites + c_s, n_o * n_sites + n_s]))
     codes, _ = pd.factorize(o_ids)  # origin ids numbered in input order
     codes = codes.astype(np.int64)
-    if aggregate is not None and has_points:
-        # expand to every point of each origin, so that aggregates see all points
-        area_keys = _unique(codes[keys // n_sites] * n_sites + keys % n_sites)
-        by_code = np.argsort(codes, kind="stable")
-        starts = np.searchsorted(codes[by_code], np.arange(codes.max() + 2))
-        counts = np.diff(starts)[area_keys // n_sites]
-        first = np.repeat(starts[area_keys // n_sites], counts)
-        offset = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-        o_idx = by_code[first + offset]
-        s_idx = np.repeat(area_keys % n_sites, counts)
+    expand = aggregate is not None and has_points
+    if wm is not None:
+        n_o, n_s, n_d = _network_pairs(wm, oxy, sxy, max_distance_m)
+    if wm is not None and not expand:
+        # the network pairs are all the rows; the circle is only counted
+        o_idx, s_idx, walk = n_o, n_s, n_d
+        in_circle_total: int | None = int(
+            cKDTree(oxy).count_neighbors(cKDTree(sxy), max_distance_m)
+        )
     else:
-        o_idx = keys // n_sites
-        s_idx = keys % n_sites
-    straight = np.hypot(*(oxy[o_idx] - sxy[s_idx]).T)
-    if wm is None:
-        walk = straight * detour_factor
-    else:
+        # every point-level pair within the limit either way, as sorted integer keys
+        in_circle_total = None
+        straight_pairs = cKDTree(oxy).sparse_distance_matrix(
+            cKDTree(sxy), max_distance_m, output_type="ndarray"
+        )
+        c_keys = straight_pairs["i"].astype(np.int64) * n_sites + straight_pairs["j"]
+        keys = _unique(c_keys if wm is None else np.concatenate([c_keys, n_o * n_sites + n_s]))
+        if expand:
+            # expand to every point of each origin, so that aggregates see all points
+            area_keys = _unique(codes[keys // n_sites] * n_sites + keys % n_sites)
+            by_code = np.argsort(codes, kind="stable")
+            starts = np.searchsorted(codes[by_code], np.arange(codes.max() + 2))
+            counts = np.diff(starts)[area_keys // n_sites]
+            first = np.repeat(starts[area_keys // n_sites], counts)
+            offset = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+            o_idx = by_code[first + offset]
+            s_idx = np.repeat(area_keys % n_sites, counts)
+        else:
+            o_idx = keys // n_sites
+            s_idx = keys % n_sites
         walk = np.full(len(o_idx), np.inf)
-        if len(n_o):
+        if wm is not None and len(n_o):
             net_keys = n_o * n_sites + n_s
             order = np.argsort(net_keys)
             net_keys, net_d = net_keys[order], n_d[order]
@@ -1141,6 +1140,9 @@ def distance_table(
             pos = np.minimum(np.searchsorted(net_keys, want), len(net_keys) - 1)
             found = net_keys[pos] == want
             walk[found] = net_d[pos[found]]
+    straight = np.hypot(*(oxy[o_idx] - sxy[s_idx]).T)
+    if wm is None:
+        walk = straight * detour_factor
 
     if aggregate is None:
         columns: dict[str, Any] = {origin_id: o_ids[o_idx]}
@@ -1181,12 +1183,14 @@ def distance_table(
     dist = np.asarray(columns["distance_m"], dtype=float)
     in_circle = np.asarray(columns["straight_m"], dtype=float) <= max_distance_m
     on_foot = dist <= max_distance_m
-    excluded = int((in_circle & ~on_foot).sum())
+    if in_circle_total is None:
+        in_circle_total = int(in_circle.sum())
+    excluded = in_circle_total - int((in_circle & on_foot).sum())
     keep = np.flatnonzero(on_foot)
     keep = keep[np.lexsort((dist[keep], order_code[keep]))]
     out = pd.DataFrame({name: np.asarray(values)[keep] for name, values in columns.items()})
     out["method"] = method
-    out.attrs = _table_attrs(method, max_distance_m, detour_factor, int(in_circle.sum()), excluded)
+    out.attrs = _table_attrs(method, max_distance_m, detour_factor, in_circle_total, excluded)
     if wm is not None:
         logger.info(
             "walking distances: %d pairs within %.0f m; the network excludes %d of the %d pairs "
@@ -1194,7 +1198,7 @@ def distance_table(
             len(out),
             max_distance_m,
             excluded,
-            int(in_circle.sum()),
+            in_circle_total,
         )
     else:
         logger.info(

@@ -141,7 +141,22 @@ def extract_plan(
                 "classes_mixed": int(row["classes_mixed"]),
             }
         )
-    fac = pd.DataFrame(rows).set_index("site_id")
+    columns = [
+        "site_id",
+        "option",
+        "slots",
+        "existing_slots",
+        "new_slots",
+        "cost",
+        "floor_area_m2",
+        "demonstration",
+        "existing",
+        "classes_infant",
+        "classes_toddler",
+        "classes_older",
+        "classes_mixed",
+    ]
+    fac = pd.DataFrame(rows, columns=columns).set_index("site_id")
     info = sites.loc[
         fac.index,
         [
@@ -169,9 +184,8 @@ def extract_plan(
             "distance_m": np.round(ix.x_distance[used], 1),
         }
     )
-    assignments = assignments.merge(
-        items[["area_id", "workplace_id", "kind"]], left_on="demand_id", right_index=True
-    )
+    for column in ("area_id", "workplace_id", "kind"):
+        assignments[column] = assignments["demand_id"].map(items[column])
     assignments = assignments[
         ["demand_id", "area_id", "workplace_id", "site_id", "kind", "slots", "distance_m"]
     ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from typing import Any, Literal
 
 import numpy as np
@@ -69,8 +70,9 @@ def build_pulp_problem(
         else np.asarray(integrality).astype(bool)
     )
     prob = pulp.LpProblem(name, pulp.LpMaximize if sense == "max" else pulp.LpMinimize)
+    make = getattr(prob, "add_variable", None) or pulp.LpVariable  # PuLP 4 API when present
     variables = [
-        pulp.LpVariable(
+        make(
             f"x{k}",
             lowBound=_bound(cl[k]),
             upBound=_bound(cu[k]),
@@ -158,18 +160,22 @@ def solve_mip_pulp(
         for var, value in zip(variables, point, strict=True):
             var.setInitialValue(float(value))
     build_s = time.perf_counter() - t0
-    solver = pulp.PULP_CBC_CMD(
-        msg=False,
-        timeLimit=time_limit_s,
-        gapRel=1e-4 if gap is None else gap,
-        threads=threads,
-        warmStart=start is not None,
-    )
     t1 = time.perf_counter()
-    try:
-        prob.solve(solver)
-    except pulp.PulpSolverError as exc:
-        raise SolverError(f"CBC failed to run: {exc}") from exc
+    with warnings.catch_warnings():
+        # PuLP 3.3 flags its bundled CBC as going away in PuLP 4; it is still the
+        # only CBC that ships with PuLP, so the notice is not the caller's business.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        solver = pulp.PULP_CBC_CMD(
+            msg=False,
+            timeLimit=time_limit_s,
+            gapRel=1e-4 if gap is None else gap,
+            threads=threads,
+            warmStart=start is not None,
+        )
+        try:
+            prob.solve(solver)
+        except pulp.PulpSolverError as exc:
+            raise SolverError(f"CBC failed to run: {exc}") from exc
     solve_s = time.perf_counter() - t1
     status_code = prob.status
     sol_status = prob.sol_status

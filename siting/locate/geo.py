@@ -1,0 +1,92 @@
+"""Cost matrices from GeoDataFrames, the thin adapter over :mod:`siting.locate.models`."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from siting.errors import InputError, Problem
+
+__all__ = ["cost_from_geodataframes"]
+
+
+def cost_from_geodataframes(
+    demand: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame,
+    *,
+    demand_id: str | None = None,
+    site_id: str | None = None,
+    metric: Literal["euclidean", "manhattan"] = "euclidean",
+) -> pd.DataFrame:
+    """Straight-line cost matrix between demand points and candidate sites.
+
+    Polygons and lines are represented by a point guaranteed to lie on them
+    (``representative_point``); points by themselves.
+
+    Parameters
+    ----------
+    demand
+        Demand features, in a projected CRS (metres).
+    sites
+        Candidate sites, in the same CRS.
+    demand_id
+        Column holding demand ids; ``None`` uses the index.
+    site_id
+        Column holding site ids; ``None`` uses the index.
+    metric
+        ``"euclidean"`` or ``"manhattan"`` distance in CRS units.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Demand ids as index, site ids as columns, distances in CRS units.
+
+    Raises
+    ------
+    InputError
+        If a CRS is missing or geographic, the CRSs differ, an id column is
+        missing or geometries are empty.
+    """
+    problems: list[Problem] = []
+    for name, frame, column in (("demand", demand, demand_id), ("sites", sites, site_id)):
+        if frame.crs is None:
+            problems.append(Problem(f"{name} has no CRS", fix="set a projected CRS in metres"))
+        elif frame.crs.is_geographic:
+            problems.append(
+                Problem(
+                    f"{name} is in a geographic CRS ({frame.crs.to_string()})",
+                    fix="reproject to a projected CRS in metres, e.g. with estimate_utm_crs()",
+                )
+            )
+        if column is not None and column not in frame.columns:
+            problems.append(Problem(f"{name} has no column {column!r}", column=column))
+        empty = frame.geometry.is_empty | frame.geometry.isna()
+        if empty.any():
+            problems.append(
+                Problem(
+                    f"{name} has {int(empty.sum())} empty geometries",
+                    ids=tuple(str(i) for i in frame.index[empty]),
+                )
+            )
+    if demand.crs is not None and sites.crs is not None and demand.crs != sites.crs:
+        problems.append(Problem("demand and sites have different CRSs", fix="reproject one"))
+    if metric not in ("euclidean", "manhattan"):
+        problems.append(Problem(f"unknown metric {metric!r}", fix="use euclidean or manhattan"))
+    if problems:
+        raise InputError(problems)
+
+    def points(frame: gpd.GeoDataFrame) -> np.ndarray:
+        geom = frame.geometry
+        pts = geom.where(geom.geom_type == "Point", geom.representative_point())
+        return np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()])
+
+    a = points(demand)
+    b = points(sites)
+    delta = a[:, None, :] - b[None, :, :]
+    dist = np.hypot(delta[..., 0], delta[..., 1]) if metric == "euclidean" else np.abs(delta).sum(-1)
+    index = pd.Index(demand[demand_id] if demand_id else demand.index, name="demand_id")
+    columns = pd.Index(sites[site_id] if site_id else sites.index, name="site_id")
+    return pd.DataFrame(dist, index=index, columns=columns)

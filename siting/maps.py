@@ -1,0 +1,994 @@
+"""An interactive map of a plan run, for planners: folium (Leaflet) in one HTML file.
+
+:func:`plan_map` reads a plan's output folder and draws, each as a named
+layer in a layer control:
+
+* population density by residential area (or a population raster);
+* residential areas coloured by slots per 1,000 against their own target,
+  with shortfall areas outlined thick, red and dashed;
+* candidate sites: chosen, not chosen, and excluded (with the reason);
+* planned facilities as circles sized by slots, demonstration ones (R5) gold;
+* existing facilities;
+* service lines from each facility to the areas it serves;
+* district outlines with their names;
+* hazards with their safety buffers (R9).
+
+Base maps (DOMAIN.md §6): OpenStreetMap by default. Tianditu (天地图, CGCS2000,
+no shift) needs the user's key ``tk``; without one it is left out and the
+legend says so. Gaode/AutoNavi tiles are in GCJ-02, so with
+``basemap="gaode"`` every overlay coordinate is shifted to GCJ-02 first
+(about 440 m in Guangyuan).
+
+folium is imported lazily, as geopandas does, and :func:`plan_map` takes
+``m=`` so an analyst can add the layers to a map of their own.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from siting.gcj02 import geometry_to_gcj02, wgs84_to_gcj02
+from siting.report import PlanOutput, labels, read_plan_output
+
+if TYPE_CHECKING:
+    import folium
+    import geopandas as gpd
+
+__all__ = [
+    "BASEMAPS",
+    "gaode_tile_url",
+    "plan_map",
+    "save_map",
+    "tianditu_tile_url",
+]
+
+logger = logging.getLogger(__name__)
+
+BASEMAPS = ("osm", "tianditu", "tianditu_img", "gaode")
+"""Accepted values of ``basemap``."""
+
+_TIANDITU_URL = (
+    "https://t{{s}}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+    "&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
+    "&TILEMATRIX={{z}}&TILEROW={{y}}&TILECOL={{x}}&tk={key}"
+)
+_TIANDITU_ATTR = '&copy; <a href="https://www.tianditu.gov.cn/">天地图 Tianditu</a>'
+_GAODE_URLS = {
+    "vec": "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8"
+    "&x={x}&y={y}&z={z}",
+    "img": "https://webst0{s}.is.autonavi.com/appmaptile?style=6&x={x}&y={y}&z={z}",
+}
+_GAODE_ATTR = '&copy; <a href="https://www.amap.com/">高德地图 AutoNavi</a>'
+
+# colours
+_GREEN, _LIGHT_GREEN, _ORANGE, _RED = "#1a9641", "#a6d96a", "#fdae61", "#d7191c"
+_BLUE, _PURPLE, _GOLD, _GREY = "#2b83ba", "#7b3294", "#ffc107", "#8c8c8c"
+_POP_COLOURS = ("#ffffcc", "#c2e699", "#78c679", "#31a354", "#006837")
+
+_BIND_JS = """
+function (feature, layer) {
+    var p = feature.properties || {};
+    if (p.popup) { layer.bindPopup(p.popup, {maxWidth: 380}); }
+    if (p.tooltip) { layer.bindTooltip(p.tooltip, {sticky: true}); }
+}
+"""
+
+
+def tianditu_tile_url(layer: str, key: str) -> str:
+    """A Tianditu Web-Mercator (``_w``) WMTS tile URL for Leaflet.
+
+    Parameters
+    ----------
+    layer
+        ``"vec"`` (map), ``"cva"`` (map labels), ``"img"`` (imagery) or ``"cia"`` (imagery labels).
+    key
+        The user's Tianditu key, sent as ``tk``.
+
+    Returns
+    -------
+    str
+        A URL template with ``{s}``, ``{z}``, ``{x}`` and ``{y}`` (subdomains 0–7).
+
+    Examples
+    --------
+    >>> tianditu_tile_url("vec", "KEY").split("?")[0]
+    'https://t{s}.tianditu.gov.cn/vec_w/wmts'
+    """
+    if layer not in ("vec", "cva", "img", "cia"):
+        raise ValueError(f"layer must be vec, cva, img or cia, got {layer!r}")
+    return _TIANDITU_URL.format(layer=layer, key=key)
+
+
+def gaode_tile_url(kind: str = "vec") -> str:
+    """A Gaode/AutoNavi tile URL template (GCJ-02 tiles, subdomains 1–4).
+
+    Parameters
+    ----------
+    kind
+        ``"vec"`` (map) or ``"img"`` (imagery).
+
+    Returns
+    -------
+    str
+        The URL template.
+    """
+    return _GAODE_URLS[kind]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _esc(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return html.escape(str(value))
+
+
+def _fmt(value: Any, digits: int = 0) -> str:
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return _esc(value)
+    if math.isnan(x):
+        return "–"
+    return f"{x:,.{digits}f}"
+
+
+def _truthy(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "1", "yes")
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return False
+    return bool(value)
+
+
+def _table(rows: Sequence[tuple[str, str]]) -> str:
+    cells = "".join(
+        f'<tr><th style="text-align:left;padding-right:8px;font-weight:normal;color:#555">'
+        f"{html.escape(k)}</th><td>{v}</td></tr>"
+        for k, v in rows
+    )
+    return f'<table style="font-size:12px">{cells}</table>'
+
+
+def _records(frame: gpd.GeoDataFrame | None) -> list[tuple[dict[str, Any], Any]]:
+    if frame is None or frame.empty:
+        return []
+    geom_col = frame.geometry.name
+    plain = pd.DataFrame(frame.drop(columns=geom_col))
+    out = []
+    for rec, geom in zip(plain.to_dict("records"), frame.geometry, strict=True):
+        if geom is None or geom.is_empty:
+            continue
+        clean = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in rec.items()}
+        out.append((clean, geom))
+    return out
+
+
+def _feature(geom: Any, properties: Mapping[str, Any], fid: str | None = None) -> dict[str, Any]:
+    import shapely
+
+    feature: dict[str, Any] = {
+        "type": "Feature",
+        "geometry": json.loads(shapely.to_geojson(geom)),
+        "properties": dict(properties),
+    }
+    if fid is not None:
+        feature["id"] = fid
+    return feature
+
+
+def _add_geojson(
+    group: folium.FeatureGroup,
+    features: list[dict[str, Any]],
+    *,
+    points: bool = False,
+) -> None:
+    import folium
+    from folium.utilities import JsCode
+
+    if not features:
+        return
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        control=False,
+        marker=folium.CircleMarker(radius=6, fill=True) if points else None,
+        on_each_feature=JsCode(_BIND_JS),
+    ).add_to(group)
+
+
+def _ratio_colour(spk: Any, target: Any) -> str:
+    try:
+        s, t = float(spk), float(target)
+    except (TypeError, ValueError):
+        return _GREY
+    if math.isnan(s) or math.isnan(t):
+        return _GREY
+    if t <= 0 or s >= t - 1e-9:
+        return _GREEN
+    ratio = s / t
+    if ratio >= 0.75:
+        return _LIGHT_GREEN
+    if ratio >= 0.5:
+        return _ORANGE
+    return _RED
+
+
+def _radius(slots: Any) -> float:
+    try:
+        s = max(float(slots), 0.0)
+    except (TypeError, ValueError):
+        s = 0.0
+    return round(4.0 + 0.9 * math.sqrt(s), 1)
+
+
+def _density_bins(values: np.ndarray) -> list[float]:
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return [0.0]
+    edges = sorted({float(v) for v in np.quantile(finite, [0.2, 0.4, 0.6, 0.8])})
+    return edges
+
+
+def _bin_colour(value: float, edges: Sequence[float]) -> str:
+    if not math.isfinite(value):
+        return _GREY
+    for i, edge in enumerate(edges):
+        if value <= edge:
+            return _POP_COLOURS[min(i, len(_POP_COLOURS) - 1)]
+    return _POP_COLOURS[min(len(edges), len(_POP_COLOURS) - 1)]
+
+
+# --------------------------------------------------------------------------- layers
+
+
+def _population_layer(
+    out: PlanOutput, areas: gpd.GeoDataFrame, text: Mapping[str, str], legend: list[str]
+) -> list[dict[str, Any]]:
+    metric = out.areas.to_crs(out.areas.estimate_utm_crs())
+    hectares = metric.geometry.area.to_numpy() / 10_000.0
+    pop = pd.to_numeric(areas.get("population"), errors="coerce").to_numpy(dtype=float)
+    planned = pd.to_numeric(
+        areas.get("planned_population", pd.Series(np.nan, index=areas.index)), errors="coerce"
+    ).to_numpy(dtype=float)
+    status = areas.get("status", pd.Series("", index=areas.index)).astype(str).to_numpy()
+    persons = np.where((status == "new") & np.isfinite(planned) & (planned > 0), planned, pop)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        density = np.where(hectares > 0, persons / hectares, np.nan)
+    edges = _density_bins(density)
+    lows = [0.0, *edges]
+    for i, low in enumerate(lows[: len(_POP_COLOURS)]):
+        high = edges[i] if i < len(edges) else None
+        label = f"{low:,.0f}–{high:,.0f}" if high is not None else f"> {low:,.0f}"
+        legend.append(_swatch(_POP_COLOURS[i], f"{label} {text['population_per_ha']}", box=True))
+    features = []
+    for (rec, geom), dens, people in zip(_records(areas), density, persons, strict=True):
+        colour = _bin_colour(float(dens), edges)
+        tooltip = (
+            f"{_esc(rec.get('name'))}: {_fmt(dens, 1)} {html.escape(text['population_per_ha'])}"
+            f" ({html.escape(text['population'])} {_fmt(people)})"
+        )
+        features.append(
+            _feature(
+                geom,
+                {
+                    "area_id": rec.get("area_id"),
+                    "tooltip": tooltip,
+                    "style": {
+                        "color": colour,
+                        "weight": 0.5,
+                        "fillColor": colour,
+                        "fillOpacity": 0.65,
+                    },
+                },
+            )
+        )
+    return features
+
+
+def _area_features(areas: gpd.GeoDataFrame, text: Mapping[str, str]) -> list[dict[str, Any]]:
+    features = []
+    for rec, geom in _records(areas):
+        shortfall = float(rec.get("shortfall_slots") or 0.0)
+        fill = _ratio_colour(rec.get("slots_per_1000"), rec.get("target_per_1000"))
+        style: dict[str, Any] = {
+            "color": "#555555",
+            "weight": 1,
+            "fillColor": fill,
+            "fillOpacity": 0.55,
+        }
+        if shortfall > 0:
+            style.update({"color": _RED, "weight": 4, "dashArray": "8 4", "opacity": 1.0})
+        status = str(rec.get("status") or "")
+        reason = str(rec.get("shortfall_reason") or "")
+        people_key = "planned_population" if status == "new" else "population"
+        rows = [
+            (text["area_id"], _esc(rec.get("area_id"))),
+            (text["status"], _esc(text.get(f"status_{status}", status))),
+            (text[people_key], _fmt(rec.get(people_key))),
+            (text["required_slots"], _fmt(rec.get("required_slots"))),
+            (text["served_slots"], _fmt(rec.get("served_slots"))),
+            (text["shortfall_slots"], _fmt(rec.get("shortfall_slots"))),
+            (
+                text["slots_per_1000"],
+                f"{_fmt(rec.get('slots_per_1000'), 2)} / {_fmt(rec.get('target_per_1000'), 1)}",
+            ),
+            (text["migrant_demand"], _fmt(rec.get("migrant_demand"))),
+            (text["nearest_facility_m"], _fmt(rec.get("nearest_facility_m"))),
+        ]
+        if shortfall > 0 or reason:
+            rows.append(
+                (text["shortfall_reason"], _esc(text.get(f"reason_{reason}", reason) or "–"))
+            )
+        popup = f"<b>{_esc(rec.get('name'))}</b>" + _table(rows)
+        tooltip = (
+            f"{_esc(rec.get('name'))}: {_fmt(rec.get('slots_per_1000'), 1)}"
+            f" / {_fmt(rec.get('target_per_1000'), 1)}"
+        )
+        if shortfall > 0:
+            tooltip += f" ({html.escape(text['shortfall_slots'])} {_fmt(shortfall)})"
+        features.append(
+            _feature(
+                geom,
+                {"area_id": rec.get("area_id"), "popup": popup, "tooltip": tooltip, "style": style},
+                fid=str(rec.get("area_id")),
+            )
+        )
+    return features
+
+
+def _served_by_site(
+    out: PlanOutput, text: Mapping[str, str]
+) -> dict[str, list[tuple[str, str, float, float]]]:
+    """site_id → [(area name, demand kind, slots, distance_m)] from assignments.csv."""
+    names: dict[str, str] = {}
+    if "area_id" in out.areas.columns:
+        for aid, name in zip(
+            out.areas["area_id"].astype(str),
+            out.areas.get("name", out.areas["area_id"]).astype(str),
+            strict=True,
+        ):
+            names[aid] = name
+    served: dict[str, list[tuple[str, str, float, float]]] = {}
+    table = out.assignments
+    if table.empty or "site_id" not in table.columns:
+        return served
+    grouped = (
+        table.assign(
+            slots=pd.to_numeric(table["slots"], errors="coerce"),
+            distance_m=pd.to_numeric(table["distance_m"], errors="coerce"),
+        )
+        .groupby(["site_id", "area_id", "kind"], sort=False)
+        .agg(slots=("slots", "sum"), distance_m=("distance_m", "max"))
+        .reset_index()
+    )
+    for row in grouped.itertuples(index=False):
+        area = f"{names.get(str(row.area_id), str(row.area_id))} ({row.area_id})"
+        kind = text.get(f"kind_{row.kind}", str(row.kind))
+        served.setdefault(str(row.site_id), []).append(
+            (area, kind, float(row.slots), float(row.distance_m))
+        )
+    return served
+
+
+def _facility_popup(
+    rec: Mapping[str, Any],
+    served: Sequence[tuple[str, str, float, float]],
+    text: Mapping[str, str],
+) -> str:
+    classes = " · ".join(
+        f"{html.escape(text[c])} {_fmt(rec.get(f'classes_{c}'))}"
+        for c in ("infant", "toddler", "older", "mixed")
+        if rec.get(f"classes_{c}") not in (None, 0)
+    )
+    services = ", ".join(
+        html.escape(text.get(s.strip(), s.strip()))
+        for s in str(rec.get("service_types") or "").split(",")
+        if s.strip()
+    )
+    acquisition = str(rec.get("acquisition") or "")
+    slots = _fmt(rec.get("slots"))
+    if rec.get("existing_slots") not in (None, 0):
+        slots += (
+            f" ({html.escape(text['existing_slots'])} {_fmt(rec.get('existing_slots'))},"
+            f" {html.escape(text['new_slots'])} {_fmt(rec.get('new_slots'))})"
+        )
+    rows = [
+        (text["site_id"], _esc(rec.get("site_id"))),
+        (text["kind"], _esc(rec.get("kind"))),
+        (text["option"], _esc(rec.get("option") or "–")),
+        (text["slots"], slots),
+        (text["classes"], classes or "–"),
+        (text["floor_area_m2"], _fmt(rec.get("floor_area_m2"))),
+        (text["cost"], _fmt(rec.get("cost"))),
+        (text["acquisition"], _esc(text.get(acquisition, acquisition))),
+        (text["demonstration"], text["yes"] if _truthy(rec.get("demonstration")) else text["no"]),
+        (text["affordable"], text["yes"] if _truthy(rec.get("affordable")) else text["no"]),
+        (text["service_types"], services or "–"),
+    ]
+    if rec.get("colocated_area_id"):
+        rows.append((text["colocated"], _esc(rec.get("colocated_area_id"))))
+    popup = f"<b>{_esc(rec.get('name'))}</b>" + _table(rows)
+    if served:
+        head = (
+            f"<tr><th>{html.escape(text['name'])}</th><th>{html.escape(text['demand_kind'])}</th>"
+            f"<th>{html.escape(text['slots'])}</th><th>{html.escape(text['distance_m'])}</th></tr>"
+        )
+        body = "".join(
+            f"<tr><td>{html.escape(area)}</td><td>{html.escape(kind)}</td>"
+            f'<td style="text-align:right">{_fmt(slots)}</td>'
+            f'<td style="text-align:right">{_fmt(dist)}</td></tr>'
+            for area, kind, slots, dist in served
+        )
+        popup += (
+            f"<div style='margin-top:4px'><b>{html.escape(text['serves'])}</b></div>"
+            f'<table style="font-size:12px">{head}{body}</table>'
+        )
+    return popup
+
+
+def _facility_features(
+    out: PlanOutput, facilities: gpd.GeoDataFrame | None, text: Mapping[str, str]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    served = _served_by_site(out, text)
+    planned: list[dict[str, Any]] = []
+    existing: list[dict[str, Any]] = []
+    for rec, geom in _records(facilities):
+        point = geom if geom.geom_type == "Point" else geom.representative_point()
+        demo = _truthy(rec.get("demonstration"))
+        is_existing = _truthy(rec.get("existing"))
+        if is_existing:
+            style = {"color": "#3f007d", "weight": 2, "fillColor": _PURPLE, "fillOpacity": 0.8}
+        elif demo:
+            style = {"color": "#7a5200", "weight": 3, "fillColor": _GOLD, "fillOpacity": 0.95}
+        else:
+            style = {"color": "#08306b", "weight": 2, "fillColor": _BLUE, "fillOpacity": 0.85}
+        style["radius"] = _radius(rec.get("slots"))
+        site = str(rec.get("site_id"))
+        tooltip = f"{_esc(rec.get('name'))}: {_fmt(rec.get('slots'))} {html.escape(text['slots'])}"
+        if demo:
+            tooltip = "★ " + tooltip + f" ({html.escape(text['demonstration'])})"
+        feature = _feature(
+            point,
+            {
+                "site_id": site,
+                "popup": _facility_popup(rec, served.get(site, []), text),
+                "tooltip": tooltip,
+                "style": style,
+            },
+            fid=site,
+        )
+        (existing if is_existing else planned).append(feature)
+    return planned, existing
+
+
+def _candidate_features(
+    candidates: gpd.GeoDataFrame | None, text: Mapping[str, str]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    points: list[dict[str, Any]] = []
+    shapes: list[dict[str, Any]] = []
+    styles = {
+        "chosen": {"color": _BLUE, "weight": 2, "fillColor": _BLUE, "fillOpacity": 0.4},
+        "not chosen": {
+            "color": "#636363",
+            "weight": 1.5,
+            "fillColor": "#ffffff",
+            "fillOpacity": 0.6,
+        },
+        "excluded": {
+            "color": "#000000",
+            "weight": 1.5,
+            "dashArray": "3 3",
+            "fillColor": "#252525",
+            "fillOpacity": 0.5,
+        },
+    }
+    for rec, geom in _records(candidates):
+        state = str(rec.get("state") or "not chosen")
+        style = dict(styles.get(state, styles["not chosen"]))
+        acquisition = str(rec.get("acquisition") or "")
+        tooltip = (
+            f"{_esc(rec.get('name'))} ({_esc(rec.get('site_id'))}): "
+            f"{html.escape(text.get(f'state_{state}', state))}"
+        )
+        reason = str(rec.get("exclusion_reason") or "")
+        if state == "excluded" and reason:
+            tooltip += f" — {html.escape(text['exclusion_reason'])}: {html.escape(reason)}"
+        rows = [
+            (text["site_id"], _esc(rec.get("site_id"))),
+            (text["kind"], _esc(rec.get("kind"))),
+            (text["acquisition"], _esc(text.get(acquisition, acquisition))),
+            (text["cost"], _fmt(rec.get("cost"))),
+            (text["affordable"], text["yes"] if _truthy(rec.get("affordable")) else text["no"]),
+            (text["status"], _esc(text.get(f"state_{state}", state))),
+        ]
+        if reason:
+            rows.append((text["exclusion_reason"], _esc(reason)))
+        props = {
+            "site_id": rec.get("site_id"),
+            "tooltip": tooltip,
+            "popup": f"<b>{_esc(rec.get('name'))}</b>" + _table(rows),
+            "style": style,
+        }
+        if geom.geom_type in ("Point", "MultiPoint"):
+            style["radius"] = 5
+            points.append(_feature(geom, props))
+        else:
+            shapes.append(_feature(geom, props))
+    return points, shapes
+
+
+def _line_features(lines: gpd.GeoDataFrame | None, text: Mapping[str, str]) -> list[dict[str, Any]]:
+    features = []
+    for rec, geom in _records(lines):
+        kind = str(rec.get("kind") or "resident")
+        style: dict[str, Any] = {"color": _BLUE, "weight": 1.5, "opacity": 0.7}
+        if kind == "migrant":
+            style = {"color": _PURPLE, "weight": 1.5, "opacity": 0.8, "dashArray": "4 4"}
+        tooltip = (
+            f"{_esc(rec.get('site_id'))} → {_esc(rec.get('area_id'))}: "
+            f"{_fmt(rec.get('slots'))} {html.escape(text['slots'])}, "
+            f"{_fmt(rec.get('distance_m'))} m"
+            f" ({html.escape(text.get(f'kind_{kind}', kind))})"
+        )
+        features.append(_feature(geom, {"tooltip": tooltip, "style": style}))
+    return features
+
+
+def _district_features(
+    districts: gpd.GeoDataFrame | None, text: Mapping[str, str]
+) -> tuple[list[dict[str, Any]], list[tuple[float, float, str]]]:
+    features = []
+    names = []
+    for rec, geom in _records(districts):
+        style = {"color": "#252525", "weight": 2.5, "fillOpacity": 0.0, "opacity": 0.9}
+        rows = [
+            (text["population"], _fmt(rec.get("population"))),
+            (text["required_slots"], _fmt(rec.get("required_slots"))),
+            (text["planned_slots"], _fmt(rec.get("planned_slots"))),
+            (
+                text["slots_per_1000"],
+                f"{_fmt(rec.get('slots_per_1000'), 2)} / {_fmt(rec.get('target_per_1000'), 2)}",
+            ),
+            (text["demonstration_count"], _fmt(rec.get("demonstration_count"))),
+        ]
+        features.append(
+            _feature(
+                geom,
+                {
+                    "district_id": rec.get("district_id"),
+                    "popup": f"<b>{_esc(rec.get('name'))}</b>" + _table(rows),
+                    "style": style,
+                },
+            )
+        )
+        label_point = geom.representative_point()
+        names.append((label_point.y, label_point.x, str(rec.get("name") or "")))
+    return features, names
+
+
+def _hazard_features(
+    hazards: gpd.GeoDataFrame | None, text: Mapping[str, str]
+) -> list[dict[str, Any]]:
+    features = []
+    for rec, geom in _records(hazards):
+        style = {"color": "#b35806", "weight": 1.5, "fillColor": "#e66101", "fillOpacity": 0.35}
+        tooltip = (
+            f"{_esc(rec.get('name'))} ({_esc(rec.get('kind'))}): "
+            f"{html.escape(text['buffer_m'])} {_fmt(rec.get('buffer_m'))}"
+        )
+        features.append(_feature(geom, {"tooltip": tooltip, "style": style}))
+    return features
+
+
+# --------------------------------------------------------------------------- legend
+
+
+def _swatch(
+    colour: str,
+    label: str,
+    *,
+    box: bool = False,
+    border: str | None = None,
+    dashed: bool = False,
+    circle: bool = False,
+    line: bool = False,
+) -> str:
+    if line:
+        dash = "dashed" if dashed else "solid"
+        icon = (
+            f'<span style="display:inline-block;width:22px;height:0;border-top:2px {dash} {colour};'
+            'vertical-align:middle;margin-right:6px"></span>'
+        )
+    elif circle:
+        icon = (
+            f'<span style="display:inline-block;width:12px;height:12px;border-radius:50%;'
+            f"background:{colour};border:2px solid {border or '#333'};vertical-align:middle;"
+            'margin-right:6px"></span>'
+        )
+    else:
+        style = "dashed" if dashed else "solid"
+        width = 3 if dashed else 1
+        icon = (
+            f'<span style="display:inline-block;width:16px;height:12px;background:{colour};'
+            f"border:{width}px {style} {border or '#555'};vertical-align:middle;"
+            'margin-right:6px"></span>'
+        )
+    del box
+    return f"<div>{icon}{html.escape(label)}</div>"
+
+
+def _legend_element(
+    title: str, sections: Sequence[tuple[str, Sequence[str]]], notes: Sequence[str]
+) -> Any:
+    from branca.element import MacroElement
+    from jinja2 import Template
+
+    body = [f"<div style='font-weight:bold;margin-bottom:4px'>{html.escape(title)}</div>"]
+    for heading, items in sections:
+        if not items:
+            continue
+        if heading:
+            body.append(
+                f"<div style='margin-top:4px;font-weight:bold'>{html.escape(heading)}</div>"
+            )
+        body.extend(items)
+    for note in notes:
+        body.append(
+            f"<div class='siting-legend-note' style='margin-top:4px;color:#b30000'>"
+            f"{html.escape(note)}</div>"
+        )
+
+    class _Legend(MacroElement):  # type: ignore[misc]
+        _template = Template(
+            """
+            {% macro header(this, kwargs) %}
+            <style>
+            .siting-legend { background: rgba(255,255,255,0.92); padding: 6px 10px;
+              font: 12px/1.45 "Noto Sans CJK SC", "Microsoft YaHei", Arial, sans-serif;
+              border-radius: 4px; box-shadow: 0 0 6px rgba(0,0,0,0.3); max-width: 280px; }
+            </style>
+            {% endmacro %}
+            {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = L.control({position: "bottomleft"});
+            {{ this.get_name() }}.onAdd = function (map) {
+                var div = L.DomUtil.create("div", "siting-legend");
+                div.innerHTML = {{ this.legend_html|tojson }};
+                L.DomEvent.disableClickPropagation(div);
+                return div;
+            };
+            {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+            {% endmacro %}
+            """
+        )
+
+        def __init__(self, legend_html: str) -> None:
+            super().__init__()
+            self._name = "SitingLegend"
+            self.legend_html = legend_html
+
+    return _Legend("".join(body))
+
+
+# --------------------------------------------------------------------------- map
+
+
+def _add_base_layers(
+    m: folium.Map,
+    *,
+    basemap: str,
+    tianditu_key: str | None,
+    own_map: bool,
+    text: Mapping[str, str],
+) -> None:
+    import folium
+
+    if basemap == "gaode":
+        if not own_map:
+            folium.TileLayer(
+                gaode_tile_url("vec"),
+                attr=_GAODE_ATTR,
+                name=text["base_gaode"],
+                subdomains="1234",
+                max_zoom=18,
+            ).add_to(m)
+            folium.TileLayer(
+                gaode_tile_url("img"),
+                attr=_GAODE_ATTR,
+                name=text["base_gaode_img"],
+                subdomains="1234",
+                max_zoom=18,
+                show=False,
+            ).add_to(m)
+        return
+    show_osm = basemap == "osm" or not tianditu_key
+    if not own_map:
+        folium.TileLayer("OpenStreetMap", name=text["base_osm"], show=show_osm).add_to(m)
+    if not tianditu_key:
+        return
+    for layer, name_key, overlay, show in (
+        ("vec", "base_tdt_vec", False, basemap == "tianditu"),
+        ("img", "base_tdt_img", False, basemap == "tianditu_img"),
+        ("cva", "base_tdt_vec_labels", True, basemap == "tianditu"),
+        ("cia", "base_tdt_img_labels", True, basemap == "tianditu_img"),
+    ):
+        folium.TileLayer(
+            tianditu_tile_url(layer, tianditu_key),
+            attr=_TIANDITU_ATTR,
+            name=text[name_key],
+            subdomains="01234567",
+            max_zoom=18,
+            overlay=overlay,
+            show=show,
+        ).add_to(m)
+
+
+def _raster_overlay(
+    path: Path, *, gaode: bool, name: str, legend: list[str], text: Mapping[str, str]
+) -> Any:
+    import folium
+    import rasterio
+    from rasterio.warp import Resampling, calculate_default_transform, reproject
+
+    with rasterio.open(path) as src:
+        data = src.read(1, masked=True).astype(float).filled(np.nan)
+        src_crs = src.crs or "EPSG:4326"
+        transform, width, height = calculate_default_transform(
+            src_crs, "EPSG:4326", src.width, src.height, *src.bounds
+        )
+        out = np.full((height, width), np.nan)
+        reproject(
+            data,
+            out,
+            src_transform=src.transform,
+            src_crs=src_crs,
+            dst_transform=transform,
+            dst_crs="EPSG:4326",
+            resampling=Resampling.nearest,
+            src_nodata=np.nan,
+            dst_nodata=np.nan,
+        )
+    west, north = transform * (0, 0)
+    east, south = transform * (width, height)
+    if gaode:
+        (west, east), (south, north) = wgs84_to_gcj02(
+            np.array([west, east]), np.array([south, north])
+        )
+    positive = np.where(out > 0, out, np.nan)
+    edges = _density_bins(positive.ravel())
+    rgba = np.zeros((height, width, 4), dtype=np.uint8)
+    for i, colour in enumerate(_POP_COLOURS):
+        low = -np.inf if i == 0 else (edges[i - 1] if i - 1 < len(edges) else np.inf)
+        high = edges[i] if i < len(edges) else np.inf
+        mask = np.isfinite(positive) & (positive > low) & (positive <= high)
+        r, g, b = (int(colour[k : k + 2], 16) for k in (1, 3, 5))
+        rgba[mask] = (r, g, b, 190)
+    lows = [0.0, *edges]
+    for i, low in enumerate(lows[: len(_POP_COLOURS)]):
+        top = edges[i] if i < len(edges) else None
+        label = f"{low:,.0f}–{top:,.0f}" if top is not None else f"> {low:,.0f}"
+        legend.append(_swatch(_POP_COLOURS[i], f"{label} / cell"))
+    del text
+    return folium.raster_layers.ImageOverlay(
+        rgba, bounds=[[south, west], [north, east]], mercator_project=True, name=name
+    )
+
+
+def plan_map(
+    out_dir: str | Path,
+    *,
+    m: folium.Map | None = None,
+    language: str = "zh",
+    basemap: str = "osm",
+    tianditu_key: str | None = None,
+    population_raster: str | Path | None = None,
+) -> folium.Map:
+    """Draw a plan run on an interactive folium map.
+
+    Parameters
+    ----------
+    out_dir
+        The folder a plan run wrote (``areas.geojson`` and ``run.json`` are
+        required; the other layers are drawn when present).
+    m
+        A folium map to add the layers to. ``None`` makes a new one. On an
+        existing map no base tiles are added, except Tianditu's when a key is
+        given; a layer control is added unless the map has one.
+    language
+        ``"zh"`` (default) or ``"en"`` for layer names, legend and popups.
+    basemap
+        ``"osm"`` (default), ``"tianditu"`` or ``"tianditu_img"`` (shown first;
+        needs ``tianditu_key``, otherwise OpenStreetMap is used and the legend
+        says so), or ``"gaode"``: Gaode/AutoNavi tiles, in GCJ-02, with every
+        overlay coordinate converted to GCJ-02 first.
+    tianditu_key
+        The user's Tianditu key (``tk``). With it, Tianditu map and imagery
+        (``vec_w`` + ``cva_w``, ``img_w`` + ``cia_w``) are offered as base maps.
+    population_raster
+        Optional population raster (persons per cell) to draw instead of the
+        per-area density choropleth.
+
+    Returns
+    -------
+    folium.Map
+        The map, fitted to the residential areas.
+
+    Raises
+    ------
+    InputError
+        If the output folder, ``run.json`` or ``areas.geojson`` is missing.
+    ValueError
+        If ``language`` or ``basemap`` is not one of the accepted values.
+    """
+    import folium
+
+    text = labels(language)
+    if basemap not in BASEMAPS:
+        raise ValueError(f"basemap must be one of {', '.join(BASEMAPS)}; got {basemap!r}")
+    out = read_plan_output(out_dir)
+    gaode = basemap == "gaode"
+
+    def shifted(frame: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
+        if frame is None or not gaode or frame.empty:
+            return frame
+        return geometry_to_gcj02(frame)
+
+    areas = shifted(out.areas)
+    assert areas is not None
+    own_map = m is not None
+    if m is None:
+        m = folium.Map(tiles=None, control_scale=True, prefer_canvas=False)
+    _add_base_layers(m, basemap=basemap, tianditu_key=tianditu_key, own_map=own_map, text=text)
+
+    notes: list[str] = []
+    if not tianditu_key and basemap in ("osm", "tianditu", "tianditu_img") and not own_map:
+        logger.info("no Tianditu key (tk) given: Tianditu base maps left out")
+        notes.append(text["no_tianditu_key"])
+        if basemap != "osm":
+            logger.warning("basemap=%r needs tianditu_key; using OpenStreetMap instead", basemap)
+    if gaode:
+        notes.append(text["gcj02_note"])
+
+    population_legend: list[str] = []
+    groups: list[tuple[str, Any]] = []
+
+    # population
+    pop_group = folium.FeatureGroup(name=text["layer_population"], show=False)
+    if population_raster is not None:
+        _raster_overlay(
+            Path(population_raster),
+            gaode=gaode,
+            name=text["layer_population"],
+            legend=population_legend,
+            text=text,
+        ).add_to(pop_group)
+    else:
+        _add_geojson(pop_group, _population_layer(out, areas, text, population_legend))
+    groups.append(("population", pop_group))
+
+    district_features, district_names = _district_features(shifted(out.districts), text)
+    if district_features:
+        group = folium.FeatureGroup(name=text["layer_districts"])
+        _add_geojson(group, district_features)
+        for lat, lon, name in district_names:
+            folium.Marker(
+                [lat, lon],
+                icon=folium.DivIcon(
+                    html=(
+                        "<div style=\"font:bold 13px 'Noto Sans CJK SC',sans-serif;color:#252525;"
+                        'text-shadow:0 0 3px #fff,0 0 3px #fff;white-space:nowrap">'
+                        f"{html.escape(name)}</div>"
+                    ),
+                    icon_size=(80, 18),
+                    icon_anchor=(40, 9),
+                ),
+            ).add_to(group)
+        groups.append(("districts", group))
+
+    hazard_features = _hazard_features(shifted(out.hazards), text)
+    if hazard_features:
+        group = folium.FeatureGroup(name=text["layer_hazards"])
+        _add_geojson(group, hazard_features)
+        groups.append(("hazards", group))
+
+    group = folium.FeatureGroup(name=text["layer_areas"])
+    _add_geojson(group, _area_features(areas, text))
+    groups.append(("areas", group))
+
+    line_features = _line_features(shifted(out.service_lines), text)
+    if line_features:
+        group = folium.FeatureGroup(name=text["layer_service"])
+        _add_geojson(group, line_features)
+        groups.append(("service", group))
+
+    cand_points, cand_shapes = _candidate_features(shifted(out.candidates), text)
+    if cand_points or cand_shapes:
+        group = folium.FeatureGroup(name=text["layer_candidates"])
+        _add_geojson(group, cand_shapes)
+        _add_geojson(group, cand_points, points=True)
+        groups.append(("candidates", group))
+
+    planned, existing = _facility_features(out, shifted(out.facilities), text)
+    if existing:
+        group = folium.FeatureGroup(name=text["layer_existing"])
+        _add_geojson(group, existing, points=True)
+        groups.append(("existing", group))
+    if planned:
+        group = folium.FeatureGroup(name=text["layer_facilities"])
+        _add_geojson(group, planned, points=True)
+        groups.append(("facilities", group))
+
+    for _, group in groups:
+        group.add_to(m)
+
+    if not any(isinstance(child, folium.LayerControl) for child in m._children.values()):
+        folium.LayerControl(collapsed=False).add_to(m)
+
+    sections = [
+        (
+            text["layer_areas"],
+            [
+                _swatch(_GREEN, text["area_meets"]),
+                _swatch(_LIGHT_GREEN, text["area_75"]),
+                _swatch(_ORANGE, text["area_50"]),
+                _swatch(_RED, text["area_below"]),
+                _swatch("#ffffff", text["area_shortfall"], border=_RED, dashed=True),
+            ],
+        ),
+        (
+            "",
+            [
+                _swatch(_BLUE, text["facility_planned"], circle=True, border="#08306b"),
+                _swatch(
+                    _GOLD, "★ " + text["facility_demonstration"], circle=True, border="#7a5200"
+                ),
+                _swatch(_PURPLE, text["facility_existing"], circle=True, border="#3f007d"),
+                _swatch(_BLUE, text["candidate_chosen"], border=_BLUE),
+                _swatch("#ffffff", text["candidate_not_chosen"], border="#636363"),
+                _swatch("#252525", text["candidate_excluded"], border="#000000"),
+                _swatch("#e66101", text["hazard_buffer"], border="#b35806"),
+                _swatch(_BLUE, text["line_resident"], line=True),
+                _swatch(_PURPLE, text["line_migrant"], line=True, dashed=True),
+            ],
+        ),
+        (text["layer_population"], population_legend),
+    ]
+    _legend_element(text["legend"], sections, notes).add_to(m)
+
+    minx, miny, maxx, maxy = (float(v) for v in areas.total_bounds)
+    if all(math.isfinite(v) for v in (minx, miny, maxx, maxy)):
+        m.fit_bounds([[miny, minx], [maxy, maxx]])
+    return m
+
+
+def save_map(out_dir: str | Path, path: str | Path | None = None, **kwargs: Any) -> Path:
+    """Draw a plan run with :func:`plan_map` and save it as one HTML file.
+
+    Parameters
+    ----------
+    out_dir
+        The folder a plan run wrote.
+    path
+        Where to write; default ``out_dir/map.html``.
+    **kwargs
+        Passed to :func:`plan_map` (``language``, ``basemap``, ``tianditu_key``, ...).
+
+    Returns
+    -------
+    Path
+        The HTML file written.
+    """
+    target = Path(path) if path is not None else Path(out_dir) / "map.html"
+    m = plan_map(out_dir, **kwargs)
+    m.save(str(target))
+    logger.info("wrote %s", target)
+    return target

@@ -1,0 +1,421 @@
+"""Tests of :mod:`siting.locate`: exact optima against OR-Library, spopt's SF instance and brute force."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from pathlib import Path
+
+import geopandas as gpd
+import highspy
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from scipy.optimize import linprog
+from scipy.sparse.csgraph import shortest_path
+from shapely.geometry import Point
+
+from siting.errors import InputError
+from siting.locate import (
+    capacitated_lscp,
+    capacitated_p_median,
+    cost_from_geodataframes,
+    lscp,
+    mclp,
+    p_center,
+    p_median,
+    solve_mip,
+)
+from siting.locate._highs import _read_status
+from siting.status import Status
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def read_orlib(path: Path) -> tuple[np.ndarray, int]:
+    """All-pairs shortest paths of an OR-Library p-median graph (last duplicate edge wins)."""
+    tokens = path.read_text().split()
+    n, m, p = int(tokens[0]), int(tokens[1]), int(tokens[2])
+    edges = np.array(tokens[3 : 3 + 3 * m], dtype=np.int64).reshape(m, 3)
+    last: dict[tuple[int, int], float] = {}
+    for i, j, c in edges:
+        last[(min(i, j) - 1, max(i, j) - 1)] = float(c)
+    rows = np.array([k[0] for k in last])
+    cols = np.array([k[1] for k in last])
+    graph = sp.coo_array((np.array(list(last.values())), (rows, cols)), shape=(n, n))
+    return shortest_path(graph.tocsr(), directed=False), p
+
+
+# ------------------------------------------------------------------ OR-Library
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize(("name", "expected"), [("pmed1", 5819), ("pmed2", 4093), ("pmed5", 1355)])
+def test_orlib_p_median_exact(name: str, expected: int) -> None:
+    path = SHARED / "orlib" / f"{name}.txt"
+    if not path.exists():
+        pytest.skip(f"{path} not found (shared test data is a sibling of the checkout)")
+    dist, p = read_orlib(path)
+    result = p_median(dist, None, p)
+    assert result.status is Status.OPTIMAL
+    assert result.objective == pytest.approx(expected, abs=1e-6)
+    assert result.bound == pytest.approx(expected, abs=1e-3)
+    assert len(result.selected) == p
+    # the objective is re-computed from the selected sites
+    assert (dist[:, list(result.selected)].min(axis=1)).sum() == pytest.approx(expected)
+
+
+# ------------------------------------------------------------ spopt SF instance
+
+
+def _sf_data() -> Path:
+    try:
+        import spopt
+    except ImportError:
+        pytest.skip("spopt is not installed (pip install spopt) - its SF data is needed")
+    folder = Path(spopt.__file__).parent / "tests" / "test_locate" / "data"
+    if not (folder / "SF_network_distance_candidateStore_16_censusTract_205_new.csv").exists():
+        pytest.skip(f"spopt's San Francisco test data is not under {folder}")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def sf() -> tuple[pd.DataFrame, pd.Series]:
+    folder = _sf_data()
+    distances = pd.read_csv(
+        folder / "SF_network_distance_candidateStore_16_censusTract_205_new.csv"
+    )
+    cost = distances.pivot_table(values="distance", index="DestinationName", columns="name")
+    demand = pd.read_csv(folder / "SF_demand_205_centroid_uniform_weight.csv")
+    weights = demand.sort_values("NAME").set_index(cost.index)["POP2000"].astype(float)
+    return cost, weights
+
+
+def test_sf_mclp(sf: tuple[pd.DataFrame, pd.Series]) -> None:
+    cost, weights = sf
+    result = mclp(cost, weights.to_numpy(), 5000.0, 4)
+    assert result.status is Status.OPTIMAL
+    assert result.objective == pytest.approx(875_247)
+    assert len(result.selected) == 4
+    covered = result.assignment.notna()
+    assert weights[covered.to_numpy()].sum() == pytest.approx(875_247)
+
+
+def test_sf_p_median(sf: tuple[pd.DataFrame, pd.Series]) -> None:
+    cost, weights = sf
+    result = p_median(cost, weights.to_numpy(), 4)
+    assert result.status is Status.OPTIMAL
+    assert result.objective == pytest.approx(2_848_268_129.71, abs=0.01)
+    assert all(s.startswith("Store_") for s in result.selected)
+
+
+def test_sf_p_center(sf: tuple[pd.DataFrame, pd.Series]) -> None:
+    cost, _ = sf
+    result = p_center(cost, 4)
+    assert result.status is Status.OPTIMAL
+    assert result.objective == pytest.approx(7403.06, abs=0.01)
+    assert result.bound == pytest.approx(result.objective)
+
+
+def test_sf_lscp(sf: tuple[pd.DataFrame, pd.Series]) -> None:
+    cost, _ = sf
+    result = lscp(cost, 5000.0)
+    assert result.status is Status.OPTIMAL
+    assert result.objective == 8
+    assert result.assignment.notna().all()
+    assert result.assignment.index.equals(cost.index)
+
+
+# ------------------------------------------------------------------ brute force
+
+
+def random_instance(seed: int, n: int = 9, m: int = 6) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    demand = rng.uniform(0, 100, (n, 2))
+    sites = rng.uniform(0, 100, (m, 2))
+    dist = np.round(np.hypot(*(demand[:, None, :] - sites[None, :, :]).transpose(2, 0, 1)), 1)
+    weights = rng.integers(1, 20, n).astype(float)
+    return dist, weights
+
+
+def combos(m: int, p: int, required: tuple[int, ...] = ()) -> list[tuple[int, ...]]:
+    return [c for c in itertools.combinations(range(m), p) if set(required) <= set(c)]
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("p", [1, 2, 3])
+def test_p_median_brute_force(seed: int, p: int) -> None:
+    dist, w = random_instance(seed)
+    best = min((w * dist[:, list(c)].min(axis=1)).sum() for c in combos(6, p))
+    result = p_median(dist, w, p)
+    assert result.status is Status.OPTIMAL
+    assert result.objective == pytest.approx(best)
+    assert (w * dist[:, list(result.selected)].min(axis=1)).sum() == pytest.approx(best)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_p_median_narrow_start_widens(seed: int) -> None:
+    dist, w = random_instance(seed, n=12, m=8)
+    best = min((w * dist[:, list(c)].min(axis=1)).sum() for c in combos(8, 2))
+    result = p_median(dist, w, 2, initial_depth=1)
+    assert result.status is Status.OPTIMAL
+    assert result.objective == pytest.approx(best)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_p_median_required(seed: int) -> None:
+    dist, w = random_instance(seed)
+    best = min((w * dist[:, list(c)].min(axis=1)).sum() for c in combos(6, 3, (4,)))
+    result = p_median(dist, w, 3, required=[4])
+    assert 4 in result.selected
+    assert result.objective == pytest.approx(best)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("p", [1, 2, 3])
+def test_p_center_brute_force(seed: int, p: int) -> None:
+    dist, _ = random_instance(seed)
+    best = min(dist[:, list(c)].min(axis=1).max() for c in combos(6, p))
+    result = p_center(dist, p)
+    assert result.status is Status.OPTIMAL
+    assert result.objective == pytest.approx(best)
+    assert len(result.selected) == p
+
+
+def test_p_center_required() -> None:
+    dist, _ = random_instance(7)
+    best = min(dist[:, list(c)].min(axis=1).max() for c in combos(6, 2, (0,)))
+    result = p_center(dist, 2, required=[0])
+    assert 0 in result.selected
+    assert result.objective == pytest.approx(best)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("p", [1, 2, 3])
+def test_mclp_brute_force(seed: int, p: int) -> None:
+    dist, w = random_instance(seed)
+    covers = dist <= 40.0
+    best = max(w[covers[:, list(c)].any(axis=1)].sum() for c in combos(6, p))
+    result = mclp(dist, w, 40.0, p)
+    assert result.status is Status.OPTIMAL
+    assert result.objective == pytest.approx(best)
+    assert result.bound is not None
+    assert result.bound >= best - 1e-6
+
+
+def test_mclp_required_and_cbc() -> None:
+    dist, w = random_instance(11)
+    covers = dist <= 40.0
+    best = max(w[covers[:, list(c)].any(axis=1)].sum() for c in combos(6, 2, (5,)))
+    for solver in ("highs", "cbc"):
+        result = mclp(dist, w, 40.0, 2, required=[5], solver=solver)
+        assert result.status is Status.OPTIMAL
+        assert 5 in result.selected
+        assert result.objective == pytest.approx(best)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_lscp_brute_force(seed: int) -> None:
+    dist, _ = random_instance(seed)
+    radius = float(dist.min(axis=1).max()) + 5.0
+    covers = dist <= radius
+    best = next(
+        k
+        for k in range(1, 7)
+        if any(covers[:, list(c)].any(axis=1).all() for c in combos(6, k))
+    )
+    for solver in ("highs", "cbc"):
+        result = lscp(dist, radius, solver=solver)
+        assert result.status is Status.OPTIMAL
+        assert result.objective == best
+        assert covers[:, list(result.selected)].any(axis=1).all()
+
+
+def test_lscp_uncoverable_raises() -> None:
+    dist = np.array([[1.0, 2.0], [50.0, 60.0]])
+    with pytest.raises(InputError, match="no site within"):
+        lscp(dist, 10.0)
+
+
+def transport_cost(dist: np.ndarray, w: np.ndarray, cap: np.ndarray, sites: list[int]) -> float:
+    """Split-assignment cost for fixed open sites, as an LP solved by scipy."""
+    n, k = len(w), len(sites)
+    sub = dist[:, sites].ravel()
+    reachable = np.isfinite(sub)
+    c = np.where(reachable, np.repeat(w, k) * np.where(reachable, sub, 0.0), 0.0)
+    bounds = [(0.0, 1.0 if ok else 0.0) for ok in reachable]
+    a_eq = np.kron(np.eye(n), np.ones(k))
+    a_ub = np.zeros((k, n * k))
+    for i in range(n):
+        a_ub[:, i * k : (i + 1) * k] = np.eye(k) * w[i]
+    res = linprog(c, A_ub=a_ub, b_ub=cap[sites], A_eq=a_eq, b_eq=np.ones(n), bounds=bounds)
+    return float(res.fun) if res.status == 0 else math.inf
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_capacitated_p_median_brute_force(seed: int) -> None:
+    dist, w = random_instance(seed, n=8, m=5)
+    cap = np.full(5, w.sum() * 0.4)
+    best = min(transport_cost(dist, w, cap, list(c)) for c in combos(5, 3))
+    result = capacitated_p_median(dist, w, 3, cap)
+    assert result.status is Status.OPTIMAL
+    assert result.objective == pytest.approx(best, rel=1e-6)
+    served = result.assignment.groupby("site_id")["weight"].sum()
+    assert (served <= cap[0] + 1e-6).all()
+    assert result.assignment.groupby("demand_id")["share"].sum().to_numpy() == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("share", [0.55, 0.7])
+def test_capacitated_p_median_single_source(share: float) -> None:
+    dist, w = random_instance(3, n=6, m=4)
+    cap = np.full(4, w.sum() * share)
+    best = math.inf
+    for assign in itertools.product(range(4), repeat=6):
+        if len(set(assign)) > 2:
+            continue
+        load = np.bincount(assign, weights=w, minlength=4)
+        if (load <= cap).all():
+            best = min(best, float(sum(w[i] * dist[i, j] for i, j in enumerate(assign))))
+    result = capacitated_p_median(dist, w, 2, cap, single_source=True)
+    if math.isinf(best):
+        assert result.status is Status.INFEASIBLE
+        assert result.objective is None
+    else:
+        assert result.status is Status.OPTIMAL
+        assert result.objective == pytest.approx(best)
+        assert result.assignment["share"].to_numpy() == pytest.approx(1.0)
+
+
+def test_capacitated_p_median_short_capacity_raises() -> None:
+    dist, w = random_instance(0, n=6, m=4)
+    with pytest.raises(InputError, match="less than the demand"):
+        capacitated_p_median(dist, w, 2, np.full(4, w.sum() / 3))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_capacitated_lscp_brute_force(seed: int) -> None:
+    dist, w = random_instance(seed, n=8, m=5)
+    radius = float(dist.min(axis=1).max()) + 20.0
+    allowed = np.where(dist <= radius, dist, np.inf)
+    cap = np.full(5, w.sum() * 0.45)
+    best = next(
+        k
+        for k in range(1, 6)
+        if any(math.isfinite(transport_cost(allowed, w, cap, list(c))) for c in combos(5, k))
+    )
+    result = capacitated_lscp(dist, w, radius, cap)
+    assert result.status is Status.OPTIMAL
+    assert result.objective == best
+
+
+# ------------------------------------------------------------------ inputs & ids
+
+
+def test_labelled_and_sparse_inputs() -> None:
+    dist, w = random_instance(5)
+    frame = pd.DataFrame(dist, index=[f"d{i}" for i in range(9)], columns=list("abcdef"))
+    result = p_median(frame, pd.Series(w, index=frame.index), 2, required=["c"])
+    assert "c" in result.selected
+    assert set(result.assignment.index) == set(frame.index)
+    assert set(result.assignment) <= set(result.selected)
+    # sparse: missing entries are unreachable
+    masked = np.where(dist <= 60, dist, 0.0)
+    sparse = sp.csr_array(masked)
+    unreachable = np.where(dist <= 60, dist, np.inf)
+    best = min(
+        (w * unreachable[:, list(c)].min(axis=1)).sum()
+        for c in combos(6, 3)
+        if np.isfinite(unreachable[:, list(c)].min(axis=1)).all()
+    )
+    assert p_median(sparse, w, 3).objective == pytest.approx(best)
+
+
+def test_bad_inputs_collected() -> None:
+    with pytest.raises(InputError, match="negative"):
+        p_median(np.array([[-1.0, 2.0]]), None, 1)
+    with pytest.raises(InputError, match="between 1"):
+        p_median(np.ones((3, 2)), None, 3)
+    with pytest.raises(InputError, match="not columns"):
+        mclp(np.ones((3, 2)), None, 1.0, 1, required=[7])
+    with pytest.raises(InputError, match="reach no site"):
+        p_median(np.array([[1.0, 2.0], [np.inf, np.inf]]), None, 1)
+
+
+def test_inputs_not_mutated() -> None:
+    dist, w = random_instance(1)
+    dist[0, 0] = np.nan
+    before, wbefore = dist.copy(), w.copy()
+    p_median(dist, w, 2)
+    np.testing.assert_array_equal(dist, before)
+    np.testing.assert_array_equal(w, wbefore)
+
+
+# ------------------------------------------------------------------ honest status
+
+
+def test_time_limit_never_claims_optimal() -> None:
+    rng = np.random.default_rng(0)
+    dist = np.hypot(*(rng.uniform(0, 1, (600, 1, 2)) - rng.uniform(0, 1, (1, 120, 2))).T).T
+    result = p_median(dist, None, 10, time_limit_s=0.05, initial_depth=120)
+    if result.status is Status.OPTIMAL:
+        assert result.gap is not None
+        assert result.gap <= 1e-4
+    else:
+        assert result.status in (Status.FEASIBLE, Status.TIMED_OUT)
+    if result.status is Status.FEASIBLE:
+        assert result.objective is not None
+        assert result.bound is None or result.bound <= result.objective + 1e-6
+        recomputed = dist[:, list(result.selected)].min(axis=1).sum()
+        assert recomputed == pytest.approx(result.objective)
+
+
+def test_read_status_is_honest() -> None:
+    ms = highspy.HighsModelStatus
+    assert _read_status(ms.kOptimal, True, 0.0, 1e-4) is Status.OPTIMAL
+    assert _read_status(ms.kOptimal, True, 0.05, 1e-4) is Status.FEASIBLE
+    assert _read_status(ms.kTimeLimit, True, 0.05, 1e-4) is Status.FEASIBLE
+    assert _read_status(ms.kTimeLimit, False, None, 1e-4) is Status.TIMED_OUT
+    assert _read_status(ms.kInfeasible, False, None, 1e-4) is Status.INFEASIBLE
+
+
+def test_solve_mip_knapsack_and_infeasible() -> None:
+    # max 5a + 4b + 3c  s.t. 2a + 3b + c <= 5, binary: best a + c + ... brute force
+    values, sizes = np.array([5.0, 4.0, 3.0]), np.array([2.0, 3.0, 1.0])
+    best = max(
+        values @ np.array(x)
+        for x in itertools.product([0, 1], repeat=3)
+        if sizes @ np.array(x) <= 5
+    )
+    sol = solve_mip(
+        values, sp.csr_array(sizes[None, :]), -np.inf, 5.0, 0.0, 1.0, [1, 1, 1], sense="max"
+    )
+    assert sol.stats.status is Status.OPTIMAL
+    assert sol.stats.objective == pytest.approx(best)
+    assert sol.x is not None
+    assert values @ np.round(sol.x) == pytest.approx(best)
+    infeasible = solve_mip([1.0], sp.csr_array([[1.0]]), 2.0, 3.0, 0.0, 1.0, [1])
+    assert infeasible.stats.status is Status.INFEASIBLE
+    assert infeasible.x is None
+
+
+# ------------------------------------------------------------------ geodataframes
+
+
+def test_cost_from_geodataframes() -> None:
+    demand = gpd.GeoDataFrame(
+        {"area_id": ["a", "b"]}, geometry=[Point(0, 0), Point(3, 4)], crs="EPSG:32648"
+    )
+    sites = gpd.GeoDataFrame(
+        {"site_id": ["s1", "s2"]}, geometry=[Point(0, 0), Point(6, 8)], crs="EPSG:32648"
+    )
+    cost = cost_from_geodataframes(demand, sites, demand_id="area_id", site_id="site_id")
+    expected = pd.DataFrame(
+        [[0.0, 10.0], [5.0, 5.0]],
+        index=pd.Index(["a", "b"], name="demand_id"),
+        columns=pd.Index(["s1", "s2"], name="site_id"),
+    )
+    pd.testing.assert_frame_equal(cost, expected)
+    assert lscp(cost, 5.0).selected == ("s1",)
+    with pytest.raises(InputError, match="geographic"):
+        cost_from_geodataframes(demand.to_crs("EPSG:4326"), sites.to_crs("EPSG:4326"))

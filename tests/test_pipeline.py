@@ -1,0 +1,321 @@
+"""End to end: the sample city, rule-by-rule tiny cities, atomic outputs and the CLI."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import rasterio
+from affine import Affine
+from shapely.geometry import Point, box
+
+from siting.cli import main
+from siting.errors import InputError
+from siting.export import write_plan
+from siting.pipeline import run_plan
+from siting.plan import verify
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+
+X0, Y0 = 579_000.0, 3_591_000.0  # EPSG:4544 metres near Guangyuan
+CRS = "EPSG:4544"
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    before = {p.name: sha(p) for p in SAMPLE.iterdir() if p.is_file()}
+    out = tmp_path_factory.mktemp("sample") / "out"
+    code = main(["-q", "plan", str(SAMPLE / "scenario.toml"), "--out", str(out)])
+    assert code == 0
+    return out, before
+
+
+def test_sample_plan_writes_every_file_and_verifies(sample_run: tuple[Path, dict[str, str]]) -> None:
+    out, _ = sample_run
+    for name in (
+        "facilities.geojson",
+        "areas.geojson",
+        "assignments.csv",
+        "districts.csv",
+        "run.json",
+        "plan.gpkg",
+    ):
+        assert (out / name).is_file(), name
+    report = verify(out)
+    assert report.ok, report.problems
+    assert len(report.checks) >= 8
+
+
+def test_sample_outputs_are_wgs84_utf8_with_chinese_names(
+    sample_run: tuple[Path, dict[str, str]],
+) -> None:
+    out, _ = sample_run
+    raw = json.loads((out / "areas.geojson").read_text(encoding="utf-8"))
+    assert "crs" not in raw  # RFC 7946: WGS84 implied
+    lon, lat = raw["features"][0]["geometry"]["coordinates"][0][0]
+    assert 105.5 < lon < 106.2
+    assert 32.2 < lat < 32.7
+    names = [f["properties"]["name"] for f in raw["features"]]
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in names[0])
+    facilities = gpd.read_file(out / "facilities.geojson")
+    for column in (
+        "site_id",
+        "kind",
+        "acquisition",
+        "option",
+        "slots",
+        "classes_infant",
+        "classes_toddler",
+        "classes_older",
+        "classes_mixed",
+        "floor_area_m2",
+        "cost",
+        "district_id",
+        "demonstration",
+        "existing",
+        "affordable",
+        "service_types",
+    ):
+        assert column in facilities.columns, column
+
+
+def test_sample_shows_every_district_demonstration_and_a_shortfall(
+    sample_run: tuple[Path, dict[str, str]],
+) -> None:
+    out, _ = sample_run
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert run["status"] in ("optimal", "feasible")
+    districts = pd.read_csv(out / "districts.csv", dtype={"district_id": str})
+    assert set(districts["district_id"]) == {"510802", "510811", "510812"}
+    assert districts["demonstration_present"].all()
+    areas = gpd.read_file(out / "areas.geojson").set_index("area_id")
+    # A013 is cut off by the river: its nearest candidate is ~3 km away on foot.
+    assert areas.at["A013", "shortfall_slots"] > 0
+    assert areas.at["A013", "shortfall_reason"] == "no site within reach"
+    assert run["distance_method"] == "network"
+    assert run["distance"]["excluded_by_network"] > 0
+    # excluded parcels are reported with reasons
+    candidates = gpd.read_file(out / "candidates.geojson").set_index("site_id")
+    assert candidates.at["P0001", "state"] == "excluded"
+    assert "petrol" in candidates.at["P0001", "exclusion_reason"]
+
+
+def test_inputs_are_never_modified(sample_run: tuple[Path, dict[str, str]]) -> None:
+    out, before = sample_run
+    after = {p.name: sha(p) for p in SAMPLE.iterdir() if p.is_file()}
+    assert after == before
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert run["inputs"]["areas"]["sha256"] == before["city.gpkg"]
+
+
+# --- tiny cities, one rule at a time -------------------------------------------------
+
+
+def write_tiny_city(
+    folder: Path,
+    *,
+    areas: list[dict[str, object]],
+    parcels: list[dict[str, object]],
+    workplaces: list[dict[str, object]] | None = None,
+    population: np.ndarray | None = None,
+    extra: str = "",
+) -> Path:
+    """A 2 km × 2 km city in EPSG:4544 with a 100 m raster; returns the scenario path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    pop = population if population is not None else np.full((20, 20), 50.0, dtype="float32")
+    with rasterio.open(
+        folder / "pop.tif",
+        "w",
+        driver="GTiff",
+        width=20,
+        height=20,
+        count=1,
+        dtype="float32",
+        crs=CRS,
+        nodata=-9999,
+        transform=Affine(100, 0, X0, 0, -100, Y0),
+    ) as dst:
+        dst.write(pop.astype("float32"), 1)
+    gpd.GeoDataFrame(areas, crs=CRS).to_file(folder / "city.gpkg", layer="areas")
+    gpd.GeoDataFrame(parcels, crs=CRS).to_file(folder / "city.gpkg", layer="parcels")
+    layers = ""
+    if workplaces:
+        gpd.GeoDataFrame(workplaces, crs=CRS).to_file(folder / "city.gpkg", layer="workplaces")
+        layers = 'workplaces = { path = "city.gpkg", layer = "workplaces" }\n'
+    scenario = folder / "scenario.toml"
+    scenario.write_text(
+        f"""name = "tiny"
+crs = "{CRS}"
+[inputs]
+population = {{ path = "pop.tif" }}
+areas = {{ path = "city.gpkg", layer = "areas" }}
+parcels = {{ path = "city.gpkg", layer = "parcels" }}
+{layers}
+[policy]
+demonstration_per_district = 0
+[solver]
+gap = 0.0
+{extra}
+""",
+        encoding="utf-8",
+    )
+    return scenario
+
+
+def cell_box(col0: int, row0: int, cols: int, rows: int):  # type: ignore[no-untyped-def]
+    return box(X0 + 100 * col0, Y0 - 100 * (row0 + rows), X0 + 100 * (col0 + cols), Y0 - 100 * row0)
+
+
+def parcel(site_id: str, x: float, y: float, *, cost: float, kind: str = "idle_land") -> dict:  # type: ignore[type-arg]
+    return {
+        "site_id": site_id,
+        "kind": kind,
+        "acquisition": "new_build",
+        "cost": cost,
+        "land_area_m2": 2000.0,
+        "geometry": Point(X0 + x, Y0 - y).buffer(20),
+    }
+
+
+def test_new_area_is_served_only_in_or_beside_its_development(tmp_path: Path) -> None:
+    # R1: A2 is new (1,000 dwellings → 2,360 people → 24 slots). P_far is cheap and 250 m
+    # away (inside the 300 m urban radius) but not beside A2; the co-located site must serve.
+    areas = [
+        {"area_id": "A1", "name": "老城", "status": "old", "geometry": cell_box(0, 0, 4, 4)},
+        {
+            "area_id": "A2",
+            "name": "新区",
+            "status": "new",
+            "dwellings": 1000,
+            "geometry": cell_box(10, 0, 3, 3),
+        },
+    ]
+    parcels = [
+        parcel("P_old", 200, 200, cost=1.0),
+        parcel("P_far", 1300 + 250, 150, cost=1.0),
+    ]
+    pop = np.zeros((20, 20))
+    pop[0:4, 0:4] = 100.0  # 1,600 people in A1, none yet in A2
+    scenario = write_tiny_city(tmp_path, areas=areas, parcels=parcels, population=pop)
+    plan = run_plan(scenario)
+    a = plan.areas.set_index(plan.areas.index.astype(str))
+    assert a.at["A1", "required_slots"] == 13  # ceil(1600 × 8 / 1000 = 12.8)
+    assert a.at["A2", "planned_population"] == pytest.approx(2360.0)
+    assert a.at["A2", "required_slots"] == 24
+    served_a2 = plan.assignments[plan.assignments["area_id"] == "A2"]
+    assert set(served_a2["site_id"]) == {"new:A2"}
+    assert served_a2["slots"].sum() == pytest.approx(24.0)
+    assert plan.facilities.at["new:A2", "acquisition"] == "new_build"
+    out = write_plan(plan, tmp_path / "out")
+    assert verify(out).ok
+
+
+def test_rural_areas_have_their_own_ratio_and_longer_radius(tmp_path: Path) -> None:
+    # R3: the rural area (ratio 4.5) reaches a site 700 m away (910 m with the 1.3 detour
+    # factor, inside its 1,000 m radius); an old area does not (300 m).
+    areas = [
+        {"area_id": "R1", "name": "村", "status": "rural", "geometry": cell_box(0, 0, 2, 2)},
+        {"area_id": "O1", "name": "城", "status": "old", "geometry": cell_box(0, 16, 2, 2)},
+    ]
+    parcels = [parcel("P_r", 100 + 700, 100, cost=1.0), parcel("P_o", 100 + 700, 1700, cost=1.0)]
+    pop = np.zeros((20, 20))
+    pop[0:2, 0:2] = 500.0  # 2,000 rural people → 9 slots
+    pop[16:18, 0:2] = 500.0  # 2,000 old-area people → 16 slots
+    scenario = write_tiny_city(tmp_path, areas=areas, parcels=parcels, population=pop)
+    plan = run_plan(scenario)
+    a = plan.areas.set_index(plan.areas.index.astype(str))
+    assert a.at["R1", "required_slots"] == 9
+    assert a.at["R1", "served_slots"] == pytest.approx(9.0)
+    assert a.at["O1", "required_slots"] == 16
+    assert a.at["O1", "shortfall_slots"] == pytest.approx(16.0)
+    assert a.at["O1", "shortfall_reason"] == "no site within reach"
+    assert plan.run["distance_method"] == "straight_line"
+
+
+def test_migrant_demand_is_counted_separately_and_met_near_work(tmp_path: Path) -> None:
+    # R4: 20 % migrants on top of A1's 1,600 residents (→ 3 migrant slots), and a workplace
+    # with 1,000 migrant workers (→ 8 slots) served by an employer site beside it.
+    areas = [
+        {
+            "area_id": "A1",
+            "name": "城",
+            "status": "old",
+            "migrant_share": 0.2,
+            "geometry": cell_box(0, 0, 4, 4),
+        }
+    ]
+    parcels = [
+        parcel("P_home", 200, 200, cost=1.0),
+        parcel("P_work", 1500, 1500, cost=1.0, kind="workplace"),
+    ]
+    workplaces = [
+        {
+            "workplace_id": "W1",
+            "name": "工业园",
+            "migrant_workers": 1000,
+            "geometry": Point(X0 + 1600, Y0 - 1600),
+        }
+    ]
+    pop = np.zeros((20, 20))
+    pop[0:4, 0:4] = 100.0
+    scenario = write_tiny_city(
+        tmp_path, areas=areas, parcels=parcels, workplaces=workplaces, population=pop
+    )
+    plan = run_plan(scenario)
+    a = plan.areas.set_index(plan.areas.index.astype(str))
+    assert a.at["A1", "migrant_population"] == pytest.approx(320.0)
+    assert a.at["A1", "migrant_demand"] == 3  # ceil(320 × 8 / 1000)
+    assert a.at["A1", "required_slots"] == 13 + 3
+    migrant = plan.assignments[plan.assignments["kind"] == "migrant"]
+    by_demand = migrant.groupby("demand_id")["slots"].sum()
+    assert by_demand["A1/migrant"] == pytest.approx(3.0)
+    assert by_demand["W1/migrant"] == pytest.approx(8.0)
+    assert set(migrant.loc[migrant["demand_id"] == "W1/migrant", "site_id"]) == {"P_work"}
+    assert plan.run["totals"]["migrant_slots"] == pytest.approx(11.0)
+
+
+def test_failed_run_leaves_no_output_and_keeps_the_old_one(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "run.json").write_text("{}", encoding="utf-8")
+    bad = tmp_path / "bad"
+    scenario = write_tiny_city(
+        bad,
+        areas=[{"area_id": "A1", "name": "x", "status": "old", "geometry": cell_box(0, 0, 2, 2)}],
+        parcels=[parcel("P1", 100, 100, cost=1.0)],
+    )
+    (bad / "pop.tif").unlink()
+    code = main(["-q", "plan", str(scenario), "--out", str(out)])
+    assert code == 2
+    assert (out / "run.json").read_text(encoding="utf-8") == "{}"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad", "out"]
+
+
+def test_cli_reports_bad_input_in_a_sentence(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "city"
+    shutil.copytree(SAMPLE, folder)
+    text = (folder / "scenario.toml").read_text(encoding="utf-8")
+    (folder / "scenario.toml").write_text(text.replace('"areas" }', '"areaz" }'), "utf-8")
+    assert main(["validate", str(folder / "scenario.toml")]) == 2
+    printed = capsys.readouterr().out
+    assert "areaz" in printed
+    assert "Traceback" not in printed
+    with pytest.raises(InputError):
+        run_plan(folder / "scenario.toml")
+    assert main(["-q", "plan", str(folder / "scenario.toml"), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ")
+    assert "Traceback" not in err
+    assert not (tmp_path / "o").exists()
