@@ -419,7 +419,8 @@ class SolverSettings:
     time_limit_s
         Wall-clock limit per solve.
     gap
-        Relative MIP gap at which a solution counts as optimal.
+        Relative MIP gap at which the solver may stop. A plan stopped above 0.01 %
+        is reported as "feasible, gap x %", never as optimal.
     threads
         Solver threads; ``None`` lets the solver choose.
     """
