@@ -142,9 +142,7 @@ def run_plan(scenario: Scenario | str | Path, *, progress: Progress | None = Non
         )
         kept, excluded = exclude_hazardous(parcels.reset_index(), buffers, site_id="site_id")
         parcels = kept.set_index("site_id")
-    sites = sites_from_inputs(
-        parcels, areas=areas, facilities=inputs.facilities, scenario=scenario
-    )
+    sites = sites_from_inputs(parcels, areas=areas, facilities=inputs.facilities, scenario=scenario)
     options = site_options(sites, scenario=scenario)
     lap("candidates")
 
@@ -240,9 +238,7 @@ def run_plan(scenario: Scenario | str | Path, *, progress: Progress | None = Non
             f"affordable share: {values[ix.u][0]:.0f} affordable slots short of the "
             f"{scenario.policy.min_affordable_share:.0%} minimum"
         )
-    district_table = _district_summary(
-        inputs, area_out, facilities, assignments, scenario=scenario
-    )
+    district_table = _district_summary(inputs, area_out, facilities, assignments, scenario=scenario)
     candidates = _candidate_states(inputs.parcels, facilities, excluded)
     lines = _service_lines(assignments, facilities, points, inputs)
     district_shapes = None
@@ -319,7 +315,9 @@ def run_plan(scenario: Scenario | str | Path, *, progress: Progress | None = Non
             "served_slots": float(assignments["slots"].sum()),
             "shortfall_slots": float(area_out["shortfall_slots"].sum())
             + _workplace_shortfall(items, assignments),
-            "migrant_slots": float(assignments.loc[assignments["kind"] == "migrant", "slots"].sum()),
+            "migrant_slots": float(
+                assignments.loc[assignments["kind"] == "migrant", "slots"].sum()
+            ),
             "affordable_share": affordable_slots / total_slots if total_slots else None,
             "cost": float(facilities["cost"].sum()),
             "cost_by_acquisition": {str(k): float(v) for k, v in cost_by_mode.items()},
@@ -385,9 +383,7 @@ def _district_summary(
         grouped["name"] = inputs.districts["name"].reindex(grouped.index)
     else:
         grouped["name"] = grouped.index
-    grouped = grouped.fillna(
-        {c: 0.0 for c in grouped.columns if c != "name"}
-    )
+    grouped = grouped.fillna({c: 0.0 for c in grouped.columns if c != "name"})
     pop = grouped["population"].where(grouped["population"] > 0)
     grouped["slots_per_1000"] = (grouped["planned_slots"] / pop * 1000).round(2)
     grouped["target_per_1000"] = (grouped["required_slots"] / pop * 1000).round(2)
@@ -420,7 +416,7 @@ def _district_summary(
 def _candidate_states(
     parcels: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, excluded: pd.DataFrame
 ) -> gpd.GeoDataFrame:
-    keep = [c for c in ("name", "kind", "acquisition", "cost", "affordable", "district_id")]
+    keep = ["name", "kind", "acquisition", "cost", "affordable", "district_id"]
     out = parcels[[c for c in keep if c in parcels.columns] + ["geometry"]].copy()
     reasons = excluded.set_index("site_id")["reason"] if len(excluded) else pd.Series(dtype=str)
     out["state"] = np.where(out.index.isin(facilities.index), "chosen", "not chosen")

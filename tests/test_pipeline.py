@@ -40,7 +40,9 @@ def sample_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str
     return out, before
 
 
-def test_sample_plan_writes_every_file_and_verifies(sample_run: tuple[Path, dict[str, str]]) -> None:
+def test_sample_plan_writes_every_file_and_verifies(
+    sample_run: tuple[Path, dict[str, str]],
+) -> None:
     out, _ = sample_run
     for name in (
         "facilities.geojson",
