@@ -253,14 +253,16 @@ def _solve_highs(
     else:
         st = Status.ERROR
     values = np.asarray(h.getSolution().col_value, dtype=np.float64) if has_solution else None
-    if values is not None and objective is not None and start is not None:
-        # HiGHS 1.16 can report the improved objective yet return the user's start as the
-        # solution. Never pass that on: solve again without the start.
-        if abs(float(model.c @ values) + model.offset - objective) > 1e-6 * max(1, abs(objective)):
-            log.warning("HiGHS returned its starting point as the solution; solving again")
-            return _solve_highs(
-                model, time_limit_s=time_limit_s, gap=gap, threads=threads, start=None
-            )
+    # HiGHS 1.16 can report the improved objective yet return the user's start as the
+    # solution. Never pass that on: solve again without the start.
+    if (
+        values is not None
+        and objective is not None
+        and start is not None
+        and abs(float(model.c @ values) + model.offset - objective) > 1e-6 * max(1, abs(objective))
+    ):
+        log.warning("HiGHS returned its starting point as the solution; solving again")
+        return _solve_highs(model, time_limit_s=time_limit_s, gap=gap, threads=threads, start=None)
     if values is not None:
         values = _clean(values, model)
         objective = float(model.c @ values + model.offset)

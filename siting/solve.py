@@ -192,7 +192,7 @@ def greedy_start(model: SitingModel) -> FloatArray:
         cand = np.flatnonzero(ix.y_demo & (ix.y_district_code == d))
         cand = cand[chosen[ix.y_site_code[cand]] < 0]
         cand = cand[np.argsort(-ix.y_slots[cand], kind="stable")]
-        need = int(round(ix.t_need[pos]))
+        need = round(float(ix.t_need[pos]))
         for k in cand:
             if need <= 0:
                 break
