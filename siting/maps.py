@@ -633,7 +633,10 @@ def _legend_element(
     from branca.element import MacroElement
     from jinja2 import Template
 
-    body = [f"<div style='font-weight:bold;margin-bottom:4px'>{html.escape(title)}</div>"]
+    body = [
+        "<details open><summary style='font-weight:bold;cursor:pointer'>"
+        f"{html.escape(title)}</summary>"
+    ]
     for heading, items in sections:
         if not items:
             continue
@@ -647,8 +650,9 @@ def _legend_element(
             f"<div class='siting-legend-note' style='margin-top:4px;color:#b30000'>"
             f"{html.escape(note)}</div>"
         )
+    body.append("</details>")
 
-    class _Legend(MacroElement):  # type: ignore[misc]
+    class _Legend(MacroElement):
         _template = Template(
             """
             {% macro header(this, kwargs) %}
@@ -672,7 +676,7 @@ def _legend_element(
         )
 
         def __init__(self, legend_html: str) -> None:
-            super().__init__()
+            super().__init__()  # type: ignore[no-untyped-call]
             self._name = "SitingLegend"
             self.legend_html = legend_html
 

@@ -851,7 +851,7 @@ def _svg_bars_with_targets(
     esc = html.escape
     n = max(len(names), 1)
     bar_w, gap = 46, 34
-    left, right, top, bottom = 56, 170, 34, 70
+    left, right, top, bottom = 56, 240, 34, 70
     width = left + n * (bar_w + gap) + right
     height = 320
     plot_h = height - top - bottom
@@ -867,8 +867,10 @@ def _svg_bars_with_targets(
         f"<title>{esc(title)}</title>",
         f'<text x="{left}" y="18" font-size="14" font-weight="bold">{esc(title)}</text>',
     ]
-    for i in range(5):
-        v = vmax * i / 4
+    step = _nice_max(vmax / 5.0)
+    vmax = step * math.ceil(vmax / step - 1e-9)
+    for i in range(round(vmax / step) + 1):
+        v = step * i
         yy = y(v)
         parts.append(
             f'<line x1="{left}" x2="{width - right + 10}" y1="{yy:.1f}" y2="{yy:.1f}" '

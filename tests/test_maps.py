@@ -1,0 +1,260 @@
+"""Tests for siting.maps on a small synthetic plan output folder."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import folium
+import pytest
+from _plan_output import write_plan_output
+
+from siting.errors import InputError
+from siting.gcj02 import wgs84_to_gcj02
+from siting.maps import plan_map, save_map
+from siting.report import labels
+
+LAYER_KEYS = (
+    "layer_population",
+    "layer_areas",
+    "layer_candidates",
+    "layer_facilities",
+    "layer_existing",
+    "layer_service",
+    "layer_districts",
+    "layer_hazards",
+)
+
+
+@pytest.fixture(scope="module")
+def plan_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_plan_output(tmp_path_factory.mktemp("maps") / "run_a")
+
+
+def _groups(m: folium.Map) -> dict[str, folium.FeatureGroup]:
+    return {
+        child.layer_name: child
+        for child in m._children.values()
+        if isinstance(child, folium.FeatureGroup)
+    }
+
+
+def _features(group: folium.FeatureGroup) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for child in group._children.values():
+        if isinstance(child, folium.GeoJson):
+            out.extend(child.data["features"])
+    return out
+
+
+def _by_id(group: folium.FeatureGroup, key: str, value: str) -> dict[str, Any]:
+    matches = [f for f in _features(group) if f["properties"].get(key) == value]
+    assert len(matches) == 1, f"{key}={value} found {len(matches)} times"
+    return matches[0]
+
+
+def _js(text: str) -> str:
+    """How folium writes a string into the HTML (JSON, non-ASCII escaped)."""
+    return json.dumps(text)[1:-1]
+
+
+def test_every_layer_is_a_named_group_in_the_layer_control(plan_dir: Path) -> None:
+    m = plan_map(plan_dir)
+    text = labels("zh")
+    names = [text[k] for k in LAYER_KEYS]
+    assert sorted(_groups(m)) == sorted(names)
+    assert names[0] == "人口密度"
+    controls = [c for c in m._children.values() if isinstance(c, folium.LayerControl)]
+    assert len(controls) == 1
+    html = m.get_root().render()
+    overlays = html[html.index("overlays :") :]
+    for name in names:
+        assert f'"{_js(name)}"' in overlays
+    assert _js("规划托育机构") in html
+
+
+def test_facility_popup_has_classes_slots_cost_mode_and_served_areas(plan_dir: Path) -> None:
+    m = plan_map(plan_dir)
+    facilities = _groups(m)["规划托育机构"]
+    p2 = _by_id(facilities, "site_id", "P2")
+    popup = p2["properties"]["popup"]
+    assert "利州示范托育中心" in popup
+    assert "乳儿班 2 · 托小班 3 · 托大班 4" in popup
+    assert "145" in popup  # slots
+    assert "5,500,000" in popup  # cost
+    assert "购置" in popup  # acquisition: purchase
+    assert "<th style" in popup and "示范性" in popup
+    # the areas it serves, from assignments.csv: 80 resident slots at 260 m, 12 migrant at 240 m
+    assert "老城片区 (A2)" in popup
+    assert '常住人口</td><td style="text-align:right">80</td>' in popup
+    assert ">260</td>" in popup
+    assert '随迁婴幼儿</td><td style="text-align:right">12</td>' in popup
+    assert ">240</td>" in popup
+    assert "全日托, 半日托, 计时托, 临时托" in popup
+    # demonstration facilities are marked: gold fill and a star in the tooltip
+    assert p2["properties"]["style"]["fillColor"] == "#ffc107"
+    assert p2["properties"]["tooltip"].startswith("★ ")
+    p1 = _by_id(facilities, "site_id", "P1")
+    assert p1["properties"]["style"]["fillColor"] != "#ffc107"
+    assert p1["properties"]["style"]["radius"] < p2["properties"]["style"]["radius"]
+    # existing facilities are in their own layer
+    existing = _groups(m)["现有托育机构"]
+    assert [f["properties"]["site_id"] for f in _features(existing)] == ["E1"]
+
+
+def test_area_popup_has_required_served_shortfall_and_reason(plan_dir: Path) -> None:
+    m = plan_map(plan_dir)
+    areas = _groups(m)["居住区千人托位"]
+    a3 = _by_id(areas, "area_id", "A3")
+    popup = a3["properties"]["popup"]
+    assert "宝轮村" in popup
+    assert "需求托位</th><td>14</td>" in popup
+    assert "已满足托位</th><td>0</td>" in popup
+    assert "缺口托位</th><td>14</td>" in popup
+    assert "服务半径内无可用用地" in popup
+    # shortfall areas are unmistakable: thick red dashed outline
+    assert a3["properties"]["style"]["color"] == "#d7191c"
+    assert a3["properties"]["style"]["weight"] == 4
+    assert a3["properties"]["style"]["dashArray"] == "8 4"
+    a1 = _by_id(areas, "area_id", "A1")
+    assert "dashArray" not in a1["properties"]["style"]
+    assert "缺口原因" not in a1["properties"]["popup"]
+
+
+def test_excluded_candidate_tooltip_gives_the_reason(plan_dir: Path) -> None:
+    m = plan_map(plan_dir)
+    candidates = _groups(m)["候选用地"]
+    p3 = _by_id(candidates, "site_id", "P3")
+    assert "排除" in p3["properties"]["tooltip"]
+    assert "within 50 m of petrol station H1" in p3["properties"]["tooltip"]
+    states = {
+        f["properties"]["site_id"]: f["properties"]["style"]["fillColor"]
+        for f in _features(candidates)
+    }
+    assert states["P1"] != states["P3"] != states["P5"]
+    # P5 is a polygon candidate, drawn as a shape
+    p5 = _by_id(candidates, "site_id", "P5")
+    assert p5["geometry"]["type"] == "Polygon"
+
+
+def test_english_labels(plan_dir: Path) -> None:
+    m = plan_map(plan_dir, language="en")
+    names = set(_groups(m))
+    assert {"Planned facilities", "Existing facilities", "Hazards and buffers"} <= names
+    a2 = _by_id(_groups(m)["Residential areas: slots per 1,000"], "area_id", "A2")
+    assert "Shortfall slots</th><td>16</td>" in a2["properties"]["popup"]
+    assert "capacity" in a2["properties"]["popup"]
+    html = m.get_root().render()
+    assert "Legend" in html
+    with pytest.raises(ValueError, match="language"):
+        plan_map(plan_dir, language="fr")
+
+
+def test_layers_added_to_an_existing_map(plan_dir: Path) -> None:
+    mine = folium.Map(location=[32.4, 105.8], zoom_start=10, tiles=None)
+    folium.Marker([32.4, 105.8], tooltip="my own marker").add_to(mine)
+    out = plan_map(plan_dir, m=mine)
+    assert out is mine
+    assert "规划托育机构" in _groups(mine)
+    assert any(isinstance(c, folium.Marker) for c in mine._children.values())
+    # no base tiles of ours on the analyst's map
+    assert not any(isinstance(c, folium.TileLayer) for c in mine._children.values())
+
+
+def test_tianditu_left_out_without_key(plan_dir: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="siting.maps"):
+        m = plan_map(plan_dir)
+    html = m.get_root().render()
+    assert "tianditu.gov.cn" not in html
+    assert "Tianditu" in caplog.text
+    assert _js("未提供天地图密钥") in html  # visible note in the legend
+
+
+def test_tianditu_with_key(plan_dir: Path) -> None:
+    m = plan_map(plan_dir, basemap="tianditu", tianditu_key="KEY123")
+    tiles = {c.layer_name: c for c in m._children.values() if isinstance(c, folium.TileLayer)}
+    for layer in ("vec_w", "cva_w", "img_w", "cia_w"):
+        urls = [t.tiles for t in tiles.values() if f"/{layer}/" in t.tiles]
+        assert len(urls) == 1 and urls[0].endswith("tk=KEY123")
+    assert tiles["天地图矢量"].show and not tiles["OpenStreetMap"].show
+    html = m.get_root().render()
+    assert "tk=KEY123" in html
+    assert _js("未提供天地图密钥") not in html
+
+
+def test_gaode_shifts_overlays_to_gcj02(plan_dir: Path) -> None:
+    plain = plan_map(plan_dir)
+    gaode = plan_map(plan_dir, basemap="gaode")
+    lon, lat = _by_id(_groups(plain)["规划托育机构"], "site_id", "P1")["geometry"]["coordinates"]
+    glon, glat = _by_id(_groups(gaode)["规划托育机构"], "site_id", "P1")["geometry"]["coordinates"]
+    assert (lon, lat) == pytest.approx((105.843 - 0.0045, 32.435 + 0.0015))
+    expected = wgs84_to_gcj02(lon, lat)
+    assert glon == pytest.approx(expected[0], abs=1e-12)
+    assert glat == pytest.approx(expected[1], abs=1e-12)
+    assert abs(glon - lon) > 0.003  # several hundred metres
+    html = gaode.get_root().render()
+    assert "autonavi.com" in html
+    tiles = [c for c in gaode._children.values() if isinstance(c, folium.TileLayer)]
+    assert tiles and all("autonavi.com" in t.tiles for t in tiles)
+
+
+def test_fit_bounds_to_areas(plan_dir: Path) -> None:
+    m = plan_map(plan_dir)
+    fits = [c for c in m._children.values() if type(c).__name__ == "FitBounds"]
+    assert len(fits) == 1
+    (south, west), (north, east) = fits[0].bounds
+    assert west == pytest.approx(105.843 - 0.006)
+    assert east == pytest.approx(105.843 + 0.017)
+    assert south == pytest.approx(32.435 - 0.004)
+    assert north == pytest.approx(32.435 + 0.007)
+
+
+def test_save_map_writes_html(plan_dir: Path) -> None:
+    path = save_map(plan_dir)
+    assert path == plan_dir / "map.html"
+    html = path.read_text(encoding="utf-8")
+    assert "L.control.layers" in html
+    other = save_map(plan_dir, plan_dir / "en.html", language="en")
+    assert "Planned facilities" in other.read_text(encoding="utf-8")
+
+
+def test_missing_folder_is_an_input_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="does not exist"):
+        plan_map(tmp_path / "nowhere")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InputError, match=r"run\.json is missing"):
+        plan_map(tmp_path / "empty")
+
+
+def test_population_raster_instead_of_area_choropleth(plan_dir: Path, tmp_path: Path) -> None:
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_origin
+
+    path = tmp_path / "population.tif"
+    data = np.arange(1, 13, dtype="float32").reshape(3, 4)
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=4,
+        height=3,
+        count=1,
+        dtype="float32",
+        crs="EPSG:4326",
+        transform=from_origin(105.83, 32.445, 0.005, 0.005),
+        nodata=-1,
+    ) as dst:
+        dst.write(data, 1)
+    m = plan_map(plan_dir, population_raster=path)
+    group = _groups(m)["人口密度"]
+    overlays = [
+        c for c in group._children.values() if isinstance(c, folium.raster_layers.ImageOverlay)
+    ]
+    assert len(overlays) == 1
+    (south, west), (north, east) = overlays[0].bounds
+    assert (west, north) == pytest.approx((105.83, 32.445))
+    assert (east, south) == pytest.approx((105.85, 32.43))
+    assert overlays[0].url.startswith("data:image/png;base64,")

@@ -1,0 +1,187 @@
+"""Tests for siting.report: the plan report and the comparison of two runs."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from _plan_output import write_plan_output
+
+from siting.errors import InputError
+from siting.report import (
+    compare_runs,
+    flatten_scenario,
+    format_status,
+    source_of,
+    write_report,
+)
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    base = tmp_path_factory.mktemp("report")
+    return write_plan_output(base / "a"), write_plan_output(base / "b", variant="b")
+
+
+@pytest.fixture(scope="module")
+def report_zh(runs: tuple[Path, Path]) -> tuple[str, str]:
+    md, html = write_report(runs[0])
+    return md.read_text(encoding="utf-8"), html.read_text(encoding="utf-8")
+
+
+def test_files_written(runs: tuple[Path, Path], report_zh: tuple[str, str]) -> None:
+    assert (runs[0] / "report.md").is_file()
+    assert (runs[0] / "report.html").is_file()
+    assert (runs[0] / "report_slots_per_1000.svg").is_file()
+    md = report_zh[0]
+    assert md.startswith("# 婴幼儿托育设施规划报告: 广元示例")
+    assert "](report_slots_per_1000.svg)" in md
+
+
+def test_html_is_self_contained(report_zh: tuple[str, str]) -> None:
+    _, html = report_zh
+    # no external reference at all: the SVG namespace is written without a scheme check below
+    without_ns = html.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    assert "http://" not in without_ns and "https://" not in without_ns
+    assert "<script" not in html
+    assert "<link" not in html
+    assert html.count("<svg") == 2
+    assert "<style>" in html
+
+
+@pytest.mark.parametrize("which", [0, 1], ids=["md", "html"])
+def test_headline_numbers(report_zh: tuple[str, str], which: int) -> None:
+    doc = report_zh[which]
+    assert "400 / 208" in doc  # planned / required
+    assert "10,800,000" in doc  # total cost
+    assert "92.5%" in doc  # affordable share
+    assert "15.38" in doc  # 400 slots for 26,000 residents
+    assert "可行解，未证明最优（间隙 1.23%）" in doc  # honest status
+
+
+@pytest.mark.parametrize("which", [0, 1], ids=["md", "html"])
+def test_district_values(report_zh: tuple[str, str], which: int) -> None:
+    doc = report_zh[which]
+    for value in ("利州区 (510802)", "13.24", "8.59", "昭化区 (510811)", "19.44", "6.83"):
+        assert value in doc
+    assert "8,700,000" in doc and "2,100,000" in doc
+
+
+def test_district_row_in_markdown(report_zh: tuple[str, str]) -> None:
+    md, _ = report_zh
+    row = next(line for line in md.splitlines() if line.startswith("| 利州区"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells == [
+        "利州区 (510802)",
+        "17,000",
+        "146",
+        "225",
+        "13.24",
+        "8.59",
+        "是",
+        "1",
+        "12",
+        "225",
+        "8,700,000",
+    ]
+
+
+@pytest.mark.parametrize("which", [0, 1], ids=["md", "html"])
+def test_cost_by_mode(report_zh: tuple[str, str], which: int) -> None:
+    doc = report_zh[which]
+    for mode, cost in (("新建", "3,200,000"), ("购置", "5,500,000"), ("利用公共设施", "2,100,000")):
+        assert re.search(rf"{mode} \(\w+\)\s*(\||</td><td class=\"num\">)\s*{cost}", doc), mode
+
+
+def test_shortfall_rows(report_zh: tuple[str, str]) -> None:
+    md, html = report_zh
+    rows = [line for line in md.splitlines() if line.startswith(("| 老城片区", "| 宝轮村"))]
+    assert len(rows) == 2
+    assert rows[0].startswith("| 老城片区 (A2)") and "| 16 |" in rows[0] and "容量不足" in rows[0]
+    assert rows[1].startswith("| 宝轮村 (A3)") and "| 14 |" in rows[1]
+    assert "服务半径内无可用用地" in rows[1]
+    assert "东坝小区" not in md.split("## 托位缺口")[1].split("##")[0]
+    assert "<td>老城片区 (A2)</td>" in html
+
+
+def test_assumptions_with_sources(report_zh: tuple[str, str]) -> None:
+    md, _ = report_zh
+    assert "| ratios.new | 10 | 广府办发〔2020〕17号" in md
+    assert "| radii.urban_m | 300 | GB 50180; JGJ 39 §3.1.3" in md
+    assert "| facility.floor_m2_per_slot | 9 | derived from Xiamen's 900 m²" in md
+    assert "| policy.budget | – |" in md
+    assert "| facility.options[medium].toddler | 2 |" in md
+
+
+def test_english_report(runs: tuple[Path, Path], tmp_path: Path) -> None:
+    md, html = write_report(runs[1], language="en")
+    text = md.read_text(encoding="utf-8")
+    assert "Solver status: proven optimal" in text
+    assert "Every residential area is fully served." not in text  # A2 still short in B
+    assert "| Planned slots / required slots | 425 / 208 |" in text
+    assert "Slots per 1,000 by district against target" in html.read_text(encoding="utf-8")
+
+
+def test_status_lines_are_honest() -> None:
+    assert format_status({"status": "optimal", "gap": 0.0}, language="en") == "proven optimal"
+    assert format_status({"status": "optimal", "gap": 0.004}, language="en") == (
+        "proven optimal within the tolerance (gap 0.40%)"
+    )
+    assert format_status({"status": "feasible", "gap": 0.05}, language="en") == (
+        "feasible, not proven optimal (gap 5.00%)"
+    )
+    assert format_status({"status": "feasible", "gap": None}, language="en") == (
+        "feasible, not proven optimal (gap unknown)"
+    )
+    assert format_status({"status": "infeasible"}, language="en").startswith("infeasible")
+    assert format_status({"status": "timed_out"}, language="zh") == "达到时间上限，未找到可行解"
+    assert format_status({"status": "weird"}, language="en") == "status: weird"
+
+
+def test_flatten_and_sources() -> None:
+    flat = flatten_scenario(
+        {
+            "ratios": {"new": 10.0},
+            "facility": {"options": [{"name": "s", "infant": 1}]},
+            "hazards": {"enabled": ["petrol_station", "power_line"]},
+        }
+    )
+    assert flat == {
+        "ratios.new": "10",
+        "facility.options[s].infant": "1",
+        "hazards.enabled": "petrol_station, power_line",
+    }
+    assert source_of("facility.options[s].infant").startswith("托育机构设置标准")
+    assert source_of("costs.construction_per_m2") == "assumption (local cost data)"
+    assert source_of("unknown.key") == "scenario setting"
+
+
+def test_compare_runs(runs: tuple[Path, Path]) -> None:
+    text = compare_runs(*runs, language="en")
+    only_b = text.split("## Facilities only in B")[1].split("##")[0]
+    assert "| P5 | 文化馆托育点 | small | 45 |" in only_b
+    only_a = text.split("## Facilities only in A")[1].split("##")[0]
+    assert "none" in only_a
+    changed = text.split("## Facilities in both with a different size")[1].split("##")[0]
+    assert "| P2 | 利州示范托育中心 | demonstration | large | 145 | 125 |" in changed
+    assert "| planned_slots | 400 | 425 | +25 |" in text
+    assert "| cost_by_acquisition.reuse | 2,100,000 | 3,000,000 | +900,000 |" in text
+    assert "| 昭化区 (510811) | 19.44 | 24.44 | +5.00 | 1 | 1 |" in text
+    assert "| 宝轮村 (A3) | 14 | 0 | -14 | no site within reach | – |" in text
+    assert "老城片区" not in text.split("## Areas whose shortfall changed")[1]
+    scenario = text.split("## Scenario settings that differ")[1]
+    assert "| policy.budget | – | 9,000,000 |" in scenario
+    assert "ratios.new" not in scenario
+
+
+def test_compare_runs_in_chinese(runs: tuple[Path, Path]) -> None:
+    text = compare_runs(*runs)
+    assert "## 仅在方案B中的机构" in text
+    assert "| P5 |" in text
+
+
+def test_missing_output_is_an_input_error(tmp_path: Path) -> None:
+    (tmp_path / "run.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(InputError, match=r"areas\.geojson is missing"):
+        write_report(tmp_path)
