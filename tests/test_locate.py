@@ -1,4 +1,4 @@
-"""Tests of :mod:`siting.locate`: exact optima against OR-Library, spopt's SF instance and brute force."""
+"""Tests of :mod:`siting.locate`: optima from OR-Library, spopt's SF instance, brute force."""
 
 from __future__ import annotations
 
@@ -221,9 +221,7 @@ def test_lscp_brute_force(seed: int) -> None:
     radius = float(dist.min(axis=1).max()) + 5.0
     covers = dist <= radius
     best = next(
-        k
-        for k in range(1, 7)
-        if any(covers[:, list(c)].any(axis=1).all() for c in combos(6, k))
+        k for k in range(1, 7) if any(covers[:, list(c)].any(axis=1).all() for c in combos(6, k))
     )
     for solver in ("highs", "cbc"):
         result = lscp(dist, radius, solver=solver)

@@ -162,7 +162,6 @@ def _read_status(
         ms.kIterationLimit,
         ms.kSolutionLimit,
         ms.kInterrupt,
-        ms.kHighsInterrupt,
         ms.kObjectiveBound,
         ms.kObjectiveTarget,
         ms.kMemoryLimit,
@@ -268,12 +267,13 @@ def solve_mip(
     if integrality is not None:
         flags = np.asarray(integrality).astype(bool)
         if flags.shape != (n_cols,):
-            raise InputError([Problem(f"integrality has shape {flags.shape}, expected ({n_cols},)")])
+            raise InputError(
+                [Problem(f"integrality has shape {flags.shape}, expected ({n_cols},)")]
+            )
         if flags.any():
             is_mip = True
-            lp.integrality_ = np.where(
-                flags, highspy.HighsVarType.kInteger, highspy.HighsVarType.kContinuous
-            ).tolist()
+            kinds = (highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger)
+            lp.integrality_ = [kinds[int(flag)] for flag in flags]
 
     highs = _new_highs()
     tolerance = _DEFAULT_GAP if gap is None else float(gap)

@@ -80,12 +80,9 @@ def build_pulp_problem(
         )
         for k in range(n_cols)
     ]
-    prob += (
-        pulp.LpAffineExpression(
-            [(variables[k], float(cost[k])) for k in np.flatnonzero(cost)]
-        )
-        + float(offset)
-    )
+    prob += pulp.LpAffineExpression(
+        [(variables[k], float(cost[k])) for k in np.flatnonzero(cost)]
+    ) + float(offset)
     for r in range(n_rows):
         lo, hi = matrix.indptr[r], matrix.indptr[r + 1]
         expr = pulp.LpAffineExpression(

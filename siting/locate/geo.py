@@ -86,7 +86,9 @@ def cost_from_geodataframes(
     a = points(demand)
     b = points(sites)
     delta = a[:, None, :] - b[None, :, :]
-    dist = np.hypot(delta[..., 0], delta[..., 1]) if metric == "euclidean" else np.abs(delta).sum(-1)
+    dist = (
+        np.hypot(delta[..., 0], delta[..., 1]) if metric == "euclidean" else np.abs(delta).sum(-1)
+    )
     index = pd.Index(demand[demand_id] if demand_id else demand.index, name="demand_id")
     columns = pd.Index(sites[site_id] if site_id else sites.index, name="site_id")
     return pd.DataFrame(dist, index=index, columns=columns)

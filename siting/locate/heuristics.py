@@ -33,7 +33,7 @@ def greedy_cover(covers: BoolArray, *, required: IntArray | None = None) -> IntA
     numpy.ndarray
         Sorted positions of the open sites. Demand no site covers stays uncovered.
     """
-    n, m = covers.shape
+    n = covers.shape[0]
     chosen = [] if required is None else [int(j) for j in required]
     uncovered = np.ones(n, dtype=bool)
     if chosen:
@@ -70,7 +70,7 @@ def greedy_max_cover(
     numpy.ndarray
         Sorted positions of the ``p`` open sites.
     """
-    n, m = covers.shape
+    n = covers.shape[0]
     chosen = [] if required is None else [int(j) for j in required]
     uncovered = np.ones(n, dtype=bool)
     if chosen:
@@ -91,9 +91,7 @@ def _best_two(dist: FloatArray, open_sites: IntArray) -> tuple[IntArray, FloatAr
     if len(open_sites) == 1:
         return np.zeros(dist.shape[0], dtype=np.intp), sub[:, 0], np.full(dist.shape[0], np.inf)
     order = np.argpartition(sub, 1, axis=1)[:, :2]
-    first = np.where(
-        sub[rows, order[:, 0]] <= sub[rows, order[:, 1]], order[:, 0], order[:, 1]
-    )
+    first = np.where(sub[rows, order[:, 0]] <= sub[rows, order[:, 1]], order[:, 0], order[:, 1])
     second = np.where(first == order[:, 0], order[:, 1], order[:, 0])
     return first.astype(np.intp), sub[rows, first], sub[rows, second]
 
@@ -169,7 +167,7 @@ def p_median_greedy_swap(
         total = base[None, :] + extra
         total[:, open_sites] = np.inf
         total[~movable, :] = np.inf
-        r, j = np.unravel_index(int(np.argmin(total)), total.shape)
+        r, j = (int(v) for v in np.unravel_index(int(np.argmin(total)), total.shape))
         finite_current = _weighted_sum(weights, finite_first)
         if total[r, j] < finite_current - 1e-9 * max(1.0, abs(finite_current)):
             open_sites = open_sites.copy()

@@ -22,7 +22,7 @@ import math
 import time
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -51,7 +51,7 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
 BoolArray = npt.NDArray[np.bool_]
 Solver = Literal["highs", "cbc"]
-CostMatrix = pd.DataFrame | npt.ArrayLike | sp.spmatrix | sp.sparray
+CostMatrix: TypeAlias = "pd.DataFrame | npt.ArrayLike | sp.spmatrix | sp.sparray"
 
 _TOL = 1e-6
 
@@ -176,12 +176,10 @@ def _read_weights(weights: npt.ArrayLike | pd.Series | None, costs: _Costs) -> F
         )
     if problems:
         raise InputError(problems)
-    return w
+    return np.asarray(w, dtype=np.float64)
 
 
-def _read_site_values(
-    values: npt.ArrayLike | pd.Series, costs: _Costs, name: str
-) -> FloatArray:
+def _read_site_values(values: npt.ArrayLike | pd.Series, costs: _Costs, name: str) -> FloatArray:
     m = len(costs.site_ids)
     if isinstance(values, pd.Series):
         missing = costs.site_ids.difference(values.index)
@@ -198,7 +196,7 @@ def _read_site_values(
         raise InputError([Problem(f"{name} has length {array.size}, there are {m} sites")])
     if not np.isfinite(array).all() or (array < 0).any():
         raise InputError([Problem(f"{name} must be finite and not negative")])
-    return array
+    return np.asarray(array, dtype=np.float64)
 
 
 def _read_required(required: Iterable[Hashable] | None, costs: _Costs) -> IntArray:
@@ -227,9 +225,7 @@ def _check_p(p: int, costs: _Costs, required: IntArray) -> None:
     if p < 1 or p > m:
         raise InputError([Problem(f"p = {p} must be between 1 and the {m} sites")])
     if len(required) > p:
-        raise InputError(
-            [Problem(f"{len(required)} required sites exceed p = {p}", fix="raise p")]
-        )
+        raise InputError([Problem(f"{len(required)} required sites exceed p = {p}", fix="raise p")])
 
 
 def _solve(
@@ -642,7 +638,9 @@ def mclp(
     start_y[start_sites] = 1.0
     if len(rows):
         rows, inverse = _unique_rows(rows)
-        agg_w = np.bincount(inverse, weights=w[useful], minlength=len(rows))
+        agg_w: FloatArray = np.bincount(inverse, weights=w[useful], minlength=len(rows)).astype(
+            np.float64
+        )
     else:
         agg_w = np.zeros(0)
     k = len(rows)
@@ -791,7 +789,9 @@ def _level_of(lv: _Levels, dist: FloatArray, open_sites: IntArray) -> IntArray:
     return np.asarray((lv.values < best[:, None] - 0.0).sum(axis=1), dtype=np.intp).reshape(n)
 
 
-def _radius_start(lv: _Levels, depth: IntArray, served: IntArray, open_sites: IntArray, m: int) -> FloatArray:
+def _radius_start(
+    lv: _Levels, depth: IntArray, served: IntArray, open_sites: IntArray, m: int
+) -> FloatArray:
     y = np.zeros(m)
     y[open_sites] = 1.0
     parts = [y]
@@ -866,7 +866,7 @@ def p_median(
                 )
             ]
         )
-    n, m = dist.shape
+    m = dist.shape[1]
     active = w > 0
     if not active.all():
         dist_model = dist[active]
@@ -1134,10 +1134,7 @@ def _capacitated(
                 "weight": share[keep] * w[ai[keep]],
             }
         )
-        if p is None:
-            objective = float(len(open_sites))
-        else:
-            objective = float((c[m:] * share).sum())
+        objective = float(len(open_sites)) if p is None else float((c[m:] * share).sum())
     if p is None and bound is not None:
         bound = float(math.ceil(bound - _TOL))
     return _result(
@@ -1207,9 +1204,7 @@ def p_center(
     dist = costs.dist[w > 0]
     if not np.isfinite(dist).any(axis=1).all():
         bad = costs.demand_ids[(w > 0)][~np.isfinite(dist).any(axis=1)]
-        raise InputError(
-            [Problem("demand points reach no site", ids=tuple(str(i) for i in bad))]
-        )
+        raise InputError([Problem("demand points reach no site", ids=tuple(str(i) for i in bad))])
     m = dist.shape[1]
     start_sites, _ = p_median_greedy_swap(dist, np.ones(len(dist)), p, required=req)
     upper = float(dist[:, start_sites].min(axis=1).max()) if len(dist) else 0.0
