@@ -1,0 +1,134 @@
+"""Which sizes fit which site, what they cost, and the sites of the model."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import Point, box
+
+from siting.candidates import NEW_PREFIX, site_options, sites_from_inputs
+from siting.errors import InputError
+from siting.scenario import Costs, Scenario
+
+CRS = "EPSG:4544"
+
+
+def sites(**columns: list[object]) -> pd.DataFrame:
+    n = len(next(iter(columns.values())))
+    base: dict[str, list[object]] = {
+        "existing": [False] * n,
+        "source": ["parcel"] * n,
+        "acquisition": ["new_build"] * n,
+        "land_area_m2": [np.nan] * n,
+        "floor_area_m2": [np.nan] * n,
+        "parcel_cost": [0.0] * n,
+    }
+    base.update(columns)
+    return pd.DataFrame(base, index=pd.Index([f"S{i}" for i in range(n)], name="site_id"))
+
+
+def fitting(table: pd.DataFrame) -> dict[str, list[str]]:
+    return {k: list(v) for k, v in table.groupby("site_id")["option"]}
+
+
+def test_bare_land_needs_footprint_plus_outdoor_space() -> None:
+    # small: F = 45 × 9 = 405 m², O = 135 → 405/3 + 135 = 270 m² of land
+    # medium: 720/3 + 240 = 480; large: 1305/3 + 435 = 870; demonstration: (1305+300)/3 + 435 = 970
+    table = site_options(sites(land_area_m2=[269.9, 270.0, 870.0, 970.0]), scenario=Scenario())
+    assert fitting(table) == {
+        "S1": ["small"],
+        "S2": ["small", "medium", "large"],
+        "S3": ["small", "medium", "large", "demonstration"],
+    }
+
+
+def test_buildings_need_floor_and_reuse_gives_half() -> None:
+    # a 900 m² building fits medium (720 m²) when purchased, only small (405) when reused
+    table = site_options(
+        sites(
+            acquisition=["purchase", "reuse", "lease"],
+            floor_area_m2=[900.0, 900.0, 900.0],
+            land_area_m2=[240.0, 240.0, 239.0],  # outdoor space: medium needs 240 m²
+        ),
+        scenario=Scenario(),
+    )
+    assert fitting(table) == {"S0": ["small", "medium"], "S1": ["small"], "S2": ["small"]}
+
+
+def test_costs_by_mode_and_building() -> None:
+    scenario = Scenario(
+        costs=Costs(
+            acquisition_factor={"purchase": 1.0, "lease": 0.5},
+            construction_per_m2=4000.0,
+            fitout_per_m2=1500.0,
+            demonstration_extra=500_000.0,
+        )
+    )
+    table = site_options(
+        sites(
+            acquisition=["new_build", "lease"],
+            land_area_m2=[5000.0, 5000.0],
+            floor_area_m2=[np.nan, 5000.0],
+            parcel_cost=[1_000_000.0, 800_000.0],
+        ),
+        scenario=scenario,
+    ).set_index(["site_id", "option"])
+    # new building: land + 4,000 per m² of floor
+    assert table.at[("S0", "small"), "cost"] == pytest.approx(1_000_000 + 4000 * 405)
+    assert table.at[("S0", "demonstration"), "cost"] == pytest.approx(
+        1_000_000 + 4000 * 1605 + 500_000
+    )
+    # leased building: half the parcel cost + 1,500 per m² of fit-out
+    assert table.at[("S1", "medium"), "cost"] == pytest.approx(400_000 + 1500 * 720)
+    assert table.at[("S1", "medium"), "building"] == "existing"
+    assert table.at[("S1", "medium"), "classes_toddler"] == 2
+
+
+def test_model_sites_from_parcels_new_areas_and_existing() -> None:
+    parcels = gpd.GeoDataFrame(
+        {"kind": ["park"], "acquisition": ["reuse"], "cost": [0.0], "land_area_m2": [900.0]},
+        geometry=[box(0, 0, 30, 30)],
+        index=pd.Index(["P1"], name="site_id"),
+        crs=CRS,
+    )
+    areas = gpd.GeoDataFrame(
+        {"status": ["new", "old"], "name": ["新城", "老城"], "district_id": ["d1", "d1"]},
+        geometry=[box(100, 0, 200, 100), box(300, 0, 400, 100)],
+        index=pd.Index(["A1", "A2"], name="area_id"),
+        crs=CRS,
+    )
+    facilities = gpd.GeoDataFrame(
+        {"slots": [60], "demonstration": [True]},
+        geometry=[Point(50, 50)],
+        index=pd.Index(["F1"], name="facility_id"),
+        crs=CRS,
+    )
+    result = sites_from_inputs(parcels, areas=areas, facilities=facilities, scenario=Scenario())
+    assert result.index.tolist() == ["P1", NEW_PREFIX + "A1", "F1"]
+    assert result.at["new:A1", "colocated_area_id"] == "A1"
+    assert result.at["new:A1", "parcel_cost"] == 0.0
+    assert result.at["new:A1", "name"] == "新城 配建托育"
+    assert areas.geometry["A1"].contains(result.geometry["new:A1"])
+    assert result.at["F1", "existing_slots"] == 60.0
+    assert bool(result.at["F1", "demonstration_existing"])
+    options = site_options(result, scenario=Scenario())
+    # the co-located site takes every option; the existing facility none
+    assert fitting(options)["new:A1"] == ["small", "medium", "large", "demonstration"]
+    assert "F1" not in set(options["site_id"])
+
+
+def test_clashing_ids_are_an_input_error() -> None:
+    parcels = gpd.GeoDataFrame(
+        {"kind": ["park"], "acquisition": ["reuse"], "cost": [0.0]},
+        geometry=[box(0, 0, 30, 30)],
+        index=pd.Index(["X1"], name="site_id"),
+        crs=CRS,
+    )
+    facilities = gpd.GeoDataFrame(
+        {"slots": [60]}, geometry=[Point(50, 50)], index=pd.Index(["X1"]), crs=CRS
+    )
+    empty = gpd.GeoDataFrame({"status": []}, geometry=[], crs=CRS)
+    with pytest.raises(InputError, match="the same id is used by a parcel and an existing"):
+        sites_from_inputs(parcels, areas=empty, facilities=facilities, scenario=Scenario())

@@ -1,0 +1,114 @@
+"""Demand per area and workplace, checked against hand computations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import rasterio
+from affine import Affine
+from shapely.geometry import box
+
+from siting.demand import area_demand, demand_items, district_demand, workplace_demand
+from siting.scenario import DemandSettings, Ratios, Scenario
+
+CRS = "EPSG:4544"
+
+
+@pytest.fixture
+def raster(tmp_path: Path) -> Path:
+    """A 4 × 4 raster of 100 m cells: 100 people in each cell, 0 in the last column."""
+    values = np.full((4, 4), 100.0, dtype="float32")
+    values[:, 3] = 0.0
+    path = tmp_path / "pop.tif"
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=4,
+        height=4,
+        count=1,
+        dtype="float32",
+        crs=CRS,
+        nodata=-9999,
+        transform=Affine(100, 0, 0, 0, -100, 400),
+    ) as dst:
+        dst.write(values, 1)
+    return path
+
+
+def areas() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {
+            "status": ["old", "new", "rural", "old"],
+            "dwellings": [np.nan, 1000.0, np.nan, np.nan],
+            "migrant_share": [0.25, np.nan, np.nan, np.nan],
+            "district_id": ["d1", "d1", "d2", "d2"],
+        },
+        geometry=[
+            box(0, 200, 200, 400),  # 4 full cells: 400 people
+            box(200, 200, 400, 400),  # 2 cells of 100 + 2 empty cells: 200 people, new
+            box(0, 0, 150, 200),  # 2 full cells + 2 half cells: 300 people, rural
+            box(150, 0, 300, 200),  # 2 half cells + 2 full cells: 300 people
+        ],
+        index=pd.Index(["A1", "A2", "A3", "A4"], name="area_id"),
+        crs=CRS,
+    )
+
+
+def test_area_demand_by_hand(raster: Path) -> None:
+    table = area_demand(areas(), raster, scenario=Scenario())
+    assert table["population"].tolist() == pytest.approx([400, 200, 300, 300])
+    # new area: 1,000 dwellings × 2.36 persons; others: the raster population
+    assert table["planned_population"].tolist() == pytest.approx([400, 2360, 300, 300])
+    assert table["ratio"].tolist() == [8.0, 10.0, 4.5, 8.0]
+    # ceil(3.2)=4, ceil(23.6)=24, ceil(1.35)=2, ceil(2.4)=3
+    assert table["required_slots"].tolist() == [4, 24, 2, 3]
+    assert table["migrant_population"].tolist() == pytest.approx([100, 0, 0, 0])
+    assert table["migrant_slots"].tolist() == [1, 0, 0, 0]  # ceil(0.8)
+    under3 = 3 * 6.2 / 1000 * 0.30
+    assert table["demand_estimate_slots"].tolist() == pytest.approx(
+        [(400 + 100) * under3, 2360 * under3, 300 * under3, 300 * under3]
+    )
+
+
+def test_without_rounding_and_other_ratios(raster: Path) -> None:
+    s = Scenario(ratios=Ratios(new=12, old=9), demand=DemandSettings(round_up=False))
+    table = area_demand(areas(), raster, scenario=s)
+    assert table["required_slots"].tolist() == pytest.approx([3.6, 28.32, 1.35, 2.7])
+    assert not table["required_rounded"].any()
+
+
+def test_exact_ratio_is_not_rounded_up_past_itself(tmp_path: Path, raster: Path) -> None:
+    # 1,000 planned people × 10 / 1,000 = exactly 10 slots, not 11
+    new = areas().iloc[[1]].assign(dwellings=1000 / 2.36)
+    table = area_demand(new, raster, scenario=Scenario())
+    assert table["required_slots"].tolist() == [10]
+
+
+def test_migrant_raster_overrides_share(tmp_path: Path, raster: Path) -> None:
+    table = area_demand(areas(), raster, scenario=Scenario(), migrant_population=raster)
+    assert table["migrant_population"].tolist() == pytest.approx([400, 200, 300, 300])
+
+
+def test_workplaces_and_demand_items(raster: Path) -> None:
+    wp = gpd.GeoDataFrame(
+        {"migrant_workers": [1000, 0]},
+        geometry=[box(0, 0, 10, 10), box(10, 10, 20, 20)],
+        index=pd.Index(["W1", "W2"], name="workplace_id"),
+        crs=CRS,
+    )
+    work = workplace_demand(wp, scenario=Scenario())
+    assert work["migrant_slots"].tolist() == [8, 0]
+    table = area_demand(areas(), raster, scenario=Scenario())
+    items = demand_items(table, work)
+    assert items.index.tolist() == ["A1", "A2", "A3", "A4", "A1/migrant", "W1/migrant"]
+    assert items["required"].tolist() == [4, 24, 2, 3, 1, 8]
+    assert items.loc["W1/migrant", "area_id"] is None
+    assert items.loc["A1/migrant", "kind"] == "migrant"
+    per_district = district_demand(table, areas()["district_id"])
+    assert per_district.loc["d1", "required_slots"] == 28
+    assert per_district.loc["d2", "population"] == pytest.approx(600)

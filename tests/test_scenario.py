@@ -1,0 +1,84 @@
+"""Scenario loading: defaults from DOMAIN.md, strict keys, clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from siting.errors import ScenarioError, SitingError
+from siting.scenario import Scenario, load_scenario
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "scenario.toml"
+
+
+def test_defaults_are_the_domain_numbers() -> None:
+    s = Scenario()
+    assert (s.ratios.new, s.ratios.old, s.ratios.rural) == (10.0, 8.0, 4.5)
+    assert s.radii.urban_m == 300.0
+    assert s.demand.persons_per_household == 2.36
+    assert s.demand.birth_rate_per_1000 == 6.2
+    assert s.demand.takeup == 0.30
+    assert s.facility.floor_m2_per_slot == 9.0
+    assert s.facility.outdoor_m2_per_slot == 3.0
+    assert s.hazards.petrol_station_m == 50.0
+    medium = next(o for o in s.facility.options if o.name == "medium")
+    assert (medium.infant, medium.toddler, medium.older, medium.slots) == (1, 2, 2, 80)
+    assert medium.classes == 5
+
+
+def test_sample_scenario_loads_with_resolved_paths() -> None:
+    s = load_scenario(SAMPLE)
+    assert s.crs == "EPSG:4544"
+    assert s.inputs is not None
+    assert s.inputs.areas.path == SAMPLE.parent.resolve() / "city.gpkg"
+    assert s.inputs.areas.layer == "areas"
+    assert s.inputs.streets == SAMPLE.parent.resolve() / "streets.osm"
+    assert s.policy.min_affordable_share == 0.6
+    with pytest.raises(AttributeError):
+        s.ratios.new = 1.0  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[ratios]\nnwe = 10\n", "unknown key(s) 'nwe' in [ratios]"),
+        ("colour = 1\n", "unknown key(s) 'colour' in the top level"),
+        ('[ratios]\nnew = "ten"\n', "'ratios.new' must be a number, got 'ten'"),
+        ("[ratios]\nold = -1\n", "'ratios.old' must be zero or more slots per 1,000"),
+        ("[demand]\ntakeup = 1.5\n", "'demand.takeup' must be between 0 and 1"),
+        ('[solver]\nname = "gurobi"\n', "'solver.name' must be 'highs' or 'cbc'"),
+        ("[policy]\ndemonstration_per_district = 1.5\n", "must be a whole number"),
+        ('[facility]\noptions = [{ name = "x" }]\n', "'facility.options[0]' must have"),
+        ("[inputs]\nareas = { path = 'a.gpkg' }\n", "[inputs] needs key(s) population, parcels"),
+        ("[network]\nwalking_speed_m_per_min = 300\n", "must be a walking pace"),
+        ("not toml [", "is not valid TOML"),
+    ],
+)
+def test_bad_scenarios_name_the_key(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert message in str(info.value)
+    assert isinstance(info.value, SitingError)
+    assert isinstance(info.value, ValueError)
+
+
+def test_missing_scenario_file(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError, match="does not exist"):
+        load_scenario(tmp_path / "nope.toml")
+
+
+def test_custom_options_and_round_trip_to_dict(tmp_path: Path) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text(
+        '[facility]\noptions = [{ name = "home", mixed = 1 }, '
+        '{ name = "demo", infant = 2, toddler = 3, older = 4, demonstration = true }]\n',
+        encoding="utf-8",
+    )
+    s = load_scenario(path)
+    assert [(o.name, o.slots) for o in s.facility.options] == [("home", 18), ("demo", 145)]
+    plain = s.to_dict()
+    assert plain["facility"]["options"][1]["demonstration"] is True
+    assert plain["ratios"]["new"] == 10.0
