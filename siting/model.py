@@ -145,6 +145,8 @@ class ModelIndex:
         Demand id of each ``s`` column.
     t_district
         District of each ``t`` column.
+    e_site_code
+        Site position of each ``e`` column.
     y_slots, y_demo, y_site_code
         Slots, demonstration flag and site position of each ``y`` column.
     x_demand_code, x_site_code, x_distance
@@ -166,6 +168,7 @@ class ModelIndex:
     x_site: npt.NDArray[np.object_]
     s_demand: npt.NDArray[np.object_]
     t_district: npt.NDArray[np.object_]
+    e_site_code: IntArray
     y_slots: FloatArray
     y_demo: npt.NDArray[np.bool_]
     y_site_code: IntArray
@@ -418,6 +421,7 @@ def build_model(problem: SitingProblem) -> SitingModel:
         x_site=sites.index.to_numpy(dtype=object)[pair_j],
         s_demand=demand.index.to_numpy(dtype=object),
         t_district=districts.to_numpy(dtype=object)[demo_rows],
+        e_site_code=expand_sites.astype(np.int64),
         y_slots=opt_slots,
         y_demo=opt_demo,
         y_site_code=opt_site,

@@ -19,9 +19,10 @@ import scipy.sparse as sp
 
 from siting.mip import INF, MatrixModel, MipResult, solve_model
 from siting.model import SitingModel
+from siting.start import cost_greedy_start, greedy_start, is_feasible
 from siting.status import SolveStats, Status
 
-__all__ = ["SitingSolution", "StageResult", "greedy_start", "solve_siting"]
+__all__ = ["SitingSolution", "StageResult", "solve_siting"]
 
 log = logging.getLogger(__name__)
 
@@ -138,11 +139,25 @@ def solve_siting(
             held = float(previous @ values)
             current = _with_cap(current, objectives[n], previous, _cap_value(held))
             start = values
+            if n == 1 and solver == "highs":
+                # Stage 1's plan opens every useful site; a cost-aware greedy with the same
+                # shortfall is a far better incumbent for the cost stage.
+                cheap = cost_greedy_start(model)
+                if (
+                    float(previous @ cheap) <= _cap_value(held)
+                    and float(model.cost @ cheap) < float(model.cost @ values)
+                    and is_feasible(model, cheap)
+                ):
+                    start = cheap
         else:
             current = replace(current, c=objectives[0])
         result: MipResult = solve_model(
             current, solver=solver, time_limit_s=time_limit_s, gap=gap, threads=threads, start=start
         )
+        if not result.stats.status.has_solution and start is not None:
+            result = _keep_start(
+                current, result, start, feasible=n > 0 or is_feasible(model, start)
+            )
         log.info(
             "stage %s: %s, objective %s, gap %s, %.2f s",
             name,
@@ -165,71 +180,27 @@ def solve_siting(
     )
 
 
-def greedy_start(model: SitingModel) -> FloatArray:
-    """A feasible starting plan for stage 1 (ignoring a budget, which may make it infeasible).
+def _keep_start(
+    model: MatrixModel, result: MipResult, start: FloatArray, *, feasible: bool
+) -> MipResult:
+    """When the solver ends without a plan but its start was feasible, keep the start.
 
-    Every candidate site gets its largest option, except that each district still
-    needing demonstration facilities gets them at its largest demonstration-capable
-    sites. Demand is then assigned to the nearest sites with room, in order of
-    distance, and what is left is shortfall.
-
-    Parameters
-    ----------
-    model
-        The built model.
-
-    Returns
-    -------
-    numpy.ndarray
-        One value per column.
+    The start is reported as "feasible" with the solver's bound, never as optimal.
     """
-    ix = model.index
-    values = np.zeros(model.base.num_cols)
-    n_sites = len(model.index.site_capacity_existing)
-    chosen = np.full(n_sites, -1, dtype=np.int64)
-    # demonstration options first, at the sites with the most slots
-    for pos, d in enumerate(ix.t_district_code):
-        cand = np.flatnonzero(ix.y_demo & (ix.y_district_code == d))
-        cand = cand[chosen[ix.y_site_code[cand]] < 0]
-        cand = cand[np.argsort(-ix.y_slots[cand], kind="stable")]
-        need = round(float(ix.t_need[pos]))
-        for k in cand:
-            if need <= 0:
-                break
-            if chosen[ix.y_site_code[k]] < 0:
-                chosen[ix.y_site_code[k]] = k
-                need -= 1
-    order = np.lexsort((-ix.y_slots, ix.y_site_code))
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = ix.y_site_code[order][1:] != ix.y_site_code[order][:-1]
-    for k in order[first]:
-        if chosen[ix.y_site_code[k]] < 0:
-            chosen[ix.y_site_code[k]] = k
-    picked = chosen[chosen >= 0]
-    values[ix.y.start + picked] = 1.0
-    capacity = ix.site_capacity_existing.copy()
-    np.add.at(capacity, ix.y_site_code[picked], ix.y_slots[picked])
-    left = ix.required.copy()
-    x = np.zeros(len(ix.x_distance))
-    for p in np.argsort(ix.x_distance, kind="stable"):
-        i, j = ix.x_demand_code[p], ix.x_site_code[p]
-        amount = min(left[i], capacity[j])
-        if amount > 0:
-            x[p] = amount
-            left[i] -= amount
-            capacity[j] -= amount
-    values[ix.x] = x
-    values[ix.s] = left
-    demo_open = np.zeros(len(ix.t_need))
-    for pos, d in enumerate(ix.t_district_code):
-        demo_open[pos] = np.count_nonzero(ix.y_demo[picked] & (ix.y_district_code[picked] == d))
-    values[ix.t] = np.maximum(ix.t_need - demo_open, 0.0)
-    if ix.u.stop > ix.u.start:
-        # the affordable slack takes whatever the row needs
-        row = sp.csr_array(model.base.A)[[-1], :].toarray().ravel()
-        lhs = float(row @ values)
-        values[ix.u] = max(0.0, float(model.base.row_lower[-1]) - lhs)
-    return values
+    if not feasible or result.stats.status not in (Status.TIMED_OUT, Status.ERROR):
+        return result
+    objective = float(model.c @ start + model.offset)
+    bound = result.stats.bound
+    usable = bound is not None and np.isfinite(bound)
+    stats = replace(
+        result.stats,
+        status=Status.FEASIBLE,
+        objective=objective,
+        bound=bound if usable else None,
+        gap=abs(objective - bound) / max(abs(objective), 1e-9) if usable and bound else None,
+        message=result.stats.message + " (kept the feasible starting plan)",
+    )
+    return MipResult(values=start, stats=stats)
 
 
 def _weakest(statuses: list[Status]) -> Status:
