@@ -32,10 +32,9 @@ def _cmd_plan(args: argparse.Namespace) -> int:
 
     say = None if args.quiet else _progress
     plan = run_plan(args.scenario, progress=say)
-    out = write_plan(plan, args.out, working_crs_geojson=args.working_crs)
     if say:
-        say("writing the map and the report")
-    _extras(out, language=args.language)
+        say("writing the plan, the map and the report")
+    out = write_plan(plan, args.out, working_crs_geojson=args.working_crs, language=args.language)
     totals = plan.run["totals"]
     print(f"plan written to {out}")
     print(f"status: {plan.run['message']}")
@@ -47,18 +46,6 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     for line in plan.run["findings"] + plan.run["unmet"]:
         print(f"note: {line}")
     return 0 if plan.run["status"] in ("optimal", "feasible") else 1
-
-
-def _extras(out: Path, *, language: str) -> None:
-    """Map and report, when those modules are available."""
-    try:
-        from siting.maps import save_map
-        from siting.report import write_report
-    except ImportError:  # pragma: no cover
-        log.warning("map and report modules are not available; skipped")
-        return
-    save_map(out, language=language)
-    write_report(out, language=language)
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:

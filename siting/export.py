@@ -61,7 +61,14 @@ def _plain(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
-def write_plan(plan: Plan, out_dir: str | Path, *, working_crs_geojson: bool = False) -> Path:
+def write_plan(
+    plan: Plan,
+    out_dir: str | Path,
+    *,
+    working_crs_geojson: bool = False,
+    map_and_report: bool = True,
+    language: str = "zh",
+) -> Path:
     """Write every output file of a plan.
 
     Parameters
@@ -72,6 +79,11 @@ def write_plan(plan: Plan, out_dir: str | Path, *, working_crs_geojson: bool = F
         The folder to create or replace.
     working_crs_geojson
         Also write each GeoJSON layer in the working CRS as ``<layer>.<epsg>.geojson``.
+    map_and_report
+        Also write ``map.html``, ``report.html`` and ``report.md`` (inside the same
+        all-or-nothing write).
+    language
+        ``"zh"`` or ``"en"`` labels for the map and report.
 
     Returns
     -------
@@ -100,6 +112,12 @@ def write_plan(plan: Plan, out_dir: str | Path, *, working_crs_geojson: bool = F
             json.dumps(plan.run, ensure_ascii=False, indent=2, default=_json_default),
             encoding="utf-8",
         )
+        if map_and_report:
+            from siting.maps import save_map
+            from siting.report import write_report
+
+            save_map(tmp, language=language)
+            write_report(tmp, language=language)
         _replace_dir(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

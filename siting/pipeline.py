@@ -15,6 +15,7 @@ import logging
 import platform
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, fields
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ import pandas as pd
 from shapely.geometry import LineString
 
 from siting import __version__
-from siting.access import service_pairs
+from siting.access import Access, service_pairs
 from siting.candidates import site_options, sites_from_inputs
 from siting.demand import area_demand, demand_items, workplace_demand
 from siting.errors import ScenarioError, SolverError
@@ -37,7 +38,7 @@ from siting.plan import Plan, extract_plan
 from siting.scenario import Scenario, load_scenario
 from siting.solve import solve_siting
 
-__all__ = ["run_plan"]
+__all__ = ["RESOLVABLE", "Prepared", "prepare", "run_plan", "solve_prepared"]
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,54 @@ def _versions() -> dict[str, str]:
     return out
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """Everything before the model: inputs read, demand estimated, sites and walks measured.
+
+    Preparing is the slow part (reading, zonal sums, the street network); solving a
+    prepared city again with another budget, affordable share, demonstration count,
+    facility sizes, costs or solver setting reuses it (see :func:`solve_prepared`).
+
+    Attributes
+    ----------
+    scenario
+        The scenario it was prepared with.
+    inputs
+        The validated inputs in the working CRS.
+    area_table
+        Demand per area (:func:`siting.demand.area_demand`).
+    items
+        Demand items of the model (:func:`siting.demand.demand_items`).
+    sites
+        Every site of the model (:func:`siting.candidates.sites_from_inputs`).
+    access
+        The demand–site pairs and how they were measured.
+    excluded
+        Parcels excluded by hazard buffers, with reasons.
+    buffers
+        The hazard buffers, if any.
+    points
+        Each area's population point(s).
+    timings
+        Seconds per preparation step.
+    """
+
+    scenario: Scenario
+    inputs: Inputs
+    area_table: pd.DataFrame
+    items: pd.DataFrame
+    sites: gpd.GeoDataFrame
+    access: Access
+    excluded: pd.DataFrame
+    buffers: gpd.GeoDataFrame | None
+    points: gpd.GeoDataFrame
+    timings: dict[str, float]
+
+
+# Scenario parts that :func:`solve_prepared` may change without preparing again.
+RESOLVABLE = ("name", "policy", "solver", "costs", "facility")
+
+
 def run_plan(scenario: Scenario | str | Path, *, progress: Progress | None = None) -> Plan:
     """Run the whole job: read, estimate demand, build and solve the model, extract the plan.
 
@@ -89,6 +138,24 @@ def run_plan(scenario: Scenario | str | Path, *, progress: Progress | None = Non
         Bad inputs (every problem listed).
     SolverError
         The solver failed or found no plan at all.
+    """
+    return solve_prepared(prepare(scenario, progress=progress), progress=progress)
+
+
+def prepare(scenario: Scenario | str | Path, *, progress: Progress | None = None) -> Prepared:
+    """Read and check the inputs, estimate demand, and measure the walks to every site.
+
+    Parameters
+    ----------
+    scenario
+        A :class:`~siting.scenario.Scenario` or the path of its TOML file.
+    progress
+        Called with a short message at the start of each step.
+
+    Returns
+    -------
+    Prepared
+        What :func:`solve_prepared` needs.
     """
     say = progress or (lambda message: log.info(message))
     if not isinstance(scenario, Scenario):
@@ -143,7 +210,6 @@ def run_plan(scenario: Scenario | str | Path, *, progress: Progress | None = Non
         kept, excluded = exclude_hazardous(parcels.reset_index(), buffers, site_id="site_id")
         parcels = kept.set_index("site_id")
     sites = sites_from_inputs(parcels, areas=areas, facilities=inputs.facilities, scenario=scenario)
-    options = site_options(sites, scenario=scenario)
     lap("candidates")
 
     say("measuring walking distances")
@@ -162,6 +228,78 @@ def run_plan(scenario: Scenario | str | Path, *, progress: Progress | None = Non
     )
     lap("network")
 
+    return Prepared(
+        scenario=scenario,
+        inputs=inputs,
+        area_table=area_table,
+        items=items,
+        sites=sites,
+        access=access,
+        excluded=excluded,
+        buffers=buffers,
+        points=points,
+        timings=timings,
+    )
+
+
+def solve_prepared(
+    prepared: Prepared,
+    *,
+    scenario: Scenario | None = None,
+    progress: Progress | None = None,
+) -> Plan:
+    """Build, solve and extract the plan of a prepared city.
+
+    Parameters
+    ----------
+    prepared
+        The output of :func:`prepare`.
+    scenario
+        A scenario that differs from the prepared one only in :data:`RESOLVABLE`
+        parts (policy, solver, costs, facility sizes, name); ``None`` uses the
+        prepared scenario.
+    progress
+        Called with a short message at the start of each step.
+
+    Returns
+    -------
+    Plan
+        The plan.
+
+    Raises
+    ------
+    ScenarioError
+        If ``scenario`` changes anything that needs preparing again.
+    SolverError
+        The solver failed or found no plan at all.
+    """
+    say = progress or (lambda message: log.info(message))
+    if scenario is None:
+        scenario = prepared.scenario
+    changed = [
+        f.name
+        for f in fields(Scenario)
+        if f.name not in RESOLVABLE
+        and getattr(scenario, f.name) != getattr(prepared.scenario, f.name)
+    ]
+    if changed:
+        raise ScenarioError(
+            f"solve_prepared cannot change {', '.join(changed)}: those need prepare() again"
+        )
+    inputs, area_table, items = prepared.inputs, prepared.area_table, prepared.items
+    sites, access, excluded = prepared.sites, prepared.access, prepared.excluded
+    buffers, points = prepared.buffers, prepared.points
+    areas = inputs.areas
+    timings = dict(prepared.timings)
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = round(now - clock, 3)
+        clock = now
+
+    options = site_options(sites, scenario=scenario)
     say("building the model")
     fac = scenario.facility
     model_sites = pd.DataFrame(
@@ -313,6 +451,14 @@ def run_plan(scenario: Scenario | str | Path, *, progress: Progress | None = Non
             "planned_slots": total_slots,
             "new_slots": float(facilities["new_slots"].sum()),
             "served_slots": float(assignments["slots"].sum()),
+            "served_per_1000": _per_1000(
+                float(area_out["served_slots"].sum()),
+                float(area_out["planned_population"].sum() + area_out["migrant_population"].sum()),
+            ),
+            "planned_per_1000": _per_1000(
+                total_slots,
+                float(area_out["planned_population"].sum() + area_out["migrant_population"].sum()),
+            ),
             "shortfall_slots": float(area_out["shortfall_slots"].sum())
             + _workplace_shortfall(items, assignments),
             "migrant_slots": float(
@@ -336,6 +482,10 @@ def run_plan(scenario: Scenario | str | Path, *, progress: Progress | None = Non
         hazards=buffers.set_index("hazard_id") if buffers is not None else None,
         service_lines=lines,
     )
+
+
+def _per_1000(slots: float, people: float) -> float | None:
+    return round(slots / people * 1000, 3) if people > 0 else None
 
 
 def _workplace_shortfall(items: pd.DataFrame, assignments: pd.DataFrame) -> float:

@@ -321,3 +321,35 @@ def test_cli_reports_bad_input_in_a_sentence(
     assert err.startswith("error: ")
     assert "Traceback" not in err
     assert not (tmp_path / "o").exists()
+
+
+def test_prepared_city_is_solved_again_for_budgets(tmp_path: Path) -> None:
+    # Three old areas, each with its own site 100 m away; every small facility costs
+    # 1 M CNY plus 4,000 CNY/m² × 405 m² = 2.62 M. A budget for two leaves one area short.
+    areas = [
+        {"area_id": f"A{k}", "name": "城", "status": "old", "geometry": cell_box(6 * k, 0, 2, 2)}
+        for k in range(3)
+    ]
+    parcels = [parcel(f"P{k}", 600 * k + 100, 300, cost=1_000_000.0) for k in range(3)]
+    pop = np.zeros((20, 20))
+    for k in range(3):
+        pop[0:2, 6 * k : 6 * k + 2] = 500.0  # 2,000 people → 16 slots each
+    scenario_path = write_tiny_city(tmp_path, areas=areas, parcels=parcels, population=pop)
+    from dataclasses import replace
+
+    from siting.errors import ScenarioError
+    from siting.pipeline import prepare, solve_prepared
+    from siting.scenario import load_scenario
+
+    base = load_scenario(scenario_path)
+    prepared = prepare(base)
+    shortfalls = []
+    for budget in (None, 2 * 2_620_000.0, 2_620_000.0, 0.0):
+        s = replace(base, policy=replace(base.policy, budget=budget))
+        plan = solve_prepared(prepared, scenario=s)
+        shortfalls.append(plan.run["totals"]["shortfall_slots"])
+        if budget is not None:
+            assert plan.run["totals"]["cost"] <= budget + 1e-6
+    assert shortfalls == pytest.approx([0.0, 16.0, 32.0, 48.0])
+    with pytest.raises(ScenarioError, match="cannot change ratios"):
+        solve_prepared(prepared, scenario=replace(base, ratios=replace(base.ratios, old=9.0)))
