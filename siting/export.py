@@ -50,7 +50,7 @@ def _layers(plan: Plan) -> dict[str, gpd.GeoDataFrame]:
 
 def _plain(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Index to column, and object columns that hold lists or dicts to text."""
-    out = frame.reset_index()
+    out = frame.reset_index(drop=frame.index.name is None)
     for col in out.columns:
         if col == out.geometry.name or out[col].dtype != object:
             continue

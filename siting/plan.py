@@ -173,6 +173,8 @@ def extract_plan(
     ]
     facilities = gpd.GeoDataFrame(fac.join(info), geometry="geometry", crs=sites.crs)
     facilities["service_types"] = ",".join(scenario.facility.service_types)
+    first = ["name", "kind", "acquisition", "option", "slots", "existing_slots", "new_slots"]
+    facilities = facilities[first + [c for c in facilities.columns if c not in first]]
     facilities = facilities.sort_index()
 
     x = values[ix.x]
