@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
+from typing import Literal
 
 import geopandas as gpd
 import networkx as nx
@@ -13,7 +15,7 @@ import pyproj
 import pytest
 import rasterio
 from affine import Affine
-from shapely.geometry import Point, box
+from shapely.geometry import LineString, Point, box
 
 from siting.errors import InputError, NetworkError
 from siting.network import (
@@ -126,7 +128,7 @@ def test_trunk_kept_when_asked(nanjing: nx.MultiDiGraph) -> None:
     assert "trunk" in _highways(g)
 
     def total(graph: nx.MultiDiGraph) -> float:
-        return sum(d["length"] for _, _, d in graph.edges(data=True))
+        return float(sum(d["length"] for _, _, d in graph.edges(data=True)))
 
     assert total(g) > total(nanjing)
 
@@ -217,24 +219,70 @@ def _random_points(g: nx.MultiDiGraph, n: int, seed: int, name: str) -> gpd.GeoD
     )
 
 
+def _snapper(g: nx.MultiGraph, snap: str) -> Callable[[Point], _Snap]:
+    """Brute-force snapping, independent of siting: to every node, or to every edge's line."""
+    nodes = list(g.nodes)
+    xy = np.array([[g.nodes[n]["x"], g.nodes[n]["y"]] for n in nodes])
+    lines = []
+    for u, v, k, data in g.edges(keys=True, data=True):
+        ends = [(g.nodes[u]["x"], g.nodes[u]["y"]), (g.nodes[v]["x"], g.nodes[v]["y"])]
+        line = data.get("geometry", LineString(ends))
+        if line.length == 0:
+            continue
+        if Point(line.coords[0]).distance(Point(ends[1])) < Point(line.coords[0]).distance(
+            Point(ends[0])
+        ):
+            u, v = v, u  # the line runs from v to u
+        lines.append((line, u, v, k, float(data["length"])))
+
+    def to_node(p: Point) -> _Snap:
+        d = np.hypot(xy[:, 0] - p.x, xy[:, 1] - p.y)
+        return float(d.min()), [(nodes[int(np.argmin(d))], 0.0)], None, 0.0
+
+    def to_edge(p: Point) -> _Snap:
+        dist, length, line, u, v, k = min(
+            (line.distance(p), length, line, u, v, k) for line, u, v, k, length in lines
+        )
+        along = line.project(p, normalized=True) * length
+        return dist, [(u, along), (v, length - along)], (frozenset((u, v)), k), along
+
+    return to_node if snap == "node" else to_edge
+
+
+_Snap = tuple[float, list[tuple[object, float]], object, float]
+
+
+def _walk(a: _Snap, s: _Snap, reach: dict[object, dict[object, float]]) -> float:
+    """Walk between two snapped points: along a shared edge, or out through its ends."""
+    best = abs(a[3] - s[3]) if a[2] is not None and a[2] == s[2] else math.inf
+    for node_s, off_s in s[1]:
+        for node_a, off_a in a[1]:
+            best = min(best, off_s + reach[node_s].get(node_a, math.inf) + off_a)
+    return a[0] + best + s[0]
+
+
 @pytest.mark.shared
+@pytest.mark.parametrize("snap", ["edge", "node"])
 @pytest.mark.parametrize("name", ["nanjing", "taichung"])
-def test_distances_match_networkx(name: str, request: pytest.FixtureRequest) -> None:
+def test_distances_match_networkx(
+    name: str, snap: Literal["edge", "node"], request: pytest.FixtureRequest
+) -> None:
     g = request.getfixturevalue(name)
     limit = 1200.0
     areas = _random_points(g, 40, 1, "area_id")
     sites = _random_points(g, 30, 2, "site_id")
-    table = distance_table(areas, sites, graph=g, max_distance_m=limit)
+    table = distance_table(areas, sites, graph=g, max_distance_m=limit, snap=snap)
 
     # independent computation: brute-force snapping, networkx on the undirected graph
-    nodes = list(g.nodes)
-    xy = np.array([[g.nodes[n]["x"], g.nodes[n]["y"]] for n in nodes])
-
-    def snap(p: Point) -> tuple[object, float]:
-        d = np.hypot(xy[:, 0] - p.x, xy[:, 1] - p.y)
-        return nodes[int(np.argmin(d))], float(d.min())
-
     undirected = nx.MultiGraph(g)
+    snapper = _snapper(undirected, snap)
+    a_snap = [snapper(p) for p in areas.geometry]
+    s_snap = [snapper(p) for p in sites.geometry]
+    reach = {
+        node: nx.single_source_dijkstra_path_length(undirected, node, weight="length")
+        for s in s_snap
+        for node, _ in s[1]
+    }
     got = table.set_index(["area_id", "site_id"])["distance_m"]
     rng = np.random.default_rng(7)
     pairs = [
@@ -243,12 +291,7 @@ def test_distances_match_networkx(name: str, request: pytest.FixtureRequest) -> 
     ]
     within = 0
     for a, s in pairs:
-        na, da = snap(areas.geometry.iloc[a])
-        ns, ds = snap(sites.geometry.iloc[s])
-        try:
-            walk = nx.shortest_path_length(undirected, na, ns, weight="length") + da + ds
-        except nx.NetworkXNoPath:
-            walk = math.inf
+        walk = _walk(a_snap[a], s_snap[s], reach)
         key = (areas["area_id"].iloc[a], sites["site_id"].iloc[s])
         if walk <= limit:
             within += 1
@@ -260,13 +303,9 @@ def test_distances_match_networkx(name: str, request: pytest.FixtureRequest) -> 
     # the count of pairs the network excludes, from networkx for every pair
     excluded = 0
     for s in range(30):
-        ns, ds = snap(sites.geometry.iloc[s])
-        reach = nx.single_source_dijkstra_path_length(undirected, ns, weight="length")
         for a in range(40):
             straight = areas.geometry.iloc[a].distance(sites.geometry.iloc[s])
-            na, da = snap(areas.geometry.iloc[a])
-            walk = reach.get(na, math.inf) + da + ds
-            if straight <= limit < walk:
+            if straight <= limit < _walk(a_snap[a], s_snap[s], reach):
                 excluded += 1
     assert excluded_by_network(table) == excluded
     assert (table["method"] == "network").all()
@@ -303,7 +342,7 @@ def test_river_walk_and_exclusion_by_hand() -> None:
     areas = _pts({"west": (0, 10), "north": (0, 290)}, "area_id")
     sites = _pts({"east": (100, 0)}, "site_id")
     table = distance_table(areas, sites, graph=_river_graph(), max_distance_m=500)
-    # north snaps to b (10 m), walks b-c-d (400 m), site snaps to d (0 m): 410 m
+    # north stands on a-b 10 m from b, walks b-c-d (400 m), site stands on d: 410 m
     assert table.to_dict("records") == [
         {
             "area_id": "north",
@@ -313,11 +352,14 @@ def test_river_walk_and_exclusion_by_hand() -> None:
             "method": "network",
         }
     ]
-    # west is 100.5 m from east as the crow flies, but 10 + 700 m on foot
+    # west is 100.5 m from east as the crow flies, but 290 + 100 + 300 m on foot
+    # (it stands on a-b, 10 m from a: snapped to node a it would walk 10 + 700 m)
     assert excluded_by_network(table) == 1
     assert table.attrs["pairs_within_straight_line"] == 2
     wide = distance_table(areas, sites, graph=walk_matrix(_river_graph()), max_distance_m=800)
-    assert wide.set_index("area_id").loc["west", "distance_m"] == pytest.approx(710.0)
+    assert wide.set_index("area_id").loc["west", "distance_m"] == pytest.approx(690.0)
+    by_node = distance_table(areas, sites, graph=_river_graph(), max_distance_m=800, snap="node")
+    assert by_node.set_index("area_id").loc["west", "distance_m"] == pytest.approx(710.0)
     assert excluded_by_network(wide) == 0
 
 
@@ -327,6 +369,67 @@ def test_snap_distance_counts_towards_the_limit() -> None:
     assert len(distance_table(areas, sites, graph=_river_graph(), max_distance_m=399)) == 0
     table = distance_table(areas, sites, graph=_river_graph(), max_distance_m=400)
     assert table["distance_m"].tolist() == [pytest.approx(400.0)]
+
+
+def _street_graph() -> nx.MultiDiGraph:
+    """A straight street a(0,0)-b(200,0), a side street b-c(200,100), and a bend.
+
+    The bend c-d runs from d(0,100) to c as an L through (0,200)-(200,200),
+    stored as (c, d) with its line drawn from d: 400 m long.
+    """
+    g = nx.MultiDiGraph(crs=UTM)
+    for node, (x, y) in {"a": (0, 0), "b": (200, 0), "c": (200, 100), "d": (0, 100)}.items():
+        g.add_node(node, x=500_000 + x, y=3_000_000 + y)
+    g.add_edge("a", "b", length=200.0)
+    g.add_edge("b", "a", length=200.0)
+    g.add_edge("b", "c", length=100.0)
+    bend = [(0, 100), (0, 200), (200, 200), (200, 100)]
+    line = LineString([(500_000 + x, 3_000_000 + y) for x, y in bend])
+    g.add_edge("c", "d", length=400.0, geometry=line)
+    return g
+
+
+def test_edge_snapping_by_hand() -> None:
+    g = _street_graph()
+    areas = _pts(
+        {
+            "mid": (90, 10),  # 10 m off a-b, 90 m from a
+            "beyond": (-30, -40),  # past the end of a-b: 50 m from a
+            "bend": (105, 210),  # 10 m off the bend, 100 + 100 + 5 m from d along it
+        },
+        "area_id",
+    )
+    sites = _pts({"same": (150, -5), "side": (210, 60)}, "site_id")
+    table = distance_table(areas, sites, graph=g, max_distance_m=1000)
+    got = table.set_index(["area_id", "site_id"])["distance_m"].to_dict()
+    assert got == {
+        # on the same street: 10 + 60 + 5, not out through a or b
+        ("mid", "same"): pytest.approx(75.0),
+        # out through b, up the side street: 10 + 110 + 60 + 10
+        ("mid", "side"): pytest.approx(190.0),
+        ("beyond", "same"): pytest.approx(50 + 150 + 5),
+        ("beyond", "side"): pytest.approx(50 + 200 + 60 + 10),
+        # the bend is walked along its drawn line from c: 195 m, then c-b-... or c-side
+        ("bend", "same"): pytest.approx(10 + 195 + 100 + 50 + 5),
+        ("bend", "side"): pytest.approx(10 + 195 + 40 + 10),
+    }
+    # node snapping, as the issue first asked: the snap is to the nearest node
+    nodes = distance_table(areas, sites, graph=g, max_distance_m=1000, snap="node")
+    by_node = nodes.set_index(["area_id", "site_id"])["distance_m"].to_dict()
+    assert by_node[("mid", "same")] == pytest.approx(math.hypot(90, 10) + 200 + math.hypot(50, 5))
+    assert by_node[("mid", "side")] == pytest.approx(math.hypot(90, 10) + 300 + math.hypot(10, 40))
+    with pytest.raises(ValueError, match="snap"):
+        distance_table(areas, sites, graph=g, max_distance_m=1000, snap="nearest")  # type: ignore[arg-type]
+
+
+def test_snap_distance_off_the_middle_of_a_street() -> None:
+    # a point 10 m off the middle of a 200 m street walks to its ends in 10 + 100 m
+    g = _street_graph()
+    areas = _pts({"off": (100, 10)}, "area_id")
+    sites = _pts({"at_a": (0, 0), "at_b": (200, 0)}, "site_id")
+    table = distance_table(areas, sites, graph=g, max_distance_m=110)
+    assert table["distance_m"].tolist() == [pytest.approx(110.0)] * 2
+    assert len(distance_table(areas, sites, graph=g, max_distance_m=109.9)) == 0
 
 
 def test_straight_line_fallback_is_euclidean_times_detour() -> None:
