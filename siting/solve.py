@@ -2,7 +2,10 @@
 
 Stage 1 minimizes the weighted shortfall, stage 2 the cost with the
 shortfall held at stage 1's value, stage 3 the walking distance with both
-held. Each stage starts from the previous stage's solution, which is
+held. When the cost stage ends without a proof (time limit or gap), stage 3
+keeps its facilities and sizes and only reassigns demand (a linear program),
+since searching other facility sets around an unproven cost is not the
+lexicographic order anyway. Each stage starts from the previous stage's solution, which is
 feasible for it. The plan's status is the weakest of the three: if any
 stage is only feasible (stopped at a time limit or a gap), the plan is
 "feasible" with that stage's gap, never "optimal".
@@ -149,6 +152,11 @@ def solve_siting(
                     and is_feasible(model, cheap)
                 ):
                     start = cheap
+            if n == 2 and results[-1].stats.status is not Status.OPTIMAL:
+                # The cost stage stopped short of a proof, so its facility set is not a
+                # lexicographic optimum to search around: keep it (fix y and e) and only
+                # reassign demand to the nearest slots, which is a linear program.
+                current = _fix_integers(current, values)
         else:
             current = replace(current, c=objectives[0])
         result: MipResult = solve_model(
@@ -178,6 +186,15 @@ def solve_siting(
     return SitingSolution(
         status=status, values=values, stages=tuple(results), message=_message(results, status)
     )
+
+
+def _fix_integers(model: MatrixModel, values: FloatArray) -> MatrixModel:
+    """The model with every integer column fixed at its value in ``values``."""
+    lower, upper = model.col_lower.copy(), model.col_upper.copy()
+    fixed = np.round(values[model.integer])
+    lower[model.integer] = fixed
+    upper[model.integer] = fixed
+    return replace(model, col_lower=lower, col_upper=upper)
 
 
 def _keep_start(

@@ -322,3 +322,18 @@ def test_same_input_same_plan() -> None:
     second = solve_siting(build_model(problem), gap=0.0)
     assert first.values is not None and second.values is not None
     np.testing.assert_array_equal(first.values, second.values)
+
+
+def test_unproven_cost_stage_keeps_its_facilities_for_the_distance_stage() -> None:
+    # 3 s is far too short to prove the cost stage of this city (its bound is still ~0)
+    model = build_model(city(2, 1500, 500))
+    sol = solve_siting(model, time_limit_s=3.0, gap=0.0)
+    assert [s.name for s in sol.stages] == ["shortfall", "cost", "distance"]
+    assert sol.values is not None
+    assert sol.stages[1].stats.status is Status.FEASIBLE
+    # the distance stage is then an assignment LP over the same facilities, and proven
+    assert sol.stages[2].stats.status is Status.OPTIMAL
+    assert sol.stages[2].stats.objective == pytest.approx(model.distance @ sol.values)
+    assert model.cost @ sol.values == pytest.approx(sol.stages[1].stats.objective)
+    assert sol.status is Status.FEASIBLE
+    assert "cost: feasible" in sol.message
