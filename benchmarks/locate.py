@@ -9,6 +9,9 @@ and 400 nodes are *random graphs generated the OR-Library way* (a random
 spanning tree plus random edges, integer costs 1-100, shortest-path costs),
 with the same node and edge counts as pmed6, pmed11 and pmed16, because
 Beasley's files for those are not bundled; pmed1 is the real OR-Library file.
+The MCLP (p = 40) and LSCP instances have 4,000 demand and 400 site points
+uniform on a 10 km square, with a service radius of 1,500 m: on average a
+demand point has 24.7 sites in range (edges have fewer).
 """
 
 from __future__ import annotations

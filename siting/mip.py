@@ -17,22 +17,35 @@ requested gap, is "feasible" with its gap.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import sys
+import threading
 import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from siting.errors import SolverError
+from siting.errors import InputError, Problem, SolverError
 from siting.status import SolveStats, Status
 
-__all__ = ["PROVEN_GAP", "MatrixModel", "MipResult", "solve_model", "to_pulp", "write_model"]
+__all__ = [
+    "INF",
+    "PROVEN_GAP",
+    "MatrixModel",
+    "MipResult",
+    "highs_version",
+    "relative_gap",
+    "solve_arrays",
+    "solve_model",
+    "to_pulp",
+    "write_model",
+]
 
 log = logging.getLogger(__name__)
 
@@ -42,11 +55,15 @@ PROVEN_GAP = 1e-4
 INF = float("inf")
 
 FloatArray = npt.NDArray[np.float64]
+Sense = Literal["min", "max"]
+
+_BANNER_LOCK = threading.Lock()
+_BANNER_DONE = False
 
 
 @dataclass(frozen=True)
 class MatrixModel:
-    """``min c·x  s.t.  row_lower <= A x <= row_upper,  col_lower <= x <= col_upper``.
+    """``min (or max) c·x  s.t.  row_lower <= A x <= row_upper,  col_lower <= x <= col_upper``.
 
     Attributes
     ----------
@@ -64,6 +81,10 @@ class MatrixModel:
         Optional names, used by the PuLP conversion and LP/MPS export.
     offset
         A constant added to the objective.
+    build_s
+        Seconds spent building the model (reported in the solve statistics).
+    sense
+        ``"min"`` (the default) or ``"max"``.
     """
 
     c: FloatArray
@@ -76,6 +97,7 @@ class MatrixModel:
     col_names: tuple[str, ...] | None = None
     offset: float = 0.0
     build_s: float = 0.0
+    sense: Sense = "min"
 
     @property
     def num_cols(self) -> int:
@@ -104,11 +126,35 @@ class MipResult:
     stats: SolveStats
     extra: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def x(self) -> FloatArray | None:
+        """The column values (the same as :attr:`values`)."""
+        return self.values
 
-def _rel_gap(objective: float | None, bound: float | None) -> float | None:
-    if objective is None or bound is None or not np.isfinite(bound):
+
+def relative_gap(objective: float | None, bound: float | None) -> float | None:
+    """Relative gap ``|objective - bound| / max(|objective|, 1e-9)``.
+
+    Parameters
+    ----------
+    objective
+        Incumbent objective value.
+    bound
+        Proven dual bound.
+
+    Returns
+    -------
+    float or None
+        The gap, ``None`` if either value is missing or not finite.
+    """
+    if objective is None or bound is None:
+        return None
+    if not (math.isfinite(objective) and math.isfinite(bound)):
         return None
     return abs(objective - bound) / max(abs(objective), 1e-9)
+
+
+_rel_gap = relative_gap
 
 
 def solve_model(
@@ -119,6 +165,7 @@ def solve_model(
     gap: float | None = None,
     threads: int | None = None,
     start: FloatArray | None = None,
+    options: dict[str, Any] | None = None,
 ) -> MipResult:
     """Solve a :class:`MatrixModel`.
 
@@ -131,11 +178,14 @@ def solve_model(
     time_limit_s
         Wall-clock limit in seconds.
     gap
-        Relative gap at which the solver may stop.
+        Relative gap at which the solver may stop. ``0`` asks for an exact proof
+        (the absolute gap is then zero too).
     threads
         Threads for the solver.
     start
         A feasible (or partial) starting solution, one value per column.
+    options
+        Extra HiGHS options by name, for example ``{"presolve": "off"}`` (HiGHS only).
 
     Returns
     -------
@@ -143,30 +193,200 @@ def solve_model(
         Values and honest statistics.
     """
     if solver == "highs":
-        return _solve_highs(model, time_limit_s=time_limit_s, gap=gap, threads=threads, start=start)
+        return _solve_highs(
+            model,
+            time_limit_s=time_limit_s,
+            gap=gap,
+            threads=threads,
+            start=start,
+            options=options,
+        )
     if solver == "cbc":
-        return _solve_cbc(model, time_limit_s=time_limit_s, gap=gap, threads=threads)
+        return _solve_cbc(model, time_limit_s=time_limit_s, gap=gap, threads=threads, start=start)
     raise SolverError(f"unknown solver {solver!r}. Fix: use 'highs' or 'cbc'.")
 
 
+def _as_float_array(values: npt.ArrayLike, size: int, name: str) -> FloatArray:
+    array = np.asarray(values, dtype=np.float64)
+    if array.ndim == 0:
+        array = np.full(size, float(array))
+    if array.shape != (size,):
+        raise InputError(
+            [
+                Problem(
+                    f"{name} has shape {array.shape}, expected ({size},)",
+                    fix=f"pass one value per {'column' if 'col' in name else 'row'}",
+                )
+            ]
+        )
+    return array
+
+
+def solve_arrays(
+    c: npt.ArrayLike,
+    A: sp.spmatrix | sp.sparray | npt.ArrayLike,  # noqa: N803 - the usual name of the matrix
+    row_lower: npt.ArrayLike,
+    row_upper: npt.ArrayLike,
+    col_lower: npt.ArrayLike,
+    col_upper: npt.ArrayLike,
+    integrality: npt.ArrayLike | None = None,
+    *,
+    sense: Sense = "min",
+    offset: float = 0.0,
+    solver: str = "highs",
+    time_limit_s: float | None = None,
+    gap: float | None = None,
+    threads: int | None = None,
+    start: npt.ArrayLike | None = None,
+    options: dict[str, Any] | None = None,
+    build_s: float = 0.0,
+) -> MipResult:
+    """Build a :class:`MatrixModel` from arrays and solve it with :func:`solve_model`.
+
+    Parameters
+    ----------
+    c
+        Objective coefficient of each column.
+    A
+        Constraint matrix, ``n_rows × n_cols``, any scipy sparse format or a dense array.
+    row_lower, row_upper
+        Row bounds (``-inf`` / ``inf`` for one-sided rows); a scalar is broadcast.
+    col_lower, col_upper
+        Column bounds; a scalar is broadcast.
+    integrality
+        Truthy for each integer column; ``None`` means a pure LP.
+    sense
+        ``"min"`` or ``"max"``.
+    offset
+        Constant added to the objective.
+    solver, time_limit_s, gap, threads, options
+        As in :func:`solve_model`.
+    start
+        A full primal point, one value per column.
+    build_s
+        Seconds the caller spent building the arrays (reported in the statistics).
+
+    Returns
+    -------
+    MipResult
+        Values (also as ``.x``) and honest statistics.
+
+    Raises
+    ------
+    InputError
+        If the arrays do not have matching shapes.
+    """
+    matrix: sp.spmatrix | sp.sparray = (
+        A if isinstance(A, sp.spmatrix | sp.sparray) else sp.csc_array(np.asarray(A, dtype=float))
+    )
+    n_rows, n_cols = matrix.shape
+    if integrality is None:
+        flags = np.zeros(n_cols, dtype=bool)
+    else:
+        flags = np.asarray(integrality).astype(bool).reshape(-1)
+        if flags.shape != (n_cols,):
+            raise InputError(
+                [Problem(f"integrality has shape {flags.shape}, expected ({n_cols},)")]
+            )
+    model = MatrixModel(
+        c=_as_float_array(c, n_cols, "c"),
+        A=matrix,
+        row_lower=_as_float_array(row_lower, n_rows, "row_lower"),
+        row_upper=_as_float_array(row_upper, n_rows, "row_upper"),
+        col_lower=_as_float_array(col_lower, n_cols, "col_lower"),
+        col_upper=_as_float_array(col_upper, n_cols, "col_upper"),
+        integer=flags,
+        offset=float(offset),
+        build_s=build_s,
+        sense=sense,
+    )
+    point = None if start is None else _as_float_array(start, n_cols, "start")
+    return solve_model(
+        model,
+        solver=solver,
+        time_limit_s=time_limit_s,
+        gap=gap,
+        threads=threads,
+        start=point,
+        options=options,
+    )
+
+
 def _new_highs() -> Any:
-    """A HiGHS instance, without the banner it prints to standard output when created."""
+    """A silent HiGHS instance.
+
+    HiGHS prints a copyright banner to the C-level standard output the first time an
+    instance is created in a process, before any option can be set; that one write is
+    sent to the null device.
+    """
+    global _BANNER_DONE
     import highspy
 
-    try:
-        sys.stdout.flush()
-        saved = os.dup(1)
-    except (OSError, ValueError):  # no real stdout (some notebook front ends)
-        return highspy.Highs()
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 1)
+    with _BANNER_LOCK:
+        if _BANNER_DONE:
+            h = highspy.Highs()
+        else:
             try:
-                return highspy.Highs()
-            finally:
-                os.dup2(saved, 1)
-    finally:
-        os.close(saved)
+                sys.stdout.flush()
+                saved = os.dup(1)
+            except (OSError, ValueError):  # no real stdout (some notebook front ends)
+                h = highspy.Highs()
+            else:
+                try:
+                    with open(os.devnull, "w") as devnull:
+                        os.dup2(devnull.fileno(), 1)
+                        try:
+                            h = highspy.Highs()
+                        finally:
+                            os.dup2(saved, 1)
+                finally:
+                    os.close(saved)
+            _BANNER_DONE = True
+    h.setOptionValue("output_flag", False)
+    return h
+
+
+def highs_version() -> str:
+    """The name and version of the bundled HiGHS, for example ``"highs 1.16.0"``."""
+    h = _new_highs()
+    return f"highs {h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
+
+
+def _read_status(
+    model_status: Any, has_solution: bool, gap: float | None, tolerance: float = PROVEN_GAP
+) -> Status:
+    """The honest status from HiGHS's model status, whether it has a solution, and the gap.
+
+    ``kOptimal`` is optimal only when the gap is within ``tolerance``; a limit
+    (time, iterations, solutions, interrupt, objective bound/target) gives a
+    feasible solution when there is an incumbent, else a time-out.
+    """
+    import highspy
+
+    ms = highspy.HighsModelStatus
+    if model_status == ms.kOptimal:
+        if not has_solution:
+            return Status.ERROR  # optimal without a primal point: not usable
+        if gap is None or gap <= tolerance * (1 + 1e-6) + 1e-12:
+            return Status.OPTIMAL
+        return Status.FEASIBLE
+    if model_status == ms.kInfeasible:
+        return Status.INFEASIBLE
+    if model_status == ms.kUnbounded:
+        return Status.UNBOUNDED
+    if model_status == ms.kUnboundedOrInfeasible:
+        return Status.UNBOUNDED if has_solution else Status.INFEASIBLE
+    if has_solution:
+        return Status.FEASIBLE
+    limits = (
+        ms.kTimeLimit,
+        ms.kIterationLimit,
+        ms.kSolutionLimit,
+        ms.kInterrupt,
+        ms.kObjectiveBound,
+        ms.kObjectiveTarget,
+    )
+    return Status.TIMED_OUT if model_status in limits else Status.ERROR
 
 
 def _solve_highs(
@@ -176,18 +396,24 @@ def _solve_highs(
     gap: float | None,
     threads: int | None,
     start: FloatArray | None,
+    options: dict[str, Any] | None = None,
 ) -> MipResult:
     import highspy
 
+    t0 = time.perf_counter()
     h = _new_highs()
-    h.setOptionValue("output_flag", False)
     if time_limit_s is not None:
-        h.setOptionValue("time_limit", float(time_limit_s))
+        h.setOptionValue("time_limit", max(float(time_limit_s), 0.0))
     if gap is not None:
         h.setOptionValue("mip_rel_gap", float(gap))
+        if gap == 0:
+            h.setOptionValue("mip_abs_gap", 0.0)
     if threads is not None:
         h.setOptionValue("threads", int(threads))
     h.setOptionValue("random_seed", 0)
+    for key, value in (options or {}).items():
+        if h.setOptionValue(key, value) == highspy.HighsStatus.kError:
+            raise SolverError(f"HiGHS rejected the option {key} = {value!r}")
 
     csc = sp.csc_array(model.A)
     csc.sort_indices()
@@ -200,6 +426,8 @@ def _solve_highs(
     lp.row_lower_ = np.asarray(model.row_lower, dtype=np.float64)
     lp.row_upper_ = np.asarray(model.row_upper, dtype=np.float64)
     lp.offset_ = float(model.offset)
+    if model.sense == "max":
+        lp.sense_ = highspy.ObjSense.kMaximize
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     lp.a_matrix_.start_ = csc.indptr.astype(np.int32)
     lp.a_matrix_.index_ = csc.indices.astype(np.int32)
@@ -208,10 +436,8 @@ def _solve_highs(
     lp.a_matrix_.num_row_ = model.num_rows
     is_mip = bool(model.integer.any())
     if is_mip:
-        lp.integrality_ = [
-            highspy.HighsVarType.kInteger if flag else highspy.HighsVarType.kContinuous
-            for flag in model.integer
-        ]
+        kinds = (highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger)
+        lp.integrality_ = [kinds[int(flag)] for flag in model.integer]
     status = h.passModel(lp)
     if status == highspy.HighsStatus.kError:
         raise SolverError("HiGHS rejected the model (a bug in siting's model building).")
@@ -220,38 +446,34 @@ def _solve_highs(
         sol.col_value = np.asarray(start, dtype=np.float64)
         sol.value_valid = True
         h.setSolution(sol)
+    pass_s = time.perf_counter() - t0
     began = time.perf_counter()
-    h.run()
+    run_status = h.run()
     solve_s = time.perf_counter() - began
 
     model_status = h.getModelStatus()
+    ms = highspy.HighsModelStatus
+    if run_status == highspy.HighsStatus.kError and model_status not in (
+        ms.kInfeasible,
+        ms.kUnboundedOrInfeasible,
+    ):
+        raise SolverError(f"HiGHS failed to run: {h.modelStatusToString(model_status)}")
     info = h.getInfo()
     text = h.modelStatusToString(model_status)
     has_solution = info.primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
-    ms = highspy.HighsModelStatus
     objective = float(info.objective_function_value) if has_solution else None
+    bound: float | None
     if is_mip:
-        bound: float | None = float(info.mip_dual_bound)
+        raw = float(info.mip_dual_bound)
+        bound = raw if math.isfinite(raw) else None
     else:
         bound = objective if model_status == ms.kOptimal else None
-    gap_value = _rel_gap(objective, bound)
-    if model_status == ms.kOptimal and has_solution:
-        st = Status.OPTIMAL if (gap_value is None or gap_value <= PROVEN_GAP) else Status.FEASIBLE
-        if st is Status.FEASIBLE:
-            text += f" (stopped at the requested gap {gap:g})"
-    elif model_status in (ms.kInfeasible,):
-        st = Status.INFEASIBLE
-    elif model_status == ms.kUnbounded:
-        st = Status.UNBOUNDED
-    elif model_status == ms.kUnboundedOrInfeasible:
-        st = Status.INFEASIBLE
+    gap_value = relative_gap(objective, bound)
+    st = _read_status(model_status, has_solution, gap_value)
+    if model_status == ms.kOptimal and st is Status.FEASIBLE:
+        text += f" (stopped at the requested gap {gap:g})"
+    elif model_status == ms.kUnboundedOrInfeasible and st is Status.INFEASIBLE:
         text += " (HiGHS could not tell infeasible from unbounded)"
-    elif has_solution:
-        st = Status.FEASIBLE
-    elif model_status in (ms.kTimeLimit, ms.kIterationLimit, ms.kSolutionLimit, ms.kInterrupt):
-        st = Status.TIMED_OUT
-    else:
-        st = Status.ERROR
     values = np.asarray(h.getSolution().col_value, dtype=np.float64) if has_solution else None
     # HiGHS 1.16 can report the improved objective yet return the user's start as the
     # solution. Never pass that on: solve again without the start.
@@ -262,17 +484,26 @@ def _solve_highs(
         and abs(float(model.c @ values) + model.offset - objective) > 1e-6 * max(1, abs(objective))
     ):
         log.warning("HiGHS returned its starting point as the solution; solving again")
-        return _solve_highs(model, time_limit_s=time_limit_s, gap=gap, threads=threads, start=None)
-    if values is not None:
+        return _solve_highs(
+            model,
+            time_limit_s=time_limit_s,
+            gap=gap,
+            threads=threads,
+            start=None,
+            options=options,
+        )
+    if values is not None and st.has_solution:
         values = _clean(values, model)
         objective = float(model.c @ values + model.offset)
+    else:
+        values = None
     stats = SolveStats(
         status=st,
         objective=objective,
         bound=bound,
         gap=gap_value,
         solver=f"highs {h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}",
-        build_s=model.build_s,
+        build_s=model.build_s + pass_s,
         solve_s=solve_s,
         message=text,
     )
@@ -304,7 +535,7 @@ def to_pulp(model: MatrixModel, *, name: str = "siting") -> Any:
     import pulp
 
     names = model.col_names or tuple(f"x{j}" for j in range(model.num_cols))
-    prob = pulp.LpProblem(name, pulp.LpMinimize)
+    prob = pulp.LpProblem(name, pulp.LpMaximize if model.sense == "max" else pulp.LpMinimize)
     # PuLP 3.3 deprecates constructing LpVariable directly in favour of prob.add_variable.
     make = getattr(prob, "add_variable", None) or pulp.LpVariable
     variables = [
@@ -372,15 +603,28 @@ def _solve_cbc(
     time_limit_s: float | None,
     gap: float | None,
     threads: int | None,
+    start: FloatArray | None = None,
 ) -> MipResult:
     import pulp
 
+    t0 = time.perf_counter()
     prob = to_pulp(model)
+    variables = prob.siting_vars
+    if start is not None:
+        for var, value in zip(variables, np.asarray(start, dtype=np.float64), strict=True):
+            var.setInitialValue(float(value))
+    pass_s = time.perf_counter() - t0
     with warnings.catch_warnings():
         # PuLP 3.3 deprecates its bundled CBC (PULP_CBC_CMD) in favour of a separately
         # installed one; the bundled binary is what every PuLP install has today.
         warnings.simplefilter("ignore", DeprecationWarning)
-        cmd = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit_s, gapRel=gap, threads=threads)
+        cmd = pulp.PULP_CBC_CMD(
+            msg=False,
+            timeLimit=time_limit_s,
+            gapRel=gap,
+            threads=threads,
+            warmStart=start is not None,
+        )
     began = time.perf_counter()
     try:
         prob.solve(cmd)
@@ -389,7 +633,6 @@ def _solve_cbc(
     solve_s = time.perf_counter() - began
     status, sol_status = prob.status, prob.sol_status
     text = f"pulp status {pulp.LpStatus[status]}, solution {pulp.LpSolution[sol_status]}"
-    variables = prob.siting_vars
     raw = [v.varValue for v in variables]
     has_values = all(v is not None for v in raw)
     values = _clean(np.asarray(raw, dtype=np.float64), model) if has_values else None
@@ -416,9 +659,9 @@ def _solve_cbc(
         status=st,
         objective=objective,
         bound=bound,
-        gap=_rel_gap(objective, bound),
+        gap=relative_gap(objective, bound),
         solver=f"cbc (pulp {pulp.__version__})",
-        build_s=model.build_s,
+        build_s=model.build_s + pass_s,
         solve_s=solve_s,
         message=text,
     )

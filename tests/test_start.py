@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_model import city, make_problem
 
 from siting.model import build_model
 from siting.start import cost_greedy_start, greedy_start, is_feasible
-
-from test_model import city, make_problem
 
 
 @pytest.mark.parametrize("seed", range(5))

@@ -1,11 +1,12 @@
 """Classic location models (set covering, maximal covering, p-median, p-center).
 
-Built straight from numpy arrays into HiGHS and solved to proven optimality.
-The core takes a demand × site cost matrix; :func:`cost_from_geodataframes`
-makes one from two GeoDataFrames.
+Built straight from numpy arrays and solved to proven optimality by the
+solver core :mod:`siting.mip` (HiGHS, or CBC through PuLP). The core takes a
+demand × site cost matrix; :func:`cost_from_geodataframes` makes one from two
+GeoDataFrames. ``solve_mip`` and ``MipSolution`` are the core's
+:func:`siting.mip.solve_arrays` and :class:`siting.mip.MipResult`.
 """
 
-from siting.locate._highs import MipSolution, solve_mip
 from siting.locate.geo import cost_from_geodataframes
 from siting.locate.models import (
     LocateResult,
@@ -16,6 +17,8 @@ from siting.locate.models import (
     p_center,
     p_median,
 )
+from siting.mip import MipResult as MipSolution
+from siting.mip import solve_arrays as solve_mip
 
 __all__ = [
     "LocateResult",

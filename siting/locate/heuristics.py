@@ -109,6 +109,7 @@ def p_median_greedy_swap(
     *,
     required: IntArray | None = None,
     max_iter: int = 1000,
+    initial: IntArray | None = None,
 ) -> tuple[IntArray, float]:
     """Greedy p-median followed by best-improvement vertex substitution (Teitz and Bart).
 
@@ -128,6 +129,9 @@ def p_median_greedy_swap(
         Sites that must stay open.
     max_iter
         Largest number of swaps.
+    initial
+        ``p`` open sites to start the swaps from (containing ``required``) instead
+        of the greedy construction.
 
     Returns
     -------
@@ -138,7 +142,7 @@ def p_median_greedy_swap(
     n, m = dist.shape
     w = weights[:, None]
     fixed = set() if required is None else {int(j) for j in required}
-    chosen = list(fixed)
+    chosen = list(fixed) if initial is None else [int(j) for j in initial]
     best = dist[:, chosen].min(axis=1) if chosen else np.full(n, np.inf)
     while len(chosen) < p:
         with np.errstate(invalid="ignore"):

@@ -5,8 +5,8 @@ per candidate site: a :class:`pandas.DataFrame` (its index and columns are the
 ids), a numpy array (ids are then positions ``0..n-1``) or a scipy sparse
 matrix (a missing entry means the pair is unreachable; ``inf`` or ``NaN`` in a
 dense matrix mean the same). Models are built straight from numpy arrays and
-solved with HiGHS (:func:`siting.locate._highs.solve_mip`), or with CBC via
-PuLP for small models (``solver="cbc"``).
+solved by the solver core :mod:`siting.mip` with HiGHS, or with CBC via PuLP
+for small models (``solver="cbc"``).
 
 Symbols used in the formulations: :math:`i` a demand point with weight
 :math:`w_i`, :math:`j` a site, :math:`d_{ij}` the cost, :math:`y_j = 1` when
@@ -22,7 +22,7 @@ import math
 import time
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
-from typing import Literal, TypeAlias
+from typing import Any, Literal, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -30,9 +30,8 @@ import pandas as pd
 import scipy.sparse as sp
 
 from siting.errors import InputError, Problem
-from siting.locate._highs import MipSolution, relative_gap, solve_mip
-from siting.locate._pulp import solve_mip_pulp
 from siting.locate.heuristics import greedy_cover, greedy_max_cover, p_median_greedy_swap
+from siting.mip import PROVEN_GAP, MipResult, relative_gap, solve_arrays
 from siting.status import SolveStats, Status
 
 __all__ = [
@@ -243,38 +242,26 @@ def _solve(
     time_limit_s: float | None,
     gap: float | None,
     start: FloatArray | None = None,
-) -> MipSolution:
-    if solver == "highs":
-        return solve_mip(
-            c,
-            A,
-            rl,
-            ru,
-            cl,
-            cu,
-            integ,
-            sense=sense,
-            offset=offset,
-            time_limit_s=time_limit_s,
-            gap=gap,
-            start=start,
-        )
-    if solver == "cbc":
-        return solve_mip_pulp(
-            c,
-            A,
-            rl,
-            ru,
-            cl,
-            cu,
-            integ,
-            sense=sense,
-            offset=offset,
-            time_limit_s=time_limit_s,
-            gap=gap,
-            start=start,
-        )
-    raise InputError([Problem(f"unknown solver {solver!r}", fix="use 'highs' or 'cbc'")])
+    options: dict[str, Any] | None = None,
+) -> MipResult:
+    if solver not in ("highs", "cbc"):
+        raise InputError([Problem(f"unknown solver {solver!r}", fix="use 'highs' or 'cbc'")])
+    return solve_arrays(
+        c,
+        A,
+        rl,
+        ru,
+        cl,
+        cu,
+        integ,
+        sense=sense,
+        offset=offset,
+        solver=solver,
+        time_limit_s=time_limit_s,
+        gap=1e-4 if gap is None and solver == "cbc" else gap,
+        start=start,
+        options=options if solver == "highs" else None,
+    )
 
 
 def _nearest_assignment(
@@ -373,6 +360,48 @@ def _unique_rows(covers: BoolArray) -> tuple[BoolArray, IntArray]:
     return covers[first], inverse.reshape(-1).astype(np.intp)
 
 
+def _reduce_cover(rows: BoolArray, req: IntArray) -> tuple[BoolArray, IntArray]:
+    """Drop dominated rows and columns of a set-covering matrix (distinct rows).
+
+    A row whose cover set contains another row's is implied by it; a site whose
+    covered rows are a subset of another site's can be replaced by that site in
+    any cover without raising the count (of two equal sites the first is kept).
+    Required sites are never dropped. Repeated until nothing changes.
+
+    Returns
+    -------
+    tuple
+        The kept rows restricted to the kept columns, and the kept column positions.
+    """
+    m = rows.shape[1]
+    cols = np.arange(m, dtype=np.intp)
+    if len(rows) == 0 or len(rows) > 20_000 or m > 20_000:
+        return rows, cols
+    protected = np.isin(cols, req)
+    while True:
+        r = rows.astype(np.float32)
+        size = r.sum(axis=1)
+        inter = r @ r.T
+        within = inter >= size[:, None] - 0.5  # within[a, b]: row a's sites are in row b's
+        np.fill_diagonal(within, False)
+        before = np.arange(len(rows))[:, None] < np.arange(len(rows))[None, :]
+        redundant = (within & (~within.T | before)).any(axis=0)  # of equal rows keep the first
+        rows = rows[~redundant]
+        r = rows.astype(np.float32)
+        inside = r.T @ r  # inside[j, k] = rows covered by both j and k
+        count = r.sum(axis=0)
+        subset = inside >= count[:, None] - 0.5
+        np.fill_diagonal(subset, False)
+        k = len(cols)
+        earlier = np.arange(k)[:, None] > np.arange(k)[None, :]
+        dominated = (subset & (~subset.T | earlier)).any(axis=1) & ~protected
+        if not dominated.any() and not redundant.any():
+            return rows, cols
+        rows = rows[:, ~dominated]
+        cols = cols[~dominated]
+        protected = protected[~dominated]
+
+
 # ---------------------------------------------------------------- set covering
 
 
@@ -441,12 +470,13 @@ def lscp(
     if len(req):
         rows = rows[~covers[:, req].any(axis=1)]
     rows, _ = _unique_rows(rows) if len(rows) else (rows, np.zeros(0, dtype=np.intp))
-    start_sites = greedy_cover(covers, required=req)
-    start = np.zeros(m)
+    rows, cols = _reduce_cover(rows, req)
+    start_sites = greedy_cover(covers[:, cols], required=np.flatnonzero(np.isin(cols, req)))
+    start = np.zeros(len(cols))
     start[start_sites] = 1.0
     A = sp.csc_array(rows.astype(np.float64))  # noqa: N806
-    cl = np.zeros(m)
-    cl[req] = 1.0
+    cl = np.isin(cols, req).astype(np.float64)
+    m = len(cols)
     build_s = time.perf_counter() - t0
     if A.shape[0] == 0:
         return _result(
@@ -472,7 +502,7 @@ def lscp(
         gap=gap,
         start=start,
     )
-    open_sites = None if sol.x is None else _open_from(sol.x, m)
+    open_sites = None if sol.x is None else cols[_open_from(sol.x, m)]
     objective = None if open_sites is None else float(len(open_sites))
     bound = sol.stats.bound
     if bound is not None:
@@ -801,6 +831,177 @@ def _radius_start(
     return np.concatenate(parts)
 
 
+def _lagrange_bound(
+    wd: FloatArray,
+    k: int,
+    req: IntArray,
+    free_idx: IntArray,
+    upper: float,
+    lam: FloatArray,
+    *,
+    max_iter: int,
+    deadline: float | None,
+    primal: list[Any] | None = None,
+    dist: FloatArray | None = None,
+    w: FloatArray | None = None,
+) -> tuple[float, FloatArray, FloatArray, IntArray]:
+    """Subgradient ascent on the p-median Lagrangian; ``k`` free sites open beside ``req``.
+
+    Returns the best bound, its multipliers, the site values ``rho`` and the open sites.
+    With ``primal = [sites, value]`` (and ``dist``, ``w``), the open sites of every
+    step are costed and ``primal`` keeps the best of them.
+    """
+    if primal is not None and (dist is None or w is None):
+        raise ValueError("primal needs dist and w")
+    tol = 1e-9 * max(1.0, abs(upper))
+
+    def evaluate(mult: FloatArray) -> tuple[float, FloatArray, IntArray]:
+        with np.errstate(invalid="ignore"):
+            rho = np.minimum(wd - mult[:, None], 0.0).sum(axis=0)
+        chosen = free_idx[np.argpartition(rho[free_idx], k - 1)[:k]] if k > 0 else free_idx[:0]
+        opened = np.concatenate([req, chosen]).astype(np.intp)
+        return float(mult.sum() + rho[opened].sum()), rho, opened
+
+    best_value, best_lam = -math.inf, lam
+    theta, stall = 2.0, 0
+    for _ in range(max_iter):
+        if deadline is not None and time.perf_counter() > deadline:
+            break
+        value, _rho, opened = evaluate(lam)
+        if primal is not None and dist is not None and w is not None:
+            with np.errstate(invalid="ignore"):
+                cost = float(np.where(w > 0, w * dist[:, opened].min(axis=1), 0.0).sum())
+            if cost < primal[1]:
+                primal[0], primal[1] = opened.copy(), cost
+                upper = min(upper, cost)
+        if value > best_value + tol:
+            best_value, best_lam, stall = value, lam, 0
+        else:
+            stall += 1
+            if stall >= 20:
+                theta, stall = theta / 2, 0
+        if theta < 1e-3 or upper - best_value <= tol:
+            break
+        g = 1.0 - (wd[:, opened] < lam[:, None]).sum(axis=1)
+        norm = float(g @ g)
+        if norm == 0:
+            break
+        lam = np.maximum(lam + theta * (upper - value) / norm * g, 0.0)
+    value, rho, opened = evaluate(best_lam)
+    return value, best_lam, rho, opened
+
+
+def _lagrangian_fixing(
+    dist: FloatArray,
+    w: FloatArray,
+    p: int,
+    req: IntArray,
+    upper: float,
+    incumbent: IntArray,
+    *,
+    deadline: float | None,
+) -> tuple[float, BoolArray, BoolArray, IntArray, float]:
+    r"""A Lagrangian lower bound for p-median, a better incumbent, and the sites fixed.
+
+    Relaxing the assignment rows :math:`\sum_j x_{ij} = 1` with multipliers
+    :math:`\lambda_i` leaves :math:`L(\lambda) = \sum_i \lambda_i + \min_{|S| = p}
+    \sum_{j \in S} \rho_j` with :math:`\rho_j = \sum_i \min(0, w_i d_{ij} - \lambda_i)`,
+    maximised by subgradient steps (its maximum is the LP bound). The sites ``S``
+    of each step are costed, and the best, improved by vertex substitution, may
+    replace the incumbent. Forcing a site open (or closed) changes the bound by a
+    swap in the sorted :math:`\rho` (reduced-cost fixing); the sites that survive
+    are then probed: the bound is re-optimised with the site forced open (or, for
+    the incumbent's sites, closed). When a bound exceeds the incumbent value, no
+    solution better than the incumbent opens (or closes) the site, so it is fixed.
+    Every bound is valid whatever the multipliers, so none of this depends on
+    the subgradient converging.
+
+    Returns
+    -------
+    tuple
+        The best bound, a mask of sites that may stay in the model, a mask of
+        sites that must be open, and the incumbent sites and value.
+    """
+    n, m = dist.shape
+    keep = np.ones(m, dtype=bool)
+    must = np.zeros(m, dtype=bool)
+    free = np.ones(m, dtype=bool)
+    free[req] = False
+    k = p - len(req)
+    if k <= 0 or k >= int(free.sum()) or not math.isfinite(upper):
+        return -math.inf, keep, must, incumbent, upper
+    wd = w[:, None] * dist  # inf where unreachable: never attractive
+    second = np.partition(dist, min(1, m - 1), axis=1)[:, min(1, m - 1)]
+    lam = w * (np.min(dist, axis=1) + second) / 2
+    lam[~np.isfinite(lam)] = 0.0
+    free_idx = np.flatnonzero(free)
+    work = max(n * m, 1)
+    primal: list[Any] = [incumbent, upper]
+    value, lam, rho, opened = _lagrange_bound(
+        wd, k, req, free_idx, upper, lam, max_iter=int(min(400, max(100, 2e8 / work))),
+        deadline=deadline, primal=primal, dist=dist, w=w,
+    )  # fmt: skip
+    sites, cost = p_median_greedy_swap(dist, w, p, required=req, initial=opened)
+    if primal[1] < cost:
+        sites, cost = p_median_greedy_swap(dist, w, p, required=req, initial=primal[0])
+    if cost < upper - 1e-9 * max(1.0, abs(upper)):
+        incumbent, upper = sites, cost
+        value, lam, rho, opened = _lagrange_bound(
+            wd, k, req, free_idx, upper, lam, max_iter=int(min(200, max(50, 1e8 / work))),
+            deadline=deadline,
+        )  # fmt: skip
+    slack = 1e-7 * max(1.0, abs(upper))
+    if value >= upper - slack:
+        return value, keep, must, incumbent, upper
+    chosen = np.setdiff1d(opened, req)
+    rest = np.setdiff1d(free_idx, chosen)
+    if len(rest) == 0 or len(chosen) == 0:
+        return value, keep, must, incumbent, upper
+    keep[rest] = value - float(rho[chosen].max()) + rho[rest] <= upper + slack
+    must[chosen] = value - rho[chosen] + float(rho[rest].min()) > upper + slack
+    # probing on the surviving columns, the most promising first, within a work budget
+    cols = np.flatnonzero(keep)
+    sub = wd[:, cols]
+    where = np.full(m, -1, dtype=np.intp)
+    where[cols] = np.arange(len(cols))
+    probe_iter = int(min(150, max(30, 2e7 / max(n * len(cols), 1))))
+    budget = 1.5e9
+    estimate = np.where(free & keep, value - float(rho[chosen].max()) + rho, -np.inf)
+    in_incumbent = np.zeros(m, dtype=bool)
+    in_incumbent[incumbent] = True
+    estimate[in_incumbent] = np.inf  # probe the incumbent's sites first (they may fix open)
+    for j in np.argsort(-estimate):
+        if not (keep[j] and free[j] and not must[j]):
+            continue
+        if budget <= 0 or (deadline is not None and time.perf_counter() > deadline):
+            break
+        budget -= probe_iter * n * len(cols)
+        forced = np.flatnonzero(must | ~free).astype(np.intp)
+        if in_incumbent[j]:
+            kk = p - len(forced)
+            others = np.flatnonzero(keep & free & ~must & (np.arange(m) != j))
+            if kk <= 0 or len(others) <= kk:
+                continue
+            bound, *_ = _lagrange_bound(
+                sub, kk, where[forced], where[others], upper, lam,
+                max_iter=probe_iter, deadline=deadline,
+            )  # fmt: skip
+            must[j] = bound > upper + slack
+        else:
+            forced = np.union1d(forced, [j]).astype(np.intp)
+            kk = p - len(forced)
+            others = np.flatnonzero(keep & free & ~must & (np.arange(m) != j))
+            if kk < 0:
+                keep[j] = False
+                continue
+            bound, *_ = _lagrange_bound(
+                sub, kk, where[forced], where[others], upper, lam,
+                max_iter=probe_iter, deadline=deadline,
+            )  # fmt: skip
+            keep[j] = bound <= upper + slack
+    return value, keep, must, incumbent, upper
+
+
 def p_median(
     cost: CostMatrix,
     weights: npt.ArrayLike | pd.Series | None,
@@ -874,6 +1075,30 @@ def p_median(
     else:
         dist_model, w_model = dist, w
     start_sites, start_value = p_median_greedy_swap(dist_model, w_model, p, required=req)
+    deadline = None if time_limit_s is None else time.perf_counter() + time_limit_s
+    lagrange, keep, must, start_sites, start_value = _lagrangian_fixing(
+        dist_model, w_model, p, req, start_value, start_sites, deadline=deadline
+    )
+    keep[start_sites] = True
+    keep[req] = True
+    sites = np.flatnonzero(keep).astype(np.intp)
+    logger.debug(
+        "p-median: Lagrangian bound %.6g (incumbent %.6g); %d of %d sites kept, %d fixed open",
+        lagrange,
+        start_value,
+        len(sites),
+        m,
+        int(must.sum()),
+    )
+    if len(sites) < m or must.any():
+        position = np.full(m, -1, dtype=np.intp)
+        position[sites] = np.arange(len(sites))
+        req = np.unique(position[np.flatnonzero(must | np.isin(np.arange(m), req))])
+        start_sites = position[start_sites]
+        dist_model = dist_model[:, sites]
+        m = len(sites)
+    else:
+        sites = np.arange(m, dtype=np.intp)
     lv = _levels(dist_model)
     served = _level_of(lv, dist_model, start_sites)
     if initial_depth is None:
@@ -886,10 +1111,9 @@ def p_median(
     cl[req] = 1.0
     parts: list[SolveStats] = []
     build_s = time.perf_counter() - t0
-    deadline = None if time_limit_s is None else time.perf_counter() + time_limit_s
     incumbent = start_sites
     incumbent_value = start_value
-    bound: float | None = None
+    bound: float | None = lagrange if math.isfinite(lagrange) else None
     status = Status.TIMED_OUT
     while True:
         t1 = time.perf_counter()
@@ -938,14 +1162,15 @@ def p_median(
         depth = np.where(beyond, np.minimum(grow, lv.n_levels), depth)
         logger.info("p-median: widening %d demand points", int(beyond.sum()))
     objective = None if incumbent is None else incumbent_value
+    if incumbent is not None:
+        incumbent = sites[incumbent]
     if bound is not None and objective is not None:
         bound = min(bound, objective)
     if status is Status.TIMED_OUT and incumbent is not None:
         status = Status.FEASIBLE  # the heuristic start is a valid solution
     if status is Status.OPTIMAL and solver == "highs":
-        tolerance = 1e-4 if gap is None else gap
         g = relative_gap(objective, bound)
-        if g is None or g > tolerance * (1 + 1e-6) + 1e-12:
+        if g is None or g > PROVEN_GAP * (1 + 1e-6) + 1e-12:
             status = Status.FEASIBLE
     return _result(
         "p_median",
