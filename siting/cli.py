@@ -13,7 +13,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from siting.errors import InputError, SitingError, SolverError
+from siting.errors import SitingError, SolverError
 
 __all__ = ["main"]
 
@@ -173,25 +173,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.func(args)
         return code
-    except InputError as exc:
+    except (SitingError, OSError) as exc:
         if args.debug:
             raise
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except SolverError as exc:
-        if args.debug:
-            raise
-        print(f"solver error: {exc}", file=sys.stderr)
-        return 1
-    except SitingError as exc:
-        if args.debug:
-            raise
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        if args.debug:
-            raise
-        print(f"error: {exc.strerror or exc}: {exc.filename or ''}", file=sys.stderr)
+        if isinstance(exc, SolverError):
+            print(f"solver error: {exc}", file=sys.stderr)
+            return 1
+        if isinstance(exc, OSError) and not isinstance(exc, SitingError):
+            print(f"error: {exc.strerror or exc}: {exc.filename or ''}", file=sys.stderr)
+        else:
+            print(f"error: {exc}", file=sys.stderr)
         return 2
 
 

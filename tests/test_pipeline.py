@@ -353,3 +353,58 @@ def test_prepared_city_is_solved_again_for_budgets(tmp_path: Path) -> None:
     assert shortfalls == pytest.approx([0.0, 16.0, 32.0, 48.0])
     with pytest.raises(ScenarioError, match="cannot change ratios"):
         solve_prepared(prepared, scenario=replace(base, ratios=replace(base.ratios, old=9.0)))
+
+
+@pytest.mark.parametrize(
+    ("tamper", "expected"),
+    [
+        ("capacity", "slots more than it has"),
+        ("distance", "beyond its 300 m radius"),
+        ("balance", "required − served − shortfall"),
+        ("demonstration", "and the run does not report it"),
+        ("budget", "exceeds the budget"),
+        ("colocation", "neither inside nor beside it (R1)"),
+    ],
+)
+def test_verify_catches_a_tampered_plan(
+    sample_run: tuple[Path, dict[str, str]], tmp_path: Path, tamper: str, expected: str
+) -> None:
+    out = tmp_path / "plan"
+    shutil.copytree(sample_run[0], out)
+    assignments = pd.read_csv(out / "assignments.csv", dtype={"area_id": str, "site_id": str})
+    facilities = json.loads((out / "facilities.geojson").read_text(encoding="utf-8"))
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    areas = gpd.read_file(out / "areas.geojson")
+    status = dict(zip(areas["area_id"], areas["status"], strict=True))
+    old = assignments[assignments["area_id"].map(status) == "old"].index[0]
+    if tamper == "capacity":
+        assignments.loc[old, "slots"] += 500
+    elif tamper == "distance":
+        assignments.loc[old, "distance_m"] = 450.0
+    elif tamper == "balance":
+        raw = json.loads((out / "areas.geojson").read_text(encoding="utf-8"))
+        raw["features"][0]["properties"]["shortfall_slots"] += 7
+        (out / "areas.geojson").write_text(json.dumps(raw, ensure_ascii=False), "utf-8")
+    elif tamper == "demonstration":
+        for f in facilities["features"]:
+            f["properties"]["demonstration"] = False
+        districts = pd.read_csv(out / "districts.csv")
+        districts["demonstration_count"] = 0
+        districts.to_csv(out / "districts.csv", index=False)
+    elif tamper == "budget":
+        run["scenario"]["policy"]["budget"] = 1_000.0
+    elif tamper == "colocation":
+        new = assignments[assignments["area_id"].map(status) == "new"].index[0]
+        far = next(
+            f["properties"]["site_id"]
+            for f in facilities["features"]
+            if f["properties"]["existing"]
+        )
+        assignments.loc[new, "site_id"] = far
+    assignments.to_csv(out / "assignments.csv", index=False)
+    (out / "facilities.geojson").write_text(json.dumps(facilities, ensure_ascii=False), "utf-8")
+    (out / "run.json").write_text(json.dumps(run, ensure_ascii=False), "utf-8")
+    report = verify(out)
+    assert not report.ok
+    assert any(expected in p for p in report.problems), report.problems
+    assert main(["verify", str(out)]) == 1
