@@ -29,10 +29,13 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks.zonal
+	$(BIN)/python -m benchmarks.network
+	$(BIN)/python -m benchmarks.model
+	$(BIN)/python -m benchmarks.locate --quick
 
 sample: $(STAMP)
-	$(BIN)/python -m data.generate
+	$(BIN)/python data/generate_sample.py
 
 clean:
 	rm -rf $(OUT) .pytest_cache .mypy_cache .ruff_cache
