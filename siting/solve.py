@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from siting.mip import INF, MatrixModel, MipResult, solve_model
+from siting.mip import INF, MatrixModel, MipResult, objective_scale, solve_model
 from siting.model import SitingModel
 from siting.start import cost_greedy_start, greedy_start, is_feasible
 from siting.status import SolveStats, Status
@@ -84,6 +84,9 @@ class SitingSolution:
 
 
 def _with_cap(base: MatrixModel, c: FloatArray, row: FloatArray, cap: float) -> MatrixModel:
+    # keep the held objective's row in the same range as the others (costs are ~1e6)
+    norm = objective_scale(row)
+    row, cap = row / norm, cap / norm
     extra = sp.csr_array(row.reshape(1, -1))
     return replace(
         base,
