@@ -169,6 +169,8 @@ def solve_siting(
             result = _keep_start(
                 current, result, start, feasible=n > 0 or is_feasible(model, start)
             )
+        elif start is not None and result.stats.objective is not None:
+            result = _check_claim(current, result, start)
         log.info(
             "stage %s: %s, objective %s, gap %s, %.2f s",
             name,
@@ -198,6 +200,44 @@ def _fix_integers(model: MatrixModel, values: FloatArray) -> MatrixModel:
     lower[model.integer] = fixed
     upper[model.integer] = fixed
     return replace(model, col_lower=lower, col_upper=upper)
+
+
+def _satisfies(model: MatrixModel, values: FloatArray, tol: float = 1e-6) -> bool:
+    row = sp.csr_array(model.A) @ values
+    return bool(
+        np.all(row >= model.row_lower - tol)
+        and np.all(row <= model.row_upper + tol)
+        and np.all(values >= model.col_lower - tol)
+        and np.all(values <= model.col_upper + tol)
+    )
+
+
+def _check_claim(model: MatrixModel, result: MipResult, start: FloatArray) -> MipResult:
+    """Never pass on a solution worse than the feasible start the solver was given.
+
+    A solver that returns something worse than its own starting point has been
+    wrong about it (HiGHS has declared such incumbents optimal): keep the start
+    and report "feasible", with no claim of a proof.
+    """
+    assert result.stats.objective is not None
+    start_objective = float(model.c @ start + model.offset)
+    slack = 1e-6 * max(1.0, abs(start_objective))
+    if start_objective >= result.stats.objective - slack or not _satisfies(model, start):
+        return result
+    log.warning(
+        "the solver returned %.6g although its feasible start has %.6g; keeping the start",
+        result.stats.objective,
+        start_objective,
+    )
+    stats = replace(
+        result.stats,
+        status=Status.FEASIBLE,
+        objective=start_objective,
+        bound=None,
+        gap=None,
+        message=result.stats.message + " (contradicted by its own better start; kept the start)",
+    )
+    return MipResult(values=start, stats=stats)
 
 
 def _keep_start(

@@ -337,3 +337,31 @@ def test_unproven_cost_stage_keeps_its_facilities_for_the_distance_stage() -> No
     assert model.cost @ sol.values == pytest.approx(sol.stages[1].stats.objective)
     assert sol.status is Status.FEASIBLE
     assert "cost: feasible" in sol.message
+
+
+def test_a_solution_worse_than_the_start_is_never_passed_on() -> None:
+    # A stand-in for a solver that wrongly claims an incumbent optimal: the claim is
+    # checked against the feasible start it was given.
+    from siting.mip import MipResult
+    from siting.solve import _check_claim
+    from siting.status import SolveStats
+
+    model = build_model(city(3, 60, 30))
+    good = solve_siting(model, gap=0.0, stages=1)
+    assert good.values is not None
+    worse = good.values.copy()
+    worse[model.index.s] += 1.0  # one more slot of shortfall on every item
+    base = model.base
+    claim = MipResult(
+        values=worse,
+        stats=SolveStats(
+            Status.OPTIMAL, float(base.c @ worse), float(base.c @ worse), 0.0, "x", 0, 0
+        ),
+    )
+    kept = _check_claim(base, claim, good.values)
+    assert kept.stats.status is Status.FEASIBLE
+    assert kept.values is good.values
+    assert kept.stats.objective == pytest.approx(float(base.c @ good.values))
+    # a claim that is not worse than the start stands
+    fair = MipResult(values=good.values, stats=claim.stats)
+    assert _check_claim(base, fair, worse).stats.status is Status.OPTIMAL
