@@ -230,6 +230,50 @@ def test_lscp_brute_force(seed: int) -> None:
         assert covers[:, list(result.selected)].any(axis=1).all()
 
 
+@pytest.mark.parametrize("k", [5, 7, 9])
+def test_lscp_integral_objective_is_optimal(k: int) -> None:
+    # an odd cycle: site j covers points j and j + 1, so the LP bound is k / 2 and the
+    # optimum (k + 1) / 2; a stop less than 1 above the bound must still read as optimal
+    dist = np.full((k, k), 10.0)
+    for j in range(k):
+        dist[j, j] = dist[(j + 1) % k, j] = 1.0
+    covers = dist <= 2.0
+    best = next(
+        n
+        for n in range(1, k + 1)
+        if any(covers[:, list(c)].any(axis=1).all() for c in combos(k, n))
+    )
+    assert best == (k + 1) // 2
+    result = lscp(dist, 2.0)
+    assert result.status is Status.OPTIMAL
+    assert result.objective == best
+    assert result.bound == best
+    assert result.gap == 0.0
+    assert covers[:, list(result.selected)].any(axis=1).all()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_lscp_essential_sites_brute_force(seed: int) -> None:
+    # a small radius leaves points that a single site covers: those sites are fixed open
+    dist, _ = random_instance(seed, n=10, m=7)
+    radius = float(dist.min(axis=1).max()) + 1.0
+    covers = dist <= radius
+    best = next(
+        n for n in range(1, 8) if any(covers[:, list(c)].any(axis=1).all() for c in combos(7, n))
+    )
+    for required in ([], [int(np.argmax(covers.sum(axis=0)))]):
+        forced = next(
+            n
+            for n in range(1, 8)
+            if any(covers[:, list(c)].any(axis=1).all() for c in combos(7, n, tuple(required)))
+        )
+        result = lscp(dist, radius, required=required)
+        assert result.status is Status.OPTIMAL
+        assert result.objective == (forced if required else best)
+        assert set(required) <= set(result.selected)
+        assert covers[:, list(result.selected)].any(axis=1).all()
+
+
 def test_lscp_uncoverable_raises() -> None:
     dist = np.array([[1.0, 2.0], [50.0, 60.0]])
     with pytest.raises(InputError, match="no site within"):

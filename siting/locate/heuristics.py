@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["greedy_cover", "greedy_max_cover", "p_median_greedy_swap"]
+__all__ = ["greedy_cover", "greedy_max_cover", "improve_cover", "p_median_greedy_swap"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
@@ -47,6 +47,112 @@ def greedy_cover(covers: BoolArray, *, required: IntArray | None = None) -> IntA
         chosen.append(j)
         uncovered &= ~covers[:, j]
     return np.unique(np.asarray(chosen, dtype=np.intp))
+
+
+def _drop_redundant(cov: BoolArray, chosen: list[int], fixed: set[int]) -> list[int]:
+    """Close open sites whose covered rows all have another open site, smallest first."""
+    count = cov[:, chosen].sum(axis=1)
+    for j in sorted(chosen, key=lambda k: int(cov[:, k].sum())):
+        if j in fixed:
+            continue
+        mine = cov[:, j]
+        if (count[mine] >= 2).all():
+            chosen.remove(j)
+            count -= mine
+    return chosen
+
+
+def _two_for_one(cov: BoolArray, chosen: list[int], fixed: set[int]) -> tuple[int, int, int] | None:
+    """A pair of open sites that one closed site can replace, as ``(a, b, c)``, or ``None``."""
+    open_ = np.asarray(chosen, dtype=np.intp)
+    sub = cov[:, open_]
+    count = sub.sum(axis=1)
+    outside = (~cov).astype(np.float32)
+    single = (sub & (count == 1)[:, None]).astype(np.float32)  # rows only this site covers
+    lost1 = single.T @ outside  # lost1[a, c]: rows only a covers and c does not
+    double = sub & (count == 2)[:, None]
+    movable = np.array([j not in fixed for j in chosen])
+    closed = np.ones(cov.shape[1], dtype=bool)
+    closed[open_] = False
+    for a in np.flatnonzero(movable):
+        shared = (double & double[:, [a]]).astype(np.float32)  # rows only a and b cover
+        lost = lost1[a][None, :] + lost1 + shared.T @ outside
+        lost[a] = np.inf
+        lost[~movable] = np.inf
+        lost[:, ~closed] = np.inf
+        hit = np.argwhere(lost < 0.5)
+        if len(hit):
+            b, c = (int(v) for v in hit[0])
+            return int(open_[a]), int(open_[b]), c
+    return None
+
+
+def improve_cover(
+    covers: BoolArray,
+    chosen: IntArray,
+    *,
+    required: IntArray | None = None,
+    max_moves: int = 200,
+    seed: int = 0,
+) -> IntArray:
+    """Local search for a smaller set cover from a feasible one.
+
+    Redundant sites are closed, then two open sites are replaced by one closed
+    site whenever that keeps every row covered; when no such move exists, a
+    random sideways swap (an open site replaced by a closed one that covers
+    every row only it covered) moves to another cover of the same size, and
+    the search goes on. Sites just swapped out are not swapped back in for a
+    while (a short tabu list).
+
+    Parameters
+    ----------
+    covers
+        ``n_demand × n_sites`` boolean matrix.
+    chosen
+        Positions of the open sites of a cover.
+    required
+        Sites that stay open.
+    max_moves
+        Largest number of sideways swaps.
+    seed
+        Seed of the random choice among sideways swaps.
+
+    Returns
+    -------
+    numpy.ndarray
+        Sorted positions of the best cover found (never larger than ``chosen``).
+    """
+    cov = np.asarray(covers, dtype=bool)
+    fixed = set() if required is None else {int(j) for j in required}
+    current = _drop_redundant(cov, [int(j) for j in chosen], fixed)
+    best = list(current)
+    rng = np.random.default_rng(seed)
+    tabu: dict[int, int] = {}
+    for move in range(max_moves + 1):
+        while (found := _two_for_one(cov, current, fixed)) is not None:
+            a, b, c = found
+            current = [j for j in current if j not in (a, b)] + [c]
+            current = _drop_redundant(cov, current, fixed)
+        if len(current) < len(best):
+            best = list(current)
+        if move == max_moves:
+            break
+        open_ = np.asarray(current, dtype=np.intp)
+        sub = cov[:, open_]
+        count = sub.sum(axis=1)
+        single = (sub & (count == 1)[:, None]).astype(np.float32)
+        lost = single.T @ (~cov).astype(np.float32)
+        lost[:, open_] = np.inf
+        lost[[k for k, j in enumerate(current) if j in fixed]] = np.inf
+        banned = [j for j, until in tabu.items() if until > move]
+        lost[:, banned] = np.inf
+        options = np.argwhere(lost < 0.5)
+        if not len(options):
+            break
+        a, c = (int(v) for v in options[rng.integers(len(options))])
+        tabu[current[a]] = move + 1 + int(rng.integers(3, 8))
+        current[a] = c
+    return np.unique(np.asarray(best, dtype=np.intp))
 
 
 def greedy_max_cover(

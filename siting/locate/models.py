@@ -17,6 +17,7 @@ site :math:`j` opens, :math:`r` the service radius,
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import time
@@ -30,7 +31,12 @@ import pandas as pd
 import scipy.sparse as sp
 
 from siting.errors import InputError, Problem
-from siting.locate.heuristics import greedy_cover, greedy_max_cover, p_median_greedy_swap
+from siting.locate.heuristics import (
+    greedy_cover,
+    greedy_max_cover,
+    improve_cover,
+    p_median_greedy_swap,
+)
 from siting.mip import PROVEN_GAP, MipResult, relative_gap, solve_arrays
 from siting.status import SolveStats, Status
 
@@ -360,25 +366,40 @@ def _unique_rows(covers: BoolArray) -> tuple[BoolArray, IntArray]:
     return covers[first], inverse.reshape(-1).astype(np.intp)
 
 
-def _reduce_cover(rows: BoolArray, req: IntArray) -> tuple[BoolArray, IntArray]:
+def _reduce_cover(rows: BoolArray, req: IntArray) -> tuple[BoolArray, IntArray, IntArray]:
     """Drop dominated rows and columns of a set-covering matrix (distinct rows).
 
     A row whose cover set contains another row's is implied by it; a site whose
     covered rows are a subset of another site's can be replaced by that site in
     any cover without raising the count (of two equal sites the first is kept).
-    Required sites are never dropped. Repeated until nothing changes.
+    A row that a single remaining site covers fixes that site open (an
+    essential site): the site and every row it covers leave the model. Required
+    sites are never dropped. Repeated until nothing changes.
 
     Returns
     -------
     tuple
-        The kept rows restricted to the kept columns, and the kept column positions.
+        The kept rows restricted to the kept columns, the kept column positions,
+        and the positions of the essential sites fixed open (not in the kept columns).
     """
     m = rows.shape[1]
     cols = np.arange(m, dtype=np.intp)
+    essential: list[int] = []
     if len(rows) == 0 or len(rows) > 20_000 or m > 20_000:
-        return rows, cols
+        return rows, cols, np.zeros(0, dtype=np.intp)
     protected = np.isin(cols, req)
     while True:
+        single = rows.sum(axis=1) == 1
+        if single.any():
+            fix = np.flatnonzero(rows[single].any(axis=0) & ~protected)
+            if len(fix):
+                essential.extend(int(j) for j in cols[fix])
+                rows = rows[~rows[:, fix].any(axis=1)]
+                keep = np.ones(len(cols), dtype=bool)
+                keep[fix] = False
+                rows, cols, protected = rows[:, keep], cols[keep], protected[keep]
+        if len(rows) == 0:
+            return rows, cols, np.asarray(sorted(essential), dtype=np.intp)
         r = rows.astype(np.float32)
         size = r.sum(axis=1)
         inter = r @ r.T
@@ -395,8 +416,8 @@ def _reduce_cover(rows: BoolArray, req: IntArray) -> tuple[BoolArray, IntArray]:
         k = len(cols)
         earlier = np.arange(k)[:, None] > np.arange(k)[None, :]
         dominated = (subset & (~subset.T | earlier)).any(axis=1) & ~protected
-        if not dominated.any() and not redundant.any():
-            return rows, cols
+        if not dominated.any() and not redundant.any():  # fixing sites makes no new singles
+            return rows, cols, np.asarray(sorted(essential), dtype=np.intp)
         rows = rows[:, ~dominated]
         cols = cols[~dominated]
         protected = protected[~dominated]
@@ -470,23 +491,34 @@ def lscp(
     if len(req):
         rows = rows[~covers[:, req].any(axis=1)]
     rows, _ = _unique_rows(rows) if len(rows) else (rows, np.zeros(0, dtype=np.intp))
-    rows, cols = _reduce_cover(rows, req)
-    start_sites = greedy_cover(covers[:, cols], required=np.flatnonzero(np.isin(cols, req)))
+    rows, cols, essential = _reduce_cover(rows, req)
+    req_in = np.flatnonzero(np.isin(cols, req))
+    start_sites = improve_cover(
+        rows, greedy_cover(rows, required=req_in), required=req_in, max_moves=0
+    )
     start = np.zeros(len(cols))
     start[start_sites] = 1.0
     A = sp.csc_array(rows.astype(np.float64))  # noqa: N806
     cl = np.isin(cols, req).astype(np.float64)
     m = len(cols)
     build_s = time.perf_counter() - t0
+    logger.debug(
+        "lscp: %d rows, %d columns after reduction, %d essential sites, start %d sites",
+        A.shape[0],
+        m,
+        len(essential),
+        len(start_sites) + len(essential),
+    )
     if A.shape[0] == 0:
+        fixed = np.union1d(req, essential).astype(np.intp)
         return _result(
             "lscp",
             costs,
-            req,
+            fixed,
             [],
             status=Status.OPTIMAL,
-            objective=float(len(req)),
-            bound=float(len(req)),
+            objective=float(len(fixed)),
+            bound=float(len(fixed)),
             build_s=build_s,
         )
     sol = _solve(
@@ -498,21 +530,34 @@ def lscp(
         np.ones(m),
         np.ones(m, dtype=bool),
         solver=solver,
+        offset=float(len(essential)),
         time_limit_s=time_limit_s,
         gap=gap,
         start=start,
+        # The count is an integer: an incumbent less than 1 above the bound is optimal.
+        options={"mip_abs_gap": 1.0 - 1e-3},
     )
-    open_sites = None if sol.x is None else cols[_open_from(sol.x, m)]
+    open_sites = None if sol.x is None else np.union1d(cols[_open_from(sol.x, m)], essential)
     objective = None if open_sites is None else float(len(open_sites))
-    bound = sol.stats.bound
+    stats = sol.stats
+    bound = stats.bound
     if bound is not None:
         bound = float(math.ceil(bound - _TOL))  # the count is an integer
+        if objective is not None and bound >= objective and stats.status is Status.FEASIBLE:
+            # HiGHS proved the bound; rounded up, it meets the incumbent
+            stats = dataclasses.replace(
+                stats,
+                status=Status.OPTIMAL,
+                bound=bound,
+                gap=0.0,
+                message=f"{stats.message.split(' (')[0]} (integral objective meets the bound)",
+            )
     return _result(
         "lscp",
         costs,
         open_sites,
-        [sol.stats],
-        status=sol.stats.status,
+        [stats],
+        status=stats.status,
         objective=objective,
         bound=bound,
         build_s=build_s,
