@@ -35,7 +35,7 @@ def sha(path: Path) -> str:
 def sample_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
     before = {p.name: sha(p) for p in SAMPLE.iterdir() if p.is_file()}
     out = tmp_path_factory.mktemp("sample") / "out"
-    code = main(["-q", "plan", str(SAMPLE / "scenario.toml"), "--out", str(out)])
+    code = main(["-q", "demo", "--out", str(out)])  # the bundled sample, as `siting demo`
     assert code == 0
     return out, before
 
@@ -408,3 +408,22 @@ def test_verify_catches_a_tampered_plan(
     assert not report.ok
     assert any(expected in p for p in report.problems), report.problems
     assert main(["verify", str(out)]) == 1
+
+
+def test_cli_map_compare_and_help(
+    sample_run: tuple[Path, dict[str, str]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "plan"
+    shutil.copytree(sample_run[0], out)
+    (out / "map.html").unlink()
+    assert main(["map", str(out), "--language", "en", "--basemap", "gaode"]) == 0
+    html = (out / "map.html").read_text(encoding="utf-8")
+    assert "Planned facilities" in html or "planned facilities" in html.lower()
+    assert "autonavi" in html.lower()
+    assert main(["compare", str(sample_run[0]), str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "510802" in printed
+    with pytest.raises(SystemExit) as info:
+        main(["--help"])
+    assert info.value.code == 0
+    assert "verify" in capsys.readouterr().out
