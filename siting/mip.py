@@ -41,6 +41,7 @@ __all__ = [
     "MipResult",
     "highs_version",
     "relative_gap",
+    "satisfies",
     "solve_arrays",
     "solve_model",
     "to_pulp",
@@ -512,6 +513,32 @@ def _solve_highs(
         message=text,
     )
     return MipResult(values=values, stats=stats)
+
+
+def satisfies(model: MatrixModel, values: FloatArray, *, tol: float = 1e-6) -> bool:
+    """Whether ``values`` meets every row and column bound of ``model`` within ``tol``.
+
+    Parameters
+    ----------
+    model
+        The model.
+    values
+        One value per column.
+    tol
+        Absolute tolerance.
+
+    Returns
+    -------
+    bool
+        True when feasible.
+    """
+    row = sp.csr_array(model.A) @ values
+    return bool(
+        np.all(row >= model.row_lower - tol)
+        and np.all(row <= model.row_upper + tol)
+        and np.all(values >= model.col_lower - tol)
+        and np.all(values <= model.col_upper + tol)
+    )
 
 
 def objective_scale(c: FloatArray, *, largest: float = 1e3) -> float:

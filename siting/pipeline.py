@@ -45,6 +45,18 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
 
 
+def _stopwatch(timings: dict[str, float]) -> Callable[[str], None]:
+    """A function that records, under a step's name, the seconds since its last call."""
+    clock = [time.perf_counter()]
+
+    def lap(name: str) -> None:
+        now = time.perf_counter()
+        timings[name] = round(now - clock[0], 3)
+        clock[0] = now
+
+    return lap
+
+
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -163,13 +175,7 @@ def prepare(scenario: Scenario | str | Path, *, progress: Progress | None = None
     if scenario.inputs is None:
         raise ScenarioError("the scenario has no [inputs]. Fix: add an [inputs] table.")
     timings: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[name] = round(now - clock, 3)
-        clock = now
+    lap = _stopwatch(timings)
 
     say("reading and checking inputs")
     inputs = load_inputs(scenario.inputs, crs=scenario.crs)
@@ -291,13 +297,7 @@ def solve_prepared(
     buffers, points = prepared.buffers, prepared.points
     areas = inputs.areas
     timings = dict(prepared.timings)
-    clock = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[name] = round(now - clock, 3)
-        clock = now
+    lap = _stopwatch(timings)
 
     options = site_options(sites, scenario=scenario)
     say("building the model")

@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from siting.mip import INF, MatrixModel, MipResult, objective_scale, solve_model
+from siting.mip import INF, MatrixModel, MipResult, objective_scale, satisfies, solve_model
 from siting.model import SitingModel
 from siting.start import cost_greedy_start, greedy_start, is_feasible
 from siting.status import SolveStats, Status
@@ -202,16 +202,6 @@ def _fix_integers(model: MatrixModel, values: FloatArray) -> MatrixModel:
     return replace(model, col_lower=lower, col_upper=upper)
 
 
-def _satisfies(model: MatrixModel, values: FloatArray, tol: float = 1e-6) -> bool:
-    row = sp.csr_array(model.A) @ values
-    return bool(
-        np.all(row >= model.row_lower - tol)
-        and np.all(row <= model.row_upper + tol)
-        and np.all(values >= model.col_lower - tol)
-        and np.all(values <= model.col_upper + tol)
-    )
-
-
 def _check_claim(model: MatrixModel, result: MipResult, start: FloatArray) -> MipResult:
     """Never pass on a solution worse than the feasible start the solver was given.
 
@@ -222,7 +212,7 @@ def _check_claim(model: MatrixModel, result: MipResult, start: FloatArray) -> Mi
     assert result.stats.objective is not None
     start_objective = float(model.c @ start + model.offset)
     slack = 1e-6 * max(1.0, abs(start_objective))
-    if start_objective >= result.stats.objective - slack or not _satisfies(model, start):
+    if start_objective >= result.stats.objective - slack or not satisfies(model, start):
         return result
     log.warning(
         "the solver returned %.6g although its feasible start has %.6g; keeping the start",

@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from siting.mip import satisfies
 from siting.model import SitingModel
 
 __all__ = ["cost_greedy_start", "greedy_start", "is_feasible"]
@@ -45,14 +46,24 @@ def is_feasible(model: SitingModel, values: FloatArray, *, tol: float = 1e-6) ->
     bool
         True when feasible.
     """
-    base = model.base
-    row = sp.csr_array(base.A) @ values
-    return bool(
-        np.all(row >= base.row_lower - tol)
-        and np.all(row <= base.row_upper + tol)
-        and np.all(values >= base.col_lower - tol)
-        and np.all(values <= base.col_upper + tol)
+    return satisfies(model.base, values, tol=tol)
+
+
+def _slacks(model: SitingModel, values: FloatArray, picked: npt.NDArray[np.int64]) -> None:
+    """Set the demonstration and affordable slacks that a plan with options ``picked`` needs."""
+    ix = model.index
+    demo_open = np.array(
+        [
+            np.count_nonzero(ix.y_demo[picked] & (ix.y_district_code[picked] == d))
+            for d in ix.t_district_code
+        ],
+        dtype=np.float64,
     )
+    values[ix.t] = np.maximum(ix.t_need - demo_open, 0.0)
+    if ix.u.stop > ix.u.start:
+        # the affordable slack takes whatever the (last) affordable row needs
+        row = sp.csr_array(model.base.A)[[-1], :].toarray().ravel()
+        values[ix.u] = max(0.0, float(model.base.row_lower[-1]) - float(row @ values))
 
 
 def greedy_start(model: SitingModel) -> FloatArray:
@@ -110,15 +121,7 @@ def greedy_start(model: SitingModel) -> FloatArray:
             capacity[j] -= amount
     values[ix.x] = x
     values[ix.s] = left
-    demo_open = np.zeros(len(ix.t_need))
-    for pos, d in enumerate(ix.t_district_code):
-        demo_open[pos] = np.count_nonzero(ix.y_demo[picked] & (ix.y_district_code[picked] == d))
-    values[ix.t] = np.maximum(ix.t_need - demo_open, 0.0)
-    if ix.u.stop > ix.u.start:
-        # the affordable slack takes whatever the row needs
-        row = sp.csr_array(model.base.A)[[-1], :].toarray().ravel()
-        lhs = float(row @ values)
-        values[ix.u] = max(0.0, float(model.base.row_lower[-1]) - lhs)
+    _slacks(model, values, picked)
     return values
 
 
@@ -262,15 +265,5 @@ def cost_greedy_start(model: SitingModel) -> FloatArray:
     values[ix.x] = x
     values[ix.e] = np.ceil(extra - 1e-9)
     values[ix.s] = left
-    demo_open = np.array(
-        [
-            np.count_nonzero(ix.y_demo[picked] & (ix.y_district_code[picked] == d))
-            for d in ix.t_district_code
-        ],
-        dtype=np.float64,
-    )
-    values[ix.t] = np.maximum(ix.t_need - demo_open, 0.0)
-    if ix.u.stop > ix.u.start:
-        row = sp.csr_array(model.base.A)[[-1], :].toarray().ravel()
-        values[ix.u] = max(0.0, float(model.base.row_lower[-1]) - float(row @ values))
+    _slacks(model, values, picked)
     return values
