@@ -290,7 +290,21 @@ def verify(out_dir: str | Path) -> VerifyReport:
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
     scenario = run["scenario"]
     crs = run.get("crs")
-    facilities = gpd.read_file(out / "facilities.geojson").set_index("site_id")
+    facilities = gpd.read_file(out / "facilities.geojson")
+    if facilities.empty:  # a plan may open nothing (a budget of 0): GeoJSON keeps no fields
+        facilities = gpd.GeoDataFrame(
+            {
+                "site_id": pd.Series(dtype=str),
+                "slots": pd.Series(dtype=float),
+                "cost": pd.Series(dtype=float),
+                "demonstration": pd.Series(dtype=bool),
+                "affordable": pd.Series(dtype=bool),
+                "district_id": pd.Series(dtype=str),
+                "colocated_area_id": pd.Series(dtype=str),
+            },
+            geometry=gpd.GeoSeries([], crs=4326),
+        )
+    facilities = facilities.set_index("site_id")
     areas = gpd.read_file(out / "areas.geojson").set_index("area_id")
     assignments = pd.read_csv(out / "assignments.csv", dtype={"area_id": str, "site_id": str})
     districts = pd.read_csv(out / "districts.csv", dtype={"district_id": str})

@@ -242,6 +242,7 @@ def test_rural_areas_have_their_own_ratio_and_longer_radius(tmp_path: Path) -> N
     assert a.at["O1", "shortfall_slots"] == pytest.approx(16.0)
     assert a.at["O1", "shortfall_reason"] == "no site within reach"
     assert plan.run["distance_method"] == "straight_line"
+    assert verify(write_plan(plan, tmp_path / "out")).ok
 
 
 def test_migrant_demand_is_counted_separately_and_met_near_work(tmp_path: Path) -> None:
@@ -284,6 +285,7 @@ def test_migrant_demand_is_counted_separately_and_met_near_work(tmp_path: Path) 
     assert by_demand["W1/migrant"] == pytest.approx(8.0)
     assert set(migrant.loc[migrant["demand_id"] == "W1/migrant", "site_id"]) == {"P_work"}
     assert plan.run["totals"]["migrant_slots"] == pytest.approx(11.0)
+    assert verify(write_plan(plan, tmp_path / "out")).ok
 
 
 def test_failed_run_leaves_no_output_and_keeps_the_old_one(tmp_path: Path) -> None:
@@ -348,6 +350,9 @@ def test_prepared_city_is_solved_again_for_budgets(tmp_path: Path) -> None:
         s = replace(base, policy=replace(base.policy, budget=budget))
         plan = solve_prepared(prepared, scenario=s)
         shortfalls.append(plan.run["totals"]["shortfall_slots"])
+        reasons = set(plan.areas["shortfall_reason"]) - {""}
+        assert reasons == (set() if budget is None else {"budget"})
+        assert verify(write_plan(plan, tmp_path / f"out-{budget}")).ok
         if budget is not None:
             assert plan.run["totals"]["cost"] <= budget + 1e-6
     assert shortfalls == pytest.approx([0.0, 16.0, 32.0, 48.0])
@@ -427,3 +432,21 @@ def test_cli_map_compare_and_help(
         main(["--help"])
     assert info.value.code == 0
     assert "verify" in capsys.readouterr().out
+
+
+def test_capacity_shortfall_is_reported_as_capacity(tmp_path: Path) -> None:
+    # 10,000 people need 80 slots, but the one parcel in reach only fits a small (45-slot)
+    # facility: 270 m² of land is enough for 45 slots (405/3 + 135) and not for 80.
+    areas = [{"area_id": "A1", "name": "城", "status": "old", "geometry": cell_box(0, 0, 2, 2)}]
+    site = parcel("P1", 100, 100, cost=1.0)
+    site["land_area_m2"] = 300.0
+    pop = np.zeros((20, 20))
+    pop[0:2, 0:2] = 2500.0
+    plan = run_plan(write_tiny_city(tmp_path, areas=areas, parcels=[site], population=pop))
+    a = plan.areas.set_index(plan.areas.index.astype(str))
+    assert a.at["A1", "required_slots"] == 80
+    assert a.at["A1", "served_slots"] == pytest.approx(45.0)
+    assert a.at["A1", "shortfall_slots"] == pytest.approx(35.0)
+    assert a.at["A1", "shortfall_reason"] == "capacity"
+    assert plan.facilities.at["P1", "option"] == "small"
+    assert verify(write_plan(plan, tmp_path / "out")).ok
