@@ -37,7 +37,14 @@ import numpy as np
 import pandas as pd
 
 from siting.gcj02 import geometry_to_gcj02, wgs84_to_gcj02
-from siting.report import PlanOutput, labels, read_plan_output
+from siting.report import (
+    PlanOutput,
+    as_number,
+    is_true,
+    labels,
+    not_a_number,
+    read_plan_output,
+)
 
 if TYPE_CHECKING:
     import folium
@@ -134,21 +141,10 @@ def _esc(value: Any) -> str:
 
 
 def _fmt(value: Any, digits: int = 0) -> str:
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        return _esc(value)
-    if math.isnan(x):
-        return "–"
+    x = as_number(value)
+    if x is None:
+        return _esc(value) if not_a_number(value) else "–"
     return f"{x:,.{digits}f}"
-
-
-def _truthy(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in ("true", "1", "yes")
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return False
-    return bool(value)
 
 
 def _table(rows: Sequence[tuple[str, str]]) -> str:
@@ -411,8 +407,8 @@ def _facility_popup(
         (text["floor_area_m2"], _fmt(rec.get("floor_area_m2"))),
         (text["cost"], _fmt(rec.get("cost"))),
         (text["acquisition"], _esc(text.get(acquisition, acquisition))),
-        (text["demonstration"], text["yes"] if _truthy(rec.get("demonstration")) else text["no"]),
-        (text["affordable"], text["yes"] if _truthy(rec.get("affordable")) else text["no"]),
+        (text["demonstration"], text["yes"] if is_true(rec.get("demonstration")) else text["no"]),
+        (text["affordable"], text["yes"] if is_true(rec.get("affordable")) else text["no"]),
         (text["service_types"], services or "–"),
     ]
     if rec.get("colocated_area_id"):
@@ -444,8 +440,8 @@ def _facility_features(
     existing: list[dict[str, Any]] = []
     for rec, geom in _records(facilities):
         point = geom if geom.geom_type == "Point" else geom.representative_point()
-        demo = _truthy(rec.get("demonstration"))
-        is_existing = _truthy(rec.get("existing"))
+        demo = is_true(rec.get("demonstration"))
+        is_existing = is_true(rec.get("existing"))
         if is_existing:
             style = {"color": "#3f007d", "weight": 2, "fillColor": _PURPLE, "fillOpacity": 0.8}
         elif demo:
@@ -508,7 +504,7 @@ def _candidate_features(
             (text["kind"], _esc(rec.get("kind"))),
             (text["acquisition"], _esc(text.get(acquisition, acquisition))),
             (text["cost"], _fmt(rec.get("cost"))),
-            (text["affordable"], text["yes"] if _truthy(rec.get("affordable")) else text["no"]),
+            (text["affordable"], text["yes"] if is_true(rec.get("affordable")) else text["no"]),
             (text["status"], _esc(text.get(f"state_{state}", state))),
         ]
         if reason:

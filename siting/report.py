@@ -570,35 +570,54 @@ def read_plan_output(out_dir: str | Path) -> PlanOutput:
 # --------------------------------------------------------------------------- formatting
 
 
-def _num(value: Any, digits: int = 0) -> str:
-    """A number with thousands separators, or an en dash when missing."""
+def as_number(value: Any) -> float | None:
+    """``value`` as a float, or ``None`` when it is missing (``None`` or NaN) or not a number."""
     if value is None:
-        return "–"
+        return None
     try:
         x = float(value)
     except (TypeError, ValueError):
-        return str(value)
-    if math.isnan(x):
-        return "–"
+        return None
+    return None if math.isnan(x) else x
+
+
+def is_true(value: Any) -> bool:
+    """Read a yes/no field as written by GeoJSON, CSV or pandas (missing is no)."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "1", "yes")
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return False
+    return bool(value)
+
+
+def not_a_number(value: Any) -> bool:
+    """True for a present value that is not a number (text to show as it is)."""
+    if value is None:
+        return False
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return True
+    return False
+
+
+def _num(value: Any, digits: int = 0) -> str:
+    """A number with thousands separators, or an en dash when missing."""
+    x = as_number(value)
+    if x is None:
+        return str(value) if not_a_number(value) else "–"
     return f"{x:,.{digits}f}"
 
 
 def _pct(value: Any, digits: int = 1) -> str:
-    if value is None:
-        return "–"
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        return str(value)
-    if math.isnan(x):
-        return "–"
+    x = as_number(value)
+    if x is None:
+        return str(value) if not_a_number(value) else "–"
     return f"{100.0 * x:.{digits}f}%"
 
 
 def _bool(value: Any, text: Mapping[str, str]) -> str:
-    if isinstance(value, str):
-        value = value.strip().lower() in ("true", "1", "yes")
-    return text["yes"] if bool(value) else text["no"]
+    return text["yes"] if is_true(value) else text["no"]
 
 
 def format_status(run: Mapping[str, Any], *, language: str = "zh") -> str:
