@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from _plan_output import write_plan_output
+from test_maps import LAYER_KEYS
 
 from siting.maps import save_map
 from siting.report import labels
@@ -138,16 +139,7 @@ def test_map_renders_without_javascript_errors(page: tuple[str, Path], tmp_path:
     assert "leaflet-container" in dom
     control = dom[dom.index("leaflet-control-layers-overlays") :]
     text = labels("zh")
-    for key in (
-        "layer_population",
-        "layer_areas",
-        "layer_candidates",
-        "layer_facilities",
-        "layer_existing",
-        "layer_service",
-        "layer_districts",
-        "layer_hazards",
-    ):
+    for key in LAYER_KEYS:
         assert text[key] in control, text[key]
     # the legend control and the features were drawn as SVG paths
     assert 'class="siting-legend' in dom and "图例" in dom
