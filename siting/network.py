@@ -47,13 +47,11 @@ Snapping
 Distances
     :func:`distance_table` converts the graph once to a symmetric sparse
     matrix (walking ignores one-way rules; parallel edges keep their shortest
-    length), adds the feet, and runs bounded Dijkstra
-    (:func:`scipy.sparse.csgraph.dijkstra` with ``limit``) from the distinct
-    site feet. SciPy's Dijkstra initialises every node of the graph it is
-    given for each source, so the sources are grouped in tiles and each tile
-    runs on the part of the graph a walk within the limit can reach (see
-    :attr:`WalkMatrix.stretch`). Only pairs within the largest service radius
-    are returned.
+    length), adds the feet, and runs bounded Dijkstra from the distinct site
+    feet with :func:`siting.paths.bounded_pairs`, a compiled loop that visits
+    only the nodes within the limit and reports only the areas' feet (SciPy's
+    ``csgraph.dijkstra`` returns a dense row over the whole graph per source).
+    Only pairs within the largest service radius are returned.
 Fallback
     With no graph, the walk is the straight line times a detour factor
     (default 1.3), and the table says ``method = "straight_line"``.
@@ -65,7 +63,6 @@ would have allowed and the network excludes (:func:`excluded_by_network`).
 from __future__ import annotations
 
 import contextlib
-import itertools
 import logging
 import math
 from collections.abc import Iterator, Sequence
@@ -80,10 +77,10 @@ import numpy.typing as npt
 import pandas as pd
 import pyproj
 import scipy.sparse as sp
-from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
 from siting.errors import InputError, NetworkError, Problem
+from siting.paths import bounded_pairs
 
 __all__ = [
     "DROPPED_HIGHWAYS",
@@ -843,10 +840,6 @@ class WalkMatrix:
         The graph's CRS.
     streets
         The street edges points snap to; ``None`` allows only node snapping.
-    stretch
-        The largest ratio of an edge's straight line (or drawn line) to its
-        length, at least 1: a walk of ``d`` metres ends within ``d × stretch``
-        of its start as the crow flies. ``inf`` when unknown.
     """
 
     node_ids: npt.NDArray[Any]
@@ -854,7 +847,6 @@ class WalkMatrix:
     matrix: sp.csr_matrix
     crs: pyproj.CRS
     streets: StreetEdges | None = None
-    stretch: float = math.inf
 
     @property
     def tree(self) -> cKDTree:
@@ -1056,20 +1048,12 @@ def walk_matrix(graph: nx.MultiDiGraph, *, weight: str = "length") -> WalkMatrix
     matrix = sp.csr_matrix(
         (np.concatenate([w, w]), (np.concatenate([r, c]), np.concatenate([c, r]))), shape=(n, n)
     )
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratios = [np.hypot(*(xy[r] - xy[c]).T) / w]
-        if streets is not None:
-            ratios.append(streets.line_length / streets.length)
-        stretch = max([1.0, *(float(x.max()) for x in ratios if len(x))])
-    if not math.isfinite(stretch):
-        stretch = math.inf
     return WalkMatrix(
         node_ids=node_ids,
         xy=xy,
         matrix=matrix,
         crs=crs,
         streets=streets,
-        stretch=stretch,
     )
 
 
@@ -1267,19 +1251,6 @@ def _with_feet(
     return out, foot_node, foot_xy[order][inner]
 
 
-def _subgraph(matrix: sp.csr_matrix, keep: IntArray, local: IntArray) -> sp.csr_matrix:
-    """The rows and columns ``keep`` (sorted) of ``matrix``; ``local`` maps kept nodes to 0..."""
-    starts = matrix.indptr[keep].astype(np.int64)
-    counts = matrix.indptr[keep + 1].astype(np.int64) - starts
-    row, pos = _expand(starts, counts)
-    col = local[matrix.indices[pos]]
-    inside = col >= 0
-    row, col, w = row[inside], col[inside], matrix.data[pos[inside]]
-    indptr = np.zeros(len(keep) + 1, dtype=np.int32)
-    np.cumsum(np.bincount(row, minlength=len(keep)), out=indptr[1:])
-    return sp.csr_matrix((w, col.astype(np.int32), indptr), shape=(len(keep), len(keep)))
-
-
 def _network_pairs(
     wm: WalkMatrix,
     origin_xy: FloatArray,
@@ -1287,30 +1258,21 @@ def _network_pairs(
     max_distance_m: float,
     *,
     snap: Literal["edge", "node"] = "edge",
-    chunk_cells: int = 1_000_000,
 ) -> tuple[IntArray, IntArray, FloatArray]:
     """(origin point, site, walk) for every pair whose walk is within the limit.
 
-    Each point is snapped (see :func:`distance_table`). Bounded Dijkstra then
-    runs from the distinct site entry nodes and reads the origins' entry nodes;
-    the straight snap distances are added at both ends.
-
-    Dijkstra's cost per source grows with the size of the graph it is given,
-    not only with what the source reaches, so the sources are grouped in
-    square tiles and each tile runs on the part of the graph that a walk
-    within the limit can reach: the nodes within ``limit × stretch`` of the
-    tile's sources, where no edge is shorter than its straight line divided by
-    ``stretch`` (:attr:`WalkMatrix.stretch`), so no shorter walk leaves the
-    part. A tile's sources run a chunk at a time (``chunk_cells`` bounds the
-    dense distance rows).
+    Each point is snapped (see :func:`distance_table`). Bounded Dijkstra
+    (:func:`siting.paths.bounded_pairs`) then runs from the distinct site entry
+    nodes, each up to the limit less the snap of its nearest site and of the
+    nearest origin, and reports only the origins' entry nodes; the straight
+    snap distances are added at both ends.
     """
     if snap == "edge" and wm.streets is not None:
         e_s, t_s, snap_s, foot_s = _snap_to_edges(wm.streets, site_xy)
         e_o, t_o, snap_o, foot_o = _snap_to_edges(wm.streets, origin_xy)
-        matrix, foot_node, new_xy = _with_feet(
+        matrix, foot_node, _ = _with_feet(
             wm, np.concatenate([e_s, e_o]), np.concatenate([t_s, t_o]), np.vstack([foot_s, foot_o])
         )
-        node_xy = np.concatenate([wm.xy, new_xy])
         node_s = foot_node[: len(site_xy)]
         origin_node = foot_node[len(site_xy) :]
     else:
@@ -1320,90 +1282,40 @@ def _network_pairs(
         snap_o = np.asarray(snap_o_raw, dtype=np.float64)
         node_s = np.asarray(node_s_raw, dtype=np.int64)
         matrix = wm.matrix
-        node_xy = wm.xy
         origin_node = np.asarray(node_o, dtype=np.int64)
-    # sites at one node share a Dijkstra source
+    # sites at one node share a Dijkstra source; so do origins at one node
     sources, s_inv_raw = np.unique(node_s, return_inverse=True)
     s_inv = s_inv_raw.astype(np.int64)
-    size = matrix.shape[0]
-    # the nearest site of each source bounds what the source can reach
+    targets, o_inv_raw = np.unique(origin_node, return_inverse=True)
+    o_inv = o_inv_raw.astype(np.int64)
+    # the nearest site of each source and origin of each target bound the walk
     s_min_snap = np.full(len(sources), np.inf)
     np.minimum.at(s_min_snap, s_inv, snap_s)
+    t_min_snap = np.full(len(targets), np.inf)
+    np.minimum.at(t_min_snap, o_inv, snap_o)
     o_min_snap = float(snap_o.min())
-    reach = (max_distance_m - o_min_snap - float(s_min_snap.min())) * wm.stretch * (1 + 1e-9)
-    if not reach >= 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
-    # group the sources by tile, the nearest to their street first in each tile
-    src_xy = node_xy[sources]
-    tile_m = max(2 * reach, 1.0) if math.isfinite(reach) else math.inf
-    if math.isfinite(tile_m):
-        cell = np.floor((src_xy - src_xy.min(axis=0)) / tile_m).astype(np.int64)
-        tile = cell[:, 0] * (int(cell[:, 1].max()) + 1) + cell[:, 1]
-    else:
-        tile = np.zeros(len(sources), dtype=np.int64)
-    by_tile = np.lexsort((s_min_snap, tile))
-    rank = np.empty(len(sources), dtype=np.int64)
-    rank[by_tile] = np.arange(len(sources))
-    sources, s_min_snap, src_xy, tile = (
-        sources[by_tile],
-        s_min_snap[by_tile],
-        src_xy[by_tile],
-        tile[by_tile],
+    src, tgt, net = bounded_pairs(
+        matrix.indptr,
+        matrix.indices,
+        matrix.data,
+        sources,
+        max_distance_m - o_min_snap - s_min_snap,
+        targets,
+        target_extra=t_min_snap - o_min_snap,
     )
-    site_order, site_bounds = _groups(rank[s_inv], len(sources))
-    tile_starts = np.flatnonzero(np.r_[True, tile[1:] != tile[:-1], True])
-    by_x = np.argsort(node_xy[:, 0], kind="stable")
-    x_sorted = node_xy[by_x, 0]
-    local = np.full(size, -1, dtype=np.int64)
-    out_o: list[IntArray] = []
-    out_s: list[IntArray] = []
-    out_d: list[FloatArray] = []
-    for first, last in itertools.pairwise(tile_starts.tolist()):
-        # the part of the graph the tile's sources can reach
-        lo = src_xy[first:last].min(axis=0) - reach
-        hi = src_xy[first:last].max(axis=0) + reach
-        near = by_x[np.searchsorted(x_sorted, lo[0]) : np.searchsorted(x_sorted, hi[0], "right")]
-        y = node_xy[near, 1]
-        keep = np.sort(near[(y >= lo[1]) & (y <= hi[1])])
-        if len(keep) > size // 2:
-            part, keep = matrix, np.arange(size, dtype=np.int64)
-            local[:] = keep
-        else:
-            local[keep] = np.arange(len(keep))
-            part = _subgraph(matrix, keep, local)
-        o_local = local[origin_node]
-        o_in = np.flatnonzero(o_local >= 0)
-        o_cols = o_local[o_in]
-        src_local = local[sources[first:last]]
-        local[keep] = -1
-        if len(o_in) == 0:
-            continue
-        o_min = float(snap_o[o_in].min())
-        chunk = max(1, chunk_cells // max(len(keep), 1))
-        for start in range(first, last, chunk):
-            stop = min(start + chunk, last)
-            limit = max_distance_m - o_min - float(s_min_snap[start])
-            if limit < 0:
-                break  # the later sources are farther from their streets
-            dist = dijkstra(
-                part, directed=True, indices=src_local[start - first : stop - first], limit=limit
-            )
-            to_origins = dist[:, o_cols]  # sources x origin points in the part
-            rows, cols = np.nonzero(to_origins <= limit)
-            net = to_origins[rows, cols]
-            src = rows + start
-            # every site at the source
-            which, site_pos = _expand(site_bounds[src], site_bounds[src + 1] - site_bounds[src])
-            site = site_order[site_pos]
-            origin = o_in[cols[which]]
-            walk = net[which] + snap_s[site] + snap_o[origin]
-            ok = walk <= max_distance_m
-            out_o.append(origin[ok])
-            out_s.append(site[ok])
-            out_d.append(walk[ok])
-    if not out_o:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
-    return np.concatenate(out_o), np.concatenate(out_s), np.concatenate(out_d)
+    # every origin at the target node, then every site at the source node
+    o_order, o_bounds = _groups(o_inv, len(targets))
+    which, o_pos = _expand(o_bounds[tgt], o_bounds[tgt + 1] - o_bounds[tgt])
+    origin = o_order[o_pos]
+    src, net = src[which], net[which] + snap_o[origin]
+    ok = net + s_min_snap[src] <= max_distance_m
+    src, net, origin = src[ok], net[ok], origin[ok]
+    s_order, s_bounds = _groups(s_inv, len(sources))
+    which, s_pos = _expand(s_bounds[src], s_bounds[src + 1] - s_bounds[src])
+    site = s_order[s_pos]
+    origin, walk = origin[which], net[which] + snap_s[site]
+    ok = walk <= max_distance_m
+    return origin[ok], site[ok], walk[ok]
 
 
 def distance_table(
