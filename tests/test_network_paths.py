@@ -1,4 +1,4 @@
-"""Tests of siting.paths: bounded shortest walks against SciPy's Dijkstra."""
+"""Tests of siting.network.paths: bounded shortest walks against SciPy's Dijkstra."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
-from siting.paths import bounded_pairs
+from siting.network.paths import bounded_pairs
 
 
 def _random_graph(n: int, m: int, seed: int) -> sp.csr_matrix:

@@ -30,10 +30,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["bounded_pairs"]
+from siting.network._arrays import FloatArray, IntArray
 
-IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
+__all__ = ["bounded_pairs"]
 
 
 def _run(

@@ -1,0 +1,430 @@
+"""The walking graph: read from OSM XML or GraphML, or downloaded, then filtered and projected."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import pyproj
+
+from siting.errors import NetworkError
+
+logger = logging.getLogger(__name__)
+
+
+OSM_XML_SUFFIXES: tuple[str, ...] = (".osm", ".osm.bz2", ".osm.xml", ".xml", ".xml.bz2")
+"""File name endings read as OSM XML by :func:`read_street_graph`."""
+
+DROPPED_HIGHWAYS: frozenset[str] = frozenset(
+    {
+        "abandoned",
+        "bus_guideway",
+        "construction",
+        "cycleway",
+        "motorway",
+        "motorway_link",
+        "motorway_junction",
+        "no",
+        "planned",
+        "platform",
+        "proposed",
+        "raceway",
+        "razed",
+        "rest_area",
+        "services",
+    }
+)
+"""``highway`` values that are never part of the walking network.
+
+The same list as osmnx's ``"walk"`` network type. ``trunk`` and ``trunk_link``
+are kept only with a sidewalk or an explicit ``foot`` permission (see
+:func:`read_street_graph`).
+"""
+
+_TRUNKS = frozenset({"trunk", "trunk_link"})
+_FOOT_ALLOWED = frozenset({"yes", "designated", "permissive", "official"})
+_SIDEWALK_PRESENT = frozenset({"yes", "both", "left", "right"})
+_NO_ACCESS = frozenset({"private", "no"})
+_WAY_TAGS = (
+    "access",
+    "area",
+    "foot",
+    "highway",
+    "service",
+    "sidewalk",
+    "sidewalk:both",
+    "sidewalk:left",
+    "sidewalk:right",
+)
+_LENGTH_TOLERANCE = 0.05
+
+
+@contextlib.contextmanager
+def _osmnx_settings(**values: Any) -> Iterator[None]:
+    """Set osmnx settings for the duration of a block, then restore them."""
+    import osmnx as ox
+
+    old = {name: getattr(ox.settings, name) for name in values}
+    try:
+        for name, value in values.items():
+            setattr(ox.settings, name, value)
+        yield
+    finally:
+        for name, value in old.items():
+            setattr(ox.settings, name, value)
+
+
+def _useful_way_tags() -> list[str]:
+    import osmnx as ox
+
+    tags = list(ox.settings.useful_tags_way)
+    return tags + [tag for tag in _WAY_TAGS if tag not in tags]
+
+
+def _values(value: Any) -> list[str]:
+    """Tag values of an edge attribute, which simplification may have made a list."""
+    if value is None:
+        return []
+    if isinstance(value, list | tuple | set):
+        return [str(v) for v in value]
+    if isinstance(value, float) and math.isnan(value):
+        return []
+    return [str(value)]
+
+
+def _walkable(data: dict[str, Any], *, trunk_requires_sidewalk: bool) -> bool:
+    """Whether an edge belongs to the walking network (see :func:`read_street_graph`)."""
+    highways = _values(data.get("highway"))
+    if not highways or all(h in DROPPED_HIGHWAYS for h in highways):
+        return False
+    foot = set(_values(data.get("foot")))
+    foot_allowed = bool(foot & _FOOT_ALLOWED)
+    if "no" in foot and not foot_allowed:
+        return False
+    if "yes" in _values(data.get("area")):
+        return False
+    if set(_values(data.get("access"))) & _NO_ACCESS and not foot_allowed:
+        return False
+    if "private" in _values(data.get("service")) and not foot_allowed:
+        return False
+    sidewalks = set()
+    for key in ("sidewalk", "sidewalk:both", "sidewalk:left", "sidewalk:right"):
+        sidewalks |= set(_values(data.get(key)))
+    if "separate" in sidewalks and not foot_allowed:
+        # the sidewalks are mapped as their own footways, which are kept
+        return False
+    if trunk_requires_sidewalk and all(h in _TRUNKS for h in highways):
+        return foot_allowed or bool(sidewalks & _SIDEWALK_PRESENT)
+    return True
+
+
+def _filter_walk(g: nx.MultiDiGraph, *, trunk_requires_sidewalk: bool) -> nx.MultiDiGraph:
+    """Return a copy of ``g`` keeping walkable edges and the nodes they touch."""
+    keep = [
+        (u, v, k)
+        for u, v, k, data in g.edges(keys=True, data=True)
+        if _walkable(data, trunk_requires_sidewalk=trunk_requires_sidewalk)
+    ]
+    return _edge_subgraph(g, keep)
+
+
+def _edge_subgraph(g: nx.MultiDiGraph, keep: list[tuple[Any, Any, Any]]) -> nx.MultiDiGraph:
+    out: nx.MultiDiGraph = g.edge_subgraph(keep).copy()
+    return out
+
+
+def _largest_component(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    if g.number_of_nodes() == 0:
+        return g
+    largest = max(nx.weakly_connected_components(g), key=len)
+    out: nx.MultiDiGraph = g.subgraph(largest).copy()
+    return out
+
+
+def _as_crs(crs: str | pyproj.CRS) -> pyproj.CRS:
+    try:
+        out = pyproj.CRS.from_user_input(crs)
+    except pyproj.exceptions.CRSError as exc:
+        raise NetworkError(
+            f"The working CRS {crs!r} is not a coordinate reference system pyproj knows "
+            "(fix: give an EPSG code such as 'EPSG:4544')"
+        ) from exc
+    if not out.is_projected:
+        raise NetworkError(
+            f"The working CRS {out.to_string()} is not projected, so distances would be in "
+            "degrees (fix: use a projected metric CRS such as EPSG:4544, CGCS2000 3-degree "
+            "Gauss-Kruger zone 35)"
+        )
+    return out
+
+
+def _check_metres(g: nx.MultiDiGraph, source: str) -> None:
+    """Check that edge ``length`` agrees with the projected edge geometry, in metres."""
+    total_length = 0.0
+    total_projected = 0.0
+    for u, v, data in g.edges(data=True):
+        length = data.get("length")
+        if length is None:
+            continue
+        geom = data.get("geometry")
+        if geom is not None:
+            projected = float(geom.length)
+        else:
+            projected = math.hypot(
+                g.nodes[u]["x"] - g.nodes[v]["x"], g.nodes[u]["y"] - g.nodes[v]["y"]
+            )
+        total_length += float(length)
+        total_projected += projected
+    if total_projected <= 0:
+        return
+    ratio = total_length / total_projected
+    if abs(ratio - 1.0) > _LENGTH_TOLERANCE:
+        raise NetworkError(
+            f"{source}: edge lengths add up to {total_length:,.0f} but the projected edges "
+            f"measure {total_projected:,.0f} (ratio {ratio:.3f}), so lengths are not metres in "
+            "the working CRS (fix: use a conformal metric CRS for the study area, e.g. the local "
+            "Gauss-Kruger or UTM zone, not Web Mercator; or rebuild the GraphML with osmnx)"
+        )
+
+
+def _fill_lengths(g: nx.MultiDiGraph) -> int:
+    """Give edges without ``length`` their projected length; return how many."""
+    missing = 0
+    for u, v, data in g.edges(data=True):
+        if data.get("length") is None:
+            geom = data.get("geometry")
+            data["length"] = (
+                float(geom.length)
+                if geom is not None
+                else math.hypot(
+                    g.nodes[u]["x"] - g.nodes[v]["x"], g.nodes[u]["y"] - g.nodes[v]["y"]
+                )
+            )
+            missing += 1
+    return missing
+
+
+def _finish(
+    g: nx.MultiDiGraph,
+    *,
+    source: str,
+    working_crs: pyproj.CRS,
+    network: str,
+    trunk_requires_sidewalk: bool,
+    retain_all: bool,
+    simplify: bool,
+) -> nx.MultiDiGraph:
+    """Filter, keep the largest component, simplify and project a raw graph."""
+    import osmnx as ox
+
+    before = g.number_of_edges()
+    if network == "walk":
+        g = _filter_walk(g, trunk_requires_sidewalk=trunk_requires_sidewalk)
+    else:
+        # OSM XML gives every way (buildings too) to the graph: keep the streets
+        g = _edge_subgraph(g, [(u, v, k) for u, v, k, h in g.edges(keys=True, data="highway") if h])
+    if not retain_all:
+        g = _largest_component(g)
+    if g.number_of_edges() == 0:
+        raise NetworkError(
+            f"{source}: no walkable street is left after filtering ({before:,} edges read) "
+            "(fix: check that the file covers the study area and contains highway=* ways)"
+        )
+    if simplify and not g.graph.get("simplified"):
+        g = ox.simplify_graph(g)
+    g = ox.project_graph(g, to_crs=working_crs)
+    missing = _fill_lengths(g)
+    if missing:
+        logger.info("%s: %d edges had no length; used their projected length", source, missing)
+    _check_metres(g, source)
+    g.graph["source"] = source
+    g.graph["network"] = network
+    logger.info(
+        "street graph from %s: %d nodes, %d edges (%s network)",
+        source,
+        g.number_of_nodes(),
+        g.number_of_edges(),
+        network,
+    )
+    return g
+
+
+def _check_network(network: str) -> None:
+    if network not in ("walk", "all"):
+        raise ValueError(f"network must be 'walk' or 'all', not {network!r}")
+
+
+def read_street_graph(
+    source: str | Path,
+    *,
+    working_crs: str | pyproj.CRS,
+    network: str = "walk",
+    trunk_requires_sidewalk: bool = True,
+    retain_all: bool = False,
+    simplify: bool = True,
+) -> nx.MultiDiGraph:
+    """Read a street graph from OSM XML or GraphML, for walking, in the working CRS.
+
+    Parameters
+    ----------
+    source
+        An OSM XML file (``.osm``, ``.osm.bz2``, ``.osm.xml``), read offline with
+        :func:`osmnx.graph_from_xml`, or a GraphML file saved by osmnx (``.graphml``).
+    working_crs
+        The projected metric CRS to work in, for example ``"EPSG:4544"``.
+    network
+        ``"walk"`` keeps the walking network (see the module docstring);
+        ``"all"`` keeps every ``highway=*`` edge as read.
+    trunk_requires_sidewalk
+        Keep ``highway=trunk``/``trunk_link`` only where a sidewalk or ``foot``
+        permission is tagged.
+    retain_all
+        Keep every connected piece, not only the largest one. Small pieces at the
+        edge of a clipped extract trap the points that snap to them.
+    simplify
+        Merge the nodes in the middle of a street into one edge (osmnx's
+        simplification). Unsimplified graphs snap more closely but are larger.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        An osmnx-style graph with node ``x``/``y`` and edge ``length`` in metres,
+        with ``graph["crs"]`` the working CRS.
+
+    Raises
+    ------
+    NetworkError
+        The file is missing, unreadable, has no walkable streets, or its lengths
+        are not metres. The message names the file and says how to fix it.
+    """
+    import osmnx as ox
+
+    _check_network(network)
+    crs = _as_crs(working_crs)
+    path = Path(source)
+    name = str(path)
+    if not path.is_file():
+        raise NetworkError(
+            f"{name}: street network file not found (fix: check the path, or leave the network "
+            "out to fall back to straight-line distances)"
+        )
+    lower = path.name.lower()
+    try:
+        if lower.endswith(".graphml"):
+            raw = ox.load_graphml(path)
+        elif lower.endswith(OSM_XML_SUFFIXES):
+            with _osmnx_settings(useful_tags_way=_useful_way_tags()):
+                raw = ox.graph_from_xml(path, bidirectional=True, simplify=False, retain_all=True)
+        else:
+            raise NetworkError(
+                f"{name}: unknown street network format (fix: give an OSM XML file ending in "
+                f"{', '.join(OSM_XML_SUFFIXES)} or a .graphml file)"
+            )
+    except NetworkError:
+        raise
+    except Exception as exc:
+        raise NetworkError(
+            f"{name}: cannot read the street network ({type(exc).__name__}: {exc}) "
+            "(fix: check that the file is complete OSM XML or osmnx GraphML; re-export it)"
+        ) from exc
+    return _finish(
+        raw,
+        source=name,
+        working_crs=crs,
+        network=network,
+        trunk_requires_sidewalk=trunk_requires_sidewalk,
+        retain_all=retain_all,
+        simplify=simplify,
+    )
+
+
+def download_street_graph(
+    *,
+    place: str | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
+    cache: Path,
+    working_crs: str | pyproj.CRS,
+    network: str = "walk",
+    trunk_requires_sidewalk: bool = True,
+) -> nx.MultiDiGraph:
+    """Download the street graph of a place or bounding box, or reuse the cached copy.
+
+    Only this function uses the network. When ``cache`` exists it is read and
+    nothing is downloaded; otherwise the unprojected graph is downloaded from
+    the Overpass API and saved to ``cache`` (GraphML) before it is projected.
+
+    Parameters
+    ----------
+    place
+        A place name Nominatim knows, for example ``"利州区, 广元市"``.
+    bbox
+        ``(west, south, east, north)`` in degrees (WGS84), osmnx 2's order.
+    cache
+        GraphML file to reuse or create.
+    working_crs
+        The projected metric CRS to work in.
+    network
+        ``"walk"`` or ``"all"``, as for :func:`read_street_graph`.
+    trunk_requires_sidewalk
+        As for :func:`read_street_graph`.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        The projected walking graph.
+
+    Raises
+    ------
+    NetworkError
+        Neither or both of ``place`` and ``bbox`` were given, or the download failed.
+    """
+    import osmnx as ox
+
+    _check_network(network)
+    cache = Path(cache)
+    if cache.is_file():
+        logger.info("reusing the street network cached in %s", cache)
+        return read_street_graph(
+            cache,
+            working_crs=working_crs,
+            network=network,
+            trunk_requires_sidewalk=trunk_requires_sidewalk,
+        )
+    if (place is None) == (bbox is None):
+        raise NetworkError(
+            "give exactly one of place or bbox to download a street network "
+            f"(fix: set one of them; no cache at {cache})"
+        )
+    crs = _as_crs(working_crs)
+    network_type = "walk" if network == "walk" else "all"
+    what = f"place {place!r}" if place is not None else f"bbox {bbox}"
+    try:
+        with _osmnx_settings(useful_tags_way=_useful_way_tags(), use_cache=False):
+            if place is not None:
+                raw = ox.graph_from_place(place, network_type=network_type, simplify=False)
+            else:
+                assert bbox is not None
+                raw = ox.graph_from_bbox(bbox, network_type=network_type, simplify=False)
+    except Exception as exc:
+        raise NetworkError(
+            f"cannot download the street network for {what} ({type(exc).__name__}: {exc}) "
+            "(fix: check the connection and the place name, or give an OSM XML file instead)"
+        ) from exc
+    raw = ox.simplify_graph(raw)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    ox.save_graphml(raw, cache)
+    logger.info("downloaded the street network for %s and cached it in %s", what, cache)
+    return _finish(
+        raw,
+        source=str(cache),
+        working_crs=crs,
+        network=network,
+        trunk_requires_sidewalk=trunk_requires_sidewalk,
+        retain_all=False,
+        simplify=True,
+    )

@@ -1,0 +1,268 @@
+"""Representative demand points of residential areas, weighted by the population raster."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+
+from siting.errors import InputError, Problem
+from siting.network._arrays import FloatArray, IntArray
+
+
+def _metric_crs(gdf: gpd.GeoDataFrame) -> pyproj.CRS:
+    crs = pyproj.CRS.from_user_input(gdf.crs)
+    if crs.is_projected:
+        return crs
+    utm = gdf.estimate_utm_crs()
+    return pyproj.CRS.from_user_input(utm)
+
+
+def _weighted_kmeans(
+    xy: FloatArray, weights: FloatArray, k: int, *, seed: int, iterations: int = 50
+) -> IntArray:
+    """Label points by a weighted k-means (k-means++ start, Lloyd iterations)."""
+    rng = np.random.default_rng(seed)
+    p = weights / weights.sum()
+    centres = [xy[rng.choice(len(xy), p=p)]]
+    for _ in range(1, k):
+        d2 = np.min(((xy[:, None, :] - np.asarray(centres)[None, :, :]) ** 2).sum(-1), axis=1)
+        score = weights * d2
+        if score.sum() <= 0:
+            break
+        centres.append(xy[rng.choice(len(xy), p=score / score.sum())])
+    c = np.asarray(centres)
+    labels = np.zeros(len(xy), dtype=np.int64)
+    for _ in range(iterations):
+        d2 = ((xy[:, None, :] - c[None, :, :]) ** 2).sum(-1)
+        new = np.argmin(d2, axis=1).astype(np.int64)
+        for j in range(len(c)):
+            members = new == j
+            if members.any():
+                c[j] = np.average(xy[members], axis=0, weights=weights[members])
+        if np.array_equal(new, labels):
+            break
+        labels = new
+    return labels
+
+
+def _inside_or_nearest(
+    point: FloatArray, polygon: Any, cells: FloatArray, weights: FloatArray
+) -> FloatArray:
+    """The weighted centroid if it lies inside the polygon, else the nearest populated cell."""
+    import shapely
+
+    if shapely.contains_xy(polygon, point[0], point[1]):
+        return point
+    populated = cells[weights > 0]
+    nearest = populated[np.argmin(((populated - point) ** 2).sum(axis=1))]
+    return np.asarray(nearest, dtype=np.float64)
+
+
+def area_points(
+    areas: gpd.GeoDataFrame,
+    population: str | Path,
+    *,
+    id_column: str = "area_id",
+    max_single_point_area_m2: float = 250_000,
+    cell_step: int = 1,
+    seed: int = 0,
+) -> gpd.GeoDataFrame:
+    """Place each area's demand at one or more population-weighted points.
+
+    A small area (up to ``max_single_point_area_m2``) gets one point: the
+    population-weighted centroid of the raster cells whose centres lie inside
+    it. If that centroid falls outside the polygon (a U-shaped area), the
+    nearest populated cell centre is used instead. A larger area gets
+    ``k = ceil(area / max_single_point_area_m2)`` points (at most one per
+    populated cell): the weighted centroids of a seeded weighted k-means of its
+    cell centres, each with its share of the area's population. An area with
+    no populated cell centre gets its polygon's representative point with share
+    1 (new developments the raster cannot see yet; areas smaller than a cell).
+
+    Parameters
+    ----------
+    areas
+        Area polygons with an id column.
+    population
+        A population-count raster (people per cell). Any CRS.
+    id_column
+        The areas' id column.
+    max_single_point_area_m2
+        Largest area, in square metres, that gets a single point.
+    cell_step
+        Sum the raster over blocks of ``cell_step`` × ``cell_step`` cells first
+        (for very fine rasters).
+    seed
+        Seed of the k-means start.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns ``area_id`` (named ``id_column``), ``point_id``
+        (``"<area_id>/<n>"``), ``share`` (sums to 1 per area), ``population``
+        (raster people assigned to the point), ``method``
+        (``"population_weighted"``, ``"population_clusters"`` or
+        ``"representative_point"``) and point ``geometry`` in ``areas.crs``.
+
+    Raises
+    ------
+    InputError
+        The id column is missing or duplicated, or the raster cannot be read.
+    """
+    import rasterio
+    import rasterio.features
+    import rasterio.windows
+    from rasterio.transform import Affine
+
+    problems: list[Problem] = []
+    if id_column not in areas.columns:
+        problems.append(Problem("no such column", column=id_column, fix="name the area id column"))
+    elif areas[id_column].duplicated().any():
+        dup = areas.loc[areas[id_column].duplicated(), id_column].astype(str)
+        problems.append(
+            Problem(
+                "area ids are not unique",
+                column=id_column,
+                ids=tuple(dup),
+                fix="give every area its own id",
+            )
+        )
+    if areas.crs is None:
+        problems.append(Problem("areas have no CRS", fix="set the layer's CRS"))
+    if cell_step < 1:
+        problems.append(Problem(f"cell_step must be at least 1, not {cell_step}"))
+    if problems:
+        raise InputError(problems)
+    columns = [id_column, "point_id", "share", "population", "method"]
+    if areas.empty:
+        return gpd.GeoDataFrame(columns=[*columns, "geometry"], geometry="geometry", crs=areas.crs)
+
+    mcrs = _metric_crs(areas)
+    metric = areas.to_crs(mcrs)
+    path = Path(population)
+    try:
+        src = rasterio.open(path)
+    except Exception as exc:
+        raise InputError(
+            [
+                Problem(
+                    f"cannot read the population raster ({exc})",
+                    file=str(path),
+                    fix="give a GeoTIFF of people per cell",
+                )
+            ]
+        ) from exc
+    with src:
+        rcrs = pyproj.CRS.from_user_input(src.crs)
+        in_raster = areas.to_crs(rcrs)
+        left, bottom, right, top = in_raster.total_bounds
+        full = rasterio.windows.Window(0, 0, src.width, src.height)
+        try:
+            window = (
+                rasterio.windows.from_bounds(left, bottom, right, top, transform=src.transform)
+                .round_offsets(op="floor")
+                .round_lengths(op="ceil")
+            )
+            window = window.intersection(full)
+            data = src.read(1, window=window, masked=True).astype(np.float64)
+            transform = src.transform @ Affine.translation(window.col_off, window.row_off)
+        except rasterio.errors.WindowError:
+            data = np.ma.zeros((0, 0))
+            transform = src.transform
+    values = np.asarray(data.filled(0.0), dtype=np.float64)
+    values[~np.isfinite(values) | (values < 0)] = 0.0
+    if cell_step > 1 and values.size:
+        rows = -(-values.shape[0] // cell_step) * cell_step
+        cols = -(-values.shape[1] // cell_step) * cell_step
+        padded = np.zeros((rows, cols))
+        padded[: values.shape[0], : values.shape[1]] = values
+        values = padded.reshape(rows // cell_step, cell_step, cols // cell_step, cell_step).sum(
+            axis=(1, 3)
+        )
+        transform = transform @ Affine.scale(cell_step)
+
+    if values.size:
+        labels = rasterio.features.rasterize(
+            ((geom, i + 1) for i, geom in enumerate(in_raster.geometry) if geom is not None),
+            out_shape=values.shape,
+            transform=transform,
+            fill=0,
+            all_touched=False,
+            dtype="int32",
+        )
+        rr, cc = np.nonzero((labels > 0) & (values > 0))
+        cell_area = labels[rr, cc] - 1
+        cell_pop = values[rr, cc]
+        xs, ys = rasterio.transform.xy(transform, rr, cc, offset="center")
+        to_metric = pyproj.Transformer.from_crs(rcrs, mcrs, always_xy=True)
+        mx, my = to_metric.transform(np.asarray(xs, dtype=float), np.asarray(ys, dtype=float))
+        cell_xy = np.column_stack([np.asarray(mx, dtype=float), np.asarray(my, dtype=float)])
+    else:
+        cell_area = np.zeros(0, dtype=np.int64)
+        cell_pop = np.zeros(0)
+        cell_xy = np.zeros((0, 2))
+
+    order = np.argsort(cell_area, kind="stable")
+    cell_area, cell_pop, cell_xy = cell_area[order], cell_pop[order], cell_xy[order]
+    starts = np.searchsorted(cell_area, np.arange(len(areas)), side="left")
+    ends = np.searchsorted(cell_area, np.arange(len(areas)), side="right")
+
+    records: list[dict[str, Any]] = []
+    xy_out: list[FloatArray] = []
+    for i, (area_id, polygon) in enumerate(zip(metric[id_column], metric.geometry, strict=True)):
+        pops = cell_pop[starts[i] : ends[i]]
+        xy = cell_xy[starts[i] : ends[i]]
+        total = float(pops.sum())
+        if polygon is None or polygon.is_empty:
+            continue
+        if total <= 0:
+            rp = polygon.representative_point()
+            records.append(
+                {"share": 1.0, "population": 0.0, "method": "representative_point", "id": area_id}
+            )
+            xy_out.append(np.array([rp.x, rp.y]))
+            continue
+        k = 1
+        if polygon.area > max_single_point_area_m2:
+            k = min(math.ceil(polygon.area / max_single_point_area_m2), len(pops))
+        if k == 1:
+            centre = np.average(xy, axis=0, weights=pops)
+            records.append(
+                {"share": 1.0, "population": total, "method": "population_weighted", "id": area_id}
+            )
+            xy_out.append(_inside_or_nearest(centre, polygon, xy, pops))
+            continue
+        labels_k = _weighted_kmeans(xy, pops, k, seed=seed)
+        for j in np.unique(labels_k):
+            members = labels_k == j
+            pop_j = float(pops[members].sum())
+            if pop_j <= 0:
+                continue
+            centre = np.average(xy[members], axis=0, weights=pops[members])
+            records.append(
+                {
+                    "share": pop_j / total,
+                    "population": pop_j,
+                    "method": "population_clusters",
+                    "id": area_id,
+                }
+            )
+            xy_out.append(_inside_or_nearest(centre, polygon, xy[members], pops[members]))
+
+    frame = pd.DataFrame.from_records(records)
+    frame.insert(0, id_column, frame.pop("id"))
+    frame.insert(1, "point_id", frame.groupby(id_column, sort=False).cumcount())
+    frame["point_id"] = frame[id_column].astype(str) + "/" + frame["point_id"].astype(str)
+    pts = np.asarray(xy_out).reshape(-1, 2)
+    out = gpd.GeoDataFrame(
+        frame[columns],
+        geometry=gpd.points_from_xy(pts[:, 0], pts[:, 1]),
+        crs=mcrs,
+    ).to_crs(areas.crs)
+    return out
