@@ -1,0 +1,55 @@
+"""Read, validate and normalize the input layers and rasters of a run.
+
+Every vector layer is read with GDAL (through pyogrio) from any format it
+reads: GeoPackage (with a layer name), Shapefile, GeoJSON, FlatGeobuf. Rasters
+are read with rasterio. Validation collects every problem in every layer, then
+raises one :class:`~siting.errors.InputError`; :func:`validate` returns the same
+problems without raising. Each problem names the file, the layer, the column,
+the offending ids and the fix.
+
+After validation every layer is renamed to ``siting``'s column names, typed,
+reprojected to the working CRS, indexed by its id (``area_id``, ``site_id``,
+...) and given defaults for the optional columns it lacks. Geometry repairs and
+choices ``siting`` made on the user's behalf are listed in :attr:`Inputs.notes`.
+No input file is ever written to.
+
+The canonical schemas (``siting`` names; map yours with ``[inputs.<layer>.columns]``):
+
+========================  =================================================================
+layer                     columns
+========================  =================================================================
+areas (polygons)          area_id, name, name_en, status (new/old/rural), dwellings,
+                          migrant_share, district_id, subdistrict_id
+parcels (polygons/points) site_id, name, kind, acquisition, land_area_m2, floor_area_m2,
+                          cost, affordable, district_id
+facilities                facility_id, name, slots, affordable, demonstration, district_id
+districts (polygons)      district_id, name, name_en
+subdistricts (polygons)   subdistrict_id, name, district_id
+workplaces                workplace_id, name, migrant_workers
+hazards                   hazard_id, kind, voltage_kv, name
+========================  =================================================================
+
+The modules of this package, in the order the data flows through them:
+
+=========================  ============================================================
+module                     owns
+=========================  ============================================================
+``_schema``                each layer's id, geometry types and columns (kinds, ranges,
+                           defaults, Chinese and English aliases)
+``_problems``              collecting problems and notes, and wording them
+``_vector``                reading one vector layer: file, layer, columns, ids, geometry
+``_columns``               typing a layer's columns (text, choices, yes/no, numbers)
+``_raster``                checking a population raster
+``_crs``                   the working CRS, reprojection and the study-area check
+``_districts``             filling in and checking district and subdistrict ids
+``_load``                  :class:`Inputs`, :func:`read_layer`, :func:`validate`,
+                           :func:`load_inputs`
+=========================  ============================================================
+"""
+
+from __future__ import annotations
+
+from siting.inputs._load import Inputs, load_inputs, read_layer, validate
+from siting.inputs._schema import LAYER_NAMES
+
+__all__ = ["LAYER_NAMES", "Inputs", "load_inputs", "read_layer", "validate"]

@@ -1,0 +1,279 @@
+"""Typing a layer's columns: ids, text, choices, yes/no values and numbers.
+
+Each value is converted once per distinct value; values that do not convert
+are reported with the ids of their features, and optional columns a layer
+lacks get their schema default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from siting.inputs._problems import _a, _count, _or_list, _quoted, _Report, _Where
+from siting.inputs._schema import _FALSE, _TRUE, _Column
+
+
+def _id_string(value: Any) -> str | None:
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    text = str(value).strip()
+    return text or None
+
+
+def _apply(series: pd.Series[Any], func: Any) -> tuple[list[Any], npt.NDArray[np.bool_]]:
+    """``func`` of every given value (once per distinct value); ``None`` where missing."""
+    values = series.to_numpy(dtype=object)
+    missing = series.isna().to_numpy(dtype=bool)
+    cache: dict[Any, Any] = {}
+    out: list[Any] = []
+    for value, absent in zip(values, missing, strict=True):
+        if absent:
+            out.append(None)
+            continue
+        try:
+            result = cache[value]
+        except KeyError:
+            result = cache[value] = func(value)
+        except TypeError:  # unhashable values, such as lists
+            result = func(value)
+        out.append(result)
+    return out, missing
+
+
+def _convert(
+    frame: gpd.GeoDataFrame,
+    column: _Column,
+    ids: list[str],
+    name: str,
+    where: _Where,
+    report: _Report,
+) -> pd.Series[Any]:
+    """Type one column, reporting bad values; absent optional columns get their default."""
+    index = pd.RangeIndex(len(frame))
+    col = column.name
+    if col not in frame.columns:
+        if column.kind in ("number", "int"):
+            return pd.Series(np.full(len(frame), np.nan), index=index)
+        if column.kind == "bool":
+            return pd.Series(np.full(len(frame), bool(column.default)), index=index)
+        return pd.Series([None] * len(frame), index=index, dtype=object)
+    series = frame[col]
+    missing = series.isna().to_numpy(dtype=bool)
+    if column.nonnull and missing.any():
+        report.problems.append(
+            where.problem(
+                f"{_count(int(missing.sum()))} no {col}",
+                column=col,
+                ids=[ids[i] for i in np.flatnonzero(missing)],
+                fix=f"give every feature a {col}",
+            )
+        )
+    if column.kind == "str":
+        texts, _ = _apply(series, lambda v: str(v).strip())
+        return pd.Series(texts, index=index, dtype=object)
+    if column.kind == "enum":
+        return _convert_enum(series, column, ids, name, where, report)
+    if column.kind == "bool":
+        return _convert_bool(series, column, ids, where, report)
+    return _convert_number(series, column, ids, where, report)
+
+
+_BAD = object()
+
+
+def _convert_enum(
+    series: pd.Series[Any],
+    column: _Column,
+    ids: list[str],
+    name: str,
+    where: _Where,
+    report: _Report,
+) -> pd.Series[Any]:
+    col = column.name
+    translated: dict[str, str] = {}
+
+    def choose(value: Any) -> Any:
+        text = str(value).strip()
+        key = text.lower().replace(" ", "_").replace("-", "_")
+        if key in column.choices:
+            return key
+        target = column.aliases.get(text, column.aliases.get(key))
+        if target is None:
+            return _BAD
+        translated[text] = target
+        return target
+
+    out, _ = _apply(series, choose)
+    bad = [i for i, v in enumerate(out) if v is _BAD]
+    if translated:
+        pairs = ", ".join(f"{k} as {v}" for k, v in translated.items())
+        report.note(f"{name}: read {col} {pairs}")
+    if bad:
+        _values_problem(
+            bad,
+            f"{_a(col)} that is not {_or_list(column.choices)}",
+            found=series.to_numpy(dtype=object)[bad],
+            fix=f"set {col} to one of {', '.join(column.choices)}, or map your column "
+            f"with [inputs.{name}.columns]",
+            column=col,
+            ids=ids,
+            where=where,
+            report=report,
+        )
+        for i in bad:
+            out[i] = None
+    return pd.Series(out, index=pd.RangeIndex(len(out)), dtype=object)
+
+
+def _to_bool(value: Any) -> Any:
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    return _BAD
+
+
+def _convert_bool(
+    series: pd.Series[Any], column: _Column, ids: list[str], where: _Where, report: _Report
+) -> pd.Series[Any]:
+    col = column.name
+    out, _ = _apply(series, _to_bool)
+    bad = [i for i, v in enumerate(out) if v is _BAD]
+    if bad:
+        _values_problem(
+            bad,
+            f"{_a(col)} value that is not true or false",
+            found=series.to_numpy(dtype=object)[bad],
+            fix="use true/false, 1/0, yes/no or 是/否",
+            column=col,
+            ids=ids,
+            where=where,
+            report=report,
+        )
+    flags = [bool(column.default) if v is None or v is _BAD else v for v in out]
+    return pd.Series(flags, index=pd.RangeIndex(len(out)), dtype=bool)
+
+
+def _to_float(value: Any) -> Any:
+    try:
+        return float(value.strip()) if isinstance(value, str) else float(value)
+    except (TypeError, ValueError):
+        return _BAD
+
+
+def _convert_number(
+    series: pd.Series[Any],
+    column: _Column,
+    ids: list[str],
+    where: _Where,
+    report: _Report,
+) -> pd.Series[Any]:
+    col = column.name
+    n = len(series)
+    bad: list[int] = []
+    if series.dtype.kind in "iufb":
+        numbers = series.to_numpy(dtype=float, na_value=np.nan)
+    else:
+        out, _ = _apply(series, _to_float)
+        bad = [i for i, v in enumerate(out) if v is _BAD]
+        numbers = np.array([np.nan if v is None or v is _BAD else v for v in out], dtype=float)
+    if bad:
+        _values_problem(
+            bad,
+            f"{_a(col)} value that is not a number",
+            found=series.to_numpy(dtype=object)[bad],
+            fix=f"give {col} as a plain number",
+            column=col,
+            ids=ids,
+            where=where,
+            report=report,
+        )
+    given = ~np.isnan(numbers)
+    if column.minimum is not None:
+        low = np.flatnonzero(given & (numbers < column.minimum))
+        if low.size:
+            what = (
+                f"a negative {col} value"
+                if column.minimum == 0
+                else f"{col} below {column.minimum:g}"
+            )
+            if column.maximum is not None:
+                what = f"{_a(col)} outside {column.minimum:g}–{column.maximum:g}"
+            _values_problem(
+                low,
+                what,
+                found=(f"{numbers[i]:g}" for i in low),
+                fix=_range_fix(column),
+                column=col,
+                ids=ids,
+                where=where,
+                report=report,
+            )
+    if column.maximum is not None:
+        high = np.flatnonzero(given & (numbers > column.maximum))
+        if high.size:
+            _values_problem(
+                high,
+                f"{_a(col)} outside {column.minimum or 0:g}–{column.maximum:g}",
+                found=(f"{numbers[i]:g}" for i in high),
+                fix=_range_fix(column),
+                column=col,
+                ids=ids,
+                where=where,
+                report=report,
+            )
+    if column.kind == "int":
+        fraction = np.flatnonzero(given & (np.floor(numbers) != numbers))
+        if fraction.size:
+            _values_problem(
+                fraction,
+                f"{_a(col)} value that is not a whole number",
+                found=(f"{numbers[i]:g}" for i in fraction),
+                fix=f"give {col} as a whole number",
+                column=col,
+                ids=ids,
+                where=where,
+                report=report,
+            )
+        if given.all() and not fraction.size:
+            return pd.Series(numbers.astype(np.int64), index=pd.RangeIndex(n))
+    return pd.Series(numbers, index=pd.RangeIndex(n))
+
+
+def _values_problem(
+    positions: Sequence[int] | npt.NDArray[np.intp],
+    what: str,
+    *,
+    found: Iterable[Any],
+    fix: str,
+    column: str,
+    ids: list[str],
+    where: _Where,
+    report: _Report,
+) -> None:
+    """Add a problem: the features at ``positions`` have ``what``, quoting the values found."""
+    report.problems.append(
+        where.problem(
+            f"{_count(len(positions))} {what} (found: {_quoted(found)})",
+            column=column,
+            ids=[ids[i] for i in positions],
+            fix=fix,
+        )
+    )
+
+
+def _range_fix(column: _Column) -> str:
+    if column.name == "migrant_share":
+        return "give migrant_share as a share between 0 and 1 (0.35 for 35%)"
+    return f"give {column.name} as zero or more"

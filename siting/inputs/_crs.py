@@ -1,0 +1,172 @@
+"""The working CRS, reprojection to it, and the check that every input lies in the study area.
+
+The working CRS is the scenario's (projected, in metres) or the UTM zone of
+the areas. A layer or raster that lands far from the study area almost always
+has a wrong CRS, and the problem says so with both sets of bounds.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Sequence
+
+import geopandas as gpd
+import numpy as np
+import pyproj
+import shapely
+from pyproj.aoi import AreaOfInterest
+from pyproj.database import query_utm_crs_info
+from pyproj.exceptions import CRSError
+
+from siting.errors import Problem
+from siting.inputs._problems import _count, _Report, _Where
+
+
+def _working_crs(crs: str | pyproj.CRS | None, report: _Report) -> pyproj.CRS | None:
+    if crs is None:
+        return None
+    fix = (
+        'set crs to a projected CRS in metres, such as crs = "EPSG:4544" (CGCS2000 3° '
+        "Gauss–Krüger, central meridian 105°E) for Guangyuan, or leave it out to use the UTM "
+        "zone of the study area"
+    )
+    try:
+        parsed = pyproj.CRS.from_user_input(crs)
+    except CRSError as exc:
+        report.problems.append(
+            Problem(f"the scenario key 'crs' = '{crs}' is not a CRS pyproj knows ({exc})", fix=fix)
+        )
+        return None
+    units = {a.unit_name for a in parsed.axis_info}
+    if not parsed.is_projected or not units <= {"metre", "meter"}:
+        what = "geographic (degrees)" if parsed.is_geographic else f"in {', '.join(sorted(units))}"
+        report.problems.append(
+            Problem(
+                f"the scenario key 'crs' = '{crs}' is {what}, but siting measures distances "
+                "and areas in metres",
+                fix=fix,
+            )
+        )
+        return None
+    return parsed
+
+
+def _drawn(frame: gpd.GeoDataFrame) -> gpd.GeoSeries:
+    """The layer's geometries that are present and not empty."""
+    return frame.geometry[frame.geometry.notna() & ~frame.geometry.is_empty]
+
+
+def _utm_crs(frame: gpd.GeoDataFrame) -> pyproj.CRS | None:
+    """The UTM zone (WGS 84) at the centre of the layer's bounds."""
+    geoms = _drawn(frame)
+    if len(geoms) == 0:
+        return None
+    lonlat = _transform_bounds(
+        geoms.total_bounds, pyproj.CRS.from_user_input(frame.crs), pyproj.CRS("EPSG:4326")
+    )
+    if lonlat is None:
+        return None
+    lon, lat = (lonlat[0] + lonlat[2]) / 2, (lonlat[1] + lonlat[3]) / 2
+    found = query_utm_crs_info(
+        datum_name="WGS 84",
+        area_of_interest=AreaOfInterest(
+            west_lon_degree=lon, south_lat_degree=lat, east_lon_degree=lon, north_lat_degree=lat
+        ),
+    )
+    if not found:
+        return None
+    return pyproj.CRS.from_epsg(int(found[0].code))
+
+
+def _crs_label(crs: pyproj.CRS) -> str:
+    code = crs.to_epsg()
+    return f"EPSG:{code}" if code is not None else crs.name
+
+
+def _fmt_bounds(bounds: Sequence[float], crs: pyproj.CRS) -> str:
+    digits = 4 if crs.is_geographic else 0
+    return "(" + ", ".join(f"{b:.{digits}f}" for b in bounds) + ")"
+
+
+@functools.lru_cache(maxsize=32)
+def _transformer(src: pyproj.CRS, dst: pyproj.CRS) -> pyproj.Transformer:
+    return pyproj.Transformer.from_crs(src, dst, always_xy=True)
+
+
+def _transform_bounds(
+    bounds: Sequence[float], src: pyproj.CRS, dst: pyproj.CRS
+) -> tuple[float, float, float, float] | None:
+    try:
+        transformer = _transformer(src, dst)
+        out = transformer.transform_bounds(
+            bounds[0], bounds[1], bounds[2], bounds[3], densify_pts=21
+        )
+    except Exception:  # pyproj raises on points it cannot project
+        return None
+    if not all(math.isfinite(v) for v in out):
+        return None
+    return (float(out[0]), float(out[1]), float(out[2]), float(out[3]))
+
+
+def _far_problem(
+    where: _Where,
+    what: str,
+    own_bounds: Sequence[float],
+    own_crs: pyproj.CRS,
+    study: shapely.Polygon,
+    work: pyproj.CRS,
+    *,
+    noun: str = "layer",
+) -> Problem:
+    study_bounds: Sequence[float] = study.bounds
+    shown_crs = work
+    in_own = _transform_bounds(study.bounds, work, own_crs)
+    if in_own is not None:
+        study_bounds, shown_crs = in_own, own_crs
+    return where.problem(
+        f"{what} lies nowhere near the study area (its bounds {_fmt_bounds(own_bounds, own_crs)} "
+        f"in {_crs_label(own_crs)}; the study area's {_fmt_bounds(study_bounds, shown_crs)} "
+        f"in {_crs_label(shown_crs)})",
+        fix=f"check the {noun}'s CRS — a {noun} in EPSG:4544 metres declared as EPSG:4326 lands "
+        "far away — and that it covers the same city as the areas",
+    )
+
+
+def _reproject(
+    frame: gpd.GeoDataFrame,
+    name: str,
+    work: pyproj.CRS,
+    study: shapely.Polygon | None,
+    where: _Where,
+    report: _Report,
+) -> gpd.GeoDataFrame:
+    """Reproject one layer to the working CRS and check it lies in the study area."""
+    assert frame.crs is not None
+    own_crs = pyproj.CRS.from_user_input(frame.crs)
+    own_bounds = frame.total_bounds
+    moved = frame.to_crs(work) if not own_crs.equals(work) else frame
+    bounds = shapely.bounds(np.asarray(moved.geometry.to_numpy(), dtype=object))
+    finite = np.isfinite(bounds).all(axis=1)
+    present = ~(shapely.is_missing(moved.geometry.to_numpy()) | moved.geometry.is_empty.to_numpy())
+    lost = present & ~finite
+    if lost.any() and finite[present].any():
+        report.problems.append(
+            where.problem(
+                f"{_count(int(lost.sum()))} coordinates that cannot be expressed in "
+                f"{_crs_label(work)} (they lie outside the range of {_crs_label(own_crs)})",
+                ids=[str(i) for i in moved.index[lost]],
+                fix="check these features' coordinates and the layer's CRS",
+            )
+        )
+    if study is not None:
+        good = bounds[finite & present]
+        near = False
+        if len(good):
+            box = shapely.box(*good[:, :2].min(axis=0), *good[:, 2:].max(axis=0))
+            near = bool(box.intersects(study))
+        if not near:
+            report.problems.append(
+                _far_problem(where, f"layer '{name}'", own_bounds, own_crs, study, work)
+            )
+    return moved

@@ -1,0 +1,363 @@
+"""Reading every input of a run, in order, into one validated :class:`Inputs`.
+
+:func:`load_inputs` and :func:`validate` read every vector layer and raster,
+choose the working CRS, reproject, check that everything lies in the study
+area, then fill in districts; :func:`read_layer` does the same for one layer.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pyproj
+import shapely
+from pyproj.exceptions import CRSError
+
+from siting.errors import InputError, Problem
+from siting.inputs._crs import (
+    _crs_label,
+    _drawn,
+    _far_problem,
+    _fmt_bounds,
+    _reproject,
+    _transform_bounds,
+    _utm_crs,
+    _working_crs,
+)
+from siting.inputs._districts import _assign, _check_references
+from siting.inputs._problems import _Report, _Where
+from siting.inputs._raster import _check_raster, _Raster
+from siting.inputs._schema import LAYER_NAMES
+from siting.inputs._vector import _fill_land_area, _read
+from siting.scenario import InputsSpec, LayerSpec
+
+logger = logging.getLogger(__name__)
+
+_STUDY_AREA_BUFFER_M = 2000.0
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Every input of a run, validated and in the working CRS.
+
+    Attributes
+    ----------
+    crs
+        The working CRS (projected, metres).
+    crs_chosen
+        True when ``siting`` picked the CRS (the UTM zone of the study area)
+        rather than the scenario.
+    areas
+        Residential areas, indexed by ``area_id``.
+    parcels
+        Candidate parcels, indexed by ``site_id``.
+    facilities
+        Existing childcare facilities, indexed by ``facility_id``, if given.
+    districts
+        Counties and districts, indexed by ``district_id``, if given.
+    subdistricts
+        Streets and townships, indexed by ``subdistrict_id``, if given.
+    workplaces
+        Workplaces with migrant workers, indexed by ``workplace_id``, if given.
+    hazards
+        Hazards, indexed by ``hazard_id``, if given.
+    population
+        The resident population raster (validated, never copied).
+    population_crs
+        The population raster's CRS (the scenario's when the file has none).
+    migrant_population
+        The migrant population raster, if given.
+    streets
+        The street network file, if given.
+    notes
+        Repairs made and choices taken, one sentence each.
+    files
+        Every input file read, by role (``"areas"``, ``"population"``, ...), for hashing.
+    migrant_population_crs
+        The migrant population raster's CRS, if given.
+    """
+
+    crs: pyproj.CRS
+    crs_chosen: bool
+    areas: gpd.GeoDataFrame
+    parcels: gpd.GeoDataFrame
+    facilities: gpd.GeoDataFrame | None
+    districts: gpd.GeoDataFrame | None
+    subdistricts: gpd.GeoDataFrame | None
+    workplaces: gpd.GeoDataFrame | None
+    hazards: gpd.GeoDataFrame | None
+    population: Path
+    population_crs: pyproj.CRS
+    migrant_population: Path | None
+    streets: Path | None
+    notes: tuple[str, ...] = ()
+    files: Mapping[str, Path] = field(default_factory=dict)
+    migrant_population_crs: pyproj.CRS | None = None
+
+
+def read_layer(
+    spec: LayerSpec, *, name: str, crs: str | pyproj.CRS | None = None
+) -> gpd.GeoDataFrame:
+    """Read, validate and normalize one vector layer.
+
+    Parameters
+    ----------
+    spec
+        Where the layer is and how its columns map to ``siting``'s names.
+    name
+        Which ``siting`` layer it is, and so which schema applies: one of
+        :data:`LAYER_NAMES` (``"areas"``, ``"parcels"``, ...).
+    crs
+        Reproject to this CRS. ``None`` keeps the layer's own CRS (the
+        ``spec.crs`` one if the file has none).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The layer indexed by its id (``area_id``, ``site_id``, ...), with the
+        schema's columns first, then any other columns of the file.
+
+    Raises
+    ------
+    InputError
+        With every problem found in the layer.
+    ValueError
+        If ``name`` is not a layer ``siting`` knows.
+
+    Examples
+    --------
+    >>> from siting.scenario import LayerSpec
+    >>> read_layer(LayerSpec(path="missing.gpkg"), name="areas")
+    Traceback (most recent call last):
+    ...
+    siting.errors.InputError: 1 problem with the inputs:
+      - file missing.gpkg, layer 'areas': the file does not exist. Fix: check the path under [inputs.areas] (a relative path is read from the scenario file's folder)
+    """  # noqa: E501
+    report = _Report()
+    work = None
+    if crs is not None:
+        try:
+            work = pyproj.CRS.from_user_input(crs)
+        except CRSError as exc:
+            raise InputError(
+                [Problem(f"crs = '{crs}' is not a CRS pyproj knows ({exc})")]
+            ) from None
+    frame, where = _read(spec, name, report)
+    if frame is not None and frame.crs is not None:
+        if work is not None:
+            frame = _reproject(frame, name, work, None, where, report)
+        if name == "parcels":
+            frame = _fill_land_area(frame, report)
+    if report.problems:
+        raise InputError(report.problems)
+    assert frame is not None
+    for text in report.notes:
+        logger.info("%s", text)
+    return frame
+
+
+@dataclass
+class _Loaded:
+    report: _Report
+    crs: pyproj.CRS | None = None
+    crs_chosen: bool = False
+    layers: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+    population: _Raster | None = None
+    migrant: _Raster | None = None
+
+
+def _load(spec: InputsSpec, crs: str | pyproj.CRS | None) -> _Loaded:
+    report = _Report()
+    loaded = _Loaded(report)
+    work = _working_crs(crs, report)
+    wheres: dict[str, _Where] = {}
+    raw: dict[str, gpd.GeoDataFrame] = {}
+    for name in LAYER_NAMES:
+        layer_spec: LayerSpec | None = getattr(spec, name)
+        if layer_spec is None:
+            continue
+        frame, where = _read(layer_spec, name, report)
+        wheres[name] = where
+        if frame is not None:
+            raw[name] = frame
+    loaded.population = _check_raster(spec.population, "population", report)
+    if spec.migrant_population is not None:
+        loaded.migrant = _check_raster(spec.migrant_population, "migrant_population", report)
+    if spec.streets is not None:
+        streets = Path(spec.streets)
+        if streets.exists():
+            report.files["streets"] = streets
+        else:
+            report.problems.append(
+                Problem(
+                    "the street network file does not exist",
+                    file=str(streets),
+                    layer="streets",
+                    fix="check streets under [inputs], or leave it out to use straight-line "
+                    "distances × the detour factor",
+                )
+            )
+
+    areas = raw.get("areas")
+    if crs is None and areas is not None and areas.crs is not None:
+        work = _utm_crs(areas)
+        if work is None:
+            report.problems.append(
+                wheres["areas"].problem(
+                    "siting cannot pick a working CRS: the areas' coordinates "
+                    f"{_fmt_bounds(areas.total_bounds, pyproj.CRS(areas.crs))} do not lie on "
+                    f"the Earth in {_crs_label(pyproj.CRS(areas.crs))}",
+                    fix="check the layer's CRS, or set crs in the scenario",
+                )
+            )
+        else:
+            loaded.crs_chosen = True
+            report.note(
+                f"working CRS: chose {_crs_label(work)} ({work.name}), the UTM zone of the study "
+                'area; set crs in the scenario to use another (for Guangyuan, crs = "EPSG:4544")'
+            )
+    elif work is not None:
+        report.note(f"working CRS: {_crs_label(work)} ({work.name}) from the scenario")
+    loaded.crs = work
+    if work is None:
+        return loaded
+
+    # the study area: the areas' box + 2 km, and the districts' box
+    study: shapely.Polygon | None = None
+    if areas is not None and areas.crs is not None:
+        areas = _reproject(areas, "areas", work, None, wheres["areas"], report)
+        raw["areas"] = areas
+        good = _drawn(areas)
+        if len(good):
+            study = shapely.box(*good.total_bounds).buffer(_STUDY_AREA_BUFFER_M, join_style="mitre")
+    districts = raw.get("districts")
+    if districts is not None and districts.crs is not None:
+        districts = _reproject(districts, "districts", work, study, wheres["districts"], report)
+        raw["districts"] = districts
+        good = _drawn(districts)
+        finite = np.isfinite(good.total_bounds).all() if len(good) else False
+        if finite:
+            box = shapely.box(*good.total_bounds)
+            study = box if study is None else shapely.box(*study.union(box).bounds)
+    for name in LAYER_NAMES:
+        if name in ("areas", "districts") or name not in raw or raw[name].crs is None:
+            continue
+        raw[name] = _reproject(raw[name], name, work, study, wheres[name], report)
+    for role, raster in (("population", loaded.population), ("migrant_population", loaded.migrant)):
+        if raster is None or study is None:
+            continue
+        box = _transform_bounds(raster.bounds, raster.crs, work)
+        if box is None or not shapely.box(*box).intersects(study):
+            where = _Where(str(raster.path), role)
+            report.problems.append(
+                _far_problem(
+                    where, "the raster", raster.bounds, raster.crs, study, work, noun="raster"
+                )
+            )
+
+    # normalization that needs the working CRS
+    if "parcels" in raw and raw["parcels"].crs is not None:
+        raw["parcels"] = _fill_land_area(raw["parcels"], report)
+    projected = {n: f for n, f in raw.items() if f.crs is not None}
+    districts = projected.get("districts")
+    subdistricts = projected.get("subdistricts")
+    if districts is not None:
+        for name in ("areas", "parcels", "facilities", "subdistricts"):
+            if name in projected:
+                projected[name] = _assign(
+                    projected[name],
+                    "district_id",
+                    districts,
+                    by_overlap=name in ("areas", "subdistricts"),
+                    name=name,
+                    source="districts",
+                    report=report,
+                )
+                _check_references(projected[name], "district_id", districts, wheres[name], report)
+    if subdistricts is not None and "areas" in projected:
+        projected["areas"] = _assign(
+            projected["areas"],
+            "subdistrict_id",
+            subdistricts,
+            by_overlap=True,
+            name="areas",
+            source="subdistricts",
+            report=report,
+        )
+        _check_references(
+            projected["areas"], "subdistrict_id", subdistricts, wheres["areas"], report
+        )
+    loaded.layers = projected
+    return loaded
+
+
+def validate(spec: InputsSpec, *, crs: str | pyproj.CRS | None = None) -> list[Problem]:
+    """Every problem with the inputs, without raising.
+
+    Parameters
+    ----------
+    spec
+        The scenario's inputs.
+    crs
+        The working CRS (the scenario's ``crs``); ``None`` picks the UTM zone
+        of the study area.
+
+    Returns
+    -------
+    list of Problem
+        Empty when the inputs are usable.
+    """
+    return list(_load(spec, crs).report.problems)
+
+
+def load_inputs(spec: InputsSpec, *, crs: str | pyproj.CRS | None = None) -> Inputs:
+    """Read every input, validate it and reproject it to the working CRS.
+
+    Parameters
+    ----------
+    spec
+        The scenario's inputs.
+    crs
+        The working CRS, projected in metres (the scenario's ``crs``). ``None``
+        picks the UTM zone of the study area and says so in :attr:`Inputs.notes`.
+
+    Returns
+    -------
+    Inputs
+        Every layer normalized, with the notes of repairs and choices made.
+
+    Raises
+    ------
+    InputError
+        With every problem found, in every layer and raster, at once.
+    """
+    loaded = _load(spec, crs)
+    report = loaded.report
+    if report.problems:
+        raise InputError(report.problems)
+    assert loaded.crs is not None
+    assert loaded.population is not None
+    layers = loaded.layers
+    return Inputs(
+        crs=loaded.crs,
+        crs_chosen=loaded.crs_chosen,
+        areas=layers["areas"],
+        parcels=layers["parcels"],
+        facilities=layers.get("facilities"),
+        districts=layers.get("districts"),
+        subdistricts=layers.get("subdistricts"),
+        workplaces=layers.get("workplaces"),
+        hazards=layers.get("hazards"),
+        population=loaded.population.path,
+        population_crs=loaded.population.crs,
+        migrant_population=loaded.migrant.path if loaded.migrant is not None else None,
+        streets=report.files.get("streets"),
+        notes=tuple(report.notes),
+        files=dict(report.files),
+        migrant_population_crs=loaded.migrant.crs if loaded.migrant is not None else None,
+    )

@@ -1,0 +1,152 @@
+"""Collecting the problems and notes of a run's inputs, and wording them.
+
+Every reader adds to one :class:`_Report` rather than raising, so that all the
+problems of all the layers are found before :class:`~siting.errors.InputError`
+is raised once. :class:`_Where` fills in the file and layer of each problem.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyproj
+from pyproj.exceptions import CRSError
+
+from siting.errors import Problem
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class _Report:
+    """Problems, notes and files gathered while reading."""
+
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    files: dict[str, Path] = field(default_factory=dict)
+
+    def note(self, text: str) -> None:
+        logger.info("%s", text)
+        self.notes.append(text)
+
+
+@dataclass
+class _Where:
+    """Where a layer's problems are: fills the Problem fields."""
+
+    file: str
+    layer: str
+
+    def problem(
+        self,
+        message: str,
+        *,
+        column: str | None = None,
+        ids: Iterable[str] = (),
+        fix: str | None = None,
+    ) -> Problem:
+        return Problem(
+            message, file=self.file, layer=self.layer, column=column, ids=tuple(ids), fix=fix
+        )
+
+
+def _count(n: int, noun: str = "feature") -> str:
+    """``"1 feature has"`` / ``"3 features have"``."""
+    return f"1 {noun} has" if n == 1 else f"{n} {noun}s have"
+
+
+def _quoted(values: Iterable[Any], limit: int = 5) -> str:
+    shown = list(dict.fromkeys(str(v) for v in values))
+    text = ", ".join(f"'{v}'" for v in shown[:limit])
+    return text + (f" and {len(shown) - limit} more" if len(shown) > limit else "")
+
+
+def _a(word: str) -> str:
+    """``"a cost"``, ``"an affordable"``."""
+    return f"an {word}" if word[:1] in "aeiou" else f"a {word}"
+
+
+def _or_list(words: Sequence[str]) -> str:
+    if len(words) == 1:
+        return words[0]
+    return ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _gdal_message(exc: Exception) -> str:
+    text = str(exc).split(";")[0].strip()
+    return text or type(exc).__name__
+
+
+def _check_file(path: Path, where: _Where, report: _Report, *, noun: str, empty_fix: str) -> bool:
+    """Whether an input file exists and is not empty; records it, by role, for hashing.
+
+    Parameters
+    ----------
+    path
+        The file.
+    where
+        Its role (``where.layer``, the key under ``[inputs]``) and name, for the problems.
+    report
+        Where the problems go and the file is recorded.
+    noun
+        What the file is called in the problems (``"file"``, ``"raster file"``).
+    empty_fix
+        How to fix an empty file.
+
+    Returns
+    -------
+    bool
+        False, with a problem added, when the file is missing or empty.
+    """
+    section = f"[inputs.{where.layer}]"
+    if not path.exists():
+        report.problems.append(
+            where.problem(
+                f"the {noun} does not exist",
+                fix=f"check the path under {section} (a relative path is read from the "
+                "scenario file's folder)",
+            )
+        )
+        return False
+    if path.is_file() and path.stat().st_size == 0:
+        report.problems.append(where.problem(f"the {noun} is empty (0 bytes)", fix=empty_fix))
+        return False
+    report.files[where.layer] = path
+    return True
+
+
+def _assumed_crs(crs: str, where: _Where, report: _Report, *, noun: str) -> pyproj.CRS | None:
+    """The CRS the scenario gives for a file that has none, noted; a problem if it is not a CRS.
+
+    Parameters
+    ----------
+    crs
+        The ``crs`` under the input's ``[inputs.<role>]`` section.
+    where
+        The input, for the problem.
+    report
+        Where the note or the problem goes.
+    noun
+        What the input is called in the note (``"file"``, ``"raster"``).
+
+    Returns
+    -------
+    pyproj.CRS or None
+        None, with a problem added, when pyproj does not know ``crs``.
+    """
+    try:
+        assumed = pyproj.CRS.from_user_input(crs)
+    except CRSError as exc:
+        report.problems.append(
+            where.problem(
+                f"crs = '{crs}' under [inputs.{where.layer}] is not a CRS pyproj knows ({exc})",
+                fix='give an EPSG code such as crs = "EPSG:4544"',
+            )
+        )
+        return None
+    report.note(f"{where.layer}: the {noun} has no CRS; assumed {crs} from the scenario")
+    return assumed

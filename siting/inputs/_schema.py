@@ -1,0 +1,235 @@
+"""The schema of every vector layer: its id, geometry types, columns and the values they take.
+
+Each layer's columns are declared once here, with their kind (id, text,
+choice, number, whole number, yes/no), whether they are required, their range,
+their default and the Chinese and English aliases read for choice values.
+Reading (:mod:`siting.inputs._vector`) and typing
+(:mod:`siting.inputs._columns`) are driven by these declarations.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+#: The vector layers of a run, in the order they are read.
+LAYER_NAMES: tuple[str, ...] = (
+    "areas",
+    "parcels",
+    "facilities",
+    "districts",
+    "subdistricts",
+    "workplaces",
+    "hazards",
+)
+
+Kind = Literal["id", "str", "enum", "number", "int", "bool"]
+
+
+@dataclass(frozen=True)
+class _Column:
+    name: str
+    kind: Kind
+    required: bool = False  # the column must exist
+    nonnull: bool = False  # every value must be given
+    choices: tuple[str, ...] = ()
+    aliases: Mapping[str, str] = field(default_factory=dict)
+    minimum: float | None = None
+    maximum: float | None = None
+    default: Any = None
+
+
+@dataclass(frozen=True)
+class _Schema:
+    id: str
+    geometry: tuple[str, ...]  # geometry families: "Polygon", "Point", "LineString"
+    columns: tuple[_Column, ...]
+
+
+_STATUS_ALIASES = {
+    "新建": "new",
+    "新建居住区": "new",
+    "新区": "new",
+    "老城": "old",
+    "老城区": "old",
+    "已建成": "old",
+    "已建成居住区": "old",
+    "旧城": "old",
+    "existing": "old",
+    "农村": "rural",
+    "农村社区": "rural",
+    "乡村": "rural",
+}
+_KIND_ALIASES = {
+    "闲置土地": "idle_land",
+    "闲置用地": "idle_land",
+    "idle": "idle_land",
+    "低效用地": "underused_land",
+    "低效土地": "underused_land",
+    "underused": "underused_land",
+    "公园": "park",
+    "社区活动中心": "community_centre",
+    "社区综合服务中心": "community_centre",
+    "community_center": "community_centre",
+    "社区卫生服务中心": "health_centre",
+    "health_center": "health_centre",
+    "文化场馆": "cultural_venue",
+    "文化馆": "cultural_venue",
+    "体育场馆": "sports_venue",
+    "工作场所": "workplace",
+    "用人单位": "workplace",
+    "托育机构": "existing_childcare",
+    "其他": "other",
+}
+_ACQUISITION_ALIASES = {
+    "新建": "new_build",
+    "购置": "purchase",
+    "置换": "swap",
+    "租赁": "lease",
+    "改造": "reuse",
+    "利用": "reuse",
+}
+_HAZARD_ALIASES = {
+    "加油站": "petrol_station",
+    "高压线": "power_line",
+    "电力线": "power_line",
+    "商场": "mall",
+    "市场": "market",
+    "批发市场": "market",
+    "主干道": "arterial_road",
+}
+
+_POLYGON: tuple[str, ...] = ("Polygon",)
+_ANY: tuple[str, ...] = ("Point", "LineString", "Polygon")
+
+_SCHEMAS: dict[str, _Schema] = {
+    "areas": _Schema(
+        "area_id",
+        _POLYGON,
+        (
+            _Column("area_id", "id", required=True, nonnull=True),
+            _Column("name", "str", required=True, nonnull=True),
+            _Column("name_en", "str"),
+            _Column(
+                "status",
+                "enum",
+                required=True,
+                nonnull=True,
+                choices=("new", "old", "rural"),
+                aliases=_STATUS_ALIASES,
+            ),
+            _Column("dwellings", "number", minimum=0.0, default=math.nan),
+            _Column("migrant_share", "number", minimum=0.0, maximum=1.0, default=math.nan),
+            _Column("district_id", "str"),
+            _Column("subdistrict_id", "str"),
+        ),
+    ),
+    "parcels": _Schema(
+        "site_id",
+        ("Polygon", "Point"),
+        (
+            _Column("site_id", "id", required=True, nonnull=True),
+            _Column("name", "str"),
+            _Column(
+                "kind",
+                "enum",
+                required=True,
+                nonnull=True,
+                choices=(
+                    "idle_land",
+                    "underused_land",
+                    "park",
+                    "community_centre",
+                    "health_centre",
+                    "cultural_venue",
+                    "sports_venue",
+                    "workplace",
+                    "existing_childcare",
+                    "other",
+                ),
+                aliases=_KIND_ALIASES,
+            ),
+            _Column(
+                "acquisition",
+                "enum",
+                required=True,
+                nonnull=True,
+                choices=("new_build", "purchase", "swap", "lease", "reuse"),
+                aliases=_ACQUISITION_ALIASES,
+            ),
+            _Column("land_area_m2", "number", minimum=0.0, default=math.nan),
+            _Column("floor_area_m2", "number", minimum=0.0, default=math.nan),
+            _Column("cost", "number", required=True, nonnull=True, minimum=0.0),
+            _Column("affordable", "bool", default=True),
+            _Column("district_id", "str"),
+        ),
+    ),
+    "facilities": _Schema(
+        "facility_id",
+        ("Point", "Polygon"),
+        (
+            _Column("facility_id", "id", required=True, nonnull=True),
+            _Column("name", "str"),
+            _Column("slots", "int", required=True, nonnull=True, minimum=0.0),
+            _Column("affordable", "bool", default=True),
+            _Column("demonstration", "bool", default=False),
+            _Column("district_id", "str"),
+        ),
+    ),
+    "districts": _Schema(
+        "district_id",
+        _POLYGON,
+        (
+            _Column("district_id", "id", required=True, nonnull=True),
+            _Column("name", "str", required=True, nonnull=True),
+            _Column("name_en", "str"),
+        ),
+    ),
+    "subdistricts": _Schema(
+        "subdistrict_id",
+        _POLYGON,
+        (
+            _Column("subdistrict_id", "id", required=True, nonnull=True),
+            _Column("name", "str", required=True, nonnull=True),
+            _Column("district_id", "str"),
+        ),
+    ),
+    "workplaces": _Schema(
+        "workplace_id",
+        _ANY,
+        (
+            _Column("workplace_id", "id", required=True, nonnull=True),
+            _Column("name", "str"),
+            _Column("migrant_workers", "number", required=True, nonnull=True, minimum=0.0),
+        ),
+    ),
+    "hazards": _Schema(
+        "hazard_id",
+        _ANY,
+        (
+            _Column("hazard_id", "id", required=True, nonnull=True),
+            _Column(
+                "kind",
+                "enum",
+                required=True,
+                nonnull=True,
+                choices=("petrol_station", "power_line", "mall", "market", "arterial_road"),
+                aliases=_HAZARD_ALIASES,
+            ),
+            _Column("voltage_kv", "number", minimum=0.0, default=math.nan),
+            _Column("name", "str"),
+        ),
+    ),
+}
+
+_FAMILY_OF_TYPE_ID = {0: "Point", 4: "Point", 1: "LineString", 2: "LineString", 5: "LineString"}
+_FAMILY_OF_TYPE_ID.update({3: "Polygon", 6: "Polygon", 7: "GeometryCollection"})
+_FAMILY_WORDS = {
+    "Point": "Point or MultiPoint",
+    "LineString": "LineString or MultiLineString",
+    "Polygon": "Polygon or MultiPolygon",
+}
+_TRUE = {"true", "t", "yes", "y", "1", "1.0", "是", "真", "对"}
+_FALSE = {"false", "f", "no", "n", "0", "0.0", "否", "假", "不"}

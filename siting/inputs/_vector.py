@@ -1,0 +1,391 @@
+"""Reading one vector layer: open it, map and type its columns, check its ids and geometry.
+
+The result is in the layer's own CRS (or the one the scenario gives for a
+file without one), indexed by its id, with the schema's columns first.
+Reprojection to the working CRS and the study-area check are in
+:mod:`siting.inputs._crs`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import warnings
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyogrio
+import pyproj
+import shapely
+
+from siting.inputs._columns import _apply, _convert, _id_string
+from siting.inputs._problems import (
+    _assumed_crs,
+    _check_file,
+    _count,
+    _gdal_message,
+    _or_list,
+    _quoted,
+    _Report,
+    _Where,
+)
+from siting.inputs._schema import (
+    _FAMILY_OF_TYPE_ID,
+    _FAMILY_WORDS,
+    _POLYGON,
+    _SCHEMAS,
+    LAYER_NAMES,
+    _Schema,
+)
+from siting.scenario import LayerSpec
+
+logger = logging.getLogger(__name__)
+
+_USE_ARROW = importlib.util.find_spec("pyarrow") is not None
+
+
+def _open_vector(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFrame | None:
+    """Read the file of one layer, or add a problem and return None."""
+    path = Path(spec.path)
+    where = _Where(str(path), name)
+    section = f"[inputs.{name}]"
+    if not _check_file(
+        path, where, report, noun="file", empty_fix="export the layer to the file again"
+    ):
+        return None
+    if path.suffix.lower() == ".shp":
+        for suffix in (".dbf", ".shx", ".prj", ".cpg"):
+            sidecar = path.with_suffix(suffix)
+            if sidecar.exists():
+                report.files[f"{name}{suffix}"] = sidecar
+    try:
+        listed = pyogrio.list_layers(path)
+    except Exception as exc:  # any GDAL failure: never a raw traceback
+        report.problems.append(
+            where.problem(
+                f"the file cannot be read as a vector layer (GDAL: {_gdal_message(exc)})",
+                fix="give a GeoPackage, Shapefile, GeoJSON or FlatGeobuf file and check that "
+                "it is not damaged",
+            )
+        )
+        return None
+    names = [str(row[0]) for row in listed]
+    layer = spec.layer
+    if layer is not None and layer not in names:
+        report.problems.append(
+            where.problem(
+                f"the file has no layer '{layer}'; its layers are {_quoted(names, 20)}",
+                fix=f'set layer = "{names[0]}" (or another of its layers) under {section}'
+                if names
+                else "check that this is the file you meant",
+            )
+        )
+        return None
+    if layer is None and len(names) > 1:
+        if name in names:
+            layer = name
+            report.note(
+                f"{name}: read layer '{name}' of {path.name}, which has {len(names)} layers"
+            )
+        else:
+            report.problems.append(
+                where.problem(
+                    f"the file has {len(names)} layers ({_quoted(names, 20)}) and the scenario "
+                    "does not say which to read",
+                    fix=f'set layer = "{names[0]}" (or another of its layers) under {section}',
+                )
+            )
+            return None
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            frame = gpd.read_file(path, layer=layer, engine="pyogrio", use_arrow=_USE_ARROW)
+    except Exception as exc:
+        report.problems.append(
+            where.problem(
+                f"the layer cannot be read (GDAL: {_gdal_message(exc)})",
+                fix="open the file in QGIS to check it, or export it again",
+            )
+        )
+        return None
+    for warning in caught:
+        report.note(f"{name}: reading {path.name}, GDAL said: {warning.message}")
+    if not isinstance(frame, gpd.GeoDataFrame):  # a table without geometry
+        report.problems.append(
+            where.problem(
+                "the layer has no geometry column",
+                fix="give a layer with geometries (points, lines or polygons)",
+            )
+        )
+        return None
+    return frame
+
+
+def _read(spec: LayerSpec, name: str, report: _Report) -> tuple[gpd.GeoDataFrame | None, _Where]:
+    """Read, rename, type-check and repair one layer in its own CRS."""
+    if name not in _SCHEMAS:
+        raise ValueError(f"unknown layer name {name!r}; known: {', '.join(LAYER_NAMES)}")
+    schema = _SCHEMAS[name]
+    where = _Where(str(spec.path), name)
+    raw = _open_vector(spec, name, report)
+    if raw is None:
+        return None, where
+    section = f"[inputs.{name}]"
+    if len(raw) == 0:
+        report.problems.append(
+            where.problem(
+                "the layer has no features",
+                fix=f"check that {section} points at the file and layer you meant",
+            )
+        )
+        return None, where
+
+    # CRS -----------------------------------------------------------------
+    frame = raw
+    if frame.crs is None:
+        if spec.crs is not None:
+            assumed = _assumed_crs(spec.crs, where, report, noun="file")
+            if assumed is not None:
+                frame = frame.set_crs(assumed)
+        else:
+            report.problems.append(
+                where.problem(
+                    "the layer has no CRS (coordinate reference system)",
+                    fix="define the CRS in the file (a .prj beside a Shapefile), or say which "
+                    f'CRS its coordinates are in with crs = "EPSG:4544" (for example) under '
+                    f"{section}",
+                )
+            )
+
+    # columns -------------------------------------------------------------
+    frame = _rename(frame, spec, name, schema, where, report)
+    ids = _ids(frame, schema, where, report)
+    out: dict[str, Any] = {}
+    for column in schema.columns:
+        if column.kind == "id":
+            continue
+        out[column.name] = _convert(frame, column, ids, name, where, report)
+    if name == "areas":
+        _check_dwellings(out, ids, where, report)
+
+    # geometry --------------------------------------------------------------
+    geometry = _check_geometry(frame, schema, ids, name, where, report)
+
+    extras = [c for c in frame.columns if c not in out and c != schema.id and c != "geometry"]
+    extras = [c for c in extras if c != frame.geometry.name]
+    index = pd.Index(ids, name=schema.id)
+    data = pd.DataFrame({k: v.set_axis(index) for k, v in out.items()}, index=index)
+    for extra in extras:
+        data[extra] = frame[extra].to_numpy()
+    result = gpd.GeoDataFrame(data, geometry=np.asarray(geometry, dtype=object), crs=frame.crs)
+    return result, where
+
+
+def _rename(
+    frame: gpd.GeoDataFrame,
+    spec: LayerSpec,
+    name: str,
+    schema: _Schema,
+    where: _Where,
+    report: _Report,
+) -> gpd.GeoDataFrame:
+    """Map the user's columns to siting's names; report required columns missing."""
+    known = {c.name for c in schema.columns}
+    present = [c for c in frame.columns if c != frame.geometry.name]
+    section = f"[inputs.{name}.columns]"
+    unknown_keys = sorted(set(spec.columns) - known)
+    for key in unknown_keys:
+        report.problems.append(
+            where.problem(
+                f"{section} maps '{key}', which is not a {name} column siting knows",
+                column=key,
+                fix=f"use one of {', '.join(c.name for c in schema.columns)}",
+            )
+        )
+    columns: dict[str, pd.Series[Any]] = {}
+    for column in schema.columns:
+        source = spec.columns.get(column.name)
+        if source is not None:
+            if source in present:
+                columns[column.name] = frame[source]
+            else:
+                report.problems.append(
+                    where.problem(
+                        f"column '{source}', mapped to {column.name} by {section}, is not in the "
+                        f"layer (its columns: {', '.join(present) or 'none'})",
+                        column=source,
+                        fix=f'correct {column.name} = "{source}" under {section}',
+                    )
+                )
+            continue
+        if column.name in present:
+            columns[column.name] = frame[column.name]
+            continue
+        truncated = column.name[:10]
+        if len(column.name) > 10 and truncated in present:  # Shapefile field names
+            columns[column.name] = frame[truncated]
+            report.note(f"{name}: read column '{truncated}' as {column.name}")
+            continue
+        if column.required:
+            report.problems.append(
+                where.problem(
+                    f"required column '{column.name}' is missing (the layer has: "
+                    f"{', '.join(present) or 'no columns'})",
+                    column=column.name,
+                    fix=f"add the column, or map yours to it with {column.name} = "
+                    f'"YOUR_COLUMN" under {section}',
+                )
+            )
+    used = {spec.columns[k] for k in spec.columns if k in known} | set(columns)
+    used.update(c.name[:10] for c in schema.columns if c.name in columns)
+    extras = {c: frame[c] for c in present if c not in used and c not in known}
+    data = pd.DataFrame({**columns, **extras}, index=frame.index)
+    return gpd.GeoDataFrame(data, geometry=frame.geometry.to_numpy(), crs=frame.crs)
+
+
+def _ids(frame: gpd.GeoDataFrame, schema: _Schema, where: _Where, report: _Report) -> list[str]:
+    """The layer's ids as strings; rows without one are labelled ``row N``."""
+    n = len(frame)
+    rows = [f"row {i + 1}" for i in range(n)]
+    if schema.id not in frame.columns:
+        return rows
+    values, _ = _apply(frame[schema.id], _id_string)
+    missing = [rows[i] for i, v in enumerate(values) if v is None]
+    if missing:
+        report.problems.append(
+            where.problem(
+                f"{_count(len(missing))} no {schema.id}",
+                column=schema.id,
+                ids=missing,
+                fix=f"give every feature its own {schema.id}",
+            )
+        )
+    ids = [v if v is not None else rows[i] for i, v in enumerate(values)]
+    counts = pd.Series([v for v in values if v is not None], dtype=object).value_counts()
+    duplicated = [str(v) for v in counts.index[counts.to_numpy() > 1]]
+    if duplicated:
+        total = int(counts[counts > 1].sum())
+        report.problems.append(
+            where.problem(
+                f"{len(duplicated)} {schema.id} value{'s are' if len(duplicated) > 1 else ' is'} "
+                f"shared by {total} features; ids must be unique",
+                column=schema.id,
+                ids=sorted(duplicated),
+                fix=f"give every feature its own {schema.id}",
+            )
+        )
+    return ids
+
+
+def _check_dwellings(out: dict[str, Any], ids: list[str], where: _Where, report: _Report) -> None:
+    """R1: a new area's demand is its dwellings × persons per household."""
+    status = out["status"].to_numpy()
+    dwellings = out["dwellings"].to_numpy(dtype=float)
+    lacking = np.flatnonzero((status == "new") & np.isnan(dwellings))
+    if lacking.size:
+        report.problems.append(
+            where.problem(
+                f"{_count(lacking.size, 'area')} status new but no dwellings",
+                column="dwellings",
+                ids=[ids[i] for i in lacking],
+                fix="give the number of planned dwellings of every new area (R1: its demand is "
+                "dwellings × persons per household)",
+            )
+        )
+
+
+def _families(geoms: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
+    """The geometry family of each geometry ("Point", "LineString", "Polygon"; "?" if none)."""
+    return np.array(
+        [_FAMILY_OF_TYPE_ID.get(int(t), "?") for t in shapely.get_type_id(geoms)], dtype=object
+    )
+
+
+def _check_geometry(
+    frame: gpd.GeoDataFrame,
+    schema: _Schema,
+    ids: list[str],
+    name: str,
+    where: _Where,
+    report: _Report,
+) -> npt.NDArray[np.object_]:
+    """Check geometry presence and type, repair invalid geometries; returns the geometries."""
+    geoms = np.asarray(frame.geometry.to_numpy(), dtype=object)
+    empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    if empty.any():
+        report.problems.append(
+            where.problem(
+                f"{_count(int(empty.sum()))} no geometry",
+                ids=[ids[i] for i in np.flatnonzero(empty)],
+                fix="draw these features or delete them",
+            )
+        )
+    families = _families(geoms)
+    wrong = ~empty & ~np.isin(families, list(schema.geometry))
+    if wrong.any():
+        found_names = sorted({g.geom_type for g in geoms[wrong]})
+        expected = _or_list([_FAMILY_WORDS[f] for f in schema.geometry])
+        report.problems.append(
+            where.problem(
+                f"{_count(int(wrong.sum()))} {'/'.join(found_names)} geometries where {expected} "
+                "are expected",
+                ids=[ids[i] for i in np.flatnonzero(wrong)],
+                fix=f"give the {name} layer as {expected} features"
+                + (" (the outlines, not centre points)" if schema.geometry == _POLYGON else ""),
+            )
+        )
+    check = ~empty & ~wrong
+    invalid = check & ~shapely.is_valid(geoms)
+    if invalid.any():
+        positions = np.flatnonzero(invalid)
+        reasons = [str(shapely.is_valid_reason(geoms[i])) for i in positions]
+        repaired = shapely.make_valid(geoms[positions], method="structure", keep_collapsed=False)
+        families_after = _families(repaired)
+        failed = shapely.is_empty(repaired) | ~np.isin(families_after, list(schema.geometry))
+        geoms = geoms.copy()
+        fixed = positions[~failed]
+        geoms[fixed] = repaired[~failed]
+        if fixed.size:
+            shown = "; ".join(
+                f"{ids[i]}: {r}"
+                for i, r in zip(positions[~failed], np.array(reasons)[~failed], strict=True)
+            )
+            noun = "geometry" if fixed.size == 1 else "geometries"
+            text = f"{name}: repaired {fixed.size} invalid {noun} with make_valid ({shown})"
+            logger.warning("%s", text)
+            report.notes.append(text)
+        if failed.any():
+            report.problems.append(
+                where.problem(
+                    f"{_count(int(failed.sum()))} an invalid geometry that make_valid could not "
+                    f"repair ({'; '.join(np.array(reasons)[failed][:3])})",
+                    ids=[ids[i] for i in positions[failed]],
+                    fix="redraw these features (for example with QGIS's Fix geometries tool)",
+                )
+            )
+    return geoms
+
+
+def _fill_land_area(frame: gpd.GeoDataFrame, report: _Report) -> gpd.GeoDataFrame:
+    need = frame["land_area_m2"].isna().to_numpy()
+    if not need.any():
+        return frame
+    metric = frame
+    if frame.crs is not None and not pyproj.CRS.from_user_input(frame.crs).is_projected:
+        metric = frame.to_crs(frame.estimate_utm_crs())
+    with np.errstate(invalid="ignore"):  # features that could not be reprojected
+        area = shapely.area(np.asarray(metric.geometry.to_numpy(), dtype=object))
+    area = np.nan_to_num(np.asarray(area, dtype=float), posinf=0.0)
+    out = frame.copy()
+    values = out["land_area_m2"].to_numpy(dtype=float).copy()
+    values[need] = area[need]
+    out["land_area_m2"] = values
+    report.note(
+        f"parcels: computed land_area_m2 of {int(need.sum())} parcel"
+        f"{'s' if need.sum() != 1 else ''} from the geometry (0 for points)"
+    )
+    return out

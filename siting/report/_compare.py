@@ -1,0 +1,244 @@
+"""Comparing two plan runs: what changed from run A to run B, as Markdown."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from siting.report._assumptions import flatten_scenario
+from siting.report._document import _md_table
+from siting.report._format import _fmt_delta, _num, _pct, format_status
+from siting.report._labels import labels
+from siting.report._output import (
+    ACQUISITION_MODES,
+    _district_rows,
+    read_plan_output,
+)
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+
+def _records_by(frame: gpd.GeoDataFrame | None, column: str) -> dict[str, Mapping[str, Any]]:
+    """A layer's attributes, row by row, keyed by ``column``; empty without the layer or column."""
+    if frame is None or column not in frame.columns:
+        return {}
+    plain = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    return {str(r[column]): r for r in plain.to_dict("records")}
+
+
+def compare_runs(dir_a: str | Path, dir_b: str | Path, *, language: str = "zh") -> str:
+    """Say what changed between two plan runs, as Markdown.
+
+    Parameters
+    ----------
+    dir_a, dir_b
+        The two output folders (A is the reference; differences are B − A).
+    language
+        ``"zh"`` (default) or ``"en"``.
+
+    Returns
+    -------
+    str
+        Markdown: totals side by side with differences, slots per 1,000 and
+        demonstration facilities by district, facilities only in A, only in
+        B, or in both with a different size, areas whose shortfall changed,
+        and the scenario settings that differ.
+
+    Raises
+    ------
+    InputError
+        If either folder is not a plan output.
+    """
+    text = labels(language)
+    a, b = read_plan_output(dir_a), read_plan_output(dir_b)
+    ta: Mapping[str, Any] = a.run.get("totals", {}) or {}
+    tb: Mapping[str, Any] = b.run.get("totals", {}) or {}
+    lines = [
+        f"# {text['compare_title']}",
+        "",
+        f"- {text['run_a']}: `{a.out_dir}` — {format_status(a.run, language=language)}",
+        f"- {text['run_b']}: `{b.out_dir}` — {format_status(b.run, language=language)}",
+        "",
+        f"## {text['totals']}",
+        "",
+    ]
+    rows = []
+    keys = [
+        "required_slots",
+        "planned_slots",
+        "served_slots",
+        "shortfall_slots",
+        "migrant_slots",
+        "affordable_share",
+        "cost",
+        "population",
+    ]
+    keys += [k for k in {**ta, **tb} if k not in keys and k != "cost_by_acquisition"]
+    for key in keys:
+        va, vb = ta.get(key), tb.get(key)
+        if isinstance(va, Mapping) or isinstance(vb, Mapping):
+            continue
+        if key == "affordable_share":
+            rows.append([key, _pct(va), _pct(vb), _fmt_delta(va, vb, 3)])
+        else:
+            rows.append([key, _num(va), _num(vb), _fmt_delta(va, vb)])
+    ma: Mapping[str, Any] = ta.get("cost_by_acquisition", {}) or {}
+    mb: Mapping[str, Any] = tb.get("cost_by_acquisition", {}) or {}
+    for mode in [m for m in ACQUISITION_MODES if m in ma or m in mb] + [
+        m for m in {**ma, **mb} if m not in ACQUISITION_MODES
+    ]:
+        rows.append(
+            [
+                f"cost_by_acquisition.{mode}",
+                _num(ma.get(mode)),
+                _num(mb.get(mode)),
+                _fmt_delta(ma.get(mode), mb.get(mode)),
+            ]
+        )
+    lines += _md_table([text["item"], text["run_a"], text["run_b"], text["difference"]], rows)
+
+    # districts
+    da, db = _district_rows(a), _district_rows(b)
+    lines += [f"## {text['by_district']}", ""]
+    ia = {str(r["district_id"]): r for r in da.to_dict("records")}
+    ib = {str(r["district_id"]): r for r in db.to_dict("records")}
+    rows = []
+    for did in sorted(set(ia) | set(ib)):
+        ra, rb = ia.get(did, {}), ib.get(did, {})
+        name = ra.get("name") or rb.get("name") or ""
+        rows.append(
+            [
+                f"{name} ({did})",
+                _num(ra.get("slots_per_1000"), 2),
+                _num(rb.get("slots_per_1000"), 2),
+                _fmt_delta(ra.get("slots_per_1000"), rb.get("slots_per_1000"), 2),
+                _num(ra.get("demonstration_count")),
+                _num(rb.get("demonstration_count")),
+            ]
+        )
+    lines += _md_table(
+        [
+            text["district"],
+            f"{text['slots_per_1000']} A",
+            f"{text['slots_per_1000']} B",
+            text["difference"],
+            f"{text['demonstration_count']} A",
+            f"{text['demonstration_count']} B",
+        ],
+        rows,
+    )
+
+    # facilities
+    fa, fb = _records_by(a.facilities, "site_id"), _records_by(b.facilities, "site_id")
+
+    def describe(row: Mapping[str, Any]) -> list[str]:
+        return [
+            str(row.get("site_id", "")),
+            str(row.get("name", "")),
+            str(row.get("option", "") or ""),
+            _num(row.get("slots")),
+            text.get(str(row.get("acquisition", "")), str(row.get("acquisition", ""))),
+            _num(row.get("cost")),
+        ]
+
+    fac_headers = [
+        text["site_id"],
+        text["name"],
+        text["option"],
+        text["slots"],
+        text["acquisition"],
+        text["cost"],
+    ]
+    for title_key, ids, source in (
+        ("facilities_only_a", sorted(set(fa) - set(fb)), fa),
+        ("facilities_only_b", sorted(set(fb) - set(fa)), fb),
+    ):
+        lines += [f"## {text[title_key]}", ""]
+        if ids:
+            lines += _md_table(fac_headers, [describe(source[i]) for i in ids])
+        else:
+            lines += [text["none"], ""]
+    changed = [
+        i
+        for i in sorted(set(fa) & set(fb))
+        if str(fa[i].get("option")) != str(fb[i].get("option"))
+        or _num(fa[i].get("slots")) != _num(fb[i].get("slots"))
+    ]
+    lines += [f"## {text['facilities_changed']}", ""]
+    if changed:
+        lines += _md_table(
+            [
+                text["site_id"],
+                text["name"],
+                f"{text['option']} A",
+                f"{text['option']} B",
+                f"{text['slots']} A",
+                f"{text['slots']} B",
+            ],
+            [
+                [
+                    i,
+                    str(fb[i].get("name", "")),
+                    str(fa[i].get("option", "") or ""),
+                    str(fb[i].get("option", "") or ""),
+                    _num(fa[i].get("slots")),
+                    _num(fb[i].get("slots")),
+                ]
+                for i in changed
+            ],
+        )
+    else:
+        lines += [text["none"], ""]
+
+    # areas
+    aa, ab = _records_by(a.areas, "area_id"), _records_by(b.areas, "area_id")
+    rows = []
+    for aid in sorted(set(aa) | set(ab)):
+        ra, rb = aa.get(aid, {}), ab.get(aid, {})
+        sa, sb = ra.get("shortfall_slots"), rb.get("shortfall_slots")
+        if _num(sa) == _num(sb):
+            continue
+        rows.append(
+            [
+                f"{ra.get('name') or rb.get('name') or ''} ({aid})",
+                _num(sa),
+                _num(sb),
+                _fmt_delta(sa, sb),
+                str(ra.get("shortfall_reason", "") or "–"),
+                str(rb.get("shortfall_reason", "") or "–"),
+            ]
+        )
+    lines += [f"## {text['areas_changed']}", ""]
+    if rows:
+        lines += _md_table(
+            [
+                text["name"],
+                f"{text['shortfall_slots']} A",
+                f"{text['shortfall_slots']} B",
+                text["difference"],
+                f"{text['shortfall_reason']} A",
+                f"{text['shortfall_reason']} B",
+            ],
+            rows,
+        )
+    else:
+        lines += [text["none"], ""]
+
+    # scenario
+    sa_flat = flatten_scenario(a.run.get("scenario", {}) or {})
+    sb_flat = flatten_scenario(b.run.get("scenario", {}) or {})
+    rows = [
+        [key, sa_flat.get(key, "–"), sb_flat.get(key, "–")]
+        for key in [*sa_flat, *[k for k in sb_flat if k not in sa_flat]]
+        if sa_flat.get(key) != sb_flat.get(key)
+    ]
+    lines += [f"## {text['scenario_changed']}", ""]
+    if rows:
+        lines += _md_table([text["key"], text["run_a"], text["run_b"]], rows)
+    else:
+        lines += [text["none"], ""]
+    return "\n".join(lines).rstrip() + "\n"

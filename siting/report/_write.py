@@ -1,0 +1,297 @@
+"""The plan report of one run: ``report.md`` and ``report.html`` with the same content."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from siting.report._assumptions import flatten_scenario, source_of
+from siting.report._charts import _svg_bars_with_targets, _svg_hbars
+from siting.report._document import Block, _Chart, _render_html, _render_md, _Table
+from siting.report._format import _bool, _num, _pct, format_status
+from siting.report._labels import labels
+from siting.report._output import (
+    ACQUISITION_MODES,
+    PlanOutput,
+    _district_rows,
+    read_plan_output,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def _column(frame: pd.DataFrame | None, name: str, default: Any = None) -> pd.Series:
+    if frame is None:
+        return pd.Series(dtype=object)
+    if name in frame.columns:
+        return frame[name]
+    return pd.Series([default] * len(frame), index=frame.index, dtype=object)
+
+
+def _report_blocks(out: PlanOutput, *, language: str) -> tuple[str, list[Block]]:
+    text = labels(language)
+    run = out.run
+    scenario: Mapping[str, Any] = run.get("scenario", {}) or {}
+    totals: Mapping[str, Any] = run.get("totals", {}) or {}
+    name = str(scenario.get("name", out.out_dir.name))
+    title = f"{text['report_title']}: {name}"
+    blocks: list[Block] = [("h1", title)]
+
+    status_line = f"{text['solver_status']}: {format_status(run, language=language)}"
+    message = str(run.get("message", "") or "")
+    if message:
+        status_line += f" — {message}"
+    blocks.append(("p", status_line))
+    meta = []
+    if run.get("solver"):
+        meta.append(f"{text['solver']}: {run['solver']}")
+    method = run.get("distance_method")
+    if method:
+        meta.append(f"{text['distance_method']}: {text.get(str(method), str(method))}")
+    if meta:
+        blocks.append(("p", "; ".join(meta)))
+
+    # headline
+    ratios: Mapping[str, Any] = scenario.get("ratios", {}) or {}
+    national = ratios.get("national_target", 4.5)
+    population = totals.get("population")
+    planned = totals.get("planned_slots")
+    required = totals.get("required_slots")
+    overall = (
+        1000.0 * float(planned) / float(population)
+        if planned is not None and population not in (None, 0)
+        else None
+    )
+    headline_rows = [
+        [text["planned_vs_required"], f"{_num(planned)} / {_num(required)}"],
+        [text["served_slots"], _num(totals.get("served_slots"))],
+        [text["shortfall_slots"], _num(totals.get("shortfall_slots"))],
+        [text["population"], _num(population)],
+        [text["overall_per_1000"], _num(overall, 2)],
+        [text["national_target"], _num(national, 1)],
+        [text["migrant_slots"], _num(totals.get("migrant_slots"))],
+        [text["affordable_share"], _pct(totals.get("affordable_share"))],
+        [text["total_cost"], _num(totals.get("cost"))],
+    ]
+    blocks += [
+        ("h2", text["headline"]),
+        ("table", _Table([text["item"], text["value"]], headline_rows, (False, True))),
+        ("p", text["rounded_note"]),
+    ]
+
+    # districts
+    districts = _district_rows(out)
+    blocks.append(("h2", text["by_district"]))
+    rows = []
+    for _, d in districts.iterrows():
+        spk, target = d.get("slots_per_1000"), d.get("target_per_1000")
+        meets = (
+            _bool(float(spk) >= float(target) - 1e-9, text)
+            if spk is not None and target is not None and not pd.isna(spk) and not pd.isna(target)
+            else "–"
+        )
+        rows.append(
+            [
+                f"{d.get('name', '')} ({d.get('district_id', '')})",
+                _num(d.get("population")),
+                _num(d.get("required_slots")),
+                _num(d.get("planned_slots")),
+                _num(spk, 2),
+                _num(target, 2),
+                meets,
+                _num(d.get("demonstration_count")),
+                _num(d.get("migrant_slots")),
+                _num(d.get("affordable_slots")),
+                _num(d.get("cost")),
+            ]
+        )
+    blocks.append(
+        (
+            "table",
+            _Table(
+                [
+                    text["district"],
+                    text["population"],
+                    text["required_slots"],
+                    text["planned_slots"],
+                    text["slots_per_1000"],
+                    text["target_per_1000"],
+                    text["meets_target"],
+                    text["demonstration_count"],
+                    text["migrant_slots"],
+                    text["affordable_slots"],
+                    text["cost"],
+                ],
+                rows,
+                (False, *([True] * 5), False, *([True] * 4)),
+            ),
+        )
+    )
+    if not districts.empty:
+        chart = _svg_bars_with_targets(
+            [str(v) for v in districts.get("name", districts["district_id"])],
+            [float(v) for v in pd.to_numeric(districts["slots_per_1000"], errors="coerce")],
+            [float(v) for v in pd.to_numeric(districts["target_per_1000"], errors="coerce")],
+            national=float(national) if national is not None else None,
+            title=text["district_per_1000_chart"],
+            target_label=text["target"],
+            national_label=text["national_target"],
+        )
+        blocks.append(
+            ("chart", _Chart(chart, "report_slots_per_1000.svg", text["district_per_1000_chart"]))
+        )
+
+    # cost by acquisition mode
+    by_mode: Mapping[str, Any] = totals.get("cost_by_acquisition", {}) or {}
+    modes = [m for m in ACQUISITION_MODES if m in by_mode] + [
+        m for m in by_mode if m not in ACQUISITION_MODES
+    ]
+    total_cost = sum(float(by_mode[m] or 0.0) for m in modes)
+    blocks.append(("h2", text["cost_by_mode"]))
+    blocks.append(
+        (
+            "table",
+            _Table(
+                [text["mode"], text["cost"], text["share"]],
+                [
+                    [
+                        f"{text.get(m, m)} ({m})",
+                        _num(by_mode[m]),
+                        _pct(float(by_mode[m] or 0.0) / total_cost if total_cost else None),
+                    ]
+                    for m in modes
+                ],
+                (False, True, True),
+            ),
+        )
+    )
+    if modes:
+        chart = _svg_hbars(
+            [text.get(m, m) for m in modes],
+            [float(by_mode[m] or 0.0) for m in modes],
+            title=text["cost_by_mode"],
+            unit_divisor=10_000.0,
+            unit=text["unit_10k_cny"],
+        )
+        blocks.append(("chart", _Chart(chart, "report_cost_by_mode.svg", text["cost_by_mode"])))
+
+    # shortfalls
+    blocks.append(("h2", text["shortfalls"]))
+    areas = out.areas
+    short = pd.to_numeric(_column(areas, "shortfall_slots", 0), errors="coerce").fillna(0.0)
+    gaps = areas[short > 0]
+    if gaps.empty:
+        blocks.append(("p", text["no_shortfall"]))
+    else:
+        gaps = gaps.assign(_short=short[short > 0]).sort_values("_short", ascending=False)
+        rows = []
+        for _, a in gaps.iterrows():
+            reason = str(a.get("shortfall_reason", "") or "")
+            rows.append(
+                [
+                    f"{a.get('name', '')} ({a.get('area_id', '')})",
+                    text.get(f"status_{a.get('status', '')}", str(a.get("status", ""))),
+                    str(a.get("district_id", "") or ""),
+                    _num(a.get("required_slots")),
+                    _num(a.get("served_slots")),
+                    _num(a.get("shortfall_slots")),
+                    _num(a.get("slots_per_1000"), 2),
+                    _num(a.get("target_per_1000"), 2),
+                    text.get(f"reason_{reason}", reason) if reason else "–",
+                ]
+            )
+        blocks.append(
+            (
+                "table",
+                _Table(
+                    [
+                        text["name"],
+                        text["status"],
+                        text["district"],
+                        text["required_slots"],
+                        text["served_slots"],
+                        text["shortfall_slots"],
+                        text["slots_per_1000"],
+                        text["target_per_1000"],
+                        text["shortfall_reason"],
+                    ],
+                    rows,
+                    (False, False, False, True, True, True, True, True, False),
+                ),
+            )
+        )
+
+    findings = [str(f) for f in run.get("findings", []) or []]
+    if findings:
+        blocks += [("h2", text["findings"]), ("ul", findings)]
+    notes = [str(n) for n in run.get("notes", []) or []]
+    if notes:
+        blocks += [("h2", text["notes"]), ("ul", notes)]
+
+    # assumptions
+    flat = flatten_scenario({k: v for k, v in scenario.items() if k != "inputs"})
+    blocks += [
+        ("h2", text["assumptions"]),
+        (
+            "table",
+            _Table(
+                [text["key"], text["value"], text["source"]],
+                [[k, v, source_of(k)] for k, v in flat.items()],
+            ),
+        ),
+    ]
+    inputs: Mapping[str, Any] = run.get("inputs", {}) or {}
+    if inputs:
+        rows = []
+        for layer, spec in inputs.items():
+            if isinstance(spec, Mapping):
+                rows.append([str(layer), str(spec.get("path", "")), str(spec.get("sha256", ""))])
+            else:
+                rows.append([str(layer), str(spec), ""])
+        blocks += [
+            ("h2", text["inputs"]),
+            ("table", _Table([text["key"], text["path"], text["sha256"]], rows)),
+        ]
+    return title, blocks
+
+
+def write_report(out_dir: str | Path, *, language: str = "zh") -> tuple[Path, Path]:
+    """Write ``report.md`` and ``report.html`` into a plan's output folder.
+
+    Both files hold the same content. The HTML is one self-contained file
+    (inline CSS and SVG charts, no external URL, no JavaScript); the Markdown
+    links the same charts, written beside it as ``report_*.svg``.
+
+    Parameters
+    ----------
+    out_dir
+        The folder a plan run wrote.
+    language
+        ``"zh"`` (default) or ``"en"``.
+
+    Returns
+    -------
+    tuple of Path
+        ``(report.md, report.html)``.
+
+    Raises
+    ------
+    InputError
+        If the folder, ``run.json`` or ``areas.geojson`` is missing.
+    """
+    labels(language)
+    out = read_plan_output(out_dir)
+    title, blocks = _report_blocks(out, language=language)
+    md_path = out.out_dir / "report.md"
+    html_path = out.out_dir / "report.html"
+    for kind, content in blocks:
+        if kind == "chart":
+            (out.out_dir / content.filename).write_text(content.svg + "\n", encoding="utf-8")
+    md_path.write_text(_render_md(blocks), encoding="utf-8")
+    html_path.write_text(_render_html(blocks, title=title, language=language), encoding="utf-8")
+    logger.info("wrote %s and %s", md_path, html_path)
+    return md_path, html_path
