@@ -37,21 +37,22 @@ Snapping
     its osmnx ``geometry`` or the straight line between its nodes. The search
     is exact, over the edges cut into pieces of at most 100 m indexed by a
     KD-tree on their midpoints (:class:`StreetEdges`). The straight distance
-    to the foot is added at both ends and counts towards the limit. Each foot
-    becomes a node of the graph that splits its edge, with the walk along the
-    edge to each end (the edge's ``length`` times the fraction of its line);
-    feet on one edge are chained in order, so two points on the same street
-    walk the stretch between them. ``snap="node"`` keeps the nearest-node
+    to the foot is added at both ends and counts towards the limit. A foot
+    is joined to both ends of its edge, at the walk along the edge to each
+    (the edge's ``length`` times the fraction of its line), and two points on
+    the same street also have the direct walk between their feet; the graph
+    itself is not changed. ``snap="node"`` keeps the nearest-node
     snap, which overestimates walks that start mid-block by up to half a block
     at each end.
 Distances
     :func:`distance_table` converts the graph once to a symmetric sparse
     matrix (walking ignores one-way rules; parallel edges keep their shortest
-    length), adds the feet, and runs bounded Dijkstra from the distinct site
-    feet with :func:`siting.network.paths.bounded_pairs`, a compiled loop that visits
-    only the nodes within the limit and reports only the areas' feet (SciPy's
-    ``csgraph.dijkstra`` returns a dense row over the whole graph per source).
-    Only pairs within the largest service radius are returned.
+    length) and runs bounded Dijkstra from the distinct site feet with
+    :func:`siting.network.paths.bounded_pairs`, a compiled loop that starts
+    at both ends of a foot's edge, visits only the nodes within the limit and
+    reports only the areas' feet (SciPy's ``csgraph.dijkstra`` returns a
+    dense row over the whole graph per source, and would need every foot as a
+    node). Only pairs within the largest service radius are returned.
 Fallback
     With no graph, the walk is the straight line times a detour factor
     (default 1.3), and the table says ``method = "straight_line"``.

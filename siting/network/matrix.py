@@ -212,7 +212,9 @@ def _street_edges(
     )
 
 
-def walk_matrix(graph: nx.MultiDiGraph, *, weight: str = "length") -> WalkMatrix:
+def walk_matrix(
+    graph: nx.MultiDiGraph, *, weight: str = "length", streets: bool = True
+) -> WalkMatrix:
     """Convert an osmnx graph to a :class:`WalkMatrix` (undirected, shortest parallel edge).
 
     Parameters
@@ -223,6 +225,9 @@ def walk_matrix(graph: nx.MultiDiGraph, *, weight: str = "length") -> WalkMatrix
         snap points to streets; an edge without one is a straight line.
     weight
         The edge attribute holding lengths in metres.
+    streets
+        Also cut the streets into pieces for snapping points to them
+        (:class:`StreetEdges`); ``False`` allows only node snapping.
 
     Returns
     -------
@@ -263,8 +268,12 @@ def walk_matrix(graph: nx.MultiDiGraph, *, weight: str = "length") -> WalkMatrix
     new_street = new_pair.copy()
     new_street[1:] |= length[1:] != length[:-1]
     pick = order[new_street]
-    streets = _street_edges(
-        xy, rows[pick], cols[pick], lengths[pick], [attributes[i].get("geometry") for i in pick]
+    edges = (
+        _street_edges(
+            xy, rows[pick], cols[pick], lengths[pick], [attributes[i].get("geometry") for i in pick]
+        )
+        if streets
+        else None
     )
     shortest = order[new_pair & (rows[order] != cols[order])]  # no loops
     r, c = rows[shortest], cols[shortest]
@@ -277,5 +286,5 @@ def walk_matrix(graph: nx.MultiDiGraph, *, weight: str = "length") -> WalkMatrix
         xy=xy,
         matrix=matrix,
         crs=crs,
-        streets=streets,
+        streets=edges,
     )

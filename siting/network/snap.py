@@ -1,12 +1,11 @@
-"""Snapping points to the nearest street edge, and splitting edges at the feet."""
+"""Snapping points to the nearest point of the nearest street edge."""
 
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 
-from siting.network._arrays import FloatArray, IntArray, _csr, _unique
-from siting.network.matrix import StreetEdges, WalkMatrix
+from siting.network._arrays import FloatArray, IntArray, _unique
+from siting.network.matrix import StreetEdges
 
 
 def _snap_to_edges(
@@ -25,7 +24,7 @@ def _snap_to_edges(
     within ``d + piece_m / 2``; all of those are measured.
     """
     tree = streets.tree
-    _, nearest = tree.query(xy)
+    _, nearest = tree.query(xy, workers=-1)
     first_d, _ = _to_pieces(streets, xy, np.asarray(nearest, dtype=np.int64))
     bound = first_d + streets.piece_m / 2 + 1e-9
     point = np.arange(len(xy), dtype=np.int64)
@@ -35,7 +34,7 @@ def _snap_to_edges(
     while len(todo):
         kk = min(k, tree.n)
         own = bound[todo][:, None]
-        dd, ii = tree.query(xy[todo], k=kk, distance_upper_bound=float(own.max()))
+        dd, ii = tree.query(xy[todo], k=kk, distance_upper_bound=float(own.max()), workers=-1)
         dd = np.asarray(dd).reshape(len(todo), kk)
         ii = np.asarray(ii).reshape(len(todo), kk)
         hit = dd <= own
@@ -78,59 +77,3 @@ def _to_pieces(
     foot = a + ab * tau[:, None]
     dist: FloatArray = np.hypot(*(xy - foot).T)
     return dist, tau
-
-
-def _with_feet(
-    wm: WalkMatrix, edge: IntArray, along: FloatArray, foot_xy: FloatArray
-) -> tuple[sp.csr_matrix, IntArray, FloatArray]:
-    """The walk matrix with a node at each foot, splitting the edge it lies on.
-
-    The feet on one edge are chained in order along it, from its first node to
-    its last, so a walk between two feet on the same edge is the stretch
-    between them and a walk leaving an edge goes out through either end. The
-    original edge stays, so a foot is never a shortcut. A foot on an end of
-    its edge is that end's node, and feet on the same spot share a node, so
-    no link has zero length.
-
-    Returns the matrix, each foot's node, and the new nodes' coordinates.
-    """
-    streets = wm.streets
-    assert streets is not None
-    n = wm.matrix.shape[0]
-    order = np.lexsort((along, edge))
-    e, t = edge[order], along[order]
-    length = streets.length[e]
-    spot = np.ones(len(e), dtype=bool)  # the first foot on its spot
-    spot[1:] = (e[1:] != e[:-1]) | (t[1:] != t[:-1])
-    inner = spot & (t > 0) & (t < length)
-    node_sorted = np.empty(len(e), dtype=np.int64)
-    node_sorted[inner] = n + np.arange(int(inner.sum()))
-    node_sorted[t <= 0] = streets.nodes[e[t <= 0], 0]
-    node_sorted[t >= length] = streets.nodes[e[t >= length], 1]
-    # a later foot on a spot takes the node of the spot's first foot
-    first_of_spot = np.maximum.accumulate(np.where(spot, np.arange(len(e)), 0))
-    node_sorted = node_sorted[first_of_spot]
-    foot_node = np.empty(len(e), dtype=np.int64)
-    foot_node[order] = node_sorted
-    # chain the new nodes along each edge
-    ce, ct, cn = e[inner], t[inner], node_sorted[inner]
-    k = len(ce)
-    opens = np.ones(k, dtype=bool)  # the first new node on its edge
-    opens[1:] = ce[1:] != ce[:-1]
-    closes = np.ones(k, dtype=bool)  # the last new node on its edge
-    closes[:-1] = opens[1:]
-    prev_node = np.empty(k, dtype=np.int64)
-    prev_node[1:] = cn[:-1]
-    prev_node[opens] = streets.nodes[ce[opens], 0]
-    prev_t = np.empty(k)
-    prev_t[1:] = ct[:-1]
-    prev_t[opens] = 0.0
-    rows = np.concatenate([prev_node, cn[closes]])
-    cols = np.concatenate([cn, streets.nodes[ce[closes], 1]])
-    w = np.concatenate([ct - prev_t, streets.length[ce[closes]] - ct[closes]])
-    links = _csr(np.concatenate([rows, cols]), np.concatenate([cols, rows]), np.tile(w, 2), n + k)
-    base = wm.matrix
-    indptr = np.concatenate([base.indptr, np.full(k, base.indptr[-1], dtype=base.indptr.dtype)])
-    padded = sp.csr_matrix((base.data, base.indices, indptr), shape=(n + k, n + k))
-    out: sp.csr_matrix = (padded + links).tocsr()
-    return out, foot_node, foot_xy[order][inner]

@@ -18,7 +18,7 @@ from siting.network._arrays import FloatArray, IntArray, _expand, _groups, _uniq
 from siting.network.matrix import WalkMatrix, walk_matrix
 from siting.network.paths import bounded_pairs
 from siting.network.points import _metric_crs
-from siting.network.snap import _snap_to_edges, _with_feet
+from siting.network.snap import _snap_to_edges
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +64,30 @@ def _validate_points(
     return problems
 
 
+def _spots(key_a: IntArray, key_b: FloatArray) -> tuple[IntArray, IntArray]:
+    """Points at the same spot (equal ``(key_a, key_b)``) share one: (first point of
+    each spot, each point's spot)."""
+    order = np.lexsort((key_b, key_a))
+    new = np.ones(len(order), dtype=bool)
+    new[1:] = (key_a[order][1:] != key_a[order][:-1]) | (key_b[order][1:] != key_b[order][:-1])
+    spot = np.empty(len(order), dtype=np.int64)
+    spot[order] = np.cumsum(new) - 1
+    return order[new], spot
+
+
+def _same_edge(
+    s_edge: IntArray, s_along: FloatArray, t_edge: IntArray, t_along: FloatArray
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """(source, target, walk along the edge) for sources and targets on one edge."""
+    by_edge = np.argsort(t_edge, kind="stable")
+    sorted_edge = t_edge[by_edge]
+    lo = np.searchsorted(sorted_edge, s_edge, "left")
+    hi = np.searchsorted(sorted_edge, s_edge, "right")
+    src, pos = _expand(lo, hi - lo)
+    tgt = by_edge[pos]
+    return src, tgt, np.abs(s_along[src] - t_along[tgt])
+
+
 def _network_pairs(
     wm: WalkMatrix,
     origin_xy: FloatArray,
@@ -74,56 +98,64 @@ def _network_pairs(
 ) -> tuple[IntArray, IntArray, FloatArray]:
     """(origin point, site, walk) for every pair whose walk is within the limit.
 
-    Each point is snapped (see :func:`distance_table`). Bounded Dijkstra
-    (:func:`siting.network.paths.bounded_pairs`) then runs from the distinct site entry
-    nodes, each up to the limit less the snap of its nearest site and of the
-    nearest origin, and reports only the origins' entry nodes; the straight
-    snap distances are added at both ends.
+    Each point is snapped (see :func:`distance_table`); points at the same
+    spot share it. With edge snapping a spot is joined to both ends of its
+    edge, at the walk along the edge to each, and a site and an origin on the
+    same edge also have the direct walk between them. Bounded Dijkstra
+    (:func:`siting.network.paths.bounded_pairs`) runs from the site spots,
+    each up to the limit less the snap of its nearest site and of the nearest
+    origin; the straight snap distances are added at both ends.
     """
+    direct: tuple[IntArray, IntArray, FloatArray] | None = None
     if snap == "edge" and wm.streets is not None:
-        e_s, t_s, snap_s, foot_s = _snap_to_edges(wm.streets, site_xy)
-        e_o, t_o, snap_o, foot_o = _snap_to_edges(wm.streets, origin_xy)
-        matrix, foot_node, _ = _with_feet(
-            wm, np.concatenate([e_s, e_o]), np.concatenate([t_s, t_o]), np.vstack([foot_s, foot_o])
-        )
-        node_s = foot_node[: len(site_xy)]
-        origin_node = foot_node[len(site_xy) :]
+        streets = wm.streets
+        e_s, t_s, snap_s, _ = _snap_to_edges(streets, site_xy)
+        e_o, t_o, snap_o, _ = _snap_to_edges(streets, origin_xy)
+        first_s, s_inv = _spots(e_s, t_s)
+        first_o, o_inv = _spots(e_o, t_o)
+        se, st = e_s[first_s], t_s[first_s]
+        oe, ot = e_o[first_o], t_o[first_o]
+        s_nodes, s_dist = streets.nodes[se], np.column_stack([st, streets.length[se] - st])
+        o_nodes, o_dist = streets.nodes[oe], np.column_stack([ot, streets.length[oe] - ot])
+        direct = _same_edge(se, st, oe, ot)
     else:
-        snap_s_raw, node_s_raw = wm.tree.query(site_xy)
-        snap_o_raw, node_o = wm.tree.query(origin_xy)
+        snap_s_raw, node_s_raw = wm.tree.query(site_xy, workers=-1)
+        snap_o_raw, node_o_raw = wm.tree.query(origin_xy, workers=-1)
         snap_s = np.asarray(snap_s_raw, dtype=np.float64)
         snap_o = np.asarray(snap_o_raw, dtype=np.float64)
         node_s = np.asarray(node_s_raw, dtype=np.int64)
-        matrix = wm.matrix
-        origin_node = np.asarray(node_o, dtype=np.int64)
-    # sites at one node share a Dijkstra source; so do origins at one node
-    sources, s_inv_raw = np.unique(node_s, return_inverse=True)
-    s_inv = s_inv_raw.astype(np.int64)
-    targets, o_inv_raw = np.unique(origin_node, return_inverse=True)
-    o_inv = o_inv_raw.astype(np.int64)
+        node_o = np.asarray(node_o_raw, dtype=np.int64)
+        first_s, s_inv = _spots(node_s, np.zeros(len(node_s)))
+        first_o, o_inv = _spots(node_o, np.zeros(len(node_o)))
+        s_nodes, s_dist = node_s[first_s], np.zeros(len(first_s))
+        o_nodes, o_dist = node_o[first_o], np.zeros(len(first_o))
     # the nearest site of each source and origin of each target bound the walk
-    s_min_snap = np.full(len(sources), np.inf)
+    s_min_snap = np.full(len(first_s), np.inf)
     np.minimum.at(s_min_snap, s_inv, snap_s)
-    t_min_snap = np.full(len(targets), np.inf)
+    t_min_snap = np.full(len(first_o), np.inf)
     np.minimum.at(t_min_snap, o_inv, snap_o)
     o_min_snap = float(snap_o.min())
+    matrix = wm.matrix
     src, tgt, net = bounded_pairs(
         matrix.indptr,
         matrix.indices,
         matrix.data,
-        sources,
+        s_nodes,
         max_distance_m - o_min_snap - s_min_snap,
-        targets,
+        o_nodes,
+        source_dist=s_dist,
+        target_dist=o_dist,
         target_extra=t_min_snap - o_min_snap,
+        direct=direct,
     )
-    # every origin at the target node, then every site at the source node
-    o_order, o_bounds = _groups(o_inv, len(targets))
+    # every origin at the target spot, then every site at the source spot
+    o_order, o_bounds = _groups(o_inv, len(first_o))
     which, o_pos = _expand(o_bounds[tgt], o_bounds[tgt + 1] - o_bounds[tgt])
     origin = o_order[o_pos]
     src, net = src[which], net[which] + snap_o[origin]
     ok = net + s_min_snap[src] <= max_distance_m
     src, net, origin = src[ok], net[ok], origin[ok]
-    s_order, s_bounds = _groups(s_inv, len(sources))
+    s_order, s_bounds = _groups(s_inv, len(first_s))
     which, s_pos = _expand(s_bounds[src], s_bounds[src + 1] - s_bounds[src])
     site = s_order[s_pos]
     origin, walk = origin[which], net[which] + snap_s[site]
@@ -217,7 +249,7 @@ def distance_table(
         if crs is None or not crs.is_projected:
             crs = _metric_crs(origins)
     else:
-        wm = graph if isinstance(graph, WalkMatrix) else walk_matrix(graph)
+        wm = graph if isinstance(graph, WalkMatrix) else walk_matrix(graph, streets=snap == "edge")
         crs = wm.crs
     oxy = _points_xy(origins, crs)
     sxy = _points_xy(sites, crs)
@@ -277,7 +309,9 @@ def distance_table(
             pos = np.minimum(np.searchsorted(net_keys, want), len(net_keys) - 1)
             found = net_keys[pos] == want
             walk[found] = net_d[pos[found]]
-    straight = np.hypot(*(oxy[o_idx] - sxy[s_idx]).T)
+    dx = oxy[o_idx, 0] - sxy[s_idx, 0]
+    dy = oxy[o_idx, 1] - sxy[s_idx, 1]
+    straight = np.sqrt(dx * dx + dy * dy)
     if wm is None:
         walk = straight * detour_factor
 
@@ -324,7 +358,8 @@ def distance_table(
         in_circle_total = int(in_circle.sum())
     excluded = in_circle_total - int((in_circle & on_foot).sum())
     keep = np.flatnonzero(on_foot)
-    # by origin, then distance (a stable sort of 16-bit codes is a radix sort)
+    # by origin, then distance (a stable sort of 16-bit codes is a radix sort,
+    # and both sorts together take a third of one lexsort)
     keep = keep[np.argsort(dist[keep])]
     codes_kept = order_code[keep]
     if len(codes_kept) and codes_kept.max() < 2**16:
