@@ -261,7 +261,9 @@ def walk_matrix(
     # of parallel edges first
     lo = np.minimum(rows, cols)
     key = lo * n + np.maximum(rows, cols)
-    order = np.lexsort((lengths, key))
+    # (two sorts, the second stable, are several times quicker than one lexsort)
+    order = np.argsort(lengths)
+    order = order[np.argsort(key[order], kind="stable")]
     key, length = key[order], lengths[order]
     new_pair = np.ones(len(key), dtype=bool)
     np.not_equal(key[1:], key[:-1], out=new_pair[1:])
