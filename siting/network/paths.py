@@ -84,74 +84,38 @@ def _run(
         n_touched = 0
         n_reached = 0
         size = 0
-        for j in range(direct_ptr[k], direct_ptr[k + 1]):
-            t = direct_target[j]
-            c = direct_dist[j]
-            if c + target_extra[t] <= limit and c < best[t]:
-                if best[t] == np.inf:
-                    reached[n_reached] = t
-                    n_reached += 1
-                best[t] = c
-        for j in range(seed_ptr[k], seed_ptr[k + 1]):
-            v = seed_node[j]
-            nd = seed_dist[j]
-            if nd <= limit and nd < dist[v]:
-                if dist[v] == np.inf:
-                    touched[n_touched] = v
-                    n_touched += 1
-                dist[v] = nd
-                # push and sift up
-                i = size
-                size += 1
-                while i > 0:
-                    p = (i - 1) // 2
-                    if heap_d[p] <= nd:
-                        break
-                    heap_d[i] = heap_d[p]
-                    heap_v[i] = heap_v[p]
-                    i = p
-                heap_d[i] = nd
-                heap_v[i] = v
-        while size > 0:
-            d = heap_d[0]
-            v = heap_v[0]
-            # pop: move the last entry to the root and sift it down
-            size -= 1
-            if size > 0:
-                last_d = heap_d[size]
-                last_v = heap_v[size]
-                i = 0
-                while True:
-                    c2 = 2 * i + 1
-                    if c2 >= size:
-                        break
-                    if c2 + 1 < size and heap_d[c2 + 1] < heap_d[c2]:
-                        c2 += 1
-                    if heap_d[c2] >= last_d:
-                        break
-                    heap_d[i] = heap_d[c2]
-                    heap_v[i] = heap_v[c2]
-                    i = c2
-                heap_d[i] = last_d
-                heap_v[i] = last_v
-            if d > dist[v]:
-                continue  # a stale entry: v was settled nearer
-            for j in range(join_ptr[v], join_ptr[v + 1]):
-                t = join_target[j]
-                c = d + join_dist[j]
+        # a virtual first node: its edges are the seeds, its joins the direct walks
+        v = -1
+        d = 0.0
+        while True:
+            if v < 0:
+                j_lo, j_hi, j_target, j_dist = (
+                    direct_ptr[k],
+                    direct_ptr[k + 1],
+                    direct_target,
+                    direct_dist,
+                )
+                e_lo, e_hi, e_node, e_weight = seed_ptr[k], seed_ptr[k + 1], seed_node, seed_dist
+            else:
+                j_lo, j_hi, j_target, j_dist = join_ptr[v], join_ptr[v + 1], join_target, join_dist
+                e_lo, e_hi, e_node, e_weight = indptr[v], indptr[v + 1], indices, weights
+            for j in range(j_lo, j_hi):
+                t = j_target[j]
+                c = d + j_dist[j]
                 if c + target_extra[t] <= limit and c < best[t]:
                     if best[t] == np.inf:
                         reached[n_reached] = t
                         n_reached += 1
                     best[t] = c
-            for e in range(indptr[v], indptr[v + 1]):
-                w = indices[e]
-                nd = d + weights[e]
+            for e in range(e_lo, e_hi):
+                w = e_node[e]
+                nd = d + e_weight[e]
                 if nd <= limit and nd < dist[w]:
                     if dist[w] == np.inf:
                         touched[n_touched] = w
                         n_touched += 1
                     dist[w] = nd
+                    # push and sift up
                     i = size
                     size += 1
                     while i > 0:
@@ -163,6 +127,34 @@ def _run(
                         i = p
                     heap_d[i] = nd
                     heap_v[i] = w
+            # settle the nearest node; stale entries (a node settled nearer) are skipped
+            v = -1
+            while size > 0 and v < 0:
+                d = heap_d[0]
+                u = heap_v[0]
+                # pop: move the last entry to the root and sift it down
+                size -= 1
+                if size > 0:
+                    last_d = heap_d[size]
+                    last_v = heap_v[size]
+                    i = 0
+                    while True:
+                        c2 = 2 * i + 1
+                        if c2 >= size:
+                            break
+                        if c2 + 1 < size and heap_d[c2 + 1] < heap_d[c2]:
+                            c2 += 1
+                        if heap_d[c2] >= last_d:
+                            break
+                        heap_d[i] = heap_d[c2]
+                        heap_v[i] = heap_v[c2]
+                        i = c2
+                    heap_d[i] = last_d
+                    heap_v[i] = last_v
+                if d <= dist[u]:
+                    v = u
+            if v < 0:
+                break
         if n_out + n_reached > len(out_s):
             grown = max(2 * len(out_s), n_out + n_reached)
             s2 = np.empty(grown, dtype=np.int64)
