@@ -461,3 +461,136 @@ def test_cost_from_geodataframes() -> None:
     assert lscp(cost, 5.0).selected == ("s1",)
     with pytest.raises(InputError, match="geographic"):
         cost_from_geodataframes(demand.to_crs("EPSG:4326"), sites.to_crs("EPSG:4326"))
+
+
+# ------------------------------------------- set covering: bounds and local search
+
+
+def cover_instance(seed: int, n: int = 30, m: int = 14) -> np.ndarray:
+    """A random 0/1 covering matrix in which every row has a site."""
+    rng = np.random.default_rng(seed)
+    cov = rng.random((n, m)) < 0.25
+    cov[np.arange(n), rng.integers(0, m, n)] = True
+    return cov
+
+
+def smallest_cover(cov: np.ndarray, required: tuple[int, ...] = ()) -> int:
+    m = cov.shape[1]
+    return next(
+        k
+        for k in range(1, m + 1)
+        if any(cov[:, list(c)].any(axis=1).all() for c in combos(m, k, required))
+    )
+
+
+def affine_plane_lines() -> np.ndarray:
+    """The 12 lines (rows) × 9 points of AG(2, 3): a covering matrix with LP bound 3, optimum 5."""
+    points = [(x, y) for x in range(3) for y in range(3)]
+    lines = set()
+    for a, b in itertools.combinations(range(9), 2):
+        (x1, y1), (x2, y2) = points[a], points[b]
+        c = points.index(((-x1 - x2) % 3, (-y1 - y2) % 3))
+        lines.add(tuple(sorted((a, b, c))))
+    cov = np.zeros((len(lines), 9), dtype=bool)
+    for i, line in enumerate(sorted(lines)):
+        cov[i, list(line)] = True
+    return cov
+
+
+def test_lagrangian_bound_is_a_lower_bound() -> None:
+    from siting.locate.bounds import CoverRelaxation, lagrangian_bound
+
+    rng = np.random.default_rng(5)
+    for seed in range(12):
+        cov = cover_instance(seed, n=12, m=8)
+        best = smallest_cover(cov)
+        n, m = cov.shape
+        a = sp.csr_array(cov.astype(float))
+        for _ in range(20):  # any multipliers give a valid bound
+            u = rng.uniform(-0.2, 1.0, n)
+            assert lagrangian_bound(a, u, np.zeros(m), np.ones(m)) <= best + 1e-9
+        # the LP duals give the LP value (checked against scipy's LP)
+        relax = CoverRelaxation(cov, np.zeros(m))
+        lp = linprog(np.ones(m), A_ub=-cov.astype(float), b_ub=-np.ones(n), bounds=(0, 1))
+        assert relax.root == pytest.approx(lp.fun, abs=1e-7)
+        assert relax.root <= best + 1e-9
+        # with a site fixed open, the bound holds for covers containing that site
+        for k in range(m):
+            with_k = min(
+                (
+                    len(c)
+                    for size in range(1, m + 1)
+                    for c in combos(m, size, (k,))
+                    if cov[:, list(c)].any(axis=1).all()
+                ),
+            )
+            assert relax.open_bound(k) <= with_k + 1e-9
+
+
+def test_no_cover_of_size_never_excludes_a_cover() -> None:
+    from siting.locate.bounds import CoverRelaxation, no_cover_of_size
+
+    by_branching = 0
+    for seed in range(40):
+        cov = cover_instance(seed)
+        best = smallest_cover(cov)
+        relax = CoverRelaxation(cov, np.zeros(cov.shape[1]))
+        for size in range(best, cov.shape[1] + 1):
+            assert not no_cover_of_size(relax, size)
+        if no_cover_of_size(relax, best - 1) and relax.root <= best - 1:
+            by_branching += 1  # proven only by row branching, not by the root bound
+    assert by_branching >= 3
+    # required sites: bounds are on covers that contain them
+    for seed in range(10):
+        cov = cover_instance(seed, n=20, m=10)
+        lower = np.zeros(10)
+        lower[[0, 1]] = 1.0
+        best = smallest_cover(cov, (0, 1))
+        relax = CoverRelaxation(cov, lower)
+        assert relax.root <= best + 1e-9
+        assert not no_cover_of_size(relax, best)
+
+
+def test_weighted_cover_search_brute_force() -> None:
+    from siting.locate.heuristics import greedy_cover, weighted_cover_search
+
+    for seed in range(10):
+        cov = cover_instance(seed)
+        best = smallest_cover(cov)
+        start = greedy_cover(cov)
+        found = weighted_cover_search(cov, start, target=best, seed=seed)
+        assert cov[:, found].any(axis=1).all()
+        assert len(found) == best
+        # required sites stay open
+        forced = weighted_cover_search(cov, np.union1d(start, [3]), required=np.array([3]))
+        assert 3 in forced
+        assert cov[:, forced].any(axis=1).all()
+        assert len(forced) == smallest_cover(cov, (3,))
+
+
+@pytest.mark.parametrize("seed", [2, 27, 29, 30, 40, 41, 45, 51])
+def test_lscp_bounds_brute_force(seed: int) -> None:
+    # instances whose optimum is above the rounded-up LP bound: the proof needs row branching
+    cov = cover_instance(seed)
+    best = smallest_cover(cov)
+    n, m = cov.shape
+    lp = linprog(np.ones(m), A_ub=-cov.astype(float), b_ub=-np.ones(n), bounds=(0, 1))
+    assert math.ceil(lp.fun - 1e-9) < best
+    result = lscp(np.where(cov, 1.0, 10.0), 2.0)
+    assert result.status is Status.OPTIMAL
+    assert result.objective == best
+    assert result.bound == best
+    assert result.stats.solver.endswith("(LP bounds)")
+    assert cov[:, list(result.selected)].any(axis=1).all()
+
+
+def test_lscp_affine_plane_falls_back_to_the_solver() -> None:
+    # LP bound 3, optimum 5: row branching proves 4 sites but not 5, HiGHS finishes
+    cov = affine_plane_lines()
+    assert smallest_cover(cov) == 5
+    result = lscp(np.where(cov, 1.0, 10.0), 2.0)
+    assert result.status is Status.OPTIMAL
+    assert result.objective == 5
+    assert result.bound == 5
+    assert "LP bounds" not in result.stats.solver
+    assert cov[:, list(result.selected)].any(axis=1).all()

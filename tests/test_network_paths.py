@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -125,7 +127,7 @@ def _split(g: sp.csr_matrix, points: list[tuple[int, int, float]]) -> sp.csr_mat
     for (u, v), feet in by_edge.items():
         length = g[u, v]
         chain = [(0.0, u), *sorted(feet), (length, v)]
-        for (t0, a), (t1, b) in zip(chain[:-1], chain[1:], strict=True):
+        for (t0, a), (t1, b) in itertools.pairwise(chain):
             rows += [a, b]
             cols += [b, a]
             data += [t1 - t0, t1 - t0]

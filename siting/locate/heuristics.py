@@ -8,10 +8,19 @@ where ``inf`` marks an unreachable pair.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["greedy_cover", "greedy_max_cover", "improve_cover", "p_median_greedy_swap"]
+__all__ = [
+    "greedy_cover",
+    "greedy_max_cover",
+    "improve_cover",
+    "p_median_greedy_swap",
+    "weighted_cover_search",
+]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
@@ -153,6 +162,237 @@ def improve_cover(
         tabu[current[a]] = move + 1 + int(rng.integers(3, 8))
         current[a] = c
     return np.unique(np.asarray(best, dtype=np.intp))
+
+
+def _rwls(
+    col_ptr: IntArray,
+    col_rows: IntArray,
+    row_ptr: IntArray,
+    row_cols: IntArray,
+    is_open: BoolArray,
+    fixed: BoolArray,
+    target: int,
+    max_iter: int,
+    seed: int,
+) -> BoolArray:
+    """The search of :func:`weighted_cover_search` on CSC/CSR index arrays (numba kernel).
+
+    ``score[j]`` is the uncovered weight a closed site would cover, and minus
+    the weight only it covers for an open site; both are kept up to date.
+    Uncovered rows are drawn with a small linear congruential generator, the
+    same compiled or not.
+    """
+    state = seed % 2147483648
+    n = len(row_ptr) - 1
+    m = len(col_ptr) - 1
+    count = np.zeros(n, dtype=np.int64)
+    weight = np.ones(n, dtype=np.int64)
+    score = np.zeros(m, dtype=np.int64)
+    stamp = np.zeros(m, dtype=np.int64)
+    can_add = np.ones(m, dtype=np.bool_)
+    uncovered = np.empty(n, dtype=np.int64)
+    where = np.full(n, -1, dtype=np.int64)
+    n_unc = 0
+    n_open = 0
+    for j in range(m):
+        if is_open[j]:
+            n_open += 1
+            for t in range(col_ptr[j], col_ptr[j + 1]):
+                count[col_rows[t]] += 1
+    for i in range(n):
+        if count[i] == 0:
+            uncovered[n_unc] = i
+            where[i] = n_unc
+            n_unc += 1
+            for t in range(row_ptr[i], row_ptr[i + 1]):
+                score[row_cols[t]] += 1
+        elif count[i] == 1:
+            for t in range(row_ptr[i], row_ptr[i + 1]):
+                if is_open[row_cols[t]]:
+                    score[row_cols[t]] -= 1
+    best = is_open.copy()
+    n_best = n_open if n_unc == 0 else m + 1
+    last_in = -1
+    for step in range(1, max_iter + 1):
+        covered = n_unc == 0
+        if covered and n_open < n_best:
+            n_best = n_open
+            best[:] = is_open
+            if n_best <= target:
+                break
+        # close the open site losing the least weight (the oldest among equals)
+        out = -1
+        for j in range(m):
+            if (
+                is_open[j]
+                and not fixed[j]
+                and (covered or j != last_in)
+                and (
+                    out < 0
+                    or score[j] > score[out]
+                    or (score[j] == score[out] and stamp[j] < stamp[out])
+                )
+            ):
+                out = j
+        if out < 0:
+            break
+        is_open[out] = False
+        n_open -= 1
+        score[out] = -score[out]
+        stamp[out] = step
+        can_add[out] = False
+        for t in range(col_ptr[out], col_ptr[out + 1]):
+            i = col_rows[t]
+            count[i] -= 1
+            if count[i] == 0:
+                uncovered[n_unc] = i
+                where[i] = n_unc
+                n_unc += 1
+                for u in range(row_ptr[i], row_ptr[i + 1]):
+                    k = row_cols[u]
+                    can_add[k] = True
+                    if k != out:
+                        score[k] += weight[i]
+            elif count[i] == 1:
+                for u in range(row_ptr[i], row_ptr[i + 1]):
+                    k = row_cols[u]
+                    if is_open[k]:
+                        score[k] -= weight[i]
+        can_add[out] = False
+        if covered or n_unc == 0:  # a cover: look for one with a site less
+            continue
+        # open the best site of a random uncovered row
+        state = (state * 1103515245 + 12345) % 2147483648
+        row = uncovered[(state >> 8) % n_unc]
+        inc = -1
+        for u in range(row_ptr[row], row_ptr[row + 1]):
+            k = row_cols[u]
+            if not can_add[k] and row_ptr[row + 1] - row_ptr[row] > 1:
+                continue
+            if (
+                inc < 0
+                or score[k] > score[inc]
+                or (score[k] == score[inc] and stamp[k] < stamp[inc])
+            ):
+                inc = k
+        if inc < 0:
+            inc = row_cols[row_ptr[row]]
+        is_open[inc] = True
+        n_open += 1
+        score[inc] = -score[inc]
+        stamp[inc] = step
+        last_in = inc
+        for t in range(col_ptr[inc], col_ptr[inc + 1]):
+            i = col_rows[t]
+            count[i] += 1
+            if count[i] == 1:
+                pos = where[i]
+                n_unc -= 1
+                moved = uncovered[n_unc]
+                uncovered[pos] = moved
+                where[moved] = pos
+                where[i] = -1
+                for u in range(row_ptr[i], row_ptr[i + 1]):
+                    k = row_cols[u]
+                    can_add[k] = True
+                    if k != inc:
+                        score[k] -= weight[i]
+            elif count[i] == 2:
+                for u in range(row_ptr[i], row_ptr[i + 1]):
+                    k = row_cols[u]
+                    if k != inc and is_open[k]:
+                        score[k] += weight[i]
+        # uncovered rows gain weight
+        for q in range(n_unc):
+            i = uncovered[q]
+            weight[i] += 1
+            for u in range(row_ptr[i], row_ptr[i + 1]):
+                score[row_cols[u]] += 1
+    if n_unc == 0 and n_open < n_best:
+        best[:] = is_open
+    return best
+
+
+@functools.cache
+def _compiled_rwls() -> Callable[..., BoolArray]:
+    """:func:`_rwls` compiled by numba, imported on first use (it loads LLVM)."""
+    import numba
+
+    kernel: Callable[..., BoolArray] = numba.njit(cache=True, nogil=True)(_rwls)
+    return kernel
+
+
+def weighted_cover_search(
+    covers: BoolArray,
+    chosen: IntArray,
+    *,
+    target: int = 0,
+    required: IntArray | None = None,
+    max_iter: int = 100_000,
+    seed: int = 0,
+) -> IntArray:
+    """Row-weighting local search for a smaller set cover (after Gao, Weise and Li's RWLS).
+
+    Whenever every row is covered, the cover is recorded and the open site
+    whose closing uncovers the least row weight is closed. Each step closes
+    such a site (the longest unchanged among equals, never the site just
+    opened) and opens, for a random uncovered row, the site that covers the
+    most uncovered weight among those whose neighbourhood changed since they
+    were closed (configuration checking); then every uncovered row gains
+    weight, so rows that stay uncovered pull the search towards them. The
+    loop is compiled with numba (cached on disk after the first run).
+
+    Parameters
+    ----------
+    covers
+        ``n_demand × n_sites`` boolean matrix; every row must have a site.
+    chosen
+        Positions of the open sites of a cover (containing ``required``).
+    target
+        Stop as soon as a cover of this many sites is found.
+    required
+        Sites that stay open.
+    max_iter
+        Largest number of steps.
+    seed
+        Seed of the random choice of uncovered rows.
+
+    Returns
+    -------
+    numpy.ndarray
+        Sorted positions of the smallest cover found (``chosen`` if none is smaller).
+    """
+    cov = np.asarray(covers, dtype=bool)
+    n, m = cov.shape
+    start = np.unique(np.asarray(chosen, dtype=np.intp))
+    if n == 0 or len(start) <= target or not cov[:, start].any(axis=1).all():
+        return start
+    site_of, rows_by_site = np.nonzero(cov.T)
+    row_rows, row_cols = np.nonzero(cov)
+    col_ptr = np.zeros(m + 1, dtype=np.int64)
+    np.cumsum(np.bincount(site_of, minlength=m), out=col_ptr[1:])
+    row_ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(row_rows, minlength=n), out=row_ptr[1:])
+    is_open = np.zeros(m, dtype=np.bool_)
+    is_open[start] = True
+    fixed = np.zeros(m, dtype=np.bool_)
+    if required is not None:
+        fixed[np.asarray(required, dtype=np.intp)] = True
+    best = _compiled_rwls()(
+        col_ptr,
+        rows_by_site.astype(np.int64),
+        row_ptr,
+        row_cols.astype(np.int64),
+        is_open,
+        fixed,
+        int(target),
+        int(max_iter),
+        int(seed),
+    )
+    found = np.flatnonzero(best).astype(np.intp)
+    if len(found) >= len(start) or not cov[:, found].any(axis=1).all():
+        return start
+    return found
 
 
 def greedy_max_cover(
