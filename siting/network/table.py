@@ -67,7 +67,8 @@ def _validate_points(
 def _spots(key_a: IntArray, key_b: FloatArray) -> tuple[IntArray, IntArray]:
     """Points at the same spot (equal ``(key_a, key_b)``) share one: (first point of
     each spot, each point's spot)."""
-    order = np.lexsort((key_b, key_a))
+    order = np.argsort(key_b)
+    order = order[np.argsort(key_a[order], kind="stable")]
     new = np.ones(len(order), dtype=bool)
     new[1:] = (key_a[order][1:] != key_a[order][:-1]) | (key_b[order][1:] != key_b[order][:-1])
     spot = np.empty(len(order), dtype=np.int64)
@@ -109,8 +110,10 @@ def _network_pairs(
     direct: tuple[IntArray, IntArray, FloatArray] | None = None
     if snap == "edge" and wm.streets is not None:
         streets = wm.streets
-        e_s, t_s, snap_s, _ = _snap_to_edges(streets, site_xy)
-        e_o, t_o, snap_o, _ = _snap_to_edges(streets, origin_xy)
+        e, t, offset, _ = _snap_to_edges(streets, np.concatenate([site_xy, origin_xy]))
+        n_s = len(site_xy)
+        e_s, t_s, snap_s = e[:n_s], t[:n_s], offset[:n_s]
+        e_o, t_o, snap_o = e[n_s:], t[n_s:], offset[n_s:]
         first_s, s_inv = _spots(e_s, t_s)
         first_o, o_inv = _spots(e_o, t_o)
         se, st = e_s[first_s], t_s[first_s]
@@ -315,13 +318,14 @@ def distance_table(
     if wm is None:
         walk = straight * detour_factor
 
+    # id columns are (ids, positions), gathered once at the end
     if aggregate is None:
-        columns: dict[str, Any] = {origin_id: o_ids[o_idx]}
+        columns: dict[str, Any] = {origin_id: (o_ids, o_idx)}
         if has_points:
-            columns[point_id] = p_ids[o_idx]
+            columns[point_id] = (p_ids, o_idx)
             columns[share] = shares[o_idx]
         order_code = codes[o_idx]
-        columns[site_id] = s_ids[s_idx]
+        columns[site_id] = (s_ids, s_idx)
         columns["distance_m"] = walk
         columns["straight_m"] = straight
     elif aggregate in ("min", "share_weighted"):
@@ -343,8 +347,8 @@ def distance_table(
         first_row = np.zeros(codes.max() + 1 if len(codes) else 0, dtype=np.int64)
         first_row[codes[::-1]] = np.arange(len(codes))[::-1]
         columns = {
-            origin_id: o_ids[first_row[order_code]],
-            site_id: s_ids[agg.index.get_level_values("s").to_numpy(dtype=np.int64)],
+            origin_id: (o_ids, first_row[order_code]),
+            site_id: (s_ids, agg.index.get_level_values("s").to_numpy(dtype=np.int64)),
             "distance_m": agg["d"].to_numpy(dtype=float),
             "straight_m": agg["l"].to_numpy(dtype=float),
         }
@@ -365,7 +369,15 @@ def distance_table(
     if len(codes_kept) and codes_kept.max() < 2**16:
         codes_kept = codes_kept.astype(np.uint16)
     keep = keep[np.argsort(codes_kept, kind="stable")]
-    out = pd.DataFrame({name: np.asarray(values)[keep] for name, values in columns.items()})
+    out = pd.DataFrame(
+        {
+            # an id column is typed once (pandas infers strings) and then gathered
+            name: pd.Series(values[0]).array.take(values[1][keep])
+            if isinstance(values, tuple)
+            else values[keep]
+            for name, values in columns.items()
+        }
+    )
     out["method"] = method
     out.attrs = _table_attrs(method, max_distance_m, detour_factor, in_circle_total, excluded)
     if wm is not None:
