@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal, overload
 
 import geopandas as gpd
@@ -166,6 +167,13 @@ def _network_pairs(
     return origin[ok], site[ok], walk[ok]
 
 
+def _as_walk_matrix(
+    graph: nx.MultiDiGraph | WalkMatrix, snap: Literal["edge", "node"]
+) -> WalkMatrix:
+    """The graph converted (streets cut for snapping only when snapping to edges)."""
+    return graph if isinstance(graph, WalkMatrix) else walk_matrix(graph, streets=snap == "edge")
+
+
 def distance_table(
     origins: gpd.GeoDataFrame,
     sites: gpd.GeoDataFrame,
@@ -245,15 +253,16 @@ def distance_table(
     if problems:
         raise InputError(problems)
 
-    wm: WalkMatrix | None
     if graph is None:
-        wm = None
         crs = pyproj.CRS.from_user_input(origins.crs) if origins.crs is not None else None
         if crs is None or not crs.is_projected:
             crs = _metric_crs(origins)
+    elif isinstance(graph, WalkMatrix):
+        crs = graph.crs
+    elif graph.graph.get("crs") is not None:
+        crs = pyproj.CRS.from_user_input(graph.graph["crs"])
     else:
-        wm = graph if isinstance(graph, WalkMatrix) else walk_matrix(graph, streets=snap == "edge")
-        crs = wm.crs
+        crs = walk_matrix(graph).crs  # a graph without a CRS: this raises the error
     oxy = _points_xy(origins, crs)
     sxy = _points_xy(sites, crs)
     o_ids = origins[origin_id].to_numpy()
@@ -263,7 +272,7 @@ def distance_table(
     )
     p_ids = origins[point_id].to_numpy() if has_points else o_ids
 
-    method = "network" if wm is not None else "straight_line"
+    method = "network" if graph is not None else "straight_line"
     if len(oxy) == 0 or len(sxy) == 0:
         empty = [origin_id, *([point_id, share] if has_points and aggregate is None else [])]
         out = pd.DataFrame(columns=[*empty, site_id, "distance_m", "straight_m", "method"])
@@ -274,15 +283,21 @@ def distance_table(
     codes, _ = pd.factorize(o_ids)  # origin ids numbered in input order
     codes = codes.astype(np.int64)
     expand = aggregate is not None and has_points
-    if wm is not None:
-        n_o, n_s, n_d = _network_pairs(wm, oxy, sxy, max_distance_m, snap=snap)
-    if wm is not None and not expand:
-        # the network pairs are all the rows; the circle is only counted
-        o_idx, s_idx, walk = n_o, n_s, n_d
-        in_circle_total: int | None = int(
-            cKDTree(oxy).count_neighbors(cKDTree(sxy), max_distance_m)
-        )
+    wm: WalkMatrix | None = None
+    if graph is not None and not expand:
+        # the network pairs are all the rows; the circle is only counted, in a
+        # thread while the graph is converted (the KD-tree count releases the GIL)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            circle = pool.submit(
+                lambda: int(cKDTree(oxy).count_neighbors(cKDTree(sxy), max_distance_m))
+            )
+            wm = _as_walk_matrix(graph, snap)
+            o_idx, s_idx, walk = _network_pairs(wm, oxy, sxy, max_distance_m, snap=snap)
+            in_circle_total: int | None = circle.result()
     else:
+        if graph is not None:
+            wm = _as_walk_matrix(graph, snap)
+            n_o, n_s, n_d = _network_pairs(wm, oxy, sxy, max_distance_m, snap=snap)
         # every point-level pair within the limit either way, as sorted integer keys
         in_circle_total = None
         straight_pairs = cKDTree(oxy).sparse_distance_matrix(
