@@ -377,13 +377,10 @@ def distance_table(
         in_circle_total = int(in_circle.sum())
     excluded = in_circle_total - int((in_circle & on_foot).sum())
     keep = np.flatnonzero(on_foot)
-    # by origin, then distance (a stable sort of 16-bit codes is a radix sort,
-    # and both sorts together take a third of one lexsort)
-    keep = keep[np.argsort(dist[keep])]
-    codes_kept = order_code[keep]
-    if len(codes_kept) and codes_kept.max() < 2**16:
-        codes_kept = codes_kept.astype(np.uint16)
-    keep = keep[np.argsort(codes_kept, kind="stable")]
+    # by origin, then distance: one sort of origin x (a span above the longest
+    # kept walk) + walk, a third of the time of a lexsort of the two
+    span = 2.0 * max(float(max_distance_m), 1.0)
+    keep = keep[np.argsort(order_code[keep] * span + dist[keep])]
     out = pd.DataFrame(
         {
             # an id column is typed once (pandas infers strings) and then gathered
