@@ -185,6 +185,13 @@ def _compiled() -> Callable[..., tuple[Any, Any, Any]]:
     return kernel
 
 
+def _usable_cpus() -> int:
+    """The CPUs this process may run on (not all of the machine's, in a container)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(len(os.sched_getaffinity(0)), 1)
+    return os.cpu_count() or 1
+
+
 def _joins(
     name: str, nodes: npt.ArrayLike, dist: npt.ArrayLike | None, n: int
 ) -> tuple[IntArray, FloatArray]:
@@ -257,7 +264,7 @@ def bounded_pairs(
         ``(source, target, distance)`` arrays of walks that need no graph
         (a source and a target on the same street edge).
     threads
-        How many threads share the sources; ``None`` uses one per CPU core.
+        How many threads share the sources; ``None`` uses one per CPU this process may run on.
 
     Returns
     -------
@@ -336,7 +343,7 @@ def bounded_pairs(
     direct_order, direct_ptr_all = _ragged(d_src, n_sources)
     d_tgt, d_dist = d_tgt[direct_order], d_dist[direct_order]
 
-    n_threads = max(1, min(threads or os.cpu_count() or 1, n_sources // 32 or 1))
+    n_threads = max(1, min(threads or _usable_cpus(), n_sources // 32 or 1))
     bounds = np.linspace(0, n_sources, n_threads + 1).astype(np.int64)
     per = src_nodes.shape[1]
     flat_nodes, flat_dist = src_nodes.ravel(), src_dist.ravel()
