@@ -16,6 +16,12 @@ Outputs (in ``--out``, default ``data/sample/``):
 ``streets.osm``
     OSM XML 0.6 street network readable by ``osmnx.graph_from_xml``.
 
+The parcels come in two passes. The first (``P0001``…``P0332``) draws from the
+main random stream with everything else. The second (``P0333``…) adds community
+service centres and small idle plots where no candidate is within walking reach;
+it draws from its own stream, ``default_rng([seed, CENTRE_STREAM])``, so changing
+it changes no other feature.
+
 Run ``python data/generate_sample.py [--out DIR] [--seed N]``.
 """
 
@@ -767,14 +773,22 @@ QUOTA = {
 
 
 def parcel_economics(
-    rng: np.random.Generator, kind: str, acq: str, land: float, status: str
+    rng: np.random.Generator,
+    kind: str,
+    acq: str,
+    land: float,
+    status: str,
+    floor_range: tuple[float, float] = (250.0, 1500.0),
 ) -> tuple[float, float, bool]:
-    """Floor area, cost (CNY) and affordability of a candidate."""
+    """Floor area, cost (CNY) and affordability of a candidate.
+
+    The floor area is drawn from ``floor_range`` (m²) and capped at 1.6 × the land.
+    """
     has_building = kind not in ("idle_land", "park") and not (
         kind == "underused_land" and acq == "new_build"
     )
     floor = (
-        float(round(min(rng.uniform(250.0, 1500.0), land * 1.6) / 10.0) * 10.0)
+        float(round(min(rng.uniform(*floor_range), land * 1.6) / 10.0) * 10.0)
         if (has_building)
         else float("nan")
     )
@@ -792,6 +806,15 @@ def parcel_economics(
         cost = basis * rng.uniform(200.0, 500.0)
     affordable = bool(rng.random() < (0.65 if acq in ("lease", "purchase") else 0.92))
     return floor, float(round(cost / 1000.0) * 1000.0), affordable
+
+
+def area_prefix(a: dict[str, Any]) -> str:
+    """An area's name without its estate or village suffix: 桃园苑 -> 桃园."""
+    nm = str(a["name"])
+    for suf in [s[0] for s in OLD_SUFFIX + NEW_SUFFIX] + ["村"]:
+        if nm.endswith(suf):
+            return nm[: -len(suf)]
+    return nm
 
 
 def pick_pockets(city: City) -> list[dict[str, Any]]:
@@ -894,13 +917,6 @@ def place_parcels(
         n = names_used[base]
         return base if n == 1 else f"{base}（{n}）"
 
-    def prefix(a: dict[str, Any]) -> str:
-        nm = a["name"]
-        for suf in [s[0] for s in OLD_SUFFIX + NEW_SUFFIX] + ["村"]:
-            if nm.endswith(suf):
-                return nm[: -len(suf)]
-        return nm
-
     # 1. hazard cases: near petrol stations (< 50 m) and the power lines
     for si, (kind, gap) in zip(
         (0, 1, 2),
@@ -1002,7 +1018,7 @@ def place_parcels(
             lot = lot_in(a["geometry"].buffer(-3.0), kind, tries=60)
             if lot is None:
                 continue
-            add(lot, kind, uname(f"{prefix(a)}{KIND_LABEL[kind]}"), st)
+            add(lot, kind, uname(f"{area_prefix(a)}{KIND_LABEL[kind]}"), st)
             done += 1
 
     for k, p in enumerate(out):
@@ -1400,7 +1416,7 @@ def make_streets(
         if clipped[owner[k]]["highway"] == "motorway_link":
             continue
         cs = pieces[k].coords
-        walk.add_edge(key(cs[0]), key(cs[-1]), length=pieces[k].length)
+        walk.add_edge(key(cs[0]), key(cs[-1]), length=pieces[k].length, geom=pieces[k])
     city.checks["_walk"] = walk  # type: ignore[assignment]
 
 
@@ -1447,6 +1463,286 @@ def check_walking(city: City, pockets: list[dict[str, Any]]) -> None:
         for p in city.parcels:
             if any(n in dist for n in access(p["geometry"], 0.0)):
                 raise RuntimeError(f"{p['site_id']} is within 300 m walk of {pk['area_id']}")
+
+
+# --------------------------------------------------------------------------- service centres
+
+CENTRE_STREAM = 1  # the second parcel pass draws from default_rng([seed, CENTRE_STREAM])
+# hazard zones siting applies by default (DOMAIN.md §3): petrol station, 110 kV, 220 kV
+LEGAL_CLEAR_M = {"petrol_station": 50.0, 110.0: 10.0, 220.0: 15.0}
+RADIUS_M = {"old": 300.0, "rural": 1000.0}  # walking radii of the demo scenario
+TABLE_LIMIT_M = 1000.0  # siting keeps a pair only when every point of the area is this near
+REACH_SHARE = 0.9  # an area counts as reached when a site is within this share of its radius
+SINGLE_POINT_M2 = 250_000.0  # siting's largest area with a single demand point
+POCKET_CLEAR_M = 400.0  # no second-pass parcel this near a pocket (walk >= straight line)
+CENTRE_SHARE = 0.75  # the rest of the second pass are small idle plots
+CENTRE_LAND, CENTRE_FLOOR = (600.0, 2000.0), (850.0, 1800.0)
+PLOT_LAND = (600.0, 1500.0)
+
+
+def _key(xy: Any) -> tuple[int, int]:
+    return (round(float(xy[0]) * 20), round(float(xy[1]) * 20))
+
+
+class Walker:
+    """Walks on the check graph; a point joins it at the nearest point of the nearest street."""
+
+    def __init__(self, walk: nx.Graph) -> None:
+        self.walk = walk
+        self.edges: list[tuple[tuple[int, int], tuple[int, int], LineString]] = []
+        for _, _, d in walk.edges(data=True):
+            g = d["geom"]
+            self.edges.append((_key(g.coords[0]), _key(g.coords[-1]), g))
+        self.tree = shapely.STRtree([e[2] for e in self.edges])
+
+    def snap(self, pt: Point) -> tuple[int, float, float]:
+        """(edge, distance along it, straight distance to it)."""
+        i = int(self.tree.nearest(pt))
+        g = self.edges[i][2]
+        return i, float(g.project(pt)), float(g.distance(pt))
+
+    def from_point(self, pt: Point, cutoff: float) -> Any:
+        """A function giving the walk from ``pt`` to other points (inf beyond ``cutoff``)."""
+        i, t, off = self.snap(pt)
+        a, b, g = self.edges[i]
+        da = nx.single_source_dijkstra_path_length(self.walk, a, cutoff=cutoff, weight="length")
+        db = nx.single_source_dijkstra_path_length(self.walk, b, cutoff=cutoff, weight="length")
+
+        def node(n: tuple[int, int]) -> float:
+            return float(
+                min(off + t + da.get(n, math.inf), off + g.length - t + db.get(n, math.inf))
+            )
+
+        def to(points: list[Point]) -> np.ndarray:
+            out = np.empty(len(points))
+            for k, q in enumerate(points):
+                j, tq, offq = self.snap(q)
+                a2, b2, g2 = self.edges[j]
+                d = min(node(a2) + tq, node(b2) + g2.length - tq) + offq
+                if j == i:
+                    d = min(d, off + abs(t - tq) + offq)
+                out[k] = d
+            return out
+
+        return to
+
+
+def demand_points(
+    city: City, raster: np.ndarray, transform: Any
+) -> dict[str, tuple[list[Point], np.ndarray]]:
+    """Each area's demand point(s) and weights, as siting places them (approximately).
+
+    An area up to ``SINGLE_POINT_M2`` gets the population-weighted centroid of the
+    raster cells whose centres lie inside it (the nearest populated cell centre if
+    that falls outside); a larger one gets all its populated cell centres, weighted,
+    in place of siting's weighted k-means centroids. Without people: its
+    representative point.
+    """
+    to_met = Transformer.from_crs(STORED_CRS, METRIC_CRS, always_xy=True)
+    rows, cols = np.nonzero(raster > 0)
+    lon, lat = transform * (cols + 0.5, rows + 0.5)
+    x, y = to_met.transform(np.asarray(lon), np.asarray(lat))
+    cells = shapely.points(np.asarray(x) - E0, np.asarray(y) - N0)
+    people = raster[rows, cols].astype(float)
+    tree = shapely.STRtree(cells)
+    out: dict[str, tuple[list[Point], np.ndarray]] = {}
+    for a in city.areas:
+        g = a["geometry"]
+        idx = tree.query(g, predicate="contains")
+        if len(idx) == 0:
+            out[a["area_id"]] = ([g.representative_point()], np.ones(1))
+            continue
+        xy, w = shapely.get_coordinates(cells[idx]), people[idx] / people[idx].sum()
+        k = min(math.ceil(g.area / SINGLE_POINT_M2), len(idx))
+        if k > 1:
+            label = weighted_kmeans(xy, w, k)
+            groups = [label == j for j in range(k) if (label == j).any()]
+            pts = [Point(np.average(xy[m], axis=0, weights=w[m])) for m in groups]
+            out[a["area_id"]] = (pts, np.array([w[m].sum() for m in groups]))
+            continue
+        c = Point(w @ xy)
+        if not g.contains(c):
+            c = cells[idx][int(np.argmin(shapely.distance(cells[idx], c)))]
+        out[a["area_id"]] = ([c], np.ones(1))
+    return out
+
+
+def weighted_kmeans(xy: np.ndarray, w: np.ndarray, k: int, rounds: int = 30) -> np.ndarray:
+    """Cluster labels of a weighted k-means started from spread-out points (no randomness)."""
+    centres = [xy[int(np.argmax(w))]]
+    while len(centres) < k:
+        d = np.min([np.hypot(*(xy - c).T) for c in centres], axis=0)
+        centres.append(xy[int(np.argmax(d * w))])
+    c = np.asarray(centres)
+    label = np.zeros(len(xy), dtype=int)
+    for _ in range(rounds):
+        label = np.argmin(
+            np.hypot(xy[:, None, 0] - c[None, :, 0], xy[:, None, 1] - c[None, :, 1]), 1
+        )
+        for j in range(k):
+            if (label == j).any():
+                c[j] = np.average(xy[label == j], axis=0, weights=w[label == j])
+    return label
+
+
+def add_service_centres(
+    city: City,
+    pockets: list[dict[str, Any]],
+    work_union: Any,
+    points: dict[str, tuple[list[Point], np.ndarray]],
+    seed: int,
+) -> list[dict[str, Any]]:
+    """A second parcel pass: community service centres and small idle plots.
+
+    Every community (社区) and village has a service centre (社区服务中心, 村党群服务中心),
+    and there are small idle plots: the first choices of the policy (R6). An old or
+    rural area that no usable candidate or facility reaches within ``REACH_SHARE`` ×
+    its walking radius (the population-weighted mean walk of its demand points on
+    the check graph) gets one near its people: a centre (``community_centre``,
+    ``reuse``, 850–1,800 m² of floor) or, one time in four, a small idle plot
+    (``idle_land``, ``new_build``). A candidate inside a hazard's legal zone does not
+    count (siting excludes it), so such an area gets a second one. Nothing comes
+    within ``POCKET_CLEAR_M`` of a pocket. The pass draws from its own random stream
+    and appends after the first pass, so earlier parcels keep their ids and values.
+    """
+    rng = np.random.default_rng([seed, CENTRE_STREAM])
+    water_buf = city.water.buffer(20.0)
+    pocket_ids = {p["area_id"] for p in pockets}
+    pocket_zone = shapely.union_all([p["geometry"].buffer(POCKET_CLEAR_M) for p in pockets])
+    legal = shapely.union_all(
+        [
+            h["geometry"].buffer(
+                LEGAL_CLEAR_M[
+                    "petrol_station" if h["kind"] == "petrol_station" else h["voltage_kv"]
+                ]
+            )
+            for h in city.hazards
+        ]
+    )
+    # a building is not on a petrol station's forecourt nor under a line
+    physical = shapely.union_all(
+        [h["geometry"].buffer(15.0 if h["kind"] == "petrol_station" else 5.0) for h in city.hazards]
+    )
+    fac_pts = shapely.union_all([f["geometry"].buffer(15.0) for f in city.facilities])
+    for g in (water_buf, pocket_zone, legal, physical, fac_pts):
+        shapely.prepare(g)
+    # the test of check_walking: no lot's nodes within 300 m on foot of a pocket's nodes
+    walk: nx.Graph = city.checks["_walk"]  # type: ignore[assignment]
+    nodes = sorted(walk.nodes)
+    node_tree = shapely.STRtree(shapely.points(np.asarray(nodes, dtype=float) / 20.0))
+
+    def access(geom: Any, radius: float) -> set[tuple[int, int]]:
+        idx = node_tree.query(geom.buffer(radius), predicate="intersects")
+        return {nodes[int(i)] for i in (idx if len(idx) else [node_tree.nearest(geom)])}
+
+    walker = Walker(walk)
+    near_pockets: set[tuple[int, int]] = set()
+    for pk in pockets:
+        src = access(pk["geometry"], 30.0)
+        near_pockets |= set(nx.multi_source_dijkstra_path_length(walk, src, 300.0, weight="length"))
+    placed = [p["geometry"] for p in city.parcels]
+    usable = [p["geometry"] for p in city.parcels if not legal.intersects(p["geometry"])]
+    usable += [f["geometry"] for f in city.facilities]
+
+    counts: dict[str, int] = {}
+    for p in city.parcels:
+        base = str(p["name"]).split("（")[0]
+        counts[base] = counts.get(base, 0) + 1
+
+    def uname(base: str) -> str:
+        counts[base] = counts.get(base, 0) + 1
+        return base if counts[base] == 1 else f"{base}（{counts[base]}）"
+
+    def serves(walks: np.ndarray, w: np.ndarray, limit: float) -> bool:
+        """siting's test: every point within the table's limit, their weighted mean within limit."""
+        return bool(walks.max() <= TABLE_LIMIT_M and float(w @ walks) <= limit)
+
+    walks_from: dict[int, Any] = {}  # one bounded Dijkstra per usable site (list position)
+
+    def reached(a: dict[str, Any], limit: float) -> bool:
+        pts, w = points[a["area_id"]]
+        zone = a["geometry"].buffer(limit)
+        for k, site in enumerate(usable):
+            if not zone.intersects(site):
+                continue
+            if k not in walks_from:
+                walks_from[k] = walker.from_point(site.representative_point(), TABLE_LIMIT_M)
+            if serves(walks_from[k](pts), w, limit):
+                return True
+        return False
+
+    def place(a: dict[str, Any], kind: str, limit: float) -> Polygon | None:
+        pts, w = points[a["area_id"]]
+        cx, cy = float(w @ shapely.get_x(pts)), float(w @ shapely.get_y(pts))
+        host = a["geometry"].buffer(-3.0)
+        lo, hi = CENTRE_LAND if kind == "community_centre" else PLOT_LAND
+        for attempt in range(240):
+            target = float(np.exp(rng.uniform(np.log(lo), np.log(hi))))
+            lot = irregular_lot(rng, target)
+            r = (40.0 + attempt * 1.5) * math.sqrt(rng.random())
+            ang = rng.uniform(0.0, 2.0 * np.pi)
+            lot = shapely.affinity.translate(lot, cx + r * math.cos(ang), cy + r * math.sin(ang))
+            if not host.contains(lot) or pocket_zone.intersects(lot) or work_union.intersects(lot):
+                continue
+            if water_buf.intersects(lot) or physical.intersects(lot) or fac_pts.intersects(lot):
+                continue
+            if bool(np.any(shapely.dwithin(np.asarray(placed), lot, 12.0))):
+                continue
+            if access(lot, 0.0) & near_pockets:
+                continue
+            if not serves(
+                walker.from_point(lot.representative_point(), TABLE_LIMIT_M)(pts), w, limit
+            ):
+                continue
+            return lot
+        return None
+
+    out: list[dict[str, Any]] = []
+    for a in city.areas:
+        st = a["status"]
+        if st == "new" or a["area_id"] in pocket_ids:
+            continue
+        limit = REACH_SHARE * RADIUS_M[st]
+        if reached(a, limit):
+            continue
+        for _ in range(2):
+            kind = "community_centre" if rng.random() < CENTRE_SHARE else "idle_land"
+            lot = place(a, kind, limit)
+            if lot is None:
+                break
+            land = float(round(lot.area, 1))
+            if kind == "community_centre":
+                acq = "reuse"
+                name = (
+                    f"{a['name']}党群服务中心" if st == "rural" else f"{area_prefix(a)}社区服务中心"
+                )
+                floor, cost, aff = parcel_economics(rng, kind, acq, land, st, CENTRE_FLOOR)
+            else:
+                acq = "new_build"
+                name = f"{area_prefix(a)}{KIND_LABEL[kind]}"
+                floor, cost, aff = parcel_economics(rng, kind, acq, land, st)
+            out.append(
+                {
+                    "name": uname(name),
+                    "kind": kind,
+                    "acquisition": acq,
+                    "land_area_m2": land,
+                    "floor_area_m2": floor,
+                    "cost": cost,
+                    "affordable": aff,
+                    "geometry": lot,
+                    "for_area": a["area_id"],
+                }
+            )
+            placed.append(lot)
+            if not legal.intersects(lot):
+                usable.append(lot)
+                break
+    first = len(city.parcels)
+    for k, p in enumerate(out):
+        p["site_id"] = f"P{first + k + 1:04d}"
+    city.parcels.extend(out)
+    return out
 
 
 # --------------------------------------------------------------------------- population
@@ -1862,13 +2158,19 @@ def generate(out: Path, seed: int = SEED) -> dict[str, float]:
         p["district_id"], p["subdistrict_id"] = assign_admin(city, p["geometry"])
     make_facilities(city, rng, pockets)
     make_streets(city, rng, seeds, status, cells, roads, work_union)
-    check_walking(city, pockets)
     raster, transform, pop = make_population(city, rng)
+    # the second parcel pass has its own random stream: nothing above changes with it
+    points = demand_points(city, raster, transform)
+    centres = add_service_centres(city, pockets, work_union, points, seed)
+    for p in centres:
+        p["district_id"], p["subdistrict_id"] = assign_admin(city, p["geometry"])
+    check_walking(city, pockets)
     info = write_outputs(city, out, raster, transform, rng)
     info.update(pop)
     info.update({k: v for k, v in city.checks.items() if isinstance(v, float)})
     info["areas"] = float(len(city.areas))
     info["parcels"] = float(len(city.parcels))
+    info["second_pass"] = float(len(centres))
     info["pocket_river"] = float(int(pockets[0]["area_id"][1:]))
     info["pocket_hill"] = float(int(pockets[1]["area_id"][1:]))
     return info
@@ -1883,7 +2185,8 @@ def main(argv: list[str] | None = None) -> None:
     info = generate(args.out, args.seed)
     print(
         f"sample written to {args.out}: {int(info['areas'])} areas, {int(info['parcels'])} "
-        f"parcels, {info['total']:,.0f} residents, {int(info['street_nodes'])} street nodes; "
+        f"parcels ({int(info['second_pass'])} in the second pass), {info['total']:,.0f} "
+        f"residents, {int(info['street_nodes'])} street nodes; "
         f"pockets A{int(info['pocket_river']):03d} (river) and A{int(info['pocket_hill']):03d} "
         f"(hill); across-river lot {info['across_river_straight_m']:.0f} m straight, "
         f"{info['across_river_walk_m']:.0f} m walking; worst area-to-node "

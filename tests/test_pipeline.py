@@ -104,6 +104,12 @@ def test_sample_shows_every_district_demonstration_and_a_shortfall(
     # A013 is cut off by the river: its nearest candidate is ~3 km away on foot.
     assert areas.at["A013", "shortfall_slots"] > 0
     assert areas.at["A013", "shortfall_reason"] == "no site within reach"
+    # most areas can be served; the pockets, five neighbours and one hill village cannot
+    unreached = set(areas.index[areas["shortfall_reason"] == "no site within reach"])
+    assert unreached == {"A011", "A013", "A074", "A078", "A087", "A089", "A103", "A156"}
+    totals = run["totals"]
+    assert totals["required_slots"] == 3696
+    assert 0 < totals["shortfall_slots"] < 0.1 * totals["required_slots"]
     assert run["distance_method"] == "network"
     assert run["distance"]["excluded_by_network"] > 0
     # excluded parcels are reported with reasons

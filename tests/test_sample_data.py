@@ -196,6 +196,29 @@ def test_parcels(layers: dict[str, gpd.GeoDataFrame]) -> None:
     assert np.allclose(metric.area, parcels.land_area_m2, rtol=0.01)
 
 
+def test_second_pass_adds_centres_and_keeps_the_pockets_cut_off(
+    layers: dict[str, gpd.GeoDataFrame],
+) -> None:
+    """P0333… are service centres and small idle plots, none near the two pockets."""
+    parcels = layers["parcels"]
+    assert len(parcels) == 382
+    assert list(parcels.site_id) == [f"P{k:04d}" for k in range(1, 383)]
+    second = parcels.iloc[332:]
+    centres = second[second.kind == "community_centre"]
+    plots = second[second.kind == "idle_land"]
+    assert (len(centres), len(plots)) == (43, 7)
+    base = centres.name.str.replace(r"（\d+）$", "", regex=True)  # 红星社区服务中心（2）
+    assert base.str.endswith(("社区服务中心", "村党群服务中心")).all()
+    assert (centres.acquisition == "reuse").all()
+    # half of a reused building may take childcare: room for the small option (45 × 9 m²)
+    assert (centres.floor_area_m2 >= 2 * 45 * 9).all()
+    assert (plots.acquisition == "new_build").all() and plots.floor_area_m2.isna().all()
+    metric = second.to_crs(4544)
+    areas = layers["areas"].to_crs(4544).set_index("area_id")
+    for pocket in ("A013", "A103"):
+        assert metric.distance(areas.at[pocket, "geometry"]).min() >= 400.0
+
+
 def test_facilities_and_workplaces(layers: dict[str, gpd.GeoDataFrame]) -> None:
     fac, work = layers["facilities"], layers["workplaces"]
     assert 8 <= len(fac) <= 12
