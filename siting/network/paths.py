@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from siting.network._arrays import FloatArray, IntArray
+from siting.network._arrays import FloatArray, IntArray, _groups
 
 __all__ = ["bounded_pairs"]
 
@@ -213,14 +213,6 @@ def _joins(
     return nodes_a, dist_a
 
 
-def _ragged(group: IntArray, n_groups: int) -> tuple[IntArray, IntArray]:
-    """Order of the items by group, and each group's start in it (``n_groups + 1``)."""
-    order = np.argsort(group, kind="stable")
-    ptr = np.zeros(n_groups + 1, dtype=np.int64)
-    np.cumsum(np.bincount(group, minlength=n_groups), out=ptr[1:])
-    return order, ptr
-
-
 def bounded_pairs(
     indptr: npt.ArrayLike,
     indices: npt.ArrayLike,
@@ -321,7 +313,7 @@ def bounded_pairs(
     if len(extra) != n_targets or (n_targets and not extra.min() >= 0):
         raise ValueError("target_extra needs one non-negative number per target")
     # joins of the targets, by node
-    join_order, join_ptr = _ragged(tgt_nodes.ravel(), n)
+    join_order, join_ptr = _groups(tgt_nodes.ravel(), n)
     join_target = (np.arange(tgt_nodes.size) // tgt_nodes.shape[1])[join_order]
     join_dist = tgt_dist.ravel()[join_order]
     # direct walks, by source
@@ -340,7 +332,7 @@ def bounded_pairs(
             and d_dist.min() >= 0
         ):
             raise ValueError("direct holds a source or target out of range, or a negative walk")
-    direct_order, direct_ptr_all = _ragged(d_src, n_sources)
+    direct_order, direct_ptr_all = _groups(d_src, n_sources)
     d_tgt, d_dist = d_tgt[direct_order], d_dist[direct_order]
 
     n_threads = max(1, min(threads or _usable_cpus(), n_sources // 32 or 1))
