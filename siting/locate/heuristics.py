@@ -8,11 +8,10 @@ where ``inf`` marks an unreachable pair.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-
 import numpy as np
 import numpy.typing as npt
+
+from siting.jit import compiled
 
 __all__ = [
     "greedy_cover",
@@ -313,15 +312,6 @@ def _rwls(
     return best
 
 
-@functools.cache
-def _compiled_rwls() -> Callable[..., BoolArray]:
-    """:func:`_rwls` compiled by numba, imported on first use (it loads LLVM)."""
-    import numba
-
-    kernel: Callable[..., BoolArray] = numba.njit(cache=True, nogil=True)(_rwls)
-    return kernel
-
-
 def weighted_cover_search(
     covers: BoolArray,
     chosen: IntArray,
@@ -378,7 +368,7 @@ def weighted_cover_search(
     fixed = np.zeros(m, dtype=np.bool_)
     if required is not None:
         fixed[np.asarray(required, dtype=np.intp)] = True
-    best = _compiled_rwls()(
+    best = compiled(_rwls)(
         col_ptr,
         rows_by_site.astype(np.int64),
         row_ptr,

@@ -26,15 +26,14 @@ than there are edge relaxations plus the joins of one source.
 
 from __future__ import annotations
 
-import functools
 import os
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from siting.jit import compiled
 from siting.network._arrays import FloatArray, IntArray, _groups
 
 __all__ = ["bounded_pairs"]
@@ -56,7 +55,7 @@ def _run(
     direct_target: Any,
     direct_dist: Any,
 ) -> tuple[Any, Any, Any]:  # pragma: no cover - compiled; tested through bounded_pairs
-    """The Dijkstra loop; compiled by :func:`_compiled`, never run as Python.
+    """The Dijkstra loop; compiled by :func:`siting.jit.compiled`, never run as Python.
 
     Source ``k`` starts at ``seed_node[seed_ptr[k]:seed_ptr[k + 1]]`` with
     ``seed_dist``; settling node ``v`` at ``d`` reaches target
@@ -174,15 +173,6 @@ def _run(
         for i in range(n_touched):
             dist[touched[i]] = np.inf
     return out_s[:n_out].copy(), out_t[:n_out].copy(), out_d[:n_out].copy()
-
-
-@functools.cache
-def _compiled() -> Callable[..., tuple[Any, Any, Any]]:
-    """:func:`_run` compiled by numba, imported on first use (it loads LLVM)."""
-    import numba
-
-    kernel: Callable[..., tuple[Any, Any, Any]] = numba.njit(cache=True, nogil=True)(_run)
-    return kernel
 
 
 def _usable_cpus() -> int:
@@ -344,7 +334,7 @@ def bounded_pairs(
         lo, hi = int(bounds[k]), int(bounds[k + 1])
         seed_ptr = np.arange(hi - lo + 1, dtype=np.int64) * per
         direct_ptr = direct_ptr_all[lo : hi + 1]
-        s, t, d = _compiled()(
+        s, t, d = compiled(_run)(
             indptr_a,
             indices_a,
             weights_a,
