@@ -1,4 +1,4 @@
-"""Cost matrices from GeoDataFrames, the thin adapter over :mod:`siting.locate.models`."""
+"""Cost matrices from GeoDataFrames, the thin adapter in front of :mod:`siting.locate`'s models."""
 
 from __future__ import annotations
 

@@ -1,0 +1,172 @@
+"""Reading and checking the inputs every location model shares.
+
+The cost matrix (dense, sparse or a DataFrame) becomes one dense array with
+``inf`` where a pair is unreachable, next to the demand and site ids; demand
+weights, per-site values (capacities), required sites and ``p`` are checked
+against it; what is wrong is raised as :class:`~siting.errors.InputError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass
+from typing import Literal, TypeAlias
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import scipy.sparse as sp
+
+from siting.errors import InputError, Problem
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.intp]
+BoolArray = npt.NDArray[np.bool_]
+Solver = Literal["highs", "cbc"]
+CostMatrix: TypeAlias = "pd.DataFrame | npt.ArrayLike | sp.spmatrix | sp.sparray"
+
+_TOL = 1e-6
+
+
+@dataclass(frozen=True)
+class _Costs:
+    dist: FloatArray  # dense, inf where unreachable
+    demand_ids: pd.Index
+    site_ids: pd.Index
+
+
+def _read_costs(cost: CostMatrix) -> _Costs:
+    problems: list[Problem] = []
+    if isinstance(cost, pd.DataFrame):
+        demand_ids = pd.Index(cost.index)
+        site_ids = pd.Index(cost.columns)
+        dist = cost.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
+    elif sp.issparse(cost):
+        coo = sp.coo_array(cost)
+        dist = np.full(coo.shape, np.inf)
+        dist[coo.row, coo.col] = coo.data
+        demand_ids = pd.RangeIndex(coo.shape[0])
+        site_ids = pd.RangeIndex(coo.shape[1])
+    else:
+        dist = np.array(cost, dtype=np.float64, copy=True)
+        if dist.ndim != 2:
+            raise InputError(
+                [Problem(f"cost has {dist.ndim} dimensions", fix="pass a demand × site matrix")]
+            )
+        demand_ids = pd.RangeIndex(dist.shape[0])
+        site_ids = pd.RangeIndex(dist.shape[1])
+    dist[np.isnan(dist)] = np.inf
+    if dist.shape[0] == 0 or dist.shape[1] == 0:
+        problems.append(Problem(f"cost matrix is empty (shape {dist.shape})"))
+    if (dist < 0).any():
+        bad = demand_ids[(dist < 0).any(axis=1)]
+        problems.append(
+            Problem(
+                "cost has negative entries",
+                ids=tuple(str(i) for i in bad),
+                fix="costs must be distances or times, zero or more",
+            )
+        )
+    if not demand_ids.is_unique:
+        problems.append(Problem("demand ids (cost index) are not unique"))
+    if not site_ids.is_unique:
+        problems.append(Problem("site ids (cost columns) are not unique"))
+    if problems:
+        raise InputError(problems)
+    return _Costs(dist, demand_ids, site_ids)
+
+
+def _read_weights(weights: npt.ArrayLike | pd.Series | None, costs: _Costs) -> FloatArray:
+    n = len(costs.demand_ids)
+    if weights is None:
+        return np.ones(n)
+    if isinstance(weights, pd.Series):
+        missing = costs.demand_ids.difference(weights.index)
+        if len(missing):
+            raise InputError(
+                [
+                    Problem(
+                        "weights lack some demand ids of the cost matrix",
+                        ids=tuple(str(i) for i in missing),
+                        fix="give a weight for every row of the cost matrix",
+                    )
+                ]
+            )
+        w = weights.reindex(costs.demand_ids).to_numpy(dtype=np.float64)
+    else:
+        w = np.array(weights, dtype=np.float64, copy=True).reshape(-1)
+    problems = []
+    if w.shape != (n,):
+        raise InputError([Problem(f"weights have length {w.size}, the cost matrix has {n} rows")])
+    if not np.isfinite(w).all() or (w < 0).any():
+        bad = costs.demand_ids[~np.isfinite(w) | (w < 0)]
+        problems.append(
+            Problem(
+                "weights must be finite and not negative",
+                ids=tuple(str(i) for i in bad),
+            )
+        )
+    if problems:
+        raise InputError(problems)
+    return np.asarray(w, dtype=np.float64)
+
+
+def _read_site_values(values: npt.ArrayLike | pd.Series, costs: _Costs, name: str) -> FloatArray:
+    m = len(costs.site_ids)
+    if isinstance(values, pd.Series):
+        missing = costs.site_ids.difference(values.index)
+        if len(missing):
+            raise InputError(
+                [Problem(f"{name} lacks some site ids", ids=tuple(str(i) for i in missing))]
+            )
+        array = values.reindex(costs.site_ids).to_numpy(dtype=np.float64)
+    else:
+        array = np.array(values, dtype=np.float64, copy=True).reshape(-1)
+        if array.size == 1:
+            array = np.full(m, float(array[0]))
+    if array.shape != (m,):
+        raise InputError([Problem(f"{name} has length {array.size}, there are {m} sites")])
+    if not np.isfinite(array).all() or (array < 0).any():
+        raise InputError([Problem(f"{name} must be finite and not negative")])
+    return np.asarray(array, dtype=np.float64)
+
+
+def _read_required(required: Iterable[Hashable] | None, costs: _Costs) -> IntArray:
+    if required is None:
+        return np.zeros(0, dtype=np.intp)
+    wanted = list(required)
+    positions = costs.site_ids.get_indexer(pd.Index(wanted))
+    unknown = [str(w) for w, k in zip(wanted, positions, strict=True) if k < 0]
+    if unknown:
+        raise InputError(
+            [
+                Problem(
+                    "required sites are not columns of the cost matrix",
+                    ids=tuple(unknown),
+                    fix="use site ids from the cost matrix columns",
+                )
+            ]
+        )
+    return np.unique(positions.astype(np.intp))
+
+
+def _demand_problem(
+    mask: npt.ArrayLike, costs: _Costs, what: str, *, fix: str | None = None
+) -> Problem:
+    """The problem of the demand points in ``mask``: ``"<count> demand points <what>"``."""
+    rows = np.asarray(mask, dtype=bool)
+    return Problem(
+        f"{int(rows.sum())} demand points {what}",
+        ids=tuple(str(i) for i in costs.demand_ids[rows]),
+        fix=fix,
+    )
+
+
+def _check_p(p: int, costs: _Costs, required: IntArray) -> None:
+    m = len(costs.site_ids)
+    if not isinstance(p, (int, np.integer)) or isinstance(p, bool):
+        raise InputError([Problem(f"p must be an integer, got {p!r}")])
+    if p < 1 or p > m:
+        raise InputError([Problem(f"p = {p} must be between 1 and the {m} sites")])
+    if len(required) > p:
+        raise InputError([Problem(f"{len(required)} required sites exceed p = {p}", fix="raise p")])
