@@ -211,9 +211,11 @@ def site_options(sites: pd.DataFrame, *, scenario: Scenario) -> pd.DataFrame:
     ...     "floor_area_m2": [float("nan")], "parcel_cost": [1_000_000.0]},
     ...     index=pd.Index(["P1"], name="site_id"))
     >>> site_options(sites, scenario=Scenario())[["site_id", "option", "slots", "cost"]]
-      site_id  option  slots       cost
-    0      P1   small     45  2620000.0
-    1      P1  medium     80  3880000.0
+      site_id   option  slots       cost
+    0      P1  small-1     18  1648000.0
+    1      P1  small-2     35  2260000.0
+    2      P1    small     45  2620000.0
+    3      P1   medium     80  3880000.0
     """
     fac, costs = scenario.facility, scenario.costs
     opts = pd.DataFrame(

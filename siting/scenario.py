@@ -15,7 +15,7 @@ Examples
 >>> s.radii.urban_m
 300.0
 >>> [o.slots for o in s.facility.options]
-[45, 80, 145, 145]
+[18, 35, 45, 80, 145, 145]
 """
 
 from __future__ import annotations
@@ -260,6 +260,8 @@ class SizeOption:
 
 def _default_options() -> tuple[SizeOption, ...]:
     return (
+        SizeOption("small-1", mixed=1),
+        SizeOption("small-2", toddler=1, older=1),
         SizeOption("small", infant=1, toddler=1, older=1),
         SizeOption("medium", infant=1, toddler=2, older=2),
         SizeOption("large", infant=2, toddler=3, older=4),
@@ -276,8 +278,11 @@ class FacilitySettings:
     Attributes
     ----------
     options
-        The size options a site may take. Defaults: small 3 classes (45 slots),
-        medium 1+2+2 = 80 slots in 5 classes, large 9 classes (145 slots) and the
+        The size options a site may take. Defaults: the small class of JGJ 39
+        (1–3 classes) as one mixed class (small-1, 18 slots: a community
+        childcare point, 社区托育点, for children from 18 months), 托小班 +
+        托大班 (small-2, 35 slots) and 1+1+1 classes (small, 45 slots); medium
+        1+2+2 = 80 slots in 5 classes, large 9 classes (145 slots) and the
         demonstration tier (large plus 300 m² of training rooms). DOMAIN.md §2.
     floor_m2_per_slot
         Gross floor area per slot, about 9 m² (derived from Xiamen's 900 m² per

@@ -34,18 +34,26 @@ def fitting(table: pd.DataFrame) -> dict[str, list[str]]:
 
 
 def test_bare_land_needs_footprint_plus_outdoor_space() -> None:
+    # small-1: F = 18 × 9 = 162 m², O = 54 → 162/3 + 54 = 108 m² of land
+    # small-2: F = 35 × 9 = 315, O = 105 → 105 + 105 = 210
     # small: F = 45 × 9 = 405 m², O = 135 → 405/3 + 135 = 270 m² of land
     # medium: 720/3 + 240 = 480; large: 1305/3 + 435 = 870; demonstration: (1305+300)/3 + 435 = 970
-    table = site_options(sites(land_area_m2=[269.9, 270.0, 870.0, 970.0]), scenario=Scenario())
+    table = site_options(
+        sites(land_area_m2=[269.9, 270.0, 870.0, 970.0, 209.9, 107.9]), scenario=Scenario()
+    )
+    smalls = ["small-1", "small-2", "small"]
     assert fitting(table) == {
-        "S1": ["small"],
-        "S2": ["small", "medium", "large"],
-        "S3": ["small", "medium", "large", "demonstration"],
+        "S0": ["small-1", "small-2"],
+        "S1": smalls,
+        "S2": [*smalls, "medium", "large"],
+        "S3": [*smalls, "medium", "large", "demonstration"],
+        "S4": ["small-1"],
     }
 
 
 def test_buildings_need_floor_and_reuse_gives_half() -> None:
-    # a 900 m² building fits medium (720 m²) when purchased, only small (405) when reused
+    # a 900 m² building fits medium (720 m²) when purchased, only small (405) when reused;
+    # small-1 and small-2 need 162 and 315 m² of floor and 54 and 105 m² outdoors
     table = site_options(
         sites(
             acquisition=["purchase", "reuse", "lease"],
@@ -54,7 +62,8 @@ def test_buildings_need_floor_and_reuse_gives_half() -> None:
         ),
         scenario=Scenario(),
     )
-    assert fitting(table) == {"S0": ["small", "medium"], "S1": ["small"], "S2": ["small"]}
+    smalls = ["small-1", "small-2", "small"]
+    assert fitting(table) == {"S0": [*smalls, "medium"], "S1": smalls, "S2": smalls}
 
 
 def test_costs_by_mode_and_building() -> None:
@@ -115,7 +124,14 @@ def test_model_sites_from_parcels_new_areas_and_existing() -> None:
     assert bool(result.at["F1", "demonstration_existing"])
     options = site_options(result, scenario=Scenario())
     # the co-located site takes every option; the existing facility none
-    assert fitting(options)["new:A1"] == ["small", "medium", "large", "demonstration"]
+    assert fitting(options)["new:A1"] == [
+        "small-1",
+        "small-2",
+        "small",
+        "medium",
+        "large",
+        "demonstration",
+    ]
     assert "F1" not in set(options["site_id"])
 
 

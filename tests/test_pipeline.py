@@ -332,8 +332,9 @@ def test_cli_reports_bad_input_in_a_sentence(
 
 
 def test_prepared_city_is_solved_again_for_budgets(tmp_path: Path) -> None:
-    # Three old areas, each with its own site 100 m away; every small facility costs
-    # 1 M CNY plus 4,000 CNY/m² × 405 m² = 2.62 M. A budget for two leaves one area short.
+    # Three old areas, each with its own site 100 m away, each needing 16 slots; the
+    # cheapest facility that holds them, small-1 (18 slots), costs 1 M CNY plus
+    # 4,000 CNY/m² × 162 m² = 1.648 M. A budget for two leaves one area short.
     areas = [
         {"area_id": f"A{k}", "name": "城", "status": "old", "geometry": cell_box(6 * k, 0, 2, 2)}
         for k in range(3)
@@ -352,7 +353,7 @@ def test_prepared_city_is_solved_again_for_budgets(tmp_path: Path) -> None:
     base = load_scenario(scenario_path)
     prepared = prepare(base)
     shortfalls = []
-    for budget in (None, 2 * 2_620_000.0, 2_620_000.0, 0.0):
+    for budget in (None, 2 * 1_648_000.0, 1_648_000.0, 0.0):
         s = replace(base, policy=replace(base.policy, budget=budget))
         plan = solve_prepared(prepared, scenario=s)
         shortfalls.append(plan.run["totals"]["shortfall_slots"])
