@@ -33,3 +33,9 @@ def _expand(starts: IntArray, counts: IntArray) -> tuple[IntArray, IntArray]:
     run = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
     offset = np.arange(len(run), dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
     return run, starts[run] + offset
+
+
+def _members(order: IntArray, bounds: IntArray, group: IntArray) -> tuple[IntArray, IntArray]:
+    """Every member of each listed group (from :func:`_groups`): (position in ``group``, member)."""
+    which, pos = _expand(bounds[group], bounds[group + 1] - bounds[group])
+    return which, order[pos]

@@ -15,7 +15,7 @@ import pyproj
 from scipy.spatial import cKDTree
 
 from siting.errors import InputError, Problem
-from siting.network._arrays import FloatArray, IntArray, _expand, _groups, _unique
+from siting.network._arrays import FloatArray, IntArray, _groups, _members, _unique
 from siting.network.matrix import WalkMatrix, walk_matrix
 from siting.network.paths import bounded_pairs
 from siting.network.points import _metric_crs
@@ -78,15 +78,10 @@ def _spots(key_a: IntArray, key_b: FloatArray) -> tuple[IntArray, IntArray]:
 
 
 def _same_edge(
-    s_edge: IntArray, s_along: FloatArray, t_edge: IntArray, t_along: FloatArray
+    s_edge: IntArray, s_along: FloatArray, t_edge: IntArray, t_along: FloatArray, n_edges: int
 ) -> tuple[IntArray, IntArray, FloatArray]:
     """(source, target, walk along the edge) for sources and targets on one edge."""
-    by_edge = np.argsort(t_edge, kind="stable")
-    sorted_edge = t_edge[by_edge]
-    lo = np.searchsorted(sorted_edge, s_edge, "left")
-    hi = np.searchsorted(sorted_edge, s_edge, "right")
-    src, pos = _expand(lo, hi - lo)
-    tgt = by_edge[pos]
+    src, tgt = _members(*_groups(t_edge, n_edges), s_edge)
     return src, tgt, np.abs(s_along[src] - t_along[tgt])
 
 
@@ -121,7 +116,7 @@ def _network_pairs(
         oe, ot = e_o[first_o], t_o[first_o]
         s_nodes, s_dist = streets.nodes[se], np.column_stack([st, streets.length[se] - st])
         o_nodes, o_dist = streets.nodes[oe], np.column_stack([ot, streets.length[oe] - ot])
-        direct = _same_edge(se, st, oe, ot)
+        direct = _same_edge(se, st, oe, ot, len(streets.length))
     else:
         snap_s_raw, node_s_raw = wm.tree.query(site_xy, workers=-1)
         snap_o_raw, node_o_raw = wm.tree.query(origin_xy, workers=-1)
@@ -153,15 +148,11 @@ def _network_pairs(
         direct=direct,
     )
     # every origin at the target spot, then every site at the source spot
-    o_order, o_bounds = _groups(o_inv, len(first_o))
-    which, o_pos = _expand(o_bounds[tgt], o_bounds[tgt + 1] - o_bounds[tgt])
-    origin = o_order[o_pos]
+    which, origin = _members(*_groups(o_inv, len(first_o)), tgt)
     src, net = src[which], net[which] + snap_o[origin]
     ok = net + s_min_snap[src] <= max_distance_m
     src, net, origin = src[ok], net[ok], origin[ok]
-    s_order, s_bounds = _groups(s_inv, len(first_s))
-    which, s_pos = _expand(s_bounds[src], s_bounds[src + 1] - s_bounds[src])
-    site = s_order[s_pos]
+    which, site = _members(*_groups(s_inv, len(first_s)), src)
     origin, walk = origin[which], net[which] + snap_s[site]
     ok = walk <= max_distance_m
     return origin[ok], site[ok], walk[ok]
