@@ -1,7 +1,13 @@
 """Demand: how many childcare slots each residential area and workplace needs.
 
-* **Resident population** of an area is the exact area-weighted sum of the
-  population raster over its polygon (:func:`siting.zonal.zonal_sums`).
+* **Resident population** of an area is its share of the population raster,
+  allocated with exact cell coverage (:func:`siting.allocation.allocate`):
+  by default **dasymetric**, so every person of a cell that residential areas
+  touch goes to them, and the people of cells no area touches are the
+  **residual** population, reported per district and never dropped
+  (``demand.allocation = "area_weighted"`` is the plain zonal sum). Optionally
+  the residual within ``demand.residual_to_nearest_m`` of an area is given to
+  the nearest one.
 * **Planned population** of a new area (R1) is ``dwellings × persons per
   household`` (2.36 in Guangyuan, 2020): the raster cannot see people who have
   not moved in yet. For old and rural areas it is the resident population.
@@ -11,24 +17,72 @@
   the plan can report migrant slots on their own. Workplaces add the migrant
   workers' households (``migrant_workers × migrant_persons_per_worker``).
 * **Required slots** = ratio × population / 1,000, with the ratio of the
-  area's class (new 10, old 8, rural 4.5 by default), rounded up per area
-  (``required_rounded`` says so).
+  area's class (new 10, old 8, rural 4.5 by default). The model serves this
+  raw requirement (small neighbouring areas are met together); counts are
+  rounded once where they are reported: ``required_slots_rounded`` per area
+  rounds up only an area that needs at least a whole class, districts round
+  their sum. ``demand.round_up`` restores rounding every area up
+  (``required_rounded`` says which was used).
 * **Demand-based estimate** beside it: children under three ≈ 3 × birth rate ×
-  population, × take-up (30 %), as a second opinion for reports.
+  population, × take-up (30 %), as a second opinion for reports; with a
+  children raster, also its under-threes × take-up (``children_estimate_slots``).
+* **Accounting**: every raster's total over the study area, what the areas
+  hold, the residual and the share, in :attr:`Demand.accounting`.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
+from siting.allocation import Allocation, allocate
+from siting.inputs import Inputs
 from siting.scenario import Scenario
-from siting.zonal import zonal_sums
 
-__all__ = ["area_demand", "demand_items", "district_demand", "workplace_demand"]
+__all__ = [
+    "Demand",
+    "area_demand",
+    "demand_items",
+    "district_demand",
+    "estimate_demand",
+    "reported_slots",
+    "whole_class",
+    "workplace_demand",
+]
+
+_RESIDUAL_BLOCKS = 4000
+"""The residual map layer merges cells into square blocks so that it has about this many."""
+
+
+@dataclass(frozen=True)
+class Demand:
+    """The demand of a run and how every raster's people were accounted for.
+
+    Attributes
+    ----------
+    areas
+        Demand per area (see :func:`area_demand`).
+    accounting
+        Per raster (``"population"``, ``"migrant_population"``, ``"children"``):
+        ``method``, ``total`` over the study area, ``held`` by the areas,
+        ``residual``, ``overlap`` (area-weighted only), ``held_share``,
+        ``residual_share``, ``moved_to_nearest`` and ``residual_by_district``.
+    residual
+        The population residual as square blocks of cells (``residual_people``,
+        ``cells``) in the areas' CRS, or ``None`` when there is none.
+    """
+
+    areas: pd.DataFrame
+    accounting: dict[str, dict[str, Any]] = field(default_factory=dict)
+    residual: gpd.GeoDataFrame | None = None
 
 
 def _slots(ratio: pd.Series | float, population: pd.Series, *, round_up: bool) -> pd.Series:
@@ -36,6 +90,37 @@ def _slots(ratio: pd.Series | float, population: pd.Series, *, round_up: bool) -
     # a tiny tolerance keeps 10 × 1000 / 1000 = 10.000000000000002 from rounding to 11
     out = np.ceil(raw - 1e-9) if round_up else raw
     return out.clip(lower=0) + 0.0  # + 0.0 turns -0.0 into 0.0
+
+
+def whole_class(scenario: Scenario) -> int:
+    """The smallest class the scenario's sizes use (10 for a 乳儿班 by default).
+
+    An area whose raw requirement reaches it is reported as a whole number of
+    slots; smaller ones are met together with their neighbours.
+    """
+    sizes = {"infant": 10, "toddler": 15, "older": 20, "mixed": 18}
+    used = [
+        size for name, size in sizes.items() for o in scenario.facility.options if getattr(o, name)
+    ]
+    return min(used) if used else 10
+
+
+def reported_slots(raw: pd.Series, *, scenario: Scenario) -> pd.Series:
+    """Slots as an area reports them: whole when it needs a whole class, else to 0.1.
+
+    With ``demand.round_up`` every area's slots are already whole and are kept.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from siting.scenario import Scenario
+    >>> reported_slots(pd.Series([0.44, 9.96, 10.2]), scenario=Scenario()).tolist()
+    [0.4, 10.0, 11.0]
+    """
+    if scenario.demand.round_up:
+        return raw
+    whole = np.ceil(raw - 1e-9)
+    return raw.round(1).where(raw < whole_class(scenario) - 1e-9, whole)
 
 
 def area_demand(
@@ -55,7 +140,8 @@ def area_demand(
     population
         The population raster.
     scenario
-        Ratios and demand settings.
+        Ratios and demand settings (``demand.allocation`` says how the raster
+        is shared among the areas).
     migrant_population
         Optional raster of the migrant population.
 
@@ -64,11 +150,14 @@ def area_demand(
     pandas.DataFrame
         Indexed like ``areas``: ``status``, ``population`` (raster),
         ``planned_population``, ``ratio``, ``required_slots``,
-        ``migrant_population``, ``migrant_slots``, ``demand_estimate_slots``,
-        ``required_rounded``.
+        ``required_slots_rounded``, ``migrant_population``, ``migrant_slots``,
+        ``demand_estimate_slots``, ``required_rounded``.
 
     Examples
     --------
+    Two 100 m cells of 1,000 and 3,000 people; an old area covers the first
+    cell and a new one (1,000 dwellings) the second.
+
     >>> import geopandas as gpd, numpy as np, rasterio
     >>> from rasterio.transform import from_origin
     >>> from shapely.geometry import box
@@ -87,30 +176,257 @@ def area_demand(
     >>> table[["population", "planned_population", "required_slots", "migrant_slots"]]
              population  planned_population  required_slots  migrant_slots
     area_id
-    A1           1000.0              1000.0             8.0            1.0
-    A2           3000.0              2360.0            24.0            0.0
+    A1           1000.0              1000.0             8.0            0.8
+    A2           3000.0              2360.0            23.6            0.0
     """
+    people = _allocate(areas, population, scenario=scenario)
+    migrants = (
+        _allocate(areas, migrant_population, scenario=scenario)
+        if migrant_population is not None
+        else None
+    )
+    return _area_table(
+        areas,
+        people.held,
+        None if migrants is None else migrants.held,
+        scenario=scenario,
+    )
+
+
+def estimate_demand(inputs: Inputs, *, scenario: Scenario) -> Demand:
+    """Demand of every area of a run, with the accounting of every raster's people.
+
+    Parameters
+    ----------
+    inputs
+        The validated inputs (:func:`siting.inputs.load_inputs`).
+    scenario
+        Ratios and demand settings.
+
+    Returns
+    -------
+    Demand
+        The area table, the accounting and the residual layer.
+    """
+    spec = scenario.inputs
+    areas = inputs.areas
+    zones = inputs.districts.geometry if inputs.districts is not None else None
+    buildings = _building_weights(inputs.buildings)
+    reach = scenario.demand.residual_to_nearest_m
+
+    def one(
+        raster: Path, bands: Sequence[int], *, cells: bool
+    ) -> tuple[Allocation, dict[str, Any]]:
+        result = _allocate(
+            areas,
+            raster,
+            scenario=scenario,
+            bands=bands,
+            zones=zones,
+            buildings=buildings,
+            keep_cells=cells or reach is not None,
+        )
+        moved = 0.0
+        if reach is not None:
+            result, moved = _to_nearest(result, areas, reach)
+        return result, _accounting(result, raster, moved=moved)
+
+    accounting: dict[str, dict[str, Any]] = {}
+    people, accounting["population"] = one(
+        inputs.population, _bands(spec, "population"), cells=True
+    )
+    migrants = None
+    if inputs.migrant_population is not None:
+        migrants, accounting["migrant_population"] = one(
+            inputs.migrant_population, _bands(spec, "migrant_population"), cells=False
+        )
+    table = _area_table(
+        areas, people.held, None if migrants is None else migrants.held, scenario=scenario
+    )
+    if inputs.children is not None:
+        children, accounting["children"] = one(
+            inputs.children, _bands(spec, "children"), cells=False
+        )
+        under3 = (
+            children.held.reindex(table.index).fillna(0.0) * scenario.demand.children_under3_share
+        )
+        table["children_under3"] = under3
+        table["children_estimate_slots"] = under3 * scenario.demand.takeup
+    return Demand(
+        areas=table,
+        accounting=accounting,
+        residual=_residual_blocks(people, crs=areas.crs),
+    )
+
+
+def _bands(spec: Any, role: str) -> tuple[int, ...]:
+    raster = getattr(spec, role, None) if spec is not None else None
+    return tuple(raster.band_list) if raster is not None else (1,)
+
+
+def _allocate(
+    areas: gpd.GeoDataFrame,
+    raster: str | Path,
+    *,
+    scenario: Scenario,
+    bands: Sequence[int] = (1,),
+    zones: gpd.GeoSeries | None = None,
+    buildings: gpd.GeoDataFrame | None = None,
+    keep_cells: bool = False,
+) -> Allocation:
+    return allocate(
+        areas.geometry,
+        raster,
+        method=scenario.demand.allocation,
+        band=list(bands),
+        zones=zones,
+        buildings=buildings if scenario.demand.allocation == "dasymetric" else None,
+        keep_residual_cells=keep_cells,
+    )
+
+
+def _building_weights(buildings: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
+    """Floor area per building: ``floor_area_m2``, else ``levels`` × footprint, or footprint."""
+    if buildings is None or not len(buildings):
+        return None
+    footprint = buildings.geometry.area.to_numpy(dtype=float)
+    floor = pd.to_numeric(buildings.get("floor_area_m2"), errors="coerce")
+    levels = pd.to_numeric(buildings.get("levels"), errors="coerce")
+    weight = np.where(
+        np.isfinite(floor) & (floor > 0),
+        floor,
+        np.where(np.isfinite(levels) & (levels > 0), levels * footprint, footprint),
+    )
+    return gpd.GeoDataFrame(
+        {"weight": weight}, geometry=buildings.geometry.values, crs=buildings.crs
+    )
+
+
+def _to_nearest(
+    result: Allocation, areas: gpd.GeoDataFrame, reach: float
+) -> tuple[Allocation, float]:
+    """Give each residual cell's people to the nearest area within ``reach`` metres."""
+    cells = result.residual_cells
+    if cells.empty:
+        return result, 0.0
+    points = gpd.GeoDataFrame(
+        cells, geometry=gpd.points_from_xy(cells["x"], cells["y"]), crs=result.crs
+    ).to_crs(areas.crs)
+    target = gpd.GeoDataFrame(
+        {"_area": np.arange(len(areas))}, geometry=areas.geometry.values, crs=areas.crs
+    )
+    hits = gpd.sjoin_nearest(points, target, max_distance=reach, how="inner")
+    hits = hits[~hits.index.duplicated(keep="first")]
+    if hits.empty:
+        return result, 0.0
+    gained = np.bincount(
+        hits["_area"].to_numpy(), weights=hits["people"].to_numpy(), minlength=len(areas)
+    )
+    held = result.held + gained
+    moved = float(hits["people"].sum())
+    by_zone = result.residual_by_zone.copy()
+    if len(by_zone):
+        lost = hits.groupby("zone")["people"].sum()
+        lost = lost[lost.index >= 0]
+        by_zone.iloc[lost.index.to_numpy()] -= lost.to_numpy()
+    keep = cells.drop(index=hits.index)
+    residual = result.residual - moved
+    return (
+        Allocation(
+            held=held,
+            method=result.method,
+            total=result.total,
+            residual=residual,
+            overlap=result.overlap,
+            residual_by_zone=by_zone,
+            residual_cells=keep,
+            crs=result.crs,
+            cell_size=result.cell_size,
+        ),
+        moved,
+    )
+
+
+def _accounting(result: Allocation, raster: Path, *, moved: float) -> dict[str, Any]:
+    total = result.total
+    held = float(result.held.sum())
+    return {
+        "raster": str(raster),
+        "method": result.method,
+        "total": total,
+        "held": held,
+        "residual": result.residual,
+        "overlap": result.overlap,
+        "held_share": held / total if total > 0 else None,
+        "residual_share": result.residual / total if total > 0 else None,
+        "moved_to_nearest": moved,
+        "residual_by_district": {str(k): float(v) for k, v in result.residual_by_zone.items()},
+    }
+
+
+def _residual_blocks(result: Allocation, *, crs: Any) -> gpd.GeoDataFrame | None:
+    """The residual cells merged into square blocks, as polygons in ``crs``."""
+    cells = result.residual_cells
+    if cells.empty or result.residual <= 0:
+        return None
+    width, height = result.cell_size
+    k = max(1, math.ceil(math.sqrt(len(cells) / _RESIDUAL_BLOCKS)))
+    size_x, size_y = k * width, k * height
+    x0, y0 = float(cells["x"].min()) - width / 2, float(cells["y"].min()) - height / 2
+    bx = np.floor((cells["x"].to_numpy() - x0) / size_x).astype(np.int64)
+    by = np.floor((cells["y"].to_numpy() - y0) / size_y).astype(np.int64)
+    grouped = (
+        pd.DataFrame({"bx": bx, "by": by, "people": cells["people"].to_numpy()})
+        .groupby(["bx", "by"], sort=True)["people"]
+        .agg(["sum", "size"])
+    )
+    gx = grouped.index.get_level_values("bx").to_numpy()
+    gy = grouped.index.get_level_values("by").to_numpy()
+    boxes = shapely.box(
+        x0 + gx * size_x, y0 + gy * size_y, x0 + (gx + 1) * size_x, y0 + (gy + 1) * size_y
+    )
+    blocks = gpd.GeoDataFrame(
+        {
+            "residual_people": grouped["sum"].to_numpy(),
+            "cells": grouped["size"].to_numpy(),
+        },
+        geometry=boxes,
+        crs=result.crs,
+    )
+    blocks.index = pd.Index([f"R{i + 1}" for i in range(len(blocks))], name="block_id")
+    return blocks.to_crs(crs) if crs is not None else blocks
+
+
+def _area_table(
+    areas: gpd.GeoDataFrame,
+    pop: pd.Series,
+    migrant_people: pd.Series | None,
+    *,
+    scenario: Scenario,
+) -> pd.DataFrame:
     settings, ratios = scenario.demand, scenario.ratios
-    pop = zonal_sums(areas, population).astype(float)
+    pop = pop.astype(float)
     status = areas["status"].astype(str)
     dwellings = pd.to_numeric(areas.get("dwellings"), errors="coerce")
     if dwellings is None:
         dwellings = pd.Series(np.nan, index=areas.index)
     planned = pop.where(status != "new", dwellings.fillna(0.0) * settings.persons_per_household)
     ratio = status.map({"new": ratios.new, "old": ratios.old, "rural": ratios.rural}).astype(float)
-    if migrant_population is not None:
-        migrants = zonal_sums(areas, migrant_population).astype(float)
+    if migrant_people is not None:
+        migrants = migrant_people.astype(float)
     else:
         share = pd.to_numeric(areas.get("migrant_share"), errors="coerce")
         migrants = (pop * (share if share is not None else 0.0)).fillna(0.0)
     under3 = 3.0 * settings.birth_rate_per_1000 / 1000.0
-    table = pd.DataFrame(
+    required = _slots(ratio, planned, round_up=settings.round_up)
+    return pd.DataFrame(
         {
             "status": status,
             "population": pop,
             "planned_population": planned,
             "ratio": ratio,
-            "required_slots": _slots(ratio, planned, round_up=settings.round_up),
+            "required_slots": required,
+            "required_slots_rounded": reported_slots(required, scenario=scenario),
             "migrant_population": migrants,
             "migrant_slots": _slots(ratios.migrant, migrants, round_up=settings.round_up),
             "demand_estimate_slots": (planned + migrants) * under3 * settings.takeup,
@@ -118,7 +434,6 @@ def area_demand(
         },
         index=areas.index,
     )
-    return table
 
 
 def workplace_demand(workplaces: gpd.GeoDataFrame, *, scenario: Scenario) -> pd.DataFrame:

@@ -33,6 +33,7 @@ GEOJSON_LAYERS = (
     "districts",
     "hazards",
     "service_lines",
+    "residual",
 )
 
 
@@ -44,6 +45,7 @@ def _layers(plan: Plan) -> dict[str, gpd.GeoDataFrame]:
         "districts": plan.district_shapes,
         "hazards": plan.hazards,
         "service_lines": plan.service_lines,
+        "residual": plan.residual,
     }
     return {k: v for k, v in layers.items() if v is not None}
 

@@ -28,7 +28,7 @@ from shapely.geometry import LineString
 from siting import __version__
 from siting.access import Access, service_pairs
 from siting.candidates import site_options, sites_from_inputs
-from siting.demand import area_demand, demand_items, workplace_demand
+from siting.demand import Demand, demand_items, estimate_demand, workplace_demand
 from siting.errors import ScenarioError, SolverError
 from siting.inputs import Inputs, load_inputs
 from siting.model import SitingProblem, build_model, presolve_checks
@@ -97,6 +97,9 @@ class Prepared:
         The validated inputs in the working CRS.
     area_table
         Demand per area (:func:`siting.demand.area_demand`).
+    demand
+        The demand with the accounting of every raster's people
+        (:func:`siting.demand.estimate_demand`).
     items
         Demand items of the model (:func:`siting.demand.demand_items`).
     sites
@@ -123,6 +126,7 @@ class Prepared:
     buffers: gpd.GeoDataFrame | None
     points: gpd.GeoDataFrame
     timings: dict[str, float]
+    demand: Demand | None = None
 
 
 # Scenario parts that :func:`solve_prepared` may change without preparing again.
@@ -183,12 +187,8 @@ def prepare(scenario: Scenario | str | Path, *, progress: Progress | None = None
 
     say("estimating demand")
     areas = inputs.areas
-    area_table = area_demand(
-        areas,
-        inputs.population,
-        scenario=scenario,
-        migrant_population=inputs.migrant_population,
-    )
+    demand = estimate_demand(inputs, scenario=scenario)
+    area_table = demand.areas
     workplace_table = (
         workplace_demand(inputs.workplaces, scenario=scenario)
         if inputs.workplaces is not None
@@ -245,6 +245,7 @@ def prepare(scenario: Scenario | str | Path, *, progress: Progress | None = None
         buffers=buffers,
         points=points,
         timings=timings,
+        demand=demand,
     )
 
 
@@ -376,7 +377,10 @@ def solve_prepared(
             f"affordable share: {values[ix.u][0]:.0f} affordable slots short of the "
             f"{scenario.policy.min_affordable_share:.0%} minimum"
         )
-    district_table = _district_summary(inputs, area_out, facilities, assignments, scenario=scenario)
+    accounting = prepared.demand.accounting if prepared.demand is not None else {}
+    district_table = _district_summary(
+        inputs, area_out, facilities, assignments, scenario=scenario, accounting=accounting
+    )
     candidates = _candidate_states(inputs.parcels, facilities, excluded)
     lines = _service_lines(assignments, facilities, points, inputs)
     district_shapes = None
@@ -443,6 +447,8 @@ def solve_prepared(
         "distance": access.info,
         "excluded_sites": len(excluded),
         "required_slots_rounded_up": scenario.demand.round_up,
+        "population_accounting": accounting,
+        "rounding": _rounding(items, district_table, scenario=scenario),
         "totals": {
             "population": float(area_out["population"].sum()),
             "planned_population": float(area_out["planned_population"].sum()),
@@ -481,7 +487,25 @@ def solve_prepared(
         district_shapes=district_shapes,
         hazards=buffers.set_index("hazard_id") if buffers is not None else None,
         service_lines=lines,
+        residual=prepared.demand.residual if prepared.demand is not None else None,
     )
+
+
+def _rounding(
+    items: pd.DataFrame, districts: pd.DataFrame, *, scenario: Scenario
+) -> dict[str, Any]:
+    """The required slots both ways: served raw (rounded once per district) and rounded per area."""
+    required = items["required"].astype(float)
+    work = required[items["workplace_id"].notna()]
+    return {
+        "method": "rounded up per area"
+        if scenario.demand.round_up
+        else "raw requirement served; counts rounded up once per district",
+        "required_slots_raw": float(required.sum()),
+        "required_slots_rounded_per_area": float(np.ceil(required - 1e-9).sum()),
+        "required_slots_rounded_per_district": float(districts["required_slots"].sum())
+        + float(np.ceil(work - 1e-9).sum()),
+    }
 
 
 def _per_1000(slots: float, people: float) -> float | None:
@@ -503,13 +527,16 @@ def _district_summary(
     assignments: pd.DataFrame,
     *,
     scenario: Scenario,
+    accounting: dict[str, Any],
 ) -> pd.DataFrame:
     area_d = areas["district_id"].fillna("(none)")
     people = areas["planned_population"] + areas["migrant_population"]
+    required = areas["required_slots"].groupby(area_d).sum()
     grouped = pd.DataFrame(
         {
             "population": people.groupby(area_d).sum(),
-            "required_slots": areas["required_slots"].groupby(area_d).sum(),
+            # the policy's ratio applies to a district's residents: its count is rounded once
+            "required_slots": np.ceil(required - 1e-9),
             "served_slots": areas["served_slots"].groupby(area_d).sum(),
             "shortfall_slots": areas["shortfall_slots"].groupby(area_d).sum(),
         }
@@ -533,6 +560,8 @@ def _district_summary(
         grouped["name"] = inputs.districts["name"].reindex(grouped.index)
     else:
         grouped["name"] = grouped.index
+    residual = accounting.get("population", {}).get("residual_by_district", {})
+    grouped["residual_population"] = pd.Series(residual, dtype=float)
     grouped = grouped.fillna({c: 0.0 for c in grouped.columns if c != "name"})
     pop = grouped["population"].where(grouped["population"] > 0)
     grouped["slots_per_1000"] = (grouped["planned_slots"] / pop * 1000).round(2)
@@ -559,6 +588,7 @@ def _district_summary(
         "migrant_slots",
         "affordable_slots",
         "cost",
+        "residual_population",
     ]
     return grouped[order]
 

@@ -16,6 +16,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from siting.demand import reported_slots
 from siting.errors import SolverError
 from siting.model import SitingModel, SitingProblem
 from siting.scenario import Scenario
@@ -44,6 +45,15 @@ class Plan:
         Every candidate parcel with its state: chosen, not chosen or excluded.
     run
         Status, objective terms, solver, timings, scenario, input hashes, notes.
+    district_shapes
+        The districts with their summary, if a districts layer was given.
+    hazards
+        The hazard buffers, if any.
+    service_lines
+        A line from each facility to each area it serves.
+    residual
+        The people of the population raster that no residential area holds,
+        as square blocks of cells (``residual_people``), if any.
     """
 
     facilities: gpd.GeoDataFrame
@@ -55,6 +65,7 @@ class Plan:
     district_shapes: gpd.GeoDataFrame | None = None
     hazards: gpd.GeoDataFrame | None = None
     service_lines: gpd.GeoDataFrame | None = None
+    residual: gpd.GeoDataFrame | None = None
 
 
 def extract_plan(
@@ -210,6 +221,7 @@ def extract_plan(
     out["migrant_population"] = table["migrant_population"].round(1)
     out["migrant_demand"] = table["migrant_slots"]
     out["required_slots"] = required
+    out["required_slots_rounded"] = reported_slots(required, scenario=scenario)
     out["served_slots"] = served.reindex(out.index.astype(str)).fillna(0.0).to_numpy()
     out["shortfall_slots"] = np.round((required - out["served_slots"]).clip(lower=0), 3)
     people = table["planned_population"] + table["migrant_population"]
@@ -335,10 +347,16 @@ def verify(out_dir: str | Path) -> VerifyReport:
         problems.append(f"area {area_id}: required − served − shortfall = {gap:.3f}, not 0")
     checks.append("ratios")
     people = areas["planned_population"] + areas["migrant_population"]
-    need = np.ceil(people * areas["target_per_1000"] / 1000 - 1e-9)
+    # the raw requirement, or rounded up per area when the run said so (demand.round_up)
+    rounded = bool(scenario.get("demand", {}).get("round_up", True))
+
+    def whole(slots: pd.Series) -> pd.Series:
+        return np.ceil(slots - 1e-9) if rounded else slots
+
+    need = whole(people * areas["target_per_1000"] / 1000)
     need = need.where(
         areas["status"] != "new",
-        np.ceil(areas["planned_population"] * areas["target_per_1000"] / 1000 - 1e-9),
+        whole(areas["planned_population"] * areas["target_per_1000"] / 1000),
     )
     short_of_ratio = (
         areas["served_slots"] + areas["shortfall_slots"] + TOL < need - areas["migrant_demand"]

@@ -277,6 +277,34 @@ def _edge_contributions(
 ) -> tuple[IntArray, FloatArray]:
     """Cut edges into one-cell pieces and return each piece's owner and share of the sum."""
     nrows, ncols = suffix.shape[0], suffix.shape[1] - 1
+    piece_owner, flat, amount, left = _cell_pieces(u0, v0, u1, v1, weight, owner, nrows, ncols)
+    return piece_owner, amount * _interpolate(suffix, flat, left)
+
+
+def _interpolate(suffix: FloatArray, flat: IntArray, left: FloatArray) -> FloatArray:
+    """``left · S[r, c] + (1 − left) · S[r, c + 1]`` per piece; ``flat`` indexes ``S[r, c]``."""
+    values = suffix.ravel()
+    return left * values[flat] + (1.0 - left) * values[flat + 1]
+
+
+def _cell_pieces(
+    u0: FloatArray,
+    v0: FloatArray,
+    u1: FloatArray,
+    v1: FloatArray,
+    weight: FloatArray,
+    owner: IntArray,
+    nrows: int,
+    ncols: int,
+) -> tuple[IntArray, IntArray, FloatArray, FloatArray]:
+    """Cut edges into one-cell pieces of a ``nrows`` × ``ncols`` window.
+
+    Returns each piece's owner, the flat index ``r · (ncols + 1) + c`` of its
+    cell in a grid one column wider than the window, its signed amount ``Δv ×
+    (share of the row piece)``, and ``left = c + 1 − ū``. The piece adds
+    ``amount · left`` to the accumulation grid at ``(r, c)`` and ``amount · (1 −
+    left)`` at ``(r, c + 1)`` (see the module notes).
+    """
     # --- stage 1: clip to the window's rows and cut at the row lines
     vlo = np.maximum(np.minimum(v0, v1), 0.0)
     vhi = np.minimum(np.maximum(v0, v1), float(nrows))
@@ -323,11 +351,8 @@ def _edge_contributions(
     np.clip(ub, 0.0, float(ncols), out=ub)
     mid = 0.5 * (ua + ub)
     col = np.clip(np.floor(mid).astype(np.int64), 0, ncols - 1)
-    # S[r, c + 1] + (c + 1 - mid) v[r, c], written as an interpolation of S
     flat = row[piece] * (ncols + 1) + col
-    left = col + 1 - mid
-    share = left * suffix.ravel()[flat] + (1.0 - left) * suffix.ravel()[flat + 1]
-    return piece_owner[piece], height[piece] * fraction * share
+    return piece_owner[piece], flat, height[piece] * fraction, col + 1 - mid
 
 
 def _expand(counts: IntArray) -> tuple[IntArray, IntArray]:
@@ -452,15 +477,43 @@ def _read_suffix_sums(ds: Any, band: int, window: rasterio.windows.Window) -> Fl
     Nodata, masked and non-finite cells count as 0. Reading in strips keeps the
     raster's own values out of memory: only the float64 sums are held.
     """
+    height, width = int(window.height), int(window.width)
+    suffix = np.empty((height, width + 1), dtype=np.float64)
+    for top, values in read_strips(ds, band, window):
+        _fill_suffix_sums(suffix[top : top + values.shape[0]], values)
+    return suffix
+
+
+def read_strips(
+    ds: Any, band: int, window: rasterio.windows.Window, *, cells: int = _CELLS_PER_STRIP
+) -> Iterator[tuple[int, npt.NDArray[Any]]]:
+    """Read a window of a band in strips of whole blocks of rows, nodata set to 0.
+
+    Parameters
+    ----------
+    ds
+        An open rasterio dataset.
+    band
+        The band, counted from 1.
+    window
+        The window to read.
+    cells
+        About how many cells one strip holds.
+
+    Yields
+    ------
+    tuple of int and numpy.ndarray
+        The strip's first row (counted from the window's top) and its values,
+        with nodata, masked and non-finite cells set to 0.
+    """
     dtype = np.dtype(ds.dtypes[band - 1])
     if not np.issubdtype(dtype, np.number) or np.issubdtype(dtype, np.complexfloating):
         raise InputError(
             [Problem(f"band {band} has the non-numeric type {dtype}", file=str(ds.name))]
         )
     height, width = int(window.height), int(window.width)
-    suffix = np.empty((height, width + 1), dtype=np.float64)
     block_rows = max(int(ds.block_shapes[band - 1][0]), 1)
-    strip = max(block_rows, (_CELLS_PER_STRIP // max(width, 1)) // block_rows * block_rows)
+    strip = max(block_rows, (cells // max(width, 1)) // block_rows * block_rows)
     flags = ds.mask_flag_enums[band - 1]
     use_mask = MaskFlags.per_dataset in flags or MaskFlags.alpha in flags
     nodata = ds.nodatavals[band - 1]
@@ -474,5 +527,4 @@ def _read_suffix_sums(ds: Any, band: int, window: rasterio.windows.Window) -> Fl
             values[values == np.asarray(nodata).astype(dtype)] = 0
         if np.issubdtype(dtype, np.floating):
             values[~np.isfinite(values)] = 0
-        _fill_suffix_sums(suffix[top : top + rows], values)
-    return suffix
+        yield top, values

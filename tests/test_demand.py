@@ -59,8 +59,11 @@ def areas() -> gpd.GeoDataFrame:
     )
 
 
+ROUND_UP = Scenario(demand=DemandSettings(round_up=True))
+
+
 def test_area_demand_by_hand(raster: Path) -> None:
-    table = area_demand(areas(), raster, scenario=Scenario())
+    table = area_demand(areas(), raster, scenario=ROUND_UP)
     assert table["population"].tolist() == pytest.approx([400, 200, 300, 300])
     # new area: 1,000 dwellings × 2.36 persons; others: the raster population
     assert table["planned_population"].tolist() == pytest.approx([400, 2360, 300, 300])
@@ -75,6 +78,16 @@ def test_area_demand_by_hand(raster: Path) -> None:
     )
 
 
+def test_default_serves_the_raw_requirement_and_rounds_only_whole_classes(raster: Path) -> None:
+    table = area_demand(areas(), raster, scenario=Scenario())
+    # 400 × 8, 2,360 × 10, 300 × 4.5, 300 × 8 per 1,000
+    assert table["required_slots"].tolist() == pytest.approx([3.2, 23.6, 1.35, 2.4])
+    assert table["migrant_slots"].tolist() == pytest.approx([0.8, 0, 0, 0])
+    # only A2 reaches a whole class (10 slots, a 乳儿班): reported as 24; the rest to 0.1
+    assert table["required_slots_rounded"].tolist() == pytest.approx([3.2, 24, 1.4, 2.4])
+    assert not table["required_rounded"].any()
+
+
 def test_without_rounding_and_other_ratios(raster: Path) -> None:
     s = Scenario(ratios=Ratios(new=12, old=9), demand=DemandSettings(round_up=False))
     table = area_demand(areas(), raster, scenario=s)
@@ -85,7 +98,7 @@ def test_without_rounding_and_other_ratios(raster: Path) -> None:
 def test_exact_ratio_is_not_rounded_up_past_itself(tmp_path: Path, raster: Path) -> None:
     # 1,000 planned people × 10 / 1,000 = exactly 10 slots, not 11
     new = areas().iloc[[1]].assign(dwellings=1000 / 2.36)
-    table = area_demand(new, raster, scenario=Scenario())
+    table = area_demand(new, raster, scenario=ROUND_UP)
     assert table["required_slots"].tolist() == [10]
 
 
@@ -101,9 +114,9 @@ def test_workplaces_and_demand_items(raster: Path) -> None:
         index=pd.Index(["W1", "W2"], name="workplace_id"),
         crs=CRS,
     )
-    work = workplace_demand(wp, scenario=Scenario())
+    work = workplace_demand(wp, scenario=ROUND_UP)
     assert work["migrant_slots"].tolist() == [8, 0]
-    table = area_demand(areas(), raster, scenario=Scenario())
+    table = area_demand(areas(), raster, scenario=ROUND_UP)
     items = demand_items(table, work)
     assert items.index.tolist() == ["A1", "A2", "A3", "A4", "A1/migrant", "W1/migrant"]
     assert items["required"].tolist() == [4, 24, 2, 3, 1, 8]

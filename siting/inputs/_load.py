@@ -80,6 +80,10 @@ class Inputs:
         Every input file read, by role (``"areas"``, ``"population"``, ...), for hashing.
     migrant_population_crs
         The migrant population raster's CRS, if given.
+    buildings
+        Building footprints (or points), indexed by ``building_id``, if given.
+    children
+        The children raster, if given.
     """
 
     crs: pyproj.CRS
@@ -98,6 +102,8 @@ class Inputs:
     notes: tuple[str, ...] = ()
     files: Mapping[str, Path] = field(default_factory=dict)
     migrant_population_crs: pyproj.CRS | None = None
+    buildings: gpd.GeoDataFrame | None = None
+    children: Path | None = None
 
 
 def read_layer(
@@ -169,6 +175,7 @@ class _Loaded:
     layers: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
     population: _Raster | None = None
     migrant: _Raster | None = None
+    children: _Raster | None = None
 
 
 def _load(spec: InputsSpec, crs: str | pyproj.CRS | None) -> _Loaded:
@@ -188,6 +195,8 @@ def _load(spec: InputsSpec, crs: str | pyproj.CRS | None) -> _Loaded:
     loaded.population = _check_raster(spec.population, "population", report)
     if spec.migrant_population is not None:
         loaded.migrant = _check_raster(spec.migrant_population, "migrant_population", report)
+    if spec.children is not None:
+        loaded.children = _check_raster(spec.children, "children", report)
     if spec.streets is not None:
         streets = Path(spec.streets)
         if streets.exists():
@@ -248,7 +257,12 @@ def _load(spec: InputsSpec, crs: str | pyproj.CRS | None) -> _Loaded:
         if name in ("areas", "districts") or name not in raw or raw[name].crs is None:
             continue
         raw[name] = _reproject(raw[name], name, work, study, wheres[name], report)
-    for role, raster in (("population", loaded.population), ("migrant_population", loaded.migrant)):
+    rasters = (
+        ("population", loaded.population),
+        ("migrant_population", loaded.migrant),
+        ("children", loaded.children),
+    )
+    for role, raster in rasters:
         if raster is None or study is None:
             continue
         box = _transform_bounds(raster.bounds, raster.crs, work)
@@ -360,4 +374,6 @@ def load_inputs(spec: InputsSpec, *, crs: str | pyproj.CRS | None = None) -> Inp
         notes=tuple(report.notes),
         files=dict(report.files),
         migrant_population_crs=loaded.migrant.crs if loaded.migrant is not None else None,
+        buildings=layers.get("buildings"),
+        children=loaded.children.path if loaded.children is not None else None,
     )

@@ -58,12 +58,15 @@ def _inspect_raster(
 ) -> _Raster | None:
     section = f"[inputs.{name}]"
     ok = True
-    if not 1 <= spec.band <= src.count:
+    key = "bands" if spec.bands else "band"
+    bad = [b for b in spec.band_list if not 1 <= b <= src.count]
+    if bad:
+        said = f"bands = {list(spec.bands)}" if spec.bands else f"band = {spec.band}"
         report.problems.append(
             where.problem(
-                f"band = {spec.band} under {section}, but the raster has {src.count} "
+                f"{said} under {section}, but the raster has {src.count} "
                 f"band{'s' if src.count != 1 else ''}",
-                fix=f"set band to a number from 1 to {src.count}",
+                fix=f"set {key} to {'numbers' if spec.bands else 'a number'} from 1 to {src.count}",
             )
         )
         return None
@@ -91,13 +94,14 @@ def _inspect_raster(
             )
         )
         ok = False
-    nodata = src.nodatavals[spec.band - 1]
-    if nodata is None and not (src.mask_flag_enums[spec.band - 1] and _has_mask(src, spec.band)):
+    band = spec.band_list[0]
+    nodata = src.nodatavals[band - 1]
+    if nodata is None and not (src.mask_flag_enums[band - 1] and _has_mask(src, band)):
         report.note(f"{name}: the raster declares no nodata value; every cell counts as population")
-    if not _has_population(src, spec.band):
+    if not any(_has_population(src, b) for b in spec.band_list):
         report.problems.append(
             where.problem(
-                f"every cell of band {spec.band} is nodata or zero (all-nodata): the raster holds "
+                f"every cell of band {band} is nodata or zero (all-nodata): the raster holds "
                 "no population",
                 fix="check the raster's nodata value and that this is the raster you meant",
             )

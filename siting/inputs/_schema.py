@@ -23,6 +23,7 @@ LAYER_NAMES: tuple[str, ...] = (
     "subdistricts",
     "workplaces",
     "hazards",
+    "buildings",
 )
 
 Kind = Literal["id", "str", "enum", "number", "int", "bool"]
@@ -220,6 +221,15 @@ _SCHEMAS: dict[str, _Schema] = {
             ),
             _Column("voltage_kv", "number", minimum=0.0, default=math.nan),
             _Column("name", "str"),
+        ),
+    ),
+    "buildings": _Schema(
+        "building_id",
+        ("Polygon", "Point"),
+        (
+            _Column("building_id", "id"),
+            _Column("floor_area_m2", "number", minimum=0.0, default=math.nan),
+            _Column("levels", "number", minimum=0.0, default=math.nan),
         ),
     ),
 }

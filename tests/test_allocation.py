@@ -1,0 +1,321 @@
+"""Tests of siting.allocation: dasymetric and area-weighted allocation, residuals, conservation.
+
+Expected values come from a hand-solved 3 × 3 case and from a brute-force
+second formulation: every cell's box intersected with every polygon by
+shapely, the fractions combined by the formulas of the module docstring.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import rasterio
+import shapely
+from affine import Affine
+from shapely.geometry import Point, box
+
+from siting.allocation import allocate
+from siting.errors import InputError
+
+CRS = "EPSG:4544"
+X0, Y0 = 500_000.0, 3_600_000.0
+
+
+def _raster(path: Path, values: np.ndarray, *, cell: float = 10.0, **extra: object) -> Path:
+    values = np.asarray(values)
+    if values.ndim == 2:
+        values = values[None]
+    profile = {
+        "driver": "GTiff",
+        "width": values.shape[2],
+        "height": values.shape[1],
+        "count": values.shape[0],
+        "dtype": str(values.dtype),
+        "crs": CRS,
+        "transform": Affine(cell, 0, X0, 0, -cell, Y0),
+        **extra,
+    }
+    with rasterio.open(path, "w", **profile) as ds:
+        ds.write(values)
+    return path
+
+
+def _at(geom: shapely.Geometry) -> shapely.Geometry:
+    """A geometry drawn in cell-local metres, moved to the raster's origin corner."""
+    return shapely.affinity.translate(geom, X0, Y0 - 30.0)
+
+
+# The hand case: a 3 × 3 raster of 10 m cells holding 1..9 (45 people), rows from the top.
+#   A = box(0, 20, 15, 30): all of cell (0,0) and half of cell (0,1)
+#   B = box(10, 20, 30, 30): all of cells (0,1) and (0,2); so cell (0,1) is covered 1.5 times
+#   C = box(0, 0, 20, 20) with the hole box(5, 5, 15, 15): 3/4 of cells (1,0) (1,1) (2,0) (2,1)
+#   cells (1,2) = 6 and (2,2) = 9 touch no polygon.
+HAND = {
+    "A": box(0, 20, 15, 30),
+    "B": box(10, 20, 30, 30),
+    "C": shapely.Polygon(
+        [(0, 0), (20, 0), (20, 20), (0, 20)], [[(5, 5), (15, 5), (15, 15), (5, 15)]]
+    ),
+}
+
+
+@pytest.fixture
+def hand(tmp_path: Path) -> tuple[gpd.GeoSeries, gpd.GeoSeries, Path]:
+    path = _raster(tmp_path / "hand.tif", np.arange(1, 10, dtype="float32").reshape(3, 3))
+    polygons = gpd.GeoSeries([_at(g) for g in HAND.values()], index=list(HAND), crs=CRS)
+    study = gpd.GeoSeries([_at(box(0, 0, 30, 30))], index=["city"], crs=CRS)
+    return polygons, study, path
+
+
+def test_hand_case_dasymetric(hand: tuple[gpd.GeoSeries, gpd.GeoSeries, Path]) -> None:
+    polygons, study, path = hand
+    out = allocate(polygons, path, zones=study)
+    # A: cell 1 whole + cell 2 × 0.5 / 1.5; B: cell 2 × 1 / 1.5 + cell 3; C: 4 + 5 + 7 + 8
+    assert out.held["A"] == pytest.approx(1 + 2 * 0.5 / 1.5, abs=1e-12)
+    assert out.held["B"] == pytest.approx(2 * 1.0 / 1.5 + 3, abs=1e-12)
+    assert out.held["C"] == pytest.approx(24.0, abs=1e-12)
+    assert out.residual == pytest.approx(15.0, abs=1e-12)
+    assert out.residual_by_zone["city"] == pytest.approx(15.0, abs=1e-12)
+    assert out.overlap == 0.0
+    assert out.total == pytest.approx(45.0, abs=1e-12)
+    assert out.held_share == pytest.approx(30 / 45, abs=1e-12)
+
+
+def test_hand_case_area_weighted(hand: tuple[gpd.GeoSeries, gpd.GeoSeries, Path]) -> None:
+    polygons, study, path = hand
+    out = allocate(polygons, path, zones=study, method="area_weighted")
+    assert out.held["A"] == pytest.approx(1 + 0.5 * 2, abs=1e-12)
+    assert out.held["B"] == pytest.approx(2 + 3, abs=1e-12)
+    assert out.held["C"] == pytest.approx(0.75 * 24, abs=1e-12)
+    # the uncovered quarter of C's four cells, and cells 6 and 9
+    assert out.residual == pytest.approx(0.25 * 24 + 15, abs=1e-12)
+    # cell (0,1), 2 people, is covered 1.5 times: 1 person counted twice
+    assert out.overlap == pytest.approx(1.0, abs=1e-12)
+    assert out.total == pytest.approx(45.0, abs=1e-12)
+
+
+def test_residual_cells_are_the_uncovered_ones(
+    hand: tuple[gpd.GeoSeries, gpd.GeoSeries, Path],
+) -> None:
+    polygons, study, path = hand
+    cells = allocate(polygons, path, zones=study, keep_residual_cells=True).residual_cells
+    got = sorted(zip(cells["x"] - X0, cells["y"] - (Y0 - 30), cells["people"], strict=True))
+    assert got == [(25.0, 5.0, 9.0), (25.0, 15.0, 6.0)]
+    assert set(cells["zone"]) == {0}
+
+
+def _brute(
+    polygons: list[shapely.Geometry], values: np.ndarray, cell: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Coverage fractions a[i, r, c] by shapely intersection, for the second formulation."""
+    rows, cols = values.shape
+    a = np.zeros((len(polygons), rows, cols))
+    for r in range(rows):
+        for c in range(cols):
+            square = box(X0 + c * cell, Y0 - (r + 1) * cell, X0 + (c + 1) * cell, Y0 - r * cell)
+            for i, g in enumerate(polygons):
+                a[i, r, c] = shapely.intersection(square, g).area / cell**2
+    return a, a.sum(axis=0)
+
+
+def _random_city(seed: int, rows: int, cols: int, cell: float) -> list[shapely.Geometry]:
+    """Overlapping rectangles and rotated blobs, one with a hole and one multipolygon."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(7):
+        x, y = X0 + rng.uniform(0, cols * cell), Y0 - rng.uniform(0, rows * cell)
+        w, h = rng.uniform(0.4, 3.5) * cell, rng.uniform(0.4, 3.5) * cell
+        g = shapely.affinity.rotate(box(x, y, x + w, y + h), rng.uniform(0, 90))
+        out.append(g)
+    ring = out[0].buffer(cell)
+    out[0] = ring.difference(out[0].buffer(-0.1 * cell) if out[0].area > 1 else out[0])
+    out.append(shapely.MultiPolygon([out[1], box(X0, Y0 - cell, X0 + 0.3 * cell, Y0)]))
+    return out
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_random_polygons_match_brute_force_and_conserve(tmp_path: Path, seed: int) -> None:
+    rows, cols, cell = 11, 13, 20.0
+    rng = np.random.default_rng(100 + seed)
+    values = rng.gamma(2.0, 40.0, size=(rows, cols))
+    values[rng.random((rows, cols)) < 0.15] = 0.0
+    path = _raster(tmp_path / "r.tif", values.astype("float64"), cell=cell)
+    polys = _random_city(seed, rows, cols, cell)
+    series = gpd.GeoSeries(polys, index=[f"P{i}" for i in range(len(polys))], crs=CRS)
+    extent = gpd.GeoSeries(
+        [box(X0, Y0 - rows * cell, X0 + cols * cell, Y0)], index=["all"], crs=CRS
+    )
+    a, cover = _brute(polys, values, cell)
+    covered = cover > 1e-9
+    spread = np.divide(values, cover, out=np.zeros_like(values), where=covered)
+    want = (a * spread).sum(axis=(1, 2))
+    want_residual = values[~covered].sum()
+
+    out = allocate(series, path, zones=extent)
+    np.testing.assert_allclose(out.held.to_numpy(), want, rtol=1e-9, atol=1e-9)
+    assert out.residual == pytest.approx(want_residual, rel=1e-9, abs=1e-9)
+    assert out.held.sum() + out.residual == pytest.approx(values.sum(), rel=1e-12)
+
+    weighted = allocate(series, path, zones=extent, method="area_weighted")
+    np.testing.assert_allclose(
+        weighted.held.to_numpy(), (a * values).sum(axis=(1, 2)), rtol=1e-9, atol=1e-9
+    )
+    assert weighted.residual == pytest.approx(
+        (values * np.clip(1 - cover, 0, 1)).sum(), rel=1e-9, abs=1e-9
+    )
+    assert weighted.overlap == pytest.approx(
+        (values * np.clip(cover - 1, 0, None)).sum(), rel=1e-9, abs=1e-9
+    )
+    assert weighted.held.sum() + weighted.residual - weighted.overlap == pytest.approx(
+        values.sum(), rel=1e-12
+    )
+
+
+def test_strips_and_window_do_not_change_the_result(tmp_path: Path) -> None:
+    """A raster read in many strips (small blocks) gives the one-strip answer."""
+    rows, cols, cell = 40, 30, 20.0
+    rng = np.random.default_rng(7)
+    values = rng.gamma(2.0, 40.0, size=(rows, cols)).astype("float32")
+    one = _raster(tmp_path / "one.tif", values, cell=cell)
+    tiled = _raster(
+        tmp_path / "tiled.tif", values, cell=cell, tiled=True, blockxsize=16, blockysize=16
+    )
+    polys = gpd.GeoSeries(_random_city(9, rows, cols, cell), crs=CRS)
+    import siting.allocation as allocation
+
+    base = allocate(polys, one)
+    old = allocation._CELLS_PER_STRIP
+    allocation._CELLS_PER_STRIP = 64
+    try:
+        many = allocate(polys, tiled)
+    finally:
+        allocation._CELLS_PER_STRIP = old
+    np.testing.assert_allclose(many.held.to_numpy(), base.held.to_numpy(), rtol=1e-12)
+    assert many.residual == pytest.approx(base.residual, rel=1e-12)
+
+
+def test_residual_per_zone_by_exact_coverage(tmp_path: Path) -> None:
+    # 2 × 2 cells of 10 m with 10, 20 / 30, 40; one area covers the top-left cell only.
+    path = _raster(tmp_path / "z.tif", np.array([[10, 20], [30, 40]], dtype="float32"))
+    area = gpd.GeoSeries([box(X0, Y0 - 10, X0 + 10, Y0)], index=["A"], crs=CRS)
+    # the west zone holds the left column, the east zone the right column and half the
+    # bottom-left cell's neighbour: zones split cell (1,1) in halves
+    west = box(X0, Y0 - 20, X0 + 10, Y0)
+    east = box(X0 + 10, Y0 - 20, X0 + 20, Y0)
+    zones = gpd.GeoSeries([west, east], index=["W", "E"], crs=CRS)
+    out = allocate(area, path, zones=zones)
+    assert out.held["A"] == pytest.approx(10.0)
+    assert out.residual_by_zone.to_dict() == pytest.approx({"W": 30.0, "E": 60.0})
+    assert out.total == pytest.approx(100.0)
+    half = gpd.GeoSeries([box(X0 + 10, Y0 - 20, X0 + 15, Y0 - 10)], index=["H"], crs=CRS)
+    assert allocate(area, path, zones=half).residual == pytest.approx(20.0)
+
+
+def test_building_floor_area_weights(tmp_path: Path) -> None:
+    # two 100 m cells, 100 and 60 people. A holds the left half of cell 0 with a tower
+    # (3,000 m² of floor); B the right half of cell 0 with sheds (1,000 m²) and a part
+    # of cell 1 with no building.
+    path = _raster(tmp_path / "b.tif", np.array([[100, 60]], dtype="float32"), cell=100.0)
+    a = box(X0, Y0 - 100, X0 + 50, Y0)
+    b = box(X0 + 50, Y0 - 100, X0 + 130, Y0)
+    areas = gpd.GeoSeries([a, b], index=["A", "B"], crs=CRS)
+    buildings = gpd.GeoDataFrame(
+        {"weight": [3000.0, 600.0, 400.0]},
+        geometry=[
+            box(X0 + 10, Y0 - 40, X0 + 30, Y0 - 20),
+            Point(X0 + 60, Y0 - 50),
+            Point(X0 + 80, Y0 - 50),
+        ],
+        crs=CRS,
+    )
+    plain = allocate(areas, path)
+    assert plain.held.to_dict() == pytest.approx({"A": 50.0, "B": 110.0})
+    weighted = allocate(areas, path, buildings=buildings)
+    assert weighted.held.to_dict() == pytest.approx({"A": 75.0, "B": 25.0 + 60.0})
+    assert weighted.residual == pytest.approx(0.0)
+
+
+def test_several_bands_are_added(tmp_path: Path) -> None:
+    values = np.stack([np.full((2, 2), 1.0), np.full((2, 2), 4.0)]).astype("float32")
+    path = _raster(tmp_path / "bands.tif", values)
+    area = gpd.GeoSeries([box(X0, Y0 - 20, X0 + 20, Y0)], crs=CRS)
+    assert allocate(area, path, band=[1, 2]).held.iloc[0] == pytest.approx(20.0)
+    with pytest.raises(InputError, match="band 3 does not exist"):
+        allocate(area, path, band=[1, 3])
+
+
+def test_nodata_and_unknown_method(tmp_path: Path) -> None:
+    path = _raster(
+        tmp_path / "nd.tif", np.array([[-1, 5], [np.nan, 7]], dtype="float32"), nodata=-1
+    )
+    area = gpd.GeoSeries([box(X0, Y0 - 20, X0 + 20, Y0)], crs=CRS)
+    assert allocate(area, path).held.iloc[0] == pytest.approx(12.0)
+    with pytest.raises(InputError, match="unknown allocation 'nearest'"):
+        allocate(area, path, method="nearest")
+
+
+def test_polygons_in_another_crs(tmp_path: Path) -> None:
+    path = _raster(tmp_path / "crs.tif", np.array([[8, 8], [8, 8]], dtype="float32"))
+    area = gpd.GeoSeries([box(X0, Y0 - 20, X0 + 20, Y0)], crs=CRS).to_crs("EPSG:4326")
+    assert allocate(area, path).held.iloc[0] == pytest.approx(32.0, rel=1e-6)
+
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "raster"
+
+
+def _blocks_over(path: Path, *, n: int, seed: int, size_m: float) -> gpd.GeoSeries:
+    """Random residential blocks drawn over the populated part of a real raster."""
+    with rasterio.open(path) as ds:
+        values = ds.read(1, masked=True).filled(0)
+        rows, cols = np.nonzero(values > np.quantile(values[values > 0], 0.5))
+        rng = np.random.default_rng(seed)
+        pick = rng.choice(len(rows), size=n, replace=False)
+        xs, ys = rasterio.transform.xy(ds.transform, rows[pick], cols[pick])
+    centres = gpd.GeoSeries(gpd.points_from_xy(xs, ys), crs="EPSG:4326")
+    utm = centres.estimate_utm_crs()
+    jitter = rng.uniform(-0.5, 0.5, size=(n, 2)) * size_m
+    pts = centres.to_crs(utm)
+    blocks = [
+        box(p.x + dx, p.y + dy, p.x + dx + size_m, p.y + dy + 0.7 * size_m)
+        for p, (dx, dy) in zip(pts, jitter, strict=True)
+    ]
+    return gpd.GeoSeries(blocks, crs=utm)
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("name", ["naples-ghspop.tif", "accra-total-worldpop.tif"])
+def test_real_rasters_conserve_every_resident(name: str) -> None:
+    path = SHARED / name
+    if not path.is_file():
+        pytest.skip(f"shared test data {path} is absent")
+    blocks = _blocks_over(path, n=300, seed=5, size_m=60.0)
+    with rasterio.open(path) as ds:
+        extent = gpd.GeoSeries([box(*ds.bounds)], index=["raster"], crs=ds.crs)
+        values = ds.read(1, masked=True).filled(0).astype(float)
+        values[~np.isfinite(values)] = 0
+    total = float(values.sum())
+    d = allocate(blocks, path, zones=extent)
+    a = allocate(blocks, path, zones=extent, method="area_weighted")
+    for out in (d, a):
+        assert out.total == pytest.approx(total, rel=1e-9)
+        assert out.held.sum() + out.residual - out.overlap == pytest.approx(total, rel=1e-9)
+    # 60 × 42 m blocks inside ~90 m cells: the exact area-weighted sum keeps a fraction of
+    # the touched cells' people, dasymetric keeps all of them
+    assert a.held.sum() < 0.6 * d.held.sum()
+    assert (d.held >= a.held - 1e-9).all()
+
+
+def test_missing_crs_is_named(tmp_path: Path) -> None:
+    path = _raster(tmp_path / "c.tif", np.ones((2, 2), dtype="float32"))
+    area = gpd.GeoSeries([box(X0, Y0 - 20, X0 + 20, Y0)])
+    with pytest.raises(InputError, match="the polygons have no CRS"):
+        allocate(area, path)
+    zones = gpd.GeoSeries([box(X0, Y0 - 20, X0 + 20, Y0)])
+    with pytest.raises(InputError, match="the zones have no CRS"):
+        allocate(area.set_crs(CRS), path, zones=zones)
+    buildings = gpd.GeoDataFrame(geometry=[Point(X0 + 1, Y0 - 1)], crs=CRS)
+    with pytest.raises(InputError, match="the buildings have no weight"):
+        allocate(area.set_crs(CRS), path, buildings=buildings)
