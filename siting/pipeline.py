@@ -27,7 +27,7 @@ from shapely.geometry import LineString
 
 from siting import __version__
 from siting.access import Access, service_pairs
-from siting.candidates import site_options, sites_from_inputs
+from siting.candidates import COST_BASES, site_options, sites_from_inputs
 from siting.demand import area_demand, demand_items, workplace_demand
 from siting.errors import ScenarioError, SolverError
 from siting.inputs import Inputs, load_inputs
@@ -398,6 +398,7 @@ def solve_prepared(
     }
     cost_by_mode = facilities.groupby("acquisition")["cost"].sum().to_dict()
     by_basis = facilities.groupby("cost_basis")["cost"].agg(["size", "sum"])
+    by_basis = by_basis.reindex([b for b in COST_BASES if b in by_basis.index])
     total_slots = float(facilities["slots"].sum())
     affordable_slots = float(facilities.loc[facilities["affordable"].astype(bool), "slots"].sum())
     run: dict[str, Any] = {
