@@ -7,8 +7,9 @@ content: the headline numbers, slots per 1,000 residents by district against
 the policy targets (广府办发〔2020〕17号: 10 for new areas, 8 for the old city,
 4.5 rural) and the national 4.5, demonstration facilities per district (R5),
 migrant slots (R4), the affordable share (R8), cost by acquisition mode, the
-areas left short and why, every assumption with its source, and an honest
-solver status line.
+facilities counted by what their cost rests on (the parcel's own ``cost`` or
+the land price), all in the scenario's ``currency``, the areas left short and
+why, every assumption with its source, and an honest solver status line.
 
 The HTML needs no network and no JavaScript: CSS is inline and the charts
 are SVG generated here.
@@ -42,7 +43,7 @@ from __future__ import annotations
 from siting.report._assumptions import ASSUMPTION_SOURCES, flatten_scenario, source_of
 from siting.report._compare import compare_runs
 from siting.report._format import as_number as as_number
-from siting.report._format import format_status
+from siting.report._format import currency_of, format_status
 from siting.report._format import is_true as is_true
 from siting.report._format import not_a_number as not_a_number
 from siting.report._labels import labels
@@ -54,6 +55,7 @@ __all__ = [
     "ASSUMPTION_SOURCES",
     "PlanOutput",
     "compare_runs",
+    "currency_of",
     "flatten_scenario",
     "format_status",
     "labels",
