@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from siting.errors import SitingError, SolverError
 
@@ -44,12 +45,41 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         f"{totals['required_slots']:.0f} required; shortfall {totals['shortfall_slots']:.0f}; "
         f"cost {totals['cost']:,.0f} {currency_of(plan.run)}"
     )
+    for role, acc in plan.run.get("population_accounting", {}).items():
+        print(_accounting_line(role, acc))
+    rounding = plan.run.get("rounding")
+    if rounding:
+        print(
+            f"required slots: {rounding['method']}: {rounding['required_slots_raw']:,.1f} raw, "
+            f"{rounding['required_slots_rounded_per_district']:,.0f} rounded per district, "
+            f"{rounding['required_slots_rounded_per_area']:,.0f} rounded per area"
+        )
     bases = totals.get("facilities_by_cost_basis", {})
     if bases:
         print("priced by: " + ", ".join(f"{b} {n}" for b, n in bases.items()))
     for line in plan.run["findings"] + plan.run["unmet"]:
         print(f"note: {line}")
     return 0 if plan.run["status"] in ("optimal", "feasible") else 1
+
+
+def _accounting_line(role: str, acc: dict[str, Any]) -> str:
+    """One line saying where a raster's people went, for the summary."""
+    total = float(acc["total"])
+    held, residual = float(acc["held"]), float(acc["residual"])
+
+    def share(x: float) -> str:
+        return f"{x / total:.1%}" if total > 0 else "–"
+
+    line = (
+        f"{role.replace('_', ' ')}: {total:,.0f} in the study area ({acc['method']}); "
+        f"residential areas hold {held:,.0f} ({share(held)}), residual {residual:,.0f} "
+        f"({share(residual)})"
+    )
+    if acc.get("moved_to_nearest"):
+        line += f"; {float(acc['moved_to_nearest']):,.0f} moved to the nearest area"
+    if acc.get("overlap"):
+        line += f"; {float(acc['overlap']):,.0f} counted twice by overlapping areas"
+    return line
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:

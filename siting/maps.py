@@ -589,6 +589,32 @@ def _hazard_features(
     return features
 
 
+def _residual_features(
+    residual: gpd.GeoDataFrame | None, text: Mapping[str, str], legend: list[str]
+) -> list[dict[str, Any]]:
+    """Blocks of raster cells whose people no residential area holds, shaded by count."""
+    records = _records(residual)
+    if not records:
+        return []
+    people = np.array([float(rec.get("residual_people") or 0.0) for rec, _ in records])
+    edges = _density_bins(people)
+    features = []
+    for (rec, geom), value in zip(records, people, strict=True):
+        colour = _bin_colour(value, edges)
+        tooltip = (
+            f"{html.escape(text['residual_people'])}: {_fmt(value)}; "
+            f"{html.escape(text['residual_cells'])}: {_fmt(rec.get('cells'))}"
+        )
+        style = {"color": colour, "weight": 0.3, "fillColor": colour, "fillOpacity": 0.55}
+        features.append(_feature(geom, {"tooltip": tooltip, "style": style}))
+    lows = [0.0, *edges]
+    for i, low in enumerate(lows[: len(_POP_COLOURS)]):
+        high = edges[i] if i < len(edges) else None
+        label = f"{low:,.0f}–{high:,.0f}" if high is not None else f"> {low:,.0f}"
+        legend.append(_swatch(_POP_COLOURS[i], f"{label} {text['residual_people']}", box=True))
+    return features
+
+
 # --------------------------------------------------------------------------- legend
 
 
@@ -898,6 +924,13 @@ def plan_map(
             ).add_to(group)
         groups.append(("districts", group))
 
+    residual_legend: list[str] = []
+    residual_features = _residual_features(shifted(out.residual), text, residual_legend)
+    if residual_features:
+        group = folium.FeatureGroup(name=text["layer_residual"], show=False)
+        _add_geojson(group, residual_features)
+        groups.append(("residual", group))
+
     hazard_features = _hazard_features(shifted(out.hazards), text)
     if hazard_features:
         group = folium.FeatureGroup(name=text["layer_hazards"])
@@ -965,6 +998,7 @@ def plan_map(
             ],
         ),
         (text["layer_population"], population_legend),
+        (text["layer_residual"], residual_legend),
     ]
     _legend_element(text["legend"], sections, notes).add_to(m)
 

@@ -56,6 +56,7 @@ def write_plan_output(folder: Path, *, variant: str = "a") -> Path:
             "migrant_slots": [12, 0],
             "affordable_slots": [225, 145 + (45 if b else 0)],
             "cost": [8_700_000, 2_100_000 + (900_000 if b else 0)],
+            "residual_population": [180.4, 42.0],
         },
         geometry=[_sq(-0.01, -0.01, 0.02), _sq(0.01, -0.01, 0.02)],
         crs="EPSG:4326",
@@ -271,7 +272,13 @@ def write_plan_output(folder: Path, *, variant: str = "a") -> Path:
         ],
         crs="EPSG:4326",
     )
+    residual = gpd.GeoDataFrame(
+        {"block_id": ["R1", "R2"], "residual_people": [180.4, 42.0], "cells": [3, 1]},
+        geometry=[_sq(0.0200, 0.0100, 0.002), _sq(-0.0120, 0.0090, 0.001)],
+        crs="EPSG:4326",
+    )
     for name, frame in (
+        ("residual", residual),
         ("districts", districts),
         ("areas", areas),
         ("facilities", facilities),
@@ -303,6 +310,25 @@ def write_plan_output(folder: Path, *, variant: str = "a") -> Path:
         "notes": ["Required slots are rounded up per area."],
         "findings": ["宝轮村 has no site within 1,000 m."] if not b else [],
         "distance_method": "straight_line",
+        "population_accounting": {
+            "population": {
+                "method": "dasymetric",
+                "total": 26222.4,
+                "held": 26000.0,
+                "residual": 222.4,
+                "overlap": 0.0,
+                "held_share": 26000.0 / 26222.4,
+                "residual_share": 222.4 / 26222.4,
+                "moved_to_nearest": 0.0,
+                "residual_by_district": {"510802": 180.4, "510811": 42.0},
+            }
+        },
+        "rounding": {
+            "method": "raw requirement served; counts rounded up once per district",
+            "required_slots_raw": 205.3,
+            "required_slots_rounded_per_area": 214.0,
+            "required_slots_rounded_per_district": 208.0,
+        },
         "totals": {
             "required_slots": 208,
             "planned_slots": 425 if b else 400,

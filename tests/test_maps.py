@@ -25,6 +25,7 @@ LAYER_KEYS = (
     "layer_service",
     "layer_districts",
     "layer_hazards",
+    "layer_residual",
 )
 
 

@@ -639,3 +639,29 @@ def test_validate_and_plan_reject_bad_prices_alike(
         err = capsys.readouterr().err
         assert "'costs.land_per_m2.purchase' must be zero or more" in err
         assert "'costs.land_per_m2.rent' is not an acquisition mode" in err
+
+
+def test_cli_summary_states_where_the_people_went() -> None:
+    from siting.cli import _accounting_line
+
+    line = _accounting_line(
+        "population",
+        {"method": "dasymetric", "total": 1000.0, "held": 720.0, "residual": 280.0},
+    )
+    assert line == (
+        "population: 1,000 in the study area (dasymetric); residential areas hold 720 (72.0%), "
+        "residual 280 (28.0%)"
+    )
+    moved = _accounting_line(
+        "migrant_population",
+        {
+            "method": "area_weighted",
+            "total": 200.0,
+            "held": 150.0,
+            "residual": 60.0,
+            "overlap": 10.0,
+            "moved_to_nearest": 5.0,
+        },
+    )
+    assert moved.startswith("migrant population: 200 in the study area (area_weighted)")
+    assert moved.endswith("; 5 moved to the nearest area; 10 counted twice by overlapping areas")

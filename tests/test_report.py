@@ -86,6 +86,7 @@ def test_district_row_in_markdown(report_zh: tuple[str, str]) -> None:
         "12",
         "225",
         "8,700,000",
+        "180",
     ]
 
 
@@ -214,3 +215,22 @@ def test_costs_are_labelled_in_the_plans_currency(tmp_path: Path) -> None:
     assert labels("zh")["unit_10k_cny"] == "万元"
     assert labels("zh", currency="EUR")["unit_10k_cny"] == "万EUR"
     assert labels("en", currency="EUR")["cost"] == "Cost (EUR)"
+
+
+@pytest.mark.parametrize("which", [0, 1], ids=["md", "html"])
+def test_population_accounting_and_rounding(report_zh: tuple[str, str], which: int) -> None:
+    doc = report_zh[which]
+    # the run's accounting: 26,222.4 people in the study area, 26,000 held, 222.4 residual
+    assert "人口核算" in doc
+    assert "26,000 (99.2%)" in doc and "(0.8%)" in doc
+    assert "按居住区分配（dasymetric）" in doc
+    # the raw requirement is served; districts round once (208), per area it would be 214
+    assert "合计 208（逐区取整则为 214，实际需求 205.3）" in doc
+
+
+def test_population_accounting_in_english(runs: tuple[Path, Path], tmp_path: Path) -> None:
+    md, _ = write_report(runs[0], language="en")
+    text = md.read_text(encoding="utf-8")
+    assert "## Population accounted for" in text
+    assert "| Residents | dasymetric | 26,222 | 26,000 (99.2%) | 222 (0.8%) | 0 | 0 |" in text
+    assert "208 in all (214 if every area were rounded up; 205.3 raw)" in text

@@ -14,6 +14,35 @@ _LABELS: dict[str, dict[str, str]] = {
         "layer_service": "服务关系",
         "layer_districts": "区县",
         "layer_hazards": "危险源及安全距离",
+        "layer_residual": "居住区外人口（未计入需求）",
+        "residual_people": "居住区外人口",
+        "residual_cells": "栅格数",
+        "accounting": "人口核算",
+        "accounting_raster": "栅格",
+        "accounting_method": "分配方法",
+        "accounting_total": "研究区总人口",
+        "accounting_held": "居住区内人口",
+        "accounting_residual": "居住区外人口",
+        "accounting_overlap": "重叠重复计数",
+        "accounting_moved": "并入最近居住区",
+        "raster_population": "常住人口",
+        "raster_migrant_population": "流动人口",
+        "raster_children": "婴幼儿",
+        "method_dasymetric": "按居住区分配（dasymetric）",
+        "method_area_weighted": "按面积加权",
+        "accounting_note": (
+            "按居住区分配：与居住区相交的每个栅格的人口全部分给这些居住区（按相交面积比例），"
+            "不与任何居住区相交的栅格人口作为居住区外人口单独列出，不会丢失。"
+        ),
+        "accounting_note_area_weighted": (
+            "按面积加权：每个栅格只按居住区覆盖的面积比例计入，道路、商业和空地上的人口不计入需求。"
+        ),
+        "rounding_raw": (
+            "模型满足各居住区的实际需求托位（不逐区取整，相邻小区合并满足）；"
+            "各区县托位数向上取整一次：合计 {per_district}"
+            "（逐区取整则为 {per_area}，实际需求 {raw}）。"
+        ),
+        "children_estimate": "婴幼儿栅格估算需求托位",
         "base_osm": "OpenStreetMap",
         "base_tdt_vec": "天地图矢量",
         "base_tdt_vec_labels": "天地图矢量注记",
@@ -176,6 +205,37 @@ _LABELS: dict[str, dict[str, str]] = {
         "layer_service": "Service lines",
         "layer_districts": "Districts",
         "layer_hazards": "Hazards and buffers",
+        "layer_residual": "Residual population (outside residential areas)",
+        "residual_people": "People outside residential areas",
+        "residual_cells": "Raster cells",
+        "accounting": "Population accounted for",
+        "accounting_raster": "Raster",
+        "accounting_method": "Allocation",
+        "accounting_total": "Total in the study area",
+        "accounting_held": "Held by residential areas",
+        "accounting_residual": "Residual (no residential area)",
+        "accounting_overlap": "Counted twice (overlaps)",
+        "accounting_moved": "Moved to the nearest area",
+        "raster_population": "Residents",
+        "raster_migrant_population": "Migrants",
+        "raster_children": "Young children",
+        "method_dasymetric": "dasymetric",
+        "method_area_weighted": "area-weighted",
+        "accounting_note": (
+            "Dasymetric allocation: every person of a raster cell that residential areas touch "
+            "goes to those areas, in proportion to their overlap; the people of cells that no "
+            "residential area touches are the residual, listed and never dropped."
+        ),
+        "accounting_note_area_weighted": (
+            "Area-weighted sums: a cell counts only by the share of it that residential areas "
+            "cover, so people on roads, shops and open land between the blocks are not in demand."
+        ),
+        "rounding_raw": (
+            "The model serves each area's raw requirement (small neighbouring areas are met "
+            "together); each district's count is rounded up once: {per_district} in all "
+            "({per_area} if every area were rounded up; {raw} raw)."
+        ),
+        "children_estimate": "Demand estimated from the children raster",
         "base_osm": "OpenStreetMap",
         "base_tdt_vec": "Tianditu map",
         "base_tdt_vec_labels": "Tianditu map labels",

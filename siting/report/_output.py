@@ -32,7 +32,7 @@ class PlanOutput:
         The folder.
     run
         ``run.json`` as a dict.
-    areas, facilities, candidates, districts, hazards, service_lines
+    areas, facilities, candidates, districts, hazards, service_lines, residual
         The GeoJSON layers (WGS84), or ``None`` when the file is absent.
     district_table
         ``districts.csv`` (or the districts layer's attributes), or ``None``.
@@ -48,6 +48,7 @@ class PlanOutput:
     districts: gpd.GeoDataFrame | None = None
     hazards: gpd.GeoDataFrame | None = None
     service_lines: gpd.GeoDataFrame | None = None
+    residual: gpd.GeoDataFrame | None = None
     district_table: pd.DataFrame | None = None
     assignments: pd.DataFrame = field(default_factory=pd.DataFrame)
 
@@ -140,6 +141,7 @@ def read_plan_output(out_dir: str | Path) -> PlanOutput:
         districts=districts,
         hazards=_read_layer(folder / "hazards.geojson"),
         service_lines=_read_layer(folder / "service_lines.geojson"),
+        residual=_read_layer(folder / "residual.geojson"),
         district_table=table,
         assignments=assignments,
     )

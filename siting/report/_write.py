@@ -77,11 +77,21 @@ def _report_blocks(out: PlanOutput, *, language: str) -> tuple[str, list[Block]]
         [text["affordable_share"], _pct(totals.get("affordable_share"))],
         [text["total_cost"], _num(totals.get("cost"))],
     ]
+    rounding: Mapping[str, Any] = run.get("rounding", {}) or {}
+    if rounding and not (scenario.get("demand", {}) or {}).get("round_up", False):
+        rounded_note = text["rounding_raw"].format(
+            per_district=_num(rounding.get("required_slots_rounded_per_district")),
+            per_area=_num(rounding.get("required_slots_rounded_per_area")),
+            raw=_num(rounding.get("required_slots_raw"), 1),
+        )
+    else:
+        rounded_note = text["rounded_note"]
     blocks += [
         ("h2", text["headline"]),
         ("table", _Table([text["item"], text["value"]], headline_rows, (False, True))),
-        ("p", text["rounded_note"]),
+        ("p", rounded_note),
     ]
+    blocks += _accounting_blocks(run, text)
 
     # districts
     districts = _district_rows(out)
@@ -107,6 +117,7 @@ def _report_blocks(out: PlanOutput, *, language: str) -> tuple[str, list[Block]]
                 _num(d.get("migrant_slots")),
                 _num(d.get("affordable_slots")),
                 _num(d.get("cost")),
+                _num(d.get("residual_population")),
             ]
         )
     blocks.append(
@@ -125,9 +136,10 @@ def _report_blocks(out: PlanOutput, *, language: str) -> tuple[str, list[Block]]
                     text["migrant_slots"],
                     text["affordable_slots"],
                     text["cost"],
+                    text["residual_people"],
                 ],
                 rows,
-                (False, *([True] * 5), False, *([True] * 4)),
+                (False, *([True] * 5), False, *([True] * 5)),
             ),
         )
     )
@@ -276,6 +288,52 @@ def _report_blocks(out: PlanOutput, *, language: str) -> tuple[str, list[Block]]
             ("table", _Table([text["key"], text["path"], text["sha256"]], rows)),
         ]
     return title, blocks
+
+
+def _accounting_blocks(run: Mapping[str, Any], text: Mapping[str, str]) -> list[Block]:
+    """Every raster's people: the study area's total, what the areas hold, the residual."""
+    accounting: Mapping[str, Any] = run.get("population_accounting", {}) or {}
+    if not accounting:
+        return []
+    rows = []
+    methods = set()
+    for role, acc in accounting.items():
+        methods.add(str(acc.get("method", "")))
+        rows.append(
+            [
+                text.get(f"raster_{role}", role),
+                text.get(f"method_{acc.get('method')}", str(acc.get("method", ""))),
+                _num(acc.get("total")),
+                f"{_num(acc.get('held'))} ({_pct(acc.get('held_share'))})",
+                f"{_num(acc.get('residual'))} ({_pct(acc.get('residual_share'))})",
+                _num(acc.get("moved_to_nearest")),
+                _num(acc.get("overlap")),
+            ]
+        )
+    blocks: list[Block] = [
+        ("h2", text["accounting"]),
+        (
+            "table",
+            _Table(
+                [
+                    text["accounting_raster"],
+                    text["accounting_method"],
+                    text["accounting_total"],
+                    text["accounting_held"],
+                    text["accounting_residual"],
+                    text["accounting_moved"],
+                    text["accounting_overlap"],
+                ],
+                rows,
+                (False, False, True, True, True, True, True),
+            ),
+        ),
+    ]
+    if "dasymetric" in methods:
+        blocks.append(("p", text["accounting_note"]))
+    if "area_weighted" in methods:
+        blocks.append(("p", text["accounting_note_area_weighted"]))
+    return blocks
 
 
 def write_report(out_dir: str | Path, *, language: str = "zh") -> tuple[Path, Path]:
