@@ -168,6 +168,7 @@ def extract_plan(
             "subdistrict_id",
             "affordable",
             "colocated_area_id",
+            "slots_source",
             "geometry",
         ],
     ]
