@@ -22,9 +22,21 @@ extra rooms needs floor ``F = q·f + e`` and outdoor space ``O = q·o``:
   ``reuse_max_floor_share`` of it;
 * a co-located site of a new area: every option fits (planned with the housing).
 
-Cost of an option = parcel ``cost`` × the acquisition mode's factor, plus
-construction (new building) or fit-out (existing building) per m² of ``F``,
-plus the demonstration tier's extra cost.
+What an option costs
+--------------------
+An option costs its land, plus construction (new building) or fit-out
+(existing building) per m² of ``F``, plus the demonstration tier's extra cost.
+Its land is priced one of two ways, recorded in ``cost_basis``:
+
+* ``"parcel cost"``: the parcel's ``cost`` × the acquisition mode's factor;
+* ``"land price"`` (the parcel has no ``cost``): the land the option needs ×
+  the mode's price per m² (:meth:`siting.scenario.Costs.land_price`). On bare
+  land it needs the footprint ``F / n + O``; in an existing building only the
+  outdoor area ``O`` (the building is already there). Leased land is priced at
+  its capitalised rent, reused public land is free.
+
+A co-located site of a new area (R1) has no land cost (``"co-located"``), and
+an existing facility pays only for the slots it adds (``"existing facility"``).
 """
 
 from __future__ import annotations
@@ -36,12 +48,20 @@ import pandas as pd
 from siting.errors import InputError, Problem
 from siting.scenario import Scenario
 
-__all__ = ["EXISTING_PREFIX", "NEW_PREFIX", "site_options", "sites_from_inputs"]
+__all__ = [
+    "COST_BASES",
+    "EXISTING_PREFIX",
+    "NEW_PREFIX",
+    "site_options",
+    "sites_from_inputs",
+]
 
 NEW_PREFIX = "new:"
 """Id prefix of the co-located site of a new area: ``new:A012``."""
 EXISTING_PREFIX = ""
 """Existing facilities keep their own ``facility_id`` as ``site_id``."""
+COST_BASES = ("parcel cost", "land price", "co-located", "existing facility")
+"""What a site's cost rests on: its ``cost``, the land price, nothing (R1), or expansion."""
 
 SITE_COLUMNS = [
     "name",
@@ -108,7 +128,7 @@ def sites_from_inputs(
                 "acquisition": p["acquisition"],
                 "land_area_m2": pd.to_numeric(_col(p, "land_area_m2", np.nan)),
                 "floor_area_m2": pd.to_numeric(_col(p, "floor_area_m2", np.nan)),
-                "parcel_cost": pd.to_numeric(p["cost"]),
+                "parcel_cost": pd.to_numeric(_col(p, "cost", np.nan)),
                 "affordable": _col(p, "affordable", True).astype(bool),
                 "district_id": _col(p, "district_id", None),
                 "subdistrict_id": _col(p, "subdistrict_id", None),
@@ -128,7 +148,8 @@ def sites_from_inputs(
         frames.append(
             pd.DataFrame(
                 {
-                    "name": _col(new, "name", None).astype(str) + " 配建托育",
+                    "name": _col(new, "name", None).fillna(new.index.to_series()).astype(str)
+                    + " 配建托育",
                     "kind": "colocated",
                     "acquisition": "new_build",
                     "land_area_m2": np.nan,
@@ -203,7 +224,9 @@ def site_options(sites: pd.DataFrame, *, scenario: Scenario) -> pd.DataFrame:
     pandas.DataFrame
         One row per (site, option) that fits: ``site_id``, ``option``, ``slots``,
         ``demonstration``, ``floor_m2``, ``outdoor_m2``, ``building`` (``"new"``
-        or ``"existing"``), ``cost``, and the option's class counts
+        or ``"existing"``), ``cost``, ``cost_basis`` (``"parcel cost"``,
+        ``"land price"`` or ``"co-located"``, see the module docstring), and the
+        option's class counts
         ``classes_infant``, ``classes_toddler``, ``classes_older``, ``classes_mixed``.
 
     Examples
@@ -220,6 +243,15 @@ def site_options(sites: pd.DataFrame, *, scenario: Scenario) -> pd.DataFrame:
     1      P1  small-2     35  2260000.0
     2      P1    small     45  2620000.0
     3      P1   medium     80  3880000.0
+
+    Without a parcel cost, the small-1 option's footprint (162 m² of floor on
+    3 floors, plus 54 m² outdoors) is priced at 3,000 a m²:
+    108 × 3,000 + 162 × 4,000 = 972,000.
+
+    >>> sites["parcel_cost"] = float("nan")
+    >>> site_options(sites, scenario=Scenario())[["option", "cost", "cost_basis"]].head(1)
+        option      cost  cost_basis
+    0  small-1  972000.0  land price
     """
     fac, costs = scenario.facility, scenario.costs
     opts = pd.DataFrame(
@@ -251,10 +283,22 @@ def site_options(sites: pd.DataFrame, *, scenario: Scenario) -> pd.DataFrame:
     factor = grid["acquisition"].map(costs.acquisition_factor).fillna(1.0)
     per_m2 = np.where(building & ~colocated, costs.fitout_per_m2, costs.construction_per_m2)
     grid["building"] = np.where(building & ~colocated, "existing", "new")
+    priced = grid["parcel_cost"].notna().to_numpy() | colocated.to_numpy()
+    # the land an option needs: an existing building's yard, or a new building's footprint
+    land_m2 = grid["outdoor_m2"] + np.where(building, 0.0, grid["floor_m2"] / fac.max_floors)
+    price = grid["acquisition"].map(
+        {mode: costs.land_price(mode) for mode in grid["acquisition"].unique()}
+    )
+    land_cost = np.where(
+        priced, grid["parcel_cost"].fillna(0.0) * factor, price.to_numpy(dtype=float) * land_m2
+    )
     grid["cost"] = (
-        grid["parcel_cost"] * factor
+        land_cost
         + per_m2 * grid["floor_m2"]
         + np.where(grid["demonstration"], costs.demonstration_extra, 0.0)
+    )
+    grid["cost_basis"] = np.where(
+        colocated, "co-located", np.where(priced, "parcel cost", "land price")
     )
     keep = [
         "site_id",
@@ -265,6 +309,7 @@ def site_options(sites: pd.DataFrame, *, scenario: Scenario) -> pd.DataFrame:
         "outdoor_m2",
         "building",
         "cost",
+        "cost_basis",
         "classes_infant",
         "classes_toddler",
         "classes_older",

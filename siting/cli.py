@@ -29,6 +29,7 @@ def _progress(message: str) -> None:
 def _cmd_plan(args: argparse.Namespace) -> int:
     from siting.export import write_plan
     from siting.pipeline import run_plan
+    from siting.report import currency_of
 
     say = None if args.quiet else _progress
     plan = run_plan(args.scenario, progress=say)
@@ -41,8 +42,11 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     print(
         f"slots: {totals['planned_slots']:.0f} planned ({totals['new_slots']:.0f} new) for "
         f"{totals['required_slots']:.0f} required; shortfall {totals['shortfall_slots']:.0f}; "
-        f"cost {totals['cost']:,.0f} CNY"
+        f"cost {totals['cost']:,.0f} {currency_of(plan.run)}"
     )
+    bases = totals.get("facilities_by_cost_basis", {})
+    if bases:
+        print("priced by: " + ", ".join(f"{b} {n}" for b, n in bases.items()))
     for line in plan.run["findings"] + plan.run["unmet"]:
         print(f"note: {line}")
     return 0 if plan.run["status"] in ("optimal", "feasible") else 1

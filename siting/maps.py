@@ -40,6 +40,7 @@ from siting.gcj02 import geometry_to_gcj02, wgs84_to_gcj02
 from siting.report import (
     PlanOutput,
     as_number,
+    currency_of,
     is_true,
     labels,
     not_a_number,
@@ -392,6 +393,7 @@ def _facility_popup(
         if s.strip()
     )
     acquisition = str(rec.get("acquisition") or "")
+    basis = str(rec.get("cost_basis") or "")
     slots = _fmt(rec.get("slots"))
     if rec.get("existing_slots") not in (None, 0):
         slots += (
@@ -406,6 +408,7 @@ def _facility_popup(
         (text["classes"], classes or "–"),
         (text["floor_area_m2"], _fmt(rec.get("floor_area_m2"))),
         (text["cost"], _fmt(rec.get("cost"))),
+        (text["cost_basis"], _esc(text.get(f"basis_{basis}", basis) if basis else "–")),
         (text["acquisition"], _esc(text.get(acquisition, acquisition))),
         (text["demonstration"], text["yes"] if is_true(rec.get("demonstration")) else text["no"]),
         (text["affordable"], text["yes"] if is_true(rec.get("affordable")) else text["no"]),
@@ -831,10 +834,11 @@ def plan_map(
     """
     import folium
 
-    text = labels(language)
+    labels(language)  # a bad language fails before any file is read
     if basemap not in BASEMAPS:
         raise ValueError(f"basemap must be one of {', '.join(BASEMAPS)}; got {basemap!r}")
     out = read_plan_output(out_dir)
+    text = labels(language, currency=currency_of(out.run))
     gaode = basemap == "gaode"
 
     def shifted(frame: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:

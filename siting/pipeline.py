@@ -27,7 +27,7 @@ from shapely.geometry import LineString
 
 from siting import __version__
 from siting.access import Access, service_pairs
-from siting.candidates import site_options, sites_from_inputs
+from siting.candidates import COST_BASES, site_options, sites_from_inputs
 from siting.demand import area_demand, demand_items, workplace_demand
 from siting.errors import ScenarioError, SolverError
 from siting.inputs import Inputs, load_inputs
@@ -126,7 +126,7 @@ class Prepared:
 
 
 # Scenario parts that :func:`solve_prepared` may change without preparing again.
-RESOLVABLE = ("name", "policy", "solver", "costs", "facility")
+RESOLVABLE = ("name", "currency", "policy", "solver", "costs", "facility")
 
 
 def run_plan(scenario: Scenario | str | Path, *, progress: Progress | None = None) -> Plan:
@@ -262,7 +262,7 @@ def solve_prepared(
         The output of :func:`prepare`.
     scenario
         A scenario that differs from the prepared one only in :data:`RESOLVABLE`
-        parts (policy, solver, costs, facility sizes, name); ``None`` uses the
+        parts (policy, solver, costs, facility sizes, name, currency); ``None`` uses the
         prepared scenario.
     progress
         Called with a short message at the start of each step.
@@ -397,6 +397,8 @@ def solve_prepared(
         "distance": float(model.distance @ values),
     }
     cost_by_mode = facilities.groupby("acquisition")["cost"].sum().to_dict()
+    by_basis = facilities.groupby("cost_basis")["cost"].agg(["size", "sum"])
+    by_basis = by_basis.reindex([b for b in COST_BASES if b in by_basis.index])
     total_slots = float(facilities["slots"].sum())
     affordable_slots = float(facilities.loc[facilities["affordable"].astype(bool), "slots"].sum())
     run: dict[str, Any] = {
@@ -467,6 +469,8 @@ def solve_prepared(
             "affordable_share": affordable_slots / total_slots if total_slots else None,
             "cost": float(facilities["cost"].sum()),
             "cost_by_acquisition": {str(k): float(v) for k, v in cost_by_mode.items()},
+            "facilities_by_cost_basis": {str(k): int(v) for k, v in by_basis["size"].items()},
+            "cost_by_cost_basis": {str(k): float(v) for k, v in by_basis["sum"].items()},
             "facilities_new": int((~facilities["existing"].astype(bool)).sum()),
             "facilities_existing": int(facilities["existing"].astype(bool).sum()),
         },

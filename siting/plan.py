@@ -33,7 +33,8 @@ class Plan:
     Attributes
     ----------
     facilities
-        One point per opened or kept facility.
+        One point per opened or kept facility, with its ``cost`` and what the
+        cost rests on (``cost_basis``, one of :data:`siting.candidates.COST_BASES`).
     areas
         One polygon per residential area with required, served and shortfall slots.
     assignments
@@ -115,6 +116,7 @@ def extract_plan(
                 "existing_slots": float(site["existing_slots"]),
                 "new_slots": added,
                 "cost": added * scenario.costs.expansion_per_slot,
+                "cost_basis": "existing facility",
                 "floor_area_m2": np.nan,
                 "demonstration": bool(site["demonstration_existing"]),
                 "existing": True,
@@ -133,6 +135,7 @@ def extract_plan(
                 "existing_slots": 0.0,
                 "new_slots": float(row["slots"]),
                 "cost": float(row["cost"]),
+                "cost_basis": str(row["cost_basis"]),
                 "floor_area_m2": float(row["floor_m2"]),
                 "demonstration": bool(row["demonstration"]),
                 "existing": False,
@@ -149,6 +152,7 @@ def extract_plan(
         "existing_slots",
         "new_slots",
         "cost",
+        "cost_basis",
         "floor_area_m2",
         "demonstration",
         "existing",

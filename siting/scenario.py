@@ -364,15 +364,64 @@ class FacilitySettings:
     service_types: tuple[str, ...] = ("full_day", "half_day", "hourly", "temporary")
 
 
+_LAND_PER_M2: Mapping[str, float] = {
+    "new_build": 3000.0,
+    "purchase": 3000.0,
+    "swap": 3000.0,
+    "reuse": 0.0,
+}
+"""Default land price per m² by acquisition mode (an assumption, see :class:`Costs`)."""
+
+
 @dataclass(frozen=True)
 class Costs:
-    """Costs in CNY. The parcel's own ``cost`` column is its acquisition cost.
+    """Costs, in the scenario's ``currency`` (CNY by default).
+
+    A parcel is priced one of two ways, and each option and each planned
+    facility records which in its ``cost_basis`` column:
+
+    * **"parcel cost"**: the parcel has a ``cost`` (its price); an option costs
+      ``cost × acquisition_factor[mode]``, plus construction or fit-out.
+    * **"land price"**: the parcels layer has no ``cost`` column, or the
+      parcel's ``cost`` is empty. The option pays for the land it needs at
+      :attr:`land_per_m2` of its acquisition mode, plus construction or
+      fit-out. On bare land it needs the facility's footprint, floor ÷
+      ``facility.max_floors`` plus the outdoor play area; in an existing
+      building (``floor_area_m2`` given) the building is already there, so it
+      needs only the outdoor play area (the yard the parcel's ``land_area_m2``
+      must hold). That prices the building itself at its fit-out alone: give
+      such parcels a ``cost`` when their price is known.
 
     Attributes
     ----------
     acquisition_factor
         Multiplier on the parcel ``cost`` by acquisition mode (R2: purchase,
         swap, lease; R6: reuse of public buildings; new_build on idle land).
+        It does not apply to land priced at :attr:`land_per_m2`.
+    land_per_m2
+        Land price per m² by acquisition mode, for parcels without a ``cost``.
+        Defaults: 3,000 for ``new_build`` (idle land), ``purchase`` and
+        ``swap`` (about 2 million per mu), 0 for ``reuse`` (public buildings
+        lend their land, R6). These are assumptions, of the order of
+        residential and public-service land in a prefecture city such as
+        Guangyuan; no official benchmark price (基准地价) is encoded, so set
+        your city's. A mode left out of a scenario's table keeps its
+        default. ``lease`` is absent by default: leased land pays the
+        capitalised rent (:attr:`lease_rent_per_m2_year` over
+        :attr:`lease_years`); a ``lease`` key here replaces that with a
+        price per m² of its own.
+    lease_rent_per_m2_year
+        Annual land rent per m² of a leased parcel: 150, an assumption of 5 %
+        of the 3,000 land price a year.
+    lease_years
+        Years of rent a lease is capitalised over: 10 by default (an
+        assumption; 国卫人口发〔2019〕58号 asks for a lease of at least 3 years).
+    discount_rate
+        Rate at which future rent is discounted. Rent is paid at the start
+        of each year, so the capitalised rent per m² is
+        ``rent × (1 + r) × (1 − (1 + r)^−n) / r`` (``rent × n`` when ``r = 0``).
+        Default 0.08, the social discount rate (社会折现率) of 建设项目经济评价方法与参数
+        (third edition, 2006): 150 a year over 10 years is about 1,087 per m².
     construction_per_m2
         Building cost per m² of new floor (new_build).
     fitout_per_m2
@@ -392,10 +441,44 @@ class Costs:
             "reuse": 1.0,
         }
     )
+    land_per_m2: Mapping[str, float] = field(default_factory=lambda: dict(_LAND_PER_M2))
+    lease_rent_per_m2_year: float = 150.0
+    lease_years: int = 10
+    discount_rate: float = 0.08
     construction_per_m2: float = 4000.0
     fitout_per_m2: float = 1500.0
     demonstration_extra: float = 500_000.0
     expansion_per_slot: float = 20_000.0
+
+    @property
+    def lease_per_m2(self) -> float:
+        """The price of a m² of leased land: ``land_per_m2["lease"]``, or the capitalised rent.
+
+        Examples
+        --------
+        >>> round(Costs().lease_per_m2, 1)
+        1087.0
+        >>> Costs(discount_rate=0.0).lease_per_m2
+        1500.0
+        """
+        if "lease" in self.land_per_m2:
+            return float(self.land_per_m2["lease"])
+        rent, years, rate = self.lease_rent_per_m2_year, self.lease_years, self.discount_rate
+        if rate == 0:
+            return rent * years
+        return rent * (1 + rate) * (1 - (1 + rate) ** -years) / rate
+
+    def land_price(self, mode: str) -> float:
+        """Price of a m² of land acquired by ``mode``; 0 for a mode without a price.
+
+        Examples
+        --------
+        >>> Costs().land_price("purchase"), Costs().land_price("reuse")
+        (3000.0, 0.0)
+        """
+        if mode == "lease":
+            return self.lease_per_m2
+        return float(self.land_per_m2.get(mode, _LAND_PER_M2.get(mode, 0.0)))
 
 
 @dataclass(frozen=True)
@@ -451,7 +534,7 @@ class Policy:
     demonstration_per_district
         Demonstration facilities required per county/district (R5): 1 by end 2020.
     budget
-        Optional total budget in CNY.
+        Optional total budget, in the scenario's ``currency``.
     min_affordable_share
         Optional minimum share of planned slots that are affordable (普惠, R8).
     new_areas_colocated_only
@@ -495,6 +578,10 @@ class Scenario:
     ----------
     name
         A label for reports.
+    currency
+        The currency every cost and the budget are in, as reports, maps and
+        the command line print it: ``"CNY"`` (元) by default. It only labels
+        the numbers; nothing is converted.
     crs
         The working CRS, metric. ``None`` picks the UTM zone of the study area.
         For Guangyuan use EPSG:4544 (CGCS2000 3° Gauss–Krüger, CM 105°E).
@@ -503,6 +590,7 @@ class Scenario:
     """
 
     name: str = "scenario"
+    currency: str = "CNY"
     crs: str | None = None
     inputs: InputsSpec | None = None
     ratios: Ratios = field(default_factory=Ratios)
@@ -677,13 +765,41 @@ def _check(s: Scenario, file: Path) -> None:
         "must be in (0, 1]",
         s.facility.reuse_max_floor_share,
     )
-    for mode in s.costs.acquisition_factor:
-        need(
-            mode in _KNOWN_ACQUISITION,
-            f"costs.acquisition_factor.{mode}",
-            f"must be one of {', '.join(_KNOWN_ACQUISITION)}",
-            mode,
-        )
+    for table in ("acquisition_factor", "land_per_m2"):
+        for mode, v in getattr(s.costs, table).items():
+            if mode not in _KNOWN_ACQUISITION:
+                bad.append(
+                    f"'costs.{table}.{mode}' is not an acquisition mode: use "
+                    f"{', '.join(_KNOWN_ACQUISITION)}"
+                )
+            need(v >= 0, f"costs.{table}.{mode}", "must be zero or more", v)
+    for name in (
+        "lease_rent_per_m2_year",
+        "construction_per_m2",
+        "fitout_per_m2",
+        "demonstration_extra",
+        "expansion_per_slot",
+    ):
+        v = getattr(s.costs, name)
+        need(v >= 0, f"costs.{name}", "must be zero or more", v)
+    need(
+        s.costs.lease_years >= 1,
+        "costs.lease_years",
+        "must be 1 or more years",
+        s.costs.lease_years,
+    )
+    need(
+        0 <= s.costs.discount_rate < 1,
+        "costs.discount_rate",
+        "must be a yearly rate in [0, 1) (0.08 for 8 %)",
+        s.costs.discount_rate,
+    )
+    need(
+        bool(s.currency.strip()),
+        "currency",
+        'must name a currency, such as "CNY" or "EUR"',
+        s.currency,
+    )
     for kv in s.hazards.power_line_m_by_kv:
         try:
             float(kv)

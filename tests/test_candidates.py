@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -148,3 +150,110 @@ def test_clashing_ids_are_an_input_error() -> None:
     empty = gpd.GeoDataFrame({"status": []}, geometry=[], crs=CRS)
     with pytest.raises(InputError, match="the same id is used by a parcel and an existing"):
         sites_from_inputs(parcels, areas=empty, facilities=facilities, scenario=Scenario())
+
+
+# --------------------------------------------------------------------------- land without a price
+
+LAND = Costs(
+    land_per_m2={"new_build": 2000.0, "purchase": 3000.0, "swap": 2500.0},
+    lease_rent_per_m2_year=100.0,
+    lease_years=5,
+    discount_rate=0.10,
+    construction_per_m2=4000.0,
+    fitout_per_m2=1500.0,
+    demonstration_extra=500_000.0,
+)
+# 100 a year for 5 years, paid at the start of each year, discounted at 10 %:
+# 100 × (1 + 1/1.1 + 1/1.1² + 1/1.1³ + 1/1.1⁴) = 100 × 4.169865 = 416.9865 per m²
+LEASE_M2 = sum(100.0 / 1.1**t for t in range(5))
+
+
+def test_lease_is_the_rent_paid_in_advance_and_discounted() -> None:
+    assert LAND.lease_per_m2 == pytest.approx(416.9865, abs=1e-4)
+    assert LAND.lease_per_m2 == pytest.approx(LEASE_M2)
+    # the defaults: 150 a year over 10 years at 8 %, and without discounting 150 × 10
+    assert Costs().lease_per_m2 == pytest.approx(sum(150.0 / 1.08**t for t in range(10)))
+    assert Costs(discount_rate=0.0).lease_per_m2 == pytest.approx(1500.0)
+    # a lease price of its own replaces the rent; modes left out keep their default
+    own = Costs(land_per_m2={"lease": 700.0})
+    assert own.land_price("lease") == 700.0
+    assert own.land_price("purchase") == 3000.0
+    assert own.land_price("reuse") == 0.0
+
+
+def test_cost_without_a_parcel_cost_is_land_by_mode() -> None:
+    # medium: F = 80 × 9 = 720 m² of floor, O = 80 × 3 = 240 m² outdoors.
+    # Bare land needs the footprint 720 / 3 + 240 = 480 m² and pays 4,000 per m² of floor
+    # (2,880,000); an existing building needs only its yard, 240 m², and pays 1,500 per m²
+    # of fit-out (1,080,000).
+    modes = ["new_build", "purchase", "swap", "lease", "reuse", "purchase", "lease", "reuse"]
+    table = site_options(
+        sites(
+            acquisition=modes,
+            land_area_m2=[5000.0] * 8,
+            floor_area_m2=[np.nan] * 5 + [5000.0] * 3,
+            parcel_cost=[np.nan] * 8,
+        ),
+        scenario=Scenario(costs=LAND),
+    ).set_index(["site_id", "option"])
+    medium = table.xs("medium", level="option")
+    expected = {
+        "S0": 480 * 2000 + 2_880_000,  # new_build on idle land: 3,840,000
+        "S1": 480 * 3000 + 2_880_000,  # purchase: 4,320,000
+        "S2": 480 * 2500 + 2_880_000,  # swap: 4,080,000
+        "S3": 480 * 416.9865 + 2_880_000,  # lease: 3,080,153.5
+        "S4": 0 + 2_880_000,  # reuse: public land is free
+        "S5": 240 * 3000 + 1_080_000,  # purchase of a building: 1,800,000
+        "S6": 240 * 416.9865 + 1_080_000,  # lease of a building: 1,180,076.8
+        "S7": 0 + 1_080_000,  # reuse of a public building
+    }
+    for site_id, cost in expected.items():
+        assert medium.at[site_id, "cost"] == pytest.approx(cost, abs=0.1), site_id
+    assert set(table["cost_basis"]) == {"land price"}
+    assert list(medium["building"]) == ["new"] * 5 + ["existing"] * 3
+    # demonstration on idle land: F = 1,305 + 300 = 1,605, O = 435, footprint 535 + 435 = 970
+    assert table.at[("S0", "demonstration"), "cost"] == pytest.approx(
+        970 * 2000 + 4000 * 1605 + 500_000
+    )
+
+
+def test_a_parcel_cost_keeps_its_meaning_and_empty_ones_fall_back() -> None:
+    # S0 has a price: 1,000,000 × the purchase factor 0.9 + 2,880,000, as before;
+    # S1 has none: 480 m² × 3,000 + 2,880,000
+    scenario = Scenario(
+        costs=replace(LAND, acquisition_factor={"purchase": 0.9}),
+    )
+    table = site_options(
+        sites(
+            acquisition=["purchase", "purchase"],
+            land_area_m2=[5000.0, 5000.0],
+            parcel_cost=[1_000_000.0, np.nan],
+        ),
+        scenario=scenario,
+    ).set_index(["site_id", "option"])
+    assert table.at[("S0", "medium"), "cost"] == pytest.approx(900_000 + 2_880_000)
+    assert table.at[("S0", "medium"), "cost_basis"] == "parcel cost"
+    assert table.at[("S1", "medium"), "cost"] == pytest.approx(1_440_000 + 2_880_000)
+    assert table.at[("S1", "medium"), "cost_basis"] == "land price"
+
+
+def test_parcels_without_cost_or_name_columns_become_sites() -> None:
+    parcels = gpd.GeoDataFrame(
+        {"kind": ["idle_land"], "acquisition": ["new_build"], "land_area_m2": [900.0]},
+        geometry=[box(0, 0, 30, 30)],
+        index=pd.Index(["P1"], name="site_id"),
+        crs=CRS,
+    )
+    areas = gpd.GeoDataFrame(
+        {"status": ["new"]}, geometry=[box(100, 0, 200, 100)], index=["A1"], crs=CRS
+    )
+    result = sites_from_inputs(parcels, areas=areas, scenario=Scenario())
+    assert np.isnan(result.at["P1", "parcel_cost"])
+    options = site_options(result, scenario=Scenario()).set_index(["site_id", "option"])
+    # small-1 on idle land: 108 m² × 3,000 + 162 m² × 4,000 = 972,000
+    assert options.at[("P1", "small-1"), "cost"] == pytest.approx(972_000)
+    assert options.at[("P1", "small-1"), "cost_basis"] == "land price"
+    # the co-located site of the new area has no land cost (R1)
+    assert options.at[(NEW_PREFIX + "A1", "small-1"), "cost"] == pytest.approx(648_000)
+    assert options.at[(NEW_PREFIX + "A1", "small-1"), "cost_basis"] == "co-located"
+    assert result.at[NEW_PREFIX + "A1", "name"] == "A1 配建托育"  # named by its id

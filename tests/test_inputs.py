@@ -461,6 +461,11 @@ def _cost_not_a_number(t: Path) -> InputsSpec:
     return make_spec(t, parcels=LayerSpec(path=write(frame, t / "parcels.gpkg")))
 
 
+def _cost_as_text(t: Path) -> InputsSpec:
+    frame = parcels_frame(cost=["1000", "面议", "n/a"])
+    return make_spec(t, parcels=LayerSpec(path=write(frame, t / "parcels.gpkg")))
+
+
 def _bad_bool(t: Path) -> InputsSpec:
     frame = parcels_frame(affordable=["yes", "maybe", "no"])
     return make_spec(t, parcels=LayerSpec(path=write(frame, t / "parcels.gpkg")))
@@ -723,6 +728,16 @@ BAD: list[tuple[Case, str, str, str | None, str, tuple[str, ...], str]] = [
         "give cost as a plain number",
     ),
     (
+        _cost_as_text,
+        "parcels.gpkg",
+        "parcels",
+        "cost",
+        "2 features have a cost value that is not a number (found: '面议', 'n/a')",
+        ("P2", "P3"),
+        "give cost as a plain number (the parcel's price, without units or words such as "
+        "面议), or leave it empty to price the parcel's land at [costs] land_per_m2",
+    ),
+    (
         _bad_bool,
         "parcels.gpkg",
         "parcels",
@@ -872,6 +887,50 @@ def test_problem_lists_at_most_eight_ids(tmp_path: Path) -> None:
     (problem,) = validate(spec, crs=GK)
     assert len(problem.ids) == n
     assert "(ids: W0, W1, W2, W3, W4, W5, W6, W7 and 4 more)" in str(problem)
+
+
+def test_cost_and_names_may_be_left_out(tmp_path: Path) -> None:
+    # parcels: no cost column at all; areas: no name column; districts: one name left empty
+    parcels = parcels_frame().drop(columns="cost")
+    areas = areas_frame().drop(columns="name")
+    districts = districts_frame()
+    districts["name"] = [None, "昭化区"]
+    spec = make_spec(
+        tmp_path,
+        parcels=LayerSpec(path=write(parcels, tmp_path / "p.gpkg")),
+        areas=LayerSpec(path=write(areas, tmp_path / "a.gpkg")),
+        districts=LayerSpec(path=write(districts, tmp_path / "d.gpkg")),
+    )
+    assert validate(spec, crs=GK) == []
+    inputs = load_inputs(spec, crs=GK)
+    assert inputs.parcels["cost"].isna().all()
+    assert inputs.areas["name"].tolist() == ["A1", "A2", "A3"]  # named by their ids
+    assert inputs.districts is not None
+    assert inputs.districts["name"].iloc[0] == inputs.districts.index[0]
+    assert inputs.districts["name"].iloc[1] == "昭化区"
+
+
+def test_an_empty_cost_is_a_cost_left_out(tmp_path: Path) -> None:
+    # text cells, as a spreadsheet exports them: "" and "  " are empty, not bad
+    frame = parcels_frame(cost=["1000", "", "  "], name=["甲", "", None])
+    spec = make_spec(tmp_path, parcels=LayerSpec(path=write(frame, tmp_path / "p.gpkg")))
+    inputs = load_inputs(spec, crs=GK)
+    assert inputs.parcels["cost"].tolist()[0] == 1000.0
+    assert inputs.parcels["cost"].iloc[1:].isna().all()
+    assert inputs.parcels["name"].tolist() == ["甲", "P2", "P3"]
+
+
+def test_an_empty_required_number_is_missing(tmp_path: Path) -> None:
+    frame = gpd.GeoDataFrame(
+        {"workplace_id": ["W1", "W2"], "migrant_workers": ["10", ""]},
+        geometry=[Point(X0, Y0), Point(X0 + 5, Y0)],
+        crs=GK,
+    )
+    spec = make_spec(tmp_path, workplaces=LayerSpec(path=write(frame, tmp_path / "w.gpkg")))
+    (problem,) = validate(spec, crs=GK)
+    assert problem.column == "migrant_workers"
+    assert problem.message == "1 feature has no migrant_workers"
+    assert problem.ids == ("W2",)
 
 
 def test_read_layer_rejects_unknown_layer_names(tmp_path: Path) -> None:

@@ -457,3 +457,154 @@ def test_capacity_shortfall_is_reported_as_capacity(tmp_path: Path) -> None:
     assert a.at["A1", "shortfall_reason"] == "capacity"
     assert plan.facilities.at["P1", "option"] == "small"
     assert verify(write_plan(plan, tmp_path / "out")).ok
+
+
+# --- land without a price, names left out, another currency --------------------------
+
+LEASE_M2 = sum(150.0 / 1.08**t for t in range(10))
+"""The default lease: 150 a year for 10 years, paid in advance, discounted at 8 % (1,087.03)."""
+
+
+def test_sample_city_without_costs_or_names_plans_at_the_land_price(tmp_path: Path) -> None:
+    # The sample's parcels without their cost column, and its areas, districts and
+    # subdistricts without names: every facility on a parcel is priced by its land.
+    gpkg = tmp_path / "city.gpkg"
+    parcels = gpd.read_file(SAMPLE / "city.gpkg", layer="parcels")
+    parcels.drop(columns="cost").to_file(gpkg, layer="parcels")
+    for layer in ("areas", "districts", "subdistricts"):
+        frame = gpd.read_file(SAMPLE / "city.gpkg", layer=layer)
+        frame.drop(columns=["name", "name_en"]).to_file(gpkg, layer=layer)
+    sample = (SAMPLE / "city.gpkg").as_posix()
+    scenario = tmp_path / "scenario.toml"
+    scenario.write_text(
+        f"""name = "no prices"
+crs = "EPSG:4544"
+[inputs]
+population = {{ path = "{(SAMPLE / "population.tif").as_posix()}" }}
+areas = {{ path = "city.gpkg", layer = "areas" }}
+parcels = {{ path = "city.gpkg", layer = "parcels" }}
+districts = {{ path = "city.gpkg", layer = "districts" }}
+subdistricts = {{ path = "city.gpkg", layer = "subdistricts" }}
+facilities = {{ path = "{sample}", layer = "facilities" }}
+workplaces = {{ path = "{sample}", layer = "workplaces" }}
+hazards = {{ path = "{sample}", layer = "hazards" }}
+[solver]
+time_limit_s = 60.0
+gap = 0.005
+""",
+        encoding="utf-8",
+    )
+    plan = run_plan(scenario)
+    facilities = plan.facilities
+    on_parcels = facilities[facilities["kind"].isin(set(parcels["kind"])) & ~facilities["existing"]]
+    on_parcels = on_parcels[on_parcels["colocated_area_id"].isna()]
+    assert len(on_parcels) > 10
+    assert set(on_parcels["cost_basis"]) == {"land price"}
+    # recompute each cost from the parcel, the option and the default prices
+    site = parcels.set_index("site_id")
+    price = {"new_build": 3000.0, "purchase": 3000.0, "swap": 3000.0, "reuse": 0.0}
+    price["lease"] = LEASE_M2
+    for site_id, f in on_parcels.iterrows():
+        floor = f["floor_area_m2"]  # the option's floor, F
+        outdoor = 3.0 * f["slots"]  # O = 3 m² a child
+        in_building = site.at[site_id, "floor_area_m2"] > 0
+        land_m2 = outdoor if in_building else floor / 3 + outdoor
+        expected = (
+            land_m2 * price[f["acquisition"]]
+            + (1500.0 if in_building else 4000.0) * floor
+            + (500_000.0 if f["demonstration"] else 0.0)
+        )
+        assert f["cost"] == pytest.approx(expected, abs=0.01), site_id
+    bases = plan.run["totals"]["facilities_by_cost_basis"]
+    assert bases["land price"] == len(on_parcels)
+    assert "parcel cost" not in bases
+    assert plan.run["totals"]["cost"] == pytest.approx(facilities["cost"].sum())
+    # names left out are the ids
+    assert (plan.areas["name"] == plan.areas.index).all()
+    assert set(plan.districts["name"]) == {"510802", "510811", "510812"}
+    out = write_plan(plan, tmp_path / "out")
+    assert verify(out).ok
+    written = gpd.read_file(out / "facilities.geojson")
+    assert set(written["cost_basis"]) <= {"land price", "co-located", "existing facility"}
+    assert "按地价估算" in (out / "report.md").read_text(encoding="utf-8")
+
+
+def test_leased_land_is_cheaper_and_the_plan_says_what_it_paid_for(tmp_path: Path) -> None:
+    # 1,600 people in an old area need 13 slots; two parcels without a cost lie 100 m
+    # away. small-1 (18 slots: F = 162 m², O = 54 m², footprint 162/3 + 54 = 108 m²):
+    # on idle land 108 × 3,000 + 162 × 4,000 = 972,000; on leased land
+    # 108 × 1,087.03 + 648,000 = 765,399.6, so the lease is chosen.
+    areas = [{"area_id": "A1", "status": "old", "geometry": cell_box(0, 0, 4, 4)}]  # no name
+    idle = parcel("P_idle", 300, 200, cost=0.0)
+    leased = parcel("P_lease", 200, 300, cost=0.0)
+    leased["acquisition"] = "lease"
+    for p in (idle, leased):
+        del p["cost"]
+    pop = np.zeros((20, 20))
+    pop[0:4, 0:4] = 100.0
+    scenario = write_tiny_city(tmp_path, areas=areas, parcels=[idle, leased], population=pop)
+    plan = run_plan(scenario)
+    assert list(plan.facilities.index) == ["P_lease"]
+    chosen = plan.facilities.loc["P_lease"]
+    assert chosen["option"] == "small-1"
+    assert chosen["cost"] == pytest.approx(108 * LEASE_M2 + 162 * 4000)
+    assert chosen["cost"] == pytest.approx(765_399.6, abs=0.1)
+    assert chosen["cost_basis"] == "land price"
+    assert plan.areas.at["A1", "name"] == "A1"
+    assert plan.run["totals"]["facilities_by_cost_basis"] == {"land price": 1}
+
+
+def test_a_plan_in_euros_never_prints_yuan(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    areas = [{"area_id": "A1", "name": "城", "status": "old", "geometry": cell_box(0, 0, 4, 4)}]
+    pop = np.zeros((20, 20))
+    pop[0:4, 0:4] = 100.0
+    scenario = write_tiny_city(
+        tmp_path, areas=areas, parcels=[parcel("P1", 200, 200, cost=1e6)], population=pop
+    )
+    scenario.write_text('currency = "EUR"\n' + scenario.read_text("utf-8"), "utf-8")
+    for language in ("zh", "en"):
+        out = tmp_path / f"out-{language}"
+        assert main(["-q", "plan", str(scenario), "--out", str(out), "--language", language]) == 0
+        printed = capsys.readouterr().out
+        assert "cost 1,648,000 EUR" in printed
+        for name in ("report.md", "report.html", "map.html"):
+            text = (out / name).read_text(encoding="utf-8")
+            assert "EUR" in text, (language, name)
+            for yuan in ("CNY", "元", "\\u5143"):
+                assert yuan not in text, (language, name, yuan)
+        assert "CNY" not in printed
+    md = (tmp_path / "out-en" / "report.md").read_text(encoding="utf-8")
+    assert "Total cost (EUR)" in md
+    assert "| the parcel's cost | 1 | 1,648,000 |" in md
+    assert "总费用（EUR）" in (tmp_path / "out-zh" / "report.md").read_text(encoding="utf-8")
+
+
+def test_validate_and_plan_reject_bad_prices_alike(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    areas = [{"area_id": "A1", "name": "城", "status": "old", "geometry": cell_box(0, 0, 4, 4)}]
+    priced = parcel("P1", 200, 200, cost=1.0)
+    talk = parcel("P2", 300, 200, cost=1.0)
+    priced["cost"], talk["cost"] = "120000", "面议"
+    scenario = write_tiny_city(tmp_path / "text", areas=areas, parcels=[priced, talk])
+    assert main(["validate", str(scenario)]) == 2
+    printed = capsys.readouterr().out
+    assert "layer 'parcels', column 'cost'" in printed
+    assert "(found: '面议') (ids: P2)" in printed
+    assert "leave it empty to price the parcel's land at [costs] land_per_m2" in printed
+    assert main(["-q", "plan", str(scenario), "--out", str(tmp_path / "o")]) == 2
+    assert "column 'cost'" in capsys.readouterr().err
+
+    bad_key = write_tiny_city(
+        tmp_path / "key",
+        areas=areas,
+        parcels=[parcel("P1", 200, 200, cost=1.0)],
+        extra="[costs]\nland_per_m2 = { purchase = -1, rent = 2 }\n",
+    )
+    for argv in (["validate", str(bad_key)], ["-q", "plan", str(bad_key), "--out", "o"]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert "'costs.land_per_m2.purchase' must be zero or more" in err
+        assert "'costs.land_per_m2.rent' is not an acquisition mode" in err

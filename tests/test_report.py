@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from siting.report import (
     compare_runs,
     flatten_scenario,
     format_status,
+    labels,
     source_of,
     write_report,
 )
@@ -185,3 +187,30 @@ def test_missing_output_is_an_input_error(tmp_path: Path) -> None:
     (tmp_path / "run.json").write_text("{}", encoding="utf-8")
     with pytest.raises(InputError, match=r"areas\.geojson is missing"):
         write_report(tmp_path)
+
+
+def _in_currency(folder: Path, currency: str) -> Path:
+    run = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    run["scenario"]["currency"] = currency
+    run["scenario"]["name"] = "示例"  # 广元 has a 元 of its own
+    (folder / "run.json").write_text(json.dumps(run, ensure_ascii=False), encoding="utf-8")
+    return folder
+
+
+def test_costs_are_labelled_in_the_plans_currency(tmp_path: Path) -> None:
+    a = _in_currency(write_plan_output(tmp_path / "a"), "EUR")
+    b = _in_currency(write_plan_output(tmp_path / "b", variant="b"), "EUR")
+    for language, total in (("zh", "总费用（EUR）"), ("en", "Total cost (EUR)")):
+        md, html = write_report(a, language=language)
+        for doc in (md.read_text(encoding="utf-8"), html.read_text(encoding="utf-8")):
+            assert total in doc
+            assert "CNY" not in doc and "元" not in doc
+        compared = compare_runs(a, b, language=language)
+        assert "EUR" in compared
+        assert "CNY" not in compared and "元" not in compared
+    # runs in two currencies say both; older runs without the key are in CNY
+    mixed = compare_runs(a, _in_currency(b, "USD"), language="en")
+    assert "Cost (EUR / USD)" in mixed
+    assert labels("zh")["unit_10k_cny"] == "万元"
+    assert labels("zh", currency="EUR")["unit_10k_cny"] == "万EUR"
+    assert labels("en", currency="EUR")["cost"] == "Cost (EUR)"

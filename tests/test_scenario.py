@@ -92,6 +92,29 @@ def test_sample_scenario_loads_with_resolved_paths() -> None:
         ),
         ("[network]\nwalking_speed_m_per_min = 300\n", "must be a walking pace"),
         ("not toml [", "is not valid TOML"),
+        (
+            "[costs]\nland_per_m2 = { purchase = -3000 }\n",
+            "'costs.land_per_m2.purchase' must be zero or more, got -3000.0",
+        ),
+        (
+            "[costs]\nland_per_m2 = { buy = 3000 }\n",
+            "'costs.land_per_m2.buy' is not an acquisition mode: use new_build, purchase, swap",
+        ),
+        (
+            "[costs]\nacquisition_factor = { rent = 1 }\n",
+            "'costs.acquisition_factor.rent' is not an acquisition mode",
+        ),
+        (
+            "[costs]\nlease_rent_per_m2_year = -5\n",
+            "'costs.lease_rent_per_m2_year' must be zero or more",
+        ),
+        ("[costs]\nlease_years = 0\n", "'costs.lease_years' must be 1 or more years"),
+        ("[costs]\nlease_years = -3\n", "'costs.lease_years' must be 1 or more years"),
+        ("[costs]\nlease_years = 2.5\n", "'costs.lease_years' must be a whole number"),
+        ("[costs]\ndiscount_rate = 8\n", "'costs.discount_rate' must be a yearly rate"),
+        ('[costs]\nland_per_m2 = { swap = "面议" }\n', "'costs.land_per_m2.swap' must be a number"),
+        ('currency = ""\n', "'currency' must name a currency"),
+        ("currency = 978\n", "'currency' must be a string"),
     ],
 )
 def test_bad_scenarios_name_the_key(tmp_path: Path, text: str, message: str) -> None:
@@ -121,3 +144,20 @@ def test_custom_options_and_round_trip_to_dict(tmp_path: Path) -> None:
     plain = s.to_dict()
     assert plain["facility"]["options"][1]["demonstration"] is True
     assert plain["ratios"]["new"] == 10.0
+
+
+def test_land_prices_and_currency_from_toml(tmp_path: Path) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text(
+        'currency = "EUR"\n[costs]\nland_per_m2 = { purchase = 800, lease = 120 }\n'
+        "lease_years = 5\ndiscount_rate = 0.0\n",
+        encoding="utf-8",
+    )
+    s = load_scenario(path)
+    assert s.currency == "EUR"
+    assert s.costs.land_price("purchase") == 800.0
+    assert s.costs.land_price("lease") == 120.0  # a lease price of its own, not the rent
+    assert s.costs.land_price("new_build") == 3000.0  # left out: the default
+    assert s.costs.land_price("reuse") == 0.0
+    assert s.to_dict()["currency"] == "EUR"
+    assert Scenario().currency == "CNY"

@@ -165,7 +165,12 @@ def _convert_bool(
     return pd.Series(flags, index=pd.RangeIndex(len(out)), dtype=bool)
 
 
+_BLANK = object()
+
+
 def _to_float(value: Any) -> Any:
+    if isinstance(value, str) and not value.strip():
+        return _BLANK  # an empty text cell is a value left out, not a bad one
     try:
         return float(value.strip()) if isinstance(value, str) else float(value)
     except (TypeError, ValueError):
@@ -187,13 +192,25 @@ def _convert_number(
     else:
         out, _ = _apply(series, _to_float)
         bad = [i for i, v in enumerate(out) if v is _BAD]
-        numbers = np.array([np.nan if v is None or v is _BAD else v for v in out], dtype=float)
+        blank = [i for i, v in enumerate(out) if v is _BLANK]
+        if column.nonnull and blank:
+            report.problems.append(
+                where.problem(
+                    f"{_count(len(blank))} no {col}",
+                    column=col,
+                    ids=[ids[i] for i in blank],
+                    fix=f"give every feature a {col}",
+                )
+            )
+        numbers = np.array(
+            [np.nan if v is None or v is _BAD or v is _BLANK else v for v in out], dtype=float
+        )
     if bad:
         _values_problem(
             bad,
             f"{_a(col)} value that is not a number",
             found=series.to_numpy(dtype=object)[bad],
-            fix=f"give {col} as a plain number",
+            fix=_number_fix(column),
             column=col,
             ids=ids,
             where=where,
@@ -271,6 +288,15 @@ def _values_problem(
             fix=fix,
         )
     )
+
+
+def _number_fix(column: _Column) -> str:
+    if column.name == "cost":
+        return (
+            "give cost as a plain number (the parcel's price, without units or words such as "
+            "面议), or leave it empty to price the parcel's land at [costs] land_per_m2"
+        )
+    return f"give {column.name} as a plain number"
 
 
 def _range_fix(column: _Column) -> str:

@@ -3,6 +3,9 @@
 Each layer's columns are declared once here, with their kind (id, text,
 choice, number, whole number, yes/no), whether they are required, their range,
 their default and the Chinese and English aliases read for choice values.
+Every layer's ``name`` is optional: a feature without one is named by its id.
+A parcel's ``cost`` is optional too: without it the parcel is priced by the
+land it needs (:class:`siting.scenario.Costs`).
 Reading (:mod:`siting.inputs._vector`) and typing
 (:mod:`siting.inputs._columns`) are driven by these declarations.
 """
@@ -39,6 +42,7 @@ class _Column:
     minimum: float | None = None
     maximum: float | None = None
     default: Any = None
+    id_default: bool = False  # a missing or empty value is the feature's id
 
 
 @dataclass(frozen=True)
@@ -110,7 +114,7 @@ _SCHEMAS: dict[str, _Schema] = {
         _POLYGON,
         (
             _Column("area_id", "id", required=True, nonnull=True),
-            _Column("name", "str", required=True, nonnull=True),
+            _Column("name", "str", id_default=True),
             _Column("name_en", "str"),
             _Column(
                 "status",
@@ -131,7 +135,7 @@ _SCHEMAS: dict[str, _Schema] = {
         ("Polygon", "Point"),
         (
             _Column("site_id", "id", required=True, nonnull=True),
-            _Column("name", "str"),
+            _Column("name", "str", id_default=True),
             _Column(
                 "kind",
                 "enum",
@@ -161,7 +165,8 @@ _SCHEMAS: dict[str, _Schema] = {
             ),
             _Column("land_area_m2", "number", minimum=0.0, default=math.nan),
             _Column("floor_area_m2", "number", minimum=0.0, default=math.nan),
-            _Column("cost", "number", required=True, nonnull=True, minimum=0.0),
+            # optional: a parcel without a cost is priced at costs.land_per_m2
+            _Column("cost", "number", minimum=0.0, default=math.nan),
             _Column("affordable", "bool", default=True),
             _Column("district_id", "str"),
         ),
@@ -171,7 +176,7 @@ _SCHEMAS: dict[str, _Schema] = {
         ("Point", "Polygon"),
         (
             _Column("facility_id", "id", required=True, nonnull=True),
-            _Column("name", "str"),
+            _Column("name", "str", id_default=True),
             _Column("slots", "int", required=True, nonnull=True, minimum=0.0),
             _Column("affordable", "bool", default=True),
             _Column("demonstration", "bool", default=False),
@@ -183,7 +188,7 @@ _SCHEMAS: dict[str, _Schema] = {
         _POLYGON,
         (
             _Column("district_id", "id", required=True, nonnull=True),
-            _Column("name", "str", required=True, nonnull=True),
+            _Column("name", "str", id_default=True),
             _Column("name_en", "str"),
         ),
     ),
@@ -192,7 +197,7 @@ _SCHEMAS: dict[str, _Schema] = {
         _POLYGON,
         (
             _Column("subdistrict_id", "id", required=True, nonnull=True),
-            _Column("name", "str", required=True, nonnull=True),
+            _Column("name", "str", id_default=True),
             _Column("district_id", "str"),
         ),
     ),
@@ -201,7 +206,7 @@ _SCHEMAS: dict[str, _Schema] = {
         _ANY,
         (
             _Column("workplace_id", "id", required=True, nonnull=True),
-            _Column("name", "str"),
+            _Column("name", "str", id_default=True),
             _Column("migrant_workers", "number", required=True, nonnull=True, minimum=0.0),
         ),
     ),
@@ -219,7 +224,7 @@ _SCHEMAS: dict[str, _Schema] = {
                 aliases=_HAZARD_ALIASES,
             ),
             _Column("voltage_kv", "number", minimum=0.0, default=math.nan),
-            _Column("name", "str"),
+            _Column("name", "str", id_default=True),
         ),
     ),
 }

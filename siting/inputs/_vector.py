@@ -198,6 +198,8 @@ def _normalize(
         if column.kind == "id":
             continue
         out[column.name] = _convert(frame, column, ids, name, where, report)
+        if column.id_default:
+            out[column.name] = _or_id(out[column.name], ids)
     if name == "areas":
         _check_dwellings(out, ids, where, report)
 
@@ -211,6 +213,16 @@ def _normalize(
     for extra in extras:
         data[extra] = frame[extra].to_numpy()
     return gpd.GeoDataFrame(data, geometry=np.asarray(geometry, dtype=object), crs=frame.crs)
+
+
+def _or_id(values: pd.Series[Any], ids: list[str]) -> pd.Series[Any]:
+    """``values`` with each missing or blank one replaced by the feature's id."""
+    blank = values.isna().to_numpy(dtype=bool) | (values.astype(str).str.strip() == "").to_numpy()
+    if not blank.any():
+        return values
+    filled = values.to_numpy(dtype=object).copy()
+    filled[blank] = np.asarray(ids, dtype=object)[blank]
+    return pd.Series(filled, index=values.index, dtype=object)
 
 
 def _rename(

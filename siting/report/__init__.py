@@ -42,7 +42,7 @@ from __future__ import annotations
 from siting.report._assumptions import ASSUMPTION_SOURCES, flatten_scenario, source_of
 from siting.report._compare import compare_runs
 from siting.report._format import as_number as as_number
-from siting.report._format import format_status
+from siting.report._format import currency_of, format_status
 from siting.report._format import is_true as is_true
 from siting.report._format import not_a_number as not_a_number
 from siting.report._labels import labels
@@ -54,6 +54,7 @@ __all__ = [
     "ASSUMPTION_SOURCES",
     "PlanOutput",
     "compare_runs",
+    "currency_of",
     "flatten_scenario",
     "format_status",
     "labels",

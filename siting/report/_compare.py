@@ -10,7 +10,7 @@ import pandas as pd
 
 from siting.report._assumptions import flatten_scenario
 from siting.report._document import _md_table
-from siting.report._format import _fmt_delta, _num, _pct, format_status
+from siting.report._format import _fmt_delta, _num, _pct, currency_of, format_status
 from siting.report._labels import labels
 from siting.report._output import (
     ACQUISITION_MODES,
@@ -53,8 +53,10 @@ def compare_runs(dir_a: str | Path, dir_b: str | Path, *, language: str = "zh") 
     InputError
         If either folder is not a plan output.
     """
-    text = labels(language)
+    labels(language)  # a bad language fails before any file is read
     a, b = read_plan_output(dir_a), read_plan_output(dir_b)
+    money_a, money_b = currency_of(a.run), currency_of(b.run)
+    text = labels(language, currency=money_a if money_a == money_b else f"{money_a} / {money_b}")
     ta: Mapping[str, Any] = a.run.get("totals", {}) or {}
     tb: Mapping[str, Any] = b.run.get("totals", {}) or {}
     lines = [

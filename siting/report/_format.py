@@ -40,6 +40,18 @@ def not_a_number(value: Any) -> bool:
     return False
 
 
+def currency_of(run: Mapping[str, Any]) -> str:
+    """The currency a plan's costs are in, from ``run.json`` (``"CNY"`` for older runs).
+
+    Examples
+    --------
+    >>> currency_of({"scenario": {"currency": "EUR"}}), currency_of({})
+    ('EUR', 'CNY')
+    """
+    scenario = run.get("scenario") or {}
+    return str(scenario.get("currency") or "CNY")
+
+
 def _num(value: Any, digits: int = 0) -> str:
     """A number with thousands separators, or an en dash when missing."""
     x = as_number(value)

@@ -56,7 +56,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "older": "托大班",
         "mixed": "混龄班",
         "floor_area_m2": "建筑面积（m²）",
-        "cost": "费用（元）",
+        "cost": "费用（{currency}）",
         "acquisition": "获取方式",
         "demonstration": "示范性",
         "affordable": "普惠",
@@ -115,7 +115,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "national_target": "国家目标（2025年）",
         "migrant_slots": "随迁婴幼儿托位",
         "affordable_share": "普惠托位占比",
-        "total_cost": "总费用（元）",
+        "total_cost": "总费用（{currency}）",
         "by_district": "分区县千人托位",
         "district_per_1000_chart": "分区县千人托位与目标",
         "target": "目标",
@@ -124,6 +124,13 @@ _LABELS: dict[str, dict[str, str]] = {
         "demonstration_present": "已有示范性机构",
         "affordable_slots": "普惠托位",
         "cost_by_mode": "按获取方式的费用",
+        "cost_by_basis": "费用依据",
+        "cost_basis": "费用依据",
+        "facility_count": "机构数",
+        "basis_parcel cost": "用地报价（cost）",
+        "basis_land price": "按地价估算（land_per_m2）",
+        "basis_co-located": "配建，无土地费用",
+        "basis_existing facility": "现有机构扩建",
         "mode": "获取方式",
         "share": "占比",
         "shortfalls": "托位缺口",
@@ -158,7 +165,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "areas_changed": "缺口发生变化的居住区",
         "scenario_changed": "不同的情景参数",
         "none": "无",
-        "unit_10k_cny": "万元",
+        "unit_10k_cny": "万{currency}",
     },
     "en": {
         "layer_population": "Population density",
@@ -211,7 +218,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "older": "older toddler",
         "mixed": "mixed",
         "floor_area_m2": "Floor area (m²)",
-        "cost": "Cost (CNY)",
+        "cost": "Cost ({currency})",
         "acquisition": "Acquisition",
         "demonstration": "Demonstration",
         "affordable": "Affordable",
@@ -270,7 +277,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "national_target": "National target (2025)",
         "migrant_slots": "Slots for migrant children",
         "affordable_share": "Affordable share of slots",
-        "total_cost": "Total cost (CNY)",
+        "total_cost": "Total cost ({currency})",
         "by_district": "Slots per 1,000 by district",
         "district_per_1000_chart": "Slots per 1,000 by district against target",
         "target": "target",
@@ -279,6 +286,13 @@ _LABELS: dict[str, dict[str, str]] = {
         "demonstration_present": "Has a demonstration facility",
         "affordable_slots": "Affordable slots",
         "cost_by_mode": "Cost by acquisition mode",
+        "cost_by_basis": "What the costs rest on",
+        "cost_basis": "Cost basis",
+        "facility_count": "Facilities",
+        "basis_parcel cost": "the parcel's cost",
+        "basis_land price": "land price (land_per_m2)",
+        "basis_co-located": "co-located, no land cost",
+        "basis_existing facility": "existing facility, expansion",
         "mode": "Mode",
         "share": "Share",
         "shortfalls": "Shortfalls",
@@ -313,18 +327,25 @@ _LABELS: dict[str, dict[str, str]] = {
         "areas_changed": "Areas whose shortfall changed",
         "scenario_changed": "Scenario settings that differ",
         "none": "none",
-        "unit_10k_cny": "10,000 CNY",
+        "unit_10k_cny": "10,000 {currency}",
     },
 }
 
 
-def labels(language: str = "zh") -> Mapping[str, str]:
+_MONEY_KEYS = ("cost", "total_cost", "unit_10k_cny")
+"""Labels that name the currency, written with a ``{currency}`` placeholder."""
+
+
+def labels(language: str = "zh", *, currency: str = "CNY") -> Mapping[str, str]:
     """The label strings for maps and reports.
 
     Parameters
     ----------
     language
         ``"zh"`` (default, Simplified Chinese) or ``"en"``.
+    currency
+        The currency costs are in (the scenario's ``currency``). Chinese
+        labels write CNY as 元; every other currency is written as given.
 
     Returns
     -------
@@ -335,7 +356,14 @@ def labels(language: str = "zh") -> Mapping[str, str]:
     ------
     ValueError
         If the language is not one of those.
+
+    Examples
+    --------
+    >>> labels("zh")["cost"], labels("en", currency="EUR")["total_cost"]
+    ('费用（元）', 'Total cost (EUR)')
     """
     if language not in _LABELS:
         raise ValueError(f"language must be one of {sorted(_LABELS)}, got {language!r}")
-    return _LABELS[language]
+    text = _LABELS[language]
+    unit = "元" if language == "zh" and currency == "CNY" else currency
+    return {**text, **{k: text[k].replace("{currency}", unit) for k in _MONEY_KEYS}}

@@ -12,7 +12,7 @@ import pandas as pd
 from siting.report._assumptions import flatten_scenario, source_of
 from siting.report._charts import _svg_bars_with_targets, _svg_hbars
 from siting.report._document import Block, _Chart, _render_html, _render_md, _Table
-from siting.report._format import _bool, _num, _pct, format_status
+from siting.report._format import _bool, _num, _pct, currency_of, format_status
 from siting.report._labels import labels
 from siting.report._output import (
     ACQUISITION_MODES,
@@ -33,8 +33,8 @@ def _column(frame: pd.DataFrame | None, name: str, default: Any = None) -> pd.Se
 
 
 def _report_blocks(out: PlanOutput, *, language: str) -> tuple[str, list[Block]]:
-    text = labels(language)
     run = out.run
+    text = labels(language, currency=currency_of(run))
     scenario: Mapping[str, Any] = run.get("scenario", {}) or {}
     totals: Mapping[str, Any] = run.get("totals", {}) or {}
     name = str(scenario.get("name", out.out_dir.name))
@@ -178,6 +178,25 @@ def _report_blocks(out: PlanOutput, *, language: str) -> tuple[str, list[Block]]
             unit=text["unit_10k_cny"],
         )
         blocks.append(("chart", _Chart(chart, "report_cost_by_mode.svg", text["cost_by_mode"])))
+
+    # what the costs rest on: the parcels' own cost, or the land price
+    by_basis: Mapping[str, Any] = totals.get("facilities_by_cost_basis", {}) or {}
+    if by_basis:
+        basis_cost: Mapping[str, Any] = totals.get("cost_by_cost_basis", {}) or {}
+        blocks.append(("h2", text["cost_by_basis"]))
+        blocks.append(
+            (
+                "table",
+                _Table(
+                    [text["cost_basis"], text["facility_count"], text["cost"]],
+                    [
+                        [text.get(f"basis_{b}", str(b)), _num(n), _num(basis_cost.get(b))]
+                        for b, n in by_basis.items()
+                    ],
+                    (False, True, True),
+                ),
+            )
+        )
 
     # shortfalls
     blocks.append(("h2", text["shortfalls"]))
