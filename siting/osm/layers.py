@@ -555,5 +555,5 @@ def read_osm_layers(
     if problems:
         raise InputError(problems)
     for text in notes:
-        logger.info("%s", text)
+        logger.debug("%s", text)
     return OsmLayers(path=path, crs=crs, notes=tuple(notes), **layers)
