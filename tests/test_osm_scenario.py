@@ -158,7 +158,9 @@ def test_osm_only_scenario_plans_with_assumed_slots_marked(tmp_path: Path) -> No
     }
     new = plan.facilities[~plan.facilities["existing"].astype(bool)]
     assert new["slots_source"].isna().all()
-    out = write_plan(plan, tmp_path / "out", map_and_report=False)
+    out = write_plan(plan, tmp_path / "out", language="en")
+    assert "assumed: no OSM capacity tag" in (out / "map.html").read_text(encoding="utf-8")
+    assert "ASSUMED to have 20 slots" in (out / "report.md").read_text(encoding="utf-8")
     written = json.loads((out / "facilities.geojson").read_text(encoding="utf-8"))
     sources = {
         f["properties"]["site_id"]: f["properties"]["slots_source"] for f in written["features"]
