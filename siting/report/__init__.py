@@ -7,8 +7,9 @@ content: the headline numbers, slots per 1,000 residents by district against
 the policy targets (广府办发〔2020〕17号: 10 for new areas, 8 for the old city,
 4.5 rural) and the national 4.5, demonstration facilities per district (R5),
 migrant slots (R4), the affordable share (R8), cost by acquisition mode, the
-areas left short and why, every assumption with its source, and an honest
-solver status line.
+facilities counted by what their cost rests on (the parcel's own ``cost`` or
+the land price), all in the scenario's ``currency``, the areas left short and
+why, every assumption with its source, and an honest solver status line.
 
 The HTML needs no network and no JavaScript: CSS is inline and the charts
 are SVG generated here.
