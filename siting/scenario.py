@@ -836,7 +836,7 @@ def _check(s: Scenario, file: Path) -> None:
         raise ScenarioError(f"{file}: " + "; ".join(bad) + ".")
 
 
-_OSM_SUFFIXES = (".osm", ".osm.xml", ".osm.bz2", ".osm.xml.bz2")
+_OSM_SUFFIXES = (".osm", ".osm.bz2", ".xml", ".xml.bz2")
 
 
 def input_source_problems(spec: InputsSpec) -> list[str]:

@@ -207,7 +207,7 @@ def test_file_without_residential_polygons_is_an_error(tmp_path: Path) -> None:
     ("content", "said"),
     [
         ('{"type": "FeatureCollection", "features": []}', "the file is GeoJSON or JSON, not OSM"),
-        ("area_id,name\nA1,north\n", "the file is not OSM XML, not OSM XML"),
+        ("area_id,name\nA1,north\n", "the file is not OSM XML (it starts with 'area_id,name"),
         ("<?xml version='1.0'?><gpx></gpx>", "not OSM XML"),
         (None, "the OSM file does not exist"),
     ],

@@ -190,10 +190,10 @@ def _sniff(path: Path) -> list[Problem]:
     text = head.decode("utf-8", "replace").lstrip("\ufeff \t\r\n")
     if re.search(r"<osm[\s>]", text) is None:
         shown = text[:40].replace("\n", " ")
-        kind = "GeoJSON or JSON" if text.startswith(("{", "[")) else "not OSM XML"
+        what = "GeoJSON or JSON, not OSM XML" if text.startswith(("{", "[")) else "not OSM XML"
         return [
             _problem(
-                f"the file is {kind}, not OSM XML (it starts with {shown!r})",
+                f"the file is {what} (it starts with {shown!r})",
                 path,
                 f"give path under {_SECTION} an OSM XML file (.osm or .osm.bz2, with an <osm> "
                 "root), e.g. an export from openstreetmap.org or osmium; give other formats "
