@@ -221,3 +221,15 @@ def test_capacity_tag_is_read_as_slots(tmp_path: Path) -> None:
             "osm_tags": "childcare=yes",
         },
     ]
+
+
+def test_a_geographic_working_crs_is_refused_before_reading(tmp_path: Path) -> None:
+    path = tmp_path / "a.osm"
+    path.write_text("<?xml version='1.0'?><osm version='0.6'></osm>", encoding="utf-8")
+    with pytest.raises(InputError, match="not projected"):
+        read_osm_layers(path, use=["hazards"], working_crs="EPSG:4326")
+    with pytest.raises(InputError, match="unknown working CRS"):
+        read_osm_layers(path, use=["hazards"], working_crs="EPSG:999999")
+    empty = read_osm_layers(path, use=["hazards", "facilities"], working_crs="EPSG:4544")
+    assert empty.hazards is not None and empty.hazards.empty
+    assert empty.facilities is not None and empty.facilities.empty

@@ -67,6 +67,7 @@ from siting.osm.features import (
     _element_ids,
     _first_text,
     _hazards_from_features,
+    _projected,
     _read_features,
     _tags_query,
 )
@@ -229,7 +230,7 @@ def _areas_from_features(gdf: gpd.GeoDataFrame, *, status: str) -> gpd.GeoDataFr
     geoms = np.asarray(gdf.geometry.to_numpy(), dtype=object)
     # osmnx keeps a closed way tagged only residential=* as a ring: make it a polygon
     rings = shapely.is_closed(geoms) & np.isin(shapely.get_type_id(geoms), [1, 2])
-    rings &= shapely.get_num_coordinates(geoms) >= 4
+    rings &= (shapely.get_num_coordinates(geoms) >= 4) & wanted
     if rings.any():
         geoms = geoms.copy()
         for i in np.flatnonzero(rings):
@@ -305,6 +306,7 @@ def _read(
     problems = _sniff(path)
     if problems:
         raise InputError(problems)
+    given = _projected(working_crs, str(path)) if working_crs is not None else None
     wgs84 = pyproj.CRS("EPSG:4326")
     try:
         gdf = _read_features(path, tags, wgs84)
@@ -315,21 +317,12 @@ def _read(
                 for p in exc.problems
             ]
         ) from None
-    if working_crs is not None:
-        crs = pyproj.CRS.from_user_input(working_crs)
+    if given is not None:
+        crs = given
     elif len(gdf):
         crs = pyproj.CRS.from_user_input(gdf.estimate_utm_crs())
     else:
         crs = pyproj.CRS("EPSG:3857")  # nothing to measure
-    if not crs.is_projected:
-        raise InputError(
-            [
-                Problem(
-                    f"the working CRS {crs.to_string()} is not projected",
-                    fix="set crs in the scenario to a projected metric CRS such as EPSG:4544",
-                )
-            ]
-        )
     if gdf.crs is None:
         gdf = gdf.set_crs(wgs84)
     return gdf.to_crs(crs), crs
