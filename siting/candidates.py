@@ -78,6 +78,7 @@ SITE_COLUMNS = [
     "demonstration_existing",
     "colocated_area_id",
     "source",
+    "slots_source",
 ]
 
 
@@ -136,6 +137,7 @@ def sites_from_inputs(
                 "demonstration_existing": False,
                 "colocated_area_id": None,
                 "source": "parcel",
+                "slots_source": None,
                 "geometry": p.geometry.representative_point(),
             },
             index=p.index.astype(str),
@@ -161,6 +163,7 @@ def sites_from_inputs(
                     "demonstration_existing": False,
                     "colocated_area_id": new.index.astype(str),
                     "source": "colocated",
+                    "slots_source": None,
                     "geometry": new.geometry.representative_point(),
                 },
             ).set_axis(NEW_PREFIX + new.index.astype(str))
@@ -184,6 +187,7 @@ def sites_from_inputs(
                     "demonstration_existing": _col(f, "demonstration", False).astype(bool),
                     "colocated_area_id": None,
                     "source": "existing",
+                    "slots_source": _col(f, "slots_source", "layer"),
                     "geometry": f.geometry.representative_point(),
                 },
                 index=EXISTING_PREFIX + f.index.astype(str),

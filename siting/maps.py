@@ -400,6 +400,8 @@ def _facility_popup(
             f" ({html.escape(text['existing_slots'])} {_fmt(rec.get('existing_slots'))},"
             f" {html.escape(text['new_slots'])} {_fmt(rec.get('new_slots'))})"
         )
+    if rec.get("slots_source") == "assumed default":
+        slots += f" <i>[{html.escape(text['slots_assumed'])}]</i>"
     rows = [
         (text["site_id"], _esc(rec.get("site_id"))),
         (text["kind"], _esc(rec.get("kind"))),

@@ -183,6 +183,7 @@ def extract_plan(
             "subdistrict_id",
             "affordable",
             "colocated_area_id",
+            "slots_source",
             "geometry",
         ],
     ]
@@ -406,6 +407,8 @@ def verify(out_dir: str | Path) -> VerifyReport:
     counts = demo.groupby("district_id").size()
     findings = " ".join(run.get("findings", []))
     for row in districts.itertuples():
+        if str(row.district_id) == "(none)":
+            continue  # sites in no district: the model has no district to hold R5 to
         have = int(counts.get(row.district_id, 0))
         if have != int(row.demonstration_count):
             problems.append(f"district {row.district_id}: demonstration_count is wrong")

@@ -37,6 +37,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 __all__ = [
+    "OSM_USES",
     "Costs",
     "DemandSettings",
     "FacilitySettings",
@@ -44,6 +45,7 @@ __all__ = [
     "InputsSpec",
     "LayerSpec",
     "NetworkSettings",
+    "OsmSpec",
     "Policy",
     "Radii",
     "RasterSpec",
@@ -51,6 +53,7 @@ __all__ = [
     "Scenario",
     "SizeOption",
     "SolverSettings",
+    "input_source_problems",
     "load_scenario",
 ]
 
@@ -110,9 +113,51 @@ class RasterSpec:
         return self.bands or (self.band,)
 
 
+OSM_USES: tuple[str, ...] = ("streets", "areas", "candidates", "facilities", "hazards")
+"""What ``[inputs.osm]`` can provide, each turned on by its word in ``use``."""
+
+
+@dataclass(frozen=True)
+class OsmSpec:
+    """An OpenStreetMap file as the source of some inputs (``[inputs.osm]``).
+
+    Read offline by :mod:`siting.osm.layers`; each layer then goes through the
+    same checks as a layer given by its own file.
+
+    Attributes
+    ----------
+    path
+        OSM XML (``.osm``, ``.osm.xml``, ``.osm.bz2``). An ``.osm.pbf`` must be
+        converted first (``osmium cat city.osm.pbf -o city.osm``).
+    use
+        What to take from the file: ``streets`` (the walking network),
+        ``areas`` (``landuse=residential`` and ``residential=*`` polygons),
+        ``candidates`` (public buildings, parks and idle land, R6),
+        ``facilities`` (existing kindergartens and childcare, with assumed
+        slots where ``capacity`` is not tagged) and ``hazards`` (R9).
+    area_status
+        The status of every OSM residential area: ``"old"`` (the raster's
+        residents, 8 per 1,000, R2) or ``"rural"``. OSM does not say whether an
+        area is newly built, and a new area needs its planned dwellings (R1).
+    existing_slots_default
+        Slots assumed at an OSM kindergarten or childcare centre without a
+        ``capacity`` tag: 20, one 托大班 (24–36 months, at most 20 children,
+        国卫人口发〔2019〕58号), the nursery class a kindergarten adds under
+        托幼一体化. Outputs mark these slots ``"assumed default"``.
+    """
+
+    path: Path
+    use: tuple[str, ...] = OSM_USES
+    area_status: str = "old"
+    existing_slots_default: int = 20
+
+
 @dataclass(frozen=True)
 class InputsSpec:
-    """The input layers of a run. Only ``population``, ``areas`` and ``parcels`` are required.
+    """The input layers of a run.
+
+    ``population`` is required; ``areas`` and ``parcels`` are required unless
+    ``osm`` provides them (its ``use`` lists ``areas`` and ``candidates``).
 
     Attributes
     ----------
@@ -143,11 +188,16 @@ class InputsSpec:
         Optional building footprints with ``floor_area_m2`` or ``levels``: with
         the dasymetric allocation, a cell's people are split among the
         residential areas by the floor area of their buildings.
+    osm
+        Optional OpenStreetMap file providing streets, areas, candidates,
+        facilities and hazards. A layer given both ways is read from both and
+        merged (its ``source`` column says ``"layer"`` or ``"osm"``); streets
+        given both ways come from ``streets`` and the run notes it.
     """
 
     population: RasterSpec
-    areas: LayerSpec
-    parcels: LayerSpec
+    areas: LayerSpec | None = None
+    parcels: LayerSpec | None = None
     facilities: LayerSpec | None = None
     districts: LayerSpec | None = None
     subdistricts: LayerSpec | None = None
@@ -157,6 +207,7 @@ class InputsSpec:
     streets: Path | None = None
     children: RasterSpec | None = None
     buildings: LayerSpec | None = None
+    osm: OsmSpec | None = None
 
 
 @dataclass(frozen=True)
@@ -838,5 +889,75 @@ def _check(s: Scenario, file: Path) -> None:
         s.network.walking_speed_m_per_min,
     )
     need(s.network.detour_factor >= 1, "network.detour_factor", "must be 1 or more", 0)
+    if s.inputs is not None:
+        bad.extend(input_source_problems(s.inputs))
     if bad:
         raise ScenarioError(f"{file}: " + "; ".join(bad) + ".")
+
+
+_OSM_SUFFIXES = (".osm", ".osm.bz2", ".xml", ".xml.bz2")
+
+
+def input_source_problems(spec: InputsSpec) -> list[str]:
+    """What is wrong with where the inputs come from, one sentence per problem.
+
+    Checks ``[inputs.osm]`` (its ``use`` words, file type, ``area_status``,
+    ``existing_slots_default``) and that areas and candidate parcels each have
+    a source: their own layer or the OSM file.
+
+    Parameters
+    ----------
+    spec
+        The scenario's inputs.
+
+    Returns
+    -------
+    list of str
+        Each names the key and the fix; empty when the sources are complete.
+    """
+    bad: list[str] = []
+    osm = spec.osm
+    uses: tuple[str, ...] = ()
+    if osm is not None:
+        uses = osm.use
+        unknown = [u for u in osm.use if u not in OSM_USES]
+        if unknown:
+            bad.append(
+                f"'inputs.osm.use' has unknown word(s) {', '.join(repr(u) for u in unknown)}; "
+                f"fix: use any of {', '.join(repr(u) for u in OSM_USES)}"
+            )
+        name = osm.path.name.lower()
+        if name.endswith(".pbf"):
+            bad.append(
+                f"'inputs.osm.path' = '{osm.path}' is OSM PBF, which siting does not read; "
+                f"fix: convert it to OSM XML with osmium (osmium cat {osm.path.name} -o "
+                f"{osm.path.name.removesuffix('.pbf').removesuffix('.osm')}.osm) and give that"
+            )
+        elif not name.endswith(_OSM_SUFFIXES):
+            bad.append(
+                f"'inputs.osm.path' = '{osm.path}' is not an OSM XML file name; fix: give a "
+                f"file ending in {', '.join(_OSM_SUFFIXES)} (an export from openstreetmap.org "
+                "or osmium)"
+            )
+        if osm.area_status not in ("old", "rural"):
+            bad.append(
+                f"'inputs.osm.area_status' must be 'old' or 'rural', got {osm.area_status!r} "
+                "(a new area needs its planned dwellings, which OSM does not give; fix: give new "
+                "areas in an [inputs.areas] layer with dwellings)"
+            )
+        if osm.existing_slots_default < 0:
+            bad.append(
+                "'inputs.osm.existing_slots_default' must be 0 or more, got "
+                f"{osm.existing_slots_default!r}"
+            )
+    if spec.areas is None and "areas" not in uses:
+        bad.append(
+            "'inputs.areas' is missing: the run has no residential areas; fix: give areas = "
+            '{ path = "..." } under [inputs], or add "areas" to use under [inputs.osm]'
+        )
+    if spec.parcels is None and "candidates" not in uses:
+        bad.append(
+            "'inputs.parcels' is missing: the run has no candidate sites; fix: give parcels = "
+            '{ path = "..." } under [inputs], or add "candidates" to use under [inputs.osm]'
+        )
+    return bad

@@ -19,7 +19,12 @@ nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-NAMES = ("01-quickstart.ipynb", "02-your-own-data.ipynb", "03-scenarios.ipynb")
+NAMES = (
+    "01-quickstart.ipynb",
+    "02-your-own-data.ipynb",
+    "03-scenarios.ipynb",
+    "04-osm-only.ipynb",
+)
 PROBE = "__probe__:"
 
 
@@ -134,3 +139,22 @@ def test_scenarios_notebook_sweeps_budgets_and_compares_2020_with_2025() -> None
     assert len(compared) == 1
     assert "2020" in compared[0] and "2025" in compared[0]
     assert "Slots per 1,000 by district" in compared[0]
+
+
+@pytest.mark.slow
+def test_osm_only_notebook_plans_nanjing_from_osm_alone() -> None:
+    probe = (
+        f"import json; print({PROBE!r} + json.dumps("
+        "{'problems': len(problems), 'areas': len(inputs.areas), "
+        "'parcels': len(inputs.parcels), 'status': plan.run['status'], 'ok': bool(check.ok), "
+        "'ids': [str(i) for i in plan.facilities.index]}))"
+    )
+    nb = _execute("04-osm-only.ipynb", probe=probe)
+    text = _stdout(nb)
+    assert "problems: []" in text
+    assert "osm: 11 residential areas" in text
+    value = _probe_value(nb)
+    assert (value["problems"], value["areas"], value["parcels"]) == (0, 11, 17)
+    assert value["status"] == "optimal"
+    assert value["ok"] is True
+    assert value["ids"] and all(i.startswith("osm/way/") for i in value["ids"])

@@ -50,7 +50,46 @@ def test_sample_scenario_loads_with_resolved_paths() -> None:
         ('[solver]\nname = "gurobi"\n', "'solver.name' must be 'highs' or 'cbc'"),
         ("[policy]\ndemonstration_per_district = 1.5\n", "must be a whole number"),
         ('[facility]\noptions = [{ name = "x" }]\n', "'facility.options[0]' must have"),
-        ("[inputs]\nareas = { path = 'a.gpkg' }\n", "[inputs] needs key(s) population, parcels"),
+        ("[inputs]\nareas = { path = 'a.gpkg' }\n", "[inputs] needs key(s) population."),
+        (
+            "[inputs]\npopulation = { path = 'p.tif' }\nareas = { path = 'a.gpkg' }\n",
+            "'inputs.parcels' is missing: the run has no candidate sites; fix: give parcels = "
+            '{ path = "..." } under [inputs], or add "candidates" to use under [inputs.osm]',
+        ),
+        (
+            "[inputs]\npopulation = { path = 'p.tif' }\n"
+            "osm = { path = 'c.osm', use = ['candidates'] }\n",
+            "'inputs.areas' is missing",
+        ),
+        (
+            "[inputs]\npopulation = { path = 'p.tif' }\n"
+            "osm = { path = 'c.osm', use = ['areas', 'candidates', 'roads'] }\n",
+            "'inputs.osm.use' has unknown word(s) 'roads'; fix: use any of 'streets', 'areas', "
+            "'candidates', 'facilities', 'hazards'",
+        ),
+        (
+            "[inputs]\npopulation = { path = 'p.tif' }\nosm = { path = 'city.osm.pbf' }\n",
+            "is OSM PBF, which siting does not read; fix: convert it to OSM XML with osmium "
+            "(osmium cat city.osm.pbf -o city.osm)",
+        ),
+        (
+            "[inputs]\npopulation = { path = 'p.tif' }\nosm = { path = 'city.geojson' }\n",
+            "'inputs.osm.path' = ",
+        ),
+        (
+            "[inputs]\npopulation = { path = 'p.tif' }\n"
+            "osm = { path = 'c.osm', area_status = 'new' }\n",
+            "'inputs.osm.area_status' must be 'old' or 'rural', got 'new'",
+        ),
+        (
+            "[inputs]\npopulation = { path = 'p.tif' }\n"
+            "osm = { path = 'c.osm', existing_slots_default = -5 }\n",
+            "'inputs.osm.existing_slots_default' must be 0 or more",
+        ),
+        (
+            "[inputs]\npopulation = { path = 'p.tif' }\nosm = { path = 'c.osm', use = 'areas' }\n",
+            "'inputs.osm.use' must be a list",
+        ),
         ("[network]\nwalking_speed_m_per_min = 300\n", "must be a walking pace"),
         ("not toml [", "is not valid TOML"),
         (

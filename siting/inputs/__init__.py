@@ -42,6 +42,8 @@ module                     owns
 ``_raster``                checking a population raster
 ``_crs``                   the working CRS, reprojection and the study-area check
 ``_districts``             filling in and checking district and subdistrict ids
+``_osm``                   the layers ``[inputs.osm]`` gives (:mod:`siting.osm.layers`),
+                           checked like a file's and merged with explicit layers
 ``_load``                  :class:`Inputs`, :func:`read_layer`, :func:`validate`,
                            :func:`load_inputs`
 =========================  ============================================================

@@ -30,6 +30,7 @@ from siting.inputs._crs import (
     _working_crs,
 )
 from siting.inputs._districts import _assign, _check_references
+from siting.inputs._osm import _add_osm, _source_problems
 from siting.inputs._problems import _Report, _Where
 from siting.inputs._raster import _check_raster, _Raster
 from siting.inputs._schema import LAYER_NAMES
@@ -192,6 +193,8 @@ def _load(spec: InputsSpec, crs: str | pyproj.CRS | None) -> _Loaded:
         wheres[name] = where
         if frame is not None:
             raw[name] = frame
+    if _source_problems(spec, report):
+        _add_osm(spec, work, raw, wheres, report)
     loaded.population = _check_raster(spec.population, "population", report)
     if spec.migrant_population is not None:
         loaded.migrant = _check_raster(spec.migrant_population, "migrant_population", report)

@@ -129,11 +129,40 @@ def _read(spec: LayerSpec, name: str, report: _Report) -> tuple[gpd.GeoDataFrame
     """Read, rename, type-check and repair one layer in its own CRS."""
     if name not in _SCHEMAS:
         raise ValueError(f"unknown layer name {name!r}; known: {', '.join(LAYER_NAMES)}")
-    schema = _SCHEMAS[name]
     where = _Where(str(spec.path), name)
     raw = _open_vector(spec, name, report)
     if raw is None:
         return None, where
+    return _normalize(raw, spec, name, where, report), where
+
+
+def _normalize(
+    raw: gpd.GeoDataFrame, spec: LayerSpec, name: str, where: _Where, report: _Report
+) -> gpd.GeoDataFrame | None:
+    """Rename, type-check and repair one layer read from a file or made in memory.
+
+    Parameters
+    ----------
+    raw
+        The layer as read, with the user's column names.
+    spec
+        Its column mapping and assumed CRS.
+    name
+        Which ``siting`` layer it is (its schema).
+    where
+        The file and layer, for problems.
+    report
+        Where problems and notes go.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame or None
+        The layer in its own CRS, indexed by its id; None (with a problem) when
+        it has no features.
+    """
+    if name not in _SCHEMAS:
+        raise ValueError(f"unknown layer name {name!r}; known: {', '.join(LAYER_NAMES)}")
+    schema = _SCHEMAS[name]
     section = f"[inputs.{name}]"
     if len(raw) == 0:
         report.problems.append(
@@ -142,7 +171,7 @@ def _read(spec: LayerSpec, name: str, report: _Report) -> tuple[gpd.GeoDataFrame
                 fix=f"check that {section} points at the file and layer you meant",
             )
         )
-        return None, where
+        return None
 
     # CRS -----------------------------------------------------------------
     frame = raw
@@ -183,8 +212,7 @@ def _read(spec: LayerSpec, name: str, report: _Report) -> tuple[gpd.GeoDataFrame
     data = pd.DataFrame({k: v.set_axis(index) for k, v in out.items()}, index=index)
     for extra in extras:
         data[extra] = frame[extra].to_numpy()
-    result = gpd.GeoDataFrame(data, geometry=np.asarray(geometry, dtype=object), crs=frame.crs)
-    return result, where
+    return gpd.GeoDataFrame(data, geometry=np.asarray(geometry, dtype=object), crs=frame.crs)
 
 
 def _or_id(values: pd.Series[Any], ids: list[str]) -> pd.Series[Any]:

@@ -287,6 +287,16 @@ def candidates_from_osm(
     """
     crs = _projected(working_crs, str(source))
     gdf = _read_features(source, _tags_query(rules), crs)
+    out = _candidates_from_features(gdf, crs=crs, rules=rules, source=str(source))
+    if polygon is not None:
+        out = out.loc[out.intersects(polygon)].reset_index(drop=True)
+    return out
+
+
+def _candidates_from_features(
+    gdf: gpd.GeoDataFrame, *, crs: pyproj.CRS, rules: tuple[TagRule, ...], source: str
+) -> gpd.GeoDataFrame:
+    """Candidate sites among features already read (see :func:`candidates_from_osm`)."""
     empty = gpd.GeoDataFrame(
         {c: pd.Series(dtype=object) for c in _CANDIDATE_COLUMNS},
         geometry=gpd.GeoSeries([], crs=crs),
@@ -338,10 +348,7 @@ def candidates_from_osm(
         crs=crs,
     )
     keep = (areal | point) & out["kind"].notna().to_numpy()
-    out = out.loc[keep]
-    if polygon is not None:
-        out = out.loc[out.intersects(polygon)]
-    out = out.reset_index(drop=True)
+    out = out.loc[keep].reset_index(drop=True)
     logger.info(
         "%s: %d candidate sites (%s)",
         source,
@@ -434,6 +441,15 @@ def hazards_from_osm(
     if arterial_highways:
         tags["highway"] = list(arterial_highways)
     gdf = _read_features(source, tags, crs)
+    return _hazards_from_features(
+        gdf, crs=crs, arterial_highways=arterial_highways, source=str(source)
+    )
+
+
+def _hazards_from_features(
+    gdf: gpd.GeoDataFrame, *, crs: pyproj.CRS, arterial_highways: Collection[str], source: str
+) -> gpd.GeoDataFrame:
+    """Hazards among features already read (see :func:`hazards_from_osm`)."""
     if gdf.empty:
         return gpd.GeoDataFrame(
             {c: pd.Series(dtype=float if c == "voltage_kv" else object) for c in _HAZARD_COLUMNS},

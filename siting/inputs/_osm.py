@@ -1,0 +1,157 @@
+"""Adding the layers of ``[inputs.osm]`` to a run's inputs, merged with explicit layers.
+
+:func:`siting.osm.read_osm_layers` reads the OSM file once; each layer it
+gives then goes through the same checks and normalization as a layer read
+from its own file (:func:`siting.inputs._vector._normalize`). The rules:
+
+* a layer that only the OSM file gives gets ``source = "osm"``;
+* a layer given both ways (``[inputs.parcels]`` and ``candidates`` in use,
+  say) is read from both and merged, one row per feature, with ``source``
+  ``"layer"`` or ``"osm"``; an id used by both is a problem. OSM facilities
+  are not matched against the layer's, so the same kindergarten drawn in both
+  counts twice (the run's notes say so);
+* existing facilities carry ``slots_source``: ``"layer"``, ``"osm capacity"``
+  or ``"assumed default"``;
+* streets given both ways cannot be merged: ``[inputs] streets`` wins, and
+  the run's notes say so.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import pyproj
+
+from siting.errors import InputError, Problem
+from siting.inputs._problems import _Report, _Where
+from siting.inputs._vector import _normalize
+from siting.osm.layers import read_osm_layers
+from siting.scenario import InputsSpec, LayerSpec, input_source_problems
+
+_LAYERS = ("areas", "parcels", "facilities", "hazards")
+
+
+def _source_problems(spec: InputsSpec, report: _Report) -> bool:
+    """Add a problem per missing source or bad ``[inputs.osm]`` key; True when there are none."""
+    texts = input_source_problems(spec)
+    for text in texts:
+        message, _, fix = text.partition("; fix: ")
+        report.problems.append(Problem(message, layer="inputs", fix=fix or None))
+    return not texts
+
+
+def _add_osm(
+    spec: InputsSpec,
+    crs: pyproj.CRS | None,
+    raw: dict[str, gpd.GeoDataFrame],
+    wheres: dict[str, _Where],
+    report: _Report,
+) -> None:
+    """Read ``spec.osm`` and add its layers to ``raw`` (and its files to the report).
+
+    Parameters
+    ----------
+    spec
+        The run's inputs; nothing happens without ``spec.osm``.
+    crs
+        The working CRS, if the scenario gives one.
+    raw
+        The explicit layers read so far, by name, in their own CRS; OSM layers
+        are added or merged in.
+    wheres
+        Each layer's file and name, for problems; OSM-only layers are added.
+    report
+        Where problems, notes and files go.
+    """
+    osm = spec.osm
+    if osm is None:
+        return
+    try:
+        layers = read_osm_layers(
+            osm.path,
+            use=osm.use,
+            working_crs=crs,
+            area_status=osm.area_status,
+            existing_slots_default=osm.existing_slots_default,
+        )
+    except InputError as exc:
+        report.problems.extend(exc.problems)
+        return
+    report.files["osm"] = osm.path
+    for text in layers.notes:
+        report.note(text)
+    if layers.streets is not None:
+        if spec.streets is not None:
+            report.note(
+                f"streets: the street network is read from {spec.streets.name} ([inputs] "
+                f"streets), not from {osm.path.name}: two networks cannot be merged, so the "
+                'explicit one wins over "streets" in inputs.osm.use'
+            )
+        else:
+            report.files["streets"] = layers.streets
+    for name in _LAYERS:
+        frame: gpd.GeoDataFrame | None = getattr(layers, name)
+        if frame is None:
+            continue
+        if frame.empty:
+            if name == "parcels" and getattr(spec, name) is None:
+                report.problems.append(
+                    Problem(
+                        "the OSM file has no candidate site (no park, community, health, "
+                        'cultural or sports venue, or idle land), but use includes "candidates" '
+                        "and there is no [inputs.parcels] layer",
+                        file=str(osm.path),
+                        layer="osm",
+                        fix="give candidate parcels as an [inputs.parcels] layer",
+                    )
+                )
+            continue
+        where = _Where(str(osm.path), name)
+        normal = _normalize(frame, LayerSpec(path=osm.path), name, where, report)
+        if normal is None:
+            continue
+        normal["source"] = "osm"
+        explicit = raw.get(name)
+        if explicit is None or explicit.crs is None:
+            if getattr(spec, name) is None:
+                raw[name] = normal
+                wheres[name] = where
+            continue
+        raw[name] = _merge(explicit, normal, name, osm.path.name, wheres[name], report)
+
+
+def _merge(
+    explicit: gpd.GeoDataFrame,
+    osm: gpd.GeoDataFrame,
+    name: str,
+    osm_file: str,
+    where: _Where,
+    report: _Report,
+) -> gpd.GeoDataFrame:
+    """One layer of the explicit layer's rows then the OSM rows, with ``source``."""
+    mine = explicit.copy()
+    mine["source"] = "layer"
+    if name == "facilities":
+        mine["slots_source"] = "layer"
+    theirs = osm.to_crs(mine.crs)
+    shared = mine.index.intersection(theirs.index)
+    if len(shared):
+        report.problems.append(
+            where.problem(
+                f"{len(shared)} id(s) are used both by the layer and by the OSM file {osm_file}",
+                column=str(mine.index.name),
+                ids=[str(i) for i in shared],
+                fix=f"give the layer's features ids of their own, or remove {name} from use "
+                "under [inputs.osm]",
+            )
+        )
+    merged = gpd.GeoDataFrame(pd.concat([mine, theirs]), geometry=mine.geometry.name, crs=mine.crs)
+    merged.index.name = mine.index.name
+    text = (
+        f"{name}: {len(mine)} from the layer and {len(theirs)} from {osm_file}, merged "
+        "(column source says which)"
+    )
+    if name == "facilities":
+        text += "; an OSM facility that the layer also lists counts twice"
+    report.note(text)
+    return merged

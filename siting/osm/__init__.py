@@ -1,0 +1,54 @@
+"""OpenStreetMap: candidate sites, hazards and a scenario's input layers.
+
+========================  ==============================================================
+module                    owns
+========================  ==============================================================
+``siting.osm.features``   candidate sites and hazards by tag rules, hazard buffers and
+                          excluding sites inside them (:func:`candidates_from_osm`,
+                          :func:`hazards_from_osm`, :func:`hazard_buffers`,
+                          :func:`exclude_hazardous`)
+``siting.osm.layers``     the layers ``[inputs.osm]`` gives a scenario (streets, areas,
+                          candidates, facilities, hazards) from one reading of the file
+                          (:func:`read_osm_layers`)
+========================  ==============================================================
+"""
+
+from __future__ import annotations
+
+from siting.osm.features import (
+    CANDIDATE_KINDS,
+    CANDIDATE_RULES,
+    HAZARD_KINDS,
+    TagRule,
+    candidates_from_osm,
+    exclude_hazardous,
+    hazard_buffers,
+    hazards_from_osm,
+    parse_voltage_kv,
+)
+from siting.osm.layers import (
+    AREA_TAGS,
+    FACILITY_TAGS,
+    OsmLayers,
+    areas_from_osm,
+    facilities_from_osm,
+    read_osm_layers,
+)
+
+__all__ = [
+    "AREA_TAGS",
+    "CANDIDATE_KINDS",
+    "CANDIDATE_RULES",
+    "FACILITY_TAGS",
+    "HAZARD_KINDS",
+    "OsmLayers",
+    "TagRule",
+    "areas_from_osm",
+    "candidates_from_osm",
+    "exclude_hazardous",
+    "facilities_from_osm",
+    "hazard_buffers",
+    "hazards_from_osm",
+    "parse_voltage_kv",
+    "read_osm_layers",
+]

@@ -1,0 +1,552 @@
+"""A scenario's inputs from one OpenStreetMap file: ``[inputs.osm]``.
+
+A bureau without a parcel inventory can plan from a population raster and an
+OSM XML file alone. :func:`read_osm_layers` reads the file once (offline,
+with :func:`osmnx.features_from_xml`) and gives each use in ``use`` as a
+layer with ``siting``'s column names, which :mod:`siting.inputs` then checks
+and normalizes exactly like a layer given by its own file:
+
+============  ==============================================================  ===========
+use           OSM features                                                    layer
+============  ==============================================================  ===========
+streets       ``highway=*`` ways (read later by                               streets
+              :func:`siting.network.read_street_graph`)
+areas         ``landuse=residential`` and ``residential=*`` polygons;         areas
+              ``status`` is ``area_status`` (default ``"old"``), ``name``
+              the ``name`` tag or the OSM id
+candidates    :func:`~siting.osm.candidates_from_osm` sites (parks,           parcels
+              community, health, cultural and sports venues, idle land)
+facilities    ``amenity=kindergarten|childcare`` and ``childcare=*``,         facilities
+              ``slots`` from ``capacity`` or ``existing_slots_default``
+hazards       :func:`~siting.osm.hazards_from_osm` features                   hazards
+============  ==============================================================  ===========
+
+Ids are the OSM element's, ``osm/way/123``, so they are the same on every
+run of the same file.
+
+Choices made on the planner's behalf, each said in the layers' notes:
+
+* **Kindergartens.** With ``facilities`` in use, a kindergarten or childcare
+  centre is an existing facility and never also a candidate. Without it, a
+  kindergarten is a candidate (kind ``existing_childcare``) acquired by
+  ``reuse``: a nursery class added in its building (托幼一体化).
+* **Slots.** An OSM ``capacity`` tag is read as the facility's slots
+  (``slots_source = "osm capacity"``); note that a kindergarten's capacity
+  counts children aged 3–6. Without the tag the facility gets
+  ``existing_slots_default`` slots, ``slots_source = "assumed default"``.
+* **Cost.** OSM says nothing about land prices: candidates carry no ``cost``.
+* **No streets.** With ``streets`` in use, a file without a single
+  ``highway=*`` way is an error rather than a silent fall-back to straight
+  lines; leave ``streets`` out of ``use`` to measure straight lines × the
+  detour factor on purpose.
+"""
+
+from __future__ import annotations
+
+import bz2
+import dataclasses
+import logging
+import math
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyproj
+import shapely
+
+from siting.errors import InputError, Problem
+from siting.osm.features import (
+    CANDIDATE_RULES,
+    _candidates_from_features,
+    _element_ids,
+    _first_text,
+    _hazards_from_features,
+    _projected,
+    _read_features,
+    _tags_query,
+)
+from siting.scenario import OSM_USES
+
+__all__ = [
+    "AREA_TAGS",
+    "FACILITY_TAGS",
+    "OsmLayers",
+    "areas_from_osm",
+    "facilities_from_osm",
+    "read_osm_layers",
+]
+
+logger = logging.getLogger(__name__)
+
+Tags = dict[str, bool | str | list[str]]
+
+AREA_TAGS: Mapping[str, bool | list[str]] = {"landuse": ["residential"], "residential": True}
+"""OSM tags of residential areas."""
+
+FACILITY_TAGS: Mapping[str, bool | list[str]] = {
+    "amenity": ["kindergarten", "childcare"],
+    "childcare": True,
+}
+"""OSM tags of existing childcare (a ``childcare=no`` tag is not childcare)."""
+
+_STREET_TAGS: Mapping[str, bool | list[str]] = {"highway": True}
+_ARTERIAL = ("trunk", "primary")
+_HAZARD_TAGS: Mapping[str, bool | list[str]] = {
+    "amenity": ["fuel", "marketplace"],
+    "power": ["line", "minor_line"],
+    "shop": ["mall", "department_store", "wholesale"],
+    "highway": list(_ARTERIAL),
+}
+_SECTION = "[inputs.osm]"
+
+
+@dataclass(frozen=True)
+class OsmLayers:
+    """The layers one OSM file gives a scenario, in a projected metric CRS.
+
+    Attributes
+    ----------
+    path
+        The OSM file.
+    crs
+        The CRS of every layer (the scenario's, or the UTM zone of the file).
+    areas
+        ``area_id``, ``name``, ``status``, ``osm_tags``, polygons; ``None``
+        when ``areas`` is not in use.
+    parcels
+        ``site_id``, ``name``, ``kind``, ``acquisition``, ``land_area_m2``,
+        ``floor_area_m2``, ``osm_tags`` (no ``cost``); ``None`` when not in use.
+    facilities
+        ``facility_id``, ``name``, ``slots``, ``slots_source``, ``osm_tags``;
+        ``None`` when not in use.
+    hazards
+        ``hazard_id``, ``kind``, ``voltage_kv``, ``name``; ``None`` when not in use.
+    streets
+        The file again when ``streets`` is in use, for the street network.
+    notes
+        Choices made, one sentence each.
+    """
+
+    path: Path
+    crs: pyproj.CRS
+    areas: gpd.GeoDataFrame | None = None
+    parcels: gpd.GeoDataFrame | None = None
+    facilities: gpd.GeoDataFrame | None = None
+    hazards: gpd.GeoDataFrame | None = None
+    streets: Path | None = None
+    notes: tuple[str, ...] = ()
+
+
+def _union(*queries: Mapping[str, bool | str | list[str]]) -> Tags:
+    """One osmnx tag query matching what any of ``queries`` matches."""
+    out: Tags = {}
+    for query in queries:
+        for key, value in query.items():
+            old = out.get(key)
+            if old is True or value is True:
+                out[key] = True
+                continue
+            values = [value] if isinstance(value, str) else list(value)  # type: ignore[arg-type]
+            before = old if isinstance(old, list) else []
+            out[key] = before + [v for v in values if v not in before]
+    return out
+
+
+def _problem(message: str, path: Path, fix: str) -> Problem:
+    return Problem(message, file=str(path), layer="osm", fix=fix)
+
+
+def _sniff(path: Path) -> list[Problem]:
+    """Whether ``path`` exists and starts like OSM XML."""
+    if not path.is_file():
+        return [
+            _problem(
+                "the OSM file does not exist",
+                path,
+                f"check path under {_SECTION} (a relative path is read from the scenario "
+                "file's folder)",
+            )
+        ]
+    try:
+        if path.name.lower().endswith(".bz2"):
+            with bz2.open(path, "rb") as handle:
+                head = handle.read(4096)
+        else:
+            with path.open("rb") as handle:
+                head = handle.read(4096)
+    except (OSError, EOFError) as exc:
+        return [
+            _problem(
+                f"the OSM file cannot be read ({exc})",
+                path,
+                f"give path under {_SECTION} an uncorrupted OSM XML file",
+            )
+        ]
+    text = head.decode("utf-8", "replace").lstrip("\ufeff \t\r\n")
+    if re.search(r"<osm[\s>]", text) is None:
+        shown = text[:40].replace("\n", " ")
+        what = "GeoJSON or JSON, not OSM XML" if text.startswith(("{", "[")) else "not OSM XML"
+        return [
+            _problem(
+                f"the file is {what} (it starts with {shown!r})",
+                path,
+                f"give path under {_SECTION} an OSM XML file (.osm or .osm.bz2, with an <osm> "
+                "root), e.g. an export from openstreetmap.org or osmium; give other formats "
+                "as [inputs.areas], [inputs.parcels], ... layers",
+            )
+        ]
+    return []
+
+
+def _column(gdf: gpd.GeoDataFrame, key: str) -> pd.Series:
+    if key in gdf.columns:
+        return gdf[key].astype(object)
+    return pd.Series([None] * len(gdf), index=gdf.index, dtype=object)
+
+
+def _given(series: pd.Series) -> npt.NDArray[np.bool_]:
+    given: npt.NDArray[np.bool_] = series.notna().to_numpy(dtype=bool)
+    return given
+
+
+def _areas_from_features(gdf: gpd.GeoDataFrame, *, status: str) -> gpd.GeoDataFrame:
+    """Residential polygons among features already read (see :func:`areas_from_osm`)."""
+    columns = ["area_id", "name", "status", "osm_tags"]
+    if gdf.empty:
+        return gpd.GeoDataFrame(
+            {c: pd.Series(dtype=object) for c in columns}, geometry=gpd.GeoSeries([], crs=gdf.crs)
+        )
+    landuse = _column(gdf, "landuse")
+    residential = _column(gdf, "residential")
+    wanted = landuse.eq("residential").to_numpy() | (
+        _given(residential) & ~residential.eq("no").to_numpy()
+    )
+    geoms = np.asarray(gdf.geometry.to_numpy(), dtype=object)
+    # osmnx keeps a closed way tagged only residential=* as a ring: make it a polygon
+    rings = shapely.is_closed(geoms) & np.isin(shapely.get_type_id(geoms), [1, 2])
+    rings &= (shapely.get_num_coordinates(geoms) >= 4) & wanted
+    if rings.any():
+        geoms = geoms.copy()
+        for i in np.flatnonzero(rings):
+            geoms[i] = shapely.Polygon(geoms[i].coords)
+    areal = np.isin(shapely.get_type_id(geoms), [3, 6])
+    keep = wanted & areal
+    ids = _element_ids(gdf)
+    rows = gdf.loc[keep]
+    kept_ids = [i for i, k in zip(ids, keep, strict=True) if k]
+    names = [
+        _first_text(row, ("name", "name:zh", "name:en")) or area_id
+        for area_id, (_, row) in zip(kept_ids, rows.iterrows(), strict=True)
+    ]
+    tags = [
+        "landuse=residential" if lu == "residential" else f"residential={res}"
+        for lu, res in zip(landuse[keep], residential[keep], strict=True)
+    ]
+    return gpd.GeoDataFrame(
+        {"area_id": kept_ids, "name": names, "status": status, "osm_tags": tags},
+        geometry=geoms[keep],
+        crs=gdf.crs,
+    ).reset_index(drop=True)
+
+
+def _capacity(value: Any) -> float:
+    """The first whole number of a ``capacity`` tag (``"120"``, ``"约 60 人"``), or NaN."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return math.nan
+    match = re.search(r"\d+", str(value))
+    return float(match.group(0)) if match else math.nan
+
+
+def _facilities_from_features(gdf: gpd.GeoDataFrame, *, slots_default: int) -> gpd.GeoDataFrame:
+    """Existing childcare among features already read (see :func:`facilities_from_osm`)."""
+    columns = ["facility_id", "name", "slots", "slots_source", "osm_tags"]
+    if gdf.empty:
+        return gpd.GeoDataFrame(
+            {c: pd.Series(dtype=object) for c in columns}, geometry=gpd.GeoSeries([], crs=gdf.crs)
+        )
+    amenity = _column(gdf, "amenity")
+    childcare = _column(gdf, "childcare")
+    by_amenity = amenity.isin(["kindergarten", "childcare"]).to_numpy()
+    by_childcare = _given(childcare) & ~childcare.eq("no").to_numpy()
+    kind = gdf.geometry.geom_type
+    drawn = kind.isin(["Point", "Polygon", "MultiPolygon"]).to_numpy()
+    keep = (by_amenity | by_childcare) & drawn
+    rows = gdf.loc[keep]
+    capacity = np.array([_capacity(v) for v in _column(rows, "capacity")], dtype=float)
+    tagged = ~np.isnan(capacity)
+    tags = [
+        f"amenity={a}" if a in ("kindergarten", "childcare") else f"childcare={c}"
+        for a, c in zip(amenity[keep], childcare[keep], strict=True)
+    ]
+    return gpd.GeoDataFrame(
+        {
+            "facility_id": _element_ids(rows),
+            "name": [
+                _first_text(row, ("name", "name:zh", "name:en")) for _, row in rows.iterrows()
+            ],
+            "slots": np.where(tagged, capacity, float(slots_default)).astype(np.int64),
+            "slots_source": np.where(tagged, "osm capacity", "assumed default").astype(object),
+            "osm_tags": tags,
+        },
+        geometry=rows.geometry.to_numpy(),
+        crs=gdf.crs,
+    ).reset_index(drop=True)
+
+
+def _read(
+    path: Path, tags: Tags, working_crs: str | pyproj.CRS | None
+) -> tuple[gpd.GeoDataFrame, pyproj.CRS]:
+    """Features matching ``tags``, in ``working_crs`` or the UTM zone of the file."""
+    problems = _sniff(path)
+    if problems:
+        raise InputError(problems)
+    given = _projected(working_crs, str(path)) if working_crs is not None else None
+    wgs84 = pyproj.CRS("EPSG:4326")
+    try:
+        gdf = _read_features(path, tags, wgs84)
+    except InputError as exc:
+        raise InputError(
+            [
+                dataclasses.replace(p, layer="osm", fix=f"{p.fix} (path under {_SECTION})")
+                for p in exc.problems
+            ]
+        ) from None
+    if given is not None:
+        crs = given
+    elif len(gdf):
+        crs = pyproj.CRS.from_user_input(gdf.estimate_utm_crs())
+    else:
+        crs = pyproj.CRS("EPSG:3857")  # nothing to measure
+    if gdf.crs is None:
+        gdf = gdf.set_crs(wgs84)
+    return gdf.to_crs(crs), crs
+
+
+def areas_from_osm(
+    source: str | Path, *, working_crs: str | pyproj.CRS | None = None, status: str = "old"
+) -> gpd.GeoDataFrame:
+    """Residential areas from an OSM XML file.
+
+    Parameters
+    ----------
+    source
+        OSM XML file (``.osm``, ``.osm.bz2``).
+    working_crs
+        Projected metric CRS of the result; ``None`` uses the UTM zone of the file.
+    status
+        The ``status`` of every area (``"old"`` or ``"rural"``).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``area_id`` (``"osm/way/123"``), ``name`` (the ``name`` tag, else the
+        id), ``status``, ``osm_tags`` and polygons.
+
+    Raises
+    ------
+    InputError
+        The file is missing or not OSM XML.
+    """
+    gdf, _ = _read(Path(source), _union(AREA_TAGS), working_crs)
+    return _areas_from_features(gdf, status=status)
+
+
+def facilities_from_osm(
+    source: str | Path,
+    *,
+    working_crs: str | pyproj.CRS | None = None,
+    slots_default: int = 20,
+) -> gpd.GeoDataFrame:
+    """Existing kindergartens and childcare centres from an OSM XML file.
+
+    Parameters
+    ----------
+    source
+        OSM XML file (``.osm``, ``.osm.bz2``).
+    working_crs
+        Projected metric CRS of the result; ``None`` uses the UTM zone of the file.
+    slots_default
+        Slots of a facility without a ``capacity`` tag.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``facility_id`` (``"osm/node/123"``), ``name``, ``slots``,
+        ``slots_source`` (``"osm capacity"`` or ``"assumed default"``),
+        ``osm_tags`` and points or polygons.
+
+    Raises
+    ------
+    InputError
+        The file is missing or not OSM XML.
+    """
+    gdf, _ = _read(Path(source), _union(FACILITY_TAGS), working_crs)
+    return _facilities_from_features(gdf, slots_default=slots_default)
+
+
+def read_osm_layers(
+    source: str | Path,
+    *,
+    use: Collection[str] = OSM_USES,
+    working_crs: str | pyproj.CRS | None = None,
+    area_status: str = "old",
+    existing_slots_default: int = 20,
+    arterial_highways: Collection[str] = _ARTERIAL,
+) -> OsmLayers:
+    """Every layer ``use`` asks for, from one reading of an OSM XML file.
+
+    Parameters
+    ----------
+    source
+        OSM XML file (``.osm``, ``.osm.bz2``).
+    use
+        Any of :data:`siting.scenario.OSM_USES`.
+    working_crs
+        Projected metric CRS of the layers; ``None`` uses the UTM zone of the file.
+    area_status
+        The ``status`` of every residential area.
+    existing_slots_default
+        Slots of a facility without a ``capacity`` tag.
+    arterial_highways
+        ``highway`` values that are arterial-road hazards.
+
+    Returns
+    -------
+    OsmLayers
+        The layers, with notes of the choices made.
+
+    Raises
+    ------
+    InputError
+        Every problem at once: an unknown use, a missing file or one that is
+        not OSM XML, or a use whose features the file lacks (no residential
+        polygon for ``areas``, no ``highway=*`` way for ``streets``).
+
+    Examples
+    --------
+    >>> read_osm_layers("city.osm", use=["roads"])
+    Traceback (most recent call last):
+    ...
+    siting.errors.InputError: 1 problem with the inputs:
+      - file city.osm, layer 'osm': use has unknown word 'roads'. Fix: under [inputs.osm], use any of 'streets', 'areas', 'candidates', 'facilities', 'hazards'
+    """  # noqa: E501
+    path = Path(source)
+    uses = list(dict.fromkeys(use))
+    unknown = [u for u in uses if u not in OSM_USES]
+    if unknown:
+        raise InputError(
+            [
+                _problem(
+                    f"use has unknown word{'s' if len(unknown) > 1 else ''} "
+                    + ", ".join(repr(u) for u in unknown),
+                    path,
+                    f"under {_SECTION}, use any of {', '.join(repr(u) for u in OSM_USES)}",
+                )
+            ]
+        )
+    queries: list[Mapping[str, bool | str | list[str]]] = []
+    if "areas" in uses:
+        queries.append(AREA_TAGS)
+    if "candidates" in uses:
+        queries.append(_tags_query(CANDIDATE_RULES))
+    if "facilities" in uses:
+        queries.append(FACILITY_TAGS)
+    if "hazards" in uses:
+        hazard_tags = dict(_HAZARD_TAGS)
+        hazard_tags["highway"] = list(arterial_highways)
+        queries.append(hazard_tags)
+    if "streets" in uses:
+        queries.append(_STREET_TAGS)
+    gdf, crs = _read(path, _union(*queries), working_crs)
+    problems: list[Problem] = []
+    notes: list[str] = []
+    layers: dict[str, Any] = {}
+
+    if "streets" in uses:
+        highway = _column(gdf, "highway")
+        lines = gdf.geometry.geom_type.isin(["LineString", "MultiLineString"]).to_numpy()
+        if not (_given(highway) & lines).any():
+            problems.append(
+                _problem(
+                    'the file has no streets (no highway=* way), but use includes "streets"',
+                    path,
+                    f'remove "streets" from use under {_SECTION} to measure straight-line '
+                    "distances × network.detour_factor, or give an OSM file that includes the "
+                    "streets (or a streets = file under [inputs])",
+                )
+            )
+        else:
+            layers["streets"] = path
+    if "areas" in uses:
+        areas = _areas_from_features(gdf, status=area_status)
+        if areas.empty:
+            problems.append(
+                _problem(
+                    "the file has no residential area (no landuse=residential or "
+                    'residential=* polygon), but use includes "areas"',
+                    path,
+                    f'give the areas as an [inputs.areas] layer and remove "areas" from use '
+                    f"under {_SECTION}, or give an OSM file that maps residential land use",
+                )
+            )
+        else:
+            layers["areas"] = areas
+            notes.append(
+                f"osm: {len(areas)} residential areas from {path.name}, each with status "
+                f"'{area_status}' (inputs.osm.area_status), named by their name tag or OSM id"
+            )
+    facilities = None
+    if "facilities" in uses:
+        facilities = _facilities_from_features(gdf, slots_default=existing_slots_default)
+        layers["facilities"] = facilities
+        assumed = int((facilities["slots_source"] == "assumed default").sum())
+        notes.append(
+            f"osm: {len(facilities)} existing childcare facilities from {path.name}"
+            + (
+                f"; {assumed} have no capacity tag and are ASSUMED to have "
+                f"{existing_slots_default} slots each (inputs.osm.existing_slots_default; "
+                "slots_source = 'assumed default' in the facilities outputs)"
+                if assumed
+                else ""
+            )
+        )
+    if "candidates" in uses:
+        parcels = _candidates_from_features(gdf, crs=crs, rules=CANDIDATE_RULES, source=str(path))
+        childcare = (parcels["kind"] == "existing_childcare").to_numpy()
+        if facilities is not None:
+            twice = childcare | parcels["site_id"].isin(facilities["facility_id"]).to_numpy()
+            if twice.any():
+                notes.append(
+                    f"osm: {int(twice.sum())} kindergartens/childcare centres are existing "
+                    "facilities, not candidate sites"
+                )
+            parcels = parcels.loc[~twice].reset_index(drop=True)
+        elif childcare.any():
+            parcels = parcels.copy()
+            parcels.loc[childcare, "acquisition"] = "reuse"
+            notes.append(
+                f"osm: {int(childcare.sum())} kindergartens are candidate sites (kind "
+                "existing_childcare, acquisition reuse: a nursery class in the building); add "
+                '"facilities" to inputs.osm.use to count them as existing facilities instead'
+            )
+        layers["parcels"] = parcels
+        notes.append(
+            f"osm: {len(parcels)} candidate sites from {path.name}; OSM gives no land cost"
+        )
+    if "hazards" in uses:
+        hazards = _hazards_from_features(
+            gdf, crs=crs, arterial_highways=arterial_highways, source=str(path)
+        )
+        layers["hazards"] = hazards
+        notes.append(f"osm: {len(hazards)} hazards from {path.name}")
+    if problems:
+        raise InputError(problems)
+    for text in notes:
+        logger.debug("%s", text)
+    return OsmLayers(path=path, crs=crs, notes=tuple(notes), **layers)

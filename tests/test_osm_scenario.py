@@ -1,0 +1,337 @@
+"""``[inputs.osm]`` in a scenario: validation, merging with explicit layers, plans end to end."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import importlib.util
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+from rasterio.transform import from_origin
+
+from siting.cli import main
+from siting.errors import InputError
+from siting.export import write_plan
+from siting.inputs import load_inputs, validate
+from siting.pipeline import run_plan
+from siting.plan import verify
+from siting.scenario import InputsSpec, OsmSpec, RasterSpec, load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+NANJING = ROOT / "data" / "nanjing"
+SAMPLE = ROOT / "data" / "sample"
+
+
+def _square(lon: float, lat: float, dlon: float, dlat: float) -> list[tuple[float, float]]:
+    return [(lon, lat), (lon + dlon, lat), (lon + dlon, lat + dlat), (lon, lat + dlat)]
+
+
+def tiny_osm(path: Path, *, roads: bool = True, residential: bool = True) -> Path:
+    """A hand-made OSM file near the sample city (105.84°E, 32.43°N).
+
+    Two residential areas (way 100 ``landuse=residential`` named 小区A, way 101
+    tagged only ``residential=urban``), a park (way 110, about 94 m × 111 m),
+    a kindergarten with ``capacity=60`` (node 1) and a childcare centre
+    without (node 2), a petrol station (node 3) and, with ``roads``, four
+    residential streets (ways 200–203).
+    """
+    nodes: list[str] = []
+    ways: list[str] = []
+    next_id = [1000]
+
+    def node(lon: float, lat: float) -> int:
+        next_id[0] += 1
+        nodes.append(f"<node id='{next_id[0]}' lat='{lat:.6f}' lon='{lon:.6f}'/>")
+        return next_id[0]
+
+    def way(way_id: int, points: list[tuple[float, float]], tags: dict[str, str], *, ring: bool):
+        refs = [node(lon, lat) for lon, lat in points]
+        if ring:
+            refs.append(refs[0])
+        body = "".join(f"<nd ref='{r}'/>" for r in refs)
+        body += "".join(f"<tag k='{k}' v='{v}'/>" for k, v in tags.items())
+        ways.append(f"<way id='{way_id}'>{body}</way>")
+
+    if residential:
+        way(
+            100,
+            _square(105.840, 32.430, 0.003, 0.003),
+            {"landuse": "residential", "name": "小区A"},
+            ring=True,
+        )
+        way(101, _square(105.845, 32.430, 0.002, 0.002), {"residential": "urban"}, ring=True)
+    way(110, _square(105.8435, 32.4305, 0.001, 0.001), {"leisure": "park"}, ring=True)
+    if roads:
+        way(200, [(105.839, 32.4335), (105.8435, 32.4335), (105.848, 32.4335)], {}, ring=False)
+        way(201, [(105.844, 32.429), (105.844, 32.4335)], {}, ring=False)
+        way(202, [(105.839, 32.4295), (105.844, 32.4295), (105.848, 32.4295)], {}, ring=False)
+        way(203, [(105.8415, 32.4295), (105.8415, 32.4335)], {}, ring=False)
+        for text in ways[-4:]:
+            ways[ways.index(text)] = text.replace(
+                "</way>", "<tag k='highway' v='residential'/></way>"
+            )
+    pois = (
+        "<node id='1' lat='32.4315' lon='105.8415'><tag k='amenity' v='kindergarten'/>"
+        "<tag k='capacity' v='60'/><tag k='name' v='阳光幼儿园'/></node>"
+        "<node id='2' lat='32.4310' lon='105.8460'><tag k='amenity' v='childcare'/></node>"
+        "<node id='3' lat='32.4380' lon='105.8500'><tag k='amenity' v='fuel'/></node>"
+    )
+    path.write_text(
+        "<?xml version='1.0' encoding='UTF-8'?>\n<osm version='0.6' generator='hand'>\n"
+        + "\n".join(nodes)
+        + "\n"
+        + pois
+        + "\n"
+        + "\n".join(ways)
+        + "\n</osm>\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def tiny_population(path: Path) -> Path:
+    """2,000 persons in every 0.001° cell over the tiny file, EPSG:4326."""
+    data = np.full((12, 16), 2000.0, dtype=np.float32)
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=16,
+        height=12,
+        count=1,
+        dtype="float32",
+        crs="EPSG:4326",
+        transform=from_origin(105.836, 32.438, 0.001, 0.001),
+    ) as dst:
+        dst.write(data, 1)
+    return path
+
+
+def tiny_scenario(folder: Path, *, osm: str, use: list[str] | None = None) -> Path:
+    tiny_population(folder / "population.tif")
+    uses = "" if use is None else f"use = {json.dumps(use)}\n"
+    path = folder / "scenario.toml"
+    path.write_text(
+        'name = "tiny"\ncrs = "EPSG:4544"\n[inputs]\npopulation = { path = "population.tif" }\n'
+        f'[inputs.osm]\npath = "{osm}"\n{uses}[solver]\ntime_limit_s = 30.0\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_osm_only_scenario_plans_with_assumed_slots_marked(tmp_path: Path) -> None:
+    tiny_osm(tmp_path / "city.osm")
+    scenario = load_scenario(tiny_scenario(tmp_path, osm="city.osm"))
+    assert scenario.inputs is not None and scenario.inputs.osm is not None
+    assert scenario.inputs.areas is None and scenario.inputs.parcels is None
+    assert scenario.inputs.osm.use == ("streets", "areas", "candidates", "facilities", "hazards")
+    inputs = load_inputs(scenario.inputs, crs=scenario.crs)
+    assert inputs.areas[["name", "status", "source"]].to_dict("index") == {
+        "osm/way/100": {"name": "小区A", "status": "old", "source": "osm"},
+        "osm/way/101": {"name": "osm/way/101", "status": "old", "source": "osm"},
+    }
+    assert list(inputs.parcels.index) == ["osm/way/110"]
+    assert inputs.parcels.loc["osm/way/110", "kind"] == "park"
+    assert math.isnan(inputs.parcels.loc["osm/way/110", "cost"])
+    assert inputs.facilities is not None
+    assert inputs.facilities[["slots", "slots_source"]].to_dict("index") == {
+        "osm/node/1": {"slots": 60, "slots_source": "osm capacity"},
+        "osm/node/2": {"slots": 20, "slots_source": "assumed default"},
+    }
+    assert inputs.hazards is not None and list(inputs.hazards.index) == ["osm/node/3"]
+    assert inputs.streets == tmp_path / "city.osm"
+    assert inputs.files["osm"] == tmp_path / "city.osm"
+
+    plan = run_plan(scenario)
+    assert plan.run["status"] == "optimal"
+    assert plan.run["distance_method"] == "network"
+    assert any("ASSUMED to have 20 slots" in n for n in plan.run["notes"])
+    existing = plan.facilities[plan.facilities["existing"].astype(bool)]
+    assert existing["slots_source"].to_dict() == {
+        "osm/node/1": "osm capacity",
+        "osm/node/2": "assumed default",
+    }
+    new = plan.facilities[~plan.facilities["existing"].astype(bool)]
+    assert new["slots_source"].isna().all()
+    out = write_plan(plan, tmp_path / "out", language="en")
+    assert "assumed: no OSM capacity tag" in (out / "map.html").read_text(encoding="utf-8")
+    assert "ASSUMED to have 20 slots" in (out / "report.md").read_text(encoding="utf-8")
+    written = json.loads((out / "facilities.geojson").read_text(encoding="utf-8"))
+    sources = {
+        f["properties"]["site_id"]: f["properties"]["slots_source"] for f in written["features"]
+    }
+    assert sources["osm/node/2"] == "assumed default"
+    assert verify(out).ok
+
+
+def test_file_without_roads_is_an_error_unless_streets_is_left_out(tmp_path: Path) -> None:
+    tiny_osm(tmp_path / "city.osm", roads=False)
+    scenario = load_scenario(tiny_scenario(tmp_path, osm="city.osm"))
+    assert scenario.inputs is not None
+    problems = validate(scenario.inputs, crs=scenario.crs)
+    assert [p.message for p in problems] == [
+        'the file has no streets (no highway=* way), but use includes "streets"'
+    ]
+    assert problems[0].layer == "osm"
+    assert problems[0].fix is not None
+    assert 'remove "streets" from use under [inputs.osm]' in problems[0].fix
+    with pytest.raises(InputError, match="no streets"):
+        load_inputs(scenario.inputs, crs=scenario.crs)
+    # without "streets" the run measures straight lines x the detour factor, as it says
+    straight = load_scenario(
+        tiny_scenario(tmp_path, osm="city.osm", use=["areas", "candidates", "facilities"])
+    )
+    plan = run_plan(straight)
+    assert plan.run["distance_method"] != "network"
+    assert plan.run["status"] == "optimal"
+
+
+def test_file_without_residential_polygons_is_an_error(tmp_path: Path) -> None:
+    tiny_osm(tmp_path / "city.osm", residential=False)
+    scenario = load_scenario(tiny_scenario(tmp_path, osm="city.osm"))
+    assert scenario.inputs is not None
+    problems = validate(scenario.inputs, crs=scenario.crs)
+    assert len(problems) == 1
+    assert "no residential area (no landuse=residential or residential=* polygon)" in str(
+        problems[0]
+    )
+    assert 'remove "areas" from use under [inputs.osm]' in str(problems[0])
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        ('{"type": "FeatureCollection", "features": []}', "the file is GeoJSON or JSON, not OSM"),
+        ("area_id,name\nA1,north\n", "the file is not OSM XML (it starts with 'area_id,name"),
+        ("<?xml version='1.0'?><gpx></gpx>", "not OSM XML"),
+        (None, "the OSM file does not exist"),
+    ],
+)
+def test_a_file_that_is_not_osm_is_named_with_the_fix(
+    tmp_path: Path, content: str | None, said: str
+) -> None:
+    path = tmp_path / "city.osm"
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    scenario = load_scenario(tiny_scenario(tmp_path, osm="city.osm"))
+    assert scenario.inputs is not None
+    problems = validate(scenario.inputs, crs=scenario.crs)
+    assert len(problems) == 1
+    text = str(problems[0])
+    assert said in text
+    assert f"file {path}" in text
+    assert "[inputs.osm]" in text
+    code = main(["validate", str(tmp_path / "scenario.toml")])
+    assert code == 2
+
+
+def test_unknown_use_word_from_python_names_the_key(tmp_path: Path) -> None:
+    spec = InputsSpec(
+        population=RasterSpec(tiny_population(tmp_path / "p.tif")),
+        osm=OsmSpec(tiny_osm(tmp_path / "c.osm"), use=("areas", "candidates", "roads")),
+    )
+    problems = validate(spec, crs="EPSG:4544")
+    assert [str(p) for p in problems] == [
+        "layer 'inputs': 'inputs.osm.use' has unknown word(s) 'roads'. Fix: use any of "
+        "'streets', 'areas', 'candidates', 'facilities', 'hazards'"
+    ]
+    bare = InputsSpec(population=RasterSpec(tmp_path / "p.tif"))
+    assert {p.message.split(":")[0] for p in validate(bare, crs="EPSG:4544")} == {
+        "'inputs.areas' is missing",
+        "'inputs.parcels' is missing",
+    }
+
+
+def test_explicit_layers_and_osm_are_merged_and_explicit_streets_win(tmp_path: Path) -> None:
+    scenario = load_scenario(SAMPLE / "scenario.toml")
+    assert scenario.inputs is not None
+    osm = OsmSpec(tiny_osm(tmp_path / "c.osm"), use=("streets", "candidates", "facilities"))
+    spec = dataclasses.replace(scenario.inputs, osm=osm)
+    inputs = load_inputs(spec, crs=scenario.crs)
+    sources = inputs.parcels["source"].value_counts().to_dict()
+    assert sources == {"layer": 382, "osm": 1}
+    assert inputs.parcels.loc["osm/way/110", "kind"] == "park"
+    assert inputs.parcels.loc["P0001", "source"] == "layer"
+    assert inputs.facilities is not None
+    assert inputs.facilities["slots_source"].value_counts().to_dict() == {
+        "layer": 10,
+        "osm capacity": 1,
+        "assumed default": 1,
+    }
+    assert inputs.streets == SAMPLE.resolve() / "streets.osm"
+    assert any("not from c.osm" in n and "explicit one wins" in n for n in inputs.notes)
+    assert any(n.startswith("parcels: 382 from the layer and 1 from c.osm") for n in inputs.notes)
+    assert inputs.areas.index.str.startswith("A").all()  # areas only from the layer
+    assert "source" not in inputs.areas.columns
+
+
+@pytest.fixture(scope="module")
+def nanjing_plans(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    outs = []
+    for run in ("first", "second"):
+        plan = run_plan(NANJING / "scenario.toml")
+        outs.append(write_plan(plan, tmp_path_factory.mktemp(run) / "out"))
+    return outs
+
+
+@pytest.mark.slow
+def test_nanjing_osm_only_scenario_plans_end_to_end(nanjing_plans: list[Path]) -> None:
+    out = nanjing_plans[0]
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert run["status"] == "optimal"
+    assert run["distance_method"] == "network"
+    assert set(run["inputs"]) == {"population", "osm", "streets"}
+    notes = "\n".join(run["notes"])
+    for text in (
+        "osm: 11 residential areas",
+        "osm: 0 existing childcare facilities",
+        "osm: 17 candidate sites",
+        "osm: 43 hazards",
+    ):
+        assert text in notes
+    totals = run["totals"]
+    assert totals["facilities_existing"] == 0
+    assert totals["facilities_new"] >= 1
+    assert totals["required_slots"] > totals["shortfall_slots"] > 0
+    assert totals["cost"] > 0
+    report = verify(out)
+    assert report.ok, report.problems
+
+
+@pytest.mark.slow
+def test_nanjing_ids_are_stable_across_runs(nanjing_plans: list[Path]) -> None:
+    first, second = nanjing_plans
+    for layer, key in (("facilities", "site_id"), ("areas", "area_id"), ("candidates", "site_id")):
+        a = json.loads((first / f"{layer}.geojson").read_text(encoding="utf-8"))
+        b = json.loads((second / f"{layer}.geojson").read_text(encoding="utf-8"))
+        ids_a = [f["properties"][key] for f in a["features"]]
+        assert ids_a == [f["properties"][key] for f in b["features"]]
+        assert all(i.startswith("osm/") for i in ids_a)
+
+
+def test_cli_validate_reads_the_nanjing_osm_file(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(NANJING / "scenario.toml")]) == 0
+    assert "inputs are valid" in capsys.readouterr().out
+
+
+def test_nanjing_population_generator_is_reproducible(tmp_path: Path) -> None:
+    spec = importlib.util.spec_from_file_location("gen", NANJING / "generate_population.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    summary = module.generate(NANJING / "nanjing-xuanwu.osm", tmp_path / "p.tif")
+    assert (summary["width"], summary["height"]) == (58, 37)
+    committed = NANJING / "population.tif"
+    assert (
+        hashlib.sha256((tmp_path / "p.tif").read_bytes()).hexdigest()
+        == hashlib.sha256(committed.read_bytes()).hexdigest()
+    )
+    with rasterio.open(committed) as src:
+        assert src.crs.to_epsg() == 4326
+        assert src.res == pytest.approx((1 / 1200, 1 / 1200))
+        assert float(src.read(1).sum()) == pytest.approx(summary["people"], rel=1e-6)
