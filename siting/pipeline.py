@@ -472,6 +472,10 @@ def solve_prepared(
             "migrant_slots": float(
                 assignments.loc[assignments["kind"] == "migrant", "slots"].sum()
             ),
+            "demand_estimate_slots": float(area_table["demand_estimate_slots"].sum()),
+            "children_estimate_slots": float(area_table["children_estimate_slots"].sum())
+            if "children_estimate_slots" in area_table.columns
+            else None,
             "affordable_share": affordable_slots / total_slots if total_slots else None,
             "cost": float(facilities["cost"].sum()),
             "cost_by_acquisition": {str(k): float(v) for k, v in cost_by_mode.items()},

@@ -235,6 +235,9 @@ def extract_plan(
     )
     out["target_per_1000"] = table["ratio"]
     out["demand_estimate_slots"] = table["demand_estimate_slots"].round(1)
+    if "children_estimate_slots" in table.columns:
+        out["children_under3"] = table["children_under3"].round(1)
+        out["children_estimate_slots"] = table["children_estimate_slots"].round(1)
     open_ids = set(facilities.index)
     near = nearest_site[nearest_site["site_id"].isin(open_ids)]
     out["nearest_facility_m"] = (

@@ -286,7 +286,9 @@ def _blocks_over(path: Path, *, n: int, seed: int, size_m: float) -> gpd.GeoSeri
 
 
 @pytest.mark.shared
-@pytest.mark.parametrize("name", ["naples-ghspop.tif", "accra-total-worldpop.tif"])
+@pytest.mark.parametrize(
+    "name", ["naples-ghspop.tif", "accra-total-worldpop.tif", "accra-age0-5-worldpop.tif"]
+)
 def test_real_rasters_conserve_every_resident(name: str) -> None:
     path = SHARED / name
     if not path.is_file():

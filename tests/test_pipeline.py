@@ -665,3 +665,70 @@ def test_cli_summary_states_where_the_people_went() -> None:
     )
     assert moved.startswith("migrant population: 200 in the study area (area_weighted)")
     assert moved.endswith("; 5 moved to the nearest area; 10 counted twice by overlapping areas")
+
+
+def test_residual_near_an_area_moves_to_it(tmp_path: Path) -> None:
+    # 50 people in each of the 20 × 20 cells; A1 and A2 hold 2 × 2 cells in opposite corners, so
+    # the study area (the box around the areas) is the whole raster: 20,000 people, 400 held.
+    # Within 120 m of each area lie the centres of 5 more cells (2 + 2 sides and the corner at
+    # 70.7 m; the next ring is at 150 m): 250 people move to each.
+    areas = [
+        {"area_id": "A1", "name": "甲", "status": "old", "geometry": cell_box(0, 0, 2, 2)},
+        {"area_id": "A2", "name": "乙", "status": "old", "geometry": cell_box(18, 18, 2, 2)},
+    ]
+    parcels = [parcel("P1", 100, 100, cost=1.0), parcel("P2", 1900, 1900, cost=1.0)]
+    kept = run_plan(write_tiny_city(tmp_path / "kept", areas=areas, parcels=parcels))
+    acc = kept.run["population_accounting"]["population"]
+    assert (acc["total"], acc["held"], acc["residual"]) == pytest.approx((20_000, 400, 19_600))
+    moved = run_plan(
+        write_tiny_city(
+            tmp_path / "moved",
+            areas=areas,
+            parcels=parcels,
+            extra="[demand]\nresidual_to_nearest_m = 120.0",
+        )
+    )
+    acc = moved.run["population_accounting"]["population"]
+    assert acc["moved_to_nearest"] == pytest.approx(500.0)
+    assert (acc["total"], acc["held"], acc["residual"]) == pytest.approx((20_000, 900, 19_100))
+    a = moved.areas.set_index(moved.areas.index.astype(str))
+    assert a.loc[["A1", "A2"], "population"].tolist() == pytest.approx([450.0, 450.0])
+    residual = moved.residual
+    assert residual is not None
+    assert residual["residual_people"].sum() == pytest.approx(19_100.0)
+
+
+def test_children_raster_bands_are_added_and_reported(tmp_path: Path) -> None:
+    # a two-band children raster (ages 0–1: 4 per cell, 1–4: 6 per cell), 10 children per cell;
+    # A1 holds 4 cells → 40 children aged 0–4, 3/5 of them under three → 24; × 30 % take-up
+    areas = [{"area_id": "A1", "name": "甲", "status": "old", "geometry": cell_box(0, 0, 2, 2)}]
+    parcels = [parcel("P1", 100, 100, cost=1.0)]
+    folder = tmp_path / "city"
+    scenario = write_tiny_city(
+        folder,
+        areas=areas,
+        parcels=parcels,
+        extra='[inputs.children]\npath = "children.tif"\nbands = [1, 2]\n'
+        "[demand]\nchildren_under3_share = 0.6",
+    )
+    with rasterio.open(
+        folder / "children.tif",
+        "w",
+        driver="GTiff",
+        width=20,
+        height=20,
+        count=2,
+        dtype="float32",
+        crs=CRS,
+        transform=Affine(100, 0, X0, 0, -100, Y0),
+    ) as dst:
+        dst.write(np.stack([np.full((20, 20), 4.0), np.full((20, 20), 6.0)]).astype("float32"))
+    plan = run_plan(scenario)
+    a = plan.areas.set_index(plan.areas.index.astype(str))
+    assert a.at["A1", "children_under3"] == pytest.approx(24.0)
+    assert a.at["A1", "children_estimate_slots"] == pytest.approx(7.2)
+    assert plan.run["totals"]["children_estimate_slots"] == pytest.approx(7.2)
+    children = plan.run["population_accounting"]["children"]
+    assert children["held"] == pytest.approx(40.0)
+    out = write_plan(plan, tmp_path / "out", language="en")
+    assert "Demand estimated from the children raster | 7.2" in (out / "report.md").read_text()

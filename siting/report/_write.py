@@ -74,6 +74,11 @@ def _report_blocks(out: PlanOutput, *, language: str) -> tuple[str, list[Block]]
         [text["overall_per_1000"], _num(overall, 2)],
         [text["national_target"], _num(national, 1)],
         [text["migrant_slots"], _num(totals.get("migrant_slots"))],
+        *(
+            [[text["children_estimate"], _num(totals.get("children_estimate_slots"), 1)]]
+            if totals.get("children_estimate_slots") is not None
+            else []
+        ),
         [text["affordable_share"], _pct(totals.get("affordable_share"))],
         [text["total_cost"], _num(totals.get("cost"))],
     ]
