@@ -1,5 +1,8 @@
 """The one place that knows the order: inputs → demand → candidates → network → model → plan.
 
+The summaries of a solved plan (per district, candidate states, service lines)
+are in :mod:`siting.summary`.
+
 Examples
 --------
 >>> from siting.pipeline import run_plan
@@ -23,7 +26,6 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from shapely.geometry import LineString
 
 from siting import __version__
 from siting.access import Access, service_pairs
@@ -37,6 +39,14 @@ from siting.osm import exclude_hazardous, hazard_buffers
 from siting.plan import Plan, extract_plan
 from siting.scenario import Scenario, load_scenario
 from siting.solve import solve_siting
+from siting.summary import (
+    candidate_states,
+    district_summary,
+    per_1000,
+    rounding_summary,
+    service_lines,
+    workplace_shortfall,
+)
 
 __all__ = ["RESOLVABLE", "Prepared", "prepare", "run_plan", "solve_prepared"]
 
@@ -378,11 +388,11 @@ def solve_prepared(
             f"{scenario.policy.min_affordable_share:.0%} minimum"
         )
     accounting = prepared.demand.accounting if prepared.demand is not None else {}
-    district_table = _district_summary(
+    district_table = district_summary(
         inputs, area_out, facilities, assignments, scenario=scenario, accounting=accounting
     )
-    candidates = _candidate_states(inputs.parcels, facilities, excluded)
-    lines = _service_lines(assignments, facilities, points, inputs)
+    candidates = candidate_states(inputs.parcels, facilities, excluded)
+    lines = service_lines(assignments, facilities, points, inputs)
     district_shapes = None
     if inputs.districts is not None:
         district_shapes = gpd.GeoDataFrame(
@@ -450,7 +460,7 @@ def solve_prepared(
         "excluded_sites": len(excluded),
         "required_slots_rounded_up": scenario.demand.round_up,
         "population_accounting": accounting,
-        "rounding": _rounding(items, district_table, scenario=scenario),
+        "rounding": rounding_summary(items, district_table, scenario=scenario),
         "totals": {
             "population": float(area_out["population"].sum()),
             "planned_population": float(area_out["planned_population"].sum()),
@@ -459,16 +469,16 @@ def solve_prepared(
             "planned_slots": total_slots,
             "new_slots": float(facilities["new_slots"].sum()),
             "served_slots": float(assignments["slots"].sum()),
-            "served_per_1000": _per_1000(
+            "served_per_1000": per_1000(
                 float(area_out["served_slots"].sum()),
                 float(area_out["planned_population"].sum() + area_out["migrant_population"].sum()),
             ),
-            "planned_per_1000": _per_1000(
+            "planned_per_1000": per_1000(
                 total_slots,
                 float(area_out["planned_population"].sum() + area_out["migrant_population"].sum()),
             ),
             "shortfall_slots": float(area_out["shortfall_slots"].sum())
-            + _workplace_shortfall(items, assignments),
+            + workplace_shortfall(items, assignments),
             "migrant_slots": float(
                 assignments.loc[assignments["kind"] == "migrant", "slots"].sum()
             ),
@@ -497,147 +507,3 @@ def solve_prepared(
         service_lines=lines,
         residual=prepared.demand.residual if prepared.demand is not None else None,
     )
-
-
-def _rounding(
-    items: pd.DataFrame, districts: pd.DataFrame, *, scenario: Scenario
-) -> dict[str, Any]:
-    """The required slots both ways: served raw (rounded once per district) and rounded per area."""
-    required = items["required"].astype(float)
-    work = required[items["workplace_id"].notna()]
-    return {
-        "method": "rounded up per area"
-        if scenario.demand.round_up
-        else "raw requirement served; counts rounded up once per district",
-        "required_slots_raw": float(required.sum()),
-        "required_slots_rounded_per_area": float(np.ceil(required - 1e-9).sum()),
-        "required_slots_rounded_per_district": float(districts["required_slots"].sum())
-        + float(np.ceil(work - 1e-9).sum()),
-    }
-
-
-def _per_1000(slots: float, people: float) -> float | None:
-    return round(slots / people * 1000, 3) if people > 0 else None
-
-
-def _workplace_shortfall(items: pd.DataFrame, assignments: pd.DataFrame) -> float:
-    work = items[items["workplace_id"].notna()]
-    if work.empty:
-        return 0.0
-    served = assignments.groupby("demand_id")["slots"].sum().reindex(work.index, fill_value=0)
-    return float((work["required"] - served).clip(lower=0).sum())
-
-
-def _district_summary(
-    inputs: Inputs,
-    areas: gpd.GeoDataFrame,
-    facilities: gpd.GeoDataFrame,
-    assignments: pd.DataFrame,
-    *,
-    scenario: Scenario,
-    accounting: dict[str, Any],
-) -> pd.DataFrame:
-    area_d = areas["district_id"].fillna("(none)")
-    people = areas["planned_population"] + areas["migrant_population"]
-    required = areas["required_slots"].groupby(area_d).sum()
-    grouped = pd.DataFrame(
-        {
-            "population": people.groupby(area_d).sum(),
-            # the policy's ratio applies to a district's residents: its count is rounded once
-            "required_slots": np.ceil(required - 1e-9),
-            "served_slots": areas["served_slots"].groupby(area_d).sum(),
-            "shortfall_slots": areas["shortfall_slots"].groupby(area_d).sum(),
-        }
-    )
-    fac_d = facilities["district_id"].fillna("(none)")
-    grouped["planned_slots"] = facilities["slots"].groupby(fac_d).sum()
-    grouped["new_slots"] = facilities["new_slots"].groupby(fac_d).sum()
-    grouped["cost"] = facilities["cost"].groupby(fac_d).sum()
-    affordable = facilities["slots"].where(facilities["affordable"].astype(bool), 0.0)
-    grouped["affordable_slots"] = affordable.groupby(fac_d).sum()
-    demo = facilities["demonstration"].astype(bool)
-    grouped["demonstration_count"] = demo.groupby(fac_d).sum()
-    site_d = assignments["site_id"].map(fac_d)
-    migrant = assignments["kind"] == "migrant"
-    grouped["migrant_slots"] = assignments.loc[migrant, "slots"].groupby(site_d[migrant]).sum()
-    if inputs.districts is not None:
-        grouped = grouped.reindex(
-            list(inputs.districts.index.astype(str))
-            + [d for d in grouped.index if d not in set(inputs.districts.index.astype(str))]
-        )
-        grouped["name"] = inputs.districts["name"].reindex(grouped.index)
-    else:
-        grouped["name"] = grouped.index
-    residual = accounting.get("population", {}).get("residual_by_district", {})
-    grouped["residual_population"] = pd.Series(residual, dtype=float)
-    grouped = grouped.fillna({c: 0.0 for c in grouped.columns if c != "name"})
-    pop = grouped["population"].where(grouped["population"] > 0)
-    grouped["slots_per_1000"] = (grouped["planned_slots"] / pop * 1000).round(2)
-    grouped["target_per_1000"] = (grouped["required_slots"] / pop * 1000).round(2)
-    grouped["national_target_per_1000"] = scenario.ratios.national_target
-    grouped["demonstration_count"] = grouped["demonstration_count"].astype(int)
-    grouped["demonstration_present"] = grouped["demonstration_count"] >= max(
-        scenario.policy.demonstration_per_district, 1
-    )
-    grouped.index.name = "district_id"
-    order = [
-        "name",
-        "population",
-        "required_slots",
-        "planned_slots",
-        "new_slots",
-        "served_slots",
-        "shortfall_slots",
-        "slots_per_1000",
-        "target_per_1000",
-        "national_target_per_1000",
-        "demonstration_count",
-        "demonstration_present",
-        "migrant_slots",
-        "affordable_slots",
-        "cost",
-        "residual_population",
-    ]
-    return grouped[order]
-
-
-def _candidate_states(
-    parcels: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, excluded: pd.DataFrame
-) -> gpd.GeoDataFrame:
-    keep = ["name", "kind", "acquisition", "cost", "affordable", "district_id"]
-    out = parcels[[c for c in keep if c in parcels.columns] + ["geometry"]].copy()
-    reasons = excluded.set_index("site_id")["reason"] if len(excluded) else pd.Series(dtype=str)
-    out["state"] = np.where(out.index.isin(facilities.index), "chosen", "not chosen")
-    out.loc[out.index.isin(reasons.index), "state"] = "excluded"
-    out["exclusion_reason"] = reasons.reindex(out.index).fillna("").to_numpy()
-    return out
-
-
-def _service_lines(
-    assignments: pd.DataFrame,
-    facilities: gpd.GeoDataFrame,
-    points: gpd.GeoDataFrame,
-    inputs: Inputs,
-) -> gpd.GeoDataFrame:
-    area_xy = points.sort_values("share", ascending=False).drop_duplicates("area_id")
-    area_pt = pd.Series(area_xy.geometry.to_numpy(), index=area_xy["area_id"].astype(str))
-    if inputs.workplaces is not None:
-        wp = inputs.workplaces.geometry.representative_point()
-        work_pt = pd.Series(wp.to_numpy(), index=inputs.workplaces.index.astype(str))
-    else:
-        work_pt = pd.Series(dtype=object)
-    geoms = []
-    for row in assignments.itertuples():
-        start = facilities.geometry[row.site_id]
-        end = (
-            area_pt.get(row.area_id)
-            if isinstance(row.area_id, str)
-            else work_pt.get(str(row.workplace_id))
-        )
-        geoms.append(LineString([start, end]) if end is not None else None)
-    lines = gpd.GeoDataFrame(
-        assignments[["site_id", "area_id", "demand_id", "kind", "slots", "distance_m"]].copy(),
-        geometry=geoms,
-        crs=inputs.crs,
-    )
-    return lines[lines.geometry.notna()].reset_index(drop=True)

@@ -1,0 +1,243 @@
+"""What a plan adds up to: per district, per candidate parcel, per service line, and its demand.
+
+These tables describe a solved plan for its outputs (``districts.csv``, the
+candidates layer, the service lines, ``run.json``); they read the plan's own
+tables and never the model.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from shapely.geometry import LineString
+
+from siting.inputs import Inputs
+from siting.scenario import Scenario
+
+__all__ = [
+    "candidate_states",
+    "district_summary",
+    "per_1000",
+    "rounding_summary",
+    "service_lines",
+    "workplace_shortfall",
+]
+
+
+def rounding_summary(
+    items: pd.DataFrame, districts: pd.DataFrame, *, scenario: Scenario
+) -> dict[str, Any]:
+    """The required slots both ways: served raw (rounded once per district) and rounded per area.
+
+    Parameters
+    ----------
+    items
+        The model's demand items (:func:`siting.demand.demand_items`).
+    districts
+        :func:`district_summary` output, whose ``required_slots`` are rounded once.
+    scenario
+        Says whether every area was rounded up (``demand.round_up``).
+
+    Returns
+    -------
+    dict
+        ``method``, ``required_slots_raw``, ``required_slots_rounded_per_area``
+        and ``required_slots_rounded_per_district`` (workplaces rounded on their own).
+    """
+    required = items["required"].astype(float)
+    work = required[items["workplace_id"].notna()]
+    return {
+        "method": "rounded up per area"
+        if scenario.demand.round_up
+        else "raw requirement served; counts rounded up once per district",
+        "required_slots_raw": float(required.sum()),
+        "required_slots_rounded_per_area": float(np.ceil(required - 1e-9).sum()),
+        "required_slots_rounded_per_district": float(districts["required_slots"].sum())
+        + float(np.ceil(work - 1e-9).sum()),
+    }
+
+
+def per_1000(slots: float, people: float) -> float | None:
+    """Slots per 1,000 people, to 3 decimals, or ``None`` without people."""
+    return round(slots / people * 1000, 3) if people > 0 else None
+
+
+def workplace_shortfall(items: pd.DataFrame, assignments: pd.DataFrame) -> float:
+    """Slots that migrant demand at workplaces still lacks after the plan's assignments."""
+    work = items[items["workplace_id"].notna()]
+    if work.empty:
+        return 0.0
+    served = assignments.groupby("demand_id")["slots"].sum().reindex(work.index, fill_value=0)
+    return float((work["required"] - served).clip(lower=0).sum())
+
+
+def district_summary(
+    inputs: Inputs,
+    areas: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
+    assignments: pd.DataFrame,
+    *,
+    scenario: Scenario,
+    accounting: dict[str, Any],
+) -> pd.DataFrame:
+    """One row per district: people, slots required and planned, cost and residual people.
+
+    Parameters
+    ----------
+    inputs
+        The run's inputs (for the districts' order and names).
+    areas, facilities, assignments
+        The plan's tables (:func:`siting.plan.extract_plan`).
+    scenario
+        For the national target and the demonstration count.
+    accounting
+        :attr:`siting.demand.Demand.accounting`, for the residual per district.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``district_id``; ``required_slots`` is the district's raw
+        requirement rounded up once. Areas outside every district are
+        ``"(none)"``.
+    """
+    area_d = areas["district_id"].fillna("(none)")
+    people = areas["planned_population"] + areas["migrant_population"]
+    required = areas["required_slots"].groupby(area_d).sum()
+    grouped = pd.DataFrame(
+        {
+            "population": people.groupby(area_d).sum(),
+            # the policy's ratio applies to a district's residents: its count is rounded once
+            "required_slots": np.ceil(required - 1e-9),
+            "served_slots": areas["served_slots"].groupby(area_d).sum(),
+            "shortfall_slots": areas["shortfall_slots"].groupby(area_d).sum(),
+        }
+    )
+    fac_d = facilities["district_id"].fillna("(none)")
+    grouped["planned_slots"] = facilities["slots"].groupby(fac_d).sum()
+    grouped["new_slots"] = facilities["new_slots"].groupby(fac_d).sum()
+    grouped["cost"] = facilities["cost"].groupby(fac_d).sum()
+    affordable = facilities["slots"].where(facilities["affordable"].astype(bool), 0.0)
+    grouped["affordable_slots"] = affordable.groupby(fac_d).sum()
+    demo = facilities["demonstration"].astype(bool)
+    grouped["demonstration_count"] = demo.groupby(fac_d).sum()
+    site_d = assignments["site_id"].map(fac_d)
+    migrant = assignments["kind"] == "migrant"
+    grouped["migrant_slots"] = assignments.loc[migrant, "slots"].groupby(site_d[migrant]).sum()
+    if inputs.districts is not None:
+        grouped = grouped.reindex(
+            list(inputs.districts.index.astype(str))
+            + [d for d in grouped.index if d not in set(inputs.districts.index.astype(str))]
+        )
+        grouped["name"] = inputs.districts["name"].reindex(grouped.index)
+    else:
+        grouped["name"] = grouped.index
+    residual = accounting.get("population", {}).get("residual_by_district", {})
+    grouped["residual_population"] = pd.Series(residual, dtype=float)
+    grouped = grouped.fillna({c: 0.0 for c in grouped.columns if c != "name"})
+    pop = grouped["population"].where(grouped["population"] > 0)
+    grouped["slots_per_1000"] = (grouped["planned_slots"] / pop * 1000).round(2)
+    grouped["target_per_1000"] = (grouped["required_slots"] / pop * 1000).round(2)
+    grouped["national_target_per_1000"] = scenario.ratios.national_target
+    grouped["demonstration_count"] = grouped["demonstration_count"].astype(int)
+    grouped["demonstration_present"] = grouped["demonstration_count"] >= max(
+        scenario.policy.demonstration_per_district, 1
+    )
+    grouped.index.name = "district_id"
+    order = [
+        "name",
+        "population",
+        "required_slots",
+        "planned_slots",
+        "new_slots",
+        "served_slots",
+        "shortfall_slots",
+        "slots_per_1000",
+        "target_per_1000",
+        "national_target_per_1000",
+        "demonstration_count",
+        "demonstration_present",
+        "migrant_slots",
+        "affordable_slots",
+        "cost",
+        "residual_population",
+    ]
+    return grouped[order]
+
+
+def candidate_states(
+    parcels: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, excluded: pd.DataFrame
+) -> gpd.GeoDataFrame:
+    """Every candidate parcel with its ``state``: chosen, not chosen or excluded (and why).
+
+    Parameters
+    ----------
+    parcels
+        All candidate parcels of the run, before the hazard filter.
+    facilities
+        The plan's facilities, indexed by ``site_id``.
+    excluded
+        ``site_id`` and ``reason`` of the parcels the hazard buffers excluded.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The parcels' descriptive columns, ``state`` and ``exclusion_reason``.
+    """
+    keep = ["name", "kind", "acquisition", "cost", "affordable", "district_id", "source"]
+    out = parcels[[c for c in keep if c in parcels.columns] + ["geometry"]].copy()
+    reasons = excluded.set_index("site_id")["reason"] if len(excluded) else pd.Series(dtype=str)
+    out["state"] = np.where(out.index.isin(facilities.index), "chosen", "not chosen")
+    out.loc[out.index.isin(reasons.index), "state"] = "excluded"
+    out["exclusion_reason"] = reasons.reindex(out.index).fillna("").to_numpy()
+    return out
+
+
+def service_lines(
+    assignments: pd.DataFrame,
+    facilities: gpd.GeoDataFrame,
+    points: gpd.GeoDataFrame,
+    inputs: Inputs,
+) -> gpd.GeoDataFrame:
+    """A straight line from each facility to the area or workplace of each assignment.
+
+    Parameters
+    ----------
+    assignments
+        The plan's assignments.
+    facilities
+        The plan's facilities (points).
+    points
+        The areas' population points; an area's line ends at its largest one.
+    inputs
+        The run's inputs (for the workplaces).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The assignment's ids, kind, slots and distance, with a line geometry.
+    """
+    area_xy = points.sort_values("share", ascending=False).drop_duplicates("area_id")
+    area_pt = pd.Series(area_xy.geometry.to_numpy(), index=area_xy["area_id"].astype(str))
+    if inputs.workplaces is not None:
+        wp = inputs.workplaces.geometry.representative_point()
+        work_pt = pd.Series(wp.to_numpy(), index=inputs.workplaces.index.astype(str))
+    else:
+        work_pt = pd.Series(dtype=object)
+    geoms = []
+    for row in assignments.itertuples():
+        start = facilities.geometry[row.site_id]
+        end = (
+            area_pt.get(row.area_id)
+            if isinstance(row.area_id, str)
+            else work_pt.get(str(row.workplace_id))
+        )
+        geoms.append(LineString([start, end]) if end is not None else None)
+    lines = gpd.GeoDataFrame(
+        assignments[["site_id", "area_id", "demand_id", "kind", "slots", "distance_m"]].copy(),
+        geometry=geoms,
+        crs=inputs.crs,
+    )
+    return lines[lines.geometry.notna()].reset_index(drop=True)
