@@ -25,7 +25,13 @@ ASSUMPTION_SOURCES: Mapping[str, str] = {
     "demand.birth_rate_per_1000": "Guangyuan 2021 crude birth rate: 6.2‰",
     "demand.takeup": "national survey: over 30% of families with infants want childcare",
     "demand.migrant_persons_per_worker": "assumption (R4)",
-    "demand.round_up": "DOMAIN.md §4: required slots rounded up per area",
+    "demand.round_up": (
+        "off: the ratio applies to a residential district (居住区), so counts are rounded once "
+        "per district (DOMAIN.md §4 rounded per area)"
+    ),
+    "demand.allocation": "dasymetric (masked area-weighted) allocation, as PySAL tobler and WorldPop",
+    "demand.residual_to_nearest_m": "scenario setting (off: the residual is only reported)",
+    "demand.children_under3_share": "1.0 for a raster of 0–2-year-olds; 0.6 for WorldPop's 0–4",
     "facility.options": "托育机构设置标准（试行）, 国卫人口发〔2019〕58号; JGJ 39-2016",
     "facility.floor_m2_per_slot": "derived from Xiamen's 900 m² per 10,000 residents",
     "facility.outdoor_m2_per_slot": "JGJ 39-2016 (≥3 m² per child)",
