@@ -29,7 +29,7 @@ ASSUMPTION_SOURCES: Mapping[str, str] = {
         "off: the ratio applies to a residential district (居住区), so counts are rounded once "
         "per district (DOMAIN.md §4 rounded per area)"
     ),
-    "demand.allocation": "dasymetric (masked area-weighted) allocation, as PySAL tobler and WorldPop",
+    "demand.allocation": "dasymetric (masked area-weighted), as in PySAL tobler and WorldPop",
     "demand.residual_to_nearest_m": "scenario setting (off: the residual is only reported)",
     "demand.children_under3_share": "1.0 for a raster of 0–2-year-olds; 0.6 for WorldPop's 0–4",
     "facility.options": "托育机构设置标准（试行）, 国卫人口发〔2019〕58号; JGJ 39-2016",
