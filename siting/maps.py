@@ -81,6 +81,8 @@ _GAODE_ATTR = '&copy; <a href="https://www.amap.com/">高德地图 AutoNavi</a>'
 _GREEN, _LIGHT_GREEN, _ORANGE, _RED = "#1a9641", "#a6d96a", "#fdae61", "#d7191c"
 _BLUE, _PURPLE, _GOLD, _GREY = "#2b83ba", "#7b3294", "#ffc107", "#8c8c8c"
 _POP_COLOURS = ("#ffffcc", "#c2e699", "#78c679", "#31a354", "#006837")
+_RESIDUAL_COLOURS = ("#f2f0f7", "#cbc9e2", "#9e9ac8", "#756bb1", "#54278f")
+"""Purples for the residual people, apart from the greens of the areas' density."""
 
 _BIND_JS = """
 function (feature, layer) {
@@ -236,13 +238,13 @@ def _density_bins(values: np.ndarray) -> list[float]:
     return edges
 
 
-def _bin_colour(value: float, edges: Sequence[float]) -> str:
+def _bin_colour(value: float, edges: Sequence[float], palette: Sequence[str] = _POP_COLOURS) -> str:
     if not math.isfinite(value):
         return _GREY
     for i, edge in enumerate(edges):
         if value <= edge:
-            return _POP_COLOURS[min(i, len(_POP_COLOURS) - 1)]
-    return _POP_COLOURS[min(len(edges), len(_POP_COLOURS) - 1)]
+            return palette[min(i, len(palette) - 1)]
+    return palette[min(len(edges), len(palette) - 1)]
 
 
 # --------------------------------------------------------------------------- layers
@@ -602,7 +604,7 @@ def _residual_features(
     edges = _density_bins(people)
     features = []
     for (rec, geom), value in zip(records, people, strict=True):
-        colour = _bin_colour(value, edges)
+        colour = _bin_colour(value, edges, _RESIDUAL_COLOURS)
         tooltip = (
             f"{html.escape(text['residual_people'])}: {_fmt(value)}; "
             f"{html.escape(text['residual_cells'])}: {_fmt(rec.get('cells'))}"
@@ -610,10 +612,10 @@ def _residual_features(
         style = {"color": colour, "weight": 0.3, "fillColor": colour, "fillOpacity": 0.55}
         features.append(_feature(geom, {"tooltip": tooltip, "style": style}))
     lows = [0.0, *edges]
-    for i, low in enumerate(lows[: len(_POP_COLOURS)]):
+    for i, low in enumerate(lows[: len(_RESIDUAL_COLOURS)]):
         high = edges[i] if i < len(edges) else None
         label = f"{low:,.0f}–{high:,.0f}" if high is not None else f"> {low:,.0f}"
-        legend.append(_swatch(_POP_COLOURS[i], f"{label} {text['residual_people']}", box=True))
+        legend.append(_swatch(_RESIDUAL_COLOURS[i], f"{label} {text['residual_people']}", box=True))
     return features
 
 

@@ -259,3 +259,15 @@ def test_population_raster_instead_of_area_choropleth(plan_dir: Path, tmp_path: 
     assert (west, north) == pytest.approx((105.83, 32.445))
     assert (east, south) == pytest.approx((105.85, 32.43))
     assert overlays[0].url.startswith("data:image/png;base64,")
+
+
+def test_residual_people_are_a_layer_of_their_own(plan_dir: Path) -> None:
+    m = plan_map(plan_dir)
+    group = _groups(m)["居住区外人口（未计入需求）"]
+    features = _features(group)
+    # the two residual blocks of the run, with their people, in purples (not the density greens)
+    tips = sorted(f["properties"]["tooltip"] for f in features)
+    assert tips == ["居住区外人口: 180; 栅格数: 3", "居住区外人口: 42; 栅格数: 1"]
+    colours = {f["properties"]["style"]["fillColor"] for f in features}
+    assert colours <= {"#f2f0f7", "#cbc9e2", "#9e9ac8", "#756bb1", "#54278f"}
+    assert group.show is False
