@@ -321,3 +321,13 @@ def test_missing_crs_is_named(tmp_path: Path) -> None:
     buildings = gpd.GeoDataFrame(geometry=[Point(X0 + 1, Y0 - 1)], crs=CRS)
     with pytest.raises(InputError, match="the buildings have no weight"):
         allocate(area.set_crs(CRS), path, buildings=buildings)
+
+
+def test_missing_and_empty_geometries_hold_nobody(tmp_path: Path) -> None:
+    path = _raster(tmp_path / "m.tif", np.full((2, 2), 5.0, dtype="float32"))
+    polys = gpd.GeoSeries(
+        [box(X0, Y0 - 20, X0 + 20, Y0), None, shapely.Polygon()], index=["A", "B", "C"], crs=CRS
+    )
+    out = allocate(polys, path)
+    assert out.held.to_dict() == pytest.approx({"A": 20.0, "B": 0.0, "C": 0.0})
+    assert out.residual == 0.0

@@ -518,6 +518,11 @@ def _raster_bad_band(t: Path) -> InputsSpec:
     return replace(spec, population=RasterSpec(path=t / "pop.tif", band=3))
 
 
+def _children_bad_bands(t: Path) -> InputsSpec:
+    spec = make_spec(t)
+    return replace(spec, children=RasterSpec(path=t / "pop.tif", bands=(1, 2)))
+
+
 # (case, file name, layer, column, message, ids, fix begins)
 BAD: list[tuple[Case, str, str, str | None, str, tuple[str, ...], str]] = [
     (
@@ -809,6 +814,15 @@ BAD: list[tuple[Case, str, str, str | None, str, tuple[str, ...], str]] = [
         "band = 3 under [inputs.population], but the raster has 1 band",
         (),
         "set band to a number from 1 to 1",
+    ),
+    (
+        _children_bad_bands,
+        "pop.tif",
+        "children",
+        None,
+        "bands = [1, 2] under [inputs.children], but the raster has 1 band",
+        (),
+        "set bands to numbers from 1 to 1",
     ),
 ]
 
