@@ -58,6 +58,7 @@ from siting.zonal import (
     _geometry_type_problems,
     _open_raster,
     _ring_edges,
+    _window_for,
     read_strips,
 )
 
@@ -520,21 +521,7 @@ def _window(
     geoms: npt.NDArray[np.object_], zones: npt.NDArray[np.object_] | None, ds: Any
 ) -> rasterio.windows.Window | None:
     """Whole cells over the bounds of the polygons and zones, clipped to the raster."""
-    every = geoms if zones is None else np.concatenate([geoms, zones])
-    present = every[~(shapely.is_missing(every) | shapely.is_empty(every))]
-    if not len(present):
-        return None
-    xmin, ymin, xmax, ymax = shapely.total_bounds(present)
-    t = ds.transform
-    cols = ((xmin - t.c) / t.a, (xmax - t.c) / t.a)
-    rows = ((ymin - t.f) / t.e, (ymax - t.f) / t.e)
-    col_off = max(int(np.floor(min(cols))), 0)
-    row_off = max(int(np.floor(min(rows))), 0)
-    col_end = min(int(np.ceil(max(cols))), ds.width)
-    row_end = min(int(np.ceil(max(rows))), ds.height)
-    if col_end <= col_off or row_end <= row_off:
-        return None
-    return rasterio.windows.Window(col_off, row_off, col_end - col_off, row_end - row_off)
+    return _window_for(geoms if zones is None else np.concatenate([geoms, zones]), ds)
 
 
 def _building_spots(
