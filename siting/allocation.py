@@ -38,6 +38,7 @@ window, done strip by strip (memory is bounded by one strip).
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,9 +49,11 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import rasterio
+import rasterio.features
 import rasterio.windows
 import shapely
 from affine import Affine
+from scipy import ndimage
 
 from siting.errors import InputError, Problem
 from siting.zonal import (
@@ -71,6 +74,7 @@ _COVERED = 1e-9
 """A cell whose summed coverage is at most this (a sliver of 1e-9 of a cell) counts as uncovered."""
 _PIECES_PER_CHUNK = 1 << 19
 _CELLS_PER_STRIP = 1 << 22
+_RESIDUAL_BLOCKS = 10_000
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -96,12 +100,16 @@ class Allocation:
         allocation never does, so it is 0 there).
     residual_by_zone
         The residual per zone (indexed by the zones' ids); empty without zones.
-    residual_cells
-        One row per cell that keeps people as residual (``x``, ``y`` of the
-        cell centre in the raster's CRS, ``people``, ``zone``: the position of
-        the zone holding the centre, or -1), when asked for; else empty.
+    moved
+        Residual people given to the nearest polygon (``nearest_m``), already
+        in ``held`` and no longer in ``residual``.
+    residual_blocks
+        When asked for: the residual cells merged into square blocks (``x0``,
+        ``y0``, ``x1``, ``y1`` in the raster's CRS, ``people``, ``cells``), one
+        row per block that keeps people; with zones, only cells whose centre
+        lies in a zone. Else empty.
     crs
-        The raster's CRS (of ``residual_cells``).
+        The raster's CRS (of ``residual_blocks``).
     cell_size
         The raster's cell width and height in its CRS's units.
     """
@@ -112,7 +120,8 @@ class Allocation:
     residual: float
     overlap: float = 0.0
     residual_by_zone: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
-    residual_cells: pd.DataFrame = field(default_factory=pd.DataFrame)
+    moved: float = 0.0
+    residual_blocks: pd.DataFrame = field(default_factory=pd.DataFrame)
     crs: Any = None
     cell_size: tuple[float, float] = (0.0, 0.0)
 
@@ -190,7 +199,8 @@ def allocate(
     zones: gpd.GeoSeries | None = None,
     buildings: gpd.GeoDataFrame | None = None,
     weight_column: str = "weight",
-    keep_residual_cells: bool = False,
+    nearest_m: float | None = None,
+    residual_blocks: bool | int = False,
 ) -> Allocation:
     """Share a raster's people out among polygons and count the people none holds.
 
@@ -216,9 +226,14 @@ def allocate(
         residential polygons hold buildings splits its people by their weight.
     weight_column
         The buildings' weight column.
-    keep_residual_cells
-        Also return the cells that keep residual people (for maps and for
-        assigning them to the nearest area).
+    nearest_m
+        Give the people of each residual cell whose centre lies within this
+        distance of a polygon (in the polygons' CRS, which must then be
+        projected) to the nearest polygon. Only cells near the polygons are
+        looked at, so it stays cheap on a large window.
+    residual_blocks
+        Also return the residual merged into square blocks of this many cells
+        a side (``True``: about 10,000 blocks over the window), for a map.
 
     Returns
     -------
@@ -229,7 +244,8 @@ def allocate(
     ------
     InputError
         A missing CRS, a rotated raster, a missing band, a geometry that is
-        not a polygon, an unknown method, or buildings without their weights.
+        not a polygon, an unknown method, buildings without their weights, or
+        ``nearest_m`` with polygons in a geographic CRS.
 
     Examples
     --------
@@ -268,6 +284,13 @@ def allocate(
             problems.append(Problem(f"the {name} have no CRS", fix="set their CRS"))
     if series.crs is None and not any("polygons have no CRS" in p.message for p in problems):
         problems.append(Problem("the polygons have no CRS", fix="set their CRS"))
+    if nearest_m is not None and series.crs is not None and not series.crs.is_projected:
+        problems.append(
+            Problem(
+                "the polygons are in a geographic CRS, so a distance in metres cannot be measured",
+                fix="reproject them to a projected metric CRS first",
+            )
+        )
     if buildings is not None and weight_column not in buildings.columns:
         problems.append(
             Problem(
@@ -292,19 +315,26 @@ def allocate(
             if buildings is not None and method == "dasymetric"
             else None
         )
+        block = _block_size(residual_blocks, window)
         state = _State(
             n=len(geoms),
             method=method,
             areas=_Edges.of(geoms, wt),
             zones=_Edges.of(zone_geoms, wt) if zone_geoms is not None else None,
             n_zones=len(zone_geoms) if zone_geoms is not None else 0,
-            zone_geoms=zone_geoms,
             spots=spot,
-            transform=wt,
-            keep_cells=keep_residual_cells,
+            shape=(int(window.height), int(window.width)),
+            block=block,
+            zone_grid=_zone_grid(zone_geoms, wt, window)
+            if zone_geoms is not None and (block or nearest_m is not None)
+            else None,
+            near=nearest_m is not None,
         )
         for top, values in _band_strips(ds, bands, window):
             state.strip(top, values)
+        crs = ds.crs
+    if nearest_m is not None:
+        state.to_nearest(series, nearest_m, wt, crs)
     held = pd.Series(state.held, index=series.index, name="people")
     zone_index = zones.index if zones is not None else pd.Index([])
     by_zone = pd.Series(state.zone_residual, index=zone_index, name="residual", dtype=float)
@@ -316,8 +346,9 @@ def allocate(
         residual=residual,
         overlap=state.overlap,
         residual_by_zone=by_zone,
-        residual_cells=state.cells(),
-        crs=ds.crs,
+        moved=state.moved,
+        residual_blocks=state.blocks(wt),
+        crs=crs,
         cell_size=(abs(t.a), abs(t.e)),
     )
 
@@ -341,19 +372,31 @@ class _State:
     areas: _Edges | None
     zones: _Edges | None
     n_zones: int
-    zone_geoms: npt.NDArray[np.object_] | None
     spots: _Spots | None
-    transform: Affine
-    keep_cells: bool
+    shape: tuple[int, int]
+    block: int
+    zone_grid: npt.NDArray[np.int32] | None
+    near: bool
     held: FloatArray = field(init=False)
     zone_residual: FloatArray = field(init=False)
     residual: float = 0.0
     overlap: float = 0.0
-    kept: list[tuple[IntArray, IntArray, FloatArray]] = field(default_factory=list)
+    moved: float = 0.0
+    block_people: FloatArray = field(init=False)
+    block_cells: FloatArray = field(init=False)
+    left_grid: npt.NDArray[np.float32] | None = field(init=False, default=None)
+    covered_grid: npt.NDArray[np.bool_] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.held = np.zeros(self.n, dtype=np.float64)
         self.zone_residual = np.zeros(self.n_zones, dtype=np.float64)
+        rows, cols = self.shape
+        nblocks = -(-rows // self.block) * -(-cols // self.block) if self.block else 0
+        self.block_people = np.zeros(nblocks, dtype=np.float64)
+        self.block_cells = np.zeros(nblocks, dtype=np.float64)
+        if self.near:
+            self.left_grid = np.zeros(self.shape, dtype=np.float32)
+            self.covered_grid = np.zeros(self.shape, dtype=bool)
 
     def strip(self, top: int, values: npt.NDArray[Any]) -> None:
         """Add one strip of rows (``values``, nodata already 0) to the sums.
@@ -393,7 +436,8 @@ class _State:
                     owner, weights=amount * _from_prefix(grid, flat, left), minlength=self.n
                 )
         del grid, cover
-        if (self.zones is not None or self.keep_cells) and left_over is None:
+        wanted = self.zones is not None or self.block or self.near
+        if wanted and left_over is None:
             left_over = np.where(covered, 0.0, values)
         if self.zones is not None:
             assert left_over is not None
@@ -409,10 +453,30 @@ class _State:
             self.residual += float(left_over.sum(dtype=np.float64))
         else:
             self.residual += float(np.sum(values, where=~covered, dtype=np.float64))
-        if self.keep_cells:
-            assert left_over is not None
-            r, c = np.nonzero(left_over > 0)
-            self.kept.append((r + top, c, left_over[r, c].astype(np.float64)))
+        if left_over is None:
+            return
+        if self.block:
+            counted = left_over
+            if self.zone_grid is not None:
+                counted = np.where(self.zone_grid[top : top + rows] > 0, left_over, 0.0)
+            index = self._block_index(top, rows, ncols).ravel()
+            self.block_people += np.bincount(
+                index, weights=counted.ravel(), minlength=self.block_people.size
+            )
+            self.block_cells += np.bincount(
+                index, weights=(counted > 0).ravel(), minlength=self.block_cells.size
+            )
+        if self.near:
+            assert self.left_grid is not None and self.covered_grid is not None
+            self.left_grid[top : top + rows] = left_over
+            self.covered_grid[top : top + rows] = covered
+
+    def _block_index(self, top: int, rows: int, ncols: int) -> IntArray:
+        per_row = -(-self.shape[1] // self.block)
+        block_row = (np.arange(top, top + rows, dtype=np.int64) // self.block) * per_row
+        block_col = np.arange(ncols, dtype=np.int64) // self.block
+        out: IntArray = block_row[:, None] + block_col[None, :]
+        return out
 
     def _buildings(self, top: int, people: FloatArray, spread: FloatArray) -> npt.NDArray[np.bool_]:
         """Split the people of cells with buildings by floor area; return those cells."""
@@ -429,28 +493,109 @@ class _State:
         spread[has] = 0.0
         return has
 
-    def cells(self) -> pd.DataFrame:
-        """The residual cells kept, with their centres and zone."""
-        if not self.keep_cells:
-            return pd.DataFrame()
-        if self.kept:
-            rows = np.concatenate([k[0] for k in self.kept])
-            cols = np.concatenate([k[1] for k in self.kept])
-            people = np.concatenate([k[2] for k in self.kept])
+    def to_nearest(
+        self, polygons: gpd.GeoSeries, reach: float, transform: Affine, raster_crs: Any
+    ) -> None:
+        """Give residual cells within ``reach`` of a polygon to the nearest one."""
+        left, covered = self.left_grid, self.covered_grid
+        assert left is not None and covered is not None
+        self.left_grid = self.covered_grid = None
+        radius = int(np.ceil(reach / _cell_metres(transform, self.shape, raster_crs, polygons.crs)))
+        near = ndimage.maximum_filter(covered.view(np.uint8), size=2 * radius + 3) > 0
+        near &= left > 0
+        if self.zone_grid is not None:
+            near &= self.zone_grid > 0
+        rows, cols = np.nonzero(near)
+        if rows.size == 0:
+            return
+        x = transform.c + (cols + 0.5) * transform.a
+        y = transform.f + (rows + 0.5) * transform.e
+        points = gpd.GeoDataFrame(
+            {"_cell": np.arange(rows.size)}, geometry=gpd.points_from_xy(x, y), crs=raster_crs
+        ).to_crs(polygons.crs)
+        target = gpd.GeoDataFrame(
+            {"_owner": np.arange(len(polygons))}, geometry=polygons.values, crs=polygons.crs
+        )
+        hits = gpd.sjoin_nearest(points, target, max_distance=reach, how="inner")
+        hits = hits.drop_duplicates("_cell")
+        if hits.empty:
+            return
+        cell = hits["_cell"].to_numpy()
+        r, c = rows[cell], cols[cell]
+        people = left[r, c].astype(np.float64)
+        self.held += np.bincount(hits["_owner"].to_numpy(), weights=people, minlength=self.n)
+        self.moved = float(people.sum())
+        if self.zone_grid is not None:
+            zone = self.zone_grid[r, c].astype(np.int64) - 1
+            self.zone_residual -= np.bincount(zone, weights=people, minlength=self.n_zones)
         else:
-            rows = cols = np.zeros(0, dtype=np.int64)
-            people = np.zeros(0)
-        t = self.transform
-        x = t.c + (cols + 0.5) * t.a
-        y = t.f + (rows + 0.5) * t.e
-        zone = np.full(len(x), -1, dtype=np.int64)
-        if self.zone_geoms is not None and len(x):
-            tree = shapely.STRtree(self.zone_geoms)
-            pts, hit = tree.query(shapely.points(x, y), predicate="within")
-            zone[pts] = hit
-            keep = zone >= 0
-            x, y, people, zone = x[keep], y[keep], people[keep], zone[keep]
-        return pd.DataFrame({"x": x, "y": y, "people": people, "zone": zone})
+            self.residual -= self.moved
+        if self.block:
+            index = self._block_index(0, self.shape[0], self.shape[1])[r, c]
+            self.block_people -= np.bincount(
+                index, weights=people, minlength=self.block_people.size
+            )
+            self.block_cells -= np.bincount(index, minlength=self.block_cells.size)
+
+    def blocks(self, transform: Affine) -> pd.DataFrame:
+        """The residual blocks that keep people, with their corners in the raster's CRS."""
+        if not self.block:
+            return pd.DataFrame()
+        per_row = -(-self.shape[1] // self.block)
+        keep = np.flatnonzero(self.block_people > 1e-9)
+        brow, bcol = keep // per_row, keep % per_row
+        k = self.block
+        c0, c1 = bcol * k, np.minimum((bcol + 1) * k, self.shape[1])
+        r0, r1 = brow * k, np.minimum((brow + 1) * k, self.shape[0])
+        xa, xb = transform.c + c0 * transform.a, transform.c + c1 * transform.a
+        ya, yb = transform.f + r0 * transform.e, transform.f + r1 * transform.e
+        return pd.DataFrame(
+            {
+                "x0": np.minimum(xa, xb),
+                "y0": np.minimum(ya, yb),
+                "x1": np.maximum(xa, xb),
+                "y1": np.maximum(ya, yb),
+                "people": self.block_people[keep],
+                "cells": np.rint(self.block_cells[keep]).astype(np.int64),
+            }
+        )
+
+
+def _block_size(blocks: bool | int, window: rasterio.windows.Window) -> int:
+    """Cells a side of a residual block: 0 for none, ``True`` for about 10,000 over the window."""
+    if blocks is True:
+        cells = int(window.width) * int(window.height)
+        return max(1, math.ceil(math.sqrt(cells / _RESIDUAL_BLOCKS)))
+    return max(int(blocks), 0)
+
+
+def _zone_grid(
+    zones: npt.NDArray[np.object_], transform: Affine, window: rasterio.windows.Window
+) -> npt.NDArray[np.int32]:
+    """Which zone (position + 1, 0 for none) holds each cell's centre."""
+    shapes = [
+        (geom, i + 1)
+        for i, geom in enumerate(zones)
+        if geom is not None and not shapely.is_empty(geom)
+    ]
+    shape = (int(window.height), int(window.width))
+    if not shapes:
+        return np.zeros(shape, dtype=np.int32)
+    grid: npt.NDArray[np.int32] = rasterio.features.rasterize(
+        shapes, out_shape=shape, transform=transform, fill=0, dtype="int32"
+    )
+    return grid
+
+
+def _cell_metres(transform: Affine, shape: tuple[int, int], crs: Any, target: Any) -> float:
+    """The shorter side of a cell near the window's centre, measured in ``target``'s units."""
+    row, col = shape[0] / 2.0, shape[1] / 2.0
+    xs = [transform.c + c * transform.a for c in (col, col + 1, col)]
+    ys = [transform.f + r * transform.e for r in (row, row, row + 1)]
+    points = gpd.GeoSeries(gpd.points_from_xy(xs, ys), crs=crs).to_crs(target)
+    width = float(points.iloc[0].distance(points.iloc[1]))
+    height = float(points.iloc[0].distance(points.iloc[2]))
+    return max(min(width, height), 1e-9)
 
 
 def _from_prefix(prefix: FloatArray, flat: IntArray, left: FloatArray) -> FloatArray:
@@ -551,6 +696,7 @@ def _building_spots(
 
 
 def _empty(index: pd.Index, zones: gpd.GeoSeries | None, method: str, ds: Any) -> Allocation:
+    """Nothing held and nothing residual: the polygons and zones miss the raster."""
     zone_index = zones.index if zones is not None else pd.Index([])
     return Allocation(
         held=pd.Series(0.0, index=index, name="people"),

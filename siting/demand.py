@@ -32,7 +32,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,9 +56,6 @@ __all__ = [
     "whole_class",
     "workplace_demand",
 ]
-
-_RESIDUAL_BLOCKS = 4000
-"""The residual map layer merges cells into square blocks so that it has about this many."""
 
 
 @dataclass(frozen=True)
@@ -215,7 +211,7 @@ def estimate_demand(inputs: Inputs, *, scenario: Scenario) -> Demand:
     reach = scenario.demand.residual_to_nearest_m
 
     def one(
-        raster: Path, bands: Sequence[int], *, cells: bool
+        raster: Path, bands: Sequence[int], *, blocks: bool
     ) -> tuple[Allocation, dict[str, Any]]:
         result = _allocate(
             areas,
@@ -224,28 +220,26 @@ def estimate_demand(inputs: Inputs, *, scenario: Scenario) -> Demand:
             bands=bands,
             zones=zones,
             buildings=buildings,
-            keep_cells=cells or reach is not None,
+            nearest_m=reach,
+            blocks=blocks,
         )
-        moved = 0.0
-        if reach is not None:
-            result, moved = _to_nearest(result, areas, reach)
-        return result, _accounting(result, raster, moved=moved)
+        return result, _accounting(result, raster)
 
     accounting: dict[str, dict[str, Any]] = {}
     people, accounting["population"] = one(
-        inputs.population, _bands(spec, "population"), cells=True
+        inputs.population, _bands(spec, "population"), blocks=True
     )
     migrants = None
     if inputs.migrant_population is not None:
         migrants, accounting["migrant_population"] = one(
-            inputs.migrant_population, _bands(spec, "migrant_population"), cells=False
+            inputs.migrant_population, _bands(spec, "migrant_population"), blocks=False
         )
     table = _area_table(
         areas, people.held, None if migrants is None else migrants.held, scenario=scenario
     )
     if inputs.children is not None:
         children, accounting["children"] = one(
-            inputs.children, _bands(spec, "children"), cells=False
+            inputs.children, _bands(spec, "children"), blocks=False
         )
         under3 = (
             children.held.reindex(table.index).fillna(0.0) * scenario.demand.children_under3_share
@@ -272,7 +266,8 @@ def _allocate(
     bands: Sequence[int] = (1,),
     zones: gpd.GeoSeries | None = None,
     buildings: gpd.GeoDataFrame | None = None,
-    keep_cells: bool = False,
+    nearest_m: float | None = None,
+    blocks: bool = False,
 ) -> Allocation:
     return allocate(
         areas.geometry,
@@ -281,7 +276,8 @@ def _allocate(
         band=list(bands),
         zones=zones,
         buildings=buildings if scenario.demand.allocation == "dasymetric" else None,
-        keep_residual_cells=keep_cells,
+        nearest_m=nearest_m,
+        residual_blocks=blocks,
     )
 
 
@@ -302,52 +298,7 @@ def _building_weights(buildings: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | 
     )
 
 
-def _to_nearest(
-    result: Allocation, areas: gpd.GeoDataFrame, reach: float
-) -> tuple[Allocation, float]:
-    """Give each residual cell's people to the nearest area within ``reach`` metres."""
-    cells = result.residual_cells
-    if cells.empty:
-        return result, 0.0
-    points = gpd.GeoDataFrame(
-        cells, geometry=gpd.points_from_xy(cells["x"], cells["y"]), crs=result.crs
-    ).to_crs(areas.crs)
-    target = gpd.GeoDataFrame(
-        {"_area": np.arange(len(areas))}, geometry=areas.geometry.values, crs=areas.crs
-    )
-    hits = gpd.sjoin_nearest(points, target, max_distance=reach, how="inner")
-    hits = hits[~hits.index.duplicated(keep="first")]
-    if hits.empty:
-        return result, 0.0
-    gained = np.bincount(
-        hits["_area"].to_numpy(), weights=hits["people"].to_numpy(), minlength=len(areas)
-    )
-    held = result.held + gained
-    moved = float(hits["people"].sum())
-    by_zone = result.residual_by_zone.copy()
-    if len(by_zone):
-        lost = hits.groupby("zone")["people"].sum()
-        lost = lost[lost.index >= 0]
-        by_zone.iloc[lost.index.to_numpy()] -= lost.to_numpy()
-    keep = cells.drop(index=hits.index)
-    residual = result.residual - moved
-    return (
-        Allocation(
-            held=held,
-            method=result.method,
-            total=result.total,
-            residual=residual,
-            overlap=result.overlap,
-            residual_by_zone=by_zone,
-            residual_cells=keep,
-            crs=result.crs,
-            cell_size=result.cell_size,
-        ),
-        moved,
-    )
-
-
-def _accounting(result: Allocation, raster: Path, *, moved: float) -> dict[str, Any]:
+def _accounting(result: Allocation, raster: Path) -> dict[str, Any]:
     total = result.total
     held = float(result.held.sum())
     return {
@@ -359,42 +310,26 @@ def _accounting(result: Allocation, raster: Path, *, moved: float) -> dict[str, 
         "overlap": result.overlap,
         "held_share": held / total if total > 0 else None,
         "residual_share": result.residual / total if total > 0 else None,
-        "moved_to_nearest": moved,
+        "moved_to_nearest": result.moved,
         "residual_by_district": {str(k): float(v) for k, v in result.residual_by_zone.items()},
     }
 
 
 def _residual_blocks(result: Allocation, *, crs: Any) -> gpd.GeoDataFrame | None:
-    """The residual cells merged into square blocks, as polygons in ``crs``."""
-    cells = result.residual_cells
-    if cells.empty or result.residual <= 0:
+    """The residual blocks as polygons in ``crs``, or ``None`` when nobody is residual."""
+    blocks = result.residual_blocks
+    if blocks.empty:
         return None
-    width, height = result.cell_size
-    k = max(1, math.ceil(math.sqrt(len(cells) / _RESIDUAL_BLOCKS)))
-    size_x, size_y = k * width, k * height
-    x0, y0 = float(cells["x"].min()) - width / 2, float(cells["y"].min()) - height / 2
-    bx = np.floor((cells["x"].to_numpy() - x0) / size_x).astype(np.int64)
-    by = np.floor((cells["y"].to_numpy() - y0) / size_y).astype(np.int64)
-    grouped = (
-        pd.DataFrame({"bx": bx, "by": by, "people": cells["people"].to_numpy()})
-        .groupby(["bx", "by"], sort=True)["people"]
-        .agg(["sum", "size"])
-    )
-    gx = grouped.index.get_level_values("bx").to_numpy()
-    gy = grouped.index.get_level_values("by").to_numpy()
-    boxes = shapely.box(
-        x0 + gx * size_x, y0 + gy * size_y, x0 + (gx + 1) * size_x, y0 + (gy + 1) * size_y
-    )
-    blocks = gpd.GeoDataFrame(
+    frame = gpd.GeoDataFrame(
         {
-            "residual_people": grouped["sum"].to_numpy(),
-            "cells": grouped["size"].to_numpy(),
+            "residual_people": blocks["people"].to_numpy(),
+            "cells": blocks["cells"].to_numpy(),
         },
-        geometry=boxes,
+        geometry=shapely.box(blocks["x0"], blocks["y0"], blocks["x1"], blocks["y1"]),
         crs=result.crs,
     )
-    blocks.index = pd.Index([f"R{i + 1}" for i in range(len(blocks))], name="block_id")
-    return blocks.to_crs(crs) if crs is not None else blocks
+    frame.index = pd.Index([f"R{i + 1}" for i in range(len(frame))], name="block_id")
+    return frame.to_crs(crs) if crs is not None else frame
 
 
 def _area_table(

@@ -97,14 +97,45 @@ def test_hand_case_area_weighted(hand: tuple[gpd.GeoSeries, gpd.GeoSeries, Path]
     assert out.total == pytest.approx(45.0, abs=1e-12)
 
 
-def test_residual_cells_are_the_uncovered_ones(
+def test_residual_blocks_are_the_uncovered_cells(
     hand: tuple[gpd.GeoSeries, gpd.GeoSeries, Path],
 ) -> None:
     polygons, study, path = hand
-    cells = allocate(polygons, path, zones=study, keep_residual_cells=True).residual_cells
-    got = sorted(zip(cells["x"] - X0, cells["y"] - (Y0 - 30), cells["people"], strict=True))
-    assert got == [(25.0, 5.0, 9.0), (25.0, 15.0, 6.0)]
-    assert set(cells["zone"]) == {0}
+    blocks = allocate(polygons, path, zones=study, residual_blocks=1).residual_blocks
+    got = sorted(
+        zip(blocks["x0"] - X0, blocks["y0"] - (Y0 - 30), blocks["people"], blocks["cells"])
+    )
+    # cell (1,2) holds 6 people, cell (2,2) 9; nobody else is residual
+    assert got == [(20.0, 0.0, 9.0, 1), (20.0, 10.0, 6.0, 1)]
+    # blocks of 2 × 2 cells: both fall in the right column of blocks, rows 0–1 and 2
+    two = allocate(polygons, path, zones=study, residual_blocks=2).residual_blocks
+    assert sorted(zip(two["y0"] - (Y0 - 30), two["people"])) == [(0.0, 9.0), (10.0, 6.0)]
+    assert two["people"].sum() == pytest.approx(15.0)
+
+
+def test_nearest_polygon_takes_residual_cells_within_reach(tmp_path: Path) -> None:
+    # a 1 × 6 row of 100 m cells with 10, 20, ..., 60 people; A covers cell 0, B cell 5.
+    # Within 120 m of A lies the centre of cell 1 (50 m away); of B, cell 4. Cells 2 and 3
+    # (150 m from both) stay residual.
+    values = np.array([[10, 20, 30, 40, 50, 60]], dtype="float32")
+    path = _raster(tmp_path / "row.tif", values, cell=100.0)
+    a = box(X0, Y0 - 100, X0 + 100, Y0)
+    b = box(X0 + 500, Y0 - 100, X0 + 600, Y0)
+    areas = gpd.GeoSeries([a, b], index=["A", "B"], crs=CRS)
+    out = allocate(areas, path, nearest_m=120.0, residual_blocks=1)
+    assert out.held.to_dict() == pytest.approx({"A": 10 + 20, "B": 60 + 50})
+    assert out.moved == pytest.approx(70.0)
+    assert out.residual == pytest.approx(30 + 40)
+    assert out.total == pytest.approx(210.0)
+    assert sorted(out.residual_blocks["people"]) == [30.0, 40.0]
+    # with a zone over cells 0–3 only, the residual is counted inside it
+    zone = gpd.GeoSeries([box(X0, Y0 - 100, X0 + 400, Y0)], index=["Z"], crs=CRS)
+    inside = allocate(areas, path, zones=zone, nearest_m=120.0, residual_blocks=1)
+    assert inside.residual_by_zone["Z"] == pytest.approx(30 + 40)
+    # cell 4 lies outside the zone: its people are not the study area's to move
+    assert inside.held.to_dict() == pytest.approx({"A": 30.0, "B": 60.0})
+    with pytest.raises(InputError, match="geographic CRS"):
+        allocate(areas.to_crs("EPSG:4326"), path, nearest_m=100.0)
 
 
 def _brute(
