@@ -74,11 +74,15 @@ class Demand:
     residual
         The population residual as square blocks of cells (``residual_people``,
         ``cells``) in the areas' CRS, or ``None`` when there is none.
+    findings
+        Sentences worth a planner's attention, e.g. that the areas hold little
+        of the raster's people.
     """
 
     areas: pd.DataFrame
     accounting: dict[str, dict[str, Any]] = field(default_factory=dict)
     residual: gpd.GeoDataFrame | None = None
+    findings: tuple[str, ...] = ()
 
 
 def _slots(ratio: pd.Series | float, population: pd.Series, *, round_up: bool) -> pd.Series:
@@ -250,7 +254,31 @@ def estimate_demand(inputs: Inputs, *, scenario: Scenario) -> Demand:
         areas=table,
         accounting=accounting,
         residual=_residual_blocks(people, crs=areas.crs),
+        findings=tuple(_findings(accounting)),
     )
+
+
+_LOW_HELD_SHARE = 0.5
+"""Below this share of a raster's people held by the areas, the run says so."""
+
+
+def _findings(accounting: dict[str, dict[str, Any]]) -> list[str]:
+    out = []
+    for role, acc in accounting.items():
+        share = acc.get("held_share")
+        if acc["total"] <= 0:
+            out.append(
+                f"the {role.replace('_', ' ')} raster holds nobody in the study area: check "
+                "that it covers the residential areas"
+            )
+        elif share is not None and share < _LOW_HELD_SHARE:
+            out.append(
+                f"the residential areas hold only {share:.0%} of the {role.replace('_', ' ')} "
+                f"raster's {acc['total']:,.0f} people in the study area ({acc['residual']:,.0f} "
+                "live in cells no area touches): check that the areas cover the housing, or "
+                "give the residual to the nearest area with demand.residual_to_nearest_m"
+            )
+    return out
 
 
 def _bands(spec: Any, role: str) -> tuple[int, ...]:

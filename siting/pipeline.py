@@ -344,6 +344,8 @@ def solve_prepared(
         min_affordable_share=scenario.policy.min_affordable_share,
     )
     findings = presolve_checks(problem)
+    if prepared.demand is not None:
+        findings = list(prepared.demand.findings) + list(findings)
     for finding in findings:
         log.warning(finding)
     model = build_model(problem)

@@ -124,6 +124,7 @@ def test_sample_shows_every_district_demonstration_and_a_shortfall(
     # areas.geojson gives each population to 0.1 person
     assert acc["held"] == pytest.approx(areas["population"].sum(), abs=0.05 * len(areas))
     assert 0.95 < acc["held_share"] < 1.0 and old_areas["population"].gt(0).all()
+    assert not any("hold only" in f for f in run["findings"])
     # the model serves the raw requirement; counts are rounded once per district
     rounding = run["rounding"]
     assert totals["required_slots"] == pytest.approx(rounding["required_slots_raw"], rel=1e-12)
@@ -680,6 +681,9 @@ def test_residual_near_an_area_moves_to_it(tmp_path: Path) -> None:
     kept = run_plan(write_tiny_city(tmp_path / "kept", areas=areas, parcels=parcels))
     acc = kept.run["population_accounting"]["population"]
     assert (acc["total"], acc["held"], acc["residual"]) == pytest.approx((20_000, 400, 19_600))
+    # 2 % held: the run says so, naming the option that would help
+    low = [f for f in kept.run["findings"] if "hold only 2% of the population raster" in f]
+    assert len(low) == 1 and "residual_to_nearest_m" in low[0]
     moved = run_plan(
         write_tiny_city(
             tmp_path / "moved",
