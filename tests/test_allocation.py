@@ -103,13 +103,22 @@ def test_residual_blocks_are_the_uncovered_cells(
     polygons, study, path = hand
     blocks = allocate(polygons, path, zones=study, residual_blocks=1).residual_blocks
     got = sorted(
-        zip(blocks["x0"] - X0, blocks["y0"] - (Y0 - 30), blocks["people"], blocks["cells"])
+        zip(
+            blocks["x0"] - X0,
+            blocks["y0"] - (Y0 - 30),
+            blocks["people"],
+            blocks["cells"],
+            strict=True,
+        )
     )
     # cell (1,2) holds 6 people, cell (2,2) 9; nobody else is residual
     assert got == [(20.0, 0.0, 9.0, 1), (20.0, 10.0, 6.0, 1)]
     # blocks of 2 × 2 cells: both fall in the right column of blocks, rows 0–1 and 2
     two = allocate(polygons, path, zones=study, residual_blocks=2).residual_blocks
-    assert sorted(zip(two["y0"] - (Y0 - 30), two["people"])) == [(0.0, 9.0), (10.0, 6.0)]
+    assert sorted(zip(two["y0"] - (Y0 - 30), two["people"], strict=True)) == [
+        (0.0, 9.0),
+        (10.0, 6.0),
+    ]
     assert two["people"].sum() == pytest.approx(15.0)
 
 
