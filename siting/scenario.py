@@ -127,8 +127,9 @@ class OsmSpec:
     Attributes
     ----------
     path
-        OSM XML (``.osm``, ``.osm.xml``, ``.osm.bz2``). An ``.osm.pbf`` must be
-        converted first (``osmium cat city.osm.pbf -o city.osm``).
+        OSM XML (``.osm``, ``.osm.xml``, ``.osm.bz2``), or OSM PBF
+        (``.osm.pbf``, read through an XML copy made with pyosmium, the
+        optional ``siting[pbf]``; see :mod:`siting.osm.pbf`).
     use
         What to take from the file: ``streets`` (the walking network),
         ``areas`` (``landuse=residential`` and ``residential=*`` polygons),
@@ -895,7 +896,7 @@ def _check(s: Scenario, file: Path) -> None:
         raise ScenarioError(f"{file}: " + "; ".join(bad) + ".")
 
 
-_OSM_SUFFIXES = (".osm", ".osm.bz2", ".xml", ".xml.bz2")
+_OSM_SUFFIXES = (".osm", ".osm.bz2", ".xml", ".xml.bz2", ".osm.pbf")
 
 
 def input_source_problems(spec: InputsSpec) -> list[str]:
@@ -927,17 +928,11 @@ def input_source_problems(spec: InputsSpec) -> list[str]:
                 f"fix: use any of {', '.join(repr(u) for u in OSM_USES)}"
             )
         name = osm.path.name.lower()
-        if name.endswith(".pbf"):
+        if not name.endswith(_OSM_SUFFIXES):
             bad.append(
-                f"'inputs.osm.path' = '{osm.path}' is OSM PBF, which siting does not read; "
-                f"fix: convert it to OSM XML with osmium (osmium cat {osm.path.name} -o "
-                f"{osm.path.name.removesuffix('.pbf').removesuffix('.osm')}.osm) and give that"
-            )
-        elif not name.endswith(_OSM_SUFFIXES):
-            bad.append(
-                f"'inputs.osm.path' = '{osm.path}' is not an OSM XML file name; fix: give a "
-                f"file ending in {', '.join(_OSM_SUFFIXES)} (an export from openstreetmap.org "
-                "or osmium)"
+                f"'inputs.osm.path' = '{osm.path}' is not an OSM file name; fix: give a "
+                f"file ending in {', '.join(_OSM_SUFFIXES)} (an export from openstreetmap.org, "
+                "Geofabrik or osmium)"
             )
         if osm.area_status not in ("old", "rural"):
             bad.append(

@@ -68,11 +68,6 @@ def test_sample_scenario_loads_with_resolved_paths() -> None:
             "'candidates', 'facilities', 'hazards'",
         ),
         (
-            "[inputs]\npopulation = { path = 'p.tif' }\nosm = { path = 'city.osm.pbf' }\n",
-            "is OSM PBF, which siting does not read; fix: convert it to OSM XML with osmium "
-            "(osmium cat city.osm.pbf -o city.osm)",
-        ),
-        (
             "[inputs]\npopulation = { path = 'p.tif' }\nosm = { path = 'city.geojson' }\n",
             "'inputs.osm.path' = ",
         ),
