@@ -19,8 +19,8 @@ candidates    :func:`~siting.osm.candidates_from_osm` sites (parks,           pa
 facilities    ``amenity=kindergarten|childcare`` and ``childcare=*``,         facilities
               ``slots`` from ``capacity`` or ``existing_slots_default``
 hazards       :func:`~siting.osm.hazards_from_osm` features                   hazards
-buildings     ``building=*`` polygons (closed ways and multipolygons; points   buildings
-              and lines dropped, ``building=no`` is not a building),
+buildings     ``building=*`` polygons (closed ways and multipolygons;         buildings
+              points and lines dropped; ``building=no`` is no building),
               ``levels`` from ``building:levels`` (:func:`parse_levels`),
               ``building`` the tag's value
 ============  ==============================================================  ===========
