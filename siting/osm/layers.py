@@ -373,7 +373,12 @@ def _buildings_from_features(gdf: gpd.GeoDataFrame, *, source: str) -> gpd.GeoDa
     areal = gdf.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
     dropped = int((wanted & ~areal).sum())
     if dropped:
-        logger.info("%s: dropped %d buildings drawn as points or lines", source, dropped)
+        logger.info(
+            "%s: dropped %d building%s drawn as points or lines",
+            source,
+            dropped,
+            "" if dropped == 1 else "s",
+        )
     rows = gdf.loc[wanted & areal]
     return gpd.GeoDataFrame(
         {
