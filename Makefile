@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.network
 	$(BIN)/python -m benchmarks.model
 	$(BIN)/python -m benchmarks.locate --quick
+	$(BIN)/python -m benchmarks.buildings
 
 sample: $(STAMP)
 	$(BIN)/python data/generate_sample.py

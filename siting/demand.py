@@ -5,7 +5,11 @@
   by default **dasymetric**, so every person of a cell that residential areas
   touch goes to them, and the people of cells no area touches are the
   **residual** population, reported per district and never dropped
-  (``demand.allocation = "area_weighted"`` is the plain zonal sum). Optionally
+  (``demand.allocation = "area_weighted"`` is the plain zonal sum). With a
+  buildings layer (``[inputs.buildings]``, or ``buildings`` in
+  ``inputs.osm.use``), a cell's people are split among its areas by their
+  buildings' residential floor area; buildings of non-residential kinds
+  (:data:`siting.osm.NON_RESIDENTIAL_BUILDINGS`) hold nobody. Optionally
   the residual within ``demand.residual_to_nearest_m`` of an area is given to
   the nearest one.
 * **Planned population** of a new area (R1) is ``dwellings × persons per
@@ -44,6 +48,7 @@ import shapely
 
 from siting.allocation import Allocation, allocate
 from siting.inputs import Inputs
+from siting.osm import NON_RESIDENTIAL_BUILDINGS
 from siting.scenario import Scenario
 
 __all__ = [
@@ -310,7 +315,15 @@ def _allocate(
 
 
 def _building_weights(buildings: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
-    """Floor area per building: ``floor_area_m2``, else ``levels`` × footprint, or footprint."""
+    """Residential floor area per building, the weight that shares a cell's people.
+
+    ``floor_area_m2``, else ``levels`` × footprint, else the footprint; 0 for
+    a building whose ``residential`` is false or whose ``building`` kind is in
+    :data:`siting.osm.NON_RESIDENTIAL_BUILDINGS` (``building=yes``, a
+    residential kind and a kind not listed count). A building of weight 0 is
+    left out, so a cell whose areas hold only such buildings is shared by
+    overlap, as a cell without buildings.
+    """
     if buildings is None or not len(buildings):
         return None
     footprint = buildings.geometry.area.to_numpy(dtype=float)
@@ -321,6 +334,13 @@ def _building_weights(buildings: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | 
         floor,
         np.where(np.isfinite(levels) & (levels > 0), levels * footprint, footprint),
     )
+    housed = np.ones(len(buildings), dtype=bool)
+    if "residential" in buildings.columns:
+        housed &= buildings["residential"].fillna(True).to_numpy(dtype=bool)
+    if "building" in buildings.columns:
+        kind = buildings["building"].astype("string").str.strip().str.lower()
+        housed &= ~kind.isin(NON_RESIDENTIAL_BUILDINGS).to_numpy(dtype=bool)
+    weight = np.where(housed, weight, 0.0)
     return gpd.GeoDataFrame(
         {"weight": weight}, geometry=buildings.geometry.values, crs=buildings.crs
     )

@@ -37,6 +37,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 __all__ = [
+    "OSM_DEFAULT_USES",
     "OSM_USES",
     "Costs",
     "DemandSettings",
@@ -113,8 +114,19 @@ class RasterSpec:
         return self.bands or (self.band,)
 
 
-OSM_USES: tuple[str, ...] = ("streets", "areas", "candidates", "facilities", "hazards")
+OSM_USES: tuple[str, ...] = (
+    "streets",
+    "areas",
+    "candidates",
+    "facilities",
+    "hazards",
+    "buildings",
+)
 """What ``[inputs.osm]`` can provide, each turned on by its word in ``use``."""
+
+OSM_DEFAULT_USES: tuple[str, ...] = OSM_USES[:5]
+"""``use`` when a scenario does not say: every word but ``buildings``, which
+changes how a cell's people are shared and is asked for by name."""
 
 
 @dataclass(frozen=True)
@@ -135,7 +147,14 @@ class OsmSpec:
         ``areas`` (``landuse=residential`` and ``residential=*`` polygons),
         ``candidates`` (public buildings, parks and idle land, R6),
         ``facilities`` (existing kindergartens and childcare, with assumed
-        slots where ``capacity`` is not tagged) and ``hazards`` (R9).
+        slots where ``capacity`` is not tagged), ``hazards`` (R9) and
+        ``buildings`` (``building=*`` polygons with ``levels`` from
+        ``building:levels``: with the dasymetric allocation a cell's people
+        are split among the residential areas by their buildings' floor area,
+        and buildings of non-residential kinds, such as ``building=school``
+        or ``office``, hold none; see
+        :data:`siting.osm.NON_RESIDENTIAL_BUILDINGS`). Without ``use``, every
+        word but ``buildings`` (:data:`OSM_DEFAULT_USES`).
     area_status
         The status of every OSM residential area: ``"old"`` (the raster's
         residents, 8 per 1,000, R2) or ``"rural"``. OSM does not say whether an
@@ -148,7 +167,7 @@ class OsmSpec:
     """
 
     path: Path
-    use: tuple[str, ...] = OSM_USES
+    use: tuple[str, ...] = OSM_DEFAULT_USES
     area_status: str = "old"
     existing_slots_default: int = 20
 
@@ -188,10 +207,13 @@ class InputsSpec:
     buildings
         Optional building footprints with ``floor_area_m2`` or ``levels``: with
         the dasymetric allocation, a cell's people are split among the
-        residential areas by the floor area of their buildings.
+        residential areas by the floor area of their buildings. A building
+        whose ``residential`` is false, or whose ``building`` kind is a
+        non-residential one (:data:`siting.osm.NON_RESIDENTIAL_BUILDINGS`),
+        holds nobody.
     osm
         Optional OpenStreetMap file providing streets, areas, candidates,
-        facilities and hazards. A layer given both ways is read from both and
+        facilities, hazards and buildings. A layer given both ways is read from both and
         merged (its ``source`` column says ``"layer"`` or ``"osm"``); streets
         given both ways come from ``streets`` and the run notes it.
     """

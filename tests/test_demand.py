@@ -12,7 +12,14 @@ import rasterio
 from affine import Affine
 from shapely.geometry import box
 
-from siting.demand import area_demand, demand_items, district_demand, workplace_demand
+from siting.demand import (
+    _building_weights,
+    area_demand,
+    demand_items,
+    district_demand,
+    workplace_demand,
+)
+from siting.osm import NON_RESIDENTIAL_BUILDINGS
 from siting.scenario import DemandSettings, Ratios, Scenario
 
 CRS = "EPSG:4544"
@@ -125,3 +132,27 @@ def test_workplaces_and_demand_items(raster: Path) -> None:
     per_district = district_demand(table, areas()["district_id"])
     assert per_district.loc["d1", "required_slots"] == 28
     assert per_district.loc["d2", "population"] == pytest.approx(600)
+
+
+def test_building_weights_are_residential_floor_area() -> None:
+    # 10 m × 10 m footprints: 100 m² each
+    buildings = gpd.GeoDataFrame(
+        {
+            "floor_area_m2": [350.0, np.nan, np.nan, np.nan, np.nan, np.nan, np.nan],
+            "levels": [9.0, 6.0, np.nan, 6.0, 6.0, 3.0, 2.0],
+            "building": ["apartments", "yes", None, "School", " office ", "yes", "house"],
+            "residential": [True, True, True, True, True, False, True],
+        },
+        geometry=[box(0, 0, 10, 10)] * 7,
+        crs=CRS,
+    )
+    weights = _building_weights(buildings)
+    assert weights is not None
+    # floor area first, then levels × footprint, then the footprint; a school, an
+    # office (any case, any spaces) and a building marked not residential hold nobody
+    assert weights["weight"].tolist() == pytest.approx([350, 600, 100, 0, 0, 0, 200])
+    assert "school" in NON_RESIDENTIAL_BUILDINGS and "yes" not in NON_RESIDENTIAL_BUILDINGS
+    # without the kind and flag columns every building counts
+    plain = _building_weights(buildings.drop(columns=["building", "residential"]))
+    assert plain is not None
+    assert plain["weight"].tolist() == pytest.approx([350, 600, 100, 600, 600, 300, 200])

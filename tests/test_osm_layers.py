@@ -6,7 +6,11 @@ the XML elements (``test_osm._elements``), not against osmnx.
 
 from __future__ import annotations
 
+import bz2
 import functools
+import math
+import re
+import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
 
@@ -15,10 +19,13 @@ from test_osm import FILES, _elements, _hand_hazard, _hand_kind, _need
 
 from siting.errors import InputError
 from siting.osm import (
+    NON_RESIDENTIAL_BUILDINGS,
     OsmLayers,
     areas_from_osm,
+    buildings_from_osm,
     candidates_from_osm,
     facilities_from_osm,
+    parse_levels,
     read_osm_layers,
 )
 
@@ -233,3 +240,141 @@ def test_a_geographic_working_crs_is_refused_before_reading(tmp_path: Path) -> N
     empty = read_osm_layers(path, use=["hazards", "facilities"], working_crs="EPSG:4544")
     assert empty.hazards is not None and empty.hazards.empty
     assert empty.facilities is not None and empty.facilities.empty
+
+
+def _hand_buildings(path: Path) -> dict[str, str | None]:
+    """``building:levels`` of every building polygon the XML describes completely.
+
+    A building is a ``building=*`` element (not ``building=no``) that is a
+    closed way of at least four node references, all in the file, or a
+    ``type=multipolygon`` relation whose member ways are all in the file (an
+    extract cut at its edge lacks some, and such a relation cannot be drawn).
+    """
+    opener = bz2.open if path.suffix == ".bz2" else open
+    with opener(path, "rb") as f:
+        root = ET.parse(f).getroot()
+    nodes = {el.get("id") for el in root if el.tag == "node"}
+    ways = {el.get("id") for el in root if el.tag == "way"}
+    out: dict[str, str | None] = {}
+    for el in root:
+        tags = {t.get("k", ""): t.get("v", "") for t in el.findall("tag")}
+        if tags.get("building", "no") == "no":
+            continue
+        if el.tag == "way":
+            refs = [nd.get("ref") for nd in el.findall("nd")]
+            drawn = len(refs) > 3 and refs[0] == refs[-1] and all(r in nodes for r in refs)
+        elif el.tag == "relation":
+            members = [m.get("ref") for m in el.findall("member") if m.get("type") == "way"]
+            drawn = tags.get("type") == "multipolygon" and all(m in ways for m in members)
+            drawn = drawn and bool(members)
+        else:
+            drawn = False  # a building mapped as a point has no footprint
+        if drawn:
+            out[f"osm/{el.tag}/{el.get('id')}"] = tags.get("building:levels")
+    return out
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("name", sorted(FILES))
+def test_buildings_match_a_hand_count(name: str) -> None:
+    path, crs = FILES[name]
+    _need(path)
+    hand = _hand_buildings(path)
+    buildings = buildings_from_osm(path, working_crs=crs)
+    assert len(buildings) == {"nanjing": 1277, "taichung": 475, "aguascalientes": 35}[name]
+    assert set(buildings["building_id"]) == set(hand)
+    assert buildings["building_id"].is_unique
+    assert buildings.geom_type.isin(["Polygon", "MultiPolygon"]).all()
+    assert buildings.crs == crs
+    # levels: the highest number of the tag, written out again by hand
+    for building_id, levels in zip(buildings["building_id"], buildings["levels"], strict=True):
+        tag = hand[building_id]
+        numbers = [float(n) for n in re.findall(r"[0-9.]+", tag or "") if n != "."]
+        if numbers:
+            assert levels == max(numbers), building_id
+        else:
+            assert math.isnan(levels), building_id
+
+
+@pytest.mark.shared
+def test_nanjing_buildings_levels_and_kinds() -> None:
+    layers = _layers("nanjing", (*EVERY, "buildings"))
+    buildings = layers.buildings
+    assert buildings is not None
+    # the XML has 1,279 building=* elements: 1 node and 1 relation whose inner way the
+    # extract lacks are not polygons
+    assert sum("building" in tags for _, _, tags, _ in _elements(FILES["nanjing"][0])) == 1279
+    assert int(buildings["levels"].notna().sum()) == 131
+    assert buildings["levels"].max() == 69.0
+    # 中国人寿广场, a closed way with building:levels=36
+    assert buildings.set_index("building_id").loc["osm/way/461044409", "levels"] == 36.0
+    kinds = Counter(buildings["building"])
+    assert kinds["yes"] == 1061 and kinds["school"] == 49 and kinds["apartments"] == 11
+    housed_not = sum(n for kind, n in kinds.items() if kind in NON_RESIDENTIAL_BUILDINGS)
+    assert housed_not == 128  # 49 school, 33 office, 25 commercial, 7 hotel, 5 university, ...
+    assert any("1277 buildings" in n and "128 of non-residential kinds" in n for n in layers.notes)
+
+
+@pytest.mark.shared
+def test_reading_buildings_too_leaves_the_other_layers_alone() -> None:
+    # one tag query for every use: the buildings it adds must not reach the other layers
+    alone = _layers("nanjing", EVERY)
+    both = _layers("nanjing", (*EVERY, "buildings"))
+    assert alone.buildings is None
+    for name in ("areas", "parcels", "facilities", "hazards"):
+        a, b = getattr(alone, name), getattr(both, name)
+        assert a.drop(columns="geometry").equals(b.drop(columns="geometry")), name
+        assert a.geometry.geom_equals(b.geometry).all(), name
+
+
+@pytest.mark.parametrize(
+    ("tag", "levels"),
+    [("6", 6.0), ("6.5", 6.5), ("3;4", 4.0), ("4;3", 4.0), (" 12 ", 12.0), ("2-3", 3.0)],
+)
+def test_building_levels_take_the_highest_number(tag: str, levels: float) -> None:
+    assert parse_levels(tag) == levels
+
+
+@pytest.mark.parametrize("tag", ["", "  ", "unknown", None, math.nan])
+def test_building_levels_without_a_number_are_nan(tag: object) -> None:
+    assert math.isnan(parse_levels(tag))
+
+
+def test_buildings_drop_points_lines_and_building_no(tmp_path: Path) -> None:
+    path = tmp_path / "b.osm"
+    ring = "<nd ref='1'/><nd ref='2'/><nd ref='3'/><nd ref='4'/><nd ref='1'/>"
+    path.write_text(
+        "<?xml version='1.0'?><osm version='0.6'>"
+        "<node id='1' lat='32.430' lon='105.840'/><node id='2' lat='32.430' lon='105.841'/>"
+        "<node id='3' lat='32.431' lon='105.841'/><node id='4' lat='32.431' lon='105.840'/>"
+        "<node id='5' lat='32.432' lon='105.842'><tag k='building' v='yes'/></node>"
+        f"<way id='10'>{ring}<tag k='building' v='Apartments'/>"
+        "<tag k='building:levels' v='3;4'/></way>"
+        f"<way id='11'>{ring}<tag k='building' v='no'/></way>"
+        "<way id='12'><nd ref='1'/><nd ref='2'/><nd ref='3'/><tag k='building' v='yes'/></way>"
+        f"<way id='13'>{ring}<tag k='building' v='school'/><tag k='building:levels' v=''/></way>"
+        "</osm>",
+        encoding="utf-8",
+    )
+    got = buildings_from_osm(path, working_crs="EPSG:4544")
+    assert got["building_id"].tolist() == ["osm/way/10", "osm/way/13"]
+    assert got["building"].tolist() == ["apartments", "school"]
+    assert got["levels"].tolist()[0] == 4.0 and math.isnan(got["levels"].tolist()[1])
+    # about 94 m x 111 m at 32.43°N
+    assert got.geometry.iloc[0].area == pytest.approx(94 * 111, rel=0.02)
+
+
+def test_a_file_without_buildings_is_an_error_with_buildings_in_use(tmp_path: Path) -> None:
+    path = tmp_path / "a.osm"
+    path.write_text(
+        "<?xml version='1.0'?><osm version='0.6'>"
+        "<node id='1' lat='32.43' lon='105.84'><tag k='building' v='yes'/></node></osm>",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as info:
+        read_osm_layers(path, use=["buildings"], working_crs="EPSG:4544")
+    (problem,) = info.value.problems
+    assert problem.message == (
+        'the file has no buildings (no building=* polygon), but use includes "buildings"'
+    )
+    assert problem.fix is not None and 'remove "buildings" from use' in problem.fix

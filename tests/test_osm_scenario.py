@@ -9,18 +9,21 @@ import json
 import math
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pytest
 import rasterio
 from rasterio.transform import from_origin
+from shapely.geometry import box
 
 from siting.cli import main
+from siting.demand import estimate_demand
 from siting.errors import InputError
 from siting.export import write_plan
-from siting.inputs import load_inputs, validate
+from siting.inputs import Inputs, load_inputs, validate
 from siting.pipeline import run_plan
 from siting.plan import verify
-from siting.scenario import InputsSpec, OsmSpec, RasterSpec, load_scenario
+from siting.scenario import InputsSpec, LayerSpec, OsmSpec, RasterSpec, Scenario, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 NANJING = ROOT / "data" / "nanjing"
@@ -238,7 +241,7 @@ def test_unknown_use_word_from_python_names_the_key(tmp_path: Path) -> None:
     problems = validate(spec, crs="EPSG:4544")
     assert [str(p) for p in problems] == [
         "layer 'inputs': 'inputs.osm.use' has unknown word(s) 'roads'. Fix: use any of "
-        "'streets', 'areas', 'candidates', 'facilities', 'hazards'"
+        "'streets', 'areas', 'candidates', 'facilities', 'hazards', 'buildings'"
     ]
     bare = InputsSpec(population=RasterSpec(tmp_path / "p.tif"))
     assert {p.message.split(":")[0] for p in validate(bare, crs="EPSG:4544")} == {
@@ -268,6 +271,115 @@ def test_explicit_layers_and_osm_are_merged_and_explicit_streets_win(tmp_path: P
     assert any(n.startswith("parcels: 382 from the layer and 1 from c.osm") for n in inputs.notes)
     assert inputs.areas.index.str.startswith("A").all()  # areas only from the layer
     assert "source" not in inputs.areas.columns
+
+
+def shared_cell_osm(path: Path) -> Path:
+    """Two residential areas in one 0.001° cell at 120°E, 32°N (the cell spans 119.9995–120.0005°E).
+
+    Area A (way 100) is the cell's west half, area B (way 101) the 0.4 of it
+    east of a 0.1 gap. A holds a 1-level building (way 10) and a 20-level
+    school (way 12); B a 10-level building (way 11) of A's building's size
+    (0.0002° × 0.0003°, mirrored about 120°E). A park (way 110) lies outside
+    the cell, so the run has a candidate.
+    """
+    nodes: list[str] = []
+    ways: list[str] = []
+
+    def ring(way_id: int, west: float, south: float, east: float, north: float, tags: str) -> None:
+        first = len(nodes) + 1
+        for i, (lon, lat) in enumerate(
+            [(west, south), (east, south), (east, north), (west, north)], start=first
+        ):
+            nodes.append(f"<node id='{i}' lat='{lat:.7f}' lon='{lon:.7f}'/>")
+        refs = "".join(f"<nd ref='{i}'/>" for i in [*range(first, first + 4), first])
+        ways.append(f"<way id='{way_id}'>{refs}{tags}</way>")
+
+    def tag(key: str, value: str) -> str:
+        return f"<tag k='{key}' v='{value}'/>"
+
+    ring(100, 119.9995, 32.0, 120.0, 32.001, tag("landuse", "residential"))
+    ring(101, 120.0001, 32.0, 120.0005, 32.001, tag("landuse", "residential"))
+    ring(10, 119.9996, 32.0003, 119.9998, 32.0006, tag("building", "yes"))
+    ring(11, 120.0002, 32.0003, 120.0004, 32.0006, tag("building", "apartments"))
+    ways[-1] = ways[-1].replace("</way>", tag("building:levels", "10") + "</way>")
+    ring(12, 119.9996, 32.0007, 119.9998, 32.0009, tag("building", "school"))
+    ways[-1] = ways[-1].replace("</way>", tag("building:levels", "20") + "</way>")
+    ring(110, 120.001, 32.0, 120.002, 32.001, tag("leisure", "park"))
+    path.write_text(
+        "<?xml version='1.0' encoding='UTF-8'?>\n<osm version='0.6' generator='hand'>\n"
+        + "\n".join(nodes + ways)
+        + "\n</osm>\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_buildings_split_a_shared_cell_by_floor_area(tmp_path: Path) -> None:
+    osm = shared_cell_osm(tmp_path / "cell.osm")
+    raster = tmp_path / "cell.tif"
+    with rasterio.open(
+        raster,
+        "w",
+        driver="GTiff",
+        width=1,
+        height=1,
+        count=1,
+        dtype="float32",
+        crs="EPSG:4326",
+        nodata=-1,
+        transform=from_origin(119.9995, 32.001, 0.001, 0.001),
+    ) as dst:
+        dst.write(np.array([[1100.0]], dtype=np.float32), 1)
+
+    seen: list[Inputs] = []
+
+    def people(use: tuple[str, ...], **layers: LayerSpec) -> dict[str, float]:
+        spec = InputsSpec(population=RasterSpec(raster), osm=OsmSpec(osm, use=use), **layers)
+        inputs = load_inputs(spec, crs="EPSG:4549")  # Gauss-Kruger, central meridian 120°E
+        seen.append(inputs)
+        demand = estimate_demand(inputs, scenario=Scenario())
+        accounting = demand.accounting["population"]
+        assert accounting["total"] == pytest.approx(1100.0)
+        assert accounting["residual"] == pytest.approx(0.0, abs=1e-6)
+        return demand.areas["population"].to_dict()
+
+    # by overlap: A covers 0.5 of the cell and B 0.4, so 1,100 × 5/9 and 1,100 × 4/9
+    by_area = people(("areas", "candidates"))
+    assert by_area == pytest.approx({"osm/way/100": 1100 * 5 / 9, "osm/way/101": 1100 * 4 / 9})
+    # by floor area: 1 level against 10 of the same footprint, 1:10; the school holds nobody
+    by_floor = people(("areas", "candidates", "buildings"))
+    assert by_floor == pytest.approx({"osm/way/100": 100.0, "osm/way/101": 1000.0}, rel=1e-6)
+    buildings = seen[-1].buildings
+    assert buildings is not None
+    assert buildings[["building", "levels", "source"]].to_dict("index") == {
+        "osm/way/10": {
+            "building": "yes",
+            "levels": pytest.approx(math.nan, nan_ok=True),
+            "source": "osm",
+        },
+        "osm/way/11": {"building": "apartments", "levels": 10.0, "source": "osm"},
+        "osm/way/12": {"building": "school", "levels": 20.0, "source": "osm"},
+    }
+    # an explicit layer's 9-level building of the same size in A is merged: 10:10
+    layer = tmp_path / "buildings.geojson"
+    gpd.GeoDataFrame(
+        {"building_id": ["B1"], "levels": [9.0]},
+        geometry=[box(119.9996, 32.0003 - 0.0003, 119.9998, 32.0006 - 0.0003)],
+        crs="EPSG:4326",
+    ).to_file(layer)
+    merged = people(("areas", "candidates", "buildings"), buildings=LayerSpec(layer))
+    assert merged == pytest.approx({"osm/way/100": 550.0, "osm/way/101": 550.0}, rel=1e-4)
+    buildings = seen[-1].buildings
+    assert buildings is not None
+    assert buildings["source"].to_dict() == {
+        "B1": "layer",
+        "osm/way/10": "osm",
+        "osm/way/11": "osm",
+        "osm/way/12": "osm",
+    }
+    assert any(
+        n.startswith("buildings: 1 from the layer and 3 from cell.osm") for n in seen[-1].notes
+    )
 
 
 @pytest.fixture(scope="module")

@@ -65,7 +65,7 @@ def test_sample_scenario_loads_with_resolved_paths() -> None:
             "[inputs]\npopulation = { path = 'p.tif' }\n"
             "osm = { path = 'c.osm', use = ['areas', 'candidates', 'roads'] }\n",
             "'inputs.osm.use' has unknown word(s) 'roads'; fix: use any of 'streets', 'areas', "
-            "'candidates', 'facilities', 'hazards'",
+            "'candidates', 'facilities', 'hazards', 'buildings'",
         ),
         (
             "[inputs]\npopulation = { path = 'p.tif' }\nosm = { path = 'city.geojson' }\n",

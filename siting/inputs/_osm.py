@@ -8,8 +8,9 @@ from its own file (:func:`siting.inputs._vector._normalize`). The rules:
 * a layer given both ways (``[inputs.parcels]`` and ``candidates`` in use,
   say) is read from both and merged, one row per feature, with ``source``
   ``"layer"`` or ``"osm"``; an id used by both is a problem. OSM facilities
-  are not matched against the layer's, so the same kindergarten drawn in both
-  counts twice (the run's notes say so);
+  and buildings are not matched against the layer's, so the same
+  kindergarten drawn in both counts twice, and so does the floor area of a
+  building (the run's notes say so);
 * existing facilities carry ``slots_source``: ``"layer"``, ``"osm capacity"``
   or ``"assumed default"``;
 * streets given both ways cannot be merged: ``[inputs] streets`` wins, and
@@ -28,7 +29,7 @@ from siting.inputs._vector import _normalize
 from siting.osm.layers import read_osm_layers
 from siting.scenario import InputsSpec, LayerSpec, input_source_problems
 
-_LAYERS = ("areas", "parcels", "facilities", "hazards")
+_LAYERS = ("areas", "parcels", "facilities", "hazards", "buildings")
 
 
 def _source_problems(spec: InputsSpec, report: _Report) -> bool:
@@ -153,5 +154,7 @@ def _merge(
     )
     if name == "facilities":
         text += "; an OSM facility that the layer also lists counts twice"
+    if name == "buildings":
+        text += "; a building drawn in both counts twice in its cell"
     report.note(text)
     return merged

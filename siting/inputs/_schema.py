@@ -235,6 +235,10 @@ _SCHEMAS: dict[str, _Schema] = {
             _Column("building_id", "id"),
             _Column("floor_area_m2", "number", minimum=0.0, default=math.nan),
             _Column("levels", "number", minimum=0.0, default=math.nan),
+            # OSM's building=* value; a non-residential kind (school, office, ...) holds nobody
+            _Column("building", "str"),
+            # false: the building holds nobody, whatever its kind
+            _Column("residential", "bool", default=True),
         ),
     ),
 }

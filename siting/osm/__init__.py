@@ -8,8 +8,8 @@ module                    owns
                           :func:`hazards_from_osm`, :func:`hazard_buffers`,
                           :func:`exclude_hazardous`)
 ``siting.osm.layers``     the layers ``[inputs.osm]`` gives a scenario (streets, areas,
-                          candidates, facilities, hazards) from one reading of the file
-                          (:func:`read_osm_layers`)
+                          candidates, facilities, hazards, buildings) from one reading
+                          of the file (:func:`read_osm_layers`)
 ========================  ==============================================================
 """
 
@@ -24,31 +24,39 @@ from siting.osm.features import (
     exclude_hazardous,
     hazard_buffers,
     hazards_from_osm,
+    parse_levels,
     parse_voltage_kv,
 )
 from siting.osm.layers import (
     AREA_TAGS,
+    BUILDING_TAGS,
     FACILITY_TAGS,
+    NON_RESIDENTIAL_BUILDINGS,
     OsmLayers,
     areas_from_osm,
+    buildings_from_osm,
     facilities_from_osm,
     read_osm_layers,
 )
 
 __all__ = [
     "AREA_TAGS",
+    "BUILDING_TAGS",
     "CANDIDATE_KINDS",
     "CANDIDATE_RULES",
     "FACILITY_TAGS",
     "HAZARD_KINDS",
+    "NON_RESIDENTIAL_BUILDINGS",
     "OsmLayers",
     "TagRule",
     "areas_from_osm",
+    "buildings_from_osm",
     "candidates_from_osm",
     "exclude_hazardous",
     "facilities_from_osm",
     "hazard_buffers",
     "hazards_from_osm",
+    "parse_levels",
     "parse_voltage_kv",
     "read_osm_layers",
 ]

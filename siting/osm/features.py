@@ -77,6 +77,7 @@ __all__ = [
     "exclude_hazardous",
     "hazard_buffers",
     "hazards_from_osm",
+    "parse_levels",
     "parse_voltage_kv",
 ]
 
@@ -243,11 +244,36 @@ def _first_text(row: pd.Series, keys: tuple[str, ...]) -> str | None:
     return None
 
 
-def _levels(value: Any) -> float:
-    if value is None:
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def parse_levels(value: Any) -> float:
+    """Storeys of an OSM ``building:levels`` tag: the highest number in it.
+
+    A building with parts of different heights is often tagged ``"3;4"``;
+    its highest part decides how many people it can hold.
+
+    Parameters
+    ----------
+    value
+        The tag value, for example ``"6"``, ``"6.5"`` or ``"3;4"``.
+
+    Returns
+    -------
+    float
+        The highest number, or NaN when there is none.
+
+    Examples
+    --------
+    >>> parse_levels("6"), parse_levels("6.5"), parse_levels("3;4")
+    (6.0, 6.5, 4.0)
+    >>> parse_levels(""), parse_levels(None)
+    (nan, nan)
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         return math.nan
-    match = re.match(r"\s*(\d+(?:\.\d+)?)", str(value))
-    return float(match.group(1)) if match else math.nan
+    numbers = [float(n) for n in _NUMBER.findall(str(value))]
+    return max(numbers) if numbers else math.nan
 
 
 def candidates_from_osm(
@@ -329,7 +355,7 @@ def _candidates_from_features(
         else np.zeros(len(gdf), dtype=bool)
     )
     levels = (
-        np.array([_levels(v) for v in levels_col], dtype=float)
+        np.array([parse_levels(v) for v in levels_col], dtype=float)
         if levels_col is not None
         else np.full(len(gdf), np.nan)
     )

@@ -19,6 +19,10 @@ candidates    :func:`~siting.osm.candidates_from_osm` sites (parks,           pa
 facilities    ``amenity=kindergarten|childcare`` and ``childcare=*``,         facilities
               ``slots`` from ``capacity`` or ``existing_slots_default``
 hazards       :func:`~siting.osm.hazards_from_osm` features                   hazards
+buildings     ``building=*`` polygons (closed ways and multipolygons;         buildings
+              points and lines dropped; ``building=no`` is no building),
+              ``levels`` from ``building:levels`` (:func:`parse_levels`),
+              ``building`` the tag's value
 ============  ==============================================================  ===========
 
 Ids are the OSM element's, ``osm/way/123``, so they are the same on every
@@ -38,7 +42,16 @@ Choices made on the planner's behalf, each said in the layers' notes:
 * **No streets.** With ``streets`` in use, a file without a single
   ``highway=*`` way is an error rather than a silent fall-back to straight
   lines; leave ``streets`` out of ``use`` to measure straight lines × the
-  detour factor on purpose.
+  detour factor on purpose. Likewise a file without a building polygon is an
+  error with ``buildings`` in use.
+* **Buildings that house nobody.** Every building of the file is read (only
+  those inside residential areas will matter). A building's weight is its
+  floor area (``levels`` × footprint, else the footprint), except that a
+  building of a kind in :data:`NON_RESIDENTIAL_BUILDINGS` (``school``,
+  ``office``, ``commercial``, ``industrial``, ...) holds no people; ``yes``,
+  the residential kinds (``apartments``, ``residential``, ``house``,
+  ``dormitory``, ...) and any other value count (see
+  :func:`siting.demand.estimate_demand`).
 """
 
 from __future__ import annotations
@@ -70,14 +83,18 @@ from siting.osm.features import (
     _projected,
     _read_features,
     _tags_query,
+    parse_levels,
 )
-from siting.scenario import OSM_USES
+from siting.scenario import OSM_DEFAULT_USES, OSM_USES
 
 __all__ = [
     "AREA_TAGS",
+    "BUILDING_TAGS",
     "FACILITY_TAGS",
+    "NON_RESIDENTIAL_BUILDINGS",
     "OsmLayers",
     "areas_from_osm",
+    "buildings_from_osm",
     "facilities_from_osm",
     "read_osm_layers",
 ]
@@ -94,6 +111,36 @@ FACILITY_TAGS: Mapping[str, bool | list[str]] = {
     "childcare": True,
 }
 """OSM tags of existing childcare (a ``childcare=no`` tag is not childcare)."""
+
+BUILDING_TAGS: Mapping[str, bool | list[str]] = {"building": True}
+"""OSM tags of buildings (a ``building=no`` tag is not a building)."""
+
+NON_RESIDENTIAL_BUILDINGS: frozenset[str] = frozenset(
+    {
+        # commercial and industrial
+        "commercial", "hotel", "industrial", "kiosk", "office", "retail", "supermarket",
+        "warehouse",
+        # religious
+        "cathedral", "chapel", "church", "mosque", "religious", "shrine", "synagogue", "temple",
+        # civic and public
+        "civic", "college", "fire_station", "government", "hospital", "kindergarten", "museum",
+        "public", "school", "toilets", "train_station", "transportation", "university",
+        # agricultural
+        "barn", "cowshed", "farm_auxiliary", "greenhouse", "slurry_tank", "stable", "sty",
+        # sports
+        "grandstand", "pavilion", "riding_hall", "sports_centre", "sports_hall", "stadium",
+        # storage, cars and boats
+        "boathouse", "carport", "garage", "garages", "hangar", "parking", "shed",
+        # technical and other
+        "bridge", "bunker", "construction", "digester", "military", "roof", "ruins", "service",
+        "silo", "storage_tank", "transformer_tower", "water_tower",
+    }
+)  # fmt: skip
+"""``building=*`` values (OSM's commercial, religious, civic, agricultural, sports,
+storage and technical kinds, plus ``hotel`` and ``construction``) whose buildings
+house no residents, so they attract none of a cell's people. ``yes``, the
+residential kinds (``apartments``, ``residential``, ``house``, ``dormitory``, ...)
+and any value not listed count."""
 
 _STREET_TAGS: Mapping[str, bool | list[str]] = {"highway": True}
 _ARTERIAL = ("trunk", "primary")
@@ -127,6 +174,9 @@ class OsmLayers:
         ``None`` when not in use.
     hazards
         ``hazard_id``, ``kind``, ``voltage_kv``, ``name``; ``None`` when not in use.
+    buildings
+        ``building_id``, ``building`` (the tag's value), ``levels`` (NaN when
+        untagged), polygons; ``None`` when not in use.
     streets
         The file again when ``streets`` is in use, for the street network.
     notes
@@ -139,6 +189,7 @@ class OsmLayers:
     parcels: gpd.GeoDataFrame | None = None
     facilities: gpd.GeoDataFrame | None = None
     hazards: gpd.GeoDataFrame | None = None
+    buildings: gpd.GeoDataFrame | None = None
     streets: Path | None = None
     notes: tuple[str, ...] = ()
 
@@ -156,6 +207,22 @@ def _union(*queries: Mapping[str, bool | str | list[str]]) -> Tags:
             before = old if isinstance(old, list) else []
             out[key] = before + [v for v in values if v not in before]
     return out
+
+
+def _matching(
+    gdf: gpd.GeoDataFrame, query: Mapping[str, bool | str | list[str]]
+) -> npt.NDArray[np.bool_]:
+    """Which features match ``query`` as osmnx matches a tag query (any key, any value)."""
+    mask = np.zeros(len(gdf), dtype=bool)
+    for key, value in query.items():
+        if key not in gdf.columns:
+            continue
+        if value is True:
+            mask |= gdf[key].notna().to_numpy(dtype=bool)
+        else:
+            values = [value] if isinstance(value, str) else list(value)  # type: ignore[arg-type]
+            mask |= gdf[key].isin(values).to_numpy(dtype=bool)
+    return mask
 
 
 def _problem(message: str, path: Path, fix: str) -> Problem:
@@ -299,6 +366,35 @@ def _facilities_from_features(gdf: gpd.GeoDataFrame, *, slots_default: int) -> g
     ).reset_index(drop=True)
 
 
+def _buildings_from_features(gdf: gpd.GeoDataFrame, *, source: str) -> gpd.GeoDataFrame:
+    """Building polygons among features already read (see :func:`buildings_from_osm`)."""
+    building = _column(gdf, "building")
+    wanted = _given(building) & ~building.eq("no").to_numpy()
+    areal = gdf.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
+    dropped = int((wanted & ~areal).sum())
+    if dropped:
+        logger.info(
+            "%s: dropped %d building%s drawn as points or lines",
+            source,
+            dropped,
+            "" if dropped == 1 else "s",
+        )
+    rows = gdf.loc[wanted & areal]
+    return gpd.GeoDataFrame(
+        {
+            "building_id": pd.Series(_element_ids(rows), dtype=object),
+            "building": pd.Series(
+                [str(v).strip().lower() for v in building[wanted & areal]], dtype=object
+            ),
+            "levels": np.array(
+                [parse_levels(v) for v in _column(rows, "building:levels")], dtype=float
+            ),
+        },
+        geometry=gpd.GeoSeries(rows.geometry.to_numpy(), crs=gdf.crs),
+        crs=gdf.crs,
+    )
+
+
 def _read(
     path: Path, tags: Tags, working_crs: str | pyproj.CRS | None
 ) -> tuple[gpd.GeoDataFrame, pyproj.CRS]:
@@ -390,10 +486,41 @@ def facilities_from_osm(
     return _facilities_from_features(gdf, slots_default=slots_default)
 
 
+def buildings_from_osm(
+    source: str | Path, *, working_crs: str | pyproj.CRS | None = None
+) -> gpd.GeoDataFrame:
+    """Buildings from an OSM XML file, with their storeys.
+
+    Parameters
+    ----------
+    source
+        OSM XML file (``.osm``, ``.osm.bz2``).
+    working_crs
+        Projected metric CRS of the result; ``None`` uses the UTM zone of the file.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``building_id`` (``"osm/way/123"``), ``building`` (the tag's value,
+        lower case, e.g. ``"yes"``, ``"apartments"``, ``"school"``),
+        ``levels`` (:func:`parse_levels` of ``building:levels``, NaN when
+        untagged) and polygons of the closed ways and multipolygons tagged
+        ``building=*`` (not ``building=no``).
+
+    Raises
+    ------
+    InputError
+        The file is missing or not OSM XML.
+    """
+    path = Path(source)
+    gdf, _ = _read(path, _union(BUILDING_TAGS), working_crs)
+    return _buildings_from_features(gdf, source=str(path))
+
+
 def read_osm_layers(
     source: str | Path,
     *,
-    use: Collection[str] = OSM_USES,
+    use: Collection[str] = OSM_DEFAULT_USES,
     working_crs: str | pyproj.CRS | None = None,
     area_status: str = "old",
     existing_slots_default: int = 20,
@@ -406,7 +533,7 @@ def read_osm_layers(
     source
         OSM XML file (``.osm``, ``.osm.bz2``).
     use
-        Any of :data:`siting.scenario.OSM_USES`.
+        Any of :data:`siting.scenario.OSM_USES` (by default all but ``buildings``).
     working_crs
         Projected metric CRS of the layers; ``None`` uses the UTM zone of the file.
     area_status
@@ -426,7 +553,8 @@ def read_osm_layers(
     InputError
         Every problem at once: an unknown use, a missing file or one that is
         not OSM XML, or a use whose features the file lacks (no residential
-        polygon for ``areas``, no ``highway=*`` way for ``streets``).
+        polygon for ``areas``, no ``highway=*`` way for ``streets``, no
+        building polygon for ``buildings``).
 
     Examples
     --------
@@ -434,7 +562,7 @@ def read_osm_layers(
     Traceback (most recent call last):
     ...
     siting.errors.InputError: 1 problem with the inputs:
-      - file city.osm, layer 'osm': use has unknown word 'roads'. Fix: under [inputs.osm], use any of 'streets', 'areas', 'candidates', 'facilities', 'hazards'
+      - file city.osm, layer 'osm': use has unknown word 'roads'. Fix: under [inputs.osm], use any of 'streets', 'areas', 'candidates', 'facilities', 'hazards', 'buildings'
     """  # noqa: E501
     path = Path(source)
     uses = list(dict.fromkeys(use))
@@ -450,25 +578,28 @@ def read_osm_layers(
                 )
             ]
         )
-    queries: list[Mapping[str, bool | str | list[str]]] = []
-    if "areas" in uses:
-        queries.append(AREA_TAGS)
-    if "candidates" in uses:
-        queries.append(_tags_query(CANDIDATE_RULES))
-    if "facilities" in uses:
-        queries.append(FACILITY_TAGS)
-    if "hazards" in uses:
-        hazard_tags = dict(_HAZARD_TAGS)
-        hazard_tags["highway"] = list(arterial_highways)
-        queries.append(hazard_tags)
-    if "streets" in uses:
-        queries.append(_STREET_TAGS)
-    gdf, crs = _read(path, _union(*queries), working_crs)
+    hazard_tags = dict(_HAZARD_TAGS)
+    hazard_tags["highway"] = list(arterial_highways)
+    query_of: dict[str, Mapping[str, bool | str | list[str]]] = {
+        "areas": AREA_TAGS,
+        "candidates": _tags_query(CANDIDATE_RULES),
+        "facilities": FACILITY_TAGS,
+        "hazards": hazard_tags,
+        "streets": _STREET_TAGS,
+        "buildings": BUILDING_TAGS,
+    }
+    every, crs = _read(path, _union(*(query_of[u] for u in uses)), working_crs)
+
+    def features(use: str) -> gpd.GeoDataFrame:
+        """The features of one use, as if the file had been read for it alone."""
+        return every.loc[_matching(every, query_of[use])]
+
     problems: list[Problem] = []
     notes: list[str] = []
     layers: dict[str, Any] = {}
 
     if "streets" in uses:
+        gdf = features("streets")
         highway = _column(gdf, "highway")
         lines = gdf.geometry.geom_type.isin(["LineString", "MultiLineString"]).to_numpy()
         if not (_given(highway) & lines).any():
@@ -484,7 +615,7 @@ def read_osm_layers(
         else:
             layers["streets"] = path
     if "areas" in uses:
-        areas = _areas_from_features(gdf, status=area_status)
+        areas = _areas_from_features(features("areas"), status=area_status)
         if areas.empty:
             problems.append(
                 _problem(
@@ -503,7 +634,9 @@ def read_osm_layers(
             )
     facilities = None
     if "facilities" in uses:
-        facilities = _facilities_from_features(gdf, slots_default=existing_slots_default)
+        facilities = _facilities_from_features(
+            features("facilities"), slots_default=existing_slots_default
+        )
         layers["facilities"] = facilities
         assumed = int((facilities["slots_source"] == "assumed default").sum())
         notes.append(
@@ -517,7 +650,9 @@ def read_osm_layers(
             )
         )
     if "candidates" in uses:
-        parcels = _candidates_from_features(gdf, crs=crs, rules=CANDIDATE_RULES, source=str(path))
+        parcels = _candidates_from_features(
+            features("candidates"), crs=crs, rules=CANDIDATE_RULES, source=str(path)
+        )
         childcare = (parcels["kind"] == "existing_childcare").to_numpy()
         if facilities is not None:
             twice = childcare | parcels["site_id"].isin(facilities["facility_id"]).to_numpy()
@@ -541,10 +676,33 @@ def read_osm_layers(
         )
     if "hazards" in uses:
         hazards = _hazards_from_features(
-            gdf, crs=crs, arterial_highways=arterial_highways, source=str(path)
+            features("hazards"), crs=crs, arterial_highways=arterial_highways, source=str(path)
         )
         layers["hazards"] = hazards
         notes.append(f"osm: {len(hazards)} hazards from {path.name}")
+    if "buildings" in uses:
+        buildings = _buildings_from_features(features("buildings"), source=str(path))
+        if buildings.empty:
+            problems.append(
+                _problem(
+                    "the file has no buildings (no building=* polygon), but use includes "
+                    '"buildings"',
+                    path,
+                    f'remove "buildings" from use under {_SECTION} to share a cell\'s people among '
+                    "areas by their overlap, or give an OSM file that maps buildings (or a "
+                    "[inputs.buildings] layer)",
+                )
+            )
+        else:
+            layers["buildings"] = buildings
+            housed = ~buildings["building"].isin(NON_RESIDENTIAL_BUILDINGS)
+            notes.append(
+                f"osm: {len(buildings)} buildings from {path.name} share each cell's people "
+                f"among the areas by floor area; {int(buildings['levels'].notna().sum())} have "
+                "building:levels (the others count their footprint once); "
+                f"{int((~housed).sum())} of non-residential kinds (school, office, ...: "
+                "siting.osm.NON_RESIDENTIAL_BUILDINGS) hold no people"
+            )
     if problems:
         raise InputError(problems)
     for text in notes:
