@@ -447,3 +447,66 @@ def test_nanjing_population_generator_is_reproducible(tmp_path: Path) -> None:
         assert src.crs.to_epsg() == 4326
         assert src.res == pytest.approx((1 / 1200, 1 / 1200))
         assert float(src.read(1).sum()) == pytest.approx(summary["people"], rel=1e-6)
+
+
+def _nanjing_pbf(folder: Path) -> Path:
+    """The Nanjing extract written as OSM PBF by pyosmium (as Geofabrik hands it over)."""
+    osmium = pytest.importorskip("osmium")
+    pbf = folder / "nanjing-xuanwu.osm.pbf"
+    with osmium.SimpleWriter(str(pbf)) as writer:
+        for obj in osmium.FileProcessor(str(NANJING / "nanjing-xuanwu.osm")):
+            writer.add(obj)
+    return pbf
+
+
+@pytest.mark.slow
+def test_nanjing_from_pbf_plans_like_the_xml(nanjing_plans: list[Path], tmp_path: Path) -> None:
+    pbf = _nanjing_pbf(tmp_path)
+    text = (NANJING / "scenario.toml").read_text(encoding="utf-8")
+    text = text.replace('path = "nanjing-xuanwu.osm"', f'path = "{pbf.as_posix()}"')
+    text = text.replace(
+        '{ path = "population.tif" }', f'{{ path = "{NANJING.as_posix()}/population.tif" }}'
+    )
+    scenario = tmp_path / "scenario.toml"
+    scenario.write_text(text, encoding="utf-8")
+    assert main(["validate", str(scenario)]) == 0
+    out = write_plan(run_plan(scenario), tmp_path / "out")
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    xml_run = json.loads((nanjing_plans[0] / "run.json").read_text(encoding="utf-8"))
+    assert run["inputs"]["osm"]["path"] == str(pbf)
+    assert run["distance_method"] == "network"
+    # the same city: the same areas, people, sites, walks and plan as from the XML
+    for key in ("population", "required_slots", "shortfall_slots", "cost", "planned_slots"):
+        assert run["totals"][key] == pytest.approx(xml_run["totals"][key]), key
+    assert run["distance"] == xml_run["distance"]
+    ids = {
+        layer: sorted(
+            f["properties"]["site_id" if layer != "areas" else "area_id"]
+            for f in json.loads((out / f"{layer}.geojson").read_text(encoding="utf-8"))["features"]
+        )
+        for layer in ("areas", "candidates", "facilities")
+    }
+    for layer, got in ids.items():
+        xml = json.loads((nanjing_plans[0] / f"{layer}.geojson").read_text(encoding="utf-8"))
+        key = "site_id" if layer != "areas" else "area_id"
+        assert got == sorted(f["properties"][key] for f in xml["features"]), layer
+
+
+def test_a_damaged_pbf_or_no_pyosmium_is_named_with_the_fix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from siting.osm import read_osm_layers
+
+    bad = tmp_path / "city.osm.pbf"
+    bad.write_bytes(b"\x00\x00\x00\x0dnot a pbf at all" * 8)
+    pytest.importorskip("osmium")
+    with pytest.raises(InputError) as info:
+        read_osm_layers(bad, use=["areas"])
+    text = str(info.value)
+    assert "city.osm.pbf" in text and "cannot be read as OSM PBF" in text
+    assert "osmium cat city.osm.pbf -o city.osm" in text
+    monkeypatch.setitem(__import__("sys").modules, "osmium", None)
+    other = tmp_path / "other.osm.pbf"
+    other.write_bytes(b"x")
+    with pytest.raises(InputError, match=r"needs pyosmium, which is not installed"):
+        read_osm_layers(other, use=["areas"])

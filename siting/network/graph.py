@@ -12,7 +12,8 @@ from typing import Any
 import networkx as nx
 import pyproj
 
-from siting.errors import NetworkError
+from siting.errors import InputError, NetworkError
+from siting.osm.pbf import is_pbf, xml_copy
 
 logger = logging.getLogger(__name__)
 
@@ -274,7 +275,9 @@ def read_street_graph(
     ----------
     source
         An OSM XML file (``.osm``, ``.osm.bz2``, ``.osm.xml``), read offline with
-        :func:`osmnx.graph_from_xml`, or a GraphML file saved by osmnx (``.graphml``).
+        :func:`osmnx.graph_from_xml`, an OSM PBF file (``.osm.pbf``, through an XML
+        copy made with pyosmium, :mod:`siting.osm.pbf`), or a GraphML file saved by
+        osmnx (``.graphml``).
     working_crs
         The projected metric CRS to work in, for example ``"EPSG:4544"``.
     network
@@ -313,6 +316,12 @@ def read_street_graph(
             f"{name}: street network file not found (fix: check the path, or leave the network "
             "out to fall back to straight-line distances)"
         )
+    if is_pbf(path):
+        try:
+            path = xml_copy(path)  # osmnx reads XML: a copy made once, cached by content
+        except InputError as exc:
+            first = exc.problems[0]
+            raise NetworkError(f"{name}: {first.message} (fix: {first.fix})") from None
     lower = path.name.lower()
     try:
         if lower.endswith(".graphml"):

@@ -85,6 +85,7 @@ from siting.osm.features import (
     _tags_query,
     parse_levels,
 )
+from siting.osm.pbf import is_pbf, xml_copy
 from siting.scenario import OSM_DEFAULT_USES, OSM_USES
 
 __all__ = [
@@ -399,6 +400,8 @@ def _read(
     path: Path, tags: Tags, working_crs: str | pyproj.CRS | None
 ) -> tuple[gpd.GeoDataFrame, pyproj.CRS]:
     """Features matching ``tags``, in ``working_crs`` or the UTM zone of the file."""
+    if is_pbf(path):
+        path = xml_copy(path)
     problems = _sniff(path)
     if problems:
         raise InputError(problems)
@@ -578,6 +581,8 @@ def read_osm_layers(
                 )
             ]
         )
+    if is_pbf(path):
+        path = xml_copy(path)  # osmnx reads XML: a copy made once, cached by content
     hazard_tags = dict(_HAZARD_TAGS)
     hazard_tags["highway"] = list(arterial_highways)
     query_of: dict[str, Mapping[str, bool | str | list[str]]] = {
