@@ -146,10 +146,13 @@ def _with_courtyard(geom: shapely.Geometry, rng: np.random.Generator) -> shapely
     return geom.difference(shapely.box(cx - hw, cy - hh, cx + hw, cy + hh))
 
 
-def _river(x: npt.NDArray[np.float64], y: npt.NDArray[np.float64], size_m: float) -> npt.NDArray:
+def _river(
+    x: npt.NDArray[np.float64], y: npt.NDArray[np.float64], size_m: float
+) -> npt.NDArray[np.float64]:
     """Distance to the river, a straight line across the city (slope 0.35)."""
     cx, cy = ORIGIN[0] + size_m / 2, ORIGIN[1] + size_m * 0.4
-    return np.abs((y - cy) - 0.35 * (x - cx)) / math.hypot(1.0, 0.35)
+    out: npt.NDArray[np.float64] = np.abs((y - cy) - 0.35 * (x - cx)) / math.hypot(1.0, 0.35)
+    return out
 
 
 def _blocks(
@@ -250,14 +253,17 @@ def _villages(
     return blocks, np.array(centres, dtype=float).reshape(-1, 2), lots
 
 
-def _districts(size_m: float, rng: np.random.Generator) -> list[shapely.Geometry]:
-    """Three districts side by side over the city and its rural ring, with kinked borders."""
+def _districts(
+    size_m: float, urban_x: npt.NDArray[np.float64], rng: np.random.Generator
+) -> list[shapely.Geometry]:
+    """Three districts side by side over the city and its rural ring, with kinked borders.
+
+    The borders cut the built-up city into thirds (by the blocks' x), so every
+    district has urban areas and room for a demonstration facility.
+    """
     x0, y0 = ORIGIN[0] - RURAL_RING_M, ORIGIN[1] - RURAL_RING_M
     x1, y1 = ORIGIN[0] + size_m + RURAL_RING_M, ORIGIN[1] + size_m + RURAL_RING_M
-    cuts = [x0]
-    for f in (0.38, 0.68):
-        cuts.append(x0 + f * (x1 - x0))
-    cuts.append(x1)
+    cuts = [x0, *np.quantile(urban_x, [1 / 3, 2 / 3]).tolist(), x1]
     kinks = [0.0] + [rng.uniform(-0.05, 0.05) * (x1 - x0) for _ in range(2)] + [0.0]
     ym = (y0 + y1) / 2
     shapes = []
@@ -395,7 +401,7 @@ def write_city(folder: str | Path, *, n_areas: int = 2000, seed: int = 1) -> Sum
     parcels.to_crs(STORED_CRS).to_file(city, layer="dk", driver="GPKG")
     districts = gpd.GeoDataFrame(
         {"QXDM": [d[0] for d in DISTRICTS], "QXMC": [d[1] for d in DISTRICTS]},
-        geometry=_districts(size_m, rng),
+        geometry=_districts(size_m, np.array([b.geometry.centroid.x for b in urban]), rng),
         crs=AREAS_CRS,
     )
     districts.to_crs(STORED_CRS).to_file(city, layer="qx", driver="GPKG")
