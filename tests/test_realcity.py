@@ -249,3 +249,27 @@ def test_verify_allows_the_rounding_of_written_slots_and_no_more(
     assignments.loc[rows[0], "slots"] += 0.05
     assignments.to_csv(out / "assignments.csv", index=False)
     assert any(f"facility {site} serves" in p for p in verify(out).problems)
+
+
+def test_verify_allows_the_rounding_of_an_area_s_assignments_and_no_more(
+    city: City, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    shutil.copytree(city.out, out)
+    assignments = pd.read_csv(out / "assignments.csv", dtype={"area_id": str, "site_id": str})
+    counts = assignments["area_id"].value_counts()
+    area = str(counts.index[0])
+    assert counts.iloc[0] >= 2
+    served = float(assignments.loc[assignments["area_id"] == area, "slots"].sum())
+    path = out / "areas.geojson"
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    (feature,) = [f for f in raw["features"] if f["properties"]["area_id"] == area]
+
+    def problems_with(required: float) -> list[str]:
+        feature["properties"].update(required_slots=required, shortfall_slots=0.0)
+        path.write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")
+        return [p for p in verify(out).problems if f"area {area}:" in p]
+
+    # each assignment and the shortfall were rounded to 0.001 on writing: half a step each
+    assert not problems_with(served - 0.0005 * counts.iloc[0] - 0.0004)
+    assert problems_with(served - 0.05)
