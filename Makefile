@@ -31,6 +31,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.zonal
 	$(BIN)/python -m benchmarks.conservation
+	$(BIN)/python -m benchmarks.demand
 	$(BIN)/python -m benchmarks.network
 	$(BIN)/python -m benchmarks.model
 	$(BIN)/python -m benchmarks.locate --quick
