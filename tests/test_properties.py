@@ -251,3 +251,50 @@ def test_every_tiny_city_plans_and_verifies(city: dict[str, Any]) -> None:
             shortfall, cost = brute_force(prepared)
             assert plan.run["objective"]["shortfall"] == pytest.approx(shortfall, abs=1e-4)
             assert plan.run["objective"]["cost"] == pytest.approx(cost, rel=1e-9, abs=1e-2)
+
+
+def test_a_district_with_a_facility_and_no_area_keeps_its_figures(tmp_path: Path) -> None:
+    """Found by the 2,000-example run: the demonstration facility of a district without areas.
+
+    The only area (20 people) lies in D2; the only site large enough for a demonstration
+    facility lies in D1. The district table lost D1's facility (its rows came from the
+    areas), so verify saw a demonstration facility the table did not count; and D2's target
+    showed 50 per 1,000, its one rounded slot over 20 people, not the ratio of 8.
+    """
+    pop = np.zeros((N, N), dtype="float32")
+    pop[0, 14] = 20.0
+    city = {
+        "areas": [
+            {"area_id": "A0", "status": "old", "dwellings": None, "geometry": cell_box(14, 0, 1, 1)}
+        ],
+        "parcels": [
+            {
+                "site_id": f"P{k}",
+                "kind": "idle_land",
+                "acquisition": "new_build",
+                "land_area_m2": land,
+                "floor_area_m2": None,
+                "cost": None,
+                "geometry": Point(X0 + 65, Y0 - 50).buffer(15.0),
+            }
+            for k, land in enumerate([970.0, 200.0])
+        ],
+        "existing": [],
+        "population": pop,
+        "two_districts": True,
+        "demonstration": 1,
+        "urban_m": 200.0,
+        "rural_m": 600.0,
+        "budget": 1e7,
+        "sizes": ["medium"],
+        "expand": False,
+    }
+    plan = solve_prepared(prepare(write_city(tmp_path, city)))
+    out = write_plan(plan, tmp_path / "out", map_and_report=False)
+    assert verify(out).ok
+    d = plan.districts
+    # land 970 m² holds the demonstration size exactly: (1,305 + 300) / 3 + 435 = 970
+    assert d.loc["D1", ["demonstration_count", "planned_slots"]].tolist() == [1, 145.0]
+    assert d.loc["D1", "cost"] == pytest.approx(970 * 3000 + 1605 * 4000 + 500_000)
+    assert d.loc["D2", "required_slots"] == 1.0  # 0.16 rounded once
+    assert d.loc["D2", "target_per_1000"] == pytest.approx(8.0)
