@@ -35,6 +35,7 @@ import re
 import sqlite3
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -525,19 +526,25 @@ def write_qgis_styles(
                 "",
             )
         )
-    with sqlite3.connect(gpkg) as db:
+    with closing(sqlite3.connect(gpkg)) as db, db:
+        # the layers' own time stamp, so the styles add no new one
+        (stamp,) = db.execute(
+            "SELECT coalesce(max(last_change), strftime('%Y-%m-%dT%H:%M:%fZ','now')) "
+            "FROM gpkg_contents"
+        ).fetchone()
         db.execute(_LAYER_STYLES_SQL)
         db.execute("DELETE FROM layer_styles")
         db.executemany(
             "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, "
-            "f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, description, owner) "
-            "VALUES ('', '', ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
+            "f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, description, owner, "
+            "update_time) VALUES ('', '', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(*row, stamp) for row in rows],
         )
         db.execute(
             "INSERT OR REPLACE INTO gpkg_contents (table_name, data_type, identifier, "
             "description, last_change) VALUES ('layer_styles', 'attributes', 'layer_styles', "
-            "'QGIS layer styles', strftime('%Y-%m-%dT%H:%M:%fZ','now'))"
+            "'QGIS layer styles', ?)",
+            (stamp,),
         )
 
 

@@ -17,7 +17,9 @@ from openpyxl import load_workbook
 from PIL import Image
 
 from siting import handin, maps
+from siting.cli import main
 from siting.errors import InputError
+from siting.plan import verify
 
 LAYERS = ("facilities", "areas", "candidates", "districts", "hazards", "service_lines", "residual")
 
@@ -233,3 +235,42 @@ def test_division_prefix() -> None:
     assert handin.division_prefix("510811", table) == "510811_"
     with pytest.raises(InputError, match="6-digit"):
         handin.division_prefix("5108", table)
+
+
+def test_cli_rejects_a_bad_division_code_before_solving(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["demo", "--out", str(tmp_path / "out"), "--name-by-division", "51080"])
+    assert exit_info.value.code == 2
+    assert "6-digit" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_sample_hand_in_named_by_division(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    code = main(["-q", "demo", "--out", str(out), "--name-by-division", "510802", "--shapefile"])
+    assert code == 0
+    # the canonical files stay, so verify and the map still work
+    assert verify(out).ok
+    for name in ("plan.gpkg", "map.html", "report.md", "districts.csv"):
+        assert (out / name).is_file(), name
+    prefix = "510802利州区_"
+    for name in ("plan.gdb", "plan.jpg", "districts.xlsx", "facilities.xlsx", "shapefile"):
+        assert (out / f"{prefix}{name}").exists(), name
+    gpkg_layers = {row[0] for row in pyogrio.list_layers(out / "plan.gpkg")} - {"layer_styles"}
+    gdb = out / f"{prefix}plan.gdb"
+    assert {row[0] for row in pyogrio.list_layers(gdb)} == gpkg_layers
+    for layer in gpkg_layers:
+        assert (
+            pyogrio.read_info(gdb, layer=layer)["features"]
+            == (pyogrio.read_info(out / "plan.gpkg", layer=layer)["features"])
+        ), layer
+    districts = pd.read_csv(out / "districts.csv", dtype={"district_id": str})
+    rows = list(load_workbook(out / f"{prefix}districts.xlsx").active.values)
+    assert [r[0] for r in rows[1:]] == list(districts["district_id"])
+    assert rows[1][1] == "利州区"
+    assert rows[1][rows[0].index("千人托位")] == pytest.approx(districts["slots_per_1000"].iloc[0])
+    with Image.open(out / f"{prefix}plan.jpg") as im:
+        assert im.info["dpi"] == pytest.approx((300, 300))
+    assert len(_styles(out / "plan.gpkg")) == len(gpkg_layers)
