@@ -43,7 +43,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from siting.errors import InputError
+from siting.errors import InputError, SitingError
 from siting.maps import (
     _BLUE,
     _GOLD,
@@ -679,7 +679,19 @@ def write_filegdb(
     -------
     Path
         The ``.gdb`` folder.
+
+    Raises
+    ------
+    SitingError
+        If the installed GDAL cannot write the format (before 3.6).
     """
+    import pyogrio
+
+    if "w" not in pyogrio.list_drivers().get("OpenFileGDB", ""):
+        raise SitingError(
+            f"GDAL {pyogrio.__gdal_version_string__} cannot write a File Geodatabase "
+            "(its OpenFileGDB driver writes from GDAL 3.6): upgrade pyogrio, or leave out --handin"
+        )
     path = Path(path)
     text = labels("zh", currency=currency)
     field_aliases: dict[str, dict[str, str]] = {}
