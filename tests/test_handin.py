@@ -55,7 +55,7 @@ def _qml(gpkg: Path, layer: str) -> ET.Element:
 
 
 def _rgb(colour: str) -> str:
-    return handin._rgba(colour).rsplit(",", 1)[0]
+    return handin.styles._rgba(colour).rsplit(",", 1)[0]
 
 
 def test_each_layer_has_one_default_qgis_style(gpkg: Path, tmp_path: Path) -> None:
@@ -185,7 +185,7 @@ def test_filegdb_has_every_layer_with_chinese_aliases(
     areas = gpd.read_file(gdb, layer="areas").set_index("area_id")
     assert areas.at["A2", "name"] == "老城片区"
     assert areas.at["A2", "shortfall_slots"] == 16
-    aliases = handin._field_aliases(gdb, "districts")
+    aliases = handin.gdb._field_aliases(gdb, "districts")
     assert aliases["slots_per_1000"] == "千人托位"
     assert aliases["district_id"] == "区县代码"
 
