@@ -19,8 +19,15 @@ legend says so. Gaode/AutoNavi tiles are in GCJ-02, so with
 ``basemap="gaode"`` every overlay coordinate is shifted to GCJ-02 first
 (about 440 m in Guangyuan).
 
+Offline: a map :func:`plan_map` makes carries its own Leaflet (bundled with
+the package, see :mod:`siting._web_assets`), inlined into the page, and none
+of the jQuery, Bootstrap and Font Awesome links folium adds by default, so
+``map.html`` draws on an intranet with no internet; only the base map's tiles
+come from a server.
+
 folium is imported lazily, as geopandas does, and :func:`plan_map` takes
-``m=`` so an analyst can add the layers to a map of their own.
+``m=`` so an analyst can add the layers to a map of their own (that map keeps
+the script links it has).
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from siting._web_assets import leaflet_inline_html
 from siting.gcj02 import geometry_to_gcj02, wgs84_to_gcj02
 from siting.report import (
     PlanOutput,
@@ -765,6 +773,16 @@ def _add_base_layers(
         ).add_to(m)
 
 
+def _use_bundled_leaflet(m: folium.Map) -> None:
+    """Inline the bundled Leaflet into ``m``'s page and drop folium's CDN links."""
+    from branca.element import Element
+
+    # instance attributes shadow folium's class lists of CDN scripts and stylesheets
+    m.default_js = []
+    m.default_css = []
+    m.get_root().header.add_child(Element(leaflet_inline_html()), name="leaflet")
+
+
 def _raster_overlay(
     path: Path, *, gaode: bool, name: str, legend: list[str], text: Mapping[str, str]
 ) -> Any:
@@ -881,6 +899,7 @@ def plan_map(
     own_map = m is not None
     if m is None:
         m = folium.Map(tiles=None, control_scale=True, prefer_canvas=False)
+        _use_bundled_leaflet(m)
     _add_base_layers(m, basemap=basemap, tianditu_key=tianditu_key, own_map=own_map, text=text)
 
     notes: list[str] = []

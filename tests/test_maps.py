@@ -221,6 +221,47 @@ def test_save_map_writes_html(plan_dir: Path) -> None:
     assert "Planned facilities" in other.read_text(encoding="utf-8")
 
 
+def test_map_html_loads_nothing_from_the_network(plan_dir: Path) -> None:
+    import re
+
+    from siting._web_assets import LEAFLET_VERSION, leaflet_css, leaflet_js
+
+    html = save_map(plan_dir, plan_dir / "offline.html").read_text(encoding="utf-8")
+    # no script, stylesheet or other resource comes from a URL: Leaflet is inlined
+    assert not re.search(r"<script[^>]*\ssrc=", html)
+    assert not re.search(r"<link[^>]*\shref=", html)
+    assert not re.search(r"""url\(\s*['"]?(?!data:|#)""", html)
+    for gone in ("jquery", "bootstrap", "fontawesome", "awesome-markers", "glyphicons"):
+        assert gone not in html.lower(), gone
+    # the only http(s) addresses are the tile template, attribution links and SVG's namespace
+    urls = set(re.findall(r"https?://[^\s\"'<>\\)]+", html))
+    loaded = {
+        u
+        for u in urls
+        if "{z}" not in u
+        and "www.w3.org" not in u
+        and not u.startswith(("https://leafletjs.com", "https://www.openstreetmap.org/copyright"))
+        and "bugzilla.mozilla.org" not in u  # a comment in leaflet.js
+    }
+    assert not loaded, loaded
+    assert "sourceMappingURL" not in html
+    assert f"Leaflet {LEAFLET_VERSION}" in html
+    assert leaflet_js() in html and leaflet_css() in html
+    # Leaflet comes before the map's own script, after the charset declaration
+    head = html[: html.index("</head>")]
+    assert head.index("charset=UTF-8") < head.index("Leaflet 1.9.3") < html.index("L.map(")
+
+
+def test_bundled_leaflet_is_installed_with_its_licence() -> None:
+    from importlib import resources
+
+    folder = resources.files("siting").joinpath("static", "leaflet")
+    licence = folder.joinpath("LICENSE").read_text(encoding="utf-8")
+    assert "BSD 2-Clause" in licence and "Vladimir Agafonkin" in licence
+    assert "leaflet@1.9.3" in str(folium.Map.default_js)  # the version folium expects
+    assert folder.joinpath("leaflet.js").read_text(encoding="utf-8").count("Leaflet 1.9.3") == 1
+
+
 def test_missing_folder_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="does not exist"):
         plan_map(tmp_path / "nowhere")
