@@ -775,12 +775,14 @@ def _add_base_layers(
 
 def _use_bundled_leaflet(m: folium.Map) -> None:
     """Inline the bundled Leaflet into ``m``'s page and drop folium's CDN links."""
-    from branca.element import Element
+    from branca.element import Element, Figure
 
     # instance attributes shadow folium's class lists of CDN scripts and stylesheets
     m.default_js = []
     m.default_css = []
-    m.get_root().header.add_child(Element(leaflet_inline_html()), name="leaflet")
+    root = m.get_root()
+    assert isinstance(root, Figure)
+    root.header.add_child(Element(leaflet_inline_html()), name="leaflet")
 
 
 def _raster_overlay(
