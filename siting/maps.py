@@ -17,7 +17,11 @@ Base maps (DOMAIN.md §6): OpenStreetMap by default. Tianditu (天地图, CGCS20
 no shift) needs the user's key ``tk``; without one it is left out and the
 legend says so. Gaode/AutoNavi tiles are in GCJ-02, so with
 ``basemap="gaode"`` every overlay coordinate is shifted to GCJ-02 first
-(about 440 m in Guangyuan).
+(about 440 m in Guangyuan). On an intranet, ``basemap`` is a bureau's own
+tile server's URL template (``https://tiles.bureau.local/{z}/{x}/{y}.png``,
+Web Mercator tiles in WGS 84 or CGCS2000, no shift) or ``"none"``: no tiles,
+the plan's layers on a plain background. The layers draw whether or not a
+base map's server answers.
 
 Offline: a map :func:`plan_map` makes carries its own Leaflet (bundled with
 the package, see :mod:`siting._web_assets`), inlined into the page, and none
@@ -61,6 +65,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BASEMAPS",
+    "check_basemap",
     "gaode_tile_url",
     "plan_map",
     "save_map",
@@ -69,8 +74,8 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-BASEMAPS = ("osm", "tianditu", "tianditu_img", "gaode")
-"""Accepted values of ``basemap``."""
+BASEMAPS = ("none", "osm", "tianditu", "tianditu_img", "gaode")
+"""Named values of ``basemap``; a tile URL template (see :func:`check_basemap`) is accepted too."""
 
 _TIANDITU_URL = (
     "https://t{{s}}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
@@ -99,6 +104,63 @@ function (feature, layer) {
     if (p.tooltip) { layer.bindTooltip(p.tooltip, {sticky: true}); }
 }
 """
+
+
+def check_basemap(basemap: str) -> str:
+    """Check a ``basemap`` value: one of :data:`BASEMAPS` or a tile URL template.
+
+    Parameters
+    ----------
+    basemap
+        ``"none"``, ``"osm"``, ``"tianditu"``, ``"tianditu_img"``, ``"gaode"``, or a
+        Leaflet tile URL template for a bureau's own tile server, with ``{z}``,
+        ``{x}`` and ``{y}`` (and optionally ``{s}``).
+
+    Returns
+    -------
+    str
+        ``basemap`` unchanged.
+
+    Raises
+    ------
+    ValueError
+        Naming the accepted values and what a URL template needs.
+
+    Examples
+    --------
+    >>> check_basemap("https://tiles.bureau.local/{z}/{x}/{y}.png")
+    'https://tiles.bureau.local/{z}/{x}/{y}.png'
+    >>> check_basemap("https://tiles.bureau.local/{z}/{x}.png")
+    Traceback (most recent call last):
+    ...
+    ValueError: basemap: a tile URL template needs {z}, {x} and {y}; \
+'https://tiles.bureau.local/{z}/{x}.png' has no {y}
+    """
+    if basemap in BASEMAPS:
+        return basemap
+    if "{z}" not in basemap:
+        raise ValueError(
+            f"basemap must be one of {', '.join(BASEMAPS)} or a tile URL template with "
+            f"{{z}}, {{x}} and {{y}} (https://tiles.bureau.local/{{z}}/{{x}}/{{y}}.png); "
+            f"got {basemap!r}"
+        )
+    missing = [part for part in ("{x}", "{y}") if part not in basemap]
+    if missing:
+        raise ValueError(
+            "basemap: a tile URL template needs {z}, {x} and {y}; "
+            f"{basemap!r} has no {' or '.join(missing)}"
+        )
+    if any(c in basemap for c in "\"'<> \n"):
+        raise ValueError(
+            f"basemap: a tile URL template has no quotes, spaces or <>; got {basemap!r}"
+        )
+    return basemap
+
+
+def _tile_server_name(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).netloc or url.split("{z}", 1)[0].rstrip("/") or url
 
 
 def tianditu_tile_url(layer: str, key: str) -> str:
@@ -733,6 +795,13 @@ def _add_base_layers(
 ) -> None:
     import folium
 
+    if basemap == "none":
+        return
+    if basemap not in BASEMAPS:  # a bureau's own tile server
+        if not own_map:
+            name = _tile_server_name(basemap)
+            folium.TileLayer(basemap, attr=html.escape(name), name=name, max_zoom=19).add_to(m)
+        return
     if basemap == "gaode":
         if not own_map:
             folium.TileLayer(
@@ -861,8 +930,11 @@ def plan_map(
     basemap
         ``"osm"`` (default), ``"tianditu"`` or ``"tianditu_img"`` (shown first;
         needs ``tianditu_key``, otherwise OpenStreetMap is used and the legend
-        says so), or ``"gaode"``: Gaode/AutoNavi tiles, in GCJ-02, with every
-        overlay coordinate converted to GCJ-02 first.
+        says so), ``"gaode"``: Gaode/AutoNavi tiles, in GCJ-02, with every
+        overlay coordinate converted to GCJ-02 first; ``"none"``: no tiles at
+        all; or a tile URL template with ``{z}``, ``{x}`` and ``{y}``
+        (``https://tiles.bureau.local/{z}/{x}/{y}.png``) for a bureau's own
+        tile server, in WGS 84 / CGCS2000 Web Mercator.
     tianditu_key
         The user's Tianditu key (``tk``). With it, Tianditu map and imagery
         (``vec_w`` + ``cva_w``, ``img_w`` + ``cia_w``) are offered as base maps.
@@ -880,13 +952,13 @@ def plan_map(
     InputError
         If the output folder, ``run.json`` or ``areas.geojson`` is missing.
     ValueError
-        If ``language`` or ``basemap`` is not one of the accepted values.
+        If ``language`` or ``basemap`` is not one of the accepted values
+        (:func:`check_basemap`).
     """
     import folium
 
-    labels(language)  # a bad language fails before any file is read
-    if basemap not in BASEMAPS:
-        raise ValueError(f"basemap must be one of {', '.join(BASEMAPS)}; got {basemap!r}")
+    labels(language)  # a bad language or base map fails before any file is read
+    check_basemap(basemap)
     out = read_plan_output(out_dir)
     text = labels(language, currency=currency_of(out.run))
     gaode = basemap == "gaode"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -201,6 +203,67 @@ def test_gaode_shifts_overlays_to_gcj02(plan_dir: Path) -> None:
     assert tiles and all("autonavi.com" in t.tiles for t in tiles)
 
 
+def _tiles(m: folium.Map) -> list[folium.TileLayer]:
+    return [c for c in m._children.values() if isinstance(c, folium.TileLayer)]
+
+
+def test_no_basemap_draws_the_layers_on_no_tiles(plan_dir: Path) -> None:
+    m = plan_map(plan_dir, basemap="none")
+    assert _tiles(m) == []
+    assert "规划托育机构" in _groups(m)
+    html = m.get_root().render()
+    assert "L.tileLayer" not in html and "openstreetmap" not in html
+    assert _js("未提供天地图密钥") not in html  # no Tianditu note: none was asked for
+
+
+def test_a_bureaus_tile_server_by_url_template(plan_dir: Path) -> None:
+    url = "https://tiles.bureau.local/{z}/{x}/{y}.png"
+    m = plan_map(plan_dir, basemap=url)
+    (tiles,) = _tiles(m)
+    assert tiles.tiles == url and tiles.layer_name == "tiles.bureau.local"
+    html = m.get_root().render()
+    assert "openstreetmap" not in html and url in html
+    # not shifted: the overlays are where the OSM map puts them
+    plain = plan_map(plan_dir)
+    p1 = _by_id(_groups(m)["规划托育机构"], "site_id", "P1")["geometry"]["coordinates"]
+    assert p1 == _by_id(_groups(plain)["规划托育机构"], "site_id", "P1")["geometry"]["coordinates"]
+    # an analyst's own map gets no tiles of ours
+    mine = folium.Map(tiles=None)
+    plan_map(plan_dir, m=mine, basemap=url)
+    assert _tiles(mine) == []
+
+
+@pytest.mark.parametrize(
+    ("basemap", "message"),
+    [
+        ("bing", "must be one of none, osm"),
+        ("https://tiles.bureau.local/{z}/{x}.png", "has no {y}"),
+        ("https://tiles.bureau.local/{z}/{x}/{y}.png'+alert(1)+'", "no quotes"),
+    ],
+)
+def test_bad_basemap_is_refused_before_reading(tmp_path: Path, basemap: str, message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        plan_map(tmp_path / "nowhere", basemap=basemap)
+
+
+def test_cli_map_basemap(
+    plan_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from siting.cli import main
+
+    out = tmp_path / "run"
+    shutil.copytree(plan_dir, out)
+    assert main(["map", str(out), "--basemap", "none"]) == 0
+    assert "L.tileLayer" not in (out / "map.html").read_text(encoding="utf-8")
+    url = "http://10.1.2.3:8080/tiles/{z}/{x}/{y}.png"
+    assert main(["map", str(out), "--basemap", url]) == 0
+    assert url in (out / "map.html").read_text(encoding="utf-8")
+    with pytest.raises(SystemExit) as exc:
+        main(["map", str(out), "--basemap", "bing"])
+    assert exc.value.code == 2
+    assert "--basemap" in capsys.readouterr().err
+
+
 def test_fit_bounds_to_areas(plan_dir: Path) -> None:
     m = plan_map(plan_dir)
     fits = [c for c in m._children.values() if type(c).__name__ == "FitBounds"]
@@ -222,8 +285,6 @@ def test_save_map_writes_html(plan_dir: Path) -> None:
 
 
 def test_map_html_loads_nothing_from_the_network(plan_dir: Path) -> None:
-    import re
-
     from siting._web_assets import LEAFLET_VERSION, leaflet_css, leaflet_js
 
     html = save_map(plan_dir, plan_dir / "offline.html").read_text(encoding="utf-8")
