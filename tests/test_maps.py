@@ -374,3 +374,99 @@ def test_residual_people_are_a_layer_of_their_own(plan_dir: Path) -> None:
     colours = {f["properties"]["style"]["fillColor"] for f in features}
     assert colours <= {"#f2f0f7", "#cbc9e2", "#9e9ac8", "#756bb1", "#54278f"}
     assert group.show is False
+
+
+# --------------------------------------------------------------------------- a big city's map
+
+
+@pytest.fixture(scope="module")
+def city_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 300-area real-shaped generated city, planned and written (map included)."""
+    from benchmarks.realcity import write_city
+    from siting.export import write_plan
+    from siting.pipeline import run_plan
+
+    folder = tmp_path_factory.mktemp("city")
+    summary = write_city(folder / "city", n_areas=300, seed=3)
+    return Path(write_plan(run_plan(summary.scenario), folder / "out"))
+
+
+def _metric(frame: Any) -> Any:
+    from siting.maps import _utm_epsg
+
+    return frame.geometry.to_crs(_utm_epsg(frame.geometry.to_crs(4326)))
+
+
+def test_display_geometry_is_valid_rounded_and_within_tolerance(city_run: Path) -> None:
+    import numpy as np
+    import shapely
+
+    from siting.maps import DISPLAY_TOLERANCE_M, display_geometry
+    from siting.report import read_plan_output
+
+    out = read_plan_output(city_run)
+    for name in ("areas", "candidates", "residual", "service_lines", "districts"):
+        layer = getattr(out, name)
+        shown = display_geometry(layer)
+        assert list(shown.index) == list(layer.index) and shown.crs.to_epsg() == 4326
+        pd_cols = [c for c in layer.columns if c != layer.geometry.name]
+        assert list(shown[pd_cols].columns) == pd_cols
+        before, after = _metric(layer).to_numpy(), _metric(shown).to_numpy()
+        # valid wherever the plan's geometry was valid, and nothing vanished
+        valid = shapely.is_valid(before)
+        assert shapely.is_valid(after[valid]).all(), name
+        assert not shapely.is_empty(after).any(), name
+        # no drawn outline strays more than the tolerance and the rounding (0.1 m) from the plan's
+        gap = shapely.hausdorff_distance(before, after)
+        assert np.nanmax(gap) <= DISPLAY_TOLERANCE_M + 0.15, (name, np.nanmax(gap))
+        # every coordinate has at most 6 decimals of a degree
+        coords = shapely.get_coordinates(shown.geometry.to_numpy())
+        assert np.abs(coords - np.round(coords, 6)).max() < 1e-9, name
+
+
+def test_display_geometry_drops_vertices_nobody_can_see() -> None:
+    import geopandas as gpd
+    import shapely
+
+    from siting.maps import display_geometry
+
+    # a round plaza (r = 60 m, 1,024 vertices) and a square courtyard block, in CGCS2000 metres
+    plaza = shapely.Point(500_000, 3_590_000).buffer(60, quad_segs=256)
+    block = shapely.box(500_200, 3_590_000, 500_300, 3_590_100).difference(
+        shapely.box(500_230, 3_590_030, 500_270, 3_590_070)
+    )
+    layer = gpd.GeoDataFrame({"area_id": ["P", "B"]}, geometry=[plaza, block], crs="EPSG:4544")
+    shown = display_geometry(layer.to_crs(4326))
+    kept = shapely.get_num_coordinates(shown.geometry.to_numpy())
+    assert kept[0] < shapely.get_num_coordinates(plaza) / 4  # the circle needs far fewer
+    assert kept[1] == shapely.get_num_coordinates(block)  # corners all stay
+    assert shown.geometry.iloc[1].interiors and shown.is_valid.all()
+    back = shown.to_crs(4544).geometry.to_numpy()
+    assert shapely.hausdorff_distance(back[0], plaza) <= 0.5 + 0.15
+    assert shapely.hausdorff_distance(back[1], block) <= 0.15  # the rounding only
+
+
+def test_a_city_map_is_compact_and_rounded(city_run: Path) -> None:
+    import re
+
+    from siting.maps import _compact_collection, _json_for_script
+
+    m = plan_map(city_run)
+    areas = _features(_groups(m)["居住区千人托位"])
+    assert len(areas) >= 250
+    compact = _json_for_script(_compact_collection(areas))
+    # what folium's GeoJson (jinja's tojson) writes for the same, already simplified, features
+    from jinja2.utils import htmlsafe_json_dumps
+
+    with_html = [
+        {**f, "properties": {**f["properties"], "popup": popup_html(f["properties"]["popup"])}}
+        for f in areas
+    ]
+    folium_way = htmlsafe_json_dumps({"type": "FeatureCollection", "features": with_html})
+    assert len(compact.encode()) < 0.4 * len(str(folium_way).encode())
+    # popups keep only label numbers and values; each label is written once per layer
+    assert compact.count('"需求托位"') == 1
+    html = (city_run / "map.html").read_text(encoding="utf-8")
+    numbers = re.findall(r"-?\d+\.(\d+)", html[html.index("_data = ") :])
+    assert numbers and max(len(n) for n in numbers) <= 6
+    assert "</" not in compact and "\\u" not in compact.replace("\\u003c!--", "")
