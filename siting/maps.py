@@ -48,7 +48,7 @@ import html
 import json
 import logging
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -399,14 +399,17 @@ def _json_for_script(data: Any) -> str:
     return text.replace("</", "<\\/").replace("<!--", "\\u003c!--")
 
 
-def _compact_collection(features: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+def _compact_collection(
+    features: Sequence[Mapping[str, Any]], *, geometry: bool = True
+) -> dict[str, Any]:
     """A layer's features as the page carries them: what is drawn and shown, once.
 
     Each distinct style is written once in ``styles`` and each popup label
     once in ``labels``; a feature keeps its geometry and, as properties,
     ``s`` (its style's number), ``t`` (its tooltip) and ``p`` (its popup:
     ``[title, [label number, value, ...], extra]``). Ids and other
-    properties nothing shows are left out.
+    properties nothing shows are left out. With ``geometry=False`` the
+    features have no geometry: the page copies it from another layer's.
 
     Examples
     --------
@@ -435,7 +438,10 @@ def _compact_collection(features: Sequence[Mapping[str, Any]]) -> dict[str, Any]
             for label, value in popup["rows"]:
                 flat += [labels.setdefault(html.escape(label), len(labels)), value]
             small["p"] = [popup["title"], flat, *([popup["extra"]] if popup.get("extra") else [])]
-        out.append({"type": "Feature", "geometry": feature["geometry"], "properties": small})
+        compact: dict[str, Any] = {"type": "Feature", "properties": small}
+        if geometry:
+            compact["geometry"] = feature["geometry"]
+        out.append(compact)
     return {
         "type": "FeatureCollection",
         "styles": [json.loads(key) for key in styles],
@@ -445,7 +451,7 @@ def _compact_collection(features: Sequence[Mapping[str, Any]]) -> dict[str, Any]
 
 
 @cache
-def _layer_class() -> type[folium.GeoJson]:
+def _layer_class() -> Callable[..., folium.GeoJson]:
     """A folium ``GeoJson`` that writes its data compactly and styles each feature itself.
 
     In Python (``layer.data``) each feature carries its Leaflet path options
@@ -462,6 +468,14 @@ def _layer_class() -> type[folium.GeoJson]:
             """
             {% macro script(this, kwargs) %}
             var {{ this.get_name() }}_data = {{ this.data_js }};
+            {%- if this.shares_geometry %}
+            (function (own, from) {
+                for (var i = 0; i < own.length; i++) { own[i].geometry = from[i].geometry; }
+            })(
+                {{ this.get_name() }}_data.features,
+                {{ this.geometry_from.get_name() }}_data.features
+            );
+            {%- endif %}
             var {{ this.get_name() }} = L.geoJson({{ this.get_name() }}_data, {
                 style: function (f) { return {{ this.get_name() }}_data.styles[f.properties.s]; },
                 pointToLayer: function (f, latlng) {
@@ -487,18 +501,55 @@ def _layer_class() -> type[folium.GeoJson]:
             """
         )
 
+        def __init__(
+            self, data: dict[str, Any], *, geometry_from: folium.GeoJson | None = None
+        ) -> None:
+            super().__init__(data, control=False)
+            self.geometry_from = geometry_from
+
+        @property
+        def shares_geometry(self) -> bool:
+            """Whether the page copies this layer's geometry from ``geometry_from``'s.
+
+            Only when that layer's script comes first and its features have
+            the same geometry, one for one (the population and the areas'
+            layers draw the same areas).
+            """
+            source = self.geometry_from
+            if source is None:
+                return False
+            mine, theirs = self.data["features"], source.data["features"]
+            return len(mine) == len(theirs) and all(
+                a["geometry"] == b["geometry"] for a, b in zip(mine, theirs, strict=True)
+            )
+
         @property
         def data_js(self) -> str:
-            return _json_for_script(_compact_collection(self.data["features"]))
+            features = self.data["features"]
+            return _json_for_script(
+                _compact_collection(features, geometry=not self.shares_geometry)
+            )
 
     return _Layer
 
 
-def _add_geojson(group: folium.FeatureGroup, features: list[dict[str, Any]]) -> None:
-    """Add ``features`` to ``group``; points are drawn as circle markers."""
+def _add_geojson(
+    group: folium.FeatureGroup,
+    features: list[dict[str, Any]],
+    *,
+    geometry_from: folium.GeoJson | None = None,
+) -> folium.GeoJson | None:
+    """Add ``features`` to ``group`` (points as circle markers); return the layer.
+
+    ``geometry_from`` is a layer drawn earlier from the same geometries, one for
+    one: the page then carries them once (see ``_layer_class``).
+    """
     if not features:
-        return
-    _layer_class()({"type": "FeatureCollection", "features": features}, control=False).add_to(group)
+        return None
+    collection = {"type": "FeatureCollection", "features": features}
+    layer = _layer_class()(collection, geometry_from=geometry_from)
+    layer.add_to(group)
+    return layer
 
 
 def _ratio_colour(spk: Any, target: Any) -> str:
@@ -1221,6 +1272,7 @@ def plan_map(
 
     # population
     pop_group = folium.FeatureGroup(name=text["layer_population"], show=False)
+    pop_layer = None
     if population_raster is not None:
         _raster_overlay(
             Path(population_raster),
@@ -1230,7 +1282,7 @@ def plan_map(
             text=text,
         ).add_to(pop_group)
     else:
-        _add_geojson(pop_group, _population_layer(out, areas, text, population_legend))
+        pop_layer = _add_geojson(pop_group, _population_layer(out, areas, text, population_legend))
     groups.append(("population", pop_group))
 
     district_features, district_names = _district_features(shifted(out.districts), text)
@@ -1266,7 +1318,7 @@ def plan_map(
         groups.append(("hazards", group))
 
     group = folium.FeatureGroup(name=text["layer_areas"])
-    _add_geojson(group, _area_features(areas, text))
+    _add_geojson(group, _area_features(areas, text), geometry_from=pop_layer)
     groups.append(("areas", group))
 
     line_features = _line_features(shifted(out.service_lines), text)

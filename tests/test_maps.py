@@ -470,3 +470,9 @@ def test_a_city_map_is_compact_and_rounded(city_run: Path) -> None:
     numbers = re.findall(r"-?\d+\.(\d+)", html[html.index("_data = ") :])
     assert numbers and max(len(n) for n in numbers) <= 6
     assert "</" not in compact and "\\u" not in compact.replace("\\u003c!--", "")
+    # the areas' layer carries no geometry of its own: the page copies the population layer's
+    layer = next(
+        c for c in _groups(m)["居住区千人托位"]._children.values() if isinstance(c, folium.GeoJson)
+    )
+    assert layer.shares_geometry and '"coordinates"' not in layer.data_js
+    assert html.count("own[i].geometry = from[i].geometry") == 1
