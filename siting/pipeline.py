@@ -192,7 +192,11 @@ def prepare(scenario: Scenario | str | Path, *, progress: Progress | None = None
     lap = _stopwatch(timings)
 
     say("reading and checking inputs")
-    inputs = load_inputs(scenario.inputs, crs=scenario.crs)
+    inputs = load_inputs(
+        scenario.inputs,
+        crs=scenario.crs,
+        max_persons_per_km2=scenario.demand.max_persons_per_km2,
+    )
     lap("inputs")
 
     say("estimating demand")

@@ -309,12 +309,12 @@ class DemandSettings:
         raster of 0–2-year-olds, 0.6 for WorldPop's 0–4 (ages 0–1 plus 1–4).
     max_persons_per_km2
         The highest plausible density of a population raster's cell: 100,000
-        persons per km² (1,000 in a 100 m × 100 m cell). The densest
-        city districts on Earth average about 50,000–70,000 per km², so a
-        cell above this is almost always a units mistake (a raster of persons
-        per hectare read as persons per cell, or a count multiplied twice)
-        and is an error naming the cells; raise it for a raster whose cells
-        are single high-rise blocks.
+        persons per km² (1,000 in a 100 m × 100 m cell). No city district
+        averages more, but single 90 m cells of old quarters do (GHS-POP
+        gives Naples' 215,000), so denser cells are a warning naming them;
+        cells denser than ten times this (a million per km², 10,000 people in
+        a 100 m cell) are an error: a units mistake, such as a raster of
+        persons per km² or per hectare read as persons per cell.
     persons_per_household
         Guangyuan 2020: 2.36. Planned population of a new area = dwellings × this.
     birth_rate_per_1000

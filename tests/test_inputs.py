@@ -383,8 +383,8 @@ def _raster_all_nodata(t: Path) -> InputsSpec:
 
 
 def _layer_far_away(t: Path) -> InputsSpec:
-    # Gauss–Krüger metres written into a file that declares EPSG:4326
-    frame = parcels_frame().set_crs("EPSG:4326", allow_override=True)
+    # Gauss–Krüger metres written into a file that declares Web Mercator
+    frame = parcels_frame().set_crs("EPSG:3857", allow_override=True)
     return make_spec(t, parcels=LayerSpec(path=write(frame, t / "parcels.gpkg")))
 
 
@@ -523,6 +523,195 @@ def _children_bad_bands(t: Path) -> InputsSpec:
     return replace(spec, children=RasterSpec(path=t / "pop.tif", bands=(1, 2)))
 
 
+# --- coordinates that do not fit the declared CRS
+
+
+def _metres_labelled_4490(t: Path) -> InputsSpec:
+    # Gauss–Krüger metres in a file that declares CGCS2000 degrees (was a GEOS traceback)
+    frame = areas_frame().set_crs("EPSG:4490", allow_override=True)
+    return make_spec(t, areas=LayerSpec(path=write(frame, t / "areas.gpkg")))
+
+
+def _zone_metres_labelled_4490(t: Path) -> InputsSpec:
+    # eastings with the zone number in front (35 579 100): zone 35 names the CRS
+    frame = parcels_frame().set_crs("EPSG:4490", allow_override=True)
+    frame["geometry"] = frame.geometry.translate(35_000_000)
+    return make_spec(t, parcels=LayerSpec(path=write(frame, t / "parcels.gpkg")))
+
+
+def _metres_labelled_4326(t: Path) -> InputsSpec:
+    frame = parcels_frame().set_crs("EPSG:4326", allow_override=True)
+    return make_spec(t, parcels=LayerSpec(path=write(frame, t / "parcels.gpkg")))
+
+
+def _metres_assumed_4490(t: Path) -> InputsSpec:
+    frame = areas_frame().set_crs(None, allow_override=True)
+    path = write(frame, t / "areas.shp")
+    return make_spec(t, areas=LayerSpec(path=path, crs="EPSG:4490"))
+
+
+def _one_feature_in_metres(t: Path) -> InputsSpec:
+    frame = parcels_frame().to_crs("EPSG:4490")
+    frame.loc[1, "geometry"] = Point(X0 + 700, Y0 + 200)
+    return make_spec(t, parcels=LayerSpec(path=write(frame, t / "parcels.gpkg")))
+
+
+def _raster_metres_labelled_4490(t: Path) -> InputsSpec:
+    write_raster(t / "pop.tif", crs="EPSG:4490")
+    return make_spec(t)
+
+
+# --- numbers that are not finite
+
+
+def _cost_inf(t: Path) -> InputsSpec:
+    frame = parcels_frame(cost=[1_000_000.0, np.inf, 0.0])
+    return make_spec(t, parcels=LayerSpec(path=write(frame, t / "parcels.gpkg")))
+
+
+def _cost_minus_inf(t: Path) -> InputsSpec:
+    frame = parcels_frame(cost=[-np.inf, 5.0, 0.0])
+    return make_spec(t, parcels=LayerSpec(path=write(frame, t / "parcels.gpkg")))
+
+
+def _cost_inf_as_text(t: Path) -> InputsSpec:
+    frame = parcels_frame(cost=["1000", "inf", "0"])
+    return make_spec(t, parcels=LayerSpec(path=write(frame, t / "parcels.gpkg")))
+
+
+def _cost_nan_as_text(t: Path) -> InputsSpec:
+    frame = parcels_frame(cost=["1000", "5", "NaN"])
+    return make_spec(t, parcels=LayerSpec(path=write(frame, t / "parcels.gpkg")))
+
+
+def _land_area_inf(t: Path) -> InputsSpec:
+    frame = parcels_frame(land_area_m2=[np.inf, 100.0, 100.0])
+    return make_spec(t, parcels=LayerSpec(path=write(frame, t / "parcels.gpkg")))
+
+
+def _floor_area_inf(t: Path) -> InputsSpec:
+    frame = parcels_frame(floor_area_m2=[np.nan, np.inf, np.nan])
+    return make_spec(t, parcels=LayerSpec(path=write(frame, t / "parcels.gpkg")))
+
+
+def _dwellings_inf(t: Path) -> InputsSpec:
+    frame = areas_frame(dwellings=[1200.0, np.inf, np.nan])
+    return make_spec(t, areas=LayerSpec(path=write(frame, t / "areas.gpkg")))
+
+
+def _migrant_share_inf(t: Path) -> InputsSpec:
+    frame = areas_frame(migrant_share=[0.2, np.inf, np.nan])
+    return make_spec(t, areas=LayerSpec(path=write(frame, t / "areas.gpkg")))
+
+
+def _slots_inf(t: Path) -> InputsSpec:
+    frame = gpd.GeoDataFrame(
+        {"facility_id": ["F1", "F2"], "slots": [40.0, np.inf]},
+        geometry=[Point(X0 + 10, Y0 + 10), Point(X0 + 20, Y0 + 20)],
+        crs=GK,
+    )
+    return make_spec(t, facilities=LayerSpec(path=write(frame, t / "facilities.gpkg")))
+
+
+def _workers_inf(t: Path) -> InputsSpec:
+    frame = gpd.GeoDataFrame(
+        {"workplace_id": ["W1", "W2"], "migrant_workers": [np.inf, 30.0]},
+        geometry=[Point(X0 + 10, Y0 + 10), Point(X0 + 20, Y0 + 20)],
+        crs=GK,
+    )
+    return make_spec(t, workplaces=LayerSpec(path=write(frame, t / "workplaces.gpkg")))
+
+
+def _voltage_inf(t: Path) -> InputsSpec:
+    frame = gpd.GeoDataFrame(
+        {"hazard_id": ["H1"], "kind": ["power_line"], "voltage_kv": [np.inf]},
+        geometry=[LineString([(X0, Y0), (X0 + 500, Y0 + 500)])],
+        crs=GK,
+    )
+    return make_spec(t, hazards=LayerSpec(path=write(frame, t / "hazards.gpkg")))
+
+
+def _levels_inf(t: Path) -> InputsSpec:
+    frame = gpd.GeoDataFrame(
+        {"building_id": ["B1", "B2"], "levels": [6.0, np.inf]},
+        geometry=[box(X0, Y0, X0 + 20, Y0 + 20), box(X0 + 50, Y0, X0 + 70, Y0 + 20)],
+        crs=GK,
+    )
+    return make_spec(t, buildings=LayerSpec(path=write(frame, t / "buildings.gpkg")))
+
+
+# --- raster values
+
+
+def _raster_negative_cells(t: Path) -> InputsSpec:
+    values = np.full((20, 30), 5.0)
+    values[3:5, 10:13] = [[-2.0, -3.0, -2.0], [-2.0, -2.0, -7.0]]
+    write_raster(t / "pop.tif", values=values)
+    return make_spec(t)
+
+
+def _raster_undeclared_nodata(t: Path) -> InputsSpec:
+    values = np.full((20, 30), 5.0)
+    values[:, 25:] = -9999.0
+    write_raster(t / "pop.tif", values=values, nodata=None)
+    return make_spec(t)
+
+
+def _raster_one_negative_cell(t: Path) -> InputsSpec:
+    values = np.full((20, 30), 5.0)
+    values[7, 8] = -0.5
+    write_raster(t / "pop.tif", values=values)
+    return make_spec(t)
+
+
+def _raster_ten_million_people(t: Path) -> InputsSpec:
+    values = np.full((20, 30), 5.0)
+    values[2, 3] = 1e7  # in a 100 m cell: a billion per km²
+    write_raster(t / "pop.tif", values=values)
+    return make_spec(t)
+
+
+def _raster_per_km2_read_as_per_cell(t: Path) -> InputsSpec:
+    # a density raster (persons per km²) given as persons per 100 m cell
+    values = np.full((20, 30), 5.0)
+    values[10:12, 0:30] = 150_000.0
+    write_raster(t / "pop.tif", values=values)
+    return make_spec(t)
+
+
+def _raster_geographic_dense(t: Path) -> InputsSpec:
+    # 3 arc-second cells (~78 × 93 m at 32.4°N): 100,000 people in one is ~14 million per km²
+    values = np.full((60, 60), 5.0, dtype="float32")
+    values[30, 31] = 100_000.0
+    profile = {
+        "driver": "GTiff",
+        "width": 60,
+        "height": 60,
+        "count": 1,
+        "dtype": "float32",
+        "crs": "EPSG:4326",
+        "nodata": -1.0,
+        "transform": Affine(1 / 1200, 0.0, 105.80, 0.0, -1 / 1200, 32.46),
+    }
+    with rasterio.open(t / "pop.tif", "w", **profile) as dst:
+        dst.write(values, 1)
+    return make_spec(t)
+
+
+def _migrant_raster_negative(t: Path) -> InputsSpec:
+    values = np.full((20, 30), 1.0)
+    values[0, 0] = -4.0
+    write_raster(t / "migrants.tif", values=values)
+    return make_spec(t, migrant_population=RasterSpec(path=t / "migrants.tif"))
+
+
+def _children_raster_dense(t: Path) -> InputsSpec:
+    values = np.full((20, 30), 1.0)
+    values[19, 29] = 20_000.0
+    write_raster(t / "children.tif", values=values)
+    return make_spec(t, children=RasterSpec(path=t / "children.tif"))
+
+
 # (case, file name, layer, column, message, ids, fix begins)
 BAD: list[tuple[Case, str, str, str | None, str, tuple[str, ...], str]] = [
     (
@@ -596,9 +785,8 @@ BAD: list[tuple[Case, str, str, str | None, str, tuple[str, ...], str]] = [
         "parcels.gpkg",
         "parcels",
         None,
-        "layer 'parcels' lies nowhere near the study area (its bounds (579100.0000, "
-        "3590100.0000, 580310.0000, 3590200.0000) in EPSG:4326; the study area's "
-        "(105.8186, 32.4131, 105.8795, 32.4541) in EPSG:4326)",
+        "layer 'parcels' lies nowhere near the study area (its bounds (579100, 3590100, "
+        "580310, 3590200) in EPSG:3857; the study area's (11779",
         (),
         "check the layer's CRS — a layer in EPSG:4544 metres declared as EPSG:4326 lands far away",
     ),
@@ -824,6 +1012,259 @@ BAD: list[tuple[Case, str, str, str | None, str, tuple[str, ...], str]] = [
         (),
         "set bands to numbers from 1 to 1",
     ),
+    (
+        _metres_labelled_4490,
+        "areas.gpkg",
+        "areas",
+        None,
+        "3 features have coordinates that are not degrees (bounds (579000, 3590000, 580700, "
+        "3590500)), but its declared CRS EPSG:4490 is geographic (longitude and latitude): the "
+        "coordinates look like metres of a projected CRS",
+        (),
+        "assign the layer its true CRS, probably a transverse Mercator CRS in metres: a CGCS2000 "
+        "3° Gauss–Krüger zone without zone number (EPSG:4534–4554; EPSG:4544 for central "
+        "meridian 105°E, Guangyuan)",
+    ),
+    (
+        _zone_metres_labelled_4490,
+        "parcels.gpkg",
+        "parcels",
+        None,
+        "3 features have coordinates that are not degrees (bounds (35579100, 3590100, 35580310, "
+        "3590200)), but its declared CRS EPSG:4490 is geographic",
+        (),
+        "assign the layer its true CRS, probably EPSG:4523 (CGCS2000 3° Gauss–Krüger zone 35: "
+        "the eastings start with the zone number 35)",
+    ),
+    (
+        _metres_labelled_4326,
+        "parcels.gpkg",
+        "parcels",
+        None,
+        "3 features have coordinates that are not degrees (bounds (579100, 3590100, 580310, "
+        "3590200)), but its declared CRS EPSG:4326 is geographic",
+        (),
+        "assign the layer its true CRS, probably a transverse Mercator CRS in metres",
+    ),
+    (
+        _metres_assumed_4490,
+        "areas.shp",
+        "areas",
+        None,
+        "3 features have coordinates that are not degrees (bounds (579000, 3590000, 580700, "
+        "3590500)), but the scenario's CRS EPSG:4490 is geographic",
+        (),
+        "set crs under [inputs.areas] to a transverse Mercator CRS in metres",
+    ),
+    (
+        _one_feature_in_metres,
+        "parcels.gpkg",
+        "parcels",
+        None,
+        "1 feature has coordinates that are not degrees (bounds (579700, 3590200, 579700, "
+        "3590200)), but its declared CRS EPSG:4490 is geographic",
+        ("P2",),
+        "assign the layer its true CRS",
+    ),
+    (
+        _raster_metres_labelled_4490,
+        "pop.tif",
+        "population",
+        None,
+        "the raster's bounds (578500, 3589000, 581500, 3591000) are not degrees, but its CRS "
+        "EPSG:4490 is geographic (longitude and latitude): they look like metres of a projected "
+        "CRS",
+        (),
+        "assign the raster its true CRS, probably a transverse Mercator CRS in metres",
+    ),
+    (
+        _cost_inf,
+        "parcels.gpkg",
+        "parcels",
+        "cost",
+        "1 feature has a cost value that is not a finite number (found: 'inf')",
+        ("P2",),
+        "give cost as a plain number",
+    ),
+    (
+        _cost_minus_inf,
+        "parcels.gpkg",
+        "parcels",
+        "cost",
+        "1 feature has a cost value that is not a finite number (found: '-inf')",
+        ("P1",),
+        "give cost as a plain number",
+    ),
+    (
+        _cost_inf_as_text,
+        "parcels.gpkg",
+        "parcels",
+        "cost",
+        "1 feature has a cost value that is not a number (found: 'inf')",
+        ("P2",),
+        "give cost as a plain number",
+    ),
+    (
+        _cost_nan_as_text,
+        "parcels.gpkg",
+        "parcels",
+        "cost",
+        "1 feature has a cost value that is not a number (found: 'NaN')",
+        ("P3",),
+        "give cost as a plain number",
+    ),
+    (
+        _land_area_inf,
+        "parcels.gpkg",
+        "parcels",
+        "land_area_m2",
+        "1 feature has a land_area_m2 value that is not a finite number (found: 'inf')",
+        ("P1",),
+        "give land_area_m2 as a plain number",
+    ),
+    (
+        _floor_area_inf,
+        "parcels.gpkg",
+        "parcels",
+        "floor_area_m2",
+        "1 feature has a floor_area_m2 value that is not a finite number (found: 'inf')",
+        ("P2",),
+        "give floor_area_m2 as a plain number",
+    ),
+    (
+        _dwellings_inf,
+        "areas.gpkg",
+        "areas",
+        "dwellings",
+        "1 feature has a dwellings value that is not a finite number (found: 'inf')",
+        ("A2",),
+        "give dwellings as a plain number",
+    ),
+    (
+        _migrant_share_inf,
+        "areas.gpkg",
+        "areas",
+        "migrant_share",
+        "1 feature has a migrant_share value that is not a finite number (found: 'inf')",
+        ("A2",),
+        "give migrant_share as a plain number",
+    ),
+    (
+        _slots_inf,
+        "facilities.gpkg",
+        "facilities",
+        "slots",
+        "1 feature has a slots value that is not a finite number (found: 'inf')",
+        ("F2",),
+        "give slots as a plain number",
+    ),
+    (
+        _workers_inf,
+        "workplaces.gpkg",
+        "workplaces",
+        "migrant_workers",
+        "1 feature has a migrant_workers value that is not a finite number (found: 'inf')",
+        ("W1",),
+        "give migrant_workers as a plain number",
+    ),
+    (
+        _voltage_inf,
+        "hazards.gpkg",
+        "hazards",
+        "voltage_kv",
+        "1 feature has a voltage_kv value that is not a finite number (found: 'inf')",
+        ("H1",),
+        "give voltage_kv as a plain number",
+    ),
+    (
+        _levels_inf,
+        "buildings.gpkg",
+        "buildings",
+        "levels",
+        "1 feature has a levels value that is not a finite number (found: 'inf')",
+        ("B2",),
+        "give levels as a plain number",
+    ),
+    (
+        _raster_negative_cells,
+        "pop.tif",
+        "population",
+        None,
+        "6 cells hold a negative number of people, in rows 3–4 and columns 10–12 (counted from "
+        "0; bounds (579500, 3590500, 579800, 3590700)) (found: -7, -3, -2)",
+        (),
+        "set these cells to 0 or declare them nodata; a population cannot be negative",
+    ),
+    (
+        _raster_undeclared_nodata,
+        "pop.tif",
+        "population",
+        None,
+        "100 cells hold a negative number of people, in rows 0–19 and columns 25–29 (counted "
+        "from 0; bounds (581000, 3589000, 581500, 3591000)); every one is -9999",
+        (),
+        "-9999 is probably a nodata value the raster does not declare: declare it (gdal_edit.py "
+        "-a_nodata -9999 pop.tif",
+    ),
+    (
+        _raster_one_negative_cell,
+        "pop.tif",
+        "population",
+        None,
+        "1 cell holds a negative number of people, in rows 7–7 and columns 8–8",
+        (),
+        "-0.5 is probably a nodata value",
+    ),
+    (
+        _raster_ten_million_people,
+        "pop.tif",
+        "population",
+        None,
+        "1 cell holds more than 1,000,000 persons per km², ten times "
+        "demand.max_persons_per_km2 (up to 1,000,000,000 per km², 10,000,000 persons in one "
+        "cell), in rows 2–2 and columns 3–3",
+        (),
+        "check that the raster holds persons per cell (not per km² or per hectare)",
+    ),
+    (
+        _raster_per_km2_read_as_per_cell,
+        "pop.tif",
+        "population",
+        None,
+        "60 cells hold more than 1,000,000 persons per km², ten times "
+        "demand.max_persons_per_km2 (up to 15,000,000 per km², 150,000 persons in one cell), in "
+        "rows 10–11 and columns 0–29 (counted from 0; bounds (578500, 3589800, 581500, 3590000))",
+        (),
+        "check that the raster holds persons per cell",
+    ),
+    (
+        _raster_geographic_dense,
+        "pop.tif",
+        "population",
+        None,
+        "1 cell holds more than 1,000,000 persons per km², ten times "
+        "demand.max_persons_per_km2 (up to 13,",
+        (),
+        "check that the raster holds persons per cell",
+    ),
+    (
+        _migrant_raster_negative,
+        "migrants.tif",
+        "migrant_population",
+        None,
+        "1 cell holds a negative number of people, in rows 0–0 and columns 0–0",
+        (),
+        "-4 is probably a nodata value",
+    ),
+    (
+        _children_raster_dense,
+        "children.tif",
+        "children",
+        None,
+        "1 cell holds more than 1,000,000 persons per km²",
+        (),
+        "check that the raster holds persons per cell",
+    ),
 ]
 
 
@@ -1023,3 +1464,58 @@ def test_naples_population_raster_and_boundary(tmp_path: Path) -> None:
     assert inputs.areas["district_id"].tolist() == ["063049"]
     assert isinstance(inputs.districts["POP_2021"].iloc[0], float)
     assert pd.api.types.is_float_dtype(inputs.districts["POP_2021"])
+
+
+# --------------------------------------------------------------------------- raster values
+
+
+def test_nan_cells_are_nodata_and_noted(tmp_path: Path) -> None:
+    values = np.full((20, 30), 5.0)
+    values[:5, :] = np.nan  # a quarter of the cells
+    write_raster(tmp_path / "pop.tif", values=values)
+    inputs = load_inputs(make_spec(tmp_path), crs=GK)
+    assert any(
+        "population: 150 cells (25.0% of the raster) are NaN, read as nodata" in n
+        for n in inputs.notes
+    ), inputs.notes
+
+
+def test_dense_cells_are_a_warning_below_ten_times_the_bound(tmp_path: Path) -> None:
+    values = np.full((20, 30), 5.0)
+    values[4, 5] = 2_000.0  # 200,000 per km² in a 100 m cell: dense, not impossible
+    write_raster(tmp_path / "pop.tif", values=values)
+    spec = make_spec(tmp_path)
+    inputs = load_inputs(spec, crs=GK)
+    assert any(
+        "population: 1 cell holds more than 100,000 persons per km² (demand.max_persons_per_km2; "
+        "up to 200,000 per km², 2,000 persons in one cell), in rows 4–4 and columns 5–5" in n
+        for n in inputs.notes
+    ), inputs.notes
+    # the scenario's bound is the one applied
+    problems = validate(spec, crs=GK, max_persons_per_km2=10_000.0)
+    assert len(problems) == 1
+    assert problems[0].message.startswith("1 cell holds more than 100,000 persons per km², ten")
+    assert validate(spec, crs=GK, max_persons_per_km2=1e6) == []
+
+
+def test_scanning_a_4000_by_4000_raster_is_fast(tmp_path: Path) -> None:
+    import time
+
+    from siting.inputs._problems import _Report
+    from siting.inputs._raster import _check_raster
+
+    rng = np.random.default_rng(0)
+    values = rng.random((4000, 4000), dtype=np.float32) * 50
+    values[3999, 3999] = -1.0  # the last cell: every strip is read
+    values[100:200, 100:200] = np.nan
+    path = write_raster(tmp_path / "big.tif", values=values, nodata=-9999.0)
+    report = _Report()
+    start = time.perf_counter()
+    raster = _check_raster(RasterSpec(path=path), "population", report)
+    elapsed = time.perf_counter() - start
+    assert raster is None
+    assert report.problems[0].message.startswith(
+        "1 cell holds a negative number of people, in rows 3999–3999 and columns 3999–3999"
+    )
+    assert any("10,000 cells (0.1% of the raster) are NaN" in n for n in report.notes)
+    assert elapsed < 10.0, elapsed

@@ -32,7 +32,7 @@ from siting.inputs._crs import (
 from siting.inputs._districts import _assign, _check_references
 from siting.inputs._osm import _add_osm, _source_problems
 from siting.inputs._problems import _Report, _Where
-from siting.inputs._raster import _check_raster, _Raster
+from siting.inputs._raster import DEFAULT_MAX_PERSONS_PER_KM2, _check_raster, _Raster
 from siting.inputs._schema import LAYER_NAMES
 from siting.inputs._vector import _fill_land_area, _read
 from siting.scenario import InputsSpec, LayerSpec
@@ -179,7 +179,11 @@ class _Loaded:
     children: _Raster | None = None
 
 
-def _load(spec: InputsSpec, crs: str | pyproj.CRS | None) -> _Loaded:
+def _load(
+    spec: InputsSpec,
+    crs: str | pyproj.CRS | None,
+    max_persons_per_km2: float = DEFAULT_MAX_PERSONS_PER_KM2,
+) -> _Loaded:
     report = _Report()
     loaded = _Loaded(report)
     work = _working_crs(crs, report)
@@ -195,11 +199,18 @@ def _load(spec: InputsSpec, crs: str | pyproj.CRS | None) -> _Loaded:
             raw[name] = frame
     if _source_problems(spec, report):
         _add_osm(spec, work, raw, wheres, report)
-    loaded.population = _check_raster(spec.population, "population", report)
+    dense = max_persons_per_km2
+    loaded.population = _check_raster(
+        spec.population, "population", report, max_persons_per_km2=dense
+    )
     if spec.migrant_population is not None:
-        loaded.migrant = _check_raster(spec.migrant_population, "migrant_population", report)
+        loaded.migrant = _check_raster(
+            spec.migrant_population, "migrant_population", report, max_persons_per_km2=dense
+        )
     if spec.children is not None:
-        loaded.children = _check_raster(spec.children, "children", report)
+        loaded.children = _check_raster(
+            spec.children, "children", report, max_persons_per_km2=dense
+        )
     if spec.streets is not None:
         streets = Path(spec.streets)
         if streets.exists():
@@ -245,7 +256,7 @@ def _load(spec: InputsSpec, crs: str | pyproj.CRS | None) -> _Loaded:
         areas = _reproject(areas, "areas", work, None, wheres["areas"], report)
         raw["areas"] = areas
         good = _drawn(areas)
-        if len(good):
+        if len(good) and np.isfinite(good.total_bounds).all():
             study = shapely.box(*good.total_bounds).buffer(_STUDY_AREA_BUFFER_M, join_style="mitre")
     districts = raw.get("districts")
     if districts is not None and districts.crs is not None:
@@ -313,7 +324,12 @@ def _load(spec: InputsSpec, crs: str | pyproj.CRS | None) -> _Loaded:
     return loaded
 
 
-def validate(spec: InputsSpec, *, crs: str | pyproj.CRS | None = None) -> list[Problem]:
+def validate(
+    spec: InputsSpec,
+    *,
+    crs: str | pyproj.CRS | None = None,
+    max_persons_per_km2: float = DEFAULT_MAX_PERSONS_PER_KM2,
+) -> list[Problem]:
     """Every problem with the inputs, without raising.
 
     Parameters
@@ -323,16 +339,23 @@ def validate(spec: InputsSpec, *, crs: str | pyproj.CRS | None = None) -> list[P
     crs
         The working CRS (the scenario's ``crs``); ``None`` picks the UTM zone
         of the study area.
+    max_persons_per_km2
+        The densest plausible raster cell (``demand.max_persons_per_km2``).
 
     Returns
     -------
     list of Problem
         Empty when the inputs are usable.
     """
-    return list(_load(spec, crs).report.problems)
+    return list(_load(spec, crs, max_persons_per_km2).report.problems)
 
 
-def load_inputs(spec: InputsSpec, *, crs: str | pyproj.CRS | None = None) -> Inputs:
+def load_inputs(
+    spec: InputsSpec,
+    *,
+    crs: str | pyproj.CRS | None = None,
+    max_persons_per_km2: float = DEFAULT_MAX_PERSONS_PER_KM2,
+) -> Inputs:
     """Read every input, validate it and reproject it to the working CRS.
 
     Parameters
@@ -342,6 +365,9 @@ def load_inputs(spec: InputsSpec, *, crs: str | pyproj.CRS | None = None) -> Inp
     crs
         The working CRS, projected in metres (the scenario's ``crs``). ``None``
         picks the UTM zone of the study area and says so in :attr:`Inputs.notes`.
+    max_persons_per_km2
+        The densest plausible raster cell (``demand.max_persons_per_km2``):
+        a denser cell is a problem.
 
     Returns
     -------
@@ -353,7 +379,7 @@ def load_inputs(spec: InputsSpec, *, crs: str | pyproj.CRS | None = None) -> Inp
     InputError
         With every problem found, in every layer and raster, at once.
     """
-    loaded = _load(spec, crs)
+    loaded = _load(spec, crs, max_persons_per_km2)
     report = loaded.report
     if report.problems:
         raise InputError(report.problems)

@@ -23,6 +23,7 @@ import pyproj
 import shapely
 
 from siting.inputs._columns import _apply, _convert, _id_string
+from siting.inputs._crs import _not_degrees_problem
 from siting.inputs._problems import (
     _assumed_crs,
     _check_file,
@@ -175,8 +176,10 @@ def _normalize(
 
     # CRS -----------------------------------------------------------------
     frame = raw
+    crs_from_scenario = False
     if frame.crs is None:
         if spec.crs is not None:
+            crs_from_scenario = True
             assumed = _assumed_crs(spec.crs, where, report, noun="file")
             if assumed is not None:
                 frame = frame.set_crs(assumed)
@@ -205,6 +208,11 @@ def _normalize(
 
     # geometry --------------------------------------------------------------
     geometry = _check_geometry(frame, schema, ids, name, where, report)
+    not_degrees = _not_degrees_problem(frame, ids, where, assumed=crs_from_scenario)
+    crs = frame.crs
+    if not_degrees is not None:
+        report.problems.append(not_degrees)
+        crs = None  # the layer cannot be placed: nothing downstream reprojects it
 
     extras = [c for c in frame.columns if c not in out and c != schema.id and c != "geometry"]
     extras = [c for c in extras if c != frame.geometry.name]
@@ -212,7 +220,7 @@ def _normalize(
     data = pd.DataFrame({k: v.set_axis(index) for k, v in out.items()}, index=index)
     for extra in extras:
         data[extra] = frame[extra].to_numpy()
-    return gpd.GeoDataFrame(data, geometry=np.asarray(geometry, dtype=object), crs=frame.crs)
+    return gpd.GeoDataFrame(data, geometry=np.asarray(geometry, dtype=object), crs=crs)
 
 
 def _or_id(values: pd.Series[Any], ids: list[str]) -> pd.Series[Any]:
