@@ -94,6 +94,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         scenario.inputs,
         crs=scenario.crs,
         max_persons_per_km2=scenario.demand.max_persons_per_km2,
+        radii=scenario.radii,
     )
     if not problems:
         print(f"{args.scenario}: inputs are valid")

@@ -196,6 +196,7 @@ def prepare(scenario: Scenario | str | Path, *, progress: Progress | None = None
         scenario.inputs,
         crs=scenario.crs,
         max_persons_per_km2=scenario.demand.max_persons_per_km2,
+        radii=scenario.radii,
     )
     lap("inputs")
 
@@ -233,8 +234,8 @@ def prepare(scenario: Scenario | str | Path, *, progress: Progress | None = None
     lap("candidates")
 
     say("measuring walking distances")
-    graph = None
-    if inputs.streets is not None:
+    graph = inputs.street_graph  # read and checked with the inputs
+    if graph is None and inputs.streets is not None:
         graph = read_street_graph(inputs.streets, working_crs=inputs.crs)
     points = area_points(areas.reset_index(), inputs.population, id_column="area_id")
     access = service_pairs(

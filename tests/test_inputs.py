@@ -105,6 +105,40 @@ def write_raster(
     return path
 
 
+def streets_osm(
+    path: Path,
+    *,
+    shift_deg: tuple[float, float] = (0.0, 0.0),
+    xs: tuple[float, ...] = (-50.0, 250.0, 550.0, 850.0, 1150.0, 1450.0, 1750.0),
+    ys: tuple[float, ...] = (-50.0, 250.0, 550.0),
+) -> Path:
+    """An OSM XML grid of residential streets over the test areas (offsets from X0, Y0 in m)."""
+    to_lonlat = pyproj.Transformer.from_crs(GK, "EPSG:4326", always_xy=True)
+    ids: dict[tuple[int, int], int] = {}
+    nodes = []
+    for i, dx in enumerate(xs):
+        for j, dy in enumerate(ys):
+            lon, lat = to_lonlat.transform(X0 + dx, Y0 + dy)
+            ids[i, j] = len(ids) + 1
+            nodes.append(
+                f"<node id='{ids[i, j]}' lat='{lat + shift_deg[1]:.7f}' "
+                f"lon='{lon + shift_deg[0]:.7f}'/>"
+            )
+    ways = []
+    lines = [[ids[i, j] for i in range(len(xs))] for j in range(len(ys))]
+    lines += [[ids[i, j] for j in range(len(ys))] for i in range(len(xs))]
+    for k, line in enumerate(lines, start=1):
+        refs = "".join(f"<nd ref='{n}'/>" for n in line)
+        ways.append(f"<way id='{k}'>{refs}<tag k='highway' v='residential'/></way>")
+    path.write_text(
+        "<?xml version='1.0' encoding='UTF-8'?>\n<osm version='0.6' generator='test'>\n"
+        + "\n".join(nodes + ways)
+        + "\n</osm>\n",
+        encoding="utf-8",
+    )
+    return path
+
+
 def make_spec(tmp_path: Path, **layers: Any) -> InputsSpec:
     """A valid set of inputs in ``tmp_path``; keyword arguments replace pieces of it."""
     gpkg = tmp_path / "city.gpkg"
@@ -267,8 +301,7 @@ def test_optional_layers_subdistricts_and_the_layer_named_like_its_role(tmp_path
     )
     write(subdistricts, city, layer="subdistricts")
     write_raster(tmp_path / "migrants.tif", values=np.full((20, 30), 0.5))
-    streets = tmp_path / "streets.osm"
-    streets.write_text("<osm/>")
+    streets = streets_osm(tmp_path / "streets.osm")
     spec = make_spec(
         tmp_path,
         areas=LayerSpec(path=city),  # no layer given: the file's 'areas' layer is read
@@ -288,6 +321,8 @@ def test_optional_layers_subdistricts_and_the_layer_named_like_its_role(tmp_path
     assert inputs.files["districts.dbf"] == tmp_path / "districts.dbf"
     assert inputs.files["districts.prj"] == tmp_path / "districts.prj"
     assert set(inputs.files) >= {"migrant_population", "streets", "subdistricts"}
+    assert inputs.street_graph is not None
+    assert inputs.street_graph.number_of_edges() > 0
 
 
 def test_missing_streets_file_is_a_problem(tmp_path: Path) -> None:
@@ -710,6 +745,76 @@ def _children_raster_dense(t: Path) -> InputsSpec:
     values[19, 29] = 20_000.0
     write_raster(t / "children.tif", values=values)
     return make_spec(t, children=RasterSpec(path=t / "children.tif"))
+
+
+# --- street networks: parsed and their coverage checked (validate = plan)
+
+
+def _streets_not_osm(t: Path) -> InputsSpec:
+    (t / "streets.osm").write_text("<osm/>")
+    return make_spec(t, streets=t / "streets.osm")
+
+
+def _streets_truncated(t: Path) -> InputsSpec:
+    (t / "streets.osm").write_text("<osm><node id='1' lat='32' lon='105'>")
+    return make_spec(t, streets=t / "streets.osm")
+
+
+def _streets_binary(t: Path) -> InputsSpec:
+    (t / "streets.osm").write_bytes(bytes(range(256)) * 4)
+    return make_spec(t, streets=t / "streets.osm")
+
+
+def _streets_unknown_format(t: Path) -> InputsSpec:
+    (t / "streets.geojson").write_text('{"type": "FeatureCollection", "features": []}')
+    return make_spec(t, streets=t / "streets.geojson")
+
+
+def _streets_without_highways(t: Path) -> InputsSpec:
+    (t / "streets.osm").write_text(
+        "<?xml version='1.0'?><osm version='0.6'><node id='1' lat='32.43' lon='105.84'/>"
+        "<node id='2' lat='32.44' lon='105.85'/><way id='1'><nd ref='1'/><nd ref='2'/>"
+        "<tag k='building' v='yes'/></way></osm>"
+    )
+    return make_spec(t, streets=t / "streets.osm")
+
+
+def _streets_of_another_city(t: Path) -> InputsSpec:
+    # Tianshui's streets, 2° north in the same Gauss–Krüger zone
+    return make_spec(t, streets=streets_osm(t / "streets.osm", shift_deg=(0.3, 2.0)))
+
+
+def _streets_of_naples(t: Path) -> InputsSpec:
+    # far outside the working CRS's zone: projected lengths are no longer metres
+    return make_spec(t, streets=streets_osm(t / "streets.osm", shift_deg=(-91.7, 8.5)))
+
+
+def _streets_a_few_km_away(t: Path) -> InputsSpec:
+    return make_spec(t, streets=streets_osm(t / "streets.osm", shift_deg=(0.05, 0.0)))
+
+
+# --- ids across layers
+
+
+def _facility_id_is_a_site_id(t: Path) -> InputsSpec:
+    frame = gpd.GeoDataFrame(
+        {"facility_id": ["P2", "F1", "P3"], "slots": [40, 20, 10]},
+        geometry=[Point(X0 + 10, Y0 + 10), Point(X0 + 20, Y0 + 20), Point(X0 + 30, Y0 + 30)],
+        crs=GK,
+    )
+    return make_spec(t, facilities=LayerSpec(path=write(frame, t / "facilities.gpkg")))
+
+
+def _integer_facility_id_is_a_site_id(t: Path) -> InputsSpec:
+    parcels = parcels_frame(site_id=[1, 2, 3])
+    facilities = gpd.GeoDataFrame(
+        {"facility_id": [3], "slots": [40]}, geometry=[Point(X0 + 10, Y0 + 10)], crs=GK
+    )
+    return make_spec(
+        t,
+        parcels=LayerSpec(path=write(parcels, t / "parcels.gpkg")),
+        facilities=LayerSpec(path=write(facilities, t / "facilities.gpkg")),
+    )
 
 
 # (case, file name, layer, column, message, ids, fix begins)
@@ -1265,6 +1370,100 @@ BAD: list[tuple[Case, str, str, str | None, str, tuple[str, ...], str]] = [
         (),
         "check that the raster holds persons per cell",
     ),
+    (
+        _streets_not_osm,
+        "streets.osm",
+        "streets",
+        None,
+        "the street network cannot be used: ",
+        (),
+        "",
+    ),
+    (
+        _streets_truncated,
+        "streets.osm",
+        "streets",
+        None,
+        "the street network cannot be used: cannot read the street network (ParseError",
+        (),
+        "check that the file is complete OSM XML or osmnx GraphML; re-export it",
+    ),
+    (
+        _streets_binary,
+        "streets.osm",
+        "streets",
+        None,
+        "the street network cannot be used: cannot read the street network (",
+        (),
+        "check that the file is complete OSM XML",
+    ),
+    (
+        _streets_unknown_format,
+        "streets.geojson",
+        "streets",
+        None,
+        "the street network cannot be used: unknown street network format",
+        (),
+        "give an OSM XML file ending in",
+    ),
+    (
+        _streets_without_highways,
+        "streets.osm",
+        "streets",
+        None,
+        "the street network cannot be used: ",
+        (),
+        "",
+    ),
+    (
+        _streets_of_another_city,
+        "streets.osm",
+        "streets",
+        None,
+        "none of the 3 areas lies within its radius (300 m urban, 1000 m rural) of a street of "
+        "this file (nearest ",
+        (),
+        "give the street file of this city (an extract that covers the areas), or leave streets "
+        "out to use straight-line distances × the detour factor",
+    ),
+    (
+        _streets_of_naples,
+        "streets.osm",
+        "streets",
+        None,
+        "the street network cannot be used: edge lengths add up to 18,068 but the projected "
+        "edges measure 27,525 (ratio 0.656), so lengths are not metres in the working CRS",
+        (),
+        "",
+    ),
+    (
+        _streets_a_few_km_away,
+        "streets.osm",
+        "streets",
+        None,
+        "none of the 3 areas lies within its radius",
+        (),
+        "give the street file of this city",
+    ),
+    (
+        _facility_id_is_a_site_id,
+        "facilities.gpkg",
+        "facilities",
+        "facility_id",
+        "2 facility_id values are also the site_id of a parcel; a facility and a parcel become "
+        "sites of one plan, so their ids must differ",
+        ("P2", "P3"),
+        "give existing facilities ids that no parcel uses",
+    ),
+    (
+        _integer_facility_id_is_a_site_id,
+        "facilities.gpkg",
+        "facilities",
+        "facility_id",
+        "1 facility_id value is also the site_id of a parcel",
+        ("3",),
+        "give existing facilities ids that no parcel uses",
+    ),
 ]
 
 
@@ -1519,3 +1718,71 @@ def test_scanning_a_4000_by_4000_raster_is_fast(tmp_path: Path) -> None:
     )
     assert any("10,000 cells (0.1% of the raster) are NaN" in n for n in report.notes)
     assert elapsed < 10.0, elapsed
+
+
+# --------------------------------------------------------------------------- checks across layers
+
+
+def test_streets_far_from_many_areas_are_a_warning_with_their_ids(tmp_path: Path) -> None:
+    # streets only at the west end: A2 (urban) is 350 m away, A3 (rural) 950 m
+    streets = streets_osm(tmp_path / "streets.osm", xs=(-50.0, 100.0, 250.0))
+    inputs = load_inputs(make_spec(tmp_path, streets=streets), crs=GK)
+    assert (
+        "streets: 1 of 3 areas (33%) lie further than their radius (300 m urban, 1000 m rural) "
+        "from any street of streets.osm (ids: A2); check that the extract covers the whole "
+        "study area"
+    ) in inputs.notes
+    from siting.scenario import Radii
+
+    inputs = load_inputs(make_spec(tmp_path, streets=streets), crs=GK, radii=Radii(urban_m=400.0))
+    assert not any(n.startswith("streets:") for n in inputs.notes)
+
+
+def test_duplicated_polygons_are_a_warning_with_their_ids(tmp_path: Path) -> None:
+    frame = areas_frame()
+    a1 = frame.geometry.iloc[0]
+    frame.loc[2, "geometry"] = Polygon(list(a1.exterior.coords)[::-1])  # A1 drawn backwards
+    parcels = parcels_frame()
+    parcels.loc[1, "geometry"] = parcels.geometry.iloc[0]
+    spec = make_spec(
+        tmp_path,
+        areas=LayerSpec(path=write(frame, tmp_path / "areas.gpkg")),
+        parcels=LayerSpec(path=write(parcels, tmp_path / "parcels.gpkg")),
+    )
+    inputs = load_inputs(spec, crs=GK)
+    assert (
+        "areas: 2 features share their geometry with another (A1 = A3); each is counted on its "
+        "own: delete the copies if they are the same place"
+    ) in inputs.notes
+    assert any(
+        n.startswith("parcels: 2 features share their geometry with another (P1 = P2)")
+        for n in inputs.notes
+    )
+
+
+def test_validate_rejects_what_plan_rejects_before_the_solve(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from siting.cli import main
+
+    spec = make_spec(tmp_path)
+    (tmp_path / "streets.osm").write_text("<osm><node id='1' lat='32' lon='105'>")
+    facilities = gpd.GeoDataFrame(
+        {"facility_id": ["P1"], "slots": [40]}, geometry=[Point(X0 + 10, Y0 + 10)], crs=GK
+    )
+    write(facilities, tmp_path / "facilities.gpkg")
+    scenario = tmp_path / "scenario.toml"
+    scenario.write_text(
+        f'crs = "{GK}"\n[inputs]\npopulation = {{ path = "pop.tif" }}\n'
+        'areas = { path = "city.gpkg", layer = "areas" }\n'
+        'parcels = { path = "city.gpkg", layer = "parcels" }\n'
+        'facilities = { path = "facilities.gpkg" }\nstreets = "streets.osm"\n',
+        encoding="utf-8",
+    )
+    assert spec.areas is not None
+    assert main(["validate", str(scenario)]) == 2
+    out = capsys.readouterr().out
+    assert out.startswith("2 problem(s):")
+    assert "layer 'streets': the street network cannot be used" in out
+    assert "column 'facility_id': 1 facility_id value is also the site_id of a parcel" in out
+    assert "Traceback" not in out

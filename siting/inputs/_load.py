@@ -11,6 +11,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -19,6 +20,7 @@ import shapely
 from pyproj.exceptions import CRSError
 
 from siting.errors import InputError, Problem
+from siting.inputs._checks import _check_duplicate_geometries, _check_shared_ids
 from siting.inputs._crs import (
     _crs_label,
     _drawn,
@@ -34,8 +36,9 @@ from siting.inputs._osm import _add_osm, _source_problems
 from siting.inputs._problems import _Report, _Where
 from siting.inputs._raster import DEFAULT_MAX_PERSONS_PER_KM2, _check_raster, _Raster
 from siting.inputs._schema import LAYER_NAMES
+from siting.inputs._streets import _check_coverage, _read_streets
 from siting.inputs._vector import _fill_land_area, _read
-from siting.scenario import InputsSpec, LayerSpec
+from siting.scenario import InputsSpec, LayerSpec, Radii
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +88,9 @@ class Inputs:
         Building footprints (or points), indexed by ``building_id``, if given.
     children
         The children raster, if given.
+    street_graph
+        The walking graph of :attr:`streets` in the working CRS
+        (:func:`siting.network.read_street_graph`), read while checking it.
     """
 
     crs: pyproj.CRS
@@ -105,6 +111,7 @@ class Inputs:
     migrant_population_crs: pyproj.CRS | None = None
     buildings: gpd.GeoDataFrame | None = None
     children: Path | None = None
+    street_graph: Any = None
 
 
 def read_layer(
@@ -177,12 +184,14 @@ class _Loaded:
     population: _Raster | None = None
     migrant: _Raster | None = None
     children: _Raster | None = None
+    street_graph: Any = None
 
 
 def _load(
     spec: InputsSpec,
     crs: str | pyproj.CRS | None,
     max_persons_per_km2: float = DEFAULT_MAX_PERSONS_PER_KM2,
+    radii: Radii | None = None,
 ) -> _Loaded:
     report = _Report()
     loaded = _Loaded(report)
@@ -197,6 +206,7 @@ def _load(
         wheres[name] = where
         if frame is not None:
             raw[name] = frame
+            _check_duplicate_geometries(frame, name, report)
     if _source_problems(spec, report):
         _add_osm(spec, work, raw, wheres, report)
     dense = max_persons_per_km2
@@ -320,6 +330,14 @@ def _load(
         _check_references(
             projected["areas"], "subdistrict_id", subdistricts, wheres["areas"], report
         )
+    _check_shared_ids(projected, wheres, report)
+    street_file = report.files.get("streets")
+    if street_file is not None:
+        loaded.street_graph = _read_streets(street_file, work, report)
+        if loaded.street_graph is not None and "areas" in projected:
+            _check_coverage(
+                loaded.street_graph, street_file, projected["areas"], radii or Radii(), report
+            )
     loaded.layers = projected
     return loaded
 
@@ -329,6 +347,7 @@ def validate(
     *,
     crs: str | pyproj.CRS | None = None,
     max_persons_per_km2: float = DEFAULT_MAX_PERSONS_PER_KM2,
+    radii: Radii | None = None,
 ) -> list[Problem]:
     """Every problem with the inputs, without raising.
 
@@ -341,13 +360,16 @@ def validate(
         of the study area.
     max_persons_per_km2
         The densest plausible raster cell (``demand.max_persons_per_km2``).
+    radii
+        The service radii (``[radii]``), for the street network's coverage;
+        ``None`` takes the defaults.
 
     Returns
     -------
     list of Problem
         Empty when the inputs are usable.
     """
-    return list(_load(spec, crs, max_persons_per_km2).report.problems)
+    return list(_load(spec, crs, max_persons_per_km2, radii).report.problems)
 
 
 def load_inputs(
@@ -355,6 +377,7 @@ def load_inputs(
     *,
     crs: str | pyproj.CRS | None = None,
     max_persons_per_km2: float = DEFAULT_MAX_PERSONS_PER_KM2,
+    radii: Radii | None = None,
 ) -> Inputs:
     """Read every input, validate it and reproject it to the working CRS.
 
@@ -367,7 +390,10 @@ def load_inputs(
         picks the UTM zone of the study area and says so in :attr:`Inputs.notes`.
     max_persons_per_km2
         The densest plausible raster cell (``demand.max_persons_per_km2``):
-        a denser cell is a problem.
+        ten times denser is a problem, denser a warning.
+    radii
+        The service radii (``[radii]``), for the street network's coverage;
+        ``None`` takes the defaults.
 
     Returns
     -------
@@ -379,7 +405,7 @@ def load_inputs(
     InputError
         With every problem found, in every layer and raster, at once.
     """
-    loaded = _load(spec, crs, max_persons_per_km2)
+    loaded = _load(spec, crs, max_persons_per_km2, radii)
     report = loaded.report
     if report.problems:
         raise InputError(report.problems)
@@ -405,4 +431,5 @@ def load_inputs(
         migrant_population_crs=loaded.migrant.crs if loaded.migrant is not None else None,
         buildings=layers.get("buildings"),
         children=loaded.children.path if loaded.children is not None else None,
+        street_graph=loaded.street_graph,
     )
