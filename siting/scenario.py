@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from siting._encoding import looks_chinese
 from siting.errors import ScenarioError
 
 if sys.version_info >= (3, 11):
@@ -83,12 +84,18 @@ class LayerSpec:
     crs
         The CRS to assume when the file has none (for example a Shapefile
         without ``.prj``). A file that has a CRS keeps it.
+    encoding
+        The encoding of the file's text, for a Shapefile without ``.cpg``
+        whose attributes are not UTF-8: ``"gbk"`` for one saved by a Chinese
+        desktop GIS. Without it such a file is an error that names the
+        encoding its text looks like; it is never read as mojibake.
     """
 
     path: Path
     layer: str | None = None
     columns: Mapping[str, str] = field(default_factory=dict)
     crs: str | None = None
+    encoding: str | None = None
 
 
 @dataclass(frozen=True)
@@ -756,27 +763,6 @@ _BINARY_SIGNATURES: tuple[tuple[bytes, str], ...] = (
 _UTF8_BOM = b"\xef\xbb\xbf"
 
 
-def _looks_chinese(data: bytes, encoding: str) -> bool:
-    """Whether ``data`` decodes in ``encoding`` to text that is mostly common Chinese characters.
-
-    A character counts when it is a CJK ideograph or full-width sign whose two
-    bytes are both in GB 2312's range (0xA1–0xFE): text in Latin-1 decodes
-    to GBK too, but its second bytes are ASCII letters.
-    """
-    try:
-        text = data.decode(encoding)
-    except UnicodeDecodeError:
-        return False
-    wide = [c for c in text if ord(c) > 127]
-    common = [
-        c
-        for c in wide
-        if ("\u3000" <= c <= "\u9fff" or "\uff00" <= c <= "\uffef")
-        and min(c.encode(encoding, "replace")[:2]) >= 0xA1
-    ]
-    return bool(wide) and len(common) >= 0.9 * len(wide)
-
-
 def _scenario_text(data: bytes, path: Path) -> str:
     """The text of a scenario file: UTF-8, with a byte-order mark accepted and logged.
 
@@ -812,7 +798,7 @@ def _scenario_text(data: bytes, path: Path) -> str:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         looks = "not UTF-8"
-        if _looks_chinese(data, "gb18030"):
+        if looks_chinese(data, "gb18030"):
             looks = "in GBK (GB18030), as Chinese Windows editors save by default, not UTF-8"
         raise ScenarioError(
             f"scenario file {path} is {looks} (the first byte that is not UTF-8 is on line "

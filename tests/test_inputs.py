@@ -817,6 +817,44 @@ def _integer_facility_id_is_a_site_id(t: Path) -> InputsSpec:
     )
 
 
+# --- text encodings of Shapefiles
+
+
+def gbk_shapefile(t: Path, *, encoding: str = "gbk", name: str = "areas.shp") -> Path:
+    """The areas with Chinese names and statuses, as a Shapefile in ``encoding`` without .cpg."""
+    import pyogrio
+
+    frame = areas_frame(status=["新建", "老城", "农村"])
+    path = t / name
+    pyogrio.write_dataframe(frame, path, encoding=encoding)
+    path.with_suffix(".cpg").unlink(missing_ok=True)
+    return path
+
+
+def _gbk_shapefile_without_cpg(t: Path) -> InputsSpec:
+    return make_spec(t, areas=LayerSpec(path=gbk_shapefile(t)))
+
+
+def _utf8_shapefile_without_cpg(t: Path) -> InputsSpec:
+    return make_spec(t, areas=LayerSpec(path=gbk_shapefile(t, encoding="utf-8")))
+
+
+def _gbk_dbf_parcels_without_cpg(t: Path) -> InputsSpec:
+    import pyogrio
+
+    frame = parcels_frame(kind=["闲置土地", "社区活动中心", "公园"]).iloc[[0, 2]]
+    path = t / "parcels.shp"
+    with warnings.catch_warnings():  # 'acquisition' is cut to 10 characters, on purpose here
+        warnings.simplefilter("ignore")
+        pyogrio.write_dataframe(frame, path, encoding="gbk")
+    path.with_suffix(".cpg").unlink()
+    return make_spec(t, parcels=LayerSpec(path=path))
+
+
+def _unknown_encoding(t: Path) -> InputsSpec:
+    return make_spec(t, areas=LayerSpec(path=gbk_shapefile(t), encoding="klingon"))
+
+
 # (case, file name, layer, column, message, ids, fix begins)
 BAD: list[tuple[Case, str, str, str | None, str, tuple[str, ...], str]] = [
     (
@@ -1464,6 +1502,46 @@ BAD: list[tuple[Case, str, str, str | None, str, tuple[str, ...], str]] = [
         ("3",),
         "give existing facilities ids that no parcel uses",
     ),
+    (
+        _gbk_shapefile_without_cpg,
+        "areas.shp",
+        "areas",
+        None,
+        "the Shapefile has no .cpg saying how its text is encoded, and its text is not Latin-1 "
+        "as GDAL then reads it: it looks like GBK (read as Latin-1: '¶«°Ó' (is '东坝'),",
+        (),
+        'add encoding = "gbk" to [inputs.areas] (for example areas = { path = "areas.shp", '
+        'encoding = "gbk" }), or put a areas.cpg file containing GBK beside it',
+    ),
+    (
+        _utf8_shapefile_without_cpg,
+        "areas.shp",
+        "areas",
+        None,
+        "the Shapefile has no .cpg saying how its text is encoded, and its text is not Latin-1 "
+        "as GDAL then reads it: it looks like UTF-8",
+        (),
+        'add encoding = "utf-8" to [inputs.areas]',
+    ),
+    (
+        _gbk_dbf_parcels_without_cpg,
+        "parcels.shp",
+        "parcels",
+        None,
+        "the Shapefile has no .cpg saying how its text is encoded, and its text is not Latin-1 "
+        "as GDAL then reads it: it looks like GBK",
+        (),
+        'add encoding = "gbk" to [inputs.parcels]',
+    ),
+    (
+        _unknown_encoding,
+        "areas.shp",
+        "areas",
+        None,
+        "encoding = 'klingon' under [inputs.areas] is not an encoding Python knows",
+        (),
+        'use "gbk" (or "gb18030") for Chinese Windows files',
+    ),
 ]
 
 
@@ -1786,3 +1864,38 @@ def test_validate_rejects_what_plan_rejects_before_the_solve(
     assert "layer 'streets': the street network cannot be used" in out
     assert "column 'facility_id': 1 facility_id value is also the site_id of a parcel" in out
     assert "Traceback" not in out
+
+
+def test_gbk_shapefile_is_read_with_the_encoding_given(tmp_path: Path) -> None:
+    path = gbk_shapefile(tmp_path)
+    inputs = load_inputs(make_spec(tmp_path, areas=LayerSpec(path=path, encoding="gbk")), crs=GK)
+    assert inputs.areas["name"].tolist() == ["东坝", "老城", "宝轮"]
+    assert inputs.areas["status"].tolist() == ["new", "old", "rural"]
+    assert "areas: read the text of areas.shp as gbk (encoding under [inputs.areas])" in (
+        inputs.notes
+    )
+
+
+def test_latin1_shapefile_text_is_left_alone(tmp_path: Path) -> None:
+    import pyogrio
+
+    frame = areas_frame(name=["Zürich", "Genève", "Köln"])
+    path = tmp_path / "areas.shp"
+    pyogrio.write_dataframe(frame, path, encoding="ISO-8859-1")
+    path.with_suffix(".cpg").unlink(missing_ok=True)
+    inputs = load_inputs(make_spec(tmp_path, areas=LayerSpec(path=path)), crs=GK)
+    assert inputs.areas["name"].tolist() == ["Zürich", "Genève", "Köln"]
+
+
+def test_encoding_is_read_from_the_scenario(tmp_path: Path) -> None:
+    from siting.scenario import load_scenario
+
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(
+        '[inputs]\npopulation = { path = "pop.tif" }\n'
+        'areas = { path = "areas.shp", encoding = "gbk" }\nparcels = { path = "p.gpkg" }\n',
+        encoding="utf-8",
+    )
+    spec = load_scenario(scenario).inputs
+    assert spec is not None and spec.areas is not None
+    assert spec.areas.encoding == "gbk"

@@ -8,6 +8,7 @@ Reprojection to the working CRS and the study-area check are in
 
 from __future__ import annotations
 
+import codecs
 import importlib.util
 import logging
 import warnings
@@ -22,6 +23,7 @@ import pyogrio
 import pyproj
 import shapely
 
+from siting._encoding import guess_encoding
 from siting.inputs._columns import _apply, _convert, _id_string
 from siting.inputs._crs import _not_degrees_problem
 from siting.inputs._problems import (
@@ -101,10 +103,25 @@ def _open_vector(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFram
                 )
             )
             return None
+    encoding = spec.encoding
+    if encoding is not None:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            report.problems.append(
+                where.problem(
+                    f"encoding = '{encoding}' under {section} is not an encoding Python knows",
+                    fix='use "gbk" (or "gb18030") for Chinese Windows files, "utf-8", or "big5"',
+                )
+            )
+            return None
+    options: dict[str, Any] = {"encoding": encoding} if encoding is not None else {}
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            frame = gpd.read_file(path, layer=layer, engine="pyogrio", use_arrow=_USE_ARROW)
+            frame = gpd.read_file(
+                path, layer=layer, engine="pyogrio", use_arrow=_USE_ARROW, **options
+            )
     except Exception as exc:
         report.problems.append(
             where.problem(
@@ -115,6 +132,12 @@ def _open_vector(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFram
         return None
     for warning in caught:
         report.note(f"{name}: reading {path.name}, GDAL said: {warning.message}")
+    if encoding is not None:
+        report.note(
+            f"{name}: read the text of {path.name} as {encoding} (encoding under {section})"
+        )
+    elif _without_cpg(path) and not _check_text(frame, path, where, report):
+        return None
     if not isinstance(frame, gpd.GeoDataFrame):  # a table without geometry
         report.problems.append(
             where.problem(
@@ -124,6 +147,55 @@ def _open_vector(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFram
         )
         return None
     return frame
+
+
+def _without_cpg(path: Path) -> bool:
+    """Whether ``path`` is a Shapefile (or dBASE table) without a ``.cpg`` naming its encoding."""
+    if path.suffix.lower() not in (".shp", ".dbf"):
+        return False
+    return not any(path.with_suffix(s).exists() for s in (".cpg", ".CPG"))
+
+
+def _check_text(frame: pd.DataFrame, path: Path, where: _Where, report: _Report) -> bool:
+    """False, with a problem, when a Shapefile's text was read as Latin-1 but is GBK or UTF-8.
+
+    GDAL reads the attributes of a Shapefile without ``.cpg`` (and without a
+    code page in its ``.dbf`` header) as Latin-1, which turns GBK's 东坝 into
+    ``¶«°Ó``. Such text has only characters up to U+00FF; encoded back to
+    Latin-1 it gives the file's bytes, whose encoding :func:`guess_encoding`
+    tells.
+    """
+    found: dict[str, list[str]] = {}
+    for column in frame.columns:
+        if column == getattr(frame, "_geometry_column_name", None):
+            continue
+        series = frame[column]
+        if not (series.dtype == object or pd.api.types.is_string_dtype(series.dtype)):
+            continue
+        for value in series.dropna().unique()[:2000]:
+            if not isinstance(value, str) or not any("\x80" <= c <= "\xff" for c in value):
+                continue
+            if any(c > "\xff" for c in value):
+                continue
+            guess = guess_encoding(value.encode("latin-1"))
+            if guess is not None:
+                found.setdefault(guess, []).append(value)
+    if not found:
+        return True
+    guess = max(found, key=lambda g: len(found[g]))
+    sample = found[guess][:3]
+    shown = ", ".join(f"'{v}' (is '{v.encode('latin-1').decode(guess)}')" for v in sample)
+    report.problems.append(
+        where.problem(
+            f"the Shapefile has no .cpg saying how its text is encoded, and its text is not "
+            f"Latin-1 as GDAL then reads it: it looks like {guess.upper()} (read as Latin-1: "
+            f"{shown})",
+            fix=f'add encoding = "{guess}" to [inputs.{where.layer}] (for example '
+            f'{where.layer} = {{ path = "{path.name}", encoding = "{guess}" }}), or put a '
+            f"{path.with_suffix('.cpg').name} file containing {guess.upper()} beside it",
+        )
+    )
+    return False
 
 
 def _read(spec: LayerSpec, name: str, report: _Report) -> tuple[gpd.GeoDataFrame | None, _Where]:
