@@ -1899,3 +1899,26 @@ def test_encoding_is_read_from_the_scenario(tmp_path: Path) -> None:
     spec = load_scenario(scenario).inputs
     assert spec is not None and spec.areas is not None
     assert spec.areas.encoding == "gbk"
+
+
+def test_library_warnings_are_logged_with_the_layer_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import siting.inputs._load as load_module
+
+    real = load_module._check_raster
+
+    def noisy(*args: Any, **kwargs: Any) -> Any:
+        warnings.warn(
+            "TIFFReadDirectory: Sum of Photometric type-related color channels", stacklevel=1
+        )
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(load_module, "_check_raster", noisy)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a warning reaching the caller fails the test
+        with caplog.at_level("WARNING", logger="siting.inputs"):
+            inputs = load_inputs(make_spec(tmp_path), crs=GK)
+    text = "population: UserWarning: TIFFReadDirectory: Sum of Photometric type-related color"
+    assert any(n.startswith(text) for n in inputs.notes)
+    assert text in caplog.text

@@ -161,12 +161,13 @@ def read_layer(
             raise InputError(
                 [Problem(f"crs = '{crs}' is not a CRS pyproj knows ({exc})")]
             ) from None
-    frame, where = _read(spec, name, report)
-    if frame is not None and frame.crs is not None:
-        if work is not None:
-            frame = _reproject(frame, name, work, None, where, report)
-        if name == "parcels":
-            frame = _fill_land_area(frame, report)
+    with report.warnings_of(name):
+        frame, where = _read(spec, name, report)
+        if frame is not None and frame.crs is not None:
+            if work is not None:
+                frame = _reproject(frame, name, work, None, where, report)
+            if name == "parcels":
+                frame = _fill_land_area(frame, report)
     if report.problems:
         raise InputError(report.problems)
     assert frame is not None
@@ -202,25 +203,30 @@ def _load(
         layer_spec: LayerSpec | None = getattr(spec, name)
         if layer_spec is None:
             continue
-        frame, where = _read(layer_spec, name, report)
+        with report.warnings_of(name):
+            frame, where = _read(layer_spec, name, report)
         wheres[name] = where
         if frame is not None:
             raw[name] = frame
             _check_duplicate_geometries(frame, name, report)
     if _source_problems(spec, report):
-        _add_osm(spec, work, raw, wheres, report)
+        with report.warnings_of("osm"):
+            _add_osm(spec, work, raw, wheres, report)
     dense = max_persons_per_km2
-    loaded.population = _check_raster(
-        spec.population, "population", report, max_persons_per_km2=dense
-    )
+    with report.warnings_of("population"):
+        loaded.population = _check_raster(
+            spec.population, "population", report, max_persons_per_km2=dense
+        )
     if spec.migrant_population is not None:
-        loaded.migrant = _check_raster(
-            spec.migrant_population, "migrant_population", report, max_persons_per_km2=dense
-        )
+        with report.warnings_of("migrant_population"):
+            loaded.migrant = _check_raster(
+                spec.migrant_population, "migrant_population", report, max_persons_per_km2=dense
+            )
     if spec.children is not None:
-        loaded.children = _check_raster(
-            spec.children, "children", report, max_persons_per_km2=dense
-        )
+        with report.warnings_of("children"):
+            loaded.children = _check_raster(
+                spec.children, "children", report, max_persons_per_km2=dense
+            )
     if spec.streets is not None:
         streets = Path(spec.streets)
         if streets.exists():
@@ -263,14 +269,16 @@ def _load(
     # the study area: the areas' box + 2 km, and the districts' box
     study: shapely.Polygon | None = None
     if areas is not None and areas.crs is not None:
-        areas = _reproject(areas, "areas", work, None, wheres["areas"], report)
+        with report.warnings_of("areas"):
+            areas = _reproject(areas, "areas", work, None, wheres["areas"], report)
         raw["areas"] = areas
         good = _drawn(areas)
         if len(good) and np.isfinite(good.total_bounds).all():
             study = shapely.box(*good.total_bounds).buffer(_STUDY_AREA_BUFFER_M, join_style="mitre")
     districts = raw.get("districts")
     if districts is not None and districts.crs is not None:
-        districts = _reproject(districts, "districts", work, study, wheres["districts"], report)
+        with report.warnings_of("districts"):
+            districts = _reproject(districts, "districts", work, study, wheres["districts"], report)
         raw["districts"] = districts
         good = _drawn(districts)
         finite = np.isfinite(good.total_bounds).all() if len(good) else False
@@ -280,7 +288,8 @@ def _load(
     for name in LAYER_NAMES:
         if name in ("areas", "districts") or name not in raw or raw[name].crs is None:
             continue
-        raw[name] = _reproject(raw[name], name, work, study, wheres[name], report)
+        with report.warnings_of(name):
+            raw[name] = _reproject(raw[name], name, work, study, wheres[name], report)
     rasters = (
         ("population", loaded.population),
         ("migrant_population", loaded.migrant),
@@ -300,44 +309,48 @@ def _load(
 
     # normalization that needs the working CRS
     if "parcels" in raw and raw["parcels"].crs is not None:
-        raw["parcels"] = _fill_land_area(raw["parcels"], report)
+        with report.warnings_of("parcels"):
+            raw["parcels"] = _fill_land_area(raw["parcels"], report)
     projected = {n: f for n, f in raw.items() if f.crs is not None}
     districts = projected.get("districts")
     subdistricts = projected.get("subdistricts")
     if districts is not None:
         for name in ("areas", "parcels", "facilities", "subdistricts"):
             if name in projected:
-                projected[name] = _assign(
-                    projected[name],
-                    "district_id",
-                    districts,
-                    by_overlap=name in ("areas", "subdistricts"),
-                    name=name,
-                    source="districts",
-                    report=report,
-                )
+                with report.warnings_of(name):
+                    projected[name] = _assign(
+                        projected[name],
+                        "district_id",
+                        districts,
+                        by_overlap=name in ("areas", "subdistricts"),
+                        name=name,
+                        source="districts",
+                        report=report,
+                    )
                 _check_references(projected[name], "district_id", districts, wheres[name], report)
     if subdistricts is not None and "areas" in projected:
-        projected["areas"] = _assign(
-            projected["areas"],
-            "subdistrict_id",
-            subdistricts,
-            by_overlap=True,
-            name="areas",
-            source="subdistricts",
-            report=report,
-        )
+        with report.warnings_of("areas"):
+            projected["areas"] = _assign(
+                projected["areas"],
+                "subdistrict_id",
+                subdistricts,
+                by_overlap=True,
+                name="areas",
+                source="subdistricts",
+                report=report,
+            )
         _check_references(
             projected["areas"], "subdistrict_id", subdistricts, wheres["areas"], report
         )
     _check_shared_ids(projected, wheres, report)
     street_file = report.files.get("streets")
     if street_file is not None:
-        loaded.street_graph = _read_streets(street_file, work, report)
-        if loaded.street_graph is not None and "areas" in projected:
-            _check_coverage(
-                loaded.street_graph, street_file, projected["areas"], radii or Radii(), report
-            )
+        with report.warnings_of("streets"):
+            loaded.street_graph = _read_streets(street_file, work, report)
+            if loaded.street_graph is not None and "areas" in projected:
+                _check_coverage(
+                    loaded.street_graph, street_file, projected["areas"], radii or Radii(), report
+                )
     loaded.layers = projected
     return loaded
 
