@@ -37,7 +37,7 @@ from siting.model import SitingProblem, build_model, presolve_checks
 from siting.network import area_points, read_street_graph
 from siting.osm import exclude_hazardous, hazard_buffers
 from siting.plan import Plan, extract_plan
-from siting.scenario import Scenario, load_scenario
+from siting.scenario import Scenario, check_scenario, load_scenario
 from siting.solve import solve_siting
 from siting.summary import (
     candidate_states,
@@ -186,6 +186,7 @@ def prepare(scenario: Scenario | str | Path, *, progress: Progress | None = None
     say = progress or (lambda message: log.info(message))
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
+    check_scenario(scenario)  # a scenario made in Python: its values were never checked
     if scenario.inputs is None:
         raise ScenarioError("the scenario has no [inputs]. Fix: add an [inputs] table.")
     timings: dict[str, float] = {}
@@ -298,6 +299,7 @@ def solve_prepared(
     say = progress or (lambda message: log.info(message))
     if scenario is None:
         scenario = prepared.scenario
+    check_scenario(scenario)
     changed = [
         f.name
         for f in fields(Scenario)

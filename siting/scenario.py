@@ -58,8 +58,10 @@ __all__ = [
     "Scenario",
     "SizeOption",
     "SolverSettings",
+    "check_scenario",
     "input_source_problems",
     "load_scenario",
+    "scenario_problems",
 ]
 
 T = TypeVar("T")
@@ -890,8 +892,74 @@ def _convert(hint: Any, value: Any, *, key: str, base: Path, file: Path) -> Any:
 
 
 def _check(s: Scenario, file: Path) -> None:
-    """Range checks that name the key."""
-    bad: list[str] = []
+    """Range checks that name the key, raised as one error."""
+    bad = scenario_problems(s)
+    if bad:
+        raise ScenarioError(f"{file}: " + "; ".join(bad) + ".")
+
+
+def check_scenario(scenario: Scenario) -> None:
+    """Raise if any value of a scenario made in Python is out of range.
+
+    :func:`load_scenario` checks a file's values; a scenario built or changed
+    in Python (``Scenario(policy=Policy(budget=-1))``) is checked here, and
+    :func:`siting.pipeline.prepare` and :func:`siting.pipeline.solve_prepared`
+    call it.
+
+    Parameters
+    ----------
+    scenario
+        The scenario.
+
+    Raises
+    ------
+    ScenarioError
+        Naming every key out of range.
+
+    Examples
+    --------
+    >>> check_scenario(Scenario(policy=Policy(budget=-1.0)))
+    Traceback (most recent call last):
+    ...
+    siting.errors.ScenarioError: scenario: 'policy.budget' must be zero or more (in CNY; leave it out for no budget), got -1.0.
+    """  # noqa: E501
+    bad = scenario_problems(scenario)
+    if bad:
+        raise ScenarioError("scenario: " + "; ".join(bad) + ".")
+
+
+def _numbers(value: Any, key: str = "") -> list[tuple[str, float]]:
+    """Every float in a scenario's plain values, with its dotted key."""
+    if isinstance(value, float):
+        return [(key, value)]
+    if isinstance(value, Mapping):
+        out: list[tuple[str, float]] = []
+        for k, v in value.items():
+            out.extend(_numbers(v, f"{key}.{k}" if key else str(k)))
+        return out
+    if isinstance(value, list | tuple):
+        return [pair for i, v in enumerate(value) for pair in _numbers(v, f"{key}[{i}]")]
+    return []
+
+
+def scenario_problems(s: Scenario) -> list[str]:
+    """Every value of ``s`` out of range, one sentence each naming the key.
+
+    Parameters
+    ----------
+    s
+        The scenario.
+
+    Returns
+    -------
+    list of str
+        Empty when every value is in range.
+    """
+    bad: list[str] = [
+        f"'{key}' must be a finite number, got {value!r}"
+        for key, value in _numbers(dataclasses.asdict(s))
+        if not math.isfinite(value)
+    ]
 
     def need(ok: bool, key: str, rule: str, value: Any) -> None:
         if not ok:
@@ -1093,8 +1161,7 @@ def _check(s: Scenario, file: Path) -> None:
     )
     if s.inputs is not None:
         bad.extend(input_source_problems(s.inputs))
-    if bad:
-        raise ScenarioError(f"{file}: " + "; ".join(bad) + ".")
+    return bad
 
 
 _OSM_SUFFIXES = (".osm", ".osm.bz2", ".xml", ".xml.bz2", ".osm.pbf")

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from siting.errors import ScenarioError, SitingError
-from siting.scenario import Scenario, load_scenario
+from siting.scenario import (
+    Policy,
+    Radii,
+    Scenario,
+    check_scenario,
+    load_scenario,
+    scenario_problems,
+)
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "scenario.toml"
 
@@ -268,3 +277,29 @@ def test_cli_names_a_bad_scenario_with_exit_2(tmp_path: Path) -> None:
     assert main(["validate", str(path)]) == 2
     (tmp_path / "g.toml").write_bytes(b"SQLite format 3\x00" + bytes(100))
     assert main(["validate", str(tmp_path / "g.toml")]) == 2
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"policy": Policy(budget=-1.0)}, "'policy.budget' must be zero or more"),
+        ({"radii": Radii(urban_m=float("inf"))}, "'radii.urban_m' must be a finite number"),
+        ({"radii": Radii(rural_m=0.0)}, "'radii.rural_m' must be a distance of more than 0"),
+        ({"policy": Policy(min_affordable_share=float("nan"))}, "'policy.min_affordable_share'"),
+    ],
+    ids=["negative_budget", "infinite_radius", "zero_radius", "nan_share"],
+)
+def test_scenarios_made_in_python_are_checked(changes: dict[str, Any], message: str) -> None:
+    scenario = Scenario().replace(**changes)
+    with pytest.raises(ScenarioError, match=re.escape(message)):
+        check_scenario(scenario)
+    assert message in "; ".join(scenario_problems(scenario))
+    assert scenario_problems(Scenario()) == []
+
+
+def test_prepare_refuses_a_negative_budget_before_reading(tmp_path: Path) -> None:
+    from siting.pipeline import prepare
+
+    scenario = load_scenario(SAMPLE).replace(policy=Policy(budget=-5.0))
+    with pytest.raises(ScenarioError, match=re.escape("'policy.budget' must be zero or more")):
+        prepare(scenario)
