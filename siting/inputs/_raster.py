@@ -284,13 +284,13 @@ def _scan(
 
 
 def _where_cells(src: Any, window: list[int]) -> str:
-    """``rows 3–5 and columns 10–12 (from 0; bounds (…))``."""
+    """``rows 3–5 and columns 10–12 (counted from 0; bounds (…))``."""
     r0, r1, c0, c1 = window
-    box = rasterio.windows.bounds(
-        rasterio.windows.Window(c0, r0, c1 - c0 + 1, r1 - r0 + 1), src.transform
-    )
-    digits = 4 if abs(src.transform.a) < 0.1 else 0
-    shown = ", ".join(f"{v:.{digits}f}" for v in box)
+    t = src.transform
+    xs = [t.c + c * t.a + r * t.b for c in (c0, c1 + 1) for r in (r0, r1 + 1)]
+    ys = [t.f + c * t.d + r * t.e for c in (c0, c1 + 1) for r in (r0, r1 + 1)]
+    digits = 4 if abs(t.a) < 0.1 else 0
+    shown = ", ".join(f"{v:.{digits}f}" for v in (min(xs), min(ys), max(xs), max(ys)))
     return f"rows {r0}–{r1} and columns {c0}–{c1} (counted from 0; bounds ({shown}))"
 
 
