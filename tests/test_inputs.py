@@ -855,6 +855,29 @@ def _unknown_encoding(t: Path) -> InputsSpec:
     return make_spec(t, areas=LayerSpec(path=gbk_shapefile(t), encoding="klingon"))
 
 
+def _streets_graphml_broken(t: Path) -> InputsSpec:
+    (t / "streets.graphml").write_text("<graphml><graph><node id='1'>")
+    return make_spec(t, streets=t / "streets.graphml")
+
+
+def _children_second_band_negative(t: Path) -> InputsSpec:
+    values = np.full((2, 20, 30), 1.0, dtype="float32")
+    values[1, 5, 6] = -3.0
+    profile = {
+        "driver": "GTiff",
+        "width": 30,
+        "height": 20,
+        "count": 2,
+        "dtype": "float32",
+        "crs": GK,
+        "nodata": -1.0,
+        "transform": Affine(100.0, 0.0, X0 - 500, 0.0, -100.0, Y0 + 1000),
+    }
+    with rasterio.open(t / "children.tif", "w", **profile) as dst:
+        dst.write(values)
+    return make_spec(t, children=RasterSpec(path=t / "children.tif", bands=(1, 2)))
+
+
 # (case, file name, layer, column, message, ids, fix begins)
 BAD: list[tuple[Case, str, str, str | None, str, tuple[str, ...], str]] = [
     (
@@ -1541,6 +1564,25 @@ BAD: list[tuple[Case, str, str, str | None, str, tuple[str, ...], str]] = [
         "encoding = 'klingon' under [inputs.areas] is not an encoding Python knows",
         (),
         'use "gbk" (or "gb18030") for Chinese Windows files',
+    ),
+    (
+        _streets_graphml_broken,
+        "streets.graphml",
+        "streets",
+        None,
+        "the street network cannot be used: cannot read the street network (",
+        (),
+        "check that the file is complete OSM XML or osmnx GraphML",
+    ),
+    (
+        _children_second_band_negative,
+        "children.tif",
+        "children",
+        None,
+        "1 cell of band 2 holds a negative number of people, in rows 5–5 and columns 6–6 "
+        "(counted from 0; bounds (579100, 3590400, 579200, 3590500)); every one is -3",
+        (),
+        "-3 is probably a nodata value the raster does not declare",
     ),
 ]
 

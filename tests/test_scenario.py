@@ -168,6 +168,16 @@ def test_sample_scenario_loads_with_resolved_paths() -> None:
         ("[solver]\nthreads = 0\n", "'solver.threads' must be 1 or more, got 0"),
         ("[solver]\ntime_limit_s = 0\n", "'solver.time_limit_s' must be more than 0 seconds"),
         ("[network]\ndetour_factor = 0.5\n", "'network.detour_factor' must be 1 or more, got 0.5"),
+        ("[solver]\ngap = nan\n", "'solver.gap' must be a finite number, got nan"),
+        ("[radii]\nrural_m = -inf\n", "'radii.rural_m' must be a finite number, got -inf"),
+        ("[costs]\nlease_rent_per_m2_year = nan\n", "'costs.lease_rent_per_m2_year' must be a fin"),
+        ("[demand]\nmax_persons_per_km2 = -1\n", "'demand.max_persons_per_km2' must be a density"),
+        ("[demand]\nresidual_to_nearest_m = inf\n", "'demand.residual_to_nearest_m' must be a fin"),
+        (
+            "[inputs]\npopulation = { path = 'p.tif' }\nparcels = { path = 'p.gpkg' }\n"
+            "areas = { path = 'a.shp', encoding = 936 }\n",
+            "'inputs.areas.encoding' must be a string, got 936",
+        ),
     ],
 )
 def test_bad_scenarios_name_the_key(tmp_path: Path, text: str, message: str) -> None:
