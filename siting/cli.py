@@ -98,7 +98,12 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     if scenario.inputs is None:
         print("the scenario has no [inputs] table")
         return 2
-    problems = validate(scenario.inputs, crs=scenario.crs)
+    problems = validate(
+        scenario.inputs,
+        crs=scenario.crs,
+        max_persons_per_km2=scenario.demand.max_persons_per_km2,
+        radii=scenario.radii,
+    )
     if not problems:
         print(f"{args.scenario}: inputs are valid")
         return 0

@@ -37,7 +37,7 @@ from siting.model import SitingProblem, build_model, presolve_checks
 from siting.network import area_points, read_street_graph
 from siting.osm import exclude_hazardous, hazard_buffers
 from siting.plan import Plan, extract_plan
-from siting.scenario import Scenario, load_scenario
+from siting.scenario import Scenario, check_scenario, load_scenario
 from siting.solve import solve_siting
 from siting.summary import (
     candidate_states,
@@ -186,13 +186,19 @@ def prepare(scenario: Scenario | str | Path, *, progress: Progress | None = None
     say = progress or (lambda message: log.info(message))
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
+    check_scenario(scenario)  # a scenario made in Python: its values were never checked
     if scenario.inputs is None:
         raise ScenarioError("the scenario has no [inputs]. Fix: add an [inputs] table.")
     timings: dict[str, float] = {}
     lap = _stopwatch(timings)
 
     say("reading and checking inputs")
-    inputs = load_inputs(scenario.inputs, crs=scenario.crs)
+    inputs = load_inputs(
+        scenario.inputs,
+        crs=scenario.crs,
+        max_persons_per_km2=scenario.demand.max_persons_per_km2,
+        radii=scenario.radii,
+    )
     lap("inputs")
 
     say("estimating demand")
@@ -229,8 +235,8 @@ def prepare(scenario: Scenario | str | Path, *, progress: Progress | None = None
     lap("candidates")
 
     say("measuring walking distances")
-    graph = None
-    if inputs.streets is not None:
+    graph = inputs.street_graph  # read and checked with the inputs
+    if graph is None and inputs.streets is not None:
         graph = read_street_graph(inputs.streets, working_crs=inputs.crs)
     points = area_points(areas.reset_index(), inputs.population, id_column="area_id")
     access = service_pairs(
@@ -293,6 +299,7 @@ def solve_prepared(
     say = progress or (lambda message: log.info(message))
     if scenario is None:
         scenario = prepared.scenario
+    check_scenario(scenario)
     changed = [
         f.name
         for f in fields(Scenario)

@@ -21,6 +21,8 @@ Examples
 from __future__ import annotations
 
 import dataclasses
+import logging
+import math
 import sys
 import types
 import typing
@@ -29,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from siting._encoding import looks_chinese
 from siting.errors import ScenarioError
 
 if sys.version_info >= (3, 11):
@@ -37,6 +40,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 __all__ = [
+    "HAZARD_KINDS",
     "OSM_DEFAULT_USES",
     "OSM_USES",
     "Costs",
@@ -54,11 +58,15 @@ __all__ = [
     "Scenario",
     "SizeOption",
     "SolverSettings",
+    "check_scenario",
     "input_source_problems",
     "load_scenario",
+    "scenario_problems",
 ]
 
 T = TypeVar("T")
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -78,12 +86,18 @@ class LayerSpec:
     crs
         The CRS to assume when the file has none (for example a Shapefile
         without ``.prj``). A file that has a CRS keeps it.
+    encoding
+        The encoding of the file's text, for a Shapefile without ``.cpg``
+        whose attributes are not UTF-8: ``"gbk"`` for one saved by a Chinese
+        desktop GIS. Without it such a file is an error that names the
+        encoding its text looks like; it is never read as mojibake.
     """
 
     path: Path
     layer: str | None = None
     columns: Mapping[str, str] = field(default_factory=dict)
     crs: str | None = None
+    encoding: str | None = None
 
 
 @dataclass(frozen=True)
@@ -302,6 +316,14 @@ class DemandSettings:
     children_under3_share
         Share of the children raster's people who are under three: 1.0 for a
         raster of 0–2-year-olds, 0.6 for WorldPop's 0–4 (ages 0–1 plus 1–4).
+    max_persons_per_km2
+        The highest plausible density of a population raster's cell: 100,000
+        persons per km² (1,000 in a 100 m × 100 m cell). No city district
+        averages more, but single 90 m cells of old quarters do (GHS-POP
+        gives Naples' 215,000), so denser cells are a warning naming them;
+        cells denser than ten times this (a million per km², 10,000 people in
+        a 100 m cell) are an error: a units mistake, such as a raster of
+        persons per km² or per hectare read as persons per cell.
     persons_per_household
         Guangyuan 2020: 2.36. Planned population of a new area = dwellings × this.
     birth_rate_per_1000
@@ -329,6 +351,7 @@ class DemandSettings:
     allocation: str = "dasymetric"
     residual_to_nearest_m: float | None = None
     children_under3_share: float = 1.0
+    max_persons_per_km2: float = 100_000.0
 
 
 @dataclass(frozen=True)
@@ -688,6 +711,9 @@ def _plain(value: Any) -> Any:
 
 _KNOWN_ACQUISITION = ("new_build", "purchase", "swap", "lease", "reuse")
 
+HAZARD_KINDS: tuple[str, ...] = ("petrol_station", "power_line", "mall", "market", "arterial_road")
+"""The hazard kinds ``hazards.enabled`` may list (those of :mod:`siting.osm.features`)."""
+
 
 def load_scenario(path: str | Path) -> Scenario:
     """Read a scenario TOML file.
@@ -711,13 +737,78 @@ def load_scenario(path: str | Path) -> Scenario:
     if not path.is_file():
         raise ScenarioError(f"scenario file {path} does not exist. Fix: check the path.")
     try:
-        with path.open("rb") as handle:
-            table = tomllib.load(handle)
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ScenarioError(
+            f"scenario file {path} cannot be read ({exc.strerror or exc}). Fix: check that "
+            "the file may be read by you."
+        ) from None
+    text = _scenario_text(data, path)
+    try:
+        table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"scenario file {path} is not valid TOML: {exc}") from None
     scenario = _build(Scenario, table, key="", base=path.parent.resolve(), file=path)
     _check(scenario, path)
     return scenario
+
+
+_BINARY_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"SQLite format 3\x00", "a GeoPackage (SQLite database)"),
+    (b"PK\x03\x04", "a ZIP archive (or an Excel or Word file)"),
+    (b"II*\x00", "a GeoTIFF"),
+    (b"MM\x00*", "a GeoTIFF"),
+    (b"%PDF", "a PDF document"),
+    (b"\xd0\xcf\x11\xe0", "an old Office document"),
+    (b"\x00\x00\x27\x0a", "a Shapefile"),
+)
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def _scenario_text(data: bytes, path: Path) -> str:
+    """The text of a scenario file: UTF-8, with a byte-order mark accepted and logged.
+
+    A binary file (a GeoPackage given in place of the scenario, say) and a
+    file in another encoding (GBK, as Chinese Windows editors save by
+    default, or UTF-16) are errors that say what the file looks like.
+    """
+    fix_utf8 = (
+        "save the scenario as UTF-8 (in Notepad: Save as, Encoding UTF-8; in VS Code: "
+        "Save with Encoding, UTF-8)"
+    )
+    for signature, what in _BINARY_SIGNATURES:
+        if data.startswith(signature):
+            raise ScenarioError(
+                f"scenario file {path} is {what}, not a scenario TOML file. Fix: give the "
+                "scenario's .toml file, and name this file under [inputs] instead"
+            )
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ScenarioError(
+            f"scenario file {path} is in UTF-16 (it starts with a UTF-16 byte-order mark), "
+            f"not UTF-8. Fix: {fix_utf8}"
+        )
+    if b"\x00" in data[:4096]:
+        raise ScenarioError(
+            f"scenario file {path} is a binary file, not a scenario TOML file. Fix: give the "
+            "scenario's .toml file"
+        )
+    bom = data.startswith(_UTF8_BOM)
+    if bom:
+        data = data[len(_UTF8_BOM) :]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        looks = "not UTF-8"
+        if looks_chinese(data, "gb18030"):
+            looks = "in GBK (GB18030), as Chinese Windows editors save by default, not UTF-8"
+        raise ScenarioError(
+            f"scenario file {path} is {looks} (the first byte that is not UTF-8 is on line "
+            f"{line}). Fix: {fix_utf8}"
+        ) from None
+    if bom:
+        logger.info("scenario file %s starts with a UTF-8 byte-order mark; read it as UTF-8", path)
+    return text
 
 
 def _build(cls: type[T], table: Any, *, key: str, base: Path, file: Path) -> T:
@@ -779,6 +870,11 @@ def _convert(hint: Any, value: Any, *, key: str, base: Path, file: Path) -> Any:
     if hint is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ScenarioError(f"{file}: '{key}' must be a number, got {value!r}.")
+        if not math.isfinite(value):
+            raise ScenarioError(
+                f"{file}: '{key}' must be a finite number, got {value!r}. Fix: give a number "
+                "(TOML's nan and inf are not values siting can plan with)."
+            )
         return float(value)
     if hint is int:
         if isinstance(value, bool) or not isinstance(value, int):
@@ -796,8 +892,74 @@ def _convert(hint: Any, value: Any, *, key: str, base: Path, file: Path) -> Any:
 
 
 def _check(s: Scenario, file: Path) -> None:
-    """Range checks that name the key."""
-    bad: list[str] = []
+    """Range checks that name the key, raised as one error."""
+    bad = scenario_problems(s)
+    if bad:
+        raise ScenarioError(f"{file}: " + "; ".join(bad) + ".")
+
+
+def check_scenario(scenario: Scenario) -> None:
+    """Raise if any value of a scenario made in Python is out of range.
+
+    :func:`load_scenario` checks a file's values; a scenario built or changed
+    in Python (``Scenario(policy=Policy(budget=-1))``) is checked here, and
+    :func:`siting.pipeline.prepare` and :func:`siting.pipeline.solve_prepared`
+    call it.
+
+    Parameters
+    ----------
+    scenario
+        The scenario.
+
+    Raises
+    ------
+    ScenarioError
+        Naming every key out of range.
+
+    Examples
+    --------
+    >>> check_scenario(Scenario(policy=Policy(budget=-1.0)))
+    Traceback (most recent call last):
+    ...
+    siting.errors.ScenarioError: scenario: 'policy.budget' must be zero or more (in CNY; leave it out for no budget), got -1.0.
+    """  # noqa: E501
+    bad = scenario_problems(scenario)
+    if bad:
+        raise ScenarioError("scenario: " + "; ".join(bad) + ".")
+
+
+def _numbers(value: Any, key: str = "") -> list[tuple[str, float]]:
+    """Every float in a scenario's plain values, with its dotted key."""
+    if isinstance(value, float):
+        return [(key, value)]
+    if isinstance(value, Mapping):
+        out: list[tuple[str, float]] = []
+        for k, v in value.items():
+            out.extend(_numbers(v, f"{key}.{k}" if key else str(k)))
+        return out
+    if isinstance(value, list | tuple):
+        return [pair for i, v in enumerate(value) for pair in _numbers(v, f"{key}[{i}]")]
+    return []
+
+
+def scenario_problems(s: Scenario) -> list[str]:
+    """Every value of ``s`` out of range, one sentence each naming the key.
+
+    Parameters
+    ----------
+    s
+        The scenario.
+
+    Returns
+    -------
+    list of str
+        Empty when every value is in range.
+    """
+    bad: list[str] = [
+        f"'{key}' must be a finite number, got {value!r}"
+        for key, value in _numbers(dataclasses.asdict(s))
+        if not math.isfinite(value)
+    ]
 
     def need(ok: bool, key: str, rule: str, value: Any) -> None:
         if not ok:
@@ -808,7 +970,26 @@ def _check(s: Scenario, file: Path) -> None:
         need(v >= 0, f"ratios.{name}", "must be zero or more slots per 1,000", v)
     for name in ("urban_m", "rural_m", "new_beside_m", "workplace_m"):
         v = getattr(s.radii, name)
-        need(v >= 0, f"radii.{name}", "must be zero or more metres", v)
+        need(v > 0, f"radii.{name}", "must be a distance of more than 0 metres", v)
+    d = s.demand
+    need(
+        d.birth_rate_per_1000 >= 0,
+        "demand.birth_rate_per_1000",
+        "must be zero or more births per 1,000",
+        d.birth_rate_per_1000,
+    )
+    need(
+        d.migrant_persons_per_worker >= 0,
+        "demand.migrant_persons_per_worker",
+        "must be zero or more",
+        d.migrant_persons_per_worker,
+    )
+    need(
+        d.max_persons_per_km2 > 0,
+        "demand.max_persons_per_km2",
+        "must be a density of more than 0 persons per km²",
+        d.max_persons_per_km2,
+    )
     need(0 <= s.demand.takeup <= 1, "demand.takeup", "must be between 0 and 1", s.demand.takeup)
     need(
         s.demand.allocation in ("dasymetric", "area_weighted"),
@@ -840,7 +1021,36 @@ def _check(s: Scenario, file: Path) -> None:
         need(o.slots > 0, f"facility.options[{i}]", "must have at least one class", o.name)
     names = [o.name for o in s.facility.options]
     need(len(set(names)) == len(names), "facility.options", "must have unique names", names)
-    need(s.facility.max_floors >= 1, "facility.max_floors", "must be 1 or more", 1)
+    for i, o in enumerate(s.facility.options):
+        for part in ("infant", "toddler", "older", "mixed"):
+            v = getattr(o, part)
+            need(v >= 0, f"facility.options[{i}].{part}", "must be zero or more classes", v)
+        need(
+            o.extra_floor_m2 >= 0,
+            f"facility.options[{i}].extra_floor_m2",
+            "must be zero or more m²",
+            o.extra_floor_m2,
+        )
+    fac = s.facility
+    need(fac.max_floors >= 1, "facility.max_floors", "must be 1 or more", fac.max_floors)
+    need(
+        fac.floor_m2_per_slot > 0,
+        "facility.floor_m2_per_slot",
+        "must be more than 0 m²",
+        fac.floor_m2_per_slot,
+    )
+    need(
+        fac.outdoor_m2_per_slot >= 0,
+        "facility.outdoor_m2_per_slot",
+        "must be zero or more m²",
+        fac.outdoor_m2_per_slot,
+    )
+    need(
+        fac.existing_max_extra_slots >= 0,
+        "facility.existing_max_extra_slots",
+        "must be zero or more slots",
+        fac.existing_max_extra_slots,
+    )
     need(
         0 < s.facility.reuse_max_floor_share <= 1,
         "facility.reuse_max_floor_share",
@@ -882,21 +1092,53 @@ def _check(s: Scenario, file: Path) -> None:
         'must name a currency, such as "CNY" or "EUR"',
         s.currency,
     )
-    for kv in s.hazards.power_line_m_by_kv:
+    hz = s.hazards
+    for kv, metres in hz.power_line_m_by_kv.items():
         try:
-            float(kv)
+            volts = float(kv)
         except ValueError:
-            bad.append(f"'hazards.power_line_m_by_kv.{kv}' must be a voltage in kV")
+            volts = math.nan
+        need(
+            math.isfinite(volts) and volts > 0,
+            f"hazards.power_line_m_by_kv.{kv}",
+            "must be keyed by a voltage in kV (such as 110)",
+            kv,
+        )
+        need(metres >= 0, f"hazards.power_line_m_by_kv.{kv}", "must be zero or more metres", metres)
+    for name in ("petrol_station_m", "power_line_default_m", "mall_m"):
+        v = getattr(hz, name)
+        need(v >= 0, f"hazards.{name}", "must be zero or more metres", v)
+    unknown_kinds = [k for k in hz.enabled if k not in HAZARD_KINDS]
+    need(
+        not unknown_kinds,
+        "hazards.enabled",
+        f"must list hazard kinds among {', '.join(HAZARD_KINDS)}",
+        unknown_kinds,
+    )
     need(
         s.solver.name in ("highs", "cbc"), "solver.name", "must be 'highs' or 'cbc'", s.solver.name
     )
-    need(s.solver.time_limit_s > 0, "solver.time_limit_s", "must be positive", 0)
+    need(
+        s.solver.time_limit_s > 0,
+        "solver.time_limit_s",
+        "must be more than 0 seconds",
+        s.solver.time_limit_s,
+    )
+    threads = s.solver.threads
+    need(threads is None or threads >= 1, "solver.threads", "must be 1 or more", threads)
     need(0 <= s.solver.gap < 1, "solver.gap", "must be in [0, 1)", s.solver.gap)
     need(
         s.policy.demonstration_per_district >= 0,
         "policy.demonstration_per_district",
         "must be 0 or more",
         s.policy.demonstration_per_district,
+    )
+    budget = s.policy.budget
+    need(
+        budget is None or budget >= 0,
+        "policy.budget",
+        f"must be zero or more (in {s.currency}; leave it out for no budget)",
+        budget,
     )
     share = s.policy.min_affordable_share
     need(
@@ -911,11 +1153,15 @@ def _check(s: Scenario, file: Path) -> None:
         "must be a walking pace (40–120 m/min)",
         s.network.walking_speed_m_per_min,
     )
-    need(s.network.detour_factor >= 1, "network.detour_factor", "must be 1 or more", 0)
+    need(
+        s.network.detour_factor >= 1,
+        "network.detour_factor",
+        "must be 1 or more",
+        s.network.detour_factor,
+    )
     if s.inputs is not None:
         bad.extend(input_source_problems(s.inputs))
-    if bad:
-        raise ScenarioError(f"{file}: " + "; ".join(bad) + ".")
+    return bad
 
 
 _OSM_SUFFIXES = (".osm", ".osm.bz2", ".xml", ".xml.bz2", ".osm.pbf")

@@ -105,6 +105,40 @@ def write_raster(
     return path
 
 
+def streets_osm(
+    path: Path,
+    *,
+    shift_deg: tuple[float, float] = (0.0, 0.0),
+    xs: tuple[float, ...] = (-50.0, 250.0, 550.0, 850.0, 1150.0, 1450.0, 1750.0),
+    ys: tuple[float, ...] = (-50.0, 250.0, 550.0),
+) -> Path:
+    """An OSM XML grid of residential streets over the test areas (offsets from X0, Y0 in m)."""
+    to_lonlat = pyproj.Transformer.from_crs(GK, "EPSG:4326", always_xy=True)
+    ids: dict[tuple[int, int], int] = {}
+    nodes = []
+    for i, dx in enumerate(xs):
+        for j, dy in enumerate(ys):
+            lon, lat = to_lonlat.transform(X0 + dx, Y0 + dy)
+            ids[i, j] = len(ids) + 1
+            nodes.append(
+                f"<node id='{ids[i, j]}' lat='{lat + shift_deg[1]:.7f}' "
+                f"lon='{lon + shift_deg[0]:.7f}'/>"
+            )
+    ways = []
+    lines = [[ids[i, j] for i in range(len(xs))] for j in range(len(ys))]
+    lines += [[ids[i, j] for j in range(len(ys))] for i in range(len(xs))]
+    for k, line in enumerate(lines, start=1):
+        refs = "".join(f"<nd ref='{n}'/>" for n in line)
+        ways.append(f"<way id='{k}'>{refs}<tag k='highway' v='residential'/></way>")
+    path.write_text(
+        "<?xml version='1.0' encoding='UTF-8'?>\n<osm version='0.6' generator='test'>\n"
+        + "\n".join(nodes + ways)
+        + "\n</osm>\n",
+        encoding="utf-8",
+    )
+    return path
+
+
 def make_spec(tmp_path: Path, **layers: Any) -> InputsSpec:
     """A valid set of inputs in ``tmp_path``; keyword arguments replace pieces of it."""
     gpkg = tmp_path / "city.gpkg"
@@ -267,8 +301,7 @@ def test_optional_layers_subdistricts_and_the_layer_named_like_its_role(tmp_path
     )
     write(subdistricts, city, layer="subdistricts")
     write_raster(tmp_path / "migrants.tif", values=np.full((20, 30), 0.5))
-    streets = tmp_path / "streets.osm"
-    streets.write_text("<osm/>")
+    streets = streets_osm(tmp_path / "streets.osm")
     spec = make_spec(
         tmp_path,
         areas=LayerSpec(path=city),  # no layer given: the file's 'areas' layer is read
@@ -288,6 +321,8 @@ def test_optional_layers_subdistricts_and_the_layer_named_like_its_role(tmp_path
     assert inputs.files["districts.dbf"] == tmp_path / "districts.dbf"
     assert inputs.files["districts.prj"] == tmp_path / "districts.prj"
     assert set(inputs.files) >= {"migrant_population", "streets", "subdistricts"}
+    assert inputs.street_graph is not None
+    assert inputs.street_graph.number_of_edges() > 0
 
 
 def test_missing_streets_file_is_a_problem(tmp_path: Path) -> None:
@@ -383,8 +418,8 @@ def _raster_all_nodata(t: Path) -> InputsSpec:
 
 
 def _layer_far_away(t: Path) -> InputsSpec:
-    # Gauss–Krüger metres written into a file that declares EPSG:4326
-    frame = parcels_frame().set_crs("EPSG:4326", allow_override=True)
+    # Gauss–Krüger metres written into a file that declares Web Mercator
+    frame = parcels_frame().set_crs("EPSG:3857", allow_override=True)
     return make_spec(t, parcels=LayerSpec(path=write(frame, t / "parcels.gpkg")))
 
 
@@ -523,6 +558,326 @@ def _children_bad_bands(t: Path) -> InputsSpec:
     return replace(spec, children=RasterSpec(path=t / "pop.tif", bands=(1, 2)))
 
 
+# --- coordinates that do not fit the declared CRS
+
+
+def _metres_labelled_4490(t: Path) -> InputsSpec:
+    # Gauss–Krüger metres in a file that declares CGCS2000 degrees (was a GEOS traceback)
+    frame = areas_frame().set_crs("EPSG:4490", allow_override=True)
+    return make_spec(t, areas=LayerSpec(path=write(frame, t / "areas.gpkg")))
+
+
+def _zone_metres_labelled_4490(t: Path) -> InputsSpec:
+    # eastings with the zone number in front (35 579 100): zone 35 names the CRS
+    frame = parcels_frame().set_crs("EPSG:4490", allow_override=True)
+    frame["geometry"] = frame.geometry.translate(35_000_000)
+    return make_spec(t, parcels=LayerSpec(path=write(frame, t / "parcels.gpkg")))
+
+
+def _metres_labelled_4326(t: Path) -> InputsSpec:
+    frame = parcels_frame().set_crs("EPSG:4326", allow_override=True)
+    return make_spec(t, parcels=LayerSpec(path=write(frame, t / "parcels.gpkg")))
+
+
+def _metres_assumed_4490(t: Path) -> InputsSpec:
+    frame = areas_frame().set_crs(None, allow_override=True)
+    path = write(frame, t / "areas.shp")
+    return make_spec(t, areas=LayerSpec(path=path, crs="EPSG:4490"))
+
+
+def _one_feature_in_metres(t: Path) -> InputsSpec:
+    frame = parcels_frame().to_crs("EPSG:4490")
+    frame.loc[1, "geometry"] = Point(X0 + 700, Y0 + 200)
+    return make_spec(t, parcels=LayerSpec(path=write(frame, t / "parcels.gpkg")))
+
+
+def _raster_metres_labelled_4490(t: Path) -> InputsSpec:
+    write_raster(t / "pop.tif", crs="EPSG:4490")
+    return make_spec(t)
+
+
+# --- numbers that are not finite
+
+
+def _cost_inf(t: Path) -> InputsSpec:
+    frame = parcels_frame(cost=[1_000_000.0, np.inf, 0.0])
+    return make_spec(t, parcels=LayerSpec(path=write(frame, t / "parcels.gpkg")))
+
+
+def _cost_minus_inf(t: Path) -> InputsSpec:
+    frame = parcels_frame(cost=[-np.inf, 5.0, 0.0])
+    return make_spec(t, parcels=LayerSpec(path=write(frame, t / "parcels.gpkg")))
+
+
+def _cost_inf_as_text(t: Path) -> InputsSpec:
+    frame = parcels_frame(cost=["1000", "inf", "0"])
+    return make_spec(t, parcels=LayerSpec(path=write(frame, t / "parcels.gpkg")))
+
+
+def _cost_nan_as_text(t: Path) -> InputsSpec:
+    frame = parcels_frame(cost=["1000", "5", "NaN"])
+    return make_spec(t, parcels=LayerSpec(path=write(frame, t / "parcels.gpkg")))
+
+
+def _land_area_inf(t: Path) -> InputsSpec:
+    frame = parcels_frame(land_area_m2=[np.inf, 100.0, 100.0])
+    return make_spec(t, parcels=LayerSpec(path=write(frame, t / "parcels.gpkg")))
+
+
+def _floor_area_inf(t: Path) -> InputsSpec:
+    frame = parcels_frame(floor_area_m2=[np.nan, np.inf, np.nan])
+    return make_spec(t, parcels=LayerSpec(path=write(frame, t / "parcels.gpkg")))
+
+
+def _dwellings_inf(t: Path) -> InputsSpec:
+    frame = areas_frame(dwellings=[1200.0, np.inf, np.nan])
+    return make_spec(t, areas=LayerSpec(path=write(frame, t / "areas.gpkg")))
+
+
+def _migrant_share_inf(t: Path) -> InputsSpec:
+    frame = areas_frame(migrant_share=[0.2, np.inf, np.nan])
+    return make_spec(t, areas=LayerSpec(path=write(frame, t / "areas.gpkg")))
+
+
+def _slots_inf(t: Path) -> InputsSpec:
+    frame = gpd.GeoDataFrame(
+        {"facility_id": ["F1", "F2"], "slots": [40.0, np.inf]},
+        geometry=[Point(X0 + 10, Y0 + 10), Point(X0 + 20, Y0 + 20)],
+        crs=GK,
+    )
+    return make_spec(t, facilities=LayerSpec(path=write(frame, t / "facilities.gpkg")))
+
+
+def _workers_inf(t: Path) -> InputsSpec:
+    frame = gpd.GeoDataFrame(
+        {"workplace_id": ["W1", "W2"], "migrant_workers": [np.inf, 30.0]},
+        geometry=[Point(X0 + 10, Y0 + 10), Point(X0 + 20, Y0 + 20)],
+        crs=GK,
+    )
+    return make_spec(t, workplaces=LayerSpec(path=write(frame, t / "workplaces.gpkg")))
+
+
+def _voltage_inf(t: Path) -> InputsSpec:
+    frame = gpd.GeoDataFrame(
+        {"hazard_id": ["H1"], "kind": ["power_line"], "voltage_kv": [np.inf]},
+        geometry=[LineString([(X0, Y0), (X0 + 500, Y0 + 500)])],
+        crs=GK,
+    )
+    return make_spec(t, hazards=LayerSpec(path=write(frame, t / "hazards.gpkg")))
+
+
+def _levels_inf(t: Path) -> InputsSpec:
+    frame = gpd.GeoDataFrame(
+        {"building_id": ["B1", "B2"], "levels": [6.0, np.inf]},
+        geometry=[box(X0, Y0, X0 + 20, Y0 + 20), box(X0 + 50, Y0, X0 + 70, Y0 + 20)],
+        crs=GK,
+    )
+    return make_spec(t, buildings=LayerSpec(path=write(frame, t / "buildings.gpkg")))
+
+
+# --- raster values
+
+
+def _raster_negative_cells(t: Path) -> InputsSpec:
+    values = np.full((20, 30), 5.0)
+    values[3:5, 10:13] = [[-2.0, -3.0, -2.0], [-2.0, -2.0, -7.0]]
+    write_raster(t / "pop.tif", values=values)
+    return make_spec(t)
+
+
+def _raster_undeclared_nodata(t: Path) -> InputsSpec:
+    values = np.full((20, 30), 5.0)
+    values[:, 25:] = -9999.0
+    write_raster(t / "pop.tif", values=values, nodata=None)
+    return make_spec(t)
+
+
+def _raster_one_negative_cell(t: Path) -> InputsSpec:
+    values = np.full((20, 30), 5.0)
+    values[7, 8] = -0.5
+    write_raster(t / "pop.tif", values=values)
+    return make_spec(t)
+
+
+def _raster_ten_million_people(t: Path) -> InputsSpec:
+    values = np.full((20, 30), 5.0)
+    values[2, 3] = 1e7  # in a 100 m cell: a billion per km²
+    write_raster(t / "pop.tif", values=values)
+    return make_spec(t)
+
+
+def _raster_per_km2_read_as_per_cell(t: Path) -> InputsSpec:
+    # a density raster (persons per km²) given as persons per 100 m cell
+    values = np.full((20, 30), 5.0)
+    values[10:12, 0:30] = 150_000.0
+    write_raster(t / "pop.tif", values=values)
+    return make_spec(t)
+
+
+def _raster_geographic_dense(t: Path) -> InputsSpec:
+    # 3 arc-second cells (~78 × 93 m at 32.4°N): 100,000 people in one is ~14 million per km²
+    values = np.full((60, 60), 5.0, dtype="float32")
+    values[30, 31] = 100_000.0
+    profile = {
+        "driver": "GTiff",
+        "width": 60,
+        "height": 60,
+        "count": 1,
+        "dtype": "float32",
+        "crs": "EPSG:4326",
+        "nodata": -1.0,
+        "transform": Affine(1 / 1200, 0.0, 105.80, 0.0, -1 / 1200, 32.46),
+    }
+    with rasterio.open(t / "pop.tif", "w", **profile) as dst:
+        dst.write(values, 1)
+    return make_spec(t)
+
+
+def _migrant_raster_negative(t: Path) -> InputsSpec:
+    values = np.full((20, 30), 1.0)
+    values[0, 0] = -4.0
+    write_raster(t / "migrants.tif", values=values)
+    return make_spec(t, migrant_population=RasterSpec(path=t / "migrants.tif"))
+
+
+def _children_raster_dense(t: Path) -> InputsSpec:
+    values = np.full((20, 30), 1.0)
+    values[19, 29] = 20_000.0
+    write_raster(t / "children.tif", values=values)
+    return make_spec(t, children=RasterSpec(path=t / "children.tif"))
+
+
+# --- street networks: parsed and their coverage checked (validate = plan)
+
+
+def _streets_not_osm(t: Path) -> InputsSpec:
+    (t / "streets.osm").write_text("<osm/>")
+    return make_spec(t, streets=t / "streets.osm")
+
+
+def _streets_truncated(t: Path) -> InputsSpec:
+    (t / "streets.osm").write_text("<osm><node id='1' lat='32' lon='105'>")
+    return make_spec(t, streets=t / "streets.osm")
+
+
+def _streets_binary(t: Path) -> InputsSpec:
+    (t / "streets.osm").write_bytes(bytes(range(256)) * 4)
+    return make_spec(t, streets=t / "streets.osm")
+
+
+def _streets_unknown_format(t: Path) -> InputsSpec:
+    (t / "streets.geojson").write_text('{"type": "FeatureCollection", "features": []}')
+    return make_spec(t, streets=t / "streets.geojson")
+
+
+def _streets_without_highways(t: Path) -> InputsSpec:
+    (t / "streets.osm").write_text(
+        "<?xml version='1.0'?><osm version='0.6'><node id='1' lat='32.43' lon='105.84'/>"
+        "<node id='2' lat='32.44' lon='105.85'/><way id='1'><nd ref='1'/><nd ref='2'/>"
+        "<tag k='building' v='yes'/></way></osm>"
+    )
+    return make_spec(t, streets=t / "streets.osm")
+
+
+def _streets_of_another_city(t: Path) -> InputsSpec:
+    # Tianshui's streets, 2° north in the same Gauss–Krüger zone
+    return make_spec(t, streets=streets_osm(t / "streets.osm", shift_deg=(0.3, 2.0)))
+
+
+def _streets_of_naples(t: Path) -> InputsSpec:
+    # far outside the working CRS's zone: projected lengths are no longer metres
+    return make_spec(t, streets=streets_osm(t / "streets.osm", shift_deg=(-91.7, 8.5)))
+
+
+def _streets_a_few_km_away(t: Path) -> InputsSpec:
+    return make_spec(t, streets=streets_osm(t / "streets.osm", shift_deg=(0.05, 0.0)))
+
+
+# --- ids across layers
+
+
+def _facility_id_is_a_site_id(t: Path) -> InputsSpec:
+    frame = gpd.GeoDataFrame(
+        {"facility_id": ["P2", "F1", "P3"], "slots": [40, 20, 10]},
+        geometry=[Point(X0 + 10, Y0 + 10), Point(X0 + 20, Y0 + 20), Point(X0 + 30, Y0 + 30)],
+        crs=GK,
+    )
+    return make_spec(t, facilities=LayerSpec(path=write(frame, t / "facilities.gpkg")))
+
+
+def _integer_facility_id_is_a_site_id(t: Path) -> InputsSpec:
+    parcels = parcels_frame(site_id=[1, 2, 3])
+    facilities = gpd.GeoDataFrame(
+        {"facility_id": [3], "slots": [40]}, geometry=[Point(X0 + 10, Y0 + 10)], crs=GK
+    )
+    return make_spec(
+        t,
+        parcels=LayerSpec(path=write(parcels, t / "parcels.gpkg")),
+        facilities=LayerSpec(path=write(facilities, t / "facilities.gpkg")),
+    )
+
+
+# --- text encodings of Shapefiles
+
+
+def gbk_shapefile(t: Path, *, encoding: str = "gbk", name: str = "areas.shp") -> Path:
+    """The areas with Chinese names and statuses, as a Shapefile in ``encoding`` without .cpg."""
+    import pyogrio
+
+    frame = areas_frame(status=["新建", "老城", "农村"])
+    path = t / name
+    pyogrio.write_dataframe(frame, path, encoding=encoding)
+    path.with_suffix(".cpg").unlink(missing_ok=True)
+    return path
+
+
+def _gbk_shapefile_without_cpg(t: Path) -> InputsSpec:
+    return make_spec(t, areas=LayerSpec(path=gbk_shapefile(t)))
+
+
+def _utf8_shapefile_without_cpg(t: Path) -> InputsSpec:
+    return make_spec(t, areas=LayerSpec(path=gbk_shapefile(t, encoding="utf-8")))
+
+
+def _gbk_dbf_parcels_without_cpg(t: Path) -> InputsSpec:
+    import pyogrio
+
+    frame = parcels_frame(kind=["闲置土地", "社区活动中心", "公园"]).iloc[[0, 2]]
+    path = t / "parcels.shp"
+    with warnings.catch_warnings():  # 'acquisition' is cut to 10 characters, on purpose here
+        warnings.simplefilter("ignore")
+        pyogrio.write_dataframe(frame, path, encoding="gbk")
+    path.with_suffix(".cpg").unlink()
+    return make_spec(t, parcels=LayerSpec(path=path))
+
+
+def _unknown_encoding(t: Path) -> InputsSpec:
+    return make_spec(t, areas=LayerSpec(path=gbk_shapefile(t), encoding="klingon"))
+
+
+def _streets_graphml_broken(t: Path) -> InputsSpec:
+    (t / "streets.graphml").write_text("<graphml><graph><node id='1'>")
+    return make_spec(t, streets=t / "streets.graphml")
+
+
+def _children_second_band_negative(t: Path) -> InputsSpec:
+    values = np.full((2, 20, 30), 1.0, dtype="float32")
+    values[1, 5, 6] = -3.0
+    profile = {
+        "driver": "GTiff",
+        "width": 30,
+        "height": 20,
+        "count": 2,
+        "dtype": "float32",
+        "crs": GK,
+        "nodata": -1.0,
+        "transform": Affine(100.0, 0.0, X0 - 500, 0.0, -100.0, Y0 + 1000),
+    }
+    with rasterio.open(t / "children.tif", "w", **profile) as dst:
+        dst.write(values)
+    return make_spec(t, children=RasterSpec(path=t / "children.tif", bands=(1, 2)))
+
+
 # (case, file name, layer, column, message, ids, fix begins)
 BAD: list[tuple[Case, str, str, str | None, str, tuple[str, ...], str]] = [
     (
@@ -596,9 +951,8 @@ BAD: list[tuple[Case, str, str, str | None, str, tuple[str, ...], str]] = [
         "parcels.gpkg",
         "parcels",
         None,
-        "layer 'parcels' lies nowhere near the study area (its bounds (579100.0000, "
-        "3590100.0000, 580310.0000, 3590200.0000) in EPSG:4326; the study area's "
-        "(105.8186, 32.4131, 105.8795, 32.4541) in EPSG:4326)",
+        "layer 'parcels' lies nowhere near the study area (its bounds (579100, 3590100, "
+        "580310, 3590200) in EPSG:3857; the study area's (11779",
         (),
         "check the layer's CRS — a layer in EPSG:4544 metres declared as EPSG:4326 lands far away",
     ),
@@ -824,6 +1178,412 @@ BAD: list[tuple[Case, str, str, str | None, str, tuple[str, ...], str]] = [
         (),
         "set bands to numbers from 1 to 1",
     ),
+    (
+        _metres_labelled_4490,
+        "areas.gpkg",
+        "areas",
+        None,
+        "3 features have coordinates that are not degrees (bounds (579000, 3590000, 580700, "
+        "3590500)), but its declared CRS EPSG:4490 is geographic (longitude and latitude): the "
+        "coordinates look like metres of a projected CRS",
+        (),
+        "assign the layer its true CRS, probably a transverse Mercator CRS in metres: a CGCS2000 "
+        "3° Gauss–Krüger zone without zone number (EPSG:4534–4554; EPSG:4544 for central "
+        "meridian 105°E, Guangyuan)",
+    ),
+    (
+        _zone_metres_labelled_4490,
+        "parcels.gpkg",
+        "parcels",
+        None,
+        "3 features have coordinates that are not degrees (bounds (35579100, 3590100, 35580310, "
+        "3590200)), but its declared CRS EPSG:4490 is geographic",
+        (),
+        "assign the layer its true CRS, probably EPSG:4523 (CGCS2000 3° Gauss–Krüger zone 35: "
+        "the eastings start with the zone number 35)",
+    ),
+    (
+        _metres_labelled_4326,
+        "parcels.gpkg",
+        "parcels",
+        None,
+        "3 features have coordinates that are not degrees (bounds (579100, 3590100, 580310, "
+        "3590200)), but its declared CRS EPSG:4326 is geographic",
+        (),
+        "assign the layer its true CRS, probably a transverse Mercator CRS in metres",
+    ),
+    (
+        _metres_assumed_4490,
+        "areas.shp",
+        "areas",
+        None,
+        "3 features have coordinates that are not degrees (bounds (579000, 3590000, 580700, "
+        "3590500)), but the scenario's CRS EPSG:4490 is geographic",
+        (),
+        "set crs under [inputs.areas] to a transverse Mercator CRS in metres",
+    ),
+    (
+        _one_feature_in_metres,
+        "parcels.gpkg",
+        "parcels",
+        None,
+        "1 feature has coordinates that are not degrees (bounds (579700, 3590200, 579700, "
+        "3590200)), but its declared CRS EPSG:4490 is geographic",
+        ("P2",),
+        "assign the layer its true CRS",
+    ),
+    (
+        _raster_metres_labelled_4490,
+        "pop.tif",
+        "population",
+        None,
+        "the raster's bounds (578500, 3589000, 581500, 3591000) are not degrees, but its CRS "
+        "EPSG:4490 is geographic (longitude and latitude): they look like metres of a projected "
+        "CRS",
+        (),
+        "assign the raster its true CRS, probably a transverse Mercator CRS in metres",
+    ),
+    (
+        _cost_inf,
+        "parcels.gpkg",
+        "parcels",
+        "cost",
+        "1 feature has a cost value that is not a finite number (found: 'inf')",
+        ("P2",),
+        "give cost as a plain number",
+    ),
+    (
+        _cost_minus_inf,
+        "parcels.gpkg",
+        "parcels",
+        "cost",
+        "1 feature has a cost value that is not a finite number (found: '-inf')",
+        ("P1",),
+        "give cost as a plain number",
+    ),
+    (
+        _cost_inf_as_text,
+        "parcels.gpkg",
+        "parcels",
+        "cost",
+        "1 feature has a cost value that is not a number (found: 'inf')",
+        ("P2",),
+        "give cost as a plain number",
+    ),
+    (
+        _cost_nan_as_text,
+        "parcels.gpkg",
+        "parcels",
+        "cost",
+        "1 feature has a cost value that is not a number (found: 'NaN')",
+        ("P3",),
+        "give cost as a plain number",
+    ),
+    (
+        _land_area_inf,
+        "parcels.gpkg",
+        "parcels",
+        "land_area_m2",
+        "1 feature has a land_area_m2 value that is not a finite number (found: 'inf')",
+        ("P1",),
+        "give land_area_m2 as a plain number",
+    ),
+    (
+        _floor_area_inf,
+        "parcels.gpkg",
+        "parcels",
+        "floor_area_m2",
+        "1 feature has a floor_area_m2 value that is not a finite number (found: 'inf')",
+        ("P2",),
+        "give floor_area_m2 as a plain number",
+    ),
+    (
+        _dwellings_inf,
+        "areas.gpkg",
+        "areas",
+        "dwellings",
+        "1 feature has a dwellings value that is not a finite number (found: 'inf')",
+        ("A2",),
+        "give dwellings as a plain number",
+    ),
+    (
+        _migrant_share_inf,
+        "areas.gpkg",
+        "areas",
+        "migrant_share",
+        "1 feature has a migrant_share value that is not a finite number (found: 'inf')",
+        ("A2",),
+        "give migrant_share as a plain number",
+    ),
+    (
+        _slots_inf,
+        "facilities.gpkg",
+        "facilities",
+        "slots",
+        "1 feature has a slots value that is not a finite number (found: 'inf')",
+        ("F2",),
+        "give slots as a plain number",
+    ),
+    (
+        _workers_inf,
+        "workplaces.gpkg",
+        "workplaces",
+        "migrant_workers",
+        "1 feature has a migrant_workers value that is not a finite number (found: 'inf')",
+        ("W1",),
+        "give migrant_workers as a plain number",
+    ),
+    (
+        _voltage_inf,
+        "hazards.gpkg",
+        "hazards",
+        "voltage_kv",
+        "1 feature has a voltage_kv value that is not a finite number (found: 'inf')",
+        ("H1",),
+        "give voltage_kv as a plain number",
+    ),
+    (
+        _levels_inf,
+        "buildings.gpkg",
+        "buildings",
+        "levels",
+        "1 feature has a levels value that is not a finite number (found: 'inf')",
+        ("B2",),
+        "give levels as a plain number",
+    ),
+    (
+        _raster_negative_cells,
+        "pop.tif",
+        "population",
+        None,
+        "6 cells hold a negative number of people, in rows 3–4 and columns 10–12 (counted from "
+        "0; bounds (579500, 3590500, 579800, 3590700)) (found: -7, -3, -2)",
+        (),
+        "set these cells to 0 or declare them nodata; a population cannot be negative",
+    ),
+    (
+        _raster_undeclared_nodata,
+        "pop.tif",
+        "population",
+        None,
+        "100 cells hold a negative number of people, in rows 0–19 and columns 25–29 (counted "
+        "from 0; bounds (581000, 3589000, 581500, 3591000)); every one is -9999",
+        (),
+        "-9999 is probably a nodata value the raster does not declare: declare it (gdal_edit.py "
+        "-a_nodata -9999 pop.tif",
+    ),
+    (
+        _raster_one_negative_cell,
+        "pop.tif",
+        "population",
+        None,
+        "1 cell holds a negative number of people, in rows 7–7 and columns 8–8",
+        (),
+        "-0.5 is probably a nodata value",
+    ),
+    (
+        _raster_ten_million_people,
+        "pop.tif",
+        "population",
+        None,
+        "1 cell holds more than 1,000,000 persons per km², ten times "
+        "demand.max_persons_per_km2 (up to 1,000,000,000 per km², 10,000,000 persons in one "
+        "cell), in rows 2–2 and columns 3–3",
+        (),
+        "check that the raster holds persons per cell (not per km² or per hectare)",
+    ),
+    (
+        _raster_per_km2_read_as_per_cell,
+        "pop.tif",
+        "population",
+        None,
+        "60 cells hold more than 1,000,000 persons per km², ten times "
+        "demand.max_persons_per_km2 (up to 15,000,000 per km², 150,000 persons in one cell), in "
+        "rows 10–11 and columns 0–29 (counted from 0; bounds (578500, 3589800, 581500, 3590000))",
+        (),
+        "check that the raster holds persons per cell",
+    ),
+    (
+        _raster_geographic_dense,
+        "pop.tif",
+        "population",
+        None,
+        "1 cell holds more than 1,000,000 persons per km², ten times "
+        "demand.max_persons_per_km2 (up to 13,",
+        (),
+        "check that the raster holds persons per cell",
+    ),
+    (
+        _migrant_raster_negative,
+        "migrants.tif",
+        "migrant_population",
+        None,
+        "1 cell holds a negative number of people, in rows 0–0 and columns 0–0",
+        (),
+        "-4 is probably a nodata value",
+    ),
+    (
+        _children_raster_dense,
+        "children.tif",
+        "children",
+        None,
+        "1 cell holds more than 1,000,000 persons per km²",
+        (),
+        "check that the raster holds persons per cell",
+    ),
+    (
+        _streets_not_osm,
+        "streets.osm",
+        "streets",
+        None,
+        "the street network cannot be used: ",
+        (),
+        "",
+    ),
+    (
+        _streets_truncated,
+        "streets.osm",
+        "streets",
+        None,
+        "the street network cannot be used: cannot read the street network (ParseError",
+        (),
+        "check that the file is complete OSM XML or osmnx GraphML; re-export it",
+    ),
+    (
+        _streets_binary,
+        "streets.osm",
+        "streets",
+        None,
+        "the street network cannot be used: cannot read the street network (",
+        (),
+        "check that the file is complete OSM XML",
+    ),
+    (
+        _streets_unknown_format,
+        "streets.geojson",
+        "streets",
+        None,
+        "the street network cannot be used: unknown street network format",
+        (),
+        "give an OSM XML file ending in",
+    ),
+    (
+        _streets_without_highways,
+        "streets.osm",
+        "streets",
+        None,
+        "the street network cannot be used: ",
+        (),
+        "",
+    ),
+    (
+        _streets_of_another_city,
+        "streets.osm",
+        "streets",
+        None,
+        "none of the 3 areas lies within its radius (300 m urban, 1000 m rural) of a street of "
+        "this file (nearest ",
+        (),
+        "give the street file of this city (an extract that covers the areas), or leave streets "
+        "out to use straight-line distances × the detour factor",
+    ),
+    (
+        _streets_of_naples,
+        "streets.osm",
+        "streets",
+        None,
+        "the street network cannot be used: edge lengths add up to 18,068 but the projected "
+        "edges measure 27,525 (ratio 0.656), so lengths are not metres in the working CRS",
+        (),
+        "",
+    ),
+    (
+        _streets_a_few_km_away,
+        "streets.osm",
+        "streets",
+        None,
+        "none of the 3 areas lies within its radius",
+        (),
+        "give the street file of this city",
+    ),
+    (
+        _facility_id_is_a_site_id,
+        "facilities.gpkg",
+        "facilities",
+        "facility_id",
+        "2 facility_id values are also the site_id of a parcel; a facility and a parcel become "
+        "sites of one plan, so their ids must differ",
+        ("P2", "P3"),
+        "give existing facilities ids that no parcel uses",
+    ),
+    (
+        _integer_facility_id_is_a_site_id,
+        "facilities.gpkg",
+        "facilities",
+        "facility_id",
+        "1 facility_id value is also the site_id of a parcel",
+        ("3",),
+        "give existing facilities ids that no parcel uses",
+    ),
+    (
+        _gbk_shapefile_without_cpg,
+        "areas.shp",
+        "areas",
+        None,
+        "the Shapefile has no .cpg saying how its text is encoded, and its text is not Latin-1 "
+        "as GDAL then reads it: it looks like GBK (read as Latin-1: '¶«°Ó' (is '东坝'),",
+        (),
+        'add encoding = "gbk" to [inputs.areas] (for example areas = { path = "areas.shp", '
+        'encoding = "gbk" }), or put a areas.cpg file containing GBK beside it',
+    ),
+    (
+        _utf8_shapefile_without_cpg,
+        "areas.shp",
+        "areas",
+        None,
+        "the Shapefile has no .cpg saying how its text is encoded, and its text is not Latin-1 "
+        "as GDAL then reads it: it looks like UTF-8",
+        (),
+        'add encoding = "utf-8" to [inputs.areas]',
+    ),
+    (
+        _gbk_dbf_parcels_without_cpg,
+        "parcels.shp",
+        "parcels",
+        None,
+        "the Shapefile has no .cpg saying how its text is encoded, and its text is not Latin-1 "
+        "as GDAL then reads it: it looks like GBK",
+        (),
+        'add encoding = "gbk" to [inputs.parcels]',
+    ),
+    (
+        _unknown_encoding,
+        "areas.shp",
+        "areas",
+        None,
+        "encoding = 'klingon' under [inputs.areas] is not an encoding Python knows",
+        (),
+        'use "gbk" (or "gb18030") for Chinese Windows files',
+    ),
+    (
+        _streets_graphml_broken,
+        "streets.graphml",
+        "streets",
+        None,
+        "the street network cannot be used: cannot read the street network (",
+        (),
+        "check that the file is complete OSM XML or osmnx GraphML",
+    ),
+    (
+        _children_second_band_negative,
+        "children.tif",
+        "children",
+        None,
+        "1 cell of band 2 holds a negative number of people, in rows 5–5 and columns 6–6 "
+        "(counted from 0; bounds (579100, 3590400, 579200, 3590500)); every one is -3",
+        (),
+        "-3 is probably a nodata value the raster does not declare",
+    ),
 ]
 
 
@@ -1023,3 +1783,184 @@ def test_naples_population_raster_and_boundary(tmp_path: Path) -> None:
     assert inputs.areas["district_id"].tolist() == ["063049"]
     assert isinstance(inputs.districts["POP_2021"].iloc[0], float)
     assert pd.api.types.is_float_dtype(inputs.districts["POP_2021"])
+
+
+# --------------------------------------------------------------------------- raster values
+
+
+def test_nan_cells_are_nodata_and_noted(tmp_path: Path) -> None:
+    values = np.full((20, 30), 5.0)
+    values[:5, :] = np.nan  # a quarter of the cells
+    write_raster(tmp_path / "pop.tif", values=values)
+    inputs = load_inputs(make_spec(tmp_path), crs=GK)
+    assert any(
+        "population: 150 cells (25.0% of the raster) are NaN, read as nodata" in n
+        for n in inputs.notes
+    ), inputs.notes
+
+
+def test_dense_cells_are_a_warning_below_ten_times_the_bound(tmp_path: Path) -> None:
+    values = np.full((20, 30), 5.0)
+    values[4, 5] = 2_000.0  # 200,000 per km² in a 100 m cell: dense, not impossible
+    write_raster(tmp_path / "pop.tif", values=values)
+    spec = make_spec(tmp_path)
+    inputs = load_inputs(spec, crs=GK)
+    assert any(
+        "population: 1 cell holds more than 100,000 persons per km² (demand.max_persons_per_km2; "
+        "up to 200,000 per km², 2,000 persons in one cell), in rows 4–4 and columns 5–5" in n
+        for n in inputs.notes
+    ), inputs.notes
+    # the scenario's bound is the one applied
+    problems = validate(spec, crs=GK, max_persons_per_km2=10_000.0)
+    assert len(problems) == 1
+    assert problems[0].message.startswith("1 cell holds more than 100,000 persons per km², ten")
+    assert validate(spec, crs=GK, max_persons_per_km2=1e6) == []
+
+
+def test_scanning_a_4000_by_4000_raster_is_fast(tmp_path: Path) -> None:
+    import time
+
+    from siting.inputs._problems import _Report
+    from siting.inputs._raster import _check_raster
+
+    rng = np.random.default_rng(0)
+    values = rng.random((4000, 4000), dtype=np.float32) * 50
+    values[3999, 3999] = -1.0  # the last cell: every strip is read
+    values[100:200, 100:200] = np.nan
+    path = write_raster(tmp_path / "big.tif", values=values, nodata=-9999.0)
+    report = _Report()
+    start = time.perf_counter()
+    raster = _check_raster(RasterSpec(path=path), "population", report)
+    elapsed = time.perf_counter() - start
+    assert raster is None
+    assert report.problems[0].message.startswith(
+        "1 cell holds a negative number of people, in rows 3999–3999 and columns 3999–3999"
+    )
+    assert any("10,000 cells (0.1% of the raster) are NaN" in n for n in report.notes)
+    assert elapsed < 10.0, elapsed
+
+
+# --------------------------------------------------------------------------- checks across layers
+
+
+def test_streets_far_from_many_areas_are_a_warning_with_their_ids(tmp_path: Path) -> None:
+    # streets only at the west end: A2 (urban) is 350 m away, A3 (rural) 950 m
+    streets = streets_osm(tmp_path / "streets.osm", xs=(-50.0, 100.0, 250.0))
+    inputs = load_inputs(make_spec(tmp_path, streets=streets), crs=GK)
+    assert (
+        "streets: 1 of 3 areas (33%) lie further than their radius (300 m urban, 1000 m rural) "
+        "from any street of streets.osm (ids: A2); check that the extract covers the whole "
+        "study area"
+    ) in inputs.notes
+    from siting.scenario import Radii
+
+    inputs = load_inputs(make_spec(tmp_path, streets=streets), crs=GK, radii=Radii(urban_m=400.0))
+    assert not any(n.startswith("streets:") for n in inputs.notes)
+
+
+def test_duplicated_polygons_are_a_warning_with_their_ids(tmp_path: Path) -> None:
+    frame = areas_frame()
+    a1 = frame.geometry.iloc[0]
+    frame.loc[2, "geometry"] = Polygon(list(a1.exterior.coords)[::-1])  # A1 drawn backwards
+    parcels = parcels_frame()
+    parcels.loc[1, "geometry"] = parcels.geometry.iloc[0]
+    spec = make_spec(
+        tmp_path,
+        areas=LayerSpec(path=write(frame, tmp_path / "areas.gpkg")),
+        parcels=LayerSpec(path=write(parcels, tmp_path / "parcels.gpkg")),
+    )
+    inputs = load_inputs(spec, crs=GK)
+    assert (
+        "areas: 2 features share their geometry with another (A1 = A3); each is counted on its "
+        "own: delete the copies if they are the same place"
+    ) in inputs.notes
+    assert any(
+        n.startswith("parcels: 2 features share their geometry with another (P1 = P2)")
+        for n in inputs.notes
+    )
+
+
+def test_validate_rejects_what_plan_rejects_before_the_solve(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from siting.cli import main
+
+    spec = make_spec(tmp_path)
+    (tmp_path / "streets.osm").write_text("<osm><node id='1' lat='32' lon='105'>")
+    facilities = gpd.GeoDataFrame(
+        {"facility_id": ["P1"], "slots": [40]}, geometry=[Point(X0 + 10, Y0 + 10)], crs=GK
+    )
+    write(facilities, tmp_path / "facilities.gpkg")
+    scenario = tmp_path / "scenario.toml"
+    scenario.write_text(
+        f'crs = "{GK}"\n[inputs]\npopulation = {{ path = "pop.tif" }}\n'
+        'areas = { path = "city.gpkg", layer = "areas" }\n'
+        'parcels = { path = "city.gpkg", layer = "parcels" }\n'
+        'facilities = { path = "facilities.gpkg" }\nstreets = "streets.osm"\n',
+        encoding="utf-8",
+    )
+    assert spec.areas is not None
+    assert main(["validate", str(scenario)]) == 2
+    out = capsys.readouterr().out
+    assert out.startswith("2 problem(s):")
+    assert "layer 'streets': the street network cannot be used" in out
+    assert "column 'facility_id': 1 facility_id value is also the site_id of a parcel" in out
+    assert "Traceback" not in out
+
+
+def test_gbk_shapefile_is_read_with_the_encoding_given(tmp_path: Path) -> None:
+    path = gbk_shapefile(tmp_path)
+    inputs = load_inputs(make_spec(tmp_path, areas=LayerSpec(path=path, encoding="gbk")), crs=GK)
+    assert inputs.areas["name"].tolist() == ["东坝", "老城", "宝轮"]
+    assert inputs.areas["status"].tolist() == ["new", "old", "rural"]
+    assert "areas: read the text of areas.shp as gbk (encoding under [inputs.areas])" in (
+        inputs.notes
+    )
+
+
+def test_latin1_shapefile_text_is_left_alone(tmp_path: Path) -> None:
+    import pyogrio
+
+    frame = areas_frame(name=["Zürich", "Genève", "Köln"])
+    path = tmp_path / "areas.shp"
+    pyogrio.write_dataframe(frame, path, encoding="ISO-8859-1")
+    path.with_suffix(".cpg").unlink(missing_ok=True)
+    inputs = load_inputs(make_spec(tmp_path, areas=LayerSpec(path=path)), crs=GK)
+    assert inputs.areas["name"].tolist() == ["Zürich", "Genève", "Köln"]
+
+
+def test_encoding_is_read_from_the_scenario(tmp_path: Path) -> None:
+    from siting.scenario import load_scenario
+
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(
+        '[inputs]\npopulation = { path = "pop.tif" }\n'
+        'areas = { path = "areas.shp", encoding = "gbk" }\nparcels = { path = "p.gpkg" }\n',
+        encoding="utf-8",
+    )
+    spec = load_scenario(scenario).inputs
+    assert spec is not None and spec.areas is not None
+    assert spec.areas.encoding == "gbk"
+
+
+def test_library_warnings_are_logged_with_the_layer_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import siting.inputs._load as load_module
+
+    real = load_module._check_raster
+
+    def noisy(*args: Any, **kwargs: Any) -> Any:
+        warnings.warn(
+            "TIFFReadDirectory: Sum of Photometric type-related color channels", stacklevel=1
+        )
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(load_module, "_check_raster", noisy)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a warning reaching the caller fails the test
+        with caplog.at_level("WARNING", logger="siting.inputs"):
+            inputs = load_inputs(make_spec(tmp_path), crs=GK)
+    text = "population: UserWarning: TIFFReadDirectory: Sum of Photometric type-related color"
+    assert any(n.startswith(text) for n in inputs.notes)
+    assert text in caplog.text

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from siting.errors import ScenarioError, SitingError
-from siting.scenario import Scenario, load_scenario
+from siting.scenario import (
+    Policy,
+    Radii,
+    Scenario,
+    check_scenario,
+    load_scenario,
+    scenario_problems,
+)
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "scenario.toml"
 
@@ -110,6 +119,65 @@ def test_sample_scenario_loads_with_resolved_paths() -> None:
         ('[costs]\nland_per_m2 = { swap = "面议" }\n', "'costs.land_per_m2.swap' must be a number"),
         ('currency = ""\n', "'currency' must name a currency"),
         ("currency = 978\n", "'currency' must be a string"),
+        # every number finite
+        ("[radii]\nurban_m = nan\n", "'radii.urban_m' must be a finite number, got nan"),
+        ("[radii]\nrural_m = inf\n", "'radii.rural_m' must be a finite number, got inf"),
+        ("[ratios]\nold = -inf\n", "'ratios.old' must be a finite number, got -inf"),
+        ("[demand]\ntakeup = nan\n", "'demand.takeup' must be a finite number, got nan"),
+        ("[policy]\nbudget = inf\n", "'policy.budget' must be a finite number, got inf"),
+        ("[costs]\nland_per_m2 = { swap = nan }\n", "'costs.land_per_m2.swap' must be a finite"),
+        ("[solver]\ntime_limit_s = inf\n", "'solver.time_limit_s' must be a finite number"),
+        # radii > 0
+        ("[radii]\nurban_m = 0\n", "'radii.urban_m' must be a distance of more than 0 metres"),
+        ("[radii]\nworkplace_m = -100\n", "'radii.workplace_m' must be a distance of more"),
+        ("[radii]\nnew_beside_m = 0.0\n", "'radii.new_beside_m' must be a distance of more"),
+        # budgets and costs ≥ 0
+        ("[policy]\nbudget = -1\n", "'policy.budget' must be zero or more (in CNY; leave it"),
+        ("[costs]\nexpansion_per_slot = -1\n", "'costs.expansion_per_slot' must be zero or more"),
+        ("[costs]\nacquisition_factor = { lease = -1 }\n", "'costs.acquisition_factor.lease'"),
+        # shares in [0, 1]
+        ("[policy]\nmin_affordable_share = 1.2\n", "'policy.min_affordable_share' must be betw"),
+        ("[policy]\nmin_affordable_share = -0.1\n", "'policy.min_affordable_share' must be"),
+        ("[demand]\ntakeup = -0.1\n", "'demand.takeup' must be between 0 and 1"),
+        ("[demand]\nchildren_under3_share = 0\n", "'demand.children_under3_share' must be in"),
+        ("[facility]\nreuse_max_floor_share = 2\n", "'facility.reuse_max_floor_share' must be"),
+        # other numbers
+        ("[demand]\nmax_persons_per_km2 = 0\n", "'demand.max_persons_per_km2' must be a dens"),
+        ("[demand]\nbirth_rate_per_1000 = -6.2\n", "'demand.birth_rate_per_1000' must be zero"),
+        ("[demand]\nmigrant_persons_per_worker = -1\n", "'demand.migrant_persons_per_worker'"),
+        ("[demand]\npersons_per_household = 0\n", "'demand.persons_per_household' must be pos"),
+        ("[facility]\nfloor_m2_per_slot = 0\n", "'facility.floor_m2_per_slot' must be more"),
+        ("[facility]\noutdoor_m2_per_slot = -3\n", "'facility.outdoor_m2_per_slot' must be zero"),
+        ("[facility]\nexisting_max_extra_slots = -40\n", "'facility.existing_max_extra_slots'"),
+        ("[facility]\nmax_floors = 0\n", "'facility.max_floors' must be 1 or more, got 0"),
+        (
+            '[facility]\noptions = [{ name = "x", older = 2, infant = -1 }]\n',
+            "'facility.options[0].infant' must be zero or more classes, got -1",
+        ),
+        ("[hazards]\npetrol_station_m = -50\n", "'hazards.petrol_station_m' must be zero or more"),
+        ("[hazards]\npower_line_m_by_kv = { 110 = -10 }\n", "'hazards.power_line_m_by_kv.110'"),
+        (
+            "[hazards]\npower_line_m_by_kv = { high = 10 }\n",
+            "'hazards.power_line_m_by_kv.high' must be keyed by a voltage in kV",
+        ),
+        (
+            '[hazards]\nenabled = ["petrol_station", "volcano"]\n',
+            "'hazards.enabled' must list hazard kinds among petrol_station, power_line, mall, "
+            "market, arterial_road, got ['volcano']",
+        ),
+        ("[solver]\nthreads = 0\n", "'solver.threads' must be 1 or more, got 0"),
+        ("[solver]\ntime_limit_s = 0\n", "'solver.time_limit_s' must be more than 0 seconds"),
+        ("[network]\ndetour_factor = 0.5\n", "'network.detour_factor' must be 1 or more, got 0.5"),
+        ("[solver]\ngap = nan\n", "'solver.gap' must be a finite number, got nan"),
+        ("[radii]\nrural_m = -inf\n", "'radii.rural_m' must be a finite number, got -inf"),
+        ("[costs]\nlease_rent_per_m2_year = nan\n", "'costs.lease_rent_per_m2_year' must be a fin"),
+        ("[demand]\nmax_persons_per_km2 = -1\n", "'demand.max_persons_per_km2' must be a density"),
+        ("[demand]\nresidual_to_nearest_m = inf\n", "'demand.residual_to_nearest_m' must be a fin"),
+        (
+            "[inputs]\npopulation = { path = 'p.tif' }\nparcels = { path = 'p.gpkg' }\n"
+            "areas = { path = 'a.shp', encoding = 936 }\n",
+            "'inputs.areas.encoding' must be a string, got 936",
+        ),
     ],
 )
 def test_bad_scenarios_name_the_key(tmp_path: Path, text: str, message: str) -> None:
@@ -156,3 +224,92 @@ def test_land_prices_and_currency_from_toml(tmp_path: Path) -> None:
     assert s.costs.land_price("reuse") == 0.0
     assert s.to_dict()["currency"] == "EUR"
     assert Scenario().currency == "CNY"
+
+
+GBK_TEXT = 'name = "利州区托育规划"\n[ratios]\nold = 8\n'
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (GBK_TEXT.encode("gbk"), "is in GBK (GB18030), as Chinese Windows editors save by default"),
+        ("name = 'Zürich'\n".encode("latin-1"), "is not UTF-8 (the first byte that is not UTF-8"),
+        (GBK_TEXT.encode("utf-16"), "is in UTF-16 (it starts with a UTF-16 byte-order mark)"),
+        (b"SQLite format 3\x00" + bytes(200), "is a GeoPackage (SQLite database), not a scenario"),
+        (b"II*\x00" + bytes(200), "is a GeoTIFF, not a scenario TOML file"),
+        (b"PK\x03\x04" + bytes(200), "is a ZIP archive"),
+        (b"name = 'x'\n\x00\x01\x02", "is a binary file, not a scenario TOML file"),
+    ],
+    ids=["gbk", "latin1", "utf16", "geopackage", "geotiff", "zip", "binary"],
+)
+def test_scenario_encoding_and_binary_files_are_named(
+    tmp_path: Path, data: bytes, message: str
+) -> None:
+    path = tmp_path / "s.toml"
+    path.write_bytes(data)
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    text = str(info.value)
+    assert message in text
+    assert str(path) in text
+    if b"\x00" not in data[:2]:
+        assert "Fix:" in text
+
+
+def test_gbk_error_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "s.toml"
+    path.write_bytes(b"[ratios]\nold = 8\n" + GBK_TEXT.encode("gbk"))
+    with pytest.raises(ScenarioError, match="on line 3"):
+        load_scenario(path)
+
+
+def test_utf8_bom_is_accepted_and_logged(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "s.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + GBK_TEXT.encode("utf-8"))
+    with caplog.at_level("INFO", logger="siting.scenario"):
+        s = load_scenario(path)
+    assert s.name == "利州区托育规划"
+    assert "byte-order mark" in caplog.text
+
+
+def test_hazard_kinds_match_the_osm_reader() -> None:
+    from siting.osm.features import HAZARD_KINDS as OSM_KINDS
+    from siting.scenario import HAZARD_KINDS
+
+    assert HAZARD_KINDS == OSM_KINDS
+
+
+def test_cli_names_a_bad_scenario_with_exit_2(tmp_path: Path) -> None:
+    from siting.cli import main
+
+    path = tmp_path / "s.toml"
+    path.write_bytes(GBK_TEXT.encode("gbk"))
+    assert main(["validate", str(path)]) == 2
+    (tmp_path / "g.toml").write_bytes(b"SQLite format 3\x00" + bytes(100))
+    assert main(["validate", str(tmp_path / "g.toml")]) == 2
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"policy": Policy(budget=-1.0)}, "'policy.budget' must be zero or more"),
+        ({"radii": Radii(urban_m=float("inf"))}, "'radii.urban_m' must be a finite number"),
+        ({"radii": Radii(rural_m=0.0)}, "'radii.rural_m' must be a distance of more than 0"),
+        ({"policy": Policy(min_affordable_share=float("nan"))}, "'policy.min_affordable_share'"),
+    ],
+    ids=["negative_budget", "infinite_radius", "zero_radius", "nan_share"],
+)
+def test_scenarios_made_in_python_are_checked(changes: dict[str, Any], message: str) -> None:
+    scenario = Scenario().replace(**changes)
+    with pytest.raises(ScenarioError, match=re.escape(message)):
+        check_scenario(scenario)
+    assert message in "; ".join(scenario_problems(scenario))
+    assert scenario_problems(Scenario()) == []
+
+
+def test_prepare_refuses_a_negative_budget_before_reading(tmp_path: Path) -> None:
+    from siting.pipeline import prepare
+
+    scenario = load_scenario(SAMPLE).replace(policy=Policy(budget=-5.0))
+    with pytest.raises(ScenarioError, match=re.escape("'policy.budget' must be zero or more")):
+        prepare(scenario)

@@ -39,9 +39,14 @@ module                     owns
 ``_problems``              collecting problems and notes, and wording them
 ``_vector``                reading one vector layer: file, layer, columns, ids, geometry
 ``_columns``               typing a layer's columns (text, choices, yes/no, numbers)
-``_raster``                checking a population raster
-``_crs``                   the working CRS, reprojection and the study-area check
+``_raster``                checking a population raster: CRS, band, and its values
+                           (negative, NaN and implausibly dense cells)
+``_crs``                   the working CRS, reprojection, the study-area check and
+                           coordinates that are not degrees in a geographic CRS
 ``_districts``             filling in and checking district and subdistrict ids
+``_checks``                checks across layers (facility ids that are parcel ids) and
+                           duplicated geometries
+``_streets``               parsing the street network and its coverage of the areas
 ``_osm``                   the layers ``[inputs.osm]`` gives (:mod:`siting.osm.layers`),
                            checked like a file's and merged with explicit layers
 ``_load``                  :class:`Inputs`, :func:`read_layer`, :func:`validate`,

@@ -172,9 +172,12 @@ def _to_float(value: Any) -> Any:
     if isinstance(value, str) and not value.strip():
         return _BLANK  # an empty text cell is a value left out, not a bad one
     try:
-        return float(value.strip()) if isinstance(value, str) else float(value)
+        number = float(value.strip()) if isinstance(value, str) else float(value)
     except (TypeError, ValueError):
         return _BAD
+    if isinstance(value, str) and not np.isfinite(number):
+        return _BAD  # "nan", "inf" written as text: not a value a plan can use
+    return number
 
 
 def _convert_number(
@@ -216,6 +219,19 @@ def _convert_number(
             where=where,
             report=report,
         )
+    infinite = np.flatnonzero(np.isinf(numbers))
+    if infinite.size:
+        _values_problem(
+            infinite,
+            f"{_a(col)} value that is not a finite number",
+            found=(f"{numbers[i]:g}" for i in infinite),
+            fix=_number_fix(column),
+            column=col,
+            ids=ids,
+            where=where,
+            report=report,
+        )
+        numbers = np.where(np.isinf(numbers), np.nan, numbers)
     given = ~np.isnan(numbers)
     if column.minimum is not None:
         low = np.flatnonzero(given & (numbers < column.minimum))

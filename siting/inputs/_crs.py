@@ -170,3 +170,77 @@ def _reproject(
                 _far_problem(where, f"layer '{name}'", own_bounds, own_crs, study, work)
             )
     return moved
+
+
+def _likely_projected(bounds: Sequence[float]) -> str:
+    """The projected CRS that metres with these bounds are probably in, in words.
+
+    Chinese Gauss–Krüger coordinates often carry the zone number in front of
+    the easting (35 579 000 is 579 000 m in zone 35): the zone names the EPSG
+    code (CGCS2000 3° zones 25–45 are EPSG:4513–4533, 6° zones 13–23 are
+    EPSG:4491–4501). Without it, eastings of 0–1,000,000 m fit any
+    transverse Mercator zone.
+    """
+    west, east = bounds[0], bounds[2]
+    zone = int(west // 1_000_000)
+    if zone == int(east // 1_000_000):
+        if 25 <= zone <= 45:
+            return (
+                f"EPSG:{4488 + zone} (CGCS2000 3° Gauss–Krüger zone {zone}: the eastings start "
+                f"with the zone number {zone})"
+            )
+        if 13 <= zone <= 23:
+            return (
+                f"EPSG:{4478 + zone} (CGCS2000 6° Gauss–Krüger zone {zone}: the eastings start "
+                f"with the zone number {zone})"
+            )
+    if west >= 0 and east <= 1_000_000:
+        return (
+            "a transverse Mercator CRS in metres: a CGCS2000 3° Gauss–Krüger zone without zone "
+            "number (EPSG:4534–4554; EPSG:4544 for central meridian 105°E, Guangyuan) or a UTM "
+            "zone (EPSG:32643–32653 across China)"
+        )
+    return "a projected CRS in metres (the CRS the data were drawn in)"
+
+
+def _not_degrees_problem(
+    frame: gpd.GeoDataFrame, ids: Sequence[str], where: _Where, *, assumed: bool
+) -> Problem | None:
+    """A problem when a layer in a geographic CRS holds coordinates that are not degrees.
+
+    Metres labelled EPSG:4490 or EPSG:4326 cannot be reprojected (GEOS and
+    PROJ fail on them, far from the study-area check that would catch a wrong
+    projected CRS); the problem suggests the CRS they are probably in.
+    """
+    if frame.crs is None:
+        return None
+    crs = pyproj.CRS.from_user_input(frame.crs)
+    if not crs.is_geographic:
+        return None
+    bounds = shapely.bounds(np.asarray(frame.geometry.to_numpy(), dtype=object))
+    finite = np.isfinite(bounds).all(axis=1)
+    outside = finite & (
+        (bounds[:, 0] < -180) | (bounds[:, 2] > 360) | (bounds[:, 1] < -90) | (bounds[:, 3] > 90)
+    )
+    if not outside.any():
+        return None
+    bad = bounds[outside]
+    box = (*bad[:, :2].min(axis=0), *bad[:, 2:].max(axis=0))
+    likely = _likely_projected(box)
+    if assumed:
+        fix = f"set crs under [inputs.{where.layer}] to {likely}"
+    else:
+        fix = (
+            f"assign the layer its true CRS, probably {likely} (in QGIS: Layer Properties ▸ "
+            "Source ▸ Assigned CRS, then export again), without reprojecting"
+        )
+    said = "the scenario's" if assumed else "its declared"
+    shown = "(" + ", ".join(f"{b:.0f}" for b in box) + ")"
+    count = int(outside.sum())
+    return where.problem(
+        f"{_count(count)} coordinates that are not degrees (bounds {shown}), but {said} "
+        f"CRS {_crs_label(crs)} is geographic (longitude and latitude): the coordinates look "
+        "like metres of a projected CRS",
+        ids=[ids[int(i)] for i in np.flatnonzero(outside)] if count < len(frame) else (),
+        fix=fix,
+    )

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -19,6 +20,7 @@ import shapely
 from pyproj.exceptions import CRSError
 
 from siting.errors import InputError, Problem
+from siting.inputs._checks import _check_duplicate_geometries, _check_shared_ids
 from siting.inputs._crs import (
     _crs_label,
     _drawn,
@@ -32,10 +34,11 @@ from siting.inputs._crs import (
 from siting.inputs._districts import _assign, _check_references
 from siting.inputs._osm import _add_osm, _source_problems
 from siting.inputs._problems import _Report, _Where
-from siting.inputs._raster import _check_raster, _Raster
+from siting.inputs._raster import DEFAULT_MAX_PERSONS_PER_KM2, _check_raster, _Raster
 from siting.inputs._schema import LAYER_NAMES
+from siting.inputs._streets import _check_coverage, _read_streets
 from siting.inputs._vector import _fill_land_area, _read
-from siting.scenario import InputsSpec, LayerSpec
+from siting.scenario import InputsSpec, LayerSpec, Radii
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +88,9 @@ class Inputs:
         Building footprints (or points), indexed by ``building_id``, if given.
     children
         The children raster, if given.
+    street_graph
+        The walking graph of :attr:`streets` in the working CRS
+        (:func:`siting.network.read_street_graph`), read while checking it.
     """
 
     crs: pyproj.CRS
@@ -105,6 +111,7 @@ class Inputs:
     migrant_population_crs: pyproj.CRS | None = None
     buildings: gpd.GeoDataFrame | None = None
     children: Path | None = None
+    street_graph: Any = None
 
 
 def read_layer(
@@ -154,12 +161,13 @@ def read_layer(
             raise InputError(
                 [Problem(f"crs = '{crs}' is not a CRS pyproj knows ({exc})")]
             ) from None
-    frame, where = _read(spec, name, report)
-    if frame is not None and frame.crs is not None:
-        if work is not None:
-            frame = _reproject(frame, name, work, None, where, report)
-        if name == "parcels":
-            frame = _fill_land_area(frame, report)
+    with report.warnings_of(name):
+        frame, where = _read(spec, name, report)
+        if frame is not None and frame.crs is not None:
+            if work is not None:
+                frame = _reproject(frame, name, work, None, where, report)
+            if name == "parcels":
+                frame = _fill_land_area(frame, report)
     if report.problems:
         raise InputError(report.problems)
     assert frame is not None
@@ -177,9 +185,15 @@ class _Loaded:
     population: _Raster | None = None
     migrant: _Raster | None = None
     children: _Raster | None = None
+    street_graph: Any = None
 
 
-def _load(spec: InputsSpec, crs: str | pyproj.CRS | None) -> _Loaded:
+def _load(
+    spec: InputsSpec,
+    crs: str | pyproj.CRS | None,
+    max_persons_per_km2: float = DEFAULT_MAX_PERSONS_PER_KM2,
+    radii: Radii | None = None,
+) -> _Loaded:
     report = _Report()
     loaded = _Loaded(report)
     work = _working_crs(crs, report)
@@ -189,17 +203,30 @@ def _load(spec: InputsSpec, crs: str | pyproj.CRS | None) -> _Loaded:
         layer_spec: LayerSpec | None = getattr(spec, name)
         if layer_spec is None:
             continue
-        frame, where = _read(layer_spec, name, report)
+        with report.warnings_of(name):
+            frame, where = _read(layer_spec, name, report)
         wheres[name] = where
         if frame is not None:
             raw[name] = frame
+            _check_duplicate_geometries(frame, name, report)
     if _source_problems(spec, report):
-        _add_osm(spec, work, raw, wheres, report)
-    loaded.population = _check_raster(spec.population, "population", report)
+        with report.warnings_of("osm"):
+            _add_osm(spec, work, raw, wheres, report)
+    dense = max_persons_per_km2
+    with report.warnings_of("population"):
+        loaded.population = _check_raster(
+            spec.population, "population", report, max_persons_per_km2=dense
+        )
     if spec.migrant_population is not None:
-        loaded.migrant = _check_raster(spec.migrant_population, "migrant_population", report)
+        with report.warnings_of("migrant_population"):
+            loaded.migrant = _check_raster(
+                spec.migrant_population, "migrant_population", report, max_persons_per_km2=dense
+            )
     if spec.children is not None:
-        loaded.children = _check_raster(spec.children, "children", report)
+        with report.warnings_of("children"):
+            loaded.children = _check_raster(
+                spec.children, "children", report, max_persons_per_km2=dense
+            )
     if spec.streets is not None:
         streets = Path(spec.streets)
         if streets.exists():
@@ -242,14 +269,16 @@ def _load(spec: InputsSpec, crs: str | pyproj.CRS | None) -> _Loaded:
     # the study area: the areas' box + 2 km, and the districts' box
     study: shapely.Polygon | None = None
     if areas is not None and areas.crs is not None:
-        areas = _reproject(areas, "areas", work, None, wheres["areas"], report)
+        with report.warnings_of("areas"):
+            areas = _reproject(areas, "areas", work, None, wheres["areas"], report)
         raw["areas"] = areas
         good = _drawn(areas)
-        if len(good):
+        if len(good) and np.isfinite(good.total_bounds).all():
             study = shapely.box(*good.total_bounds).buffer(_STUDY_AREA_BUFFER_M, join_style="mitre")
     districts = raw.get("districts")
     if districts is not None and districts.crs is not None:
-        districts = _reproject(districts, "districts", work, study, wheres["districts"], report)
+        with report.warnings_of("districts"):
+            districts = _reproject(districts, "districts", work, study, wheres["districts"], report)
         raw["districts"] = districts
         good = _drawn(districts)
         finite = np.isfinite(good.total_bounds).all() if len(good) else False
@@ -259,7 +288,8 @@ def _load(spec: InputsSpec, crs: str | pyproj.CRS | None) -> _Loaded:
     for name in LAYER_NAMES:
         if name in ("areas", "districts") or name not in raw or raw[name].crs is None:
             continue
-        raw[name] = _reproject(raw[name], name, work, study, wheres[name], report)
+        with report.warnings_of(name):
+            raw[name] = _reproject(raw[name], name, work, study, wheres[name], report)
     rasters = (
         ("population", loaded.population),
         ("migrant_population", loaded.migrant),
@@ -279,41 +309,59 @@ def _load(spec: InputsSpec, crs: str | pyproj.CRS | None) -> _Loaded:
 
     # normalization that needs the working CRS
     if "parcels" in raw and raw["parcels"].crs is not None:
-        raw["parcels"] = _fill_land_area(raw["parcels"], report)
+        with report.warnings_of("parcels"):
+            raw["parcels"] = _fill_land_area(raw["parcels"], report)
     projected = {n: f for n, f in raw.items() if f.crs is not None}
     districts = projected.get("districts")
     subdistricts = projected.get("subdistricts")
     if districts is not None:
         for name in ("areas", "parcels", "facilities", "subdistricts"):
             if name in projected:
-                projected[name] = _assign(
-                    projected[name],
-                    "district_id",
-                    districts,
-                    by_overlap=name in ("areas", "subdistricts"),
-                    name=name,
-                    source="districts",
-                    report=report,
-                )
+                with report.warnings_of(name):
+                    projected[name] = _assign(
+                        projected[name],
+                        "district_id",
+                        districts,
+                        by_overlap=name in ("areas", "subdistricts"),
+                        name=name,
+                        source="districts",
+                        report=report,
+                    )
                 _check_references(projected[name], "district_id", districts, wheres[name], report)
     if subdistricts is not None and "areas" in projected:
-        projected["areas"] = _assign(
-            projected["areas"],
-            "subdistrict_id",
-            subdistricts,
-            by_overlap=True,
-            name="areas",
-            source="subdistricts",
-            report=report,
-        )
+        with report.warnings_of("areas"):
+            projected["areas"] = _assign(
+                projected["areas"],
+                "subdistrict_id",
+                subdistricts,
+                by_overlap=True,
+                name="areas",
+                source="subdistricts",
+                report=report,
+            )
         _check_references(
             projected["areas"], "subdistrict_id", subdistricts, wheres["areas"], report
         )
+    _check_shared_ids(projected, wheres, report)
+    street_file = report.files.get("streets")
+    if street_file is not None:
+        with report.warnings_of("streets"):
+            loaded.street_graph = _read_streets(street_file, work, report)
+            if loaded.street_graph is not None and "areas" in projected:
+                _check_coverage(
+                    loaded.street_graph, street_file, projected["areas"], radii or Radii(), report
+                )
     loaded.layers = projected
     return loaded
 
 
-def validate(spec: InputsSpec, *, crs: str | pyproj.CRS | None = None) -> list[Problem]:
+def validate(
+    spec: InputsSpec,
+    *,
+    crs: str | pyproj.CRS | None = None,
+    max_persons_per_km2: float = DEFAULT_MAX_PERSONS_PER_KM2,
+    radii: Radii | None = None,
+) -> list[Problem]:
     """Every problem with the inputs, without raising.
 
     Parameters
@@ -323,16 +371,27 @@ def validate(spec: InputsSpec, *, crs: str | pyproj.CRS | None = None) -> list[P
     crs
         The working CRS (the scenario's ``crs``); ``None`` picks the UTM zone
         of the study area.
+    max_persons_per_km2
+        The densest plausible raster cell (``demand.max_persons_per_km2``).
+    radii
+        The service radii (``[radii]``), for the street network's coverage;
+        ``None`` takes the defaults.
 
     Returns
     -------
     list of Problem
         Empty when the inputs are usable.
     """
-    return list(_load(spec, crs).report.problems)
+    return list(_load(spec, crs, max_persons_per_km2, radii).report.problems)
 
 
-def load_inputs(spec: InputsSpec, *, crs: str | pyproj.CRS | None = None) -> Inputs:
+def load_inputs(
+    spec: InputsSpec,
+    *,
+    crs: str | pyproj.CRS | None = None,
+    max_persons_per_km2: float = DEFAULT_MAX_PERSONS_PER_KM2,
+    radii: Radii | None = None,
+) -> Inputs:
     """Read every input, validate it and reproject it to the working CRS.
 
     Parameters
@@ -342,6 +401,12 @@ def load_inputs(spec: InputsSpec, *, crs: str | pyproj.CRS | None = None) -> Inp
     crs
         The working CRS, projected in metres (the scenario's ``crs``). ``None``
         picks the UTM zone of the study area and says so in :attr:`Inputs.notes`.
+    max_persons_per_km2
+        The densest plausible raster cell (``demand.max_persons_per_km2``):
+        ten times denser is a problem, denser a warning.
+    radii
+        The service radii (``[radii]``), for the street network's coverage;
+        ``None`` takes the defaults.
 
     Returns
     -------
@@ -353,7 +418,7 @@ def load_inputs(spec: InputsSpec, *, crs: str | pyproj.CRS | None = None) -> Inp
     InputError
         With every problem found, in every layer and raster, at once.
     """
-    loaded = _load(spec, crs)
+    loaded = _load(spec, crs, max_persons_per_km2, radii)
     report = loaded.report
     if report.problems:
         raise InputError(report.problems)
@@ -379,4 +444,5 @@ def load_inputs(spec: InputsSpec, *, crs: str | pyproj.CRS | None = None) -> Inp
         migrant_population_crs=loaded.migrant.crs if loaded.migrant is not None else None,
         buildings=layers.get("buildings"),
         children=loaded.children.path if loaded.children is not None else None,
+        street_graph=loaded.street_graph,
     )

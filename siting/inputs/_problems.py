@@ -7,8 +7,10 @@ is raised once. :class:`_Where` fills in the file and layer of each problem.
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Iterable, Sequence
+import warnings
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +34,24 @@ class _Report:
     def note(self, text: str) -> None:
         logger.info("%s", text)
         self.notes.append(text)
+
+    @contextlib.contextmanager
+    def warnings_of(self, layer: str) -> Iterator[None]:
+        """Catch the Python warnings GDAL, pyogrio, pyproj, shapely or osmnx raise while
+        ``layer`` is read or checked, and log them (and note them) with the layer named,
+        instead of letting them reach stderr raw.
+        """
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield
+        seen: set[str] = set()
+        for warning in caught:
+            text = f"{layer}: {warning.category.__name__}: {warning.message}"
+            if text in seen:
+                continue
+            seen.add(text)
+            logger.warning("%s", text)
+            self.notes.append(text)
 
 
 @dataclass

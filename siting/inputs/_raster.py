@@ -1,26 +1,54 @@
 """Checking a population raster: that it opens, has the band, a CRS, a geotransform and people.
 
 The raster is only inspected here, never copied; the zonal sums read it later
-(:mod:`siting.zonal`).
+(:mod:`siting.zonal`). One pass over each band, in strips of about four
+million cells (a 4,000 × 4,000 raster is read in four), checks its values:
+
+* **negative cells** are an error giving their count and the rows, columns
+  and bounds they span; when they all hold one value (-9999, -3.4e38) it is
+  probably a nodata value the raster does not declare, and the fix says how
+  to declare it;
+* **NaN cells** are nodata: nobody is counted there, and a note gives their
+  count and share of the raster's cells;
+* **cells denser than** ``demand.max_persons_per_km2`` (100,000 per km² by
+  default) are a warning (a note with their count, densest value and
+  window), and cells denser than **ten times** that an error. No city
+  district averages 100,000 per km², but a single 90 m cell of GHS-POP in
+  the old quarters of Naples holds 215,000 per km², so the bound alone
+  cannot tell a dense block from a mistake; a million per km² (10,000 people
+  in a 100 m cell) is always a mistake, typically persons per km² or per
+  hectare read as persons per cell, and would otherwise set the whole plan's
+  demand. Each cell's area is computed from the geotransform; in a
+  geographic CRS by its latitude (:func:`_cell_km2`).
 """
 
 from __future__ import annotations
 
+import logging
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pyproj
 import rasterio
 import rasterio.errors
 import rasterio.windows
 
+from siting.inputs._crs import _crs_label, _likely_projected
 from siting.inputs._problems import _assumed_crs, _check_file, _gdal_message, _Report, _Where
 from siting.scenario import RasterSpec
 
 _RASTER_SCAN_CELLS = 1 << 22
+
+#: ``demand.max_persons_per_km2`` by default (:class:`siting.scenario.DemandSettings`).
+DEFAULT_MAX_PERSONS_PER_KM2 = 100_000.0
+# cells denser than this many times the bound are an error, not a warning
+_ERROR_FACTOR = 10.0
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -30,8 +58,14 @@ class _Raster:
     bounds: tuple[float, float, float, float]
 
 
-def _check_raster(spec: RasterSpec, name: str, report: _Report) -> _Raster | None:
-    """Open a raster and check its CRS, band and content."""
+def _check_raster(
+    spec: RasterSpec,
+    name: str,
+    report: _Report,
+    *,
+    max_persons_per_km2: float = DEFAULT_MAX_PERSONS_PER_KM2,
+) -> _Raster | None:
+    """Open a raster and check its CRS, band and content (see :func:`_scan`)."""
     path = Path(spec.path)
     where = _Where(str(path), name)
     if not _check_file(
@@ -42,7 +76,7 @@ def _check_raster(spec: RasterSpec, name: str, report: _Report) -> _Raster | Non
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", rasterio.errors.NotGeoreferencedWarning)
             with rasterio.open(path) as src:
-                return _inspect_raster(src, spec, name, path, where, report)
+                return _inspect_raster(src, spec, name, path, where, report, max_persons_per_km2)
     except (rasterio.errors.RasterioError, OSError, ValueError) as exc:
         report.problems.append(
             where.problem(
@@ -54,7 +88,13 @@ def _check_raster(spec: RasterSpec, name: str, report: _Report) -> _Raster | Non
 
 
 def _inspect_raster(
-    src: Any, spec: RasterSpec, name: str, path: Path, where: _Where, report: _Report
+    src: Any,
+    spec: RasterSpec,
+    name: str,
+    path: Path,
+    where: _Where,
+    report: _Report,
+    max_persons_per_km2: float,
 ) -> _Raster | None:
     section = f"[inputs.{name}]"
     ok = True
@@ -86,6 +126,28 @@ def _inspect_raster(
             )
         )
         ok = False
+    left, bottom, right, top = (float(b) for b in src.bounds)
+    if (
+        crs is not None
+        and crs.is_geographic
+        and not (
+            min(left, right) >= -180
+            and max(left, right) <= 360
+            and min(bottom, top) >= -90
+            and max(bottom, top) <= 90
+        )
+    ):
+        shown = f"({left:.0f}, {bottom:.0f}, {right:.0f}, {top:.0f})"
+        likely = _likely_projected((left, bottom, right, top))
+        report.problems.append(
+            where.problem(
+                f"the raster's bounds {shown} are not degrees, but its CRS {_crs_label(crs)} is "
+                "geographic (longitude and latitude): they look like metres of a projected CRS",
+                fix=f"assign the raster its true CRS, probably {likely}"
+                + (f" (crs under {section})" if src.crs is None else " (gdal_edit.py -a_srs)"),
+            )
+        )
+        ok = False
     if src.transform.is_identity:
         report.problems.append(
             where.problem(
@@ -98,7 +160,9 @@ def _inspect_raster(
     nodata = src.nodatavals[band - 1]
     if nodata is None and not (src.mask_flag_enums[band - 1] and _has_mask(src, band)):
         report.note(f"{name}: the raster declares no nodata value; every cell counts as population")
-    if not any(_has_population(src, b) for b in spec.band_list):
+    cell_km2 = _cell_km2(src, crs) if ok and not src.transform.is_identity else None
+    scans = [_scan(src, b, cell_km2, max_persons_per_km2) for b in spec.band_list]
+    if not any(scan.positive for scan in scans):
         report.problems.append(
             where.problem(
                 f"every cell of band {band} is nodata or zero (all-nodata): the raster holds "
@@ -107,10 +171,11 @@ def _inspect_raster(
             )
         )
         ok = False
+    for b, scan in zip(spec.band_list, scans, strict=True):
+        ok &= _report_scan(src, b, scan, name, where, report, max_persons_per_km2)
     if not ok or crs is None:
         return None
-    left, bottom, right, top = src.bounds
-    return _Raster(path, crs, (float(left), float(bottom), float(right), float(top)))
+    return _Raster(path, crs, (left, bottom, right, top))
 
 
 def _has_mask(src: Any, band: int) -> bool:
@@ -119,13 +184,179 @@ def _has_mask(src: Any, band: int) -> bool:
     return MaskFlags.all_valid not in src.mask_flag_enums[band - 1]
 
 
-def _has_population(src: Any, band: int) -> bool:
-    """Whether any valid cell is positive, scanning strips and stopping at the first."""
+@dataclass
+class _Scan:
+    """What one pass over a band found."""
+
+    positive: bool = False
+    cells: int = 0  # every cell of the band
+    nan: int = 0  # NaN cells not masked as nodata
+    negative: int = 0
+    negative_values: set[float] = field(default_factory=set)
+    negative_window: list[int] = field(default_factory=lambda: [-1, -1, -1, -1])
+    dense: int = 0
+    dense_max_per_km2: float = 0.0
+    dense_max_persons: float = 0.0
+    dense_window: list[int] = field(default_factory=lambda: [-1, -1, -1, -1])
+    extreme: int = 0  # denser than _ERROR_FACTOR × the bound
+    extreme_window: list[int] = field(default_factory=lambda: [-1, -1, -1, -1])
+
+
+def _widen(window: list[int], rows: npt.NDArray[np.intp], cols: npt.NDArray[np.intp]) -> None:
+    """Grow ``[row0, row1, col0, col1]`` to hold the given cells."""
+    r0, r1, c0, c1 = int(rows.min()), int(rows.max()), int(cols.min()), int(cols.max())
+    if window[0] < 0:
+        window[:] = [r0, r1, c0, c1]
+    else:
+        window[:] = [min(window[0], r0), max(window[1], r1), min(window[2], c0), max(window[3], c1)]
+
+
+def _cell_km2(src: Any, crs: pyproj.CRS | None) -> npt.NDArray[np.float64] | None:
+    """The area of a cell of each row, in km² (rows differ only in a geographic CRS).
+
+    Projected: |a·e| of the geotransform in the CRS's unit, converted to metres.
+    Geographic: the cell on a sphere of the Earth's mean radius, R² · Δλ ·
+    |sin φ₁ − sin φ₂| with φ the latitudes of the row's edges (within 0.5 % of
+    the ellipsoid in China's latitudes; enough for a plausibility bound).
+    """
+    if crs is None:
+        return None
+    t = src.transform
+    if crs.is_geographic:
+        radius_km = 6371.0088
+        top = t.f + t.e * np.arange(src.height + 1)
+        phi = np.radians(np.clip(top, -90.0, 90.0))
+        band = np.abs(np.diff(np.sin(phi)))
+        out: npt.NDArray[np.float64] = radius_km**2 * abs(np.radians(t.a)) * band
+        return out
+    factor = crs.axis_info[0].unit_conversion_factor if crs.axis_info else 1.0
+    area = abs(t.a * t.e - t.b * t.d) * factor**2 / 1e6
+    return np.full(src.height, area, dtype=float)
+
+
+def _scan(
+    src: Any, band: int, cell_km2: npt.NDArray[np.float64] | None, max_per_km2: float
+) -> _Scan:
+    """One pass over a band, in strips of about four million cells.
+
+    Counts the NaN cells (nodata), the negative cells and the cells denser
+    than ``max_per_km2``, with the rows and columns they span, and whether any
+    valid cell is positive.
+    """
+    scan = _Scan(cells=src.width * src.height)
     rows = max(1, min(src.height, _RASTER_SCAN_CELLS // max(src.width, 1)))
     for start in range(0, src.height, rows):
-        window = rasterio.windows.Window(0, start, src.width, min(rows, src.height - start))
+        height = min(rows, src.height - start)
+        window = rasterio.windows.Window(0, start, src.width, height)
         block = src.read(band, window=window, masked=True)
-        values = np.ma.filled(block.astype(float), np.nan)
-        if np.any(values[np.isfinite(values)] > 0):
-            return True
-    return False
+        data = np.asarray(np.ma.getdata(block), dtype=float)
+        valid = ~np.ma.getmaskarray(block)
+        nan = valid & np.isnan(data)
+        scan.nan += int(nan.sum())
+        valid &= ~nan
+        if not scan.positive:
+            scan.positive = bool(np.any(data[valid] > 0))
+        negative = valid & (data < 0)
+        if negative.any():
+            r, c = np.nonzero(negative)
+            scan.negative += int(r.size)
+            _widen(scan.negative_window, r + start, c)
+            if len(scan.negative_values) <= 3:
+                scan.negative_values.update(np.unique(data[negative])[:4].tolist())
+        if cell_km2 is not None:
+            limit = max_per_km2 * cell_km2[start : start + height, None]
+            dense = valid & (data > limit)
+            if dense.any():
+                r, c = np.nonzero(dense)
+                scan.dense += int(r.size)
+                _widen(scan.dense_window, r + start, c)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    density = data[dense] / cell_km2[start + r]
+                extreme = density > _ERROR_FACTOR * max_per_km2
+                if extreme.any():
+                    scan.extreme += int(extreme.sum())
+                    _widen(scan.extreme_window, r[extreme] + start, c[extreme])
+                k = int(np.argmax(density))
+                if density[k] > scan.dense_max_per_km2:
+                    scan.dense_max_per_km2 = float(density[k])
+                    scan.dense_max_persons = float(data[dense][k])
+    return scan
+
+
+def _where_cells(src: Any, window: list[int]) -> str:
+    """``rows 3–5 and columns 10–12 (counted from 0; bounds (…))``."""
+    r0, r1, c0, c1 = window
+    t = src.transform
+    xs = [t.c + c * t.a + r * t.b for c in (c0, c1 + 1) for r in (r0, r1 + 1)]
+    ys = [t.f + c * t.d + r * t.e for c in (c0, c1 + 1) for r in (r0, r1 + 1)]
+    digits = 4 if abs(t.a) < 0.1 else 0
+    shown = ", ".join(f"{v:.{digits}f}" for v in (min(xs), min(ys), max(xs), max(ys)))
+    return f"rows {r0}–{r1} and columns {c0}–{c1} (counted from 0; bounds ({shown}))"
+
+
+def _report_scan(
+    src: Any,
+    band: int,
+    scan: _Scan,
+    name: str,
+    where: _Where,
+    report: _Report,
+    max_per_km2: float,
+) -> bool:
+    """Add the problems and notes of one band's scan; False when there is a problem."""
+    ok = True
+    of_band = f" of band {band}" if src.count > 1 else ""
+    if scan.negative:
+        values = sorted(scan.negative_values)
+        cells = "1 cell" if scan.negative == 1 else f"{scan.negative:,} cells"
+        message = (
+            f"{cells}{of_band} hold{'s' if scan.negative == 1 else ''} a negative number of "
+            f"people, in {_where_cells(src, scan.negative_window)}"
+        )
+        if len(values) == 1:
+            message += f"; every one is {values[0]:g}"
+            fix = (
+                f"{values[0]:g} is probably a nodata value the raster does not declare: declare "
+                f"it (gdal_edit.py -a_nodata {values[0]:g} {Path(where.file).name}, or in QGIS's "
+                "export) or set those cells to 0"
+            )
+        else:
+            message += f" (found: {', '.join(f'{v:g}' for v in values[:3])})"
+            fix = "set these cells to 0 or declare them nodata; a population cannot be negative"
+        report.problems.append(where.problem(message, fix=fix))
+        ok = False
+    densest = (
+        f"up to {scan.dense_max_per_km2:,.0f} per km², {scan.dense_max_persons:,.0f} persons in "
+        "one cell"
+    )
+    if scan.extreme:
+        cells = "1 cell" if scan.extreme == 1 else f"{scan.extreme:,} cells"
+        limit = _ERROR_FACTOR * max_per_km2
+        report.problems.append(
+            where.problem(
+                f"{cells}{of_band} hold{'s' if scan.extreme == 1 else ''} more than "
+                f"{limit:,.0f} persons per km², ten times demand.max_persons_per_km2 "
+                f"({densest}), in {_where_cells(src, scan.extreme_window)}",
+                fix="check that the raster holds persons per cell (not per km² or per hectare) "
+                "and that this is the raster you meant; if such densities are real, raise "
+                "demand.max_persons_per_km2 in the scenario",
+            )
+        )
+        ok = False
+    elif scan.dense:
+        cells = "1 cell" if scan.dense == 1 else f"{scan.dense:,} cells"
+        text = (
+            f"{name}: {cells}{of_band} hold{'s' if scan.dense == 1 else ''} more than "
+            f"{max_per_km2:,.0f} persons per km² (demand.max_persons_per_km2; {densest}), in "
+            f"{_where_cells(src, scan.dense_window)}: check them if the city has no blocks "
+            "that dense"
+        )
+        logger.warning("%s", text)
+        report.notes.append(text)
+    if scan.nan:
+        report.note(
+            f"{name}: {scan.nan:,} cell{'s' if scan.nan != 1 else ''}{of_band} "
+            f"({scan.nan / max(scan.cells, 1):.1%} of the raster) are NaN, read as nodata: "
+            "nobody is counted there"
+        )
+    return ok

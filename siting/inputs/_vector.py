@@ -8,6 +8,7 @@ Reprojection to the working CRS and the study-area check are in
 
 from __future__ import annotations
 
+import codecs
 import importlib.util
 import logging
 import warnings
@@ -22,7 +23,9 @@ import pyogrio
 import pyproj
 import shapely
 
+from siting._encoding import guess_encoding
 from siting.inputs._columns import _apply, _convert, _id_string
+from siting.inputs._crs import _not_degrees_problem
 from siting.inputs._problems import (
     _assumed_crs,
     _check_file,
@@ -100,10 +103,25 @@ def _open_vector(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFram
                 )
             )
             return None
+    encoding = spec.encoding
+    if encoding is not None:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            report.problems.append(
+                where.problem(
+                    f"encoding = '{encoding}' under {section} is not an encoding Python knows",
+                    fix='use "gbk" (or "gb18030") for Chinese Windows files, "utf-8", or "big5"',
+                )
+            )
+            return None
+    options: dict[str, Any] = {"encoding": encoding} if encoding is not None else {}
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            frame = gpd.read_file(path, layer=layer, engine="pyogrio", use_arrow=_USE_ARROW)
+            frame = gpd.read_file(
+                path, layer=layer, engine="pyogrio", use_arrow=_USE_ARROW, **options
+            )
     except Exception as exc:
         report.problems.append(
             where.problem(
@@ -114,6 +132,12 @@ def _open_vector(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFram
         return None
     for warning in caught:
         report.note(f"{name}: reading {path.name}, GDAL said: {warning.message}")
+    if encoding is not None:
+        report.note(
+            f"{name}: read the text of {path.name} as {encoding} (encoding under {section})"
+        )
+    elif _without_cpg(path) and not _check_text(frame, path, where, report):
+        return None
     if not isinstance(frame, gpd.GeoDataFrame):  # a table without geometry
         report.problems.append(
             where.problem(
@@ -123,6 +147,55 @@ def _open_vector(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFram
         )
         return None
     return frame
+
+
+def _without_cpg(path: Path) -> bool:
+    """Whether ``path`` is a Shapefile (or dBASE table) without a ``.cpg`` naming its encoding."""
+    if path.suffix.lower() not in (".shp", ".dbf"):
+        return False
+    return not any(path.with_suffix(s).exists() for s in (".cpg", ".CPG"))
+
+
+def _check_text(frame: pd.DataFrame, path: Path, where: _Where, report: _Report) -> bool:
+    """False, with a problem, when a Shapefile's text was read as Latin-1 but is GBK or UTF-8.
+
+    GDAL reads the attributes of a Shapefile without ``.cpg`` (and without a
+    code page in its ``.dbf`` header) as Latin-1, which turns GBK's 东坝 into
+    ``¶«°Ó``. Such text has only characters up to U+00FF; encoded back to
+    Latin-1 it gives the file's bytes, whose encoding :func:`guess_encoding`
+    tells.
+    """
+    found: dict[str, list[str]] = {}
+    for column in frame.columns:
+        if column == getattr(frame, "_geometry_column_name", None):
+            continue
+        series = frame[column]
+        if not (series.dtype == object or pd.api.types.is_string_dtype(series.dtype)):
+            continue
+        for value in series.dropna().unique()[:2000]:
+            if not isinstance(value, str) or not any("\x80" <= c <= "\xff" for c in value):
+                continue
+            if any(c > "\xff" for c in value):
+                continue
+            guess = guess_encoding(value.encode("latin-1"))
+            if guess is not None:
+                found.setdefault(guess, []).append(value)
+    if not found:
+        return True
+    guess = max(found, key=lambda g: len(found[g]))
+    sample = found[guess][:3]
+    shown = ", ".join(f"'{v}' (is '{v.encode('latin-1').decode(guess)}')" for v in sample)
+    report.problems.append(
+        where.problem(
+            f"the Shapefile has no .cpg saying how its text is encoded, and its text is not "
+            f"Latin-1 as GDAL then reads it: it looks like {guess.upper()} (read as Latin-1: "
+            f"{shown})",
+            fix=f'add encoding = "{guess}" to [inputs.{where.layer}] (for example '
+            f'{where.layer} = {{ path = "{path.name}", encoding = "{guess}" }}), or put a '
+            f"{path.with_suffix('.cpg').name} file containing {guess.upper()} beside it",
+        )
+    )
+    return False
 
 
 def _read(spec: LayerSpec, name: str, report: _Report) -> tuple[gpd.GeoDataFrame | None, _Where]:
@@ -175,8 +248,10 @@ def _normalize(
 
     # CRS -----------------------------------------------------------------
     frame = raw
+    crs_from_scenario = False
     if frame.crs is None:
         if spec.crs is not None:
+            crs_from_scenario = True
             assumed = _assumed_crs(spec.crs, where, report, noun="file")
             if assumed is not None:
                 frame = frame.set_crs(assumed)
@@ -205,6 +280,11 @@ def _normalize(
 
     # geometry --------------------------------------------------------------
     geometry = _check_geometry(frame, schema, ids, name, where, report)
+    not_degrees = _not_degrees_problem(frame, ids, where, assumed=crs_from_scenario)
+    crs = frame.crs
+    if not_degrees is not None:
+        report.problems.append(not_degrees)
+        crs = None  # the layer cannot be placed: nothing downstream reprojects it
 
     extras = [c for c in frame.columns if c not in out and c != schema.id and c != "geometry"]
     extras = [c for c in extras if c != frame.geometry.name]
@@ -212,7 +292,7 @@ def _normalize(
     data = pd.DataFrame({k: v.set_axis(index) for k, v in out.items()}, index=index)
     for extra in extras:
         data[extra] = frame[extra].to_numpy()
-    return gpd.GeoDataFrame(data, geometry=np.asarray(geometry, dtype=object), crs=frame.crs)
+    return gpd.GeoDataFrame(data, geometry=np.asarray(geometry, dtype=object), crs=crs)
 
 
 def _or_id(values: pd.Series[Any], ids: list[str]) -> pd.Series[Any]:

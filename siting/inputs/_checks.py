@@ -1,0 +1,77 @@
+"""Checks across a layer's features or across layers, made once every layer is read.
+
+* **Ids shared by a parcel and an existing facility**: both become sites of
+  the model (:func:`siting.candidates.sites_from_inputs`), indexed by their
+  id, so an id used by both is a problem here, before the solve.
+* **Duplicated geometries**: two features of one layer with the same
+  geometry (a polygon pasted twice, a layer merged with itself) are a
+  warning with the ids of each group, since the same residential block
+  counted twice doubles its demand.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from siting.inputs._problems import _Report, _Where
+
+logger = logging.getLogger(__name__)
+
+_DUPLICATE_CHECKED = ("areas", "parcels", "facilities", "districts", "subdistricts")
+
+
+def _check_shared_ids(
+    layers: Mapping[str, gpd.GeoDataFrame], wheres: Mapping[str, _Where], report: _Report
+) -> None:
+    """A problem when an existing facility's id is also a parcel's."""
+    parcels, facilities = layers.get("parcels"), layers.get("facilities")
+    if parcels is None or facilities is None:
+        return
+    shared = sorted(set(parcels.index.astype(str)) & set(facilities.index.astype(str)))
+    if shared:
+        report.problems.append(
+            wheres["facilities"].problem(
+                f"{len(shared)} facility_id value{'s are' if len(shared) > 1 else ' is'} also "
+                "the site_id of a parcel; a facility and a parcel become sites of one plan, so "
+                "their ids must differ",
+                column="facility_id",
+                ids=shared,
+                fix="give existing facilities ids that no parcel uses (a prefix such as F- will "
+                "do)",
+            )
+        )
+
+
+def _check_duplicate_geometries(frame: gpd.GeoDataFrame, name: str, report: _Report) -> None:
+    """A warning naming the groups of features of ``frame`` drawn with the same geometry."""
+    if name not in _DUPLICATE_CHECKED or len(frame) < 2:
+        return
+    geoms = np.asarray(frame.geometry.to_numpy(), dtype=object)
+    drawn = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if drawn.sum() < 2:
+        return
+    # normalized WKB: the same shape drawn from another vertex or the other way round matches
+    keys = pd.Series(
+        shapely.to_wkb(shapely.normalize(geoms[drawn]), output_dimension=2),
+        index=frame.index[drawn].astype(str),
+    )
+    groups = keys.groupby(keys, sort=False).groups
+    repeated = [sorted(map(str, ids)) for ids in groups.values() if len(ids) > 1]
+    if not repeated:
+        return
+    repeated.sort()
+    shown = "; ".join(" = ".join(g) for g in repeated[:8])
+    more = f" and {len(repeated) - 8} more groups" if len(repeated) > 8 else ""
+    count = sum(len(g) for g in repeated)
+    text = (
+        f"{name}: {count} features share their geometry with another ({shown}{more}); each is "
+        "counted on its own: delete the copies if they are the same place"
+    )
+    logger.warning("%s", text)
+    report.notes.append(text)

@@ -1,0 +1,124 @@
+"""Checking a street network: that it parses, and that it covers the study area.
+
+``plan`` reads the street file with :func:`siting.network.read_street_graph`;
+so does ``validate``, through here, so that a broken file is found before the
+solve by both. The graph read here is handed on in
+:attr:`siting.inputs.Inputs.street_graph`, so a plan parses it once.
+
+Coverage: an area is *near a street* when its outline lies within its
+service radius (``radii.rural_m`` for a rural area, ``radii.urban_m`` for the
+rest) of a street edge. When more than :data:`FAR_SHARE_WARNING` of the
+areas are not, the run warns with their ids (the walks to them start with a
+long straight line); when none is, the file covers another place (the wrong
+city's extract, or one in the wrong CRS) and that is an error: a plan would
+exclude every demand–site pair and still call itself optimal.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pyproj
+import shapely
+
+from siting.errors import NetworkError
+from siting.inputs._problems import _Report, _Where
+from siting.scenario import Radii
+
+logger = logging.getLogger(__name__)
+
+#: The share of areas far from every street above which the run warns.
+FAR_SHARE_WARNING = 0.10
+
+_FIX = re.compile(r"^(?P<message>.*?)\s*\(fix: (?P<fix>.*)\)\s*$", re.DOTALL)
+
+
+def _read_streets(path: Path, work: pyproj.CRS, report: _Report) -> Any:
+    """The walking graph of ``path`` in the working CRS, or None with a problem."""
+    from siting.network import read_street_graph
+
+    where = _Where(str(path), "streets")
+    try:
+        return read_street_graph(path, working_crs=work)
+    except NetworkError as exc:
+        text = str(exc).removeprefix(f"{path}: ")
+        match = _FIX.match(text)
+        message, fix = (match["message"], match["fix"]) if match else (text, None)
+        report.problems.append(
+            where.problem(
+                f"the street network cannot be used: {message}",
+                fix=fix
+                or "give an OSM XML or GraphML file of the city's streets, or leave streets "
+                "out to use straight-line distances × the detour factor",
+            )
+        )
+    except Exception as exc:  # any parser failure: never a raw traceback
+        report.problems.append(
+            where.problem(
+                f"the street network cannot be read ({type(exc).__name__}: {exc})",
+                fix="check that the file is complete OSM XML or osmnx GraphML; re-export it",
+            )
+        )
+    return None
+
+
+def _street_lines(graph: Any) -> np.ndarray[Any, np.dtype[np.object_]]:
+    """Every edge of an osmnx graph as a line in the graph's CRS."""
+    xy = {n: (d["x"], d["y"]) for n, d in graph.nodes(data=True)}
+    lines = [
+        data["geometry"] if "geometry" in data else shapely.LineString([xy[u], xy[v]])
+        for u, v, data in graph.edges(data=True)
+    ]
+    return np.asarray(lines, dtype=object)
+
+
+def _check_coverage(
+    graph: Any,
+    path: Path,
+    areas: gpd.GeoDataFrame,
+    radii: Radii,
+    report: _Report,
+) -> None:
+    """Warn when many areas are far from every street; a problem when all are."""
+    geoms = np.asarray(areas.geometry.to_numpy(), dtype=object)
+    drawn = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if not drawn.any() or graph.number_of_edges() == 0:
+        return
+    lines = _street_lines(graph)
+    tree = shapely.STRtree(lines)
+    _, distance = tree.query_nearest(geoms[drawn], return_distance=True, all_matches=False)
+    rural = areas["status"].to_numpy(dtype=object)[drawn] == "rural"
+    radius = np.where(rural, radii.rural_m, radii.urban_m)
+    far = distance > radius
+    ids = [str(i) for i in areas.index[drawn][far]]
+    n = int(drawn.sum())
+    where = _Where(str(path), "streets")
+    if far.all():
+        box = shapely.bounds(shapely.union_all(lines)) if len(lines) < 200_000 else tree.bounds
+        shown = ", ".join(f"{v:.0f}" for v in np.asarray(box).ravel()[:4])
+        areas_box = ", ".join(f"{v:.0f}" for v in areas.total_bounds)
+        report.problems.append(
+            where.problem(
+                f"none of the {n} areas lies within its radius ({radii.urban_m:g} m urban, "
+                f"{radii.rural_m:g} m rural) of a street of this file (nearest "
+                f"{float(distance.min()):,.0f} m): it covers another place (the streets' "
+                f"bounds ({shown}), the areas' ({areas_box}), in the working CRS)",
+                fix="give the street file of this city (an extract that covers the areas), or "
+                "leave streets out to use straight-line distances × the detour factor",
+            )
+        )
+        return
+    if far.mean() > FAR_SHARE_WARNING:
+        shown_ids = ", ".join(ids[:8]) + (f" and {len(ids) - 8} more" if len(ids) > 8 else "")
+        text = (
+            f"streets: {len(ids)} of {n} areas ({far.mean():.0%}) lie further than their radius "
+            f"({radii.urban_m:g} m urban, {radii.rural_m:g} m rural) from any street of "
+            f"{path.name} (ids: {shown_ids}); check that the extract covers the whole study area"
+        )
+        logger.warning("%s", text)
+        report.notes.append(text)
