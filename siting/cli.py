@@ -68,6 +68,9 @@ def _cmd_plan(args: argparse.Namespace) -> int:
             out,
             working_crs_geojson=args.working_crs,
             language=args.language,
+            handin=args.handin,
+            division=args.name_by_division,
+            shapefile=args.shapefile,
             replace=args.replace,
         )
         stages.written = out
@@ -175,6 +178,14 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return _cmd_plan(args)
 
 
+def _division_code(value: str) -> str:
+    if len(value) != 6 or not value.isascii() or not value.isdigit():
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a 6-digit administrative division code (e.g. 510802 for 利州区)"
+        )
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
     parser = argparse.ArgumentParser(
@@ -206,6 +217,23 @@ def build_parser() -> argparse.ArgumentParser:
             "--working-crs",
             action="store_true",
             help="also write each GeoJSON layer in the working CRS",
+        )
+        p.add_argument(
+            "--handin",
+            action="store_true",
+            help="also write plan.gdb, plan.jpg (300 dpi), districts.xlsx and facilities.xlsx",
+        )
+        p.add_argument(
+            "--name-by-division",
+            metavar="CODE",
+            type=_division_code,
+            help="name the hand-in files by this 6-digit division code and its name "
+            "(510802利州区_plan.gdb …); implies --handin",
+        )
+        p.add_argument(
+            "--shapefile",
+            action="store_true",
+            help="also write each layer as a UTF-8 shapefile (shapefile/, with fields.csv)",
         )
 
     p = sub.add_parser("plan", help="solve a scenario and write the plan, map and report")

@@ -9,7 +9,9 @@ The target is checked, locked and recovered from a stopped run first by
 * GeoJSON files are WGS84 lon/lat (RFC 7946), UTF-8, with Chinese names intact.
 * ``plan.gpkg`` holds the land-use layers in the working CRS (for Guangyuan,
   CGCS2000 3° Gauss–Krüger, EPSG:4544), for QGIS and the territorial spatial
-  plan (国土空间规划), with stable ids and typed fields.
+  plan (国土空间规划), with stable ids and typed fields, and a QGIS style per
+  layer (its ``layer_styles`` table) in the web map's colours.
+* On request, the files a bureau files (:mod:`siting.handin`).
 """
 
 from __future__ import annotations
@@ -22,8 +24,10 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from siting.handin import write_handin, write_qgis_styles
 from siting.outdir import PLAN_MARKER, claim_output, replace_folder, staging_folder
 from siting.plan import Plan
+from siting.report import currency_of
 
 __all__ = ["GEOJSON_LAYERS", "write_plan"]
 
@@ -71,6 +75,9 @@ def write_plan(
     working_crs_geojson: bool = False,
     map_and_report: bool = True,
     language: str = "zh",
+    handin: bool = False,
+    division: str | None = None,
+    shapefile: bool = False,
     replace: bool = False,
 ) -> Path:
     """Write every output file of a plan.
@@ -90,6 +97,15 @@ def write_plan(
         all-or-nothing write).
     language
         ``"zh"`` or ``"en"`` labels for the map and report.
+    handin
+        Also write the files a bureau files (:mod:`siting.handin`): ``plan.gdb``,
+        ``plan.jpg`` (300 dpi), ``districts.xlsx`` and ``facilities.xlsx``.
+        ``plan.gpkg`` always carries its QGIS styles.
+    division
+        Name the hand-in files by this 6-digit division code and its district's
+        name (``510802利州区_plan.gdb``); implies ``handin``.
+    shapefile
+        Also write every layer as a shapefile (``shapefile/``, UTF-8 with ``.cpg``).
     replace
         Replace an earlier plan's folder even when it holds files the plan did not write.
 
@@ -111,12 +127,23 @@ def write_plan(
             working_crs_geojson=working_crs_geojson,
             map_and_report=map_and_report,
             language=language,
+            handin=handin,
+            division=division,
+            shapefile=shapefile,
         )
     return out
 
 
 def _write_into(
-    plan: Plan, out: Path, *, working_crs_geojson: bool, map_and_report: bool, language: str
+    plan: Plan,
+    out: Path,
+    *,
+    working_crs_geojson: bool,
+    map_and_report: bool,
+    language: str,
+    handin: bool,
+    division: str | None,
+    shapefile: bool,
 ) -> None:
     """Write the files into a staging folder beside ``out``, then swap it in."""
     tmp = staging_folder(out)
@@ -133,9 +160,22 @@ def _write_into(
                 epsg = gdf.crs.to_epsg() or "working"
                 gdf.to_file(tmp / f"{name}.{epsg}.geojson", driver="GeoJSON", engine="pyogrio")
             gdf.to_file(tmp / "plan.gpkg", layer=name, driver="GPKG", engine="pyogrio")
+        write_qgis_styles(tmp / "plan.gpkg", layers, language=language)
         plan.assignments.to_csv(tmp / "assignments.csv", index=False)
         plan.districts.reset_index().to_csv(tmp / "districts.csv", index=False)
         _write_run_json(tmp, {PLAN_MARKER: 1, **plan.run})
+        if handin or division or shapefile:
+            write_handin(
+                layers,
+                plan.districts,
+                tmp,
+                handin=handin or division is not None,
+                division=division,
+                shapefile=shapefile,
+                title=str(plan.run.get("scenario", {}).get("name", "") or ""),
+                currency=currency_of(plan.run),
+                language=language,
+            )
         if map_and_report:
             from siting.maps import save_map
             from siting.report import write_report

@@ -40,6 +40,7 @@ import errno
 import json
 import logging
 import os
+import re
 import secrets
 import shutil
 import sys
@@ -73,18 +74,14 @@ log = logging.getLogger(__name__)
 PLAN_MARKER = "siting_plan"
 """The key of ``run.json`` that marks a folder as a plan (its value is the layout version, 1)."""
 
-_OWN_NAMES = frozenset(
-    {
-        "run.json",
-        "plan.gpkg",
-        "assignments.csv",
-        "districts.csv",
-        "map.html",
-        "report.html",
-        "report.md",
-    }
+_OWN_NAMES = re.compile(
+    r"(run\.json|plan\.gpkg|assignments\.csv|districts\.csv|map\.html|report\.(html|md)"
+    r"|report_\w+\.svg|[^/]+\.geojson"
+    r"|(\d{6}[^/]*_)?(plan\.gdb|plan\.jpg|districts\.xlsx|facilities\.xlsx|shapefile))"
 )
-"""Files every version of ``siting`` writes, recognised without ``run.json``'s list."""
+"""Names ``siting`` writes into a plan, recognised in a plan without ``run.json``'s list
+(written before the list existed): the layers, tables, map and report, and the
+hand-in files, plain or named by a division code (``510802利州区_plan.gdb``)."""
 
 _OS_LITTER = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
 """Files a file manager leaves in any folder; replacing a plan may drop them."""
@@ -153,9 +150,8 @@ def stray_files(folder: Path) -> list[str]:
         entry.name
         for entry in folder.iterdir()
         if entry.name not in own
-        and entry.name not in _OWN_NAMES
+        and not _OWN_NAMES.fullmatch(entry.name)
         and entry.name not in _OS_LITTER
-        and not (entry.name.endswith(".geojson") and entry.is_file())
     )
 
 

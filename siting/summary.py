@@ -104,18 +104,18 @@ def district_summary(
         ``"(none)"``.
     """
     area_d = areas["district_id"].fillna("(none)")
+    fac_d = facilities["district_id"].fillna("(none)")
     people = areas["planned_population"] + areas["migrant_population"]
     required = areas["required_slots"].groupby(area_d).sum()
-    grouped = pd.DataFrame(
-        {
-            "population": people.groupby(area_d).sum(),
-            # the policy's ratio applies to a district's residents: its count is rounded once
-            "required_slots": np.ceil(required - 1e-9),
-            "served_slots": areas["served_slots"].groupby(area_d).sum(),
-            "shortfall_slots": areas["shortfall_slots"].groupby(area_d).sum(),
-        }
-    )
-    fac_d = facilities["district_id"].fillna("(none)")
+    # every district with an area or a facility: a district may hold a facility (its
+    # demonstration facility, say) and no residential area
+    grouped = pd.DataFrame(index=pd.Index(sorted(set(area_d) | set(fac_d)), dtype=object))
+    grouped["population"] = people.groupby(area_d).sum()
+    # the policy's ratio applies to a district's residents: its count is rounded once
+    grouped["required_slots"] = np.ceil(required - 1e-9)
+    grouped["raw_required"] = required
+    grouped["served_slots"] = areas["served_slots"].groupby(area_d).sum()
+    grouped["shortfall_slots"] = areas["shortfall_slots"].groupby(area_d).sum()
     grouped["planned_slots"] = facilities["slots"].groupby(fac_d).sum()
     grouped["new_slots"] = facilities["new_slots"].groupby(fac_d).sum()
     grouped["cost"] = facilities["cost"].groupby(fac_d).sum()
@@ -139,7 +139,8 @@ def district_summary(
     grouped = grouped.fillna({c: 0.0 for c in grouped.columns if c != "name"})
     pop = grouped["population"].where(grouped["population"] > 0)
     grouped["slots_per_1000"] = (grouped["planned_slots"] / pop * 1000).round(2)
-    grouped["target_per_1000"] = (grouped["required_slots"] / pop * 1000).round(2)
+    # the target is the ratio itself: the raw requirement, not the count rounded up
+    grouped["target_per_1000"] = (grouped["raw_required"] / pop * 1000).round(2)
     grouped["national_target_per_1000"] = scenario.ratios.national_target
     grouped["demonstration_count"] = grouped["demonstration_count"].astype(int)
     grouped["demonstration_present"] = grouped["demonstration_count"] >= max(

@@ -148,6 +148,27 @@ def test_sample_shows_every_district_demonstration_and_a_shortfall(
     assert "petrol" in candidates.at["P0001", "exclusion_reason"]
 
 
+def test_report_city_ratio_pools_the_district_table(
+    sample_run: tuple[Path, dict[str, str]],
+) -> None:
+    # the headline's people are the district table's (planned population of new areas,
+    # residents elsewhere, migrants), not the raster residents alone: 6,167 slots for
+    # 456,109 people is 13.52 per 1,000, between the districts' 12.11 and 20.91
+    out, _ = sample_run
+    districts = pd.read_csv(out / "districts.csv", dtype={"district_id": str})
+    expected = 1000.0 * districts["planned_slots"].sum() / districts["population"].sum()
+    md = (out / "report.md").read_text(encoding="utf-8")
+    row = next(line for line in md.splitlines() if line.startswith("| 全市千人托位 |"))
+    overall = float(row.split("|")[2].replace(",", ""))
+    assert overall == pytest.approx(expected, abs=0.005)
+    assert districts["slots_per_1000"].min() <= overall <= districts["slots_per_1000"].max()
+    people = next(line for line in md.splitlines() if line.startswith("| 人口 |"))
+    assert float(people.split("|")[2].replace(",", "")) == pytest.approx(
+        districts["population"].sum(), abs=1.0
+    )
+    assert overall == pytest.approx(13.52, abs=0.01)
+
+
 def test_inputs_are_never_modified(sample_run: tuple[Path, dict[str, str]]) -> None:
     out, before = sample_run
     after = {p.name: sha(p) for p in SAMPLE.iterdir() if p.is_file()}

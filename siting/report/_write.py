@@ -58,7 +58,15 @@ def _report_blocks(out: PlanOutput, *, language: str) -> tuple[str, list[Block]]
     # headline
     ratios: Mapping[str, Any] = scenario.get("ratios", {}) or {}
     national = ratios.get("national_target", 4.5)
-    population = totals.get("population")
+    # the districts' people (planned population of new areas, residents of the others, and
+    # migrants), so the city-wide ratio is the districts' ratios pooled
+    districts = _district_rows(out)
+    district_people = pd.to_numeric(districts.get("population"), errors="coerce")
+    population = (
+        float(district_people.sum())
+        if district_people is not None and district_people.notna().any()
+        else totals.get("population")
+    )
     planned = totals.get("planned_slots")
     required = totals.get("required_slots")
     overall = (
@@ -99,7 +107,6 @@ def _report_blocks(out: PlanOutput, *, language: str) -> tuple[str, list[Block]]
     blocks += _accounting_blocks(run, text)
 
     # districts
-    districts = _district_rows(out)
     blocks.append(("h2", text["by_district"]))
     rows = []
     for _, d in districts.iterrows():

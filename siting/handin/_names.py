@@ -1,0 +1,157 @@
+"""Chinese names of the hand-in layers and fields, and the shapefile's 10-character names."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from siting.report import labels
+
+logger = logging.getLogger(__name__)
+
+LAYER_TITLES = {
+    "facilities": "layer_facilities",
+    "areas": "layer_areas",
+    "candidates": "layer_candidates",
+    "districts": "layer_districts",
+    "hazards": "layer_hazards",
+    "service_lines": "layer_service",
+    "residual": "layer_residual",
+}
+"""Each layer's label key in :func:`siting.report.labels` (its alias in QGIS and the .gdb)."""
+
+# columns whose Chinese name is not a map or report label (or is a different one)
+_EXTRA_ZH = {
+    "district_id": "区县代码",
+    "subdistrict_id": "乡镇（街道）代码",
+    "demand_id": "需求编号",
+    "block_id": "块编号",
+    "hazard_id": "危险源编号",
+    "existing": "现有机构",
+    "cost_basis": "费用依据",
+    "classes_infant": "乳儿班（班）",
+    "classes_toddler": "托小班（班）",
+    "classes_older": "托大班（班）",
+    "classes_mixed": "混龄班（班）",
+    "slots_source": "托位来源",
+    "name_en": "英文名称",
+    "dwellings": "住宅套数",
+    "migrant_share": "流动人口比例",
+    "migrant_population": "流动人口",
+    "required_slots_rounded": "需求托位（取整）",
+    "demand_estimate_slots": "按入托意愿估算托位",
+    "children_under3": "婴幼儿数",
+    "children_estimate_slots": "婴幼儿栅格估算需求托位",
+    "state": "状态",
+    "reason": "原因",
+    "national_target_per_1000": "国家目标千人托位（2025年）",
+    "migrant_slots": "随迁婴幼儿托位",
+    "cost": "费用（{currency}）",
+    "x": "X坐标（m）",
+    "y": "Y坐标（m）",
+    "lon": "经度",
+    "lat": "纬度",
+}
+
+_LABEL_KEYS = {  # column → label key, where the key differs from the column
+    "kind": "kind",
+    "population": "population",
+    "residual_population": "accounting_residual",
+    "residual_people": "residual_people",
+    "cells": "residual_cells",
+}
+
+# short names for the shapefile's 10-character field names
+_SHAPEFILE_NAMES = {
+    "existing_slots": "exist_slot",
+    "floor_area_m2": "floor_m2",
+    "demonstration": "demo",
+    "classes_infant": "cls_infant",
+    "classes_toddler": "cls_toddlr",
+    "classes_older": "cls_older",
+    "classes_mixed": "cls_mixed",
+    "district_id": "dist_id",
+    "subdistrict_id": "subdist_id",
+    "colocated_area_id": "coloc_area",
+    "slots_source": "slots_src",
+    "service_types": "serv_types",
+    "acquisition": "acquisitn",
+    "migrant_share": "migr_share",
+    "planned_population": "plan_pop",
+    "migrant_population": "migr_pop",
+    "migrant_demand": "migr_dem",
+    "required_slots": "req_slots",
+    "required_slots_rounded": "req_round",
+    "served_slots": "serv_slots",
+    "shortfall_slots": "short_slot",
+    "slots_per_1000": "slots_pk",
+    "target_per_1000": "target_pk",
+    "demand_estimate_slots": "dem_est",
+    "nearest_facility_m": "nearest_m",
+    "shortfall_reason": "short_why",
+    "exclusion_reason": "excl_why",
+    "planned_slots": "plan_slots",
+    "national_target_per_1000": "nat_tgt_pk",
+    "demonstration_count": "demo_count",
+    "demonstration_present": "demo_pres",
+    "affordable_slots": "aff_slots",
+    "residual_population": "resid_pop",
+    "residual_people": "resid_ppl",
+    "children_under3": "child_u3",
+    "children_estimate_slots": "child_est",
+    "migrant_slots": "migr_slots",
+}
+
+
+def field_alias(column: str, *, currency: str = "CNY") -> str:
+    """The Chinese name of a plan column, for Excel headers and field aliases.
+
+    Parameters
+    ----------
+    column
+        A column of a plan layer or table.
+    currency
+        The currency costs are in.
+
+    Returns
+    -------
+    str
+        The Chinese name (the map and report label where there is one), or
+        ``column`` itself when none is known.
+
+    Examples
+    --------
+    >>> field_alias("slots_per_1000"), field_alias("cost"), field_alias("whatever")
+    ('千人托位', '费用（元）', 'whatever')
+    """
+    text = labels("zh", currency=currency)
+    unit = "元" if currency == "CNY" else currency
+    if column in _EXTRA_ZH:
+        return _EXTRA_ZH[column].replace("{currency}", unit)
+    key = _LABEL_KEYS.get(column, column)
+    return text.get(key, column)
+
+
+# --------------------------------------------------------------------------- QGIS styles
+
+
+def shapefile_field_names(columns: Sequence[str]) -> dict[str, str]:
+    """Each column's name in a shapefile: at most 10 characters, unique.
+
+    Examples
+    --------
+    >>> shapefile_field_names(["site_id", "existing_slots", "slots_per_1000"])
+    {'site_id': 'site_id', 'existing_slots': 'exist_slot', 'slots_per_1000': 'slots_pk'}
+    """
+    names: dict[str, str] = {}
+    taken: set[str] = set()
+    for col in columns:
+        short = col if len(col) <= 10 else _SHAPEFILE_NAMES.get(col, col[:10])
+        base, n = short, 1
+        while short.lower() in taken:
+            suffix = str(n)
+            short = base[: 10 - len(suffix)] + suffix
+            n += 1
+        taken.add(short.lower())
+        names[col] = short
+    return names

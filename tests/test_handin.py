@@ -1,0 +1,276 @@
+"""Hand-in files: QGIS styles in plan.gpkg, Excel tables, File Geodatabase, figure, shapefiles."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import sqlite3
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import pytest
+from _plan_output import write_plan_output
+from openpyxl import load_workbook
+from PIL import Image
+
+from siting import handin, maps
+from siting.cli import main
+from siting.errors import InputError
+from siting.plan import verify
+
+LAYERS = ("facilities", "areas", "candidates", "districts", "hazards", "service_lines", "residual")
+
+
+@pytest.fixture(scope="module")
+def layers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, gpd.GeoDataFrame]:
+    """The synthetic plan's layers in CGCS2000 3° Gauss–Krüger zone 35, as in plan.gpkg."""
+    folder = write_plan_output(tmp_path_factory.mktemp("handin") / "run")
+    return {name: gpd.read_file(folder / f"{name}.geojson").to_crs("EPSG:4544") for name in LAYERS}
+
+
+@pytest.fixture(scope="module")
+def gpkg(layers: dict[str, gpd.GeoDataFrame], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("gpkg") / "plan.gpkg"
+    for name, frame in layers.items():
+        frame.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
+    handin.write_qgis_styles(path, layers)
+    return path
+
+
+def _styles(gpkg: Path) -> pd.DataFrame:
+    with sqlite3.connect(gpkg) as db:
+        return pd.read_sql(
+            "SELECT f_table_name, f_geometry_column, styleQML, styleSLD, useAsDefault "
+            "FROM layer_styles",
+            db,
+        )
+
+
+def _qml(gpkg: Path, layer: str) -> ET.Element:
+    styles = _styles(gpkg).set_index("f_table_name")
+    return ET.fromstring(styles.at[layer, "styleQML"].split("\n", 1)[1])
+
+
+def _rgb(colour: str) -> str:
+    return handin.styles._rgba(colour).rsplit(",", 1)[0]
+
+
+def test_each_layer_has_one_default_qgis_style(gpkg: Path, tmp_path: Path) -> None:
+    styles = _styles(gpkg)
+    assert sorted(styles["f_table_name"]) == sorted(LAYERS)
+    assert styles["useAsDefault"].eq(1).all()
+    assert styles["f_geometry_column"].eq("geometry").all()
+    assert styles["styleQML"].str.startswith("<!DOCTYPE qgis").all()
+    # the table is registered, so GDAL (and QGIS through it) opens it
+    assert "layer_styles" in {row[0] for row in pyogrio.list_layers(gpkg)}
+    assert len(pyogrio.read_dataframe(gpkg, layer="layer_styles")) == len(LAYERS)
+    # the plan's layers read as before
+    assert len(gpd.read_file(gpkg, layer="areas")) == 4
+    # written again, the table holds the new styles only
+    again = tmp_path / "again.gpkg"
+    shutil.copy(gpkg, again)
+    handin.write_qgis_styles(again, {"areas": gpd.read_file(again, layer="areas")})
+    assert list(_styles(again)["f_table_name"]) == ["areas"]
+
+
+def test_area_style_follows_the_web_maps_bands(
+    gpkg: Path, layers: dict[str, gpd.GeoDataFrame]
+) -> None:
+    root = _qml(gpkg, "areas")
+    renderer = root.find("renderer-v2")
+    assert renderer is not None and renderer.get("type") == "RuleRenderer"
+    rules = renderer.findall("rules/rule")
+    fills = {
+        s.get("name"): s.find("layer/Option/Option[@name='color']").get("value")  # type: ignore[union-attr]
+        for s in renderer.findall("symbols/symbol")
+    }
+    by_label = {r.get("label"): fills[r.get("symbol")] for r in rules}
+    assert by_label["达到目标"].startswith(_rgb(maps._GREEN))
+    assert by_label["达到目标的75%–100%"].startswith(_rgb(maps._LIGHT_GREEN))
+    assert by_label["达到目标的50%–75%"].startswith(_rgb(maps._ORANGE))
+    assert by_label["低于目标的50%"].startswith(_rgb(maps._RED))
+    shortfall = next(r for r in rules if r.get("filter") == '"shortfall_slots" > 0')
+    outline = renderer.find(f"symbols/symbol[@name='{shortfall.get('symbol')}']/layer")
+    assert outline is not None
+    assert outline.find("Option/Option[@name='outline_style']").get("value") == "dash"  # type: ignore[union-attr]
+    # every area falls in exactly one band, and in the band the web map gives it
+    bands = [r for r in rules if r.get("filter") != '"shortfall_slots" > 0']
+    for _, area in layers["areas"].iterrows():
+        matched = [r for r in bands if _holds(r.get("filter", ""), area)]
+        assert len(matched) == 1, area["area_id"]
+        colour = maps._ratio_colour(area["slots_per_1000"], area["target_per_1000"])
+        assert fills[matched[0].get("symbol")].startswith(_rgb(colour)), area["area_id"]
+
+
+def _holds(expression: str, row: pd.Series) -> bool:
+    """Evaluate the area rules' QGIS expressions on one row (their small grammar only)."""
+    python = expression.replace('"', "").replace(" AND ", " and ").replace(" OR ", " or ")
+    python = python.replace(" IS NULL", " is None")
+    values = {k: (None if pd.isna(v) else v) for k, v in row.items() if k != "geometry"}
+    return bool(eval(python, {}, values))
+
+
+def test_facility_candidate_and_residual_styles(gpkg: Path) -> None:
+    facilities = _qml(gpkg, "facilities")
+    markers = facilities.findall("renderer-v2/symbols/symbol")
+    assert {m.get("type") for m in markers} == {"marker"}
+    colours = {m.find("layer/Option/Option[@name='color']").get("value") for m in markers}  # type: ignore[union-attr]
+    assert {c.rsplit(",", 1)[0] for c in colours} == {
+        _rgb(maps._BLUE),
+        _rgb(maps._GOLD),
+        _rgb(maps._PURPLE),
+    }
+    size = facilities.find(".//data_defined_properties//Option[@name='size']")
+    assert size is not None and "sqrt" in ET.tostring(size, encoding="unicode")
+    states = {r.get("filter") for r in _qml(gpkg, "candidates").findall("renderer-v2/rules/rule")}
+    assert states == {f"\"state\" = '{s}'" for s in ("chosen", "not chosen", "excluded")}
+    residual = _qml(gpkg, "residual").findall("renderer-v2/symbols/symbol")
+    purples = {_rgb(c) for c in maps._RESIDUAL_COLOURS}
+    assert residual and all(
+        s.find("layer/Option/Option[@name='color']").get("value").rsplit(",", 1)[0] in purples  # type: ignore[union-attr]
+        for s in residual
+    )
+    districts = _qml(gpkg, "districts")
+    assert districts.get("labelsEnabled") == "1"
+    assert districts.find("labeling/settings/text-style").get("fieldName") == "name"  # type: ignore[union-attr]
+
+
+def test_workbooks_have_chinese_headers(
+    layers: dict[str, gpd.GeoDataFrame], tmp_path: Path
+) -> None:
+    districts = pd.DataFrame(layers["districts"].drop(columns="geometry"))
+    paths = handin.write_tables_xlsx(districts, layers["facilities"], tmp_path, prefix="x_")
+    assert [p.name for p in paths] == ["x_districts.xlsx", "x_facilities.xlsx"]
+    sheet = load_workbook(paths[0]).active
+    rows = list(sheet.values)
+    assert rows[0][:5] == ("区县代码", "名称", "人口", "需求托位", "规划托位")
+    assert "千人托位" in rows[0] and "千人托位目标" in rows[0] and "费用（元）" in rows[0]
+    assert rows[1][:3] == ("510802", "利州区", 17000)
+    spk = rows[0].index("千人托位")
+    assert [r[spk] for r in rows[1:]] == [13.24, 19.44]
+    assert rows[1][rows[0].index("已有示范性机构")] == "是"
+    facilities = list(load_workbook(paths[1]).active.values)
+    head = facilities[0]
+    assert head[:3] == ("用地编号", "名称", "类型")
+    assert {"托位", "获取方式", "示范性", "普惠", "X坐标（m）", "经度", "纬度"} <= set(head)
+    assert len(facilities) == 1 + len(layers["facilities"])
+    lon = [r[head.index("经度")] for r in facilities[1:]]
+    assert all(105.8 < v < 105.9 for v in lon)
+    assert {r[head.index("获取方式")] for r in facilities[1:]} <= {
+        "新建",
+        "购置",
+        "置换",
+        "租赁",
+        "利用公共设施",
+        "现有",
+    }
+
+
+def test_filegdb_has_every_layer_with_chinese_aliases(
+    layers: dict[str, gpd.GeoDataFrame], tmp_path: Path
+) -> None:
+    assert "w" in pyogrio.list_drivers().get("OpenFileGDB", "")  # GDAL ≥ 3.6 writes it
+    gdb = handin.write_filegdb(layers, tmp_path / "plan.gdb")
+    # the synthetic candidates mix points and parcels: one feature class each
+    split = {"candidates_point", "candidates_polygon"}
+    assert {row[0] for row in pyogrio.list_layers(gdb)} == set(LAYERS) - {"candidates"} | split
+    for name, frame in layers.items():
+        parts = sorted(split) if name == "candidates" else [name]
+        back = pd.concat([gpd.read_file(gdb, layer=part) for part in parts])
+        assert len(back) == len(frame), name
+        assert back.crs.to_epsg() == 4544
+    areas = gpd.read_file(gdb, layer="areas").set_index("area_id")
+    assert areas.at["A2", "name"] == "老城片区"
+    assert areas.at["A2", "shortfall_slots"] == 16
+    aliases = handin.gdb._field_aliases(gdb, "districts")
+    assert aliases["slots_per_1000"] == "千人托位"
+    assert aliases["district_id"] == "区县代码"
+
+
+def test_shapefiles_have_cpg_and_a_field_map(
+    layers: dict[str, gpd.GeoDataFrame], tmp_path: Path
+) -> None:
+    folder = handin.write_shapefiles(layers, tmp_path / "shapefile")
+    shapefiles = sorted(folder.glob("*.shp"))
+    assert {p.stem for p in shapefiles} == set(LAYERS) - {"candidates"} | {
+        "candidates_point",
+        "candidates_polygon",
+    }
+    for shp in shapefiles:
+        assert shp.with_suffix(".cpg").read_text().strip().upper() in ("UTF-8", "UTF8")
+    with (folder / "fields.csv").open(encoding="utf-8-sig") as f:
+        fields = list(csv.DictReader(f))
+    assert all(len(f["shapefile_field"]) <= 10 for f in fields)
+    short = {(f["layer"], f["field"]): f["shapefile_field"] for f in fields}
+    assert short[("areas", "slots_per_1000")] == "slots_pk"
+    assert short[("districts", "demonstration_present")] == "demo_pres"
+    areas = gpd.read_file(folder / "areas.shp").set_index("area_id")
+    assert areas.at["A1", "name"] == "东坝小区"
+    assert areas.at["A2", short[("areas", "shortfall_slots")]] == 16
+
+
+def test_shapefile_names_are_short_and_unique() -> None:
+    names = handin.shapefile_field_names(["abcdefghijk1", "abcdefghijk2", "abcdefghij"])
+    assert all(len(v) <= 10 for v in names.values())
+    assert len({v.lower() for v in names.values()}) == 3
+
+
+def test_plan_figure_is_a_300_dpi_a4_jpg(
+    layers: dict[str, gpd.GeoDataFrame], tmp_path: Path
+) -> None:
+    path = handin.write_plan_figure(layers, tmp_path / "plan.jpg", title="测试")
+    with Image.open(path) as im:
+        assert im.format == "JPEG"
+        assert im.info["dpi"] == pytest.approx((300, 300))
+        # A4 landscape at 300 dpi
+        assert im.size[0] == pytest.approx(3508, abs=3) and im.size[1] == pytest.approx(2481, abs=3)
+
+
+def test_division_prefix() -> None:
+    table = pd.DataFrame({"name": ["利州区"]}, index=pd.Index(["510802"], name="district_id"))
+    assert handin.division_prefix("510802", table) == "510802利州区_"
+    assert handin.division_prefix("510811", table) == "510811_"
+    with pytest.raises(InputError, match="6-digit"):
+        handin.division_prefix("5108", table)
+
+
+def test_cli_rejects_a_bad_division_code_before_solving(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["demo", "--out", str(tmp_path / "out"), "--name-by-division", "51080"])
+    assert exit_info.value.code == 2
+    assert "6-digit" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_sample_hand_in_named_by_division(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    code = main(["-q", "demo", "--out", str(out), "--name-by-division", "510802", "--shapefile"])
+    assert code == 0
+    # the canonical files stay, so verify and the map still work
+    assert verify(out).ok
+    for name in ("plan.gpkg", "map.html", "report.md", "districts.csv"):
+        assert (out / name).is_file(), name
+    prefix = "510802利州区_"
+    for name in ("plan.gdb", "plan.jpg", "districts.xlsx", "facilities.xlsx", "shapefile"):
+        assert (out / f"{prefix}{name}").exists(), name
+    gpkg_layers = {row[0] for row in pyogrio.list_layers(out / "plan.gpkg")} - {"layer_styles"}
+    gdb = out / f"{prefix}plan.gdb"
+    assert {row[0] for row in pyogrio.list_layers(gdb)} == gpkg_layers
+    for layer in gpkg_layers:
+        assert (
+            pyogrio.read_info(gdb, layer=layer)["features"]
+            == (pyogrio.read_info(out / "plan.gpkg", layer=layer)["features"])
+        ), layer
+    districts = pd.read_csv(out / "districts.csv", dtype={"district_id": str})
+    rows = list(load_workbook(out / f"{prefix}districts.xlsx").active.values)
+    assert [r[0] for r in rows[1:]] == list(districts["district_id"])
+    assert rows[1][1] == "利州区"
+    assert rows[1][rows[0].index("千人托位")] == pytest.approx(districts["slots_per_1000"].iloc[0])
+    with Image.open(out / f"{prefix}plan.jpg") as im:
+        assert im.info["dpi"] == pytest.approx((300, 300))
+    assert len(_styles(out / "plan.gpkg")) == len(gpkg_layers)
