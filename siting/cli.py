@@ -173,6 +173,15 @@ def _cmd_map(args: argparse.Namespace) -> int:
     return 0
 
 
+def _basemap(value: str) -> str:
+    from siting.maps import check_basemap
+
+    try:
+        return check_basemap(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     args.scenario = SAMPLE
     return _cmd_plan(args)
@@ -261,7 +270,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("map", help="re-render the map of an output folder")
     p.add_argument("out_dir", type=Path)
     p.add_argument("--language", choices=("zh", "en"), default="zh")
-    p.add_argument("--basemap", choices=("osm", "tianditu", "gaode"), default="osm")
+    p.add_argument(
+        "--basemap",
+        type=_basemap,
+        default="osm",
+        metavar="none|osm|tianditu|gaode|URL",
+        help="base map; a tile URL template with {z}/{x}/{y} for a bureau's own tile server",
+    )
     p.set_defaults(func=_cmd_map)
     return parser
 

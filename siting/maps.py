@@ -17,10 +17,29 @@ Base maps (DOMAIN.md §6): OpenStreetMap by default. Tianditu (天地图, CGCS20
 no shift) needs the user's key ``tk``; without one it is left out and the
 legend says so. Gaode/AutoNavi tiles are in GCJ-02, so with
 ``basemap="gaode"`` every overlay coordinate is shifted to GCJ-02 first
-(about 440 m in Guangyuan).
+(about 440 m in Guangyuan). On an intranet, ``basemap`` is a bureau's own
+tile server's URL template (``https://tiles.bureau.local/{z}/{x}/{y}.png``,
+Web Mercator tiles in WGS 84 or CGCS2000, no shift) or ``"none"``: no tiles,
+the plan's layers on a plain background. The layers draw whether or not a
+base map's server answers.
+
+A big city stays usable: the layers are drawn from display copies of the
+plan's geometry, simplified without changing any ring's topology at
+:data:`DISPLAY_TOLERANCE_M` (0.5 m, one pixel at zoom 18) in the layer's UTM
+zone, then rounded to :data:`DISPLAY_DECIMALS` decimals of a degree (about
+0.1 m). Popups are tables styled by one stylesheet, not per cell, and each
+layer is written as compact UTF-8 JSON. A 5,759-area generated city's map
+(``python -m benchmarks.map``) is a fraction of what it was.
+
+Offline: a map :func:`plan_map` makes carries its own Leaflet (bundled with
+the package, see :mod:`siting._web_assets`), inlined into the page, and none
+of the jQuery, Bootstrap and Font Awesome links folium adds by default, so
+``map.html`` draws on an intranet with no internet; only the base map's tiles
+come from a server.
 
 folium is imported lazily, as geopandas does, and :func:`plan_map` takes
-``m=`` so an analyst can add the layers to a map of their own.
+``m=`` so an analyst can add the layers to a map of their own (that map keeps
+the script links it has).
 """
 
 from __future__ import annotations
@@ -29,13 +48,15 @@ import html
 import json
 import logging
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from siting._web_assets import leaflet_inline_html
 from siting.gcj02 import geometry_to_gcj02, wgs84_to_gcj02
 from siting.report import (
     PlanOutput,
@@ -53,16 +74,21 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BASEMAPS",
+    "DISPLAY_DECIMALS",
+    "DISPLAY_TOLERANCE_M",
+    "check_basemap",
+    "display_geometry",
     "gaode_tile_url",
     "plan_map",
+    "popup_html",
     "save_map",
     "tianditu_tile_url",
 ]
 
 logger = logging.getLogger(__name__)
 
-BASEMAPS = ("osm", "tianditu", "tianditu_img", "gaode")
-"""Accepted values of ``basemap``."""
+BASEMAPS = ("none", "osm", "tianditu", "tianditu_img", "gaode")
+"""Named values of ``basemap``; a tile URL template (see :func:`check_basemap`) is accepted too."""
 
 _TIANDITU_URL = (
     "https://t{{s}}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
@@ -77,6 +103,12 @@ _GAODE_URLS = {
 }
 _GAODE_ATTR = '&copy; <a href="https://www.amap.com/">高德地图 AutoNavi</a>'
 
+DISPLAY_TOLERANCE_M = 0.5
+"""How far (m) a drawn outline may stray from the plan's: one pixel at zoom 18."""
+
+DISPLAY_DECIMALS = 6
+"""Decimals of a degree kept in the map's coordinates: 1e-6° is 0.11 m or less."""
+
 # colours
 _GREEN, _LIGHT_GREEN, _ORANGE, _RED = "#1a9641", "#a6d96a", "#fdae61", "#d7191c"
 _BLUE, _PURPLE, _GOLD, _GREY = "#2b83ba", "#7b3294", "#ffc107", "#8c8c8c"
@@ -84,13 +116,69 @@ _POP_COLOURS = ("#ffffcc", "#c2e699", "#78c679", "#31a354", "#006837")
 _RESIDUAL_COLOURS = ("#f2f0f7", "#cbc9e2", "#9e9ac8", "#756bb1", "#54278f")
 """Purples for the residual people, apart from the greens of the areas' density."""
 
-_BIND_JS = """
-function (feature, layer) {
-    var p = feature.properties || {};
-    if (p.popup) { layer.bindPopup(p.popup, {maxWidth: 380}); }
-    if (p.tooltip) { layer.bindTooltip(p.tooltip, {sticky: true}); }
-}
-"""
+_POPUP_CSS = (
+    "<style>.sp{font-size:12px}"
+    ".sp th{text-align:left;padding-right:8px;font-weight:normal;color:#555}"
+    ".sp td.n{text-align:right}</style>"
+)
+"""The popup tables' one stylesheet (class ``sp``; ``td.n`` is a number)."""
+
+
+def check_basemap(basemap: str) -> str:
+    """Check a ``basemap`` value: one of :data:`BASEMAPS` or a tile URL template.
+
+    Parameters
+    ----------
+    basemap
+        ``"none"``, ``"osm"``, ``"tianditu"``, ``"tianditu_img"``, ``"gaode"``, or a
+        Leaflet tile URL template for a bureau's own tile server, with ``{z}``,
+        ``{x}`` and ``{y}`` (and optionally ``{s}``).
+
+    Returns
+    -------
+    str
+        ``basemap`` unchanged.
+
+    Raises
+    ------
+    ValueError
+        Naming the accepted values and what a URL template needs.
+
+    Examples
+    --------
+    >>> check_basemap("https://tiles.bureau.local/{z}/{x}/{y}.png")
+    'https://tiles.bureau.local/{z}/{x}/{y}.png'
+    >>> check_basemap("https://tiles.bureau.local/{z}/{x}.png")
+    Traceback (most recent call last):
+    ...
+    ValueError: basemap: a tile URL template needs {z}, {x} and {y}; \
+'https://tiles.bureau.local/{z}/{x}.png' has no {y}
+    """
+    if basemap in BASEMAPS:
+        return basemap
+    if "{z}" not in basemap:
+        raise ValueError(
+            f"basemap must be one of {', '.join(BASEMAPS)} or a tile URL template with "
+            f"{{z}}, {{x}} and {{y}} (https://tiles.bureau.local/{{z}}/{{x}}/{{y}}.png); "
+            f"got {basemap!r}"
+        )
+    missing = [part for part in ("{x}", "{y}") if part not in basemap]
+    if missing:
+        raise ValueError(
+            "basemap: a tile URL template needs {z}, {x} and {y}; "
+            f"{basemap!r} has no {' or '.join(missing)}"
+        )
+    if any(c in basemap for c in "\"'<> \n"):
+        raise ValueError(
+            f"basemap: a tile URL template has no quotes, spaces or <>; got {basemap!r}"
+        )
+    return basemap
+
+
+def _tile_server_name(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).netloc or url.split("{z}", 1)[0].rstrip("/") or url
 
 
 def tianditu_tile_url(layer: str, key: str) -> str:
@@ -137,6 +225,82 @@ def gaode_tile_url(kind: str = "vec") -> str:
 # --------------------------------------------------------------------------- helpers
 
 
+def _utm_epsg(lonlat: gpd.GeoSeries) -> int:
+    """The WGS 84 UTM zone (EPSG code) of a lon/lat layer's centre, without a database query."""
+    minx, miny, maxx, maxy = (float(v) for v in lonlat.total_bounds)
+    lon = (minx + maxx) / 2 if math.isfinite(minx + maxx) else 0.0
+    lat = (miny + maxy) / 2 if math.isfinite(miny + maxy) else 0.0
+    zone = min(max(int((lon + 180.0) // 6.0) + 1, 1), 60)
+    return (32600 if lat >= 0 else 32700) + zone
+
+
+def display_geometry(
+    frame: gpd.GeoDataFrame,
+    *,
+    tolerance_m: float = DISPLAY_TOLERANCE_M,
+    decimals: int = DISPLAY_DECIMALS,
+    gcj02: bool = False,
+) -> gpd.GeoDataFrame:
+    """A copy of a layer for drawing: simplified, in lon/lat, coordinates rounded.
+
+    Each geometry is simplified with Douglas–Peucker at ``tolerance_m``,
+    keeping its topology (no ring crosses itself or another, none collapses:
+    :func:`shapely.simplify` with ``preserve_topology=True``), in the layer's
+    UTM zone, so the tolerance is in metres everywhere. It is then taken to
+    EPSG:4326 (and to GCJ-02 with ``gcj02=True``), and its coordinates are
+    rounded to ``decimals`` decimals of a degree. A geometry the rounding
+    would make invalid is snapped by GEOS's precision reducer instead, which
+    keeps it valid. Points only lose digits.
+
+    Parameters
+    ----------
+    frame
+        A layer with a CRS (EPSG:4326 if it has none).
+    tolerance_m
+        The simplification tolerance in metres; ``0`` keeps every vertex.
+    decimals
+        Decimals of a degree to keep.
+    gcj02
+        Shift to GCJ-02 for Gaode's tiles.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The same rows and columns in EPSG:4326 (labelled so even when shifted).
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely import Polygon
+    >>> square = Polygon([(0, 0), (50, 0.2), (100, 0), (100, 100), (0, 100)])
+    >>> layer = gpd.GeoDataFrame(geometry=[square], crs="EPSG:4544").to_crs(4326)
+    >>> shown = display_geometry(layer)
+    >>> len(shown.geometry.iloc[0].exterior.coords), shown.crs.to_epsg()
+    (5, 4326)
+    """
+    import geopandas as gpd
+    import shapely
+
+    geo = frame if frame.crs is not None else frame.set_crs("EPSG:4326")
+    values = geo.geometry.to_crs("EPSG:4326")
+    if tolerance_m > 0:
+        metric = values.to_crs(_utm_epsg(values))
+        simple = shapely.simplify(metric.to_numpy(), tolerance_m, preserve_topology=True)
+        values = gpd.GeoSeries(simple, index=frame.index, crs=metric.crs).to_crs("EPSG:4326")
+    shown = gpd.GeoDataFrame(
+        pd.DataFrame(frame.drop(columns=frame.geometry.name)), geometry=values, crs="EPSG:4326"
+    )
+    if gcj02:
+        shown = geometry_to_gcj02(shown)
+    geoms = shown.geometry.to_numpy()
+    grid = 10.0**-decimals
+    rounded = shapely.set_precision(geoms, grid, mode="pointwise")
+    broken = shapely.is_valid(geoms) & ~shapely.is_valid(rounded)
+    if broken.any():
+        rounded[broken] = shapely.set_precision(geoms[broken], grid)
+    return shown.set_geometry(gpd.GeoSeries(rounded, index=shown.index, crs="EPSG:4326"))
+
+
 def _esc(value: Any) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
@@ -150,13 +314,39 @@ def _fmt(value: Any, digits: int = 0) -> str:
     return f"{x:,.{digits}f}"
 
 
-def _table(rows: Sequence[tuple[str, str]]) -> str:
-    cells = "".join(
-        f'<tr><th style="text-align:left;padding-right:8px;font-weight:normal;color:#555">'
-        f"{html.escape(k)}</th><td>{v}</td></tr>"
-        for k, v in rows
-    )
-    return f'<table style="font-size:12px">{cells}</table>'
+def _popup(title: str, rows: Sequence[tuple[str, str]], extra: str = "") -> dict[str, Any]:
+    """A popup: its bold title (HTML), rows of (label text, value HTML), HTML after the table.
+
+    The map writes each layer's labels once and each popup as label numbers
+    and values; the browser builds the table when the popup opens
+    (:func:`popup_html` is the same in Python).
+    """
+    popup: dict[str, Any] = {"title": title, "rows": [[k, v] for k, v in rows]}
+    if extra:
+        popup["extra"] = extra
+    return popup
+
+
+def popup_html(popup: Mapping[str, Any]) -> str:
+    """The HTML a feature's popup shows, as the map's script builds it.
+
+    Parameters
+    ----------
+    popup
+        A feature's ``properties["popup"]``: ``title``, ``rows`` and optional ``extra``.
+
+    Returns
+    -------
+    str
+        ``<b>title</b><table class="sp">…</table>`` and the extra HTML.
+
+    Examples
+    --------
+    >>> popup_html({"title": "宝轮村", "rows": [["缺口托位", "14"]]})
+    '<b>宝轮村</b><table class="sp"><tr><th>缺口托位</th><td>14</td></tr></table>'
+    """
+    cells = "".join(f"<tr><th>{html.escape(k)}</th><td>{v}</td></tr>" for k, v in popup["rows"])
+    return f'<b>{popup["title"]}</b><table class="sp">{cells}</table>{popup.get("extra", "")}'
 
 
 def _records(frame: gpd.GeoDataFrame | None) -> list[tuple[dict[str, Any], Any]]:
@@ -186,23 +376,180 @@ def _feature(geom: Any, properties: Mapping[str, Any], fid: str | None = None) -
     return feature
 
 
+def _json_for_script(data: Any) -> str:
+    """``data`` as compact UTF-8 JSON that is safe inside a ``<script>`` element.
+
+    folium's own ``tojson`` writes every non-ASCII character and every ``<``
+    as a six-byte ``\\uXXXX`` escape, which more than doubles Chinese popups.
+    Only ``</`` and ``<!--`` can end or confuse a script element, so only they
+    are escaped (as ``<\\/`` and ``\\u003c!--``, both still JSON).
+
+    Examples
+    --------
+    >>> _json_for_script({"popup": "<b>宝轮村</b><!-- x -->"})
+    '{"popup":"<b>宝轮村<\\\\/b>\\\\u003c!-- x -->"}'
+    """
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, np.generic):
+            return value.item()
+        raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=plain)
+    return text.replace("</", "<\\/").replace("<!--", "\\u003c!--")
+
+
+def _compact_collection(
+    features: Sequence[Mapping[str, Any]], *, geometry: bool = True
+) -> dict[str, Any]:
+    """A layer's features as the page carries them: what is drawn and shown, once.
+
+    Each distinct style is written once in ``styles`` and each popup label
+    once in ``labels``; a feature keeps its geometry and, as properties,
+    ``s`` (its style's number), ``t`` (its tooltip) and ``p`` (its popup:
+    ``[title, [label number, value, ...], extra]``). Ids and other
+    properties nothing shows are left out. With ``geometry=False`` the
+    features have no geometry: the page copies it from another layer's.
+
+    Examples
+    --------
+    >>> style = {"color": "#555555"}
+    >>> pt = {"type": "Point", "coordinates": [105.8, 32.4]}
+    >>> feature = {"type": "Feature", "id": "A1", "geometry": pt, "properties": {
+    ...     "area_id": "A1", "style": style, "tooltip": "A",
+    ...     "popup": {"title": "A", "rows": [["人口", "80"]]}}}
+    >>> _compact_collection([feature, feature])["features"][1]["properties"]
+    {'s': 0, 't': 'A', 'p': ['A', [0, '80']]}
+    """
+    styles: dict[str, int] = {}
+    labels: dict[str, int] = {}
+    out = []
+    for feature in features:
+        props = feature["properties"]
+        small: dict[str, Any] = {}
+        if props.get("style") is not None:
+            key = json.dumps(props["style"], sort_keys=True)
+            small["s"] = styles.setdefault(key, len(styles))
+        if props.get("tooltip"):
+            small["t"] = props["tooltip"]
+        popup = props.get("popup")
+        if popup:
+            flat: list[Any] = []
+            for label, value in popup["rows"]:
+                flat += [labels.setdefault(html.escape(label), len(labels)), value]
+            small["p"] = [popup["title"], flat, *([popup["extra"]] if popup.get("extra") else [])]
+        compact: dict[str, Any] = {"type": "Feature", "properties": small}
+        if geometry:
+            compact["geometry"] = feature["geometry"]
+        out.append(compact)
+    return {
+        "type": "FeatureCollection",
+        "styles": [json.loads(key) for key in styles],
+        "labels": list(labels),
+        "features": out,
+    }
+
+
+@cache
+def _layer_class() -> Callable[..., folium.GeoJson]:
+    """A folium ``GeoJson`` that writes its data compactly and styles each feature itself.
+
+    In Python (``layer.data``) each feature carries its Leaflet path options
+    in ``properties.style`` (a point's include its ``radius``), its popup in
+    ``properties.popup`` (see :func:`_popup`) and its tooltip in
+    ``properties.tooltip``. The page carries :func:`_compact_collection` of
+    them, and the popup's table is built when it opens.
+    """
+    import folium
+    from jinja2 import Template
+
+    class _Layer(folium.GeoJson):  # type: ignore[misc]
+        _template = Template(
+            """
+            {% macro script(this, kwargs) %}
+            var {{ this.get_name() }}_data = {{ this.data_js }};
+            {%- if this.shares_geometry %}
+            (function (own, from) {
+                for (var i = 0; i < own.length; i++) { own[i].geometry = from[i].geometry; }
+            })(
+                {{ this.get_name() }}_data.features,
+                {{ this.geometry_from.get_name() }}_data.features
+            );
+            {%- endif %}
+            var {{ this.get_name() }} = L.geoJson({{ this.get_name() }}_data, {
+                style: function (f) { return {{ this.get_name() }}_data.styles[f.properties.s]; },
+                pointToLayer: function (f, latlng) {
+                    var style = {{ this.get_name() }}_data.styles[f.properties.s];
+                    return L.circleMarker(latlng, L.extend({radius: 6, fill: true}, style));
+                },
+                onEachFeature: function (f, layer) {
+                    var p = f.properties, labels = {{ this.get_name() }}_data.labels;
+                    if (p.p) {
+                        layer.bindPopup(function () {
+                            var rows = p.p[1], h = "<b>" + p.p[0] + '</b><table class="sp">';
+                            for (var i = 0; i < rows.length; i += 2) {
+                                h += "<tr><th>" + labels[rows[i]] + "</th><td>" + rows[i + 1]
+                                    + "</td></tr>";
+                            }
+                            return h + "</table>" + (p.p[2] || "");
+                        }, {maxWidth: 380});
+                    }
+                    if (p.t) { layer.bindTooltip(p.t, {sticky: true}); }
+                }
+            });
+            {% endmacro %}
+            """
+        )
+
+        def __init__(
+            self, data: dict[str, Any], *, geometry_from: folium.GeoJson | None = None
+        ) -> None:
+            super().__init__(data, control=False)
+            self.geometry_from = geometry_from
+
+        @property
+        def shares_geometry(self) -> bool:
+            """Whether the page copies this layer's geometry from ``geometry_from``'s.
+
+            Only when that layer's script comes first and its features have
+            the same geometry, one for one (the population and the areas'
+            layers draw the same areas).
+            """
+            source = self.geometry_from
+            if source is None:
+                return False
+            mine, theirs = self.data["features"], source.data["features"]
+            return len(mine) == len(theirs) and all(
+                a["geometry"] == b["geometry"] for a, b in zip(mine, theirs, strict=True)
+            )
+
+        @property
+        def data_js(self) -> str:
+            features = self.data["features"]
+            return _json_for_script(
+                _compact_collection(features, geometry=not self.shares_geometry)
+            )
+
+    return _Layer
+
+
 def _add_geojson(
     group: folium.FeatureGroup,
     features: list[dict[str, Any]],
     *,
-    points: bool = False,
-) -> None:
-    import folium
-    from folium.utilities import JsCode
+    geometry_from: folium.GeoJson | None = None,
+) -> folium.GeoJson | None:
+    """Add ``features`` to ``group`` (points as circle markers); return the layer.
 
+    ``geometry_from`` is a layer drawn earlier from the same geometries, one for
+    one: the page then carries them once (see ``_layer_class``).
+    """
     if not features:
-        return
-    folium.GeoJson(
-        {"type": "FeatureCollection", "features": features},
-        control=False,
-        marker=folium.CircleMarker(radius=6, fill=True) if points else None,
-        on_each_feature=JsCode(_BIND_JS),
-    ).add_to(group)
+        return None
+    collection = {"type": "FeatureCollection", "features": features}
+    layer = _layer_class()(collection, geometry_from=geometry_from)
+    layer.add_to(group)
+    return layer
 
 
 def _ratio_colour(spk: Any, target: Any) -> str:
@@ -328,7 +675,7 @@ def _area_features(areas: gpd.GeoDataFrame, text: Mapping[str, str]) -> list[dic
             rows.append(
                 (text["shortfall_reason"], _esc(text.get(f"reason_{reason}", reason) or "–"))
             )
-        popup = f"<b>{_esc(rec.get('name'))}</b>" + _table(rows)
+        popup = _popup(_esc(rec.get("name")), rows)
         tooltip = (
             f"{_esc(rec.get('name'))}: {_fmt(rec.get('slots_per_1000'), 1)}"
             f" / {_fmt(rec.get('target_per_1000'), 1)}"
@@ -383,7 +730,7 @@ def _facility_popup(
     rec: Mapping[str, Any],
     served: Sequence[tuple[str, str, float, float]],
     text: Mapping[str, str],
-) -> str:
+) -> dict[str, Any]:
     classes = " · ".join(
         f"{html.escape(text[c])} {_fmt(rec.get(f'classes_{c}'))}"
         for c in ("infant", "toddler", "older", "mixed")
@@ -420,7 +767,7 @@ def _facility_popup(
     ]
     if rec.get("colocated_area_id"):
         rows.append((text["colocated"], _esc(rec.get("colocated_area_id"))))
-    popup = f"<b>{_esc(rec.get('name'))}</b>" + _table(rows)
+    extra = ""
     if served:
         head = (
             f"<tr><th>{html.escape(text['name'])}</th><th>{html.escape(text['demand_kind'])}</th>"
@@ -428,15 +775,15 @@ def _facility_popup(
         )
         body = "".join(
             f"<tr><td>{html.escape(area)}</td><td>{html.escape(kind)}</td>"
-            f'<td style="text-align:right">{_fmt(slots)}</td>'
-            f'<td style="text-align:right">{_fmt(dist)}</td></tr>'
+            f'<td class="n">{_fmt(slots)}</td>'
+            f'<td class="n">{_fmt(dist)}</td></tr>'
             for area, kind, slots, dist in served
         )
-        popup += (
+        extra = (
             f"<div style='margin-top:4px'><b>{html.escape(text['serves'])}</b></div>"
-            f'<table style="font-size:12px">{head}{body}</table>'
+            f'<table class="sp">{head}{body}</table>'
         )
-    return popup
+    return _popup(_esc(rec.get("name")), rows, extra)
 
 
 def _facility_features(
@@ -519,7 +866,7 @@ def _candidate_features(
         props = {
             "site_id": rec.get("site_id"),
             "tooltip": tooltip,
-            "popup": f"<b>{_esc(rec.get('name'))}</b>" + _table(rows),
+            "popup": _popup(_esc(rec.get("name")), rows),
             "style": style,
         }
         if geom.geom_type in ("Point", "MultiPoint"):
@@ -569,7 +916,7 @@ def _district_features(
                 geom,
                 {
                     "district_id": rec.get("district_id"),
-                    "popup": f"<b>{_esc(rec.get('name'))}</b>" + _table(rows),
+                    "popup": _popup(_esc(rec.get("name")), rows),
                     "style": style,
                 },
             )
@@ -725,6 +1072,13 @@ def _add_base_layers(
 ) -> None:
     import folium
 
+    if basemap == "none":
+        return
+    if basemap not in BASEMAPS:  # a bureau's own tile server
+        if not own_map:
+            name = _tile_server_name(basemap)
+            folium.TileLayer(basemap, attr=html.escape(name), name=name, max_zoom=19).add_to(m)
+        return
     if basemap == "gaode":
         if not own_map:
             folium.TileLayer(
@@ -763,6 +1117,22 @@ def _add_base_layers(
             overlay=overlay,
             show=show,
         ).add_to(m)
+
+
+def _add_to_head(m: folium.Map, markup: str, name: str) -> None:
+    from branca.element import Element, Figure
+
+    root = m.get_root()
+    assert isinstance(root, Figure)
+    root.header.add_child(Element(markup), name=name)
+
+
+def _use_bundled_leaflet(m: folium.Map) -> None:
+    """Inline the bundled Leaflet into ``m``'s page and drop folium's CDN links."""
+    # instance attributes shadow folium's class lists of CDN scripts and stylesheets
+    m.default_js = []
+    m.default_css = []
+    _add_to_head(m, leaflet_inline_html(), "leaflet")
 
 
 def _raster_overlay(
@@ -841,8 +1211,11 @@ def plan_map(
     basemap
         ``"osm"`` (default), ``"tianditu"`` or ``"tianditu_img"`` (shown first;
         needs ``tianditu_key``, otherwise OpenStreetMap is used and the legend
-        says so), or ``"gaode"``: Gaode/AutoNavi tiles, in GCJ-02, with every
-        overlay coordinate converted to GCJ-02 first.
+        says so), ``"gaode"``: Gaode/AutoNavi tiles, in GCJ-02, with every
+        overlay coordinate converted to GCJ-02 first; ``"none"``: no tiles at
+        all; or a tile URL template with ``{z}``, ``{x}`` and ``{y}``
+        (``https://tiles.bureau.local/{z}/{x}/{y}.png``) for a bureau's own
+        tile server, in WGS 84 / CGCS2000 Web Mercator.
     tianditu_key
         The user's Tianditu key (``tk``). With it, Tianditu map and imagery
         (``vec_w`` + ``cva_w``, ``img_w`` + ``cia_w``) are offered as base maps.
@@ -860,27 +1233,29 @@ def plan_map(
     InputError
         If the output folder, ``run.json`` or ``areas.geojson`` is missing.
     ValueError
-        If ``language`` or ``basemap`` is not one of the accepted values.
+        If ``language`` or ``basemap`` is not one of the accepted values
+        (:func:`check_basemap`).
     """
     import folium
 
-    labels(language)  # a bad language fails before any file is read
-    if basemap not in BASEMAPS:
-        raise ValueError(f"basemap must be one of {', '.join(BASEMAPS)}; got {basemap!r}")
+    labels(language)  # a bad language or base map fails before any file is read
+    check_basemap(basemap)
     out = read_plan_output(out_dir)
     text = labels(language, currency=currency_of(out.run))
     gaode = basemap == "gaode"
 
     def shifted(frame: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
-        if frame is None or not gaode or frame.empty:
+        if frame is None or frame.empty:
             return frame
-        return geometry_to_gcj02(frame)
+        return display_geometry(frame, gcj02=gaode)
 
     areas = shifted(out.areas)
     assert areas is not None
     own_map = m is not None
     if m is None:
         m = folium.Map(tiles=None, control_scale=True, prefer_canvas=False)
+        _use_bundled_leaflet(m)
+    _add_to_head(m, _POPUP_CSS, "siting_popup_css")
     _add_base_layers(m, basemap=basemap, tianditu_key=tianditu_key, own_map=own_map, text=text)
 
     notes: list[str] = []
@@ -897,6 +1272,7 @@ def plan_map(
 
     # population
     pop_group = folium.FeatureGroup(name=text["layer_population"], show=False)
+    pop_layer = None
     if population_raster is not None:
         _raster_overlay(
             Path(population_raster),
@@ -906,7 +1282,7 @@ def plan_map(
             text=text,
         ).add_to(pop_group)
     else:
-        _add_geojson(pop_group, _population_layer(out, areas, text, population_legend))
+        pop_layer = _add_geojson(pop_group, _population_layer(out, areas, text, population_legend))
     groups.append(("population", pop_group))
 
     district_features, district_names = _district_features(shifted(out.districts), text)
@@ -942,7 +1318,7 @@ def plan_map(
         groups.append(("hazards", group))
 
     group = folium.FeatureGroup(name=text["layer_areas"])
-    _add_geojson(group, _area_features(areas, text))
+    _add_geojson(group, _area_features(areas, text), geometry_from=pop_layer)
     groups.append(("areas", group))
 
     line_features = _line_features(shifted(out.service_lines), text)
@@ -955,17 +1331,17 @@ def plan_map(
     if cand_points or cand_shapes:
         group = folium.FeatureGroup(name=text["layer_candidates"])
         _add_geojson(group, cand_shapes)
-        _add_geojson(group, cand_points, points=True)
+        _add_geojson(group, cand_points)
         groups.append(("candidates", group))
 
     planned, existing = _facility_features(out, shifted(out.facilities), text)
     if existing:
         group = folium.FeatureGroup(name=text["layer_existing"])
-        _add_geojson(group, existing, points=True)
+        _add_geojson(group, existing)
         groups.append(("existing", group))
     if planned:
         group = folium.FeatureGroup(name=text["layer_facilities"])
-        _add_geojson(group, planned, points=True)
+        _add_geojson(group, planned)
         groups.append(("facilities", group))
 
     for _, group in groups:

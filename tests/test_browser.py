@@ -1,29 +1,31 @@
-"""Render the saved map in headless Chromium and check it really draws.
+"""Render the saved map in headless Chromium, offline, and check it really draws.
 
-folium pages load Leaflet from a CDN, which CI cannot reach. This test uses a
-local Leaflet instead, found in this order:
+``map.html`` carries its own Leaflet (bundled with the package and inlined),
+so nothing here is copied or rewritten: the page is the file ``save_map``
+wrote. Chromium runs with every host name unresolvable and with a proxy on
+127.0.0.1 that records each request and answers 502, so no request can leave
+the machine and each one tried is seen. With ``basemap="none"`` the page asks
+for nothing at all; with the default OpenStreetMap base map it asks only for
+tiles, which fail, and the plan's layers draw all the same.
 
-1. ``$SITING_LEAFLET_DIR`` (a folder with ``leaflet.js`` and ``leaflet.css``);
-2. ``tests/artifacts/leaflet/`` (for example ``npm pack leaflet@1.9.3`` unpacked
-   there: ``package/dist``);
-3. Debian's ``libjs-leaflet`` in ``/usr/share/javascript/leaflet``.
+A copy of the page gets one extra script at its end that clicks an area and
+reads the popup Leaflet opens, and writes what it found into the title, which
+``--dump-dom`` prints. The screenshot is kept at ``tests/artifacts/map.png``
+(git-ignored).
 
-It rewrites the Leaflet URLs in a copy of the HTML to ``file://`` paths and
-drops the other CDN links (jQuery, Bootstrap, Font Awesome), which the map
-does not need: if it did, the page would throw. Base-map tiles stay blank
-offline. The screenshot is kept at ``tests/artifacts/map.png`` (git-ignored).
-
-Needs: ``apt-get install -y chromium libjs-leaflet fonts-wqy-microhei``
-(the font only makes the Chinese labels legible in the screenshot).
+Needs: ``apt-get install -y chromium fonts-wqy-microhei`` (the font only makes
+the Chinese labels legible in the screenshot).
 """
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
+import socketserver
 import subprocess
+import threading
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +40,47 @@ pytestmark = pytest.mark.browser
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
+_PROBE = """
+<script>
+(function () {
+    var paths = document.querySelectorAll("path.leaflet-interactive");
+    var area = null;
+    for (var i = 0; i < paths.length; i++) {
+        if (paths[i].getAttribute("stroke-dasharray") === "8 4") { area = paths[i]; break; }
+    }
+    area.dispatchEvent(new MouseEvent("click", {bubbles: true, clientX: 600, clientY: 400}));
+    var popup = document.querySelector(".leaflet-popup-content");
+    document.title = "probe:" + (popup ? popup.innerHTML : "no popup");
+})();
+</script>
+"""
+"""Clicks the first shortfall area (dashed red outline) and puts its popup's HTML in the title."""
+
+
+_BROWSER_OWN_HOSTS = frozenset(
+    {
+        "accounts.google.com",
+        "clients2.google.com",
+        "clientservices.googleapis.com",
+        "content-autofill.googleapis.com",
+        "optimizationguide-pa.googleapis.com",
+        "redirector.gvt1.com",
+        "safebrowsing.googleapis.com",
+        "update.googleapis.com",
+    }
+)
+"""Chromium's own services (updates, network time, sign-in), which it asks whatever the page."""
+
+
+def _host(request_line: str) -> str:
+    """The host a proxied request line is for: ``CONNECT h:443 ...`` or ``GET http://h/... ...``."""
+    target = request_line.split()[1]
+    return re.sub(r"^[a-z]+://", "", target).split("/", 1)[0].rsplit(":", 1)[0]
+
+
+def _page_requests(proxy: _RecordingProxy) -> list[str]:
+    return [r for r in proxy.requests if _host(r) not in _BROWSER_OWN_HOSTS]
+
 
 def _chromium() -> str | None:
     for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
@@ -47,41 +90,51 @@ def _chromium() -> str | None:
     return None
 
 
-def _leaflet_dir() -> Path | None:
-    candidates = []
-    if os.environ.get("SITING_LEAFLET_DIR"):
-        candidates.append(Path(os.environ["SITING_LEAFLET_DIR"]))
-    candidates += [
-        ARTIFACTS / "leaflet" / "package" / "dist",
-        ARTIFACTS / "leaflet",
-        Path("/usr/share/javascript/leaflet"),
-    ]
-    for folder in candidates:
-        if (folder / "leaflet.js").is_file() and (folder / "leaflet.css").is_file():
-            return folder
-    return None
+_REFUSAL = b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
 
 
-def _localize(html: str, leaflet: Path) -> str:
-    """Point Leaflet at the local copy and drop every other remote script or stylesheet."""
-    html, n_js = re.subn(
-        r'<script src="https?://[^"]*/leaflet(?:\.min)?\.js"></script>',
-        f'<script src="{(leaflet / "leaflet.js").as_uri()}"></script>',
-        html,
-    )
-    html, n_css = re.subn(
-        r'<link rel="stylesheet" href="https?://[^"]*/leaflet(?:\.min)?\.css"\s*/>',
-        f'<link rel="stylesheet" href="{(leaflet / "leaflet.css").as_uri()}"/>',
-        html,
-    )
-    assert n_js == 1 and n_css == 1, "folium's Leaflet links were not found"
-    html = re.sub(r'<script src="https?://[^"]*"></script>', "", html)
-    html = re.sub(r'<link rel="stylesheet" href="https?://[^"]*"\s*/>', "", html)
-    assert not re.search(r'<script src="https?://', html)
-    return html
+class _RecordingProxy(socketserver.ThreadingTCPServer):
+    """An HTTP proxy on 127.0.0.1 that forwards nothing: it records each request and answers 502."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self) -> None:
+        self.requests: list[str] = []
+        super().__init__(("127.0.0.1", 0), _ProxyHandler)
 
 
-def _run(browser: str, profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
+class _ProxyHandler(socketserver.StreamRequestHandler):
+    server: _RecordingProxy
+
+    def handle(self) -> None:
+        self.connection.settimeout(5)
+        try:
+            line = self.rfile.readline(8192).decode("latin-1").strip()
+            while self.rfile.readline(8192).strip():
+                pass
+        except OSError:
+            return
+        if line:
+            self.server.requests.append(line)
+        self.wfile.write(_REFUSAL)
+
+
+@pytest.fixture(scope="module")
+def proxy() -> Iterator[_RecordingProxy]:
+    server = _RecordingProxy()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+def _run(
+    browser: str, profile: Path, proxy: _RecordingProxy, *args: str
+) -> subprocess.CompletedProcess[str]:
+    port = proxy.server_address[1]
     command = [
         browser,
         "--headless",
@@ -89,10 +142,19 @@ def _run(browser: str, profile: Path, *args: str) -> subprocess.CompletedProcess
         "--disable-gpu",
         "--disable-quic",
         "--no-first-run",
+        "--no-default-browser-check",
+        "--no-pings",
         "--disable-background-networking",
         "--disable-component-update",
+        "--disable-domain-reliability",
+        "--disable-client-side-phishing-detection",
+        "--disable-default-apps",
         "--disable-sync",
         "--disable-dev-shm-usage",
+        # offline: no name resolves, and every request goes to the recording proxy
+        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+        f"--proxy-server=http://127.0.0.1:{port}",
+        "--proxy-bypass-list=<-loopback>",
         f"--user-data-dir={profile}",
         "--window-size=1280,900",
         "--virtual-time-budget=5000",
@@ -102,60 +164,83 @@ def _run(browser: str, profile: Path, *args: str) -> subprocess.CompletedProcess
 
 
 @pytest.fixture(scope="module")
-def page(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
-    browser = _chromium()
-    if browser is None:
+def browser() -> str:
+    found = _chromium()
+    if found is None:
         pytest.skip("headless Chromium not found (apt-get install -y chromium)")
-    leaflet = _leaflet_dir()
-    if leaflet is None:
-        pytest.skip(
-            "no local Leaflet: apt-get install -y libjs-leaflet, or unpack "
-            "`npm pack leaflet@1.9.3` into tests/artifacts/leaflet, or set SITING_LEAFLET_DIR"
-        )
-    base = tmp_path_factory.mktemp("browser")
-    plan = write_plan_output(base / "run")
-    saved = save_map(plan)
-    local = base / "map_local.html"
-    local.write_text(_localize(saved.read_text(encoding="utf-8"), leaflet), encoding="utf-8")
-    return browser, local
+    return found
 
 
-def test_map_renders_without_javascript_errors(page: tuple[str, Path], tmp_path: Path) -> None:
-    browser, local = page
+@pytest.fixture(scope="module")
+def plan(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_plan_output(tmp_path_factory.mktemp("browser") / "run")
+
+
+def _with_probe(page: Path) -> Path:
+    html = page.read_text(encoding="utf-8")
+    end = html.rindex("</html>")
+    probed = page.with_name(page.stem + "_probe.html")
+    probed.write_text(html[:end] + _PROBE + html[end:], encoding="utf-8")
+    return probed
+
+
+@pytest.mark.parametrize("basemap", ["none", "osm"])
+def test_map_draws_offline_and_asks_only_for_tiles(
+    browser: str, plan: Path, proxy: _RecordingProxy, tmp_path: Path, basemap: str
+) -> None:
+    page = save_map(plan, tmp_path / f"map_{basemap}.html", basemap=basemap)
+    proxy.requests.clear()
     result = _run(
         browser,
         tmp_path / "profile",
+        proxy,
         "--enable-logging=stderr",
         "--v=0",
         "--dump-dom",
-        local.as_uri(),
+        _with_probe(page).as_uri(),
     )
     assert result.returncode == 0, result.stderr[-2000:]
     console = [line for line in result.stderr.splitlines() if "CONSOLE" in line]
     errors = [line for line in console if re.search(r"Uncaught|Error", line)]
     assert not errors, "\n".join(errors)
+    # nothing but base-map tiles was asked for, and nothing left the machine
+    asked = _page_requests(proxy)
+    if basemap == "none":
+        assert asked == [], asked
+    else:
+        assert asked, "the OSM page asked for no tiles"
+        assert {_host(r) for r in asked} == {"tile.openstreetmap.org"}, asked
     dom = result.stdout
-    # Leaflet built the map and its layer control with every layer name
+    # Leaflet (the inlined copy) built the map and its layer control with every layer name
     assert "leaflet-container" in dom
     control = dom[dom.index("leaflet-control-layers-overlays") :]
     text = labels("zh")
     for key in LAYER_KEYS:
         assert text[key] in control, text[key]
-    # the legend control and the features were drawn as SVG paths
+    # the legend control and the features were drawn as SVG paths: areas, facilities, ...
     assert 'class="siting-legend' in dom and "图例" in dom
     assert dom.count("leaflet-interactive") >= 4 + 4 + 5 + 5 + 1
+    assert dom.count('stroke-dasharray="8 4"') >= 1  # a shortfall area
+    assert dom.count('fill="#ffc107"') >= 1  # the demonstration facility
     assert "利州区" in dom  # district label
+    # a click on an area opens its popup, built from the layer's labels
+    title = re.search(r"<title>probe:(.*?)</title>", dom, re.S)
+    assert title is not None, dom[:500]
+    popup = title.group(1)
+    assert "需求托位" in popup and "缺口托位" in popup and "&lt;table" in popup
 
 
-def test_screenshot_is_not_blank(page: tuple[str, Path], tmp_path: Path) -> None:
+def test_screenshot_is_not_blank(
+    browser: str, plan: Path, proxy: _RecordingProxy, tmp_path: Path
+) -> None:
     import rasterio
     from rasterio.errors import NotGeoreferencedWarning
 
-    browser, local = page
+    page = save_map(plan, tmp_path / "map.html", basemap="none")
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "map.png"
     shot.unlink(missing_ok=True)
-    result = _run(browser, tmp_path / "profile", f"--screenshot={shot}", local.as_uri())
+    result = _run(browser, tmp_path / "profile", proxy, f"--screenshot={shot}", page.as_uri())
     assert result.returncode == 0, result.stderr[-2000:]
     assert shot.is_file() and shot.stat().st_size > 5_000
     with warnings.catch_warnings():
