@@ -1,13 +1,15 @@
 """The ``siting`` command line: thin wrappers over the library.
 
 Exit codes: 0 a plan (or a passing check), 1 a plan that failed verification
-or a solver failure, 2 bad input or usage.
+or a solver failure, 2 bad input or usage (an ``--out`` refused or locked by
+another run included), 130 interrupted by Ctrl-C (nothing written).
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -27,35 +29,69 @@ def _progress(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message} …", file=sys.stderr, flush=True)
 
 
+class _Stages:
+    """The progress callback of a run: prints each step, and remembers it for Ctrl-C."""
+
+    def __init__(self, *, quiet: bool) -> None:
+        self.quiet = quiet
+        self.current = "starting"
+        self.written: Path | None = None
+
+    def __call__(self, message: str) -> None:
+        self.current = message.split(" (")[0]
+        if not self.quiet:
+            _progress(message)
+
+
 def _cmd_plan(args: argparse.Namespace) -> int:
-    from siting.export import write_plan
-    from siting.pipeline import run_plan
+    from siting.outdir import claim_output, input_paths
+    from siting.scenario import load_scenario
+
+    stages: _Stages = args.stages
+    scenario_file = Path(args.scenario)
+    scenario = load_scenario(scenario_file)
+    inputs = [scenario_file, *input_paths(scenario.inputs)]
+    # The output folder is checked, locked and recovered before any input is read.
+    with claim_output(
+        args.out,
+        inputs=inputs,
+        scenario_folder=scenario_file.resolve().parent,
+        replace=args.replace,
+    ) as out:
+        from siting.export import write_plan
+        from siting.pipeline import run_plan
+
+        plan = run_plan(scenario, progress=stages)
+        stages("writing the plan, the map and the report")
+        write_plan(
+            plan,
+            out,
+            working_crs_geojson=args.working_crs,
+            language=args.language,
+            handin=args.handin,
+            division=args.name_by_division,
+            shapefile=args.shapefile,
+            replace=args.replace,
+        )
+        stages.written = out
+    _print_summary(plan.run, out)
+    return 0 if plan.run["status"] in ("optimal", "feasible") else 1
+
+
+def _print_summary(run: dict[str, Any], out: Path) -> None:
     from siting.report import currency_of
 
-    say = None if args.quiet else _progress
-    plan = run_plan(args.scenario, progress=say)
-    if say:
-        say("writing the plan, the map and the report")
-    out = write_plan(
-        plan,
-        args.out,
-        working_crs_geojson=args.working_crs,
-        language=args.language,
-        handin=args.handin,
-        division=args.name_by_division,
-        shapefile=args.shapefile,
-    )
-    totals = plan.run["totals"]
+    totals = run["totals"]
     print(f"plan written to {out}")
-    print(f"status: {plan.run['message']}")
+    print(f"status: {run['message']}")
     print(
         f"slots: {totals['planned_slots']:.0f} planned ({totals['new_slots']:.0f} new) for "
         f"{totals['required_slots']:.0f} required; shortfall {totals['shortfall_slots']:.0f}; "
-        f"cost {totals['cost']:,.0f} {currency_of(plan.run)}"
+        f"cost {totals['cost']:,.0f} {currency_of(run)}"
     )
-    for role, acc in plan.run.get("population_accounting", {}).items():
+    for role, acc in run.get("population_accounting", {}).items():
         print(_accounting_line(role, acc))
-    rounding = plan.run.get("rounding")
+    rounding = run.get("rounding")
     if rounding:
         print(
             f"required slots: {rounding['method']}: {rounding['required_slots_raw']:,.1f} raw, "
@@ -65,9 +101,8 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     bases = totals.get("facilities_by_cost_basis", {})
     if bases:
         print("priced by: " + ", ".join(f"{b} {n}" for b, n in bases.items()))
-    for line in plan.run["findings"] + plan.run["unmet"]:
+    for line in run["findings"] + run["unmet"]:
         print(f"note: {line}")
-    return 0 if plan.run["status"] in ("optimal", "feasible") else 1
 
 
 def _accounting_line(role: str, acc: dict[str, Any]) -> str:
@@ -114,8 +149,11 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
+    from siting.outdir import leftovers
     from siting.plan import verify
 
+    for note in leftovers(args.out_dir):
+        print(f"note: {note}")
     report = verify(args.out_dir)
     for check in report.checks:
         print(f"checked: {check}")
@@ -177,7 +215,17 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     def outputs(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--out", type=Path, default=Path("out"), help="output folder (replaced)")
+        p.add_argument(
+            "--out",
+            type=Path,
+            default=Path("out"),
+            help="output folder: a new one, or an earlier plan's (replaced)",
+        )
+        p.add_argument(
+            "--replace",
+            action="store_true",
+            help="replace an earlier plan's folder even if it holds other files (they are lost)",
+        )
         p.add_argument("--language", choices=("zh", "en"), default="zh", help="map/report labels")
         p.add_argument(
             "--working-crs",
@@ -257,9 +305,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("siting").setLevel(level)
     for noisy in ("pyogrio", "fiona", "rasterio"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+    args.stages = _Stages(quiet=args.quiet)
     try:
         code: int = args.func(args)
         return code
+    except KeyboardInterrupt:
+        if args.debug:
+            raise
+        print(_interrupted(args), file=sys.stderr, flush=True)
+        if argv is None:
+            # The staging folder is gone and the lock released by now. A solver thread
+            # may still be finishing a step it does not check for interrupts in; the
+            # command ends now instead of waiting for it (and HiGHS aborts the process
+            # if Python tears it down mid-solve).
+            logging.shutdown()
+            sys.stdout.flush()
+            os._exit(130)
+        return 130
     except (SitingError, OSError) as exc:
         if args.debug:
             raise
@@ -271,6 +333,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             print(f"error: {exc}", file=sys.stderr)
         return 2
+
+
+def _interrupted(args: argparse.Namespace) -> str:
+    """The one line said after Ctrl-C."""
+    stages: _Stages = args.stages
+    if args.command not in ("plan", "demo"):
+        return "interrupted"
+    if stages.written is not None:
+        return f"interrupted after the plan was written to {stages.written}"
+    return f"interrupted at stage {stages.current!r}; nothing written"
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 __all__ = [
     "InputError",
     "NetworkError",
+    "OutputError",
     "Problem",
     "ScenarioError",
     "SitingError",
@@ -92,6 +93,14 @@ class ScenarioError(SitingError, ValueError):
 
 class NetworkError(SitingError, ValueError):
     """The street network cannot be read or used."""
+
+
+class OutputError(SitingError, ValueError):
+    """The output folder cannot be used (see :mod:`siting.outdir`).
+
+    Writing there would destroy files that are not a plan, another run is
+    writing there, or its parent folder cannot be written.
+    """
 
 
 class SolverError(SitingError, RuntimeError):

@@ -1,8 +1,10 @@
 """Write a plan to a folder: GeoJSON, GeoPackage, CSV and ``run.json``, whole or not at all.
 
-Everything is written into a temporary folder beside the target and moved
+Everything is written into a staging folder beside the target and swapped
 into place only when every file is complete, so a failed run never leaves a
 half-written output folder (and never touches a previous one until then).
+The target is checked, locked and recovered from a stopped run first by
+:mod:`siting.outdir`, which refuses to write over inputs or other files.
 
 * GeoJSON files are WGS84 lon/lat (RFC 7946), UTF-8, with Chinese names intact.
 * ``plan.gpkg`` holds the land-use layers in the working CRS (for Guangyuan,
@@ -15,9 +17,7 @@ half-written output folder (and never touches a previous one until then).
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ import geopandas as gpd
 import pandas as pd
 
 from siting.handin import write_handin, write_qgis_styles
+from siting.outdir import PLAN_MARKER, claim_output, replace_folder, staging_folder
 from siting.plan import Plan
 from siting.report import currency_of
 
@@ -77,6 +78,7 @@ def write_plan(
     handin: bool = False,
     division: str | None = None,
     shapefile: bool = False,
+    replace: bool = False,
 ) -> Path:
     """Write every output file of a plan.
 
@@ -85,7 +87,9 @@ def write_plan(
     plan
         The plan.
     out_dir
-        The folder to create or replace.
+        The folder to create, or an earlier plan's folder to replace. Refused
+        (see :mod:`siting.outdir`) when it is or holds an input, is a file, or is a
+        folder that is not a plan.
     working_crs_geojson
         Also write each GeoJSON layer in the working CRS as ``<layer>.<epsg>.geojson``.
     map_and_report
@@ -102,15 +106,47 @@ def write_plan(
         name (``510802利州区_plan.gdb``); implies ``handin``.
     shapefile
         Also write every layer as a shapefile (``shapefile/``, UTF-8 with ``.cpg``).
+    replace
+        Replace an earlier plan's folder even when it holds files the plan did not write.
 
     Returns
     -------
     Path
         The output folder.
+
+    Raises
+    ------
+    OutputError
+        If ``out_dir`` is refused, or another run is writing to it.
     """
-    out = Path(out_dir).resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    inputs = [entry["path"] for entry in plan.run.get("inputs", {}).values()]
+    with claim_output(out_dir, inputs=inputs, replace=replace) as out:
+        _write_into(
+            plan,
+            out,
+            working_crs_geojson=working_crs_geojson,
+            map_and_report=map_and_report,
+            language=language,
+            handin=handin,
+            division=division,
+            shapefile=shapefile,
+        )
+    return out
+
+
+def _write_into(
+    plan: Plan,
+    out: Path,
+    *,
+    working_crs_geojson: bool,
+    map_and_report: bool,
+    language: str,
+    handin: bool,
+    division: str | None,
+    shapefile: bool,
+) -> None:
+    """Write the files into a staging folder beside ``out``, then swap it in."""
+    tmp = staging_folder(out)
     try:
         layers = {name: _plain(gdf) for name, gdf in _layers(plan).items()}
         for name, gdf in layers.items():
@@ -127,10 +163,7 @@ def write_plan(
         write_qgis_styles(tmp / "plan.gpkg", layers, language=language)
         plan.assignments.to_csv(tmp / "assignments.csv", index=False)
         plan.districts.reset_index().to_csv(tmp / "districts.csv", index=False)
-        (tmp / "run.json").write_text(
-            json.dumps(plan.run, ensure_ascii=False, indent=2, default=_json_default),
-            encoding="utf-8",
-        )
+        _write_run_json(tmp, {PLAN_MARKER: 1, **plan.run})
         if handin or division or shapefile:
             write_handin(
                 layers,
@@ -153,7 +186,6 @@ def write_plan(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return out
 
 
 def _json_default(value: Any) -> Any:
@@ -168,16 +200,20 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot write {type(value).__name__} to run.json")
 
 
+def _write_run_json(folder: Path, run: dict[str, Any]) -> None:
+    (folder / "run.json").write_text(
+        json.dumps(run, ensure_ascii=False, indent=2, default=_json_default),
+        encoding="utf-8",
+    )
+
+
 def _replace_dir(new: Path, target: Path) -> None:
-    """Move ``new`` to ``target``, replacing an old ``target`` only once ``new`` is complete."""
-    if target.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
-        os.rename(target, old / target.name)
-        try:
-            os.rename(new, target)
-        except BaseException:
-            os.rename(old / target.name, target)
-            raise
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.rename(new, target)
+    """List the files of the complete folder ``new`` in its ``run.json``, then swap it in.
+
+    The list (``"files"``) tells a later run which files of the folder are the
+    plan's, and so which ones replacing it would lose (see :mod:`siting.outdir`).
+    """
+    run = json.loads((new / "run.json").read_text(encoding="utf-8"))
+    run["files"] = sorted({*(p.name for p in new.iterdir()), "run.json"})
+    _write_run_json(new, run)
+    replace_folder(new, target)

@@ -453,7 +453,7 @@ def _solve_highs(
         h.setSolution(sol)
     pass_s = time.perf_counter() - t0
     began = time.perf_counter()
-    run_status = h.run()
+    run_status = _run_interruptibly(h)
     solve_s = time.perf_counter() - began
 
     model_status = h.getModelStatus()
@@ -513,6 +513,69 @@ def _solve_highs(
         message=text,
     )
     return MipResult(values=values, stats=stats)
+
+
+def _run_interruptibly(h: Any) -> Any:
+    """``h.run()``, stopped within a fraction of a second by Ctrl-C.
+
+    ``h.run()`` keeps the calling thread inside HiGHS until the solve ends, and
+    Python handles a signal only between bytecodes of the main thread, so a
+    Ctrl-C would wait for the solve (22 s and more on a city). Called from the
+    main thread, the solve therefore runs in a worker thread while the main
+    thread waits in short steps; on ``KeyboardInterrupt`` HiGHS's interrupt
+    callbacks (simplex, interior point, MIP) tell it to stop, the worker is
+    given a second to finish, and the interrupt is raised again. HiGHS
+    checks the callbacks often but not everywhere; a solve still running then
+    stops at its next check, and the command line exits without waiting for it.
+
+    Parameters
+    ----------
+    h
+        A ``highspy.Highs`` holding the model.
+
+    Returns
+    -------
+    highspy.HighsStatus
+        What ``h.run()`` returned.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return h.run()  # signals reach only the main thread
+    stop = threading.Event()
+
+    def interrupt(event: Any) -> None:
+        if stop.is_set():
+            event.interrupt()
+
+    for callbacks in (h.cbSimplexInterrupt, h.cbIpmInterrupt, h.cbMipInterrupt):
+        callbacks.subscribe(interrupt)
+    outcome: dict[str, Any] = {}
+    done = threading.Event()
+
+    def work() -> None:
+        try:
+            outcome["status"] = h.run()
+        except BaseException as exc:  # handed to the main thread
+            outcome["error"] = exc
+        finally:
+            done.set()
+
+    # Waiting on an Event, not Thread.join: a join interrupted by Ctrl-C can mark the
+    # thread stopped while HiGHS still runs, and the process then aborts at exit.
+    threading.Thread(target=work, name="highs", daemon=True).start()
+    try:
+        while not done.wait(0.05):
+            pass
+    except KeyboardInterrupt:
+        stop.set()
+        done.wait(1.0)
+        raise
+    finally:
+        if done.is_set():  # never change callbacks under a running solve
+            for callbacks in (h.cbSimplexInterrupt, h.cbIpmInterrupt, h.cbMipInterrupt):
+                callbacks.unsubscribe(interrupt)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["status"]
 
 
 def satisfies(model: MatrixModel, values: FloatArray, *, tol: float = 1e-6) -> bool:

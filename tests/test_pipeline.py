@@ -350,7 +350,7 @@ def test_migrant_demand_is_counted_separately_and_met_near_work(tmp_path: Path) 
 def test_failed_run_leaves_no_output_and_keeps_the_old_one(tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
-    (out / "run.json").write_text("{}", encoding="utf-8")
+    (out / "run.json").write_text('{"siting_plan": 1}', encoding="utf-8")  # an earlier plan
     bad = tmp_path / "bad"
     scenario = write_tiny_city(
         bad,
@@ -360,7 +360,7 @@ def test_failed_run_leaves_no_output_and_keeps_the_old_one(tmp_path: Path) -> No
     (bad / "pop.tif").unlink()
     code = main(["-q", "plan", str(scenario), "--out", str(out)])
     assert code == 2
-    assert (out / "run.json").read_text(encoding="utf-8") == "{}"
+    assert (out / "run.json").read_text(encoding="utf-8") == '{"siting_plan": 1}'
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad", "out"]
 
 

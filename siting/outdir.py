@@ -1,0 +1,584 @@
+"""The output folder: refusing unsafe targets, locking, staging and recovery.
+
+A plan is written whole or not at all into ``OUT``, and nothing else of the
+planner's is ever lost on the way:
+
+* **Refusals** (:func:`check_output`). ``OUT`` is refused when it is or
+  contains an input file or the scenario's folder (symlinks resolved), when it
+  is an existing file, when it is an existing folder that is not a plan, and
+  when it is a plan that also holds other files, unless ``replace`` is given.
+  Its parent must be a folder this user can write in. All of this is checked
+  before any input is read.
+* **A plan** is a folder whose ``run.json`` carries the marker
+  ``"siting_plan": 1`` (:data:`PLAN_MARKER`) and, under ``"files"``, the names
+  of the files the run wrote. A folder written before the marker existed
+  counts as a plan when it holds ``run.json`` and ``areas.geojson``.
+* **A lock** (:func:`output_lock`): the file ``.OUT.lock`` beside ``OUT``,
+  held with ``fcntl.flock`` (``msvcrt.locking`` on Windows) while a run checks,
+  computes and writes. A second run into the same ``OUT`` fails at once,
+  naming the process that holds it; it does not wait. The kernel drops the
+  lock of a killed process, and the next run removes the file.
+* **Staging and replacing** (:func:`staging_folder`, :func:`replace_folder`).
+  Files are written into ``.OUT.partial-*`` beside ``OUT`` (created with the
+  user's umask), then swapped with the old plan in one atomic
+  ``renameat2(RENAME_EXCHANGE)`` on Linux, so the plan is never only under a
+  hidden name. Where that call is missing, the old plan moves to
+  ``.OUT.old-*/OUT`` and the new one into place: two renames.
+* **Recovery** (:func:`recover`), by the next run into the same ``OUT``, under
+  the lock: a staging folder left by a killed run is removed (it was never a
+  finished plan); an old plan in ``.OUT.old-*/OUT`` is put back when ``OUT``
+  is missing (the run died between the two renames) and removed otherwise.
+  :func:`leftovers` lists what recovery would do, for ``siting verify``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import errno
+import json
+import logging
+import os
+import re
+import secrets
+import shutil
+import sys
+import threading
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from siting.errors import OutputError
+
+if TYPE_CHECKING:
+    from siting.scenario import InputsSpec
+
+__all__ = [
+    "PLAN_MARKER",
+    "check_output",
+    "claim_output",
+    "input_paths",
+    "is_plan",
+    "leftovers",
+    "lock_path",
+    "output_lock",
+    "recover",
+    "replace_folder",
+    "staging_folder",
+    "stray_files",
+]
+
+log = logging.getLogger(__name__)
+
+PLAN_MARKER = "siting_plan"
+"""The key of ``run.json`` that marks a folder as a plan (its value is the layout version, 1)."""
+
+_OWN_NAMES = re.compile(
+    r"(run\.json|plan\.gpkg|assignments\.csv|districts\.csv|map\.html|report\.(html|md)"
+    r"|report_\w+\.svg|[^/]+\.geojson"
+    r"|(\d{6}[^/]*_)?(plan\.gdb|plan\.jpg|districts\.xlsx|facilities\.xlsx|shapefile))"
+)
+"""Names ``siting`` writes into a plan, recognised in a plan without ``run.json``'s list
+(written before the list existed): the layers, tables, map and report, and the
+hand-in files, plain or named by a division code (``510802利州区_plan.gdb``)."""
+
+_OS_LITTER = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
+"""Files a file manager leaves in any folder; replacing a plan may drop them."""
+
+
+def input_paths(inputs: InputsSpec | None) -> list[Path]:
+    """Every file a scenario's ``[inputs]`` names.
+
+    Parameters
+    ----------
+    inputs
+        The scenario's inputs (``None`` for none).
+
+    Returns
+    -------
+    list of Path
+        The paths, as the scenario gives them.
+    """
+    if inputs is None:
+        return []
+    paths = []
+    for value in vars(inputs).values():
+        path = value if isinstance(value, Path) else getattr(value, "path", None)
+        if path is not None:
+            paths.append(Path(path))
+    return paths
+
+
+def is_plan(folder: Path) -> bool:
+    """Whether ``folder`` holds a plan written by ``siting``.
+
+    Parameters
+    ----------
+    folder
+        An existing folder.
+
+    Returns
+    -------
+    bool
+        True when its ``run.json`` has :data:`PLAN_MARKER`, or (a plan written
+        before the marker) when it holds ``run.json`` and ``areas.geojson``.
+    """
+    run = _run_json(folder)
+    if run is None:
+        return False
+    return PLAN_MARKER in run or (folder / "areas.geojson").is_file()
+
+
+def stray_files(folder: Path) -> list[str]:
+    """The names in a plan folder that the plan did not write.
+
+    Parameters
+    ----------
+    folder
+        A plan folder (see :func:`is_plan`).
+
+    Returns
+    -------
+    list of str
+        Sorted names; replacing the plan would delete them.
+    """
+    run = _run_json(folder) or {}
+    listed = run.get("files")
+    own = set(listed) if isinstance(listed, list) else set()
+    return sorted(
+        entry.name
+        for entry in folder.iterdir()
+        if entry.name not in own
+        and not _OWN_NAMES.fullmatch(entry.name)
+        and entry.name not in _OS_LITTER
+    )
+
+
+def _run_json(folder: Path) -> dict[str, Any] | None:
+    try:
+        run = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return run if isinstance(run, dict) else None
+
+
+def check_output(
+    out: str | Path,
+    *,
+    inputs: Iterable[str | Path] = (),
+    scenario_folder: str | Path | None = None,
+    replace: bool = False,
+) -> Path:
+    """Refuse an output folder that is unsafe to write, before anything is read.
+
+    Parameters
+    ----------
+    out
+        The output folder asked for.
+    inputs
+        The input files of the run.
+    scenario_folder
+        The folder of the scenario file.
+    replace
+        Replace a plan folder whole, other files in it included.
+
+    Returns
+    -------
+    Path
+        ``out`` with symlinks resolved.
+
+    Raises
+    ------
+    OutputError
+        Naming the path and the fix: ``out`` is or contains an input or the
+        scenario's folder, is a file, is a folder that is not a plan, is a plan
+        holding other files (without ``replace``), or its parent cannot be written.
+    """
+    target = Path(out).expanduser().resolve()
+    protected = {Path(p).expanduser().resolve(): "the input" for p in inputs}
+    if scenario_folder is not None:
+        protected[Path(scenario_folder).expanduser().resolve()] = "the scenario's folder"
+    clashes = [(path, "is") for path in protected if path == target] + [
+        (path, "contains") for path in protected if target in path.parents
+    ]
+    for path, verb in clashes[:1]:
+        what = protected[path]
+        raise OutputError(
+            f"--out {target} {verb} {what} {path}, which writing the plan would delete; "
+            f"fix: give --out a folder of its own, such as {_suggest(target, protected)}"
+        )
+    if target.exists() and not target.is_dir():
+        raise OutputError(
+            f"--out {target} is an existing file, which writing the plan would replace; "
+            f"fix: give --out a folder (a plan is a folder of files), such as {target}-plan"
+        )
+    if target.is_dir() and any(target.iterdir()):
+        if not is_plan(target):
+            raise OutputError(
+                f"--out {target} is a folder that is not a siting plan (it has no plan's "
+                "run.json) and writing the plan would delete everything in it; fix: give "
+                f"--out a new folder, such as {target / 'plan'}"
+            )
+        strays = stray_files(target)
+        if strays and not replace:
+            names = ", ".join(strays[:5]) + (
+                f" and {len(strays) - 5} more" if len(strays) > 5 else ""
+            )
+            raise OutputError(
+                f"--out {target} is an earlier plan that also holds {names}, which replacing "
+                "it would delete; fix: move them out, or add --replace to replace the whole folder"
+            )
+    _check_writable_parent(target)
+    return target
+
+
+def _suggest(target: Path, protected: Iterable[Path]) -> Path:
+    """A folder beside the inputs that holds none of them."""
+    protected = list(protected)
+    for base in (target, target.parent):
+        if base.exists() and not base.is_dir():
+            continue
+        candidate = base / "plan"
+        if not any(p == candidate or candidate in p.parents for p in protected):
+            return candidate
+    return target.parent / f"{target.name}-plan"
+
+
+def _check_writable_parent(target: Path) -> None:
+    """The nearest existing ancestor of ``target`` must be a folder this user can write in."""
+    ancestor = target.parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise OutputError(
+            f"cannot write --out {target}: {ancestor} is a file, not a folder; "
+            "fix: give --out a path inside a folder"
+        )
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise OutputError(
+            f"cannot write --out {target}: no permission to create files in {ancestor}; "
+            "fix: give --out a folder you can write in"
+        )
+
+
+def lock_path(target: Path) -> Path:
+    """The lock file of an output folder: ``.OUT.lock`` beside it."""
+    return target.parent / f".{target.name}.lock"
+
+
+_HELD: dict[Path, int] = {}
+_HELD_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def output_lock(target: Path) -> Iterator[None]:
+    """Hold the lock of an output folder; a second run into it fails at once.
+
+    The lock is reentrant within a process (the command line holds it for the
+    whole run and :func:`siting.export.write_plan` takes it again).
+
+    Parameters
+    ----------
+    target
+        The resolved output folder; its parent must exist.
+
+    Raises
+    ------
+    OutputError
+        If another process holds the lock.
+    """
+    with _HELD_LOCK:
+        if target in _HELD:
+            _HELD[target] += 1
+            reentered = True
+        else:
+            reentered = False
+    if reentered:
+        try:
+            yield
+        finally:
+            with _HELD_LOCK:
+                _HELD[target] -= 1
+        return
+    path = lock_path(target)
+    fd = _acquire(path, target)
+    with _HELD_LOCK:
+        _HELD[target] = 1
+    try:
+        yield
+    finally:
+        with _HELD_LOCK:
+            del _HELD[target]
+        _release(fd, path)
+
+
+def _acquire(path: Path, target: Path) -> int:
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            if not _try_lock(fd):
+                raise OutputError(
+                    f"another siting run{_holder(fd)} is writing to --out {target} (it holds "
+                    f"the lock {path}); fix: wait for it to finish, or give another --out"
+                )
+            # A run that finished between our open and our lock removed the file:
+            # lock the file now at ``path`` instead.
+            if sys.platform != "win32" and os.fstat(fd).st_ino != _inode(path):
+                os.close(fd)
+                continue
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()}\n".encode())
+            return fd
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+            raise
+
+
+def _inode(path: Path) -> int | None:
+    try:
+        return os.stat(path).st_ino
+    except FileNotFoundError:
+        return None
+
+
+def _holder(fd: int) -> str:
+    try:
+        pid = os.pread(fd, 32, 0).decode().strip() if hasattr(os, "pread") else ""
+    except OSError:
+        pid = ""
+    return f" (process {pid})" if pid.isdigit() else ""
+
+
+def _try_lock(fd: int) -> bool:
+    if sys.platform == "win32":  # pragma: no cover - not tested on Windows
+        import msvcrt
+
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _release(fd: int, path: Path) -> None:
+    if sys.platform == "win32":  # pragma: no cover - Windows cannot remove an open file
+        os.close(fd)
+        with contextlib.suppress(OSError):
+            path.unlink()
+        return
+    # Removed while still locked, so a waiting run sees a changed inode and retries.
+    with contextlib.suppress(OSError):
+        path.unlink()
+    os.close(fd)
+
+
+def _hidden(target: Path, kind: str) -> list[Path]:
+    """``.OUT.<kind>-*`` beside ``target``, newest first."""
+    prefix = f".{target.name}.{kind}-"
+    try:
+        found = [p for p in target.parent.iterdir() if p.name.startswith(prefix) and p.is_dir()]
+    except OSError:
+        return []
+    return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
+
+
+def leftovers(target: str | Path) -> list[str]:
+    """What an interrupted run left beside an output folder, and what the next run does with it.
+
+    Parameters
+    ----------
+    target
+        The output folder.
+
+    Returns
+    -------
+    list of str
+        One sentence per staging folder or old plan found; empty when none.
+    """
+    target = Path(target).resolve()
+    notes = []
+    restore = None if target.exists() else _restorable(target)
+    for old in _hidden(target, "old"):
+        if old == restore:
+            notes.append(
+                f"the plan is missing but its previous version is in {old / target.name} "
+                "(a run was stopped while replacing it); the next run into this folder "
+                "puts it back"
+            )
+        else:
+            notes.append(
+                f"{old} holds an older plan left by a stopped run; the next run removes it"
+            )
+    for partial in _hidden(target, "partial"):
+        notes.append(f"{partial} is the staging folder of a stopped run; the next run removes it")
+    return notes
+
+
+def _restorable(target: Path) -> Path | None:
+    for old in _hidden(target, "old"):
+        if (old / target.name).is_dir():
+            return old
+    return None
+
+
+def recover(target: Path) -> list[str]:
+    """Clean up after a run that was killed while writing into ``target``.
+
+    Call it holding :func:`output_lock`: staging folders are removed; an old
+    plan is put back when ``target`` is missing, and removed otherwise.
+
+    Parameters
+    ----------
+    target
+        The resolved output folder.
+
+    Returns
+    -------
+    list of str
+        One sentence per thing done (also logged as warnings).
+    """
+    done = []
+    restore = None if target.exists() else _restorable(target)
+    if restore is not None:
+        os.rename(restore / target.name, target)
+        done.append(
+            f"put back the previous plan {target} from {restore} (a run was stopped "
+            "while replacing it)"
+        )
+    for old in _hidden(target, "old"):
+        shutil.rmtree(old)
+        if old != restore:
+            done.append(f"removed {old}, an older plan left by a stopped run")
+    for partial in _hidden(target, "partial"):
+        shutil.rmtree(partial)
+        done.append(f"removed {partial}, the staging folder of a stopped run")
+    for line in done:
+        log.warning(line)
+    return done
+
+
+@contextlib.contextmanager
+def claim_output(
+    out: str | Path,
+    *,
+    inputs: Iterable[str | Path] = (),
+    scenario_folder: str | Path | None = None,
+    replace: bool = False,
+) -> Iterator[Path]:
+    """Check an output folder, lock it and recover it from a stopped run.
+
+    Parameters
+    ----------
+    out, inputs, scenario_folder, replace
+        As in :func:`check_output`.
+
+    Yields
+    ------
+    Path
+        The resolved output folder, locked until the block ends.
+
+    Raises
+    ------
+    OutputError
+        As :func:`check_output`, or when another run holds the lock.
+    """
+    inputs = list(inputs)
+    target = check_output(out, inputs=inputs, scenario_folder=scenario_folder, replace=replace)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with output_lock(target):
+        if recover(target):  # a plan put back must pass the checks too
+            check_output(target, inputs=inputs, scenario_folder=scenario_folder, replace=replace)
+        yield target
+
+
+def staging_folder(target: Path) -> Path:
+    """Create the empty folder ``.OUT.partial-<random>`` beside ``target``, with the umask's mode.
+
+    Parameters
+    ----------
+    target
+        The resolved output folder.
+
+    Returns
+    -------
+    Path
+        The new folder.
+    """
+    while True:
+        path = target.parent / f".{target.name}.partial-{secrets.token_hex(4)}"
+        try:
+            path.mkdir(mode=0o777)
+        except FileExistsError:
+            continue
+        return path
+
+
+def replace_folder(new: Path, target: Path) -> None:
+    """Move the complete folder ``new`` to ``target``, replacing an old ``target``.
+
+    On Linux the two are swapped in one atomic rename and the old plan (now at
+    ``new``) is removed. Elsewhere the old plan moves to ``.OUT.old-*/OUT``
+    first, and :func:`recover` puts it back if the process dies before the
+    second rename.
+
+    Parameters
+    ----------
+    new
+        A staging folder beside ``target``.
+    target
+        The resolved output folder.
+    """
+    if not target.exists():
+        os.rename(new, target)
+        return
+    if _exchange(new, target):
+        shutil.rmtree(new, ignore_errors=True)
+        return
+    old = target.parent / f".{target.name}.old-{secrets.token_hex(4)}"
+    old.mkdir(mode=0o700)
+    os.rename(target, old / target.name)
+    try:
+        os.rename(new, target)
+    except BaseException:
+        os.rename(old / target.name, target)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+_UNSUPPORTED = frozenset({errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.ENOTSUP})
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically with Linux's ``renameat2``; False where it is unavailable."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
+    renameat2.restype = ctypes.c_int
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in _UNSUPPORTED:
+        return False
+    raise OSError(code, os.strerror(code), str(b))

@@ -1,0 +1,376 @@
+"""The output folder: refusals, --replace, the lock, the umask, recovery after a kill.
+
+Every refusal is checked end to end through the command line on a copy of the
+sample city, with every input file hashed before and after.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from siting.cli import main
+from siting.outdir import (
+    PLAN_MARKER,
+    is_plan,
+    leftovers,
+    lock_path,
+    recover,
+    replace_folder,
+    staging_folder,
+    stray_files,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "sample"
+
+
+def digests(folder: Path) -> dict[str, str]:
+    """SHA-256 of every file under ``folder``, by relative path."""
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture
+def city(tmp_path: Path) -> Iterator[Path]:
+    """A copy of the sample city in ``tmp_path/city``; its inputs must come out unchanged."""
+    folder = tmp_path / "city"
+    shutil.copytree(SAMPLE, folder)
+    before = digests(folder)
+    yield folder
+    assert digests(folder) == before
+
+
+def fake_plan(folder: Path, *, marker: bool = True) -> Path:
+    """An earlier plan's folder (a real run's names, tiny contents)."""
+    folder.mkdir(parents=True)
+    run: dict[str, object] = {"status": "optimal"}
+    if marker:
+        run = {PLAN_MARKER: 1, **run, "files": ["areas.geojson", "run.json"]}
+    (folder / "run.json").write_text(json.dumps(run), encoding="utf-8")
+    (folder / "areas.geojson").write_text('{"type": "FeatureCollection", "features": []}')
+    return folder
+
+
+def refused(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    """Run the command line, assert a refusal (exit 2, one line), return the message."""
+    assert main(["-q", *argv]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: --out ") or err.startswith("error: cannot write --out ")
+    assert "\n" not in err
+    assert "fix:" in err
+    assert "Traceback" not in err
+    return err
+
+
+def test_out_is_the_inputs_folder(city: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    err = refused(["plan", str(city / "scenario.toml"), "--out", str(city)], capsys)
+    assert f"--out {city.resolve()} is the scenario's folder" in err
+    assert "would delete" in err
+
+
+def test_out_is_dot_inside_the_inputs_folder(
+    city: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(city)
+    err = refused(["plan", "scenario.toml", "--out", "."], capsys)
+    assert f"--out {city.resolve()} is the scenario's folder" in err
+
+
+def test_out_holding_the_inputs_or_naming_one_is_refused(
+    city: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scenario = str(city / "scenario.toml")
+    err = refused(["plan", scenario, "--out", str(city.parent)], capsys)
+    assert f"--out {city.parent.resolve()} contains" in err
+    err = refused(["plan", scenario, "--out", str(city / "city.gpkg")], capsys)
+    assert f"is the input {(city / 'city.gpkg').resolve()}" in err
+    assert f"such as {city.resolve() / 'plan'}" in err
+
+
+def test_out_through_a_symlink_to_the_inputs_is_refused(
+    city: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    link = city.parent / "link"
+    link.symlink_to(city, target_is_directory=True)
+    err = refused(["plan", str(city / "scenario.toml"), "--out", str(link)], capsys)
+    assert f"--out {city.resolve()} is the scenario's folder" in err
+    assert link.is_symlink()
+
+
+def test_an_input_outside_the_scenario_folder_is_protected(
+    city: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rasters = tmp_path / "rasters"
+    rasters.mkdir()
+    shutil.copy(city / "population.tif", rasters / "population.tif")
+    text = (city / "scenario.toml").read_text(encoding="utf-8")
+    scenario = tmp_path / "scenarios" / "s.toml"
+    scenario.parent.mkdir()
+    scenario.write_text(
+        text.replace('"population.tif"', f'"{rasters / "population.tif"}"')
+        .replace('"city.gpkg"', f'"{city / "city.gpkg"}"')
+        .replace('"streets.osm"', f'"{city / "streets.osm"}"'),
+        encoding="utf-8",
+    )
+    before = digests(rasters)
+    err = refused(["plan", str(scenario), "--out", str(rasters)], capsys)
+    assert f"contains the input {(rasters / 'population.tif').resolve()}" in err
+    assert digests(rasters) == before
+
+
+def test_out_is_an_existing_file(
+    city: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("the planner's notes", encoding="utf-8")
+    err = refused(["plan", str(city / "scenario.toml"), "--out", str(notes)], capsys)
+    assert f"--out {notes.resolve()} is an existing file" in err
+    assert notes.read_text(encoding="utf-8") == "the planner's notes"
+
+
+def test_out_is_a_folder_that_is_not_a_plan(
+    city: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "memo.docx").write_bytes(b"memo")
+    (docs / "run.json").write_text("{}", encoding="utf-8")  # a run.json, but not a plan's
+    before = digests(docs)
+    err = refused(["plan", str(city / "scenario.toml"), "--out", str(docs)], capsys)
+    assert f"--out {docs.resolve()} is a folder that is not a siting plan" in err
+    assert digests(docs) == before
+
+
+def test_a_plan_with_a_stray_file_is_replaced_only_with_replace(
+    city: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = fake_plan(tmp_path / "out", marker=False)  # written before the marker existed
+    (out / "notes.txt").write_text("the planner's notes", encoding="utf-8")
+    before = digests(out)
+    err = refused(["plan", str(city / "scenario.toml"), "--out", str(out)], capsys)
+    assert f"--out {out.resolve()} is an earlier plan that also holds notes.txt" in err
+    assert "--replace" in err
+    assert digests(out) == before
+
+    old_umask = os.umask(0o022)
+    try:
+        assert (
+            main(["-q", "plan", str(city / "scenario.toml"), "--out", str(out), "--replace"]) == 0
+        )
+    finally:
+        os.umask(old_umask)
+    assert not (out / "notes.txt").exists()
+    assert stat.S_IMODE(out.stat().st_mode) == 0o755  # the umask's, not mkdtemp's 0700
+    assert stat.S_IMODE((out / "run.json").stat().st_mode) == 0o644
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert run[PLAN_MARKER] == 1
+    assert sorted(run["files"]) == sorted(p.name for p in out.iterdir())
+    assert stray_files(out) == []
+    # Nothing else beside the plan: no staging folder, no old plan, no lock file.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["city", "out"]
+
+
+def test_staging_follows_the_umask(tmp_path: Path) -> None:
+    for umask, mode in ((0o022, 0o755), (0o027, 0o750), (0o077, 0o700)):
+        old_umask = os.umask(umask)
+        try:
+            folder = staging_folder(tmp_path / "out")
+        finally:
+            os.umask(old_umask)
+        assert folder.name.startswith(".out.partial-")
+        assert stat.S_IMODE(folder.stat().st_mode) == mode
+
+
+def test_is_plan_and_stray_files(tmp_path: Path) -> None:
+    assert is_plan(fake_plan(tmp_path / "new"))
+    assert is_plan(fake_plan(tmp_path / "old", marker=False))
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    (bare / "run.json").write_text('{"status": "optimal"}', encoding="utf-8")
+    assert not is_plan(bare)  # run.json alone, no marker and no areas
+    plan = tmp_path / "new"
+    (plan / "facilities.geojson").write_text("{}", encoding="utf-8")  # a plan's own name
+    (plan / ".DS_Store").write_bytes(b"")
+    (plan / "notes.txt").write_text("x", encoding="utf-8")
+    (plan / "photos").mkdir()
+    assert stray_files(plan) == ["notes.txt", "photos"]
+
+
+def test_another_run_holding_the_lock_is_refused(
+    city: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    with lock_path(out).open("w") as held:  # what a running `siting plan` holds
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        held.write("4242\n")
+        held.flush()
+        started = time.perf_counter()
+        assert main(["-q", "plan", str(city / "scenario.toml"), "--out", str(out)]) == 2
+        assert time.perf_counter() - started < 5  # fails at once, before reading
+        err = capsys.readouterr().err
+        assert f"another siting run (process 4242) is writing to --out {out.resolve()}" in err
+        assert "wait for it to finish, or give another --out" in err
+    assert not out.exists()
+
+
+def test_a_second_process_cannot_take_the_lock(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    holder = (
+        "import sys, time; from pathlib import Path; from siting.outdir import output_lock\n"
+        "with output_lock(Path(sys.argv[1])):\n"
+        "    print('held', flush=True); time.sleep(30)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with subprocess.Popen(
+        [sys.executable, "-c", holder, str(out.resolve())], stdout=subprocess.PIPE, env=env
+    ) as proc:
+        try:
+            assert proc.stdout is not None
+            assert proc.stdout.readline().strip() == b"held"
+            argv = ["plan", str(SAMPLE / "scenario.toml"), "--out", str(out)]
+            second = subprocess.run(
+                [sys.executable, "-m", "siting.cli", *argv],
+                capture_output=True,
+                text=True,
+                env=env,
+                timeout=60,
+            )
+        finally:
+            proc.kill()
+    assert second.returncode == 2
+    assert f"another siting run (process {proc.pid}) is writing to" in second.stderr
+    assert not out.exists()
+
+
+def test_a_killed_replacement_is_recovered_by_the_next_run(
+    city: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A run killed between its two renames: the old plan only under .out.old-*, and
+    # its staging folder left too.
+    out = tmp_path / "out"
+    fake_plan(tmp_path / ".out.old-y" / "out")
+    (tmp_path / ".out.partial-x").mkdir()
+    (tmp_path / ".out.partial-x" / "areas.geojson").write_text("half", encoding="utf-8")
+
+    assert main(["verify", str(out)]) == 2  # no plan under its own name
+    printed = capsys.readouterr().out
+    assert f"its previous version is in {tmp_path.resolve() / '.out.old-y' / 'out'}" in printed
+    assert ".out.partial-x is the staging folder of a stopped run" in printed
+
+    # The next run recovers before it reads anything: this one then fails on a
+    # missing raster, and the restored plan stays.
+    broken = tmp_path / "broken.toml"
+    text = (city / "scenario.toml").read_text(encoding="utf-8")
+    broken.write_text(
+        text.replace('"population.tif"', '"missing.tif"')
+        .replace('"city.gpkg"', f'"{city / "city.gpkg"}"')
+        .replace('"streets.osm"', f'"{city / "streets.osm"}"'),
+        encoding="utf-8",
+    )
+    assert main(["-q", "plan", str(broken), "--out", str(out)]) == 2
+    assert "missing.tif" in capsys.readouterr().err
+    assert is_plan(out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.toml", "city", "out"]
+
+
+def test_recover_removes_an_old_plan_when_the_new_one_is_in_place(tmp_path: Path) -> None:
+    out = fake_plan(tmp_path / "out")
+    (out / "areas.geojson").write_text("new", encoding="utf-8")
+    fake_plan(tmp_path / ".out.old-1" / "out")
+    (tmp_path / ".out.old-2").mkdir()  # killed before the old plan moved in
+    (tmp_path / ".out.partial-3").mkdir()
+    (tmp_path / ".other.partial-4").mkdir()  # another output's staging: not ours
+    assert len(leftovers(out)) == 3
+    done = recover(out)
+    assert len(done) == 3
+    assert (out / "areas.geojson").read_text(encoding="utf-8") == "new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".other.partial-4", "out"]
+    assert leftovers(out) == []
+
+
+def test_replace_folder_swaps_whole_folders(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = fake_plan(tmp_path / "out")
+    new = staging_folder(out)
+    (new / "run.json").write_text('{"siting_plan": 1, "n": 2}', encoding="utf-8")
+    replace_folder(new, out)
+    assert json.loads((out / "run.json").read_text(encoding="utf-8"))["n"] == 2
+    assert not (out / "areas.geojson").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+    # Where renameat2 is missing (not Linux): the old plan moves aside, then the new in.
+    monkeypatch.setattr("siting.outdir._exchange", lambda a, b: False)
+    new = staging_folder(out)
+    (new / "run.json").write_text('{"siting_plan": 1, "n": 3}', encoding="utf-8")
+    replace_folder(new, out)
+    assert json.loads((out / "run.json").read_text(encoding="utf-8"))["n"] == 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+@contextlib.contextmanager
+def unwritable(folder: Path) -> Iterator[None]:
+    """Make ``folder`` unwritable, for root too (the immutable flag) when run as root."""
+    folder.chmod(0o555)
+    immutable = os.geteuid() == 0
+    if immutable:
+        done = subprocess.run(["chattr", "+i", str(folder)], capture_output=True, check=False)
+        if done.returncode != 0:
+            pytest.skip("running as root, and chattr +i is not available to stop root writing")
+    try:
+        yield
+    finally:
+        if immutable:
+            subprocess.run(["chattr", "-i", str(folder)], check=True)
+        folder.chmod(0o755)
+
+
+NO_INPUTS = (
+    '[inputs]\npopulation = { path = "nowhere.tif" }\n'
+    'areas = { path = "nowhere.gpkg", layer = "areas" }\n'
+    'parcels = { path = "nowhere.gpkg", layer = "parcels" }\n'
+)
+"""A scenario whose inputs do not exist: an error about them would mean they were read."""
+
+
+def test_an_unwritable_parent_is_found_before_any_input_is_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scenario = tmp_path / "scenario.toml"
+    scenario.write_text(NO_INPUTS, encoding="utf-8")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    with unwritable(locked):
+        started = time.perf_counter()
+        err = refused(["plan", str(scenario), "--out", str(locked / "out")], capsys)
+        assert time.perf_counter() - started < 5
+        assert f"cannot write --out {locked / 'out'}: no permission to create files in" in err
+        assert "nowhere" not in err
+        assert list(locked.iterdir()) == []
+
+
+def test_a_parent_that_is_a_file_is_refused_before_reading(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scenario = tmp_path / "scenario.toml"
+    scenario.write_text(NO_INPUTS, encoding="utf-8")
+    (tmp_path / "report.pdf").write_bytes(b"%PDF")
+    err = refused(["plan", str(scenario), "--out", str(tmp_path / "report.pdf" / "out")], capsys)
+    assert "report.pdf is a file, not a folder" in err
+    assert "nowhere" not in err
