@@ -72,6 +72,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
             division=args.name_by_division,
             shapefile=args.shapefile,
             replace=args.replace,
+            basemap=args.basemap,
         )
         stages.written = out
     _print_summary(plan.run, out)
@@ -248,6 +249,14 @@ def build_parser() -> argparse.ArgumentParser:
             "--shapefile",
             action="store_true",
             help="also write each layer as a UTF-8 shapefile (shapefile/, with fields.csv)",
+        )
+        p.add_argument(
+            "--basemap",
+            type=_basemap,
+            default="osm",
+            metavar="none|osm|tianditu|gaode|URL",
+            help="the map's base map; none draws the plan offline with no tiles, a tile URL "
+            "template with {z}/{x}/{y} uses a bureau's own tile server",
         )
 
     p = sub.add_parser("plan", help="solve a scenario and write the plan, map and report")

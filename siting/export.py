@@ -79,6 +79,7 @@ def write_plan(
     division: str | None = None,
     shapefile: bool = False,
     replace: bool = False,
+    basemap: str = "osm",
 ) -> Path:
     """Write every output file of a plan.
 
@@ -108,6 +109,9 @@ def write_plan(
         Also write every layer as a shapefile (``shapefile/``, UTF-8 with ``.cpg``).
     replace
         Replace an earlier plan's folder even when it holds files the plan did not write.
+    basemap
+        The map's base map: ``"osm"``, ``"none"`` (offline, no tiles), ``"tianditu"``,
+        ``"gaode"`` or a tile URL template (see :func:`siting.maps.plan_map`).
 
     Returns
     -------
@@ -130,6 +134,7 @@ def write_plan(
             handin=handin,
             division=division,
             shapefile=shapefile,
+            basemap=basemap,
         )
     return out
 
@@ -144,6 +149,7 @@ def _write_into(
     handin: bool,
     division: str | None,
     shapefile: bool,
+    basemap: str = "osm",
 ) -> None:
     """Write the files into a staging folder beside ``out``, then swap it in."""
     tmp = staging_folder(out)
@@ -180,7 +186,7 @@ def _write_into(
             from siting.maps import save_map
             from siting.report import write_report
 
-            save_map(tmp, language=language)
+            save_map(tmp, language=language, basemap=basemap)
             write_report(tmp, language=language)
         _replace_dir(tmp, out)
     except BaseException:

@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
 
@@ -54,3 +56,31 @@ def test_ctrl_c_during_the_solve_exits_130_at_once_and_writes_nothing(tmp_path: 
     assert err.strip().splitlines()[-1] == "interrupted at stage 'solving'; nothing written"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["city"]  # no staging, no lock
     assert {p.name: p.read_bytes() for p in city.iterdir()} == before
+
+
+def test_plan_writes_an_offline_map_with_basemap_none(tmp_path: Path) -> None:
+    """``siting plan --basemap none``: the map written with the plan asks for no tiles."""
+    from siting.cli import main
+
+    sample = Path(__file__).resolve().parents[1] / "data" / "sample"
+    city = tmp_path / "city"
+    shutil.copytree(sample, city)
+    out = tmp_path / "plan"
+    assert (
+        main(["-q", "plan", str(city / "scenario.toml"), "--out", str(out), "--basemap", "none"])
+        == 0
+    )
+    html = (out / "map.html").read_text(encoding="utf-8")
+    assert "tile.openstreetmap.org" not in html and "{z}" not in html
+    bad = [
+        "plan",
+        str(city / "scenario.toml"),
+        "--out",
+        str(tmp_path / "x"),
+        "--basemap",
+        "ftp://x",
+    ]
+    with pytest.raises(SystemExit) as info:
+        main(bad)
+    assert info.value.code == 2
+    assert not (tmp_path / "x").exists()
