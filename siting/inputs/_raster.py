@@ -9,7 +9,8 @@ million cells (a 4,000 × 4,000 raster is read in four), checks its values:
   probably a nodata value the raster does not declare, and the fix says how
   to declare it;
 * **NaN cells** are nodata: nobody is counted there, and a note gives their
-  count and share of the raster's cells;
+  count, their share of the raster's cells, and the people those next to
+  counted cells would hold if they were like their neighbours (a floor);
 * **cells denser than** ``demand.max_persons_per_km2`` (100,000 per km² by
   default) are a warning (a note with their count, densest value and
   window), and cells denser than **ten times** that an error. No city
@@ -191,6 +192,8 @@ class _Scan:
     positive: bool = False
     cells: int = 0  # every cell of the band
     nan: int = 0  # NaN cells not masked as nodata
+    nan_people: float = 0.0  # what NaN cells next to valid ones would hold, like their neighbours
+    people: float = 0.0  # the positive valid cells' people
     negative: int = 0
     negative_values: set[float] = field(default_factory=set)
     negative_window: list[int] = field(default_factory=lambda: [-1, -1, -1, -1])
@@ -234,6 +237,23 @@ def _cell_km2(src: Any, crs: pyproj.CRS | None) -> npt.NDArray[np.float64] | Non
     return np.full(src.height, area, dtype=float)
 
 
+def _neighbour_guess(
+    data: npt.NDArray[np.float64], valid: npt.NDArray[np.bool_], nan: npt.NDArray[np.bool_]
+) -> float:
+    """People the NaN cells would hold if each were the mean of its valid 8 neighbours.
+
+    A NaN cell with no valid neighbour (inside a large NaN patch) counts 0: the
+    guess is a floor, not an estimate of the whole.
+    """
+    from scipy import ndimage
+
+    filled = np.where(valid & (data > 0), data, 0.0)
+    sums = ndimage.uniform_filter(filled, size=3, mode="constant") * 9.0
+    counts = ndimage.uniform_filter(valid.astype(float), size=3, mode="constant") * 9.0
+    near = counts[nan] > 0.5
+    return float((sums[nan][near] / counts[nan][near]).sum())
+
+
 def _scan(
     src: Any, band: int, cell_km2: npt.NDArray[np.float64] | None, max_per_km2: float
 ) -> _Scan:
@@ -254,6 +274,9 @@ def _scan(
         nan = valid & np.isnan(data)
         scan.nan += int(nan.sum())
         valid &= ~nan
+        if nan.any():
+            scan.nan_people += _neighbour_guess(data, valid, nan)
+        scan.people += float(data[valid & (data > 0)].sum())
         if not scan.positive:
             scan.positive = bool(np.any(data[valid] > 0))
         negative = valid & (data < 0)
@@ -357,6 +380,9 @@ def _report_scan(
         report.note(
             f"{name}: {scan.nan:,} cell{'s' if scan.nan != 1 else ''}{of_band} "
             f"({scan.nan / max(scan.cells, 1):.1%} of the raster) are NaN, read as nodata: "
-            "nobody is counted there"
+            "nobody is counted there; those next to counted cells would hold about "
+            f"{scan.nan_people:,.0f} people "
+            f"({scan.nan_people / max(scan.people, 1e-300):.1%} of the {scan.people:,.0f} counted) "
+            "if they were like their neighbours"
         )
     return ok
