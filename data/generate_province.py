@@ -61,6 +61,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import rasterio
 import rasterio.features
@@ -266,20 +267,28 @@ def make_counties(rng: np.random.Generator, n: int) -> tuple[list[County], Any, 
 # --------------------------------------------------------------------------- features
 
 
-def irregular_lot(rng: np.random.Generator, cx: float, cy: float, area_m2: float) -> Polygon:
-    """An irregular 5–7 sided lot of about ``area_m2`` centred on (cx, cy)."""
+def irregular_lot(
+    rng: np.random.Generator, cx: float, cy: float, area_m2: float
+) -> npt.NDArray[np.float64]:
+    """The vertices of an irregular 5–7 sided lot of about ``area_m2`` around (cx, cy)."""
     k = int(rng.integers(5, 8))
     th = np.sort(np.linspace(0.0, 2 * np.pi, k, endpoint=False) + rng.uniform(-0.3, 0.3, k))
     rr = rng.uniform(0.8, 1.2, k)
-    poly = Polygon(np.column_stack([rr * np.cos(th), rr * np.sin(th)]))
-    poly = shapely.affinity.scale(poly, rng.uniform(1.0, 1.6), 1.0, origin=(0, 0))
-    poly = shapely.affinity.rotate(poly, rng.uniform(0, 180), origin=(0, 0))
-    s = math.sqrt(area_m2 / poly.area)
-    return shapely.affinity.translate(shapely.affinity.scale(poly, s, s, origin=(0, 0)), cx, cy)
+    x, y = rr * np.cos(th) * rng.uniform(1.0, 1.6), rr * np.sin(th)
+    rot = math.radians(rng.uniform(0, 180))
+    xr, yr = x * math.cos(rot) - y * math.sin(rot), x * math.sin(rot) + y * math.cos(rot)
+    shoelace = 0.5 * abs(float(np.dot(xr, np.roll(yr, -1)) - np.dot(yr, np.roll(xr, -1))))
+    scale = math.sqrt(area_m2 / shoelace)
+    return np.column_stack([cx + scale * xr, cy + scale * yr])
 
 
 class Placer:
-    """Places polygons that overlap nothing placed before and stay inside a region."""
+    """Places polygons that overlap nothing placed before and stay inside a region.
+
+    Each placed lot is held as the circle around its centre through its farthest
+    vertex; a new lot fits when its circle clears every other by the gap, so
+    lots can never overlap.
+    """
 
     def __init__(self, region: Any, gap_m: float) -> None:
         self.region = shapely.prepared.prep(region.buffer(-30.0))
@@ -287,19 +296,21 @@ class Placer:
         self.centres = np.empty((0, 2))
         self.radii = np.empty(0)
 
-    def fits(self, poly: Polygon, gap_m: float | None = None) -> bool:
-        """Whether ``poly`` lies in the region, clear of everything placed (then keep it)."""
-        if not self.region.contains(poly):
-            return False
-        c = poly.centroid
-        r = math.sqrt(poly.minimum_rotated_rectangle.area) * 0.75
+    def fits(
+        self, centre: tuple[float, float], ring: npt.NDArray[np.float64], gap_m: float | None
+    ) -> Polygon | None:
+        """The lot as a polygon when it lies in the region, clear of everything placed."""
+        r = float(np.max(np.hypot(ring[:, 0] - centre[0], ring[:, 1] - centre[1])))
         if len(self.radii):
-            d = np.hypot(self.centres[:, 0] - c.x, self.centres[:, 1] - c.y)
+            d = np.hypot(self.centres[:, 0] - centre[0], self.centres[:, 1] - centre[1])
             if np.any(d < self.radii + r + (self.gap_m if gap_m is None else gap_m)):
-                return False
-        self.centres = np.vstack([self.centres, [[c.x, c.y]]])
+                return None
+        poly = Polygon(ring)
+        if not self.region.contains(poly):
+            return None
+        self.centres = np.vstack([self.centres, [centre]])
         self.radii = np.append(self.radii, r)
-        return True
+        return poly
 
 
 def place(
@@ -315,8 +326,8 @@ def place(
     for t in range(tries):
         s = spread_m * (1.0 + t / 15.0)
         x, y = centre[0] + rng.normal(0, s), centre[1] + rng.normal(0, s)
-        poly = irregular_lot(rng, x, y, rng.uniform(*area_range))
-        if placer.fits(poly, gap_m):
+        poly = placer.fits((x, y), irregular_lot(rng, x, y, rng.uniform(*area_range)), gap_m)
+        if poly is not None:
             return poly
     return None
 
@@ -335,11 +346,10 @@ def interior_point(geom: Any) -> tuple[float, float]:
     return float(p.x), float(p.y)
 
 
-def _nearest(area: dict[str, Any], xy: list[tuple[float, float]]) -> float:
-    """Distance from an area's centroid to the nearest of ``xy``."""
-    c = area["geometry"].centroid
-    pts = np.asarray(xy)
-    return float(np.min(np.hypot(pts[:, 0] - c.x, pts[:, 1] - c.y)))
+def _centre(geom: Any) -> tuple[float, float]:
+    """The centroid of ``geom`` as a pair of floats."""
+    c = geom.centroid
+    return float(c.x), float(c.y)
 
 
 def split_count(total: int, shares: tuple[float, ...], minimum: tuple[int, ...]) -> list[int]:
@@ -418,34 +428,48 @@ def make_county_features(
         a["district_id"] = did
 
     # parcels beside old areas and villages, on the placer (no overlap with areas)
-    old_hosts = [a for a in areas if a["status"] == "old"]
-    rural_hosts = [a for a in areas if a["status"] == "rural"]
+    groups = {
+        status: (
+            [a for a in areas if a["status"] == status],
+            np.array([_centre(a["geometry"]) for a in areas if a["status"] == status]),
+        )
+        for status in ("old", "rural")
+    }
     kinds_p = np.array([k[4] for k in SITE_KINDS])
     parcels: list[dict[str, Any]] = []
-    sites_xy: list[tuple[float, float]] = []
+    sites_xy = np.empty((0, 2))
     for _ in range(n_sites):
-        use_old = rng.random() < 0.5 + 0.3 * urban or not rural_hosts
-        hosts, reach_m = (old_hosts, 200.0) if use_old else (rural_hosts, 700.0)
+        use_old = rng.random() < 0.5 + 0.3 * urban
+        status = "old" if (use_old and groups["old"][0]) or not groups["rural"][0] else "rural"
+        hosts, xy = groups[status]
+        if not hosts:
+            break
+        reach_m = 200.0 if status == "old" else 700.0
         # prefer a host no parcel reaches yet, so the sites spread over the county
-        far = [a for a in hosts if not sites_xy or _nearest(a, sites_xy) > reach_m]
-        pool = far or hosts
-        host = pool[int(rng.integers(len(pool)))]
-        c = host["geometry"].centroid
+        if len(sites_xy):
+            gaps = np.hypot(
+                xy[:, None, 0] - sites_xy[None, :, 0], xy[:, None, 1] - sites_xy[None, :, 1]
+            )
+            far = np.flatnonzero(gaps.min(axis=1) > reach_m)
+        else:
+            far = np.arange(len(hosts))
+        pool = far if len(far) else np.arange(len(hosts))
+        h = int(pool[int(rng.integers(len(pool)))])
+        host, (cx, cy) = hosts[h], xy[h]
         # between the host and its nearest neighbour, so one site reaches both
-        others = [a for a in hosts if a is not host]
-        if others:
-            near = min(others, key=lambda a: a["geometry"].centroid.distance(c))
-            n = near["geometry"].centroid
-            if n.distance(c) < 3.0 * reach_m:
-                c = Point((c.x + n.x) / 2.0, (c.y + n.y) / 2.0)
+        d = np.hypot(xy[:, 0] - cx, xy[:, 1] - cy)
+        d[h] = np.inf
+        if len(d) > 1 and d.min() < 3.0 * reach_m:
+            nx_, ny_ = xy[int(np.argmin(d))]
+            cx, cy = (cx + nx_) / 2.0, (cy + ny_) / 2.0
         kind, acqs, building, suffix, _w = SITE_KINDS[
             int(rng.choice(len(SITE_KINDS), p=kinds_p / kinds_p.sum()))
         ]
         land = float(round(rng.uniform(600.0, 3500.0), -1))
-        poly = place(rng, placer, (c.x, c.y), 40.0, (land, land), gap_m=5.0)
+        poly = place(rng, placer, (float(cx), float(cy)), 40.0, (land, land), gap_m=5.0)
         if poly is None:
             continue
-        sites_xy.append((poly.centroid.x, poly.centroid.y))
+        sites_xy = np.vstack([sites_xy, [_centre(poly)]])
         acq = acqs[int(rng.integers(len(acqs)))]
         floor = float(round(rng.uniform(500.0, min(3000.0, 2.5 * land)), -1)) if building else None
         if acq == "reuse":
