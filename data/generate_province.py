@@ -37,7 +37,11 @@ Population (``population.tif``)
     outline, deflate-compressed in 256 × 256 tiles so a county can be read
     through a window. People live in the areas (old 12,000–25,000 per km²,
     villages 1,500–4,000, new areas mostly not yet built), with a halo around
-    each town and a thin rural spread (the residual).
+    each town and a thin rural spread (the residual). ``--people-per-county``
+    rescales every cell so the province holds that many people per county on
+    average (183 counties in Guangyuan's outline hold about 57 million
+    unscaled; Sichuan's 84 million is ``--people-per-county 460000``, at
+    densities up to about 1.5 times the unscaled ones).
 
 Outputs (in ``--out``): ``city.gpkg`` (layers ``areas``, ``parcels``,
 ``facilities``, ``districts``; EPSG:4490, the sample city's columns),
@@ -607,7 +611,7 @@ def frame(rows: list[dict[str, Any]], dtypes: dict[str, str]) -> gpd.GeoDataFram
 
 SCENARIO = """\
 # A synthetic province of {n} counties written by data/generate_province.py
-# (--counties {n} --seed {seed} --areas-per-county {areas} --sites-per-county {sites}).
+# (--counties {n} --seed {seed} --areas-per-county {areas} --sites-per-county {sites}{people}).
 # Every key not written here takes its default from DOMAIN.md (see README, "Scenario file").
 name = "synthetic province ({n} counties, seed {seed})"
 crs = "EPSG:4544"   # CGCS2000 / 3-degree Gauss-Kruger CM 105E
@@ -644,10 +648,13 @@ def generate_province(
     seed: int = 1,
     areas_per_county: int = 60,
     sites_per_county: int = 25,
+    people_per_county: float | None = None,
 ) -> ProvinceSummary:
     """Write a seeded synthetic province into ``out`` (see the module docstring)."""
     if counties < 1:
         raise ValueError(f"counties must be 1 or more, got {counties}")
+    if people_per_county is not None and not people_per_county > 0:
+        raise ValueError(f"people_per_county must be more than 0, got {people_per_county}")
     if areas_per_county < 3 or sites_per_county < 1:
         raise ValueError("areas_per_county must be 3 or more and sites_per_county 1 or more")
     rng = np.random.default_rng(seed)
@@ -656,6 +663,12 @@ def generate_province(
         make_county_features(rng, c, areas_per_county, sites_per_county) for c in county_list
     ]
     raster, transform = make_population(rng, county_list, outline, features)
+    if people_per_county is not None:
+        # rescale every cell so the province holds counties x people_per_county
+        valid = raster != NODATA
+        total = float(raster[valid].sum(dtype=np.float64))
+        factor = people_per_county * len(county_list) / total
+        raster[valid] = raster[valid] * np.float32(factor)
 
     out.mkdir(parents=True, exist_ok=True)
     gpkg = out / "city.gpkg"
@@ -736,7 +749,15 @@ def generate_province(
         dst.set_band_description(1, "persons per cell (synthetic)")
         dst.update_tags(units="persons", source="siting data/generate_province.py (synthetic)")
     (out / "scenario.toml").write_text(
-        SCENARIO.format(n=counties, seed=seed, areas=areas_per_county, sites=sites_per_county),
+        SCENARIO.format(
+            n=counties,
+            seed=seed,
+            areas=areas_per_county,
+            sites=sites_per_county,
+            people=""
+            if people_per_county is None
+            else f" --people-per-county {people_per_county:g}",
+        ),
         encoding="utf-8",
     )
     valid = raster != NODATA
@@ -759,6 +780,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--areas-per-county", type=int, default=60)
     parser.add_argument("--sites-per-county", type=int, default=25)
+    parser.add_argument(
+        "--people-per-county",
+        type=float,
+        default=None,
+        help="rescale the raster to this many people per county on average",
+    )
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     s = generate_province(
@@ -767,6 +794,7 @@ def main(argv: list[str] | None = None) -> None:
         seed=args.seed,
         areas_per_county=args.areas_per_county,
         sites_per_county=args.sites_per_county,
+        people_per_county=args.people_per_county,
     )
     outlines = "real Guangyuan outlines" if s.real_outlines else "Voronoi counties"
     print(

@@ -151,6 +151,17 @@ def test_same_seed_same_layers(province: Path, tmp_path: Path) -> None:
     assert not _layers(other)["areas"].geometry.equals(first["areas"].geometry)
 
 
+def test_people_per_county_rescales_the_raster(tmp_path: Path) -> None:
+    summary = gen.generate_province(
+        tmp_path, counties=2, seed=5, areas_per_county=5, sites_per_county=2, people_per_county=5e4
+    )
+    assert summary.people == pytest.approx(1e5, rel=1e-3)
+    with rasterio.open(tmp_path / "population.tif") as src:
+        cells = src.read(1)
+    assert float(cells[cells != src.nodata].sum(dtype=np.float64)) == pytest.approx(1e5, rel=1e-3)
+    assert "--people-per-county 50000" in (tmp_path / "scenario.toml").read_text(encoding="utf-8")
+
+
 @pytest.mark.skipif(not gen.OUTLINE_PATH.exists(), reason="data/province outline file absent")
 def test_seven_counties_are_guangyuan(tmp_path: Path) -> None:
     summary = gen.generate_province(
