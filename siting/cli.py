@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shutil
 import sys
 import time
 from collections.abc import Sequence
@@ -56,6 +57,15 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     stages: _Stages = args.stages
     scenario_file = Path(args.scenario)
     scenario = load_scenario(scenario_file)
+    resume = bool(getattr(args, "resume", False))
+    counties_cache = None
+    if scenario.run.partition is not None:
+        from siting.province.cache import cache_folder
+
+        counties_cache = cache_folder(args.out)
+    elif resume:
+        print("error: --resume reuses finished counties: it needs [run] partition", file=sys.stderr)
+        return 2
     inputs = [scenario_file, *input_paths(scenario.inputs)]
     # The output folder is checked, locked and recovered before any input is read.
     with claim_output(
@@ -72,6 +82,8 @@ def _cmd_plan(args: argparse.Namespace) -> int:
             progress=stages,
             workers=getattr(args, "workers", None),
             scheduler=getattr(args, "scheduler", None),
+            counties_cache=counties_cache,
+            resume=resume,
         )
         stages("writing the plan, the map and the report")
         write_plan(
@@ -86,6 +98,8 @@ def _cmd_plan(args: argparse.Namespace) -> int:
             basemap=args.basemap,
         )
         stages.written = out
+    if counties_cache is not None and plan.run["status"] != PARTIAL:
+        shutil.rmtree(counties_cache, ignore_errors=True)  # complete: nothing to resume
     _print_summary(plan.run, out)
     if plan.run["status"] == PARTIAL:
         return PARTIAL_EXIT
@@ -305,6 +319,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="tcp://HOST:PORT",
         help="with [run] partition: solve the counties on the running Dask cluster "
         "at this address (started with 'dask scheduler' and 'dask worker ADDRESS')",
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="with [run] partition: reuse the counties an interrupted or partial run into "
+        "the same --out finished (same inputs and scenario), and solve only the rest",
     )
     p.set_defaults(func=_cmd_plan)
 

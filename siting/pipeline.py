@@ -157,6 +157,8 @@ def run_plan(
     progress: Progress | None = None,
     workers: int | None = None,
     scheduler: str | None = None,
+    counties_cache: str | Path | None = None,
+    resume: bool = False,
 ) -> Plan:
     """Run the whole job: read, estimate demand, build and solve the model, extract the plan.
 
@@ -174,6 +176,12 @@ def run_plan(
         worker processes.
     scheduler
         With partitioning: solve the counties on the Dask cluster at this address.
+    counties_cache
+        With partitioning: keep each finished county in this folder
+        (:func:`siting.province.cache_folder`).
+    resume
+        With partitioning: reuse the counties ``counties_cache`` holds for the same
+        inputs and scenario.
 
     Returns
     -------
@@ -200,8 +208,11 @@ def run_plan(
             )
         prepared = prepare_loaded(inputs, scenario=scenario, progress=say, timings=timings)
         return solve_prepared(prepared, progress=progress)
-    from siting.province import plan_by_district
+    from siting.province import CountyCache, plan_by_district
 
+    cache = None
+    if counties_cache is not None:
+        cache = CountyCache(Path(counties_cache), scenario=scenario, files=inputs.files)
     return plan_by_district(
         inputs,
         scenario=scenario,
@@ -209,6 +220,8 @@ def run_plan(
         scheduler=scheduler,
         progress=say,
         timings=timings,
+        cache=cache,
+        resume=resume,
     )
 
 

@@ -287,3 +287,54 @@ def test_a_killed_worker_is_replaced_and_the_run_completes(
     pd.testing.assert_frame_equal(_facilities(plan), _facilities(partitioned))
     assert killed[0] not in {c["worker"] for c in plan.run["counties"]}
     print(f"killed {killed[0]}; run completed in {seconds:.1f} s")
+
+
+def test_resume_solves_only_the_missing_counties(
+    partitioned_scenario: Path,
+    partitioned: Plan,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import siting.pipeline
+    from siting.province import cache_folder
+
+    real = siting.pipeline.solve_prepared
+    solved: list[str] = []
+
+    def interrupted_at_the_last(prepared: Any, **kwargs: Any) -> Plan:
+        district = str(prepared.inputs.districts.index[0])
+        if district == DISTRICTS[-1]:
+            raise KeyboardInterrupt
+        solved.append(district)
+        return real(prepared, **kwargs)
+
+    monkeypatch.setattr(siting.pipeline, "solve_prepared", interrupted_at_the_last)
+    out = tmp_path / "out"
+    args = ["-q", "plan", str(partitioned_scenario), "--out", str(out), "--basemap", "none"]
+    assert main(args) == 130
+    assert not out.exists()
+    assert len(list(cache_folder(out).glob("*.pickle"))) == 2
+
+    def counted(prepared: Any, **kwargs: Any) -> Plan:
+        solved.append(str(prepared.inputs.districts.index[0]))
+        return real(prepared, **kwargs)
+
+    monkeypatch.setattr(siting.pipeline, "solve_prepared", counted)
+    solved.clear()
+    assert main([*args, "--resume"]) == 0
+    assert solved == [DISTRICTS[-1]]
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert run["engine"]["solved"] == 1
+    assert run["engine"]["reused"] == 2
+    assert [c["reused"] for c in run["counties"]] == [True, True, False]
+    facilities = gpd.read_file(out / "facilities.geojson").set_index("site_id").sort_index()
+    expected = _facilities(partitioned)
+    assert list(facilities.index) == list(expected.index)
+    assert facilities["cost"].to_numpy() == pytest.approx(expected["cost"].to_numpy())
+    assert not cache_folder(out).exists()  # a complete plan leaves nothing to resume
+    assert verify(out).ok
+
+
+def test_resume_needs_a_partition(tmp_path: Path) -> None:
+    scenario = str(SAMPLE / "scenario.toml")
+    assert main(["-q", "plan", scenario, "--out", str(tmp_path / "o"), "--resume"]) == 2

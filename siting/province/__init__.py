@@ -16,15 +16,20 @@ engine
     :func:`plan_by_district`: solve every county and merge them.
 merge
     :func:`merge_counties`: one plan from the counties' plans.
+cache
+    :class:`CountyCache`: finished counties kept for ``--resume``.
 """
 
+from siting.province.cache import CountyCache, cache_folder
 from siting.province.engine import CountyResult, plan_by_district, solve_county
 from siting.province.merge import PARTIAL, merge_counties
 from siting.province.partition import district_ids, district_inputs
 
 __all__ = [
     "PARTIAL",
+    "CountyCache",
     "CountyResult",
+    "cache_folder",
     "district_ids",
     "district_inputs",
     "merge_counties",

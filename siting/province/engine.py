@@ -14,6 +14,7 @@ times, 3 by default). ``dask`` is imported only then.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import sys
 import time
@@ -24,6 +25,7 @@ from typing import Any
 from siting.errors import SitingError, SolverError
 from siting.inputs import Inputs
 from siting.plan import Plan
+from siting.province.cache import CountyCache
 from siting.province.merge import merge_counties
 from siting.province.partition import district_ids, district_inputs
 from siting.scenario import Scenario
@@ -64,6 +66,8 @@ class CountyResult:
         Where it ran: the Dask worker's address, or ``"local"``.
     seconds
         Wall-clock seconds of the task.
+    reused
+        Taken from the cache of an earlier run (``--resume``) rather than solved.
     """
 
     district_id: str
@@ -72,6 +76,7 @@ class CountyResult:
     plan: Plan | None
     worker: str
     seconds: float
+    reused: bool = False
 
 
 def _worker_name() -> str:
@@ -137,6 +142,8 @@ def plan_by_district(
     scheduler: str | None = None,
     progress: Progress | None = None,
     timings: dict[str, float] | None = None,
+    cache: CountyCache | None = None,
+    resume: bool = False,
 ) -> Plan:
     """Plan every county of ``inputs`` on its own and merge the plans.
 
@@ -154,6 +161,11 @@ def plan_by_district(
         Called with a short message as counties finish.
     timings
         Seconds of the steps already taken (reading the inputs).
+    cache
+        Where each county with a plan is kept as soon as it finishes.
+    resume
+        Reuse the counties ``cache`` holds for these inputs and this scenario, and
+        solve only the others.
 
     Returns
     -------
@@ -169,22 +181,47 @@ def plan_by_district(
     """
     say = progress or (lambda message: log.info(message))
     ids = district_ids(inputs)
-    parts = [district_inputs(inputs, d, scenario=scenario) for d in ids]
+    reused: dict[str, CountyResult] = {}
+    if resume and cache is not None:
+        for d in ids:
+            kept = cache.load(d)
+            if kept is not None:
+                reused[d] = dataclasses.replace(kept, reused=True)
+        if reused:
+            say(f"reusing {len(reused)} finished counties: {', '.join(reused)}")
+    todo = [d for d in ids if d not in reused]
+    parts = [district_inputs(inputs, d, scenario=scenario) for d in todo]
+
+    def keep(result: CountyResult) -> None:
+        if cache is not None:
+            cache.save(result)
+
     start = time.perf_counter()
-    if workers is None and scheduler is None:
-        results = []
-        for k, (d, part) in enumerate(zip(ids, parts, strict=True), start=1):
-            say(f"county {d} ({k}/{len(ids)})")
-            results.append(solve_county(scenario, part, d))
-        engine: dict[str, Any] = {"engine": "in-process", "workers": 1}
+    if not todo:
+        solved: list[CountyResult] = []
+        engine: dict[str, Any] = {"engine": "cache", "workers": 0}
+    elif workers is None and scheduler is None:
+        solved = []
+        for k, (d, part) in enumerate(zip(todo, parts, strict=True), start=1):
+            say(f"county {d} ({k}/{len(todo)})")
+            solved.append(solve_county(scenario, part, d))
+            keep(solved[-1])
+        engine = {"engine": "in-process", "workers": 1}
     else:
-        results, engine = _on_cluster(
-            scenario, ids, parts, workers=workers, scheduler=scheduler, say=say
+        solved, engine = _on_cluster(
+            scenario, todo, parts, workers=workers, scheduler=scheduler, say=say, keep=keep
         )
     engine["wall_s"] = round(time.perf_counter() - start, 3)
-    engine["county_s"] = round(sum(r.seconds for r in results), 3)
+    engine["county_s"] = round(sum(r.seconds for r in solved), 3)
+    engine["solved"] = len(solved)
+    engine["reused"] = len(reused)
+    by_id = {**reused, **{r.district_id: r for r in solved}}
     return merge_counties(
-        results, inputs=inputs, scenario=scenario, engine=engine, timings=timings or {}
+        [by_id[d] for d in ids],
+        inputs=inputs,
+        scenario=scenario,
+        engine=engine,
+        timings=timings or {},
     )
 
 
@@ -196,6 +233,7 @@ def _on_cluster(
     workers: int | None,
     scheduler: str | None,
     say: Progress,
+    keep: Callable[[CountyResult], None],
 ) -> tuple[list[CountyResult], dict[str, Any]]:
     try:
         from distributed import Client, LocalCluster, as_completed
@@ -240,6 +278,7 @@ def _on_cluster(
                 done[d] = future.result()
             except Exception as exc:  # a task lost more often than allowed, or a bug
                 done[d] = CountyResult(d, "failed", f"{type(exc).__name__}: {exc}", None, "?", 0.0)
+            keep(done[d])
             say(f"county {d} {done[d].status} ({len(done)}/{len(ids)})")
         engine = {
             "engine": "dask",

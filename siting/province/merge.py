@@ -153,6 +153,7 @@ def merge_counties(
             "solve_s": r.plan.run["timings_s"].get("solve") if r.plan is not None else None,
             "seconds": r.seconds,
             "worker": r.worker,
+            "reused": r.reused,
             "facilities": len(r.plan.facilities) if r.plan is not None else 0,
             "cost": float(r.plan.facilities["cost"].sum()) if r.plan is not None else 0.0,
         }
