@@ -133,6 +133,10 @@ def test_merged_plan_writes_and_verifies(partitioned: Plan, tmp_path: Path) -> N
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert len(run["counties"]) == len(DISTRICTS)
     assert run["partition"] == "district"
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "分区县求解" in report
+    for d in DISTRICTS:
+        assert f"| {d} |" in report
     for name in ("facilities", "areas", "candidates"):
         layer = gpd.read_file(out / f"{name}.geojson")
         assert layer["district_id"].notna().all(), name
