@@ -342,3 +342,50 @@ def test_resume_solves_only_the_missing_counties(
 def test_resume_needs_a_partition(tmp_path: Path) -> None:
     scenario = str(SAMPLE / "scenario.toml")
     assert main(["-q", "plan", scenario, "--out", str(tmp_path / "o"), "--resume"]) == 2
+
+
+GENERATOR = ROOT / "data" / "generate_province.py"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not GENERATOR.is_file(), reason="data/generate_province.py not merged")
+def test_generated_province_on_two_workers_equals_its_counties_one_by_one(
+    tmp_path: Path,
+) -> None:
+    pytest.importorskip("distributed")
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("generate_province", GENERATOR)
+    assert spec is not None and spec.loader is not None
+    gen = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = gen
+    spec.loader.exec_module(gen)
+    province = tmp_path / "province"
+    gen.generate_province(province, counties=4, seed=3, areas_per_county=20, sites_per_county=10)
+    text = (province / "scenario.toml").read_text(encoding="utf-8")
+    raster = (province / "population.tif").as_posix()
+    text = text.replace('path = "population.tif"', f'path = "{raster}"')
+    (province / "scenario.toml").write_text(
+        text + '\n[run]\npartition = "district"\n', encoding="utf-8"
+    )
+    start = time.perf_counter()
+    plan = run_plan(province / "scenario.toml", workers=2)
+    seconds = time.perf_counter() - start
+    counties = [c["district_id"] for c in plan.run["counties"]]
+    assert len(counties) == 4
+    assert plan.run["status"] in ("optimal", "feasible")
+    assert plan.run["engine"]["workers"] == 2
+
+    references = []
+    for d in counties:
+        folder = tmp_path / d
+        folder.mkdir()
+        for name in ("areas", "parcels", "facilities", "districts"):
+            layer = gpd.read_file(province / "city.gpkg", layer=name)
+            layer[layer["district_id"].astype(str) == d].to_file(
+                folder / "city.gpkg", layer=name, driver="GPKG"
+            )
+        (folder / "scenario.toml").write_text(text, encoding="utf-8")
+        references.append(_facilities(run_plan(folder / "scenario.toml")))
+    pd.testing.assert_frame_equal(_facilities(plan), pd.concat(references).sort_index())
+    print(f"4-county province on 2 workers: {seconds:.1f} s")
