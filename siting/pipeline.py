@@ -198,31 +198,35 @@ def run_plan(
         The solver failed or found no plan at all (in every county, when partitioned).
     """
     say = progress or (lambda message: log.info(message))
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
     timings: dict[str, float] = {}
-    scenario, inputs = read_inputs(scenario, progress=say, timings=timings)
     if scenario.run.partition is None:
         if workers is not None or scheduler is not None:
             raise ScenarioError(
                 "--workers and --scheduler solve counties apart, and this scenario is one "
                 'model. Fix: add [run] partition = "district", or leave them out.'
             )
+        scenario, inputs = read_inputs(scenario, progress=say, timings=timings)
         prepared = prepare_loaded(inputs, scenario=scenario, progress=say, timings=timings)
         return solve_prepared(prepared, progress=progress)
-    from siting.province import CountyCache, plan_by_district
+    from siting.province import CountyCache, dask_client, plan_by_district
 
-    cache = None
-    if counties_cache is not None:
-        cache = CountyCache(Path(counties_cache), scenario=scenario, files=inputs.files)
-    return plan_by_district(
-        inputs,
-        scenario=scenario,
-        workers=workers,
-        scheduler=scheduler,
-        progress=say,
-        timings=timings,
-        cache=cache,
-        resume=resume,
-    )
+    # the cluster first: a scheduler that does not answer is said before a province is read
+    with dask_client(workers=workers, scheduler=scheduler, progress=say) as client:
+        scenario, inputs = read_inputs(scenario, progress=say, timings=timings)
+        cache = None
+        if counties_cache is not None:
+            cache = CountyCache(Path(counties_cache), scenario=scenario, files=inputs.files)
+        return plan_by_district(
+            inputs,
+            scenario=scenario,
+            client=client,
+            progress=say,
+            timings=timings,
+            cache=cache,
+            resume=resume,
+        )
 
 
 def prepare(scenario: Scenario | str | Path, *, progress: Progress | None = None) -> Prepared:

@@ -236,7 +236,7 @@ def test_scheduler_where_nothing_listens_is_one_clear_sentence(
          "--scheduler", address]
     )  # fmt: skip
     assert code == 2
-    assert time.perf_counter() - start < 30
+    assert time.perf_counter() - start < 15  # before any input is read
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1
     assert err[0].startswith(f"error: no Dask scheduler answers at {address}")

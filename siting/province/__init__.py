@@ -21,15 +21,23 @@ cache
 """
 
 from siting.province.cache import CountyCache, cache_folder
-from siting.province.engine import CountyResult, plan_by_district, solve_county
+from siting.province.engine import (
+    ClusterError,
+    CountyResult,
+    dask_client,
+    plan_by_district,
+    solve_county,
+)
 from siting.province.merge import PARTIAL, merge_counties
 from siting.province.partition import district_ids, district_inputs
 
 __all__ = [
     "PARTIAL",
+    "ClusterError",
     "CountyCache",
     "CountyResult",
     "cache_folder",
+    "dask_client",
     "district_ids",
     "district_inputs",
     "merge_counties",

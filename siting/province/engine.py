@@ -14,11 +14,12 @@ times, 3 by default). ``dask`` is imported only then.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -138,8 +139,7 @@ def plan_by_district(
     inputs: Inputs,
     *,
     scenario: Scenario,
-    workers: int | None = None,
-    scheduler: str | None = None,
+    client: Any = None,
     progress: Progress | None = None,
     timings: dict[str, float] | None = None,
     cache: CountyCache | None = None,
@@ -153,10 +153,9 @@ def plan_by_district(
         Validated inputs with a districts layer.
     scenario
         The scenario (``run.partition = "district"``).
-    workers
-        Start a local Dask cluster of this many worker processes (one thread each).
-    scheduler
-        The address of a running Dask scheduler (``tcp://HOST:PORT``) to use instead.
+    client
+        A Dask client (:func:`dask_client`) to solve the counties on; ``None``
+        solves them one by one in this process.
     progress
         Called with a short message as counties finish.
     timings
@@ -174,8 +173,6 @@ def plan_by_district(
 
     Raises
     ------
-    ClusterError
-        The scheduler does not answer, or the cluster cannot start.
     SolverError
         No county has a plan.
     """
@@ -200,7 +197,7 @@ def plan_by_district(
     if not todo:
         solved: list[CountyResult] = []
         engine: dict[str, Any] = {"engine": "cache", "workers": 0}
-    elif workers is None and scheduler is None:
+    elif client is None:
         solved = []
         for k, (d, part) in enumerate(zip(todo, parts, strict=True), start=1):
             say(f"county {d} ({k}/{len(todo)})")
@@ -208,9 +205,7 @@ def plan_by_district(
             keep(solved[-1])
         engine = {"engine": "in-process", "workers": 1}
     else:
-        solved, engine = _on_cluster(
-            scenario, todo, parts, workers=workers, scheduler=scheduler, say=say, keep=keep
-        )
+        solved, engine = _on_cluster(client, scenario, todo, parts, say=say, keep=keep)
     engine["wall_s"] = round(time.perf_counter() - start, 3)
     engine["county_s"] = round(sum(r.seconds for r in solved), 3)
     engine["solved"] = len(solved)
@@ -225,23 +220,49 @@ def plan_by_district(
     )
 
 
-def _on_cluster(
-    scenario: Scenario,
-    ids: Sequence[str],
-    parts: Sequence[Inputs],
+@contextlib.contextmanager
+def dask_client(
     *,
-    workers: int | None,
-    scheduler: str | None,
-    say: Progress,
-    keep: Callable[[CountyResult], None],
-) -> tuple[list[CountyResult], dict[str, Any]]:
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+) -> Iterator[Any]:
+    """A Dask client for the counties, or ``None`` (and no Dask import) without either flag.
+
+    Open it before reading the inputs, so that a scheduler that does not answer is
+    reported within :data:`CONNECT_TIMEOUT_S` rather than after a province is read.
+
+    Parameters
+    ----------
+    workers
+        Start a ``LocalCluster`` of this many worker processes, one thread and
+        :data:`MEMORY_PER_WORKER` each, and stop it on leaving.
+    scheduler
+        Connect to the running scheduler at this address instead.
+    progress
+        Told the dashboard's link.
+
+    Yields
+    ------
+    distributed.Client or None
+        The client.
+
+    Raises
+    ------
+    ClusterError
+        Dask is not installed, the scheduler does not answer, or the cluster
+        cannot start.
+    """
+    if workers is None and scheduler is None:
+        yield None
+        return
+    say = progress or (lambda message: log.info(message))
     try:
-        from distributed import Client, LocalCluster, as_completed
+        from distributed import Client, LocalCluster
     except ImportError:
         raise ClusterError(
             "--workers and --scheduler need Dask. Fix: pip install 'siting[cluster]'."
         ) from None
-
     cluster = None
     try:
         if scheduler is not None:
@@ -265,29 +286,43 @@ def _on_cluster(
         ) from None
     try:
         say(f"Dask dashboard: {client.dashboard_link}")
-        n_workers = len(client.scheduler_info().get("workers", {}))
-        futures = [
-            client.submit(solve_county, scenario, part, d, key=f"county-{d}", pure=False)
-            for d, part in zip(ids, parts, strict=True)
-        ]
-        by_key = {f.key: d for f, d in zip(futures, ids, strict=True)}
-        done: dict[str, CountyResult] = {}
-        for future in as_completed(futures):
-            d = by_key[future.key]
-            try:
-                done[d] = future.result()
-            except Exception as exc:  # a task lost more often than allowed, or a bug
-                done[d] = CountyResult(d, "failed", f"{type(exc).__name__}: {exc}", None, "?", 0.0)
-            keep(done[d])
-            say(f"county {d} {done[d].status} ({len(done)}/{len(ids)})")
-        engine = {
-            "engine": "dask",
-            "scheduler": scheduler or str(client.scheduler_info().get("address")),
-            "workers": n_workers,
-            "dashboard": client.dashboard_link,
-        }
-        return [done[d] for d in ids], engine
+        yield client
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def _on_cluster(
+    client: Any,
+    scenario: Scenario,
+    ids: Sequence[str],
+    parts: Sequence[Inputs],
+    *,
+    say: Progress,
+    keep: Callable[[CountyResult], None],
+) -> tuple[list[CountyResult], dict[str, Any]]:
+    from distributed import as_completed
+
+    info = client.scheduler_info()
+    futures = [
+        client.submit(solve_county, scenario, part, d, key=f"county-{d}", pure=False)
+        for d, part in zip(ids, parts, strict=True)
+    ]
+    by_key = {f.key: d for f, d in zip(futures, ids, strict=True)}
+    done: dict[str, CountyResult] = {}
+    for future in as_completed(futures):
+        d = by_key[future.key]
+        try:
+            done[d] = future.result()
+        except Exception as exc:  # a task lost more often than allowed, or a bug
+            done[d] = CountyResult(d, "failed", f"{type(exc).__name__}: {exc}", None, "?", 0.0)
+        keep(done[d])
+        say(f"county {d} {done[d].status} ({len(done)}/{len(ids)})")
+    engine = {
+        "engine": "dask",
+        "scheduler": str(info.get("address")),
+        "workers": len(info.get("workers", {})),
+        "dashboard": client.dashboard_link,
+    }
+    return [done[d] for d in ids], engine
