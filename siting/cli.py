@@ -2,7 +2,9 @@
 
 Exit codes: 0 a plan (or a passing check), 1 a plan that failed verification
 or a solver failure, 2 bad input or usage (an ``--out`` refused or locked by
-another run included), 130 interrupted by Ctrl-C (nothing written).
+another run included, and a ``--scheduler`` that does not answer), 3 a partial
+plan (``run.partition``: some county has no plan; the others are written and
+``run.json`` says why), 130 interrupted by Ctrl-C (nothing written).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shutil
 import sys
 import time
 from collections.abc import Sequence
@@ -21,6 +24,10 @@ from siting.errors import SitingError, SolverError
 __all__ = ["main"]
 
 log = logging.getLogger("siting")
+
+PARTIAL = "partial"  # siting.province.PARTIAL, not imported: it would load the province room
+PARTIAL_EXIT = 3
+"""The exit code of a partitioned plan with some county unplanned."""
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "scenario.toml"
 
@@ -50,6 +57,15 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     stages: _Stages = args.stages
     scenario_file = Path(args.scenario)
     scenario = load_scenario(scenario_file)
+    resume = bool(getattr(args, "resume", False))
+    counties_cache = None
+    if scenario.run.partition is not None:
+        from siting.province.cache import cache_folder
+
+        counties_cache = cache_folder(args.out)
+    elif resume:
+        print("error: --resume reuses finished counties: it needs [run] partition", file=sys.stderr)
+        return 2
     inputs = [scenario_file, *input_paths(scenario.inputs)]
     # The output folder is checked, locked and recovered before any input is read.
     with claim_output(
@@ -61,7 +77,14 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         from siting.export import write_plan
         from siting.pipeline import run_plan
 
-        plan = run_plan(scenario, progress=stages)
+        plan = run_plan(
+            scenario,
+            progress=stages,
+            workers=getattr(args, "workers", None),
+            scheduler=getattr(args, "scheduler", None),
+            counties_cache=counties_cache,
+            resume=resume,
+        )
         stages("writing the plan, the map and the report")
         write_plan(
             plan,
@@ -75,7 +98,11 @@ def _cmd_plan(args: argparse.Namespace) -> int:
             basemap=args.basemap,
         )
         stages.written = out
+    if counties_cache is not None and plan.run["status"] != PARTIAL:
+        shutil.rmtree(counties_cache, ignore_errors=True)  # complete: nothing to resume
     _print_summary(plan.run, out)
+    if plan.run["status"] == PARTIAL:
+        return PARTIAL_EXIT
     return 0 if plan.run["status"] in ("optimal", "feasible") else 1
 
 
@@ -104,6 +131,13 @@ def _print_summary(run: dict[str, Any], out: Path) -> None:
         print("priced by: " + ", ".join(f"{b} {n}" for b, n in bases.items()))
     for line in run["findings"] + run["unmet"]:
         print(f"note: {line}")
+    for county in run.get("counties", []):
+        gap = f", gap {county['gap']:.2%}" if county.get("gap") is not None else ""
+        reason = f": {county['reason']}" if county.get("reason") else ""
+        print(
+            f"county {county['district_id']}: {county['status']}{gap}, "
+            f"{county['seconds']:.1f} s on {county['worker']}{reason}"
+        )
 
 
 def _accounting_line(role: str, acc: dict[str, Any]) -> str:
@@ -201,6 +235,16 @@ def _division_code(value: str) -> str:
     return value
 
 
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of workers (1 or more)")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
     parser = argparse.ArgumentParser(
@@ -262,6 +306,26 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("plan", help="solve a scenario and write the plan, map and report")
     p.add_argument("scenario", type=Path, help="scenario TOML file")
     outputs(p)
+    engine = p.add_mutually_exclusive_group()
+    engine.add_argument(
+        "--workers",
+        type=_positive_int,
+        metavar="N",
+        help="with [run] partition: solve the counties on a local Dask cluster of N "
+        "worker processes (pip install 'siting[cluster]')",
+    )
+    engine.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        help="with [run] partition: solve the counties on the running Dask cluster "
+        "at this address (started with 'dask scheduler' and 'dask worker ADDRESS')",
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="with [run] partition: reuse the counties an interrupted or partial run into "
+        "the same --out finished (same inputs and scenario), and solve only the rest",
+    )
     p.set_defaults(func=_cmd_plan)
 
     p = sub.add_parser("demo", help="run the bundled sample city")

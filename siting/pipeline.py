@@ -48,7 +48,15 @@ from siting.summary import (
     workplace_shortfall,
 )
 
-__all__ = ["RESOLVABLE", "Prepared", "prepare", "run_plan", "solve_prepared"]
+__all__ = [
+    "RESOLVABLE",
+    "Prepared",
+    "prepare",
+    "prepare_loaded",
+    "read_inputs",
+    "run_plan",
+    "solve_prepared",
+]
 
 log = logging.getLogger(__name__)
 
@@ -143,8 +151,19 @@ class Prepared:
 RESOLVABLE = ("name", "currency", "policy", "solver", "costs", "facility")
 
 
-def run_plan(scenario: Scenario | str | Path, *, progress: Progress | None = None) -> Plan:
+def run_plan(
+    scenario: Scenario | str | Path,
+    *,
+    progress: Progress | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    counties_cache: str | Path | None = None,
+    resume: bool = False,
+) -> Plan:
     """Run the whole job: read, estimate demand, build and solve the model, extract the plan.
+
+    With ``run.partition = "district"`` each county is prepared and solved on its own
+    and the plans merged (:func:`siting.province.plan_by_district`).
 
     Parameters
     ----------
@@ -152,6 +171,17 @@ def run_plan(scenario: Scenario | str | Path, *, progress: Progress | None = Non
         A :class:`~siting.scenario.Scenario` or the path of its TOML file.
     progress
         Called with a short message at the start of each step.
+    workers
+        With partitioning: solve the counties on a local Dask cluster of this many
+        worker processes.
+    scheduler
+        With partitioning: solve the counties on the Dask cluster at this address.
+    counties_cache
+        With partitioning: keep each finished county in this folder
+        (:func:`siting.province.cache_folder`).
+    resume
+        With partitioning: reuse the counties ``counties_cache`` holds for the same
+        inputs and scenario.
 
     Returns
     -------
@@ -162,10 +192,41 @@ def run_plan(scenario: Scenario | str | Path, *, progress: Progress | None = Non
     ------
     InputError
         Bad inputs (every problem listed).
+    ScenarioError
+        ``workers`` or ``scheduler`` without ``run.partition``.
     SolverError
-        The solver failed or found no plan at all.
+        The solver failed or found no plan at all (in every county, when partitioned).
     """
-    return solve_prepared(prepare(scenario, progress=progress), progress=progress)
+    say = progress or (lambda message: log.info(message))
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    timings: dict[str, float] = {}
+    if scenario.run.partition is None:
+        if workers is not None or scheduler is not None:
+            raise ScenarioError(
+                "--workers and --scheduler solve counties apart, and this scenario is one "
+                'model. Fix: add [run] partition = "district", or leave them out.'
+            )
+        scenario, inputs = read_inputs(scenario, progress=say, timings=timings)
+        prepared = prepare_loaded(inputs, scenario=scenario, progress=say, timings=timings)
+        return solve_prepared(prepared, progress=progress)
+    from siting.province import CountyCache, dask_client, plan_by_district
+
+    # the cluster first: a scheduler that does not answer is said before a province is read
+    with dask_client(workers=workers, scheduler=scheduler, progress=say) as client:
+        scenario, inputs = read_inputs(scenario, progress=say, timings=timings)
+        cache = None
+        if counties_cache is not None:
+            cache = CountyCache(Path(counties_cache), scenario=scenario, files=inputs.files)
+        return plan_by_district(
+            inputs,
+            scenario=scenario,
+            client=client,
+            progress=say,
+            timings=timings,
+            cache=cache,
+            resume=resume,
+        )
 
 
 def prepare(scenario: Scenario | str | Path, *, progress: Progress | None = None) -> Prepared:
@@ -184,14 +245,40 @@ def prepare(scenario: Scenario | str | Path, *, progress: Progress | None = None
         What :func:`solve_prepared` needs.
     """
     say = progress or (lambda message: log.info(message))
+    timings: dict[str, float] = {}
+    scenario, inputs = read_inputs(scenario, progress=say, timings=timings)
+    return prepare_loaded(inputs, scenario=scenario, progress=say, timings=timings)
+
+
+def read_inputs(
+    scenario: Scenario | str | Path,
+    *,
+    progress: Progress | None = None,
+    timings: dict[str, float] | None = None,
+) -> tuple[Scenario, Inputs]:
+    """Load and check the scenario, then read and check its inputs.
+
+    Parameters
+    ----------
+    scenario
+        A :class:`~siting.scenario.Scenario` or the path of its TOML file.
+    progress
+        Called with a short message at the start of the step.
+    timings
+        If given, the seconds taken are recorded in it under ``"inputs"``.
+
+    Returns
+    -------
+    tuple of Scenario and Inputs
+        The checked scenario and its validated inputs in the working CRS.
+    """
+    say = progress or (lambda message: log.info(message))
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     check_scenario(scenario)  # a scenario made in Python: its values were never checked
     if scenario.inputs is None:
         raise ScenarioError("the scenario has no [inputs]. Fix: add an [inputs] table.")
-    timings: dict[str, float] = {}
-    lap = _stopwatch(timings)
-
+    lap = _stopwatch(timings if timings is not None else {})
     say("reading and checking inputs")
     inputs = load_inputs(
         scenario.inputs,
@@ -200,6 +287,38 @@ def prepare(scenario: Scenario | str | Path, *, progress: Progress | None = None
         radii=scenario.radii,
     )
     lap("inputs")
+    return scenario, inputs
+
+
+def prepare_loaded(
+    inputs: Inputs,
+    *,
+    scenario: Scenario,
+    progress: Progress | None = None,
+    timings: dict[str, float] | None = None,
+) -> Prepared:
+    """Estimate demand and measure the walks of inputs already read (a city or one county).
+
+    Parameters
+    ----------
+    inputs
+        Validated inputs (:func:`read_inputs`), or one district's share of them
+        (:func:`siting.province.district_inputs`).
+    scenario
+        The scenario they were read with.
+    progress
+        Called with a short message at the start of each step.
+    timings
+        Seconds of the steps already taken (``"inputs"``); the new steps are added.
+
+    Returns
+    -------
+    Prepared
+        What :func:`solve_prepared` needs.
+    """
+    say = progress or (lambda message: log.info(message))
+    timings = dict(timings or {})
+    lap = _stopwatch(timings)
 
     say("estimating demand")
     areas = inputs.areas

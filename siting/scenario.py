@@ -43,6 +43,7 @@ __all__ = [
     "HAZARD_KINDS",
     "OSM_DEFAULT_USES",
     "OSM_USES",
+    "PARTITIONS",
     "Costs",
     "DemandSettings",
     "FacilitySettings",
@@ -55,6 +56,7 @@ __all__ = [
     "Radii",
     "RasterSpec",
     "Ratios",
+    "RunSettings",
     "Scenario",
     "SizeOption",
     "SolverSettings",
@@ -656,6 +658,26 @@ class SolverSettings:
     threads: int | None = None
 
 
+PARTITIONS: tuple[str, ...] = ("district",)
+"""The values ``run.partition`` may take."""
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """How a run is split (issue #12: a province, county by county).
+
+    Attributes
+    ----------
+    partition
+        ``None`` (default): one model for the whole study area. ``"district"``: one
+        model per county/district, each county's demand met by sites in that county
+        (county responsibility, R5/R11), solved one by one or on a Dask cluster
+        (``siting plan --workers N`` / ``--scheduler``) and merged into one plan.
+    """
+
+    partition: str | None = None
+
+
 @dataclass(frozen=True)
 class Scenario:
     """One planning run.
@@ -688,6 +710,7 @@ class Scenario:
     network: NetworkSettings = field(default_factory=NetworkSettings)
     policy: Policy = field(default_factory=Policy)
     solver: SolverSettings = field(default_factory=SolverSettings)
+    run: RunSettings = field(default_factory=RunSettings)
 
     def replace(self, **changes: Any) -> Scenario:
         """Return a copy with some top-level fields replaced."""
@@ -989,6 +1012,18 @@ def scenario_problems(s: Scenario) -> list[str]:
         "demand.max_persons_per_km2",
         "must be a density of more than 0 persons per km²",
         d.max_persons_per_km2,
+    )
+    need(
+        s.run.partition is None or s.run.partition in PARTITIONS,
+        "run.partition",
+        "must be 'district' or left out (one model for the whole area)",
+        s.run.partition,
+    )
+    need(
+        s.run.partition is None or s.policy.budget is None,
+        "policy.budget",
+        "cannot be split between counties: leave it out with run.partition = 'district'",
+        s.policy.budget,
     )
     need(0 <= s.demand.takeup <= 1, "demand.takeup", "must be between 0 and 1", s.demand.takeup)
     need(

@@ -105,6 +105,7 @@ def _report_blocks(out: PlanOutput, *, language: str) -> tuple[str, list[Block]]
         ("p", rounded_note),
     ]
     blocks += _accounting_blocks(run, text)
+    blocks += _county_blocks(run, text)
 
     # districts
     blocks.append(("h2", text["by_district"]))
@@ -300,6 +301,38 @@ def _report_blocks(out: PlanOutput, *, language: str) -> tuple[str, list[Block]]
             ("table", _Table([text["key"], text["path"], text["sha256"]], rows)),
         ]
     return title, blocks
+
+
+def _county_blocks(run: Mapping[str, Any], text: Mapping[str, str]) -> list[Block]:
+    """The counties of a partitioned run: status, gap, time and worker of each."""
+    counties = run.get("counties")
+    if not counties:
+        return []
+    rows = [
+        [
+            str(c["district_id"]),
+            str(c["status"]) + (f" {text['county_reused']}" if c.get("reused") else ""),
+            _pct(c.get("gap"), 2) if c.get("gap") is not None else "–",
+            _num(c.get("seconds"), 1),
+            str(c.get("worker", "")),
+            _num(c.get("facilities")),
+            _num(c.get("cost")),
+            str(c.get("reason") or ""),
+        ]
+        for c in counties
+    ]
+    headers = [
+        text["district"],
+        text["county_status"],
+        text["county_gap"],
+        text["county_seconds"],
+        text["county_worker"],
+        text["county_facilities"],
+        text["total_cost"].format(currency=currency_of(run)),
+        text["county_reason"],
+    ]
+    numeric = (False, False, True, True, False, True, True, False)
+    return [("h2", text["by_county"]), ("table", _Table(headers, rows, numeric))]
 
 
 def _accounting_blocks(run: Mapping[str, Any], text: Mapping[str, str]) -> list[Block]:

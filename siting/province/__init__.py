@@ -1,0 +1,46 @@
+"""A province, county by county: split a city or province by district, solve, merge (issue #12).
+
+``[run] partition = "district"`` makes each county/district one sub-problem: its
+residential areas, its candidate parcels, its existing facilities and workplaces, its
+share of the population raster (read through the window of the district's outline)
+and the streets within reach of it. A county's demand is met by sites in that county
+(county responsibility, R5/R11). The counties are solved one by one in this process,
+or on a Dask cluster (:mod:`siting.province.engine`; Dask is imported only then),
+and merged into one :class:`~siting.plan.Plan` (:mod:`siting.province.merge`).
+
+Modules
+-------
+partition
+    :func:`district_inputs`: one district's share of the inputs.
+engine
+    :func:`plan_by_district`: solve every county and merge them.
+merge
+    :func:`merge_counties`: one plan from the counties' plans.
+cache
+    :class:`CountyCache`: finished counties kept for ``--resume``.
+"""
+
+from siting.province.cache import CountyCache, cache_folder
+from siting.province.engine import (
+    ClusterError,
+    CountyResult,
+    dask_client,
+    plan_by_district,
+    solve_county,
+)
+from siting.province.merge import PARTIAL, merge_counties
+from siting.province.partition import district_ids, district_inputs
+
+__all__ = [
+    "PARTIAL",
+    "ClusterError",
+    "CountyCache",
+    "CountyResult",
+    "cache_folder",
+    "dask_client",
+    "district_ids",
+    "district_inputs",
+    "merge_counties",
+    "plan_by_district",
+    "solve_county",
+]

@@ -1,0 +1,328 @@
+"""Solve every county: in this process one by one, or on a Dask cluster.
+
+Each county is one task, :func:`solve_county`: prepare the county's share of the
+inputs (:func:`siting.province.district_inputs`), solve it and extract its plan,
+exactly as :func:`siting.pipeline.run_plan` does for a city. A county whose solve
+fails (no plan, no candidate site, a bad layer) comes back as a failed
+:class:`CountyResult` with its reason; the other counties go on.
+
+On a cluster (``workers`` or ``scheduler``) the tasks are submitted with
+``dask.distributed``; a worker that dies mid-task loses only its task, which the
+scheduler gives to another worker (``distributed.scheduler.allowed-failures``
+times, 3 by default). ``dask`` is imported only then.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from siting.errors import SitingError, SolverError
+from siting.inputs import Inputs
+from siting.plan import Plan
+from siting.province.cache import CountyCache
+from siting.province.merge import merge_counties
+from siting.province.partition import district_ids, district_inputs
+from siting.scenario import Scenario
+
+__all__ = ["CONNECT_TIMEOUT_S", "ClusterError", "CountyResult", "plan_by_district", "solve_county"]
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str], None]
+
+CONNECT_TIMEOUT_S = 5.0
+"""Seconds to wait for a ``--scheduler`` to answer before giving up."""
+
+MEMORY_PER_WORKER = "2GiB"
+"""The memory limit of each worker of a cluster started by ``--workers`` (issue #12's target)."""
+
+
+class ClusterError(SitingError, ConnectionError):
+    """A Dask cluster could not be reached or started."""
+
+
+@dataclass(frozen=True)
+class CountyResult:
+    """What one county's task returns.
+
+    Attributes
+    ----------
+    district_id
+        The county.
+    status
+        ``"optimal"`` or ``"feasible"`` (a plan), ``"no_sites"`` (no candidate parcel
+        and no existing facility) or ``"failed"`` (no plan; see ``reason``).
+    reason
+        Why there is no plan, one sentence; ``None`` with a plan.
+    plan
+        The county's plan, or ``None``.
+    worker
+        Where it ran: the Dask worker's address, or ``"local"``.
+    seconds
+        Wall-clock seconds of the task.
+    reused
+        Taken from the cache of an earlier run (``--resume``) rather than solved.
+    """
+
+    district_id: str
+    status: str
+    reason: str | None
+    plan: Plan | None
+    worker: str
+    seconds: float
+    reused: bool = False
+
+
+def _worker_name() -> str:
+    if "distributed" not in sys.modules:
+        return "local"
+    from distributed import get_worker
+
+    try:
+        return str(get_worker().address)
+    except ValueError:  # not on a worker
+        return "local"
+
+
+def solve_county(scenario: Scenario, inputs: Inputs, district_id: str) -> CountyResult:
+    """Prepare, solve and extract one county's plan; never raises for a county's own fault.
+
+    Parameters
+    ----------
+    scenario
+        The whole run's scenario.
+    inputs
+        The county's share of the inputs (:func:`~siting.province.district_inputs`).
+    district_id
+        The county.
+
+    Returns
+    -------
+    CountyResult
+        Its plan, or why it has none.
+    """
+    from siting.pipeline import prepare_loaded, solve_prepared
+
+    start = time.perf_counter()
+    worker = _worker_name()
+
+    def result(status: str, reason: str | None, plan: Plan | None) -> CountyResult:
+        return CountyResult(
+            district_id=district_id,
+            status=status,
+            reason=reason,
+            plan=plan,
+            worker=worker,
+            seconds=round(time.perf_counter() - start, 3),
+        )
+
+    facilities = inputs.facilities
+    if inputs.parcels.empty and (facilities is None or facilities.empty):
+        return result("no_sites", "no candidate parcel and no existing facility", None)
+    quiet: Progress = lambda message: log.debug("%s: %s", district_id, message)  # noqa: E731
+    try:
+        plan = solve_prepared(prepare_loaded(inputs, scenario=scenario, progress=quiet))
+    except (SitingError, ValueError, RuntimeError) as exc:
+        kind = "solver" if isinstance(exc, SolverError) else type(exc).__name__
+        return result("failed", f"{kind}: {exc}", None)
+    return result(str(plan.run["status"]), None, plan)
+
+
+def plan_by_district(
+    inputs: Inputs,
+    *,
+    scenario: Scenario,
+    client: Any = None,
+    progress: Progress | None = None,
+    timings: dict[str, float] | None = None,
+    cache: CountyCache | None = None,
+    resume: bool = False,
+) -> Plan:
+    """Plan every county of ``inputs`` on its own and merge the plans.
+
+    Parameters
+    ----------
+    inputs
+        Validated inputs with a districts layer.
+    scenario
+        The scenario (``run.partition = "district"``).
+    client
+        A Dask client (:func:`dask_client`) to solve the counties on; ``None``
+        solves them one by one in this process.
+    progress
+        Called with a short message as counties finish.
+    timings
+        Seconds of the steps already taken (reading the inputs).
+    cache
+        Where each county with a plan is kept as soon as it finishes.
+    resume
+        Reuse the counties ``cache`` holds for these inputs and this scenario, and
+        solve only the others.
+
+    Returns
+    -------
+    Plan
+        The merged plan; ``run["status"]`` is ``"partial"`` when some county has none.
+
+    Raises
+    ------
+    SolverError
+        No county has a plan.
+    """
+    say = progress or (lambda message: log.info(message))
+    ids = district_ids(inputs)
+    reused: dict[str, CountyResult] = {}
+    if resume and cache is not None:
+        for d in ids:
+            kept = cache.load(d)
+            if kept is not None:
+                reused[d] = dataclasses.replace(kept, reused=True)
+        if reused:
+            say(f"reusing {len(reused)} finished counties: {', '.join(reused)}")
+    todo = [d for d in ids if d not in reused]
+    parts = [district_inputs(inputs, d, scenario=scenario) for d in todo]
+
+    def keep(result: CountyResult) -> None:
+        if cache is not None:
+            cache.save(result)
+
+    start = time.perf_counter()
+    if not todo:
+        solved: list[CountyResult] = []
+        engine: dict[str, Any] = {"engine": "cache", "workers": 0}
+    elif client is None:
+        solved = []
+        for k, (d, part) in enumerate(zip(todo, parts, strict=True), start=1):
+            say(f"county {d} ({k}/{len(todo)})")
+            solved.append(solve_county(scenario, part, d))
+            keep(solved[-1])
+        engine = {"engine": "in-process", "workers": 1}
+    else:
+        solved, engine = _on_cluster(client, scenario, todo, parts, say=say, keep=keep)
+    engine["wall_s"] = round(time.perf_counter() - start, 3)
+    engine["county_s"] = round(sum(r.seconds for r in solved), 3)
+    engine["solved"] = len(solved)
+    engine["reused"] = len(reused)
+    by_id = {**reused, **{r.district_id: r for r in solved}}
+    return merge_counties(
+        [by_id[d] for d in ids],
+        inputs=inputs,
+        scenario=scenario,
+        engine=engine,
+        timings=timings or {},
+    )
+
+
+@contextlib.contextmanager
+def dask_client(
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+) -> Iterator[Any]:
+    """A Dask client for the counties, or ``None`` (and no Dask import) without either flag.
+
+    Open it before reading the inputs, so that a scheduler that does not answer is
+    reported within :data:`CONNECT_TIMEOUT_S` rather than after a province is read.
+
+    Parameters
+    ----------
+    workers
+        Start a ``LocalCluster`` of this many worker processes, one thread and
+        :data:`MEMORY_PER_WORKER` each, and stop it on leaving.
+    scheduler
+        Connect to the running scheduler at this address instead.
+    progress
+        Told the dashboard's link.
+
+    Yields
+    ------
+    distributed.Client or None
+        The client.
+
+    Raises
+    ------
+    ClusterError
+        Dask is not installed, the scheduler does not answer, or the cluster
+        cannot start.
+    """
+    if workers is None and scheduler is None:
+        yield None
+        return
+    say = progress or (lambda message: log.info(message))
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise ClusterError(
+            "--workers and --scheduler need Dask. Fix: pip install 'siting[cluster]'."
+        ) from None
+    cluster = None
+    try:
+        if scheduler is not None:
+            client = Client(scheduler, timeout=CONNECT_TIMEOUT_S)
+        else:
+            cluster = LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                memory_limit=MEMORY_PER_WORKER,
+                dashboard_address=":0",
+            )
+            client = Client(cluster)
+    except (OSError, TimeoutError) as exc:
+        if cluster is not None:
+            cluster.close()
+        where = f"no Dask scheduler answers at {scheduler}" if scheduler else "no local cluster"
+        raise ClusterError(
+            f"{where} within {CONNECT_TIMEOUT_S:g} s ({type(exc).__name__}); "
+            "start one with 'dask scheduler' and 'dask worker ADDRESS', or use --workers N"
+        ) from None
+    try:
+        say(f"Dask dashboard: {client.dashboard_link}")
+        yield client
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _on_cluster(
+    client: Any,
+    scenario: Scenario,
+    ids: Sequence[str],
+    parts: Sequence[Inputs],
+    *,
+    say: Progress,
+    keep: Callable[[CountyResult], None],
+) -> tuple[list[CountyResult], dict[str, Any]]:
+    from distributed import as_completed
+
+    info = client.scheduler_info()
+    futures = [
+        client.submit(solve_county, scenario, part, d, key=f"county-{d}", pure=False)
+        for d, part in zip(ids, parts, strict=True)
+    ]
+    by_key = {f.key: d for f, d in zip(futures, ids, strict=True)}
+    done: dict[str, CountyResult] = {}
+    for future in as_completed(futures):
+        d = by_key[future.key]
+        try:
+            done[d] = future.result()
+        except Exception as exc:  # a task lost more often than allowed, or a bug
+            done[d] = CountyResult(d, "failed", f"{type(exc).__name__}: {exc}", None, "?", 0.0)
+        keep(done[d])
+        say(f"county {d} {done[d].status} ({len(done)}/{len(ids)})")
+    engine = {
+        "engine": "dask",
+        "scheduler": str(info.get("address")),
+        "workers": len(info.get("workers", {})),
+        "dashboard": client.dashboard_link,
+    }
+    return [done[d] for d in ids], engine

@@ -1,0 +1,175 @@
+"""One plan from the plans of the counties.
+
+Every layer is the counties' layers stacked (each row keeps its ``district_id``).
+``run.json`` holds the counties' records summed where they add up (totals, slots,
+costs, people, model sizes, timings), listed where they do not (findings, unmet
+rules, notes, prefixed by nothing: they already name their district), and one entry
+per county under ``counties`` (status, reason, gap, solve time, worker).
+
+The status is the worst of the counties': ``"optimal"`` only if every county is,
+``"feasible"`` if some county stopped above the optimality gap, and
+:data:`PARTIAL` when some county has no plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import pandas as pd
+
+from siting.errors import SolverError
+from siting.inputs import Inputs
+from siting.plan import Plan
+from siting.scenario import Scenario
+from siting.summary import per_1000
+
+if TYPE_CHECKING:
+    from siting.province.engine import CountyResult
+
+__all__ = ["PARTIAL", "merge_counties"]
+
+PARTIAL = "partial"
+"""The status of a merged plan that misses some county (``siting plan`` exits 3)."""
+
+_LISTS = ("notes", "findings", "unmet", "unmet_demonstration")
+
+
+def _add(a: Any, b: Any) -> Any:
+    """``a + b`` for numbers and, key by key, for dicts of numbers; ``a`` otherwise."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a + b
+    if a is None and isinstance(b, (int, float)):
+        return b
+    if isinstance(a, dict) and isinstance(b, dict):
+        return {k: _add(a.get(k), b.get(k)) if k in a else b[k] for k in {**a, **b}}
+    return a
+
+
+def _stack(frames: Sequence[pd.DataFrame | None]) -> Any:
+    present = [f for f in frames if f is not None]
+    if not present:
+        return None
+    non_empty = [f for f in present if len(f)] or present[:1]
+    out = pd.concat(non_empty)
+    if isinstance(present[0], gpd.GeoDataFrame):
+        return gpd.GeoDataFrame(out, geometry=present[0].geometry.name, crs=present[0].crs)
+    return out
+
+
+def merge_counties(
+    results: Sequence[CountyResult],
+    *,
+    inputs: Inputs,
+    scenario: Scenario,
+    engine: dict[str, Any],
+    timings: dict[str, float],
+) -> Plan:
+    """Merge the counties' plans into one.
+
+    Parameters
+    ----------
+    results
+        One result per county, in the districts layer's order.
+    inputs
+        The whole run's inputs (for the input files and notes).
+    scenario
+        The whole run's scenario.
+    engine
+        How the counties ran (engine, workers, wall and county seconds).
+    timings
+        Seconds of the steps taken before the counties (reading the inputs).
+
+    Returns
+    -------
+    Plan
+        The merged plan.
+
+    Raises
+    ------
+    SolverError
+        When no county has a plan.
+    """
+    planned = [r for r in results if r.plan is not None]
+    if not planned:
+        reasons = "; ".join(f"{r.district_id}: {r.reason}" for r in results)
+        raise SolverError(f"no county has a plan ({reasons})")
+    plans = [r.plan for r in planned if r.plan is not None]
+    first = plans[0].run
+    run: dict[str, Any] = {k: v for k, v in first.items() if k not in _LISTS}
+    for key in ("objective", "timings_s", "model_size", "population_accounting", "rounding"):
+        for plan in plans[1:]:
+            run[key] = _add(run.get(key), plan.run.get(key))
+    totals: dict[str, Any] = dict(first["totals"])
+    for plan in plans[1:]:
+        totals = _add(totals, plan.run["totals"])
+    areas = _stack([p.areas for p in plans])
+    facilities = _stack([p.facilities for p in plans])
+    people = float(areas["planned_population"].sum() + areas["migrant_population"].sum())
+    total_slots = float(facilities["slots"].sum())
+    affordable = float(facilities.loc[facilities["affordable"].astype(bool), "slots"].sum())
+    totals["served_per_1000"] = per_1000(float(areas["served_slots"].sum()), people)
+    totals["planned_per_1000"] = per_1000(total_slots, people)
+    totals["affordable_share"] = affordable / total_slots if total_slots else None
+    run["totals"] = totals
+    for key in _LISTS:
+        run[key] = [line for plan in plans for line in plan.run.get(key, [])]
+    run["notes"] = list(inputs.notes) + [n for n in run["notes"] if n not in inputs.notes]
+    run["timings_s"] = {**timings, **run.get("timings_s", {}), "counties_wall": engine["wall_s"]}
+    run["stages"] = [
+        {**stage, "district_id": r.district_id}
+        for r in planned
+        if r.plan is not None
+        for stage in r.plan.run["stages"]
+    ]
+    failed = [r for r in results if r.plan is None]
+    gaps = [float(p.run["gap"]) for p in plans if p.run.get("gap") is not None]
+    run["gap"] = max(gaps) if gaps else None
+    if failed:
+        run["status"] = PARTIAL
+        run["message"] = (
+            f"partial: {len(planned)} of {len(results)} counties planned; no plan for "
+            + "; ".join(f"{r.district_id} ({r.reason})" for r in failed)
+        )
+        run["unmet"] = run["unmet"] + [
+            f"district {r.district_id}: no plan ({r.reason})" for r in failed
+        ]
+    elif all(p.run["status"] == "optimal" for p in plans):
+        run["status"], run["message"] = "optimal", f"optimal in all {len(plans)} counties"
+    else:
+        run["status"] = "feasible"
+        run["message"] = f"feasible, largest county gap {run['gap']:.2%}"
+    run["partition"] = "district"
+    run["engine"] = engine
+    run["counties"] = [
+        {
+            "district_id": r.district_id,
+            "status": r.status,
+            "reason": r.reason,
+            "gap": r.plan.run.get("gap") if r.plan is not None else None,
+            "solve_s": r.plan.run["timings_s"].get("solve") if r.plan is not None else None,
+            "seconds": r.seconds,
+            "worker": r.worker,
+            "reused": r.reused,
+            "facilities": len(r.plan.facilities) if r.plan is not None else 0,
+            "cost": float(r.plan.facilities["cost"].sum()) if r.plan is not None else 0.0,
+        }
+        for r in results
+    ]
+    run["scenario"] = scenario.to_dict()
+    hazards = next((p.hazards for p in plans if p.hazards is not None), None)
+    return Plan(
+        facilities=facilities,
+        areas=areas,
+        assignments=_stack([p.assignments for p in plans]).reset_index(drop=True),
+        districts=_stack([p.districts for p in plans]),
+        candidates=_stack([p.candidates for p in plans]),
+        run=run,
+        district_shapes=_stack([p.district_shapes for p in plans]),
+        hazards=hazards,
+        service_lines=_stack([p.service_lines for p in plans]),
+        residual=_stack([p.residual for p in plans]),
+    )

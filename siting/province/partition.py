@@ -1,0 +1,124 @@
+"""One district's share of a city's or a province's inputs.
+
+The vector layers are small and read once; each county gets the rows whose
+``district_id`` is its own. The population rasters are never copied: demand
+estimation reads them through the window of the county's outline (the
+``districts`` layer, cut to the one county, is the zone of
+:func:`siting.demand.estimate_demand`). Hazards are kept whole, since a hazard
+just across a border still excludes a parcel inside it. The street graph is
+clipped to the county's outline grown by twice the largest walking radius: a
+walk within the radius never leaves a disc of that radius around its start, and
+the second radius leaves room for snapping to the nearest street.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import geopandas as gpd
+
+from siting.errors import ScenarioError
+from siting.inputs import Inputs
+from siting.scenario import Scenario
+
+__all__ = ["district_ids", "district_inputs"]
+
+_BY_DISTRICT = ("areas", "parcels", "facilities", "subdistricts", "workplaces")
+
+
+def district_ids(inputs: Inputs) -> list[str]:
+    """The districts to plan, in the order of the districts layer.
+
+    Parameters
+    ----------
+    inputs
+        Validated inputs with a ``districts`` layer.
+
+    Returns
+    -------
+    list of str
+        The ``district_id`` of every district.
+
+    Raises
+    ------
+    ScenarioError
+        Without a districts layer, or when areas, parcels or facilities name a
+        district that is not in it, or name none (every problem listed).
+    """
+    if inputs.districts is None or inputs.districts.empty:
+        raise ScenarioError(
+            "run.partition = 'district' needs a districts layer. "
+            "Fix: add [inputs] districts, or leave run.partition out."
+        )
+    ids = [str(d) for d in inputs.districts.index]
+    known = set(ids)
+    problems = []
+    for name in _BY_DISTRICT:
+        layer = getattr(inputs, name)
+        if layer is None or layer.empty:
+            continue
+        if "district_id" not in layer.columns:
+            problems.append(f"{name} has no district_id column")
+            continue
+        column = layer["district_id"]
+        missing = sorted(str(i) for i in layer.index[column.isna()])
+        if missing:
+            problems.append(f"{name} {', '.join(missing[:5])} have no district_id")
+        other = sorted(set(column.dropna().astype(str)) - known)
+        if other:
+            problems.append(f"{name} name districts not in the districts layer: {other[:5]}")
+    if problems:
+        raise ScenarioError(
+            "cannot split the inputs by district: "
+            + "; ".join(problems)
+            + ". Fix: give every row a district_id of the districts layer."
+        )
+    return ids
+
+
+def _clip_graph(graph: Any, outline: Any, reach_m: float) -> Any:
+    """The part of a walking graph whose nodes lie within ``reach_m`` of ``outline``."""
+    if graph is None:
+        return None
+    zone = outline.buffer(reach_m)
+    ids = list(graph.nodes)
+    xs = [graph.nodes[n]["x"] for n in ids]
+    ys = [graph.nodes[n]["y"] for n in ids]
+    inside = gpd.points_from_xy(xs, ys).intersects(zone)
+    kept = [n for n, keep in zip(ids, inside, strict=True) if keep]
+    return graph.subgraph(kept).copy()
+
+
+def district_inputs(inputs: Inputs, district_id: str, *, scenario: Scenario) -> Inputs:
+    """One district's share of the inputs, as if its own city had been read.
+
+    Parameters
+    ----------
+    inputs
+        Validated inputs with a ``districts`` layer (:func:`district_ids` checked).
+    district_id
+        The district to keep.
+    scenario
+        The scenario, for the walking radii that decide how much street to keep.
+
+    Returns
+    -------
+    Inputs
+        The district's areas, parcels, existing facilities, subdistricts and
+        workplaces; all hazards; its streets; the same raster paths.
+    """
+    assert inputs.districts is not None
+    changes: dict[str, Any] = {}
+    for name in _BY_DISTRICT:
+        layer = getattr(inputs, name)
+        if layer is not None and "district_id" in layer.columns:
+            changes[name] = layer[layer["district_id"].astype(str) == district_id]
+    districts = inputs.districts[inputs.districts.index.astype(str) == district_id]
+    changes["districts"] = districts
+    radii = scenario.radii
+    reach_m = 2 * max(radii.urban_m, radii.rural_m, radii.workplace_m, radii.new_beside_m)
+    changes["street_graph"] = _clip_graph(
+        inputs.street_graph, districts.geometry.union_all(), reach_m
+    )
+    return dataclasses.replace(inputs, **changes)

@@ -1,0 +1,391 @@
+"""siting.province: the sample city split by district, in process and on a Dask cluster.
+
+The reference is independent of :mod:`siting.province`: each district of the sample is
+copied into its own GeoPackage (its rows of every layer, all hazards) and planned with
+the ordinary single solve. The partitioned run must open the same facilities at the
+same costs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+from siting.cli import main
+from siting.errors import ScenarioError
+from siting.export import write_plan
+from siting.pipeline import run_plan
+from siting.plan import Plan, verify
+from siting.province import PARTIAL, district_inputs
+from siting.scenario import RunSettings, load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "sample"
+DISTRICTS = ("510802", "510811", "510812")
+BY_DISTRICT = ("areas", "parcels", "facilities", "districts", "subdistricts", "workplaces")
+WHOLE = ("hazards",)
+
+
+def _scenario_text(gpkg: Path, layers: list[str], *, partition: bool) -> str:
+    """The sample scenario, reading ``gpkg`` and the sample's raster and streets."""
+    lines = (SAMPLE / "scenario.toml").read_text(encoding="utf-8").splitlines()
+    out = []
+    for line in lines:
+        if line.startswith("[inputs]"):
+            if partition:
+                out += ["[run]", 'partition = "district"', ""]
+            out.append(line)
+            out.append(f'population = {{ path = "{(SAMPLE / "population.tif").as_posix()}" }}')
+            out.append(f'streets = "{(SAMPLE / "streets.osm").as_posix()}"')
+            out += [
+                f'{name} = {{ path = "{gpkg.as_posix()}", layer = "{name}" }}' for name in layers
+            ]
+            continue
+        if line.split("=")[0].strip() in (*BY_DISTRICT, *WHOLE, "population", "streets"):
+            continue
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
+def _copy(folder: Path, *, keep: str | None, empty_sites: str | None = None) -> Path:
+    """The sample with only district ``keep`` (all when None) and ``empty_sites`` siteless."""
+    folder.mkdir(parents=True, exist_ok=True)
+    gpkg = folder / "city.gpkg"
+    layers = []
+    for name in (*BY_DISTRICT, *WHOLE):
+        layer = gpd.read_file(SAMPLE / "city.gpkg", layer=name)
+        district = layer["district_id"].astype(str)
+        if keep is not None and name in BY_DISTRICT:
+            layer = layer[district == keep]
+        if empty_sites is not None and name in ("parcels", "facilities"):
+            layer = layer[layer["district_id"].astype(str) != empty_sites]
+        if layer.empty:
+            continue
+        layer.to_file(gpkg, layer=name, driver="GPKG")
+        layers.append(name)
+    scenario = folder / "scenario.toml"
+    scenario.write_text(_scenario_text(gpkg, layers, partition=keep is None), encoding="utf-8")
+    return scenario
+
+
+def _facilities(plan: Plan) -> pd.DataFrame:
+    cols = ["district_id", "slots", "cost", "demonstration", "affordable"]
+    return plan.facilities[cols].sort_index()
+
+
+@pytest.fixture(scope="module")
+def one_by_one(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+    """Each district copied alone and planned with the ordinary single solve."""
+    root = tmp_path_factory.mktemp("districts")
+    plans = [run_plan(_copy(root / d, keep=d)) for d in DISTRICTS]
+    for plan in plans:
+        assert plan.run["status"] in ("optimal", "feasible")
+    return pd.concat([_facilities(p) for p in plans]).sort_index()
+
+
+@pytest.fixture(scope="module")
+def partitioned_scenario(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _copy(tmp_path_factory.mktemp("province"), keep=None)
+
+
+@pytest.fixture(scope="module")
+def partitioned(partitioned_scenario: Path) -> Plan:
+    return run_plan(partitioned_scenario)
+
+
+def test_partitioned_equals_the_districts_planned_one_by_one(
+    partitioned: Plan, one_by_one: pd.DataFrame
+) -> None:
+    assert partitioned.run["status"] in ("optimal", "feasible")
+    got = _facilities(partitioned)
+    pd.testing.assert_frame_equal(got, one_by_one)
+    assert partitioned.run["totals"]["cost"] == pytest.approx(one_by_one["cost"].sum())
+    counties = partitioned.run["counties"]
+    assert [c["district_id"] for c in counties] == list(DISTRICTS)
+    assert {c["worker"] for c in counties} == {"local"}
+    assert all(c["status"] in ("optimal", "feasible") for c in counties)
+
+
+def test_partition_serves_each_county_from_its_own_sites(partitioned: Plan) -> None:
+    a = partitioned.assignments.dropna(subset=["area_id"])
+    area_district = a["area_id"].map(partitioned.areas["district_id"])
+    site_district = a["site_id"].map(partitioned.facilities["district_id"])
+    assert (area_district == site_district).all()
+
+
+def test_merged_plan_writes_and_verifies(partitioned: Plan, tmp_path: Path) -> None:
+    out = tmp_path / "plan"
+    write_plan(partitioned, out, basemap="none")
+    report = verify(out)
+    assert report.ok, report.problems
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert len(run["counties"]) == len(DISTRICTS)
+    assert run["partition"] == "district"
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "分区县求解" in report
+    for d in DISTRICTS:
+        assert f"| {d} |" in report
+    for name in ("facilities", "areas", "candidates"):
+        layer = gpd.read_file(out / f"{name}.geojson")
+        assert layer["district_id"].notna().all(), name
+
+
+def test_district_inputs_keep_only_the_district(partitioned_scenario: Path) -> None:
+    from siting.pipeline import read_inputs
+
+    scenario, inputs = read_inputs(partitioned_scenario)
+    part = district_inputs(inputs, "510811", scenario=scenario)
+    assert set(part.areas["district_id"]) == {"510811"}
+    assert set(part.parcels["district_id"]) == {"510811"}
+    assert list(part.districts.index) == ["510811"]
+    assert part.hazards is not None and inputs.hazards is not None
+    assert len(part.hazards) == len(inputs.hazards)
+    assert 0 < part.street_graph.number_of_nodes() < inputs.street_graph.number_of_nodes()
+
+
+def test_county_without_sites_is_reported_and_the_rest_planned(tmp_path: Path) -> None:
+    scenario = _copy(tmp_path / "in", keep=None, empty_sites="510811")
+    out = tmp_path / "out"
+    code = main(["-q", "plan", str(scenario), "--out", str(out), "--basemap", "none"])
+    assert code == 3
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert run["status"] == PARTIAL
+    status = {c["district_id"]: c for c in run["counties"]}
+    assert status["510811"]["status"] == "no_sites"
+    assert "no candidate parcel" in status["510811"]["reason"]
+    assert status["510802"]["status"] in ("optimal", "feasible")
+    assert verify(out).ok
+
+
+def test_county_whose_solve_fails_is_reported(
+    partitioned_scenario: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import siting.pipeline
+    from siting.errors import SolverError
+
+    real = siting.pipeline.solve_prepared
+
+    def failing(prepared: Any, **kwargs: Any) -> Plan:
+        if list(prepared.inputs.districts.index) == ["510812"]:
+            raise SolverError("the model is infeasible")
+        return real(prepared, **kwargs)
+
+    monkeypatch.setattr(siting.pipeline, "solve_prepared", failing)
+    plan = run_plan(partitioned_scenario)
+    assert plan.run["status"] == PARTIAL
+    failed = [c for c in plan.run["counties"] if c["status"] == "failed"]
+    assert [c["district_id"] for c in failed] == ["510812"]
+    assert "infeasible" in failed[0]["reason"]
+    assert set(plan.facilities["district_id"]) == {"510802", "510811"}
+
+
+def test_partition_options_are_checked() -> None:
+    base = load_scenario(SAMPLE / "scenario.toml")
+    with pytest.raises(ScenarioError, match=r"run\.partition"):
+        run_plan(base.replace(run=RunSettings(partition="county")))
+    budget = base.replace(
+        run=RunSettings(partition="district"),
+        policy=base.policy.__class__(budget=1e8),
+    )
+    with pytest.raises(ScenarioError, match=r"policy\.budget"):
+        run_plan(budget)
+    with pytest.raises(ScenarioError, match="partition"):
+        run_plan(base, workers=2)
+
+
+def test_an_ordinary_run_imports_no_dask() -> None:
+    code = (
+        "import sys\n"
+        "from siting.pipeline import run_plan\n"
+        f"run_plan({str(SAMPLE / 'scenario.toml')!r})\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_scheduler_where_nothing_listens_is_one_clear_sentence(
+    partitioned_scenario: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("distributed")
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    start = time.perf_counter()
+    code = main(
+        ["-q", "plan", str(partitioned_scenario), "--out", str(tmp_path / "o"),
+         "--scheduler", address]
+    )  # fmt: skip
+    assert code == 2
+    assert time.perf_counter() - start < 15  # before any input is read
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert err[0].startswith(f"error: no Dask scheduler answers at {address}")
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.slow
+def test_two_workers_give_the_same_plan(partitioned_scenario: Path, partitioned: Plan) -> None:
+    pytest.importorskip("distributed")
+    start = time.perf_counter()
+    plan = run_plan(partitioned_scenario, workers=2)
+    seconds = time.perf_counter() - start
+    pd.testing.assert_frame_equal(_facilities(plan), _facilities(partitioned))
+    assert plan.run["engine"]["engine"] == "dask"
+    assert plan.run["engine"]["workers"] == 2
+    assert all(c["worker"].startswith("tcp://") for c in plan.run["counties"])
+    print(f"2-worker LocalCluster run: {seconds:.1f} s")
+
+
+@pytest.mark.slow
+def test_a_killed_worker_is_replaced_and_the_run_completes(
+    partitioned_scenario: Path, partitioned: Plan
+) -> None:
+    distributed = pytest.importorskip("distributed")
+    start = time.perf_counter()
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        pids: dict[str, int] = client.run(os.getpid)
+        killed: list[str] = []
+
+        def kill_the_first_busy_worker() -> None:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and not killed:
+                for address, keys in client.processing().items():
+                    if any(str(k).startswith("county-") for k in keys):
+                        os.kill(pids[address], signal.SIGKILL)
+                        killed.append(address)
+                        return
+                time.sleep(0.02)
+
+        killer = threading.Thread(target=kill_the_first_busy_worker)
+        killer.start()
+        plan = run_plan(partitioned_scenario, scheduler=cluster.scheduler_address)
+        killer.join()
+    seconds = time.perf_counter() - start
+    assert killed, "no worker was busy with a county"
+    assert plan.run["status"] in ("optimal", "feasible")
+    pd.testing.assert_frame_equal(_facilities(plan), _facilities(partitioned))
+    assert killed[0] not in {c["worker"] for c in plan.run["counties"]}
+    print(f"killed {killed[0]}; run completed in {seconds:.1f} s")
+
+
+def test_resume_solves_only_the_missing_counties(
+    partitioned_scenario: Path,
+    partitioned: Plan,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import siting.pipeline
+    from siting.province import cache_folder
+
+    real = siting.pipeline.solve_prepared
+    solved: list[str] = []
+
+    def interrupted_at_the_last(prepared: Any, **kwargs: Any) -> Plan:
+        district = str(prepared.inputs.districts.index[0])
+        if district == DISTRICTS[-1]:
+            raise KeyboardInterrupt
+        solved.append(district)
+        return real(prepared, **kwargs)
+
+    monkeypatch.setattr(siting.pipeline, "solve_prepared", interrupted_at_the_last)
+    out = tmp_path / "out"
+    args = ["-q", "plan", str(partitioned_scenario), "--out", str(out), "--basemap", "none"]
+    assert main(args) == 130
+    assert not out.exists()
+    assert len(list(cache_folder(out).glob("*.pickle"))) == 2
+
+    def counted(prepared: Any, **kwargs: Any) -> Plan:
+        solved.append(str(prepared.inputs.districts.index[0]))
+        return real(prepared, **kwargs)
+
+    monkeypatch.setattr(siting.pipeline, "solve_prepared", counted)
+    solved.clear()
+    assert main([*args, "--resume"]) == 0
+    assert solved == [DISTRICTS[-1]]
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert run["engine"]["solved"] == 1
+    assert run["engine"]["reused"] == 2
+    assert [c["reused"] for c in run["counties"]] == [True, True, False]
+    facilities = gpd.read_file(out / "facilities.geojson").set_index("site_id").sort_index()
+    expected = _facilities(partitioned)
+    assert list(facilities.index) == list(expected.index)
+    assert facilities["cost"].to_numpy() == pytest.approx(expected["cost"].to_numpy())
+    assert not cache_folder(out).exists()  # a complete plan leaves nothing to resume
+    assert verify(out).ok
+
+
+def test_resume_needs_a_partition(tmp_path: Path) -> None:
+    scenario = str(SAMPLE / "scenario.toml")
+    assert main(["-q", "plan", scenario, "--out", str(tmp_path / "o"), "--resume"]) == 2
+
+
+GENERATOR = ROOT / "data" / "generate_province.py"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not GENERATOR.is_file(), reason="data/generate_province.py not merged")
+def test_generated_province_on_two_workers_equals_its_counties_one_by_one(
+    tmp_path: Path,
+) -> None:
+    pytest.importorskip("distributed")
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("generate_province", GENERATOR)
+    assert spec is not None and spec.loader is not None
+    gen = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = gen
+    spec.loader.exec_module(gen)
+    province = tmp_path / "province"
+    gen.generate_province(province, counties=4, seed=3, areas_per_county=20, sites_per_county=10)
+    text = (province / "scenario.toml").read_text(encoding="utf-8")
+    raster = (province / "population.tif").as_posix()
+    text = text.replace('path = "population.tif"', f'path = "{raster}"')
+    (province / "scenario.toml").write_text(
+        text + '\n[run]\npartition = "district"\n', encoding="utf-8"
+    )
+    start = time.perf_counter()
+    plan = run_plan(province / "scenario.toml", workers=2)
+    seconds = time.perf_counter() - start
+    counties = [c["district_id"] for c in plan.run["counties"]]
+    assert len(counties) == 4
+    assert plan.run["status"] in ("optimal", "feasible")
+    assert plan.run["engine"]["workers"] == 2
+
+    references = []
+    for d in counties:
+        folder = tmp_path / d
+        folder.mkdir()
+        for name in ("areas", "parcels", "facilities", "districts"):
+            layer = gpd.read_file(province / "city.gpkg", layer=name)
+            layer[layer["district_id"].astype(str) == d].to_file(
+                folder / "city.gpkg", layer=name, driver="GPKG"
+            )
+        (folder / "scenario.toml").write_text(text, encoding="utf-8")
+        references.append(_facilities(run_plan(folder / "scenario.toml")))
+    pd.testing.assert_frame_equal(_facilities(plan), pd.concat(references).sort_index())
+    print(f"4-county province on 2 workers: {seconds:.1f} s")
