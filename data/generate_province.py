@@ -624,8 +624,8 @@ SCENARIO = """\
 name = "synthetic province ({n} counties, seed {seed})"
 crs = "EPSG:4544"   # CGCS2000 / 3-degree Gauss-Kruger CM 105E
 
-# Planned county by county once partitioning lands:
-# [run] partition = "district"
+[run]
+partition = "district"   # each county planned on its own; remove it for one model of the province
 
 [inputs]   # no street file: straight-line distances x network.detour_factor
 population = {{ path = "population.tif" }}

@@ -125,7 +125,7 @@ def test_raster_covers_the_province_and_reads_through_windows(province: Path) ->
 def test_scenario_validates_plans_and_verifies(province: Path, tmp_path: Path) -> None:
     scenario = province / "scenario.toml"
     text = scenario.read_text(encoding="utf-8")
-    assert '# [run] partition = "district"' in text
+    assert '[run]\npartition = "district"' in text
     assert main(["-q", "validate", str(scenario)]) == 0
     out = tmp_path / "plan"
     assert main(["-q", "plan", str(scenario), "--out", str(out), "--basemap", "none"]) == 0
