@@ -13,6 +13,12 @@ layer in a layer control:
 * district outlines with their names;
 * hazards with their safety buffers (R9).
 
+With two or more districts (``districts.csv``, e.g. ``[run] partition =
+"district"``) a district filter in the top left corner shows one district at a
+time: each feature carries its district's number (``d``, from its own
+``district_id``, else its area's or site's), and choosing a district takes the
+others' features out of every layer that has one and zooms to it.
+
 Base maps (DOMAIN.md §6): OpenStreetMap by default. Tianditu (天地图, CGCS2000,
 no shift) needs the user's key ``tk``; without one it is left out and the
 legend says so. Gaode/AutoNavi tiles are in GCJ-02, so with
@@ -407,7 +413,8 @@ def _compact_collection(
     Each distinct style is written once in ``styles`` and each popup label
     once in ``labels``; a feature keeps its geometry and, as properties,
     ``s`` (its style's number), ``t`` (its tooltip) and ``p`` (its popup:
-    ``[title, [label number, value, ...], extra]``). Ids and other
+    ``[title, [label number, value, ...], extra]``) and ``d`` (its
+    district's number in the district filter, when it has one). Ids and other
     properties nothing shows are left out. With ``geometry=False`` the
     features have no geometry: the page copies it from another layer's.
 
@@ -432,6 +439,8 @@ def _compact_collection(
             small["s"] = styles.setdefault(key, len(styles))
         if props.get("tooltip"):
             small["t"] = props["tooltip"]
+        if props.get("district") is not None:
+            small["d"] = props["district"]
         popup = props.get("popup")
         if popup:
             flat: list[Any] = []
@@ -628,6 +637,7 @@ def _population_layer(
                 geom,
                 {
                     "area_id": rec.get("area_id"),
+                    "district_id": rec.get("district_id"),
                     "tooltip": tooltip,
                     "style": {
                         "color": colour,
@@ -685,7 +695,13 @@ def _area_features(areas: gpd.GeoDataFrame, text: Mapping[str, str]) -> list[dic
         features.append(
             _feature(
                 geom,
-                {"area_id": rec.get("area_id"), "popup": popup, "tooltip": tooltip, "style": style},
+                {
+                    "area_id": rec.get("area_id"),
+                    "district_id": rec.get("district_id"),
+                    "popup": popup,
+                    "tooltip": tooltip,
+                    "style": style,
+                },
                 fid=str(rec.get("area_id")),
             )
         )
@@ -811,6 +827,7 @@ def _facility_features(
             point,
             {
                 "site_id": site,
+                "district_id": rec.get("district_id"),
                 "popup": _facility_popup(rec, served.get(site, []), text),
                 "tooltip": tooltip,
                 "style": style,
@@ -865,6 +882,7 @@ def _candidate_features(
             rows.append((text["exclusion_reason"], _esc(reason)))
         props = {
             "site_id": rec.get("site_id"),
+            "district_id": rec.get("district_id"),
             "tooltip": tooltip,
             "popup": _popup(_esc(rec.get("name")), rows),
             "style": style,
@@ -890,7 +908,14 @@ def _line_features(lines: gpd.GeoDataFrame | None, text: Mapping[str, str]) -> l
             f"{_fmt(rec.get('distance_m'))} m"
             f" ({html.escape(text.get(f'kind_{kind}', kind))})"
         )
-        features.append(_feature(geom, {"tooltip": tooltip, "style": style}))
+        props = {
+            "site_id": rec.get("site_id"),
+            "area_id": rec.get("area_id"),
+            "district_id": rec.get("district_id"),
+            "tooltip": tooltip,
+            "style": style,
+        }
+        features.append(_feature(geom, props))
     return features
 
 
@@ -957,7 +982,8 @@ def _residual_features(
             f"{html.escape(text['residual_cells'])}: {_fmt(rec.get('cells'))}"
         )
         style = {"color": colour, "weight": 0.3, "fillColor": colour, "fillOpacity": 0.55}
-        features.append(_feature(geom, {"tooltip": tooltip, "style": style}))
+        props = {"district_id": rec.get("district_id"), "tooltip": tooltip, "style": style}
+        features.append(_feature(geom, props))
     lows = [0.0, *edges]
     for i, low in enumerate(lows[: len(_RESIDUAL_COLOURS)]):
         high = edges[i] if i < len(edges) else None
@@ -1057,6 +1083,146 @@ def _legend_element(
             self.legend_html = legend_html
 
     return _Legend("".join(body))
+
+
+# --------------------------------------------------------------------------- district filter
+
+
+def _district_choices(out: PlanOutput) -> list[tuple[str, str]]:
+    """The plan's districts as (district_id, name): from ``districts.csv`` or the areas."""
+    table = out.district_table
+    if table is not None and "district_id" in table.columns:
+        rows = table.dropna(subset=["district_id"])
+        ids = rows["district_id"].astype(str)
+        names = rows["name"] if "name" in rows.columns else ids
+        pairs = [(i, i if pd.isna(n) else str(n)) for i, n in zip(ids, names, strict=True)]
+    elif "district_id" in out.areas.columns:
+        pairs = [(str(i), str(i)) for i in out.areas["district_id"].dropna()]
+    else:
+        pairs = []
+    return list(dict.fromkeys(pairs))
+
+
+def _tag_districts(
+    features: Sequence[dict[str, Any]],
+    number: Mapping[str, int],
+    *,
+    area_district: Mapping[str, str],
+    site_district: Mapping[str, str],
+) -> None:
+    """Give each feature ``district``: its district's number in the filter, if it has one.
+
+    A feature's own ``district_id`` counts first, then its area's, then its
+    site's (service lines have neither column of their own).
+    """
+    for feature in features:
+        props = feature["properties"]
+        did = props.get("district_id")
+        if did is None and props.get("area_id") is not None:
+            did = area_district.get(str(props["area_id"]))
+        if did is None and props.get("site_id") is not None:
+            did = site_district.get(str(props["site_id"]))
+        if did is not None and str(did) in number:
+            props["district"] = number[str(did)]
+
+
+def _id_to_district(frame: gpd.GeoDataFrame | None, key: str) -> dict[str, str]:
+    if frame is None or key not in frame.columns or "district_id" not in frame.columns:
+        return {}
+    pairs = frame[[key, "district_id"]].dropna()
+    return dict(zip(pairs[key].astype(str), pairs["district_id"].astype(str), strict=True))
+
+
+def _district_filter_element(
+    districts: Sequence[tuple[str, str]],
+    layers: Sequence[Any],
+    labels: Sequence[tuple[Any, Any, int]],
+    bounds: list[list[float]] | None,
+    all_label: str,
+) -> Any:
+    """A Leaflet control with a ``<select>`` of the districts ("all" first).
+
+    Choosing district ``d`` keeps, in each of ``layers``, the features whose
+    ``properties.d`` is ``d`` or who have none, takes the others out of
+    their layer (and back in on the next choice), hides the other districts'
+    name labels (``labels``: group, marker, district number) and zooms to
+    what is left; "all" shows everything and zooms to ``bounds``.
+    """
+    from branca.element import MacroElement
+    from jinja2 import Template
+
+    options = f'<option value="">{html.escape(all_label)}</option>' + "".join(
+        f'<option value="{i}">{html.escape(name)} ({html.escape(did)})</option>'
+        for i, (did, name) in enumerate(districts)
+    )
+    select = f'<select id="siting-district-filter">{options}</select>'
+
+    class _DistrictFilter(MacroElement):
+        _template = Template(
+            """
+            {% macro header(this, kwargs) %}
+            <style>
+            .siting-district { background: #fff; padding: 4px 6px; }
+            .siting-district select { font: 13px "Noto Sans CJK SC", "Microsoft YaHei", Arial,
+              sans-serif; max-width: 240px; }
+            </style>
+            {% endmacro %}
+            {% macro script(this, kwargs) %}
+            (function (map) {
+                // each feature's properties.d is its district_id's number in the select
+                var layers = [{{ this.layer_names|join(", ") }}];
+                var labels = [{% for g, m, d in this.label_names %}[{{ g }}, {{ m }}, {{ d }}]
+                    {%- if not loop.last %}, {% endif %}{% endfor %}];
+                var everything = {{ this.bounds_js }};
+                layers.forEach(function (g) { g._sitingAll = g.getLayers(); });
+                function choose(d) {
+                    var bounds = L.latLngBounds([]);
+                    layers.forEach(function (g) {
+                        g._sitingAll.forEach(function (l) {
+                            var own = l.feature.properties.d;
+                            var on = d === null || own === undefined || own === d;
+                            if (on && !g.hasLayer(l)) { g.addLayer(l); }
+                            if (!on && g.hasLayer(l)) { g.removeLayer(l); }
+                            if (d !== null && own === d) {
+                                bounds.extend(l.getLatLng ? l.getLatLng() : l.getBounds());
+                            }
+                        });
+                    });
+                    labels.forEach(function (x) {
+                        var on = d === null || x[2] === d;
+                        if (on && !x[0].hasLayer(x[1])) { x[0].addLayer(x[1]); }
+                        if (!on && x[0].hasLayer(x[1])) { x[0].removeLayer(x[1]); }
+                    });
+                    if (d === null && everything) { map.fitBounds(everything); }
+                    if (d !== null && bounds.isValid()) { map.fitBounds(bounds); }
+                }
+                var control = L.control({position: "topleft"});
+                control.onAdd = function () {
+                    var div = L.DomUtil.create("div", "siting-district leaflet-bar");
+                    div.innerHTML = {{ this.select_js }};
+                    var select = div.firstChild;
+                    select.onchange = function () {
+                        choose(select.value === "" ? null : Number(select.value));
+                    };
+                    L.DomEvent.disableClickPropagation(div);
+                    L.DomEvent.disableScrollPropagation(div);
+                    return div;
+                };
+                control.addTo(map);
+            })({{ this._parent.get_name() }});
+            {% endmacro %}
+            """
+        )
+
+        def __init__(self) -> None:
+            super().__init__()  # type: ignore[no-untyped-call]
+            self._name = "SitingDistrictFilter"
+            self.layer_names = [layer.get_name() for layer in layers]
+            self.label_names = [(g.get_name(), m.get_name(), d) for g, m, d in labels]
+            self.bounds_js = json.dumps(bounds)
+            self.select_js = _json_for_script(select)
+
+    return _DistrictFilter()
 
 
 # --------------------------------------------------------------------------- map
@@ -1270,6 +1436,29 @@ def plan_map(
     population_legend: list[str] = []
     groups: list[tuple[str, Any]] = []
 
+    # the district filter, for a plan of two or more districts
+    districts = _district_choices(out)
+    number = {did: i for i, (did, _) in enumerate(districts)} if len(districts) > 1 else {}
+    area_district = _id_to_district(out.areas, "area_id")
+    site_district = _id_to_district(out.facilities, "site_id")
+    filtered: list[Any] = []
+    district_labels: list[tuple[Any, Any, int]] = []
+
+    def add(
+        group: folium.FeatureGroup,
+        features: list[dict[str, Any]],
+        *,
+        geometry_from: folium.GeoJson | None = None,
+    ) -> folium.GeoJson | None:
+        if number:
+            _tag_districts(
+                features, number, area_district=area_district, site_district=site_district
+            )
+        layer = _add_geojson(group, features, geometry_from=geometry_from)
+        if layer is not None and any("district" in f["properties"] for f in features):
+            filtered.append(layer)
+        return layer
+
     # population
     pop_group = folium.FeatureGroup(name=text["layer_population"], show=False)
     pop_layer = None
@@ -1282,15 +1471,15 @@ def plan_map(
             text=text,
         ).add_to(pop_group)
     else:
-        pop_layer = _add_geojson(pop_group, _population_layer(out, areas, text, population_legend))
+        pop_layer = add(pop_group, _population_layer(out, areas, text, population_legend))
     groups.append(("population", pop_group))
 
     district_features, district_names = _district_features(shifted(out.districts), text)
     if district_features:
         group = folium.FeatureGroup(name=text["layer_districts"])
-        _add_geojson(group, district_features)
-        for lat, lon, name in district_names:
-            folium.Marker(
+        add(group, district_features)
+        for feature, (lat, lon, name) in zip(district_features, district_names, strict=True):
+            marker = folium.Marker(
                 [lat, lon],
                 icon=folium.DivIcon(
                     html=(
@@ -1302,46 +1491,48 @@ def plan_map(
                     icon_anchor=(40, 9),
                 ),
             ).add_to(group)
+            if "district" in feature["properties"]:
+                district_labels.append((group, marker, feature["properties"]["district"]))
         groups.append(("districts", group))
 
     residual_legend: list[str] = []
     residual_features = _residual_features(shifted(out.residual), text, residual_legend)
     if residual_features:
         group = folium.FeatureGroup(name=text["layer_residual"], show=False)
-        _add_geojson(group, residual_features)
+        add(group, residual_features)
         groups.append(("residual", group))
 
     hazard_features = _hazard_features(shifted(out.hazards), text)
     if hazard_features:
         group = folium.FeatureGroup(name=text["layer_hazards"])
-        _add_geojson(group, hazard_features)
+        add(group, hazard_features)
         groups.append(("hazards", group))
 
     group = folium.FeatureGroup(name=text["layer_areas"])
-    _add_geojson(group, _area_features(areas, text), geometry_from=pop_layer)
+    add(group, _area_features(areas, text), geometry_from=pop_layer)
     groups.append(("areas", group))
 
     line_features = _line_features(shifted(out.service_lines), text)
     if line_features:
         group = folium.FeatureGroup(name=text["layer_service"])
-        _add_geojson(group, line_features)
+        add(group, line_features)
         groups.append(("service", group))
 
     cand_points, cand_shapes = _candidate_features(shifted(out.candidates), text)
     if cand_points or cand_shapes:
         group = folium.FeatureGroup(name=text["layer_candidates"])
-        _add_geojson(group, cand_shapes)
-        _add_geojson(group, cand_points)
+        add(group, cand_shapes)
+        add(group, cand_points)
         groups.append(("candidates", group))
 
     planned, existing = _facility_features(out, shifted(out.facilities), text)
     if existing:
         group = folium.FeatureGroup(name=text["layer_existing"])
-        _add_geojson(group, existing)
+        add(group, existing)
         groups.append(("existing", group))
     if planned:
         group = folium.FeatureGroup(name=text["layer_facilities"])
-        _add_geojson(group, planned)
+        add(group, planned)
         groups.append(("facilities", group))
 
     for _, group in groups:
@@ -1383,8 +1574,14 @@ def plan_map(
     _legend_element(text["legend"], sections, notes).add_to(m)
 
     minx, miny, maxx, maxy = (float(v) for v in areas.total_bounds)
+    bounds = None
     if all(math.isfinite(v) for v in (minx, miny, maxx, maxy)):
-        m.fit_bounds([[miny, minx], [maxy, maxx]])
+        bounds = [[miny, minx], [maxy, maxx]]
+        m.fit_bounds(bounds)
+    if number and filtered:
+        _district_filter_element(
+            districts, filtered, district_labels, bounds, text["district_all"]
+        ).add_to(m)
     return m
 
 

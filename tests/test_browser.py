@@ -254,3 +254,59 @@ def test_screenshot_is_not_blank(
     # the thick red dashed outline of the shortfall areas is on screen (#d7191c)
     red = np.all(pixels == (0xD7, 0x19, 0x1C), axis=1).sum()
     assert red > 200
+
+
+_FILTER_PROBE = """
+<script>
+(function () {
+    function areas() {
+        var n = 0, paths = document.querySelectorAll("path.leaflet-interactive");
+        for (var i = 0; i < paths.length; i++) {
+            var stroke = paths[i].getAttribute("stroke");
+            if (stroke === "#555555" || stroke === "#d7191c") { n++; }
+        }
+        return n;
+    }
+    var select = document.getElementById("siting-district-filter");
+    var counts = [areas()];
+    select.value = "1";
+    select.dispatchEvent(new Event("change"));
+    counts.push(areas());
+    select.value = "";
+    select.dispatchEvent(new Event("change"));
+    counts.push(areas());
+    document.title = "filter:" + counts.join(",");
+})();
+</script>
+"""
+"""Counts the drawn area paths (grey or red outline): every district, district 1, all again."""
+
+
+def test_district_filter_hides_other_districts_areas(
+    browser: str, plan: Path, proxy: _RecordingProxy, tmp_path: Path
+) -> None:
+    page = save_map(plan, tmp_path / "map.html", basemap="none")
+    html = page.read_text(encoding="utf-8")
+    end = html.rindex("</html>")
+    probed = tmp_path / "map_filter.html"
+    probed.write_text(html[:end] + _FILTER_PROBE + html[end:], encoding="utf-8")
+    result = _run(
+        browser,
+        tmp_path / "profile",
+        proxy,
+        "--enable-logging=stderr",
+        "--v=0",
+        "--dump-dom",
+        probed.as_uri(),
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    errors = [
+        line
+        for line in result.stderr.splitlines()
+        if "CONSOLE" in line and re.search(r"Uncaught|Error", line)
+    ]
+    assert not errors, "\n".join(errors)
+    title = re.search(r"<title>filter:(.*?)</title>", result.stdout, re.S)
+    assert title is not None, result.stdout[:500]
+    # 4 areas; district 1 (昭化区, 510811) holds A3 and A4
+    assert title.group(1) == "4,2,4"

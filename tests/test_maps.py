@@ -476,3 +476,54 @@ def test_a_city_map_is_compact_and_rounded(city_run: Path) -> None:
     )
     assert layer.shares_geometry and '"coordinates"' not in layer.data_js
     assert html.count("own[i].geometry = from[i].geometry") == 1
+
+
+def _page_data(html: str) -> list[dict[str, Any]]:
+    """Each layer's compact data as the page carries it."""
+    return [
+        json.loads(raw.replace("<\\/", "</"))
+        for raw in re.findall(r"var geo_json_\w+_data = (\{.*?\});\n", html)
+    ]
+
+
+def test_district_filter_lists_every_district(plan_dir: Path) -> None:
+    html = save_map(plan_dir, plan_dir / "filter.html").read_text(encoding="utf-8")
+    assert 'id=\\"siting-district-filter\\"' in html
+    assert "全部区县" in html
+    for i, (did, name) in enumerate((("510802", "利州区"), ("510811", "昭化区"))):
+        assert f'<option value=\\"{i}\\">{name} ({did})' in html
+    assert "district_id" in html[html.index("siting-district-filter") - 3000 :]
+    # areas, facilities, candidates, service lines and districts carry their district's number
+    by_district = {0: 0, 1: 0}
+    for layer in _page_data(html):
+        for feature in layer["features"]:
+            if "d" in feature["properties"]:
+                by_district[feature["properties"]["d"]] += 1
+    # per district: 2 areas twice (population, areas), its outline, and at least a facility,
+    # a candidate and a service line
+    assert by_district[0] >= 2 * 2 + 1 + 3 and by_district[1] >= 2 * 2 + 1 + 3, by_district
+    m = plan_map(plan_dir)
+    areas = _features(_groups(m)[labels("zh")["layer_areas"]])
+    assert {f["properties"]["area_id"]: f["properties"]["district"] for f in areas} == {
+        "A1": 0,
+        "A2": 0,
+        "A3": 1,
+        "A4": 1,
+    }
+    service = _features(_groups(m)[labels("zh")["layer_service"]])
+    assert all("district" in f["properties"] for f in service)
+
+
+def test_no_district_filter_with_one_district(plan_dir: Path, tmp_path: Path) -> None:
+    import geopandas as gpd
+    import pandas as pd
+
+    one = tmp_path / "one"
+    shutil.copytree(plan_dir, one)
+    table = pd.read_csv(one / "districts.csv", dtype={"district_id": str})
+    table.iloc[:1].to_csv(one / "districts.csv", index=False, encoding="utf-8")
+    outlines = gpd.read_file(one / "districts.geojson")
+    outlines.iloc[:1].to_file(one / "districts.geojson", driver="GeoJSON")
+    html = save_map(one).read_text(encoding="utf-8")
+    assert "siting-district-filter" not in html
+    assert not any("d" in f["properties"] for layer in _page_data(html) for f in layer["features"])
