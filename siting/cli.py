@@ -77,6 +77,11 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         from siting.export import write_plan
         from siting.pipeline import run_plan
 
+        watch = None
+        if scenario.run.partition is not None and not stages.quiet:
+            from siting.province import CountyProgress
+
+            watch = CountyProgress(sys.stderr)
         plan = run_plan(
             scenario,
             progress=stages,
@@ -84,6 +89,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
             scheduler=getattr(args, "scheduler", None),
             counties_cache=counties_cache,
             resume=resume,
+            counties=watch,
         )
         stages("writing the plan, the map and the report")
         write_plan(
