@@ -43,6 +43,7 @@ class _Stages:
         self.quiet = quiet
         self.current = "starting"
         self.written: Path | None = None
+        self.counties: Any = None  # the CountyProgress of a partitioned run
 
     def __call__(self, message: str) -> None:
         self.current = message.split(" (")[0]
@@ -81,7 +82,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         if scenario.run.partition is not None and not stages.quiet:
             from siting.province import CountyProgress
 
-            watch = CountyProgress(sys.stderr)
+            watch = stages.counties = CountyProgress(sys.stderr)
         plan = run_plan(
             scenario,
             progress=stages,
@@ -421,7 +422,10 @@ def _interrupted(args: argparse.Namespace) -> str:
         return "interrupted"
     if stages.written is not None:
         return f"interrupted after the plan was written to {stages.written}"
-    return f"interrupted at stage {stages.current!r}; nothing written"
+    current = stages.current
+    if stages.counties is not None and stages.counties.running:
+        current = "county " + ", ".join(sorted(stages.counties.running))
+    return f"interrupted at stage {current!r}; nothing written"
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -355,6 +355,24 @@ def test_plan_shows_each_county_as_it_finishes(
         assert f"county {district} {name} " in err
 
 
+def test_ctrl_c_names_the_running_county(
+    partitioned_scenario: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import siting.pipeline
+
+    def interrupted(prepared: Any, **kwargs: Any) -> Plan:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(siting.pipeline, "solve_prepared", interrupted)
+    args = ["plan", str(partitioned_scenario), "--out", str(tmp_path / "o"), "--basemap", "none"]
+    assert main(args) == 130
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last == f"interrupted at stage 'county {DISTRICTS[0]}'; nothing written"
+
+
 def test_resume_needs_a_partition(tmp_path: Path) -> None:
     scenario = str(SAMPLE / "scenario.toml")
     assert main(["-q", "plan", scenario, "--out", str(tmp_path / "o"), "--resume"]) == 2
