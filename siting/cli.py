@@ -43,6 +43,7 @@ class _Stages:
         self.quiet = quiet
         self.current = "starting"
         self.written: Path | None = None
+        self.counties: Any = None  # the CountyProgress of a partitioned run
 
     def __call__(self, message: str) -> None:
         self.current = message.split(" (")[0]
@@ -77,6 +78,11 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         from siting.export import write_plan
         from siting.pipeline import run_plan
 
+        watch = None
+        if scenario.run.partition is not None and not stages.quiet:
+            from siting.province import CountyProgress
+
+            watch = stages.counties = CountyProgress(sys.stderr)
         plan = run_plan(
             scenario,
             progress=stages,
@@ -84,6 +90,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
             scheduler=getattr(args, "scheduler", None),
             counties_cache=counties_cache,
             resume=resume,
+            counties=watch,
         )
         stages("writing the plan, the map and the report")
         write_plan(
@@ -415,7 +422,10 @@ def _interrupted(args: argparse.Namespace) -> str:
         return "interrupted"
     if stages.written is not None:
         return f"interrupted after the plan was written to {stages.written}"
-    return f"interrupted at stage {stages.current!r}; nothing written"
+    current = stages.current
+    if stages.counties is not None and stages.counties.running:
+        current = "county " + ", ".join(sorted(stages.counties.running))
+    return f"interrupted at stage {current!r}; nothing written"
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -47,6 +47,9 @@ from siting.summary import (
     service_lines,
     workplace_shortfall,
 )
+
+if TYPE_CHECKING:
+    from siting.province import CountyWatch
 
 __all__ = [
     "RESOLVABLE",
@@ -159,6 +162,7 @@ def run_plan(
     scheduler: str | None = None,
     counties_cache: str | Path | None = None,
     resume: bool = False,
+    counties: CountyWatch | None = None,
 ) -> Plan:
     """Run the whole job: read, estimate demand, build and solve the model, extract the plan.
 
@@ -182,6 +186,9 @@ def run_plan(
     resume
         With partitioning: reuse the counties ``counties_cache`` holds for the same
         inputs and scenario.
+    counties
+        With partitioning: told when each county starts and finishes
+        (:class:`siting.province.CountyProgress` shows it on the terminal).
 
     Returns
     -------
@@ -226,6 +233,7 @@ def run_plan(
             timings=timings,
             cache=cache,
             resume=resume,
+            watch=counties,
         )
 
 

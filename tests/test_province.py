@@ -298,6 +298,7 @@ def test_resume_solves_only_the_missing_counties(
     partitioned: Plan,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     import siting.pipeline
     from siting.province import cache_folder
@@ -325,7 +326,9 @@ def test_resume_solves_only_the_missing_counties(
 
     monkeypatch.setattr(siting.pipeline, "solve_prepared", counted)
     solved.clear()
+    capsys.readouterr()
     assert main([*args, "--resume"]) == 0
+    assert "county" not in capsys.readouterr().err  # -q: no progress
     assert solved == [DISTRICTS[-1]]
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert run["engine"]["solved"] == 1
@@ -337,6 +340,37 @@ def test_resume_solves_only_the_missing_counties(
     assert facilities["cost"].to_numpy() == pytest.approx(expected["cost"].to_numpy())
     assert not cache_folder(out).exists()  # a complete plan leaves nothing to resume
     assert verify(out).ok
+
+
+def test_plan_shows_each_county_as_it_finishes(
+    partitioned_scenario: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    assert main(["plan", str(partitioned_scenario), "--out", str(out), "--basemap", "none"]) == 0
+    err = capsys.readouterr().err  # not a terminal: one line per county
+    finished = [line for line in err.splitlines() if line.startswith("county ")]
+    assert len(finished) == 3
+    assert finished[-1].endswith("(3/3)")
+    for district, name in zip(DISTRICTS, ("利州区", "昭化区", "朝天区"), strict=True):
+        assert f"county {district} {name} " in err
+
+
+def test_ctrl_c_names_the_running_county(
+    partitioned_scenario: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import siting.pipeline
+
+    def interrupted(prepared: Any, **kwargs: Any) -> Plan:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(siting.pipeline, "solve_prepared", interrupted)
+    args = ["plan", str(partitioned_scenario), "--out", str(tmp_path / "o"), "--basemap", "none"]
+    assert main(args) == 130
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last == f"interrupted at stage 'county {DISTRICTS[0]}'; nothing written"
 
 
 def test_resume_needs_a_partition(tmp_path: Path) -> None:

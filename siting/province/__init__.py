@@ -16,6 +16,8 @@ engine
     :func:`plan_by_district`: solve every county and merge them.
 merge
     :func:`merge_counties`: one plan from the counties' plans.
+progress
+    :class:`CountyProgress`: counties done / total and the slowest running, on the terminal.
 cache
     :class:`CountyCache`: finished counties kept for ``--resume``.
 """
@@ -24,18 +26,22 @@ from siting.province.cache import CountyCache, cache_folder
 from siting.province.engine import (
     ClusterError,
     CountyResult,
+    CountyWatch,
     dask_client,
     plan_by_district,
     solve_county,
 )
 from siting.province.merge import PARTIAL, merge_counties
 from siting.province.partition import district_ids, district_inputs
+from siting.province.progress import CountyProgress
 
 __all__ = [
     "PARTIAL",
     "ClusterError",
     "CountyCache",
+    "CountyProgress",
     "CountyResult",
+    "CountyWatch",
     "cache_folder",
     "dask_client",
     "district_ids",

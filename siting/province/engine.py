@@ -21,7 +21,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from siting.errors import SitingError, SolverError
 from siting.inputs import Inputs
@@ -31,7 +31,14 @@ from siting.province.merge import merge_counties
 from siting.province.partition import district_ids, district_inputs
 from siting.scenario import Scenario
 
-__all__ = ["CONNECT_TIMEOUT_S", "ClusterError", "CountyResult", "plan_by_district", "solve_county"]
+__all__ = [
+    "CONNECT_TIMEOUT_S",
+    "ClusterError",
+    "CountyResult",
+    "CountyWatch",
+    "plan_by_district",
+    "solve_county",
+]
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +49,26 @@ CONNECT_TIMEOUT_S = 5.0
 
 MEMORY_PER_WORKER = "2GiB"
 """The memory limit of each worker of a cluster started by ``--workers`` (issue #12's target)."""
+
+
+class CountyWatch(Protocol):
+    """What :func:`plan_by_district` tells as the counties run (:class:`CountyProgress`)."""
+
+    def begin(self, total: int, names: dict[str, str]) -> None:
+        """``total`` counties are to be solved; ``names`` maps their ids to names."""
+
+    def started(self, district_id: str) -> None:
+        """A county is running from now."""
+
+    def finished(self, result: CountyResult) -> None:
+        """A county's task returned."""
+
+    def end(self) -> None:
+        """Every county has returned (or the run is stopping)."""
+
+
+POLL_S = 0.5
+"""Seconds between two questions to the scheduler about which counties run, with a ``watch``."""
 
 
 class ClusterError(SitingError, ConnectionError):
@@ -144,6 +171,7 @@ def plan_by_district(
     timings: dict[str, float] | None = None,
     cache: CountyCache | None = None,
     resume: bool = False,
+    watch: CountyWatch | None = None,
 ) -> Plan:
     """Plan every county of ``inputs`` on its own and merge the plans.
 
@@ -165,6 +193,9 @@ def plan_by_district(
     resume
         Reuse the counties ``cache`` holds for these inputs and this scenario, and
         solve only the others.
+    watch
+        Told when each county starts and finishes (a progress display); without
+        it, ``progress`` is told of each county.
 
     Returns
     -------
@@ -192,20 +223,34 @@ def plan_by_district(
     def keep(result: CountyResult) -> None:
         if cache is not None:
             cache.save(result)
+        if watch is not None:
+            watch.finished(result)
 
     start = time.perf_counter()
-    if not todo:
-        solved: list[CountyResult] = []
-        engine: dict[str, Any] = {"engine": "cache", "workers": 0}
-    elif client is None:
-        solved = []
-        for k, (d, part) in enumerate(zip(todo, parts, strict=True), start=1):
-            say(f"county {d} ({k}/{len(todo)})")
-            solved.append(solve_county(scenario, part, d))
-            keep(solved[-1])
-        engine = {"engine": "in-process", "workers": 1}
-    else:
-        solved, engine = _on_cluster(client, scenario, todo, parts, say=say, keep=keep)
+    if watch is not None and todo:
+        watch.begin(len(todo), _county_names(inputs, todo))
+    try:
+        if not todo:
+            solved: list[CountyResult] = []
+            engine: dict[str, Any] = {"engine": "cache", "workers": 0}
+        elif client is None:
+            solved = []
+            for k, (d, part) in enumerate(zip(todo, parts, strict=True), start=1):
+                if watch is None:
+                    say(f"county {d} ({k}/{len(todo)})")
+                else:
+                    watch.started(d)
+                solved.append(solve_county(scenario, part, d))
+                keep(solved[-1])
+            engine = {"engine": "in-process", "workers": 1}
+        else:
+            tell = say if watch is None else None
+            solved, engine = _on_cluster(
+                client, scenario, todo, parts, say=tell, keep=keep, watch=watch
+            )
+    finally:
+        if watch is not None and todo:
+            watch.end()
     engine["wall_s"] = round(time.perf_counter() - start, 3)
     engine["county_s"] = round(sum(r.seconds for r in solved), 3)
     engine["solved"] = len(solved)
@@ -218,6 +263,14 @@ def plan_by_district(
         engine=engine,
         timings=timings or {},
     )
+
+
+def _county_names(inputs: Inputs, ids: Sequence[str]) -> dict[str, str]:
+    districts = inputs.districts
+    if districts is None or "name" not in districts.columns:
+        return {}
+    names = {str(d): name for d, name in districts["name"].items() if isinstance(name, str)}
+    return {d: names[d] for d in ids if d in names}
 
 
 @contextlib.contextmanager
@@ -299,8 +352,9 @@ def _on_cluster(
     ids: Sequence[str],
     parts: Sequence[Inputs],
     *,
-    say: Progress,
+    say: Progress | None,
     keep: Callable[[CountyResult], None],
+    watch: CountyWatch | None = None,
 ) -> tuple[list[CountyResult], dict[str, Any]]:
     from distributed import as_completed
 
@@ -311,14 +365,32 @@ def _on_cluster(
     ]
     by_key = {f.key: d for f, d in zip(futures, ids, strict=True)}
     done: dict[str, CountyResult] = {}
-    for future in as_completed(futures):
+
+    def finish(future: Any) -> None:
         d = by_key[future.key]
         try:
             done[d] = future.result()
         except Exception as exc:  # a task lost more often than allowed, or a bug
             done[d] = CountyResult(d, "failed", f"{type(exc).__name__}: {exc}", None, "?", 0.0)
         keep(done[d])
-        say(f"county {d} {done[d].status} ({len(done)}/{len(ids)})")
+        if say is not None:
+            say(f"county {d} {done[d].status} ({len(done)}/{len(ids)})")
+
+    pending = as_completed(futures)
+    if watch is None:
+        for future in pending:
+            finish(future)
+    else:
+        # Poll, so that the counties a worker has begun are told as they begin.
+        while not pending.is_empty():
+            if pending.has_ready():
+                for future in pending.next_batch(block=False):
+                    finish(future)
+                continue
+            for d in _processing(client, by_key, ids):
+                if d not in done:
+                    watch.started(d)
+            time.sleep(POLL_S)
     engine = {
         "engine": "dask",
         "scheduler": str(info.get("address")),
@@ -326,3 +398,12 @@ def _on_cluster(
         "dashboard": client.dashboard_link,
     }
     return [done[d] for d in ids], engine
+
+
+def _processing(client: Any, by_key: dict[Any, str], ids: Sequence[str]) -> list[str]:
+    """The counties the workers are running; all not done if the scheduler cannot say."""
+    try:
+        processing = client.processing()
+    except Exception:  # an older or remote scheduler without it: count from submission
+        return list(ids)
+    return [by_key[k] for keys in processing.values() for k in keys if k in by_key]
