@@ -13,7 +13,6 @@ Examples
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import platform
 import time
@@ -76,14 +75,6 @@ def _stopwatch(timings: dict[str, float]) -> Callable[[str], None]:
         clock[0] = now
 
     return lap
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _versions() -> dict[str, str]:
@@ -224,7 +215,7 @@ def run_plan(
         scenario, inputs = read_inputs(scenario, progress=say, timings=timings)
         cache = None
         if counties_cache is not None:
-            cache = CountyCache(Path(counties_cache), scenario=scenario, files=inputs.files)
+            cache = CountyCache(Path(counties_cache), scenario=scenario, hashes=inputs.file_hashes)
         return plan_by_district(
             inputs,
             scenario=scenario,
@@ -583,9 +574,8 @@ def solve_prepared(
         "crs": inputs.crs.to_string(),
         "scenario": scenario.to_dict(),
         "inputs": {
-            name: {"path": str(path), "sha256": _sha256(Path(path))}
-            for name, path in inputs.files.items()
-            if Path(path).is_file()
+            name: {"path": str(inputs.files[name]), "sha256": digest}
+            for name, digest in inputs.file_hashes.items()
         },
         "notes": list(inputs.notes),
         "findings": findings,

@@ -19,6 +19,7 @@ import pyproj
 import shapely
 from pyproj.exceptions import CRSError
 
+from siting._digest import file_sha256
 from siting.errors import InputError, Problem
 from siting.inputs._checks import _check_duplicate_geometries, _check_shared_ids
 from siting.inputs._crs import (
@@ -81,7 +82,10 @@ class Inputs:
     notes
         Repairs made and choices taken, one sentence each.
     files
-        Every input file read, by role (``"areas"``, ``"population"``, ...), for hashing.
+        Every input file read, by role (``"areas"``, ``"population"``, ...).
+    file_hashes
+        The SHA-256 of each of ``files`` that is a file, by role: hashed once when the
+        inputs are read, for ``run.json`` and the county cache.
     migrant_population_crs
         The migrant population raster's CRS, if given.
     buildings
@@ -108,6 +112,7 @@ class Inputs:
     streets: Path | None
     notes: tuple[str, ...] = ()
     files: Mapping[str, Path] = field(default_factory=dict)
+    file_hashes: Mapping[str, str] = field(default_factory=dict)
     migrant_population_crs: pyproj.CRS | None = None
     buildings: gpd.GeoDataFrame | None = None
     children: Path | None = None
@@ -441,6 +446,9 @@ def load_inputs(
         streets=report.files.get("streets"),
         notes=tuple(report.notes),
         files=dict(report.files),
+        file_hashes={
+            role: file_sha256(path) for role, path in report.files.items() if Path(path).is_file()
+        },
         migrant_population_crs=loaded.migrant.crs if loaded.migrant is not None else None,
         buildings=layers.get("buildings"),
         children=loaded.children.path if loaded.children is not None else None,

@@ -11,11 +11,11 @@ when complete. pyosmium is an optional dependency: ``pip install siting[pbf]``
 
 from __future__ import annotations
 
-import hashlib
 import os
 import tempfile
 from pathlib import Path
 
+from siting._digest import file_sha256
 from siting.errors import InputError, Problem
 
 __all__ = ["PBF_SUFFIX", "is_pbf", "xml_copy"]
@@ -33,14 +33,6 @@ def is_pbf(path: str | Path) -> bool:
     (True, False)
     """
     return str(path).lower().endswith(PBF_SUFFIX)
-
-
-def _digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()[:20]
 
 
 def xml_copy(path: str | Path, *, cache: str | Path | None = None) -> Path:
@@ -86,7 +78,7 @@ def xml_copy(path: str | Path, *, cache: str | Path | None = None) -> Path:
         ) from None
     folder = Path(cache) if cache is not None else Path(tempfile.gettempdir()) / "siting-osm"
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{_digest(source)}-{_xml_name(source)}"
+    target = folder / f"{file_sha256(source)[:20]}-{_xml_name(source)}"
     if target.is_file():
         return target
     handle, partial = tempfile.mkstemp(prefix=".partial-", suffix=".osm", dir=folder)

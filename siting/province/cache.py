@@ -41,14 +41,6 @@ def cache_folder(out: str | Path) -> Path:
     return target.parent / f".{target.name}.counties"
 
 
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 class CountyCache:
     """Finished counties of one scenario and one set of input files.
 
@@ -58,17 +50,14 @@ class CountyCache:
         Where the counties are kept (:func:`cache_folder`).
     scenario
         The run's scenario.
-    files
-        Every input file, by role (``Inputs.files``).
+    hashes
+        The SHA-256 of every input file, by role (``Inputs.file_hashes``).
     """
 
-    def __init__(self, folder: Path, *, scenario: Scenario, files: Mapping[str, Path]) -> None:
+    def __init__(self, folder: Path, *, scenario: Scenario, hashes: Mapping[str, str]) -> None:
         self.folder = Path(folder)
-        hashes = {
-            role: _file_sha256(Path(p)) for role, p in sorted(files.items()) if Path(p).is_file()
-        }
         self._stem = json.dumps(
-            {"scenario": scenario.to_dict(), "inputs": hashes, "siting": __version__},
+            {"scenario": scenario.to_dict(), "inputs": dict(hashes), "siting": __version__},
             sort_keys=True,
             default=str,
         )
