@@ -60,6 +60,7 @@ from siting.zonal import (
     _cell_pieces,
     _geometry_type_problems,
     _open_raster,
+    _raster_problems,
     _ring_edges,
     _window_for,
     read_strips,
@@ -282,8 +283,6 @@ def allocate(
     for name, layer in (("polygons", series), ("zones", zones), ("buildings", buildings)):
         if layer is not None and layer.crs is None:
             problems.append(Problem(f"the {name} have no CRS", fix="set their CRS"))
-    if series.crs is None and not any("polygons have no CRS" in p.message for p in problems):
-        problems.append(Problem("the polygons have no CRS", fix="set their CRS"))
     if nearest_m is not None and series.crs is not None and not series.crs.is_projected:
         problems.append(
             Problem(
@@ -531,7 +530,7 @@ class _State:
         else:
             self.residual -= self.moved
         if self.block:
-            index = self._block_index(0, self.shape[0], self.shape[1])[r, c]
+            index = (r // self.block) * -(-self.shape[1] // self.block) + c // self.block
             self.block_people -= np.bincount(
                 index, weights=people, minlength=self.block_people.size
             )
@@ -626,34 +625,6 @@ def _band_strips(
             for _, more in parts[1:]:
                 values += more
         yield top, values
-
-
-def _raster_problems(ds: Any, bands: list[int]) -> list[Problem]:
-    name = str(ds.name)
-    problems = []
-    if ds.crs is None:
-        problems.append(
-            Problem(
-                "the raster has no CRS",
-                file=name,
-                fix="assign one, e.g. with `rio edit-info --crs EPSG:4490`",
-            )
-        )
-    t = ds.transform
-    if t.b != 0 or t.d != 0:
-        problems.append(
-            Problem(
-                "the raster's geotransform is rotated or sheared",
-                file=name,
-                fix="warp it to a north-up grid first (gdalwarp)",
-            )
-        )
-    for b in bands:
-        if not 1 <= b <= ds.count:
-            problems.append(
-                Problem(f"band {b} does not exist; the raster has {ds.count} band(s)", file=name)
-            )
-    return problems
 
 
 def _in_crs(series: gpd.GeoSeries, crs: Any) -> npt.NDArray[np.object_]:

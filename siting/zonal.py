@@ -146,30 +146,10 @@ def zonal_sums(
         )
     problems.extend(_geometry_type_problems(geoseries, index))
     with _open_raster(raster) as ds:
-        name = str(ds.name)
-        if ds.crs is None:
-            problems.append(
-                Problem(
-                    "the raster has no CRS",
-                    file=name,
-                    fix="assign one, e.g. with `rio edit-info --crs EPSG:4490`",
-                )
-            )
-        transform: Affine = ds.transform
-        if transform.b != 0 or transform.d != 0:
-            problems.append(
-                Problem(
-                    "the raster's geotransform is rotated or sheared",
-                    file=name,
-                    fix="warp it to a north-up grid first (gdalwarp)",
-                )
-            )
-        if not 1 <= band <= ds.count:
-            problems.append(
-                Problem(f"band {band} does not exist; the raster has {ds.count} band(s)", file=name)
-            )
+        problems.extend(_raster_problems(ds, [band]))
         if problems:
             raise InputError(problems)
+        transform: Affine = ds.transform
 
         if geoseries.crs != ds.crs:
             logger.debug(
@@ -451,6 +431,35 @@ def _open_raster(raster: str | Path | rasterio.io.DatasetReader) -> Iterator[Any
             yield ds
     else:
         yield raster
+
+
+def _raster_problems(ds: Any, bands: list[int]) -> list[Problem]:
+    """What makes a raster unusable here: no CRS, a rotated grid, a band it lacks."""
+    name = str(ds.name)
+    problems = []
+    if ds.crs is None:
+        problems.append(
+            Problem(
+                "the raster has no CRS",
+                file=name,
+                fix="assign one, e.g. with `rio edit-info --crs EPSG:4490`",
+            )
+        )
+    t = ds.transform
+    if t.b != 0 or t.d != 0:
+        problems.append(
+            Problem(
+                "the raster's geotransform is rotated or sheared",
+                file=name,
+                fix="warp it to a north-up grid first (gdalwarp)",
+            )
+        )
+    for b in bands:
+        if not 1 <= b <= ds.count:
+            problems.append(
+                Problem(f"band {b} does not exist; the raster has {ds.count} band(s)", file=name)
+            )
+    return problems
 
 
 def _window_for(geoms: npt.NDArray[np.object_], ds: Any) -> rasterio.windows.Window | None:
