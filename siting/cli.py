@@ -387,8 +387,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
     args.stages = _Stages(quiet=args.quiet)
     try:
-        code: int = args.func(args)
-        return code
+        try:
+            code: int = args.func(args)
+            return code
+        except Exception as exc:
+            # Ctrl-C inside a C extension's import or call can surface as another
+            # error raised from the KeyboardInterrupt (pybind11's "initialization
+            # failed" when it lands while highspy is being imported).
+            if _from_interrupt(exc):
+                raise KeyboardInterrupt from exc
+            raise
     except KeyboardInterrupt:
         if args.debug:
             raise
@@ -413,6 +421,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             print(f"error: {exc}", file=sys.stderr)
         return 2
+
+
+def _from_interrupt(exc: BaseException) -> bool:
+    """Whether ``exc`` was raised while handling, or from, a ``KeyboardInterrupt``."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 def _interrupted(args: argparse.Namespace) -> str:

@@ -84,3 +84,27 @@ def test_plan_writes_an_offline_map_with_basemap_none(tmp_path: Path) -> None:
         main(bad)
     assert info.value.code == 2
     assert not (tmp_path / "x").exists()
+
+
+def test_an_error_raised_from_ctrl_c_is_an_interruption(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ctrl-C landing in a C extension's import surfaces as ``ImportError`` from it."""
+    import siting.cli as cli
+
+    def interrupted_import(args: object) -> int:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as exc:
+            raise ImportError("initialization failed") from exc
+
+    def plain_import_error(args: object) -> int:
+        raise ImportError("initialization failed")
+
+    monkeypatch.setattr(cli, "_cmd_plan", interrupted_import)
+    scenario = str(SAMPLE / "scenario.toml")
+    assert cli.main(["plan", scenario, "--out", str(tmp_path / "o")]) == 130
+    assert capsys.readouterr().err.strip().splitlines()[-1].startswith("interrupted")
+    monkeypatch.setattr(cli, "_cmd_plan", plain_import_error)
+    with pytest.raises(ImportError):
+        cli.main(["plan", scenario, "--out", str(tmp_path / "o")])
