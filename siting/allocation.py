@@ -29,6 +29,15 @@ the residual. Without zones the study area is the raster window over the
 polygons' bounds; with zones (districts) the residual is counted inside the
 zones (exact coverage), per zone.
 
+Context: a county planned on its own (``run.partition``) passes its neighbours'
+areas as ``context`` (and their districts as ``context_zones``). The coverage
+:math:`C`, the building split and the nearest area of a residual cell are then
+those of own + context polygons, but only the own polygons' people are
+returned, and the residual is that of the own zones. A cell straddling a
+county border is so shared between the counties exactly as one allocation of
+the whole province shares it: summed over the counties, what the areas hold,
+the residual and the total are the single allocation's.
+
 The coverage grid :math:`C` is the prefix sum along rows of the same signed
 edge accumulation that :mod:`siting.zonal` uses, so the work stays
 proportional to the polygons' perimeter in cells plus one pass over the
@@ -202,6 +211,8 @@ def allocate(
     weight_column: str = "weight",
     nearest_m: float | None = None,
     residual_blocks: bool | int = False,
+    context: gpd.GeoSeries | gpd.GeoDataFrame | None = None,
+    context_zones: gpd.GeoSeries | gpd.GeoDataFrame | None = None,
 ) -> Allocation:
     """Share a raster's people out among polygons and count the people none holds.
 
@@ -235,6 +246,17 @@ def allocate(
     residual_blocks
         Also return the residual merged into square blocks of this many cells
         a side (``True``: about 10,000 blocks over the window), for a map.
+    context
+        Other polygons (a neighbouring county's areas) that take their share of
+        every cell they cover, of its buildings and of the residual moved to the
+        nearest polygon, without being returned: ``held`` is indexed like
+        ``polygons`` only. Give every other polygon that touches a cell the
+        polygons or the zones touch (within ``nearest_m`` of them with it).
+    context_zones
+        With ``nearest_m``: the zones next to ``zones`` (a neighbouring county),
+        whose residual cells near the polygons are given to the nearest polygon
+        (own or context) exactly as in one allocation of all the zones; their
+        residual is not counted here.
 
     Returns
     -------
@@ -279,8 +301,19 @@ def allocate(
         )
     series = polygons.geometry if isinstance(polygons, gpd.GeoDataFrame) else polygons
     bands = [band] if isinstance(band, int) else list(band)
+    others = _series(context)
+    other_zones = _series(context_zones) if nearest_m is not None and zones is not None else None
     problems = _geometry_type_problems(series, series.index)
-    for name, layer in (("polygons", series), ("zones", zones), ("buildings", buildings)):
+    if others is not None:
+        problems += _geometry_type_problems(others, others.index)
+    layers = (
+        ("polygons", series),
+        ("zones", zones),
+        ("buildings", buildings),
+        ("context polygons", others),
+        ("context zones", other_zones),
+    )
+    for name, layer in layers:
         if layer is not None and layer.crs is None:
             problems.append(Problem(f"the {name} have no CRS", fix="set their CRS"))
     if nearest_m is not None and series.crs is not None and not series.crs.is_projected:
@@ -302,21 +335,33 @@ def allocate(
         problems.extend(_raster_problems(ds, bands))
         if problems:
             raise InputError(problems)
-        geoms = _in_crs(series, ds.crs)
+        own = _in_crs(series, ds.crs)
         zone_geoms = _in_crs(zones, ds.crs) if zones is not None else None
-        window = _window(geoms, zone_geoms, ds)
+        window = _window(own, zone_geoms, ds)
         t: Affine = ds.transform
         if window is None:
             return _empty(series.index, zones, method, ds)
+        if other_zones is not None and nearest_m is not None and len(other_zones):
+            assert zones is not None
+            window = _reach_window(window, _joined(series, zones), nearest_m, ds)
         wt = Affine(t.a, 0.0, t.c + window.col_off * t.a, 0.0, t.e, t.f + window.row_off * t.e)
+        every = series if others is None else _joined(series, others)
+        geoms = own if others is None else _in_crs(every, ds.crs)
         spot = (
-            _building_spots(buildings, weight_column, series, ds.crs, wt, window)
+            _building_spots(buildings, weight_column, every, ds.crs, wt, window)
             if buildings is not None and method == "dasymetric"
             else None
         )
+        every_zone = zone_geoms
+        if other_zones is not None and len(other_zones):
+            near_zones = _in_crs(other_zones, ds.crs)
+            every_zone = (
+                near_zones if zone_geoms is None else np.concatenate([zone_geoms, near_zones])
+            )
         block = _block_size(residual_blocks, window)
         state = _State(
             n=len(geoms),
+            n_own=len(own),
             method=method,
             areas=_Edges.of(geoms, wt),
             zones=_Edges.of(zone_geoms, wt) if zone_geoms is not None else None,
@@ -324,8 +369,8 @@ def allocate(
             spots=spot,
             shape=(int(window.height), int(window.width)),
             block=block,
-            zone_grid=_zone_grid(zone_geoms, wt, window)
-            if zone_geoms is not None and (block or nearest_m is not None)
+            zone_grid=_zone_grid(every_zone, wt, window)
+            if every_zone is not None and (block or nearest_m is not None)
             else None,
             near=nearest_m is not None,
         )
@@ -333,8 +378,8 @@ def allocate(
             state.strip(top, values)
         crs = ds.crs
     if nearest_m is not None:
-        state.to_nearest(series, nearest_m, wt, crs)
-    held = pd.Series(state.held, index=series.index, name="people")
+        state.to_nearest(every, nearest_m, wt, crs)
+    held = pd.Series(state.held[: len(own)], index=series.index, name="people")
     zone_index = zones.index if zones is not None else pd.Index([])
     by_zone = pd.Series(state.zone_residual, index=zone_index, name="residual", dtype=float)
     residual = float(by_zone.sum()) if zones is not None else state.residual
@@ -367,6 +412,7 @@ class _State:
     """The running sums of :func:`allocate` over the strips of the window."""
 
     n: int
+    n_own: int
     method: str
     areas: _Edges | None
     zones: _Edges | None
@@ -425,7 +471,11 @@ class _State:
             left_over = None
         else:
             left_over = values * np.clip(1.0 - cover, 0.0, 1.0)
-            self.overlap += float((values * np.clip(cover - 1.0, 0.0, None)).sum())
+            twice = values * np.clip(cover - 1.0, 0.0, None)
+            if self.n_own < self.n:  # the own polygons' share of the overlap
+                own = self._own_cover(pieces, rows, ncols)
+                np.divide(twice * own, cover, out=twice, where=covered)
+            self.overlap += float(twice.sum())
             cover[:] = values
         grid[:, ncols] = 0.0
         if pieces:
@@ -457,7 +507,7 @@ class _State:
         if self.block:
             counted = left_over
             if self.zone_grid is not None:
-                counted = np.where(self.zone_grid[top : top + rows] > 0, left_over, 0.0)
+                counted = np.where(self._own_zone(self.zone_grid[top : top + rows]), left_over, 0.0)
             index = self._block_index(top, rows, ncols).ravel()
             self.block_people += np.bincount(
                 index, weights=counted.ravel(), minlength=self.block_people.size
@@ -469,6 +519,29 @@ class _State:
             assert self.left_grid is not None and self.covered_grid is not None
             self.left_grid[top : top + rows] = left_over
             self.covered_grid[top : top + rows] = covered
+
+    def _own_cover(
+        self, pieces: list[tuple[IntArray, IntArray, FloatArray, FloatArray]], rows: int, ncols: int
+    ) -> FloatArray:
+        """The coverage of the strip by the own polygons alone (not the context)."""
+        grid = np.zeros((rows, ncols + 1), dtype=np.float64)
+        flat_grid = grid.ravel()
+        for owner, flat, amount, left in pieces:
+            mine = owner < self.n_own
+            deposits = np.bincount(
+                np.concatenate([flat[mine], flat[mine] + 1]),
+                weights=np.concatenate(
+                    [amount[mine] * left[mine], amount[mine] * (1 - left[mine])]
+                ),
+            )
+            flat_grid[: deposits.size] += deposits
+        out: FloatArray = np.cumsum(grid[:, :ncols], axis=1)
+        return out
+
+    def _own_zone(self, labels: npt.NDArray[np.int32]) -> npt.NDArray[np.bool_]:
+        """Cells whose centre lies in an own zone (not a context zone)."""
+        out: npt.NDArray[np.bool_] = (labels > 0) & (labels <= self.n_zones)
+        return out
 
     def _block_index(self, top: int, rows: int, ncols: int) -> IntArray:
         per_row = -(-self.shape[1] // self.block)
@@ -522,13 +595,17 @@ class _State:
         cell = hits["_cell"].to_numpy()
         r, c = rows[cell], cols[cell]
         people = left[r, c].astype(np.float64)
-        self.held += np.bincount(hits["_owner"].to_numpy(), weights=people, minlength=self.n)
-        self.moved = float(people.sum())
+        owner = hits["_owner"].to_numpy()
+        self.held += np.bincount(owner, weights=people, minlength=self.n)
+        self.moved = float(people[owner < self.n_own].sum())
         if self.zone_grid is not None:
-            zone = self.zone_grid[r, c].astype(np.int64) - 1
+            label = self.zone_grid[r, c]
+            mine = self._own_zone(label)
+            r, c, people = r[mine], c[mine], people[mine]
+            zone = label[mine].astype(np.int64) - 1
             self.zone_residual -= np.bincount(zone, weights=people, minlength=self.n_zones)
         else:
-            self.residual -= self.moved
+            self.residual -= float(people.sum())
         if self.block:
             index = (r // self.block) * -(-self.shape[1] // self.block) + c // self.block
             self.block_people -= np.bincount(
@@ -625,6 +702,39 @@ def _band_strips(
             for _, more in parts[1:]:
                 values += more
         yield top, values
+
+
+def _series(layer: gpd.GeoSeries | gpd.GeoDataFrame | None) -> gpd.GeoSeries | None:
+    """The geometry of a layer, ``None`` for none."""
+    if layer is None:
+        return None
+    return layer.geometry if isinstance(layer, gpd.GeoDataFrame) else layer
+
+
+def _joined(own: gpd.GeoSeries, others: gpd.GeoSeries) -> gpd.GeoSeries:
+    """The own polygons, then the context ones, in the own polygons' CRS (positions matter)."""
+    if others.crs != own.crs and own.crs is not None:
+        others = others.to_crs(own.crs)
+    values = np.concatenate(
+        [np.asarray(own.values, dtype=object), np.asarray(others.values, dtype=object)]
+    )
+    return gpd.GeoSeries(values, crs=own.crs)
+
+
+def _reach_window(
+    window: rasterio.windows.Window, polygons: gpd.GeoSeries, reach: float, ds: Any
+) -> rasterio.windows.Window:
+    """``window`` grown to hold every cell within ``reach`` of the polygons' (and zones') bounds."""
+    grown = shapely.box(*polygons.total_bounds).buffer(reach + 1.0, join_style="mitre")
+    box = _in_crs(gpd.GeoSeries([grown], crs=polygons.crs), ds.crs)
+    wider = _window_for(box, ds)
+    if wider is None:
+        return window
+    col0 = min(window.col_off, wider.col_off)
+    row0 = min(window.row_off, wider.row_off)
+    col1 = max(window.col_off + window.width, wider.col_off + wider.width)
+    row1 = max(window.row_off + window.height, wider.row_off + wider.height)
+    return rasterio.windows.Window(col0, row0, col1 - col0, row1 - row0)
 
 
 def _in_crs(series: gpd.GeoSeries, crs: Any) -> npt.NDArray[np.object_]:

@@ -218,6 +218,10 @@ def estimate_demand(inputs: Inputs, *, scenario: Scenario) -> Demand:
     zones = inputs.districts.geometry if inputs.districts is not None else None
     buildings = _building_weights(inputs.buildings)
     reach = scenario.demand.residual_to_nearest_m
+    context = inputs.context_areas.geometry if inputs.context_areas is not None else None
+    context_zones = (
+        inputs.context_districts.geometry if inputs.context_districts is not None else None
+    )
 
     def one(
         raster: Path, bands: Sequence[int], *, blocks: bool
@@ -231,6 +235,8 @@ def estimate_demand(inputs: Inputs, *, scenario: Scenario) -> Demand:
             buildings=buildings,
             nearest_m=reach,
             blocks=blocks,
+            context=context,
+            context_zones=context_zones,
         )
         return result, _accounting(result, raster)
 
@@ -301,6 +307,8 @@ def _allocate(
     buildings: gpd.GeoDataFrame | None = None,
     nearest_m: float | None = None,
     blocks: bool = False,
+    context: gpd.GeoSeries | None = None,
+    context_zones: gpd.GeoSeries | None = None,
 ) -> Allocation:
     return allocate(
         areas.geometry,
@@ -311,6 +319,8 @@ def _allocate(
         buildings=buildings if scenario.demand.allocation == "dasymetric" else None,
         nearest_m=nearest_m,
         residual_blocks=blocks,
+        context=context,
+        context_zones=context_zones,
     )
 
 

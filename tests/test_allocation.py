@@ -7,10 +7,12 @@ shapely, the fractions combined by the formulas of the module docstring.
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import rasterio
 import shapely
@@ -371,3 +373,82 @@ def test_missing_and_empty_geometries_hold_nobody(tmp_path: Path) -> None:
     out = allocate(polys, path)
     assert out.held.to_dict() == pytest.approx({"A": 20.0, "B": 0.0, "C": 0.0})
     assert out.residual == 0.0
+
+
+def test_context_polygons_take_their_share_of_a_border_cell(
+    hand: tuple[gpd.GeoSeries, gpd.GeoSeries, Path],
+) -> None:
+    # The hand case with A alone and B as context: cell (0,1), 2 people, is covered by
+    # half of A and all of B, so A keeps 2 × 0.5 / 1.5 of it, as when both are planned;
+    # without B it would take the whole cell.
+    polygons, _, path = hand
+    alone = allocate(polygons[["A"]], path)
+    assert alone.held["A"] == pytest.approx(1 + 2, abs=1e-12)
+    both = allocate(polygons[["A"]], path, context=polygons[["B"]])
+    assert list(both.held.index) == ["A"]
+    assert both.held["A"] == pytest.approx(1 + 2 * 0.5 / 1.5, abs=1e-12)
+    # area-weighted: A's own sum is unchanged, and the cell's double count (1 person) is
+    # split between A and B by their cover (1/3 and 2/3), so the two halves add up to 1
+    a = allocate(polygons[["A"]], path, method="area_weighted", context=polygons[["B"]])
+    b = allocate(polygons[["B"]], path, method="area_weighted", context=polygons[["A"]])
+    assert a.held["A"] == pytest.approx(2.0, abs=1e-12)
+    assert a.overlap == pytest.approx(1 / 3, abs=1e-12)
+    assert b.overlap == pytest.approx(2 / 3, abs=1e-12)
+
+
+@pytest.mark.parametrize("method", ["dasymetric", "area_weighted"])
+def test_counties_with_their_neighbours_as_context_add_up_to_one_allocation(
+    tmp_path: Path, method: str
+) -> None:
+    """Polygons and buildings dealt to three zones (strips of columns) and allocated zone by
+    zone, the others as context, give each polygon, each zone's residual, the moved people
+    and the total of one allocation of all of them."""
+    rows, cols, cell = 11, 13, 20.0
+    rng = np.random.default_rng(31)
+    values = rng.gamma(2.0, 40.0, size=(rows, cols))
+    path = _raster(tmp_path / "r.tif", values, cell=cell)
+    polys = _random_city(5, rows, cols, cell) + _random_city(6, rows, cols, cell)
+    series = gpd.GeoSeries(polys, index=[f"P{i}" for i in range(len(polys))], crs=CRS)
+    edges = [0.0, 4.3 * cell, 8.7 * cell, cols * cell]
+    zones = gpd.GeoSeries(
+        [box(X0 + x0, Y0 - rows * cell, X0 + x1, Y0) for x0, x1 in itertools.pairwise(edges)],
+        index=["Z0", "Z1", "Z2"],
+        crs=CRS,
+    )
+    # a polygon belongs to the zone holding its representative point, wherever it reaches
+    zone_of = np.searchsorted(edges, series.representative_point().x - X0) - 1
+    zone_of = np.clip(zone_of, 0, 2)
+    points = rng.uniform([X0, Y0 - rows * cell], [X0 + cols * cell, Y0], size=(40, 2))
+    buildings = gpd.GeoDataFrame(
+        {"weight": rng.uniform(100, 3000, 40)}, geometry=gpd.points_from_xy(*points.T), crs=CRS
+    )
+    options = {"method": method, "nearest_m": 30.0, "buildings": buildings}
+    one = allocate(series, path, zones=zones, **options)
+    assert one.moved > 0 and one.residual > 0
+    held, residual, moved, total, overlap = [], {}, 0.0, 0.0, 0.0
+    for k, name in enumerate(zones.index):
+        part = allocate(
+            series[zone_of == k],
+            path,
+            zones=zones[[name]],
+            context=series[zone_of != k],
+            context_zones=zones.drop(name),
+            **options,
+        )
+        held.append(part.held)
+        residual[name] = part.residual_by_zone[name]
+        moved += part.moved
+        total += part.total
+        overlap += part.overlap
+    got = pd.concat(held).reindex(series.index)
+    np.testing.assert_allclose(got.to_numpy(), one.held.to_numpy(), rtol=1e-9, atol=1e-9)
+    assert residual == pytest.approx(one.residual_by_zone.to_dict(), rel=1e-9, abs=1e-9)
+    assert moved == pytest.approx(one.moved, rel=1e-9)
+    assert overlap == pytest.approx(one.overlap, rel=1e-9, abs=1e-9)
+    assert total == pytest.approx(one.total, rel=1e-12)
+    # without the context, the border cells are counted once per zone
+    alone = sum(
+        allocate(series[zone_of == k], path, zones=zones[[n]], **options).total
+        for k, n in enumerate(zones.index)
+    )
+    assert alone > one.total + 1.0

@@ -2,12 +2,15 @@
 
 The reference is independent of :mod:`siting.province`: each district of the sample is
 copied into its own GeoPackage (its rows of every layer, all hazards) and planned with
-the ordinary single solve. The partitioned run must open the same facilities at the
-same costs.
+the ordinary single solve, given the other districts' areas as context (they take their
+share of the raster cells on the border, as in one run of the whole city, see
+:func:`siting.allocation.allocate`). The partitioned run must open the same facilities
+at the same costs.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -24,9 +27,10 @@ import pandas as pd
 import pytest
 
 from siting.cli import main
+from siting.demand import estimate_demand
 from siting.errors import ScenarioError
 from siting.export import write_plan
-from siting.pipeline import run_plan
+from siting.pipeline import prepare_loaded, read_inputs, run_plan, solve_prepared
 from siting.plan import Plan, verify
 from siting.province import PARTIAL, district_inputs
 from siting.scenario import RunSettings, load_scenario
@@ -85,19 +89,31 @@ def _facilities(plan: Plan) -> pd.DataFrame:
     return plan.facilities[cols].sort_index()
 
 
-@pytest.fixture(scope="module")
-def one_by_one(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
-    """Each district copied alone and planned with the ordinary single solve."""
-    root = tmp_path_factory.mktemp("districts")
-    plans = [run_plan(_copy(root / d, keep=d)) for d in DISTRICTS]
-    for plan in plans:
-        assert plan.run["status"] in ("optimal", "feasible")
-    return pd.concat([_facilities(p) for p in plans]).sort_index()
+def plan_with_neighbours(scenario: Path, areas: gpd.GeoDataFrame) -> Plan:
+    """The single solve of one district's copy, the other districts' ``areas`` as context."""
+    settings, inputs = read_inputs(scenario)
+    mine = set(inputs.areas["district_id"].astype(str))
+    others = areas[~areas["district_id"].astype(str).isin(mine)].to_crs(inputs.crs)
+    inputs = dataclasses.replace(inputs, context_areas=others)
+    return solve_prepared(prepare_loaded(inputs, scenario=settings))
 
 
 @pytest.fixture(scope="module")
 def partitioned_scenario(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _copy(tmp_path_factory.mktemp("province"), keep=None)
+
+
+@pytest.fixture(scope="module")
+def one_by_one(
+    tmp_path_factory: pytest.TempPathFactory, partitioned_scenario: Path
+) -> pd.DataFrame:
+    """Each district copied alone and planned with the single solve, its neighbours as context."""
+    root = tmp_path_factory.mktemp("districts")
+    areas = read_inputs(partitioned_scenario)[1].areas
+    plans = [plan_with_neighbours(_copy(root / d, keep=d), areas) for d in DISTRICTS]
+    for plan in plans:
+        assert plan.run["status"] in ("optimal", "feasible")
+    return pd.concat([_facilities(p) for p in plans]).sort_index()
 
 
 @pytest.fixture(scope="module")
@@ -116,6 +132,50 @@ def test_partitioned_equals_the_districts_planned_one_by_one(
     assert [c["district_id"] for c in counties] == list(DISTRICTS)
     assert {c["worker"] for c in counties} == {"local"}
     assert all(c["status"] in ("optimal", "feasible") for c in counties)
+
+
+def test_partitioned_population_accounting_equals_the_single_run(
+    partitioned: Plan, partitioned_scenario: Path
+) -> None:
+    """A raster cell on a county border gives its people once, shared as one run shares them."""
+    scenario, inputs = read_inputs(partitioned_scenario)
+    single = estimate_demand(inputs, scenario=scenario)
+    want = single.accounting["population"]
+    got = partitioned.run["population_accounting"]["population"]
+    for key in ("total", "held", "residual", "held_share", "residual_share"):
+        assert got[key] == pytest.approx(want[key], rel=1e-6), key
+    assert got["residual_by_district"] == pytest.approx(want["residual_by_district"], rel=1e-6)
+    # and area by area (the plan's layer says an area's people to 0.1)
+    population = partitioned.areas["population"].reindex(single.areas.index).to_numpy()
+    assert population == pytest.approx(single.areas["population"].round(1).to_numpy(), abs=1e-6)
+
+
+def test_every_raster_is_shared_across_borders_once(partitioned_scenario: Path) -> None:
+    """Migrant and children rasters and the residual moved to the nearest area, too."""
+    scenario, inputs = read_inputs(partitioned_scenario)
+    assert scenario.inputs is not None
+    raster = scenario.inputs.population
+    scenario = scenario.replace(
+        inputs=dataclasses.replace(scenario.inputs, migrant_population=raster, children=raster),
+        demand=dataclasses.replace(scenario.demand, residual_to_nearest_m=300.0),
+    )
+    inputs = dataclasses.replace(
+        inputs, migrant_population=inputs.population, children=inputs.population
+    )
+    single = estimate_demand(inputs, scenario=scenario)
+    parts = [
+        estimate_demand(district_inputs(inputs, d, scenario=scenario), scenario=scenario)
+        for d in DISTRICTS
+    ]
+    for role in ("population", "migrant_population", "children"):
+        want = single.accounting[role]
+        assert want["moved_to_nearest"] > 1000  # the 300 m rule moves people
+        for key in ("total", "held", "residual", "moved_to_nearest"):
+            got = sum(p.accounting[role][key] for p in parts)
+            assert got == pytest.approx(want[key], rel=1e-6), (role, key)
+    areas = pd.concat([p.areas for p in parts]).reindex(single.areas.index)
+    for column in ("population", "migrant_population", "children_under3"):
+        assert areas[column].to_numpy() == pytest.approx(single.areas[column].to_numpy(), rel=1e-6)
 
 
 def test_partition_serves_each_county_from_its_own_sites(partitioned: Plan) -> None:
@@ -420,6 +480,7 @@ def test_generated_province_on_two_workers_equals_its_counties_one_by_one(
                 folder / "city.gpkg", layer=name, driver="GPKG"
             )
         (folder / "scenario.toml").write_text(single, encoding="utf-8")
-        references.append(_facilities(run_plan(folder / "scenario.toml")))
+        whole = gpd.read_file(province / "city.gpkg", layer="areas").set_index("area_id")
+        references.append(_facilities(plan_with_neighbours(folder / "scenario.toml", whole)))
     pd.testing.assert_frame_equal(_facilities(plan), pd.concat(references).sort_index())
     print(f"4-county province on 2 workers: {seconds:.1f} s")

@@ -95,6 +95,14 @@ class Inputs:
     street_graph
         The walking graph of :attr:`streets` in the working CRS
         (:func:`siting.network.read_street_graph`), read while checking it.
+    context_areas
+        One county's share of a partitioned run (:func:`siting.province.district_inputs`):
+        the other districts' areas near it. They take their share of the raster cells
+        they cover (see :func:`siting.allocation.allocate`'s ``context``) but are not
+        planned here; ``None`` otherwise.
+    context_districts
+        Likewise, the other districts near the county (the residual given to the
+        nearest area, ``demand.residual_to_nearest_m``).
     """
 
     crs: pyproj.CRS
@@ -117,6 +125,8 @@ class Inputs:
     buildings: gpd.GeoDataFrame | None = None
     children: Path | None = None
     street_graph: Any = None
+    context_areas: gpd.GeoDataFrame | None = None
+    context_districts: gpd.GeoDataFrame | None = None
 
 
 def read_layer(

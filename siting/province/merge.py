@@ -103,6 +103,12 @@ def merge_counties(
     for key in ("objective", "timings_s", "model_size", "population_accounting", "rounding"):
         for plan in plans[1:]:
             run[key] = _add(run.get(key), plan.run.get(key))
+    accounting = {k: dict(v) for k, v in (run.get("population_accounting") or {}).items()}
+    run["population_accounting"] = accounting
+    for acc in accounting.values():
+        total = acc.get("total") or 0.0  # the shares are of the summed counts, not summed
+        acc["held_share"] = acc["held"] / total if total > 0 else None
+        acc["residual_share"] = acc["residual"] / total if total > 0 else None
     totals: dict[str, Any] = dict(first["totals"])
     for plan in plans[1:]:
         totals = _add(totals, plan.run["totals"])

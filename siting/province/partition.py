@@ -9,14 +9,30 @@ just across a border still excludes a parcel inside it. The street graph is
 clipped to the county's outline grown by twice the largest walking radius: a
 walk within the radius never leaves a disc of that radius around its start, and
 the second radius leaves room for snapping to the nearest street.
+
+A raster cell on a county border is shared by the areas of both counties that
+touch it. So that each county's areas take only their share (and a cell's people
+are not counted once per county), a county is given the other counties' areas near
+it as ``context_areas`` (and, with ``demand.residual_to_nearest_m``, the other
+districts near it as ``context_districts``): they take part in sharing the cells
+out without being planned (:func:`siting.allocation.allocate`'s ``context``).
+Summed over the counties, the population the areas hold, the residual and the total
+are then those of the single run.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
+import pyproj
+import rasterio
+import rasterio.warp
+import shapely
 
 from siting.errors import ScenarioError
 from siting.inputs import Inputs
@@ -121,4 +137,54 @@ def district_inputs(inputs: Inputs, district_id: str, *, scenario: Scenario) -> 
     changes["street_graph"] = _clip_graph(
         inputs.street_graph, districts.geometry.union_all(), reach_m
     )
+    changes.update(_context(inputs, district_id, own=changes["areas"], scenario=scenario))
     return dataclasses.replace(inputs, **changes)
+
+
+def _context(
+    inputs: Inputs, district_id: str, *, own: gpd.GeoDataFrame, scenario: Scenario
+) -> dict[str, gpd.GeoDataFrame | None]:
+    """The other districts' areas (and districts) that may share a cell with this one.
+
+    Every other area within two cells (plus twice ``residual_to_nearest_m``) of the
+    bounds of the district and its areas: a superset of those touching a cell that
+    the district or its areas touch, which is all that exactness needs.
+    """
+    assert inputs.districts is not None
+    outline = inputs.districts[inputs.districts.index.astype(str) == district_id]
+    corners = [layer.total_bounds for layer in (outline, own) if len(layer)]
+    if not corners:
+        return {"context_areas": None, "context_districts": None}
+    xy = np.vstack(corners)
+    box = shapely.box(*xy[:, :2].min(axis=0), *xy[:, 2:].max(axis=0))
+    cell = _largest_cell_m(inputs)
+    reach = scenario.demand.residual_to_nearest_m or 0.0
+    areas = inputs.areas
+    others = areas[areas["district_id"].astype(str) != district_id]
+    hits = others.sindex.query(box.buffer(2 * reach + 2 * cell), predicate="intersects")
+    out: dict[str, gpd.GeoDataFrame | None] = {"context_areas": others.iloc[np.sort(hits)]}
+    out["context_districts"] = None
+    if scenario.demand.residual_to_nearest_m is not None:
+        districts = inputs.districts
+        rest = districts[districts.index.astype(str) != district_id]
+        hits = rest.sindex.query(box.buffer(reach + 2 * cell), predicate="intersects")
+        out["context_districts"] = rest.iloc[np.sort(hits)]
+    return out
+
+
+def _largest_cell_m(inputs: Inputs) -> float:
+    """The diagonal of the largest raster cell of the run, in the working CRS's metres."""
+    rasters: list[tuple[Path | None, pyproj.CRS | None]] = [
+        (inputs.population, inputs.population_crs),
+        (inputs.migrant_population, inputs.migrant_population_crs),
+        (inputs.children, None),
+    ]
+    largest = 0.0
+    for path, crs in rasters:
+        if path is None:
+            continue
+        with rasterio.open(path) as ds:
+            source = ds.crs or crs or inputs.population_crs
+            x0, y0, x1, y1 = rasterio.warp.transform_bounds(source, inputs.crs, *ds.bounds)
+            largest = max(largest, math.hypot((x1 - x0) / ds.width, (y1 - y0) / ds.height))
+    return largest
