@@ -673,9 +673,15 @@ class RunSettings:
         model per county/district, each county's demand met by sites in that county
         (county responsibility, R5/R11), solved one by one or on a Dask cluster
         (``siting plan --workers N`` / ``--scheduler``) and merged into one plan.
+    cross_border_m
+        With ``partition``: residential areas within this many metres of another
+        district may also be served by that district's sites, in a border pass after
+        the counties (:mod:`siting.province.border`). 0 (default): county
+        responsibility only.
     """
 
     partition: str | None = None
+    cross_border_m: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -1018,6 +1024,18 @@ def scenario_problems(s: Scenario) -> list[str]:
         "run.partition",
         "must be 'district' or left out (one model for the whole area)",
         s.run.partition,
+    )
+    need(
+        math.isfinite(s.run.cross_border_m) and s.run.cross_border_m >= 0,
+        "run.cross_border_m",
+        "must be zero or more metres (0: each county serves its own areas)",
+        s.run.cross_border_m,
+    )
+    need(
+        s.run.partition is not None or not s.run.cross_border_m,
+        "run.cross_border_m",
+        "needs run.partition = 'district' (one model already serves across districts)",
+        s.run.cross_border_m,
     )
     need(
         s.run.partition is None or s.policy.budget is None,

@@ -178,6 +178,49 @@ def test_every_raster_is_shared_across_borders_once(partitioned_scenario: Path) 
         assert areas[column].to_numpy() == pytest.approx(single.areas[column].to_numpy(), rel=1e-6)
 
 
+@pytest.fixture(scope="module")
+def single() -> Plan:
+    """The sample planned as one model: the reference of the border pass."""
+    return run_plan(SAMPLE / "scenario.toml")
+
+
+def test_border_pass_never_raises_the_shortfall_and_meets_the_single_solve(
+    partitioned: Plan, partitioned_scenario: Path, single: Plan
+) -> None:
+    scenario = load_scenario(partitioned_scenario)
+    wide = run_plan(scenario.replace(run=RunSettings(partition="district", cross_border_m=1000)))
+    before, after = partitioned.run["totals"], wide.run["totals"]
+    border = wide.run["border"]
+    assert after["shortfall_slots"] <= before["shortfall_slots"] + 1e-6
+    assert border["shortfall_after"] <= border["shortfall_before"] + 1e-6
+    assert border["shortfall_before"] - border["shortfall_after"] == pytest.approx(
+        before["shortfall_slots"] - after["shortfall_slots"], abs=1e-2
+    )
+    # on the sample, serving across borders closes the whole gap to the single solve's
+    # shortfall (which serves 38 slots across district lines)
+    assert before["shortfall_slots"] > single.run["totals"]["shortfall_slots"] + 10
+    assert after["shortfall_slots"] == pytest.approx(
+        single.run["totals"]["shortfall_slots"], abs=0.05
+    )
+    a = wide.assignments.dropna(subset=["area_id"])
+    site_district = a["site_id"].map(wide.facilities["district_id"])
+    crossing = a[site_district != a["area_id"].map(wide.areas["district_id"])]
+    assert crossing["slots"].sum() == pytest.approx(border["slots_across_borders"], abs=1e-3)
+    assert crossing["slots"].sum() > 0
+    counties = wide.run["counties"]
+    assert sum(c["border_in_slots"] for c in counties) == pytest.approx(
+        border["slots_across_borders"], abs=1e-3
+    )
+    assert sum(c["cost"] for c in counties) == pytest.approx(after["cost"])
+    assert after["served_slots"] == pytest.approx(float(wide.assignments["slots"].sum()))
+    served = wide.assignments.dropna(subset=["area_id"]).groupby("area_id")["slots"].sum()
+    short = (wide.areas["required_slots"] - served.reindex(wide.areas.index).fillna(0)).clip(0)
+    assert wide.areas["shortfall_slots"].to_numpy() == pytest.approx(short.to_numpy(), abs=1e-3)
+    # every site's assignments fit its slots
+    load = wide.assignments.groupby("site_id")["slots"].sum()
+    assert (load <= wide.facilities["slots"].reindex(load.index) + 1e-3).all()
+
+
 def test_partition_serves_each_county_from_its_own_sites(partitioned: Plan) -> None:
     a = partitioned.assignments.dropna(subset=["area_id"])
     area_district = a["area_id"].map(partitioned.areas["district_id"])

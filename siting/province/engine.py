@@ -26,6 +26,7 @@ from typing import Any, Protocol
 from siting.errors import SitingError, SolverError
 from siting.inputs import Inputs
 from siting.plan import Plan
+from siting.province.border import border_pass
 from siting.province.cache import CountyCache
 from siting.province.merge import merge_counties
 from siting.province.partition import district_ids, district_inputs
@@ -256,13 +257,14 @@ def plan_by_district(
     engine["solved"] = len(solved)
     engine["reused"] = len(reused)
     by_id = {**reused, **{r.district_id: r for r in solved}}
-    return merge_counties(
-        [by_id[d] for d in ids],
-        inputs=inputs,
-        scenario=scenario,
-        engine=engine,
-        timings=timings or {},
+    results = [by_id[d] for d in ids]
+    merged = merge_counties(
+        results, inputs=inputs, scenario=scenario, engine=engine, timings=timings or {}
     )
+    if scenario.run.cross_border_m > 0:
+        say(f"border pass: areas within {scenario.run.cross_border_m:g} m of another district")
+        merged = border_pass(merged, results, inputs=inputs, scenario=scenario)
+    return merged
 
 
 def _county_names(inputs: Inputs, ids: Sequence[str]) -> dict[str, str]:

@@ -93,7 +93,7 @@ def district_ids(inputs: Inputs) -> list[str]:
     return ids
 
 
-def _clip_graph(graph: Any, outline: Any, reach_m: float) -> Any:
+def clip_graph(graph: Any, outline: Any, reach_m: float) -> Any:
     """The part of a walking graph whose nodes lie within ``reach_m`` of ``outline``."""
     if graph is None:
         return None
@@ -134,7 +134,7 @@ def district_inputs(inputs: Inputs, district_id: str, *, scenario: Scenario) -> 
     changes["districts"] = districts
     radii = scenario.radii
     reach_m = 2 * max(radii.urban_m, radii.rural_m, radii.workplace_m, radii.new_beside_m)
-    changes["street_graph"] = _clip_graph(
+    changes["street_graph"] = clip_graph(
         inputs.street_graph, districts.geometry.union_all(), reach_m
     )
     changes.update(_context(inputs, district_id, own=changes["areas"], scenario=scenario))

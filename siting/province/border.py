@@ -1,0 +1,541 @@
+"""The border pass: areas near a district border may also be served by the neighbour's sites.
+
+With ``run.cross_border_m = d > 0``, after every county is planned on its own, the
+residential areas of the planned counties that lie within ``d`` metres of another
+district (the **strip**) are planned again in one model, which may pair them with
+any site within walking distance, in their county or across the border:
+
+* the demand is the strip areas' residents and migrants, as the counties estimated
+  it (their people already shared across the border, :mod:`siting.province.partition`);
+* every facility the county plans keep (opened or existing) stays, at its size; what
+  it offers the strip is its **spare** capacity: its slots less those that serve
+  areas outside the strip (those assignments are kept). An existing facility may
+  still be extended up to the scenario's limit less what its county added;
+* every candidate parcel (not excluded by a hazard) and the co-located site of every
+  new strip area that its county did not open may be opened, at its cost;
+* the model is the counties' (:func:`siting.model.build_model`): least shortfall,
+  then least cost, then least walking. R5 (demonstration facilities) and R8 (the
+  affordable share) stay settled by the counties: the strip model has neither rule,
+  and the merged plan's affordable share is reported as it comes out.
+
+The counties' own assignments of the strip are a plan of the strip model, so the
+pass never raises the shortfall (a pass that the solver stops worse is discarded)
+and it opens a site only to lower the shortfall, or if it is cheaper. The result
+is exact for this restricted model; against one model of the whole province (the
+single solve, the reference) it differs because the counties' sites, sizes and
+their assignments outside the strip are fixed, and because areas farther than ``d``
+from a border stay with their county even where a neighbour's site is within
+walking distance (none is, once ``d`` reaches the largest walking radius). How far
+that is from the single solve is measured on the sample (see the README).
+
+Areas of a county that has no plan and workplaces are not in the strip.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from siting.access import service_pairs
+from siting.candidates import site_options, sites_from_inputs
+from siting.demand import demand_items
+from siting.inputs import Inputs
+from siting.model import SitingProblem, build_model
+from siting.network import area_points
+from siting.plan import TOL, Plan, without_excess
+from siting.province.partition import clip_graph
+from siting.scenario import Scenario
+from siting.solve import solve_siting
+from siting.summary import district_summary, per_1000, service_lines
+
+if TYPE_CHECKING:
+    from siting.province.engine import CountyResult
+
+__all__ = ["border_pass", "strip_areas"]
+
+log = logging.getLogger(__name__)
+
+
+def strip_areas(inputs: Inputs, area_ids: pd.Index, distance_m: float) -> pd.Index:
+    """The areas (among ``area_ids``) within ``distance_m`` of another district.
+
+    Parameters
+    ----------
+    inputs
+        The run's inputs, with the districts layer.
+    area_ids
+        The areas that may be in the strip (those of planned counties).
+    distance_m
+        The strip's width.
+
+    Returns
+    -------
+    pandas.Index
+        Their ``area_id``, in the order of ``area_ids``.
+    """
+    assert inputs.districts is not None
+    areas = inputs.areas.loc[area_ids]
+    districts = inputs.districts
+    area_pos, district_pos = districts.sindex.query(
+        areas.geometry, predicate="dwithin", distance=distance_m
+    )
+    own = areas["district_id"].astype(str).to_numpy()[area_pos]
+    other = districts.index.astype(str).to_numpy()[district_pos]
+    near = np.unique(area_pos[own != other])
+    return areas.index[near]
+
+
+def border_pass(
+    merged: Plan,
+    results: Sequence[CountyResult],
+    *,
+    inputs: Inputs,
+    scenario: Scenario,
+) -> Plan:
+    """Plan the strip again across the borders and fold the result into the merged plan.
+
+    Parameters
+    ----------
+    merged
+        The counties' merged plan (:func:`~siting.province.merge_counties`).
+    results
+        The counties' results, for who was planned.
+    inputs
+        The whole run's inputs.
+    scenario
+        The scenario, with ``run.cross_border_m > 0``.
+
+    Returns
+    -------
+    Plan
+        The merged plan with the strip served across borders; ``run["border"]`` says
+        what the pass changed, each of ``run["counties"]`` how many slots its areas
+        got from other counties (``border_in_slots``) and its sites gave to them
+        (``border_out_slots``).
+    """
+    start = time.perf_counter()
+    distance = scenario.run.cross_border_m
+    planned = {r.district_id for r in results if r.plan is not None}
+    areas = merged.areas
+    candidates = areas.index[areas["district_id"].astype(str).isin(planned)]
+    strip = strip_areas(inputs, candidates, distance)
+    record: dict[str, Any] = {"cross_border_m": distance, "strip_areas": len(strip)}
+    if strip.empty:
+        return _with_record(merged, record | _no_change(merged, start), inputs=inputs)
+    problem, sites, options, items, points = _strip_problem(
+        merged, strip, inputs=inputs, scenario=scenario, planned=planned
+    )
+    before = _county_assignments(merged, items)
+    model = build_model(problem)
+    solution = solve_siting(
+        model,
+        solver=scenario.solver.name,
+        time_limit_s=scenario.solver.time_limit_s,
+        gap=scenario.solver.gap,
+        threads=scenario.solver.threads,
+    )
+    record["status"] = solution.status.value
+    record["message"] = solution.message
+    record["model_size"] = {
+        "demand_items": len(items),
+        "sites": len(sites),
+        "options": len(options),
+        "pairs": len(problem.pairs),
+    }
+    shortfall_before = _shortfall(items, before)
+    if solution.values is None:
+        record["kept"] = "county plans (the border pass found no plan)"
+        return _with_record(merged, record | _no_change(merged, start), inputs=inputs)
+    values = solution.values
+    ix = model.index
+    x = without_excess(
+        values[ix.x],
+        demand=ix.x_demand,
+        distance_m=ix.x_distance,
+        required=items["required"].astype(float),
+    )
+    used = x > TOL
+    after = pd.DataFrame(
+        {
+            "demand_id": ix.x_demand[used],
+            "site_id": ix.x_site[used],
+            "slots": np.round(x[used], 3),
+            "distance_m": np.round(ix.x_distance[used], 1),
+        }
+    )
+    shortfall_after = _shortfall(items, after)
+    if shortfall_after > shortfall_before + TOL:
+        record["kept"] = "county plans (the border pass stopped with more shortfall)"
+        return _with_record(merged, record | _no_change(merged, start), inputs=inputs)
+    opened = pd.DataFrame({"site_id": ix.y_site, "option": ix.y_option})[values[ix.y] > 0.5]
+    extra = pd.Series(np.round(values[ix.e]), index=ix.e_site, dtype=float)
+    extra = extra[extra > 0]
+    plan = _fold(
+        merged,
+        items=items,
+        assignments=after,
+        opened=opened.merge(options, on=["site_id", "option"], how="left"),
+        extra=extra,
+        sites=sites,
+        points=points,
+        inputs=inputs,
+        scenario=scenario,
+    )
+    site_district = plan.facilities["district_id"].astype(str)
+    area_district = plan.areas["district_id"].astype(str)
+
+    def across(frame: pd.DataFrame) -> float:
+        a = frame.dropna(subset=["area_id"])
+        cross = a["site_id"].map(site_district) != a["area_id"].map(area_district)
+        return float(a.loc[cross, "slots"].sum())
+
+    record.update(
+        {
+            "kept": "border pass",
+            "shortfall_before": round(shortfall_before, 3),
+            "shortfall_after": round(shortfall_after, 3),
+            "cost_before": float(merged.facilities["cost"].sum()),
+            "cost_after": float(plan.facilities["cost"].sum()),
+            "facilities_opened": len(opened),
+            "facilities_extended": len(extra),
+            "slots_across_borders": round(across(plan.assignments), 3),
+            "slots_reassigned": round(
+                float(after["slots"].sum()), 3
+            ),  # the strip's slots, all now chosen by the pass
+            "seconds": round(time.perf_counter() - start, 3),
+        }
+    )
+    return _with_record(plan, record, inputs=inputs)
+
+
+def _no_change(merged: Plan, start: float) -> dict[str, Any]:
+    cost = float(merged.facilities["cost"].sum())
+    shortfall = float(merged.run["totals"]["shortfall_slots"])
+    return {
+        "shortfall_before": shortfall,
+        "shortfall_after": shortfall,
+        "cost_before": cost,
+        "cost_after": cost,
+        "facilities_opened": 0,
+        "facilities_extended": 0,
+        "slots_across_borders": 0.0,
+        "seconds": round(time.perf_counter() - start, 3),
+    }
+
+
+def _shortfall(items: pd.DataFrame, assignments: pd.DataFrame) -> float:
+    served = assignments.groupby("demand_id")["slots"].sum().reindex(items.index, fill_value=0)
+    return float((items["required"] - served).clip(lower=0).sum())
+
+
+def _county_assignments(merged: Plan, items: pd.DataFrame) -> pd.DataFrame:
+    a = merged.assignments
+    return a[a["demand_id"].isin(items.index)]
+
+
+def _strip_problem(
+    merged: Plan,
+    strip: pd.Index,
+    *,
+    inputs: Inputs,
+    scenario: Scenario,
+    planned: set[str],
+) -> tuple[SitingProblem, gpd.GeoDataFrame, pd.DataFrame, pd.DataFrame, gpd.GeoDataFrame]:
+    """The strip's model: its items, the sites within reach (open ones with spare capacity)."""
+    radii = scenario.radii
+    reach = max(radii.urban_m, radii.rural_m, radii.new_beside_m + 1.0, radii.workplace_m)
+    areas = inputs.areas.loc[strip]
+    planned_areas = merged.areas
+    table = pd.DataFrame(
+        {
+            "required_slots": planned_areas.loc[strip, "required_slots"]
+            - planned_areas.loc[strip, "migrant_demand"],
+            "migrant_slots": planned_areas.loc[strip, "migrant_demand"],
+            "status": areas["status"].astype(str),
+        },
+        index=strip,
+    )
+    items = demand_items(table)
+    items = items[items["required"] > 0]
+    zone = areas.geometry.union_all().buffer(reach)
+
+    def near(layer: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
+        if layer is None or layer.empty:
+            return layer
+        keep = layer.geometry.intersects(zone) & layer["district_id"].astype(str).isin(planned)
+        return layer[keep]
+
+    excluded = merged.candidates.index[merged.candidates["state"] == "excluded"]
+    parcels = near(inputs.parcels)
+    assert parcels is not None
+    parcels = parcels[~parcels.index.isin(excluded)]
+    sites = sites_from_inputs(
+        parcels, areas=areas, facilities=near(inputs.facilities), scenario=scenario
+    )
+    facilities = merged.facilities
+    # an open site the strip's candidates miss (the co-located site of an area outside it)
+    missing = facilities.index[
+        facilities.geometry.intersects(zone) & ~facilities.index.isin(sites.index)
+    ]
+    if len(missing):
+        sites = pd.concat([sites, _as_sites(facilities.loc[missing], sites)])
+    graph = clip_graph(inputs.street_graph, zone, reach)
+    points = area_points(areas.reset_index(), inputs.population, id_column="area_id")
+    access = service_pairs(
+        items,
+        area_points=points,
+        areas=areas,
+        sites=sites,
+        workplaces=None,
+        graph=graph,
+        scenario=scenario,
+    )
+    pairs = access.pairs
+    # the counties' own assignments stay possible, as they measured them
+    kept = _county_assignments(merged, items)[["demand_id", "site_id", "distance_m"]]
+    kept = kept[kept["site_id"].isin(sites.index)]
+    pairs = pd.concat([pairs, kept]).drop_duplicates(["demand_id", "site_id"], keep="first")
+    pairs = pairs.reset_index(drop=True)
+
+    fac = scenario.facility
+    is_open = sites.index.isin(facilities.index)
+    strip_demand = merged.assignments["demand_id"].isin(items.index)
+    used_outside = (
+        merged.assignments.loc[~strip_demand].groupby("site_id")["slots"].sum()
+    ).reindex(sites.index, fill_value=0.0)
+    capacity = facilities["slots"].reindex(sites.index).fillna(0.0)
+    added = facilities["new_slots"].where(facilities["existing"].astype(bool), 0.0)
+    added = added.reindex(sites.index).fillna(0.0)
+    existing = sites["existing"].astype(bool).to_numpy()
+    can_grow = existing & fac.existing_can_expand
+    model_sites = pd.DataFrame(
+        {
+            "district_id": sites["district_id"],
+            "existing": is_open,
+            "existing_slots": np.where(is_open, (capacity - used_outside).clip(lower=0), 0.0),
+            "max_extra_slots": np.where(
+                can_grow, (float(fac.existing_max_extra_slots) - added).clip(lower=0), 0.0
+            ),
+            "expansion_cost_per_slot": scenario.costs.expansion_per_slot,
+            "affordable": sites["affordable"].astype(bool),
+            "demonstration_existing": False,
+        },
+        index=sites.index,
+    )
+    options = site_options(sites[~is_open], scenario=scenario)
+    problem = SitingProblem(
+        demand=items,
+        sites=model_sites,
+        options=options,
+        pairs=pairs,
+        districts=(),
+        demonstration_per_district=0,
+    )
+    return problem, sites, options, items, points
+
+
+def _as_sites(facilities: gpd.GeoDataFrame, like: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Open facilities as rows of a sites table (only their place and ids matter: they stay)."""
+    out = gpd.GeoDataFrame(index=facilities.index, geometry=facilities.geometry, crs=like.crs)
+    for column in like.columns:
+        if column == like.geometry.name:
+            continue
+        if column in facilities.columns:
+            out[column] = facilities[column]
+        else:
+            out[column] = like[column].iloc[:0].reindex(facilities.index).to_numpy()
+    out["existing"] = facilities["existing"].astype(bool)
+    out["existing_slots"] = facilities["existing_slots"].astype(float)
+    out["demonstration_existing"] = False
+    return out[like.columns]
+
+
+def _fold(
+    merged: Plan,
+    *,
+    items: pd.DataFrame,
+    assignments: pd.DataFrame,
+    opened: pd.DataFrame,
+    extra: pd.Series,
+    sites: gpd.GeoDataFrame,
+    points: gpd.GeoDataFrame,
+    inputs: Inputs,
+    scenario: Scenario,
+) -> Plan:
+    """The merged plan with the strip's assignments, new sites and extensions in place."""
+    facilities = merged.facilities.copy()
+    for site_id, added in extra.items():
+        row = facilities.loc[site_id]
+        total = float(row["new_slots"]) + float(added)
+        facilities.loc[site_id, "new_slots"] = total
+        facilities.loc[site_id, "slots"] = float(row["existing_slots"]) + total
+        facilities.loc[site_id, "cost"] = total * scenario.costs.expansion_per_slot
+        facilities.loc[site_id, "option"] = f"existing+{total:.0f}"
+    if len(opened):
+        new = pd.DataFrame(
+            {
+                "option": opened["option"].to_numpy(),
+                "slots": opened["slots"].astype(float).to_numpy(),
+                "existing_slots": 0.0,
+                "new_slots": opened["slots"].astype(float).to_numpy(),
+                "cost": opened["cost"].astype(float).to_numpy(),
+                "cost_basis": opened["cost_basis"].astype(str).to_numpy(),
+                "floor_area_m2": opened["floor_m2"].astype(float).to_numpy(),
+                "demonstration": opened["demonstration"].astype(bool).to_numpy(),
+                "existing": False,
+                "classes_infant": opened["classes_infant"].astype(int).to_numpy(),
+                "classes_toddler": opened["classes_toddler"].astype(int).to_numpy(),
+                "classes_older": opened["classes_older"].astype(int).to_numpy(),
+                "classes_mixed": opened["classes_mixed"].astype(int).to_numpy(),
+            },
+            index=pd.Index(opened["site_id"].to_numpy(), name=facilities.index.name),
+        )
+        info = [c for c in facilities.columns if c not in new.columns and c in sites.columns]
+        new = new.join(sites.loc[new.index, info])
+        new["service_types"] = ",".join(scenario.facility.service_types)
+        new = gpd.GeoDataFrame(new, geometry=facilities.geometry.name, crs=facilities.crs)
+        facilities = pd.concat([facilities, new[facilities.columns]]).sort_index()
+        facilities = gpd.GeoDataFrame(facilities, geometry=merged.facilities.geometry.name)
+
+    for column in ("area_id", "workplace_id", "kind"):
+        assignments[column] = assignments["demand_id"].map(items[column])
+    columns = list(merged.assignments.columns)
+    kept = merged.assignments[~merged.assignments["demand_id"].isin(items.index)]
+    every = pd.concat([kept, assignments[columns]])
+    every = every.sort_values(["demand_id", "site_id"]).reset_index(drop=True)
+
+    areas = merged.areas.copy()
+    strip = items["area_id"].dropna().unique()
+    served = every.dropna(subset=["area_id"]).groupby("area_id")["slots"].sum()
+    areas.loc[strip, "served_slots"] = served.reindex(strip).fillna(0.0).to_numpy()
+    short = (areas.loc[strip, "required_slots"] - areas.loc[strip, "served_slots"]).clip(lower=0)
+    areas.loc[strip, "shortfall_slots"] = np.round(short, 3)
+    people = areas.loc[strip, "planned_population"] + areas.loc[strip, "migrant_population"]
+    areas.loc[strip, "slots_per_1000"] = np.round(
+        np.where(
+            people > 0,
+            areas.loc[strip, "served_slots"] / people.where(people > 0, 1) * 1000,
+            np.nan,
+        ),
+        2,
+    )
+    if "shortfall_reason" in areas.columns:
+        areas.loc[strip, "shortfall_reason"] = np.where(
+            short <= TOL, "", areas.loc[strip, "shortfall_reason"].replace("", "capacity")
+        )
+
+    lines = merged.service_lines
+    if lines is not None:
+        others = lines[~lines["demand_id"].isin(items.index)]
+        fresh = service_lines(assignments[columns], facilities, points, inputs)
+        lines = gpd.GeoDataFrame(
+            pd.concat([others, fresh]).reset_index(drop=True),
+            geometry=lines.geometry.name,
+            crs=lines.crs,
+        )
+    candidates = merged.candidates.copy()
+    chosen = candidates.index.isin(facilities.index) & (candidates["state"] != "excluded")
+    candidates.loc[chosen, "state"] = "chosen"
+
+    districts, shapes = merged.districts, merged.district_shapes
+    if len(districts):
+        table = district_summary(
+            inputs,
+            areas,
+            facilities,
+            every,
+            scenario=scenario,
+            accounting=merged.run.get("population_accounting", {}),
+        )
+        districts = table.loc[table.index.intersection(districts.index)].reindex(districts.index)
+        if shapes is not None:
+            shapes = shapes.copy()
+            same = [c for c in districts.columns if c in shapes.columns and c != "name"]
+            shapes.loc[districts.index, same] = districts[same].to_numpy()
+    run = dict(merged.run)
+    run["totals"] = _totals(merged.run["totals"], merged.areas, facilities, areas, every)
+    return replace(
+        merged,
+        facilities=facilities,
+        areas=areas,
+        assignments=every,
+        districts=districts,
+        district_shapes=shapes,
+        candidates=candidates,
+        service_lines=lines,
+        run=run,
+    )
+
+
+def _totals(
+    before: dict[str, Any],
+    areas_before: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
+    areas: gpd.GeoDataFrame,
+    assignments: pd.DataFrame,
+) -> dict[str, Any]:
+    """The run's totals with the facilities, areas and assignments after the pass."""
+    totals = dict(before)
+    people = float(areas["planned_population"].sum() + areas["migrant_population"].sum())
+    total_slots = float(facilities["slots"].sum())
+    affordable = float(facilities.loc[facilities["affordable"].astype(bool), "slots"].sum())
+    served_areas = float(areas["served_slots"].sum())
+    totals.update(
+        {
+            "planned_slots": total_slots,
+            "new_slots": float(facilities["new_slots"].sum()),
+            "served_slots": float(assignments["slots"].sum()),
+            "served_per_1000": per_1000(served_areas, people),
+            "planned_per_1000": per_1000(total_slots, people),
+            "migrant_slots": float(
+                assignments.loc[assignments["kind"] == "migrant", "slots"].sum()
+            ),
+            "affordable_share": affordable / total_slots if total_slots else None,
+            "cost": float(facilities["cost"].sum()),
+            "cost_by_acquisition": {
+                str(k): float(v) for k, v in facilities.groupby("acquisition")["cost"].sum().items()
+            },
+            "facilities_new": int((~facilities["existing"].astype(bool)).sum()),
+        }
+    )
+    # workplaces are not in the strip: the shortfall changes by the areas' change
+    change = float(areas["shortfall_slots"].sum()) - float(areas_before["shortfall_slots"].sum())
+    totals["shortfall_slots"] = float(before["shortfall_slots"]) + change
+    return totals
+
+
+def _with_record(plan: Plan, record: dict[str, Any], *, inputs: Inputs) -> Plan:
+    """``plan`` with ``run["border"]`` and each county's border slots."""
+    run = dict(plan.run)
+    run["border"] = record
+    status = record.get("status")
+    if record.get("kept") == "border pass" and status != "optimal" and run["status"] == "optimal":
+        run["status"] = "feasible"  # never "optimal" for a pass stopped by a limit
+        run["message"] = f"optimal in every county; the border pass: {record.get('message')}"
+    site_district = plan.facilities["district_id"].astype(str)
+    a = plan.assignments.dropna(subset=["area_id"])
+    area_district = a["area_id"].map(plan.areas["district_id"].astype(str))
+    from_site = a["site_id"].map(site_district)
+    cross = a[from_site.to_numpy() != area_district.to_numpy()]
+    into = cross["slots"].groupby(area_district[cross.index]).sum()
+    out = cross["slots"].groupby(from_site[cross.index]).sum()
+    counties = []
+    for county in run.get("counties", []):
+        d = county["district_id"]
+        mine = plan.facilities[site_district == d]
+        entry = dict(county)
+        if county.get("reason") is None:  # a county with a plan
+            entry["facilities"] = len(mine)
+            entry["cost"] = float(mine["cost"].sum())
+        entry["border_in_slots"] = round(float(into.get(d, 0.0)), 3)
+        entry["border_out_slots"] = round(float(out.get(d, 0.0)), 3)
+        counties.append(entry)
+    run["counties"] = counties
+    return replace(plan, run=run)

@@ -1,0 +1,178 @@
+"""The border pass (``run.cross_border_m``) on a hand-built two-county city.
+
+West and East are two 1 km squares side by side. West's area AW sits 20 m from the
+border, and West's only parcel PW is 800 m away: beyond the 300 m walk. East's
+parcel PE lies 70 m past the border, within a walk of AW and of East's area AE.
+County by county, AW can only be short; with the border pass it is served by PE,
+and the plan equals the single solve of the whole city.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import rasterio
+from affine import Affine
+from shapely.geometry import Point, box
+
+from siting.cli import main
+from siting.errors import ScenarioError
+from siting.pipeline import run_plan
+from siting.plan import Plan, verify
+from siting.scenario import RunSettings, load_scenario
+
+CRS = "EPSG:4544"
+X0, Y0 = 500_000.0, 3_600_000.0
+PEOPLE_PER_CELL = 500.0
+
+
+def _box(x0: float, y0: float, x1: float, y1: float) -> object:
+    return box(X0 + x0, Y0 - y1, X0 + x1, Y0 - y0)
+
+
+def _parcel(site_id: str, district: str, x: float, cost: float) -> dict[str, object]:
+    return {
+        "site_id": site_id,
+        "district_id": district,
+        "kind": "idle_land",
+        "acquisition": "new_build",
+        "cost": cost,
+        "land_area_m2": 2000.0,
+        "geometry": Point(X0 + x, Y0 - 500).buffer(20),
+    }
+
+
+def _city(folder: Path, *, cross_border_m: float | None) -> Path:
+    """The two-county city; partitioned (with ``cross_border_m``) unless it is ``None``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with rasterio.open(
+        folder / "pop.tif",
+        "w",
+        driver="GTiff",
+        width=20,
+        height=10,
+        count=1,
+        dtype="float32",
+        crs=CRS,
+        transform=Affine(100, 0, X0, 0, -100, Y0),
+    ) as dst:
+        dst.write(np.full((10, 20), PEOPLE_PER_CELL, dtype="float32"), 1)
+    gpkg = folder / "city.gpkg"
+    districts = [
+        {"district_id": "W", "name": "West", "geometry": _box(0, 0, 1000, 1000)},
+        {"district_id": "E", "name": "East", "geometry": _box(1000, 0, 2000, 1000)},
+    ]
+    # AW covers two whole cells (900–1000 × 400–600): 1,000 people, 8 slots; AE too
+    areas = [
+        {"area_id": "AW", "district_id": "W", "status": "old", "geometry": _box(900, 400, 980, 600)},
+        {"area_id": "AE", "district_id": "E", "status": "old", "geometry": _box(1100, 400, 1180, 600)},
+        {"area_id": "AF", "district_id": "W", "status": "old", "geometry": _box(100, 400, 180, 600)},
+    ]  # fmt: skip
+    parcels = [_parcel("PW", "W", 140.0, 1e6), _parcel("PE", "E", 1070.0, 1e6)]
+    gpd.GeoDataFrame(districts, crs=CRS).to_file(gpkg, layer="districts")
+    gpd.GeoDataFrame(areas, crs=CRS).to_file(gpkg, layer="areas")
+    gpd.GeoDataFrame(parcels, crs=CRS).to_file(gpkg, layer="parcels")
+    run = ""
+    if cross_border_m is not None:
+        run = f'[run]\npartition = "district"\ncross_border_m = {cross_border_m}\n'
+    scenario = folder / "scenario.toml"
+    scenario.write_text(
+        f"""name = "two counties"
+crs = "{CRS}"
+{run}
+[inputs]
+population = {{ path = "pop.tif" }}
+areas = {{ path = "city.gpkg", layer = "areas" }}
+parcels = {{ path = "city.gpkg", layer = "parcels" }}
+districts = {{ path = "city.gpkg", layer = "districts" }}
+[policy]
+demonstration_per_district = 0
+[solver]
+gap = 0.0
+""",
+        encoding="utf-8",
+    )
+    return scenario
+
+
+def _served(plan: Plan, area: str) -> dict[str, float]:
+    a = plan.assignments[plan.assignments["area_id"] == area]
+    return {str(k): float(v) for k, v in a.groupby("site_id")["slots"].sum().items()}
+
+
+@pytest.fixture(scope="module")
+def plans(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Plan]:
+    root = tmp_path_factory.mktemp("two")
+    return {
+        "county": run_plan(_city(root / "county", cross_border_m=0)),
+        "border": run_plan(_city(root / "border", cross_border_m=200)),
+        "single": run_plan(_city(root / "single", cross_border_m=None)),
+    }
+
+
+def test_county_by_county_the_border_area_is_short(plans: dict[str, Plan]) -> None:
+    county = plans["county"]
+    required = float(county.areas.loc["AW", "required_slots"])
+    assert required == pytest.approx(8.0)
+    assert _served(county, "AW") == {}
+    assert float(county.areas.loc["AW", "shortfall_slots"]) == pytest.approx(required)
+    assert county.run["totals"]["shortfall_slots"] == pytest.approx(required, abs=1e-3)
+    assert "border" not in county.run
+
+
+def test_the_border_pass_serves_it_from_the_neighbours_site(plans: dict[str, Plan]) -> None:
+    plan = plans["border"]
+    assert _served(plan, "AW") == {"PE": pytest.approx(8.0)}
+    assert float(plan.areas.loc["AW", "shortfall_slots"]) == pytest.approx(0.0, abs=1e-3)
+    assert plan.areas.loc["AW", "shortfall_reason"] == ""
+    assert plan.run["totals"]["shortfall_slots"] == pytest.approx(0.0, abs=1e-3)
+    # layers keep the district of the site and of the area
+    assert plan.facilities.loc["PE", "district_id"] == "E"
+    assert plan.areas.loc["AW", "district_id"] == "W"
+    border = plan.run["border"]
+    assert border["strip_areas"] == 2  # AW and AE; AF lies 820 m from East
+    assert border["shortfall_before"] == pytest.approx(8.0, abs=1e-3)
+    assert border["shortfall_after"] == pytest.approx(0.0, abs=1e-3)
+    assert border["slots_across_borders"] == pytest.approx(8.0)
+    assert border["facilities_opened"] == 0  # PE, open for AE, has room for AW
+    assert border["cost_after"] == border["cost_before"]
+    counties = {c["district_id"]: c for c in plan.run["counties"]}
+    assert counties["W"]["border_in_slots"] == pytest.approx(8.0)
+    assert counties["E"]["border_out_slots"] == pytest.approx(8.0)
+    assert counties["E"]["border_in_slots"] == 0.0
+    lines = plan.service_lines
+    assert lines is not None
+    assert set(lines.loc[lines["area_id"] == "AW", "site_id"]) == {"PE"}
+
+
+def test_border_pass_equals_the_single_solve(plans: dict[str, Plan]) -> None:
+    plan, single = plans["border"], plans["single"]
+    assert sorted(plan.facilities.index) == sorted(single.facilities.index)
+    assert plan.run["totals"]["cost"] == pytest.approx(single.run["totals"]["cost"])
+    assert plan.run["totals"]["shortfall_slots"] == pytest.approx(
+        single.run["totals"]["shortfall_slots"], abs=1e-3
+    )
+    for area in ("AW", "AE", "AF"):
+        assert _served(plan, area) == pytest.approx(_served(single, area))
+
+
+def test_a_border_plan_writes_and_verifies(tmp_path: Path) -> None:
+    scenario = _city(tmp_path / "in", cross_border_m=200)
+    out = tmp_path / "out"
+    assert main(["-q", "plan", str(scenario), "--out", str(out), "--basemap", "none"]) == 0
+    assert verify(out).ok, verify(out).problems
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert run["border"]["slots_across_borders"] == pytest.approx(8.0)
+
+
+def test_cross_border_m_is_checked(tmp_path: Path) -> None:
+    base = load_scenario(_city(tmp_path, cross_border_m=0))
+    for bad in (-1.0, float("inf"), float("nan")):
+        with pytest.raises(ScenarioError, match=r"run\.cross_border_m"):
+            run_plan(base.replace(run=RunSettings(partition="district", cross_border_m=bad)))
+    with pytest.raises(ScenarioError, match=r"run\.cross_border_m.*partition"):
+        run_plan(base.replace(run=RunSettings(partition=None, cross_border_m=100.0)))
