@@ -68,10 +68,9 @@ def _city(folder: Path, *, cross_border_m: float | None) -> Path:
     ]
     # AW covers two whole cells (900–1000 × 400–600): 1,000 people, 8 slots; AE too
     areas = [
-        {"area_id": "AW", "district_id": "W", "status": "old", "geometry": _box(900, 400, 980, 600)},
-        {"area_id": "AE", "district_id": "E", "status": "old", "geometry": _box(1100, 400, 1180, 600)},
-        {"area_id": "AF", "district_id": "W", "status": "old", "geometry": _box(100, 400, 180, 600)},
-    ]  # fmt: skip
+        {"area_id": a, "district_id": d, "status": "old", "geometry": _box(x, 400, x + 80, 600)}
+        for a, d, x in (("AW", "W", 900), ("AE", "E", 1100), ("AF", "W", 100))
+    ]
     parcels = [_parcel("PW", "W", 140.0, 1e6), _parcel("PE", "E", 1070.0, 1e6)]
     gpd.GeoDataFrame(districts, crs=CRS).to_file(gpkg, layer="districts")
     gpd.GeoDataFrame(areas, crs=CRS).to_file(gpkg, layer="areas")
