@@ -926,7 +926,11 @@ def _district_features(
     names = []
     for rec, geom in _records(districts):
         style = {"color": "#252525", "weight": 2.5, "fillOpacity": 0.0, "opacity": 0.9}
+        if rec.get("reason"):  # a county of a partitioned run that has no plan: a hole
+            style = {"color": "#b2182b", "weight": 3, "dashArray": "8 6", "opacity": 0.9,
+                     "fillColor": "#b2182b", "fillOpacity": 0.15}  # fmt: skip
         rows = [
+            *([(text["county_reason"], _esc(rec.get("reason")))] if rec.get("reason") else []),
             (text["population"], _fmt(rec.get("population"))),
             (text["required_slots"], _fmt(rec.get("required_slots"))),
             (text["planned_slots"], _fmt(rec.get("planned_slots"))),

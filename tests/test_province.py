@@ -270,10 +270,24 @@ def test_county_without_sites_is_reported_and_the_rest_planned(tmp_path: Path) -
     assert "no candidate parcel" in status["510811"]["reason"]
     assert status["510802"]["status"] in ("optimal", "feasible")
     assert verify(out).ok
+    # the county without a plan keeps its outline in the districts layer, as a hole
+    for layer in (
+        gpd.read_file(out / "districts.geojson"),
+        gpd.read_file(out / "plan.gpkg", layer="districts"),
+    ):
+        rows = layer.set_index("district_id")
+        assert list(rows.index) == list(DISTRICTS)
+        assert rows.loc["510811", "status"] == "no_sites"
+        assert "no candidate parcel" in rows.loc["510811", "reason"]
+        assert rows.loc["510811", "name"] == "昭化区"
+        assert not rows.loc["510811", "geometry"].is_empty
+        assert rows.loc["510802", "status"] in ("optimal", "feasible")
+        assert rows.loc["510802", "reason"] in ("", None)
+    assert "未规划原因" in (out / "map.html").read_text(encoding="utf-8")
 
 
 def test_county_whose_solve_fails_is_reported(
-    partitioned_scenario: Path, monkeypatch: pytest.MonkeyPatch
+    partitioned_scenario: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     import siting.pipeline
     from siting.errors import SolverError
@@ -292,6 +306,18 @@ def test_county_whose_solve_fails_is_reported(
     assert [c["district_id"] for c in failed] == ["510812"]
     assert "infeasible" in failed[0]["reason"]
     assert set(plan.facilities["district_id"]) == {"510802", "510811"}
+    shapes = plan.district_shapes
+    assert shapes is not None
+    assert list(shapes.index) == list(DISTRICTS)
+    assert shapes.loc["510812", "status"] == "failed"
+    assert "infeasible" in shapes.loc["510812", "reason"]
+    assert shapes.loc["510812", "geometry"].area > 1e6  # the county's outline, in metres²
+    assert list(shapes["status"].iloc[:2]) == [c["status"] for c in plan.run["counties"][:2]]
+    out = tmp_path / "out"
+    write_plan(plan, out, basemap="none")
+    assert verify(out).ok, verify(out).problems
+    written = gpd.read_file(out / "plan.gpkg", layer="districts").set_index("district_id")
+    assert written.loc["510812", "status"] == "failed"
 
 
 def test_partition_options_are_checked() -> None:

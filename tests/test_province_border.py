@@ -175,3 +175,26 @@ def test_cross_border_m_is_checked(tmp_path: Path) -> None:
             run_plan(base.replace(run=RunSettings(partition="district", cross_border_m=bad)))
     with pytest.raises(ScenarioError, match=r"run\.cross_border_m.*partition"):
         run_plan(base.replace(run=RunSettings(partition=None, cross_border_m=100.0)))
+
+
+def test_border_pass_leaves_a_county_without_a_plan_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """East fails: its sites are not offered to AW, and its outline stays in the layer."""
+    import siting.pipeline
+    from siting.errors import SolverError
+
+    real = siting.pipeline.solve_prepared
+
+    def failing(prepared: object, **kwargs: object) -> Plan:
+        if list(prepared.inputs.districts.index) == ["E"]:  # type: ignore[attr-defined]
+            raise SolverError("the model is infeasible")
+        return real(prepared, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(siting.pipeline, "solve_prepared", failing)
+    plan = run_plan(_city(tmp_path, cross_border_m=200))
+    assert plan.run["status"] == "partial"
+    assert plan.run["border"]["strip_areas"] == 1  # AW only
+    assert _served(plan, "AW") == {}
+    assert plan.district_shapes is not None
+    assert plan.district_shapes.loc["E", "status"] == "failed"

@@ -174,8 +174,42 @@ def merge_counties(
         districts=_stack([p.districts for p in plans]),
         candidates=_stack([p.candidates for p in plans]),
         run=run,
-        district_shapes=_stack([p.district_shapes for p in plans]),
+        district_shapes=_outlines(results, inputs),
         hazards=hazards,
         service_lines=_stack([p.service_lines for p in plans]),
         residual=_stack([p.residual for p in plans]),
     )
+
+
+def _outlines(results: Sequence[CountyResult], inputs: Inputs) -> gpd.GeoDataFrame | None:
+    """Every county's outline with its summary, ``status`` and ``reason`` (none with a plan).
+
+    A county without a plan keeps its outline and name; its figures are empty.
+    """
+    planned = [r.plan.district_shapes for r in results if r.plan is not None]
+    shapes = _stack(planned)
+    if shapes is None or inputs.districts is None:
+        return shapes
+    shapes = shapes.copy()
+    status = {r.district_id: r.status for r in results}
+    reason = {r.district_id: r.reason or "" for r in results}
+    missing = [r.district_id for r in results if r.plan is None]
+    if missing:
+        outlines = inputs.districts[inputs.districts.index.astype(str).isin(missing)]
+        holes = gpd.GeoDataFrame(
+            {
+                "name": outlines["name"] if "name" in outlines.columns else None,
+                shapes.geometry.name: outlines.geometry.to_crs(shapes.crs),
+            },
+            geometry=shapes.geometry.name,
+            crs=shapes.crs,
+        )
+        holes.index = pd.Index(outlines.index.astype(str), name=shapes.index.name)
+        shapes = gpd.GeoDataFrame(
+            pd.concat([shapes, holes]), geometry=shapes.geometry.name, crs=shapes.crs
+        )
+    ids = shapes.index.astype(str)
+    shapes["status"] = [status.get(d, "") for d in ids]
+    shapes["reason"] = [reason.get(d, "") for d in ids]
+    order = {str(d): k for k, d in enumerate(inputs.districts.index)}
+    return shapes.iloc[sorted(range(len(shapes)), key=lambda k: order.get(ids[k], len(order)))]
