@@ -150,6 +150,7 @@ def border_pass(
         "pairs": len(problem.pairs),
     }
     shortfall_before = _shortfall(items, before)
+    record["strip_shortfall_before"] = round(shortfall_before, 3)
     if solution.values is None:
         record["kept"] = "county plans (the border pass found no plan)"
         return _with_record(merged, record | _no_change(merged, start), inputs=inputs)
@@ -199,16 +200,16 @@ def border_pass(
     record.update(
         {
             "kept": "border pass",
-            "shortfall_before": round(shortfall_before, 3),
-            "shortfall_after": round(shortfall_after, 3),
+            "shortfall_before": float(merged.run["totals"]["shortfall_slots"]),
+            "shortfall_after": float(plan.run["totals"]["shortfall_slots"]),
+            "strip_shortfall_before": round(shortfall_before, 3),
+            "strip_shortfall_after": round(shortfall_after, 3),
+            "strip_slots": round(float(after["slots"].sum()), 3),
             "cost_before": float(merged.facilities["cost"].sum()),
             "cost_after": float(plan.facilities["cost"].sum()),
             "facilities_opened": len(opened),
             "facilities_extended": len(extra),
             "slots_across_borders": round(across(plan.assignments), 3),
-            "slots_reassigned": round(
-                float(after["slots"].sum()), 3
-            ),  # the strip's slots, all now chosen by the pass
             "seconds": round(time.perf_counter() - start, 3),
         }
     )
