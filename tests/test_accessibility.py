@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -259,3 +262,276 @@ def test_scales_to_a_large_sparse_table() -> None:
     reached = np.bincount(cost.col[cost.data <= 1050.0], minlength=m) > 0
     assert float(score.to_numpy() @ demand) == pytest.approx(supply[reached].sum(), rel=1e-9)
     assert seconds < 20
+
+
+# --------------------------------------------------------------------------- a plan's life circles
+
+
+UTM = "EPSG:32648"
+X0, Y0 = 500_000.0, 3_000_000.0
+
+
+def _line_graph() -> Any:
+    """A straight street 1,500 m long with a node every 100 m."""
+    import networkx as nx
+
+    g = nx.MultiDiGraph(crs=UTM)
+    for i in range(16):
+        g.add_node(i, x=X0 + 100.0 * i, y=Y0)
+    for i in range(15):
+        g.add_edge(i, i + 1, length=100.0)
+    return g
+
+
+def _line_case() -> dict[str, Any]:
+    """Two areas on the street, F (existing, 10 slots) at 300 m and G (new, 22 slots) at 1,000 m.
+
+    Area A has two points: p1 at 0 m (a quarter of its people) and p2 at 500 m
+    (three quarters); area B has one, p3 at 1,400 m. Walks: p1–F 300, p1–G 1,000,
+    p2–F 200, p2–G 500, p3–F 1,100, p3–G 400.
+    """
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    points = gpd.GeoDataFrame(
+        {"area_id": ["A", "A", "B"], "point_id": ["A/0", "A/1", "B/0"], "share": [0.25, 0.75, 1]},
+        geometry=[Point(X0 + x, Y0) for x in (0.0, 500.0, 1400.0)],
+        crs=UTM,
+    )
+    areas = pd.DataFrame(
+        {
+            "district_id": ["D1", "D1"],
+            "planned_population": [1000.0, 2000.0],
+            "migrant_population": [0.0, 500.0],
+            "required_slots": [8.0, 20.0],  # 8 per 1,000 of residents and migrants
+            "target_per_1000": [8.0, 8.0],
+        },
+        index=pd.Index(["A", "B"], name="area_id"),
+    )
+    sites = gpd.GeoDataFrame(
+        {"existing": [True, False], "existing_slots": [10.0, 0.0]},
+        geometry=[Point(X0 + 300.0, Y0), Point(X0 + 1000.0, Y0)],
+        index=pd.Index(["F", "G"], name="site_id"),
+        crs=UTM,
+    )
+    facilities = pd.DataFrame({"slots": [10.0, 22.0]}, index=pd.Index(["F", "G"], name="site_id"))
+    return {"points": points, "areas": areas, "sites": sites, "facilities": facilities}
+
+
+@pytest.mark.parametrize("street", [True, False])
+def test_life_circles_on_a_line_by_hand(street: bool) -> None:
+    from siting.lifecircle import plan_life_circles
+    from siting.scenario import NetworkSettings, Scenario
+
+    # 60 m/min: the 5-, 10- and 15-minute circles are 300, 600 and 900 m, weighing 1, 0.68, 0.22.
+    # On a straight street the straight line (detour factor 1) gives the same walks.
+    scenario = Scenario(network=NetworkSettings(walking_speed_m_per_min=60.0, detour_factor=1.0))
+    circles = plan_life_circles(
+        **_line_case(), graph=_line_graph() if street else None, scenario=scenario
+    )
+    a, b = circles.areas.loc["A"], circles.areas.loc["B"]
+
+    # Before: F alone. Within 900 m: p1–F 300 (weight 1), p2–F 200 (1). F's load: A's 8
+    # required slots, 2 slots short of its 10: free. A is within 5 minutes of it, B is not
+    # within 15. Access: F's 10 slots shared by A's 1,000 people = 10 per 1,000; B has 0.
+    for kind in ("free", "any"):
+        for m in ("5min", "10min", "15min"):
+            assert a[f"walk_{kind}_{m}_before"] == 1.0
+            assert b[f"walk_{kind}_{m}_before"] == 0.0
+    assert a["access_before_per_1000"] == pytest.approx(10.0)
+    assert b["access_before_per_1000"] == 0.0
+
+    # After: F (10) and G (22). p2 reaches F at weight 1 and G (500 m) at 0.68; p3 reaches
+    # G (400 m) at 0.68. Loads: p2's 6 slots split 10 : 0.68·22 = 10 : 14.96, so
+    # L_F = 2 + 6·10/24.96 = 4.40 (free) and L_G = 6·14.96/24.96 + 20 = 23.60 > 22 (full).
+    # Any facility: B's p3 is 400 m from G, out of the 5-minute (300 m) circle, in the 10.
+    # A facility with free slots: only F, 1,100 m from p3: B is covered by none.
+    assert [b[f"walk_any_{m}_after"] for m in ("5min", "10min", "15min")] == [0.0, 1.0, 1.0]
+    assert [b[f"walk_free_{m}_after"] for m in ("5min", "10min", "15min")] == [0.0, 0.0, 0.0]
+    assert [a[f"walk_free_{m}_after"] for m in ("5min", "10min", "15min")] == [1.0, 1.0, 1.0]
+    assert circles.run["facilities_with_free_slots"] == {"before": 1, "after": 1}
+    # E2SFCA after: people at p1 250, p2 750, p3 2,500 (B's 2,000 residents + 500 migrants).
+    # R_F = 10 / (250 + 750) = 0.01; R_G = 22 / (0.68·750 + 0.68·2500) = 22/2210.
+    # A = 0.25·R_F + 0.75·(R_F + 0.68·R_G) = 15.077 per 1,000; B = 0.68·R_G = 6.769 per 1,000.
+    r_g = 22 / 2210
+    assert a["access_after_per_1000"] == pytest.approx(1000 * (0.01 + 0.75 * 0.68 * r_g), abs=1e-3)
+    assert b["access_after_per_1000"] == pytest.approx(1000 * 0.68 * r_g, abs=1e-3)
+    # deserts below half of 8 per 1,000: B before (0), nobody after (6.77)
+    assert circles.areas["desert_before"].tolist() == [False, True]
+    assert circles.areas["desert_after"].tolist() == [False, False]
+
+    # district and plan: resident shares weigh A 1,000 and B 2,000; migrants are B's alone
+    d = circles.districts.loc["D1"]
+    assert d["walk_any_5min_after"] == pytest.approx(1 / 3, abs=1e-4)
+    assert d["walk_any_10min_after"] == 1.0
+    assert d["migrant_walk_any_5min_after"] == 0.0
+    assert d["migrant_walk_any_10min_after"] == 1.0
+    assert d["access_before_per_1000"] == pytest.approx(10_000 / 3500, abs=1e-3)
+    assert d["access_after_per_1000"] == pytest.approx(32_000 / 3500, abs=1e-3)  # every slot
+    assert d["desert_areas_before"] == 1 and d["desert_population_before"] == 2500.0
+    after = circles.run["after"]
+    assert after["walk_free_15min"] == pytest.approx(1 / 3, abs=1e-4)
+    assert after["migrant_walk_free_15min"] == 0.0
+    assert circles.run["before"]["desert_areas"] == 1 and after["desert_areas"] == 0
+    assert circles.run["distance_method"] == ("network" if street else "straight_line")
+
+
+def test_desert_threshold_from_the_scenario() -> None:
+    from siting.lifecircle import plan_life_circles
+    from siting.scenario import AccessibilitySettings, NetworkSettings, Scenario
+
+    scenario = Scenario(
+        network=NetworkSettings(walking_speed_m_per_min=60.0, detour_factor=1.0),
+        accessibility=AccessibilitySettings(desert_per_1000=12.0),
+    )
+    circles = plan_life_circles(**_line_case(), graph=None, scenario=scenario)
+    assert circles.areas["desert_threshold_per_1000"].tolist() == [12.0, 12.0]
+    assert circles.areas["desert_after"].tolist() == [False, True]  # 15.08 and 6.77
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ("life_circle_minutes = [10, 5]", "accessibility.life_circle_minutes"),
+        ("band_weights = [1.0, 0.5]", "accessibility.band_weights"),
+        ("desert_per_1000 = -1", "accessibility.desert_per_1000"),
+        ("walk = 3", "walk"),
+    ],
+)
+def test_bad_accessibility_keys_are_named(tmp_path: Any, table: str, message: str) -> None:
+    from siting.errors import ScenarioError
+    from siting.scenario import load_scenario
+
+    path = tmp_path / "s.toml"
+    path.write_text(f"[accessibility]\n{table}\n", encoding="utf-8")
+    with pytest.raises(ScenarioError, match=message):
+        load_scenario(path)
+
+
+@pytest.fixture(scope="module")
+def sample_plan(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The sample planned with straight-line walks (no street file), and its output folder."""
+    import dataclasses
+
+    from siting.export import write_plan
+    from siting.pipeline import prepare, solve_prepared
+    from siting.scenario import load_scenario
+
+    sample = Path(__file__).resolve().parents[1] / "data" / "sample"
+    scenario = load_scenario(sample / "scenario.toml")
+    scenario = scenario.replace(inputs=dataclasses.replace(scenario.inputs, streets=None))
+    prepared = prepare(scenario)
+    plan = solve_prepared(prepared)
+    out = write_plan(plan, tmp_path_factory.mktemp("plan") / "out", language="en")
+    return prepared, plan, out
+
+
+def test_sample_before_and_after_by_brute_force(sample_plan: Any) -> None:
+    """Every area's score and coverage again, by loops over points × facilities."""
+    prepared, plan, _ = sample_plan
+    scenario = prepared.scenario
+    speed = scenario.network.walking_speed_m_per_min
+    limits = [m * speed for m in (5, 10, 15)]
+    weights = (1.0, 0.68, 0.22)
+    areas = plan.areas
+    people = (areas["planned_population"] + areas["migrant_population"]).to_dict()
+    required = areas["required_slots"].to_dict()
+    points = [(str(r.area_id), float(r.share), r.geometry) for r in prepared.points.itertuples()]
+    fac = plan.facilities
+    states = {
+        "before": {s: float(v) for s, v in fac.loc[fac["existing"], "existing_slots"].items()},
+        "after": {s: float(v) for s, v in fac["slots"].items()},
+    }
+
+    def weight(d: float) -> float:
+        for limit, w in zip(limits, weights, strict=True):
+            if d <= limit:
+                return w
+        return 0.0
+
+    for when, slots in states.items():
+        walk = {
+            (k, s): fac.geometry[s].distance(geom) * scenario.network.detour_factor
+            for k, (_, _, geom) in enumerate(points)
+            for s in slots
+        }
+        # E2SFCA by loops
+        load = dict.fromkeys(slots, 0.0)
+        for (k, s), d in walk.items():
+            area, share, _ = points[k]
+            load[s] += weight(d) * people[area] * share
+        ratio = {s: slots[s] / load[s] if load[s] > 0 else 0.0 for s in slots}
+        score: dict[str, float] = {}
+        for (k, s), d in walk.items():
+            area, share, _ = points[k]
+            score[area] = score.get(area, 0.0) + share * weight(d) * ratio[s]
+        # free slots: demand picks facilities in proportion to slots × weight
+        pull = {k: sum(weight(walk[k, s]) * slots[s] for s in slots) for k in range(len(points))}
+        carried = dict.fromkeys(slots, 0.0)
+        for (k, s), d in walk.items():
+            area, share, _ = points[k]
+            if pull[k] > 0:
+                carried[s] += required[area] * share * weight(d) * slots[s] / pull[k]
+        free = {s for s in slots if slots[s] - carried[s] >= 1.0 - 1e-9}
+        covered_any = {a: [0.0, 0.0, 0.0] for a in areas.index}
+        covered_free = {a: [0.0, 0.0, 0.0] for a in areas.index}
+        for k, (area, share, _) in enumerate(points):
+            for i, limit in enumerate(limits):
+                if any(walk[k, s] <= limit for s in slots):
+                    covered_any[area][i] += share
+                if any(walk[k, s] <= limit for s in free):
+                    covered_free[area][i] += share
+        got = areas[f"access_{when}_per_1000"]
+        want = pd.Series({a: 1000 * score.get(a, 0.0) for a in areas.index})
+        np.testing.assert_allclose(got.to_numpy(), want[got.index].to_numpy(), atol=6e-4)
+        for i, m in enumerate(("5min", "10min", "15min")):
+            for kind, table in (("any", covered_any), ("free", covered_free)):
+                got = areas[f"walk_{kind}_{m}_{when}"]
+                want = pd.Series({a: v[i] for a, v in table.items()})
+                np.testing.assert_allclose(got.to_numpy(), want[got.index].to_numpy(), atol=6e-5)
+        assert plan.run["accessibility"]["facilities_with_free_slots"][when] == len(free)
+
+    # the plan reaches more people than the existing facilities do, and lifts deserts
+    run = plan.run["accessibility"]
+    assert run["after"]["access_per_1000"] > 3 * run["before"]["access_per_1000"]
+    assert run["after"]["walk_any_15min"] > run["before"]["walk_any_15min"]
+    assert run["after"]["desert_areas"] < run["before"]["desert_areas"]
+    # the people-weighted mean score is the slots within reach per 1,000 people
+    pop = areas["planned_population"] + areas["migrant_population"]
+    mean = float((areas["access_after_per_1000"] * pop).sum() / pop.sum())
+    assert run["after"]["access_per_1000"] == pytest.approx(mean, abs=1e-3)
+
+
+def test_outputs_carry_the_indicators(sample_plan: Any) -> None:
+    import json
+
+    import geopandas as gpd
+
+    _, plan, out = sample_plan
+    areas = gpd.read_file(out / "areas.geojson")
+    for column in (
+        "access_before_per_1000",
+        "access_after_per_1000",
+        "walk_free_5min_before",
+        "walk_any_15min_after",
+        "desert_before",
+        "desert_after",
+        "desert_threshold_per_1000",
+    ):
+        assert column in areas.columns, column
+    districts = pd.read_csv(out / "districts.csv", dtype={"district_id": str})
+    for column in (
+        "access_after_per_1000",
+        "walk_free_10min_after",
+        "migrant_walk_any_5min_before",
+        "desert_areas_after",
+        "desert_population_before",
+    ):
+        assert column in districts.columns, column
+    np.testing.assert_allclose(
+        districts.set_index("district_id")["access_after_per_1000"].to_numpy(),
+        plan.districts["access_after_per_1000"].to_numpy(),
+    )
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert run["accessibility"]["after"]["desert_areas"] == int(areas["desert_after"].sum())
+    assert run["accessibility"]["bands_m"] == [[350.0, 1.0], [700.0, 0.68], [1050.0, 0.22]]
