@@ -75,6 +75,7 @@ __all__ = [
     "coverage",
     "facility_load",
     "life_circle_walks",
+    "merge_life_circles",
     "plan_life_circles",
     "walking_bands",
 ]
@@ -455,3 +456,39 @@ def _summaries(
         totals[when]["desert_areas"] = int(desert.sum())
         totals[when]["desert_population"] = round(float(people[desert].sum()), 1)
     return districts, totals
+
+
+def merge_life_circles(runs: Sequence[dict[str, Any]], areas: pd.DataFrame) -> dict[str, Any]:
+    """The ``run.json`` record of plans made apart (county by county) and stacked.
+
+    Parameters
+    ----------
+    runs
+        Each plan's :attr:`LifeCircles.run`, made with the same scenario.
+    areas
+        The stacked areas of those plans, with their indicator columns.
+
+    Returns
+    -------
+    dict
+        The first record's settings, the counts summed, and the ``before`` and
+        ``after`` totals computed again over every area.
+    """
+    merged = dict(runs[0])
+    for key in ("facilities", "facilities_with_free_slots"):
+        merged[key] = {when: sum(int(r[key][when]) for r in runs) for when in WHEN}
+    merged["walk_pairs"] = sum(int(r["walk_pairs"]) for r in runs)
+    residents = areas["planned_population"].astype(float)
+    migrants = areas["migrant_population"].astype(float)
+    district = areas["district_id"].fillna("(none)").astype(str)
+    _, totals = _summaries(
+        areas,
+        district,
+        residents + migrants,
+        residents,
+        migrants,
+        areas,
+        list(merged["life_circle_minutes"]),
+    )
+    merged.update(totals)
+    return merged

@@ -546,3 +546,29 @@ def test_outputs_carry_the_indicators(sample_plan: Any) -> None:
     for layer in ("Access before", "Access after", "Life circle before", "Life circle after"):
         assert layer in page, layer
     assert "Childcare deserts" in page and "a desert the plan lifts" in page
+
+
+def test_plans_made_apart_merge_their_totals_over_every_area(sample_plan: Any) -> None:
+    from siting.lifecircle import merge_life_circles
+
+    _, plan, _ = sample_plan
+    run = plan.run["accessibility"]
+    areas = plan.areas
+    by_district = [areas[areas["district_id"] == d] for d in sorted(areas["district_id"].unique())]
+    assert len(by_district) == 3
+    merged = merge_life_circles([run, run], areas)
+    for when in ("before", "after"):
+        for key, value in run[when].items():
+            assert merged[when][key] == pytest.approx(value, abs=1e-9), key
+        assert merged["facilities"][when] == 2 * run["facilities"][when]
+    # the city's score is the people-weighted mean of the counties' own
+    people = [float((a["planned_population"] + a["migrant_population"]).sum()) for a in by_district]
+    scores = [
+        float(
+            (a["access_after_per_1000"] * (a["planned_population"] + a["migrant_population"])).sum()
+        )
+        / p
+        for a, p in zip(by_district, people, strict=True)
+    ]
+    mean = sum(s * p for s, p in zip(scores, people, strict=True)) / sum(people)
+    assert run["after"]["access_per_1000"] == pytest.approx(mean, abs=1e-3)
