@@ -572,3 +572,26 @@ def test_plans_made_apart_merge_their_totals_over_every_area(sample_plan: Any) -
     ]
     mean = sum(s * p for s, p in zip(scores, people, strict=True)) / sum(people)
     assert run["after"]["access_per_1000"] == pytest.approx(mean, abs=1e-3)
+
+
+def test_children_score_and_a_city_without_facilities() -> None:
+    from siting.lifecircle import plan_life_circles
+    from siting.scenario import NetworkSettings, Scenario
+
+    scenario = Scenario(network=NetworkSettings(walking_speed_m_per_min=60.0, detour_factor=1.0))
+    case = _line_case()
+    case["sites"]["existing"] = False  # nothing before
+    case["areas"]["children_under3"] = [30.0, 60.0]
+    circles = plan_life_circles(**case, graph=None, scenario=scenario)
+    # children at p1 7.5, p2 22.5, p3 60: R_F = 10/30, R_G = 22 / (0.68·22.5 + 0.68·60) = 22/56.1
+    # A = 0.25·R_F + 0.75·(R_F + 0.68·R_G) = 0.5333 per child; B = 0.68·R_G = 0.2667
+    got = circles.areas["access_children_after_per_1000"].tolist()
+    r_g = 22 / 56.1
+    want = [1000 * (10 / 30 + 0.75 * 0.68 * r_g), 1000 * 0.68 * r_g]
+    assert got == pytest.approx(want, abs=1e-3)
+    assert circles.areas["access_before_per_1000"].tolist() == [0.0, 0.0]
+    assert circles.areas["desert_before"].all()
+    assert circles.run["before"]["walk_any_15min"] == 0.0
+    assert circles.run["after"]["access_children_per_1000"] == pytest.approx(
+        (30 * got[0] + 60 * got[1]) / 90, abs=1e-3
+    )
