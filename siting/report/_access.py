@@ -24,6 +24,7 @@ _ACCESS_LABELS: dict[str, dict[str, str]] = {
         "before": "规划前（现有机构）",
         "after": "规划后",
         "change": "变化",
+        "points": "个百分点",
         "access_per_1000": "可达托位（E2SFCA，每千人）",
         "access_children_per_1000": "可达托位（E2SFCA，每千名3岁以下婴幼儿）",
         "walk_free": "步行{m}分钟内有空余托位的机构：居民占比",
@@ -62,6 +63,7 @@ _ACCESS_LABELS: dict[str, dict[str, str]] = {
         "before": "Before (existing facilities)",
         "after": "After (the plan)",
         "change": "Change",
+        "points": "pp",
         "access_per_1000": "Slots within reach per 1,000 (E2SFCA)",
         "access_children_per_1000": "Slots within reach per 1,000 children under 3 (E2SFCA)",
         "walk_free": "Residents within {m} min of a facility with free slots",
@@ -142,7 +144,9 @@ def _access_blocks(out: PlanOutput, *, language: str) -> list[Block]:
 
     def share(label: str, a: Any, b: Any) -> None:
         fa, fb = as_number(a), as_number(b)
-        change = f"{100.0 * (fb - fa):+.1f} pp" if fa is not None and fb is not None else "–"
+        change = (
+            f"{100.0 * (fb - fa):+.1f} {t['points']}" if fa is not None and fb is not None else "–"
+        )
         rows.append([label, _pct(a), _pct(b), change])
 
     number(t["access_per_1000"], before.get("access_per_1000"), after.get("access_per_1000"), 2)
