@@ -66,6 +66,7 @@ from siting._web_assets import leaflet_inline_html
 from siting.gcj02 import geometry_to_gcj02, wgs84_to_gcj02
 from siting.report import (
     PlanOutput,
+    access_labels,
     as_number,
     currency_of,
     is_true,
@@ -996,6 +997,104 @@ def _residual_features(
     return features
 
 
+# --------------------------------------------------------------------------- access layers
+
+_CIRCLE_COLOURS = ("#006837", "#31a354", "#addd8e")
+
+
+def _access_layers(
+    areas: gpd.GeoDataFrame, language: str
+) -> list[tuple[str, list[dict[str, Any]], list[str], bool]]:
+    """The access indicators of :mod:`siting.lifecircle`, one layer each, with its legend.
+
+    Access before and after (green: meets the area's target ratio; light green: above
+    the desert threshold; red: a desert), the life circle before and after (the
+    smallest circle holding most of an area's residents within a walk of free
+    slots), and the deserts (after, and those the plan lifts). Each item is
+    ``(name, features, legend, one feature per area)``; none without the columns.
+    """
+    if "access_after_per_1000" not in areas.columns:
+        return []
+    t = access_labels(language)
+    records = _records(areas)
+    minutes = sorted(
+        {
+            float(c.removeprefix("walk_free_").removesuffix("min_after"))
+            for c in areas.columns
+            if c.startswith("walk_free_") and c.endswith("min_after")
+        }
+    )
+    layers: list[tuple[str, list[dict[str, Any]], list[str], bool]] = []
+
+    def style(colour: str) -> dict[str, Any]:
+        return {"color": "#555555", "weight": 0.5, "fillColor": colour, "fillOpacity": 0.65}
+
+    def props(rec: Mapping[str, Any], tooltip: str, colour: str) -> dict[str, Any]:
+        return {
+            "area_id": rec.get("area_id"),
+            "district_id": rec.get("district_id"),
+            "tooltip": tooltip,
+            "style": style(colour),
+        }
+
+    for when in ("before", "after"):
+        features = []
+        for rec, geom in records:
+            value = rec.get(f"access_{when}_per_1000")
+            target, floor = rec.get("target_per_1000"), rec.get("desert_threshold_per_1000")
+            if value is None:
+                colour = _GREY
+            elif target is not None and float(value) >= float(target) - 1e-9:
+                colour = _GREEN
+            elif floor is None or float(value) >= float(floor) - 1e-9:
+                colour = _LIGHT_GREEN
+            else:
+                colour = _RED
+            tooltip = (
+                f"{_esc(rec.get('name'))}: {_fmt(value, 1)} / {_fmt(target, 1)} "
+                f"({html.escape(t[when])})"
+            )
+            features.append(_feature(geom, props(rec, tooltip, colour)))
+        legend = [
+            _swatch(_GREEN, t["access_meets"]),
+            _swatch(_LIGHT_GREEN, t["access_half"]),
+            _swatch(_RED, t["access_desert"]),
+        ]
+        layers.append((t[f"layer_access_{when}"], features, legend, True))
+
+    for when in ("before", "after"):
+        features = []
+        for rec, geom in records:
+            colour, label = _RED, t["circle_none"].format(m=f"{minutes[-1]:g}")
+            for m, shade in zip(minutes, _CIRCLE_COLOURS, strict=False):
+                if float(rec.get(f"walk_free_{m:g}min_{when}") or 0.0) >= 0.5:
+                    colour, label = shade, t["circle_within"].format(m=f"{m:g}")
+                    break
+            tooltip = f"{_esc(rec.get('name'))}: {html.escape(label)} ({html.escape(t[when])})"
+            features.append(_feature(geom, props(rec, tooltip, colour)))
+        legend = [
+            _swatch(shade, t["circle_within"].format(m=f"{m:g}"))
+            for m, shade in zip(minutes, _CIRCLE_COLOURS, strict=False)
+        ] + [_swatch(_RED, t["circle_none"].format(m=f"{minutes[-1]:g}"))]
+        layers.append((t[f"layer_circle_{when}"], features, legend, True))
+
+    features = []
+    for rec, geom in records:
+        after, before = bool(rec.get("desert_after")), bool(rec.get("desert_before"))
+        if not (after or before):
+            continue
+        colour, label = (_RED, t["desert_after"]) if after else (_BLUE, t["desert_lifted"])
+        tooltip = (
+            f"{_esc(rec.get('name'))}: {html.escape(label)} "
+            f"({_fmt(rec.get('access_before_per_1000'), 1)} → "
+            f"{_fmt(rec.get('access_after_per_1000'), 1)})"
+        )
+        features.append(_feature(geom, props(rec, tooltip, colour)))
+    legend = [_swatch(_RED, t["desert_after"]), _swatch(_BLUE, t["desert_lifted"])]
+    layers.append((t["layer_deserts"], features, legend, False))
+    return layers
+
+
 # --------------------------------------------------------------------------- legend
 
 
@@ -1516,6 +1615,16 @@ def plan_map(
     add(group, _area_features(areas, text), geometry_from=pop_layer)
     groups.append(("areas", group))
 
+    access_legends: list[tuple[str, Sequence[str]]] = []
+    for name, features, legend, whole in _access_layers(areas, language):
+        group = folium.FeatureGroup(name=name, show=False)
+        add(group, features, geometry_from=pop_layer if whole else None)
+        groups.append((f"access {name}", group))
+        if access_legends and list(access_legends[-1][1]) == legend:  # before and after
+            access_legends[-1] = (f"{access_legends[-1][0]} / {name}", legend)
+        else:
+            access_legends.append((name, legend))
+
     line_features = _line_features(shifted(out.service_lines), text)
     if line_features:
         group = folium.FeatureGroup(name=text["layer_service"])
@@ -1574,6 +1683,7 @@ def plan_map(
         ),
         (text["layer_population"], population_legend),
         (text["layer_residual"], residual_legend),
+        *access_legends,
     ]
     _legend_element(text["legend"], sections, notes).add_to(m)
 

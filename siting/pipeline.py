@@ -32,6 +32,7 @@ from siting.candidates import COST_BASES, site_options, sites_from_inputs
 from siting.demand import Demand, demand_items, estimate_demand, workplace_demand
 from siting.errors import ScenarioError, SolverError
 from siting.inputs import Inputs, load_inputs
+from siting.lifecircle import plan_life_circles
 from siting.model import SitingProblem, build_model, presolve_checks
 from siting.network import area_points, read_street_graph
 from siting.osm import exclude_hazardous, hazard_buffers
@@ -142,7 +143,7 @@ class Prepared:
 
 
 # Scenario parts that :func:`solve_prepared` may change without preparing again.
-RESOLVABLE = ("name", "currency", "policy", "solver", "costs", "facility")
+RESOLVABLE = ("name", "currency", "policy", "solver", "costs", "facility", "accessibility")
 
 
 def run_plan(
@@ -532,6 +533,21 @@ def solve_prepared(
         district_shapes.index.name = "district_id"
     lap("extract")
 
+    say("measuring access and life-circle coverage, before and after")
+    circles = plan_life_circles(
+        areas=area_out,
+        facilities=facilities,
+        sites=sites,
+        points=points,
+        graph=inputs.street_graph,
+        scenario=scenario,
+    )
+    area_out = area_out.join(circles.areas.set_axis(area_out.index))
+    district_table = district_table.join(circles.districts)
+    if district_shapes is not None:
+        district_shapes = district_shapes.join(circles.districts)
+    lap("accessibility")
+
     stage_terms = {
         "shortfall": float(model.shortfall @ values),
         "cost": float(model.cost @ values),
@@ -586,6 +602,7 @@ def solve_prepared(
         "excluded_sites": len(excluded),
         "required_slots_rounded_up": scenario.demand.round_up,
         "population_accounting": accounting,
+        "accessibility": circles.run,
         "rounding": rounding_summary(items, district_table, scenario=scenario),
         "totals": {
             "population": float(area_out["population"].sum()),

@@ -44,6 +44,7 @@ __all__ = [
     "OSM_DEFAULT_USES",
     "OSM_USES",
     "PARTITIONS",
+    "AccessibilitySettings",
     "Costs",
     "DemandSettings",
     "FacilitySettings",
@@ -658,6 +659,35 @@ class SolverSettings:
     threads: int | None = None
 
 
+@dataclass(frozen=True)
+class AccessibilitySettings:
+    """Access scores, life-circle coverage and childcare deserts of a plan (issue #13).
+
+    Measured before (existing facilities only) and after (the plan) by
+    :mod:`siting.lifecircle`; they describe a plan and never change it.
+
+    Attributes
+    ----------
+    life_circle_minutes
+        The life circles, in minutes of walking at ``network.walking_speed_m_per_min``:
+        5, 10 and 15 (the 5-, 10- and 15-minute life circles of GB 50180-2018 and
+        TD/T 1062-2021). Coverage is reported within each, and they are the
+        edges of the E2SFCA bands.
+    band_weights
+        The E2SFCA weight of each band (a walk up to the first circle, then
+        up to the second, ...): 1.0, 0.68 and 0.22, the step weights of Luo &
+        Qi (2009).
+    desert_per_1000
+        An area whose access score (E2SFCA slots per 1,000 residents) is below
+        this is a childcare desert. ``None`` (default): half of the area's own
+        target ratio (5 for new, 4 for old and 2.25 for rural areas).
+    """
+
+    life_circle_minutes: tuple[float, ...] = (5.0, 10.0, 15.0)
+    band_weights: tuple[float, ...] = (1.0, 0.68, 0.22)
+    desert_per_1000: float | None = None
+
+
 PARTITIONS: tuple[str, ...] = ("district",)
 """The values ``run.partition`` may take."""
 
@@ -717,6 +747,7 @@ class Scenario:
     policy: Policy = field(default_factory=Policy)
     solver: SolverSettings = field(default_factory=SolverSettings)
     run: RunSettings = field(default_factory=RunSettings)
+    accessibility: AccessibilitySettings = field(default_factory=AccessibilitySettings)
 
     def replace(self, **changes: Any) -> Scenario:
         """Return a copy with some top-level fields replaced."""
@@ -1211,6 +1242,28 @@ def scenario_problems(s: Scenario) -> list[str]:
         "network.detour_factor",
         "must be 1 or more",
         s.network.detour_factor,
+    )
+    acc = s.accessibility
+    minutes = list(acc.life_circle_minutes)
+    need(
+        len(minutes) > 0
+        and all(m > 0 for m in minutes)
+        and all(minutes[i] < minutes[i + 1] for i in range(len(minutes) - 1)),
+        "accessibility.life_circle_minutes",
+        "must be increasing walks of more than 0 minutes, such as [5, 10, 15]",
+        minutes,
+    )
+    need(
+        len(acc.band_weights) == len(minutes) and all(w >= 0 for w in acc.band_weights),
+        "accessibility.band_weights",
+        f"must be one weight of zero or more per life circle ({len(minutes)})",
+        list(acc.band_weights),
+    )
+    need(
+        acc.desert_per_1000 is None or acc.desert_per_1000 >= 0,
+        "accessibility.desert_per_1000",
+        "must be zero or more slots per 1,000 (leave it out for half the target ratio)",
+        acc.desert_per_1000,
     )
     if s.inputs is not None:
         bad.extend(input_source_problems(s.inputs))

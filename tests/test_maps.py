@@ -475,7 +475,8 @@ def test_a_city_map_is_compact_and_rounded(city_run: Path) -> None:
         c for c in _groups(m)["居住区千人托位"]._children.values() if isinstance(c, folium.GeoJson)
     )
     assert layer.shares_geometry and '"coordinates"' not in layer.data_js
-    assert html.count("own[i].geometry = from[i].geometry") == 1
+    # so do the four access layers of every area (access and life circle, before and after)
+    assert html.count("own[i].geometry = from[i].geometry") == 1 + 4
 
 
 def _page_data(html: str) -> list[dict[str, Any]]:

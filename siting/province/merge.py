@@ -21,6 +21,7 @@ import pandas as pd
 
 from siting.errors import SolverError
 from siting.inputs import Inputs
+from siting.lifecircle import merge_life_circles
 from siting.plan import Plan
 from siting.scenario import Scenario
 from siting.summary import per_1000
@@ -121,6 +122,8 @@ def merge_counties(
     totals["planned_per_1000"] = per_1000(total_slots, people)
     totals["affordable_share"] = affordable / total_slots if total_slots else None
     run["totals"] = totals
+    if all("accessibility" in p.run for p in plans):
+        run["accessibility"] = merge_life_circles([p.run["accessibility"] for p in plans], areas)
     for key in _LISTS:
         run[key] = [line for plan in plans for line in plan.run.get(key, [])]
     run["notes"] = list(inputs.notes) + [n for n in run["notes"] if n not in inputs.notes]

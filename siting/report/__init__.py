@@ -25,6 +25,7 @@ module               owns
 ``_assumptions``     the scenario's settings, flattened, with the source of each default
 ``_document``        report blocks rendered to Markdown and HTML
 ``_charts``          the SVG charts
+``_access``          access and life-circle coverage before and after (:func:`access_labels`)
 ``_write``           the plan report of one run (:func:`write_report`)
 ``_compare``         comparing two runs (:func:`compare_runs`)
 ===================  ==================================================================
@@ -40,6 +41,7 @@ Examples
 
 from __future__ import annotations
 
+from siting.report._access import access_labels
 from siting.report._assumptions import ASSUMPTION_SOURCES, flatten_scenario, source_of
 from siting.report._compare import compare_runs
 from siting.report._format import as_number as as_number
@@ -54,6 +56,7 @@ __all__ = [
     "ACQUISITION_MODES",
     "ASSUMPTION_SOURCES",
     "PlanOutput",
+    "access_labels",
     "compare_runs",
     "currency_of",
     "flatten_scenario",

@@ -141,3 +141,72 @@ def _svg_hbars(
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _svg_before_after(
+    names: Sequence[str],
+    before: Sequence[float],
+    after: Sequence[float],
+    *,
+    title: str,
+    before_label: str,
+    after_label: str,
+    percent: bool = False,
+) -> str:
+    """Pairs of vertical bars, before (grey) and after (blue), with their values."""
+    esc = html.escape
+    n = max(len(names), 1)
+    bar_w, inner, gap = 30, 4, 34
+    left, right, top, bottom = 56, 210, 34, 70
+    group_w = 2 * bar_w + inner
+    width = left + n * (group_w + gap) + right
+    height = 320
+    plot_h = height - top - bottom
+    scale = 100.0 if percent else 1.0
+    finite = [v * scale for v in [*before, *after] if math.isfinite(v)]
+    vmax = 100.0 if percent else _nice_max(max(finite, default=1.0) * 1.1)
+    step = _nice_max(vmax / 5.0)
+    vmax = step * math.ceil(vmax / step - 1e-9)
+
+    def y(v: float) -> float:
+        return top + plot_h * (1.0 - max(v, 0.0) / vmax)
+
+    parts = _svg_start(width, height, title=title, title_x=left)
+    for i in range(round(vmax / step) + 1):
+        v = step * i
+        parts.append(
+            f'<line x1="{left}" x2="{width - right + 10}" y1="{y(v):.1f}" y2="{y(v):.1f}" '
+            'stroke="#e3e3e3"/>'
+            f'<text x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end">'
+            f"{v:g}{'%' if percent else ''}</text>"
+        )
+    for i, (name, pair) in enumerate(zip(names, zip(before, after, strict=True), strict=True)):
+        x0 = left + gap / 2 + i * (group_w + gap)
+        for k, (value, colour) in enumerate(zip(pair, ("#bdbdbd", "#2b83ba"), strict=True)):
+            v = value * scale if math.isfinite(value) else 0.0
+            x = x0 + k * (bar_w + inner)
+            shown = f"{v:.0f}%" if percent else f"{v:.1f}"
+            parts.append(
+                f'<rect x="{x:.1f}" y="{y(v):.1f}" width="{bar_w}" '
+                f'height="{top + plot_h - y(v):.1f}" fill="{colour}" fill-opacity="0.9"/>'
+                f'<text x="{x + bar_w / 2:.1f}" y="{y(v) - 4:.1f}" text-anchor="middle" '
+                f'font-size="10">{shown}</text>'
+            )
+        parts.append(
+            f'<text x="{x0 + group_w / 2:.1f}" y="{top + plot_h + 16}" text-anchor="middle">'
+            f"{esc(name)}</text>"
+        )
+    parts.append(
+        f'<line x1="{left}" x2="{left}" y1="{top}" y2="{top + plot_h}" stroke="#444"/>'
+        f'<line x1="{left}" x2="{width - right + 10}" y1="{top + plot_h}" '
+        f'y2="{top + plot_h}" stroke="#444"/>'
+    )
+    lx = width - right + 20
+    for k, (label, colour) in enumerate(((before_label, "#bdbdbd"), (after_label, "#2b83ba"))):
+        yy = top + 4 + 20 * k
+        parts.append(
+            f'<rect x="{lx}" y="{yy}" width="14" height="12" fill="{colour}"/>'
+            f'<text x="{lx + 20}" y="{yy + 10}">{esc(label)}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)

@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from siting.report._access import _access_blocks
 from siting.report._assumptions import flatten_scenario, source_of
 from siting.report._charts import _svg_bars_with_targets, _svg_hbars
 from siting.report._document import Block, _Chart, _render_html, _render_md, _Table
@@ -169,6 +170,7 @@ def _report_blocks(out: PlanOutput, *, language: str) -> tuple[str, list[Block]]
         blocks.append(
             ("chart", _Chart(chart, "report_slots_per_1000.svg", text["district_per_1000_chart"]))
         )
+    blocks += _access_blocks(out, language=language)
 
     # cost by acquisition mode
     by_mode: Mapping[str, Any] = totals.get("cost_by_acquisition", {}) or {}
