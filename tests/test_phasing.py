@@ -1,0 +1,227 @@
+"""Phasing by year: the multi-period MIP against enumeration, and a phased sample run."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from siting.model import SitingProblem, build_model
+from siting.phasing import (
+    PhaseTarget,
+    build_phased_model,
+    opening_years,
+    phase_spending,
+    solve_phased,
+    year_values,
+)
+from siting.status import Status
+
+
+def tiny_problem(
+    required: dict[str, float],
+    site_options: dict[str, list[tuple[str, int, float, bool]]],
+    pairs: list[tuple[str, str, float]],
+    *,
+    existing: dict[str, tuple[float, float, float]] | None = None,
+    demo_per_district: int = 0,
+    budget: float | None = None,
+) -> SitingProblem:
+    """A one-district problem; ``existing`` maps a site to (slots, most extra, cost per extra)."""
+    existing = existing or {}
+    names = list(site_options) + [s for s in existing if s not in site_options]
+    demand = pd.DataFrame(
+        {"required": list(required.values()), "area_id": list(required)},
+        index=pd.Index(list(required), name="demand_id"),
+    )
+    demand["kind"] = "resident"
+    sites = pd.DataFrame(
+        {
+            "district_id": "d0",
+            "existing": [s in existing for s in names],
+            "existing_slots": [existing.get(s, (0.0, 0.0, 0.0))[0] for s in names],
+            "max_extra_slots": [existing.get(s, (0.0, 0.0, 0.0))[1] for s in names],
+            "expansion_cost_per_slot": [existing.get(s, (0.0, 0.0, 0.0))[2] for s in names],
+            "affordable": True,
+            "demonstration_existing": False,
+        },
+        index=pd.Index(names, name="site_id"),
+    )
+    options = pd.DataFrame(
+        [
+            {"site_id": s, "option": name, "slots": q, "cost": c, "demonstration": demo}
+            for s, opts in site_options.items()
+            for name, q, c, demo in opts
+        ],
+        columns=["site_id", "option", "slots", "cost", "demonstration"],
+    )
+    pair_df = pd.DataFrame(
+        [{"demand_id": i, "site_id": j, "distance_m": d} for i, j, d in pairs]
+    )
+    return SitingProblem(
+        demand=demand,
+        sites=sites,
+        options=options,
+        pairs=pair_df,
+        districts=("d0",),
+        demonstration_per_district=demo_per_district,
+        budget=budget,
+    )
+
+
+def max_served(required: dict[str, float], capacity: dict[str, float], reach: dict[str, set[str]]) -> float:
+    """Most slots the open sites can serve: the min cut of the bipartite transport network.
+
+    For every set ``S`` of areas, the flow is at most the requirement of the areas
+    outside ``S`` plus the capacity of the sites ``S`` reaches (Hall / max-flow min-cut).
+    """
+    areas = list(required)
+    best = float("inf")
+    for r in range(len(areas) + 1):
+        for subset in itertools.combinations(areas, r):
+            outside = sum(required[a] for a in areas if a not in subset)
+            sites = set().union(*(reach[a] for a in subset)) if subset else set()
+            best = min(best, outside + sum(capacity.get(s, 0.0) for s in sites))
+    return best
+
+
+# Two years: 2020 needs a demonstration facility only (R5), 2025 the full slots.
+# s1's demonstration size is the cheaper one in 2020, but only s0's serves a0's 60
+# slots in 2025 within 2025's money: a year-by-year greedy would leave 30 slots short.
+REQUIRED = {"a0": 60.0, "a1": 10.0}
+OPTIONS = {
+    "s0": [("small", 30, 100.0, False), ("demo", 60, 260.0, True)],
+    "s1": [("small", 30, 100.0, False), ("demo", 60, 250.0, True)],
+    "s2": [("small", 30, 120.0, False)],
+}
+PAIRS = [("a0", "s0", 100.0), ("a1", "s1", 100.0), ("a0", "s2", 200.0), ("a1", "s2", 200.0)]
+SHARES = {2020: 0.0, 2025: 1.0}
+BUDGETS = {2020: 300.0, 2025: 100.0}
+
+
+def enumerate_phased() -> tuple[tuple[float, float, float], dict[str, tuple[str, int]]]:
+    """Every opening-year assignment of the tiny instance, ranked lexicographically."""
+    reach: dict[str, set[str]] = {a: set() for a in REQUIRED}
+    for a, s, _ in PAIRS:
+        reach[a].add(s)
+    choices = {
+        s: [None] + [(name, year) for name, *_ in opts for year in SHARES]
+        for s, opts in OPTIONS.items()
+    }
+    size = {(s, name): (q, c, demo) for s, opts in OPTIONS.items() for name, q, c, demo in opts}
+    best: tuple[float, float, float] | None = None
+    best_plan: dict[str, tuple[str, int]] = {}
+    for combo in itertools.product(*choices.values()):
+        plan = {s: c for s, c in zip(choices, combo, strict=True) if c is not None}
+        spent = {y: sum(size[s, n][1] for s, (n, yy) in plan.items() if yy == y) for y in SHARES}
+        if any(spent[y] > BUDGETS[y] for y in SHARES):
+            continue
+        terms = []
+        for year, share in SHARES.items():
+            need = {a: r * share for a, r in REQUIRED.items()}
+            open_now = {s: n for s, (n, yy) in plan.items() if yy <= year}
+            capacity = {s: size[s, n][0] for s, n in open_now.items()}
+            demos = sum(size[s, n][2] for s, n in open_now.items())
+            weight = 1.0 + sum(need.values())
+            short = sum(need.values()) - max_served(need, capacity, reach)
+            terms.append(weight * max(1 - demos, 0) + short)
+        key = (terms[0], terms[1], float(sum(spent.values())))
+        if best is None or key < best:
+            best, best_plan = key, plan
+    assert best is not None
+    return best, best_plan
+
+
+def test_two_years_match_enumeration() -> None:
+    problem = tiny_problem(REQUIRED, OPTIONS, PAIRS, demo_per_district=1)
+    targets = [
+        PhaseTarget(
+            year=2020,
+            required=problem.demand["required"] * 0.0,
+            budget=BUDGETS[2020],
+            demonstration=True,
+        ),
+        PhaseTarget(year=2025, required=problem.demand["required"], budget=BUDGETS[2025]),
+    ]
+    model = build_phased_model(problem, targets)
+    assert [name for name, _ in model.objectives] == [
+        "shortfall 2020",
+        "shortfall 2025",
+        "cost",
+        "distance",
+    ]
+    solution = solve_phased(model, gap=0.0)
+    assert solution.status is Status.OPTIMAL
+    values = solution.values
+    assert values is not None
+    (best_2020, best_2025, best_cost), plan = enumerate_phased()
+    got = [float(c @ values) for _, c in model.objectives[:3]]
+    np.testing.assert_allclose(got, [best_2020, best_2025, best_cost], atol=1e-6)
+    assert (best_2020, best_2025, best_cost) == (0.0, 0.0, 360.0)
+    single = build_model(problem)
+    years = opening_years(model, values, single=single)
+    assert years.to_dict() == {s: y for s, (_, y) in plan.items()}
+    assert years.to_dict() == {"s0": 2020, "s1": 2025}
+    spent = phase_spending(model, values)
+    assert spent.to_dict() == {2020: 260.0, 2025: 100.0}
+    # the final year's state, on the single-period model, meets every requirement
+    final = year_values(model, values, year=2025, single=single)
+    assert float(single.shortfall @ final) == pytest.approx(0.0)
+    assert float(single.cost @ final) == pytest.approx(360.0)
+
+
+def test_a_facility_never_closes_and_an_expansion_is_paid_once() -> None:
+    # a0 needs slots in 2020 only, a1 in 2025 only; s0 (near a0) opened in 2020 is still
+    # open in 2025, serving nobody, and is not paid for again; the existing facility e0
+    # grows once, in the year a1 needs it.
+    problem = tiny_problem(
+        {"a0": 20.0, "a1": 25.0},
+        {"s0": [("small", 30, 100.0, False)], "s1": [("small", 30, 500.0, False)]},
+        [("a0", "s0", 50.0), ("a1", "s1", 50.0), ("a1", "e0", 80.0)],
+        existing={"e0": (10.0, 20.0, 4.0)},
+    )
+    req = problem.demand["required"]
+    targets = [
+        PhaseTarget(year=2020, required=req.where(req.index == "a0", 0.0), budget=150.0),
+        PhaseTarget(year=2025, required=req.where(req.index == "a1", 0.0), budget=150.0),
+    ]
+    model = build_phased_model(problem, targets)
+    solution = solve_phased(model, gap=0.0)
+    assert solution.status is Status.OPTIMAL
+    values = solution.values
+    assert values is not None
+    single = build_model(problem)
+    ix = single.index
+    first = year_values(model, values, year=2020, single=single)
+    last = year_values(model, values, year=2025, single=single)
+    opened_2020 = set(ix.y_site[first[ix.y] > 0.5])
+    opened_2025 = set(ix.y_site[last[ix.y] > 0.5])
+    assert opened_2020 == {"s0"}
+    assert opened_2020 <= opened_2025
+    assert opening_years(model, values, single=single).to_dict() == {"s0": 2020, "e0": 2025}
+    # e0 grows by the 15 slots a1 lacks, at 4 a slot, in 2025 only
+    assert last[ix.e].tolist() == [15.0]
+    assert first[ix.e].tolist() == [0.0]
+    assert phase_spending(model, values).to_dict() == {2020: 100.0, 2025: 60.0}
+    # brute force: every (opening year or never) of s0, s1 and every expansion year and size
+    best = None
+    for s0, s1, (grow_year, extra) in itertools.product(
+        (None, 2020, 2025),
+        (None, 2020, 2025),
+        [(None, 0)] + [(y, k) for y in (2020, 2025) for k in range(1, 21)],
+    ):
+        spend = {y: 100.0 * (s0 == y) + 500.0 * (s1 == y) + 4.0 * extra * (grow_year == y)
+                 for y in (2020, 2025)}
+        if any(v > 150.0 for v in spend.values()):
+            continue
+        short_2020 = max(20.0 - 30.0 * (s0 == 2020), 0.0)
+        e0 = 10.0 + (extra if grow_year is not None and grow_year <= 2025 else 0.0)
+        s1_open = s1 is not None
+        short_2025 = max(25.0 - e0 - 30.0 * s1_open, 0.0)
+        key = (short_2020, short_2025, sum(spend.values()))
+        best = key if best is None or key < best else best
+    got = [float(c @ values) for _, c in model.objectives[:3]]
+    assert best is not None
+    np.testing.assert_allclose(got, list(best), atol=1e-6)
