@@ -1296,7 +1296,9 @@ def phase_problems(s: Scenario) -> list[str]:
                 phase.year,
             )
         unknown = [r for r in phase.rules if r not in PHASE_RULES]
-        need(not unknown, f"{key}.rules", f"must list rules among {', '.join(PHASE_RULES)}", unknown)
+        need(
+            not unknown, f"{key}.rules", f"must list rules among {', '.join(PHASE_RULES)}", unknown
+        )
         need(
             len(set(phase.rules)) == len(phase.rules),
             f"{key}.rules",

@@ -203,6 +203,7 @@ def solve_lexicographic(
     time_limit_s: float | None = 120.0,
     gap: float | None = 0.005,
     threads: int | None = None,
+    reassign_last: bool = False,
 ) -> SitingSolution:
     """Solve ``base`` for each objective in turn, each holding those before at their values.
 
@@ -222,6 +223,9 @@ def solve_lexicographic(
         A feasible plan for the first stage, if one is known.
     solver, time_limit_s, gap, threads
         As in :func:`solve_siting` (the limit and the gap are per stage).
+    reassign_last
+        Always keep the integer columns in the last stage (a linear program),
+        not only after a stage without a proof.
 
     Returns
     -------
@@ -241,7 +245,7 @@ def solve_lexicographic(
             current = _with_cap(current, c, previous, _cap_value(held))
             point = values
             unproven = any(r.stats.status is not Status.OPTIMAL for r in results)
-            if n == len(objectives) - 1 and unproven:
+            if n == len(objectives) - 1 and (unproven or reassign_last):
                 current = _fix_integers(current, values)
         else:
             current = replace(current, c=c)

@@ -57,9 +57,7 @@ def tiny_problem(
         ],
         columns=["site_id", "option", "slots", "cost", "demonstration"],
     )
-    pair_df = pd.DataFrame(
-        [{"demand_id": i, "site_id": j, "distance_m": d} for i, j, d in pairs]
-    )
+    pair_df = pd.DataFrame([{"demand_id": i, "site_id": j, "distance_m": d} for i, j, d in pairs])
     return SitingProblem(
         demand=demand,
         sites=sites,
@@ -71,7 +69,9 @@ def tiny_problem(
     )
 
 
-def max_served(required: dict[str, float], capacity: dict[str, float], reach: dict[str, set[str]]) -> float:
+def max_served(
+    required: dict[str, float], capacity: dict[str, float], reach: dict[str, set[str]]
+) -> float:
     """Most slots the open sites can serve: the min cut of the bipartite transport network.
 
     For every set ``S`` of areas, the flow is at most the requirement of the areas
@@ -212,8 +212,10 @@ def test_a_facility_never_closes_and_an_expansion_is_paid_once() -> None:
         (None, 2020, 2025),
         [(None, 0)] + [(y, k) for y in (2020, 2025) for k in range(1, 21)],
     ):
-        spend = {y: 100.0 * (s0 == y) + 500.0 * (s1 == y) + 4.0 * extra * (grow_year == y)
-                 for y in (2020, 2025)}
+        spend = {
+            y: 100.0 * (s0 == y) + 500.0 * (s1 == y) + 4.0 * extra * (grow_year == y)
+            for y in (2020, 2025)
+        }
         if any(v > 150.0 for v in spend.values()):
             continue
         short_2020 = max(20.0 - 30.0 * (s0 == 2020), 0.0)
