@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import itertools
+import json
+from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
 
+from siting.cli import main
+from siting.errors import ScenarioError
 from siting.model import SitingProblem, build_model
 from siting.phasing import (
     PhaseTarget,
@@ -17,7 +22,11 @@ from siting.phasing import (
     solve_phased,
     year_values,
 )
+from siting.plan import verify
+from siting.scenario import load_scenario
 from siting.status import Status
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 
 
 def tiny_problem(
@@ -227,3 +236,142 @@ def test_a_facility_never_closes_and_an_expansion_is_paid_once() -> None:
     got = [float(c @ values) for _, c in model.objectives[:3]]
     assert best is not None
     np.testing.assert_allclose(got, list(best), atol=1e-6)
+
+
+# --------------------------------------------------------------------- the scenario
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ("year = 2020\nshare = 1.5", "'phases[0].share' must be between 0 and 1"),
+        ("year = 2020\nrules = ['demo']", "'phases[0].rules' must list rules among"),
+        ("year = 2020\nbudget = -1.0", "'phases[0].budget' must be zero or more"),
+        ("year = 2020\nratios = { old = 9.0 }", "'phases[0].ratios.old' must be between 0"),
+        ("year = 2020\nratios = { town = 1.0 }", "'phases[0].ratios.town' is not an area class"),
+        ("year = 2020\nshare = 0.5\nratios = { old = 4.0 }", "cannot be given with ratios"),
+        ("year = 2020\nshare = 0.5\nrules = ['demonstration']", 'must include "ratios"'),
+        ("year = 2020\nbudgett = 1.0", "unknown key(s) 'budgett' in [phases[0]]"),
+        ("share = 0.5", "[phases[0]] needs key(s) year"),
+    ],
+)
+def test_bad_phases_are_refused_naming_the_key(tmp_path: Path, table: str, message: str) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text(f"[[phases]]\n{table}\n", encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert message in str(info.value)
+
+
+def test_phases_must_come_in_order(tmp_path: Path) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text("[[phases]]\nyear = 2025\n[[phases]]\nyear = 2020\n", encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"'phases\[1\].year' must be later than"):
+        load_scenario(path)
+
+
+def test_the_sample_phased_scenario_reads() -> None:
+    s = load_scenario(SAMPLE / "scenario-phased.toml")
+    assert [p.year for p in s.phases] == [2020, 2025]
+    assert s.phases[0].rules == ("demonstration",)
+    assert all(p.budget is not None for p in s.phases)
+
+
+# --------------------------------------------------------------------- the sample, phased
+
+
+@pytest.fixture(scope="module")
+def phased_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("phased") / "out"
+    assert main(["-q", "plan", str(SAMPLE / "scenario-phased.toml"), "--out", str(out)]) == 0
+    return out
+
+
+def _read(out: Path) -> tuple[dict, gpd.GeoDataFrame, pd.DataFrame]:
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    facilities = gpd.read_file(out / "facilities.geojson")
+    districts = pd.read_csv(out / "districts.csv", dtype={"district_id": str})
+    return run, facilities, districts
+
+
+def test_the_phased_sample_verifies(phased_run: Path) -> None:
+    report = verify(phased_run)
+    assert report.ok, report.problems
+    assert "each year's budget, and its spending by district" in report.checks
+    run, _, _ = _read(phased_run)
+    assert [s["name"] for s in run["stages"]] == [
+        "shortfall 2020",
+        "shortfall 2025",
+        "cost",
+        "distance",
+    ]
+    assert run["status"] in ("optimal", "feasible")
+
+
+def test_no_year_spends_beyond_its_budget(phased_run: Path) -> None:
+    run, facilities, _ = _read(phased_run)
+    scenario = load_scenario(SAMPLE / "scenario-phased.toml")
+    opened = pd.to_numeric(facilities["opening_year"], errors="coerce")
+    # every new facility opens in one of the years; existing ones only when they expand
+    new = ~facilities["existing"].astype(bool)
+    assert opened[new].isin([2020, 2025]).all()
+    grew = facilities["existing"].astype(bool) & (facilities["new_slots"] > 0)
+    assert opened[grew].isin([2020, 2025]).all()
+    assert opened[facilities["existing"].astype(bool) & ~grew].isna().all()
+    for phase, record in zip(scenario.phases, run["phases"], strict=True):
+        spent = float(facilities.loc[opened == phase.year, "cost"].sum())
+        assert phase.budget is not None
+        assert spent <= phase.budget + 0.5
+        assert record["spent"] == pytest.approx(spent)
+    # 2020 asks for demonstration facilities only: when the cost stage is proven, it opens
+    # nothing else (a later year's budget does not bind here)
+    if run["stages"][2]["status"] == "optimal":
+        assert facilities.loc[opened == 2020, "demonstration"].astype(bool).all()
+        assert run["phases"][0]["facilities_opened"] >= 1
+
+
+def test_per_year_totals_add_up(phased_run: Path) -> None:
+    run, facilities, districts = _read(phased_run)
+    assert list(districts.columns[:2]) == ["district_id", "year"]
+    assert sorted(districts["year"].unique()) == [2020, 2025]
+    # one row per district and year
+    assert not districts.duplicated(["district_id", "year"]).any()
+    assert districts.groupby("year").size().nunique() == 1
+    opened = pd.to_numeric(facilities["opening_year"], errors="coerce")
+    cumulative = 0.0
+    for record in run["phases"]:
+        rows = districts[districts["year"] == record["year"]]
+        cumulative += record["spent"]
+        assert rows["spent"].sum() == pytest.approx(record["spent"], abs=1.0)
+        assert rows["cost"].sum() == pytest.approx(cumulative, abs=1.0)
+        assert record["cost_to_date"] == pytest.approx(cumulative, abs=1.0)
+        # districts count their areas' served slots; the year's record adds workplaces'
+        assert rows["served_slots"].sum() <= record["served_slots"] + 0.01
+        # planned slots by the end of the year, from the facilities alone
+        open_then = facilities["existing"].astype(bool) | (opened <= record["year"])
+        slots = facilities["existing_slots"] + facilities["new_slots"].where(
+            opened <= record["year"], 0.0
+        )
+        assert rows["planned_slots"].sum() == pytest.approx(float(slots[open_then].sum()), abs=0.01)
+    assert cumulative == pytest.approx(run["totals"]["cost"], abs=1.0)
+    # a facility never closes: no district has fewer slots or demonstration facilities later
+    wide = districts.pivot(index="district_id", columns="year")
+    assert (wide["planned_slots"][2025] >= wide["planned_slots"][2020]).all()
+    assert (wide["demonstration_count"][2025] >= wide["demonstration_count"][2020]).all()
+    # the last year's rows are the plan's
+    areas = gpd.read_file(phased_run / "areas.geojson")
+    last_rows = districts[districts["year"] == 2025]
+    assert last_rows["served_slots"].sum() == pytest.approx(areas["served_slots"].sum(), abs=0.01)
+    last = run["phases"][-1]
+    assert last["shortfall_slots"] == pytest.approx(run["totals"]["shortfall_slots"], abs=0.01)
+    assert last["planned_slots"] == pytest.approx(run["totals"]["planned_slots"])
+
+
+def test_the_report_and_map_show_the_years(phased_run: Path) -> None:
+    report = (phased_run / "report.md").read_text(encoding="utf-8")
+    assert "分年度实施" in report
+    assert "report_phase_2020_per_1000.svg" in report
+    assert (phased_run / "report_phase_2025_per_1000.svg").is_file()
+    page = (phased_run / "map.html").read_text(encoding="utf-8")
+    assert "siting-year-filter" in page
+    assert "至 2020 年" in page
