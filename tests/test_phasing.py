@@ -12,18 +12,20 @@ import pandas as pd
 import pytest
 
 from siting.cli import main
+from siting.demand import demand_items
 from siting.errors import ScenarioError
 from siting.model import SitingProblem, build_model
 from siting.phasing import (
     PhaseTarget,
     build_phased_model,
     opening_years,
+    phase_demands,
     phase_spending,
     solve_phased,
     year_values,
 )
 from siting.plan import verify
-from siting.scenario import load_scenario
+from siting.scenario import Phase, Scenario, load_scenario
 from siting.status import Status
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
@@ -375,3 +377,39 @@ def test_the_report_and_map_show_the_years(phased_run: Path) -> None:
     page = (phased_run / "map.html").read_text(encoding="utf-8")
     assert "siting-year-filter" in page
     assert "至 2020 年" in page
+
+
+def test_phase_demands_scale_each_class_by_its_ratio() -> None:
+    area_table = pd.DataFrame(
+        {
+            "status": ["old", "new", "rural"],
+            "population": [1000.0, 0.0, 2000.0],
+            "planned_population": [1000.0, 500.0, 2000.0],
+            "ratio": [8.0, 10.0, 4.5],
+            "required_slots": [8.0, 5.0, 9.0],
+            "required_slots_rounded": [8.0, 5.0, 9.0],
+            "migrant_population": [250.0, 0.0, 0.0],
+            "migrant_slots": [2.0, 0.0, 0.0],
+        },
+        index=pd.Index(["A", "B", "C"], name="area_id"),
+    )
+    items = demand_items(area_table)
+    scenario = Scenario(
+        phases=(
+            Phase(year=2020, rules=("demonstration",)),
+            Phase(year=2023, share=0.5),
+            Phase(year=2025, ratios={"old": 4.0, "migrant": 2.0}),
+        )
+    )
+    first, half, by_class = phase_demands(items, area_table, scenario=scenario)
+    assert first.items["required"].tolist() == [0.0, 0.0, 0.0, 0.0]
+    assert first.target().demonstration and not first.target().affordable
+    # A (old, 1,000 people), B (new, 500 planned), C (rural, 2,000), A's 250 migrants
+    assert half.items["required"].to_dict() == {"A": 4.0, "B": 2.5, "C": 4.5, "A/migrant": 1.0}
+    assert half.area_table["ratio"].tolist() == [4.0, 5.0, 2.25]
+    assert by_class.items["required"].to_dict() == {
+        "A": 4.0,
+        "B": 5.0,
+        "C": 9.0,
+        "A/migrant": 0.5,
+    }
