@@ -399,8 +399,10 @@ def solve_prepared(
         The output of :func:`prepare`.
     scenario
         A scenario that differs from the prepared one only in :data:`RESOLVABLE`
-        parts (policy, solver, costs, facility sizes, name, currency); ``None`` uses the
-        prepared scenario.
+        parts (policy, solver, costs, facility sizes, name, currency, phases); ``None``
+        uses the prepared scenario. With ``phases`` the years are solved as one model
+        (:mod:`siting.phasing`) and the plan is the last year's, with ``opening_year``
+        on its facilities, ``district_years`` and ``run["phases"]``.
     progress
         Called with a short message at the start of each step.
 
@@ -668,7 +670,6 @@ def solve_prepared(
             "nonzeros": int(phased.base.A.nnz),
         }
         lap("phases")
-        run["timings_s"] = timings
     return Plan(
         facilities=facilities,
         areas=area_out,
