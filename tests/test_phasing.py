@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from siting.cli import main
+from siting.cli import _print_summary, main
 from siting.demand import demand_items
 from siting.errors import ScenarioError
 from siting.model import SitingProblem, build_model
@@ -413,3 +413,15 @@ def test_phase_demands_scale_each_class_by_its_ratio() -> None:
         "C": 9.0,
         "A/migrant": 0.5,
     }
+
+
+def test_the_command_line_prints_each_year(
+    phased_run: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run, _, _ = _read(phased_run)
+    _print_summary(run, phased_run)
+    lines = [
+        line for line in capsys.readouterr().out.splitlines() if line[:5] in ("2020:", "2025:")
+    ]
+    assert len(lines) == 2
+    assert lines[0].startswith(f"2020: spent {run['phases'][0]['spent']:,.0f} of 20,000,000 CNY")
