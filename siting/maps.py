@@ -791,6 +791,9 @@ def _facility_popup(
     ]
     if rec.get("colocated_area_id"):
         rows.append((text["colocated"], _esc(rec.get("colocated_area_id"))))
+    year = as_number(rec.get("opening_year"))
+    if year is not None and "opening_year" in text:  # a phased plan (siting.phasing)
+        rows.append((text["opening_year"], f"{year:.0f}"))
     extra = ""
     if served:
         head = (
@@ -1416,6 +1419,8 @@ def plan_map(
     check_basemap(basemap)
     out = read_plan_output(out_dir)
     text = labels(language, currency=currency_of(out.run))
+    if out.run.get("phases"):
+        text = {**text, **phase_labels(language)}
     gaode = basemap == "gaode"
 
     def shifted(frame: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:

@@ -377,6 +377,7 @@ def test_the_report_and_map_show_the_years(phased_run: Path) -> None:
     page = (phased_run / "map.html").read_text(encoding="utf-8")
     assert "siting-year-filter" in page
     assert "至 2020 年" in page
+    assert "开设/扩建年份" in page  # the facilities' popups give their year
 
 
 def test_phase_demands_scale_each_class_by_its_ratio() -> None:
