@@ -138,6 +138,14 @@ def _print_summary(run: dict[str, Any], out: Path) -> None:
         print("priced by: " + ", ".join(f"{b} {n}" for b, n in bases.items()))
     for line in run["findings"] + run["unmet"]:
         print(f"note: {line}")
+    for phase in run.get("phases", []):
+        budget = phase["budget"]
+        of = f" of {budget:,.0f}" if budget is not None else ""
+        print(
+            f"{phase['year']}: spent {phase['spent']:,.0f}{of} {currency_of(run)}, "
+            f"{phase['facilities_opened']} opened or expanded, "
+            f"{phase['planned_slots']:.0f} slots, shortfall {phase['shortfall_slots']:.0f}"
+        )
     for county in run.get("counties", []):
         gap = f", gap {county['gap']:.2%}" if county.get("gap") is not None else ""
         reason = f": {county['reason']}" if county.get("reason") else ""

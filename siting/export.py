@@ -168,7 +168,9 @@ def _write_into(
             gdf.to_file(tmp / "plan.gpkg", layer=name, driver="GPKG", engine="pyogrio")
         write_qgis_styles(tmp / "plan.gpkg", layers, language=language)
         plan.assignments.to_csv(tmp / "assignments.csv", index=False)
-        plan.districts.reset_index().to_csv(tmp / "districts.csv", index=False)
+        by_year = plan.district_years  # a phased plan: one row per district and year
+        table = plan.districts if by_year is None else by_year
+        table.reset_index().to_csv(tmp / "districts.csv", index=False)
         _write_run_json(tmp, {PLAN_MARKER: 1, **plan.run})
         if handin or division or shapefile:
             write_handin(

@@ -13,6 +13,10 @@ layer in a layer control:
 * district outlines with their names;
 * hazards with their safety buffers (R9).
 
+A phased plan (``[[phases]]``, :mod:`siting.phasing`) gets a year filter
+beside it: choosing a year shows the facilities open by the end of it (and
+their service lines), from each facility's ``opening_year``.
+
 With two or more districts (``districts.csv``, e.g. ``[run] partition =
 "district"``) a district filter in the top left corner shows one district at a
 time: each feature carries its district's number (``d``, from its own
@@ -72,6 +76,7 @@ from siting.report import (
     is_true,
     labels,
     not_a_number,
+    phase_labels,
     read_plan_output,
 )
 
@@ -415,7 +420,8 @@ def _compact_collection(
     once in ``labels``; a feature keeps its geometry and, as properties,
     ``s`` (its style's number), ``t`` (its tooltip) and ``p`` (its popup:
     ``[title, [label number, value, ...], extra]``) and ``d`` (its
-    district's number in the district filter, when it has one). Ids and other
+    district's number in the district filter, when it has one) and ``y`` (a
+    phased plan's opening year, for the year filter). Ids and other
     properties nothing shows are left out. With ``geometry=False`` the
     features have no geometry: the page copies it from another layer's.
 
@@ -442,6 +448,8 @@ def _compact_collection(
             small["t"] = props["tooltip"]
         if props.get("district") is not None:
             small["d"] = props["district"]
+        if props.get("year") is not None:
+            small["y"] = props["year"]
         popup = props.get("popup")
         if popup:
             flat: list[Any] = []
@@ -784,6 +792,9 @@ def _facility_popup(
     ]
     if rec.get("colocated_area_id"):
         rows.append((text["colocated"], _esc(rec.get("colocated_area_id"))))
+    year = as_number(rec.get("opening_year"))
+    if year is not None and "opening_year" in text:  # a phased plan (siting.phasing)
+        rows.append((text["opening_year"], f"{year:.0f}"))
     extra = ""
     if served:
         head = (
@@ -1511,6 +1522,8 @@ def plan_map(
     check_basemap(basemap)
     out = read_plan_output(out_dir)
     text = labels(language, currency=currency_of(out.run))
+    if out.run.get("phases"):
+        text = {**text, **phase_labels(language)}
     gaode = basemap == "gaode"
 
     def shifted(frame: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
@@ -1545,6 +1558,7 @@ def plan_map(
     area_district = _id_to_district(out.areas, "area_id")
     site_district = _id_to_district(out.facilities, "site_id")
     filtered: list[Any] = []
+    by_year: list[Any] = []  # layers a phased plan's year filter acts on
     district_labels: list[tuple[Any, Any, int]] = []
 
     def add(
@@ -1560,6 +1574,8 @@ def plan_map(
         layer = _add_geojson(group, features, geometry_from=geometry_from)
         if layer is not None and any("district" in f["properties"] for f in features):
             filtered.append(layer)
+        if layer is not None and any("year" in f["properties"] for f in features):
+            by_year.append(layer)
         return layer
 
     # population
@@ -1626,6 +1642,7 @@ def plan_map(
             access_legends.append((name, legend))
 
     line_features = _line_features(shifted(out.service_lines), text)
+    _tag_years(line_features, _opening_years(out))
     if line_features:
         group = folium.FeatureGroup(name=text["layer_service"])
         add(group, line_features)
@@ -1639,6 +1656,7 @@ def plan_map(
         groups.append(("candidates", group))
 
     planned, existing = _facility_features(out, shifted(out.facilities), text)
+    _tag_years([*planned, *existing], _opening_years(out))
     if existing:
         group = folium.FeatureGroup(name=text["layer_existing"])
         add(group, existing)
@@ -1696,7 +1714,112 @@ def plan_map(
         _district_filter_element(
             districts, filtered, district_labels, bounds, text["district_all"]
         ).add_to(m)
+    years = sorted({int(p["year"]) for p in out.run.get("phases") or []})
+    if years and by_year:
+        own = phase_labels(language)
+        _year_filter_element(years, by_year, own["year_all"], own["year_by"]).add_to(m)
     return m
+
+
+def _opening_years(out: PlanOutput) -> dict[str, int]:
+    """A phased plan's opening (or expansion) year of each facility, by ``site_id``."""
+    frame = out.facilities
+    if frame is None or "opening_year" not in frame.columns or "site_id" not in frame.columns:
+        return {}
+    years = pd.to_numeric(frame["opening_year"], errors="coerce")
+    keep = years.notna()
+    return dict(
+        zip(frame.loc[keep, "site_id"].astype(str), years[keep].astype(int).tolist(), strict=True)
+    )
+
+
+def _tag_years(features: Sequence[dict[str, Any]], opening: Mapping[str, int]) -> None:
+    """Give each feature of a facility (or its service line) that opens in a year ``year``."""
+    for feature in features:
+        site = feature["properties"].get("site_id")
+        if site is not None and str(site) in opening:
+            feature["properties"]["year"] = opening[str(site)]
+
+
+def _year_filter_element(
+    years: Sequence[int], layers: Sequence[Any], all_label: str, by_label: str
+) -> Any:
+    """A Leaflet control with a ``<select>`` of a phased plan's years ("all" first).
+
+    Choosing year ``Y`` keeps, in each of ``layers``, the features whose
+    ``properties.y`` (opening or expansion year) is ``Y`` or earlier, or who
+    have none (facilities open before the plan), and takes the others out. It
+    keeps to the district filter's choice when there is one, and applies
+    again after it.
+    """
+    from branca.element import MacroElement
+    from jinja2 import Template
+
+    options = f'<option value="">{html.escape(all_label)}</option>' + "".join(
+        f'<option value="{y}">{html.escape(by_label.format(year=y))}</option>' for y in years
+    )
+    select = f'<select id="siting-year-filter">{options}</select>'
+
+    class _YearFilter(MacroElement):
+        _template = Template(
+            """
+            {% macro header(this, kwargs) %}
+            <style>
+            .siting-year { background: #fff; padding: 4px 6px; }
+            .siting-year select { font: 13px "Noto Sans CJK SC", "Microsoft YaHei", Arial,
+              sans-serif; max-width: 240px; }
+            </style>
+            {% endmacro %}
+            {% macro script(this, kwargs) %}
+            (function (map) {
+                // each feature's properties.y is its facility's opening year
+                var layers = [{{ this.layer_names|join(", ") }}];
+                layers.forEach(function (g) {
+                    g._sitingYearAll = g._sitingAll || g.getLayers();
+                });
+                var chosen = null;
+                function apply() {
+                    var dsel = document.getElementById("siting-district-filter");
+                    var d = dsel && dsel.value !== "" ? Number(dsel.value) : null;
+                    layers.forEach(function (g) {
+                        g._sitingYearAll.forEach(function (l) {
+                            var p = l.feature.properties;
+                            var inYear = chosen === null || p.y === undefined || p.y <= chosen;
+                            var inDistrict = d === null || p.d === undefined || p.d === d;
+                            var on = inYear && inDistrict;
+                            if (on && !g.hasLayer(l)) { g.addLayer(l); }
+                            if (!on && g.hasLayer(l)) { g.removeLayer(l); }
+                        });
+                    });
+                }
+                var control = L.control({position: "topleft"});
+                control.onAdd = function () {
+                    var div = L.DomUtil.create("div", "siting-year leaflet-bar");
+                    div.innerHTML = {{ this.select_js }};
+                    var select = div.firstChild;
+                    select.onchange = function () {
+                        chosen = select.value === "" ? null : Number(select.value);
+                        apply();
+                    };
+                    L.DomEvent.disableClickPropagation(div);
+                    L.DomEvent.disableScrollPropagation(div);
+                    return div;
+                };
+                control.addTo(map);
+                var dsel = document.getElementById("siting-district-filter");
+                if (dsel) { dsel.addEventListener("change", apply); }
+            })({{ this._parent.get_name() }});
+            {% endmacro %}
+            """
+        )
+
+        def __init__(self) -> None:
+            super().__init__()  # type: ignore[no-untyped-call]
+            self._name = "SitingYearFilter"
+            self.layer_names = [layer.get_name() for layer in layers]
+            self.select_js = _json_for_script(select)
+
+    return _YearFilter()
 
 
 def save_map(out_dir: str | Path, path: str | Path | None = None, **kwargs: Any) -> Path:

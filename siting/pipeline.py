@@ -36,6 +36,8 @@ from siting.lifecircle import plan_life_circles
 from siting.model import SitingProblem, build_model, presolve_checks
 from siting.network import area_points, read_street_graph
 from siting.osm import exclude_hazardous, hazard_buffers
+from siting.phase_summary import phased_plan
+from siting.phasing import build_phased_model, phase_demands, solve_phased, year_values
 from siting.plan import Plan, extract_plan
 from siting.scenario import Scenario, check_scenario, load_scenario
 from siting.solve import solve_siting
@@ -143,7 +145,16 @@ class Prepared:
 
 
 # Scenario parts that :func:`solve_prepared` may change without preparing again.
-RESOLVABLE = ("name", "currency", "policy", "solver", "costs", "facility", "accessibility")
+RESOLVABLE = (
+    "name",
+    "currency",
+    "policy",
+    "solver",
+    "costs",
+    "facility",
+    "accessibility",
+    "phases",
+)
 
 
 def run_plan(
@@ -398,8 +409,10 @@ def solve_prepared(
         The output of :func:`prepare`.
     scenario
         A scenario that differs from the prepared one only in :data:`RESOLVABLE`
-        parts (policy, solver, costs, facility sizes, name, currency); ``None`` uses the
-        prepared scenario.
+        parts (policy, solver, costs, facility sizes, name, currency, phases); ``None``
+        uses the prepared scenario. With ``phases`` the years are solved as one model
+        (:mod:`siting.phasing`) and the plan is the last year's, with ``opening_year``
+        on its facilities, ``district_years`` and ``run["phases"]``.
     progress
         Called with a short message at the start of each step.
 
@@ -436,6 +449,10 @@ def solve_prepared(
     timings = dict(prepared.timings)
     lap = _stopwatch(timings)
 
+    # a phased plan: the single-period stages see its last year (siting.phasing)
+    demands = phase_demands(items, area_table, scenario=scenario) if scenario.phases else []
+    if demands:
+        items, area_table = demands[-1].items, demands[-1].area_table
     options = site_options(sites, scenario=scenario)
     say("building the model")
     fac = scenario.facility
@@ -475,22 +492,39 @@ def solve_prepared(
     for finding in findings:
         log.warning(finding)
     model = build_model(problem)
+    phased = None
+    if demands:
+        phased = build_phased_model(
+            problem, [d.target() for d in demands], discount_rate=scenario.costs.discount_rate
+        )
     lap("build")
 
     say(f"solving ({scenario.solver.name}, up to {scenario.solver.time_limit_s:g} s per stage)")
-    solution = solve_siting(
-        model,
-        solver=scenario.solver.name,
-        time_limit_s=scenario.solver.time_limit_s,
-        gap=scenario.solver.gap,
-        threads=scenario.solver.threads,
-    )
+    solver = scenario.solver
+    if phased is None:
+        solution = solve_siting(
+            model,
+            solver=solver.name,
+            time_limit_s=solver.time_limit_s,
+            gap=solver.gap,
+            threads=solver.threads,
+        )
+    else:
+        solution = solve_phased(
+            phased,
+            solver=solver.name,
+            time_limit_s=solver.time_limit_s,
+            gap=solver.gap,
+            threads=solver.threads,
+        )
     lap("solve")
     if solution.values is None:
         raise SolverError(f"no plan: the solver reports {solution.message}")
 
     say("extracting the plan")
     values = solution.values
+    if phased is not None:
+        values = year_values(phased, values, year=phased.years[-1], single=model)
     facilities, area_out, assignments = extract_plan(
         model=model,
         problem=problem,
@@ -638,11 +672,36 @@ def solve_prepared(
             "facilities_existing": int(facilities["existing"].astype(bool).sum()),
         },
     }
+    district_years = None
+    if phased is not None:
+        years = phased_plan(
+            model=phased,
+            solution=solution,
+            problem=problem,
+            demands=demands,
+            sites=sites,
+            options=options,
+            areas=areas,
+            nearest_site=access.table,
+            inputs=inputs,
+            scenario=scenario,
+            accounting=accounting,
+        )
+        facilities["opening_year"] = years.opening_year.reindex(facilities.index.astype(str))
+        district_years = years.districts
+        run["phases"] = years.phases
+        run["model_size"]["phased"] = {
+            "rows": phased.base.num_rows,
+            "columns": phased.base.num_cols,
+            "nonzeros": int(phased.base.A.nnz),
+        }
+        lap("phases")
     return Plan(
         facilities=facilities,
         areas=area_out,
         assignments=assignments,
         districts=district_table,
+        district_years=district_years,
         candidates=candidates,
         run=run,
         district_shapes=district_shapes,

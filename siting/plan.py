@@ -57,6 +57,10 @@ class Plan:
     residual
         The people of the population raster that no residential area holds,
         as square blocks of cells (``residual_people``), if any.
+    district_years
+        A phased plan's districts year by year (``year`` first, then the
+        columns of ``districts``; :mod:`siting.phase_summary`); ``None``
+        without ``[[phases]]``.
     """
 
     facilities: gpd.GeoDataFrame
@@ -69,6 +73,7 @@ class Plan:
     hazards: gpd.GeoDataFrame | None = None
     service_lines: gpd.GeoDataFrame | None = None
     residual: gpd.GeoDataFrame | None = None
+    district_years: pd.DataFrame | None = None
 
 
 def without_excess(
@@ -387,6 +392,9 @@ def verify(out_dir: str | Path) -> VerifyReport:
     areas = gpd.read_file(out / "areas.geojson").set_index("area_id")
     assignments = pd.read_csv(out / "assignments.csv", dtype={"area_id": str, "site_id": str})
     districts = pd.read_csv(out / "districts.csv", dtype={"district_id": str})
+    by_year = districts if "year" in districts.columns else None
+    if by_year is not None:  # a phased plan: the facilities are its last year's
+        districts = by_year[by_year["year"] == by_year["year"].max()]
     if crs:
         facilities, areas = facilities.to_crs(crs), areas.to_crs(crs)
     problems: list[str] = []
@@ -495,6 +503,10 @@ def verify(out_dir: str | Path) -> VerifyReport:
     if budget is not None and total > budget + 0.5:
         problems.append(f"cost {total:,.0f} exceeds the budget {budget:,.0f}")
 
+    if run.get("phases"):
+        problems += _phase_problems(run["phases"], facilities, by_year)
+        checks.append("each year's budget, and its spending by district")
+
     checks.append("affordable share")
     share_min = scenario["policy"]["min_affordable_share"]
     total_slots = float(facilities["slots"].sum())
@@ -510,3 +522,39 @@ def verify(out_dir: str | Path) -> VerifyReport:
             f"affordable share {aff / total_slots:.1%} is below {share_min:.0%} unreported"
         )
     return VerifyReport(checks=tuple(checks), problems=tuple(problems))
+
+
+def _phase_problems(
+    phases: list[dict[str, Any]], facilities: pd.DataFrame, by_year: pd.DataFrame | None
+) -> list[str]:
+    """A phased plan's years: every facility opens in one, and no year spends beyond its money."""
+    problems: list[str] = []
+    years = [int(p["year"]) for p in phases]
+    opening = pd.to_numeric(
+        facilities.get("opening_year", pd.Series(np.nan, index=facilities.index)),
+        errors="coerce",
+    )
+    new = (
+        ~facilities["existing"].astype(bool)
+        if "existing" in facilities.columns
+        else opening.notna()
+    )
+    stray = facilities.index[
+        (new & ~opening.isin(years)) | (opening.notna() & ~opening.isin(years))
+    ]
+    if len(stray):
+        problems.append(f"facilities with no opening year among {years}: {list(stray[:5])}")
+    for phase in phases:
+        year = int(phase["year"])
+        spent = float(facilities.loc[opening == year, "cost"].sum())
+        budget = phase.get("budget")
+        if budget is not None and spent > float(budget) + 0.5:
+            problems.append(f"{year} spends {spent:,.0f}, beyond its budget {float(budget):,.0f}")
+        if by_year is not None and "spent" in by_year.columns:
+            table = float(by_year.loc[by_year["year"] == year, "spent"].sum())
+            if abs(table - spent) > 0.5 + 1e-9 * spent:
+                problems.append(
+                    f"districts.csv says {year} spent {table:,.0f}; "
+                    f"its facilities cost {spent:,.0f}"
+                )
+    return problems

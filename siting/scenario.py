@@ -44,6 +44,7 @@ __all__ = [
     "OSM_DEFAULT_USES",
     "OSM_USES",
     "PARTITIONS",
+    "PHASE_RULES",
     "AccessibilitySettings",
     "Costs",
     "DemandSettings",
@@ -53,6 +54,7 @@ __all__ = [
     "LayerSpec",
     "NetworkSettings",
     "OsmSpec",
+    "Phase",
     "Policy",
     "Radii",
     "RasterSpec",
@@ -64,6 +66,7 @@ __all__ = [
     "check_scenario",
     "input_source_problems",
     "load_scenario",
+    "phase_problems",
     "scenario_problems",
 ]
 
@@ -714,6 +717,50 @@ class RunSettings:
     cross_border_m: float = 0.0
 
 
+PHASE_RULES: tuple[str, ...] = ("ratios", "demonstration", "affordable")
+"""The rules a phase may put in force (``phases[].rules``)."""
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One year of a phased plan (``[[phases]]``): what must hold by its end, and its money.
+
+    The policy is phased: a demonstration facility in every county/district by
+    the end of 2020 (R5), the slot ratios by 2025 (R2–R4; 14th Five-Year Plan).
+    A facility opened in a year stays open in every later year; an existing
+    facility may expand once, in any year. See :mod:`siting.phasing`.
+
+    Attributes
+    ----------
+    year
+        The year (the end of which the phase's targets are due).
+    share
+        The share of the final requirement (the ``[ratios]``) to reach by this
+        year, in [0, 1]. Leave it out for 1 (or 0 when ``rules`` leaves out
+        ``"ratios"``). Not with ``ratios``.
+    ratios
+        Instead of ``share``: this year's slots per 1,000 residents by area class
+        (``new``, ``old``, ``rural``, ``migrant``), each at most the final ratio
+        of ``[ratios]``; a class left out takes the final ratio.
+    budget
+        The money that may be spent in this year (new facilities opened and
+        expansions made in it), in the scenario's ``currency``; not carried
+        over. Leave it out for no yearly limit (``policy.budget``, when given,
+        still bounds the total over all years).
+    rules
+        The rules in force by the end of the year: ``"ratios"`` (the slot
+        requirement above), ``"demonstration"`` (R5, ``policy.demonstration_per_district``)
+        and ``"affordable"`` (R8, ``policy.min_affordable_share``). All three by
+        default; 2020 of the policy is ``["demonstration"]``.
+    """
+
+    year: int
+    share: float | None = None
+    ratios: Mapping[str, float] = field(default_factory=dict)
+    budget: float | None = None
+    rules: tuple[str, ...] = PHASE_RULES
+
+
 @dataclass(frozen=True)
 class Scenario:
     """One planning run.
@@ -731,6 +778,9 @@ class Scenario:
         For Guangyuan use EPSG:4544 (CGCS2000 3° Gauss–Krüger, CM 105°E).
     inputs
         The input layers; ``None`` for a scenario used only from Python.
+    phases
+        The years of a phased plan (``[[phases]]``, :class:`Phase`), earliest
+        first; empty (the default) for one plan with no years.
     """
 
     name: str = "scenario"
@@ -748,6 +798,7 @@ class Scenario:
     solver: SolverSettings = field(default_factory=SolverSettings)
     run: RunSettings = field(default_factory=RunSettings)
     accessibility: AccessibilitySettings = field(default_factory=AccessibilitySettings)
+    phases: tuple[Phase, ...] = ()
 
     def replace(self, **changes: Any) -> Scenario:
         """Return a copy with some top-level fields replaced."""
@@ -1265,8 +1316,102 @@ def scenario_problems(s: Scenario) -> list[str]:
         "must be zero or more slots per 1,000 (leave it out for half the target ratio)",
         acc.desert_per_1000,
     )
+    bad.extend(phase_problems(s))
     if s.inputs is not None:
         bad.extend(input_source_problems(s.inputs))
+    return bad
+
+
+_RATIO_CLASSES = ("new", "old", "rural", "migrant")
+
+
+def phase_problems(s: Scenario) -> list[str]:
+    """Every value of ``s.phases`` out of range, one sentence each naming the key.
+
+    Parameters
+    ----------
+    s
+        The scenario.
+
+    Returns
+    -------
+    list of str
+        Empty when the phases are in order and every value is in range.
+
+    Examples
+    --------
+    >>> phase_problems(Scenario(phases=(Phase(year=2025), Phase(year=2020))))
+    ["'phases[1].year' must be later than phases[0].year (phases earliest first), got 2020"]
+    """
+    bad: list[str] = []
+
+    def need(ok: bool, key: str, rule: str, value: Any) -> None:
+        if not ok:
+            bad.append(f"'{key}' {rule}, got {value!r}")
+
+    if s.phases:
+        need(
+            s.run.partition is None,
+            "phases",
+            "cannot be planned county by county: leave out run.partition with [[phases]]",
+            s.run.partition,
+        )
+    for n, phase in enumerate(s.phases):
+        key = f"phases[{n}]"
+        if n > 0:
+            before = s.phases[n - 1].year
+            need(
+                phase.year > before,
+                f"{key}.year",
+                f"must be later than phases[{n - 1}].year (phases earliest first)",
+                phase.year,
+            )
+        unknown = [r for r in phase.rules if r not in PHASE_RULES]
+        need(
+            not unknown, f"{key}.rules", f"must list rules among {', '.join(PHASE_RULES)}", unknown
+        )
+        need(
+            len(set(phase.rules)) == len(phase.rules),
+            f"{key}.rules",
+            "must name each rule once",
+            list(phase.rules),
+        )
+        if phase.share is not None:
+            need(0 <= phase.share <= 1, f"{key}.share", "must be between 0 and 1", phase.share)
+            need(
+                not phase.ratios,
+                f"{key}.share",
+                "cannot be given with ratios: give the share of the final ratios, or the ratios",
+                phase.share,
+            )
+        for cls, value in phase.ratios.items():
+            if cls not in _RATIO_CLASSES:
+                bad.append(
+                    f"'{key}.ratios.{cls}' is not an area class: use {', '.join(_RATIO_CLASSES)}"
+                )
+                continue
+            final = float(getattr(s.ratios, cls))
+            need(
+                0 <= value <= final,
+                f"{key}.ratios.{cls}",
+                f"must be between 0 and the final ratio ratios.{cls} = {final:g}",
+                value,
+            )
+        asks_slots = (phase.share is not None and phase.share > 0) or any(
+            v > 0 for v in phase.ratios.values()
+        )
+        need(
+            "ratios" in phase.rules or not asks_slots,
+            f"{key}.rules",
+            'must include "ratios" when the phase asks for slots (share or ratios above 0)',
+            list(phase.rules),
+        )
+        need(
+            phase.budget is None or phase.budget >= 0,
+            f"{key}.budget",
+            f"must be zero or more (in {s.currency}; leave it out for no yearly limit)",
+            phase.budget,
+        )
     return bad
 
 

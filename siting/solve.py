@@ -14,6 +14,7 @@ stage is only feasible (stopped at a time limit or a gap), the plan is
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -25,7 +26,7 @@ from siting.model import SitingModel
 from siting.start import cost_greedy_start, greedy_start, is_feasible
 from siting.status import SolveStats, Status
 
-__all__ = ["SitingSolution", "StageResult", "solve_siting"]
+__all__ = ["SitingSolution", "StageResult", "solve_lexicographic", "solve_siting"]
 
 log = logging.getLogger(__name__)
 
@@ -171,6 +172,90 @@ def solve_siting(
             )
         elif start is not None and result.stats.objective is not None:
             result = _check_claim(current, result, start)
+        log.info(
+            "stage %s: %s, objective %s, gap %s, %.2f s",
+            name,
+            result.stats.status.value,
+            result.stats.objective,
+            result.stats.gap,
+            result.stats.solve_s,
+        )
+        results.append(StageResult(name, result.stats))
+        if not result.stats.status.has_solution:
+            break
+        values = result.values
+    worst = _weakest([r.stats.status for r in results])
+    if values is None:
+        status = results[-1].stats.status
+    else:
+        status = worst if worst.has_solution else Status.FEASIBLE
+    return SitingSolution(
+        status=status, values=values, stages=tuple(results), message=_message(results, status)
+    )
+
+
+def solve_lexicographic(
+    base: MatrixModel,
+    objectives: Sequence[tuple[str, FloatArray]],
+    *,
+    start: FloatArray | None = None,
+    solver: str = "highs",
+    time_limit_s: float | None = 120.0,
+    gap: float | None = 0.005,
+    threads: int | None = None,
+    reassign_last: bool = False,
+) -> SitingSolution:
+    """Solve ``base`` for each objective in turn, each holding those before at their values.
+
+    The same steps as :func:`solve_siting`, for any list of stages (a phased plan's
+    years, :mod:`siting.phasing`): each stage starts from the previous one's
+    solution; a stage stopped at a limit holds its incumbent's value (feasible,
+    not a proven optimum); the last stage, after a stage without a proof, keeps
+    the integer columns and only re-solves the continuous ones.
+
+    Parameters
+    ----------
+    base
+        Constraints and bounds.
+    objectives
+        ``(name, coefficients)`` in the order to optimize them.
+    start
+        A feasible plan for the first stage, if one is known.
+    solver, time_limit_s, gap, threads
+        As in :func:`solve_siting` (the limit and the gap are per stage).
+    reassign_last
+        Always keep the integer columns in the last stage (a linear program),
+        not only after a stage without a proof.
+
+    Returns
+    -------
+    SitingSolution
+        Values and each stage's honest statistics.
+    """
+    results: list[StageResult] = []
+    current = base
+    values: FloatArray | None = None
+    first_start = start if solver == "highs" else None
+    for n, (name, c) in enumerate(objectives):
+        point = first_start
+        if n > 0:
+            assert values is not None
+            previous = objectives[n - 1][1]
+            held = float(previous @ values)
+            current = _with_cap(current, c, previous, _cap_value(held))
+            point = values
+            unproven = any(r.stats.status is not Status.OPTIMAL for r in results)
+            if n == len(objectives) - 1 and (unproven or reassign_last):
+                current = _fix_integers(current, values)
+        else:
+            current = replace(current, c=c)
+        result = solve_model(
+            current, solver=solver, time_limit_s=time_limit_s, gap=gap, threads=threads, start=point
+        )
+        if not result.stats.status.has_solution and point is not None:
+            result = _keep_start(current, result, point, feasible=satisfies(current, point))
+        elif point is not None and result.stats.objective is not None:
+            result = _check_claim(current, result, point)
         log.info(
             "stage %s: %s, objective %s, gap %s, %.2f s",
             name,

@@ -112,7 +112,7 @@ def district_summary(
     grouped = pd.DataFrame(index=pd.Index(sorted(set(area_d) | set(fac_d)), dtype=object))
     grouped["population"] = people.groupby(area_d).sum()
     # the policy's ratio applies to a district's residents: its count is rounded once
-    grouped["required_slots"] = np.ceil(required - 1e-9)
+    grouped["required_slots"] = np.ceil(required - 1e-9) + 0.0  # + 0.0: no -0.0
     grouped["raw_required"] = required
     grouped["served_slots"] = areas["served_slots"].groupby(area_d).sum()
     grouped["shortfall_slots"] = areas["shortfall_slots"].groupby(area_d).sum()

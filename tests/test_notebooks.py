@@ -24,6 +24,7 @@ NAMES = (
     "02-your-own-data.ipynb",
     "03-scenarios.ipynb",
     "04-osm-only.ipynb",
+    "05-phasing.ipynb",
 )
 PROBE = "__probe__:"
 
@@ -158,3 +159,22 @@ def test_osm_only_notebook_plans_nanjing_from_osm_alone() -> None:
     assert value["status"] == "optimal"
     assert value["ok"] is True
     assert value["ids"] and all(i.startswith("osm/way/") for i in value["ids"])
+
+
+@pytest.mark.slow
+def test_phasing_notebook_plans_2020_and_2025_within_each_budget() -> None:
+    probe = (
+        f"import json; print({PROBE!r} + json.dumps("
+        "{'ok': bool(check.ok), 'years': [p['year'] for p in plan.run['phases']], "
+        "'spent': [p['spent'] for p in plan.run['phases']], "
+        "'budgets': [p.budget for p in scenario.phases], "
+        "'rows': len(plan.district_years), 'districts': len(plan.districts)}))"
+    )
+    nb = _execute("05-phasing.ipynb", probe=probe)
+    value = _probe_value(nb)
+    assert value["ok"] is True
+    assert value["years"] == [2020, 2025]
+    for spent, budget in zip(value["spent"], value["budgets"], strict=True):
+        assert spent <= budget + 0.5
+    assert value["rows"] == 2 * value["districts"]
+    assert "report_phase_2020_per_1000.svg" in _stdout(nb)

@@ -28,6 +28,7 @@ module               owns
 ``_access``          access and life-circle coverage before and after (:func:`access_labels`)
 ``_write``           the plan report of one run (:func:`write_report`)
 ``_compare``         comparing two runs (:func:`compare_runs`)
+``_phases``          a phased plan's years (:func:`phase_labels`, the report's year section)
 ===================  ==================================================================
 
 Examples
@@ -50,6 +51,7 @@ from siting.report._format import is_true as is_true
 from siting.report._format import not_a_number as not_a_number
 from siting.report._labels import labels
 from siting.report._output import ACQUISITION_MODES, PlanOutput, read_plan_output
+from siting.report._phases import phase_labels
 from siting.report._write import write_report
 
 __all__ = [
@@ -62,6 +64,7 @@ __all__ = [
     "flatten_scenario",
     "format_status",
     "labels",
+    "phase_labels",
     "read_plan_output",
     "source_of",
     "write_report",

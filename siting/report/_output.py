@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from siting.errors import InputError, Problem
+from siting.report._phases import last_year_rows
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -35,9 +36,13 @@ class PlanOutput:
     areas, facilities, candidates, districts, hazards, service_lines, residual
         The GeoJSON layers (WGS84), or ``None`` when the file is absent.
     district_table
-        ``districts.csv`` (or the districts layer's attributes), or ``None``.
+        ``districts.csv`` (or the districts layer's attributes), or ``None``;
+        for a phased plan, its last year's rows.
     assignments
         ``assignments.csv``, or an empty table.
+    district_years
+        A phased plan's ``districts.csv``: one row per district and year; ``None``
+        for a plan without phases.
     """
 
     out_dir: Path
@@ -51,6 +56,7 @@ class PlanOutput:
     residual: gpd.GeoDataFrame | None = None
     district_table: pd.DataFrame | None = None
     assignments: pd.DataFrame = field(default_factory=pd.DataFrame)
+    district_years: pd.DataFrame | None = None
 
 
 def _read_layer(path: Path) -> gpd.GeoDataFrame | None:
@@ -142,8 +148,9 @@ def read_plan_output(out_dir: str | Path) -> PlanOutput:
         hazards=_read_layer(folder / "hazards.geojson"),
         service_lines=_read_layer(folder / "service_lines.geojson"),
         residual=_read_layer(folder / "residual.geojson"),
-        district_table=table,
+        district_table=last_year_rows(table),
         assignments=assignments,
+        district_years=table if table is not None and "year" in table.columns else None,
     )
 
 

@@ -21,6 +21,7 @@ from siting.report._output import (
     _district_rows,
     read_plan_output,
 )
+from siting.report._phases import phase_blocks
 
 logger = logging.getLogger(__name__)
 
@@ -107,6 +108,13 @@ def _report_blocks(out: PlanOutput, *, language: str) -> tuple[str, list[Block]]
     ]
     blocks += _accounting_blocks(run, text)
     blocks += _county_blocks(run, text)
+    blocks += phase_blocks(
+        run,
+        out.district_years,
+        text,
+        language=language,
+        national=float(national) if national is not None else None,
+    )
 
     # districts
     blocks.append(("h2", text["by_district"]))
