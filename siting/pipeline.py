@@ -57,6 +57,7 @@ __all__ = [
     "prepare_loaded",
     "read_inputs",
     "run_plan",
+    "siting_problem",
     "solve_prepared",
 ]
 
@@ -383,6 +384,64 @@ def prepare_loaded(
     )
 
 
+def siting_problem(
+    prepared: Prepared, *, scenario: Scenario | None = None
+) -> tuple[SitingProblem, pd.DataFrame]:
+    """The model's data of a prepared city under a scenario (no solve).
+
+    Parameters
+    ----------
+    prepared
+        The output of :func:`prepare`.
+    scenario
+        A scenario differing from the prepared one only in :data:`RESOLVABLE` parts;
+        ``None`` uses the prepared scenario. Not checked here (:func:`solve_prepared`
+        checks it).
+
+    Returns
+    -------
+    tuple of SitingProblem and pandas.DataFrame
+        The problem, and the size options of every site
+        (:func:`siting.candidates.site_options`).
+    """
+    if scenario is None:
+        scenario = prepared.scenario
+    inputs, sites, items = prepared.inputs, prepared.sites, prepared.items
+    options = site_options(sites, scenario=scenario)
+    fac = scenario.facility
+    model_sites = pd.DataFrame(
+        {
+            "district_id": sites["district_id"],
+            "existing": sites["existing"].astype(bool),
+            "existing_slots": sites["existing_slots"].astype(float),
+            "max_extra_slots": np.where(
+                sites["existing"].astype(bool) & fac.existing_can_expand,
+                float(fac.existing_max_extra_slots),
+                0.0,
+            ),
+            "expansion_cost_per_slot": scenario.costs.expansion_per_slot,
+            "affordable": sites["affordable"].astype(bool),
+            "demonstration_existing": sites["demonstration_existing"].astype(bool),
+        },
+        index=sites.index,
+    )
+    if inputs.districts is not None:
+        districts = tuple(str(d) for d in inputs.districts.index)
+    else:
+        districts = tuple(sorted(str(d) for d in sites["district_id"].dropna().unique()))
+    problem = SitingProblem(
+        demand=items,
+        sites=model_sites,
+        options=options,
+        pairs=prepared.access.pairs,
+        districts=districts,
+        demonstration_per_district=scenario.policy.demonstration_per_district,
+        budget=scenario.policy.budget,
+        min_affordable_share=scenario.policy.min_affordable_share,
+    )
+    return problem, options
+
+
 def solve_prepared(
     prepared: Prepared,
     *,
@@ -435,39 +494,8 @@ def solve_prepared(
     timings = dict(prepared.timings)
     lap = _stopwatch(timings)
 
-    options = site_options(sites, scenario=scenario)
     say("building the model")
-    fac = scenario.facility
-    model_sites = pd.DataFrame(
-        {
-            "district_id": sites["district_id"],
-            "existing": sites["existing"].astype(bool),
-            "existing_slots": sites["existing_slots"].astype(float),
-            "max_extra_slots": np.where(
-                sites["existing"].astype(bool) & fac.existing_can_expand,
-                float(fac.existing_max_extra_slots),
-                0.0,
-            ),
-            "expansion_cost_per_slot": scenario.costs.expansion_per_slot,
-            "affordable": sites["affordable"].astype(bool),
-            "demonstration_existing": sites["demonstration_existing"].astype(bool),
-        },
-        index=sites.index,
-    )
-    if inputs.districts is not None:
-        districts = tuple(str(d) for d in inputs.districts.index)
-    else:
-        districts = tuple(sorted(str(d) for d in sites["district_id"].dropna().unique()))
-    problem = SitingProblem(
-        demand=items,
-        sites=model_sites,
-        options=options,
-        pairs=access.pairs,
-        districts=districts,
-        demonstration_per_district=scenario.policy.demonstration_per_district,
-        budget=scenario.policy.budget,
-        min_affordable_share=scenario.policy.min_affordable_share,
-    )
+    problem, options = siting_problem(prepared, scenario=scenario)
     findings = presolve_checks(problem)
     if prepared.demand is not None:
         findings = list(prepared.demand.findings) + list(findings)
