@@ -124,6 +124,16 @@ def _tolerance(value: float) -> float:
     return 1e-6 * max(1.0, abs(value))
 
 
+def _gap(solution: SitingSolution | None) -> float | None:
+    """The largest gap of the stages; unknown (``None``) when an unproven stage has none."""
+    if solution is None:
+        return None
+    stats = [stage.stats for stage in solution.stages]
+    if any(st.status is not Status.OPTIMAL and st.gap is None for st in stats):
+        return None
+    return max((st.gap for st in stats if st.gap is not None), default=None)
+
+
 def _point(
     model: SitingModel,
     values: FloatArray,
@@ -145,7 +155,7 @@ def _point(
         "served_slots": served,
         "coverage_share": served / required if required > 0 else 1.0,
         "status": status,
-        "gap": solution.gap if solution is not None else None,
+        "gap": _gap(solution),
         "missing_demonstration": float(values[ix.t].sum()),
         "affordable_short_slots": float(values[ix.u].sum()),
         "objective": _objective(model, values),
@@ -254,7 +264,7 @@ def trace_problem(
             "shortfall_slots": float(np.clip(ix.required - served, 0.0, None).sum()),
             "objective": _objective(free_model, free_values),
             "status": free.status.value,
-            "gap": free.gap,
+            "gap": _gap(free),
             "message": free.message,
         },
         seconds=round(time.perf_counter() - began, 3),
