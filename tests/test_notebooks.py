@@ -24,6 +24,7 @@ NAMES = (
     "02-your-own-data.ipynb",
     "03-scenarios.ipynb",
     "04-osm-only.ipynb",
+    "06-frontier-robust.ipynb",
 )
 PROBE = "__probe__:"
 
@@ -158,3 +159,24 @@ def test_osm_only_notebook_plans_nanjing_from_osm_alone() -> None:
     assert value["status"] == "optimal"
     assert value["ok"] is True
     assert value["ids"] and all(i.startswith("osm/way/") for i in value["ids"])
+
+
+@pytest.mark.slow
+def test_frontier_robust_notebook_draws_a_monotone_frontier_and_counts_sites() -> None:
+    probe = (
+        f"import json; print({PROBE!r} + json.dumps("
+        "{'shortfall': curve.table['shortfall_slots'].tolist(), "
+        "'objective': curve.table['objective'].tolist(), "
+        "'status': curve.table['status'].tolist(), "
+        "'runs': len(result.combinations), 'always': int(result.sites['always'].sum()), "
+        "'some': int((~result.sites['always']).sum())}))"
+    )
+    nb = _execute("06-frontier-robust.ipynb", probe=probe)
+    value = _probe_value(nb)
+    assert len(value["shortfall"]) == 4
+    assert all(a >= b - 1e-6 for a, b in itertools.pairwise(value["objective"]))
+    assert value["shortfall"][0] > value["shortfall"][-1]
+    assert all(s in ("optimal", "feasible") for s in value["status"])
+    assert value["runs"] == 2 and value["always"] > 0
+    assert len(_data(nb, "image/png")) == 1  # the frontier plot
+    assert "sites chosen in every combination" in _stdout(nb)

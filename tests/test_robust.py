@@ -221,3 +221,15 @@ def test_serial_run_imports_no_dask(city: Path) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     )
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.slow
+def test_two_workers_give_the_same_counts(city: Path) -> None:
+    pytest.importorskip("distributed")
+    vary = {"ratios.old": (8.0, 16.0)}
+    serial = robust_sites(city, vary)
+    parallel = robust_sites(city, vary, workers=2)
+    assert parallel.engine["engine"] == "dask" and parallel.engine["workers"] == 2
+    pd.testing.assert_frame_equal(parallel.sites, serial.sites)
+    assert list(parallel.combinations["status"]) == ["optimal", "optimal"]
+    assert all(worker.startswith("tcp://") for worker in parallel.combinations["worker"])
