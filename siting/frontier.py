@@ -359,8 +359,13 @@ def frontier_svg(frontier: Frontier, *, currency: str = "CNY", language: str = "
             currency,
         )
     )
-    xmax = _nice_max(float(table["budget"].max()) / divisor) if len(table) else 1.0
-    ymax = _nice_max(max(float(table["shortfall_slots"].max()), 1.0) * 1.05)
+
+    def axis(largest: float) -> tuple[float, float]:
+        step = _nice_max(max(largest, 1e-9) / 5.0)
+        return step, step * max(math.ceil(largest / step - 1e-9), 1)
+
+    xstep, xmax = axis(float(table["budget"].max()) / divisor if len(table) else 1.0)
+    ystep, ymax = axis(max(float(table["shortfall_slots"].max()) if len(table) else 0.0, 1.0))
 
     def x(v: float) -> float:
         return left + plot_w * (v / divisor) / xmax
@@ -369,16 +374,17 @@ def frontier_svg(frontier: Frontier, *, currency: str = "CNY", language: str = "
         return top + plot_h * (1.0 - v / ymax)
 
     parts = _svg_start(width, height, title=text["title"], title_x=left)
-    for i in range(6):
-        yv = ymax * i / 5
+    for i in range(round(ymax / ystep) + 1):
+        yv = ystep * i
         parts.append(
             f'<line x1="{left}" x2="{width - right}" y1="{y(yv):.1f}" y2="{y(yv):.1f}" '
             f'stroke="#e3e3e3"/><text x="{left - 6}" y="{y(yv) + 4:.1f}" '
             f'text-anchor="end">{yv:g}</text>'
         )
-        xv = xmax * i / 5
+    for i in range(round(xmax / xstep) + 1):
+        xv = xstep * i
         parts.append(
-            f'<text x="{left + plot_w * i / 5:.1f}" y="{top + plot_h + 16}" '
+            f'<text x="{x(xv * divisor):.1f}" y="{top + plot_h + 16}" '
             f'text-anchor="middle">{xv:g}</text>'
         )
     parts.append(
@@ -478,7 +484,8 @@ def _html_page(frontier: Frontier, *, currency: str, language: str, svg: str) ->
         f"{esc(text['unconstrained'])}: {free['cost']:,.0f} {esc(currency)}, "
         f"{free['shortfall_slots']:,.1f} ({esc(str(free['message']))}); "
         f"{frontier.seconds:.1f} {esc(text['seconds'])}</p>"
-        f"{svg}<table><tr>{head}</tr>{rows}</table></body></html>"
+        f'{svg}<div style="overflow-x:auto"><table style="font-size:12px"><tr>{head}</tr>'
+        f"{rows}</table></div></body></html>"
     )
 
 
