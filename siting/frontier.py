@@ -30,6 +30,9 @@ can grow by a few slots where a larger budget first buys a district's
 demonstration facility (``missing_demonstration`` falls) or affordable slots
 (``affordable_short_slots`` falls); the table shows all three.
 
+The frontier is one model for the whole study area: ``run.partition`` is not
+applied (nor can a budget be split between counties).
+
 Examples
 --------
 >>> from siting.frontier import trace

@@ -22,7 +22,8 @@ changed the model is named in the result's ``notes``.
 
 With ``workers`` or ``scheduler`` the combinations run on a Dask cluster through
 the province engine (:func:`siting.province.engine.map_tasks`); without them they
-run one by one here and Dask is not imported.
+run one by one here and Dask is not imported. Each combination is one model for
+the whole study area (``run.partition`` is not applied).
 """
 
 from __future__ import annotations
