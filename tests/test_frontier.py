@@ -26,6 +26,7 @@ from siting.errors import OutputError, ScenarioError
 from siting.frontier import COLUMNS, Frontier, trace, trace_problem, write_frontier
 from siting.mip import PROVEN_GAP
 from siting.pipeline import Prepared, prepare, solve_prepared
+from siting.plan import verify
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "scenario.toml"
 
@@ -169,6 +170,8 @@ def test_write_frontier_goes_through_the_output_folder_rules(
     svg = (out / "frontier.svg").read_text(encoding="utf-8")
     assert svg.startswith("<svg") and svg.count("<circle") == 4 + 1  # points + legend
     assert "<svg" in (out / "report.html").read_text(encoding="utf-8")
+    with pytest.raises(OutputError, match="frontier output, not a plan"):
+        verify(out)
     write_frontier(sample_curve, out, language="zh")  # its own folder: replaced
     other = tmp_path / "mine"
     other.mkdir()
