@@ -695,14 +695,13 @@ def robust_map(result: RobustSites, *, language: str = "zh", basemap: str = "osm
         )
         folium.CircleMarker(
             [row.lat, row.lon],
-            radius=5 + 5 * float(row.share),
+            radius=3 + 4 * float(row.share),
             color="#252525",
             weight=1,
             fill=True,
             fill_color=colour,
             fill_opacity=0.9,
-            popup=folium.Popup(popup, max_width=320),
-            tooltip=f"{row.site_id}: {row.times_chosen}",
+            tooltip=folium.Tooltip(popup),  # a popup would need jQuery, not bundled
         ).add_to(group)
     group.add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)

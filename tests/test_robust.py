@@ -152,7 +152,9 @@ def test_counts_on_the_tiny_city(city: Path, tmp_path: Path) -> None:
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert run["kind"] == "robust" and run["always_chosen"] == ["P1"]
     assert "robust.csv" in run["files"] and (out / "map.html").is_file()
-    assert "P2" in (out / "map.html").read_text(encoding="utf-8")
+    page = (out / "map.html").read_text(encoding="utf-8")
+    assert "P2" in page and '<script src="http' not in page  # bundled Leaflet, offline
+    assert "$(`" not in page  # no jQuery call: the bundled page has no jQuery
 
 
 def test_vary_keys_are_checked_and_named() -> None:
