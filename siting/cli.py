@@ -228,6 +228,88 @@ def _cmd_map(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_frontier(args: argparse.Namespace) -> int:
+    from siting.frontier import trace, write_frontier
+    from siting.outdir import claim_output, input_paths
+    from siting.scenario import load_scenario
+
+    stages: _Stages = args.stages
+    scenario_file = Path(args.scenario)
+    scenario = load_scenario(scenario_file)
+    inputs = [scenario_file, *input_paths(scenario.inputs)]
+    # refused and locked before anything is read or solved
+    with claim_output(
+        args.out, inputs=inputs, scenario_folder=scenario_file.parent, replace=args.replace
+    ) as out:
+        curve = trace(
+            scenario,
+            points=args.points,
+            time_limit_s=args.time_limit,
+            gap=args.gap,
+            progress=stages,
+        )
+        write_frontier(
+            curve,
+            out,
+            scenario=scenario,
+            language=args.language,
+            replace=args.replace,
+            inputs=[scenario_file],
+        )
+        stages.written = out
+    print(f"frontier written to {out} ({len(curve.table)} points, {curve.seconds:.1f} s)")
+    for row in curve.table.itertuples(index=False):
+        gap = f", gap {row.gap:.2%}" if isinstance(row.gap, float) and row.gap == row.gap else ""
+        print(
+            f"budget {row.budget:,.0f}: shortfall {row.shortfall_slots:,.1f} slots, "
+            f"coverage {row.coverage_share:.1%}, cost {row.cost:,.0f} ({row.status}{gap})"
+        )
+    return 0
+
+
+def _cmd_robust(args: argparse.Namespace) -> int:
+    from siting.outdir import claim_output, input_paths
+    from siting.robust import parse_vary, robust_sites, write_robust
+    from siting.scenario import load_scenario
+
+    stages: _Stages = args.stages
+    scenario_file = Path(args.scenario)
+    scenario = load_scenario(scenario_file)
+    vary = parse_vary(args.vary)
+    inputs = [scenario_file, *input_paths(scenario.inputs)]
+    with claim_output(
+        args.out, inputs=inputs, scenario_folder=scenario_file.parent, replace=args.replace
+    ) as out:
+        result = robust_sites(
+            scenario,
+            vary,
+            samples=args.samples,
+            seed=args.seed,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            progress=stages,
+        )
+        write_robust(
+            result,
+            out,
+            scenario=scenario,
+            language=args.language,
+            basemap=args.basemap,
+            replace=args.replace,
+        )
+        stages.written = out
+    sites = result.sites
+    ok = int((result.combinations["status"] != "failed").sum())
+    print(f"robust sites written to {out} ({ok} of {len(result.combinations)} combinations)")
+    print(
+        f"{int(sites['always'].sum())} site(s) chosen in every combination, "
+        f"{len(sites) - int(sites['always'].sum())} in some"
+    )
+    for line in result.notes:
+        print(f"note: {line}")
+    return 0
+
+
 def _basemap(value: str) -> str:
     from siting.maps import check_basemap
 
@@ -359,6 +441,49 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dir_a", type=Path)
     p.add_argument("dir_b", type=Path)
     p.set_defaults(func=_cmd_compare)
+
+    p = sub.add_parser(
+        "frontier", help="the least shortfall for each budget, from zero to the plan's cost"
+    )
+    p.add_argument("scenario", type=Path, help="scenario TOML file")
+    p.add_argument("--out", type=Path, default=Path("frontier"), help="output folder")
+    p.add_argument("--points", type=_positive_int, default=10, help="budgets (2 or more)")
+    p.add_argument(
+        "--time-limit", type=float, metavar="S", help="seconds per stage and point (scenario's)"
+    )
+    p.add_argument("--gap", type=float, help="relative gap per stage (the scenario's)")
+    p.add_argument("--replace", action="store_true", help="replace an earlier output folder")
+    p.add_argument("--language", choices=("zh", "en"), default="zh", help="chart labels")
+    p.set_defaults(func=_cmd_frontier)
+
+    p = sub.add_parser(
+        "robust", help="plan every combination of varied values; count how often sites are chosen"
+    )
+    p.add_argument("scenario", type=Path, help="scenario TOML file")
+    p.add_argument(
+        "--vary",
+        action="append",
+        required=True,
+        metavar="KEY=V1,V2,...",
+        help="a numeric scenario key and its values, e.g. ratios.old=7,8,9 (repeatable)",
+    )
+    p.add_argument("--samples", type=_positive_int, help="plan a seeded sample of K combinations")
+    p.add_argument("--seed", type=int, default=0, help="the sample's seed")
+    p.add_argument("--out", type=Path, default=Path("robust"), help="output folder")
+    p.add_argument("--replace", action="store_true", help="replace an earlier output folder")
+    p.add_argument("--language", choices=("zh", "en"), default="zh", help="map labels")
+    p.add_argument("--basemap", choices=("osm", "none"), default="osm", help="the map's base tiles")
+    robust_engine = p.add_mutually_exclusive_group()
+    robust_engine.add_argument(
+        "--workers",
+        type=_positive_int,
+        metavar="N",
+        help="plan the combinations on a local Dask cluster of N worker processes",
+    )
+    robust_engine.add_argument(
+        "--scheduler", metavar="tcp://HOST:PORT", help="plan them on this running Dask cluster"
+    )
+    p.set_defaults(func=_cmd_robust)
 
     p = sub.add_parser("map", help="re-render the map of an output folder")
     p.add_argument("out_dir", type=Path)

@@ -65,6 +65,7 @@ __all__ = [
     "output_lock",
     "recover",
     "replace_folder",
+    "staged_output",
     "staging_folder",
     "stray_files",
 ]
@@ -582,3 +583,52 @@ def _exchange(a: Path, b: Path) -> bool:
     if code in _UNSUPPORTED:
         return False
     raise OSError(code, os.strerror(code), str(b))
+
+
+@contextlib.contextmanager
+def staged_output(
+    out: str | Path,
+    *,
+    inputs: Iterable[str | Path] = (),
+    scenario_folder: str | Path | None = None,
+    replace: bool = False,
+    kind: str,
+) -> Iterator[Path]:
+    """Write an output folder of another kind than a plan (a frontier, robust sites) whole.
+
+    ``out`` is claimed (:func:`claim_output`: refused when unsafe, locked,
+    recovered); the block writes its files into the staging folder it is given,
+    ``run.json`` included; on leaving, ``run.json`` gets :data:`PLAN_MARKER`,
+    ``"kind"`` and the list of files, and the folder is swapped in
+    (:func:`replace_folder`). On an error the staging folder is removed and
+    ``out`` is left as it was.
+
+    Parameters
+    ----------
+    out, inputs, scenario_folder, replace
+        As in :func:`check_output`.
+    kind
+        What the folder holds, recorded as ``run.json``'s ``"kind"``.
+
+    Yields
+    ------
+    Path
+        The staging folder to write into.
+    """
+    inputs = list(inputs)
+    with claim_output(
+        out, inputs=inputs, scenario_folder=scenario_folder, replace=replace
+    ) as target:
+        tmp = staging_folder(target)
+        try:
+            yield tmp
+            run = _run_json(tmp) or {}
+            run = {PLAN_MARKER: 1, "kind": kind, **run}
+            run["files"] = sorted({*(p.name for p in tmp.iterdir()), "run.json"})
+            (tmp / "run.json").write_text(
+                json.dumps(run, ensure_ascii=False, indent=2), encoding="utf-8"
+            )
+            replace_folder(tmp, target)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise

@@ -60,6 +60,7 @@ __all__ = [
     "prepare_loaded",
     "read_inputs",
     "run_plan",
+    "siting_problem",
     "solve_prepared",
 ]
 
@@ -395,6 +396,69 @@ def prepare_loaded(
     )
 
 
+def siting_problem(
+    prepared: Prepared, *, scenario: Scenario | None = None, items: pd.DataFrame | None = None
+) -> tuple[SitingProblem, pd.DataFrame]:
+    """The model's data of a prepared city under a scenario (no solve).
+
+    Parameters
+    ----------
+    prepared
+        The output of :func:`prepare`.
+    scenario
+        A scenario differing from the prepared one only in :data:`RESOLVABLE` parts;
+        ``None`` uses the prepared scenario. Not checked here (:func:`solve_prepared`
+        checks it).
+    items
+        The demand items to serve; ``None`` uses the prepared ones (a phased plan
+        passes its last year's, :func:`siting.phasing.phase_demands`).
+
+    Returns
+    -------
+    tuple of SitingProblem and pandas.DataFrame
+        The problem, and the size options of every site
+        (:func:`siting.candidates.site_options`).
+    """
+    if scenario is None:
+        scenario = prepared.scenario
+    inputs, sites = prepared.inputs, prepared.sites
+    if items is None:
+        items = prepared.items
+    options = site_options(sites, scenario=scenario)
+    fac = scenario.facility
+    model_sites = pd.DataFrame(
+        {
+            "district_id": sites["district_id"],
+            "existing": sites["existing"].astype(bool),
+            "existing_slots": sites["existing_slots"].astype(float),
+            "max_extra_slots": np.where(
+                sites["existing"].astype(bool) & fac.existing_can_expand,
+                float(fac.existing_max_extra_slots),
+                0.0,
+            ),
+            "expansion_cost_per_slot": scenario.costs.expansion_per_slot,
+            "affordable": sites["affordable"].astype(bool),
+            "demonstration_existing": sites["demonstration_existing"].astype(bool),
+        },
+        index=sites.index,
+    )
+    if inputs.districts is not None:
+        districts = tuple(str(d) for d in inputs.districts.index)
+    else:
+        districts = tuple(sorted(str(d) for d in sites["district_id"].dropna().unique()))
+    problem = SitingProblem(
+        demand=items,
+        sites=model_sites,
+        options=options,
+        pairs=prepared.access.pairs,
+        districts=districts,
+        demonstration_per_district=scenario.policy.demonstration_per_district,
+        budget=scenario.policy.budget,
+        min_affordable_share=scenario.policy.min_affordable_share,
+    )
+    return problem, options
+
+
 def solve_prepared(
     prepared: Prepared,
     *,
@@ -453,39 +517,8 @@ def solve_prepared(
     demands = phase_demands(items, area_table, scenario=scenario) if scenario.phases else []
     if demands:
         items, area_table = demands[-1].items, demands[-1].area_table
-    options = site_options(sites, scenario=scenario)
     say("building the model")
-    fac = scenario.facility
-    model_sites = pd.DataFrame(
-        {
-            "district_id": sites["district_id"],
-            "existing": sites["existing"].astype(bool),
-            "existing_slots": sites["existing_slots"].astype(float),
-            "max_extra_slots": np.where(
-                sites["existing"].astype(bool) & fac.existing_can_expand,
-                float(fac.existing_max_extra_slots),
-                0.0,
-            ),
-            "expansion_cost_per_slot": scenario.costs.expansion_per_slot,
-            "affordable": sites["affordable"].astype(bool),
-            "demonstration_existing": sites["demonstration_existing"].astype(bool),
-        },
-        index=sites.index,
-    )
-    if inputs.districts is not None:
-        districts = tuple(str(d) for d in inputs.districts.index)
-    else:
-        districts = tuple(sorted(str(d) for d in sites["district_id"].dropna().unique()))
-    problem = SitingProblem(
-        demand=items,
-        sites=model_sites,
-        options=options,
-        pairs=access.pairs,
-        districts=districts,
-        demonstration_per_district=scenario.policy.demonstration_per_district,
-        budget=scenario.policy.budget,
-        min_affordable_share=scenario.policy.min_affordable_share,
-    )
+    problem, options = siting_problem(prepared, scenario=scenario, items=items)
     findings = presolve_checks(problem)
     if prepared.demand is not None:
         findings = list(prepared.demand.findings) + list(findings)

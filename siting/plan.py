@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from siting.demand import reported_slots
-from siting.errors import SolverError
+from siting.errors import OutputError, SolverError
 from siting.model import SitingModel, SitingProblem
 from siting.scenario import Scenario
 
@@ -372,6 +372,12 @@ def verify(out_dir: str | Path) -> VerifyReport:
     """
     out = Path(out_dir)
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    kind = run.get("kind", "plan")
+    if kind != "plan":  # a frontier's or robust sites' folder (siting.outdir.staged_output)
+        raise OutputError(
+            f"{out} holds siting's {kind} output, not a plan; verify checks plan folders "
+            "(written by siting plan)"
+        )
     scenario = run["scenario"]
     crs = run.get("crs")
     facilities = gpd.read_file(out / "facilities.geojson")

@@ -111,6 +111,7 @@ def solve_siting(
     gap: float | None = 0.005,
     threads: int | None = None,
     stages: int = 3,
+    start: FloatArray | None = None,
 ) -> SitingSolution:
     """Solve the siting model lexicographically.
 
@@ -128,6 +129,11 @@ def solve_siting(
         Solver threads.
     stages
         How many stages to run (1 to 3).
+    start
+        A plan to start stage 1 from, one value per column (for example the plan of a
+        smaller budget, which is feasible for a larger one); ``None`` starts from
+        :func:`~siting.start.greedy_start`. A start that breaks a row is not used as
+        a fallback plan.
 
     Returns
     -------
@@ -136,7 +142,8 @@ def solve_siting(
     """
     results: list[StageResult] = []
     current = model.base
-    start: FloatArray | None = greedy_start(model) if solver == "highs" else None
+    if start is None and solver == "highs":
+        start = greedy_start(model)
     values: FloatArray | None = None
     objectives = (model.shortfall, model.cost, model.distance)
     for n, name in enumerate(STAGES[:stages]):

@@ -5,6 +5,9 @@ incumbent early, so a time limit ends with a usable plan and a smaller gap.
 
 * :func:`greedy_start` (stage 1, shortfall): every site at its largest size,
   demand to the nearest site with room.
+* :func:`existing_only_start` (any budget): no new site and no expansion, demand
+  to the nearest existing facility with room; feasible under every budget, so a
+  budget sweep (:mod:`siting.frontier`) always has a plan to start from.
 * :func:`cost_greedy_start` (stage 2, cost): the same least shortfall at a low
   cost: existing capacity first, then the site and size with the lowest cost
   per slot it would fill, repairs, downsizing, and the cheapest demonstration
@@ -24,7 +27,7 @@ import scipy.sparse as sp
 from siting.mip import satisfies
 from siting.model import SitingModel
 
-__all__ = ["cost_greedy_start", "greedy_start", "is_feasible"]
+__all__ = ["cost_greedy_start", "existing_only_start", "greedy_start", "is_feasible"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -266,4 +269,39 @@ def cost_greedy_start(model: SitingModel) -> FloatArray:
     values[ix.e] = np.ceil(extra - 1e-9)
     values[ix.s] = left
     _slacks(model, values, picked)
+    return values
+
+
+def existing_only_start(model: SitingModel) -> FloatArray:
+    """A plan that builds nothing: feasible under any budget, even zero.
+
+    No option is opened and no existing facility expands; demand goes to the
+    nearest existing facility with room, in order of distance, and the rest is
+    shortfall (with the demonstration and affordable slacks it needs).
+
+    Parameters
+    ----------
+    model
+        The built model.
+
+    Returns
+    -------
+    numpy.ndarray
+        One value per column.
+    """
+    ix = model.index
+    values = np.zeros(model.base.num_cols)
+    capacity = ix.site_capacity_existing.copy()
+    left = ix.required.copy()
+    x = np.zeros(len(ix.x_distance))
+    for p in np.argsort(ix.x_distance, kind="stable").tolist():
+        i, j = ix.x_demand_code[p], ix.x_site_code[p]
+        amount = min(left[i], capacity[j])
+        if amount > 0:
+            x[p] = amount
+            left[i] -= amount
+            capacity[j] -= amount
+    values[ix.x] = x
+    values[ix.s] = left
+    _slacks(model, values, np.zeros(0, dtype=np.int64))
     return values

@@ -25,6 +25,7 @@ NAMES = (
     "03-scenarios.ipynb",
     "04-osm-only.ipynb",
     "05-phasing.ipynb",
+    "06-frontier-robust.ipynb",
 )
 PROBE = "__probe__:"
 
@@ -178,3 +179,23 @@ def test_phasing_notebook_plans_2020_and_2025_within_each_budget() -> None:
         assert spent <= budget + 0.5
     assert value["rows"] == 2 * value["districts"]
     assert "report_phase_2020_per_1000.svg" in _stdout(nb)
+
+
+def test_frontier_robust_notebook_draws_a_monotone_frontier_and_counts_sites() -> None:
+    probe = (
+        f"import json; print({PROBE!r} + json.dumps("
+        "{'shortfall': curve.table['shortfall_slots'].tolist(), "
+        "'objective': curve.table['objective'].tolist(), "
+        "'status': curve.table['status'].tolist(), "
+        "'runs': len(result.combinations), 'always': int(result.sites['always'].sum()), "
+        "'some': int((~result.sites['always']).sum())}))"
+    )
+    nb = _execute("06-frontier-robust.ipynb", probe=probe)
+    value = _probe_value(nb)
+    assert len(value["shortfall"]) == 4
+    assert all(a >= b - 1e-6 for a, b in itertools.pairwise(value["objective"]))
+    assert value["shortfall"][0] > value["shortfall"][-1]
+    assert all(s in ("optimal", "feasible") for s in value["status"])
+    assert value["runs"] == 2 and value["always"] > 0
+    assert len(_data(nb, "image/png")) == 1  # the frontier plot
+    assert "sites chosen in every combination" in _stdout(nb)

@@ -28,6 +28,7 @@ from siting.province.engine import (
     CountyResult,
     CountyWatch,
     dask_client,
+    map_tasks,
     plan_by_district,
     solve_county,
 )
@@ -46,6 +47,7 @@ __all__ = [
     "dask_client",
     "district_ids",
     "district_inputs",
+    "map_tasks",
     "merge_counties",
     "plan_by_district",
     "solve_county",

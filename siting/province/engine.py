@@ -37,6 +37,7 @@ __all__ = [
     "ClusterError",
     "CountyResult",
     "CountyWatch",
+    "map_tasks",
     "plan_by_district",
     "solve_county",
 ]
@@ -409,3 +410,65 @@ def _processing(client: Any, by_key: dict[Any, str], ids: Sequence[str]) -> list
     except Exception:  # an older or remote scheduler without it: count from submission
         return list(ids)
     return [by_key[k] for keys in processing.values() for k in keys if k in by_key]
+
+
+def map_tasks(
+    client: Any,
+    function: Callable[..., Any],
+    tasks: Sequence[tuple[Any, ...]],
+    *,
+    shared: tuple[Any, ...] = (),
+    keys: Sequence[str] | None = None,
+    done: Callable[[Any], None] | None = None,
+) -> list[Any]:
+    """``function(*shared, *task)`` for every task: one by one here, or on a Dask cluster.
+
+    The generic engine other rooms reuse (:mod:`siting.robust`): with ``client``
+    ``None`` the tasks run in this process in order and nothing of Dask is
+    imported; with a client (:func:`dask_client`) ``shared`` is scattered to the
+    workers once and each task is submitted, and a task lost with its worker is
+    given to another by the scheduler. ``function`` should return its own
+    failures as values: an exception it raises is raised here.
+
+    Parameters
+    ----------
+    client
+        A Dask client, or ``None``.
+    function
+        A module-level function (it is pickled to the workers).
+    tasks
+        The arguments of each call after ``shared``.
+    shared
+        Arguments common to every call (large ones, such as inputs, sent once).
+    keys
+        The tasks' names on the cluster (unique); default ``task-<n>-<random>``.
+    done
+        Called with each result as it arrives.
+
+    Returns
+    -------
+    list
+        The results, in the order of ``tasks``.
+    """
+    if client is None:
+        results = []
+        for task in tasks:
+            results.append(function(*shared, *task))
+            if done is not None:
+                done(results[-1])
+        return results
+    import secrets
+
+    from distributed import as_completed
+
+    token = secrets.token_hex(4)
+    names = list(keys) if keys is not None else [f"task-{n}-{token}" for n in range(len(tasks))]
+    sent = tuple(client.scatter(value, broadcast=True) for value in shared)
+    futures = [
+        client.submit(function, *sent, *task, key=name, pure=False)
+        for task, name in zip(tasks, names, strict=True)
+    ]
+    if done is not None:
+        for future in as_completed(futures):
+            done(future.result())
+    return [future.result() for future in futures]
