@@ -166,6 +166,8 @@ def test_a_border_plan_writes_and_verifies(tmp_path: Path) -> None:
     assert verify(out).ok, verify(out).problems
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert run["border"]["slots_across_borders"] == pytest.approx(8.0)
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "跨界托位 8.0，缺口 8.0 → 0.0" in report
 
 
 def test_cross_border_m_is_checked(tmp_path: Path) -> None:
