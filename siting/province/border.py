@@ -596,6 +596,7 @@ def _with_record(plan: Plan, record: dict[str, Any], *, inputs: Inputs) -> Plan:
     """``plan`` with ``run["border"]`` and each county's border slots."""
     run = dict(plan.run)
     run["border"] = record
+    run["timings_s"] = {**run.get("timings_s", {}), "border": record.get("seconds")}
     status = record.get("status", "optimal")
     if status != "optimal" and run["status"] == "optimal":
         run["status"] = "feasible"  # never "optimal" for a pass stopped by a limit
