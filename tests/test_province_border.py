@@ -166,6 +166,8 @@ def test_a_border_plan_writes_and_verifies(tmp_path: Path) -> None:
     assert verify(out).ok, verify(out).problems
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert run["border"]["slots_across_borders"] == pytest.approx(8.0)
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "跨界托位 8.0，缺口 8.0 → 0.0" in report
 
 
 def test_cross_border_m_is_checked(tmp_path: Path) -> None:
@@ -198,3 +200,24 @@ def test_border_pass_leaves_a_county_without_a_plan_alone(
     assert _served(plan, "AW") == {}
     assert plan.district_shapes is not None
     assert plan.district_shapes.loc["E", "status"] == "failed"
+
+
+def test_the_strip_model_falls_into_parts_that_share_no_site() -> None:
+    import pandas as pd
+
+    from siting.model import SitingProblem
+    from siting.province.border import _components
+
+    demand = pd.DataFrame({"required": [1.0, 2.0, 3.0]}, index=["i1", "i2", "i3"])
+    sites = pd.DataFrame({"district_id": ["W", "E", "E"]}, index=["s1", "s2", "s3"])
+    options = pd.DataFrame({"site_id": ["s1", "s2", "s3"], "option": ["small"] * 3})
+    pairs = pd.DataFrame(
+        {"demand_id": ["i1", "i2", "i3"], "site_id": ["s1", "s1", "s3"], "distance_m": 1.0}
+    )
+    parts = _components(SitingProblem(demand, sites, options, pairs))
+    got = sorted(
+        (list(p.demand.index), list(p.sites.index), list(p.options["site_id"]), len(p.pairs))
+        for p in parts
+    )
+    # s2 serves nobody: it is in no part
+    assert got == [(["i1", "i2"], ["s1"], ["s1"], 2), (["i3"], ["s3"], ["s3"], 1)]

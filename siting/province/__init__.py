@@ -16,6 +16,9 @@ engine
     :func:`plan_by_district`: solve every county and merge them.
 merge
     :func:`merge_counties`: one plan from the counties' plans.
+border
+    :func:`~siting.province.border.border_pass`: with ``run.cross_border_m``, the areas
+    near a border planned again with the neighbours' sites too.
 progress
     :class:`CountyProgress`: counties done / total and the slowest running, on the terminal.
 cache

@@ -18,10 +18,13 @@ any site within walking distance, in their county or across the border:
   affordable share) stay settled by the counties: the strip model has neither rule,
   and the merged plan's affordable share is reported as it comes out.
 
-The counties' own assignments of the strip are a plan of the strip model, so the
-pass never raises the shortfall (a pass that the solver stops worse is discarded)
-and it opens a site only to lower the shortfall, or if it is cheaper. The result
-is exact for this restricted model; against one model of the whole province (the
+The strip model falls apart into parts that share no site (no budget, R5 or R8
+couples them), each solved on its own: exact for the whole strip model, and small.
+The counties' own assignments of a part are a plan of it, so the pass never raises
+the shortfall: a part is changed only where it lowers the shortfall (a part already
+served in full, or that the solver stops no better, stays as the counties planned
+it), and a site is opened only for that. The result is exact for this restricted
+model; against one model of the whole province (the
 single solve, the reference) it differs because the counties' sites, sizes and
 their assignments outside the strip are fixed, and because areas farther than ``d``
 from a border stay with their county even where a neighbour's site is within
@@ -36,12 +39,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
 
 from siting.access import service_pairs
 from siting.candidates import site_options, sites_from_inputs
@@ -132,55 +137,36 @@ def border_pass(
     problem, sites, options, items, points = _strip_problem(
         merged, strip, inputs=inputs, scenario=scenario, planned=planned
     )
-    before = _county_assignments(merged, items)
-    model = build_model(problem)
-    solution = solve_siting(
-        model,
-        solver=scenario.solver.name,
-        time_limit_s=scenario.solver.time_limit_s,
-        gap=scenario.solver.gap,
-        threads=scenario.solver.threads,
-    )
-    record["status"] = solution.status.value
-    record["message"] = solution.message
     record["model_size"] = {
         "demand_items": len(items),
         "sites": len(sites),
         "options": len(options),
         "pairs": len(problem.pairs),
     }
+    before = _county_assignments(merged, items)
     shortfall_before = _shortfall(items, before)
-    record["strip_shortfall_before"] = round(shortfall_before, 3)
-    if solution.values is None:
-        record["kept"] = "county plans (the border pass found no plan)"
-        return _with_record(merged, record | _no_change(merged, start), inputs=inputs)
-    values = solution.values
-    ix = model.index
-    x = without_excess(
-        values[ix.x],
-        demand=ix.x_demand,
-        distance_m=ix.x_distance,
-        required=items["required"].astype(float),
+    parts = [_solve_part(part, before, scenario=scenario) for part in _components(problem)]
+    solved = [p for p in parts if p.changed]
+    statuses = [p.status for p in parts]
+    record["parts"] = len(parts)
+    record["parts_changed"] = len(solved)
+    record["status"] = next((s for s in statuses if s != "optimal"), "optimal")
+    record["message"] = (
+        f"{statuses.count('optimal')} of {len(parts)} parts proven optimal; "
+        f"{len(solved)} changed to lower the shortfall, the others kept as the counties "
+        "planned them"
     )
-    used = x > TOL
-    after = pd.DataFrame(
-        {
-            "demand_id": ix.x_demand[used],
-            "site_id": ix.x_site[used],
-            "slots": np.round(x[used], 3),
-            "distance_m": np.round(ix.x_distance[used], 1),
-        }
-    )
-    shortfall_after = _shortfall(items, after)
-    if shortfall_after > shortfall_before + TOL:
-        record["kept"] = "county plans (the border pass stopped with more shortfall)"
+    if not solved:
+        record["strip_shortfall_before"] = round(shortfall_before, 3)
         return _with_record(merged, record | _no_change(merged, start), inputs=inputs)
-    opened = pd.DataFrame({"site_id": ix.y_site, "option": ix.y_option})[values[ix.y] > 0.5]
-    extra = pd.Series(np.round(values[ix.e]), index=ix.e_site, dtype=float)
-    extra = extra[extra > 0]
+    used = items[items.index.isin(pd.Index([d for p in solved for d in p.items]))]
+    after = pd.concat([p.assignments for p in solved], ignore_index=True)
+    opened = pd.concat([p.opened for p in solved], ignore_index=True)
+    extra = pd.concat([p.extra for p in solved])
+    shortfall_after = shortfall_before - sum(p.gain for p in solved)
     plan = _fold(
         merged,
-        items=items,
+        items=used,
         assignments=after,
         opened=opened.merge(options, on=["site_id", "option"], how="left"),
         extra=extra,
@@ -199,7 +185,6 @@ def border_pass(
 
     record.update(
         {
-            "kept": "border pass",
             "shortfall_before": float(merged.run["totals"]["shortfall_slots"]),
             "shortfall_after": float(plan.run["totals"]["shortfall_slots"]),
             "strip_shortfall_before": round(shortfall_before, 3),
@@ -214,6 +199,101 @@ def border_pass(
         }
     )
     return _with_record(plan, record, inputs=inputs)
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One connected part of the strip, solved: its items and what the pass gives them."""
+
+    items: pd.Index
+    status: str
+    changed: bool
+    gain: float = 0.0
+    assignments: pd.DataFrame = field(default_factory=pd.DataFrame)
+    opened: pd.DataFrame = field(default_factory=pd.DataFrame)
+    extra: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
+
+
+def _components(problem: SitingProblem) -> list[SitingProblem]:
+    """The strip model cut into parts that share no site (each part is exact on its own).
+
+    Without a budget, R5 or R8 the strip model couples two demand items only through
+    a site both may use, so the connected parts of the item–site graph are independent
+    models; they are solved one after the other, each small.
+    """
+    pairs = problem.pairs
+    demand, sites = problem.demand.index, problem.sites.index
+    i = demand.get_indexer(pairs["demand_id"])
+    j = sites.get_indexer(pairs["site_id"])
+    n = len(demand) + len(sites)
+    graph = sp.coo_array((np.ones(len(pairs)), (i, len(demand) + j)), shape=(n, n))
+    _, label = connected_components(graph, directed=False)
+    item_label = label[: len(demand)]
+    site_label = label[len(demand) :]
+    out = []
+    for part in np.unique(item_label):
+        mine = demand[item_label == part]
+        its_sites = sites[site_label == part]
+        out.append(
+            replace(
+                problem,
+                demand=problem.demand.loc[mine],
+                sites=problem.sites.loc[its_sites],
+                options=problem.options[problem.options["site_id"].isin(its_sites)],
+                pairs=pairs[pairs["demand_id"].isin(mine)],
+            )
+        )
+    return out
+
+
+def _solve_part(problem: SitingProblem, before: pd.DataFrame, *, scenario: Scenario) -> _Part:
+    """Solve one part; keep the counties' assignments when it does not lower the shortfall."""
+    items = problem.demand
+    mine = before[before["demand_id"].isin(items.index)]
+    short_before = _shortfall(items, mine)
+    if problem.pairs.empty or short_before <= TOL:
+        return _Part(items=items.index, status="optimal", changed=False)
+    model = build_model(problem)
+    solution = solve_siting(
+        model,
+        solver=scenario.solver.name,
+        time_limit_s=scenario.solver.time_limit_s,
+        gap=scenario.solver.gap,
+        threads=scenario.solver.threads,
+    )
+    status = solution.status.value
+    if solution.values is None:
+        return _Part(items=items.index, status=status, changed=False)
+    values = solution.values
+    ix = model.index
+    x = without_excess(
+        values[ix.x],
+        demand=ix.x_demand,
+        distance_m=ix.x_distance,
+        required=items["required"].astype(float),
+    )
+    used = x > TOL
+    after = pd.DataFrame(
+        {
+            "demand_id": ix.x_demand[used],
+            "site_id": ix.x_site[used],
+            "slots": np.round(x[used], 3),
+            "distance_m": np.round(ix.x_distance[used], 1),
+        }
+    )
+    gain = short_before - _shortfall(items, after)
+    if gain <= TOL:  # no fewer slots short: the counties' plan of the part stays
+        return _Part(items=items.index, status=status, changed=False)
+    extra = pd.Series(np.round(values[ix.e]), index=ix.e_site, dtype=float)
+    return _Part(
+        items=items.index,
+        status=status,
+        changed=True,
+        gain=gain,
+        assignments=after,
+        opened=pd.DataFrame({"site_id": ix.y_site, "option": ix.y_option})[values[ix.y] > 0.5],
+        extra=extra[extra > 0],
+    )
 
 
 def _no_change(merged: Plan, start: float) -> dict[str, Any]:
@@ -516,8 +596,9 @@ def _with_record(plan: Plan, record: dict[str, Any], *, inputs: Inputs) -> Plan:
     """``plan`` with ``run["border"]`` and each county's border slots."""
     run = dict(plan.run)
     run["border"] = record
-    status = record.get("status")
-    if record.get("kept") == "border pass" and status != "optimal" and run["status"] == "optimal":
+    run["timings_s"] = {**run.get("timings_s", {}), "border": record.get("seconds")}
+    status = record.get("status", "optimal")
+    if status != "optimal" and run["status"] == "optimal":
         run["status"] = "feasible"  # never "optimal" for a pass stopped by a limit
         run["message"] = f"optimal in every county; the border pass: {record.get('message')}"
     site_district = plan.facilities["district_id"].astype(str)

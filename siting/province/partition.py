@@ -162,7 +162,8 @@ def _context(
     areas = inputs.areas
     others = areas[areas["district_id"].astype(str) != district_id]
     hits = others.sindex.query(box.buffer(2 * reach + 2 * cell), predicate="intersects")
-    out: dict[str, gpd.GeoDataFrame | None] = {"context_areas": others.iloc[np.sort(hits)]}
+    near = others.iloc[np.sort(hits)]
+    out: dict[str, gpd.GeoDataFrame | None] = {"context_areas": near if len(near) else None}
     out["context_districts"] = None
     if scenario.demand.residual_to_nearest_m is not None:
         districts = inputs.districts

@@ -156,6 +156,9 @@ _LABELS: dict[str, dict[str, str]] = {
         "county_facilities": "设施数",
         "county_reason": "未规划原因",
         "county_reused": "（沿用上次结果）",
+        "border_pass": "跨界服务（距其他区县 {m} 米内的 {areas} 个居住区可由邻区县设施服务）："
+        "跨界托位 {across}，缺口 {short0} → {short1}，"
+        "费用 {cost0} → {cost1}，新开设施 {opened} 处。",
         "district_per_1000_chart": "分区县千人托位与目标",
         "target": "目标",
         "meets_target": "达标",
@@ -359,6 +362,9 @@ _LABELS: dict[str, dict[str, str]] = {
         "county_facilities": "Facilities",
         "county_reason": "Why no plan",
         "county_reused": "(reused from an earlier run)",
+        "border_pass": "Across borders ({areas} areas within {m} m of another district may be "
+        "served by its sites): {across} slots served across borders, shortfall {short0} → "
+        "{short1}, cost {cost0} → {cost1}, {opened} sites opened.",
         "district_per_1000_chart": "Slots per 1,000 by district against target",
         "target": "target",
         "meets_target": "Meets target",

@@ -342,7 +342,25 @@ def _county_blocks(run: Mapping[str, Any], text: Mapping[str, str]) -> list[Bloc
         text["county_reason"],
     ]
     numeric = (False, False, True, True, False, True, True, False)
-    return [("h2", text["by_county"]), ("table", _Table(headers, rows, numeric))]
+    blocks: list[Block] = [("h2", text["by_county"]), ("table", _Table(headers, rows, numeric))]
+    border = run.get("border")
+    if border:
+        blocks.append(
+            (
+                "p",
+                text["border_pass"].format(
+                    m=_num(border.get("cross_border_m")),
+                    areas=_num(border.get("strip_areas")),
+                    across=_num(border.get("slots_across_borders"), 1),
+                    short0=_num(border.get("shortfall_before"), 1),
+                    short1=_num(border.get("shortfall_after"), 1),
+                    cost0=_num(border.get("cost_before")),
+                    cost1=_num(border.get("cost_after")),
+                    opened=_num(border.get("facilities_opened")),
+                ),
+            )
+        )
+    return blocks
 
 
 def _accounting_blocks(run: Mapping[str, Any], text: Mapping[str, str]) -> list[Block]:
