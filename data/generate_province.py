@@ -61,7 +61,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -730,6 +729,17 @@ gap = 0.005
 """
 
 
+def _comment_options(options: list[str]) -> str:
+    """``# (--a 1 --b 2).`` as comment lines of at most 88 characters, an option never split."""
+    lines = ["# (" + options[0]]
+    for option in options[1:]:
+        if len(lines[-1]) + 1 + len(option) > 86:
+            lines.append("#  " + option)
+        else:
+            lines[-1] += " " + option
+    return "\n".join(lines) + ")."
+
+
 def generate_province(
     out: Path,
     *,
@@ -860,21 +870,20 @@ def generate_province(
         SCENARIO.format(
             n=counties,
             seed=seed,
-            command=textwrap.fill(
-                f"(--counties {counties} --seed {seed} --areas-per-county {areas_per_county} "
-                f"--sites-per-county {sites_per_county}"
+            command=_comment_options(
+                [
+                    f"--counties {counties}",
+                    f"--seed {seed}",
+                    f"--areas-per-county {areas_per_county}",
+                    f"--sites-per-county {sites_per_county}",
+                ]
                 + (
-                    ""
+                    []
                     if people_per_county is None
-                    else f" --people-per-county {people_per_county:g}"
+                    else [f"--people-per-county {people_per_county:g}"]
                 )
-                + ("" if area_km2 is None else f" --area-km2 {area_km2:g}")
-                + ("" if cell_deg is None else f" --cell-deg {cell_deg[0]:.9g} {cell_deg[1]:.9g}")
-                + ").",
-                width=88,
-                initial_indent="# ",
-                subsequent_indent="#  ",
-                break_on_hyphens=False,
+                + ([] if area_km2 is None else [f"--area-km2 {area_km2:g}"])
+                + ([] if cell_deg is None else [f"--cell-deg {cell_deg[0]:.9g} {cell_deg[1]:.9g}"])
             ),
         ),
         encoding="utf-8",
