@@ -141,6 +141,12 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _cpu_s() -> float:
+    """This process's CPU seconds so far (user and system)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 @contextlib.contextmanager
 def _task_stream(client: Any) -> Iterator[Any]:
     """Dask's record of every task's start and stop (``None`` without a client)."""
@@ -193,12 +199,19 @@ def run_one(scenario_path: Path, workers: int | None, write_to: Path | None) -> 
         t1 = time.perf_counter()
         scenario, inputs = read_inputs(scenario_path)
         t2 = time.perf_counter()
+        cpu_before = client.run(_cpu_s) if client is not None else {}
+        c2 = time.process_time()
         with _task_stream(client) as stream:
             e2 = time.time()
             plan = plan_by_district(inputs, scenario=scenario, client=client)
             e3 = time.time()
+        figures["client_cpu_s"] = time.process_time() - c2
         t3 = time.perf_counter()
         if client is not None:
+            cpu_after = client.run(_cpu_s)
+            figures["worker_cpu_s"] = sorted(
+                cpu_after[w] - cpu_before.get(w, 0.0) for w in cpu_after
+            )
             figures["worker_peak_mb"] = sorted(client.run(_peak_rss_mb).values())
             figures["stream"] = _stream_figures(stream, e2, e3)
     t4 = time.perf_counter()
@@ -371,6 +384,32 @@ def report(runs: dict[str, dict[str, Any]], province: dict[str, Any], big_worker
         f"mean {mean:.2f} s, median {sorted(times)[len(times) // 2]:.2f} s, "
         f"longest {max(times):.2f} s, total {sum(times):.1f} s"
     )
+    # CPU seconds: what the runs cost whatever else shares the machine
+    if any("worker_cpu_s" in r for r in runs.values()):
+        lines += [
+            "",
+            "| run | CPU while planning | in the workers | client | busiest worker |",
+            "|---|---|---|---|---|",
+        ]
+        for name, r in runs.items():
+            workers = r.get("worker_cpu_s", [])
+            total = sum(workers) + r["client_cpu_s"]
+            each = ", ".join(f"{c:.1f}" for c in workers) + " s" if workers else "-"
+            busiest = f"{max(workers):.1f} s" if workers else "-"
+            lines.append(
+                f"| {name} | {total:.1f} s | {each} | {r['client_cpu_s']:.1f} s | {busiest} |"
+            )
+        cpu_runs = {k: r for k, r in runs.items() if "client_cpu_s" in r}
+        if "serial" in cpu_runs and "2 workers" in cpu_runs:
+            serial = cpu_runs["serial"]["client_cpu_s"]
+            two = cpu_runs["2 workers"]
+            lines.append(
+                f"CPU speed-up serial → 2 workers (serial CPU / busiest worker's CPU, a core "
+                f"each): {serial / max(two['worker_cpu_s']):.2f}x; Dask's extra CPU "
+                f"{sum(two['worker_cpu_s']) + two['client_cpu_s'] - serial:+.1f} s "
+                f"({(sum(two['worker_cpu_s']) + two['client_cpu_s']) / serial - 1:+.1%})"
+            )
+        lines.append("")
     # where the Dask runs' time went
     for name, r in runs.items():
         st = r.get("stream")
@@ -395,12 +434,22 @@ def report(runs: dict[str, dict[str, Any]], province: dict[str, Any], big_worker
         f"shipment) + the counties, each with {st['gap_median_s'] * 1000:.0f} ms between "
         f"tasks + {after:.1f} s after (merge, write)",
         "",
-        "| workers | Dask's order | longest first | lower bound |",
-        "|---|---|---|---|",
+        "| workers | Dask's order | longest first | lower bound | idle machine |",
+        "|---|---|---|---|---|",
     ]
+    share = 1.0
+    if "client_cpu_s" in runs.get("serial", {}):
+        share = min(1.0, runs["serial"]["client_cpu_s"] / runs["serial"]["counties_wall_s"])
     for w in sorted({1, 2, 4, 8, big_workers, 32}):
         e = estimate(times, w, per_county_s=st["gap_median_s"], serial_s=before + after)
-        lines.append(f"| {w} | {e['in_order']:.1f} s | {e['lpt']:.1f} s | {e['bound']:.1f} s |")
+        lines.append(
+            f"| {w} | {e['in_order']:.1f} s | {e['lpt']:.1f} s | {e['bound']:.1f} s | "
+            f"{e['in_order'] * share:.1f} s |"
+        )
+    lines.append(
+        f"idle machine: Dask's order x {share:.2f}, the CPU share the serial run's counties "
+        "had (its CPU seconds / its wall seconds), as if every part were CPU-bound"
+    )
     stop = sum(times) / max(times)
     lines.append(
         f"\nthe counties stop scaling near {stop:.0f} workers (total / longest county); "

@@ -89,3 +89,6 @@ def test_one_worker_run_measures_the_plans_own_counties(tmp_path: Path) -> None:
     # one worker process, with a peak of its own below the 2 GiB limit
     (peak,) = figures["worker_peak_mb"]
     assert 50 < peak < 2048
+    # the worker's CPU during the run: it solved both counties (not more than it had time for)
+    (cpu,) = figures["worker_cpu_s"]
+    assert 0 < cpu <= figures["counties_wall_s"] + figures["stream"]["first_s"] + 1.0
