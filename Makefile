@@ -36,6 +36,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.model
 	$(BIN)/python -m benchmarks.locate --quick
 	$(BIN)/python -m benchmarks.buildings
+	$(BIN)/python -m benchmarks.province --counties 12
 
 sample: $(STAMP)
 	$(BIN)/python data/generate_sample.py

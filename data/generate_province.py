@@ -3,6 +3,8 @@
 The province is drawn inside a real outline: the union of Guangyuan's seven
 counties (``data/province/guangyuan-counties.geojson``, 16,331 km²; a
 rectangle over 104.6–106.8°E, 31.5–32.9°N when that file is absent).
+``--area-km2`` scales it (and the real county outlines) about its centroid to
+that area: ``--area-km2 486000`` is Sichuan's size.
 
 Counties
     ``--counties 7`` takes the real county outlines, with their ``adcode`` as
@@ -52,7 +54,13 @@ straight-line distances: no street file). Ids carry their county:
 ``{district_id}-A001``, ``{district_id}-P001``, ``{district_id}-F01``.
 
 Every draw comes from ``numpy.random.default_rng(seed)`` in a fixed order, so
-one seed writes the same layers and the same raster.
+one seed writes the same layers and the same raster. The raster is drawn and
+written ``STRIP_ROWS`` rows at a time, never whole (``--cell-deg`` sets its
+cell: ``0.000833333333333 0.000833333333333`` is WorldPop's 3 arc seconds).
+Sichuan (``benchmarks/province.py``): ``--counties 183 --areas-per-county 300
+--sites-per-county 120 --people-per-county 459016.4 --area-km2 486000``
+``--cell-deg 0.000833333333333 0.000833333333333`` writes 55,253 areas, 22,208
+parcels and a 9,203 × 14,259 raster in about 3 minutes and 750 MB.
 
 Run ``python data/generate_province.py --counties 4 --seed 1 --out DIR``.
 """
@@ -75,6 +83,7 @@ import shapely
 import shapely.affinity
 import shapely.prepared
 from rasterio.transform import from_origin
+from rasterio.windows import Window
 from shapely.geometry import MultiPolygon, Point, Polygon, box
 
 __all__ = ["ProvinceSummary", "generate_province"]
@@ -84,6 +93,7 @@ METRIC_CRS = "EPSG:4544"
 OUTLINE_PATH = Path(__file__).resolve().parent / "province" / "guangyuan-counties.geojson"
 FALLBACK_BOUNDS = (104.6, 31.5, 106.8, 32.9)  # lon/lat rectangle around Guangyuan
 RES_LON, RES_LAT = 0.00107, 0.0009  # about 100 m x 100 m at 32°N
+STRIP_ROWS = 512  # raster rows drawn and written at once (two 256-row blocks)
 NODATA = -9999.0
 RURAL_PER_KM2 = 8.0  # thin rural spread outside the areas
 HALO_PER_KM2 = 300.0  # around each town, outside the areas
@@ -188,16 +198,26 @@ class County:
 # --------------------------------------------------------------------------- counties
 
 
-def read_outline() -> tuple[gpd.GeoDataFrame | None, Any]:
-    """The real county outlines (metric) or None, and the province outline."""
+def read_outline(area_km2: float | None = None) -> tuple[gpd.GeoDataFrame | None, Any]:
+    """The real county outlines (metric) or None, and the province outline.
+
+    With ``area_km2`` both are scaled about the outline's centroid to that area.
+    """
+    real = None
     if OUTLINE_PATH.exists():
         real = gpd.read_file(OUTLINE_PATH).to_crs(METRIC_CRS)
         real["adcode"] = real["adcode"].astype(str)
         real = real.sort_values("adcode").reset_index(drop=True)
         outline = shapely.union_all(shapely.make_valid(real.geometry.values))
-        return real, outline
-    rect = gpd.GeoSeries([box(*FALLBACK_BOUNDS)], crs="EPSG:4326").to_crs(METRIC_CRS)
-    return None, rect.iloc[0]
+    else:
+        outline = gpd.GeoSeries([box(*FALLBACK_BOUNDS)], crs="EPSG:4326").to_crs(METRIC_CRS).iloc[0]
+    if area_km2 is not None:
+        k = math.sqrt(area_km2 * 1e6 / outline.area)
+        centre = outline.centroid
+        if real is not None:
+            real["geometry"] = real.geometry.scale(k, k, origin=centre)
+        outline = shapely.affinity.scale(outline, k, k, origin=centre)
+    return real, outline
 
 
 def spaced_points(
@@ -245,9 +265,11 @@ def county_name(i: int) -> tuple[str, str]:
     return f"{place}{extra}{kind}", f"{place_en}{extra_en.lower()} {kind_en}"
 
 
-def make_counties(rng: np.random.Generator, n: int) -> tuple[list[County], Any, bool]:
+def make_counties(
+    rng: np.random.Generator, n: int, *, area_km2: float | None = None
+) -> tuple[list[County], Any, bool]:
     """The counties (real outlines for 7 when the file is there) and the province outline."""
-    real, outline = read_outline()
+    real, outline = read_outline(area_km2)
     factors = rng.uniform(0.5, 1.5, n)
     factors[0] = 1.5
     if n == 7 and real is not None:
@@ -537,73 +559,139 @@ def make_county_features(
 # --------------------------------------------------------------------------- raster
 
 
-def make_population(
-    rng: np.random.Generator,
-    counties: list[County],
-    outline: Any,
-    features: list[dict[str, list[dict[str, Any]]]],
-) -> tuple[np.ndarray, Any]:
-    """Persons per ~100 m cell in EPSG:4490 over the province outline."""
-    to_geo = gpd.GeoSeries([outline], crs=METRIC_CRS).to_crs(STORED_CRS)
-    minx, miny, maxx, maxy = to_geo.total_bounds
-    west = math.floor(minx / RES_LON) * RES_LON
-    north = math.ceil(maxy / RES_LAT) * RES_LAT
-    ncol = math.ceil((maxx - west) / RES_LON)
-    nrow = math.ceil((north - miny) / RES_LAT)
-    transform = from_origin(west, north, RES_LON, RES_LAT)
-    shape = (nrow, ncol)
-    lat = north - (np.arange(nrow) + 0.5) * RES_LAT
-    cell_km2 = (RES_LON * math.pi / 180 * 6371.0 * np.cos(np.radians(lat)))[:, None] * (
-        RES_LAT * math.pi / 180 * 6371.0
+@dataclass(frozen=True)
+class Grid:
+    """The raster's grid in EPSG:4490: cell size in degrees, top-left corner, shape."""
+
+    res_lon: float
+    res_lat: float
+    west: float
+    north: float
+    nrow: int
+    ncol: int
+
+    @property
+    def transform(self) -> Any:
+        """The affine transform of the whole raster."""
+        return from_origin(self.west, self.north, self.res_lon, self.res_lat)
+
+    def strip_transform(self, row: int) -> Any:
+        """The affine transform of the strip that starts at ``row``."""
+        return from_origin(self.west, self.north - row * self.res_lat, self.res_lon, self.res_lat)
+
+
+def make_grid(outline: Any, res: tuple[float, float]) -> Grid:
+    """The grid over the province outline (metric), cells of ``res`` degrees (lon, lat)."""
+    res_lon, res_lat = res
+    minx, miny, maxx, maxy = (
+        gpd.GeoSeries([outline], crs=METRIC_CRS).to_crs(STORED_CRS).total_bounds
     )
+    west = math.floor(minx / res_lon) * res_lon
+    north = math.ceil(maxy / res_lat) * res_lat
+    ncol = math.ceil((maxx - west) / res_lon)
+    nrow = math.ceil((north - miny) / res_lat)
+    return Grid(res_lon, res_lat, west, north, nrow, ncol)
 
-    inside = rasterio.features.rasterize(
-        [(to_geo.iloc[0], 1)], out_shape=shape, transform=transform, dtype="uint8"
-    ).astype(bool)
-    density = np.where(inside, RURAL_PER_KM2, 0.0)
 
-    # town halos: cells whose centres lie within a town's radius
-    halo_shapes = []
-    for feat in features:
-        for t in feat["towns"]:
-            halo_shapes.append((Point(t["x"], t["y"]).buffer(t["r"] * 1.3, 16), 1))
-    halo_geo = gpd.GeoSeries([g for g, _ in halo_shapes], crs=METRIC_CRS).to_crs(STORED_CRS)
-    halo = rasterio.features.rasterize(
-        [(g, 1) for g in halo_geo], out_shape=shape, transform=transform, dtype="uint8"
-    ).astype(bool)
-    density[halo & inside] = HALO_PER_KM2
+class Population:
+    """Persons per cell over the province outline, computed one strip of rows at a time.
 
-    # areas: every cell they touch takes the area's density (people per km²)
-    shapes_metric, values = [], []
-    for county, feat in zip(counties, features, strict=True):
-        for a in feat["areas"]:
-            if a["status"] == "old":
-                d = rng.uniform(12_000.0, 25_000.0) * county.factor
-            elif a["status"] == "new":
-                d = 0.0 if rng.random() < 0.7 else rng.uniform(500.0, 2000.0)
-            else:
-                d = rng.uniform(1500.0, 4000.0)
-            shapes_metric.append(a["geometry"])
-            values.append(d)
-    if shapes_metric:
-        geo = gpd.GeoSeries(shapes_metric, crs=METRIC_CRS).to_crs(STORED_CRS)
-        order = np.argsort(values, kind="stable")  # denser areas win shared cells
-        area_density = rasterio.features.rasterize(
-            [(geo.iloc[i], float(values[i]) + 1.0) for i in order],
-            out_shape=shape,
-            transform=transform,
-            dtype="float64",
-            all_touched=True,
-            fill=0.0,
-        )
-        touched = area_density > 0
-        density[touched] = area_density[touched] - 1.0
-    noise = np.ones(shape)
-    busy = density > RURAL_PER_KM2
-    noise[busy] = rng.lognormal(0.0, 0.2, int(busy.sum()))
-    arr = np.round(density * cell_km2 * noise, 1).astype(np.float32)
-    arr[~inside] = np.float32(NODATA)
-    return arr, transform
+    The whole raster is never held: a strip of :attr:`strip_rows` rows is drawn from
+    the shapes that reach it (the province outline, the towns' halos, the areas) and
+    written before the next. The lognormal noise is drawn strip after strip in row
+    order, so the cells do not depend on the strip height.
+    """
+
+    def __init__(
+        self,
+        rng: np.random.Generator,
+        counties: list[County],
+        outline: Any,
+        features: list[dict[str, list[dict[str, Any]]]],
+        grid: Grid,
+        *,
+        strip_rows: int,
+    ) -> None:
+        self.rng, self.grid, self.strip_rows = rng, grid, strip_rows
+        self.outline = gpd.GeoSeries([outline], crs=METRIC_CRS).to_crs(STORED_CRS).iloc[0]
+        halos = [
+            Point(t["x"], t["y"]).buffer(t["r"] * 1.3, 16)
+            for feat in features
+            for t in feat["towns"]
+        ]
+        self.halos = gpd.GeoSeries(halos, crs=METRIC_CRS).to_crs(STORED_CRS)
+        # areas: every cell they touch takes the area's density (people per km²)
+        shapes_metric, values = [], []
+        for county, feat in zip(counties, features, strict=True):
+            for a in feat["areas"]:
+                if a["status"] == "old":
+                    d = rng.uniform(12_000.0, 25_000.0) * county.factor
+                elif a["status"] == "new":
+                    d = 0.0 if rng.random() < 0.7 else rng.uniform(500.0, 2000.0)
+                else:
+                    d = rng.uniform(1500.0, 4000.0)
+                shapes_metric.append(a["geometry"])
+                values.append(d)
+        self.areas = gpd.GeoSeries(shapes_metric, crs=METRIC_CRS).to_crs(STORED_CRS)
+        self.values = np.asarray(values, dtype=np.float64)
+        self.order = np.argsort(self.values, kind="stable")  # denser areas win shared cells
+        self.noise_state = rng.bit_generator.state
+
+    def strips(self, scale: float | None = None) -> Any:
+        """Yield ``(first row, cells)`` for every strip, top to bottom.
+
+        ``scale`` multiplies every valid cell (in float32). Each call draws the
+        same noise: the generator is set back to where the noise begins.
+        """
+        self.rng.bit_generator.state = self.noise_state
+        g = self.grid
+        halo_b = self.halos.bounds.to_numpy()
+        area_b = self.areas.bounds.to_numpy()
+        for r0 in range(0, g.nrow, self.strip_rows):
+            r1 = min(g.nrow, r0 + self.strip_rows)
+            shape = (r1 - r0, g.ncol)
+            transform = g.strip_transform(r0)
+            top = g.north - (r0 - 1) * g.res_lat  # one cell of margin either side
+            bottom = g.north - (r1 + 1) * g.res_lat
+            lat = g.north - (np.arange(r0, r1) + 0.5) * g.res_lat
+            cell_km2 = (g.res_lon * math.pi / 180 * 6371.0 * np.cos(np.radians(lat)))[:, None] * (
+                g.res_lat * math.pi / 180 * 6371.0
+            )
+
+            inside = rasterio.features.rasterize(
+                [(self.outline, 1)], out_shape=shape, transform=transform, dtype="uint8"
+            ).astype(bool)
+            density = np.where(inside, RURAL_PER_KM2, 0.0)
+            near = (halo_b[:, 3] >= bottom) & (halo_b[:, 1] <= top)
+            if near.any():
+                halo = rasterio.features.rasterize(
+                    [(geom, 1) for geom in self.halos.values[near]],
+                    out_shape=shape,
+                    transform=transform,
+                    dtype="uint8",
+                ).astype(bool)
+                density[halo & inside] = HALO_PER_KM2
+            near = (area_b[:, 3] >= bottom) & (area_b[:, 1] <= top)
+            order = self.order[near[self.order]]
+            if len(order):
+                area_density = rasterio.features.rasterize(
+                    [(self.areas.values[i], float(self.values[i]) + 1.0) for i in order],
+                    out_shape=shape,
+                    transform=transform,
+                    dtype="float64",
+                    all_touched=True,
+                    fill=0.0,
+                )
+                touched = area_density > 0
+                density[touched] = area_density[touched] - 1.0
+            noise = np.ones(shape)
+            busy = density > RURAL_PER_KM2
+            noise[busy] = self.rng.lognormal(0.0, 0.2, int(busy.sum()))
+            cells = np.round(density * cell_km2 * noise, 1).astype(np.float32)
+            if scale is not None:
+                cells[inside] = cells[inside] * np.float32(scale)
+            cells[~inside] = np.float32(NODATA)
+            yield r0, cells
 
 
 # --------------------------------------------------------------------------- writing
@@ -619,7 +707,7 @@ def frame(rows: list[dict[str, Any]], dtypes: dict[str, str]) -> gpd.GeoDataFram
 
 SCENARIO = """\
 # A synthetic province of {n} counties written by data/generate_province.py
-# (--counties {n} --seed {seed} --areas-per-county {areas} --sites-per-county {sites}{people}).
+{command}
 # Every key not written here takes its default from DOMAIN.md (see README, "Scenario file").
 name = "synthetic province ({n} counties, seed {seed})"
 crs = "EPSG:4544"   # CGCS2000 / 3-degree Gauss-Kruger CM 105E
@@ -649,6 +737,17 @@ gap = 0.005
 """
 
 
+def _comment_options(options: list[str]) -> str:
+    """``# (--a 1 --b 2).`` as comment lines of at most 88 characters, an option never split."""
+    lines = ["# (" + options[0]]
+    for option in options[1:]:
+        if len(lines[-1]) + 1 + len(option) > 86:
+            lines.append("#  " + option)
+        else:
+            lines[-1] += " " + option
+    return "\n".join(lines) + ")."
+
+
 def generate_province(
     out: Path,
     *,
@@ -657,26 +756,42 @@ def generate_province(
     areas_per_county: int = 60,
     sites_per_county: int = 25,
     people_per_county: float | None = None,
+    area_km2: float | None = None,
+    cell_deg: tuple[float, float] | None = None,
+    strip_rows: int = STRIP_ROWS,
 ) -> ProvinceSummary:
-    """Write a seeded synthetic province into ``out`` (see the module docstring)."""
+    """Write a seeded synthetic province into ``out`` (see the module docstring).
+
+    ``area_km2`` scales the outline (and the real county outlines) about its
+    centroid to that area; ``cell_deg`` is the raster's cell (lon, lat) in
+    degrees instead of the ~100 m default; ``strip_rows`` is how many raster
+    rows are held at once.
+    """
     if counties < 1:
         raise ValueError(f"counties must be 1 or more, got {counties}")
     if people_per_county is not None and not people_per_county > 0:
         raise ValueError(f"people_per_county must be more than 0, got {people_per_county}")
     if areas_per_county < 3 or sites_per_county < 1:
         raise ValueError("areas_per_county must be 3 or more and sites_per_county 1 or more")
+    if area_km2 is not None and not area_km2 > 0:
+        raise ValueError(f"area_km2 must be more than 0, got {area_km2}")
+    if cell_deg is not None and not min(cell_deg) > 0:
+        raise ValueError(f"cell_deg must be more than 0, got {cell_deg}")
     rng = np.random.default_rng(seed)
-    county_list, outline, real = make_counties(rng, counties)
+    county_list, outline, real = make_counties(rng, counties, area_km2=area_km2)
     features = [
         make_county_features(rng, c, areas_per_county, sites_per_county) for c in county_list
     ]
-    raster, transform = make_population(rng, county_list, outline, features)
+    grid = make_grid(outline, (RES_LON, RES_LAT) if cell_deg is None else cell_deg)
+    population = Population(rng, county_list, outline, features, grid, strip_rows=strip_rows)
+    scale = None
     if people_per_county is not None:
-        # rescale every cell so the province holds counties x people_per_county
-        valid = raster != NODATA
-        total = float(raster[valid].sum(dtype=np.float64))
-        factor = people_per_county * len(county_list) / total
-        raster[valid] = raster[valid] * np.float32(factor)
+        # a first pass counts the people, so every cell can be rescaled so the
+        # province holds counties x people_per_county
+        total = sum(
+            float(cells[cells != NODATA].sum(dtype=np.float64)) for _, cells in population.strips()
+        )
+        scale = people_per_county * len(county_list) / total
 
     out.mkdir(parents=True, exist_ok=True)
     gpkg = out / "city.gpkg"
@@ -740,43 +855,55 @@ def generate_province(
 
     profile = {
         "driver": "GTiff",
-        "height": raster.shape[0],
-        "width": raster.shape[1],
+        "height": grid.nrow,
+        "width": grid.ncol,
         "count": 1,
         "dtype": "float32",
         "crs": STORED_CRS,
-        "transform": transform,
+        "transform": grid.transform,
         "nodata": NODATA,
         "compress": "deflate",
         "tiled": True,
         "blockxsize": 256,
         "blockysize": 256,
     }
+    people = 0.0
     with rasterio.open(out / "population.tif", "w", **profile) as dst:
-        dst.write(raster, 1)
+        for row, cells in population.strips(scale):
+            dst.write(cells, 1, window=Window(0, row, grid.ncol, cells.shape[0]))
+            people += float(cells[cells != NODATA].sum(dtype=np.float64))
         dst.set_band_description(1, "persons per cell (synthetic)")
         dst.update_tags(units="persons", source="siting data/generate_province.py (synthetic)")
     (out / "scenario.toml").write_text(
         SCENARIO.format(
             n=counties,
             seed=seed,
-            areas=areas_per_county,
-            sites=sites_per_county,
-            people=""
-            if people_per_county is None
-            else f" --people-per-county {people_per_county:g}",
+            command=_comment_options(
+                [
+                    f"--counties {counties}",
+                    f"--seed {seed}",
+                    f"--areas-per-county {areas_per_county}",
+                    f"--sites-per-county {sites_per_county}",
+                ]
+                + (
+                    []
+                    if people_per_county is None
+                    else [f"--people-per-county {people_per_county:g}"]
+                )
+                + ([] if area_km2 is None else [f"--area-km2 {area_km2:g}"])
+                + ([] if cell_deg is None else [f"--cell-deg {cell_deg[0]:.9g} {cell_deg[1]:.9g}"])
+            ),
         ),
         encoding="utf-8",
     )
-    valid = raster != NODATA
     return ProvinceSummary(
         out=out,
         counties=len(county_list),
         areas=len(areas),
         parcels=len(parcels),
         facilities=len(facilities),
-        people=float(raster[valid].sum(dtype=np.float64)),
-        raster_shape=(int(raster.shape[0]), int(raster.shape[1])),
+        people=people,
+        raster_shape=(grid.nrow, grid.ncol),
         real_outlines=real,
     )
 
@@ -794,6 +921,21 @@ def main(argv: list[str] | None = None) -> None:
         default=None,
         help="rescale the raster to this many people per county on average",
     )
+    parser.add_argument(
+        "--area-km2",
+        type=float,
+        default=None,
+        help="scale the outline to this area (Sichuan: 486000); default Guangyuan's 16,331",
+    )
+    parser.add_argument(
+        "--cell-deg",
+        type=float,
+        nargs=2,
+        metavar=("LON", "LAT"),
+        default=None,
+        help=f"raster cell size in degrees (WorldPop's 3 arc-seconds: {1 / 1200:.9g} "
+        f"{1 / 1200:.9g}); default {RES_LON} {RES_LAT}",
+    )
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     s = generate_province(
@@ -803,6 +945,8 @@ def main(argv: list[str] | None = None) -> None:
         areas_per_county=args.areas_per_county,
         sites_per_county=args.sites_per_county,
         people_per_county=args.people_per_county,
+        area_km2=args.area_km2,
+        cell_deg=None if args.cell_deg is None else tuple(args.cell_deg),
     )
     outlines = "real Guangyuan outlines" if s.real_outlines else "Voronoi counties"
     print(

@@ -173,3 +173,32 @@ def test_seven_counties_are_guangyuan(tmp_path: Path) -> None:
     assert dict(zip(districts["district_id"], districts["name"], strict=True))["510802"] == "利州区"
     areas = gpd.read_file(tmp_path / "city.gpkg", layer="areas")
     assert sorted(set(areas["district_id"])) == GUANGYUAN_CODES
+
+
+def test_raster_strips_do_not_change_the_cells(tmp_path: Path) -> None:
+    # one strip of every row and strips of 64 rows draw the same raster (noise included)
+    kwargs = {
+        "counties": 3,
+        "seed": 6,
+        "areas_per_county": 12,
+        "sites_per_county": 4,
+        "people_per_county": 2e5,
+        "area_km2": 4000.0,
+        "cell_deg": (1 / 1200, 1 / 1200),
+    }
+    whole = gen.generate_province(tmp_path / "whole", strip_rows=100_000, **kwargs)
+    strips = gen.generate_province(tmp_path / "strips", strip_rows=64, **kwargs)
+    cells = []
+    for summary in (whole, strips):
+        with rasterio.open(summary.out / "population.tif") as src:
+            assert src.res == pytest.approx((1 / 1200, 1 / 1200), abs=1e-15)
+            cells.append(src.read(1))
+    assert cells[0].shape[0] > 3 * 64
+    np.testing.assert_array_equal(cells[0], cells[1])
+    valid = cells[0] != -9999.0
+    assert float(cells[0][valid].sum(dtype=np.float64)) == pytest.approx(6e5, rel=1e-4)
+    assert strips.people == pytest.approx(6e5, rel=1e-4)
+    # the outline was scaled to 4,000 km² (Guangyuan's is 16,331 km²)
+    districts = gpd.read_file(strips.out / "city.gpkg", layer="districts").to_crs("EPSG:4544")
+    assert districts.area.sum() / 1e6 == pytest.approx(4000.0, rel=1e-3)
+    assert "--area-km2 4000" in (strips.out / "scenario.toml").read_text(encoding="utf-8")
