@@ -23,6 +23,7 @@ import sys
 import threading
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -37,6 +38,7 @@ from siting.status import SolveStats, Status
 __all__ = [
     "INF",
     "PROVEN_GAP",
+    "IncumbentHook",
     "MatrixModel",
     "MipResult",
     "highs_version",
@@ -57,6 +59,8 @@ INF = float("inf")
 
 FloatArray = npt.NDArray[np.float64]
 Sense = Literal["min", "max"]
+IncumbentHook = Callable[[npt.NDArray[np.float64]], "npt.NDArray[np.float64] | None"]
+"""Called with a solver's improving solution; returns a better one to feed back, or None."""
 
 _BANNER_LOCK = threading.Lock()
 _BANNER_DONE = False
@@ -167,6 +171,7 @@ def solve_model(
     threads: int | None = None,
     start: FloatArray | None = None,
     options: dict[str, Any] | None = None,
+    incumbents: IncumbentHook | None = None,
 ) -> MipResult:
     """Solve a :class:`MatrixModel`.
 
@@ -187,6 +192,10 @@ def solve_model(
         A feasible (or partial) starting solution, one value per column.
     options
         Extra HiGHS options by name, for example ``{"presolve": "off"}`` (HiGHS only).
+    incumbents
+        HiGHS only: called with each improving solution the solver finds (one value per
+        column); what it returns (a better feasible solution, or ``None``) is handed
+        back to HiGHS as a new incumbent at its next chance.
 
     Returns
     -------
@@ -201,6 +210,7 @@ def solve_model(
             threads=threads,
             start=start,
             options=options,
+            incumbents=incumbents,
         )
     if solver == "cbc":
         return _solve_cbc(model, time_limit_s=time_limit_s, gap=gap, threads=threads, start=start)
@@ -398,6 +408,7 @@ def _solve_highs(
     threads: int | None,
     start: FloatArray | None,
     options: dict[str, Any] | None = None,
+    incumbents: IncumbentHook | None = None,
 ) -> MipResult:
     import highspy
 
@@ -451,6 +462,8 @@ def _solve_highs(
         sol.col_value = np.asarray(start, dtype=np.float64)
         sol.value_valid = True
         h.setSolution(sol)
+    if incumbents is not None and is_mip:
+        _feed_back(h, incumbents)
     pass_s = time.perf_counter() - t0
     began = time.perf_counter()
     run_status = _run_interruptibly(h)
@@ -496,6 +509,7 @@ def _solve_highs(
             threads=threads,
             start=None,
             options=options,
+            incumbents=incumbents,
         )
     if values is not None and st.has_solution:
         values = _clean(values, model)
@@ -513,6 +527,23 @@ def _solve_highs(
         message=text,
     )
     return MipResult(values=values, stats=stats)
+
+
+def _feed_back(h: Any, incumbents: IncumbentHook) -> None:
+    """Show HiGHS's improving solutions to ``incumbents``; give back what it improves."""
+    pending: list[FloatArray] = []
+
+    def improving(event: Any) -> None:
+        better = incumbents(np.array(event.data_out.mip_solution, dtype=np.float64))
+        if better is not None:
+            pending[:] = [np.asarray(better, dtype=np.float64)]
+
+    def user_solution(event: Any) -> None:
+        if pending and event.data_in is not None:
+            event.data_in.setSolution(pending.pop())
+
+    h.cbMipImprovingSolution.subscribe(improving)
+    h.cbMipUserSolution.subscribe(user_solution)
 
 
 def _run_interruptibly(h: Any) -> Any:

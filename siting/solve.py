@@ -14,7 +14,8 @@ stage is only feasible (stopped at a time limit or a gap), the plan is
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -22,6 +23,7 @@ import scipy.sparse as sp
 
 from siting.mip import INF, MatrixModel, MipResult, objective_scale, satisfies, solve_model
 from siting.model import SitingModel
+from siting.search.stage import solve_cost_stage
 from siting.start import cost_greedy_start, greedy_start, is_feasible
 from siting.status import SolveStats, Status
 
@@ -32,6 +34,8 @@ log = logging.getLogger(__name__)
 FloatArray = npt.NDArray[np.float64]
 
 STAGES = ("shortfall", "cost", "distance")
+COST_SEARCH: tuple[str, ...] = ("local", "lagrangian")
+"""What works on the cost stage besides HiGHS by default (see :func:`solve_siting`)."""
 
 
 @dataclass(frozen=True)
@@ -44,10 +48,15 @@ class StageResult:
         ``"shortfall"``, ``"cost"`` or ``"distance"``.
     stats
         The solver's statistics for this stage.
+    detail
+        The cost search's account of the cost stage (:mod:`siting.search.stage`): the
+        bound and where it came from, who found the plan, seconds per part. Empty
+        for the other stages and when the cost search is off.
     """
 
     name: str
     stats: SolveStats
+    detail: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -110,6 +119,7 @@ def solve_siting(
     gap: float | None = 0.005,
     threads: int | None = None,
     stages: int = 3,
+    cost_search: tuple[str, ...] = COST_SEARCH,
 ) -> SitingSolution:
     """Solve the siting model lexicographically.
 
@@ -127,6 +137,10 @@ def solve_siting(
         Solver threads.
     stages
         How many stages to run (1 to 3).
+    cost_search
+        With HiGHS, what works on the cost stage besides it (:mod:`siting.search`):
+        ``"local"`` (the local search, which also polishes HiGHS's incumbents) and
+        ``"lagrangian"`` (the Lagrangian bound). Empty: HiGHS alone.
 
     Returns
     -------
@@ -162,9 +176,28 @@ def solve_siting(
                 current = _fix_integers(current, values)
         else:
             current = replace(current, c=objectives[0])
-        result: MipResult = solve_model(
-            current, solver=solver, time_limit_s=time_limit_s, gap=gap, threads=threads, start=start
-        )
+        detail: dict[str, Any] = {}
+        if n == 1 and solver == "highs" and cost_search and start is not None:
+            result, detail = solve_cost_stage(
+                model,
+                current,
+                start=start,
+                shortfall_cap=_cap_value(held),
+                time_limit_s=time_limit_s,
+                gap=gap,
+                threads=threads,
+                local="local" in cost_search,
+                bound="lagrangian" in cost_search,
+            )
+        else:
+            result = solve_model(
+                current,
+                solver=solver,
+                time_limit_s=time_limit_s,
+                gap=gap,
+                threads=threads,
+                start=start,
+            )
         if not result.stats.status.has_solution and start is not None:
             result = _keep_start(
                 current, result, start, feasible=n > 0 or is_feasible(model, start)
@@ -179,7 +212,7 @@ def solve_siting(
             result.stats.gap,
             result.stats.solve_s,
         )
-        results.append(StageResult(name, result.stats))
+        results.append(StageResult(name, result.stats, detail))
         if not result.stats.status.has_solution:
             break
         values = result.values

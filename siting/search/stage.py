@@ -1,0 +1,211 @@
+"""The cost stage run as a search: local search, a Lagrangian bound, then HiGHS fed by both.
+
+Within the stage's time limit, in order:
+
+1. the local search (:class:`~siting.search.local.CostSearch`) from the starting plan
+   (the cost-aware greedy), to a local optimum or a quarter of the time;
+2. the Lagrangian bound (:func:`~siting.search.bound.lagrangian_bound`), for at most
+   a sixth of the time; when it already proves the requested gap, the stage stops;
+3. HiGHS on the cost stage's model, started from the best plan, for the rest of
+   the time; each improving solution it finds goes through the local search, and
+   the result, when cheaper, is handed back to HiGHS as a new incumbent.
+
+The plan is the cheapest of all; the bound is the highest of HiGHS's and the
+Lagrangian one, and the gap is taken against it. Every plan the search hands on
+is checked against every row of the stage's model (:func:`siting.mip.satisfies`).
+The stage is "optimal" only when that gap is proven within
+:data:`siting.mip.PROVEN_GAP`; otherwise it is "feasible" with its gap.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from siting.mip import PROVEN_GAP, MatrixModel, MipResult, relative_gap, satisfies, solve_model
+from siting.model import SitingModel
+from siting.search.bound import lagrangian_bound
+from siting.search.local import CostSearch
+from siting.status import SolveStats, Status
+
+__all__ = ["solve_cost_stage"]
+
+log = logging.getLogger(__name__)
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def solve_cost_stage(
+    model: SitingModel,
+    stage: MatrixModel,
+    *,
+    start: FloatArray,
+    shortfall_cap: float,
+    time_limit_s: float | None,
+    gap: float | None,
+    threads: int | None,
+    local: bool = True,
+    bound: bool = True,
+    highs: bool = True,
+) -> tuple[MipResult, dict[str, Any]]:
+    """Solve the cost stage with the local search and the Lagrangian bound around HiGHS.
+
+    Parameters
+    ----------
+    model
+        The built siting model.
+    stage
+        The cost stage's matrix model (the base rows plus the held shortfall row).
+    start
+        A plan that satisfies ``stage`` (the cost-aware greedy or stage 1's plan).
+    shortfall_cap
+        The right-hand side of the held shortfall row, unscaled.
+    time_limit_s
+        The stage's wall-clock limit (``None``: 120 s for the search parts).
+    gap
+        The relative gap at which the stage may stop.
+    threads
+        HiGHS threads.
+    local, bound, highs
+        Which parts run (the benchmark compares them); HiGHS alone is
+        ``local=False, bound=False``.
+
+    Returns
+    -------
+    tuple of MipResult and dict
+        The stage's result, and the details for ``run.json``: the bound and where
+        it came from, who found the plan, and the seconds each part took.
+    """
+    began = time.perf_counter()
+    limit = float(time_limit_s) if time_limit_s is not None else 120.0
+    wanted = float(gap) if gap is not None else PROVEN_GAP
+    times: dict[str, float] = {"local_search": 0.0, "lagrangian": 0.0, "highs": 0.0}
+    detail: dict[str, Any] = {"parts": [p for p, on in _parts(local, bound, highs) if on]}
+
+    def left() -> float:
+        return max(0.0, limit - (time.perf_counter() - began))
+
+    best = np.asarray(start, dtype=np.float64)
+    best_cost = float(stage.c @ best + stage.offset)
+    found_by = "start"
+    detail["start_cost"] = best_cost
+    search = CostSearch(model, shortfall_cap=shortfall_cap) if (local or bound) else None
+
+    def polish(values: FloatArray, budget: float) -> FloatArray | None:
+        """The local search from ``values``; the result if it is cheaper and feasible."""
+        assert search is not None
+        t0 = time.perf_counter()
+        search.load_plan(values)
+        stats = search.improve(time_limit_s=budget)
+        times["local_search"] += time.perf_counter() - t0
+        if stats.cost >= stats.start_cost - 1e-6 * max(1.0, abs(stats.start_cost)):
+            return None
+        out = search.values()
+        if not satisfies(stage, out):
+            log.warning("the local search's plan breaks a row of the cost stage; not used")
+            return None
+        return out
+
+    if local and search is not None:
+        improved = polish(best, 0.25 * limit)
+        if improved is not None:
+            best, best_cost = improved, float(stage.c @ improved + stage.offset)
+            found_by = "local search"
+        detail["local_search_cost"] = best_cost
+
+    bounds: dict[str, float] = {}
+    if bound and search is not None:
+        t0 = time.perf_counter()
+        lag = lagrangian_bound(
+            model,
+            shortfall_cap=shortfall_cap,
+            upper=best_cost,
+            time_limit_s=min(limit / 6, left()),
+            search=search,
+        )
+        times["lagrangian"] = time.perf_counter() - t0
+        if np.isfinite(lag.bound):
+            bounds["lagrangian"] = lag.bound
+        detail["lagrangian_iterations"] = lag.iterations
+
+    result: MipResult | None = None
+    proven = bounds and (relative_gap(best_cost, max(bounds.values())) or 0.0) <= wanted
+    if highs and not proven and left() > 0:
+        hook = None
+        if local and search is not None:
+            polish_s = min(5.0, 0.1 * limit)
+
+            def hook(values: FloatArray) -> FloatArray | None:
+                if left() <= polish_s:
+                    return None
+                return polish(values, polish_s)
+
+        t0 = time.perf_counter()
+        ls_before = times["local_search"]
+        result = solve_model(
+            stage,
+            solver="highs",
+            time_limit_s=max(left(), 0.01),
+            gap=gap,
+            threads=threads,
+            start=best,
+            incumbents=hook,
+        )
+        # the local search run inside HiGHS's callbacks is counted as local search
+        times["highs"] = time.perf_counter() - t0 - (times["local_search"] - ls_before)
+        if result.stats.bound is not None:
+            bounds["highs"] = result.stats.bound
+        values = result.values
+        if values is not None and result.stats.objective is not None:
+            cost = float(result.stats.objective)
+            if cost < best_cost - 1e-6 * max(1.0, abs(best_cost)):
+                best, best_cost, found_by = values, cost, "highs"
+                if local and search is not None and left() > 0:
+                    improved = polish(best, left())
+                    if improved is not None:
+                        best = improved
+                        best_cost = float(stage.c @ improved + stage.offset)
+                        found_by = "highs + local search"
+    lower = max(bounds.values()) if bounds else None
+    source = max(bounds, key=lambda k: bounds[k]) if bounds else None
+    if lower is not None and lower > best_cost:
+        lower = best_cost  # numerical noise only: a bound cannot exceed a feasible plan
+    found_gap = relative_gap(best_cost, lower)
+    by_highs = result is not None and result.stats.status is Status.OPTIMAL and found_by == "highs"
+    by_bound = found_gap is not None and found_gap <= PROVEN_GAP * (1 + 1e-6) + 1e-12
+    status = Status.OPTIMAL if by_highs or by_bound else Status.FEASIBLE
+    solver_name = result.stats.solver if result is not None else "siting search"
+    parts = [solver_name] + [p for p, on in (("local search", local), ("lagrangian", bound)) if on]
+    message = (
+        f"cost search: plan by {found_by}, bound from {source or 'nothing'}"
+        + (f"; highs: {result.stats.message}" if result is not None else "")
+        + (" (stopped at the time limit)" if status is Status.FEASIBLE and left() <= 0 else "")
+    )
+    stats = SolveStats(
+        status=status,
+        objective=best_cost,
+        bound=lower,
+        gap=found_gap,
+        solver=" + ".join(parts),
+        build_s=result.stats.build_s if result is not None else 0.0,
+        solve_s=time.perf_counter() - began,
+        message=message,
+    )
+    detail.update(
+        {
+            "bound": lower,
+            "bound_source": source,
+            "bounds": bounds,
+            "found_by": found_by,
+            "times_s": {k: round(v, 3) for k, v in times.items()},
+        }
+    )
+    return MipResult(values=best, stats=stats, extra={"cost_search": detail}), detail
+
+
+def _parts(local: bool, bound: bool, highs: bool) -> list[tuple[str, bool]]:
+    return [("local_search", local), ("lagrangian", bound), ("highs", highs)]
