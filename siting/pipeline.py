@@ -483,6 +483,7 @@ def solve_prepared(
         time_limit_s=scenario.solver.time_limit_s,
         gap=scenario.solver.gap,
         threads=scenario.solver.threads,
+        cost_search=scenario.solver.cost_search,
     )
     lap("solve")
     if solution.values is None:
@@ -556,6 +557,7 @@ def solve_prepared(
                 "gap": s.stats.gap,
                 "solve_s": round(s.stats.solve_s, 3),
                 "message": s.stats.message,
+                **({"search": s.detail} if s.detail else {}),
             }
             for s in solution.stages
         ],

@@ -20,6 +20,7 @@ improvement); passes repeat until none improves or the time is up.
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -48,7 +49,7 @@ class SearchStats:
     tried, kept
         Moves tried and kept.
     passes
-        Passes over the open sites.
+        Descents: the first, then one per kick.
     seconds
         Wall time.
     local_optimum
@@ -324,61 +325,124 @@ class CostSearch:
         moves.sort(key=lambda m: m[0])
         return moves
 
+    def _descend(
+        self,
+        order: list[int],
+        deadline: float,
+        on_move: Callable[[CostSearch], None] | None,
+    ) -> bool:
+        """First-improvement descent from the sites in ``order``; True at a local optimum.
+
+        A site whose move is kept puts its neighbours back in the queue (the sites
+        whose moves the change may have made feasible or cheaper).
+        """
+        queue = deque(order)
+        queued = np.zeros(self.n_sites, dtype=bool)
+        queued[order] = True
+        while queue:
+            if time.perf_counter() >= deadline:
+                return False
+            j = queue.popleft()
+            queued[j] = False
+            if self.site_opt[j] < 0 and self.site_ext[j] <= 0:
+                continue
+            for _, sites, opts, exts in self._moves(j):
+                if self.try_move(
+                    np.asarray(sites, dtype=np.int64),
+                    np.asarray(opts, dtype=np.int64),
+                    np.asarray(exts, dtype=np.float64),
+                ):
+                    if on_move is not None:
+                        on_move(self)
+                    for changed in sites:
+                        near = self.n_idx[self.n_ptr[changed] : self.n_ptr[changed + 1]]
+                        for k in [changed, *near.tolist()]:
+                            if not queued[k]:
+                                queued[k] = True
+                                queue.append(k)
+                    break
+        return True
+
+    def _kick(self, rng: np.random.Generator) -> list[int]:
+        """Open a closed site (or grow an open one) at its largest size; the sites to revisit."""
+        candidates = np.flatnonzero(np.diff(self.o_ptr) > 0)
+        if not len(candidates):
+            return []
+        j = int(rng.choice(candidates))
+        opts = self.o_list[self.o_ptr[j] : self.o_ptr[j + 1]]
+        plain = opts[self.opt_row[opts] < 0]
+        pick = plain if len(plain) else opts
+        k = int(pick[np.argmax(self.opt_slots[pick])])
+        if k == self.site_opt[j]:
+            return []
+        if not self.try_move(
+            np.array([j], dtype=np.int64),
+            np.array([k], dtype=np.int64),
+            np.array([self.site_ext[j]]),
+        ):
+            return []
+        near = self.n_idx[self.n_ptr[j] : self.n_ptr[j + 1]].tolist()
+        return [j, *near]
+
     def improve(
         self,
         *,
         time_limit_s: float,
         seed: int = 0,
         on_move: Callable[[CostSearch], None] | None = None,
+        kicks: bool = True,
     ) -> SearchStats:
-        """Keep cheaper moves until none improves or the time is up.
+        """Keep cheaper moves until none improves, then kick and descend again, until the time.
+
+        The descent visits every active site, and revisits the neighbours of each
+        kept move. At a local optimum, when ``kicks`` is set and time is left, a
+        random site is opened at its largest size (a kick) and the descent runs
+        again around it; the result is kept when it is cheaper than the best plan,
+        otherwise the best plan is restored (an iterated local search).
 
         Parameters
         ----------
         time_limit_s
             Wall-clock limit.
         seed
-            Seeds the order in which sites are visited.
+            Seeds the order in which sites are visited and the kicks.
         on_move
             Called after every kept move (tests check each plan with it).
+        kicks
+            Whether to go on from a local optimum with kicks.
 
         Returns
         -------
         SearchStats
-            What the search did.
+            What the search did; the state is the best plan found.
         """
         began = time.perf_counter()
+        deadline = began + time_limit_s
         rng = np.random.default_rng(seed)
         start_cost = self.cost()
         tried0, kept0 = self.tried, self.kept
-        passes = 0
-        local_optimum = False
-        while time.perf_counter() - began < time_limit_s:
-            passes += 1
-            kept_before = self.kept
-            active = np.flatnonzero((self.site_opt >= 0) | (self.site_ext > 0))
-            for j in rng.permutation(active).tolist():
-                if time.perf_counter() - began >= time_limit_s:
-                    break
-                for _, sites, opts, exts in self._moves(int(j)):
-                    if self.try_move(
-                        np.asarray(sites, dtype=np.int64),
-                        np.asarray(opts, dtype=np.int64),
-                        np.asarray(exts, dtype=np.float64),
-                    ):
-                        if on_move is not None:
-                            on_move(self)
-                        break
-            else:
-                if self.kept == kept_before:
-                    local_optimum = True
-                    break
+        active = np.flatnonzero((self.site_opt >= 0) | (self.site_ext > 0))
+        local_optimum = self._descend(rng.permutation(active).tolist(), deadline, on_move)
+        rounds = 1
+        if local_optimum and kicks:
+            best_cost, best = self.cost(), self.values()
+            while time.perf_counter() < deadline:
+                rounds += 1
+                focus = self._kick(rng)
+                if not focus:
+                    continue
+                done = self._descend(focus, deadline, on_move)
+                cost = self.cost()
+                if done and cost < best_cost - 1e-6 * max(1.0, abs(best_cost)):
+                    best_cost, best = cost, self.values()
+                elif cost != best_cost or not done:
+                    self.load_plan(best)
         return SearchStats(
             start_cost=start_cost,
             cost=self.cost(),
             tried=self.tried - tried0,
             kept=self.kept - kept0,
-            passes=passes,
+            passes=rounds,
             seconds=time.perf_counter() - began,
             local_optimum=local_optimum,
         )
