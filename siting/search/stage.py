@@ -2,13 +2,17 @@
 
 Within the stage's time limit, in order:
 
-1. the local search (:class:`~siting.search.local.CostSearch`) from the starting plan
-   (the cost-aware greedy), to a local optimum or a quarter of the time;
-2. the Lagrangian bound (:func:`~siting.search.bound.lagrangian_bound`), for at most
-   a sixth of the time; when it already proves the requested gap, the stage stops;
-3. HiGHS on the cost stage's model, started from the best plan, for the rest of
-   the time; each improving solution it finds goes through the local search, and
-   the result, when cheaper, is handed back to HiGHS as a new incumbent.
+1. the local search's descent (:class:`~siting.search.local.CostSearch`) from the
+   starting plan (the cost-aware greedy), to a local optimum (at most a quarter of
+   the time);
+2. HiGHS on the cost stage's model, started from the best plan, for the time left
+   but a fifth of the limit; each improving solution it finds goes through the
+   descent, and the result, when cheaper, is handed back to HiGHS as a new
+   incumbent. When HiGHS proves the requested gap the stage ends here, so small
+   instances take no longer than before;
+3. otherwise the Lagrangian bound (:func:`~siting.search.bound.lagrangian_bound`), for
+   at most a tenth of the limit, and the local search with kicks (an iterated local
+   search) from the best plan for the rest.
 
 The plan is the cheapest of all; the bound is the highest of HiGHS's and the
 Lagrangian one, and the gap is taken against it. Every plan the search hands on
@@ -95,12 +99,12 @@ def solve_cost_stage(
     detail["start_cost"] = best_cost
     search = CostSearch(model, shortfall_cap=shortfall_cap) if (local or bound) else None
 
-    def polish(values: FloatArray, budget: float) -> FloatArray | None:
+    def polish(values: FloatArray, budget: float, *, kicks: bool = False) -> FloatArray | None:
         """The local search from ``values``; the result if it is cheaper and feasible."""
         assert search is not None
         t0 = time.perf_counter()
         search.load_plan(values)
-        stats = search.improve(time_limit_s=budget)
+        stats = search.improve(time_limit_s=budget, kicks=kicks)
         times["local_search"] += time.perf_counter() - t0
         if stats.cost >= stats.start_cost - 1e-6 * max(1.0, abs(stats.start_cost)):
             return None
@@ -110,46 +114,44 @@ def solve_cost_stage(
             return None
         return out
 
+    def take(values: FloatArray | None, who: str) -> None:
+        nonlocal best, best_cost, found_by
+        if values is None:
+            return
+        cost = float(stage.c @ values + stage.offset)
+        if cost < best_cost - 1e-6 * max(1.0, abs(best_cost)):
+            best, best_cost, found_by = values, cost, who
+
+    # 1. the descent from the start (fast: a local optimum in seconds at city scale)
     if local and search is not None:
-        improved = polish(best, 0.25 * limit)
-        if improved is not None:
-            best, best_cost = improved, float(stage.c @ improved + stage.offset)
-            found_by = "local search"
+        take(polish(best, 0.25 * limit), "local search")
         detail["local_search_cost"] = best_cost
 
+    # 2. HiGHS from the best plan, its improving plans polished and fed back; part of
+    #    the time is kept for the bound and the kicks, used only if HiGHS stops unproven
     bounds: dict[str, float] = {}
-    if bound and search is not None:
-        t0 = time.perf_counter()
-        lag = lagrangian_bound(
-            model,
-            shortfall_cap=shortfall_cap,
-            upper=best_cost,
-            time_limit_s=min(limit / 6, left()),
-            search=search,
-        )
-        times["lagrangian"] = time.perf_counter() - t0
-        if np.isfinite(lag.bound):
-            bounds["lagrangian"] = lag.bound
-        detail["lagrangian_iterations"] = lag.iterations
-
     result: MipResult | None = None
-    proven = bounds and (relative_gap(best_cost, max(bounds.values())) or 0.0) <= wanted
-    if highs and not proven and left() > 0:
+    reserve = (0.1 if bound else 0.0) + (0.1 if local else 0.0)
+    fed: list[float] = []  # costs of the plans handed back to HiGHS
+    if highs and left() > 0:
         hook = None
         if local and search is not None:
-            polish_s = min(5.0, 0.1 * limit)
+            polish_s = min(5.0, 0.05 * limit)
 
             def hook(values: FloatArray) -> FloatArray | None:
-                if left() <= polish_s:
+                if left() <= polish_s + reserve * limit:
                     return None
-                return polish(values, polish_s)
+                better = polish(values, polish_s)
+                if better is not None:
+                    fed.append(float(stage.c @ better + stage.offset))
+                return better
 
         t0 = time.perf_counter()
         ls_before = times["local_search"]
         result = solve_model(
             stage,
             solver="highs",
-            time_limit_s=max(left(), 0.01),
+            time_limit_s=max(left() - reserve * limit, 0.01),
             gap=gap,
             threads=threads,
             start=best,
@@ -159,17 +161,36 @@ def solve_cost_stage(
         times["highs"] = time.perf_counter() - t0 - (times["local_search"] - ls_before)
         if result.stats.bound is not None:
             bounds["highs"] = result.stats.bound
-        values = result.values
-        if values is not None and result.stats.objective is not None:
+        if result.stats.objective is not None:
             cost = float(result.stats.objective)
-            if cost < best_cost - 1e-6 * max(1.0, abs(best_cost)):
-                best, best_cost, found_by = values, cost, "highs"
-                if local and search is not None and left() > 0:
-                    improved = polish(best, left())
-                    if improved is not None:
-                        best = improved
-                        best_cost = float(stage.c @ improved + stage.offset)
-                        found_by = "highs + local search"
+            polished = any(abs(cost - f) <= 1e-6 * max(1.0, abs(f)) for f in fed)
+            take(result.values, "highs + local search" if polished else "highs")
+
+    def proven() -> bool:
+        if not bounds:
+            return False
+        return (relative_gap(best_cost, max(bounds.values())) or 0.0) <= wanted
+
+    # 3. unproven: the Lagrangian bound, then kicks (an iterated local search) with the rest
+    if bound and search is not None and not proven() and left() > 0:
+        t0 = time.perf_counter()
+        lag = lagrangian_bound(
+            model,
+            shortfall_cap=shortfall_cap,
+            upper=best_cost,
+            time_limit_s=left() if not local else min(0.1 * limit, left()),
+            search=search,
+        )
+        times["lagrangian"] = time.perf_counter() - t0
+        if np.isfinite(lag.bound):
+            bounds["lagrangian"] = lag.bound
+        detail["lagrangian_iterations"] = lag.iterations
+    if local and search is not None and not proven() and left() > 0:
+        who = "local search" if found_by in ("start", "local search") else found_by
+        take(
+            polish(best, left(), kicks=True),
+            who if who.endswith("local search") else f"{who} + local search",
+        )
     lower = max(bounds.values()) if bounds else None
     source = max(bounds, key=lambda k: bounds[k]) if bounds else None
     if lower is not None and lower > best_cost:
