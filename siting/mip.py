@@ -541,6 +541,7 @@ def _feed_back(h: Any, incumbents: IncumbentHook) -> None:
     def user_solution(event: Any) -> None:
         if pending and event.data_in is not None:
             event.data_in.setSolution(pending.pop())
+            event.data_in.user_has_solution = True
 
     h.cbMipImprovingSolution.subscribe(improving)
     h.cbMipUserSolution.subscribe(user_solution)

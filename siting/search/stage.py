@@ -12,7 +12,9 @@ Within the stage's time limit, in order:
    instances take no longer than before;
 3. otherwise the Lagrangian bound (:func:`~siting.search.bound.lagrangian_bound`), for
    at most a tenth of the limit, and the local search with kicks (an iterated local
-   search) from the best plan for the rest.
+   search) from the best plan for the rest. When HiGHS left no bound at all (it
+   stopped before its root LP), the Lagrangian bound runs anyway, for at most 5 % of
+   the limit (2 s), even past the limit.
 
 The plan is the cheapest of all; the bound is the highest of HiGHS's and the
 Lagrangian one, and the gap is taken against it. Every plan the search hands on
@@ -169,16 +171,20 @@ def solve_cost_stage(
     def proven() -> bool:
         if not bounds:
             return False
-        return (relative_gap(best_cost, max(bounds.values())) or 0.0) <= wanted
+        enough = max(wanted, PROVEN_GAP) * (1 + 1e-6) + 1e-12
+        return (relative_gap(best_cost, max(bounds.values())) or 0.0) <= enough
 
     # 3. unproven: the Lagrangian bound, then kicks (an iterated local search) with the rest
-    if bound and search is not None and not proven() and left() > 0:
+    # without any bound yet (HiGHS stopped before its root LP), the bound gets a little
+    # time even past the limit: 5 % of it, at most 2 s
+    floor = 0.0 if bounds else min(0.05 * limit, 2.0)
+    if bound and search is not None and not proven() and max(left(), floor) > 0:
         t0 = time.perf_counter()
         lag = lagrangian_bound(
             model,
             shortfall_cap=shortfall_cap,
             upper=best_cost,
-            time_limit_s=left() if not local else min(0.1 * limit, left()),
+            time_limit_s=max(left() if not local else min(0.1 * limit, left()), floor),
             search=search,
         )
         times["lagrangian"] = time.perf_counter() - t0
