@@ -29,6 +29,7 @@ every plan), so they do not take the allowance for unserved slots.
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 
@@ -95,6 +96,7 @@ def lagrangian_bound(
     patience: int = 20,
     theta0: float = 2.0,
     reset: bool = True,
+    stop: threading.Event | None = None,
 ) -> LagrangianBound:
     """A lower bound on the cost stage's optimum, by subgradient steps on the demand rows.
 
@@ -116,7 +118,13 @@ def lagrangian_bound(
         lowest cost per slot among the options that reach it.
     search
         A :class:`~siting.search.local.CostSearch` of the same model, to reuse its
-        arrays.
+        (read-only) arrays.
+    patience, theta0, reset
+        The step: Polyak's step times ``theta``, which starts at ``theta0`` and is
+        halved after ``patience`` steps without a better bound (going back to the best
+        multipliers when ``reset``).
+    stop
+        When set (from another thread), the steps stop at the next one.
 
     Returns
     -------
@@ -144,6 +152,8 @@ def lagrangian_bound(
     theta, stall, it = theta0, 0, 0
     need = ix.t_need.astype(np.float64)
     while it < max_iterations and time.perf_counter() - began < time_limit_s:
+        if stop is not None and stop.is_set():
+            break
         it += 1
         value = float(
             kernel(

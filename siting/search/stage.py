@@ -6,15 +6,15 @@ Within the stage's time limit, in order:
    starting plan (the cost-aware greedy), to a local optimum (at most a quarter of
    the time);
 2. HiGHS on the cost stage's model, started from the best plan, for the time left
-   but a fifth of the limit; each improving solution it finds goes through the
+   but a tenth of the limit; each improving solution it finds goes through the
    descent, and the result, when cheaper, is handed back to HiGHS as a new
-   incumbent. When HiGHS proves the requested gap the stage ends here, so small
-   instances take no longer than before;
-3. otherwise the Lagrangian bound (:func:`~siting.search.bound.lagrangian_bound`), for
-   at most a tenth of the limit, and the local search with kicks (an iterated local
-   search) from the best plan for the rest. When HiGHS left no bound at all (it
-   stopped before its root LP), the Lagrangian bound runs anyway, for at most 5 % of
-   the limit (2 s), even past the limit.
+   incumbent. Beside it, on a second thread, the Lagrangian bound
+   (:func:`~siting.search.bound.lagrangian_bound`) runs for at most 15 % of the limit
+   (its compiled loop releases the GIL); it is stopped as soon as HiGHS proves the
+   requested gap, and at the stage's limit. When HiGHS proves the requested gap the
+   stage ends there, so small instances take about as long as with HiGHS alone;
+3. otherwise the local search with kicks (an iterated local search) from the best
+   plan, for the rest of the time.
 
 The plan is the cheapest of all; the bound is the highest of HiGHS's and the
 Lagrangian one, and the gap is taken against it. Every plan the search hands on
@@ -26,6 +26,7 @@ The stage is "optimal" only when that gap is proven within
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from typing import Any
 
@@ -129,13 +130,36 @@ def solve_cost_stage(
         take(polish(best, 0.25 * limit), "local search")
         detail["local_search_cost"] = best_cost
 
-    # 2. HiGHS from the best plan, its improving plans polished and fed back; part of
-    #    the time is kept for the bound and the kicks, used only if HiGHS stops unproven
+    # 2. HiGHS from the best plan, its improving plans polished and fed back, while the
+    #    Lagrangian bound runs beside it on a second thread (its loop is compiled and
+    #    releases the GIL); a tenth of the time is kept for kicks, used only if HiGHS
+    #    stops unproven
     bounds: dict[str, float] = {}
     result: MipResult | None = None
-    reserve = (0.1 if bound else 0.0) + (0.1 if local else 0.0)
+    reserve = 0.1 if local else 0.0
+    stop = threading.Event()
+    lagrange: dict[str, Any] = {}
+
+    def run_bound(budget: float) -> None:
+        t0 = time.perf_counter()
+        lagrange["result"] = lagrangian_bound(
+            model,
+            shortfall_cap=shortfall_cap,
+            upper=best_cost,
+            time_limit_s=budget,
+            search=search,
+            stop=stop,
+        )
+        times["lagrangian"] += time.perf_counter() - t0
+
+    beside: threading.Thread | None = None
     fed: list[float] = []  # costs of the plans handed back to HiGHS
     if highs and left() > 0:
+        if bound and search is not None:
+            beside = threading.Thread(
+                target=run_bound, args=(0.15 * limit,), name="lagrangian", daemon=True
+            )
+            beside.start()
         hook = None
         if local and search is not None:
             polish_s = min(5.0, 0.05 * limit)
@@ -150,15 +174,24 @@ def solve_cost_stage(
 
         t0 = time.perf_counter()
         ls_before = times["local_search"]
-        result = solve_model(
-            stage,
-            solver="highs",
-            time_limit_s=max(left() - reserve * limit, 0.01),
-            gap=gap,
-            threads=threads,
-            start=best,
-            incumbents=hook,
-        )
+        try:
+            result = solve_model(
+                stage,
+                solver="highs",
+                time_limit_s=max(left() - reserve * limit, 0.01),
+                gap=gap,
+                threads=threads,
+                start=best,
+                incumbents=hook,
+            )
+        finally:
+            if beside is not None:
+                # HiGHS proved its gap: no other bound is needed; else the bound may use
+                # what is left of the time
+                done = result is not None and (result.stats.gap or 1.0) <= max(wanted, PROVEN_GAP)
+                beside.join(timeout=0.0 if done else left())
+                stop.set()
+                beside.join()
         # the local search run inside HiGHS's callbacks is counted as local search
         times["highs"] = time.perf_counter() - t0 - (times["local_search"] - ls_before)
         if result.stats.bound is not None:
@@ -167,6 +200,13 @@ def solve_cost_stage(
             cost = float(result.stats.objective)
             polished = any(abs(cost - f) <= 1e-6 * max(1.0, abs(f)) for f in fed)
             take(result.values, "highs + local search" if polished else "highs")
+    elif bound and search is not None:
+        run_bound(max(left(), min(0.05 * limit, 2.0)))
+    if "result" in lagrange:
+        lag = lagrange["result"]
+        if np.isfinite(lag.bound):
+            bounds["lagrangian"] = lag.bound
+        detail["lagrangian_iterations"] = lag.iterations
 
     def proven() -> bool:
         if not bounds:
@@ -174,23 +214,7 @@ def solve_cost_stage(
         enough = max(wanted, PROVEN_GAP) * (1 + 1e-6) + 1e-12
         return (relative_gap(best_cost, max(bounds.values())) or 0.0) <= enough
 
-    # 3. unproven: the Lagrangian bound, then kicks (an iterated local search) with the rest
-    # without any bound yet (HiGHS stopped before its root LP), the bound gets a little
-    # time even past the limit: 5 % of it, at most 2 s
-    floor = 0.0 if bounds else min(0.05 * limit, 2.0)
-    if bound and search is not None and not proven() and max(left(), floor) > 0:
-        t0 = time.perf_counter()
-        lag = lagrangian_bound(
-            model,
-            shortfall_cap=shortfall_cap,
-            upper=best_cost,
-            time_limit_s=max(left() if not local else min(0.1 * limit, left()), floor),
-            search=search,
-        )
-        times["lagrangian"] = time.perf_counter() - t0
-        if np.isfinite(lag.bound):
-            bounds["lagrangian"] = lag.bound
-        detail["lagrangian_iterations"] = lag.iterations
+    # 3. unproven: kicks (an iterated local search) from the best plan with the rest
     if local and search is not None and not proven() and left() > 0:
         who = "local search" if found_by in ("start", "local search") else found_by
         take(
