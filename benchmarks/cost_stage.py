@@ -38,6 +38,7 @@ import subprocess
 import sys
 import time
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -103,6 +104,72 @@ def instance(name: str) -> tuple[SitingProblem, dict[str, Any]]:
     return six_sizes()
 
 
+def check_plan(model: Any, values: np.ndarray, held: float) -> dict[str, Any]:
+    """Check a cost-stage plan apart from the solver: SciPy's maximum flow over its sizes.
+
+    The plan's sizes and extra slots give each site a capacity; the most demand
+    those capacities can serve is a maximum flow (SciPy's, not the search's own
+    augmenting paths). The plan is sound when that leaves no more slots unserved than
+    the shortfall stage's optimum allows, and every district has the demonstration
+    facilities it needs.
+    """
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import maximum_flow
+
+    ix = model.index
+    n_i, n_j = len(ix.required), len(ix.site_capacity_existing)
+    cap = ix.site_capacity_existing.copy()
+    cap[ix.e_site_code] += values[ix.e]
+    opened = np.flatnonzero(values[ix.y] > 0.5)
+    np.add.at(cap, ix.y_site_code[opened], ix.y_slots[opened])
+    src, sink = 0, 1 + n_i + n_j
+    rows = np.r_[np.zeros(n_i, int), 1 + ix.x_demand_code, 1 + n_i + np.arange(n_j)]
+    cols = np.r_[1 + np.arange(n_i), 1 + n_i + ix.x_site_code, np.full(n_j, sink)]
+    caps = np.r_[ix.required, ix.required[ix.x_demand_code], cap]
+    graph = sp.csr_array((np.round(caps).astype(np.int32), (rows, cols)), shape=(sink + 1,) * 2)
+    unserved = float(ix.required.sum()) - float(maximum_flow(graph, src, sink).flow_value)
+    demo_open = np.bincount(
+        ix.y_district_code[opened][ix.y_demo[opened]],
+        minlength=max(ix.t_district_code, default=-1) + 1,
+    )
+    missing = sum(
+        max(0.0, need - (demo_open[d] if d < len(demo_open) else 0))
+        for d, need in zip(ix.t_district_code, ix.t_need, strict=True)
+    )
+    sound = unserved + model.demo_weight * missing <= held + 1e-6
+    return {"unserved_by_maxflow": unserved, "missing_demonstration": missing, "sound": sound}
+
+
+REFERENCE = Path(__file__).with_name("reference") / "city_cost_plan.csv"
+"""The best plan known for ``city`` (sites, options, extra slots), found by the local search."""
+
+
+def check_reference(path: Path = REFERENCE) -> dict[str, Any]:
+    """The reference plan's cost, checked against the city's rules by :func:`check_plan`."""
+    from siting.mip import solve_model
+    from siting.model import build_model
+    from siting.start import greedy_start
+
+    problem, _ = instance("city")
+    model = build_model(problem)
+    ix = model.index
+    plan = pd.read_csv(path, dtype={"site_id": str, "option": str}, keep_default_na=False)
+    values = np.zeros(model.base.num_cols)
+    chosen = plan[plan["option"] != ""]
+    key = pd.MultiIndex.from_arrays([ix.y_site.astype(str), ix.y_option.astype(str)])
+    where = key.get_indexer(pd.MultiIndex.from_frame(chosen[["site_id", "option"]]))
+    if (where < 0).any():
+        raise ValueError(f"{path}: options the city does not have")
+    values[ix.y.start + where] = 1.0
+    extra = plan[plan["extra_slots"] > 0].set_index("site_id")["extra_slots"]
+    values[ix.e] = extra.reindex(ix.e_site.astype(str)).fillna(0.0).to_numpy()
+    first = solve_model(replace(model.base, c=model.shortfall), start=greedy_start(model))
+    held = float(first.stats.objective or 0.0)
+    return {"cost": float(model.cost @ values), "held_shortfall": held} | check_plan(
+        model, values, held
+    )
+
+
 def worker(args: argparse.Namespace) -> dict[str, Any]:
     """Solve one instance's shortfall and cost stages with one configuration."""
     from siting.model import build_model
@@ -124,6 +191,8 @@ def worker(args: argparse.Namespace) -> dict[str, Any]:
     wall = time.perf_counter() - t0
     cost = sol.stages[1] if len(sol.stages) > 1 else None
     detail = cost.detail if cost is not None else {}
+    held = sol.stages[0].stats.objective or 0.0
+    check = check_plan(model, sol.values, held) if sol.values is not None else {}
     return {
         "instance": args.instance,
         "config": args.config,
@@ -137,6 +206,7 @@ def worker(args: argparse.Namespace) -> dict[str, Any]:
         "solve_s": cost.stats.solve_s if cost else None,
         "detail": detail,
         "greedy_cost": greedy,
+        "check": check,
         "load": os.getloadavg(),
     }
 
@@ -176,6 +246,11 @@ def print_table(results: list[dict[str, Any]]) -> None:
             f"{times.get('local_search', 0.0):>6.1f} {times.get('lagrangian', 0.0):>6.1f} "
             f"{highs_s:>7.1f} {'/'.join(f'{v:.1f}' for v in r['load']):>15}"
         )
+    unsound = [r for r in results if r.get("check") and not r["check"]["sound"]]
+    print(
+        f"checked by SciPy's maximum flow over each plan's sizes: {len(unsound)} unsound"
+        f" of {sum(1 for r in results if r.get('check'))}"
+    )
     for name, value in best.items():
         before = BEST_KNOWN_M.get(name)
         note = f" (before: {before:,.1f} M)" if before else ""
@@ -191,12 +266,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--json", help="append each run's figures to this file (JSON lines)")
     parser.add_argument("--table", help="only print the table of the runs in this JSON-lines file")
+    parser.add_argument(
+        "--check-reference", action="store_true", help="check the city's reference plan and stop"
+    )
     parser.add_argument("--instance", choices=INSTANCES, help=argparse.SUPPRESS)
     parser.add_argument("--config", choices=list(CONFIGS), help=argparse.SUPPRESS)
     parser.add_argument("--time-limit", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.instance:
         sys.stdout.write(json.dumps(worker(args), default=float) + "\n")
+        return
+    if args.check_reference:
+        print(json.dumps(check_reference(), default=float))
         return
     if args.table:
         with open(args.table, encoding="utf-8") as f:
