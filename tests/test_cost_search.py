@@ -435,3 +435,18 @@ def test_a_stage_stopped_by_the_limit_never_says_optimal() -> None:
     assert detail["times_s"]["local_search"] + detail["times_s"]["highs"] <= (
         stage.stats.solve_s + 0.5
     )
+
+
+@pytest.mark.parametrize("case", ["no pairs", "no options", "budget"])
+def test_degenerate_cost_stages_are_solved(case: str) -> None:
+    t = tiny(4)
+    problem = {
+        "no pairs": replace(t.problem, pairs=t.problem.pairs.iloc[:0]),
+        "no options": replace(t.problem, options=t.problem.options.iloc[:0]),
+        "budget": replace(t.problem, budget=1e5),
+    }[case]
+    model = build_model(problem)
+    sol = solve_siting(model, time_limit_s=10, gap=0.0, threads=1)
+    assert sol.status is Status.OPTIMAL
+    assert sol.values is not None
+    assert satisfies(model.base, sol.values)

@@ -177,9 +177,9 @@ class CostSearch:
         self.served[:] = np.bincount(self.pair_area, weights=self.x, minlength=self.n_areas)
         self.served[:] = np.minimum(self.served, self.req)
         opened = self.site_opt >= 0
-        self.cap[:] = np.where(
-            self.existing | opened, self.base_cap + self.site_ext, 0.0
-        ) + np.where(opened, self.opt_slots[np.maximum(self.site_opt, 0)], 0.0)
+        slots = np.zeros(self.n_sites)
+        slots[opened] = self.opt_slots[self.site_opt[opened]]
+        self.cap[:] = np.where(self.existing | opened, self.base_cap + self.site_ext, 0.0) + slots
         self.demo_count[:] = 0
         open_k = self.site_opt[opened]
         rows = self.opt_row[open_k]
