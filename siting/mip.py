@@ -462,8 +462,9 @@ def _solve_highs(
         sol.col_value = np.asarray(start, dtype=np.float64)
         sol.value_valid = True
         h.setSolution(sol)
+    fed: list[FloatArray] = []
     if incumbents is not None and is_mip:
-        _feed_back(h, incumbents)
+        fed = _feed_back(h, incumbents)
     pass_s = time.perf_counter() - t0
     began = time.perf_counter()
     run_status = _run_interruptibly(h)
@@ -493,24 +494,30 @@ def _solve_highs(
     elif model_status == ms.kUnboundedOrInfeasible and st is Status.INFEASIBLE:
         text += " (HiGHS could not tell infeasible from unbounded)"
     values = np.asarray(h.getSolution().col_value, dtype=np.float64) if has_solution else None
+
     # HiGHS 1.16 can report the improved objective yet return the user's start as the
-    # solution. Never pass that on: solve again without the start.
-    if (
-        values is not None
-        and objective is not None
-        and start is not None
-        and abs(float(model.c @ values) + model.offset - objective) > 1e-6 * max(1, abs(objective))
-    ):
-        log.warning("HiGHS returned its starting point as the solution; solving again")
-        return _solve_highs(
-            model,
-            time_limit_s=time_limit_s,
-            gap=gap,
-            threads=threads,
-            start=None,
-            options=options,
-            incumbents=incumbents,
-        )
+    # solution. Never pass that on: take the plan fed back with that objective, if one
+    # was, or else solve again without the start (in the time left).
+    def _off(v: FloatArray) -> bool:
+        assert objective is not None
+        return abs(float(model.c @ v) + model.offset - objective) > 1e-6 * max(1, abs(objective))
+
+    if values is not None and objective is not None and (start is not None or fed) and _off(values):
+        same = [v for v in fed if not _off(v)]
+        if same:
+            values = same[-1]
+        else:
+            log.warning("HiGHS returned its starting point as the solution; solving again")
+            spent = time.perf_counter() - t0
+            return _solve_highs(
+                model,
+                time_limit_s=None if time_limit_s is None else max(time_limit_s - spent, 1.0),
+                gap=gap,
+                threads=threads,
+                start=None,
+                options=options,
+                incumbents=incumbents,
+            )
     if values is not None and st.has_solution:
         values = _clean(values, model)
         objective = float(model.c @ values + model.offset)
@@ -529,9 +536,13 @@ def _solve_highs(
     return MipResult(values=values, stats=stats)
 
 
-def _feed_back(h: Any, incumbents: IncumbentHook) -> None:
-    """Show HiGHS's improving solutions to ``incumbents``; give back what it improves."""
+def _feed_back(h: Any, incumbents: IncumbentHook) -> list[FloatArray]:
+    """Show HiGHS's improving solutions to ``incumbents``; give back what it improves.
+
+    Returns the list the solutions handed back are appended to.
+    """
     pending: list[FloatArray] = []
+    fed: list[FloatArray] = []
 
     def improving(event: Any) -> None:
         better = incumbents(np.array(event.data_out.mip_solution, dtype=np.float64))
@@ -540,11 +551,13 @@ def _feed_back(h: Any, incumbents: IncumbentHook) -> None:
 
     def user_solution(event: Any) -> None:
         if pending and event.data_in is not None:
-            event.data_in.setSolution(pending.pop())
+            fed.append(pending.pop())
+            event.data_in.setSolution(fed[-1])
             event.data_in.user_has_solution = True
 
     h.cbMipImprovingSolution.subscribe(improving)
     h.cbMipUserSolution.subscribe(user_solution)
+    return fed
 
 
 def _run_interruptibly(h: Any) -> Any:
