@@ -59,6 +59,25 @@ def test_sample_plan_writes_every_file_and_verifies(
     assert len(report.checks) >= 8
 
 
+def test_sample_run_says_where_the_cost_bound_came_from(
+    sample_run: tuple[Path, dict[str, str]],
+) -> None:
+    out, _ = sample_run
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    cost = next(s for s in run["stages"] if s["name"] == "cost")
+    search = cost["search"]
+    assert search["bound"] == pytest.approx(cost["bound"])
+    assert search["bound_source"] in ("highs", "lagrangian")
+    assert search["bounds"][search["bound_source"]] == pytest.approx(cost["bound"])
+    assert search["found_by"] in ("start", "local search", "highs", "highs + local search")
+    assert set(search["times_s"]) == {"local_search", "lagrangian", "highs"}
+    # "optimal" only with the gap proven
+    assert cost["status"] == ("optimal" if cost["gap"] <= 1e-4 else "feasible")
+    md = (out / "report.md").read_text(encoding="utf-8")
+    line = next(x for x in md.splitlines() if x.startswith("费用阶段：下界"))
+    assert f"{cost['bound']:,.0f}" in line
+
+
 def test_sample_outputs_are_wgs84_utf8_with_chinese_names(
     sample_run: tuple[Path, dict[str, str]],
 ) -> None:

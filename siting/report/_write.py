@@ -55,8 +55,8 @@ def _report_blocks(out: PlanOutput, *, language: str) -> tuple[str, list[Block]]
                     "p",
                     text["cost_search_line"].format(
                         bound=_num(search.get("bound")),
-                        source=search.get("bound_source") or "–",
-                        found=search.get("found_by", "–"),
+                        source=text.get(f"search_{search.get('bound_source')}", "–"),
+                        found=text.get(f"search_{search.get('found_by')}", "–"),
                         ls=_num(times.get("local_search"), 1),
                         lr=_num(times.get("lagrangian"), 1),
                         highs=_num(times.get("highs"), 1),
