@@ -9,6 +9,11 @@ lexicographic order anyway. Each stage starts from the previous stage's solution
 feasible for it. The plan's status is the weakest of the three: if any
 stage is only feasible (stopped at a time limit or a gap), the plan is
 "feasible" with that stage's gap, never "optimal".
+
+With HiGHS, the cost stage is run by :func:`siting.search.stage.solve_cost_stage`
+(unless ``cost_search`` is empty): a local search before and around HiGHS, and a
+Lagrangian bound beside it; the stage's details (the bound, where it came from, who
+found the plan, seconds per part) are in :attr:`StageResult.detail`.
 """
 
 from __future__ import annotations
