@@ -3,7 +3,7 @@
 Within the stage's time limit, in order:
 
 1. the local search's descent (:class:`~siting.search.local.CostSearch`) from the
-   starting plan (the cost-aware greedy), to a local optimum (at most a quarter of
+   starting plan (the cost-aware greedy), to a local optimum (at most half of
    the time);
 2. HiGHS on the cost stage's model, started from the best plan, for the time left
    but a tenth of the limit; each improving solution it finds goes through the
@@ -127,7 +127,7 @@ def solve_cost_stage(
 
     # 1. the descent from the start (fast: a local optimum in seconds at city scale)
     if local and search is not None:
-        take(polish(best, 0.25 * limit), "local search")
+        take(polish(best, 0.5 * limit), "local search")
         detail["local_search_cost"] = best_cost
 
     # 2. HiGHS from the best plan, its improving plans polished and fed back, while the
