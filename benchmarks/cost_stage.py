@@ -144,6 +144,16 @@ REFERENCE = Path(__file__).with_name("reference") / "city_cost_plan.csv"
 """The best plan known for ``city`` (sites, options, extra slots), found by the local search."""
 
 
+def save_plan(model: Any, values: np.ndarray, path: Path) -> None:
+    """Write a plan's sites, options and extra slots (the reference file's format)."""
+    ix = model.index
+    k = np.flatnonzero(values[ix.y] > 0.5)
+    rows = pd.DataFrame({"site_id": ix.y_site[k], "option": ix.y_option[k], "extra_slots": 0.0})
+    extra = pd.DataFrame({"site_id": ix.e_site, "option": "", "extra_slots": values[ix.e]})
+    plan = pd.concat([rows, extra[extra["extra_slots"] > 0]]).sort_values("site_id")
+    plan.to_csv(path, index=False)
+
+
 def check_reference(path: Path = REFERENCE) -> dict[str, Any]:
     """The reference plan's cost, checked against the city's rules by :func:`check_plan`."""
     from siting.mip import solve_model
@@ -193,6 +203,8 @@ def worker(args: argparse.Namespace) -> dict[str, Any]:
     detail = cost.detail if cost is not None else {}
     held = sol.stages[0].stats.objective or 0.0
     check = check_plan(model, sol.values, held) if sol.values is not None else {}
+    if args.save_plan and sol.values is not None:
+        save_plan(model, sol.values, Path(args.save_plan))
     return {
         "instance": args.instance,
         "config": args.config,
@@ -266,8 +278,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--json", help="append each run's figures to this file (JSON lines)")
     parser.add_argument("--table", help="only print the table of the runs in this JSON-lines file")
+    parser.add_argument("--save-plan", help="with one instance and config: write its plan here")
     parser.add_argument(
-        "--check-reference", action="store_true", help="check the city's reference plan and stop"
+        "--check-reference",
+        nargs="?",
+        const=str(REFERENCE),
+        help="check a plan file of the city (default: the reference plan) and stop",
     )
     parser.add_argument("--instance", choices=INSTANCES, help=argparse.SUPPRESS)
     parser.add_argument("--config", choices=list(CONFIGS), help=argparse.SUPPRESS)
@@ -277,7 +293,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.stdout.write(json.dumps(worker(args), default=float) + "\n")
         return
     if args.check_reference:
-        print(json.dumps(check_reference(), default=float))
+        print(json.dumps(check_reference(Path(args.check_reference)), default=float))
         return
     if args.table:
         with open(args.table, encoding="utf-8") as f:
@@ -290,6 +306,8 @@ def main(argv: list[str] | None = None) -> None:
                 cmd = [sys.executable, "-m", "benchmarks.cost_stage", "--instance", name]
                 cmd += ["--config", config, "--time-limit", str(limit), "--gap", str(args.gap)]
                 cmd += ["--threads", str(args.threads)]
+                if args.save_plan:
+                    cmd += ["--save-plan", f"{args.save_plan}.{name}.{config}.{limit:g}.csv"]
                 out = subprocess.run(cmd, check=True, capture_output=True, text=True)
                 result = json.loads(out.stdout.strip().splitlines()[-1])
                 results.append(result)
