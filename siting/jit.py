@@ -1,8 +1,9 @@
 """Inner loops compiled with numba on first use.
 
-Two loops in siting cannot be vectorised with NumPy: the bounded Dijkstra of
-:mod:`siting.network.paths` and the set-covering local search of
-:mod:`siting.locate.heuristics`. Each is written as a plain Python function
+Some loops in siting cannot be vectorised with NumPy: the bounded Dijkstra of
+:mod:`siting.network.paths`, the set-covering local search of
+:mod:`siting.locate.heuristics`, and the cost search's move and bound of
+:mod:`siting.search`. Each is written as a plain Python function
 and compiled here the first time it runs. numba is imported only then (it
 loads LLVM: about 100 MB and a few tenths of a second), the machine code is
 cached on disk (``cache=True``), and the compiled loop releases the GIL so

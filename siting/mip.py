@@ -23,6 +23,7 @@ import sys
 import threading
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -37,6 +38,7 @@ from siting.status import SolveStats, Status
 __all__ = [
     "INF",
     "PROVEN_GAP",
+    "IncumbentHook",
     "MatrixModel",
     "MipResult",
     "highs_version",
@@ -57,6 +59,8 @@ INF = float("inf")
 
 FloatArray = npt.NDArray[np.float64]
 Sense = Literal["min", "max"]
+IncumbentHook = Callable[[npt.NDArray[np.float64]], "npt.NDArray[np.float64] | None"]
+"""Called with a solver's improving solution; returns a better one to feed back, or None."""
 
 _BANNER_LOCK = threading.Lock()
 _BANNER_DONE = False
@@ -167,6 +171,7 @@ def solve_model(
     threads: int | None = None,
     start: FloatArray | None = None,
     options: dict[str, Any] | None = None,
+    incumbents: IncumbentHook | None = None,
 ) -> MipResult:
     """Solve a :class:`MatrixModel`.
 
@@ -187,6 +192,10 @@ def solve_model(
         A feasible (or partial) starting solution, one value per column.
     options
         Extra HiGHS options by name, for example ``{"presolve": "off"}`` (HiGHS only).
+    incumbents
+        HiGHS only: called with each improving solution the solver finds (one value per
+        column); what it returns (a better feasible solution, or ``None``) is handed
+        back to HiGHS as a new incumbent at its next chance.
 
     Returns
     -------
@@ -201,6 +210,7 @@ def solve_model(
             threads=threads,
             start=start,
             options=options,
+            incumbents=incumbents,
         )
     if solver == "cbc":
         return _solve_cbc(model, time_limit_s=time_limit_s, gap=gap, threads=threads, start=start)
@@ -398,6 +408,7 @@ def _solve_highs(
     threads: int | None,
     start: FloatArray | None,
     options: dict[str, Any] | None = None,
+    incumbents: IncumbentHook | None = None,
 ) -> MipResult:
     import highspy
 
@@ -451,6 +462,9 @@ def _solve_highs(
         sol.col_value = np.asarray(start, dtype=np.float64)
         sol.value_valid = True
         h.setSolution(sol)
+    fed: list[FloatArray] = []
+    if incumbents is not None and is_mip:
+        fed = _feed_back(h, incumbents)
     pass_s = time.perf_counter() - t0
     began = time.perf_counter()
     run_status = _run_interruptibly(h)
@@ -480,23 +494,30 @@ def _solve_highs(
     elif model_status == ms.kUnboundedOrInfeasible and st is Status.INFEASIBLE:
         text += " (HiGHS could not tell infeasible from unbounded)"
     values = np.asarray(h.getSolution().col_value, dtype=np.float64) if has_solution else None
+
     # HiGHS 1.16 can report the improved objective yet return the user's start as the
-    # solution. Never pass that on: solve again without the start.
-    if (
-        values is not None
-        and objective is not None
-        and start is not None
-        and abs(float(model.c @ values) + model.offset - objective) > 1e-6 * max(1, abs(objective))
-    ):
-        log.warning("HiGHS returned its starting point as the solution; solving again")
-        return _solve_highs(
-            model,
-            time_limit_s=time_limit_s,
-            gap=gap,
-            threads=threads,
-            start=None,
-            options=options,
-        )
+    # solution. Never pass that on: take the plan fed back with that objective, if one
+    # was, or else solve again without the start (in the time left).
+    def _off(v: FloatArray) -> bool:
+        assert objective is not None
+        return abs(float(model.c @ v) + model.offset - objective) > 1e-6 * max(1, abs(objective))
+
+    if values is not None and objective is not None and (start is not None or fed) and _off(values):
+        same = [v for v in fed if not _off(v)]
+        if same:
+            values = same[-1]
+        else:
+            log.warning("HiGHS returned its starting point as the solution; solving again")
+            spent = time.perf_counter() - t0
+            return _solve_highs(
+                model,
+                time_limit_s=None if time_limit_s is None else max(time_limit_s - spent, 1.0),
+                gap=gap,
+                threads=threads,
+                start=None,
+                options=options,
+                incumbents=incumbents,
+            )
     if values is not None and st.has_solution:
         values = _clean(values, model)
         objective = float(model.c @ values + model.offset)
@@ -513,6 +534,30 @@ def _solve_highs(
         message=text,
     )
     return MipResult(values=values, stats=stats)
+
+
+def _feed_back(h: Any, incumbents: IncumbentHook) -> list[FloatArray]:
+    """Show HiGHS's improving solutions to ``incumbents``; give back what it improves.
+
+    Returns the list the solutions handed back are appended to.
+    """
+    pending: list[FloatArray] = []
+    fed: list[FloatArray] = []
+
+    def improving(event: Any) -> None:
+        better = incumbents(np.array(event.data_out.mip_solution, dtype=np.float64))
+        if better is not None:
+            pending[:] = [np.asarray(better, dtype=np.float64)]
+
+    def user_solution(event: Any) -> None:
+        if pending and event.data_in is not None:
+            fed.append(pending.pop())
+            event.data_in.setSolution(fed[-1])
+            event.data_in.user_has_solution = True
+
+    h.cbMipImprovingSolution.subscribe(improving)
+    h.cbMipUserSolution.subscribe(user_solution)
+    return fed
 
 
 def _run_interruptibly(h: Any) -> Any:

@@ -541,6 +541,7 @@ def solve_prepared(
             time_limit_s=solver.time_limit_s,
             gap=solver.gap,
             threads=solver.threads,
+            cost_search=solver.cost_search,
         )
     else:
         solution = solve_phased(
@@ -639,6 +640,7 @@ def solve_prepared(
                 "gap": s.stats.gap,
                 "solve_s": round(s.stats.solve_s, 3),
                 "message": s.stats.message,
+                **({"search": s.detail} if s.detail else {}),
             }
             for s in solution.stages
         ],

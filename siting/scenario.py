@@ -654,12 +654,17 @@ class SolverSettings:
         is reported as "feasible, gap x %", never as optimal.
     threads
         Solver threads; ``None`` lets the solver choose.
+    cost_search
+        With HiGHS, what works on the cost stage besides it (:mod:`siting.search`):
+        ``"local"`` (a local search over sites and sizes, which also polishes HiGHS's
+        plans) and ``"lagrangian"`` (a Lagrangian bound). ``[]``: HiGHS alone.
     """
 
     name: str = "highs"
     time_limit_s: float = 120.0
     gap: float = 0.005
     threads: int | None = None
+    cost_search: tuple[str, ...] = ("local", "lagrangian")
 
 
 @dataclass(frozen=True)
@@ -1262,6 +1267,8 @@ def scenario_problems(s: Scenario) -> list[str]:
     threads = s.solver.threads
     need(threads is None or threads >= 1, "solver.threads", "must be 1 or more", threads)
     need(0 <= s.solver.gap < 1, "solver.gap", "must be in [0, 1)", s.solver.gap)
+    odd = [p for p in s.solver.cost_search if p not in ("local", "lagrangian")]
+    need(not odd, "solver.cost_search", "must list 'local' and/or 'lagrangian'", odd)
     need(
         s.policy.demonstration_per_district >= 0,
         "policy.demonstration_per_district",

@@ -9,13 +9,19 @@ lexicographic order anyway. Each stage starts from the previous stage's solution
 feasible for it. The plan's status is the weakest of the three: if any
 stage is only feasible (stopped at a time limit or a gap), the plan is
 "feasible" with that stage's gap, never "optimal".
+
+With HiGHS, the cost stage is run by :func:`siting.search.stage.solve_cost_stage`
+(unless ``cost_search`` is empty): a local search before and around HiGHS, and a
+Lagrangian bound beside it; the stage's details (the bound, where it came from, who
+found the plan, seconds per part) are in :attr:`StageResult.detail`.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -23,6 +29,7 @@ import scipy.sparse as sp
 
 from siting.mip import INF, MatrixModel, MipResult, objective_scale, satisfies, solve_model
 from siting.model import SitingModel
+from siting.search.stage import solve_cost_stage
 from siting.start import cost_greedy_start, greedy_start, is_feasible
 from siting.status import SolveStats, Status
 
@@ -33,6 +40,8 @@ log = logging.getLogger(__name__)
 FloatArray = npt.NDArray[np.float64]
 
 STAGES = ("shortfall", "cost", "distance")
+COST_SEARCH: tuple[str, ...] = ("local", "lagrangian")
+"""What works on the cost stage besides HiGHS by default (see :func:`solve_siting`)."""
 
 
 @dataclass(frozen=True)
@@ -45,10 +54,15 @@ class StageResult:
         ``"shortfall"``, ``"cost"`` or ``"distance"``.
     stats
         The solver's statistics for this stage.
+    detail
+        The cost search's account of the cost stage (:mod:`siting.search.stage`): the
+        bound and where it came from, who found the plan, seconds per part. Empty
+        for the other stages and when the cost search is off.
     """
 
     name: str
     stats: SolveStats
+    detail: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -112,6 +126,7 @@ def solve_siting(
     threads: int | None = None,
     stages: int = 3,
     start: FloatArray | None = None,
+    cost_search: tuple[str, ...] = COST_SEARCH,
 ) -> SitingSolution:
     """Solve the siting model lexicographically.
 
@@ -134,6 +149,10 @@ def solve_siting(
         smaller budget, which is feasible for a larger one); ``None`` starts from
         :func:`~siting.start.greedy_start`. A start that breaks a row is not used as
         a fallback plan.
+    cost_search
+        With HiGHS, what works on the cost stage besides it (:mod:`siting.search`):
+        ``"local"`` (the local search, which also polishes HiGHS's incumbents) and
+        ``"lagrangian"`` (the Lagrangian bound). Empty: HiGHS alone.
 
     Returns
     -------
@@ -170,9 +189,28 @@ def solve_siting(
                 current = _fix_integers(current, values)
         else:
             current = replace(current, c=objectives[0])
-        result: MipResult = solve_model(
-            current, solver=solver, time_limit_s=time_limit_s, gap=gap, threads=threads, start=start
-        )
+        detail: dict[str, Any] = {}
+        if n == 1 and solver == "highs" and cost_search and start is not None:
+            result, detail = solve_cost_stage(
+                model,
+                current,
+                start=start,
+                shortfall_cap=_cap_value(held),
+                time_limit_s=time_limit_s,
+                gap=gap,
+                threads=threads,
+                local="local" in cost_search,
+                bound="lagrangian" in cost_search,
+            )
+        else:
+            result = solve_model(
+                current,
+                solver=solver,
+                time_limit_s=time_limit_s,
+                gap=gap,
+                threads=threads,
+                start=start,
+            )
         if not result.stats.status.has_solution and start is not None:
             result = _keep_start(
                 current, result, start, feasible=n > 0 or is_feasible(model, start)
@@ -187,7 +225,7 @@ def solve_siting(
             result.stats.gap,
             result.stats.solve_s,
         )
-        results.append(StageResult(name, result.stats))
+        results.append(StageResult(name, result.stats, detail))
         if not result.stats.status.has_solution:
             break
         values = result.values

@@ -190,6 +190,15 @@ _LABELS: dict[str, dict[str, str]] = {
         "status_optimal_gap": "已证明最优（允许间隙内，间隙 {gap}）",
         "status_feasible": "可行解，未证明最优（间隙 {gap}）",
         "status_feasible_nogap": "可行解，未证明最优（间隙未知）",
+        "cost_search_line": (
+            "费用阶段：下界 {bound}（来自{source}），方案由{found}找到；用时 局部搜索 {ls} 秒、"
+            "拉格朗日 {lr} 秒、HiGHS {highs} 秒"
+        ),
+        "search_highs": "HiGHS",
+        "search_lagrangian": "拉格朗日松弛",
+        "search_local search": "局部搜索",
+        "search_highs + local search": "HiGHS 与局部搜索",
+        "search_start": "初始方案",
         "status_infeasible": "无可行解：约束条件无法同时满足",
         "status_timed_out": "达到时间上限，未找到可行解",
         "status_unbounded": "目标无界（模型错误）",
@@ -396,6 +405,15 @@ _LABELS: dict[str, dict[str, str]] = {
         "status_optimal_gap": "proven optimal within the tolerance (gap {gap})",
         "status_feasible": "feasible, not proven optimal (gap {gap})",
         "status_feasible_nogap": "feasible, not proven optimal (gap unknown)",
+        "cost_search_line": (
+            "Cost stage: bound {bound} (from {source}), plan found by {found}; "
+            "local search {ls} s, Lagrangian {lr} s, HiGHS {highs} s"
+        ),
+        "search_highs": "HiGHS",
+        "search_lagrangian": "the Lagrangian relaxation",
+        "search_local search": "the local search",
+        "search_highs + local search": "HiGHS and the local search",
+        "search_start": "the starting plan",
         "status_infeasible": "infeasible: the constraints cannot all be met",
         "status_timed_out": "time limit reached before any solution was found",
         "status_unbounded": "unbounded (a modelling error)",

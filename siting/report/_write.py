@@ -48,6 +48,23 @@ def _report_blocks(out: PlanOutput, *, language: str) -> tuple[str, list[Block]]
     if message:
         status_line += f" — {message}"
     blocks.append(("p", status_line))
+    for stage in run.get("stages", []) or []:
+        search = stage.get("search") if isinstance(stage, Mapping) else None
+        if search:
+            times = search.get("times_s", {})
+            blocks.append(
+                (
+                    "p",
+                    text["cost_search_line"].format(
+                        bound=_num(search.get("bound")),
+                        source=text.get(f"search_{search.get('bound_source')}", "–"),
+                        found=text.get(f"search_{search.get('found_by')}", "–"),
+                        ls=_num(times.get("local_search"), 1),
+                        lr=_num(times.get("lagrangian"), 1),
+                        highs=_num(times.get("highs"), 1),
+                    ),
+                )
+            )
     meta = []
     if run.get("solver"):
         meta.append(f"{text['solver']}: {run['solver']}")
