@@ -208,8 +208,7 @@ def run_one(
 ) -> dict[str, Any]:
     """Solve the cached cost stage with one solver; return its figures."""
     import siting.mip as mip
-
-    from benchmarks.solver_backends import solve_cpsat, solve_scip
+    from benchmarks.scip import solve_scip
 
     model, start, meta = load(path)
     found: list[float] = []
@@ -225,16 +224,26 @@ def run_one(
             return h
 
         mip._new_highs = watched  # type: ignore[assignment]
-    backend = {"highs": mip.solve_model, "scip": solve_scip, "cpsat": solve_cpsat}[solver]
     t0 = time.perf_counter()
-    result = backend(
-        model,
-        time_limit_s=time_limit_s,
-        gap=gap,
-        threads=threads,
-        start=start if use_start else None,
-        options=options,
-    )
+    if solver == "scip":
+        result = solve_scip(
+            model,
+            time_limit_s=time_limit_s,
+            gap=gap,
+            threads=threads,
+            start=start if use_start else None,
+            options=options,
+        )
+    else:
+        result = mip.solve_model(
+            model,
+            solver=solver,
+            time_limit_s=time_limit_s,
+            gap=gap,
+            threads=threads,
+            start=start if use_start else None,
+            options=options,
+        )
     if found:
         result.extra.update(first_solution_s=found[0], best_solution_s=found[-1])
     wall = time.perf_counter() - t0
@@ -278,7 +287,7 @@ def _gap(v: float | None) -> str:
 def print_rows(rows: list[dict[str, Any]]) -> None:
     """One line per run."""
     head = (
-        f"{'instance':<8} {'solver':<22} {'thr':>3} {'limit s':>7} {'start':>5} {'status':<9} "
+        f"{'instance':<8} {'solver':<28} {'thr':>3} {'limit s':>7} {'start':>5} {'status':<9} "
         f"{'cost M':>9} {'bound M':>9} {'gap':>7} {'first s':>7} {'best s':>7} {'solve s':>7} "
         f"{'setup s':>7}"
     )
@@ -286,7 +295,7 @@ def print_rows(rows: list[dict[str, Any]]) -> None:
     print("-" * len(head))
     for r in rows:
         print(
-            f"{r['instance']:<8} {r['label']:<22} {r['threads']:>3} {r['limit']:>7.0f} "
+            f"{r['instance']:<8} {r['label']:<28} {r['threads']:>3} {r['limit']:>7.0f} "
             f"{'yes' if r['use_start'] else 'no':>5} {r['status']:<9} {_m(r['cost']):>9} "
             f"{_m(r['bound']):>9} {_gap(r['gap']):>7} {_s(r['first_s']):>7} {_s(r['best_s']):>7} "
             f"{r['solve_s']:>7.1f} {r['build_s']:>7.1f}"
