@@ -1,7 +1,9 @@
 """HiGHS, SCIP and CP-SAT side by side on the siting model's cost stage (issue 14).
 
-Run with ``.venv/bin/python -m benchmarks.solvers`` (``--help`` for the rest). SCIP
-(``pyscipopt``) and OR-Tools CP-SAT (``ortools``) come with the ``bench`` extra.
+Run with ``.venv/bin/python -m benchmarks.solvers`` (``--help`` for the rest; about
+13 minutes with the defaults). SCIP (``pyscipopt``) and OR-Tools CP-SAT (``ortools``)
+come with the ``bench`` extra; CP-SAT is also the package's ``solver = "cpsat"``
+(``cpsat`` extra), SCIP only a back-end of this benchmark (:mod:`benchmarks.scip`).
 
 Two instances:
 
@@ -12,20 +14,22 @@ Two instances:
 ``six``
     A second city of a different structure: seed 7, 4,000 areas and only 1,200
     candidate sites (sparser candidates, so fewer sites within reach of each
-    area), every candidate offering the policy's six default sizes (18, 35, 45,
-    80, 145 slots and the 145-slot demonstration tier) with costs whose price per
-    slot falls as the size grows.
+    area) and the policy's six default sizes: every candidate offers 18, 35, 45
+    and 80 slots, half of them (the larger plots) also 145 slots and the 145-slot
+    demonstration tier, with costs whose price per slot falls as the size grows.
 
 For each instance the shortfall stage is solved once with HiGHS, exactly as
 :func:`siting.solve.solve_siting` does (greedy start, 60 s, gap 0.5 %), and
 the cost stage's model is written to a cache file: the constraints with the
 shortfall held at stage 1's value, the cost objective, and the cost-aware
 greedy start the package hands the solver. Every solver then runs on those
-same arrays through :func:`siting.mip.solve_model`, each in a fresh
-subprocess, with the same start, the same gap (0.5 %, the package's
+same arrays (HiGHS and CP-SAT through :func:`siting.mip.solve_model`, SCIP
+through :func:`benchmarks.scip.solve_scip`), each in a fresh subprocess, with
+the same start (``--no-start``: none), the same gap (0.5 %, the package's
 default) and the same time limit. The table gives the cost, the solver's
-proven bound, the gap, the time of the first incumbent (the start counts when
-the solver accepts it) and of the last improvement.
+proven bound, the gap, and the seconds into the search of the first incumbent
+and of the last improvement: SCIP's first is 0 when it accepts the start,
+HiGHS and CP-SAT report the start once their presolve has run.
 """
 
 from __future__ import annotations
