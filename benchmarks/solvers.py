@@ -209,8 +209,12 @@ def run_one(
     gap: float,
     use_start: bool,
     options: dict[str, Any] | None,
+    save_plan: Path | None = None,
 ) -> dict[str, Any]:
-    """Solve the cached cost stage with one solver; return its figures."""
+    """Solve the cached cost stage with one solver; return its figures.
+
+    With ``save_plan`` the plan's column values are written there (``.npy``), to check
+    or to start from."""
     import siting.mip as mip
     from benchmarks.scip import solve_scip
 
@@ -253,6 +257,9 @@ def run_one(
     wall = time.perf_counter() - t0
     st = result.stats
     ok = result.values is not None and mip.satisfies(model, result.values)
+    if save_plan is not None and result.values is not None:
+        save_plan.parent.mkdir(parents=True, exist_ok=True)
+        np.save(save_plan, result.values)
     return {
         "solver": st.solver,
         "status": st.status.value,
@@ -326,6 +333,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--options", default="{}", help="extra solver options, as JSON")
     parser.add_argument("--json", type=Path, help="also append each run as a JSON line here")
+    parser.add_argument("--save-plans", type=Path, help="write each run's plan (.npy) here")
+    parser.add_argument("--save-plan", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.worker:
@@ -337,6 +346,7 @@ def main(argv: list[str] | None = None) -> None:
             gap=args.gap,
             use_start=not args.no_start,
             options=json.loads(args.options) or None,
+            save_plan=args.save_plan,
         )
         sys.stdout.write(json.dumps(out) + "\n")
         return
@@ -363,6 +373,9 @@ def main(argv: list[str] | None = None) -> None:
                     cmd += ["--options", args.options]
                     if args.no_start:
                         cmd.append("--no-start")
+                    if args.save_plans:
+                        name = f"{instance}-{solver}-x{threads}-{limit:g}s.npy"
+                        cmd += ["--save-plan", str(args.save_plans / name)]
                     done = subprocess.run(cmd, check=True, capture_output=True, text=True)
                     r = json.loads(done.stdout.strip().splitlines()[-1])
                     r.update(

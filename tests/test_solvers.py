@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -17,6 +19,7 @@ from siting.mip import (
     solve_model,
 )
 from siting.model import build_model
+from siting.scenario import load_scenario, scenario_problems
 from siting.solve import solve_siting
 from siting.status import Status
 
@@ -138,3 +141,11 @@ def test_raw_demand_is_held_on_the_grid() -> None:
     assert "shortfall held at 5.8350" in sol.stages[1].stats.message
     point = onto_cpsat_grid(model.base, sol.values)
     assert point is not None and satisfies(grid, point)
+
+
+def test_scenario_names_cpsat(tmp_path: Path) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text('[solver]\nname = "cpsat"\nthreads = 2\n', encoding="utf-8")
+    scenario = load_scenario(path)
+    assert scenario.solver.name == "cpsat"
+    assert scenario_problems(scenario) == []
