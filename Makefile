@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.demand
 	$(BIN)/python -m benchmarks.network
 	$(BIN)/python -m benchmarks.model
+	$(BIN)/python -m benchmarks.solvers
 	$(BIN)/python -m benchmarks.locate --quick
 	$(BIN)/python -m benchmarks.buildings
 	$(BIN)/python -m benchmarks.province --counties 12

@@ -644,7 +644,8 @@ def solve_prepared(
             }
             for s in solution.stages
         ],
-        "solver": solution.stages[0].stats.solver,
+        # every solver that ran a stage (with solver "cpsat": HiGHS and CP-SAT)
+        "solver": ", ".join(dict.fromkeys(s.stats.solver for s in solution.stages)),
         "versions": _versions(),
         "timings_s": timings,
         "model_size": {

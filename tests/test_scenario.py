@@ -56,7 +56,7 @@ def test_sample_scenario_loads_with_resolved_paths() -> None:
         ('[ratios]\nnew = "ten"\n', "'ratios.new' must be a number, got 'ten'"),
         ("[ratios]\nold = -1\n", "'ratios.old' must be zero or more slots per 1,000"),
         ("[demand]\ntakeup = 1.5\n", "'demand.takeup' must be between 0 and 1"),
-        ('[solver]\nname = "gurobi"\n', "'solver.name' must be 'highs' or 'cbc'"),
+        ('[solver]\nname = "gurobi"\n', "'solver.name' must be 'highs', 'cbc' or 'cpsat'"),
         ("[policy]\ndemonstration_per_district = 1.5\n", "must be a whole number"),
         ('[facility]\noptions = [{ name = "x" }]\n', "'facility.options[0]' must have"),
         ("[inputs]\nareas = { path = 'a.gpkg' }\n", "[inputs] needs key(s) population."),
