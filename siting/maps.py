@@ -836,9 +836,13 @@ def _facility_popup(
 
 
 def _facility_features(
-    out: PlanOutput, facilities: gpd.GeoDataFrame | None, text: Mapping[str, str]
+    out: PlanOutput,
+    facilities: gpd.GeoDataFrame | None,
+    text: Mapping[str, str],
+    *,
+    popups: bool = True,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    served = _served_by_site(out, text)
+    served = _served_by_site(out, text) if popups else {}
     planned: list[dict[str, Any]] = []
     existing: list[dict[str, Any]] = []
     for rec, geom in _records(facilities):
@@ -861,7 +865,7 @@ def _facility_features(
             {
                 "site_id": site,
                 "district_id": rec.get("district_id"),
-                "popup": _facility_popup(rec, served.get(site, []), text),
+                "popup": _facility_popup(rec, served.get(site, []), text) if popups else None,
                 "tooltip": tooltip,
                 "style": style,
             },
@@ -1691,11 +1695,9 @@ def plan_map(
         add(group, cand_points)
         groups.append(("candidates", group))
 
-    planned, existing = _facility_features(out, shifted(out.facilities), text)
+    # an overview's tooltip names the facility and its slots; plan.gpkg has the rest
+    planned, existing = _facility_features(out, shifted(out.facilities), text, popups=not overview)
     _tag_years([*planned, *existing], _opening_years(out))
-    if overview:  # the tooltip names the facility and its slots; plan.gpkg has the rest
-        for feature in (*planned, *existing):
-            feature["properties"].pop("popup", None)
     if existing:
         group = folium.FeatureGroup(name=text["layer_existing"])
         add(group, existing)

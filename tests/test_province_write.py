@@ -172,7 +172,7 @@ def test_above_the_detail_limit_the_map_is_an_overview_of_points(plan_dir: Path)
     radius = {f["properties"]["area_id"]: f["properties"]["style"]["radius"] for f in features}
     assert radius[people.idxmax()] == max(radius.values()) > radius[people.idxmin()]
     facilities = _features(groups[text["layer_facilities"]])
-    assert facilities and all("popup" not in f["properties"] for f in facilities)
+    assert facilities and not any(f["properties"].get("popup") for f in facilities)
     page = m.get_root().render()
     assert '"preferCanvas": true' in page
     note = text["map_overview_note"].format(areas=len(areas), limit=len(areas) - 1)
