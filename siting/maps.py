@@ -1762,10 +1762,21 @@ def plan_map(
     return m
 
 
+_OVERVIEW_AREA_COLUMNS = (
+    "area_id", "district_id", "name", "status", "population", "planned_population",
+    "required_slots", "served_slots", "shortfall_slots", "slots_per_1000", "target_per_1000",
+    "migrant_demand", "nearest_facility_m", "shortfall_reason",
+)  # fmt: skip
+"""The columns an overview's area points show (its popup, tooltip and size)."""
+
+
 def _as_points(areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """The areas with each outline replaced by its representative point (an overview)."""
+    """The areas an overview shows: each at its representative point, with what it shows."""
+    import geopandas as gpd
+
+    keep = [c for c in _OVERVIEW_AREA_COLUMNS if c in areas.columns]
     points = areas.geometry.representative_point()
-    return areas.set_geometry(points.rename(areas.geometry.name))
+    return gpd.GeoDataFrame(areas[keep], geometry=points.to_numpy(), crs=areas.crs)
 
 
 def _size_by_people(features: Sequence[dict[str, Any]], areas: gpd.GeoDataFrame) -> None:
