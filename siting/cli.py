@@ -92,10 +92,12 @@ def _cmd_plan(args: argparse.Namespace) -> int:
             resume=resume,
             counties=watch,
         )
-        stages("writing the plan, the map and the report")
+        no_map = bool(getattr(args, "no_map", False))
+        stages("writing the plan" + ("" if no_map else ", the map and the report"))
         write_plan(
             plan,
             out,
+            map_and_report=not no_map,
             working_crs_geojson=args.working_crs,
             language=args.language,
             handin=args.handin,
@@ -225,6 +227,11 @@ def _cmd_map(args: argparse.Namespace) -> int:
 
     path = save_map(args.out_dir, language=args.language, basemap=args.basemap)
     print(f"map written to {path}")
+    if args.report:
+        from siting.report import write_report
+
+        md, page = write_report(args.out_dir, language=args.language)
+        print(f"report written to {md} and {page}")
     return 0
 
 
@@ -423,6 +430,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="with [run] partition: reuse the counties an interrupted or partial run into "
         "the same --out finished (same inputs and scenario), and solve only the rest",
     )
+    p.add_argument(
+        "--no-map",
+        action="store_true",
+        help="write the layers, tables and run.json only, no map.html or report (a huge "
+        "run); draw them later with 'siting map OUT --report'",
+    )
     p.set_defaults(func=_cmd_plan)
 
     p = sub.add_parser("demo", help="run the bundled sample city")
@@ -494,6 +507,11 @@ def build_parser() -> argparse.ArgumentParser:
         default="osm",
         metavar="none|osm|tianditu|gaode|URL",
         help="base map; a tile URL template with {z}/{x}/{y} for a bureau's own tile server",
+    )
+    p.add_argument(
+        "--report",
+        action="store_true",
+        help="also write report.md and report.html (a plan written with --no-map)",
     )
     p.set_defaults(func=_cmd_map)
     return parser

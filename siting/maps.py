@@ -41,6 +41,16 @@ zone, then rounded to :data:`DISPLAY_DECIMALS` decimals of a degree (about
 layer is written as compact UTF-8 JSON. A 5,759-area generated city's map
 (``python -m benchmarks.map``) is a fraction of what it was.
 
+A province stays openable: above :data:`DETAIL_LIMIT` residential areas
+(``detail_limit``; a merged plan of many counties, ``[run] partition``) the map
+is an overview drawn on a canvas: each area is a point at its representative
+point, sized by its people and coloured by its slots per 1,000, with its
+popup; facilities keep their tooltips but not their popups; the population
+density, service lines, candidate sites and access layers are left out, and
+the legend says so. Every outline and row stays in ``plan.gpkg`` and the
+GeoJSON layers. The 183-county generated province's map
+(``python -m benchmarks.province``) is written in seconds, not minutes.
+
 Offline: a map :func:`plan_map` makes carries its own Leaflet (bundled with
 the package, see :mod:`siting._web_assets`), inlined into the page, and none
 of the jQuery, Bootstrap and Font Awesome links folium adds by default, so
@@ -86,6 +96,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BASEMAPS",
+    "DETAIL_LIMIT",
     "DISPLAY_DECIMALS",
     "DISPLAY_TOLERANCE_M",
     "check_basemap",
@@ -120,6 +131,12 @@ DISPLAY_TOLERANCE_M = 0.5
 
 DISPLAY_DECIMALS = 6
 """Decimals of a degree kept in the map's coordinates: 1e-6° is 0.11 m or less."""
+
+DETAIL_LIMIT = 20_000
+"""Residential areas above which the map is an overview (areas as points, fewer layers)."""
+
+_POINT_RADII = (3.0, 4.0, 5.5, 7.0, 9.0)
+"""An overview's area points, px, by quintile of people."""
 
 # colours
 _GREEN, _LIGHT_GREEN, _ORANGE, _RED = "#1a9641", "#a6d96a", "#fdae61", "#d7191c"
@@ -378,9 +395,13 @@ def _records(frame: gpd.GeoDataFrame | None) -> list[tuple[dict[str, Any], Any]]
 def _feature(geom: Any, properties: Mapping[str, Any], fid: str | None = None) -> dict[str, Any]:
     import shapely
 
+    if geom.geom_type == "Point":  # most features of a big map: no JSON round trip
+        geometry: Any = {"type": "Point", "coordinates": [geom.x, geom.y]}
+    else:
+        geometry = json.loads(shapely.to_geojson(geom))
     feature: dict[str, Any] = {
         "type": "Feature",
-        "geometry": json.loads(shapely.to_geojson(geom)),
+        "geometry": geometry,
         "properties": dict(properties),
     }
     if fid is not None:
@@ -815,9 +836,13 @@ def _facility_popup(
 
 
 def _facility_features(
-    out: PlanOutput, facilities: gpd.GeoDataFrame | None, text: Mapping[str, str]
+    out: PlanOutput,
+    facilities: gpd.GeoDataFrame | None,
+    text: Mapping[str, str],
+    *,
+    popups: bool = True,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    served = _served_by_site(out, text)
+    served = _served_by_site(out, text) if popups else {}
     planned: list[dict[str, Any]] = []
     existing: list[dict[str, Any]] = []
     for rec, geom in _records(facilities):
@@ -840,7 +865,7 @@ def _facility_features(
             {
                 "site_id": site,
                 "district_id": rec.get("district_id"),
-                "popup": _facility_popup(rec, served.get(site, []), text),
+                "popup": _facility_popup(rec, served.get(site, []), text) if popups else None,
                 "tooltip": tooltip,
                 "style": style,
             },
@@ -1474,6 +1499,7 @@ def plan_map(
     basemap: str = "osm",
     tianditu_key: str | None = None,
     population_raster: str | Path | None = None,
+    detail_limit: int = DETAIL_LIMIT,
 ) -> folium.Map:
     """Draw a plan run on an interactive folium map.
 
@@ -1502,6 +1528,11 @@ def plan_map(
     population_raster
         Optional population raster (persons per cell) to draw instead of the
         per-area density choropleth.
+    detail_limit
+        Above this many residential areas the map is an overview (see the
+        module's notes): areas as points sized by their people, on a canvas;
+        no population density, service lines, candidates or access layers;
+        facilities without popups.
 
     Returns
     -------
@@ -1531,11 +1562,12 @@ def plan_map(
             return frame
         return display_geometry(frame, gcj02=gaode)
 
-    areas = shifted(out.areas)
+    overview = len(out.areas) > detail_limit
+    areas = shifted(_as_points(out.areas) if overview else out.areas)
     assert areas is not None
     own_map = m is not None
     if m is None:
-        m = folium.Map(tiles=None, control_scale=True, prefer_canvas=False)
+        m = folium.Map(tiles=None, control_scale=True, prefer_canvas=overview)
         _use_bundled_leaflet(m)
     _add_to_head(m, _POPUP_CSS, "siting_popup_css")
     _add_base_layers(m, basemap=basemap, tianditu_key=tianditu_key, own_map=own_map, text=text)
@@ -1548,6 +1580,8 @@ def plan_map(
             logger.warning("basemap=%r needs tianditu_key; using OpenStreetMap instead", basemap)
     if gaode:
         notes.append(text["gcj02_note"])
+    if overview:
+        notes.append(text["map_overview_note"].format(areas=len(out.areas), limit=detail_limit))
 
     population_legend: list[str] = []
     groups: list[tuple[str, Any]] = []
@@ -1589,9 +1623,10 @@ def plan_map(
             legend=population_legend,
             text=text,
         ).add_to(pop_group)
-    else:
+    elif not overview:
         pop_layer = add(pop_group, _population_layer(out, areas, text, population_legend))
-    groups.append(("population", pop_group))
+    if population_raster is not None or not overview:
+        groups.append(("population", pop_group))
 
     district_features, district_names = _district_features(shifted(out.districts), text)
     if district_features:
@@ -1628,11 +1663,14 @@ def plan_map(
         groups.append(("hazards", group))
 
     group = folium.FeatureGroup(name=text["layer_areas"])
-    add(group, _area_features(areas, text), geometry_from=pop_layer)
+    area_features = _area_features(areas, text)
+    if overview:
+        _size_by_people(area_features, areas)
+    add(group, area_features, geometry_from=pop_layer)
     groups.append(("areas", group))
 
     access_legends: list[tuple[str, Sequence[str]]] = []
-    for name, features, legend, whole in _access_layers(areas, language):
+    for name, features, legend, whole in [] if overview else _access_layers(areas, language):
         group = folium.FeatureGroup(name=name, show=False)
         add(group, features, geometry_from=pop_layer if whole else None)
         groups.append((f"access {name}", group))
@@ -1641,21 +1679,24 @@ def plan_map(
         else:
             access_legends.append((name, legend))
 
-    line_features = _line_features(shifted(out.service_lines), text)
+    line_features = [] if overview else _line_features(shifted(out.service_lines), text)
     _tag_years(line_features, _opening_years(out))
     if line_features:
         group = folium.FeatureGroup(name=text["layer_service"])
         add(group, line_features)
         groups.append(("service", group))
 
-    cand_points, cand_shapes = _candidate_features(shifted(out.candidates), text)
+    cand_points, cand_shapes = (
+        ([], []) if overview else _candidate_features(shifted(out.candidates), text)
+    )
     if cand_points or cand_shapes:
         group = folium.FeatureGroup(name=text["layer_candidates"])
         add(group, cand_shapes)
         add(group, cand_points)
         groups.append(("candidates", group))
 
-    planned, existing = _facility_features(out, shifted(out.facilities), text)
+    # an overview's tooltip names the facility and its slots; plan.gpkg has the rest
+    planned, existing = _facility_features(out, shifted(out.facilities), text, popups=not overview)
     _tag_years([*planned, *existing], _opening_years(out))
     if existing:
         group = folium.FeatureGroup(name=text["layer_existing"])
@@ -1719,6 +1760,46 @@ def plan_map(
         own = phase_labels(language)
         _year_filter_element(years, by_year, own["year_all"], own["year_by"]).add_to(m)
     return m
+
+
+_OVERVIEW_AREA_COLUMNS = (
+    "area_id", "district_id", "name", "status", "population", "planned_population",
+    "required_slots", "served_slots", "shortfall_slots", "slots_per_1000", "target_per_1000",
+    "migrant_demand", "nearest_facility_m", "shortfall_reason",
+)  # fmt: skip
+"""The columns an overview's area points show (its popup, tooltip and size)."""
+
+
+def _as_points(areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The areas an overview shows: each at its representative point, with what it shows."""
+    import geopandas as gpd
+
+    keep = [c for c in _OVERVIEW_AREA_COLUMNS if c in areas.columns]
+    points = areas.geometry.representative_point()
+    return gpd.GeoDataFrame(areas[keep], geometry=points.to_numpy(), crs=areas.crs)
+
+
+def _size_by_people(features: Sequence[dict[str, Any]], areas: gpd.GeoDataFrame) -> None:
+    """Give each area point a radius by the quintile of its people (planned, for a new area)."""
+    pop = pd.to_numeric(areas.get("population"), errors="coerce").to_numpy(dtype=float)
+    planned = pd.to_numeric(
+        areas.get("planned_population", pd.Series(np.nan, index=areas.index)), errors="coerce"
+    ).to_numpy(dtype=float)
+    status = areas.get("status", pd.Series("", index=areas.index)).astype(str).to_numpy()
+    people = np.where((status == "new") & np.isfinite(planned) & (planned > 0), planned, pop)
+    edges = _density_bins(people)
+    kept = [geom is not None and not geom.is_empty for geom in areas.geometry]
+    for feature, value in zip(features, people[np.asarray(kept, dtype=bool)], strict=True):
+        size = len(_POINT_RADII) - 1
+        for i, edge in enumerate(edges):
+            if value <= edge:
+                size = i
+                break
+        style = dict(feature["properties"]["style"])
+        style["radius"] = _POINT_RADII[size] if math.isfinite(value) else _POINT_RADII[0]
+        if style.get("weight", 1) > 2:  # a shortfall area's dashed red ring, thinner on a dot
+            style["weight"] = 2
+        feature["properties"]["style"] = style
 
 
 def _opening_years(out: PlanOutput) -> dict[str, int]:

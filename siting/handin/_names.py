@@ -51,6 +51,7 @@ _EXTRA_ZH = {
     "y": "Y坐标（m）",
     "lon": "经度",
     "lat": "纬度",
+    "blocks": "合并的县级居住区外人口块数",
 }
 
 _LABEL_KEYS = {  # column → label key, where the key differs from the column

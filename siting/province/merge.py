@@ -23,6 +23,7 @@ from siting.errors import SolverError
 from siting.inputs import Inputs
 from siting.lifecircle import merge_life_circles
 from siting.plan import Plan
+from siting.province.residual import RESIDUAL_BLOCKS, coarsen_residual
 from siting.scenario import Scenario
 from siting.summary import per_1000
 
@@ -68,6 +69,7 @@ def merge_counties(
     scenario: Scenario,
     engine: dict[str, Any],
     timings: dict[str, float],
+    residual_blocks: int = RESIDUAL_BLOCKS,
 ) -> Plan:
     """Merge the counties' plans into one.
 
@@ -83,6 +85,10 @@ def merge_counties(
         How the counties ran (engine, workers, wall and county seconds).
     timings
         Seconds of the steps taken before the counties (reading the inputs).
+    residual_blocks
+        The most residual blocks the merged plan keeps (:mod:`siting.province.residual`:
+        the counties' blocks merged again, their people scaled to each county's
+        accounted residual).
 
     Returns
     -------
@@ -180,8 +186,34 @@ def merge_counties(
         district_shapes=_outlines(results, inputs),
         hazards=hazards,
         service_lines=_stack([p.service_lines for p in plans]),
-        residual=_stack([p.residual for p in plans]),
+        residual=_residual(planned, run, max_blocks=residual_blocks),
     )
+
+
+def _residual(
+    planned: Sequence[CountyResult], run: dict[str, Any], *, max_blocks: int
+) -> gpd.GeoDataFrame | None:
+    """The counties' residual blocks, each with its ``district_id``, merged to ``max_blocks``.
+
+    The blocks are the population raster's (the ``population`` accounting); their
+    people are scaled to each county's accounted residual of it.
+    """
+    frames = []
+    for r in planned:
+        if r.plan is not None and r.plan.residual is not None and len(r.plan.residual):
+            frames.append(r.plan.residual.assign(district_id=r.district_id))
+    stacked = _stack(frames)
+    if stacked is None:
+        return None
+    accounting = (run.get("population_accounting") or {}).get("population") or {}
+    by_district = accounting.get("residual_by_district")
+    merged = coarsen_residual(stacked, max_blocks=max_blocks, residual_by_district=by_district)
+    run["residual_layer"] = {
+        "blocks": len(merged),
+        "county_blocks": len(stacked),
+        "max_blocks": max_blocks,
+    }
+    return merged
 
 
 def _outlines(results: Sequence[CountyResult], inputs: Inputs) -> gpd.GeoDataFrame | None:

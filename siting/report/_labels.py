@@ -53,6 +53,11 @@ _LABELS: dict[str, dict[str, str]] = {
         "legend": "图例",
         "no_tianditu_key": "未提供天地图密钥（tk），未加载天地图底图",
         "gcj02_note": "已将全部图层坐标转换为GCJ-02以匹配高德底图",
+        "map_overview_note": (
+            "概览图：居住区 {areas:,} 个，超过地图细节上限 {limit:,} 个，以点表示（大小按人口）；"
+            "人口密度、服务连线、候选地块与可达性图层从略，设施不附弹窗。"
+            "完整图形与属性见 plan.gpkg 与各 GeoJSON 图层"
+        ),
         "area_meets": "达到目标",
         "area_75": "达到目标的75%–100%",
         "area_50": "达到目标的50%–75%",
@@ -268,6 +273,12 @@ _LABELS: dict[str, dict[str, str]] = {
         "legend": "Legend",
         "no_tianditu_key": "No Tianditu key (tk) given: Tianditu base maps left out",
         "gcj02_note": "All overlays converted to GCJ-02 to match the Gaode base map",
+        "map_overview_note": (
+            "Overview: {areas:,} residential areas, above the map's detail limit of {limit:,}, "
+            "drawn as points sized by their people; population density, service lines, "
+            "candidate sites and access layers left out, facilities without popups. Every "
+            "outline and attribute is in plan.gpkg and the GeoJSON layers"
+        ),
         "area_meets": "meets its target",
         "area_75": "75–100% of target",
         "area_50": "50–75% of target",
