@@ -252,26 +252,12 @@ def solve_siting(
             result = replace(
                 result, stats=replace(result.stats, message=f"{result.stats.message}; {grid_note}")
             )
-        log.info(
-            "stage %s: %s, objective %s, gap %s, %.2f s",
-            name,
-            result.stats.status.value,
-            result.stats.objective,
-            result.stats.gap,
-            result.stats.solve_s,
-        )
+        _log_stage(name, result)
         results.append(StageResult(name, result.stats, detail))
         if not result.stats.status.has_solution:
             break
         values = result.values
-    worst = _weakest([r.stats.status for r in results])
-    if values is None:
-        status = results[-1].stats.status
-    else:
-        status = worst if worst.has_solution else Status.FEASIBLE
-    return SitingSolution(
-        status=status, values=values, stages=tuple(results), message=_message(results, status)
-    )
+    return _solution(results, values)
 
 
 def solve_lexicographic(
@@ -336,18 +322,28 @@ def solve_lexicographic(
             result = _keep_start(current, result, point, feasible=satisfies(current, point))
         elif point is not None and result.stats.objective is not None:
             result = _check_claim(current, result, point)
-        log.info(
-            "stage %s: %s, objective %s, gap %s, %.2f s",
-            name,
-            result.stats.status.value,
-            result.stats.objective,
-            result.stats.gap,
-            result.stats.solve_s,
-        )
+        _log_stage(name, result)
         results.append(StageResult(name, result.stats))
         if not result.stats.status.has_solution:
             break
         values = result.values
+    return _solution(results, values)
+
+
+def _log_stage(name: str, result: MipResult) -> None:
+    """Log one stage's outcome."""
+    log.info(
+        "stage %s: %s, objective %s, gap %s, %.2f s",
+        name,
+        result.stats.status.value,
+        result.stats.objective,
+        result.stats.gap,
+        result.stats.solve_s,
+    )
+
+
+def _solution(results: list[StageResult], values: FloatArray | None) -> SitingSolution:
+    """The stages' results as one solution: its status is the weakest stage's."""
     worst = _weakest([r.stats.status for r in results])
     if values is None:
         status = results[-1].stats.status
