@@ -120,7 +120,9 @@ def _worker_name() -> str:
         return "local"
 
 
-def solve_county(scenario: Scenario, inputs: Inputs, district_id: str) -> CountyResult:
+def solve_county(
+    scenario: Scenario, inputs: Inputs, district_id: str, *, threads: int | None = None
+) -> CountyResult:
     """Prepare, solve and extract one county's plan; never raises for a county's own fault.
 
     Parameters
@@ -131,6 +133,10 @@ def solve_county(scenario: Scenario, inputs: Inputs, district_id: str) -> County
         The county's share of the inputs (:func:`~siting.province.district_inputs`).
     district_id
         The county.
+    threads
+        Solver threads for this county when the scenario leaves them to the solver
+        (``solver.threads`` unset): a Dask worker of one thread gets 1, so that two
+        workers on two cores do not each start a second solver thread.
 
     Returns
     -------
@@ -138,6 +144,9 @@ def solve_county(scenario: Scenario, inputs: Inputs, district_id: str) -> County
         Its plan, or why it has none.
     """
     from siting.pipeline import prepare_loaded, solve_prepared
+
+    if threads is not None and scenario.solver.threads is None:
+        scenario = scenario.replace(solver=dataclasses.replace(scenario.solver, threads=threads))
 
     start = time.perf_counter()
     worker = _worker_name()
@@ -363,7 +372,7 @@ def _on_cluster(
 
     info = client.scheduler_info()
     futures = [
-        client.submit(solve_county, scenario, part, d, key=f"county-{d}", pure=False)
+        client.submit(solve_county, scenario, part, d, threads=1, key=f"county-{d}", pure=False)
         for d, part in zip(ids, parts, strict=True)
     ]
     by_key = {f.key: d for f, d in zip(futures, ids, strict=True)}

@@ -155,7 +155,7 @@ def solve_cost_stage(
     beside: threading.Thread | None = None
     fed: list[float] = []  # costs of the plans handed back to HiGHS
     if highs and left() > 0:
-        if bound and search is not None:
+        if bound and search is not None and threads != 1:
             beside = threading.Thread(
                 target=run_bound, args=(0.15 * limit,), name="lagrangian", daemon=True
             )
@@ -200,6 +200,10 @@ def solve_cost_stage(
             cost = float(result.stats.objective)
             polished = any(abs(cost - f) <= 1e-6 * max(1.0, abs(f)) for f in fed)
             take(result.values, "highs + local search" if polished else "highs")
+        gap_left = relative_gap(best_cost, result.stats.bound) if result.stats.bound else None
+        if bound and search is not None and threads == 1 and (gap_left or 1.0) > wanted:
+            # one thread: the bound runs after HiGHS, and only when HiGHS left a gap
+            run_bound(min(0.15 * limit, max(left(), 0.0)))
     elif bound and search is not None:
         run_bound(max(left(), min(0.05 * limit, 2.0)))
     if "result" in lagrange:
