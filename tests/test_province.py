@@ -240,6 +240,15 @@ def test_merged_plan_writes_and_verifies(partitioned: Plan, tmp_path: Path) -> N
     assert "分区县求解" in report
     for d in DISTRICTS:
         assert f"| {d} |" in report
+    # a section per county, with its own figures from districts.csv
+    sections = report.split("\n## 各区县规划\n", 1)[1].split("\n## ", 1)[0]
+    assert sections.count("\n### ") == len(DISTRICTS)
+    table = pd.read_csv(out / "districts.csv", dtype={"district_id": str})
+    for d in DISTRICTS:
+        row = table.set_index("district_id").loc[d]
+        part = sections.split(f"（{d}）", 1)[1].split("\n### ", 1)[0]
+        assert f"人口 {row['population']:,.0f}，" in part
+        assert f"规划托位 {row['planned_slots']:,.0f}（" in part
     for name in ("facilities", "areas", "candidates"):
         layer = gpd.read_file(out / f"{name}.geojson")
         assert layer["district_id"].notna().all(), name

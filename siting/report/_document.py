@@ -47,6 +47,8 @@ def _render_md(blocks: Iterable[Block]) -> str:
             lines += [f"# {content}", ""]
         elif kind == "h2":
             lines += [f"## {content}", ""]
+        elif kind == "h3":
+            lines += [f"### {content}", ""]
         elif kind == "p":
             lines += [str(content), ""]
         elif kind == "ul":
@@ -66,6 +68,7 @@ body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC",
   max-width: 60em; padding: 0 1em; color: #222; line-height: 1.5; }
 h1 { font-size: 1.6em; border-bottom: 2px solid #2b83ba; padding-bottom: .2em; }
 h2 { font-size: 1.25em; margin-top: 1.6em; color: #1f4e79; }
+h3 { font-size: 1.05em; margin-top: 1.2em; color: #1f4e79; }
 table { border-collapse: collapse; margin: .6em 0 1.2em; font-size: .92em; }
 th, td { border: 1px solid #ccc; padding: .25em .6em; vertical-align: top; }
 th { background: #eef3f8; text-align: left; }
@@ -84,6 +87,8 @@ def _render_html(blocks: Iterable[Block], *, title: str, language: str) -> str:
             body.append(f"<h1>{esc(str(content))}</h1>")
         elif kind == "h2":
             body.append(f"<h2>{esc(str(content))}</h2>")
+        elif kind == "h3":
+            body.append(f"<h3>{esc(str(content))}</h3>")
         elif kind == "p":
             body.append(f"<p>{esc(str(content))}</p>")
         elif kind == "ul":

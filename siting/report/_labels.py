@@ -161,6 +161,12 @@ _LABELS: dict[str, dict[str, str]] = {
         "county_facilities": "设施数",
         "county_reason": "未规划原因",
         "county_reused": "（沿用上次结果）",
+        "county_sections": "各区县规划",
+        "county_section": "{name}（{id}）",
+        "county_summary": "求解状态：{status}，间隙 {gap}，用时 {seconds} 秒（{worker}）。"
+        "人口 {population}，需求托位 {required}，规划托位 {planned}（千人 {per_1000}，"
+        "目标 {target}），缺口 {shortfall}，设施 {facilities} 处，费用 {cost}。",
+        "county_failed": "求解状态：{status}，本区县无规划：{reason}。",
         "border_pass": "跨界服务（距其他区县 {m} 米内的 {areas} 个居住区可由邻区县设施服务）："
         "跨界托位 {across}，缺口 {short0} → {short1}，"
         "费用 {cost0} → {cost1}，新开设施 {opened} 处。",
@@ -382,6 +388,13 @@ _LABELS: dict[str, dict[str, str]] = {
         "county_facilities": "Facilities",
         "county_reason": "Why no plan",
         "county_reused": "(reused from an earlier run)",
+        "county_sections": "County by county",
+        "county_section": "{name} ({id})",
+        "county_summary": "Status: {status}, gap {gap}, {seconds} s ({worker}). "
+        "Population {population}, required slots {required}, planned slots {planned} "
+        "({per_1000} per 1,000 against {target}), shortfall {shortfall}, "
+        "{facilities} facilities, cost {cost}.",
+        "county_failed": "Status: {status}; this county has no plan: {reason}.",
         "border_pass": "Across borders ({areas} areas within {m} m of another district may be "
         "served by its sites): {across} slots served across borders, shortfall {short0} → "
         "{short1}, cost {cost0} → {cost1}, {opened} sites opened.",

@@ -196,6 +196,7 @@ def _report_blocks(out: PlanOutput, *, language: str) -> tuple[str, list[Block]]
             ("chart", _Chart(chart, "report_slots_per_1000.svg", text["district_per_1000_chart"]))
         )
     blocks += _access_blocks(out, language=language)
+    blocks += _county_sections(run, districts, text)
 
     # cost by acquisition mode
     by_mode: Mapping[str, Any] = totals.get("cost_by_acquisition", {}) or {}
@@ -377,6 +378,44 @@ def _county_blocks(run: Mapping[str, Any], text: Mapping[str, str]) -> list[Bloc
                 ),
             )
         )
+    return blocks
+
+
+def _county_sections(
+    run: Mapping[str, Any], districts: pd.DataFrame, text: Mapping[str, str]
+) -> list[Block]:
+    """A section per county of a partitioned run: how it was solved and what it plans."""
+    counties = run.get("counties")
+    if not counties:
+        return []
+    by_id = {str(d["district_id"]): d for _, d in districts.iterrows()}
+    blocks: list[Block] = [("h2", text["county_sections"])]
+    for c in counties:
+        key = str(c["district_id"])
+        d = by_id.get(key)
+        name = str(d.get("name", "")) if d is not None and not pd.isna(d.get("name")) else ""
+        blocks.append(("h3", text["county_section"].format(name=name or key, id=key)))
+        if d is None or c.get("reason"):
+            blocks.append(
+                ("p", text["county_failed"].format(status=c["status"], reason=c.get("reason")))
+            )
+            continue
+        gap = c.get("gap")
+        summary = text["county_summary"].format(
+            status=c["status"],
+            gap=_pct(gap, 2) if gap is not None else "–",
+            seconds=_num(c.get("seconds"), 1),
+            worker=c.get("worker", ""),
+            population=_num(d.get("population")),
+            required=_num(d.get("required_slots")),
+            planned=_num(d.get("planned_slots")),
+            per_1000=_num(d.get("slots_per_1000"), 2),
+            target=_num(d.get("target_per_1000"), 2),
+            shortfall=_num(d.get("shortfall_slots"), 1),
+            facilities=_num(c.get("facilities")),
+            cost=_num(c.get("cost")),
+        )
+        blocks.append(("p", summary))
     return blocks
 
 
