@@ -113,17 +113,7 @@ def greedy_start(model: SitingModel) -> FloatArray:
     values[ix.y.start + picked] = 1.0
     capacity = ix.site_capacity_existing.copy()
     np.add.at(capacity, ix.y_site_code[picked], ix.y_slots[picked])
-    left = ix.required.copy()
-    x = np.zeros(len(ix.x_distance))
-    for p in np.argsort(ix.x_distance, kind="stable"):
-        i, j = ix.x_demand_code[p], ix.x_site_code[p]
-        amount = min(left[i], capacity[j])
-        if amount > 0:
-            x[p] = amount
-            left[i] -= amount
-            capacity[j] -= amount
-    values[ix.x] = x
-    values[ix.s] = left
+    _assign_nearest(model, values, capacity)
     _slacks(model, values, picked)
     return values
 
@@ -289,9 +279,19 @@ def existing_only_start(model: SitingModel) -> FloatArray:
     numpy.ndarray
         One value per column.
     """
-    ix = model.index
     values = np.zeros(model.base.num_cols)
-    capacity = ix.site_capacity_existing.copy()
+    _assign_nearest(model, values, model.index.site_capacity_existing.copy())
+    _slacks(model, values, np.zeros(0, dtype=np.int64))
+    return values
+
+
+def _assign_nearest(model: SitingModel, values: FloatArray, capacity: FloatArray) -> None:
+    """Give demand to the sites with room, nearest pair first; the rest is shortfall.
+
+    Writes the assignment (``x``) and shortfall (``s``) columns of ``values``;
+    ``capacity`` (slots per site) is used up.
+    """
+    ix = model.index
     left = ix.required.copy()
     x = np.zeros(len(ix.x_distance))
     for p in np.argsort(ix.x_distance, kind="stable").tolist():
@@ -303,5 +303,3 @@ def existing_only_start(model: SitingModel) -> FloatArray:
             capacity[j] -= amount
     values[ix.x] = x
     values[ix.s] = left
-    _slacks(model, values, np.zeros(0, dtype=np.int64))
-    return values
