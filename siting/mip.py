@@ -604,31 +604,44 @@ def _run_interruptibly(h: Any) -> Any:
 
     for callbacks in (h.cbSimplexInterrupt, h.cbIpmInterrupt, h.cbMipInterrupt):
         callbacks.subscribe(interrupt)
-    outcome: dict[str, Any] = {}
     done = threading.Event()
+    try:
+        return _wait_in_main_thread(h.run, on_interrupt=stop.set, done=done, name="highs")
+    finally:
+        if done.is_set():  # never change callbacks under a running solve
+            for callbacks in (h.cbSimplexInterrupt, h.cbIpmInterrupt, h.cbMipInterrupt):
+                callbacks.unsubscribe(interrupt)
+
+
+def _wait_in_main_thread(
+    run: Callable[[], Any], *, on_interrupt: Callable[[], None], done: threading.Event, name: str
+) -> Any:
+    """``run()`` in a worker thread while the main thread waits, so Ctrl-C stays prompt.
+
+    On ``KeyboardInterrupt``, ``on_interrupt()`` tells the solver to stop, the worker
+    is given a second, and the interrupt is raised again. ``done`` is set when
+    ``run`` has returned or raised (its error is raised here).
+    """
+    outcome: dict[str, Any] = {}
 
     def work() -> None:
         try:
-            outcome["status"] = h.run()
+            outcome["status"] = run()
         except BaseException as exc:  # handed to the main thread
             outcome["error"] = exc
         finally:
             done.set()
 
     # Waiting on an Event, not Thread.join: a join interrupted by Ctrl-C can mark the
-    # thread stopped while HiGHS still runs, and the process then aborts at exit.
-    threading.Thread(target=work, name="highs", daemon=True).start()
+    # thread stopped while the solver still runs, and the process then aborts at exit.
+    threading.Thread(target=work, name=name, daemon=True).start()
     try:
         while not done.wait(0.05):
             pass
     except KeyboardInterrupt:
-        stop.set()
+        on_interrupt()
         done.wait(1.0)
         raise
-    finally:
-        if done.is_set():  # never change callbacks under a running solve
-            for callbacks in (h.cbSimplexInterrupt, h.cbIpmInterrupt, h.cbMipInterrupt):
-                callbacks.unsubscribe(interrupt)
     if "error" in outcome:
         raise outcome["error"]
     return outcome["status"]
@@ -1316,25 +1329,9 @@ def _run_cpsat(solver: Any, cp: Any, callback: Any) -> Any:
     """
     if threading.current_thread() is not threading.main_thread():
         return solver.solve(cp, callback)
-    outcome: dict[str, Any] = {}
-    done = threading.Event()
-
-    def work() -> None:
-        try:
-            outcome["status"] = solver.solve(cp, callback)
-        except BaseException as exc:  # handed to the main thread
-            outcome["error"] = exc
-        finally:
-            done.set()
-
-    threading.Thread(target=work, name="cpsat", daemon=True).start()
-    try:
-        while not done.wait(0.05):
-            pass
-    except KeyboardInterrupt:
-        solver.stop_search()
-        done.wait(1.0)
-        raise
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["status"]
+    return _wait_in_main_thread(
+        lambda: solver.solve(cp, callback),
+        on_interrupt=solver.stop_search,
+        done=threading.Event(),
+        name="cpsat",
+    )
