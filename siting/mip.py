@@ -67,6 +67,9 @@ Sense = Literal["min", "max"]
 IncumbentHook = Callable[[npt.NDArray[np.float64]], "npt.NDArray[np.float64] | None"]
 """Called with a solver's improving solution; returns a better one to feed back, or None."""
 
+GiveUp = Callable[[float, float], bool]
+"""Called with the seconds a MIP solve has run and its relative gap; True stops it."""
+
 _BANNER_LOCK = threading.Lock()
 _BANNER_DONE = False
 
@@ -177,6 +180,7 @@ def solve_model(
     start: FloatArray | None = None,
     options: dict[str, Any] | None = None,
     incumbents: IncumbentHook | None = None,
+    give_up: GiveUp | None = None,
 ) -> MipResult:
     """Solve a :class:`MatrixModel`.
 
@@ -203,6 +207,10 @@ def solve_model(
         HiGHS only: called with each improving solution the solver finds (one value per
         column); what it returns (a better feasible solution, or ``None``) is handed
         back to HiGHS as a new incumbent at its next chance.
+    give_up
+        HiGHS only: called with the seconds spent and the relative gap each time the
+        branch and bound checks for an interrupt; ``True`` stops the solve, which is
+        then reported as a time limit is (feasible with its gap, or timed out).
 
     Returns
     -------
@@ -218,6 +226,7 @@ def solve_model(
             start=start,
             options=options,
             incumbents=incumbents,
+            give_up=give_up,
         )
     if solver == "cbc":
         return _solve_cbc(model, time_limit_s=time_limit_s, gap=gap, threads=threads, start=start)
@@ -420,6 +429,7 @@ def _solve_highs(
     start: FloatArray | None,
     options: dict[str, Any] | None = None,
     incumbents: IncumbentHook | None = None,
+    give_up: GiveUp | None = None,
 ) -> MipResult:
     import highspy
 
@@ -476,6 +486,14 @@ def _solve_highs(
     fed: list[FloatArray] = []
     if incumbents is not None and is_mip:
         fed = _feed_back(h, incumbents)
+    if give_up is not None and is_mip:
+
+        def check(event: Any) -> None:
+            out = event.data_out
+            if give_up(float(out.running_time), float(out.mip_gap)):
+                event.interrupt()
+
+        h.cbMipInterrupt.subscribe(check)
     pass_s = time.perf_counter() - t0
     began = time.perf_counter()
     run_status = _run_interruptibly(h)
@@ -528,6 +546,7 @@ def _solve_highs(
                 start=None,
                 options=options,
                 incumbents=incumbents,
+                give_up=give_up,
             )
     if values is not None and st.has_solution:
         values = _clean(values, model)

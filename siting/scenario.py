@@ -664,14 +664,16 @@ class SolverSettings:
     cost_search
         With HiGHS, what works on the cost stage besides it (:mod:`siting.search`):
         ``"local"`` (a local search over sites and sizes, which also polishes HiGHS's
-        plans) and ``"lagrangian"`` (a Lagrangian bound). ``[]``: HiGHS alone.
+        plans), ``"lagrangian"`` (a Lagrangian bound) and ``"regions"`` (regions of
+        sites re-planned exactly one at a time, and a bound from the regions' own
+        integer programs). ``[]``: HiGHS alone.
     """
 
     name: str = "highs"
     time_limit_s: float = 120.0
     gap: float = 0.005
     threads: int | None = None
-    cost_search: tuple[str, ...] = ("local", "lagrangian")
+    cost_search: tuple[str, ...] = ("local", "lagrangian", "regions")
 
 
 @dataclass(frozen=True)
@@ -1286,8 +1288,8 @@ def scenario_problems(s: Scenario) -> list[str]:
     threads = s.solver.threads
     need(threads is None or threads >= 1, "solver.threads", "must be 1 or more", threads)
     need(0 <= s.solver.gap < 1, "solver.gap", "must be in [0, 1)", s.solver.gap)
-    odd = [p for p in s.solver.cost_search if p not in ("local", "lagrangian")]
-    need(not odd, "solver.cost_search", "must list 'local' and/or 'lagrangian'", odd)
+    odd = [p for p in s.solver.cost_search if p not in ("local", "lagrangian", "regions")]
+    need(not odd, "solver.cost_search", "must list 'local', 'lagrangian' and/or 'regions'", odd)
     need(
         s.policy.demonstration_per_district >= 0,
         "policy.demonstration_per_district",

@@ -49,7 +49,7 @@ log = logging.getLogger(__name__)
 FloatArray = npt.NDArray[np.float64]
 
 STAGES = ("shortfall", "cost", "distance")
-COST_SEARCH: tuple[str, ...] = ("local", "lagrangian")
+COST_SEARCH: tuple[str, ...] = ("local", "lagrangian", "regions")
 """What works on the cost stage besides HiGHS by default (see :func:`solve_siting`)."""
 
 COST_STAGE_ONLY = ("cpsat",)
@@ -170,8 +170,10 @@ def solve_siting(
         a fallback plan.
     cost_search
         With HiGHS, what works on the cost stage besides it (:mod:`siting.search`):
-        ``"local"`` (the local search, which also polishes HiGHS's incumbents) and
-        ``"lagrangian"`` (the Lagrangian bound). Empty: HiGHS alone.
+        ``"local"`` (the local search, which also polishes HiGHS's incumbents),
+        ``"lagrangian"`` (the Lagrangian bound) and ``"regions"`` (the
+        large-neighbourhood search by regions and the decomposition bound). Empty:
+        HiGHS alone.
 
     Returns
     -------
@@ -232,6 +234,7 @@ def solve_siting(
                 threads=threads,
                 local="local" in cost_search,
                 bound="lagrangian" in cost_search,
+                regions="regions" in cost_search,
             )
         else:
             result = solve_model(

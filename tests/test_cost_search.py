@@ -426,10 +426,22 @@ def test_a_stage_stopped_by_the_limit_never_says_optimal() -> None:
     assert sol.message.startswith("feasible, not proven optimal")
     assert "cost: feasible, gap" in sol.message
     detail = stage.detail
-    assert detail["found_by"] in ("local search", "highs", "highs + local search", "start")
+    assert detail["found_by"] in (
+        "local search",
+        "highs",
+        "highs + local search",
+        "start",
+        "region search",
+    )
     assert detail["bound"] == stage.stats.bound
-    assert detail["bound_source"] in ("highs", "lagrangian")
-    assert set(detail["times_s"]) == {"local_search", "lagrangian", "highs"}
+    assert detail["bound_source"] in ("highs", "lagrangian", "regions")
+    assert set(detail["times_s"]) == {
+        "local_search",
+        "lagrangian",
+        "highs",
+        "region_search",
+        "region_bound",
+    }
     # the Lagrangian bound runs beside HiGHS: each part within the stage's time
     assert max(detail["times_s"].values()) <= stage.stats.solve_s + 0.5
     assert detail["times_s"]["local_search"] + detail["times_s"]["highs"] <= (

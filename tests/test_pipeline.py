@@ -67,10 +67,22 @@ def test_sample_run_says_where_the_cost_bound_came_from(
     cost = next(s for s in run["stages"] if s["name"] == "cost")
     search = cost["search"]
     assert search["bound"] == pytest.approx(cost["bound"])
-    assert search["bound_source"] in ("highs", "lagrangian")
+    assert search["bound_source"] in ("highs", "lagrangian", "regions")
     assert search["bounds"][search["bound_source"]] == pytest.approx(cost["bound"])
-    assert search["found_by"] in ("start", "local search", "highs", "highs + local search")
-    assert set(search["times_s"]) == {"local_search", "lagrangian", "highs"}
+    assert search["found_by"] in (
+        "start",
+        "local search",
+        "highs",
+        "highs + local search",
+        "region search",
+    )
+    assert set(search["times_s"]) == {
+        "local_search",
+        "lagrangian",
+        "highs",
+        "region_search",
+        "region_bound",
+    }
     # "optimal" only with the gap proven
     assert cost["status"] == ("optimal" if cost["gap"] <= 1e-4 else "feasible")
     md = (out / "report.md").read_text(encoding="utf-8")

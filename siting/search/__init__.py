@@ -1,4 +1,4 @@
-"""The cost stage's own search: a local search for better plans and a Lagrangian bound.
+"""The cost stage's own search: local and regional searches for plans, and two bounds.
 
 =================  =====================================================================
 module             owns
@@ -6,8 +6,12 @@ module             owns
 ``_kernels``       the compiled loops (a move with exact rerouting; the per-site bound)
 ``local``          :class:`CostSearch`, the local search over options and extra slots
 ``bound``          :func:`lagrangian_bound`, the Lagrangian bound of the cost stage
+``regions``        regions of sites that share little demand (a METIS partition)
+``lns``            :func:`region_search`, one region at a time re-planned by HiGHS
+``decompose``      :func:`region_bound`, the bound from the regions' own programs
 ``stage``          :func:`solve_cost_stage`: the descent, HiGHS fed back by the search,
-                   the bound beside it, and kicks, within the stage's time limit
+                   the bounds beside it, the region search, and kicks, within the
+                   stage's time limit
 =================  =====================================================================
 
 It sits between :mod:`siting.mip` and :mod:`siting.solve`, which calls it for the
@@ -17,7 +21,19 @@ cost stage.
 from __future__ import annotations
 
 from siting.search.bound import LagrangianBound, lagrangian_bound
+from siting.search.decompose import RegionBound, region_bound
+from siting.search.lns import RegionSearchStats, region_search
 from siting.search.local import CostSearch, SearchStats
 from siting.search.stage import solve_cost_stage
 
-__all__ = ["CostSearch", "LagrangianBound", "SearchStats", "lagrangian_bound", "solve_cost_stage"]
+__all__ = [
+    "CostSearch",
+    "LagrangianBound",
+    "RegionBound",
+    "RegionSearchStats",
+    "SearchStats",
+    "lagrangian_bound",
+    "region_bound",
+    "region_search",
+    "solve_cost_stage",
+]

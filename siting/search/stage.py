@@ -1,26 +1,32 @@
-"""The cost stage run as a search: local search, a Lagrangian bound, then HiGHS fed by both.
+"""The cost stage run as a search: local and regional searches, two bounds, HiGHS fed by them.
 
 Within the stage's time limit, in order:
 
 1. the local search's descent (:class:`~siting.search.local.CostSearch`) from the
-   starting plan (the cost-aware greedy), to a local optimum (at most half of
-   the time);
-2. HiGHS on the cost stage's model, started from the best plan, for the time left
-   but a tenth of the limit; each improving solution it finds goes through the
-   descent, and the result, when cheaper, is handed back to HiGHS as a new
-   incumbent. Beside it, on a second thread, the Lagrangian bound
-   (:func:`~siting.search.bound.lagrangian_bound`) runs for at most 15 % of the limit
-   (its compiled loop releases the GIL); it is stopped as soon as HiGHS proves the
-   requested gap, and at the stage's limit. When HiGHS proves the requested gap the
-   stage ends there, so small instances take about as long as with HiGHS alone;
-3. otherwise the local search with kicks (an iterated local search) from the best
-   plan, for the rest of the time.
+   starting plan (the cost-aware greedy), to a local optimum (at most 15 % of the
+   time with the regions, else half);
+2. HiGHS on the cost stage's model, started from the best plan; each improving
+   solution it finds goes through the descent, and the result, when cheaper, is
+   handed back to HiGHS as a new incumbent. Beside it, on a second thread, the
+   Lagrangian bound (:func:`~siting.search.bound.lagrangian_bound`) runs for at
+   most 15 % of the limit (its compiled loop releases the GIL) and then, with the
+   regions, the decomposition bound (:func:`~siting.search.decompose.region_bound`)
+   for the rest of the stage. When HiGHS proves the requested gap the stage ends
+   there, so small instances take about as long as with HiGHS alone. With the
+   regions, HiGHS keeps the whole model for a fifth of the stage, and longer only
+   while its own gap is under 2 % (or four times the requested gap): it is then
+   near a proof that nothing else here can give;
+3. the region search (:func:`~siting.search.lns.region_search`): regions of about
+   50 sites, each re-planned exactly by HiGHS with the rest of the plan fixed, for
+   the rest of the time (on one thread, 60 % of it, then the decomposition bound);
+4. if time is still left, the local search with kicks (an iterated local search)
+   from the best plan.
 
-The plan is the cheapest of all; the bound is the highest of HiGHS's and the
-Lagrangian one, and the gap is taken against it. Every plan the search hands on
-is checked against every row of the stage's model (:func:`siting.mip.satisfies`).
-The stage is "optimal" only when that gap is proven within
-:data:`siting.mip.PROVEN_GAP`; otherwise it is "feasible" with its gap.
+The plan is the cheapest of all; the bound is the highest of HiGHS's, the
+Lagrangian one and the regions' one, and the gap is taken against it. Every plan
+the search hands on is checked against every row of the stage's model
+(:func:`siting.mip.satisfies`). The stage is "optimal" only when that gap is
+proven within :data:`siting.mip.PROVEN_GAP`; otherwise it is "feasible" with its gap.
 """
 
 from __future__ import annotations
@@ -36,7 +42,10 @@ import numpy.typing as npt
 from siting.mip import PROVEN_GAP, MatrixModel, MipResult, relative_gap, satisfies, solve_model
 from siting.model import SitingModel
 from siting.search.bound import lagrangian_bound
+from siting.search.decompose import RegionBound, region_bound
+from siting.search.lns import region_search
 from siting.search.local import CostSearch
+from siting.search.regions import demand_graph
 from siting.status import SolveStats, Status
 
 __all__ = ["solve_cost_stage"]
@@ -58,6 +67,7 @@ def solve_cost_stage(
     local: bool = True,
     bound: bool = True,
     highs: bool = True,
+    regions: bool = True,
 ) -> tuple[MipResult, dict[str, Any]]:
     """Solve the cost stage with the local search and the Lagrangian bound around HiGHS.
 
@@ -77,9 +87,11 @@ def solve_cost_stage(
         The relative gap at which the stage may stop.
     threads
         HiGHS threads.
-    local, bound, highs
+    local, bound, highs, regions
         Which parts run (the benchmark compares them); HiGHS alone is
-        ``local=False, bound=False``.
+        ``local=False, bound=False``. ``regions`` (with ``local`` or ``bound``)
+        adds the large-neighbourhood search by regions and, with ``bound``, the
+        decomposition bound.
 
     Returns
     -------
@@ -91,7 +103,9 @@ def solve_cost_stage(
     limit = float(time_limit_s) if time_limit_s is not None else 120.0
     wanted = float(gap) if gap is not None else PROVEN_GAP
     times: dict[str, float] = {"local_search": 0.0, "lagrangian": 0.0, "highs": 0.0}
-    detail: dict[str, Any] = {"parts": [p for p, on in _parts(local, bound, highs) if on]}
+    if regions:
+        times.update({"region_search": 0.0, "region_bound": 0.0})
+    detail: dict[str, Any] = {"parts": [p for p, on in _parts(local, bound, highs, regions) if on]}
 
     def left() -> float:
         return max(0.0, limit - (time.perf_counter() - began))
@@ -127,16 +141,15 @@ def solve_cost_stage(
 
     # 1. the descent from the start (fast: a local optimum in seconds at city scale)
     if local and search is not None:
-        take(polish(best, 0.5 * limit), "local search")
+        take(polish(best, (0.15 if regions else 0.5) * limit), "local search")
         detail["local_search_cost"] = best_cost
 
     # 2. HiGHS from the best plan, its improving plans polished and fed back, while the
     #    Lagrangian bound runs beside it on a second thread (its loop is compiled and
-    #    releases the GIL); a tenth of the time is kept for kicks, used only if HiGHS
-    #    stops unproven
+    #    releases the GIL). With the regions, HiGHS has a fifth of the time (enough for
+    #    the instances it proves); else all but a tenth, kept for kicks
     bounds: dict[str, float] = {}
     result: MipResult | None = None
-    reserve = 0.1 if local else 0.0
     stop = threading.Event()
     lagrange: dict[str, Any] = {}
 
@@ -152,20 +165,79 @@ def solve_cost_stage(
         )
         times["lagrangian"] += time.perf_counter() - t0
 
+    def proven() -> bool:
+        if not bounds:
+            return False
+        enough = max(wanted, PROVEN_GAP) * (1 + 1e-6) + 1e-12
+        return (relative_gap(best_cost, max(bounds.values())) or 0.0) <= enough
+
+    def take_lagrange() -> None:
+        if "result" in lagrange:
+            lag = lagrange["result"]
+            if np.isfinite(lag.bound):
+                bounds["lagrangian"] = max(bounds.get("lagrangian", -np.inf), lag.bound)
+            detail["lagrangian_iterations"] = lag.iterations
+
+    graph = (
+        demand_graph(search.pair_area, search.pair_site, search.req, search.n_sites)
+        if regions and search is not None
+        else None
+    )
+    region_out: dict[str, RegionBound] = {}
+
+    def run_region_bound(budget: float) -> None:
+        lag = lagrange.get("result")
+        if graph is None or search is None or lag is None or not np.isfinite(lag.bound):
+            return
+        if budget <= 0 or stop.is_set():
+            return
+        t0 = time.perf_counter()
+        region_out["bound"] = region_bound(
+            search,
+            lag.multipliers,
+            graph=graph,
+            shortfall_cap=shortfall_cap,
+            time_limit_s=budget,
+            upper=best_cost,
+            sites_per_region=BOUND_SITES,
+            stop=stop,
+        )
+        times["region_bound"] += time.perf_counter() - t0
+
+    highs_over = threading.Event()
+
+    def run_beside() -> None:
+        run_bound(0.15 * limit)
+        if graph is not None:
+            # the decomposition bound follows when HiGHS has left the whole model
+            # unproven (so a plan HiGHS proves never depends on how fast this thread
+            # was), for the rest of the stage
+            highs_over.wait()
+            run_region_bound(left() - 0.25)
+
     beside: threading.Thread | None = None
     fed: list[float] = []  # costs of the plans handed back to HiGHS
     if highs and left() > 0:
+        highs_s = left() - (0.1 * limit if local else 0.0)
+        give_up = None
+        if graph is not None:
+            # with the regions, HiGHS keeps the stage past a fifth of it only while its
+            # gap is small (it is then near its proof, which the regions cannot give)
+            close = max(HIGHS_CLOSE_GAP, 4 * wanted)
+
+            def give_up(seconds: float, highs_gap: float) -> bool:
+                spent = time.perf_counter() - began
+                return spent >= HIGHS_SHARE * limit and highs_gap > close
+
         if bound and search is not None and threads != 1:
-            beside = threading.Thread(
-                target=run_bound, args=(0.15 * limit,), name="lagrangian", daemon=True
-            )
+            beside = threading.Thread(target=run_beside, name="bounds", daemon=True)
             beside.start()
         hook = None
         if local and search is not None:
             polish_s = min(5.0, 0.05 * limit)
 
             def hook(values: FloatArray) -> FloatArray | None:
-                if left() <= polish_s + reserve * limit:
+                if left() <= polish_s + (0.1 if regions else 0.0) * limit:
                     return None
                 better = polish(values, polish_s)
                 if better is not None:
@@ -178,17 +250,25 @@ def solve_cost_stage(
             result = solve_model(
                 stage,
                 solver="highs",
-                time_limit_s=max(left() - reserve * limit, 0.01),
+                time_limit_s=max(min(highs_s, left()), 0.01),
                 gap=gap,
                 threads=threads,
                 start=best,
                 incumbents=hook,
+                give_up=give_up,
             )
+        except BaseException:  # Ctrl-C: the bounds beside stop at their next step
+            stop.set()
+            raise
         finally:
-            if beside is not None:
-                # HiGHS proved its gap: no other bound is needed; else the bound may use
-                # what is left of the time
-                done = result is not None and (result.stats.gap or 1.0) <= max(wanted, PROVEN_GAP)
+            done = result is not None and (result.stats.gap or 1.0) <= max(wanted, PROVEN_GAP)
+            if done:
+                stop.set()
+            highs_over.set()
+            if beside is not None and (done or graph is None):
+                # HiGHS proved its gap: no other bound is needed; else the Lagrangian
+                # bound may use what is left of its time (with the regions, the bounds
+                # go on beside the region search)
                 beside.join(timeout=0.0 if done else left())
                 stop.set()
                 beside.join()
@@ -205,20 +285,55 @@ def solve_cost_stage(
             # one thread: the bound runs after HiGHS, and only when HiGHS left a gap
             run_bound(min(0.15 * limit, max(left(), 0.0)))
     elif bound and search is not None:
-        run_bound(max(left(), min(0.05 * limit, 2.0)))
-    if "result" in lagrange:
-        lag = lagrange["result"]
-        if np.isfinite(lag.bound):
-            bounds["lagrangian"] = lag.bound
-        detail["lagrangian_iterations"] = lag.iterations
+        run_bound(max(min(left(), 0.15 * limit if regions else left()), min(0.05 * limit, 2.0)))
+    take_lagrange()
 
-    def proven() -> bool:
-        if not bounds:
-            return False
-        enough = max(wanted, PROVEN_GAP) * (1 + 1e-6) + 1e-12
-        return (relative_gap(best_cost, max(bounds.values())) or 0.0) <= enough
+    # 3. unproven: the regions, each re-planned exactly (the large-neighbourhood search),
+    #    while the decomposition bound runs beside it (or after it, on one thread)
+    if graph is not None and search is not None and not proven() and left() > 0:
+        sequential = beside is None or not beside.is_alive()
+        t0 = time.perf_counter()
+        try:
+            plan, lns = region_search(
+                stage,
+                model.index,
+                best,
+                graph=graph,
+                time_limit_s=0.6 * left() if sequential and bound else left(),
+                sites_per_region=LNS_SITES,
+                sub_limit_s=LNS_REGION_S,
+            )
+        except BaseException:
+            stop.set()
+            raise
+        times["region_search"] += time.perf_counter() - t0
+        if lns.cost < lns.start_cost:
+            take(plan, "region search")
+        detail["region_search"] = {
+            "start_cost": lns.start_cost,
+            "cost": lns.cost,
+            "regions": lns.regions,
+            "improved": lns.improved,
+            "rounds": lns.rounds,
+        }
+        if sequential and bound and "bound" not in region_out:
+            run_region_bound(left())
+    if beside is not None and beside.is_alive():
+        beside.join()
+    take_lagrange()
+    if "bound" in region_out:
+        rb = region_out["bound"]
+        detail["region_bound"] = {
+            "bound": rb.bound if np.isfinite(rb.bound) else None,
+            "regions": rb.regions,
+            "solved": rb.solved,
+            "relaxed_share": rb.relaxed_share,
+            "passes": rb.passes,
+        }
+        if np.isfinite(rb.bound):
+            bounds["regions"] = rb.bound
 
-    # 3. unproven: kicks (an iterated local search) from the best plan with the rest
+    # 4. still unproven: kicks (an iterated local search) from the best plan with the rest
     if local and search is not None and not proven() and left() > 0:
         who = "local search" if found_by in ("start", "local search") else found_by
         take(
@@ -234,7 +349,15 @@ def solve_cost_stage(
     by_bound = found_gap is not None and found_gap <= PROVEN_GAP * (1 + 1e-6) + 1e-12
     status = Status.OPTIMAL if by_highs or by_bound else Status.FEASIBLE
     solver_name = result.stats.solver if result is not None else "siting search"
-    parts = [solver_name] + [p for p, on in (("local search", local), ("lagrangian", bound)) if on]
+    parts = [solver_name] + [
+        p
+        for p, on in (
+            ("local search", local),
+            ("lagrangian", bound),
+            ("regions", regions and search is not None),
+        )
+        if on
+    ]
     message = (
         f"cost search: plan by {found_by}, bound from {source or 'nothing'}"
         + (f"; highs: {result.stats.message}" if result is not None else "")
@@ -262,5 +385,22 @@ def solve_cost_stage(
     return MipResult(values=best, stats=stats, extra={"cost_search": detail}), detail
 
 
-def _parts(local: bool, bound: bool, highs: bool) -> list[tuple[str, bool]]:
-    return [("local_search", local), ("lagrangian", bound), ("highs", highs)]
+def _parts(local: bool, bound: bool, highs: bool, regions: bool) -> list[tuple[str, bool]]:
+    return [
+        ("local_search", local),
+        ("lagrangian", bound),
+        ("highs", highs),
+        ("regions", regions),
+    ]
+
+
+HIGHS_SHARE = 0.2
+"""With the regions, the share of the stage HiGHS has on the whole model, unless close."""
+HIGHS_CLOSE_GAP = 0.02
+"""HiGHS's gap (or four times the requested one) under which it keeps the stage."""
+LNS_SITES = 50
+"""Sites per region of the large-neighbourhood search (HiGHS solves one in about a second)."""
+LNS_REGION_S = 2.0
+"""HiGHS's limit for one region of the large-neighbourhood search."""
+BOUND_SITES = 40
+"""Sites per region of the decomposition bound."""

@@ -1,0 +1,185 @@
+"""The cost search by regions: the partition, the region search and the decomposition bound.
+
+Expected values are computed apart from the code under test: optima of tiny
+instances by enumeration with SciPy's maximum flow (``test_cost_search``), the LP
+bound by HiGHS on the relaxation, and a partition that is plain by construction.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from test_cost_search import cost_stage, dense_city, enumerate_optimum, lp_bound, tiny
+
+from siting.mip import satisfies
+from siting.model import build_model
+from siting.search import CostSearch
+from siting.search.bound import lagrangian_bound
+from siting.search.decompose import region_bound
+from siting.search.lns import region_search, restrict_to_sites
+from siting.search.regions import demand_graph, site_regions
+from siting.search.stage import solve_cost_stage
+
+
+def test_the_partition_cuts_the_one_light_edge() -> None:
+    """Two cliques of 6 sites joined by one light edge: two regions, one per clique."""
+    rows, cols, vals = [], [], []
+    for block in (range(0, 6), range(6, 12)):
+        for a in block:
+            for b in block:
+                if a != b:
+                    rows.append(a)
+                    cols.append(b)
+                    vals.append(50.0)
+    rows += [5, 6]
+    cols += [6, 5]
+    vals += [1.0, 1.0]
+    graph = sp.csr_array((vals, (rows, cols)), shape=(12, 12))
+    for seed in range(3):
+        parts = site_regions(graph, sites_per_region=6, seed=seed)
+        assert len(set(parts[:6])) == 1
+        assert len(set(parts[6:])) == 1
+        assert parts[0] != parts[6]
+    assert (site_regions(graph, sites_per_region=20) == 0).all()
+
+
+def test_the_demand_graph_weighs_shared_slots() -> None:
+    # areas 0 (10 slots) and 1 (4 slots); site 0 reaches both, site 1 area 0, site 2 area 1
+    graph = demand_graph(
+        np.array([0, 1, 0, 1]), np.array([0, 0, 1, 2]), np.array([10.0, 4.0]), n_sites=3
+    )
+    assert graph.toarray().tolist() == [[0, 10, 4], [10, 0, 0], [4, 0, 0]]
+
+
+def test_restricting_to_sites_fixes_the_rest_and_keeps_the_plan_feasible() -> None:
+    model = build_model(dense_city(300, 100))
+    stage, _, start = cost_stage(model)
+    ix = model.index
+    free = np.array([3, 17, 42])
+    sub = restrict_to_sites(stage, ix, start, free)
+    assert satisfies(sub, start)
+    y_free = np.isin(ix.y_site_code, free)
+    fixed_y = ix.y.start + np.flatnonzero(~y_free)
+    assert (sub.col_lower[fixed_y] == start[fixed_y]).all()
+    assert (sub.col_upper[fixed_y] == start[fixed_y]).all()
+    open_y = ix.y.start + np.flatnonzero(y_free)
+    assert (sub.col_upper[open_y] == 1).all() and (sub.col_lower[open_y] == 0).all()
+    # a pair stays free exactly when a free site reaches its area
+    reached = np.unique(ix.x_demand_code[np.isin(ix.x_site_code, free)])
+    free_x = np.isin(ix.x_demand_code, reached)
+    x = np.arange(ix.x.start, ix.x.stop)
+    assert (sub.col_upper[x[free_x]] == stage.col_upper[x[free_x]]).all()
+    assert (sub.col_upper[x[~free_x]] == start[x[~free_x]]).all()
+
+
+def test_region_search_keeps_every_rule_and_never_costs_more() -> None:
+    model = build_model(dense_city(600, 200))
+    stage, _, start = cost_stage(model)
+    search = CostSearch(model, shortfall_cap=float(stage.row_upper[-1]))
+    graph = demand_graph(search.pair_area, search.pair_site, search.req, search.n_sites)
+    costs = [float(stage.c @ start)]
+    broken: list[float] = []
+
+    def check(values: np.ndarray, cost: float) -> None:
+        if not satisfies(stage, values):
+            broken.append(cost)
+        assert float(stage.c @ values) == pytest.approx(cost)
+        costs.append(cost)
+
+    plan, stats = region_search(
+        stage,
+        model.index,
+        start,
+        graph=graph,
+        time_limit_s=8.0,
+        sites_per_region=25,
+        on_better=check,
+    )
+    assert broken == []
+    assert stats.improved == len(costs) - 1 >= 1
+    assert all(b < a for a, b in itertools.pairwise(costs))
+    assert satisfies(stage, plan)
+    assert float(stage.c @ plan) == pytest.approx(stats.cost)
+    assert stats.cost == costs[-1] < costs[0]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_one_region_is_the_whole_problem_solved_exactly(seed: int) -> None:
+    """With every site in one region, the region search is HiGHS on the whole stage."""
+    t = tiny(2000 + seed, n_areas=6, n_sites=5)
+    _, optimum = enumerate_optimum(t)
+    model = build_model(t.problem)
+    stage, cap, start = cost_stage(model)
+    search = CostSearch(model, shortfall_cap=cap)
+    graph = demand_graph(search.pair_area, search.pair_site, search.req, search.n_sites)
+    plan, stats = region_search(
+        stage, model.index, start, graph=graph, time_limit_s=10.0, sites_per_region=10
+    )
+    assert satisfies(stage, plan)
+    assert stats.cost == pytest.approx(optimum, rel=1e-7, abs=1e-4)
+
+
+def test_the_region_bound_is_valid_and_worth_reporting() -> None:
+    """200 tiny instances in 2-4 regions: never above the optimum, whatever the multipliers.
+
+    With the Lagrangian bound's multipliers it is often strictly above the LP bound.
+    """
+    rng = np.random.default_rng(7)
+    beats_lp = 0
+    for seed in range(200):
+        t = tiny(seed)
+        _, optimum = enumerate_optimum(t)
+        model = build_model(t.problem)
+        stage, cap, _ = cost_stage(model)
+        search = CostSearch(model, shortfall_cap=cap)
+        graph = demand_graph(search.pair_area, search.pair_site, search.req, search.n_sites)
+        lag = lagrangian_bound(model, shortfall_cap=cap, upper=optimum, max_iterations=100)
+        found = []
+        for multipliers, upper in (
+            (lag.multipliers, optimum),
+            (rng.uniform(0, 2, search.n_areas) * lag.multipliers.max(initial=1e5), None),
+        ):
+            bound = region_bound(
+                search,
+                multipliers,
+                graph=graph,
+                shortfall_cap=cap,
+                time_limit_s=10.0,
+                upper=upper,
+                max_passes=4,
+                sites_per_region=int(rng.integers(1, 3)),
+                seed=seed,
+            )
+            assert np.isfinite(bound.bound), seed
+            assert bound.bound <= optimum * (1 + 1e-9) + 1e-6, seed
+            found.append(bound.bound)
+        if found[0] > lp_bound(stage) * (1 + 1e-6) + 1e-6:
+            beats_lp += 1
+    assert beats_lp >= 20
+
+
+def test_the_stage_with_regions_reports_each_part() -> None:
+    """A dense city far from proven in 12 s: the regions run, and every figure is honest."""
+    model = build_model(dense_city(1500, 500))
+    stage, cap, start = cost_stage(model)
+    lp = lp_bound(stage)  # 1,002.9 M
+    result, detail = solve_cost_stage(
+        model, stage, start=start, shortfall_cap=cap, time_limit_s=12.0, gap=0.0, threads=2
+    )
+    assert result.values is not None and satisfies(stage, result.values)
+    assert result.stats.objective is not None and result.stats.bound is not None
+    assert result.stats.objective <= float(stage.c @ start)
+    assert detail["region_search"]["improved"] >= 1
+    assert detail["region_search"]["cost"] == pytest.approx(result.stats.objective) or (
+        result.stats.objective < detail["region_search"]["cost"]
+    )
+    rb = detail["region_bound"]
+    assert rb["bound"] is not None
+    # valid; above the LP bound or not (the stage reports the best of its bounds)
+    assert lp * 0.9 <= rb["bound"] <= result.stats.objective
+    assert detail["bounds"]["regions"] == rb["bound"]
+    assert result.stats.bound == max(detail["bounds"].values())
+    assert 0 < rb["relaxed_share"] < 1
