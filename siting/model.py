@@ -153,6 +153,13 @@ class ModelIndex:
         Demand and site positions, and distance, of each ``x`` column.
     t_need
         Demonstration facilities still needed in each ``t`` district.
+    required, site_capacity_existing
+        Slots each demand item needs; slots each site has already.
+    demand_rows, capacity_rows, option_rows, link_rows
+        Row slices of the demand rows (one per demand item), the capacity rows and
+        the one-option rows (one per site), and the linking rows.
+    link_pair
+        The ``x`` column (its position among them) of each linking row.
     """
 
     y: slice
@@ -180,6 +187,11 @@ class ModelIndex:
     t_need: FloatArray
     required: FloatArray
     site_capacity_existing: FloatArray
+    demand_rows: slice
+    capacity_rows: slice
+    option_rows: slice
+    link_rows: slice
+    link_pair: IntArray
 
 
 @dataclass(frozen=True)
@@ -433,6 +445,11 @@ def build_model(problem: SitingProblem) -> SitingModel:
         t_need=demo_rhs[demo_rows],
         required=required,
         site_capacity_existing=existing_slots,
+        demand_rows=slice(0, n_i),
+        capacity_rows=slice(n_i, n_i + n_j),
+        option_rows=slice(n_i + n_j, n_i + 2 * n_j),
+        link_rows=slice(n_i + 2 * n_j, n_i + 2 * n_j + n_link),
+        link_pair=link.astype(np.int64),
     )
     return SitingModel(
         base=base,

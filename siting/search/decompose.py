@@ -27,8 +27,9 @@ district's cheapest premium of a demonstration option over the same site's
 plain option of the same size) and the unserved slots the shortfall stage allows
 (:math:`S`, multiplier :math:`\mu`, the multiplier at which the items of highest
 :math:`\lambda` fill :math:`S`). The budget and affordable-share rows are dropped.
-Each region keeps the model's linking rows, so its program is as tight as the
-cost stage's own, and whole: the bound captures that a few areas' demand cannot
+Each region's program is the cost stage's own rows and columns of the region
+(taken from the model as built, linking rows included), so it is as tight as
+the cost stage, and whole: the bound captures that a few areas' demand cannot
 be served by a fraction of a facility, which neither the linear relaxation nor
 the Lagrangian bound can.
 """
@@ -119,95 +120,51 @@ def _region_model(
     relaxed: np.ndarray,
     pairs: IntArray,
     sites: IntArray,
-    max_slots: FloatArray,
+    link_of_pair: IntArray,
 ) -> MatrixModel:
-    """Region's program: its sites, its pairs, its interior items' demand rows."""
+    """Region's program: the cost stage's own rows and columns of its sites and interior items.
+
+    Columns: the region's pairs, its sites' options and extra slots, its interior
+    items' shortfall. Rows: its interior items' demand rows, its sites' capacity and
+    one-option rows, and its pairs' linking rows, all taken from the model as built.
+    """
+    base, ix = s.model.base, s.model.index
     area = s.pair_area[pairs]
-    site = s.pair_site[pairs]
     in_region = np.zeros(s.n_sites, dtype=bool)
     in_region[sites] = True
     opts = np.flatnonzero(in_region[s.opt_site])
-    exts = sites[s.ext_max[sites] > 0]
+    exts = np.flatnonzero(in_region[ix.e_site_code])
     interior = np.unique(area[~relaxed[area]])
-    n_x, n_y, n_e, n_s = len(pairs), len(opts), len(exts), len(interior)
-    y0, e0, s0 = n_x, n_x + n_y, n_x + n_y + n_e
-    n_cols = s0 + n_s
+    links = link_of_pair[pairs]
+    links = links[links >= 0]
+    cols = np.concatenate(
+        [ix.x.start + pairs, ix.y.start + opts, ix.e.start + exts, ix.s.start + interior]
+    )
+    rows = np.concatenate(
+        [
+            ix.demand_rows.start + interior,
+            ix.capacity_rows.start + sites,
+            ix.option_rows.start + sites,
+            ix.link_rows.start + links,
+        ]
+    )
     opt_nu = np.append(nu, 0.0)[s.opt_row[opts]]  # row -1 (not a demonstration option): 0
     c = np.concatenate(
         [
             np.where(relaxed[area], -lam[area], 0.0),
             s.opt_cost[opts] - opt_nu,
-            s.ext_cost[exts],
-            np.full(n_s, mu),
+            s.ext_cost[ix.e_site_code[exts]],
+            np.full(len(interior), mu),
         ]
-    )
-    col_upper = np.concatenate([s.req[area], np.ones(n_y), s.ext_max[exts], s.req[interior]])
-    integer = np.zeros(n_cols, dtype=bool)
-    integer[y0:s0] = True
-    site_row = np.full(s.n_sites, -1, dtype=np.int64)
-    site_row[sites] = np.arange(len(sites))
-    item_row = np.full(s.n_areas, -1, dtype=np.int64)
-    item_row[interior] = np.arange(n_s)
-    rows: list[IntArray] = []
-    cols: list[IntArray] = []
-    vals: list[FloatArray] = []
-    lower: list[FloatArray] = []
-    upper: list[FloatArray] = []
-    r = 0
-
-    def add(rr: IntArray, cc: IntArray, vv: FloatArray) -> None:
-        rows.append(np.asarray(rr, dtype=np.int64))
-        cols.append(np.asarray(cc, dtype=np.int64))
-        vals.append(np.asarray(vv, dtype=np.float64))
-
-    # interior demand rows: sum_j x_ij + s_i >= R_i
-    inner = np.flatnonzero(item_row[area] >= 0)
-    add(r + item_row[area[inner]], inner, np.ones(len(inner)))
-    add(r + np.arange(n_s), s0 + np.arange(n_s), np.ones(n_s))
-    lower.append(s.req[interior])
-    upper.append(np.full(n_s, np.inf))
-    r += n_s
-    # capacity: sum_i x_ij - sum_k q_k y_jk - e_j <= existing slots
-    n_j = len(sites)
-    add(r + site_row[site], np.arange(n_x), np.ones(n_x))
-    add(r + site_row[s.opt_site[opts]], y0 + np.arange(n_y), -s.opt_slots[opts])
-    add(r + site_row[exts], e0 + np.arange(n_e), -np.ones(n_e))
-    lower.append(np.full(n_j, -np.inf))
-    upper.append(s.base_cap[sites])
-    r += n_j
-    # one option per site
-    add(r + site_row[s.opt_site[opts]], y0 + np.arange(n_y), np.ones(n_y))
-    lower.append(np.full(n_j, -np.inf))
-    upper.append(np.ones(n_j))
-    r += n_j
-    # linking at new sites: x_ij <= min(R_i, largest size) * sum_k y_jk
-    link = np.flatnonzero(~s.existing[site])
-    big_u = np.minimum(s.req[area[link]], max_slots[site[link]])
-    add(r + np.arange(len(link)), link, np.ones(len(link)))
-    opt_pos = np.full(len(s.opt_site), -1, dtype=np.int64)
-    opt_pos[opts] = np.arange(n_y)
-    count = s.o_ptr[site[link] + 1] - s.o_ptr[site[link]]
-    first = np.repeat(s.o_ptr[site[link]], count)
-    offset = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
-    add(
-        r + np.repeat(np.arange(len(link)), count),
-        y0 + opt_pos[s.o_list[first + offset]],
-        -np.repeat(big_u, count),
-    )
-    lower.append(np.full(len(link), -np.inf))
-    upper.append(np.zeros(len(link)))
-    r += len(link)
-    a = sp.csr_array(
-        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(r, n_cols)
     )
     return MatrixModel(
         c=c,
-        A=a,
-        row_lower=np.concatenate(lower),
-        row_upper=np.concatenate(upper),
-        col_lower=np.zeros(n_cols),
-        col_upper=col_upper,
-        integer=integer,
+        A=sp.csr_array(base.A)[rows][:, cols],
+        row_lower=base.row_lower[rows],
+        row_upper=base.row_upper[rows],
+        col_lower=base.col_lower[cols],
+        col_upper=base.col_upper[cols],
+        integer=base.integer[cols],
     )
 
 
@@ -280,8 +237,9 @@ def region_bound(
     np.minimum.at(low, s.pair_area, pair_part)
     np.maximum.at(high, s.pair_area, pair_part)
     relaxed = reached & (low != high)
-    max_slots = np.zeros(s.n_sites)
-    np.maximum.at(max_slots, s.opt_site, s.opt_slots)
+    ix = s.model.index
+    link_of_pair = np.full(len(s.pair_area), -1, dtype=np.int64)
+    link_of_pair[ix.link_pair] = np.arange(len(ix.link_pair))
     by_part = np.argsort(pair_part, kind="stable")
     ptr = np.zeros(k + 1, dtype=np.int64)
     np.cumsum(np.bincount(pair_part, minlength=k), out=ptr[1:])
@@ -293,7 +251,7 @@ def region_bound(
     for region in np.argsort(np.bincount(pair_part, minlength=k), kind="stable"):
         pairs = by_part[ptr[region] : ptr[region + 1]]
         sites = np.flatnonzero(parts == region)
-        sub = _region_model(s, lam, nu, mu, relaxed, pairs, sites, max_slots)
+        sub = _region_model(s, lam, nu, mu, relaxed, pairs, sites, link_of_pair)
         if sub.num_cols:
             cols = np.flatnonzero(relaxed[s.pair_area[pairs]])
             programs.append((sub, cols, s.pair_area[pairs[cols]]))
