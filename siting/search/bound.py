@@ -41,7 +41,7 @@ from siting.model import SitingModel
 from siting.search._kernels import lagrange_eval
 from siting.search.local import CostSearch
 
-__all__ = ["LagrangianBound", "lagrangian_bound"]
+__all__ = ["HeldShortfall", "LagrangianBound", "held_shortfall", "lagrangian_bound"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -66,6 +66,40 @@ class LagrangianBound:
     multipliers: FloatArray
     iterations: int
     seconds: float
+
+
+@dataclass(frozen=True)
+class HeldShortfall:
+    """What the held shortfall row leaves the cost stage's relaxations.
+
+    The row is ``W * missing demonstration + unserved + missing affordable <= cap``.
+
+    Attributes
+    ----------
+    reached
+        Per demand item: whether any site reaches it (the others are unserved in
+        every plan, and keep their rows).
+    budget
+        The unserved slots allowed among the reached items.
+    enforce_demo
+        Whether every district must get its demonstration facilities (the cap is
+        below the weight of one missing facility).
+    """
+
+    reached: npt.NDArray[np.bool_]
+    budget: float
+    enforce_demo: bool
+
+
+def held_shortfall(search: CostSearch, shortfall_cap: float) -> HeldShortfall:
+    """The held shortfall row as the relaxations read it (see :class:`HeldShortfall`)."""
+    reached = np.bincount(search.pair_area, minlength=search.n_areas) > 0
+    unreached = float(search.req[~reached].sum())
+    return HeldShortfall(
+        reached=reached,
+        budget=max(0.0, shortfall_cap - unreached),
+        enforce_demo=shortfall_cap < search.model.demo_weight - 1e-9,
+    )
 
 
 def _start_multipliers(search: CostSearch) -> FloatArray:
@@ -134,11 +168,8 @@ def lagrangian_bound(
     began = time.perf_counter()
     s = search if search is not None else CostSearch(model, shortfall_cap=shortfall_cap)
     ix = model.index
-    reached = np.bincount(s.pair_area, minlength=s.n_areas) > 0
-    unreached = float(s.req[~reached].sum())
-    # the cap: W * missing demonstration + unserved + missing affordable <= shortfall_cap
-    enforce_demo = shortfall_cap < model.demo_weight - 1e-9
-    s_budget = max(0.0, shortfall_cap - unreached)
+    held = held_shortfall(s, shortfall_cap)
+    reached, enforce_demo, s_budget = held.reached, held.enforce_demo, held.budget
     site_row = np.full(s.n_sites, -1, dtype=np.int64)
     demo_opts = s.opt_row >= 0
     site_row[s.opt_site[demo_opts]] = s.opt_row[demo_opts]

@@ -45,6 +45,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from siting.mip import MatrixModel, solve_model
+from siting.search.bound import held_shortfall
 from siting.search.local import CostSearch
 from siting.search.regions import site_regions
 
@@ -222,12 +223,10 @@ def region_bound(
     began = time.perf_counter()
     s = search
     lam = np.maximum(np.asarray(multipliers, dtype=np.float64), 0.0)
-    reached = np.bincount(s.pair_area, minlength=s.n_areas) > 0
+    held = held_shortfall(s, shortfall_cap)
+    reached, budget = held.reached, held.budget
     lam = np.where(reached, lam, 0.0)
-    unreached = float(s.req[~reached].sum())
-    budget = max(0.0, shortfall_cap - unreached)
-    enforce_demo = shortfall_cap < s.model.demo_weight - 1e-9
-    nu = _demo_multipliers(s) if enforce_demo else np.zeros(len(s.demo_need))
+    nu = _demo_multipliers(s) if held.enforce_demo else np.zeros(len(s.demo_need))
     mu = _budget_multiplier(lam, s.req, reached, budget)
     parts = site_regions(graph, sites_per_region=sites_per_region, seed=seed)
     k = int(parts.max()) + 1 if len(parts) else 0

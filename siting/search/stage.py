@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse as sp
 
 from siting.mip import PROVEN_GAP, MatrixModel, MipResult, relative_gap, satisfies, solve_model
 from siting.model import SitingModel
@@ -178,16 +179,23 @@ def solve_cost_stage(
                 bounds["lagrangian"] = max(bounds.get("lagrangian", -np.inf), lag.bound)
             detail["lagrangian_iterations"] = lag.iterations
 
-    graph = (
-        demand_graph(search.pair_area, search.pair_site, search.req, search.n_sites)
-        if regions and search is not None
-        else None
-    )
+    use_regions = regions and search is not None
+    graph: sp.csr_array | None = None
+
+    def region_graph() -> sp.csr_array:
+        """The sites' graph, built the first time the regions need it (never when HiGHS
+        proves the stage alone); the thread beside reads it only after HiGHS's end."""
+        nonlocal graph
+        if graph is None:
+            assert search is not None
+            graph = demand_graph(search.pair_area, search.pair_site, search.req, search.n_sites)
+        return graph
+
     region_out: dict[str, RegionBound] = {}
 
     def run_region_bound(budget: float) -> None:
         lag = lagrange.get("result")
-        if graph is None or search is None or lag is None or not np.isfinite(lag.bound):
+        if not use_regions or search is None or lag is None or not np.isfinite(lag.bound):
             return
         if budget <= 0 or stop.is_set():
             return
@@ -195,7 +203,7 @@ def solve_cost_stage(
         region_out["bound"] = region_bound(
             search,
             lag.multipliers,
-            graph=graph,
+            graph=region_graph(),
             shortfall_cap=shortfall_cap,
             time_limit_s=budget,
             upper=best_cost,
@@ -208,7 +216,7 @@ def solve_cost_stage(
 
     def run_beside() -> None:
         run_bound(0.15 * limit)
-        if graph is not None:
+        if use_regions:
             # the decomposition bound follows when HiGHS has left the whole model
             # unproven (so a plan HiGHS proves never depends on how fast this thread
             # was), for the rest of the stage
@@ -220,7 +228,7 @@ def solve_cost_stage(
     if highs and left() > 0:
         highs_s = left() - (0.1 * limit if local else 0.0)
         give_up = None
-        if graph is not None:
+        if use_regions:
             # with the regions, HiGHS keeps the stage past a fifth of it only while its
             # gap is small (it is then near its proof, which the regions cannot give)
             close = max(HIGHS_CLOSE_GAP, 4 * wanted)
@@ -264,8 +272,10 @@ def solve_cost_stage(
             done = result is not None and (result.stats.gap or 1.0) <= max(wanted, PROVEN_GAP)
             if done:
                 stop.set()
+            elif use_regions and result is not None:
+                region_graph()
             highs_over.set()
-            if beside is not None and (done or graph is None):
+            if beside is not None and (done or not use_regions):
                 # HiGHS proved its gap: no other bound is needed; else the Lagrangian
                 # bound may use what is left of its time (with the regions, the bounds
                 # go on beside the region search)
@@ -290,7 +300,7 @@ def solve_cost_stage(
 
     # 3. unproven: the regions, each re-planned exactly (the large-neighbourhood search),
     #    while the decomposition bound runs beside it (or after it, on one thread)
-    if graph is not None and search is not None and not proven() and left() > 0:
+    if use_regions and search is not None and not proven() and left() > 0:
         sequential = beside is None or not beside.is_alive()
         t0 = time.perf_counter()
         try:
@@ -298,7 +308,7 @@ def solve_cost_stage(
                 stage,
                 model.index,
                 best,
-                graph=graph,
+                graph=region_graph(),
                 time_limit_s=0.6 * left() if sequential and bound else left(),
                 sites_per_region=LNS_SITES,
                 sub_limit_s=LNS_REGION_S,
