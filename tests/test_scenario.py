@@ -31,6 +31,7 @@ def test_defaults_are_the_domain_numbers() -> None:
     assert s.facility.floor_m2_per_slot == 9.0
     assert s.facility.outdoor_m2_per_slot == 3.0
     assert s.hazards.petrol_station_m == 50.0
+    assert s.solver.cost_search == ("local", "lagrangian", "regions")
     medium = next(o for o in s.facility.options if o.name == "medium")
     assert (medium.infant, medium.toddler, medium.older, medium.slots) == (1, 2, 2, 80)
     assert medium.classes == 5
@@ -57,6 +58,10 @@ def test_sample_scenario_loads_with_resolved_paths() -> None:
         ("[ratios]\nold = -1\n", "'ratios.old' must be zero or more slots per 1,000"),
         ("[demand]\ntakeup = 1.5\n", "'demand.takeup' must be between 0 and 1"),
         ('[solver]\nname = "gurobi"\n', "'solver.name' must be 'highs', 'cbc' or 'cpsat'"),
+        (
+            '[solver]\ncost_search = ["local", "region"]\n',
+            "'solver.cost_search' must list 'local', 'lagrangian' and/or 'regions', got ['region']",
+        ),
         ("[policy]\ndemonstration_per_district = 1.5\n", "must be a whole number"),
         ('[facility]\noptions = [{ name = "x" }]\n', "'facility.options[0]' must have"),
         ("[inputs]\nareas = { path = 'a.gpkg' }\n", "[inputs] needs key(s) population."),
