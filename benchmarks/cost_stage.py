@@ -17,8 +17,8 @@ Two dense generated cities, 5,000 areas and 2,050 sites each:
 
 Each configuration runs the shortfall stage and then the cost stage with the
 given limit, gap 0.5 %, in a fresh subprocess, with ``--threads`` HiGHS threads (1 by
-default; with more than one, the bounds run beside HiGHS and the region search on a
-second thread):
+default; with more than one, the Lagrangian bound runs beside the descent and the
+region search beside HiGHS, on a second thread):
 
 ``highs``
     HiGHS alone, from the cost-aware greedy start (the package before the search).
@@ -28,8 +28,10 @@ second thread):
 ``local+lagrangian``
     The same, with the Lagrangian bound (the package's default before the regions).
 ``regions``
-    The package's default: the same, then the region search (regions of about 50
-    sites re-planned exactly by HiGHS) with the decomposition bound beside it.
+    The package's default: the same with the region search (regions of about 50
+    sites re-planned exactly by HiGHS, doubled when a round gains little); with
+    ``--threads`` 2 or more it runs beside HiGHS and hands it its plans, on one
+    thread it follows HiGHS and is followed by the decomposition bound.
 
 The table gives the plan's cost, the bound and where it came from, the gap, who
 found the plan, the seconds each part took, and the machine's load average

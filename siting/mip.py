@@ -41,9 +41,11 @@ from siting.status import SolveStats, Status
 __all__ = [
     "INF",
     "PROVEN_GAP",
+    "GiveUp",
     "IncumbentHook",
     "MatrixModel",
     "MipResult",
+    "Offers",
     "cpsat_grid",
     "highs_version",
     "onto_cpsat_grid",
@@ -69,6 +71,8 @@ IncumbentHook = Callable[[npt.NDArray[np.float64]], "npt.NDArray[np.float64] | N
 
 GiveUp = Callable[[float, float], bool]
 """Called with the seconds a MIP solve has run and its relative gap; True stops it."""
+Offers = Callable[[], "npt.NDArray[np.float64] | None"]
+"""Called when the solver takes users' solutions; returns a plan found elsewhere, or None."""
 
 _BANNER_LOCK = threading.Lock()
 _BANNER_DONE = False
@@ -181,6 +185,7 @@ def solve_model(
     options: dict[str, Any] | None = None,
     incumbents: IncumbentHook | None = None,
     give_up: GiveUp | None = None,
+    offers: Offers | None = None,
 ) -> MipResult:
     """Solve a :class:`MatrixModel`.
 
@@ -211,6 +216,10 @@ def solve_model(
         HiGHS only: called with the seconds spent and the relative gap each time the
         branch and bound checks for an interrupt; ``True`` stops the solve, which is
         then reported as a time limit is (feasible with its gap, or timed out).
+    offers
+        HiGHS only: asked, each time HiGHS takes a user's solution, for a plan found
+        elsewhere (by a search on another thread); a plan returned (feasible, one value
+        per column) is handed to HiGHS as a new incumbent, ``None`` hands nothing.
 
     Returns
     -------
@@ -227,6 +236,7 @@ def solve_model(
             options=options,
             incumbents=incumbents,
             give_up=give_up,
+            offers=offers,
         )
     if solver == "cbc":
         return _solve_cbc(model, time_limit_s=time_limit_s, gap=gap, threads=threads, start=start)
@@ -430,6 +440,7 @@ def _solve_highs(
     options: dict[str, Any] | None = None,
     incumbents: IncumbentHook | None = None,
     give_up: GiveUp | None = None,
+    offers: Offers | None = None,
 ) -> MipResult:
     import highspy
 
@@ -484,8 +495,8 @@ def _solve_highs(
         sol.value_valid = True
         h.setSolution(sol)
     fed: list[FloatArray] = []
-    if incumbents is not None and is_mip:
-        fed = _feed_back(h, incumbents)
+    if (incumbents is not None or offers is not None) and is_mip:
+        fed = _feed_back(h, incumbents, offers)
     if give_up is not None and is_mip:
 
         def check(event: Any) -> None:
@@ -547,6 +558,7 @@ def _solve_highs(
                 options=options,
                 incumbents=incumbents,
                 give_up=give_up,
+                offers=offers,
             )
     if values is not None and st.has_solution:
         values = _clean(values, model)
@@ -566,8 +578,11 @@ def _solve_highs(
     return MipResult(values=values, stats=stats)
 
 
-def _feed_back(h: Any, incumbents: IncumbentHook) -> list[FloatArray]:
-    """Show HiGHS's improving solutions to ``incumbents``; give back what it improves.
+def _feed_back(
+    h: Any, incumbents: IncumbentHook | None, offers: Offers | None = None
+) -> list[FloatArray]:
+    """Show HiGHS's improving solutions to ``incumbents``; give back what it improves,
+    and what ``offers`` has found elsewhere.
 
     Returns the list the solutions handed back are appended to.
     """
@@ -575,17 +590,23 @@ def _feed_back(h: Any, incumbents: IncumbentHook) -> list[FloatArray]:
     fed: list[FloatArray] = []
 
     def improving(event: Any) -> None:
+        assert incumbents is not None
         better = incumbents(np.array(event.data_out.mip_solution, dtype=np.float64))
         if better is not None:
             pending[:] = [np.asarray(better, dtype=np.float64)]
 
     def user_solution(event: Any) -> None:
+        if not pending and offers is not None:
+            offered = offers()
+            if offered is not None:
+                pending.append(np.asarray(offered, dtype=np.float64))
         if pending and event.data_in is not None:
             fed.append(pending.pop())
             event.data_in.setSolution(fed[-1])
             event.data_in.user_has_solution = True
 
-    h.cbMipImprovingSolution.subscribe(improving)
+    if incumbents is not None:
+        h.cbMipImprovingSolution.subscribe(improving)
     h.cbMipUserSolution.subscribe(user_solution)
     return fed
 

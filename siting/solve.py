@@ -172,8 +172,8 @@ def solve_siting(
         With HiGHS, what works on the cost stage besides it (:mod:`siting.search`):
         ``"local"`` (the local search, which also polishes HiGHS's incumbents),
         ``"lagrangian"`` (the Lagrangian bound) and ``"regions"`` (the
-        large-neighbourhood search by regions and the decomposition bound). Empty:
-        HiGHS alone.
+        large-neighbourhood search by regions, beside HiGHS on two threads; on one,
+        followed by the decomposition bound). Empty: HiGHS alone.
 
     Returns
     -------

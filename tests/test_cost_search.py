@@ -356,6 +356,29 @@ def test_highs_takes_the_plans_fed_back_to_it() -> None:
     assert fed.values is not None and satisfies(stage, fed.values)
 
 
+def test_highs_takes_the_plans_offered_from_elsewhere() -> None:
+    """``offers``: a plan found on another thread becomes HiGHS's incumbent."""
+    model = build_model(dense_city(600, 200))
+    stage, cap, start = cost_stage(model)
+    search = CostSearch(model, shortfall_cap=cap)
+    search.load_plan(start)
+    search.improve(time_limit_s=2.0, kicks=False)
+    cheaper = search.values()
+    asked: list[int] = []
+
+    def offers() -> np.ndarray | None:
+        asked.append(1)
+        return cheaper if len(asked) == 1 else None
+
+    alone = solve_model(stage, time_limit_s=30, gap=0.1, threads=1, start=start)
+    given = solve_model(stage, time_limit_s=30, gap=0.1, threads=1, start=start, offers=offers)
+    assert asked
+    assert alone.stats.objective is not None and given.stats.objective is not None
+    assert given.stats.objective <= float(stage.c @ cheaper) * (1 + 1e-9)
+    assert given.stats.objective < alone.stats.objective
+    assert given.values is not None and satisfies(stage, given.values)
+
+
 def dense_city(n_i: int = 1500, n_j: int = 500) -> SitingProblem:
     """Areas and sites of three sizes within 600 m (1,500 x 500: far from proven in seconds)."""
     rng = np.random.default_rng(2)

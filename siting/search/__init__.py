@@ -9,9 +9,10 @@ module             owns
 ``regions``        regions of sites that share little demand (a METIS partition)
 ``lns``            :func:`region_search`, one region at a time re-planned by HiGHS
 ``decompose``      :func:`region_bound`, the bound from the regions' own programs
-``stage``          :func:`solve_cost_stage`: the descent, HiGHS fed back by the search,
-                   the bounds beside it, the region search, and kicks, within the
-                   stage's time limit
+``stage``          :func:`solve_cost_stage`: the schedule within the stage's time
+                   limit (two threads: the descent beside the Lagrangian bound, then
+                   HiGHS beside the region search, which hands it its plans; one
+                   thread: each part in turn), then kicks
 =================  =====================================================================
 
 It sits between :mod:`siting.mip` and :mod:`siting.solve`, which calls it for the

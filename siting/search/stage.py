@@ -1,26 +1,30 @@
-"""The cost stage run as a search: local and regional searches, two bounds, HiGHS fed by them.
+"""The cost stage run as a search: local and regional searches, bounds, HiGHS fed by them.
 
-Within the stage's time limit, in order:
+With two threads or more (the default), within the stage's time limit:
 
 1. the local search's descent (:class:`~siting.search.local.CostSearch`) from the
    starting plan (the cost-aware greedy), to a local optimum (at most 15 % of the
-   time with the regions, else half);
-2. HiGHS on the cost stage's model, started from the best plan; each improving
-   solution it finds goes through the descent, and the result, when cheaper, is
-   handed back to HiGHS as a new incumbent. Beside it, on a second thread, the
-   Lagrangian bound (:func:`~siting.search.bound.lagrangian_bound`) runs for at
-   most 15 % of the limit (its compiled loop releases the GIL) and then, with the
-   regions, the decomposition bound (:func:`~siting.search.decompose.region_bound`)
-   for the rest of the stage. When HiGHS proves the requested gap the stage ends
-   there, so small instances take about as long as with HiGHS alone. With the
-   regions, HiGHS keeps the whole model for a fifth of the stage, and longer only
-   while its own gap is under 2 % (or four times the requested gap): it is then
-   near a proof that nothing else here can give;
-3. the region search (:func:`~siting.search.lns.region_search`): regions of about
-   50 sites, each re-planned exactly by HiGHS with the rest of the plan fixed, for
-   the rest of the time (on one thread, 60 % of it, then the decomposition bound);
-4. if time is still left, the local search with kicks (an iterated local search)
+   time with the regions, else half), while the Lagrangian bound
+   (:func:`~siting.search.bound.lagrangian_bound`) runs beside it for at most 15 %
+   of the limit (its compiled loop releases the GIL);
+2. HiGHS on the whole cost stage, started from the best plan, for the rest of the
+   time: each improving solution it finds goes through the descent, and the result,
+   when cheaper, is handed back to HiGHS as a new incumbent. Beside it, once the
+   Lagrangian bound is done, the region search
+   (:func:`~siting.search.lns.region_search`): regions of about 50 sites, each
+   re-planned exactly by HiGHS with the rest of the plan fixed; every cheaper plan
+   it finds is offered to HiGHS as an incumbent too (which prunes its tree), and
+   HiGHS's own bound keeps rising. When HiGHS proves the requested gap the stage
+   ends there, so small instances take about as long as with HiGHS alone. Without
+   the regions, a tenth of the time is kept for step 3;
+3. if time is still left, the local search with kicks (an iterated local search)
    from the best plan.
+
+On one thread (a province's workers) the same parts run one after the other: the
+descent; HiGHS, which keeps the model past a fifth of the stage only while its gap
+is under 2 % (or four times the requested gap), as it is then near a proof nothing
+else here can give; the Lagrangian bound; the region search (60 % of what is left);
+the decomposition bound (:func:`~siting.search.decompose.region_bound`); kicks.
 
 The plan is the cheapest of all; the bound is the highest of HiGHS's, the
 Lagrangian one and the regions' one, and the gap is taken against it. Every plan
@@ -40,9 +44,19 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from siting.mip import PROVEN_GAP, MatrixModel, MipResult, relative_gap, satisfies, solve_model
+from siting.mip import (
+    PROVEN_GAP,
+    GiveUp,
+    IncumbentHook,
+    MatrixModel,
+    MipResult,
+    Offers,
+    relative_gap,
+    satisfies,
+    solve_model,
+)
 from siting.model import SitingModel
-from siting.search.bound import lagrangian_bound
+from siting.search.bound import LagrangianBound, lagrangian_bound
 from siting.search.decompose import RegionBound, region_bound
 from siting.search.lns import region_search
 from siting.search.local import CostSearch
@@ -54,6 +68,17 @@ __all__ = ["solve_cost_stage"]
 log = logging.getLogger(__name__)
 
 FloatArray = npt.NDArray[np.float64]
+
+HIGHS_SHARE = 0.2
+"""On one thread with the regions, the share of the stage HiGHS has, unless close."""
+HIGHS_CLOSE_GAP = 0.02
+"""HiGHS's gap (or four times the requested one) under which it keeps the stage."""
+LNS_SITES = 50
+"""Sites per region of the large-neighbourhood search (HiGHS solves one in about a second)."""
+LNS_REGION_S = 2.0
+"""HiGHS's limit for one region of the large-neighbourhood search."""
+BOUND_SITES = 40
+"""Sites per region of the decomposition bound."""
 
 
 def solve_cost_stage(
@@ -70,7 +95,7 @@ def solve_cost_stage(
     highs: bool = True,
     regions: bool = True,
 ) -> tuple[MipResult, dict[str, Any]]:
-    """Solve the cost stage with the local search and the Lagrangian bound around HiGHS.
+    """Solve the cost stage with the local and region searches and the bounds around HiGHS.
 
     Parameters
     ----------
@@ -87,12 +112,12 @@ def solve_cost_stage(
     gap
         The relative gap at which the stage may stop.
     threads
-        HiGHS threads.
+        HiGHS threads; with one, the parts run one after the other.
     local, bound, highs, regions
         Which parts run (the benchmark compares them); HiGHS alone is
         ``local=False, bound=False``. ``regions`` (with ``local`` or ``bound``)
-        adds the large-neighbourhood search by regions and, with ``bound``, the
-        decomposition bound.
+        adds the large-neighbourhood search by regions and, on one thread with
+        ``bound``, the decomposition bound.
 
     Returns
     -------
@@ -100,240 +125,263 @@ def solve_cost_stage(
         The stage's result, and the details for ``run.json``: the bound and where
         it came from, who found the plan, and the seconds each part took.
     """
-    began = time.perf_counter()
-    limit = float(time_limit_s) if time_limit_s is not None else 120.0
-    wanted = float(gap) if gap is not None else PROVEN_GAP
-    times: dict[str, float] = {"local_search": 0.0, "lagrangian": 0.0, "highs": 0.0}
-    if regions:
-        times.update({"region_search": 0.0, "region_bound": 0.0})
-    detail: dict[str, Any] = {"parts": [p for p, on in _parts(local, bound, highs, regions) if on]}
+    run = _Stage(
+        model,
+        stage,
+        start=start,
+        shortfall_cap=shortfall_cap,
+        limit=float(time_limit_s) if time_limit_s is not None else 120.0,
+        wanted=float(gap) if gap is not None else PROVEN_GAP,
+        gap=gap,
+        threads=threads,
+        parts={"local_search": local, "lagrangian": bound, "highs": highs, "regions": regions},
+    )
+    if run.search is not None and highs and bound and threads != 1:
+        _side_by_side(run)
+    else:
+        _one_after_another(run)
+    return run.finish()
 
-    def left() -> float:
-        return max(0.0, limit - (time.perf_counter() - began))
 
-    best = np.asarray(start, dtype=np.float64)
-    best_cost = float(stage.c @ best + stage.offset)
-    found_by = "start"
-    detail["start_cost"] = best_cost
-    search = CostSearch(model, shortfall_cap=shortfall_cap) if (local or bound) else None
+class _Stage:
+    """One cost stage's run: the parts, and what they share (the best plan, the bounds,
+    the seconds each part took, the details for ``run.json``)."""
 
-    def polish(values: FloatArray, budget: float, *, kicks: bool = False) -> FloatArray | None:
+    def __init__(
+        self,
+        model: SitingModel,
+        stage: MatrixModel,
+        *,
+        start: FloatArray,
+        shortfall_cap: float,
+        limit: float,
+        wanted: float,
+        gap: float | None,
+        threads: int | None,
+        parts: dict[str, bool],
+    ) -> None:
+        self.began = time.perf_counter()
+        self.model, self.stage, self.shortfall_cap = model, stage, shortfall_cap
+        self.limit, self.wanted, self.gap, self.threads = limit, wanted, gap, threads
+        self.local, self.bound = parts["local_search"], parts["lagrangian"]
+        self.highs = parts["highs"]
+        self.search = (
+            CostSearch(model, shortfall_cap=shortfall_cap) if (self.local or self.bound) else None
+        )
+        self.regions = parts["regions"] and self.search is not None
+        self.times: dict[str, float] = {"local_search": 0.0, "lagrangian": 0.0, "highs": 0.0}
+        if parts["regions"]:
+            self.times.update({"region_search": 0.0, "region_bound": 0.0})
+        self.best = np.asarray(start, dtype=np.float64)
+        self.best_cost = self.cost_of(self.best)
+        self.found_by = "start"
+        self.detail: dict[str, Any] = {
+            "parts": [p for p, on in parts.items() if on],
+            "start_cost": self.best_cost,
+        }
+        self.bounds: dict[str, float] = {}
+        self.result: MipResult | None = None
+        self.stop = threading.Event()
+        self.lagrange: LagrangianBound | None = None
+        self.graph: sp.csr_array | None = None
+        self.fed: list[float] = []  # costs of the plans handed back to HiGHS
+        self.offered: list[float] = []  # costs of the region search's plans offered to it
+        self.region_plan: FloatArray | None = None
+
+    # -- bookkeeping ------------------------------------------------------------------
+
+    def left(self) -> float:
+        """Seconds left of the stage."""
+        return max(0.0, self.limit - (time.perf_counter() - self.began))
+
+    def cost_of(self, values: FloatArray) -> float:
+        """A plan's cost."""
+        return float(self.stage.c @ values + self.stage.offset)
+
+    def take(self, values: FloatArray | None, who: str) -> None:
+        """Keep ``values`` (found by ``who``) when it is cheaper than the best plan."""
+        if values is None:
+            return
+        cost = self.cost_of(values)
+        if cost < self.best_cost - 1e-6 * max(1.0, abs(self.best_cost)):
+            self.best, self.best_cost, self.found_by = values, cost, who
+
+    def proven(self) -> bool:
+        """Whether the best bound proves the best plan within the requested gap."""
+        if not self.bounds:
+            return False
+        enough = max(self.wanted, PROVEN_GAP) * (1 + 1e-6) + 1e-12
+        return (relative_gap(self.best_cost, max(self.bounds.values())) or 0.0) <= enough
+
+    def region_graph(self) -> sp.csr_array:
+        """The sites' graph, built the first time the regions need it (never when HiGHS
+        proves the stage alone)."""
+        if self.graph is None:
+            s = self.search
+            assert s is not None
+            self.graph = demand_graph(s.pair_area, s.pair_site, s.req, s.n_sites)
+        return self.graph
+
+    # -- the parts --------------------------------------------------------------------
+
+    def polish(
+        self, values: FloatArray, budget: float, *, kicks: bool = False
+    ) -> FloatArray | None:
         """The local search from ``values``; the result if it is cheaper and feasible."""
-        assert search is not None
+        assert self.search is not None
         t0 = time.perf_counter()
-        search.load_plan(values)
-        stats = search.improve(time_limit_s=budget, kicks=kicks)
-        times["local_search"] += time.perf_counter() - t0
+        self.search.load_plan(values)
+        stats = self.search.improve(time_limit_s=budget, kicks=kicks)
+        self.times["local_search"] += time.perf_counter() - t0
         if stats.cost >= stats.start_cost - 1e-6 * max(1.0, abs(stats.start_cost)):
             return None
-        out = search.values()
-        if not satisfies(stage, out):
+        out = self.search.values()
+        if not satisfies(self.stage, out):
             log.warning("the local search's plan breaks a row of the cost stage; not used")
             return None
         return out
 
-    def take(values: FloatArray | None, who: str) -> None:
-        nonlocal best, best_cost, found_by
-        if values is None:
-            return
-        cost = float(stage.c @ values + stage.offset)
-        if cost < best_cost - 1e-6 * max(1.0, abs(best_cost)):
-            best, best_cost, found_by = values, cost, who
+    def descend(self) -> None:
+        """The descent from the start (a local optimum in seconds at city scale)."""
+        if self.local and self.search is not None:
+            self.take(
+                self.polish(self.best, (0.15 if self.regions else 0.5) * self.limit), "local search"
+            )
+            self.detail["local_search_cost"] = self.best_cost
 
-    # 1. the descent from the start (fast: a local optimum in seconds at city scale)
-    if local and search is not None:
-        take(polish(best, (0.15 if regions else 0.5) * limit), "local search")
-        detail["local_search_cost"] = best_cost
-
-    # 2. HiGHS from the best plan, its improving plans polished and fed back, while the
-    #    Lagrangian bound runs beside it on a second thread (its loop is compiled and
-    #    releases the GIL). With the regions, HiGHS has a fifth of the time (enough for
-    #    the instances it proves); else all but a tenth, kept for kicks
-    bounds: dict[str, float] = {}
-    result: MipResult | None = None
-    stop = threading.Event()
-    lagrange: dict[str, Any] = {}
-
-    def run_bound(budget: float) -> None:
+    def lagrangian(self, budget: float) -> None:
+        """The Lagrangian bound, for at most ``budget`` seconds (or until ``stop``)."""
         t0 = time.perf_counter()
-        lagrange["result"] = lagrangian_bound(
-            model,
-            shortfall_cap=shortfall_cap,
-            upper=best_cost,
+        self.lagrange = lagrangian_bound(
+            self.model,
+            shortfall_cap=self.shortfall_cap,
+            upper=self.best_cost,
             time_limit_s=budget,
-            search=search,
-            stop=stop,
+            search=self.search,
+            stop=self.stop,
         )
-        times["lagrangian"] += time.perf_counter() - t0
+        self.times["lagrangian"] += time.perf_counter() - t0
 
-    def proven() -> bool:
-        if not bounds:
-            return False
-        enough = max(wanted, PROVEN_GAP) * (1 + 1e-6) + 1e-12
-        return (relative_gap(best_cost, max(bounds.values())) or 0.0) <= enough
-
-    def take_lagrange() -> None:
-        if "result" in lagrange:
-            lag = lagrange["result"]
+    def take_lagrange(self) -> None:
+        """Count the Lagrangian bound, once it has run."""
+        lag = self.lagrange
+        if lag is not None:
             if np.isfinite(lag.bound):
-                bounds["lagrangian"] = max(bounds.get("lagrangian", -np.inf), lag.bound)
-            detail["lagrangian_iterations"] = lag.iterations
+                self.bounds["lagrangian"] = max(self.bounds.get("lagrangian", -np.inf), lag.bound)
+            self.detail["lagrangian_iterations"] = lag.iterations
 
-    use_regions = regions and search is not None
-    graph: sp.csr_array | None = None
-
-    def region_graph() -> sp.csr_array:
-        """The sites' graph, built the first time the regions need it (never when HiGHS
-        proves the stage alone); the thread beside reads it only after HiGHS's end."""
-        nonlocal graph
-        if graph is None:
-            assert search is not None
-            graph = demand_graph(search.pair_area, search.pair_site, search.req, search.n_sites)
-        return graph
-
-    region_out: dict[str, RegionBound] = {}
-
-    def run_region_bound(budget: float) -> None:
-        lag = lagrange.get("result")
-        if not use_regions or search is None or lag is None or not np.isfinite(lag.bound):
-            return
-        if budget <= 0 or stop.is_set():
-            return
-        t0 = time.perf_counter()
-        region_out["bound"] = region_bound(
-            search,
-            lag.multipliers,
-            graph=region_graph(),
-            shortfall_cap=shortfall_cap,
-            time_limit_s=budget,
-            upper=best_cost,
-            sites_per_region=BOUND_SITES,
-            stop=stop,
-        )
-        times["region_bound"] += time.perf_counter() - t0
-
-    highs_over = threading.Event()
-
-    def run_beside() -> None:
-        run_bound(0.15 * limit)
-        if use_regions:
-            # the decomposition bound follows when HiGHS has left the whole model
-            # unproven (so a plan HiGHS proves never depends on how fast this thread
-            # was), for the rest of the stage
-            highs_over.wait()
-            run_region_bound(left() - 0.25)
-
-    beside: threading.Thread | None = None
-    fed: list[float] = []  # costs of the plans handed back to HiGHS
-    if highs and left() > 0:
-        highs_s = left() - (0.1 * limit if local else 0.0)
-        give_up = None
-        if use_regions:
-            # with the regions, HiGHS keeps the stage past a fifth of it only while its
-            # gap is small (it is then near its proof, which the regions cannot give)
-            close = max(HIGHS_CLOSE_GAP, 4 * wanted)
-
-            def give_up(seconds: float, highs_gap: float) -> bool:
-                spent = time.perf_counter() - began
-                return spent >= HIGHS_SHARE * limit and highs_gap > close
-
-        if bound and search is not None and threads != 1:
-            beside = threading.Thread(target=run_beside, name="bounds", daemon=True)
-            beside.start()
-        hook = None
-        if local and search is not None:
-            polish_s = min(5.0, 0.05 * limit)
+    def run_highs(
+        self, seconds: float, *, give_up: GiveUp | None = None, offers: Offers | None = None
+    ) -> MipResult:
+        """HiGHS on the whole stage from the best plan; its improving plans polished and
+        fed back. Ctrl-C sets ``stop`` (the parts beside stop at their next step)."""
+        hook: IncumbentHook | None = None
+        if self.local and self.search is not None:
+            polish_s = min(5.0, 0.05 * self.limit)
+            keep = 0.0 if offers is not None else (0.1 if self.regions else 0.0) * self.limit
 
             def hook(values: FloatArray) -> FloatArray | None:
-                if left() <= polish_s + (0.1 if regions else 0.0) * limit:
+                if self.left() <= polish_s + keep:
                     return None
-                better = polish(values, polish_s)
+                better = self.polish(values, polish_s)
                 if better is not None:
-                    fed.append(float(stage.c @ better + stage.offset))
+                    self.fed.append(self.cost_of(better))
                 return better
 
         t0 = time.perf_counter()
-        ls_before = times["local_search"]
+        ls_before = self.times["local_search"]
         try:
             result = solve_model(
-                stage,
+                self.stage,
                 solver="highs",
-                time_limit_s=max(min(highs_s, left()), 0.01),
-                gap=gap,
-                threads=threads,
-                start=best,
+                time_limit_s=max(min(seconds, self.left()), 0.01),
+                gap=self.gap,
+                threads=self.threads,
+                start=self.best,
                 incumbents=hook,
                 give_up=give_up,
-            )
-        except BaseException:  # Ctrl-C: the bounds beside stop at their next step
-            stop.set()
-            raise
-        finally:
-            done = result is not None and (result.stats.gap or 1.0) <= max(wanted, PROVEN_GAP)
-            if done:
-                stop.set()
-            elif use_regions and result is not None:
-                region_graph()
-            highs_over.set()
-            if beside is not None and (done or not use_regions):
-                # HiGHS proved its gap: no other bound is needed; else the Lagrangian
-                # bound may use what is left of its time (with the regions, the bounds
-                # go on beside the region search)
-                beside.join(timeout=0.0 if done else left())
-                stop.set()
-                beside.join()
-        # the local search run inside HiGHS's callbacks is counted as local search
-        times["highs"] = time.perf_counter() - t0 - (times["local_search"] - ls_before)
-        if result.stats.bound is not None:
-            bounds["highs"] = result.stats.bound
-        if result.stats.objective is not None:
-            cost = float(result.stats.objective)
-            polished = any(abs(cost - f) <= 1e-6 * max(1.0, abs(f)) for f in fed)
-            take(result.values, "highs + local search" if polished else "highs")
-        gap_left = relative_gap(best_cost, result.stats.bound) if result.stats.bound else None
-        if bound and search is not None and threads == 1 and (gap_left or 1.0) > wanted:
-            # one thread: the bound runs after HiGHS, and only when HiGHS left a gap
-            run_bound(min(0.15 * limit, max(left(), 0.0)))
-    elif bound and search is not None:
-        run_bound(max(min(left(), 0.15 * limit if regions else left()), min(0.05 * limit, 2.0)))
-    take_lagrange()
-
-    # 3. unproven: the regions, each re-planned exactly (the large-neighbourhood search),
-    #    while the decomposition bound runs beside it (or after it, on one thread)
-    if use_regions and search is not None and not proven() and left() > 0:
-        sequential = beside is None or not beside.is_alive()
-        t0 = time.perf_counter()
-        try:
-            plan, lns = region_search(
-                stage,
-                model.index,
-                best,
-                graph=region_graph(),
-                time_limit_s=0.6 * left() if sequential and bound else left(),
-                sites_per_region=LNS_SITES,
-                sub_limit_s=LNS_REGION_S,
+                offers=offers,
             )
         except BaseException:
-            stop.set()
+            self.stop.set()
             raise
-        times["region_search"] += time.perf_counter() - t0
-        if lns.cost < lns.start_cost:
-            take(plan, "region search")
-        detail["region_search"] = {
+        # the local search run inside HiGHS's callbacks is counted as local search
+        self.times["highs"] = time.perf_counter() - t0 - (self.times["local_search"] - ls_before)
+        self.result = result
+        if result.stats.bound is not None:
+            self.bounds["highs"] = result.stats.bound
+        if result.stats.objective is not None:
+            cost = float(result.stats.objective)
+
+            def among(costs: list[float]) -> bool:
+                return any(abs(cost - f) <= 1e-6 * max(1.0, abs(f)) for f in costs)
+
+            who = "highs + local search" if among(self.fed) else "highs"
+            self.take(result.values, "region search" if among(self.offered) else who)
+        return result
+
+    def highs_proved(self) -> bool:
+        """Whether HiGHS proved the requested gap."""
+        gap = self.result.stats.gap if self.result is not None else None
+        return gap is not None and gap <= max(self.wanted, PROVEN_GAP)
+
+    def region_search(
+        self, start: FloatArray, seconds: float, *, offer: list[FloatArray] | None = None
+    ) -> None:
+        """The region search from ``start``; each cheaper plan also goes to ``offer``."""
+        t0 = time.perf_counter()
+
+        def better(values: FloatArray, cost: float) -> None:
+            if offer is not None:
+                self.offered.append(cost)
+                offer[:] = [values]
+
+        plan, lns = region_search(
+            self.stage,
+            self.model.index,
+            start,
+            graph=self.region_graph(),
+            time_limit_s=seconds,
+            sites_per_region=LNS_SITES,
+            sub_limit_s=LNS_REGION_S,
+            stop=self.stop,
+            on_better=better,
+        )
+        self.times["region_search"] += time.perf_counter() - t0
+        self.detail["region_search"] = {
             "start_cost": lns.start_cost,
             "cost": lns.cost,
             "regions": lns.regions,
             "improved": lns.improved,
             "rounds": lns.rounds,
+            "sites_per_region": lns.sites_per_region,
         }
-        if sequential and bound and "bound" not in region_out:
-            run_region_bound(left())
-    if beside is not None and beside.is_alive():
-        beside.join()
-    take_lagrange()
-    if "bound" in region_out:
-        rb = region_out["bound"]
-        detail["region_bound"] = {
+        self.region_plan = plan if lns.cost < lns.start_cost else None
+
+    def take_region_search(self) -> None:
+        """Count the region search's plan, once it has run."""
+        self.take(self.region_plan, "region search")
+
+    def region_bound(self, seconds: float) -> None:
+        """The decomposition bound from the Lagrangian multipliers."""
+        lag = self.lagrange
+        if not (self.regions and self.bound) or self.search is None or lag is None:
+            return
+        if not np.isfinite(lag.bound) or seconds <= 0 or self.stop.is_set():
+            return
+        t0 = time.perf_counter()
+        rb: RegionBound = region_bound(
+            self.search,
+            lag.multipliers,
+            graph=self.region_graph(),
+            shortfall_cap=self.shortfall_cap,
+            time_limit_s=seconds,
+            upper=self.best_cost,
+            sites_per_region=BOUND_SITES,
+            stop=self.stop,
+        )
+        self.times["region_bound"] += time.perf_counter() - t0
+        self.detail["region_bound"] = {
             "bound": rb.bound if np.isfinite(rb.bound) else None,
             "regions": rb.regions,
             "solved": rb.solved,
@@ -341,76 +389,144 @@ def solve_cost_stage(
             "passes": rb.passes,
         }
         if np.isfinite(rb.bound):
-            bounds["regions"] = rb.bound
+            self.bounds["regions"] = rb.bound
 
-    # 4. still unproven: kicks (an iterated local search) from the best plan with the rest
-    if local and search is not None and not proven() and left() > 0:
-        who = "local search" if found_by in ("start", "local search") else found_by
-        take(
-            polish(best, left(), kicks=True),
-            who if who.endswith("local search") else f"{who} + local search",
+    def kicks(self) -> None:
+        """The local search with kicks from the best plan, with what is left."""
+        if self.local and self.search is not None and not self.proven() and self.left() > 0:
+            who = "local search" if self.found_by in ("start", "local search") else self.found_by
+            self.take(
+                self.polish(self.best, self.left(), kicks=True),
+                who if who.endswith("local search") else f"{who} + local search",
+            )
+
+    # -- the result -------------------------------------------------------------------
+
+    def finish(self) -> tuple[MipResult, dict[str, Any]]:
+        """The stage's result: the best plan, the best bound, an honest status."""
+        lower = max(self.bounds.values()) if self.bounds else None
+        source = max(self.bounds, key=lambda k: self.bounds[k]) if self.bounds else None
+        if lower is not None and lower > self.best_cost:
+            lower = self.best_cost  # numerical noise only: no bound exceeds a feasible plan
+        found_gap = relative_gap(self.best_cost, lower)
+        result = self.result
+        by_highs = (
+            result is not None
+            and result.stats.status is Status.OPTIMAL
+            and self.found_by == "highs"
         )
-    lower = max(bounds.values()) if bounds else None
-    source = max(bounds, key=lambda k: bounds[k]) if bounds else None
-    if lower is not None and lower > best_cost:
-        lower = best_cost  # numerical noise only: a bound cannot exceed a feasible plan
-    found_gap = relative_gap(best_cost, lower)
-    by_highs = result is not None and result.stats.status is Status.OPTIMAL and found_by == "highs"
-    by_bound = found_gap is not None and found_gap <= PROVEN_GAP * (1 + 1e-6) + 1e-12
-    status = Status.OPTIMAL if by_highs or by_bound else Status.FEASIBLE
-    solver_name = result.stats.solver if result is not None else "siting search"
-    parts = [solver_name] + [
-        p
-        for p, on in (
-            ("local search", local),
-            ("lagrangian", bound),
-            ("regions", regions and search is not None),
+        by_bound = found_gap is not None and found_gap <= PROVEN_GAP * (1 + 1e-6) + 1e-12
+        status = Status.OPTIMAL if by_highs or by_bound else Status.FEASIBLE
+        solver_name = result.stats.solver if result is not None else "siting search"
+        names = [solver_name] + [
+            p
+            for p, on in (
+                ("local search", self.local),
+                ("lagrangian", self.bound),
+                ("regions", self.regions),
+            )
+            if on
+        ]
+        message = (
+            f"cost search: plan by {self.found_by}, bound from {source or 'nothing'}"
+            + (f"; highs: {result.stats.message}" if result is not None else "")
+            + (
+                " (stopped at the time limit)"
+                if status is Status.FEASIBLE and self.left() <= 0
+                else ""
+            )
         )
-        if on
-    ]
-    message = (
-        f"cost search: plan by {found_by}, bound from {source or 'nothing'}"
-        + (f"; highs: {result.stats.message}" if result is not None else "")
-        + (" (stopped at the time limit)" if status is Status.FEASIBLE and left() <= 0 else "")
+        stats = SolveStats(
+            status=status,
+            objective=self.best_cost,
+            bound=lower,
+            gap=found_gap,
+            solver=" + ".join(names),
+            build_s=result.stats.build_s if result is not None else 0.0,
+            solve_s=time.perf_counter() - self.began,
+            message=message,
+        )
+        self.detail.update(
+            {
+                "bound": lower,
+                "bound_source": source,
+                "bounds": self.bounds,
+                "found_by": self.found_by,
+                "times_s": {k: round(v, 3) for k, v in self.times.items()},
+            }
+        )
+        extra = {"cost_search": self.detail}
+        return MipResult(values=self.best, stats=stats, extra=extra), self.detail
+
+
+def _side_by_side(run: _Stage) -> None:
+    """Two threads: the descent beside the Lagrangian bound, then HiGHS beside the
+    region search (or, without the regions, beside what is left of the bound), then
+    kicks."""
+    lagrange = threading.Thread(
+        target=run.lagrangian, args=(0.15 * run.limit,), name="lagrangian", daemon=True
     )
-    stats = SolveStats(
-        status=status,
-        objective=best_cost,
-        bound=lower,
-        gap=found_gap,
-        solver=" + ".join(parts),
-        build_s=result.stats.build_s if result is not None else 0.0,
-        solve_s=time.perf_counter() - began,
-        message=message,
-    )
-    detail.update(
-        {
-            "bound": lower,
-            "bound_source": source,
-            "bounds": bounds,
-            "found_by": found_by,
-            "times_s": {k: round(v, 3) for k, v in times.items()},
-        }
-    )
-    return MipResult(values=best, stats=stats, extra={"cost_search": detail}), detail
+    lagrange.start()
+    try:
+        run.descend()
+    except BaseException:
+        run.stop.set()
+        raise
+    offer: list[FloatArray] = []  # the region search's latest plan, not yet offered
+    beside: threading.Thread | None = None
+    if run.regions and run.left() > 0:
+        start = run.best
+
+        def regions_beside() -> None:
+            lagrange.join()
+            if not run.stop.is_set() and run.left() > 0.5:
+                run.region_search(start, run.left() - 0.25, offer=offer)
+
+        beside = threading.Thread(target=regions_beside, name="regions", daemon=True)
+        beside.start()
+    if run.left() > 0:
+
+        def offers() -> FloatArray | None:
+            return offer.pop() if offer else None
+
+        keep = 0.0 if run.regions else (0.1 * run.limit if run.local else 0.0)
+        run.run_highs(run.left() - keep, offers=offers if run.regions else None)
+        if run.highs_proved() or run.regions:
+            run.stop.set()
+        else:  # the Lagrangian bound may use what is left of its time
+            lagrange.join(timeout=run.left())
+            run.stop.set()
+    else:
+        run.stop.set()
+    lagrange.join()
+    if beside is not None:
+        beside.join()
+    run.take_lagrange()
+    run.take_region_search()
+    run.kicks()
 
 
-def _parts(local: bool, bound: bool, highs: bool, regions: bool) -> list[tuple[str, bool]]:
-    return [
-        ("local_search", local),
-        ("lagrangian", bound),
-        ("highs", highs),
-        ("regions", regions),
-    ]
+def _one_after_another(run: _Stage) -> None:
+    """One thread (or no HiGHS): each part in turn."""
+    run.descend()
+    if run.highs and run.left() > 0:
+        give_up: GiveUp | None = None
+        if run.regions:
+            close = max(HIGHS_CLOSE_GAP, 4 * run.wanted)
 
+            def give_up(seconds: float, highs_gap: float) -> bool:
+                spent = time.perf_counter() - run.began
+                return spent >= HIGHS_SHARE * run.limit and highs_gap > close
 
-HIGHS_SHARE = 0.2
-"""With the regions, the share of the stage HiGHS has on the whole model, unless close."""
-HIGHS_CLOSE_GAP = 0.02
-"""HiGHS's gap (or four times the requested one) under which it keeps the stage."""
-LNS_SITES = 50
-"""Sites per region of the large-neighbourhood search (HiGHS solves one in about a second)."""
-LNS_REGION_S = 2.0
-"""HiGHS's limit for one region of the large-neighbourhood search."""
-BOUND_SITES = 40
-"""Sites per region of the decomposition bound."""
+        run.run_highs(run.left() - (0.1 * run.limit if run.local else 0.0), give_up=give_up)
+        if run.bound and run.search is not None and not run.highs_proved():
+            run.lagrangian(min(0.15 * run.limit, run.left()))
+    elif run.bound and run.search is not None:
+        share = 0.15 * run.limit if run.regions else run.left()
+        run.lagrangian(max(min(run.left(), share), min(0.05 * run.limit, 2.0)))
+    run.take_lagrange()
+    if run.regions and not run.proven() and run.left() > 0:
+        run.region_search(run.best, 0.6 * run.left() if run.bound else run.left())
+        run.take_region_search()
+        run.region_bound(run.left())
+    run.kicks()
