@@ -12,11 +12,12 @@ With two threads or more (the default), within the stage's time limit:
    when cheaper, is handed back to HiGHS as a new incumbent. Beside it, once the
    Lagrangian bound is done, the region search
    (:func:`~siting.search.lns.region_search`): regions of about 50 sites, each
-   re-planned exactly by HiGHS with the rest of the plan fixed; every cheaper plan
-   it finds is offered to HiGHS as an incumbent too (which prunes its tree), and
-   HiGHS's own bound keeps rising. When HiGHS proves the requested gap the stage
-   ends there, so small instances take about as long as with HiGHS alone. Without
-   the regions, a tenth of the time is kept for step 3;
+   re-planned exactly by HiGHS with the rest of the plan fixed; after the first
+   fifth of the stage, every cheaper plan it finds is offered to HiGHS as an
+   incumbent too (which prunes its tree), and HiGHS's own bound keeps rising. When
+   HiGHS proves the requested gap the stage ends there with HiGHS's plan, so small
+   instances take about as long as with HiGHS alone and give the same plan however
+   busy the machine is. Without the regions, a tenth of the time is kept for step 3;
 3. if time is still left, the local search with kicks (an iterated local search)
    from the best plan.
 
@@ -70,13 +71,17 @@ log = logging.getLogger(__name__)
 FloatArray = npt.NDArray[np.float64]
 
 HIGHS_SHARE = 0.2
-"""On one thread with the regions, the share of the stage HiGHS has, unless close."""
+"""With the regions, the share of the stage HiGHS has to itself: on one thread it then
+stops unless close to its proof; on two it sees the region search's plans only after it."""
 HIGHS_CLOSE_GAP = 0.02
 """HiGHS's gap (or four times the requested one) under which it keeps the stage."""
 LNS_SITES = 50
 """Sites per region of the large-neighbourhood search (HiGHS solves one in about a second)."""
 LNS_REGION_S = 2.0
 """HiGHS's limit for one region of the large-neighbourhood search."""
+LNS_GROW_BELOW = 5e-4
+"""A round of the region search that saves less than this share of the plan's cost
+doubles the regions (up to eight times :data:`LNS_SITES`)."""
 BOUND_SITES = 40
 """Sites per region of the decomposition bound."""
 
@@ -344,6 +349,7 @@ class _Stage:
             time_limit_s=seconds,
             sites_per_region=LNS_SITES,
             sub_limit_s=LNS_REGION_S,
+            grow_below=LNS_GROW_BELOW,
             stop=self.stop,
             on_better=better,
         )
@@ -487,6 +493,10 @@ def _side_by_side(run: _Stage) -> None:
     if run.left() > 0:
 
         def offers() -> FloatArray | None:
+            # HiGHS sees the region search's plans only after a fifth of the stage, so a
+            # stage HiGHS proves before then gives the same plan on any machine load
+            if time.perf_counter() - run.began < HIGHS_SHARE * run.limit:
+                return None
             return offer.pop() if offer else None
 
         keep = 0.0 if run.regions else (0.1 * run.limit if run.local else 0.0)
@@ -502,7 +512,8 @@ def _side_by_side(run: _Stage) -> None:
     if beside is not None:
         beside.join()
     run.take_lagrange()
-    run.take_region_search()
+    if not run.highs_proved():  # else HiGHS's plan, within the gap asked for, stands
+        run.take_region_search()
     run.kicks()
 
 
