@@ -330,8 +330,9 @@ def test_lagrangian_bound_is_valid_and_worth_reporting() -> None:
     assert beats_lp >= 20
 
 
-def test_highs_takes_the_plans_fed_back_to_it() -> None:
-    """The incumbent hook: a cheaper plan handed back becomes HiGHS's answer."""
+def test_highs_takes_the_plans_fed_back_and_offered_to_it() -> None:
+    """The incumbent hook and ``offers`` (a plan found on another thread): a cheaper plan
+    handed to HiGHS either way becomes its answer."""
     model = build_model(dense_city(600, 200))
     stage, cap, start = cost_stage(model)
     search = CostSearch(model, shortfall_cap=cap)
@@ -340,43 +341,29 @@ def test_highs_takes_the_plans_fed_back_to_it() -> None:
     cheaper = search.values()
     assert float(stage.c @ cheaper) < float(stage.c @ start)
     seen: list[float] = []
+    asked: list[int] = []
 
     def hook(values: np.ndarray) -> np.ndarray | None:
         seen.append(float(stage.c @ values))
         return cheaper if len(seen) == 1 else None
 
-    # at a 10 % gap HiGHS stops after its root node, alone with a plan well above the
-    # local search's (its own heuristics do not find that plan in that time)
-    alone = solve_model(stage, time_limit_s=30, gap=0.1, threads=1, start=start)
-    fed = solve_model(stage, time_limit_s=30, gap=0.1, threads=1, start=start, incumbents=hook)
-    assert seen and seen[0] == pytest.approx(float(stage.c @ start))
-    assert alone.stats.objective is not None and fed.stats.objective is not None
-    assert fed.stats.objective <= float(stage.c @ cheaper) * (1 + 1e-9)
-    assert fed.stats.objective < alone.stats.objective
-    assert fed.values is not None and satisfies(stage, fed.values)
-
-
-def test_highs_takes_the_plans_offered_from_elsewhere() -> None:
-    """``offers``: a plan found on another thread becomes HiGHS's incumbent."""
-    model = build_model(dense_city(600, 200))
-    stage, cap, start = cost_stage(model)
-    search = CostSearch(model, shortfall_cap=cap)
-    search.load_plan(start)
-    search.improve(time_limit_s=2.0, kicks=False)
-    cheaper = search.values()
-    asked: list[int] = []
-
     def offers() -> np.ndarray | None:
         asked.append(1)
         return cheaper if len(asked) == 1 else None
 
+    # at a 10 % gap HiGHS stops after its root node, alone with a plan well above the
+    # local search's (its own heuristics do not find that plan in that time)
     alone = solve_model(stage, time_limit_s=30, gap=0.1, threads=1, start=start)
+    fed = solve_model(stage, time_limit_s=30, gap=0.1, threads=1, start=start, incumbents=hook)
     given = solve_model(stage, time_limit_s=30, gap=0.1, threads=1, start=start, offers=offers)
+    assert seen and seen[0] == pytest.approx(float(stage.c @ start))
     assert asked
-    assert alone.stats.objective is not None and given.stats.objective is not None
-    assert given.stats.objective <= float(stage.c @ cheaper) * (1 + 1e-9)
-    assert given.stats.objective < alone.stats.objective
-    assert given.values is not None and satisfies(stage, given.values)
+    assert alone.stats.objective is not None
+    for result in (fed, given):
+        assert result.stats.objective is not None
+        assert result.stats.objective <= float(stage.c @ cheaper) * (1 + 1e-9)
+        assert result.stats.objective < alone.stats.objective
+        assert result.values is not None and satisfies(stage, result.values)
 
 
 def dense_city(n_i: int = 1500, n_j: int = 500) -> SitingProblem:
