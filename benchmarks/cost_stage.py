@@ -29,9 +29,9 @@ region search beside HiGHS, on a second thread):
     The same, with the Lagrangian bound (the package's default before the regions).
 ``regions``
     The package's default: the same with the region search (regions of about 50
-    sites re-planned exactly by HiGHS, doubled when a round gains little); with
-    ``--threads`` 2 or more it runs beside HiGHS and hands it its plans, on one
-    thread it follows HiGHS and is followed by the decomposition bound.
+    sites re-planned exactly by HiGHS); with ``--threads`` 2 or more it runs beside
+    HiGHS and hands it its plans, on one thread it follows HiGHS and is followed by
+    the decomposition bound.
 
 The table gives the plan's cost, the bound and where it came from, the gap, who
 found the plan, the seconds each part took, and the machine's load average

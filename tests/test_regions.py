@@ -107,42 +107,6 @@ def test_region_search_keeps_every_rule_and_never_costs_more() -> None:
     assert stats.cost == costs[-1] < costs[0]
 
 
-def test_region_search_grows_its_regions_when_a_round_gains_little() -> None:
-    """Every round counts as small here (``grow_below=1``): the regions double each round
-    up to ``max_sites``, never past half the sites, and the plan stays feasible."""
-    model = build_model(dense_city(300, 100))
-    stage, _, start = cost_stage(model)
-    search = CostSearch(model, shortfall_cap=float(stage.row_upper[-1]))
-    graph = demand_graph(search.pair_area, search.pair_site, search.req, search.n_sites)
-    plan, stats = region_search(
-        stage,
-        model.index,
-        start,
-        graph=graph,
-        time_limit_s=12.0,
-        sites_per_region=8,
-        sub_limit_s=0.25,
-        grow_below=1.0,
-        max_sites=32,
-    )
-    # 8 -> 16 -> 32 (two rounds of at most 3 s each); the stop rule counts rounds only at 32
-    assert stats.sites_per_region == 32
-    assert stats.rounds >= 3
-    assert satisfies(stage, plan) and stats.cost <= float(stage.c @ start)
-    # without growth the size stays put
-    _, fixed = region_search(
-        stage,
-        model.index,
-        start,
-        graph=graph,
-        time_limit_s=3.0,
-        sites_per_region=8,
-        sub_limit_s=0.25,
-        grow_below=0.0,
-    )
-    assert fixed.sites_per_region == 8
-
-
 @pytest.mark.parametrize("seed", range(8))
 def test_one_region_is_the_whole_problem_solved_exactly(seed: int) -> None:
     """With every site in one region, the region search is HiGHS on the whole stage."""

@@ -15,9 +15,7 @@ shortfall, demonstration facilities, budget, affordable share) holds unchanged.
 
 A round visits every region, those with the most idle capacity first; the next
 round uses another partition (another METIS seed), so the regions' borders move.
-A round that gains little doubles the regions' size (and HiGHS's time per region), up
-to eight times the first size; the search stops when a round at that size
-improves nothing twice in a row, at its time
+The search stops when a round improves nothing twice in a row, at its time
 limit, or when asked to.
 """
 
@@ -54,8 +52,6 @@ class RegionSearchStats:
         Regions re-planned, and how many of them gave a cheaper plan.
     rounds
         Partitions used.
-    sites_per_region
-        The regions' size in the last round.
     seconds
         Wall time.
     """
@@ -66,7 +62,6 @@ class RegionSearchStats:
     improved: int
     rounds: int
     seconds: float
-    sites_per_region: int = 0
 
 
 def restrict_to_sites(
@@ -136,8 +131,6 @@ def region_search(
     time_limit_s: float,
     sites_per_region: int = 50,
     sub_limit_s: float = 3.0,
-    grow_below: float = 5e-4,
-    max_sites: int | None = None,
     seed: int = 0,
     stop: threading.Event | None = None,
     on_better: Callable[[FloatArray, float], None] | None = None,
@@ -160,11 +153,6 @@ def region_search(
         The regions' size.
     sub_limit_s
         HiGHS's limit for one region.
-    grow_below, max_sites
-        A round that makes the plan cheaper by less than ``grow_below`` of its cost
-        doubles the regions' size and HiGHS's limit per region for the next round, up
-        to ``max_sites`` sites (default: eight times ``sites_per_region``); the search
-        stops after two rounds without gain at that size.
     seed
         The first partition's seed; each round adds one.
     stop
@@ -184,16 +172,13 @@ def region_search(
         best = np.asarray(values, dtype=np.float64)
     best_cost = start_cost = float(stage.c @ best + stage.offset)
     tried = improved = rounds = stale = 0
-    size, sub_s = sites_per_region, sub_limit_s
-    largest = max_sites if max_sites is not None else 8 * sites_per_region
 
     def left() -> float:
         return time_limit_s - (time.perf_counter() - began)
 
     while left() > 0.05 and stale < 2 and not (stop is not None and stop.is_set()):
-        parts = site_regions(graph, sites_per_region=size, seed=seed + rounds)
+        parts = site_regions(graph, sites_per_region=sites_per_region, seed=seed + rounds)
         rounds += 1
-        round_start = best_cost
         k = int(parts.max()) + 1 if len(parts) else 0
         idle = np.bincount(parts, weights=_idle_slots(index, best), minlength=k)
         gained = False
@@ -203,7 +188,7 @@ def region_search(
             tried += 1
             sub = restrict_to_sites(stage, index, best, np.flatnonzero(parts == region))
             result = solve_model(
-                sub, time_limit_s=min(sub_s, left()), gap=1e-6, threads=1, start=best
+                sub, time_limit_s=min(sub_limit_s, left()), gap=1e-6, threads=1, start=best
             )
             if result.values is None or result.stats.objective is None:
                 continue
@@ -214,11 +199,7 @@ def region_search(
                 improved += 1
                 if on_better is not None:
                     on_better(best, best_cost)
-        small = round_start - best_cost < grow_below * abs(round_start)
-        if small and size < largest and 2 * size <= graph.shape[0]:
-            size, sub_s, stale = min(2 * size, largest), 2 * sub_s, 0
-        else:
-            stale = 0 if gained else stale + 1
+        stale = 0 if gained else stale + 1
     return best, RegionSearchStats(
         start_cost=start_cost,
         cost=best_cost,
@@ -226,5 +207,4 @@ def region_search(
         improved=improved,
         rounds=rounds,
         seconds=time.perf_counter() - began,
-        sites_per_region=size,
     )

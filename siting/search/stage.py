@@ -79,9 +79,6 @@ LNS_SITES = 50
 """Sites per region of the large-neighbourhood search (HiGHS solves one in about a second)."""
 LNS_REGION_S = 2.0
 """HiGHS's limit for one region of the large-neighbourhood search."""
-LNS_GROW_BELOW = 5e-4
-"""A round of the region search that saves less than this share of the plan's cost
-doubles the regions (up to eight times :data:`LNS_SITES`)."""
 BOUND_SITES = 40
 """Sites per region of the decomposition bound."""
 
@@ -349,7 +346,6 @@ class _Stage:
             time_limit_s=seconds,
             sites_per_region=LNS_SITES,
             sub_limit_s=LNS_REGION_S,
-            grow_below=LNS_GROW_BELOW,
             stop=self.stop,
             on_better=better,
         )
@@ -360,7 +356,6 @@ class _Stage:
             "regions": lns.regions,
             "improved": lns.improved,
             "rounds": lns.rounds,
-            "sites_per_region": lns.sites_per_region,
         }
         self.region_plan = plan if lns.cost < lns.start_cost else None
 
