@@ -75,6 +75,9 @@ HIGHS_SHARE = 0.2
 stops unless close to its proof; on two it sees the region search's plans only after it."""
 HIGHS_CLOSE_GAP = 0.02
 """HiGHS's gap (or four times the requested one) under which it keeps the stage."""
+HIGHS_ALONE_S = 2.0
+"""On two threads, the seconds (at most 5 % of the stage) HiGHS runs before the region
+search starts beside it."""
 LNS_SITES = 50
 """Sites per region of the large-neighbourhood search (HiGHS solves one in about a second)."""
 LNS_REGION_S = 2.0
@@ -187,7 +190,7 @@ class _Stage:
         self.lagrange: LagrangianBound | None = None
         self.graph: sp.csr_array | None = None
         self.fed: list[float] = []  # costs of the plans handed back to HiGHS
-        self.offered: list[float] = []  # costs of the region search's plans offered to it
+        self.offered: list[float] = []  # costs of the region search's plans handed to it
         self.region_plan: FloatArray | None = None
 
     # -- bookkeeping ------------------------------------------------------------------
@@ -335,7 +338,6 @@ class _Stage:
 
         def better(values: FloatArray, cost: float) -> None:
             if offer is not None:
-                self.offered.append(cost)
                 offer[:] = [values]
 
         plan, lns = region_search(
@@ -476,10 +478,14 @@ def _side_by_side(run: _Stage) -> None:
     offer: list[FloatArray] = []  # the region search's latest plan, not yet offered
     beside: threading.Thread | None = None
     if run.regions and run.left() > 0:
-        start = run.best
+        start, highs_from = run.best, time.perf_counter()
 
         def regions_beside() -> None:
             lagrange.join()
+            # HiGHS has the model to itself for its first seconds: a stage it proves in
+            # them (the sample, sparse cities) takes no longer than HiGHS alone
+            alone = min(HIGHS_ALONE_S, 0.05 * run.limit)
+            run.stop.wait(max(0.0, highs_from + alone - time.perf_counter()))
             if not run.stop.is_set() and run.left() > 0.5:
                 run.region_search(start, run.left() - 0.25, offer=offer)
 
@@ -490,9 +496,11 @@ def _side_by_side(run: _Stage) -> None:
         def offers() -> FloatArray | None:
             # HiGHS sees the region search's plans only after a fifth of the stage, so a
             # stage HiGHS proves before then gives the same plan on any machine load
-            if time.perf_counter() - run.began < HIGHS_SHARE * run.limit:
+            if time.perf_counter() - run.began < HIGHS_SHARE * run.limit or not offer:
                 return None
-            return offer.pop() if offer else None
+            plan = offer.pop()
+            run.offered.append(run.cost_of(plan))
+            return plan
 
         keep = 0.0 if run.regions else (0.1 * run.limit if run.local else 0.0)
         run.run_highs(run.left() - keep, offers=offers if run.regions else None)
