@@ -10,7 +10,8 @@ With two threads or more (the default), within the stage's time limit:
 2. HiGHS on the whole cost stage, started from the best plan, for the rest of the
    time: each improving solution it finds goes through the descent, and the result,
    when cheaper, is handed back to HiGHS as a new incumbent. Beside it, once the
-   Lagrangian bound is done, the region search
+   Lagrangian bound is done and HiGHS has had the model to itself for 2 s (at most
+   5 % of the stage), the region search
    (:func:`~siting.search.lns.region_search`): regions of about 50 sites, each
    re-planned exactly by HiGHS with the rest of the plan fixed; after the first
    fifth of the stage, every cheaper plan it finds is offered to HiGHS as an
