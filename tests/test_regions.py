@@ -203,3 +203,19 @@ def test_the_stage_on_one_thread_adds_the_decomposition_bound() -> None:
     assert detail["bounds"]["regions"] == rb["bound"]
     assert result.stats.bound == max(detail["bounds"].values())
     assert 0 < rb["relaxed_share"] < 1
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_stage_highs_proves_at_once_is_highs_alone(seed: int) -> None:
+    """Two threads, a tiny city HiGHS proves in its first seconds: the region search never
+    starts, and the plan is the proven optimum (the enumerated one)."""
+    t = tiny(3000 + seed, n_areas=6, n_sites=5)
+    _, optimum = enumerate_optimum(t)
+    model = build_model(t.problem)
+    stage, cap, start = cost_stage(model)
+    result, detail = solve_cost_stage(
+        model, stage, start=start, shortfall_cap=cap, time_limit_s=60.0, gap=0.0, threads=2
+    )
+    assert result.stats.status is Status.OPTIMAL
+    assert "region_search" not in detail and detail["times_s"]["region_search"] == 0.0
+    assert result.stats.objective == pytest.approx(optimum, rel=1e-7, abs=1e-4)
