@@ -8,7 +8,8 @@ With two threads or more (the default), within the stage's time limit:
    (:func:`~siting.search.bound.lagrangian_bound`) runs beside it for at most 15 %
    of the limit (its compiled loop releases the GIL);
 2. HiGHS on the whole cost stage (on one thread fewer than asked for, which the
-   region search takes), started from the best plan, for the rest of the time: each improving solution it finds goes through the descent, and the result,
+   region search takes), started from the best plan, for the rest of the time:
+   each improving solution it finds goes through the descent, and the result,
    when cheaper, is handed back to HiGHS as a new incumbent. Beside it, once the
    Lagrangian bound is done and HiGHS has had the model to itself for 2 s (at most
    5 % of the stage), the region search
