@@ -7,9 +7,8 @@ With two threads or more (the default), within the stage's time limit:
    time with the regions, else half), while the Lagrangian bound
    (:func:`~siting.search.bound.lagrangian_bound`) runs beside it for at most 15 %
    of the limit (its compiled loop releases the GIL);
-2. HiGHS on the whole cost stage (on one thread fewer than asked for, which the
-   region search takes), started from the best plan, for the rest of the time:
-   each improving solution it finds goes through the descent, and the result,
+2. HiGHS on the whole cost stage, started from the best plan, for the rest of the
+   time: each improving solution it finds goes through the descent, and the result,
    when cheaper, is handed back to HiGHS as a new incumbent. Beside it, once the
    Lagrangian bound is done and HiGHS has had the model to itself for 2 s (at most
    5 % of the stage), the region search
@@ -39,7 +38,6 @@ proven within :data:`siting.mip.PROVEN_GAP`; otherwise it is "feasible" with its
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from typing import Any
@@ -296,10 +294,6 @@ class _Stage:
                     self.fed.append(self.cost_of(better))
                 return better
 
-        # beside the region search, HiGHS leaves it one of the threads
-        threads = self.threads
-        if offers is not None:
-            threads = max((threads or os.cpu_count() or 2) - 1, 1)
         t0 = time.perf_counter()
         ls_before = self.times["local_search"]
         try:
@@ -308,7 +302,7 @@ class _Stage:
                 solver="highs",
                 time_limit_s=max(min(seconds, self.left()), 0.01),
                 gap=self.gap,
-                threads=threads,
+                threads=self.threads,
                 start=self.best,
                 incumbents=hook,
                 give_up=give_up,
