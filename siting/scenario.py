@@ -665,8 +665,9 @@ class SolverSettings:
         With HiGHS, what works on the cost stage besides it (:mod:`siting.search`):
         ``"local"`` (a local search over sites and sizes, which also polishes HiGHS's
         plans), ``"lagrangian"`` (a Lagrangian bound) and ``"regions"`` (regions of
-        sites re-planned exactly one at a time, and a bound from the regions' own
-        integer programs). ``[]``: HiGHS alone.
+        sites re-planned exactly one at a time, beside HiGHS on two threads or more;
+        on one thread followed by a bound from the regions' own integer programs).
+        ``[]``: HiGHS alone.
     """
 
     name: str = "highs"

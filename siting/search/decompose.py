@@ -48,6 +48,7 @@ from siting.mip import MatrixModel, solve_model
 from siting.search.bound import held_shortfall
 from siting.search.local import CostSearch
 from siting.search.regions import site_regions
+from siting.status import Status
 
 __all__ = ["RegionBound", "region_bound"]
 
@@ -286,7 +287,7 @@ def region_bound(
                 total = -np.inf
                 break
             total += float(result.stats.bound)
-            solved += int(result.stats.status.value == "optimal")
+            solved += int(result.stats.status is Status.OPTIMAL)
             if result.values is not None:
                 starts[n] = result.values
                 np.add.at(served, items, result.values[cols])

@@ -142,7 +142,7 @@ def solve_cost_stage(
         threads=threads,
         parts={"local_search": local, "lagrangian": bound, "highs": highs, "regions": regions},
     )
-    if run.search is not None and highs and bound and threads != 1:
+    if highs and bound and threads != 1:  # (``bound`` gives the run its search)
         _side_by_side(run)
     else:
         _one_after_another(run)
@@ -505,13 +505,9 @@ def _side_by_side(run: _Stage) -> None:
 
         keep = 0.0 if run.regions else (0.1 * run.limit if run.local else 0.0)
         run.run_highs(run.left() - keep, offers=offers if run.regions else None)
-        if run.highs_proved() or run.regions:
-            run.stop.set()
-        else:  # the Lagrangian bound may use what is left of its time
-            lagrange.join(timeout=run.left())
-            run.stop.set()
-    else:
-        run.stop.set()
+        if not (run.highs_proved() or run.regions):
+            lagrange.join(timeout=run.left())  # the bound may use what is left of its time
+    run.stop.set()
     lagrange.join()
     if beside is not None:
         beside.join()
