@@ -635,6 +635,7 @@ def _run_interruptibly(h: Any) -> Any:
         What ``h.run()`` returned.
     """
     if threading.current_thread() is not threading.main_thread():
+        _fit_scheduler(h)
         return h.run()  # signals reach only the main thread
     stop = threading.Event()
 
@@ -651,6 +652,27 @@ def _run_interruptibly(h: Any) -> Any:
         if done.is_set():  # never change callbacks under a running solve
             for callbacks in (h.cbSimplexInterrupt, h.cbIpmInterrupt, h.cbMipInterrupt):
                 callbacks.unsubscribe(interrupt)
+
+
+_SCHEDULER = threading.local()  # the thread count HiGHS's scheduler has on this thread
+
+
+def _fit_scheduler(h: Any) -> None:
+    """Give this thread's HiGHS scheduler the thread count ``h`` asks for.
+
+    HiGHS keeps one task scheduler per calling thread, made with the thread count of
+    the first solve on that thread; a later solve there asking for another count fails
+    ("Not Set"). A Dask worker's thread solves stage 1 on two threads and may then solve
+    the cost stage on one, so the scheduler is shut down when the count changes (only
+    this thread's: it is thread-local in HiGHS).
+    """
+    import highspy
+
+    wanted = h.getOptionValue("threads")[1]
+    had = getattr(_SCHEDULER, "threads", None)
+    if had is not None and had != wanted:
+        highspy.Highs.resetGlobalScheduler(True)
+    _SCHEDULER.threads = wanted
 
 
 def _wait_in_main_thread(

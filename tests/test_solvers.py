@@ -51,6 +51,36 @@ def test_knapsack_with_fractional_rows_and_a_continuous_column() -> None:
     assert "units of 1/100" in result.stats.message
 
 
+def test_highs_solves_on_any_thread_count_in_turn_off_the_main_thread() -> None:
+    # HiGHS keeps a scheduler per calling thread, fixed by its first solve's thread count:
+    # a Dask worker's thread solving on 2 then on 1 thread got "Not Set" (an error)
+    import threading
+
+    a_matrix = sp.csr_array(np.array([[0.5, 0.75, 0.25, 0.0], [-2.5, 0.0, 0.0, 1.0]]))
+    found: list[tuple[Status, float | None]] = []
+
+    def solve_in_turn() -> None:
+        for threads in (2, 1, 1, 2, None):
+            result = solve_arrays(
+                [5.0, 4.0, 3.0, 1.0],
+                a_matrix,
+                [-np.inf, -np.inf],
+                [1.25, 0.0],
+                [0, 0, 0, 0],
+                [1, 1, 1, 2.25],
+                [1, 1, 1, 0],
+                sense="max",
+                solver="highs",
+                threads=threads,
+            )
+            found.append((result.stats.status, result.stats.objective))
+
+    worker = threading.Thread(target=solve_in_turn)
+    worker.start()
+    worker.join()
+    assert found == [(Status.OPTIMAL, pytest.approx(11.25))] * 5
+
+
 def test_infeasible_is_named_infeasible() -> None:
     # x + y >= 3 with x, y in {0, 1}
     result = solve_arrays(
