@@ -215,7 +215,7 @@ def run_one(
 
     With ``save_plan`` the plan's column values are written there (``.npy``), to check
     or to start from."""
-    import siting.mip as mip
+    import siting.mip.highs as mip
     from benchmarks.scip import solve_scip
 
     model, start, meta = load(path)

@@ -364,7 +364,8 @@ def _onto_grid(model: MatrixModel, values: FloatArray) -> tuple[float, str] | No
     required slots nothing changes. With the raw requirement the demand rows are rounded
     up to the grid, so the cost stage holds the shortfall that stage 1's facilities reach
     on the grid: at most a few thousandths of a slot above stage 1's, which is what CP-SAT
-    can meet. Its plan is then a plan of the model itself (see :func:`siting.mip._solve_cpsat`).
+    can meet. Its plan is then a plan of the model itself (see
+    :func:`siting.mip.cpsat._solve_cpsat`).
 
     Returns
     -------

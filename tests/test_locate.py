@@ -27,7 +27,7 @@ from siting.locate import (
     p_median,
     solve_mip,
 )
-from siting.mip import _read_status
+from siting.mip.highs import _read_status
 from siting.status import Status
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"

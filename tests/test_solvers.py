@@ -11,13 +11,13 @@ from test_model import brute_force, make_problem, random_instance
 
 from siting.mip import (
     MatrixModel,
-    _cpsat_status,
     cpsat_grid,
     onto_cpsat_grid,
     satisfies,
     solve_arrays,
     solve_model,
 )
+from siting.mip.cpsat import _cpsat_status
 from siting.model import build_model
 from siting.scenario import load_scenario, scenario_problems
 from siting.solve import solve_siting

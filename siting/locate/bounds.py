@@ -40,7 +40,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from siting.mip import _new_highs
+from siting.mip.highs import _new_highs
 
 __all__ = ["CoverRelaxation", "lagrangian_bound", "no_cover_of_size"]
 
