@@ -32,6 +32,9 @@ def test_ctrl_c_during_the_solve_exits_130_at_once_and_writes_nothing(tmp_path: 
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
+        # a test run started in the background (``make test &``) ignores SIGINT, and
+        # its children would inherit that: the CLI is given Ctrl-C as a terminal does
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     ) as proc:
         assert proc.stderr is not None
         seen = []
