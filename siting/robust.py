@@ -676,7 +676,7 @@ def robust_map(result: RobustSites, *, language: str = "zh", basemap: str = "osm
     """
     import folium
 
-    from siting.maps import _use_bundled_leaflet
+    from siting.maps.compose import _use_bundled_leaflet
 
     text = _TEXT[language]
     sites = result.sites

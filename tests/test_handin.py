@@ -16,9 +16,10 @@ from _plan_output import write_plan_output
 from openpyxl import load_workbook
 from PIL import Image
 
-from siting import handin, maps
+from siting import handin
 from siting.cli import main
 from siting.errors import InputError
+from siting.maps import style
 from siting.plan import verify
 
 LAYERS = ("facilities", "areas", "candidates", "districts", "hazards", "service_lines", "residual")
@@ -88,10 +89,10 @@ def test_area_style_follows_the_web_maps_bands(
         for s in renderer.findall("symbols/symbol")
     }
     by_label = {r.get("label"): fills[r.get("symbol")] for r in rules}
-    assert by_label["达到目标"].startswith(_rgb(maps._GREEN))
-    assert by_label["达到目标的75%–100%"].startswith(_rgb(maps._LIGHT_GREEN))
-    assert by_label["达到目标的50%–75%"].startswith(_rgb(maps._ORANGE))
-    assert by_label["低于目标的50%"].startswith(_rgb(maps._RED))
+    assert by_label["达到目标"].startswith(_rgb(style._GREEN))
+    assert by_label["达到目标的75%–100%"].startswith(_rgb(style._LIGHT_GREEN))
+    assert by_label["达到目标的50%–75%"].startswith(_rgb(style._ORANGE))
+    assert by_label["低于目标的50%"].startswith(_rgb(style._RED))
     shortfall = next(r for r in rules if r.get("filter") == '"shortfall_slots" > 0')
     outline = renderer.find(f"symbols/symbol[@name='{shortfall.get('symbol')}']/layer")
     assert outline is not None
@@ -101,7 +102,7 @@ def test_area_style_follows_the_web_maps_bands(
     for _, area in layers["areas"].iterrows():
         matched = [r for r in bands if _holds(r.get("filter", ""), area)]
         assert len(matched) == 1, area["area_id"]
-        colour = maps._ratio_colour(area["slots_per_1000"], area["target_per_1000"])
+        colour = style._ratio_colour(area["slots_per_1000"], area["target_per_1000"])
         assert fills[matched[0].get("symbol")].startswith(_rgb(colour)), area["area_id"]
 
 
@@ -119,16 +120,16 @@ def test_facility_candidate_and_residual_styles(gpkg: Path) -> None:
     assert {m.get("type") for m in markers} == {"marker"}
     colours = {m.find("layer/Option/Option[@name='color']").get("value") for m in markers}  # type: ignore[union-attr]
     assert {c.rsplit(",", 1)[0] for c in colours} == {
-        _rgb(maps._BLUE),
-        _rgb(maps._GOLD),
-        _rgb(maps._PURPLE),
+        _rgb(style._BLUE),
+        _rgb(style._GOLD),
+        _rgb(style._PURPLE),
     }
     size = facilities.find(".//data_defined_properties//Option[@name='size']")
     assert size is not None and "sqrt" in ET.tostring(size, encoding="unicode")
     states = {r.get("filter") for r in _qml(gpkg, "candidates").findall("renderer-v2/rules/rule")}
     assert states == {f"\"state\" = '{s}'" for s in ("chosen", "not chosen", "excluded")}
     residual = _qml(gpkg, "residual").findall("renderer-v2/symbols/symbol")
-    purples = {_rgb(c) for c in maps._RESIDUAL_COLOURS}
+    purples = {_rgb(c) for c in style._RESIDUAL_COLOURS}
     assert residual and all(
         s.find("layer/Option/Option[@name='color']").get("value").rsplit(",", 1)[0] in purples  # type: ignore[union-attr]
         for s in residual

@@ -392,7 +392,7 @@ def city_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _metric(frame: Any) -> Any:
-    from siting.maps import _utm_epsg
+    from siting.maps.features import _utm_epsg
 
     return frame.geometry.to_crs(_utm_epsg(frame.geometry.to_crs(4326)))
 
@@ -449,7 +449,7 @@ def test_display_geometry_drops_vertices_nobody_can_see() -> None:
 def test_a_city_map_is_compact_and_rounded(city_run: Path) -> None:
     import re
 
-    from siting.maps import _compact_collection, _json_for_script
+    from siting.maps.features import _compact_collection, _json_for_script
 
     m = plan_map(city_run)
     areas = _features(_groups(m)["居住区千人托位"])

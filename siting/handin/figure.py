@@ -12,7 +12,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from siting.maps import (
+from siting.maps.style import (
     _BLUE,
     _GOLD,
     _GREEN,

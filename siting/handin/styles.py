@@ -15,7 +15,7 @@ import geopandas as gpd
 import pandas as pd
 
 from siting.handin._names import LAYER_TITLES
-from siting.maps import (
+from siting.maps.style import (
     _BLUE,
     _GOLD,
     _GREEN,
@@ -220,7 +220,7 @@ def layer_qml(name: str, frame: gpd.GeoDataFrame, *, language: str = "zh") -> st
 
     A rule-based renderer whose rules are the web map's legend entries. Areas
     get one fill per band of slots per 1,000 against the area's target (as
-    :func:`siting.maps._ratio_colour`) and a red dashed outline where there is
+    :func:`siting.maps.style._ratio_colour`) and a red dashed outline where there is
     a shortfall; facilities are circles whose diameter grows with the root of
     their slots; district outlines are labelled with their names.
 
