@@ -14,21 +14,18 @@ Examples
 from __future__ import annotations
 
 import logging
-import platform
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, fields
-from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from siting import __version__
 from siting.access import Access, service_pairs
-from siting.candidates import COST_BASES, site_options, sites_from_inputs
+from siting.candidates import site_options, sites_from_inputs
 from siting.demand import Demand, demand_items, estimate_demand, workplace_demand
 from siting.errors import ScenarioError, SolverError
 from siting.inputs import Inputs, load_inputs
@@ -39,15 +36,13 @@ from siting.osm import exclude_hazardous, hazard_buffers
 from siting.phase_summary import phased_plan
 from siting.phasing import build_phased_model, phase_demands, solve_phased, year_values
 from siting.plan import Plan, extract_plan
+from siting.record import run_record
 from siting.scenario import Scenario, check_scenario, load_scenario
 from siting.solve import solve_siting
 from siting.summary import (
     candidate_states,
     district_summary,
-    per_1000,
-    rounding_summary,
     service_lines,
-    workplace_shortfall,
 )
 
 if TYPE_CHECKING:
@@ -79,22 +74,6 @@ def _stopwatch(timings: dict[str, float]) -> Callable[[str], None]:
         clock[0] = now
 
     return lap
-
-
-def _versions() -> dict[str, str]:
-    out = {"siting": __version__, "python": platform.python_version()}
-    for name in ("highspy", "pulp", "geopandas", "shapely", "pyproj", "rasterio", "osmnx"):
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    try:
-        import pyogrio
-
-        out["gdal"] = str(pyogrio.__gdal_version_string__)
-    except ImportError:  # pragma: no cover
-        pass
-    return out
 
 
 @dataclass(frozen=True)
@@ -571,18 +550,6 @@ def solve_prepared(
         nearest_site=access.table,
         scenario=scenario,
     )
-    ix = model.index
-    unmet_demo = [
-        f"district {d}: {values[ix.t][k]:.0f} demonstration facility(ies) missing"
-        for k, d in enumerate(ix.t_district)
-        if values[ix.t][k] > 0.5
-    ]
-    unmet = list(unmet_demo)
-    if ix.u.stop > ix.u.start and values[ix.u][0] > 1e-3:
-        unmet.append(
-            f"affordable share: {values[ix.u][0]:.0f} affordable slots short of the "
-            f"{scenario.policy.min_affordable_share:.0%} minimum"
-        )
     accounting = prepared.demand.accounting if prepared.demand is not None else {}
     district_table = district_summary(
         inputs, area_out, facilities, assignments, scenario=scenario, accounting=accounting
@@ -616,98 +583,27 @@ def solve_prepared(
         district_shapes = district_shapes.join(circles.districts)
     lap("accessibility")
 
-    stage_terms = {
-        "shortfall": float(model.shortfall @ values),
-        "cost": float(model.cost @ values),
-        "distance": float(model.distance @ values),
-    }
-    cost_by_mode = facilities.groupby("acquisition")["cost"].sum().to_dict()
-    by_basis = facilities.groupby("cost_basis")["cost"].agg(["size", "sum"])
-    by_basis = by_basis.reindex([b for b in COST_BASES if b in by_basis.index])
-    total_slots = float(facilities["slots"].sum())
-    affordable_slots = float(facilities.loc[facilities["affordable"].astype(bool), "slots"].sum())
-    run: dict[str, Any] = {
-        "status": solution.status.value,
-        "message": solution.message,
-        "gap": solution.gap,
-        "objective": stage_terms,
-        "stages": [
-            {
-                "name": s.name,
-                "status": s.stats.status.value,
-                "objective": s.stats.objective,
-                "bound": s.stats.bound,
-                "gap": s.stats.gap,
-                "solve_s": round(s.stats.solve_s, 3),
-                "message": s.stats.message,
-                **({"search": s.detail} if s.detail else {}),
-            }
-            for s in solution.stages
-        ],
-        # every solver that ran a stage (with solver "cpsat": HiGHS and CP-SAT)
-        "solver": ", ".join(dict.fromkeys(s.stats.solver for s in solution.stages)),
-        "versions": _versions(),
-        "timings_s": timings,
-        "model_size": {
-            "rows": model.base.num_rows,
-            "columns": model.base.num_cols,
-            "nonzeros": int(model.base.A.nnz),
-            "pairs": len(access.pairs),
-            "sites": len(sites),
-            "options": len(options),
-            "demand_items": len(items),
-        },
-        "crs": inputs.crs.to_string(),
-        "scenario": scenario.to_dict(),
-        "inputs": {
-            name: {"path": str(inputs.files[name]), "sha256": digest}
-            for name, digest in inputs.file_hashes.items()
-        },
-        "notes": list(inputs.notes),
-        "findings": findings,
-        "unmet": unmet,
-        "unmet_demonstration": unmet_demo,
-        "distance_method": access.method,
-        "distance": access.info,
-        "excluded_sites": len(excluded),
-        "required_slots_rounded_up": scenario.demand.round_up,
-        "population_accounting": accounting,
-        "accessibility": circles.run,
-        "rounding": rounding_summary(items, district_table, scenario=scenario),
-        "totals": {
-            "population": float(area_out["population"].sum()),
-            "planned_population": float(area_out["planned_population"].sum()),
-            "required_slots": float(area_out["required_slots"].sum())
-            + float(items.loc[items["workplace_id"].notna(), "required"].sum()),
-            "planned_slots": total_slots,
-            "new_slots": float(facilities["new_slots"].sum()),
-            "served_slots": float(assignments["slots"].sum()),
-            "served_per_1000": per_1000(
-                float(area_out["served_slots"].sum()),
-                float(area_out["planned_population"].sum() + area_out["migrant_population"].sum()),
-            ),
-            "planned_per_1000": per_1000(
-                total_slots,
-                float(area_out["planned_population"].sum() + area_out["migrant_population"].sum()),
-            ),
-            "shortfall_slots": float(area_out["shortfall_slots"].sum())
-            + workplace_shortfall(items, assignments),
-            "migrant_slots": float(
-                assignments.loc[assignments["kind"] == "migrant", "slots"].sum()
-            ),
-            "demand_estimate_slots": float(area_table["demand_estimate_slots"].sum()),
-            "children_estimate_slots": float(area_table["children_estimate_slots"].sum())
-            if "children_estimate_slots" in area_table.columns
-            else None,
-            "affordable_share": affordable_slots / total_slots if total_slots else None,
-            "cost": float(facilities["cost"].sum()),
-            "cost_by_acquisition": {str(k): float(v) for k, v in cost_by_mode.items()},
-            "facilities_by_cost_basis": {str(k): int(v) for k, v in by_basis["size"].items()},
-            "cost_by_cost_basis": {str(k): float(v) for k, v in by_basis["sum"].items()},
-            "facilities_new": int((~facilities["existing"].astype(bool)).sum()),
-            "facilities_existing": int(facilities["existing"].astype(bool).sum()),
-        },
-    }
+    run = run_record(
+        solution=solution,
+        model=model,
+        values=values,
+        scenario=scenario,
+        inputs=inputs,
+        access=access,
+        sites=sites,
+        options=options,
+        items=items,
+        area_table=area_table,
+        areas=area_out,
+        facilities=facilities,
+        assignments=assignments,
+        districts=district_table,
+        accessibility=circles.run,
+        findings=findings,
+        excluded=len(excluded),
+        accounting=accounting,
+        timings=timings,
+    )
     district_years = None
     if phased is not None:
         years = phased_plan(
