@@ -1,0 +1,205 @@
+"""Reading a scenario TOML file: every key and value checked against the settings' types,
+relative paths taken from the file's folder."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+import sys
+import types
+import typing
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+from siting._encoding import looks_chinese
+from siting.errors import ScenarioError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+from siting.scenario.checks import _check
+from siting.scenario.settings import Scenario
+
+T = TypeVar("T")
+
+logger = logging.getLogger(__name__)
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read a scenario TOML file.
+
+    Parameters
+    ----------
+    path
+        The TOML file. Relative input paths inside it are resolved against its folder.
+
+    Returns
+    -------
+    Scenario
+        The frozen scenario.
+
+    Raises
+    ------
+    ScenarioError
+        If the file is missing or unreadable, or a key is unknown or has a bad value.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ScenarioError(f"scenario file {path} does not exist. Fix: check the path.")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ScenarioError(
+            f"scenario file {path} cannot be read ({exc.strerror or exc}). Fix: check that "
+            "the file may be read by you."
+        ) from None
+    text = _scenario_text(data, path)
+    try:
+        table = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"scenario file {path} is not valid TOML: {exc}") from None
+    scenario = _build(Scenario, table, key="", base=path.parent.resolve(), file=path)
+    _check(scenario, path)
+    return scenario
+
+
+_BINARY_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"SQLite format 3\x00", "a GeoPackage (SQLite database)"),
+    (b"PK\x03\x04", "a ZIP archive (or an Excel or Word file)"),
+    (b"II*\x00", "a GeoTIFF"),
+    (b"MM\x00*", "a GeoTIFF"),
+    (b"%PDF", "a PDF document"),
+    (b"\xd0\xcf\x11\xe0", "an old Office document"),
+    (b"\x00\x00\x27\x0a", "a Shapefile"),
+)
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def _scenario_text(data: bytes, path: Path) -> str:
+    """The text of a scenario file: UTF-8, with a byte-order mark accepted and logged.
+
+    A binary file (a GeoPackage given in place of the scenario, say) and a
+    file in another encoding (GBK, as Chinese Windows editors save by
+    default, or UTF-16) are errors that say what the file looks like.
+    """
+    fix_utf8 = (
+        "save the scenario as UTF-8 (in Notepad: Save as, Encoding UTF-8; in VS Code: "
+        "Save with Encoding, UTF-8)"
+    )
+    for signature, what in _BINARY_SIGNATURES:
+        if data.startswith(signature):
+            raise ScenarioError(
+                f"scenario file {path} is {what}, not a scenario TOML file. Fix: give the "
+                "scenario's .toml file, and name this file under [inputs] instead"
+            )
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ScenarioError(
+            f"scenario file {path} is in UTF-16 (it starts with a UTF-16 byte-order mark), "
+            f"not UTF-8. Fix: {fix_utf8}"
+        )
+    if b"\x00" in data[:4096]:
+        raise ScenarioError(
+            f"scenario file {path} is a binary file, not a scenario TOML file. Fix: give the "
+            "scenario's .toml file"
+        )
+    bom = data.startswith(_UTF8_BOM)
+    if bom:
+        data = data[len(_UTF8_BOM) :]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        looks = "not UTF-8"
+        if looks_chinese(data, "gb18030"):
+            looks = "in GBK (GB18030), as Chinese Windows editors save by default, not UTF-8"
+        raise ScenarioError(
+            f"scenario file {path} is {looks} (the first byte that is not UTF-8 is on line "
+            f"{line}). Fix: {fix_utf8}"
+        ) from None
+    if bom:
+        logger.info("scenario file %s starts with a UTF-8 byte-order mark; read it as UTF-8", path)
+    return text
+
+
+def _build(cls: type[T], table: Any, *, key: str, base: Path, file: Path) -> T:
+    if not isinstance(table, Mapping):
+        raise ScenarioError(f"{file}: [{key}] must be a table, got {type(table).__name__}.")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    unknown = sorted(set(table) - set(fields))
+    if unknown:
+        where = f"[{key}]" if key else "the top level"
+        raise ScenarioError(
+            f"{file}: unknown key(s) {', '.join(repr(u) for u in unknown)} in {where}. "
+            f"Known keys: {', '.join(sorted(fields))}."
+        )
+    values: dict[str, Any] = {}
+    for name, value in table.items():
+        full = f"{key}.{name}" if key else name
+        values[name] = _convert(hints[name], value, key=full, base=base, file=file)
+    missing = [
+        n
+        for n, f in fields.items()
+        if n not in values
+        and f.default is dataclasses.MISSING
+        and f.default_factory is dataclasses.MISSING
+    ]
+    if missing:
+        where = f"[{key}]" if key else "the top level"
+        raise ScenarioError(f"{file}: {where} needs key(s) {', '.join(missing)}.")
+    return cls(**values)
+
+
+def _convert(hint: Any, value: Any, *, key: str, base: Path, file: Path) -> Any:
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        inner = [a for a in args if a is not type(None)]
+        return _convert(inner[0], value, key=key, base=base, file=file)
+    if dataclasses.is_dataclass(hint):
+        return _build(hint, value, key=key, base=base, file=file)  # type: ignore[arg-type]
+    if hint is Path:
+        if not isinstance(value, str):
+            raise ScenarioError(f"{file}: '{key}' must be a path string, got {value!r}.")
+        p = Path(value)
+        return p if p.is_absolute() else base / p
+    if origin is tuple:
+        if not isinstance(value, list):
+            raise ScenarioError(f"{file}: '{key}' must be a list, got {value!r}.")
+        return tuple(
+            _convert(args[0], v, key=f"{key}[{i}]", base=base, file=file)
+            for i, v in enumerate(value)
+        )
+    if origin in (Mapping, dict) or hint is Mapping:
+        if not isinstance(value, Mapping):
+            raise ScenarioError(f"{file}: '{key}' must be a table, got {value!r}.")
+        return {
+            str(k): _convert(args[1], v, key=f"{key}.{k}", base=base, file=file)
+            for k, v in value.items()
+        }
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ScenarioError(f"{file}: '{key}' must be a number, got {value!r}.")
+        if not math.isfinite(value):
+            raise ScenarioError(
+                f"{file}: '{key}' must be a finite number, got {value!r}. Fix: give a number "
+                "(TOML's nan and inf are not values siting can plan with)."
+            )
+        return float(value)
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ScenarioError(f"{file}: '{key}' must be a whole number, got {value!r}.")
+        return value
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise ScenarioError(f"{file}: '{key}' must be true or false, got {value!r}.")
+        return value
+    if hint is str:
+        if not isinstance(value, str):
+            raise ScenarioError(f"{file}: '{key}' must be a string, got {value!r}.")
+        return value
+    raise ScenarioError(f"{file}: '{key}' has a type siting cannot read ({hint}).")
