@@ -58,6 +58,30 @@ def try_move(
     slots + missing affordable slots) is within its cap. When it cannot be, every change
     is undone and the move is refused.
     """
+
+    def put(j: int, k: int, e: float) -> None:
+        # site j to option k (or none, -1) and e extra slots: its demonstration count,
+        # affordable activity and capacity follow
+        was = site_opt[j]
+        if was >= 0:
+            if opt_row[was] >= 0:
+                demo_count[opt_row[was]] -= 1
+            scal[3] -= opt_aff[was]
+        scal[3] -= ext_aff[j] * site_ext[j]
+        if k >= 0:
+            if opt_row[k] >= 0:
+                demo_count[opt_row[k]] += 1
+            scal[3] += opt_aff[k]
+        scal[3] += ext_aff[j] * e
+        site_opt[j] = k
+        site_ext[j] = e
+        c = 0.0
+        if k >= 0:
+            c = opt_slots[k]
+        if existing[j] or k >= 0:
+            c += base_cap[j] + e
+        cap[j] = c
+
     n_areas = len(req)
     n_move = len(m_site)
     old_opt = np.empty(n_move, dtype=np.int64)
@@ -66,29 +90,9 @@ def try_move(
     log_cap = len(log_p)
     # 1. the new states
     for m in range(n_move):
-        j = m_site[m]
-        old_opt[m] = site_opt[j]
-        old_ext[m] = site_ext[j]
-        k = site_opt[j]
-        if k >= 0:
-            if opt_row[k] >= 0:
-                demo_count[opt_row[k]] -= 1
-            scal[3] -= opt_aff[k]
-        scal[3] -= ext_aff[j] * site_ext[j]
-        k = m_opt[m]
-        if k >= 0:
-            if opt_row[k] >= 0:
-                demo_count[opt_row[k]] += 1
-            scal[3] += opt_aff[k]
-        scal[3] += ext_aff[j] * m_ext[m]
-        site_opt[j] = k
-        site_ext[j] = m_ext[m]
-        c = 0.0
-        if k >= 0:
-            c = opt_slots[k]
-        if existing[j] or k >= 0:
-            c += base_cap[j] + m_ext[m]
-        cap[j] = c
+        old_opt[m] = site_opt[m_site[m]]
+        old_ext[m] = site_ext[m_site[m]]
+        put(m_site[m], m_opt[m], m_ext[m])
     # 2. sites over capacity give up flow
     for m in range(n_move):
         j = m_site[m]
@@ -197,27 +201,7 @@ def try_move(
         served[pair_area[p]] += delta
         scal[5] -= delta
     for m in range(n_move - 1, -1, -1):
-        j = m_site[m]
-        k = site_opt[j]
-        if k >= 0:
-            if opt_row[k] >= 0:
-                demo_count[opt_row[k]] -= 1
-            scal[3] -= opt_aff[k]
-        scal[3] -= ext_aff[j] * site_ext[j]
-        k = old_opt[m]
-        if k >= 0:
-            if opt_row[k] >= 0:
-                demo_count[opt_row[k]] += 1
-            scal[3] += opt_aff[k]
-        scal[3] += ext_aff[j] * old_ext[m]
-        site_opt[j] = k
-        site_ext[j] = old_ext[m]
-        c = 0.0
-        if k >= 0:
-            c = opt_slots[k]
-        if existing[j] or k >= 0:
-            c += base_cap[j] + old_ext[m]
-        cap[j] = c
+        put(m_site[m], old_opt[m], old_ext[m])
     return False
 
 
