@@ -11,6 +11,7 @@ from test_model import brute_force, make_problem, random_instance
 
 from siting.mip import (
     MatrixModel,
+    MipResult,
     cpsat_grid,
     onto_cpsat_grid,
     satisfies,
@@ -26,23 +27,26 @@ from siting.status import Status
 pytest.importorskip("ortools")
 
 
-def test_knapsack_with_fractional_rows_and_a_continuous_column() -> None:
+def _knapsack(solver: str, threads: int | None) -> MipResult:
     # max 5a + 4b + 3c + z  s.t.  0.5a + 0.75b + 0.25c <= 1.25 (a row CP-SAT needs x100 for),
     # z <= 2.5 a (z continuous, z <= 2.25). By hand: a, b give 9 and z = 2.25: 11.25;
     # a, c give 8 + 2.25; b, c (without a) give 7: the optimum is a = b = 1, z = 2.25.
-    a_matrix = sp.csr_array(np.array([[0.5, 0.75, 0.25, 0.0], [-2.5, 0.0, 0.0, 1.0]]))
-    result = solve_arrays(
+    return solve_arrays(
         [5.0, 4.0, 3.0, 1.0],
-        a_matrix,
+        sp.csr_array(np.array([[0.5, 0.75, 0.25, 0.0], [-2.5, 0.0, 0.0, 1.0]])),
         [-np.inf, -np.inf],
         [1.25, 0.0],
         [0, 0, 0, 0],
         [1, 1, 1, 2.25],
         [1, 1, 1, 0],
         sense="max",
-        solver="cpsat",
-        threads=1,
+        solver=solver,
+        threads=threads,
     )
+
+
+def test_knapsack_with_fractional_rows_and_a_continuous_column() -> None:
+    result = _knapsack("cpsat", 1)
     assert result.stats.status is Status.OPTIMAL
     assert result.values is not None
     np.testing.assert_allclose(result.values, [1, 1, 0, 2.25])
@@ -56,23 +60,11 @@ def test_highs_solves_on_any_thread_count_in_turn_off_the_main_thread() -> None:
     # a Dask worker's thread solving on 2 then on 1 thread got "Not Set" (an error)
     import threading
 
-    a_matrix = sp.csr_array(np.array([[0.5, 0.75, 0.25, 0.0], [-2.5, 0.0, 0.0, 1.0]]))
     found: list[tuple[Status, float | None]] = []
 
     def solve_in_turn() -> None:
         for threads in (2, 1, 1, 2, None):
-            result = solve_arrays(
-                [5.0, 4.0, 3.0, 1.0],
-                a_matrix,
-                [-np.inf, -np.inf],
-                [1.25, 0.0],
-                [0, 0, 0, 0],
-                [1, 1, 1, 2.25],
-                [1, 1, 1, 0],
-                sense="max",
-                solver="highs",
-                threads=threads,
-            )
+            result = _knapsack("highs", threads)
             found.append((result.stats.status, result.stats.objective))
 
     worker = threading.Thread(target=solve_in_turn)
