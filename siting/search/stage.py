@@ -280,20 +280,16 @@ class _Stage:
             self.detail["lagrangian_iterations"] = lag.iterations
 
     def run_highs(
-        self,
-        seconds: float,
-        *,
-        give_up: GiveUp | None = None,
-        offers: Offers | None = None,
-        regions_beside: bool = False,
+        self, seconds: float, *, give_up: GiveUp | None = None, offers: Offers | None = None
     ) -> MipResult:
         """HiGHS on the whole stage from the best plan; its improving plans polished and
-        fed back, and ``offers``'s plans taken. With ``regions_beside`` (the region search
-        runs beside it) HiGHS polishes its plans until the stage's end.
+        fed back, and ``offers``'s plans taken. ``offers`` comes only from the region
+        search running beside HiGHS, which then keeps polishing until the stage's end.
         Ctrl-C sets ``stop`` (the parts beside stop at their next step)."""
         hook: IncumbentHook | None = None
         if self.local and self.search is not None:
             polish_s = min(5.0, 0.05 * self.limit)
+            regions_beside = offers is not None
             keep = 0.0 if regions_beside else (0.1 if self.regions else 0.0) * self.limit
 
             def hook(values: FloatArray) -> FloatArray | None:
@@ -514,9 +510,7 @@ def _side_by_side(run: _Stage) -> None:
             return plan
 
         keep = 0.0 if run.regions else (0.1 * run.limit if run.local else 0.0)
-        run.run_highs(
-            run.left() - keep, offers=offers if run.regions else None, regions_beside=run.regions
-        )
+        run.run_highs(run.left() - keep, offers=offers if run.regions else None)
         if not (run.highs_proved() or run.regions):
             lagrange.join(timeout=run.left())  # the bound may use what is left of its time
     run.stop.set()
