@@ -250,7 +250,7 @@ def print_table(results: list[dict[str, Any]]) -> None:
     head = (
         f"{'instance':<10} {'config':<17} {'limit s':>7} {'cost M':>9} {'vs best':>8} "
         f"{'bound M':>9} {'from':<10} {'gap':>7} {'found by':<22} {'LS s':>6} {'LR s':>6} "
-        f"{'HiGHS s':>7} {'RS s':>6} {'RB s':>6} {'load 1/5/15':>15}"
+        f"{'LH s':>6} {'HiGHS s':>7} {'RS s':>6} {'RB s':>6} {'load 1/5/15':>15}"
     )
     print(head)
     print("-" * len(head))
@@ -270,6 +270,7 @@ def print_table(results: list[dict[str, Any]]) -> None:
             f"{r['instance']:<10} {r['config']:<17} {r['time_limit']:>7.0f} {_m(r['cost']):>9} "
             f"{vs:>8} {_m(r['bound']):>9} {source:<10} {gap:>7} {found:<22} "
             f"{times.get('local_search', 0.0):>6.1f} {times.get('lagrangian', 0.0):>6.1f} "
+            f"{times.get('lagrangian_plan', 0.0):>6.1f} "
             f"{highs_s:>7.1f} {times.get('region_search', 0.0):>6.1f} "
             f"{times.get('region_bound', 0.0):>6.1f} {'/'.join(f'{v:.1f}' for v in r['load']):>15}"
         )

@@ -442,12 +442,15 @@ def test_a_stage_stopped_by_the_limit_never_says_optimal() -> None:
         "highs + local search",
         "start",
         "region search",
+        "lagrangian plan",
+        "lagrangian plan + local search",
     )
     assert detail["bound"] == stage.stats.bound
     assert detail["bound_source"] in ("highs", "lagrangian", "regions")
     assert set(detail["times_s"]) == {
         "local_search",
         "lagrangian",
+        "lagrangian_plan",
         "highs",
         "region_search",
         "region_bound",

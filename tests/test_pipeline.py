@@ -75,10 +75,13 @@ def test_sample_run_says_where_the_cost_bound_came_from(
         "highs",
         "highs + local search",
         "region search",
+        "lagrangian plan",
+        "lagrangian plan + local search",
     )
     assert set(search["times_s"]) == {
         "local_search",
         "lagrangian",
+        "lagrangian_plan",
         "highs",
         "region_search",
         "region_bound",

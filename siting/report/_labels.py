@@ -203,7 +203,8 @@ _LABELS: dict[str, dict[str, str]] = {
         "status_feasible_nogap": "可行解，未证明最优（间隙未知）",
         "cost_search_line": (
             "费用阶段：下界 {bound}（来自{source}），方案由{found}找到；用时 局部搜索 {ls} 秒、"
-            "拉格朗日 {lr} 秒、HiGHS {highs} 秒、分区搜索 {rs} 秒、分区下界 {rb} 秒"
+            "拉格朗日 {lr} 秒、拉格朗日启发式 {lh} 秒、HiGHS {highs} 秒、分区搜索 {rs} 秒、"
+            "分区下界 {rb} 秒"
         ),
         "search_highs": "HiGHS",
         "search_lagrangian": "拉格朗日松弛",
@@ -213,6 +214,8 @@ _LABELS: dict[str, dict[str, str]] = {
         "search_regions": "分区整数规划（分解下界）",
         "search_region search": "分区搜索（逐区精确重排）",
         "search_region search + local search": "分区搜索与局部搜索",
+        "search_lagrangian plan": "拉格朗日启发式（按松弛解选址后修复）",
+        "search_lagrangian plan + local search": "拉格朗日启发式与局部搜索",
         "status_infeasible": "无可行解：约束条件无法同时满足",
         "status_timed_out": "达到时间上限，未找到可行解",
         "status_unbounded": "目标无界（模型错误）",
@@ -434,7 +437,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "status_feasible_nogap": "feasible, not proven optimal (gap unknown)",
         "cost_search_line": (
             "Cost stage: bound {bound} (from {source}), plan found by {found}; "
-            "local search {ls} s, Lagrangian {lr} s, HiGHS {highs} s, "
+            "local search {ls} s, Lagrangian {lr} s, Lagrangian plan {lh} s, HiGHS {highs} s, "
             "region search {rs} s, region bound {rb} s"
         ),
         "search_highs": "HiGHS",
@@ -445,6 +448,8 @@ _LABELS: dict[str, dict[str, str]] = {
         "search_regions": "the regions' own integer programs (a decomposition bound)",
         "search_region search": "the region search (regions re-planned exactly)",
         "search_region search + local search": "the region search and the local search",
+        "search_lagrangian plan": "the Lagrangian heuristic (the relaxation's sites, repaired)",
+        "search_lagrangian plan + local search": "the Lagrangian heuristic and the local search",
         "status_infeasible": "infeasible: the constraints cannot all be met",
         "status_timed_out": "time limit reached before any solution was found",
         "status_unbounded": "unbounded (a modelling error)",

@@ -61,6 +61,7 @@ def _report_blocks(out: PlanOutput, *, language: str) -> tuple[str, list[Block]]
                         found=text.get(f"search_{search.get('found_by')}", "–"),
                         ls=_num(times.get("local_search"), 1),
                         lr=_num(times.get("lagrangian"), 1),
+                        lh=_num(times.get("lagrangian_plan", 0.0), 1),
                         highs=_num(times.get("highs"), 1),
                         rs=_num(times.get("region_search", 0.0), 1),
                         rb=_num(times.get("region_bound", 0.0), 1),

@@ -60,12 +60,19 @@ class LagrangianBound:
         Subgradient steps taken.
     seconds
         Wall time.
+    site_option, site_extra
+        The relaxation's choice at those multipliers: per site, the option it opens
+        (a position among the model's ``y`` columns, or -1) and its extra slots. A plan
+        built from it (:func:`siting.search.lagrange_plan.lagrangian_plan`) is often
+        far cheaper than the descent's.
     """
 
     bound: float
     multipliers: FloatArray
     iterations: int
     seconds: float
+    site_option: npt.NDArray[np.int64]
+    site_extra: FloatArray
 
 
 @dataclass(frozen=True)
@@ -182,13 +189,11 @@ def lagrangian_bound(
     best, best_lam = -np.inf, lam.copy()
     theta, stall, it = theta0, 0, 0
     need = ix.t_need.astype(np.float64)
-    while it < max_iterations and time.perf_counter() - began < time_limit_s:
-        if stop is not None and stop.is_set():
-            break
-        it += 1
-        value = float(
+
+    def evaluate(at: FloatArray) -> float:
+        return float(
             kernel(
-                lam,
+                at,
                 s.s_ptr,
                 s.s_pairs,
                 s.pair_area,
@@ -212,6 +217,12 @@ def lagrangian_bound(
                 site_ext,
             )
         )
+
+    while it < max_iterations and time.perf_counter() - began < time_limit_s:
+        if stop is not None and stop.is_set():
+            break
+        it += 1
+        value = evaluate(lam)
         if not np.isfinite(best) or value > best + 1e-9 * max(1.0, abs(best)):
             best, best_lam, stall = value, lam.copy(), 0
         else:
@@ -229,9 +240,13 @@ def lagrangian_bound(
         target = upper if upper is not None and upper > best else best + 0.1 * abs(best) + 1.0
         step = theta * (target - value) / norm
         lam = np.maximum(0.0, lam + step * grad)
+    if it:
+        evaluate(best_lam)  # the relaxation's choice at the best multipliers
     return LagrangianBound(
         bound=best if best < 1e29 else -np.inf,
         multipliers=best_lam,
         iterations=it,
         seconds=time.perf_counter() - began,
+        site_option=site_opt if it else np.full(s.n_sites, -1, dtype=np.int64),
+        site_extra=site_ext,
     )

@@ -11,22 +11,26 @@ With two threads or more (the default), within the stage's time limit:
    time: each improving solution it finds goes through the descent, and the result,
    when cheaper, is handed back to HiGHS as a new incumbent. Beside it, once the
    Lagrangian bound is done and HiGHS has had the model to itself for 2 s (at most
-   5 % of the stage), the region search
-   (:func:`~siting.search.lns.region_search`): regions of about 50 sites, each
-   re-planned exactly by HiGHS with the rest of the plan fixed; after the first
-   fifth of the stage, every cheaper plan it finds is offered to HiGHS as an
-   incumbent too (which prunes its tree), and HiGHS's own bound keeps rising. When
-   HiGHS proves the requested gap the stage ends there with HiGHS's plan, so small
-   instances take about as long as with HiGHS alone and give the same plan however
-   busy the machine is. Without the regions, a tenth of the time is kept for step 3;
+   5 % of the stage): the plan built from the Lagrangian relaxation's choice of
+   sites (:func:`~siting.search.lagrange_plan.lagrangian_plan`, from the greedy
+   start and from the descent's plan), then, from the cheapest plan so far, the
+   region search (:func:`~siting.search.lns.region_search`): regions of about 50
+   sites, each re-planned exactly by HiGHS with the rest of the plan fixed. After
+   the first fifth of the stage, every cheaper plan found beside HiGHS is offered to
+   it as an incumbent (which prunes its tree), and HiGHS's own bound keeps rising.
+   When HiGHS proves the requested gap the stage ends there with HiGHS's plan, so
+   small instances take about as long as with HiGHS alone and give the same plan
+   however busy the machine is. Without the regions, a tenth of the time is kept
+   for step 3;
 3. if time is still left, the local search with kicks (an iterated local search)
    from the best plan.
 
 On one thread (a province's workers) the same parts run one after the other: the
 descent; HiGHS, which keeps the model past a fifth of the stage only while its gap
 is under 2 % (or four times the requested gap), as it is then near a proof nothing
-else here can give; the Lagrangian bound; the region search (60 % of what is left);
-the decomposition bound (:func:`~siting.search.decompose.region_bound`); kicks.
+else here can give; the Lagrangian bound and its plan; the region search (60 % of
+what is left); the decomposition bound (:func:`~siting.search.decompose.region_bound`);
+kicks.
 
 The plan is the cheapest of all; the bound is the highest of HiGHS's, the
 Lagrangian one and the regions' one, and the gap is taken against it. Every plan
@@ -60,6 +64,7 @@ from siting.mip import (
 from siting.model import SitingModel
 from siting.search.bound import LagrangianBound, lagrangian_bound
 from siting.search.decompose import RegionBound, region_bound
+from siting.search.lagrange_plan import lagrangian_plan
 from siting.search.lns import region_search
 from siting.search.local import CostSearch
 from siting.search.regions import demand_graph
@@ -178,10 +183,15 @@ class _Stage:
             CostSearch(model, shortfall_cap=shortfall_cap) if (self.local or self.bound) else None
         )
         self.regions = parts["regions"] and self.search is not None
-        self.times: dict[str, float] = {"local_search": 0.0, "lagrangian": 0.0, "highs": 0.0}
+        self.times: dict[str, float] = {
+            "local_search": 0.0,
+            "lagrangian": 0.0,
+            "lagrangian_plan": 0.0,
+            "highs": 0.0,
+        }
         if parts["regions"]:
             self.times.update({"region_search": 0.0, "region_bound": 0.0})
-        self.best = np.asarray(start, dtype=np.float64)
+        self.start = self.best = np.asarray(start, dtype=np.float64)
         self.best_cost = self.cost_of(self.best)
         self.found_by = "start"
         self.detail: dict[str, Any] = {
@@ -194,8 +204,9 @@ class _Stage:
         self.lagrange: LagrangianBound | None = None
         self.graph: sp.csr_array | None = None
         self.fed: list[float] = []  # costs of the plans handed back to HiGHS
-        self.offered: list[float] = []  # costs of the region search's plans handed to it
+        self.offered: list[tuple[float, str]] = []  # plans handed to HiGHS: cost, finder
         self.region_plan: FloatArray | None = None
+        self.lagrange_plan: FloatArray | None = None
 
     # -- bookkeeping ------------------------------------------------------------------
 
@@ -279,6 +290,44 @@ class _Stage:
                 self.bounds["lagrangian"] = max(self.bounds.get("lagrangian", -np.inf), lag.bound)
             self.detail["lagrangian_iterations"] = lag.iterations
 
+    def plan_from_lagrange(self, seconds: float) -> FloatArray:
+        """The plan from the Lagrangian relaxation's choice, from the start and from the
+        best plan (on a search of its own: HiGHS's callbacks use the stage's); returns
+        the cheaper of it and the best plan, for the parts after it."""
+        lag = self.lagrange
+        if not self.local or lag is None or not np.isfinite(lag.bound):
+            return self.best
+        if seconds <= 0 or self.stop.is_set():
+            return self.best
+        t0 = time.perf_counter()
+        starts = [self.start] if self.best is self.start else [self.start, self.best]
+        found = lagrangian_plan(
+            CostSearch(self.model, shortfall_cap=self.shortfall_cap),
+            lag.site_option,
+            lag.site_extra,
+            starts,
+            time_limit_s=seconds,
+            stop=self.stop,
+        )
+        self.times["lagrangian_plan"] += time.perf_counter() - t0
+        self.detail["lagrangian_plan"] = {
+            "cost": found.cost if found.values is not None else None,
+            "costs": [c if np.isfinite(c) else None for c in found.costs],
+        }
+        if found.values is None:
+            return self.best
+        if not satisfies(self.stage, found.values):
+            log.warning("the Lagrangian plan breaks a row of the cost stage; not used")
+            return self.best
+        if found.cost >= self.best_cost - 1e-6 * max(1.0, abs(self.best_cost)):
+            return self.best
+        self.lagrange_plan = found.values
+        return found.values
+
+    def take_lagrange_plan(self) -> None:
+        """Count the plan from the Lagrangian relaxation's choice, once it has run."""
+        self.take(self.lagrange_plan, "lagrangian plan")
+
     def run_highs(
         self, seconds: float, *, give_up: GiveUp | None = None, offers: Offers | None = None
     ) -> MipResult:
@@ -329,7 +378,10 @@ class _Stage:
                 return any(abs(cost - f) <= 1e-6 * max(1.0, abs(f)) for f in costs)
 
             who = "highs + local search" if among(self.fed) else "highs"
-            self.take(result.values, "region search" if among(self.offered) else who)
+            for offered, finder in self.offered:
+                if among([offered]):
+                    who = finder
+            self.take(result.values, who)
         return result
 
     def highs_proved(self) -> bool:
@@ -338,14 +390,18 @@ class _Stage:
         return gap is not None and gap <= max(self.wanted, PROVEN_GAP)
 
     def region_search(
-        self, start: FloatArray, seconds: float, *, offer: list[FloatArray] | None = None
+        self,
+        start: FloatArray,
+        seconds: float,
+        *,
+        offer: list[tuple[FloatArray, str]] | None = None,
     ) -> None:
         """The region search from ``start``; each cheaper plan also goes to ``offer``."""
         t0 = time.perf_counter()
 
         def better(values: FloatArray, cost: float) -> None:
             if offer is not None:
-                offer[:] = [values]
+                offer[:] = [(values, "region search")]
 
         plan, lns = region_search(
             self.stage,
@@ -471,8 +527,8 @@ class _Stage:
 
 def _side_by_side(run: _Stage) -> None:
     """Two threads: the descent beside the Lagrangian bound, then HiGHS beside the
-    region search (or, without the regions, beside what is left of the bound), then
-    kicks."""
+    Lagrangian plan and the region search (without the regions, beside the Lagrangian
+    plan only), then kicks."""
     lagrange = threading.Thread(
         target=run.lagrangian, args=(0.15 * run.limit,), name="lagrangian", daemon=True
     )
@@ -482,21 +538,27 @@ def _side_by_side(run: _Stage) -> None:
     except BaseException:
         run.stop.set()
         raise
-    offer: list[FloatArray] = []  # the region search's latest plan, not yet offered
+    offer: list[tuple[FloatArray, str]] = []  # the latest plan found beside HiGHS, and by whom
     beside: threading.Thread | None = None
-    if run.regions and run.left() > 0:
-        start, highs_from = run.best, time.perf_counter()
+    if (run.regions or run.local) and run.left() > 0:
+        highs_from = time.perf_counter()
 
-        def regions_beside() -> None:
+        def beside_highs() -> None:
             lagrange.join()
             # HiGHS has the model to itself for its first seconds: a stage it proves in
             # them (the sample, sparse cities) takes no longer than HiGHS alone
             alone = min(HIGHS_ALONE_S, 0.05 * run.limit)
             run.stop.wait(max(0.0, highs_from + alone - time.perf_counter()))
-            if not run.stop.is_set() and run.left() > 0.5:
+            if run.stop.is_set() or run.left() <= 0.5:
+                return
+            best = run.best
+            start = run.plan_from_lagrange(min(0.15 * run.limit, run.left() - 0.5))
+            if start is not best:
+                offer[:] = [(start, "lagrangian plan")]
+            if run.regions and not run.stop.is_set() and run.left() > 0.5:
                 run.region_search(start, run.left() - 0.25, offer=offer)
 
-        beside = threading.Thread(target=regions_beside, name="regions", daemon=True)
+        beside = threading.Thread(target=beside_highs, name="beside HiGHS", daemon=True)
         beside.start()
     if run.left() > 0:
 
@@ -505,8 +567,8 @@ def _side_by_side(run: _Stage) -> None:
             # stage HiGHS proves before then gives the same plan on any machine load
             if time.perf_counter() - run.began < HIGHS_SHARE * run.limit or not offer:
                 return None
-            plan = offer.pop()
-            run.offered.append(run.cost_of(plan))
+            plan, finder = offer.pop()
+            run.offered.append((run.cost_of(plan), finder))
             return plan
 
         keep = 0.0 if run.regions else (0.1 * run.limit if run.local else 0.0)
@@ -519,6 +581,7 @@ def _side_by_side(run: _Stage) -> None:
         beside.join()
     run.take_lagrange()
     if not run.highs_proved():  # else HiGHS's plan, within the gap asked for, stands
+        run.take_lagrange_plan()
         run.take_region_search()
     run.kicks()
 
@@ -542,6 +605,9 @@ def _one_after_another(run: _Stage) -> None:
         share = 0.15 * run.limit if run.regions else run.left()
         run.lagrangian(max(min(run.left(), share), min(0.05 * run.limit, 2.0)))
     run.take_lagrange()
+    if not run.proven() and run.left() > 0:
+        run.plan_from_lagrange(min(0.15 * run.limit, run.left()))
+        run.take_lagrange_plan()
     if run.regions and not run.proven() and run.left() > 0:
         run.region_search(run.best, 0.6 * run.left() if run.bound else run.left())
         run.take_region_search()
