@@ -12,9 +12,38 @@ import pytest
 from test_cost_search import cost_stage, dense_city, enumerate_optimum, tiny
 
 from siting.mip import satisfies
-from siting.model import build_model
-from siting.search import CostSearch, lagrangian_bound, lagrangian_plan
+from siting.model import SitingModel, build_model
+from siting.search import (
+    CostSearch,
+    LagrangianBound,
+    LagrangianPlan,
+    SearchStats,
+    lagrangian_bound,
+    lagrangian_plan,
+)
 from siting.search.lagrange_plan import steer
+
+
+def descent_bound_and_plan(
+    model: SitingModel, cap: float, start: np.ndarray, seconds: float, *, iterations: int = 3000
+) -> tuple[SearchStats, np.ndarray, LagrangianBound, LagrangianPlan]:
+    """The descent from ``start``, the Lagrangian bound (its target the descent's cost),
+    and the plan from its choice, from ``start`` and from the descent's plan."""
+    search = CostSearch(model, shortfall_cap=cap)
+    search.load_plan(start)
+    stats = search.improve(time_limit_s=seconds, kicks=False)
+    descent = search.values()
+    lag = lagrangian_bound(
+        model, shortfall_cap=cap, upper=stats.cost, time_limit_s=seconds, max_iterations=iterations
+    )
+    plan = lagrangian_plan(
+        CostSearch(model, shortfall_cap=cap),
+        lag.site_option,
+        lag.site_extra,
+        [start, descent],
+        time_limit_s=seconds,
+    )
+    return stats, descent, lag, plan
 
 
 def test_steering_and_the_plan_keep_every_rule_and_reach_more_optima() -> None:
@@ -28,23 +57,12 @@ def test_steering_and_the_plan_keep_every_rule_and_reach_more_optima() -> None:
         _, optimum = enumerate_optimum(t)
         model = build_model(t.problem)
         stage, cap, start = cost_stage(model)
-        search = CostSearch(model, shortfall_cap=cap)
-        search.load_plan(start)
-        search.improve(time_limit_s=5.0, kicks=False)
-        descent = search.values()
-        lag = lagrangian_bound(model, shortfall_cap=cap, upper=search.cost(), max_iterations=300)
+        _, descent, lag, plan = descent_bound_and_plan(model, cap, start, 5.0, iterations=300)
         assert np.isfinite(lag.bound), seed
         steered = CostSearch(model, shortfall_cap=cap)
         steered.load_plan(start)
         steer(steered, lag.site_option, lag.site_extra)
         assert satisfies(stage, steered.values()), seed
-        plan = lagrangian_plan(
-            CostSearch(model, shortfall_cap=cap),
-            lag.site_option,
-            lag.site_extra,
-            [start, descent],
-            time_limit_s=5.0,
-        )
         assert plan.values is not None and satisfies(stage, plan.values), seed
         assert float(model.shortfall @ plan.values) <= cap
         assert plan.cost == pytest.approx(float(stage.c @ plan.values))
@@ -64,20 +82,9 @@ def test_the_plan_closes_most_of_the_descents_gap_on_a_dense_city() -> None:
     397.52 M)."""
     model = build_model(dense_city(600, 200))
     stage, cap, start = cost_stage(model)
-    search = CostSearch(model, shortfall_cap=cap)
-    search.load_plan(start)
-    stats = search.improve(time_limit_s=30.0, kicks=False)
+    stats, _, lag, plan = descent_bound_and_plan(model, cap, start, 30.0)
     assert stats.local_optimum
-    descent = search.values()
-    lag = lagrangian_bound(model, shortfall_cap=cap, upper=stats.cost, time_limit_s=30.0)
     assert lag.bound <= stats.cost
-    plan = lagrangian_plan(
-        CostSearch(model, shortfall_cap=cap),
-        lag.site_option,
-        lag.site_extra,
-        [start, descent],
-        time_limit_s=30.0,
-    )
     assert plan.values is not None and satisfies(stage, plan.values)
     assert all(np.isfinite(plan.costs))
     assert plan.cost - lag.bound < 0.5 * (stats.cost - lag.bound)
