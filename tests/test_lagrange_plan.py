@@ -7,6 +7,8 @@ every plan checked row by row against the cost stage's model (``satisfies``).
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 from test_cost_search import cost_stage, dense_city, enumerate_optimum, tiny
@@ -102,3 +104,24 @@ def test_no_start_no_plan() -> None:
         )
         assert plan.values is None and plan.cost == np.inf
         assert all(np.isnan(c) for c in plan.costs)
+
+
+def test_a_stop_from_another_thread_ends_the_descent_and_the_plan() -> None:
+    """With ``stop`` set the descent keeps no move and the plan tries no start; unset, the
+    same descent keeps moves (so the stop, not the plan, ended it)."""
+    model = build_model(dense_city(600, 200))
+    _, cap, start = cost_stage(model)
+    stop = threading.Event()
+    stop.set()
+    search = CostSearch(model, shortfall_cap=cap)
+    search.load_plan(start)
+    stopped = search.improve(time_limit_s=30.0, stop=stop)
+    assert stopped.kept == 0 and not stopped.local_optimum
+    assert search.cost() == stopped.start_cost
+    lag = lagrangian_bound(model, shortfall_cap=cap, max_iterations=50)
+    plan = lagrangian_plan(
+        search, lag.site_option, lag.site_extra, [start], time_limit_s=30.0, stop=stop
+    )
+    assert plan.values is None
+    going = search.improve(time_limit_s=30.0, kicks=False, stop=threading.Event())
+    assert going.kept > 0 and going.local_optimum

@@ -132,7 +132,8 @@ def lagrangian_plan(
     time_limit_s
         Wall-clock limit, shared by the starts' descents.
     stop
-        When set (from another thread), no further start is tried.
+        When set (from another thread), the descent stops after its current move and no
+        further start is tried.
 
     Returns
     -------
@@ -154,7 +155,7 @@ def lagrangian_plan(
         search.load_plan(start)
         steer(search, option, extra)
         # each start's descent gets its share of what is left
-        search.improve(time_limit_s=left / (len(starts) - n), kicks=False)
+        search.improve(time_limit_s=left / (len(starts) - n), kicks=False, stop=stop)
         costs[n] = search.cost()
         if costs[n] < best_cost:
             best, best_cost = search.values(), costs[n]

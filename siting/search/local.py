@@ -19,6 +19,7 @@ improvement); passes repeat until none improves or the time is up.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -330,6 +331,7 @@ class CostSearch:
         order: list[int],
         deadline: float,
         on_move: Callable[[CostSearch], None] | None,
+        stop: threading.Event | None = None,
     ) -> bool:
         """First-improvement descent from the sites in ``order``; True at a local optimum.
 
@@ -340,7 +342,7 @@ class CostSearch:
         queued = np.zeros(self.n_sites, dtype=bool)
         queued[order] = True
         while queue:
-            if time.perf_counter() >= deadline:
+            if time.perf_counter() >= deadline or (stop is not None and stop.is_set()):
                 return False
             j = queue.popleft()
             queued[j] = False
@@ -391,6 +393,7 @@ class CostSearch:
         seed: int = 0,
         on_move: Callable[[CostSearch], None] | None = None,
         kicks: bool = True,
+        stop: threading.Event | None = None,
     ) -> SearchStats:
         """Keep cheaper moves until none improves, then kick and descend again, until the time.
 
@@ -410,6 +413,8 @@ class CostSearch:
             Called after every kept move (tests check each plan with it).
         kicks
             Whether to go on from a local optimum with kicks.
+        stop
+            When set (from another thread), the search stops after the current move.
 
         Returns
         -------
@@ -422,16 +427,16 @@ class CostSearch:
         start_cost = self.cost()
         tried0, kept0 = self.tried, self.kept
         active = np.flatnonzero((self.site_opt >= 0) | (self.site_ext > 0))
-        local_optimum = self._descend(rng.permutation(active).tolist(), deadline, on_move)
+        local_optimum = self._descend(rng.permutation(active).tolist(), deadline, on_move, stop)
         rounds = 1
         if local_optimum and kicks:
             best_cost, best = self.cost(), self.values()
-            while time.perf_counter() < deadline:
+            while time.perf_counter() < deadline and not (stop is not None and stop.is_set()):
                 rounds += 1
                 focus = self._kick(rng)
                 if not focus:
                     continue
-                done = self._descend(focus, deadline, on_move)
+                done = self._descend(focus, deadline, on_move, stop)
                 cost = self.cost()
                 if done and cost < best_cost - 1e-6 * max(1.0, abs(best_cost)):
                     best_cost, best = cost, self.values()
