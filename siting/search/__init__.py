@@ -11,9 +11,9 @@ module             owns
 ``lns``            :func:`region_search`, one region at a time re-planned by HiGHS
 ``decompose``      :func:`region_bound`, the bound from the regions' own programs
 ``stage``          :func:`solve_cost_stage`: the schedule within the stage's time
-                   limit (two threads: the descent beside the Lagrangian bound and
-                   its plan, then HiGHS beside the region search, which hands it its
-                   plans; one thread: each part in turn), then kicks
+                   limit (two threads: the descent beside the Lagrangian bound, then
+                   HiGHS beside the Lagrangian plan and the region search, which hand
+                   it their plans; one thread: each part in turn), then kicks
 =================  =====================================================================
 
 It sits between :mod:`siting.mip` and :mod:`siting.solve`, which calls it for the

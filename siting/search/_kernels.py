@@ -267,6 +267,7 @@ def lagrange_eval(
     demo_k = np.full(n_sites, -1, dtype=np.int64)
     best_cap = np.zeros(n_sites)
     demo_cap = np.zeros(n_sites)
+    demo_e = np.zeros(n_sites)
     for j in range(n_sites):
         lo, hi = s_ptr[j], s_ptr[j + 1]
         n = hi - lo
@@ -303,6 +304,7 @@ def lagrange_eval(
                     demo_v[j] = v
                     demo_k[j] = k
                     demo_cap[j] = c
+                    demo_e[j] = float(e)
         best_v[j] = v_best
         site_opt[j] = k_best
         site_ext[j] = e_best
@@ -331,7 +333,7 @@ def lagrange_eval(
                     break
                 best_v[pick] = demo_v[pick]
                 site_opt[pick] = demo_k[pick]
-                site_ext[pick] = 0.0
+                site_ext[pick] = demo_e[pick]
                 best_cap[pick] = demo_cap[pick]
                 need -= 1
     # the fill of each chosen capacity, for the subgradient

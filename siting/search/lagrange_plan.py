@@ -16,9 +16,13 @@ each of which keeps every row:
 3. the sites left larger than the relaxation's size are shrunk to it where
    the demand still fits;
 
-then the descent runs to a local optimum. This is done from each starting plan
-given (the greedy start and the descent's plan: they leave different sites open
-where the relaxation opens none), and the cheapest result is kept.
+then the descent runs to a local optimum. The moves do not check a budget row
+(steps 1 and 3 can add cost); the stage uses the plan only when it is cheaper
+than its best plan, which keeps the budget, and checks it with
+:func:`siting.mip.satisfies`. This is done from each starting plan
+given (in the stage, the greedy start and the best plan so far: they leave
+different sites open where the relaxation opens none), and the cheapest result
+is kept.
 
 Measured from the converged multipliers (one minute's Lagrangian bound), a
 second or a few: the benchmark city 1,395.0 M CNY against the descent's
@@ -39,7 +43,7 @@ import numpy.typing as npt
 
 from siting.search.local import CostSearch
 
-__all__ = ["LagrangianPlan", "lagrangian_plan"]
+__all__ = ["LagrangianPlan", "lagrangian_plan", "steer"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -77,7 +81,10 @@ def _one(search: CostSearch, site: int, option: int, extra: float) -> bool:
 
 
 def steer(search: CostSearch, option: IntArray, extra: FloatArray) -> None:
-    """Move the search's plan towards a choice of options and extra slots, keeping every row.
+    """Move the search's plan towards a choice of options and extra slots.
+
+    Every move keeps every row the local search checks (demand within the held
+    shortfall, demonstration facilities, the affordable share), but not a budget.
 
     Parameters
     ----------
@@ -140,7 +147,7 @@ def lagrangian_plan(
     LagrangianPlan
         The cheapest plan found and what each start gave. Every plan it returns went
         through the local search's moves only, each of which keeps every row of the
-        cost stage (the caller still checks it with :func:`siting.mip.satisfies`).
+        cost stage but a budget (the caller checks it with :func:`siting.mip.satisfies`).
     """
     began = time.perf_counter()
     best: FloatArray | None = None

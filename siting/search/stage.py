@@ -17,7 +17,8 @@ With two threads or more (the default), within the stage's time limit:
    region search (:func:`~siting.search.lns.region_search`): regions of about 50
    sites, each re-planned exactly by HiGHS with the rest of the plan fixed. After
    the first fifth of the stage, every cheaper plan found beside HiGHS is offered to
-   it as an incumbent (which prunes its tree), and HiGHS's own bound keeps rising.
+   it as an incumbent (which prunes its tree), and HiGHS's own bound keeps rising
+   (without the regions, the Lagrangian plan is only compared at the end).
    When HiGHS proves the requested gap the stage ends there with HiGHS's plan, so
    small instances take about as long as with HiGHS alone and give the same plan
    however busy the machine is. Without the regions, a tenth of the time is kept
@@ -78,12 +79,13 @@ FloatArray = npt.NDArray[np.float64]
 
 HIGHS_SHARE = 0.2
 """With the regions, the share of the stage HiGHS has to itself: on one thread it then
-stops unless close to its proof; on two it sees the region search's plans only after it."""
+stops unless close to its proof; on two it sees the plans found beside it (the
+Lagrangian plan's, the region search's) only after it."""
 HIGHS_CLOSE_GAP = 0.02
 """HiGHS's gap (or four times the requested one) under which it keeps the stage."""
 HIGHS_ALONE_S = 2.0
-"""On two threads, the seconds (at most 5 % of the stage) HiGHS runs before the region
-search starts beside it."""
+"""On two threads, the seconds (at most 5 % of the stage) HiGHS runs before the
+Lagrangian plan and the region search start beside it."""
 LNS_SITES = 50
 """Sites per region of the large-neighbourhood search (HiGHS solves one in about a second)."""
 LNS_REGION_S = 1.0
@@ -290,17 +292,20 @@ class _Stage:
                 self.bounds["lagrangian"] = max(self.bounds.get("lagrangian", -np.inf), lag.bound)
             self.detail["lagrangian_iterations"] = lag.iterations
 
-    def plan_from_lagrange(self, seconds: float) -> FloatArray:
+    def plan_from_lagrange(self, seconds: float) -> tuple[FloatArray, bool]:
         """The plan from the Lagrangian relaxation's choice, from the start and from the
-        best plan (on a search of its own: HiGHS's callbacks use the stage's); returns
-        the cheaper of it and the best plan, for the parts after it."""
+        best plan (on a search of its own: HiGHS's callbacks use the stage's).
+
+        Returns the plan the parts after it start from, and whether it is the new one
+        (else the best plan as it was when this began)."""
+        best, best_cost = self.best, self.best_cost  # HiGHS's thread may replace them
         lag = self.lagrange
         if not self.local or lag is None or not np.isfinite(lag.bound):
-            return self.best
+            return best, False
         if seconds <= 0 or self.stop.is_set():
-            return self.best
+            return best, False
         t0 = time.perf_counter()
-        starts = [self.start] if self.best is self.start else [self.start, self.best]
+        starts = [self.start] if best is self.start else [self.start, best]
         found = lagrangian_plan(
             CostSearch(self.model, shortfall_cap=self.shortfall_cap),
             lag.site_option,
@@ -315,14 +320,16 @@ class _Stage:
             "costs": [c if np.isfinite(c) else None for c in found.costs],
         }
         if found.values is None:
-            return self.best
+            return best, False
+        # not cheaper: not used (this also keeps a budget row, which the moves do not
+        # check, whenever the best plan keeps it)
+        if found.cost >= best_cost - 1e-6 * max(1.0, abs(best_cost)):
+            return best, False
         if not satisfies(self.stage, found.values):
             log.warning("the Lagrangian plan breaks a row of the cost stage; not used")
-            return self.best
-        if found.cost >= self.best_cost - 1e-6 * max(1.0, abs(self.best_cost)):
-            return self.best
+            return best, False
         self.lagrange_plan = found.values
-        return found.values
+        return found.values, True
 
     def take_lagrange_plan(self) -> None:
         """Count the plan from the Lagrangian relaxation's choice, once it has run."""
@@ -332,8 +339,9 @@ class _Stage:
         self, seconds: float, *, give_up: GiveUp | None = None, offers: Offers | None = None
     ) -> MipResult:
         """HiGHS on the whole stage from the best plan; its improving plans polished and
-        fed back, and ``offers``'s plans taken. ``offers`` comes only from the region
-        search running beside HiGHS, which then keeps polishing until the stage's end.
+        fed back, and ``offers``'s plans taken. ``offers`` comes only from the thread
+        beside HiGHS with the regions (the Lagrangian plan, then the region search's
+        plans); HiGHS then keeps polishing until the stage's end.
         Ctrl-C sets ``stop`` (the parts beside stop at their next step)."""
         hook: IncumbentHook | None = None
         if self.local and self.search is not None:
@@ -534,10 +542,20 @@ def _side_by_side(run: _Stage) -> None:
     )
     lagrange.start()
     try:
-        run.descend()
-    except BaseException:
-        run.stop.set()
-        raise
+        _beside_threads(run, lagrange)
+    finally:
+        run.stop.set()  # on Ctrl-C too: the threads beside stop at their next step
+    run.take_lagrange()
+    if not run.highs_proved():  # else HiGHS's plan, within the gap asked for, stands
+        run.take_lagrange_plan()
+        run.take_region_search()
+    run.kicks()
+
+
+def _beside_threads(run: _Stage, lagrange: threading.Thread) -> None:
+    """The descent, then HiGHS with the Lagrangian plan and the region search beside
+    it; returns when every thread has ended."""
+    run.descend()
     offer: list[tuple[FloatArray, str]] = []  # the latest plan found beside HiGHS, and by whom
     beside: threading.Thread | None = None
     if (run.regions or run.local) and run.left() > 0:
@@ -551,9 +569,8 @@ def _side_by_side(run: _Stage) -> None:
             run.stop.wait(max(0.0, highs_from + alone - time.perf_counter()))
             if run.stop.is_set() or run.left() <= 0.5:
                 return
-            best = run.best
-            start = run.plan_from_lagrange(min(0.15 * run.limit, run.left() - 0.5))
-            if start is not best:
+            start, new = run.plan_from_lagrange(min(0.15 * run.limit, run.left() - 0.5))
+            if new and run.regions:
                 offer[:] = [(start, "lagrangian plan")]
             if run.regions and not run.stop.is_set() and run.left() > 0.5:
                 run.region_search(start, run.left() - 0.25, offer=offer)
@@ -563,7 +580,7 @@ def _side_by_side(run: _Stage) -> None:
     if run.left() > 0:
 
         def offers() -> FloatArray | None:
-            # HiGHS sees the region search's plans only after a fifth of the stage, so a
+            # HiGHS sees the plans found beside it only after a fifth of the stage, so a
             # stage HiGHS proves before then gives the same plan on any machine load
             if time.perf_counter() - run.began < HIGHS_SHARE * run.limit or not offer:
                 return None
@@ -579,11 +596,6 @@ def _side_by_side(run: _Stage) -> None:
     lagrange.join()
     if beside is not None:
         beside.join()
-    run.take_lagrange()
-    if not run.highs_proved():  # else HiGHS's plan, within the gap asked for, stands
-        run.take_lagrange_plan()
-        run.take_region_search()
-    run.kicks()
 
 
 def _one_after_another(run: _Stage) -> None:
