@@ -91,6 +91,7 @@ def test_sample_run_says_where_the_cost_bound_came_from(
     md = (out / "report.md").read_text(encoding="utf-8")
     line = next(x for x in md.splitlines() if x.startswith("费用阶段：下界"))
     assert f"{cost['bound']:,.0f}" in line
+    assert "拉格朗日启发式" in line  # the Lagrangian plan's seconds
 
 
 def test_sample_outputs_are_wgs84_utf8_with_chinese_names(

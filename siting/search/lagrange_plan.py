@@ -71,15 +71,6 @@ class LagrangianPlan:
     seconds: float
 
 
-def _one(search: CostSearch, site: int, option: int, extra: float) -> bool:
-    """One site's move (kept only if every row still holds)."""
-    return search.try_move(
-        np.array([site], dtype=np.int64),
-        np.array([option], dtype=np.int64),
-        np.array([extra], dtype=np.float64),
-    )
-
-
 def steer(search: CostSearch, option: IntArray, extra: FloatArray) -> None:
     """Move the search's plan towards a choice of options and extra slots.
 
@@ -101,18 +92,18 @@ def steer(search: CostSearch, option: IntArray, extra: FloatArray) -> None:
         now, want = int(search.site_opt[j]), int(option[j])
         if now == want or (now >= 0 and slots[now] > slots[want]):
             continue
-        _one(search, j, want, max(float(extra[j]), float(search.site_ext[j])))
+        search.try_site(j, want, max(float(extra[j]), float(search.site_ext[j])))
     for j in np.flatnonzero(extra > search.site_ext).tolist():
-        _one(search, j, int(search.site_opt[j]), float(extra[j]))
+        search.try_site(j, int(search.site_opt[j]), float(extra[j]))
     # 2. close every other open site, the dearest first, where demand can be rerouted
     others = np.flatnonzero((search.site_opt >= 0) & (option < 0))
     others = others[np.argsort(-search.opt_cost[search.site_opt[others]], kind="stable")]
     for j in others.tolist():
-        _one(search, j, -1, float(search.site_ext[j]))
+        search.try_site(j, -1, float(search.site_ext[j]))
     # 3. shrink the chosen sites left larger than their chosen size
     for j in np.flatnonzero((option >= 0) & (search.site_opt >= 0)).tolist():
         if search.site_opt[j] != option[j]:
-            _one(search, j, int(option[j]), float(search.site_ext[j]))
+            search.try_site(j, int(option[j]), float(search.site_ext[j]))
 
 
 def lagrangian_plan(

@@ -268,6 +268,14 @@ class CostSearch:
         self.kept += int(ok)
         return ok
 
+    def try_site(self, site: int, option: int, extra: float) -> bool:
+        """:meth:`try_move` for one site: its new option (or -1) and extra slots."""
+        return self.try_move(
+            np.array([site], dtype=np.int64),
+            np.array([option], dtype=np.int64),
+            np.array([extra], dtype=np.float64),
+        )
+
     def _site_cost(self, j: int) -> float:
         k = int(self.site_opt[j])
         return float((self.opt_cost[k] if k >= 0 else 0.0) + self.ext_cost[j] * self.site_ext[j])
@@ -377,11 +385,7 @@ class CostSearch:
         k = int(pick[np.argmax(self.opt_slots[pick])])
         if k == self.site_opt[j]:
             return []
-        if not self.try_move(
-            np.array([j], dtype=np.int64),
-            np.array([k], dtype=np.int64),
-            np.array([self.site_ext[j]]),
-        ):
+        if not self.try_site(j, k, float(self.site_ext[j])):
             return []
         near = self.n_idx[self.n_ptr[j] : self.n_ptr[j + 1]].tolist()
         return [j, *near]
