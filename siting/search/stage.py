@@ -13,9 +13,10 @@ With two threads or more (the default), within the stage's time limit:
    Lagrangian bound is done and HiGHS has had the model to itself for 2 s (at most
    5 % of the stage): the plan built from the Lagrangian relaxation's choice of
    sites (:func:`~siting.search.lagrange_plan.lagrangian_plan`, from the greedy
-   start and from the descent's plan), then, from the cheapest plan so far, the
-   region search (:func:`~siting.search.lns.region_search`): regions of about 50
-   sites, each re-planned exactly by HiGHS with the rest of the plan fixed. After
+   start and from the descent's plan, for at most a quarter of the stage), then,
+   from the cheapest plan so far, the region search
+   (:func:`~siting.search.lns.region_search`): regions of about 50 sites, each
+   re-planned exactly by HiGHS with the rest of the plan fixed. After
    the first fifth of the stage, every cheaper plan found beside HiGHS is offered to
    it as an incumbent (which prunes its tree), and HiGHS's own bound keeps rising
    (without the regions, the Lagrangian plan is only compared at the end).
@@ -95,6 +96,11 @@ region's saving in its first second, and a minute then covers every region once 
 stretch 3,084.5 against 3,090.6 M; at 0.5 s six-sizes stalls at 1,216.4 M)."""
 BOUND_SITES = 40
 """Sites per region of the decomposition bound."""
+LAGRANGE_PLAN_SHARE = 0.25
+"""On two threads, the most of the stage the Lagrangian plan may take beside HiGHS. It
+stops earlier on most cities (the benchmark city 1 s of 60, six-sizes 8 s), but on
+``wide`` (75,692 pairs) its two descents need more than 9 s: with 15 s the stage's plan
+was 1,095.1 and 1,095.6 M at 60 s, against 1,097.0-1,100.1 M in four runs with 9 s."""
 
 
 def solve_cost_stage(
@@ -568,7 +574,9 @@ def _beside_threads(run: _Stage, lagrange: threading.Thread) -> None:
             run.stop.wait(max(0.0, highs_from + alone - time.perf_counter()))
             if run.stop.is_set() or run.left() <= 0.5:
                 return
-            start, new = run.plan_from_lagrange(min(0.15 * run.limit, run.left() - 0.5))
+            start, new = run.plan_from_lagrange(
+                min(LAGRANGE_PLAN_SHARE * run.limit, run.left() - 0.5)
+            )
             if new and run.regions:
                 offer[:] = [(start, "lagrangian plan")]
             if run.regions and not run.stop.is_set() and run.left() > 0.5:
