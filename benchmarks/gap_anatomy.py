@@ -55,8 +55,8 @@ def measure(
     problem, info = make_city(areas, sites, seed=seed, n_existing=existing)
     model = build_model(problem)
     first = solve_model(replace(model.base, c=model.shortfall), threads=1)
-    held = float(first.stats.objective or 0.0)
-    stage = _with_cap(replace(model.base, c=model.cost), model.cost, model.shortfall, held)
+    cap = _cap_value(float(first.stats.objective or 0.0))  # as the package holds it
+    stage = _with_cap(replace(model.base, c=model.cost), model.cost, model.shortfall, cap)
     lp = solve_model(replace(stage, integer=np.zeros_like(stage.integer)), threads=1)
     root = solve_model(stage, threads=1, gap=0.0, options={"mip_max_nodes": 1})
     began = time.perf_counter()
@@ -64,7 +64,7 @@ def measure(
         model,
         stage,
         start=cost_greedy_start(model),
-        shortfall_cap=_cap_value(held),
+        shortfall_cap=cap,
         time_limit_s=stage_limit_s,
         gap=1e-4,
         threads=threads,
