@@ -26,11 +26,10 @@ from dataclasses import replace
 import numpy as np
 
 from benchmarks.model import make_city
+from benchmarks.solvers import cost_stage
 from siting.mip import solve_model
-from siting.model import build_model
 from siting.search.stage import solve_cost_stage
-from siting.solve import _cap_value, _with_cap
-from siting.start import cost_greedy_start
+from siting.solve import _cap_value
 from siting.status import Status
 
 
@@ -53,18 +52,17 @@ def measure(
     """
     existing = max(1, round(50 * sites / 2000))
     problem, info = make_city(areas, sites, seed=seed, n_existing=existing)
-    model = build_model(problem)
-    first = solve_model(replace(model.base, c=model.shortfall), threads=1)
-    cap = _cap_value(float(first.stats.objective or 0.0))  # as the package holds it
-    stage = _with_cap(replace(model.base, c=model.cost), model.cost, model.shortfall, cap)
+    # the cost stage, its start and its held shortfall exactly as the package builds them
+    built = cost_stage(problem, time_limit_s=max(stage_limit_s, 60.0))
+    model, stage = built["siting_model"], built["model"]
     lp = solve_model(replace(stage, integer=np.zeros_like(stage.integer)), threads=1)
     root = solve_model(stage, threads=1, gap=0.0, options={"mip_max_nodes": 1})
     began = time.perf_counter()
     plan, _ = solve_cost_stage(
         model,
         stage,
-        start=cost_greedy_start(model),
-        shortfall_cap=cap,
+        start=built["start"],
+        shortfall_cap=_cap_value(built["stage1"]["shortfall"]),
         time_limit_s=stage_limit_s,
         gap=1e-4,
         threads=threads,

@@ -106,7 +106,12 @@ def make_instance(name: str) -> tuple[SitingProblem, dict[str, Any]]:
 
 
 def cost_stage(problem: SitingProblem, *, time_limit_s: float) -> dict[str, Any]:
-    """Solve the shortfall stage as the package does; return the cost stage's arrays."""
+    """Solve the shortfall stage as the package does; return the cost stage's arrays.
+
+    ``model`` is the cost stage's :class:`~siting.mip.MatrixModel` (the shortfall
+    stage's optimum held as a row), ``siting_model`` the built model, ``start`` the
+    plan the package would start the cost stage from, ``stage1`` how stage 1 went.
+    """
     import siting.solve as solve_mod
     from siting.model import build_model
     from siting.start import cost_greedy_start, is_feasible
@@ -130,6 +135,7 @@ def cost_stage(problem: SitingProblem, *, time_limit_s: float) -> dict[str, Any]
         start = cheap
     return {
         "model": stage2,
+        "siting_model": model,
         "start": start,
         "stage1": {
             "status": sol.status.value,
