@@ -127,6 +127,47 @@ def test_a_stop_from_another_thread_ends_the_descent_and_the_plan() -> None:
     assert going.kept > 0 and going.local_optimum
 
 
+class _SetAfter(threading.Event):
+    """An event that reads as set from its ``n``-th look on (a stop from another thread,
+    arriving part-way through steering)."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__()
+        self.looks, self.n = 0, n
+
+    def is_set(self) -> bool:
+        self.looks += 1
+        return self.looks >= self.n or super().is_set()
+
+
+def test_a_stop_ends_steering_between_two_moves() -> None:
+    """Steering looks at ``stop`` before each move: set before it starts, the plan is
+    the start; set part-way, it ends with a plan between the start and the fully steered
+    one that still keeps every row."""
+    model = build_model(dense_city(600, 200))
+    stage, cap, start = cost_stage(model)
+    lag = lagrangian_bound(model, shortfall_cap=cap, max_iterations=50)
+    search = CostSearch(model, shortfall_cap=cap)
+
+    def steered(stop: threading.Event | None) -> np.ndarray:
+        search.load_plan(start)
+        steer(search, lag.site_option, lag.site_extra, stop=stop)
+        return search.values()
+
+    full = steered(None)
+    changed = np.flatnonzero(full != start)
+    assert len(changed) > 0
+    at_once = threading.Event()
+    at_once.set()
+    none = steered(at_once)
+    np.testing.assert_array_equal(none, start)
+    halfway = _SetAfter(5)
+    part = steered(halfway)
+    assert halfway.looks == 5
+    assert not np.array_equal(part, start) and not np.array_equal(part, full)
+    assert satisfies(stage, part)
+
+
 def test_a_stage_with_a_budget_keeps_it() -> None:
     """The moves do not check a budget row, so the Lagrangian plan may break one: with
     the budget at the start's cost, the stage's plan (two threads, the plan beside

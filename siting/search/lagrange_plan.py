@@ -71,11 +71,19 @@ class LagrangianPlan:
     seconds: float
 
 
-def steer(search: CostSearch, option: IntArray, extra: FloatArray) -> None:
+def steer(
+    search: CostSearch,
+    option: IntArray,
+    extra: FloatArray,
+    *,
+    stop: threading.Event | None = None,
+) -> None:
     """Move the search's plan towards a choice of options and extra slots.
 
     Every move keeps every row the local search checks (demand within the held
-    shortfall, demonstration facilities, the affordable share), but not a budget.
+    shortfall, demonstration facilities, the affordable share), but not a budget,
+    so the plan satisfies the cost stage after any move, and steering can stop
+    between two moves.
 
     Parameters
     ----------
@@ -85,23 +93,37 @@ def steer(search: CostSearch, option: IntArray, extra: FloatArray) -> None:
         Per site, the option to open (a position among the model's ``y`` columns) or -1.
     extra
         Per site, the extra slots to add (0 where it cannot expand).
+    stop
+        When set (from another thread), steering ends before its next move.
     """
     slots = search.opt_slots
+
+    def stopped() -> bool:
+        return stop is not None and stop.is_set()
+
     # 1. open or grow every chosen site (more capacity: always kept)
     for j in np.flatnonzero(option >= 0).tolist():
+        if stopped():
+            return
         now, want = int(search.site_opt[j]), int(option[j])
         if now == want or (now >= 0 and slots[now] > slots[want]):
             continue
         search.try_site(j, want, max(float(extra[j]), float(search.site_ext[j])))
     for j in np.flatnonzero(extra > search.site_ext).tolist():
+        if stopped():
+            return
         search.try_site(j, int(search.site_opt[j]), float(extra[j]))
     # 2. close every other open site, the dearest first, where demand can be rerouted
     others = np.flatnonzero((search.site_opt >= 0) & (option < 0))
     others = others[np.argsort(-search.opt_cost[search.site_opt[others]], kind="stable")]
     for j in others.tolist():
+        if stopped():
+            return
         search.try_site(j, -1, float(search.site_ext[j]))
     # 3. shrink the chosen sites left larger than their chosen size
     for j in np.flatnonzero((option >= 0) & (search.site_opt >= 0)).tolist():
+        if stopped():
+            return
         if search.site_opt[j] != option[j]:
             search.try_site(j, int(option[j]), float(search.site_ext[j]))
 
@@ -151,7 +173,7 @@ def lagrangian_plan(
         if left <= 0 or (stop is not None and stop.is_set()):
             break
         search.load_plan(start)
-        steer(search, option, extra)
+        steer(search, option, extra, stop=stop)
         # each start's descent gets its share of what is left
         search.improve(time_limit_s=left / (len(starts) - n), kicks=False, stop=stop)
         costs[n] = search.cost()
