@@ -8,6 +8,8 @@ bound by HiGHS on the relaxation, and a partition that is plain by construction.
 from __future__ import annotations
 
 import itertools
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -121,6 +123,71 @@ def test_one_region_is_the_whole_problem_solved_exactly(seed: int) -> None:
     )
     assert satisfies(stage, plan)
     assert stats.cost == pytest.approx(optimum, rel=1e-7, abs=1e-4)
+
+
+def test_regions_escalate_when_stale_until_one_holds_every_site() -> None:
+    """Regions of one site stop at a plan no single site's re-planning improves; told
+    to ``escalate`` to 2, 4 and 8 sites each time two rounds improve nothing, the
+    search ends with one region holding all five, which HiGHS solves exactly: the plan
+    is the enumerated optimum on every instance, and it is cheaper than the one-site
+    regions' plan on some."""
+    above_without = 0
+    for seed in range(12):
+        t = tiny(3000 + seed, n_areas=6, n_sites=5)
+        _, optimum = enumerate_optimum(t)
+        model = build_model(t.problem)
+        stage, cap, start = cost_stage(model)
+        search = CostSearch(model, shortfall_cap=cap)
+        graph = demand_graph(search.pair_area, search.pair_site, search.req, search.n_sites)
+        runs = {}
+        for steps in ((), ((2, 5.0), (4, 5.0), (8, 20.0))):
+            runs[len(steps)] = region_search(
+                stage,
+                model.index,
+                start,
+                graph=graph,
+                time_limit_s=20.0,
+                sites_per_region=1,
+                escalate=steps,
+            )
+        plan, grown = runs[3]
+        assert satisfies(stage, plan), seed
+        assert grown.cost == pytest.approx(optimum, rel=1e-7, abs=1e-4), seed
+        assert (grown.sites_per_region, grown.sub_limit_s) == (8, 20.0), seed
+        _, kept = runs[0]
+        assert kept.sites_per_region == 1 and kept.cost >= grown.cost - 1e-6, seed
+        above_without += kept.cost > optimum * (1 + 1e-7) + 1e-4
+    assert above_without >= 1
+
+
+def test_a_stop_ends_a_region_being_solved() -> None:
+    """One region holds every site of a dense city (1,500 areas, 500 sites), which
+    HiGHS does not prove within 20 s (it used all 20 s when written): a stop set after
+    1 s ends that solve at HiGHS's next check, and the search returns a plan that keeps
+    every row within a few seconds instead of a minute."""
+    model = build_model(dense_city(1500, 500))
+    stage, cap, start = cost_stage(model)
+    search = CostSearch(model, shortfall_cap=cap)
+    graph = demand_graph(search.pair_area, search.pair_site, search.req, search.n_sites)
+    stop = threading.Event()
+    timer = threading.Timer(1.0, stop.set)
+    began = time.perf_counter()
+    timer.start()
+    plan, stats = region_search(
+        stage,
+        model.index,
+        start,
+        graph=graph,
+        time_limit_s=60.0,
+        sites_per_region=1000,
+        sub_limit_s=60.0,
+        stop=stop,
+    )
+    took = time.perf_counter() - began
+    timer.cancel()
+    assert stats.regions == 1
+    assert took < 15.0
+    assert satisfies(stage, plan) and stats.cost <= float(stage.c @ start)
 
 
 def test_the_region_bound_is_valid_and_worth_reporting() -> None:

@@ -15,22 +15,26 @@ shortfall, demonstration facilities, budget, affordable share) holds unchanged.
 
 A round visits every region, those with the most idle capacity first; the next
 round uses another partition (another METIS seed), so the regions' borders move.
-The search stops when a round improves nothing twice in a row, at its time
-limit, or when asked to.
+When two rounds in a row improve nothing, the plan is a local optimum for
+regions of that size and time limit; with ``escalate`` the search then goes on
+with the next size and limit given (a longer limit, larger regions), so a long
+stage keeps both cores at work instead of leaving one idle. The search stops
+when two rounds of the last of them improve nothing, at its time limit, or when
+asked to.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from siting.mip import MatrixModel, satisfies, solve_model
+from siting.mip import GiveUp, MatrixModel, satisfies, solve_model
 from siting.model import ModelIndex
 from siting.search.regions import site_regions
 
@@ -52,6 +56,9 @@ class RegionSearchStats:
         Regions re-planned, and how many of them gave a cheaper plan.
     rounds
         Partitions used.
+    sites_per_region, sub_limit_s
+        The regions' size and time limit when the search ended (the first ones unless it
+        escalated).
     seconds
         Wall time.
     """
@@ -61,6 +68,8 @@ class RegionSearchStats:
     regions: int
     improved: int
     rounds: int
+    sites_per_region: int
+    sub_limit_s: float
     seconds: float
 
 
@@ -116,6 +125,18 @@ def _idle_slots(index: ModelIndex, values: FloatArray) -> FloatArray:
     return np.maximum(cap - load, 0.0)
 
 
+def _when_set(stop: threading.Event | None) -> GiveUp | None:
+    """A ``give_up`` for HiGHS that ends a region's solve once ``stop`` is set."""
+    if stop is None:
+        return None
+    event = stop
+
+    def give_up(_seconds: float, _gap: float) -> bool:
+        return event.is_set()
+
+    return give_up
+
+
 def _whole(stage: MatrixModel, values: FloatArray) -> FloatArray:
     out = values.copy()
     out[stage.integer] = np.round(out[stage.integer])
@@ -131,6 +152,7 @@ def region_search(
     time_limit_s: float,
     sites_per_region: int = 50,
     sub_limit_s: float = 3.0,
+    escalate: Sequence[tuple[int, float]] = (),
     seed: int = 0,
     stop: threading.Event | None = None,
     on_better: Callable[[FloatArray, float], None] | None = None,
@@ -153,10 +175,14 @@ def region_search(
         The regions' size.
     sub_limit_s
         HiGHS's limit for one region.
+    escalate
+        The regions' sizes and limits to go on with, in order, each time two rounds in
+        a row improve nothing (empty: stop then).
     seed
         The first partition's seed; each round adds one.
     stop
-        When set (from another thread), the search stops after the current region.
+        When set (from another thread), the search stops; a region being solved keeps
+        the best plan HiGHS has for it by then.
     on_better
         Called with each cheaper plan and its cost.
 
@@ -176,8 +202,15 @@ def region_search(
     def left() -> float:
         return time_limit_s - (time.perf_counter() - began)
 
-    while left() > 0.05 and stale < 2 and not (stop is not None and stop.is_set()):
-        parts = site_regions(graph, sites_per_region=sites_per_region, seed=seed + rounds)
+    size, sub_s = sites_per_region, sub_limit_s
+    steps = iter(escalate)
+    while left() > 0.05 and not (stop is not None and stop.is_set()):
+        if stale >= 2:
+            step = next(steps, None)
+            if step is None:
+                break
+            (size, sub_s), stale = step, 0
+        parts = site_regions(graph, sites_per_region=size, seed=seed + rounds)
         rounds += 1
         k = int(parts.max()) + 1 if len(parts) else 0
         idle = np.bincount(parts, weights=_idle_slots(index, best), minlength=k)
@@ -188,7 +221,12 @@ def region_search(
             tried += 1
             sub = restrict_to_sites(stage, index, best, np.flatnonzero(parts == region))
             result = solve_model(
-                sub, time_limit_s=min(sub_limit_s, left()), gap=1e-6, threads=1, start=best
+                sub,
+                time_limit_s=min(sub_s, left()),
+                gap=1e-6,
+                threads=1,
+                start=best,
+                give_up=_when_set(stop),
             )
             if result.values is None or result.stats.objective is None:
                 continue
@@ -206,5 +244,7 @@ def region_search(
         regions=tried,
         improved=improved,
         rounds=rounds,
+        sites_per_region=size,
+        sub_limit_s=sub_s,
         seconds=time.perf_counter() - began,
     )

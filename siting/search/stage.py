@@ -16,7 +16,8 @@ With two threads or more (the default), within the stage's time limit:
    start and from the descent's plan, for at most a quarter of the stage), then,
    from the cheapest plan so far, the region search
    (:func:`~siting.search.lns.region_search`): regions of about 50 sites, each
-   re-planned exactly by HiGHS with the rest of the plan fixed. After
+   re-planned exactly by HiGHS with the rest of the plan fixed (when two partitions
+   in a row improve nothing, with longer limits and then larger regions). After
    the first fifth of the stage, every cheaper plan found beside HiGHS is offered to
    it as an incumbent (which prunes its tree), and HiGHS's own bound keeps rising
    (without the regions, the Lagrangian plan is only compared at the end).
@@ -94,6 +95,12 @@ LNS_REGION_S = 1.0
 region's saving in its first second, and a minute then covers every region once (at
 50 s: city 1,392.4 against 1,394.2 M with 2 s; six-sizes 1,206.0 against 1,207.5 M;
 stretch 3,084.5 against 3,090.6 M; at 0.5 s six-sizes stalls at 1,216.4 M)."""
+LNS_ESCALATION = ((50, 3.0), (100, 6.0))
+"""The large-neighbourhood search's next regions (sites, seconds each) once two
+partitions in a row improve nothing. The city's 600 s stage goes stale at 50 sites
+and 1 s by about 520 s (at 3,600 s by 1,192 s, the other core then idle); from that
+3,600 s plan (1,374.44 M), 300 s of regions found 1.39 M more with 50 sites and 3 s,
+1.23 M with 100 sites and 6 s, and 0.04 M with 200 sites and 15 s."""
 BOUND_SITES = 40
 """Sites per region of the decomposition bound."""
 LAGRANGE_PLAN_SHARE = 0.25
@@ -424,6 +431,7 @@ class _Stage:
             time_limit_s=seconds,
             sites_per_region=LNS_SITES,
             sub_limit_s=LNS_REGION_S,
+            escalate=LNS_ESCALATION,
             stop=self.stop,
             on_better=better,
         )
@@ -434,6 +442,8 @@ class _Stage:
             "regions": lns.regions,
             "improved": lns.improved,
             "rounds": lns.rounds,
+            "sites_per_region": lns.sites_per_region,
+            "region_limit_s": lns.sub_limit_s,
         }
         self.region_plan = plan if lns.cost < lns.start_cost else None
 
