@@ -161,9 +161,9 @@ def check_plan(model: Any, values: np.ndarray, held: float) -> dict[str, Any]:
 
 
 REFERENCE = Path(__file__).with_name("reference") / "city_cost_plan.csv"
-"""The best plan known for ``city`` (sites, options, extra slots): 1,375.76 M CNY, found by
-the region search, from the Lagrangian plan, beside HiGHS in a 600 s cost stage
-(``--save-plan``)."""
+"""The best plan known for ``city`` (sites, options, extra slots): 1,374.41 M CNY, found by
+the region search (its regions escalated to 100 sites and 6 s), from the Lagrangian
+plan, beside HiGHS in a 1,800 s cost stage (``--save-plan``)."""
 
 
 def save_plan(model: Any, values: np.ndarray, path: Path) -> None:
