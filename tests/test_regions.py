@@ -16,8 +16,8 @@ import pytest
 import scipy.sparse as sp
 from test_cost_search import cost_stage, dense_city, enumerate_optimum, lp_bound, tiny
 
-from siting.mip import satisfies
-from siting.model import build_model
+from siting.mip import MatrixModel, satisfies
+from siting.model import SitingModel, build_model
 from siting.search import CostSearch
 from siting.search.bound import lagrangian_bound
 from siting.search.decompose import region_bound
@@ -25,6 +25,15 @@ from siting.search.lns import region_search, restrict_to_sites
 from siting.search.regions import demand_graph, site_regions
 from siting.search.stage import solve_cost_stage
 from siting.status import Status
+
+
+def stage_and_graph(model: SitingModel) -> tuple[MatrixModel, np.ndarray, sp.csr_array]:
+    """The cost stage's model and greedy start, and the sites' demand graph the region
+    search partitions."""
+    stage, cap, start = cost_stage(model)
+    search = CostSearch(model, shortfall_cap=cap)
+    graph = demand_graph(search.pair_area, search.pair_site, search.req, search.n_sites)
+    return stage, start, graph
 
 
 def test_the_partition_cuts_the_one_light_edge() -> None:
@@ -115,9 +124,7 @@ def test_one_region_is_the_whole_problem_solved_exactly(seed: int) -> None:
     t = tiny(2000 + seed, n_areas=6, n_sites=5)
     _, optimum = enumerate_optimum(t)
     model = build_model(t.problem)
-    stage, cap, start = cost_stage(model)
-    search = CostSearch(model, shortfall_cap=cap)
-    graph = demand_graph(search.pair_area, search.pair_site, search.req, search.n_sites)
+    stage, start, graph = stage_and_graph(model)
     plan, stats = region_search(
         stage, model.index, start, graph=graph, time_limit_s=10.0, sites_per_region=10
     )
@@ -136,9 +143,7 @@ def test_regions_escalate_when_stale_until_one_holds_every_site() -> None:
         t = tiny(3000 + seed, n_areas=6, n_sites=5)
         _, optimum = enumerate_optimum(t)
         model = build_model(t.problem)
-        stage, cap, start = cost_stage(model)
-        search = CostSearch(model, shortfall_cap=cap)
-        graph = demand_graph(search.pair_area, search.pair_site, search.req, search.n_sites)
+        stage, start, graph = stage_and_graph(model)
         runs = {}
         for steps in ((), ((2, 5.0), (4, 5.0), (8, 20.0))):
             runs[len(steps)] = region_search(
@@ -166,9 +171,7 @@ def test_a_stop_ends_a_region_being_solved() -> None:
     1 s ends that solve at HiGHS's next check, and the search returns a plan that keeps
     every row within a few seconds instead of a minute."""
     model = build_model(dense_city(1500, 500))
-    stage, cap, start = cost_stage(model)
-    search = CostSearch(model, shortfall_cap=cap)
-    graph = demand_graph(search.pair_area, search.pair_site, search.req, search.n_sites)
+    stage, start, graph = stage_and_graph(model)
     stop = threading.Event()
     timer = threading.Timer(1.0, stop.set)
     began = time.perf_counter()
