@@ -29,7 +29,6 @@ from benchmarks.model import make_city
 from benchmarks.solvers import cost_stage
 from siting.mip import solve_model
 from siting.search.stage import solve_cost_stage
-from siting.solve import _cap_value
 from siting.status import Status
 
 
@@ -62,7 +61,7 @@ def measure(
         model,
         stage,
         start=built["start"],
-        shortfall_cap=_cap_value(built["stage1"]["shortfall"]),
+        shortfall_cap=built["shortfall_cap"],
         time_limit_s=stage_limit_s,
         gap=1e-4,
         threads=threads,

@@ -109,8 +109,9 @@ def cost_stage(problem: SitingProblem, *, time_limit_s: float) -> dict[str, Any]
     """Solve the shortfall stage as the package does; return the cost stage's arrays.
 
     ``model`` is the cost stage's :class:`~siting.mip.MatrixModel` (the shortfall
-    stage's optimum held as a row), ``siting_model`` the built model, ``start`` the
-    plan the package would start the cost stage from, ``stage1`` how stage 1 went.
+    stage's optimum held as a row, at most ``shortfall_cap``), ``siting_model`` the
+    built model, ``start`` the plan the package would start the cost stage from,
+    ``stage1`` how stage 1 went.
     """
     import siting.solve as solve_mod
     from siting.model import build_model
@@ -123,12 +124,13 @@ def cost_stage(problem: SitingProblem, *, time_limit_s: float) -> dict[str, Any]
     assert sol.values is not None, sol.message
     values = sol.values
     held = float(model.shortfall @ values)
+    cap = solve_mod._cap_value(held)
     base = replace(model.base, c=model.shortfall)
-    stage2 = solve_mod._with_cap(base, model.cost, model.shortfall, solve_mod._cap_value(held))
+    stage2 = solve_mod._with_cap(base, model.cost, model.shortfall, cap)
     start = values
     cheap = cost_greedy_start(model)
     if (
-        float(model.shortfall @ cheap) <= solve_mod._cap_value(held)
+        float(model.shortfall @ cheap) <= cap
         and float(model.cost @ cheap) < float(model.cost @ values)
         and is_feasible(model, cheap)
     ):
@@ -136,6 +138,7 @@ def cost_stage(problem: SitingProblem, *, time_limit_s: float) -> dict[str, Any]
     return {
         "model": stage2,
         "siting_model": model,
+        "shortfall_cap": cap,
         "start": start,
         "stage1": {
             "status": sol.status.value,

@@ -204,6 +204,7 @@ def region_search(
 
     size, sub_s = sites_per_region, sub_limit_s
     steps = iter(escalate)
+    give_up = _when_set(stop)
     while left() > 0.05 and not (stop is not None and stop.is_set()):
         if stale >= 2:
             step = next(steps, None)
@@ -226,7 +227,7 @@ def region_search(
                 gap=1e-6,
                 threads=1,
                 start=best,
-                give_up=_when_set(stop),
+                give_up=give_up,
             )
             if result.values is None or result.stats.objective is None:
                 continue

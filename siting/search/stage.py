@@ -97,10 +97,11 @@ region's saving in its first second, and a minute then covers every region once 
 stretch 3,084.5 against 3,090.6 M; at 0.5 s six-sizes stalls at 1,216.4 M)."""
 LNS_ESCALATION = ((50, 3.0), (100, 6.0))
 """The large-neighbourhood search's next regions (sites, seconds each) once two
-partitions in a row improve nothing. The city's 600 s stage goes stale at 50 sites
-and 1 s by about 520 s (at 3,600 s by 1,192 s, the other core then idle); from that
-3,600 s plan (1,374.44 M), 300 s of regions found 1.39 M more with 50 sites and 3 s,
-1.23 M with 100 sites and 6 s, and 0.04 M with 200 sites and 15 s."""
+partitions in a row improve nothing. Without it, a 3,600 s stage of the city went
+stale at 50 sites and 1 s by 1,192 s and left the other core idle (a 600 s one by
+518 s; another 600 s run was never stale twice); from that 3,600 s plan
+(1,374.44 M), 300 s of regions found 1.39 M more with 50 sites and 3 s, 1.23 M with
+100 sites and 6 s, and 0.04 M with 200 sites and 15 s."""
 BOUND_SITES = 40
 """Sites per region of the decomposition bound."""
 LAGRANGE_PLAN_SHARE = 0.25
