@@ -23,7 +23,7 @@ from siting.search.bound import lagrangian_bound
 from siting.search.decompose import region_bound
 from siting.search.lns import region_search, restrict_to_sites
 from siting.search.regions import demand_graph, site_regions
-from siting.search.stage import solve_cost_stage
+from siting.search.stage import LNS_ESCALATION, LNS_REGION_S, LNS_SITES, solve_cost_stage
 from siting.status import Status
 
 
@@ -246,6 +246,9 @@ def test_the_stage_with_regions_reports_each_part() -> None:
     assert result.stats.objective <= float(stage.c @ start)
     rs = detail["region_search"]
     assert rs["improved"] >= 1 and rs["cost"] < rs["start_cost"]
+    # the regions it ended with: the first ones or a step of the stage's escalation
+    ended = (rs["sites_per_region"], rs["region_limit_s"])
+    assert ended in {(LNS_SITES, LNS_REGION_S), *LNS_ESCALATION}
     # the region search starts from the cheaper of the descent's and the Lagrangian plan
     lagrange_plan = detail["lagrangian_plan"]
     assert len(lagrange_plan["costs"]) == 2
