@@ -193,6 +193,39 @@ def test_a_stop_ends_a_region_being_solved() -> None:
     assert satisfies(stage, plan) and stats.cost <= float(stage.c @ start)
 
 
+def test_a_stop_ends_the_region_bound_within_its_region() -> None:
+    """The decomposition bound on the dense city (1,500 areas, 500 sites) in two regions,
+    its items priced at twice the Lagrangian bound's multipliers (any prices give a
+    bound): HiGHS proves neither region in 30 s (when written). A stop set after 1 s
+    ends the first region's solve at HiGHS's next check, not at its 30 s share, and
+    the pass cut short gives no bound."""
+    model = build_model(dense_city(1500, 500))
+    stage, cap, start = cost_stage(model)
+    search = CostSearch(model, shortfall_cap=cap)
+    graph = demand_graph(search.pair_area, search.pair_site, search.req, search.n_sites)
+    upper = float(stage.c @ start)
+    lag = lagrangian_bound(model, shortfall_cap=cap, upper=upper, time_limit_s=3.0)
+    stop = threading.Event()
+    timer = threading.Timer(1.0, stop.set)
+    began = time.perf_counter()
+    timer.start()
+    bound = region_bound(
+        search,
+        2.0 * lag.multipliers,
+        graph=graph,
+        shortfall_cap=cap,
+        time_limit_s=60.0,
+        upper=upper,
+        sites_per_region=250,
+        stop=stop,
+    )
+    took = time.perf_counter() - began
+    timer.cancel()
+    assert bound.regions == 2
+    assert took < 15.0
+    assert bound.bound == -np.inf
+
+
 def test_the_region_bound_is_valid_and_worth_reporting() -> None:
     """200 tiny instances in 2-4 regions: never above the optimum, whatever the multipliers.
 

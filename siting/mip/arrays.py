@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -27,6 +28,31 @@ IncumbentHook = Callable[[npt.NDArray[np.float64]], "npt.NDArray[np.float64] | N
 
 GiveUp = Callable[[float, float], bool]
 """Called with the seconds a MIP solve has run and its relative gap; True stops it."""
+
+
+def give_up_when_set(stop: threading.Event | None) -> GiveUp | None:
+    """A :data:`GiveUp` that ends a solve once ``stop`` is set (from another thread).
+
+    Parameters
+    ----------
+    stop
+        The event; ``None`` gives ``None`` (nothing to watch).
+
+    Returns
+    -------
+    GiveUp or None
+        For :func:`siting.mip.solve_model`'s ``give_up``.
+    """
+    if stop is None:
+        return None
+    event = stop
+
+    def give_up(_seconds: float, _gap: float) -> bool:
+        return event.is_set()
+
+    return give_up
+
+
 Offers = Callable[[], "npt.NDArray[np.float64] | None"]
 """Called when the solver takes users' solutions; returns a plan found elsewhere, or None."""
 

@@ -44,7 +44,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from siting.mip import MatrixModel, solve_model
+from siting.mip import MatrixModel, give_up_when_set, solve_model
 from siting.search.bound import held_shortfall
 from siting.search.local import CostSearch
 from siting.search.regions import site_regions
@@ -213,8 +213,8 @@ def region_bound(
     max_passes
         Passes at most.
     stop
-        When set (from another thread), the bound stops at the next region; a pass
-        cut short does not count.
+        When set (from another thread), the bound stops: a region being solved ends
+        at HiGHS's next check, and a pass cut short does not count.
 
     Returns
     -------
@@ -259,6 +259,8 @@ def region_bound(
     best, best_solved, theta, stale, passes = -np.inf, 0, 1.0, 0, 0
     last_pass = 0.0
 
+    give_up = give_up_when_set(stop)
+
     def left() -> float:
         return time_limit_s - (time.perf_counter() - began)
 
@@ -282,7 +284,11 @@ def region_bound(
                 gap=1e-6,
                 threads=1,
                 start=starts[n],
+                give_up=give_up,
             )
+            if stop is not None and stop.is_set():
+                total = -np.inf
+                break
             if result.stats.bound is None or not np.isfinite(result.stats.bound):
                 total = -np.inf
                 break

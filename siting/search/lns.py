@@ -34,7 +34,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from siting.mip import GiveUp, MatrixModel, satisfies, solve_model
+from siting.mip import MatrixModel, give_up_when_set, satisfies, solve_model
 from siting.model import ModelIndex
 from siting.search.regions import site_regions
 
@@ -125,18 +125,6 @@ def _idle_slots(index: ModelIndex, values: FloatArray) -> FloatArray:
     return np.maximum(cap - load, 0.0)
 
 
-def _when_set(stop: threading.Event | None) -> GiveUp | None:
-    """A ``give_up`` for HiGHS that ends a region's solve once ``stop`` is set."""
-    if stop is None:
-        return None
-    event = stop
-
-    def give_up(_seconds: float, _gap: float) -> bool:
-        return event.is_set()
-
-    return give_up
-
-
 def _whole(stage: MatrixModel, values: FloatArray) -> FloatArray:
     out = values.copy()
     out[stage.integer] = np.round(out[stage.integer])
@@ -204,7 +192,7 @@ def region_search(
 
     size, sub_s = sites_per_region, sub_limit_s
     steps = iter(escalate)
-    give_up = _when_set(stop)
+    give_up = give_up_when_set(stop)
     while left() > 0.05 and not (stop is not None and stop.is_set()):
         if stale >= 2:
             step = next(steps, None)
