@@ -10,6 +10,8 @@ from __future__ import annotations
 import itertools
 import threading
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 import numpy as np
 import pytest
@@ -26,6 +28,8 @@ from siting.search.regions import demand_graph, site_regions
 from siting.search.stage import LNS_ESCALATION, LNS_REGION_S, LNS_SITES, solve_cost_stage
 from siting.status import Status
 
+T = TypeVar("T")
+
 
 def stage_and_graph(model: SitingModel) -> tuple[MatrixModel, np.ndarray, sp.csr_array]:
     """The cost stage's model and greedy start, and the sites' demand graph the region
@@ -34,6 +38,20 @@ def stage_and_graph(model: SitingModel) -> tuple[MatrixModel, np.ndarray, sp.csr
     search = CostSearch(model, shortfall_cap=cap)
     graph = demand_graph(search.pair_area, search.pair_site, search.req, search.n_sites)
     return stage, start, graph
+
+
+def stopped_after(seconds: float, run: Callable[[threading.Event], T]) -> tuple[T, float]:
+    """``run(stop)`` with ``stop`` set from a timer after ``seconds``; its result and
+    the seconds it took."""
+    stop = threading.Event()
+    timer = threading.Timer(seconds, stop.set)
+    began = time.perf_counter()
+    timer.start()
+    try:
+        result = run(stop)
+    finally:
+        timer.cancel()
+    return result, time.perf_counter() - began
 
 
 def test_the_partition_cuts_the_one_light_edge() -> None:
@@ -172,22 +190,19 @@ def test_a_stop_ends_a_region_being_solved() -> None:
     every row within a few seconds instead of a minute."""
     model = build_model(dense_city(1500, 500))
     stage, start, graph = stage_and_graph(model)
-    stop = threading.Event()
-    timer = threading.Timer(1.0, stop.set)
-    began = time.perf_counter()
-    timer.start()
-    plan, stats = region_search(
-        stage,
-        model.index,
-        start,
-        graph=graph,
-        time_limit_s=60.0,
-        sites_per_region=1000,
-        sub_limit_s=60.0,
-        stop=stop,
+    (plan, stats), took = stopped_after(
+        1.0,
+        lambda stop: region_search(
+            stage,
+            model.index,
+            start,
+            graph=graph,
+            time_limit_s=60.0,
+            sites_per_region=1000,
+            sub_limit_s=60.0,
+            stop=stop,
+        ),
     )
-    took = time.perf_counter() - began
-    timer.cancel()
     assert stats.regions == 1
     assert took < 15.0
     assert satisfies(stage, plan) and stats.cost <= float(stage.c @ start)
@@ -205,22 +220,19 @@ def test_a_stop_ends_the_region_bound_within_its_region() -> None:
     graph = demand_graph(search.pair_area, search.pair_site, search.req, search.n_sites)
     upper = float(stage.c @ start)
     lag = lagrangian_bound(model, shortfall_cap=cap, upper=upper, time_limit_s=3.0)
-    stop = threading.Event()
-    timer = threading.Timer(1.0, stop.set)
-    began = time.perf_counter()
-    timer.start()
-    bound = region_bound(
-        search,
-        2.0 * lag.multipliers,
-        graph=graph,
-        shortfall_cap=cap,
-        time_limit_s=60.0,
-        upper=upper,
-        sites_per_region=250,
-        stop=stop,
+    bound, took = stopped_after(
+        1.0,
+        lambda stop: region_bound(
+            search,
+            2.0 * lag.multipliers,
+            graph=graph,
+            shortfall_cap=cap,
+            time_limit_s=60.0,
+            upper=upper,
+            sites_per_region=250,
+            stop=stop,
+        ),
     )
-    took = time.perf_counter() - began
-    timer.cancel()
     assert bound.regions == 2
     assert took < 15.0
     assert bound.bound == -np.inf
