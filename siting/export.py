@@ -25,7 +25,13 @@ import geopandas as gpd
 import pandas as pd
 
 from siting.handin import write_handin, write_qgis_styles
-from siting.outdir import PLAN_MARKER, claim_output, replace_folder, staging_folder
+from siting.outdir import (
+    PLAN_MARKER,
+    claim_output,
+    record_files,
+    replace_folder,
+    staging_folder,
+)
 from siting.plan import Plan
 from siting.report import currency_of
 
@@ -218,10 +224,9 @@ def _write_run_json(folder: Path, run: dict[str, Any]) -> None:
 def _replace_dir(new: Path, target: Path) -> None:
     """List the files of the complete folder ``new`` in its ``run.json``, then swap it in.
 
-    The list (``"files"``) tells a later run which files of the folder are the
-    plan's, and so which ones replacing it would lose (see :mod:`siting.outdir`).
+    The lists (``"files"``, ``"paths"``) tell a later run which files of the folder
+    are the plan's, and so which ones replacing it would lose (see :mod:`siting.outdir`).
     """
     run = json.loads((new / "run.json").read_text(encoding="utf-8"))
-    run["files"] = sorted({*(p.name for p in new.iterdir()), "run.json"})
-    _write_run_json(new, run)
+    _write_run_json(new, record_files(new, run))
     replace_folder(new, target)

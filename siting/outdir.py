@@ -10,9 +10,11 @@ planner's is ever lost on the way:
   Its parent must be a folder this user can write in. All of this is checked
   before any input is read.
 * **A plan** is a folder whose ``run.json`` carries the marker
-  ``"siting_plan": 1`` (:data:`PLAN_MARKER`) and, under ``"files"``, the names
-  of the files the run wrote. A folder written before the marker existed
-  counts as a plan when it holds ``run.json`` and ``areas.geojson``.
+  ``"siting_plan": 1`` (:data:`PLAN_MARKER`) and, under ``"paths"``, every file
+  and folder the run wrote, inside its subfolders too (:func:`record_files`);
+  anything else there is the planner's (:func:`stray_files`). A folder written
+  before the marker existed counts as a plan when it holds ``run.json`` and
+  ``areas.geojson``.
 * **A lock** (:func:`output_lock`): the file ``.OUT.lock`` beside ``OUT``,
   held with ``fcntl.flock`` (``msvcrt.locking`` on Windows) while a run checks,
   computes and writes. A second run into the same ``OUT`` fails at once,
@@ -63,6 +65,7 @@ __all__ = [
     "leftovers",
     "lock_path",
     "output_lock",
+    "record_files",
     "recover",
     "replace_folder",
     "staged_output",
@@ -80,8 +83,8 @@ _OWN_NAMES = re.compile(
     r"|report_\w+\.svg|[^/]+\.geojson"
     r"|(\d{6}[^/]*_)?(plan\.gdb|plan\.jpg|districts\.xlsx|facilities\.xlsx|shapefile))"
 )
-"""Names ``siting`` writes into a plan, recognised in a plan without ``run.json``'s list
-(written before the list existed): the layers, tables, map and report, and the
+"""Names ``siting`` writes into a plan, recognised in a plan without ``run.json``'s lists
+(written before the lists existed): the layers, tables, map and report, and the
 hand-in files, plain or named by a division code (``510802利州区_plan.gdb``)."""
 
 _OS_LITTER = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
@@ -134,6 +137,11 @@ def is_plan(folder: Path) -> bool:
 def stray_files(folder: Path) -> list[str]:
     """The names in a plan folder that the plan did not write.
 
+    A plan's ``run.json`` lists every path the run wrote (``"paths"``, inside its
+    subfolders too): anything else in the folder, at any depth, is a stray. A plan
+    written before that list existed lists only its top-level names (``"files"``),
+    and one written before either is judged by the names ``siting`` writes.
+
     Parameters
     ----------
     folder
@@ -142,18 +150,59 @@ def stray_files(folder: Path) -> list[str]:
     Returns
     -------
     list of str
-        Sorted names; replacing the plan would delete them.
+        Sorted paths inside ``folder`` (``shapefile/notes.txt``; a stray folder once,
+        not its contents); replacing the plan would delete them.
     """
     run = _run_json(folder) or {}
-    listed = run.get("files")
-    own = set(listed) if isinstance(listed, list) else set()
+    paths, listed = run.get("paths"), run.get("files")
+    if isinstance(paths, list):
+        own = {str(p) for p in paths}
+        return sorted(_unlisted(folder, folder, own))
+    if isinstance(listed, list):
+        own = {str(p) for p in listed}
+        return sorted(
+            e.name for e in folder.iterdir() if e.name not in own and e.name not in _OS_LITTER
+        )
     return sorted(
         entry.name
         for entry in folder.iterdir()
-        if entry.name not in own
-        and not _OWN_NAMES.fullmatch(entry.name)
-        and entry.name not in _OS_LITTER
+        if not _OWN_NAMES.fullmatch(entry.name) and entry.name not in _OS_LITTER
     )
+
+
+def _unlisted(root: Path, folder: Path, own: set[str]) -> Iterator[str]:
+    for entry in folder.iterdir():
+        if entry.name in _OS_LITTER:
+            continue
+        rel = entry.relative_to(root).as_posix()
+        if rel not in own:
+            yield rel
+        elif entry.is_dir() and not entry.is_symlink():
+            yield from _unlisted(root, entry, own)
+
+
+def record_files(folder: Path, run: dict[str, Any]) -> dict[str, Any]:
+    """``run`` with the lists of what the run wrote into ``folder``, for :func:`stray_files`.
+
+    Parameters
+    ----------
+    folder
+        The complete staging folder, ``run.json`` aside.
+    run
+        Its ``run.json`` record.
+
+    Returns
+    -------
+    dict
+        ``run`` with ``"files"`` (the top-level names) and ``"paths"`` (every file
+        and folder inside, as ``shapefile/areas.shp``), ``run.json`` included.
+    """
+    paths = {p.relative_to(folder).as_posix() for p in folder.rglob("*")}
+    return {
+        **run,
+        "files": sorted({*(p.name for p in folder.iterdir()), "run.json"}),
+        "paths": sorted({*paths, "run.json"}),
+    }
 
 
 def _run_json(folder: Path) -> dict[str, Any] | None:
@@ -623,8 +672,7 @@ def staged_output(
         try:
             yield tmp
             run = _run_json(tmp) or {}
-            run = {PLAN_MARKER: 1, "kind": kind, **run}
-            run["files"] = sorted({*(p.name for p in tmp.iterdir()), "run.json"})
+            run = record_files(tmp, {PLAN_MARKER: 1, "kind": kind, **run})
             (tmp / "run.json").write_text(
                 json.dumps(run, ensure_ascii=False, indent=2), encoding="utf-8"
             )

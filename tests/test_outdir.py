@@ -181,9 +181,39 @@ def test_a_plan_with_a_stray_file_is_replaced_only_with_replace(
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert run[PLAN_MARKER] == 1
     assert sorted(run["files"]) == sorted(p.name for p in out.iterdir())
+    assert sorted(run["paths"]) == sorted(p.relative_to(out).as_posix() for p in out.rglob("*"))
     assert stray_files(out) == []
     # Nothing else beside the plan: no staging folder, no old plan, no lock file.
     assert sorted(p.name for p in tmp_path.iterdir()) == ["city", "out"]
+
+
+def test_a_planners_files_named_like_the_plans_are_kept(
+    city: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Files the plan did not write are the planner's, whatever their names and however
+    deep: a GeoJSON and an SVG named like the plan's, and a file inside the plan's own
+    shapefile folder. A second run refuses to replace the plan until --replace."""
+    out = tmp_path / "out"
+    scenario = str(city / "scenario.toml")
+    assert main(["-q", "plan", scenario, "--out", str(out), "--shapefile"]) == 0
+    assert (out / "shapefile").is_dir()
+    (out / "会议记录.geojson").write_text("{}", encoding="utf-8")
+    (out / "report_final.svg").write_text("<svg/>", encoding="utf-8")
+    (out / "shapefile" / "mine.txt").write_text("keep", encoding="utf-8")
+    (out / "shapefile" / "drafts").mkdir()
+    (out / "shapefile" / "drafts" / "a.txt").write_text("keep", encoding="utf-8")
+    assert stray_files(out) == [
+        "report_final.svg",
+        "shapefile/drafts",
+        "shapefile/mine.txt",
+        "会议记录.geojson",
+    ]
+    before = digests(out)
+    err = refused(["plan", scenario, "--out", str(out)], capsys)
+    assert "is an earlier plan that also holds report_final.svg, shapefile/drafts, " in err
+    assert digests(out) == before
+    assert main(["-q", "plan", scenario, "--out", str(out), "--replace"]) == 0
+    assert stray_files(out) == [] and not (out / "shapefile").exists()
 
 
 def test_staging_follows_the_umask(tmp_path: Path) -> None:
@@ -204,12 +234,16 @@ def test_is_plan_and_stray_files(tmp_path: Path) -> None:
     bare.mkdir()
     (bare / "run.json").write_text('{"status": "optimal"}', encoding="utf-8")
     assert not is_plan(bare)  # run.json alone, no marker and no areas
-    plan = tmp_path / "new"
-    (plan / "facilities.geojson").write_text("{}", encoding="utf-8")  # a plan's own name
-    (plan / ".DS_Store").write_bytes(b"")
-    (plan / "notes.txt").write_text("x", encoding="utf-8")
-    (plan / "photos").mkdir()
-    assert stray_files(plan) == ["notes.txt", "photos"]
+    for name in ("new", "old"):
+        plan = tmp_path / name
+        (plan / "facilities.geojson").write_text("{}", encoding="utf-8")  # a plan's name
+        (plan / ".DS_Store").write_bytes(b"")
+        (plan / "notes.txt").write_text("x", encoding="utf-8")
+        (plan / "photos").mkdir()
+    # the plan's run.json lists what it wrote: a name like a plan's is not enough
+    assert stray_files(tmp_path / "new") == ["facilities.geojson", "notes.txt", "photos"]
+    # written before the lists: judged by the names siting writes
+    assert stray_files(tmp_path / "old") == ["notes.txt", "photos"]
 
 
 def test_another_run_holding_the_lock_is_refused(
