@@ -256,6 +256,26 @@ def test_column_mapping_chinese_values_and_integer_ids(tmp_path: Path) -> None:
     assert "areas: read status 新建 as new, 老城 as old, 农村 as rural" in inputs.notes
 
 
+def test_district_ids_stored_as_numbers_match_the_districts_layer(tmp_path: Path) -> None:
+    """After an Excel join or in an ArcGIS Double field, district codes are REAL
+    (510802.0) in the areas and parcels, and integers in the districts layer: they are
+    ids all the same, read as the districts' own ids are."""
+    districts = districts_frame()
+    districts["district_id"] = districts["district_id"].astype(int)
+    gpkg = tmp_path / "city.gpkg"
+    write(areas_frame(district_id=[510802.0, 510802.0, 510811.0]), gpkg, layer="areas")
+    write(parcels_frame(district_id=[510802.0, None, 510811.0]), gpkg, layer="parcels")
+    spec = make_spec(
+        tmp_path, districts=LayerSpec(path=write(districts, tmp_path / "districts.gpkg"))
+    )
+    inputs = load_inputs(spec, crs=GK)
+    assert inputs.districts is not None
+    assert list(inputs.districts.index) == ["510802", "510811"]
+    assert inputs.areas["district_id"].tolist() == ["510802", "510802", "510811"]
+    # P2 has none: it takes the district it lies in, as any parcel without one
+    assert inputs.parcels["district_id"].tolist() == ["510802", "510802", "510811"]
+
+
 def test_bool_columns_and_shapefile_truncated_names(tmp_path: Path) -> None:
     frame = parcels_frame(
         affordable=["否", "true", None],

@@ -79,6 +79,9 @@ def _convert(
     if column.kind == "str":
         texts, _ = _apply(series, lambda v: str(v).strip())
         return pd.Series(texts, index=index, dtype=object)
+    if column.kind == "ref":
+        refs, _ = _apply(series, _id_string)
+        return pd.Series(refs, index=index, dtype=object)
     if column.kind == "enum":
         return _convert_enum(series, column, ids, name, where, report)
     if column.kind == "bool":

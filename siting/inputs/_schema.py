@@ -29,7 +29,9 @@ LAYER_NAMES: tuple[str, ...] = (
     "buildings",
 )
 
-Kind = Literal["id", "str", "enum", "number", "int", "bool"]
+Kind = Literal["id", "ref", "str", "enum", "number", "int", "bool"]
+"""``id``: the layer's own id; ``ref``: another layer's id (``district_id`` in areas), read
+as ids are, so ``510802.0`` from a REAL column is ``"510802"``; ``str``: text."""
 
 
 @dataclass(frozen=True)
@@ -127,8 +129,8 @@ _SCHEMAS: dict[str, _Schema] = {
             ),
             _Column("dwellings", "number", minimum=0.0, default=math.nan),
             _Column("migrant_share", "number", minimum=0.0, maximum=1.0, default=math.nan),
-            _Column("district_id", "str"),
-            _Column("subdistrict_id", "str"),
+            _Column("district_id", "ref"),
+            _Column("subdistrict_id", "ref"),
         ),
     ),
     "parcels": _Schema(
@@ -169,7 +171,7 @@ _SCHEMAS: dict[str, _Schema] = {
             # optional: a parcel without a cost is priced at costs.land_per_m2
             _Column("cost", "number", minimum=0.0, default=math.nan),
             _Column("affordable", "bool", default=True),
-            _Column("district_id", "str"),
+            _Column("district_id", "ref"),
         ),
     ),
     "facilities": _Schema(
@@ -181,7 +183,7 @@ _SCHEMAS: dict[str, _Schema] = {
             _Column("slots", "int", required=True, nonnull=True, minimum=0.0),
             _Column("affordable", "bool", default=True),
             _Column("demonstration", "bool", default=False),
-            _Column("district_id", "str"),
+            _Column("district_id", "ref"),
         ),
     ),
     "districts": _Schema(
@@ -199,7 +201,7 @@ _SCHEMAS: dict[str, _Schema] = {
         (
             _Column("subdistrict_id", "id", required=True, nonnull=True),
             _Column("name", "str", id_default=True),
-            _Column("district_id", "str"),
+            _Column("district_id", "ref"),
         ),
     ),
     "workplaces": _Schema(
