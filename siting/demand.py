@@ -224,7 +224,7 @@ def estimate_demand(inputs: Inputs, *, scenario: Scenario) -> Demand:
     )
 
     def one(
-        raster: Path, bands: Sequence[int], *, blocks: bool
+        raster: Path | str, bands: Sequence[int], *, blocks: bool
     ) -> tuple[Allocation, dict[str, Any]]:
         result = _allocate(
             areas,
@@ -356,7 +356,7 @@ def _building_weights(buildings: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | 
     )
 
 
-def _accounting(result: Allocation, raster: Path) -> dict[str, Any]:
+def _accounting(result: Allocation, raster: Path | str) -> dict[str, Any]:
     total = result.total
     held = float(result.held.sum())
     return {

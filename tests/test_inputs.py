@@ -18,9 +18,10 @@ import rasterio
 from affine import Affine
 from shapely.geometry import LineString, Point, Polygon, box
 
+from siting.demand import estimate_demand
 from siting.errors import InputError, Problem
 from siting.inputs import Inputs, load_inputs, read_layer, validate
-from siting.scenario import InputsSpec, LayerSpec, RasterSpec
+from siting.scenario import InputsSpec, LayerSpec, RasterSpec, Scenario
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -305,6 +306,29 @@ def test_layer_without_crs_takes_the_scenario_crs(tmp_path: Path) -> None:
     inputs = load_inputs(spec, crs=GK)
     assert inputs.areas.total_bounds.tolist() == pytest.approx([X0, Y0, X0 + 1700, Y0 + 500])
     assert "areas: the file has no CRS; assumed EPSG:4544 from the scenario" in inputs.notes
+
+
+def test_raster_without_crs_takes_the_scenario_crs_through_to_the_demand(
+    tmp_path: Path,
+) -> None:
+    """The same cells with and without a CRS in the file (crs given under
+    [inputs.population]) give every area the same people, and the file is not touched."""
+    values = np.arange(600, dtype="float32").reshape(20, 30) / 10.0
+    with_crs = write_raster(tmp_path / "with.tif", values=values)
+    without = write_raster(tmp_path / "人口 无坐标.tif", values=values, crs=None)
+    before = digest(without)
+    people = []
+    for spec in (RasterSpec(path=with_crs), RasterSpec(path=without, crs=GK)):
+        inputs = load_inputs(make_spec(tmp_path, population=spec), crs=GK)
+        people.append(estimate_demand(inputs, scenario=Scenario()).areas["population"])
+    assert inputs.files["population"] == without
+    assert "population: the raster has no CRS; assumed EPSG:4544 from the scenario" in (
+        inputs.notes
+    )
+    # A1 covers columns 5-9 and rows 5-9 of the 100 m grid whole: its cells sum by hand
+    assert people[0]["A1"] == pytest.approx(values[5:10, 5:10].sum(), rel=1e-6)
+    pd.testing.assert_series_equal(people[1], people[0])
+    assert digest(without) == before
 
 
 def test_optional_layers_subdistricts_and_the_layer_named_like_its_role(tmp_path: Path) -> None:

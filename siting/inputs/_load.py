@@ -72,7 +72,9 @@ class Inputs:
     hazards
         Hazards, indexed by ``hazard_id``, if given.
     population
-        The resident population raster (validated, never copied).
+        The resident population raster (validated, never copied): its path or, when
+        the file has no CRS and the scenario gives one, a GDAL ``vrt://`` source of it
+        that assigns that CRS (:attr:`files` has the path). Likewise the other rasters.
     population_crs
         The population raster's CRS (the scenario's when the file has none).
     migrant_population
@@ -114,16 +116,16 @@ class Inputs:
     subdistricts: gpd.GeoDataFrame | None
     workplaces: gpd.GeoDataFrame | None
     hazards: gpd.GeoDataFrame | None
-    population: Path
+    population: Path | str
     population_crs: pyproj.CRS
-    migrant_population: Path | None
+    migrant_population: Path | str | None
     streets: Path | None
     notes: tuple[str, ...] = ()
     files: Mapping[str, Path] = field(default_factory=dict)
     file_hashes: Mapping[str, str] = field(default_factory=dict)
     migrant_population_crs: pyproj.CRS | None = None
     buildings: gpd.GeoDataFrame | None = None
-    children: Path | None = None
+    children: Path | str | None = None
     street_graph: Any = None
     context_areas: gpd.GeoDataFrame | None = None
     context_districts: gpd.GeoDataFrame | None = None
@@ -450,9 +452,9 @@ def load_inputs(
         subdistricts=layers.get("subdistricts"),
         workplaces=layers.get("workplaces"),
         hazards=layers.get("hazards"),
-        population=loaded.population.path,
+        population=loaded.population.source,
         population_crs=loaded.population.crs,
-        migrant_population=loaded.migrant.path if loaded.migrant is not None else None,
+        migrant_population=loaded.migrant.source if loaded.migrant is not None else None,
         streets=report.files.get("streets"),
         notes=tuple(report.notes),
         files=dict(report.files),
@@ -461,6 +463,6 @@ def load_inputs(
         },
         migrant_population_crs=loaded.migrant.crs if loaded.migrant is not None else None,
         buildings=layers.get("buildings"),
-        children=loaded.children.path if loaded.children is not None else None,
+        children=loaded.children.source if loaded.children is not None else None,
         street_graph=loaded.street_graph,
     )

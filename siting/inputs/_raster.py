@@ -57,6 +57,14 @@ class _Raster:
     path: Path
     crs: pyproj.CRS
     bounds: tuple[float, float, float, float]
+    source: str | Path  # what to open: the path, or a vrt:// giving it the assumed CRS
+
+
+def _with_crs(path: Path, crs: pyproj.CRS) -> str:
+    """A GDAL ``vrt://`` source of ``path`` with ``crs`` assigned (the file is not touched)."""
+    authority = crs.to_authority()
+    srs = ":".join(authority) if authority else crs.to_proj4()
+    return f"vrt://{path}?a_srs={srs}"
 
 
 def _check_raster(
@@ -176,7 +184,8 @@ def _inspect_raster(
         ok &= _report_scan(src, b, scan, name, where, report, max_persons_per_km2)
     if not ok or crs is None:
         return None
-    return _Raster(path, crs, (left, bottom, right, top))
+    source = path if src.crs is not None else _with_crs(path, crs)
+    return _Raster(path, crs, (left, bottom, right, top), source)
 
 
 def _has_mask(src: Any, band: int) -> bool:

@@ -175,7 +175,7 @@ def _context(
 
 def _largest_cell_m(inputs: Inputs) -> float:
     """The diagonal of the largest raster cell of the run, in the working CRS's metres."""
-    rasters: list[tuple[Path | None, pyproj.CRS | None]] = [
+    rasters: list[tuple[Path | str | None, pyproj.CRS | None]] = [
         (inputs.population, inputs.population_crs),
         (inputs.migrant_population, inputs.migrant_population_crs),
         (inputs.children, None),
