@@ -478,6 +478,31 @@ def _raster_far_away(t: Path) -> InputsSpec:
     return make_spec(t)
 
 
+def _raster_with_transform(t: Path, transform: Affine) -> InputsSpec:
+    with rasterio.open(
+        t / "pop.tif",
+        "w",
+        driver="GTiff",
+        width=30,
+        height=20,
+        count=1,
+        dtype="float32",
+        crs=GK,
+        nodata=-1.0,
+        transform=transform,
+    ) as dst:
+        dst.write(np.full((1, 20, 30), 5.0, dtype="float32"))
+    return make_spec(t)
+
+
+def _raster_rotated(t: Path) -> InputsSpec:
+    return _raster_with_transform(t, Affine(100.0, 10.0, X0 - 500, 0.0, -100.0, Y0 + 1000))
+
+
+def _raster_south_up(t: Path) -> InputsSpec:
+    return _raster_with_transform(t, Affine(100.0, 0.0, X0 - 500, 0.0, 100.0, Y0 - 1000))
+
+
 def _empty_file(t: Path) -> InputsSpec:
     (t / "areas.geojson").write_bytes(b"")
     return make_spec(t, areas=LayerSpec(path=t / "areas.geojson"))
@@ -1008,6 +1033,25 @@ BAD: list[tuple[Case, str, str, str | None, str, tuple[str, ...], str]] = [
         "layer 'parcels' lies nowhere near the study area (its bounds (14.",
         (),
         "check the layer's CRS",
+    ),
+    (
+        _raster_rotated,
+        "pop.tif",
+        "population",
+        None,
+        "the raster's geotransform is rotated or sheared: its cells are not north-up squares",
+        (),
+        "warp it to a north-up grid first: gdalwarp pop.tif north-up.tif",
+    ),
+    (
+        _raster_south_up,
+        "pop.tif",
+        "population",
+        None,
+        "the raster is stored south-up (its first row is the southernmost), which siting "
+        "does not read",
+        (),
+        "write it north-up first: gdalwarp pop.tif north-up.tif",
     ),
     (
         _raster_far_away,

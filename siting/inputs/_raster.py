@@ -165,6 +165,25 @@ def _inspect_raster(
             )
         )
         ok = False
+    t = src.transform
+    if not t.is_identity and (t.b != 0 or t.d != 0):
+        report.problems.append(
+            where.problem(
+                "the raster's geotransform is rotated or sheared: its cells are not "
+                "north-up squares",
+                fix=f"warp it to a north-up grid first: gdalwarp {path.name} north-up.tif",
+            )
+        )
+        ok = False
+    elif t.e > 0:
+        report.problems.append(
+            where.problem(
+                "the raster is stored south-up (its first row is the southernmost), which "
+                "siting does not read",
+                fix=f"write it north-up first: gdalwarp {path.name} north-up.tif",
+            )
+        )
+        ok = False
     band = spec.band_list[0]
     nodata = src.nodatavals[band - 1]
     if nodata is None and not (src.mask_flag_enums[band - 1] and _has_mask(src, band)):
