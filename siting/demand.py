@@ -265,7 +265,7 @@ def estimate_demand(inputs: Inputs, *, scenario: Scenario) -> Demand:
         areas=table,
         accounting=accounting,
         residual=_residual_blocks(people, crs=areas.crs),
-        findings=tuple(_findings(accounting)),
+        findings=tuple(_findings(accounting) + _empty_areas(table)),
     )
 
 
@@ -290,6 +290,20 @@ def _findings(accounting: dict[str, dict[str, Any]]) -> list[str]:
                 "give the residual to the nearest area with demand.residual_to_nearest_m"
             )
     return out
+
+
+def _empty_areas(table: pd.DataFrame) -> list[str]:
+    """Areas that the population raster gives nobody and nothing else gives demand."""
+    empty = (table["population"] <= 0) & (table["required_slots"] <= 0)
+    if not empty.any() or empty.all():
+        return []  # none, or every one: the raster's own finding says so
+    ids = [str(i) for i in table.index[empty.to_numpy()]]
+    shown = ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
+    return [
+        f"{len(ids):,} of {len(table):,} residential areas get nobody from the population "
+        f"raster and need no slots ({shown}): they lie on its nodata cells or outside it; "
+        "check that the raster covers them, or give new areas their dwellings"
+    ]
 
 
 def _bands(spec: Any, role: str) -> tuple[int, ...]:

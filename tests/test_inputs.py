@@ -331,6 +331,43 @@ def test_raster_without_crs_takes_the_scenario_crs_through_to_the_demand(
     assert digest(without) == before
 
 
+def test_areas_outside_the_raster_are_named(tmp_path: Path) -> None:
+    """A raster cropped at X0 + 1000 (a WorldPop tile's edge): A3 lies wholly east of
+    it, A2 straddles the edge. A3 is named, and gets nobody; A2 is covered in part."""
+    write_raster(tmp_path / "pop.tif", values=np.full((20, 15), 5.0))
+    inputs = load_inputs(make_spec(tmp_path), crs=GK)
+    assert (
+        "population: 1 of 3 residential areas lie outside the raster pop.tif and get nobody "
+        "from it (A3); give a raster that covers them, or leave them out of the areas"
+    ) in inputs.notes
+    demand = estimate_demand(inputs, scenario=Scenario())
+    people = demand.areas["population"]
+    assert people["A3"] == 0.0 and people["A1"] > 0 and people["A2"] > 0
+    assert demand.findings == (
+        "1 of 3 residential areas get nobody from the population raster and need no slots "
+        "(A3): they lie on its nodata cells or outside it; check that the raster covers "
+        "them, or give new areas their dwellings",
+    )
+
+
+def test_areas_on_nodata_cells_are_named_unless_their_dwellings_give_demand(
+    tmp_path: Path,
+) -> None:
+    """Nodata (-1) over A1 (new, 1,200 dwellings) and A2 (old): A2 needs no slots and is
+    named; A1's demand comes from its dwellings, so it is not."""
+    values = np.full((20, 30), 5.0)
+    values[5:10, 5:16] = -1.0  # A1 covers columns 5-9, A2 columns 11-15
+    write_raster(tmp_path / "pop.tif", values=values)
+    demand = estimate_demand(load_inputs(make_spec(tmp_path), crs=GK), scenario=Scenario())
+    assert demand.areas.loc[["A1", "A2"], "population"].tolist() == [0.0, 0.0]
+    assert demand.areas.loc["A1", "required_slots"] > 0
+    assert demand.findings == (
+        "1 of 3 residential areas get nobody from the population raster and need no slots "
+        "(A2): they lie on its nodata cells or outside it; check that the raster covers "
+        "them, or give new areas their dwellings",
+    )
+
+
 def test_optional_layers_subdistricts_and_the_layer_named_like_its_role(tmp_path: Path) -> None:
     city = tmp_path / "city.gpkg"
     write(areas_frame(), city, layer="areas")
@@ -501,6 +538,12 @@ def _raster_rotated(t: Path) -> InputsSpec:
 
 def _raster_south_up(t: Path) -> InputsSpec:
     return _raster_with_transform(t, Affine(100.0, 0.0, X0 - 500, 0.0, 100.0, Y0 - 1000))
+
+
+def _raster_beside_the_areas(t: Path) -> InputsSpec:
+    # near enough to pass as this city's, but east of every area (they end at X0 + 1700)
+    write_raster(t / "pop.tif", values=np.full((20, 10), 5.0), origin=(X0 + 1800, Y0 + 1000))
+    return make_spec(t)
 
 
 def _empty_file(t: Path) -> InputsSpec:
@@ -1052,6 +1095,15 @@ BAD: list[tuple[Case, str, str, str | None, str, tuple[str, ...], str]] = [
         "does not read",
         (),
         "write it north-up first: gdalwarp pop.tif north-up.tif",
+    ),
+    (
+        _raster_beside_the_areas,
+        "pop.tif",
+        "population",
+        None,
+        "the raster covers none of the 3 residential areas (they all lie outside its extent)",
+        (),
+        "give the raster of this city, or check the raster's and the areas' CRS",
     ),
     (
         _raster_far_away,

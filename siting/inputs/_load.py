@@ -35,7 +35,12 @@ from siting.inputs._crs import (
 from siting.inputs._districts import _assign, _check_references
 from siting.inputs._osm import _add_osm, _source_problems
 from siting.inputs._problems import _Report, _Where
-from siting.inputs._raster import DEFAULT_MAX_PERSONS_PER_KM2, _check_raster, _Raster
+from siting.inputs._raster import (
+    DEFAULT_MAX_PERSONS_PER_KM2,
+    _check_covers_areas,
+    _check_raster,
+    _Raster,
+)
 from siting.inputs._schema import LAYER_NAMES
 from siting.inputs._streets import _check_coverage, _read_streets
 from siting.inputs._vector import _fill_land_area, _read
@@ -323,6 +328,8 @@ def _load(
                     where, "the raster", raster.bounds, raster.crs, study, work, noun="raster"
                 )
             )
+        elif "areas" in raw and raw["areas"].crs is not None and role != "children":
+            _check_covers_areas(raster, role, raw["areas"], work, report)
 
     # normalization that needs the working CRS
     if "parcels" in raw and raw["parcels"].crs is not None:

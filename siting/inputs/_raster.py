@@ -414,3 +414,56 @@ def _report_scan(
             "if they were like their neighbours"
         )
     return ok
+
+
+def _footprint(raster: _Raster, work: pyproj.CRS) -> Any:
+    """The raster's extent as a polygon in ``work`` (its edges densified, so a grid in
+    degrees keeps its true shape in metres); ``None`` when it cannot be projected."""
+    import geopandas as gpd
+    import shapely
+
+    left, bottom, right, top = raster.bounds
+    edge = shapely.segmentize(shapely.box(left, bottom, right, top), (right - left) / 20.0)
+    try:
+        moved = gpd.GeoSeries([edge], crs=raster.crs).to_crs(work).iloc[0]
+    except Exception:  # pyproj raises on points it cannot project
+        return None
+    return moved if moved is not None and moved.is_valid and not moved.is_empty else None
+
+
+def _check_covers_areas(
+    raster: _Raster, role: str, areas: Any, work: pyproj.CRS, report: _Report
+) -> None:
+    """Areas outside the raster get nobody from it: none covered is a problem, some a warning.
+
+    ``areas`` is the areas layer in ``work``, indexed by ``area_id``.
+    """
+    import shapely
+
+    footprint = _footprint(raster, work)
+    if footprint is None:
+        return
+    geoms = np.asarray(areas.geometry.to_numpy(), dtype=object)
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    outside = present & ~shapely.intersects(geoms, footprint)
+    if not outside.any():
+        return
+    ids = [str(i) for i in areas.index[outside]]
+    where = _Where(str(raster.path), role)
+    if outside.sum() == present.sum():
+        report.problems.append(
+            where.problem(
+                f"the raster covers none of the {int(present.sum()):,} residential areas "
+                "(they all lie outside its extent), so nobody would live in them",
+                fix="give the raster of this city, or check the raster's and the areas' CRS",
+            )
+        )
+        return
+    shown = ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
+    text = (
+        f"{role}: {len(ids):,} of {int(present.sum()):,} residential areas lie outside the "
+        f"raster {raster.path.name} and get nobody from it ({shown}); give a raster that "
+        "covers them, or leave them out of the areas"
+    )
+    logger.warning("%s", text)
+    report.notes.append(text)
