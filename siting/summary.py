@@ -204,6 +204,9 @@ def service_lines(
 ) -> gpd.GeoDataFrame:
     """A straight line from each facility to the area or workplace of each assignment.
 
+    An assignment whose facility stands at the very point it serves (a new area's own
+    site) has no line (the assignments table still lists it).
+
     Parameters
     ----------
     assignments
@@ -235,7 +238,9 @@ def service_lines(
             if isinstance(row.area_id, str)
             else work_pt.get(str(row.workplace_id))
         )
-        geoms.append(LineString([start, end]) if end is not None else None)
+        # a site at the very point it serves (a new area's own site) has no line: a line
+        # of two equal points is not a valid geometry
+        geoms.append(LineString([start, end]) if end is not None and start != end else None)
     lines = gpd.GeoDataFrame(
         assignments[["site_id", "area_id", "demand_id", "kind", "slots", "distance_m"]].copy(),
         geometry=geoms,

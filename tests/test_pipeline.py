@@ -793,3 +793,42 @@ def test_children_raster_bands_are_added_and_reported(tmp_path: Path) -> None:
     assert children["held"] == pytest.approx(40.0)
     out = write_plan(plan, tmp_path / "out", language="en")
     assert "Demand estimated from the children raster | 7.2" in (out / "report.md").read_text()
+
+
+def test_a_site_at_the_point_it_serves_has_no_service_line() -> None:
+    """A new area's own site stands at the area's population point: a line of two equal
+    points would be invalid in the GeoPackage, so that assignment has none; the others
+    run from the facility to the area's largest point."""
+    from types import SimpleNamespace
+    from typing import cast
+
+    from siting.inputs import Inputs
+    from siting.summary import service_lines
+
+    crs = "EPSG:4544"
+    facilities = gpd.GeoDataFrame(
+        geometry=[Point(0, 0), Point(500, 0)],
+        index=pd.Index(["new:A1", "P1"], name="site_id"),
+        crs=crs,
+    )
+    points = gpd.GeoDataFrame(
+        {"area_id": ["A1", "A2", "A2"], "share": [1.0, 0.3, 0.7]},
+        geometry=[Point(0, 0), Point(500, 90), Point(500, 300)],
+        crs=crs,
+    )
+    assignments = pd.DataFrame(
+        {
+            "site_id": ["new:A1", "P1", "P1"],
+            "area_id": ["A1", "A2", "A1"],
+            "demand_id": ["A1", "A2", "A1"],
+            "kind": ["resident"] * 3,
+            "slots": [10.0, 8.0, 2.0],
+            "distance_m": [0.0, 300.0, 500.0],
+            "workplace_id": [None] * 3,
+        }
+    )
+    inputs = cast(Inputs, SimpleNamespace(workplaces=None, crs=crs))
+    lines = service_lines(assignments, facilities, points, inputs)
+    assert lines[["site_id", "area_id"]].values.tolist() == [["P1", "A2"], ["P1", "A1"]]
+    assert lines.is_valid.all()
+    assert lines.length.tolist() == pytest.approx([300.0, 500.0])
