@@ -314,8 +314,15 @@ def extract_plan(
 def _reasons(
     areas: pd.DataFrame, problem: SitingProblem, values: np.ndarray, model: SitingModel
 ) -> list[str]:
-    """Why an area is short: no site within reach, the budget, or capacity."""
+    """Why an area is short: no site within reach, none within reach that fits a facility
+    (every one too small for any size, and no existing facility), the budget, or capacity."""
     reached = set(problem.pairs["demand_id"])
+    sites = problem.sites
+    room = sites["existing"].astype(bool) & (
+        sites["existing_slots"].astype(float) + sites["max_extra_slots"].astype(float) > 0
+    )
+    usable = set(problem.options["site_id"]) | set(sites.index[room.to_numpy()])
+    fitting = set(problem.pairs.loc[problem.pairs["site_id"].isin(usable), "demand_id"])
     spent = float(model.cost @ values)
     cheapest = float(problem.options["cost"].min()) if len(problem.options) else 0.0
     budget_binds = problem.budget is not None and spent > problem.budget - cheapest
@@ -325,6 +332,8 @@ def _reasons(
             reasons.append("")
         elif area_id not in reached:
             reasons.append("no site within reach")
+        elif area_id not in fitting:
+            reasons.append("no site within reach fits a facility")
         elif budget_binds:
             reasons.append("budget")
         else:

@@ -548,6 +548,28 @@ def test_capacity_shortfall_is_reported_as_capacity(tmp_path: Path) -> None:
     assert verify(write_plan(plan, tmp_path / "out")).ok
 
 
+def test_a_site_too_small_for_any_size_is_not_called_capacity(tmp_path: Path) -> None:
+    # A1's only parcel in reach is an OSM-like point (0 m² of land): no size fits it, so
+    # the shortfall is not the plan's capacity; A2's parcel fits the small size only.
+    areas = [
+        {"area_id": "A1", "name": "城", "status": "old", "geometry": cell_box(0, 0, 2, 2)},
+        {"area_id": "A2", "name": "城", "status": "old", "geometry": cell_box(10, 0, 2, 2)},
+    ]
+    tiny = parcel("P1", 100, 100, cost=1.0)
+    tiny["land_area_m2"] = 0.0
+    small = parcel("P2", 1100, 100, cost=1.0)
+    small["land_area_m2"] = 300.0
+    pop = np.zeros((20, 20))
+    pop[0:2, 0:2] = 2500.0
+    pop[0:2, 10:12] = 2500.0
+    plan = run_plan(write_tiny_city(tmp_path, areas=areas, parcels=[tiny, small], population=pop))
+    a = plan.areas.set_index(plan.areas.index.astype(str))
+    assert a.at["A1", "shortfall_slots"] == pytest.approx(80.0)
+    assert a.at["A1", "shortfall_reason"] == "no site within reach fits a facility"
+    assert a.at["A2", "shortfall_slots"] == pytest.approx(35.0)
+    assert a.at["A2", "shortfall_reason"] == "capacity"
+
+
 # --- land without a price, names left out, another currency --------------------------
 
 LEASE_M2 = sum(150.0 / 1.08**t for t in range(10))
