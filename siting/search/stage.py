@@ -111,6 +111,27 @@ stops earlier on most cities (the benchmark city 1 s of 60, six-sizes 8 s), but 
 was 1,095.1 and 1,095.6 M at 60 s, against 1,097.0-1,100.1 M in four runs with 9 s."""
 
 
+PRESOLVE_S_PER_NONZERO = 30e-6
+"""HiGHS's presolve of a cost stage, seconds per nonzero on this 2-core machine, the
+slower of two cities of about 28,000 areas: 19 s for 0.67 million nonzeros (the
+hand-over-shaped city of ``python -m benchmarks.time_limits``) and 19 s for 1.3 million
+(a grid city). The benchmark city's 0.17 million take 1-2 s."""
+
+
+def presolve_too_slow(stage: MatrixModel, time_limit_s: float) -> bool:
+    """Whether HiGHS's presolve of the cost stage would take more than half of
+    ``time_limit_s`` (and more than a second), by :data:`PRESOLVE_S_PER_NONZERO`.
+
+    HiGHS 1.16's presolve does not stop at its time limit. On a 28,000-area grid city's
+    cost stage it took 19 s of an 8 s limit and left no bound, and the 10 s stage took
+    25 s; without presolve HiGHS ends on time with its root's bound, and the stage took
+    11 s. (The shortfall stage's presolve of the same city takes a second, so this is the
+    cost stage's alone.)
+    """
+    estimate = stage.A.nnz * PRESOLVE_S_PER_NONZERO
+    return bool(estimate > max(1.0, 0.5 * time_limit_s))
+
+
 def solve_cost_stage(
     model: SitingModel,
     stage: MatrixModel,
@@ -372,17 +393,19 @@ class _Stage:
 
         t0 = time.perf_counter()
         ls_before = self.times["local_search"]
+        limit = max(min(seconds, self.left()), 0.01)
         try:
             result = solve_model(
                 self.stage,
                 solver="highs",
-                time_limit_s=max(min(seconds, self.left()), 0.01),
+                time_limit_s=limit,
                 gap=self.gap,
                 threads=self.threads,
                 start=self.best,
                 incumbents=hook,
                 give_up=give_up,
                 offers=offers,
+                options={"presolve": "off"} if presolve_too_slow(self.stage, limit) else None,
             )
         except BaseException:
             self.stop.set()
