@@ -17,9 +17,12 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from siting.errors import SitingError, SolverError
+from siting.errors import Problem, ScenarioError, SitingError, SolverError
+
+if TYPE_CHECKING:
+    from siting.scenario import Scenario
 
 __all__ = ["main"]
 
@@ -191,6 +194,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         max_persons_per_km2=scenario.demand.max_persons_per_km2,
         radii=scenario.radii,
     )
+    if not problems and scenario.run.partition is not None:
+        problems = _partition_problems(scenario)
     if not problems:
         print(f"{args.scenario}: inputs are valid")
         return 0
@@ -198,6 +203,26 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     for problem in problems:
         print(f"  - {problem}")
     return 2
+
+
+def _partition_problems(scenario: Scenario) -> list[Problem]:
+    """What ``plan`` would refuse when it splits the inputs by district (every area,
+    parcel and facility needs a district of the districts layer)."""
+    from siting.inputs import load_inputs
+    from siting.province import district_ids
+
+    assert scenario.inputs is not None
+    inputs = load_inputs(
+        scenario.inputs,
+        crs=scenario.crs,
+        max_persons_per_km2=scenario.demand.max_persons_per_km2,
+        radii=scenario.radii,
+    )
+    try:
+        district_ids(inputs)
+    except ScenarioError as exc:
+        return [Problem(str(exc))]
+    return []
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:

@@ -343,6 +343,40 @@ def test_partition_options_are_checked() -> None:
         run_plan(base, workers=2)
 
 
+def test_validate_refuses_what_the_partition_would(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A districts layer without 510812, whose areas, parcels and facilities have no
+    district_id: validate says what plan says (exit 2), and a partition without a
+    districts layer is refused by both."""
+    scenario = _copy(tmp_path / "city", keep=None)
+    gpkg = tmp_path / "city" / "city.gpkg"
+    for name in ("areas", "parcels", "facilities", "subdistricts", "workplaces"):
+        layer = gpd.read_file(gpkg, layer=name)
+        layer["district_id"] = layer["district_id"].where(layer["district_id"] != "510812")
+        layer.to_file(gpkg, layer=name, driver="GPKG")
+    districts = gpd.read_file(gpkg, layer="districts")
+    districts[districts["district_id"] != "510812"].to_file(gpkg, layer="districts", driver="GPKG")
+    assert main(["-q", "validate", str(scenario)]) == 2
+    said = capsys.readouterr().out
+    assert "1 problem(s):" in said
+    assert "cannot split the inputs by district: areas " in said
+    assert main(["-q", "plan", str(scenario), "--out", str(tmp_path / "o")]) == 2
+    assert "cannot split the inputs by district: areas " in capsys.readouterr().err
+    text = scenario.read_text(encoding="utf-8").splitlines()
+    scenario.write_text(
+        "\n".join(line for line in text if not line.startswith("districts")) + "\n",
+        encoding="utf-8",
+    )
+    for command in (
+        ["validate", str(scenario)],
+        ["plan", str(scenario), "--out", str(tmp_path / "p")],
+    ):
+        assert main(["-q", *command]) == 2
+        err = capsys.readouterr().err
+        assert "run.partition" in err and "needs a districts layer to split the plan by" in err
+
+
 def test_an_ordinary_run_imports_no_dask() -> None:
     code = (
         "import sys\n"

@@ -142,6 +142,13 @@ def scenario_problems(s: Scenario) -> list[str]:
         s.run.cross_border_m,
     )
     need(
+        s.run.partition is None or s.inputs is None or s.inputs.districts is not None,
+        "run.partition",
+        "needs a districts layer to split the plan by: add [inputs.districts], or leave "
+        "run.partition out",
+        s.run.partition,
+    )
+    need(
         s.run.partition is None or s.policy.budget is None,
         "policy.budget",
         "cannot be split between counties: leave it out with run.partition = 'district'",
