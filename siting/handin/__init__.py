@@ -101,7 +101,9 @@ def division_prefix(code: str, districts: pd.DataFrame | None) -> str:
         table = districts.reset_index() if "district_id" not in districts.columns else districts
         match = table[table["district_id"].astype(str) == str(code)]
         if not match.empty and isinstance(match["name"].iloc[0], str):
-            name = match["name"].iloc[0]
+            # a name like 利州区/经开区 must not make a folder: characters no file name
+            # may hold (on Windows too) become "-"
+            name = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "-", match["name"].iloc[0]).strip(" .-")
     if not name:
         logger.warning(
             "division %s is not one of the plan's districts: files named %s_…", code, code
