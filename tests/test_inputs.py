@@ -368,6 +368,20 @@ def test_areas_on_nodata_cells_are_named_unless_their_dwellings_give_demand(
     )
 
 
+def test_empty_geometries_raise_no_raw_warning(tmp_path: Path) -> None:
+    """An empty polygon in the areas is a problem named in the report, and nothing
+    reaches the planner as a raw Python warning (geopandas warns about ``notna`` of
+    empty geometries)."""
+    frame = areas_frame()
+    frame.loc[1, "geometry"] = Polygon()
+    path = write(frame, tmp_path / "areas.geojson")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        problems = validate(make_spec(tmp_path, areas=LayerSpec(path=path)), crs=GK)
+    assert [str(w.message) for w in caught] == []
+    assert [p.ids for p in problems] == [("A2",)]
+
+
 def test_optional_layers_subdistricts_and_the_layer_named_like_its_role(tmp_path: Path) -> None:
     city = tmp_path / "city.gpkg"
     write(areas_frame(), city, layer="areas")

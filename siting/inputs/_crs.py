@@ -53,8 +53,10 @@ def _working_crs(crs: str | pyproj.CRS | None, report: _Report) -> pyproj.CRS | 
 
 
 def _drawn(frame: gpd.GeoDataFrame) -> gpd.GeoSeries:
-    """The layer's geometries that are present and not empty."""
-    return frame.geometry[frame.geometry.notna() & ~frame.geometry.is_empty]
+    """The layer's geometries that are present and not empty (by shapely, which does not
+    warn, as geopandas's ``notna`` does about empty geometries)."""
+    values = np.asarray(frame.geometry.to_numpy(), dtype=object)
+    return frame.geometry[~(shapely.is_missing(values) | shapely.is_empty(values))]
 
 
 def _utm_crs(frame: gpd.GeoDataFrame) -> pyproj.CRS | None:
