@@ -237,7 +237,7 @@ def test_division_prefix() -> None:
     with pytest.raises(InputError, match="6-digit"):
         handin.division_prefix("5108", table)
     # names that no file name may hold (a folder, or a Windows reserved character)
-    for name, shown in (("利州区/经开区", "利州区-经开区"), ('利州区: "东区"?', '利州区- -东区')):
+    for name, shown in (("利州区/经开区", "利州区-经开区"), ('利州区: "东区"?', "利州区- -东区")):
         named = pd.DataFrame({"name": [name]}, index=pd.Index(["510802"], name="district_id"))
         assert handin.division_prefix("510802", named) == f"510802{shown}_"
 

@@ -15,6 +15,7 @@ import pandas as pd
 import pyproj
 import pytest
 import rasterio
+import shapely
 from affine import Affine
 from shapely.geometry import LineString, Point, Polygon, box
 
@@ -693,6 +694,14 @@ def _metres_labelled_4490(t: Path) -> InputsSpec:
     return make_spec(t, areas=LayerSpec(path=write(frame, t / "areas.gpkg")))
 
 
+def _latitude_first_4490(t: Path) -> InputsSpec:
+    # CGCS2000 degrees written latitude first (x 32.4°, y 105.8°), as a tool that followed
+    # EPSG:4490's official axis order would write them
+    frame = areas_frame().to_crs("EPSG:4490")
+    frame.geometry = shapely.transform(frame.geometry.to_numpy(), lambda c: c[:, ::-1])
+    return make_spec(t, areas=LayerSpec(path=write(frame, t / "areas.geojson")))
+
+
 def _zone_metres_labelled_4490(t: Path) -> InputsSpec:
     # eastings with the zone number in front (35 579 100): zone 35 names the CRS
     frame = parcels_frame().set_crs("EPSG:4490", allow_override=True)
@@ -1344,6 +1353,17 @@ BAD: list[tuple[Case, str, str, str | None, str, tuple[str, ...], str]] = [
         "assign the layer its true CRS, probably a transverse Mercator CRS in metres: a CGCS2000 "
         "3° Gauss–Krüger zone without zone number (EPSG:4534–4554; EPSG:4544 for central "
         "meridian 105°E, Guangyuan)",
+    ),
+    (
+        _latitude_first_4490,
+        "areas.geojson",
+        "areas",
+        None,
+        "3 features have coordinates that read as latitude, longitude (bounds (32, 106, 32, "
+        "106): x within ±90°, y beyond it), but EPSG:4490 coordinates are stored longitude "
+        "first: the axes are swapped",
+        (),
+        "export the layer again with longitude as x and latitude as y",
     ),
     (
         _zone_metres_labelled_4490,

@@ -228,6 +228,19 @@ def _not_degrees_problem(
         return None
     bad = bounds[outside]
     box = (*bad[:, :2].min(axis=0), *bad[:, 2:].max(axis=0))
+    count = int(outside.sum())
+    shown = "(" + ", ".join(f"{b:.0f}" for b in box) + ")"
+    ids_out = [ids[int(i)] for i in np.flatnonzero(outside)] if count < len(frame) else ()
+    if box[0] >= -90 and box[2] <= 90 and box[1] >= -180 and box[3] <= 180:
+        # latitude first: the axis order EPSG:4490 and EPSG:4326 define, written as x, y
+        return where.problem(
+            f"{_count(count)} coordinates that read as latitude, longitude (bounds {shown}: "
+            f"x within ±90°, y beyond it), but {_crs_label(crs)} coordinates are stored "
+            "longitude first: the axes are swapped",
+            ids=ids_out,
+            fix="export the layer again with longitude as x and latitude as y (a tool that "
+            "followed the CRS's official latitude-first axis order wrote it swapped)",
+        )
     likely = _likely_projected(box)
     if assumed:
         fix = f"set crs under [inputs.{where.layer}] to {likely}"
@@ -237,12 +250,10 @@ def _not_degrees_problem(
             "Source ▸ Assigned CRS, then export again), without reprojecting"
         )
     said = "the scenario's" if assumed else "its declared"
-    shown = "(" + ", ".join(f"{b:.0f}" for b in box) + ")"
-    count = int(outside.sum())
     return where.problem(
         f"{_count(count)} coordinates that are not degrees (bounds {shown}), but {said} "
         f"CRS {_crs_label(crs)} is geographic (longitude and latitude): the coordinates look "
         "like metres of a projected CRS",
-        ids=[ids[int(i)] for i in np.flatnonzero(outside)] if count < len(frame) else (),
+        ids=ids_out,
         fix=fix,
     )
