@@ -383,6 +383,18 @@ def test_empty_geometries_raise_no_raw_warning(tmp_path: Path) -> None:
     assert [p.ids for p in problems] == [("A2",)]
 
 
+def test_an_encoding_given_for_a_geopackage_is_left_aside(tmp_path: Path) -> None:
+    """A GeoPackage's text is UTF-8 whatever the scenario says: encoding = "gbk" would
+    garble 东坝 (or fail on other text), so it is set aside with a note."""
+    path = write(areas_frame(), tmp_path / "areas.gpkg")
+    inputs = load_inputs(make_spec(tmp_path, areas=LayerSpec(path=path, encoding="gbk")), crs=GK)
+    assert inputs.areas["name"].tolist() == ["东坝", "老城", "宝轮"]
+    assert (
+        "areas: encoding = 'gbk' under [inputs.areas] is left aside: a GeoPackage's text is "
+        "always UTF-8"
+    ) in inputs.notes
+
+
 def test_optional_layers_subdistricts_and_the_layer_named_like_its_role(tmp_path: Path) -> None:
     city = tmp_path / "city.gpkg"
     write(areas_frame(), city, layer="areas")
@@ -700,6 +712,27 @@ def _latitude_first_4490(t: Path) -> InputsSpec:
     frame = areas_frame().to_crs("EPSG:4490")
     frame.geometry = shapely.transform(frame.geometry.to_numpy(), lambda c: c[:, ::-1])
     return make_spec(t, areas=LayerSpec(path=write(frame, t / "areas.geojson")))
+
+
+def _gbk_shapefile_cpg_says_utf8(t: Path) -> InputsSpec:
+    areas_frame().to_file(t / "areas.shp", encoding="gbk")
+    (t / "areas.cpg").write_text("UTF-8", encoding="ascii")
+    return make_spec(t, areas=LayerSpec(path=t / "areas.shp"))
+
+
+def _gbk_geojson(t: Path) -> InputsSpec:
+    (t / "areas.geojson").write_bytes(areas_frame().to_json(ensure_ascii=False).encode("gbk"))
+    return make_spec(t, areas=LayerSpec(path=t / "areas.geojson", crs=GK))
+
+
+def _gbk_column_names_ascii_values(t: Path) -> InputsSpec:
+    frame = (
+        areas_frame().drop(columns="name").rename(columns={"area_id": "小区编码", "status": "类型"})
+    )
+    frame.to_file(t / "areas.shp", encoding="gbk")
+    (t / "areas.cpg").unlink()
+    columns = {"area_id": "小区编码", "status": "类型"}
+    return make_spec(t, areas=LayerSpec(path=t / "areas.shp", columns=columns))
 
 
 def _zone_metres_labelled_4490(t: Path) -> InputsSpec:
@@ -1364,6 +1397,36 @@ BAD: list[tuple[Case, str, str, str | None, str, tuple[str, ...], str]] = [
         "first: the axes are swapped",
         (),
         "export the layer again with longitude as x and latitude as y",
+    ),
+    (
+        _gbk_shapefile_cpg_says_utf8,
+        "areas.shp",
+        "areas",
+        None,
+        "the layer cannot be read: its text is not UTF-8 (byte b'\\xb6') (its areas.cpg says "
+        "UTF-8); it looks like GBK",
+        (),
+        'add encoding = "gbk" to [inputs.areas]',
+    ),
+    (
+        _gbk_geojson,
+        "areas.geojson",
+        "areas",
+        None,
+        "the layer cannot be read: its text is not UTF-8 (byte b'\\xb6'); it looks like GBK",
+        (),
+        'add encoding = "gbk" to [inputs.areas] (for example areas = { path = "areas.geojson", '
+        'encoding = "gbk" })',
+    ),
+    (
+        _gbk_column_names_ascii_values,
+        "areas.shp",
+        "areas",
+        None,
+        "the Shapefile has no .cpg saying how its text is encoded, and its text is not Latin-1 "
+        "as GDAL then reads it: it looks like GBK (read as Latin-1: 'Ð¡Çø±àÂë' (is '小区编码')",
+        (),
+        'add encoding = "gbk" to [inputs.areas]',
     ),
     (
         _zone_metres_labelled_4490,

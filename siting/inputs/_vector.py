@@ -24,6 +24,7 @@ import pyproj
 import shapely
 
 from siting._encoding import guess_encoding
+from siting.errors import Problem
 from siting.inputs._columns import _apply, _convert, _id_string
 from siting.inputs._crs import _not_degrees_problem
 from siting.inputs._problems import (
@@ -115,6 +116,18 @@ def _open_vector(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFram
                 )
             )
             return None
+    if encoding is not None and path.suffix.lower() == ".gpkg":
+        logger.warning(
+            "%s: encoding = '%s' under %s is left aside: a GeoPackage's text is always UTF-8",
+            name,
+            encoding,
+            section,
+        )
+        report.notes.append(
+            f"{name}: encoding = '{encoding}' under {section} is left aside: a GeoPackage's "
+            "text is always UTF-8"
+        )
+        encoding = None
     options: dict[str, Any] = {"encoding": encoding} if encoding is not None else {}
     try:
         with warnings.catch_warnings(record=True) as caught:
@@ -122,6 +135,9 @@ def _open_vector(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFram
             frame = gpd.read_file(
                 path, layer=layer, engine="pyogrio", use_arrow=_USE_ARROW, **options
             )
+    except UnicodeDecodeError as exc:
+        report.problems.append(_encoding_problem(exc, path, encoding, where))
+        return None
     except Exception as exc:
         report.problems.append(
             where.problem(
@@ -149,6 +165,37 @@ def _open_vector(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFram
     return frame
 
 
+def _encoding_problem(
+    exc: UnicodeDecodeError, path: Path, encoding: str | None, where: _Where
+) -> Problem:
+    """The layer's text is not in the encoding it was read as: say which to give."""
+    section = f"[inputs.{where.layer}]"
+    found = (
+        f"its text is not {exc.encoding.upper()} (byte {exc.object[exc.start : exc.start + 1]!r})"
+    )
+    guess = guess_encoding(bytes(exc.object)) if isinstance(exc.object, bytes) else None
+    guess = guess or "gbk"
+    if path.suffix.lower() == ".gpkg":
+        return where.problem(
+            f"the layer cannot be read: {found}, but a GeoPackage's text is always UTF-8",
+            fix="open the file in QGIS to check it, or export the layer again",
+        )
+    if encoding is not None:
+        return where.problem(
+            f"the layer cannot be read with encoding = '{encoding}': {found}",
+            fix=f'set encoding = "{guess}" under {section}'
+            if guess != encoding.lower()
+            else f"leave encoding out of {section}, or export the layer again as UTF-8",
+        )
+    cpg = path.with_suffix(".cpg")
+    said = f" (its {cpg.name} says {exc.encoding.upper()})" if cpg.exists() else ""
+    return where.problem(
+        f"the layer cannot be read: {found}{said}; it looks like {guess.upper()}",
+        fix=f'add encoding = "{guess}" to {section} (for example {where.layer} = '
+        f'{{ path = "{path.name}", encoding = "{guess}" }})',
+    )
+
+
 def _without_cpg(path: Path) -> bool:
     """Whether ``path`` is a Shapefile (or dBASE table) without a ``.cpg`` naming its encoding."""
     if path.suffix.lower() not in (".shp", ".dbf"):
@@ -167,6 +214,12 @@ def _check_text(frame: pd.DataFrame, path: Path, where: _Where, report: _Report)
     """
     found: dict[str, list[str]] = {}
     for column in frame.columns:
+        # GBK column names (小区编码 read as Ð¡Çø±àÂë) with plain ASCII values
+        name = str(column)
+        if any("\x80" <= c <= "\xff" for c in name) and not any(c > "\xff" for c in name):
+            named = guess_encoding(name.encode("latin-1"))
+            if named is not None:
+                found.setdefault(named, []).append(name)
         if column == getattr(frame, "_geometry_column_name", None):
             continue
         series = frame[column]
