@@ -108,6 +108,9 @@ class SitingProblem:
         ``demand_id``, ``site_id``, ``distance_m``: who may be served where.
     districts
         Districts that need demonstration facilities (R5).
+    outside_districts
+        Districts of the districts layer that hold no residential area and no site:
+        outside the study area, so nothing is required of them here (a finding says so).
     demonstration_per_district
         How many per district.
     budget
@@ -124,6 +127,7 @@ class SitingProblem:
     demonstration_per_district: int = 1
     budget: float | None = None
     min_affordable_share: float | None = None
+    outside_districts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -490,9 +494,17 @@ def presolve_checks(problem: SitingProblem) -> list[str]:
     if unreachable:
         slots = float(problem.demand.loc[unreachable, "required"].sum())
         shown = ", ".join(unreachable[:8]) + (" ..." if len(unreachable) > 8 else "")
+        amount = f"{slots:,.0f}" if slots >= 10 or slots == round(slots) else f"{slots:.1f}"
         findings.append(
-            f"{len(unreachable)} demand item(s) needing {slots:.0f} slots have no site within "
+            f"{len(unreachable)} demand item(s) needing {amount} slots have no site within "
             f"walking distance: {shown}"
+        )
+    if problem.outside_districts and problem.demonstration_per_district > 0:
+        outside = list(problem.outside_districts)
+        findings.append(
+            f"{len(outside)} district(s) of the districts layer hold no residential area and "
+            f"no site ({', '.join(outside[:10])}{' ...' if len(outside) > 10 else ''}): "
+            "outside the study area, so no demonstration facility is planned there"
         )
     opts = problem.options
     demo_sites = problem.sites.loc[opts.loc[opts["demonstration"], "site_id"].unique()]

@@ -421,8 +421,13 @@ def siting_problem(
         },
         index=sites.index,
     )
+    outside: tuple[str, ...] = ()
     if inputs.districts is not None:
-        districts = tuple(str(d) for d in inputs.districts.index)
+        held = set(sites["district_id"].dropna().astype(str))
+        held |= set(inputs.areas["district_id"].dropna().astype(str))
+        every = [str(d) for d in inputs.districts.index]
+        districts = tuple(d for d in every if d in held)
+        outside = tuple(d for d in every if d not in held)
     else:
         districts = tuple(sorted(str(d) for d in sites["district_id"].dropna().unique()))
     problem = SitingProblem(
@@ -434,6 +439,7 @@ def siting_problem(
         demonstration_per_district=scenario.policy.demonstration_per_district,
         budget=scenario.policy.budget,
         min_affordable_share=scenario.policy.min_affordable_share,
+        outside_districts=outside,
     )
     return problem, options
 

@@ -854,3 +854,27 @@ def test_a_site_at_the_point_it_serves_has_no_service_line() -> None:
     assert lines[["site_id", "area_id"]].values.tolist() == [["P1", "A2"], ["P1", "A1"]]
     assert lines.is_valid.all()
     assert lines.length.tolist() == pytest.approx([300.0, 500.0])
+
+
+def test_a_district_outside_the_study_area_needs_no_demonstration_facility(
+    tmp_path: Path,
+) -> None:
+    """The prefecture's county layer given for a city's plan: a fourth county east of
+    the sample city holds no area and no parcel. No demonstration facility is planned or
+    reported missing there; a finding names it, and the plan verifies."""
+    city = tmp_path / "city"
+    shutil.copytree(SAMPLE, city)
+    districts = gpd.read_file(city / "city.gpkg", layer="districts")
+    east = districts.iloc[[0]].copy()
+    east["district_id"], east["name"] = "510821", "旺苍县"
+    east.geometry = [box(105.91, 32.38, 106.05, 32.49)]
+    pd.concat([districts, east]).to_file(city / "city.gpkg", layer="districts", driver="GPKG")
+    plan = run_plan(city / "scenario.toml")
+    findings = plan.run["findings"]
+    assert (
+        "1 district(s) of the districts layer hold no residential area and no site (510821): "
+        "outside the study area, so no demonstration facility is planned there"
+    ) in findings
+    assert not any("510821" in u for u in plan.run.get("unmet_demonstration", []))
+    assert plan.facilities["demonstration"].sum() == 3  # one in each of the sample's three
+    assert verify(write_plan(plan, tmp_path / "out")).ok
