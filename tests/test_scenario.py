@@ -183,6 +183,11 @@ def test_sample_scenario_loads_with_resolved_paths() -> None:
             "areas = { path = 'a.shp', encoding = 936 }\n",
             "'inputs.areas.encoding' must be a string, got 936",
         ),
+        (
+            "[inputs]\npopulation = { path = 'p.tif' }\nparcels = { path = 'p.gpkg' }\n"
+            "areas = { path = 'a.shp' }\nstreets = { path = 's.osm', layer = 'lines' }\n",
+            "'inputs.streets' must be a path string (or { path = ... }), got {'path': 's.osm'",
+        ),
     ],
 )
 def test_bad_scenarios_name_the_key(tmp_path: Path, text: str, message: str) -> None:
@@ -193,6 +198,17 @@ def test_bad_scenarios_name_the_key(tmp_path: Path, text: str, message: str) -> 
     assert message in str(info.value)
     assert isinstance(info.value, SitingError)
     assert isinstance(info.value, ValueError)
+
+
+def test_streets_may_be_written_like_a_layer(tmp_path: Path) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text(
+        "[inputs]\npopulation = { path = 'p.tif' }\nparcels = { path = 'p.gpkg' }\n"
+        "areas = { path = 'a.shp' }\nstreets = { path = 'streets.osm' }\n",
+        encoding="utf-8",
+    )
+    inputs = load_scenario(path).inputs
+    assert inputs is not None and inputs.streets == tmp_path.resolve() / "streets.osm"
 
 
 def test_missing_scenario_file(tmp_path: Path) -> None:

@@ -163,8 +163,12 @@ def _convert(hint: Any, value: Any, *, key: str, base: Path, file: Path) -> Any:
     if dataclasses.is_dataclass(hint):
         return _build(hint, value, key=key, base=base, file=file)  # type: ignore[arg-type]
     if hint is Path:
+        if isinstance(value, Mapping) and set(value) == {"path"}:
+            value = value["path"]  # { path = "streets.osm" }, written like the layers
         if not isinstance(value, str):
-            raise ScenarioError(f"{file}: '{key}' must be a path string, got {value!r}.")
+            raise ScenarioError(
+                f"{file}: '{key}' must be a path string (or {{ path = ... }}), got {value!r}."
+            )
         p = Path(value)
         return p if p.is_absolute() else base / p
     if origin is tuple:
