@@ -87,6 +87,7 @@ def write_raster(
     crs: str | None = GK,
     nodata: float | None = -1.0,
     origin: tuple[float, float] = (X0 - 500, Y0 + 1000),
+    transform: Affine | None = None,
 ) -> Path:
     if values is None:
         values = np.full((20, 30), 5.0, dtype="float32")
@@ -96,7 +97,7 @@ def write_raster(
         "height": values.shape[0],
         "count": 1,
         "dtype": "float32",
-        "transform": Affine(100.0, 0.0, origin[0], 0.0, -100.0, origin[1]),
+        "transform": transform or Affine(100.0, 0.0, origin[0], 0.0, -100.0, origin[1]),
     }
     if crs is not None:
         profile["crs"] = crs
@@ -543,19 +544,7 @@ def _raster_far_away(t: Path) -> InputsSpec:
 
 
 def _raster_with_transform(t: Path, transform: Affine) -> InputsSpec:
-    with rasterio.open(
-        t / "pop.tif",
-        "w",
-        driver="GTiff",
-        width=30,
-        height=20,
-        count=1,
-        dtype="float32",
-        crs=GK,
-        nodata=-1.0,
-        transform=transform,
-    ) as dst:
-        dst.write(np.full((1, 20, 30), 5.0, dtype="float32"))
+    write_raster(t / "pop.tif", transform=transform)
     return make_spec(t)
 
 
