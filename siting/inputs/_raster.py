@@ -1,4 +1,5 @@
-"""Checking a population raster: that it opens, has the band, a CRS, a geotransform and people.
+"""Checking a population raster: that it opens, has the band, a CRS, a north-up geotransform and
+people, and that it covers the residential areas.
 
 The raster is only inspected here, never copied; the zonal sums read it later
 (:mod:`siting.zonal`). One pass over each band, in strips of about four
@@ -31,12 +32,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pyproj
 import rasterio
 import rasterio.errors
 import rasterio.windows
+import shapely
 
 from siting.inputs._crs import _crs_label, _likely_projected
 from siting.inputs._problems import _assumed_crs, _check_file, _gdal_message, _Report, _Where
@@ -416,12 +419,9 @@ def _report_scan(
     return ok
 
 
-def _footprint(raster: _Raster, work: pyproj.CRS) -> Any:
+def _footprint(raster: _Raster, work: pyproj.CRS) -> shapely.Geometry | None:
     """The raster's extent as a polygon in ``work`` (its edges densified, so a grid in
     degrees keeps its true shape in metres); ``None`` when it cannot be projected."""
-    import geopandas as gpd
-    import shapely
-
     left, bottom, right, top = raster.bounds
     edge = shapely.segmentize(shapely.box(left, bottom, right, top), (right - left) / 20.0)
     try:
@@ -432,14 +432,12 @@ def _footprint(raster: _Raster, work: pyproj.CRS) -> Any:
 
 
 def _check_covers_areas(
-    raster: _Raster, role: str, areas: Any, work: pyproj.CRS, report: _Report
+    raster: _Raster, role: str, areas: gpd.GeoDataFrame, work: pyproj.CRS, report: _Report
 ) -> None:
     """Areas outside the raster get nobody from it: none covered is a problem, some a warning.
 
     ``areas`` is the areas layer in ``work``, indexed by ``area_id``.
     """
-    import shapely
-
     footprint = _footprint(raster, work)
     if footprint is None:
         return
