@@ -178,3 +178,8 @@ def test_above_the_detail_limit_the_map_is_an_overview_of_points(plan_dir: Path)
     note = text["map_overview_note"].format(areas=len(areas), limit=len(areas) - 1)
     legends = [c.legend_html for c in m._children.values() if hasattr(c, "legend_html")]
     assert len(legends) == 1 and html.escape(note) in legends[0]
+    # the legend shows only what the overview draws; the whole map shows candidates and lines
+    whole = next(c.legend_html for c in full._children.values() if hasattr(c, "legend_html"))
+    for left_out in ("candidate_chosen", "line_resident"):
+        assert html.escape(text[left_out]) in whole
+        assert html.escape(text[left_out]) not in legends[0]

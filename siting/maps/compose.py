@@ -436,18 +436,39 @@ def plan_map(
         ),
         (
             "",
+            # only the layers the map draws (an overview leaves candidates and lines out)
             [
                 _swatch(_BLUE, text["facility_planned"], circle=True, border="#08306b"),
                 _swatch(
                     _GOLD, "★ " + text["facility_demonstration"], circle=True, border="#7a5200"
                 ),
-                _swatch(_PURPLE, text["facility_existing"], circle=True, border="#3f007d"),
-                _swatch(_BLUE, text["candidate_chosen"], border=_BLUE),
-                _swatch("#ffffff", text["candidate_not_chosen"], border="#636363"),
-                _swatch("#252525", text["candidate_excluded"], border="#000000"),
-                _swatch("#e66101", text["hazard_buffer"], border="#b35806"),
-                _swatch(_BLUE, text["line_resident"], line=True),
-                _swatch(_PURPLE, text["line_migrant"], line=True, dashed=True),
+                *(
+                    [_swatch(_PURPLE, text["facility_existing"], circle=True, border="#3f007d")]
+                    if existing
+                    else []
+                ),
+                *(
+                    [
+                        _swatch(_BLUE, text["candidate_chosen"], border=_BLUE),
+                        _swatch("#ffffff", text["candidate_not_chosen"], border="#636363"),
+                        _swatch("#252525", text["candidate_excluded"], border="#000000"),
+                    ]
+                    if cand_points or cand_shapes
+                    else []
+                ),
+                *(
+                    [_swatch("#e66101", text["hazard_buffer"], border="#b35806")]
+                    if hazard_features
+                    else []
+                ),
+                *(
+                    [
+                        _swatch(_BLUE, text["line_resident"], line=True),
+                        _swatch(_PURPLE, text["line_migrant"], line=True, dashed=True),
+                    ]
+                    if line_features
+                    else []
+                ),
             ],
         ),
         (text["layer_population"], population_legend),
