@@ -64,6 +64,7 @@ __all__ = [
     "is_plan",
     "leftovers",
     "lock_path",
+    "note_written",
     "output_lock",
     "record_files",
     "recover",
@@ -203,6 +204,37 @@ def record_files(folder: Path, run: dict[str, Any]) -> dict[str, Any]:
         "files": sorted({*(p.name for p in folder.iterdir()), "run.json"}),
         "paths": sorted({*paths, "run.json"}),
     }
+
+
+def note_written(folder: str | Path, paths: Iterable[str | Path]) -> None:
+    """Add files written into a finished plan (``siting map``, ``siting map --report``) to
+    its ``run.json`` lists, so a later run knows them as the plan's, not the planner's.
+
+    Parameters
+    ----------
+    folder
+        The plan folder. Without a ``run.json`` that lists the plan's files, nothing is
+        done (an older plan is judged by the names ``siting`` writes).
+    paths
+        The files written; those outside ``folder`` are left out.
+    """
+    root = Path(folder).resolve()
+    run = _run_json(root)
+    if run is None or not isinstance(run.get("files"), list):
+        return
+    rel = []
+    for path in paths:
+        full = Path(path).resolve()
+        if root in full.parents:
+            rel.append(full.relative_to(root).as_posix())
+    if not rel:
+        return
+    run["files"] = sorted({*map(str, run["files"]), *(r.split("/")[0] for r in rel)})
+    if isinstance(run.get("paths"), list):
+        run["paths"] = sorted({*map(str, run["paths"]), *rel})
+    tmp = root / f".run.json.{secrets.token_hex(4)}"
+    tmp.write_text(json.dumps(run, ensure_ascii=False, indent=2), encoding="utf-8")
+    os.replace(tmp, root / "run.json")
 
 
 def _run_json(folder: Path) -> dict[str, Any] | None:

@@ -60,6 +60,7 @@ from siting.maps.style import (
     _density_bins,
     _swatch,
 )
+from siting.outdir import note_written
 from siting.report import (
     currency_of,
     labels,
@@ -513,5 +514,6 @@ def save_map(out_dir: str | Path, path: str | Path | None = None, **kwargs: Any)
     target = Path(path) if path is not None else Path(out_dir) / "map.html"
     m = plan_map(out_dir, **kwargs)
     m.save(str(target))
+    note_written(out_dir, [target])
     logger.info("wrote %s", target)
     return target
