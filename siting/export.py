@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -158,6 +159,7 @@ def _write_into(
     basemap: str = "osm",
 ) -> None:
     """Write the files into a staging folder beside ``out``, then swap it in."""
+    began = time.perf_counter()
     tmp = staging_folder(out)
     try:
         layers = {name: _plain(gdf) for name, gdf in _layers(plan).items()}
@@ -196,7 +198,7 @@ def _write_into(
 
             save_map(tmp, language=language, basemap=basemap)
             write_report(tmp, language=language)
-        _replace_dir(tmp, out)
+        _replace_dir(tmp, out, write_s=time.perf_counter() - began)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -221,12 +223,16 @@ def _write_run_json(folder: Path, run: dict[str, Any]) -> None:
     )
 
 
-def _replace_dir(new: Path, target: Path) -> None:
+def _replace_dir(new: Path, target: Path, *, write_s: float | None = None) -> None:
     """List the files of the complete folder ``new`` in its ``run.json``, then swap it in.
 
     The lists (``"files"``, ``"paths"``) tell a later run which files of the folder
     are the plan's, and so which ones replacing it would lose (see :mod:`siting.outdir`).
+    ``write_s``, the seconds the files took, joins ``timings_s`` as ``"write"`` (the
+    report, written before it, does not show it).
     """
     run = json.loads((new / "run.json").read_text(encoding="utf-8"))
+    if write_s is not None:
+        run["timings_s"] = {**run.get("timings_s", {}), "write": round(write_s, 3)}
     _write_run_json(new, record_files(new, run))
     replace_folder(new, target)

@@ -197,6 +197,8 @@ def test_a_planners_files_named_like_the_plans_are_kept(
     scenario = str(city / "scenario.toml")
     assert main(["-q", "plan", scenario, "--out", str(out), "--shapefile"]) == 0
     assert (out / "shapefile").is_dir()
+    timings = json.loads((out / "run.json").read_text(encoding="utf-8"))["timings_s"]
+    assert timings["write"] > 0 and "solve" in timings  # writing the files is timed too
     (out / "会议记录.geojson").write_text("{}", encoding="utf-8")
     (out / "report_final.svg").write_text("<svg/>", encoding="utf-8")
     (out / "shapefile" / "mine.txt").write_text("keep", encoding="utf-8")
