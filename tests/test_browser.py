@@ -310,3 +310,42 @@ def test_district_filter_hides_other_districts_areas(
     assert title is not None, result.stdout[:500]
     # 4 areas; district 1 (昭化区, 510811) holds A3 and A4
     assert title.group(1) == "4,2,4"
+
+
+_COVER_PROBE = """
+<script>
+(function () {
+    var select = document.getElementById("siting-district-filter");
+    var legend = document.querySelector(".siting-legend");
+    var r = select.getBoundingClientRect(), l = legend.getBoundingClientRect();
+    var hit = document.elementFromPoint((r.left + r.right) / 2, (r.top + r.bottom) / 2);
+    document.title = "cover:" + (hit === select || select.contains(hit)) + "," +
+        Math.round(l.top) + "," + Math.round(r.bottom);
+})();
+</script>
+"""
+"""Whether the district filter's centre is the filter (not the legend above it), and the
+legend's top and the filter's bottom in pixels."""
+
+
+@pytest.mark.parametrize("height", [900, 600])
+def test_the_legend_leaves_the_district_filter_visible(
+    browser: str, plan: Path, proxy: _RecordingProxy, tmp_path: Path, height: int
+) -> None:
+    """The legend (bottom left) grows up to every section's swatches; on a window 900 or
+    600 px tall it scrolls instead of covering the district filter (top left)."""
+    page = save_map(plan, tmp_path / "map.html", basemap="none")
+    html = page.read_text(encoding="utf-8")
+    end = html.rindex("</html>")
+    probed = tmp_path / "map_cover.html"
+    probed.write_text(html[:end] + _COVER_PROBE + html[end:], encoding="utf-8")
+    result = _run(
+        browser, tmp_path / "profile", proxy, f"--window-size=1280,{height}", "--dump-dom",
+        probed.as_uri(),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    title = re.search(r"<title>cover:(.*?)</title>", result.stdout, re.S)
+    assert title is not None, result.stdout[:500]
+    visible, legend_top, filter_bottom = title.group(1).split(",")
+    assert visible == "true"
+    assert int(legend_top) >= int(filter_bottom)

@@ -274,6 +274,8 @@ def test_fit_bounds_to_areas(plan_dir: Path) -> None:
     assert east == pytest.approx(105.843 + 0.017)
     assert south == pytest.approx(32.435 - 0.004)
     assert north == pytest.approx(32.435 + 0.007)
+    # the first view keeps the areas right of the open legend (bottom left, 280 px)
+    assert fits[0].options["paddingTopLeft"] == (300, 10)
 
 
 def test_save_map_writes_html(plan_dir: Path) -> None:

@@ -76,6 +76,8 @@ logger = logging.getLogger(__name__)
 
 DETAIL_LIMIT = 20_000
 """Residential areas above which the map is an overview (areas as points, fewer layers)."""
+_LEGEND_PAD_PX = 300
+"""The first view's left margin, in pixels: the legend's width and a little more."""
 
 
 def _add_base_layers(
@@ -482,7 +484,8 @@ def plan_map(
     bounds = None
     if all(math.isfinite(v) for v in (minx, miny, maxx, maxy)):
         bounds = [[miny, minx], [maxy, maxx]]
-        m.fit_bounds(bounds)
+        # the open legend (bottom left, at most 280 px wide) must not hide the first view
+        m.fit_bounds(bounds, padding_top_left=(_LEGEND_PAD_PX, 10))
     if number and filtered:
         _district_filter_element(
             districts, filtered, district_labels, bounds, text["district_all"]

@@ -50,7 +50,8 @@ def _legend_element(
             <style>
             .siting-legend { background: rgba(255,255,255,0.92); padding: 6px 10px;
               font: 12px/1.45 "Noto Sans CJK SC", "Microsoft YaHei", Arial, sans-serif;
-              border-radius: 4px; box-shadow: 0 0 6px rgba(0,0,0,0.3); max-width: 280px; }
+              border-radius: 4px; box-shadow: 0 0 6px rgba(0,0,0,0.3); max-width: 280px;
+              max-height: calc(100vh - 190px); overflow-y: auto; }
             </style>
             {% endmacro %}
             {% macro script(this, kwargs) %}
