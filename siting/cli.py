@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import os
 import shutil
 import sys
@@ -370,7 +371,29 @@ def _positive_int(value: str) -> int:
     except ValueError:
         number = 0
     if number < 1:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a number of workers (1 or more)")
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of 1 or more")
+    return number
+
+
+def _seconds(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if not (math.isfinite(number) and number > 0):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds above 0")
+    return number
+
+
+def _share(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if not (math.isfinite(number) and 0 <= number < 1):
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a share in [0, 1) (0.005 for half a percent)"
+        )
     return number
 
 
@@ -487,9 +510,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=Path("frontier"), help="output folder")
     p.add_argument("--points", type=_positive_int, default=10, help="budgets (2 or more)")
     p.add_argument(
-        "--time-limit", type=float, metavar="S", help="seconds per stage and point (scenario's)"
+        "--time-limit", type=_seconds, metavar="S", help="seconds per stage and point (scenario's)"
     )
-    p.add_argument("--gap", type=float, help="relative gap per stage (the scenario's)")
+    p.add_argument("--gap", type=_share, help="relative gap per stage (the scenario's)")
     p.add_argument("--replace", action="store_true", help="replace an earlier output folder")
     p.add_argument("--language", choices=("zh", "en"), default="zh", help="chart labels")
     p.set_defaults(func=_cmd_frontier)

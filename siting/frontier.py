@@ -148,7 +148,8 @@ def _point(
     ix = model.index
     served_by_item = np.bincount(ix.x_demand_code, weights=values[ix.x], minlength=len(ix.required))
     required = float(ix.required.sum())
-    served = float(values[ix.x].sum())
+    # slots beyond an item's requirement serve nobody (a facility may hold more)
+    served = float(np.minimum(served_by_item, ix.required).sum())
     status = solution.status.value if solution is not None else Status.FEASIBLE.value
     first = solution.stages[0].stats.status.value if solution is not None else status
     return {
@@ -200,7 +201,7 @@ def trace_problem(
     Raises
     ------
     ScenarioError
-        ``points`` below 2.
+        ``points`` below 2, a time limit below 0 or a gap outside [0, 1).
     SolverError
         The unconstrained plan could not be solved.
     """
@@ -208,6 +209,12 @@ def trace_problem(
         raise ScenarioError(
             f"--points must be 2 or more (a budget of zero and the unconstrained plan's cost), "
             f"got {points}"
+        )
+    if time_limit_s is not None and not (math.isfinite(time_limit_s) and time_limit_s >= 0):
+        raise ScenarioError(f"--time-limit must be 0 seconds or more, got {time_limit_s}")
+    if gap is not None and not (math.isfinite(gap) and 0 <= gap < 1):
+        raise ScenarioError(
+            f"--gap must be a share in [0, 1) (0.005 for half a percent), got {gap}"
         )
     say = progress or (lambda message: log.info(message))
     began = time.perf_counter()
@@ -313,6 +320,11 @@ def trace(
 
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
+    if scenario.phases:
+        raise ScenarioError(
+            "the frontier traces one budget for the whole plan and cannot follow "
+            "[[phases]]: trace it on the scenario without its [[phases]] tables"
+        )
     if prepared is None:
         prepared = prepare(scenario, progress=progress)
     problem, _ = siting_problem(prepared, scenario=scenario)

@@ -187,3 +187,40 @@ def test_cli_frontier_refuses_a_folder_it_did_not_write(tmp_path: Path) -> None:
     (other / "notes.txt").write_text("keep", encoding="utf-8")
     assert main(["-q", "frontier", str(SAMPLE), "--points", "2", "--out", str(other)]) == 2
     assert sorted(p.name for p in other.iterdir()) == ["notes.txt"]
+
+
+def test_served_slots_count_no_slot_beyond_an_items_need(sample_curve: Frontier) -> None:
+    """A facility may assign an area more than it needs (capacity to spare); those slots
+    serve nobody, so at every budget served + short is the requirement, and coverage at
+    most 1 (on the sample, points assigned more than needed before: the test failed)."""
+    table = sample_curve.table
+    required = table["served_slots"] + table["shortfall_slots"]
+    assert np.allclose(required, required.iloc[0], rtol=1e-9)
+    assert (table["coverage_share"] <= 1 + 1e-12).all()
+    assert table["coverage_share"].to_numpy() == pytest.approx(
+        (table["served_slots"] / required).to_numpy()
+    )
+
+
+@pytest.mark.parametrize(
+    ("flag", "value"), [("--gap", "2"), ("--gap", "-0.1"), ("--gap", "nan"),
+                        ("--time-limit", "0"), ("--time-limit", "-1"), ("--time-limit", "nan")],
+)  # fmt: skip
+def test_cli_frontier_refuses_a_gap_or_limit_out_of_range(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], flag: str, value: str
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["frontier", str(SAMPLE), flag, value, "--out", str(tmp_path / "f")])
+    assert info.value.code == 2
+    assert f"argument {flag}: {value!r} is not" in capsys.readouterr().err
+    assert not (tmp_path / "f").exists()
+
+
+def test_trace_refuses_a_gap_out_of_range_and_phases() -> None:
+    problem = make_problem(REQUIRED, OPTIONS, PAIRS)
+    for kwargs in ({"gap": 2.0}, {"gap": float("nan")}, {"time_limit_s": -1.0}):
+        with pytest.raises(ScenarioError, match=r"--gap|--time-limit"):
+            trace_problem(problem, points=2, **kwargs)  # type: ignore[arg-type]
+    phased = SAMPLE.with_name("scenario-phased.toml")
+    with pytest.raises(ScenarioError, match=r"cannot follow \[\[phases\]\]"):
+        trace(phased, points=2)
