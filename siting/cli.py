@@ -232,7 +232,18 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
     for note in leftovers(args.out_dir):
         print(f"note: {note}")
-    report = verify(args.out_dir)
+    try:
+        report = verify(args.out_dir)
+    except SitingError:
+        raise
+    except (KeyError, ValueError, TypeError, OSError) as exc:  # a file edited past reading
+        print(
+            f"error: cannot check {args.out_dir}: {type(exc).__name__}: {exc}; a file of the "
+            "plan is missing or was edited past what verify can read. Fix: write the plan "
+            "again (siting plan), or undo the edit",
+            file=sys.stderr,
+        )
+        return 1
     for check in report.checks:
         print(f"checked: {check}")
     for problem in report.problems:

@@ -8,6 +8,7 @@ alone, with none of the model code, so a bug in the model cannot hide itself.
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -389,7 +390,10 @@ def verify(out_dir: str | Path) -> VerifyReport:
         )
     scenario = run["scenario"]
     crs = run.get("crs")
-    facilities = gpd.read_file(out / "facilities.geojson")
+    with warnings.catch_warnings():  # a hand-edited column of mixed types is read as text
+        warnings.simplefilter("ignore", UserWarning)
+        facilities = gpd.read_file(out / "facilities.geojson")
+        areas = gpd.read_file(out / "areas.geojson")
     if facilities.empty:  # a plan may open nothing (a budget of 0): GeoJSON keeps no fields
         facilities = gpd.GeoDataFrame(
             {
@@ -403,17 +407,23 @@ def verify(out_dir: str | Path) -> VerifyReport:
             },
             geometry=gpd.GeoSeries([], crs=4326),
         )
-    facilities = facilities.set_index("site_id")
-    areas = gpd.read_file(out / "areas.geojson").set_index("area_id")
-    assignments = pd.read_csv(out / "assignments.csv", dtype={"area_id": str, "site_id": str})
-    districts = pd.read_csv(out / "districts.csv", dtype={"district_id": str})
+    problems: list[str] = []
+    checks = ["the written tables hold what a plan writes"]
+    assignments = _read_table(out / "assignments.csv", {"area_id": str, "site_id": str}, problems)
+    districts = _read_table(out / "districts.csv", {"district_id": str}, problems)
+    _tidy(facilities, "facilities.geojson", "site_id", _FACILITY_COLUMNS, problems)
+    _tidy(areas, "areas.geojson", "area_id", _AREA_COLUMNS, problems)
+    _tidy(assignments, "assignments.csv", None, _ASSIGNMENT_COLUMNS, problems)
+    facilities = facilities.drop_duplicates("site_id").set_index("site_id")
+    areas = areas.drop_duplicates("area_id").set_index("area_id")
+    lost = sorted(set(assignments["area_id"].dropna()) - set(areas.index))
+    if lost:
+        problems.append(f"assignments serve areas that are not in areas.geojson: {lost[:5]}")
     by_year = districts if "year" in districts.columns else None
     if by_year is not None:  # a phased plan: the facilities are its last year's
         districts = by_year[by_year["year"] == by_year["year"].max()]
     if crs:
         facilities, areas = facilities.to_crs(crs), areas.to_crs(crs)
-    problems: list[str] = []
-    checks = []
 
     checks.append("assignments go to facilities in the plan")
     unknown = sorted(set(assignments["site_id"]) - set(facilities.index))
@@ -482,6 +492,8 @@ def verify(out_dir: str | Path) -> VerifyReport:
     if scenario["policy"]["new_areas_colocated_only"]:
         new_rows = resident[resident["area_id"].map(status) == "new"]
         for row in new_rows.itertuples():
+            if row.site_id not in facilities.index or row.area_id not in areas.index:
+                continue  # said above: a site or an area that is not in the plan
             own = facilities.at[row.site_id, "colocated_area_id"] == row.area_id
             if own:
                 continue
@@ -537,6 +549,89 @@ def verify(out_dir: str | Path) -> VerifyReport:
             f"affordable share {aff / total_slots:.1%} is below {share_min:.0%} unreported"
         )
     return VerifyReport(checks=tuple(checks), problems=tuple(problems))
+
+
+_FACILITY_COLUMNS = {
+    "slots": "number",
+    "cost": "number",
+    "demonstration": "bool",
+    "affordable": "bool",
+    "colocated_area_id": "text",
+    "district_id": "text",
+}
+_AREA_COLUMNS = {
+    "required_slots": "number",
+    "served_slots": "number",
+    "shortfall_slots": "number",
+    "planned_population": "number",
+    "migrant_population": "number",
+    "migrant_demand": "number",
+    "target_per_1000": "number",
+    "status": "text",
+}
+_ASSIGNMENT_COLUMNS = {
+    "slots": "number",
+    "distance_m": "number",
+    "site_id": "text",
+    "area_id": "text",
+    "demand_id": "text",
+}
+_GIVEN = {"slots", "cost", "distance_m", "required_slots", "served_slots", "shortfall_slots"}
+"""Number columns a plan always fills: a blank there is a hand edit."""
+_TRUE = {"true", "1", "yes", "是", "t", "y"}
+_FALSE = {"false", "0", "no", "否", "f", "n", ""}
+
+
+def _read_table(path: Path, dtype: dict[str, Any], problems: list[str]) -> pd.DataFrame:
+    """A plan's CSV as written (UTF-8), or as Excel saves it on a Chinese Windows (GBK)."""
+    try:
+        return pd.read_csv(path, dtype=dtype, encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        problems.append(
+            f"{path.name} is not UTF-8 as siting wrote it (saved again by Excel?); read as GBK"
+        )
+        return pd.read_csv(path, dtype=dtype, encoding="gb18030")
+
+
+def _tidy(
+    frame: pd.DataFrame,
+    name: str,
+    key: str | None,
+    columns: dict[str, str],
+    problems: list[str],
+) -> None:
+    """Say what a hand edit broke in a written table, and type its columns in place so the
+    checks can go on: a missing column, a repeated id, a blank or a word in a number
+    column, a word that is not true or false."""
+    ids = frame[key].astype(str) if key is not None and key in frame.columns else frame.index
+    if key is not None:
+        if key not in frame.columns:
+            problems.append(f"{name} has no {key} column")
+            frame[key] = [f"?{i}" for i in range(len(frame))]
+        else:
+            twice = sorted(set(ids[ids.duplicated()]))
+            if twice:
+                problems.append(f"{name} lists {key} {twice[:5]} more than once")
+    for column, kind in columns.items():
+        if column not in frame.columns:
+            problems.append(f"{name} has no {column} column")
+            frame[column] = np.nan if kind == "number" else (False if kind == "bool" else None)
+            continue
+        values = frame[column]
+        if kind == "number":
+            typed = pd.to_numeric(values, errors="coerce")
+            bad = typed.isna() if column in _GIVEN else typed.isna() & values.notna()
+            if bad.any():
+                shown = [str(i) for i in np.asarray(ids)[bad.to_numpy()][:5]]
+                problems.append(f"{name}: {column} is blank or not a number for {shown}")
+            frame[column] = typed
+        elif kind == "bool" and not pd.api.types.is_bool_dtype(values):
+            text = values.astype(str).str.strip().str.lower()
+            unknown = ~text.isin(_TRUE | _FALSE) & values.notna()
+            if unknown.any():
+                shown = sorted(set(values[unknown].astype(str)))[:5]
+                problems.append(f"{name}: {column} holds {shown}, not true or false")
+            frame[column] = text.isin(_TRUE)
 
 
 def _phase_problems(

@@ -6,6 +6,7 @@ import hashlib
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -878,3 +879,69 @@ def test_a_district_outside_the_study_area_needs_no_demonstration_facility(
     assert not any("510821" in u for u in plan.run.get("unmet_demonstration", []))
     assert plan.facilities["demonstration"].sum() == 3  # one in each of the sample's three
     assert verify(write_plan(plan, tmp_path / "out")).ok
+
+
+def _edit_facilities(out: Path, edit: Any) -> None:
+    path = out / "facilities.geojson"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    edit(data["features"])
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+
+def _duplicate_a_facility(features: list[dict[str, Any]]) -> None:
+    features.append(json.loads(json.dumps(features[0])))
+
+
+def _delete_a_colocated_facility(features: list[dict[str, Any]]) -> None:
+    gone = next(f for f in features if str(f["properties"]["site_id"]).startswith("new:"))
+    features.remove(gone)
+
+
+def _slots_as_words(features: list[dict[str, Any]]) -> None:
+    features[0]["properties"]["slots"] = "45个"
+    features[1]["properties"]["slots"] = None
+
+
+def _demonstration_as_text(features: list[dict[str, Any]]) -> None:
+    for f in features:
+        f["properties"]["demonstration"] = "true" if f["properties"]["demonstration"] else "false"
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (_duplicate_a_facility, "facilities.geojson lists site_id ["),
+        (_delete_a_colocated_facility, "assignments use sites that are not in the plan: ['new:"),
+        (_slots_as_words, "facilities.geojson: slots is blank or not a number for ["),
+        (_demonstration_as_text, None),
+    ],
+)
+def test_verify_reports_hand_edits_instead_of_crashing(
+    sample_run: tuple[Path, dict[str, str]], tmp_path: Path, edit: Any, expected: str | None
+) -> None:
+    """Edits a planner makes in QGIS or Excel are violations (or, for true/false written as
+    words, no violation at all), never a traceback; a GBK districts.csv is read."""
+    out = tmp_path / "plan"
+    shutil.copytree(sample_run[0], out)
+    _edit_facilities(out, edit)
+    table = pd.read_csv(out / "districts.csv", dtype=str)
+    table.to_csv(out / "districts.csv", index=False, encoding="gbk")  # Chinese Excel's save
+    report = verify(out)
+    gbk = "districts.csv is not UTF-8 as siting wrote it (saved again by Excel?); read as GBK"
+    if expected is None:
+        assert list(report.problems) == [gbk]
+    else:
+        assert any(p.startswith(expected) for p in report.problems), report.problems
+    assert main(["verify", str(out)]) == 1
+
+
+def test_verify_of_a_plan_missing_a_file_is_one_sentence(
+    sample_run: tuple[Path, dict[str, str]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "plan"
+    shutil.copytree(sample_run[0], out)
+    (out / "assignments.csv").unlink()
+    assert main(["verify", str(out)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"error: cannot check {out}: FileNotFoundError") and "Fix:" in err
+    assert "Traceback" not in err and "\n" not in err
