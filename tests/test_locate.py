@@ -594,3 +594,32 @@ def test_lscp_affine_plane_falls_back_to_the_solver() -> None:
     assert result.bound == 5
     assert "LP bounds" not in result.stats.solver
     assert cov[:, list(result.selected)].any(axis=1).all()
+
+
+def test_p_median_with_unreachable_pairs_matches_enumeration() -> None:
+    """Costs of inf (a site beyond walking reach): 40 random 6 × 5 instances, p = 1..3,
+    against every p-subset. An instance no p sites can serve whole is infeasible; the
+    search never loops (it did, widening points that had no level left)."""
+    rng = np.random.default_rng(11)
+    infeasible = 0
+    for _ in range(40):
+        dist = rng.integers(1, 20, size=(6, 5)).astype(float)
+        dist[rng.random((6, 5)) < 0.45] = np.inf
+        keep = rng.integers(0, 5, size=6)  # each point reaches one site at least
+        dist[np.arange(6), keep] = rng.integers(1, 20, size=6)
+        weights = rng.integers(1, 10, size=6).astype(float)
+        cost = pd.DataFrame(dist, index=[f"d{i}" for i in range(6)], columns=list("ABCDE"))
+        demand = pd.Series(weights, index=cost.index)
+        for p in (1, 2, 3):
+            best = min(
+                float((weights * dist[:, list(c)].min(axis=1)).sum())
+                for c in itertools.combinations(range(5), p)
+            )
+            result = p_median(cost, demand, p=p, time_limit_s=20)
+            if math.isinf(best):
+                infeasible += 1
+                assert result.status is Status.INFEASIBLE and result.objective is None
+            else:
+                assert result.status is Status.OPTIMAL
+                assert result.objective == pytest.approx(best)
+    assert infeasible > 0

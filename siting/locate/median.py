@@ -473,7 +473,9 @@ def p_median(
         if value < incumbent_value:
             incumbent, incumbent_value = open_sites, value
         served = _level_of(lv, dist_model, open_sites)
-        beyond = served > depth - 1
+        # a point whose model already holds every finite level cannot be widened (served
+        # past them means no open site reaches it: an infinite cost)
+        beyond = (served > depth - 1) & (depth < lv.n_levels)
         if not beyond.any() or sol.stats.status is not Status.OPTIMAL:
             status = sol.stats.status
             break
@@ -481,6 +483,9 @@ def p_median(
         depth = np.where(beyond, np.minimum(grow, lv.n_levels), depth)
         logger.info("p-median: widening %d demand points", int(beyond.sum()))
     objective = None if incumbent is None else incumbent_value
+    if objective is not None and not math.isfinite(objective):
+        # no p sites reach every demand point (some costs are infinite): no plan
+        incumbent, objective, status = None, None, Status.INFEASIBLE  # type: ignore[assignment]
     if incumbent is not None:
         incumbent = sites[incumbent]
     if bound is not None and objective is not None:
