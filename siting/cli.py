@@ -16,7 +16,7 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -386,26 +386,23 @@ def _positive_int(value: str) -> int:
     return number
 
 
-def _seconds(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        number = math.nan
-    if not (math.isfinite(number) and number > 0):
-        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds above 0")
-    return number
+def _number(accept: Callable[[float], bool], what: str) -> Callable[[str], float]:
+    """An argparse type: a finite number that ``accept`` takes, else ``what`` it must be."""
+
+    def parse(value: str) -> float:
+        try:
+            number = float(value)
+        except ValueError:
+            number = math.nan
+        if not (math.isfinite(number) and accept(number)):
+            raise argparse.ArgumentTypeError(f"{value!r} is not {what}")
+        return number
+
+    return parse
 
 
-def _share(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        number = math.nan
-    if not (math.isfinite(number) and 0 <= number < 1):
-        raise argparse.ArgumentTypeError(
-            f"{value!r} is not a share in [0, 1) (0.005 for half a percent)"
-        )
-    return number
+_seconds = _number(lambda x: x > 0, "a number of seconds above 0")
+_share = _number(lambda x: 0 <= x < 1, "a share in [0, 1) (0.005 for half a percent)")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -176,11 +176,12 @@ def plan(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_plan_output(tmp_path_factory.mktemp("browser") / "run")
 
 
-def _with_probe(page: Path) -> Path:
+def _with_probe(page: Path, probe: str = _PROBE) -> Path:
+    """A copy of ``page`` with ``probe`` (a script) run at its end."""
     html = page.read_text(encoding="utf-8")
     end = html.rindex("</html>")
     probed = page.with_name(page.stem + "_probe.html")
-    probed.write_text(html[:end] + _PROBE + html[end:], encoding="utf-8")
+    probed.write_text(html[:end] + probe + html[end:], encoding="utf-8")
     return probed
 
 
@@ -285,11 +286,7 @@ _FILTER_PROBE = """
 def test_district_filter_hides_other_districts_areas(
     browser: str, plan: Path, proxy: _RecordingProxy, tmp_path: Path
 ) -> None:
-    page = save_map(plan, tmp_path / "map.html", basemap="none")
-    html = page.read_text(encoding="utf-8")
-    end = html.rindex("</html>")
-    probed = tmp_path / "map_filter.html"
-    probed.write_text(html[:end] + _FILTER_PROBE + html[end:], encoding="utf-8")
+    probed = _with_probe(save_map(plan, tmp_path / "map.html", basemap="none"), _FILTER_PROBE)
     result = _run(
         browser,
         tmp_path / "profile",
@@ -334,11 +331,7 @@ def test_the_legend_leaves_the_district_filter_visible(
 ) -> None:
     """The legend (bottom left) grows up to every section's swatches; on a window 900 or
     600 px tall it scrolls instead of covering the district filter (top left)."""
-    page = save_map(plan, tmp_path / "map.html", basemap="none")
-    html = page.read_text(encoding="utf-8")
-    end = html.rindex("</html>")
-    probed = tmp_path / "map_cover.html"
-    probed.write_text(html[:end] + _COVER_PROBE + html[end:], encoding="utf-8")
+    probed = _with_probe(save_map(plan, tmp_path / "map.html", basemap="none"), _COVER_PROBE)
     result = _run(
         browser, tmp_path / "profile", proxy, f"--window-size=1280,{height}", "--dump-dom",
         probed.as_uri(),
