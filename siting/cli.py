@@ -237,6 +237,8 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     except SitingError:
         raise
     except (KeyError, ValueError, TypeError, OSError) as exc:  # a file edited past reading
+        if not (Path(args.out_dir) / "run.json").is_file():
+            raise  # not a plan at all: said as any missing input is (exit 2)
         print(
             f"error: cannot check {args.out_dir}: {type(exc).__name__}: {exc}; a file of the "
             "plan is missing or was edited past what verify can read. Fix: write the plan "
