@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from siting.errors import Problem, ScenarioError, SitingError, SolverError
+from siting.errors import InputError, Problem, ScenarioError, SitingError, SolverError
 
 if TYPE_CHECKING:
     from siting.scenario import Scenario
@@ -182,21 +182,13 @@ def _accounting_line(role: str, acc: dict[str, Any]) -> str:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from siting.inputs import validate
     from siting.scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
     if scenario.inputs is None:
         print("the scenario has no [inputs] table")
         return 2
-    problems = validate(
-        scenario.inputs,
-        crs=scenario.crs,
-        max_persons_per_km2=scenario.demand.max_persons_per_km2,
-        radii=scenario.radii,
-    )
-    if not problems and scenario.run.partition is not None:
-        problems = _partition_problems(scenario)
+    problems = _input_problems(scenario)
     if not problems:
         print(f"{args.scenario}: inputs are valid")
         return 0
@@ -206,19 +198,25 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 2
 
 
-def _partition_problems(scenario: Scenario) -> list[Problem]:
-    """What ``plan`` would refuse when it splits the inputs by district (every area,
-    parcel and facility needs a district of the districts layer)."""
-    from siting.inputs import load_inputs
+def _input_problems(scenario: Scenario) -> list[Problem]:
+    """Every input problem, and, with ``[run] partition``, what ``plan`` would refuse when
+    it splits the inputs by district (every area, parcel and facility needs a district of
+    the districts layer): the inputs are read once either way."""
+    from siting.inputs import load_inputs, validate
     from siting.province import district_ids
 
     assert scenario.inputs is not None
-    inputs = load_inputs(
-        scenario.inputs,
-        crs=scenario.crs,
-        max_persons_per_km2=scenario.demand.max_persons_per_km2,
-        radii=scenario.radii,
-    )
+    options: dict[str, Any] = {
+        "crs": scenario.crs,
+        "max_persons_per_km2": scenario.demand.max_persons_per_km2,
+        "radii": scenario.radii,
+    }
+    if scenario.run.partition is None:
+        return validate(scenario.inputs, **options)
+    try:
+        inputs = load_inputs(scenario.inputs, **options)
+    except InputError as exc:
+        return list(exc.problems)
     try:
         district_ids(inputs)
     except ScenarioError as exc:
