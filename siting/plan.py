@@ -19,6 +19,7 @@ import pandas as pd
 
 from siting.demand import reported_slots
 from siting.errors import OutputError, SolverError
+from siting.inputs import FALSE_WORDS, TRUE_WORDS
 from siting.model import SitingModel, SitingProblem
 from siting.scenario import Scenario
 
@@ -578,8 +579,8 @@ _ASSIGNMENT_COLUMNS = {
 }
 _GIVEN = {"slots", "cost", "distance_m", "required_slots", "served_slots", "shortfall_slots"}
 """Number columns a plan always fills: a blank there is a hand edit."""
-_TRUE = {"true", "1", "yes", "是", "t", "y"}
-_FALSE = {"false", "0", "no", "否", "f", "n", ""}
+_FALSE = FALSE_WORDS | {""}
+"""The inputs' false words (:data:`siting.inputs.FALSE_WORDS`), and an emptied cell."""
 
 
 def _read_table(path: Path, dtype: dict[str, Any], problems: list[str]) -> pd.DataFrame:
@@ -627,11 +628,11 @@ def _tidy(
             frame[column] = typed
         elif kind == "bool" and not pd.api.types.is_bool_dtype(values):
             text = values.astype(str).str.strip().str.lower()
-            unknown = ~text.isin(_TRUE | _FALSE) & values.notna()
+            unknown = ~text.isin(TRUE_WORDS | _FALSE) & values.notna()
             if unknown.any():
                 shown = sorted(set(values[unknown].astype(str)))[:5]
                 problems.append(f"{name}: {column} holds {shown}, not true or false")
-            frame[column] = text.isin(_TRUE)
+            frame[column] = text.isin(TRUE_WORDS)
 
 
 def _phase_problems(

@@ -57,6 +57,14 @@ module                     owns
 from __future__ import annotations
 
 from siting.inputs._load import Inputs, load_inputs, read_layer, validate
-from siting.inputs._schema import LAYER_NAMES
+from siting.inputs._schema import FALSE_WORDS, LAYER_NAMES, TRUE_WORDS
 
-__all__ = ["LAYER_NAMES", "Inputs", "load_inputs", "read_layer", "validate"]
+__all__ = [
+    "FALSE_WORDS",
+    "LAYER_NAMES",
+    "TRUE_WORDS",
+    "Inputs",
+    "load_inputs",
+    "read_layer",
+    "validate",
+]

@@ -16,7 +16,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from siting.inputs._problems import _a, _count, _or_list, _quoted, _Report, _Where
-from siting.inputs._schema import _FALSE, _TRUE, _Column
+from siting.inputs._schema import FALSE_WORDS, TRUE_WORDS, _Column
 
 
 def _id_string(value: Any) -> str | None:
@@ -140,9 +140,9 @@ def _to_bool(value: Any) -> Any:
     if isinstance(value, bool | np.bool_):
         return bool(value)
     text = str(value).strip().lower()
-    if text in _TRUE:
+    if text in TRUE_WORDS:
         return True
-    if text in _FALSE:
+    if text in FALSE_WORDS:
         return False
     return _BAD
 

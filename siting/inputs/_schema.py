@@ -252,5 +252,7 @@ _FAMILY_WORDS = {
     "LineString": "LineString or MultiLineString",
     "Polygon": "Polygon or MultiPolygon",
 }
-_TRUE = {"true", "t", "yes", "y", "1", "1.0", "是", "真", "对"}
-_FALSE = {"false", "f", "no", "n", "0", "0.0", "否", "假", "不"}
+TRUE_WORDS = frozenset({"true", "t", "yes", "y", "1", "1.0", "是", "真", "对"})
+"""Words read as true (lower-cased, stripped): in the inputs, and in a plan ``verify`` reads."""
+FALSE_WORDS = frozenset({"false", "f", "no", "n", "0", "0.0", "否", "假", "不"})
+"""Words read as false, likewise."""
