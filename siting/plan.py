@@ -510,6 +510,18 @@ def verify(out_dir: str | Path) -> VerifyReport:
     demo = facilities[facilities["demonstration"].astype(bool)]
     counts = demo.groupby("district_id").size()
     findings = " ".join(run.get("findings", []))
+    listed = set(districts["district_id"].dropna().astype(str))
+    held = {
+        str(d)
+        for frame in (areas, facilities)
+        for d in frame.get("district_id", pd.Series(dtype=object)).dropna()
+        if str(d).strip() not in ("", "(none)")
+    }
+    for district_id in sorted(held - listed)[:5]:
+        problems.append(
+            f"districts.csv has no row for district {district_id}, which holds areas or "
+            "facilities of the plan: its demonstration facility cannot be checked"
+        )
     for row in districts.itertuples():
         if str(row.district_id) == "(none)":
             continue  # sites in no district: the model has no district to hold R5 to

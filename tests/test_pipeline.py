@@ -464,6 +464,7 @@ def test_prepared_city_is_solved_again_for_budgets(tmp_path: Path) -> None:
         ("distance", "beyond its 300 m radius"),
         ("balance", "required − served − shortfall"),
         ("demonstration", "and the run does not report it"),
+        ("district row", "districts.csv has no row for district 510811"),
         ("budget", "exceeds the budget"),
         ("colocation", "neither inside nor beside it (R1)"),
     ],
@@ -493,6 +494,9 @@ def test_verify_catches_a_tampered_plan(
         districts = pd.read_csv(out / "districts.csv")
         districts["demonstration_count"] = 0
         districts.to_csv(out / "districts.csv", index=False)
+    elif tamper == "district row":  # a county deleted from the table: its R5 goes unchecked
+        districts = pd.read_csv(out / "districts.csv", dtype={"district_id": str})
+        districts[districts["district_id"] != "510811"].to_csv(out / "districts.csv", index=False)
     elif tamper == "budget":
         run["scenario"]["policy"]["budget"] = 1_000.0
     elif tamper == "colocation":
