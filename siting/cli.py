@@ -570,6 +570,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="also write report.md and report.html (a plan written with --no-map)",
     )
     p.set_defaults(func=_cmd_map)
+    for command in sub.choices.values():  # also after the command: siting plan S.toml -q
+        command.add_argument(
+            "--debug", action="store_true", default=argparse.SUPPRESS, help="as siting --debug"
+        )
+        command.add_argument(
+            "-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="as siting -q"
+        )
     return parser
 
 
@@ -592,6 +599,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("siting").setLevel(level)
     for noisy in ("pyogrio", "fiona", "rasterio"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+    # Dask sets its own loggers' levels from its config when imported (--workers, --scheduler):
+    # its scheduler's and nannies' INFO lines are not the planner's business
+    if not args.debug:
+        os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
     args.stages = _Stages(quiet=args.quiet)
     try:
         try:

@@ -111,3 +111,20 @@ def test_an_error_raised_from_ctrl_c_is_an_interruption(
     monkeypatch.setattr(cli, "_cmd_plan", plain_import_error)
     with pytest.raises(ImportError):
         cli.main(["plan", scenario, "--out", str(tmp_path / "o")])
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_quiet_works_before_or_after_the_command(where: str) -> None:
+    scenario = str(SAMPLE / "scenario.toml")
+    args = ["-q", "validate", scenario] if where == "before" else ["validate", scenario, "-q"]
+    done = subprocess.run(
+        [sys.executable, "-m", "siting.cli", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "inputs are valid" in done.stdout
+    assert "WARNING siting.inputs._vector: districts: repaired" in done.stderr
+    assert "INFO" not in done.stderr  # the working CRS and the street graph are INFO lines

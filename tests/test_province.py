@@ -596,3 +596,33 @@ def test_generated_province_on_two_workers_equals_its_counties_one_by_one(
         references.append(_facilities(plan_with_neighbours(folder / "scenario.toml", whole)))
     pd.testing.assert_frame_equal(_facilities(plan), pd.concat(references).sort_index())
     print(f"4-county province on 2 workers: {seconds:.1f} s")
+
+
+@pytest.mark.slow
+def test_on_dask_a_county_runs_only_while_a_worker_solves_it(partitioned_scenario: Path) -> None:
+    """A one-thread worker takes a second county into its queue; that one is not running yet."""
+    pytest.importorskip("distributed")
+    lock = threading.Lock()
+    running: set[str] = set()
+    seen: list[set[str]] = []
+
+    class Recorder:
+        def begin(self, total: int, names: dict[str, str]) -> None:
+            pass
+
+        def started(self, district_id: str) -> None:
+            with lock:
+                running.add(district_id)
+                seen.append(set(running))
+
+        def finished(self, result: Any) -> None:
+            with lock:
+                running.discard(result.district_id)
+
+        def end(self) -> None:
+            pass
+
+    run_plan(partitioned_scenario, workers=1, counties=Recorder())
+    assert seen, "no county was seen running"  # each takes seconds; the client looks every 0.5 s
+    assert max(len(s) for s in seen) == 1, seen  # on one worker, one county at a time
+    assert set().union(*seen) <= set(DISTRICTS)

@@ -70,7 +70,9 @@ class CountyWatch(Protocol):
 
 
 POLL_S = 0.5
-"""Seconds between two questions to the scheduler about which counties run, with a ``watch``."""
+"""Seconds between two looks at which counties have finished or begun, with a ``watch``."""
+COUNTY_BEGUN = "siting-county-begun"
+"""The Dask event topic on which a worker says which county's solve it begins."""
 
 
 class ClusterError(SitingError, ConnectionError):
@@ -371,8 +373,10 @@ def _on_cluster(
     from distributed import as_completed
 
     info = client.scheduler_info()
+    begun: list[str] = []  # told by the workers as each county's solve begins
+    client.subscribe_topic(COUNTY_BEGUN, lambda event: begun.append(str(event[1])))
     futures = [
-        client.submit(solve_county, scenario, part, d, threads=1, key=f"county-{d}", pure=False)
+        client.submit(_county_on_worker, scenario, part, d, key=f"county-{d}", pure=False)
         for d, part in zip(ids, parts, strict=True)
     ]
     by_key = {f.key: d for f, d in zip(futures, ids, strict=True)}
@@ -399,7 +403,7 @@ def _on_cluster(
                 for future in pending.next_batch(block=False):
                     finish(future)
                 continue
-            for d in _processing(client, by_key, ids):
+            for d in list(begun):
                 if d not in done:
                     watch.started(d)
             time.sleep(POLL_S)
@@ -412,13 +416,16 @@ def _on_cluster(
     return [done[d] for d in ids], engine
 
 
-def _processing(client: Any, by_key: dict[Any, str], ids: Sequence[str]) -> list[str]:
-    """The counties the workers are running; all not done if the scheduler cannot say."""
-    try:
-        processing = client.processing()
-    except Exception:  # an older or remote scheduler without it: count from submission
-        return list(ids)
-    return [by_key[k] for keys in processing.values() for k in keys if k in by_key]
+def _county_on_worker(scenario: Scenario, inputs: Inputs, district_id: str) -> CountyResult:
+    """:func:`solve_county` on a Dask worker, telling the client first that it begins.
+
+    The scheduler's own list of a worker's tasks (``Client.processing``) also holds the
+    tasks queued on it, so two counties per one-thread worker looked as if running.
+    """
+    from distributed import get_worker
+
+    get_worker().log_event(COUNTY_BEGUN, district_id)
+    return solve_county(scenario, inputs, district_id, threads=1)
 
 
 def map_tasks(

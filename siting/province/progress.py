@@ -14,9 +14,10 @@ Elsewhere (a log file, a pipe) each finished county is one line, and every
     running: 510811 昭化区 (42 s), 510812 朝天区 (10 s)
 
 A county "runs" from the moment the engine starts it: in this process, when its
-solve begins; on Dask, when the scheduler first lists it among a worker's tasks
-(or, if it cannot say, when it was submitted). The redrawing runs in a daemon
-thread, so a long solve in this process does not freeze the clock.
+solve begins; on Dask, when its worker says it begins (a Dask event; the
+scheduler's list of a worker's tasks also holds those queued behind it). The
+redrawing runs in a daemon thread, so a long solve in this process does not
+freeze the clock.
 """
 
 from __future__ import annotations
