@@ -147,10 +147,13 @@ def _print_summary(run: dict[str, Any], out: Path) -> None:
     for phase in run.get("phases", []):
         budget = phase["budget"]
         of = f" of {budget:,.0f}" if budget is not None else ""
+        missing = phase.get("demonstration_missing") or []
+        lacking = f"; no demonstration facility in {', '.join(missing)}" if missing else ""
         print(
             f"{phase['year']}: spent {phase['spent']:,.0f}{of} {currency_of(run)}, "
             f"{phase['facilities_opened']} opened or expanded, "
             f"{phase['planned_slots']:.0f} slots, shortfall {phase['shortfall_slots']:.0f}"
+            f"{lacking}"
         )
     for county in run.get("counties", []):
         gap = f", gap {county['gap']:.2%}" if county.get("gap") is not None else ""

@@ -426,3 +426,10 @@ def test_the_command_line_prints_each_year(
     ]
     assert len(lines) == 2
     assert lines[0].startswith(f"2020: spent {run['phases'][0]['spent']:,.0f} of 20,000,000 CNY")
+    assert not any(p["demonstration_missing"] for p in run["phases"])
+    assert not any("demonstration" in line for line in lines)
+    # a year whose money bought no demonstration facility in two districts says where
+    run["phases"][0]["demonstration_missing"] = ["510811", "510812"]
+    _print_summary(run, phased_run)
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("2020:"))
+    assert line.endswith("; no demonstration facility in 510811, 510812")
