@@ -20,7 +20,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from siting.errors import InputError, Problem, ScenarioError, SitingError, SolverError
+from siting.errors import (
+    InputError,
+    PlanFileError,
+    Problem,
+    ScenarioError,
+    SitingError,
+    SolverError,
+)
 
 if TYPE_CHECKING:
     from siting.scenario import Scenario
@@ -235,11 +242,12 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         print(f"note: {note}")
     try:
         report = verify(args.out_dir)
+    except PlanFileError as exc:  # a plan, one of whose files is gone or cut short
+        print(f"error: cannot check {args.out_dir}: {exc}", file=sys.stderr)
+        return 1
     except SitingError:
-        raise
+        raise  # not a plan at all: said as any missing input is (exit 2)
     except (KeyError, ValueError, TypeError, OSError) as exc:  # a file edited past reading
-        if not (Path(args.out_dir) / "run.json").is_file():
-            raise  # not a plan at all: said as any missing input is (exit 2)
         print(
             f"error: cannot check {args.out_dir}: {type(exc).__name__}: {exc}; a file of the "
             "plan is missing or was edited past what verify can read. Fix: write the plan "

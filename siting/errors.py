@@ -14,6 +14,7 @@ __all__ = [
     "InputError",
     "NetworkError",
     "OutputError",
+    "PlanFileError",
     "Problem",
     "ScenarioError",
     "SitingError",
@@ -101,6 +102,10 @@ class OutputError(SitingError, ValueError):
     Writing there would destroy files that are not a plan, another run is
     writing there, or its parent folder cannot be written.
     """
+
+
+class PlanFileError(OutputError):
+    """A written plan's file is missing or cannot be read: ``siting verify`` cannot check it."""
 
 
 class SolverError(SitingError, RuntimeError):

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from siting.demand import reported_slots
-from siting.errors import OutputError, SolverError
+from siting.errors import OutputError, PlanFileError, SolverError
 from siting.inputs import FALSE_WORDS, TRUE_WORDS
 from siting.model import SitingModel, SitingProblem
 from siting.scenario import Scenario
@@ -382,7 +382,21 @@ def verify(out_dir: str | Path) -> VerifyReport:
         The checks run and the problems found.
     """
     out = Path(out_dir)
-    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    if not (out / "run.json").is_file():
+        what = "does not exist" if not out.exists() else "has no run.json"
+        raise OutputError(
+            f"{out} {what}: verify checks a folder written by siting plan. Fix: give the "
+            "folder that siting plan --out wrote"
+        )
+    try:
+        run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PlanFileError(
+            f"{out / 'run.json'} cannot be read ({exc}): it was edited or cut short. Fix: "
+            "write the plan again (siting plan)"
+        ) from None
+    if not isinstance(run, dict) or ("scenario" not in run and "kind" not in run):
+        raise PlanFileError(f"{out / 'run.json'} is not the record siting plan writes")
     kind = run.get("kind", "plan")
     if kind != "plan":  # a frontier's or robust sites' folder (siting.outdir.staged_output)
         raise OutputError(
@@ -393,8 +407,8 @@ def verify(out_dir: str | Path) -> VerifyReport:
     crs = run.get("crs")
     with warnings.catch_warnings():  # a hand-edited column of mixed types is read as text
         warnings.simplefilter("ignore", UserWarning)
-        facilities = gpd.read_file(out / "facilities.geojson")
-        areas = gpd.read_file(out / "areas.geojson")
+        facilities = _read_layer(out / "facilities.geojson")
+        areas = _read_layer(out / "areas.geojson")
     if facilities.empty:  # a plan may open nothing (a budget of 0): GeoJSON keeps no fields
         facilities = gpd.GeoDataFrame(
             {
@@ -593,6 +607,18 @@ _GIVEN = {"slots", "cost", "distance_m", "required_slots", "served_slots", "shor
 """Number columns a plan always fills: a blank there is a hand edit."""
 _FALSE = FALSE_WORDS | {""}
 """The inputs' false words (:data:`siting.inputs.FALSE_WORDS`), and an emptied cell."""
+
+
+def _read_layer(path: Path) -> gpd.GeoDataFrame:
+    """A plan's GeoJSON layer; one that is gone or cut short is an :class:`OutputError`."""
+    try:
+        return gpd.read_file(path)
+    except (OSError, RuntimeError, ValueError) as exc:  # pyogrio's DataSourceError, …
+        raise PlanFileError(
+            f"{path} cannot be read ({type(exc).__name__}: {str(exc).splitlines()[0]}): it is "
+            "missing or was edited past reading. Fix: write the plan again (siting plan), "
+            "or undo the edit"
+        ) from None
 
 
 def _read_table(path: Path, dtype: dict[str, Any], problems: list[str]) -> pd.DataFrame:

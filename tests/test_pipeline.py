@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from affine import Affine
 from shapely.geometry import Point, box
 
 from siting.cli import main
-from siting.errors import InputError
+from siting.errors import InputError, OutputError, PlanFileError
 from siting.export import write_plan
 from siting.pipeline import run_plan
 from siting.plan import verify
@@ -949,3 +950,44 @@ def test_verify_of_a_plan_missing_a_file_is_one_sentence(
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"error: cannot check {out}: FileNotFoundError") and "Fix:" in err
     assert "Traceback" not in err and "\n" not in err
+
+
+@pytest.mark.parametrize(
+    ("name", "damage"),
+    [
+        ("facilities.geojson", "delete"),
+        ("areas.geojson", "cut"),
+        ("areas.geojson", "empty"),
+        ("run.json", "cut"),
+    ],
+)
+def test_verify_of_a_damaged_layer_or_record_is_one_sentence(
+    sample_run: tuple[Path, dict[str, str]],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    damage: str,
+) -> None:
+    out = tmp_path / "plan"
+    shutil.copytree(sample_run[0], out)
+    path = out / name
+    if damage == "delete":
+        path.unlink()
+    else:
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text[: len(text) // 2] if damage == "cut" else "", encoding="utf-8")
+    with pytest.raises(PlanFileError, match=re.escape(name)):
+        verify(out)
+    assert main(["verify", str(out)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"error: cannot check {out}: {path}") and "Fix:" in err, err
+    assert "Traceback" not in err and "\n" not in err
+
+
+def test_verify_of_a_folder_that_is_not_a_plan_says_so(tmp_path: Path) -> None:
+    with pytest.raises(OutputError, match="does not exist: verify checks a folder"):
+        verify(tmp_path / "nowhere")
+    (tmp_path / "other").mkdir()
+    with pytest.raises(OutputError, match=r"has no run\.json"):
+        verify(tmp_path / "other")
+    assert main(["verify", str(tmp_path / "other")]) == 2
