@@ -616,10 +616,35 @@ def test_p_median_with_unreachable_pairs_matches_enumeration() -> None:
                 for c in itertools.combinations(range(5), p)
             )
             result = p_median(cost, demand, p=p, time_limit_s=20)
+            farthest = min(
+                float(dist[:, list(c)].min(axis=1).max())
+                for c in itertools.combinations(range(5), p)
+            )
+            center = p_center(cost, p=p, time_limit_s=20)
             if math.isinf(best):
                 infeasible += 1
                 assert result.status is Status.INFEASIBLE and result.objective is None
+                assert result.bound is None
+                # p-center: said optimal with an infinite objective before
+                assert center.status is Status.INFEASIBLE and center.objective is None
+                assert center.selected == ()
             else:
                 assert result.status is Status.OPTIMAL
                 assert result.objective == pytest.approx(best)
+                assert center.status is Status.OPTIMAL
+                assert center.objective == pytest.approx(farthest)
     assert infeasible > 0
+
+
+def test_p_median_of_points_that_weigh_nothing() -> None:
+    """Weight 0 needs no site: all-zero weights cost 0 (an IndexError before), and a point
+    of weight 0 that reaches no site is left out as p-center leaves it (an InputError)."""
+    cost = pd.DataFrame([[1.0, 2.0], [3.0, 1.0]], index=["a", "b"], columns=["s1", "s2"])
+    nothing = p_median(cost, [0.0, 0.0], 1, required=["s2"])
+    assert nothing.status is Status.OPTIMAL
+    assert (nothing.objective, nothing.bound, nothing.selected) == (0.0, 0.0, ("s2",))
+    ghost = pd.DataFrame([[1.0, 2.0], [np.inf, np.inf]], index=["a", "ghost"], columns=["s1", "s2"])
+    result = p_median(ghost, pd.Series({"a": 5.0, "ghost": 0.0}), 1)
+    assert (result.status, result.objective, result.selected) == (Status.OPTIMAL, 5.0, ("s1",))
+    with pytest.raises(InputError, match="reach no site"):
+        p_median(ghost, pd.Series({"a": 5.0, "ghost": 1.0}), 1)

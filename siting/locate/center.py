@@ -5,8 +5,10 @@ Symbols as in :mod:`siting.locate`.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Hashable, Iterable
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -97,50 +99,70 @@ def p_center(
     build_s = time.perf_counter() - t0
     deadline = None if time_limit_s is None else time.perf_counter() + time_limit_s
     status = Status.OPTIMAL
-    lo, hi = 0, len(levels) - 1  # levels[hi] is feasible (the greedy value)
     cl = np.zeros(m)
     cl[req] = 1.0
-    while lo < hi:
-        mid = (lo + hi) // 2
-        radius = float(levels[mid])
+
+    def cover_within(radius: float) -> IntArray | Literal[False] | None:
+        """Sites covering every point within ``radius`` (at most p), ``None`` if none
+        exist, ``False`` if the solver stopped before it could say."""
+        nonlocal build_s
         covers = dist <= radius
         greedy = greedy_cover(covers, required=req)
         if len(greedy) <= p:
-            feasible_sites: IntArray | None = greedy
-        else:
-            remaining = None if deadline is None else max(deadline - time.perf_counter(), 0.0)
-            rows, _ = _unique_rows(covers[~covers[:, req].any(axis=1)] if len(req) else covers)
-            t1 = time.perf_counter()
-            A = sp.csc_array(rows.astype(np.float64))  # noqa: N806
-            A = sp.vstack([A, sp.csc_array(np.ones((1, m)))], format="csc")  # noqa: N806
-            build_s += time.perf_counter() - t1
-            sol = _solve(
-                np.ones(m),
-                A,
-                np.concatenate([np.ones(rows.shape[0]), [0.0]]),
-                np.concatenate([np.full(rows.shape[0], np.inf), [float(p)]]),
-                cl,
-                np.ones(m),
-                np.ones(m, dtype=bool),
-                solver=solver,
-                time_limit_s=remaining,
-                gap=0.0,
+            return greedy
+        remaining = None if deadline is None else max(deadline - time.perf_counter(), 0.0)
+        rows, _ = _unique_rows(covers[~covers[:, req].any(axis=1)] if len(req) else covers)
+        t1 = time.perf_counter()
+        A = sp.csc_array(rows.astype(np.float64))  # noqa: N806
+        A = sp.vstack([A, sp.csc_array(np.ones((1, m)))], format="csc")  # noqa: N806
+        build_s += time.perf_counter() - t1
+        sol = _solve(
+            np.ones(m),
+            A,
+            np.concatenate([np.ones(rows.shape[0]), [0.0]]),
+            np.concatenate([np.full(rows.shape[0], np.inf), [float(p)]]),
+            cl,
+            np.ones(m),
+            np.ones(m, dtype=bool),
+            solver=solver,
+            time_limit_s=remaining,
+            gap=0.0,
+        )
+        parts.append(sol.stats)
+        if sol.stats.status is Status.INFEASIBLE:
+            return None
+        return _open_from(sol.x, m) if sol.x is not None else False
+
+    if not math.isfinite(upper) and len(levels):
+        # the greedy's sites leave a point unreachable: can any p sites reach them all?
+        widest = cover_within(float(levels[-1]))
+        if widest is None or widest is False:
+            return _result(
+                "p_center",
+                costs,
+                None,
+                parts,
+                status=Status.INFEASIBLE if widest is None else Status.TIMED_OUT,
+                objective=None,
+                bound=None,
+                build_s=build_s,
             )
-            parts.append(sol.stats)
-            if sol.stats.status is Status.INFEASIBLE:
-                feasible_sites = None
-            elif sol.x is not None:
-                feasible_sites = _open_from(sol.x, m)
-            else:
-                status = Status.FEASIBLE
-                break
-        if feasible_sites is None:
+        best_sites = widest
+        best_value = float(dist[:, widest].min(axis=1).max())
+    lo, hi = 0, len(levels) - 1  # levels[hi] is feasible (the greedy's or the widest)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        found = cover_within(float(levels[mid]))
+        if found is False:
+            status = Status.FEASIBLE
+            break
+        if found is None:
             lo = mid + 1
             proven_lower = float(levels[lo])
         else:
             hi = mid
-            best_sites = feasible_sites
-            best_value = float(dist[:, feasible_sites].min(axis=1).max())
+            best_sites = found
+            best_value = float(dist[:, found].min(axis=1).max())
     if status is Status.OPTIMAL:
         proven_lower = best_value
     # fill up to p sites (extra sites never hurt) keeping the result comparable

@@ -374,7 +374,7 @@ def p_median(
     req = _read_required(required, costs)
     _check_p(p, costs, req)
     dist = costs.dist
-    unreachable = ~np.isfinite(dist).any(axis=1)
+    unreachable = ~np.isfinite(dist).any(axis=1) & (w > 0)  # weight 0 needs no site
     if unreachable.any():
         raise InputError(
             [
@@ -388,6 +388,18 @@ def p_median(
         )
     m = dist.shape[1]
     active = w > 0
+    if not active.any():  # nothing to serve: any p sites (the required ones first) cost 0
+        chosen = np.concatenate([req, np.setdiff1d(np.arange(m), req)])[:p]
+        return _result(
+            "p_median",
+            costs,
+            np.sort(chosen).astype(np.intp),
+            [],
+            status=Status.OPTIMAL,
+            objective=0.0,
+            bound=0.0,
+            build_s=time.perf_counter() - t0,
+        )
     if not active.all():
         dist_model = dist[active]
         w_model = w[active]
@@ -486,6 +498,8 @@ def p_median(
     if objective is not None and not math.isfinite(objective):
         # no p sites reach every demand point (some costs are infinite): no plan
         incumbent, objective, status = None, None, Status.INFEASIBLE  # type: ignore[assignment]
+    if status is Status.INFEASIBLE:
+        bound = None  # no solution: a lower bound on its cost says nothing
     if incumbent is not None:
         incumbent = sites[incumbent]
     if bound is not None and objective is not None:
