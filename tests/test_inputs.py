@@ -556,6 +556,18 @@ def _raster_south_up(t: Path) -> InputsSpec:
     return _raster_with_transform(t, Affine(100.0, 0.0, X0 - 500, 0.0, 100.0, Y0 - 1000))
 
 
+def _raster_east_to_west(t: Path) -> InputsSpec:
+    # shapely.segmentize got a negative length from it: a GEOS traceback
+    return _raster_with_transform(t, Affine(-100.0, 0.0, X0 + 2500, 0.0, -100.0, Y0 + 1000))
+
+
+def _raster_packed(t: Path) -> InputsSpec:
+    path = write_raster(t / "pop.tif", values=np.full((20, 30), 20.0, dtype="float32"))
+    with rasterio.open(path, "r+") as dst:  # 20 stored = 5 persons: read as 20 before
+        dst.scales = (0.25,)
+    return make_spec(t)
+
+
 def _raster_beside_the_areas(t: Path) -> InputsSpec:
     # near enough to pass as this city's, but east of every area (they end at X0 + 1700)
     write_raster(t / "pop.tif", values=np.full((20, 10), 5.0), origin=(X0 + 1800, Y0 + 1000))
@@ -1140,6 +1152,26 @@ BAD: list[tuple[Case, str, str, str | None, str, tuple[str, ...], str]] = [
         "does not read",
         (),
         "write it north-up first: gdalwarp pop.tif north-up.tif",
+    ),
+    (
+        _raster_east_to_west,
+        "pop.tif",
+        "population",
+        None,
+        "the raster is stored east to west (its first column is the easternmost), which "
+        "siting does not read",
+        (),
+        "write it west to east first: gdalwarp pop.tif west-east.tif",
+    ),
+    (
+        _raster_packed,
+        "pop.tif",
+        "population",
+        None,
+        "the raster's values are packed (band 1: scale 0.25, offset 0): a cell holds stored "
+        "value × scale + offset persons, and siting reads the stored values",
+        (),
+        "write the persons out first: gdal_translate -unscale -ot Float32 pop.tif persons.tif",
     ),
     (
         _raster_beside_the_areas,

@@ -187,6 +187,31 @@ def _inspect_raster(
             )
         )
         ok = False
+    elif t.a < 0:
+        report.problems.append(
+            where.problem(
+                "the raster is stored east to west (its first column is the easternmost), "
+                "which siting does not read",
+                fix=f"write it west to east first: gdalwarp {path.name} west-east.tif",
+            )
+        )
+        ok = False
+    packed = [
+        (b, src.scales[b - 1], src.offsets[b - 1])
+        for b in spec.band_list
+        if src.scales[b - 1] != 1.0 or src.offsets[b - 1] != 0.0
+    ]
+    if packed:
+        said = "; ".join(f"band {b}: scale {sc:g}, offset {off:g}" for b, sc, off in packed)
+        report.problems.append(
+            where.problem(
+                f"the raster's values are packed ({said}): a cell holds stored value × scale "
+                "+ offset persons, and siting reads the stored values",
+                fix=f"write the persons out first: gdal_translate -unscale -ot Float32 "
+                f"{path.name} persons.tif",
+            )
+        )
+        ok = False
     band = spec.band_list[0]
     nodata = src.nodatavals[band - 1]
     if nodata is None and not (src.mask_flag_enums[band - 1] and _has_mask(src, band)):
