@@ -2227,3 +2227,75 @@ def test_library_warnings_are_logged_with_the_layer_named(
     text = "population: UserWarning: TIFFReadDirectory: Sum of Photometric type-related color"
     assert any(n.startswith(text) for n in inputs.notes)
     assert text in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("crs", "said"),
+    [
+        ("EPSG:3857", "the working CRS WGS 84 / Pseudo-Mercator stretches distances by 18."),
+        # a scenario copied from Hangzhou: CM 120°E, 15° east of Guangyuan
+        ("EPSG:4549", "the working CRS CGCS2000 / 3-degree Gauss-Kruger CM 120E stretches "),
+    ],
+)
+def test_a_working_crs_that_measures_the_city_wrongly_is_refused(
+    tmp_path: Path, crs: str, said: str
+) -> None:
+    """Web Mercator's and another zone's metres are not the city's: distances came out
+    18 % and 2 % long, and validate passed (it was caught only with streets, for 3857)."""
+    import pyproj
+
+    # how far PROJ says the CRS stretches a metre at the test city (about 105.8°E, 32.4°N)
+    lon, lat = pyproj.Transformer.from_crs(GK, 4326, always_xy=True).transform(X0, Y0)
+    scale = pyproj.Proj(crs).get_factors(lon, lat).meridional_scale
+    problems = validate(make_spec(tmp_path), crs=crs)
+    (problem,) = [p for p in problems if "working CRS" in p.message]
+    assert problem.message.startswith(said), problem.message
+    assert f"by {scale - 1:.1%}" in problem.message
+    assert problem.fix is not None
+    assert 'crs = "EPSG:4544" (CGCS2000 3° Gauss–Krüger, central meridian 105°E)' in problem.fix
+    assert not [p for p in validate(make_spec(tmp_path), crs=GK) if "working CRS" in p.message]
+
+
+@pytest.mark.parametrize(
+    ("factor", "unit"),
+    [
+        (1 / 666.667, "it looks like mu (亩): multiply it by 666.667"),
+        (1e-4, "it looks like hectares (公顷): multiply it by 10,000"),
+        (1e-10, "it looks like another unit (a Shape_Area in square degrees?)"),
+        (1.0, None),
+        (3.0, None),  # a plot larger than the drawn building: not a unit
+    ],
+)
+def test_land_area_in_another_unit_is_refused(
+    tmp_path: Path, factor: float, unit: str | None
+) -> None:
+    """1.05 (亩) for a 700 m² parcel made every parcel too small for any facility, and the
+    run said "proven optimal"."""
+    sizes = [(40.0, 50.0), (30.0, 30.0), (60.0, 25.0), (20.0, 45.0)]
+    geoms = [
+        box(X0 + 100 + 200 * i, Y0 + 100, X0 + 100 + 200 * i + w, Y0 + 100 + h)
+        for i, (w, h) in enumerate(sizes)
+    ]
+    frame = gpd.GeoDataFrame(
+        {
+            "site_id": [f"P{i}" for i in range(4)],
+            "kind": ["idle_land"] * 4,
+            "acquisition": ["new_build"] * 4,
+            "面积": [w * h * factor for w, h in sizes],
+        },
+        geometry=geoms,
+        crs=GK,
+    )
+    path = write(frame, tmp_path / "parcels.gpkg")
+    columns = {"land_area_m2": "面积"}
+    spec = make_spec(tmp_path, parcels=LayerSpec(path=path, columns=columns))
+    found = [p for p in validate(spec, crs=GK) if p.column == "land_area_m2"]
+    if unit is None:
+        assert not found
+        return
+    (problem,) = found
+    assert problem.message == (
+        f"land_area_m2 is {factor:.3g} times the parcels' own polygon areas (the median of 4 "
+        "parcels), so it is not square metres"
+    )
+    assert problem.fix is not None and problem.fix.startswith(unit)

@@ -52,6 +52,53 @@ def _working_crs(crs: str | pyproj.CRS | None, report: _Report) -> pyproj.CRS | 
     return parsed
 
 
+MAX_SCALE_ERROR = 0.01
+"""How far the working CRS may stretch or shrink distances over the study area (1 %)."""
+
+
+def _check_scale(work: pyproj.CRS, study: shapely.Polygon, report: _Report) -> None:
+    """A problem when the scenario's CRS measures the study area's metres wrongly.
+
+    Web Mercator stretches them by 1/cos(latitude) (18 % at Guangyuan), and another
+    city's Gauss–Krüger zone by a few percent: radii, areas and distances would all be
+    off. The scale is PROJ's, at the study area's centre and corners.
+    """
+    to_lonlat = pyproj.Transformer.from_crs(work, 4326, always_xy=True)
+    x0, y0, x1, y1 = study.bounds
+    xs = [(x0 + x1) / 2, x0, x0, x1, x1]
+    ys = [(y0 + y1) / 2, y0, y1, y0, y1]
+    lon, lat = to_lonlat.transform(xs, ys)
+    try:
+        factors = pyproj.Proj(work).get_factors(lon, lat)
+    except (CRSError, pyproj.exceptions.ProjError):  # a CRS PROJ cannot give factors for
+        return
+    scales = np.concatenate(
+        [np.atleast_1d(factors.meridional_scale), np.atleast_1d(factors.parallel_scale)]
+    )
+    scales = scales[np.isfinite(scales)]
+    if not len(scales):
+        return
+    worst = float(scales[np.argmax(np.abs(scales - 1.0))])
+    if abs(worst - 1.0) <= MAX_SCALE_ERROR:
+        return
+    zone = round((float(lon[0]) - 75.0) / 3.0)
+    suggestion = (
+        f'crs = "EPSG:{4534 + zone}" (CGCS2000 3° Gauss–Krüger, central meridian {75 + 3 * zone}°E)'
+        if 0 <= zone <= 20 and 0 < float(lat[0]) < 60
+        else "the local UTM or Gauss–Krüger zone"
+    )
+    change = "stretches" if worst > 1 else "shrinks"
+    report.problems.append(
+        Problem(
+            f"the working CRS {work.name} {change} distances by {abs(worst - 1.0):.1%} over the "
+            f"study area (scale {worst:.4f} near {float(lon[0]):.2f}°E, {float(lat[0]):.2f}°N): "
+            "walking radii, distances and areas would all be wrong",
+            fix=f"use the study area's own zone, {suggestion}, or leave crs out to use the "
+            "UTM zone of the study area",
+        )
+    )
+
+
 def _drawn(frame: gpd.GeoDataFrame) -> gpd.GeoSeries:
     """The layer's geometries that are present and not empty (by shapely, which does not
     warn, as geopandas's ``notna`` does about empty geometries)."""

@@ -23,6 +23,7 @@ from siting._digest import file_sha256
 from siting.errors import InputError, Problem
 from siting.inputs._checks import _check_duplicate_geometries, _check_shared_ids
 from siting.inputs._crs import (
+    _check_scale,
     _crs_label,
     _drawn,
     _far_problem,
@@ -189,7 +190,7 @@ def read_layer(
             if work is not None:
                 frame = _reproject(frame, name, work, None, where, report)
             if name == "parcels":
-                frame = _fill_land_area(frame, report)
+                frame = _fill_land_area(frame, report, where)
     if report.problems:
         raise InputError(report.problems)
     assert frame is not None
@@ -307,6 +308,8 @@ def _load(
         if finite:
             box = shapely.box(*good.total_bounds)
             study = box if study is None else shapely.box(*study.union(box).bounds)
+    if study is not None and not loaded.crs_chosen:
+        _check_scale(work, study, report)
     for name in LAYER_NAMES:
         if name in ("areas", "districts") or name not in raw or raw[name].crs is None:
             continue
@@ -334,7 +337,7 @@ def _load(
     # normalization that needs the working CRS
     if "parcels" in raw and raw["parcels"].crs is not None:
         with report.warnings_of("parcels"):
-            raw["parcels"] = _fill_land_area(raw["parcels"], report)
+            raw["parcels"] = _fill_land_area(raw["parcels"], report, wheres.get("parcels"))
     projected = {n: f for n, f in raw.items() if f.crs is not None}
     districts = projected.get("districts")
     subdistricts = projected.get("subdistricts")

@@ -543,16 +543,69 @@ def _check_geometry(
     return geoms
 
 
-def _fill_land_area(frame: gpd.GeoDataFrame, report: _Report) -> gpd.GeoDataFrame:
+_LAND_UNITS = (
+    (1 / 666.667, "mu (亩)", "multiply it by 666.667"),
+    (1e-4, "hectares (公顷)", "multiply it by 10,000"),
+    (1e-6, "km²", "multiply it by 1,000,000"),
+)
+"""Units a bureau's land area may be in, by their size in m²."""
+LAND_AREA_FACTOR = 20.0
+"""How many times larger or smaller than the polygons the given land areas may be, by
+their median, before the column is taken for another unit (a problem)."""
+
+
+def _check_land_area(
+    given: np.ndarray, area: np.ndarray, polygon: np.ndarray, where: _Where, report: _Report
+) -> None:
+    """A problem when the parcels' land_area_m2 is not in m²: its median ratio to the
+    polygons' own areas is off by more than :data:`LAND_AREA_FACTOR` (亩, hectares, a
+    ``Shape_Area`` in square degrees). Such parcels were all too small for any facility,
+    and the run said "optimal"."""
+    usable = polygon & np.isfinite(given) & (given > 0) & (area > 1.0)
+    if usable.sum() < 3:
+        return
+    ratio = float(np.median(given[usable] / area[usable]))
+    if 1 / LAND_AREA_FACTOR <= ratio <= LAND_AREA_FACTOR:
+        return
+    unit = next(
+        (
+            f"it looks like {name}: {fix}"
+            for size, name, fix in _LAND_UNITS
+            if size / 2 < ratio < size * 2
+        ),
+        "it looks like another unit (a Shape_Area in square degrees?): convert it to m²",
+    )
+    report.problems.append(
+        where.problem(
+            f"land_area_m2 is {ratio:.3g} times the parcels' own polygon areas (the median of "
+            f"{int(usable.sum())} parcels), so it is not square metres",
+            column="land_area_m2",
+            fix=f"{unit}, or leave land_area_m2 out to use each polygon's area",
+        )
+    )
+
+
+def _fill_land_area(
+    frame: gpd.GeoDataFrame, report: _Report, where: _Where | None = None
+) -> gpd.GeoDataFrame:
+    """Parcels' missing land_area_m2 from their polygons; with ``where``, the given ones
+    are checked against the polygons (:func:`_check_land_area`)."""
     need = frame["land_area_m2"].isna().to_numpy()
-    if not need.any():
+    if not need.any() and where is None:
         return frame
     metric = frame
     if frame.crs is not None and not pyproj.CRS.from_user_input(frame.crs).is_projected:
         metric = frame.to_crs(frame.estimate_utm_crs())
+    geoms = np.asarray(metric.geometry.to_numpy(), dtype=object)
     with np.errstate(invalid="ignore"):  # features that could not be reprojected
-        area = shapely.area(np.asarray(metric.geometry.to_numpy(), dtype=object))
+        area = shapely.area(geoms)
     area = np.nan_to_num(np.asarray(area, dtype=float), posinf=0.0)
+    if where is not None:
+        polygon = np.isin(shapely.get_type_id(geoms), (3, 6))  # (Multi)Polygon
+        given = frame["land_area_m2"].to_numpy(dtype=float)
+        _check_land_area(given, area, polygon, where, report)
+    if not need.any():
+        return frame
     out = frame.copy()
     values = out["land_area_m2"].to_numpy(dtype=float).copy()
     values[need] = area[need]
