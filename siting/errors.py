@@ -44,6 +44,9 @@ class Problem:
         The offending feature ids (at most a handful are shown).
     fix
         How to fix it.
+    source_column
+        The layer's own name for ``column``, when ``[inputs.<layer>.columns]`` maps it
+        (``户数`` for ``dwellings``).
     """
 
     message: str
@@ -52,6 +55,7 @@ class Problem:
     column: str | None = None
     ids: tuple[str, ...] = ()
     fix: str | None = None
+    source_column: str | None = None
 
     def __str__(self) -> str:
         where = []
@@ -59,7 +63,9 @@ class Problem:
             where.append(f"file {self.file}")
         if self.layer:
             where.append(f"layer '{self.layer}'")
-        if self.column:
+        if self.column and self.source_column and self.source_column != self.column:
+            where.append(f"column '{self.source_column}' (read as {self.column})")
+        elif self.column:
             where.append(f"column '{self.column}'")
         text = (", ".join(where) + ": " if where else "") + self.message
         if self.ids:

@@ -1218,7 +1218,9 @@ BAD: list[tuple[Case, str, str, str | None, str, tuple[str, ...], str]] = [
         "status",
         "1 feature has a status that is not new, old or rural (found: 'planned')",
         ("A2",),
-        "set status to one of new, old, rural, or map your column with [inputs.areas.columns]",
+        "set status to one of new (新建, 新建居住区, 新区, 新建小区), old (老城, 老城区, 已建成, "
+        "已建成居住区), rural (农村, 农村社区, 乡村, 村庄), or map yours with "
+        "[inputs.areas.columns]",
     ),
     (
         _negative_dwellings,
@@ -2299,3 +2301,44 @@ def test_land_area_in_another_unit_is_refused(
         "parcels), so it is not square metres"
     )
     assert problem.fix is not None and problem.fix.startswith(unit)
+
+
+def test_a_bureaus_own_words_and_columns_are_read(tmp_path: Path) -> None:
+    """A hand-over table in its own words: 老旧小区 and 城中村 for old areas, 1,030
+    dwellings with a thousands separator, a 三调 code with its name (0810公园与绿地), 租用,
+    and a yes/no column left blank where the answer is no."""
+    areas = areas_frame(status=["新建小区", "老旧小区", "村庄"], dwellings=["1,030", None, None])
+    areas = areas.rename(columns={"status": "性质", "dwellings": "户数"})
+    parcels = parcels_frame(
+        kind=["1201 空闲地", "党群服务中心", "0810公园与绿地"],
+        acquisition=["新建", "租用", "改造"],
+        affordable=["是", "", "否"],
+    )
+    spec = make_spec(
+        tmp_path,
+        areas=LayerSpec(
+            path=write(areas, tmp_path / "a.gpkg"),
+            columns={"status": "性质", "dwellings": "户数"},
+        ),
+        parcels=LayerSpec(path=write(parcels, tmp_path / "p.gpkg")),
+    )
+    inputs = load_inputs(spec, crs=GK)
+    assert inputs.areas["status"].tolist() == ["new", "old", "rural"]
+    assert inputs.areas["dwellings"].tolist()[0] == 1030.0
+    assert inputs.parcels["kind"].tolist() == ["idle_land", "community_centre", "park"]
+    assert inputs.parcels["acquisition"].tolist() == ["new_build", "lease", "reuse"]
+    assert inputs.parcels["affordable"].tolist() == [True, False, False]
+
+
+def test_a_value_siting_does_not_know_names_the_layers_column(tmp_path: Path) -> None:
+    areas = areas_frame(status=["新建", "棚户区", "农村"]).rename(columns={"status": "性质"})
+    spec = make_spec(
+        tmp_path,
+        areas=LayerSpec(path=write(areas, tmp_path / "a.gpkg"), columns={"status": "性质"}),
+    )
+    (problem,) = validate(spec, crs=GK)
+    assert (problem.column, problem.source_column) == ("status", "性质")
+    assert "column '性质' (read as status): 1 feature has a status that is not" in str(problem)
+    # the column is mapped already: the fix lists the words, not "map your column"
+    assert problem.fix is not None and "map" not in problem.fix
+    assert problem.fix.startswith("set status to one of new (新建, 新建居住区, 新区")

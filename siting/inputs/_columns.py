@@ -7,6 +7,7 @@ lacks get their schema default.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -109,6 +110,9 @@ def _convert_enum(
         if key in column.choices:
             return key
         target = column.aliases.get(text, column.aliases.get(key))
+        coded = _CODED.match(text)
+        if target is None and coded:  # "0810公园与绿地": a land-use code and its name
+            target = column.aliases.get(coded[2].strip(), column.aliases.get(coded[1]))
         if target is None:
             return _BAD
         translated[text] = target
@@ -124,8 +128,8 @@ def _convert_enum(
             bad,
             f"{_a(col)} that is not {_or_list(column.choices)}",
             found=series.to_numpy(dtype=object)[bad],
-            fix=f"set {col} to one of {', '.join(column.choices)}, or map your column "
-            f"with [inputs.{name}.columns]",
+            fix=f"set {col} to one of {_choices_said(column)}"
+            + ("" if col in where.columns else f", or map yours with [inputs.{name}.columns]"),
             column=col,
             ids=ids,
             where=where,
@@ -136,10 +140,21 @@ def _convert_enum(
     return pd.Series(out, index=pd.RangeIndex(len(out)), dtype=object)
 
 
+def _choices_said(column: _Column) -> str:
+    """``new (新建, 新区 …), old (…), rural (…)``: the values, and the words read as each."""
+    said = []
+    for choice in column.choices:
+        words = [w for w, to in column.aliases.items() if to == choice and not w.isascii()]
+        said.append(f"{choice} ({', '.join(words[:4])})" if words else choice)
+    return ", ".join(said)
+
+
 def _to_bool(value: Any) -> Any:
     if isinstance(value, bool | np.bool_):
         return bool(value)
     text = str(value).strip().lower()
+    if not text:
+        return None  # an empty cell is a value left out: the column's default
     if text in TRUE_WORDS:
         return True
     if text in FALSE_WORDS:
@@ -164,16 +179,25 @@ def _convert_bool(
             where=where,
             report=report,
         )
-    flags = [bool(column.default) if v is None or v is _BAD else v for v in out]
+    # a blank cell beside cells marked true (是 for the few that are) is a no; in a column
+    # with no true at all it is left out, and takes the column's default
+    blank = False if any(v is True for v in out) else bool(column.default)
+    flags = [blank if v is None else bool(column.default) if v is _BAD else v for v in out]
     return pd.Series(flags, index=pd.RangeIndex(len(out)), dtype=bool)
 
 
 _BLANK = object()
+_CODED = re.compile(r"^(\d{2,4}[A-Z]?\d{0,2})\s*[-_ ]?\s*(\D.*)$")
+"""A value written as a land-use code and its name, 0810公园与绿地 or 1201 空闲地."""
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+"""A number with thousands separators: 1,030 or 12,345.5 (never a decimal comma, 1,5)."""
 
 
 def _to_float(value: Any) -> Any:
     if isinstance(value, str) and not value.strip():
         return _BLANK  # an empty text cell is a value left out, not a bad one
+    if isinstance(value, str) and _THOUSANDS.match(value.strip()):
+        value = value.replace(",", "")  # "1,030" as a Chinese (or English) table writes it
     try:
         number = float(value.strip()) if isinstance(value, str) else float(value)
     except (TypeError, ValueError):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,6 +60,8 @@ class _Where:
 
     file: str
     layer: str
+    columns: Mapping[str, str] = field(default_factory=dict)
+    """``[inputs.<layer>.columns]``: siting's column names to the layer's."""
 
     def problem(
         self,
@@ -70,7 +72,13 @@ class _Where:
         fix: str | None = None,
     ) -> Problem:
         return Problem(
-            message, file=self.file, layer=self.layer, column=column, ids=tuple(ids), fix=fix
+            message,
+            file=self.file,
+            layer=self.layer,
+            column=column,
+            ids=tuple(ids),
+            fix=fix,
+            source_column=self.columns.get(column) if column is not None else None,
         )
 
 

@@ -255,7 +255,7 @@ def _read(spec: LayerSpec, name: str, report: _Report) -> tuple[gpd.GeoDataFrame
     """Read, rename, type-check and repair one layer in its own CRS."""
     if name not in _SCHEMAS:
         raise ValueError(f"unknown layer name {name!r}; known: {', '.join(LAYER_NAMES)}")
-    where = _Where(str(spec.path), name)
+    where = _Where(str(spec.path), name, dict(spec.columns))
     raw = _open_vector(spec, name, report)
     if raw is None:
         return None, where
