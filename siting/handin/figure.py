@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -110,10 +111,15 @@ def write_plan_figure(
     from matplotlib.lines import Line2D
     from matplotlib.patches import FancyArrow, Patch, Rectangle
 
-    text = labels(language)
     font = _cjk_font()
     if font is None and language == "zh":
-        logger.warning("no font with Chinese characters found; plan.jpg's labels may not show")
+        # a machine without a CJK font (fonts-noto-cjk) would draw every label as boxes
+        logger.warning(
+            "no font with Chinese characters found: plan.jpg is labelled in English, and "
+            "Chinese names in the data may not show (install fonts-noto-cjk for Chinese)"
+        )
+        language = "en"
+    text = labels(language)
     rc: dict[str, Any] = {
         "font.family": [font, "sans-serif"] if font else ["sans-serif"],
         "axes.unicode_minus": False,
@@ -123,7 +129,11 @@ def write_plan_figure(
     if crs is not None and not crs.is_projected:
         metric = next(iter(frames.values())).estimate_utm_crs()
         frames = {k: v.to_crs(metric) for k, v in frames.items()}
-    with plt.rc_context(rc):  # type: ignore[arg-type]
+    with plt.rc_context(rc), warnings.catch_warnings():  # type: ignore[arg-type]
+        # the glyphs a font lacks are said once above, not once per character
+        warnings.filterwarnings(
+            "ignore", message="Glyph .* missing from font", category=UserWarning
+        )
         fig, ax = plt.subplots(figsize=(11.69, 8.27))
         areas = frames.get("areas")
         if areas is not None:
