@@ -429,6 +429,9 @@ def verify(out_dir: str | Path) -> VerifyReport:
     _tidy(facilities, "facilities.geojson", "site_id", _FACILITY_COLUMNS, problems)
     _tidy(areas, "areas.geojson", "area_id", _AREA_COLUMNS, problems)
     _tidy(assignments, "assignments.csv", None, _ASSIGNMENT_COLUMNS, problems)
+    if (out / "plan.gpkg").is_file():
+        checks.append("plan.gpkg holds the same facilities and areas")
+        problems += _geopackage_problems(out / "plan.gpkg", facilities, areas)
     facilities = facilities.drop_duplicates("site_id").set_index("site_id")
     areas = areas.drop_duplicates("area_id").set_index("area_id")
     lost = sorted(set(assignments["area_id"].dropna()) - set(areas.index))
@@ -607,6 +610,57 @@ _GIVEN = {"slots", "cost", "distance_m", "required_slots", "served_slots", "shor
 """Number columns a plan always fills: a blank there is a hand edit."""
 _FALSE = FALSE_WORDS | {""}
 """The inputs' false words (:data:`siting.inputs.FALSE_WORDS`), and an emptied cell."""
+
+
+_COMPARED = {
+    "facilities": ("site_id", ("slots", "cost", "demonstration", "affordable")),
+    "areas": ("area_id", ("required_slots", "served_slots", "shortfall_slots")),
+}
+"""What :func:`_geopackage_problems` compares in each layer: its id and columns."""
+
+
+def _geopackage_problems(path: Path, facilities: pd.DataFrame, areas: pd.DataFrame) -> list[str]:
+    """Where ``plan.gpkg`` (the layers a planner opens and edits in QGIS) no longer says
+    what the GeoJSON layers say: a facility pasted twice, deleted or resized there."""
+    problems: list[str] = []
+    for layer, geojson in (("facilities", facilities), ("areas", areas)):
+        key, columns = _COMPARED[layer]
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                gpkg = gpd.read_file(path, layer=layer)
+        except (OSError, RuntimeError, ValueError) as exc:
+            problems.append(f"plan.gpkg: layer {layer} cannot be read ({exc})")
+            continue
+        if key not in gpkg.columns:
+            problems.append(f"plan.gpkg: layer {layer} has no {key} column")
+            continue
+        mine = gpkg[key].astype(str)
+        theirs = geojson[key].astype(str)
+        twice = sorted(set(mine[mine.duplicated()]) - set(theirs[theirs.duplicated()]))
+        if twice:
+            problems.append(f"plan.gpkg: layer {layer} lists {key} {twice[:5]} more than once")
+        gone = sorted(set(theirs) - set(mine))
+        if gone:
+            problems.append(f"plan.gpkg: layer {layer} lacks {gone[:5]} (in {layer}.geojson)")
+        extra = sorted(set(mine) - set(theirs))
+        if extra:
+            problems.append(f"plan.gpkg: layer {layer} has {extra[:5]}, not in {layer}.geojson")
+        a = gpkg.assign(**{key: mine}).drop_duplicates(key).set_index(key)
+        b = geojson.assign(**{key: theirs}).drop_duplicates(key).set_index(key)
+        both = a.index.intersection(b.index)
+        for column in columns:
+            if column not in a.columns or column not in b.columns:
+                continue
+            x = pd.to_numeric(a.loc[both, column], errors="coerce").astype(float)
+            y = pd.to_numeric(b.loc[both, column], errors="coerce").astype(float)
+            differ = ~np.isclose(x, y, rtol=1e-9, atol=1e-3) & ~(x.isna() & y.isna())
+            for i in list(both[differ.to_numpy()])[:5]:
+                problems.append(
+                    f"plan.gpkg: {column} of {i} is {a.at[i, column]} in layer {layer}, "
+                    f"{b.at[i, column]} in {layer}.geojson"
+                )
+    return problems
 
 
 def _read_layer(path: Path) -> gpd.GeoDataFrame:

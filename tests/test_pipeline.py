@@ -466,6 +466,7 @@ def test_prepared_city_is_solved_again_for_budgets(tmp_path: Path) -> None:
         ("balance", "required − served − shortfall"),
         ("demonstration", "and the run does not report it"),
         ("district row", "districts.csv has no row for district 510811"),
+        ("geopackage", "is 1.0 in layer facilities"),
         ("budget", "exceeds the budget"),
         ("colocation", "neither inside nor beside it (R1)"),
     ],
@@ -498,6 +499,13 @@ def test_verify_catches_a_tampered_plan(
     elif tamper == "district row":  # a county deleted from the table: its R5 goes unchecked
         districts = pd.read_csv(out / "districts.csv", dtype={"district_id": str})
         districts[districts["district_id"] != "510811"].to_csv(out / "districts.csv", index=False)
+    elif tamper == "geopackage":  # edited in QGIS: the GeoJSON layers are as written
+        layer = gpd.read_file(out / "plan.gpkg", layer="facilities")
+        first = layer["site_id"].iloc[0]
+        layer.loc[layer["site_id"] == first, "slots"] = 1.0
+        layer = pd.concat([layer, layer.iloc[[0]]], ignore_index=True)
+        layer.to_file(out / "plan.gpkg", layer="facilities", driver="GPKG")
+        assert "more than once" in " ".join(verify(out).problems)
     elif tamper == "budget":
         run["scenario"]["policy"]["budget"] = 1_000.0
     elif tamper == "colocation":
