@@ -64,6 +64,8 @@ demand points × 10,000 sites with a few million pairs in reach take seconds.
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias
@@ -281,9 +283,16 @@ def _within(pairs: _Pairs, max_cost: float) -> _Pairs:
 
 
 def _check_max_cost(max_cost: float) -> None:
-    if not (isinstance(max_cost, (int, float)) and max_cost >= 0):
+    # NumPy's numbers too: max_cost=df["minutes"].max() of an int column is an np.int64
+    number = isinstance(max_cost, numbers.Real) and not isinstance(max_cost, bool | np.bool_)
+    if not (number and not math.isnan(float(max_cost)) and max_cost >= 0):
         raise InputError(
-            [Problem(f"max_cost must be a cost of zero or more, got {max_cost!r}", fix="fix it")]
+            [
+                Problem(
+                    f"max_cost must be a cost of zero or more, got {max_cost!r}",
+                    fix="give a number in the cost matrix's unit (metres, minutes)",
+                )
+            ]
         )
 
 

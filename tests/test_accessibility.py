@@ -125,6 +125,8 @@ def test_band_weights_edges_are_inclusive() -> None:
         (lambda: two_step_fca(HAND_COST, HAND_DEMAND[:2], HAND_SUPPLY, max_cost=10), "lacks"),
         (lambda: two_step_fca(HAND_COST, HAND_DEMAND, -HAND_SUPPLY, max_cost=10), "not negative"),
         (lambda: two_step_fca(HAND_COST, HAND_DEMAND, HAND_SUPPLY, max_cost=-1), "max_cost"),
+        (lambda: two_step_fca(HAND_COST, HAND_DEMAND, HAND_SUPPLY, max_cost=np.nan), "max_cost"),
+        (lambda: two_step_fca(HAND_COST, HAND_DEMAND, HAND_SUPPLY, max_cost="15"), "max_cost"),
         (
             lambda: enhanced_two_step_fca(
                 HAND_COST, HAND_DEMAND, HAND_SUPPLY, bands=((20, 1.0), (10, 0.5))
@@ -595,3 +597,11 @@ def test_children_score_and_a_city_without_facilities() -> None:
     assert circles.run["after"]["access_children_per_1000"] == pytest.approx(
         (30 * got[0] + 60 * got[1]) / 90, abs=1e-3
     )
+
+
+def test_max_cost_may_be_a_numpy_number() -> None:
+    """max_cost=df["minutes"].max() of an int column is an np.int64: it was refused."""
+    expected = two_step_fca(HAND_COST, HAND_DEMAND, HAND_SUPPLY, max_cost=15)
+    for value in (np.int64(15), np.float32(15.0), np.float64(15.0)):
+        got = two_step_fca(HAND_COST, HAND_DEMAND, HAND_SUPPLY, max_cost=value)
+        pd.testing.assert_series_equal(got, expected)

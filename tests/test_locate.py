@@ -648,3 +648,17 @@ def test_p_median_of_points_that_weigh_nothing() -> None:
     assert (result.status, result.objective, result.selected) == (Status.OPTIMAL, 5.0, ("s1",))
     with pytest.raises(InputError, match="reach no site"):
         p_median(ghost, pd.Series({"a": 5.0, "ghost": 1.0}), 1)
+
+
+def test_one_required_site_may_be_given_alone() -> None:
+    """required="s2" was read as the sites 's' and '2' (an InputError naming them)."""
+    cost = pd.DataFrame(
+        [[1.0, 4.0, 9.0], [9.0, 4.0, 1.0]], index=["a", "b"], columns=["s1", "s2", "s3"]
+    )
+    free = p_median(cost, None, 1)
+    assert free.selected == ("s2",)  # 4 + 4 beats 1 + 9
+    with_s2 = p_median(cost, None, 1, required="s2")
+    assert (with_s2.selected, with_s2.objective) == (("s2",), 8.0)
+    assert p_median(cost, None, 2, required="s1").objective == 2.0  # s1 and s3
+    numbered = cost.set_axis([10, 20, 30], axis=1)
+    assert p_median(numbered, None, 2, required=np.int64(30)).selected == (10, 30)

@@ -134,7 +134,8 @@ def _read_site_values(values: npt.ArrayLike | pd.Series, costs: _Costs, name: st
 def _read_required(required: Iterable[Hashable] | None, costs: _Costs) -> IntArray:
     if required is None:
         return np.zeros(0, dtype=np.intp)
-    wanted = list(required)
+    # one id given alone ("site1", 3) is that site, not its characters or a TypeError
+    wanted = [required] if isinstance(required, str | int | np.integer) else list(required)
     positions = costs.site_ids.get_indexer(pd.Index(wanted))
     unknown = [str(w) for w, k in zip(wanted, positions, strict=True) if k < 0]
     if unknown:
