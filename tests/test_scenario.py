@@ -334,3 +334,45 @@ def test_prepare_refuses_a_negative_budget_before_reading(tmp_path: Path) -> Non
     scenario = load_scenario(SAMPLE).replace(policy=Policy(budget=-5.0))
     with pytest.raises(ScenarioError, match=re.escape("'policy.budget' must be zero or more")):
         prepare(scenario)
+
+
+def test_a_folder_given_as_the_scenario_names_its_toml(tmp_path: Path) -> None:
+    """run_plan("data/sample") said "scenario file data/sample does not exist"."""
+    (tmp_path / "scenario.toml").write_text("", encoding="utf-8")
+    (tmp_path / "other.toml").write_text("", encoding="utf-8")
+    with pytest.raises(ScenarioError, match="is a folder, not a scenario file") as caught:
+        load_scenario(tmp_path)
+    assert str(caught.value).endswith(
+        f"Fix: give the scenario's TOML file, such as {tmp_path / 'scenario.toml'}"
+    )
+
+
+def test_bad_options_of_the_python_api_are_siting_errors() -> None:
+    """A wrong language, base map layer or distance option raised a bare ValueError: an
+    analyst's ``except SitingError`` missed them (it still is a ValueError)."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from siting.maps.basemaps import tianditu_tile_url
+    from siting.network import distance_table
+    from siting.report import labels
+
+    points = gpd.GeoDataFrame(
+        {"area_id": ["a"], "site_id": ["s"]}, geometry=[Point(0, 0)], crs="EPSG:4544"
+    )
+    calls = [
+        (lambda: labels("fr"), "language must be one of"),
+        (lambda: tianditu_tile_url("bing", "key"), "layer must be vec, cva, img or cia"),
+        (
+            lambda: distance_table(points, points, graph=None, max_distance_m=0),
+            "max_distance_m must be positive",
+        ),
+        (
+            lambda: distance_table(points, points, graph=None, max_distance_m=300, snap="x"),
+            "snap must be 'edge' or 'node'",
+        ),
+    ]
+    for call, message in calls:
+        with pytest.raises(SitingError, match=message) as caught:
+            call()
+        assert isinstance(caught.value, ValueError)

@@ -24,7 +24,7 @@ import pyproj
 import shapely
 
 from siting._encoding import guess_encoding
-from siting.errors import Problem
+from siting.errors import Problem, ScenarioError
 from siting.inputs._columns import _apply, _convert, _id_string
 from siting.inputs._crs import _not_degrees_problem
 from siting.inputs._problems import (
@@ -254,7 +254,7 @@ def _check_text(frame: pd.DataFrame, path: Path, where: _Where, report: _Report)
 def _read(spec: LayerSpec, name: str, report: _Report) -> tuple[gpd.GeoDataFrame | None, _Where]:
     """Read, rename, type-check and repair one layer in its own CRS."""
     if name not in _SCHEMAS:
-        raise ValueError(f"unknown layer name {name!r}; known: {', '.join(LAYER_NAMES)}")
+        raise ScenarioError(f"unknown layer name {name!r}; known: {', '.join(LAYER_NAMES)}")
     where = _Where(str(spec.path), name, dict(spec.columns))
     raw = _open_vector(spec, name, report)
     if raw is None:
@@ -287,7 +287,7 @@ def _normalize(
         it has no features.
     """
     if name not in _SCHEMAS:
-        raise ValueError(f"unknown layer name {name!r}; known: {', '.join(LAYER_NAMES)}")
+        raise ScenarioError(f"unknown layer name {name!r}; known: {', '.join(LAYER_NAMES)}")
     schema = _SCHEMAS[name]
     section = f"[inputs.{name}]"
     if len(raw) == 0:

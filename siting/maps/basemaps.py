@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from siting.errors import ScenarioError
+
 if TYPE_CHECKING:
     pass
 
@@ -58,19 +60,19 @@ def check_basemap(basemap: str) -> str:
     if basemap in BASEMAPS:
         return basemap
     if "{z}" not in basemap:
-        raise ValueError(
+        raise ScenarioError(
             f"basemap must be one of {', '.join(BASEMAPS)} or a tile URL template with "
             f"{{z}}, {{x}} and {{y}} (https://tiles.bureau.local/{{z}}/{{x}}/{{y}}.png); "
             f"got {basemap!r}"
         )
     missing = [part for part in ("{x}", "{y}") if part not in basemap]
     if missing:
-        raise ValueError(
+        raise ScenarioError(
             "basemap: a tile URL template needs {z}, {x} and {y}; "
             f"{basemap!r} has no {' or '.join(missing)}"
         )
     if any(c in basemap for c in "\"'<> \n"):
-        raise ValueError(
+        raise ScenarioError(
             f"basemap: a tile URL template has no quotes, spaces or <>; got {basemap!r}"
         )
     return basemap
@@ -103,7 +105,7 @@ def tianditu_tile_url(layer: str, key: str) -> str:
     'https://t{s}.tianditu.gov.cn/vec_w/wmts'
     """
     if layer not in ("vec", "cva", "img", "cia"):
-        raise ValueError(f"layer must be vec, cva, img or cia, got {layer!r}")
+        raise ScenarioError(f"layer must be vec, cva, img or cia, got {layer!r}")
     return _TIANDITU_URL.format(layer=layer, key=key)
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import networkx as nx
 import pyproj
 
-from siting.errors import InputError, NetworkError
+from siting.errors import InputError, NetworkError, ScenarioError
 from siting.osm.pbf import is_pbf, xml_copy
 
 logger = logging.getLogger(__name__)
@@ -257,7 +257,7 @@ def _finish(
 
 def _check_network(network: str) -> None:
     if network not in ("walk", "all"):
-        raise ValueError(f"network must be 'walk' or 'all', not {network!r}")
+        raise ScenarioError(f"network must be 'walk' or 'all', not {network!r}")
 
 
 def read_street_graph(

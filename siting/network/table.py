@@ -14,7 +14,7 @@ import pandas as pd
 import pyproj
 from scipy.spatial import cKDTree
 
-from siting.errors import InputError, Problem
+from siting.errors import InputError, Problem, ScenarioError
 from siting.network._arrays import FloatArray, IntArray, _groups, _members, _unique
 from siting.network.matrix import WalkMatrix, walk_matrix
 from siting.network.paths import bounded_pairs
@@ -231,11 +231,11 @@ def distance_table(
         The graph cannot be converted.
     """
     if max_distance_m <= 0:
-        raise ValueError(f"max_distance_m must be positive, not {max_distance_m}")
+        raise ScenarioError(f"max_distance_m must be positive, not {max_distance_m}")
     if snap not in ("edge", "node"):
-        raise ValueError(f"snap must be 'edge' or 'node', not {snap!r}")
+        raise ScenarioError(f"snap must be 'edge' or 'node', not {snap!r}")
     if detour_factor < 1:
-        raise ValueError(f"detour_factor must be at least 1, not {detour_factor}")
+        raise ScenarioError(f"detour_factor must be at least 1, not {detour_factor}")
     has_points = point_id in origins.columns
     problems = _validate_points(
         origins, origin_id, "origins", points_column=point_id if has_points else None
@@ -359,7 +359,7 @@ def distance_table(
             "straight_m": agg["l"].to_numpy(dtype=float),
         }
     else:
-        raise ValueError(f"aggregate must be None, 'min' or 'share_weighted', not {aggregate!r}")
+        raise ScenarioError(f"aggregate must be None, 'min' or 'share_weighted', not {aggregate!r}")
 
     dist = np.asarray(columns["distance_m"], dtype=float)
     in_circle = np.asarray(columns["straight_m"], dtype=float) <= max_distance_m
@@ -436,7 +436,7 @@ def excluded_by_network(table: pd.DataFrame) -> int:
         The table did not come from :func:`distance_table` (or lost its ``attrs``).
     """
     if "excluded_by_network" not in table.attrs:
-        raise ValueError(
+        raise ScenarioError(
             "the table has no 'excluded_by_network' record; pass the table distance_table "
             "returned, before operations that drop DataFrame.attrs"
         )
@@ -478,7 +478,7 @@ def walk_minutes(
     5.0
     """
     if not speed_m_per_min > 0:
-        raise ValueError(f"speed_m_per_min must be positive, not {speed_m_per_min}")
+        raise ScenarioError(f"speed_m_per_min must be positive, not {speed_m_per_min}")
     if isinstance(distance_m, pd.Series):
         return distance_m / speed_m_per_min
     if isinstance(distance_m, int | float):

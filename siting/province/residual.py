@@ -30,6 +30,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from siting.errors import ScenarioError
+
 __all__ = ["RESIDUAL_BLOCKS", "coarsen_residual"]
 
 RESIDUAL_BLOCKS = 10_000
@@ -67,7 +69,7 @@ def coarsen_residual(
         If ``max_blocks`` is below 1.
     """
     if max_blocks < 1:
-        raise ValueError(f"max_blocks must be 1 or more, got {max_blocks}")
+        raise ScenarioError(f"max_blocks must be 1 or more, got {max_blocks}")
     district = blocks["district_id"].astype(str).to_numpy()
     people = blocks["residual_people"].to_numpy(dtype=np.float64)
     cells = blocks["cells"].to_numpy(dtype=np.float64)

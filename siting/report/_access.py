@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from siting.errors import ScenarioError
 from siting.report._charts import _svg_before_after
 from siting.report._document import Block, _Chart, _Table
 from siting.report._format import _fmt_delta, _num, _pct, as_number
@@ -119,7 +120,7 @@ def access_labels(language: str = "zh") -> Mapping[str, str]:
     'Childcare deserts'
     """
     if language not in _ACCESS_LABELS:
-        raise ValueError(f"language must be one of {sorted(_ACCESS_LABELS)}, got {language!r}")
+        raise ScenarioError(f"language must be one of {sorted(_ACCESS_LABELS)}, got {language!r}")
     return _ACCESS_LABELS[language]
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from siting.errors import ScenarioError
+
 _LABELS: dict[str, dict[str, str]] = {
     "zh": {
         "layer_population": "人口密度",
@@ -505,7 +507,7 @@ def labels(language: str = "zh", *, currency: str = "CNY") -> Mapping[str, str]:
     ('费用（元）', 'Total cost (EUR)')
     """
     if language not in _LABELS:
-        raise ValueError(f"language must be one of {sorted(_LABELS)}, got {language!r}")
+        raise ScenarioError(f"language must be one of {sorted(_LABELS)}, got {language!r}")
     text = _LABELS[language]
     unit = "元" if language == "zh" and currency == "CNY" else currency
     return {**text, **{k: text[k].replace("{currency}", unit) for k in _MONEY_KEYS}}

@@ -48,6 +48,14 @@ def load_scenario(path: str | Path) -> Scenario:
         If the file is missing or unreadable, or a key is unknown or has a bad value.
     """
     path = Path(path)
+    if path.is_dir():
+        tomls = sorted(q.name for q in path.glob("*.toml"))
+        inside = f" (it holds {', '.join(tomls[:3])})" if tomls else ""
+        raise ScenarioError(
+            f"{path} is a folder, not a scenario file{inside}. Fix: give the scenario's "
+            "TOML file, such as "
+            + str(path / ("scenario.toml" if "scenario.toml" in tomls or not tomls else tomls[0]))
+        )
     if not path.is_file():
         raise ScenarioError(f"scenario file {path} does not exist. Fix: check the path.")
     try:
