@@ -7,6 +7,7 @@ alone, with none of the model code, so a bug in the model cannot hide itself.
 
 from __future__ import annotations
 
+import html
 import json
 import warnings
 from dataclasses import dataclass, field
@@ -76,6 +77,36 @@ class Plan:
     service_lines: gpd.GeoDataFrame | None = None
     residual: gpd.GeoDataFrame | None = None
     district_years: pd.DataFrame | None = None
+
+    def _summary(self) -> list[tuple[str, str]]:
+        """The few figures a notebook shows for a plan (not its 35,000 characters)."""
+        totals = self.run.get("totals", {})
+
+        def figure(key: str, unit: str = "") -> str:
+            value = totals.get(key)
+            return f"{value:,.0f}{unit}" if isinstance(value, int | float) else "–"
+
+        return [
+            ("status", str(self.run.get("message", self.run.get("status", "–")))),
+            ("facilities", f"{len(self.facilities):,}"),
+            ("areas", f"{len(self.areas):,}"),
+            ("required slots", figure("required_slots")),
+            ("planned slots", figure("planned_slots")),
+            ("shortfall slots", figure("shortfall_slots")),
+            ("cost", figure("cost")),
+            ("CRS", str(self.run.get("crs", self.facilities.crs))),
+        ]
+
+    def __repr__(self) -> str:
+        return "Plan(" + ", ".join(f"{k}={v}" for k, v in self._summary()) + ")"
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(k)}</th>"
+            f"<td style='text-align:left'>{html.escape(v)}</td></tr>"
+            for k, v in self._summary()
+        )
+        return f"<table><caption>siting Plan</caption>{rows}</table>"
 
 
 def without_excess(

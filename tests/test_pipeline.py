@@ -21,7 +21,7 @@ from siting.cli import main
 from siting.errors import InputError, OutputError, PlanFileError
 from siting.export import write_plan
 from siting.pipeline import run_plan
-from siting.plan import verify
+from siting.plan import Plan, verify
 from siting.zonal import zonal_sums
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
@@ -999,3 +999,28 @@ def test_verify_of_a_folder_that_is_not_a_plan_says_so(tmp_path: Path) -> None:
     with pytest.raises(OutputError, match=r"has no run\.json"):
         verify(tmp_path / "other")
     assert main(["verify", str(tmp_path / "other")]) == 2
+
+
+def test_a_plan_shows_a_short_summary_in_a_notebook(
+    sample_run: tuple[Path, dict[str, str]],
+) -> None:
+    """``plan`` in a notebook cell printed 35,410 characters of frames."""
+    out, _ = sample_run
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    facilities = gpd.read_file(out / "facilities.geojson")
+    areas = gpd.read_file(out / "areas.geojson")
+    plan = Plan(
+        facilities=facilities,
+        areas=areas,
+        assignments=pd.read_csv(out / "assignments.csv"),
+        districts=pd.read_csv(out / "districts.csv"),
+        candidates=gpd.GeoDataFrame(geometry=[]),
+        run=run,
+    )
+    text = repr(plan)
+    assert len(text) < 400, text
+    assert text.startswith(f"Plan(status={run['message']}, facilities={len(facilities)}, ")
+    assert f"cost={run['totals']['cost']:,.0f}" in text
+    page = plan._repr_html_()
+    assert page.startswith("<table><caption>siting Plan</caption>")
+    assert f"<td style='text-align:left'>{len(areas)}</td>" in page
