@@ -2342,3 +2342,21 @@ def test_a_value_siting_does_not_know_names_the_layers_column(tmp_path: Path) ->
     # the column is mapped already: the fix lists the words, not "map your column"
     assert problem.fix is not None and "map" not in problem.fix
     assert problem.fix.startswith("set status to one of new (新建, 新建居住区, 新区")
+
+
+def test_a_layer_on_an_old_datum_is_warned_of(tmp_path: Path) -> None:
+    """Xian 1980 parcels were moved to CGCS2000 by PROJ's "ballpark" (no shift) in silence."""
+    xian = parcels_frame().set_crs("EPSG:2380", allow_override=True)  # Xian 1980 GK CM 105E
+    wgs = areas_frame().to_crs("EPSG:4326")  # WGS 84 is within a metre of CGCS2000: no word
+    spec = make_spec(
+        tmp_path,
+        parcels=LayerSpec(path=write(xian, tmp_path / "p.gpkg")),
+        areas=LayerSpec(path=write(wgs, tmp_path / "a.gpkg")),
+    )
+    notes = [n for n in load_inputs(spec, crs=GK).notes if "datum" in n]
+    assert notes == [
+        "parcels: its CRS EPSG:2380 is on the Xian 1980 datum, and PROJ knows no shift from it "
+        "to China 2000: the layer was moved by its projection alone and may lie tens of metres "
+        "off. Reproject it with the bureau's own transformation parameters (for example to "
+        "EPSG:4490 in QGIS) before handing it over"
+    ]

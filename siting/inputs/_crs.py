@@ -8,6 +8,7 @@ has a wrong CRS, and the problem says so with both sets of bounds.
 from __future__ import annotations
 
 import functools
+import logging
 import math
 from collections.abc import Sequence
 
@@ -21,6 +22,8 @@ from pyproj.exceptions import CRSError
 
 from siting.errors import Problem
 from siting.inputs._problems import _count, _Report, _Where
+
+logger = logging.getLogger(__name__)
 
 
 def _working_crs(crs: str | pyproj.CRS | None, report: _Report) -> pyproj.CRS | None:
@@ -97,6 +100,34 @@ def _check_scale(work: pyproj.CRS, study: shapely.Polygon, report: _Report) -> N
             "UTM zone of the study area",
         )
     )
+
+
+_CLOSE_DATUMS = ("China 2000", "World Geodetic System 1984", "ITRF", "International Terrestrial")
+"""Datums within a metre or so of CGCS2000: PROJ's zero shift between them is harmless."""
+
+
+def _warn_of_a_ballpark(own: pyproj.CRS, work: pyproj.CRS, name: str, report: _Report) -> None:
+    """Warn when PROJ knows no datum shift from a layer's CRS to the working CRS and the
+    datums differ by more than a metre (Xian 1980, Beijing 1954, a city's local system):
+    it then moves nothing, and the layer may sit tens of metres off, against hazard buffers
+    of 5-50 m and a 100 m "beside"."""
+    own_geo, work_geo = own.geodetic_crs, work.geodetic_crs
+    if own_geo is None or work_geo is None or own_geo.datum is None or work_geo.datum is None:
+        return
+    datums = (own_geo.datum.name, work_geo.datum.name)
+    if all(any(close in d for close in _CLOSE_DATUMS) for d in datums):
+        return
+    transformer = pyproj.Transformer.from_crs(own, work, always_xy=True)
+    if "Ballpark" not in transformer.description and transformer.accuracy != -1:
+        return
+    text = (
+        f"{name}: its CRS {_crs_label(own)} is on the {datums[0]} datum, and PROJ knows no "
+        f"shift from it to {datums[1]}: the layer was moved by its projection alone and may "
+        "lie tens of metres off. Reproject it with the bureau's own transformation "
+        "parameters (for example to EPSG:4490 in QGIS) before handing it over"
+    )
+    logger.warning("%s", text)
+    report.notes.append(text)
 
 
 def _drawn(frame: gpd.GeoDataFrame) -> gpd.GeoSeries:
@@ -194,6 +225,8 @@ def _reproject(
     assert frame.crs is not None
     own_crs = pyproj.CRS.from_user_input(frame.crs)
     own_bounds = frame.total_bounds
+    if not own_crs.equals(work):
+        _warn_of_a_ballpark(own_crs, work, name, report)
     moved = frame.to_crs(work) if not own_crs.equals(work) else frame
     bounds = shapely.bounds(np.asarray(moved.geometry.to_numpy(), dtype=object))
     finite = np.isfinite(bounds).all(axis=1)
