@@ -2360,3 +2360,32 @@ def test_a_layer_on_an_old_datum_is_warned_of(tmp_path: Path) -> None:
         "off. Reproject it with the bureau's own transformation parameters (for example to "
         "EPSG:4490 in QGIS) before handing it over"
     ]
+
+
+@pytest.mark.parametrize("unit", [1.0, 1e-4])
+def test_costs_in_ten_thousand_yuan_are_warned_of(tmp_path: Path, unit: float) -> None:
+    """210.5 (万元) for a 2,000 m² parcel worth 2,105,000 CNY made every site nearly free."""
+    geoms = [box(X0 + 100 + 200 * i, Y0 + 100, X0 + 140 + 200 * i, Y0 + 150) for i in range(4)]
+    frame = gpd.GeoDataFrame(
+        {
+            "site_id": [f"P{i}" for i in range(4)],
+            "kind": ["idle_land"] * 4,
+            "acquisition": ["purchase"] * 4,
+            "价格": [2_105_000.0 * unit, 3_000_000.0 * unit, 0.0, 4_000_000.0 * unit],
+        },
+        geometry=geoms,
+        crs=GK,
+    )
+    spec = make_spec(
+        tmp_path,
+        parcels=LayerSpec(path=write(frame, tmp_path / "p.gpkg"), columns={"cost": "价格"}),
+    )
+    notes = [n for n in load_inputs(spec, crs=GK).notes if "万元" in n]
+    if unit == 1.0:  # 1,500 CNY per m²: no word
+        assert not notes
+    else:
+        assert notes == [
+            "parcels: column '价格' (read as cost) gives a median of 0.15 CNY per m² of land "
+            "over 3 parcels: it looks like 万元 (ten thousand yuan). siting reads costs in "
+            "CNY: multiply the column by 10,000, or the plan will take land as nearly free"
+        ]

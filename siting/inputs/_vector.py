@@ -585,6 +585,33 @@ def _check_land_area(
     )
 
 
+MIN_COST_PER_M2 = 10.0
+"""CNY per m² of land below which the parcels' costs look like 万元 (ten thousand yuan):
+even a rural lease costs more than that."""
+
+
+def _check_cost_unit(frame: gpd.GeoDataFrame, where: _Where, report: _Report) -> None:
+    """Warn when the parcels' ``cost`` looks like 万元: 210.5 for a 700 m² parcel priced
+    2,105,000 CNY made every site nearly free, and the plan chose by distance alone."""
+    cost = frame["cost"].to_numpy(dtype=float) if "cost" in frame.columns else np.zeros(0)
+    land = frame["land_area_m2"].to_numpy(dtype=float) if len(cost) else np.zeros(0)
+    usable = np.isfinite(cost) & (cost > 0) & np.isfinite(land) & (land > 1.0)
+    if usable.sum() < 3:
+        return
+    per_m2 = float(np.median(cost[usable] / land[usable]))
+    if per_m2 >= MIN_COST_PER_M2:
+        return
+    column = f"'{where.columns['cost']}' (read as cost)" if "cost" in where.columns else "cost"
+    text = (
+        f"{where.layer}: column {column} gives a median of {per_m2:.3g} CNY per m² of land "
+        f"over {int(usable.sum())} parcels: it looks like 万元 (ten thousand yuan). siting "
+        "reads costs in CNY: multiply the column by 10,000, or the plan will take land as "
+        "nearly free"
+    )
+    logger.warning("%s", text)
+    report.notes.append(text)
+
+
 def _fill_land_area(
     frame: gpd.GeoDataFrame, report: _Report, where: _Where | None = None
 ) -> gpd.GeoDataFrame:
@@ -604,6 +631,8 @@ def _fill_land_area(
         polygon = np.isin(shapely.get_type_id(geoms), (3, 6))  # (Multi)Polygon
         given = frame["land_area_m2"].to_numpy(dtype=float)
         _check_land_area(given, area, polygon, where, report)
+        land = np.where(np.isnan(given), area, given)
+        _check_cost_unit(frame.assign(land_area_m2=land), where, report)
     if not need.any():
         return frame
     out = frame.copy()
