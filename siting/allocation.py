@@ -490,14 +490,7 @@ class _State:
             left_over = np.where(covered, 0.0, values)
         if self.zones is not None:
             assert left_over is not None
-            prefix = np.zeros((rows, ncols + 1), dtype=np.float64)
-            np.cumsum(left_over, axis=1, out=prefix[:, :ncols])
-            prefix[:, ncols] = prefix[:, ncols - 1]
-            for owner, flat, amount, left in self.zones.pieces(top, rows, ncols):
-                self.zone_residual += np.bincount(
-                    owner, weights=amount * _from_prefix(prefix, flat, left), minlength=self.n_zones
-                )
-            del prefix
+            self.zone_residual += self._by_zone(top, left_over)
         elif left_over is not None:
             self.residual += float(left_over.sum(dtype=np.float64))
         else:
@@ -519,6 +512,20 @@ class _State:
             assert self.left_grid is not None and self.covered_grid is not None
             self.left_grid[top : top + rows] = left_over
             self.covered_grid[top : top + rows] = covered
+
+    def _by_zone(self, top: int, people: FloatArray) -> FloatArray:
+        """How many of a strip's ``people`` each zone holds, by its exact share of a cell."""
+        assert self.zones is not None
+        rows, ncols = people.shape
+        out = np.zeros(self.n_zones, dtype=np.float64)
+        prefix = np.zeros((rows, ncols + 1), dtype=np.float64)
+        np.cumsum(people, axis=1, out=prefix[:, :ncols])
+        prefix[:, ncols] = prefix[:, ncols - 1]
+        for owner, flat, amount, left in self.zones.pieces(top, rows, ncols):
+            out += np.bincount(
+                owner, weights=amount * _from_prefix(prefix, flat, left), minlength=self.n_zones
+            )
+        return out
 
     def _own_cover(
         self, pieces: list[tuple[IntArray, IntArray, FloatArray, FloatArray]], rows: int, ncols: int
@@ -599,11 +606,11 @@ class _State:
         self.held += np.bincount(owner, weights=people, minlength=self.n)
         self.moved = float(people[owner < self.n_own].sum())
         if self.zone_grid is not None:
-            label = self.zone_grid[r, c]
-            mine = self._own_zone(label)
+            # each zone gives up the share of a moved cell it counted (strip), not the whole
+            # cell from the zone of its centre: a district got -40 and its neighbour +40
+            self.zone_residual -= self._moved_by_zone(r, c, people)
+            mine = self._own_zone(self.zone_grid[r, c])
             r, c, people = r[mine], c[mine], people[mine]
-            zone = label[mine].astype(np.int64) - 1
-            self.zone_residual -= np.bincount(zone, weights=people, minlength=self.n_zones)
         else:
             self.residual -= float(people.sum())
         if self.block:
@@ -612,6 +619,21 @@ class _State:
                 index, weights=people, minlength=self.block_people.size
             )
             self.block_cells -= np.bincount(index, minlength=self.block_cells.size)
+
+    def _moved_by_zone(self, r: IntArray, c: IntArray, people: FloatArray) -> FloatArray:
+        """The zones' shares of the people moved out of cells ``(r, c)``, strip by strip."""
+        out = np.zeros(self.n_zones, dtype=np.float64)
+        if self.zones is None or r.size == 0:
+            return out
+        for top in range(int(r.min()), int(r.max()) + 1, _MOVED_ROWS):
+            pick = (r >= top) & (r < top + _MOVED_ROWS)
+            if not pick.any():
+                continue
+            rows = min(_MOVED_ROWS, self.shape[0] - top)
+            grid = np.zeros((rows, self.shape[1]), dtype=np.float64)
+            np.add.at(grid, (r[pick] - top, c[pick]), people[pick])
+            out += self._by_zone(top, grid)
+        return out
 
     def blocks(self, transform: Affine) -> pd.DataFrame:
         """The residual blocks that keep people, with their corners in the raster's CRS."""
@@ -635,6 +657,10 @@ class _State:
                 "cells": np.rint(self.block_cells[keep]).astype(np.int64),
             }
         )
+
+
+_MOVED_ROWS = 256
+"""Rows per strip when the people moved to the nearest area are taken from the zones."""
 
 
 def _block_size(blocks: bool | int, window: rasterio.windows.Window) -> int:
@@ -765,7 +791,10 @@ def _building_spots(
     points, weight = points[good], weight[good]
     tree = shapely.STRtree(np.asarray(polygons.to_crs(crs).values, dtype=object))
     which, owner = tree.query(np.asarray(points.values, dtype=object), predicate="within")
-    # a building inside two overlapping areas counts once, in the first
+    # a building inside two overlapping areas counts once, in the first in the layer's
+    # order (the tree's own order differed from cell to cell)
+    by_layer = np.lexsort((owner, which))
+    which, owner = which[by_layer], owner[by_layer]
     which, first = np.unique(which, return_index=True)
     owner = owner[first]
     xy = shapely.get_coordinates(np.asarray(points.values, dtype=object)[which])

@@ -452,3 +452,57 @@ def test_counties_with_their_neighbours_as_context_add_up_to_one_allocation(
         for k, n in enumerate(zones.index)
     )
     assert alone > one.total + 1.0
+
+
+def test_people_moved_to_the_nearest_area_leave_each_district_by_its_share(
+    tmp_path: Path,
+) -> None:
+    """Two 100 m cells, 50 and 100 people; area A covers the first. The second is 60 % in
+    D1 and 40 % in D2 (its centre in D1). Moved whole to A, it leaves both districts with
+    nothing: D1 had -40 and D2 +40 before (the whole cell was taken from D1)."""
+    path = _raster(tmp_path / "two.tif", np.array([[50.0, 100.0]], dtype="float32"), cell=100.0)
+    top = Y0 - 100.0
+    area = gpd.GeoSeries([box(X0, top, X0 + 100, Y0)], index=["A"], crs=CRS)
+    zones = gpd.GeoSeries(
+        [box(X0, top, X0 + 160, Y0), box(X0 + 160, top, X0 + 200, Y0)], index=["D1", "D2"], crs=CRS
+    )
+    kept = allocate(area, path, zones=zones)
+    assert kept.residual_by_zone.to_dict() == pytest.approx({"D1": 60.0, "D2": 40.0})
+    moved = allocate(area, path, zones=zones, nearest_m=300.0)
+    assert moved.held["A"] == pytest.approx(150.0)
+    assert moved.moved == pytest.approx(100.0)
+    assert moved.residual_by_zone.to_dict() == pytest.approx({"D1": 0.0, "D2": 0.0}, abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("order", "held"),
+    [
+        (("outer", "inner", "other"), {"outer": 200.0, "inner": 0.0, "other": 0.0}),
+        (("inner", "outer", "other"), {"inner": 100.0, "outer": 100.0, "other": 0.0}),
+        (("other", "inner", "outer"), {"other": 100.0, "inner": 100.0, "outer": 0.0}),
+    ],
+)
+def test_a_building_in_two_areas_counts_in_the_first_in_layer_order(
+    tmp_path: Path, order: tuple[str, ...], held: dict[str, float]
+) -> None:
+    """Two 100 m cells of 100 people, one building in each. ``outer`` covers both cells,
+    ``inner`` and ``other`` lie inside it, one per cell. Each building goes to the first
+    area holding it in the layer: before, the tree's order chose, cell by cell."""
+    path = _raster(tmp_path / "two.tif", np.array([[100.0, 100.0]], dtype="float32"), cell=100.0)
+    top = Y0 - 100.0
+    shapes = {
+        "outer": box(X0, top, X0 + 200, Y0),
+        "inner": box(X0 + 20, top + 20, X0 + 60, top + 80),
+        "other": box(X0 + 120, top + 20, X0 + 160, top + 80),
+    }
+    areas = gpd.GeoSeries([shapes[k] for k in order], index=list(order), crs=CRS)
+    buildings = gpd.GeoDataFrame(
+        {"floor_area_m2": [1000.0, 1000.0]},
+        geometry=[
+            box(X0 + 30, top + 30, X0 + 50, top + 70),
+            box(X0 + 130, top + 30, X0 + 150, top + 70),
+        ],
+        crs=CRS,
+    )
+    out = allocate(areas, path, buildings=buildings, weight_column="floor_area_m2")
+    assert out.held.to_dict() == pytest.approx(held)
