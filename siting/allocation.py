@@ -373,6 +373,9 @@ def allocate(
             if every_zone is not None and (block or nearest_m is not None)
             else None,
             near=nearest_m is not None,
+            union=_Edges.of(np.array([shapely.union_all(geoms)], dtype=object), wt)
+            if method == "area_weighted"
+            else None,
         )
         for top, values in _band_strips(ds, bands, window):
             state.strip(top, values)
@@ -422,6 +425,8 @@ class _State:
     block: int
     zone_grid: npt.NDArray[np.int32] | None
     near: bool
+    union: _Edges | None = None
+    """The polygons' union (area-weighted only): the share of a cell any polygon covers."""
     held: FloatArray = field(init=False)
     zone_residual: FloatArray = field(init=False)
     residual: float = 0.0
@@ -470,8 +475,11 @@ class _State:
                 covered |= self._buildings(top, values, cover)
             left_over = None
         else:
-            left_over = values * np.clip(1.0 - cover, 0.0, 1.0)
-            twice = values * np.clip(cover - 1.0, 0.0, None)
+            # overlapping polygons add up to more than the share of a cell they cover: the
+            # residual is what their union leaves, the overlap what they add beyond it
+            once = self._union_cover(top, rows, ncols) if self.union is not None else cover
+            left_over = values * np.clip(1.0 - once, 0.0, 1.0)
+            twice = values * np.clip(cover - np.minimum(once, 1.0), 0.0, None)
             if self.n_own < self.n:  # the own polygons' share of the overlap
                 own = self._own_cover(pieces, rows, ncols)
                 np.divide(twice * own, cover, out=twice, where=covered)
@@ -525,6 +533,20 @@ class _State:
             out += np.bincount(
                 owner, weights=amount * _from_prefix(prefix, flat, left), minlength=self.n_zones
             )
+        return out
+
+    def _union_cover(self, top: int, rows: int, ncols: int) -> FloatArray:
+        """The share of each cell of the strip that the polygons' union covers."""
+        assert self.union is not None
+        grid = np.zeros((rows, ncols + 1), dtype=np.float64)
+        flat_grid = grid.ravel()
+        for _, flat, amount, left in self.union.pieces(top, rows, ncols):
+            deposits = np.bincount(
+                np.concatenate([flat, flat + 1]),
+                weights=np.concatenate([amount * left, amount * (1.0 - left)]),
+            )
+            flat_grid[: deposits.size] += deposits
+        out: FloatArray = np.cumsum(grid[:, :ncols], axis=1)
         return out
 
     def _own_cover(

@@ -205,12 +205,12 @@ def test_random_polygons_match_brute_force_and_conserve(tmp_path: Path, seed: in
     np.testing.assert_allclose(
         weighted.held.to_numpy(), (a * values).sum(axis=(1, 2)), rtol=1e-9, atol=1e-9
     )
+    # what no polygon covers is residual; what they cover beyond their union, counted twice
+    (union,) = _brute([shapely.union_all(polys)], values, cell)[0]
     assert weighted.residual == pytest.approx(
-        (values * np.clip(1 - cover, 0, 1)).sum(), rel=1e-9, abs=1e-9
+        (values * np.clip(1 - union, 0, 1)).sum(), rel=1e-9, abs=1e-9
     )
-    assert weighted.overlap == pytest.approx(
-        (values * np.clip(cover - 1, 0, None)).sum(), rel=1e-9, abs=1e-9
-    )
+    assert weighted.overlap == pytest.approx((values * (cover - union)).sum(), rel=1e-9, abs=1e-9)
     assert weighted.held.sum() + weighted.residual - weighted.overlap == pytest.approx(
         values.sum(), rel=1e-12
     )
@@ -506,3 +506,17 @@ def test_a_building_in_two_areas_counts_in_the_first_in_layer_order(
     )
     out = allocate(areas, path, buildings=buildings, weight_column="floor_area_m2")
     assert out.held.to_dict() == pytest.approx(held)
+
+
+def test_area_weighted_overlap_and_residual_by_the_union(tmp_path: Path) -> None:
+    """One 100 m cell of 100 people; A covers x 0-50, B x 10-60. Area-weighted, each holds
+    50; their union covers 60 %, so 40 are residual and the 40 of x 10-50 counted twice.
+    Before, the residual was 0 and the overlap 0 (the sum of shares taken for the union)."""
+    path = _raster(tmp_path / "one.tif", np.array([[100.0]], dtype="float32"), cell=100.0)
+    top = Y0 - 100.0
+    areas = gpd.GeoSeries(
+        [box(X0, top, X0 + 50, Y0), box(X0 + 10, top, X0 + 60, Y0)], index=["A", "B"], crs=CRS
+    )
+    out = allocate(areas, path, method="area_weighted")
+    assert out.held.to_dict() == pytest.approx({"A": 50.0, "B": 50.0})
+    assert (out.residual, out.overlap, out.total) == pytest.approx((40.0, 40.0, 100.0))
