@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from siting.handin import write_handin, write_qgis_styles
@@ -62,9 +63,27 @@ def _layers(plan: Plan) -> dict[str, gpd.GeoDataFrame]:
     return {k: v for k, v in layers.items() if v is not None}
 
 
+NOISE = 1e-9
+"""Written numbers closer to 0 than this are 0: float sums leave -0.0, 4e-15 slots and
+-6e-15 residual people, which read as "negative" or "needs slots" in QGIS."""
+
+
+def _without_noise(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its float columns' near-zero values (and -0.0) written as 0."""
+    floats = [c for c in frame.columns if pd.api.types.is_float_dtype(frame[c])]
+    if not floats:
+        return frame
+    out = frame.copy()
+    for col in floats:
+        values = out[col].to_numpy(dtype=float, copy=True)
+        values[np.abs(values) < NOISE] = 0.0
+        out[col] = values
+    return out
+
+
 def _plain(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Index to column, and object columns that hold lists or dicts to text."""
-    out = frame.reset_index(drop=frame.index.name is None)
+    """Index to column, object columns that hold lists or dicts to text, float noise to 0."""
+    out = _without_noise(frame.reset_index(drop=frame.index.name is None))
     for col in out.columns:
         if col == out.geometry.name or out[col].dtype != object:
             continue
@@ -178,7 +197,10 @@ def _write_into(
         plan.assignments.to_csv(tmp / "assignments.csv", index=False)
         by_year = plan.district_years  # a phased plan: one row per district and year
         table = plan.districts if by_year is None else by_year
-        table.reset_index().to_csv(tmp / "districts.csv", index=False)
+        # 12 significant digits: 44438.8 people, not 44438.799999999996
+        _without_noise(table.reset_index()).to_csv(
+            tmp / "districts.csv", index=False, float_format="%.12g"
+        )
         _write_run_json(tmp, {PLAN_MARKER: 1, **plan.run})
         if handin or division or shapefile:
             write_handin(

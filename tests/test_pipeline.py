@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 import shutil
 from pathlib import Path
@@ -1024,3 +1025,15 @@ def test_a_plan_shows_a_short_summary_in_a_notebook(
     page = plan._repr_html_()
     assert page.startswith("<table><caption>siting Plan</caption>")
     assert f"<td style='text-align:left'>{len(areas)}</td>" in page
+
+
+def test_written_numbers_carry_no_float_noise(sample_run: tuple[Path, dict[str, str]]) -> None:
+    """districts.csv said 44438.799999999996 people; areas.geojson -0.0 people and 4e-15
+    slots, which QGIS shows as negative or as a need."""
+    out, _ = sample_run
+    text = (out / "districts.csv").read_text(encoding="utf-8")
+    digits = [len(re.sub(r"\D", "", n).lstrip("0")) for n in re.findall(r"-?\d+\.\d+", text)]
+    assert max(digits) <= 12
+    raw = json.loads((out / "areas.geojson").read_text(encoding="utf-8"))
+    numbers = [v for f in raw["features"] for v in f["properties"].values() if isinstance(v, float)]
+    assert not [v for v in numbers if 0 < abs(v) < 1e-9 or (v == 0 and math.copysign(1, v) < 0)]
