@@ -36,6 +36,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +51,8 @@ from siting.allocation import Allocation, allocate
 from siting.inputs import Inputs
 from siting.osm import NON_RESIDENTIAL_BUILDINGS
 from siting.scenario import Scenario
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "Demand",
@@ -216,7 +219,15 @@ def estimate_demand(inputs: Inputs, *, scenario: Scenario) -> Demand:
     spec = scenario.inputs
     areas = inputs.areas
     zones = inputs.districts.geometry if inputs.districts is not None else None
-    buildings = _building_weights(inputs.buildings)
+    if inputs.buildings is not None and scenario.demand.allocation != "dasymetric":
+        logger.warning(
+            "buildings: the layer weighs people only in the dasymetric allocation; with "
+            "[demand] allocation = %r it is not used",
+            scenario.demand.allocation,
+        )
+    buildings = (
+        _building_weights(inputs.buildings) if scenario.demand.allocation == "dasymetric" else None
+    )
     reach = scenario.demand.residual_to_nearest_m
     context = inputs.context_areas.geometry if inputs.context_areas is not None else None
     context_zones = (
@@ -366,6 +377,15 @@ def _building_weights(buildings: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | 
         kind = buildings["building"].astype("string").str.strip().str.lower()
         housed &= ~kind.isin(NON_RESIDENTIAL_BUILDINGS).to_numpy(dtype=bool)
     weight = np.where(housed, weight, 0.0)
+    pointless = housed & (footprint <= 0) & ~(np.isfinite(floor) & (floor > 0))
+    if pointless.any():
+        logger.warning(
+            "buildings: %d of %d housing buildings are points without floor_area_m2: a point "
+            "has no footprint, so levels × footprint is 0 and they weigh nothing (their cells "
+            "are shared by overlap). Give floor_area_m2, or the footprints as polygons",
+            int(pointless.sum()),
+            int(housed.sum()),
+        )
     return gpd.GeoDataFrame(
         {"weight": weight}, geometry=buildings.geometry.values, crs=buildings.crs
     )

@@ -156,3 +156,22 @@ def test_building_weights_are_residential_floor_area() -> None:
     plain = _building_weights(buildings.drop(columns=["building", "residential"]))
     assert plain is not None
     assert plain["weight"].tolist() == pytest.approx([350, 600, 100, 600, 600, 300, 200])
+
+
+def test_point_buildings_with_levels_only_are_warned_of(caplog: pytest.LogCaptureFixture) -> None:
+    """Points with levels weigh levels × footprint = 0: the layer did nothing, silently."""
+    import geopandas as gpd
+    from shapely.geometry import Point, box
+
+    from siting.demand import _building_weights
+
+    buildings = gpd.GeoDataFrame(
+        {"levels": [6.0, 6.0, 3.0], "floor_area_m2": [None, 900.0, None]},
+        geometry=[Point(0, 0), Point(10, 0), box(20, 0, 30, 10)],
+        crs="EPSG:4544",
+    )
+    with caplog.at_level("WARNING", logger="siting.demand"):
+        weights = _building_weights(buildings)
+    assert weights is not None
+    assert weights["weight"].tolist() == [0.0, 900.0, 300.0]
+    assert "buildings: 1 of 3 housing buildings are points without floor_area_m2" in caplog.text
