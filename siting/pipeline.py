@@ -27,8 +27,8 @@ import pandas as pd
 from siting.access import Access, service_pairs
 from siting.candidates import site_options, sites_from_inputs
 from siting.demand import Demand, demand_items, estimate_demand, workplace_demand
-from siting.errors import ScenarioError, SolverError
-from siting.inputs import Inputs, load_inputs
+from siting.errors import InputError, ScenarioError, SolverError
+from siting.inputs import Inputs, check_loaded, load_inputs
 from siting.lifecircle import plan_life_circles
 from siting.model import SitingProblem, build_model, presolve_checks
 from siting.network import area_points, read_street_graph
@@ -307,6 +307,9 @@ def prepare_loaded(
     Prepared
         What :func:`solve_prepared` needs.
     """
+    edited = check_loaded(inputs)  # layers an analyst swapped in, in memory
+    if edited:
+        raise InputError(edited)
     say = progress or (lambda message: log.info(message))
     timings = dict(timings or {})
     lap = _stopwatch(timings)

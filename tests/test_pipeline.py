@@ -1037,3 +1037,28 @@ def test_written_numbers_carry_no_float_noise(sample_run: tuple[Path, dict[str, 
     raw = json.loads((out / "areas.geojson").read_text(encoding="utf-8"))
     numbers = [v for f in raw["features"] for v in f["properties"].values() if isinstance(v, float)]
     assert not [v for v in numbers if 0 < abs(v) < 1e-9 or (v == 0 and math.copysign(1, v) < 0)]
+
+
+def test_layers_edited_in_memory_are_checked_before_planning() -> None:
+    """An analyst swaps an edited layer into the inputs. areas.reset_index() planned 1,454
+    served slots instead of 3,632 with no error; a status typo reached HiGHS as "a bug in
+    siting's model building"; integer ids a NumPy type error deep inside."""
+    import dataclasses
+
+    from siting.pipeline import prepare_loaded, read_inputs
+
+    scenario, inputs = read_inputs(SAMPLE / "scenario.toml")
+    areas = inputs.areas
+    typo = areas.copy()
+    typo.iloc[0, typo.columns.get_loc("status")] = "New"
+    numbered = areas.set_axis(pd.RangeIndex(len(areas), name="area_id"))
+    edits = {
+        "the layer is indexed by position, not by area_id": areas.reset_index(),
+        "area_id are not all text": numbered,
+        "the layer is in EPSG:4326, not in the working CRS": areas.to_crs(4326),
+        "1 feature has a status siting does not know (New)": typo,
+    }
+    for said, edited in edits.items():
+        with pytest.raises(InputError, match=re.escape(said)) as caught:
+            prepare_loaded(dataclasses.replace(inputs, areas=edited), scenario=scenario)
+        assert "layer 'areas'" in str(caught.value)

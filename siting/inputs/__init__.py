@@ -56,6 +56,7 @@ module                     owns
 
 from __future__ import annotations
 
+from siting.inputs._checks import check_loaded
 from siting.inputs._load import Inputs, load_inputs, read_layer, validate
 from siting.inputs._schema import FALSE_WORDS, LAYER_NAMES, TRUE_WORDS
 
@@ -64,6 +65,7 @@ __all__ = [
     "LAYER_NAMES",
     "TRUE_WORDS",
     "Inputs",
+    "check_loaded",
     "load_inputs",
     "read_layer",
     "validate",

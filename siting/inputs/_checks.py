@@ -13,13 +13,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 import shapely
 
-from siting.inputs._problems import _Report, _Where
+from siting.errors import Problem
+from siting.inputs._problems import _a, _count, _Report, _Where
+from siting.inputs._schema import _SCHEMAS, LAYER_NAMES
 
 logger = logging.getLogger(__name__)
 
@@ -75,3 +79,69 @@ def _check_duplicate_geometries(frame: gpd.GeoDataFrame, name: str, report: _Rep
     )
     logger.warning("%s", text)
     report.notes.append(text)
+
+
+def check_loaded(inputs: Any) -> list[Problem]:
+    """What is wrong with :class:`~siting.inputs.Inputs` edited in memory.
+
+    An analyst swaps an edited layer into the inputs (``dataclasses.replace``) and
+    prepares them again. The layers must still be as :func:`load_inputs` left them:
+    indexed by their ids as text, in the working CRS, with the columns' values typed.
+    Before, ``areas.reset_index()`` planned for areas numbered 0, 1, 2 … that matched
+    no site's reach, and a status typo reached HiGHS as "a bug in siting's model".
+    """
+    problems: list[Problem] = []
+    for name in LAYER_NAMES:
+        frame = getattr(inputs, name, None)
+        if frame is None:
+            continue
+        schema = _SCHEMAS[name]
+        where = _Where("(in memory)", name)
+        index = frame.index
+        if index.name != schema.id:
+            problems.append(
+                where.problem(
+                    f"the layer is indexed by {index.name or 'position'}, not by {schema.id}",
+                    fix=f'index it by its ids: frame.set_index("{schema.id}")',
+                )
+            )
+            continue
+        if not all(isinstance(i, str) for i in index):
+            problems.append(
+                where.problem(
+                    f"{schema.id} are not all text, as siting reads ids",
+                    fix="frame.index = frame.index.astype(str)",
+                )
+            )
+        if index.has_duplicates:
+            problems.append(
+                where.problem(
+                    f"{schema.id} repeats",
+                    ids=[str(i) for i in index[index.duplicated()].unique()[:8]],
+                    fix="give every feature its own id",
+                )
+            )
+        crs = getattr(frame, "crs", None)
+        if crs is None or not pyproj.CRS.from_user_input(crs).equals(inputs.crs):
+            problems.append(
+                where.problem(
+                    f"the layer is in {crs}, not in the working CRS {inputs.crs.to_string()}",
+                    fix="frame.to_crs(inputs.crs)",
+                )
+            )
+        for column in schema.columns:
+            if column.kind != "enum" or column.name not in frame.columns:
+                continue
+            values = frame[column.name]
+            bad = values.notna() & ~values.isin(column.choices)
+            if bad.any():
+                problems.append(
+                    where.problem(
+                        f"{_count(int(bad.sum()))} {_a(column.name)} siting does not know "
+                        f"({', '.join(sorted(set(map(str, values[bad])))[:5])})",
+                        column=column.name,
+                        ids=[str(i) for i in index[bad.to_numpy()][:8]],
+                        fix=f"use one of {', '.join(column.choices)}",
+                    )
+                )
+    return problems
