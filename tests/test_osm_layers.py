@@ -50,8 +50,18 @@ def _hand_area(element: str, tags: dict[str, str], areal: bool) -> bool:
 
 
 def _hand_facility(tags: dict[str, str], areal: bool) -> bool:
+    if tags.get("childcare") == "no":
+        return False
     childcare = tags.get("amenity") in ("kindergarten", "childcare")
-    return areal and (childcare or tags.get("childcare", "no") != "no")
+    built = tags.get("building") == "kindergarten"
+    return areal and (childcare or built or "childcare" in tags)
+
+
+def _hand_capacity(tags: dict[str, str]) -> int | None:
+    """A nursery's own capacity; a kindergarten's counts children aged 3-6, not read."""
+    nursery = tags.get("amenity") == "childcare" or tags.get("childcare", "no") != "no"
+    digits = re.search(r"\d+", tags.get("capacity", ""))
+    return int(digits[0]) if nursery and digits and int(digits[0]) > 0 else None
 
 
 @pytest.mark.shared
@@ -107,7 +117,7 @@ def test_facilities_match_a_hand_count(name: str) -> None:
     for fid, slots, source in zip(
         facilities["facility_id"], facilities["slots"], facilities["slots_source"], strict=True
     ):
-        capacity = hand[fid].get("capacity")
+        capacity = _hand_capacity(hand[fid])
         if capacity is None:
             assert (slots, source) == (20, "assumed default")
         else:
@@ -203,16 +213,22 @@ def test_capacity_tag_is_read_as_slots(tmp_path: Path) -> None:
         "<node id='2' lat='32.44' lon='105.84'><tag k='amenity' v='childcare'/></node>"
         "<node id='3' lat='32.45' lon='105.84'><tag k='childcare' v='no'/></node>"
         "<node id='4' lat='32.46' lon='105.84'><tag k='childcare' v='yes'/>"
-        "<tag k='capacity' v='unknown'/></node></osm>",
+        "<tag k='capacity' v='unknown'/></node>"
+        "<node id='5' lat='32.47' lon='105.84'><tag k='amenity' v='childcare'/>"
+        "<tag k='capacity' v='30'/></node>"
+        "<node id='6' lat='32.48' lon='105.84'><tag k='amenity' v='kindergarten'/>"
+        "<tag k='childcare' v='no'/></node>"
+        "<node id='7' lat='32.49' lon='105.84'><tag k='building' v='kindergarten'/>"
+        "<tag k='amenity' v='childcare'/><tag k='capacity' v='0'/></node></osm>",
         encoding="utf-8",
     )
     got = facilities_from_osm(path, working_crs="EPSG:4544", slots_default=7)
-    assert got["name"].fillna("").tolist() == ["幼儿园", "", ""]
+    assert got["name"].fillna("").tolist() == ["幼儿园", "", "", "", ""]
     assert got[["facility_id", "slots", "slots_source", "osm_tags"]].to_dict("records") == [
-        {
+        {  # a kindergarten's 60 are children aged 3-6: not under-3 places
             "facility_id": "osm/node/1",
-            "slots": 60,
-            "slots_source": "osm capacity",
+            "slots": 7,
+            "slots_source": "assumed default",
             "osm_tags": "amenity=kindergarten",
         },
         {
@@ -226,6 +242,18 @@ def test_capacity_tag_is_read_as_slots(tmp_path: Path) -> None:
             "slots": 7,
             "slots_source": "assumed default",
             "osm_tags": "childcare=yes",
+        },
+        {
+            "facility_id": "osm/node/5",
+            "slots": 30,
+            "slots_source": "osm capacity",
+            "osm_tags": "amenity=childcare",
+        },
+        {  # capacity=0 says nothing; the kindergarten that says childcare=no is left out
+            "facility_id": "osm/node/7",
+            "slots": 7,
+            "slots_source": "assumed default",
+            "osm_tags": "amenity=childcare",
         },
     ]
 

@@ -39,7 +39,8 @@ def tiny_osm(path: Path, *, roads: bool = True, residential: bool = True) -> Pat
 
     Two residential areas (way 100 ``landuse=residential`` named 小区A, way 101
     tagged only ``residential=urban``), a park (way 110, about 94 m × 111 m),
-    a kindergarten with ``capacity=60`` (node 1) and a childcare centre
+    a kindergarten with a nursery (``childcare=yes``, ``capacity=60``: node 1) and a
+    childcare centre
     without (node 2), a petrol station (node 3) and, with ``roads``, four
     residential streets (ways 200–203).
     """
@@ -80,7 +81,8 @@ def tiny_osm(path: Path, *, roads: bool = True, residential: bool = True) -> Pat
             )
     pois = (
         "<node id='1' lat='32.4315' lon='105.8415'><tag k='amenity' v='kindergarten'/>"
-        "<tag k='capacity' v='60'/><tag k='name' v='阳光幼儿园'/></node>"
+        "<tag k='childcare' v='yes'/><tag k='capacity' v='60'/>"
+        "<tag k='name' v='阳光幼儿园'/></node>"
         "<node id='2' lat='32.4310' lon='105.8460'><tag k='amenity' v='childcare'/></node>"
         "<node id='3' lat='32.4380' lon='105.8500'><tag k='amenity' v='fuel'/></node>"
     )

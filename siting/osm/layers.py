@@ -34,10 +34,13 @@ Choices made on the planner's behalf, each said in the layers' notes:
   centre is an existing facility and never also a candidate. Without it, a
   kindergarten is a candidate (kind ``existing_childcare``) acquired by
   ``reuse``: a nursery class added in its building (托幼一体化).
-* **Slots.** An OSM ``capacity`` tag is read as the facility's slots
-  (``slots_source = "osm capacity"``); note that a kindergarten's capacity
-  counts children aged 3–6. Without the tag the facility gets
+* **Slots.** A childcare centre's OSM ``capacity`` tag (``amenity=childcare``
+  or a ``childcare=*`` tag) is read as its slots (``slots_source = "osm
+  capacity"``). A kindergarten's capacity counts children aged 3–6, so it is
+  not read. Without it (or with ``capacity=0``) the facility gets
   ``existing_slots_default`` slots, ``slots_source = "assumed default"``.
+  ``childcare=no`` on a kindergarten leaves it out; ``building=kindergarten``
+  alone counts as a kindergarten.
 * **Cost.** OSM says nothing about land prices: candidates carry no ``cost``.
 * **No streets.** With ``streets`` in use, a file without a single
   ``highway=*`` way is an error rather than a silent fall-back to straight
@@ -340,16 +343,26 @@ def _facilities_from_features(gdf: gpd.GeoDataFrame, *, slots_default: int) -> g
         )
     amenity = _column(gdf, "amenity")
     childcare = _column(gdf, "childcare")
-    by_amenity = amenity.isin(["kindergarten", "childcare"]).to_numpy()
-    by_childcare = _given(childcare) & ~childcare.eq("no").to_numpy()
+    building = _column(gdf, "building")
+    refused = childcare.eq("no").to_numpy()  # a kindergarten that says it has no nursery
+    by_amenity = amenity.isin(["kindergarten", "childcare"]).to_numpy() & ~refused
+    by_childcare = _given(childcare) & ~refused
+    by_building = building.eq("kindergarten").to_numpy() & ~refused  # 幼儿园 drawn as a building
     kind = gdf.geometry.geom_type
     drawn = kind.isin(["Point", "Polygon", "MultiPolygon"]).to_numpy()
-    keep = (by_amenity | by_childcare) & drawn
+    keep = (by_amenity | by_childcare | by_building) & drawn
     rows = gdf.loc[keep]
     capacity = np.array([_capacity(v) for v in _column(rows, "capacity")], dtype=float)
-    tagged = ~np.isnan(capacity)
+    # a kindergarten's capacity counts its children aged 3-6, not places for under-3s: only
+    # childcare's own capacity is read (360 for a 幼儿园 made it 18 nurseries' worth)
+    nursery = amenity[keep].eq("childcare").to_numpy() | by_childcare[keep]
+    tagged = ~np.isnan(capacity) & (capacity > 0) & nursery
     tags = [
-        f"amenity={a}" if a in ("kindergarten", "childcare") else f"childcare={c}"
+        f"amenity={a}"
+        if a in ("kindergarten", "childcare")
+        else f"childcare={c}"
+        if isinstance(c, str) and c
+        else "building=kindergarten"
         for a, c in zip(amenity[keep], childcare[keep], strict=True)
     ]
     return gpd.GeoDataFrame(
