@@ -627,3 +627,64 @@ def test_area_points_reports_bad_input(tmp_path: Path) -> None:
         area_points(areas, tmp_path / "none.tif")
     with pytest.raises(InputError, match=r"none\.tif"):
         area_points(areas.iloc[:1], tmp_path / "none.tif")
+
+
+def _grid_osm(path: Path) -> Path:
+    """Two street grids near Nanjing joined only by a trunk bridge with no sidewalk: WEST
+    5 x 5 lines 200 m apart (8 km of streets), EAST 3 x 3 (2.4 km), 600 m east; a lone
+    150 m lane; a greenway (cycleway, foot=designated), an elevated road (primary,
+    motorroad=yes) and a square (pedestrian, area=yes), each a spur of WEST."""
+    lat0, lon0 = 32.0, 118.8
+    per_lat, per_lon = 1 / 111_320.0, 1 / (111_320.0 * math.cos(math.radians(lat0)))
+    nodes: dict[tuple[float, float], int] = {}
+    ways: list[str] = []
+
+    def node(x: float, y: float) -> int:
+        return nodes.setdefault((x, y), len(nodes) + 1)
+
+    def way(points: list[tuple[float, float]], **tags: str) -> None:
+        refs = "".join(f"<nd ref='{node(x, y)}'/>" for x, y in points)
+        kv = "".join(f"<tag k='{k}' v='{v}'/>" for k, v in tags.items())
+        ways.append(f"<way id='{len(ways) + 1}'>{refs}{kv}</way>")
+
+    def grid(x0: float, n: int) -> None:
+        steps = [200.0 * k for k in range(n)]  # a node at every crossing
+        for i in steps:
+            way([(x0 + k, i) for k in steps], highway="residential")
+            way([(x0 + i, k) for k in steps], highway="residential")
+
+    grid(0.0, 5)
+    grid(1400.0, 3)
+    way([(800.0, 200.0), (1400.0, 200.0)], highway="trunk")
+    way([(3000.0, 0.0), (3150.0, 0.0)], highway="service")
+    way([(0.0, 0.0), (0.0, -300.0)], highway="cycleway", foot="designated")
+    way([(400.0, 0.0), (400.0, -300.0)], highway="primary", motorroad="yes")
+    square = [(800.0, 800.0), (900.0, 800.0), (900.0, 900.0), (800.0, 900.0), (800.0, 800.0)]
+    way(square, highway="pedestrian", area="yes")
+    xml = "".join(
+        f"<node id='{i}' lat='{lat0 + y * per_lat:.8f}' lon='{lon0 + x * per_lon:.8f}'/>"
+        for (x, y), i in nodes.items()
+    )
+    path.write_text(
+        f"<?xml version='1.0'?><osm version='0.6'>{xml}{''.join(ways)}</osm>", encoding="utf-8"
+    )
+    return path
+
+
+def test_a_district_beyond_a_trunk_bridge_keeps_its_streets(tmp_path: Path) -> None:
+    """Only the largest piece was kept: EAST, reached by a trunk walkers may not use, lost
+    every street, so its residents could not walk to the park next door. Pieces of 2 km
+    or more stay; the lone lane goes. Greenways and squares are walked; an elevated
+    expressway tagged primary is not."""
+    g = read_street_graph(_grid_osm(tmp_path / "two.osm"), working_crs="EPSG:4549")
+    assert nx.number_weakly_connected_components(g) == 2  # WEST (with spurs) and EAST
+    highways = _highways(g)
+    assert "trunk" not in highways and "service" not in highways
+    assert {"cycleway", "pedestrian", "residential"} <= highways
+    assert "primary" not in highways
+    lengths = sorted(
+        sum(d["length"] for _, _, d in g.subgraph(c).edges(data=True)) / 2
+        for c in nx.weakly_connected_components(g)
+    )
+    # EAST: 6 streets of 400 m; WEST: 10 of 800 m, the 300 m greenway, the 400 m square
+    assert lengths == pytest.approx([2_400.0, 8_000.0 + 300.0 + 400.0], rel=5e-3)

@@ -48,6 +48,7 @@ are kept only with a sidewalk or an explicit ``foot`` permission (see
 """
 
 _TRUNKS = frozenset({"trunk", "trunk_link"})
+_SQUARES = frozenset({"pedestrian", "footway"})
 _FOOT_ALLOWED = frozenset({"yes", "designated", "permissive", "official"})
 _SIDEWALK_PRESENT = frozenset({"yes", "both", "left", "right"})
 _NO_ACCESS = frozenset({"private", "no"})
@@ -56,6 +57,7 @@ _WAY_TAGS = (
     "area",
     "foot",
     "highway",
+    "motorroad",
     "service",
     "sidewalk",
     "sidewalk:both",
@@ -101,14 +103,19 @@ def _values(value: Any) -> list[str]:
 def _walkable(data: dict[str, Any], *, trunk_requires_sidewalk: bool) -> bool:
     """Whether an edge belongs to the walking network (see :func:`read_street_graph`)."""
     highways = _values(data.get("highway"))
-    if not highways or all(h in DROPPED_HIGHWAYS for h in highways):
-        return False
     foot = set(_values(data.get("foot")))
     foot_allowed = bool(foot & _FOOT_ALLOWED)
+    if not highways:
+        return False
+    if all(h in DROPPED_HIGHWAYS for h in highways):
+        # a greenway (绿道) tagged cycleway with foot=designated is walked too
+        return foot_allowed and all(h == "cycleway" for h in highways)
     if "no" in foot and not foot_allowed:
         return False
-    if "yes" in _values(data.get("area")):
-        return False
+    if "yes" in _values(data.get("area")) and not all(h in _SQUARES for h in highways):
+        return False  # a square (广场) is walked round its edge, where its footways meet it
+    if "yes" in _values(data.get("motorroad")) and not foot_allowed:
+        return False  # an elevated expressway tagged primary
     if set(_values(data.get("access"))) & _NO_ACCESS and not foot_allowed:
         return False
     if "private" in _values(data.get("service")) and not foot_allowed:
@@ -139,11 +146,29 @@ def _edge_subgraph(g: nx.MultiDiGraph, keep: list[tuple[Any, Any, Any]]) -> nx.M
     return out
 
 
+MIN_PIECE_M = 2_000.0
+"""Streets a connected piece needs, besides the largest, to be kept (2 km).
+
+A district joined to the rest only by a road walkers may not use (a 快速路 bridge
+tagged ``trunk`` without a sidewalk) is a piece of its own: it keeps its streets,
+and its residents walk within it. Smaller pieces (a park's footpaths, a compound's
+lanes, the clipped edge of an extract: under 0.3 km in the Nanjing and Taichung
+extracts) would trap the points that snap to them, and are dropped."""
+
+
 def _largest_component(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """The largest connected piece, and every other piece of :data:`MIN_PIECE_M` or more."""
     if g.number_of_nodes() == 0:
         return g
-    largest = max(nx.weakly_connected_components(g), key=len)
-    out: nx.MultiDiGraph = g.subgraph(largest).copy()
+    pieces = sorted(nx.weakly_connected_components(g), key=len, reverse=True)
+    keep = set(pieces[0])
+    for piece in pieces[1:]:
+        length = sum(
+            float(d.get("length", 0.0) or 0.0) for _, _, d in g.subgraph(piece).edges(data=True)
+        )
+        if length >= MIN_PIECE_M * 2:  # each street is an edge both ways
+            keep |= piece
+    out: nx.MultiDiGraph = g.subgraph(keep).copy()
     return out
 
 
@@ -287,7 +312,8 @@ def read_street_graph(
         Keep ``highway=trunk``/``trunk_link`` only where a sidewalk or ``foot``
         permission is tagged.
     retain_all
-        Keep every connected piece, not only the largest one. Small pieces at the
+        Keep every connected piece, not only the largest one and those of
+        :data:`MIN_PIECE_M` or more of streets. Small pieces at the
         edge of a clipped extract trap the points that snap to them.
     simplify
         Merge the nodes in the middle of a street into one edge (osmnx's
