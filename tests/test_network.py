@@ -688,3 +688,35 @@ def test_a_district_beyond_a_trunk_bridge_keeps_its_streets(tmp_path: Path) -> N
     )
     # EAST: 6 streets of 400 m; WEST: 10 of 800 m, the 300 m greenway, the 400 m square
     assert lengths == pytest.approx([2_400.0, 8_000.0 + 300.0 + 400.0], rel=5e-3)
+
+
+def test_an_extract_clipped_at_its_edge_still_gives_its_streets(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """One node missing from any way, a building's as likely as a street's, made osmnx
+    refuse the whole file ("Some edges missing nodes"): no street network at all."""
+    whole = _grid_osm(tmp_path / "whole.osm")
+    text = whole.read_text(encoding="utf-8")
+    building = "<way id='900'><nd ref='1'/><nd ref='99999'/><nd ref='2'/><nd ref='1'/>"
+    building += "<tag k='building' v='yes'/></way></osm>"
+    clipped = tmp_path / "clipped.osm"
+    clipped.write_text(text.replace("</osm>", building), encoding="utf-8")
+
+    def length(g: nx.MultiDiGraph) -> float:
+        return float(sum(d["length"] for _, _, d in g.edges(data=True))) / 2
+
+    complete = read_street_graph(whole, working_crs="EPSG:4549")
+    with caplog.at_level("WARNING", logger="siting.network.graph"):
+        read = read_street_graph(clipped, working_crs="EPSG:4549")
+    assert length(read) == pytest.approx(length(complete), rel=1e-9)
+    assert "none of them lacking one" in caplog.text
+    # a street whose middle node is gone loses the two 200 m stretches on either side of it
+    middle = text.index("<nd ref='2'/>")  # WEST's first street: nodes 1, 2, 3, 4, 5
+    cut = tmp_path / "cut.osm"
+    cut.write_text(
+        text[:middle] + "<nd ref='99998'/>" + text[middle + len("<nd ref='2'/>") :],
+        encoding="utf-8",
+    )
+    assert length(read_street_graph(cut, working_crs="EPSG:4549")) == pytest.approx(
+        length(complete) - 400.0, rel=1e-3
+    )

@@ -8,9 +8,11 @@ import math
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import quoteattr as xml_quote
 
 import networkx as nx
 import pyproj
+import shapely
 
 from siting.errors import InputError, NetworkError, ScenarioError
 from siting.osm.pbf import is_pbf, xml_copy
@@ -280,6 +282,74 @@ def _finish(
     return g
 
 
+def _streets_of_a_clipped_extract(path: Path, name: str) -> nx.MultiDiGraph:
+    """The street graph of an OSM XML file some of whose ways refer to missing nodes.
+
+    Only ``highway=*`` ways are kept, each cut into the runs of nodes the file holds;
+    the copy lives in a temporary folder for the read alone.
+    """
+    import bz2
+    import tempfile
+    import xml.etree.ElementTree as ET
+
+    import osmnx as ox
+
+    def elements() -> Iterator[ET.Element]:
+        opener = bz2.open if path.name.lower().endswith(".bz2") else open
+        with opener(path, "rb") as stream:
+            for _, element in ET.iterparse(stream, events=("end",)):
+                if element.tag in ("node", "way", "relation"):
+                    yield element
+
+    nodes: dict[str, tuple[str, str]] = {}
+    runs: list[tuple[str, list[str], list[tuple[str, str]]]] = []
+    cut = 0
+    for element in elements():
+        if element.tag == "node":
+            nodes[element.get("id", "")] = (element.get("lat", ""), element.get("lon", ""))
+        elif element.tag == "way":
+            tags = [(t.get("k", ""), t.get("v", "")) for t in element.iter("tag")]
+            if any(k == "highway" for k, _ in tags):
+                refs = [nd.get("ref", "") for nd in element.iter("nd")]
+                run: list[str] = []
+                pieces = 0
+                for ref in [*refs, None]:
+                    if ref is not None and ref in nodes:
+                        run.append(ref)
+                        continue
+                    if len(run) >= 2:
+                        way_id = element.get("id", "0")
+                        runs.append((way_id if pieces == 0 else f"-{way_id}{pieces}", run, tags))
+                        pieces += 1
+                    run = []
+                cut += int(any(ref not in nodes for ref in refs))
+        element.clear()
+    used = {ref for _, run, _ in runs for ref in run}
+    with tempfile.TemporaryDirectory(prefix="siting-streets-") as folder:
+        copy = Path(folder) / "streets.osm"
+        with copy.open("w", encoding="utf-8") as out:
+            out.write("<?xml version='1.0' encoding='UTF-8'?>\n<osm version='0.6'>\n")
+            for ref in used:
+                lat, lon = nodes[ref]
+                out.write(f"<node id='{ref}' lat='{lat}' lon='{lon}'/>\n")
+            for way_id, run, tags in runs:
+                out.write(f"<way id='{way_id}'>")
+                out.write("".join(f"<nd ref='{ref}'/>" for ref in run))
+                out.write("".join(f"<tag k={xml_quote(k)} v={xml_quote(v)}/>" for k, v in tags))
+                out.write("</way>\n")
+            out.write("</osm>\n")
+        raw: nx.MultiDiGraph = ox.graph_from_xml(
+            copy, bidirectional=True, simplify=False, retain_all=True
+        )
+    logger.warning(
+        "%s: some ways refer to nodes the file does not hold (an extract clipped at its edge): "
+        "the streets were read alone, %s",
+        name,
+        f"{cut} of them cut where their nodes are missing" if cut else "none of them lacking one",
+    )
+    return raw
+
+
 def _check_network(network: str) -> None:
     if network not in ("walk", "all"):
         raise ScenarioError(f"network must be 'walk' or 'all', not {network!r}")
@@ -354,7 +424,15 @@ def read_street_graph(
             raw = ox.load_graphml(path)
         elif lower.endswith(OSM_XML_SUFFIXES):
             with _osmnx_settings(useful_tags_way=_useful_way_tags()):
-                raw = ox.graph_from_xml(path, bidirectional=True, simplify=False, retain_all=True)
+                try:
+                    raw = ox.graph_from_xml(
+                        path, bidirectional=True, simplify=False, retain_all=True
+                    )
+                except (ValueError, shapely.errors.ShapelyError):
+                    # a way (a building as likely as a street) refers to nodes the file
+                    # lacks, as an extract clipped at its edge does: read the streets alone,
+                    # cut where their nodes are missing
+                    raw = _streets_of_a_clipped_extract(path, name)
         else:
             raise NetworkError(
                 f"{name}: unknown street network format (fix: give an OSM XML file ending in "
