@@ -406,3 +406,21 @@ def test_a_file_without_buildings_is_an_error_with_buildings_in_use(tmp_path: Pa
         'the file has no buildings (no building=* polygon), but use includes "buildings"'
     )
     assert problem.fix is not None and 'remove "buildings" from use' in problem.fix
+
+
+def test_an_upper_case_bz2_name_is_read_as_bz2(tmp_path: Path) -> None:
+    """osmnx's features reader opens bz2 only for a name ending in '.bz2': CITY.OSM.BZ2
+    was parsed as plain XML (UnicodeDecodeError), though validate's own check read it."""
+    import bz2
+
+    text = (
+        "<?xml version='1.0'?><osm version='0.6'>"
+        "<node id='2' lat='32.44' lon='105.84'><tag k='amenity' v='childcare'/>"
+        "<tag k='capacity' v='30'/></node></osm>"
+    )
+    packed = tmp_path / "CITY.OSM.BZ2"
+    packed.write_bytes(bz2.compress(text.encode("utf-8")))
+    got = facilities_from_osm(packed, working_crs="EPSG:4544", slots_default=7)
+    assert got[["facility_id", "slots"]].to_dict("records") == [
+        {"facility_id": "osm/node/2", "slots": 30}
+    ]

@@ -67,6 +67,7 @@ import pandas as pd
 import pyproj
 
 from siting.errors import InputError, Problem
+from siting.osm.pbf import osmnx_readable
 
 __all__ = [
     "CANDIDATE_KINDS",
@@ -212,7 +213,8 @@ def _read_features(
     if not path.is_file():
         raise InputError([Problem("OSM file not found", file=str(path), fix="check the path")])
     try:
-        gdf = ox.features_from_xml(path, tags=tags)
+        with osmnx_readable(path) as readable:
+            gdf = ox.features_from_xml(readable, tags=tags)
     except InsufficientResponseError:
         logger.info("%s: no OSM features match %s", path, sorted(tags))
         return gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=crs))
