@@ -476,6 +476,7 @@ def test_nanjing_from_pbf_plans_like_the_xml(nanjing_plans: list[Path], tmp_path
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
     xml_run = json.loads((nanjing_plans[0] / "run.json").read_text(encoding="utf-8"))
     assert run["inputs"]["osm"]["path"] == str(pbf)
+    assert run["inputs"]["streets"]["path"] == str(pbf)  # not its XML copy in a temp folder
     assert run["distance_method"] == "network"
     # the same city: the same areas, people, sites, walks and plan as from the XML
     for key in ("population", "required_slots", "shortfall_slots", "cost", "planned_slots"):

@@ -88,8 +88,8 @@ def _add_osm(
                 f"streets), not from {osm.path.name}: two networks cannot be merged, so the "
                 'explicit one wins over "streets" in inputs.osm.use'
             )
-        else:
-            report.files["streets"] = layers.streets
+        else:  # the file itself, not the XML copy of a .osm.pbf (a temporary path)
+            report.files["streets"] = osm.path
     for name in _LAYERS:
         frame: gpd.GeoDataFrame | None = getattr(layers, name)
         if frame is None:
