@@ -2389,3 +2389,16 @@ def test_costs_in_ten_thousand_yuan_are_warned_of(tmp_path: Path, unit: float) -
             "over 3 parcels: it looks like 万元 (ten thousand yuan). siting reads costs in "
             "CNY: multiply the column by 10,000, or the plan will take land as nearly free"
         ]
+
+
+def test_dwellings_that_are_not_a_number_are_said_once(tmp_path: Path) -> None:
+    """'1.030套' is not a number: that was one problem, and "status new but no dwellings"
+    a second about the same area, which does have dwellings."""
+    areas = areas_frame(dwellings=["1.030套", None, None])
+    spec = make_spec(tmp_path, areas=LayerSpec(path=write(areas, tmp_path / "a.gpkg")))
+    (problem,) = validate(spec, crs=GK)
+    assert problem.message.startswith("1 feature has a dwellings value that is not a number")
+    blank = areas_frame(dwellings=[None, None, None])
+    spec = make_spec(tmp_path, areas=LayerSpec(path=write(blank, tmp_path / "b.gpkg")))
+    (problem,) = validate(spec, crs=GK)
+    assert problem.message == "1 area has status new but no dwellings"

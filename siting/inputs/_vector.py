@@ -329,7 +329,7 @@ def _normalize(
         if column.id_default:
             out[column.name] = _or_id(out[column.name], ids)
     if name == "areas":
-        _check_dwellings(out, ids, where, report)
+        _check_dwellings(out, ids, where, report, given=frame.get("dwellings"))
 
     # geometry --------------------------------------------------------------
     geometry = _check_geometry(frame, schema, ids, name, where, report)
@@ -454,11 +454,23 @@ def _ids(frame: gpd.GeoDataFrame, schema: _Schema, where: _Where, report: _Repor
     return ids
 
 
-def _check_dwellings(out: dict[str, Any], ids: list[str], where: _Where, report: _Report) -> None:
-    """R1: a new area's demand is its dwellings × persons per household."""
+def _check_dwellings(
+    out: dict[str, Any],
+    ids: list[str],
+    where: _Where,
+    report: _Report,
+    *,
+    given: pd.Series[Any] | None = None,
+) -> None:
+    """R1: a new area's demand is its dwellings × persons per household. A value that is
+    there but not a number (``given``) is said once, by the column's own check."""
     status = out["status"].to_numpy()
     dwellings = out["dwellings"].to_numpy(dtype=float)
-    lacking = np.flatnonzero((status == "new") & np.isnan(dwellings))
+    blank = np.ones(len(dwellings), dtype=bool)
+    if given is not None:
+        text = given.astype("string").str.strip()
+        blank = (given.isna() | text.eq("").fillna(True)).to_numpy(dtype=bool)
+    lacking = np.flatnonzero((status == "new") & np.isnan(dwellings) & blank)
     if lacking.size:
         report.problems.append(
             where.problem(
