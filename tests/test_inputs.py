@@ -1123,7 +1123,9 @@ BAD: list[tuple[Case, str, str, str | None, str, tuple[str, ...], str]] = [
         "layer 'parcels' lies nowhere near the study area (its bounds (579100, 3590100, "
         "580310, 3590200) in EPSG:3857; the study area's (11779",
         (),
-        "check the layer's CRS — a layer in EPSG:4544 metres declared as EPSG:4326 lands far away",
+        # the coordinates are the test city's Gauss–Krüger metres: the fix names that CRS
+        "its coordinates land in the study area read as EPSG:4544 (CGCS2000 / 3-degree "
+        "Gauss-Kruger CM 105E): declare that CRS for the layer",
     ),
     (
         _layer_in_another_city,

@@ -204,13 +204,47 @@ def _far_problem(
     in_own = _transform_bounds(study.bounds, work, own_crs)
     if in_own is not None:
         study_bounds, shown_crs = in_own, own_crs
+    landing = _landing_crs(own_bounds, own_crs, study, work)
+    fix = (
+        f"its coordinates land in the study area read as {landing}: declare that CRS for the "
+        f"{noun} (in QGIS: Layer Properties → Source → Assigned CRS), or check that it "
+        "covers the same city as the areas"
+        if landing
+        else f"check the {noun}'s CRS — a {noun} in EPSG:4544 metres declared as EPSG:4326 "
+        "lands far away — and that it covers the same city as the areas"
+    )
     return where.problem(
         f"{what} lies nowhere near the study area (its bounds {_fmt_bounds(own_bounds, own_crs)} "
         f"in {_crs_label(own_crs)}; the study area's {_fmt_bounds(study_bounds, shown_crs)} "
         f"in {_crs_label(shown_crs)})",
-        fix=f"check the {noun}'s CRS — a {noun} in EPSG:4544 metres declared as EPSG:4326 lands "
-        "far away — and that it covers the same city as the areas",
+        fix=fix,
     )
+
+
+def _landing_crs(
+    own_bounds: Sequence[float], own_crs: pyproj.CRS, study: shapely.Polygon, work: pyproj.CRS
+) -> str | None:
+    """The CRS a misdeclared layer's coordinates were probably drawn in: the first of
+    CGCS2000 geographic, Gauss–Krüger 3° with or without the zone number in front (the
+    study area's own zone) and its UTM zone in which they land in the study area."""
+    centre = _transform_bounds(study.bounds, work, pyproj.CRS.from_epsg(4326))
+    if centre is None:
+        return None
+    lon = (centre[0] + centre[2]) / 2
+    lat = (centre[1] + centre[3]) / 2
+    zone = round(lon / 3.0)  # CGCS2000 3° zones 25-45: central meridian 3 × zone
+    codes = [4490]
+    if 25 <= zone <= 45:
+        codes += [4513 + zone - 25, 4534 + zone - 25]
+    codes.append((32600 if lat >= 0 else 32700) + int((lon + 180) // 6) + 1)
+    for code in codes:
+        candidate = pyproj.CRS.from_epsg(code)
+        if candidate.equals(own_crs):
+            continue
+        moved = _transform_bounds(own_bounds, candidate, work)
+        if moved is not None and shapely.box(*moved).intersects(study):
+            return _crs_label(candidate) + f" ({candidate.name})"
+    return None
 
 
 def _reproject(
