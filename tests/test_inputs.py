@@ -2404,3 +2404,22 @@ def test_dwellings_that_are_not_a_number_are_said_once(tmp_path: Path) -> None:
     spec = make_spec(tmp_path, areas=LayerSpec(path=write(blank, tmp_path / "b.gpkg")))
     (problem,) = validate(spec, crs=GK)
     assert problem.message == "1 area has status new but no dwellings"
+
+
+def test_field_names_cut_mid_character_are_named(tmp_path: Path) -> None:
+    """GDAL cuts a UTF-8 Shapefile's field names at 10 bytes, in the middle of a Chinese
+    character (流动人 and a third of 口). The error said "it looks like GBK"; with
+    encoding = "gbk" every name was mojibake, and the fix sent the planner back."""
+    frame = areas_frame().rename(columns={"name": "小区名称"})
+    frame["流动人口比例"] = 0.1
+    path = tmp_path / "areas.shp"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # GDAL says it truncates the names
+        frame.to_file(path, engine="pyogrio", encoding="UTF-8")
+    spec = make_spec(tmp_path, areas=LayerSpec(path=path))
+    problems = [p for p in validate(spec, crs=GK) if p.layer == "areas"]
+    assert len(problems) == 1, problems
+    assert problems[0].message.startswith(
+        "the layer cannot be read: 2 field names (小区名…, 流动人…) were cut"
+    )
+    assert problems[0].fix is not None and "GeoPackage" in problems[0].fix

@@ -187,6 +187,17 @@ def _encoding_problem(
             if guess != encoding.lower()
             else f"leave encoding out of {section}, or export the layer again as UTF-8",
         )
+    cut = _cut_field_names(path)
+    if cut:
+        return where.problem(
+            f"the layer cannot be read: {len(cut)} field name{'s' if len(cut) > 1 else ''} "
+            f"({', '.join(cut[:4])}) {'were' if len(cut) > 1 else 'was'} cut in the middle of "
+            "a character by the Shapefile's "
+            "10-byte limit on field names (3 Chinese characters in UTF-8)",
+            fix="rename those fields to 3 Chinese characters or fewer (or to ASCII names) in "
+            "QGIS and map them with columns, or export the layer as a GeoPackage, which has "
+            "no such limit",
+        )
     cpg = path.with_suffix(".cpg")
     said = f" (its {cpg.name} says {exc.encoding.upper()})" if cpg.exists() else ""
     return where.problem(
@@ -194,6 +205,34 @@ def _encoding_problem(
         fix=f'add encoding = "{guess}" to {section} (for example {where.layer} = '
         f'{{ path = "{path.name}", encoding = "{guess}" }})',
     )
+
+
+def _cut_field_names(path: Path) -> list[str]:
+    """A Shapefile's field names whose last UTF-8 character the 10-byte limit cut short
+    (``流动人`` and one byte of ``口``), shown with … for the lost part."""
+    dbf = next(
+        (q for q in (path.with_suffix(".dbf"), path.with_suffix(".DBF")) if q.is_file()), None
+    )
+    if path.suffix.lower() not in (".shp", ".dbf") or dbf is None:
+        return []
+    try:
+        with dbf.open("rb") as stream:
+            header = stream.read(32)
+            size = int.from_bytes(header[8:10], "little")
+            fields = stream.read(max(size - 32, 0))
+    except OSError:
+        return []
+    cut = []
+    for start in range(0, len(fields) - 31, 32):
+        raw = fields[start : start + 11].split(b"\x00")[0]
+        if not raw or raw[0] == 0x0D:
+            break
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if exc.start >= len(raw) - 3 and exc.reason == "unexpected end of data":
+                cut.append(raw[: exc.start].decode("utf-8", "replace") + "…")
+    return cut
 
 
 def _without_cpg(path: Path) -> bool:
