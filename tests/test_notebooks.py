@@ -159,7 +159,8 @@ def test_osm_only_notebook_plans_nanjing_from_osm_alone() -> None:
     assert (value["problems"], value["areas"], value["parcels"]) == (0, 11, 17)
     assert value["status"] == "optimal"
     assert value["ok"] is True
-    assert value["ids"] and all(i.startswith("osm/way/") for i in value["ids"])
+    # OSM polygons, and the health centre mapped as a point inside its building
+    assert value["ids"] == ["osm/node/4697397790", "osm/way/446638070", "osm/way/607559945"]
 
 
 @pytest.mark.slow

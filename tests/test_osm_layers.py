@@ -424,3 +424,59 @@ def test_an_upper_case_bz2_name_is_read_as_bz2(tmp_path: Path) -> None:
     assert got[["facility_id", "slots"]].to_dict("records") == [
         {"facility_id": "osm/node/2", "slots": 30}
     ]
+
+
+def test_a_venue_mapped_as_a_point_takes_the_building_it_stands_in(tmp_path: Path) -> None:
+    """A 社区服务中心 node had no land area and could never host a facility. Inside a
+    building polygon it now takes that footprint (one storey, or building:levels); a node
+    in no building stays a point; a building that is a candidate itself is not shared."""
+    lat, lon = 32.0, 118.8
+    dy, dx = 1 / 111_320.0, 1 / (111_320.0 * math.cos(math.radians(lat)))
+
+    def square(way_id: int, first: int, x: float, size: float, tags: str) -> str:
+        corners = [(x, 0.0), (x + size, 0.0), (x + size, size), (x, size)]
+        nodes = "".join(
+            f"<node id='{first + k}' lat='{lat + cy * dy:.9f}' lon='{lon + cx * dx:.9f}'/>"
+            for k, (cx, cy) in enumerate(corners)
+        )
+        refs = "".join(f"<nd ref='{first + k}'/>" for k in [0, 1, 2, 3, 0])
+        return nodes, f"<way id='{way_id}'>{refs}{tags}</way>"
+
+    b1 = square(10, 100, 0.0, 30.0, "<tag k='building' v='yes'/><tag k='building:levels' v='3'/>")
+    b2 = square(11, 200, 100.0, 20.0, "<tag k='building' v='yes'/>")
+    b3 = square(
+        12, 300, 200.0, 25.0, "<tag k='building' v='yes'/><tag k='amenity' v='community_centre'/>"
+    )
+
+    def poi(node_id: int, x: float, y: float, tags: str) -> str:
+        return (
+            f"<node id='{node_id}' lat='{lat + y * dy:.9f}' lon='{lon + x * dx:.9f}'>{tags}</node>"
+        )
+
+    centre = "<tag k='amenity' v='community_centre'/>"
+    xml = (
+        "<?xml version='1.0'?><osm version='0.6'>"
+        + b1[0]
+        + b2[0]
+        + b3[0]
+        + poi(1, 15.0, 15.0, centre)  # in the 3-storey building
+        + poi(2, 110.0, 10.0, "<tag k='amenity' v='clinic'/>")  # in the plain one
+        + poi(3, 500.0, 500.0, centre)  # in no building
+        + poi(4, 210.0, 10.0, centre)  # in a building that is a candidate itself
+        + b1[1]
+        + b2[1]
+        + b3[1]
+        + "</osm>"
+    )
+    path = tmp_path / "venues.osm"
+    path.write_text(xml, encoding="utf-8")
+    layers = read_osm_layers(path, use=["candidates"], working_crs="EPSG:4549")
+    parcels = layers.parcels.set_index("site_id")
+    kinds = parcels.geometry.geom_type.to_dict()
+    assert kinds["osm/node/3"] == kinds["osm/node/4"] == "Point"  # no building; one taken
+    taken = parcels.loc[["osm/node/1", "osm/node/2"], ["land_area_m2", "floor_area_m2"]]
+    assert (parcels.loc[["osm/node/1", "osm/node/2"]].geom_type == "Polygon").all()
+    # 30 m x 30 m of three storeys; 20 m x 20 m of one
+    assert taken.to_numpy().ravel().tolist() == pytest.approx([900, 2_700, 400, 400], rel=5e-3)
+    assert "osm/way/12" in parcels.index  # the venue's own polygon, once
+    assert any("2 mapped as points took the building" in n for n in layers.notes)
