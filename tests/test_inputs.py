@@ -835,6 +835,16 @@ def _voltage_inf(t: Path) -> InputsSpec:
     return make_spec(t, hazards=LayerSpec(path=write(frame, t / "hazards.gpkg")))
 
 
+def _voltage_in_volts(t: Path) -> InputsSpec:
+    # 220000 (volts) fell silently into the top, 500 kV band
+    frame = gpd.GeoDataFrame(
+        {"hazard_id": ["H1", "H2"], "kind": ["power_line"] * 2, "voltage_kv": [220000.0, 110.0]},
+        geometry=[LineString([(X0, Y0), (X0 + 500, Y0 + 500)])] * 2,
+        crs=GK,
+    )
+    return make_spec(t, hazards=LayerSpec(path=write(frame, t / "hazards.gpkg")))
+
+
 def _levels_inf(t: Path) -> InputsSpec:
     frame = gpd.GeoDataFrame(
         {"building_id": ["B1", "B2"], "levels": [6.0, np.inf]},
@@ -1603,6 +1613,15 @@ BAD: list[tuple[Case, str, str, str | None, str, tuple[str, ...], str]] = [
         "1 feature has a voltage_kv value that is not a finite number (found: 'inf')",
         ("H1",),
         "give voltage_kv as a plain number",
+    ),
+    (
+        _voltage_in_volts,
+        "hazards.gpkg",
+        "hazards",
+        "voltage_kv",
+        "1 feature has a voltage_kv outside 0–1200 (found: '220000')",
+        ("H1",),
+        "give voltage_kv in kilovolts (220 for a 220 kV line, not 220000 volts)",
     ),
     (
         _levels_inf,

@@ -345,4 +345,6 @@ def _number_fix(column: _Column) -> str:
 def _range_fix(column: _Column) -> str:
     if column.name == "migrant_share":
         return "give migrant_share as a share between 0 and 1 (0.35 for 35%)"
+    if column.name == "voltage_kv":
+        return "give voltage_kv in kilovolts (220 for a 220 kV line, not 220000 volts)"
     return f"give {column.name} as zero or more"

@@ -249,7 +249,8 @@ _SCHEMAS: dict[str, _Schema] = {
                 choices=("petrol_station", "power_line", "mall", "market", "arterial_road"),
                 aliases=_HAZARD_ALIASES,
             ),
-            _Column("voltage_kv", "number", minimum=0.0, default=math.nan),
+            # China's highest line voltage is 1,100 kV: more is volts, read as the top band
+            _Column("voltage_kv", "number", minimum=0.0, maximum=1_200.0, default=math.nan),
             _Column("name", "str", id_default=True),
         ),
     ),
