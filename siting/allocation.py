@@ -376,6 +376,9 @@ def allocate(
             union=_Edges.of(np.array([shapely.union_all(geoms)], dtype=object), wt)
             if method == "area_weighted"
             else None,
+            every_zone=_Edges.of(every_zone, wt)
+            if nearest_m is not None and every_zone is not None
+            else None,
         )
         for top, values in _band_strips(ds, bands, window):
             state.strip(top, values)
@@ -427,6 +430,8 @@ class _State:
     near: bool
     union: _Edges | None = None
     """The polygons' union (area-weighted only): the share of a cell any polygon covers."""
+    every_zone: _Edges | None = None
+    """The zones and the context zones (``nearest_m``): the part of a cell that may move."""
     held: FloatArray = field(init=False)
     zone_residual: FloatArray = field(init=False)
     residual: float = 0.0
@@ -538,16 +543,7 @@ class _State:
     def _union_cover(self, top: int, rows: int, ncols: int) -> FloatArray:
         """The share of each cell of the strip that the polygons' union covers."""
         assert self.union is not None
-        grid = np.zeros((rows, ncols + 1), dtype=np.float64)
-        flat_grid = grid.ravel()
-        for _, flat, amount, left in self.union.pieces(top, rows, ncols):
-            deposits = np.bincount(
-                np.concatenate([flat, flat + 1]),
-                weights=np.concatenate([amount * left, amount * (1.0 - left)]),
-            )
-            flat_grid[: deposits.size] += deposits
-        out: FloatArray = np.cumsum(grid[:, :ncols], axis=1)
-        return out
+        return _coverage(self.union, top, rows, ncols)
 
     def _own_cover(
         self, pieces: list[tuple[IntArray, IntArray, FloatArray, FloatArray]], rows: int, ncols: int
@@ -625,12 +621,17 @@ class _State:
         r, c = rows[cell], cols[cell]
         people = left[r, c].astype(np.float64)
         owner = hits["_owner"].to_numpy()
+        if self.zone_grid is not None:
+            # each zone gives up the share of a moved cell it counted (strip), not the whole
+            # cell from the zone of its centre (a district got -40 and its neighbour +40);
+            # and only those shares move: the part of an edge cell outside the study area
+            # was never counted, and moving it would add people to the run
+            by_zone, share = self._moved_by_zone(r, c, people)
+            self.zone_residual -= by_zone
+            people = people * share
         self.held += np.bincount(owner, weights=people, minlength=self.n)
         self.moved = float(people[owner < self.n_own].sum())
         if self.zone_grid is not None:
-            # each zone gives up the share of a moved cell it counted (strip), not the whole
-            # cell from the zone of its centre: a district got -40 and its neighbour +40
-            self.zone_residual -= self._moved_by_zone(r, c, people)
             mine = self._own_zone(self.zone_grid[r, c])
             r, c, people = r[mine], c[mine], people[mine]
         else:
@@ -642,11 +643,15 @@ class _State:
             )
             self.block_cells -= np.bincount(index, minlength=self.block_cells.size)
 
-    def _moved_by_zone(self, r: IntArray, c: IntArray, people: FloatArray) -> FloatArray:
-        """The zones' shares of the people moved out of cells ``(r, c)``, strip by strip."""
+    def _moved_by_zone(
+        self, r: IntArray, c: IntArray, people: FloatArray
+    ) -> tuple[FloatArray, FloatArray]:
+        """The zones' shares of the people of cells ``(r, c)``, and the share of each cell
+        the zones cover, strip by strip."""
         out = np.zeros(self.n_zones, dtype=np.float64)
+        share = np.zeros(r.size, dtype=np.float64)
         if self.zones is None or r.size == 0:
-            return out
+            return out, share
         for top in range(int(r.min()), int(r.max()) + 1, _MOVED_ROWS):
             pick = (r >= top) & (r < top + _MOVED_ROWS)
             if not pick.any():
@@ -655,7 +660,9 @@ class _State:
             grid = np.zeros((rows, self.shape[1]), dtype=np.float64)
             np.add.at(grid, (r[pick] - top, c[pick]), people[pick])
             out += self._by_zone(top, grid)
-        return out
+            cover = _coverage(self.every_zone or self.zones, top, rows, self.shape[1])
+            share[pick] = np.clip(cover[r[pick] - top, c[pick]], 0.0, 1.0)
+        return out, share
 
     def blocks(self, transform: Affine) -> pd.DataFrame:
         """The residual blocks that keep people, with their corners in the raster's CRS."""
@@ -679,6 +686,20 @@ class _State:
                 "cells": np.rint(self.block_cells[keep]).astype(np.int64),
             }
         )
+
+
+def _coverage(edges: _Edges, top: int, rows: int, ncols: int) -> FloatArray:
+    """The share of each cell of a strip that the polygons of ``edges`` cover (summed)."""
+    grid = np.zeros((rows, ncols + 1), dtype=np.float64)
+    flat_grid = grid.ravel()
+    for _, flat, amount, left in edges.pieces(top, rows, ncols):
+        deposits = np.bincount(
+            np.concatenate([flat, flat + 1]),
+            weights=np.concatenate([amount * left, amount * (1.0 - left)]),
+        )
+        flat_grid[: deposits.size] += deposits
+    out: FloatArray = np.cumsum(grid[:, :ncols], axis=1)
+    return out
 
 
 _MOVED_ROWS = 256

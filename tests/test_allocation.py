@@ -520,3 +520,20 @@ def test_area_weighted_overlap_and_residual_by_the_union(tmp_path: Path) -> None
     out = allocate(areas, path, method="area_weighted")
     assert out.held.to_dict() == pytest.approx({"A": 50.0, "B": 50.0})
     assert (out.residual, out.overlap, out.total) == pytest.approx((40.0, 40.0, 100.0))
+
+
+def test_only_the_study_areas_part_of_an_edge_cell_moves_to_the_nearest_area(
+    tmp_path: Path,
+) -> None:
+    """Cells of 30 and 60 people; area A covers the first; the only district covers x 0-160,
+    so 60 % of the second cell (36 people) is in the study area. Moving it must move those
+    36, not all 60: the total rose from 66 to 90 (found in review)."""
+    path = _raster(tmp_path / "two.tif", np.array([[30.0, 60.0]], dtype="float32"), cell=100.0)
+    top = Y0 - 100.0
+    area = gpd.GeoSeries([box(X0, top, X0 + 100, Y0)], index=["A"], crs=CRS)
+    zones = gpd.GeoSeries([box(X0, top, X0 + 160, Y0)], index=["D"], crs=CRS)
+    kept = allocate(area, path, zones=zones)
+    assert (kept.held["A"], kept.residual, kept.total) == pytest.approx((30.0, 36.0, 66.0))
+    moved = allocate(area, path, zones=zones, nearest_m=300.0)
+    assert (moved.held["A"], moved.moved) == pytest.approx((66.0, 36.0))
+    assert (moved.residual, moved.total) == pytest.approx((0.0, 66.0), abs=1e-9)
