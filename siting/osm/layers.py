@@ -389,8 +389,9 @@ def _points_in_buildings(
 ) -> tuple[gpd.GeoDataFrame, int]:
     """Candidates of a building kind drawn as a point (a 社区服务中心 node), given the
     footprint of the building polygon they stand in: a point has no land area and could
-    never host a facility (284 of 388 candidates of a generated city). Returns the
-    parcels and how many took a building."""
+    never host a facility (284 of 388 candidates of a generated city). One storey of
+    the building, and one venue per building (the first). Returns the parcels and how
+    many took a building."""
     point = (parcels.geometry.geom_type == "Point").to_numpy()
     housed_kind = parcels["kind"].isin(_HOUSED_KINDS).to_numpy()
     if not (point & housed_kind).any() or every.empty or "building" not in every.columns:
@@ -409,17 +410,20 @@ def _points_in_buildings(
     )
     which, first = np.unique(which, return_index=True)  # the first building holding it
     hit = hit[first]
+    # one venue per building: a 社区服务中心 and a clinic in one tower would both get it
+    hit, once = np.unique(hit, return_index=True)
+    which = which[once]
     rows = asked[which]
     shapes = np.asarray(built.geometry.to_numpy(), dtype=object)[hit]
     area = shapely.area(shapes)
-    levels_col = _column(built, "building:levels")
-    levels = np.array([parse_levels(v) for v in levels_col.to_numpy()[hit]], dtype=float)
     out = parcels.copy()
     geometry = np.asarray(out.geometry.to_numpy(), dtype=object).copy()
     geometry[rows] = shapes
     out = out.set_geometry(gpd.GeoSeries(geometry, crs=parcels.crs, index=out.index))
     out.loc[out.index[rows], "land_area_m2"] = area
-    out.loc[out.index[rows], "floor_area_m2"] = np.where(levels > 0, levels, 1.0) * area
+    # one storey: the venue holds a floor of the building, not its whole height (an
+    # 18-storey block's levels would give a ground-floor clinic 21,600 m²)
+    out.loc[out.index[rows], "floor_area_m2"] = area
     return out, len(rows)
 
 
@@ -740,7 +744,7 @@ def read_osm_layers(
             f"osm: {len(parcels)} candidate sites from {path.name}; OSM gives no land cost"
             + (
                 f"; {housed} mapped as points took the building they stand in as their "
-                "footprint (one storey unless building:levels says more)"
+                "footprint (one storey; one venue per building)"
                 if housed
                 else ""
             )
