@@ -47,6 +47,7 @@ window, done strip by strip (memory is bounded by one strip).
 from __future__ import annotations
 
 import itertools
+import logging
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -74,6 +75,8 @@ from siting.zonal import (
     _window_for,
     read_strips,
 )
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["METHODS", "Allocation", "allocate"]
 
@@ -373,9 +376,7 @@ def allocate(
             if every_zone is not None and (block or nearest_m is not None)
             else None,
             near=nearest_m is not None,
-            union=_Edges.of(np.array([shapely.union_all(geoms)], dtype=object), wt)
-            if method == "area_weighted"
-            else None,
+            union=_union_edges(geoms, wt) if method == "area_weighted" else None,
             every_zone=_Edges.of(every_zone, wt)
             if nearest_m is not None and every_zone is not None
             else None,
@@ -686,6 +687,19 @@ class _State:
                 "cells": np.rint(self.block_cells[keep]).astype(np.int64),
             }
         )
+
+
+def _union_edges(geoms: npt.NDArray[np.object_], transform: Affine) -> _Edges | None:
+    """The edges of the polygons' union (area-weighted residual and overlap), made valid
+    first: reprojected to the raster's CRS, a repaired polygon may be invalid again, and
+    GEOS's TopologyException would escape. ``None`` (overlaps then counted as before, by
+    the sum of shares) if the union still cannot be made."""
+    try:
+        union = shapely.union_all(shapely.make_valid(geoms))
+    except shapely.errors.GEOSException:
+        logger.warning("allocation: the areas' union cannot be made; overlaps are not told apart")
+        return None
+    return _Edges.of(np.array([union], dtype=object), transform)
 
 
 def _coverage(edges: _Edges, top: int, rows: int, ncols: int) -> FloatArray:

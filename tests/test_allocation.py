@@ -537,3 +537,15 @@ def test_only_the_study_areas_part_of_an_edge_cell_moves_to_the_nearest_area(
     moved = allocate(area, path, zones=zones, nearest_m=300.0)
     assert (moved.held["A"], moved.moved) == pytest.approx((66.0, 36.0))
     assert (moved.residual, moved.total) == pytest.approx((0.0, 66.0), abs=1e-9)
+
+
+def test_area_weighted_takes_an_invalid_polygon(tmp_path: Path) -> None:
+    """A bow-tie made the union for the area-weighted residual raise GEOS's
+    TopologyException (found in review); dasymetric always took it."""
+    path = _raster(tmp_path / "two.tif", np.array([[60.0, 60.0]], dtype="float32"), cell=100.0)
+    top = Y0 - 100.0
+    bowtie = shapely.Polygon([(X0, top), (X0 + 100, Y0), (X0 + 100, top), (X0, Y0), (X0, top)])
+    areas = gpd.GeoSeries([bowtie, box(X0 + 100, top, X0 + 150, Y0)], index=["bow", "B"], crs=CRS)
+    out = allocate(areas, path, method="area_weighted")
+    assert out.held["B"] == pytest.approx(30.0)
+    assert out.residual >= 0.0
