@@ -720,3 +720,20 @@ def test_an_extract_clipped_at_its_edge_still_gives_its_streets(
     assert length(read_street_graph(cut, working_crs="EPSG:4549")) == pytest.approx(
         length(complete) - 400.0, rel=1e-3
     )
+
+
+def test_an_upper_case_bz2_street_file_is_read_as_bz2(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """CITY.OSM.BZ2 reached osmnx as plain XML and then the clipped-extract reader, with a
+    false warning (found in review)."""
+    import bz2
+
+    plain = _grid_osm(tmp_path / "city.osm")
+    packed = tmp_path / "CITY.OSM.BZ2"
+    packed.write_bytes(bz2.compress(plain.read_bytes()))
+    a = read_street_graph(plain, working_crs="EPSG:4549")
+    with caplog.at_level("WARNING", logger="siting.network.graph"):
+        b = read_street_graph(packed, working_crs="EPSG:4549")
+    assert (b.number_of_nodes(), b.number_of_edges()) == (a.number_of_nodes(), a.number_of_edges())
+    assert "clipped" not in caplog.text

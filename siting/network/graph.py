@@ -12,10 +12,9 @@ from xml.sax.saxutils import quoteattr as xml_quote
 
 import networkx as nx
 import pyproj
-import shapely
 
 from siting.errors import InputError, NetworkError, ScenarioError
-from siting.osm.pbf import is_pbf, xml_copy
+from siting.osm.pbf import is_pbf, osmnx_readable, xml_copy
 
 logger = logging.getLogger(__name__)
 
@@ -318,8 +317,9 @@ def _streets_of_a_clipped_extract(path: Path, name: str) -> nx.MultiDiGraph:
                         run.append(ref)
                         continue
                     if len(run) >= 2:
-                        way_id = element.get("id", "0")
-                        runs.append((way_id if pieces == 0 else f"-{way_id}{pieces}", run, tags))
+                        # a way's later pieces get ids no OSM way has: -1, -2, …
+                        piece_id = element.get("id", "0") if pieces == 0 else f"-{len(runs) + 1}"
+                        runs.append((piece_id, run, tags))
                         pieces += 1
                     run = []
                 cut += int(any(ref not in nodes for ref in refs))
@@ -425,10 +425,13 @@ def read_street_graph(
         elif lower.endswith(OSM_XML_SUFFIXES):
             with _osmnx_settings(useful_tags_way=_useful_way_tags()):
                 try:
-                    raw = ox.graph_from_xml(
-                        path, bidirectional=True, simplify=False, retain_all=True
-                    )
-                except (ValueError, shapely.errors.ShapelyError):
+                    with osmnx_readable(path) as readable:  # CITY.OSM.BZ2 read as bz2
+                        raw = ox.graph_from_xml(
+                            readable, bidirectional=True, simplify=False, retain_all=True
+                        )
+                except ValueError as exc:
+                    if "missing nodes" not in str(exc):
+                        raise
                     # a way (a building as likely as a street) refers to nodes the file
                     # lacks, as an extract clipped at its edge does: read the streets alone,
                     # cut where their nodes are missing
