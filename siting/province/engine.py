@@ -19,6 +19,7 @@ import dataclasses
 import logging
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -72,7 +73,8 @@ class CountyWatch(Protocol):
 POLL_S = 0.5
 """Seconds between two looks at which counties have finished or begun, with a ``watch``."""
 COUNTY_BEGUN = "siting-county-begun"
-"""The Dask event topic on which a worker says which county's solve it begins."""
+"""The Dask event topic (with each run's own suffix) on which a worker says which
+county's solve it begins."""
 
 
 class ClusterError(SitingError, ConnectionError):
@@ -374,9 +376,11 @@ def _on_cluster(
 
     info = client.scheduler_info()
     begun: list[str] = []  # told by the workers as each county's solve begins
-    client.subscribe_topic(COUNTY_BEGUN, lambda event: begun.append(str(event[1])))
+    # a topic of this run's own: another run on a shared scheduler has its own counties
+    topic = f"{COUNTY_BEGUN}-{uuid.uuid4().hex}"
+    client.subscribe_topic(topic, lambda event: begun.append(str(event[1])))
     futures = [
-        client.submit(_county_on_worker, scenario, part, d, key=f"county-{d}", pure=False)
+        client.submit(_county_on_worker, scenario, part, d, topic, key=f"county-{d}", pure=False)
         for d, part in zip(ids, parts, strict=True)
     ]
     by_key = {f.key: d for f, d in zip(futures, ids, strict=True)}
@@ -393,20 +397,23 @@ def _on_cluster(
             say(f"county {d} {done[d].status} ({len(done)}/{len(ids)})")
 
     pending = as_completed(futures)
-    if watch is None:
-        for future in pending:
-            finish(future)
-    else:
-        # Poll, so that the counties a worker has begun are told as they begin.
-        while not pending.is_empty():
-            if pending.has_ready():
-                for future in pending.next_batch(block=False):
-                    finish(future)
-                continue
-            for d in list(begun):
-                if d not in done:
-                    watch.started(d)
-            time.sleep(POLL_S)
+    try:
+        if watch is None:
+            for future in pending:
+                finish(future)
+        else:
+            # Poll, so that the counties a worker has begun are told as they begin.
+            while not pending.is_empty():
+                if pending.has_ready():
+                    for future in pending.next_batch(block=False):
+                        finish(future)
+                    continue
+                for d in list(begun):
+                    if d not in done:
+                        watch.started(d)
+                time.sleep(POLL_S)
+    finally:
+        client.unsubscribe_topic(topic)
     engine = {
         "engine": "dask",
         "scheduler": str(info.get("address")),
@@ -416,7 +423,9 @@ def _on_cluster(
     return [done[d] for d in ids], engine
 
 
-def _county_on_worker(scenario: Scenario, inputs: Inputs, district_id: str) -> CountyResult:
+def _county_on_worker(
+    scenario: Scenario, inputs: Inputs, district_id: str, topic: str = COUNTY_BEGUN
+) -> CountyResult:
     """:func:`solve_county` on a Dask worker, telling the client first that it begins.
 
     The scheduler's own list of a worker's tasks (``Client.processing``) also holds the
@@ -424,7 +433,7 @@ def _county_on_worker(scenario: Scenario, inputs: Inputs, district_id: str) -> C
     """
     from distributed import get_worker
 
-    get_worker().log_event(COUNTY_BEGUN, district_id)
+    get_worker().log_event(topic, district_id)
     return solve_county(scenario, inputs, district_id, threads=1)
 
 
