@@ -2442,3 +2442,12 @@ def test_field_names_cut_mid_character_are_named(tmp_path: Path) -> None:
         "the layer cannot be read: 2 field names (小区名…, 流动人…) were cut"
     )
     assert problems[0].fix is not None and "GeoPackage" in problems[0].fix
+
+
+def test_a_custom_crs_on_cgcs2000s_ellipsoid_is_not_warned_of(tmp_path: Path) -> None:
+    """QGIS custom definitions (+ellps=GRS80, no datum name) are CGCS2000 in practice: the
+    datum warning fired on them (found in review)."""
+    custom = "+proj=tmerc +lat_0=0 +lon_0=105 +k=1 +x_0=500000 +y_0=0 +ellps=GRS80 +units=m"
+    frame = parcels_frame().set_crs(custom, allow_override=True)
+    spec = make_spec(tmp_path, parcels=LayerSpec(path=write(frame, tmp_path / "p.gpkg")))
+    assert not [n for n in load_inputs(spec, crs=GK).notes if "datum" in n]

@@ -117,6 +117,15 @@ def _warn_of_a_ballpark(own: pyproj.CRS, work: pyproj.CRS, name: str, report: _R
     datums = (own_geo.datum.name, work_geo.datum.name)
     if all(any(close in d for close in _CLOSE_DATUMS) for d in datums):
         return
+    # a QGIS custom definition on GRS80 or WGS 84's ellipsoid (+ellps=GRS80, +towgs84=0,0,0)
+    # is almost always CGCS2000 or WGS 84 under another name: no word for it
+    own_ellipsoid, work_ellipsoid = own_geo.ellipsoid, work_geo.ellipsoid
+    if (
+        own_ellipsoid is not None
+        and work_ellipsoid is not None
+        and abs(own_ellipsoid.semi_major_metre - work_ellipsoid.semi_major_metre) < 1.0
+    ):
+        return
     transformer = pyproj.Transformer.from_crs(own, work, always_xy=True)
     if "Ballpark" not in transformer.description and transformer.accuracy != -1:
         return
