@@ -2287,6 +2287,7 @@ def test_a_working_crs_that_measures_the_city_wrongly_is_refused(
         (1e-10, "it looks like another unit (a Shape_Area in square degrees?)"),
         (1.0, None),
         (3.0, None),  # a plot larger than the drawn building: not a unit
+        (50.0, None),  # polygons drawn as markers, true areas given: a warning only
     ],
 )
 def test_land_area_in_another_unit_is_refused(

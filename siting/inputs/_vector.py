@@ -608,15 +608,24 @@ their median, before the column is taken for another unit (a problem)."""
 def _check_land_area(
     given: np.ndarray, area: np.ndarray, polygon: np.ndarray, where: _Where, report: _Report
 ) -> None:
-    """A problem when the parcels' land_area_m2 is not in m²: its median ratio to the
-    polygons' own areas is off by more than :data:`LAND_AREA_FACTOR` (亩, hectares, a
-    ``Shape_Area`` in square degrees). Such parcels were all too small for any facility,
-    and the run said "optimal"."""
+    """A problem when the parcels' land_area_m2 is not in m²: its median is under
+    1/:data:`LAND_AREA_FACTOR` of the polygons' own areas (亩, hectares, a ``Shape_Area``
+    in square degrees). Such parcels were all too small for any facility, and the run
+    said "optimal". Over :data:`LAND_AREA_FACTOR` times is a warning only: polygons drawn
+    as small markers with the true areas given."""
     usable = polygon & np.isfinite(given) & (given > 0) & (area > 1.0)
     if usable.sum() < 3:
         return
     ratio = float(np.median(given[usable] / area[usable]))
-    if 1 / LAND_AREA_FACTOR <= ratio <= LAND_AREA_FACTOR:
+    if ratio >= 1 / LAND_AREA_FACTOR:
+        if ratio > LAND_AREA_FACTOR:  # drawn as small markers, with the true areas given
+            text = (
+                f"parcels: land_area_m2 is {ratio:.3g} times the polygons' own areas (the "
+                f"median of {int(usable.sum())} parcels): the polygons look like markers, "
+                "and land_area_m2 is used as given"
+            )
+            logger.warning("%s", text)
+            report.notes.append(text)
         return
     unit = next(
         (
