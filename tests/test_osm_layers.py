@@ -484,3 +484,24 @@ def test_a_venue_mapped_as_a_point_takes_the_building_it_stands_in(tmp_path: Pat
     assert taken.to_numpy().ravel().tolist() == pytest.approx([900, 900, 400, 400], rel=5e-3)
     assert "osm/way/12" in parcels.index  # the venue's own polygon, once
     assert any("2 mapped as points took the building" in n for n in layers.notes)
+
+
+def test_a_kindergarten_drawn_as_node_and_polygon_counts_once(tmp_path: Path) -> None:
+    """The node inside the kindergarten's own polygon was a second facility (40 slots)."""
+    lat, lon, d = 32.0, 118.8, 0.0004
+    corners = [(lat, lon), (lat, lon + d), (lat + d, lon + d), (lat + d, lon)]
+    nodes = "".join(
+        f"<node id='{10 + k}' lat='{a}' lon='{b}'/>" for k, (a, b) in enumerate(corners)
+    )
+    refs = "".join(f"<nd ref='{10 + k}'/>" for k in (0, 1, 2, 3, 0))
+    kg = "<tag k='amenity' v='kindergarten'/>"
+    xml = (
+        f"<?xml version='1.0'?><osm version='0.6'>{nodes}"
+        f"<node id='1' lat='{lat + d / 2}' lon='{lon + d / 2}'>{kg}</node>"
+        f"<node id='2' lat='{lat + 0.01}' lon='{lon}'>{kg}</node>"
+        f"<way id='5'>{refs}{kg}</way></osm>"
+    )
+    path = tmp_path / "kg.osm"
+    path.write_text(xml, encoding="utf-8")
+    got = facilities_from_osm(path, working_crs="EPSG:4549", slots_default=20)
+    assert sorted(got["facility_id"]) == ["osm/node/2", "osm/way/5"]

@@ -365,7 +365,7 @@ def _facilities_from_features(gdf: gpd.GeoDataFrame, *, slots_default: int) -> g
         else "building=kindergarten"
         for a, c in zip(amenity[keep], childcare[keep], strict=True)
     ]
-    return gpd.GeoDataFrame(
+    out = gpd.GeoDataFrame(
         {
             "facility_id": _element_ids(rows),
             "name": [
@@ -378,6 +378,21 @@ def _facilities_from_features(gdf: gpd.GeoDataFrame, *, slots_default: int) -> g
         geometry=rows.geometry.to_numpy(),
         crs=gdf.crs,
     ).reset_index(drop=True)
+    return _without_points_in_polygons(out)
+
+
+def _without_points_in_polygons(facilities: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """One facility mapped twice, as a node and as its grounds' polygon, counts once: the
+    node inside a facility polygon is dropped (it counted 2 × 20 assumed slots)."""
+    geoms = np.asarray(facilities.geometry.to_numpy(), dtype=object)
+    point = shapely.get_type_id(geoms) == 0
+    areal = np.isin(shapely.get_type_id(geoms), (3, 6))
+    if not (point.any() and areal.any()):
+        return facilities
+    tree = shapely.STRtree(geoms[areal])
+    inside, _ = tree.query(geoms[point], predicate="within")
+    drop = np.flatnonzero(point)[np.unique(inside)]
+    return facilities.drop(index=facilities.index[drop]).reset_index(drop=True)
 
 
 _HOUSED_KINDS = ("community_centre", "health_centre", "cultural_venue", "sports_venue")
