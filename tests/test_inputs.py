@@ -2452,3 +2452,25 @@ def test_a_custom_crs_on_cgcs2000s_ellipsoid_is_not_warned_of(tmp_path: Path) ->
     frame = parcels_frame().set_crs(custom, allow_override=True)
     spec = make_spec(tmp_path, parcels=LayerSpec(path=write(frame, tmp_path / "p.gpkg")))
     assert not [n for n in load_inputs(spec, crs=GK).notes if "datum" in n]
+
+
+def test_a_few_areas_far_from_every_street_are_named(tmp_path: Path) -> None:
+    """Under 10 % of the areas far from every street went unsaid: their residents got "no
+    site within reach" with a park 100 m away (found in the OSM sweep)."""
+    geoms = [box(X0 + 150 * i, Y0, X0 + 150 * i + 100, Y0 + 100) for i in range(11)]
+    geoms.append(box(X0 + 5000, Y0, X0 + 5100, Y0 + 100))  # 3.3 km east of the last street
+    areas = gpd.GeoDataFrame(
+        {"area_id": [f"A{i}" for i in range(12)], "status": ["old"] * 12},
+        geometry=geoms,
+        crs=GK,
+    )
+    streets = streets_osm(tmp_path / "streets.osm")
+    spec = make_spec(
+        tmp_path, areas=LayerSpec(path=write(areas, tmp_path / "a.gpkg")), streets=streets
+    )
+    notes = [n for n in load_inputs(spec, crs=GK).notes if n.startswith("streets:")]
+    assert notes == [
+        "streets: 1 of 12 areas (8%) lie further than their radius (300 m urban, 1000 m rural) "
+        "from any street of streets.osm (ids: A11): no walk from them can reach a site; check "
+        "the streets near them"
+    ]

@@ -113,12 +113,15 @@ def _check_coverage(
             )
         )
         return
-    if far.mean() > FAR_SHARE_WARNING:
+    if far.any():
         shown_ids = ", ".join(ids[:8]) + (f" and {len(ids) - 8} more" if len(ids) > 8 else "")
         text = (
             f"streets: {len(ids)} of {n} areas ({far.mean():.0%}) lie further than their radius "
             f"({radii.urban_m:g} m urban, {radii.rural_m:g} m rural) from any street of "
-            f"{path.name} (ids: {shown_ids}); check that the extract covers the whole study area"
+            f"{path.name} (ids: {shown_ids})"
         )
-        logger.warning("%s", text)
-        report.notes.append(text)
+        if far.mean() > FAR_SHARE_WARNING:
+            logger.warning("%s; check that the extract covers the whole study area", text)
+            report.notes.append(text + "; check that the extract covers the whole study area")
+        else:  # a few: no walk from them reaches a site, whatever lies near
+            report.note(text + ": no walk from them can reach a site; check the streets near them")
