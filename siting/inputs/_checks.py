@@ -77,8 +77,7 @@ def _check_duplicate_geometries(frame: gpd.GeoDataFrame, name: str, report: _Rep
         f"{name}: {count} features share their geometry with another ({shown}{more}); each is "
         "counted on its own: delete the copies if they are the same place"
     )
-    logger.warning("%s", text)
-    report.notes.append(text)
+    report.warn(text, by=logger)
 
 
 def check_loaded(inputs: Any) -> list[Problem]:

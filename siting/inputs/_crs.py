@@ -135,8 +135,7 @@ def _warn_of_a_ballpark(own: pyproj.CRS, work: pyproj.CRS, name: str, report: _R
         "lie tens of metres off. Reproject it with the bureau's own transformation "
         "parameters (for example to EPSG:4490 in QGIS) before handing it over"
     )
-    logger.warning("%s", text)
-    report.notes.append(text)
+    report.warn(text, by=logger)
 
 
 def _drawn(frame: gpd.GeoDataFrame) -> gpd.GeoSeries:

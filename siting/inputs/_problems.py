@@ -35,6 +35,11 @@ class _Report:
         logger.info("%s", text)
         self.notes.append(text)
 
+    def warn(self, text: str, *, by: logging.Logger = logger) -> None:
+        """A note that is also a warning on the terminal, logged by the module ``by``."""
+        by.warning("%s", text)
+        self.notes.append(text)
+
     @contextlib.contextmanager
     def warnings_of(self, layer: str) -> Iterator[None]:
         """Catch the Python warnings GDAL, pyogrio, pyproj, shapely or osmnx raise while

@@ -430,8 +430,7 @@ def _report_scan(
             f"{_where_cells(src, scan.dense_window)}: check them if the city has no blocks "
             "that dense"
         )
-        logger.warning("%s", text)
-        report.notes.append(text)
+        report.warn(text, by=logger)
     if scan.nan:
         report.note(
             f"{name}: {scan.nan:,} cell{'s' if scan.nan != 1 else ''}{of_band} "
@@ -488,5 +487,4 @@ def _check_covers_areas(
         f"raster {raster.path.name} and get nobody from it ({shown}); give a raster that "
         "covers them, or leave them out of the areas"
     )
-    logger.warning("%s", text)
-    report.notes.append(text)
+    report.warn(text, by=logger)

@@ -580,8 +580,7 @@ def _check_geometry(
             )
             noun = "geometry" if fixed.size == 1 else "geometries"
             text = f"{name}: repaired {fixed.size} invalid {noun} with make_valid ({shown})"
-            logger.warning("%s", text)
-            report.notes.append(text)
+            report.warn(text, by=logger)
         if failed.any():
             report.problems.append(
                 where.problem(
@@ -624,8 +623,7 @@ def _check_land_area(
                 f"median of {int(usable.sum())} parcels): the polygons look like markers, "
                 "and land_area_m2 is used as given"
             )
-            logger.warning("%s", text)
-            report.notes.append(text)
+            report.warn(text, by=logger)
         return
     unit = next(
         (
@@ -668,8 +666,7 @@ def _check_cost_unit(frame: gpd.GeoDataFrame, where: _Where, report: _Report) ->
         "reads costs in CNY: multiply the column by 10,000, or the plan will take land as "
         "nearly free"
     )
-    logger.warning("%s", text)
-    report.notes.append(text)
+    report.warn(text, by=logger)
 
 
 def _fill_land_area(
