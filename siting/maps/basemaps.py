@@ -44,7 +44,7 @@ def check_basemap(basemap: str) -> str:
 
     Raises
     ------
-    ValueError
+    ScenarioError
         Naming the accepted values and what a URL template needs.
 
     Examples
@@ -54,7 +54,7 @@ def check_basemap(basemap: str) -> str:
     >>> check_basemap("https://tiles.bureau.local/{z}/{x}.png")
     Traceback (most recent call last):
     ...
-    ValueError: basemap: a tile URL template needs {z}, {x} and {y}; \
+    siting.errors.ScenarioError: basemap: a tile URL template needs {z}, {x} and {y}; \
 'https://tiles.bureau.local/{z}/{x}.png' has no {y}
     """
     if basemap in BASEMAPS:

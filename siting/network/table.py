@@ -432,7 +432,7 @@ def excluded_by_network(table: pd.DataFrame) -> int:
 
     Raises
     ------
-    ValueError
+    ScenarioError
         The table did not come from :func:`distance_table` (or lost its ``attrs``).
     """
     if "excluded_by_network" not in table.attrs:

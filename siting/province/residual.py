@@ -65,7 +65,7 @@ def coarsen_residual(
 
     Raises
     ------
-    ValueError
+    ScenarioError
         If ``max_blocks`` is below 1.
     """
     if max_blocks < 1:

@@ -498,7 +498,7 @@ def labels(language: str = "zh", *, currency: str = "CNY") -> Mapping[str, str]:
 
     Raises
     ------
-    ValueError
+    ScenarioError
         If the language is not one of those.
 
     Examples
