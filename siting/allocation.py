@@ -49,7 +49,7 @@ from __future__ import annotations
 import itertools
 import logging
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -483,7 +483,7 @@ class _State:
         else:
             # overlapping polygons add up to more than the share of a cell they cover: the
             # residual is what their union leaves, the overlap what they add beyond it
-            once = self._union_cover(top, rows, ncols) if self.union is not None else cover
+            once = _coverage(self.union, top, rows, ncols) if self.union is not None else cover
             left_over = values * np.clip(1.0 - once, 0.0, 1.0)
             twice = values * np.clip(cover - np.minimum(once, 1.0), 0.0, None)
             if self.n_own < self.n:  # the own polygons' share of the overlap
@@ -541,28 +541,16 @@ class _State:
             )
         return out
 
-    def _union_cover(self, top: int, rows: int, ncols: int) -> FloatArray:
-        """The share of each cell of the strip that the polygons' union covers."""
-        assert self.union is not None
-        return _coverage(self.union, top, rows, ncols)
-
     def _own_cover(
         self, pieces: list[tuple[IntArray, IntArray, FloatArray, FloatArray]], rows: int, ncols: int
     ) -> FloatArray:
         """The coverage of the strip by the own polygons alone (not the context)."""
-        grid = np.zeros((rows, ncols + 1), dtype=np.float64)
-        flat_grid = grid.ravel()
-        for owner, flat, amount, left in pieces:
-            mine = owner < self.n_own
-            deposits = np.bincount(
-                np.concatenate([flat[mine], flat[mine] + 1]),
-                weights=np.concatenate(
-                    [amount[mine] * left[mine], amount[mine] * (1 - left[mine])]
-                ),
-            )
-            flat_grid[: deposits.size] += deposits
-        out: FloatArray = np.cumsum(grid[:, :ncols], axis=1)
-        return out
+        own = (
+            (owner[mine], flat[mine], amount[mine], left[mine])
+            for owner, flat, amount, left in pieces
+            for mine in [owner < self.n_own]
+        )
+        return _covered(own, rows, ncols)
 
     def _own_zone(self, labels: npt.NDArray[np.int32]) -> npt.NDArray[np.bool_]:
         """Cells whose centre lies in an own zone (not a context zone)."""
@@ -704,9 +692,17 @@ def _union_edges(geoms: npt.NDArray[np.object_], transform: Affine) -> _Edges | 
 
 def _coverage(edges: _Edges, top: int, rows: int, ncols: int) -> FloatArray:
     """The share of each cell of a strip that the polygons of ``edges`` cover (summed)."""
+    return _covered(edges.pieces(top, rows, ncols), rows, ncols)
+
+
+def _covered(
+    pieces: Iterable[tuple[IntArray, IntArray, FloatArray, FloatArray]], rows: int, ncols: int
+) -> FloatArray:
+    """The share of each cell of a strip that the polygons of these edge ``pieces`` cover:
+    each piece's deposit split between its cell and the next, summed along the rows."""
     grid = np.zeros((rows, ncols + 1), dtype=np.float64)
     flat_grid = grid.ravel()
-    for _, flat, amount, left in edges.pieces(top, rows, ncols):
+    for _, flat, amount, left in pieces:
         deposits = np.bincount(
             np.concatenate([flat, flat + 1]),
             weights=np.concatenate([amount * left, amount * (1.0 - left)]),
