@@ -55,6 +55,20 @@ def _working_crs(crs: str | pyproj.CRS | None, report: _Report) -> pyproj.CRS | 
     return parsed
 
 
+GK_WITH_ZONE_NUMBER = 4488
+"""EPSG code of CGCS2000 3° Gauss–Krüger zone z, eastings with the zone number in front:
+z + this (zones 25–45 are EPSG:4513–4533)."""
+GK_WITHOUT_ZONE_NUMBER = 4509
+"""EPSG code of the same zone without the zone number: z + this (EPSG:4534–4554)."""
+
+
+def _gk_zone(lon: float) -> int | None:
+    """The CGCS2000 3° Gauss–Krüger zone of a longitude (central meridian 3 × zone), or
+    ``None`` outside China's zones 25–45."""
+    zone = round(lon / 3.0)
+    return zone if 25 <= zone <= 45 else None
+
+
 MAX_SCALE_ERROR = 0.01
 """How far the working CRS may stretch or shrink distances over the study area (1 %)."""
 
@@ -84,10 +98,11 @@ def _check_scale(work: pyproj.CRS, study: shapely.Polygon, report: _Report) -> N
     worst = float(scales[np.argmax(np.abs(scales - 1.0))])
     if abs(worst - 1.0) <= MAX_SCALE_ERROR:
         return
-    zone = round((float(lon[0]) - 75.0) / 3.0)
+    zone = _gk_zone(float(lon[0]))
     suggestion = (
-        f'crs = "EPSG:{4534 + zone}" (CGCS2000 3° Gauss–Krüger, central meridian {75 + 3 * zone}°E)'
-        if 0 <= zone <= 20 and 0 < float(lat[0]) < 60
+        f'crs = "EPSG:{zone + GK_WITHOUT_ZONE_NUMBER}" (CGCS2000 3° Gauss–Krüger, central '
+        f"meridian {3 * zone}°E)"
+        if zone is not None and 0 < float(lat[0]) < 60
         else "the local UTM or Gauss–Krüger zone"
     )
     change = "stretches" if worst > 1 else "shrinks"
@@ -240,10 +255,10 @@ def _landing_crs(
         return None
     lon = (centre[0] + centre[2]) / 2
     lat = (centre[1] + centre[3]) / 2
-    zone = round(lon / 3.0)  # CGCS2000 3° zones 25-45: central meridian 3 × zone
+    zone = _gk_zone(lon)
     codes = [4490]
-    if 25 <= zone <= 45:
-        codes += [4513 + zone - 25, 4534 + zone - 25]
+    if zone is not None:
+        codes += [zone + GK_WITH_ZONE_NUMBER, zone + GK_WITHOUT_ZONE_NUMBER]
     codes.append((32600 if lat >= 0 else 32700) + int((lon + 180) // 6) + 1)
     for code in codes:
         candidate = pyproj.CRS.from_epsg(code)
@@ -267,9 +282,10 @@ def _reproject(
     assert frame.crs is not None
     own_crs = pyproj.CRS.from_user_input(frame.crs)
     own_bounds = frame.total_bounds
+    moved = frame
     if not own_crs.equals(work):
         _warn_of_a_ballpark(own_crs, work, name, report)
-    moved = frame.to_crs(work) if not own_crs.equals(work) else frame
+        moved = frame.to_crs(work)
     bounds = shapely.bounds(np.asarray(moved.geometry.to_numpy(), dtype=object))
     finite = np.isfinite(bounds).all(axis=1)
     present = ~(shapely.is_missing(moved.geometry.to_numpy()) | moved.geometry.is_empty.to_numpy())
@@ -310,8 +326,8 @@ def _likely_projected(bounds: Sequence[float]) -> str:
     if zone == int(east // 1_000_000):
         if 25 <= zone <= 45:
             return (
-                f"EPSG:{4488 + zone} (CGCS2000 3° Gauss–Krüger zone {zone}: the eastings start "
-                f"with the zone number {zone})"
+                f"EPSG:{GK_WITH_ZONE_NUMBER + zone} (CGCS2000 3° Gauss–Krüger zone {zone}: the "
+                f"eastings start with the zone number {zone})"
             )
         if 13 <= zone <= 23:
             return (
