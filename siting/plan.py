@@ -436,10 +436,8 @@ def verify(out_dir: str | Path) -> VerifyReport:
         )
     scenario = run["scenario"]
     crs = run.get("crs")
-    with warnings.catch_warnings():  # a hand-edited column of mixed types is read as text
-        warnings.simplefilter("ignore", UserWarning)
-        facilities = _read_layer(out / "facilities.geojson")
-        areas = _read_layer(out / "areas.geojson")
+    facilities = _read_layer(out / "facilities.geojson")
+    areas = _read_layer(out / "areas.geojson")
     if facilities.empty:  # a plan may open nothing (a budget of 0): GeoJSON keeps no fields
         facilities = gpd.GeoDataFrame(
             {
@@ -657,11 +655,9 @@ def _geopackage_problems(path: Path, facilities: pd.DataFrame, areas: pd.DataFra
     for layer, geojson in (("facilities", facilities), ("areas", areas)):
         key, columns = _COMPARED[layer]
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", UserWarning)
-                gpkg = gpd.read_file(path, layer=layer)
-        except (OSError, RuntimeError, ValueError) as exc:
-            problems.append(f"plan.gpkg: layer {layer} cannot be read ({exc})")
+            gpkg = _read_layer(path, layer=layer)
+        except PlanFileError as exc:
+            problems.append(f"plan.gpkg: layer {layer}: {exc}")
             continue
         if key not in gpkg.columns:
             problems.append(f"plan.gpkg: layer {layer} has no {key} column")
@@ -694,10 +690,13 @@ def _geopackage_problems(path: Path, facilities: pd.DataFrame, areas: pd.DataFra
     return problems
 
 
-def _read_layer(path: Path) -> gpd.GeoDataFrame:
-    """A plan's GeoJSON layer; one that is gone or cut short is an :class:`OutputError`."""
+def _read_layer(path: Path, *, layer: str | None = None) -> gpd.GeoDataFrame:
+    """A plan's layer as written or hand-edited (a column of mixed types is read as text,
+    quietly); one that is gone or cut short is a :class:`PlanFileError`."""
     try:
-        return gpd.read_file(path)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            return gpd.read_file(path, layer=layer)
     except (OSError, RuntimeError, ValueError) as exc:  # pyogrio's DataSourceError, …
         raise PlanFileError(
             f"{path} cannot be read ({type(exc).__name__}: {str(exc).splitlines()[0]}): it is "
