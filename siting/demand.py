@@ -342,7 +342,7 @@ def _allocate(
         method=scenario.demand.allocation,
         band=list(bands),
         zones=zones,
-        buildings=buildings if scenario.demand.allocation == "dasymetric" else None,
+        buildings=buildings,  # None unless dasymetric (estimate_demand)
         nearest_m=nearest_m,
         residual_blocks=blocks,
         context=context,

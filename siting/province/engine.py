@@ -378,7 +378,8 @@ def _on_cluster(
     begun: list[str] = []  # told by the workers as each county's solve begins
     # a topic of this run's own: another run on a shared scheduler has its own counties
     topic = f"{COUNTY_BEGUN}-{uuid.uuid4().hex}"
-    client.subscribe_topic(topic, lambda event: begun.append(str(event[1])))
+    if watch is not None:  # nobody to tell otherwise: the workers' events go unheard
+        client.subscribe_topic(topic, lambda event: begun.append(str(event[1])))
     futures = [
         client.submit(_county_on_worker, scenario, part, d, topic, key=f"county-{d}", pure=False)
         for d, part in zip(ids, parts, strict=True)
@@ -413,7 +414,8 @@ def _on_cluster(
                         watch.started(d)
                 time.sleep(POLL_S)
     finally:
-        client.unsubscribe_topic(topic)
+        if watch is not None:
+            client.unsubscribe_topic(topic)
     engine = {
         "engine": "dask",
         "scheduler": str(info.get("address")),
