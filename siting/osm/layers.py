@@ -764,8 +764,8 @@ def read_osm_layers(
                 else ""
             )
             + (
-                f"; {points} are points in no building: with no land area they cannot "
-                "host a facility"
+                f"; {points} stay points (in no building, or not a building's kind): with "
+                "no land area they cannot host a facility"
                 if points
                 else ""
             )
