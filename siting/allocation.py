@@ -464,13 +464,7 @@ class _State:
         rows, ncols = values.shape
         pieces = list(self.areas.pieces(top, rows, ncols)) if self.areas is not None else []
         grid = np.zeros((rows, ncols + 1), dtype=np.float64)
-        flat_grid = grid.ravel()
-        for _, flat, amount, left in pieces:
-            deposits = np.bincount(
-                np.concatenate([flat, flat + 1]),
-                weights=np.concatenate([amount * left, amount * (1.0 - left)]),
-            )
-            flat_grid[: deposits.size] += deposits
+        _deposit(pieces, grid)
         cover = grid[:, :ncols]
         np.cumsum(cover, axis=1, out=cover)
         covered = cover > _COVERED
@@ -701,6 +695,17 @@ def _covered(
     """The share of each cell of a strip that the polygons of these edge ``pieces`` cover:
     each piece's deposit split between its cell and the next, summed along the rows."""
     grid = np.zeros((rows, ncols + 1), dtype=np.float64)
+    _deposit(pieces, grid)
+    out: FloatArray = np.cumsum(grid[:, :ncols], axis=1)
+    return out
+
+
+def _deposit(
+    pieces: Iterable[tuple[IntArray, IntArray, FloatArray, FloatArray]], grid: FloatArray
+) -> None:
+    """Add each edge piece's deposit to ``grid`` (a strip one column wider than the
+    raster's), split between its cell and the next: summed along a row, the deposits
+    give the share of each cell the polygons cover."""
     flat_grid = grid.ravel()
     for _, flat, amount, left in pieces:
         deposits = np.bincount(
@@ -708,8 +713,6 @@ def _covered(
             weights=np.concatenate([amount * left, amount * (1.0 - left)]),
         )
         flat_grid[: deposits.size] += deposits
-    out: FloatArray = np.cumsum(grid[:, :ncols], axis=1)
-    return out
 
 
 _MOVED_ROWS = 256
