@@ -113,6 +113,11 @@ class Allocation:
         allocation never does, so it is 0 there).
     residual_by_zone
         The residual per zone (indexed by the zones' ids); empty without zones.
+    in_zones
+        With zones: the raster's people inside them (exact cell shares). ``total``
+        less this is what polygons crossing the zones' outer edge hold from
+        outside them (net of what context polygons hold from inside them).
+        ``None`` without zones.
     moved
         Residual people given to the nearest polygon (``nearest_m``), already
         in ``held`` and no longer in ``residual``.
@@ -133,6 +138,7 @@ class Allocation:
     residual: float
     overlap: float = 0.0
     residual_by_zone: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
+    in_zones: float | None = None
     moved: float = 0.0
     residual_blocks: pd.DataFrame = field(default_factory=pd.DataFrame)
     crs: Any = None
@@ -397,6 +403,7 @@ def allocate(
         residual=residual,
         overlap=state.overlap,
         residual_by_zone=by_zone,
+        in_zones=float(state.zone_people) if zones is not None else None,
         moved=state.moved,
         residual_blocks=state.blocks(wt),
         crs=crs,
@@ -435,6 +442,8 @@ class _State:
     """The zones and the context zones (``nearest_m``): the part of a cell that may move."""
     held: FloatArray = field(init=False)
     zone_residual: FloatArray = field(init=False)
+    zone_people: float = 0.0
+    """The raster's people inside the zones, left over or not."""
     residual: float = 0.0
     overlap: float = 0.0
     moved: float = 0.0
@@ -499,6 +508,7 @@ class _State:
         if self.zones is not None:
             assert left_over is not None
             self.zone_residual += self._by_zone(top, left_over)
+            self.zone_people += float(self._by_zone(top, values).sum())
         elif left_over is not None:
             self.residual += float(left_over.sum(dtype=np.float64))
         else:
@@ -870,6 +880,7 @@ def _empty(index: pd.Index, zones: gpd.GeoSeries | None, method: str, ds: Any) -
         total=0.0,
         residual=0.0,
         residual_by_zone=pd.Series(0.0, index=zone_index, name="residual"),
+        in_zones=0.0 if zones is not None else None,
         crs=ds.crs,
         cell_size=(abs(ds.transform.a), abs(ds.transform.e)),
     )

@@ -184,6 +184,9 @@ def _accounting_line(role: str, acc: dict[str, Any]) -> str:
         f"residential areas hold {held:,.0f} ({share(held)}), residual {residual:,.0f} "
         f"({share(residual)})"
     )
+    inside = acc.get("districts_total")
+    if inside is not None and abs(total - float(inside)) >= 0.5:
+        line += f"; {float(inside):,.0f} of them inside the districts"
     if acc.get("moved_to_nearest"):
         line += f"; {float(acc['moved_to_nearest']):,.0f} moved to the nearest area"
     if acc.get("overlap"):

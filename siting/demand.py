@@ -37,7 +37,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -276,7 +276,15 @@ def estimate_demand(inputs: Inputs, *, scenario: Scenario) -> Demand:
         areas=table,
         accounting=accounting,
         residual=_residual_blocks(people, crs=areas.crs),
-        findings=tuple(_findings(accounting) + _empty_areas(table)),
+        findings=tuple(
+            _findings(accounting)
+            + _empty_areas(table)
+            + (
+                []
+                if zones is None or context is not None
+                else _outside_districts(areas, zones, accounting["population"])
+            )
+        ),
     )
 
 
@@ -301,6 +309,32 @@ def _findings(accounting: dict[str, dict[str, Any]]) -> list[str]:
                 "give the residual to the nearest area with demand.residual_to_nearest_m"
             )
     return out
+
+
+_OUTSIDE_SHARE = 0.01
+"""Above this share of the study area's people held from outside the districts, the run says so."""
+
+
+def _outside_districts(
+    areas: gpd.GeoDataFrame, zones: gpd.GeoSeries, acc: Mapping[str, Any]
+) -> list[str]:
+    """Areas crossing the districts' outer edge, when they hold people from outside them."""
+    inside = acc.get("districts_total")
+    total = float(acc["total"])
+    if inside is None or total <= 0 or total - float(inside) <= _OUTSIDE_SHARE * total:
+        return []
+    outer = zones.to_crs(areas.crs).union_all()
+    crossing = [str(i) for i in areas.index[~areas.geometry.covered_by(outer).to_numpy()]]
+    shown = ", ".join(crossing[:10]) + (
+        f" and {len(crossing) - 10} more" if len(crossing) > 10 else ""
+    )
+    return [
+        f"the residential areas hold {total - float(inside):,.0f} people from cells outside the "
+        f"districts ({(total - float(inside)) / total:.1%} of the {total:,.0f} counted; the "
+        f"districts themselves hold {float(inside):,.0f}): {len(crossing):,} areas cross the "
+        f"districts' outer edge ({shown}); check that the districts layer covers the city, or "
+        "clip the areas to it"
+    ]
 
 
 def _empty_areas(table: pd.DataFrame) -> list[str]:
@@ -405,6 +439,7 @@ def _accounting(result: Allocation, raster: Path | str) -> dict[str, Any]:
         "residual_share": result.residual / total if total > 0 else None,
         "moved_to_nearest": result.moved,
         "residual_by_district": {str(k): float(v) for k, v in result.residual_by_zone.items()},
+        **({} if result.in_zones is None else {"districts_total": result.in_zones}),
     }
 
 

@@ -549,3 +549,31 @@ def test_area_weighted_takes_an_invalid_polygon(tmp_path: Path) -> None:
     out = allocate(areas, path, method="area_weighted")
     assert out.held["B"] == pytest.approx(30.0)
     assert out.residual >= 0.0
+
+
+@pytest.mark.parametrize(
+    ("method", "held", "residual"),
+    [
+        # dasymetric: every cell the area touches is the area's (20 + 30 + 40); cell 0 is left
+        ("dasymetric", 90.0, 10.0),
+        # area-weighted: half of cell 1, all of 2, half of 3 (10 + 30 + 20); the left-over
+        # halves' people spread evenly, so the district keeps 10 + 10 (cell 1's other half)
+        ("area_weighted", 60.0, 20.0),
+    ],
+)
+def test_people_held_from_outside_the_districts_are_told_apart(
+    tmp_path: Path, method: str, held: float, residual: float
+) -> None:
+    # one row of four 10 m cells holding 10, 20, 30, 40; the district covers x 0–25 (cells 0
+    # and 1, half of cell 2), the area x 15–35 (half of 1, all of 2, half of 3): it crosses the
+    # district's edge. Inside the district the raster holds 10 + 20 + 15 = 45.
+    path = _raster(tmp_path / "row.tif", np.array([[10, 20, 30, 40]], dtype="float32"))
+    area = gpd.GeoSeries([box(X0 + 15, Y0 - 10, X0 + 35, Y0)], index=["A"], crs=CRS)
+    zones = gpd.GeoSeries([box(X0, Y0 - 10, X0 + 25, Y0)], index=["D"], crs=CRS)
+    out = allocate(area, path, zones=zones, method=method)
+    assert out.held["A"] == pytest.approx(held)
+    assert out.residual == pytest.approx(residual)
+    assert out.in_zones == pytest.approx(45.0)
+    # what the area holds from outside: 15 + 40 (dasymetric); 30 / 2 + 20 (area-weighted)
+    assert out.total - out.in_zones == pytest.approx(55.0 if method == "dasymetric" else 35.0)
+    assert allocate(area, path).in_zones is None

@@ -128,3 +128,14 @@ def test_quiet_works_before_or_after_the_command(where: str) -> None:
     assert "inputs are valid" in done.stdout
     assert "WARNING siting.inputs._vector: districts: repaired" in done.stderr
     assert "INFO" not in done.stderr  # the working CRS and the street graph are INFO lines
+
+
+def test_summary_line_tells_the_districts_people_from_the_counted() -> None:
+    from siting.cli import _accounting_line
+
+    acc = {"total": 49_541.6, "held": 23_913.1, "residual": 25_628.5, "method": "dasymetric"}
+    line = _accounting_line("population", {**acc, "districts_total": 46_728.3})
+    assert line.startswith("population: 49,542 in the study area (dasymetric)")
+    assert line.endswith("; 46,728 of them inside the districts")
+    assert "inside" not in _accounting_line("population", {**acc, "districts_total": 49_541.4})
+    assert "inside" not in _accounting_line("population", acc)

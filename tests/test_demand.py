@@ -175,3 +175,50 @@ def test_point_buildings_with_levels_only_are_warned_of(caplog: pytest.LogCaptur
     assert weights is not None
     assert weights["weight"].tolist() == [0.0, 900.0, 300.0]
     assert "buildings: 1 of 3 housing buildings are points without floor_area_m2" in caplog.text
+
+
+def test_people_from_outside_the_districts_are_named(tmp_path: Path) -> None:
+    """The sample city with one district shrunk by 400 m: the areas crossing its edge hold
+    people of cells outside it, and the run tells them apart from the district's own."""
+    import dataclasses
+
+    import shapely
+    from rasterio.features import geometry_window
+
+    from siting.demand import estimate_demand
+    from siting.pipeline import read_inputs
+
+    sample = Path(__file__).resolve().parents[1] / "data" / "sample" / "scenario.toml"
+    scenario, inputs = read_inputs(sample)
+    assert inputs.districts is not None
+    districts = inputs.districts.copy()
+    shrunk = districts.index[0]
+    districts.loc[shrunk, "geometry"] = districts.geometry[shrunk].buffer(-400.0)
+    demand = estimate_demand(dataclasses.replace(inputs, districts=districts), scenario=scenario)
+    acc = demand.accounting["population"]
+
+    # the raster's people inside the districts, each cell by its exact share (shapely)
+    with rasterio.open(inputs.population) as ds:
+        zones = districts.to_crs(ds.crs).geometry
+        window = geometry_window(ds, list(zones))
+        values = ds.read(1, window=window, masked=True).filled(0.0).astype(float)
+        t = ds.window_transform(window)
+    rows, cols = np.indices(values.shape)
+    x0, y0 = t.c + cols.ravel() * t.a, t.f + rows.ravel() * t.e
+    cells = shapely.box(x0, y0 + t.e, x0 + t.a, y0)
+    share = shapely.area(shapely.intersection(cells, zones.union_all())) / shapely.area(cells)
+    expected = float((values.ravel() * share).sum())
+    assert acc["districts_total"] == pytest.approx(expected, rel=1e-9)
+    assert acc["total"] - acc["districts_total"] > 0.01 * acc["total"]
+
+    crossing = inputs.areas.index[
+        ~inputs.areas.geometry.covered_by(districts.to_crs(inputs.areas.crs).union_all())
+    ]
+    assert len(crossing) > 0
+    (line,) = [f for f in demand.findings if "outside the districts" in f]
+    assert f"{len(crossing):,} areas cross" in line
+    assert str(crossing[0]) in line
+    # the sample as it comes: its districts cover every area, so nothing is said
+    assert not any(
+        "outside the districts" in f for f in estimate_demand(inputs, scenario=scenario).findings
+    )

@@ -142,7 +142,7 @@ def test_partitioned_population_accounting_equals_the_single_run(
     single = estimate_demand(inputs, scenario=scenario)
     want = single.accounting["population"]
     got = partitioned.run["population_accounting"]["population"]
-    for key in ("total", "held", "residual", "held_share", "residual_share"):
+    for key in ("total", "held", "residual", "held_share", "residual_share", "districts_total"):
         assert got[key] == pytest.approx(want[key], rel=1e-6), key
     assert got["residual_by_district"] == pytest.approx(want["residual_by_district"], rel=1e-6)
     # and area by area (the plan's layer says an area's people to 0.1)
@@ -170,7 +170,7 @@ def test_every_raster_is_shared_across_borders_once(partitioned_scenario: Path) 
     for role in ("population", "migrant_population", "children"):
         want = single.accounting[role]
         assert want["moved_to_nearest"] > 1000  # the 300 m rule moves people
-        for key in ("total", "held", "residual", "moved_to_nearest"):
+        for key in ("total", "held", "residual", "moved_to_nearest", "districts_total"):
             got = sum(p.accounting[role][key] for p in parts)
             assert got == pytest.approx(want[key], rel=1e-6), (role, key)
     areas = pd.concat([p.areas for p in parts]).reindex(single.areas.index)
