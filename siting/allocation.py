@@ -434,7 +434,7 @@ class _State:
     spots: _Spots | None
     shape: tuple[int, int]
     block: int
-    zone_grid: npt.NDArray[np.int32] | None
+    zone_grid: npt.NDArray[np.integer[Any]] | None
     near: bool
     union: _Edges | None = None
     """The polygons' union (area-weighted only): the share of a cell any polygon covers."""
@@ -556,7 +556,7 @@ class _State:
         )
         return _covered(own, rows, ncols)
 
-    def _own_zone(self, labels: npt.NDArray[np.int32]) -> npt.NDArray[np.bool_]:
+    def _own_zone(self, labels: npt.NDArray[np.integer[Any]]) -> npt.NDArray[np.bool_]:
         """Cells whose centre lies in an own zone (not a context zone)."""
         out: npt.NDArray[np.bool_] = (labels > 0) & (labels <= self.n_zones)
         return out
@@ -739,7 +739,7 @@ def _block_size(blocks: bool | int, window: rasterio.windows.Window) -> int:
 
 def _zone_grid(
     zones: npt.NDArray[np.object_], transform: Affine, window: rasterio.windows.Window
-) -> npt.NDArray[np.int32]:
+) -> npt.NDArray[np.integer[Any]]:
     """Which zone (position + 1, 0 for none) holds each cell's centre."""
     shapes = [
         (geom, i + 1)
@@ -747,10 +747,13 @@ def _zone_grid(
         if geom is not None and not shapely.is_empty(geom)
     ]
     shape = (int(window.height), int(window.width))
+    # the narrowest type that holds every label: a 20,000² window is 400 MB in uint8, 1.6 GB
+    # in int32
+    dtype = "uint8" if len(zones) < 2**8 else "uint16" if len(zones) < 2**16 else "int32"
     if not shapes:
-        return np.zeros(shape, dtype=np.int32)
-    grid: npt.NDArray[np.int32] = rasterio.features.rasterize(
-        shapes, out_shape=shape, transform=transform, fill=0, dtype="int32"
+        return np.zeros(shape, dtype=dtype)
+    grid: npt.NDArray[np.integer[Any]] = rasterio.features.rasterize(
+        shapes, out_shape=shape, transform=transform, fill=0, dtype=dtype
     )
     return grid
 

@@ -577,3 +577,20 @@ def test_people_held_from_outside_the_districts_are_told_apart(
     # what the area holds from outside: 15 + 40 (dasymetric); 30 / 2 + 20 (area-weighted)
     assert out.total - out.in_zones == pytest.approx(55.0 if method == "dasymetric" else 35.0)
     assert allocate(area, path).in_zones is None
+
+
+def test_zone_labels_take_the_narrowest_type_that_holds_them() -> None:
+    """A 20,000² window's labels took 1.6 GB as int32; a few districts fit in a byte."""
+    from rasterio.windows import Window
+
+    from siting.allocation import _zone_grid
+
+    t = Affine(10.0, 0, X0, 0, -10.0, Y0)
+    # 300 zones of one cell each along a row, then the 3-zone case
+    many = np.array([box(X0 + 10 * i, Y0 - 10, X0 + 10 * i + 10, Y0) for i in range(300)])
+    grid = _zone_grid(many, t, Window(0, 0, 300, 1))
+    assert grid.dtype == np.uint16
+    assert grid.ravel().tolist() == list(range(1, 301))
+    grid = _zone_grid(many[:3], t, Window(0, 0, 4, 1))
+    assert grid.dtype == np.uint8
+    assert grid.ravel().tolist() == [1, 2, 3, 0]
