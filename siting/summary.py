@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import LineString
 
+from siting.demand import workplace_demand
 from siting.inputs import Inputs
 from siting.scenario import Scenario
 
@@ -45,18 +46,16 @@ def rounding_summary(
     -------
     dict
         ``method``, ``required_slots_raw``, ``required_slots_rounded_per_area``
-        and ``required_slots_rounded_per_district`` (workplaces rounded on their own).
+        and ``required_slots_rounded_per_district`` (a district's workplaces with its areas).
     """
     required = items["required"].astype(float)
-    work = required[items["workplace_id"].notna()]
     return {
         "method": "rounded up per area"
         if scenario.demand.round_up
         else "raw requirement served; counts rounded up once per district",
         "required_slots_raw": float(required.sum()),
         "required_slots_rounded_per_area": float(np.ceil(required - 1e-9).sum()),
-        "required_slots_rounded_per_district": float(districts["required_slots"].sum())
-        + float(np.ceil(work - 1e-9).sum()),
+        "required_slots_rounded_per_district": float(districts["required_slots"].sum()),
     }
 
 
@@ -100,22 +99,41 @@ def district_summary(
     -------
     pandas.DataFrame
         Indexed by ``district_id``; ``required_slots`` is the district's raw
-        requirement rounded up once. Areas outside every district are
+        requirement (its areas' and its workplaces' migrant demand) rounded up
+        once, and ``served_slots``, ``shortfall_slots`` and ``migrant_slots``
+        count the demand of its areas and workplaces, so the rows add up to the
+        run's totals. Areas and workplaces outside every district are
         ``"(none)"``.
     """
     area_d = areas["district_id"].fillna("(none)")
     fac_d = facilities["district_id"].fillna("(none)")
+    work = _workplace_rows(inputs, assignments, scenario=scenario)
     people = areas["planned_population"] + areas["migrant_population"]
     required = areas["required_slots"].groupby(area_d).sum()
-    # every district with an area or a facility: a district may hold a facility (its
-    # demonstration facility, say) and no residential area
-    grouped = pd.DataFrame(index=pd.Index(sorted(set(area_d) | set(fac_d)), dtype=object))
+    # every district with an area, a workplace or a facility: a district may hold a facility
+    # (its demonstration facility, say) and no residential area
+    grouped = pd.DataFrame(
+        index=pd.Index(sorted(set(area_d) | set(work["district_id"]) | set(fac_d)), dtype=object)
+    )
     grouped["population"] = people.groupby(area_d).sum()
+    # the migrant demand at workplaces counts in the workplace's district, beside its areas'
+    # (it was in the run's totals and in no district: the rows did not add up to them)
+    with_work = required.add(work.groupby("district_id")["required"].sum(), fill_value=0.0)
     # the policy's ratio applies to a district's residents: its count is rounded once
-    grouped["required_slots"] = np.ceil(required - 1e-9) + 0.0  # + 0.0: no -0.0
+    grouped["required_slots"] = np.ceil(with_work - 1e-9) + 0.0  # + 0.0: no -0.0
     grouped["raw_required"] = required
-    grouped["served_slots"] = areas["served_slots"].groupby(area_d).sum()
-    grouped["shortfall_slots"] = areas["shortfall_slots"].groupby(area_d).sum()
+    grouped["served_slots"] = (
+        areas["served_slots"]
+        .groupby(area_d)
+        .sum()
+        .add(work.groupby("district_id")["served"].sum(), fill_value=0.0)
+    )
+    grouped["shortfall_slots"] = (
+        areas["shortfall_slots"]
+        .groupby(area_d)
+        .sum()
+        .add(work.groupby("district_id")["shortfall"].sum(), fill_value=0.0)
+    )
     grouped["planned_slots"] = facilities["slots"].groupby(fac_d).sum()
     grouped["new_slots"] = facilities["new_slots"].groupby(fac_d).sum()
     grouped["cost"] = facilities["cost"].groupby(fac_d).sum()
@@ -123,9 +141,15 @@ def district_summary(
     grouped["affordable_slots"] = affordable.groupby(fac_d).sum()
     demo = facilities["demonstration"].astype(bool)
     grouped["demonstration_count"] = demo.groupby(fac_d).sum()
-    site_d = assignments["site_id"].map(fac_d)
+    # migrant slots by the district of the demand they serve, as served_slots counts them
+    demand_d = (
+        assignments["area_id"]
+        .map(area_d)
+        .fillna(assignments["workplace_id"].map(work["district_id"]))
+        .fillna("(none)")
+    )
     migrant = assignments["kind"] == "migrant"
-    grouped["migrant_slots"] = assignments.loc[migrant, "slots"].groupby(site_d[migrant]).sum()
+    grouped["migrant_slots"] = assignments.loc[migrant, "slots"].groupby(demand_d[migrant]).sum()
     if inputs.districts is not None:
         grouped = grouped.reindex(
             list(inputs.districts.index.astype(str))
@@ -166,6 +190,42 @@ def district_summary(
         "residual_population",
     ]
     return grouped[order]
+
+
+def _workplace_rows(
+    inputs: Inputs, assignments: pd.DataFrame, *, scenario: Scenario
+) -> pd.DataFrame:
+    """Each workplace's district, migrant demand, the slots serving it and its shortfall."""
+    columns = ["district_id", "required", "served", "shortfall"]
+    if inputs.workplaces is None or inputs.workplaces.empty:
+        return pd.DataFrame(columns=columns, dtype=float).astype({"district_id": object})
+    places = inputs.workplaces
+    index = places.index.astype(str)
+    district = (
+        places["district_id"]
+        if "district_id" in places.columns
+        else pd.Series(None, index=places.index)
+    )
+    required = workplace_demand(places, scenario=scenario)["migrant_slots"].to_numpy(dtype=float)
+    served = (
+        assignments.dropna(subset=["workplace_id"])
+        .groupby("workplace_id")["slots"]
+        .sum()
+        .reindex(index, fill_value=0.0)
+        .to_numpy(dtype=float)
+    )
+    return pd.DataFrame(
+        {
+            "district_id": district.astype(object)
+            .where(district.notna(), "(none)")
+            .astype(str)
+            .to_numpy(),
+            "required": required,
+            "served": served,
+            "shortfall": np.clip(required - served, 0.0, None),
+        },
+        index=index,
+    )[columns]
 
 
 def candidate_states(

@@ -23,6 +23,7 @@ from siting.errors import InputError, OutputError, PlanFileError
 from siting.export import write_plan
 from siting.pipeline import run_plan
 from siting.plan import Plan, verify
+from siting.scenario import load_scenario
 from siting.zonal import zonal_sums
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
@@ -1062,3 +1063,40 @@ def test_layers_edited_in_memory_are_checked_before_planning() -> None:
         with pytest.raises(InputError, match=re.escape(said)) as caught:
             prepare_loaded(dataclasses.replace(inputs, areas=edited), scenario=scenario)
         assert "layer 'areas'" in str(caught.value)
+
+
+def test_district_rows_add_up_to_the_plan_with_the_workplaces_demand(
+    sample_run: tuple[Path, dict[str, str]],
+) -> None:
+    """Migrant demand at workplaces counts in the workplace's district: it was in the run's
+    totals and in no row (the sample's rows summed to 3,776 required against 3,860)."""
+    out, _ = sample_run
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    scenario = load_scenario(SAMPLE / "scenario.toml")
+    districts = pd.read_csv(out / "districts.csv", dtype={"district_id": str})
+    districts = districts.set_index("district_id")
+    areas = gpd.read_file(out / "areas.geojson")
+    assignments = pd.read_csv(out / "assignments.csv", dtype={"workplace_id": str})
+    places = gpd.read_file(SAMPLE / "city.gpkg", layer="workplaces").set_index("workplace_id")
+    # each workplace's demand from its workers (R4), in the district the layer gives it
+    work = (
+        places["migrant_workers"]
+        * scenario.demand.migrant_persons_per_worker
+        * scenario.ratios.migrant
+        / 1000.0
+    )
+    assert work.sum() > 80  # the sample's workplaces need slots
+    served_work = assignments.dropna(subset=["workplace_id"]).groupby("workplace_id")["slots"].sum()
+    for district, row in districts.iterrows():
+        mine = areas["district_id"] == district
+        at = places.index[places["district_id"].astype(str) == district]
+        raw = areas.loc[mine, "required_slots"].sum() + work.reindex(at).sum()
+        assert row["required_slots"] == np.ceil(raw - 1e-9), district
+        served = areas.loc[mine, "served_slots"].sum() + served_work.reindex(at).fillna(0).sum()
+        assert row["served_slots"] == pytest.approx(served, abs=1e-6), district
+    totals = run["totals"]
+    for column in ("served_slots", "shortfall_slots", "migrant_slots"):
+        assert districts[column].sum() == pytest.approx(totals[column], abs=1e-6), column
+    assert (
+        run["rounding"]["required_slots_rounded_per_district"] == districts["required_slots"].sum()
+    )
