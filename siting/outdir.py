@@ -6,7 +6,8 @@ planner's is ever lost on the way:
 * **Refusals** (:func:`check_output`). ``OUT`` is refused when it is or
   contains an input file or the scenario's folder (symlinks resolved), when it
   is an existing file, when it is an existing folder that is not a plan, and
-  when it is a plan that also holds other files, unless ``replace`` is given.
+  when it is a plan that also holds other files or whose files were changed
+  since it was written (:func:`changed_files`), unless ``replace`` is given.
   Its parent must be a folder this user can write in. All of this is checked
   before any input is read.
 * **A plan** is a folder whose ``run.json`` carries the marker
@@ -39,6 +40,7 @@ import contextlib
 import ctypes
 import ctypes.util
 import errno
+import hashlib
 import json
 import logging
 import os
@@ -58,6 +60,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PLAN_MARKER",
+    "changed_files",
     "check_output",
     "claim_output",
     "input_paths",
@@ -203,7 +206,53 @@ def record_files(folder: Path, run: dict[str, Any]) -> dict[str, Any]:
         **run,
         "files": sorted({*(p.name for p in folder.iterdir()), "run.json"}),
         "paths": sorted({*paths, "run.json"}),
+        "sha256": {
+            rel: _sha256(folder / rel)
+            for rel in sorted(paths)
+            if rel != "run.json" and (folder / rel).is_file()
+        },
     }
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def changed_files(folder: Path) -> list[str]:
+    """The files of a plan that were changed after ``siting`` wrote them.
+
+    A plan's ``run.json`` keeps the SHA-256 of every file the run wrote
+    (``"sha256"``); a file whose content differs now (a layer or a style added
+    to ``plan.gpkg`` in QGIS, a table saved again by Excel) holds the planner's
+    work, which replacing the plan would lose. A file deleted since is not
+    listed, nor is anything in a plan written before the digests existed.
+
+    Parameters
+    ----------
+    folder
+        A plan folder (see :func:`is_plan`).
+
+    Returns
+    -------
+    list of str
+        Sorted paths inside ``folder``, as ``plan.gpkg`` or ``shapefile/areas.dbf``.
+    """
+    digests = (_run_json(folder) or {}).get("sha256")
+    if not isinstance(digests, dict):
+        return []
+    changed = []
+    for rel, digest in digests.items():
+        path = folder / str(rel)
+        try:
+            if path.is_file() and _sha256(path) != digest:
+                changed.append(str(rel))
+        except OSError:
+            changed.append(str(rel))  # unreadable now: not ours to replace unseen
+    return sorted(changed)
 
 
 def note_written(folder: str | Path, paths: Iterable[str | Path]) -> None:
@@ -232,6 +281,10 @@ def note_written(folder: str | Path, paths: Iterable[str | Path]) -> None:
     run["files"] = sorted({*map(str, run["files"]), *(r.split("/")[0] for r in rel)})
     if isinstance(run.get("paths"), list):
         run["paths"] = sorted({*map(str, run["paths"]), *rel})
+    if isinstance(run.get("sha256"), dict):
+        for r in rel:
+            if (root / r).is_file():
+                run["sha256"][r] = _sha256(root / r)
     tmp = root / f".run.json.{secrets.token_hex(4)}"
     tmp.write_text(json.dumps(run, ensure_ascii=False, indent=2), encoding="utf-8")
     os.replace(tmp, root / "run.json")
@@ -275,7 +328,8 @@ def check_output(
     OutputError
         Naming the path and the fix: ``out`` is or contains an input or the
         scenario's folder, is a file, is a folder that is not a plan, is a plan
-        holding other files (without ``replace``), or its parent cannot be written.
+        holding other files or files changed since it was written (without
+        ``replace``), or its parent cannot be written.
     """
     target = Path(out).expanduser().resolve()
     protected = {Path(p).expanduser().resolve(): "the input" for p in inputs}
@@ -310,6 +364,17 @@ def check_output(
             raise OutputError(
                 f"--out {target} is an earlier plan that also holds {names}, which replacing "
                 "it would delete; fix: move them out, or add --replace to replace the whole folder"
+            )
+        changed = [] if replace else changed_files(target)
+        if changed:
+            names = ", ".join(changed[:5]) + (
+                f" and {len(changed) - 5} more" if len(changed) > 5 else ""
+            )
+            raise OutputError(
+                f"--out {target} is an earlier plan whose {names} changed after siting wrote "
+                f"{'them' if len(changed) > 1 else 'it'} (edited in QGIS or Excel, say), which "
+                "replacing the plan would lose; fix: copy the plan elsewhere first, give --out "
+                "a new folder, or add --replace to replace the whole folder"
             )
     _check_writable_parent(target)
     return target

@@ -410,3 +410,41 @@ def test_a_parent_that_is_a_file_is_refused_before_reading(
     err = refused(["plan", str(scenario), "--out", str(tmp_path / "report.pdf" / "out")], capsys)
     assert "report.pdf is a file, not a folder" in err
     assert "nowhere" not in err
+
+
+def test_a_plan_changed_after_it_was_written_is_replaced_only_with_replace(
+    city: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A layer and a style QGIS saved into plan.gpkg were lost by the next run (exit 0)."""
+    import sqlite3
+
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from siting.outdir import changed_files, check_output
+
+    out = tmp_path / "out"
+    assert main(["-q", "plan", str(city / "scenario.toml"), "--out", str(out), "--no-map"]) == 0
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    # a digest for every file the run wrote, and none of them changed yet
+    assert run["sha256"] == {k: v for k, v in digests(out).items() if k != "run.json"}
+    assert changed_files(out) == [] and check_output(out) == out.resolve()
+    # a later map into the plan is the plan's own: its digest is recorded too
+    assert main(["-q", "map", str(out), "--basemap", "none"]) == 0
+    assert changed_files(out) == []
+
+    # the planner saves a sketch layer and a default style into the GeoPackage, as QGIS does
+    sketch = gpd.GeoDataFrame({"note": ["新址"]}, geometry=[Point(0, 0)], crs="EPSG:4544")
+    sketch.to_file(out / "plan.gpkg", layer="my_sketch", driver="GPKG")
+    with sqlite3.connect(out / "plan.gpkg") as db:
+        db.execute(
+            "INSERT INTO layer_styles (f_table_name, styleName, styleQML) VALUES (?, ?, ?)",
+            ("areas", "我的样式", "<qgis/>"),
+        )
+    before = digests(out)
+    assert changed_files(out) == ["plan.gpkg"]
+    err = refused(["plan", str(city / "scenario.toml"), "--out", str(out)], capsys)
+    assert f"--out {out.resolve()} is an earlier plan whose plan.gpkg changed after" in err
+    assert "--replace" in err
+    assert digests(out) == before
+    assert check_output(out, replace=True) == out.resolve()
