@@ -2474,3 +2474,36 @@ def test_a_few_areas_far_from_every_street_are_named(tmp_path: Path) -> None:
         "from any street of streets.osm (ids: A11): no walk from them can reach a site; check "
         "the streets near them"
     ]
+
+
+def test_workplaces_take_their_district_from_a_mapped_column_or_the_outlines(
+    tmp_path: Path,
+) -> None:
+    """A partitioned run needs each workplace's district: a bureau's QXDM column could not be
+    mapped to district_id, and workplaces were not filled from the districts' outlines."""
+    places = gpd.GeoDataFrame(
+        {
+            "DWBM": ["W1", "W2", "W3"],
+            "WGRS": [100.0, 250.0, 40.0],
+            "QXDM": ["510811", None, None],  # W1 as the bureau recorded it, W2 W3 left empty
+        },
+        # W1 lies in 利州区 (x < 900) but the bureau's own district is kept; W2 lies in
+        # 昭化区 and W3 in 利州区
+        geometry=[Point(X0 + 100, Y0 + 100), Point(X0 + 1500, Y0 + 100), Point(X0, Y0)],
+        crs=GK,
+    )
+    spec = make_spec(
+        tmp_path,
+        districts=LayerSpec(path=write(districts_frame(), tmp_path / "d.gpkg")),
+        workplaces=LayerSpec(
+            path=write(places, tmp_path / "w.gpkg"),
+            columns={"workplace_id": "DWBM", "migrant_workers": "WGRS", "district_id": "QXDM"},
+        ),
+    )
+    inputs = load_inputs(spec, crs=GK)
+    assert inputs.workplaces is not None
+    assert inputs.workplaces["district_id"].to_dict() == {
+        "W1": "510811",
+        "W2": "510811",
+        "W3": "510802",
+    }

@@ -361,6 +361,7 @@ def test_validate_refuses_what_the_partition_would(
     said = capsys.readouterr().out
     assert "1 problem(s):" in said
     assert "cannot split the inputs by district: areas " in said
+    assert "lie outside every district" in said and "extend the districts layer" in said
     assert main(["-q", "plan", str(scenario), "--out", str(tmp_path / "o")]) == 2
     assert "cannot split the inputs by district: areas " in capsys.readouterr().err
     text = scenario.read_text(encoding="utf-8").splitlines()

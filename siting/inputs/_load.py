@@ -342,7 +342,7 @@ def _load(
     districts = projected.get("districts")
     subdistricts = projected.get("subdistricts")
     if districts is not None:
-        for name in ("areas", "parcels", "facilities", "subdistricts"):
+        for name in ("areas", "parcels", "facilities", "workplaces", "subdistricts"):
             if name in projected:
                 with report.warnings_of(name):
                     projected[name] = _assign(

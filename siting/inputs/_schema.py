@@ -234,6 +234,7 @@ _SCHEMAS: dict[str, _Schema] = {
             _Column("workplace_id", "id", required=True, nonnull=True),
             _Column("name", "str", id_default=True),
             _Column("migrant_workers", "number", required=True, nonnull=True, minimum=0.0),
+            _Column("district_id", "ref"),
         ),
     ),
     "hazards": _Schema(

@@ -80,7 +80,11 @@ def district_ids(inputs: Inputs) -> list[str]:
         column = layer["district_id"]
         missing = sorted(str(i) for i in layer.index[column.isna()])
         if missing:
-            problems.append(f"{name} {', '.join(missing[:5])} have no district_id")
+            more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+            problems.append(
+                f"{name} {', '.join(missing[:5])}{more} lie outside every district (no "
+                "district_id given, and none of the districts' outlines holds them)"
+            )
         other = sorted(set(column.dropna().astype(str)) - known)
         if other:
             problems.append(f"{name} name districts not in the districts layer: {other[:5]}")
@@ -88,7 +92,8 @@ def district_ids(inputs: Inputs) -> list[str]:
         raise ScenarioError(
             "cannot split the inputs by district: "
             + "; ".join(problems)
-            + ". Fix: give every row a district_id of the districts layer."
+            + ". Fix: extend the districts layer to cover them, or leave out the rows "
+            "outside it (a single run, without run.partition, plans them under '(none)')."
         )
     return ids
 
