@@ -10,6 +10,8 @@ module             owns
 ``regions``        regions of sites that share little demand (a METIS partition)
 ``lns``            :func:`region_search`, one region at a time re-planned by HiGHS
 ``decompose``      :func:`region_bound`, the bound from the regions' own programs
+``warm``           :func:`~siting.search.warm.warm_up`: the loops compiled before
+                   the stage's clock starts
 ``stage``          :func:`solve_cost_stage`: the schedule within the stage's time
                    limit (two threads: the descent beside the Lagrangian bound, then
                    HiGHS beside the Lagrangian plan and the region search, which hand
