@@ -63,7 +63,20 @@ def test_each_layer_has_one_default_qgis_style(gpkg: Path, tmp_path: Path) -> No
     styles = _styles(gpkg)
     assert sorted(styles["f_table_name"]) == sorted(LAYERS)
     assert styles["useAsDefault"].eq(1).all()
-    assert styles["f_geometry_column"].eq("geometry").all()
+    # QGIS looks a layer's style up by the geometry column the GeoPackage has (GDAL
+    # names it "geom"), not the frame's "geometry"
+    with sqlite3.connect(gpkg) as db:
+        columns = dict(db.execute("SELECT table_name, column_name FROM gpkg_geometry_columns"))
+    assert set(columns.values()) == {"geom"}
+    assert dict(zip(styles["f_table_name"], styles["f_geometry_column"], strict=True)) == columns
+    for layer, column in columns.items():  # the row QgsOgrUtils::loadStoredStyle selects
+        with sqlite3.connect(gpkg) as db:
+            found = db.execute(
+                "SELECT count(*) FROM layer_styles WHERE f_table_schema = '' AND "
+                "f_table_name = ? AND f_geometry_column = ? AND useAsDefault",
+                (layer, column),
+            ).fetchone()
+        assert found == (1,), layer
     assert styles["styleQML"].str.startswith("<!DOCTYPE qgis").all()
     # the table is registered, so GDAL (and QGIS through it) opens it
     assert "layer_styles" in {row[0] for row in pyogrio.list_layers(gpkg)}

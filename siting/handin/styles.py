@@ -337,24 +337,29 @@ def write_qgis_styles(
     language
         ``"zh"`` or ``"en"`` rule labels.
     """
-    rows = []
-    for name, frame in layers.items():
-        if name not in LAYER_TITLES:
-            continue
-        title = labels(language)[LAYER_TITLES[name]]
-        rows.append(
-            (
-                name,
-                frame.geometry.name,
-                title,
-                layer_qml(name, frame, language=language),
-                "",
-                1,
-                f"siting: {title}",
-                "",
-            )
-        )
     with closing(sqlite3.connect(gpkg)) as db, db:
+        # QGIS finds a layer's style by its geometry column as the GeoPackage names it
+        # (GDAL's "geom"), not as the frame does
+        column_of = dict(
+            db.execute("SELECT table_name, column_name FROM gpkg_geometry_columns").fetchall()
+        )
+        rows = []
+        for name, frame in layers.items():
+            if name not in LAYER_TITLES:
+                continue
+            title = labels(language)[LAYER_TITLES[name]]
+            rows.append(
+                (
+                    name,
+                    column_of.get(name, frame.geometry.name),
+                    title,
+                    layer_qml(name, frame, language=language),
+                    "",
+                    1,
+                    f"siting: {title}",
+                    "",
+                )
+            )
         # the layers' own time stamp, so the styles add no new one
         (stamp,) = db.execute(
             "SELECT coalesce(max(last_change), strftime('%Y-%m-%dT%H:%M:%fZ','now')) "
