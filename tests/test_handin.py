@@ -12,9 +12,19 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 import pytest
+import shapely
 from _plan_output import write_plan_output
 from openpyxl import load_workbook
 from PIL import Image
+from shapely.geometry import (
+    LineString,
+    MultiLineString,
+    MultiPoint,
+    MultiPolygon,
+    Point,
+    Polygon,
+    box,
+)
 
 from siting import handin
 from siting.cli import main
@@ -202,6 +212,68 @@ def test_filegdb_has_every_layer_with_chinese_aliases(
     aliases = handin.gdb._field_aliases(gdb, "districts")
     assert aliases["slots_per_1000"] == "千人托位"
     assert aliases["district_id"] == "区县代码"
+
+
+def test_areas_mixing_polygons_and_multipolygons_are_written_whole(
+    layers: dict[str, gpd.GeoDataFrame], tmp_path: Path
+) -> None:
+    # Real areas mix Polygon and MultiPolygon (an estate across a road); a feature
+    # class holds one type, and the .gdb was not written at all (the plan lost).
+    # Square metres by hand: A1 two 100 m squares, 20,000; A2 a 200 × 50 m block
+    # with a 20 × 20 m hole, 9,600; the others 50 × 40 m, 2,000.
+    areas = layers["areas"].copy()
+    x, y = 500_000.0, 3_590_000.0
+    shapes = {
+        "A1": MultiPolygon([box(x, y, x + 100, y + 100), box(x + 300, y, x + 400, y + 100)]),
+        "A2": Polygon(
+            box(x, y + 500, x + 200, y + 550).exterior.coords,
+            [box(x + 10, y + 510, x + 30, y + 530).exterior.coords],
+        ),
+    }
+    expected = {"A1": 20_000.0, "A2": 9_600.0}
+    for k, area_id in enumerate(areas["area_id"]):
+        if area_id not in shapes:
+            shapes[area_id] = box(x + 1000 * k, y + 1000, x + 1000 * k + 50, y + 1040)
+            expected[area_id] = 2_000.0
+    areas = areas.set_geometry([shapes[a] for a in areas["area_id"]], crs=areas.crs)
+    assert set(areas.geom_type) == {"Polygon", "MultiPolygon"}
+    mixed = {**layers, "areas": areas}
+    gdb = handin.write_filegdb(mixed, tmp_path / "plan.gdb")
+    folder = handin.write_shapefiles(mixed, tmp_path / "shapefile")
+    for back in (gpd.read_file(gdb, layer="areas"), gpd.read_file(folder / "areas.shp")):
+        got = dict(zip(back["area_id"], back.area, strict=True))
+        assert got.keys() == expected.keys()
+        for area_id, area in expected.items():
+            assert got[area_id] == pytest.approx(area, rel=1e-9), area_id
+    assert pyogrio.read_info(gdb, layer="areas")["geometry_type"] == "MultiPolygon"
+    assert not (folder / "areas_polygon.shp").exists()
+    # the candidates' points and parcels stay apart
+    assert {row[0] for row in pyogrio.list_layers(gdb)} >= {
+        "candidates_point",
+        "candidates_polygon",
+    }
+
+
+def test_single_and_multi_points_and_lines_share_a_feature_class(tmp_path: Path) -> None:
+    frame = gpd.GeoDataFrame(
+        {"k": [1, 2, 3, 4]},
+        geometry=[
+            Point(500_000, 3_590_000),
+            MultiPoint([(500_010, 3_590_000), (500_020, 3_590_000)]),
+            LineString([(500_000, 3_590_100), (500_030, 3_590_140)]),  # 50 m
+            MultiLineString([[(500_000, 3_590_200), (500_000, 3_590_260)]]),  # 60 m
+        ],
+        crs="EPSG:4544",
+    )
+    parts = dict(handin.shapefile._by_geometry_type("x", frame))
+    assert list(parts) == ["x_line", "x_point"]
+    assert list(parts["x_point"].geom_type) == ["MultiPoint", "MultiPoint"]
+    assert list(parts["x_line"].geom_type) == ["MultiLineString", "MultiLineString"]
+    gdb = handin.write_filegdb({"x": frame}, tmp_path / "x.gdb")
+    lines = gpd.read_file(gdb, layer="x_line")
+    assert list(lines.length) == pytest.approx([50.0, 60.0])
+    points = gpd.read_file(gdb, layer="x_point")
+    assert list(shapely.get_num_geometries(points.geometry)) == [1, 2]
 
 
 def test_shapefiles_have_cpg_and_a_field_map(

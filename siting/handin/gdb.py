@@ -27,7 +27,9 @@ def write_filegdb(
     Chinese name (:func:`field_alias`) as the field alias. Booleans are stored
     as 0/1 short integers (a File Geodatabase has no boolean type), integers
     as 32-bit (64-bit ones need ArcGIS Pro 3.2). A layer that mixes geometry
-    types is split into ``<layer>_point``, ``<layer>_polygon`` ….
+    types is split into ``<layer>_point``, ``<layer>_polygon`` …; Polygons mixed
+    with MultiPolygons (most real area layers) are written as MultiPolygons, as
+    a feature class holds one geometry type (likewise points, lines).
 
     Parameters
     ----------
@@ -69,7 +71,8 @@ def write_filegdb(
         options = {"LAYER_ALIAS": text[LAYER_TITLES[name]]} if name in LAYER_TITLES else {}
         aliases = {c: field_alias(c, currency=currency) for c in columns}
         for stem, part in _by_geometry_type(name, out):
-            # a feature class holds one geometry type: a mixed layer is split by type
+            # a feature class holds one geometry type: a mixed layer is split by family,
+            # its single geometries made multi where it mixes the two
             part.to_file(
                 path, layer=stem, driver="OpenFileGDB", engine="pyogrio", layer_options=options
             )

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
+import shapely
 
 from siting.handin._names import field_alias, shapefile_field_names
 
@@ -23,12 +25,47 @@ _FAMILY = {
 }
 
 
+_MULTI = {
+    "Point": ("MultiPoint", shapely.multipoints),
+    "LineString": ("MultiLineString", shapely.multilinestrings),
+    "Polygon": ("MultiPolygon", shapely.multipolygons),
+}
+
+
+def _single_type(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``frame`` with its single geometries made one-part multi ones when it mixes the two.
+
+    A shapefile or a File Geodatabase feature class holds one geometry type:
+    Polygon and MultiPolygon together (real areas) cannot be written as they are.
+    """
+    types = frame.geom_type.to_numpy()
+    geoms = np.asarray(frame.geometry.to_numpy(), dtype=object).copy()
+    promoted = False
+    for single, (multi, make) in _MULTI.items():
+        is_single = types == single
+        if is_single.any() and (types == multi).any():
+            geoms[is_single] = make(geoms[is_single].reshape(-1, 1))
+            promoted = True
+    if not promoted:
+        return frame
+    out = frame.copy()
+    out[out.geometry.name] = gpd.GeoSeries(geoms, index=out.index, crs=out.crs)
+    return out
+
+
 def _by_geometry_type(name: str, frame: gpd.GeoDataFrame) -> list[tuple[str, gpd.GeoDataFrame]]:
-    """The layer whole, or split ``<name>_point``, ``_line``, ``_polygon`` when it mixes them."""
+    """The layer whole, or split ``<name>_point``, ``_line``, ``_polygon`` when it mixes them.
+
+    Within each part, single geometries mixed with multi ones of their family
+    become one-part multi geometries (a Polygon a MultiPolygon of one polygon),
+    so each part has one geometry type.
+    """
     family = frame.geom_type.map(_FAMILY).fillna("geometry")
     if family.nunique() <= 1:
-        return [(name, frame)]
-    return [(f"{name}_{kind}", frame[family == kind]) for kind in sorted(family.unique())]
+        return [(name, _single_type(frame))]
+    return [
+        (f"{name}_{kind}", _single_type(frame[family == kind])) for kind in sorted(family.unique())
+    ]
 
 
 def write_shapefiles(
@@ -39,7 +76,8 @@ def write_shapefiles(
     A dBASE field name holds at most 10 characters: ``fields.csv`` maps each
     layer's field to its shapefile name and Chinese name. A shapefile holds one
     geometry type, so a layer that mixes them (candidate points and parcels) is
-    written as ``<layer>_point.shp``, ``<layer>_polygon.shp`` ….
+    written as ``<layer>_point.shp``, ``<layer>_polygon.shp`` …, and Polygons
+    mixed with MultiPolygons are written as MultiPolygons (likewise points, lines).
 
     Parameters
     ----------
