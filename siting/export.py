@@ -94,6 +94,55 @@ def _plain(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
+GEOJSON_DECIMALS = 7
+"""Decimals of a degree GDAL's RFC 7946 GeoJSON writer keeps (its COORDINATE_PRECISION)."""
+
+
+def _geojson_frame(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``frame`` in EPSG:4326 with its coordinates rounded as the GeoJSON file keeps them.
+
+    GDAL's RFC 7946 writer rounds each vertex to :data:`GEOJSON_DECIMALS` decimals
+    of a degree (about 1 cm) and writes what the rounding collapses as lines: a
+    repaired self-intersecting district, whose thin slivers (0.002 m²) became
+    lines, was written as a GeometryCollection of a polygon and lines, which
+    QGIS and web maps do not draw as the district. The coordinates are rounded
+    here first; a polygon the rounding would make invalid is snapped by GEOS's
+    precision reducer instead (:func:`shapely.set_precision`), which drops
+    what collapses, and only its polygonal parts are kept, as a MultiPolygon if
+    it was one. GDAL's rounding then changes nothing.
+    """
+    import shapely
+
+    out = frame.to_crs(4326)
+    geoms = np.asarray(out.geometry.to_numpy(), dtype=object)
+    grid = 10.0**-GEOJSON_DECIMALS
+    rounded = shapely.set_precision(geoms, grid, mode="pointwise")
+    broken = np.flatnonzero(shapely.is_valid(geoms) & ~shapely.is_valid(rounded))
+    for i in broken:
+        snapped = shapely.set_precision(geoms[i], grid)
+        if geoms[i].geom_type in ("Polygon", "MultiPolygon"):
+            parts = [p for p in shapely.get_parts(snapped) if p.geom_type == "Polygon"]
+            if not parts:  # the whole polygon is under a centimetre: GDAL writes it
+                continue
+            multi = geoms[i].geom_type == "MultiPolygon" or len(parts) > 1
+            snapped = shapely.MultiPolygon(parts) if multi else parts[0]
+        elif snapped.is_empty:
+            continue
+        rounded[i] = snapped
+    out[out.geometry.name] = gpd.GeoSeries(rounded, index=out.index, crs=out.crs)
+    return out
+
+
+def _write_geojson(frame: gpd.GeoDataFrame, path: Path) -> None:
+    """Write a layer as RFC 7946 GeoJSON (lon/lat, 7 decimals), polygons kept polygons."""
+    _geojson_frame(frame).to_file(
+        path,
+        driver="GeoJSON",
+        engine="pyogrio",
+        layer_options={"RFC7946": "YES", "WRITE_NAME": "NO"},
+    )
+
+
 def write_plan(
     plan: Plan,
     out_dir: str | Path,
@@ -183,12 +232,7 @@ def _write_into(
     try:
         layers = {name: _plain(gdf) for name, gdf in _layers(plan).items()}
         for name, gdf in layers.items():
-            gdf.to_crs(4326).to_file(
-                tmp / f"{name}.geojson",
-                driver="GeoJSON",
-                engine="pyogrio",
-                layer_options={"RFC7946": "YES", "WRITE_NAME": "NO"},
-            )
+            _write_geojson(gdf, tmp / f"{name}.geojson")
             if working_crs_geojson and gdf.crs is not None:
                 epsg = gdf.crs.to_epsg() or "working"
                 gdf.to_file(tmp / f"{name}.{epsg}.geojson", driver="GeoJSON", engine="pyogrio")

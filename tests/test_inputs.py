@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import warnings
 from collections.abc import Callable
 from dataclasses import replace
@@ -19,6 +20,7 @@ import shapely
 from affine import Affine
 from shapely.geometry import LineString, Point, Polygon, box
 
+from siting import export
 from siting.demand import estimate_demand
 from siting.errors import InputError, Problem
 from siting.inputs import Inputs, load_inputs, read_layer, validate
@@ -1919,6 +1921,36 @@ def test_self_intersecting_polygon_is_repaired_and_noted(tmp_path: Path) -> None
     assert repaired.is_valid
     assert repaired.geom_type == "MultiPolygon"
     assert repaired.area == pytest.approx(80_000.0)
+
+
+def test_repaired_district_with_slivers_stays_a_polygon_in_the_geojson(tmp_path: Path) -> None:
+    # As the sample's 利州区 510802: the outline crosses itself in a bow-tie lobe at a
+    # corner, 100 m long and 1 µm wide. make_valid keeps the 1,900 × 3,000 m district
+    # and the lobe's two triangles, 0.5 × 1 µm × 50 m = 25 µm² each. The GeoJSON keeps
+    # 7 decimals of a degree (1 cm): the triangles collapsed to lines there, and GDAL
+    # wrote a GeometryCollection of a polygon and lines.
+    x1, y1, length, width = X0 + 900, Y0 + 2000, 100.0, 1e-6
+    ring = [(X0 - 1000, Y0 - 1000), (x1, Y0 - 1000), (x1, y1)]
+    ring += [(x1 + length, y1 + width), (x1 + length, y1), (x1, y1 + width), (x1, y1)]
+    ring += [(X0 - 1000, y1)]
+    districts = districts_frame()
+    districts.loc[0, "geometry"] = Polygon(ring)
+    assert not districts.geometry[0].is_valid
+    spec = make_spec(tmp_path, districts=LayerSpec(path=write(districts, tmp_path / "d.gpkg")))
+    inputs = load_inputs(spec, crs=GK)
+    assert inputs.districts is not None
+    repaired = inputs.districts.geometry["510802"]
+    assert repaired.geom_type == "MultiPolygon"
+    assert repaired.area == pytest.approx(5_700_000 + 2 * 25e-6, rel=1e-12)
+    export._write_geojson(inputs.districts, tmp_path / "districts.geojson")
+    features = json.loads((tmp_path / "districts.geojson").read_text(encoding="utf-8"))
+    kinds = {f["properties"]["district_id"]: f["geometry"]["type"] for f in features["features"]}
+    assert kinds == {"510802": "MultiPolygon", "510811": "Polygon"}
+    back = gpd.read_file(tmp_path / "districts.geojson").to_crs(GK).set_index("district_id")
+    # 1 cm of rounding along a 9.8 km outline moves at most 0.5 cm × 9,800 m = 49 m²
+    assert back.area["510802"] == pytest.approx(5_700_000, abs=49)
+    assert back.area["510811"] == pytest.approx(2_100 * 3_000, abs=51)
+    assert back.is_valid.all()
 
 
 def test_geographic_working_crs_is_an_error_naming_the_key(tmp_path: Path) -> None:
