@@ -257,3 +257,33 @@ def test_parcels_without_cost_or_name_columns_become_sites() -> None:
     assert options.at[(NEW_PREFIX + "A1", "small-1"), "cost"] == pytest.approx(648_000)
     assert options.at[(NEW_PREFIX + "A1", "small-1"), "cost_basis"] == "co-located"
     assert result.at[NEW_PREFIX + "A1", "name"] == "A1 配建托育"  # named by its id
+
+
+def test_a_sites_point_does_not_depend_on_the_false_easting() -> None:
+    """A block round a centred courtyard crosses the scan line twice, equally wide: GEOS's
+    representative point took one side in EPSG:4544 and the other 35,000 km east (the
+    zone-numbered EPSG:4523), 91 m apart, and a real city's plan cost moved by 8.4 %."""
+    import shapely
+    from shapely import affinity
+
+    from siting.candidates import site_points
+
+    block = shapely.from_wkt(
+        "POLYGON ((563170.711 3500464.76, 563306.818 3500464.76, 563306.818 3500273.85, "
+        "563170.711 3500273.85, 563170.711 3500464.76), (563216.08 3500401.123, "
+        "563216.08 3500337.487, 563261.449 3500337.487, 563261.449 3500401.123, "
+        "563216.08 3500401.123))"
+    )
+    east = affinity.translate(block, 35_000_000.0, 0.0)
+    # the flaw itself, as GEOS has it: the two points are a courtyard apart
+    apart = shapely.get_coordinates(east.representative_point())[0] - (35_000_000.0, 0.0)
+    assert np.hypot(*(apart - shapely.get_coordinates(block.representative_point())[0])) > 90
+    here = site_points(gpd.GeoSeries([block, Point(1.0, 2.0)], index=["a", "p"], crs="EPSG:4544"))
+    there = site_points(gpd.GeoSeries([east], index=["a"], crs="EPSG:4523"))
+    xy = shapely.get_coordinates(here["a"])[0]
+    assert shapely.get_coordinates(there["a"])[0] - (35_000_000.0, 0.0) == pytest.approx(
+        xy, abs=1e-6
+    )
+    assert block.contains(here["a"])
+    assert here["p"].equals(Point(1.0, 2.0))  # points are their own
+    assert list(here.index) == ["a", "p"] and here.crs == "EPSG:4544"
