@@ -28,6 +28,7 @@ from siting.network import (
     walk_matrix,
     walk_minutes,
 )
+from siting.network.points import cell_window
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 OSM = DATA / "osm"
@@ -540,8 +541,9 @@ def test_walk_minutes() -> None:
 # representative points
 
 
-def _raster(tmp_path: Path, values: np.ndarray) -> Path:
-    """A 100 m population raster in UTM 50N whose top-left corner is (500000, 3001000)."""
+def _raster(tmp_path: Path, values: np.ndarray, *, crs: str = UTM) -> Path:
+    """A 100 m population raster (UTM 50N unless told) whose top-left corner is
+    (500000, 3001000)."""
     path = tmp_path / "pop.tif"
     with rasterio.open(
         path,
@@ -551,7 +553,7 @@ def _raster(tmp_path: Path, values: np.ndarray) -> Path:
         height=values.shape[0],
         count=1,
         dtype="float32",
-        crs=UTM,
+        crs=crs,
         transform=Affine(100, 0, 500_000, 0, -100, 3_001_000),
         nodata=-1,
     ) as dst:
@@ -619,6 +621,39 @@ def test_area_points_cell_step_and_other_crs(tmp_path: Path) -> None:
     )
     assert points["population"].tolist() == [10.0]
     assert points["point_id"].tolist() == ["7/0"]
+
+
+GK105 = "EPSG:4544"  # CGCS2000 3-degree Gauss-Kruger, central meridian 105E
+
+
+def test_area_points_read_every_cell_the_areas_bounds_touch(tmp_path: Path) -> None:
+    """An area spanning columns 0.4-2.6 of the grid: the window read is floored at the
+    near edge and ceiled at the far one, so column 2 (centre 250 m, inside) is in.
+    rasterio's round_lengths rounded the width 2.2 to 2 and dropped it."""
+    values = np.zeros((3, 5))
+    values[0, :3] = [1, 2, 4]
+    path = _raster(tmp_path, values, crs=GK105)
+    x0, y0 = 500_000, 3_001_000
+    area = gpd.GeoDataFrame(
+        {"area_id": ["a"]}, geometry=[box(x0 + 40, y0 - 90, x0 + 260, y0 - 10)], crs=GK105
+    )
+    point = area_points(area, path).iloc[0]
+    # cell centres x = 50, 150, 250 (all inside 40-260), y = -50, weighted 1, 2, 4
+    assert point["population"] == pytest.approx(7.0)
+    assert point.geometry.x == pytest.approx(x0 + (50 * 1 + 150 * 2 + 250 * 4) / 7)
+    assert point.geometry.y == pytest.approx(y0 - 50)
+
+
+def test_cell_window_floors_the_offsets_and_ceils_the_far_edges() -> None:
+    # the float window (col 25.38, row 3.10, width 2.23, height 1.80) of a unit grid
+    unit = Affine(1, 0, 0, 0, -1, 0)
+    assert cell_window((25.38, -4.9, 27.61, -3.1), unit, (10, 40)) == (3, 5, 25, 28)
+    # clipped to the raster; None when the box misses it
+    assert cell_window((-2.5, -12.0, 0.5, 1.0), unit, (10, 40)) == (0, 10, 0, 1)
+    assert cell_window((50.0, -2.0, 60.0, -1.0), unit, (10, 40)) is None
+    # a south-up grid: rows grow northwards
+    south_up = Affine(1, 0, 0, 0, 1, 0)
+    assert cell_window((0.2, 1.5, 0.7, 3.2), south_up, (10, 40)) == (1, 4, 0, 1)
 
 
 def test_area_points_reports_bad_input(tmp_path: Path) -> None:

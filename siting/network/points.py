@@ -64,6 +64,42 @@ def _inside_or_nearest(
     return np.asarray(nearest, dtype=np.float64)
 
 
+def cell_window(
+    bounds: Any, transform: Any, shape: tuple[int, int]
+) -> tuple[int, int, int, int] | None:
+    """The whole cells of a raster covering a bounding box, clipped to the raster.
+
+    Parameters
+    ----------
+    bounds
+        ``(left, bottom, right, top)`` in the raster's CRS.
+    transform
+        The raster's affine transform (any orientation).
+    shape
+        The raster's ``(height, width)``.
+
+    Returns
+    -------
+    tuple of int or None
+        ``(row_start, row_stop, col_start, col_stop)``: the offsets floored and the
+        far edges ceiled, so every cell the box touches is in; None when the box
+        misses the raster. (rasterio's ``Window.round_lengths`` rounds lengths to
+        the nearest cell and would drop a partly covered last row or column.)
+    """
+    left, bottom, right, top = (float(v) for v in bounds)
+    if not all(math.isfinite(v) for v in (left, bottom, right, top)):
+        return None
+    inverse = ~transform
+    cols, rows = zip(*(inverse * (x, y) for x in (left, right) for y in (bottom, top)), strict=True)
+    row0 = max(math.floor(min(rows)), 0)
+    col0 = max(math.floor(min(cols)), 0)
+    row1 = min(math.ceil(max(rows)), shape[0])
+    col1 = min(math.ceil(max(cols)), shape[1])
+    if row1 <= row0 or col1 <= col0:
+        return None
+    return row0, row1, col0, col1
+
+
 def area_points(
     areas: gpd.GeoDataFrame,
     population: str | Path,
@@ -161,20 +197,15 @@ def area_points(
     with src:
         rcrs = pyproj.CRS.from_user_input(src.crs)
         in_raster = areas.to_crs(rcrs)
-        left, bottom, right, top = in_raster.total_bounds
-        full = rasterio.windows.Window(0, 0, src.width, src.height)
-        try:
-            window = (
-                rasterio.windows.from_bounds(left, bottom, right, top, transform=src.transform)
-                .round_offsets(op="floor")
-                .round_lengths(op="ceil")
-            )
-            window = window.intersection(full)
-            data = src.read(1, window=window, masked=True).astype(np.float64)
-            transform = src.transform @ Affine.translation(window.col_off, window.row_off)
-        except rasterio.errors.WindowError:
+        span = cell_window(in_raster.total_bounds, src.transform, (src.height, src.width))
+        if span is None:
             data = np.ma.zeros((0, 0))
             transform = src.transform
+        else:
+            row0, row1, col0, col1 = span
+            window = rasterio.windows.Window(col0, row0, col1 - col0, row1 - row0)
+            data = src.read(1, window=window, masked=True).astype(np.float64)
+            transform = src.transform @ Affine.translation(col0, row0)
     values = np.asarray(data.filled(0.0), dtype=np.float64)
     values[~np.isfinite(values) | (values < 0)] = 0.0
     if cell_step > 1 and values.size:
