@@ -28,6 +28,7 @@ from siting.network import (
     walk_matrix,
     walk_minutes,
 )
+from siting.network import points as points_module
 from siting.network.points import cell_window
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -654,6 +655,50 @@ def test_cell_window_floors_the_offsets_and_ceils_the_far_edges() -> None:
     # a south-up grid: rows grow northwards
     south_up = Affine(1, 0, 0, 0, 1, 0)
     assert cell_window((0.2, 1.5, 0.7, 3.2), south_up, (10, 40)) == (1, 4, 0, 1)
+
+
+@pytest.mark.parametrize("own_pass_below", [1, 16])
+def test_area_points_count_a_cell_for_every_area_holding_its_centre(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, own_pass_below: int
+) -> None:
+    """A landuse=residential area ("outer", columns 0-2, rows 0-1) with two residential=*
+    blocks inside: "under" (columns 1-2 of row 0) listed before it and "over" (column 0
+    of row 1) after it; "next" (column 3) only shares outer's east edge. Each area's
+    point is the weighted centroid of all the cells whose centres it holds: outer's
+    six, not those the blocks leave it (one label grid gave "under" no cell at all).
+    The overlapping group is burnt as a group (1) or polygon by polygon (16)."""
+    monkeypatch.setattr(points_module, "_OWN_PASS_BELOW", own_pass_below, raising=False)
+    values = np.zeros((4, 4))
+    values[0] = [1, 2, 3, 4]
+    values[1] = [5, 6, 7, 8]
+    path = _raster(tmp_path, values, crs=GK105)
+    x0, y0 = 500_000, 3_001_000
+    areas = gpd.GeoDataFrame(
+        {"area_id": ["under", "outer", "over", "next"]},
+        geometry=[
+            box(x0 + 100, y0 - 100, x0 + 300, y0),
+            box(x0, y0 - 200, x0 + 300, y0),
+            box(x0, y0 - 200, x0 + 100, y0 - 100),
+            box(x0 + 300, y0 - 200, x0 + 400, y0),
+        ],
+        crs=GK105,
+    )
+    points = area_points(areas, path).set_index("area_id")
+    # cell centres: column c at x = 50 + 100 c, row r at y = -(50 + 100 r)
+    expected = {
+        "outer": (24.0, (50 * 6 + 150 * 8 + 250 * 10) / 24, -(50 * 6 + 150 * 18) / 24),
+        "under": (5.0, (150 * 2 + 250 * 3) / 5, -50.0),
+        "over": (5.0, 50.0, -150.0),
+        "next": (12.0, 350.0, -(50 * 4 + 150 * 8) / 12),
+    }
+    for area_id, (people, ex, ey) in expected.items():
+        row = points.loc[area_id]
+        assert row["method"] == "population_weighted", area_id
+        assert row["population"] == pytest.approx(people), area_id
+        assert (row.geometry.x, row.geometry.y) == (
+            pytest.approx(x0 + ex),
+            pytest.approx(y0 + ey),
+        ), area_id
 
 
 def test_area_points_reports_bad_input(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pyproj
 
@@ -100,6 +101,96 @@ def cell_window(
     return row0, row1, col0, col1
 
 
+_OWN_PASS_BELOW = 16  # a group of fewer overlapping polygons is burnt polygon by polygon
+
+
+def _overlap_groups(geoms: npt.NDArray[np.object_]) -> IntArray:
+    """Colour the polygons so that no two whose interiors meet share a colour.
+
+    Polygons that only share an edge may share a colour. Colour 0 holds every
+    polygon that overlaps no other; a missing or empty polygon gets -1.
+    """
+    import shapely
+
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    colour = np.where(present, 0, -1).astype(np.int64)
+    a, b = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    pair = (a != b) & present[a] & present[b]
+    a, b = a[pair], b[pair]
+    try:
+        inner = ~shapely.touches(geoms[a], geoms[b])
+    except shapely.errors.GEOSException:  # invalid polygons: every meeting counts as overlap
+        inner = np.ones(len(a), dtype=bool)
+    a, b = a[inner], b[inner]
+    if not len(a):
+        return colour
+    order = np.argsort(a, kind="stable")
+    a, b = a[order], b[order]
+    starts = np.searchsorted(a, np.arange(len(geoms)), side="left")
+    ends = np.searchsorted(a, np.arange(len(geoms)), side="right")
+    for i in np.unique(a):  # greedy, in index order: the first free colour
+        taken = {int(colour[j]) for j in b[starts[i] : ends[i]] if j < i}
+        colour[i] = next(c for c in range(len(taken) + 1) if c not in taken)
+    return colour
+
+
+def _area_cells(
+    geoms: npt.NDArray[np.object_], values: FloatArray, transform: Any
+) -> tuple[IntArray, IntArray, IntArray]:
+    """The populated cells whose centres lie in each polygon.
+
+    A cell counts for every polygon holding its centre, whatever other polygons
+    overlap it (a residential=* block inside a landuse=residential area): the
+    polygons are burnt in groups that do not overlap (see :func:`_overlap_groups`),
+    each group in its own pass over the cells its polygons cover; a small group
+    polygon by polygon.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        The polygon index, row and column of each (polygon, populated cell) pair.
+    """
+    import rasterio.features
+    import shapely
+    from rasterio.transform import Affine
+
+    populated = values > 0
+    parts: list[tuple[IntArray, IntArray, IntArray]] = []
+
+    def burn(members: IntArray, span: tuple[int, int, int, int] | None) -> None:
+        if span is None or not len(members):
+            return
+        row0, row1, col0, col1 = span
+        labels = rasterio.features.rasterize(
+            ((geoms[i], i + 1) for i in members),
+            out_shape=(row1 - row0, col1 - col0),
+            transform=transform @ Affine.translation(col0, row0),
+            fill=0,
+            all_touched=False,
+            dtype="int32",
+        )
+        rr, cc = np.nonzero((labels > 0) & populated[row0:row1, col0:col1])
+        area = (labels[rr, cc] - 1).astype(np.int64)
+        parts.append((area, rr.astype(np.int64) + row0, cc.astype(np.int64) + col0))
+
+    colour = _overlap_groups(geoms)
+    for c in range(int(colour.max()) + 1):
+        members = np.flatnonzero(colour == c)
+        if c == 0:
+            burn(members, (0, values.shape[0], 0, values.shape[1]))
+        elif len(members) >= _OWN_PASS_BELOW:
+            bounds = shapely.total_bounds(geoms[members])
+            burn(members, cell_window(bounds, transform, values.shape))
+        else:
+            for i in members:
+                burn(np.array([i]), cell_window(geoms[i].bounds, transform, values.shape))
+    if not parts:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty.copy(), empty.copy()
+    area, rows, cols = (np.concatenate(p) for p in zip(*parts, strict=True))
+    return area, rows, cols
+
+
 def area_points(
     areas: gpd.GeoDataFrame,
     population: str | Path,
@@ -113,8 +204,10 @@ def area_points(
 
     A small area (up to ``max_single_point_area_m2``) gets one point: the
     population-weighted centroid of the raster cells whose centres lie inside
-    it. If that centroid falls outside the polygon (a U-shaped area), the
-    nearest populated cell centre is used instead. A larger area gets
+    it (all of them, whatever other areas overlap it: a residential=* block
+    inside a landuse=residential area counts for both). If that centroid falls
+    outside the polygon (a U-shaped area), the nearest populated cell centre is
+    used instead. A larger area gets
     ``k = ceil(area / max_single_point_area_m2)`` points (at most one per
     populated cell): the weighted centroids of a seeded weighted k-means of its
     cell centres, each with its share of the area's population. An area with
@@ -219,16 +312,7 @@ def area_points(
         transform = transform @ Affine.scale(cell_step)
 
     if values.size:
-        labels = rasterio.features.rasterize(
-            ((geom, i + 1) for i, geom in enumerate(in_raster.geometry) if geom is not None),
-            out_shape=values.shape,
-            transform=transform,
-            fill=0,
-            all_touched=False,
-            dtype="int32",
-        )
-        rr, cc = np.nonzero((labels > 0) & (values > 0))
-        cell_area = labels[rr, cc] - 1
+        cell_area, rr, cc = _area_cells(in_raster.geometry.to_numpy(), values, transform)
         cell_pop = values[rr, cc]
         xs, ys = rasterio.transform.xy(transform, rr, cc, offset="center")
         to_metric = pyproj.Transformer.from_crs(rcrs, mcrs, always_xy=True)
