@@ -24,6 +24,7 @@ from siting import export
 from siting.demand import estimate_demand
 from siting.errors import InputError, Problem
 from siting.inputs import Inputs, load_inputs, read_layer, validate
+from siting.network import area_points
 from siting.scenario import InputsSpec, LayerSpec, RasterSpec, Scenario
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -333,6 +334,31 @@ def test_raster_without_crs_takes_the_scenario_crs_through_to_the_demand(
     assert people[0]["A1"] == pytest.approx(values[5:10, 5:10].sum(), rel=1e-6)
     pd.testing.assert_series_equal(people[1], people[0])
     assert digest(without) == before
+
+
+def test_raster_without_crs_takes_the_scenario_crs_through_to_the_demand_points(
+    tmp_path: Path,
+) -> None:
+    """A raster with no CRS given one under [inputs.population] is opened as a GDAL
+    vrt:///...?a_srs= source; the walking distances' demand points read it as it is
+    (Path() folded "vrt:///" to "vrt:/" and `siting plan` stopped there)."""
+    values = np.arange(600, dtype="float32").reshape(20, 30) / 10.0
+    without = write_raster(tmp_path / "人口 无坐标.tif", values=values, crs=None)
+    spec = make_spec(tmp_path, population=RasterSpec(path=without, crs=GK))
+    inputs = load_inputs(spec, crs=GK)
+    assert str(inputs.population).startswith("vrt:///")
+    points = area_points(inputs.areas.reset_index(), inputs.population, id_column="area_id")
+    a1 = points.set_index("area_id").loc["A1"]
+    # A1 holds the cells of rows 5-9, columns 5-9 whole; cell (r, c) has its centre at
+    # (X0 - 450 + 100 c, Y0 + 950 - 100 r)
+    rows, cols = np.mgrid[5:10, 5:10]
+    w = values[5:10, 5:10].astype(float)
+    assert a1["population"] == pytest.approx(w.sum(), rel=1e-6)
+    assert a1.geometry.x == pytest.approx(X0 - 450 + 100 * (cols * w).sum() / w.sum())
+    assert a1.geometry.y == pytest.approx(Y0 + 950 - 100 * (rows * w).sum() / w.sum())
+    # the file itself, with no CRS, is told apart from an unreadable one
+    with pytest.raises(InputError, match="the population raster has no CRS"):
+        area_points(inputs.areas.reset_index(), without, id_column="area_id")
 
 
 def test_areas_outside_the_raster_are_named(tmp_path: Path) -> None:

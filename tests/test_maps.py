@@ -334,7 +334,12 @@ def test_missing_folder_is_an_input_error(tmp_path: Path) -> None:
         plan_map(tmp_path / "empty")
 
 
-def test_population_raster_instead_of_area_choropleth(plan_dir: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("as_vrt", [False, True])
+def test_population_raster_instead_of_area_choropleth(
+    plan_dir: Path, tmp_path: Path, as_vrt: bool
+) -> None:
+    """The raster as a path, or as a GDAL vrt:// source string (a raster given its CRS by
+    the scenario is opened so): the string is opened as it is, not folded by Path()."""
     import numpy as np
     import rasterio
     from rasterio.transform import from_origin
@@ -354,7 +359,8 @@ def test_population_raster_instead_of_area_choropleth(plan_dir: Path, tmp_path: 
         nodata=-1,
     ) as dst:
         dst.write(data, 1)
-    m = plan_map(plan_dir, population_raster=path)
+    source = f"vrt://{path}?a_srs=EPSG:4326" if as_vrt else path
+    m = plan_map(plan_dir, population_raster=source)
     group = _groups(m)["人口密度"]
     overlays = [
         c for c in group._children.values() if isinstance(c, folium.raster_layers.ImageOverlay)

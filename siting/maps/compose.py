@@ -154,7 +154,7 @@ def _use_bundled_leaflet(m: folium.Map) -> None:
 
 
 def _raster_overlay(
-    path: Path, *, gaode: bool, name: str, legend: list[str], text: Mapping[str, str]
+    path: str | Path, *, gaode: bool, name: str, legend: list[str], text: Mapping[str, str]
 ) -> Any:
     import folium
     import rasterio
@@ -240,7 +240,8 @@ def plan_map(
         (``vec_w`` + ``cva_w``, ``img_w`` + ``cia_w``) are offered as base maps.
     population_raster
         Optional population raster (persons per cell) to draw instead of the
-        per-area density choropleth.
+        per-area density choropleth: a path, or a GDAL source string such as
+        ``vrt:///path/pop.tif?a_srs=EPSG:4326``.
     detail_limit
         Above this many residential areas the map is an overview (see the
         module's notes): areas as points sized by their people, on a canvas;
@@ -330,7 +331,7 @@ def plan_map(
     pop_layer = None
     if population_raster is not None:
         _raster_overlay(
-            Path(population_raster),
+            population_raster,  # a GDAL source string (vrt://...) stays one
             gaode=gaode,
             name=text["layer_population"],
             legend=population_legend,

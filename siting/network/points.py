@@ -219,7 +219,9 @@ def area_points(
     areas
         Area polygons with an id column.
     population
-        A population-count raster (people per cell). Any CRS.
+        A population-count raster (people per cell) in any CRS: its path, or a
+        GDAL source string (``vrt:///path/pop.tif?a_srs=EPSG:4326`` gives a
+        raster without one its CRS), opened as it is.
     id_column
         The areas' id column.
     max_single_point_area_m2
@@ -242,7 +244,8 @@ def area_points(
     Raises
     ------
     InputError
-        The id column is missing or duplicated, or the raster cannot be read.
+        The id column is missing or duplicated, or the raster cannot be read or
+        has no CRS.
     """
     import rasterio
     import rasterio.features
@@ -274,20 +277,32 @@ def area_points(
 
     mcrs = _metric_crs(areas)
     metric = areas.to_crs(mcrs)
-    path = Path(population)
+    # a GDAL source string (vrt://...?a_srs=... for a raster given a CRS by the
+    # scenario) stays a string: Path() would fold its "//"
+    source = population if isinstance(population, Path) else str(population)
     try:
-        src = rasterio.open(path)
+        src = rasterio.open(source)
     except Exception as exc:
         raise InputError(
             [
                 Problem(
                     f"cannot read the population raster ({exc})",
-                    file=str(path),
+                    file=str(source),
                     fix="give a GeoTIFF of people per cell",
                 )
             ]
         ) from exc
     with src:
+        if src.crs is None:
+            raise InputError(
+                [
+                    Problem(
+                        "the population raster has no CRS",
+                        file=str(source),
+                        fix="set the raster's CRS (or give it in the scenario)",
+                    )
+                ]
+            )
         rcrs = pyproj.CRS.from_user_input(src.crs)
         in_raster = areas.to_crs(rcrs)
         span = cell_window(in_raster.total_bounds, src.transform, (src.height, src.width))
