@@ -221,15 +221,39 @@ def test_load_valid_inputs(tmp_path: Path) -> None:
 
 
 def test_working_crs_is_chosen_when_the_scenario_gives_none(tmp_path: Path) -> None:
+    """A bureau's CGCS2000 areas keep CGCS2000: their own projected CRS, or their 3°
+    Gauss–Krüger zone when they are in degrees; other data gets its UTM zone. (Every
+    scenario without crs got WGS 84 / UTM before, and its plan came back in it.)"""
     inputs = load_inputs(make_spec(tmp_path))
     assert inputs.crs_chosen is True
-    assert inputs.crs.to_epsg() == 32648
+    assert inputs.crs.to_epsg() == 4544  # the areas' own
     assert inputs.notes[-2].startswith(
-        "working CRS: chose EPSG:32648 (WGS 84 / UTM zone 48N), the UTM zone of the study area"
+        "working CRS: chose EPSG:4544 (CGCS2000 / 3-degree Gauss-Kruger CM 105E), the areas' "
+        "own CRS"
     )
     assert inputs.areas.crs == inputs.crs
-    # the parcels' areas are computed in the working CRS: UTM scale differs slightly from GK
-    assert inputs.parcels["land_area_m2"].iloc[0] == pytest.approx(2000.0, rel=2e-3)
+    assert inputs.parcels["land_area_m2"].iloc[0] == pytest.approx(2000.0, rel=1e-9)
+    # the same areas in CGCS2000 degrees: their zone, 105°E / 3 = 35, EPSG:4509 + 35
+    degrees = tmp_path / "deg"
+    degrees.mkdir()
+    areas = write(areas_frame().to_crs("EPSG:4490"), degrees / "areas.gpkg")
+    spec = replace(make_spec(degrees), areas=LayerSpec(path=areas))
+    inputs = load_inputs(spec)
+    assert inputs.crs.to_epsg() == 4544
+    assert "the CGCS2000 3° Gauss–Krüger zone of the study area" in inputs.notes[-2]
+    # in WGS 84 degrees (an OSM export, say): the UTM zone, 48N at 105.84°E
+    wgs = tmp_path / "wgs"
+    wgs.mkdir()
+    areas = write(areas_frame().to_crs("EPSG:4326"), wgs / "areas.gpkg")
+    inputs = load_inputs(replace(make_spec(wgs), areas=LayerSpec(path=areas)))
+    assert inputs.crs.to_epsg() == 32648
+    assert "the UTM zone of the study area" in inputs.notes[-2]
+    # in Web Mercator, which stretches Guangyuan's metres by 18 %: not kept, UTM instead
+    merc = tmp_path / "merc"
+    merc.mkdir()
+    areas = write(areas_frame().to_crs("EPSG:3857"), merc / "areas.gpkg")
+    inputs = load_inputs(replace(make_spec(merc), areas=LayerSpec(path=areas)))
+    assert inputs.crs.to_epsg() == 32648
 
 
 def test_column_mapping_chinese_values_and_integer_ids(tmp_path: Path) -> None:
@@ -1985,7 +2009,7 @@ def test_geographic_working_crs_is_an_error_naming_the_key(tmp_path: Path) -> No
         "the scenario key 'crs' = 'EPSG:4326' is geographic (degrees), but siting measures "
         "distances and areas in metres. Fix: set crs to a projected CRS in metres, such as "
         'crs = "EPSG:4544" (CGCS2000 3° Gauss–Krüger, central meridian 105°E) for Guangyuan, '
-        "or leave it out to use the UTM zone of the study area"
+        "or leave it out to use the areas' own projected CRS or their zone"
     ]
 
 

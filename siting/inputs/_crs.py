@@ -31,8 +31,8 @@ def _working_crs(crs: str | pyproj.CRS | None, report: _Report) -> pyproj.CRS | 
         return None
     fix = (
         'set crs to a projected CRS in metres, such as crs = "EPSG:4544" (CGCS2000 3° '
-        "Gauss–Krüger, central meridian 105°E) for Guangyuan, or leave it out to use the UTM "
-        "zone of the study area"
+        "Gauss–Krüger, central meridian 105°E) for Guangyuan, or leave it out to use the areas' "
+        "own projected CRS or their zone"
     )
     try:
         parsed = pyproj.CRS.from_user_input(crs)
@@ -73,6 +73,63 @@ MAX_SCALE_ERROR = 0.01
 """How far the working CRS may stretch or shrink distances over the study area (1 %)."""
 
 
+def _worst_scale(work: pyproj.CRS, bounds: Sequence[float]) -> tuple[float, float, float] | None:
+    """PROJ's scale of ``work`` furthest from 1 at the centre and corners of ``bounds``
+    (in ``work``), with the centre's longitude and latitude; ``None`` when PROJ has none."""
+    to_lonlat = pyproj.Transformer.from_crs(work, 4326, always_xy=True)
+    x0, y0, x1, y1 = bounds
+    xs = [(x0 + x1) / 2, x0, x0, x1, x1]
+    ys = [(y0 + y1) / 2, y0, y1, y0, y1]
+    lon, lat = to_lonlat.transform(xs, ys)
+    try:
+        factors = pyproj.Proj(work).get_factors(lon, lat)
+    except (CRSError, pyproj.exceptions.ProjError):  # a CRS PROJ cannot give factors for
+        return None
+    scales = np.concatenate(
+        [np.atleast_1d(factors.meridional_scale), np.atleast_1d(factors.parallel_scale)]
+    )
+    scales = scales[np.isfinite(scales)]
+    if not len(scales):
+        return None
+    return float(scales[np.argmax(np.abs(scales - 1.0))]), float(lon[0]), float(lat[0])
+
+
+def _chosen_crs(frame: gpd.GeoDataFrame) -> tuple[pyproj.CRS, str] | None:
+    """The working CRS for a scenario that gives none, and why, from the areas' layer.
+
+    A planner's areas in a projected metric CRS that measures the study area
+    within :data:`MAX_SCALE_ERROR` keep it (EPSG:4544 stays EPSG:4544, and the
+    plan comes back in it); areas in CGCS2000 degrees (EPSG:4490) get their
+    CGCS2000 3° Gauss–Krüger zone; anything else gets the UTM zone of the study
+    area. Before, every one got the UTM zone (WGS 84), so a bureau's CGCS2000
+    data came back in WGS 84 / UTM, and distances right at a radius measured
+    0.04 % apart flipped pairs.
+    """
+    own = pyproj.CRS.from_user_input(frame.crs)
+    geoms = _drawn(frame)
+    if len(geoms) == 0:
+        return None
+    bounds = geoms.total_bounds
+    metres = own.is_projected and all(
+        (axis.unit_name or "").lower() in ("metre", "meter") for axis in own.axis_info
+    )
+    if metres and np.isfinite(bounds).all():
+        found = _worst_scale(own, bounds)
+        if found is not None and abs(found[0] - 1.0) <= MAX_SCALE_ERROR:
+            return own, "the areas' own CRS"
+    geodetic = own.geodetic_crs
+    datum = geodetic.datum.name if geodetic is not None and geodetic.datum is not None else ""
+    lonlat = _transform_bounds(bounds, own, pyproj.CRS("EPSG:4326"))
+    if "China 2000" in datum and lonlat is not None:
+        lon, lat = (lonlat[0] + lonlat[2]) / 2, (lonlat[1] + lonlat[3]) / 2
+        zone = _gk_zone(lon)
+        if zone is not None and 0 < lat < 60:
+            crs = pyproj.CRS.from_epsg(zone + GK_WITHOUT_ZONE_NUMBER)
+            return crs, "the CGCS2000 3° Gauss–Krüger zone of the study area"
+    utm = _utm_crs(frame)
+    return None if utm is None else (utm, "the UTM zone of the study area")
+
+
 def _check_scale(work: pyproj.CRS, study: shapely.Polygon, report: _Report) -> None:
     """A problem when the scenario's CRS measures the study area's metres wrongly.
 
@@ -80,39 +137,27 @@ def _check_scale(work: pyproj.CRS, study: shapely.Polygon, report: _Report) -> N
     city's Gauss–Krüger zone by a few percent: radii, areas and distances would all be
     off. The scale is PROJ's, at the study area's centre and corners.
     """
-    to_lonlat = pyproj.Transformer.from_crs(work, 4326, always_xy=True)
-    x0, y0, x1, y1 = study.bounds
-    xs = [(x0 + x1) / 2, x0, x0, x1, x1]
-    ys = [(y0 + y1) / 2, y0, y1, y0, y1]
-    lon, lat = to_lonlat.transform(xs, ys)
-    try:
-        factors = pyproj.Proj(work).get_factors(lon, lat)
-    except (CRSError, pyproj.exceptions.ProjError):  # a CRS PROJ cannot give factors for
+    found = _worst_scale(work, study.bounds)
+    if found is None:
         return
-    scales = np.concatenate(
-        [np.atleast_1d(factors.meridional_scale), np.atleast_1d(factors.parallel_scale)]
-    )
-    scales = scales[np.isfinite(scales)]
-    if not len(scales):
-        return
-    worst = float(scales[np.argmax(np.abs(scales - 1.0))])
+    worst, lon, lat = found
     if abs(worst - 1.0) <= MAX_SCALE_ERROR:
         return
-    zone = _gk_zone(float(lon[0]))
+    zone = _gk_zone(lon)
     suggestion = (
         f'crs = "EPSG:{zone + GK_WITHOUT_ZONE_NUMBER}" (CGCS2000 3° Gauss–Krüger, central '
         f"meridian {3 * zone}°E)"
-        if zone is not None and 0 < float(lat[0]) < 60
+        if zone is not None and 0 < lat < 60
         else "the local UTM or Gauss–Krüger zone"
     )
     change = "stretches" if worst > 1 else "shrinks"
     report.problems.append(
         Problem(
             f"the working CRS {work.name} {change} distances by {abs(worst - 1.0):.1%} over the "
-            f"study area (scale {worst:.4f} near {float(lon[0]):.2f}°E, {float(lat[0]):.2f}°N): "
+            f"study area (scale {worst:.4f} near {lon:.2f}°E, {lat:.2f}°N): "
             "walking radii, distances and areas would all be wrong",
             fix=f"use the study area's own zone, {suggestion}, or leave crs out to use the "
-            "UTM zone of the study area",
+            "areas' own projected CRS or their zone",
         )
     )
 

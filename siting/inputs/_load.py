@@ -24,13 +24,13 @@ from siting.errors import InputError, Problem
 from siting.inputs._checks import _check_duplicate_geometries, _check_shared_ids
 from siting.inputs._crs import (
     _check_scale,
+    _chosen_crs,
     _crs_label,
     _drawn,
     _far_problem,
     _fmt_bounds,
     _reproject,
     _transform_bounds,
-    _utm_crs,
     _working_crs,
 )
 from siting.inputs._districts import _assign, _check_references
@@ -267,8 +267,9 @@ def _load(
 
     areas = raw.get("areas")
     if crs is None and areas is not None and areas.crs is not None:
-        work = _utm_crs(areas)
-        if work is None:
+        chosen = _chosen_crs(areas)
+        work = chosen[0] if chosen is not None else None
+        if chosen is None:
             report.problems.append(
                 wheres["areas"].problem(
                     "siting cannot pick a working CRS: the areas' coordinates "
@@ -280,8 +281,8 @@ def _load(
         else:
             loaded.crs_chosen = True
             report.note(
-                f"working CRS: chose {_crs_label(work)} ({work.name}), the UTM zone of the study "
-                'area; set crs in the scenario to use another (for Guangyuan, crs = "EPSG:4544")'
+                f"working CRS: chose {_crs_label(chosen[0])} ({chosen[0].name}), {chosen[1]}; set "
+                'crs in the scenario to use another (for Guangyuan, crs = "EPSG:4544")'
             )
     elif work is not None:
         report.note(f"working CRS: {_crs_label(work)} ({work.name}) from the scenario")
