@@ -234,3 +234,66 @@ def test_population_accounting_in_english(runs: tuple[Path, Path], tmp_path: Pat
     assert "## Population accounted for" in text
     assert "| Residents | dasymetric | 26,222 | 26,000 (99.2%) | 222 (0.8%) | 0 | 0 |" in text
     assert "208 in all (214 if every area were rounded up; 205.3 raw)" in text
+
+
+def _with_totals(folder: Path, totals: dict[str, object]) -> Path:
+    run = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    run["totals"] = totals
+    (folder / "run.json").write_text(json.dumps(run, ensure_ascii=False), encoding="utf-8")
+    return folder
+
+
+def test_compare_prints_each_total_to_the_decimals_it_needs(tmp_path: Path) -> None:
+    # the totals of two real runs (Guangyuan demo, budget 200 million and ratio old 7),
+    # cut down: A buys one site, B none; fractional slots, ratios and shares
+    a = _with_totals(
+        write_plan_output(tmp_path / "a"),
+        {
+            "required_slots": 1072.9802339881687,
+            "planned_slots": 6156.0,
+            "served_slots": 993.761,
+            "shortfall_slots": 79.208,
+            "affordable_share": 0.9166666666666666,
+            "cost": 234754000.0,
+            "planned_per_1000": 13.497,
+            "served_per_1000": 14.475,
+            "facilities_new": 178,
+            "cost_by_acquisition": {"new_build": 224590000.0, "purchase": 10164000.0},
+        },
+    )
+    b = _with_totals(
+        write_plan_output(tmp_path / "b", variant="b"),
+        {
+            "required_slots": 1072.9802339881267,
+            "planned_slots": 5339.0,
+            "served_slots": 994.458,
+            "shortfall_slots": 78.512,
+            "affordable_share": 0.9072860086158456,
+            "cost": 107596000.0,
+            "planned_per_1000": 11.706,
+            "served_per_1000": 14.743,
+            "facilities_new": 148,
+            "cost_by_acquisition": {"new_build": 107596000.0},
+        },
+    )
+    text = compare_runs(a, b, language="en")
+    table = text.split("## Totals")[1].split("##")[0]
+    rows = {line.split("|")[1].strip(): line for line in table.splitlines() if line[:2] == "| "}
+    # the difference is that of the values as printed, never -0
+    assert rows["required_slots"] == "| required_slots | 1,073.0 | 1,073.0 | 0.0 |"
+    assert rows["planned_slots"] == "| planned_slots | 6,156 | 5,339 | -817 |"
+    assert rows["served_slots"] == "| served_slots | 993.8 | 994.5 | +0.7 |"
+    assert rows["shortfall_slots"] == "| shortfall_slots | 79.2 | 78.5 | -0.7 |"
+    assert rows["affordable_share"] == "| affordable_share | 91.7% | 90.7% | -1.0 pp |"
+    assert rows["planned_per_1000"] == "| planned_per_1000 | 13.50 | 11.71 | -1.79 |"
+    assert rows["served_per_1000"] == "| served_per_1000 | 14.47 | 14.74 | +0.27 |"
+    assert rows["facilities_new"] == "| facilities_new | 178 | 148 | -30 |"
+    # a mode B does not use costs B nothing: the modes' differences add up to the total's
+    assert rows["cost_by_acquisition.purchase"] == (
+        "| cost_by_acquisition.purchase | 10,164,000 | 0 | -10,164,000 |"
+    )
+    assert rows["cost_by_acquisition.new_build"] == (
+        "| cost_by_acquisition.new_build | 224,590,000 | 107,596,000 | -116,994,000 |"
+    )
+    assert rows["cost"] == "| cost | 234,754,000 | 107,596,000 | -127,158,000 |"
+    assert "–" not in "".join(v for k, v in rows.items() if k.startswith("cost"))

@@ -15,7 +15,7 @@ import pandas as pd
 from siting.errors import ScenarioError
 from siting.report._charts import _svg_before_after
 from siting.report._document import Block, _Chart, _Table
-from siting.report._format import _fmt_delta, _num, _pct, as_number
+from siting.report._format import _fmt_delta, _fmt_points, _num, _pct, as_number
 from siting.report._output import PlanOutput, _district_rows
 
 _ACCESS_LABELS: dict[str, dict[str, str]] = {
@@ -144,10 +144,8 @@ def _access_blocks(out: PlanOutput, *, language: str) -> list[Block]:
         rows.append([label, _num(a, digits), _num(b, digits), _fmt_delta(a, b, digits)])
 
     def share(label: str, a: Any, b: Any) -> None:
-        fa, fb = as_number(a), as_number(b)
-        change = (
-            f"{100.0 * (fb - fa):+.1f} {t['points']}" if fa is not None and fb is not None else "–"
-        )
+        change = _fmt_points(a, b)
+        change = f"{change} {t['points']}" if change != "–" else change
         rows.append([label, _pct(a), _pct(b), change])
 
     number(t["access_per_1000"], before.get("access_per_1000"), after.get("access_per_1000"), 2)

@@ -8,9 +8,18 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from siting.report._access import access_labels
 from siting.report._assumptions import flatten_scenario
 from siting.report._document import _md_table
-from siting.report._format import _fmt_delta, _num, _pct, currency_of, format_status
+from siting.report._format import (
+    _fmt_delta,
+    _fmt_points,
+    _num,
+    _pct,
+    as_number,
+    currency_of,
+    format_status,
+)
 from siting.report._labels import labels
 from siting.report._output import (
     ACQUISITION_MODES,
@@ -28,6 +37,25 @@ def _records_by(frame: gpd.GeoDataFrame | None, column: str) -> dict[str, Mappin
         return {}
     plain = pd.DataFrame(frame.drop(columns=frame.geometry.name))
     return {str(r[column]): r for r in plain.to_dict("records")}
+
+
+def _digits(key: str, *values: float | None) -> int:
+    """Decimals to print ``key``'s values with: 2 for a ratio per 1,000 people, none for
+    a cost or for whole numbers (slots of facilities, counts), 1 for fractional slots
+    or people (the raw requirement, slots served)."""
+    if key.endswith("_per_1000"):
+        return 2
+    if key == "cost" or key.startswith("cost_"):
+        return 0
+    whole = all(v is None or abs(v - round(v)) < 1e-6 for v in values)
+    return 0 if whole else 1
+
+
+def _side_by_side(key: str, a: Any, b: Any) -> list[str]:
+    """``key``, A, B and B − A, each value printed to the decimals it needs
+    (:func:`_digits`) and the difference that of the values as printed."""
+    digits = _digits(key, as_number(a), as_number(b))
+    return [key, _num(a, digits), _num(b, digits), _fmt_delta(a, b, digits)]
 
 
 def compare_runs(dir_a: str | Path, dir_b: str | Path, *, language: str = "zh") -> str:
@@ -84,23 +112,21 @@ def compare_runs(dir_a: str | Path, dir_b: str | Path, *, language: str = "zh") 
         va, vb = ta.get(key), tb.get(key)
         if isinstance(va, Mapping) or isinstance(vb, Mapping):
             continue
-        if key == "affordable_share":
-            rows.append([key, _pct(va), _pct(vb), _fmt_delta(va, vb, 3)])
+        if key.endswith("_share"):
+            change = _fmt_points(va, vb)
+            points = access_labels(language)["points"]
+            rows.append(
+                [key, _pct(va), _pct(vb), change if change == "–" else f"{change} {points}"]
+            )
         else:
-            rows.append([key, _num(va), _num(vb), _fmt_delta(va, vb)])
+            rows.append(_side_by_side(key, va, vb))
     ma: Mapping[str, Any] = ta.get("cost_by_acquisition", {}) or {}
     mb: Mapping[str, Any] = tb.get("cost_by_acquisition", {}) or {}
     for mode in [m for m in ACQUISITION_MODES if m in ma or m in mb] + [
         m for m in {**ma, **mb} if m not in ACQUISITION_MODES
     ]:
-        rows.append(
-            [
-                f"cost_by_acquisition.{mode}",
-                _num(ma.get(mode)),
-                _num(mb.get(mode)),
-                _fmt_delta(ma.get(mode), mb.get(mode)),
-            ]
-        )
+        # a mode one plan does not use costs it nothing: the modes' differences add up
+        rows.append(_side_by_side(f"cost_by_acquisition.{mode}", ma.get(mode, 0), mb.get(mode, 0)))
     lines += _md_table([text["item"], text["run_a"], text["run_b"], text["difference"]], rows)
 
     # districts
@@ -115,9 +141,9 @@ def compare_runs(dir_a: str | Path, dir_b: str | Path, *, language: str = "zh") 
         rows.append(
             [
                 f"{name} ({did})",
-                _num(ra.get("slots_per_1000"), 2),
-                _num(rb.get("slots_per_1000"), 2),
-                _fmt_delta(ra.get("slots_per_1000"), rb.get("slots_per_1000"), 2),
+                *_side_by_side(
+                    "slots_per_1000", ra.get("slots_per_1000"), rb.get("slots_per_1000")
+                )[1:],
                 _num(ra.get("demonstration_count")),
                 _num(rb.get("demonstration_count")),
             ]
@@ -201,15 +227,15 @@ def compare_runs(dir_a: str | Path, dir_b: str | Path, *, language: str = "zh") 
     rows = []
     for aid in sorted(set(aa) | set(ab)):
         ra, rb = aa.get(aid, {}), ab.get(aid, {})
-        sa, sb = ra.get("shortfall_slots"), rb.get("shortfall_slots")
-        if _num(sa) == _num(sb):
+        shown = _side_by_side(
+            "shortfall_slots", ra.get("shortfall_slots"), rb.get("shortfall_slots")
+        )
+        if shown[1] == shown[2]:
             continue
         rows.append(
             [
                 f"{ra.get('name') or rb.get('name') or ''} ({aid})",
-                _num(sa),
-                _num(sb),
-                _fmt_delta(sa, sb),
+                *shown[1:],
                 str(ra.get("shortfall_reason", "") or "–"),
                 str(rb.get("shortfall_reason", "") or "–"),
             ]

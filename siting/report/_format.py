@@ -105,12 +105,39 @@ def format_status(run: Mapping[str, Any], *, language: str = "zh") -> str:
 
 
 def _fmt_delta(a: Any, b: Any, digits: int = 0) -> str:
-    try:
-        fa, fb = float(a), float(b)
-    except (TypeError, ValueError):
+    """B − A as the difference of the two values as :func:`_num` prints them.
+
+    Each value is rounded to ``digits`` decimals first, so the difference shown
+    is the difference of the values shown (13.50 and 11.71 differ by −1.79, not
+    by the −1.79 of 13.497 and 11.706 printed as ``-2`` beside ``13`` and ``12``);
+    a difference that prints as zero is ``0`` (never ``-0``), a rise has a ``+``.
+
+    Examples
+    --------
+    >>> _fmt_delta(13.497, 11.706, 2), _fmt_delta(993.761, 994.458, 1)
+    ('-1.79', '+0.7')
+    >>> _fmt_delta(1072.98, 1072.97), _fmt_delta(0.4, 0.6), _fmt_delta(None, 3)
+    ('0', '+1', '–')
+    """
+    fa, fb = as_number(a), as_number(b)
+    if fa is None or fb is None:
         return "–"
-    if math.isnan(fa) or math.isnan(fb):
+    delta = float(f"{fb:.{digits}f}") - float(f"{fa:.{digits}f}")
+    shown = f"{abs(delta):,.{digits}f}"
+    if float(shown.replace(",", "")) == 0:
+        return f"{0:.{digits}f}"
+    return ("+" if delta > 0 else "-") + shown
+
+
+def _fmt_points(a: Any, b: Any, digits: int = 1) -> str:
+    """B − A of two shares, in percentage points, as :func:`_pct` prints them.
+
+    Examples
+    --------
+    >>> _fmt_points(0.9167, 0.9073), _fmt_points(1.0, 0.99996), _fmt_points(0.5, None)
+    ('-1.0', '0.0', '–')
+    """
+    fa, fb = as_number(a), as_number(b)
+    if fa is None or fb is None:
         return "–"
-    delta = fb - fa
-    sign = "+" if delta > 0 else ""
-    return f"{sign}{delta:,.{digits}f}"
+    return _fmt_delta(100.0 * fa, 100.0 * fb, digits)
