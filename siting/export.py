@@ -20,7 +20,7 @@ import json
 import shutil
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import geopandas as gpd
 import numpy as np
@@ -34,7 +34,7 @@ from siting.outdir import (
     replace_folder,
     staging_folder,
 )
-from siting.plan import Plan
+from siting.plan import WRITTEN_SLOTS_STEP, Plan
 from siting.report import currency_of
 
 __all__ = ["GEOJSON_LAYERS", "write_plan"]
@@ -53,14 +53,36 @@ GEOJSON_LAYERS = (
 def _layers(plan: Plan) -> dict[str, gpd.GeoDataFrame]:
     layers: dict[str, gpd.GeoDataFrame | None] = {
         "facilities": plan.facilities,
-        "areas": plan.areas,
+        "areas": _as_written(plan.areas, ("served_slots", "shortfall_slots")),
         "candidates": plan.candidates,
         "districts": plan.district_shapes,
         "hazards": plan.hazards,
-        "service_lines": plan.service_lines,
+        "service_lines": None
+        if plan.service_lines is None
+        else _as_written(plan.service_lines, ("slots",)),
         "residual": plan.residual,
     }
     return {k: v for k, v in layers.items() if v is not None}
+
+
+FrameT = TypeVar("FrameT", bound=pd.DataFrame)
+_SLOT_DECIMALS = round(-np.log10(WRITTEN_SLOTS_STEP))
+
+
+def _as_written(frame: FrameT, columns: tuple[str, ...]) -> FrameT:
+    """``frame`` with its slots ``columns`` rounded to :data:`siting.plan.WRITTEN_SLOTS_STEP`.
+
+    A plan keeps its slots as solved, so that served and shortfall slots add up
+    (an area served exactly has a shortfall of exactly 0); its files show them
+    to 0.001 slot, which :func:`siting.plan.verify` allows for.
+    """
+    present = [c for c in columns if c in frame.columns]
+    if not present:
+        return frame
+    out: FrameT = frame.copy()
+    for column in present:
+        out[column] = np.round(pd.to_numeric(out[column], errors="coerce"), _SLOT_DECIMALS)
+    return out
 
 
 NOISE = 1e-9
@@ -238,7 +260,7 @@ def _write_into(
                 gdf.to_file(tmp / f"{name}.{epsg}.geojson", driver="GeoJSON", engine="pyogrio")
             gdf.to_file(tmp / "plan.gpkg", layer=name, driver="GPKG", engine="pyogrio")
         write_qgis_styles(tmp / "plan.gpkg", layers, language=language)
-        plan.assignments.to_csv(tmp / "assignments.csv", index=False)
+        _as_written(plan.assignments, ("slots",)).to_csv(tmp / "assignments.csv", index=False)
         by_year = plan.district_years  # a phased plan: one row per district and year
         table = plan.districts if by_year is None else by_year
         # 12 significant digits: 44438.8 people, not 44438.799999999996

@@ -564,6 +564,43 @@ def test_capacity_shortfall_is_reported_as_capacity(tmp_path: Path) -> None:
     assert verify(write_plan(plan, tmp_path / "out")).ok
 
 
+def test_an_area_served_exactly_from_two_sites_is_short_nothing(tmp_path: Path) -> None:
+    # Three one-cell areas in a row, 8 slots per 1,000: A1 (1,600.075 people, 12.8006
+    # slots) reaches only P1 (18 slots, small-1), A3 (1,600 people, 12.8) only P2; A2
+    # (1,000.1 people, 8.0008 slots) reaches both and is nearer P1 (195 m on foot against
+    # 260 m), so it takes P1's last 18 − 12.8006 = 5.1994 slots and 2.8014 from P2. Written
+    # to 0.001 the two pieces are 5.199 + 2.801 = 8.000: served and shortfall come from the
+    # slots as solved, so A2 is short 0, not 0.001.
+    areas = [
+        {"area_id": a, "name": a, "status": "old", "geometry": cell_box(col, 0, 1, 1)}
+        for a, col in (("A1", 0), ("A2", 3), ("A3", 7))
+    ]
+    parcels = [parcel("P1", 200, 50, cost=1.0), parcel("P2", 550, 50, cost=1.0)]
+    pop = np.zeros((20, 20), dtype="float32")
+    pop[0, 0], pop[0, 3], pop[0, 7] = 1600.075, 1000.1, 1600.0
+    required = {a: float(pop[0, c]) * 8 / 1000 for a, c in (("1", 0), ("2", 3), ("3", 7))}
+    plan = run_plan(write_tiny_city(tmp_path, areas=areas, parcels=parcels, population=pop))
+    a = plan.areas.set_index(plan.areas.index.astype(str))
+    assert a.at["A2", "required_slots"] == pytest.approx(required["2"], abs=1e-9)
+    pieces = plan.assignments[plan.assignments["area_id"] == "A2"].set_index("site_id")["slots"]
+    assert pieces["P1"] == pytest.approx(18 - required["1"], abs=1e-6)  # 5.19940
+    assert pieces["P2"] == pytest.approx(required["2"] - (18 - required["1"]), abs=1e-6)
+    assert list(a["shortfall_slots"]) == [0.0, 0.0, 0.0]
+    assert a.at["A2", "served_slots"] == pytest.approx(required["2"], abs=1e-9)
+    totals = plan.run["totals"]
+    assert totals["shortfall_slots"] == 0.0
+    assert abs(totals["shortfall_slots"] - plan.run["objective"]["shortfall"]) < 1e-6
+    assert totals["served_slots"] == pytest.approx(sum(required.values()), abs=1e-6)
+    out = write_plan(plan, tmp_path / "out")
+    written = gpd.read_file(out / "areas.geojson").set_index("area_id")
+    assert list(written["shortfall_slots"]) == [0.0, 0.0, 0.0]
+    assert written.at["A2", "served_slots"] == 8.001  # 8.0008 to 0.001
+    rows = pd.read_csv(out / "assignments.csv").query("area_id == 'A2'")
+    assert sorted(rows["slots"]) == [2.801, 5.199]  # each piece to 0.001, summing to 8.000
+    assert "所有居住区均已满足需求" in (out / "report.md").read_text(encoding="utf-8")
+    assert verify(out).ok
+
+
 def test_a_site_too_small_for_any_size_is_not_called_capacity(tmp_path: Path) -> None:
     # A1's only parcel in reach is an OSM-like point (0 m² of land): no size fits it, so
     # the shortfall is not the plan's capacity; A2's parcel fits the small size only.

@@ -54,7 +54,13 @@ from siting.demand import demand_items
 from siting.inputs import Inputs
 from siting.model import SitingProblem, build_model
 from siting.network import area_points
-from siting.plan import TOL, Plan, without_excess
+from siting.plan import (
+    TOL,
+    WRITTEN_SLOTS_STEP,
+    Plan,
+    shortfall,
+    without_excess,
+)
 from siting.province.partition import clip_graph
 from siting.scenario import Scenario
 from siting.solve import solve_siting
@@ -277,7 +283,7 @@ def _solve_part(problem: SitingProblem, before: pd.DataFrame, *, scenario: Scena
         {
             "demand_id": ix.x_demand[used],
             "site_id": ix.x_site[used],
-            "slots": np.round(x[used], 3),
+            "slots": x[used],  # as solved; the files round them (siting.export)
             "distance_m": np.round(ix.x_distance[used], 1),
         }
     )
@@ -496,8 +502,8 @@ def _fold(
     strip = items["area_id"].dropna().unique()
     served = every.dropna(subset=["area_id"]).groupby("area_id")["slots"].sum()
     areas.loc[strip, "served_slots"] = served.reindex(strip).fillna(0.0).to_numpy()
-    short = (areas.loc[strip, "required_slots"] - areas.loc[strip, "served_slots"]).clip(lower=0)
-    areas.loc[strip, "shortfall_slots"] = np.round(short, 3)
+    short = shortfall(areas.loc[strip, "required_slots"], areas.loc[strip, "served_slots"])
+    areas.loc[strip, "shortfall_slots"] = short
     people = areas.loc[strip, "planned_population"] + areas.loc[strip, "migrant_population"]
     areas.loc[strip, "slots_per_1000"] = np.round(
         np.where(
@@ -509,7 +515,9 @@ def _fold(
     )
     if "shortfall_reason" in areas.columns:
         areas.loc[strip, "shortfall_reason"] = np.where(
-            short <= TOL, "", areas.loc[strip, "shortfall_reason"].replace("", "capacity")
+            short < WRITTEN_SLOTS_STEP / 2,
+            "",
+            areas.loc[strip, "shortfall_reason"].replace("", "capacity"),
         )
 
     lines = merged.service_lines
