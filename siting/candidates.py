@@ -294,7 +294,10 @@ def site_options(sites: pd.DataFrame, *, scenario: Scenario) -> pd.DataFrame:
     land_cost = np.where(
         priced, grid["parcel_cost"].fillna(0.0) * factor, price.to_numpy(dtype=float) * land_m2
     )
-    grid["cost"] = (
+    # in whole units of money, as the model sums them: a lease's rent paid in advance and
+    # discounted left fractions (…299.168), and the costs by district, by acquisition mode
+    # and the total did not add up as printed
+    grid["cost"] = np.round(
         land_cost
         + per_m2 * grid["floor_m2"]
         + np.where(grid["demonstration"], costs.demonstration_extra, 0.0)

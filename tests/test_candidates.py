@@ -201,14 +201,14 @@ def test_cost_without_a_parcel_cost_is_land_by_mode() -> None:
         "S0": 480 * 2000 + 2_880_000,  # new_build on idle land: 3,840,000
         "S1": 480 * 3000 + 2_880_000,  # purchase: 4,320,000
         "S2": 480 * 2500 + 2_880_000,  # swap: 4,080,000
-        "S3": 480 * 416.9865 + 2_880_000,  # lease: 3,080,153.5
+        "S3": 3_080_154,  # lease: 480 × 416.9865 + 2,880,000 = 3,080,153.5, in whole yuan
         "S4": 0 + 2_880_000,  # reuse: public land is free
         "S5": 240 * 3000 + 1_080_000,  # purchase of a building: 1,800,000
-        "S6": 240 * 416.9865 + 1_080_000,  # lease of a building: 1,180,076.8
+        "S6": 1_180_077,  # lease of a building: 240 × 416.9865 + 1,080,000 = 1,180,076.8
         "S7": 0 + 1_080_000,  # reuse of a public building
     }
     for site_id, cost in expected.items():
-        assert medium.at[site_id, "cost"] == pytest.approx(cost, abs=0.1), site_id
+        assert medium.at[site_id, "cost"] == cost, site_id  # whole yuan, as the model sums
     assert set(table["cost_basis"]) == {"land price"}
     assert list(medium["building"]) == ["new"] * 5 + ["existing"] * 3
     # demonstration on idle land: F = 1,305 + 300 = 1,605, O = 435, footprint 535 + 435 = 970
