@@ -607,7 +607,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     int
         The exit code.
     """
-    args = build_parser().parse_args(argv)
+    try:
+        # the options' types import siting.maps (numpy, pandas): a second or so
+        args = build_parser().parse_args(argv)
+    except KeyboardInterrupt:
+        print("interrupted before anything was read; nothing written", file=sys.stderr)
+        return 130
     level = logging.DEBUG if args.debug else (logging.WARNING if args.quiet else logging.INFO)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("siting").setLevel(level)

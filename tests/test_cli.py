@@ -139,3 +139,20 @@ def test_summary_line_tells_the_districts_people_from_the_counted() -> None:
     assert line.endswith("; 46,728 of them inside the districts")
     assert "inside" not in _accounting_line("population", {**acc, "districts_total": 49_541.4})
     assert "inside" not in _accounting_line("population", acc)
+
+
+def test_ctrl_c_while_the_options_are_read_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ctrl-C in the first second (the options' types import numpy and pandas) printed a
+    30-line KeyboardInterrupt traceback and exited -2."""
+    import argparse
+
+    from siting import cli
+
+    def interrupted(self: argparse.ArgumentParser, *args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(argparse.ArgumentParser, "parse_args", interrupted)
+    assert cli.main(["validate", "x.toml"]) == 130
+    assert capsys.readouterr().err == "interrupted before anything was read; nothing written\n"
