@@ -505,3 +505,35 @@ def test_a_kindergarten_drawn_as_node_and_polygon_counts_once(tmp_path: Path) ->
     path.write_text(xml, encoding="utf-8")
     got = facilities_from_osm(path, working_crs="EPSG:4549", slots_default=20)
     assert sorted(got["facility_id"]) == ["osm/node/2", "osm/way/5"]
+
+
+def test_a_kindergarten_drawn_only_as_its_building_counts_once(tmp_path: Path) -> None:
+    """README: ``building=kindergarten`` is a facility. It was never read (the query had no
+    ``building`` key): a 幼儿园 drawn only as its building was missed. Its building inside a
+    kindergarten's grounds is the same kindergarten, counted once."""
+    lat, lon = 32.0, 118.8
+
+    def square(way: int, first: int, south: float, west: float, d: float, tags: str) -> str:
+        corners = [(south, west), (south, west + d), (south + d, west + d), (south + d, west)]
+        nodes = "".join(
+            f"<node id='{first + k}' lat='{a}' lon='{b}'/>" for k, (a, b) in enumerate(corners)
+        )
+        refs = "".join(f"<nd ref='{first + k}'/>" for k in (0, 1, 2, 3, 0))
+        return f"{nodes}<way id='{way}'>{refs}{tags}</way>"
+
+    building = "<tag k='building' v='kindergarten'/>"
+    xml = (
+        "<?xml version='1.0'?><osm version='0.6'>"
+        # 一幼: its grounds, and its building inside them
+        + square(1, 10, lat, lon, 0.001, "<tag k='amenity' v='kindergarten'/>")
+        + square(2, 20, lat + 0.0003, lon + 0.0003, 0.0003, building)
+        # 二幼: only its building, 1 km north
+        + square(3, 30, lat + 0.01, lon, 0.0003, building + "<tag k='name' v='二幼'/>")
+        + "</osm>"
+    )
+    path = tmp_path / "kg.osm"
+    path.write_text(xml, encoding="utf-8")
+    got = facilities_from_osm(path, working_crs="EPSG:4549", slots_default=20)
+    assert sorted(got["facility_id"]) == ["osm/way/1", "osm/way/3"]
+    assert got.set_index("facility_id").at["osm/way/3", "osm_tags"] == "building=kindergarten"
+    assert got["slots"].tolist() == [20, 20]

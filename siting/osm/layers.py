@@ -113,8 +113,10 @@ AREA_TAGS: Mapping[str, bool | list[str]] = {"landuse": ["residential"], "reside
 FACILITY_TAGS: Mapping[str, bool | list[str]] = {
     "amenity": ["kindergarten", "childcare"],
     "childcare": True,
+    "building": ["kindergarten"],
 }
-"""OSM tags of existing childcare (a ``childcare=no`` tag is not childcare)."""
+"""OSM tags of existing childcare (a ``childcare=no`` tag is not childcare; a
+``building=kindergarten`` inside a kindergarten's grounds is the same one)."""
 
 BUILDING_TAGS: Mapping[str, bool | list[str]] = {"building": True}
 """OSM tags of buildings (a ``building=no`` tag is not a building)."""
@@ -382,17 +384,26 @@ def _facilities_from_features(gdf: gpd.GeoDataFrame, *, slots_default: int) -> g
 
 
 def _without_points_in_polygons(facilities: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """One facility mapped twice, as a node and as its grounds' polygon, counts once: the
-    node inside a facility polygon is dropped (it counted 2 × 20 assumed slots)."""
+    """One facility mapped twice counts once: a node inside a facility polygon is dropped
+    (it counted 2 × 20 assumed slots), and so is a polygon inside a larger one (the
+    ``building=kindergarten`` on a kindergarten's grounds)."""
     geoms = np.asarray(facilities.geometry.to_numpy(), dtype=object)
     point = shapely.get_type_id(geoms) == 0
     areal = np.isin(shapely.get_type_id(geoms), (3, 6))
-    if not (point.any() and areal.any()):
+    if not areal.any():
         return facilities
-    tree = shapely.STRtree(geoms[areal])
-    inside, _ = tree.query(geoms[point], predicate="within")
-    drop = np.flatnonzero(point)[np.unique(inside)]
-    return facilities.drop(index=facilities.index[drop]).reset_index(drop=True)
+    polygons = np.flatnonzero(areal)
+    tree = shapely.STRtree(geoms[polygons])
+    drop: list[int] = []
+    if point.any():
+        inside, _ = tree.query(geoms[point], predicate="within")
+        drop += np.flatnonzero(point)[np.unique(inside)].tolist()
+    if len(polygons) > 1:
+        area = shapely.area(geoms[polygons])
+        left, right = tree.query(shapely.point_on_surface(geoms[polygons]), predicate="within")
+        nested = (left != right) & (area[right] > area[left])
+        drop += polygons[np.unique(left[nested])].tolist()
+    return facilities.drop(index=facilities.index[sorted(set(drop))]).reset_index(drop=True)
 
 
 _HOUSED_KINDS = ("community_centre", "health_centre", "cultural_venue", "sports_venue")
