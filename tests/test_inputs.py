@@ -394,6 +394,16 @@ def test_areas_outside_the_raster_are_named(tmp_path: Path) -> None:
         "population: 1 of 3 residential areas lie outside the raster pop.tif and get nobody "
         "from it (A3); give a raster that covers them, or leave them out of the areas"
     ) in inputs.notes
+    # A2 spans x 600–1100 and the raster ends at 1000: a fifth of it lies outside
+    assert (
+        "population: 1 residential area lies partly outside the raster pop.tif (20% of its "
+        "land) and gets only the people of the part it covers (A2); give a raster that covers "
+        "it whole"
+    ) in inputs.notes
+    # the default raster covers every area whole: nothing is said
+    whole = tmp_path / "whole"
+    whole.mkdir()
+    assert not any("partly outside" in n for n in load_inputs(make_spec(whole), crs=GK).notes)
     demand = estimate_demand(inputs, scenario=Scenario())
     people = demand.areas["population"]
     assert people["A3"] == 0.0 and people["A1"] > 0 and people["A2"] > 0

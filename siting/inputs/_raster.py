@@ -455,6 +455,46 @@ def _footprint(raster: _Raster, work: pyproj.CRS) -> shapely.Geometry | None:
     return moved if moved is not None and moved.is_valid and not moved.is_empty else None
 
 
+_PARTLY_OUTSIDE = 0.1
+"""An area with more than this share of its land outside the raster is named."""
+
+
+def _partly_outside(
+    raster: _Raster,
+    role: str,
+    areas: gpd.GeoDataFrame,
+    geoms: np.ndarray,
+    touching: np.ndarray,
+    footprint: shapely.Geometry,
+    report: _Report,
+) -> None:
+    """Areas the raster's edge cuts: they get only the people of the part it covers (an
+    area 42 % outside a raster cut mid-block held 709 of its 1,240 people, unnamed)."""
+    cut = touching & (shapely.area(geoms) > 0)
+    cut[cut] = ~shapely.covered_by(geoms[cut], footprint)
+    if not cut.any():
+        return
+    share = 1.0 - shapely.area(shapely.intersection(geoms[cut], footprint)) / shapely.area(
+        geoms[cut]
+    )
+    named = share > _PARTLY_OUTSIDE
+    if not named.any():
+        return
+    ids = [str(i) for i in areas.index[np.flatnonzero(cut)[named]]]
+    shown = ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
+    low, high = float(share[named].min()), float(share[named].max())
+    span = f"{low:.0%}" if round(low, 2) == round(high, 2) else f"{low:.0%} to {high:.0%}"
+    one = len(ids) == 1
+    report.warn(
+        f"{role}: {len(ids):,} residential area{'' if one else 's'} "
+        f"lie{'s' if one else ''} partly outside the raster {raster.path.name} ({span} of "
+        f"{'its' if one else 'their'} land) and get{'s' if one else ''} only the people of "
+        f"the part it covers ({shown}); give a raster that covers "
+        f"{'it' if one else 'them'} whole",
+        by=logger,
+    )
+
+
 def _check_covers_areas(
     raster: _Raster, role: str, areas: gpd.GeoDataFrame, work: pyproj.CRS, report: _Report
 ) -> None:
@@ -468,6 +508,7 @@ def _check_covers_areas(
     geoms = np.asarray(areas.geometry.to_numpy(), dtype=object)
     present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     outside = present & ~shapely.intersects(geoms, footprint)
+    _partly_outside(raster, role, areas, geoms, present & ~outside, footprint, report)
     if not outside.any():
         return
     ids = [str(i) for i in areas.index[outside]]
