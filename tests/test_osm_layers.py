@@ -537,3 +537,48 @@ def test_a_kindergarten_drawn_only_as_its_building_counts_once(tmp_path: Path) -
     assert sorted(got["facility_id"]) == ["osm/way/1", "osm/way/3"]
     assert got.set_index("facility_id").at["osm/way/3", "osm_tags"] == "building=kindergarten"
     assert got["slots"].tolist() == [20, 20]
+
+
+def test_an_extract_clipped_through_a_multipolygon_keeps_its_other_features(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A multipolygon whose inner way lost a node at the extract's edge made osmnx refuse
+    the whole file (EmptyPartError): every layer of the extract was lost."""
+    lat, lon, d = 32.0, 118.8, 0.001
+
+    def ring(way: int, first: int, south: float, west: float, size: float, tags: str) -> str:
+        corners = [(south, west), (south, west + size), (south + size, west + size)]
+        corners.append((south + size, west))
+        nodes = "".join(
+            f"<node id='{first + k}' lat='{a}' lon='{b}'/>" for k, (a, b) in enumerate(corners)
+        )
+        refs = "".join(f"<nd ref='{first + k}'/>" for k in (0, 1, 2, 3, 0))
+        return f"{nodes}<way id='{way}'>{refs}{tags}</way>"
+
+    residential = "<tag k='landuse' v='residential'/>"
+    xml = (
+        "<?xml version='1.0'?><osm version='0.6'>"
+        + ring(1, 10, lat, lon, d, residential)  # a whole block
+        + ring(2, 20, lat + 0.01, lon, d, "")  # the multipolygon's outer ring
+        + ring(3, 30, lat + 0.0103, lon + 0.0003, d / 4, "").replace(
+            "<node id='32'",
+            "<node id='99932'",  # its inner ring lost a node
+        )
+        + "<relation id='7'><member type='way' ref='2' role='outer'/>"
+        "<member type='way' ref='3' role='inner'/>"
+        "<tag k='type' v='multipolygon'/><tag k='landuse' v='residential'/></relation>"
+        "</osm>"
+    )
+    path = tmp_path / "clipped.osm"
+    path.write_text(xml, encoding="utf-8")
+    areas = areas_from_osm(path, working_crs="EPSG:4549")
+    # the whole block is read; the multipolygon, which lost part of its outline, is not
+    assert areas["area_id"].tolist() == ["osm/way/1"]
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    block = gpd.GeoSeries([box(lon, lat, lon + d, lat + d)], crs="EPSG:4326")
+    block = block.to_crs("EPSG:4549").area.iloc[0]
+    assert areas.geometry.area.iloc[0] == pytest.approx(block, rel=1e-9)
+    assert "1 ways refer to nodes the file does not hold" in caplog.text
+    assert "1 relations (multipolygons) that lost a member" in caplog.text

@@ -213,8 +213,15 @@ def _read_features(
     if not path.is_file():
         raise InputError([Problem("OSM file not found", file=str(path), fix="check the path")])
     try:
-        with osmnx_readable(path) as readable:
-            gdf = ox.features_from_xml(readable, tags=tags)
+        try:
+            with osmnx_readable(path) as readable:
+                gdf = ox.features_from_xml(readable, tags=tags)
+        except InsufficientResponseError:
+            raise
+        except Exception as first:
+            # an extract clipped at its edge: a way refers to nodes the file lacks, and
+            # osmnx refuses the whole file (EmptyPartError from a multipolygon's member)
+            gdf = _features_of_a_clipped_extract(path, tags, first)
     except InsufficientResponseError:
         logger.info("%s: no OSM features match %s", path, sorted(tags))
         return gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=crs))
@@ -232,6 +239,66 @@ def _read_features(
     if gdf.empty:
         return gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=crs))
     return gdf.to_crs(crs)
+
+
+def _features_of_a_clipped_extract(
+    path: Path, tags: dict[str, bool | str | list[str]], error: Exception
+) -> gpd.GeoDataFrame:
+    """Features of an OSM XML file read again without its incomplete ways.
+
+    A way that refers to nodes the file does not hold is left out, and so is a
+    relation that loses a member way that way (a multipolygon missing part of its
+    outline would have a wrong area). Nothing is left out: ``error`` is raised
+    again. The copy lives in a temporary folder for the read alone.
+    """
+    import bz2
+    import tempfile
+    import xml.etree.ElementTree as ET
+
+    import osmnx as ox
+
+    nodes: set[str] = set()
+    cut_ways: set[str] = set()
+    cut_relations = 0
+    with tempfile.TemporaryDirectory(prefix="siting-osm-") as folder:
+        copy = Path(folder) / "complete.osm"
+        opener = bz2.open if path.name.lower().endswith(".bz2") else open
+        with opener(path, "rb") as stream, copy.open("wb") as out:
+            out.write(b"<?xml version='1.0' encoding='UTF-8'?>\n<osm version='0.6'>\n")
+            for _, element in ET.iterparse(stream, events=("end",)):
+                if element.tag not in ("node", "way", "relation"):
+                    continue
+                keep = True
+                if element.tag == "node":
+                    nodes.add(element.get("id", ""))
+                elif element.tag == "way":
+                    if any(nd.get("ref", "") not in nodes for nd in element.iter("nd")):
+                        cut_ways.add(element.get("id", ""))
+                        keep = False
+                elif any(
+                    m.get("type") == "way" and m.get("ref", "") in cut_ways
+                    for m in element.iter("member")
+                ):
+                    cut_relations += 1
+                    keep = False
+                if keep:
+                    element.tail = "\n"
+                    out.write(ET.tostring(element))
+                element.clear()
+            out.write(b"</osm>\n")
+        if not cut_ways:
+            raise error
+        gdf: gpd.GeoDataFrame = ox.features_from_xml(copy, tags=tags)
+    logger.warning(
+        "%s: %d ways refer to nodes the file does not hold (an extract clipped at its edge); "
+        "they were left out%s",
+        path,
+        len(cut_ways),
+        f", and {cut_relations} relations (multipolygons) that lost a member to them"
+        if cut_relations
+        else "",
+    )
+    return gdf
 
 
 def _element_ids(gdf: gpd.GeoDataFrame) -> list[str]:
