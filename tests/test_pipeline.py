@@ -678,7 +678,7 @@ gap = 0.005
             + (1500.0 if in_building else 4000.0) * floor
             + (500_000.0 if f["demonstration"] else 0.0)
         )
-        assert f["cost"] == pytest.approx(expected, abs=0.01), site_id
+        assert f["cost"] == round(expected), site_id  # in whole yuan
     bases = plan.run["totals"]["facilities_by_cost_basis"]
     assert bases["land price"] == len(on_parcels)
     assert "parcel cost" not in bases
@@ -711,8 +711,8 @@ def test_leased_land_is_cheaper_and_the_plan_says_what_it_paid_for(tmp_path: Pat
     assert list(plan.facilities.index) == ["P_lease"]
     chosen = plan.facilities.loc["P_lease"]
     assert chosen["option"] == "small-1"
-    assert chosen["cost"] == pytest.approx(108 * LEASE_M2 + 162 * 4000)
-    assert chosen["cost"] == pytest.approx(765_399.6, abs=0.1)
+    # 108 × 416.9865 + 162 × 4,000 = 765,399.6, in whole yuan
+    assert chosen["cost"] == round(108 * LEASE_M2 + 162 * 4000) == 765_400
     assert chosen["cost_basis"] == "land price"
     assert plan.areas.at["A1", "name"] == "A1"
     assert plan.run["totals"]["facilities_by_cost_basis"] == {"land price": 1}
