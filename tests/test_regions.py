@@ -18,7 +18,7 @@ import pytest
 import scipy.sparse as sp
 from test_cost_search import cost_stage, dense_city, enumerate_optimum, lp_bound, tiny
 
-from siting.mip import MatrixModel, satisfies
+from siting.mip import MatrixModel, satisfies, solve_model
 from siting.model import SitingModel, build_model
 from siting.search import CostSearch
 from siting.search.bound import lagrangian_bound
@@ -352,3 +352,31 @@ def test_a_stage_highs_proves_at_once_is_highs_alone(seed: int) -> None:
     assert result.stats.status is Status.OPTIMAL
     assert "region_search" not in detail and detail["times_s"]["region_search"] == 0.0
     assert result.stats.objective == pytest.approx(optimum, rel=1e-7, abs=1e-4)
+
+
+def test_a_region_program_sliced_to_its_free_columns_is_the_same_program() -> None:
+    """The region's own columns and rows (the rest moved into row bounds and the offset)
+    against the whole model with the rest fixed by bounds: one optimum, one plan."""
+    from siting.search.lns import sliced
+
+    model = build_model(dense_city(300, 100))
+    stage, _, start = cost_stage(model)
+    ix = model.index
+    free = np.array([3, 17, 42, 55, 61])
+    sub = restrict_to_sites(stage, ix, start, free)
+    small, cols = sliced(sub, start)
+    assert small.num_cols == int((sub.col_lower < sub.col_upper).sum()) < stage.num_cols
+    assert small.num_rows < stage.num_rows
+    assert satisfies(small, start[cols])
+    assert float(small.c @ start[cols] + small.offset) == pytest.approx(
+        float(stage.c @ start + stage.offset), rel=1e-12
+    )
+    whole = solve_model(sub, gap=0.0, threads=1, time_limit_s=60)
+    part = solve_model(small, gap=0.0, threads=1, time_limit_s=60)
+    assert whole.stats.objective is not None and part.stats.objective is not None
+    assert part.stats.objective == pytest.approx(whole.stats.objective, rel=1e-9)
+    assert part.values is not None
+    back = start.copy()
+    back[cols] = part.values
+    assert satisfies(stage, back)
+    assert float(stage.c @ back + stage.offset) == pytest.approx(part.stats.objective, rel=1e-9)

@@ -38,7 +38,7 @@ from siting.mip import MatrixModel, give_up_when_set, satisfies, solve_model
 from siting.model import ModelIndex
 from siting.search.regions import site_regions
 
-__all__ = ["RegionSearchStats", "region_search", "restrict_to_sites"]
+__all__ = ["RegionSearchStats", "region_search", "restrict_to_sites", "sliced"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -113,6 +113,54 @@ def restrict_to_sites(
     lower[fixed] = values[fixed]
     upper[fixed] = values[fixed]
     return replace(stage, col_lower=lower, col_upper=upper)
+
+
+def sliced(
+    stage: MatrixModel, values: FloatArray, *, csc: sp.csc_array | None = None
+) -> tuple[MatrixModel, IntArray]:
+    """``stage``'s program over its free columns only (``col_lower < col_upper``), the
+    others held at ``values``: their part of each row moved into its bounds, and of the
+    objective into the offset; rows that hold no free column (met by ``values``) left out.
+
+    HiGHS solved each region on the whole model with the other columns fixed by their
+    bounds, and passing and presolving 289,111 columns took 3–5 s of a region's 1 s on
+    a 28,804-area city.
+
+    Parameters
+    ----------
+    stage
+        A model with the fixed columns' bounds closed (:func:`restrict_to_sites`).
+    values
+        The plan the fixed columns are held at.
+    csc
+        ``stage.A`` as a CSC array, when the caller keeps one.
+
+    Returns
+    -------
+    tuple of MatrixModel and numpy.ndarray
+        The smaller program, and the positions of its columns in ``stage``.
+    """
+    a = csc if csc is not None else sp.csc_array(stage.A)
+    free = stage.col_lower < stage.col_upper
+    cols = np.flatnonzero(free)
+    held = np.where(free, 0.0, values)
+    moved = a @ held
+    part = a[:, cols]
+    rows = np.unique(part.indices)
+    return (
+        MatrixModel(
+            c=stage.c[cols],
+            A=sp.csr_array(part[rows, :]),
+            row_lower=stage.row_lower[rows] - moved[rows],
+            row_upper=stage.row_upper[rows] - moved[rows],
+            col_lower=stage.col_lower[cols],
+            col_upper=stage.col_upper[cols],
+            integer=stage.integer[cols],
+            offset=float(stage.offset + stage.c @ held),
+            sense=stage.sense,
+        ),
+        cols,
+    )
 
 
 def _idle_slots(index: ModelIndex, values: FloatArray) -> FloatArray:
@@ -190,6 +238,7 @@ def region_search(
     def left() -> float:
         return time_limit_s - (time.perf_counter() - began)
 
+    csc = sp.csc_array(stage.A)
     size, sub_s = sites_per_region, sub_limit_s
     steps = iter(escalate)
     give_up = give_up_when_set(stop)
@@ -209,17 +258,20 @@ def region_search(
                 break
             tried += 1
             sub = restrict_to_sites(stage, index, best, np.flatnonzero(parts == region))
+            small, cols = sliced(sub, best, csc=csc)
             result = solve_model(
-                sub,
+                small,
                 time_limit_s=min(sub_s, left()),
                 gap=1e-6,
                 threads=1,
-                start=best,
+                start=best[cols],
                 give_up=give_up,
             )
             if result.values is None or result.stats.objective is None:
                 continue
-            candidate = _whole(stage, result.values)
+            candidate = best.copy()
+            candidate[cols] = result.values
+            candidate = _whole(stage, candidate)
             cost = float(stage.c @ candidate + stage.offset)
             if cost < best_cost - 1e-7 * max(1.0, abs(best_cost)) and satisfies(stage, candidate):
                 best, best_cost, gained = candidate, cost, True
