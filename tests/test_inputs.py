@@ -233,27 +233,21 @@ def test_working_crs_is_chosen_when_the_scenario_gives_none(tmp_path: Path) -> N
     )
     assert inputs.areas.crs == inputs.crs
     assert inputs.parcels["land_area_m2"].iloc[0] == pytest.approx(2000.0, rel=1e-9)
-    # the same areas in CGCS2000 degrees: their zone, 105°E / 3 = 35, EPSG:4509 + 35
-    degrees = tmp_path / "deg"
-    degrees.mkdir()
-    areas = write(areas_frame().to_crs("EPSG:4490"), degrees / "areas.gpkg")
-    spec = replace(make_spec(degrees), areas=LayerSpec(path=areas))
-    inputs = load_inputs(spec)
-    assert inputs.crs.to_epsg() == 4544
-    assert "the CGCS2000 3° Gauss–Krüger zone of the study area" in inputs.notes[-2]
-    # in WGS 84 degrees (an OSM export, say): the UTM zone, 48N at 105.84°E
-    wgs = tmp_path / "wgs"
-    wgs.mkdir()
-    areas = write(areas_frame().to_crs("EPSG:4326"), wgs / "areas.gpkg")
-    inputs = load_inputs(replace(make_spec(wgs), areas=LayerSpec(path=areas)))
-    assert inputs.crs.to_epsg() == 32648
-    assert "the UTM zone of the study area" in inputs.notes[-2]
-    # in Web Mercator, which stretches Guangyuan's metres by 18 %: not kept, UTM instead
-    merc = tmp_path / "merc"
-    merc.mkdir()
-    areas = write(areas_frame().to_crs("EPSG:3857"), merc / "areas.gpkg")
-    inputs = load_inputs(replace(make_spec(merc), areas=LayerSpec(path=areas)))
-    assert inputs.crs.to_epsg() == 32648
+    cases = [
+        # in CGCS2000 degrees: their zone, 105°E / 3 = 35, EPSG:4509 + 35
+        ("EPSG:4490", 4544, "the CGCS2000 3° Gauss–Krüger zone of the study area"),
+        # in WGS 84 degrees (an OSM export, say): the UTM zone, 48N at 105.84°E
+        ("EPSG:4326", 32648, "the UTM zone of the study area"),
+        # in Web Mercator, which stretches Guangyuan's metres by 18 %: not kept
+        ("EPSG:3857", 32648, "the UTM zone of the study area"),
+    ]
+    for n, (crs, chosen, why) in enumerate(cases):
+        folder = tmp_path / f"case{n}"
+        folder.mkdir()
+        areas = write(areas_frame().to_crs(crs), folder / "areas.gpkg")
+        inputs = load_inputs(replace(make_spec(folder), areas=LayerSpec(path=areas)))
+        assert inputs.crs.to_epsg() == chosen, crs
+        assert why in inputs.notes[-2], crs
 
 
 def test_column_mapping_chinese_values_and_integer_ids(tmp_path: Path) -> None:

@@ -507,20 +507,23 @@ def test_a_kindergarten_drawn_as_node_and_polygon_counts_once(tmp_path: Path) ->
     assert sorted(got["facility_id"]) == ["osm/node/2", "osm/way/5"]
 
 
+def _square_way(way: int, first: int, south: float, west: float, size: float, tags: str) -> str:
+    """OSM XML of a closed square way (nodes ``first`` … ``first + 3``) with ``tags``."""
+    corners = [(south, west), (south, west + size), (south + size, west + size)]
+    corners.append((south + size, west))
+    nodes = "".join(
+        f"<node id='{first + k}' lat='{a}' lon='{b}'/>" for k, (a, b) in enumerate(corners)
+    )
+    refs = "".join(f"<nd ref='{first + k}'/>" for k in (0, 1, 2, 3, 0))
+    return f"{nodes}<way id='{way}'>{refs}{tags}</way>"
+
+
 def test_a_kindergarten_drawn_only_as_its_building_counts_once(tmp_path: Path) -> None:
     """README: ``building=kindergarten`` is a facility. It was never read (the query had no
     ``building`` key): a 幼儿园 drawn only as its building was missed. Its building inside a
     kindergarten's grounds is the same kindergarten, counted once."""
     lat, lon = 32.0, 118.8
-
-    def square(way: int, first: int, south: float, west: float, d: float, tags: str) -> str:
-        corners = [(south, west), (south, west + d), (south + d, west + d), (south + d, west)]
-        nodes = "".join(
-            f"<node id='{first + k}' lat='{a}' lon='{b}'/>" for k, (a, b) in enumerate(corners)
-        )
-        refs = "".join(f"<nd ref='{first + k}'/>" for k in (0, 1, 2, 3, 0))
-        return f"{nodes}<way id='{way}'>{refs}{tags}</way>"
-
+    square = _square_way
     building = "<tag k='building' v='kindergarten'/>"
     xml = (
         "<?xml version='1.0'?><osm version='0.6'>"
@@ -545,16 +548,7 @@ def test_an_extract_clipped_through_a_multipolygon_keeps_its_other_features(
     """A multipolygon whose inner way lost a node at the extract's edge made osmnx refuse
     the whole file (EmptyPartError): every layer of the extract was lost."""
     lat, lon, d = 32.0, 118.8, 0.001
-
-    def ring(way: int, first: int, south: float, west: float, size: float, tags: str) -> str:
-        corners = [(south, west), (south, west + size), (south + size, west + size)]
-        corners.append((south + size, west))
-        nodes = "".join(
-            f"<node id='{first + k}' lat='{a}' lon='{b}'/>" for k, (a, b) in enumerate(corners)
-        )
-        refs = "".join(f"<nd ref='{first + k}'/>" for k in (0, 1, 2, 3, 0))
-        return f"{nodes}<way id='{way}'>{refs}{tags}</way>"
-
+    ring = _square_way
     residential = "<tag k='landuse' v='residential'/>"
     xml = (
         "<?xml version='1.0'?><osm version='0.6'>"
