@@ -364,3 +364,36 @@ def test_sample_hand_in_named_by_division(tmp_path: Path) -> None:
     with Image.open(out / f"{prefix}plan.jpg") as im:
         assert im.info["dpi"] == pytest.approx((300, 300))
     assert len(_styles(out / "plan.gpkg")) == len(gpkg_layers)
+
+
+def test_before_and_after_fields_have_chinese_names() -> None:
+    """48 access fields (access_*, walk_*, desert_*) reached plan.gdb's aliases, the
+    workbooks' headers and fields.csv in English."""
+    import re
+
+    from siting.handin._names import field_alias
+
+    columns = [
+        f"{who}walk_{kind}_{minutes}min_{when}"
+        for who in ("", "migrant_")
+        for kind in ("free", "any")
+        for minutes in (5, 10, 15)
+        for when in ("before", "after")
+    ]
+    for when in ("before", "after"):
+        columns += [
+            f"access_{when}_per_1000",
+            f"desert_{when}",
+            f"desert_areas_{when}",
+            f"desert_population_{when}",
+        ]
+    columns += ["desert_threshold_per_1000", "colocated_area_id"]
+    names = [field_alias(c) for c in columns]
+    assert not [n for n in names if re.search("[a-z]", n)]
+    assert len(set(names)) == len(names)
+    assert field_alias("walk_any_15min_after") == "规划后居民15分钟步行可达托育机构比例"
+    assert field_alias("migrant_walk_free_5min_before") == (
+        "规划前随迁人口5分钟步行可达有空余托位机构比例"
+    )
+    assert field_alias("desert_population_before") == "规划前托育服务盲区人口"
+    assert field_alias("desert_after") == "规划后是否托育服务盲区"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 
 from siting.report import labels
@@ -52,6 +53,8 @@ _EXTRA_ZH = {
     "lon": "经度",
     "lat": "纬度",
     "blocks": "合并的县级居住区外人口块数",
+    "colocated_area_id": "配建居住区编号",
+    "desert_threshold_per_1000": "托育服务盲区阈值（千人托位）",
 }
 
 _LABEL_KEYS = {  # column → label key, where the key differs from the column
@@ -130,7 +133,44 @@ def field_alias(column: str, *, currency: str = "CNY") -> str:
     if column in _EXTRA_ZH:
         return _EXTRA_ZH[column].replace("{currency}", unit)
     key = _LABEL_KEYS.get(column, column)
-    return text.get(key, column)
+    if key in text:
+        return text[key]
+    return _before_after_alias(column) or column
+
+
+_WHEN = {"before": "规划前", "after": "规划后"}
+_BEFORE_AFTER = re.compile(
+    r"(?P<migrant>migrant_)?(?:"
+    r"walk_(?P<kind>free|any)_(?P<minutes>\d+)min"
+    r"|(?P<access>access)|desert_(?P<desert>areas|population)|(?P<flag>desert)"
+    r")_(?P<when>before|after)(?P<per>_per_1000)?"
+)
+
+
+def _before_after_alias(column: str) -> str | None:
+    """The Chinese name of a before/after access column (``walk_free_5min_after`` …), or
+    ``None``: 48 such fields reached plan.gdb, the workbooks and fields.csv in English.
+
+    Examples
+    --------
+    >>> _before_after_alias("migrant_walk_free_10min_before")
+    '规划前随迁人口10分钟步行可达有空余托位机构比例'
+    >>> _before_after_alias("access_after_per_1000"), _before_after_alias("desert_areas_after")
+    ('规划后千人可达托位', '规划后托育服务盲区数')
+    """
+    match = _BEFORE_AFTER.fullmatch(column)
+    if match is None:
+        return None
+    when = _WHEN[match["when"]]
+    who = "随迁人口" if match["migrant"] else "居民" if match["kind"] else ""
+    if match["kind"]:
+        what = "有空余托位机构" if match["kind"] == "free" else "托育机构"
+        return f"{when}{who}{match['minutes']}分钟步行可达{what}比例"
+    if match["access"]:
+        return f"{when}千人可达托位"
+    if match["desert"]:
+        return f"{when}托育服务盲区{'数' if match['desert'] == 'areas' else '人口'}"
+    return f"{when}是否托育服务盲区"
 
 
 # --------------------------------------------------------------------------- QGIS styles
