@@ -120,7 +120,13 @@ def phased_plan(
             scenario=scenario,
         )
         table = district_summary(
-            inputs, area_out, facilities, assignments, scenario=scenario, accounting=accounting
+            inputs,
+            area_out,
+            facilities,
+            assignments,
+            scenario=scenario,
+            accounting=accounting,
+            items=demand.items,  # the year's workplace demand
         )
         this_year = opened.reindex(facilities.index) == year
         fac_d = facilities["district_id"].fillna("(none)")

@@ -561,7 +561,13 @@ def solve_prepared(
     )
     accounting = prepared.demand.accounting if prepared.demand is not None else {}
     district_table = district_summary(
-        inputs, area_out, facilities, assignments, scenario=scenario, accounting=accounting
+        inputs,
+        area_out,
+        facilities,
+        assignments,
+        scenario=scenario,
+        accounting=accounting,
+        items=items,
     )
     candidates = candidate_states(inputs.parcels, facilities, excluded)
     lines = service_lines(assignments, facilities, points, inputs)

@@ -81,6 +81,7 @@ def district_summary(
     *,
     scenario: Scenario,
     accounting: dict[str, Any],
+    items: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per district: people, slots required and planned, cost and residual people.
 
@@ -94,6 +95,10 @@ def district_summary(
         For the national target and the demonstration count.
     accounting
         :attr:`siting.demand.Demand.accounting`, for the residual per district.
+    items
+        The model's demand items (:func:`siting.demand.demand_items`): a workplace's
+        requirement is its item's (a phased plan's year scales it); without them it
+        is worked out from the workplaces layer with the final ratios.
 
     Returns
     -------
@@ -107,7 +112,7 @@ def district_summary(
     """
     area_d = areas["district_id"].fillna("(none)")
     fac_d = facilities["district_id"].fillna("(none)")
-    work = _workplace_rows(inputs, assignments, scenario=scenario)
+    work = _workplace_rows(inputs, assignments, scenario=scenario, items=items)
     people = areas["planned_population"] + areas["migrant_population"]
     required = areas["required_slots"].groupby(area_d).sum()
     # every district with an area, a workplace or a facility: a district may hold a facility
@@ -193,7 +198,11 @@ def district_summary(
 
 
 def _workplace_rows(
-    inputs: Inputs, assignments: pd.DataFrame, *, scenario: Scenario
+    inputs: Inputs,
+    assignments: pd.DataFrame,
+    *,
+    scenario: Scenario,
+    items: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Each workplace's district, migrant demand, the slots serving it and its shortfall."""
     columns = ["district_id", "required", "served", "shortfall"]
@@ -206,7 +215,14 @@ def _workplace_rows(
         if "district_id" in places.columns
         else pd.Series(None, index=places.index)
     )
-    required = workplace_demand(places, scenario=scenario)["migrant_slots"].to_numpy(dtype=float)
+    if items is not None and "workplace_id" in items.columns:
+        work_items = items.dropna(subset=["workplace_id"])
+        by_place = work_items.groupby(work_items["workplace_id"].astype(str))["required"].sum()
+        required = by_place.reindex(index, fill_value=0.0).to_numpy(dtype=float)
+    else:
+        required = workplace_demand(places, scenario=scenario)["migrant_slots"].to_numpy(
+            dtype=float
+        )
     served = (
         assignments.dropna(subset=["workplace_id"])
         .groupby("workplace_id")["slots"]

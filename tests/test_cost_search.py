@@ -495,7 +495,7 @@ def test_the_loops_are_compiled_before_the_stage_starts_its_clock() -> None:
         model, stage, start=start, shortfall_cap=cap, time_limit_s=5, gap=0.0, threads=1
     )
     assert [len(k.signatures) for k in kernels] == before
-    assert detail["compile_s"] == warm_up() >= 0.0
+    assert detail["compile_s"] == 0.0 == warm_up()  # compiled already: nothing to report
     # HiGHS alone compiles nothing
     _, alone = solve_cost_stage(
         model,

@@ -349,6 +349,8 @@ def test_per_year_totals_add_up(phased_run: Path) -> None:
         assert record["cost_to_date"] == pytest.approx(cumulative, abs=1.0)
         # districts count their areas' and workplaces' served slots, as the year's record
         assert rows["served_slots"].sum() == pytest.approx(record["served_slots"], abs=0.01)
+        # and their shortfall with the year's workplace demand, not the final year's
+        assert rows["shortfall_slots"].sum() == pytest.approx(record["shortfall_slots"], abs=0.01)
         # planned slots by the end of the year, from the facilities alone
         open_then = facilities["existing"].astype(bool) | (opened <= record["year"])
         slots = facilities["existing_slots"] + facilities["new_slots"].where(

@@ -29,15 +29,26 @@ __all__ = ["warm_up"]
 logger = logging.getLogger(__name__)
 
 
-@functools.cache
 def warm_up() -> float:
     """Compile (or load from numba's cache) the cost search's loops, once per process.
 
     Returns
     -------
     float
-        The seconds it took the first time (later calls return the same number at once).
+        The seconds it took: the first call's, 0 for every later one (nothing to do).
     """
+    first = _warm_up()
+    if _REPORTED:
+        return 0.0
+    _REPORTED.append(True)
+    return first
+
+
+_REPORTED: list[bool] = []
+
+
+@functools.cache
+def _warm_up() -> float:
     began = time.perf_counter()
     problem = SitingProblem(
         demand=pd.DataFrame(
