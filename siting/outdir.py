@@ -174,11 +174,17 @@ def stray_files(folder: Path) -> list[str]:
     )
 
 
+_SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
+"""SQLite's files beside a database open in QGIS (``plan.gpkg-wal``): the plan's own."""
+
+
 def _unlisted(root: Path, folder: Path, own: set[str]) -> Iterator[str]:
     for entry in folder.iterdir():
         if entry.name in _OS_LITTER:
             continue
         rel = entry.relative_to(root).as_posix()
+        if any(rel.endswith(c) and rel.removesuffix(c) in own for c in _SQLITE_COMPANIONS):
+            continue  # what they hold is read with the database (changed_files)
         if rel not in own:
             yield rel
         elif entry.is_dir() and not entry.is_symlink():
@@ -215,11 +221,59 @@ def record_files(folder: Path, run: dict[str, Any]) -> dict[str, Any]:
 
 
 def _sha256(path: Path) -> str:
+    """A file's SHA-256; a GeoPackage's is of what it holds (:func:`_geopackage_digest`)."""
+    if path.suffix.lower() == ".gpkg":
+        held = _geopackage_digest(path)
+        if held is not None:
+            return held
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def _geopackage_digest(path: Path) -> str | None:
+    """SHA-256 of a GeoPackage's layers, their feature counts and its styles, or ``None``
+    when SQLite cannot read it.
+
+    QGIS changes a GeoPackage's bytes by merely opening it (it switches the file to
+    write-ahead logging, which the header records), so the file's own digest would
+    call a plan a planner only looked at "changed". What a planner adds is a layer, a
+    style or features; those are what this digest sees. (A feature edited in place
+    is not seen.) A GeoPackage with a write-ahead log beside it is open in QGIS, or
+    was left so, and counts as changed.
+    """
+    import sqlite3
+
+    wal = path.with_name(path.name + "-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        # open in QGIS now (or left so): what it holds is not all in the file yet
+        return "gpkg:open"
+    digest = hashlib.sha256()
+    try:
+        # immutable: read without locks, so SQLite writes no -shm beside the plan
+        with contextlib.closing(
+            sqlite3.connect(f"file:{path.resolve().as_posix()}?immutable=1", uri=True)
+        ) as db:
+            tables = db.execute(
+                "SELECT table_name, data_type, identifier FROM gpkg_contents ORDER BY table_name"
+            ).fetchall()
+            for name, kind, identifier in tables:
+                (count,) = db.execute(f'SELECT count(*) FROM "{name}"').fetchone()
+                digest.update(repr((name, kind, identifier, count)).encode())
+            has_styles = db.execute(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'layer_styles'"
+            ).fetchone()[0]
+            if has_styles:
+                for row in db.execute(
+                    "SELECT f_table_name, f_geometry_column, styleName, styleQML, styleSLD, "
+                    "useAsDefault, description FROM layer_styles ORDER BY 1, 3, 4"
+                ):
+                    digest.update(repr(row).encode())
+    except sqlite3.Error:
+        return None
+    return "gpkg:" + digest.hexdigest()
 
 
 def changed_files(folder: Path) -> list[str]:

@@ -426,9 +426,29 @@ def test_a_plan_changed_after_it_was_written_is_replaced_only_with_replace(
     out = tmp_path / "out"
     assert main(["-q", "plan", str(city / "scenario.toml"), "--out", str(out), "--no-map"]) == 0
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
-    # a digest for every file the run wrote, and none of them changed yet
-    assert run["sha256"] == {k: v for k, v in digests(out).items() if k != "run.json"}
+    # a digest for every file the run wrote (a GeoPackage's of its layers, counts and
+    # styles), and none of them changed yet
+    files = {k: v for k, v in digests(out).items() if k != "run.json"}
+    assert set(run["sha256"]) == set(files)
+    assert run["sha256"]["plan.gpkg"].startswith("gpkg:")
+    assert all(run["sha256"][k] == v for k, v in files.items() if not k.endswith(".gpkg"))
     assert changed_files(out) == [] and check_output(out) == out.resolve()
+    # QGIS only looking at the plan: it switches the file to write-ahead logging, which
+    # changes its bytes, and not what it holds
+    before_bytes = digests(out)["plan.gpkg"]
+    db = sqlite3.connect(out / "plan.gpkg")
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("SELECT count(*) FROM areas").fetchone()
+    db.execute("CREATE TABLE scratch (x)")  # something in the write-ahead log
+    # while it is open, SQLite's -wal and -shm files beside it are the plan's, not strays,
+    # and the plan counts as changed (what it holds is not all in the file yet)
+    assert (out / "plan.gpkg-wal").stat().st_size > 0 and stray_files(out) == []
+    assert changed_files(out) == ["plan.gpkg"]
+    db.execute("DROP TABLE scratch")
+    db.close()
+    assert not (out / "plan.gpkg-wal").exists()
+    assert digests(out)["plan.gpkg"] != before_bytes
+    assert changed_files(out) == []
     # a later map into the plan is the plan's own: its digest is recorded too
     assert main(["-q", "map", str(out), "--basemap", "none"]) == 0
     assert changed_files(out) == []
