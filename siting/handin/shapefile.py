@@ -42,7 +42,8 @@ def _single_type(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     geoms = np.asarray(frame.geometry.to_numpy(), dtype=object).copy()
     promoted = False
     for single, (multi, make) in _MULTI.items():
-        is_single = types == single
+        # an empty geometry stays empty (it became MULTIPOLYGON (EMPTY))
+        is_single = (types == single) & ~shapely.is_empty(geoms)
         if is_single.any() and (types == multi).any():
             geoms[is_single] = make(geoms[is_single].reshape(-1, 1))
             promoted = True

@@ -265,7 +265,11 @@ def _features_of_a_clipped_extract(
         opener = bz2.open if path.name.lower().endswith(".bz2") else open
         with opener(path, "rb") as stream, copy.open("wb") as out:
             out.write(b"<?xml version='1.0' encoding='UTF-8'?>\n<osm version='0.6'>\n")
-            for _, element in ET.iterparse(stream, events=("end",)):
+            root: ET.Element | None = None
+            for event, element in ET.iterparse(stream, events=("start", "end")):
+                if event == "start":
+                    root = element if root is None else root
+                    continue
                 if element.tag not in ("node", "way", "relation"):
                     continue
                 keep = True
@@ -285,6 +289,8 @@ def _features_of_a_clipped_extract(
                     element.tail = "\n"
                     out.write(ET.tostring(element))
                 element.clear()
+                if root is not None:
+                    root.clear()  # the cleared elements stay attached to the root otherwise
             out.write(b"</osm>\n")
         if not cut_ways:
             raise error
