@@ -203,14 +203,12 @@ def _solve_highs(
     deadline = None if time_limit_s is None else t0 + max(float(time_limit_s), 0.0)
     run_status = _run_interruptibly(h, deadline=deadline)
     solve_s = time.perf_counter() - began
-    late = (
-        deadline is not None
-        and h.getModelStatus() == highspy.HighsModelStatus.kInterrupt
-        and time.perf_counter() >= deadline
-    )
 
     model_status = h.getModelStatus()
     ms = highspy.HighsModelStatus
+    late = (
+        deadline is not None and model_status == ms.kInterrupt and time.perf_counter() >= deadline
+    )
     if run_status == highspy.HighsStatus.kError and model_status not in (
         ms.kInfeasible,
         ms.kUnboundedOrInfeasible,

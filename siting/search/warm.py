@@ -13,7 +13,6 @@ cache, a fraction of a second).
 
 from __future__ import annotations
 
-import functools
 import logging
 import time
 
@@ -29,6 +28,11 @@ __all__ = ["warm_up"]
 logger = logging.getLogger(__name__)
 
 
+_done = False
+"""Whether this process has run the loops once (two threads that both run them are
+harmless: numba compiles under its own lock)."""
+
+
 def warm_up() -> float:
     """Compile (or load from numba's cache) the cost search's loops, once per process.
 
@@ -37,18 +41,9 @@ def warm_up() -> float:
     float
         The seconds it took: the first call's, 0 for every later one (nothing to do).
     """
-    first = _warm_up()
-    if _REPORTED:
+    global _done
+    if _done:
         return 0.0
-    _REPORTED.append(True)
-    return first
-
-
-_REPORTED: list[bool] = []
-
-
-@functools.cache
-def _warm_up() -> float:
     began = time.perf_counter()
     problem = SitingProblem(
         demand=pd.DataFrame(
@@ -91,6 +86,7 @@ def _warm_up() -> float:
     search.load_plan(np.zeros(model.base.num_cols))
     search.improve(time_limit_s=1.0)
     lagrangian_bound(model, shortfall_cap=cap, time_limit_s=1.0, max_iterations=2, search=search)
+    _done = True
     seconds = time.perf_counter() - began
     logger.debug("the cost search's loops compiled or loaded in %.1f s", seconds)
     return seconds
