@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from siting._text import first_few
 from siting.allocation import Allocation, allocate
 from siting.inputs import Inputs
 from siting.osm import NON_RESIDENTIAL_BUILDINGS
@@ -325,9 +326,7 @@ def _outside_districts(
         return []
     outer = zones.to_crs(areas.crs).union_all()
     crossing = [str(i) for i in areas.index[~areas.geometry.covered_by(outer).to_numpy()]]
-    shown = ", ".join(crossing[:10]) + (
-        f" and {len(crossing) - 10} more" if len(crossing) > 10 else ""
-    )
+    shown = first_few(crossing, limit=10)
     return [
         f"the residential areas hold {total - float(inside):,.0f} people from cells outside the "
         f"districts ({(total - float(inside)) / total:.1%} of the {total:,.0f} counted; the "
@@ -344,7 +343,7 @@ def _empty_areas(table: pd.DataFrame) -> list[str]:
     if not empty.any() or empty.all():
         return []  # none, or every one: the raster's own finding says so
     ids = [str(i) for i in table.index[empty.to_numpy()]]
-    shown = ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
+    shown = first_few(ids, limit=10)
     return [
         f"{len(ids):,} of {len(table):,} residential areas get nobody from the population "
         f"raster and need no slots ({shown}): they lie on its nodata cells or outside it; "

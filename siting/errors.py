@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from siting._text import first_few
+
 __all__ = [
     "InputError",
     "NetworkError",
@@ -69,9 +71,7 @@ class Problem:
             where.append(f"column '{self.column}'")
         text = (", ".join(where) + ": " if where else "") + self.message
         if self.ids:
-            shown = ", ".join(self.ids[:8])
-            more = f" and {len(self.ids) - 8} more" if len(self.ids) > 8 else ""
-            text += f" (ids: {shown}{more})"
+            text += f" (ids: {first_few(self.ids, limit=8)})"
         if self.fix:
             text += f". Fix: {self.fix}"
         return text

@@ -53,6 +53,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from siting._text import first_few
 from siting.errors import OutputError
 
 if TYPE_CHECKING:
@@ -412,18 +413,14 @@ def check_output(
             )
         strays = stray_files(target)
         if strays and not replace:
-            names = ", ".join(strays[:5]) + (
-                f" and {len(strays) - 5} more" if len(strays) > 5 else ""
-            )
+            names = first_few(strays, limit=5)
             raise OutputError(
                 f"--out {target} is an earlier plan that also holds {names}, which replacing "
                 "it would delete; fix: move them out, or add --replace to replace the whole folder"
             )
         changed = [] if replace else changed_files(target)
         if changed:
-            names = ", ".join(changed[:5]) + (
-                f" and {len(changed) - 5} more" if len(changed) > 5 else ""
-            )
+            names = first_few(changed, limit=5)
             raise OutputError(
                 f"--out {target} is an earlier plan whose {names} changed after siting wrote "
                 f"{'them' if len(changed) > 1 else 'it'} (edited in QGIS or Excel, say), which "

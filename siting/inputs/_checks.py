@@ -21,6 +21,7 @@ import pandas as pd
 import pyproj
 import shapely
 
+from siting._text import first_few
 from siting.errors import Problem
 from siting.inputs._problems import _a, _count, _Report, _Where
 from siting.inputs._schema import _SCHEMAS, LAYER_NAMES
@@ -70,11 +71,10 @@ def _check_duplicate_geometries(frame: gpd.GeoDataFrame, name: str, report: _Rep
     if not repeated:
         return
     repeated.sort()
-    shown = "; ".join(" = ".join(g) for g in repeated[:8])
-    more = f" and {len(repeated) - 8} more groups" if len(repeated) > 8 else ""
+    shown = first_few((" = ".join(g) for g in repeated), limit=8, sep="; ", more="more groups")
     count = sum(len(g) for g in repeated)
     text = (
-        f"{name}: {count} features share their geometry with another ({shown}{more}); each is "
+        f"{name}: {count} features share their geometry with another ({shown}); each is "
         "counted on its own: delete the copies if they are the same place"
     )
     report.warn(text, by=logger)

@@ -18,6 +18,7 @@ from typing import Any
 import pyproj
 from pyproj.exceptions import CRSError
 
+from siting._text import first_few
 from siting.errors import Problem
 
 logger = logging.getLogger(__name__)
@@ -93,9 +94,7 @@ def _count(n: int, noun: str = "feature") -> str:
 
 
 def _quoted(values: Iterable[Any], limit: int = 5) -> str:
-    shown = list(dict.fromkeys(str(v) for v in values))
-    text = ", ".join(f"'{v}'" for v in shown[:limit])
-    return text + (f" and {len(shown) - limit} more" if len(shown) > limit else "")
+    return first_few((f"'{v}'" for v in dict.fromkeys(str(v) for v in values)), limit=limit)
 
 
 def _a(word: str) -> str:

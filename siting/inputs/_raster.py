@@ -41,6 +41,7 @@ import rasterio.errors
 import rasterio.windows
 import shapely
 
+from siting._text import first_few
 from siting.inputs._crs import _crs_label, _likely_projected
 from siting.inputs._problems import _assumed_crs, _check_file, _gdal_message, _Report, _Where
 from siting.scenario import RasterSpec
@@ -483,7 +484,7 @@ def _partly_outside(
     if not named.any():
         return
     ids = [str(i) for i in areas.index[np.flatnonzero(cut)[named]]]
-    shown = ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
+    shown = first_few(ids, limit=10)
     low, high = float(share[named].min()), float(share[named].max())
     span = f"{low:.0%}" if round(low, 2) == round(high, 2) else f"{low:.0%} to {high:.0%}"
     one = len(ids) == 1
@@ -524,7 +525,7 @@ def _check_covers_areas(
             )
         )
         return
-    shown = ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
+    shown = first_few(ids, limit=10)
     text = (
         f"{role}: {len(ids):,} of {int(present.sum()):,} residential areas lie outside the "
         f"raster {raster.path.name} and get nobody from it ({shown}); give a raster that "

@@ -26,6 +26,7 @@ import numpy as np
 import pyproj
 import shapely
 
+from siting._text import first_few
 from siting.errors import NetworkError
 from siting.inputs._problems import _Report, _Where
 from siting.scenario import Radii
@@ -114,7 +115,7 @@ def _check_coverage(
         )
         return
     if far.any():
-        shown_ids = ", ".join(ids[:8]) + (f" and {len(ids) - 8} more" if len(ids) > 8 else "")
+        shown_ids = first_few(ids, limit=8)
         text = (
             f"streets: {len(ids)} of {n} areas ({far.mean():.0%}) lie further than their radius "
             f"({radii.urban_m:g} m urban, {radii.rural_m:g} m rural) from any street of "

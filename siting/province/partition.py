@@ -34,6 +34,7 @@ import rasterio
 import rasterio.warp
 import shapely
 
+from siting._text import first_few
 from siting.errors import ScenarioError
 from siting.inputs import Inputs
 from siting.scenario import Scenario
@@ -80,9 +81,8 @@ def district_ids(inputs: Inputs) -> list[str]:
         column = layer["district_id"]
         missing = sorted(str(i) for i in layer.index[column.isna()])
         if missing:
-            more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
             problems.append(
-                f"{name} {', '.join(missing[:5])}{more} lie outside every district (no "
+                f"{name} {first_few(missing, limit=5)} lie outside every district (no "
                 "district_id given, and none of the districts' outlines holds them)"
             )
         other = sorted(set(column.dropna().astype(str)) - known)
