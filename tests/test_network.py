@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import geopandas as gpd
 import networkx as nx
@@ -800,6 +800,34 @@ def test_an_extract_clipped_at_its_edge_still_gives_its_streets(
     assert length(read_street_graph(cut, working_crs="EPSG:4549")) == pytest.approx(
         length(complete) - 400.0, rel=1e-3
     )
+
+
+def test_the_clipped_extract_reader_lets_go_of_the_elements_it_has_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The streets reader cleared each element but left it attached to the document's
+    root, so a province's extract (10 M nodes) held about 1.6 GB of empty elements
+    (found in review): after the read the root holds none of them."""
+    import xml.etree.ElementTree as ET
+
+    real = ET.iterparse
+    parses: list[Any] = []
+
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        parses.append(real(*args, **kwargs))
+        return parses[-1]
+
+    monkeypatch.setattr(ET, "iterparse", watched)
+    text = _grid_osm(tmp_path / "whole.osm").read_text(encoding="utf-8")
+    clipped = tmp_path / "clipped.osm"
+    building = "<way id='900'><nd ref='1'/><nd ref='99999'/><tag k='building' v='yes'/></way>"
+    clipped.write_text(text.replace("</osm>", building + "</osm>"), encoding="utf-8")
+    g = read_street_graph(clipped, working_crs="EPSG:4549")
+    assert g.number_of_edges() > 0
+    assert len(parses) == 1  # the clipped-extract reader's (osmnx reads with SAX)
+    root = parses[0].root
+    assert root is not None and root.tag == "osm"
+    assert len(root) == 0  # it held every node and way of the file, emptied
 
 
 def test_an_upper_case_bz2_street_file_is_read_as_bz2(

@@ -13,6 +13,7 @@ from xml.sax.saxutils import quoteattr as xml_quote
 import networkx as nx
 import pyproj
 
+from siting._osmxml import osm_elements
 from siting.errors import InputError, NetworkError, ScenarioError
 from siting.osm.pbf import is_pbf, osmnx_readable, xml_copy
 
@@ -287,26 +288,15 @@ def _streets_of_a_clipped_extract(path: Path, name: str) -> nx.MultiDiGraph:
     Only ``highway=*`` ways are kept, each cut into the runs of nodes the file holds;
     the copy lives in a temporary folder for the read alone.
     """
-    import bz2
     import tempfile
-    import xml.etree.ElementTree as ET
 
     import osmnx as ox
-
-    def elements() -> Iterator[ET.Element]:
-        opener = bz2.open if path.name.lower().endswith(".bz2") else open
-        with opener(path, "rb") as stream:
-            for _, element in ET.iterparse(stream, events=("end",)):
-                if element.tag in ("node", "way", "relation"):
-                    yield element
 
     nodes: dict[str, tuple[str, str]] = {}
     runs: list[tuple[str, list[str], list[tuple[str, str]]]] = []
     cut = 0
-    for element in elements():
-        if element.tag == "node":
-            nodes[element.get("id", "")] = (element.get("lat", ""), element.get("lon", ""))
-        elif element.tag == "way":
+    for element in osm_elements(path, nodes):
+        if element.tag == "way":
             tags = [(t.get("k", ""), t.get("v", "")) for t in element.iter("tag")]
             if any(k == "highway" for k, _ in tags):
                 refs = [nd.get("ref", "") for nd in element.iter("nd")]
@@ -323,7 +313,6 @@ def _streets_of_a_clipped_extract(path: Path, name: str) -> nx.MultiDiGraph:
                         pieces += 1
                     run = []
                 cut += int(any(ref not in nodes for ref in refs))
-        element.clear()
     used = {ref for _, run, _ in runs for ref in run}
     with tempfile.TemporaryDirectory(prefix="siting-streets-") as folder:
         copy = Path(folder) / "streets.osm"

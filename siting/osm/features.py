@@ -66,6 +66,7 @@ import numpy as np
 import pandas as pd
 import pyproj
 
+from siting._osmxml import osm_elements
 from siting.errors import InputError, Problem
 from siting.osm.pbf import osmnx_readable
 
@@ -251,7 +252,6 @@ def _features_of_a_clipped_extract(
     outline would have a wrong area). Nothing is left out: ``error`` is raised
     again. The copy lives in a temporary folder for the read alone.
     """
-    import bz2
     import tempfile
     import xml.etree.ElementTree as ET
 
@@ -262,24 +262,15 @@ def _features_of_a_clipped_extract(
     cut_relations = 0
     with tempfile.TemporaryDirectory(prefix="siting-osm-") as folder:
         copy = Path(folder) / "complete.osm"
-        opener = bz2.open if path.name.lower().endswith(".bz2") else open
-        with opener(path, "rb") as stream, copy.open("wb") as out:
+        with copy.open("wb") as out:
             out.write(b"<?xml version='1.0' encoding='UTF-8'?>\n<osm version='0.6'>\n")
-            root: ET.Element | None = None
-            for event, element in ET.iterparse(stream, events=("start", "end")):
-                if event == "start":
-                    root = element if root is None else root
-                    continue
-                if element.tag not in ("node", "way", "relation"):
-                    continue
+            for element in osm_elements(path, nodes):
                 keep = True
-                if element.tag == "node":
-                    nodes.add(element.get("id", ""))
-                elif element.tag == "way":
+                if element.tag == "way":
                     if any(nd.get("ref", "") not in nodes for nd in element.iter("nd")):
                         cut_ways.add(element.get("id", ""))
                         keep = False
-                elif any(
+                elif element.tag == "relation" and any(
                     m.get("type") == "way" and m.get("ref", "") in cut_ways
                     for m in element.iter("member")
                 ):
@@ -288,9 +279,6 @@ def _features_of_a_clipped_extract(
                 if keep:
                     element.tail = "\n"
                     out.write(ET.tostring(element))
-                element.clear()
-                if root is not None:
-                    root.clear()  # the cleared elements stay attached to the root otherwise
             out.write(b"</osm>\n")
         if not cut_ways:
             raise error
