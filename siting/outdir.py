@@ -49,6 +49,7 @@ import secrets
 import shutil
 import sys
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -303,11 +304,58 @@ def changed_files(folder: Path) -> list[str]:
     for rel, digest in digests.items():
         path = folder / str(rel)
         try:
-            if path.is_file() and _sha256(path) != digest:
+            if path.is_file() and _sha256_unless_seen(path) != digest:
                 changed.append(str(rel))
         except OSError:
             changed.append(str(rel))  # unreadable now: not ours to replace unseen
     return sorted(changed)
+
+
+_SEEN: dict[Path, tuple[tuple[int, ...], str]] = {}
+"""The digests :func:`changed_files` computed in this process, by path, with the file's
+:func:`_signature` then: a run checks its plan folder at the start and again when it
+writes (:func:`siting.export.write_plan`), and hashing a plan of several GB twice takes
+seconds. One entry a path, so the dict stays as small as the plans checked."""
+
+_SETTLED_NS = 2_000_000_000
+"""A digest is kept only for a file last changed this long before it was hashed (2 s).
+
+A write in the same tick of the file system's clock as the one before it leaves
+``st_mtime_ns`` as it was (``st_ctime_ns`` too; FAT keeps times to 2 s), so the
+signature of a file changed just before it was hashed could hide a second change: such a
+file is hashed again next time (git's "racily clean" entries)."""
+
+
+def _signature(path: Path) -> tuple[tuple[int, ...], int]:
+    """What changes when a file's bytes do, and the newest of its times (ns).
+
+    The device, inode, size, modification and change times of the file, and of a
+    GeoPackage's ``-wal`` beside it, whose content :func:`_geopackage_digest` sees.
+    """
+    stats = [path.stat()]
+    if path.suffix.lower() == ".gpkg":
+        with contextlib.suppress(FileNotFoundError):
+            stats.append(path.with_name(path.name + "-wal").stat())
+    key = tuple(
+        n for s in stats for n in (s.st_dev, s.st_ino, s.st_size, s.st_mtime_ns, s.st_ctime_ns)
+    )
+    return key, max(max(s.st_mtime_ns, s.st_ctime_ns) for s in stats)
+
+
+def _sha256_unless_seen(path: Path) -> str:
+    """:func:`_sha256`, or the digest this process last computed of ``path`` when its
+    :func:`_signature` has not changed since (see :data:`_SEEN`)."""
+    started = time.time_ns()
+    key, newest = _signature(path)
+    seen = _SEEN.get(path)
+    if seen is not None and seen[0] == key:
+        return seen[1]
+    digest = _sha256(path)
+    if _signature(path)[0] == key and newest < started - _SETTLED_NS:
+        _SEEN[path] = (key, digest)
+    else:
+        _SEEN.pop(path, None)  # changed while hashed, or too lately to trust its times
+    return digest
 
 
 def note_written(folder: str | Path, paths: Iterable[str | Path]) -> None:

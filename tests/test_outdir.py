@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from siting.cli import main
+from siting.errors import OutputError
 from siting.outdir import (
     PLAN_MARKER,
     is_plan,
@@ -468,3 +469,68 @@ def test_a_plan_changed_after_it_was_written_is_replaced_only_with_replace(
     assert "--replace" in err
     assert digests(out) == before
     assert check_output(out, replace=True) == out.resolve()
+
+
+def test_the_write_time_check_hashes_again_only_what_may_have_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check at a run's start and the one before it writes each hashed every file of
+    the plan (seconds for a plan of several GB). A file changed in between is still
+    refused, even with its size and modification time put back, and so is a GeoPackage
+    opened in QGIS in between (its -wal)."""
+    import sqlite3
+
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from siting import outdir
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "table.csv").write_text("site_id,slots\nP1,40\n", encoding="utf-8")
+    layer = gpd.GeoDataFrame({"site_id": ["P1"]}, geometry=[Point(0, 0)], crs="EPSG:4544")
+    layer.to_file(out / "plan.gpkg", layer="facilities", driver="GPKG")
+    run = outdir.record_files(out, {PLAN_MARKER: 1, "status": "optimal"})
+    (out / "run.json").write_text(json.dumps(run), encoding="utf-8")
+    hashed: list[str] = []
+    sha256 = outdir._sha256
+    monkeypatch.setattr(outdir, "_sha256", lambda p: hashed.append(p.name) or sha256(p))
+    monkeypatch.setattr(outdir, "_SEEN", {})
+
+    def check() -> list[str]:
+        hashed.clear()
+        assert outdir.check_output(out) == out.resolve()
+        return sorted(hashed)
+
+    both = ["plan.gpkg", "table.csv"]
+    # files written within the last 2 s are hashed every time: a write in the same tick
+    # of the file system's clock would leave their times as they are
+    assert check() == both and check() == both
+    monkeypatch.setattr(outdir, "_SETTLED_NS", 0)
+    time.sleep(0.05)  # past the tick of the last write
+    assert check() == both
+    assert check() == []  # nothing changed: nothing hashed again
+
+    # QGIS opens the GeoPackage: the -wal beside it is seen
+    db = sqlite3.connect(out / "plan.gpkg")
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("CREATE TABLE scratch (x)")
+    hashed.clear()
+    assert outdir.changed_files(out) == ["plan.gpkg"] and hashed == ["plan.gpkg"]
+    db.execute("DROP TABLE scratch")
+    db.close()
+    assert not (out / "plan.gpkg-wal").exists()
+    time.sleep(0.05)
+    assert check() == ["plan.gpkg"]  # its bytes changed, what it holds did not
+
+    # the same number of bytes, the modification time put back: its change time differs
+    table = out / "table.csv"
+    before = table.stat()
+    table.write_text("site_id,slots\nP1,80\n", encoding="utf-8")
+    os.utime(table, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = table.stat()
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    hashed.clear()
+    with pytest.raises(OutputError, match=r"earlier plan whose table\.csv changed"):
+        outdir.check_output(out)
+    assert hashed == ["table.csv"]
