@@ -65,12 +65,34 @@ def per_1000(slots: float, people: float) -> float | None:
 
 
 def workplace_shortfall(items: pd.DataFrame, assignments: pd.DataFrame) -> float:
-    """Slots that migrant demand at workplaces still lacks after the plan's assignments."""
-    work = items[items["workplace_id"].notna()]
-    if work.empty:
-        return 0.0
-    served = assignments.groupby("demand_id")["slots"].sum().reindex(work.index, fill_value=0)
-    return float((work["required"] - served).clip(lower=0).sum())
+    """Slots that migrant demand at workplaces still lacks after the plan's assignments.
+
+    Each workplace's requirement less the slots serving it, never below zero, summed
+    (:func:`_workplace_balance`).
+    """
+    required = _required_at_workplaces(items)
+    return float(_workplace_balance(required, assignments)["shortfall"].sum())
+
+
+def _required_at_workplaces(items: pd.DataFrame) -> pd.Series:
+    """The demand items' requirement summed by ``workplace_id`` (areas' items left out)."""
+    work = items.dropna(subset=["workplace_id"])
+    return work.groupby(work["workplace_id"].astype(str))["required"].sum().astype(float)
+
+
+def _workplace_balance(required: pd.Series, assignments: pd.DataFrame) -> pd.DataFrame:
+    """``required`` (indexed by ``workplace_id``), the slots the plan's ``assignments`` give
+    each workplace (``served``) and what it still lacks (``shortfall``, never below zero)."""
+    served = (
+        assignments.dropna(subset=["workplace_id"])
+        .groupby("workplace_id")["slots"]
+        .sum()
+        .reindex(required.index, fill_value=0.0)
+        .astype(float)
+    )
+    return pd.DataFrame(
+        {"required": required, "served": served, "shortfall": (required - served).clip(lower=0.0)}
+    )
 
 
 def district_summary(
@@ -216,32 +238,17 @@ def _workplace_rows(
         else pd.Series(None, index=places.index)
     )
     if items is not None and "workplace_id" in items.columns:
-        work_items = items.dropna(subset=["workplace_id"])
-        by_place = work_items.groupby(work_items["workplace_id"].astype(str))["required"].sum()
-        required = by_place.reindex(index, fill_value=0.0).to_numpy(dtype=float)
+        required = _required_at_workplaces(items).reindex(index, fill_value=0.0)
     else:
-        required = workplace_demand(places, scenario=scenario)["migrant_slots"].to_numpy(
-            dtype=float
-        )
-    served = (
-        assignments.dropna(subset=["workplace_id"])
-        .groupby("workplace_id")["slots"]
-        .sum()
-        .reindex(index, fill_value=0.0)
-        .to_numpy(dtype=float)
+        migrant = workplace_demand(places, scenario=scenario)["migrant_slots"]
+        required = pd.Series(migrant.to_numpy(dtype=float), index=index)
+    rows = _workplace_balance(required, assignments)
+    rows.insert(
+        0,
+        "district_id",
+        district.astype(object).where(district.notna(), "(none)").astype(str).to_numpy(),
     )
-    return pd.DataFrame(
-        {
-            "district_id": district.astype(object)
-            .where(district.notna(), "(none)")
-            .astype(str)
-            .to_numpy(),
-            "required": required,
-            "served": served,
-            "shortfall": np.clip(required - served, 0.0, None),
-        },
-        index=index,
-    )[columns]
+    return rows[columns]
 
 
 def candidate_states(
