@@ -177,7 +177,14 @@ def test_highs_is_held_to_its_time_limit_by_its_interrupt_callbacks() -> None:
     """HiGHS checks its own time_limit only between some steps (a 28,804-area city's 50.9 s
     cost stage ran 76.2 s). With its own limit out of the way, the callbacks alone stop a
     solve that takes 7–8 s to prove at the 1 s it was given, with its plan and an honest
-    status."""
+    status.
+
+    The bound is on the processor time the solve used, not on the wall clock: on this
+    2-core machine loaded by other runs the held solve took 4.9 s of wall time for 0.9 s
+    of processor time (it gets little of a core, and meets the callback's next check late),
+    and the unheld proof 37.1 s for 7.5 s; a bound of 4 s of wall time failed about one
+    run in ten. Processor time counts every thread of the process; HiGHS runs one.
+    """
     import time
 
     from test_cost_search import cost_stage, dense_city
@@ -187,11 +194,11 @@ def test_highs_is_held_to_its_time_limit_by_its_interrupt_callbacks() -> None:
     from siting.status import Status
 
     stage, _, start = cost_stage(build_model(dense_city(600, 200)))
-    began = time.perf_counter()
+    began = time.process_time()
     result = _solve_highs(
         stage, time_limit_s=1.0, gap=0.0, threads=1, start=start, options={"time_limit": 1e9}
     )
-    assert time.perf_counter() - began < 4.0
+    assert time.process_time() - began < 3.0  # 1 s and the way to the callback's next check
     assert result.stats.status is Status.FEASIBLE
     assert "stopped at the deadline" in result.stats.message
     assert result.values is not None and satisfies(stage, result.values)
