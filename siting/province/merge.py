@@ -2,9 +2,10 @@
 
 Every layer is the counties' layers stacked (each row keeps its ``district_id``).
 ``run.json`` holds the counties' records summed where they add up (totals, slots,
-costs, people, model sizes, timings), listed where they do not (findings, unmet
-rules, notes, prefixed by nothing: they already name their district), and one entry
-per county under ``counties`` (status, reason, gap, solve time, worker).
+costs, people, model sizes, timings, parcels excluded by hazards, walks measured and
+excluded), listed where they do not (findings, unmet rules, notes, prefixed by
+nothing: they already name their district), and one entry per county under
+``counties`` (status, reason, gap, solve time, worker).
 
 The status is the worst of the counties': ``"optimal"`` only if every county is,
 ``"feasible"`` if some county stopped above the optimality gap, and
@@ -107,9 +108,18 @@ def merge_counties(
     plans = [r.plan for r in planned if r.plan is not None]
     first = plans[0].run
     run: dict[str, Any] = {k: v for k, v in first.items() if k not in _LISTS}
-    for key in ("objective", "timings_s", "model_size", "population_accounting", "rounding"):
+    summed = (
+        "objective",
+        "timings_s",
+        "model_size",
+        "population_accounting",
+        "rounding",
+        "excluded_sites",
+    )
+    for key in summed:
         for plan in plans[1:]:
             run[key] = _add(run.get(key), plan.run.get(key))
+    run["distance_method"], run["distance"] = _distances([p.run for p in plans])
     accounting = {k: dict(v) for k, v in (run.get("population_accounting") or {}).items()}
     run["population_accounting"] = accounting
     for acc in accounting.values():
@@ -188,6 +198,28 @@ def merge_counties(
         service_lines=_stack([p.service_lines for p in plans]),
         residual=_residual(planned, run, max_blocks=residual_blocks),
     )
+
+
+def _distances(runs: Sequence[dict[str, Any]]) -> tuple[Any, dict[str, Any]]:
+    """How the counties measured their walks: the method, and the pair counts added up.
+
+    A county measures on the streets when it has any and in straight lines without, so
+    the methods may differ: they are then named one after the other, in the counties'
+    order. The pair counts of every county add up (each county's were the first's alone).
+    """
+    infos = [dict(r.get("distance") or {}) for r in runs]
+    methods = list(dict.fromkeys(str(r.get("distance_method")) for r in runs))
+    out: dict[str, Any] = dict(infos[0])
+    for info in infos[1:]:
+        for key in ("pairs_within_straight_line", "excluded_by_network", "excluded_by_detour"):
+            if key in info:
+                out[key] = _add(out.get(key), info[key])
+    if len(methods) > 1:
+        out["method"] = ", ".join(methods)
+        out["detour_factor"] = next(
+            (i["detour_factor"] for i in infos if i.get("detour_factor") is not None), None
+        )
+    return ", ".join(methods), out
 
 
 def _residual(

@@ -1,0 +1,131 @@
+"""Merging the counties' plans (:mod:`siting.province.merge`) on a hand-built two-county city.
+
+West and East are two 2 km squares side by side. Each holds one old area and two
+parcels, all more than 1 km (the longest walk) from anything of the other county,
+so the single solve of the whole city and the counties solved apart measure the
+same walks. A petrol station stands 30 m from one parcel of each county: its 50 m
+buffer excludes that parcel, one in each county, two in all.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import rasterio
+from affine import Affine
+from shapely.geometry import Point, box
+
+from siting.pipeline import run_plan
+from siting.plan import Plan
+
+CRS = "EPSG:4544"
+X0, Y0 = 500_000.0, 3_600_000.0
+
+
+def _box(x0: float, y0: float, x1: float, y1: float) -> object:
+    return box(X0 + x0, Y0 - y1, X0 + x1, Y0 - y0)
+
+
+def _parcel(site_id: str, district: str, x: float) -> dict[str, object]:
+    return {
+        "site_id": site_id,
+        "district_id": district,
+        "kind": "idle_land",
+        "acquisition": "new_build",
+        "cost": 1e6,
+        "land_area_m2": 2000.0,
+        "geometry": Point(X0 + x, Y0 - 1000).buffer(20),
+    }
+
+
+def _city(folder: Path, *, partition: bool) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    with rasterio.open(
+        folder / "pop.tif",
+        "w",
+        driver="GTiff",
+        width=40,
+        height=20,
+        count=1,
+        dtype="float32",
+        crs=CRS,
+        transform=Affine(100, 0, X0, 0, -100, Y0),
+    ) as dst:
+        dst.write(np.full((20, 40), 100.0, dtype="float32"), 1)
+    gpkg = folder / "city.gpkg"
+    districts = [
+        {"district_id": "W", "name": "West", "geometry": _box(0, 0, 2000, 2000)},
+        {"district_id": "E", "name": "East", "geometry": _box(2000, 0, 4000, 2000)},
+    ]
+    areas = [
+        {"area_id": a, "district_id": d, "status": "old", "geometry": _box(x, 900, x + 100, 1100)}
+        for a, d, x in (("AW", "W", 200), ("AE", "E", 3700))
+    ]
+    parcels = [
+        _parcel("PW1", "W", 400.0),
+        _parcel("PW2", "W", 600.0),
+        _parcel("PE1", "E", 3400.0),
+        _parcel("PE2", "E", 3600.0),
+    ]
+    # 30 m east of PW2's and PE1's centres: inside the 50 m petrol-station buffer
+    hazards = [
+        {"hazard_id": h, "kind": "petrol_station", "geometry": Point(X0 + x + 30, Y0 - 1000)}
+        for h, x in (("HW", 600.0), ("HE", 3400.0))
+    ]
+    gpd.GeoDataFrame(districts, crs=CRS).to_file(gpkg, layer="districts")
+    gpd.GeoDataFrame(areas, crs=CRS).to_file(gpkg, layer="areas")
+    gpd.GeoDataFrame(parcels, crs=CRS).to_file(gpkg, layer="parcels")
+    gpd.GeoDataFrame(hazards, crs=CRS).to_file(gpkg, layer="hazards")
+    run = '[run]\npartition = "district"\n' if partition else ""
+    scenario = folder / "scenario.toml"
+    scenario.write_text(
+        f"""name = "two counties apart"
+crs = "{CRS}"
+{run}
+[inputs]
+population = {{ path = "pop.tif" }}
+areas = {{ path = "city.gpkg", layer = "areas" }}
+parcels = {{ path = "city.gpkg", layer = "parcels" }}
+districts = {{ path = "city.gpkg", layer = "districts" }}
+hazards = {{ path = "city.gpkg", layer = "hazards" }}
+[policy]
+demonstration_per_district = 0
+[solver]
+gap = 0.0
+""",
+        encoding="utf-8",
+    )
+    return scenario
+
+
+@pytest.fixture(scope="module")
+def plans(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Plan]:
+    root = tmp_path_factory.mktemp("apart")
+    return {
+        "single": run_plan(_city(root / "single", partition=False)),
+        "counties": run_plan(_city(root / "counties", partition=True)),
+    }
+
+
+def test_parcels_excluded_by_hazards_add_up_over_the_counties(plans: dict[str, Plan]) -> None:
+    # one parcel in each county lies in a petrol station's buffer (the merged record
+    # said 1: the first county's count alone)
+    counties = plans["counties"]
+    assert counties.run["excluded_sites"] == 2
+    assert plans["single"].run["excluded_sites"] == 2
+    excluded = counties.candidates.index[counties.candidates["state"] == "excluded"]
+    assert sorted(excluded) == ["PE1", "PW2"]
+
+
+def test_walks_measured_add_up_over_the_counties(plans: dict[str, Plan]) -> None:
+    # nothing of one county lies within a walk of the other's, so the counties measure
+    # the single solve's walks between them (the merged record gave the first county's)
+    single, counties = plans["single"].run, plans["counties"].run
+    assert counties["distance_method"] == single["distance_method"] == "straight_line"
+    assert counties["distance"] == single["distance"]
+    # each area reaches the one parcel of its county left after the hazard filter
+    assert counties["distance"]["pairs_within_straight_line"] == 2
+    assert counties["model_size"]["pairs"] == single["model_size"]["pairs"] == 2
