@@ -14,6 +14,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import rasterio
 from affine import Affine
@@ -21,6 +22,7 @@ from shapely.geometry import Point, box
 
 from siting.cli import main
 from siting.errors import ScenarioError
+from siting.export import write_plan
 from siting.pipeline import run_plan
 from siting.plan import Plan, verify
 from siting.scenario import RunSettings, load_scenario
@@ -221,3 +223,24 @@ def test_the_strip_model_falls_into_parts_that_share_no_site() -> None:
     )
     # s2 serves nobody: it is in no part
     assert got == [(["i1", "i2"], ["s1"], ["s1"], 2), (["i3"], ["s3"], ["s3"], 1)]
+
+
+def test_the_district_table_keeps_the_counties_access_columns(
+    plans: dict[str, Plan], tmp_path: Path
+) -> None:
+    """The pass sums the districts again; their before/after access columns stay (30 were lost)."""
+    county, border = plans["county"], plans["border"]
+    assert list(border.districts.columns) == list(county.districts.columns)
+    access = [c for c in county.districts.columns if c.endswith(("_before", "_after"))]
+    assert len(access) >= 10
+    # the pass changed the district rows it sums (AW's 8 slots served from East) ...
+    served = float(border.districts.loc["W", "served_slots"])
+    assert served == pytest.approx(float(county.districts.loc["W", "served_slots"]) + 8.0)
+    # ... and keeps the access measured by the counties, as the districts layer has it
+    pd.testing.assert_frame_equal(border.districts[access], county.districts[access])
+    pd.testing.assert_frame_equal(
+        border.districts[access], border.district_shapes[access], check_dtype=False
+    )
+    write_plan(border, tmp_path / "out")
+    written = pd.read_csv(tmp_path / "out" / "districts.csv")
+    assert set(access) <= set(written.columns)

@@ -543,7 +543,10 @@ def _fold(
             scenario=scenario,
             accounting=merged.run.get("population_accounting", {}),
         )
-        districts = table.loc[table.index.intersection(districts.index)].reindex(districts.index)
+        # the before/after access columns (siting.lifecircle) are not the summary's: they
+        # stay the counties' (districts.csv lost all 30 of them, districts.geojson kept them)
+        kept = [c for c in districts.columns if c not in table.columns]
+        districts = table.reindex(districts.index).join(districts[kept])
         if shapes is not None:
             shapes = shapes.copy()
             same = [c for c in districts.columns if c in shapes.columns and c != "name"]
