@@ -579,7 +579,9 @@ def demand_items(areas: pd.DataFrame, workplaces: pd.DataFrame | None = None) ->
                 index=workplaces.index[keep].astype(str) + "/migrant",
             )
         )
-    items = pd.concat([p for p in parts if len(p)])
+    # a county with no residential area and no workplace (a partitioned run) has no item
+    # and still plans its demonstration facility (R5); concat of nothing raised
+    items = pd.concat([p for p in parts if len(p)] or [resident])
     items.index.name = "demand_id"
     return items
 

@@ -134,6 +134,22 @@ def test_workplaces_and_demand_items(raster: Path) -> None:
     assert per_district.loc["d2", "population"] == pytest.approx(600)
 
 
+def test_no_area_and_no_workplace_is_no_demand_item() -> None:
+    # a county holding parcels only (a partitioned run): concat of nothing raised
+    table = pd.DataFrame(
+        {"required_slots": [], "migrant_slots": [], "status": []},
+        index=pd.Index([], name="area_id", dtype=object),
+    )
+    empty = workplace_demand(
+        gpd.GeoDataFrame({"migrant_workers": []}, geometry=[], crs=CRS), scenario=ROUND_UP
+    )
+    for work in (None, empty):
+        items = demand_items(table, work)
+        assert items.empty
+        assert items.index.name == "demand_id"
+        assert {"required", "area_id", "workplace_id", "kind", "status"} <= set(items.columns)
+
+
 def test_building_weights_are_residential_floor_area() -> None:
     # 10 m × 10 m footprints: 100 m² each
     buildings = gpd.GeoDataFrame(

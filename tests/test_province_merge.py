@@ -41,7 +41,8 @@ def _parcel(site_id: str, district: str, x: float) -> dict[str, object]:
     }
 
 
-def _city(folder: Path, *, partition: bool) -> Path:
+def _city(folder: Path, *, partition: bool, east_area: bool = True, demonstration: int = 0) -> Path:
+    """The two counties; without ``east_area`` East holds parcels and nothing to serve."""
     folder.mkdir(parents=True, exist_ok=True)
     with rasterio.open(
         folder / "pop.tif",
@@ -63,6 +64,7 @@ def _city(folder: Path, *, partition: bool) -> Path:
     areas = [
         {"area_id": a, "district_id": d, "status": "old", "geometry": _box(x, 900, x + 100, 1100)}
         for a, d, x in (("AW", "W", 200), ("AE", "E", 3700))
+        if east_area or a != "AE"
     ]
     parcels = [
         _parcel("PW1", "W", 400.0),
@@ -92,7 +94,7 @@ parcels = {{ path = "city.gpkg", layer = "parcels" }}
 districts = {{ path = "city.gpkg", layer = "districts" }}
 hazards = {{ path = "city.gpkg", layer = "hazards" }}
 [policy]
-demonstration_per_district = 0
+demonstration_per_district = {demonstration}
 [solver]
 gap = 0.0
 """,
@@ -129,3 +131,25 @@ def test_walks_measured_add_up_over_the_counties(plans: dict[str, Plan]) -> None
     # each area reaches the one parcel of its county left after the hazard filter
     assert counties["distance"]["pairs_within_straight_line"] == 2
     assert counties["model_size"]["pairs"] == single["model_size"]["pairs"] == 2
+
+
+def test_a_county_with_no_area_gets_its_demonstration_facility(tmp_path: Path) -> None:
+    """East holds parcels but no area and no workplace: its county is planned, not failed.
+
+    The single solve gives East its demonstration facility (R5); county by county East
+    failed ("ValueError: No objects to concatenate"), the plan was partial (exit 3) and
+    East had none.
+    """
+    single = run_plan(_city(tmp_path / "single", partition=False, east_area=False, demonstration=1))
+    plan = run_plan(_city(tmp_path / "counties", partition=True, east_area=False, demonstration=1))
+    counties = {c["district_id"]: c for c in plan.run["counties"]}
+    assert counties["E"]["status"] == "optimal"
+    assert counties["E"]["reason"] is None
+    assert plan.run["status"] == "optimal"
+    demo = plan.facilities[plan.facilities["demonstration"].astype(bool)]
+    assert sorted(demo["district_id"]) == ["E", "W"]
+    assert sorted(plan.facilities.index) == sorted(single.facilities.index)
+    assert plan.run["totals"]["cost"] == pytest.approx(single.run["totals"]["cost"])
+    east = plan.districts.loc["E"]
+    assert bool(east["demonstration_present"])
+    assert float(east["required_slots"]) == 0.0
