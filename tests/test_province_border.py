@@ -48,8 +48,12 @@ def _parcel(site_id: str, district: str, x: float, cost: float) -> dict[str, obj
     }
 
 
-def _city(folder: Path, *, cross_border_m: float | None) -> Path:
-    """The two-county city; partitioned (with ``cross_border_m``) unless it is ``None``."""
+def _city(folder: Path, *, cross_border_m: float | None, east_area: bool = True) -> Path:
+    """The two-county city; partitioned (with ``cross_border_m``) unless it is ``None``.
+
+    Without ``east_area`` East has no area, so its county opens nothing and the pass
+    opens PE for AW.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     with rasterio.open(
         folder / "pop.tif",
@@ -72,6 +76,7 @@ def _city(folder: Path, *, cross_border_m: float | None) -> Path:
     areas = [
         {"area_id": a, "district_id": d, "status": "old", "geometry": _box(x, 400, x + 80, 600)}
         for a, d, x in (("AW", "W", 900), ("AE", "E", 1100), ("AF", "W", 100))
+        if east_area or a != "AE"
     ]
     parcels = [_parcel("PW", "W", 140.0, 1e6), _parcel("PE", "E", 1070.0, 1e6)]
     gpd.GeoDataFrame(districts, crs=CRS).to_file(gpkg, layer="districts")
@@ -244,3 +249,17 @@ def test_the_district_table_keeps_the_counties_access_columns(
     write_plan(border, tmp_path / "out")
     written = pd.read_csv(tmp_path / "out" / "districts.csv")
     assert set(access) <= set(written.columns)
+
+
+def test_a_site_the_pass_opens_counts_by_its_cost_basis(tmp_path: Path) -> None:
+    """East opens nothing of its own; the pass opens PE for AW, a parcel priced by its cost."""
+    plan = run_plan(_city(tmp_path, cross_border_m=200, east_area=False))
+    assert plan.run["border"]["facilities_opened"] == 1
+    assert sorted(plan.facilities.index) == ["PE", "PW"]
+    totals = plan.run["totals"]
+    # PW (AF's) and PE (the pass's): both priced by their parcel cost; the record said 1
+    assert totals["facilities_by_cost_basis"] == {"parcel cost": 2}
+    assert totals["facilities_new"] == 2
+    assert totals["facilities_existing"] == 0
+    assert totals["cost_by_cost_basis"] == {"parcel cost": pytest.approx(totals["cost"])}
+    assert totals["cost"] == pytest.approx(float(plan.facilities["cost"].sum()))

@@ -49,7 +49,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from siting.access import service_pairs
-from siting.candidates import site_options, sites_from_inputs
+from siting.candidates import COST_BASES, site_options, sites_from_inputs
 from siting.demand import demand_items
 from siting.inputs import Inputs
 from siting.model import SitingProblem, build_model
@@ -579,6 +579,10 @@ def _totals(
     total_slots = float(facilities["slots"].sum())
     affordable = float(facilities.loc[facilities["affordable"].astype(bool), "slots"].sum())
     served_areas = float(areas["served_slots"].sum())
+    # the sites the pass opens count by their cost basis too (the counties' counts stayed)
+    by_basis = facilities.groupby("cost_basis")["cost"].agg(["size", "sum"])
+    by_basis = by_basis.reindex([b for b in COST_BASES if b in by_basis.index])
+    existing = facilities["existing"].astype(bool)
     totals.update(
         {
             "planned_slots": total_slots,
@@ -594,7 +598,10 @@ def _totals(
             "cost_by_acquisition": {
                 str(k): float(v) for k, v in facilities.groupby("acquisition")["cost"].sum().items()
             },
-            "facilities_new": int((~facilities["existing"].astype(bool)).sum()),
+            "facilities_by_cost_basis": {str(k): int(v) for k, v in by_basis["size"].items()},
+            "cost_by_cost_basis": {str(k): float(v) for k, v in by_basis["sum"].items()},
+            "facilities_new": int((~existing).sum()),
+            "facilities_existing": int(existing.sum()),
         }
     )
     # workplaces are not in the strip: the shortfall changes by the areas' change
