@@ -153,3 +153,17 @@ def test_a_county_with_no_area_gets_its_demonstration_facility(tmp_path: Path) -
     east = plan.districts.loc["E"]
     assert bool(east["demonstration_present"])
     assert float(east["required_slots"]) == 0.0
+
+
+def test_each_countys_findings_name_the_county(plans: dict[str, Plan]) -> None:
+    """A county's findings are about its own study area; merged, each names its county.
+
+    West and East each hold 40,000 of the raster's people (20 x 20 cells of 100) and
+    their area 200: both counties find that their areas hold little of their raster.
+    Unnamed, the two lines read as two statements about the whole city.
+    """
+    findings = plans["counties"].run["findings"]
+    held = [f for f in findings if "hold only" in f]
+    assert [f.split(":")[0] for f in held] == ["district W", "district E"]
+    assert all("40,000 people" in f for f in held)
+    assert all(f.startswith(("district W: ", "district E: ")) for f in findings)

@@ -3,8 +3,8 @@
 Every layer is the counties' layers stacked (each row keeps its ``district_id``).
 ``run.json`` holds the counties' records summed where they add up (totals, slots,
 costs, people, model sizes, timings, parcels excluded by hazards, walks measured and
-excluded), listed where they do not (findings, unmet rules, notes, prefixed by
-nothing: they already name their district), and one entry per county under
+excluded), listed where they do not (findings, unmet rules, the counties' own notes,
+each line naming its county: ``district 510811: …``), and one entry per county under
 ``counties`` (status, reason, gap, solve time, worker).
 
 The status is the worst of the counties': ``"optimal"`` only if every county is,
@@ -141,7 +141,12 @@ def merge_counties(
     if all("accessibility" in p.run for p in plans):
         run["accessibility"] = merge_life_circles([p.run["accessibility"] for p in plans], areas)
     for key in _LISTS:
-        run[key] = [line for plan in plans for line in plan.run.get(key, [])]
+        run[key] = [
+            line if key == "notes" and line in inputs.notes else _of_county(line, r.district_id)
+            for r in planned
+            if r.plan is not None
+            for line in r.plan.run.get(key, [])
+        ]
     run["notes"] = list(inputs.notes) + [n for n in run["notes"] if n not in inputs.notes]
     run["timings_s"] = {**timings, **run.get("timings_s", {}), "counties_wall": engine["wall_s"]}
     run["stages"] = [
@@ -198,6 +203,18 @@ def merge_counties(
         service_lines=_stack([p.service_lines for p in plans]),
         residual=_residual(planned, run, max_blocks=residual_blocks),
     )
+
+
+def _of_county(line: str, district_id: str) -> str:
+    """A county's finding, note or unmet rule, naming the county unless it already does.
+
+    A county's findings speak of its own study area ("the residential areas hold only
+    29 % of the population raster's 132,079 people"): merged unnamed, seven of them read
+    as seven statements about the whole province.
+    """
+    if line.startswith(f"district {district_id}"):
+        return line
+    return f"district {district_id}: {line}"
 
 
 def _distances(runs: Sequence[dict[str, Any]]) -> tuple[Any, dict[str, Any]]:
