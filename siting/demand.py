@@ -36,6 +36,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -44,13 +45,14 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 
 from siting._text import first_few
 from siting.allocation import Allocation, allocate
 from siting.inputs import Inputs
-from siting.osm import NON_RESIDENTIAL_BUILDINGS
+from siting.osm import BLOCK_ID_PREFIX, NON_RESIDENTIAL_BUILDINGS
 from siting.scenario import Scenario
 
 logger = logging.getLogger(__name__)
@@ -63,6 +65,7 @@ __all__ = [
     "estimate_demand",
     "reported_slots",
     "whole_class",
+    "without_empty_blocks",
     "workplace_demand",
 ]
 
@@ -336,10 +339,30 @@ def _outside_districts(
     ]
 
 
-def _empty_areas(table: pd.DataFrame) -> list[str]:
+def _is_block(index: pd.Index) -> npt.NDArray[np.bool_]:
+    """Which areas are OSM street blocks (:mod:`siting.osm.blocks`)."""
+    blocks: npt.NDArray[np.bool_] = np.array(
+        [str(i).startswith(BLOCK_ID_PREFIX) for i in index], dtype=bool
+    )
+    return blocks
+
+
+def _empty(table: pd.DataFrame) -> npt.NDArray[np.bool_]:
     """Areas that the population raster gives nobody and nothing else gives demand."""
     # 1e-9: a county's share of a partitioned run leaves float noise (9.6e-15 slots)
-    empty = (table["population"] <= 1e-9) & (table["required_slots"] <= 1e-9)
+    empty: npt.NDArray[np.bool_] = (
+        (table["population"] <= 1e-9) & (table["required_slots"] <= 1e-9)
+    ).to_numpy(dtype=bool)
+    return empty
+
+
+def _empty_areas(table: pd.DataFrame) -> list[str]:
+    """Areas that the population raster gives nobody and nothing else gives demand.
+
+    Street blocks are left out: :func:`without_empty_blocks` counts them once.
+    """
+    table = table.loc[~_is_block(table.index)]
+    empty = pd.Series(_empty(table), index=table.index)
     if not empty.any() or empty.all():
         return []  # none, or every one: the raster's own finding says so
     ids = [str(i) for i in table.index[empty.to_numpy()]]
@@ -349,6 +372,55 @@ def _empty_areas(table: pd.DataFrame) -> list[str]:
         f"raster and need no slots ({shown}): they lie on its nodata cells or outside it; "
         "check that the raster covers them, or give new areas their dwellings"
     ]
+
+
+def without_empty_blocks(inputs: Inputs, demand: Demand) -> tuple[Inputs, Demand]:
+    """The inputs and demand without the street blocks that hold nobody, with a note.
+
+    Street blocks (``[inputs.osm] areas_from`` with ``"blocks"``) cover every
+    piece of land the streets enclose, and on a raster that does not cover the
+    whole OSM file, or has empty cells, many hold nobody: they would be areas of
+    the plan, its map and its tables with no demand. They are left out after the
+    demand is counted (they hold none of the raster's people, so the accounting
+    is unchanged), and one note says how many blocks there were, how many people
+    they hold and how many were left out.
+
+    Parameters
+    ----------
+    inputs
+        The run's inputs (:func:`siting.inputs.load_inputs`).
+    demand
+        Their demand (:func:`estimate_demand`).
+
+    Returns
+    -------
+    tuple of Inputs and Demand
+        Both unchanged when there is no street block; else without the empty
+        blocks, and the inputs with the note.
+    """
+    blocks = _is_block(demand.areas.index)
+    if not blocks.any():
+        return inputs, demand
+    table = demand.areas
+    empty = blocks & _empty(table)
+    people = float(table.loc[blocks, "population"].sum())
+    held = float(table["population"].sum())
+    share = f" ({people / held:.1%} of the {held:,.0f} the areas hold)" if held > 0 else ""
+    text = (
+        f"street blocks: {int(blocks.sum()):,} blocks hold {people:,.0f} people of the "
+        f"population raster{share}"
+    )
+    if empty.any():
+        text += (
+            f"; {int(empty.sum()):,} hold nobody (the raster is empty there or does not "
+            "cover them) and are left out of the plan"
+        )
+    kept = table.index[~empty]
+    out = dataclasses.replace(
+        inputs, areas=inputs.areas.loc[inputs.areas.index.isin(kept)], notes=(*inputs.notes, text)
+    )
+    logger.info("%s", text)
+    return out, dataclasses.replace(demand, areas=table.loc[kept])
 
 
 def _bands(spec: Any, role: str) -> tuple[int, ...]:

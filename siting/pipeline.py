@@ -26,7 +26,13 @@ import pandas as pd
 
 from siting.access import Access, service_pairs
 from siting.candidates import site_options, sites_from_inputs
-from siting.demand import Demand, demand_items, estimate_demand, workplace_demand
+from siting.demand import (
+    Demand,
+    demand_items,
+    estimate_demand,
+    without_empty_blocks,
+    workplace_demand,
+)
 from siting.errors import InputError, ScenarioError, SolverError
 from siting.inputs import Inputs, check_loaded, load_inputs
 from siting.lifecircle import plan_life_circles
@@ -315,8 +321,9 @@ def prepare_loaded(
     lap = _stopwatch(timings)
 
     say("estimating demand")
-    areas = inputs.areas
     demand = estimate_demand(inputs, scenario=scenario)
+    inputs, demand = without_empty_blocks(inputs, demand)
+    areas = inputs.areas
     area_table = demand.areas
     workplace_table = (
         workplace_demand(inputs.workplaces, scenario=scenario)

@@ -26,6 +26,7 @@ import pyproj
 from siting.errors import InputError, Problem
 from siting.inputs._problems import _Report, _Where
 from siting.inputs._vector import _normalize
+from siting.osm.blocks import BlockRules
 from siting.osm.layers import read_osm_layers
 from siting.scenario import InputsSpec, LayerSpec, input_source_problems
 
@@ -74,6 +75,12 @@ def _add_osm(
             working_crs=crs,
             area_status=osm.area_status,
             existing_slots_default=osm.existing_slots_default,
+            areas_from=osm.areas_from,
+            block_rules=BlockRules(
+                min_area_m2=osm.block_min_area_m2,
+                max_area_m2=osm.block_max_area_m2,
+                min_width_m=osm.block_min_width_m,
+            ),
         )
     except InputError as exc:
         report.problems.extend(exc.problems)

@@ -7,6 +7,8 @@ module                    owns
                           excluding sites inside them (:func:`candidates_from_osm`,
                           :func:`hazards_from_osm`, :func:`hazard_buffers`,
                           :func:`exclude_hazardous`)
+``siting.osm.blocks``     residential areas from street blocks: the land the streets
+                          enclose, less non-residential land use (:func:`street_blocks`)
 ``siting.osm.layers``     the layers ``[inputs.osm]`` gives a scenario (streets, areas,
                           candidates, facilities, hazards, buildings) from one reading
                           of the file (:func:`read_osm_layers`)
@@ -15,6 +17,15 @@ module                    owns
 
 from __future__ import annotations
 
+from siting.osm.blocks import (
+    BLOCK_BARRIERS,
+    BLOCK_HIGHWAYS,
+    BLOCK_ID_PREFIX,
+    NON_RESIDENTIAL_LAND,
+    BlockCounts,
+    BlockRules,
+    street_blocks,
+)
 from siting.osm.features import (
     CANDIDATE_KINDS,
     CANDIDATE_RULES,
@@ -41,12 +52,18 @@ from siting.osm.layers import (
 
 __all__ = [
     "AREA_TAGS",
+    "BLOCK_BARRIERS",
+    "BLOCK_HIGHWAYS",
+    "BLOCK_ID_PREFIX",
     "BUILDING_TAGS",
     "CANDIDATE_KINDS",
     "CANDIDATE_RULES",
     "FACILITY_TAGS",
     "HAZARD_KINDS",
     "NON_RESIDENTIAL_BUILDINGS",
+    "NON_RESIDENTIAL_LAND",
+    "BlockCounts",
+    "BlockRules",
     "OsmLayers",
     "TagRule",
     "areas_from_osm",
@@ -59,4 +76,5 @@ __all__ = [
     "parse_levels",
     "parse_voltage_kv",
     "read_osm_layers",
+    "street_blocks",
 ]

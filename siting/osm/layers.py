@@ -77,6 +77,16 @@ import pyproj
 import shapely
 
 from siting.errors import InputError, Problem
+from siting.osm.blocks import (
+    BLOCK_BARRIERS,
+    BLOCK_HIGHWAYS,
+    NON_RESIDENTIAL_LAND,
+    BlockCounts,
+    BlockRules,
+    block_lines,
+    non_residential_land,
+    street_blocks,
+)
 from siting.osm.features import (
     CANDIDATE_RULES,
     _candidates_from_features,
@@ -89,7 +99,7 @@ from siting.osm.features import (
     parse_levels,
 )
 from siting.osm.pbf import is_pbf, xml_copy
-from siting.scenario import OSM_DEFAULT_USES, OSM_USES
+from siting.scenario import OSM_AREA_SOURCES, OSM_DEFAULT_USES, OSM_USES
 
 __all__ = [
     "AREA_TAGS",
@@ -157,6 +167,16 @@ _HAZARD_TAGS: Mapping[str, bool | list[str]] = {
     "highway": list(_ARTERIAL),
 }
 _SECTION = "[inputs.osm]"
+_BLOCK_TAGS: Mapping[str, bool | list[str]] = {
+    key: sorted(values)
+    for query in (
+        {"highway": BLOCK_HIGHWAYS},
+        BLOCK_BARRIERS,
+        NON_RESIDENTIAL_LAND,
+    )
+    for key, values in query.items()
+} | {"waterway": sorted(BLOCK_BARRIERS["waterway"] | NON_RESIDENTIAL_LAND["waterway"])}
+"""What street blocks read: the lines that bound them and the land taken out."""
 
 
 @dataclass(frozen=True)
@@ -328,6 +348,66 @@ def _areas_from_features(gdf: gpd.GeoDataFrame, *, status: str) -> gpd.GeoDataFr
     ).reset_index(drop=True)
 
 
+def _no_areas(
+    path: Path, *, mapped: int, sources: list[str], blocks: gpd.GeoDataFrame | None
+) -> Problem:
+    """The problem of a file that gives no area, with the fix that fits what was asked."""
+    if blocks is None:
+        return _problem(
+            "the file has no residential area (no landuse=residential or residential=* "
+            'polygon), but use includes "areas"',
+            path,
+            f'add street blocks with areas_from = ["landuse", "blocks"] under {_SECTION} '
+            "(the land the streets enclose, less parks, schools, industry and other "
+            "non-residential land use), give the areas as an [inputs.areas] layer and remove "
+            f'"areas" from use under {_SECTION}, or give an OSM file that maps residential '
+            "land use",
+        )
+    what = "no residential polygon and " if "landuse" in sources or not mapped else ""
+    return _problem(
+        f"the file gives {what}no street block (its streets enclose no land, or all of it "
+        'is non-residential or too small), but use includes "areas"',
+        path,
+        "give an OSM file whose streets (highway=residential, tertiary, ...) enclose the "
+        'housing, or give the areas as an [inputs.areas] layer and remove "areas" from '
+        f"use under {_SECTION}",
+    )
+
+
+def _blocks_note(
+    path: Path, counts: BlockCounts, *, rules: BlockRules, sources: list[str], status: str
+) -> str:
+    """The run's note on the street blocks made."""
+    where = "where the residential polygons do not cover" if "landuse" in sources else ""
+    dropped = []
+    if counts.taken:
+        dropped.append(
+            f"{counts.taken:,} wholly taken by "
+            + ("residential polygons or " if "landuse" in sources else "")
+            + "non-residential land use (siting.osm.NON_RESIDENTIAL_LAND)"
+        )
+    if counts.small:
+        dropped.append(
+            f"{counts.small:,} narrower than {rules.min_width_m:g} m or smaller than "
+            f"{rules.min_area_m2:,.0f} m² (inputs.osm.block_min_width_m, block_min_area_m2)"
+        )
+    if counts.large:
+        dropped.append(
+            f"{counts.large:,} larger than {rules.max_area_m2 / 1e6:g} km² "
+            f"({counts.large_m2 / 1e6:,.2f} km² in all: land the mapped streets do not divide; "
+            "its people stay in the residual; inputs.osm.block_max_area_m2)"
+        )
+    return (
+        f"osm: {counts.blocks:,} street blocks from {path.name} ({counts.blocks_m2 / 1e6:,.2f} "
+        f"km²) {where}".rstrip()
+        + f", each an area with status '{status}', named by its longest streets; of the "
+        f"{counts.faces:,} faces the streets enclose, "
+        + ("; ".join(dropped) if dropped else "none was dropped")
+        + (" were dropped" if dropped else "")
+        + "; the blocks' people are counted with the demand"
+    )
+
+
 def _capacity(value: Any) -> float:
     """The first whole number of a ``capacity`` tag (``"120"``, ``"约 60 人"``), or NaN."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -486,6 +566,15 @@ def _read(
     path: Path, tags: Tags, working_crs: str | pyproj.CRS | None
 ) -> tuple[gpd.GeoDataFrame, pyproj.CRS]:
     """Features matching ``tags``, in ``working_crs`` or the UTM zone of the file."""
+    gdf, crs = _read_lonlat(path, tags, working_crs)
+    return gdf.to_crs(crs), crs
+
+
+def _read_lonlat(
+    path: Path, tags: Tags, working_crs: str | pyproj.CRS | None
+) -> tuple[gpd.GeoDataFrame, pyproj.CRS]:
+    """Features matching ``tags`` in EPSG:4326, as the file gives them, and the CRS to
+    work in: ``working_crs`` or the UTM zone of the file."""
     if is_pbf(path):
         path = xml_copy(path)
     problems = _sniff(path)
@@ -510,7 +599,7 @@ def _read(
         crs = pyproj.CRS("EPSG:3857")  # nothing to measure
     if gdf.crs is None:
         gdf = gdf.set_crs(wgs84)
-    return gdf.to_crs(crs), crs
+    return gdf, crs
 
 
 def areas_from_osm(
@@ -614,6 +703,8 @@ def read_osm_layers(
     area_status: str = "old",
     existing_slots_default: int = 20,
     arterial_highways: Collection[str] = _ARTERIAL,
+    areas_from: Collection[str] = ("landuse",),
+    block_rules: BlockRules | None = None,
 ) -> OsmLayers:
     """Every layer ``use`` asks for, from one reading of an OSM XML file.
 
@@ -631,6 +722,13 @@ def read_osm_layers(
         Slots of a facility without a ``capacity`` tag.
     arterial_highways
         ``highway`` values that are arterial-road hazards.
+    areas_from
+        Where the areas come from, any of :data:`siting.scenario.OSM_AREA_SOURCES`:
+        ``"landuse"`` (the mapped residential polygons) and ``"blocks"`` (street
+        blocks, :func:`siting.osm.blocks.street_blocks`, where the mapped polygons in
+        use do not cover).
+    block_rules
+        Sizes of the street blocks kept (:class:`~siting.osm.blocks.BlockRules`).
 
     Returns
     -------
@@ -640,10 +738,10 @@ def read_osm_layers(
     Raises
     ------
     InputError
-        Every problem at once: an unknown use, a missing file or one that is
-        not OSM XML, or a use whose features the file lacks (no residential
-        polygon for ``areas``, no ``highway=*`` way for ``streets``, no
-        building polygon for ``buildings``).
+        Every problem at once: an unknown use or area source, a missing file or
+        one that is not OSM XML, or a use whose features the file lacks (no
+        residential polygon or street block for ``areas``, no ``highway=*`` way
+        for ``streets``, no building polygon for ``buildings``).
 
     Examples
     --------
@@ -667,6 +765,26 @@ def read_osm_layers(
                 )
             ]
         )
+    sources = list(dict.fromkeys(areas_from))
+    strange = [a for a in sources if a not in OSM_AREA_SOURCES]
+    if strange or not sources:
+        raise InputError(
+            [
+                _problem(
+                    "areas_from "
+                    + (
+                        f"has unknown word{'s' if len(strange) > 1 else ''} "
+                        + ", ".join(repr(a) for a in strange)
+                        if strange
+                        else "is empty"
+                    ),
+                    path,
+                    f"under {_SECTION}, give areas_from any of "
+                    f"{', '.join(repr(a) for a in OSM_AREA_SOURCES)}",
+                )
+            ]
+        )
+    blocks_asked = "areas" in uses and "blocks" in sources
     if is_pbf(path):
         path = xml_copy(path)  # osmnx reads XML: a copy made once, cached by content
     hazard_tags = dict(_HAZARD_TAGS)
@@ -681,7 +799,9 @@ def read_osm_layers(
     }
     # candidates mapped as points stand in buildings: read those too, to give them a footprint
     wanted = [*uses, "buildings"] if "candidates" in uses else list(uses)
-    every, crs = _read(path, _union(*(query_of[u] for u in wanted)), working_crs)
+    queries = [query_of[u] for u in wanted] + ([_BLOCK_TAGS] if blocks_asked else [])
+    lonlat, crs = _read_lonlat(path, _union(*queries), working_crs)
+    every = lonlat.to_crs(crs)
 
     def features(use: str) -> gpd.GeoDataFrame:
         """The features of one use, as if the file had been read for it alone."""
@@ -709,22 +829,45 @@ def read_osm_layers(
             layers["streets"] = path
     if "areas" in uses:
         areas = _areas_from_features(features("areas"), status=area_status)
-        if areas.empty:
-            problems.append(
-                _problem(
-                    "the file has no residential area (no landuse=residential or "
-                    'residential=* polygon), but use includes "areas"',
-                    path,
-                    f'give the areas as an [inputs.areas] layer and remove "areas" from use '
-                    f"under {_SECTION}, or give an OSM file that maps residential land use",
-                )
+        mapped = len(areas)
+        if "landuse" not in sources:
+            areas = areas.iloc[:0]
+        blocks, counts = None, BlockCounts()
+        if blocks_asked:
+            blocks, counts = street_blocks(
+                block_lines(lonlat),
+                crs=crs,
+                taken=np.concatenate(
+                    [
+                        non_residential_land(every),
+                        np.asarray(shapely.make_valid(areas.geometry.to_numpy()), dtype=object),
+                    ]
+                ),
+                streets=every.loc[_matching(every, {"highway": list(BLOCK_HIGHWAYS)})],
+                status=area_status,
+                rules=block_rules,
             )
+            areas = pd.concat([areas, blocks], ignore_index=True) if len(areas) else blocks
+        if areas.empty:
+            problems.append(_no_areas(path, mapped=mapped, sources=sources, blocks=blocks))
         else:
             layers["areas"] = areas
-            notes.append(
-                f"osm: {len(areas)} residential areas from {path.name}, each with status "
-                f"'{area_status}' (inputs.osm.area_status), named by their name tag or OSM id"
-            )
+            if "landuse" in sources:
+                notes.append(
+                    f"osm: {mapped} residential areas from {path.name}, each with status "
+                    f"'{area_status}' (inputs.osm.area_status), named by their name tag or "
+                    "OSM id"
+                )
+            if blocks_asked:
+                notes.append(
+                    _blocks_note(
+                        path,
+                        counts,
+                        rules=block_rules or BlockRules(),
+                        sources=sources,
+                        status=area_status,
+                    )
+                )
     facilities = None
     if "facilities" in uses:
         facilities = _facilities_from_features(

@@ -27,6 +27,7 @@ from siting.scenario.checks import (
 from siting.scenario.load import load_scenario
 from siting.scenario.settings import (
     HAZARD_KINDS,
+    OSM_AREA_SOURCES,
     OSM_DEFAULT_USES,
     OSM_USES,
     PARTITIONS,
@@ -54,6 +55,7 @@ from siting.scenario.settings import (
 
 __all__ = [
     "HAZARD_KINDS",
+    "OSM_AREA_SOURCES",
     "OSM_DEFAULT_USES",
     "OSM_USES",
     "PARTITIONS",

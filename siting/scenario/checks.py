@@ -14,6 +14,7 @@ from siting.errors import ScenarioError
 from siting.scenario.settings import (
     _KNOWN_ACQUISITION,
     HAZARD_KINDS,
+    OSM_AREA_SOURCES,
     OSM_USES,
     PARTITIONS,
     PHASE_RULES,
@@ -462,9 +463,9 @@ _OSM_SUFFIXES = (".osm", ".osm.bz2", ".xml", ".xml.bz2", ".osm.pbf")
 def input_source_problems(spec: InputsSpec) -> list[str]:
     """What is wrong with where the inputs come from, one sentence per problem.
 
-    Checks ``[inputs.osm]`` (its ``use`` words, file type, ``area_status``,
-    ``existing_slots_default``) and that areas and candidate parcels each have
-    a source: their own layer or the OSM file.
+    Checks ``[inputs.osm]`` (its ``use`` and ``areas_from`` words, file type,
+    ``area_status``, ``existing_slots_default``, the street blocks' sizes) and that
+    areas and candidate parcels each have a source: their own layer or the OSM file.
 
     Parameters
     ----------
@@ -499,6 +500,34 @@ def input_source_problems(spec: InputsSpec) -> list[str]:
                 f"'inputs.osm.area_status' must be 'old' or 'rural', got {osm.area_status!r} "
                 "(a new area needs its planned dwellings, which OSM does not give; fix: give new "
                 "areas in an [inputs.areas] layer with dwellings)"
+            )
+        strange = [a for a in osm.areas_from if a not in OSM_AREA_SOURCES]
+        if strange or not osm.areas_from:
+            bad.append(
+                "'inputs.osm.areas_from' "
+                + (
+                    f"has unknown word(s) {', '.join(repr(a) for a in strange)}"
+                    if strange
+                    else "is empty"
+                )
+                + f"; fix: give any of {', '.join(repr(a) for a in OSM_AREA_SOURCES)} "
+                '(["landuse", "blocks"] adds street blocks where the residential polygons do '
+                "not cover)"
+            )
+        if osm.block_min_area_m2 < 0:
+            bad.append(
+                "'inputs.osm.block_min_area_m2' must be 0 or more (m²), got "
+                f"{osm.block_min_area_m2!r}"
+            )
+        if osm.block_max_area_m2 <= max(osm.block_min_area_m2, 0.0):
+            bad.append(
+                "'inputs.osm.block_max_area_m2' must be more than block_min_area_m2 "
+                f"({osm.block_min_area_m2:g} m²), got {osm.block_max_area_m2!r}"
+            )
+        if osm.block_min_width_m < 0:
+            bad.append(
+                "'inputs.osm.block_min_width_m' must be 0 or more (metres), got "
+                f"{osm.block_min_width_m!r}"
             )
         if osm.existing_slots_default < 0:
             bad.append(

@@ -79,6 +79,11 @@ OSM_USES: tuple[str, ...] = (
 )
 """What ``[inputs.osm]`` can provide, each turned on by its word in ``use``."""
 
+OSM_AREA_SOURCES: tuple[str, ...] = ("landuse", "blocks")
+"""Where ``[inputs.osm]`` areas come from (``areas_from``): ``landuse``, the mapped
+``landuse=residential`` and ``residential=*`` polygons; ``blocks``, the street
+blocks where those do not cover (:mod:`siting.osm.blocks`)."""
+
 OSM_DEFAULT_USES: tuple[str, ...] = OSM_USES[:5]
 """``use`` when a scenario does not say: every word but ``buildings``, which
 changes how a cell's people are shared and is asked for by name."""
@@ -119,12 +124,35 @@ class OsmSpec:
         ``capacity`` tag: 20, one 托大班 (24–36 months, at most 20 children,
         国卫人口发〔2019〕58号), the nursery class a kindergarten adds under
         托幼一体化. Outputs mark these slots ``"assumed default"``.
+    areas_from
+        Where the areas come from, any of :data:`OSM_AREA_SOURCES`: ``["landuse"]``
+        (the default) takes the mapped residential polygons alone;
+        ``["landuse", "blocks"]`` adds the street blocks (the land the streets
+        enclose, less parks, schools, industry, water and other non-residential
+        land use: :data:`siting.osm.NON_RESIDENTIAL_LAND`) where those polygons do
+        not cover, for an extract that maps little residential land; ``["blocks"]``
+        takes street blocks alone.
+    block_min_area_m2
+        Smallest street block kept, in m² of land: 1,000 (0.1 ha; the smallest
+        居住街坊 of GB 50180-2018 is 2 ha, a junction's traffic islands are smaller).
+    block_max_area_m2
+        Largest street block kept, in m² of land: 1,000,000 (1 km², about twice a
+        10-minute life circle of GB 50180-2018). A larger face is land the mapped
+        streets do not divide (farmland, hills, a district without mapped streets);
+        its people stay in the residual.
+    block_min_width_m
+        Narrowest street block kept, in metres (the diameter of its largest inscribed
+        circle): 20, wider than the strip between a dual carriageway's centre lines.
     """
 
     path: Path
     use: tuple[str, ...] = OSM_DEFAULT_USES
     area_status: str = "old"
     existing_slots_default: int = 20
+    areas_from: tuple[str, ...] = ("landuse",)
+    block_min_area_m2: float = 1_000.0
+    block_max_area_m2: float = 1_000_000.0
+    block_min_width_m: float = 20.0
 
 
 @dataclass(frozen=True)
