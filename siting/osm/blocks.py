@@ -342,6 +342,7 @@ def _names(blocks: npt.NDArray[np.object_], streets: gpd.GeoDataFrame, ids: list
     table = pd.DataFrame({"block": block, "name": text[street], "along": along})
     table = table.groupby(["block", "name"], sort=False)["along"].sum().reset_index()
     table = table.loc[table["along"] >= 10.0]  # a street that only touches a corner
+    table["along"] = table["along"].round()  # whole metres: ties go to the first name
     table = table.sort_values(["block", "along", "name"], ascending=[True, False, True])
     for i, group in table.groupby("block", sort=False):
         names[int(i)] = " / ".join(group["name"].head(2))

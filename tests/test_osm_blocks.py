@@ -1,0 +1,338 @@
+"""Tests of siting.osm.blocks: residential areas from the land the streets enclose.
+
+The hand-made files are drawn in metres of UTM zone 50N (EPSG:32650, central
+Nanjing) and written as lon/lat with nine decimals (0.1 mm), so every expected
+area is worked out by hand on the metric drawing.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pyproj
+import pytest
+import rasterio
+import shapely
+from rasterio.transform import from_origin
+
+from siting.cli import main
+from siting.demand import estimate_demand, without_empty_blocks
+from siting.errors import InputError, ScenarioError
+from siting.inputs import load_inputs, validate
+from siting.osm import BLOCK_ID_PREFIX, BlockRules, read_osm_layers, street_blocks
+from siting.scenario import InputsSpec, OsmSpec, RasterSpec, load_scenario
+
+UTM = "EPSG:32650"
+X0, Y0 = 668_000.0, 3_546_000.0  # central Nanjing, in EPSG:32650
+_TO_LONLAT = pyproj.Transformer.from_crs(UTM, "EPSG:4326", always_xy=True)
+
+Square = tuple[float, float, float, float]
+
+
+def grid_osm(
+    path: Path,
+    *,
+    residential: Square | None = None,
+    parks: tuple[Square, ...] = (),
+    footway: bool = False,
+    dual_carriageway: bool = False,
+) -> Path:
+    """A 2 × 2 street grid: streets at x and y = 0, 200 and 400 m, each running 30 m
+    past the last crossing (a dead end, which bounds nothing), so four blocks of
+    200 m × 200 m = 40,000 m².
+
+    ``residential`` and ``parks`` are ``(west, south, east, north)`` squares in metres
+    tagged ``landuse=residential`` and ``leisure=park``. ``footway`` adds a footway, a
+    service road and a primary road in a tunnel across the north-west block, none of
+    which cut it. ``dual_carriageway`` adds a second carriageway 15 m north of the
+    northern street, leaving two strips of 200 m × 15 m between them.
+    """
+    nodes: list[str] = []
+    ways: list[str] = []
+    ids = iter(range(1, 10_000))
+
+    def node(x: float, y: float) -> int:
+        lon, lat = _TO_LONLAT.transform(X0 + x, Y0 + y)
+        i = next(ids)
+        nodes.append(f"<node id='{i}' lat='{lat:.9f}' lon='{lon:.9f}'/>")
+        return i
+
+    def way(points: list[tuple[float, float]], tags: dict[str, str], *, ring: bool) -> None:
+        refs = [node(x, y) for x, y in points]
+        if ring:
+            refs.append(refs[0])
+        body = "".join(f"<nd ref='{r}'/>" for r in refs)
+        body += "".join(f"<tag k='{k}' v='{v}'/>" for k, v in tags.items())
+        ways.append(f"<way id='{500 + len(ways)}'>{body}</way>")
+
+    names = ("南街", "中街", "北街")
+    for k, at in enumerate((0.0, 200.0, 400.0)):
+        way([(-30, at), (430, at)], {"highway": "residential", "name": names[k]}, ring=False)
+        way([(at, -30), (at, 430)], {"highway": "residential", "name": f"{k + 1}号路"}, ring=False)
+    if footway:
+        way([(100, 200), (100, 400)], {"highway": "footway"}, ring=False)
+        way([(0, 300), (200, 300)], {"highway": "service"}, ring=False)
+        way([(50, 170), (50, 430)], {"highway": "primary", "tunnel": "yes"}, ring=False)
+    if dual_carriageway:
+        way([(-30, 415), (430, 415)], {"highway": "primary", "oneway": "yes"}, ring=False)
+
+    def square(box: Square, tags: dict[str, str]) -> None:
+        west, south, east, north = box
+        way([(west, south), (east, south), (east, north), (west, north)], tags, ring=True)
+
+    if residential is not None:
+        square(residential, {"landuse": "residential", "name": "小区"})
+    for park in parks:
+        square(park, {"leisure": "park"})
+    path.write_text(
+        "<?xml version='1.0' encoding='UTF-8'?>\n<osm version='0.6' generator='hand'>\n"
+        + "\n".join(nodes + ways)
+        + "\n</osm>\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def _blocks(path: Path, **options: object) -> tuple[list[str], dict[str, float], list[str]]:
+    layers = read_osm_layers(path, use=["areas"], working_crs=UTM, **options)  # type: ignore[arg-type]
+    assert layers.areas is not None
+    areas = layers.areas
+    ids = [str(i) for i in areas["area_id"]]
+    return ids, dict(zip(ids, areas.area, strict=True)), list(layers.notes)
+
+
+def _block_at(path: Path, x: float, y: float, **options: object) -> str:
+    """The id of the area holding the point (x, y) of the drawing."""
+    layers = read_osm_layers(path, use=["areas"], working_crs=UTM, **options)  # type: ignore[arg-type]
+    assert layers.areas is not None
+    inside = layers.areas.loc[layers.areas.contains(shapely.Point(X0 + x, Y0 + y))]
+    assert len(inside) == 1
+    return str(inside["area_id"].iloc[0])
+
+
+def test_a_two_by_two_grid_gives_four_blocks_of_40000_m2(tmp_path: Path) -> None:
+    path = grid_osm(tmp_path / "grid.osm", footway=True)
+    ids, areas, notes = _blocks(path, areas_from=["blocks"])
+    assert len(ids) == 4
+    assert all(i.startswith(BLOCK_ID_PREFIX) and len(i) == len(BLOCK_ID_PREFIX) + 16 for i in ids)
+    # 200 m × 200 m each, by hand; the footway, service road and tunnel cut nothing
+    assert sorted(areas.values()) == pytest.approx([40_000.0] * 4, abs=1.0)
+    assert "osm: 4 street blocks from grid.osm (0.16 km²)" in notes[0]
+    assert "of the 4 faces the streets enclose, none was dropped" in notes[0]
+
+
+def test_blocks_are_named_by_their_longest_streets(tmp_path: Path) -> None:
+    path = grid_osm(tmp_path / "grid.osm")
+    layers = read_osm_layers(path, use=["areas"], working_crs=UTM, areas_from=["blocks"])
+    assert layers.areas is not None
+    names = set(layers.areas["name"])
+    # each block has four 200 m sides, so the two first by name win the tie
+    assert names == {"1号路 / 2号路", "2号路 / 3号路"}
+
+
+def test_a_mapped_residential_polygon_takes_its_land_out_of_the_block(tmp_path: Path) -> None:
+    path = grid_osm(tmp_path / "grid.osm", residential=(250, 250, 350, 350))
+    ids, areas, notes = _blocks(path, areas_from=["landuse", "blocks"])
+    mapped = [i for i in ids if not i.startswith(BLOCK_ID_PREFIX)]
+    assert len(mapped) == 1 and areas[mapped[0]] == pytest.approx(10_000.0, abs=1.0)
+    blocks = sorted(areas[i] for i in ids if i.startswith(BLOCK_ID_PREFIX))
+    # the north-east block less the 100 m × 100 m polygon inside it
+    assert blocks == pytest.approx([30_000.0, 40_000.0, 40_000.0, 40_000.0], abs=1.0)
+    assert "where the residential polygons do not cover" in notes[1]
+    # blocks alone: the polygon is not an area, and its land stays in its block
+    ids, areas, _ = _blocks(path, areas_from=["blocks"])
+    assert sorted(areas.values()) == pytest.approx([40_000.0] * 4, abs=1.0)
+
+
+def test_a_park_is_not_a_block(tmp_path: Path) -> None:
+    # a park over the whole south-west block and 10 m past its streets, and one of
+    # 160 m × 80 m inside the south-east block
+    parks = ((-10, -10, 210, 210), (220, 20, 380, 100))
+    path = grid_osm(tmp_path / "grid.osm", parks=parks)
+    ids, areas, notes = _blocks(path, areas_from=["blocks"])
+    # south-east: 40,000 - 160 × 80 - the first park's 10 m × 200 m = 25,200;
+    # north-west: 40,000 - 200 × 10 = 38,000; north-east: 40,000 - 10 × 10 = 39,900
+    assert sorted(areas.values()) == pytest.approx([25_200.0, 38_000.0, 39_900.0], abs=1.0)
+    assert "1 wholly taken by" in notes[0]
+    assert _block_at(path, 300, 150, areas_from=["blocks"]) in ids
+
+
+def test_the_strips_of_a_dual_carriageway_are_dropped(tmp_path: Path) -> None:
+    path = grid_osm(tmp_path / "grid.osm", dual_carriageway=True)
+    _, areas, notes = _blocks(path, areas_from=["blocks"])
+    # two strips of 200 m × 15 m: 3,000 m² each, more than 1,000 m², but 15 m wide
+    assert sorted(areas.values()) == pytest.approx([40_000.0] * 4, abs=1.0)
+    assert "of the 6 faces the streets enclose, 2 narrower than 20 m" in notes[0]
+    _, areas, _ = _blocks(path, areas_from=["blocks"], block_rules=BlockRules(min_width_m=10))
+    assert sorted(areas.values()) == pytest.approx([3_000.0] * 2 + [40_000.0] * 4, abs=1.0)
+
+
+def test_blocks_larger_than_the_limit_are_dropped_and_counted(tmp_path: Path) -> None:
+    path = grid_osm(tmp_path / "grid.osm", residential=(250, 250, 350, 350))
+    rules = BlockRules(max_area_m2=35_000)
+    _, areas, notes = _blocks(path, areas_from=["landuse", "blocks"], block_rules=rules)
+    assert sorted(areas.values()) == pytest.approx([10_000.0, 30_000.0], abs=1.0)
+    assert "3 larger than 0.035 km² (0.12 km² in all" in notes[1]
+
+
+def test_block_ids_are_the_same_on_every_reading_and_in_every_crs(tmp_path: Path) -> None:
+    path = grid_osm(tmp_path / "grid.osm")
+    first = _block_at(path, 300, 300, areas_from=["blocks"])
+    assert _block_at(path, 300, 300, areas_from=["blocks"]) == first
+    other = read_osm_layers(path, use=["areas"], working_crs="EPSG:4549", areas_from=["blocks"])
+    assert other.areas is not None
+    assert sorted(other.areas["area_id"]) == sorted(_blocks(path, areas_from=["blocks"])[0])
+    # a mapped polygon changes the block's land, not its id: the id is its streets'
+    mapped = grid_osm(tmp_path / "mapped.osm", residential=(250, 250, 350, 350))
+    assert _block_at(mapped, 210, 210, areas_from=["landuse", "blocks"]) == first
+
+
+def test_street_blocks_from_lines_alone() -> None:
+    utm = pyproj.CRS(UTM)
+    lines = [
+        shapely.LineString([(X0 - 30, Y0 + y), (X0 + 230, Y0 + y)]) for y in (0.0, 100.0, 200.0)
+    ] + [shapely.LineString([(X0 + x, Y0 - 30), (X0 + x, Y0 + 230)]) for x in (0.0, 200.0)]
+    lonlat = np.array(
+        [
+            shapely.transform(g, lambda xy: np.column_stack(_TO_LONLAT.transform(*xy.T)))
+            for g in lines
+        ]
+    )
+    taken = np.array([shapely.box(X0 + 150, Y0 + 100, X0 + 250, Y0 + 250)])
+    blocks, counts = street_blocks(lonlat, crs=utm, taken=taken)
+    # two blocks of 200 m × 100 m; the northern one loses its eastern 50 m to `taken`
+    assert sorted(blocks.area) == pytest.approx([15_000.0, 20_000.0], abs=1.0)
+    assert (counts.faces, counts.blocks, counts.taken, counts.small, counts.large) == (
+        2,
+        2,
+        0,
+        0,
+        0,
+    )
+    assert counts.blocks_m2 == pytest.approx(35_000.0, abs=1.0)
+    assert set(blocks["osm_tags"]) == {"street block"}
+
+
+def test_no_residential_polygon_is_refused_with_a_fix_naming_blocks(tmp_path: Path) -> None:
+    path = grid_osm(tmp_path / "grid.osm")
+    with pytest.raises(InputError) as caught:
+        read_osm_layers(path, use=["areas"], working_crs=UTM)
+    text = str(caught.value)
+    assert "the file has no residential area" in text
+    assert 'areas_from = ["landuse", "blocks"] under [inputs.osm]' in text
+    ids, _, _ = _blocks(path, areas_from=["landuse", "blocks"])
+    assert len(ids) == 4
+
+
+def test_a_file_whose_streets_enclose_nothing_is_refused(tmp_path: Path) -> None:
+    path = grid_osm(tmp_path / "grid.osm", parks=((-50, -50, 450, 450),))
+    with pytest.raises(InputError, match="no street block"):
+        read_osm_layers(path, use=["areas"], working_crs=UTM, areas_from=["blocks"])
+
+
+@pytest.mark.parametrize("areas_from", [["street"], []])
+def test_an_unknown_area_source_is_refused_by_the_reader(
+    tmp_path: Path, areas_from: list[str]
+) -> None:
+    path = grid_osm(tmp_path / "grid.osm")
+    with pytest.raises(InputError, match="areas_from any of 'landuse', 'blocks'"):
+        read_osm_layers(path, use=["areas"], working_crs=UTM, areas_from=areas_from)
+
+
+def _population(path: Path, *, east: float = 200.0) -> Path:
+    """1,000 people in every 100 m cell from x = 0 to ``east`` and y = 0 to 400 m."""
+    width = int(east // 100)
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=width,
+        height=4,
+        count=1,
+        dtype="float32",
+        crs=UTM,
+        transform=from_origin(X0, Y0 + 400, 100, 100),
+    ) as dst:
+        dst.write(np.full((4, width), 1000.0, dtype=np.float32), 1)
+    return path
+
+
+def _scenario(folder: Path, extra: str) -> Path:
+    """The grid, its western half peopled, one parcel, and ``extra`` under [inputs.osm]."""
+    grid_osm(folder / "grid.osm")
+    _population(folder / "population.tif")
+    gpd.GeoDataFrame(
+        {"site_id": ["P1"], "kind": ["idle_land"], "acquisition": ["purchase"]},
+        geometry=[shapely.box(X0 + 90, Y0 + 90, X0 + 110, Y0 + 110)],
+        crs=UTM,
+    ).to_file(folder / "parcels.geojson", driver="GeoJSON")
+    path = folder / "scenario.toml"
+    path.write_text(
+        f'name = "grid"\ncrs = "{UTM}"\n[inputs]\npopulation = {{ path = "population.tif" }}\n'
+        'parcels = { path = "parcels.geojson" }\n'
+        f'[inputs.osm]\npath = "grid.osm"\nuse = ["areas"]\n{extra}',
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_blocks_holding_nobody_are_left_out_with_one_note(tmp_path: Path) -> None:
+    scenario = load_scenario(_scenario(tmp_path, 'areas_from = ["blocks"]\n'))
+    assert scenario.inputs is not None
+    inputs = load_inputs(scenario.inputs, crs=scenario.crs)
+    # the inputs do not warn of blocks outside the raster: the note below counts them
+    assert not any("outside the raster" in note for note in inputs.notes)
+    demand = estimate_demand(inputs, scenario=scenario)
+    assert len(demand.areas) == 4
+    # the raster covers the two western blocks: 8 cells of 1,000 people, 4,000 in each
+    assert sorted(demand.areas["population"]) == pytest.approx([0, 0, 4000, 4000], rel=1e-4)
+    assert not any("get nobody" in f for f in demand.findings)
+    kept_inputs, kept = without_empty_blocks(inputs, demand)
+    assert sorted(kept.areas["population"]) == pytest.approx([4000, 4000], rel=1e-4)
+    assert list(kept_inputs.areas.index) == list(kept.areas.index)
+    assert kept.accounting == demand.accounting
+    assert kept_inputs.notes[-1] == (
+        "street blocks: 4 blocks hold 8,000 people of the population raster (100.0% of the "
+        "8,000 the areas hold); 2 hold nobody (the raster is empty there or does not cover "
+        "them) and are left out of the plan"
+    )
+
+
+@pytest.mark.parametrize(
+    ("extra", "said"),
+    [
+        (
+            'areas_from = ["landuse", "street"]\n',
+            "'inputs.osm.areas_from' has unknown word(s) 'street'",
+        ),
+        ("areas_from = []\n", "'inputs.osm.areas_from' is empty"),
+        ("block_min_area_m2 = -1.0\n", "'inputs.osm.block_min_area_m2' must be 0 or more"),
+        ("block_max_area_m2 = 500.0\n", "'inputs.osm.block_max_area_m2' must be more than"),
+        ("block_min_width_m = -5.0\n", "'inputs.osm.block_min_width_m' must be 0 or more"),
+    ],
+)
+def test_bad_block_options_are_refused_by_plan_and_validate_alike(
+    tmp_path: Path, extra: str, said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _scenario(tmp_path, extra)
+    with pytest.raises(ScenarioError, match=said.replace("(", r"\(").replace(")", r"\)")):
+        load_scenario(path)
+    assert main(["validate", str(path)]) == 2
+    assert said in capsys.readouterr().err
+    spec = InputsSpec(
+        population=RasterSpec(tmp_path / "population.tif"),
+        osm=OsmSpec(
+            tmp_path / "grid.osm",
+            use=("areas",),
+            **json.loads("{" + _as_json(extra) + "}"),
+        ),
+    )
+    assert any(said in str(p) for p in validate(spec, crs=UTM))
+
+
+def _as_json(extra: str) -> str:
+    key, _, value = extra.strip().partition(" = ")
+    return f'"{key}": {value}'
