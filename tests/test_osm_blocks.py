@@ -36,6 +36,7 @@ def grid_osm(
     path: Path,
     *,
     residential: Square | None = None,
+    residential_outline: list[tuple[float, float]] | None = None,
     parks: tuple[Square, ...] = (),
     footway: bool = False,
     dual_carriageway: bool = False,
@@ -45,7 +46,8 @@ def grid_osm(
     200 m × 200 m = 40,000 m².
 
     ``residential`` and ``parks`` are ``(west, south, east, north)`` squares in metres
-    tagged ``landuse=residential`` and ``leisure=park``. ``footway`` adds a footway, a
+    tagged ``landuse=residential`` and ``leisure=park``; ``residential_outline`` is a
+    residential polygon's outline in metres. ``footway`` adds a footway, a
     service road and a primary road in a tunnel across the north-west block, none of
     which cut it. ``dual_carriageway`` adds a second carriageway 15 m north of the
     northern street, leaving two strips of 200 m × 15 m between them.
@@ -85,6 +87,8 @@ def grid_osm(
 
     if residential is not None:
         square(residential, {"landuse": "residential", "name": "小区"})
+    if residential_outline is not None:
+        way(residential_outline, {"landuse": "residential", "name": "小区"}, ring=True)
     for park in parks:
         square(park, {"leisure": "park"})
     path.write_text(
@@ -149,13 +153,13 @@ def test_a_mapped_residential_polygon_takes_its_land_out_of_the_block(tmp_path: 
 
 def test_a_park_is_not_a_block(tmp_path: Path) -> None:
     # a park over the whole south-west block and 10 m past its streets, and one of
-    # 160 m × 80 m inside the south-east block
-    parks = ((-10, -10, 210, 210), (220, 20, 380, 100))
+    # 120 m × 60 m inside the south-east block, 30 m or more from its edges
+    parks = ((-10, -10, 210, 210), (240, 40, 360, 100))
     path = grid_osm(tmp_path / "grid.osm", parks=parks)
     ids, areas, notes = _blocks(path, areas_from=["blocks"])
-    # south-east: 40,000 - 160 × 80 - the first park's 10 m × 200 m = 25,200;
+    # south-east: 40,000 - 120 × 60 - the first park's 10 m × 200 m = 30,800;
     # north-west: 40,000 - 200 × 10 = 38,000; north-east: 40,000 - 10 × 10 = 39,900
-    assert sorted(areas.values()) == pytest.approx([25_200.0, 38_000.0, 39_900.0], abs=1.0)
+    assert sorted(areas.values()) == pytest.approx([30_800.0, 38_000.0, 39_900.0], abs=1.0)
     assert "1 wholly taken by" in notes[0]
     assert _block_at(path, 300, 150, areas_from=["blocks"]) in ids
 
@@ -165,9 +169,27 @@ def test_the_strips_of_a_dual_carriageway_are_dropped(tmp_path: Path) -> None:
     _, areas, notes = _blocks(path, areas_from=["blocks"])
     # two strips of 200 m × 15 m: 3,000 m² each, more than 1,000 m², but 15 m wide
     assert sorted(areas.values()) == pytest.approx([40_000.0] * 4, abs=1.0)
-    assert "of the 6 faces the streets enclose, 2 narrower than 20 m" in notes[0]
+    assert (
+        "of the 6 faces the streets enclose, 2 with less than 1,000 m² of land wider than 20 m"
+        in notes[0]
+    )
     _, areas, _ = _blocks(path, areas_from=["blocks"], block_rules=BlockRules(min_width_m=10))
     assert sorted(areas.values()) == pytest.approx([3_000.0] * 2 + [40_000.0] * 4, abs=1.0)
+
+
+def test_the_ring_a_mapped_polygon_leaves_goes_but_a_wide_corner_stays(tmp_path: Path) -> None:
+    # a polygon 10 m inside the north-east block's streets, its north-east corner cut
+    # off along x + y = 730 from (390, 340) to (340, 390)
+    outline = [(210, 210), (390, 210), (390, 340), (340, 390), (210, 390)]
+    path = grid_osm(tmp_path / "grid.osm", residential_outline=outline)
+    ids, areas, _ = _blocks(path, areas_from=["landuse", "blocks"])
+    mapped = [i for i in ids if not i.startswith(BLOCK_ID_PREFIX)]
+    # 180 × 180 - 50 × 50 / 2 = 31,150 m²
+    assert areas[mapped[0]] == pytest.approx(31_150.0, abs=1.0)
+    # the 10 m ring goes; the corner between x + y = 730 and the streets stays: a right
+    # triangle with legs of 70 m, 2,450 m² (the ring and the corner were 8,850 m²)
+    blocks = sorted(areas[i] for i in ids if i.startswith(BLOCK_ID_PREFIX))
+    assert blocks == pytest.approx([2_450.0, 40_000.0, 40_000.0, 40_000.0], abs=1.0)
 
 
 def test_blocks_larger_than_the_limit_are_dropped_and_counted(tmp_path: Path) -> None:

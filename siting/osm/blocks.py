@@ -25,11 +25,12 @@ The algorithm (:func:`street_blocks`):
    of the same file, whatever the working CRS.
 4. **Land.** In the working CRS, each face loses the land already taken: the
    mapped residential areas in use and the polygons of
-   :data:`NON_RESIDENTIAL_LAND`. Of what is left, a part narrower than
-   ``min_width_m`` everywhere (the diameter of its largest inscribed circle:
-   the strip between a dual carriageway's two centre lines, the ring between a
-   mapped residential polygon and its streets) or smaller than
-   ``min_area_m2`` is dropped, and so is a block whose land left is smaller
+   :data:`NON_RESIDENTIAL_LAND`. Of what is left, land narrower than
+   ``min_width_m`` goes (a morphological opening: the land shrunk by half that
+   width and grown back, with mitred joins so square corners stay square): the
+   strip between a dual carriageway's two centre lines, the ring between a
+   mapped residential polygon and its streets. A part then smaller than
+   ``min_area_m2`` goes too, and so does a block whose land left is smaller
    than ``min_area_m2`` or larger than ``max_area_m2`` (see
    :class:`BlockRules`).
 5. **Names.** The names of the (at most two) named streets that run longest
@@ -162,10 +163,11 @@ class BlockRules:
         are not mapped), not a block: it is dropped and counted, and its people
         stay in the residual.
     min_width_m
-        Narrowest block, in metres: the diameter of the largest circle inside it,
-        20 m. Centre lines of a dual carriageway with its median lie 15–25 m
-        apart, and a residential block measured between street centre lines is
-        wider (a 12 m building depth plus setbacks plus half of each street).
+        Narrowest land kept in a block, in metres: 20 m. Land narrower than that
+        (an opening by half of it) goes. Centre lines of a dual carriageway with
+        its median lie 15–25 m apart, and a residential block measured between
+        street centre lines is wider (a 12 m building depth plus setbacks plus
+        half of each street).
     """
 
     min_area_m2: float = 1_000.0
@@ -188,8 +190,8 @@ class BlockCounts:
     taken
         Faces wholly taken by mapped residential areas or non-residential land.
     small
-        Faces whose land left was all narrower than ``min_width_m`` or smaller than
-        ``min_area_m2``.
+        Faces whose land left, without its strips narrower than ``min_width_m``,
+        was smaller than ``min_area_m2``.
     large
         Faces whose land left was larger than ``max_area_m2``.
     large_m2
@@ -301,17 +303,27 @@ def _land_left(
 def _kept_parts(
     land: npt.NDArray[np.object_], rules: BlockRules
 ) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.float64]]:
-    """Each block's land without its slivers and crumbs, and the land's area."""
+    """Each block's land without its thin strips and crumbs, and the land's area.
+
+    The strips go by a morphological opening: the land shrunk by half of
+    ``min_width_m`` and grown back, with mitred joins so that a square corner stays
+    square (a 200 m block keeps its 40,000 m²). A part wider somewhere keeps its
+    wide part only: the ring a mapped polygon leaves round itself in its block
+    goes, and a corner of that ring wide enough to hold a building stays.
+    """
+    if rules.min_width_m > 0:
+        half = rules.min_width_m / 2.0
+        present = ~(shapely.is_missing(land) | shapely.is_empty(land))
+        opened = land.copy()
+        shrunk = shapely.buffer(land[present], -half, join_style="mitre")
+        grown = shapely.buffer(shrunk, half, join_style="mitre")
+        opened[present] = shapely.intersection(grown, land[present])  # no mitre spike out
+        land = opened
     parts, owner = shapely.get_parts(land, return_index=True)
     polygonal = shapely.get_type_id(parts) == 3
     parts, owner = parts[polygonal], owner[polygonal]
     area = shapely.area(parts)
-    keep = area >= rules.min_area_m2
-    if rules.min_width_m > 0 and keep.any():
-        radius = np.zeros(len(parts))
-        circles = shapely.maximum_inscribed_circle(parts[keep], tolerance=0.5)
-        radius[keep] = shapely.length(circles)
-        keep &= 2.0 * radius >= rules.min_width_m
+    keep = (area > 0) & (area >= rules.min_area_m2)
     out = np.full(len(land), None, dtype=object)
     kept_area = np.zeros(len(land))
     parts, owner, area = parts[keep], owner[keep], area[keep]
@@ -322,30 +334,53 @@ def _kept_parts(
     return out, kept_area
 
 
-def _names(blocks: npt.NDArray[np.object_], streets: gpd.GeoDataFrame, ids: list[str]) -> list[str]:
-    """The (at most two) named streets running longest along each block's edge."""
+def _segments(
+    lines: npt.NDArray[np.object_],
+) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.intp]]:
+    """Every two-point segment of ``lines``, and the line each comes from."""
+    parts, line_of_part = shapely.get_parts(lines, return_index=True)
+    coords = shapely.get_coordinates(parts)
+    part_of = np.repeat(np.arange(len(parts)), shapely.get_num_coordinates(parts))
+    starts = np.flatnonzero(part_of[1:] == part_of[:-1])  # never across two parts
+    segments: npt.NDArray[np.object_] = shapely.linestrings(
+        np.stack([coords[starts], coords[starts + 1]], axis=1)
+    )
+    line_of: npt.NDArray[np.intp] = line_of_part[part_of[starts]]
+    return segments, line_of
+
+
+def _names(faces: npt.NDArray[np.object_], streets: gpd.GeoDataFrame, ids: list[str]) -> list[str]:
+    """The (at most two) named streets running longest along each face's edge.
+
+    ``faces`` and ``streets`` are in the same projected CRS; ties of whole metres
+    go to the first name.
+    """
     names = [*ids]
-    if streets.empty or not len(blocks):
+    if streets.empty or not len(faces):
         return names
     geoms = np.asarray(streets.geometry.to_numpy(), dtype=object)
     text = _tag(streets, "name")
     named = text.notna().to_numpy(dtype=bool) & np.isin(shapely.get_type_id(geoms), _LINES)
     if not named.any():
         return names
-    geoms, text = geoms[named], text[named].astype(str).to_numpy()
-    edges = shapely.buffer(shapely.boundary(blocks), 2.0)
-    tree = shapely.STRtree(geoms)
-    block, street = tree.query(edges, predicate="intersects")
-    if not len(block):
+    segments, street = _segments(geoms[named])
+    labels = text[named].astype(str).to_numpy()[street]
+    # a segment runs along a face when its middle lies on the face's edge (the faces
+    # are made of these very segments, so no intersection needs computing)
+    middles = shapely.line_interpolate_point(segments, 0.5, normalized=True)
+    tree = shapely.STRtree(shapely.boundary(faces))
+    hit, face = tree.query(middles, predicate="dwithin", distance=0.5)
+    if not len(face):
         return names
-    along = shapely.length(shapely.intersection(geoms[street], edges[block]))
-    table = pd.DataFrame({"block": block, "name": text[street], "along": along})
-    table = table.groupby(["block", "name"], sort=False)["along"].sum().reset_index()
+    along = shapely.length(segments[hit])
+    table = pd.DataFrame({"face": face, "name": labels[hit], "along": along})
+    table = table.groupby(["face", "name"], sort=False)["along"].sum().reset_index()
     table = table.loc[table["along"] >= 10.0]  # a street that only touches a corner
     table["along"] = table["along"].round()  # whole metres: ties go to the first name
-    table = table.sort_values(["block", "along", "name"], ascending=[True, False, True])
-    for i, group in table.groupby("block", sort=False):
-        names[int(i)] = " / ".join(group["name"].head(2))
+    table = table.sort_values(["face", "along", "name"], ascending=[True, False, True])
+    first_two = table.groupby("face", sort=False).head(2)
+    for i, group in first_two.groupby("face", sort=False)["name"]:
+        names[int(i)] = " / ".join(group)
     return names
 
 

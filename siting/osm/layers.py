@@ -388,8 +388,8 @@ def _blocks_note(
         )
     if counts.small:
         dropped.append(
-            f"{counts.small:,} narrower than {rules.min_width_m:g} m or smaller than "
-            f"{rules.min_area_m2:,.0f} m² (inputs.osm.block_min_width_m, block_min_area_m2)"
+            f"{counts.small:,} with less than {rules.min_area_m2:,.0f} m² of land wider than "
+            f"{rules.min_width_m:g} m (inputs.osm.block_min_area_m2, block_min_width_m)"
         )
     if counts.large:
         dropped.append(

@@ -141,8 +141,9 @@ class OsmSpec:
         streets do not divide (farmland, hills, a district without mapped streets);
         its people stay in the residual.
     block_min_width_m
-        Narrowest street block kept, in metres (the diameter of its largest inscribed
-        circle): 20, wider than the strip between a dual carriageway's centre lines.
+        Narrowest land kept in a street block, in metres: 20. Land narrower than
+        that goes (the strip between a dual carriageway's centre lines, the ring a
+        mapped residential polygon leaves in its block); a wider corner stays.
     """
 
     path: Path
