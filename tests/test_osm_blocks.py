@@ -7,6 +7,7 @@ area is worked out by hand on the metric drawing.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -19,10 +20,11 @@ import shapely
 from rasterio.transform import from_origin
 
 from siting.cli import main
-from siting.demand import estimate_demand, without_empty_blocks
+from siting.demand import Demand, estimate_demand, without_empty_blocks
 from siting.errors import InputError, ScenarioError
-from siting.inputs import load_inputs, validate
+from siting.inputs import Inputs, load_inputs, validate
 from siting.osm import BLOCK_ID_PREFIX, BlockRules, read_osm_layers, street_blocks
+from siting.plan import verify
 from siting.scenario import InputsSpec, OsmSpec, RasterSpec, load_scenario
 
 UTM = "EPSG:32650"
@@ -358,3 +360,75 @@ def test_bad_block_options_are_refused_by_plan_and_validate_alike(
 def _as_json(extra: str) -> str:
     key, _, value = extra.strip().partition(" = ")
     return f'"{key}": {value}'
+
+
+NANJING = Path(__file__).resolve().parents[1] / "data" / "nanjing"
+
+
+def _nanjing(areas_from: tuple[str, ...]) -> tuple[Inputs, Demand]:
+    scenario = load_scenario(NANJING / "scenario.toml")
+    assert scenario.inputs is not None and scenario.inputs.osm is not None
+    osm = dataclasses.replace(scenario.inputs.osm, areas_from=areas_from)
+    spec = dataclasses.replace(scenario.inputs, osm=osm)
+    inputs = load_inputs(spec, crs=scenario.crs)
+    return inputs, estimate_demand(inputs, scenario=scenario)
+
+
+def _touched_people(areas: gpd.GeoDataFrame, raster: Path) -> float:
+    """People of the raster cells whose ground any area covers, cell by cell."""
+    with rasterio.open(raster) as src:
+        people = src.read(1, masked=True).filled(0.0).astype(float)
+        transform, crs = src.transform, src.crs
+    land = shapely.union_all(areas.to_crs(crs).geometry.to_numpy())
+    rows, cols = np.indices(people.shape)
+    x0, y0 = transform * (cols.ravel(), rows.ravel())
+    x1, y1 = transform * (cols.ravel() + 1, rows.ravel() + 1)
+    cells = shapely.box(x0, y1, x1, y0)
+    touched = shapely.area(shapely.intersection(cells, land)) > 0
+    return float(people.ravel()[touched].sum())
+
+
+@pytest.mark.slow
+def test_nanjing_blocks_hold_the_people_of_the_cells_they_cover() -> None:
+    plain_inputs, plain = _nanjing(("landuse",))
+    inputs, demand = _nanjing(("landuse", "blocks"))
+    raster = NANJING / "population.tif"
+    # the dasymetric allocation gives every person of a touched cell to the areas:
+    # counted again here cell by cell, on the union of the areas
+    for areas, result in ((plain_inputs.areas, plain), (inputs.areas, demand)):
+        held = result.accounting["population"]["held"]
+        assert held == pytest.approx(_touched_people(areas, raster), rel=1e-6)
+    before = plain.accounting["population"]["held"]
+    after = demand.accounting["population"]["held"]
+    assert (round(before), round(after)) == (74_439, 92_905)
+    blocks = inputs.areas.index.str.startswith(BLOCK_ID_PREFIX)
+    assert (len(inputs.areas), int(blocks.sum())) == (71, 60)
+    # the blocks leave the mapped polygons whole: the same 11, and no block overlaps one
+    assert set(inputs.areas.index[~blocks]) == set(plain_inputs.areas.index)
+    mapped = shapely.union_all(plain_inputs.areas.geometry.to_numpy())
+    overlap = shapely.area(shapely.intersection(inputs.areas.geometry[blocks].to_numpy(), mapped))
+    assert float(overlap.max()) < 1.0
+
+
+@pytest.mark.slow
+def test_nanjing_plans_end_to_end_with_blocks(tmp_path: Path) -> None:
+    folder = tmp_path / "nanjing"
+    folder.mkdir()
+    for name in ("nanjing-xuanwu.osm", "population.tif"):
+        (folder / name).write_bytes((NANJING / name).read_bytes())
+    text = (NANJING / "scenario.toml").read_text(encoding="utf-8")
+    text = text.replace(
+        'area_status = "old"', 'area_status = "old"\nareas_from = ["landuse", "blocks"]'
+    )
+    (folder / "scenario.toml").write_text(text, encoding="utf-8")
+    assert main(["plan", str(folder / "scenario.toml"), "--out", str(folder / "out")]) == 0
+    out = folder / "out"
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert run["status"] == "optimal"
+    notes = "\n".join(run["notes"])
+    assert "osm: 60 street blocks from nanjing-xuanwu.osm" in notes
+    assert "street blocks: 60 blocks hold 19,444 people" in notes
+    areas = json.loads((out / "areas.geojson").read_text(encoding="utf-8"))["features"]
+    ids = [f["properties"]["area_id"] for f in areas]
+    assert sum(i.startswith(BLOCK_ID_PREFIX) for i in ids) == 60
+    assert verify(out).ok
