@@ -222,7 +222,12 @@ def main() -> None:
     taichung = args.shared / "osm" / "taichung.osm"
     if taichung.is_file():
         cities.append(("taichung", taichung, "EPSG:3826"))
-    print("city      raster     areas_from          areas  blocks  kept    total     held  share")
+    import rasterio
+
+    print(
+        "city      raster     areas_from          areas  blocks  kept  study area     held  "
+        "share  of raster"
+    )
     with tempfile.TemporaryDirectory() as folder:
         for name, osm, crs in cities:
             rasters = {"buildings": Path(folder) / f"{name}.tif"}
@@ -230,14 +235,17 @@ def main() -> None:
             if name == "nanjing":
                 rasters = {"bundled": NANJING / "population.tif", **rasters}
             for label, raster in rasters.items():
+                with rasterio.open(raster) as src:
+                    everyone = float(src.read(1, masked=True).sum())
                 for areas_from in sources:
                     r = held(osm, raster, crs, areas_from)
                     print(
                         f"{name:9} {label:10} {'+'.join(areas_from):19} {r['areas']:5.0f} "
-                        f"{r['blocks']:7.0f} {r['kept']:5.0f} {r['total']:8,.0f} "
-                        f"{r['held']:8,.0f} {r['share']:6.1%}"
+                        f"{r['blocks']:7.0f} {r['kept']:5.0f} {r['total']:11,.0f} "
+                        f"{r['held']:8,.0f} {r['share']:6.1%} {r['held'] / everyone:10.1%}"
                     )
             print(f"          (the buildings raster of {name} holds {people:,.0f} people)")
+        print("(study area: the raster's people round the areas, as the run counts them)")
         from siting.osm import read_osm_layers
 
         print("\ngenerated city: reading its areas (fastest of --repeat)")

@@ -263,10 +263,10 @@ def non_residential_land(features: gpd.GeoDataFrame) -> npt.NDArray[np.object_]:
     return out
 
 
-def _block_id(face: shapely.Geometry) -> str:
-    """``osm/block/<16 hex>`` of a face in the file's coordinates."""
-    wkb = shapely.to_wkb(shapely.normalize(face), output_dimension=2, byte_order=1)
-    return BLOCK_ID_PREFIX + hashlib.blake2b(wkb, digest_size=8).hexdigest()
+def _block_ids(faces: npt.NDArray[np.object_]) -> list[str]:
+    """``osm/block/<16 hex>`` of each face, from its outline in the file's coordinates."""
+    wkbs = shapely.to_wkb(shapely.normalize(faces), output_dimension=2, byte_order=1)
+    return [BLOCK_ID_PREFIX + hashlib.blake2b(w, digest_size=8).hexdigest() for w in wkbs]
 
 
 def _faces(lines: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
@@ -293,10 +293,12 @@ def _land_left(
     face, hit = face[order], hit[order]
     starts = np.flatnonzero(np.r_[True, face[1:] != face[:-1]])
     ends = np.r_[starts[1:], len(face)]
-    for start, end in zip(starts, ends, strict=True):
-        i = int(face[start])
-        cover = shapely.union_all(taken[hit[start:end]])
-        left[i] = shapely.make_valid(shapely.difference(faces[i], cover))
+    covers = np.array(
+        [shapely.union_all(taken[hit[a:b]]) for a, b in zip(starts, ends, strict=True)],
+        dtype=object,
+    )
+    which = face[starts]
+    left[which] = shapely.difference(faces[which], covers)
     return left
 
 
@@ -442,7 +444,7 @@ def street_blocks(
             {c: pd.Series(dtype=object) for c in columns}, geometry=gpd.GeoSeries([], crs=crs)
         )
         return empty, BlockCounts()
-    ids = [_block_id(f) for f in faces84]
+    ids = _block_ids(faces84)
     faces = np.asarray(gpd.GeoSeries(faces84, crs="EPSG:4326").to_crs(crs).to_numpy(), dtype=object)
     covered = np.asarray(taken if taken is not None else [], dtype=object)
     land = _land_left(faces, covered)

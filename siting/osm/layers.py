@@ -13,7 +13,13 @@ streets       ``highway=*`` ways (read later by                               st
               :func:`siting.network.read_street_graph`)
 areas         ``landuse=residential`` and ``residential=*`` polygons;         areas
               ``status`` is ``area_status`` (default ``"old"``), ``name``
-              the ``name`` tag or the OSM id
+              the ``name`` tag or the OSM id. With ``"blocks"`` in
+              ``areas_from``, also street blocks
+              (:func:`~siting.osm.blocks.street_blocks`): the land the
+              ``highway`` ways of :data:`~siting.osm.BLOCK_HIGHWAYS`
+              enclose, less those polygons and
+              :data:`~siting.osm.NON_RESIDENTIAL_LAND`; ids
+              ``osm/block/<16 hex>``, names of their longest streets
 candidates    :func:`~siting.osm.candidates_from_osm` sites (parks,           parcels
               community, health, cultural and sports venues, idle land)
 facilities    ``amenity=kindergarten|childcare`` and ``childcare=*``,         facilities
@@ -26,7 +32,9 @@ buildings     ``building=*`` polygons (closed ways and multipolygons;         bu
 ============  ==============================================================  ===========
 
 Ids are the OSM element's, ``osm/way/123``, so they are the same on every
-run of the same file.
+run of the same file; a street block's is a digest of its outline in the
+file's coordinates, ``osm/block/3f9a0c1d2e4b5a67``, the same on every run of
+the same file in any working CRS.
 
 Choices made on the planner's behalf, each said in the layers' notes:
 
@@ -42,6 +50,14 @@ Choices made on the planner's behalf, each said in the layers' notes:
   ``childcare=no`` on a kindergarten leaves it out; ``building=kindergarten``
   alone counts as a kindergarten.
 * **Cost.** OSM says nothing about land prices: candidates carry no ``cost``.
+* **Street blocks.** ``areas_from = ["landuse"]`` (the default) takes the
+  mapped residential polygons alone, and a file without one is refused (the
+  fix names ``areas_from``). ``["landuse", "blocks"]`` adds the street blocks
+  where those polygons do not cover, ``["blocks"]`` takes street blocks alone.
+  Land narrower than ``block_min_width_m`` (20 m) goes, and so do blocks with
+  less than ``block_min_area_m2`` (1,000 m²) of land or more than
+  ``block_max_area_m2`` (1 km²); the note counts what was dropped, and
+  :func:`siting.demand.without_empty_blocks` leaves out those that hold nobody.
 * **No streets.** With ``streets`` in use, a file without a single
   ``highway=*`` way is an error rather than a silent fall-back to straight
   lines; leave ``streets`` out of ``use`` to measure straight lines × the
