@@ -317,9 +317,17 @@ def _kept_parts(
         half = rules.min_width_m / 2.0
         present = ~(shapely.is_missing(land) | shapely.is_empty(land))
         opened = land.copy()
-        shrunk = shapely.buffer(land[present], -half, join_style="mitre")
-        grown = shapely.buffer(shrunk, half, join_style="mitre")
-        opened[present] = shapely.intersection(grown, land[present])  # no mitre spike out
+        before = land[present]
+        grown = shapely.buffer(
+            shapely.buffer(before, -half, join_style="mitre"), half, join_style="mitre"
+        )
+        # most blocks have no thin land and come back whole: they keep their exact
+        # outline; the others are clipped to their land (no mitre spike reaches out)
+        area = shapely.area(before)
+        changed = np.abs(shapely.area(grown) - area) > 1e-9 * np.maximum(area, 1.0)
+        grown[changed] = shapely.intersection(grown[changed], before[changed])
+        grown[~changed] = before[~changed]
+        opened[present] = grown
         land = opened
     parts, owner = shapely.get_parts(land, return_index=True)
     polygonal = shapely.get_type_id(parts) == 3
@@ -330,9 +338,10 @@ def _kept_parts(
     kept_area = np.zeros(len(land))
     parts, owner, area = parts[keep], owner[keep], area[keep]
     np.add.at(kept_area, owner, area)
-    for i in np.unique(owner):
-        mine = parts[owner == i]
-        out[i] = mine[0] if len(mine) == 1 else shapely.MultiPolygon(list(mine))
+    if len(parts):
+        shapely.multipolygons(parts, indices=owner, out=out)  # owner is increasing
+        alone = np.bincount(owner, minlength=len(land))[owner] == 1
+        out[owner[alone]] = parts[alone]  # a block of one part stays a polygon
     return out, kept_area
 
 
@@ -380,9 +389,13 @@ def _names(faces: npt.NDArray[np.object_], streets: gpd.GeoDataFrame, ids: list[
     table = table.loc[table["along"] >= 10.0]  # a street that only touches a corner
     table["along"] = table["along"].round()  # whole metres: ties go to the first name
     table = table.sort_values(["face", "along", "name"], ascending=[True, False, True])
-    first_two = table.groupby("face", sort=False).head(2)
-    for i, group in first_two.groupby("face", sort=False)["name"]:
-        names[int(i)] = " / ".join(group)
+    rank = table.groupby("face", sort=False).cumcount().to_numpy()
+    first = table.loc[rank == 0].set_index("face")["name"]
+    second = table.loc[rank == 1].set_index("face")["name"]
+    label = first.copy()
+    label.loc[second.index] = first.loc[second.index] + " / " + second
+    for i, text in zip(label.index.to_numpy(), label.to_numpy(), strict=True):
+        names[int(i)] = str(text)
     return names
 
 
