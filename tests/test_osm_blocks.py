@@ -325,6 +325,38 @@ def test_blocks_holding_nobody_are_left_out_with_one_note(tmp_path: Path) -> Non
     )
 
 
+def test_an_areas_layer_given_too_takes_its_land_out_of_the_blocks(tmp_path: Path) -> None:
+    path = _scenario(tmp_path, 'areas_from = ["blocks"]\n')
+    gpd.GeoDataFrame(
+        {"area_id": ["A1", "A2"], "name": ["小区一", "小区二"], "status": ["old", "old"]},
+        geometry=[
+            # 100 m × 100 m inside the north-east block, and the whole south-west block
+            shapely.box(X0 + 250, Y0 + 250, X0 + 350, Y0 + 350),
+            shapely.box(X0 - 5, Y0 - 5, X0 + 205, Y0 + 205),
+        ],
+        crs=UTM,
+    ).to_file(tmp_path / "areas.geojson", driver="GeoJSON")
+    text = path.read_text(encoding="utf-8").replace(
+        "[inputs.osm]", 'areas = { path = "areas.geojson" }\n[inputs.osm]'
+    )
+    path.write_text(text, encoding="utf-8")
+    scenario = load_scenario(path)
+    assert scenario.inputs is not None
+    inputs = load_inputs(scenario.inputs, crs=scenario.crs)
+    areas = inputs.areas
+    blocks = areas.index.str.startswith(BLOCK_ID_PREFIX)
+    assert sorted(areas.index[~blocks]) == ["A1", "A2"]
+    # the south-west block is gone; the two next to it lose the 5 m the second area
+    # reaches past their streets, 40,000 - 5 × 200; the north-east one loses the
+    # first area and the second's 5 m × 5 m corner, 40,000 - 10,000 - 25
+    assert sorted(areas.geometry[blocks].area) == pytest.approx(
+        [29_975.0, 39_000.0, 39_000.0], abs=1.0
+    )
+    notes = "\n".join(inputs.notes)
+    assert "the 4 street blocks of grid.osm lose the land of the [inputs.areas] layer's 2" in notes
+    assert "1 are left with too little land and are dropped" in notes
+
+
 @pytest.mark.parametrize(
     ("extra", "said"),
     [

@@ -14,21 +14,26 @@ from its own file (:func:`siting.inputs._vector._normalize`). The rules:
 * existing facilities carry ``slots_source``: ``"layer"``, ``"osm capacity"``
   or ``"assumed default"``;
 * streets given both ways cannot be merged: ``[inputs] streets`` wins, and
-  the run's notes say so.
+  the run's notes say so;
+* street blocks (``areas_from`` with ``"blocks"``) lose the land of an
+  ``[inputs.areas]`` layer given too, by the same rules as the file's own
+  residential polygons (:func:`siting.osm.blocks.trim_blocks`), so no person is
+  held twice; the run's notes say so.
 """
 
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyproj
 
 from siting.errors import InputError, Problem
 from siting.inputs._problems import _Report, _Where
 from siting.inputs._vector import _normalize
-from siting.osm.blocks import BlockRules
+from siting.osm.blocks import BLOCK_ID_PREFIX, BlockRules, trim_blocks
 from siting.osm.layers import read_osm_layers
-from siting.scenario import InputsSpec, LayerSpec, input_source_problems
+from siting.scenario import InputsSpec, LayerSpec, OsmSpec, input_source_problems
 
 _LAYERS = ("areas", "parcels", "facilities", "hazards", "buildings")
 
@@ -125,7 +130,29 @@ def _add_osm(
                 raw[name] = normal
                 wheres[name] = where
             continue
+        if name == "areas" and "blocks" in osm.areas_from:
+            normal = _blocks_outside(normal, explicit, osm, report)
         raw[name] = _merge(explicit, normal, name, osm.path.name, wheres[name], report)
+
+
+def _blocks_outside(
+    osm_areas: gpd.GeoDataFrame, explicit: gpd.GeoDataFrame, osm: OsmSpec, report: _Report
+) -> gpd.GeoDataFrame:
+    """The OSM areas with their street blocks cut by the ``[inputs.areas]`` layer's land."""
+    rules = BlockRules(
+        min_area_m2=osm.block_min_area_m2,
+        max_area_m2=osm.block_max_area_m2,
+        min_width_m=osm.block_min_width_m,
+    )
+    land = np.asarray(explicit.to_crs(osm_areas.crs).geometry.to_numpy(), dtype=object)
+    before = osm_areas.index.astype(str).str.startswith(BLOCK_ID_PREFIX)
+    trimmed, dropped = trim_blocks(osm_areas, land, rules=rules)
+    report.note(
+        f"areas: the {int(before.sum()):,} street blocks of {osm.path.name} lose the land of "
+        f"the [inputs.areas] layer's {len(explicit):,} areas"
+        + (f"; {dropped:,} are left with too little land and are dropped" if dropped else "")
+    )
+    return trimmed
 
 
 def _merge(
