@@ -297,7 +297,9 @@ def _scenario(folder: Path, extra: str) -> Path:
     path.write_text(
         f'name = "grid"\ncrs = "{UTM}"\n[inputs]\npopulation = {{ path = "population.tif" }}\n'
         'parcels = { path = "parcels.geojson" }\n'
-        f'[inputs.osm]\npath = "grid.osm"\nuse = ["areas"]\n{extra}',
+        f'[inputs.osm]\npath = "grid.osm"\n'
+        + ("" if "use = " in extra else 'use = ["areas"]\n')
+        + extra,
         encoding="utf-8",
     )
     return path
@@ -357,41 +359,40 @@ def test_an_areas_layer_given_too_takes_its_land_out_of_the_blocks(tmp_path: Pat
     assert "1 are left with too little land and are dropped" in notes
 
 
-@pytest.mark.parametrize(
-    ("extra", "said"),
-    [
-        (
-            'areas_from = ["landuse", "street"]\n',
-            "'inputs.osm.areas_from' has unknown word(s) 'street'",
-        ),
-        ("areas_from = []\n", "'inputs.osm.areas_from' is empty"),
-        ("block_min_area_m2 = -1.0\n", "'inputs.osm.block_min_area_m2' must be 0 or more"),
-        ("block_max_area_m2 = 500.0\n", "'inputs.osm.block_max_area_m2' must be more than"),
-        ("block_min_width_m = -5.0\n", "'inputs.osm.block_min_width_m' must be 0 or more"),
-    ],
-)
+_BAD_OPTIONS: list[tuple[dict[str, object], str]] = [
+    ({"areas_from": ("landuse", "street")}, "'inputs.osm.areas_from' has unknown word(s) 'street'"),
+    ({"areas_from": ()}, "'inputs.osm.areas_from' is empty"),
+    ({"block_min_area_m2": -1.0}, "'inputs.osm.block_min_area_m2' must be 0 or more"),
+    ({"block_max_area_m2": 500.0}, "'inputs.osm.block_max_area_m2' must be more than"),
+    ({"block_min_width_m": -5.0}, "'inputs.osm.block_min_width_m' must be 0 or more"),
+    (
+        {"areas_from": ("blocks",), "use": ("candidates",)},
+        "'inputs.osm.areas_from' asks for street blocks, but 'inputs.osm.use' does not",
+    ),
+]
+
+
+def _toml(options: dict[str, object]) -> str:
+    def value(v: object) -> str:
+        return json.dumps(list(v)) if isinstance(v, tuple) else repr(v)
+
+    return "".join(f"{key} = {value(v)}\n" for key, v in options.items())
+
+
+@pytest.mark.parametrize(("options", "said"), _BAD_OPTIONS)
 def test_bad_block_options_are_refused_by_plan_and_validate_alike(
-    tmp_path: Path, extra: str, said: str, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, options: dict[str, object], said: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = _scenario(tmp_path, extra)
+    path = _scenario(tmp_path, _toml(options))
     with pytest.raises(ScenarioError, match=said.replace("(", r"\(").replace(")", r"\)")):
         load_scenario(path)
     assert main(["validate", str(path)]) == 2
     assert said in capsys.readouterr().err
     spec = InputsSpec(
         population=RasterSpec(tmp_path / "population.tif"),
-        osm=OsmSpec(
-            tmp_path / "grid.osm",
-            use=("areas",),
-            **json.loads("{" + _as_json(extra) + "}"),
-        ),
+        osm=OsmSpec(tmp_path / "grid.osm", **({"use": ("areas",)} | options)),  # type: ignore[arg-type]
     )
     assert any(said in str(p) for p in validate(spec, crs=UTM))
-
-
-def _as_json(extra: str) -> str:
-    key, _, value = extra.strip().partition(" = ")
-    return f'"{key}": {value}'
 
 
 NANJING = Path(__file__).resolve().parents[1] / "data" / "nanjing"

@@ -514,6 +514,11 @@ def input_source_problems(spec: InputsSpec) -> list[str]:
                 '(["landuse", "blocks"] adds street blocks where the residential polygons do '
                 "not cover)"
             )
+        if "blocks" in osm.areas_from and "areas" not in osm.use:
+            bad.append(
+                "'inputs.osm.areas_from' asks for street blocks, but 'inputs.osm.use' does not "
+                'include "areas"; fix: add "areas" to use, or leave areas_from out'
+            )
         if osm.block_min_area_m2 < 0:
             bad.append(
                 "'inputs.osm.block_min_area_m2' must be 0 or more (m²), got "
