@@ -9,7 +9,8 @@ demonstration rule) the plan's shortfall and cost must equal a brute-force
 enumeration of every choice of sizes, each scored by a transportation LP
 (:func:`test_model.transport_lp`, a second formulation).
 
-``make test`` runs 200 examples (derandomized, so CI is repeatable);
+``make test`` runs 100 examples (derandomized, so CI is repeatable; about 2 s each,
+the suite's longest test);
 ``SITING_HYPOTHESIS_EXAMPLES=2000 python -m pytest tests/test_properties.py``
 runs the longer search.
 """
@@ -41,7 +42,7 @@ CRS = "EPSG:4544"
 X0, Y0 = 500_000.0, 3_600_000.0
 CELL = 100.0
 N = 20  # a 2 km × 2 km city
-EXAMPLES = int(os.environ.get("SITING_HYPOTHESIS_EXAMPLES", "200"))
+EXAMPLES = int(os.environ.get("SITING_HYPOTHESIS_EXAMPLES", "100"))
 SIZES = {
     "small-1": {"mixed": 1},
     "small-2": {"toddler": 1, "older": 1},
