@@ -2593,3 +2593,25 @@ def test_workplaces_take_their_district_from_a_mapped_column_or_the_outlines(
         "W2": "510811",
         "W3": "510802",
     }
+
+
+@pytest.mark.parametrize(
+    ("asked", "meant"),
+    [("area", "areas"), ("Areas", "areas"), ("小区", "areas"), ("parcel", "parcels")],
+)
+def test_missing_layer_fix_names_the_layer_meant(tmp_path: Path, asked: str, meant: str) -> None:
+    """A bureau's GeoPackage whose first layer is its boundary: a misspelt or miscased
+    layer name is answered with the layer meant, not with the file's first layer (the
+    sweep's ``layer = "area"`` was told to set layer = "boundary")."""
+    path = tmp_path / "handover.gpkg"
+    write(areas_frame().dissolve()[["geometry"]], path, layer="boundary")
+    write(areas_frame(), path, layer="areas")
+    write(parcels_frame(), path, layer="parcels")
+    role = "parcels" if meant == "parcels" else "areas"
+    spec = make_spec(tmp_path, **{role: LayerSpec(path=path, layer=asked)})
+    problems = validate(spec, crs=GK)
+    assert [p.message for p in problems] == [
+        f"the file has no layer '{asked}'; its layers are 'boundary', 'areas', 'parcels'"
+    ]
+    fix = f'set layer = "{meant}" (or another of its layers) under [inputs.{role}]'
+    assert problems[0].fix == fix

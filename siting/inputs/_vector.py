@@ -9,6 +9,7 @@ Reprojection to the working CRS and the study-area check are in
 from __future__ import annotations
 
 import codecs
+import difflib
 import importlib.util
 import logging
 import warnings
@@ -80,11 +81,12 @@ def _open_vector(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFram
     names = [str(row[0]) for row in listed]
     layer = spec.layer
     if layer is not None and layer not in names:
+        nearest = _nearest_layer(layer, names, name)
         report.problems.append(
             where.problem(
                 f"the file has no layer '{layer}'; its layers are {_quoted(names, 20)}",
-                fix=f'set layer = "{names[0]}" (or another of its layers) under {section}'
-                if names
+                fix=f'set layer = "{nearest}" (or another of its layers) under {section}'
+                if nearest is not None
                 else "check that this is the file you meant",
             )
         )
@@ -163,6 +165,21 @@ def _open_vector(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFram
         )
         return None
     return frame
+
+
+def _nearest_layer(asked: str, names: list[str], role: str) -> str | None:
+    """The layer of ``names`` a scenario's ``layer = asked`` most likely meant: the same name
+    in another case (``Areas``), else the closest spelling (``area``, ``小区 ``), else the
+    layer named after the role (``areas``), else the first; None when the file has none."""
+    if not names:
+        return None
+    folded = {n.casefold().strip(): n for n in names}
+    if asked.casefold().strip() in folded:
+        return folded[asked.casefold().strip()]
+    close = difflib.get_close_matches(asked, names, n=1, cutoff=0.6)
+    if close:
+        return close[0]
+    return role if role in names else names[0]
 
 
 def _encoding_problem(
