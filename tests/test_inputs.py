@@ -2615,3 +2615,34 @@ def test_missing_layer_fix_names_the_layer_meant(tmp_path: Path, asked: str, mea
     ]
     fix = f'set layer = "{meant}" (or another of its layers) under [inputs.{role}]'
     assert problems[0].fix == fix
+
+
+def test_windows_paths_are_said_with_the_path_to_write(tmp_path: Path) -> None:
+    """A scenario written on Windows: ``data\\city.gpkg`` (TOML "data\\\\city.gpkg") names a
+    file with a backslash in its name here, and ``D:\\GIS\\city.gpkg`` is read as a relative
+    path. Each is said as such, with the path to write, not only "does not exist"."""
+    (tmp_path / "data").mkdir()
+    spec = make_spec(tmp_path)
+    (tmp_path / "city.gpkg").rename(tmp_path / "data" / "city.gpkg")
+    spec = replace(
+        spec,
+        areas=LayerSpec(path=tmp_path / "data\\city.gpkg", layer="areas"),
+        parcels=LayerSpec(path=tmp_path / "D:\\GIS\\广元\\city.gpkg", layer="parcels"),
+        streets=tmp_path / "data\\streets.osm",
+    )
+    problems = {p.layer: p for p in validate(spec, crs=GK)}
+    assert problems["areas"].message == "the file does not exist"
+    assert problems["areas"].fix == (
+        "the path under [inputs.areas] has Windows backslashes (\\), which are part of a file "
+        'name here: write it with / between folders, as "data/city.gpkg" (that file exists)'
+    )
+    assert problems["parcels"].fix == (
+        "'D:\\GIS\\广元\\city.gpkg' under [inputs.parcels] is a Windows path, which this "
+        "machine cannot open: copy the file beside the scenario and give its path relative "
+        "to the scenario file's folder, with / between folders"
+    )
+    assert problems["streets"].fix is not None
+    assert problems["streets"].fix.startswith(
+        "the path under [inputs] streets has Windows backslashes"
+    )
+    assert problems["streets"].fix.endswith('as "data/streets.osm"')

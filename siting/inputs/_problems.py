@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -137,11 +138,7 @@ def _check_file(path: Path, where: _Where, report: _Report, *, noun: str, empty_
     section = f"[inputs.{where.layer}]"
     if not path.exists():
         report.problems.append(
-            where.problem(
-                f"the {noun} does not exist",
-                fix=f"check the path under {section} (a relative path is read from the "
-                "scenario file's folder)",
-            )
+            where.problem(f"the {noun} does not exist", fix=_missing_file_fix(path, section))
         )
         return False
     if path.is_file() and path.stat().st_size == 0:
@@ -149,6 +146,39 @@ def _check_file(path: Path, where: _Where, report: _Report, *, noun: str, empty_
         return False
     report.files[where.layer] = path
     return True
+
+
+_WINDOWS_DRIVE = re.compile(r"(?:^|[\\/])([A-Za-z]:[\\/].*)$")
+"""A Windows absolute path (``D:\\GIS\\city.gpkg``) inside the path siting made of it."""
+
+
+def _missing_file_fix(path: Path, section: str) -> str:
+    """How to fix the path of an input file that does not exist.
+
+    A scenario written on Windows gives ``data\\city.gpkg`` (a backslash is a
+    character of a file name elsewhere) or ``D:\\GIS\\city.gpkg`` (read as a
+    relative path): each is said as such, with the path to write instead.
+    """
+    text = str(path)
+    drive = _WINDOWS_DRIVE.search(text)
+    if drive is not None:
+        return (
+            f"'{drive.group(1)}' under {section} is a Windows path, which this machine cannot "
+            "open: copy the file beside the scenario and give its path relative to the "
+            "scenario file's folder, with / between folders"
+        )
+    if "\\" in text:
+        parts = path.parts
+        first = next(i for i, part in enumerate(parts) if "\\" in part)
+        written = "/".join(parts[first:]).replace("\\", "/")
+        there = " (that file exists)" if Path(text.replace("\\", "/")).exists() else ""
+        return (
+            f"the path under {section} has Windows backslashes (\\), which are part of a file "
+            f'name here: write it with / between folders, as "{written}"{there}'
+        )
+    return (
+        f"check the path under {section} (a relative path is read from the scenario file's folder)"
+    )
 
 
 def _assumed_crs(crs: str, where: _Where, report: _Report, *, noun: str) -> pyproj.CRS | None:
