@@ -33,6 +33,7 @@ from siting.outdir import (
     record_files,
     replace_folder,
     staging_folder,
+    write_failure,
 )
 from siting.plan import WRITTEN_SLOTS_STEP, Plan
 from siting.report import currency_of
@@ -287,8 +288,11 @@ def _write_into(
             save_map(tmp, language=language, basemap=basemap)
             write_report(tmp, language=language)
         _replace_dir(tmp, out, write_s=time.perf_counter() - began)
-    except BaseException:
+    except BaseException as exc:
+        failure = write_failure(exc, out)  # before the staging folder frees its space
         shutil.rmtree(tmp, ignore_errors=True)
+        if failure is not None:
+            raise failure from exc
         raise
 
 

@@ -77,6 +77,7 @@ __all__ = [
     "staged_output",
     "staging_folder",
     "stray_files",
+    "write_failure",
 ]
 
 log = logging.getLogger(__name__)
@@ -746,6 +747,116 @@ def claim_output(
         yield target
 
 
+_WRITE_ERRNOS = {
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.EFBIG: "a file grew past the size this system allows",
+    errno.EROFS: "the disk is read-only",
+    errno.EIO: "the disk failed to write (an input/output error)",
+}
+"""Write failures of the disk or the system, not of siting, by errno, as said to a planner."""
+
+_GDAL_WRITE_FAILURES = (
+    ("disk is full", "the disk is full"),
+    ("no space left", "the disk is full"),
+    ("file too large", "a file grew past the size this system allows"),
+    ("read-only", "the disk is read-only"),
+    ("readonly", "the disk is read-only"),
+    ("disk i/o error", "the disk failed to write (an input/output error)"),
+)
+"""What GDAL (through pyogrio) and SQLite say when the disk refuses a write."""
+
+_LOW_SPACE_BYTES = 1 << 20
+
+
+def write_failure(exc: BaseException, out: Path) -> OutputError | None:
+    """The output error to raise when writing a folder into ``out`` failed because of the
+    disk, not of siting; ``None`` for any other failure.
+
+    Writing is the last step of a run: when the disk fills up (or is read-only, or its
+    quota is used up) GDAL raises ``pyogrio.errors.DataSourceError: Failed to commit
+    transaction`` or ``FeatureError: … database or disk is full``, and SQLite and Python
+    raise their own errors, each a traceback from deep inside a library. The staging
+    folder is removed by then and ``out`` left as it was, which the message says.
+
+    Parameters
+    ----------
+    exc
+        What writing the staging folder raised.
+    out
+        The output folder being written.
+
+    Returns
+    -------
+    OutputError or None
+        The error naming ``out``, the disk's state and the fix.
+    """
+    why: str | None = None
+    what = ""
+    if isinstance(exc, OSError) and exc.errno in _WRITE_ERRNOS:
+        why = _WRITE_ERRNOS[exc.errno]
+        if exc.filename:
+            what = f" (writing {Path(str(exc.filename)).name})"
+    elif isinstance(exc, Exception) and _is_gdal_or_sqlite(exc):
+        # GDAL often loses the reason ("Failed to commit transaction"): the disk is asked
+        text = str(exc).lower()
+        why = next((said for found, said in _GDAL_WRITE_FAILURES if found in text), None)
+        if why is None and 0 <= _free_bytes(out.parent) < _LOW_SPACE_BYTES:
+            why = "the disk is full"
+        if why is None and "commit" in text and _file_size_limit() is not None:
+            why = f"a file grew past the size this system allows ({_file_size_limit():,} bytes)"
+        if why is not None:
+            what = f" ({type(exc).__name__}: {exc})"
+    if why is None:
+        return None
+    free = _free_bytes(out.parent)
+    space = f"; {free / 1e6:,.1f} MB free there" if free >= 0 else ""
+    return OutputError(
+        f"cannot write --out {out}: {why}{what}{space}. Nothing was written and {out} is left "
+        "as it was; fix: free space on that disk (or make it writable), or give --out a "
+        "folder on another disk"
+    )
+
+
+def _is_gdal_or_sqlite(exc: Exception) -> bool:
+    import sqlite3
+
+    if isinstance(exc, sqlite3.Error):
+        return True
+    try:
+        import pyogrio.errors
+    except ImportError:  # pragma: no cover - pyogrio is a dependency
+        return False
+    return isinstance(
+        exc,
+        (
+            pyogrio.errors.DataSourceError,
+            pyogrio.errors.DataLayerError,
+            pyogrio.errors.FeatureError,
+            pyogrio.errors.FieldError,
+            pyogrio.errors.GeometryError,
+        ),
+    )
+
+
+def _file_size_limit() -> int | None:
+    """The largest file this process may write (``ulimit -f``), in bytes; None if unlimited."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows
+        return None
+    soft = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+    return None if soft == resource.RLIM_INFINITY else int(soft)
+
+
+def _free_bytes(folder: Path) -> int:
+    """Bytes free on the disk of ``folder``; -1 when it cannot be told."""
+    try:
+        return int(shutil.disk_usage(folder).free)
+    except OSError:
+        return -1
+
+
 def staging_folder(target: Path) -> Path:
     """Create the empty folder ``.OUT.partial-<random>`` beside ``target``, with the umask's mode.
 
@@ -873,6 +984,9 @@ def staged_output(
                 json.dumps(run, ensure_ascii=False, indent=2), encoding="utf-8"
             )
             replace_folder(tmp, target)
-        except BaseException:
+        except BaseException as exc:
+            failure = write_failure(exc, target)  # before the staging folder frees its space
             shutil.rmtree(tmp, ignore_errors=True)
+            if failure is not None:
+                raise failure from exc
             raise

@@ -534,3 +534,39 @@ def test_the_write_time_check_hashes_again_only_what_may_have_changed(
     with pytest.raises(OutputError, match=r"earlier plan whose table\.csv changed"):
         outdir.check_output(out)
     assert hashed == ["table.csv"]
+
+
+def test_a_full_disk_while_writing_is_one_sentence_and_nothing_is_written(
+    city: Path, tmp_path: Path
+) -> None:
+    """The disk fills up while the plan is written (here: a file-size limit of 600 kB,
+    which plan.gpkg passes). Before, GDAL's ``DataSourceError: Failed to commit
+    transaction`` reached the planner as a traceback (exit 1); now it is one sentence
+    naming --out, what the disk did and the fix (exit 2), and nothing is left behind."""
+    import resource
+
+    out = tmp_path / "out"
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (600_000, resource.RLIM_INFINITY))
+
+    argv = ["-q", "plan", str(city / "scenario.toml"), "--out", str(out), "--no-map"]
+    run = subprocess.run(
+        [sys.executable, "-m", "siting.cli", *argv],
+        capture_output=True,
+        text=True,
+        preexec_fn=limit,
+        timeout=600,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    err = run.stderr.strip()
+    assert run.returncode == 2, err
+    assert "Traceback" not in err
+    lines = [line for line in err.splitlines() if not line.startswith("WARNING")]
+    assert len(lines) == 1, err
+    assert lines[0].startswith(
+        f"error: cannot write --out {out.resolve()}: a file grew past the size this system allows"
+    )
+    assert f"Nothing was written and {out.resolve()} is left as it was; fix: free space" in err
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["city"]
