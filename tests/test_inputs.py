@@ -2646,3 +2646,48 @@ def test_windows_paths_are_said_with_the_path_to_write(tmp_path: Path) -> None:
         "the path under [inputs] streets has Windows backslashes"
     )
     assert problems["streets"].fix.endswith('as "data/streets.osm"')
+
+
+def _byte_raster(path: Path, values: np.ndarray, nodata: float | None) -> Path:
+    profile: dict[str, Any] = {
+        "driver": "GTiff",
+        "width": values.shape[1],
+        "height": values.shape[0],
+        "count": 1,
+        "dtype": "uint8",
+        "crs": GK,
+        "transform": Affine(100.0, 0.0, X0 - 500, 0.0, -100.0, Y0 + 1000),
+    }
+    if nodata is not None:
+        profile["nodata"] = nodata
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(values.astype("uint8"), 1)
+    return path
+
+
+def test_a_byte_raster_filled_with_255_and_no_nodata_is_a_problem(tmp_path: Path) -> None:
+    """A population exported as Byte with 255 around the city and no nodata declared: every
+    such cell counted 255 people (25,500 per km² in 100 m cells, under the density bound),
+    and the sweep's plan took 405,008 people for the sample's 319,978 without a word."""
+    values = np.full((20, 30), 5, dtype="uint8")
+    values[:3, :] = 255  # 90 of 600 cells: the fill
+    values[10, 10] = 255  # one dense cell more
+    spec = make_spec(
+        tmp_path, population=RasterSpec(path=_byte_raster(tmp_path / "b.tif", values, None))
+    )
+    problems = validate(spec, crs=GK)
+    assert [p.message for p in problems] == [
+        "91 cells (15% of the raster) hold 255, the largest value of its uint8 type, in rows "
+        "0–10 and columns 0–29 (counted from 0; bounds (578500, 3589900, 581500, 3591000)), "
+        "and the raster declares no nodata: 255 is probably the fill outside the data, and "
+        "every such cell would count 255 people"
+    ]
+    assert problems[0].fix is not None
+    assert problems[0].fix.startswith("declare it (gdal_edit.py -a_nodata 255 b.tif")
+    # declared, or only a few cells at 255 (a dense block cut at the type's limit): no problem
+    declared = _byte_raster(tmp_path / "d.tif", values, 255)
+    assert validate(replace(spec, population=RasterSpec(path=declared)), crs=GK) == []
+    few = values.copy()
+    few[:3, :] = 5
+    sparse = _byte_raster(tmp_path / "s.tif", few, None)
+    assert validate(replace(spec, population=RasterSpec(path=sparse)), crs=GK) == []

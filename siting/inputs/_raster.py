@@ -21,7 +21,12 @@ million cells (a 4,000 × 4,000 raster is read in four), checks its values:
   in a 100 m cell) is always a mistake, typically persons per km² or per
   hectare read as persons per cell, and would otherwise set the whole plan's
   demand. Each cell's area is computed from the geotransform; in a
-  geographic CRS by its latitude (:func:`_cell_km2`).
+  geographic CRS by its latitude (:func:`_cell_km2`);
+* **an integer band's largest value** (255 in a Byte raster, 65535 in UInt16),
+  when the raster declares no nodata and at least
+  :data:`UNDECLARED_FILL_SHARE` of its cells hold it, is an error: it is the
+  fill an export left outside the data (255 people in every cell around a
+  city added 85,000 phantom people to the sample's 320,000, silently).
 """
 
 from __future__ import annotations
@@ -53,6 +58,10 @@ _RASTER_SCAN_CELLS = 1 << 22
 DEFAULT_MAX_PERSONS_PER_KM2 = 100_000.0
 # cells denser than this many times the bound are an error, not a warning
 _ERROR_FACTOR = 10.0
+
+#: The share of an integer band's cells holding its type's largest value (255 in a Byte
+#: raster) that, with no nodata declared, is taken for an undeclared fill: a problem.
+UNDECLARED_FILL_SHARE = 0.01
 
 logger = logging.getLogger(__name__)
 
@@ -261,6 +270,9 @@ class _Scan:
     dense_window: list[int] = field(default_factory=lambda: [-1, -1, -1, -1])
     extreme: int = 0  # denser than _ERROR_FACTOR × the bound
     extreme_window: list[int] = field(default_factory=lambda: [-1, -1, -1, -1])
+    fill: float | None = None  # an integer band's largest value, when no nodata is declared
+    at_fill: int = 0  # cells holding it
+    at_fill_window: list[int] = field(default_factory=lambda: [-1, -1, -1, -1])
 
 
 def _widen(window: list[int], rows: npt.NDArray[np.intp], cols: npt.NDArray[np.intp]) -> None:
@@ -312,16 +324,28 @@ def _neighbour_guess(
     return float((sums[nan][near] / counts[nan][near]).sum())
 
 
+def _undeclared_fill(src: Any, band: int) -> float | None:
+    """The largest value of an integer band that declares no nodata (255 for Byte, 65535
+    for UInt16): the fill such a raster's exporter most likely left outside the city."""
+    dtype = np.dtype(src.dtypes[band - 1])
+    if not np.issubdtype(dtype, np.integer) or src.nodatavals[band - 1] is not None:
+        return None
+    if src.mask_flag_enums[band - 1] and _has_mask(src, band):
+        return None
+    return float(np.iinfo(dtype).max)
+
+
 def _scan(
     src: Any, band: int, cell_km2: npt.NDArray[np.float64] | None, max_per_km2: float
 ) -> _Scan:
     """One pass over a band, in strips of about four million cells.
 
-    Counts the NaN cells (nodata), the negative cells and the cells denser
-    than ``max_per_km2``, with the rows and columns they span, and whether any
-    valid cell is positive.
+    Counts the NaN cells (nodata), the negative cells, the cells denser than
+    ``max_per_km2`` and, in an integer band without nodata, the cells holding the
+    type's largest value (:func:`_undeclared_fill`), with the rows and columns they
+    span, and whether any valid cell is positive.
     """
-    scan = _Scan(cells=src.width * src.height)
+    scan = _Scan(cells=src.width * src.height, fill=_undeclared_fill(src, band))
     rows = max(1, min(src.height, _RASTER_SCAN_CELLS // max(src.width, 1)))
     for start in range(0, src.height, rows):
         height = min(rows, src.height - start)
@@ -344,6 +368,12 @@ def _scan(
             _widen(scan.negative_window, r + start, c)
             if len(scan.negative_values) <= 3:
                 scan.negative_values.update(np.unique(data[negative])[:4].tolist())
+        if scan.fill is not None:
+            at_fill = valid & (data == scan.fill)
+            if at_fill.any():
+                r, c = np.nonzero(at_fill)
+                scan.at_fill += int(r.size)
+                _widen(scan.at_fill_window, r + start, c)
         if cell_km2 is not None:
             limit = max_per_km2 * cell_km2[start : start + height, None]
             dense = valid & (data > limit)
@@ -405,6 +435,22 @@ def _report_scan(
             message += f" (found: {', '.join(f'{v:g}' for v in values[:3])})"
             fix = "set these cells to 0 or declare them nodata; a population cannot be negative"
         report.problems.append(where.problem(message, fix=fix))
+        ok = False
+    if scan.fill is not None and scan.at_fill >= UNDECLARED_FILL_SHARE * scan.cells:
+        dtype = src.dtypes[band - 1]
+        fill = f"{scan.fill:.0f}"
+        report.problems.append(
+            where.problem(
+                f"{scan.at_fill:,} cells{of_band} ({scan.at_fill / scan.cells:.0%} of the "
+                f"raster) hold {fill}, the largest value of its {dtype} type, in "
+                f"{_where_cells(src, scan.at_fill_window)}, and the raster declares no "
+                f"nodata: {fill} is probably the fill outside the data, and every such cell "
+                f"would count {fill} people",
+                fix=f"declare it (gdal_edit.py -a_nodata {fill} {Path(where.file).name}, or in "
+                "QGIS's export); if those cells really hold that many people, write the "
+                "raster as Float32 so they are not cut at the type's limit",
+            )
+        )
         ok = False
     densest = (
         f"up to {scan.dense_max_per_km2:,.0f} per km², {scan.dense_max_persons:,.0f} persons in "
