@@ -101,6 +101,32 @@ def test_sample_scenario_loads_with_resolved_paths() -> None:
         ),
         ("[network]\nwalking_speed_m_per_min = 300\n", "must be a walking pace"),
         ("not toml [", "is not valid TOML"),
+        # slips of a Chinese input method or a Windows path: the line and the fix (sweep)
+        (
+            'name = "x"\ncrs = “EPSG:4544”\n',
+            "(line 2: crs = “EPSG:4544”). Fix: it has Chinese quotation marks (“ ”): write "
+            'text between straight quotes, "like this"',
+        ),
+        (
+            "[radii]\nurban_m ＝ 300\n",
+            "(line 2: urban_m ＝ 300). Fix: it has full-width punctuation typed with a Chinese "
+            "input method (＝ for =): switch the input method to English",
+        ),
+        (
+            '[inputs]\npopulation = { path = "data\\pop.tif" }\n',
+            '(line 2: population = { path = "data\\pop.tif" }). Fix: a Windows path\'s '
+            'backslashes (\\) start escapes in a "double-quoted" string: write the path with / '
+            "between folders",
+        ),
+        (
+            '[inputs]\npopulation = { path = "p.tif" }\nareas = "city.gpkg"\n',
+            '[inputs.areas] must be a table, got str. Fix: write areas = { path = "city.gpkg" '
+            "} under [inputs]",
+        ),
+        (
+            "crs = 4544\n",
+            "'crs' must be a string, got 4544. Fix: put it in quotes, crs = \"EPSG:4544\".",
+        ),
         (
             "[costs]\nland_per_m2 = { purchase = -3000 }\n",
             "'costs.land_per_m2.purchase' must be zero or more, got -3000.0",

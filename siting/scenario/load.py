@@ -4,8 +4,10 @@ relative paths taken from the file's folder."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import math
+import re
 import sys
 import types
 import typing
@@ -69,7 +71,9 @@ def load_scenario(path: str | Path) -> Scenario:
     try:
         table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"scenario file {path} is not valid TOML: {exc}") from None
+        raise ScenarioError(
+            f"scenario file {path} is not valid TOML: {exc}{_syntax_hint(str(exc), text)}"
+        ) from None
     scenario = _build(Scenario, table, key="", base=path.parent.resolve(), file=path)
     _check(scenario, path)
     return scenario
@@ -133,9 +137,57 @@ def _scenario_text(data: bytes, path: Path) -> str:
     return text
 
 
+_AT_LINE = re.compile(r"\(at line (\d+), column (\d+)\)")
+_CHINESE_QUOTES = "“”‘’「」『』"
+_FULL_WIDTH = {"＝": "=", "，": ",", "：": ":", "［": "[", "］": "]", "｛": "{", "｝": "}"}
+
+
+def _syntax_hint(message: str, text: str) -> str:
+    """The line a TOML syntax error is on, and the fix for the slips a Chinese or Windows
+    editor makes: Chinese quotation marks, full-width ＝ and brackets typed with a Chinese
+    input method, and a Windows path's backslashes in a "double-quoted" string."""
+    found = _AT_LINE.search(message)
+    if found is None:
+        return ""
+    lines = text.splitlines()
+    number = int(found.group(1))
+    line = lines[number - 1].strip() if 0 < number <= len(lines) else ""
+    shown = f": {line}" if line else ""
+    if any(q in line for q in _CHINESE_QUOTES):
+        fix = (
+            'it has Chinese quotation marks (“ ”): write text between straight quotes, "like this"'
+        )
+    elif any(c in line for c in _FULL_WIDTH) or "\u3000" in line:
+        typed = ", ".join(f"{c} for {_FULL_WIDTH[c]}" for c in _FULL_WIDTH if c in line)
+        typed = typed or "a full-width space"
+        fix = (
+            f"it has full-width punctuation typed with a Chinese input method ({typed}): "
+            "switch the input method to English and type them again"
+        )
+    elif "unescaped '\\'" in message.lower() or "\\" in line:
+        fix = (
+            'a Windows path\'s backslashes (\\) start escapes in a "double-quoted" string: '
+            'write the path with / between folders ("data/city.gpkg"), or in \'single '
+            "quotes'"
+        )
+    else:
+        return f" (line {number}{shown})"
+    return f" (line {number}{shown}). Fix: {fix}"
+
+
 def _build(cls: type[T], table: Any, *, key: str, base: Path, file: Path) -> T:
     if not isinstance(table, Mapping):
-        raise ScenarioError(f"{file}: [{key}] must be a table, got {type(table).__name__}.")
+        fix = ""
+        if isinstance(table, str) and "path" in {f.name for f in dataclasses.fields(cls)}:  # type: ignore[arg-type]
+            leaf = key.rsplit(".", 1)[-1]
+            fix = (
+                f" Fix: write {leaf} = {{ path = {json.dumps(table, ensure_ascii=False)} }} "
+                f'under [{key.rsplit(".", 1)[0]}] (with layer = "..." for a file of several '
+                "layers)"
+                if "." in key
+                else ""
+            )
+        raise ScenarioError(f"{file}: [{key}] must be a table, got {type(table).__name__}.{fix}")
     hints = typing.get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     unknown = sorted(set(table) - set(fields))
@@ -212,6 +264,13 @@ def _convert(hint: Any, value: Any, *, key: str, base: Path, file: Path) -> Any:
         return value
     if hint is str:
         if not isinstance(value, str):
-            raise ScenarioError(f"{file}: '{key}' must be a string, got {value!r}.")
+            leaf = key.rsplit(".", 1)[-1]
+            said = f"EPSG:{value}" if leaf == "crs" and isinstance(value, int) else value
+            fix = (
+                f" Fix: put it in quotes, {leaf} = {json.dumps(said, ensure_ascii=False)}."
+                if isinstance(value, (int, float)) and not isinstance(value, bool)
+                else ""
+            )
+            raise ScenarioError(f"{file}: '{key}' must be a string, got {value!r}.{fix}")
         return value
     raise ScenarioError(f"{file}: '{key}' has a type siting cannot read ({hint}).")
