@@ -212,12 +212,65 @@ def _check_metres(g: nx.MultiDiGraph, source: str) -> None:
         return
     ratio = total_length / total_projected
     if abs(ratio - 1.0) > _LENGTH_TOLERANCE:
+        elsewhere = _outside_the_zone(g)
+        if elsewhere is not None:
+            lon, lat, scale, crs = elsewhere
+            raise NetworkError(
+                f"{source}: the streets lie around {_degrees(lon, 'E', 'W')}, "
+                f"{_degrees(lat, 'N', 'S')}, where the working CRS {crs.name} measures "
+                f"distances {scale:.2f} times their length (edge lengths add up to "
+                f"{total_length:,.0f} m, the projected edges to {total_projected:,.0f}): the "
+                "file covers another place than the study area, or the working CRS is another "
+                "place's (fix: give the street file of the study area's city, or leave streets "
+                "out to use straight-line distances × the detour factor)"
+            )
         raise NetworkError(
             f"{source}: edge lengths add up to {total_length:,.0f} but the projected edges "
             f"measure {total_projected:,.0f} (ratio {ratio:.3f}), so lengths are not metres in "
             "the working CRS (fix: use a conformal metric CRS for the study area, e.g. the local "
             "Gauss-Kruger or UTM zone, not Web Mercator; or rebuild the GraphML with osmnx)"
         )
+
+
+_ZONE_SCALE_TOLERANCE = 0.01
+"""A working CRS that stretches distances by more than this where the streets lie is not
+the streets' place's CRS."""
+
+
+def _outside_the_zone(g: nx.MultiDiGraph) -> tuple[float, float, float, pyproj.CRS] | None:
+    """Where a projected graph's streets lie (lon, lat of their middle), the working CRS's
+    scale there and the CRS, when that scale is off by more than
+    :data:`_ZONE_SCALE_TOLERANCE`: the streets are of another place than the CRS's (a
+    Mexican extract in Guangyuan's Gauss–Krüger zone measures its streets 10 % short)."""
+    crs_value = g.graph.get("crs")
+    if crs_value is None or g.number_of_nodes() == 0:
+        return None
+    crs = pyproj.CRS.from_user_input(crs_value)
+    if not crs.is_projected:
+        return None
+    xs = [float(d["x"]) for _, d in g.nodes(data=True)]
+    ys = [float(d["y"]) for _, d in g.nodes(data=True)]
+    x, y = (min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2
+    to_lonlat = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    lon, lat = to_lonlat.transform(x, y)
+    if not (math.isfinite(lon) and math.isfinite(lat)):
+        return None
+    try:
+        factors = pyproj.Proj(crs).get_factors(lon, lat)
+    except (pyproj.exceptions.ProjError, RuntimeError):
+        return None
+    scale = float(factors.meridional_scale)
+    if not math.isfinite(scale) or abs(scale - 1.0) <= _ZONE_SCALE_TOLERANCE:
+        return None
+    area = crs.area_of_use
+    if area is not None and area.west <= lon <= area.east and area.south <= lat <= area.north:
+        return None  # the CRS's own place (Web Mercator anywhere): its lengths are the fault
+    return float(lon), float(lat), scale, crs
+
+
+def _degrees(value: float, positive: str, negative: str) -> str:
+    """``105.84°E`` / ``102.30°W``."""
+    return f"{abs(value):.2f}°{positive if value >= 0 else negative}"
 
 
 def _fill_lengths(g: nx.MultiDiGraph) -> int:
