@@ -627,3 +627,32 @@ def test_on_dask_a_county_runs_only_while_a_worker_solves_it(partitioned_scenari
     assert seen, "no county was seen running"  # each takes seconds; the client looks every 0.5 s
     assert max(len(s) for s in seen) == 1, seen  # on one worker, one county at a time
     assert set().union(*seen) <= set(DISTRICTS)
+
+
+def test_a_county_keeps_the_streets_of_its_areas_outside_its_outline(
+    partitioned_scenario: Path,
+) -> None:
+    """The sweep's real county outlines (a boundary service's) against the planner's
+    district codes: 510811's areas lie outside 510811's outline. Its streets were clipped
+    to the outline alone, so the county had none and failed with "the street graph has no
+    nodes" while validate and the single run passed. Here its outline is moved 30 km east."""
+    import shapely
+    from shapely.affinity import translate
+
+    from siting.pipeline import read_inputs
+
+    scenario, inputs = read_inputs(partitioned_scenario)
+    assert inputs.districts is not None
+    moved = inputs.districts.copy()
+    moved.loc["510811", "geometry"] = translate(moved.loc["510811", "geometry"], xoff=30_000)
+    inputs = dataclasses.replace(inputs, districts=moved)
+    part = district_inputs(inputs, "510811", scenario=scenario)
+    graph = part.street_graph
+    assert graph.number_of_nodes() > 0
+    # every node of the whole graph within the reach of one of the county's areas is kept
+    radii = scenario.radii
+    reach = 2 * max(radii.urban_m, radii.rural_m, radii.workplace_m, radii.new_beside_m)
+    zone = part.areas.geometry.union_all().buffer(reach)
+    whole = inputs.street_graph
+    near = {n for n, d in whole.nodes(data=True) if zone.contains(shapely.Point(d["x"], d["y"]))}
+    assert near and near <= set(graph.nodes)

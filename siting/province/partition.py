@@ -111,6 +111,28 @@ def clip_graph(graph: Any, outline: Any, reach_m: float) -> Any:
     return graph.subgraph(kept).copy()
 
 
+def _district_extent(districts: gpd.GeoDataFrame, own: dict[str, Any]) -> Any:
+    """The district's outline, with its own features that lie outside it.
+
+    A layer's ``district_id`` is the planner's word and is kept as given, so an area
+    may carry a district whose outline it lies outside (a bureau's codes against a
+    boundary service's outlines). Its streets are kept all the same: clipped to the
+    outline alone, such a county had no street and failed with "the street graph has
+    no nodes", which the single run and ``validate`` did not.
+    """
+    outline = districts.geometry.union_all()
+    outside = [outline]
+    for name in _BY_DISTRICT:
+        layer = own.get(name)
+        if layer is None or not len(layer) or name == "districts":
+            continue
+        geoms = layer.geometry
+        away = geoms[~geoms.intersects(outline)]
+        if len(away):
+            outside.append(away.union_all())
+    return outline if len(outside) == 1 else shapely.union_all(outside)
+
+
 def district_inputs(inputs: Inputs, district_id: str, *, scenario: Scenario) -> Inputs:
     """One district's share of the inputs, as if its own city had been read.
 
@@ -140,7 +162,7 @@ def district_inputs(inputs: Inputs, district_id: str, *, scenario: Scenario) -> 
     radii = scenario.radii
     reach_m = 2 * max(radii.urban_m, radii.rural_m, radii.workplace_m, radii.new_beside_m)
     changes["street_graph"] = clip_graph(
-        inputs.street_graph, districts.geometry.union_all(), reach_m
+        inputs.street_graph, _district_extent(districts, changes), reach_m
     )
     changes.update(_context(inputs, district_id, own=changes["areas"], scenario=scenario))
     return dataclasses.replace(inputs, **changes)
