@@ -849,6 +849,12 @@ def _land_area_inf(t: Path) -> InputsSpec:
     return make_spec(t, parcels=LayerSpec(path=write(frame, t / "parcels.gpkg")))
 
 
+def _land_area_zero(t: Path) -> InputsSpec:
+    # an export's 0 for blank: P1's polygon is 2,000 m²; P2 is a point, P3 is given 100 m²
+    frame = parcels_frame(land_area_m2=[0.0, 0.0, 100.0])
+    return make_spec(t, parcels=LayerSpec(path=write(frame, t / "parcels.gpkg")))
+
+
 def _floor_area_inf(t: Path) -> InputsSpec:
     frame = parcels_frame(floor_area_m2=[np.nan, np.inf, np.nan])
     return make_spec(t, parcels=LayerSpec(path=write(frame, t / "parcels.gpkg")))
@@ -1606,6 +1612,17 @@ BAD: list[tuple[Case, str, str, str | None, str, tuple[str, ...], str]] = [
         "1 feature has a cost value that is not a number (found: 'NaN')",
         ("P3",),
         "give cost as a plain number",
+    ),
+    (
+        _land_area_zero,
+        "parcels.gpkg",
+        "parcels",
+        "land_area_m2",
+        "1 parcel has land_area_m2 = 0 though its polygon measures 2,000 m² (the median): a "
+        "parcel of no land fits no facility, so these would never be chosen",
+        ("P1",),
+        "leave land_area_m2 empty (NULL) where it is not known, and siting takes each "
+        "polygon's own area",
     ),
     (
         _land_area_inf,

@@ -610,6 +610,7 @@ def test_a_site_too_small_for_any_size_is_not_called_capacity(tmp_path: Path) ->
     ]
     tiny = parcel("P1", 100, 100, cost=1.0)
     tiny["land_area_m2"] = 0.0
+    tiny["geometry"] = Point(X0 + 100, Y0 - 100)  # a point: a polygon given 0 m² is refused
     small = parcel("P2", 1100, 100, cost=1.0)
     small["land_area_m2"] = 300.0
     pop = np.zeros((20, 20))

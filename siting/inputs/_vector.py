@@ -13,6 +13,7 @@ import difflib
 import importlib.util
 import logging
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -622,13 +623,36 @@ their median, before the column is taken for another unit (a problem)."""
 
 
 def _check_land_area(
-    given: np.ndarray, area: np.ndarray, polygon: np.ndarray, where: _Where, report: _Report
+    given: np.ndarray,
+    area: np.ndarray,
+    polygon: np.ndarray,
+    where: _Where,
+    report: _Report,
+    *,
+    ids: Sequence[Any] = (),
 ) -> None:
     """A problem when the parcels' land_area_m2 is not in m²: its median is under
     1/:data:`LAND_AREA_FACTOR` of the polygons' own areas (亩, hectares, a ``Shape_Area``
     in square degrees). Such parcels were all too small for any facility, and the run
     said "optimal". Over :data:`LAND_AREA_FACTOR` times is a warning only: polygons drawn
-    as small markers with the true areas given."""
+    as small markers with the true areas given. A polygon given ``land_area_m2 = 0`` is a
+    problem (``ids`` names them): such a parcel fits no facility and was never chosen,
+    without a word."""
+    zero = polygon & (given == 0) & (area > 1.0)
+    if zero.any():
+        report.problems.append(
+            where.problem(
+                f"{_count(int(zero.sum()), 'parcel')} land_area_m2 = 0 though "
+                f"{'its polygon measures' if zero.sum() == 1 else 'their polygons measure'} "
+                f"{float(np.median(area[zero])):,.0f} m² (the median): a parcel of no land fits "
+                "no facility, so these would never be chosen; 0 is how some exports write a "
+                "blank",
+                column="land_area_m2",
+                ids=[str(i) for i in np.asarray(ids, dtype=object)[zero]],
+                fix="leave land_area_m2 empty (NULL) where it is not known, and siting takes "
+                "each polygon's own area",
+            )
+        )
     usable = polygon & np.isfinite(given) & (given > 0) & (area > 1.0)
     if usable.sum() < 3:
         return
@@ -704,7 +728,7 @@ def _fill_land_area(
     if where is not None:
         polygon = np.isin(shapely.get_type_id(geoms), (3, 6))  # (Multi)Polygon
         given = frame["land_area_m2"].to_numpy(dtype=float)
-        _check_land_area(given, area, polygon, where, report)
+        _check_land_area(given, area, polygon, where, report, ids=list(frame.index))
         land = np.where(np.isnan(given), area, given)
         _check_cost_unit(frame.assign(land_area_m2=land), where, report)
     if not need.any():
