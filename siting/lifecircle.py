@@ -75,8 +75,11 @@ __all__ = [
     "coverage",
     "facility_load",
     "life_circle_walks",
+    "measure_life_circles",
     "merge_life_circles",
     "plan_life_circles",
+    "point_shares",
+    "summarise_life_circles",
     "walking_bands",
 ]
 
@@ -285,6 +288,107 @@ def _weighted_mean(values: pd.Series, weights: pd.Series, groups: pd.Series | No
     return top / bottom.where(bottom > 0)
 
 
+def point_shares(points: gpd.GeoDataFrame, area_ids: pd.Index) -> pd.DataFrame:
+    """The population points of ``area_ids``: ``area_id`` and ``share``, indexed by ``point_id``.
+
+    Parameters
+    ----------
+    points
+        :func:`siting.network.area_points` output.
+    area_ids
+        The areas measured (points of other areas are left out).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``area_id`` (str) and ``share``, indexed by ``point_id`` (str).
+    """
+    pts = pd.DataFrame(
+        {"area_id": points["area_id"].astype(str).to_numpy(), "share": points["share"]},
+    ).set_axis(pd.Index(points["point_id"].astype(str), name="point_id"))
+    return pts[pts["area_id"].isin(area_ids.astype(str))]
+
+
+def measure_life_circles(
+    walks: pd.DataFrame,
+    points: pd.DataFrame,
+    areas: pd.DataFrame,
+    supply: dict[str, pd.Series],
+    *,
+    scenario: Scenario,
+) -> tuple[pd.DataFrame, dict[str, pd.Index]]:
+    """Every area's indicators, before and after, on walks already measured.
+
+    Parameters
+    ----------
+    walks
+        ``point_id``, ``site_id``, ``distance_m`` (:func:`life_circle_walks`); walks to
+        sites without supply are ignored.
+    points
+        :func:`point_shares` of the areas.
+    areas
+        Indexed by ``area_id`` (str), as for :func:`plan_life_circles`.
+    supply
+        Slots by site id (str) for ``"before"`` and ``"after"``, each above 0.
+    scenario
+        ``accessibility`` and ``network``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The area columns of :attr:`LifeCircles.areas`, indexed by ``area_id``.
+    dict
+        The sites with free slots, before and after.
+    """
+    bands = walking_bands(scenario)
+    limits = [m for m, _ in bands]
+    minutes = list(scenario.accessibility.life_circle_minutes)
+    area_ids = areas.index
+    people = areas["planned_population"].astype(float) + areas["migrant_population"].astype(float)
+    point_of = points["area_id"]
+    cost = walks.set_index(["point_id", "site_id"])["distance_m"]
+    cost = cost[cost.index.get_level_values(0).isin(points.index)]
+
+    def at_points(per_area: pd.Series) -> pd.Series:
+        return per_area.reindex(point_of.to_numpy()).to_numpy() * points["share"]
+
+    def per_area(per_point: pd.Series) -> pd.Series:
+        return (per_point * points["share"]).groupby(point_of).sum().reindex(area_ids, fill_value=0)
+
+    out = pd.DataFrame(index=area_ids)
+    demands = {"access": people}
+    if "children_under3" in areas.columns:
+        demands["access_children"] = areas["children_under3"].astype(float).fillna(0.0)
+    required = at_points(areas["required_slots"].astype(float))
+    free: dict[str, pd.Index] = {}
+    for when in WHEN:
+        s = supply[when]
+        for name, demand in demands.items():
+            score = enhanced_two_step_fca(
+                cost[cost.index.get_level_values(1).isin(s.index)],
+                at_points(demand),
+                s,
+                bands=bands,
+            )
+            out[f"{name}_{when}_per_1000"] = (per_area(score) * 1000.0).round(3)
+        load = facility_load(walks, required, s, bands=bands)
+        free[when] = s.index[(s - load) >= 1.0 - 1e-9]
+        for kind, chosen in (("free", free[when]), ("any", s.index)):
+            covered = coverage(walks, sites=chosen, limits_m=limits, points=points.index)
+            for m, limit in zip(minutes, limits, strict=True):
+                share = per_area(covered[f"{limit:g}"].astype(float))
+                out[f"walk_{kind}_{_minutes(m)}_{when}"] = share.round(4)
+    threshold = scenario.accessibility.desert_per_1000
+    out["desert_threshold_per_1000"] = (
+        float(threshold) if threshold is not None else areas["target_per_1000"].astype(float) / 2.0
+    )
+    for when in WHEN:
+        below = out[f"access_{when}_per_1000"] < out["desert_threshold_per_1000"] - 1e-9
+        out[f"desert_{when}"] = below & (people > 0)
+    out.index.name = "area_id"
+    return out, free
+
+
 def plan_life_circles(
     *,
     areas: pd.DataFrame,
@@ -320,7 +424,6 @@ def plan_life_circles(
         Per area, per district and for ``run.json``.
     """
     bands = walking_bands(scenario)
-    limits = [m for m, _ in bands]
     minutes = list(scenario.accessibility.life_circle_minutes)
     existing = sites["existing"].astype(bool)
     supply = {
@@ -336,62 +439,19 @@ def plan_life_circles(
         points,
         site_frame.loc[measured],
         graph=graph,
-        max_distance_m=limits[-1],
+        max_distance_m=bands[-1][0],
         detour_factor=scenario.network.detour_factor,
     )
-
     area_ids = areas.index.astype(str)
-    pts = pd.DataFrame(
-        {"area_id": points["area_id"].astype(str).to_numpy(), "share": points["share"]},
-    ).set_axis(pd.Index(points["point_id"].astype(str), name="point_id"))
-    pts = pts[pts["area_id"].isin(area_ids)]
     frame = areas.set_axis(area_ids)
+    out, free = measure_life_circles(
+        walks, point_shares(points, area_ids), frame, supply, scenario=scenario
+    )
+    free_count = {when: len(free[when]) for when in WHEN}
+    threshold = scenario.accessibility.desert_per_1000
     residents = frame["planned_population"].astype(float)
     migrants = frame["migrant_population"].astype(float)
     people = residents + migrants
-    point_of = pts["area_id"]
-    cost = walks.set_index(["point_id", "site_id"])["distance_m"]
-    cost = cost[cost.index.get_level_values(0).isin(pts.index)]
-
-    def at_points(per_area: pd.Series) -> pd.Series:
-        return per_area.reindex(point_of.to_numpy()).to_numpy() * pts["share"]
-
-    def per_area(per_point: pd.Series) -> pd.Series:
-        return (per_point * pts["share"]).groupby(point_of).sum().reindex(area_ids, fill_value=0)
-
-    out = pd.DataFrame(index=area_ids)
-    demands = {"access": people}
-    if "children_under3" in frame.columns:
-        demands["access_children"] = frame["children_under3"].astype(float).fillna(0.0)
-    required = at_points(frame["required_slots"].astype(float))
-    free_count: dict[str, int] = {}
-    for when in WHEN:
-        s = supply[when]
-        for name, demand in demands.items():
-            score = enhanced_two_step_fca(
-                cost[cost.index.get_level_values(1).isin(s.index)],
-                at_points(demand),
-                s,
-                bands=bands,
-            )
-            out[f"{name}_{when}_per_1000"] = (per_area(score) * 1000.0).round(3)
-        load = facility_load(walks, required, s, bands=bands)
-        free = s.index[(s - load) >= 1.0 - 1e-9]
-        free_count[when] = len(free)
-        for kind, chosen in (("free", free), ("any", s.index)):
-            covered = coverage(walks, sites=chosen, limits_m=limits, points=pts.index)
-            for m, limit in zip(minutes, limits, strict=True):
-                share = per_area(covered[f"{limit:g}"].astype(float))
-                out[f"walk_{kind}_{_minutes(m)}_{when}"] = share.round(4)
-    threshold = scenario.accessibility.desert_per_1000
-    out["desert_threshold_per_1000"] = (
-        float(threshold) if threshold is not None else frame["target_per_1000"].astype(float) / 2.0
-    )
-    for when in WHEN:
-        below = out[f"access_{when}_per_1000"] < out["desert_threshold_per_1000"] - 1e-9
-        out[f"desert_{when}"] = below & (people > 0)
-    out.index.name = "area_id"
-
     district = frame["district_id"].fillna("(none)").astype(str)
     districts, totals = _summaries(out, district, people, residents, migrants, frame, minutes)
     run: dict[str, Any] = {
@@ -458,6 +518,35 @@ def _summaries(
     return districts, totals
 
 
+def summarise_life_circles(
+    areas: pd.DataFrame, minutes: Sequence[float]
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The districts' rows and the whole plan's totals, from the areas' indicators.
+
+    Parameters
+    ----------
+    areas
+        Areas with ``district_id``, ``planned_population``, ``migrant_population``
+        (and ``children_under3``, if measured) and the indicator columns of
+        :attr:`LifeCircles.areas`.
+    minutes
+        The life circles, in minutes.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The district columns of :attr:`LifeCircles.districts`, by ``district_id``.
+    dict
+        The ``before`` and ``after`` totals of :attr:`LifeCircles.run`.
+    """
+    residents = areas["planned_population"].astype(float)
+    migrants = areas["migrant_population"].astype(float)
+    district = areas["district_id"].fillna("(none)").astype(str)
+    return _summaries(
+        areas, district, residents + migrants, residents, migrants, areas, list(minutes)
+    )
+
+
 def merge_life_circles(runs: Sequence[dict[str, Any]], areas: pd.DataFrame) -> dict[str, Any]:
     """The ``run.json`` record of plans made apart (county by county) and stacked.
 
@@ -478,17 +567,6 @@ def merge_life_circles(runs: Sequence[dict[str, Any]], areas: pd.DataFrame) -> d
     for key in ("facilities", "facilities_with_free_slots"):
         merged[key] = {when: sum(int(r[key][when]) for r in runs) for when in WHEN}
     merged["walk_pairs"] = sum(int(r["walk_pairs"]) for r in runs)
-    residents = areas["planned_population"].astype(float)
-    migrants = areas["migrant_population"].astype(float)
-    district = areas["district_id"].fillna("(none)").astype(str)
-    _, totals = _summaries(
-        areas,
-        district,
-        residents + migrants,
-        residents,
-        migrants,
-        areas,
-        list(merged["life_circle_minutes"]),
-    )
+    _, totals = summarise_life_circles(areas, merged["life_circle_minutes"])
     merged.update(totals)
     return merged

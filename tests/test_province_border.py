@@ -233,7 +233,11 @@ def test_the_strip_model_falls_into_parts_that_share_no_site() -> None:
 def test_the_district_table_keeps_the_counties_access_columns(
     plans: dict[str, Plan], tmp_path: Path
 ) -> None:
-    """The pass sums the districts again; their before/after access columns stay (30 were lost)."""
+    """The pass sums the districts again; their before/after access columns stay (30 were lost).
+
+    Both plans have the same facilities (PE, open for AE, serves AW too), so the access
+    measured across the border is the same with or without the pass.
+    """
     county, border = plans["county"], plans["border"]
     assert list(border.districts.columns) == list(county.districts.columns)
     access = [c for c in county.districts.columns if c.endswith(("_before", "_after"))]
@@ -241,7 +245,7 @@ def test_the_district_table_keeps_the_counties_access_columns(
     # the pass changed the district rows it sums (AW's 8 slots served from East) ...
     served = float(border.districts.loc["W", "served_slots"])
     assert served == pytest.approx(float(county.districts.loc["W", "served_slots"]) + 8.0)
-    # ... and keeps the access measured by the counties, as the districts layer has it
+    # ... and keeps the access columns, as the districts layer has them
     pd.testing.assert_frame_equal(border.districts[access], county.districts[access])
     pd.testing.assert_frame_equal(
         border.districts[access], border.district_shapes[access], check_dtype=False
@@ -263,3 +267,28 @@ def test_a_site_the_pass_opens_counts_by_its_cost_basis(tmp_path: Path) -> None:
     assert totals["facilities_existing"] == 0
     assert totals["cost_by_cost_basis"] == {"parcel cost": pytest.approx(totals["cost"])}
     assert totals["cost"] == pytest.approx(float(plan.facilities["cost"].sum()))
+
+
+def test_access_after_counts_the_site_the_pass_opens(tmp_path: Path) -> None:
+    """AW (1,000 people) is served by PE, which only the pass opens: its "after" access.
+
+    PE stands 120 m from AW's point (156 m walk, weight 1) and farther than 1,050 m
+    from AF, so AW's score is PE's slots per 1,000 of its people; PW is 1,053 m from
+    AW. The counties measured AW with West's facilities alone: 0 and a desert.
+    """
+    plan = run_plan(_city(tmp_path, cross_border_m=200, east_area=False))
+    pe = float(plan.facilities.loc["PE", "slots"])
+    aw = plan.areas.loc["AW"]
+    assert float(aw["planned_population"]) == pytest.approx(1000.0)
+    assert float(aw["access_after_per_1000"]) == pytest.approx(round(pe, 3))
+    assert float(aw["access_before_per_1000"]) == 0.0
+    assert float(aw["walk_any_5min_after"]) == 1.0
+    assert not bool(aw["desert_after"])
+    west = plan.districts.loc["W"]
+    assert float(west["desert_population_after"]) == 0.0
+    af = float(plan.areas.loc["AF", "access_after_per_1000"])
+    people = plan.areas["planned_population"].astype(float)
+    mean = (pe * people["AW"] + af * people["AF"]) / (people["AW"] + people["AF"])
+    assert float(west["access_after_per_1000"]) == pytest.approx(round(mean, 3), abs=1e-3)
+    acc = plan.run["accessibility"]
+    assert acc["facilities"]["after"] == 2

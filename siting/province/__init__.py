@@ -19,6 +19,9 @@ merge
 border
     :func:`~siting.province.border.border_pass`: with ``run.cross_border_m``, the areas
     near a border planned again with the neighbours' sites too.
+lifecircle
+    :func:`~siting.province.lifecircle.access_across_borders`: the access figures of the
+    areas near a border measured again against every facility of the merged plan.
 progress
     :class:`CountyProgress`: counties done / total and the slowest running, on the terminal.
 cache

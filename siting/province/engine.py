@@ -29,6 +29,7 @@ from siting.inputs import Inputs
 from siting.plan import Plan
 from siting.province.border import border_pass
 from siting.province.cache import CountyCache
+from siting.province.lifecircle import access_across_borders
 from siting.province.merge import merge_counties
 from siting.province.partition import district_ids, district_inputs
 from siting.scenario import Scenario
@@ -275,10 +276,15 @@ def plan_by_district(
     merged = merge_counties(
         results, inputs=inputs, scenario=scenario, engine=engine, timings=timings or {}
     )
+    final = merged
     if scenario.run.cross_border_m > 0:
         say(f"border pass: areas within {scenario.run.cross_border_m:g} m of another district")
-        merged = border_pass(merged, results, inputs=inputs, scenario=scenario)
-    return merged
+        final = border_pass(merged, results, inputs=inputs, scenario=scenario)
+    say("measuring access across the county borders")
+    planned = {r.district_id for r in results if r.plan is not None}
+    return access_across_borders(
+        final, counties=merged, planned=planned, inputs=inputs, scenario=scenario
+    )
 
 
 def _county_names(inputs: Inputs, ids: Sequence[str]) -> dict[str, str]:
