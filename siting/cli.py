@@ -262,8 +262,23 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         print(f"checked: {check}")
     for problem in report.problems:
         print(f"VIOLATION: {problem}")
-    print("plan holds" if report.ok else f"{len(report.problems)} violation(s)")
-    return 0 if report.ok else 1
+    for county in report.missing:
+        print(f"NO PLAN: county {county}")
+    n = len(report.missing)
+    partial = (
+        f"partial plan: {n} {'county has' if n == 1 else 'counties have'} no plan and "
+        f"{'its' if n == 1 else 'their'} residents are left out; fix what stopped "
+        f"{'it' if n == 1 else 'them'} and plan again (siting plan --resume reuses the "
+        "finished counties) before handing it in"
+    )
+    if report.problems:
+        print(f"{len(report.problems)} violation(s)" + (f"; {partial}" if report.partial else ""))
+        return 1
+    if report.partial:
+        print(f"{partial}; the planned counties hold")
+        return PARTIAL_EXIT
+    print("plan holds")
+    return 0
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:

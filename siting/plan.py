@@ -411,15 +411,25 @@ class VerifyReport:
         Names of the checks run.
     problems
         One sentence per violated constraint; empty when the plan holds.
+    missing
+        The counties of a partitioned plan (``[run] partition``) that have no plan, one
+        line each: its id, name and why (``510812 朝天区: no_sites, no candidate
+        parcel and no existing facility``); empty when every county has one.
     """
 
     checks: tuple[str, ...]
     problems: tuple[str, ...]
+    missing: tuple[str, ...] = ()
+
+    @property
+    def partial(self) -> bool:
+        """True when some county has no plan: the plan holds at most for the others."""
+        return bool(self.missing)
 
     @property
     def ok(self) -> bool:
-        """True when every check passed."""
-        return not self.problems
+        """True when every check passed and the plan is whole (no county is missing)."""
+        return not self.problems and not self.missing
 
 
 def verify(out_dir: str | Path) -> VerifyReport:
@@ -634,7 +644,38 @@ def verify(out_dir: str | Path) -> VerifyReport:
         problems.append(
             f"affordable share {aff / total_slots:.1%} is below {share_min:.0%} unreported"
         )
-    return VerifyReport(checks=tuple(checks), problems=tuple(problems))
+    missing = _missing_counties(run, out)
+    if "counties" in run:
+        checks.append("every county has a plan")
+    return VerifyReport(checks=tuple(checks), problems=tuple(problems), missing=missing)
+
+
+def _missing_counties(run: dict[str, Any], out: Path) -> tuple[str, ...]:
+    """The counties of a partitioned plan without a plan: id, name, status and reason."""
+    counties = run.get("counties")
+    if not isinstance(counties, list):
+        return ()
+    failed = [c for c in counties if isinstance(c, dict) and c.get("reason") not in (None, "")]
+    if not failed and run.get("status") == "partial":  # the record lost its counties' reasons
+        return ("some county (run.json says the plan is partial, without naming it)",)
+    names: dict[str, str] = {}
+    path = out / "districts.geojson"  # it keeps a county without a plan, named, as a hole
+    try:
+        layer = _read_layer(path) if path.is_file() else gpd.GeoDataFrame()
+    except PlanFileError:  # the names are a courtesy: the ids and reasons suffice
+        layer = gpd.GeoDataFrame()
+    if {"district_id", "name"} <= set(layer.columns):
+        names = {
+            str(d): str(n)
+            for d, n in zip(layer["district_id"], layer["name"], strict=True)
+            if isinstance(n, str) and n
+        }
+    lines = []
+    for c in failed:
+        district = str(c.get("district_id"))
+        name = f" {names[district]}" if district in names else ""
+        lines.append(f"{district}{name}: {c.get('status') or 'failed'}, {c.get('reason')}")
+    return tuple(lines)
 
 
 _FACILITY_COLUMNS = {

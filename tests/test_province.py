@@ -267,7 +267,9 @@ def test_district_inputs_keep_only_the_district(partitioned_scenario: Path) -> N
     assert 0 < part.street_graph.number_of_nodes() < inputs.street_graph.number_of_nodes()
 
 
-def test_county_without_sites_is_reported_and_the_rest_planned(tmp_path: Path) -> None:
+def test_county_without_sites_is_reported_and_the_rest_planned(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     scenario = _copy(tmp_path / "in", keep=None, empty_sites="510811")
     out = tmp_path / "out"
     code = main(["-q", "plan", str(scenario), "--out", str(out), "--basemap", "none"])
@@ -278,7 +280,18 @@ def test_county_without_sites_is_reported_and_the_rest_planned(tmp_path: Path) -
     assert status["510811"]["status"] == "no_sites"
     assert "no candidate parcel" in status["510811"]["reason"]
     assert status["510802"]["status"] in ("optimal", "feasible")
-    assert verify(out).ok
+    # verify checks the other counties and says the plan is partial, naming the county
+    # and why (it said "plan holds" and exited 0: a planner would have handed it in)
+    report = verify(out)
+    assert report.problems == ()
+    assert report.partial and not report.ok
+    assert report.missing == (f"510811 昭化区: no_sites, {status['510811']['reason']}",)
+    capsys.readouterr()
+    assert main(["verify", str(out)]) == 3
+    said = capsys.readouterr().out
+    assert "NO PLAN: county 510811 昭化区: no_sites, no candidate parcel" in said
+    assert "partial plan: 1 county has no plan" in said
+    assert "plan holds" not in said
     # the county without a plan keeps its outline in the districts layer, as a hole
     for layer in (
         gpd.read_file(out / "districts.geojson"),
@@ -324,7 +337,10 @@ def test_county_whose_solve_fails_is_reported(
     assert list(shapes["status"].iloc[:2]) == [c["status"] for c in plan.run["counties"][:2]]
     out = tmp_path / "out"
     write_plan(plan, out, basemap="none")
-    assert verify(out).ok, verify(out).problems
+    report = verify(out)  # the planned counties hold; the plan is partial
+    assert report.problems == ()
+    assert len(report.missing) == 1 and report.missing[0].startswith("510812 ")
+    assert "failed, " in report.missing[0] and "infeasible" in report.missing[0]
     written = gpd.read_file(out / "plan.gpkg", layer="districts").set_index("district_id")
     assert written.loc["510812", "status"] == "failed"
 
