@@ -124,8 +124,9 @@ class Allocation:
     residual_blocks
         When asked for: the residual cells merged into square blocks (``x0``,
         ``y0``, ``x1``, ``y1`` in the raster's CRS, ``people``, ``cells``), one
-        row per block that keeps people; with zones, only cells whose centre
-        lies in a zone. Else empty.
+        row per block that keeps people; with zones, a cell counts by the share
+        of it the zones cover, as ``residual`` does, so the blocks add up to it.
+        Else empty.
     crs
         The raster's CRS (of ``residual_blocks``).
     cell_size
@@ -517,8 +518,11 @@ class _State:
             return
         if self.block:
             counted = left_over
-            if self.zone_grid is not None:
-                counted = np.where(self._own_zone(self.zone_grid[top : top + rows]), left_over, 0.0)
+            if self.zones is not None:
+                # a cell on the study area's edge counts by its share inside the zones,
+                # as the accounting does (by the zone of its centre, the blocks of a
+                # single run added up to 169.5 people less than its residual)
+                counted = left_over * self._zone_share(top, rows, ncols)
             index = self._block_index(top, rows, ncols).ravel()
             self.block_people += np.bincount(
                 index, weights=counted.ravel(), minlength=self.block_people.size
@@ -556,10 +560,10 @@ class _State:
         )
         return _covered(own, rows, ncols)
 
-    def _own_zone(self, labels: npt.NDArray[np.integer[Any]]) -> npt.NDArray[np.bool_]:
-        """Cells whose centre lies in an own zone (not a context zone)."""
-        out: npt.NDArray[np.bool_] = (labels > 0) & (labels <= self.n_zones)
-        return out
+    def _zone_share(self, top: int, rows: int, ncols: int) -> FloatArray:
+        """The share of each cell of a strip that the own zones cover (as :meth:`_by_zone`)."""
+        assert self.zones is not None
+        return np.clip(_coverage(self.zones, top, rows, ncols), 0.0, None)
 
     def _block_index(self, top: int, rows: int, ncols: int) -> IntArray:
         per_row = -(-self.shape[1] // self.block)
@@ -614,37 +618,39 @@ class _State:
         r, c = rows[cell], cols[cell]
         people = left[r, c].astype(np.float64)
         owner = hits["_owner"].to_numpy()
+        counted = people  # what the blocks hold of each moved cell
         if self.zone_grid is not None:
             # each zone gives up the share of a moved cell it counted (strip), not the whole
             # cell from the zone of its centre (a district got -40 and its neighbour +40);
             # and only those shares move: the part of an edge cell outside the study area
             # was never counted, and moving it would add people to the run
-            by_zone, share = self._moved_by_zone(r, c, people)
+            by_zone, share, own = self._moved_by_zone(r, c, people)
             self.zone_residual -= by_zone
+            counted = people * own
             people = people * share
-        self.held += np.bincount(owner, weights=people, minlength=self.n)
-        self.moved = float(people[owner < self.n_own].sum())
-        if self.zone_grid is not None:
-            mine = self._own_zone(self.zone_grid[r, c])
-            r, c, people = r[mine], c[mine], people[mine]
         else:
             self.residual -= float(people.sum())
+        self.held += np.bincount(owner, weights=people, minlength=self.n)
+        self.moved = float(people[owner < self.n_own].sum())
         if self.block:
             index = (r // self.block) * -(-self.shape[1] // self.block) + c // self.block
             self.block_people -= np.bincount(
-                index, weights=people, minlength=self.block_people.size
+                index, weights=counted, minlength=self.block_people.size
             )
-            self.block_cells -= np.bincount(index, minlength=self.block_cells.size)
+            self.block_cells -= np.bincount(
+                index, weights=(counted > 0).astype(np.float64), minlength=self.block_cells.size
+            )
 
     def _moved_by_zone(
         self, r: IntArray, c: IntArray, people: FloatArray
-    ) -> tuple[FloatArray, FloatArray]:
-        """The zones' shares of the people of cells ``(r, c)``, and the share of each cell
-        the zones cover, strip by strip."""
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """The zones' shares of the people of cells ``(r, c)``, the share of each cell the
+        zones (context zones too) cover and the share the own zones cover, strip by strip."""
         out = np.zeros(self.n_zones, dtype=np.float64)
         share = np.zeros(r.size, dtype=np.float64)
+        own = np.zeros(r.size, dtype=np.float64)
         if self.zones is None or r.size == 0:
-            return out, share
+            return out, share, own
         for top in range(int(r.min()), int(r.max()) + 1, _MOVED_ROWS):
             pick = (r >= top) & (r < top + _MOVED_ROWS)
             if not pick.any():
@@ -655,7 +661,9 @@ class _State:
             out += self._by_zone(top, grid)
             cover = _coverage(self.every_zone or self.zones, top, rows, self.shape[1])
             share[pick] = np.clip(cover[r[pick] - top, c[pick]], 0.0, 1.0)
-        return out, share
+            mine = self._zone_share(top, rows, self.shape[1])
+            own[pick] = mine[r[pick] - top, c[pick]]
+        return out, share, own
 
     def blocks(self, transform: Affine) -> pd.DataFrame:
         """The residual blocks that keep people, with their corners in the raster's CRS."""

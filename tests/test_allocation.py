@@ -124,6 +124,34 @@ def test_residual_blocks_are_the_uncovered_cells(
     assert two["people"].sum() == pytest.approx(15.0)
 
 
+def test_residual_blocks_count_an_edge_cell_by_its_share(tmp_path: Path) -> None:
+    """A cell cut by the study area's edge counts in the blocks by its share, as in the residual.
+
+    A 1 × 6 row of 100 m cells with 10, 20, ..., 60 people; A covers cell 0. The blocks
+    counted a cut cell whole when its centre lay inside the zone and not at all when it
+    lay outside, so they did not add up to the residual (a single run's residual.geojson
+    held 169.5 people less than its run.json).
+    """
+    values = np.array([[10, 20, 30, 40, 50, 60]], dtype="float32")
+    path = _raster(tmp_path / "row.tif", values, cell=100.0)
+    areas = gpd.GeoSeries([box(X0, Y0 - 100, X0 + 100, Y0)], index=["A"], crs=CRS)
+    # the zone ends 40 m into cell 3, whose centre lies outside it
+    zone = gpd.GeoSeries([box(X0, Y0 - 100, X0 + 340, Y0)], index=["Z"], crs=CRS)
+    out = allocate(areas, path, zones=zone, residual_blocks=1)
+    assert out.residual == pytest.approx(20 + 30 + 0.4 * 40)
+    assert sorted(out.residual_blocks["people"]) == pytest.approx([16.0, 20.0, 30.0])
+    assert out.residual_blocks["cells"].sum() == 3
+    # the zone ends 60 m into cell 4 (its centre inside), and B (cell 5) takes cell 4
+    # within 120 m: the zone's 30 of its 50 people move, and the blocks lose those 30
+    # (they kept the other 20 of a cell now held)
+    b = box(X0 + 500, Y0 - 100, X0 + 600, Y0)
+    two = gpd.GeoSeries([areas["A"], b], index=["A", "B"], crs=CRS)
+    zone = gpd.GeoSeries([box(X0, Y0 - 100, X0 + 460, Y0)], index=["Z"], crs=CRS)
+    moved = allocate(two, path, zones=zone, nearest_m=120.0, residual_blocks=1)
+    assert moved.residual == pytest.approx(30 + 40)
+    assert sorted(moved.residual_blocks["people"]) == pytest.approx([30.0, 40.0])
+
+
 def test_nearest_polygon_takes_residual_cells_within_reach(tmp_path: Path) -> None:
     # a 1 × 6 row of 100 m cells with 10, 20, ..., 60 people; A covers cell 0, B cell 5.
     # Within 120 m of A lies the centre of cell 1 (50 m away); of B, cell 4. Cells 2 and 3

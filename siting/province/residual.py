@@ -11,13 +11,14 @@ left, each county's blocks grouped by the grid square their centre falls in
 merged block is the bounding box of the blocks it holds, with their
 ``residual_people`` and ``cells`` added up and their number in ``blocks``.
 
-Totals are exact. A county's blocks count a cell whole where its centre lies,
-while its accounting (``run.json``, ``population_accounting``) shares a cell cut
-by the county's outline by area, so the two differ by a fraction of the
-border cells' people (0.04 % on the generated 12-county province). With
-``residual_by_district`` the blocks of each county are scaled to its accounted
-residual, so the layer's ``residual_people`` add up to the accounting's
-residual, county by county and in all.
+Totals are exact. A county's blocks count a cell cut by the county's outline by
+its share, as its accounting (``run.json``, ``population_accounting``) does
+(:func:`siting.allocation.allocate`), so they add up to its accounted residual.
+With ``residual_by_district`` the blocks of each county are scaled to its
+accounted residual all the same (a county kept by ``--resume`` from before blocks
+counted shares counted a cut cell whole where its centre lay: 0.04 % apart on the
+generated 12-county province), so the layer's ``residual_people`` add up to the
+accounting's residual, county by county and in all.
 """
 
 from __future__ import annotations
