@@ -13,12 +13,11 @@ import json
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pytest
-import rasterio
-from affine import Affine
-from shapely.geometry import Point, box
+from _two_counties import CRS, X0, Y0, write_two_counties
+from _two_counties import box_at as _box
+from shapely.geometry import Point
 
 from siting.cli import main
 from siting.errors import ScenarioError
@@ -27,13 +26,7 @@ from siting.pipeline import run_plan
 from siting.plan import Plan, verify
 from siting.scenario import RunSettings, load_scenario
 
-CRS = "EPSG:4544"
-X0, Y0 = 500_000.0, 3_600_000.0
 PEOPLE_PER_CELL = 500.0
-
-
-def _box(x0: float, y0: float, x1: float, y1: float) -> object:
-    return box(X0 + x0, Y0 - y1, X0 + x1, Y0 - y0)
 
 
 def _parcel(site_id: str, district: str, x: float, cost: float) -> dict[str, object]:
@@ -54,24 +47,8 @@ def _city(folder: Path, *, cross_border_m: float | None, east_area: bool = True)
     Without ``east_area`` East has no area, so its county opens nothing and the pass
     opens PE for AW.
     """
-    folder.mkdir(parents=True, exist_ok=True)
-    with rasterio.open(
-        folder / "pop.tif",
-        "w",
-        driver="GTiff",
-        width=20,
-        height=10,
-        count=1,
-        dtype="float32",
-        crs=CRS,
-        transform=Affine(100, 0, X0, 0, -100, Y0),
-    ) as dst:
-        dst.write(np.full((10, 20), PEOPLE_PER_CELL, dtype="float32"), 1)
+    districts = write_two_counties(folder, side_m=1000.0, people_per_cell=PEOPLE_PER_CELL)
     gpkg = folder / "city.gpkg"
-    districts = [
-        {"district_id": "W", "name": "West", "geometry": _box(0, 0, 1000, 1000)},
-        {"district_id": "E", "name": "East", "geometry": _box(1000, 0, 2000, 1000)},
-    ]
     # AW covers two whole cells (900–1000 × 400–600): 1,000 people, 8 slots; AE too
     areas = [
         {"area_id": a, "district_id": d, "status": "old", "geometry": _box(x, 400, x + 80, 600)}

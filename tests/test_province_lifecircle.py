@@ -25,43 +25,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pytest
-import rasterio
-from affine import Affine
-from shapely.geometry import Point, box
+from _two_counties import CRS, X0, Y0, write_two_counties
+from _two_counties import box_at as _box
+from shapely.geometry import Point
 
 from siting.pipeline import run_plan
 from siting.plan import Plan
 
-CRS = "EPSG:4544"
-X0, Y0 = 500_000.0, 3_600_000.0
-
-
-def _box(x0: float, y0: float, x1: float, y1: float) -> object:
-    return box(X0 + x0, Y0 - y1, X0 + x1, Y0 - y0)
-
 
 def _city(folder: Path, *, partition: bool) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    with rasterio.open(
-        folder / "pop.tif",
-        "w",
-        driver="GTiff",
-        width=40,
-        height=20,
-        count=1,
-        dtype="float32",
-        crs=CRS,
-        transform=Affine(100, 0, X0, 0, -100, Y0),
-    ) as dst:
-        dst.write(np.full((20, 40), 100.0, dtype="float32"), 1)
+    districts = write_two_counties(folder, side_m=2000.0, people_per_cell=100.0)
     gpkg = folder / "city.gpkg"
-    districts = [
-        {"district_id": "W", "name": "West", "geometry": _box(0, 0, 2000, 2000)},
-        {"district_id": "E", "name": "East", "geometry": _box(2000, 0, 4000, 2000)},
-    ]
     areas = [
         {"area_id": a, "district_id": d, "status": "old", "geometry": _box(x, 900, x + 100, 1100)}
         for a, d, x in (("AW", "W", 1700), ("AE", "E", 2200))
