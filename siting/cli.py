@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from siting._text import first_few
 from siting.errors import (
     InputError,
     PlanFileError,
@@ -201,7 +202,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     if scenario.inputs is None:
         print("the scenario has no [inputs] table")
         return 2
-    problems = _input_problems(scenario)
+    problems, notes = _input_problems(scenario)
+    for note in notes:
+        print(f"note: {note}")
     if not problems:
         print(f"{args.scenario}: inputs are valid")
         return 0
@@ -211,12 +214,13 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 2
 
 
-def _input_problems(scenario: Scenario) -> list[Problem]:
+def _input_problems(scenario: Scenario) -> tuple[list[Problem], list[str]]:
     """Every input problem, and, with ``[run] partition``, what ``plan`` would refuse when
     it splits the inputs by district (every area, parcel and facility needs a district of
-    the districts layer): the inputs are read once either way."""
+    the districts layer): the inputs are read once either way. The notes name the
+    districts a partitioned plan would leave without a plan (no site in them)."""
     from siting.inputs import load_inputs, validate
-    from siting.province import district_ids
+    from siting.province import district_ids, districts_without_sites
 
     assert scenario.inputs is not None
     options: dict[str, Any] = {
@@ -225,16 +229,29 @@ def _input_problems(scenario: Scenario) -> list[Problem]:
         "radii": scenario.radii,
     }
     if scenario.run.partition is None:
-        return validate(scenario.inputs, **options)
+        return validate(scenario.inputs, **options), []
     try:
         inputs = load_inputs(scenario.inputs, **options)
     except InputError as exc:
-        return list(exc.problems)
+        return list(exc.problems), []
     try:
-        district_ids(inputs)
+        ids = district_ids(inputs)
     except ScenarioError as exc:
-        return [Problem(str(exc))]
-    return []
+        return [Problem(str(exc))], []
+    bare = districts_without_sites(inputs, ids)
+    notes = (
+        [
+            f"{first_few(bare, limit=8)}: no candidate parcel and no existing facility in "
+            f"{'this district' if len(bare) == 1 else f'these {len(bare)} districts'}, so "
+            "siting plan leaves "
+            f"{'it' if len(bare) == 1 else 'them'} without a plan (a partial plan, exit 3; "
+            "no demonstration facility there). Fix: add parcels there, or leave "
+            f"{'it' if len(bare) == 1 else 'them'} out of the districts layer"
+        ]
+        if bare
+        else []
+    )
+    return [], notes
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:

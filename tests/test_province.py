@@ -271,6 +271,11 @@ def test_county_without_sites_is_reported_and_the_rest_planned(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     scenario = _copy(tmp_path / "in", keep=None, empty_sites="510811")
+    # validate names the county the plan will leave without a plan (it said only "valid")
+    assert main(["validate", str(scenario)]) == 0
+    said = capsys.readouterr().out
+    assert "note: 510811: no candidate parcel and no existing facility in this district" in said
+    assert "(a partial plan, exit 3;" in said and "inputs are valid" in said
     out = tmp_path / "out"
     code = main(["-q", "plan", str(scenario), "--out", str(out), "--basemap", "none"])
     assert code == 3

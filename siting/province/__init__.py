@@ -39,7 +39,7 @@ from siting.province.engine import (
     solve_county,
 )
 from siting.province.merge import PARTIAL, merge_counties
-from siting.province.partition import district_ids, district_inputs
+from siting.province.partition import district_ids, district_inputs, districts_without_sites
 from siting.province.progress import CountyProgress
 
 __all__ = [
@@ -53,6 +53,7 @@ __all__ = [
     "dask_client",
     "district_ids",
     "district_inputs",
+    "districts_without_sites",
     "map_tasks",
     "merge_counties",
     "plan_by_district",

@@ -39,7 +39,7 @@ from siting.errors import ScenarioError
 from siting.inputs import Inputs
 from siting.scenario import Scenario
 
-__all__ = ["district_ids", "district_inputs"]
+__all__ = ["district_ids", "district_inputs", "districts_without_sites"]
 
 _BY_DISTRICT = ("areas", "parcels", "facilities", "subdistricts", "workplaces")
 
@@ -96,6 +96,32 @@ def district_ids(inputs: Inputs) -> list[str]:
             "outside it (a single run, without run.partition, plans them under '(none)')."
         )
     return ids
+
+
+def districts_without_sites(inputs: Inputs, ids: list[str]) -> list[str]:
+    """The districts of ``ids`` with no candidate parcel and no existing facility.
+
+    A partitioned run leaves each of them without a plan (``no_sites``, see
+    :func:`siting.province.engine.solve_county`), so the plan is partial (exit 3);
+    ``siting validate`` names them beforehand.
+
+    Parameters
+    ----------
+    inputs
+        Validated inputs whose layers :func:`district_ids` accepted.
+    ids
+        The districts to plan, as :func:`district_ids` gives them.
+
+    Returns
+    -------
+    list of str
+        Their ``district_id``, in the order of ``ids``.
+    """
+    held: set[str] = set()
+    for layer in (inputs.parcels, inputs.facilities):
+        if layer is not None and not layer.empty:
+            held |= set(layer["district_id"].dropna().astype(str))
+    return [d for d in ids if d not in held]
 
 
 def clip_graph(graph: Any, outline: Any, reach_m: float) -> Any:
