@@ -10,6 +10,7 @@ plan (``run.partition``: some county has no plan; the others are written and
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import math
 import os
@@ -305,16 +306,38 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+_DISK_ERRNOS = {
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.EROFS: "the disk is read-only",
+    errno.EFBIG: "a file grew past the size this system allows",
+    errno.EACCES: "the folder may not be written to",
+}
+
+
 def _cmd_map(args: argparse.Namespace) -> int:
     from siting.maps import save_map
 
-    path = save_map(args.out_dir, language=args.language, basemap=args.basemap)
-    print(f"map written to {path}")
-    if args.report:
-        from siting.report import write_report
+    try:
+        path = save_map(args.out_dir, language=args.language, basemap=args.basemap)
+        print(f"map written to {path}")
+        if args.report:
+            from siting.report import write_report
 
-        md, page = write_report(args.out_dir, language=args.language)
-        print(f"report written to {md} and {page}")
+            md, page = write_report(args.out_dir, language=args.language)
+            print(f"report written to {md} and {page}")
+    except OSError as exc:  # each file is written whole or not at all (outdir.write_whole)
+        if exc.errno not in _DISK_ERRNOS:
+            raise
+        name = Path(str(exc.filename)).name if exc.filename else "a file"
+        print(
+            f"error: cannot write into {args.out_dir}: {_DISK_ERRNOS[exc.errno]} (writing "
+            f"{name}); the files there are left as they were. Fix: free space on that disk "
+            "(or make the folder writable), or copy the plan folder to another disk and draw "
+            "it there",
+            file=sys.stderr,
+        )
+        return 2
     return 0
 
 

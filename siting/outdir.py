@@ -78,6 +78,7 @@ __all__ = [
     "staging_folder",
     "stray_files",
     "write_failure",
+    "write_whole",
 ]
 
 log = logging.getLogger(__name__)
@@ -389,9 +390,33 @@ def note_written(folder: str | Path, paths: Iterable[str | Path]) -> None:
         for r in rel:
             if (root / r).is_file():
                 run["sha256"][r] = _sha256(root / r)
-    tmp = root / f".run.json.{secrets.token_hex(4)}"
-    tmp.write_text(json.dumps(run, ensure_ascii=False, indent=2), encoding="utf-8")
-    os.replace(tmp, root / "run.json")
+    write_whole(root / "run.json", json.dumps(run, ensure_ascii=False, indent=2))
+
+
+def write_whole(path: str | Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` whole or not at all.
+
+    It goes into a hidden file beside ``path`` first, renamed over ``path`` once
+    written: a disk that fills up leaves ``path`` as it was (or absent) and no
+    partial file behind (``siting map`` into a finished plan).
+
+    Parameters
+    ----------
+    path
+        The file to write.
+    text
+        Its content.
+    """
+    target = Path(path)
+    tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, target)
+    except BaseException as exc:
+        tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.filename is None:
+            exc.filename = str(target)  # a failed write() names no file: the one meant
+        raise
 
 
 def _run_json(folder: Path) -> dict[str, Any] | None:

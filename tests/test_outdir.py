@@ -570,3 +570,43 @@ def test_a_full_disk_while_writing_is_one_sentence_and_nothing_is_written(
     assert f"Nothing was written and {out.resolve()} is left as it was; fix: free space" in err
     assert not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["city"]
+
+
+def test_siting_map_on_a_full_disk_is_one_sentence_and_leaves_the_plan_as_it_was(
+    city: Path, tmp_path: Path
+) -> None:
+    """``siting map`` draws into a finished plan. Before, folium wrote map.html in place:
+    a full disk (here a file-size limit of 200 kB, which the map passes) left a cut-off
+    map.html and a traceback; now the map is written whole or not at all, and the error
+    is one sentence (exit 2)."""
+    import resource
+
+    out = tmp_path / "out"
+    assert main(["-q", "plan", str(city / "scenario.toml"), "--out", str(out), "--no-map"]) == 0
+    before = digests(out)
+    assert "map.html" not in before
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, resource.RLIM_INFINITY))
+
+    run = subprocess.run(
+        [sys.executable, "-m", "siting.cli", "-q", "map", str(out), "--basemap", "none"],
+        capture_output=True,
+        text=True,
+        preexec_fn=limit,
+        timeout=600,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    err = run.stderr.strip()
+    assert run.returncode == 2, err
+    assert "Traceback" not in err
+    assert err.splitlines()[-1] == (
+        f"error: cannot write into {out}: a file grew past the size this system allows "
+        "(writing map.html); the files there are left as they were. Fix: free space on that "
+        "disk (or make the folder writable), or copy the plan folder to another disk and "
+        "draw it there"
+    )
+    assert digests(out) == before  # no map.html, cut off or whole, and no hidden part
+    # without the limit the same map is drawn, and is larger than the limit
+    assert main(["-q", "map", str(out), "--basemap", "none"]) == 0
+    assert (out / "map.html").stat().st_size > 200_000

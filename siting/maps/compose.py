@@ -60,7 +60,7 @@ from siting.maps.style import (
     _density_bins,
     _swatch,
 )
-from siting.outdir import note_written
+from siting.outdir import note_written, write_whole
 from siting.report import (
     currency_of,
     labels,
@@ -517,7 +517,7 @@ def save_map(out_dir: str | Path, path: str | Path | None = None, **kwargs: Any)
     """
     target = Path(path) if path is not None else Path(out_dir) / "map.html"
     m = plan_map(out_dir, **kwargs)
-    m.save(str(target))
+    write_whole(target, m.get_root().render())  # as m.save, but whole or not at all
     note_written(out_dir, [target])
     logger.info("wrote %s", target)
     return target

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from siting.outdir import note_written
+from siting.outdir import note_written, write_whole
 from siting.report._access import _access_blocks
 from siting.report._assumptions import flatten_scenario, source_of
 from siting.report._charts import _svg_bars_with_targets, _svg_hbars
@@ -501,10 +501,10 @@ def write_report(out_dir: str | Path, *, language: str = "zh") -> tuple[Path, Pa
     written = [md_path, html_path]
     for kind, content in blocks:
         if kind == "chart":
-            (out.out_dir / content.filename).write_text(content.svg + "\n", encoding="utf-8")
+            write_whole(out.out_dir / content.filename, content.svg + "\n")
             written.append(out.out_dir / content.filename)
-    md_path.write_text(_render_md(blocks), encoding="utf-8")
-    html_path.write_text(_render_html(blocks, title=title, language=language), encoding="utf-8")
+    write_whole(md_path, _render_md(blocks))
+    write_whole(html_path, _render_html(blocks, title=title, language=language))
     note_written(out.out_dir, written)
     logger.info("wrote %s and %s", md_path, html_path)
     return md_path, html_path
