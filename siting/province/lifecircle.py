@@ -44,7 +44,6 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from siting.candidates import sites_from_inputs
 from siting.inputs import Inputs
@@ -162,7 +161,7 @@ def access_across_borders(
         return _with(plan, plan.areas, record, info, start, free=free, pairs=0, counts=counts)
 
     ids = areas.index[walked]
-    zone = shapely.union_all(shapes.iloc[walked].to_numpy())
+    zone = shapes.iloc[walked].to_numpy()  # clip_graph finds the nodes near any of them
     _, near = _near(shapes.iloc[walked].reset_index(drop=True), site_shapes, reach)
     sites = place.iloc[np.unique(near)]
     points = area_points(outlines.loc[ids].reset_index(), inputs.population, id_column="area_id")

@@ -125,15 +125,23 @@ def districts_without_sites(inputs: Inputs, ids: list[str]) -> list[str]:
 
 
 def clip_graph(graph: Any, outline: Any, reach_m: float) -> Any:
-    """The part of a walking graph whose nodes lie within ``reach_m`` of ``outline``."""
+    """The part of a walking graph whose nodes lie within ``reach_m`` of ``outline``.
+
+    ``outline`` is one geometry or an array of them (the areas near a border, say):
+    the nodes are found with a tree of its parts, not by testing each against one
+    merged and buffered shape, which took about two minutes for a million nodes
+    against 3,000 areas near the borders (a shape of 71,000 vertices).
+    """
     if graph is None:
         return None
-    zone = outline.buffer(reach_m)
+    parts = shapely.get_parts(np.atleast_1d(np.asarray(outline, dtype=object)))
     ids = list(graph.nodes)
-    xs = [graph.nodes[n]["x"] for n in ids]
-    ys = [graph.nodes[n]["y"] for n in ids]
-    inside = gpd.points_from_xy(xs, ys).intersects(zone)
-    kept = [n for n, keep in zip(ids, inside, strict=True) if keep]
+    xs = np.fromiter((graph.nodes[n]["x"] for n in ids), dtype=np.float64, count=len(ids))
+    ys = np.fromiter((graph.nodes[n]["y"] for n in ids), dtype=np.float64, count=len(ids))
+    near = shapely.STRtree(parts).query(
+        shapely.points(xs, ys), predicate="dwithin", distance=reach_m
+    )[0]
+    kept = [ids[i] for i in np.unique(near)]
     return graph.subgraph(kept).copy()
 
 
