@@ -312,6 +312,7 @@ _DISK_ERRNOS = {
     errno.EROFS: "the disk is read-only",
     errno.EFBIG: "a file grew past the size this system allows",
     errno.EACCES: "the folder may not be written to",
+    errno.EIO: "the disk failed to write",
 }
 
 
@@ -330,11 +331,17 @@ def _cmd_map(args: argparse.Namespace) -> int:
         if exc.errno not in _DISK_ERRNOS:
             raise
         name = Path(str(exc.filename)).name if exc.filename else "a file"
+        left = (
+            # run.json is written last: the map (or report) before it is in place, unrecorded
+            "the map or report was replaced but run.json could not record it, so a later "
+            "siting plan --out there needs --replace"
+            if name == "run.json"
+            else "the files there are left as they were"
+        )
         print(
             f"error: cannot write into {args.out_dir}: {_DISK_ERRNOS[exc.errno]} (writing "
-            f"{name}); the files there are left as they were. Fix: free space on that disk "
-            "(or make the folder writable), or copy the plan folder to another disk and draw "
-            "it there",
+            f"{name}); {left}. Fix: free space on that disk (or make the folder writable), "
+            "or copy the plan folder to another disk and draw it there",
             file=sys.stderr,
         )
         return 2

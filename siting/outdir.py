@@ -414,8 +414,8 @@ def write_whole(path: str | Path, text: str) -> None:
         os.replace(tmp, target)
     except BaseException as exc:
         tmp.unlink(missing_ok=True)
-        if isinstance(exc, OSError) and exc.filename is None:
-            exc.filename = str(target)  # a failed write() names no file: the one meant
+        if isinstance(exc, OSError) and exc.filename in (None, str(tmp)):
+            exc.filename = str(target)  # name the file meant, not the hidden one (or none)
         raise
 
 

@@ -610,3 +610,17 @@ def test_siting_map_on_a_full_disk_is_one_sentence_and_leaves_the_plan_as_it_was
     # without the limit the same map is drawn, and is larger than the limit
     assert main(["-q", "map", str(out), "--basemap", "none"]) == 0
     assert (out / "map.html").stat().st_size > 200_000
+
+
+def test_write_whole_names_the_file_meant_and_leaves_no_part(tmp_path: Path) -> None:
+    """A write that fails names the file meant, not the hidden one written first
+    (review: '(writing .map.html.1a2b3c4d)'), and leaves nothing behind."""
+    from siting.outdir import write_whole
+
+    target = tmp_path / "gone" / "map.html"
+    with pytest.raises(FileNotFoundError) as failed:
+        write_whole(target, "<html></html>")
+    assert failed.value.filename == str(target)
+    write_whole(tmp_path / "map.html", "<html></html>")
+    assert [p.name for p in tmp_path.iterdir()] == ["map.html"]
+    assert (tmp_path / "map.html").read_text(encoding="utf-8") == "<html></html>"

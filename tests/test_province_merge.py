@@ -143,3 +143,14 @@ def test_each_countys_findings_name_the_county(plans: dict[str, Plan]) -> None:
     assert [f.split(":")[0] for f in held] == ["district W", "district E"]
     assert all("40,000 people" in f for f in held)
     assert all(f.startswith(("district W: ", "district E: ")) for f in findings)
+
+
+def test_a_countys_lines_are_named_once_and_by_their_own_county() -> None:
+    """A line that names the county already keeps its words; one naming another county
+    whose id starts with this one's (510811 against 5108) is named as well (review)."""
+    from siting.province.merge import _of_county
+
+    assert _of_county("district 5108: no site", "5108") == "district 5108: no site"
+    assert _of_county("district 5108 has no site", "5108") == "district 5108 has no site"
+    assert _of_county("district 510811: x", "5108") == "district 5108: district 510811: x"
+    assert _of_county("the areas hold 29%", "510811") == "district 510811: the areas hold 29%"

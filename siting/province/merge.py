@@ -14,6 +14,7 @@ The status is the worst of the counties': ``"optimal"`` only if every county is,
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -212,8 +213,8 @@ def _of_county(line: str, district_id: str) -> str:
     29 % of the population raster's 132,079 people"): merged unnamed, seven of them read
     as seven statements about the whole province.
     """
-    if line.startswith(f"district {district_id}"):
-        return line
+    if re.match(rf"district {re.escape(district_id)}(?![0-9A-Za-z_])", line):
+        return line  # (district 5108's own lines do not start "district 510811")
     return f"district {district_id}: {line}"
 
 
