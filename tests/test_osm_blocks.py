@@ -465,3 +465,29 @@ def test_nanjing_plans_end_to_end_with_blocks(tmp_path: Path) -> None:
     ids = [f["properties"]["area_id"] for f in areas]
     assert sum(i.startswith(BLOCK_ID_PREFIX) for i in ids) == 60
     assert verify(out).ok
+
+
+def test_blocks_outside_every_district_are_left_out_with_a_note(tmp_path: Path) -> None:
+    """A districts layer smaller than the extract (the western column of blocks and
+    10 m short of the middle street): the two eastern blocks lie outside every district.
+    A partitioned run refused them as rows to 'leave out' (review), which no planner can
+    do with blocks; they are left out with a note, and partly covered ones kept."""
+    path = _scenario(tmp_path, 'areas_from = ["blocks"]\n')
+    gpd.GeoDataFrame(
+        {"district_id": ["W"], "name": ["西"]},
+        geometry=[shapely.box(X0 - 50, Y0 - 50, X0 + 190, Y0 + 450)],
+        crs=UTM,
+    ).to_file(tmp_path / "districts.geojson", driver="GeoJSON")
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("[inputs]\n", '[inputs]\ndistricts = { path = "districts.geojson" }\n', 1)
+    path.write_text(text + '[run]\npartition = "district"\n', encoding="utf-8")
+    scenario = load_scenario(path)
+    assert scenario.inputs is not None
+    inputs = load_inputs(scenario.inputs, crs=scenario.crs)
+    west = {_block_at(tmp_path / "grid.osm", 100, y, areas_from=["blocks"]) for y in (100, 300)}
+    assert set(inputs.areas.index) == west
+    assert set(inputs.areas["district_id"]) == {"W"}
+    assert "areas: 2 of the 4 street blocks lie outside every district and are left out" in (
+        inputs.notes
+    )
+    assert main(["validate", str(path)]) == 0

@@ -45,6 +45,7 @@ from siting.inputs._raster import (
 from siting.inputs._schema import LAYER_NAMES
 from siting.inputs._streets import _check_coverage, _read_streets
 from siting.inputs._vector import _fill_land_area, _read
+from siting.osm.blocks import BLOCK_ID_PREFIX
 from siting.scenario import InputsSpec, LayerSpec, Radii
 
 logger = logging.getLogger(__name__)
@@ -211,6 +212,27 @@ class _Loaded:
     street_graph: Any = None
 
 
+def _blocks_inside(areas: gpd.GeoDataFrame, report: _Report) -> gpd.GeoDataFrame:
+    """The areas without the street blocks (``areas_from`` ``"blocks"``) that no district
+    overlaps (their ``district_id`` left empty by the districts' outlines).
+
+    Blocks cover every piece of land an OSM extract's streets enclose, so a districts
+    layer smaller than the extract leaves some outside every district: a partitioned
+    run refused them ("lie outside every district ... leave out the rows"), though they
+    are no planner's rows to leave out, and a single run planned them under ``(none)``.
+    A block partly inside keeps the district it overlaps most.
+    """
+    blocks = areas.index.astype(str).str.startswith(BLOCK_ID_PREFIX)
+    outside = blocks & areas["district_id"].isna().to_numpy()
+    if not outside.any():
+        return areas
+    report.note(
+        f"areas: {int(outside.sum()):,} of the {int(blocks.sum()):,} street blocks lie "
+        "outside every district and are left out"
+    )
+    return areas.loc[~outside]
+
+
 def _load(
     spec: InputsSpec,
     crs: str | pyproj.CRS | None,
@@ -360,6 +382,8 @@ def _load(
                         report=report,
                     )
                 _check_references(projected[name], "district_id", districts, wheres[name], report)
+        if "areas" in projected:
+            projected["areas"] = _blocks_inside(projected["areas"], report)
     if subdistricts is not None and "areas" in projected:
         with report.warnings_of("areas"):
             projected["areas"] = _assign(
