@@ -536,6 +536,24 @@ def test_the_write_time_check_hashes_again_only_what_may_have_changed(
     assert hashed == ["table.csv"]
 
 
+def _siting_with_file_size_limit(argv: list[str], limit: int) -> subprocess.CompletedProcess[str]:
+    """``siting argv`` in a process whose files may not grow past ``limit`` bytes (as a
+    full disk stops them: Python ignores SIGXFSZ, so a write fails with EFBIG)."""
+    import resource
+
+    def set_limit() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.RLIM_INFINITY))
+
+    return subprocess.run(
+        [sys.executable, "-m", "siting.cli", *argv],
+        capture_output=True,
+        text=True,
+        preexec_fn=set_limit,
+        timeout=600,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+
+
 def test_a_full_disk_while_writing_is_one_sentence_and_nothing_is_written(
     city: Path, tmp_path: Path
 ) -> None:
@@ -543,22 +561,9 @@ def test_a_full_disk_while_writing_is_one_sentence_and_nothing_is_written(
     which plan.gpkg passes). Before, GDAL's ``DataSourceError: Failed to commit
     transaction`` reached the planner as a traceback (exit 1); now it is one sentence
     naming --out, what the disk did and the fix (exit 2), and nothing is left behind."""
-    import resource
-
     out = tmp_path / "out"
-
-    def limit() -> None:
-        resource.setrlimit(resource.RLIMIT_FSIZE, (600_000, resource.RLIM_INFINITY))
-
     argv = ["-q", "plan", str(city / "scenario.toml"), "--out", str(out), "--no-map"]
-    run = subprocess.run(
-        [sys.executable, "-m", "siting.cli", *argv],
-        capture_output=True,
-        text=True,
-        preexec_fn=limit,
-        timeout=600,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
+    run = _siting_with_file_size_limit(argv, 600_000)
     err = run.stderr.strip()
     assert run.returncode == 2, err
     assert "Traceback" not in err
@@ -579,24 +584,11 @@ def test_siting_map_on_a_full_disk_is_one_sentence_and_leaves_the_plan_as_it_was
     a full disk (here a file-size limit of 200 kB, which the map passes) left a cut-off
     map.html and a traceback; now the map is written whole or not at all, and the error
     is one sentence (exit 2)."""
-    import resource
-
     out = tmp_path / "out"
     assert main(["-q", "plan", str(city / "scenario.toml"), "--out", str(out), "--no-map"]) == 0
     before = digests(out)
     assert "map.html" not in before
-
-    def limit() -> None:
-        resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, resource.RLIM_INFINITY))
-
-    run = subprocess.run(
-        [sys.executable, "-m", "siting.cli", "-q", "map", str(out), "--basemap", "none"],
-        capture_output=True,
-        text=True,
-        preexec_fn=limit,
-        timeout=600,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
+    run = _siting_with_file_size_limit(["-q", "map", str(out), "--basemap", "none"], 200_000)
     err = run.stderr.strip()
     assert run.returncode == 2, err
     assert "Traceback" not in err
