@@ -306,18 +306,12 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
-_DISK_ERRNOS = {
-    errno.ENOSPC: "the disk is full",
-    errno.EDQUOT: "the disk quota is used up",
-    errno.EROFS: "the disk is read-only",
-    errno.EFBIG: "a file grew past the size this system allows",
-    errno.EACCES: "the folder may not be written to",
-    errno.EIO: "the disk failed to write",
-}
-
-
 def _cmd_map(args: argparse.Namespace) -> int:
     from siting.maps import save_map
+    from siting.outdir import WRITE_ERRNOS
+
+    # the plan's own write failures, and a folder siting map may not write into
+    disk = {**WRITE_ERRNOS, errno.EACCES: "the folder may not be written to"}
 
     try:
         path = save_map(args.out_dir, language=args.language, basemap=args.basemap)
@@ -328,7 +322,7 @@ def _cmd_map(args: argparse.Namespace) -> int:
             md, page = write_report(args.out_dir, language=args.language)
             print(f"report written to {md} and {page}")
     except OSError as exc:  # each file is written whole or not at all (outdir.write_whole)
-        if exc.errno not in _DISK_ERRNOS:
+        if exc.errno not in disk:
             raise
         name = Path(str(exc.filename)).name if exc.filename else "a file"
         left = (
@@ -339,7 +333,7 @@ def _cmd_map(args: argparse.Namespace) -> int:
             else "the files there are left as they were"
         )
         print(
-            f"error: cannot write into {args.out_dir}: {_DISK_ERRNOS[exc.errno]} (writing "
+            f"error: cannot write into {args.out_dir}: {disk[exc.errno]} (writing "
             f"{name}); {left}. Fix: free space on that disk (or make the folder writable), "
             "or copy the plan folder to another disk and draw it there",
             file=sys.stderr,

@@ -62,6 +62,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PLAN_MARKER",
+    "WRITE_ERRNOS",
     "changed_files",
     "check_output",
     "claim_output",
@@ -772,7 +773,7 @@ def claim_output(
         yield target
 
 
-_WRITE_ERRNOS = {
+WRITE_ERRNOS = {
     errno.ENOSPC: "the disk is full",
     errno.EDQUOT: "the disk quota is used up",
     errno.EFBIG: "a file grew past the size this system allows",
@@ -818,8 +819,8 @@ def write_failure(exc: BaseException, out: Path) -> OutputError | None:
     """
     why: str | None = None
     what = ""
-    if isinstance(exc, OSError) and exc.errno in _WRITE_ERRNOS:
-        why = _WRITE_ERRNOS[exc.errno]
+    if isinstance(exc, OSError) and exc.errno in WRITE_ERRNOS:
+        why = WRITE_ERRNOS[exc.errno]
         if exc.filename:
             what = f" (writing {Path(str(exc.filename)).name})"
     elif isinstance(exc, Exception) and _is_gdal_or_sqlite(exc):
