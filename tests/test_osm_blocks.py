@@ -467,20 +467,26 @@ def test_nanjing_plans_end_to_end_with_blocks(tmp_path: Path) -> None:
     assert verify(out).ok
 
 
+def _western_district(path: Path) -> Path:
+    """The scenario at ``path`` partitioned by one district, ``W``, over the western
+    column of blocks and 10 m short of the middle street (x from -50 to 190 m)."""
+    gpd.GeoDataFrame(
+        {"district_id": ["W"], "name": ["西"]},
+        geometry=[shapely.box(X0 - 50, Y0 - 50, X0 + 190, Y0 + 450)],
+        crs=UTM,
+    ).to_file(path.parent / "districts.geojson", driver="GeoJSON")
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("[inputs]\n", '[inputs]\ndistricts = { path = "districts.geojson" }\n', 1)
+    path.write_text(text + '[run]\npartition = "district"\n', encoding="utf-8")
+    return path
+
+
 def test_blocks_outside_every_district_are_left_out_with_a_note(tmp_path: Path) -> None:
     """A districts layer smaller than the extract (the western column of blocks and
     10 m short of the middle street): the two eastern blocks lie outside every district.
     A partitioned run refused them as rows to 'leave out' (review), which no planner can
     do with blocks; they are left out with a note, and partly covered ones kept."""
-    path = _scenario(tmp_path, 'areas_from = ["blocks"]\n')
-    gpd.GeoDataFrame(
-        {"district_id": ["W"], "name": ["西"]},
-        geometry=[shapely.box(X0 - 50, Y0 - 50, X0 + 190, Y0 + 450)],
-        crs=UTM,
-    ).to_file(tmp_path / "districts.geojson", driver="GeoJSON")
-    text = path.read_text(encoding="utf-8")
-    text = text.replace("[inputs]\n", '[inputs]\ndistricts = { path = "districts.geojson" }\n', 1)
-    path.write_text(text + '[run]\npartition = "district"\n', encoding="utf-8")
+    path = _western_district(_scenario(tmp_path, 'areas_from = ["blocks"]\n'))
     scenario = load_scenario(path)
     assert scenario.inputs is not None
     inputs = load_inputs(scenario.inputs, crs=scenario.crs)
@@ -491,3 +497,45 @@ def test_blocks_outside_every_district_are_left_out_with_a_note(tmp_path: Path) 
         inputs.notes
     )
     assert main(["validate", str(path)]) == 0
+
+
+def test_osm_sites_outside_every_district_are_left_out_a_layers_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two OSM parks, one in the district W (x < 190 m) and one east of it: a
+    partitioned run refused the eastern one as a row to 'leave out of the layer', which
+    no planner can do with the OSM file's sites; it is left out with a note. A parcel
+    of the planner's own layer east of W is still refused."""
+    path = _western_district(
+        _scenario(tmp_path, 'use = ["areas", "candidates"]\nareas_from = ["blocks"]\n')
+    )
+    grid_osm(tmp_path / "grid.osm", parks=((20, 20, 80, 80), (300, 300, 340, 340)))
+    scenario = load_scenario(path)
+    assert scenario.inputs is not None
+    inputs = load_inputs(scenario.inputs, crs=scenario.crs)
+    parcels = inputs.parcels
+    # P1 (the layer's, at x = 90-110 m) and the western park are kept, both in W
+    assert len(parcels) == 2
+    assert parcels.loc["P1", "district_id"] == "W"
+    assert list(parcels.loc[parcels["source"] == "osm"].geometry.centroid.x) == pytest.approx(
+        [X0 + 50], abs=0.01
+    )
+    assert set(parcels["district_id"]) == {"W"}
+    assert (
+        "parcels: 1 of the 2 candidate sites from grid.osm lie outside every district and "
+        "are left out" in inputs.notes
+    )
+    assert main(["validate", str(path)]) == 0
+    capsys.readouterr()
+    gpd.GeoDataFrame(
+        {"site_id": ["P1", "P2"], "kind": ["idle_land"] * 2, "acquisition": ["purchase"] * 2},
+        geometry=[
+            shapely.box(X0 + 90, Y0 + 90, X0 + 110, Y0 + 110),
+            shapely.box(X0 + 290, Y0 + 90, X0 + 310, Y0 + 110),
+        ],
+        crs=UTM,
+    ).to_file(tmp_path / "parcels.geojson", driver="GeoJSON")
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr()
+    assert "parcels P2 lie outside every district" in err.out + err.err
+    assert "osm/" not in (err.out + err.err).partition("cannot split")[2]

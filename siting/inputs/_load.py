@@ -46,7 +46,7 @@ from siting.inputs._schema import LAYER_NAMES
 from siting.inputs._streets import _check_coverage, _read_streets
 from siting.inputs._vector import _fill_land_area, _read
 from siting.osm.blocks import BLOCK_ID_PREFIX
-from siting.scenario import InputsSpec, LayerSpec, Radii
+from siting.scenario import InputsSpec, LayerSpec, OsmSpec, Radii
 
 logger = logging.getLogger(__name__)
 
@@ -212,25 +212,46 @@ class _Loaded:
     street_graph: Any = None
 
 
-def _blocks_inside(areas: gpd.GeoDataFrame, report: _Report) -> gpd.GeoDataFrame:
-    """The areas without the street blocks (``areas_from`` ``"blocks"``) that no district
-    overlaps (their ``district_id`` left empty by the districts' outlines).
+def _generated_inside(
+    frame: gpd.GeoDataFrame, generated: np.ndarray, what: str, name: str, report: _Report
+) -> gpd.GeoDataFrame:
+    """``frame`` without the ``generated`` rows that no district holds (their
+    ``district_id`` left empty by the districts' outlines), with a note saying how many
+    of ``what`` were left out.
 
-    Blocks cover every piece of land an OSM extract's streets enclose, so a districts
-    layer smaller than the extract leaves some outside every district: a partitioned
-    run refused them ("lie outside every district ... leave out the rows"), though they
-    are no planner's rows to leave out, and a single run planned them under ``(none)``.
-    A block partly inside keeps the district it overlaps most.
+    Street blocks (``areas_from`` ``"blocks"``) cover every piece of land an OSM
+    extract's streets enclose, and the OSM file's candidate sites lie anywhere in it, so
+    a districts layer smaller than the extract leaves some outside every district: a
+    partitioned run refused them ("lie outside every district ... leave out the rows"),
+    though they are no planner's rows to leave out, and a single run planned them under
+    ``(none)``. A block partly inside keeps the district it overlaps most; a site, the
+    district holding a point of it. The rows of the planner's own layers are kept (and
+    refused by a partitioned run).
     """
-    blocks = areas.index.astype(str).str.startswith(BLOCK_ID_PREFIX)
-    outside = blocks & areas["district_id"].isna().to_numpy()
+    outside = generated & frame["district_id"].isna().to_numpy()
     if not outside.any():
-        return areas
+        return frame
     report.note(
-        f"areas: {int(outside.sum()):,} of the {int(blocks.sum()):,} street blocks lie "
+        f"{name}: {int(outside.sum()):,} of the {int(generated.sum()):,} {what} lie "
         "outside every district and are left out"
     )
-    return areas.loc[~outside]
+    return frame.loc[~outside]
+
+
+def _osm_inside(layers: dict[str, gpd.GeoDataFrame], osm: OsmSpec | None, report: _Report) -> None:
+    """Leave out of ``layers`` the street blocks and the OSM file's candidate sites that
+    lie outside every district (:func:`_generated_inside`)."""
+    areas = layers.get("areas")
+    if areas is not None:
+        blocks = areas.index.astype(str).str.startswith(BLOCK_ID_PREFIX)
+        layers["areas"] = _generated_inside(areas, blocks, "street blocks", "areas", report)
+    parcels = layers.get("parcels")
+    if osm is None or "candidates" not in osm.use or parcels is None:
+        return
+    if "source" in parcels.columns:  # "osm" or, merged with [inputs.parcels], "layer"
+        from_osm = (parcels["source"] == "osm").to_numpy()
+        what = f"candidate sites from {osm.path.name}"
+        layers["parcels"] = _generated_inside(parcels, from_osm, what, "parcels", report)
 
 
 def _load(
@@ -382,8 +403,7 @@ def _load(
                         report=report,
                     )
                 _check_references(projected[name], "district_id", districts, wheres[name], report)
-        if "areas" in projected:
-            projected["areas"] = _blocks_inside(projected["areas"], report)
+        _osm_inside(projected, spec.osm, report)
     if subdistricts is not None and "areas" in projected:
         with report.warnings_of("areas"):
             projected["areas"] = _assign(
