@@ -297,3 +297,23 @@ def test_compare_prints_each_total_to_the_decimals_it_needs(tmp_path: Path) -> N
     )
     assert rows["cost"] == "| cost | 234,754,000 | 107,596,000 | -127,158,000 |"
     assert "–" not in "".join(v for k, v in rows.items() if k.startswith("cost"))
+
+
+def test_counties_measuring_walks_differently_are_named_in_the_reports_language(
+    tmp_path: Path,
+) -> None:
+    """A partitioned run whose counties measure on streets and in straight lines has
+    distance_method "network, straight_line" (province.merge); the Chinese report printed
+    those English keys."""
+    folder = write_plan_output(tmp_path / "a")
+    run = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    run["distance_method"] = "network, straight_line"
+    (folder / "run.json").write_text(json.dumps(run, ensure_ascii=False), encoding="utf-8")
+    zh = write_report(folder)[0].read_text(encoding="utf-8")
+    assert "距离计算方式: 各区县不同：步行路网距离、直线距离（乘绕行系数）" in zh
+    assert "network, straight_line" not in zh
+    en = write_report(folder, language="en")[0].read_text(encoding="utf-8")
+    assert (
+        "Distances: walking distance on the street network or straight line × detour "
+        "factor, by county" in en
+    )

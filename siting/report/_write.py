@@ -35,6 +35,18 @@ def _column(frame: pd.DataFrame | None, name: str, default: Any = None) -> pd.Se
     return pd.Series([default] * len(frame), index=frame.index, dtype=object)
 
 
+def _distance_methods(method: str, text: Mapping[str, str]) -> str:
+    """``run.json``'s ``distance_method`` in words: ``"network"``, ``"straight_line"``, or,
+    when a partitioned run's counties measured differently, both joined by ``", "``
+    (:func:`siting.province.merge`), each named in the report's language."""
+    named = [text.get(part, part) for part in method.split(", ")]
+    if len(named) == 1:
+        return named[0]
+    return text["distance_methods_by_county"].format(
+        methods=text["distance_methods_joiner"].join(named)
+    )
+
+
 def _report_blocks(out: PlanOutput, *, language: str) -> tuple[str, list[Block]]:
     run = out.run
     text = labels(language, currency=currency_of(run))
@@ -74,7 +86,7 @@ def _report_blocks(out: PlanOutput, *, language: str) -> tuple[str, list[Block]]
         meta.append(f"{text['solver']}: {run['solver']}")
     method = run.get("distance_method")
     if method:
-        meta.append(f"{text['distance_method']}: {text.get(str(method), str(method))}")
+        meta.append(f"{text['distance_method']}: {_distance_methods(str(method), text)}")
     if meta:
         blocks.append(("p", "; ".join(meta)))
 
