@@ -25,7 +25,7 @@ from siting.demand import estimate_demand
 from siting.errors import InputError, Problem
 from siting.inputs import Inputs, load_inputs, read_layer, validate
 from siting.network import area_points
-from siting.scenario import InputsSpec, LayerSpec, RasterSpec, Scenario
+from siting.scenario import InputsSpec, LayerSpec, RasterSpec, Scenario, load_scenario
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -2710,3 +2710,40 @@ def test_a_byte_raster_filled_with_255_and_no_nodata_is_a_problem(tmp_path: Path
     few[:3, :] = 5
     sparse = _byte_raster(tmp_path / "s.tif", few, None)
     assert validate(replace(spec, population=RasterSpec(path=sparse)), crs=GK) == []
+
+
+def test_windows_paths_turned_into_control_characters_by_toml_escapes(tmp_path: Path) -> None:
+    """In "double quotes" TOML reads the \\t of data\\table.gpkg as a tab (and \\n, \\b, \\f, \\r
+    likewise), so the path holds no backslash and got no Windows hint; and a drive-letter
+    path with forward slashes given for [inputs] streets got only 'check streets'."""
+    (tmp_path / "data").mkdir()
+    make_spec(tmp_path)
+    (tmp_path / "city.gpkg").rename(tmp_path / "data" / "table.gpkg")
+    path = tmp_path / "scenario.toml"
+    path.write_text(
+        f'name = "windows"\ncrs = "{GK}"\n[inputs]\npopulation = {{ path = "pop.tif" }}\n'
+        'areas = { path = "data\\table.gpkg", layer = "areas" }\n'
+        'parcels = { path = "D:\\temp\\new.gpkg", layer = "parcels" }\n'
+        'streets = "D:/GIS/streets.osm"\n',
+        encoding="utf-8",
+    )
+    spec = load_scenario(path).inputs
+    assert spec is not None and spec.areas is not None
+    assert spec.areas.path.name == "data\table.gpkg"  # a tab, not a backslash
+    problems = {p.layer: p for p in validate(spec, crs=GK)}
+    assert problems["areas"].fix == (
+        'the path under [inputs.areas] holds a tab, as TOML reads \\t in "double quotes": '
+        'write it with forward slashes or single quotes, as "data/table.gpkg"; that file '
+        "exists (in single quotes the backslashes stay, and only Windows reads them as folders)"
+    )
+    assert problems["parcels"].fix == (
+        "'D:\\temp\\new.gpkg' under [inputs.parcels] is a Windows path, which this machine "
+        'cannot open (it holds a tab and a newline, as TOML reads \\t and \\n in "double '
+        'quotes"): copy the file beside the scenario and give its path relative to the '
+        "scenario file's folder, with / between folders"
+    )
+    assert problems["streets"].fix == (
+        "'D:/GIS/streets.osm' under [inputs] streets is a Windows path, which this machine "
+        "cannot open: copy the file beside the scenario and give its path relative to the "
+        "scenario file's folder, with / between folders"
+    )

@@ -151,32 +151,65 @@ def _check_file(path: Path, where: _Where, report: _Report, *, noun: str, empty_
 _WINDOWS_DRIVE = re.compile(r"(?:^|[\\/])([A-Za-z]:[\\/].*)$")
 """A Windows absolute path (``D:\\GIS\\city.gpkg``) inside the path siting made of it."""
 
+_TOML_ESCAPES = {
+    "\b": ("\\b", "a backspace"),
+    "\t": ("\\t", "a tab"),
+    "\n": ("\\n", "a newline"),
+    "\f": ("\\f", "a form feed"),
+    "\r": ("\\r", "a carriage return"),
+    "\x1b": ("\\e", "an escape character"),  # TOML 1.1
+}
+"""The control characters a backslash and a letter stand for in a double-quoted TOML
+string, each with the escape that made it and its name."""
 
-def _missing_file_fix(path: Path, section: str) -> str:
-    """How to fix the path of an input file that does not exist.
+_AS_TYPED = str.maketrans({char: escape for char, (escape, _) in _TOML_ESCAPES.items()})
+
+
+def _windows_path_fix(path: Path, section: str) -> str | None:
+    """How to fix an input path written on Windows, or None if it does not look like one.
 
     A scenario written on Windows gives ``data\\city.gpkg`` (a backslash is a
-    character of a file name elsewhere) or ``D:\\GIS\\city.gpkg`` (read as a
-    relative path): each is said as such, with the path to write instead.
+    character of a file name elsewhere), ``D:\\GIS\\city.gpkg`` or ``D:/GIS/city.gpkg``
+    (read as a relative path), or, in a double-quoted string, ``"data\\table.gpkg"``,
+    whose ``\\t`` TOML reads as a tab: each is said as such, with the path to write.
     """
     text = str(path)
-    drive = _WINDOWS_DRIVE.search(text)
+    controls = [char for char in _TOML_ESCAPES if char in text]
+    typed = text.translate(_AS_TYPED)  # the path as the scenario has it
+    names = " and ".join(_TOML_ESCAPES[c][1] for c in controls)
+    read = f'TOML reads {" and ".join(_TOML_ESCAPES[c][0] for c in controls)} in "double quotes"'
+    drive = _WINDOWS_DRIVE.search(typed)
     if drive is not None:
         return (
             f"'{drive.group(1)}' under {section} is a Windows path, which this machine cannot "
-            "open: copy the file beside the scenario and give its path relative to the "
+            + (f"open (it holds {names}, as {read}): " if controls else "open: ")
+            + "copy the file beside the scenario and give its path relative to the "
             "scenario file's folder, with / between folders"
         )
-    if "\\" in text:
-        parts = path.parts
-        first = next(i for i, part in enumerate(parts) if "\\" in part)
-        written = "/".join(parts[first:]).replace("\\", "/")
-        there = " (that file exists)" if Path(text.replace("\\", "/")).exists() else ""
+    marks = controls or ["\\"]
+    parts = path.parts
+    first = next((i for i, part in enumerate(parts) if any(m in part for m in marks)), None)
+    if first is None:
+        return None
+    written = "/".join(parts[first:]).translate(_AS_TYPED).replace("\\", "/")
+    exists = Path(typed.replace("\\", "/")).exists()
+    if controls:
         return (
-            f"the path under {section} has Windows backslashes (\\), which are part of a file "
-            f'name here: write it with / between folders, as "{written}"{there}'
+            f"the path under {section} holds {names}, as {read}: write it with forward "
+            f'slashes or single quotes, as "{written}"{"; that file exists" if exists else ""} '
+            "(in single quotes the backslashes stay, and only Windows reads them as folders)"
         )
     return (
+        f"the path under {section} has Windows backslashes (\\), which are part of a file "
+        f'name here: write it with / between folders, as "{written}"'
+        + (" (that file exists)" if exists else "")
+    )
+
+
+def _missing_file_fix(path: Path, section: str) -> str:
+    """How to fix the path of an input file that does not exist (see
+    :func:`_windows_path_fix` for a path written on Windows)."""
+    return _windows_path_fix(path, section) or (
         f"check the path under {section} (a relative path is read from the scenario file's folder)"
     )
 
