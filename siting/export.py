@@ -252,15 +252,19 @@ def _write_into(
     """Write the files into a staging folder beside ``out``, then swap it in."""
     began = time.perf_counter()
     tmp = staging_folder(out)
+    writing: str | None = None  # the file GDAL or SQLite writes, for a failure's message
     try:
         layers = {name: _plain(gdf) for name, gdf in _layers(plan).items()}
         for name, gdf in layers.items():
-            _write_geojson(gdf, tmp / f"{name}.geojson")
+            writing = f"{name}.geojson"
+            _write_geojson(gdf, tmp / writing)
             if working_crs_geojson and gdf.crs is not None:
-                epsg = gdf.crs.to_epsg() or "working"
-                gdf.to_file(tmp / f"{name}.{epsg}.geojson", driver="GeoJSON", engine="pyogrio")
-            gdf.to_file(tmp / "plan.gpkg", layer=name, driver="GPKG", engine="pyogrio")
+                writing = f"{name}.{gdf.crs.to_epsg() or 'working'}.geojson"
+                gdf.to_file(tmp / writing, driver="GeoJSON", engine="pyogrio")
+            writing = "plan.gpkg"
+            gdf.to_file(tmp / writing, layer=name, driver="GPKG", engine="pyogrio")
         write_qgis_styles(tmp / "plan.gpkg", layers, language=language)
+        writing = None
         _as_written(plan.assignments, ("slots",)).to_csv(tmp / "assignments.csv", index=False)
         by_year = plan.district_years  # a phased plan: one row per district and year
         table = plan.districts if by_year is None else by_year
@@ -270,6 +274,7 @@ def _write_into(
         )
         _write_run_json(tmp, {PLAN_MARKER: 1, **plan.run})
         if handin or division or shapefile:
+            writing = "the hand-in files"
             write_handin(
                 layers,
                 plan.districts,
@@ -281,6 +286,7 @@ def _write_into(
                 currency=currency_of(plan.run),
                 language=language,
             )
+            writing = None
         if map_and_report:
             from siting.maps import save_map
             from siting.report import write_report
@@ -289,7 +295,8 @@ def _write_into(
             write_report(tmp, language=language)
         _replace_dir(tmp, out, write_s=time.perf_counter() - began)
     except BaseException as exc:
-        failure = write_failure(exc, out)  # before the staging folder frees its space
+        # before the staging folder frees its space
+        failure = write_failure(exc, out, file=writing)
         shutil.rmtree(tmp, ignore_errors=True)
         if failure is not None:
             raise failure from exc

@@ -795,15 +795,17 @@ _GDAL_WRITE_FAILURES = (
 _LOW_SPACE_BYTES = 1 << 20
 
 
-def write_failure(exc: BaseException, out: Path) -> OutputError | None:
+def write_failure(exc: BaseException, out: Path, *, file: str | None = None) -> OutputError | None:
     """The output error to raise when writing a folder into ``out`` failed because of the
-    disk, not of siting; ``None`` for any other failure.
+    disk, or inside GDAL or SQLite; ``None`` for any other failure.
 
     Writing is the last step of a run: when the disk fills up (or is read-only, or its
     quota is used up) GDAL raises ``pyogrio.errors.DataSourceError: Failed to commit
     transaction`` or ``FeatureError: … database or disk is full``, and SQLite and Python
     raise their own errors, each a traceback from deep inside a library. The staging
-    folder is removed by then and ``out`` left as it was, which the message says.
+    folder is removed by then and ``out`` left as it was, which the message says. A GDAL
+    or SQLite error of no known cause (a network share that fails mid-write) is said
+    with the file and GDAL's own words.
 
     Parameters
     ----------
@@ -811,14 +813,18 @@ def write_failure(exc: BaseException, out: Path) -> OutputError | None:
         What writing the staging folder raised.
     out
         The output folder being written.
+    file
+        The file being written when it failed (``plan.gpkg``), if known.
 
     Returns
     -------
     OutputError or None
-        The error naming ``out``, the disk's state and the fix.
+        The error naming ``out``, the disk's state (or the file and the library's words)
+        and the fix.
     """
     why: str | None = None
     what = ""
+    library = ""
     if isinstance(exc, OSError) and exc.errno in WRITE_ERRNOS:
         why = WRITE_ERRNOS[exc.errno]
         if exc.filename:
@@ -833,14 +839,26 @@ def write_failure(exc: BaseException, out: Path) -> OutputError | None:
             why = f"a file grew past the size this system allows ({_file_size_limit():,} bytes)"
         if why is not None:
             what = f" ({type(exc).__name__}: {exc})"
-    if why is None:
+        else:
+            library = "SQLite" if type(exc).__module__.startswith("sqlite3") else "GDAL"
+    if why is None and not library:
         return None
+    left = (
+        f"the earlier plan in {out} is left whole" if is_plan(out) else f"{out} is left as it was"
+    )
+    if library:
+        writing = f" writing {file}" if file else ""
+        return OutputError(
+            f"cannot write --out {out}: {library} failed{writing} ({type(exc).__name__}: "
+            f"{exc}). Nothing was written and {left}; fix: check that the disk (or network "
+            "share) of --out is there and writable and run again, or give --out a folder on "
+            "a local disk"
+        )
     free = _free_bytes(out.parent)
     space = f"; {free / 1e6:,.1f} MB free there" if free >= 0 else ""
     return OutputError(
-        f"cannot write --out {out}: {why}{what}{space}. Nothing was written and {out} is left "
-        "as it was; fix: free space on that disk (or make it writable), or give --out a "
-        "folder on another disk"
+        f"cannot write --out {out}: {why}{what}{space}. Nothing was written and {left}; fix: "
+        "free space on that disk (or make it writable), or give --out a folder on another disk"
     )
 
 

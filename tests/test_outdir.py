@@ -18,8 +18,10 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from test_pipeline import cell_box, parcel, write_tiny_city
 
 from siting.cli import main
 from siting.errors import OutputError
@@ -616,3 +618,40 @@ def test_write_whole_names_the_file_meant_and_leaves_no_part(tmp_path: Path) -> 
     write_whole(tmp_path / "map.html", "<html></html>")
     assert [p.name for p in tmp_path.iterdir()] == ["map.html"]
     assert (tmp_path / "map.html").read_text(encoding="utf-8") == "<html></html>"
+
+
+def test_a_gdal_failure_of_no_known_cause_is_one_sentence_naming_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GDAL fails while plan.gpkg is written, for no reason siting knows (a network share
+    that fails mid-write, injected here). Before, the DataSourceError reached the planner
+    as a traceback (exit 1); now it is one sentence naming --out, the file and GDAL's own
+    message, and the earlier plan there is left whole (exit 2)."""
+    import pyogrio
+    import pyogrio.errors
+
+    write = pyogrio.write_dataframe
+
+    def failing(frame: Any, path: Any, *args: Any, **options: Any) -> Any:
+        if Path(path).name == "plan.gpkg" and options.get("layer") == "facilities":
+            raise pyogrio.errors.DataSourceError("sqlite3_exec(COMMIT) failed: network gone")
+        return write(frame, path, *args, **options)
+
+    scenario = write_tiny_city(
+        tmp_path / "city",
+        areas=[{"area_id": "A1", "name": "x", "status": "old", "geometry": cell_box(0, 0, 2, 2)}],
+        parcels=[parcel("P1", 100, 100, cost=1.0)],
+    )
+    out = fake_plan(tmp_path / "out")
+    before = digests(out)
+    monkeypatch.setattr(pyogrio, "write_dataframe", failing)
+    err = refused(["plan", str(scenario), "--out", str(out), "--no-map"], capsys)
+    assert err == (
+        f"error: cannot write --out {out.resolve()}: GDAL failed writing plan.gpkg "
+        "(DataSourceError: sqlite3_exec(COMMIT) failed: network gone). Nothing was written "
+        f"and the earlier plan in {out.resolve()} is left whole; fix: check that the disk (or "
+        "network share) of --out is there and writable and run again, or give --out a folder "
+        "on a local disk"
+    )
+    assert digests(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["city", "out"]
