@@ -2747,3 +2747,44 @@ def test_windows_paths_turned_into_control_characters_by_toml_escapes(tmp_path: 
         "cannot open: copy the file beside the scenario and give its path relative to the "
         "scenario file's folder, with / between folders"
     )
+
+
+def test_a_path_written_from_the_working_directory_is_said_as_such(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """areas = "data/sample/city.gpkg" in data/sample/scenario.toml is read as
+    data/sample/data/sample/city.gpkg; run from the folder above data/, the file the
+    planner meant exists relative to the working directory. Before, it was only 'check the
+    path'; now the fix names both folders and the path to write. A path missing from both
+    is left as it was."""
+    sample = tmp_path / "data" / "sample"
+    sample.mkdir(parents=True)
+    make_spec(sample)
+    path = sample / "scenario.toml"
+    path.write_text(
+        f'name = "cwd"\ncrs = "{GK}"\n[inputs]\npopulation = {{ path = "pop.tif" }}\n'
+        'areas = { path = "data/sample/city.gpkg", layer = "areas" }\n'
+        'parcels = { path = "data/sample/gone.gpkg", layer = "parcels" }\n'
+        'streets = "data/sample/../streets.osm"\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "data" / "streets.osm").write_text("<osm/>", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    spec = load_scenario(Path("data/sample/scenario.toml")).inputs
+    assert spec is not None
+    problems = {p.layer: p for p in validate(spec, crs=GK)}
+    assert problems["areas"].fix == (
+        f"'data/sample/city.gpkg' under [inputs.areas] does not exist in {sample}; a file of "
+        f"that name exists relative to the working directory {tmp_path}: paths in a scenario "
+        'are read from the scenario file\'s folder; write it as "city.gpkg" or an absolute path'
+    )
+    assert problems["streets"].fix == (
+        f"'data/sample/../streets.osm' under [inputs] streets does not exist in {sample}; a "
+        f"file of that name exists relative to the working directory {tmp_path}: paths in a "
+        'scenario are read from the scenario file\'s folder; write it as "../streets.osm" or '
+        "an absolute path"
+    )
+    assert problems["parcels"].fix == (
+        "check the path under [inputs.parcels] (a relative path is read from the scenario "
+        "file's folder)"
+    )

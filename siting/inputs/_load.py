@@ -35,7 +35,7 @@ from siting.inputs._crs import (
 )
 from siting.inputs._districts import _assign, _check_references
 from siting.inputs._osm import _add_osm, _source_problems
-from siting.inputs._problems import _Report, _Where, _windows_path_fix
+from siting.inputs._problems import _path_fix, _Report, _Where
 from siting.inputs._raster import (
     DEFAULT_MAX_PERSONS_PER_KM2,
     _check_covers_areas,
@@ -303,7 +303,7 @@ def _load(
                     "the street network file does not exist",
                     file=str(streets),
                     layer="streets",
-                    fix=_windows_path_fix(streets, "[inputs] streets")
+                    fix=_path_fix(streets, "[inputs] streets")
                     or "check streets under [inputs], or leave it out to use straight-line "
                     "distances × the detour factor",
                 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import re
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -206,10 +207,42 @@ def _windows_path_fix(path: Path, section: str) -> str | None:
     )
 
 
+def _working_directory_fix(path: Path, section: str) -> str | None:
+    """How to fix a relative input path written from the working directory rather than the
+    scenario file's folder, or None when no such file exists.
+
+    ``areas = "data/sample/areas.gpkg"`` in ``data/sample/scenario.toml`` is read as
+    ``data/sample/data/sample/areas.gpkg``; from the working directory the planner typed
+    it in, the file is there. The scenario file's folder is not known here: it is the
+    deepest existing folder of ``path`` that holds a ``.toml`` file and after which the
+    rest of ``path``, read from the working directory, is a file.
+    """
+    cwd = Path.cwd()
+    parts = path.parts
+    for k in range(len(parts) - 1, 1, -1):  # a folder below the root
+        folder, typed = Path(*parts[:k]), Path(*parts[k:])
+        there = cwd / typed
+        if not there.exists() or not folder.is_dir() or not any(folder.glob("*.toml")):
+            continue
+        written = Path(os.path.relpath(there, folder)).as_posix()
+        return (
+            f"'{typed.as_posix()}' under {section} does not exist in {folder}; a file of that "
+            f"name exists relative to the working directory {cwd}: paths in a scenario are "
+            f'read from the scenario file\'s folder; write it as "{written}" or an absolute path'
+        )
+    return None
+
+
+def _path_fix(path: Path, section: str) -> str | None:
+    """How to fix the path of an input file that does not exist, when it was written on
+    Windows (:func:`_windows_path_fix`) or from the working directory
+    (:func:`_working_directory_fix`); None otherwise."""
+    return _windows_path_fix(path, section) or _working_directory_fix(path, section)
+
+
 def _missing_file_fix(path: Path, section: str) -> str:
-    """How to fix the path of an input file that does not exist (see
-    :func:`_windows_path_fix` for a path written on Windows)."""
-    return _windows_path_fix(path, section) or (
+    """How to fix the path of an input file that does not exist (see :func:`_path_fix`)."""
+    return _path_fix(path, section) or (
         f"check the path under {section} (a relative path is read from the scenario file's folder)"
     )
 
