@@ -10,6 +10,7 @@ import geopandas as gpd
 import highspy
 import numpy as np
 import pandas as pd
+import pyproj
 import pytest
 import scipy.sparse as sp
 from scipy.optimize import linprog
@@ -461,6 +462,43 @@ def test_cost_from_geodataframes() -> None:
     assert lscp(cost, 5.0).selected == ("s1",)
     with pytest.raises(InputError, match="geographic"):
         cost_from_geodataframes(demand.to_crs("EPSG:4326"), sites.to_crs("EPSG:4326"))
+
+
+def guangyuan_points() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, np.ndarray]:
+    """Four homes and three sites within 2 km of Guangyuan's city government (EPSG:4326),
+    with their geodesic distances in metres."""
+    lon = np.array([105.843, 105.851, 105.838, 105.860])
+    lat = np.array([32.435, 32.441, 32.429, 32.432])
+    homes = gpd.GeoDataFrame(
+        geometry=gpd.points_from_xy(lon, lat), index=["h1", "h2", "h3", "h4"], crs=4326
+    )
+    sites = gpd.GeoDataFrame(
+        geometry=gpd.points_from_xy(lon[:3] + 0.003, lat[:3]), index=["s1", "s2", "s3"], crs=4326
+    )
+    geod = pyproj.Geod(ellps="GRS80")
+    true = np.array(
+        [[geod.inv(a.x, a.y, b.x, b.y)[2] for b in sites.geometry] for a in homes.geometry]
+    )
+    return homes, sites, true
+
+
+@pytest.mark.parametrize("epsg", [4544, 4523, 32648])
+def test_cost_from_geodataframes_in_the_local_zone_is_metres(epsg: int) -> None:
+    homes, sites, true = guangyuan_points()
+    cost = cost_from_geodataframes(homes.to_crs(epsg), sites.to_crs(epsg))
+    np.testing.assert_allclose(cost.to_numpy(), true, rtol=1e-3)
+
+
+@pytest.mark.parametrize(("epsg", "stretch"), [(3857, "18.5%"), (4513, "11.0%")])
+def test_cost_from_geodataframes_refuses_a_crs_that_stretches_distances(
+    epsg: int, stretch: str
+) -> None:
+    # Web Mercator measures a 300 m walk at Guangyuan (32.4°N) as 355 "metres", and the
+    # Gauss–Krüger zone of 75°E (EPSG:4513) as 333: a radius of 300 would silently reach
+    # 253 m or 270 m
+    homes, sites, _ = guangyuan_points()
+    with pytest.raises(InputError, match=f"stretches distances by {stretch}.*EPSG:4544"):
+        cost_from_geodataframes(homes.to_crs(epsg), sites.to_crs(epsg))
 
 
 # ------------------------------------------- set covering: bounds and local search

@@ -20,6 +20,14 @@ from pyproj.aoi import AreaOfInterest
 from pyproj.database import query_utm_crs_info
 from pyproj.exceptions import CRSError
 
+from siting._scale import (
+    GK_WITH_ZONE_NUMBER,
+    GK_WITHOUT_ZONE_NUMBER,
+    MAX_SCALE_ERROR,
+    gk_zone,
+    local_zone,
+    worst_scale,
+)
 from siting.errors import Problem
 from siting.inputs._problems import _count, _Report, _Where
 
@@ -55,45 +63,6 @@ def _working_crs(crs: str | pyproj.CRS | None, report: _Report) -> pyproj.CRS | 
     return parsed
 
 
-GK_WITH_ZONE_NUMBER = 4488
-"""EPSG code of CGCS2000 3° Gauss–Krüger zone z, eastings with the zone number in front:
-z + this (zones 25–45 are EPSG:4513–4533)."""
-GK_WITHOUT_ZONE_NUMBER = 4509
-"""EPSG code of the same zone without the zone number: z + this (EPSG:4534–4554)."""
-
-
-def _gk_zone(lon: float) -> int | None:
-    """The CGCS2000 3° Gauss–Krüger zone of a longitude (central meridian 3 × zone), or
-    ``None`` outside China's zones 25–45."""
-    zone = round(lon / 3.0)
-    return zone if 25 <= zone <= 45 else None
-
-
-MAX_SCALE_ERROR = 0.01
-"""How far the working CRS may stretch or shrink distances over the study area (1 %)."""
-
-
-def _worst_scale(work: pyproj.CRS, bounds: Sequence[float]) -> tuple[float, float, float] | None:
-    """PROJ's scale of ``work`` furthest from 1 at the centre and corners of ``bounds``
-    (in ``work``), with the centre's longitude and latitude; ``None`` when PROJ has none."""
-    to_lonlat = pyproj.Transformer.from_crs(work, 4326, always_xy=True)
-    x0, y0, x1, y1 = bounds
-    xs = [(x0 + x1) / 2, x0, x0, x1, x1]
-    ys = [(y0 + y1) / 2, y0, y1, y0, y1]
-    lon, lat = to_lonlat.transform(xs, ys)
-    try:
-        factors = pyproj.Proj(work).get_factors(lon, lat)
-    except (CRSError, pyproj.exceptions.ProjError):  # a CRS PROJ cannot give factors for
-        return None
-    scales = np.concatenate(
-        [np.atleast_1d(factors.meridional_scale), np.atleast_1d(factors.parallel_scale)]
-    )
-    scales = scales[np.isfinite(scales)]
-    if not len(scales):
-        return None
-    return float(scales[np.argmax(np.abs(scales - 1.0))]), float(lon[0]), float(lat[0])
-
-
 def _chosen_crs(frame: gpd.GeoDataFrame) -> tuple[pyproj.CRS, str] | None:
     """The working CRS for a scenario that gives none, and why, from the areas' layer.
 
@@ -114,7 +83,7 @@ def _chosen_crs(frame: gpd.GeoDataFrame) -> tuple[pyproj.CRS, str] | None:
         (axis.unit_name or "").lower() in ("metre", "meter") for axis in own.axis_info
     )
     if metres and np.isfinite(bounds).all():
-        found = _worst_scale(own, bounds)
+        found = worst_scale(own, bounds)
         if found is not None and abs(found[0] - 1.0) <= MAX_SCALE_ERROR:
             return own, "the areas' own CRS"
     geodetic = own.geodetic_crs
@@ -122,7 +91,7 @@ def _chosen_crs(frame: gpd.GeoDataFrame) -> tuple[pyproj.CRS, str] | None:
     lonlat = _transform_bounds(bounds, own, pyproj.CRS("EPSG:4326"))
     if "China 2000" in datum and lonlat is not None:
         lon, lat = (lonlat[0] + lonlat[2]) / 2, (lonlat[1] + lonlat[3]) / 2
-        zone = _gk_zone(lon)
+        zone = gk_zone(lon)
         if zone is not None and 0 < lat < 60:
             crs = pyproj.CRS.from_epsg(zone + GK_WITHOUT_ZONE_NUMBER)
             return crs, "the CGCS2000 3° Gauss–Krüger zone of the study area"
@@ -137,19 +106,13 @@ def _check_scale(work: pyproj.CRS, study: shapely.Polygon, report: _Report) -> N
     city's Gauss–Krüger zone by a few percent: radii, areas and distances would all be
     off. The scale is PROJ's, at the study area's centre and corners.
     """
-    found = _worst_scale(work, study.bounds)
+    found = worst_scale(work, study.bounds)
     if found is None:
         return
     worst, lon, lat = found
     if abs(worst - 1.0) <= MAX_SCALE_ERROR:
         return
-    zone = _gk_zone(lon)
-    suggestion = (
-        f'crs = "EPSG:{zone + GK_WITHOUT_ZONE_NUMBER}" (CGCS2000 3° Gauss–Krüger, central '
-        f"meridian {3 * zone}°E)"
-        if zone is not None and 0 < lat < 60
-        else "the local UTM or Gauss–Krüger zone"
-    )
+    suggestion = local_zone(lon, lat, template='crs = "EPSG:{epsg}"')
     change = "stretches" if worst > 1 else "shrinks"
     report.problems.append(
         Problem(
@@ -300,7 +263,7 @@ def _landing_crs(
         return None
     lon = (centre[0] + centre[2]) / 2
     lat = (centre[1] + centre[3]) / 2
-    zone = _gk_zone(lon)
+    zone = gk_zone(lon)
     codes = [4490]
     if zone is not None:
         codes += [zone + GK_WITH_ZONE_NUMBER, zone + GK_WITHOUT_ZONE_NUMBER]

@@ -8,6 +8,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from siting._scale import MAX_SCALE_ERROR, degrees, local_zone, worst_scale
 from siting.errors import InputError, Problem
 
 __all__ = ["cost_from_geodataframes"]
@@ -29,7 +30,11 @@ def cost_from_geodataframes(
     Parameters
     ----------
     demand
-        Demand features, in a projected CRS (metres).
+        Demand features, in a projected CRS (metres) that measures them truly:
+        within 1 % of their length where they lie, like a local UTM or
+        Gauss–Krüger zone. Web Mercator (EPSG:3857) stretches distances by
+        1/cos(latitude), 15 % at 30°N, and is refused, as is another place's
+        zone.
     sites
         Candidate sites, in the same CRS.
     demand_id
@@ -47,8 +52,9 @@ def cost_from_geodataframes(
     Raises
     ------
     InputError
-        If a CRS is missing or geographic, the CRSs differ, an id column is
-        missing or geometries are empty.
+        If a CRS is missing, geographic or stretches distances where the
+        features lie, the CRSs differ, an id column is missing or geometries
+        are empty.
     """
     problems: list[Problem] = []
     for name, frame, column in (("demand", demand, demand_id), ("sites", sites, site_id)):
@@ -73,6 +79,10 @@ def cost_from_geodataframes(
             )
     if demand.crs is not None and sites.crs is not None and demand.crs != sites.crs:
         problems.append(Problem("demand and sites have different CRSs", fix="reproject one"))
+    if not problems and demand.crs is not None and demand.crs.is_projected:
+        stretched = _stretch_problem(demand, sites)
+        if stretched is not None:
+            problems.append(stretched)
     if metric not in ("euclidean", "manhattan"):
         problems.append(Problem(f"unknown metric {metric!r}", fix="use euclidean or manhattan"))
     if problems:
@@ -92,3 +102,22 @@ def cost_from_geodataframes(
     index = pd.Index(demand[demand_id] if demand_id else demand.index, name="demand_id")
     columns = pd.Index(sites[site_id] if site_id else sites.index, name="site_id")
     return pd.DataFrame(dist, index=index, columns=columns)
+
+
+def _stretch_problem(demand: gpd.GeoDataFrame, sites: gpd.GeoDataFrame) -> Problem | None:
+    """The problem of a CRS whose scale where the features lie is off by more than
+    :data:`~siting._scale.MAX_SCALE_ERROR`: every cost, and a radius compared with it,
+    would be off as much (Web Mercator's 1/cos(latitude), another place's zone)."""
+    x0, y0, x1, y1 = np.column_stack([demand.total_bounds, sites.total_bounds])
+    found = worst_scale(demand.crs, (x0.min(), y0.min(), x1.max(), y1.max()))
+    if found is None or abs(found[0] - 1.0) <= MAX_SCALE_ERROR:
+        return None
+    scale, lon, lat = found
+    return Problem(
+        f"demand and sites are in {demand.crs.name}, which "
+        f"{'stretches' if scale > 1 else 'shrinks'} distances by {abs(scale - 1.0):.1%} where "
+        f"they lie (scale {scale:.4f} near {degrees(lon, 'E', 'W')}, {degrees(lat, 'N', 'S')}): "
+        "every cost, and a radius compared with them, would be off as much",
+        fix=f"reproject both to the CRS of the place, {local_zone(lon, lat)}, or "
+        "demand.estimate_utm_crs()",
+    )

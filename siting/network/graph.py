@@ -14,6 +14,7 @@ import networkx as nx
 import pyproj
 
 from siting._osmxml import osm_elements
+from siting._scale import degrees
 from siting.errors import InputError, NetworkError, ScenarioError
 from siting.osm.pbf import is_pbf, osmnx_readable, xml_copy
 
@@ -216,8 +217,8 @@ def _check_metres(g: nx.MultiDiGraph, source: str) -> None:
         if elsewhere is not None:
             lon, lat, scale, crs = elsewhere
             raise NetworkError(
-                f"{source}: the streets lie around {_degrees(lon, 'E', 'W')}, "
-                f"{_degrees(lat, 'N', 'S')}, where the working CRS {crs.name} measures "
+                f"{source}: the streets lie around {degrees(lon, 'E', 'W')}, "
+                f"{degrees(lat, 'N', 'S')}, where the working CRS {crs.name} measures "
                 f"distances {scale:.2f} times their length (edge lengths add up to "
                 f"{total_length:,.0f} m, the projected edges to {total_projected:,.0f}): the "
                 "file covers another place than the study area, or the working CRS is another "
@@ -266,11 +267,6 @@ def _outside_the_zone(g: nx.MultiDiGraph) -> tuple[float, float, float, pyproj.C
     if area is not None and area.west <= lon <= area.east and area.south <= lat <= area.north:
         return None  # the CRS's own place (Web Mercator anywhere): its lengths are the fault
     return float(lon), float(lat), scale, crs
-
-
-def _degrees(value: float, positive: str, negative: str) -> str:
-    """``105.84°E`` / ``102.30°W``."""
-    return f"{abs(value):.2f}°{positive if value >= 0 else negative}"
 
 
 def _fill_lengths(g: nx.MultiDiGraph) -> int:
