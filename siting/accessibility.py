@@ -75,6 +75,7 @@ import numpy.typing as npt
 import pandas as pd
 import scipy.sparse as sp
 
+from siting._values import as_series, values_by_id
 from siting.errors import InputError, Problem
 
 __all__ = [
@@ -138,6 +139,16 @@ def _pairs(cost: CostTable, demand_ids: pd.Index | None) -> _Pairs:
                     fix="keep one cost per pair (the shortest)",
                 )
             )
+        if demand_ids.has_duplicates:
+            raise InputError(
+                [
+                    Problem(
+                        "demand gives some demand ids more than one value",
+                        ids=tuple(str(i) for i in demand_ids[demand_ids.duplicated()].unique()),
+                        fix="give one value per demand id, e.g. values.groupby(level=0).sum()",
+                    )
+                ]
+            )
         d_level = cost.index.get_level_values(0)
         row = demand_ids.get_indexer(d_level)
         if (row < 0).any():
@@ -196,51 +207,14 @@ def _pairs(cost: CostTable, demand_ids: pd.Index | None) -> _Pairs:
     )
 
 
-def _values(
-    values: pd.Series | npt.ArrayLike, ids: pd.Index, *, name: str, what: str
-) -> FloatArray:
-    """``values`` aligned to ``ids`` (a Series by its index, an array by position)."""
-    if isinstance(values, pd.Series):
-        missing = ids.difference(values.index)
-        if len(missing):
-            raise InputError(
-                [
-                    Problem(
-                        f"{name} lacks some {what} ids of the cost table",
-                        ids=tuple(str(i) for i in missing),
-                        fix=f"give a {name} value for every {what} id",
-                    )
-                ]
-            )
-        if not values.index.is_unique:
-            raise InputError([Problem(f"{name} ids are not unique")])
-        array = values.reindex(ids).to_numpy(dtype=np.float64, na_value=np.nan)
-    else:
-        array = np.asarray(values, dtype=np.float64).reshape(-1)
-        if array.shape != (len(ids),):
-            raise InputError(
-                [Problem(f"{name} has length {array.size}, the cost table has {len(ids)} {what}s")]
-            )
-    if not np.isfinite(array).all() or (array < 0).any():
-        bad = ids[~np.isfinite(array) | (array < 0)]
-        raise InputError(
-            [
-                Problem(
-                    f"{name} must be finite and not negative",
-                    ids=tuple(str(i) for i in bad),
-                )
-            ]
-        )
-    return np.asarray(array, dtype=np.float64)
-
-
 def _inputs(
     cost: CostTable, demand: pd.Series | npt.ArrayLike, supply: pd.Series | npt.ArrayLike
 ) -> tuple[_Pairs, FloatArray, FloatArray]:
+    demand = as_series(demand, name="demand")  # type: ignore[assignment]
     demand_ids = pd.Index(demand.index) if isinstance(demand, pd.Series) else None
     pairs = _pairs(cost, demand_ids)
-    p = _values(demand, pairs.demand_ids, name="demand", what="demand")
-    s = _values(supply, pairs.supply_ids, name="supply", what="supply")
+    p = values_by_id(demand, pairs.demand_ids, name="demand", what="demand")
+    s = values_by_id(supply, pairs.supply_ids, name="supply", what="supply")
     return pairs, p, s
 
 

@@ -47,6 +47,36 @@ def test_two_step_fca_by_hand() -> None:
     assert below["B"] == pytest.approx(0.01 + 0.01, abs=1e-15)
 
 
+def test_one_column_tables_are_matched_by_id_not_position() -> None:
+    # frame[["pop"]] sorted C, B, A (and the slots Z, Y, X): read by position it gave A 500
+    # people and X 10 slots (A 0.012, B 0.012, C 0.03 for the hand-solved 0.0167, 0.0167, 0.02)
+    demand = HAND_DEMAND.iloc[::-1].to_frame("pop")
+    supply = HAND_SUPPLY.iloc[::-1].to_frame("slots")
+    score = two_step_fca(HAND_COST, demand, supply, max_cost=15.0)
+    expected = pd.Series({"A": 50 / 3000, "B": 50 / 3000, "C": 0.02})
+    pd.testing.assert_series_equal(score, expected, check_names=False, rtol=0, atol=1e-15)
+    long = enhanced_two_step_fca(HAND_COST.stack(), demand, supply, bands=BANDS)
+    pd.testing.assert_series_equal(
+        long.sort_index(), enhanced_two_step_fca(HAND_COST, HAND_DEMAND, HAND_SUPPLY, bands=BANDS)
+    )
+
+
+@pytest.mark.parametrize(
+    ("demand", "message"),
+    [
+        ("pop", "demand is the text 'pop'.*frame\\['pop'\\]"),
+        (HAND_DEMAND.to_frame("pop").assign(kids=1), "table of 2 columns"),
+        (pd.concat([HAND_DEMAND, HAND_DEMAND[:1]]), "more than one value.*ids: A"),
+        (HAND_DEMAND.astype("Int64").where(HAND_DEMAND > 600), "1 are not \\(<NA>\\).*ids: C"),
+        (HAND_DEMAND.astype(str).replace("1000.0", "1,000"), "1 are not \\(1,000\\).*ids: A"),
+    ],
+)
+def test_demand_that_is_not_one_number_per_id_is_named(demand: object, message: str) -> None:
+    for cost in (HAND_COST, HAND_COST.stack()):
+        with pytest.raises(InputError, match=message):
+            two_step_fca(cost, demand, HAND_SUPPLY, max_cost=15.0)  # type: ignore[arg-type]
+
+
 def test_enhanced_two_step_fca_by_hand() -> None:
     # Band weights (10 → 1, 20 → 0.68, 30 → 0.22, edges inclusive):
     #        X            Y            Z

@@ -155,6 +155,38 @@ def test_p_median_brute_force(seed: int, p: int) -> None:
     assert (w * dist[:, list(result.selected)].min(axis=1)).sum() == pytest.approx(best)
 
 
+def test_weights_and_capacities_in_one_column_tables_are_matched_by_id() -> None:
+    # an analyst's frame[["pop"]] in another order than the cost table's rows was read by
+    # position: p_median gave another plan and the wrong objective
+    dist, w = random_instance(0)
+    ids, sites = [f"a{i}" for i in range(9)], [f"s{j}" for j in range(6)]
+    cost = pd.DataFrame(dist, index=ids, columns=sites)
+    table = pd.DataFrame({"pop": w}, index=ids).iloc[::-1]
+    best = min((w * dist[:, list(c)].min(axis=1)).sum() for c in combos(6, 2))
+    assert p_median(cost, table, 2).objective == pytest.approx(best)
+    capacity = pd.Series(np.arange(1.0, 7.0) * 20, index=sites)
+    by_series = capacitated_p_median(cost, pd.Series(w, index=ids), 3, capacity)
+    by_tables = capacitated_p_median(cost, table, 3, capacity.iloc[::-1].to_frame("slots"))
+    assert by_tables.objective == pytest.approx(by_series.objective)
+    assert by_tables.selected == by_series.selected
+
+
+@pytest.mark.parametrize(
+    ("weights", "message"),
+    [
+        ("pop", "weights is the text 'pop'"),
+        (pd.DataFrame({"pop": [1.0] * 3, "kids": 1.0}, index=list("abc")), "table of 2 columns"),
+        (pd.Series([1.0, 2.0, 3.0, 4.0], index=list("abca")), "more than one value.*ids: a"),
+        (pd.Series(["1", "2,5", "3"], index=list("abc")), "1 are not \\(2,5\\).*ids: b"),
+        (pd.Series([1, None, 3], index=list("abc"), dtype="Int64"), "1 are not.*ids: b"),
+    ],
+)
+def test_weights_that_are_not_one_number_per_id_are_named(weights: object, message: str) -> None:
+    cost = pd.DataFrame(np.ones((3, 2)), index=list("abc"), columns=["s", "t"])
+    with pytest.raises(InputError, match=message):
+        p_median(cost, weights, 1)  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize("seed", range(3))
 def test_p_median_narrow_start_widens(seed: int) -> None:
     dist, w = random_instance(seed, n=12, m=8)

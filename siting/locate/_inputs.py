@@ -17,6 +17,7 @@ import numpy.typing as npt
 import pandas as pd
 import scipy.sparse as sp
 
+from siting._values import values_by_id
 from siting.errors import InputError, Problem
 
 FloatArray = npt.NDArray[np.float64]
@@ -77,58 +78,13 @@ def _read_costs(cost: CostMatrix) -> _Costs:
 
 
 def _read_weights(weights: npt.ArrayLike | pd.Series | None, costs: _Costs) -> FloatArray:
-    n = len(costs.demand_ids)
     if weights is None:
-        return np.ones(n)
-    if isinstance(weights, pd.Series):
-        missing = costs.demand_ids.difference(weights.index)
-        if len(missing):
-            raise InputError(
-                [
-                    Problem(
-                        "weights lack some demand ids of the cost matrix",
-                        ids=tuple(str(i) for i in missing),
-                        fix="give a weight for every row of the cost matrix",
-                    )
-                ]
-            )
-        w = weights.reindex(costs.demand_ids).to_numpy(dtype=np.float64)
-    else:
-        w = np.array(weights, dtype=np.float64, copy=True).reshape(-1)
-    problems = []
-    if w.shape != (n,):
-        raise InputError([Problem(f"weights have length {w.size}, the cost matrix has {n} rows")])
-    if not np.isfinite(w).all() or (w < 0).any():
-        bad = costs.demand_ids[~np.isfinite(w) | (w < 0)]
-        problems.append(
-            Problem(
-                "weights must be finite and not negative",
-                ids=tuple(str(i) for i in bad),
-            )
-        )
-    if problems:
-        raise InputError(problems)
-    return np.asarray(w, dtype=np.float64)
+        return np.ones(len(costs.demand_ids))
+    return values_by_id(weights, costs.demand_ids, name="weights", what="demand")
 
 
 def _read_site_values(values: npt.ArrayLike | pd.Series, costs: _Costs, name: str) -> FloatArray:
-    m = len(costs.site_ids)
-    if isinstance(values, pd.Series):
-        missing = costs.site_ids.difference(values.index)
-        if len(missing):
-            raise InputError(
-                [Problem(f"{name} lacks some site ids", ids=tuple(str(i) for i in missing))]
-            )
-        array = values.reindex(costs.site_ids).to_numpy(dtype=np.float64)
-    else:
-        array = np.array(values, dtype=np.float64, copy=True).reshape(-1)
-        if array.size == 1:
-            array = np.full(m, float(array[0]))
-    if array.shape != (m,):
-        raise InputError([Problem(f"{name} has length {array.size}, there are {m} sites")])
-    if not np.isfinite(array).all() or (array < 0).any():
-        raise InputError([Problem(f"{name} must be finite and not negative")])
-    return np.asarray(array, dtype=np.float64)
+    return values_by_id(values, costs.site_ids, name=name, what="site", scalar=True)
 
 
 def _read_required(required: Iterable[Hashable] | None, costs: _Costs) -> IntArray:

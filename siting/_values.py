@@ -1,0 +1,155 @@
+"""One number per id from what an analyst passes: a Series, a one-column table or an array.
+
+The location models (:mod:`siting.locate`) and the access scores
+(:mod:`siting.accessibility`) take demand weights, capacities and supply this
+way. A :class:`pandas.Series` is matched to the ids by its index, whatever its
+order; so is a one-column :class:`pandas.DataFrame` (``frame[["pop"]]``),
+which would otherwise be read by position and, sorted another way than the
+cost table, give every id another's value. An array or list is read in the
+cost table's order. Pandas' nullable numbers (``Int64``, ``Float64``) and
+numeric text are numbers; ``<NA>``, NaN, infinities, negative values, other
+text and a column's name instead of the column are each a problem naming the
+argument, the ids and the fix.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from siting.errors import InputError, Problem
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def as_series(values: object, *, name: str) -> object:
+    """A one-column table as its column; the text of a column's name refused."""
+    if isinstance(values, str):
+        raise InputError(
+            [
+                Problem(
+                    f"{name} is the text {values!r}, not its values",
+                    fix=f"pass the column itself, e.g. frame[{values!r}]",
+                )
+            ]
+        )
+    if isinstance(values, pd.DataFrame):
+        if values.shape[1] != 1:
+            columns = ", ".join(map(str, values.columns[:6]))
+            raise InputError(
+                [
+                    Problem(
+                        f"{name} is a table of {values.shape[1]} columns ({columns})",
+                        fix=f'pass one column, e.g. frame["{values.columns[0]}"]',
+                    )
+                ]
+            )
+        return values.iloc[:, 0]
+    return values
+
+
+def values_by_id(
+    values: pd.Series | pd.DataFrame | npt.ArrayLike,
+    ids: pd.Index,
+    *,
+    name: str,
+    what: str,
+    scalar: bool = False,
+) -> FloatArray:
+    """``values`` as floats aligned to ``ids``: a Series (or one-column table) by its
+    index, anything else by position (one number for every id when ``scalar``).
+
+    Parameters
+    ----------
+    values
+        The values.
+    ids
+        The ids of the cost table's rows (demand) or columns (sites, supply).
+    name
+        The argument's name, for the problems (``"weights"``, ``"capacity"``).
+    what
+        What the ids are, for the problems (``"demand"``, ``"site"``).
+    scalar
+        Whether one number stands for every id.
+
+    Returns
+    -------
+    numpy.ndarray
+        One finite, non-negative float per id.
+
+    Raises
+    ------
+    InputError
+        Ids missing or repeated, a length that is not the number of ids, or
+        values that are not finite numbers of zero or more.
+
+    Examples
+    --------
+    >>> ids = pd.Index(["a", "b"])
+    >>> values_by_id(pd.DataFrame({"pop": [2, 1]}, index=["b", "a"]), ids,
+    ...              name="weights", what="demand").tolist()
+    [1.0, 2.0]
+    """
+    values = as_series(values, name=name)
+    if isinstance(values, pd.Series):
+        repeated = values.index[values.index.duplicated()]
+        if len(repeated):
+            raise InputError(
+                [
+                    Problem(
+                        f"{name} gives some {what} ids more than one value",
+                        ids=tuple(str(i) for i in pd.unique(repeated)),
+                        fix=f"give one value per {what} id, e.g. values.groupby(level=0).sum()",
+                    )
+                ]
+            )
+        missing = ids.difference(values.index)
+        if len(missing):
+            raise InputError(
+                [
+                    Problem(
+                        f"{name} lacks some {what} ids of the cost table",
+                        ids=tuple(str(i) for i in missing),
+                        fix=f"give a {name} value for every {what} id (a Series indexed "
+                        "like the cost table)",
+                    )
+                ]
+            )
+        aligned = values.reindex(ids)
+    else:
+        try:
+            flat = np.asarray(values, dtype=np.float64).reshape(-1)
+        except (TypeError, ValueError):  # text, None: said below, by id
+            try:
+                flat = np.array(values, dtype=object).reshape(-1)
+            except ValueError as err:  # a ragged list
+                raise InputError([Problem(f"{name} is not a list of numbers ({err})")]) from err
+        if scalar and flat.size == 1:
+            flat = np.repeat(flat, len(ids))
+        if flat.shape != (len(ids),):
+            raise InputError(
+                [
+                    Problem(
+                        f"{name} has length {flat.size}, the cost table has {len(ids)} {what}s",
+                        fix="give one value per id, in the cost table's order, or a Series "
+                        "indexed by the ids",
+                    )
+                ]
+            )
+        aligned = pd.Series(flat, index=ids)
+    numbers = pd.to_numeric(aligned, errors="coerce").astype("Float64")
+    array = numbers.to_numpy(dtype=np.float64, na_value=np.nan)
+    bad = ~np.isfinite(array) | (np.nan_to_num(array) < 0)
+    if bad.any():
+        raise InputError(
+            [
+                Problem(
+                    f"{name} must be finite numbers and not negative; "
+                    f"{int(bad.sum())} are not ({', '.join(map(str, aligned[bad].iloc[:4]))})",
+                    ids=tuple(str(i) for i in ids[bad]),
+                    fix=f"give every {what} a number (0 for none)",
+                )
+            ]
+        )
+    return np.asarray(array, dtype=np.float64)
