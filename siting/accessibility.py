@@ -164,7 +164,7 @@ def _pairs(cost: CostTable, demand_ids: pd.Index | None) -> _Pairs:
         values = cost.to_numpy(dtype=np.float64, na_value=np.nan)
         d_ids = demand_ids
     elif isinstance(cost, pd.DataFrame):
-        d_ids, supply_ids = pd.Index(cost.index), pd.Index(cost.columns)
+        d_ids, supply_ids = cost.index, cost.columns  # a MultiIndex stays one
         dense = cost.to_numpy(dtype=np.float64, na_value=np.nan)
         row, col = np.nonzero(np.isfinite(dense))
         values = dense[row, col]
@@ -211,7 +211,7 @@ def _inputs(
     cost: CostTable, demand: pd.Series | npt.ArrayLike, supply: pd.Series | npt.ArrayLike
 ) -> tuple[_Pairs, FloatArray, FloatArray]:
     demand = as_series(demand, name="demand")  # type: ignore[assignment]
-    demand_ids = pd.Index(demand.index) if isinstance(demand, pd.Series) else None
+    demand_ids = demand.index if isinstance(demand, pd.Series) else None
     pairs = _pairs(cost, demand_ids)
     p = values_by_id(demand, pairs.demand_ids, name="demand", what="demand")
     s = values_by_id(supply, pairs.supply_ids, name="supply", what="supply")

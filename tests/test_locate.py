@@ -533,6 +533,42 @@ def test_cost_from_geodataframes_refuses_a_crs_that_stretches_distances(
         cost_from_geodataframes(homes.to_crs(epsg), sites.to_crs(epsg))
 
 
+def test_cost_from_geodataframes_keeps_an_analysts_ids() -> None:
+    # blocks summed by district and block number (a MultiIndex after a groupby) and three
+    # sites given as a GeoSeries; the ids were flattened to tuples, so result.assignment.loc["y"]
+    # was a KeyError and joining the assignment back to the blocks a ValueError
+    blocks = gpd.GeoDataFrame(
+        {"district": ["x", "x", "y", "y"], "block": [1, 2, 1, 2], "pop": [10.0, 20.0, 30.0, 40.0]},
+        geometry=[Point(0, 0), Point(100, 0), Point(1000, 0), Point(1100, 0)],
+        crs="EPSG:4544",
+    )
+    by_block = blocks.dissolve(["district", "block"], aggfunc="sum")
+    sites = gpd.GeoSeries([Point(50, 0), Point(1050, 0), Point(500, 0)], crs="EPSG:4544")
+    cost = cost_from_geodataframes(by_block, sites)
+    pd.testing.assert_index_equal(cost.index, by_block.index)
+    result = p_median(cost, by_block["pop"], 2)
+    assert result.selected == (0, 1)
+    assert result.objective == pytest.approx(50 * (10 + 20 + 30 + 40))
+    assert result.assignment.loc["y"].tolist() == [1, 1]
+    assert by_block.join(result.assignment)["site_id"].tolist() == [0, 0, 1, 1]
+
+
+def test_cost_from_geodataframes_refuses_ids_that_repeat() -> None:
+    # a frame concatenated from two without ignore_index: the model said only "demand ids
+    # (cost index) are not unique", naming neither the ids nor the frame nor the fix
+    homes = gpd.GeoDataFrame(geometry=[Point(0, 0), Point(1, 0)], crs="EPSG:4544")
+    both = pd.concat([homes, homes])
+    sites = gpd.GeoDataFrame(
+        {"code": ["s", "s"]}, geometry=[Point(0, 0), Point(5, 0)], crs="EPSG:4544"
+    )
+    with pytest.raises(InputError) as caught:
+        cost_from_geodataframes(both, sites, site_id="code")
+    message = str(caught.value)
+    assert "the ids of demand (the index) repeat (ids: 0, 1). Fix:" in message
+    assert "demand.reset_index(drop=True)" in message
+    assert "column 'code': the ids of sites (column 'code') repeat (ids: s)" in message
+
+
 # ------------------------------------------- set covering: bounds and local search
 
 

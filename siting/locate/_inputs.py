@@ -39,8 +39,8 @@ class _Costs:
 def _read_costs(cost: CostMatrix) -> _Costs:
     problems: list[Problem] = []
     if isinstance(cost, pd.DataFrame):
-        demand_ids = pd.Index(cost.index)
-        site_ids = pd.Index(cost.columns)
+        demand_ids = cost.index  # a MultiIndex (after a groupby) stays one
+        site_ids = cost.columns
         dist = cost.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
     elif sp.issparse(cost):
         coo = sp.coo_array(cost)

@@ -15,8 +15,8 @@ __all__ = ["cost_from_geodataframes"]
 
 
 def cost_from_geodataframes(
-    demand: gpd.GeoDataFrame,
-    sites: gpd.GeoDataFrame,
+    demand: gpd.GeoDataFrame | gpd.GeoSeries,
+    sites: gpd.GeoDataFrame | gpd.GeoSeries,
     *,
     demand_id: str | None = None,
     site_id: str | None = None,
@@ -38,7 +38,8 @@ def cost_from_geodataframes(
     sites
         Candidate sites, in the same CRS.
     demand_id
-        Column holding demand ids; ``None`` uses the index.
+        Column holding demand ids; ``None`` uses the index (a MultiIndex stays
+        one). The ids must be unique: every model's result is keyed by them.
     site_id
         Column holding site ids; ``None`` uses the index.
     metric
@@ -53,11 +54,13 @@ def cost_from_geodataframes(
     ------
     InputError
         If a CRS is missing, geographic or stretches distances where the
-        features lie, the CRSs differ, an id column is missing or geometries
-        are empty.
+        features lie, the CRSs differ, an id column is missing, ids repeat or
+        geometries are empty.
     """
+    demand, sites = _as_frame(demand, "demand"), _as_frame(sites, "sites")
     problems: list[Problem] = []
     for name, frame, column in (("demand", demand, demand_id), ("sites", sites, site_id)):
+        problems.extend(_id_problems(frame, name, column))
         if frame.crs is None:
             problems.append(Problem(f"{name} has no CRS", fix="set a projected CRS in metres"))
         elif frame.crs.is_geographic:
@@ -67,18 +70,23 @@ def cost_from_geodataframes(
                     fix="reproject to a projected CRS in metres, e.g. with estimate_utm_crs()",
                 )
             )
-        if column is not None and column not in frame.columns:
-            problems.append(Problem(f"{name} has no column {column!r}", column=column))
         empty = frame.geometry.is_empty | frame.geometry.isna()
         if empty.any():
             problems.append(
                 Problem(
                     f"{name} has {int(empty.sum())} empty geometries",
                     ids=tuple(str(i) for i in frame.index[empty]),
+                    fix=f"give them a location, or leave them out: {name}[~{name}.is_empty "
+                    f"& {name}.geometry.notna()]",
                 )
             )
     if demand.crs is not None and sites.crs is not None and demand.crs != sites.crs:
-        problems.append(Problem("demand and sites have different CRSs", fix="reproject one"))
+        problems.append(
+            Problem(
+                f"demand is in {demand.crs.to_string()} and sites in {sites.crs.to_string()}",
+                fix="reproject one to the other's CRS: sites.to_crs(demand.crs)",
+            )
+        )
     if not problems and demand.crs is not None and demand.crs.is_projected:
         stretched = _stretch_problem(demand, sites)
         if stretched is not None:
@@ -99,9 +107,70 @@ def cost_from_geodataframes(
     dist = (
         np.hypot(delta[..., 0], delta[..., 1]) if metric == "euclidean" else np.abs(delta).sum(-1)
     )
-    index = pd.Index(demand[demand_id] if demand_id else demand.index, name="demand_id")
-    columns = pd.Index(sites[site_id] if site_id else sites.index, name="site_id")
+    index = _ids(demand, demand_id, "demand_id")
+    columns = _ids(sites, site_id, "site_id")
     return pd.DataFrame(dist, index=index, columns=columns)
+
+
+def _as_frame(frame: gpd.GeoDataFrame | gpd.GeoSeries, name: str) -> gpd.GeoDataFrame:
+    """A GeoSeries as a one-column GeoDataFrame; anything but the two refused."""
+    if isinstance(frame, gpd.GeoSeries):
+        return gpd.GeoDataFrame(geometry=frame)
+    if not isinstance(frame, gpd.GeoDataFrame):
+        raise InputError(
+            [
+                Problem(
+                    f"{name} is a {type(frame).__name__}, not a GeoDataFrame",
+                    fix="pass a GeoDataFrame, e.g. geopandas.GeoDataFrame(frame, "
+                    'geometry=geopandas.points_from_xy(frame["x"], frame["y"]), crs=...)',
+                )
+            ]
+        )
+    return frame
+
+
+def _ids(frame: gpd.GeoDataFrame, column: str | None, name: str) -> pd.Index:
+    """The ids of ``frame``'s features: ``column``'s values, or its index (a MultiIndex,
+    after a groupby, stays one, with its own level names)."""
+    if column is not None:
+        return pd.Index(frame[column], name=name)
+    if isinstance(frame.index, pd.MultiIndex):
+        return frame.index.copy()
+    return pd.Index(frame.index, name=name)
+
+
+def _id_problems(frame: gpd.GeoDataFrame, name: str, column: str | None) -> list[Problem]:
+    """A missing id column, and ids that repeat or are missing: the models key every
+    result by id, so two features under one id cannot be told apart."""
+    if column is not None and column not in frame.columns:
+        return [
+            Problem(
+                f"{name} has no column {column!r}",
+                column=column,
+                fix=f"use one of {', '.join(map(str, frame.columns[:8]))}, or None for the index",
+            )
+        ]
+    ids = _ids(frame, column, "id")
+    where = f"column {column!r}" if column is not None else "the index"
+    problems = []
+    if ids.has_duplicates:
+        problems.append(
+            Problem(
+                f"the ids of {name} ({where}) repeat",
+                column=column,
+                ids=tuple(str(i) for i in ids[ids.duplicated()].unique()),
+                fix=f"give every feature its own id, or number them: {name}.reset_index(drop=True)",
+            )
+        )
+    if not isinstance(ids, pd.MultiIndex) and ids.isna().any():
+        problems.append(
+            Problem(
+                f"{name} has {int(ids.isna().sum())} features without an id ({where})",
+                column=column,
+                fix="give every feature an id",
+            )
+        )
+    return problems
 
 
 def _stretch_problem(demand: gpd.GeoDataFrame, sites: gpd.GeoDataFrame) -> Problem | None:
