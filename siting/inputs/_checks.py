@@ -23,8 +23,10 @@ import shapely
 
 from siting._text import first_few
 from siting.errors import Problem
+from siting.inputs._columns import _convert
 from siting.inputs._problems import _a, _count, _Report, _Where
-from siting.inputs._schema import _SCHEMAS, LAYER_NAMES
+from siting.inputs._schema import _SCHEMAS, LAYER_NAMES, _Schema
+from siting.inputs._vector import _check_dwellings, _drawn_problems
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +90,8 @@ def check_loaded(inputs: Any) -> list[Problem]:
     indexed by their ids as text, in the working CRS, with the columns' values typed.
     Before, ``areas.reset_index()`` planned for areas numbered 0, 1, 2 … that matched
     no site's reach, and a status typo reached HiGHS as "a bug in siting's model".
+    The required columns, numbers, yes/no columns and geometries are checked as
+    :func:`load_inputs` checks a file's (:func:`_typed_problems`).
     """
     problems: list[Problem] = []
     for name in LAYER_NAMES:
@@ -128,6 +132,7 @@ def check_loaded(inputs: Any) -> list[Problem]:
                     fix="frame.to_crs(inputs.crs)",
                 )
             )
+        problems.extend(_typed_problems(frame, schema, name, where))
         for column in schema.columns:
             if column.kind != "enum" or column.name not in frame.columns:
                 continue
@@ -144,3 +149,64 @@ def check_loaded(inputs: Any) -> list[Problem]:
                     )
                 )
     return problems
+
+
+def _typed_problems(
+    frame: gpd.GeoDataFrame, schema: _Schema, name: str, where: _Where
+) -> list[Problem]:
+    """What an edited layer's columns and geometries hold that a file's could not.
+
+    A required column dropped (``KeyError: 'status'`` deep in the demand step), numbers
+    out of their range or missing where every feature needs one (a ``migrant_share`` of
+    1.5 doubled the required slots, a negative parcel ``cost`` gave a plan costing
+    -748 million, a facility's NaN ``slots`` reached HiGHS as "a bug in siting's
+    model"), numbers or yes/no values held as text (``"no"`` is true to pandas), a new
+    area without dwellings and a feature without a geometry (left out of the plan
+    without a word) are each a problem, worded as :func:`load_inputs` words a file's.
+    """
+    report = _Report()
+    ids = [str(i) for i in frame.index]
+    for column in schema.columns:
+        if column.kind == "id":
+            continue
+        if column.name not in frame.columns:
+            if column.required:
+                report.problems.append(
+                    where.problem(
+                        f"the layer has no column {column.name}",
+                        column=column.name,
+                        fix=f"keep the {column.name} column that read_inputs gave the layer",
+                    )
+                )
+            continue
+        series = frame[column.name]
+        if column.kind in ("number", "int"):
+            if not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+                report.problems.append(
+                    where.problem(
+                        f"{column.name} holds {series.dtype} values, not numbers",
+                        column=column.name,
+                        fix=f'frame["{column.name}"] = pd.to_numeric(frame["{column.name}"])',
+                    )
+                )
+                continue
+            _convert(frame, column, ids, name, where, report)
+        elif column.kind == "bool" and not pd.api.types.is_bool_dtype(series):
+            found = ", ".join(map(repr, pd.unique(series.dropna())[:4]))
+            report.problems.append(
+                where.problem(
+                    f"{column.name} holds {series.dtype} values ({found}), not True/False; "
+                    "pandas takes any text, even 'no', for true",
+                    column=column.name,
+                    fix=f'make it True or False, e.g. frame["{column.name}"] == "yes"',
+                )
+            )
+    typed = {"status", "dwellings"} <= set(frame.columns) and pd.api.types.is_numeric_dtype(
+        frame["dwellings"]
+    )
+    if name == "areas" and typed:
+        dwellings = pd.Series(frame["dwellings"].to_numpy(dtype=float, na_value=np.nan))
+        _check_dwellings({"status": frame["status"], "dwellings": dwellings}, ids, where, report)
+    geoms = np.asarray(frame.geometry.to_numpy(), dtype=object)
+    _drawn_problems(geoms, schema, ids, name, where, report)
+    return report.problems

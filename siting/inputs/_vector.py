@@ -547,17 +547,17 @@ def _families(geoms: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
     )
 
 
-def _check_geometry(
-    frame: gpd.GeoDataFrame,
+def _drawn_problems(
+    geoms: npt.NDArray[np.object_],
     schema: _Schema,
     ids: list[str],
     name: str,
     where: _Where,
     report: _Report,
-) -> npt.NDArray[np.object_]:
-    """Check geometry presence and type, repair invalid geometries; returns the geometries."""
-    geoms = np.asarray(frame.geometry.to_numpy(), dtype=object)
-    empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """Problems for features without a geometry and with one of another type than the
+    layer's; returns the two masks."""
+    empty = np.asarray(shapely.is_missing(geoms) | shapely.is_empty(geoms), dtype=bool)
     if empty.any():
         report.problems.append(
             where.problem(
@@ -580,6 +580,20 @@ def _check_geometry(
                 + (" (the outlines, not centre points)" if schema.geometry == _POLYGON else ""),
             )
         )
+    return empty, wrong
+
+
+def _check_geometry(
+    frame: gpd.GeoDataFrame,
+    schema: _Schema,
+    ids: list[str],
+    name: str,
+    where: _Where,
+    report: _Report,
+) -> npt.NDArray[np.object_]:
+    """Check geometry presence and type, repair invalid geometries; returns the geometries."""
+    geoms = np.asarray(frame.geometry.to_numpy(), dtype=object)
+    empty, wrong = _drawn_problems(geoms, schema, ids, name, where, report)
     check = ~empty & ~wrong
     invalid = check & ~shapely.is_valid(geoms)
     if invalid.any():
