@@ -14,6 +14,9 @@ argument, the ids and the fix.
 
 from __future__ import annotations
 
+import math
+import numbers
+
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -153,3 +156,22 @@ def values_by_id(
             ]
         )
     return np.asarray(array, dtype=np.float64)
+
+
+def cost_limit(value: object, *, name: str, infinite: bool = False) -> float:
+    """A radius or catchment (``name``) as a float: a number of zero or more (infinite too
+    when ``infinite``), NumPy's too (``df["minutes"].max()`` of an int column is an
+    ``np.int64``), not text or a bool."""
+    number = isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
+    limit = float(value) if number else math.nan  # type: ignore[arg-type]
+    if not (limit >= 0 and (infinite or math.isfinite(limit))):
+        raise InputError(
+            [
+                Problem(
+                    f"{name} must be a {'' if infinite else 'finite '}cost of zero or more, "
+                    f"got {value!r}",
+                    fix="give a number in the cost matrix's unit (metres, minutes)",
+                )
+            ]
+        )
+    return limit

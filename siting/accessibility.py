@@ -64,8 +64,6 @@ demand points × 10,000 sites with a few million pairs in reach take seconds.
 
 from __future__ import annotations
 
-import math
-import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias
@@ -75,7 +73,7 @@ import numpy.typing as npt
 import pandas as pd
 import scipy.sparse as sp
 
-from siting._values import as_series, values_by_id
+from siting._values import as_series, cost_limit, values_by_id
 from siting.errors import InputError, Problem
 
 __all__ = [
@@ -256,20 +254,6 @@ def _within(pairs: _Pairs, max_cost: float) -> _Pairs:
     )
 
 
-def _check_max_cost(max_cost: float) -> None:
-    # NumPy's numbers too: max_cost=df["minutes"].max() of an int column is an np.int64
-    number = isinstance(max_cost, numbers.Real) and not isinstance(max_cost, bool | np.bool_)
-    if not (number and not math.isnan(float(max_cost)) and max_cost >= 0):
-        raise InputError(
-            [
-                Problem(
-                    f"max_cost must be a cost of zero or more, got {max_cost!r}",
-                    fix="give a number in the cost matrix's unit (metres, minutes)",
-                )
-            ]
-        )
-
-
 def _check_bands(bands: Sequence[tuple[float, float]]) -> tuple[FloatArray, FloatArray]:
     """Band edges (strictly increasing, zero or more) and weights (zero or more)."""
     try:
@@ -375,7 +359,7 @@ def two_step_fca(
     >>> (score * 1000).round(3).tolist()
     [10.0, 10.0]
     """
-    _check_max_cost(max_cost)
+    cost_limit(max_cost, name="max_cost", infinite=True)
     pairs, p, s = _inputs(cost, demand, supply)
     pairs = _within(pairs, float(max_cost))
     w = np.ones(len(pairs.cost)) if weight is None else _apply(weight, pairs.cost)

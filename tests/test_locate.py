@@ -417,6 +417,20 @@ def test_bad_inputs_collected() -> None:
         p_median(np.array([[1.0, 2.0], [np.inf, np.inf]]), None, 1)
 
 
+@pytest.mark.parametrize("radius", ["400", None, -1.0, math.nan, math.inf, True])
+def test_a_radius_that_is_not_a_cost_is_named(radius: object) -> None:
+    # "400" (read from a settings file) was TypeError: must be real number, not str
+    cost = np.array([[100.0, 500.0], [450.0, 50.0]])
+    for call in (
+        lambda: lscp(cost, radius),  # type: ignore[arg-type]
+        lambda: mclp(cost, None, radius, 1),  # type: ignore[arg-type]
+        lambda: capacitated_lscp(cost, None, radius, 5.0),  # type: ignore[arg-type]
+    ):
+        with pytest.raises(InputError, match=f"radius must be a finite cost.*got {radius!r}"):
+            call()
+    assert lscp(cost, np.float32(450)).selected == (0,)
+
+
 def test_inputs_not_mutated() -> None:
     dist, w = random_instance(1)
     dist[0, 0] = np.nan

@@ -19,7 +19,8 @@ import numpy.typing as npt
 import pandas as pd
 import scipy.sparse as sp
 
-from siting.errors import InputError, Problem
+from siting._values import cost_limit
+from siting.errors import InputError
 from siting.locate._inputs import (
     _TOL,
     BoolArray,
@@ -51,9 +52,7 @@ logger = logging.getLogger(__name__)
 
 
 def _covers(dist: FloatArray, radius: float) -> BoolArray:
-    if not math.isfinite(radius) or radius < 0:
-        raise InputError([Problem(f"radius must be finite and not negative, got {radius}")])
-    return np.asarray(dist <= radius, dtype=bool)
+    return np.asarray(dist <= cost_limit(radius, name="radius"), dtype=bool)
 
 
 def _unique_rows(covers: BoolArray) -> tuple[BoolArray, IntArray]:
