@@ -56,6 +56,47 @@ def cost_from_geodataframes(
         If a CRS is missing, geographic or stretches distances where the
         features lie, the CRSs differ, an id column is missing, ids repeat or
         geometries are empty.
+
+    Examples
+    --------
+    Three homes and two sites in Guangyuan's Gauss–Krüger zone, the homes' ids
+    in a column; :func:`~siting.locate.p_median` then answers by those ids:
+
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point
+    >>> from siting.locate import p_median
+    >>> homes = gpd.GeoDataFrame(
+    ...     {"code": ["h1", "h2", "h3"], "people": [100, 300, 200]},
+    ...     geometry=[Point(500_000, 3_590_000), Point(500_300, 3_590_400),
+    ...               Point(501_000, 3_590_000)], crs="EPSG:4544")
+    >>> sites = gpd.GeoDataFrame(
+    ...     geometry=[Point(500_000, 3_590_400), Point(501_000, 3_590_300)],
+    ...     index=["s1", "s2"], crs="EPSG:4544")
+    >>> cost = cost_from_geodataframes(homes, sites, demand_id="code")
+    >>> cost.round(1)
+    site_id        s1      s2
+    demand_id
+    h1          400.0  1044.0
+    h2          300.0   707.1
+    h3         1077.0   300.0
+
+    Opening s1 costs 100 × 400 + 300 × 300 + 200 × 1077.0 = 345,407 person-metres,
+    s2 376,535:
+
+    >>> result = p_median(cost, homes.set_index("code")["people"], 1)
+    >>> result.selected, round(result.objective)
+    (('s1',), 345407)
+    >>> result.assignment.to_dict()
+    {'h1': 's1', 'h2': 's1', 'h3': 's1'}
+
+    In Web Mercator those metres are 1/cos(32.4°) = 1.18 times too long, and
+    the layers are refused:
+
+    >>> cost_from_geodataframes(homes.to_crs(3857), sites.to_crs(3857))
+    Traceback (most recent call last):
+    ...
+    siting.errors.InputError: 1 problem with the inputs:
+      - demand and sites are in WGS 84 / Pseudo-Mercator, which stretches distances by 18.5% ...
     """
     demand, sites = _as_frame(demand, "demand"), _as_frame(sites, "sites")
     problems: list[Problem] = []
