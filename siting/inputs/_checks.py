@@ -166,40 +166,31 @@ def _typed_problems(
     """
     report = _Report()
     ids = [str(i) for i in frame.index]
+
+    def say(column: str, message: str, fix: str) -> None:
+        report.problems.append(where.problem(message, column=column, fix=fix))
+
     for column in schema.columns:
-        if column.kind == "id":
+        col = column.name
+        if column.kind == "id" or (col not in frame.columns and not column.required):
             continue
-        if column.name not in frame.columns:
-            if column.required:
-                report.problems.append(
-                    where.problem(
-                        f"the layer has no column {column.name}",
-                        column=column.name,
-                        fix=f"keep the {column.name} column that read_inputs gave the layer",
-                    )
-                )
+        if col not in frame.columns:
+            say(col, f"the layer has no column {col}", f"keep the {col} column read_inputs gave")
             continue
-        series = frame[column.name]
+        series = frame[col]
         if column.kind in ("number", "int"):
             if not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
-                report.problems.append(
-                    where.problem(
-                        f"{column.name} holds {series.dtype} values, not numbers",
-                        column=column.name,
-                        fix=f'frame["{column.name}"] = pd.to_numeric(frame["{column.name}"])',
-                    )
-                )
-                continue
-            _convert(frame, column, ids, name, where, report)
+                fix = f'frame["{col}"] = pd.to_numeric(frame["{col}"])'
+                say(col, f"{col} holds {series.dtype} values, not numbers", fix)
+            else:
+                _convert(frame, column, ids, name, where, report)
         elif column.kind == "bool" and not pd.api.types.is_bool_dtype(series):
             found = ", ".join(map(repr, pd.unique(series.dropna())[:4]))
-            report.problems.append(
-                where.problem(
-                    f"{column.name} holds {series.dtype} values ({found}), not True/False; "
-                    "pandas takes any text, even 'no', for true",
-                    column=column.name,
-                    fix=f'make it True or False, e.g. frame["{column.name}"] == "yes"',
-                )
+            say(
+                col,
+                f"{col} holds {series.dtype} values ({found}), not True/False; pandas takes "
+                "any text, even 'no', for true",
+                f'make it True or False, e.g. frame["{col}"] == "yes"',
             )
     typed = {"status", "dwellings"} <= set(frame.columns) and pd.api.types.is_numeric_dtype(
         frame["dwellings"]
