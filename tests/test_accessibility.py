@@ -272,6 +272,7 @@ def test_default_bands_are_luo_and_qi() -> None:
     np.testing.assert_allclose(ours.to_numpy(), theirs.fillna(0).to_numpy(), rtol=0, atol=1e-9)
 
 
+@pytest.mark.timing
 def test_scales_to_a_large_sparse_table() -> None:
     """50,000 areas × 10,000 sites with a million pairs in reach, in seconds."""
     import time

@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
 
 
+@pytest.mark.timing
 def test_ctrl_c_during_the_solve_exits_130_at_once_and_writes_nothing(tmp_path: Path) -> None:
     city = tmp_path / "city"
     shutil.copytree(SAMPLE, city)

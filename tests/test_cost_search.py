@@ -26,6 +26,9 @@ from siting.solve import _cap_value, _with_cap, solve_siting
 from siting.start import cost_greedy_start, greedy_start
 from siting.status import Status
 
+# the stage tests assert what a search achieves in a few seconds of wall clock
+pytestmark = pytest.mark.timing
+
 
 @dataclass(frozen=True)
 class Tiny:

@@ -2208,6 +2208,7 @@ def test_dense_cells_are_a_warning_below_ten_times_the_bound(tmp_path: Path) -> 
     assert validate(spec, crs=GK, max_persons_per_km2=1e6) == []
 
 
+@pytest.mark.timing
 def test_scanning_a_4000_by_4000_raster_is_fast(tmp_path: Path) -> None:
     import time
 

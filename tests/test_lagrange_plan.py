@@ -28,6 +28,9 @@ from siting.search.lagrange_plan import steer
 from siting.search.stage import solve_cost_stage
 from siting.solve import _with_cap
 
+# the stage tests assert what a search achieves in a few seconds of wall clock
+pytestmark = pytest.mark.timing
+
 
 def descent_bound_and_plan(
     model: SitingModel, cap: float, start: np.ndarray, seconds: float, *, iterations: int = 3000

@@ -28,6 +28,9 @@ from siting.search.regions import demand_graph, site_regions
 from siting.search.stage import LNS_ESCALATION, LNS_REGION_S, LNS_SITES, solve_cost_stage
 from siting.status import Status
 
+# the stage tests assert what a search achieves in a few seconds of wall clock
+pytestmark = pytest.mark.timing
+
 T = TypeVar("T")
 
 
