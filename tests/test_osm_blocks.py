@@ -1,8 +1,10 @@
 """Tests of siting.osm.blocks: residential areas from the land the streets enclose.
 
-The hand-made files are drawn in metres of UTM zone 50N (EPSG:32650, central
-Nanjing) and written as lon/lat with nine decimals (0.1 mm), so every expected
-area is worked out by hand on the metric drawing.
+The hand-made files are drawn in metres of UTM zone 50N (EPSG:32650) on its central
+meridian (117°E, west of Nanjing), where the drawing's axes and those of longitude and
+latitude agree (within 2 cm over the drawing), and written as lon/lat with nine decimals
+(0.1 mm), so every expected area is worked out by hand on the metric drawing, a box in
+lon/lat round it included.
 """
 
 from __future__ import annotations
@@ -23,12 +25,24 @@ from siting.cli import main
 from siting.demand import Demand, estimate_demand, without_empty_blocks
 from siting.errors import InputError, ScenarioError
 from siting.inputs import Inputs, load_inputs, validate
-from siting.osm import BLOCK_ID_PREFIX, BlockRules, read_osm_layers, street_blocks
+from siting.osm import (
+    BLOCK_HIGHWAYS,
+    BLOCK_ID_PREFIX,
+    BlockRules,
+    read_osm_layers,
+    street_blocks,
+)
 from siting.plan import verify
-from siting.scenario import InputsSpec, OsmSpec, RasterSpec, load_scenario
+from siting.scenario import (
+    OSM_BLOCK_HIGHWAYS,
+    InputsSpec,
+    OsmSpec,
+    RasterSpec,
+    load_scenario,
+)
 
 UTM = "EPSG:32650"
-X0, Y0 = 668_000.0, 3_546_000.0  # central Nanjing, in EPSG:32650
+X0, Y0 = 500_000.0, 3_546_000.0  # 117°E 32.04°N, in EPSG:32650
 _TO_LONLAT = pyproj.Transformer.from_crs(UTM, "EPSG:4326", always_xy=True)
 
 Square = tuple[float, float, float, float]
@@ -42,17 +56,21 @@ def grid_osm(
     parks: tuple[Square, ...] = (),
     footway: bool = False,
     dual_carriageway: bool = False,
+    bounds: Square | None = None,
 ) -> Path:
-    """A 2 × 2 street grid: streets at x and y = 0, 200 and 400 m, each running 30 m
-    past the last crossing (a dead end, which bounds nothing), so four blocks of
-    200 m × 200 m = 40,000 m².
+    """A 2 × 2 street grid: streets at x and y = 0, 200 and 400 m, each running 10 m
+    past the last crossing, so four blocks of 200 m × 200 m = 40,000 m². The file's
+    nodes (its box, as it has no ``<bounds>``) end there: the land beyond the outermost
+    streets is a ring 10 m wide, of 12 faces (two along each street's end, four in the
+    corners), too narrow for a block.
 
     ``residential`` and ``parks`` are ``(west, south, east, north)`` squares in metres
     tagged ``landuse=residential`` and ``leisure=park``; ``residential_outline`` is a
     residential polygon's outline in metres. ``footway`` adds a footway, a
     service road and a primary road in a tunnel across the north-west block, none of
     which cut it. ``dual_carriageway`` adds a second carriageway 15 m north of the
-    northern street, leaving two strips of 200 m × 15 m between them.
+    middle street, leaving two strips of 200 m × 15 m between them and the northern
+    blocks 185 m deep. ``bounds`` is the file's ``<bounds>``, a square in metres.
     """
     nodes: list[str] = []
     ways: list[str] = []
@@ -74,14 +92,14 @@ def grid_osm(
 
     names = ("南街", "中街", "北街")
     for k, at in enumerate((0.0, 200.0, 400.0)):
-        way([(-30, at), (430, at)], {"highway": "residential", "name": names[k]}, ring=False)
-        way([(at, -30), (at, 430)], {"highway": "residential", "name": f"{k + 1}号路"}, ring=False)
+        way([(-10, at), (410, at)], {"highway": "residential", "name": names[k]}, ring=False)
+        way([(at, -10), (at, 410)], {"highway": "residential", "name": f"{k + 1}号路"}, ring=False)
     if footway:
         way([(100, 200), (100, 400)], {"highway": "footway"}, ring=False)
-        way([(0, 300), (200, 300)], {"highway": "service"}, ring=False)
-        way([(50, 170), (50, 430)], {"highway": "primary", "tunnel": "yes"}, ring=False)
+        way([(-5, 300), (205, 300)], {"highway": "service"}, ring=False)
+        way([(50, 170), (50, 410)], {"highway": "primary", "tunnel": "yes"}, ring=False)
     if dual_carriageway:
-        way([(-30, 415), (430, 415)], {"highway": "primary", "oneway": "yes"}, ring=False)
+        way([(-10, 215), (410, 215)], {"highway": "primary", "oneway": "yes"}, ring=False)
 
     def square(box: Square, tags: dict[str, str]) -> None:
         west, south, east, north = box
@@ -93,9 +111,17 @@ def grid_osm(
         way(residential_outline, {"landuse": "residential", "name": "小区"}, ring=True)
     for park in parks:
         square(park, {"leisure": "park"})
+    box = []
+    if bounds is not None:
+        west, south = _TO_LONLAT.transform(X0 + bounds[0], Y0 + bounds[1])
+        east, north = _TO_LONLAT.transform(X0 + bounds[2], Y0 + bounds[3])
+        box.append(
+            f"<bounds minlat='{south:.9f}' minlon='{west:.9f}' maxlat='{north:.9f}' "
+            f"maxlon='{east:.9f}'/>"
+        )
     path.write_text(
         "<?xml version='1.0' encoding='UTF-8'?>\n<osm version='0.6' generator='hand'>\n"
-        + "\n".join(nodes + ways)
+        + "\n".join(box + nodes + ways)
         + "\n</osm>\n",
         encoding="utf-8",
     )
@@ -127,7 +153,9 @@ def test_a_two_by_two_grid_gives_four_blocks_of_40000_m2(tmp_path: Path) -> None
     # 200 m × 200 m each, by hand; the footway, service road and tunnel cut nothing
     assert sorted(areas.values()) == pytest.approx([40_000.0] * 4, abs=1.0)
     assert "osm: 4 street blocks from grid.osm (0.16 km²)" in notes[0]
-    assert "of the 4 faces the streets enclose, none was dropped" in notes[0]
+    assert "closed by the edge of the extract (the box of all its nodes)" in notes[0]
+    # the 10 m ring beyond the outermost streets: 12 faces, all too narrow
+    assert "of the 16 faces the streets enclose, 12 with less than 1,000 m² of land" in notes[0]
 
 
 def test_blocks_are_named_by_their_longest_streets(tmp_path: Path) -> None:
@@ -169,14 +197,14 @@ def test_a_park_is_not_a_block(tmp_path: Path) -> None:
 def test_the_strips_of_a_dual_carriageway_are_dropped(tmp_path: Path) -> None:
     path = grid_osm(tmp_path / "grid.osm", dual_carriageway=True)
     _, areas, notes = _blocks(path, areas_from=["blocks"])
-    # two strips of 200 m × 15 m: 3,000 m² each, more than 1,000 m², but 15 m wide
-    assert sorted(areas.values()) == pytest.approx([40_000.0] * 4, abs=1.0)
-    assert (
-        "of the 6 faces the streets enclose, 2 with less than 1,000 m² of land wider than 20 m"
-        in notes[0]
-    )
-    _, areas, _ = _blocks(path, areas_from=["blocks"], block_rules=BlockRules(min_width_m=10))
-    assert sorted(areas.values()) == pytest.approx([3_000.0] * 2 + [40_000.0] * 4, abs=1.0)
+    # two strips of 200 m × 15 m: 3,000 m² each, more than 1,000 m², but 15 m wide;
+    # the ring's faces are 10 m wide: 14, as the carriageway's ends split two more
+    blocks = [37_000.0] * 2 + [40_000.0] * 2
+    assert sorted(areas.values()) == pytest.approx(blocks, abs=1.0)
+    assert "of the 20 faces the streets enclose, 16 with less than 1,000 m² of land" in notes[0]
+    # narrower than the strips, wider than the ring
+    _, areas, _ = _blocks(path, areas_from=["blocks"], block_rules=BlockRules(min_width_m=12))
+    assert sorted(areas.values()) == pytest.approx([3_000.0] * 2 + blocks, abs=1.0)
 
 
 def test_the_ring_a_mapped_polygon_leaves_goes_but_a_wide_corner_stays(tmp_path: Path) -> None:
@@ -212,6 +240,72 @@ def test_block_ids_are_the_same_on_every_reading_and_in_every_crs(tmp_path: Path
     # a mapped polygon changes the block's land, not its id: the id is its streets'
     mapped = grid_osm(tmp_path / "mapped.osm", residential=(250, 250, 350, 350))
     assert _block_at(mapped, 210, 210, areas_from=["landuse", "blocks"]) == first
+
+
+def test_the_land_beyond_the_outermost_streets_makes_blocks_closed_by_the_edge(
+    tmp_path: Path,
+) -> None:
+    """The grid in a ``<bounds>`` reaching 60 m past its crossings to the west and east,
+    15 m to the north and 150 m to the south. Each street runs 10 m past its last
+    crossing and is carried on to the edge when it ends within 100 m of it
+    (EDGE_REACH_M) with no line on the way: the west, east and north ones, not the
+    south ones (140 m). By hand:
+
+    * west and east: two strips of 60 m × 200 m = 12,000 m² on each side;
+    * south: one face of 520 m × 150 m = 78,000 m², the dead ends of 1号路, 2号路 and
+      3号路 in it, its corners included;
+    * north: two strips of 200 m × 15 m and two corners of 60 m × 15 m, narrower than
+      20 m: dropped.
+    """
+    path = grid_osm(tmp_path / "grid.osm", bounds=(-60, -150, 460, 415))
+    layers = read_osm_layers(path, use=["areas"], working_crs=UTM, areas_from=["blocks"])
+    assert layers.areas is not None
+    areas = layers.areas.set_index("area_id")
+    edge = areas["osm_tags"] == "street block at the edge"
+    assert sorted(areas.area[~edge]) == pytest.approx([40_000.0] * 4, abs=1.0)
+    # (the lon/lat box's east side leans 2.5 cm off the drawing's x = 460 m)
+    assert sorted(areas.area[edge]) == pytest.approx([12_000.0] * 4 + [78_000.0], abs=5.0)
+    # named by the one street each runs along; the edge is no street
+    names = {round(float(a)): n for a, n in zip(areas.area[edge], areas["name"][edge], strict=True)}
+    assert names[78_000] == "南街"
+    west = _block_at(path, -30, 100, areas_from=["blocks"])
+    east = _block_at(path, 430, 300, areas_from=["blocks"])
+    assert (areas.loc[west, "name"], areas.loc[east, "name"]) == ("1号路", "3号路")
+    note = layers.notes[0]
+    assert "closed by the edge of the extract (its <bounds>): 5 of the blocks (0.13 km²)" in note
+    assert "of the 13 faces the streets enclose, 4 with less than 1,000 m² of land" in note
+    # the same ids on every reading, in any working CRS; the blocks inside keep theirs
+    other = read_osm_layers(path, use=["areas"], working_crs="EPSG:4549", areas_from=["blocks"])
+    assert other.areas is not None
+    assert sorted(other.areas["area_id"]) == sorted(areas.index)
+    plain = grid_osm(tmp_path / "plain.osm")
+    inside = {_block_at(plain, x, y, areas_from=["blocks"]) for x in (100, 300) for y in (100, 300)}
+    assert inside == set(areas.index[~edge])
+    # the max-area rule holds at the edge too: the southern face is land no street divides
+    rules = BlockRules(max_area_m2=50_000)
+    _, kept, notes = _blocks(path, areas_from=["blocks"], block_rules=rules)
+    assert len(kept) == 8
+    assert "1 larger than 0.05 km² (0.08 km² in all, 1 of them at the edge" in notes[0]
+
+
+def test_street_blocks_closed_by_an_edge_with_a_hole_and_no_street() -> None:
+    """Two streets crossing in a box with a hole of 30 m × 30 m (land outside the plan):
+    the four quadrants, the north-east one less the hole, and no face for the hole. A
+    second part of the edge with no street in it makes no block."""
+    utm = pyproj.CRS(UTM)
+    lines = [
+        shapely.LineString([(X0 - 150, Y0), (X0 + 150, Y0)]),
+        shapely.LineString([(X0, Y0 - 150), (X0, Y0 + 150)]),
+    ]
+    box = shapely.box(X0 - 100, Y0 - 100, X0 + 100, Y0 + 100)
+    hole = shapely.box(X0 + 30, Y0 + 30, X0 + 60, Y0 + 60)
+    empty = shapely.box(X0 + 300, Y0, X0 + 400, Y0 + 100)
+    edge = shapely.MultiPolygon([box.difference(hole), empty])
+    lonlat = gpd.GeoSeries([*lines, edge], crs=utm).to_crs("EPSG:4326").to_numpy()
+    blocks, counts = street_blocks(lonlat[:2], crs=utm, edge=lonlat[2])
+    # 100 m × 100 m each, the north-east one less the hole's 900 m²
+    assert sorted(blocks.area) == pytest.approx([9_100.0] + [10_000.0] * 3, abs=1.0)
+    assert (counts.faces, counts.blocks, counts.edge) == (4, 4, 4)
 
 
 def test_street_blocks_from_lines_alone() -> None:
@@ -284,9 +378,9 @@ def _population(path: Path, *, east: float = 200.0) -> Path:
     return path
 
 
-def _scenario(folder: Path, extra: str) -> Path:
+def _scenario(folder: Path, extra: str, *, footway: bool = False) -> Path:
     """The grid, its western half peopled, one parcel, and ``extra`` under [inputs.osm]."""
-    grid_osm(folder / "grid.osm")
+    grid_osm(folder / "grid.osm", footway=footway)
     _population(folder / "population.tif")
     gpd.GeoDataFrame(
         {"site_id": ["P1"], "kind": ["idle_land"], "acquisition": ["purchase"]},
@@ -369,6 +463,11 @@ _BAD_OPTIONS: list[tuple[dict[str, object], str]] = [
         {"areas_from": ("blocks",), "use": ("candidates",)},
         "'inputs.osm.areas_from' asks for street blocks, but 'inputs.osm.use' does not",
     ),
+    (
+        {"block_highways": ("residential", "servce")},
+        "'inputs.osm.block_highways' has unknown value(s) 'servce'",
+    ),
+    ({"block_highways": ()}, "'inputs.osm.block_highways' is empty: no street would bound"),
 ]
 
 
@@ -393,6 +492,66 @@ def test_bad_block_options_are_refused_by_plan_and_validate_alike(
         osm=OsmSpec(tmp_path / "grid.osm", **({"use": ("areas",)} | options)),  # type: ignore[arg-type]
     )
     assert any(said in str(p) for p in validate(spec, crs=UTM))
+
+
+def test_block_highways_choose_the_streets_that_bound_a_block(tmp_path: Path) -> None:
+    """The service road across the north-west block (y = 300 m) cuts it in two once
+    ``service`` is among the block highways; the footway (x = 100 m) does not."""
+    for folder in ("default", "service", "typo"):
+        (tmp_path / folder).mkdir()
+    default = _scenario(tmp_path / "default", 'areas_from = ["blocks"]\n', footway=True)
+    assert load_scenario(default).inputs.osm.block_highways == OSM_BLOCK_HIGHWAYS  # type: ignore[union-attr]
+    assert frozenset(OSM_BLOCK_HIGHWAYS) == BLOCK_HIGHWAYS
+    service = json.dumps([*OSM_BLOCK_HIGHWAYS, "service"])
+    path = _scenario(
+        tmp_path / "service",
+        f'areas_from = ["blocks"]\nblock_highways = {service}\n',
+        footway=True,
+    )
+    scenario = load_scenario(path)
+    assert scenario.inputs is not None
+    inputs = load_inputs(scenario.inputs, crs=scenario.crs)
+    # 200 m × 100 m twice, and the other three blocks whole
+    assert sorted(inputs.areas.area) == pytest.approx([20_000.0] * 2 + [40_000.0] * 3, abs=1.0)
+    assert "the streets (with highway=service: inputs.osm.block_highways) enclose" in "\n".join(
+        inputs.notes
+    )
+    # a typo is refused with the highway values OSM knows, service among them
+    typo = _scenario(tmp_path / "typo", 'areas_from = ["blocks"]\nblock_highways = ["servce"]\n')
+    with pytest.raises(
+        ScenarioError, match=r"fix: give any of the highway values 'motorway'.*'service'"
+    ):
+        load_scenario(typo)
+
+
+@pytest.mark.parametrize("highways", [["residential", "servce"], []])
+def test_unknown_block_highways_are_refused_by_the_reader(
+    tmp_path: Path, highways: list[str]
+) -> None:
+    path = grid_osm(tmp_path / "grid.osm")
+    with pytest.raises(InputError, match="give block_highways any of the highway values"):
+        read_osm_layers(
+            path, use=["areas"], working_crs=UTM, areas_from=["blocks"], block_highways=highways
+        )
+
+
+def test_the_default_takes_the_mapped_polygons_alone_and_reads_no_edge(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``areas_from = ["landuse"]`` (the default) is as it was: the mapped polygon, one
+    note, and the extract's edge is never looked for."""
+    path = grid_osm(
+        tmp_path / "grid.osm", residential=(250, 250, 350, 350), bounds=(-60, -60, 460, 460)
+    )
+
+    def refuse(_: Path) -> None:
+        raise AssertionError("the edge was read")
+
+    monkeypatch.setattr("siting.osm.layers.extract_box", refuse)
+    ids, areas, notes = _blocks(path)
+    assert len(ids) == 1 and ids[0].startswith("osm/way/")
+    assert list(areas.values()) == pytest.approx([10_000.0], abs=1.0)
+    assert len(notes) == 1 and "street block" not in notes[0]
 
 
 NANJING = Path(__file__).resolve().parents[1] / "data" / "nanjing"
@@ -481,21 +640,24 @@ def _western_district(path: Path) -> Path:
     return path
 
 
-def test_blocks_outside_every_district_are_left_out_with_a_note(tmp_path: Path) -> None:
+def test_blocks_are_cut_to_the_districts_outline(tmp_path: Path) -> None:
     """A districts layer smaller than the extract (the western column of blocks and
-    10 m short of the middle street): the two eastern blocks lie outside every district.
-    A partitioned run refused them as rows to 'leave out' (review), which no planner can
-    do with blocks; they are left out with a note, and partly covered ones kept."""
+    10 m short of the middle street): the blocks are closed against the extract's edge
+    cut to the districts' outline, so the eastern ones are not made and the western ones
+    end where the district does. (Before, the eastern blocks were left out with a note,
+    a partitioned run having refused them as rows to 'leave out', review; and the
+    western ones reached 10 m past the district.)"""
     path = _western_district(_scenario(tmp_path, 'areas_from = ["blocks"]\n'))
     scenario = load_scenario(path)
     assert scenario.inputs is not None
     inputs = load_inputs(scenario.inputs, crs=scenario.crs)
-    west = {_block_at(tmp_path / "grid.osm", 100, y, areas_from=["blocks"]) for y in (100, 300)}
-    assert set(inputs.areas.index) == west
+    # 190 m × 200 m each; the 10 m ring to the west is too narrow
+    assert sorted(inputs.areas.area) == pytest.approx([38_000.0, 38_000.0], abs=1.0)
     assert set(inputs.areas["district_id"]) == {"W"}
-    assert "areas: 2 of the 4 street blocks lie outside every district and are left out" in (
-        inputs.notes
-    )
+    assert set(inputs.areas["osm_tags"]) == {"street block at the edge"}
+    notes = "\n".join(inputs.notes)
+    assert "box of all its nodes) cut to the districts' outline: 2 of the blocks" in notes
+    assert "outside every district" not in notes
     assert main(["validate", str(path)]) == 0
 
 

@@ -18,7 +18,8 @@ from its own file (:func:`siting.inputs._vector._normalize`). The rules:
 * street blocks (``areas_from`` with ``"blocks"``) lose the land of an
   ``[inputs.areas]`` layer given too, by the same rules as the file's own
   residential polygons (:func:`siting.osm.blocks.trim_blocks`), so no person is
-  held twice; the run's notes say so.
+  held twice; the run's notes say so. With a districts layer, the blocks are
+  closed against the extract's edge cut to the districts' outline.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyproj
+import shapely
 
 from siting.errors import InputError, Problem
 from siting.inputs._problems import _Report, _Where
@@ -45,6 +47,24 @@ def _source_problems(spec: InputsSpec, report: _Report) -> bool:
         message, _, fix = text.partition("; fix: ")
         report.problems.append(Problem(message, layer="inputs", fix=fix or None))
     return not texts
+
+
+def _block_rules(osm: OsmSpec) -> BlockRules:
+    """The sizes of the street blocks kept, from ``[inputs.osm]``."""
+    return BlockRules(
+        min_area_m2=osm.block_min_area_m2,
+        max_area_m2=osm.block_max_area_m2,
+        min_width_m=osm.block_min_width_m,
+    )
+
+
+def _plan_outline(districts: gpd.GeoDataFrame | None) -> shapely.Geometry | None:
+    """The districts' outline in EPSG:4326, which street blocks are cut to; ``None``
+    without a districts layer (or one with no CRS, a problem reported elsewhere)."""
+    if districts is None or districts.crs is None or districts.empty:
+        return None
+    shapes = np.asarray(districts.to_crs("EPSG:4326").geometry.to_numpy(), dtype=object)
+    return shapely.union_all(shapely.make_valid(shapes[~shapely.is_missing(shapes)]))
 
 
 def _add_osm(
@@ -81,11 +101,9 @@ def _add_osm(
             area_status=osm.area_status,
             existing_slots_default=osm.existing_slots_default,
             areas_from=osm.areas_from,
-            block_rules=BlockRules(
-                min_area_m2=osm.block_min_area_m2,
-                max_area_m2=osm.block_max_area_m2,
-                min_width_m=osm.block_min_width_m,
-            ),
+            block_rules=_block_rules(osm),
+            block_highways=osm.block_highways,
+            plan_outline=_plan_outline(raw.get("districts")),
         )
     except InputError as exc:
         report.problems.extend(exc.problems)
@@ -139,11 +157,7 @@ def _blocks_outside(
     osm_areas: gpd.GeoDataFrame, explicit: gpd.GeoDataFrame, osm: OsmSpec, report: _Report
 ) -> gpd.GeoDataFrame:
     """The OSM areas with their street blocks cut by the ``[inputs.areas]`` layer's land."""
-    rules = BlockRules(
-        min_area_m2=osm.block_min_area_m2,
-        max_area_m2=osm.block_max_area_m2,
-        min_width_m=osm.block_min_width_m,
-    )
+    rules = _block_rules(osm)
     land = np.asarray(explicit.to_crs(osm_areas.crs).geometry.to_numpy(), dtype=object)
     before = osm_areas.index.astype(str).str.startswith(BLOCK_ID_PREFIX)
     trimmed, dropped = trim_blocks(osm_areas, land, rules=rules)

@@ -43,7 +43,7 @@ Blocks holding nobody on the population raster are left out of the plan by
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -53,10 +53,13 @@ import pandas as pd
 import pyproj
 import shapely
 
+from siting.scenario import OSM_BLOCK_HIGHWAYS
+
 __all__ = [
     "BLOCK_BARRIERS",
     "BLOCK_HIGHWAYS",
     "BLOCK_ID_PREFIX",
+    "EDGE_REACH_M",
     "NON_RESIDENTIAL_LAND",
     "BlockCounts",
     "BlockRules",
@@ -69,14 +72,9 @@ __all__ = [
 BLOCK_ID_PREFIX = "osm/block/"
 """The start of every street block's ``area_id``."""
 
-BLOCK_HIGHWAYS: frozenset[str] = frozenset(
-    {
-        "motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link",
-        "secondary", "secondary_link", "tertiary", "tertiary_link", "unclassified",
-        "residential", "living_street", "road", "busway", "pedestrian",
-    }
-)  # fmt: skip
-"""``highway`` values whose ways bound a street block: the road classes osmnx's
+BLOCK_HIGHWAYS: frozenset[str] = frozenset(OSM_BLOCK_HIGHWAYS)
+"""``highway`` values whose ways bound a street block by default
+(``inputs.osm.block_highways`` chooses others): the road classes osmnx's
 ``drive`` network keeps (it leaves out ``service``, ``track``, footways, paths,
 cycleways and steps), plus ``pedestrian`` streets (步行街), which bound blocks
 in old centres. A way tagged ``tunnel=yes`` (or ``building_passage``, ``culvert``)
@@ -142,6 +140,15 @@ there) and ``landuse=construction`` (perhaps housing being built: the raster
 says whether anyone lives there). Staff housing mapped inside a campus is taken
 out with the campus; map it ``landuse=residential`` to keep it."""
 
+EDGE_REACH_M = 100.0
+"""How far from the edge of the plan a dead-end street may end and still be taken to run
+on to it, in metres. An extract clipped at its box cuts a way at its last node inside
+(central Taichung's: 22 of its 59 dead ends lie within 50 m of the box, and the land
+beyond its outermost streets made one face of 1.3 km², dropped as too large); a street
+carried on to the edge, across no other line, splits that land into blocks again. A
+real dead end so near the edge splits the land beyond the outermost street, no block
+inside it."""
+
 _TUNNELS = frozenset({"yes", "building_passage", "culvert"})
 _LINES = (1, 5)  # LineString, MultiLineString
 _AREAL = (3, 6)  # Polygon, MultiPolygon
@@ -197,6 +204,13 @@ class BlockCounts:
         Faces whose land left was larger than ``max_area_m2``.
     large_m2
         Their land, in m².
+    edge
+        Blocks kept that run along the edge (closed against it, see
+        :func:`street_blocks`).
+    edge_m2
+        Their land, in m².
+    edge_large
+        Faces along the edge whose land left was larger than ``max_area_m2``.
     """
 
     faces: int = 0
@@ -206,6 +220,9 @@ class BlockCounts:
     small: int = 0
     large: int = 0
     large_m2: float = 0.0
+    edge: int = 0
+    edge_m2: float = 0.0
+    edge_large: int = 0
 
 
 def _tag(features: gpd.GeoDataFrame, key: str) -> pd.Series:
@@ -214,25 +231,29 @@ def _tag(features: gpd.GeoDataFrame, key: str) -> pd.Series:
     return pd.Series([None] * len(features), index=features.index, dtype=object)
 
 
-def block_lines(features: gpd.GeoDataFrame) -> npt.NDArray[np.object_]:
+def block_lines(
+    features: gpd.GeoDataFrame, *, highways: Collection[str] = BLOCK_HIGHWAYS
+) -> npt.NDArray[np.object_]:
     """The lines that bound street blocks among OSM features, in their CRS.
 
     Parameters
     ----------
     features
         OSM features (as :func:`osmnx.features_from_xml` gives them).
+    highways
+        The ``highway`` values whose ways bound a block (``inputs.osm.block_highways``).
 
     Returns
     -------
     numpy.ndarray
-        Line geometries of :data:`BLOCK_HIGHWAYS` ways not in a tunnel, and of
+        Line geometries of ``highways`` ways not in a tunnel, and of
         :data:`BLOCK_BARRIERS`.
     """
     if features.empty:
         return np.empty(0, dtype=object)
     geoms = np.asarray(features.geometry.to_numpy(), dtype=object)
     lines = np.isin(shapely.get_type_id(geoms), _LINES)
-    wanted = _tag(features, "highway").isin(BLOCK_HIGHWAYS).to_numpy(dtype=bool).copy()
+    wanted = _tag(features, "highway").isin(list(highways)).to_numpy(dtype=bool).copy()
     for key, values in BLOCK_BARRIERS.items():
         wanted |= _tag(features, key).isin(values).to_numpy(dtype=bool)
     wanted &= ~_tag(features, "tunnel").isin(_TUNNELS).to_numpy(dtype=bool)
@@ -270,13 +291,83 @@ def _block_ids(faces: npt.NDArray[np.object_]) -> list[str]:
     return [BLOCK_ID_PREFIX + hashlib.blake2b(w, digest_size=8).hexdigest() for w in wkbs]
 
 
-def _faces(lines: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
-    """Bounded faces of the planar graph of ``lines``."""
-    if not len(lines):
+def _faces(
+    lines: npt.NDArray[np.object_], edge: shapely.Geometry | None
+) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.bool_]]:
+    """Bounded faces of the planar graph of ``lines``, closed against ``edge``'s outline
+    and cut to it, and which of them run along that outline (all in EPSG:4326)."""
+    if edge is not None:
+        lines = lines[shapely.intersects(lines, edge)]
+    if not len(lines):  # an edge with no street in it bounds no block
+        return np.empty(0, dtype=object), np.empty(0, dtype=bool)
+    noded = shapely.get_parts(shapely.union_all(lines))
+    if edge is None:
+        faces: npt.NDArray[np.object_] = shapely.get_parts(shapely.polygonize(noded))
+        return faces, np.zeros(len(faces), dtype=bool)
+    rim = shapely.boundary(edge)
+    work = np.concatenate([noded, _to_edge(noded, edge, rim), shapely.get_parts(rim)])
+    faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(shapely.union_all(work))))
+    shapely.prepare(edge)
+    faces = faces[shapely.contains(edge, shapely.point_on_surface(faces))]
+    shapely.prepare(rim)
+    touching = np.flatnonzero(shapely.intersects(rim, faces))
+    # a face runs along the edge where a side of it lies on the edge's outline (its
+    # middle within 1e-9°, 0.1 mm: the noded sides of the outline are not exactly on it),
+    # not where a street ends on the edge; a face whose every side lies on the edge (a
+    # part of the edge with no street in it) is no block
+    sides, face = _segments(shapely.boundary(faces[touching]))
+    middles = shapely.line_interpolate_point(sides, 0.5, normalized=True)
+    on_rim = shapely.dwithin(rim, middles, 1e-9)
+    at_edge = np.zeros(len(faces), dtype=bool)
+    at_edge[touching[face[on_rim]]] = True
+    keep = np.ones(len(faces), dtype=bool)
+    keep[touching] = np.bincount(face[~on_rim], minlength=len(touching)) > 0
+    return faces[keep], at_edge[keep]
+
+
+def _to_edge(
+    noded: npt.NDArray[np.object_], edge: shapely.Geometry, rim: shapely.Geometry
+) -> npt.NDArray[np.object_]:
+    """Lines carrying each dead end on to the edge, straight on in the direction of its
+    last stretch, where the edge lies within :data:`EDGE_REACH_M` that way (measured on
+    the ellipsoid) and no other line crosses the way there. All in EPSG:4326, so that
+    the faces, and their ids, are the same in every working CRS; each line reaches
+    about 1 m past the edge, so that the edge is noded where it crosses it."""
+    tips = np.concatenate([shapely.get_point(noded, 0), shapely.get_point(noded, -1)])
+    behind = np.concatenate([shapely.get_point(noded, 1), shapely.get_point(noded, -2)])
+    xy = shapely.get_coordinates(tips)
+    _, which, count = np.unique(xy, axis=0, return_inverse=True, return_counts=True)
+    dead = (count[which.ravel()] == 1) & shapely.contains(edge, tips)
+    if not dead.any():
         return np.empty(0, dtype=object)
-    noded = shapely.union_all(lines)
-    faces: npt.NDArray[np.object_] = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
-    return faces
+    tip = xy[dead]
+    way = tip - shapely.get_coordinates(behind[dead])
+    way /= np.maximum(np.hypot(way[:, 0], way[:, 1]), 1e-15)[:, None]
+    # a ray of at least EDGE_REACH_M whichever way it heads (a degree of longitude is
+    # the shorter one), then the nearest point where it meets the edge
+    long_deg = 1.5 * EDGE_REACH_M / (111_320.0 * np.cos(np.radians(tip[:, 1])))
+    rays = shapely.linestrings(np.stack([tip, tip + long_deg[:, None] * way], axis=1))
+    meets = shapely.intersection(rays, rim)
+    met = ~shapely.is_empty(meets)
+    hit = np.full_like(tip, np.nan)
+    nearest = shapely.shortest_line(shapely.points(tip[met]), meets[met])
+    hit[met] = shapely.get_coordinates(shapely.get_point(nearest, 1))
+    reach = np.full(len(tip), np.inf)
+    _, _, metres = pyproj.Geod(ellps="WGS84").inv(
+        tip[met, 0], tip[met, 1], hit[met, 0], hit[met, 1]
+    )
+    reach[met] = metres
+    go = (reach > 0) & (reach <= EDGE_REACH_M)  # a tip on the edge is noded as it is
+    if not go.any():
+        return np.empty(0, dtype=object)
+    start, end, heading = tip[go], hit[go], way[go]
+    lines = shapely.linestrings(np.stack([start, end + 1e-5 * heading], axis=1))
+    probes = shapely.linestrings(np.stack([start + 1e-7 * heading, end], axis=1))
+    crossing, _ = shapely.STRtree(noded).query(probes, predicate="intersects")
+    clear = np.ones(len(lines), dtype=bool)
+    clear[crossing] = False
+    out: npt.NDArray[np.object_] = lines[clear]
+    return out
 
 
 def _land_left(
@@ -408,6 +499,7 @@ def street_blocks(
     streets: gpd.GeoDataFrame | None = None,
     status: str = "old",
     rules: BlockRules | None = None,
+    edge: shapely.Geometry | None = None,
 ) -> tuple[gpd.GeoDataFrame, BlockCounts]:
     """Street blocks as residential areas (see the module docstring).
 
@@ -416,6 +508,11 @@ def street_blocks(
     lines
         The lines that bound blocks (:func:`block_lines`) in EPSG:4326, as the file
         gives them: the ids are digests of these coordinates.
+    edge
+        The (multi)polygon in EPSG:4326 that bounds the plan: the extract's box, cut
+        to the districts' outline when there are districts. Its outline closes the
+        faces the outermost streets leave open, and what lies beyond it makes no
+        block. ``None``: the faces the lines enclose by themselves.
     crs
         The projected metric CRS of the result, where areas and widths are measured.
     taken
@@ -448,11 +545,21 @@ def street_blocks(
     >>> blocks, counts = street_blocks(lines, crs=utm)
     >>> counts.faces, counts.blocks, round(float(blocks.area.iloc[0]))
     (1, 1, 40000)
+
+    Closed against a box 40 m round the crossings, which the streets run past, the land
+    beyond them makes eight more: four of 40 m × 200 m along the sides and four of
+    40 m × 40 m at the corners, too small a block (1,600 m²) but not narrow:
+
+    >>> box = gpd.GeoSeries([shapely.box(x0 - 40, y0 - 40, x0 + 240, y0 + 240)], crs=utm)
+    >>> edge = box.to_crs("EPSG:4326").iloc[0]
+    >>> blocks, counts = street_blocks(lines, crs=utm, edge=edge)
+    >>> counts.blocks, counts.edge, sorted(round(float(a)) for a in blocks.area)
+    (9, 8, [1600, 1600, 1600, 1600, 8000, 8000, 8000, 8000, 40000])
     """
     rules = rules or BlockRules()
     columns = ["area_id", "name", "status", "osm_tags"]
     raw = np.asarray(lines, dtype=object)
-    faces84 = _faces(raw)
+    faces84, at_edge = _faces(raw, edge)
     if not len(faces84):
         empty = gpd.GeoDataFrame(
             {c: pd.Series(dtype=object) for c in columns}, geometry=gpd.GeoSeries([], crs=crs)
@@ -469,13 +576,20 @@ def street_blocks(
     keep = ~gone & ~small & ~large
     index = np.flatnonzero(keep)
     block_ids = [ids[i] for i in index]
-    names = _names(kept[index], streets if streets is not None else gpd.GeoDataFrame(), block_ids)
+    named = streets if streets is not None else gpd.GeoDataFrame()
+    if edge is not None and not named.empty:
+        # a street running on past the edge names the blocks by its stretch inside
+        rim = gpd.GeoSeries([edge], crs="EPSG:4326").to_crs(crs).iloc[0]
+        named = named.set_geometry(
+            shapely.intersection(np.asarray(named.geometry.to_numpy(), dtype=object), rim)
+        )
+    names = _names(kept[index], named, block_ids)
     blocks = gpd.GeoDataFrame(
         {
             "area_id": block_ids,
             "name": names,
             "status": status,
-            "osm_tags": "street block",
+            "osm_tags": np.where(at_edge[index], "street block at the edge", "street block"),
         },
         geometry=gpd.GeoSeries(kept[index], crs=crs),
         crs=crs,
@@ -488,6 +602,9 @@ def street_blocks(
         small=int(small.sum()),
         large=int(large.sum()),
         large_m2=float(area[large].sum()),
+        edge=int((keep & at_edge).sum()),
+        edge_m2=float(area[keep & at_edge].sum()),
+        edge_large=int((large & at_edge).sum()),
     )
     return blocks, counts
 

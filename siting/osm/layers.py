@@ -92,6 +92,7 @@ import pandas as pd
 import pyproj
 import shapely
 
+from siting._osmxml import extract_box
 from siting.errors import InputError, Problem
 from siting.osm.blocks import (
     BLOCK_BARRIERS,
@@ -115,7 +116,7 @@ from siting.osm.features import (
     parse_levels,
 )
 from siting.osm.pbf import is_pbf, xml_copy
-from siting.scenario import OSM_AREA_SOURCES, OSM_DEFAULT_USES, OSM_USES
+from siting.scenario import OSM_AREA_SOURCES, OSM_DEFAULT_USES, OSM_HIGHWAY_LINES, OSM_USES
 
 __all__ = [
     "AREA_TAGS",
@@ -183,16 +184,15 @@ _HAZARD_TAGS: Mapping[str, bool | list[str]] = {
     "highway": list(_ARTERIAL),
 }
 _SECTION = "[inputs.osm]"
-_BLOCK_TAGS: Mapping[str, bool | list[str]] = {
-    key: sorted(values)
-    for query in (
-        {"highway": BLOCK_HIGHWAYS},
-        BLOCK_BARRIERS,
-        NON_RESIDENTIAL_LAND,
-    )
-    for key, values in query.items()
-} | {"waterway": sorted(BLOCK_BARRIERS["waterway"] | NON_RESIDENTIAL_LAND["waterway"])}
-"""What street blocks read: the lines that bound them and the land taken out."""
+
+
+def _block_tags(highways: Collection[str]) -> Mapping[str, bool | list[str]]:
+    """What street blocks read: the lines that bound them and the land taken out."""
+    return {
+        key: sorted(values)
+        for query in ({"highway": highways}, BLOCK_BARRIERS, NON_RESIDENTIAL_LAND)
+        for key, values in query.items()
+    } | {"waterway": sorted(BLOCK_BARRIERS["waterway"] | NON_RESIDENTIAL_LAND["waterway"])}
 
 
 @dataclass(frozen=True)
@@ -390,8 +390,36 @@ def _no_areas(
     )
 
 
+@dataclass(frozen=True)
+class _BlockEdge:
+    """The outline street blocks are closed against, in EPSG:4326, and what it is."""
+
+    shape: shapely.Geometry | None
+    said: str
+
+
+def _block_edge(path: Path, plan_outline: shapely.Geometry | None) -> _BlockEdge:
+    """The extract's box (:func:`siting._osmxml.extract_box`), cut to ``plan_outline``."""
+    box, how = extract_box(path)
+    if box is None:
+        return _BlockEdge(None, "")
+    edge = shapely.box(*box)
+    said = f"the edge of the extract ({how})"
+    if plan_outline is not None:
+        edge = shapely.intersection(edge, shapely.make_valid(plan_outline))
+        said += " cut to the districts' outline"
+    return _BlockEdge(edge, said)
+
+
 def _blocks_note(
-    path: Path, counts: BlockCounts, *, rules: BlockRules, sources: list[str], status: str
+    path: Path,
+    counts: BlockCounts,
+    *,
+    rules: BlockRules,
+    sources: list[str],
+    status: str,
+    edge: str,
+    highways: Collection[str],
 ) -> str:
     """The run's note on the street blocks made."""
     where = "where the residential polygons do not cover" if "landuse" in sources else ""
@@ -410,14 +438,28 @@ def _blocks_note(
     if counts.large:
         dropped.append(
             f"{counts.large:,} larger than {rules.max_area_m2 / 1e6:g} km² "
-            f"({counts.large_m2 / 1e6:,.2f} km² in all: land the mapped streets do not divide; "
-            "its people stay in the residual; inputs.osm.block_max_area_m2)"
+            f"({counts.large_m2 / 1e6:,.2f} km² in all"
+            + (f", {counts.edge_large:,} of them at the edge" if counts.edge_large else "")
+            + ": land the mapped streets do not divide; its people stay in the residual; "
+            "inputs.osm.block_max_area_m2)"
         )
+    added, left = sorted(set(highways) - BLOCK_HIGHWAYS), sorted(BLOCK_HIGHWAYS - set(highways))
+    changes = (["with highway=" + ", ".join(added)] if added else []) + (
+        ["without highway=" + ", ".join(left)] if left else []
+    )
+    bounded = f" ({' and '.join(changes)}: inputs.osm.block_highways)" if changes else ""
+    along = (
+        f"{counts.edge:,} of the blocks ({counts.edge_m2 / 1e6:,.2f} km²) run along that edge "
+        "(osm_tags 'street block at the edge')"
+        if counts.edge
+        else "no block runs along it"
+    )
+    closed = f"; the land beyond the outermost streets is closed by {edge}: {along}" if edge else ""
     return (
         f"osm: {counts.blocks:,} street blocks from {path.name} ({counts.blocks_m2 / 1e6:,.2f} "
         f"km²) {where}".rstrip()
-        + f", each an area with status '{status}', named by its longest streets; of the "
-        f"{counts.faces:,} faces the streets enclose, "
+        + f", each an area with status '{status}', named by its longest streets{closed}; of "
+        f"the {counts.faces:,} faces the streets{bounded} enclose, "
         + ("; ".join(dropped) if dropped else "none was dropped")
         + (" were dropped" if dropped else "")
         + "; the blocks' people are counted with the demand"
@@ -721,6 +763,8 @@ def read_osm_layers(
     arterial_highways: Collection[str] = _ARTERIAL,
     areas_from: Collection[str] = ("landuse",),
     block_rules: BlockRules | None = None,
+    block_highways: Collection[str] = BLOCK_HIGHWAYS,
+    plan_outline: shapely.Geometry | None = None,
 ) -> OsmLayers:
     """Every layer ``use`` asks for, from one reading of an OSM XML file.
 
@@ -745,6 +789,13 @@ def read_osm_layers(
         use do not cover).
     block_rules
         Sizes of the street blocks kept (:class:`~siting.osm.blocks.BlockRules`).
+    block_highways
+        The ``highway`` values whose ways bound a street block
+        (:data:`~siting.osm.BLOCK_HIGHWAYS` by default).
+    plan_outline
+        The (multi)polygon in EPSG:4326 the plan covers (the districts' outline), or
+        ``None``. Street blocks are closed against the extract's box
+        (:func:`siting._osmxml.extract_box`), cut to this outline.
 
     Returns
     -------
@@ -757,7 +808,9 @@ def read_osm_layers(
         Every problem at once: an unknown use or area source, a missing file or
         one that is not OSM XML, or a use whose features the file lacks (no
         residential polygon or street block for ``areas``, no ``highway=*`` way
-        for ``streets``, no building polygon for ``buildings``).
+        for ``streets``, no building polygon for ``buildings``), an empty
+        ``block_highways`` or one with a value not in
+        :data:`siting.scenario.OSM_HIGHWAY_LINES`.
 
     Examples
     --------
@@ -800,6 +853,23 @@ def read_osm_layers(
                 )
             ]
         )
+    unknown = [h for h in block_highways if h not in OSM_HIGHWAY_LINES]
+    if unknown or not block_highways:
+        raise InputError(
+            [
+                _problem(
+                    "block_highways "
+                    + (
+                        f"has unknown value(s) {', '.join(map(repr, unknown))}"
+                        if unknown
+                        else "is empty"
+                    ),
+                    path,
+                    f"under {_SECTION}, give block_highways any of the highway values "
+                    f"{', '.join(map(repr, OSM_HIGHWAY_LINES))}",
+                )
+            ]
+        )
     blocks_asked = "areas" in uses and "blocks" in sources
     if is_pbf(path):
         path = xml_copy(path)  # osmnx reads XML: a copy made once, cached by content
@@ -815,7 +885,8 @@ def read_osm_layers(
     }
     # candidates mapped as points stand in buildings: read those too, to give them a footprint
     wanted = [*uses, "buildings"] if "candidates" in uses else list(uses)
-    queries = [query_of[u] for u in wanted] + ([_BLOCK_TAGS] if blocks_asked else [])
+    queries = [query_of[u] for u in wanted]
+    queries += [_block_tags(block_highways)] if blocks_asked else []
     lonlat, crs = _read_lonlat(path, _union(*queries), working_crs)
     every = lonlat.to_crs(crs)
 
@@ -848,10 +919,11 @@ def read_osm_layers(
         mapped = len(areas)
         if "landuse" not in sources:
             areas = areas.iloc[:0]
-        blocks, counts = None, BlockCounts()
+        blocks, counts, edge = None, BlockCounts(), _BlockEdge(None, "")
         if blocks_asked:
+            edge = _block_edge(path, plan_outline)
             blocks, counts = street_blocks(
-                block_lines(lonlat),
+                block_lines(lonlat, highways=block_highways),
                 crs=crs,
                 taken=np.concatenate(
                     [
@@ -859,9 +931,10 @@ def read_osm_layers(
                         np.asarray(shapely.make_valid(areas.geometry.to_numpy()), dtype=object),
                     ]
                 ),
-                streets=every.loc[_matching(every, {"highway": list(BLOCK_HIGHWAYS)})],
+                streets=every.loc[_matching(every, {"highway": list(block_highways)})],
                 status=area_status,
                 rules=block_rules,
+                edge=edge.shape,
             )
             areas = pd.concat([areas, blocks], ignore_index=True) if len(areas) else blocks
         if areas.empty:
@@ -882,6 +955,8 @@ def read_osm_layers(
                         rules=block_rules or BlockRules(),
                         sources=sources,
                         status=area_status,
+                        edge=edge.said,
+                        highways=block_highways,
                     )
                 )
     facilities = None

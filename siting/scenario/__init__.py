@@ -28,7 +28,9 @@ from siting.scenario.load import load_scenario
 from siting.scenario.settings import (
     HAZARD_KINDS,
     OSM_AREA_SOURCES,
+    OSM_BLOCK_HIGHWAYS,
     OSM_DEFAULT_USES,
+    OSM_HIGHWAY_LINES,
     OSM_USES,
     PARTITIONS,
     PHASE_RULES,
@@ -56,7 +58,9 @@ from siting.scenario.settings import (
 __all__ = [
     "HAZARD_KINDS",
     "OSM_AREA_SOURCES",
+    "OSM_BLOCK_HIGHWAYS",
     "OSM_DEFAULT_USES",
+    "OSM_HIGHWAY_LINES",
     "OSM_USES",
     "PARTITIONS",
     "PHASE_RULES",

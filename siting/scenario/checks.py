@@ -15,6 +15,7 @@ from siting.scenario.settings import (
     _KNOWN_ACQUISITION,
     HAZARD_KINDS,
     OSM_AREA_SOURCES,
+    OSM_HIGHWAY_LINES,
     OSM_USES,
     PARTITIONS,
     PHASE_RULES,
@@ -518,6 +519,18 @@ def input_source_problems(spec: InputsSpec) -> list[str]:
             bad.append(
                 "'inputs.osm.areas_from' asks for street blocks, but 'inputs.osm.use' does not "
                 'include "areas"; fix: add "areas" to use, or leave areas_from out'
+            )
+        strange = [h for h in osm.block_highways if h not in OSM_HIGHWAY_LINES]
+        if strange or not osm.block_highways:
+            bad.append(
+                "'inputs.osm.block_highways' "
+                + (
+                    f"has unknown value(s) {', '.join(repr(h) for h in strange)}"
+                    if strange
+                    else "is empty: no street would bound a block"
+                )
+                + f"; fix: give any of the highway values {', '.join(map(repr, OSM_HIGHWAY_LINES))}"
+                ", or leave block_highways out for the road classes"
             )
         if osm.block_min_area_m2 < 0:
             bad.append(

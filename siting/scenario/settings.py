@@ -84,6 +84,26 @@ OSM_AREA_SOURCES: tuple[str, ...] = ("landuse", "blocks")
 ``landuse=residential`` and ``residential=*`` polygons; ``blocks``, the street
 blocks where those do not cover (:mod:`siting.osm.blocks`)."""
 
+OSM_HIGHWAY_LINES: tuple[str, ...] = (
+    "motorway", "trunk", "primary", "secondary", "tertiary", "unclassified", "residential",
+    "motorway_link", "trunk_link", "primary_link", "secondary_link", "tertiary_link",
+    "living_street", "service", "pedestrian", "track", "bus_guideway", "escape", "raceway",
+    "road", "busway", "footway", "bridleway", "steps", "corridor", "path", "via_ferrata",
+    "cycleway", "construction", "proposed",
+)  # fmt: skip
+"""The ``highway`` values of ways (OSM wiki, ``Key:highway``: roads, link roads, special
+road types, paths, and roads being built or proposed), any of which may bound a street
+block (``block_highways``)."""
+
+OSM_BLOCK_HIGHWAYS: tuple[str, ...] = (
+    "motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link",
+    "secondary", "secondary_link", "tertiary", "tertiary_link", "unclassified",
+    "residential", "living_street", "road", "busway", "pedestrian",
+)  # fmt: skip
+"""The ``highway`` values whose ways bound a street block unless ``block_highways`` says
+otherwise: the road classes of osmnx's ``drive`` network, plus ``pedestrian`` streets
+(:data:`siting.osm.BLOCK_HIGHWAYS`)."""
+
 OSM_DEFAULT_USES: tuple[str, ...] = OSM_USES[:5]
 """``use`` when a scenario does not say: every word but ``buildings``, which
 changes how a cell's people are shared and is asked for by name."""
@@ -144,6 +164,13 @@ class OsmSpec:
         Narrowest land kept in a street block, in metres: 20. Land narrower than
         that goes (the strip between a dual carriageway's centre lines, the ring a
         mapped residential polygon leaves in its block); a wider corner stays.
+    block_highways
+        The ``highway`` values whose ways bound a street block, any of
+        :data:`OSM_HIGHWAY_LINES`: by default :data:`OSM_BLOCK_HIGHWAYS`, the road
+        classes of osmnx's ``drive`` network and ``pedestrian`` streets. Add
+        ``"service"`` where a city's lanes are mapped as service roads (central
+        Taichung's 巷); footways and service roads otherwise split every compound
+        into its lawns.
     """
 
     path: Path
@@ -154,6 +181,7 @@ class OsmSpec:
     block_min_area_m2: float = 1_000.0
     block_max_area_m2: float = 1_000_000.0
     block_min_width_m: float = 20.0
+    block_highways: tuple[str, ...] = OSM_BLOCK_HIGHWAYS
 
 
 @dataclass(frozen=True)
