@@ -461,6 +461,18 @@ def phase_problems(s: Scenario) -> list[str]:
 _OSM_SUFFIXES = (".osm", ".osm.bz2", ".xml", ".xml.bz2", ".osm.pbf")
 
 
+def _listed(
+    key: str, given: tuple[str, ...], known: tuple[str, ...], *, unknown: str, empty: str, fix: str
+) -> list[str]:
+    """The problem with a list key whose values must be among ``known`` and which may not
+    be empty, or none."""
+    strange = [g for g in given if g not in known]
+    if given and not strange:
+        return []
+    said = f"has unknown {unknown}(s) {', '.join(map(repr, strange))}" if strange else "is empty"
+    return [f"'{key}' {said}{'' if strange else empty}; fix: {fix}"]
+
+
 def input_source_problems(spec: InputsSpec) -> list[str]:
     """What is wrong with where the inputs come from, one sentence per problem.
 
@@ -502,36 +514,30 @@ def input_source_problems(spec: InputsSpec) -> list[str]:
                 "(a new area needs its planned dwellings, which OSM does not give; fix: give new "
                 "areas in an [inputs.areas] layer with dwellings)"
             )
-        strange = [a for a in osm.areas_from if a not in OSM_AREA_SOURCES]
-        if strange or not osm.areas_from:
-            bad.append(
-                "'inputs.osm.areas_from' "
-                + (
-                    f"has unknown word(s) {', '.join(repr(a) for a in strange)}"
-                    if strange
-                    else "is empty"
-                )
-                + f"; fix: give any of {', '.join(repr(a) for a in OSM_AREA_SOURCES)} "
-                '(["landuse", "blocks"] adds street blocks where the residential polygons do '
-                "not cover)"
-            )
+        bad += _listed(
+            "inputs.osm.areas_from",
+            osm.areas_from,
+            OSM_AREA_SOURCES,
+            unknown="word",
+            empty="",
+            fix=f"give any of {', '.join(map(repr, OSM_AREA_SOURCES))} "
+            '(["landuse", "blocks"] adds street blocks where the residential polygons do '
+            "not cover)",
+        )
         if "blocks" in osm.areas_from and "areas" not in osm.use:
             bad.append(
                 "'inputs.osm.areas_from' asks for street blocks, but 'inputs.osm.use' does not "
                 'include "areas"; fix: add "areas" to use, or leave areas_from out'
             )
-        strange = [h for h in osm.block_highways if h not in OSM_HIGHWAY_LINES]
-        if strange or not osm.block_highways:
-            bad.append(
-                "'inputs.osm.block_highways' "
-                + (
-                    f"has unknown value(s) {', '.join(repr(h) for h in strange)}"
-                    if strange
-                    else "is empty: no street would bound a block"
-                )
-                + f"; fix: give any of the highway values {', '.join(map(repr, OSM_HIGHWAY_LINES))}"
-                ", or leave block_highways out for the road classes"
-            )
+        bad += _listed(
+            "inputs.osm.block_highways",
+            osm.block_highways,
+            OSM_HIGHWAY_LINES,
+            unknown="value",
+            empty=": no street would bound a block",
+            fix=f"give any of the highway values {', '.join(map(repr, OSM_HIGHWAY_LINES))}, "
+            "or leave block_highways out for the road classes",
+        )
         if osm.block_min_area_m2 < 0:
             bad.append(
                 "'inputs.osm.block_min_area_m2' must be 0 or more (m²), got "
