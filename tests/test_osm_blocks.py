@@ -21,6 +21,7 @@ import rasterio
 import shapely
 from rasterio.transform import from_origin
 
+from benchmarks.blocks import touched_people
 from siting.cli import main
 from siting.demand import Demand, estimate_demand, without_empty_blocks
 from siting.errors import InputError, ScenarioError
@@ -566,20 +567,6 @@ def _nanjing(areas_from: tuple[str, ...]) -> tuple[Inputs, Demand]:
     return inputs, estimate_demand(inputs, scenario=scenario)
 
 
-def _touched_people(areas: gpd.GeoDataFrame, raster: Path) -> float:
-    """People of the raster cells whose ground any area covers, cell by cell."""
-    with rasterio.open(raster) as src:
-        people = src.read(1, masked=True).filled(0.0).astype(float)
-        transform, crs = src.transform, src.crs
-    land = shapely.union_all(areas.to_crs(crs).geometry.to_numpy())
-    rows, cols = np.indices(people.shape)
-    x0, y0 = transform * (cols.ravel(), rows.ravel())
-    x1, y1 = transform * (cols.ravel() + 1, rows.ravel() + 1)
-    cells = shapely.box(x0, y1, x1, y0)
-    touched = shapely.area(shapely.intersection(cells, land)) > 0
-    return float(people.ravel()[touched].sum())
-
-
 @pytest.mark.slow
 def test_nanjing_blocks_hold_the_people_of_the_cells_they_cover() -> None:
     plain_inputs, plain = _nanjing(("landuse",))
@@ -589,12 +576,14 @@ def test_nanjing_blocks_hold_the_people_of_the_cells_they_cover() -> None:
     # counted again here cell by cell, on the union of the areas
     for areas, result in ((plain_inputs.areas, plain), (inputs.areas, demand)):
         held = result.accounting["population"]["held"]
-        assert held == pytest.approx(_touched_people(areas, raster), rel=1e-6)
+        assert held == pytest.approx(touched_people(areas, raster), rel=1e-6)
     before = plain.accounting["population"]["held"]
     after = demand.accounting["population"]["held"]
-    assert (round(before), round(after)) == (74_439, 92_905)
+    assert (round(before), round(after)) == (74_439, 95_457)
     blocks = inputs.areas.index.str.startswith(BLOCK_ID_PREFIX)
-    assert (len(inputs.areas), int(blocks.sum())) == (71, 60)
+    assert (len(inputs.areas), int(blocks.sum())) == (92, 81)
+    # 27 of them closed by the extract's box (its 329 nodes in no way or relation)
+    assert int((inputs.areas["osm_tags"] == "street block at the edge").sum()) == 27
     # the blocks leave the mapped polygons whole: the same 11, and no block overlaps one
     assert set(inputs.areas.index[~blocks]) == set(plain_inputs.areas.index)
     mapped = shapely.union_all(plain_inputs.areas.geometry.to_numpy())
@@ -618,11 +607,11 @@ def test_nanjing_plans_end_to_end_with_blocks(tmp_path: Path) -> None:
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert run["status"] == "optimal"
     notes = "\n".join(run["notes"])
-    assert "osm: 60 street blocks from nanjing-xuanwu.osm" in notes
-    assert "street blocks: 60 blocks hold 19,444 people" in notes
+    assert "osm: 81 street blocks from nanjing-xuanwu.osm" in notes
+    assert "street blocks: 81 blocks hold 22,445 people" in notes
     areas = json.loads((out / "areas.geojson").read_text(encoding="utf-8"))["features"]
     ids = [f["properties"]["area_id"] for f in areas]
-    assert sum(i.startswith(BLOCK_ID_PREFIX) for i in ids) == 60
+    assert sum(i.startswith(BLOCK_ID_PREFIX) for i in ids) == 81
     assert verify(out).ok
 
 
