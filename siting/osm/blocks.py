@@ -11,19 +11,39 @@ The algorithm (:func:`street_blocks`):
 
 1. **Lines.** The street ways whose ``highway`` value is in
    :data:`BLOCK_HIGHWAYS` (the classes of osmnx's ``drive`` network, plus
-   pedestrian streets), except those in a tunnel, and the railways and rivers
-   of :data:`BLOCK_BARRIERS`, in the file's own longitude and latitude.
-   Footways, paths and service roads (a compound's driveways) do not cut a
-   block: they would split every 小区 into its lawns.
+   pedestrian streets; ``inputs.osm.block_highways`` chooses others), except
+   those in a tunnel, and the railways and rivers of :data:`BLOCK_BARRIERS`, in
+   the file's own longitude and latitude. Footways, paths and service roads (a
+   compound's driveways) do not cut a block by default: they would split every
+   小区 into its lawns (add ``service`` where a city maps its lanes so).
 2. **Faces.** The lines are noded (:func:`shapely.union_all`: every crossing
    becomes a vertex, ways drawn twice dissolve) and polygonized
    (:func:`shapely.polygonize`): every bounded face of the planar street graph
-   is a block. Dead ends and the outside of the network enclose nothing and
-   make no block.
-3. **Ids.** ``osm/block/<16 hex>``: a BLAKE2b digest of the face's normalized
+   is a block. Dead ends enclose nothing and make no block.
+3. **The edge.** The land between the outermost streets and the edge of the
+   extract belongs to no face of the streets alone, and every real extract is
+   cut somewhere. Given an ``edge`` (the extract's box,
+   :func:`siting._osmxml.extract_box`, cut to the districts' outline when the
+   scenario has districts), its outline is noded with the streets, so the faces
+   it closes are blocks too (``osm_tags`` ``"street block at the edge"``), and
+   the faces beyond it are none: the file holds only the ways crossing out there,
+   not the streets between them. A dead end within :data:`EDGE_REACH_M` (100 m)
+   of the edge straight ahead, with no line on the way, is carried on to it: a
+   clipped extract cuts a way at its last node inside. A face the edge alone
+   bounds (a part of it with no street) is none. An edge face takes the land
+   rules of step 5 like any other: a narrow strip along the edge goes, and one
+   larger than ``max_area_m2`` is land the mapped streets do not divide (the
+   file is complete inside its edge), whose people stay in the residual
+   (``demand.residual_to_nearest_m`` gives them to the nearest area).
+4. **Ids.** ``osm/block/<16 hex>``: a BLAKE2b digest of the face's normalized
    geometry in the file's own coordinates, so a block keeps its id on every run
-   of the same file, whatever the working CRS.
-4. **Land.** In the working CRS, each face loses the land already taken: the
+   of the same file, whatever the working CRS. The edge and the dead ends
+   carried on to it are worked out in longitude and latitude too (the reach on
+   the ellipsoid), so an edge block's id is as stable, for the same file and
+   the same districts; another edge (a districts layer added or redrawn, another
+   download) changes the ids of the blocks along it only, as a street redrawn
+   changes its blocks'. A block inside keeps the id it had without the edge.
+5. **Land.** In the working CRS, each face loses the land already taken: the
    mapped residential areas in use and the polygons of
    :data:`NON_RESIDENTIAL_LAND`. Of what is left, land narrower than
    ``min_width_m`` goes (a morphological opening: the land shrunk by half that
@@ -33,8 +53,9 @@ The algorithm (:func:`street_blocks`):
    ``min_area_m2`` goes too, and so does a block whose land left is smaller
    than ``min_area_m2`` or larger than ``max_area_m2`` (see
    :class:`BlockRules`).
-5. **Names.** The names of the (at most two) named streets that run longest
-   along the block's edge, ``"中山路 / 北京东路"``; else the id.
+6. **Names.** The names of the (at most two) named streets that run longest
+   along the block's edge, ``"中山路 / 北京东路"`` (a street crossing the edge by
+   its stretch inside; the edge is no street), else the id.
 
 Blocks holding nobody on the population raster are left out of the plan by
 :func:`siting.demand.without_empty_blocks`, and counted once.

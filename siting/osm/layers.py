@@ -16,8 +16,9 @@ areas         ``landuse=residential`` and ``residential=*`` polygons;         ar
               the ``name`` tag or the OSM id. With ``"blocks"`` in
               ``areas_from``, also street blocks
               (:func:`~siting.osm.blocks.street_blocks`): the land the
-              ``highway`` ways of :data:`~siting.osm.BLOCK_HIGHWAYS`
-              enclose, less those polygons and
+              ``highway`` ways of ``block_highways`` (by default
+              :data:`~siting.osm.BLOCK_HIGHWAYS`) enclose, closed by the
+              extract's edge, less those polygons and
               :data:`~siting.osm.NON_RESIDENTIAL_LAND`; ids
               ``osm/block/<16 hex>``, names of their longest streets
 candidates    :func:`~siting.osm.candidates_from_osm` sites (parks,           parcels
@@ -54,6 +55,9 @@ Choices made on the planner's behalf, each said in the layers' notes:
   mapped residential polygons alone, and a file without one is refused (the
   fix names ``areas_from``). ``["landuse", "blocks"]`` adds the street blocks
   where those polygons do not cover, ``["blocks"]`` takes street blocks alone.
+  The land beyond the outermost streets is closed by the extract's box (its
+  ``<bounds>``, else the box of its nodes in no way or relation), cut to the
+  districts' outline when there are districts; the note says which.
   Land narrower than ``block_min_width_m`` (20 m) goes, and so do blocks with
   less than ``block_min_area_m2`` (1,000 m²) of land or more than
   ``block_max_area_m2`` (1 km²); the note counts what was dropped, and
