@@ -19,6 +19,7 @@ import pyproj
 import pytest
 import rasterio
 import shapely
+import shapely.affinity
 from rasterio.transform import from_origin
 
 from benchmarks.blocks import touched_people
@@ -307,6 +308,29 @@ def test_street_blocks_closed_by_an_edge_with_a_hole_and_no_street() -> None:
     # 100 m × 100 m each, the north-east one less the hole's 900 m²
     assert sorted(blocks.area) == pytest.approx([9_100.0] + [10_000.0] * 3, abs=1.0)
     assert (counts.faces, counts.blocks, counts.edge) == (4, 4, 4)
+
+
+def test_dead_ends_carried_on_to_the_edge_never_cross() -> None:
+    """A street across a box of 200 m × 190 m at y = 100 m, and two dead ends leaving
+    it north-east from (50, 100) to (80, 130) and north-west from (150, 100) to
+    (122, 128). Carried straight on, they would reach the top edge 85 m and 88 m on and
+    cross at (101, 151), closing a face the edge does not touch; the shorter goes on
+    alone. By hand (no width rule): the southern half, 200 × 100 = 20,000 m², and the
+    northern half cut along (50, 100), (80, 130), (140, 190): 8,550 m² west of it,
+    18,000 - 8,550 = 9,450 east."""
+    utm = pyproj.CRS(UTM)
+    drawn = [
+        shapely.LineString([(-10, 100), (50, 100), (150, 100), (210, 100)]),
+        shapely.LineString([(50, 100), (80, 130)]),
+        shapely.LineString([(150, 100), (122, 128)]),
+        shapely.box(0, 0, 200, 190),
+    ]
+    placed = [shapely.affinity.translate(g, X0, Y0) for g in drawn]
+    lonlat = gpd.GeoSeries(placed, crs=utm).to_crs("EPSG:4326").to_numpy()
+    rules = BlockRules(min_width_m=0)
+    blocks, counts = street_blocks(lonlat[:3], crs=utm, edge=lonlat[3], rules=rules)
+    assert sorted(blocks.area) == pytest.approx([8_550.0, 9_450.0, 20_000.0], abs=1.0)
+    assert (counts.faces, counts.edge) == (3, 3)
 
 
 def test_street_blocks_from_lines_alone() -> None:

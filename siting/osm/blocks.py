@@ -325,8 +325,15 @@ def _faces(
         faces: npt.NDArray[np.object_] = shapely.get_parts(shapely.polygonize(noded))
         return faces, np.zeros(len(faces), dtype=bool)
     rim = shapely.boundary(edge)
-    work = np.concatenate([noded, _to_edge(noded, edge, rim), shapely.get_parts(rim)])
-    faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(shapely.union_all(work))))
+    extra = np.concatenate([_to_edge(noded, edge, rim), shapely.get_parts(rim)])
+    # only the pieces the edge or a line carried on to it crosses are noded again: the
+    # others are noded already, and stay as they are (so do the blocks inside)
+    shapely.prepare(extra)
+    near = shapely.STRtree(extra).query(noded, predicate="intersects")[0]
+    cut = np.zeros(len(noded), dtype=bool)
+    cut[near] = True
+    renoded = shapely.get_parts(shapely.union_all(np.concatenate([noded[cut], extra])))
+    faces = shapely.get_parts(shapely.polygonize(np.concatenate([noded[~cut], renoded])))
     shapely.prepare(edge)
     faces = faces[shapely.contains(edge, shapely.point_on_surface(faces))]
     shapely.prepare(rim)
@@ -354,14 +361,16 @@ def _to_edge(
     the faces, and their ids, are the same in every working CRS; each line reaches
     about 1 m past the edge, so that the edge is noded where it crosses it."""
     tips = np.concatenate([shapely.get_point(noded, 0), shapely.get_point(noded, -1)])
-    behind = np.concatenate([shapely.get_point(noded, 1), shapely.get_point(noded, -2)])
     xy = shapely.get_coordinates(tips)
-    _, which, count = np.unique(xy, axis=0, return_inverse=True, return_counts=True)
-    dead = (count[which.ravel()] == 1) & shapely.contains(edge, tips)
-    if not dead.any():
+    # a dead end: the end of one piece only (a point as one complex number: a fast unique)
+    _, which, count = np.unique(xy[:, 0] + 1j * xy[:, 1], return_inverse=True, return_counts=True)
+    dead = np.flatnonzero(count[which] == 1)
+    dead = dead[shapely.contains(edge, tips[dead])]
+    if not len(dead):
         return np.empty(0, dtype=object)
+    behind = np.concatenate([shapely.get_point(noded, 1), shapely.get_point(noded, -2)])[dead]
     tip = xy[dead]
-    way = tip - shapely.get_coordinates(behind[dead])
+    way = tip - shapely.get_coordinates(behind)
     way /= np.maximum(np.hypot(way[:, 0], way[:, 1]), 1e-15)[:, None]
     # a ray of at least EDGE_REACH_M whichever way it heads (a degree of longitude is
     # the shorter one), then the nearest point where it meets the edge
@@ -386,7 +395,15 @@ def _to_edge(
     crossing, _ = shapely.STRtree(noded).query(probes, predicate="intersects")
     clear = np.ones(len(lines), dtype=bool)
     clear[crossing] = False
-    out: npt.NDArray[np.object_] = lines[clear]
+    # two carried on across each other would close a face the edge does not touch: the
+    # shorter way to the edge goes first, and one crossing it is not carried on
+    one, other = shapely.STRtree(probes).query(probes, predicate="intersects")
+    partners = pd.Series(other[one != other]).groupby(one[one != other]).agg(list)
+    kept = np.zeros(len(lines), dtype=bool)
+    for i in np.argsort(reach[go], kind="stable"):
+        if clear[i] and not kept[partners.get(i, [])].any():
+            kept[i] = True
+    out: npt.NDArray[np.object_] = lines[kept]
     return out
 
 
