@@ -164,7 +164,7 @@ out with the campus; map it ``landuse=residential`` to keep it."""
 EDGE_REACH_M = 100.0
 """How far from the edge of the plan a dead-end street may end and still be taken to run
 on to it, in metres. An extract clipped at its box cuts a way at its last node inside
-(central Taichung: 25 of its 59 dead ends are carried on; without them the land beyond
+(central Taichung: 24 of its 59 dead ends are carried on; without them the land beyond
 its outermost streets made one face of 1.3 km², dropped as too large). A real dead end
 so near the edge splits the land beyond the outermost street, never a block inside it
 (the way to the edge would cross its streets)."""
