@@ -208,6 +208,41 @@ def test_file_without_residential_polygons_is_an_error(tmp_path: Path) -> None:
     assert 'remove "areas" from use under [inputs.osm]' in str(problems[0])
 
 
+def test_a_missing_osm_file_gets_the_hints_of_the_other_input_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """[inputs.osm] path written on Windows, or from the working directory rather than the
+    scenario's folder, is said as such, as the layers' paths are; before, a missing OSM
+    file got only 'check path under [inputs.osm]' (a .osm.pbf only 'check the path')."""
+    sample = tmp_path / "data" / "sample"
+    sample.mkdir(parents=True)
+    tiny_osm(sample / "city.osm")
+    monkeypatch.chdir(tmp_path)
+
+    def fix(osm: str) -> str | None:
+        scenario = load_scenario(tiny_scenario(sample, osm=osm))
+        assert scenario.inputs is not None
+        problems = validate(scenario.inputs, crs=scenario.crs)
+        assert [(p.message, p.layer) for p in problems] == [("the OSM file does not exist", "osm")]
+        return problems[0].fix
+
+    assert fix("data/sample/city.osm") == (
+        f"'data/sample/city.osm' under [inputs.osm] does not exist in {sample}; a file of that "
+        f"name exists relative to the working directory {tmp_path}: paths in a scenario are "
+        'read from the scenario file\'s folder; write it as "city.osm" or an absolute path'
+    )
+    for windows in ("D:/GIS/city.osm", "D:/GIS/city.osm.pbf"):
+        assert fix(windows) == (
+            f"'{windows}' under [inputs.osm] is a Windows path, which this machine cannot "
+            "open: copy the file beside the scenario and give its path relative to the "
+            "scenario file's folder, with / between folders"
+        )
+    assert fix("gone.osm.pbf") == (
+        "check the path under [inputs.osm] (a relative path is read from the scenario "
+        "file's folder)"
+    )
+
+
 @pytest.mark.parametrize(
     ("content", "said"),
     [

@@ -31,7 +31,7 @@ import pyproj
 import shapely
 
 from siting.errors import InputError, Problem
-from siting.inputs._problems import _Report, _Where
+from siting.inputs._problems import _check_file, _Report, _Where
 from siting.inputs._vector import _normalize
 from siting.osm.blocks import BLOCK_ID_PREFIX, BlockRules, trim_blocks
 from siting.osm.layers import read_osm_layers
@@ -92,6 +92,16 @@ def _add_osm(
     """
     osm = spec.osm
     if osm is None:
+        return
+    # a missing file's fix says a Windows path or one written from the working directory
+    # as such, as the layers' do; read_osm_layers would only say 'check the path'
+    if not _check_file(
+        osm.path,
+        _Where(str(osm.path), "osm"),
+        report,
+        noun="OSM file",
+        empty_fix="export the OSM file again",
+    ):
         return
     try:
         layers = read_osm_layers(
