@@ -23,7 +23,7 @@ from shapely.geometry import LineString, Point, Polygon, box
 from siting import export
 from siting.demand import estimate_demand
 from siting.errors import InputError, Problem
-from siting.inputs import Inputs, load_inputs, read_layer, validate
+from siting.inputs import Inputs, _problems, load_inputs, read_layer, validate
 from siting.network import area_points
 from siting.scenario import InputsSpec, LayerSpec, RasterSpec, Scenario, load_scenario
 
@@ -2882,3 +2882,38 @@ def test_layers_edited_in_memory_are_checked_as_a_files_are(
     assert len(problems) == 1, problems
     assert f"layer '{layer}'" in problems[0]
     assert said in problems[0]
+
+
+def test_on_windows_a_missing_drive_letter_path_is_simply_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a Windows host every absolute path has a drive letter, and a backslash is a
+    folder's end: a missing D:\\GIS\\city.gpkg is missing, not 'a Windows path, which this
+    machine cannot open', and data\\city.gpkg is no file name with a backslash. A TOML
+    escape's control character is still a slip there, and D:\\temp\\new.gpkg's fix keeps
+    the drive."""
+    monkeypatch.setattr(_problems, "_on_windows", lambda: True, raising=False)
+    (tmp_path / "data").mkdir()
+    spec = replace(
+        make_spec(tmp_path),
+        areas=LayerSpec(path=tmp_path / "data\\city.gpkg", layer="areas"),
+        parcels=LayerSpec(path=tmp_path / "D:\\GIS\\city.gpkg", layer="parcels"),
+        buildings=LayerSpec(path=tmp_path / "D:\temp\new.gpkg", layer="buildings"),
+        streets=tmp_path / "D:/GIS/streets.osm",
+    )
+    problems = {p.layer: p for p in validate(spec, crs=GK)}
+    for layer in ("areas", "parcels"):
+        assert problems[layer].fix == (
+            f"check the path under [inputs.{layer}] (a relative path is read from the "
+            "scenario file's folder)"
+        )
+    assert problems["streets"].fix == (
+        "check streets under [inputs], or leave it out to use straight-line distances × the "
+        "detour factor"
+    )
+    assert problems["buildings"].fix == (
+        "the path under [inputs.buildings] holds a tab and a newline, as TOML reads \\t and "
+        '\\n in "double quotes": write it with forward slashes or single quotes, as '
+        '"D:/temp/new.gpkg" (in single quotes the backslashes stay, and only Windows reads '
+        "them as folders)"
+    )

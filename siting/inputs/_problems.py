@@ -166,13 +166,20 @@ string, each with the escape that made it and its name."""
 _AS_TYPED = str.maketrans({char: escape for char, (escape, _) in _TOML_ESCAPES.items()})
 
 
+def _on_windows() -> bool:
+    """Whether this machine is Windows, where drive letters and backslashes are its own."""
+    return os.name == "nt"
+
+
 def _windows_path_fix(path: Path, section: str) -> str | None:
     """How to fix an input path written on Windows, or None if it does not look like one.
 
     A scenario written on Windows gives ``data\\city.gpkg`` (a backslash is a
     character of a file name elsewhere), ``D:\\GIS\\city.gpkg`` or ``D:/GIS/city.gpkg``
     (read as a relative path), or, in a double-quoted string, ``"data\\table.gpkg"``,
-    whose ``\\t`` TOML reads as a tab: each is said as such, with the path to write.
+    whose ``\\t`` TOML reads as a tab: each is said as such, with the path to write. On
+    Windows (:func:`_on_windows`) only the last is a slip: a missing ``D:\\GIS\\city.gpkg``
+    there is simply missing.
     """
     text = str(path)
     controls = [char for char in _TOML_ESCAPES if char in text]
@@ -180,19 +187,24 @@ def _windows_path_fix(path: Path, section: str) -> str | None:
     names = " and ".join(_TOML_ESCAPES[c][1] for c in controls)
     read = f'TOML reads {" and ".join(_TOML_ESCAPES[c][0] for c in controls)} in "double quotes"'
     drive = _WINDOWS_DRIVE.search(typed)
-    if drive is not None:
+    windows = _on_windows()
+    if drive is not None and not windows:
         return (
             f"'{drive.group(1)}' under {section} is a Windows path, which this machine cannot "
             + (f"open (it holds {names}, as {read}): " if controls else "open: ")
             + "copy the file beside the scenario and give its path relative to the "
             "scenario file's folder, with / between folders"
         )
+    if windows and not controls:
+        return None
     marks = controls or ["\\"]
     parts = path.parts
     first = next((i for i, part in enumerate(parts) if any(m in part for m in marks)), None)
     if first is None:
         return None
-    written = "/".join(parts[first:]).translate(_AS_TYPED).replace("\\", "/")
+    written = (
+        drive.group(1) if drive is not None else "/".join(parts[first:]).translate(_AS_TYPED)
+    ).replace("\\", "/")
     exists = Path(typed.replace("\\", "/")).exists()
     if controls:
         return (
