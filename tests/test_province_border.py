@@ -123,6 +123,8 @@ def test_the_border_pass_serves_it_from_the_neighbours_site(plans: dict[str, Pla
     assert border["slots_across_borders"] == pytest.approx(8.0)
     assert border["facilities_opened"] == 0  # PE, open for AE, has room for AW
     assert border["cost_after"] == border["cost_before"]
+    # the Chinese report says the parts from these, not from the English message
+    assert (border["parts"], border["parts_optimal"], border["parts_changed"]) == (1, 1, 1)
     counties = {c["district_id"]: c for c in plan.run["counties"]}
     assert counties["W"]["border_in_slots"] == pytest.approx(8.0)
     assert counties["E"]["border_out_slots"] == pytest.approx(8.0)

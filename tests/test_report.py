@@ -317,3 +317,114 @@ def test_counties_measuring_walks_differently_are_named_in_the_reports_language(
         "Distances: walking distance on the street network or straight line × detour "
         "factor, by county" in en
     )
+
+
+def _with_run(folder: Path, **changes: object) -> Path:
+    """``folder``'s run.json with ``changes``."""
+    run = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    run.update(changes)
+    (folder / "run.json").write_text(json.dumps(run, ensure_ascii=False), encoding="utf-8")
+    return folder
+
+
+def _status_line(md: Path) -> str:
+    return next(line for line in md.read_text(encoding="utf-8").splitlines() if "求解" in line)
+
+
+def test_the_chinese_status_line_says_the_stages_from_their_codes(tmp_path: Path) -> None:
+    """run.json's message is English (a machine record: solve._message); the Chinese report
+    printed it as it was. It now says each stage's status and gap from the stages' codes,
+    and the English report still gives the message."""
+    message = (
+        "feasible, not proven optimal (shortfall: optimal; cost: feasible, gap 1.23%; "
+        "distance: feasible, gap unknown)"
+    )
+    folder = _with_run(
+        write_plan_output(tmp_path / "a"),
+        message=message,
+        stages=[
+            {"name": "shortfall", "status": "optimal", "gap": 0.0, "message": "Optimal"},
+            {"name": "cost", "status": "feasible", "gap": 0.0123, "message": "Time limit"},
+            {"name": "distance", "status": "feasible", "gap": None, "message": "Time limit"},
+        ],
+    )
+    assert _status_line(write_report(folder)[0]) == (
+        "求解状态: 可行解，未证明最优（间隙 1.23%） — 缺口最小化：已证明最优；"
+        "费用最小化：可行解，间隙 1.23%；距离最小化：可行解，间隙未知"
+    )
+    en = write_report(folder, language="en")[0].read_text(encoding="utf-8")
+    assert f"Solver status: feasible, not proven optimal (gap 1.23%) — {message}" in en
+    # the fixture's own message, with no stage recorded: nothing after the status
+    bare = write_plan_output(tmp_path / "b")
+    assert _status_line(write_report(bare)[0]) == "求解状态: 可行解，未证明最优（间隙 1.23%）"
+
+
+def test_a_partitioned_runs_counties_are_said_in_chinese(tmp_path: Path) -> None:
+    """A partitioned run's message (province.merge: 'partial: 1 of 2 counties planned; no
+    plan for 510811 (no candidate parcel and no existing facility)'), its counties'
+    statuses ('optimal', 'no_sites'), their reasons and 'local' were English in the
+    Chinese report; so were the cost search's parts in the solver line."""
+    counties = [
+        {
+            "district_id": "510802",
+            "status": "feasible",
+            "reason": None,
+            "gap": 0.0123,
+            "seconds": 2.0,
+            "worker": "local",
+            "facilities": 3,
+            "cost": 8_700_000.0,
+        },
+        {
+            "district_id": "510811",
+            "status": "no_sites",
+            "reason": "no candidate parcel and no existing facility",
+            "gap": None,
+            "seconds": 0.1,
+            "worker": "tcp://10.0.0.2:4001",
+            "facilities": 0,
+            "cost": 0.0,
+        },
+    ]
+    folder = _with_run(
+        write_plan_output(tmp_path / "a"),
+        status="partial",
+        message="partial: 1 of 2 counties planned; no plan for 510811 (no candidate parcel "
+        "and no existing facility)",
+        counties=counties,
+        solver="highs 1.16.0, highs 1.16.0 + local search + lagrangian + regions",
+    )
+    md = write_report(folder)[0].read_text(encoding="utf-8")
+    assert md.splitlines()[2] == (
+        "求解状态: 部分区县无规划 — 1/2 个区县有规划；"
+        "无规划：510811（无候选用地，也无现有托育机构）"
+    )
+    assert "求解器: highs 1.16.0, highs 1.16.0 + 局部搜索 + 拉格朗日松弛 + 分区搜索" in md
+    assert "| 510802 | 可行解 | 1.23% | 2.0 | 本机 | 3 | 8,700,000 |  |" in md
+    assert (
+        "| 510811 | 无候选用地 | – | 0.1 | tcp://10.0.0.2:4001 | 0 | 0 | "
+        "无候选用地，也无现有托育机构 |"
+    ) in md
+    assert "求解状态：可行解，间隙 1.23%，用时 2.0 秒（本机）。" in md
+    for english in ("partial", "no candidate", "local", "no_sites", "feasible", "lagrangian"):
+        assert english not in md.split("## 参数假设及来源")[0], english
+    en = write_report(folder, language="en")[0].read_text(encoding="utf-8")
+    assert "| 510811 | no_sites | – | 0.1 |" in en
+    assert "highs 1.16.0 + local search + lagrangian + regions" in en
+
+
+def test_a_partitioned_runs_outcomes_in_chinese() -> None:
+    """The other messages of province.merge and province.border, from the codes."""
+    from siting.report._format import status_detail
+
+    optimal = {"status": "optimal", "gap": 0.0}
+    run = {"status": "optimal", "counties": [optimal, optimal], "gap": 0.0}
+    assert status_detail(run) == "2 个区县均已证明最优"
+    run = {"counties": [optimal, {"status": "feasible", "gap": 0.004}], "gap": 0.004}
+    assert status_detail(run) == "各区县最大间隙 0.40%"
+    border = {"status": "feasible", "parts": 5, "parts_optimal": 4, "parts_changed": 2}
+    run = {"status": "feasible", "counties": [optimal, optimal], "border": border}
+    assert status_detail(run) == (
+        "各区县均已证明最优；跨界服务：5 个部分中 4 个已证明最优，2 个为降低缺口作了调整，"
+        "其余保持各区县的方案"
+    )

@@ -156,6 +156,7 @@ def border_pass(
     statuses = [p.status for p in parts]
     record["parts"] = len(parts)
     record["parts_changed"] = len(solved)
+    record["parts_optimal"] = statuses.count("optimal")
     record["status"] = next((s for s in statuses if s != "optimal"), "optimal")
     record["message"] = (
         f"{statuses.count('optimal')} of {len(parts)} parts proven optimal; "

@@ -104,6 +104,98 @@ def format_status(run: Mapping[str, Any], *, language: str = "zh") -> str:
     return text["status_other"].format(status=status)
 
 
+def outcome(entry: Mapping[str, Any], text: Mapping[str, str]) -> str:
+    """How one stage or county of ``run.json`` ended (its ``status``, and ``gap`` when
+    feasible), in the words of ``text``; the status code itself where ``text`` has none."""
+    status = str(entry.get("status", ""))
+    if status == "feasible" and "run_feasible_gap" in text:
+        gap = as_number(entry.get("gap"))
+        if gap is None:
+            return text["run_feasible_nogap"]
+        return text["run_feasible_gap"].format(gap=_pct(gap, 2))
+    return text.get(f"run_{status}", status)
+
+
+def status_detail(run: Mapping[str, Any], *, language: str = "zh") -> str:
+    """What the report's status line says after the status: how each stage or county ended.
+
+    ``run.json`` keeps its ``message`` in English, a machine record, which an English
+    report gives as it is. The message is made of codes ``run.json`` keeps too, so the
+    other languages say it from them: each stage's status and gap
+    (:func:`siting.solve._message`), or, for a partitioned run, the counties' statuses,
+    the largest gap, the counties without a plan and why, and the border pass
+    (:func:`siting.province.merge.merge_counties`, :mod:`siting.province.border`).
+
+    Parameters
+    ----------
+    run
+        ``run.json`` as a dict.
+    language
+        ``"zh"`` or ``"en"``.
+
+    Returns
+    -------
+    str
+        The detail, or ``""`` when there is none.
+
+    Examples
+    --------
+    >>> run = {"message": "feasible, not proven optimal (shortfall: optimal; cost: feasible, "
+    ...        "gap 0.46%)", "stages": [{"name": "shortfall", "status": "optimal"},
+    ...        {"name": "cost", "status": "feasible", "gap": 0.0046}]}
+    >>> status_detail(run, language="zh")
+    '缺口最小化：已证明最优；费用最小化：可行解，间隙 0.46%'
+    """
+    if language == "en":
+        return str(run.get("message", "") or "")
+    text = labels(language)
+    counties = [c for c in run.get("counties", []) or [] if isinstance(c, Mapping)]
+    if counties:
+        return _counties_detail(run, counties, text)
+    stages = [s for s in run.get("stages", []) or [] if isinstance(s, Mapping)]
+    return text["run_joiner"].join(
+        text.get(f"stage_{s.get('name')}", f"{s.get('name')}: {{status}}").format(
+            status=outcome(s, text)
+        )
+        for s in stages
+    )
+
+
+def county_reason(county: Mapping[str, Any], text: Mapping[str, str]) -> str:
+    """Why a county of a partitioned run has no plan: the words of ``text`` for its status
+    (``no_sites``), else the reason ``run.json`` records."""
+    return text.get(f"county_reason_{county.get('status')}") or str(county.get("reason") or "")
+
+
+def _counties_detail(
+    run: Mapping[str, Any], counties: list[Mapping[str, Any]], text: Mapping[str, str]
+) -> str:
+    """:func:`status_detail` of a partitioned run, as :mod:`siting.province.merge` and
+    :mod:`siting.province.border` word ``message`` in English."""
+    failed = [c for c in counties if c.get("status") not in ("optimal", "feasible")]
+    if failed:
+        return text["counties_partial"].format(
+            planned=len(counties) - len(failed),
+            n=len(counties),
+            failed=text["run_joiner"].join(
+                text["county_no_plan"].format(
+                    id=c.get("district_id"), reason=county_reason(c, text)
+                )
+                for c in failed
+            ),
+        )
+    if any(c.get("status") != "optimal" for c in counties):
+        return text["counties_feasible"].format(gap=_pct(run.get("gap"), 2))
+    border: Mapping[str, Any] = run.get("border") or {}
+    if border.get("status", "optimal") != "optimal":
+        return text["border_not_optimal"].format(
+            parts=_num(border.get("parts")),
+            optimal=_num(border.get("parts_optimal")),
+            changed=_num(border.get("parts_changed")),
+        )
+    return text["counties_optimal"].format(n=len(counties))
+
+
 def _fmt_delta(a: Any, b: Any, digits: int = 0) -> str:
     """B − A as the difference of the two values as :func:`_num` prints them.
 

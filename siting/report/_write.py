@@ -14,7 +14,16 @@ from siting.report._access import _access_blocks
 from siting.report._assumptions import flatten_scenario, source_of
 from siting.report._charts import _svg_bars_with_targets, _svg_hbars
 from siting.report._document import Block, _Chart, _render_html, _render_md, _Table
-from siting.report._format import _bool, _num, _pct, currency_of, format_status
+from siting.report._format import (
+    _bool,
+    _num,
+    _pct,
+    county_reason,
+    currency_of,
+    format_status,
+    outcome,
+    status_detail,
+)
 from siting.report._labels import labels
 from siting.report._output import (
     ACQUISITION_MODES,
@@ -47,6 +56,21 @@ def _distance_methods(method: str, text: Mapping[str, str]) -> str:
     )
 
 
+def _solvers(solvers: str, text: Mapping[str, str]) -> str:
+    """``run.json``'s ``solver``, the cost search's parts (``highs 1.16.0 + local search +
+    lagrangian``: :mod:`siting.search.stage`) named in the report's language."""
+    return ", ".join(
+        " + ".join(text.get(f"solver_part_{part}", part) for part in solver.split(" + "))
+        for solver in solvers.split(", ")
+    )
+
+
+def _worker(county: Mapping[str, Any], text: Mapping[str, str]) -> str:
+    """Where a county was solved: a Dask worker's address, or this machine (``"local"``)."""
+    worker = str(county.get("worker", ""))
+    return text.get(f"worker_{worker}", worker)
+
+
 def _report_blocks(out: PlanOutput, *, language: str) -> tuple[str, list[Block]]:
     run = out.run
     text = labels(language, currency=currency_of(run))
@@ -57,9 +81,9 @@ def _report_blocks(out: PlanOutput, *, language: str) -> tuple[str, list[Block]]
     blocks: list[Block] = [("h1", title)]
 
     status_line = f"{text['solver_status']}: {format_status(run, language=language)}"
-    message = str(run.get("message", "") or "")
-    if message:
-        status_line += f" — {message}"
+    detail = status_detail(run, language=language)
+    if detail:
+        status_line += f" — {detail}"
     blocks.append(("p", status_line))
     for stage in run.get("stages", []) or []:
         search = stage.get("search") if isinstance(stage, Mapping) else None
@@ -83,7 +107,7 @@ def _report_blocks(out: PlanOutput, *, language: str) -> tuple[str, list[Block]]
             )
     meta = []
     if run.get("solver"):
-        meta.append(f"{text['solver']}: {run['solver']}")
+        meta.append(f"{text['solver']}: {_solvers(str(run['solver']), text)}")
     method = run.get("distance_method")
     if method:
         meta.append(f"{text['distance_method']}: {_distance_methods(str(method), text)}")
@@ -355,13 +379,14 @@ def _county_blocks(run: Mapping[str, Any], text: Mapping[str, str]) -> list[Bloc
     rows = [
         [
             str(c["district_id"]),
-            str(c["status"]) + (f" {text['county_reused']}" if c.get("reused") else ""),
+            text.get(f"run_{c['status']}", str(c["status"]))
+            + (f" {text['county_reused']}" if c.get("reused") else ""),
             _pct(c.get("gap"), 2) if c.get("gap") is not None else "–",
             _num(c.get("seconds"), 1),
-            str(c.get("worker", "")),
+            _worker(c, text),
             _num(c.get("facilities")),
             _num(c.get("cost")),
-            str(c.get("reason") or ""),
+            county_reason(c, text) if c.get("reason") else "",
         ]
         for c in counties
     ]
@@ -413,15 +438,20 @@ def _county_sections(
         blocks.append(("h3", text["county_section"].format(name=name or key, id=key)))
         if d is None or c.get("reason"):
             blocks.append(
-                ("p", text["county_failed"].format(status=c["status"], reason=c.get("reason")))
+                (
+                    "p",
+                    text["county_failed"].format(
+                        status=outcome(c, text), reason=county_reason(c, text)
+                    ),
+                )
             )
             continue
         gap = c.get("gap")
         summary = text["county_summary"].format(
-            status=c["status"],
+            status=text.get(f"run_{c['status']}", str(c["status"])),
             gap=_pct(gap, 2) if gap is not None else "–",
             seconds=_num(c.get("seconds"), 1),
-            worker=c.get("worker", ""),
+            worker=_worker(c, text),
             population=_num(d.get("population")),
             required=_num(d.get("required_slots")),
             planned=_num(d.get("planned_slots")),
