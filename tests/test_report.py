@@ -11,6 +11,7 @@ from _plan_output import write_plan_output
 
 from siting.errors import InputError
 from siting.report import (
+    ASSUMPTION_SOURCES,
     compare_runs,
     flatten_scenario,
     format_status,
@@ -109,10 +110,37 @@ def test_shortfall_rows(report_zh: tuple[str, str]) -> None:
 
 
 def test_assumptions_with_sources(report_zh: tuple[str, str]) -> None:
+    """The Chinese report gives each source in Chinese, a Chinese document by its Chinese
+    title (before, every source was English: 'GB 50180; JGJ 39 §3.1.3 (300 m, 5-minute
+    life circle)'); a foreign source keeps its own title."""
     md, _ = report_zh
-    assert "| ratios.new | 10 | 广府办发〔2020〕17号" in md
-    assert "| radii.urban_m | 300 | GB 50180; JGJ 39 §3.1.3" in md
-    assert "| facility.floor_m2_per_slot | 9 | derived from Xiamen's 900 m²" in md
+    rows = {
+        cells[0]: cells[2]
+        for line in md.split("## 参数假设及来源")[1].split("\n## ")[0].splitlines()
+        if line.startswith("| ")
+        and len(cells := [c.strip() for c in line.strip("|").split("|")]) == 3
+    }
+    assert rows["ratios.new"] == (
+        "《关于促进3岁以下婴幼儿照护服务发展的实施意见》（广府办发〔2020〕17号）"
+        "（R1：新建居住区每千人不少于10个托位）"
+    )
+    assert rows["radii.urban_m"] == (
+        "《城市居住区规划设计规范》GB 50180-93；《托儿所、幼儿园建筑设计规范》JGJ 39 "
+        "第3.1.3条（300米，5分钟生活圈）"
+    )
+    assert rows["facility.floor_m2_per_slot"] == "由厦门市每万人900平方米推算"
+    assert rows["facility.options[medium].toddler"].startswith("《托育机构设置标准（试行）》")
+    assert rows["policy.budget"] == "情景设置"
+    assert rows["accessibility.band_weights"].startswith(
+        "E2SFCA 分段权重：Luo & Qi (2009), An enhanced two-step floating catchment area"
+    )
+    # no English word but names, codes and the foreign title
+    names = {"DOMAIN", "EPSG", "CGCS", "PySAL", "tobler", "WorldPop", "dasymetric", "TD"}
+    for key, source in rows.items():
+        if key != "accessibility.band_weights":
+            assert set(re.findall(r"[A-Za-z]{2,}", source)) <= names | {"GB", "JGJ", "WS", "md"}, (
+                key
+            )
     assert "| policy.budget | – |" in md
     assert "| facility.options[medium].toddler | 2 |" in md
 
@@ -158,6 +186,10 @@ def test_flatten_and_sources() -> None:
     assert source_of("facility.options[s].infant").startswith("托育机构设置标准")
     assert source_of("costs.construction_per_m2") == "assumption (local cost data)"
     assert source_of("unknown.key") == "scenario setting"
+    from siting.report._assumptions import ASSUMPTION_SOURCES_ZH
+
+    assert source_of("costs.construction_per_m2", language="zh") == "假设（请用当地造价数据）"
+    assert ASSUMPTION_SOURCES_ZH.keys() == ASSUMPTION_SOURCES.keys()
 
 
 def test_compare_runs(runs: tuple[Path, Path]) -> None:
@@ -205,7 +237,8 @@ def test_costs_are_labelled_in_the_plans_currency(tmp_path: Path) -> None:
         md, html = write_report(a, language=language)
         for doc in (md.read_text(encoding="utf-8"), html.read_text(encoding="utf-8")):
             assert total in doc
-            assert "CNY" not in doc and "元" not in doc
+            # 广元, named in the Chinese sources, has a 元 of its own
+            assert "CNY" not in doc and "元" not in doc.replace("广元", "")
         compared = compare_runs(a, b, language=language)
         assert "EUR" in compared
         assert "CNY" not in compared and "元" not in compared

@@ -65,6 +65,91 @@ ASSUMPTION_SOURCES: Mapping[str, str] = {
 }
 """Where each scenario default comes from (DOMAIN.md), by flattened key or key prefix."""
 
+_POLICY_ZH = "《关于促进3岁以下婴幼儿照护服务发展的实施意见》（广府办发〔2020〕17号）"
+_PLAN_ZH = "《中华人民共和国国民经济和社会发展第十四个五年规划和2035年远景目标纲要》"
+_NURSERY = "《托儿所、幼儿园建筑设计规范》JGJ 39"
+_SETTING_ZH = "情景设置"
+
+ASSUMPTION_SOURCES_ZH: Mapping[str, str] = {
+    "name": _SETTING_ZH,
+    "crs": "DOMAIN.md §6（EPSG:4544，CGCS2000 3度带高斯-克吕格投影，中央经线105°E，适用于广元）",
+    "ratios.new": f"{_POLICY_ZH}（R1：新建居住区每千人不少于10个托位）",
+    "ratios.old": f"{_POLICY_ZH}（R2：老城区和已建成居住区每千人不少于8个托位）",
+    "ratios.rural": f"{_PLAN_ZH}：全国每千人4.5个托位（该政策未规定农村指标，R3）",
+    "ratios.migrant": f"{_POLICY_ZH}（R4；默认取老城区指标）",
+    "ratios.national_target": f"{_PLAN_ZH}：2025年每千人4.5个托位",
+    "radii.urban_m": (
+        f"《城市居住区规划设计规范》GB 50180-93；{_NURSERY} 第3.1.3条（300米，5分钟生活圈）"
+    ),
+    "radii.rural_m": (
+        "《城市居住区规划设计标准》GB 50180-2018；《社区生活圈规划技术指南》TD/T 1062-2021"
+        "（15分钟生活圈）"
+    ),
+    "radii.new_beside_m": f"{_POLICY_ZH}（R1：在开发项目内或紧邻设置）；距离为假设值",
+    "radii.workplace_m": f"{_POLICY_ZH}（R4：用人单位在工作场所举办）；距离为假设值",
+    "demand.persons_per_household": "广元市2020年第七次全国人口普查：户均2.36人",
+    "demand.birth_rate_per_1000": "广元市2021年人口出生率：6.2‰",
+    "demand.takeup": "全国调查：超过30%的婴幼儿家庭有托育需求",
+    "demand.migrant_persons_per_worker": "假设（R4）",
+    "demand.round_up": (
+        "关闭：千人指标适用于居住区，需求托位按区县向上取整一次（DOMAIN.md §4 为逐区取整）"
+    ),
+    "demand.allocation": "按居住区分配（dasymetric，掩膜面积加权），同 PySAL tobler 与 WorldPop",
+    "demand.residual_to_nearest_m": f"{_SETTING_ZH}（关闭：居住区外人口只列出，不计入需求）",
+    "demand.children_under3_share": "0–2岁婴幼儿栅格取1.0；WorldPop 0–4岁栅格取0.6",
+    "facility.options": (
+        "《托育机构设置标准（试行）》（国卫人口发〔2019〕58号）；"
+        "《托儿所、幼儿园建筑设计规范》JGJ 39-2016"
+    ),
+    "facility.floor_m2_per_slot": "由厦门市每万人900平方米推算",
+    "facility.outdoor_m2_per_slot": f"{_NURSERY}-2016（每名儿童不少于3平方米）",
+    "facility.max_floors": (
+        f"{_NURSERY}；《托育机构质量评估标准》WS/T 821-2023（儿童生活用房设在三层及以下）"
+    ),
+    "facility.reuse_max_floor_share": f"{_POLICY_ZH}（R6：利用公共设施）；比例为假设值",
+    "facility.existing_can_expand": "假设",
+    "facility.existing_max_extra_slots": "假设",
+    "facility.service_types": f"{_POLICY_ZH}（R7：全日托、半日托、计时托、临时托）",
+    "costs": "假设（请用当地造价数据）",
+    "costs.land_per_m2": "假设：广元等地级市的地价（请按当地设置）",
+    "costs.lease_rent_per_m2_year": "假设：每年为地价的5%",
+    "costs.lease_years": (
+        "假设；《托育机构设置标准（试行）》（国卫人口发〔2019〕58号）要求租赁期不少于3年"
+    ),
+    "costs.discount_rate": "社会折现率8%，《建设项目经济评价方法与参数》（第三版，2006年）",
+    "currency": f"{_SETTING_ZH}（仅标注费用单位，不作换算）",
+    "hazards.petrol_station_m": (
+        "《汽车加油加气加氢站技术标准》GB 50156（距重要公共建筑不少于50米）"
+    ),
+    "hazards.power_line_m_by_kv": "《电力设施保护条例》（按电压等级划定保护区）",
+    "hazards.power_line_default_m": "《电力设施保护条例》（无电压信息的线路按110千伏计）",
+    "hazards.mall_m": f"{_NURSERY} 第3.1.2条（不与大型商场、集贸市场毗邻）；距离为假设值",
+    "hazards.enabled": f"{_POLICY_ZH}（R9：安全）",
+    "network.walking_speed_m_per_min": "常用规划工具（60–80米/分钟）",
+    "network.detour_factor": "假设（无街道路网时以直线距离乘此系数）",
+    "accessibility.life_circle_minutes": (
+        "5、10、15分钟生活圈（《城市居住区规划设计标准》GB 50180-2018）"
+    ),
+    "accessibility.band_weights": (
+        "E2SFCA 分段权重：Luo & Qi (2009), An enhanced two-step floating catchment area "
+        "(E2SFCA) method for measuring spatial accessibility to primary care physicians"
+    ),
+    "accessibility.desert_per_1000": f"{_SETTING_ZH}（默认：该居住区目标千人指标的一半）",
+    "policy.demonstration_per_district": f"{_POLICY_ZH}（R5：每个县区至少一个示范性托育机构）",
+    "policy.budget": _SETTING_ZH,
+    "policy.min_affordable_share": f"{_POLICY_ZH}（R8：普惠优先）；比例为情景设置",
+    "policy.new_areas_colocated_only": f"{_POLICY_ZH}（R1：与住宅同步建设、同步验收）",
+    "solver": "求解器设置",
+    "network": _SETTING_ZH,
+}
+""":data:`ASSUMPTION_SOURCES` in Chinese: a Chinese document by its Chinese title, a
+foreign one by its own."""
+
+_SOURCES = {
+    "zh": (ASSUMPTION_SOURCES_ZH, _SETTING_ZH),
+    "en": (ASSUMPTION_SOURCES, "scenario setting"),
+}
+
 
 def _plain_value(value: Any) -> str:
     if value is None:
@@ -120,7 +205,7 @@ def flatten_scenario(scenario: Mapping[str, Any], *, prefix: str = "") -> dict[s
     return flat
 
 
-def source_of(key: str) -> str:
+def source_of(key: str, *, language: str = "en") -> str:
     """The source of a flattened scenario key, from :data:`ASSUMPTION_SOURCES`.
 
     The longest matching key or key prefix wins; list indices are ignored.
@@ -129,16 +214,26 @@ def source_of(key: str) -> str:
     ----------
     key
         A key from :func:`flatten_scenario`, for example ``"ratios.new"``.
+    language
+        ``"en"`` or ``"zh"`` (:data:`ASSUMPTION_SOURCES_ZH`).
 
     Returns
     -------
     str
-        The source, or "scenario setting" when none is recorded.
+        The source, or "scenario setting" (情景设置) when none is recorded.
+
+    Examples
+    --------
+    >>> source_of("hazards.power_line_m_by_kv.110", language="zh")
+    '《电力设施保护条例》（按电压等级划定保护区）'
+    >>> source_of("unknown.key", language="zh"), source_of("unknown.key")
+    ('情景设置', 'scenario setting')
     """
+    sources, setting = _SOURCES[language]
     bare = key.split("[", 1)[0] if "[" in key else key
     parts = bare.split(".")
     for n in range(len(parts), 0, -1):
         candidate = ".".join(parts[:n])
-        if candidate in ASSUMPTION_SOURCES:
-            return ASSUMPTION_SOURCES[candidate]
-    return "scenario setting"
+        if candidate in sources:
+            return sources[candidate]
+    return setting

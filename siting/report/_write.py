@@ -352,7 +352,7 @@ def _report_blocks(out: PlanOutput, *, language: str) -> tuple[str, list[Block]]
             "table",
             _Table(
                 [text["key"], text["value"], text["source"]],
-                [[k, v, source_of(k)] for k, v in flat.items()],
+                [[k, v, source_of(k, language=language)] for k, v in flat.items()],
             ),
         ),
     ]
