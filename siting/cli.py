@@ -221,7 +221,7 @@ def _input_problems(scenario: Scenario) -> tuple[list[Problem], list[str]]:
     the districts layer): the inputs are read once either way. The notes name the
     districts a partitioned plan would leave without a plan (no site in them)."""
     from siting.inputs import load_inputs, validate
-    from siting.province import district_ids, districts_without_sites
+    from siting.province import district_ids, districts_without_sites, place_osm_facilities
 
     assert scenario.inputs is not None
     options: dict[str, Any] = {
@@ -235,6 +235,7 @@ def _input_problems(scenario: Scenario) -> tuple[list[Problem], list[str]]:
         inputs = load_inputs(scenario.inputs, **options)
     except InputError as exc:
         return list(exc.problems), []
+    inputs = place_osm_facilities(inputs, scenario=scenario)
     try:
         ids = district_ids(inputs)
     except ScenarioError as exc:

@@ -59,6 +59,7 @@ def grid_osm(
     footway: bool = False,
     dual_carriageway: bool = False,
     bounds: Square | None = None,
+    kindergartens: tuple[tuple[float, float], ...] = (),
 ) -> Path:
     """A 2 × 2 street grid: streets at x and y = 0, 200 and 400 m, each running 10 m
     past the last crossing, so four blocks of 200 m × 200 m = 40,000 m². The file's
@@ -73,6 +74,7 @@ def grid_osm(
     which cut it. ``dual_carriageway`` adds a second carriageway 15 m north of the
     middle street, leaving two strips of 200 m × 15 m between them and the northern
     blocks 185 m deep. ``bounds`` is the file's ``<bounds>``, a square in metres.
+    ``kindergartens`` are ``(x, y)`` points in metres tagged ``amenity=kindergarten``.
     """
     nodes: list[str] = []
     ways: list[str] = []
@@ -113,6 +115,9 @@ def grid_osm(
         way(residential_outline, {"landuse": "residential", "name": "小区"}, ring=True)
     for park in parks:
         square(park, {"leisure": "park"})
+    for x, y in kindergartens:
+        node(x, y)
+        nodes[-1] = nodes[-1].replace("/>", "><tag k='amenity' v='kindergarten'/></node>")
     box = []
     if bounds is not None:
         west, south = _TO_LONLAT.transform(X0 + bounds[0], Y0 + bounds[1])
@@ -714,3 +719,40 @@ def test_osm_sites_outside_every_district_are_left_out_a_layers_are_refused(
     err = capsys.readouterr()
     assert "parcels P2 lie outside every district" in err.out + err.err
     assert "osm/" not in (err.out + err.err).partition("cannot split")[2]
+
+
+def test_osm_facilities_outside_every_district_are_placed_by_a_partitioned_run(
+    tmp_path: Path,
+) -> None:
+    """Three OSM kindergartens: in the district W (x < 190 m), 110 m east of it, and
+    1,310 m east of it. A single run keeps the two outside under '(none)', as it keeps the
+    planner's own, and residents within walking distance use them; a partitioned run
+    refused them as rows to 'leave out of the layer', which no planner can do with the
+    OSM file's. The one within walking reach (1,000 m, the largest radius) is now given
+    to W, whose residents it serves; the farther one serves no district and is left out."""
+    from siting.pipeline import run_plan
+
+    path = _western_district(
+        _scenario(tmp_path, 'use = ["areas", "facilities"]\nareas_from = ["blocks"]\n')
+    )
+    grid_osm(tmp_path / "grid.osm", kindergartens=((100, 100), (300, 100), (1500, 100)))
+    scenario = load_scenario(path)
+    assert scenario.inputs is not None
+    inputs = load_inputs(scenario.inputs, crs=scenario.crs, radii=scenario.radii)
+    facilities = inputs.facilities
+    assert facilities is not None
+    x = (facilities.geometry.x - X0).round().astype(int)
+    ids = {int(at): str(i) for i, at in x.items()}
+    assert sorted(ids) == [100, 300, 1500]
+    # the single run's reading: kept, outside every district
+    assert facilities["district_id"].isna().tolist() == [False, True, True]
+    assert main(["validate", str(path)]) == 0
+    plan = run_plan(scenario)
+    existing = plan.facilities[plan.facilities["existing"].astype(bool)]
+    assert existing["district_id"].to_dict() == {ids[100]: "W", ids[300]: "W"}
+    assert (
+        "facilities: 2 existing facilities from grid.osm lie outside every district; 1 within "
+        "1,000 m of a district (the largest walking radius) is given to the nearest district, "
+        "whose residents it serves (W: 1; the farthest 110 m away); 1 farther is left out, as "
+        "no district's resident can walk to it"
+    ) in plan.run["notes"]

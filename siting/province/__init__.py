@@ -11,7 +11,8 @@ and merged into one :class:`~siting.plan.Plan` (:mod:`siting.province.merge`).
 Modules
 -------
 partition
-    :func:`district_inputs`: one district's share of the inputs.
+    :func:`district_inputs`: one district's share of the inputs;
+    :func:`place_osm_facilities`: the OSM file's facilities outside every district.
 engine
     :func:`plan_by_district`: solve every county and merge them.
 merge
@@ -39,7 +40,12 @@ from siting.province.engine import (
     solve_county,
 )
 from siting.province.merge import PARTIAL, merge_counties
-from siting.province.partition import district_ids, district_inputs, districts_without_sites
+from siting.province.partition import (
+    district_ids,
+    district_inputs,
+    districts_without_sites,
+    place_osm_facilities,
+)
 from siting.province.progress import CountyProgress
 
 __all__ = [
@@ -56,6 +62,7 @@ __all__ = [
     "districts_without_sites",
     "map_tasks",
     "merge_counties",
+    "place_osm_facilities",
     "plan_by_district",
     "solve_county",
 ]

@@ -31,7 +31,7 @@ from siting.province.border import border_pass
 from siting.province.cache import CountyCache
 from siting.province.lifecircle import access_across_borders
 from siting.province.merge import merge_counties
-from siting.province.partition import district_ids, district_inputs
+from siting.province.partition import district_ids, district_inputs, place_osm_facilities
 from siting.scenario import Scenario
 
 __all__ = [
@@ -194,7 +194,9 @@ def plan_by_district(
     Parameters
     ----------
     inputs
-        Validated inputs with a districts layer.
+        Validated inputs with a districts layer. The OSM file's existing facilities
+        outside every district are first placed or left out
+        (:func:`~siting.province.partition.place_osm_facilities`).
     scenario
         The scenario (``run.partition = "district"``).
     client
@@ -224,6 +226,7 @@ def plan_by_district(
         No county has a plan.
     """
     say = progress or (lambda message: log.info(message))
+    inputs = place_osm_facilities(inputs, scenario=scenario)
     ids = district_ids(inputs)
     reused: dict[str, CountyResult] = {}
     if resume and cache is not None:

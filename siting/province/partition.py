@@ -18,17 +18,26 @@ districts near it as ``context_districts``): they take part in sharing the cells
 out without being planned (:func:`siting.allocation.allocate`'s ``context``).
 Summed over the counties, the population the areas hold, the residual and the total
 are then those of the single run.
+
+Every row must belong to a district (:func:`district_ids` refuses the planner's rows
+outside every district, which the planner can give a ``district_id`` or leave out).
+The OSM file's existing facilities are no planner's rows: one that no district holds
+is given to the nearest district within walking reach of it, whose residents it
+serves as it would in the single run, and one farther is left out, as no resident
+of any district can walk to it (:func:`place_osm_facilities`).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyproj
 import rasterio
 import rasterio.warp
@@ -39,7 +48,9 @@ from siting.errors import ScenarioError
 from siting.inputs import Inputs
 from siting.scenario import Scenario
 
-__all__ = ["district_ids", "district_inputs", "districts_without_sites"]
+__all__ = ["district_ids", "district_inputs", "districts_without_sites", "place_osm_facilities"]
+
+logger = logging.getLogger(__name__)
 
 _BY_DISTRICT = ("areas", "parcels", "facilities", "subdistricts", "workplaces")
 
@@ -96,6 +107,74 @@ def district_ids(inputs: Inputs) -> list[str]:
             "outside it (a single run, without run.partition, plans them under '(none)')."
         )
     return ids
+
+
+def place_osm_facilities(inputs: Inputs, *, scenario: Scenario) -> Inputs:
+    """``inputs`` with each of the OSM file's existing facilities that no district holds
+    given to the district nearest it, when within walking reach of it, or left out.
+
+    A single run keeps such a facility under ``(none)``, as it keeps the planner's own,
+    and its residents within walking distance use it; a partitioned run needs a
+    district for every row, and refused these, which the planner cannot edit. Given to
+    the nearest district, the facility serves that district's residents within reach, as
+    it would in the single run; beyond the largest walking radius of every district
+    (straight-line, so never less than a walk), it serves none of them and is left out.
+    The planner's own facilities are left to :func:`district_ids`.
+
+    Parameters
+    ----------
+    inputs
+        Validated inputs with a ``districts`` layer.
+    scenario
+        The scenario, for the walking radii.
+
+    Returns
+    -------
+    Inputs
+        ``inputs`` itself when no OSM facility lies outside every district; else with
+        those facilities placed or left out, and a note saying how many and where.
+    """
+    facilities, districts = inputs.facilities, inputs.districts
+    if facilities is None or districts is None or districts.empty:
+        return inputs
+    if "source" not in facilities.columns or "district_id" not in facilities.columns:
+        return inputs
+    outside = facilities[(facilities["source"] == "osm") & facilities["district_id"].isna()]
+    if outside.empty:
+        return inputs
+    radii = scenario.radii
+    reach_m = max(radii.urban_m, radii.rural_m, radii.workplace_m)
+    tree = shapely.STRtree(districts.geometry.to_numpy())
+    points = outside.geometry.to_numpy()
+    (which, nearest), distances = tree.query_nearest(
+        points, max_distance=reach_m, return_distance=True, all_matches=False
+    )
+    placed = pd.Series(districts.index.astype(str)[nearest], index=outside.index[which])
+    kept = facilities.drop(index=outside.index.difference(placed.index))
+    kept.loc[placed.index, "district_id"] = placed
+    name = Path(str(inputs.files.get("osm", "the OSM file"))).name
+    far = len(outside) - len(placed)
+    text = (
+        f"facilities: {len(outside):,} existing "
+        + ("facility" if len(outside) == 1 else "facilities")
+        + f" from {name} lie{'s' if len(outside) == 1 else ''} outside every district"
+    )
+    if len(placed):
+        one = len(placed) == 1
+        text += (
+            f"; {len(placed):,} within {reach_m:,.0f} m of a district (the largest walking "
+            f"radius) {'is' if one else 'are'} given to the nearest district, whose residents "
+            f"{'it serves' if one else 'they serve'} ("
+            + ", ".join(f"{d}: {n}" for d, n in placed.value_counts(sort=False).items())
+            + f"; the farthest {float(np.max(distances)):,.0f} m away)"
+        )
+    if far:
+        text += (
+            f"; {far:,} farther {'is' if far == 1 else 'are'} left out, as no district's "
+            f"resident can walk to {'it' if far == 1 else 'them'}"
+        )
+    logger.info("%s", text)
+    return dataclasses.replace(inputs, facilities=kept, notes=(*inputs.notes, text))
 
 
 def districts_without_sites(inputs: Inputs, ids: list[str]) -> list[str]:
