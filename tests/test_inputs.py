@@ -2901,19 +2901,17 @@ def test_on_windows_a_missing_drive_letter_path_is_simply_missing(
         buildings=LayerSpec(path=tmp_path / "D:\temp\new.gpkg", layer="buildings"),
         streets=tmp_path / "D:/GIS/streets.osm",
     )
-    problems = {p.layer: p for p in validate(spec, crs=GK)}
-    for layer in ("areas", "parcels"):
-        assert problems[layer].fix == (
-            f"check the path under [inputs.{layer}] (a relative path is read from the "
-            "scenario file's folder)"
-        )
-    assert problems["streets"].fix == (
-        "check streets under [inputs], or leave it out to use straight-line distances × the "
-        "detour factor"
+    fixes = {p.layer: p.fix for p in validate(spec, crs=GK)}
+    missing = (
+        "check the path under [inputs.{}] (a relative path is read from the scenario file's folder)"
     )
-    assert problems["buildings"].fix == (
-        "the path under [inputs.buildings] holds a tab and a newline, as TOML reads \\t and "
-        '\\n in "double quotes": write it with forward slashes or single quotes, as '
-        '"D:/temp/new.gpkg" (in single quotes the backslashes stay, and only Windows reads '
-        "them as folders)"
-    )
+    assert fixes == {
+        "areas": missing.format("areas"),
+        "parcels": missing.format("parcels"),
+        "streets": "check streets under [inputs], or leave it out to use straight-line "
+        "distances × the detour factor",
+        "buildings": "the path under [inputs.buildings] holds a tab and a newline, as TOML "
+        'reads \\t and \\n in "double quotes": write it with forward slashes or single quotes, '
+        'as "D:/temp/new.gpkg" (in single quotes the backslashes stay, and only Windows '
+        "reads them as folders)",
+    }
