@@ -23,6 +23,7 @@ import shapely.affinity
 from rasterio.transform import from_origin
 
 from benchmarks.blocks import touched_people
+from siting._osmxml import extract_box
 from siting.cli import main
 from siting.demand import Demand, estimate_demand, without_empty_blocks
 from siting.errors import InputError, ScenarioError
@@ -756,3 +757,21 @@ def test_osm_facilities_outside_every_district_are_placed_by_a_partitioned_run(
         "whose residents it serves (W: 1; the farthest 110 m away); 1 farther is left out, as "
         "no district's resident can walk to it"
     ) in plan.run["notes"]
+
+
+def test_a_few_points_of_interest_in_one_street_do_not_make_the_extracts_box(
+    tmp_path: Path,
+) -> None:
+    """Three kindergartens along y = 100 m are the file's only nodes in no way: their
+    box is 0.1 m tall (the UTM line is not a parallel) and holds none of the streets'
+    nodes, so it is not the extract's box; the box of all nodes is (it reaches the
+    kindergarten 1,500 m east). Before, the blocks were cut to that sliver and the file
+    made none."""
+    grid_osm(tmp_path / "grid.osm", kindergartens=((100, 100), (300, 100), (1500, 100)))
+    box, how = extract_box(tmp_path / "grid.osm")
+    assert how == "the box of all its nodes"
+    assert box is not None
+    west, south = _TO_LONLAT.transform(X0 - 10, Y0 - 10)
+    east, _ = _TO_LONLAT.transform(X0 + 1500, Y0 + 100)
+    assert box[0] == pytest.approx(west, abs=1e-6) and box[1] == pytest.approx(south, abs=1e-6)
+    assert box[2] == pytest.approx(east, abs=1e-6)
