@@ -1,25 +1,68 @@
-"""Streaming the elements of an OSM XML file, for the readers of extracts clipped at their edge.
+"""Reading OSM XML: one streaming pass per file, shared by every reader of a run.
 
-osmnx refuses a whole file when one way refers to a node the file does not hold.
-The street graph (:mod:`siting.network.graph`) and the OSM features
-(:mod:`siting.osm.features`) then read the file again element by element, with
-:func:`osm_elements`, and keep what is whole. A province's extract holds tens of
-millions of nodes, so the file is never held in memory. :func:`extract_box` finds
-where an extract was cut, for the street blocks closed against its edge.
+osmnx reads a file twice for every call (an ElementTree parse of the whole
+document for its root's attributes, then a SAX pass), and a run read it once for
+the OSM features (:mod:`siting.osm.features`) and again for the street graph
+(:mod:`siting.network.graph`): four passes over a city's 100 MB extract.
+:func:`overpass_json` reads the file in one streaming pass into the structure
+osmnx builds its graphs and features from (Overpass JSON), and within
+:func:`parse_once` each file is read once, whoever asks (a province's extract holds
+tens of millions of nodes: the file is never held in memory as XML).
+
+osmnx also refuses a whole file when one way refers to a node the file does not
+hold. The readers of a clipped extract then keep what is whole; a reader that
+needs only the elements (not osmnx's structure) streams them with
+:func:`osm_elements`. :func:`extract_box` finds where an extract was cut, for
+the street blocks closed against its edge.
 """
 
 from __future__ import annotations
 
 import bz2
+import contextlib
+import contextvars
+import warnings
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-__all__ = ["extract_box", "osm_elements"]
+__all__ = ["extract_box", "osm_elements", "overpass_json", "parse_once"]
 
 _TOP_LEVEL = ("node", "way", "relation")
+_FLOATS = ("lat", "lon")
+_INTEGERS = ("changeset", "id", "uid", "version")
+
+_PARSES: contextvars.ContextVar[dict[tuple[str, int, int], dict[str, Any]] | None] = (
+    contextvars.ContextVar("siting_osm_parses", default=None)
+)
+
+
+def _top_level(
+    path: Path, root_attributes: dict[str, str], bounds: dict[str, str] | None = None
+) -> Iterator[ET.Element]:
+    """Each node, way and relation of ``path`` (see :func:`osm_elements`); the root's
+    attributes are copied into ``root_attributes`` when the root opens, and those of the
+    first ``<bounds>`` before any node into ``bounds``."""
+    opener = bz2.open if path.name.lower().endswith(".bz2") else open
+    with opener(path, "rb") as stream:
+        root: ET.Element | None = None
+        for event, element in ET.iterparse(stream, events=("start", "end")):
+            if event == "start":
+                if root is None:
+                    root = element
+                    root_attributes.update(element.attrib)
+                elif element.tag == "bounds" and bounds is not None and not bounds:
+                    bounds.update(element.attrib)
+                continue
+            if element.tag not in _TOP_LEVEL:
+                continue
+            yield element
+            element.clear()
+            if root is not None:
+                root.clear()  # else cleared elements stay attached: ~1.6 GB for 10 M nodes
 
 
 def osm_elements(path: Path, nodes: set[str] | dict[str, tuple[str, str]]) -> Iterator[ET.Element]:
@@ -58,24 +101,129 @@ def osm_elements(path: Path, nodes: set[str] | dict[str, tuple[str, str]]) -> It
     >>> coordinates["2"]
     ('32.1', '118.8')
     """
-    opener = bz2.open if path.name.lower().endswith(".bz2") else open
-    with opener(path, "rb") as stream:
-        root: ET.Element | None = None
-        for event, element in ET.iterparse(stream, events=("start", "end")):
-            if event == "start":
-                root = element if root is None else root
-                continue
-            if element.tag not in _TOP_LEVEL:
-                continue
-            if element.tag == "node":
-                if isinstance(nodes, dict):
-                    nodes[element.get("id", "")] = (element.get("lat", ""), element.get("lon", ""))
-                else:
-                    nodes.add(element.get("id", ""))
-            yield element
-            element.clear()
-            if root is not None:
-                root.clear()  # else cleared elements stay attached: ~1.6 GB for 10 M nodes
+    for element in _top_level(path, {}):
+        if element.tag == "node":
+            if isinstance(nodes, dict):
+                nodes[element.get("id", "")] = (element.get("lat", ""), element.get("lon", ""))
+            else:
+                nodes.add(element.get("id", ""))
+        yield element
+
+
+def _overpass_element(element: ET.Element) -> dict[str, Any]:
+    """One element as osmnx's SAX reader (``osmnx._osm_xml._OSMContentHandler``) gives it:
+    the same keys in the same order, ``lat``/``lon`` floats (nodes and ways), ids ints."""
+    kind = element.tag
+    tags: dict[str, str] = {}
+    out: dict[str, Any]
+    if kind == "relation":
+        members: list[dict[str, Any]] = []
+        out = {"type": kind, "tags": tags, "members": members, **element.attrib}
+        for child in element:
+            if child.tag == "tag":
+                tags[child.get("k", "")] = child.get("v", "")
+            elif child.tag == "member":
+                members.append({k: int(v) if k == "ref" else v for k, v in child.items()})
+    else:
+        out = {"type": kind, "tags": tags, **element.attrib}
+        refs: list[int] = []
+        if kind == "way":
+            out["nodes"] = refs
+        for child in element:
+            if child.tag == "tag":
+                tags[child.get("k", "")] = child.get("v", "")
+            elif child.tag == "nd":
+                refs.append(int(child.get("ref", "")))
+        for key in _FLOATS:
+            if key in out:
+                out[key] = float(out[key])
+    for key in _INTEGERS:
+        if key in out:
+            out[key] = int(out[key])
+    return out
+
+
+def _parse(path: Path) -> dict[str, Any]:
+    root: dict[str, str] = {}
+    bounds: dict[str, str] = {}
+    elements = [_overpass_element(element) for element in _top_level(path, root, bounds)]
+    if "OSMnx" in root.get("generator", ""):
+        warnings.warn(  # osmnx's own warning, which its readers gave
+            "The XML file you are loading appears to have been generated by OSMnx: this use "
+            "case is not supported and may not behave as expected. To save/load graphs "
+            "to/from disk for later use in OSMnx, use the `io.save_graphml` and "
+            "`io.load_graphml` functions instead. Refer to the documentation for details.",
+            UserWarning,
+            stacklevel=3,
+        )
+    return {**root, "elements": elements, **({"bounds": bounds} if bounds else {})}
+
+
+def overpass_json(path: Path) -> dict[str, Any]:
+    """An OSM XML file as osmnx's readers parse it, in one streaming pass.
+
+    Parameters
+    ----------
+    path
+        An OSM XML file; one whose name ends in ``.bz2`` (in any case) is decompressed.
+
+    Returns
+    -------
+    dict
+        The root's attributes and ``"elements"``: every node, way and relation in the
+        file's order, each a dict as ``osmnx.features_from_xml`` and
+        ``osmnx.graph_from_xml`` build from (``type``, ``tags``, the attributes with
+        ``lat``/``lon`` as floats and ids as ints, a way's ``nodes``, a relation's
+        ``members``); and ``"bounds"``, the attributes of the file's ``<bounds>``, when
+        it has one. Within :func:`parse_once` the same object is given to every
+        caller: copy what you change.
+
+    Raises
+    ------
+    xml.etree.ElementTree.ParseError
+        The file is not well-formed XML.
+
+    Examples
+    --------
+    >>> p = getfixture("tmp_path") / "a.osm"
+    >>> _ = p.write_text(
+    ...     "<osm version='0.6'><node id='1' lat='32.0' lon='118.8'/>"
+    ...     "<way id='9'><nd ref='1'/><tag k='highway' v='residential'/></way></osm>"
+    ... )
+    >>> parsed = overpass_json(p)
+    >>> parsed["version"], parsed["elements"][1]
+    ('0.6', {'type': 'way', 'tags': {'highway': 'residential'}, 'id': 9, 'nodes': [1]})
+    >>> with parse_once():
+    ...     overpass_json(p) is overpass_json(p)
+    True
+    """
+    parses = _PARSES.get()
+    if parses is None:
+        return _parse(path)
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    if key not in parses:
+        parses[key] = _parse(path)
+    return parses[key]
+
+
+@contextlib.contextmanager
+def parse_once() -> Iterator[None]:
+    """Within this block :func:`overpass_json` parses each file once (by its path, size and
+    modification time) and gives every later caller that parse; the parses are let go
+    when the outermost block ends.
+
+    A run reads its inputs within one block (:func:`siting.inputs.load_inputs`): the
+    OSM features of ``[inputs.osm]`` and the street graph are built from one parse.
+    """
+    if _PARSES.get() is not None:
+        yield
+        return
+    token = _PARSES.set({})
+    try:
+        yield
+    finally:
+        _PARSES.reset(token)
 
 
 def extract_box(path: Path) -> tuple[tuple[float, float, float, float] | None, str]:
@@ -122,42 +270,30 @@ def extract_box(path: Path) -> tuple[tuple[float, float, float, float] | None, s
     >>> extract_box(p)
     ((118.7, 32.0, 118.8, 32.1), 'its <bounds>')
     """
-    ids: list[str] = []
-    lon: list[float] = []
-    lat: list[float] = []
-    listed: set[str] = set()
-    opener = bz2.open if path.name.lower().endswith(".bz2") else open
-    with opener(path, "rb") as stream:
-        root: ET.Element | None = None
-        for event, element in ET.iterparse(stream, events=("start", "end")):
-            if event == "start":
-                if root is None:
-                    root = element
-                elif element.tag == "bounds" and not ids:
-                    keys = ("minlon", "minlat", "maxlon", "maxlat")
-                    try:
-                        west, south, east, north = (float(element.get(k, "")) for k in keys)
-                    except ValueError:
-                        continue  # a <bounds> without its numbers: the nodes tell
-                    if west < east and south < north:
-                        return (west, south, east, north), "its <bounds>"
-                continue
-            if element.tag == "node":
-                ids.append(element.get("id", ""))
-                lon.append(float(element.get("lon", "nan")))
-                lat.append(float(element.get("lat", "nan")))
-            elif element.tag == "way":
-                listed.update(nd.get("ref", "") for nd in element.iter("nd"))
-            elif element.tag == "relation":
-                listed.update(
-                    m.get("ref", "") for m in element.iter("member") if m.get("type") == "node"
-                )
-            else:
-                continue
-            element.clear()
-            if root is not None:
-                root.clear()
-    xy = np.column_stack([lon, lat]) if ids else np.empty((0, 2))
+    parsed = overpass_json(path)
+    bounds = parsed.get("bounds")
+    if bounds is not None:
+        try:
+            west, south, east, north = (
+                float(bounds.get(k, "")) for k in ("minlon", "minlat", "maxlon", "maxlat")
+            )
+        except ValueError:
+            pass  # a <bounds> without its numbers: the nodes tell
+        else:
+            if west < east and south < north:
+                return (west, south, east, north), "its <bounds>"
+    listed: set[int] = set()
+    ids: list[int] = []
+    xy_list: list[tuple[float, float]] = []
+    for element in parsed["elements"]:
+        if element["type"] == "node":
+            ids.append(element["id"])
+            xy_list.append((element.get("lon", np.nan), element.get("lat", np.nan)))
+        elif element["type"] == "way":
+            listed.update(element["nodes"])
+        else:
+            listed.update(m["ref"] for m in element["members"] if m.get("type") == "node")
+    xy = np.array(xy_list, dtype=float) if ids else np.empty((0, 2))
     xy_ok = np.isfinite(xy).all(axis=1)
     in_ways = np.array([i in listed for i in ids], dtype=bool)
     alone = xy_ok & ~in_ways

@@ -20,6 +20,7 @@ import shapely
 from pyproj.exceptions import CRSError
 
 from siting._digest import file_sha256
+from siting._osmxml import parse_once
 from siting.errors import InputError, Problem
 from siting.inputs._checks import _check_duplicate_geometries, _check_shared_ids
 from siting.inputs._crs import (
@@ -259,6 +260,17 @@ def _load(
     crs: str | pyproj.CRS | None,
     max_persons_per_km2: float = DEFAULT_MAX_PERSONS_PER_KM2,
     radii: Radii | None = None,
+) -> _Loaded:
+    # [inputs.osm]'s layers and the street graph of the same file share one parse of it
+    with parse_once():
+        return _load_parsed_once(spec, crs, max_persons_per_km2, radii)
+
+
+def _load_parsed_once(
+    spec: InputsSpec,
+    crs: str | pyproj.CRS | None,
+    max_persons_per_km2: float,
+    radii: Radii | None,
 ) -> _Loaded:
     report = _Report()
     loaded = _Loaded(report)

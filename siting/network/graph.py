@@ -8,15 +8,14 @@ import math
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import quoteattr as xml_quote
 
 import networkx as nx
 import pyproj
 
-from siting._osmxml import osm_elements
+from siting._osmxml import overpass_json
 from siting._scale import degrees
 from siting.errors import InputError, NetworkError, ScenarioError
-from siting.osm.pbf import is_pbf, osmnx_readable, xml_copy
+from siting.osm.pbf import is_pbf, xml_copy
 
 logger = logging.getLogger(__name__)
 
@@ -331,54 +330,49 @@ def _finish(
     return g
 
 
-def _streets_of_a_clipped_extract(path: Path, name: str) -> nx.MultiDiGraph:
+def _graph_from_elements(elements: list[dict[str, Any]]) -> nx.MultiDiGraph:
+    """What :func:`osmnx.graph_from_xml` gives (``bidirectional=True``, ``simplify=False``,
+    ``retain_all=True``) for a file of these parsed elements (:func:`overpass_json`)."""
+    import osmnx.graph
+
+    graph: nx.MultiDiGraph = osmnx.graph._create_graph([{"elements": elements}], True)
+    return graph
+
+
+def _streets_of_a_clipped_extract(elements: list[dict[str, Any]], name: str) -> nx.MultiDiGraph:
     """The street graph of an OSM XML file some of whose ways refer to missing nodes.
 
-    Only ``highway=*`` ways are kept, each cut into the runs of nodes the file holds;
-    the copy lives in a temporary folder for the read alone.
+    Only ``highway=*`` ways are kept, each cut into the runs of nodes the file holds
+    (before the way), with those nodes' coordinates alone, as a file of them would give.
     """
-    import tempfile
-
-    import osmnx as ox
-
-    nodes: dict[str, tuple[str, str]] = {}
-    runs: list[tuple[str, list[str], list[tuple[str, str]]]] = []
+    nodes: dict[int, dict[str, Any]] = {}
+    runs: list[dict[str, Any]] = []
     cut = 0
-    for element in osm_elements(path, nodes):
-        if element.tag == "way":
-            tags = [(t.get("k", ""), t.get("v", "")) for t in element.iter("tag")]
-            if any(k == "highway" for k, _ in tags):
-                refs = [nd.get("ref", "") for nd in element.iter("nd")]
-                run: list[str] = []
-                pieces = 0
-                for ref in [*refs, None]:
-                    if ref is not None and ref in nodes:
-                        run.append(ref)
-                        continue
-                    if len(run) >= 2:
-                        # a way's later pieces get ids no OSM way has: -1, -2, …
-                        piece_id = element.get("id", "0") if pieces == 0 else f"-{len(runs) + 1}"
-                        runs.append((piece_id, run, tags))
-                        pieces += 1
-                    run = []
-                cut += int(any(ref not in nodes for ref in refs))
-    used = {ref for _, run, _ in runs for ref in run}
-    with tempfile.TemporaryDirectory(prefix="siting-streets-") as folder:
-        copy = Path(folder) / "streets.osm"
-        with copy.open("w", encoding="utf-8") as out:
-            out.write("<?xml version='1.0' encoding='UTF-8'?>\n<osm version='0.6'>\n")
-            for ref in used:
-                lat, lon = nodes[ref]
-                out.write(f"<node id='{ref}' lat='{lat}' lon='{lon}'/>\n")
-            for way_id, run, tags in runs:
-                out.write(f"<way id='{way_id}'>")
-                out.write("".join(f"<nd ref='{ref}'/>" for ref in run))
-                out.write("".join(f"<tag k={xml_quote(k)} v={xml_quote(v)}/>" for k, v in tags))
-                out.write("</way>\n")
-            out.write("</osm>\n")
-        raw: nx.MultiDiGraph = ox.graph_from_xml(
-            copy, bidirectional=True, simplify=False, retain_all=True
-        )
+    for element in elements:
+        if element["type"] == "node":
+            nodes[element["id"]] = element
+        elif element["type"] == "way" and "highway" in element["tags"]:
+            refs: list[int] = element["nodes"]
+            run: list[int] = []
+            pieces = 0
+            for ref in [*refs, None]:
+                if ref is not None and ref in nodes:
+                    run.append(ref)
+                    continue
+                if len(run) >= 2:
+                    # a way's later pieces get ids no OSM way has: -1, -2, …
+                    piece_id = element["id"] if pieces == 0 else -(len(runs) + 1)
+                    runs.append({"type": "way", "tags": element["tags"], "id": piece_id})
+                    runs[-1]["nodes"] = run
+                    pieces += 1
+                run = []
+            cut += int(any(ref not in nodes for ref in refs))
+    used = dict.fromkeys(ref for way in runs for ref in way["nodes"])
+    bare = [
+        {"type": "node", "tags": {}, "id": ref, "lat": nodes[ref]["lat"], "lon": nodes[ref]["lon"]}
+        for ref in used
+    ]
+    raw = _graph_from_elements([*bare, *runs])
     logger.warning(
         "%s: some ways refer to nodes the file does not hold (an extract clipped at its edge): "
         "the streets were read alone, %s",
@@ -407,8 +401,9 @@ def read_street_graph(
     Parameters
     ----------
     source
-        An OSM XML file (``.osm``, ``.osm.bz2``, ``.osm.xml``), read offline with
-        :func:`osmnx.graph_from_xml`, an OSM PBF file (``.osm.pbf``, through an XML
+        An OSM XML file (``.osm``, ``.osm.bz2``, ``.osm.xml``), read offline as
+        :func:`osmnx.graph_from_xml` reads it (from the parse the run's OSM features
+        share, :func:`siting._osmxml.parse_once`), an OSM PBF file (``.osm.pbf``, through an XML
         copy made with pyosmium, :mod:`siting.osm.pbf`), or a GraphML file saved by
         osmnx (``.graphml``).
     working_crs
@@ -461,19 +456,18 @@ def read_street_graph(
         if lower.endswith(".graphml"):
             raw = ox.load_graphml(path)
         elif lower.endswith(OSM_XML_SUFFIXES):
+            # one parse per run, shared with the OSM features of [inputs.osm]
+            elements = overpass_json(path)["elements"]
             with _osmnx_settings(useful_tags_way=_useful_way_tags()):
                 try:
-                    with osmnx_readable(path) as readable:  # CITY.OSM.BZ2 read as bz2
-                        raw = ox.graph_from_xml(
-                            readable, bidirectional=True, simplify=False, retain_all=True
-                        )
+                    raw = _graph_from_elements(elements)
                 except ValueError as exc:
                     if "missing nodes" not in str(exc):
                         raise
                     # a way (a building as likely as a street) refers to nodes the file
                     # lacks, as an extract clipped at its edge does: read the streets alone,
                     # cut where their nodes are missing
-                    raw = _streets_of_a_clipped_extract(path, name)
+                    raw = _streets_of_a_clipped_extract(elements, name)
         else:
             raise NetworkError(
                 f"{name}: unknown street network format (fix: give an OSM XML file ending in "

@@ -3,7 +3,7 @@
 The policy (R6) asks cities to use parks, community centres, community health
 centres, cultural and sports venues, idle resources, and idle or underused
 land for childcare. :func:`candidates_from_osm` finds these in an OSM XML file
-(read offline with :func:`osmnx.features_from_xml`) and maps them to
+(read offline as :func:`osmnx.features_from_xml` reads it) and maps them to
 ``siting``'s parcel kinds. The first rule that matches a feature decides its
 kind:
 
@@ -66,9 +66,8 @@ import numpy as np
 import pandas as pd
 import pyproj
 
-from siting._osmxml import osm_elements
+from siting._osmxml import overpass_json
 from siting.errors import InputError, Problem
-from siting.osm.pbf import osmnx_readable
 
 __all__ = [
     "CANDIDATE_KINDS",
@@ -206,23 +205,27 @@ def _projected(working_crs: str | pyproj.CRS, source: str) -> pyproj.CRS:
 def _read_features(
     source: str | Path, tags: dict[str, bool | str | list[str]], crs: pyproj.CRS
 ) -> gpd.GeoDataFrame:
-    """Features matching ``tags`` from an OSM XML file, in ``crs``, or an empty frame."""
-    import osmnx as ox
+    """Features matching ``tags`` from an OSM XML file, in ``crs``, or an empty frame.
+
+    The file is parsed by :func:`siting._osmxml.overpass_json` (once per run, shared with
+    the street graph) and the features built from it as :func:`osmnx.features_from_xml`
+    builds them.
+    """
     from osmnx._errors import InsufficientResponseError
 
     path = Path(source)
     if not path.is_file():
         raise InputError([Problem("OSM file not found", file=str(path), fix="check the path")])
     try:
+        elements = overpass_json(path)["elements"]
         try:
-            with osmnx_readable(path) as readable:
-                gdf = ox.features_from_xml(readable, tags=tags)
+            gdf = _features_from_elements(elements, tags)
         except InsufficientResponseError:
             raise
         except Exception as first:
             # an extract clipped at its edge: a way refers to nodes the file lacks, and
             # osmnx refuses the whole file (EmptyPartError from a multipolygon's member)
-            gdf = _features_of_a_clipped_extract(path, tags, first)
+            gdf = _features_of_a_clipped_extract(path, elements, tags, first)
     except InsufficientResponseError:
         logger.info("%s: no OSM features match %s", path, sorted(tags))
         return gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=crs))
@@ -242,47 +245,61 @@ def _read_features(
     return gdf.to_crs(crs)
 
 
-def _features_of_a_clipped_extract(
-    path: Path, tags: dict[str, bool | str | list[str]], error: Exception
+_MISC_COLUMNS = frozenset({"changeset", "timestamp", "uid", "user", "version"})
+"""Element attributes :func:`osmnx.features_from_xml` drops from its features."""
+
+
+def _features_from_elements(
+    elements: list[dict[str, Any]], tags: dict[str, bool | str | list[str]]
 ) -> gpd.GeoDataFrame:
-    """Features of an OSM XML file read again without its incomplete ways.
+    """What :func:`osmnx.features_from_xml` gives for a file of these parsed elements.
 
-    A way that refers to nodes the file does not hold is left out, and so is a
-    relation that loses a member way that way (a multipolygon missing part of its
-    outline would have a wrong area). Nothing is left out: ``error`` is raised
-    again. The copy lives in a temporary folder for the read alone.
+    osmnx pops and adds keys of every element it reads (and pops a ``geometry`` tag), so
+    it is given copies: the parse stays whole for the street graph.
     """
-    import tempfile
-    import xml.etree.ElementTree as ET
+    import osmnx.features
+    from shapely import Polygon
 
-    import osmnx as ox
+    fresh = [
+        {**e, "tags": dict(e["tags"])} if "geometry" in e.get("tags", ()) else dict(e)
+        for e in elements
+    ]
+    gdf: gpd.GeoDataFrame = osmnx.features._create_gdf([{"elements": fresh}], Polygon(), tags)
+    return gdf.drop(columns=sorted(_MISC_COLUMNS & set(gdf.columns)))
 
-    nodes: set[str] = set()
-    cut_ways: set[str] = set()
+
+def _features_of_a_clipped_extract(
+    path: Path,
+    elements: list[dict[str, Any]],
+    tags: dict[str, bool | str | list[str]],
+    error: Exception,
+) -> gpd.GeoDataFrame:
+    """Features of an OSM XML file's parsed elements without its incomplete ways.
+
+    A way that refers to nodes the file does not hold (before it) is left out, and so is
+    a relation that loses a member way that way (a multipolygon missing part of its
+    outline would have a wrong area). Nothing is left out: ``error`` is raised again.
+    """
+    nodes: set[int] = set()
+    cut_ways: set[int] = set()
     cut_relations = 0
-    with tempfile.TemporaryDirectory(prefix="siting-osm-") as folder:
-        copy = Path(folder) / "complete.osm"
-        with copy.open("wb") as out:
-            out.write(b"<?xml version='1.0' encoding='UTF-8'?>\n<osm version='0.6'>\n")
-            for element in osm_elements(path, nodes):
-                keep = True
-                if element.tag == "way":
-                    if any(nd.get("ref", "") not in nodes for nd in element.iter("nd")):
-                        cut_ways.add(element.get("id", ""))
-                        keep = False
-                elif element.tag == "relation" and any(
-                    m.get("type") == "way" and m.get("ref", "") in cut_ways
-                    for m in element.iter("member")
-                ):
-                    cut_relations += 1
-                    keep = False
-                if keep:
-                    element.tail = "\n"
-                    out.write(ET.tostring(element))
-            out.write(b"</osm>\n")
-        if not cut_ways:
-            raise error
-        gdf: gpd.GeoDataFrame = ox.features_from_xml(copy, tags=tags)
+    whole: list[dict[str, Any]] = []
+    for element in elements:
+        kind = element["type"]
+        if kind == "node":
+            nodes.add(element["id"])
+        elif kind == "way" and any(ref not in nodes for ref in element["nodes"]):
+            cut_ways.add(element["id"])
+            continue
+        elif kind == "relation" and any(
+            m.get("type") == "way" and m.get("ref") in cut_ways for m in element["members"]
+        ):
+            cut_relations += 1
+            continue
+        whole.append(element)
+    if not cut_ways:
+        raise error
+    gdf = _features_from_elements(whole, tags)
     logger.warning(
         "%s: %d ways refer to nodes the file does not hold (an extract clipped at its edge); "
         "they were left out%s",

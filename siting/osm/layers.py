@@ -1,8 +1,9 @@
 """A scenario's inputs from one OpenStreetMap file: ``[inputs.osm]``.
 
 A bureau without a parcel inventory can plan from a population raster and an
-OSM XML file alone. :func:`read_osm_layers` reads the file once (offline,
-with :func:`osmnx.features_from_xml`) and gives each use in ``use`` as a
+OSM XML file alone. :func:`read_osm_layers` reads the file once (offline, as
+:func:`osmnx.features_from_xml` reads it, from the parse the run's street graph
+shares: :func:`siting._osmxml.parse_once`) and gives each use in ``use`` as a
 layer with ``siting``'s column names, which :mod:`siting.inputs` then checks
 and normalizes exactly like a layer given by its own file:
 

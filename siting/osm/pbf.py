@@ -11,10 +11,8 @@ when complete. pyosmium is an optional dependency: ``pip install siting[pbf]``
 
 from __future__ import annotations
 
-import contextlib
 import os
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 from siting._digest import file_sha256
@@ -24,21 +22,6 @@ __all__ = ["PBF_SUFFIX", "is_pbf", "xml_copy"]
 
 PBF_SUFFIX = ".pbf"
 """The name ending of an OSM PBF file (``city.osm.pbf``)."""
-
-
-@contextlib.contextmanager
-def osmnx_readable(path: Path) -> Iterator[Path]:
-    """``path``, or a link to it named so that osmnx reads it: osmnx opens a file as
-    bz2 only when its name ends in ``.bz2`` exactly, and parsed ``CITY.OSM.BZ2`` as
-    plain XML (a UnicodeDecodeError)."""
-    name = path.name
-    if not name.lower().endswith(".bz2") or name.endswith(".bz2"):
-        yield path
-        return
-    with tempfile.TemporaryDirectory(prefix="siting-osm-") as folder:
-        link = Path(folder) / (name[: -len(".bz2")] + ".bz2")
-        link.symlink_to(path.resolve())
-        yield link
 
 
 def is_pbf(path: str | Path) -> bool:
