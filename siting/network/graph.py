@@ -335,8 +335,22 @@ def _graph_from_elements(elements: list[dict[str, Any]]) -> nx.MultiDiGraph:
     ``retain_all=True``) for a file of these parsed elements (:func:`overpass_json`)."""
     import osmnx.graph
 
+    if not elements:  # a file without streets: no walkable street is left (_finish says so)
+        return nx.MultiDiGraph(crs=osmnx.settings.default_crs)
     graph: nx.MultiDiGraph = osmnx.graph._create_graph([{"elements": elements}], True)
     return graph
+
+
+def _street_elements(elements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The ``highway=*`` ways among parsed elements and the nodes they refer to.
+
+    The graph keeps no other way's edges (:func:`_finish`), and building a graph of
+    every way (the buildings' outlines too) took most of the time and memory of the
+    read: 45–64 s of a 100 MB extract's 177–239 s plan (``benchmarks.osm_scale``).
+    """
+    ways = [e for e in elements if e["type"] == "way" and "highway" in e["tags"]]
+    used = {ref for way in ways for ref in way["nodes"]}
+    return [e for e in elements if e["type"] == "node" and e["id"] in used] + ways
 
 
 def _streets_of_a_clipped_extract(elements: list[dict[str, Any]], name: str) -> nx.MultiDiGraph:
@@ -460,13 +474,12 @@ def read_street_graph(
             elements = overpass_json(path)["elements"]
             with _osmnx_settings(useful_tags_way=_useful_way_tags()):
                 try:
-                    raw = _graph_from_elements(elements)
+                    raw = _graph_from_elements(_street_elements(elements))
                 except ValueError as exc:
                     if "missing nodes" not in str(exc):
                         raise
-                    # a way (a building as likely as a street) refers to nodes the file
-                    # lacks, as an extract clipped at its edge does: read the streets alone,
-                    # cut where their nodes are missing
+                    # a street refers to nodes the file lacks, as an extract clipped at
+                    # its edge does: cut it where its nodes are missing
                     raw = _streets_of_a_clipped_extract(elements, name)
         else:
             raise NetworkError(
