@@ -104,6 +104,16 @@ def buildings_raster(osm: Path, out: Path, *, seed: int = 2021_06_12) -> float:
     rng = np.random.default_rng(seed)
     noise = rng.lognormal(mean=-(NOISE_SIGMA**2) / 2, sigma=NOISE_SIGMA, size=(height, width))
     raster = ((BACKGROUND + housed) * noise).astype(np.float32)
+    write_people(out, raster, west=west, north=north)
+    return float(raster.astype(float).sum())
+
+
+def write_people(out: Path, people: np.ndarray, *, west: float, north: float) -> None:
+    """Write persons per 3″ cell (EPSG:4326, float32, nodata −99999) from ``west``, ``north``."""
+    import rasterio
+    from rasterio.transform import from_origin
+
+    height, width = people.shape
     with rasterio.open(
         out,
         "w",
@@ -116,8 +126,7 @@ def buildings_raster(osm: Path, out: Path, *, seed: int = 2021_06_12) -> float:
         transform=from_origin(west, north, CELL_DEG, CELL_DEG),
         nodata=-99999.0,
     ) as dst:
-        dst.write(raster, 1)
-    return float(raster.astype(float).sum())
+        dst.write(people.astype(np.float32), 1)
 
 
 def touched_people(areas: gpd.GeoDataFrame, raster: Path) -> float:

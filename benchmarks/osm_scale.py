@@ -48,12 +48,12 @@ from xml.sax.saxutils import quoteattr
 
 import numpy as np
 
+from benchmarks.blocks import BACKGROUND, CELL_DEG, write_people
+
 ROOT = Path(__file__).resolve().parents[1]
 NANJING = ROOT / "data" / "nanjing"
 ID_STRIDE = 10**10
 """Tile ``k``'s ids are the file's plus ``k × ID_STRIDE`` (Nanjing's largest id is 8.8 × 10⁹)."""
-CELL_DEG = 1 / 1200
-BACKGROUND = 22.0
 
 
 def _peak_mb() -> float:
@@ -105,7 +105,6 @@ def tiled_city(folder: Path, tiles: int, *, seed: int = 1, areas_from: tuple[str
     See the module docstring. Returns the scenario file.
     """
     import rasterio
-    from rasterio.transform import from_origin
 
     folder.mkdir(parents=True, exist_ok=True)
     with rasterio.open(NANJING / "population.tif") as src:
@@ -162,21 +161,7 @@ def tiled_city(folder: Path, tiles: int, *, seed: int = 1, areas_from: tuple[str
             factor = rng.lognormal(-(0.2**2) / 2, 0.2)
             noise = rng.lognormal(-(0.1**2) / 2, 0.1, size=people.shape)
             grid[r0 : r0 + rows, c0 : c0 + cols] = people * factor * noise
-        with rasterio.open(
-            raster,
-            "w",
-            driver="GTiff",
-            width=width,
-            height=height,
-            count=1,
-            dtype="float32",
-            crs="EPSG:4326",
-            transform=from_origin(
-                west - margin * CELL_DEG, north + margin * CELL_DEG, CELL_DEG, CELL_DEG
-            ),
-            nodata=-99999.0,
-        ) as dst:
-            dst.write(grid.astype(np.float32), 1)
+        write_people(raster, grid, west=west - margin * CELL_DEG, north=north + margin * CELL_DEG)
     scenario = folder / "scenario.toml"
     text = (NANJING / "scenario.toml").read_text(encoding="utf-8")
     text = text.replace('path = "nanjing-xuanwu.osm"', 'path = "city.osm"')
