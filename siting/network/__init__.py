@@ -9,7 +9,7 @@ The steps, and the choices made at each:
 
 Graph
     :func:`read_street_graph` reads an OSM XML file (``.osm``, ``.osm.bz2``,
-    ``.osm.xml``; offline, with :func:`osmnx.graph_from_xml`) or a saved
+    ``.osm.xml``; offline, as :func:`osmnx.graph_from_xml` reads it) or a saved
     GraphML file. :func:`download_street_graph` downloads by place name or
     bounding box when the user asks for it, and caches the result to a GraphML
     file the next run reuses. The walking filter (see
