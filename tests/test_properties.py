@@ -10,7 +10,8 @@ enumeration of every choice of sizes, each scored by a transportation LP
 (:func:`test_model.transport_lp`, a second formulation).
 
 ``make test`` runs 100 examples (derandomized, so CI is repeatable; about 2 s each,
-the suite's longest test);
+the suite's longest test), in two tests of 50 whose examples differ (each test's seed
+comes from its name), so that the suite's two processes share them;
 ``SITING_HYPOTHESIS_EXAMPLES=2000 python -m pytest tests/test_properties.py``
 runs the longer search.
 """
@@ -227,14 +228,9 @@ def _tiniest(city: dict[str, Any], prepared: Any) -> bool:
     )
 
 
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-@given(city=tiny_cities())
-def test_every_tiny_city_plans_and_verifies(city: dict[str, Any]) -> None:
+def plans_and_verifies(city: dict[str, Any]) -> None:
+    """Plan the city from its files, verify the plan from its files, and for the tiniest
+    cities compare shortfall and cost with the enumeration."""
     with tempfile.TemporaryDirectory(prefix="siting-hypothesis-") as tmp:
         folder = Path(tmp)
         prepared = prepare(write_city(folder, city))
@@ -252,6 +248,26 @@ def test_every_tiny_city_plans_and_verifies(city: dict[str, Any]) -> None:
             shortfall, cost = brute_force(prepared)
             assert plan.run["objective"]["shortfall"] == pytest.approx(shortfall, abs=1e-4)
             assert plan.run["objective"]["cost"] == pytest.approx(cost, rel=1e-9, abs=1e-2)
+
+
+# make test runs the suite on two processes: two halves of the examples, one per process
+SETTINGS = settings(
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+@settings(SETTINGS, max_examples=(EXAMPLES + 1) // 2)
+@given(city=tiny_cities())
+def test_every_tiny_city_plans_and_verifies(city: dict[str, Any]) -> None:
+    plans_and_verifies(city)
+
+
+@settings(SETTINGS, max_examples=EXAMPLES // 2)
+@given(city=tiny_cities())
+def test_every_other_tiny_city_plans_and_verifies(city: dict[str, Any]) -> None:
+    plans_and_verifies(city)
 
 
 def test_a_district_with_a_facility_and_no_area_keeps_its_figures(tmp_path: Path) -> None:
