@@ -249,6 +249,12 @@ def test_merged_plan_writes_and_verifies(partitioned: Plan, tmp_path: Path) -> N
         part = sections.split(f"（{d}）", 1)[1].split("\n### ", 1)[0]
         assert f"人口 {row['population']:,.0f}，" in part
         assert f"规划托位 {row['planned_slots']:,.0f}（" in part
+    # each county's cost stage names its county (it repeated unnamed, once per county)
+    stages = [line for line in report.splitlines() if "费用阶段：下界" in line]
+    names = table.set_index("district_id")["name"]
+    assert sorted(line.split("费用阶段", 1)[0] for line in stages) == sorted(
+        f"{names[d]}（{d}）" for d in DISTRICTS
+    )
     for name in ("facilities", "areas", "candidates"):
         layer = gpd.read_file(out / f"{name}.geojson")
         assert layer["district_id"].notna().all(), name

@@ -38,7 +38,7 @@ def test_files_written(runs: tuple[Path, Path], report_zh: tuple[str, str]) -> N
     assert (runs[0] / "report.html").is_file()
     assert (runs[0] / "report_slots_per_1000.svg").is_file()
     md = report_zh[0]
-    assert md.startswith("# 婴幼儿托育设施规划报告: 广元示例")
+    assert md.startswith("# 婴幼儿托育设施规划报告：广元示例")
     assert "](report_slots_per_1000.svg)" in md
 
 
@@ -343,7 +343,7 @@ def test_counties_measuring_walks_differently_are_named_in_the_reports_language(
     run["distance_method"] = "network, straight_line"
     (folder / "run.json").write_text(json.dumps(run, ensure_ascii=False), encoding="utf-8")
     zh = write_report(folder)[0].read_text(encoding="utf-8")
-    assert "距离计算方式: 各区县不同：步行路网距离、直线距离（乘绕行系数）" in zh
+    assert "距离计算方式：各区县不同：步行路网距离、直线距离（乘绕行系数）" in zh
     assert "network, straight_line" not in zh
     en = write_report(folder, language="en")[0].read_text(encoding="utf-8")
     assert (
@@ -382,14 +382,14 @@ def test_the_chinese_status_line_says_the_stages_from_their_codes(tmp_path: Path
         ],
     )
     assert _status_line(write_report(folder)[0]) == (
-        "求解状态: 可行解，未证明最优（间隙 1.23%） — 缺口最小化：已证明最优；"
+        "求解状态：可行解，未证明最优（间隙 1.23%） — 缺口最小化：已证明最优；"
         "费用最小化：可行解，间隙 1.23%；距离最小化：可行解，间隙未知"
     )
     en = write_report(folder, language="en")[0].read_text(encoding="utf-8")
     assert f"Solver status: feasible, not proven optimal (gap 1.23%) — {message}" in en
     # the fixture's own message, with no stage recorded: nothing after the status
     bare = write_plan_output(tmp_path / "b")
-    assert _status_line(write_report(bare)[0]) == "求解状态: 可行解，未证明最优（间隙 1.23%）"
+    assert _status_line(write_report(bare)[0]) == "求解状态：可行解，未证明最优（间隙 1.23%）"
 
 
 def test_a_partitioned_runs_counties_are_said_in_chinese(tmp_path: Path) -> None:
@@ -429,10 +429,10 @@ def test_a_partitioned_runs_counties_are_said_in_chinese(tmp_path: Path) -> None
     )
     md = write_report(folder)[0].read_text(encoding="utf-8")
     assert md.splitlines()[2] == (
-        "求解状态: 部分区县无规划 — 1/2 个区县有规划；"
+        "求解状态：部分区县无规划 — 1/2 个区县有规划；"
         "无规划：510811（无候选用地，也无现有托育机构）"
     )
-    assert "求解器: highs 1.16.0, highs 1.16.0 + 局部搜索 + 拉格朗日松弛 + 分区搜索" in md
+    assert "求解器：highs 1.16.0、highs 1.16.0 + 局部搜索 + 拉格朗日松弛 + 分区搜索" in md
     assert "| 510802 | 可行解 | 1.23% | 2.0 | 本机 | 3 | 8,700,000 |  |" in md
     assert (
         "| 510811 | 无候选用地 | – | 0.1 | tcp://10.0.0.2:4001 | 0 | 0 | "

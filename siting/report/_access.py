@@ -45,6 +45,8 @@ _ACCESS_LABELS: dict[str, dict[str, str]] = {
         "access_chart": "分区县可达托位（每千人），规划前后",
         "coverage_chart": "步行可达有空余托位机构的居民占比，规划前后",
         "minutes": "{m}分钟",
+        "band": "{minutes}（{m}米）",
+        "joiner": "、",
         "layer_access_before": "可达托位（规划前）",
         "layer_access_after": "可达托位（规划后）",
         "layer_circle_before": "生活圈覆盖（规划前）",
@@ -85,6 +87,8 @@ _ACCESS_LABELS: dict[str, dict[str, str]] = {
         "access_chart": "Slots within reach per 1,000 by district, before and after",
         "coverage_chart": "Residents within a walk of a facility with free slots",
         "minutes": "{m} min",
+        "band": "{minutes} ({m} m)",
+        "joiner": ", ",
         "layer_access_before": "Access before (slots per 1,000)",
         "layer_access_after": "Access after (slots per 1,000)",
         "layer_circle_before": "Life circle before",
@@ -178,11 +182,11 @@ def _access_blocks(out: PlanOutput, *, language: str) -> list[Block]:
     bands: Sequence[Sequence[float]] = acc.get("bands_m", []) or []
     threshold = acc.get("desert_per_1000")
     note = t["access_note"].format(
-        bands=", ".join(
-            f"{t['minutes'].format(m=m)} ({_num(b[0])} m)"
+        bands=t["joiner"].join(
+            t["band"].format(minutes=t["minutes"].format(m=m), m=_num(b[0]))
             for m, b in zip(minutes, bands, strict=False)
         ),
-        weights=", ".join(f"{b[1]:g}" for b in bands),
+        weights=t["joiner"].join(f"{b[1]:g}" for b in bands),
         speed=float(acc.get("walking_speed_m_per_min", 0.0) or 0.0),
         threshold=t["desert_default"] if as_number(threshold) is None else _num(threshold, 2),
     )

@@ -161,11 +161,48 @@ def _plain_value(value: Any) -> str:
     return str(value)
 
 
-def flatten_scenario(scenario: Mapping[str, Any], *, prefix: str = "") -> dict[str, str]:
+_VALUES_ZH: Mapping[str, str] = {
+    "dasymetric": "按居住区分配",
+    "area_weighted": "按面积加权",
+    "full_day": "全日托",
+    "half_day": "半日托",
+    "hourly": "计时托",
+    "temporary": "临时托",
+    "petrol_station": "加油站",
+    "power_line": "高压线",
+    "mall": "大型商场",
+    "market": "批发市场",
+    "arterial_road": "城市主干道",
+    "local": "局部搜索",
+    "lagrangian": "拉格朗日松弛",
+    "regions": "分区搜索",
+    "district": "按区县",
+}
+"""The words a scenario's settings take (``demand.allocation``, ``facility.service_types``,
+``hazards.enabled``, ``solver.cost_search``, ``run.partition``) in the Chinese report; the
+setting itself follows in brackets, as the scenario file has it."""
+
+_JOINER = {"en": ", ", "zh": "、"}
+
+
+def _value_text(value: Any, language: str) -> str:
+    """A scenario value as the report shows it: yes/no and the settings' words in Chinese
+    for ``"zh"`` (``全日托（full_day）``), as written in the scenario for ``"en"``."""
+    if language == "zh":
+        if isinstance(value, bool):
+            return "是" if value else "否"
+        if isinstance(value, str) and value in _VALUES_ZH:
+            return f"{_VALUES_ZH[value]}（{value}）"
+    return _plain_value(value)
+
+
+def flatten_scenario(
+    scenario: Mapping[str, Any], *, prefix: str = "", language: str = "en"
+) -> dict[str, str]:
     """Flatten a nested scenario dict to ``"section.key" → text``.
 
     Lists of tables (facility size options) become ``facility.options[name].field``;
-    lists of plain values are joined with commas.
+    lists of plain values are joined with commas (``、`` in Chinese).
 
     Parameters
     ----------
@@ -173,6 +210,9 @@ def flatten_scenario(scenario: Mapping[str, Any], *, prefix: str = "") -> dict[s
         The scenario as in ``run.json`` (``Scenario.to_dict()``).
     prefix
         Prepended to every key (used in recursion).
+    language
+        ``"en"`` (the values as the scenario file writes them) or ``"zh"`` (yes/no as
+        是/否, and the settings' words in Chinese with the setting in brackets).
 
     Returns
     -------
@@ -183,13 +223,15 @@ def flatten_scenario(scenario: Mapping[str, Any], *, prefix: str = "") -> dict[s
     --------
     >>> flatten_scenario({"ratios": {"new": 10.0}, "policy": {"budget": None}})
     {'ratios.new': '10', 'policy.budget': '–'}
+    >>> flatten_scenario({"demand": {"round_up": False, "allocation": "dasymetric"}}, language="zh")
+    {'demand.round_up': '否', 'demand.allocation': '按居住区分配（dasymetric）'}
     """
     flat: dict[str, str] = {}
     for key, value in scenario.items():
         full = f"{prefix}.{key}" if prefix else str(key)
         if isinstance(value, Mapping):
             if value:
-                flat.update(flatten_scenario(value, prefix=full))
+                flat.update(flatten_scenario(value, prefix=full, language=language))
             else:
                 flat[full] = "{}"
         elif isinstance(value, (list, tuple)):
@@ -197,11 +239,11 @@ def flatten_scenario(scenario: Mapping[str, Any], *, prefix: str = "") -> dict[s
                 for i, item in enumerate(value):
                     tag = item.get("name", i)
                     rest = {k: v for k, v in item.items() if k != "name"}
-                    flat.update(flatten_scenario(rest, prefix=f"{full}[{tag}]"))
+                    flat.update(flatten_scenario(rest, prefix=f"{full}[{tag}]", language=language))
             else:
-                flat[full] = ", ".join(_plain_value(v) for v in value)
+                flat[full] = _JOINER[language].join(_value_text(v, language) for v in value)
         else:
-            flat[full] = _plain_value(value)
+            flat[full] = _value_text(value, language)
     return flat
 
 

@@ -59,7 +59,7 @@ def _distance_methods(method: str, text: Mapping[str, str]) -> str:
 def _solvers(solvers: str, text: Mapping[str, str]) -> str:
     """``run.json``'s ``solver``, the cost search's parts (``highs 1.16.0 + local search +
     lagrangian``: :mod:`siting.search.stage`) named in the report's language."""
-    return ", ".join(
+    return text["list_joiner"].join(
         " + ".join(text.get(f"solver_part_{part}", part) for part in solver.split(" + "))
         for solver in solvers.split(", ")
     )
@@ -71,48 +71,63 @@ def _worker(county: Mapping[str, Any], text: Mapping[str, str]) -> str:
     return text.get(f"worker_{worker}", worker)
 
 
+def _district_names(districts: pd.DataFrame, text: Mapping[str, str]) -> dict[str, str]:
+    """Each district as the report names it, ``利州区（510802）``, by its id (the id alone
+    when the districts table gives it no name)."""
+    names = {}
+    for _, d in districts.iterrows():
+        key = str(d.get("district_id", ""))
+        name = d.get("name")
+        named = isinstance(name, str) and name.strip() != ""
+        names[key] = text["county_section"].format(name=name, id=key) if named else key
+    return names
+
+
 def _report_blocks(out: PlanOutput, *, language: str) -> tuple[str, list[Block]]:
     run = out.run
     text = labels(language, currency=currency_of(run))
     scenario: Mapping[str, Any] = run.get("scenario", {}) or {}
     totals: Mapping[str, Any] = run.get("totals", {}) or {}
     name = str(scenario.get("name", out.out_dir.name))
-    title = f"{text['report_title']}: {name}"
+    title = f"{text['report_title']}{text['colon']}{name}"
     blocks: list[Block] = [("h1", title)]
 
-    status_line = f"{text['solver_status']}: {format_status(run, language=language)}"
+    status_line = f"{text['solver_status']}{text['colon']}{format_status(run, language=language)}"
     detail = status_detail(run, language=language)
     if detail:
         status_line += f" — {detail}"
     blocks.append(("p", status_line))
+    county_names = _district_names(_district_rows(out), text)
     for stage in run.get("stages", []) or []:
         search = stage.get("search") if isinstance(stage, Mapping) else None
         if search:
             times = search.get("times_s", {})
-            blocks.append(
-                (
-                    "p",
-                    text["cost_search_line"].format(
-                        bound=_num(search.get("bound")),
-                        source=text.get(f"search_{search.get('bound_source')}", "–"),
-                        found=text.get(f"search_{search.get('found_by')}", "–"),
-                        ls=_num(times.get("local_search"), 1),
-                        lr=_num(times.get("lagrangian"), 1),
-                        lh=_num(times.get("lagrangian_plan", 0.0), 1),
-                        highs=_num(times.get("highs"), 1),
-                        rs=_num(times.get("region_search", 0.0), 1),
-                        rb=_num(times.get("region_bound", 0.0), 1),
-                    ),
-                )
+            line = text["cost_search_line"].format(
+                bound=_num(search.get("bound")),
+                source=text.get(f"search_{search.get('bound_source')}", "–"),
+                found=text.get(f"search_{search.get('found_by')}", "–"),
+                ls=_num(times.get("local_search"), 1),
+                lr=_num(times.get("lagrangian"), 1),
+                lh=_num(times.get("lagrangian_plan", 0.0), 1),
+                highs=_num(times.get("highs"), 1),
+                rs=_num(times.get("region_search", 0.0), 1),
+                rb=_num(times.get("region_bound", 0.0), 1),
             )
+            county = stage.get("district_id")
+            if county is not None:  # a partitioned run: a cost stage per county
+                named = county_names.get(str(county), str(county))
+                line = text["of_county"].format(county=named, line=line)
+            blocks.append(("p", line))
     meta = []
     if run.get("solver"):
-        meta.append(f"{text['solver']}: {_solvers(str(run['solver']), text)}")
+        meta.append(f"{text['solver']}{text['colon']}{_solvers(str(run['solver']), text)}")
     method = run.get("distance_method")
     if method:
-        meta.append(f"{text['distance_method']}: {_distance_methods(str(method), text)}")
+        meta.append(
+            f"{text['distance_method']}{text['colon']}{_distance_methods(str(method), text)}"
+        )
     if meta:
-        blocks.append(("p", "; ".join(meta)))
+        blocks.append(("p", text["semicolon"].join(meta)))
 
     # headline
     ratios: Mapping[str, Any] = scenario.get("ratios", {}) or {}
@@ -345,7 +360,7 @@ def _report_blocks(out: PlanOutput, *, language: str) -> tuple[str, list[Block]]
         blocks += [("h2", text["notes"]), ("ul", notes)]
 
     # assumptions
-    flat = flatten_scenario({k: v for k, v in scenario.items() if k != "inputs"})
+    flat = flatten_scenario({k: v for k, v in scenario.items() if k != "inputs"}, language=language)
     blocks += [
         ("h2", text["assumptions"]),
         (
@@ -361,9 +376,10 @@ def _report_blocks(out: PlanOutput, *, language: str) -> tuple[str, list[Block]]
         rows = []
         for layer, spec in inputs.items():
             if isinstance(spec, Mapping):
-                rows.append([str(layer), str(spec.get("path", "")), str(spec.get("sha256", ""))])
+                path, sha256 = str(spec.get("path", "")), str(spec.get("sha256", ""))
             else:
-                rows.append([str(layer), str(spec), ""])
+                path, sha256 = str(spec), ""
+            rows.append([text.get(f"input_{layer}", str(layer)), path, sha256])
         blocks += [
             ("h2", text["inputs"]),
             ("table", _Table([text["key"], text["path"], text["sha256"]], rows)),
