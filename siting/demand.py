@@ -49,6 +49,7 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
+from siting._said import Said
 from siting._text import first_few
 from siting.allocation import Allocation, allocate
 from siting.inputs import Inputs
@@ -94,7 +95,7 @@ class Demand:
     areas: pd.DataFrame
     accounting: dict[str, dict[str, Any]] = field(default_factory=dict)
     residual: gpd.GeoDataFrame | None = None
-    findings: tuple[str, ...] = ()
+    findings: tuple[Said, ...] = ()
 
 
 def _slots(ratio: pd.Series | float, population: pd.Series, *, round_up: bool) -> pd.Series:
@@ -296,21 +297,33 @@ _LOW_HELD_SHARE = 0.5
 """Below this share of a raster's people held by the areas, the run says so."""
 
 
-def _findings(accounting: dict[str, dict[str, Any]]) -> list[str]:
+def _findings(accounting: dict[str, dict[str, Any]]) -> list[Said]:
     out = []
     for role, acc in accounting.items():
         share = acc.get("held_share")
         if acc["total"] <= 0:
             out.append(
-                f"the {role.replace('_', ' ')} raster holds nobody in the study area: check "
-                "that it covers the residential areas"
+                Said(
+                    f"the {role.replace('_', ' ')} raster holds nobody in the study area: check "
+                    "that it covers the residential areas",
+                    code="raster_empty",
+                    raster=role,
+                )
             )
         elif share is not None and share < _LOW_HELD_SHARE:
             out.append(
-                f"the residential areas hold only {share:.0%} of the {role.replace('_', ' ')} "
-                f"raster's {acc['total']:,.0f} people in the study area ({acc['residual']:,.0f} "
-                "live in cells no area touches): check that the areas cover the housing, or "
-                "give the residual to the nearest area with demand.residual_to_nearest_m"
+                Said(
+                    f"the residential areas hold only {share:.0%} of the "
+                    f"{role.replace('_', ' ')} raster's {acc['total']:,.0f} people in the study "
+                    f"area ({acc['residual']:,.0f} live in cells no area touches): check that "
+                    "the areas cover the housing, or give the residual to the nearest area with "
+                    "demand.residual_to_nearest_m",
+                    code="low_held_share",
+                    raster=role,
+                    share=float(share),
+                    total=float(acc["total"]),
+                    residual=float(acc["residual"]),
+                )
             )
     return out
 
@@ -321,7 +334,7 @@ _OUTSIDE_SHARE = 0.01
 
 def _outside_districts(
     areas: gpd.GeoDataFrame, zones: gpd.GeoSeries, acc: Mapping[str, Any]
-) -> list[str]:
+) -> list[Said]:
     """Areas crossing the districts' outer edge, when they hold people from outside them."""
     inside = acc.get("districts_total")
     total = float(acc["total"])
@@ -331,11 +344,19 @@ def _outside_districts(
     crossing = [str(i) for i in areas.index[~areas.geometry.covered_by(outer).to_numpy()]]
     shown = first_few(crossing, limit=10)
     return [
-        f"the residential areas hold {total - float(inside):,.0f} people from cells outside the "
-        f"districts ({(total - float(inside)) / total:.1%} of the {total:,.0f} counted; the "
-        f"districts themselves hold {float(inside):,.0f}): {len(crossing):,} areas cross the "
-        f"districts' outer edge ({shown}); check that the districts layer covers the city, or "
-        "clip the areas to it"
+        Said(
+            f"the residential areas hold {total - float(inside):,.0f} people from cells outside "
+            f"the districts ({(total - float(inside)) / total:.1%} of the {total:,.0f} counted; "
+            f"the districts themselves hold {float(inside):,.0f}): {len(crossing):,} areas cross "
+            f"the districts' outer edge ({shown}); check that the districts layer covers the "
+            "city, or clip the areas to it",
+            code="people_outside_districts",
+            outside=total - float(inside),
+            total=total,
+            inside=float(inside),
+            crossing=len(crossing),
+            ids=crossing[:10],
+        )
     ]
 
 
@@ -356,7 +377,7 @@ def _empty(table: pd.DataFrame) -> npt.NDArray[np.bool_]:
     return empty
 
 
-def _empty_areas(table: pd.DataFrame) -> list[str]:
+def _empty_areas(table: pd.DataFrame) -> list[Said]:
     """Areas that the population raster gives nobody and nothing else gives demand.
 
     Street blocks are left out: :func:`without_empty_blocks` counts them once.
@@ -368,9 +389,15 @@ def _empty_areas(table: pd.DataFrame) -> list[str]:
     ids = [str(i) for i in table.index[empty.to_numpy()]]
     shown = first_few(ids, limit=10)
     return [
-        f"{len(ids):,} of {len(table):,} residential areas get nobody from the population "
-        f"raster and need no slots ({shown}): they lie on its nodata cells or outside it; "
-        "check that the raster covers them, or give new areas their dwellings"
+        Said(
+            f"{len(ids):,} of {len(table):,} residential areas get nobody from the population "
+            f"raster and need no slots ({shown}): they lie on its nodata cells or outside it; "
+            "check that the raster covers them, or give new areas their dwellings",
+            code="empty_areas",
+            count=len(ids),
+            areas=len(table),
+            ids=ids[:10],
+        )
     ]
 
 

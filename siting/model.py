@@ -79,6 +79,7 @@ import numpy.typing as npt
 import pandas as pd
 import scipy.sparse as sp
 
+from siting._said import Said
 from siting.errors import InputError, Problem
 from siting.mip import INF, MatrixModel
 
@@ -469,7 +470,7 @@ def _safe_name(name: str) -> str:
     return "".join(ch if ch.isascii() and (ch.isalnum() or ch == "_") else "_" for ch in name)
 
 
-def presolve_checks(problem: SitingProblem) -> list[str]:
+def presolve_checks(problem: SitingProblem) -> list[Said]:
     """Say, before solving, what the plan cannot achieve and why.
 
     Parameters
@@ -479,12 +480,12 @@ def presolve_checks(problem: SitingProblem) -> list[str]:
 
     Returns
     -------
-    list of str
-        One sentence per finding: demand no site can reach, districts where no
-        site can host a demonstration facility, and a budget below the cheapest
-        plan that meets the demonstration rule.
+    list of Said
+        One sentence per finding, with its code and numbers: demand no site can
+        reach, districts where no site can host a demonstration facility, and a
+        budget below the cheapest plan that meets the demonstration rule.
     """
-    findings: list[str] = []
+    findings: list[Said] = []
     reached = set(problem.pairs["demand_id"])
     unreachable = [
         str(d)
@@ -496,15 +497,26 @@ def presolve_checks(problem: SitingProblem) -> list[str]:
         shown = ", ".join(unreachable[:8]) + (" ..." if len(unreachable) > 8 else "")
         amount = f"{slots:,.0f}" if slots >= 10 or slots == round(slots) else f"{slots:.1f}"
         findings.append(
-            f"{len(unreachable)} demand item(s) needing {amount} slots have no site within "
-            f"walking distance: {shown}"
+            Said(
+                f"{len(unreachable)} demand item(s) needing {amount} slots have no site within "
+                f"walking distance: {shown}",
+                code="unreachable_demand",
+                count=len(unreachable),
+                slots=slots,
+                ids=unreachable[:8],
+            )
         )
     if problem.outside_districts and problem.demonstration_per_district > 0:
         outside = list(problem.outside_districts)
         findings.append(
-            f"{len(outside)} district(s) of the districts layer hold no residential area and "
-            f"no site ({', '.join(outside[:10])}{' ...' if len(outside) > 10 else ''}): "
-            "outside the study area, so no demonstration facility is planned there"
+            Said(
+                f"{len(outside)} district(s) of the districts layer hold no residential area "
+                f"and no site ({', '.join(outside[:10])}{' ...' if len(outside) > 10 else ''}): "
+                "outside the study area, so no demonstration facility is planned there",
+                code="districts_outside_study_area",
+                count=len(outside),
+                ids=outside[:10],
+            )
         )
     opts = problem.options
     demo_sites = problem.sites.loc[opts.loc[opts["demonstration"], "site_id"].unique()]
@@ -520,14 +532,25 @@ def presolve_checks(problem: SitingProblem) -> list[str]:
             hosts = demo_sites.index[demo_sites["district_id"] == d]
             if len(hosts) < need:
                 findings.append(
-                    f"district {d} needs {need} demonstration facility(ies) but only "
-                    f"{len(hosts)} site(s) there are large enough to host one"
+                    Said(
+                        f"district {d} needs {need} demonstration facility(ies) but only "
+                        f"{len(hosts)} site(s) there are large enough to host one",
+                        code="demonstration_hosts_short",
+                        district_id=str(d),
+                        need=need,
+                        hosts=len(hosts),
+                    )
                 )
             demo_costs = opts.loc[opts["demonstration"] & opts["site_id"].isin(hosts), "cost"]
             cheapest_total += float(demo_costs.nsmallest(need).sum())
     if problem.budget is not None and cheapest_total > problem.budget:
         findings.append(
-            f"the budget {problem.budget:,.0f} is below {cheapest_total:,.0f}, the cost of the "
-            "cheapest demonstration facilities the districts need"
+            Said(
+                f"the budget {problem.budget:,.0f} is below {cheapest_total:,.0f}, the cost of "
+                "the cheapest demonstration facilities the districts need",
+                code="budget_below_demonstration",
+                budget=float(problem.budget),
+                cheapest=cheapest_total,
+            )
         )
     return findings

@@ -8,6 +8,7 @@ plan's tables; :mod:`siting.pipeline` calls it once a plan is extracted.
 from __future__ import annotations
 
 import platform
+from collections.abc import Sequence
 from importlib import metadata
 from typing import Any
 
@@ -15,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from siting import __version__
+from siting._said import said_records
 from siting.access import Access
 from siting.candidates import COST_BASES
 from siting.inputs import Inputs
@@ -78,7 +80,7 @@ def run_record(
     assignments: pd.DataFrame,
     districts: pd.DataFrame,
     accessibility: dict[str, Any],
-    findings: list[str],
+    findings: Sequence[str],
     excluded: int,
     accounting: dict[str, Any],
     timings: dict[str, float],
@@ -163,7 +165,9 @@ def run_record(
             for name, digest in inputs.file_hashes.items()
         },
         "notes": list(inputs.notes),
-        "findings": findings,
+        "note_records": said_records(inputs.notes),
+        "findings": list(findings),
+        "finding_records": said_records(findings),
         "unmet": unmet,
         "unmet_demonstration": unmet_demo,
         "distance_method": access.method,

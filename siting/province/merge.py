@@ -15,12 +15,13 @@ The status is the worst of the counties': ``"optimal"`` only if every county is,
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
 
+from siting._said import said_records
 from siting.errors import SolverError
 from siting.inputs import Inputs
 from siting.lifecircle import merge_life_circles
@@ -148,7 +149,20 @@ def merge_counties(
             if r.plan is not None
             for line in r.plan.run.get(key, [])
         ]
-    run["notes"] = list(inputs.notes) + [n for n in run["notes"] if n not in inputs.notes]
+    for key in ("notes", "findings"):  # each line's code and numbers (siting._said)
+        run[f"{key[:-1]}_records"] = [
+            _record_of_county(record, line, r.district_id, inputs.notes if key == "notes" else ())
+            for r in planned
+            if r.plan is not None
+            for line, record in _with_records(r.plan.run, key)
+        ]
+    county_notes = [
+        (n, record)
+        for n, record in zip(run["notes"], run["note_records"], strict=True)
+        if n not in inputs.notes
+    ]
+    run["notes"] = list(inputs.notes) + [n for n, _ in county_notes]
+    run["note_records"] = said_records(inputs.notes) + [record for _, record in county_notes]
     run["timings_s"] = {**timings, **run.get("timings_s", {}), "counties_wall": engine["wall_s"]}
     run["stages"] = [
         {**stage, "district_id": r.district_id}
@@ -204,6 +218,25 @@ def merge_counties(
         service_lines=_stack([p.service_lines for p in plans]),
         residual=_residual(planned, run, max_blocks=residual_blocks),
     )
+
+
+def _with_records(run: Mapping[str, Any], key: str) -> list[tuple[str, Any]]:
+    """The lines of ``run[key]`` with their records (``None`` where a run has none)."""
+    lines = run.get(key, [])
+    records = run.get(f"{key[:-1]}_records") or [None] * len(lines)
+    return list(zip(lines, records, strict=True))
+
+
+def _record_of_county(
+    record: Mapping[str, Any] | None, line: str, district_id: str, shared: Sequence[str]
+) -> dict[str, Any] | None:
+    """A county's record, naming its county as :func:`_of_county` names its line (a note of
+    the shared inputs names none)."""
+    if record is None:
+        return None
+    if line in shared or "district_id" in record:
+        return dict(record)
+    return {**record, "district_id": district_id}
 
 
 def _of_county(line: str, district_id: str) -> str:
