@@ -23,6 +23,7 @@ from siting.errors import InputError, OutputError, PlanFileError
 from siting.export import write_plan
 from siting.pipeline import run_plan
 from siting.plan import Plan, verify
+from siting.report import write_report
 from siting.scenario import load_scenario
 from siting.zonal import zonal_sums
 
@@ -96,6 +97,48 @@ def test_sample_run_says_where_the_cost_bound_came_from(
     line = next(x for x in md.splitlines() if x.startswith("费用阶段：下界"))
     assert f"{cost['bound']:,.0f}" in line
     assert "拉格朗日启发式" in line  # the Lagrangian plan's seconds
+
+
+_WORD = r"(?<![\w./])[A-Za-z]+(?![\w./])"
+ENGLISH = re.compile(rf"{_WORD}(?:[ ,;:()'\"-]+{_WORD}){{2,}}")
+"""Three or more plain English words in a row (ids such as A011, file names and settings
+such as make_valid or demand.residual_to_nearest_m are not words here)."""
+
+
+def _section(md: str, heading: str) -> list[str]:
+    """The items of a report section (its ``- `` lines), none when it is absent."""
+    if f"\n## {heading}\n" not in md:
+        return []
+    body = md.split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0]
+    return [line[2:] for line in body.splitlines() if line.startswith("- ")]
+
+
+def test_sample_chinese_report_says_its_findings_and_notes_in_chinese(
+    sample_run: tuple[Path, dict[str, str]],
+) -> None:
+    """The findings and notes of the Chinese report were run.json's English sentences
+    ("8 demand item(s) needing 222 slots have no site within walking distance ...")."""
+    out, _ = sample_run
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    md = (out / "report.md").read_text(encoding="utf-8")
+    findings, notes = _section(md, "主要发现"), _section(md, "说明")
+    assert len(findings) == len(run["findings"]) >= 1
+    assert len(notes) == len(run["notes"]) >= 1
+    assert _section(md, "技术说明（英文）") == []  # every line of the sample has its code
+    for line in findings + notes:
+        assert not ENGLISH.search(line), line
+    # the numbers, read from run.json's English sentence
+    (english,) = [f for f in run["findings"] if "have no site within walking distance" in f]
+    found = re.match(r"(\d+) demand item\(s\) needing ([\d,]+) slots .*: (.*)$", english)
+    assert found is not None
+    count, slots, ids = found.groups()
+    assert f"{count}个需求单元共需{slots}个托位，步行距离内没有任何候选用地或现有托育机构：" in md
+    assert "、".join(ids.split(", ")) in md
+    assert "工作坐标系：EPSG:4544，取自情景设置" in md
+    # the English report keeps run.json's sentences
+    write_report(out, language="en")
+    assert english in (out / "report.md").read_text(encoding="utf-8")
+    write_report(out)
 
 
 def test_sample_outputs_are_wgs84_utf8_with_chinese_names(

@@ -461,3 +461,39 @@ def test_a_partitioned_runs_outcomes_in_chinese() -> None:
         "各区县均已证明最优；跨界服务：5 个部分中 4 个已证明最优，2 个为降低缺口作了调整，"
         "其余保持各区县的方案"
     )
+
+
+def test_a_county_finding_renders_from_its_record_in_both_languages(tmp_path: Path) -> None:
+    """The Chinese report said run.json's English findings; it renders each from its code
+    and numbers, with the county named, and the English report keeps the sentence."""
+    from siting._said import said_records
+    from siting.demand import _findings
+
+    # 73,581 of 158,068 people in the areas: 46.55 %, shown as 47 %; 84,487 outside them
+    accounting = {"population": {"total": 158068.0, "held": 73581.0, "residual": 84487.0}}
+    accounting["population"]["held_share"] = 73581.0 / 158068.0
+    (finding,) = _findings(accounting)
+    folder = write_plan_output(tmp_path / "a")
+    run = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    run["findings"] = [f"district 510811: {finding}"]
+    run["finding_records"] = [
+        {**record, "district_id": "510811"} for record in said_records([finding]) if record
+    ]
+    run["notes"] = [
+        "areas: read column 'NAME' as name",
+        "working CRS: EPSG:4544 (x) from the scenario",
+    ]
+    run["note_records"] = [None, {"code": "crs_from_scenario", "crs": "EPSG:4544", "crs_name": "x"}]
+    (folder / "run.json").write_text(json.dumps(run, ensure_ascii=False), encoding="utf-8")
+    zh = write_report(folder)[0].read_text(encoding="utf-8")
+    assert (
+        "- 昭化区（510811）：居住区仅容纳常住人口栅格研究区内158,068人中的47%（另有84,487人"
+        "所在栅格不与任何居住区相交）" in zh
+    )
+    assert "## 技术说明（英文）\n\n- areas: read column 'NAME' as name\n" in zh  # no code
+    assert "- 工作坐标系：EPSG:4544，取自情景设置\n" in zh
+    en = write_report(folder, language="en")[0].read_text(encoding="utf-8")
+    assert (
+        "- district 510811: the residential areas hold only 47% of the population raster's "
+        "158,068 people in the study area (84,487 live in cells no area touches)" in en
+    )

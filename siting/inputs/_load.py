@@ -21,6 +21,7 @@ from pyproj.exceptions import CRSError
 
 from siting._digest import file_sha256
 from siting._osmxml import parse_once
+from siting._said import Said
 from siting.errors import InputError, Problem
 from siting.inputs._checks import _check_duplicate_geometries, _check_shared_ids
 from siting.inputs._crs import (
@@ -233,8 +234,14 @@ def _generated_inside(
     if not outside.any():
         return frame
     report.note(
-        f"{name}: {int(outside.sum()):,} of the {int(generated.sum()):,} {what} lie "
-        "outside every district and are left out"
+        Said(
+            f"{name}: {int(outside.sum()):,} of the {int(generated.sum()):,} {what} lie "
+            "outside every district and are left out",
+            code="generated_outside_districts",
+            layer=name,
+            count=int(outside.sum()),
+            of=int(generated.sum()),
+        )
     )
     return frame.loc[~outside]
 
@@ -337,11 +344,24 @@ def _load_parsed_once(
         else:
             loaded.crs_chosen = True
             report.note(
-                f"working CRS: chose {_crs_label(chosen[0])} ({chosen[0].name}), {chosen[1]}; set "
-                'crs in the scenario to use another (for Guangyuan, crs = "EPSG:4544")'
+                Said(
+                    f"working CRS: chose {_crs_label(chosen[0])} ({chosen[0].name}), "
+                    f"{chosen[1]}; set "
+                    'crs in the scenario to use another (for Guangyuan, crs = "EPSG:4544")',
+                    code="crs_chosen",
+                    crs=_crs_label(chosen[0]),
+                    crs_name=chosen[0].name,
+                )
             )
     elif work is not None:
-        report.note(f"working CRS: {_crs_label(work)} ({work.name}) from the scenario")
+        report.note(
+            Said(
+                f"working CRS: {_crs_label(work)} ({work.name}) from the scenario",
+                code="crs_from_scenario",
+                crs=_crs_label(work),
+                crs_name=work.name,
+            )
+        )
     loaded.crs = work
     if work is None:
         return loaded

@@ -20,6 +20,7 @@ from typing import Any
 import pyproj
 from pyproj.exceptions import CRSError
 
+from siting._said import Said
 from siting._text import first_few
 from siting.errors import Problem
 
@@ -288,5 +289,12 @@ def _assumed_crs(crs: str, where: _Where, report: _Report, *, noun: str) -> pypr
             )
         )
         return None
-    report.note(f"{where.layer}: the {noun} has no CRS; assumed {crs} from the scenario")
+    report.note(
+        Said(
+            f"{where.layer}: the {noun} has no CRS; assumed {crs} from the scenario",
+            code="crs_assumed",
+            layer=where.layer,
+            crs=crs,
+        )
+    )
     return assumed

@@ -26,6 +26,7 @@ import pyproj
 import shapely
 
 from siting._encoding import guess_encoding
+from siting._said import Said
 from siting.errors import Problem, ScenarioError
 from siting.inputs._columns import _apply, _convert, _id_string
 from siting.inputs._crs import _not_degrees_problem
@@ -611,7 +612,13 @@ def _check_geometry(
                 for i, r in zip(positions[~failed], np.array(reasons)[~failed], strict=True)
             )
             noun = "geometry" if fixed.size == 1 else "geometries"
-            text = f"{name}: repaired {fixed.size} invalid {noun} with make_valid ({shown})"
+            text = Said(
+                f"{name}: repaired {fixed.size} invalid {noun} with make_valid ({shown})",
+                code="geometries_repaired",
+                layer=name,
+                count=int(fixed.size),
+                ids=[str(ids[i]) for i in positions[~failed][:10]],
+            )
             report.warn(text, by=logger)
         if failed.any():
             report.problems.append(
@@ -752,7 +759,11 @@ def _fill_land_area(
     values[need] = area[need]
     out["land_area_m2"] = values
     report.note(
-        f"parcels: computed land_area_m2 of {int(need.sum())} parcel"
-        f"{'s' if need.sum() != 1 else ''} from the geometry (0 for points)"
+        Said(
+            f"parcels: computed land_area_m2 of {int(need.sum())} parcel"
+            f"{'s' if need.sum() != 1 else ''} from the geometry (0 for points)",
+            code="land_area_computed",
+            count=int(need.sum()),
+        )
     )
     return out

@@ -98,6 +98,7 @@ import pyproj
 import shapely
 
 from siting._osmxml import extract_box
+from siting._said import Said
 from siting.errors import InputError, Problem
 from siting.osm.blocks import (
     BLOCK_BARRIERS,
@@ -948,9 +949,15 @@ def read_osm_layers(
             layers["areas"] = areas
             if "landuse" in sources:
                 notes.append(
-                    f"osm: {mapped} residential areas from {path.name}, each with status "
-                    f"'{area_status}' (inputs.osm.area_status), named by their name tag or "
-                    "OSM id"
+                    Said(
+                        f"osm: {mapped} residential areas from {path.name}, each with status "
+                        f"'{area_status}' (inputs.osm.area_status), named by their name tag or "
+                        "OSM id",
+                        code="osm_areas",
+                        count=int(mapped),
+                        file=path.name,
+                        status=str(area_status),
+                    )
                 )
             if blocks_asked:
                 notes.append(
@@ -1025,7 +1032,14 @@ def read_osm_layers(
             features("hazards"), crs=crs, arterial_highways=arterial_highways, source=str(path)
         )
         layers["hazards"] = hazards
-        notes.append(f"osm: {len(hazards)} hazards from {path.name}")
+        notes.append(
+            Said(
+                f"osm: {len(hazards)} hazards from {path.name}",
+                code="osm_hazards",
+                count=len(hazards),
+                file=path.name,
+            )
+        )
     if "buildings" in uses:
         buildings = _buildings_from_features(features("buildings"), source=str(path))
         if buildings.empty:

@@ -32,6 +32,7 @@ from siting.report._output import (
     read_plan_output,
 )
 from siting.report._phases import phase_blocks
+from siting.report._said import said_lines
 
 logger = logging.getLogger(__name__)
 
@@ -352,12 +353,20 @@ def _report_blocks(out: PlanOutput, *, language: str) -> tuple[str, list[Block]]
             )
         )
 
-    findings = [str(f) for f in run.get("findings", []) or []]
+    names = _district_names(districts, text)
+    unit = "元" if currency_of(run) == "CNY" else currency_of(run)
+    findings, english = said_lines(
+        run, "findings", text, language=language, districts=names, unit=unit
+    )
+    notes, english_notes = said_lines(
+        run, "notes", text, language=language, districts=names, unit=unit
+    )
     if findings:
         blocks += [("h2", text["findings"]), ("ul", findings)]
-    notes = [str(n) for n in run.get("notes", []) or []]
     if notes:
         blocks += [("h2", text["notes"]), ("ul", notes)]
+    if english + english_notes:  # said only in English (siting.report._said)
+        blocks += [("h2", text["notes_english"]), ("ul", english + english_notes)]
 
     # assumptions
     flat = flatten_scenario({k: v for k, v in scenario.items() if k != "inputs"}, language=language)

@@ -1,0 +1,165 @@
+"""The run's findings and notes in the report's language, from their codes and numbers.
+
+``run.json`` holds each finding and note as an English sentence and, beside it in
+``finding_records`` / ``note_records``, the code and numbers it was built from
+(:class:`siting._said.Said`). The English report prints the sentences as they are. The
+Chinese report renders each record from its own template here, with the report's number
+formatting; a line with no record, or with a code this module has no template for (the
+many rare notes of the input readers: GDAL's warnings, columns read under another name,
+...), is listed apart under 技术说明（英文）, in English, rather than half translated.
+
+Coded and rendered in Chinese: every finding (demand no site reaches, districts outside
+the study area, too few hosts for a demonstration facility, a budget below the cheapest
+demonstration facilities, a raster holding nobody or too few of its people in the areas,
+areas given nobody, people from outside the districts), and the commonest notes (the
+working CRS, chosen or from the scenario; a CRS assumed for a file; geometries repaired;
+generated rows left out; parcels' land areas computed; the OSM areas and hazards).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from siting.report._format import _num, _pct
+
+_ZH: Mapping[str, str] = {
+    # findings
+    "unreachable_demand": (
+        "{count}个需求单元共需{slots}个托位，步行距离内没有任何候选用地或现有托育机构：{ids}"
+    ),
+    "districts_outside_study_area": (
+        "区县图层中有{count}个区县既无居住区也无候选用地（{ids}），位于研究区外，"
+        "不在其中规划示范性托育机构"
+    ),
+    "demonstration_hosts_short": (
+        "{district}需要{need}个示范性托育机构，但区内只有{hosts}处候选用地规模足以承载"
+    ),
+    "budget_below_demonstration": (
+        "预算{budget}{unit}低于各区县所需示范性托育机构的最低费用{cheapest}{unit}"
+    ),
+    "raster_empty": "{raster}栅格在研究区内没有人口：请检查其是否覆盖居住区",
+    "low_held_share": (
+        "居住区仅容纳{raster}栅格研究区内{total}人中的{share}（另有{residual}人所在栅格"
+        "不与任何居住区相交）：请检查居住区是否覆盖住宅用地，或用 "
+        "demand.residual_to_nearest_m 将居住区外人口并入最近的居住区"
+    ),
+    "empty_areas": (
+        "{areas}个居住区中有{count}个从人口栅格分不到人口、需求托位为0（{ids}）：它们位于"
+        "栅格的无数据像元上或栅格范围之外；请检查栅格是否覆盖这些居住区，或为新建居住区"
+        "提供住宅套数"
+    ),
+    "people_outside_districts": (
+        "居住区容纳的人口中有{outside}人来自区县范围外的栅格（占计入的{total}人的{share}；"
+        "区县范围内{inside}人）：{crossing}个居住区跨越区县外边界（{ids}）；请检查区县图层"
+        "是否覆盖全市，或将居住区裁剪至区县范围内"
+    ),
+    # notes
+    "crs_from_scenario": "工作坐标系：{crs}，取自情景设置",
+    "crs_chosen": (
+        "工作坐标系：自动选用{crs}；如需其他坐标系，请在情景文件中设置 crs（广元可用 EPSG:4544）"
+    ),
+    "crs_assumed": "{layer}：文件未声明坐标系，按情景设置假定为 {crs}",
+    "geometries_repaired": "{layer}：用 make_valid 修复了{count}个无效几何（{ids}）",
+    "generated_outside_districts": (
+        "{layer}：自动生成的{of}个要素中有{count}个位于所有区县之外，已剔除"
+    ),
+    "land_area_computed": (
+        "候选地块：{count}个地块的用地面积（land_area_m2）按几何图形计算（点要素为0）"
+    ),
+    "osm_areas": (
+        "OSM：从 {file} 读取{count}个居住区，均按{status}处理（inputs.osm.area_status），"
+        "以名称标签或 OSM 编号命名"
+    ),
+    "osm_hazards": "OSM：从 {file} 读取{count}个危险源",
+}
+"""Each code's Chinese sentence; its fields are the record's values, formatted by
+:func:`_fields` (a CRS by its code alone: pyproj names it in English)."""
+
+
+def _ids(record: Mapping[str, Any]) -> str:
+    """The ids a record shows, ``、``-joined, with 等 when it shows only the first few."""
+    ids = [str(i) for i in record.get("ids", [])]
+    more = int(record.get("count", len(ids)) or 0) > len(ids)
+    return "、".join(ids) + ("等" if more else "")
+
+
+def _fields(record: Mapping[str, Any], text: Mapping[str, str], unit: str) -> dict[str, str]:
+    """A record's values as the Chinese sentence writes them."""
+    fields: dict[str, str] = {}
+    for key, value in record.items():
+        if key in ("code", "ids"):
+            continue
+        if key == "share":
+            fields[key] = _pct(value, 0)
+        elif key == "slots":
+            slots = float(value)
+            fields[key] = _num(slots, 0 if slots >= 10 or slots == round(slots) else 1)
+        elif key == "raster":
+            fields[key] = text.get(f"raster_{value}", str(value))
+        elif key == "layer":
+            fields[key] = text.get(f"input_{value}", str(value))
+        elif key == "status":
+            fields[key] = text.get(f"status_{value}", str(value))
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            fields[key] = _num(value)
+        else:
+            fields[key] = str(value)
+    if record["code"] == "people_outside_districts":
+        fields["share"] = _pct(float(record["outside"]) / float(record["total"]), 1)
+    fields["ids"] = _ids(record)
+    fields["unit"] = unit
+    return fields
+
+
+def said_lines(
+    run: Mapping[str, Any],
+    key: str,
+    text: Mapping[str, str],
+    *,
+    language: str,
+    districts: Mapping[str, str],
+    unit: str,
+) -> tuple[list[str], list[str]]:
+    """``run[key]`` (``"findings"`` or ``"notes"``) in the report's language.
+
+    Parameters
+    ----------
+    run
+        ``run.json``.
+    key
+        ``"findings"`` or ``"notes"``; their records are ``run[key[:-1] + "_records"]``.
+    text
+        The report's labels (:func:`siting.report._labels.labels`).
+    language
+        ``"zh"`` or ``"en"``.
+    districts
+        Each district's name as the report writes it, by id.
+    unit
+        The currency as the report writes it (元).
+
+    Returns
+    -------
+    tuple of list of str
+        The lines rendered in the report's language, and the English lines that have no
+        rendering in it (none in English: its report prints every sentence as it is).
+    """
+    lines = [str(line) for line in run.get(key, []) or []]
+    if language == "en":
+        return lines, []
+    records: Sequence[Any] = run.get(f"{key[:-1]}_records") or [None] * len(lines)
+    said, english = [], []
+    for line, record in zip(lines, records, strict=False):
+        template = _ZH.get(str(record.get("code"))) if isinstance(record, Mapping) else None
+        if template is None or not isinstance(record, Mapping):
+            english.append(line)
+            continue
+        fields = _fields(record, text, unit)
+        district = record.get("district_id")
+        if district is not None:
+            fields["district"] = districts.get(str(district), str(district))
+        sentence = template.format(**fields)
+        if district is not None and "{district}" not in template:  # a county's own line
+            sentence = f"{fields['district']}：{sentence}"
+        said.append(sentence)
+    return said, english
