@@ -775,3 +775,63 @@ def test_a_few_points_of_interest_in_one_street_do_not_make_the_extracts_box(
     east, _ = _TO_LONLAT.transform(X0 + 1500, Y0 + 100)
     assert box[0] == pytest.approx(west, abs=1e-6) and box[1] == pytest.approx(south, abs=1e-6)
     assert box[2] == pytest.approx(east, abs=1e-6)
+
+
+def test_osm_residential_polygons_outside_every_district_are_left_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two ``landuse=residential`` polygons: one across W's eastern edge (x = 150 to
+    250 m, 40 m of its 100 inside W) and one wholly east of it (x = 300 to 380 m). A
+    partitioned run refused the eastern one as a row to 'leave out of the layer' and a
+    single run planned it under '(none)'; both now leave it out with a note, as street
+    blocks are, and keep the one across the edge in W, the district it overlaps most, as
+    they keep the planner's own areas. The people east of W are outside the study area
+    (the districts): the eastern polygon's 4 cells are in no total. The planner's own
+    area east of W is still refused by a partitioned run."""
+    path = _western_district(_scenario(tmp_path, ""))
+    grid_osm(
+        tmp_path / "grid.osm",
+        residential=(300, 20, 380, 80),
+        residential_outline=[(150, 220), (250, 220), (250, 280), (150, 280)],
+    )
+    _population(tmp_path / "population.tif", east=400)
+    single = path.with_name("single.toml")
+    single.write_text(
+        path.read_text(encoding="utf-8").replace('[run]\npartition = "district"\n', ""),
+        encoding="utf-8",
+    )
+    for scenario in (load_scenario(path), load_scenario(single)):
+        assert scenario.inputs is not None
+        inputs = load_inputs(scenario.inputs, crs=scenario.crs)
+        assert len(inputs.areas) == 1
+        assert inputs.areas.geometry.iloc[0].bounds == pytest.approx(
+            (X0 + 150, Y0 + 220, X0 + 250, Y0 + 280), abs=0.01
+        )
+        assert inputs.areas["district_id"].tolist() == ["W"]
+        assert (
+            "areas: 1 of the 2 residential areas from grid.osm lie outside every district and "
+            "are left out (their people are outside the study area, the districts)"
+        ) in inputs.notes
+        demand = estimate_demand(inputs, scenario=scenario)
+        # W covers the 4 cells west of x = 100 m and 9/10 of the 4 east of it; the area
+        # across its edge holds all of its 2 cells (dasymetric: it is the only polygon in
+        # them), 9/10 of the western one inside W, so W's residual is the rest; the
+        # eastern polygon's 4 cells lie in no total
+        accounting = demand.accounting["population"]
+        assert accounting["held"] == pytest.approx(2000, rel=1e-4)
+        assert accounting["districts_total"] == pytest.approx(7600, rel=1e-4)
+        assert accounting["residual"] == pytest.approx(7600 - 900, rel=1e-4)
+    assert main(["validate", str(path)]) == 0
+    capsys.readouterr()
+    gpd.GeoDataFrame(
+        {"area_id": ["A1"], "status": ["old"]},
+        geometry=[shapely.box(X0 + 300, Y0 + 120, X0 + 380, Y0 + 180)],
+        crs=UTM,
+    ).to_file(tmp_path / "areas.geojson", driver="GeoJSON")
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("[inputs]\n", '[inputs]\nareas = { path = "areas.geojson" }\n', 1)
+    path.write_text(text, encoding="utf-8")
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr()
+    assert "areas A1 lie outside every district" in err.out + err.err
+    assert "osm/" not in (err.out + err.err).partition("cannot split")[2]

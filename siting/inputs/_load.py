@@ -215,20 +215,27 @@ class _Loaded:
 
 
 def _generated_inside(
-    frame: gpd.GeoDataFrame, generated: np.ndarray, what: str, name: str, report: _Report
+    frame: gpd.GeoDataFrame,
+    generated: np.ndarray,
+    what: str,
+    name: str,
+    report: _Report,
+    *,
+    then: str = "",
 ) -> gpd.GeoDataFrame:
     """``frame`` without the ``generated`` rows that no district holds (their
     ``district_id`` left empty by the districts' outlines), with a note saying how many
-    of ``what`` were left out.
+    of ``what`` were left out (and ``then``, after it).
 
-    Street blocks (``areas_from`` ``"blocks"``) cover every piece of land an OSM
-    extract's streets enclose, and the OSM file's candidate sites lie anywhere in it, so
-    a districts layer smaller than the extract leaves some outside every district: a
-    partitioned run refused them ("lie outside every district ... leave out the rows"),
-    though they are no planner's rows to leave out, and a single run planned them under
-    ``(none)``. A block partly inside keeps the district it overlaps most; a site, the
-    district holding a point of it. The rows of the planner's own layers are kept (and
-    refused by a partitioned run).
+    Street blocks and residential polygons (``areas_from``) cover the land an OSM
+    extract's streets enclose or its mappers drew, and the OSM file's candidate sites
+    lie anywhere in it, so a districts layer smaller than the extract leaves some
+    outside every district: a partitioned run refused them ("lie outside every district
+    ... leave out the rows"), though they are no planner's rows to leave out, and a
+    single run planned them under ``(none)``. An area partly inside keeps the district
+    it overlaps most, as the planner's own areas do; a site, the district holding a
+    point of it. The rows of the planner's own layers are kept (and refused by a
+    partitioned run).
     """
     outside = generated & frame["district_id"].isna().to_numpy()
     if not outside.any():
@@ -236,7 +243,7 @@ def _generated_inside(
     report.note(
         Said(
             f"{name}: {int(outside.sum()):,} of the {int(generated.sum()):,} {what} lie "
-            "outside every district and are left out",
+            f"outside every district and are left out{then}",
             code="generated_outside_districts",
             layer=name,
             count=int(outside.sum()),
@@ -247,16 +254,23 @@ def _generated_inside(
 
 
 def _osm_inside(layers: dict[str, gpd.GeoDataFrame], osm: OsmSpec | None, report: _Report) -> None:
-    """Leave out of ``layers`` the street blocks and the OSM file's candidate sites that
-    lie outside every district (:func:`_generated_inside`)."""
-    areas = layers.get("areas")
-    if areas is not None:
-        blocks = areas.index.astype(str).str.startswith(BLOCK_ID_PREFIX)
-        layers["areas"] = _generated_inside(areas, blocks, "street blocks", "areas", report)
-    parcels = layers.get("parcels")
-    if osm is None or "candidates" not in osm.use or parcels is None:
+    """Leave out of ``layers`` the OSM file's residential areas (its polygons and street
+    blocks) and candidate sites that lie outside every district
+    (:func:`_generated_inside`); the areas' people are then outside the study area,
+    which the districts are."""
+    if osm is None:
         return
-    if "source" in parcels.columns:  # "osm" or, merged with [inputs.parcels], "layer"
+    areas = layers.get("areas")
+    if areas is not None and "source" in areas.columns:  # "osm", or "layer" when merged
+        from_osm = (areas["source"] == "osm").to_numpy()
+        blocks = areas.index.astype(str).str.startswith(BLOCK_ID_PREFIX)
+        what = (
+            "street blocks" if blocks[from_osm].all() else f"residential areas from {osm.path.name}"
+        )
+        then = " (their people are outside the study area, the districts)"
+        layers["areas"] = _generated_inside(areas, from_osm, what, "areas", report, then=then)
+    parcels = layers.get("parcels")
+    if "candidates" in osm.use and parcels is not None and "source" in parcels.columns:
         from_osm = (parcels["source"] == "osm").to_numpy()
         what = f"candidate sites from {osm.path.name}"
         layers["parcels"] = _generated_inside(parcels, from_osm, what, "parcels", report)
