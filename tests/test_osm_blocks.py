@@ -835,3 +835,35 @@ def test_osm_residential_polygons_outside_every_district_are_left_out(
     err = capsys.readouterr()
     assert "areas A1 lie outside every district" in err.out + err.err
     assert "osm/" not in (err.out + err.err).partition("cannot split")[2]
+
+
+def test_districts_that_do_not_overlap_the_extract_are_named_with_both_extents(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A districts layer 50 km east of the grid's extract (a wrong file, or a layer whose
+    CRS is wrong): the blocks were cut to nothing and the run said 'its streets enclose
+    no land'. It says the two do not overlap, with both extents in degrees, and the fix."""
+    path = _western_district(_scenario(tmp_path, 'areas_from = ["landuse", "blocks"]\n'))
+    gpd.GeoDataFrame(
+        {"district_id": ["W"], "name": ["西"]},
+        geometry=[shapely.box(X0 + 50_000, Y0, X0 + 51_000, Y0 + 1_000)],
+        crs=UTM,
+    ).to_file(tmp_path / "districts.geojson", driver="GeoJSON")
+    assert main(["validate", str(path)]) == 2
+    said = capsys.readouterr().out
+    assert "enclose no land" not in said
+    box, how = extract_box(tmp_path / "grid.osm")
+    assert box is not None and how == "the box of all its nodes"
+    west, south, east, north = box
+    # the districts' box in degrees: that of their 4 corners (a UTM square is no lon/lat box)
+    lons, lats = _TO_LONLAT.transform(
+        [X0 + 50_000, X0 + 51_000] * 2, [Y0, Y0, Y0 + 1_000, Y0 + 1_000]
+    )
+    d_west, d_south, d_east, d_north = min(lons), min(lats), max(lons), max(lats)
+    assert (
+        "the districts layer and the OSM file do not overlap: the file's extract (the box "
+        f"of all its nodes) spans longitude {west:.4f} to {east:.4f}, latitude {south:.4f} "
+        f"to {north:.4f}; the districts span longitude {d_west:.4f} to {d_east:.4f}, "
+        f"latitude {d_south:.4f} to {d_north:.4f}"
+    ) in said
+    assert "wrong file" in said and "CRS of the districts layer" in said

@@ -404,17 +404,47 @@ class _BlockEdge:
     said: str
 
 
-def _block_edge(path: Path, plan_outline: shapely.Geometry | None) -> _BlockEdge:
-    """The extract's box (:func:`siting._osmxml.extract_box`), cut to ``plan_outline``."""
+def _block_edge(path: Path, plan_outline: shapely.Geometry | None, source: Path) -> _BlockEdge:
+    """The extract's box (:func:`siting._osmxml.extract_box`), cut to ``plan_outline``.
+
+    Raises
+    ------
+    InputError
+        When ``plan_outline`` and the box do not overlap (a wrong file, or a districts
+        layer read in the wrong CRS): the blocks would be cut to nothing, and every
+        feature of the file would lie outside every district. ``source`` is the file
+        the scenario names (``path`` may be the XML copy of a ``.osm.pbf``).
+    """
     box, how = extract_box(path)
     if box is None:
         return _BlockEdge(None, "")
     edge = shapely.box(*box)
     said = f"the edge of the extract ({how})"
     if plan_outline is not None:
-        edge = shapely.intersection(edge, shapely.make_valid(plan_outline))
+        outline = shapely.make_valid(plan_outline)
+        edge = shapely.intersection(edge, outline)
         said += " cut to the districts' outline"
+        if shapely.area(edge) == 0:
+            raise InputError([_no_overlap(source, box, how, outline)])
     return _BlockEdge(edge, said)
+
+
+def _no_overlap(
+    path: Path, box: tuple[float, float, float, float], how: str, outline: shapely.Geometry
+) -> Problem:
+    """The problem of an OSM file whose extract ``box`` misses the districts' ``outline``."""
+
+    def spans(west: float, south: float, east: float, north: float) -> str:
+        return f"longitude {west:.4f} to {east:.4f}, latitude {south:.4f} to {north:.4f}"
+
+    return _problem(
+        f"the districts layer and the OSM file do not overlap: the file's extract ({how}) "
+        f"spans {spans(*box)}; the districts span {spans(*shapely.bounds(outline))}",
+        path,
+        "check that the OSM file is of the districts' area (a wrong file?) and that the CRS "
+        "of the districts layer is its coordinates' (a layer read in the wrong CRS lands "
+        "elsewhere); export the extract over the districts",
+    )
 
 
 def _blocks_note(
@@ -801,7 +831,8 @@ def read_osm_layers(
     plan_outline
         The (multi)polygon in EPSG:4326 the plan covers (the districts' outline), or
         ``None``. Street blocks are closed against the extract's box
-        (:func:`siting._osmxml.extract_box`), cut to this outline.
+        (:func:`siting._osmxml.extract_box`), cut to this outline; a box that does
+        not overlap it is a problem (a wrong file, or districts in the wrong CRS).
 
     Returns
     -------
@@ -816,7 +847,8 @@ def read_osm_layers(
         residential polygon or street block for ``areas``, no ``highway=*`` way
         for ``streets``, no building polygon for ``buildings``), an empty
         ``block_highways`` or one with a value not in
-        :data:`siting.scenario.OSM_HIGHWAY_LINES`.
+        :data:`siting.scenario.OSM_HIGHWAY_LINES`, an extract that does not overlap
+        ``plan_outline`` (raised alone, with both extents in degrees).
 
     Examples
     --------
@@ -893,6 +925,9 @@ def read_osm_layers(
     wanted = [*uses, "buildings"] if "candidates" in uses else list(uses)
     queries = [query_of[u] for u in wanted]
     queries += [_block_tags(block_highways)] if blocks_asked else []
+    edge = _BlockEdge(None, "")
+    if blocks_asked or plan_outline is not None:  # a file that misses the districts: refused
+        edge = _block_edge(path, plan_outline, Path(source))
     lonlat, crs = _read_lonlat(path, _union(*queries), working_crs)
     every = lonlat.to_crs(crs)
 
@@ -925,9 +960,8 @@ def read_osm_layers(
         mapped = len(areas)
         if "landuse" not in sources:
             areas = areas.iloc[:0]
-        blocks, counts, edge = None, BlockCounts(), _BlockEdge(None, "")
+        blocks, counts = None, BlockCounts()
         if blocks_asked:
-            edge = _block_edge(path, plan_outline)
             blocks, counts = street_blocks(
                 block_lines(lonlat, highways=block_highways),
                 crs=crs,
