@@ -87,7 +87,8 @@ def zonal_sums(
     band
         The band to sum, counted from 1.
     ids
-        Index of the result; defaults to the index of ``polygons``.
+        Index of the result; defaults to the index of ``polygons``. A
+        :class:`pandas.MultiIndex` stays one, with its level names.
 
     Returns
     -------
@@ -128,7 +129,14 @@ def zonal_sums(
     geoseries = polygons.geometry if isinstance(polygons, gpd.GeoDataFrame) else polygons
     if not isinstance(geoseries, gpd.GeoSeries):
         raise InputError([Problem("polygons must be a GeoSeries or a GeoDataFrame")])
-    index = geoseries.index if ids is None else pd.Index(ids)
+    # a MultiIndex stays one (pd.Index would make it an Index of tuples), as in siting.locate
+    index = (
+        geoseries.index
+        if ids is None
+        else ids.copy()
+        if isinstance(ids, pd.Index)
+        else pd.Index(ids)
+    )
     problems: list[Problem] = []
     if len(index) != len(geoseries):
         problems.append(

@@ -239,6 +239,23 @@ def test_zonal_sums_on_a_file_with_nodata_and_nan(tmp_path: Path) -> None:
     np.testing.assert_allclose(relabelled.to_numpy(), expected, rtol=1e-9, atol=1e-9)
 
 
+def test_zonal_sums_keep_a_multiindex_given_as_ids(tmp_path: Path) -> None:
+    """ids as a MultiIndex (an analyst's (city, area) ids after a groupby) came back
+    flattened to an Index of tuples by ``pd.Index(ids)``; it is kept, level names and
+    all, as a GeoDataFrame's own MultiIndex is and as ``siting.locate`` keeps one."""
+    values = np.array([[1.0, 2.0], [3.0, 4.0]], dtype=np.float32)
+    path = _write_raster(tmp_path / "r.tif", values, from_origin(0, 2, 1, 1), "EPSG:4544")
+    ids = pd.MultiIndex.from_tuples([("a", 1), ("b", 2)], names=["city", "area"])
+    polygons = gpd.GeoSeries([shapely.box(0, 0, 1, 1), shapely.box(1, 1, 2, 2)], crs="EPSG:4544")
+    got = zonal_sums(polygons, path, ids=ids)
+    # the south-west cell holds 3, the north-east one 2
+    expected = pd.Series([3.0, 2.0], index=ids, name="sum")
+    pd.testing.assert_series_equal(got, expected)
+    assert got.loc[("b", 2)] == 2.0
+    own = gpd.GeoDataFrame(geometry=polygons.to_numpy(), index=ids, crs="EPSG:4544")
+    pd.testing.assert_series_equal(zonal_sums(own, path), expected)
+
+
 def test_zonal_sums_integer_raster_and_second_band(tmp_path: Path) -> None:
     values = np.arange(NROWS * NCOLS, dtype=np.int16).reshape(NROWS, NCOLS)
     path = tmp_path / "two.tif"
