@@ -224,6 +224,30 @@ def test_p_center_required() -> None:
     assert result.objective == pytest.approx(best)
 
 
+def test_arguments_in_another_models_order_are_refused_with_the_signature() -> None:
+    """The models take spopt's argument orders, which differ: p_center(cost, p, *,
+    weights=), p_median(cost, weights, p), mclp(cost, weights, radius, p), lscp(cost,
+    radius). An analyst writing p_center(cost, w, p=2) got Python's bare TypeError
+    ('got multiple values for argument'); it is an InputError that says the signature,
+    and a Series passed as p says what it got. The calls that fit are unchanged."""
+    dist, w = random_instance(7)
+    weights = pd.Series(w)
+    call = r"call it as p_center\(cost, p, \*, weights=None"
+    with pytest.raises(InputError, match=r"multiple values for argument 'p'.*" + call):
+        p_center(dist, weights, p=2)
+    with pytest.raises(InputError, match=r"got Series of 9 values \(weights\?\).*" + call):
+        p_center(dist, weights)
+    with pytest.raises(InputError, match=r"missing .*'p'.*p_median\(cost, weights, p, \*"):
+        p_median(dist, 2)  # type: ignore[call-arg]
+    with pytest.raises(InputError, match=r"mclp\(cost, weights, radius, p, \*"):
+        mclp(dist, w, 2)  # type: ignore[call-arg]
+    with pytest.raises(InputError, match=r"lscp\(cost, radius, \*, required"):
+        lscp(dist, 60.0, 3)  # type: ignore[misc]
+    best = min(dist[:, list(c)].min(axis=1).max() for c in combos(6, 2))
+    for result in (p_center(dist, 2, weights=weights), p_center(cost=dist, p=2)):
+        assert result.objective == pytest.approx(best)
+
+
 @pytest.mark.parametrize("seed", range(4))
 @pytest.mark.parametrize("p", [1, 2, 3])
 def test_mclp_brute_force(seed: int, p: int) -> None:

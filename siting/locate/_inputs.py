@@ -8,9 +8,11 @@ against it; what is wrong is raised as :class:`~siting.errors.InputError`.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+import functools
+import inspect
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
-from typing import Literal, TypeAlias
+from typing import Literal, ParamSpec, TypeAlias, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -27,6 +29,40 @@ Solver = Literal["highs", "cbc"]
 CostMatrix: TypeAlias = "pd.DataFrame | npt.ArrayLike | sp.spmatrix | sp.sparray"
 
 _TOL = 1e-6
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def called_as(signature: str) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
+    """A model function that refuses a call its parameters do not fit with an
+    :class:`~siting.errors.InputError` saying ``signature``, where Python raises a bare
+    ``TypeError``: the four models take their arguments in spopt's orders, which differ
+    (``p_center(cost, w, p=2)`` gives ``p`` twice, as ``p_median(cost, w, p=2)`` does not).
+    """
+
+    def wrap(func: Callable[_P, _R]) -> Callable[_P, _R]:
+        parameters = inspect.signature(func)
+
+        @functools.wraps(func)
+        def call(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+            try:
+                parameters.bind(*args, **kwargs)
+            except TypeError as err:
+                raise InputError(
+                    [
+                        Problem(
+                            f"{func.__name__} was called with arguments its signature does "
+                            f"not take ({err})",
+                            fix=f"call it as {signature}",
+                        )
+                    ]
+                ) from None
+            return func(*args, **kwargs)
+
+        return call
+
+    return wrap
 
 
 @dataclass(frozen=True)
@@ -119,10 +155,23 @@ def _demand_problem(
     )
 
 
-def _check_p(p: int, costs: _Costs, required: IntArray) -> None:
+def _check_p(p: int, costs: _Costs, required: IntArray, *, signature: str) -> None:
+    """``p``, the number of sites to open, checked against the sites; ``signature`` is
+    the model's, said when ``p`` is not a number (values passed in its place)."""
     m = len(costs.site_ids)
     if not isinstance(p, (int, np.integer)) or isinstance(p, bool):
-        raise InputError([Problem(f"p must be an integer, got {p!r}")])
+        if np.ndim(p) > 0 or isinstance(p, pd.Series | pd.DataFrame):
+            got = f"{type(p).__name__} of {np.size(p)} values (weights?)"
+        else:
+            got = repr(p)
+        raise InputError(
+            [
+                Problem(
+                    f"p must be an integer, the number of sites to open, got {got}",
+                    fix=f"call it as {signature}",
+                )
+            ]
+        )
     if p < 1 or p > m:
         raise InputError([Problem(f"p = {p} must be between 1 and the {m} sites")])
     if len(required) > p:

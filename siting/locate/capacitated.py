@@ -176,7 +176,7 @@ def capacitated_p_median(
     w = _read_weights(weights, costs)
     cap = _read_site_values(capacity, costs, "capacity")
     req = _read_required(required, costs)
-    _check_p(p, costs, req)
+    _check_p(p, costs, req, signature="capacitated_p_median(cost, weights, p, capacity, *, ...)")
     problems = []
     unreachable = ~np.isfinite(costs.dist).any(axis=1) & (w > 0)
     if unreachable.any():

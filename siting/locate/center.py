@@ -24,6 +24,7 @@ from siting.locate._inputs import (
     _read_costs,
     _read_required,
     _read_weights,
+    called_as,
 )
 from siting.locate._mip import _open_from, _solve
 from siting.locate.covering import _unique_rows
@@ -34,6 +35,10 @@ from siting.status import SolveStats, Status
 __all__ = ["p_center"]
 
 
+_P_CENTER_CALL = "p_center(cost, p, *, weights=None, required=None, ...)"
+
+
+@called_as(_P_CENTER_CALL)
 def p_center(
     cost: CostMatrix,
     p: int,
@@ -45,6 +50,10 @@ def p_center(
     gap: float | None = None,
 ) -> LocateResult:
     r"""p-center: open ``p`` sites minimising the largest cost to the nearest open site.
+
+    Called as ``p_center(cost, p, *, weights=None, ...)``: weights only by keyword, unlike
+    :func:`~siting.locate.p_median`'s (as spopt's ``PCenter.from_cost_matrix(cost_matrix,
+    p_facilities)``, which takes none).
 
     Solved as a sequence of covering problems over the sorted distinct costs
     :math:`D`: the optimum is the smallest :math:`D` for which
@@ -79,7 +88,7 @@ def p_center(
     costs = _read_costs(cost)
     w = _read_weights(weights, costs)
     req = _read_required(required, costs)
-    _check_p(p, costs, req)
+    _check_p(p, costs, req, signature=_P_CENTER_CALL)
     dist = costs.dist[w > 0]
     if not np.isfinite(dist).any(axis=1).all():
         bad = costs.demand_ids[(w > 0)][~np.isfinite(dist).any(axis=1)]

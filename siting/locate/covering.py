@@ -33,6 +33,7 @@ from siting.locate._inputs import (
     _read_costs,
     _read_required,
     _read_weights,
+    called_as,
 )
 from siting.locate._mip import _open_from, _solve
 from siting.locate.bounds import CoverRelaxation, no_cover_of_size
@@ -119,6 +120,10 @@ def _reduce_cover(rows: BoolArray, req: IntArray) -> tuple[BoolArray, IntArray, 
         protected = protected[~dominated]
 
 
+_LSCP_CALL = "lscp(cost, radius, *, required=None, ...)"
+
+
+@called_as(_LSCP_CALL)
 def lscp(
     cost: CostMatrix,
     radius: float,
@@ -129,6 +134,9 @@ def lscp(
     gap: float | None = None,
 ) -> LocateResult:
     r"""Location set covering: the fewest sites that cover every demand point.
+
+    Called as ``lscp(cost, radius, *, required=None, ...)`` (spopt's
+    ``LSCP.from_cost_matrix(cost_matrix, service_radius)``).
 
     .. math::
 
@@ -381,6 +389,10 @@ def _cover_by_bounds(
     return best, proven, relax.lps
 
 
+_MCLP_CALL = "mclp(cost, weights, radius, p, *, required=None, ...)"
+
+
+@called_as(_MCLP_CALL)
 def mclp(
     cost: CostMatrix,
     weights: npt.ArrayLike | pd.Series | None,
@@ -393,6 +405,9 @@ def mclp(
     gap: float | None = None,
 ) -> LocateResult:
     r"""Maximal covering: open ``p`` sites covering the most demand weight.
+
+    Called as ``mclp(cost, weights, radius, p, *, required=None, ...)`` (spopt's
+    ``MCLP.from_cost_matrix(cost_matrix, weights, service_radius, p_facilities)``).
 
     .. math::
 
@@ -429,7 +444,7 @@ def mclp(
     costs = _read_costs(cost)
     w = _read_weights(weights, costs)
     req = _read_required(required, costs)
-    _check_p(p, costs, req)
+    _check_p(p, costs, req, signature=_MCLP_CALL)
     covers = _covers(costs.dist, radius)
     m = covers.shape[1]
     useful = covers.any(axis=1) & (w > 0)

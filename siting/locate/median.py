@@ -29,6 +29,7 @@ from siting.locate._inputs import (
     _read_costs,
     _read_required,
     _read_weights,
+    called_as,
 )
 from siting.locate._mip import _open_from, _solve
 from siting.locate.heuristics import p_median_greedy_swap
@@ -320,6 +321,10 @@ def _lagrangian_fixing(
     return value, keep, must, incumbent, upper
 
 
+_P_MEDIAN_CALL = "p_median(cost, weights, p, *, required=None, ...)"
+
+
+@called_as(_P_MEDIAN_CALL)
 def p_median(
     cost: CostMatrix,
     weights: npt.ArrayLike | pd.Series | None,
@@ -332,6 +337,10 @@ def p_median(
     initial_depth: int | None = None,
 ) -> LocateResult:
     r"""p-median: open ``p`` sites minimising the weighted cost to the nearest open site.
+
+    Called as ``p_median(cost, weights, p, *, required=None, ...)`` (spopt's
+    ``PMedian.from_cost_matrix(cost_matrix, weights, p_facilities)``); ``weights`` may be
+    ``None``.
 
     Solved with the radius formulation over each demand point's sorted
     distinct costs (Elloumi 2010), written in chained form so that the model
@@ -372,7 +381,7 @@ def p_median(
     costs = _read_costs(cost)
     w = _read_weights(weights, costs)
     req = _read_required(required, costs)
-    _check_p(p, costs, req)
+    _check_p(p, costs, req, signature=_P_MEDIAN_CALL)
     dist = costs.dist
     unreachable = ~np.isfinite(dist).any(axis=1) & (w > 0)  # weight 0 needs no site
     if unreachable.any():
