@@ -325,6 +325,7 @@ def test_same_input_same_plan() -> None:
     np.testing.assert_array_equal(first.values, second.values)
 
 
+@pytest.mark.timing  # its distance stage must be proven within the 3 s left
 def test_unproven_cost_stage_keeps_its_facilities_for_the_distance_stage() -> None:
     # 3 s is far too short to prove the cost stage of this city (its bound is still ~0)
     model = build_model(city(2, 1500, 500))
