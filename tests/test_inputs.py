@@ -2915,3 +2915,31 @@ def test_on_windows_a_missing_drive_letter_path_is_simply_missing(
         'as "D:/temp/new.gpkg" (in single quotes the backslashes stay, and only Windows '
         "reads them as folders)",
     }
+
+
+def test_a_bare_file_name_in_the_working_directory_is_not_offered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Review: a scenario's missing city.gpkg, validated from another project's folder
+    that holds a city.gpkg, was told to write the path to that other file. The hint is
+    for a path with folders typed from the working directory, not for a bare name."""
+    project = tmp_path / "project"
+    project.mkdir()
+    other = tmp_path / "other"
+    other.mkdir()
+    make_spec(other)  # the other project's city.gpkg and pop.tif
+    path = project / "scenario.toml"
+    path.write_text(
+        f'name = "bare"\ncrs = "{GK}"\n[inputs]\npopulation = {{ path = "pop.tif" }}\n'
+        'areas = { path = "city.gpkg", layer = "areas" }\n'
+        'parcels = { path = "city.gpkg", layer = "parcels" }\n',
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(other)
+    spec = load_scenario(path).inputs
+    assert spec is not None
+    problems = {p.layer: p for p in validate(spec, crs=GK)}
+    assert problems["areas"].fix == (
+        "check the path under [inputs.areas] (a relative path is read from the scenario "
+        "file's folder)"
+    )

@@ -228,11 +228,13 @@ def _working_directory_fix(path: Path, section: str) -> str | None:
     ``data/sample/data/sample/areas.gpkg``; from the working directory the planner typed
     it in, the file is there. The scenario file's folder is not known here: it is the
     deepest existing folder of ``path`` that holds a ``.toml`` file and after which the
-    rest of ``path``, read from the working directory, is a file.
+    rest of ``path``, read from the working directory, is a file. The rest holds a
+    folder (``data/sample/areas.gpkg``, not ``areas.gpkg``): a bare file name that
+    exists in the working directory is as likely another project's file.
     """
     cwd = Path.cwd()
     parts = path.parts
-    for k in range(len(parts) - 1, 1, -1):  # a folder below the root
+    for k in range(len(parts) - 2, 1, -1):  # a folder below the root; typed has a folder
         folder, typed = Path(*parts[:k]), Path(*parts[k:])
         there = cwd / typed
         if not there.exists() or not folder.is_dir() or not any(folder.glob("*.toml")):
