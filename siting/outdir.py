@@ -839,7 +839,7 @@ def write_failure(exc: BaseException, out: Path, *, file: str | None = None) -> 
             why = f"a file grew past the size this system allows ({_file_size_limit():,} bytes)"
         if why is not None:
             what = f" ({type(exc).__name__}: {exc})"
-        else:
+        elif _from_the_medium(exc):
             library = "SQLite" if type(exc).__module__.startswith("sqlite3") else "GDAL"
     if why is None and not library:
         return None
@@ -881,6 +881,19 @@ def _is_gdal_or_sqlite(exc: Exception) -> bool:
             pyogrio.errors.GeometryError,
         ),
     )
+
+
+def _from_the_medium(exc: Exception) -> bool:
+    """Whether a GDAL or SQLite error of no known cause may come from where the files are
+    written (a network share gone, a lock, an I/O error): a data source that failed
+    (``pyogrio.errors.DataSourceError``) or SQLite's ``OperationalError``. An error in a
+    field, a feature, a geometry or a constraint (``IntegrityError``) is siting's own
+    and keeps its traceback."""
+    import sqlite3
+
+    import pyogrio.errors
+
+    return isinstance(exc, (sqlite3.OperationalError, pyogrio.errors.DataSourceError))
 
 
 def _file_size_limit() -> int | None:

@@ -655,3 +655,28 @@ def test_a_gdal_failure_of_no_known_cause_is_one_sentence_naming_the_file(
     )
     assert digests(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["city", "out"]
+
+
+def test_an_error_in_siting_s_own_fields_is_not_called_a_failing_disk(tmp_path: Path) -> None:
+    """Review: every GDAL or SQLite error of no known cause was said as a disk or network
+    share that failed (exit 2, no traceback), a constraint or a field error too, which
+    are siting's own. Only a failed data source and SQLite's OperationalError are."""
+    import sqlite3
+
+    import pyogrio.errors
+
+    from siting.outdir import write_failure
+
+    out = tmp_path / "out"
+    for own in (
+        sqlite3.IntegrityError("UNIQUE constraint failed: facilities.fid"),
+        pyogrio.errors.FieldError("field 'slots' not found"),
+        pyogrio.errors.GeometryError("unsupported geometry type"),
+    ):
+        assert write_failure(own, out) is None, own
+    for medium in (
+        sqlite3.OperationalError("SMB connection reset"),
+        pyogrio.errors.DataSourceError("sqlite3_exec(COMMIT) failed: network gone"),
+    ):
+        failure = write_failure(medium, out)
+        assert failure is not None and "network share" in str(failure), medium
