@@ -1,12 +1,13 @@
-"""Content hashes of files: the inputs recorded in ``run.json``, the county cache's key, the
-name of an OSM PBF file's XML copy."""
+"""Content hashes of files: the inputs recorded in ``run.json``, the county cache's key (with
+the code's own), the name of an OSM PBF file's XML copy."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from pathlib import Path
 
-__all__ = ["file_sha256"]
+__all__ = ["code_sha256", "file_sha256"]
 
 
 def file_sha256(path: str | Path) -> str:
@@ -23,4 +24,26 @@ def file_sha256(path: str | Path) -> str:
     with Path(path).open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
+    return digest.hexdigest()
+
+
+@functools.cache
+def code_sha256() -> str:
+    """The SHA-256 of siting's own source: every ``.py`` file of the package, by its path
+    within it and its bytes, in path order (computed once per process).
+
+    The version number stays the same while the code changes (an installed checkout, a
+    fix in place): what reuses results made by earlier code, such as the county cache of
+    ``--resume``, keys them by this digest too.
+
+    Examples
+    --------
+    >>> len(code_sha256())
+    64
+    """
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()

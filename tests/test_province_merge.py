@@ -154,3 +154,22 @@ def test_a_countys_lines_are_named_once_and_by_their_own_county() -> None:
     assert _of_county("district 5108 has no site", "5108") == "district 5108 has no site"
     assert _of_county("district 510811: x", "5108") == "district 5108: district 510811: x"
     assert _of_county("the areas hold 29%", "510811") == "district 510811: the areas hold 29%"
+
+
+def test_a_county_cache_of_other_code_is_not_reused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Review: the county cache of --resume was keyed by siting's version, which stays
+    0.1.0 while the code changes, so a resume after an update mixed counties planned by
+    the old code with the new. The key now holds the digest of siting's source."""
+    import siting.province.cache as cache
+    from siting._digest import code_sha256
+    from siting.scenario import load_scenario
+
+    scenario = load_scenario(Path(__file__).parents[1] / "data" / "sample" / "scenario.toml")
+    hashes = {"areas": "0" * 64}
+    today = cache.CountyCache(Path("c"), scenario=scenario, hashes=hashes)
+    assert len(code_sha256()) == 64
+    monkeypatch.setattr(cache, "code_sha256", lambda: "f" * 64)
+    changed = cache.CountyCache(Path("c"), scenario=scenario, hashes=hashes)
+    assert today._path("510802") != changed._path("510802")
+    again = cache.CountyCache(Path("c"), scenario=scenario, hashes=hashes)
+    assert again._path("510802") == changed._path("510802")

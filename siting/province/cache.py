@@ -2,11 +2,12 @@
 
 Each county that gets a plan is saved, as soon as it finishes, to
 ``.OUT.counties/<key>.pickle`` beside the output folder ``OUT``. The key is the
-SHA-256 of the county's id, the whole scenario, the SHA-256 of every input file and
-siting's version: a county is reused only if nothing that decides its plan has
-changed. Files are written to a temporary name and renamed, so a crash leaves no
-half county. The folder is removed once a complete plan is written; a partial plan
-keeps it for the next ``--resume``.
+SHA-256 of the county's id, the whole scenario, the SHA-256 of every input file,
+siting's version and the SHA-256 of siting's own source
+(:func:`siting._digest.code_sha256`): a county is reused only if nothing that decides
+its plan has changed. Files are written to a temporary name and renamed, so a crash
+leaves no half county. The folder is removed once a complete plan is written; a
+partial plan keeps it for the next ``--resume``.
 
 The files are Python pickles: read only a cache folder that you wrote.
 """
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from siting import __version__
+from siting._digest import code_sha256
 from siting.scenario import Scenario
 
 if TYPE_CHECKING:
@@ -57,7 +59,12 @@ class CountyCache:
     def __init__(self, folder: Path, *, scenario: Scenario, hashes: Mapping[str, str]) -> None:
         self.folder = Path(folder)
         self._stem = json.dumps(
-            {"scenario": scenario.to_dict(), "inputs": dict(hashes), "siting": __version__},
+            {
+                "scenario": scenario.to_dict(),
+                "inputs": dict(hashes),
+                "siting": __version__,
+                "code": code_sha256(),
+            },
             sort_keys=True,
             default=str,
         )
