@@ -867,3 +867,23 @@ def test_districts_that_do_not_overlap_the_extract_are_named_with_both_extents(
         f"latitude {d_south:.4f} to {d_north:.4f}"
     ) in said
     assert "wrong file" in said and "CRS of the districts layer" in said
+
+
+def test_lone_nodes_that_stop_short_of_the_edge_do_not_make_the_extracts_box(
+    tmp_path: Path,
+) -> None:
+    """Two kindergartens, at (-12, -12) and (205, 412) m, are the file's only nodes in no
+    way: their box holds 7 of the streets' 12 nodes (58 %), but a node of only 5 of its 6
+    streets (83 %): the eastern half of the grid lies beyond it, as a suburb where nobody
+    mapped a point of interest. It is not the extract's box, and the box of all nodes is:
+    the four blocks of 40,000 m² (before, the two eastern ones were cut off silently).
+    With a ``<bounds>`` at x = 300 m, the faces beyond it are counted in the note: the
+    halves east of x = 300 m of the two eastern blocks, 100 m × 200 m each."""
+    path = grid_osm(tmp_path / "grid.osm", kindergartens=((-12, -12), (205, 412)))
+    assert extract_box(path)[1] == "the box of all its nodes"
+    _, areas, notes = _blocks(path, areas_from=["blocks"])
+    assert sorted(areas.values()) == pytest.approx([40_000.0] * 4, abs=1.0)
+    assert "beyond that edge" not in notes[0]
+    cut = grid_osm(tmp_path / "cut.osm", bounds=(-10, -10, 300, 410))
+    _, areas, notes = _blocks(cut, areas_from=["blocks"], block_rules=BlockRules(min_width_m=0))
+    assert "the 2 faces (0.04 km²) the streets enclose beyond that edge are left out" in notes[0]

@@ -231,6 +231,11 @@ class BlockCounts:
         Their land, in m².
     edge_large
         Faces along the edge whose land left was larger than ``max_area_m2``.
+    beyond
+        Faces the streets and the edge enclose beyond the edge, left out (the file holds
+        only the ways crossing out there, not the streets between them).
+    beyond_m2
+        Their area, in m².
     """
 
     faces: int = 0
@@ -243,6 +248,8 @@ class BlockCounts:
     edge: int = 0
     edge_m2: float = 0.0
     edge_large: int = 0
+    beyond: int = 0
+    beyond_m2: float = 0.0
 
 
 def _tag(features: gpd.GeoDataFrame, key: str) -> pd.Series:
@@ -313,17 +320,19 @@ def _block_ids(faces: npt.NDArray[np.object_]) -> list[str]:
 
 def _faces(
     lines: npt.NDArray[np.object_], edge: shapely.Geometry | None
-) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.bool_]]:
+) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.bool_], npt.NDArray[np.object_]]:
     """Bounded faces of the planar graph of ``lines``, closed against ``edge``'s outline
-    and cut to it, and which of them run along that outline (all in EPSG:4326)."""
-    if edge is not None:
-        lines = lines[shapely.intersects(lines, edge)]
-    if not len(lines):  # an edge with no street in it bounds no block
-        return np.empty(0, dtype=object), np.empty(0, dtype=bool)
+    and cut to it, which of them run along that outline, and the faces beyond it, left
+    out (all in EPSG:4326)."""
+    none = np.empty(0, dtype=object)
+    # an edge with no street in it bounds no block; the streets wholly beyond it are
+    # noded too, so that the faces they close out there are counted as left out
+    if not len(lines) or (edge is not None and not shapely.intersects(lines, edge).any()):
+        return none, np.empty(0, dtype=bool), none
     noded = shapely.get_parts(shapely.union_all(lines))
     if edge is None:
         faces: npt.NDArray[np.object_] = shapely.get_parts(shapely.polygonize(noded))
-        return faces, np.zeros(len(faces), dtype=bool)
+        return faces, np.zeros(len(faces), dtype=bool), none
     rim = shapely.boundary(edge)
     extra = np.concatenate([_to_edge(noded, edge, rim), shapely.get_parts(rim)])
     # only the pieces the edge or a line carried on to it crosses are noded again: the
@@ -335,7 +344,8 @@ def _faces(
     renoded = shapely.get_parts(shapely.union_all(np.concatenate([noded[cut], extra])))
     faces = shapely.get_parts(shapely.polygonize(np.concatenate([noded[~cut], renoded])))
     shapely.prepare(edge)
-    faces = faces[shapely.contains(edge, shapely.point_on_surface(faces))]
+    within = shapely.contains(edge, shapely.point_on_surface(faces))
+    beyond, faces = faces[~within], faces[within]
     shapely.prepare(rim)
     touching = np.flatnonzero(shapely.intersects(rim, faces))
     # a face runs along the edge where a side of it lies on the edge's outline (its
@@ -349,7 +359,7 @@ def _faces(
     at_edge[touching[face[on_rim]]] = True
     keep = np.ones(len(faces), dtype=bool)
     keep[touching] = np.bincount(face[~on_rim], minlength=len(touching)) > 0
-    return faces[keep], at_edge[keep]
+    return faces[keep], at_edge[keep], beyond
 
 
 def _to_edge(
@@ -596,7 +606,7 @@ def street_blocks(
     rules = rules or BlockRules()
     columns = ["area_id", "name", "status", "osm_tags"]
     raw = np.asarray(lines, dtype=object)
-    faces84, at_edge = _faces(raw, edge)
+    faces84, at_edge, beyond84 = _faces(raw, edge)
     if not len(faces84):
         empty = gpd.GeoDataFrame(
             {c: pd.Series(dtype=object) for c in columns}, geometry=gpd.GeoSeries([], crs=crs)
@@ -642,6 +652,8 @@ def street_blocks(
         edge=int((keep & at_edge).sum()),
         edge_m2=float(area[keep & at_edge].sum()),
         edge_large=int((large & at_edge).sum()),
+        beyond=len(beyond84),
+        beyond_m2=float(gpd.GeoSeries(beyond84, crs="EPSG:4326").to_crs(crs).area.sum()),
     )
     return blocks, counts
 

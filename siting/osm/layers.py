@@ -490,6 +490,11 @@ def _blocks_note(
         if counts.edge
         else "no block runs along it"
     )
+    if counts.beyond:
+        along += (
+            f"; the {counts.beyond:,} faces ({counts.beyond_m2 / 1e6:,.2f} km²) the streets "
+            "enclose beyond that edge are left out"
+        )
     closed = f"; the land beyond the outermost streets is closed by {edge}: {along}" if edge else ""
     return (
         f"osm: {counts.blocks:,} street blocks from {path.name} ({counts.blocks_m2 / 1e6:,.2f} "
