@@ -45,11 +45,11 @@ _PARSES: contextvars.ContextVar[dict[tuple[str, int, int], dict[str, Any]] | Non
 
 
 def _top_level(
-    path: Path, root_attributes: dict[str, str], bounds: dict[str, str] | None = None
+    path: Path, root_attributes: dict[str, str], bounds: list[dict[str, str]] | None = None
 ) -> Iterator[ET.Element]:
     """Each node, way and relation of ``path`` (see :func:`osm_elements`); the root's
-    attributes are copied into ``root_attributes`` when the root opens, and those of the
-    first ``<bounds>`` before any node into ``bounds``."""
+    attributes are copied into ``root_attributes`` when the root opens, and those of
+    every ``<bounds>`` are added to ``bounds`` (JOSM writes one per area downloaded)."""
     opener = bz2.open if path.name.lower().endswith(".bz2") else open
     with opener(path, "rb") as stream:
         root: ET.Element | None = None
@@ -58,8 +58,8 @@ def _top_level(
                 if root is None:
                     root = element
                     root_attributes.update(element.attrib)
-                elif element.tag == "bounds" and bounds is not None and not bounds:
-                    bounds.update(element.attrib)
+                elif element.tag == "bounds" and bounds is not None:
+                    bounds.append(dict(element.attrib))
                 continue
             if element.tag not in _TOP_LEVEL:
                 continue
@@ -149,7 +149,7 @@ def _overpass_element(element: ET.Element) -> dict[str, Any]:
 
 def _parse(path: Path) -> dict[str, Any]:
     root: dict[str, str] = {}
-    bounds: dict[str, str] = {}
+    bounds: list[dict[str, str]] = []
     elements = [_overpass_element(element) for element in _top_level(path, root, bounds)]
     if "OSMnx" in root.get("generator", ""):
         warnings.warn(  # osmnx's own warning, which its readers gave
@@ -178,9 +178,9 @@ def overpass_json(path: Path) -> dict[str, Any]:
         file's order, each a dict as ``osmnx.features_from_xml`` and
         ``osmnx.graph_from_xml`` build from (``type``, ``tags``, the attributes with
         ``lat``/``lon`` as floats and ids as ints, a way's ``nodes``, a relation's
-        ``members``); and ``"bounds"``, the attributes of the file's ``<bounds>``, when
-        it has one. Within :func:`parse_once` the same object is given to every
-        caller: copy what you change.
+        ``members``); and ``"bounds"``, the attributes of each of the file's
+        ``<bounds>`` elements (a list), when it has any. Within :func:`parse_once` the
+        same object is given to every caller: copy what you change.
 
     Raises
     ------
@@ -234,7 +234,8 @@ def extract_box(path: Path) -> tuple[tuple[float, float, float, float] | None, s
     """The box an OSM XML extract was cut by, in its own longitude and latitude.
 
     An extract made with a box (openstreetmap.org's export, osmium, JOSM) says so in
-    its ``<bounds>`` element, read here before any node. An Overpass query for a box
+    its ``<bounds>`` element; JOSM writes one per area downloaded, and the box of all
+    of them is taken. An Overpass query for a box
     writes none, and with its ways made whole (``(._;>;);``) the nodes of a long road
     or river reach kilometres past the box (central Nanjing's: 18 km × 32 km round a
     box of 3 km × 1.8 km). Every node that no way or relation lists lies inside the
@@ -281,17 +282,21 @@ def extract_box(path: Path) -> tuple[tuple[float, float, float, float] | None, s
     ((118.7, 32.0, 118.8, 32.1), 'its <bounds>')
     """
     parsed = overpass_json(path)
-    bounds = parsed.get("bounds")
-    if bounds is not None:
+    boxes = []
+    for bounds in parsed.get("bounds", []):
         try:
             west, south, east, north = (
                 float(bounds.get(k, "")) for k in ("minlon", "minlat", "maxlon", "maxlat")
             )
         except ValueError:
-            pass  # a <bounds> without its numbers: the nodes tell
-        else:
-            if west < east and south < north:
-                return (west, south, east, north), "its <bounds>"
+            continue  # a <bounds> without its numbers says nothing
+        if west < east and south < north:
+            boxes.append((west, south, east, north))
+    if boxes:
+        west, south = min(b[0] for b in boxes), min(b[1] for b in boxes)
+        east, north = max(b[2] for b in boxes), max(b[3] for b in boxes)
+        how = "its <bounds>" if len(boxes) == 1 else f"the box of its {len(boxes)} <bounds>"
+        return (west, south, east, north), how
     listed: set[int] = set()
     ids: list[int] = []
     xy_list: list[tuple[float, float]] = []

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -887,3 +888,24 @@ def test_lone_nodes_that_stop_short_of_the_edge_do_not_make_the_extracts_box(
     cut = grid_osm(tmp_path / "cut.osm", bounds=(-10, -10, 300, 410))
     _, areas, notes = _blocks(cut, areas_from=["blocks"], block_rules=BlockRules(min_width_m=0))
     assert "the 2 faces (0.04 km²) the streets enclose beyond that edge are left out" in notes[0]
+
+
+def test_every_bounds_of_a_josm_file_makes_the_extracts_box(tmp_path: Path) -> None:
+    """JOSM writes one ``<bounds>`` per area downloaded: the grid downloaded as its
+    western part (x = -60 to 200 m) and its eastern part (200 to 460 m), y = -150 to
+    415 m, is the extract of the test above, with its blocks: four of 40,000 m² inside,
+    two strips of 60 m × 200 m on each side and 520 m × 150 m to the south. Only the
+    first ``<bounds>`` was read, and the blocks east of x = 200 m were cut off."""
+    path = grid_osm(tmp_path / "josm.osm", bounds=(-60, -150, 200, 415))
+    west = re.search(r"<bounds [^>]*/>", path.read_text(encoding="utf-8"))
+    assert west is not None
+    east = grid_osm(tmp_path / "east.osm", bounds=(200, -150, 460, 415)).read_text("utf-8")
+    second = re.search(r"<bounds [^>]*/>", east)
+    assert second is not None
+    path.write_text(
+        path.read_text("utf-8").replace(west.group(0), west.group(0) + second.group(0)), "utf-8"
+    )
+    _, areas, notes = _blocks(path, areas_from=["blocks"])
+    expected = [12_000.0] * 4 + [40_000.0] * 4 + [78_000.0]
+    assert sorted(areas.values()) == pytest.approx(expected, abs=5.0)
+    assert "closed by the edge of the extract (the box of its 2 <bounds>)" in notes[0]
