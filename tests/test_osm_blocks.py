@@ -909,3 +909,15 @@ def test_every_bounds_of_a_josm_file_makes_the_extracts_box(tmp_path: Path) -> N
     expected = [12_000.0] * 4 + [40_000.0] * 4 + [78_000.0]
     assert sorted(areas.values()) == pytest.approx(expected, abs=5.0)
     assert "closed by the edge of the extract (the box of its 2 <bounds>)" in notes[0]
+
+
+def test_a_districts_outline_with_a_spike_cuts_the_blocks_to_its_land(tmp_path: Path) -> None:
+    """A district over the grid's western half (x = -10 to 200 m) with a spike drawn out
+    to x = 300 m and back along y = 100 m: made valid, the outline is a polygon and a
+    line, and so was the edge (a GeometryCollection, on which the faces failed with
+    'shape mismatch'). The line bounds no land: the two western blocks of 40,000 m²."""
+    ring = [(-10, -10), (200, -10), (200, 100), (300, 100), (200, 100), (200, 410), (-10, 410)]
+    outline = shapely.Polygon([_TO_LONLAT.transform(X0 + x, Y0 + y) for x, y in ring])
+    path = grid_osm(tmp_path / "grid.osm")
+    _, areas, _ = _blocks(path, areas_from=["blocks"], plan_outline=outline)
+    assert sorted(areas.values()) == pytest.approx([40_000.0] * 2, abs=1.0)

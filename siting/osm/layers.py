@@ -422,7 +422,10 @@ def _block_edge(path: Path, plan_outline: shapely.Geometry | None, source: Path)
     said = f"the edge of the extract ({how})"
     if plan_outline is not None:
         outline = shapely.make_valid(plan_outline)
-        edge = shapely.intersection(edge, outline)
+        # only the polygonal parts: a districts layer's spike (a boundary drawn out and
+        # back) is a line in the outline made valid, and no edge of land
+        parts = shapely.get_parts(shapely.intersection(edge, outline))
+        edge = shapely.union_all(parts[shapely.get_type_id(parts) == 3])
         said += " cut to the districts' outline"
         if shapely.area(edge) == 0:
             raise InputError([_no_overlap(source, box, how, outline)])
