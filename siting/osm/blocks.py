@@ -327,6 +327,8 @@ def _faces(
     none = np.empty(0, dtype=object)
     # an edge with no street in it bounds no block; the streets wholly beyond it are
     # noded too, so that the faces they close out there are counted as left out
+    if edge is not None:
+        shapely.prepare(edge)  # every contains/intersects below is against it
     if not len(lines) or (edge is not None and not shapely.intersects(lines, edge).any()):
         return none, np.empty(0, dtype=bool), none
     noded = shapely.get_parts(shapely.union_all(lines))
@@ -343,7 +345,6 @@ def _faces(
     cut[near] = True
     renoded = shapely.get_parts(shapely.union_all(np.concatenate([noded[cut], extra])))
     faces = shapely.get_parts(shapely.polygonize(np.concatenate([noded[~cut], renoded])))
-    shapely.prepare(edge)
     within = shapely.contains(edge, shapely.point_on_surface(faces))
     beyond, faces = faces[~within], faces[within]
     shapely.prepare(rim)
@@ -386,11 +387,21 @@ def _to_edge(
     # the shorter one), then the nearest point where it meets the edge
     long_deg = 1.5 * EDGE_REACH_M / (111_320.0 * np.cos(np.radians(tip[:, 1])))
     rays = shapely.linestrings(np.stack([tip, tip + long_deg[:, None] * way], axis=1))
-    meets = shapely.intersection(rays, rim)
-    met = ~shapely.is_empty(meets)
+    # the rim's segments each ray meets, found through a tree: intersecting every ray with
+    # the whole outline cost outline vertices × dead ends (a 20,000-vertex outline)
+    segments, _ = _segments(np.asarray(shapely.get_parts(rim), dtype=object))
+    ray, seg = shapely.STRtree(segments).query(rays, predicate="intersects")
+    # the point of each segment met nearest the tip (in degrees, as before), and of those
+    # the nearest for each ray
+    nearest = shapely.shortest_line(
+        shapely.points(tip[ray]), shapely.intersection(rays[ray], segments[seg])
+    )
+    order = np.lexsort((shapely.length(nearest), ray))
+    first = order[np.r_[True, ray[order][1:] != ray[order][:-1]]] if len(ray) else order
+    met = np.zeros(len(rays), dtype=bool)
+    met[ray[first]] = True
     hit = np.full_like(tip, np.nan)
-    nearest = shapely.shortest_line(shapely.points(tip[met]), meets[met])
-    hit[met] = shapely.get_coordinates(shapely.get_point(nearest, 1))
+    hit[ray[first]] = shapely.get_coordinates(shapely.get_point(nearest[first], 1))
     reach = np.full(len(tip), np.inf)
     _, _, metres = pyproj.Geod(ellps="WGS84").inv(
         tip[met, 0], tip[met, 1], hit[met, 0], hit[met, 1]
