@@ -921,3 +921,22 @@ def test_a_districts_outline_with_a_spike_cuts_the_blocks_to_its_land(tmp_path: 
     path = grid_osm(tmp_path / "grid.osm")
     _, areas, _ = _blocks(path, areas_from=["blocks"], plan_outline=outline)
     assert sorted(areas.values()) == pytest.approx([40_000.0] * 2, abs=1.0)
+
+
+def test_read_osm_layers_parses_its_file_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The extract's edge and the features come from one parse of the file, when
+    read_osm_layers is called alone (outside parse_once): it parsed the file twice."""
+    import siting._osmxml as osmxml
+
+    parsed: list[Path] = []
+    real = osmxml._parse
+
+    def counting(path: Path) -> dict[str, object]:
+        parsed.append(path)
+        return real(path)
+
+    monkeypatch.setattr(osmxml, "_parse", counting)
+    _blocks(grid_osm(tmp_path / "grid.osm"), areas_from=["blocks"])
+    assert len(parsed) == 1

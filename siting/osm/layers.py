@@ -97,7 +97,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from siting._osmxml import extract_box
+from siting._osmxml import extract_box, parse_once
 from siting._said import Said
 from siting.errors import InputError, Problem
 from siting.osm.blocks import (
@@ -797,6 +797,7 @@ def buildings_from_osm(
     return _buildings_from_features(gdf, source=str(path))
 
 
+@parse_once()  # the edge, the nodes and the features from one parse of the file
 def read_osm_layers(
     source: str | Path,
     *,
