@@ -889,3 +889,62 @@ def test_the_graph_is_built_of_the_streets_alone(monkeypatch: pytest.MonkeyPatch
     assert (got.number_of_nodes(), got.number_of_edges()) == (451, 1_304)
     assert sorted(got.nodes(data=True), key=str) == sorted(expected.nodes(data=True), key=str)
     assert edges(got) == edges(expected)
+
+
+def _layout(g: nx.MultiDiGraph) -> tuple[Any, ...]:
+    """A graph as every reader may walk it: nodes, edges with keys and data, and each
+    node's predecessors, all in their order."""
+    return (
+        dict(g.graph),
+        list(g.nodes(data=True)),
+        list(g.edges(keys=True, data=True)),
+        [list(g.pred[n]) for n in g],
+    )
+
+
+def _tangle(seed: int) -> nx.MultiDiGraph:
+    """A MultiDiGraph of 60 nodes added in a shuffled order, with parallel edges, loose
+    pieces and a hub of 40 neighbours."""
+    rng = np.random.default_rng(seed)
+    g = nx.MultiDiGraph(crs="EPSG:4326")
+    for n in rng.permutation(60):
+        g.add_node(int(n) * 7919 % 1000, x=float(n), y=float(n) / 2)
+    nodes = list(g)
+    for _ in range(150):
+        u, v = (nodes[int(i)] for i in rng.integers(0, 45, size=2))
+        g.add_edge(u, v, length=float(rng.uniform(1, 900)), highway="residential")
+    for v in nodes[:40]:
+        g.add_edge(nodes[59], v, length=10.0)
+    for i in (45, 47, 50):  # pieces of two nodes apart from the rest
+        g.add_edge(nodes[i], nodes[i + 1], length=float(5_000 * (i == 47)))
+    return g
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_subgraphs_are_networkx_copies_in_their_order(seed: int) -> None:
+    """The walking filter's and the largest piece's subgraphs, built without networkx's
+    filtered views, are its copies node for node and edge for edge in their order: many
+    edges kept, few (where networkx walks the kept nodes' set), and a hub with more
+    neighbours than twice the nodes kept."""
+    from siting.network import graph as graph_module
+
+    g = _tangle(seed)
+    edges = list(g.edges(keys=True))
+    rng = np.random.default_rng(seed)
+    for keep in (
+        [e for e in edges if rng.random() < 0.8],
+        [e for e in edges if list(g)[59] not in e[:2]][:12],
+        [e for e in edges if rng.random() < 0.05],
+        [e for e in edges if e[0] == list(g)[59]][:3],
+        [],
+    ):
+        expected = g.edge_subgraph(keep).copy()
+        assert _layout(graph_module._edge_subgraph(g, keep)) == _layout(expected)
+    pieces = sorted(nx.weakly_connected_components(g), key=len, reverse=True)
+    piece_of = {n: i for i, piece in enumerate(pieces) for n in piece}
+    kept = graph_module._largest_component(g)
+    # the largest piece and the loose pair of 5 km (2 km of streets, each way counted)
+    assert {piece_of[n] for n in kept} == {0, piece_of[list(g)[47]]}
+    keep = set(pieces[0])
+    keep |= pieces[piece_of[list(g)[47]]]
+    assert _layout(kept) == _layout(g.subgraph(keep).copy())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -144,7 +144,37 @@ def _filter_walk(g: nx.MultiDiGraph, *, trunk_requires_sidewalk: bool) -> nx.Mul
 
 
 def _edge_subgraph(g: nx.MultiDiGraph, keep: list[tuple[Any, Any, Any]]) -> nx.MultiDiGraph:
-    out: nx.MultiDiGraph = g.edge_subgraph(keep).copy()
+    """``g.edge_subgraph(keep).copy()``, node for node and edge for edge in its order."""
+    edges = set(keep)  # the view of the list itself: the set of its nodes is built from it
+    return _copy_of(g, g.edge_subgraph(keep), lambda u, v, k: (u, v, k) in edges)
+
+
+def _copy_of(
+    g: nx.MultiDiGraph, view: nx.MultiDiGraph, kept: Callable[[Any, Any, Any], bool]
+) -> nx.MultiDiGraph:
+    """``view.copy()`` of a subgraph view of ``g`` whose edges are those ``kept`` says.
+
+    networkx copies a view through its filtered adjacency, which tests every lookup
+    again (46 s of 8 × 8 tiles of Nanjing under a profiler): this reads ``g`` directly,
+    in the view's order of nodes (its own rule: the kept nodes' set when they are under
+    half of ``g``'s) and ``g``'s order of each node's edges, which is the copy's.
+    """
+    nodes = list(view)
+    if nodes and 2 * len(nodes) < max(len(g.succ[u]) for u in nodes):
+        # a node with more neighbours than twice the view's nodes: networkx then walks its
+        # neighbours in the order of the view's node set, which is not g's
+        copied: nx.MultiDiGraph = view.copy()
+        return copied
+    out: nx.MultiDiGraph = g.__class__()
+    out.graph.update(view.graph)
+    out.add_nodes_from((n, g.nodes[n].copy()) for n in nodes)
+    out.add_edges_from(
+        (u, v, k, d.copy())
+        for u in nodes
+        for v, keyed in g.succ[u].items()
+        for k, d in keyed.items()
+        if kept(u, v, k)
+    )
     return out
 
 
@@ -165,13 +195,16 @@ def _largest_component(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
     pieces = sorted(nx.weakly_connected_components(g), key=len, reverse=True)
     keep = set(pieces[0])
     for piece in pieces[1:]:
+        # summed in the order of g.subgraph(piece)'s edges: a piece's edges all stay in it
         length = sum(
-            float(d.get("length", 0.0) or 0.0) for _, _, d in g.subgraph(piece).edges(data=True)
+            float(d.get("length", 0.0) or 0.0)
+            for u in g.subgraph(piece)
+            for keyed in g.succ[u].values()
+            for d in keyed.values()
         )
         if length >= MIN_PIECE_M * 2:  # each street is an edge both ways
             keep |= piece
-    out: nx.MultiDiGraph = g.subgraph(keep).copy()
-    return out
+    return _copy_of(g, g.subgraph(keep), lambda u, v, k: True)
 
 
 def _as_crs(crs: str | pyproj.CRS) -> pyproj.CRS:
