@@ -132,3 +132,23 @@ def test_a_parse_error_names_the_file(tmp_path: Path) -> None:
     path.write_text("<osm><node id='1' lat='32.0' lon='118.8'/><way id='9'>", encoding="utf-8")
     with pytest.raises(InputError, match=r"cannot read OSM features \(ParseError: no element"):
         _read_features(path, {"highway": True}, pyproj.CRS("EPSG:4549"))
+
+
+def test_parse_once_gives_the_collector_back(tmp_path: Path) -> None:
+    """The parse runs with the cyclic collector paused and its objects frozen out of the
+    collector's walks until the block ends: afterwards both are as they were."""
+    import gc
+
+    path = tmp_path / "a.osm"
+    path.write_text("<osm><node id='1' lat='1' lon='2'/></osm>", encoding="utf-8")
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    with parse_once():
+        overpass_json(path)
+        assert gc.isenabled() and gc.get_freeze_count() > 0
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    gc.disable()
+    try:
+        overpass_json(path)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
