@@ -316,13 +316,31 @@ def _element_ids(gdf: gpd.GeoDataFrame) -> list[str]:
     return [f"osm/{element}/{osm_id}" for element, osm_id in gdf.index]
 
 
-def _first_text(row: pd.Series, keys: tuple[str, ...]) -> str | None:
-    for key in keys:
-        value = row.get(key)
-        if value is not None and not (isinstance(value, float) and math.isnan(value)):
-            return str(value)
-    return None
+def _missing(value: Any) -> bool:
+    """Whether a tag value is absent (``None`` or NaN), as a feature's row gives it."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
+
+def _first_texts(gdf: pd.DataFrame, keys: tuple[str, ...]) -> list[str | None]:
+    """Each feature's first given value of ``keys`` (in order) as text, or ``None``.
+
+    Column by column, not row by row: a row of a wide features frame (hundreds of tag
+    columns) costs a Series each, and a city's features are tens of thousands.
+    """
+    texts: list[str | None] = [None] * len(gdf)
+    for key in keys:
+        if key not in gdf.columns:
+            continue
+        values = gdf[key].to_numpy(dtype=object)
+        texts = [
+            text if text is not None or _missing(value) else str(value)
+            for text, value in zip(texts, values, strict=True)
+        ]
+    return texts
+
+
+_NAME_KEYS = ("name", "name:zh", "name:en")
+"""The tags a feature's name is read from, the first given."""
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
@@ -409,19 +427,20 @@ def _candidates_from_features(
     )
     if gdf.empty:
         return empty
-    kinds: list[str | None] = []
-    acquisitions: list[str | None] = []
-    matched: list[str | None] = []
-    for _, row in gdf.iterrows():
-        hit = None
-        for rule in rules:
-            text = rule.matches(row.get(rule.key))
-            if text is not None:
-                hit = (rule, text)
-                break
-        kinds.append(hit[0].kind if hit else None)
-        acquisitions.append(hit[0].acquisition if hit else None)
-        matched.append(hit[1] if hit else None)
+    # the first rule (in priority order) that a feature matches, rule by rule over columns
+    hits: list[tuple[TagRule, str] | None] = [None] * len(gdf)
+    for rule in rules:
+        if rule.key not in gdf.columns:
+            continue
+        values = gdf[rule.key].to_numpy(dtype=object)
+        for i in np.flatnonzero([not _missing(v) for v in values]):
+            if hits[i] is None:
+                text = rule.matches(values[i])
+                if text is not None:
+                    hits[i] = (rule, text)
+    kinds = [hit[0].kind if hit else None for hit in hits]
+    acquisitions = [hit[0].acquisition if hit else None for hit in hits]
+    matched = [hit[1] if hit else None for hit in hits]
     areal = gdf.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
     point = (gdf.geometry.geom_type == "Point").to_numpy()
     lines = int((~areal & ~point).sum())
@@ -443,7 +462,7 @@ def _candidates_from_features(
     out = gpd.GeoDataFrame(
         {
             "site_id": _element_ids(gdf),
-            "name": [_first_text(row, ("name", "name:zh", "name:en")) for _, row in gdf.iterrows()],
+            "name": _first_texts(gdf, _NAME_KEYS),
             "kind": kinds,
             "acquisition": acquisitions,
             "land_area_m2": land,
@@ -590,7 +609,7 @@ def _hazards_from_features(
             "hazard_id": _element_ids(gdf),
             "kind": kind.to_numpy(),
             "voltage_kv": voltage,
-            "name": [_first_text(row, ("name", "name:zh", "name:en")) for _, row in gdf.iterrows()],
+            "name": _first_texts(gdf, _NAME_KEYS),
         },
         geometry=gdf.geometry.to_numpy(),
         crs=crs,
