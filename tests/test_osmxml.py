@@ -152,3 +152,12 @@ def test_parse_once_gives_the_collector_back(tmp_path: Path) -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+    gc.freeze()  # another caller's frozen objects: left frozen, and no more frozen
+    try:
+        frozen = gc.get_freeze_count()
+        with parse_once():
+            overpass_json(path)
+            assert gc.get_freeze_count() <= frozen  # (frozen objects freed count down)
+        assert 0 < gc.get_freeze_count() <= frozen
+    finally:
+        gc.unfreeze()
