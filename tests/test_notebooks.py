@@ -149,7 +149,10 @@ def test_osm_only_notebook_plans_nanjing_from_osm_alone() -> None:
         f"import json; print({PROBE!r} + json.dumps("
         "{'problems': len(problems), 'areas': len(inputs.areas), "
         "'parcels': len(inputs.parcels), 'status': plan.run['status'], 'ok': bool(check.ok), "
-        "'ids': [str(i) for i in plan.facilities.index]}))"
+        "'ids': [str(i) for i in plan.facilities.index], "
+        "'held': [round(c['people held']) for c in compared.values()], "
+        "'blocks': int(blocks_plan.areas.index.str.startswith('osm/block/').sum()), "
+        "'blocks_status': blocks_plan.run['status']}))"
     )
     nb = _execute("04-osm-only.ipynb", probe=probe)
     text = _stdout(nb)
@@ -161,6 +164,10 @@ def test_osm_only_notebook_plans_nanjing_from_osm_alone() -> None:
     assert value["ok"] is True
     # OSM polygons, and the health centre mapped as a point inside its building
     assert value["ids"] == ["osm/node/4697397790", "osm/way/446638070", "osm/way/607559945"]
+    # street blocks: the people the areas hold, as benchmarks.blocks counts them cell by
+    # cell (landuse 74,439; with the blocks closed against the extract's edge 95,457)
+    assert value["held"] == [74_439, 95_457]
+    assert value["blocks"] == 81 and value["blocks_status"] == "optimal"
 
 
 @pytest.mark.slow
