@@ -797,6 +797,30 @@ def buildings_from_osm(
     return _buildings_from_features(gdf, source=str(path))
 
 
+def _refuse_unknown(
+    key: str,
+    given: Collection[str],
+    known: Collection[str],
+    path: Path,
+    *,
+    noun: tuple[str, str],
+    fix: str,
+    may_be_empty: bool = False,
+) -> None:
+    """Refuse a list argument of :func:`read_osm_layers` holding values not in ``known``
+    (``noun`` says one and several of them), or holding none unless ``may_be_empty``: an
+    :class:`~siting.errors.InputError` naming the file, with ``fix`` under the section."""
+    strange = [g for g in given if g not in known]
+    if not strange and (given or may_be_empty):
+        return
+    said = (
+        f"has unknown {noun[len(strange) > 1]} " + ", ".join(map(repr, strange))
+        if strange
+        else "is empty"
+    )
+    raise InputError([_problem(f"{key} {said}", path, f"under {_SECTION}, {fix}")])
+
+
 @parse_once()  # the edge, the nodes and the features from one parse of the file
 def read_osm_layers(
     source: str | Path,
@@ -869,54 +893,33 @@ def read_osm_layers(
     """  # noqa: E501
     path = Path(source)
     uses = list(dict.fromkeys(use))
-    unknown = [u for u in uses if u not in OSM_USES]
-    if unknown:
-        raise InputError(
-            [
-                _problem(
-                    f"use has unknown word{'s' if len(unknown) > 1 else ''} "
-                    + ", ".join(repr(u) for u in unknown),
-                    path,
-                    f"under {_SECTION}, use any of {', '.join(repr(u) for u in OSM_USES)}",
-                )
-            ]
-        )
+    _refuse_unknown(
+        "use",
+        uses,
+        OSM_USES,
+        path,
+        noun=("word", "words"),
+        fix=f"use any of {', '.join(map(repr, OSM_USES))}",
+        may_be_empty=True,
+    )
     sources = list(dict.fromkeys(areas_from))
-    strange = [a for a in sources if a not in OSM_AREA_SOURCES]
-    if strange or not sources:
-        raise InputError(
-            [
-                _problem(
-                    "areas_from "
-                    + (
-                        f"has unknown word{'s' if len(strange) > 1 else ''} "
-                        + ", ".join(repr(a) for a in strange)
-                        if strange
-                        else "is empty"
-                    ),
-                    path,
-                    f"under {_SECTION}, give areas_from any of "
-                    f"{', '.join(repr(a) for a in OSM_AREA_SOURCES)}",
-                )
-            ]
-        )
-    unknown = [h for h in block_highways if h not in OSM_HIGHWAY_LINES]
-    if unknown or not block_highways:
-        raise InputError(
-            [
-                _problem(
-                    "block_highways "
-                    + (
-                        f"has unknown value(s) {', '.join(map(repr, unknown))}"
-                        if unknown
-                        else "is empty"
-                    ),
-                    path,
-                    f"under {_SECTION}, give block_highways any of the highway values "
-                    f"{', '.join(map(repr, OSM_HIGHWAY_LINES))}",
-                )
-            ]
-        )
+    _refuse_unknown(
+        "areas_from",
+        sources,
+        OSM_AREA_SOURCES,
+        path,
+        noun=("word", "words"),
+        fix=f"give areas_from any of {', '.join(map(repr, OSM_AREA_SOURCES))}",
+    )
+    _refuse_unknown(
+        "block_highways",
+        block_highways,
+        OSM_HIGHWAY_LINES,
+        path,
+        noun=("value(s)", "value(s)"),
+        fix="give block_highways any of the highway values "
+        f"{', '.join(map(repr, OSM_HIGHWAY_LINES))}",
+    )
     blocks_asked = "areas" in uses and "blocks" in sources
     if is_pbf(path):
         path = xml_copy(path)  # osmnx reads XML: a copy made once, cached by content
