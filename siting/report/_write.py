@@ -98,7 +98,8 @@ def _report_blocks(out: PlanOutput, *, language: str) -> tuple[str, list[Block]]
     if detail:
         status_line += f" — {detail}"
     blocks.append(("p", status_line))
-    county_names = _district_names(_district_rows(out), text)
+    districts = _district_rows(out)
+    names = _district_names(districts, text)  # 利州区（510802）, by id
     for stage in run.get("stages", []) or []:
         search = stage.get("search") if isinstance(stage, Mapping) else None
         if search:
@@ -116,7 +117,7 @@ def _report_blocks(out: PlanOutput, *, language: str) -> tuple[str, list[Block]]
             )
             county = stage.get("district_id")
             if county is not None:  # a partitioned run: a cost stage per county
-                named = county_names.get(str(county), str(county))
+                named = names.get(str(county), str(county))
                 line = text["of_county"].format(county=named, line=line)
             blocks.append(("p", line))
     meta = []
@@ -135,7 +136,6 @@ def _report_blocks(out: PlanOutput, *, language: str) -> tuple[str, list[Block]]
     national = ratios.get("national_target", 4.5)
     # the districts' people (planned population of new areas, residents of the others, and
     # migrants), so the city-wide ratio is the districts' ratios pooled
-    districts = _district_rows(out)
     district_people = pd.to_numeric(districts.get("population"), errors="coerce")
     population = (
         float(district_people.sum())
@@ -353,7 +353,6 @@ def _report_blocks(out: PlanOutput, *, language: str) -> tuple[str, list[Block]]
             )
         )
 
-    names = _district_names(districts, text)
     unit = "元" if currency_of(run) == "CNY" else currency_of(run)
     findings, english = said_lines(
         run, "findings", text, language=language, districts=names, unit=unit
