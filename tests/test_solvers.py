@@ -173,6 +173,7 @@ def test_scenario_names_cpsat(tmp_path: Path) -> None:
     assert scenario_problems(scenario) == []
 
 
+@pytest.mark.timing  # bounds the processor seconds a 1 s solve takes
 def test_highs_is_held_to_its_time_limit_by_its_interrupt_callbacks() -> None:
     """HiGHS checks its own time_limit only between some steps (a 28,804-area city's 50.9 s
     cost stage ran 76.2 s). With its own limit out of the way, the callbacks alone stop a
