@@ -184,7 +184,11 @@ def test_highs_is_held_to_its_time_limit_by_its_interrupt_callbacks() -> None:
     2-core machine loaded by other runs the held solve took 4.9 s of wall time for 0.9 s
     of processor time (it gets little of a core, and meets the callback's next check late),
     and the unheld proof 37.1 s for 7.5 s; a bound of 4 s of wall time failed about one
-    run in ten. Processor time counts every thread of the process; HiGHS runs one.
+    run in ten. Processor time counts every thread of the process, though, and in two
+    runs of the suite other tests' threads still running added to it (3.4 s and 4.4 s):
+    the test runs alone now (``timing``), and bounds the smaller of the two clocks by 4 s
+    (was processor time by 3 s; the unheld proof takes 7–8 s of either, so it still fails
+    without the callbacks).
     """
     import time
 
@@ -195,11 +199,12 @@ def test_highs_is_held_to_its_time_limit_by_its_interrupt_callbacks() -> None:
     from siting.status import Status
 
     stage, _, start = cost_stage(build_model(dense_city(600, 200)))
-    began = time.process_time()
+    began, wall = time.process_time(), time.perf_counter()
     result = _solve_highs(
         stage, time_limit_s=1.0, gap=0.0, threads=1, start=start, options={"time_limit": 1e9}
     )
-    assert time.process_time() - began < 3.0  # 1 s and the way to the callback's next check
+    # 1 s and the way to the callback's next check, on either clock
+    assert min(time.process_time() - began, time.perf_counter() - wall) < 4.0
     assert result.stats.status is Status.FEASIBLE
     assert "stopped at the deadline" in result.stats.message
     assert result.values is not None and satisfies(stage, result.values)
