@@ -594,6 +594,12 @@ def verify(out_dir: str | Path) -> VerifyReport:
     counts = demo.groupby("district_id").size()
     findings = " ".join(run.get("findings", []))
     listed = set(districts["district_id"].dropna().astype(str))
+    # a county without a plan has no row; its existing facilities stay in the layer
+    listed |= {
+        str(c.get("district_id"))
+        for c in run.get("counties", []) or []
+        if isinstance(c, dict) and c.get("reason") not in (None, "")
+    }
     held = {
         str(d)
         for frame in (areas, facilities)

@@ -338,7 +338,16 @@ def test_county_whose_solve_fails_is_reported(
     failed = [c for c in plan.run["counties"] if c["status"] == "failed"]
     assert [c["district_id"] for c in failed] == ["510812"]
     assert "infeasible" in failed[0]["reason"]
-    assert set(plan.facilities["district_id"]) == {"510802", "510811"}
+    # the failed county's existing facilities stand, marked, at their slots and no cost
+    facilities = plan.facilities
+    standing = facilities[facilities["in_failed_county"]]
+    assert set(facilities.loc[~facilities["in_failed_county"], "district_id"]) == {
+        "510802",
+        "510811",
+    }
+    assert set(standing["district_id"]) == {"510812"} and standing["existing"].all()
+    assert (standing["cost"] == 0).all() and (standing["new_slots"] == 0).all()
+    assert len(standing) == plan.run["counties"][2]["facilities"] > 0
     shapes = plan.district_shapes
     assert shapes is not None
     assert list(shapes.index) == list(DISTRICTS)

@@ -11,6 +11,11 @@ any site within walking distance, in their county or across the border:
   it offers the strip is its **spare** capacity: its slots less those that serve
   areas outside the strip (those assignments are kept). An existing facility may
   still be extended up to the scenario's limit less what its county added;
+* the existing facilities of a county without a plan stand all the same (the merged
+  plan keeps them, :data:`~siting.province.merge.IN_FAILED_COUNTY`): each offers the
+  strip all its slots, as its county's own residents have no plan to take their
+  share, and is not extended (``run["border"]["slots_from_failed_counties"]`` says
+  how many slots they give);
 * every candidate parcel (not excluded by a hazard) and the co-located site of every
   new strip area that its county did not open may be opened, at its cost;
 * the model is the counties' (:func:`siting.model.build_model`): least shortfall,
@@ -61,6 +66,7 @@ from siting.plan import (
     shortfall,
     without_excess,
 )
+from siting.province.merge import IN_FAILED_COUNTY
 from siting.province.partition import clip_graph
 from siting.scenario import Scenario
 from siting.solve import solve_siting
@@ -184,6 +190,7 @@ def border_pass(
     )
     site_district = plan.facilities["district_id"].astype(str)
     area_district = plan.areas["district_id"].astype(str)
+    standing = _in_failed_county(plan.facilities)
 
     def across(frame: pd.DataFrame) -> float:
         a = frame.dropna(subset=["area_id"])
@@ -202,6 +209,9 @@ def border_pass(
             "facilities_opened": len(opened),
             "facilities_extended": len(extra),
             "slots_across_borders": round(across(plan.assignments), 3),
+            "slots_from_failed_counties": round(
+                float(after.loc[after["site_id"].isin(standing[standing].index), "slots"].sum()), 3
+            ),
             "seconds": round(time.perf_counter() - start, 3),
         }
     )
@@ -318,6 +328,13 @@ def _no_change(merged: Plan, start: float) -> dict[str, Any]:
     }
 
 
+def _in_failed_county(facilities: pd.DataFrame) -> pd.Series:
+    """Which facilities stand in a county without a plan (:data:`IN_FAILED_COUNTY`)."""
+    if IN_FAILED_COUNTY not in facilities.columns:
+        return pd.Series(False, index=facilities.index)
+    return facilities[IN_FAILED_COUNTY].fillna(False).astype(bool)
+
+
 def _shortfall(items: pd.DataFrame, assignments: pd.DataFrame) -> float:
     served = assignments.groupby("demand_id")["slots"].sum().reindex(items.index, fill_value=0)
     return float((items["required"] - served).clip(lower=0).sum())
@@ -354,19 +371,23 @@ def _strip_problem(
     items = items[items["required"] > 0]
     zone = areas.geometry.union_all().buffer(reach)
 
-    def near(layer: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
+    def near(layer: gpd.GeoDataFrame | None, *, anywhere: bool) -> gpd.GeoDataFrame | None:
         if layer is None or layer.empty:
             return layer
-        keep = layer.geometry.intersects(zone) & layer["district_id"].astype(str).isin(planned)
+        keep = layer.geometry.intersects(zone)
+        if not anywhere:
+            keep &= layer["district_id"].astype(str).isin(planned)
         return layer[keep]
 
     excluded = merged.candidates.index[merged.candidates["state"] == "excluded"]
-    parcels = near(inputs.parcels)
+    parcels = near(inputs.parcels, anywhere=False)  # a county without a plan opens nothing
     assert parcels is not None
     parcels = parcels[~parcels.index.isin(excluded)]
-    sites = sites_from_inputs(
-        parcels, areas=areas, facilities=near(inputs.facilities), scenario=scenario
-    )
+    # but its existing facilities stand: the merged plan keeps them (IN_FAILED_COUNTY)
+    existing = near(inputs.facilities, anywhere=True)
+    if existing is not None:
+        existing = existing[existing.index.isin(merged.facilities.index)]
+    sites = sites_from_inputs(parcels, areas=areas, facilities=existing, scenario=scenario)
     facilities = merged.facilities
     # an open site the strip's candidates miss (the co-located site of an area outside it)
     missing = facilities.index[
@@ -402,7 +423,9 @@ def _strip_problem(
     added = facilities["new_slots"].where(facilities["existing"].astype(bool), 0.0)
     added = added.reindex(sites.index).fillna(0.0)
     existing = sites["existing"].astype(bool).to_numpy()
-    can_grow = existing & fac.existing_can_expand
+    # a facility of a county without a plan serves the strip as it stands: nobody extends it
+    standing = _in_failed_county(facilities).reindex(sites.index, fill_value=False).to_numpy()
+    can_grow = existing & ~standing & fac.existing_can_expand
     model_sites = pd.DataFrame(
         {
             "district_id": sites["district_id"],
@@ -488,6 +511,8 @@ def _fold(
         info = [c for c in facilities.columns if c not in new.columns and c in sites.columns]
         new = new.join(sites.loc[new.index, info])
         new["service_types"] = ",".join(scenario.facility.service_types)
+        if IN_FAILED_COUNTY in facilities.columns:
+            new[IN_FAILED_COUNTY] = False
         new = gpd.GeoDataFrame(new, geometry=facilities.geometry.name, crs=facilities.crs)
         facilities = pd.concat([facilities, new[facilities.columns]]).sort_index()
         facilities = gpd.GeoDataFrame(facilities, geometry=merged.facilities.geometry.name)
@@ -576,6 +601,7 @@ def _totals(
 ) -> dict[str, Any]:
     """The run's totals with the facilities, areas and assignments after the pass."""
     totals = dict(before)
+    facilities = facilities[~_in_failed_county(facilities)]  # not the plan's: they stand
     people = float(areas["planned_population"].sum() + areas["migrant_population"].sum())
     total_slots = float(facilities["slots"].sum())
     affordable = float(facilities.loc[facilities["affordable"].astype(bool), "slots"].sum())

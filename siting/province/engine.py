@@ -284,10 +284,7 @@ def plan_by_district(
         say(f"border pass: areas within {scenario.run.cross_border_m:g} m of another district")
         final = border_pass(merged, results, inputs=inputs, scenario=scenario)
     say("measuring access across the county borders")
-    planned = {r.district_id for r in results if r.plan is not None}
-    return access_across_borders(
-        final, counties=merged, planned=planned, inputs=inputs, scenario=scenario
-    )
+    return access_across_borders(final, counties=merged, inputs=inputs, scenario=scenario)
 
 
 def _county_names(inputs: Inputs, ids: Sequence[str]) -> dict[str, str]:

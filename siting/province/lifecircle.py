@@ -27,7 +27,8 @@ Which areas
       plans are the same). The other areas keep their county's figures, which are
       exact too: nothing across a border is within their reach.
 
-    The facilities of a county without a plan are left out, as its residents are.
+    The existing facilities of a county without a plan count (they stand, and the
+    merged plan keeps them); its residents have no plan and are left out.
 Counts
     ``run.json``'s ``facilities`` are counted on the merged plan; the facilities with
     free slots and the walks measured are the counties' less what this measure finds
@@ -83,7 +84,6 @@ def access_across_borders(
     plan: Plan,
     *,
     counties: Plan,
-    planned: set[str],
     inputs: Inputs,
     scenario: Scenario,
 ) -> Plan:
@@ -96,8 +96,6 @@ def access_across_borders(
     counties
         The counties' merged plan before the border pass (``plan`` itself without
         one): the facilities each county measured its ``after`` figures with.
-    planned
-        The counties with a plan.
     inputs
         The whole run's inputs (areas, facilities, population raster, streets).
     scenario
@@ -120,9 +118,7 @@ def access_across_borders(
     shapes = gpd.GeoSeries(outlines.geometry.loc[areas.index].to_numpy(), crs=inputs.crs)
     area_district = areas["district_id"].astype(str).to_numpy()
 
-    existing = inputs.facilities
-    if existing is not None and len(existing):
-        existing = existing[existing["district_id"].astype(str).isin(planned)]
+    existing = inputs.facilities  # every county's: they stand whether or not it has a plan
     before_sites = sites_from_inputs(
         inputs.parcels.iloc[:0],
         areas=inputs.areas.iloc[:0],

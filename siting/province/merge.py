@@ -10,6 +10,13 @@ each line naming its county: ``district 510811: …``), and one entry per county
 The status is the worst of the counties': ``"optimal"`` only if every county is,
 ``"feasible"`` if some county stopped above the optimality gap, and
 :data:`PARTIAL` when some county has no plan.
+
+A county without a plan keeps its existing facilities: they stand whether or not a plan
+was made. They are rows of the facilities layer as they are (no new slot, no cost),
+marked :data:`IN_FAILED_COUNTY`, so that the border pass and the access across borders
+offer them to the neighbours' residents; the plan's totals (planned slots, cost, the
+counts of facilities) stay those of the planned counties, and the county's entry under
+``counties`` counts them (``facilities``, ``existing_slots``).
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ import geopandas as gpd
 import pandas as pd
 
 from siting._said import said_records
+from siting.candidates import sites_from_inputs
 from siting.errors import SolverError
 from siting.inputs import Inputs
 from siting.lifecircle import merge_life_circles
@@ -33,10 +41,13 @@ from siting.summary import per_1000
 if TYPE_CHECKING:
     from siting.province.engine import CountyResult
 
-__all__ = ["PARTIAL", "merge_counties"]
+__all__ = ["IN_FAILED_COUNTY", "PARTIAL", "merge_counties"]
 
 PARTIAL = "partial"
 """The status of a merged plan that misses some county (``siting plan`` exits 3)."""
+
+IN_FAILED_COUNTY = "in_failed_county"
+"""The facilities layer's column that marks an existing facility of a county without a plan."""
 
 _LISTS = ("notes", "findings", "unmet", "unmet_demonstration")
 
@@ -204,10 +215,20 @@ def merge_counties(
         }
         for r in results
     ]
+    standing = _standing(failed, inputs=inputs, scenario=scenario, like=facilities)
+    for county in run["counties"]:
+        mine = standing[standing["district_id"].astype(str) == county["district_id"]]
+        if len(mine):
+            county["facilities"] = len(mine)
+            county["existing_slots"] = float(mine["slots"].sum())
+    totals["failed_county_existing"] = {
+        "facilities": len(standing),
+        "slots": float(standing["slots"].sum()),
+    }
     run["scenario"] = scenario.to_dict()
     hazards = next((p.hazards for p in plans if p.hazards is not None), None)
     return Plan(
-        facilities=facilities,
+        facilities=_stack([facilities.assign(**{IN_FAILED_COUNTY: False}), standing]),
         areas=areas,
         assignments=_stack([p.assignments for p in plans]).reset_index(drop=True),
         districts=_stack([p.districts for p in plans]),
@@ -218,6 +239,47 @@ def merge_counties(
         service_lines=_stack([p.service_lines for p in plans]),
         residual=_residual(planned, run, max_blocks=residual_blocks),
     )
+
+
+def _standing(
+    failed: Sequence[CountyResult],
+    *,
+    inputs: Inputs,
+    scenario: Scenario,
+    like: gpd.GeoDataFrame,
+) -> gpd.GeoDataFrame:
+    """The existing facilities of the counties without a plan, as rows like ``like``'s.
+
+    Each is open at its existing slots, with no new slot and no cost, and
+    :data:`IN_FAILED_COUNTY` true.
+    """
+    ids = {r.district_id for r in failed}
+    existing = inputs.facilities
+    if ids and existing is not None and len(existing):
+        existing = existing[existing["district_id"].astype(str).isin(ids)]
+    if not ids or existing is None or existing.empty:
+        return like.iloc[:0].assign(**{IN_FAILED_COUNTY: False})
+    sites = sites_from_inputs(
+        inputs.parcels.iloc[:0], areas=inputs.areas.iloc[:0], facilities=existing, scenario=scenario
+    )
+    slots = sites["existing_slots"].astype(float)
+    rows = sites.assign(
+        option="existing",
+        slots=slots,
+        new_slots=0.0,
+        cost=0.0,
+        cost_basis="existing facility",
+        demonstration=sites["demonstration_existing"].astype(bool),
+        existing=True,
+        classes_infant=0,
+        classes_toddler=0,
+        classes_older=0,
+        classes_mixed=0,
+        service_types=",".join(scenario.facility.service_types),
+    )
+    out = gpd.GeoDataFrame(rows.reindex(columns=like.columns), geometry=like.geometry.name)
+    out.index.name = like.index.name
+    return out.assign(**{IN_FAILED_COUNTY: True})
 
 
 def _with_records(run: Mapping[str, Any], key: str) -> list[tuple[str, Any]]:

@@ -461,14 +461,14 @@ def _county_sections(
         name = str(d.get("name", "")) if d is not None and not pd.isna(d.get("name")) else ""
         blocks.append(("h3", text["county_section"].format(name=name or key, id=key)))
         if d is None or c.get("reason"):
-            blocks.append(
-                (
-                    "p",
-                    text["county_failed"].format(
-                        status=outcome(c, text), reason=county_reason(c, text)
-                    ),
-                )
+            said = text["county_failed"].format(
+                status=outcome(c, text), reason=county_reason(c, text)
             )
+            if c.get("existing_slots"):
+                said += text["county_failed_existing"].format(
+                    facilities=_num(c.get("facilities")), slots=_num(c.get("existing_slots"))
+                )
+            blocks.append(("p", said))
             continue
         gap = c.get("gap")
         summary = text["county_summary"].format(
