@@ -15,6 +15,7 @@ from siting._text import first_few
 __all__ = [
     "InputError",
     "NetworkError",
+    "NoSolutionError",
     "OutputError",
     "PlanFileError",
     "Problem",
@@ -116,3 +117,21 @@ class PlanFileError(OutputError):
 
 class SolverError(SitingError, RuntimeError):
     """The solver failed to run, as opposed to finding the model infeasible."""
+
+
+class NoSolutionError(SolverError):
+    """The solver ran and returned no plan: the model is infeasible or unbounded, the time
+    ran out before a first solution, or the solver failed mid-way.
+
+    Parameters
+    ----------
+    message
+        What the solver reports, in one sentence.
+    status
+        The solver's :class:`~siting.status.Status` value (``"infeasible"``,
+        ``"timed_out"``, ``"unbounded"`` or ``"error"``).
+    """
+
+    def __init__(self, message: str, *, status: str = "error") -> None:
+        super().__init__(message)
+        self.status = status

@@ -33,7 +33,7 @@ from siting.demand import (
     without_empty_blocks,
     workplace_demand,
 )
-from siting.errors import InputError, ScenarioError, SolverError
+from siting.errors import InputError, NoSolutionError, ScenarioError
 from siting.inputs import Inputs, check_loaded, load_inputs
 from siting.lifecircle import plan_life_circles
 from siting.model import SitingProblem, build_model, presolve_checks
@@ -548,7 +548,9 @@ def solve_prepared(
         )
     lap("solve")
     if solution.values is None:
-        raise SolverError(f"no plan: the solver reports {solution.message}")
+        raise NoSolutionError(
+            f"no plan: the solver reports {solution.message}", status=solution.status.value
+        )
 
     say("extracting the plan")
     values = solution.values

@@ -2,7 +2,7 @@
 
 :func:`write_two_counties` writes the population raster over both (100 m cells, the
 same people in each) and gives the two districts; each test adds its own areas,
-parcels and facilities.
+parcels and facilities. :func:`write_counties` does the same for a row of any number.
 """
 
 from __future__ import annotations
@@ -29,8 +29,18 @@ def write_two_counties(
     folder: Path, *, side_m: float, people_per_cell: float
 ) -> list[dict[str, Any]]:
     """Write ``folder/pop.tif`` over two ``side_m`` squares; return West's and East's rows."""
+    return write_counties(
+        folder, {"W": "West", "E": "East"}, side_m=side_m, people_per_cell=people_per_cell
+    )
+
+
+def write_counties(
+    folder: Path, names: dict[str, str], *, side_m: float, people_per_cell: float
+) -> list[dict[str, Any]]:
+    """Write ``folder/pop.tif`` over a row of ``side_m`` squares, one per county of ``names``
+    (id → name, west to east); return the districts' rows."""
     folder.mkdir(parents=True, exist_ok=True)
-    rows, cols = round(side_m / CELL), round(2 * side_m / CELL)
+    rows, cols = round(side_m / CELL), round(len(names) * side_m / CELL)
     with rasterio.open(
         folder / "pop.tif",
         "w",
@@ -44,6 +54,10 @@ def write_two_counties(
     ) as dst:
         dst.write(np.full((rows, cols), people_per_cell, dtype="float32"), 1)
     return [
-        {"district_id": "W", "name": "West", "geometry": box_at(0, 0, side_m, side_m)},
-        {"district_id": "E", "name": "East", "geometry": box_at(side_m, 0, 2 * side_m, side_m)},
+        {
+            "district_id": d,
+            "name": name,
+            "geometry": box_at(k * side_m, 0, (k + 1) * side_m, side_m),
+        }
+        for k, (d, name) in enumerate(names.items())
     ]

@@ -16,17 +16,30 @@ share), so West is served in full (16 of 16 slots, was 8 of 16) at the same cost
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import pytest
-from _two_counties import CRS, X0, Y0, write_two_counties
+from _two_counties import CRS, X0, Y0, write_counties, write_two_counties
 from _two_counties import box_at as _box
 from shapely.geometry import Point
 
 from siting.cli import main
+from siting.errors import (
+    InputError,
+    NetworkError,
+    NoSolutionError,
+    ScenarioError,
+    SolverError,
+)
+from siting.export import write_plan
+from siting.pipeline import run_plan
 from siting.plan import Plan, verify
+from siting.province.engine import FAILURES
+from siting.report import labels, write_report
+from siting.report._format import county_reason
 
 PW_COST = 1_648_000.0  # PW's parcel (1e6) and its building, as West's county plans it
 
@@ -145,3 +158,136 @@ def test_a_failed_countys_existing_facility_still_serves_its_neighbour(tmp_path:
     assert report.missing == ("E East: failed, solver: the model is infeasible",)
     said = (out / "report.md").read_text(encoding="utf-8")
     assert "区内现有托育机构 1 处（托位 30）照常开放" in said
+
+
+# Every way a county can end without a plan (siting.province.engine.FAILURES), caused in
+# one run of a row of counties: N has no site at all; each other county but W raises at
+# its preparation the exception that kind comes from (the lost task of a cluster apart).
+RAISED: dict[str, tuple[str, Exception]] = {
+    "I": ("infeasible", NoSolutionError("no plan: infeasible", status="infeasible")),
+    "T": ("timed_out", NoSolutionError("no plan: time limit", status="timed_out")),
+    "U": ("unbounded", NoSolutionError("no plan: unbounded", status="unbounded")),
+    "X": ("solver_error", NoSolutionError("no plan: HiGHS error", status="error")),
+    "S": ("solver", SolverError("HiGHS rejected the model")),
+    "L": ("inputs", InputError("areas: a geometry is empty")),
+    "C": ("scenario", ScenarioError("facility.options: none fits")),
+    "G": ("network", NetworkError("the street graph has no edge")),
+    "V": ("error", ValueError("No objects to concatenate")),
+    "R": ("error", RuntimeError("index out of range")),
+}
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _row_of_counties(folder: Path) -> Path:
+    ids = ["W", "N", *RAISED]
+    districts = write_counties(
+        folder, {d: f"County {d}" for d in ids}, side_m=1000.0, people_per_cell=500.0
+    )
+    gpkg = folder / "city.gpkg"
+    areas = [
+        {
+            "area_id": f"A{d}",
+            "district_id": d,
+            "status": "old",
+            "geometry": _box(1000 * k + 400, 400, 1000 * k + 480, 600),
+        }
+        for k, d in enumerate(ids)
+    ]
+    parcels = [
+        {
+            "site_id": f"P{d}",
+            "district_id": d,
+            "kind": "idle_land",
+            "acquisition": "new_build",
+            "cost": 1e6,
+            "land_area_m2": 2000.0,
+            "geometry": Point(X0 + 1000 * k + 440, Y0 - 700).buffer(20),
+        }
+        for k, d in enumerate(ids)
+        if d != "N"
+    ]
+    gpd.GeoDataFrame(districts, crs=CRS).to_file(gpkg, layer="districts")
+    gpd.GeoDataFrame(areas, crs=CRS).to_file(gpkg, layer="areas")
+    gpd.GeoDataFrame(parcels, crs=CRS).to_file(gpkg, layer="parcels")
+    scenario = folder / "scenario.toml"
+    scenario.write_text(
+        f"""name = "every failure"
+crs = "{CRS}"
+[run]
+partition = "district"
+[inputs]
+population = {{ path = "pop.tif" }}
+areas = {{ path = "city.gpkg", layer = "areas" }}
+parcels = {{ path = "city.gpkg", layer = "parcels" }}
+districts = {{ path = "city.gpkg", layer = "districts" }}
+[policy]
+demonstration_per_district = 0
+""",
+        encoding="utf-8",
+    )
+    return scenario
+
+
+def _county_rows(report: str) -> dict[str, list[str]]:
+    """The cells of the report's table of counties, by county id."""
+    rows = {}
+    for line in report.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("| ") and cells[0] in ("W", "N", *RAISED) and len(cells) == 8:
+            rows[cells[0]] = cells
+    return rows
+
+
+def test_every_failure_is_said_in_chinese(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import siting.pipeline
+
+    real = siting.pipeline.prepare_loaded
+
+    def failing(inputs: Any, **kwargs: Any) -> Any:
+        district = str(inputs.districts.index[0])
+        if district in RAISED:
+            raise RAISED[district][1]
+        return real(inputs, **kwargs)
+
+    monkeypatch.setattr(siting.pipeline, "prepare_loaded", failing)
+    plan = run_plan(_row_of_counties(tmp_path / "in"))
+    counties = {c["district_id"]: c for c in plan.run["counties"]}
+    codes = {d: c["code"] for d, c in counties.items()}
+    assert codes == {"W": None, "N": "no_sites"} | {d: code for d, (code, _) in RAISED.items()}
+    assert set(codes.values()) - {None} == set(FAILURES) - {"lost"}
+    out = tmp_path / "out"
+    write_plan(plan, out, basemap="none")
+    zh = (out / "report.md").read_text(encoding="utf-8")
+    write_report(out, language="en")
+    en = (out / "report.md").read_text(encoding="utf-8")
+    zh_rows, en_rows = _county_rows(zh), _county_rows(en)
+    assert set(zh_rows) == set(en_rows) == set(counties)
+    for d, county in counties.items():
+        if d == "W":
+            assert zh_rows[d][-1] == en_rows[d][-1] == ""
+            continue
+        raw = county["reason"]
+        reason = raw.replace("\n", " ")  # a table cell is one line
+        # English: the reason as run.json records it, as before
+        assert en_rows[d][-1] == reason
+        assert f"this county has no plan: {raw}." in en
+        # Chinese: the kind in Chinese, the exception's words only as a technical detail
+        said = zh_rows[d][-1]
+        assert CJK.search(said.split("（技术细节")[0]), said
+        assert (reason in said) == (d != "N")
+        assert f"本区县无规划：{said.replace(reason, raw)}。" in zh
+    assert f"partial: some counties have no plan — {plan.run['message']}" in en
+    status = zh.split("\n\n")[1]  # the status line: each county and why, in Chinese first
+    for d in (*RAISED, "N"):
+        assert f"{d}（{zh_rows[d][-1].split('（技术细节')[0]}" in status
+
+
+@pytest.mark.parametrize("code", sorted(FAILURES))
+def test_every_failure_code_has_chinese_words(code: str) -> None:
+    """Every code, the lost task of a cluster too, as run.json records it."""
+    county = {"status": "no_sites" if code == "no_sites" else "failed", "code": code}
+    county["reason"] = "x: y"
+    said = county_reason(county, labels("zh"))
+    assert CJK.search(said)
+    assert said.endswith("（技术细节：x: y）") == (code != "no_sites")
+    assert county_reason(county, labels("en")) == "x: y"

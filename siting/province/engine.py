@@ -4,7 +4,8 @@ Each county is one task, :func:`solve_county`: prepare the county's share of the
 inputs (:func:`siting.province.district_inputs`), solve it and extract its plan,
 exactly as :func:`siting.pipeline.run_plan` does for a city. A county whose solve
 fails (no plan, no candidate site, a bad layer) comes back as a failed
-:class:`CountyResult` with its reason; the other counties go on.
+:class:`CountyResult` with its reason and its code (:data:`FAILURES`, which the
+reports render in their language); the other counties go on.
 
 On a cluster (``workers`` or ``scheduler``) the tasks are submitted with
 ``dask.distributed``; a worker that dies mid-task loses only its task, which the
@@ -24,7 +25,14 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from siting.errors import SitingError, SolverError
+from siting.errors import (
+    InputError,
+    NetworkError,
+    NoSolutionError,
+    ScenarioError,
+    SitingError,
+    SolverError,
+)
 from siting.inputs import Inputs
 from siting.plan import Plan
 from siting.province.border import border_pass
@@ -36,9 +44,11 @@ from siting.scenario import Scenario
 
 __all__ = [
     "CONNECT_TIMEOUT_S",
+    "FAILURES",
     "ClusterError",
     "CountyResult",
     "CountyWatch",
+    "failure_code",
     "map_tasks",
     "plan_by_district",
     "solve_county",
@@ -82,6 +92,46 @@ class ClusterError(SitingError, ConnectionError):
     """A Dask cluster could not be reached or started."""
 
 
+FAILURES: dict[str, str] = {
+    "no_sites": "no candidate parcel and no existing facility (status no_sites)",
+    "infeasible": "the solver proved the county's model infeasible",
+    "timed_out": "the time limit came before the solver found a plan",
+    "unbounded": "the county's model is unbounded (a modelling error)",
+    "solver_error": "the solver failed mid-way or returned a status siting cannot read",
+    "solver": "the solver could not run (an option or the model rejected)",
+    "inputs": "a layer of the county is unusable (InputError)",
+    "scenario": "the scenario does not suit the county (ScenarioError)",
+    "network": "the county's streets cannot be read or used (NetworkError)",
+    "error": "another error while preparing or solving (ValueError, RuntimeError: a bug)",
+    "lost": "the county's task failed on the cluster (its worker lost too often, or it raised)",
+}
+"""Why a county has no plan: each ``CountyResult.code`` and what it means. The reason
+keeps the exception's own words beside it, as a technical detail."""
+
+
+def failure_code(exc: BaseException) -> str:
+    """The :data:`FAILURES` code of an exception that left a county without a plan.
+
+    Examples
+    --------
+    >>> from siting.errors import NoSolutionError
+    >>> failure_code(NoSolutionError("no plan", status="timed_out")), failure_code(KeyError())
+    ('timed_out', 'error')
+    """
+    if isinstance(exc, NoSolutionError):
+        solved = ("infeasible", "timed_out", "unbounded")
+        return exc.status if exc.status in solved else "solver_error"
+    for kind, code in (
+        (SolverError, "solver"),
+        (InputError, "inputs"),
+        (ScenarioError, "scenario"),
+        (NetworkError, "network"),
+    ):
+        if isinstance(exc, kind):
+            return code
+    return "error"
+
+
 @dataclass(frozen=True)
 class CountyResult:
     """What one county's task returns.
@@ -103,6 +153,8 @@ class CountyResult:
         Wall-clock seconds of the task.
     reused
         Taken from the cache of an earlier run (``--resume``) rather than solved.
+    code
+        Why there is no plan, one of :data:`FAILURES`; ``None`` with a plan.
     """
 
     district_id: str
@@ -112,6 +164,7 @@ class CountyResult:
     worker: str
     seconds: float
     reused: bool = False
+    code: str | None = None
 
 
 def _worker_name() -> str:
@@ -156,7 +209,9 @@ def solve_county(
     start = time.perf_counter()
     worker = _worker_name()
 
-    def result(status: str, reason: str | None, plan: Plan | None) -> CountyResult:
+    def result(
+        status: str, reason: str | None, plan: Plan | None, code: str | None = None
+    ) -> CountyResult:
         return CountyResult(
             district_id=district_id,
             status=status,
@@ -164,17 +219,20 @@ def solve_county(
             plan=plan,
             worker=worker,
             seconds=round(time.perf_counter() - start, 3),
+            code=code,
         )
 
     facilities = inputs.facilities
     if inputs.parcels.empty and (facilities is None or facilities.empty):
-        return result("no_sites", "no candidate parcel and no existing facility", None)
+        return result(
+            "no_sites", "no candidate parcel and no existing facility", None, code="no_sites"
+        )
     quiet: Progress = lambda message: log.debug("%s: %s", district_id, message)  # noqa: E731
     try:
         plan = solve_prepared(prepare_loaded(inputs, scenario=scenario, progress=quiet))
     except (SitingError, ValueError, RuntimeError) as exc:
         kind = "solver" if isinstance(exc, SolverError) else type(exc).__name__
-        return result("failed", f"{kind}: {exc}", None)
+        return result("failed", f"{kind}: {exc}", None, code=failure_code(exc))
     return result(str(plan.run["status"]), None, plan)
 
 
@@ -398,7 +456,8 @@ def _on_cluster(
         try:
             done[d] = future.result()
         except Exception as exc:  # a task lost more often than allowed, or a bug
-            done[d] = CountyResult(d, "failed", f"{type(exc).__name__}: {exc}", None, "?", 0.0)
+            reason = f"{type(exc).__name__}: {exc}"
+            done[d] = CountyResult(d, "failed", reason, None, "?", 0.0, code="lost")
         keep(done[d])
         if say is not None:
             say(f"county {d} {done[d].status} ({len(done)}/{len(ids)})")

@@ -205,6 +205,7 @@ def merge_counties(
             "district_id": r.district_id,
             "status": r.status,
             "reason": r.reason,
+            "code": r.code,
             "gap": r.plan.run.get("gap") if r.plan is not None else None,
             "solve_s": r.plan.run["timings_s"].get("solve") if r.plan is not None else None,
             "seconds": r.seconds,

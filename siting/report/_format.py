@@ -162,9 +162,30 @@ def status_detail(run: Mapping[str, Any], *, language: str = "zh") -> str:
 
 
 def county_reason(county: Mapping[str, Any], text: Mapping[str, str]) -> str:
-    """Why a county of a partitioned run has no plan: the words of ``text`` for its status
-    (``no_sites``), else the reason ``run.json`` records."""
-    return text.get(f"county_reason_{county.get('status')}") or str(county.get("reason") or "")
+    """Why a county of a partitioned run has no plan, in the report's language.
+
+    The words of ``text`` for the county's ``code`` (:data:`siting.province.engine.FAILURES`;
+    a ``run.json`` written before the codes has its ``status`` alone), with the reason
+    ``run.json`` records (the exception's English words) after them as a technical
+    detail; without words for it (the English labels), the reason as recorded.
+
+    Examples
+    --------
+    >>> county = {"status": "failed", "code": "infeasible", "reason": "solver: no plan"}
+    >>> county_reason(county, labels("zh"))
+    '模型无可行解：约束条件无法同时满足（技术细节：solver: no plan）'
+    >>> county_reason(county, labels("en"))
+    'solver: no plan'
+    """
+    reason = str(county.get("reason") or "")
+    said = text.get(f"county_reason_{county.get('code')}") or text.get(
+        f"county_reason_{county.get('status')}"
+    )
+    if said is None:
+        return reason
+    if county.get("status") == "no_sites" or not reason:
+        return said
+    return text["county_reason_detail"].format(reason=said, detail=reason)
 
 
 def _counties_detail(

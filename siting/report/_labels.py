@@ -266,6 +266,19 @@ _LABELS: dict[str, dict[str, str]] = {
         "counties_partial": "{planned}/{n} 个区县有规划；无规划：{failed}",
         "county_no_plan": "{id}（{reason}）",
         "county_reason_no_sites": "无候选用地，也无现有托育机构",
+        # why a county has no plan: siting.province.engine.FAILURES (English: the reason)
+        "county_reason_infeasible": "模型无可行解：约束条件无法同时满足",
+        "county_reason_timed_out": "达到求解时间上限，未找到可行方案",
+        "county_reason_unbounded": "目标无界（模型错误）",
+        "county_reason_solver_error": "求解器中途出错或返回无法识别的状态",
+        "county_reason_solver": "求解器无法运行（参数或模型被拒绝）",
+        "county_reason_inputs": "本区县的输入图层无法使用",
+        "county_reason_scenario": "情景设置不适用于本区县",
+        "county_reason_network": "本区县的路网无法读取或使用",
+        "county_reason_error": "准备或求解时出错（程序错误）",
+        "county_reason_lost": "集群上的计算任务失败（计算节点多次丢失或任务出错）",
+        "county_reason_failed": "求解失败",
+        "county_reason_detail": "{reason}（技术细节：{detail}）",
         "border_not_optimal": (
             "各区县均已证明最优；跨界服务：{parts} 个部分中 {optimal} 个已证明最优，"
             "{changed} 个为降低缺口作了调整，其余保持各区县的方案"
