@@ -44,7 +44,7 @@ from siting.report._format import county_reason
 PW_COST = 1_648_000.0  # PW's parcel (1e6) and its building, as West's county plans it
 
 
-def _city(folder: Path, *, cross_border_m: float = 200.0) -> Path:
+def _city(folder: Path, *, cross_border_m: float = 200.0, demonstration: int = 0) -> Path:
     districts = write_two_counties(folder, side_m=1000.0, people_per_cell=500.0)
     gpkg = folder / "city.gpkg"
     areas = [
@@ -89,7 +89,7 @@ parcels = {{ path = "city.gpkg", layer = "parcels" }}
 facilities = {{ path = "city.gpkg", layer = "facilities" }}
 districts = {{ path = "city.gpkg", layer = "districts" }}
 [policy]
-demonstration_per_district = 0
+demonstration_per_district = {demonstration}
 [solver]
 gap = 0.0
 """,
@@ -158,6 +158,33 @@ def test_a_failed_countys_existing_facility_still_serves_its_neighbour(tmp_path:
     assert report.missing == ("E East: failed, solver: the model is infeasible",)
     said = (out / "report.md").read_text(encoding="utf-8")
     assert "区内现有托育机构 1 处（托位 30）照常开放" in said
+
+
+@pytest.mark.usefixtures("east_fails")
+def test_a_failed_countys_demonstration_facility_is_unmet(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every county needs a demonstration facility: East, without a plan, has none.
+
+    West opens its own (PW); East's rule was dropped with its plan (no line of
+    unmet_demonstration named East).
+    """
+    out = tmp_path / "out"
+    scenario = _city(tmp_path / "in", cross_border_m=0, demonstration=1)
+    assert main(["plan", str(scenario), "--out", str(out), "--basemap", "none"]) == 3
+    said = capsys.readouterr().out
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert run["status"] == "partial"  # run.json and the exit status (3) say so
+    assert run["message"].startswith("partial: 1 of 2 counties planned")
+    assert run["unmet_demonstration"] == ["district E: 1 demonstration facility(ies) missing"]
+    assert "district E: 1 demonstration facility(ies) missing" in run["unmet"]
+    assert "note: district E: 1 demonstration facility(ies) missing" in said
+    counties = {c["district_id"]: c for c in run["counties"]}
+    assert counties["E"]["demonstration_missing"] == 1
+    assert "demonstration_missing" not in counties["W"]
+    assert verify(out).problems == ()
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "示范性托育机构（每区县 1 处）未满足：缺 1 处" in report
 
 
 # Every way a county can end without a plan (siting.province.engine.FAILURES), caused in

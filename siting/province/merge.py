@@ -16,7 +16,9 @@ was made. They are rows of the facilities layer as they are (no new slot, no cos
 marked :data:`IN_FAILED_COUNTY`, so that the border pass and the access across borders
 offer them to the neighbours' residents; the plan's totals (planned slots, cost, the
 counts of facilities) stay those of the planned counties, and the county's entry under
-``counties`` counts them (``facilities``, ``existing_slots``).
+``counties`` counts them (``facilities``, ``existing_slots``). Its demonstration
+facilities (R5) are unmet, less those it holds already: ``unmet_demonstration`` and
+``unmet`` name it, and its entry says how many are missing (``demonstration_missing``).
 """
 
 from __future__ import annotations
@@ -222,6 +224,16 @@ def merge_counties(
         if len(mine):
             county["facilities"] = len(mine)
             county["existing_slots"] = float(mine["slots"].sum())
+    short = _demonstration_unmet(failed, standing, inputs=inputs, scenario=scenario)
+    for county in run["counties"]:
+        missing = short.get(county["district_id"])
+        if missing:
+            county["demonstration_missing"] = missing
+            line = (
+                f"district {county['district_id']}: {missing} demonstration facility(ies) missing"
+            )
+            run["unmet_demonstration"].append(line)
+            run["unmet"].append(line)
     totals["failed_county_existing"] = {
         "facilities": len(standing),
         "slots": float(standing["slots"].sum()),
@@ -281,6 +293,34 @@ def _standing(
     out = gpd.GeoDataFrame(rows.reindex(columns=like.columns), geometry=like.geometry.name)
     out.index.name = like.index.name
     return out.assign(**{IN_FAILED_COUNTY: True})
+
+
+def _demonstration_unmet(
+    failed: Sequence[CountyResult],
+    standing: gpd.GeoDataFrame,
+    *,
+    inputs: Inputs,
+    scenario: Scenario,
+) -> dict[str, int]:
+    """R5 in the counties without a plan: the demonstration facilities each county of the
+    study area misses (its existing ones count), by county.
+
+    A county with neither residential area nor parcel lies outside the study area, where
+    the rule does not apply (the single solve says so in a finding).
+    """
+    need = scenario.policy.demonstration_per_district
+    held = {
+        str(d)
+        for layer in (inputs.areas, inputs.parcels)
+        for d in layer["district_id"].dropna().astype(str)
+    }
+    short = {}
+    for r in failed:
+        mine = standing[standing["district_id"].astype(str) == r.district_id]
+        missing = need - int(mine["demonstration"].astype(bool).sum())
+        if missing > 0 and r.district_id in held:
+            short[r.district_id] = missing
+    return short
 
 
 def _with_records(run: Mapping[str, Any], key: str) -> list[tuple[str, Any]]:

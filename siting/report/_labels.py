@@ -191,6 +191,9 @@ _LABELS: dict[str, dict[str, str]] = {
         "county_failed": "求解状态：{status}，本区县无规划：{reason}。",
         "county_failed_existing": "区内现有托育机构 {facilities} 处（托位 {slots}）照常开放，"
         "保留在方案图层中并计入邻区县的服务与可达性。",
+        "county_failed_demonstration": (
+            "示范性托育机构（每区县 {need} 处）未满足：缺 {missing} 处。"
+        ),
         "border_pass": "跨界服务（距其他区县 {m} 米内的 {areas} 个居住区可由邻区县设施服务）："
         "跨界托位 {across}，缺口 {short0} → {short1}，"
         "费用 {cost0} → {cost1}，新开设施 {opened} 处。",
@@ -476,6 +479,8 @@ _LABELS: dict[str, dict[str, str]] = {
         "county_failed": "Status: {status}; this county has no plan: {reason}.",
         "county_failed_existing": " Its {facilities} existing facilities ({slots} slots) stand: "
         "they stay in the plan's layers and count in the neighbours' service and access.",
+        "county_failed_demonstration": " Its demonstration facilities ({need} per county) "
+        "are unmet: {missing} missing.",
         "border_pass": "Across borders ({areas} areas within {m} m of another district may be "
         "served by its sites): {across} slots served across borders, shortfall {short0} → "
         "{short1}, cost {cost0} → {cost1}, {opened} sites opened.",

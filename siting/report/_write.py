@@ -468,6 +468,12 @@ def _county_sections(
                 said += text["county_failed_existing"].format(
                     facilities=_num(c.get("facilities")), slots=_num(c.get("existing_slots"))
                 )
+            if c.get("demonstration_missing"):
+                policy = (run.get("scenario") or {}).get("policy") or {}
+                said += text["county_failed_demonstration"].format(
+                    need=_num(policy.get("demonstration_per_district")),
+                    missing=_num(c.get("demonstration_missing")),
+                )
             blocks.append(("p", said))
             continue
         gap = c.get("gap")
