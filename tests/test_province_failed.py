@@ -160,6 +160,39 @@ def test_a_failed_countys_existing_facility_still_serves_its_neighbour(tmp_path:
     assert "区内现有托育机构 1 处（托位 30）照常开放" in said
 
 
+def test_resume_solves_the_failed_county_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, east_fails: None
+) -> None:
+    """A failed county is not kept: --resume solves it, and reuses the county that has a plan."""
+    import siting.pipeline
+    from siting.province import cache_folder
+
+    out = tmp_path / "out"
+    args = ["-q", "plan", str(_city(tmp_path / "in")), "--out", str(out), "--basemap", "none"]
+    assert main(args) == 3
+    assert len(list(cache_folder(out).glob("*.pickle"))) == 1  # West's
+    monkeypatch.undo()  # East solves now
+    real = siting.pipeline.solve_prepared
+    solved: list[str] = []
+
+    def counted(prepared: Any, **kwargs: Any) -> Plan:
+        solved.append(str(prepared.inputs.districts.index[0]))
+        return real(prepared, **kwargs)
+
+    monkeypatch.setattr(siting.pipeline, "solve_prepared", counted)
+    assert main([*args, "--resume"]) == 0
+    assert solved == ["E"]
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert run["status"] == "optimal"
+    assert [(c["district_id"], c["reused"]) for c in run["counties"]] == [
+        ("W", True),
+        ("E", False),
+    ]
+    assert (run["engine"]["solved"], run["engine"]["reused"]) == (1, 1)
+    assert not cache_folder(out).exists()
+    assert verify(out).ok
+
+
 @pytest.mark.usefixtures("east_fails")
 def test_a_failed_countys_demonstration_facility_is_unmet(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
