@@ -3,14 +3,15 @@
 West and East are two 1 km squares side by side, 500 people per 100 m cell. West's
 area AW (1,000 people, 8 slots) lies 20 m from the border and its area AF (8 slots)
 beside West's parcel PW, which stands 800 m from AW: beyond AW's 300 m walk.
-East's existing facility FE (30 slots) stands 70 m past the border, 130 m from AW;
-East's area AE lies beside it. East's solve fails.
+East's existing facility FE (30 slots) stands 70 m past the border, 120 m from AW's
+point; East's area AE (1,000 people, 8 slots) lies beside it. East's solve fails.
 
-FE stands whether or not East has a plan: the border pass serves AW from it (8 slots
-across the border, all 30 offered: East's residents have no plan to take their
-share), so West is served in full (16 of 16 slots, was 8 of 16) at the same cost
-(PW alone, 1,648,000); AW's access is FE's 30 slots per 1,000 people (its walk of
-169 m has weight 1; AF and PW are farther than 1,050 m), it was 0.
+FE stands whether or not East has a plan. East's residents come first: of its 30
+slots, AE's 8 leave 22 for the border pass, which serves AW from it (8 slots across
+the border), so West is served in full (16 of 16 slots, was 8 of 16) at the same
+cost (PW alone, 1,648,000). AW's access: FE's 30 slots shared by AW's and AE's 1,000
+people each (walks of 156 m and 104 m, weight 1; PW is 1,053 m from AW), 15 per
+1,000, as when East has a plan; it was 0.
 """
 
 from __future__ import annotations
@@ -44,7 +45,9 @@ from siting.report._format import county_reason
 PW_COST = 1_648_000.0  # PW's parcel (1e6) and its building, as West's county plans it
 
 
-def _city(folder: Path, *, cross_border_m: float = 200.0, demonstration: int = 0) -> Path:
+def _city(
+    folder: Path, *, cross_border_m: float = 200.0, demonstration: int = 0, fe_slots: int = 30
+) -> Path:
     districts = write_two_counties(folder, side_m=1000.0, people_per_cell=500.0)
     gpkg = folder / "city.gpkg"
     areas = [
@@ -67,7 +70,7 @@ def _city(folder: Path, *, cross_border_m: float = 200.0, demonstration: int = 0
         {
             "facility_id": "FE",
             "district_id": "E",
-            "slots": 30,
+            "slots": fe_slots,
             "geometry": Point(X0 + 1070, Y0 - 500),
         }
     ]
@@ -98,20 +101,25 @@ gap = 0.0
     return scenario
 
 
+def _fail_east(monkeypatch: pytest.MonkeyPatch, stage: str = "solve_prepared") -> None:
+    """East's ``stage`` (``solve_prepared`` or ``prepare_loaded``) finds no plan."""
+    import siting.pipeline
+
+    real = getattr(siting.pipeline, stage)
+
+    def failing(first: Any, **kwargs: Any) -> Any:
+        inputs = first if stage == "prepare_loaded" else first.inputs
+        if list(inputs.districts.index) == ["E"]:
+            raise NoSolutionError("no plan: the model is infeasible", status="infeasible")
+        return real(first, **kwargs)
+
+    monkeypatch.setattr(siting.pipeline, stage, failing)
+
+
 @pytest.fixture
 def east_fails(monkeypatch: pytest.MonkeyPatch) -> None:
-    """East's solve raises the solver's error (the model infeasible)."""
-    import siting.pipeline
-    from siting.errors import SolverError
-
-    real = siting.pipeline.solve_prepared
-
-    def failing(prepared: Any, **kwargs: Any) -> Plan:
-        if list(prepared.inputs.districts.index) == ["E"]:
-            raise SolverError("the model is infeasible")
-        return real(prepared, **kwargs)
-
-    monkeypatch.setattr(siting.pipeline, "solve_prepared", failing)
+    """East's solve finds its model infeasible (its demand was estimated)."""
+    _fail_east(monkeypatch)
 
 
 def _served(plan: Plan, area: str) -> dict[str, float]:
@@ -148,16 +156,39 @@ def test_a_failed_countys_existing_facility_still_serves_its_neighbour(tmp_path:
     assert totals["failed_county_existing"] == {"facilities": 1, "slots": 30.0}
     counties = {c["district_id"]: c for c in run["counties"]}
     assert (counties["E"]["facilities"], counties["E"]["existing_slots"]) == (1, 30.0)
+    assert (counties["E"]["population"], counties["E"]["required_slots"]) == (1000.0, 8.0)
     assert counties["E"]["border_out_slots"] == pytest.approx(8.0)
     assert counties["W"]["border_in_slots"] == pytest.approx(8.0)
-    # AW's access: FE's 30 slots for its 1,000 people (was 0)
-    assert float(areas.loc["AW", "access_after_per_1000"]) == pytest.approx(30.0)
-    assert float(areas.loc["AW", "access_before_per_1000"]) == pytest.approx(30.0)
+    # AW's access: FE's 30 slots for AW's and AE's 2,000 people (was 0)
+    assert float(areas.loc["AW", "access_after_per_1000"]) == pytest.approx(15.0)
+    assert float(areas.loc["AW", "access_before_per_1000"]) == pytest.approx(15.0)
+    accessibility = run["accessibility"]
+    assert accessibility["facilities"] == {"before": 1, "after": 2}  # FE; FE and PW
+    assert accessibility["facilities_with_free_slots"] == {"before": 1, "after": 2}
     report = verify(out)
     assert report.problems == ()
-    assert report.missing == ("E East: failed, solver: the model is infeasible",)
+    assert report.missing == ("E East: failed, solver: no plan: the model is infeasible",)
     said = (out / "report.md").read_text(encoding="utf-8")
-    assert "区内现有托育机构 1 处（托位 30）照常开放" in said
+    assert "区内居住区人口 1,000，需求托位 8，未纳入规划。区内现有托育机构 1 处（托位 30）" in said
+
+
+@pytest.mark.parametrize(
+    ("fe_slots", "stage", "served"),
+    [
+        (12, "solve_prepared", 4.0),  # AE's 8 of FE's 12 slots first: 4 left for AW
+        (30, "prepare_loaded", 0.0),  # East's demand unknown: how full FE is is unknown
+    ],
+)
+def test_a_failed_countys_residents_come_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fe_slots: int, stage: str, served: float
+) -> None:
+    _fail_east(monkeypatch, stage)
+    plan = run_plan(_city(tmp_path, fe_slots=fe_slots))
+    assert _served(plan, "AW") == ({"FE": pytest.approx(served)} if served else {})
+    assert float(plan.areas.loc["AW", "shortfall_slots"]) == pytest.approx(8.0 - served, abs=1e-3)
+    assert plan.run["border"]["slots_from_failed_counties"] == pytest.approx(served)
+    east = plan.run["counties"][1]
+    assert ("population" in east) == (stage == "solve_prepared")
 
 
 def test_resume_solves_the_failed_county_again(

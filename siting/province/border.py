@@ -13,9 +13,10 @@ any site within walking distance, in their county or across the border:
   still be extended up to the scenario's limit less what its county added;
 * the existing facilities of a county without a plan stand all the same (the merged
   plan keeps them, :data:`~siting.province.merge.IN_FAILED_COUNTY`): each offers the
-  strip all its slots, as its county's own residents have no plan to take their
-  share, and is not extended (``run["border"]["slots_from_failed_counties"]`` says
-  how many slots they give);
+  strip what its county's own residents leave of it (their required slots shared
+  among the county's facilities by their slots; nothing when the county failed before
+  its demand was estimated), and is not extended
+  (``run["border"]["slots_from_failed_counties"]`` says how many slots they give);
 * every candidate parcel (not excluded by a hazard) and the co-located site of every
   new strip area that its county did not open may be opened, at its cost;
 * the model is the counties' (:func:`siting.model.build_model`): least shortfall,
@@ -43,7 +44,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -66,7 +67,7 @@ from siting.plan import (
     shortfall,
     without_excess,
 )
-from siting.province.merge import IN_FAILED_COUNTY
+from siting.province.merge import IN_FAILED_COUNTY, in_failed_county
 from siting.province.partition import clip_graph
 from siting.scenario import Scenario
 from siting.solve import solve_siting
@@ -146,8 +147,9 @@ def border_pass(
     record: dict[str, Any] = {"cross_border_m": distance, "strip_areas": len(strip)}
     if strip.empty:
         return _with_record(merged, record | _no_change(merged, start), inputs=inputs)
+    residents = {r.district_id: r.residents for r in results if r.plan is None}
     problem, sites, options, items, points = _strip_problem(
-        merged, strip, inputs=inputs, scenario=scenario, planned=planned
+        merged, strip, inputs=inputs, scenario=scenario, planned=planned, residents=residents
     )
     record["model_size"] = {
         "demand_items": len(items),
@@ -190,7 +192,7 @@ def border_pass(
     )
     site_district = plan.facilities["district_id"].astype(str)
     area_district = plan.areas["district_id"].astype(str)
-    standing = _in_failed_county(plan.facilities)
+    standing = in_failed_county(plan.facilities)
 
     def across(frame: pd.DataFrame) -> float:
         a = frame.dropna(subset=["area_id"])
@@ -324,15 +326,31 @@ def _no_change(merged: Plan, start: float) -> dict[str, Any]:
         "facilities_opened": 0,
         "facilities_extended": 0,
         "slots_across_borders": 0.0,
+        "slots_from_failed_counties": 0.0,
         "seconds": round(time.perf_counter() - start, 3),
     }
 
 
-def _in_failed_county(facilities: pd.DataFrame) -> pd.Series:
-    """Which facilities stand in a county without a plan (:data:`IN_FAILED_COUNTY`)."""
-    if IN_FAILED_COUNTY not in facilities.columns:
-        return pd.Series(False, index=facilities.index)
-    return facilities[IN_FAILED_COUNTY].fillna(False).astype(bool)
+def _left_by_own_county(
+    facilities: pd.DataFrame, residents: Mapping[str, pd.DataFrame | None]
+) -> pd.Series:
+    """The slots each facility of a county without a plan has left for the strip.
+
+    Its county's own residents come first: their required slots (residents' and
+    migrants', :attr:`siting.demand.Demand.areas`) are shared among the county's existing
+    facilities by their slots, and each has the rest. A county whose demand was not
+    estimated before it failed leaves nothing: how full its facilities are is not known.
+    """
+    mine = facilities[in_failed_county(facilities)]
+    slots = mine["slots"].astype(float)
+    county = mine["district_id"].astype(str)
+    need = {
+        d: float(t["required_slots"].sum() + t["migrant_slots"].sum())
+        for d, t in residents.items()
+        if t is not None
+    }
+    own = county.map(need) / slots.groupby(county).transform("sum")
+    return slots * (1.0 - own).clip(lower=0.0).fillna(0.0)
 
 
 def _shortfall(items: pd.DataFrame, assignments: pd.DataFrame) -> float:
@@ -352,6 +370,7 @@ def _strip_problem(
     inputs: Inputs,
     scenario: Scenario,
     planned: set[str],
+    residents: Mapping[str, pd.DataFrame | None],
 ) -> tuple[SitingProblem, gpd.GeoDataFrame, pd.DataFrame, pd.DataFrame, gpd.GeoDataFrame]:
     """The strip's model: its items, the sites within reach (open ones with spare capacity)."""
     radii = scenario.radii
@@ -424,13 +443,16 @@ def _strip_problem(
     added = added.reindex(sites.index).fillna(0.0)
     existing = sites["existing"].astype(bool).to_numpy()
     # a facility of a county without a plan serves the strip as it stands: nobody extends it
-    standing = _in_failed_county(facilities).reindex(sites.index, fill_value=False).to_numpy()
+    standing = in_failed_county(facilities).reindex(sites.index, fill_value=False).to_numpy()
     can_grow = existing & ~standing & fac.existing_can_expand
+    spare = np.where(is_open, (capacity - used_outside).clip(lower=0), 0.0)
+    left = _left_by_own_county(facilities, residents).reindex(sites.index).fillna(0.0)
+    spare = np.where(standing, left, spare)
     model_sites = pd.DataFrame(
         {
             "district_id": sites["district_id"],
             "existing": is_open,
-            "existing_slots": np.where(is_open, (capacity - used_outside).clip(lower=0), 0.0),
+            "existing_slots": spare,
             "max_extra_slots": np.where(
                 can_grow, (float(fac.existing_max_extra_slots) - added).clip(lower=0), 0.0
             ),
@@ -601,7 +623,7 @@ def _totals(
 ) -> dict[str, Any]:
     """The run's totals with the facilities, areas and assignments after the pass."""
     totals = dict(before)
-    facilities = facilities[~_in_failed_county(facilities)]  # not the plan's: they stand
+    facilities = facilities[~in_failed_county(facilities)]  # not the plan's: they stand
     people = float(areas["planned_population"].sum() + areas["migrant_population"].sum())
     total_slots = float(facilities["slots"].sum())
     affordable = float(facilities.loc[facilities["affordable"].astype(bool), "slots"].sum())

@@ -25,6 +25,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import pandas as pd
+
 from siting.errors import (
     InputError,
     NetworkError,
@@ -155,6 +157,10 @@ class CountyResult:
         Taken from the cache of an earlier run (``--resume``) rather than solved.
     code
         Why there is no plan, one of :data:`FAILURES`; ``None`` with a plan.
+    residents
+        Without a plan, the demand of the county's areas when it was estimated before
+        the failure (:attr:`siting.demand.Demand.areas`: ``planned_population``,
+        ``required_slots``, ``migrant_slots``, ...); ``None`` otherwise.
     """
 
     district_id: str
@@ -165,6 +171,7 @@ class CountyResult:
     seconds: float
     reused: bool = False
     code: str | None = None
+    residents: pd.DataFrame | None = None
 
 
 def _worker_name() -> str:
@@ -210,7 +217,11 @@ def solve_county(
     worker = _worker_name()
 
     def result(
-        status: str, reason: str | None, plan: Plan | None, code: str | None = None
+        status: str,
+        reason: str | None,
+        plan: Plan | None,
+        code: str | None = None,
+        residents: pd.DataFrame | None = None,
     ) -> CountyResult:
         return CountyResult(
             district_id=district_id,
@@ -220,6 +231,7 @@ def solve_county(
             worker=worker,
             seconds=round(time.perf_counter() - start, 3),
             code=code,
+            residents=residents,
         )
 
     facilities = inputs.facilities
@@ -228,11 +240,15 @@ def solve_county(
             "no_sites", "no candidate parcel and no existing facility", None, code="no_sites"
         )
     quiet: Progress = lambda message: log.debug("%s: %s", district_id, message)  # noqa: E731
+    residents = None  # the county's demand, once estimated: kept if the solve fails
     try:
-        plan = solve_prepared(prepare_loaded(inputs, scenario=scenario, progress=quiet))
+        prepared = prepare_loaded(inputs, scenario=scenario, progress=quiet)
+        residents = prepared.demand.areas if prepared.demand is not None else None
+        plan = solve_prepared(prepared)
     except (SitingError, ValueError, RuntimeError) as exc:
         kind = "solver" if isinstance(exc, SolverError) else type(exc).__name__
-        return result("failed", f"{kind}: {exc}", None, code=failure_code(exc))
+        reason = f"{kind}: {exc}"
+        return result("failed", reason, None, code=failure_code(exc), residents=residents)
     return result(str(plan.run["status"]), None, plan)
 
 
@@ -342,7 +358,10 @@ def plan_by_district(
         say(f"border pass: areas within {scenario.run.cross_border_m:g} m of another district")
         final = border_pass(merged, results, inputs=inputs, scenario=scenario)
     say("measuring access across the county borders")
-    return access_across_borders(final, counties=merged, inputs=inputs, scenario=scenario)
+    residents = {r.district_id: r.residents for r in results if r.plan is None}
+    return access_across_borders(
+        final, counties=merged, inputs=inputs, scenario=scenario, residents=residents
+    )
 
 
 def _county_names(inputs: Inputs, ids: Sequence[str]) -> dict[str, str]:

@@ -28,7 +28,9 @@ Which areas
       exact too: nothing across a border is within their reach.
 
     The existing facilities of a county without a plan count (they stand, and the
-    merged plan keeps them); its residents have no plan and are left out.
+    merged plan keeps them). Its residents have no plan and are not measured, but
+    when its demand was estimated before it failed they share the facilities they
+    walk to, as everyone else does.
 Counts
     ``run.json``'s ``facilities`` are counted on the merged plan; the facilities with
     free slots and the walks measured are the counties' less what this measure finds
@@ -39,6 +41,7 @@ Counts
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -59,6 +62,7 @@ from siting.lifecircle import (
 )
 from siting.network import area_points
 from siting.plan import Plan
+from siting.province.merge import in_failed_county
 from siting.province.partition import clip_graph
 from siting.scenario import Scenario
 
@@ -86,6 +90,7 @@ def access_across_borders(
     counties: Plan,
     inputs: Inputs,
     scenario: Scenario,
+    residents: Mapping[str, pd.DataFrame | None] | None = None,
 ) -> Plan:
     """The merged plan with its life-circle figures measured across county borders.
 
@@ -100,6 +105,10 @@ def access_across_borders(
         The whole run's inputs (areas, facilities, population raster, streets).
     scenario
         The scenario.
+    residents
+        The demand of each county without a plan, when it was estimated before the
+        county failed (:attr:`siting.province.CountyResult.residents`): its residents
+        share the facilities they reach with the plan's, but are not measured.
 
     Returns
     -------
@@ -113,7 +122,9 @@ def access_across_borders(
         return plan
     start = time.perf_counter()
     reach = walking_bands(scenario)[-1][0]
-    areas = plan.areas.set_axis(plan.areas.index.astype(str))
+    sharers = _sharers(residents or {})
+    areas = pd.concat([pd.DataFrame(plan.areas), sharers])
+    areas = areas.set_axis(areas.index.astype(str))
     outlines = inputs.areas.set_axis(inputs.areas.index.astype(str))
     shapes = gpd.GeoSeries(outlines.geometry.loc[areas.index].to_numpy(), crs=inputs.crs)
     area_district = areas["district_id"].astype(str).to_numpy()
@@ -172,14 +183,20 @@ def access_across_borders(
     frame = areas.loc[ids]
     own = walks["point_id"].map(pts["area_id"]).map(frame["district_id"].astype(str))
     same = (own == walks["site_id"].map(place["district_id"].astype(str))).to_numpy()
+    # no county measured the facilities of a county without a plan, nor its residents
+    standing = plan.facilities.index[in_failed_county(plan.facilities)].astype(str)
+    same = same & ~walks["site_id"].isin(standing).to_numpy()
+    planned_walk = ~walks["point_id"].map(pts["area_id"]).isin(sharers.index).to_numpy()
     measured, free_sites = measure_life_circles(
         walks, pts, frame, {"before": before, "after": after}, scenario=scenario
     )
-    _, county_free = measure_life_circles(
-        walks[same], pts, frame, {"before": before, "after": counted}, scenario=scenario
-    )
+    counties_saw = {
+        "before": before[~before.index.isin(standing)],
+        "after": counted[~counted.index.isin(standing)],
+    }
+    _, county_free = measure_life_circles(walks[same], pts, frame, counties_saw, scenario=scenario)
     again_ids = areas.index[again]
-    updated = _replaced(plan.areas, measured.loc[again_ids])
+    updated = _replaced(plan.areas, measured.loc[again_ids.difference(sharers.index)])
     # a facility within a walk of a re-measured area is measured in full here (every
     # walk to it and every walk of those who reach it); the others kept their status
     exact = set(walks.loc[walks["point_id"].map(pts["area_id"]).isin(again_ids), "site_id"])
@@ -188,11 +205,38 @@ def access_across_borders(
         when: len(set(free_sites[when]) & exact) - len(set(county_free[when]) & exact)
         for when in WHEN
     }
-    ours = walks["site_id"].isin(set(before.index) | set(after.index))
+    ours = planned_walk & walks["site_id"].isin(set(before.index) | set(after.index)).to_numpy()
     theirs = same & walks["site_id"].isin(set(before.index) | set(counted.index)).to_numpy()
     info["walks_measured"] = len(walks)
     pairs = int(ours.sum()) - int(theirs.sum())
     return _with(plan, updated, record, info, start, free=delta, pairs=pairs, counts=counts)
+
+
+def _sharers(residents: Mapping[str, pd.DataFrame | None]) -> pd.DataFrame:
+    """The areas of the counties without a plan whose demand is known, as rows that
+    :func:`~siting.lifecircle.measure_life_circles` reads (people, required slots, target)."""
+    frames = [
+        pd.DataFrame(
+            {
+                "district_id": d,
+                "planned_population": t["planned_population"].astype(float),
+                "migrant_population": t["migrant_population"].astype(float),
+                "required_slots": t["required_slots"] + t["migrant_slots"],
+                "target_per_1000": t["ratio"].astype(float),
+            },
+            index=t.index.astype(str),
+        )
+        for d, t in residents.items()
+        if t is not None and len(t)
+    ]
+    columns = [
+        "district_id",
+        "planned_population",
+        "migrant_population",
+        "required_slots",
+        "target_per_1000",
+    ]
+    return pd.concat(frames) if frames else pd.DataFrame(columns=columns)
 
 
 def _within(shapes: gpd.GeoSeries, of: np.ndarray, distance_m: float) -> np.ndarray:

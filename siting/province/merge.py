@@ -16,7 +16,9 @@ was made. They are rows of the facilities layer as they are (no new slot, no cos
 marked :data:`IN_FAILED_COUNTY`, so that the border pass and the access across borders
 offer them to the neighbours' residents; the plan's totals (planned slots, cost, the
 counts of facilities) stay those of the planned counties, and the county's entry under
-``counties`` counts them (``facilities``, ``existing_slots``). Its demonstration
+``counties`` counts them (``facilities``, ``existing_slots``), and its residents when
+their demand was estimated before the county failed (``population``,
+``required_slots``: no slot of the plan serves them). Its demonstration
 facilities (R5) are unmet, less those it holds already: ``unmet_demonstration`` and
 ``unmet`` name it, and its entry says how many are missing (``demonstration_missing``).
 """
@@ -43,7 +45,7 @@ from siting.summary import per_1000
 if TYPE_CHECKING:
     from siting.province.engine import CountyResult
 
-__all__ = ["IN_FAILED_COUNTY", "PARTIAL", "merge_counties"]
+__all__ = ["IN_FAILED_COUNTY", "PARTIAL", "in_failed_county", "merge_counties"]
 
 PARTIAL = "partial"
 """The status of a merged plan that misses some county (``siting plan`` exits 3)."""
@@ -219,6 +221,13 @@ def merge_counties(
         for r in results
     ]
     standing = _standing(failed, inputs=inputs, scenario=scenario, like=facilities)
+    for r in failed:  # its residents, when their demand was estimated before it failed
+        if r.residents is not None:
+            county = next(c for c in run["counties"] if c["district_id"] == r.district_id)
+            county["population"] = float(r.residents["planned_population"].sum())
+            county["required_slots"] = float(
+                r.residents["required_slots"].sum() + r.residents["migrant_slots"].sum()
+            )
     for county in run["counties"]:
         mine = standing[standing["district_id"].astype(str) == county["district_id"]]
         if len(mine):
@@ -252,6 +261,19 @@ def merge_counties(
         service_lines=_stack([p.service_lines for p in plans]),
         residual=_residual(planned, run, max_blocks=residual_blocks),
     )
+
+
+def in_failed_county(facilities: pd.DataFrame) -> pd.Series:
+    """Which facilities stand in a county without a plan (:data:`IN_FAILED_COUNTY`).
+
+    Examples
+    --------
+    >>> in_failed_county(pd.DataFrame({IN_FAILED_COUNTY: [True, None]})).tolist()
+    [True, False]
+    """
+    if IN_FAILED_COUNTY not in facilities.columns:
+        return pd.Series(False, index=facilities.index)
+    return facilities[IN_FAILED_COUNTY].fillna(False).astype(bool)
 
 
 def _standing(

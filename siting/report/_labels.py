@@ -194,6 +194,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "county_failed_demonstration": (
             "示范性托育机构（每区县 {need} 处）未满足：缺 {missing} 处。"
         ),
+        "county_failed_residents": "区内居住区人口 {population}，需求托位 {required}，未纳入规划。",
         "border_pass": "跨界服务（距其他区县 {m} 米内的 {areas} 个居住区可由邻区县设施服务）："
         "跨界托位 {across}，缺口 {short0} → {short1}，"
         "费用 {cost0} → {cost1}，新开设施 {opened} 处。",
@@ -481,6 +482,8 @@ _LABELS: dict[str, dict[str, str]] = {
         "they stay in the plan's layers and count in the neighbours' service and access.",
         "county_failed_demonstration": " Its demonstration facilities ({need} per county) "
         "are unmet: {missing} missing.",
+        "county_failed_residents": " Its residential areas hold {population} people, "
+        "who need {required} slots: no plan serves them.",
         "border_pass": "Across borders ({areas} areas within {m} m of another district may be "
         "served by its sites): {across} slots served across borders, shortfall {short0} → "
         "{short1}, cost {cost0} → {cost1}, {opened} sites opened.",

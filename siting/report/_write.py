@@ -464,6 +464,10 @@ def _county_sections(
             said = text["county_failed"].format(
                 status=outcome(c, text), reason=county_reason(c, text)
             )
+            if c.get("population") is not None:
+                said += text["county_failed_residents"].format(
+                    population=_num(c.get("population")), required=_num(c.get("required_slots"))
+                )
             if c.get("existing_slots"):
                 said += text["county_failed_existing"].format(
                     facilities=_num(c.get("facilities")), slots=_num(c.get("existing_slots"))
