@@ -217,6 +217,8 @@ def _facility_popup(
     ]
     if rec.get("colocated_area_id"):
         rows.append((text["colocated"], _esc(rec.get("colocated_area_id"))))
+    if is_true(rec.get("in_failed_county")):  # stands in a county without a plan
+        rows.append((text["in_failed_county"], text["yes"]))
     year = as_number(rec.get("opening_year"))
     if year is not None and "opening_year" in text:  # a phased plan (siting.phasing)
         rows.append((text["opening_year"], f"{year:.0f}"))
