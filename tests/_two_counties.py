@@ -2,7 +2,8 @@
 
 :func:`write_two_counties` writes the population raster over both (100 m cells, the
 same people in each) and gives the two districts; each test adds its own areas,
-parcels and facilities. :func:`write_counties` does the same for a row of any number.
+parcels and facilities. :func:`write_counties` does the same for a row of any number,
+and :func:`write_city` writes the layers and a scenario reading them.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import rasterio
 from affine import Affine
@@ -61,3 +63,32 @@ def write_counties(
         }
         for k, (d, name) in enumerate(names.items())
     ]
+
+
+def write_city(
+    folder: Path,
+    layers: dict[str, list[dict[str, Any]]],
+    *,
+    name: str,
+    run: str = "",
+    policy: str = "demonstration_per_district = 0",
+) -> Path:
+    """Write ``layers`` (name → rows) to ``folder/city.gpkg`` and a scenario reading them
+    and ``folder/pop.tif``; return the scenario's path.
+
+    ``run`` and ``policy`` are the bodies of the scenario's ``[run]`` (none when empty)
+    and ``[policy]`` tables; the solver proves optimality (gap 0).
+    """
+    gpkg = folder / "city.gpkg"
+    for layer, rows in layers.items():
+        gpd.GeoDataFrame(rows, crs=CRS).to_file(gpkg, layer=layer)
+    inputs = "\n".join(f'{layer} = {{ path = "city.gpkg", layer = "{layer}" }}' for layer in layers)
+    run_table = f"[run]\n{run}\n" if run else ""
+    scenario = folder / "scenario.toml"
+    scenario.write_text(
+        f'name = "{name}"\ncrs = "{CRS}"\n{run_table}'
+        f'[inputs]\npopulation = {{ path = "pop.tif" }}\n{inputs}\n'
+        f"[policy]\n{policy}\n[solver]\ngap = 0.0\n",
+        encoding="utf-8",
+    )
+    return scenario

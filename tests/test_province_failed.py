@@ -23,7 +23,7 @@ from typing import Any
 
 import geopandas as gpd
 import pytest
-from _two_counties import CRS, X0, Y0, write_counties, write_two_counties
+from _two_counties import X0, Y0, write_city, write_counties, write_two_counties
 from _two_counties import box_at as _box
 from shapely.geometry import Point
 
@@ -49,7 +49,6 @@ def _city(
     folder: Path, *, cross_border_m: float = 200.0, demonstration: int = 0, fe_slots: int = 30
 ) -> Path:
     districts = write_two_counties(folder, side_m=1000.0, people_per_cell=500.0)
-    gpkg = folder / "city.gpkg"
     areas = [
         {"area_id": a, "district_id": d, "status": "old", "geometry": _box(x, 400, x + 80, 600)}
         for a, d, x in (("AW", "W", 900), ("AE", "E", 1100), ("AF", "W", 100))
@@ -74,31 +73,13 @@ def _city(
             "geometry": Point(X0 + 1070, Y0 - 500),
         }
     ]
-    gpd.GeoDataFrame(districts, crs=CRS).to_file(gpkg, layer="districts")
-    gpd.GeoDataFrame(areas, crs=CRS).to_file(gpkg, layer="areas")
-    gpd.GeoDataFrame(parcels, crs=CRS).to_file(gpkg, layer="parcels")
-    gpd.GeoDataFrame(existing, crs=CRS).to_file(gpkg, layer="facilities")
-    scenario = folder / "scenario.toml"
-    scenario.write_text(
-        f"""name = "a county fails"
-crs = "{CRS}"
-[run]
-partition = "district"
-cross_border_m = {cross_border_m}
-[inputs]
-population = {{ path = "pop.tif" }}
-areas = {{ path = "city.gpkg", layer = "areas" }}
-parcels = {{ path = "city.gpkg", layer = "parcels" }}
-facilities = {{ path = "city.gpkg", layer = "facilities" }}
-districts = {{ path = "city.gpkg", layer = "districts" }}
-[policy]
-demonstration_per_district = {demonstration}
-[solver]
-gap = 0.0
-""",
-        encoding="utf-8",
+    return write_city(
+        folder,
+        {"areas": areas, "parcels": parcels, "facilities": existing, "districts": districts},
+        name="a county fails",
+        run=f'partition = "district"\ncross_border_m = {cross_border_m}',
+        policy=f"demonstration_per_district = {demonstration}",
     )
-    return scenario
 
 
 def _fail_east(monkeypatch: pytest.MonkeyPatch, stage: str = "solve_prepared") -> None:
@@ -275,7 +256,6 @@ def _row_of_counties(folder: Path) -> Path:
     districts = write_counties(
         folder, {d: f"County {d}" for d in ids}, side_m=1000.0, people_per_cell=500.0
     )
-    gpkg = folder / "city.gpkg"
     areas = [
         {
             "area_id": f"A{d}",
@@ -298,26 +278,12 @@ def _row_of_counties(folder: Path) -> Path:
         for k, d in enumerate(ids)
         if d != "N"
     ]
-    gpd.GeoDataFrame(districts, crs=CRS).to_file(gpkg, layer="districts")
-    gpd.GeoDataFrame(areas, crs=CRS).to_file(gpkg, layer="areas")
-    gpd.GeoDataFrame(parcels, crs=CRS).to_file(gpkg, layer="parcels")
-    scenario = folder / "scenario.toml"
-    scenario.write_text(
-        f"""name = "every failure"
-crs = "{CRS}"
-[run]
-partition = "district"
-[inputs]
-population = {{ path = "pop.tif" }}
-areas = {{ path = "city.gpkg", layer = "areas" }}
-parcels = {{ path = "city.gpkg", layer = "parcels" }}
-districts = {{ path = "city.gpkg", layer = "districts" }}
-[policy]
-demonstration_per_district = 0
-""",
-        encoding="utf-8",
+    return write_city(
+        folder,
+        {"areas": areas, "parcels": parcels, "districts": districts},
+        name="every failure",
+        run='partition = "district"',
     )
-    return scenario
 
 
 def _county_rows(report: str) -> dict[str, list[str]]:
