@@ -43,6 +43,7 @@ from siting.inputs._raster import (
     _check_covers_areas,
     _check_raster,
     _Raster,
+    _study_lonlat,
 )
 from siting.inputs._schema import LAYER_NAMES
 from siting.inputs._streets import _check_coverage, _read_streets
@@ -312,19 +313,27 @@ def _load_parsed_once(
         with report.warnings_of("osm"):
             _add_osm(spec, work, raw, wheres, report)
     dense = max_persons_per_km2
+    # the rasters' values are checked over the study area only (a country tile is not read)
+    lonlat = _study_lonlat(
+        [raw[n] for n in ("areas", "districts") if n in raw], margin_m=_STUDY_AREA_BUFFER_M
+    )
     with report.warnings_of("population"):
         loaded.population = _check_raster(
-            spec.population, "population", report, max_persons_per_km2=dense
+            spec.population, "population", report, max_persons_per_km2=dense, study=lonlat
         )
     if spec.migrant_population is not None:
         with report.warnings_of("migrant_population"):
             loaded.migrant = _check_raster(
-                spec.migrant_population, "migrant_population", report, max_persons_per_km2=dense
+                spec.migrant_population,
+                "migrant_population",
+                report,
+                max_persons_per_km2=dense,
+                study=lonlat,
             )
     if spec.children is not None:
         with report.warnings_of("children"):
             loaded.children = _check_raster(
-                spec.children, "children", report, max_persons_per_km2=dense
+                spec.children, "children", report, max_persons_per_km2=dense, study=lonlat
             )
     if spec.streets is not None:
         streets = Path(spec.streets)
