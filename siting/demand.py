@@ -240,7 +240,7 @@ def estimate_demand(inputs: Inputs, *, scenario: Scenario) -> Demand:
     )
 
     def one(
-        raster: Path | str, bands: Sequence[int], *, blocks: bool
+        raster: Path | str, bands: Sequence[int], *, blocks: bool, residents_per_person: float = 1.0
     ) -> tuple[Allocation, dict[str, Any]]:
         result = _allocate(
             areas,
@@ -254,11 +254,23 @@ def estimate_demand(inputs: Inputs, *, scenario: Scenario) -> Demand:
             context=context,
             context_zones=context_zones,
         )
-        return result, _accounting(result, raster)
+        if residents_per_person == 1.0:
+            return result, _accounting(result, raster)
+        counted = result.total
+        result = _as_residents(result, residents_per_person)
+        return result, {
+            **_accounting(result, raster),
+            "counts": "children",
+            "raster_people": counted,
+        }
 
     accounting: dict[str, dict[str, Any]] = {}
+    per_person = spec.population.residents_per_person if spec is not None else 1.0
     people, accounting["population"] = one(
-        inputs.population, _bands(spec, "population"), blocks=True
+        inputs.population,
+        _bands(spec, "population"),
+        blocks=True,
+        residents_per_person=per_person,
     )
     migrants = None
     if inputs.migrant_population is not None:
@@ -282,7 +294,8 @@ def estimate_demand(inputs: Inputs, *, scenario: Scenario) -> Demand:
         accounting=accounting,
         residual=_residual_blocks(people, crs=areas.crs),
         findings=tuple(
-            _findings(accounting)
+            _children_as_residents(accounting["population"])
+            + _findings(accounting)
             + _empty_areas(table)
             + (
                 []
@@ -291,6 +304,44 @@ def estimate_demand(inputs: Inputs, *, scenario: Scenario) -> Demand:
             )
         ),
     )
+
+
+def _as_residents(result: Allocation, factor: float) -> Allocation:
+    """An allocation of a children raster in residents: every count × ``factor``."""
+    blocks = result.residual_blocks
+    if not blocks.empty:
+        blocks = blocks.assign(people=blocks["people"] * factor)
+    return dataclasses.replace(
+        result,
+        held=result.held * factor,
+        total=result.total * factor,
+        residual=result.residual * factor,
+        overlap=result.overlap * factor,
+        residual_by_zone=result.residual_by_zone * factor,
+        in_zones=None if result.in_zones is None else result.in_zones * factor,
+        moved=result.moved * factor,
+        residual_blocks=blocks,
+    )
+
+
+def _children_as_residents(acc: Mapping[str, Any]) -> list[Said]:
+    """What a population raster of children was turned into (``counts = "children"``)."""
+    if acc.get("counts") != "children":
+        return []
+    children, residents = float(acc["raster_people"]), float(acc["total"])
+    share = children / residents if residents > 0 else float("nan")
+    return [
+        Said(
+            f"the population raster counts children, {share:.2%} of the residents "
+            f"(inputs.population.share_of_residents): its {children:,.0f} children in the "
+            f"study area stand for {residents:,.0f} residents, to whom the ratios per 1,000 "
+            "residents apply",
+            code="children_as_residents",
+            children=children,
+            residents=residents,
+            share=share,
+        )
+    ]
 
 
 _LOW_HELD_SHARE = 0.5

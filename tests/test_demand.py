@@ -238,3 +238,65 @@ def test_people_from_outside_the_districts_are_named(tmp_path: Path) -> None:
     assert not any(
         "outside the districts" in f for f in estimate_demand(inputs, scenario=scenario).findings
     )
+
+
+def _children_scenario(tmp_path: Path, raster: Path, population: str) -> Path:
+    """A scenario over the four hand areas whose population raster is ``raster``."""
+    gpkg = tmp_path / "city.gpkg"
+    areas().reset_index().to_file(gpkg, layer="areas")
+    parcels = gpd.GeoDataFrame(
+        {"site_id": ["P1"], "kind": ["idle_land"], "acquisition": ["new_build"]},
+        geometry=[box(10, 10, 50, 50)],
+        crs=CRS,
+    )
+    parcels.to_file(gpkg, layer="parcels")
+    path = tmp_path / "scenario.toml"
+    path.write_text(
+        f'name = "children"\ncrs = "{CRS}"\n[inputs]\n'
+        f'population = {{ path = "{raster.name}"{population} }}\n'
+        'areas = { path = "city.gpkg", layer = "areas" }\n'
+        'parcels = { path = "city.gpkg", layer = "parcels" }\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_a_children_raster_given_as_population_is_turned_into_residents(
+    tmp_path: Path, raster: Path
+) -> None:
+    """The ratios are slots per 1,000 residents: a raster of children 0–5 read as residents
+    gave Accra's blocks 8.6 % of their slots (WorldPop: 336,486 children of 3,915,942).
+    Said to count children 5 % of the residents, each child stands for 20 residents."""
+    from siting.demand import estimate_demand
+    from siting.errors import ScenarioError
+    from siting.inputs import load_inputs
+    from siting.scenario import load_scenario
+
+    said = ', counts = "children", share_of_residents = 0.05'
+    scenario = load_scenario(_children_scenario(tmp_path, raster, said))
+    assert scenario.inputs is not None
+    inputs = load_inputs(scenario.inputs, crs=scenario.crs)
+    demand = estimate_demand(inputs, scenario=scenario)
+    table = demand.areas
+    # the hand areas hold 400, 200, 300 and 300 children (test_area_demand_by_hand)
+    assert table["population"].to_dict() == pytest.approx(
+        {"A1": 8000.0, "A2": 4000.0, "A3": 6000.0, "A4": 6000.0}
+    )
+    # old 8, new 10 (dwellings × 2.36, not the raster), rural 4.5 per 1,000 residents
+    assert table["required_slots"].to_dict() == pytest.approx(
+        {"A1": 64.0, "A2": 23.6, "A3": 27.0, "A4": 48.0}
+    )
+    acc = demand.accounting["population"]
+    assert acc["counts"] == "children"
+    assert acc["raster_people"] == pytest.approx(1200.0)
+    assert (acc["total"], acc["held"], acc["residual"]) == pytest.approx((24_000.0, 24_000.0, 0))
+    assert (
+        "the population raster counts children, 5.00% of the residents (inputs.population."
+        "share_of_residents): its 1,200 children in the study area stand for 24,000 residents, "
+        "to whom the ratios per 1,000 residents apply"
+    ) in demand.findings
+    # counting children needs their share of the residents
+    with pytest.raises(ScenarioError, match=r"needs 'inputs\.population\.share_of_residents'"):
+        load_scenario(_children_scenario(tmp_path, raster, ', counts = "children"'))
+    with pytest.raises(ScenarioError, match="is given but counts = 'residents'"):
+        load_scenario(_children_scenario(tmp_path, raster, ", share_of_residents = 0.05"))

@@ -2265,6 +2265,36 @@ def test_a_country_tile_is_checked_over_the_study_area_only(tmp_path: Path) -> N
     )
 
 
+@pytest.mark.parametrize(
+    ("name", "description"),
+    [("accra-age0-5-worldpop.tif", None), ("chn_f_0_2020.tif", None), ("p.tif", "0-3岁儿童")],
+)
+def test_a_population_raster_named_for_children_is_warned_of(
+    tmp_path: Path, name: str, description: str | None
+) -> None:
+    """WorldPop's children 0–5 given as the population were read as residents without a
+    word: the ratios per 1,000 residents then ask for 8.6 % of the slots in Accra."""
+    path = write_raster(tmp_path / name)
+    if description is not None:
+        with rasterio.open(path, "r+") as ds:
+            ds.set_band_description(1, description)
+    spec = make_spec(tmp_path, population=RasterSpec(path=path))
+    (warning,) = [n for n in load_inputs(spec, crs=GK).notes if "age group" in n]
+    shown = name if description is None else description
+    assert warning.startswith(
+        f"population: the raster's {'name' if description is None else 'band description'} "
+        f"{shown!r} says it may count one age group (children), not every resident"
+    )
+    assert 'counts = "children" and share_of_residents' in warning
+    # said to count children, or a total-population name: nothing to warn of
+    said = RasterSpec(path=path, counts="children", share_of_residents=0.086)
+    quiet = load_inputs(replace(spec, population=said), crs=GK).notes
+    assert not any("age group" in n for n in quiet)
+    total = write_raster(tmp_path / "accra-total-worldpop.tif")
+    quiet = load_inputs(replace(spec, population=RasterSpec(path=total)), crs=GK).notes
+    assert not any("age group" in n for n in quiet)
+
+
 # --------------------------------------------------------------------------- checks across layers
 
 

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -292,6 +293,8 @@ def _inspect_raster(
             )
         )
         ok = False
+    if name == "population" and spec.counts == "residents":
+        _warn_of_age_group(src, spec, path, report)
     band = spec.band_list[0]
     nodata = src.nodatavals[band - 1]
     if nodata is None and not (src.mask_flag_enums[band - 1] and _has_mask(src, band)):
@@ -324,6 +327,38 @@ def _inspect_raster(
         return None
     source = path if src.crs is not None else _with_crs(path, crs)
     return _Raster(path, crs, (left, bottom, right, top), source)
+
+
+_AGE_GROUP = re.compile(
+    r"(?:^|[^a-z])(?:age[-_ ]?\d|child|kids?(?![a-z])|infant|toddler|under[-_ ]?\d"
+    r"|u[35](?![a-z0-9]))"
+    r"|^[a-z]{3}_[fmt]_\d{1,2}_\d{4}"  # WorldPop's age and sex structures: chn_f_0_2020.tif
+    r"|儿童|幼儿|婴|托育|[0-9][-~～至][0-9]岁",
+    re.IGNORECASE,
+)
+"""Words in a raster's file name or band description that say it counts one age group."""
+
+
+def _warn_of_age_group(src: Any, spec: RasterSpec, path: Path, report: _Report) -> None:
+    """Warn when the population raster's name says it counts one age group (children), not
+    every resident: the ratios per 1,000 residents would then ask for a tenth of the slots
+    (WorldPop's Accra children 0–5 are 8.6 % of its residents)."""
+    said = [path.name] + [
+        d for b in spec.band_list if (d := (src.descriptions[b - 1] or "").strip())
+    ]
+    hits = [text for text in said if _AGE_GROUP.search(text)]
+    if not hits:
+        return
+    report.warn(
+        f"population: the raster's {'name' if hits[0] == path.name else 'band description'} "
+        f"{hits[0]!r} says it may count one age group (children), not every resident: the "
+        "ratios are slots per 1,000 residents, so a children raster read as residents asks "
+        "for about a tenth of the slots. If it counts children, say so under "
+        '[inputs.population] with counts = "children" and share_of_residents (the share '
+        "of the residents it counts); give the children raster as [inputs.children] beside "
+        "a total-population raster for the children's estimate; else ignore this",
+        by=logger,
+    )
 
 
 def _has_mask(src: Any, band: int) -> bool:

@@ -558,6 +558,7 @@ def input_source_problems(spec: InputsSpec) -> list[str]:
                 "'inputs.osm.existing_slots_default' must be 0 or more, got "
                 f"{osm.existing_slots_default!r}"
             )
+    bad.extend(_raster_count_problems(spec))
     if spec.areas is None and "areas" not in uses:
         bad.append(
             "'inputs.areas' is missing: the run has no residential areas; fix: give areas = "
@@ -569,3 +570,48 @@ def input_source_problems(spec: InputsSpec) -> list[str]:
             '{ path = "..." } under [inputs], or add "candidates" to use under [inputs.osm]'
         )
     return bad
+
+
+RASTER_COUNTS: tuple[str, ...] = ("residents", "children")
+"""Whom a population raster may count (``[inputs.population] counts``)."""
+
+
+def _raster_count_problems(spec: InputsSpec) -> list[str]:
+    """``counts`` and ``share_of_residents``: known, said together, on the population only."""
+    problems = []
+    population = spec.population
+    if population.counts not in RASTER_COUNTS:
+        problems.append(
+            f"'inputs.population.counts' must be 'residents' or 'children', got "
+            f"{population.counts!r}"
+        )
+    share = population.share_of_residents
+    if population.counts == "children" and share is None:
+        problems.append(
+            "'inputs.population.counts' = 'children' needs 'inputs.population."
+            "share_of_residents', the share of the residents the raster counts, because the "
+            "ratios are slots per 1,000 residents; fix: give it from the census, or from the "
+            "same producer's total raster (its children ÷ its people: 0.086 for WorldPop's "
+            "children 0–5 in Accra)"
+        )
+    if share is not None and not 0 < share <= 1:
+        problems.append(
+            "'inputs.population.share_of_residents' must be more than 0 and at most 1, "
+            f"got {share!r}"
+        )
+    if share is not None and population.counts == "residents":
+        problems.append(
+            "'inputs.population.share_of_residents' is given but counts = 'residents' (every "
+            "resident); fix: set counts = 'children' if the raster counts children, or leave "
+            "share_of_residents out"
+        )
+    for role in ("migrant_population", "children"):
+        raster = getattr(spec, role)
+        if raster is not None and (
+            raster.counts != "residents" or raster.share_of_residents is not None
+        ):
+            problems.append(
+                f"'inputs.{role}' takes neither counts nor share_of_residents (only "
+                "[inputs.population] does); fix: leave them out"
+            )
+    return problems

@@ -56,17 +56,38 @@ class RasterSpec:
     bands
         Several bands to add up instead of ``band``, for example WorldPop's
         age 0–1 and 1–4 bands of a children raster: ``bands = [1, 2]``.
+    counts
+        Whom the population raster counts: ``"residents"`` (default, every
+        resident) or ``"children"`` (one age group, such as WorldPop's
+        children 0–5). The ratios are slots per 1,000 *residents*, so a
+        children raster's people are turned into residents first, ÷
+        ``share_of_residents``. Only ``[inputs.population]`` takes it.
+    share_of_residents
+        With ``counts = "children"``: the share of the residents the raster
+        counts (0.086 for WorldPop's 0–5 in Accra, 336,486 of 3,915,942;
+        about 0.0186 for children under three in Guangyuan, 3 × its 6.2 ‰ birth
+        rate). Required then; from the census or the same producer's total raster.
     """
 
     path: Path
     band: int = 1
     crs: str | None = None
     bands: tuple[int, ...] = ()
+    counts: str = "residents"
+    share_of_residents: float | None = None
 
     @property
     def band_list(self) -> tuple[int, ...]:
         """The bands to read and add up."""
         return self.bands or (self.band,)
+
+    @property
+    def residents_per_person(self) -> float:
+        """Residents each of the raster's people stands for: 1, or 1 ÷ ``share_of_residents``
+        for a raster that counts children."""
+        if self.counts == "children" and self.share_of_residents:
+            return 1.0 / self.share_of_residents
+        return 1.0
 
 
 OSM_USES: tuple[str, ...] = (
