@@ -2295,6 +2295,34 @@ def test_a_population_raster_named_for_children_is_warned_of(
     assert not any("age group" in n for n in quiet)
 
 
+def test_districts_beyond_the_raster_are_named(tmp_path: Path) -> None:
+    """The study area is the districts, but the people of their land beyond the raster are
+    counted nowhere: a raster cut at the city's edge left a district 86 % outside it with a
+    residual of its 14 % alone, and nothing said so."""
+    # the raster: x from X0 - 1000 to X0 + 2000 (30 × 30 cells of 100 m, 10 people each)
+    origin = (X0 - 1000, Y0 + 2000)
+    write_raster(tmp_path / "pop.tif", values=np.full((30, 30), 10.0), origin=origin)
+    districts = gpd.GeoDataFrame(
+        {"district_id": ["D1", "D2"]},
+        geometry=[
+            box(X0 - 1000, Y0 - 1000, X0 + 1500, Y0 + 2000),  # inside the raster
+            box(X0 + 1500, Y0 - 1000, X0 + 5000, Y0 + 2000),  # 500 of its 3,500 m inside
+        ],
+        crs=GK,
+    )
+    spec = make_spec(tmp_path, districts=LayerSpec(path=write(districts, tmp_path / "d.fgb")))
+    inputs = load_inputs(spec, crs=GK)
+    assert (
+        "population: the raster pop.tif covers only part of 1 district (the share of its land "
+        "beyond it: D2 86%): the people there are counted nowhere, in no area and not in the "
+        "residual, so the district totals are short; give a raster that covers the districts"
+    ) in inputs.notes
+    # what the accounting counts: D1's 750 cells and D2's 150 inside the raster, not the
+    # 3,000 m × 3,000 m of D2 beyond it
+    acc = estimate_demand(inputs, scenario=Scenario(inputs=spec)).accounting["population"]
+    assert acc["total"] == pytest.approx(9000.0)
+
+
 # --------------------------------------------------------------------------- checks across layers
 
 

@@ -41,6 +41,7 @@ from siting.inputs._problems import _path_fix, _Report, _Where
 from siting.inputs._raster import (
     DEFAULT_MAX_PERSONS_PER_KM2,
     _check_covers_areas,
+    _check_covers_districts,
     _check_raster,
     _Raster,
     _study_lonlat,
@@ -433,6 +434,8 @@ def _load_parsed_once(
             )
         elif "areas" in raw and raw["areas"].crs is not None and role != "children":
             _check_covers_areas(raster, role, raw["areas"], work, report)
+            if role == "population" and "districts" in raw and raw["districts"].crs is not None:
+                _check_covers_districts(raster, role, raw["districts"], work, report)
 
     # normalization that needs the working CRS
     if "parcels" in raw and raw["parcels"].crs is not None:
