@@ -2323,6 +2323,24 @@ def test_districts_beyond_the_raster_are_named(tmp_path: Path) -> None:
     assert acc["total"] == pytest.approx(9000.0)
 
 
+def test_which_band_of_a_multi_band_raster_is_read_is_noted(tmp_path: Path) -> None:
+    """A raster of three bands (GHS-POP epochs stacked) was read at band 1 without a word."""
+    path = tmp_path / "stack.tif"
+    profile = {"driver": "GTiff", "width": 30, "height": 20, "count": 3, "dtype": "float32"}
+    profile |= {"crs": GK, "transform": Affine(100.0, 0.0, X0 - 500, 0.0, -100.0, Y0 + 1000)}
+    with rasterio.open(path, "w", **profile) as dst:
+        for band, (people, epoch) in enumerate([(3.0, "2000"), (4.0, "2010"), (5.0, "2020")], 1):
+            dst.write(np.full((20, 30), people, dtype="float32"), band)
+            dst.set_band_description(band, epoch)
+    spec = make_spec(tmp_path, population=RasterSpec(path=path))
+    assert (
+        "population: the raster has 3 bands (1 '2000', 2 '2010', 3 '2020'); band 1 is read "
+        "(band, or bands to add several up, under [inputs.population])"
+    ) in load_inputs(spec, crs=GK).notes
+    chosen = load_inputs(replace(spec, population=RasterSpec(path=path, band=3)), crs=GK)
+    assert any("3 '2020'); band 3 is read" in n for n in chosen.notes)
+
+
 # --------------------------------------------------------------------------- checks across layers
 
 

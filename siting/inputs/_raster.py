@@ -293,6 +293,8 @@ def _inspect_raster(
             )
         )
         ok = False
+    if src.count > 1:
+        _note_bands(src, spec, name, report)
     if name == "population" and spec.counts == "residents":
         _warn_of_age_group(src, spec, path, report)
     band = spec.band_list[0]
@@ -327,6 +329,21 @@ def _inspect_raster(
         return None
     source = path if src.crs is not None else _with_crs(path, crs)
     return _Raster(path, crs, (left, bottom, right, top), source)
+
+
+def _note_bands(src: Any, spec: RasterSpec, name: str, report: _Report) -> None:
+    """Which of a multi-band raster's bands are read (GHS-POP stacks epochs, some exports
+    age groups): band 1 was read without a word."""
+    described = [
+        f"{b} {d.strip()!r}" if (d := src.descriptions[b - 1]) and d.strip() else str(b)
+        for b in range(1, src.count + 1)
+    ]
+    read = spec.band_list
+    which = f"band {read[0]} is" if len(read) == 1 else f"bands {', '.join(map(str, read))} are"
+    report.note(
+        f"{name}: the raster has {src.count} bands ({first_few(described, limit=6)}); "
+        f"{which} read (band, or bands to add several up, under [inputs.{name}])"
+    )
 
 
 _AGE_GROUP = re.compile(
