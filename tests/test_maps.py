@@ -372,6 +372,38 @@ def test_population_raster_instead_of_area_choropleth(
     assert overlays[0].url.startswith("data:image/png;base64,")
 
 
+def test_a_population_raster_larger_than_the_city_is_drawn_over_the_city(
+    plan_dir: Path, tmp_path: Path
+) -> None:
+    """A country tile given as the population raster was read and reprojected whole for the
+    overlay (a 30,000 × 30,000 WorldPop tile: 7 GB as float64, twice): only the window over
+    the plan's areas and districts, + 2 km, is drawn."""
+    import geopandas as gpd
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_origin
+
+    path = tmp_path / "country.tif"
+    profile = {"driver": "GTiff", "width": 2000, "height": 1500, "count": 1}
+    profile |= {"dtype": "float32", "crs": "EPSG:4326", "nodata": -1, "tiled": True}
+    with rasterio.open(path, "w", transform=from_origin(95.0, 40.0, 0.01, 0.01), **profile) as d:
+        d.write(np.full((1500, 2000), 3.0, dtype="float32"), 1)
+    m = plan_map(plan_dir, population_raster=path)
+    (overlay,) = [
+        c
+        for c in _groups(m)["人口密度"]._children.values()
+        if isinstance(c, folium.raster_layers.ImageOverlay)
+    ]
+    (south, west), (north, east) = overlay.bounds
+    # the areas and districts span about 105.83–105.87°E and 32.43–32.45°N; 2 km is about
+    # 0.02° of latitude and 0.025° of longitude there, and the window keeps whole 0.01° cells
+    inside = gpd.read_file(plan_dir / "districts.geojson").total_bounds
+    assert west == pytest.approx(np.floor((inside[0] - 0.025) * 100) / 100, abs=0.011)
+    assert east == pytest.approx(np.ceil((inside[2] + 0.025) * 100) / 100, abs=0.011)
+    assert south == pytest.approx(np.floor((inside[1] - 0.018) * 100) / 100, abs=0.011)
+    assert north == pytest.approx(np.ceil((inside[3] + 0.018) * 100) / 100, abs=0.011)
+
+
 def test_residual_people_are_a_layer_of_their_own(plan_dir: Path) -> None:
     m = plan_map(plan_dir)
     group = _groups(m)["居住区外人口（未计入需求）"]

@@ -153,24 +153,80 @@ def _use_bundled_leaflet(m: folium.Map) -> None:
     _add_to_head(m, leaflet_inline_html(), "leaflet")
 
 
+_OVERLAY_MARGIN_M = 2000.0
+"""How far beyond the plan's areas and districts the population raster is drawn."""
+
+
+def _overlay_window(src: Any, crs: Any, lonlat: Sequence[float] | None) -> Any:
+    """The raster's whole cells over ``lonlat`` (west, south, east, north) + 2 km: a
+    country tile is drawn over the city, not read whole; the whole raster without it."""
+    import rasterio.windows
+    from rasterio.warp import transform_bounds
+
+    whole = rasterio.windows.Window(0, 0, src.width, src.height)
+    if lonlat is None or not np.isfinite(np.asarray(lonlat, dtype=float)).all():
+        return whole
+    dlat = _OVERLAY_MARGIN_M / 111_320.0
+    dlon = dlat / math.cos(math.radians(min(max(abs(lonlat[1]), abs(lonlat[3])), 89.0)))
+    grown = (lonlat[0] - dlon, lonlat[1] - dlat, lonlat[2] + dlon, lonlat[3] + dlat)
+    box = transform_bounds("EPSG:4326", crs, *grown, densify_pts=21)
+    t = src.transform
+    cols = sorted(((box[0] - t.c) / t.a, (box[2] - t.c) / t.a))
+    rows = sorted(((box[3] - t.f) / t.e, (box[1] - t.f) / t.e))
+    col0, row0 = max(math.floor(cols[0]), 0), max(math.floor(rows[0]), 0)
+    col1, row1 = min(math.ceil(cols[1]), src.width), min(math.ceil(rows[1]), src.height)
+    if col1 <= col0 or row1 <= row0:
+        return whole
+    return rasterio.windows.Window(col0, row0, col1 - col0, row1 - row0)
+
+
+def _lonlat_bounds(frames: Sequence[gpd.GeoDataFrame]) -> tuple[float, ...] | None:
+    """The box in longitude and latitude around the frames, ``None`` for none."""
+    boxes = [f.to_crs("EPSG:4326").total_bounds for f in frames if f.crs is not None]
+    if not boxes:
+        return None
+    stacked = np.array(boxes, dtype=float)
+    return (
+        float(np.nanmin(stacked[:, 0])),
+        float(np.nanmin(stacked[:, 1])),
+        float(np.nanmax(stacked[:, 2])),
+        float(np.nanmax(stacked[:, 3])),
+    )
+
+
 def _raster_overlay(
-    path: str | Path, *, gaode: bool, name: str, legend: list[str], text: Mapping[str, str]
+    path: str | Path,
+    *,
+    gaode: bool,
+    name: str,
+    legend: list[str],
+    text: Mapping[str, str],
+    lonlat: Sequence[float] | None = None,
 ) -> Any:
     import folium
     import rasterio
+    import rasterio.windows
     from rasterio.warp import Resampling, calculate_default_transform, reproject
 
     with rasterio.open(path) as src:
-        data = src.read(1, masked=True).astype(float).filled(np.nan)
         src_crs = src.crs or "EPSG:4326"
+        window = _overlay_window(src, src_crs, lonlat)
+        data = src.read(1, window=window, masked=True).astype(float).filled(np.nan)
+        t = src.transform  # the window's own (rasterio.windows.transform warns, affine >= 3.1)
+        src_transform = type(t)(
+            t.a, 0.0, t.c + window.col_off * t.a, 0.0, t.e, t.f + window.row_off * t.e
+        )
+        corners = [src_transform * (0, 0), src_transform * (data.shape[1], data.shape[0])]
+        xs, ys = sorted(c[0] for c in corners), sorted(c[1] for c in corners)
+        bounds = (xs[0], ys[0], xs[1], ys[1])
         transform, width, height = calculate_default_transform(
-            src_crs, "EPSG:4326", src.width, src.height, *src.bounds
+            src_crs, "EPSG:4326", data.shape[1], data.shape[0], *bounds
         )
         out = np.full((height, width), np.nan)
         reproject(
             data,
             out,
-            src_transform=src.transform,
+            src_transform=src_transform,
             src_crs=src_crs,
             dst_transform=transform,
             dst_crs="EPSG:4326",
@@ -330,12 +386,14 @@ def plan_map(
     pop_group = folium.FeatureGroup(name=text["layer_population"], show=False)
     pop_layer = None
     if population_raster is not None:
+        drawn = [f for f in (out.areas, out.districts) if f is not None and not f.empty]
         _raster_overlay(
             population_raster,  # a GDAL source string (vrt://...) stays one
             gaode=gaode,
             name=text["layer_population"],
             legend=population_legend,
             text=text,
+            lonlat=_lonlat_bounds(drawn),
         ).add_to(pop_group)
     elif not overview:
         pop_layer = add(pop_group, _population_layer(out, areas, text, population_legend))
