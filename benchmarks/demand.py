@@ -62,7 +62,7 @@ def embed_in_country_tile(raster: Path, size: int, *, seed: int) -> float:
     from rasterio.windows import Window
 
     with rasterio.open(raster) as src:
-        city, t, nodata, crs = src.read(1), src.transform, src.nodata, src.crs
+        city, t, nodata, city_profile = src.read(1), src.transform, src.nodata, src.profile
     height, width = city.shape
     if size < max(height, width):
         raise SystemExit(f"--country-tile {size} is smaller than the city's raster {city.shape}")
@@ -72,21 +72,9 @@ def embed_in_country_tile(raster: Path, size: int, *, seed: int) -> float:
     town_rows = rng.integers(0, size - 64, TILE_TOWNS)
     town_cols = rng.integers(0, int(size * (1 - TILE_SEA)) - 64, TILE_TOWNS)
     out = raster.with_suffix(".tile.tif")
-    profile = {
-        "driver": "GTiff",
-        "width": size,
-        "height": size,
-        "count": 1,
-        "dtype": "float32",
-        "crs": crs,
-        "transform": tile_t,
-        "nodata": nodata,
-        "compress": "deflate",
-        "tiled": True,
-        "blockxsize": TILE_BLOCK,
-        "blockysize": TILE_BLOCK,
-        "BIGTIFF": "YES",
-    }
+    profile = {**city_profile, "width": size, "height": size, "transform": tile_t}
+    profile |= {"compress": "deflate", "tiled": True, "BIGTIFF": "YES"}
+    profile |= {"blockxsize": TILE_BLOCK, "blockysize": TILE_BLOCK}
     with rasterio.open(out, "w", **profile) as dst:
         for top in range(0, size, TILE_BLOCK):
             rows = min(TILE_BLOCK, size - top)

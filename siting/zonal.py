@@ -50,6 +50,7 @@ import shapely
 from affine import Affine
 from rasterio.enums import MaskFlags
 
+from siting._grid import cells_over
 from siting.errors import InputError, Problem
 
 __all__ = ["coverage_sums", "zonal_sums"]
@@ -475,17 +476,12 @@ def _window_for(geoms: npt.NDArray[np.object_], ds: Any) -> rasterio.windows.Win
     present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     if not present.any():
         return None
-    xmin, ymin, xmax, ymax = shapely.total_bounds(geoms[present])
-    t = ds.transform  # north-up, checked by the caller
-    cols = ((xmin - t.c) / t.a, (xmax - t.c) / t.a)
-    rows = ((ymin - t.f) / t.e, (ymax - t.f) / t.e)
-    col_off = max(int(np.floor(min(cols))), 0)
-    row_off = max(int(np.floor(min(rows))), 0)
-    col_end = min(int(np.ceil(max(cols))), ds.width)
-    row_end = min(int(np.ceil(max(rows))), ds.height)
-    if col_end <= col_off or row_end <= row_off:
+    # the transform is north-up, checked by the caller
+    cells = cells_over(shapely.total_bounds(geoms[present]), ds.transform, (ds.height, ds.width))
+    if cells is None:
         return None
-    return rasterio.windows.Window(col_off, row_off, col_end - col_off, row_end - row_off)
+    row0, col0, row1, col1 = cells
+    return rasterio.windows.Window(col0, row0, col1 - col0, row1 - row0)
 
 
 def _read_suffix_sums(ds: Any, band: int, window: rasterio.windows.Window) -> FloatArray:

@@ -36,7 +36,6 @@ city of 0.2 % of it; the cells beyond the window hold no one the plan counts.
 from __future__ import annotations
 
 import logging
-import math
 import re
 import warnings
 from collections.abc import Sequence
@@ -53,6 +52,7 @@ import rasterio.errors
 import rasterio.windows
 import shapely
 
+from siting._grid import cells_over, grown_lonlat
 from siting._text import first_few
 from siting.inputs._crs import _crs_label, _drawn, _likely_projected, _transform_bounds
 from siting.inputs._problems import _assumed_crs, _check_file, _gdal_message, _Report, _Where
@@ -112,14 +112,7 @@ def _study_lonlat(
         return None
     west, south = min(b[0] for b in boxes), min(b[1] for b in boxes)
     east, north = max(b[2] for b in boxes), max(b[3] for b in boxes)
-    dlat = margin_m / _METRES_PER_DEGREE
-    widest = min(max(abs(south), abs(north)) + dlat, 89.0)
-    dlon = dlat / math.cos(math.radians(widest))
-    return (west - dlon, max(south - dlat, -90.0), east + dlon, min(north + dlat, 90.0))
-
-
-_METRES_PER_DEGREE = 111_320.0
-"""A degree of latitude (and of longitude at the equator), in metres."""
+    return grown_lonlat((west, south, east, north), margin_m)
 
 
 def _study_window(
@@ -133,13 +126,10 @@ def _study_window(
     box = _transform_bounds(study, pyproj.CRS("EPSG:4326"), crs)
     if box is None:
         return whole
-    t = src.transform
-    cols = sorted(((box[0] - t.c) / t.a, (box[2] - t.c) / t.a))
-    rows = sorted(((box[3] - t.f) / t.e, (box[1] - t.f) / t.e))
-    col0, row0 = max(math.floor(cols[0]), 0), max(math.floor(rows[0]), 0)
-    col1, row1 = min(math.ceil(cols[1]), src.width), min(math.ceil(rows[1]), src.height)
-    if col1 <= col0 or row1 <= row0:
+    cells = cells_over(box, src.transform, (src.height, src.width))
+    if cells is None:
         return None
+    row0, col0, row1, col1 = cells
     return rasterio.windows.Window(col0, row0, col1 - col0, row1 - row0)
 
 

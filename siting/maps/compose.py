@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from siting._grid import cells_over, grown_lonlat
 from siting._web_assets import leaflet_inline_html
 from siting.gcj02 import wgs84_to_gcj02
 from siting.maps.basemaps import (
@@ -166,17 +167,12 @@ def _overlay_window(src: Any, crs: Any, lonlat: Sequence[float] | None) -> Any:
     whole = rasterio.windows.Window(0, 0, src.width, src.height)
     if lonlat is None or not np.isfinite(np.asarray(lonlat, dtype=float)).all():
         return whole
-    dlat = _OVERLAY_MARGIN_M / 111_320.0
-    dlon = dlat / math.cos(math.radians(min(max(abs(lonlat[1]), abs(lonlat[3])), 89.0)))
-    grown = (lonlat[0] - dlon, lonlat[1] - dlat, lonlat[2] + dlon, lonlat[3] + dlat)
+    grown = grown_lonlat(lonlat, _OVERLAY_MARGIN_M)
     box = transform_bounds("EPSG:4326", crs, *grown, densify_pts=21)
-    t = src.transform
-    cols = sorted(((box[0] - t.c) / t.a, (box[2] - t.c) / t.a))
-    rows = sorted(((box[3] - t.f) / t.e, (box[1] - t.f) / t.e))
-    col0, row0 = max(math.floor(cols[0]), 0), max(math.floor(rows[0]), 0)
-    col1, row1 = min(math.ceil(cols[1]), src.width), min(math.ceil(rows[1]), src.height)
-    if col1 <= col0 or row1 <= row0:
+    cells = cells_over(box, src.transform, (src.height, src.width))
+    if cells is None:
         return whole
+    row0, col0, row1, col1 = cells
     return rasterio.windows.Window(col0, row0, col1 - col0, row1 - row0)
 
 
