@@ -9,6 +9,8 @@ LP bound by HiGHS on the relaxation.
 from __future__ import annotations
 
 import itertools
+import threading
+import time
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -17,6 +19,7 @@ import pytest
 import scipy.sparse as sp
 from scipy.sparse.csgraph import maximum_flow
 
+from siting.errors import SolverError
 from siting.mip import MatrixModel, satisfies, solve_model
 from siting.model import SitingModel, SitingProblem, build_model
 from siting.search import CostSearch
@@ -512,3 +515,84 @@ def test_the_loops_are_compiled_before_the_stage_starts_its_clock() -> None:
         bound=False,
     )
     assert alone["compile_s"] == 0.0
+
+
+def _new_threads(before: set[threading.Thread]) -> list[str]:
+    """The names of the Python threads alive now that were not in ``before``."""
+    return sorted(t.name for t in set(threading.enumerate()) - before)
+
+
+def test_a_stage_on_two_threads_leaves_no_thread_running() -> None:
+    """After the stage, the threads it started have ended, and the process is idle: an
+    analyst's notebook pays no processor time after the call, and a province's worker
+    starts its next county on a quiet core."""
+    model = build_model(dense_city(300, 100))
+    stage, cap, start = cost_stage(model)
+    before = set(threading.enumerate())
+    result, detail = solve_cost_stage(
+        model, stage, start=start, shortfall_cap=cap, time_limit_s=3.0, gap=0.0, threads=2
+    )
+    assert result.values is not None and satisfies(stage, result.values)
+    # the thread beside HiGHS ran (HiGHS does not prove this city in 3 s)
+    assert detail["times_s"]["lagrangian_plan"] + detail["times_s"]["region_search"] > 0
+    assert _new_threads(before) == []
+    idle = time.process_time()
+    time.sleep(0.5)
+    # a thread left spinning would burn about 0.5 s; numpy's BLAS worker may spin briefly
+    assert time.process_time() - idle < 0.1
+
+
+@pytest.mark.parametrize("error", [KeyboardInterrupt, SolverError])
+def test_a_stage_stopped_by_ctrl_c_or_an_error_has_ended_its_threads(
+    error: type[BaseException], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C (or an error) while HiGHS runs: the stage raises it only once the threads
+    beside have ended. It raised at once, with the Lagrangian bound's thread still in its
+    step: the call returned with a thread still using a core."""
+    import siting.search.stage as stage_module
+
+    ended = threading.Event()
+
+    def slow_step(run: stage_module._Stage, budget: float) -> None:
+        run.stop.wait(budget)
+        time.sleep(0.3)  # the step in flight when ``stop`` is set
+        ended.set()
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise error("stopped")
+
+    monkeypatch.setattr(stage_module._Stage, "lagrangian", slow_step)
+    monkeypatch.setattr(stage_module, "solve_model", interrupted)
+    model = build_model(tiny(3).problem)
+    stage, cap, start = cost_stage(model)
+    before = set(threading.enumerate())
+    with pytest.raises(error):
+        solve_cost_stage(
+            model, stage, start=start, shortfall_cap=cap, time_limit_s=10.0, gap=0.0, threads=2
+        )
+    assert ended.is_set()
+    assert _new_threads(before) == []
+
+
+def test_an_error_beside_highs_is_raised_once_every_thread_has_ended(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An error in the Lagrangian bound's thread went to the thread's hook (a traceback
+    on the standard error) while the stage went on without it; now it stops the stage's
+    other parts and is raised by the stage."""
+    import siting.search.stage as stage_module
+
+    def broken(run: stage_module._Stage, budget: float) -> None:
+        raise ValueError("broken bound")
+
+    monkeypatch.setattr(stage_module._Stage, "lagrangian", broken)
+    model = build_model(dense_city(300, 100))
+    stage, cap, start = cost_stage(model)
+    before = set(threading.enumerate())
+    began = time.perf_counter()
+    with pytest.raises(ValueError, match="broken bound"):
+        solve_cost_stage(
+            model, stage, start=start, shortfall_cap=cap, time_limit_s=20.0, gap=0.0, threads=2
+        )
+    assert time.perf_counter() - began < 10.0  # HiGHS stopped too, long before 20 s
+    assert _new_threads(before) == []

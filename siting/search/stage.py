@@ -47,6 +47,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -60,6 +61,7 @@ from siting.mip import (
     MatrixModel,
     MipResult,
     Offers,
+    give_up_when_set,
     relative_gap,
     satisfies,
     solve_model,
@@ -576,18 +578,58 @@ class _Stage:
         return MipResult(values=self.best, stats=stats, extra=extra), self.detail
 
 
+class _Beside:
+    """A part of the stage run on a thread of its own, beside the caller's.
+
+    Its error is kept for the caller (and sets ``stop``, so the other parts end too),
+    and :meth:`wait` may be interrupted by Ctrl-C: a ``Thread.join`` interrupted on
+    Python 3.11 can mark a thread stopped while it still runs.
+    """
+
+    def __init__(self, work: Callable[[], None], *, name: str, stop: threading.Event) -> None:
+        self.done = threading.Event()
+        self.error: BaseException | None = None
+
+        def run() -> None:
+            try:
+                work()
+            except BaseException as exc:  # handed to the caller by _side_by_side
+                self.error = exc
+                stop.set()
+            finally:
+                self.done.set()
+
+        self.thread = threading.Thread(target=run, name=name, daemon=True)
+        self.thread.start()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait until the part has ended (at most ``timeout`` seconds); whether it has."""
+        if not self.done.wait(timeout):
+            return False
+        self.thread.join()  # its last step: nothing left to interrupt
+        return True
+
+
 def _side_by_side(run: _Stage) -> None:
     """Two threads: the descent beside the Lagrangian bound, then HiGHS beside the
     Lagrangian plan and the region search (without the regions, beside the Lagrangian
-    plan only), then kicks."""
-    lagrange = threading.Thread(
-        target=run.lagrangian, args=(0.15 * run.limit,), name="lagrangian", daemon=True
-    )
-    lagrange.start()
+    plan only), then kicks.
+
+    Every thread started here has ended when this returns or raises: on Ctrl-C or an
+    error, ``stop`` ends the parts beside at their next step, and they are waited for
+    (a second Ctrl-C stops the waiting). An error in a part beside is raised here once
+    every thread has ended.
+    """
+    parts = [_Beside(lambda: run.lagrangian(0.15 * run.limit), name="lagrangian", stop=run.stop)]
     try:
-        _beside_threads(run, lagrange)
+        _beside_threads(run, parts)
     finally:
         run.stop.set()  # on Ctrl-C too: the threads beside stop at their next step
+        for part in parts:
+            part.wait()
+    for part in parts:
+        if part.error is not None:
+            raise part.error
     run.take_lagrange()
     if not run.highs_proved():  # else HiGHS's plan, within the gap asked for, stands
         run.take_lagrange_plan()
@@ -595,17 +637,18 @@ def _side_by_side(run: _Stage) -> None:
     run.kicks()
 
 
-def _beside_threads(run: _Stage, lagrange: threading.Thread) -> None:
+def _beside_threads(run: _Stage, parts: list[_Beside]) -> None:
     """The descent, then HiGHS with the Lagrangian plan and the region search beside
-    it; returns when every thread has ended."""
+    it (the Lagrangian bound is ``parts[0]``; the thread beside HiGHS is added to
+    ``parts``)."""
+    lagrange = parts[0]
     run.descend()
     offer: list[tuple[FloatArray, str]] = []  # the latest plan found beside HiGHS, and by whom
-    beside: threading.Thread | None = None
-    if (run.regions or run.local) and run.left() > 0:
+    if (run.regions or run.local) and run.left() > 0 and not run.stop.is_set():
         highs_from = time.perf_counter()
 
         def beside_highs() -> None:
-            lagrange.join()
+            lagrange.wait()
             # HiGHS has the model to itself for its first seconds: a stage it proves in
             # them (the sample, sparse cities) takes no longer than HiGHS alone
             alone = min(HIGHS_ALONE_S, 0.05 * run.limit)
@@ -620,9 +663,8 @@ def _beside_threads(run: _Stage, lagrange: threading.Thread) -> None:
             if run.regions and not run.stop.is_set() and run.left() > 0.5:
                 run.region_search(start, run.left() - 0.25, offer=offer)
 
-        beside = threading.Thread(target=beside_highs, name="beside HiGHS", daemon=True)
-        beside.start()
-    if run.left() > 0:
+        parts.append(_Beside(beside_highs, name="beside HiGHS", stop=run.stop))
+    if run.left() > 0 and not run.stop.is_set():
 
         def offers() -> FloatArray | None:
             # HiGHS sees the plans found beside it only after a fifth of the stage, so a
@@ -634,13 +676,13 @@ def _beside_threads(run: _Stage, lagrange: threading.Thread) -> None:
             return plan
 
         keep = 0.0 if run.regions else (0.1 * run.limit if run.local else 0.0)
-        run.run_highs(run.left() - keep, offers=offers if run.regions else None)
+        run.run_highs(
+            run.left() - keep,
+            give_up=give_up_when_set(run.stop),  # set only when a part beside fails
+            offers=offers if run.regions else None,
+        )
         if not (run.highs_proved() or run.regions):
-            lagrange.join(timeout=run.left())  # the bound may use what is left of its time
-    run.stop.set()
-    lagrange.join()
-    if beside is not None:
-        beside.join()
+            lagrange.wait(timeout=run.left())  # the bound may use what is left of its time
 
 
 def _one_after_another(run: _Stage) -> None:
