@@ -73,6 +73,33 @@ def test_highs_solves_on_any_thread_count_in_turn_off_the_main_thread() -> None:
     assert found == [(Status.OPTIMAL, pytest.approx(11.25))] * 5
 
 
+def test_ctrl_c_returns_once_the_solvers_thread_has_ended() -> None:
+    """Ctrl-C while the solver runs in its thread: the solver is told to stop and the
+    interrupt is raised once its thread has ended. It was raised after 1 s, the solver
+    still in a step without checks (HiGHS's presolve): the thread went on using a core
+    after the call had returned."""
+    import _thread
+    import threading
+    import time
+
+    from siting.mip._interrupt import _wait_in_main_thread
+
+    told, ended = threading.Event(), threading.Event()
+
+    def solve() -> str:
+        told.wait(10.0)
+        time.sleep(1.5)  # the step in flight when told to stop
+        ended.set()
+        return "interrupted"
+
+    before = set(threading.enumerate())
+    threading.Timer(0.2, _thread.interrupt_main).start()
+    with pytest.raises(KeyboardInterrupt):
+        _wait_in_main_thread(solve, on_interrupt=told.set, done=threading.Event(), name="solver")
+    assert told.is_set() and ended.is_set()
+    assert [t.name for t in set(threading.enumerate()) - before] == []
+
+
 def test_infeasible_is_named_infeasible() -> None:
     # x + y >= 3 with x, y in {0, 1}
     result = solve_arrays(
