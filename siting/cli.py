@@ -698,10 +698,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(_interrupted(args), file=sys.stderr, flush=True)
         if argv is None:
-            # The staging folder is gone and the lock released by now. A solver thread
-            # may still be finishing a step it does not check for interrupts in; the
-            # command ends now instead of waiting for it (and HiGHS aborts the process
-            # if Python tears it down mid-solve).
+            # The staging folder is gone and the lock released by now. After a second
+            # Ctrl-C a solver thread may still be finishing a step it does not check
+            # for interrupts in; the command ends now instead of waiting for it (and
+            # HiGHS aborts the process if Python tears it down mid-solve).
             logging.shutdown()
             sys.stdout.flush()
             os._exit(130)

@@ -23,9 +23,10 @@ def _wait_in_main_thread(
     waited for, and the interrupt is raised again: the worker has ended when this
     returns or raises, so a notebook's solve interrupted by Ctrl-C does not go on using
     a core. A solver stops within a fraction of a second at its next check; a step with
-    no checks (HiGHS's presolve, its root LP) is said after :data:`STOP_WAIT_S`, and a
-    second Ctrl-C stops the waiting (the command line then exits at once). ``done`` is
-    set when ``run`` has returned or raised (its error is raised here).
+    no checks (HiGHS's root LP, its sub-MIP heuristics) is said after
+    :data:`STOP_WAIT_S`, and a second Ctrl-C stops the waiting (the command line then
+    exits at once). ``done`` is set when ``run`` has returned or raised (its error is
+    raised here).
     """
     outcome: dict[str, Any] = {}
 

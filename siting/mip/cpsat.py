@@ -490,8 +490,8 @@ def _run_cpsat(solver: Any, cp: Any, callback: Any) -> Any:
     """``solver.solve(cp, callback)``, stopped within a fraction of a second by Ctrl-C.
 
     As :func:`_run_interruptibly` does for HiGHS: from the main thread the search
-    runs in a worker thread; on ``KeyboardInterrupt`` CP-SAT is told to stop, given a
-    second, and the interrupt is raised again.
+    runs in a worker thread; on ``KeyboardInterrupt`` CP-SAT is told to stop, waited
+    for, and the interrupt is raised again.
     """
     if threading.current_thread() is not threading.main_thread():
         return solver.solve(cp, callback)

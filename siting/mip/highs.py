@@ -335,9 +335,10 @@ def _run_interruptibly(h: Any, *, deadline: float | None = None) -> Any:
     main thread, the solve therefore runs in a worker thread while the main
     thread waits in short steps; on ``KeyboardInterrupt`` HiGHS's interrupt
     callbacks (simplex, interior point, MIP) tell it to stop, the worker is
-    given a second to finish, and the interrupt is raised again. HiGHS
-    checks the callbacks often but not everywhere; a solve still running then
-    stops at its next check, and the command line exits without waiting for it.
+    waited for, and the interrupt is raised again. HiGHS checks the callbacks
+    often but not everywhere (not within its root LP or its sub-MIP heuristics):
+    a solve in such a step is waited for, with a warning after a second, and a
+    second Ctrl-C stops the waiting (the command line then exits at once).
 
     Parameters
     ----------
