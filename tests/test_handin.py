@@ -304,6 +304,33 @@ def test_shapefile_names_are_short_and_unique() -> None:
     assert len({v.lower() for v in names.values()}) == 3
 
 
+def test_shapefile_names_are_ten_bytes_cut_between_characters(
+    layers: dict[str, gpd.GeoDataFrame], tmp_path: Path
+) -> None:
+    # A planner's own columns ride along into the plan's areas. A dBASE field name is
+    # 10 *bytes*; GDAL cut 备注说明文字 (18 bytes in UTF-8) inside its fourth character,
+    # and pyogrio (so geopandas, and QGIS's field list) could not read areas.shp at all.
+    # Two such columns that cut to the same name must stay apart.
+    areas = layers["areas"].copy()
+    areas["备注说明文字"] = "保留"
+    areas["规划备注一"] = "甲"  # 15 bytes: 规划备 (9 bytes) …
+    areas["规划备注二"] = "乙"  # … the same 9 bytes
+    names = handin.shapefile_field_names(list(areas.columns.drop("geometry")))
+    assert names["备注说明文字"] == "备注说"
+    assert all(len(v.encode("utf-8")) <= 10 for v in names.values())
+    assert len({v.lower() for v in names.values()}) == len(names)
+    assert names["规划备注一"] == "规划备"
+    assert names["规划备注二"] != "规划备"
+    folder = handin.write_shapefiles({"areas": areas}, tmp_path / "shapefile")
+    back = pyogrio.read_dataframe(folder / "areas.shp")
+    assert list(back.columns.drop("geometry")) == list(names.values())
+    assert list(back[names["备注说明文字"]]) == ["保留"] * len(areas)
+    assert list(back[names["规划备注二"]]) == ["乙"] * len(areas)
+    with (folder / "fields.csv").open(encoding="utf-8-sig") as f:
+        short = {r["field"]: r["shapefile_field"] for r in csv.DictReader(f)}
+    assert short["备注说明文字"] == "备注说"
+
+
 def test_plan_figure_is_a_300_dpi_a4_jpg(
     layers: dict[str, gpd.GeoDataFrame], tmp_path: Path
 ) -> None:

@@ -20,7 +20,7 @@ writes those files from a plan's layers (the plain GeoDataFrames that
 * :func:`write_plan_figure` draws ``plan.jpg`` at 300 dpi with matplotlib
   (legend, scale bar, north arrow; no tiles);
 * :func:`write_shapefiles` writes each layer as a shapefile with a UTF-8
-  ``.cpg`` and ``fields.csv``, the mapping to the 10-character field names.
+  ``.cpg`` and ``fields.csv``, the mapping to the 10-byte field names.
 
 :func:`write_handin` writes them all, named by :func:`division_prefix`.
 matplotlib and openpyxl are imported lazily.

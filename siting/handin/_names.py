@@ -1,4 +1,4 @@
-"""Chinese names of the hand-in layers and fields, and the shapefile's 10-character names."""
+"""Chinese names of the hand-in layers and fields, and the shapefile's 10-byte names."""
 
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ _LABEL_KEYS = {  # column → label key, where the key differs from the column
     "cells": "residual_cells",
 }
 
-# short names for the shapefile's 10-character field names
+# short names for the shapefile's 10-byte field names
 _SHAPEFILE_NAMES = {
     "existing_slots": "exist_slot",
     "floor_area_m2": "floor_m2",
@@ -176,22 +176,38 @@ def _before_after_alias(column: str) -> str | None:
 # --------------------------------------------------------------------------- QGIS styles
 
 
+SHAPEFILE_FIELD_BYTES = 10
+"""A dBASE field name's length, in bytes (UTF-8 with the plan's ``.cpg``)."""
+
+
+def _cut(name: str, size: int) -> str:
+    """``name`` cut to at most ``size`` bytes of UTF-8, between characters."""
+    return name.encode("utf-8")[:size].decode("utf-8", errors="ignore")
+
+
 def shapefile_field_names(columns: Sequence[str]) -> dict[str, str]:
-    """Each column's name in a shapefile: at most 10 characters, unique.
+    """Each column's name in a shapefile: at most 10 bytes of UTF-8, unique.
+
+    A planner's own columns ride along into the plan (``备注说明文字``, 18 bytes):
+    GDAL cut such a name at byte 10, inside a character, and the shapefile could
+    not be read. Names are cut between characters instead, and one that another
+    already took gets a number (``规划备`` and ``规划备1``).
 
     Examples
     --------
     >>> shapefile_field_names(["site_id", "existing_slots", "slots_per_1000"])
     {'site_id': 'site_id', 'existing_slots': 'exist_slot', 'slots_per_1000': 'slots_pk'}
+    >>> shapefile_field_names(["备注说明文字", "规划备注一", "规划备注二"])
+    {'备注说明文字': '备注说', '规划备注一': '规划备', '规划备注二': '规划备1'}
     """
     names: dict[str, str] = {}
     taken: set[str] = set()
     for col in columns:
-        short = col if len(col) <= 10 else _SHAPEFILE_NAMES.get(col, col[:10])
+        short = _cut(_SHAPEFILE_NAMES.get(col, col), SHAPEFILE_FIELD_BYTES)
         base, n = short, 1
         while short.lower() in taken:
             suffix = str(n)
-            short = base[: 10 - len(suffix)] + suffix
+            short = _cut(base, SHAPEFILE_FIELD_BYTES - len(suffix)) + suffix
             n += 1
         taken.add(short.lower())
         names[col] = short

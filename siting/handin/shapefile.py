@@ -1,4 +1,4 @@
-"""Shapefiles for older desktops: UTF-8 ``.cpg`` and ``fields.csv`` of the 10-character names."""
+"""Shapefiles for older desktops: UTF-8 ``.cpg`` and ``fields.csv`` of the 10-byte names."""
 
 from __future__ import annotations
 
@@ -74,7 +74,7 @@ def write_shapefiles(
 ) -> Path:
     """Write each layer as ``<layer>.shp`` (UTF-8, with a ``.cpg``) and ``fields.csv``.
 
-    A dBASE field name holds at most 10 characters: ``fields.csv`` maps each
+    A dBASE field name holds at most 10 bytes: ``fields.csv`` maps each
     layer's field to its shapefile name and Chinese name. A shapefile holds one
     geometry type, so a layer that mixes them (candidate points and parcels) is
     written as ``<layer>_point.shp``, ``<layer>_polygon.shp`` …, and Polygons
