@@ -53,7 +53,7 @@ GEOJSON_LAYERS = (
 
 def _layers(plan: Plan) -> dict[str, gpd.GeoDataFrame]:
     layers: dict[str, gpd.GeoDataFrame | None] = {
-        "facilities": plan.facilities,
+        "facilities": _as_whole(plan.facilities, WHOLE_SLOTS),
         "areas": _as_written(plan.areas, ("served_slots", "shortfall_slots")),
         "candidates": plan.candidates,
         "districts": plan.district_shapes,
@@ -68,6 +68,25 @@ def _layers(plan: Plan) -> dict[str, gpd.GeoDataFrame]:
 
 FrameT = TypeVar("FrameT", bound=pd.DataFrame)
 _SLOT_DECIMALS = round(-np.log10(WRITTEN_SLOTS_STEP))
+
+WHOLE_SLOTS = ("slots", "existing_slots", "new_slots")
+"""A facility's slots: whole by construction (whole classes, existing slots, additions
+rounded by :func:`siting.plan.extract`), written as integer fields."""
+
+
+def _as_whole(frame: FrameT, columns: tuple[str, ...]) -> FrameT:
+    """``frame`` with its ``columns`` as 64-bit integers where every value is whole.
+
+    A plan keeps slots as floats; written so, QGIS, ArcGIS and the dBASE file showed
+    a facility's 80 slots as the Real 80.0. A column with a missing or fractional
+    value is left as it is.
+    """
+    out: FrameT = frame.copy()
+    for column in (c for c in columns if c in frame.columns):
+        values = pd.to_numeric(out[column], errors="coerce").to_numpy(dtype=float)
+        if np.isfinite(values).all() and (values == np.round(values)).all():
+            out[column] = values.astype(np.int64)
+    return out
 
 
 def _as_written(frame: FrameT, columns: tuple[str, ...]) -> FrameT:

@@ -511,7 +511,7 @@ def test_prepared_city_is_solved_again_for_budgets(tmp_path: Path) -> None:
         ("balance", "required − served − shortfall"),
         ("demonstration", "and the run does not report it"),
         ("district row", "districts.csv has no row for district 510811"),
-        ("geopackage", "is 1.0 in layer facilities"),
+        ("geopackage", "is 1 in layer facilities"),
         ("budget", "exceeds the budget"),
         ("colocation", "neither inside nor beside it (R1)"),
     ],

@@ -1,0 +1,152 @@
+"""A plan's files as a planner uses them: in QGIS, and fed back as next year's inputs.
+
+The small city here is drawn in a bureau's own CGCS2000 Gauss–Krüger CRS with a
+central meridian of 105°50'E, which has no EPSG code: its WKT is the ESRI one
+ArcGIS writes in a ``.prj``. Its ids have leading zeros and its areas carry a
+planner's own Chinese column.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pyogrio
+import pyproj
+import pytest
+import rasterio
+from affine import Affine
+from shapely.geometry import Point, box
+
+from siting.cli import main
+
+LOCAL_WKT = (
+    'PROJCS["CGCS2000 3 Degree GK CM 105d50E",GEOGCS["GCS_China_Geodetic_Coordinate_System_2000",'
+    'DATUM["D_China_2000",SPHEROID["CGCS2000",6378137.0,298.257222101]],PRIMEM["Greenwich",0.0],'
+    'UNIT["Degree",0.0174532925199433]],PROJECTION["Gauss_Kruger"],'
+    'PARAMETER["False_Easting",500000.0],PARAMETER["False_Northing",0.0],'
+    'PARAMETER["Central_Meridian",105.8333333333333],PARAMETER["Scale_Factor",1.0],'
+    'PARAMETER["Latitude_Of_Origin",0.0],UNIT["Meter",1.0]]'
+)
+"""CGCS2000 3° Gauss–Krüger on a city's own central meridian, as ArcGIS writes it."""
+LOCAL = pyproj.CRS.from_wkt(LOCAL_WKT)
+X0, Y0 = 500_000.0, 3_591_000.0  # on the central meridian, near Guangyuan
+
+
+def _cells(col0: int, row0: int, cols: int, rows: int) -> box:
+    return box(X0 + 100 * col0, Y0 - 100 * (row0 + rows), X0 + 100 * (col0 + cols), Y0 - 100 * row0)
+
+
+def _parcel(site_id: str, x: float, y: float, cost: float) -> dict[str, object]:
+    return {
+        "site_id": site_id,
+        "name": f"地块{site_id}",
+        "kind": "idle_land",
+        "acquisition": "new_build",
+        "cost": cost,
+        "land_area_m2": 2000.0,
+        "geometry": Point(X0 + x, Y0 - y).buffer(25),
+    }
+
+
+def write_city(folder: Path) -> Path:
+    """A 2 km city: an old area (3,200 people) and a new one (800 dwellings), 3 parcels."""
+    folder.mkdir(parents=True)
+    pop = np.zeros((20, 20), dtype="float32")
+    pop[0:4, 0:4] = 200.0
+    with rasterio.open(
+        folder / "pop.tif",
+        "w",
+        driver="GTiff",
+        width=20,
+        height=20,
+        count=1,
+        dtype="float32",
+        crs=LOCAL.to_wkt(),
+        nodata=-9999,
+        transform=Affine(100, 0, X0, 0, -100, Y0),
+    ) as dst:
+        dst.write(pop, 1)
+    areas = gpd.GeoDataFrame(
+        [
+            {"area_id": "0012", "name": "东坝", "status": "old", "geometry": _cells(0, 0, 4, 4)},
+            {
+                "area_id": "0013",
+                "name": "新区",
+                "status": "new",
+                "dwellings": 800,
+                "geometry": _cells(10, 0, 4, 3),
+            },
+        ],
+        crs=LOCAL,
+    )
+    areas["district_id"] = "510802"
+    areas["备注说明文字"] = ["保留", "新建"]
+    parcels = gpd.GeoDataFrame(
+        [
+            _parcel("0101", 150, 150, 1e6),
+            _parcel("0102", 250, 250, 2e6),
+            _parcel("0103", 1600, 100, 1.5e6),
+        ],
+        crs=LOCAL,
+    )
+    districts = gpd.GeoDataFrame(
+        {"district_id": ["510802"], "name": ["利州区"]},
+        geometry=[box(X0, Y0 - 2000, X0 + 2000, Y0)],
+        crs=LOCAL,
+    )
+    for name, frame in (("areas", areas), ("parcels", parcels), ("districts", districts)):
+        frame.to_file(folder / "city.gpkg", layer=name, engine="pyogrio")
+    scenario = folder / "scenario.toml"
+    scenario.write_text(
+        """name = "来年"
+[inputs]
+population = { path = "pop.tif" }
+areas = { path = "city.gpkg", layer = "areas" }
+parcels = { path = "city.gpkg", layer = "parcels" }
+districts = { path = "city.gpkg", layer = "districts" }
+[policy]
+demonstration_per_district = 1
+[solver]
+gap = 0.0
+""",
+        encoding="utf-8",
+    )
+    return scenario
+
+
+@pytest.fixture(scope="module")
+def first(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This year's plan of the city, with every file a planner may ask for."""
+    root = tmp_path_factory.mktemp("roundtrip")
+    scenario = write_city(root / "city")
+    out = root / "2025"
+    code = main(
+        ["-q", "plan", str(scenario), "--out", str(out), "--no-map", "--shapefile", "--handin"]
+    )
+    assert code == 0
+    return out
+
+
+def test_whole_slots_are_integer_fields(first: Path) -> None:
+    # A facility's slots are whole (sizes of whole classes, existing slots, rounded
+    # additions), but plan.gpkg, the shapefiles and plan.gdb held them as Real fields:
+    # QGIS showed 80.0 and a field calculator's integer division gave 26.666…
+    whole = ("slots", "existing_slots", "new_slots")
+    for path, layer in (
+        (first / "plan.gpkg", "facilities"),
+        (first / "plan.gdb", "facilities"),
+        (first / "shapefile" / "facilities.shp", None),
+    ):
+        info = pyogrio.read_info(path, layer=layer)
+        types = dict(zip(info["fields"], info["dtypes"], strict=True))
+        names = ("slots", "exist_slot", "new_slots") if layer is None else whole
+        assert {types[n] for n in names} <= {"int32", "int64"}, (path.name, types)
+    facilities = gpd.read_file(first / "plan.gpkg", layer="facilities").set_index("site_id")
+    # 3,200 old residents × 8 / 1,000 = 25.6 slots: parcel 0101 opens its second size, and
+    # the new area (800 dwellings) its own site as the district's demonstration facility
+    assert sorted(facilities.index) == ["0101", "new:0013"]
+    assert facilities.at["new:0013", "demonstration"]
+    assert list(facilities["slots"]) == list(facilities["new_slots"])
+    assert (facilities["existing_slots"] == 0).all()
