@@ -185,6 +185,36 @@ def _write_geojson(frame: gpd.GeoDataFrame, path: Path) -> None:
     )
 
 
+_FEATURE_COLLECTION = '"type": "FeatureCollection",\n'
+"""How GDAL's GeoJSON writer opens a file, before its ``name``, ``crs`` and features."""
+
+
+def _write_working_geojson(frame: gpd.GeoDataFrame, path: Path) -> None:
+    """Write a layer as GeoJSON in its own CRS, named in the file's ``crs`` member.
+
+    GDAL names a CRS there only by its EPSG code (``urn:ogc:def:crs:EPSG::4544``).
+    A bureau's own CRS has none (CGCS2000 Gauss–Krüger on a city's central
+    meridian, from an ArcGIS ``.prj``), and the file held metres with no ``crs``
+    member, which every reader takes for WGS 84 degrees. Its ``crs`` member then
+    holds the CRS's WKT, which GDAL (and so QGIS) reads; ``plan.gpkg`` and the
+    shapefiles hold the same CRS in their own ways.
+    """
+    frame.to_file(path, driver="GeoJSON", engine="pyogrio")
+    if frame.crs is None or frame.crs.to_epsg() is not None:
+        return
+    text = path.read_text(encoding="utf-8")
+    if '"crs":' in text.split('"features":', 1)[0]:
+        return
+    member = json.dumps({"type": "name", "properties": {"name": frame.crs.to_wkt()}})
+    head, found, tail = text.partition(_FEATURE_COLLECTION)
+    if not found:  # a GDAL that opens the file otherwise: write it through json
+        raw = json.loads(text)
+        text = json.dumps({"type": raw.pop("type"), "crs": json.loads(member), **raw})
+    else:
+        text = f'{head}{found}"crs": {member},\n{tail}'
+    path.write_text(text, encoding="utf-8")
+
+
 def write_plan(
     plan: Plan,
     out_dir: str | Path,
@@ -209,7 +239,9 @@ def write_plan(
         (see :mod:`siting.outdir`) when it is or holds an input, is a file, or is a
         folder that is not a plan.
     working_crs_geojson
-        Also write each GeoJSON layer in the working CRS as ``<layer>.<epsg>.geojson``.
+        Also write each GeoJSON layer in the working CRS as ``<layer>.<epsg>.geojson``
+        (``<layer>.working.geojson`` with the CRS's WKT in its ``crs`` member, for a
+        CRS that has no EPSG code).
     map_and_report
         Also write ``map.html``, ``report.html`` and ``report.md`` (inside the same
         all-or-nothing write).
@@ -279,7 +311,7 @@ def _write_into(
             _write_geojson(gdf, tmp / writing)
             if working_crs_geojson and gdf.crs is not None:
                 writing = f"{name}.{gdf.crs.to_epsg() or 'working'}.geojson"
-                gdf.to_file(tmp / writing, driver="GeoJSON", engine="pyogrio")
+                _write_working_geojson(gdf, tmp / writing)
             writing = "plan.gpkg"
             gdf.to_file(tmp / writing, layer=name, driver="GPKG", engine="pyogrio")
         write_qgis_styles(tmp / "plan.gpkg", layers, language=language)

@@ -8,6 +8,8 @@ planner's own Chinese column.
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from pathlib import Path
 
 import geopandas as gpd
@@ -122,9 +124,8 @@ def first(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("roundtrip")
     scenario = write_city(root / "city")
     out = root / "2025"
-    code = main(
-        ["-q", "plan", str(scenario), "--out", str(out), "--no-map", "--shapefile", "--handin"]
-    )
+    files = ["--no-map", "--shapefile", "--handin", "--working-crs"]
+    code = main(["-q", "plan", str(scenario), "--out", str(out), *files])
     assert code == 0
     return out
 
@@ -150,3 +151,39 @@ def test_whole_slots_are_integer_fields(first: Path) -> None:
     assert facilities.at["new:0013", "demonstration"]
     assert list(facilities["slots"]) == list(facilities["new_slots"])
     assert (facilities["existing_slots"] == 0).all()
+
+
+def test_every_layer_keeps_a_crs_that_has_no_epsg_code(first: Path) -> None:
+    # plan.gpkg registers the CRS under its own srs_id (organization NONE), with its WKT
+    with sqlite3.connect(first / "plan.gpkg") as db:
+        srs = db.execute(
+            "SELECT s.organization, s.definition, count(*) FROM gpkg_geometry_columns g "
+            "JOIN gpkg_spatial_ref_sys s ON s.srs_id = g.srs_id GROUP BY s.srs_id"
+        ).fetchall()
+        (layers,) = db.execute("SELECT count(*) FROM gpkg_contents WHERE data_type = 'features'")
+    assert layers[0] >= 5  # facilities, areas, candidates, districts, service lines
+    assert len(srs) == 1 and srs[0][0] == "NONE" and srs[0][2] == layers[0]
+    assert pyproj.CRS.from_wkt(srs[0][1]).equals(LOCAL)
+    prjs = sorted((first / "shapefile").glob("*.prj"))
+    assert len(prjs) == layers[0]
+    for prj in prjs:  # ESRI WKT again, as ArcGIS wrote it
+        assert pyproj.CRS.from_wkt(prj.read_text()).equals(LOCAL), prj.name
+        assert prj.read_text().startswith('PROJCS["CGCS2000_3_Degree_GK_CM_105d50E"')
+    for layer, _ in pyogrio.list_layers(first / "plan.gdb"):
+        assert pyproj.CRS(pyogrio.read_info(first / "plan.gdb", layer=layer)["crs"]).equals(LOCAL)
+    # the GeoJSON layers are RFC 7946 lon/lat, where QGIS places them (105.8°E, 32.4°N)
+    lon, lat = gpd.read_file(first / "areas.geojson").union_all().centroid.coords[0]
+    assert 105.83 < lon < 105.86 and 32.42 < lat < 32.45
+
+
+def test_working_crs_geojson_names_a_crs_that_has_no_epsg_code(first: Path) -> None:
+    # GDAL's GeoJSON writer names a CRS only by its EPSG code: areas.working.geojson held
+    # metres with no "crs" member, which GDAL, and so QGIS, reads as WGS 84 degrees
+    # (500,150 degrees east). The member now holds the CRS's WKT, which GDAL reads.
+    raw = json.loads((first / "areas.working.geojson").read_text(encoding="utf-8"))
+    assert pyproj.CRS.from_wkt(raw["crs"]["properties"]["name"]).equals(LOCAL)
+    back = gpd.read_file(first / "areas.working.geojson")
+    assert back.crs.equals(LOCAL)
+    gpkg = gpd.read_file(first / "plan.gpkg", layer="areas")
+    assert back.geom_equals_exact(gpkg.geometry, tolerance=1e-6).all()
+    assert back.total_bounds[0] == pytest.approx(X0)
