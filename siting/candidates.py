@@ -6,7 +6,9 @@ Three kinds of site enter the model:
   centres, health centres, cultural and sports venues, employer sites) that
   survive the hazard buffers (R9); excluded ones are kept with their reason;
 * **co-located sites** of new residential areas (R1): one per new area, at
-  the area's representative point, built with the housing at no land cost;
+  the area's representative point, built with the housing at no land cost
+  (none for an area whose site is built: an existing facility ``new:<area_id>``,
+  a plan's facilities fed back as next year's existing ones);
 * **existing facilities**, always open with their current slots, which may
   add up to ``existing_max_extra_slots`` if the scenario allows.
 
@@ -146,6 +148,10 @@ def sites_from_inputs(
         )
     )
     new = areas[areas["status"] == "new"]
+    if facilities is not None and len(new):
+        # its site is built: last year's plan, fed back as an existing facility
+        built = (NEW_PREFIX + new.index.astype(str)).isin(facilities.index.astype(str))
+        new = new[~built]
     if len(new):
         frames.append(
             pd.DataFrame(

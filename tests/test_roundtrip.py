@@ -22,6 +22,9 @@ from affine import Affine
 from shapely.geometry import Point, box
 
 from siting.cli import main
+from siting.export import write_plan
+from siting.pipeline import run_plan
+from siting.plan import verify
 
 LOCAL_WKT = (
     'PROJCS["CGCS2000 3 Degree GK CM 105d50E",GEOGCS["GCS_China_Geodetic_Coordinate_System_2000",'
@@ -187,3 +190,54 @@ def test_working_crs_geojson_names_a_crs_that_has_no_epsg_code(first: Path) -> N
     gpkg = gpd.read_file(first / "plan.gpkg", layer="areas")
     assert back.geom_equals_exact(gpkg.geometry, tolerance=1e-6).all()
     assert back.total_bounds[0] == pytest.approx(X0)
+
+
+def test_next_years_plan_reads_this_years_layers_and_needs_no_new_facility(
+    first: Path, tmp_path: Path
+) -> None:
+    # Next year the planner feeds this year's plan.gpkg back: its areas, its candidates as
+    # parcels, its districts, and its facilities as the existing ones. Before, siting
+    # refused the facilities (no facility_id; then 0101 "is also the site_id of a
+    # parcel"; then new:0013 was the new area's co-located site again), and the areas'
+    # computed columns crashed the run (pandas: "columns overlap but no suffix").
+    gpkg = (first / "plan.gpkg").as_posix()
+    pop = (first.parent / "city" / "pop.tif").as_posix()
+    scenario = tmp_path / "2026.toml"
+    scenario.write_text(
+        f"""name = "来年"
+[inputs]
+population = {{ path = "{pop}" }}
+areas = {{ path = "{gpkg}", layer = "areas" }}
+parcels = {{ path = "{gpkg}", layer = "candidates" }}
+districts = {{ path = "{gpkg}", layer = "districts" }}
+facilities = {{ path = "{gpkg}", layer = "facilities" }}
+[policy]
+demonstration_per_district = 1
+[solver]
+gap = 0.0
+""",
+        encoding="utf-8",
+    )
+    plan = run_plan(scenario)
+    before = gpd.read_file(first / "plan.gpkg", layer="facilities").set_index("site_id")
+    facilities = plan.facilities
+    # every facility is last year's, kept as it is; the required slots are met
+    assert sorted(facilities.index) == sorted(before.index) == ["0101", "new:0013"]
+    assert facilities["existing"].all()
+    assert (facilities["new_slots"] == 0).all() and (facilities["cost"] == 0).all()
+    assert list(facilities["slots"]) == list(before.loc[facilities.index, "slots"])
+    assert facilities.at["new:0013", "demonstration"]
+    assert plan.run["totals"]["cost"] == 0
+    assert plan.areas["shortfall_slots"].sum() == 0
+    # 3,200 × 8 / 1,000 and 800 dwellings × 2.36 × 10 / 1,000, as last year
+    required = plan.areas["required_slots"].sort_index()
+    assert list(required) == pytest.approx([25.6, 18.88])
+    # the new area is served by its own facility, as R1 asks
+    served = plan.assignments.groupby("area_id")["site_id"].agg(set)
+    assert served["0013"] == {"new:0013"}
+    # the parcel built on is no longer a candidate; the others are
+    assert sorted(plan.candidates.index) == ["0102", "0103"]
+    # the planner's own column rides along again
+    assert list(plan.areas["备注说明文字"].sort_index()) == ["保留", "新建"]
+    out = write_plan(plan, tmp_path / "2026", map_and_report=False)
+    assert verify(out).ok

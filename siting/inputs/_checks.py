@@ -2,7 +2,9 @@
 
 * **Ids shared by a parcel and an existing facility**: both become sites of
   the model (:func:`siting.candidates.sites_from_inputs`), indexed by their
-  id, so an id used by both is a problem here, before the solve.
+  id, so an id used by both is a problem here, before the solve, unless the
+  facility stands on that parcel (a plan's facilities fed back as next year's
+  existing ones): the parcel is then built on and is no longer a candidate.
 * **Duplicated geometries**: two features of one layer with the same
   geometry (a polygon pasted twice, a layer merged with itself) are a
   warning with the ids of each group, since the same residential block
@@ -31,6 +33,43 @@ from siting.inputs._vector import _check_dwellings, _drawn_problems
 logger = logging.getLogger(__name__)
 
 _DUPLICATE_CHECKED = ("areas", "parcels", "facilities", "districts", "subdistricts")
+
+
+ON_PARCEL_M = 1.0
+"""An existing facility this close to the parcel of its own id stands on that parcel."""
+
+
+def _without_built_parcels(
+    layers: Mapping[str, gpd.GeoDataFrame], report: _Report
+) -> dict[str, gpd.GeoDataFrame]:
+    """``layers`` without the parcels an existing facility of the same id stands on.
+
+    Next year's existing facilities are this year's plan, whose facilities keep the
+    ids of the parcels they were built on (``0101``), at a point on each parcel.
+    Such a parcel is built on: it is no longer a candidate (it was refused as an id
+    shared by a parcel and a facility, so a plan could not be fed back). An id
+    shared by a facility elsewhere is still :func:`_check_shared_ids`' problem.
+    """
+    parcels, facilities = layers.get("parcels"), layers.get("facilities")
+    if parcels is None or facilities is None:
+        return dict(layers)
+    shared = parcels.index.intersection(facilities.index)
+    if not len(shared):
+        return dict(layers)
+    on = shapely.dwithin(
+        np.asarray(parcels.geometry.loc[shared].to_numpy(), dtype=object),
+        np.asarray(facilities.geometry.loc[shared].to_numpy(), dtype=object),
+        ON_PARCEL_M,
+    )
+    built = shared[on]
+    if not len(built):
+        return dict(layers)
+    which = f"{len(built)} parcel{'s' if len(built) > 1 else ''} ({first_few(built, limit=8)})"
+    report.note(
+        f"parcels: an existing facility of the same id stands on {which}: built on, "
+        "no longer a candidate"
+    )
+    return {**layers, "parcels": parcels.drop(index=built)}
 
 
 def _check_shared_ids(

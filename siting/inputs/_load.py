@@ -23,7 +23,11 @@ from siting._digest import file_sha256
 from siting._osmxml import parse_once
 from siting._said import Said
 from siting.errors import InputError, Problem
-from siting.inputs._checks import _check_duplicate_geometries, _check_shared_ids
+from siting.inputs._checks import (
+    _check_duplicate_geometries,
+    _check_shared_ids,
+    _without_built_parcels,
+)
 from siting.inputs._crs import (
     _check_scale,
     _chosen_crs,
@@ -473,6 +477,7 @@ def _load_parsed_once(
         _check_references(
             projected["areas"], "subdistrict_id", subdistricts, wheres["areas"], report
         )
+    projected = _without_built_parcels(projected, report)
     _check_shared_ids(projected, wheres, report)
     street_file = report.files.get("streets")
     if street_file is not None:

@@ -13,6 +13,7 @@ Reading (:mod:`siting.inputs._vector`) and typing
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -53,6 +54,8 @@ class _Schema:
     id: str
     geometry: tuple[str, ...]  # geometry families: "Polygon", "Point", "LineString"
     columns: tuple[_Column, ...]
+    # {column: the name a plan's layer gives it}: a plan's layers read back as inputs
+    plan_names: Mapping[str, str] = field(default_factory=dict)
 
 
 _STATUS_ALIASES = {
@@ -208,6 +211,9 @@ _SCHEMAS: dict[str, _Schema] = {
             _Column("demonstration", "bool", default=False),
             _Column("district_id", "ref"),
         ),
+        # next year's existing facilities are this year's plan (siting.export's
+        # facilities layer), whose id is the site's
+        plan_names={"facility_id": "site_id"},
     ),
     "districts": _Schema(
         "district_id",
@@ -281,3 +287,27 @@ TRUE_WORDS = frozenset({"true", "t", "yes", "y", "1", "1.0", "是", "真", "对"
 """Words read as true (lower-cased, stripped): in the inputs, and in a plan ``verify`` reads."""
 FALSE_WORDS = frozenset({"false", "f", "no", "n", "0", "0.0", "否", "假", "不"})
 """Words read as false, likewise."""
+
+
+_PLAN_AREA_COLUMNS = re.compile(
+    r"population|planned_population|migrant_population|migrant_demand|required_slots"
+    r"|required_slots_rounded|children_under3|children_estimate_slots|served_slots"
+    r"|shortfall_slots|slots_per_1000|target_per_1000|demand_estimate_slots"
+    r"|nearest_facility_m|shortfall_reason|desert_threshold_per_1000"
+    r"|access(_children)?_(before|after)_per_1000|walk_(free|any)_[\d.]+min_(before|after)"
+    r"|desert_(before|after)"
+)
+"""The columns a plan computes for each area (``areas`` of :mod:`siting.export`, README's
+"Outputs"): a plan's areas layer read back as next year's areas leaves them out, since
+the run computes them again (and a stale one collided with the new one, or outlived it)."""
+
+
+def plan_computed(layer: str, column: str) -> bool:
+    """Whether ``column`` of a layer is one a plan computes, not an input.
+
+    Examples
+    --------
+    >>> plan_computed("areas", "walk_free_10min_after"), plan_computed("areas", "status")
+    (True, False)
+    """
+    return layer == "areas" and _PLAN_AREA_COLUMNS.fullmatch(column) is not None

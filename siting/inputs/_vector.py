@@ -27,6 +27,7 @@ import shapely
 
 from siting._encoding import guess_encoding
 from siting._said import Said
+from siting._text import first_few
 from siting.errors import Problem, ScenarioError
 from siting.inputs._columns import _apply, _convert, _id_string
 from siting.inputs._crs import _not_degrees_problem
@@ -47,6 +48,7 @@ from siting.inputs._schema import (
     _SCHEMAS,
     LAYER_NAMES,
     _Schema,
+    plan_computed,
 )
 from siting.scenario import LayerSpec
 
@@ -438,6 +440,7 @@ def _rename(
             )
         )
     columns: dict[str, pd.Series[Any]] = {}
+    read_back: set[str] = set()  # a plan's names of siting's columns
     for column in schema.columns:
         source = spec.columns.get(column.name)
         if source is not None:
@@ -461,6 +464,12 @@ def _rename(
             columns[column.name] = frame[truncated]
             report.note(f"{name}: read column '{truncated}' as {column.name}")
             continue
+        own = schema.plan_names.get(column.name)
+        if own is not None and own in present:  # a plan's layer, read back
+            columns[column.name] = frame[own]
+            read_back.add(own)
+            report.note(f"{name}: read column '{own}' as {column.name}, as a plan writes it")
+            continue
         if column.required:
             report.problems.append(
                 where.problem(
@@ -473,7 +482,15 @@ def _rename(
             )
     used = {spec.columns[k] for k in spec.columns if k in known} | set(columns)
     used.update(c.name[:10] for c in schema.columns if c.name in columns)
+    used |= read_back
     extras = {c: frame[c] for c in present if c not in used and c not in known}
+    computed = [c for c in extras if plan_computed(name, c)]
+    if computed:  # a plan's layer, read back: this run computes them again
+        report.note(
+            f"{name}: left out {len(computed)} columns a plan computes "
+            f"({first_few(computed, limit=4)}); this run computes them again"
+        )
+        extras = {c: v for c, v in extras.items() if c not in computed}
     data = pd.DataFrame({**columns, **extras}, index=frame.index)
     return gpd.GeoDataFrame(data, geometry=frame.geometry.to_numpy(), crs=frame.crs)
 
