@@ -270,7 +270,8 @@ def candidate_states(
     geopandas.GeoDataFrame
         The parcels' descriptive columns, ``state`` and ``exclusion_reason``.
     """
-    keep = ["name", "kind", "acquisition", "cost", "affordable", "district_id", "source"]
+    keep = ["name", "kind", "acquisition", "land_area_m2", "floor_area_m2", "cost"]
+    keep += ["affordable", "district_id", "source"]
     out = parcels[[c for c in keep if c in parcels.columns] + ["geometry"]].copy()
     reasons = excluded.set_index("site_id")["reason"] if len(excluded) else pd.Series(dtype=str)
     out["state"] = np.where(out.index.isin(facilities.index), "chosen", "not chosen")

@@ -241,3 +241,13 @@ gap = 0.0
     assert list(plan.areas["备注说明文字"].sort_index()) == ["保留", "新建"]
     out = write_plan(plan, tmp_path / "2026", map_and_report=False)
     assert verify(out).ok
+
+
+def test_candidates_keep_the_parcels_land_area(first: Path) -> None:
+    # The candidates layer dropped land_area_m2 and floor_area_m2: fed back as next
+    # year's parcels, each one's land was measured again from its drawing (a 25 m circle
+    # drawn as a 64-gon, 1,960.4 m², for the 2,000 m² the bureau recorded), which
+    # changes the sizes that fit and the price of land
+    candidates = gpd.read_file(first / "plan.gpkg", layer="candidates").set_index("site_id")
+    assert list(candidates["land_area_m2"]) == [2000.0] * 3
+    assert "floor_area_m2" in candidates.columns
