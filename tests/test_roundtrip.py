@@ -23,8 +23,10 @@ from shapely.geometry import Point, box
 
 from siting.cli import main
 from siting.export import write_plan
+from siting.inputs import read_layer
 from siting.pipeline import run_plan
 from siting.plan import verify
+from siting.scenario import LayerSpec
 
 LOCAL_WKT = (
     'PROJCS["CGCS2000 3 Degree GK CM 105d50E",GEOGCS["GCS_China_Geodetic_Coordinate_System_2000",'
@@ -251,3 +253,18 @@ def test_candidates_keep_the_parcels_land_area(first: Path) -> None:
     candidates = gpd.read_file(first / "plan.gpkg", layer="candidates").set_index("site_id")
     assert list(candidates["land_area_m2"]) == [2000.0] * 3
     assert "floor_area_m2" in candidates.columns
+
+
+def test_the_plans_shapefiles_read_back_under_their_short_names(first: Path) -> None:
+    # The shapefiles name demonstration "demo" and district_id "dist_id" (10 bytes at
+    # most): fed back as next year's facilities, demonstration was read as absent, so
+    # false, and a district that has its demonstration facility was told to build another
+    facilities = read_layer(
+        LayerSpec(path=first / "shapefile" / "facilities.shp"), name="facilities"
+    )
+    assert facilities.at["new:0013", "demonstration"]
+    assert not facilities.at["0101", "demonstration"]
+    assert list(facilities["district_id"]) == ["510802", "510802"]
+    areas = read_layer(LayerSpec(path=first / "shapefile" / "areas.shp"), name="areas")
+    assert areas.at["0013", "dwellings"] == 800
+    assert list(areas["district_id"]) == ["510802", "510802"]

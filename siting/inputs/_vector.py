@@ -27,6 +27,7 @@ import shapely
 
 from siting._encoding import guess_encoding
 from siting._said import Said
+from siting._shortnames import SHAPEFILE_NAMES
 from siting._text import first_few
 from siting.errors import Problem, ScenarioError
 from siting.inputs._columns import _apply, _convert, _id_string
@@ -464,8 +465,10 @@ def _rename(
             columns[column.name] = frame[truncated]
             report.note(f"{name}: read column '{truncated}' as {column.name}")
             continue
-        own = schema.plan_names.get(column.name)
-        if own is not None and own in present:  # a plan's layer, read back
+        # a plan's layer, or its shapefile (demonstration as "demo"), read back
+        names = (schema.plan_names.get(column.name), SHAPEFILE_NAMES.get(column.name))
+        own = next((n for n in names if n is not None and n in present), None)
+        if own is not None:
             columns[column.name] = frame[own]
             read_back.add(own)
             report.note(f"{name}: read column '{own}' as {column.name}, as a plan writes it")
