@@ -22,8 +22,10 @@ from affine import Affine
 from shapely.geometry import Point, box
 
 from siting.cli import main
+from siting.errors import InputError
 from siting.export import write_plan
 from siting.inputs import read_layer
+from siting.osm import hazard_buffers
 from siting.pipeline import run_plan
 from siting.plan import verify
 from siting.scenario import LayerSpec
@@ -268,3 +270,22 @@ def test_the_plans_shapefiles_read_back_under_their_short_names(first: Path) -> 
     areas = read_layer(LayerSpec(path=first / "shapefile" / "areas.shp"), name="areas")
     assert areas.at["0013", "dwellings"] == 800
     assert list(areas["district_id"]) == ["510802", "510802"]
+
+
+def test_a_plans_hazard_buffers_are_refused_as_hazards(tmp_path: Path) -> None:
+    # The plan's hazards layer holds the buffers (a petrol station's 50 m disc), not the
+    # hazards: read back as next year's hazards, each was buffered again (a 100 m disc),
+    # excluding parcels the rules allow, with no word
+    station = gpd.GeoDataFrame(
+        {"hazard_id": ["H01"], "kind": ["petrol_station"], "voltage_kv": [np.nan]},
+        geometry=[Point(X0 + 500, Y0 - 500)],
+        crs=LOCAL,
+    )
+    buffers = hazard_buffers(station)
+    assert buffers.at[0, "buffer_m"] == 50
+    buffers.to_file(tmp_path / "plan.gpkg", layer="hazards", engine="pyogrio")
+    with pytest.raises(InputError) as caught:
+        read_layer(LayerSpec(path=tmp_path / "plan.gpkg", layer="hazards"), name="hazards")
+    (problem,) = caught.value.problems
+    assert "buffers" in problem.message and "buffered again" in problem.message
+    assert "[inputs.hazards]" in problem.fix

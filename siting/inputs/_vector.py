@@ -379,6 +379,17 @@ def _normalize(
                 )
             )
 
+    if name == "hazards" and {"buffer_m", "reason"} <= set(frame.columns):
+        report.problems.append(
+            where.problem(
+                "the layer holds a plan's hazard buffers (its columns buffer_m and reason), "
+                "not the hazards: each would be buffered again, by as much once more",
+                fix="point [inputs.hazards] at the hazards themselves (those of the "
+                "scenario that wrote the plan: its run.json lists them under inputs)",
+            )
+        )
+        return None
+
     # columns -------------------------------------------------------------
     frame = _rename(frame, spec, name, schema, where, report)
     ids = _ids(frame, schema, where, report)
