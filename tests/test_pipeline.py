@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import rasterio
+from _raster import write_raster
 from affine import Affine
 from shapely.geometry import Point, box
 
@@ -275,19 +276,7 @@ def write_tiny_city(
     """A 2 km × 2 km city in EPSG:4544 with a 100 m raster; returns the scenario path."""
     folder.mkdir(parents=True, exist_ok=True)
     pop = population if population is not None else np.full((20, 20), 50.0, dtype="float32")
-    with rasterio.open(
-        folder / "pop.tif",
-        "w",
-        driver="GTiff",
-        width=20,
-        height=20,
-        count=1,
-        dtype="float32",
-        crs=CRS,
-        nodata=-9999,
-        transform=Affine(100, 0, X0, 0, -100, Y0),
-    ) as dst:
-        dst.write(pop.astype("float32"), 1)
+    write_raster(folder / "pop.tif", pop, crs=CRS, x0=X0, y0=Y0)
     gpd.GeoDataFrame(areas, crs=CRS).to_file(folder / "city.gpkg", layer="areas")
     gpd.GeoDataFrame(parcels, crs=CRS).to_file(folder / "city.gpkg", layer="parcels")
     layers = ""

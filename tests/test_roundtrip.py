@@ -17,8 +17,7 @@ import numpy as np
 import pyogrio
 import pyproj
 import pytest
-import rasterio
-from affine import Affine
+from _raster import write_raster
 from shapely.geometry import Point, box
 
 from siting.cli import main
@@ -64,19 +63,7 @@ def write_city(folder: Path) -> Path:
     folder.mkdir(parents=True)
     pop = np.zeros((20, 20), dtype="float32")
     pop[0:4, 0:4] = 200.0
-    with rasterio.open(
-        folder / "pop.tif",
-        "w",
-        driver="GTiff",
-        width=20,
-        height=20,
-        count=1,
-        dtype="float32",
-        crs=LOCAL.to_wkt(),
-        nodata=-9999,
-        transform=Affine(100, 0, X0, 0, -100, Y0),
-    ) as dst:
-        dst.write(pop, 1)
+    write_raster(folder / "pop.tif", pop, crs=LOCAL.to_wkt(), x0=X0, y0=Y0)
     areas = gpd.GeoDataFrame(
         [
             {"area_id": "0012", "name": "东坝", "status": "old", "geometry": _cells(0, 0, 4, 4)},
