@@ -195,7 +195,8 @@ def sites_from_inputs(
                     "demonstration_existing": _col(f, "demonstration", False).astype(bool),
                     "colocated_area_id": None,
                     "source": "existing",
-                    "slots_source": _col(f, "slots_source", "layer"),
+                    # a plan's new facility, fed back, has none: its slots are the layer's
+                    "slots_source": _col(f, "slots_source", "layer").fillna("layer"),
                     "geometry": site_points(f.geometry),
                 },
                 index=EXISTING_PREFIX + f.index.astype(str),

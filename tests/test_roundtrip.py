@@ -218,6 +218,9 @@ gap = 0.0
     assert (facilities["new_slots"] == 0).all() and (facilities["cost"] == 0).all()
     assert list(facilities["slots"]) == list(before.loc[facilities.index, "slots"])
     assert facilities.at["new:0013", "demonstration"]
+    # their slots come from the facilities layer, as any existing facility's (were blank:
+    # the plan wrote no slots_source for a new facility, and blank was read as given)
+    assert list(facilities["slots_source"]) == ["layer", "layer"]
     assert plan.run["totals"]["cost"] == 0
     assert plan.areas["shortfall_slots"].sum() == 0
     # 3,200 × 8 / 1,000 and 800 dwellings × 2.36 × 10 / 1,000, as last year
