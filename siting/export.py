@@ -56,7 +56,9 @@ def _layers(plan: Plan) -> dict[str, gpd.GeoDataFrame]:
         "facilities": _as_whole(plan.facilities, WHOLE_SLOTS),
         "areas": _as_written(plan.areas, ("served_slots", "shortfall_slots")),
         "candidates": plan.candidates,
-        "districts": plan.district_shapes,
+        "districts": None
+        if plan.district_shapes is None
+        else _as_whole(plan.district_shapes, DISTRICT_WHOLE_SLOTS),
         "hazards": plan.hazards,
         "service_lines": None
         if plan.service_lines is None
@@ -72,6 +74,10 @@ _SLOT_DECIMALS = round(-np.log10(WRITTEN_SLOTS_STEP))
 WHOLE_SLOTS = ("slots", "existing_slots", "new_slots")
 """A facility's slots: whole by construction (whole classes, existing slots, additions
 rounded by :func:`siting.plan.extract`), written as integer fields."""
+
+
+DISTRICT_WHOLE_SLOTS = ("planned_slots", "new_slots", "affordable_slots")
+"""A district's sums of its facilities' slots, written as integer fields too."""
 
 
 def _as_whole(frame: FrameT, columns: tuple[str, ...]) -> FrameT:

@@ -138,6 +138,10 @@ def test_whole_slots_are_integer_fields(first: Path) -> None:
         types = dict(zip(info["fields"], info["dtypes"], strict=True))
         names = ("slots", "exist_slot", "new_slots") if layer is None else whole
         assert {types[n] for n in names} <= {"int32", "int64"}, (path.name, types)
+    # and a district's, which add them up
+    info = pyogrio.read_info(first / "plan.gpkg", layer="districts")
+    types = dict(zip(info["fields"], info["dtypes"], strict=True))
+    assert {types[n] for n in ("planned_slots", "new_slots", "affordable_slots")} == {"int64"}
     facilities = gpd.read_file(first / "plan.gpkg", layer="facilities").set_index("site_id")
     # 3,200 old residents × 8 / 1,000 = 25.6 slots: parcel 0101 opens its second size, and
     # the new area (800 dwellings) its own site as the district's demonstration facility
