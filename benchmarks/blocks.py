@@ -129,10 +129,11 @@ def write_people(out: Path, people: np.ndarray, *, west: float, north: float) ->
         dst.write(people.astype(np.float32), 1)
 
 
-def touched_people(areas: gpd.GeoDataFrame, raster: Path) -> float:
-    """People of the raster cells whose ground any area covers, counted cell by cell on
-    the union of the areas: an independent count of what the dasymetric allocation
-    gives the areas."""
+def touched_cells(
+    areas: gpd.GeoDataFrame, raster: Path
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The people of each cell of the raster (flattened), whether any area covers ground
+    of the cell, and the cells' centres (x, y in the raster's CRS)."""
     import rasterio
     import shapely
 
@@ -145,7 +146,16 @@ def touched_people(areas: gpd.GeoDataFrame, raster: Path) -> float:
     x1, y1 = transform * (cols.ravel() + 1, rows.ravel() + 1)
     cells = shapely.box(x0, y1, x1, y0)
     touched = shapely.area(shapely.intersection(cells, land)) > 0
-    return float(people.ravel()[touched].sum())
+    centres = np.stack([(np.asarray(x0) + x1) / 2, (np.asarray(y0) + y1) / 2], axis=1)
+    return people.ravel(), touched, centres
+
+
+def touched_people(areas: gpd.GeoDataFrame, raster: Path) -> float:
+    """People of the raster cells whose ground any area covers, counted cell by cell on
+    the union of the areas: an independent count of what the dasymetric allocation
+    gives the areas."""
+    people, touched, _ = touched_cells(areas, raster)
+    return float(people[touched].sum())
 
 
 def held(
