@@ -154,7 +154,7 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, default=None)
     args = parser.parse_args()
     logging.getLogger("siting").setLevel(logging.ERROR)
-    from siting._osmxml import extract_box
+    from siting._osmxml import extract_box, extract_edge
 
     print(
         "city      polygon  strategy       blocks  mostly out  held in  held out  "
@@ -182,11 +182,11 @@ def main() -> None:
                     held(osm, raster, crs, ("landuse", "blocks"))  # checked cell by cell
                     rows.append((strategy, osm, measure(osm, crs, raster, polygon)))
                 for label, osm, o in rows:
-                    how = extract_box(osm)[1]
+                    edge = extract_edge(osm)
                     print(
                         f"{city:9} {shape_name:8} {label:14} {o['blocks']:6.0f} "
                         f"{o['mostly']:11.0f} {o['in']:8,.0f} {o['out']:9,.0f} "
-                        f"{o['km2']:8.3f} {o['far']:11.0f}  {how}"
+                        f"{o['km2']:8.3f} {o['far']:11.0f}  {edge[2]}"
                     )
     print(
         "(held in, held out: the people of the raster's cells centred inside and outside the "

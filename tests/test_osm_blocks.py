@@ -579,7 +579,7 @@ def test_the_default_takes_the_mapped_polygons_alone_and_reads_no_edge(
     def refuse(_: Path) -> None:
         raise AssertionError("the edge was read")
 
-    monkeypatch.setattr("siting.osm.layers.extract_box", refuse)
+    monkeypatch.setattr("siting.osm.layers.extract_edge", refuse)
     ids, areas, notes = _blocks(path)
     assert len(ids) == 1 and ids[0].startswith("osm/way/")
     assert list(areas.values()) == pytest.approx([10_000.0], abs=1.0)
@@ -940,3 +940,94 @@ def test_read_osm_layers_parses_its_file_once(
     monkeypatch.setattr(osmxml, "_parse", counting)
     _blocks(grid_osm(tmp_path / "grid.osm"), areas_from=["blocks"])
     assert len(parsed) == 1
+
+
+def _city_osm(path: Path) -> Path:
+    """A city of streets every 200 m from x, y = -400 to 1,600 m (one way per street
+    through its crossings), with four buildings of 20 m × 20 m in each block, 15 m in
+    from its corners: the whole file, to be cut by :func:`benchmarks.polyclip.clip_osm`."""
+    lines = np.arange(-400.0, 1_601.0, 200.0)
+    ids = iter(range(1, 100_000))
+    nodes: list[str] = []
+    ways: list[str] = []
+
+    def node(x: float, y: float) -> int:
+        lon, lat = _TO_LONLAT.transform(X0 + x, Y0 + y)
+        i = next(ids)
+        nodes.append(f"<node id='{i}' lat='{lat:.9f}' lon='{lon:.9f}'/>")
+        return i
+
+    def way(refs: list[int], tags: dict[str, str]) -> None:
+        body = "".join(f"<nd ref='{r}'/>" for r in refs)
+        body += "".join(f"<tag k='{k}' v='{v}'/>" for k, v in tags.items())
+        ways.append(f"<way id='{next(ids)}'>{body}</way>")
+
+    crossing = {(x, y): node(x, y) for x in lines for y in lines}
+    for at in lines:
+        way([crossing[(at, y)] for y in lines], {"highway": "residential"})
+        way([crossing[(x, at)] for x in lines], {"highway": "residential"})
+    for x in lines[:-1]:
+        for y in lines[:-1]:
+            for bx in (x + 15, x + 165):
+                for by in (y + 15, y + 165):
+                    corners = [(bx, by), (bx + 20, by), (bx + 20, by + 20), (bx, by + 20)]
+                    refs = [node(cx, cy) for cx, cy in corners]
+                    way([*refs, refs[0]], {"building": "yes"})
+    path.write_text(
+        "<?xml version='1.0' encoding='UTF-8'?>\n<osm version='0.6' generator='hand'>\n"
+        + "\n".join(nodes + ways)
+        + "\n</osm>\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def _lonlat_polygon(points: list[tuple[float, float]]) -> shapely.Polygon:
+    return shapely.Polygon([_TO_LONLAT.transform(X0 + x, Y0 + y) for x, y in points])
+
+
+def test_a_polygon_clipped_extract_makes_blocks_only_on_the_land_its_nodes_cover(
+    tmp_path: Path,
+) -> None:
+    """The city cut by a diamond (centre (600, 600) m, 700 m to each corner) as osmium's
+    complete_ways strategy cuts it, with the diamond's box (x, y = -100 to 1,300 m) as
+    its ``<bounds>``: the streets crossing the diamond run on whole to x, y = -400 and
+    1,600 m, and the file knows nothing else between the diamond and its box. The
+    blocks lie within the land the buildings kept show (their convex hull, and a 20 m
+    cell): the faces between those streets in the box's corners made blocks of up to
+    200 m × 200 m there. The same city cut by the box itself keeps the box as its edge,
+    and its blocks: 36 of 200 m × 200 m, 24 of 100 m × 200 m along the sides and 4 of
+    100 m × 100 m in the corners (the land between the outer streets and the box)."""
+    from benchmarks.polyclip import clip_osm
+
+    city = _city_osm(tmp_path / "city.osm")
+    diamond = _lonlat_polygon([(600, -100), (1_300, 600), (600, 1_300), (-100, 600)])
+    cut = clip_osm(city, tmp_path / "diamond.osm", diamond, strategy="complete_ways")
+    layers = read_osm_layers(cut, use=["areas"], working_crs=UTM, areas_from=["blocks"])
+    assert layers.areas is not None
+    # the buildings kept, and their hull
+    with_nodes = read_osm_layers(cut, use=["buildings"], working_crs=UTM)
+    assert with_nodes.buildings is not None
+    hull = shapely.convex_hull(shapely.union_all(with_nodes.buildings.geometry.to_numpy()))
+    beyond = layers.areas.geometry.difference(shapely.buffer(hull, 20.0)).area
+    assert beyond.max() < 1.0
+    # and so within the diamond, which the buildings kept do not cross
+    assert layers.areas.geometry.difference(_metric(diamond)).area.max() < 1.0
+    # the 12 blocks wholly inside the diamond keep the ids they have in the box's cut
+    box = _lonlat_polygon([(-100, -100), (1_300, -100), (1_300, 1_300), (-100, 1_300)])
+    boxed = clip_osm(city, tmp_path / "box.osm", box, strategy="complete_ways")
+    whole = read_osm_layers(boxed, use=["areas"], working_crs=UTM, areas_from=["blocks"])
+    assert whole.areas is not None
+    inside = whole.areas.loc[whole.areas.within(shapely.buffer(_metric(diamond), 1.0))]
+    assert len(inside) == 12
+    assert set(inside["area_id"]) <= set(layers.areas["area_id"])
+    expected = [10_000.0] * 4 + [20_000.0] * 24 + [40_000.0] * 36
+    # (the box's sides, a lon/lat box round the drawing's square, lean up to 18 cm off it
+    # 1.3 km from the central meridian)
+    assert sorted(whole.areas.area) == pytest.approx(expected, abs=40.0)
+    assert "closed by the edge of the extract (its <bounds>): 28 of the blocks" in whole.notes[0]
+    assert "its <bounds>, cut to the land its nodes cover (42 % of that box)" in layers.notes[0]
+
+
+def _metric(polygon: shapely.Polygon) -> shapely.Geometry:
+    return gpd.GeoSeries([polygon], crs="EPSG:4326").to_crs(UTM).iloc[0]

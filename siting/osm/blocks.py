@@ -22,9 +22,10 @@ The algorithm (:func:`street_blocks`):
    is a block. Dead ends enclose nothing and make no block.
 3. **The edge.** The land between the outermost streets and the edge of the
    extract belongs to no face of the streets alone, and every real extract is
-   cut somewhere. Given an ``edge`` (the extract's box,
-   :func:`siting._osmxml.extract_box`, cut to the districts' outline when the
-   scenario has districts), its outline is noded with the streets, so the faces
+   cut somewhere. Given an ``edge`` (:func:`siting._osmxml.extract_edge`: the
+   extract's box, or, for an extract cut by a polygon, whose ``<bounds>`` is the
+   polygon's box, the land its nodes cover; with districts, the box cut to their
+   outline), its outline is noded with the streets, so the faces
    it closes are blocks too (``osm_tags`` ``"street block at the edge"``), and
    the faces beyond it are none: the file holds only the ways crossing out there,
    not the streets between them. A dead end within :data:`EDGE_REACH_M` (100 m)
@@ -567,8 +568,9 @@ def street_blocks(
         The lines that bound blocks (:func:`block_lines`) in EPSG:4326, as the file
         gives them: the ids are digests of these coordinates.
     edge
-        The (multi)polygon in EPSG:4326 that bounds the plan: the extract's box, cut
-        to the districts' outline when there are districts. Its outline closes the
+        The (multi)polygon in EPSG:4326 that bounds the plan: the extract's box (the
+        land its nodes cover, for an extract cut by a polygon), or the box cut to the
+        districts' outline when there are districts. Its outline closes the
         faces the outermost streets leave open, and what lies beyond it makes no
         block. ``None``: the faces the lines enclose by themselves.
     crs

@@ -97,7 +97,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from siting._osmxml import extract_box, parse_once
+from siting._osmxml import extract_box, extract_edge, parse_once
 from siting._said import Said
 from siting.errors import InputError, Problem
 from siting.osm.blocks import (
@@ -406,7 +406,11 @@ class _BlockEdge:
 
 
 def _block_edge(path: Path, plan_outline: shapely.Geometry | None, source: Path) -> _BlockEdge:
-    """The extract's box (:func:`siting._osmxml.extract_box`), cut to ``plan_outline``.
+    """The extract's edge (:func:`siting._osmxml.extract_edge`: its box, cut to the land
+    its nodes cover when a polygon cut it); with ``plan_outline``, the box cut to it
+    instead (the districts say where the plan ends, and a polygon extract is usually cut
+    by them: the land its nodes show reaches up to 150 m past its cut, or stops short of
+    it where nobody mapped a building or a point of interest).
 
     Raises
     ------
@@ -416,20 +420,22 @@ def _block_edge(path: Path, plan_outline: shapely.Geometry | None, source: Path)
         feature of the file would lie outside every district. ``source`` is the file
         the scenario names (``path`` may be the XML copy of a ``.osm.pbf``).
     """
+    if plan_outline is None:
+        edge, _, how = extract_edge(path)
+        return _BlockEdge(edge, f"the edge of the extract ({how})" if edge is not None else "")
     box, how = extract_box(path)
     if box is None:
         return _BlockEdge(None, "")
     edge = shapely.box(*box)
     said = f"the edge of the extract ({how})"
-    if plan_outline is not None:
-        outline = shapely.make_valid(plan_outline)
-        # only the polygonal parts: a districts layer's spike (a boundary drawn out and
-        # back) is a line in the outline made valid, and no edge of land
-        parts = shapely.get_parts(shapely.intersection(edge, outline))
-        edge = shapely.union_all(parts[shapely.get_type_id(parts) == 3])
-        said += " cut to the districts' outline"
-        if shapely.area(edge) == 0:
-            raise InputError([_no_overlap(source, box, how, outline)])
+    outline = shapely.make_valid(plan_outline)
+    # only the polygonal parts: a districts layer's spike (a boundary drawn out and
+    # back) is a line in the outline made valid, and no edge of land
+    parts = shapely.get_parts(shapely.intersection(edge, outline))
+    edge = shapely.union_all(parts[shapely.get_type_id(parts) == 3])
+    said += " cut to the districts' outline"
+    if shapely.area(edge) == 0:
+        raise InputError([_no_overlap(source, box, how, outline)])
     return _BlockEdge(edge, said)
 
 
@@ -863,9 +869,10 @@ def read_osm_layers(
         (:data:`~siting.osm.BLOCK_HIGHWAYS` by default).
     plan_outline
         The (multi)polygon in EPSG:4326 the plan covers (the districts' outline), or
-        ``None``. Street blocks are closed against the extract's box
-        (:func:`siting._osmxml.extract_box`), cut to this outline; a box that does
-        not overlap it is a problem (a wrong file, or districts in the wrong CRS).
+        ``None``. Street blocks are closed against the extract's edge
+        (:func:`siting._osmxml.extract_edge`: its box, or the land its nodes cover
+        when a polygon cut it), cut to this outline; an edge that does not overlap it
+        is a problem (a wrong file, or districts in the wrong CRS).
 
     Returns
     -------
