@@ -511,6 +511,28 @@ def _segments(
     return segments, line_of
 
 
+def _within(lines: npt.NDArray[np.object_], edge: shapely.Geometry) -> npt.NDArray[np.object_]:
+    """Each line's stretch within ``edge``, ``None`` for one wholly beyond it.
+
+    Only the lines crossing the edge's outline are cut, each by the parts of the edge it
+    meets: all of them cut by the whole edge cost 17 s on 100 MB of tiles whose edge is
+    the land their nodes cover (92 parts, 12,000 vertices), against 0.3 s.
+    """
+    shapely.prepare(edge)
+    meets = shapely.intersects(edge, lines)
+    crossing = np.flatnonzero(meets & ~shapely.contains_properly(edge, lines))
+    out = np.full(len(lines), None, dtype=object)
+    out[meets] = lines[meets]
+    parts = np.asarray(shapely.get_parts(edge), dtype=object)
+    line, part = shapely.STRtree(parts).query(lines[crossing], predicate="intersects")
+    pieces = shapely.intersection(lines[crossing[line]], parts[part])
+    alone = np.bincount(line, minlength=len(crossing))[line] == 1
+    out[crossing[line[alone]]] = pieces[alone]
+    for k in np.unique(line[~alone]):  # a line across two parts of the edge
+        out[crossing[k]] = shapely.union_all(pieces[line == k])
+    return out
+
+
 def _names(faces: npt.NDArray[np.object_], streets: gpd.GeoDataFrame, ids: list[str]) -> list[str]:
     """The (at most two) named streets running longest along each face's edge.
 
@@ -627,6 +649,10 @@ def street_blocks(
         return empty, BlockCounts()
     ids = _block_ids(faces84)
     faces = np.asarray(gpd.GeoSeries(faces84, crs="EPSG:4326").to_crs(crs).to_numpy(), dtype=object)
+    # a face with a vertex a hair from another side can cross itself once projected (a
+    # face of 829 m² along the stepped edge of a polygon's extract): made valid
+    crossed = ~shapely.is_valid(faces)
+    faces[crossed] = shapely.make_valid(faces[crossed])
     covered = np.asarray(taken if taken is not None else [], dtype=object)
     land = _land_left(faces, covered)
     gone = shapely.is_empty(land) | (shapely.area(land) <= 0)
@@ -641,7 +667,11 @@ def street_blocks(
         # a street running on past the edge names the blocks by its stretch inside
         rim = gpd.GeoSeries([edge], crs="EPSG:4326").to_crs(crs).iloc[0]
         named = named.set_geometry(
-            shapely.intersection(np.asarray(named.geometry.to_numpy(), dtype=object), rim)
+            gpd.GeoSeries(
+                _within(np.asarray(named.geometry.to_numpy(), dtype=object), rim),
+                index=named.index,
+                crs=named.crs,
+            )
         )
     names = _names(kept[index], named, block_ids)
     blocks = gpd.GeoDataFrame(
