@@ -128,9 +128,14 @@ def grid_osm(
             f"<bounds minlat='{south:.9f}' minlon='{west:.9f}' maxlat='{north:.9f}' "
             f"maxlon='{east:.9f}'/>"
         )
+    return _write_osm(path, box + nodes + ways)
+
+
+def _write_osm(path: Path, elements: list[str]) -> Path:
+    """An OSM XML file of ``elements``, one a line."""
     path.write_text(
         "<?xml version='1.0' encoding='UTF-8'?>\n<osm version='0.6' generator='hand'>\n"
-        + "\n".join(box + nodes + ways)
+        + "\n".join(elements)
         + "\n</osm>\n",
         encoding="utf-8",
     )
@@ -973,13 +978,7 @@ def _city_osm(path: Path) -> Path:
                     corners = [(bx, by), (bx + 20, by), (bx + 20, by + 20), (bx, by + 20)]
                     refs = [node(cx, cy) for cx, cy in corners]
                     way([*refs, refs[0]], {"building": "yes"})
-    path.write_text(
-        "<?xml version='1.0' encoding='UTF-8'?>\n<osm version='0.6' generator='hand'>\n"
-        + "\n".join(nodes + ways)
-        + "\n</osm>\n",
-        encoding="utf-8",
-    )
-    return path
+    return _write_osm(path, nodes + ways)
 
 
 def _lonlat_polygon(points: list[tuple[float, float]]) -> shapely.Polygon:
