@@ -10,7 +10,9 @@ Three kinds of site enter the model:
   (none for an area whose site is built: an existing facility ``new:<area_id>``,
   a plan's facilities fed back as next year's existing ones);
 * **existing facilities**, always open with their current slots, which may
-  add up to ``existing_max_extra_slots`` if the scenario allows.
+  add up to ``existing_max_extra_slots`` if the scenario allows, and no more
+  than their building's ``floor_area_m2`` holds when the layer gives it
+  (:func:`expansion_room`).
 
 Which sizes fit a site
 ----------------------
@@ -45,6 +47,7 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 
@@ -55,6 +58,7 @@ __all__ = [
     "COST_BASES",
     "EXISTING_PREFIX",
     "NEW_PREFIX",
+    "expansion_room",
     "site_options",
     "site_points",
     "sites_from_inputs",
@@ -185,7 +189,8 @@ def sites_from_inputs(
                     "kind": "existing_childcare",
                     "acquisition": "existing",
                     "land_area_m2": np.nan,
-                    "floor_area_m2": np.nan,
+                    # the building's floor, when the layer gives it: it bounds the expansion
+                    "floor_area_m2": pd.to_numeric(_col(f, "floor_area_m2", np.nan)),
                     "parcel_cost": 0.0,
                     "affordable": _col(f, "affordable", True).astype(bool),
                     "district_id": _col(f, "district_id", None),
@@ -332,6 +337,57 @@ def site_options(sites: pd.DataFrame, *, scenario: Scenario) -> pd.DataFrame:
 
 _POINT_GRID_M = 0.001
 """Coordinates are rounded to this (1 mm) before a site's point is chosen."""
+
+
+def expansion_room(sites: pd.DataFrame, *, scenario: Scenario) -> npt.NDArray[np.float64]:
+    """The most slots each site may add to what it already has.
+
+    A new site adds nothing here (its sizes are its options). An existing
+    facility may add ``facility.existing_max_extra_slots`` when
+    ``facility.existing_can_expand``; when its layer gives the building's
+    ``floor_area_m2``, no more than that floor holds at
+    ``facility.floor_m2_per_slot`` beyond its current slots (a demonstration
+    facility's floor also holds the largest extra rooms of the demonstration
+    sizes). A facility of last year's plan fed back holds exactly the floor its
+    size needed, so it adds nothing.
+
+    Parameters
+    ----------
+    sites
+        :func:`sites_from_inputs`' columns ``existing``, ``existing_slots``,
+        ``floor_area_m2`` and ``demonstration_existing``.
+    scenario
+        Facility settings.
+
+    Returns
+    -------
+    numpy.ndarray
+        Extra slots per site, in ``sites``' order (whole slots, never negative).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from siting.scenario import Scenario
+    >>> sites = pd.DataFrame({"existing": [True, True, True, False],
+    ...     "existing_slots": [45.0, 45.0, 45.0, 0.0],
+    ...     "floor_area_m2": [float("nan"), 405.0, 585.0, 900.0],
+    ...     "demonstration_existing": [False, False, False, False]})
+    >>> expansion_room(sites, scenario=Scenario()).tolist()
+    [40.0, 0.0, 20.0, 0.0]
+    """
+    fac = scenario.facility
+    existing = sites["existing"].astype(bool).to_numpy()
+    if not fac.existing_can_expand:
+        return np.zeros(len(sites))
+    room = np.full(len(sites), float(fac.existing_max_extra_slots))
+    floor = pd.to_numeric(sites["floor_area_m2"], errors="coerce").to_numpy(dtype=np.float64)
+    extra = max((o.extra_floor_m2 for o in fac.options if o.demonstration), default=0.0)
+    rooms = floor - np.where(sites["demonstration_existing"].astype(bool), extra, 0.0)
+    # 1e-9: a floor of exactly q·f holds q slots, whatever the rounding of q·f
+    held = np.floor(rooms / fac.floor_m2_per_slot + 1e-9)
+    by_floor = np.clip(held - sites["existing_slots"].to_numpy(dtype=np.float64), 0.0, None)
+    room = np.where(np.isnan(floor), room, np.minimum(room, by_floor))
+    return np.where(existing, room, 0.0)
 
 
 def site_points(geoms: gpd.GeoSeries) -> gpd.GeoSeries:

@@ -21,11 +21,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 from siting.access import Access, service_pairs
-from siting.candidates import site_options, sites_from_inputs
+from siting.candidates import expansion_room, site_options, sites_from_inputs
 from siting.demand import (
     Demand,
     demand_items,
@@ -414,17 +413,12 @@ def siting_problem(
     if items is None:
         items = prepared.items
     options = site_options(sites, scenario=scenario)
-    fac = scenario.facility
     model_sites = pd.DataFrame(
         {
             "district_id": sites["district_id"],
             "existing": sites["existing"].astype(bool),
             "existing_slots": sites["existing_slots"].astype(float),
-            "max_extra_slots": np.where(
-                sites["existing"].astype(bool) & fac.existing_can_expand,
-                float(fac.existing_max_extra_slots),
-                0.0,
-            ),
+            "max_extra_slots": expansion_room(sites, scenario=scenario),
             "expansion_cost_per_slot": scenario.costs.expansion_per_slot,
             "affordable": sites["affordable"].astype(bool),
             "demonstration_existing": sites["demonstration_existing"].astype(bool),

@@ -241,6 +241,52 @@ gap = 0.0
     assert verify(out).ok
 
 
+def test_last_years_facilities_add_no_slot_beyond_their_floor(first: Path, tmp_path: Path) -> None:
+    # The old area grows by half (3,200 → 4,800 people: 38.4 slots). Last year's
+    # facility 0101 was built with just the floor its size needed (floor_area_m2 =
+    # slots × 9 m²), yet it could add up to facility.existing_max_extra_slots (40) at
+    # 20,000 CNY a slot, the cheapest way to the new demand, in a building too small for
+    # them. Its floor now bounds it: without the column (a planner's layer that does
+    # not know the floor), the same run still extends it.
+    pop = np.zeros((20, 20), dtype="float32")
+    pop[0:4, 0:4] = 300.0
+    write_raster(tmp_path / "pop.tif", pop, crs=LOCAL.to_wkt(), x0=X0, y0=Y0)
+    built = gpd.read_file(first / "plan.gpkg", layer="facilities")
+    assert (
+        built["floor_area_m2"]
+        == built["slots"] * 9.0 + np.where(built["demonstration"], 300.0, 0.0)
+    ).all()
+    gpkg = (first / "plan.gpkg").as_posix()
+
+    def next_year(facilities: str) -> gpd.GeoDataFrame:
+        scenario = tmp_path / "2026.toml"
+        scenario.write_text(
+            f"""name = "来年"
+[inputs]
+population = {{ path = "pop.tif" }}
+areas = {{ path = "{gpkg}", layer = "areas" }}
+parcels = {{ path = "{gpkg}", layer = "candidates" }}
+districts = {{ path = "{gpkg}", layer = "districts" }}
+facilities = {facilities}
+[policy]
+demonstration_per_district = 1
+[solver]
+gap = 0.0
+""",
+            encoding="utf-8",
+        )
+        return run_plan(scenario).facilities
+
+    bounded = next_year(f'{{ path = "{gpkg}", layer = "facilities" }}')
+    assert bounded.at["0101", "new_slots"] == 0
+    assert (bounded.loc[bounded["existing"].astype(bool), "new_slots"] == 0).all()
+    built.drop(columns="floor_area_m2").to_file(tmp_path / "unknown.gpkg", layer="facilities")
+    unknown = next_year(
+        f'{{ path = "{(tmp_path / "unknown.gpkg").as_posix()}", layer = "facilities" }}'
+    )
+    assert unknown.at["0101", "new_slots"] > 0
+
+
 def test_candidates_keep_the_parcels_land_area(first: Path) -> None:
     # The candidates layer dropped land_area_m2 and floor_area_m2: fed back as next
     # year's parcels, each one's land was measured again from its drawing (a 25 m circle

@@ -210,6 +210,8 @@ _SCHEMAS: dict[str, _Schema] = {
             _Column("affordable", "bool", default=True),
             _Column("demonstration", "bool", default=False),
             _Column("district_id", "ref"),
+            # the building's floor: an expansion adds no more slots than it holds
+            _Column("floor_area_m2", "number", minimum=0.0, default=math.nan),
         ),
         # next year's existing facilities are this year's plan (siting.export's
         # facilities layer), whose id is the site's

@@ -55,7 +55,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from siting.access import service_pairs
-from siting.candidates import COST_BASES, site_options, sites_from_inputs
+from siting.candidates import COST_BASES, expansion_room, site_options, sites_from_inputs
 from siting.demand import demand_items
 from siting.inputs import Inputs
 from siting.model import SitingProblem, build_model
@@ -454,7 +454,7 @@ def _strip_problem(
             "existing": is_open,
             "existing_slots": spare,
             "max_extra_slots": np.where(
-                can_grow, (float(fac.existing_max_extra_slots) - added).clip(lower=0), 0.0
+                can_grow, (expansion_room(sites, scenario=scenario) - added).clip(lower=0), 0.0
             ),
             "expansion_cost_per_slot": scenario.costs.expansion_per_slot,
             "affordable": sites["affordable"].astype(bool),
