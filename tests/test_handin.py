@@ -191,6 +191,10 @@ def test_workbooks_have_chinese_headers(
         "利用公共设施",
         "现有",
     }
+    # each site's kind in Chinese (was the layer's code: idle_land, park, community_centre)
+    kinds = {r[head.index("类型")] for r in facilities[1:]}
+    assert {"闲置用地", "公园", "社区服务中心"} <= kinds
+    assert not kinds & {"idle_land", "park", "community_centre"}
 
 
 def test_filegdb_has_every_layer_with_chinese_aliases(

@@ -29,6 +29,8 @@ def _table_frame(frame: pd.DataFrame, *, currency: str) -> pd.DataFrame:
             out[col] = values.map({True: text["yes"], False: text["no"]})
         elif col == "acquisition":
             out[col] = values.map(lambda v: text.get(str(v), v))
+        elif col == "kind":
+            out[col] = values.map(lambda v: text.get(f"site_kind_{v}", v))
         elif col == "cost_basis":
             out[col] = values.map(lambda v: text.get(f"basis_{v}", v))
         elif col == "shortfall_reason":

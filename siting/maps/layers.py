@@ -203,7 +203,7 @@ def _facility_popup(
         slots += f" <i>[{html.escape(text['slots_assumed'])}]</i>"
     rows = [
         (text["site_id"], _esc(rec.get("site_id"))),
-        (text["kind"], _esc(rec.get("kind"))),
+        (text["kind"], _esc(text.get(f"site_kind_{rec.get('kind')}", rec.get("kind")))),
         (text["option"], _esc(rec.get("option") or "–")),
         (text["slots"], slots),
         (text["classes"], classes or "–"),
@@ -315,7 +315,7 @@ def _candidate_features(
             tooltip += f" — {html.escape(text['exclusion_reason'])}: {html.escape(reason)}"
         rows = [
             (text["site_id"], _esc(rec.get("site_id"))),
-            (text["kind"], _esc(rec.get("kind"))),
+            (text["kind"], _esc(text.get(f"site_kind_{rec.get('kind')}", rec.get("kind")))),
             (text["acquisition"], _esc(text.get(acquisition, acquisition))),
             (text["cost"], _fmt(rec.get("cost"))),
             (text["affordable"], text["yes"] if is_true(rec.get("affordable")) else text["no"]),
