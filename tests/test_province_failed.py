@@ -151,7 +151,12 @@ def test_a_failed_countys_existing_facility_still_serves_its_neighbour(tmp_path:
     assert report.missing == ("E East: failed, solver: no plan: the model is infeasible",)
     said = (out / "report.md").read_text(encoding="utf-8")
     assert "区内居住区人口 1,000，需求托位 8，未纳入规划。区内现有托育机构 1 处（托位 30）" in said
-    assert "所在区县无规划" in (out / "map.html").read_text(encoding="utf-8")  # FE's popup
+    page = (out / "map.html").read_text(encoding="utf-8")
+    assert "所在区县无规划" in page  # FE's popup
+    # East's outline says why in Chinese too (was run.json's English reason alone)
+    districts = gpd.read_file(out / "districts.geojson").set_index("district_id")
+    assert districts.at["E", "code"] == "infeasible" and districts.at["W", "code"] == ""
+    assert "模型无可行解" in page
 
 
 @pytest.mark.parametrize(

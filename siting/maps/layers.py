@@ -33,6 +33,7 @@ from siting.report import (
     PlanOutput,
     access_labels,
     as_number,
+    county_reason,
     is_true,
 )
 
@@ -373,7 +374,11 @@ def _district_features(
             style = {"color": "#b2182b", "weight": 3, "dashArray": "8 6", "opacity": 0.9,
                      "fillColor": "#b2182b", "fillOpacity": 0.15}  # fmt: skip
         rows = [
-            *([(text["county_reason"], _esc(rec.get("reason")))] if rec.get("reason") else []),
+            *(
+                [(text["county_reason"], _esc(county_reason(rec, text)))]
+                if rec.get("reason")
+                else []
+            ),
             (text["population"], _fmt(rec.get("population"))),
             (text["required_slots"], _fmt(rec.get("required_slots"))),
             (text["planned_slots"], _fmt(rec.get("planned_slots"))),

@@ -425,7 +425,10 @@ def _residual(
 
 
 def _outlines(results: Sequence[CountyResult], inputs: Inputs) -> gpd.GeoDataFrame | None:
-    """Every county's outline with its summary, ``status`` and ``reason`` (none with a plan).
+    """Every county's outline with its summary, ``status``, ``reason`` and ``code``.
+
+    ``reason`` and ``code`` (:data:`siting.province.engine.FAILURES`) are empty for a
+    county with a plan.
 
     A county without a plan keeps its outline and name; its figures are empty.
     """
@@ -436,6 +439,7 @@ def _outlines(results: Sequence[CountyResult], inputs: Inputs) -> gpd.GeoDataFra
     shapes = shapes.copy()
     status = {r.district_id: r.status for r in results}
     reason = {r.district_id: r.reason or "" for r in results}
+    code = {r.district_id: r.code or "" for r in results}
     missing = [r.district_id for r in results if r.plan is None]
     if missing:
         outlines = inputs.districts[inputs.districts.index.astype(str).isin(missing)]
@@ -454,5 +458,6 @@ def _outlines(results: Sequence[CountyResult], inputs: Inputs) -> gpd.GeoDataFra
     ids = shapes.index.astype(str)
     shapes["status"] = [status.get(d, "") for d in ids]
     shapes["reason"] = [reason.get(d, "") for d in ids]
+    shapes["code"] = [code.get(d, "") for d in ids]
     order = {str(d): k for k, d in enumerate(inputs.districts.index)}
     return shapes.iloc[sorted(range(len(shapes)), key=lambda k: order.get(ids[k], len(order)))]

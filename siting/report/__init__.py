@@ -46,6 +46,7 @@ from siting.report._access import access_labels
 from siting.report._assumptions import ASSUMPTION_SOURCES, flatten_scenario, source_of
 from siting.report._compare import compare_runs
 from siting.report._format import as_number as as_number
+from siting.report._format import county_reason as county_reason
 from siting.report._format import currency_of, format_status
 from siting.report._format import is_true as is_true
 from siting.report._format import not_a_number as not_a_number
