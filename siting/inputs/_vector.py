@@ -12,6 +12,7 @@ import codecs
 import difflib
 import importlib.util
 import logging
+import re
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -135,6 +136,9 @@ def _open_vector(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFram
             "text is always UTF-8"
         )
         encoding = None
+    unread_cpg = None
+    if encoding is None:
+        encoding, unread_cpg = _cpg_gdal_misses(path, layer, name, report)
     options: dict[str, Any] = {"encoding": encoding} if encoding is not None else {}
     try:
         with warnings.catch_warnings(record=True) as caught:
@@ -155,11 +159,13 @@ def _open_vector(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFram
         return None
     for warning in caught:
         report.note(f"{name}: reading {path.name}, GDAL said: {warning.message}")
-    if encoding is not None:
+    if encoding is not None and unread_cpg is None:
         report.note(
             f"{name}: read the text of {path.name} as {encoding} (encoding under {section})"
         )
-    elif _without_cpg(path) and not _check_text(frame, path, where, report):
+    elif (_without_cpg(path) or unread_cpg is not None) and not _check_text(
+        frame, path, where, report, cpg=unread_cpg
+    ):
         return None
     if not isinstance(frame, gpd.GeoDataFrame):  # a table without geometry
         report.problems.append(
@@ -257,6 +263,51 @@ def _cut_field_names(path: Path) -> list[str]:
     return cut
 
 
+_CODE_PAGE = re.compile(r"(?:ANSI|CP|WINDOWS)?[\s_-]*(\d{3,5})", re.IGNORECASE)
+"""A code page as a ``.cpg`` may name it: ``936``, ``ANSI 936``, ``CP936``, ``Windows-936``."""
+
+
+def _cpg_gdal_misses(
+    path: Path, layer: str | None, name: str, report: _Report
+) -> tuple[str | None, str | None]:
+    """The encoding to read a Shapefile with when GDAL does not understand its ``.cpg``.
+
+    GDAL reads ``936``, ``CP936``, ``GBK`` or ``GB2312`` in a ``.cpg``, but reads the
+    text of one saying ``ANSI 936`` as Latin-1 without a word (``小区编号`` became
+    ``Ð¡Çø±àºÅ``, and every mapped Chinese column was "not in the layer"). Returns
+    ``(encoding, cpg)``: the Python codec the ``.cpg`` names (with a note) or None, and
+    the ``.cpg``'s text when GDAL missed it (with no codec when none fits it either: the
+    text is then checked as a Shapefile's without ``.cpg``), else None.
+    """
+    if path.suffix.lower() not in (".shp", ".dbf"):
+        return None, None
+    cpg = next(
+        (path.with_suffix(s) for s in (".cpg", ".CPG") if path.with_suffix(s).is_file()), None
+    )
+    if cpg is None:
+        return None, None
+    try:
+        said = cpg.read_bytes()[:64].decode("ascii", "replace").strip()
+        read_as = str(pyogrio.read_info(path, layer=layer).get("encoding") or "")
+    except Exception:  # the read that follows says what is wrong with the file
+        return None, None
+    if read_as.upper().replace("_", "-") not in ("ISO-8859-1", "LATIN1", "LATIN-1"):
+        return None, None
+    page = _CODE_PAGE.fullmatch(said)
+    codec = f"cp{page[1]}" if page else said
+    try:
+        codec = codecs.lookup(codec).name
+    except LookupError:
+        return None, said
+    if codec in ("latin-1", "iso8859-1", "cp1252"):
+        return None, None
+    report.note(
+        f"{name}: {path.name}'s {cpg.name} says '{said}', which GDAL does not read (it "
+        f"would read the text as Latin-1): read it as {codec}"
+    )
+    return codec, said
+
+
 def _without_cpg(path: Path) -> bool:
     """Whether ``path`` is a Shapefile (or dBASE table) without a ``.cpg`` naming its encoding."""
     if path.suffix.lower() not in (".shp", ".dbf"):
@@ -264,14 +315,16 @@ def _without_cpg(path: Path) -> bool:
     return not any(path.with_suffix(s).exists() for s in (".cpg", ".CPG"))
 
 
-def _check_text(frame: pd.DataFrame, path: Path, where: _Where, report: _Report) -> bool:
+def _check_text(
+    frame: pd.DataFrame, path: Path, where: _Where, report: _Report, *, cpg: str | None = None
+) -> bool:
     """False, with a problem, when a Shapefile's text was read as Latin-1 but is GBK or UTF-8.
 
     GDAL reads the attributes of a Shapefile without ``.cpg`` (and without a
     code page in its ``.dbf`` header) as Latin-1, which turns GBK's 东坝 into
     ``¶«°Ó``. Such text has only characters up to U+00FF; encoded back to
     Latin-1 it gives the file's bytes, whose encoding :func:`guess_encoding`
-    tells.
+    tells. ``cpg`` is a ``.cpg``'s text that names no encoding GDAL or Python knows.
     """
     found: dict[str, list[str]] = {}
     for column in frame.columns:
@@ -301,12 +354,17 @@ def _check_text(frame: pd.DataFrame, path: Path, where: _Where, report: _Report)
     shown = ", ".join(f"'{v}' (is '{v.encode('latin-1').decode(guess)}')" for v in sample)
     report.problems.append(
         where.problem(
-            f"the Shapefile has no .cpg saying how its text is encoded, and its text is not "
-            f"Latin-1 as GDAL then reads it: it looks like {guess.upper()} (read as Latin-1: "
-            f"{shown})",
+            (
+                f"its {path.with_suffix('.cpg').name} says '{cpg}', which names no encoding"
+                if cpg is not None
+                else "the Shapefile has no .cpg saying how its text is encoded"
+            )
+            + f", and its text is not Latin-1 as GDAL then reads it: it looks like "
+            f"{guess.upper()} (read as Latin-1: {shown})",
             fix=f'add encoding = "{guess}" to [inputs.{where.layer}] (for example '
             f'{where.layer} = {{ path = "{path.name}", encoding = "{guess}" }}), or put a '
-            f"{path.with_suffix('.cpg').name} file containing {guess.upper()} beside it",
+            f"{path.with_suffix('.cpg').name} file containing {guess.upper()} beside it"
+            + (" instead" if cpg is not None else ""),
         )
     )
     return False

@@ -1,0 +1,48 @@
+"""A Chinese bureau's vector hand-over, as the bureau's own tools write it.
+
+Each test is a case of the sweep of real hand-over habits (GBK Shapefiles and their
+``.cpg`` files, Chinese field names cut by the DBF, CGCS2000 and the old datums,
+a bureau's units, overlapping survey layers, numbers written as text), built small
+from the layers of :mod:`test_inputs`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_inputs import GK, gbk_shapefile, make_spec
+
+from siting.errors import InputError
+from siting.inputs import load_inputs
+from siting.scenario import LayerSpec
+
+
+@pytest.mark.parametrize("cpg", ["ANSI 936", "ansi_936"])
+def test_a_cpg_gdal_does_not_read_is_read_by_its_code_page(tmp_path: Path, cpg: str) -> None:
+    """GDAL reads ``936`` in a ``.cpg`` but reads ``ANSI 936`` as Latin-1, silently: every
+    mapped Chinese column was "not in the layer", with the fix to "correct" the name."""
+    path = gbk_shapefile(tmp_path)
+    path.with_suffix(".cpg").write_text(cpg, encoding="ascii")
+    inputs = load_inputs(make_spec(tmp_path, areas=LayerSpec(path=path)), crs=GK)
+    assert inputs.areas["name"].tolist() == ["东坝", "老城", "宝轮"]
+    assert inputs.areas["status"].tolist() == ["new", "old", "rural"]
+    assert (
+        f"areas: areas.shp's areas.cpg says '{cpg}', which GDAL does not read (it would read "
+        "the text as Latin-1): read it as gbk"
+    ) in inputs.notes
+
+
+def test_a_cpg_naming_no_encoding_is_a_problem_naming_the_encoding(tmp_path: Path) -> None:
+    path = gbk_shapefile(tmp_path)
+    path.with_suffix(".cpg").write_text("ANSI", encoding="ascii")
+    with pytest.raises(InputError) as caught:
+        load_inputs(make_spec(tmp_path, areas=LayerSpec(path=path)), crs=GK)
+    (problem,) = caught.value.problems
+    assert problem.layer == "areas" and problem.file == str(path)
+    assert problem.message.startswith(
+        "its areas.cpg says 'ANSI', which names no encoding, and its text is not Latin-1 "
+        "as GDAL then reads it: it looks like GBK"
+    )
+    assert problem.fix.startswith('add encoding = "gbk" to [inputs.areas]')
+    assert problem.fix.endswith("or put a areas.cpg file containing GBK beside it instead")
