@@ -8,10 +8,11 @@ from the layers of :mod:`test_inputs`.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pytest
-from test_inputs import GK, gbk_shapefile, make_spec
+from test_inputs import GK, areas_frame, gbk_shapefile, make_spec
 
 from siting.errors import InputError
 from siting.inputs import load_inputs
@@ -46,3 +47,26 @@ def test_a_cpg_naming_no_encoding_is_a_problem_naming_the_encoding(tmp_path: Pat
     )
     assert problem.fix.startswith('add encoding = "gbk" to [inputs.areas]')
     assert problem.fix.endswith("or put a areas.cpg file containing GBK beside it instead")
+
+
+def test_long_chinese_field_names_cut_by_the_dbf_are_read(tmp_path: Path) -> None:
+    """规划住宅户数 is 12 bytes in GBK: the DBF of an ArcGIS export keeps 规划住宅户 (10
+    bytes), and the scenario that maps the bureau's full name was refused, with the fix to
+    "correct" it to the same name. (In UTF-8 GDAL cuts a character in half, a problem of
+    its own.)"""
+    import pyogrio
+
+    frame = areas_frame().rename(columns={"name": "小区名称全称", "dwellings": "规划住宅户数"})
+    path = tmp_path / "areas.shp"
+    with warnings.catch_warnings():  # GDAL says it laundered the names, in GBK bytes
+        warnings.simplefilter("ignore")
+        pyogrio.write_dataframe(frame, path, encoding="gbk")
+    columns = {"name": "小区名称全称", "dwellings": "规划住宅户数"}
+    spec = make_spec(tmp_path, areas=LayerSpec(path=path, columns=columns))
+    inputs = load_inputs(spec, crs=GK)
+    assert inputs.areas["dwellings"].tolist()[0] == 1200.0
+    assert inputs.areas["name"].tolist() == ["东坝", "老城", "宝轮"]
+    assert (
+        "areas: read column '规划住宅户' as dwellings: the Shapefile cut '规划住宅户数', mapped by "
+        "[inputs.areas.columns], to its first 10 bytes"
+    ) in inputs.notes

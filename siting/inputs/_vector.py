@@ -514,8 +514,15 @@ def _rename(
     for column in schema.columns:
         source = spec.columns.get(column.name)
         if source is not None:
+            cut = _cut_by_the_dbf(source, present, where.file)
             if source in present:
                 columns[column.name] = frame[source]
+            elif cut is not None:
+                columns[column.name] = frame[cut]
+                report.note(
+                    f"{name}: read column '{cut}' as {column.name}: the Shapefile cut "
+                    f"'{source}', mapped by {section}, to its first 10 bytes"
+                )
             else:
                 report.problems.append(
                     where.problem(
@@ -553,6 +560,9 @@ def _rename(
                 )
             )
     used = {spec.columns[k] for k in spec.columns if k in known} | set(columns)
+    used.update(
+        c for k, v in spec.columns.items() if (c := _cut_by_the_dbf(v, present, where.file))
+    )
     used.update(c.name[:10] for c in schema.columns if c.name in columns)
     used |= read_back
     extras = {c: frame[c] for c in present if c not in used and c not in known}
@@ -565,6 +575,33 @@ def _rename(
         extras = {c: v for c, v in extras.items() if c not in computed}
     data = pd.DataFrame({**columns, **extras}, index=frame.index)
     return gpd.GeoDataFrame(data, geometry=frame.geometry.to_numpy(), crs=frame.crs)
+
+
+def _cut_by_the_dbf(source: str, present: Sequence[str], file: str) -> str | None:
+    """The column of a Shapefile that is ``source`` cut to the DBF's 10 bytes, if exactly one is.
+
+    A bureau maps its own long Chinese field names (``dwellings = "规划住宅户数"``), which a
+    Shapefile keeps as their first 10 bytes: 5 Chinese characters in GBK (``规划住宅户``),
+    3 in UTF-8. Before, the mapping was "not in the layer", with the fix to correct it to
+    the same name.
+    """
+    if Path(file).suffix.lower() not in (".shp", ".dbf"):
+        return None
+    cuts = {
+        source.encode(codec)[:10].decode(codec, "ignore").rstrip()
+        for codec in ("gbk", "utf-8")
+        if _encodable(source, codec) and len(source.encode(codec)) > 10
+    }
+    found = [c for c in cuts if c and c in present]
+    return found[0] if len(found) == 1 else None
+
+
+def _encodable(text: str, codec: str) -> bool:
+    try:
+        text.encode(codec)
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _ids(frame: gpd.GeoDataFrame, schema: _Schema, where: _Where, report: _Report) -> list[str]:
