@@ -12,6 +12,7 @@ import warnings
 from pathlib import Path
 
 import pytest
+import shapely
 from test_inputs import GK, areas_frame, gbk_shapefile, make_spec
 
 from siting.errors import InputError
@@ -70,3 +71,18 @@ def test_long_chinese_field_names_cut_by_the_dbf_are_read(tmp_path: Path) -> Non
         "areas: read column '规划住宅户' as dwellings: the Shapefile cut '规划住宅户数', mapped by "
         "[inputs.areas.columns], to its first 10 bytes"
     ) in inputs.notes
+
+
+def test_heights_are_dropped_so_a_3d_layer_plans_beside_2d_ones(tmp_path: Path) -> None:
+    """PolygonZ areas and PointZ parcels beside 2D layers: validate passed, and the plan
+    failed after the solve, drawing service lines between 3D and 2D points."""
+    areas = areas_frame()
+    areas = areas.set_geometry(shapely.force_3d(areas.geometry.to_numpy(), 512.0))
+    path = tmp_path / "areas.shp"
+    areas.to_file(path, engine="pyogrio")
+    inputs = load_inputs(make_spec(tmp_path, areas=LayerSpec(path=path)), crs=GK)
+    assert not shapely.has_z(inputs.areas.geometry.to_numpy()).any()
+    assert inputs.areas.geometry.area.round(3).tolist() == [250_000.0] * 3
+    assert "areas: dropped the heights (Z) or measures (M) of 3 features: siting plans in 2D" in (
+        inputs.notes
+    )

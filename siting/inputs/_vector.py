@@ -718,8 +718,21 @@ def _check_geometry(
     where: _Where,
     report: _Report,
 ) -> npt.NDArray[np.object_]:
-    """Check geometry presence and type, repair invalid geometries; returns the geometries."""
+    """Check geometry presence and type, repair invalid geometries; returns the geometries.
+
+    Heights and measures (Z and M, a 3D export of a survey, a FileGDB's PolygonZM) are
+    dropped with a note: siting plans on the map's plane, and a layer with Z beside one
+    without it gave service lines of 3D and 2D points, which shapely refused at the end of
+    a plan (a traceback after the solve)."""
     geoms = np.asarray(frame.geometry.to_numpy(), dtype=object)
+    raised = shapely.has_z(geoms) | shapely.has_m(geoms)
+    if raised.any():
+        geoms = np.asarray(shapely.force_2d(geoms), dtype=object)
+        n = int(raised.sum())
+        report.note(
+            f"{name}: dropped the heights (Z) or measures (M) of {n} feature"
+            f"{'s' if n != 1 else ''}: siting plans in 2D"
+        )
     empty, wrong = _drawn_problems(geoms, schema, ids, name, where, report)
     check = ~empty & ~wrong
     invalid = check & ~shapely.is_valid(geoms)
