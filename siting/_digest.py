@@ -11,7 +11,12 @@ __all__ = ["code_sha256", "file_sha256"]
 
 
 def file_sha256(path: str | Path) -> str:
-    """The SHA-256 of a file's bytes, read in 1 MiB blocks, as hex.
+    """The SHA-256 of a file's bytes, read in 1 MiB blocks, as hex; of a folder (a File
+    Geodatabase), of its files' names and hashes in name order, leaving out the ``.lock``
+    files ArcGIS keeps while it has the geodatabase open.
+
+    Before, a ``.gdb`` input had no hash: ``run.json`` did not record it, and ``--resume``
+    reused counties planned on a geodatabase edited since.
 
     Examples
     --------
@@ -21,7 +26,13 @@ def file_sha256(path: str | Path) -> str:
     'ba7816bf8f01cfea'
     """
     digest = hashlib.sha256()
-    with Path(path).open("rb") as handle:
+    root = Path(path)
+    if root.is_dir():  # a File Geodatabase (city.gdb) is a folder: its files, by name
+        for file in sorted(q for q in root.rglob("*") if q.is_file() and q.suffix != ".lock"):
+            digest.update(f"{file.relative_to(root).as_posix()}\n".encode())
+            digest.update(bytes.fromhex(file_sha256(file)))
+        return digest.hexdigest()
+    with root.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()

@@ -8,13 +8,16 @@ from the layers of :mod:`test_inputs`.
 
 from __future__ import annotations
 
+import shutil
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
 import shapely
 from test_inputs import GK, areas_frame, gbk_shapefile, make_spec
 
+from siting._digest import file_sha256
 from siting.errors import InputError
 from siting.inputs import load_inputs
 from siting.scenario import LayerSpec
@@ -86,3 +89,25 @@ def test_heights_are_dropped_so_a_3d_layer_plans_beside_2d_ones(tmp_path: Path) 
     assert "areas: dropped the heights (Z) or measures (M) of 3 features: siting plans in 2D" in (
         inputs.notes
     )
+
+
+def test_a_file_geodatabase_is_hashed_as_the_inputs_files_are(tmp_path: Path) -> None:
+    """A ``.gdb`` is a folder: it had no hash, so ``run.json`` did not record the layers
+    read from it and ``--resume`` (keyed by the inputs' hashes) reused counties planned
+    before the geodatabase was edited."""
+    import pyogrio
+
+    gdb = tmp_path / "city.gdb"
+    pyogrio.write_dataframe(areas_frame(), gdb, layer="areas", driver="OpenFileGDB")
+    spec = make_spec(tmp_path, areas=LayerSpec(path=gdb, layer="areas"))
+    before = load_inputs(spec, crs=GK)
+    assert before.files["areas"] == gdb
+    assert before.file_hashes["areas"] == file_sha256(gdb)
+    shutil.copytree(gdb, tmp_path / "copy.gdb")
+    (tmp_path / "copy.gdb" / "areas.lock").write_text("ArcGIS has it open")
+    assert file_sha256(tmp_path / "copy.gdb") == file_sha256(gdb)
+    edited = areas_frame(dwellings=[2400.0, np.nan, np.nan])
+    pyogrio.write_dataframe(edited, gdb, layer="areas", driver="OpenFileGDB")
+    after = load_inputs(spec, crs=GK)
+    assert after.areas["dwellings"].iloc[0] == 2400.0
+    assert after.file_hashes["areas"] != before.file_hashes["areas"]

@@ -578,7 +578,7 @@ def load_inputs(
         notes=tuple(report.notes),
         files=dict(report.files),
         file_hashes={
-            role: file_sha256(path) for role, path in report.files.items() if Path(path).is_file()
+            role: file_sha256(path) for role, path in report.files.items() if Path(path).exists()
         },
         migrant_population_crs=loaded.migrant.crs if loaded.migrant is not None else None,
         buildings=layers.get("buildings"),
