@@ -11,16 +11,21 @@ from __future__ import annotations
 import shutil
 import warnings
 from pathlib import Path
+from typing import Any
 
+import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
-from test_inputs import GK, areas_frame, gbk_shapefile, make_spec
+import shapely.affinity
+from test_inputs import GK, X0, Y0, areas_frame, gbk_shapefile, make_spec, write
 
 from siting._digest import file_sha256
+from siting.demand import area_demand
 from siting.errors import InputError
 from siting.inputs import load_inputs
-from siting.scenario import LayerSpec
+from siting.scenario import LayerSpec, Scenario
 
 
 @pytest.mark.parametrize("cpg", ["ANSI 936", "ansi_936"])
@@ -111,3 +116,45 @@ def test_a_file_geodatabase_is_hashed_as_the_inputs_files_are(tmp_path: Path) ->
     after = load_inputs(spec, crs=GK)
     assert after.areas["dwellings"].iloc[0] == 2400.0
     assert after.file_hashes["areas"] != before.file_hashes["areas"]
+
+
+def _with(frame: gpd.GeoDataFrame, rows: list[dict[str, Any]]) -> gpd.GeoDataFrame:
+    extra = gpd.GeoDataFrame(rows, geometry="geometry", crs=frame.crs)
+    return gpd.GeoDataFrame(pd.concat([frame, extra], ignore_index=True), crs=frame.crs)
+
+
+def test_new_areas_merged_from_two_surveys_are_refused(tmp_path: Path) -> None:
+    """A1 (new, 1,200 dwellings) again as A1-2, from a second survey drawn 5 m apart: the
+    planned population and the slots of its dwellings counted twice, without a word (the
+    sample city with 11 of its new areas so copied: 3,860 required slots became 4,312)."""
+    areas = areas_frame()
+    copy = {**areas.iloc[0].to_dict(), "area_id": "A1-2"}
+    copy["geometry"] = shapely.affinity.translate(areas.geometry.iloc[0], 5.0, -5.0)
+    path = write(_with(areas, [copy]), tmp_path / "areas.gpkg")
+    with pytest.raises(InputError) as caught:
+        load_inputs(make_spec(tmp_path, areas=LayerSpec(path=path)), crs=GK)
+    (problem,) = caught.value.problems
+    assert problem.column == "dwellings" and problem.ids == ("A1", "A1-2")
+    assert problem.message == (
+        "1 pair of new areas overlap over more than half of the smaller one (A1 ∩ A1-2): a new "
+        "area's demand is its own dwellings × persons per household, so the dwellings are "
+        "counted in both (1,200 dwellings counted again)"
+    )
+
+
+def test_a_xiaoqu_given_with_its_buildings_shares_its_people_once(tmp_path: Path) -> None:
+    """A2 (old, 500 m × 500 m on 25 whole 100 m cells of 5 people) and one of its buildings,
+    A2-B1, on one whole cell: the cell's 5 people are shared (2.5 each), never counted
+    twice, so the two hold A2's 125, and the pair is named in a warning."""
+    areas = areas_frame()
+    building = {**areas.iloc[1].to_dict(), "area_id": "A2-B1", "name": "老城1号楼"}
+    building["geometry"] = shapely.box(X0 + 700, Y0 + 100, X0 + 800, Y0 + 200)
+    path = write(_with(areas, [building]), tmp_path / "areas.gpkg")
+    inputs = load_inputs(make_spec(tmp_path, areas=LayerSpec(path=path)), crs=GK)
+    people = area_demand(inputs.areas, inputs.population, scenario=Scenario())["population"]
+    assert people["A2"] == pytest.approx(122.5) and people["A2-B1"] == pytest.approx(2.5)
+    assert (
+        "areas: 1 pair of areas overlap over more than half of the smaller one (A2 ∩ A2-B1): "
+        "the raster's people there are shared between them and counted once. If one is a "
+        "copy, or the buildings of a 小区 also given whole, delete it"
+    ) in inputs.notes

@@ -25,6 +25,7 @@ from siting._said import Said
 from siting.errors import InputError, Problem
 from siting.inputs._checks import (
     _check_duplicate_geometries,
+    _check_overlapping_areas,
     _check_shared_ids,
     _without_built_parcels,
 )
@@ -314,6 +315,8 @@ def _load_parsed_once(
         if frame is not None:
             raw[name] = frame
             _check_duplicate_geometries(frame, name, report)
+            if name == "areas":
+                _check_overlapping_areas(frame, where, report)
     if _source_problems(spec, report):
         with report.warnings_of("osm"):
             _add_osm(spec, work, raw, wheres, report)
