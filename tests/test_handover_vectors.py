@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 import warnings
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -158,3 +159,34 @@ def test_a_xiaoqu_given_with_its_buildings_shares_its_people_once(tmp_path: Path
         "the raster's people there are shared between them and counted once. If one is a "
         "copy, or the buildings of a 小区 also given whole, delete it"
     ) in inputs.notes
+
+
+def test_codes_that_lost_their_leading_zeros_are_read_as_the_units_own(tmp_path: Path) -> None:
+    """The subdistricts' own codes are 0001 and 0002; the areas' column, joined in Excel,
+    holds them as the numbers 1 and 2, and every area was "not in subdistricts". A number
+    matching no code (7) is still named."""
+    subdistricts = gpd.GeoDataFrame(
+        {"subdistrict_id": ["0001", "0002", "0010"], "name": ["东坝街道", "宝轮镇", "嘉陵街道"]},
+        geometry=[
+            shapely.box(X0 - 100, Y0 - 100, X0 + 1000, Y0 + 600),
+            shapely.box(X0 + 1000, Y0 - 100, X0 + 2000, Y0 + 600),
+            shapely.box(X0 + 2000, Y0 - 100, X0 + 3000, Y0 + 600),
+        ],
+        crs=GK,
+    )
+    spec = make_spec(
+        tmp_path,
+        areas=LayerSpec(path=write(areas_frame(subdistrict_id=[1, 1, 2]), tmp_path / "a.gpkg")),
+        subdistricts=LayerSpec(path=write(subdistricts, tmp_path / "s.gpkg")),
+    )
+    inputs = load_inputs(spec, crs=GK)
+    assert inputs.areas["subdistrict_id"].tolist() == ["0001", "0001", "0002"]
+    assert (
+        "areas: read subdistrict_id 1 as 0001, 2 as 0002, the ids of the subdistricts layer: "
+        "the column had lost their leading zeros (codes stored as numbers)"
+    ) in inputs.notes
+    wrong = write(areas_frame(subdistrict_id=[1, 7, 10]), tmp_path / "b.gpkg")
+    with pytest.raises(InputError) as caught:
+        load_inputs(replace(spec, areas=LayerSpec(path=wrong)), crs=GK)
+    (problem,) = caught.value.problems
+    assert problem.ids == ("A2",) and "(found: '7')" in problem.message

@@ -72,6 +72,7 @@ def _check_references(
     where: _Where,
     report: _Report,
 ) -> None:
+    _restore_zeros(frame, column, units, where.layer, report)
     values = frame[column]
     given = values.notna().to_numpy()
     unknown = given & ~values.isin(set(units.index.astype(str))).to_numpy()
@@ -87,3 +88,39 @@ def _check_references(
                 f"to assign it from the {target}' outlines",
             )
         )
+
+
+def _restore_zeros(
+    frame: gpd.GeoDataFrame, column: str, units: gpd.GeoDataFrame, name: str, report: _Report
+) -> None:
+    """Read a code that lost its leading zeros as the unit's own (3 as ``0003``), in place.
+
+    A column of codes stored as numbers (an Excel join, a DBF numeric field) drops the
+    zeros a bureau's own codes start with, and every area was "not in subdistricts". A
+    value is matched only when it and a unit's id are digits that differ by leading zeros
+    alone, and no other unit's id does.
+    """
+    ids = [str(i) for i in units.index]
+    by_digits: dict[str, list[str]] = {}
+    for unit in ids:
+        if unit.isdigit():
+            by_digits.setdefault(unit.lstrip("0"), []).append(unit)
+    known = set(ids)
+    read: dict[str, str] = {}
+    for value in frame[column].dropna().unique():
+        text = str(value)
+        if text in known or not text.isdigit():
+            continue
+        match = by_digits.get(text.lstrip("0"), [])
+        if len(match) == 1:
+            read[text] = match[0]
+    if not read:
+        return
+    frame[column] = frame[column].map(lambda v: read.get(str(v), v) if v is not None else v)
+    pairs = ", ".join(f"{k} as {v}" for k, v in list(read.items())[:4])
+    more = f" and {len(read) - 4} more" if len(read) > 4 else ""
+    target = column.removesuffix("_id") + "s"
+    report.note(
+        f"{name}: read {column} {pairs}{more}, the ids of the {target} layer: the column had "
+        "lost their leading zeros (codes stored as numbers)"
+    )
