@@ -25,8 +25,8 @@ from test_inputs import GK, X0, Y0, areas_frame, gbk_shapefile, make_spec, write
 from siting._digest import file_sha256
 from siting.demand import area_demand
 from siting.errors import InputError
-from siting.inputs import load_inputs
-from siting.scenario import LayerSpec, Scenario
+from siting.inputs import load_inputs, validate
+from siting.scenario import LayerSpec, Scenario, load_scenario
 
 
 @pytest.mark.parametrize("cpg", ["ANSI 936", "ansi_936"])
@@ -190,3 +190,75 @@ def test_codes_that_lost_their_leading_zeros_are_read_as_the_units_own(tmp_path:
         load_inputs(replace(spec, areas=LayerSpec(path=wrong)), crs=GK)
     (problem,) = caught.value.problems
     assert problem.ids == ("A2",) and "(found: '7')" in problem.message
+
+
+def _priced_parcels(tmp_path: Path, *, unit: float) -> Path:
+    """Four 40 m × 50 m parcels (2,000 m²) priced 2,105,000, 3,000,000, 0 and 4,000,000
+    CNY, written ``unit`` times that (1e-4: in 万元), with their areas in 亩 (3 mu)."""
+    geoms = [
+        shapely.box(X0 + 100 + 200 * i, Y0 + 100, X0 + 140 + 200 * i, Y0 + 150) for i in range(4)
+    ]
+    frame = gpd.GeoDataFrame(
+        {
+            "site_id": [f"P{i}" for i in range(4)],
+            "kind": ["idle_land"] * 4,
+            "acquisition": ["purchase"] * 4,
+            "价格": [2_105_000.0 * unit, 3_000_000.0 * unit, 0.0, 4_000_000.0 * unit],
+            "面积": [3.0] * 4,
+        },
+        geometry=geoms,
+        crs=GK,
+    )
+    return write(frame, tmp_path / "p.gpkg")
+
+
+def test_a_bureaus_units_are_said_and_converted(tmp_path: Path) -> None:
+    """Costs in 万元 and land in 亩, as a bureau's table keeps them: without a way to say
+    so, the costs were a warning (the plan took land as nearly free: the sample city at
+    129,559,646 instead of 340,661,000) and the areas a problem that only editing the data
+    could settle."""
+    columns = {"cost": "价格", "land_area_m2": "面积"}
+    units = {"cost": "万元", "land_area_m2": "亩"}
+    layer = LayerSpec(path=_priced_parcels(tmp_path, unit=1e-4), columns=columns, units=units)
+    inputs = load_inputs(make_spec(tmp_path, parcels=layer), crs=GK)
+    assert inputs.parcels["cost"].tolist() == pytest.approx([2_105_000, 3_000_000, 0, 4_000_000])
+    assert inputs.parcels["land_area_m2"].tolist() == pytest.approx([2_000.0] * 4)
+    assert "parcels: read cost in 万元 (units under [inputs.parcels]): × 10000" in inputs.notes
+    assert "parcels: read land_area_m2 in 亩 (units under [inputs.parcels]): × 666.667" in (
+        inputs.notes
+    )
+
+
+def test_yuan_said_keeps_cheap_costs_and_unknown_units_are_problems(tmp_path: Path) -> None:
+    path = _priced_parcels(tmp_path, unit=1e-4)
+    columns = {"cost": "价格"}
+    said = LayerSpec(path=path, columns=columns, units={"cost": "元"})
+    inputs = load_inputs(make_spec(tmp_path, parcels=said), crs=GK)
+    assert inputs.parcels["cost"].tolist() == pytest.approx([210.5, 300, 0, 400])
+    wrong = LayerSpec(path=path, columns=columns, units={"cost": "美元", "slots": "个"})
+    problems = validate(make_spec(tmp_path, parcels=wrong), crs=GK)
+    assert [(p.column, p.message, p.fix) for p in problems] == [
+        (
+            "cost",
+            "units under [inputs.parcels] says cost is in '美元', a unit siting does not know",
+            "use one of 元, cny, yuan, 千元, 万元, 亿元",
+        ),
+        (
+            None,
+            "units under [inputs.parcels] gives a unit for 'slots', which is not a parcels "
+            "column that has one",
+            "give units for land_area_m2, floor_area_m2 or cost",
+        ),
+    ]
+
+
+def test_units_are_read_from_the_scenario(tmp_path: Path) -> None:
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(
+        '[inputs]\npopulation = { path = "pop.tif" }\nareas = { path = "a.gpkg" }\n'
+        'parcels = { path = "p.gpkg", units = { cost = "万元", land_area_m2 = "亩" } }\n',
+        encoding="utf-8",
+    )
+    spec = load_scenario(scenario).inputs
+    assert spec is not None and spec.parcels is not None
+    assert dict(spec.parcels.units) == {"cost": "万元", "land_area_m2": "亩"}

@@ -2600,7 +2600,7 @@ def test_a_layer_on_an_old_datum_is_warned_of(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("unit", [1.0, 1e-4])
-def test_costs_in_ten_thousand_yuan_are_warned_of(tmp_path: Path, unit: float) -> None:
+def test_costs_in_ten_thousand_yuan_are_refused(tmp_path: Path, unit: float) -> None:
     """210.5 (万元) for a 2,000 m² parcel worth 2,105,000 CNY made every site nearly free."""
     geoms = [box(X0 + 100 + 200 * i, Y0 + 100, X0 + 140 + 200 * i, Y0 + 150) for i in range(4)]
     frame = gpd.GeoDataFrame(
@@ -2617,15 +2617,20 @@ def test_costs_in_ten_thousand_yuan_are_warned_of(tmp_path: Path, unit: float) -
         tmp_path,
         parcels=LayerSpec(path=write(frame, tmp_path / "p.gpkg"), columns={"cost": "价格"}),
     )
-    notes = [n for n in load_inputs(spec, crs=GK).notes if "万元" in n]
+    found = [p for p in validate(spec, crs=GK) if p.column == "cost"]
     if unit == 1.0:  # 1,500 CNY per m²: no word
-        assert not notes
-    else:
-        assert notes == [
-            "parcels: column '价格' (read as cost) gives a median of 0.15 CNY per m² of land "
-            "over 3 parcels: it looks like 万元 (ten thousand yuan). siting reads costs in "
-            "CNY: multiply the column by 10,000, or the plan will take land as nearly free"
-        ]
+        assert not found
+    else:  # a warning before, and the plan took land as nearly free
+        (problem,) = found
+        assert problem.source_column == "价格"
+        assert problem.message == (
+            "cost gives a median of 0.15 CNY per m² of land over 3 parcels: it looks like 万元 "
+            "(ten thousand yuan), and the plan would take land as nearly free"
+        )
+        assert problem.fix == (
+            'add units = { cost = "万元" } to [inputs.parcels] (siting multiplies the column '
+            'by 10,000), or units = { cost = "元" } if these are the prices in yuan'
+        )
 
 
 def test_dwellings_that_are_not_a_number_are_said_once(tmp_path: Path) -> None:

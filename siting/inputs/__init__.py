@@ -59,11 +59,13 @@ from __future__ import annotations
 from siting.inputs._checks import check_loaded
 from siting.inputs._load import Inputs, load_inputs, read_layer, validate
 from siting.inputs._schema import FALSE_WORDS, LAYER_NAMES, TRUE_WORDS
+from siting.inputs._vector import UNITS
 
 __all__ = [
     "FALSE_WORDS",
     "LAYER_NAMES",
     "TRUE_WORDS",
+    "UNITS",
     "Inputs",
     "check_loaded",
     "load_inputs",

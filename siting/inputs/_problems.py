@@ -71,6 +71,8 @@ class _Where:
     layer: str
     columns: Mapping[str, str] = field(default_factory=dict)
     """``[inputs.<layer>.columns]``: siting's column names to the layer's."""
+    units: Mapping[str, str] = field(default_factory=dict)
+    """``[inputs.<layer>.units]``: the units the layer's number columns are in."""
 
     def problem(
         self,

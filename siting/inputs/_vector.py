@@ -374,7 +374,7 @@ def _read(spec: LayerSpec, name: str, report: _Report) -> tuple[gpd.GeoDataFrame
     """Read, rename, type-check and repair one layer in its own CRS."""
     if name not in _SCHEMAS:
         raise ScenarioError(f"unknown layer name {name!r}; known: {', '.join(LAYER_NAMES)}")
-    where = _Where(str(spec.path), name, dict(spec.columns))
+    where = _Where(str(spec.path), name, dict(spec.columns), dict(spec.units))
     raw = _open_vector(spec, name, report)
     if raw is None:
         return None, where
@@ -458,6 +458,7 @@ def _normalize(
         out[column.name] = _convert(frame, column, ids, name, where, report)
         if column.id_default:
             out[column.name] = _or_id(out[column.name], ids)
+    _convert_units(out, spec, name, where, report)
     if name == "areas":
         _check_dwellings(out, ids, where, report, given=frame.get("dwellings"))
 
@@ -476,6 +477,62 @@ def _normalize(
     for extra in extras:
         data[extra] = frame[extra].to_numpy()
     return gpd.GeoDataFrame(data, geometry=np.asarray(geometry, dtype=object), crs=crs)
+
+
+_AREA_UNITS = {
+    "m2": 1.0,
+    "m²": 1.0,
+    "平方米": 1.0,
+    "亩": 10_000 / 15,
+    "mu": 10_000 / 15,
+    "公顷": 10_000.0,
+    "ha": 10_000.0,
+    "hectare": 10_000.0,
+}
+_MONEY_UNITS = {"元": 1.0, "cny": 1.0, "yuan": 1.0, "千元": 1e3, "万元": 1e4, "亿元": 1e8}
+UNITS: dict[str, dict[str, float]] = {
+    "land_area_m2": _AREA_UNITS,
+    "floor_area_m2": _AREA_UNITS,
+    "cost": _MONEY_UNITS,
+}
+"""The units ``[inputs.<layer>] units`` may give each number column, by their size in
+the column's own unit (m² or CNY)."""
+
+
+def _convert_units(
+    out: dict[str, Any], spec: LayerSpec, name: str, where: _Where, report: _Report
+) -> None:
+    """Convert the columns ``spec.units`` gives in a bureau's units (万元, 亩, 公顷) to
+    siting's, in place, with a note; an unknown column or unit is a problem."""
+    section = f"[inputs.{name}]"
+    for column, unit in spec.units.items():
+        units = UNITS.get(column) if column in out else None
+        if units is None:
+            known = [c for c in UNITS if c in out]
+            report.problems.append(
+                where.problem(
+                    f"units under {section} gives a unit for '{column}', which is not a "
+                    f"{name} column that has one",
+                    fix=f"give units for {_or_list(known)}"
+                    if known
+                    else f"leave units out of {section}",
+                )
+            )
+            continue
+        factor = units.get(str(unit).strip().casefold())
+        if factor is None:
+            report.problems.append(
+                where.problem(
+                    f"units under {section} says {column} is in '{unit}', a unit siting does "
+                    "not know",
+                    column=column,
+                    fix=f"use one of {', '.join(units)}",
+                )
+            )
+            continue
+        if factor != 1.0:
+            out[column] = out[column] * factor
+            report.note(f"{name}: read {column} in {unit} (units under {section}): × {factor:g}")
 
 
 def _or_id(values: pd.Series[Any], ids: list[str]) -> pd.Series[Any]:
@@ -772,8 +829,16 @@ def _check_geometry(
 
 
 _LAND_UNITS = (
-    (1 / 666.667, "mu (亩)", "multiply it by 666.667"),
-    (1e-4, "hectares (公顷)", "multiply it by 10,000"),
+    (
+        1 / 666.667,
+        "mu (亩)",
+        'multiply it by 666.667, or say units = { land_area_m2 = "亩" } under [inputs.parcels]',
+    ),
+    (
+        1e-4,
+        "hectares (公顷)",
+        'multiply it by 10,000, or say units = { land_area_m2 = "公顷" } under [inputs.parcels]',
+    ),
     (1e-6, "km²", "multiply it by 1,000,000"),
 )
 """Units a bureau's land area may be in, by their size in m²."""
@@ -850,8 +915,12 @@ even a rural lease costs more than that."""
 
 
 def _check_cost_unit(frame: gpd.GeoDataFrame, where: _Where, report: _Report) -> None:
-    """Warn when the parcels' ``cost`` looks like 万元: 210.5 for a 700 m² parcel priced
-    2,105,000 CNY made every site nearly free, and the plan chose by distance alone."""
+    """A problem when the parcels' ``cost`` looks like 万元 and no ``units`` says what it is
+    in: 210.5 for a 700 m² parcel priced 2,105,000 CNY made every site nearly free, and
+    the plan chose by distance alone. It was a warning, and the sample city handed over
+    in 万元 planned at 129,559,646 "CNY" instead of 340,661,000, a plan written whole."""
+    if "cost" in where.units:
+        return
     cost = frame["cost"].to_numpy(dtype=float) if "cost" in frame.columns else np.zeros(0)
     land = frame["land_area_m2"].to_numpy(dtype=float) if len(cost) else np.zeros(0)
     usable = np.isfinite(cost) & (cost > 0) & np.isfinite(land) & (land > 1.0)
@@ -860,14 +929,17 @@ def _check_cost_unit(frame: gpd.GeoDataFrame, where: _Where, report: _Report) ->
     per_m2 = float(np.median(cost[usable] / land[usable]))
     if per_m2 >= MIN_COST_PER_M2:
         return
-    column = f"'{where.columns['cost']}' (read as cost)" if "cost" in where.columns else "cost"
-    text = (
-        f"{where.layer}: column {column} gives a median of {per_m2:.3g} CNY per m² of land "
-        f"over {int(usable.sum())} parcels: it looks like 万元 (ten thousand yuan). siting "
-        "reads costs in CNY: multiply the column by 10,000, or the plan will take land as "
-        "nearly free"
+    section = f"[inputs.{where.layer}]"
+    report.problems.append(
+        where.problem(
+            f"cost gives a median of {per_m2:.3g} CNY per m² of land over {int(usable.sum())} "
+            "parcels: it looks like 万元 (ten thousand yuan), and the plan would take land as "
+            "nearly free",
+            column="cost",
+            fix=f'add units = {{ cost = "万元" }} to {section} (siting multiplies the column '
+            f'by 10,000), or units = {{ cost = "元" }} if these are the prices in yuan',
+        )
     )
-    report.warn(text, by=logger)
 
 
 def _fill_land_area(

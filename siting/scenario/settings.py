@@ -32,6 +32,12 @@ class LayerSpec:
         whose attributes are not UTF-8: ``"gbk"`` for one saved by a Chinese
         desktop GIS. Without it such a file is an error that names the
         encoding its text looks like; it is never read as mojibake.
+    units
+        ``{siting_name: unit}`` for number columns a bureau keeps in its own
+        units, converted when read: ``{cost = "万元"}`` (ten thousand yuan),
+        ``{land_area_m2 = "亩"}`` (mu) or ``"公顷"`` (hectares). ``{cost = "元"}``
+        says the costs are in yuan, however cheap they look (see
+        :data:`siting.inputs.UNITS`).
     """
 
     path: Path
@@ -39,6 +45,7 @@ class LayerSpec:
     columns: Mapping[str, str] = field(default_factory=dict)
     crs: str | None = None
     encoding: str | None = None
+    units: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
