@@ -262,3 +262,18 @@ def test_units_are_read_from_the_scenario(tmp_path: Path) -> None:
     spec = load_scenario(scenario).inputs
     assert spec is not None and spec.parcels is not None
     assert dict(spec.parcels.units) == {"cost": "万元", "land_area_m2": "亩"}
+
+
+def test_a_cpg_saying_gb2312_is_read_as_gbk(tmp_path: Path) -> None:
+    """堃 and 喆 are GBK, not GB2312: GDAL, trusting the .cpg, garbled 堃苑小区 whole into
+    以沸∏ and 喆园 into 丛, with only its own warning, and the plan named them so."""
+    path = tmp_path / "areas.shp"
+    frame = areas_frame(name=["堃苑小区", "喆园", "老城"], status=["新建", "老城", "农村"])
+    frame.to_file(path, engine="pyogrio", encoding="gbk")
+    path.with_suffix(".cpg").write_text("GB2312", encoding="ascii")
+    inputs = load_inputs(make_spec(tmp_path, areas=LayerSpec(path=path)), crs=GK)
+    assert inputs.areas["name"].tolist() == ["堃苑小区", "喆园", "老城"]
+    assert (
+        "areas: areas.shp's areas.cpg says 'GB2312': read it as GBK, which holds GB2312 and "
+        "the characters Chinese GIS save beyond it"
+    ) in inputs.notes

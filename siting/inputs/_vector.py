@@ -272,12 +272,13 @@ def _cpg_gdal_misses(
 ) -> tuple[str | None, str | None]:
     """The encoding to read a Shapefile with when GDAL does not understand its ``.cpg``.
 
-    GDAL reads ``936``, ``CP936``, ``GBK`` or ``GB2312`` in a ``.cpg``, but reads the
-    text of one saying ``ANSI 936`` as Latin-1 without a word (``小区编号`` became
+    GDAL reads ``936``, ``CP936`` or ``GBK`` in a ``.cpg``, but reads the text of one
+    saying ``ANSI 936`` as Latin-1 without a word (``小区编号`` became
     ``Ð¡Çø±àºÅ``, and every mapped Chinese column was "not in the layer"). Returns
     ``(encoding, cpg)``: the Python codec the ``.cpg`` names (with a note) or None, and
     the ``.cpg``'s text when GDAL missed it (with no codec when none fits it either: the
-    text is then checked as a Shapefile's without ``.cpg``), else None.
+    text is then checked as a Shapefile's without ``.cpg``), else None. A ``.cpg`` saying
+    ``GB2312`` is read as GBK, its superset.
     """
     if path.suffix.lower() not in (".shp", ".dbf"):
         return None, None
@@ -286,8 +287,16 @@ def _cpg_gdal_misses(
     )
     if cpg is None:
         return None, None
+    said = cpg.read_bytes()[:64].decode("ascii", "replace").strip()
+    if said.upper().replace("_", "").replace("-", "") in ("GB2312", "EUCCN"):
+        # GDAL reads GB2312 strictly: a name with a GBK character beyond it (堃, 喆) came
+        # out garbled whole, 堃苑小区 as 以沸∏, with only GDAL's warning
+        report.note(
+            f"{name}: {path.name}'s {cpg.name} says '{said}': read it as GBK, which holds "
+            "GB2312 and the characters Chinese GIS save beyond it"
+        )
+        return "gbk", said
     try:
-        said = cpg.read_bytes()[:64].decode("ascii", "replace").strip()
         read_as = str(pyogrio.read_info(path, layer=layer).get("encoding") or "")
     except Exception:  # the read that follows says what is wrong with the file
         return None, None
