@@ -277,3 +277,28 @@ def test_a_cpg_saying_gb2312_is_read_as_gbk(tmp_path: Path) -> None:
         "areas: areas.shp's areas.cpg says 'GB2312': read it as GBK, which holds GB2312 and "
         "the characters Chinese GIS save beyond it"
     ) in inputs.notes
+
+
+@pytest.mark.parametrize(
+    ("written", "number"),
+    [("1,200", 1200.0), ("１２００", 1200.0), ("１，２００", 1200.0), ("0.12万", 1200.0)],
+)
+def test_numbers_as_a_chinese_table_writes_them(
+    tmp_path: Path, written: str, number: float
+) -> None:
+    """A full-width comma (１，２００, 2，540 in the sample's hand-over) and 万 (0.233万
+    for 2,330 dwellings) were "not a number"; a word after the number still is."""
+    areas = areas_frame(dwellings=[written, None, None])
+    inputs = load_inputs(
+        make_spec(tmp_path, areas=LayerSpec(path=write(areas, tmp_path / "a.gpkg"))), crs=GK
+    )
+    assert inputs.areas["dwellings"].iloc[0] == number
+
+
+def test_a_word_after_a_number_is_still_named(tmp_path: Path) -> None:
+    areas = areas_frame(dwellings=["1200户", None, None])
+    spec = make_spec(tmp_path, areas=LayerSpec(path=write(areas, tmp_path / "a.gpkg")))
+    (problem,) = validate(spec, crs=GK)
+    assert (
+        problem.message == "1 feature has a dwellings value that is not a number (found: '1200户')"
+    )

@@ -7,7 +7,9 @@ lacks get their schema default.
 
 from __future__ import annotations
 
+import decimal
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -194,13 +196,21 @@ _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 
 
 def _to_float(value: Any) -> Any:
+    """A number from a cell, as a Chinese table may write it: ``1,030``, full-width
+    ``２，５４０`` (NFKC makes it 2,540; its comma was "not a number" before) and ``0.233万``
+    (2,330: 万 is ten thousand)."""
     if isinstance(value, str) and not value.strip():
         return _BLANK  # an empty text cell is a value left out, not a bad one
-    if isinstance(value, str) and _THOUSANDS.match(value.strip()):
+    scale = 1.0
+    if isinstance(value, str):
+        value = unicodedata.normalize("NFKC", value).strip()
+        if value.endswith("万") and len(value) > 1:
+            scale, value = 1e4, value[:-1].strip()
+    if isinstance(value, str) and _THOUSANDS.match(value):
         value = value.replace(",", "")  # "1,030" as a Chinese (or English) table writes it
-    try:
-        number = float(value.strip()) if isinstance(value, str) else float(value)
-    except (TypeError, ValueError):
+    try:  # 万 through Decimal: 0.233 × 10,000 is 2,330, not 2330.0000000000005
+        number = float(decimal.Decimal(value) * 10_000) if scale != 1.0 else float(value)
+    except (TypeError, ValueError, ArithmeticError):
         return _BAD
     if isinstance(value, str) and not np.isfinite(number):
         return _BAD  # "nan", "inf" written as text: not a value a plan can use
