@@ -26,7 +26,7 @@ from siting._digest import file_sha256
 from siting.demand import area_demand
 from siting.errors import InputError
 from siting.inputs import load_inputs, validate
-from siting.scenario import LayerSpec, Scenario, load_scenario
+from siting.scenario import LayerSpec, Scenario
 
 
 @pytest.mark.parametrize("cpg", ["ANSI 936", "ansi_936"])
@@ -250,18 +250,6 @@ def test_yuan_said_keeps_cheap_costs_and_unknown_units_are_problems(tmp_path: Pa
             "give units for land_area_m2, floor_area_m2 or cost",
         ),
     ]
-
-
-def test_units_are_read_from_the_scenario(tmp_path: Path) -> None:
-    scenario = tmp_path / "s.toml"
-    scenario.write_text(
-        '[inputs]\npopulation = { path = "pop.tif" }\nareas = { path = "a.gpkg" }\n'
-        'parcels = { path = "p.gpkg", units = { cost = "万元", land_area_m2 = "亩" } }\n',
-        encoding="utf-8",
-    )
-    spec = load_scenario(scenario).inputs
-    assert spec is not None and spec.parcels is not None
-    assert dict(spec.parcels.units) == {"cost": "万元", "land_area_m2": "亩"}
 
 
 def test_a_cpg_saying_gb2312_is_read_as_gbk(tmp_path: Path) -> None:

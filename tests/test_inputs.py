@@ -2430,18 +2430,20 @@ def test_latin1_shapefile_text_is_left_alone(tmp_path: Path) -> None:
     assert inputs.areas["name"].tolist() == ["Zürich", "Genève", "Köln"]
 
 
-def test_encoding_is_read_from_the_scenario(tmp_path: Path) -> None:
+def test_encoding_and_units_are_read_from_the_scenario(tmp_path: Path) -> None:
     from siting.scenario import load_scenario
 
     scenario = tmp_path / "s.toml"
     scenario.write_text(
         '[inputs]\npopulation = { path = "pop.tif" }\n'
-        'areas = { path = "areas.shp", encoding = "gbk" }\nparcels = { path = "p.gpkg" }\n',
+        'areas = { path = "areas.shp", encoding = "gbk" }\n'
+        'parcels = { path = "p.gpkg", units = { cost = "万元", land_area_m2 = "亩" } }\n',
         encoding="utf-8",
     )
     spec = load_scenario(scenario).inputs
-    assert spec is not None and spec.areas is not None
+    assert spec is not None and spec.areas is not None and spec.parcels is not None
     assert spec.areas.encoding == "gbk"
+    assert dict(spec.parcels.units) == {"cost": "万元", "land_area_m2": "亩"}
 
 
 def test_library_warnings_are_logged_with_the_layer_named(
