@@ -290,3 +290,17 @@ def test_a_word_after_a_number_is_still_named(tmp_path: Path) -> None:
     assert (
         problem.message == "1 feature has a dwellings value that is not a number (found: '1200户')"
     )
+
+
+@pytest.mark.parametrize("column", ["人口", "RK"])
+def test_an_areas_own_head_count_is_said_to_be_unread(tmp_path: Path, column: str) -> None:
+    """A 小区 layer with its census people (人口, RK in pinyin): siting shares out the
+    raster instead, and the column rode along unread without a word."""
+    areas = areas_frame(**{column: [3000, 2500, "1,200"]})
+    spec = make_spec(tmp_path, areas=LayerSpec(path=write(areas, tmp_path / "a.gpkg")))
+    inputs = load_inputs(spec, crs=GK)
+    assert (
+        f"areas: column '{column}' looks like each area's people (6,700 in all), which siting "
+        "does not read: it shares out the population raster among the areas (see the "
+        "population accounting of the run), and a new area's dwellings add its planned people"
+    ) in inputs.notes

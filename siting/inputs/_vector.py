@@ -31,7 +31,7 @@ from siting._said import Said
 from siting._shortnames import SHAPEFILE_NAMES
 from siting._text import first_few
 from siting.errors import Problem, ScenarioError
-from siting.inputs._columns import _apply, _convert, _id_string
+from siting.inputs._columns import _apply, _convert, _id_string, _to_float
 from siting.inputs._crs import _not_degrees_problem
 from siting.inputs._problems import (
     _assumed_crs,
@@ -470,6 +470,7 @@ def _normalize(
     _convert_units(out, spec, name, where, report)
     if name == "areas":
         _check_dwellings(out, ids, where, report, given=frame.get("dwellings"))
+        _say_unread_people(frame, schema, report)
 
     # geometry --------------------------------------------------------------
     geometry = _check_geometry(frame, schema, ids, name, where, report)
@@ -486,6 +487,38 @@ def _normalize(
     for extra in extras:
         data[extra] = frame[extra].to_numpy()
     return gpd.GeoDataFrame(data, geometry=np.asarray(geometry, dtype=object), crs=crs)
+
+
+_PEOPLE_WORDS = frozenset(
+    {"人口", "人口数", "总人口", "常住人口", "户籍人口", "居住人口", "现状人口", "人数"}
+    | {"population", "pop", "rk", "rks", "czrk", "zrk"}
+)
+"""Names a bureau gives an areas layer's own head count (RK, CZRK: 人口, 常住人口)."""
+
+
+def _say_unread_people(frame: gpd.GeoDataFrame, schema: _Schema, report: _Report) -> None:
+    """Warn that an areas layer's own head count (a column 人口 or RK) is not read.
+
+    A bureau hands over its 小区 with their census people and expects the plan to use
+    them; siting shares out the population raster instead, and the column rode along
+    unread, without a word, however far its total was from the raster's.
+    """
+    known = {c.name for c in schema.columns}
+    for column in frame.columns:
+        text = str(column).strip()
+        if text.casefold() not in _PEOPLE_WORDS or text in known:
+            continue
+        values, _ = _apply(frame[column], _to_float)
+        people = [v for v in values if isinstance(v, float) and np.isfinite(v)]
+        if not people:
+            continue
+        report.warn(
+            f"areas: column '{text}' looks like each area's people ({sum(people):,.0f} in "
+            "all), which siting does not read: it shares out the population raster among "
+            "the areas (see the population accounting of the run), and a new area's "
+            "dwellings add its planned people",
+            by=logger,
+        )
 
 
 _AREA_UNITS = {
