@@ -304,3 +304,20 @@ def test_an_areas_own_head_count_is_said_to_be_unread(tmp_path: Path, column: st
         "does not read: it shares out the population raster among the areas (see the "
         "population accounting of the run), and a new area's dwellings add its planned people"
     ) in inputs.notes
+
+
+def test_costs_in_ten_thousand_yuan_on_points_without_land_are_refused(tmp_path: Path) -> None:
+    """Parcels as points without land_area_m2 have no area to price the m² by: costs of
+    210.5, 300 and 400 (万元) passed without a word, and every site was nearly free."""
+    parcels = gpd.read_file(_priced_parcels(tmp_path, unit=1e-4)).drop(columns=["面积"])
+    parcels = parcels.set_geometry(parcels.geometry.centroid)
+    layer = LayerSpec(path=write(parcels, tmp_path / "points.gpkg"), columns={"cost": "价格"})
+    (problem,) = validate(make_spec(tmp_path, parcels=layer), crs=GK)
+    assert problem.column == "cost" and problem.source_column == "价格"
+    assert problem.message == (
+        "cost gives a median price of 300 CNY over 3 parcels (and no land area to compare it "
+        "with): it looks like 万元 (ten thousand yuan), and the plan would take land as nearly "
+        "free"
+    )
+    priced = LayerSpec(path=layer.path, columns={"cost": "价格"}, units={"cost": "万元"})
+    assert validate(make_spec(tmp_path, parcels=priced), crs=GK) == []

@@ -954,6 +954,9 @@ def _check_land_area(
 MIN_COST_PER_M2 = 10.0
 """CNY per m² of land below which the parcels' costs look like 万元 (ten thousand yuan):
 even a rural lease costs more than that."""
+MIN_PARCEL_COST = 10_000.0
+"""CNY below which the median price of the parcels looks like 万元 when they have no land
+area to measure it by (points without land_area_m2): no site for childcare costs less."""
 
 
 def _check_cost_unit(frame: gpd.GeoDataFrame, where: _Where, report: _Report) -> None:
@@ -965,18 +968,28 @@ def _check_cost_unit(frame: gpd.GeoDataFrame, where: _Where, report: _Report) ->
         return
     cost = frame["cost"].to_numpy(dtype=float) if "cost" in frame.columns else np.zeros(0)
     land = frame["land_area_m2"].to_numpy(dtype=float) if len(cost) else np.zeros(0)
-    usable = np.isfinite(cost) & (cost > 0) & np.isfinite(land) & (land > 1.0)
-    if usable.sum() < 3:
-        return
-    per_m2 = float(np.median(cost[usable] / land[usable]))
-    if per_m2 >= MIN_COST_PER_M2:
+    priced = np.isfinite(cost) & (cost > 0)
+    usable = priced & np.isfinite(land) & (land > 1.0)
+    if usable.sum() >= 3:
+        per_m2 = float(np.median(cost[usable] / land[usable]))
+        if per_m2 >= MIN_COST_PER_M2:
+            return
+        said = f"a median of {per_m2:.3g} CNY per m² of land over {int(usable.sum())} parcels"
+    elif priced.sum() >= 3:  # parcels as points without land_area_m2: the prices alone
+        median = float(np.median(cost[priced]))
+        if median >= MIN_PARCEL_COST:
+            return
+        said = (
+            f"a median price of {median:,.4g} CNY over {int(priced.sum())} parcels (and no "
+            "land area to compare it with)"
+        )
+    else:
         return
     section = f"[inputs.{where.layer}]"
     report.problems.append(
         where.problem(
-            f"cost gives a median of {per_m2:.3g} CNY per m² of land over {int(usable.sum())} "
-            "parcels: it looks like 万元 (ten thousand yuan), and the plan would take land as "
-            "nearly free",
+            f"cost gives {said}: it looks like 万元 (ten thousand yuan), and the plan would "
+            "take land as nearly free",
             column="cost",
             fix=f'add units = {{ cost = "万元" }} to {section} (siting multiplies the column '
             f'by 10,000), or units = {{ cost = "元" }} if these are the prices in yuan',
