@@ -1,0 +1,423 @@
+"""A Chinese bureau's vector hand-over of the sample city, case by case, validated and planned.
+
+Run with ``.venv/bin/python -m benchmarks.handover_vectors [--out DIR] [--only CASE ...]
+[--no-plan]``. Each case is the sample city (``data/sample``) with some layers handed
+over as a bureau's tools write them (seeded): GBK Shapefiles with and without a
+``.cpg`` (``936``, ``GBK``, ``GB2312``, ``ANSI 936`` …) and Chinese field names, long
+names the DBF cuts to 10 bytes, CGCS2000 in its forms (zone number in the easting, an
+ESRI ``.prj`` without authority, layers in other zones), Xian 1980 and Beijing 1954
+parcels beside CGCS2000, costs in 万元 and areas in 亩 (with and without ``units``),
+overlapping residential layers (two surveys merged; a 小区 and its buildings),
+numbers written as text, zero-padded codes, Z geometries, a File Geodatabase (with
+curves) and the real Guangyuan counties as a GBK district Shapefile. For each it runs
+``siting validate`` and ``siting plan --no-map`` in a subprocess and prints a row:
+the exit codes, the required slots, shortfall and cost of the plan, the people the
+areas hold, and the first problem or warning. The clean sample plans 3,860 required
+slots, 228 short, at 340,661,000 CNY, its areas holding 314,588 people.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import struct
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyogrio.raw import write as raw_write
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "sample"
+COUNTIES = ROOT.parent / "shared" / "data" / "admin" / "guangyuan-510800-counties.json"
+OUT = Path("handover-vectors")
+
+
+LAYERS = ("areas", "parcels", "facilities", "districts", "subdistricts", "workplaces", "hazards")
+
+AREA_ZH = {
+    "area_id": "小区编号",
+    "name": "小区名称",
+    "status": "类型",
+    "dwellings": "户数",
+    "migrant_share": "流动占比",
+    "district_id": "区县代码",
+    "subdistrict_id": "街道代码",
+}
+PARCEL_ZH = {
+    "site_id": "地块编号",
+    "name": "地块名称",
+    "kind": "用地类型",
+    "acquisition": "取得方式",
+    "land_area_m2": "用地面积",
+    "floor_area_m2": "建筑面积",
+    "cost": "价格",
+    "affordable": "普惠",
+    "district_id": "区县代码",
+}
+STATUS_ZH = {"new": "新建", "old": "老旧小区", "rural": "农村"}
+
+ESRI_GK105 = (
+    'PROJCS["CGCS2000_3_Degree_GK_CM_105E",GEOGCS["GCS_China_Geodetic_Coordinate_System_2000",'
+    'DATUM["D_China_2000",SPHEROID["CGCS2000",6378137.0,298.257222101]],PRIMEM["Greenwich",0.0],'
+    'UNIT["Degree",0.0174532925199433]],PROJECTION["Gauss_Kruger"],PARAMETER["False_Easting",500000.0],'
+    'PARAMETER["False_Northing",0.0],PARAMETER["Central_Meridian",105.0],PARAMETER["Scale_Factor",1.0],'
+    'PARAMETER["Latitude_Of_Origin",0.0],UNIT["Meter",1.0]]'
+)
+ESRI_XIAN105 = (
+    'PROJCS["Xian_1980_3_Degree_GK_CM_105E",GEOGCS["GCS_Xian_1980",DATUM["D_Xian_1980",'
+    'SPHEROID["Xian_1980",6378140.0,298.257]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]],'
+    'PROJECTION["Gauss_Kruger"],PARAMETER["False_Easting",500000.0],PARAMETER["False_Northing",0.0],'
+    'PARAMETER["Central_Meridian",105.0],PARAMETER["Scale_Factor",1.0],PARAMETER["Latitude_Of_Origin",0.0],'
+    'UNIT["Meter",1.0]]'
+)
+
+
+def sample(layer: str, crs: str = "EPSG:4544") -> gpd.GeoDataFrame:
+    return gpd.read_file(SAMPLE / "city.gpkg", layer=layer).to_crs(crs)
+
+
+def write(frame: gpd.GeoDataFrame, path: Path, layer: str | None = None, **kw) -> Path:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        frame.to_file(path, layer=layer, engine="pyogrio", **kw)
+    return path
+
+
+def scenario(case: Path, layers: dict[str, str], *, crs: str | None = "EPSG:4544") -> None:
+    lines = [f'name = "{case.name}"']
+    if crs:
+        lines.append(f'crs = "{crs}"')
+    lines += [
+        "",
+        "[inputs]",
+        f'population = {{ path = "{SAMPLE / "population.tif"}" }}',
+        f'streets = "{SAMPLE / "streets.osm"}"',
+    ]
+    for name in LAYERS:
+        lines.append(
+            f"{name} = "
+            + layers.get(name, f'{{ path = "{SAMPLE / "city.gpkg"}", layer = "{name}" }}')
+        )
+    lines += [
+        "",
+        "[ratios]",
+        "new = 10.0",
+        "old = 8.0",
+        "rural = 4.5",
+        "",
+        "[radii]",
+        "urban_m = 300.0",
+        "rural_m = 1000.0",
+        "",
+        "[policy]",
+        "demonstration_per_district = 1",
+        "min_affordable_share = 0.6",
+        "",
+        "[solver]",
+        'name = "highs"',
+        "time_limit_s = 60.0",
+        "gap = 0.005",
+        "",
+    ]
+    (case / "scenario.toml").write_text("\n".join(lines), encoding="utf-8")
+
+
+def new_case(name: str) -> Path:
+    case = OUT / name
+    shutil.rmtree(case, ignore_errors=True)
+    case.mkdir(parents=True)
+    return case
+
+
+def zh_areas() -> gpd.GeoDataFrame:
+    a = sample("areas").drop(columns=["name_en"])
+    a["status"] = a["status"].map(STATUS_ZH)
+    return a.rename(columns=AREA_ZH)
+
+
+def zh_parcels() -> gpd.GeoDataFrame:
+    p = sample("parcels")
+    p["affordable"] = np.where(p["affordable"], "是", "否")
+    return p.rename(columns=PARCEL_ZH)
+
+
+def cols(mapping: dict[str, str]) -> str:
+    return "{ " + ", ".join(f'{k} = "{v}"' for k, v in mapping.items()) + " }"
+
+
+def gbk_shapefiles(case: Path, cpg: str | None, encoding_key: str | None) -> dict[str, str]:
+    layers = {}
+    for name, frame, mapping in (
+        ("areas", zh_areas(), AREA_ZH),
+        ("parcels", zh_parcels(), PARCEL_ZH),
+    ):
+        path = write(frame, case / f"{name}.shp", encoding="GBK")
+        path.with_suffix(".cpg").unlink(missing_ok=True)
+        if cpg is not None:
+            path.with_suffix(".cpg").write_text(cpg, encoding="ascii")
+        enc = f', encoding = "{encoding_key}"' if encoding_key else ""
+        layers[name] = f'{{ path = "{path.name}"{enc}, columns = {cols(mapping)} }}'
+    return layers
+
+
+def write_cases() -> None:
+    """Write every case's files and ``scenario.toml`` under :data:`OUT`."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    # 1. GBK shapefiles ----------------------------------------------------------
+    case = new_case("c01_gbk_nocpg_encoding_key")
+    scenario(case, gbk_shapefiles(case, None, "gbk"))
+    case = new_case("c02_gbk_nocpg_no_key")
+    scenario(case, gbk_shapefiles(case, None, None))
+    for cpg in ("936", "GBK", "GB2312", "CP936", "ANSI 936", "GB18030"):
+        case = new_case("c03_cpg_" + cpg.replace(" ", "_"))
+        scenario(case, gbk_shapefiles(case, cpg, None))
+    # Chinese names longer than 10 GBK bytes, cut by the DBF
+    case = new_case("c04_gbk_cut_names")
+    long = dict(AREA_ZH, name="小区名称全称", dwellings="规划住宅户数")
+    a = sample("areas").drop(columns=["name_en"]).rename(columns=long)
+    a[long["status"]] = a[long["status"]].map(STATUS_ZH)
+    path = write(a, case / "areas.shp", encoding="GBK")
+    path.with_suffix(".cpg").write_text("GBK", encoding="ascii")
+    scenario(case, {"areas": f'{{ path = "areas.shp", columns = {cols(long)} }}'})
+    # 2. CGCS2000 forms -----------------------------------------------------------
+    case = new_case("c05_4523_zone_number_no_crs_key")
+    layers = {}
+    for name in LAYERS:
+        write(sample(name, "EPSG:4523"), case / "city.gpkg", layer=name)
+        layers[name] = f'{{ path = "city.gpkg", layer = "{name}" }}'
+    scenario(case, layers, crs=None)
+    case = new_case("c06_esri_prj_no_authority")
+    layers = {}
+    for name in ("areas", "parcels"):
+        path = write(sample(name), case / f"{name}.shp", encoding="UTF-8")
+        path.with_suffix(".prj").write_text(ESRI_GK105, encoding="ascii")
+        layers[name] = f'{{ path = "{path.name}" }}'
+    scenario(case, layers, crs=None)
+    case = new_case("c07_mixed_zones")
+    write(sample("parcels", "EPSG:4543"), case / "p.gpkg", layer="parcels")  # CM 102E
+    write(sample("facilities", "EPSG:4523"), case / "f.gpkg", layer="facilities")
+    scenario(case, {"parcels": '{ path = "p.gpkg" }', "facilities": '{ path = "f.gpkg" }'})
+    # Xian 1980 beside CGCS2000: the parcels of an old cadastre, ESRI WKT, no authority.
+    # A true Xian 1980 survey sits ~ (dx, dy) from CGCS2000; here the coordinates are the
+    # CGCS2000 ones shifted by a plausible datum offset, as the bureau's old layer would be.
+    case = new_case("c08_xian80_esri_beside_cgcs2000")
+    p = sample("parcels")
+    p = p.set_geometry(p.geometry.translate(-85.0, 48.0))
+    path = write(p, case / "parcels.shp", encoding="UTF-8")
+    path.with_suffix(".prj").write_text(ESRI_XIAN105, encoding="ascii")
+    scenario(case, {"parcels": '{ path = "parcels.shp" }'})
+    case = new_case("c09_beijing54_epsg")
+    p = sample("parcels")
+    p = p.set_geometry(p.geometry.translate(-60.0, 80.0)).set_crs("EPSG:2432", allow_override=True)
+    write(p, case / "p.gpkg", layer="parcels")
+    scenario(case, {"parcels": '{ path = "p.gpkg" }'})
+    # 3. units ------------------------------------------------------------------
+    case = new_case("c10_cost_wanyuan")
+    p = sample("parcels")
+    p["cost"] = p["cost"] / 10_000
+    write(p, case / "p.gpkg", layer="parcels")
+    scenario(case, {"parcels": '{ path = "p.gpkg" }'})
+    case = new_case("c21_cost_wanyuan_units_key")
+    write(p, case / "p.gpkg", layer="parcels")
+    scenario(case, {"parcels": '{ path = "p.gpkg", units = { cost = "万元" } }'})
+    case = new_case("c11_cost_wanyuan_points")  # parcels as points: no polygon area
+    p = sample("parcels")
+    p["cost"] = p["cost"] / 10_000
+    p = p.set_geometry(p.geometry.representative_point())
+    write(p, case / "p.gpkg", layer="parcels")
+    scenario(case, {"parcels": '{ path = "p.gpkg" }'})
+    case = new_case("c12_land_mu_floor_m2")
+    p = sample("parcels")
+    p["land_area_m2"] = (p.geometry.area / 666.667).round(2)
+    write(p, case / "p.gpkg", layer="parcels")
+    scenario(case, {"parcels": '{ path = "p.gpkg" }'})
+    case = new_case("c22_land_mu_units_key")
+    write(p, case / "p.gpkg", layer="parcels")
+    scenario(case, {"parcels": '{ path = "p.gpkg", units = { land_area_m2 = "亩" } }'})
+    # 4. overlapping residential polygons --------------------------------------
+    a = sample("areas")
+    case = new_case("c13_two_surveys_merged")
+    pick = a.sample(40, random_state=7)
+    copy = pick.copy()
+    copy["area_id"] = copy["area_id"] + "-2"
+    copy = copy.set_geometry(copy.geometry.translate(3.0, -2.0))
+    write(gpd.GeoDataFrame(pd_concat([a, copy]), crs=a.crs), case / "a.gpkg", layer="areas")
+    scenario(case, {"areas": '{ path = "a.gpkg" }'})
+    case = new_case("c14_xiaoqu_and_buildings")
+    old = a[a["status"] == "old"].sample(25, random_state=3)
+    rows = []
+    for _, row in old.iterrows():
+        minx, miny, maxx, maxy = row.geometry.bounds
+        for k in range(3):
+            cx = minx + (maxx - minx) * (0.25 + 0.25 * k)
+            cy = (miny + maxy) / 2
+            b = shapely.box(cx - 12, cy - 30, cx + 12, cy + 30).intersection(row.geometry)
+            if b.is_empty:
+                continue
+            rows.append(
+                {
+                    **row.drop("geometry").to_dict(),
+                    "area_id": f"{row['area_id']}-B{k + 1}",
+                    "name": f"{row['name']}{k + 1}号楼",
+                    "geometry": b,
+                }
+            )
+    bld = gpd.GeoDataFrame(rows, geometry="geometry", crs=a.crs)
+    write(gpd.GeoDataFrame(pd_concat([a, bld]), crs=a.crs), case / "a.gpkg", layer="areas")
+    scenario(case, {"areas": '{ path = "a.gpkg" }'})
+    # 5. numbers as text, ids, geometry kinds ----------------------------------
+    case = new_case("c15_numbers_as_text")
+    a = sample("areas")
+    d = a["dwellings"].astype(object)
+    new = np.flatnonzero(a["status"].eq("new").to_numpy())
+    d.iloc[new[0]] = f"{int(a['dwellings'].iloc[new[0]]):,}"
+    d.iloc[new[1]] = "".join(chr(ord(c) + 0xFEE0) for c in str(int(a["dwellings"].iloc[new[1]])))
+    d.iloc[new[2]] = f"{a['dwellings'].iloc[new[2]] / 1e4:g}万"
+    d.iloc[new[3]] = f"{int(a['dwellings'].iloc[new[3]])}户"
+    d.iloc[new[4]] = f"{int(a['dwellings'].iloc[new[4]]):,}".replace(",", "，")
+    a["dwellings"] = d.map(
+        lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
+    )
+    write(a, case / "a.gpkg", layer="areas")
+    scenario(case, {"areas": '{ path = "a.gpkg" }'})
+    case = new_case("c16_ids_zero_padded")
+    s = sample("subdistricts")
+    code = {sid: f"{i + 1:04d}" for i, sid in enumerate(s["subdistrict_id"])}
+    s["subdistrict_id"] = s["subdistrict_id"].map(code)
+    a = sample("areas")
+    a["subdistrict_id"] = a["subdistrict_id"].map(code).astype(int)
+    write(s, case / "s.gpkg", layer="subdistricts")
+    write(a, case / "a.gpkg", layer="areas")
+    scenario(case, {"subdistricts": '{ path = "s.gpkg" }', "areas": '{ path = "a.gpkg" }'})
+    case = new_case("c17_z_geometries")
+    for name in ("areas", "parcels", "facilities"):
+        f = sample(name)
+        f = f.set_geometry(shapely.force_3d(f.geometry.to_numpy(), 512.0))
+        write(f, case / f"{name}.shp", encoding="UTF-8")
+    scenario(case, {n: f'{{ path = "{n}.shp" }}' for n in ("areas", "parcels", "facilities")})
+    case = new_case("c18_filegdb_folder")
+    gdb_layers = [n for n in LAYERS if n != "hazards"]  # points and lines: no FileGDB type
+    for name in gdb_layers:
+        write(sample(name), case / "city.gdb", layer=name, driver="OpenFileGDB")
+    scenario(case, {n: f'{{ path = "city.gdb", layer = "{n}" }}' for n in gdb_layers})
+    case = new_case("c20_filegdb_curves")
+    a = sample("areas")
+    wkbs = [curved(g) if i < 6 else shapely.to_wkb(g) for i, g in enumerate(a.geometry)]
+    meta = {"crs": "EPSG:4544", "encoding": "UTF-8", "geometry_type": "MultiPolygon"}
+    fields = [c for c in a.columns if c != "geometry"]
+    raw_write(
+        case / "city.gdb",
+        np.array(wkbs, dtype=object),
+        [a[c].to_numpy() for c in fields],
+        fields,
+        layer="areas",
+        driver="OpenFileGDB",
+        **meta,
+    )
+    scenario(case, {"areas": '{ path = "city.gdb", layer = "areas" }'})
+    if COUNTIES.is_file():  # the real Guangyuan counties (../shared/data)
+        case = new_case("c23_real_counties_gbk_shapefile")
+        counties = gpd.read_file(COUNTIES)
+        counties = counties[["adcode", "name", "geometry"]].rename(
+            columns={"adcode": "区县代码", "name": "名称"}
+        )
+        counties = counties.set_crs("EPSG:4490", allow_override=True)
+        path = write(counties, case / "districts.shp", encoding="GBK")
+        path.with_suffix(".cpg").unlink(missing_ok=True)
+        scenario(
+            case,
+            {
+                "districts": '{ path = "districts.shp", encoding = "gbk", '
+                'columns = { district_id = "区县代码", name = "名称" } }'
+            },
+        )
+    case = new_case("c19_null_and_empty_geometries")
+    a = sample("areas")
+    a.loc[a.index[:2], "geometry"] = None
+    write(a, case / "a.gpkg", layer="areas")
+    scenario(case, {"areas": '{ path = "a.gpkg" }'})
+
+
+def curved(g) -> bytes:
+    """A CURVEPOLYGON of one CIRCULARSTRING: a circle of the polygon's area at its centroid,
+    inside a MULTISURFACE, as ArcGIS keeps a round plot."""
+    c = g.centroid
+    r = (g.area / np.pi) ** 0.5
+    pts = [(c.x + r, c.y), (c.x - r, c.y), (c.x + r, c.y)]
+    ring = struct.pack("<BII", 1, 8, 3) + b"".join(struct.pack("<dd", *p) for p in pts)
+    poly = struct.pack("<BII", 1, 10, 1) + ring
+    return struct.pack("<BII", 1, 12, 1) + poly
+
+
+def pd_concat(frames: list[gpd.GeoDataFrame]) -> pd.DataFrame:
+    return pd.concat(frames, ignore_index=True)
+
+
+_SUMMARY = re.compile(r"for (\d+) required; shortfall (\d+); cost ([\d,]+)")
+_HELD = re.compile(r"residential areas hold ([\d,]+)")
+
+
+def run_case(case: Path, *, plan: bool) -> dict[str, str]:
+    """Validate (and plan) one case; its exit codes, figures and first words."""
+    siting = [sys.executable, "-m", "siting.cli"]
+    row = {"case": case.name}
+    checked = subprocess.run(
+        [*siting, "validate", "scenario.toml"], cwd=case, capture_output=True, text=True
+    )
+    row["validate"] = str(checked.returncode)
+    said = [
+        line.strip(" -")
+        for line in (checked.stdout + checked.stderr).splitlines()
+        if line.startswith(("WARNING", "  - ", "Traceback"))
+        and "Self-intersection" not in line
+        and "no site within walking distance" not in line
+    ]
+    row["said"] = said[0][:160] if said else ""
+    if plan:
+        done = subprocess.run(
+            [*siting, "plan", "scenario.toml", "--out", str(case / "plan"), "--no-map"],
+            cwd=case,
+            capture_output=True,
+            text=True,
+        )
+        row["plan"] = str(done.returncode)
+        found, held = _SUMMARY.search(done.stdout), _HELD.search(done.stdout)
+        if found and held:
+            row |= {"required": found[1], "short": found[2], "cost": found[3], "held": held[1]}
+        elif "Traceback" in done.stderr and not row["said"]:
+            row["said"] = done.stderr.strip().splitlines()[-1][:160]
+    return row
+
+
+def main() -> None:
+    global OUT
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=OUT, help="where the cases are written")
+    parser.add_argument("--only", nargs="*", help="case names (prefixes) to run")
+    parser.add_argument("--no-plan", action="store_true", help="validate only")
+    args = parser.parse_args()
+    OUT = args.out
+    write_cases()
+    rows = []
+    for case in sorted(p for p in OUT.iterdir() if (p / "scenario.toml").is_file()):
+        if args.only and not any(case.name.startswith(o) for o in args.only):
+            continue
+        rows.append(run_case(case, plan=not args.no_plan))
+        row = rows[-1]
+        print(
+            f"{row['case']:<36} validate {row['validate']} plan {row.get('plan', '-')} "
+            f"required {row.get('required', '-'):>5} short {row.get('short', '-'):>4} "
+            f"cost {row.get('cost', '-'):>12} held {row.get('held', '-'):>8}  {row['said']}",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
