@@ -52,9 +52,10 @@ import shapely
 from siting._said import Said
 from siting._text import first_few
 from siting.allocation import Allocation, allocate
+from siting.errors import InputError, Problem
 from siting.inputs import Inputs
 from siting.osm import BLOCK_ID_PREFIX, NON_RESIDENTIAL_BUILDINGS
-from siting.scenario import Scenario
+from siting.scenario import Scenario, population_count_problems
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +66,7 @@ __all__ = [
     "district_demand",
     "estimate_demand",
     "reported_slots",
+    "residents_per_person",
     "whole_class",
     "without_empty_blocks",
     "workplace_demand",
@@ -142,6 +144,8 @@ def area_demand(
     *,
     scenario: Scenario,
     migrant_population: str | Path | None = None,
+    counts: str | None = None,
+    share_of_residents: float | None = None,
 ) -> pd.DataFrame:
     """Population and required slots of every residential area.
 
@@ -157,11 +161,21 @@ def area_demand(
         is shared among the areas).
     migrant_population
         Optional raster of the migrant population.
+    counts, share_of_residents
+        Whom ``population`` counts, as ``[inputs.population]`` says it:
+        ``counts="children"`` with ``share_of_residents`` (the share of the
+        residents it counts, 0.086 for WorldPop's children 0–5 in Accra) turns
+        its people into residents (÷ the share) before the ratios per 1,000
+        residents apply; ``"residents"`` reads it as it is. Both ``None``
+        (default): as the scenario's ``[inputs.population]`` says, else
+        residents. A population raster whose name or band description says it
+        counts an age group, read as residents, is a warning (logged, as
+        :func:`siting.inputs.load_inputs` logs it).
 
     Returns
     -------
     pandas.DataFrame
-        Indexed like ``areas``: ``status``, ``population`` (raster),
+        Indexed like ``areas``: ``status``, ``population`` (raster, in residents),
         ``planned_population``, ``ratio``, ``required_slots``,
         ``required_slots_rounded``, ``migrant_population``, ``migrant_slots``,
         ``demand_estimate_slots``, ``required_rounded``.
@@ -191,7 +205,23 @@ def area_demand(
     area_id
     A1           1000.0              1000.0             8.0            0.8
     A2           3000.0              2360.0            23.6            0.0
+
+    The same raster read as children 5 % of the residents: each stands for 20.
+
+    >>> table = area_demand(areas, path, scenario=Scenario(), counts="children",
+    ...                     share_of_residents=0.05)
+    >>> table["population"].tolist()
+    [20000.0, 60000.0]
+
+    Raises
+    ------
+    InputError
+        When ``counts`` or ``share_of_residents`` is not one the scenario's keys take
+        (naming the argument), or as :func:`siting.allocation.allocate` does.
     """
+    per_person = residents_per_person(
+        scenario, counts=counts, share_of_residents=share_of_residents
+    )
     people = _allocate(areas, population, scenario=scenario)
     migrants = (
         _allocate(areas, migrant_population, scenario=scenario)
@@ -200,13 +230,68 @@ def area_demand(
     )
     return _area_table(
         areas,
-        people.held,
+        people.held * per_person,
         None if migrants is None else migrants.held,
         scenario=scenario,
     )
 
 
-def estimate_demand(inputs: Inputs, *, scenario: Scenario) -> Demand:
+def residents_per_person(
+    scenario: Scenario,
+    *,
+    counts: str | None = None,
+    share_of_residents: float | None = None,
+) -> float:
+    """How many residents each person of the population raster stands for.
+
+    Parameters
+    ----------
+    scenario
+        Its ``[inputs.population]`` says whom the raster counts when neither
+        option is given.
+    counts, share_of_residents
+        Whom the raster counts (``"residents"``, or ``"children"`` with the
+        share of the residents they are), overriding the scenario's; ``counts``
+        is ``"residents"`` when only the share is given.
+
+    Returns
+    -------
+    float
+        1 for a raster of residents, 1 ÷ ``share_of_residents`` for one of children.
+
+    Raises
+    ------
+    InputError
+        As the scenario's keys are checked (:func:`siting.scenario.population_count_problems`),
+        naming the argument.
+
+    Examples
+    --------
+    >>> from siting.scenario import Scenario
+    >>> residents_per_person(Scenario(), counts="children", share_of_residents=0.05)
+    20.0
+    >>> residents_per_person(Scenario())
+    1.0
+    """
+    if counts is None and share_of_residents is None:
+        spec = scenario.inputs
+        return spec.population.residents_per_person if spec is not None else 1.0
+    said = "residents" if counts is None else counts
+    problems = population_count_problems(said, share_of_residents)
+    if problems:
+        raise InputError(
+            [Problem(message, layer="population", fix=fix) for message, fix in problems]
+        )
+    return 1.0 / share_of_residents if said == "children" and share_of_residents else 1.0
+
+
+def estimate_demand(
+    inputs: Inputs,
+    *,
+    scenario: Scenario,
+    counts: str | None = None,
+    share_of_residents: float | None = None,
+) -> Demand:
     """Demand of every area of a run, with the accounting of every raster's people.
 
     Parameters
@@ -215,13 +300,24 @@ def estimate_demand(inputs: Inputs, *, scenario: Scenario) -> Demand:
         The validated inputs (:func:`siting.inputs.load_inputs`).
     scenario
         Ratios and demand settings.
+    counts, share_of_residents
+        Whom the population raster counts (see :func:`area_demand`); both
+        ``None`` (default): as the scenario's ``[inputs.population]`` says.
 
     Returns
     -------
     Demand
         The area table, the accounting and the residual layer.
+
+    Raises
+    ------
+    InputError
+        When ``counts`` or ``share_of_residents`` is not one the scenario's keys take.
     """
     spec = scenario.inputs
+    per_person = residents_per_person(
+        scenario, counts=counts, share_of_residents=share_of_residents
+    )
     areas = inputs.areas
     zones = inputs.districts.geometry if inputs.districts is not None else None
     if inputs.buildings is not None and scenario.demand.allocation != "dasymetric":
@@ -240,7 +336,7 @@ def estimate_demand(inputs: Inputs, *, scenario: Scenario) -> Demand:
     )
 
     def one(
-        raster: Path | str, bands: Sequence[int], *, blocks: bool, residents_per_person: float = 1.0
+        raster: Path | str, bands: Sequence[int], *, blocks: bool, factor: float = 1.0
     ) -> tuple[Allocation, dict[str, Any]]:
         result = _allocate(
             areas,
@@ -254,10 +350,10 @@ def estimate_demand(inputs: Inputs, *, scenario: Scenario) -> Demand:
             context=context,
             context_zones=context_zones,
         )
-        if residents_per_person == 1.0:
+        if factor == 1.0:
             return result, _accounting(result, raster)
         counted = result.total
-        result = _as_residents(result, residents_per_person)
+        result = _as_residents(result, factor)
         return result, {
             **_accounting(result, raster),
             "counts": "children",
@@ -265,12 +361,11 @@ def estimate_demand(inputs: Inputs, *, scenario: Scenario) -> Demand:
         }
 
     accounting: dict[str, dict[str, Any]] = {}
-    per_person = spec.population.residents_per_person if spec is not None else 1.0
     people, accounting["population"] = one(
         inputs.population,
         _bands(spec, "population"),
         blocks=True,
-        residents_per_person=per_person,
+        factor=per_person,
     )
     migrants = None
     if inputs.migrant_population is not None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -300,3 +302,61 @@ def test_a_children_raster_given_as_population_is_turned_into_residents(
         load_scenario(_children_scenario(tmp_path, raster, ', counts = "children"'))
     with pytest.raises(ScenarioError, match="is given but counts = 'residents'"):
         load_scenario(_children_scenario(tmp_path, raster, ", share_of_residents = 0.05"))
+
+
+CHILDREN = {"counts": "children", "share_of_residents": 0.05}
+"""The hand raster's 1,200 people said to be children, 5 % of the residents: 24,000."""
+
+
+def test_the_api_reads_a_children_raster_as_the_scenario_does(tmp_path: Path, raster: Path) -> None:
+    """An analyst calling area_demand or estimate_demand with a Scenario() (no [inputs]) had
+    no way to say the raster counts children: its 1,200 children were read as 1,200
+    residents. The keyword options give the scenario's numbers: 1,200 ÷ 0.05 = 24,000."""
+    from siting.demand import estimate_demand
+    from siting.inputs import load_inputs
+    from siting.scenario import load_scenario
+
+    said = ', counts = "children", share_of_residents = 0.05'
+    scenario = load_scenario(_children_scenario(tmp_path, raster, said))
+    assert scenario.inputs is not None
+    inputs = load_inputs(scenario.inputs, crs=scenario.crs)
+    by_scenario = estimate_demand(inputs, scenario=scenario)
+    bare = Scenario()
+    by_api = estimate_demand(inputs, scenario=bare, **CHILDREN)
+    pd.testing.assert_frame_equal(by_api.areas, by_scenario.areas)
+    assert by_api.accounting == by_scenario.accounting
+    assert by_api.findings == by_scenario.findings
+    table = area_demand(areas(), raster, scenario=bare, **CHILDREN)
+    # 400, 200, 300 and 300 children (test_area_demand_by_hand) × 20
+    assert table["population"].to_dict() == pytest.approx(
+        {"A1": 8000.0, "A2": 4000.0, "A3": 6000.0, "A4": 6000.0}
+    )
+    assert table["population"].sum() == pytest.approx(24_000.0)
+    pd.testing.assert_frame_equal(table, by_scenario.areas[table.columns])
+    # the scenario's [inputs.population] is read when no option is given
+    pd.testing.assert_frame_equal(area_demand(areas(), raster, scenario=scenario), table)
+    # and the options win over it: said to count residents, the raster's own 1,200
+    residents = area_demand(areas(), raster, scenario=scenario, counts="residents")
+    assert residents["population"].sum() == pytest.approx(1_200.0)
+
+
+@pytest.mark.parametrize(
+    ("options", "said"),
+    [
+        ({"counts": "kids"}, "'counts' must be 'residents' or 'children', got 'kids'"),
+        ({"counts": "children"}, "'counts' = 'children' needs 'share_of_residents'"),
+        ({**CHILDREN, "share_of_residents": 0.0}, "'share_of_residents' must be a number more"),
+        ({**CHILDREN, "share_of_residents": 8.6}, "'share_of_residents' must be a number more"),
+        ({**CHILDREN, "share_of_residents": True}, "'share_of_residents' must be a number more"),
+        ({"share_of_residents": 0.05}, "'share_of_residents' is given but counts = 'residents'"),
+    ],
+)
+def test_the_api_checks_whom_the_raster_counts_as_the_scenario_does(
+    raster: Path, options: dict[str, Any], said: str
+) -> None:
+    """The keyword options are checked as [inputs.population]'s keys are, naming the
+    argument (a share of 8.6, a percentage, would have asked for 1/86 of the slots)."""
+    from siting.errors import InputError
+
+    with pytest.raises(InputError, match=re.escape(said)):
+        area_demand(areas(), raster, scenario=Scenario(), **options)

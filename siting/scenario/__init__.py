@@ -22,6 +22,7 @@ from siting.scenario.checks import (
     check_scenario,
     input_source_problems,
     phase_problems,
+    population_count_problems,
     scenario_problems,
 )
 from siting.scenario.load import load_scenario
@@ -87,5 +88,6 @@ __all__ = [
     "input_source_problems",
     "load_scenario",
     "phase_problems",
+    "population_count_problems",
     "scenario_problems",
 ]

@@ -576,35 +576,81 @@ RASTER_COUNTS: tuple[str, ...] = ("residents", "children")
 """Whom a population raster may count (``[inputs.population] counts``)."""
 
 
+def population_count_problems(
+    counts: object,
+    share_of_residents: object,
+    *,
+    counts_key: str = "counts",
+    share_key: str = "share_of_residents",
+) -> list[tuple[str, str | None]]:
+    """What is wrong with whom a population raster counts, as ``(message, fix)`` pairs.
+
+    The checks of ``[inputs.population] counts`` and ``share_of_residents``, and of
+    the same keyword options of :func:`siting.demand.area_demand` and
+    :func:`siting.demand.estimate_demand`: ``counts`` is ``"residents"`` or
+    ``"children"``, ``"children"`` needs the share, the share is a number more
+    than 0 and at most 1, and a share goes with ``"children"`` only.
+
+    Parameters
+    ----------
+    counts, share_of_residents
+        The values given.
+    counts_key, share_key
+        How the messages name them: the scenario's dotted keys, or the arguments.
+
+    Returns
+    -------
+    list of tuple of str and (str or None)
+        One message and its fix (or ``None``) per problem; empty when both are good.
+
+    Examples
+    --------
+    >>> population_count_problems("children", None)[0][0][:54]
+    "'counts' = 'children' needs 'share_of_residents', the "
+    >>> population_count_problems("children", 0.05)
+    []
+    """
+    problems: list[tuple[str, str | None]] = []
+    if counts not in RASTER_COUNTS:
+        problems.append((f"'{counts_key}' must be 'residents' or 'children', got {counts!r}", None))
+    share = share_of_residents
+    if counts == "children" and share is None:
+        problems.append(
+            (
+                f"'{counts_key}' = 'children' needs '{share_key}', the share of the residents "
+                "the raster counts, because the ratios are slots per 1,000 residents",
+                "give it from the census, or from the same producer's total raster (its "
+                "children ÷ its people: 0.086 for WorldPop's children 0–5 in Accra)",
+            )
+        )
+    if share is not None and not (
+        isinstance(share, int | float) and not isinstance(share, bool) and 0 < share <= 1
+    ):
+        problems.append(
+            (f"'{share_key}' must be a number more than 0 and at most 1, got {share!r}", None)
+        )
+    if share is not None and counts == "residents":
+        problems.append(
+            (
+                f"'{share_key}' is given but counts = 'residents' (every resident)",
+                "set counts = 'children' if the raster counts children, or leave "
+                "share_of_residents out",
+            )
+        )
+    return problems
+
+
 def _raster_count_problems(spec: InputsSpec) -> list[str]:
     """``counts`` and ``share_of_residents``: known, said together, on the population only."""
-    problems = []
-    population = spec.population
-    if population.counts not in RASTER_COUNTS:
-        problems.append(
-            f"'inputs.population.counts' must be 'residents' or 'children', got "
-            f"{population.counts!r}"
+    problems = [
+        message if fix is None else f"{message}; fix: {fix}"
+        for message, fix in population_count_problems(
+            spec.population.counts,
+            spec.population.share_of_residents,
+            counts_key="inputs.population.counts",
+            share_key="inputs.population.share_of_residents",
         )
-    share = population.share_of_residents
-    if population.counts == "children" and share is None:
-        problems.append(
-            "'inputs.population.counts' = 'children' needs 'inputs.population."
-            "share_of_residents', the share of the residents the raster counts, because the "
-            "ratios are slots per 1,000 residents; fix: give it from the census, or from the "
-            "same producer's total raster (its children ÷ its people: 0.086 for WorldPop's "
-            "children 0–5 in Accra)"
-        )
-    if share is not None and not 0 < share <= 1:
-        problems.append(
-            "'inputs.population.share_of_residents' must be more than 0 and at most 1, "
-            f"got {share!r}"
-        )
-    if share is not None and population.counts == "residents":
-        problems.append(
-            "'inputs.population.share_of_residents' is given but counts = 'residents' (every "
-            "resident); fix: set counts = 'children' if the raster counts children, or leave "
-            "share_of_residents out"
-        )
+    ]
     for role in ("migrant_population", "children"):
         raster = getattr(spec, role)
         if raster is not None and (
