@@ -47,13 +47,14 @@ import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import rasterio
 import shapely
 
 from siting._said import Said
 from siting._text import first_few
 from siting.allocation import Allocation, allocate
 from siting.errors import InputError, Problem
-from siting.inputs import Inputs
+from siting.inputs import Inputs, age_group_warning
 from siting.osm import BLOCK_ID_PREFIX, NON_RESIDENTIAL_BUILDINGS
 from siting.scenario import Scenario, population_count_problems
 
@@ -219,10 +220,10 @@ def area_demand(
         When ``counts`` or ``share_of_residents`` is not one the scenario's keys take
         (naming the argument), or as :func:`siting.allocation.allocate` does.
     """
-    per_person = residents_per_person(
-        scenario, counts=counts, share_of_residents=share_of_residents
-    )
+    said, share = _population_counts(scenario, counts, share_of_residents)
     people = _allocate(areas, population, scenario=scenario)
+    if said != "children":
+        _warn_of_age_group(population)
     migrants = (
         _allocate(areas, migrant_population, scenario=scenario)
         if migrant_population is not None
@@ -230,7 +231,7 @@ def area_demand(
     )
     return _area_table(
         areas,
-        people.held * per_person,
+        people.held * _per_person(said, share),
         None if migrants is None else migrants.held,
         scenario=scenario,
     )
@@ -273,16 +274,45 @@ def residents_per_person(
     >>> residents_per_person(Scenario())
     1.0
     """
+    return _per_person(*_population_counts(scenario, counts, share_of_residents))
+
+
+def _per_person(counts: str, share_of_residents: float | None) -> float:
+    return 1.0 / share_of_residents if counts == "children" and share_of_residents else 1.0
+
+
+def _population_counts(
+    scenario: Scenario, counts: str | None, share_of_residents: float | None
+) -> tuple[str, float | None]:
+    """Whom the population raster counts and their share: the options, checked, when either
+    is given, else the scenario's ``[inputs.population]`` (see :func:`residents_per_person`)."""
     if counts is None and share_of_residents is None:
         spec = scenario.inputs
-        return spec.population.residents_per_person if spec is not None else 1.0
+        if spec is None:
+            return "residents", None
+        return spec.population.counts, spec.population.share_of_residents
     said = "residents" if counts is None else counts
     problems = population_count_problems(said, share_of_residents)
     if problems:
         raise InputError(
             [Problem(message, layer="population", fix=fix) for message, fix in problems]
         )
-    return 1.0 / share_of_residents if said == "children" and share_of_residents else 1.0
+    return said, share_of_residents
+
+
+def _warn_of_age_group(population: str | Path) -> None:
+    """Log the warning :func:`siting.inputs.load_inputs` gives a population raster named for
+    an age group (``accra-age0-5-worldpop.tif``), for a caller of :func:`area_demand`,
+    whose raster no loading checked."""
+    with rasterio.open(population) as src:
+        text = age_group_warning(
+            population,
+            [src.descriptions[0]],
+            say_so='pass counts="children" and share_of_residents= (the share of the residents '
+            "it counts)",
+        )
+    if text is not None:
+        logger.warning("%s", text)
 
 
 def estimate_demand(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 from typing import Any
@@ -360,3 +361,41 @@ def test_the_api_checks_whom_the_raster_counts_as_the_scenario_does(
 
     with pytest.raises(InputError, match=re.escape(said)):
         area_demand(areas(), raster, scenario=Scenario(), **options)
+
+
+def test_the_api_warns_of_a_raster_named_for_children_as_the_cli_does(
+    tmp_path: Path, raster: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """area_demand read accra-age0-5-worldpop.tif as residents without a word: the warning
+    came only from load_inputs, which a notebook calling area_demand never runs. It is now
+    logged as every API warning is (logging, WARNING, which a notebook shows on stderr),
+    in the CLI's words but for the arguments."""
+    from siting.inputs import load_inputs
+    from siting.scenario import load_scenario
+
+    named = raster.rename(tmp_path / "accra-age0-5-worldpop.tif")
+    scenario = load_scenario(_children_scenario(tmp_path, named, ""))
+    assert scenario.inputs is not None
+    with caplog.at_level(logging.WARNING, logger="siting"):
+        (cli,) = [n for n in load_inputs(scenario.inputs).notes if "age group" in n]
+        (loaded,) = [r for r in caplog.records if "age group" in r.getMessage()]
+        caplog.clear()
+        area_demand(areas(), named, scenario=Scenario())
+    (api,) = [r for r in caplog.records if "age group" in r.getMessage()]
+    assert (loaded.getMessage(), loaded.levelno) == (cli, logging.WARNING)
+    assert (api.name, api.levelno) == ("siting.demand", logging.WARNING)
+    same = cli[: cli.index("If it counts children")]
+    assert same.startswith("population: the raster's name 'accra-age0-5-worldpop.tif' says")
+    assert api.getMessage() == (
+        same + 'If it counts children, pass counts="children" and share_of_residents= (the '
+        "share of the residents it counts); else ignore this"
+    )
+    # said to count children, by the options or by the scenario: no warning
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="siting"):
+        area_demand(areas(), named, scenario=Scenario(), **CHILDREN)
+        said = ', counts = "children", share_of_residents = 0.05'
+        area_demand(
+            areas(), named, scenario=load_scenario(_children_scenario(tmp_path, named, said))
+        )
+    assert not [r for r in caplog.records if "age group" in r.getMessage()]

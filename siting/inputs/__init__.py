@@ -58,6 +58,7 @@ from __future__ import annotations
 
 from siting.inputs._checks import check_loaded
 from siting.inputs._load import Inputs, load_inputs, read_layer, validate
+from siting.inputs._raster import age_group_warning
 from siting.inputs._schema import FALSE_WORDS, LAYER_NAMES, TRUE_WORDS
 from siting.inputs._vector import UNITS
 
@@ -67,6 +68,7 @@ __all__ = [
     "TRUE_WORDS",
     "UNITS",
     "Inputs",
+    "age_group_warning",
     "check_loaded",
     "load_inputs",
     "read_layer",

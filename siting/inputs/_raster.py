@@ -346,26 +346,65 @@ _AGE_GROUP = re.compile(
 """Words in a raster's file name or band description that say it counts one age group."""
 
 
-def _warn_of_age_group(src: Any, spec: RasterSpec, path: Path, report: _Report) -> None:
-    """Warn when the population raster's name says it counts one age group (children), not
-    every resident: the ratios per 1,000 residents would then ask for a tenth of the slots
-    (WorldPop's Accra children 0–5 are 8.6 % of its residents)."""
-    said = [path.name] + [
-        d for b in spec.band_list if (d := (src.descriptions[b - 1] or "").strip())
-    ]
-    hits = [text for text in said if _AGE_GROUP.search(text)]
+SAY_CHILDREN_IN_SCENARIO = (
+    'say so under [inputs.population] with counts = "children" and share_of_residents (the '
+    "share of the residents it counts); give the children raster as [inputs.children] beside "
+    "a total-population raster for the children's estimate"
+)
+"""How a scenario says its population raster counts children (:func:`age_group_warning`)."""
+
+
+def age_group_warning(
+    raster: str | Path, descriptions: Sequence[str | None], *, say_so: str
+) -> str | None:
+    """The warning for a population raster whose name says it counts one age group.
+
+    A raster of children (WorldPop's children 0–5) read as residents asks for
+    about a tenth of the slots, since the ratios are slots per 1,000 residents
+    (WorldPop's Accra children 0–5 are 8.6 % of its residents).
+
+    Parameters
+    ----------
+    raster
+        The raster's path (or GDAL source), whose file name is looked at.
+    descriptions
+        The descriptions of the bands read.
+    say_so
+        How the caller says the raster counts children: the scenario's keys
+        (:data:`SAY_CHILDREN_IN_SCENARIO`), or a function's arguments.
+
+    Returns
+    -------
+    str or None
+        The warning, or ``None`` when neither the name nor a description says so.
+
+    Examples
+    --------
+    >>> age_group_warning("accra-total-worldpop.tif", [None], say_so="…") is None
+    True
+    >>> age_group_warning("accra-age0-5-worldpop.tif", [None], say_so="…")[:75]
+    "population: the raster's name 'accra-age0-5-worldpop.tif' says it may count"
+    """
+    name = Path(str(raster)).name
+    said = [name] + [d for d in descriptions if d and d.strip()]
+    hits = [text.strip() for text in said if _AGE_GROUP.search(text)]
     if not hits:
-        return
-    report.warn(
-        f"population: the raster's {'name' if hits[0] == path.name else 'band description'} "
+        return None
+    return (
+        f"population: the raster's {'name' if hits[0] == name else 'band description'} "
         f"{hits[0]!r} says it may count one age group (children), not every resident: the "
         "ratios are slots per 1,000 residents, so a children raster read as residents asks "
-        "for about a tenth of the slots. If it counts children, say so under "
-        '[inputs.population] with counts = "children" and share_of_residents (the share '
-        "of the residents it counts); give the children raster as [inputs.children] beside "
-        "a total-population raster for the children's estimate; else ignore this",
-        by=logger,
+        f"for about a tenth of the slots. If it counts children, {say_so}; else ignore this"
     )
+
+
+def _warn_of_age_group(src: Any, spec: RasterSpec, path: Path, report: _Report) -> None:
+    """Warn when the population raster's name says it counts one age group (children), not
+    every resident (:func:`age_group_warning`)."""
+    descriptions = [src.descriptions[b - 1] for b in spec.band_list]
+    text = age_group_warning(path, descriptions, say_so=SAY_CHILDREN_IN_SCENARIO)
+    if text is not None:
+        report.warn(text, by=logger)
 
 
 def _has_mask(src: Any, band: int) -> bool:
