@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from pathlib import Path
@@ -399,3 +400,55 @@ def test_the_api_warns_of_a_raster_named_for_children_as_the_cli_does(
             areas(), named, scenario=load_scenario(_children_scenario(tmp_path, named, said))
         )
     assert not [r for r in caplog.records if "age group" in r.getMessage()]
+
+
+def test_a_reach_beyond_the_raster_check_moves_no_unchecked_cell(tmp_path: Path) -> None:
+    """The raster's values are checked over the areas' and districts' box + 2 km; a
+    demand.residual_to_nearest_m of 5 km reaches cells 3 km beyond that, which hold -50
+    people here (a check would refuse them). Only residual cells inside the study area
+    (the districts) move, so the plan counts none of them: the same numbers as the clean
+    raster, in one run and in a partitioned county's, whose window does read them."""
+    from test_inputs import X0, Y0, districts_frame, make_spec, write, write_raster
+
+    from siting.allocation import allocate
+    from siting.demand import estimate_demand
+    from siting.inputs import load_inputs
+    from siting.scenario import LayerSpec, RasterSpec
+
+    # districts span X0 - 1,000 .. X0 + 3,000; the areas X0 .. X0 + 1,700 (test_inputs)
+    x0, y0 = X0 - 8_000, Y0 + 6_000
+    people = np.full((110, 180), 5.0, dtype="float32")
+    bad = people.copy()
+    for x in (X0 - 4_000, X0 + 6_000):  # 3 km beyond the districts, within 5 km of an area
+        bad[:, int((x - x0) // 100)] = -50.0
+    districts = LayerSpec(path=write(districts_frame(), tmp_path / "districts.fgb"))
+    spec = make_spec(tmp_path, districts=districts)
+    scenario = Scenario(demand=DemandSettings(residual_to_nearest_m=5_000.0))
+    seen = []
+    for name, values in (("bad.tif", bad), ("clean.tif", people)):
+        raster = write_raster(tmp_path / name, values=values, origin=(x0, y0))
+        inputs = load_inputs(dataclasses.replace(spec, population=RasterSpec(path=raster)))
+        demand = estimate_demand(inputs, scenario=scenario)
+        # the left district's county, its neighbour as context: its window reaches 5 km
+        # beyond its box, over the bad column 3 km left of the districts
+        left = inputs.areas["district_id"] == "510802"
+        county = allocate(
+            inputs.areas.geometry[left],
+            inputs.population,
+            zones=inputs.districts.geometry.loc[["510802"]],
+            context=inputs.areas.geometry[~left],
+            context_zones=inputs.districts.geometry.loc[["510811"]],
+            nearest_m=5_000.0,
+        )
+        seen.append((demand.areas["population"].to_dict(), demand.accounting, county))
+    (areas_bad, acc_bad, county_bad), (areas_clean, acc_clean, county_clean) = seen
+    assert areas_bad == pytest.approx(areas_clean)
+    # 40 × 30 cells of 5 inside the districts, every one moved to or held by an area
+    assert acc_bad["population"]["total"] == pytest.approx(6_000.0)
+    assert {k: v for k, v in acc_bad["population"].items() if k != "raster"} == {
+        k: v for k, v in acc_clean["population"].items() if k != "raster"
+    }
+    assert county_bad.held.to_dict() == pytest.approx(county_clean.held.to_dict())
+    assert (county_bad.total, county_bad.moved) == pytest.approx(
+        (county_clean.total, county_clean.moved)
+    )

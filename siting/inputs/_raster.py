@@ -7,7 +7,11 @@ million cells (a 4,000 × 4,000 raster is read in four), checks its values
 over the study area only: the window of whole cells over the areas' box + 2 km
 and the districts (:func:`_study_lonlat`), as the plan reads it. A WorldPop
 country tile of 30,000 × 30,000 cells was read whole, 29 s and 1.6 GB for a
-city of 0.2 % of it; the cells beyond the window hold no one the plan counts.
+city of 0.2 % of it; the cells beyond the window hold no one the plan counts,
+whatever ``demand.residual_to_nearest_m`` is: only the residual inside the
+districts (or over the areas' box without them) moves. A partitioned run's
+county reads its neighbours' cells within the reach beyond it, and counts
+none outside the districts.
 
 * **negative cells** are an error giving their count and the rows, columns
   and bounds they span; when they all hold one value (-9999, -3.4e38) it is

@@ -339,6 +339,10 @@ class DemandSettings:
     residual_to_nearest_m
         Give the residual people of a cell to the nearest residential area
         within this many metres (default: off). The report says how many moved.
+        Only the study area's residual moves (cells inside the districts, or
+        over the areas' box without them), so a reach of any length counts no
+        cell beyond the window the raster's values are checked in (the areas'
+        and districts' box + 2 km).
     children_under3_share
         Share of the children raster's people who are under three: 1.0 for a
         raster of 0–2-year-olds, 0.6 for WorldPop's 0–4 (ages 0–1 plus 1–4).
