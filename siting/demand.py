@@ -744,16 +744,13 @@ def _area_table(
     settings, ratios = scenario.demand, scenario.ratios
     pop = pop.astype(float)
     status = areas["status"].astype(str)
-    dwellings = pd.to_numeric(areas.get("dwellings"), errors="coerce")
-    if dwellings is None:
-        dwellings = pd.Series(np.nan, index=areas.index)
+    dwellings = _numbers(areas, "dwellings")
     planned = pop.where(status != "new", dwellings.fillna(0.0) * settings.persons_per_household)
     ratio = status.map({"new": ratios.new, "old": ratios.old, "rural": ratios.rural}).astype(float)
     if migrant_people is not None:
         migrants = migrant_people.astype(float)
     else:
-        share = pd.to_numeric(areas.get("migrant_share"), errors="coerce")
-        migrants = (pop * (share if share is not None else 0.0)).fillna(0.0)
+        migrants = (pop * _numbers(areas, "migrant_share")).fillna(0.0)
     under3 = 3.0 * settings.birth_rate_per_1000 / 1000.0
     required = _slots(ratio, planned, round_up=settings.round_up)
     return pd.DataFrame(
@@ -771,6 +768,13 @@ def _area_table(
         },
         index=areas.index,
     )
+
+
+def _numbers(areas: pd.DataFrame, column: str) -> pd.Series:
+    """An optional number column of the areas, NaN where it is missing or not a number."""
+    if column not in areas.columns:
+        return pd.Series(np.nan, index=areas.index, dtype=float)
+    return pd.to_numeric(areas[column], errors="coerce").astype(float)
 
 
 def workplace_demand(workplaces: gpd.GeoDataFrame, *, scenario: Scenario) -> pd.DataFrame:

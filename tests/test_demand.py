@@ -452,3 +452,14 @@ def test_a_reach_beyond_the_raster_check_moves_no_unchecked_cell(tmp_path: Path)
     assert (county_bad.total, county_bad.moved) == pytest.approx(
         (county_clean.total, county_clean.moved)
     )
+
+
+def test_area_demand_takes_areas_without_the_optional_columns(raster: Path) -> None:
+    """Areas made in a notebook with a status only (no dwellings, no migrant_share) raised
+    AttributeError: 'numpy.float64' object has no attribute 'fillna' (pd.to_numeric of
+    the missing column is NaN, not None). They are now areas without dwellings or migrants."""
+    table = area_demand(areas()[["status", "geometry"]], raster, scenario=Scenario())
+    assert table["population"].tolist() == pytest.approx([400, 200, 300, 300])
+    # old 8, rural 4.5 per 1,000; the new area has no dwellings, so no planned people
+    assert table["required_slots"].tolist() == pytest.approx([3.2, 0.0, 1.35, 2.4])
+    assert table["migrant_population"].tolist() == [0.0, 0.0, 0.0, 0.0]
