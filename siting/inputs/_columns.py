@@ -195,6 +195,17 @@ _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 """A number with thousands separators: 1,030 or 12,345.5 (never a decimal comma, 1,5)."""
 
 
+def in_ten_thousands(value: Any) -> bool:
+    """Whether a cell writes its number in 万 (ten thousand): ``210.5万``, ``０.２３３万``.
+
+    A price so written names its own unit (万元), so the unit ``[inputs.<layer>] units``
+    gives its column applies only to the column's bare numbers."""
+    if not isinstance(value, str):
+        return False
+    text = unicodedata.normalize("NFKC", value).strip()
+    return text.endswith("万") and len(text) > 1
+
+
 def _to_float(value: Any) -> Any:
     """A number from a cell, as a Chinese table may write it: ``1,030``, full-width
     ``２，５４０`` (NFKC makes it 2,540; its comma was "not a number" before) and ``0.233万``
@@ -204,7 +215,7 @@ def _to_float(value: Any) -> Any:
     scale = 1.0
     if isinstance(value, str):
         value = unicodedata.normalize("NFKC", value).strip()
-        if value.endswith("万") and len(value) > 1:
+        if in_ten_thousands(value):
             scale, value = 1e4, value[:-1].strip()
     if isinstance(value, str) and _THOUSANDS.match(value):
         value = value.replace(",", "")  # "1,030" as a Chinese (or English) table writes it

@@ -31,7 +31,7 @@ from siting._said import Said
 from siting._shortnames import SHAPEFILE_NAMES
 from siting._text import first_few
 from siting.errors import Problem, ScenarioError
-from siting.inputs._columns import _apply, _convert, _id_string, _to_float
+from siting.inputs._columns import _apply, _convert, _id_string, _to_float, in_ten_thousands
 from siting.inputs._crs import _not_degrees_problem
 from siting.inputs._problems import (
     _assumed_crs,
@@ -467,7 +467,7 @@ def _normalize(
         out[column.name] = _convert(frame, column, ids, name, where, report)
         if column.id_default:
             out[column.name] = _or_id(out[column.name], ids)
-    _convert_units(out, spec, name, where, report)
+    _convert_units(out, frame, spec, name, where, report)
     if name == "areas":
         _check_dwellings(out, ids, where, report, given=frame.get("dwellings"))
         _say_unread_people(frame, schema, report)
@@ -542,10 +542,21 @@ the column's own unit (m² or CNY)."""
 
 
 def _convert_units(
-    out: dict[str, Any], spec: LayerSpec, name: str, where: _Where, report: _Report
+    out: dict[str, Any],
+    frame: gpd.GeoDataFrame,
+    spec: LayerSpec,
+    name: str,
+    where: _Where,
+    report: _Report,
 ) -> None:
     """Convert the columns ``spec.units`` gives in a bureau's units (万元, 亩, 公顷) to
-    siting's, in place, with a note; an unknown column or unit is a problem."""
+    siting's, in place, with a note; an unknown column or unit is a problem.
+
+    A price that names its own unit (``210.5万``, 万元 as a price is said, already read as
+    2,105,000 CNY from the layer as read, ``frame``) keeps it: the column's unit applies
+    to its bare numbers only (a 万元 column's 210.5万 was multiplied twice,
+    21,050,000,000 CNY). 万 names no unit of area: an area's 1.2万 in a 亩 column is
+    12,000 亩."""
     section = f"[inputs.{name}]"
     for column, unit in spec.units.items():
         units = UNITS.get(column) if column in out else None
@@ -572,9 +583,18 @@ def _convert_units(
                 )
             )
             continue
-        if factor != 1.0:
-            out[column] = out[column] * factor
-            report.note(f"{name}: read {column} in {unit} (units under {section}): × {factor:g}")
+        if factor == 1.0:
+            continue
+        own = np.zeros(len(out[column]), dtype=bool)
+        if units is _MONEY_UNITS and column in frame.columns:
+            own = np.fromiter(map(in_ten_thousands, frame[column]), dtype=bool, count=len(own))
+        values = out[column].to_numpy(dtype=float)
+        out[column] = pd.Series(np.where(own, values, values * factor), index=out[column].index)
+        said = f"{name}: read {column} in {unit} (units under {section}): × {factor:g}"
+        if own.any():
+            written = _quoted(frame[column].to_numpy(dtype=object)[own])
+            said += f", except {int(own.sum())} written with 万 ({written}), read as written"
+        report.note(said)
 
 
 def _or_id(values: pd.Series[Any], ids: list[str]) -> pd.Series[Any]:
