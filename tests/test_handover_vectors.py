@@ -344,3 +344,30 @@ def test_a_value_written_in_wan_keeps_its_unit_in_a_column_given_one(tmp_path: P
         "parcels: read cost in 万元 (units under [inputs.parcels]): × 10000, except 1 written "
         "with 万 ('210.5万'), read as written"
     ) in inputs.notes
+
+
+_STATUS_WORDS = {
+    "old": ["老旧", "老旧小区", "存量", "存量小区", "既有", "既有小区", "现状", "旧城区", "建成区"],
+    "new": ["新建", "拟建", "规划", "在建", "新增", "规划新建", "拟建小区"],
+    "rural": ["农村", "乡村", "村庄", "行政村", "自然村", "农村居民点"],
+}
+
+
+def test_a_bureaus_status_words_are_read(tmp_path: Path) -> None:
+    """老旧 on its own (老旧小区 was read) and 存量 were "not new, old or rural": the
+    status words a bureau's 小区 layer uses, each read as the status it names."""
+    words = [(word, status) for status, said in _STATUS_WORDS.items() for word in said]
+    areas = gpd.GeoDataFrame(
+        {
+            "area_id": [f"A{i}" for i in range(len(words))],
+            "status": [word for word, _ in words],
+            "dwellings": [100.0] * len(words),
+        },
+        geometry=[
+            shapely.box(X0 + 50 * i, Y0, X0 + 50 * i + 40, Y0 + 40) for i in range(len(words))
+        ],
+        crs=GK,
+    )
+    spec = make_spec(tmp_path, areas=LayerSpec(path=write(areas, tmp_path / "a.gpkg")))
+    inputs = load_inputs(spec, crs=GK)
+    assert inputs.areas["status"].tolist() == [status for _, status in words]
