@@ -33,7 +33,7 @@ from siting.demand import (
     workplace_demand,
 )
 from siting.errors import InputError, NoSolutionError, ScenarioError
-from siting.inputs import Inputs, check_loaded, load_inputs
+from siting.inputs import Inputs, check_loaded, flat_loaded, load_inputs
 from siting.lifecircle import plan_life_circles
 from siting.model import SitingProblem, build_model, presolve_checks
 from siting.network import area_points, read_street_graph
@@ -315,6 +315,7 @@ def prepare_loaded(
     edited = check_loaded(inputs)  # layers an analyst swapped in, in memory
     if edited:
         raise InputError(edited)
+    inputs = flat_loaded(inputs)  # Z dropped as from a file's layers
     say = progress or (lambda message: log.info(message))
     timings = dict(timings or {})
     lap = _stopwatch(timings)

@@ -371,3 +371,19 @@ def test_a_bureaus_status_words_are_read(tmp_path: Path) -> None:
     spec = make_spec(tmp_path, areas=LayerSpec(path=write(areas, tmp_path / "a.gpkg")))
     inputs = load_inputs(spec, crs=GK)
     assert inputs.areas["status"].tolist() == [status for _, status in words]
+
+
+def test_heights_are_dropped_from_layers_edited_in_memory(tmp_path: Path) -> None:
+    """An analyst swaps in areas edited in memory, with Z (a 3D survey's): only the layers
+    read from files were flattened, and the 3D areas reached the plan."""
+    from siting.pipeline import prepare_loaded
+
+    inputs = load_inputs(make_spec(tmp_path), crs=GK)
+    areas = inputs.areas.set_geometry(shapely.force_3d(inputs.areas.geometry.to_numpy(), 512.0))
+    prepared = prepare_loaded(replace(inputs, areas=areas), scenario=Scenario())
+    assert not shapely.has_z(prepared.inputs.areas.geometry.to_numpy()).any()
+    assert prepared.inputs.areas.geometry.area.round(3).tolist() == [250_000.0] * 3
+    assert shapely.has_z(areas.geometry.to_numpy()).all()  # the analyst's own layer kept
+    assert prepared.inputs.notes[-1] == (
+        "areas: dropped the heights (Z) or measures (M) of 3 features: siting plans in 2D"
+    )

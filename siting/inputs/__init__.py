@@ -50,14 +50,14 @@ module                     owns
 ``_osm``                   the layers ``[inputs.osm]`` gives (:mod:`siting.osm.layers`),
                            checked like a file's and merged with explicit layers
 ``_load``                  :class:`Inputs`, :func:`read_layer`, :func:`validate`,
-                           :func:`load_inputs`
+                           :func:`load_inputs`, :func:`flat_loaded`
 =========================  ============================================================
 """
 
 from __future__ import annotations
 
 from siting.inputs._checks import check_loaded
-from siting.inputs._load import Inputs, load_inputs, read_layer, validate
+from siting.inputs._load import Inputs, flat_loaded, load_inputs, read_layer, validate
 from siting.inputs._raster import age_group_warning
 from siting.inputs._schema import FALSE_WORDS, LAYER_NAMES, TRUE_WORDS
 from siting.inputs._vector import UNITS
@@ -70,6 +70,7 @@ __all__ = [
     "Inputs",
     "age_group_warning",
     "check_loaded",
+    "flat_loaded",
     "load_inputs",
     "read_layer",
     "validate",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +53,7 @@ from siting.inputs._raster import (
 )
 from siting.inputs._schema import LAYER_NAMES
 from siting.inputs._streets import _check_coverage, _read_streets
-from siting.inputs._vector import _fill_land_area, _read
+from siting.inputs._vector import _fill_land_area, _flat, _read
 from siting.osm.blocks import BLOCK_ID_PREFIX
 from siting.scenario import InputsSpec, LayerSpec, OsmSpec, Radii
 
@@ -145,6 +145,29 @@ class Inputs:
     street_graph: Any = None
     context_areas: gpd.GeoDataFrame | None = None
     context_districts: gpd.GeoDataFrame | None = None
+
+
+def flat_loaded(inputs: Inputs) -> Inputs:
+    """``inputs`` with the heights and measures (Z, M) of every layer dropped, each with
+    the note a layer read from a file has.
+
+    :func:`load_inputs` drops them from the layers it reads; a layer an analyst edits in
+    memory and swaps in (``dataclasses.replace``) kept them, and a PolygonZ area beside
+    2D parcels failed after the solve, drawing service lines between 3D and 2D points.
+    """
+    report = _Report()
+    layers: dict[str, gpd.GeoDataFrame] = {}
+    for name in LAYER_NAMES:
+        frame = getattr(inputs, name, None)
+        if frame is None:
+            continue
+        geoms = np.asarray(frame.geometry.to_numpy(), dtype=object)
+        flat = _flat(geoms, name, report)
+        if flat is not geoms:
+            layers[name] = frame.set_geometry(gpd.GeoSeries(flat, index=frame.index, crs=frame.crs))
+    if not layers:
+        return inputs
+    return replace(inputs, **layers, notes=(*inputs.notes, *report.notes))
 
 
 def read_layer(

@@ -829,6 +829,19 @@ def _drawn_problems(
     return empty, wrong
 
 
+def _flat(geoms: npt.NDArray[np.object_], name: str, report: _Report) -> npt.NDArray[np.object_]:
+    """``geoms`` without their heights and measures (Z, M), with a note when any had them."""
+    raised = shapely.has_z(geoms) | shapely.has_m(geoms)
+    if not raised.any():
+        return geoms
+    n = int(raised.sum())
+    report.note(
+        f"{name}: dropped the heights (Z) or measures (M) of {n} feature"
+        f"{'s' if n != 1 else ''}: siting plans in 2D"
+    )
+    return np.asarray(shapely.force_2d(geoms), dtype=object)
+
+
 def _check_geometry(
     frame: gpd.GeoDataFrame,
     schema: _Schema,
@@ -843,15 +856,7 @@ def _check_geometry(
     dropped with a note: siting plans on the map's plane, and a layer with Z beside one
     without it gave service lines of 3D and 2D points, which shapely refused at the end of
     a plan (a traceback after the solve)."""
-    geoms = np.asarray(frame.geometry.to_numpy(), dtype=object)
-    raised = shapely.has_z(geoms) | shapely.has_m(geoms)
-    if raised.any():
-        geoms = np.asarray(shapely.force_2d(geoms), dtype=object)
-        n = int(raised.sum())
-        report.note(
-            f"{name}: dropped the heights (Z) or measures (M) of {n} feature"
-            f"{'s' if n != 1 else ''}: siting plans in 2D"
-        )
+    geoms = _flat(np.asarray(frame.geometry.to_numpy(), dtype=object), name, report)
     empty, wrong = _drawn_problems(geoms, schema, ids, name, where, report)
     check = ~empty & ~wrong
     invalid = check & ~shapely.is_valid(geoms)
