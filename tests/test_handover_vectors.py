@@ -387,3 +387,30 @@ def test_heights_are_dropped_from_layers_edited_in_memory(tmp_path: Path) -> Non
     assert prepared.inputs.notes[-1] == (
         "areas: dropped the heights (Z) or measures (M) of 3 features: siting plans in 2D"
     )
+
+
+@pytest.mark.parametrize("cpg", [True, False])
+def test_a_gbk_field_name_cut_mid_character_is_read(tmp_path: Path, cpg: bool) -> None:
+    """A规划住宅户数 in GBK is 13 bytes: the DBF keeps 10, A and four characters and the first
+    byte of 户 (0xBB). GDAL drops the half character (A规划住宅), and the mapped full name
+    is read from that column, with a .cpg saying GBK or encoding = "gbk" without one."""
+    import pyogrio
+
+    frame = areas_frame().rename(columns={"dwellings": "A规划住宅户数"})
+    path = tmp_path / "areas.shp"
+    with warnings.catch_warnings():  # GDAL says it cut the name
+        warnings.simplefilter("ignore")
+        pyogrio.write_dataframe(frame, path, encoding="gbk")
+    fields = path.with_suffix(".dbf").read_bytes()[32:160]
+    assert fields[96:107] == "A规划住宅".encode("gbk") + b"\xbb\x00"  # 户 is BB A7
+    if not cpg:
+        path.with_suffix(".cpg").unlink()
+    columns = {"dwellings": "A规划住宅户数"}
+    layer = LayerSpec(path=path, columns=columns, encoding=None if cpg else "gbk")
+    inputs = load_inputs(make_spec(tmp_path, areas=layer), crs=GK)
+    assert inputs.areas["dwellings"].iloc[0] == 1200.0
+    assert inputs.areas["name"].tolist() == ["东坝", "老城", "宝轮"]
+    assert (
+        "areas: read column 'A规划住宅' as dwellings: the Shapefile cut 'A规划住宅户数', mapped "
+        "by [inputs.areas.columns], to its first 10 bytes"
+    ) in inputs.notes
