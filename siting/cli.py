@@ -116,6 +116,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
             handin=args.handin,
             division=args.name_by_division,
             shapefile=args.shapefile,
+            shapefile_encoding=args.shapefile_encoding,
             replace=args.replace,
             basemap=args.basemap,
         )
@@ -526,6 +527,14 @@ def build_parser() -> argparse.ArgumentParser:
             "--shapefile",
             action="store_true",
             help="also write each layer as a UTF-8 shapefile (shapefile/, with fields.csv)",
+        )
+        p.add_argument(
+            "--shapefile-encoding",
+            choices=("utf-8", "gbk"),
+            default="utf-8",
+            help="the shapefiles' encoding: gbk for an older ArcGIS or a reader that ignores "
+            "the .cpg (field names of 10 GBK bytes; a character GBK cannot hold is written "
+            "as ?, with a warning); implies --shapefile",
         )
         p.add_argument(
             "--basemap",

@@ -231,6 +231,7 @@ def write_plan(
     handin: bool = False,
     division: str | None = None,
     shapefile: bool = False,
+    shapefile_encoding: str = "utf-8",
     replace: bool = False,
     basemap: str = "osm",
 ) -> Path:
@@ -262,6 +263,9 @@ def write_plan(
         name (``510802利州区_plan.gdb``); implies ``handin``.
     shapefile
         Also write every layer as a shapefile (``shapefile/``, UTF-8 with ``.cpg``).
+    shapefile_encoding
+        ``"gbk"`` writes the shapefiles in GBK (``.cpg`` 936), for readers that ignore
+        the ``.cpg``; implies ``shapefile``.
     replace
         Replace an earlier plan's folder even when it holds files the plan did not write.
     basemap
@@ -289,6 +293,7 @@ def write_plan(
             handin=handin,
             division=division,
             shapefile=shapefile,
+            shapefile_encoding=shapefile_encoding,
             basemap=basemap,
         )
     return out
@@ -304,6 +309,7 @@ def _write_into(
     handin: bool,
     division: str | None,
     shapefile: bool,
+    shapefile_encoding: str = "utf-8",
     basemap: str = "osm",
 ) -> None:
     """Write the files into a staging folder beside ``out``, then swap it in."""
@@ -330,6 +336,7 @@ def _write_into(
             tmp / "districts.csv", index=False, float_format="%.12g"
         )
         _write_run_json(tmp, {PLAN_MARKER: 1, **plan.run})
+        shapefile = shapefile or shapefile_encoding.lower() != "utf-8"
         if handin or division or shapefile:
             writing = "the hand-in files"
             write_handin(
@@ -339,6 +346,7 @@ def _write_into(
                 handin=handin or division is not None,
                 division=division,
                 shapefile=shapefile,
+                shapefile_encoding=shapefile_encoding,
                 title=str(plan.run.get("scenario", {}).get("name", "") or ""),
                 currency=currency_of(plan.run),
                 language=language,

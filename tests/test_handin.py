@@ -335,6 +335,70 @@ def test_shapefile_names_are_ten_bytes_cut_between_characters(
     assert short["备注说明文字"] == "备注说"
 
 
+def _read_back(folder: Path, layer: str, **options: str) -> pd.DataFrame:
+    """A layer's shapefile(s) as written, under the plan's own field names (fields.csv)."""
+    with (folder / "fields.csv").open(encoding="utf-8-sig") as f:
+        names = {r["shapefile_field"]: r["field"] for r in csv.DictReader(f) if r["layer"] == layer}
+    parts = [pyogrio.read_dataframe(p, **options) for p in sorted(folder.glob(f"{layer}*.shp"))]
+    return pd.concat(parts).rename(columns=names).drop(columns="geometry")
+
+
+def test_shapefiles_in_gbk_read_back_as_the_data(
+    layers: dict[str, gpd.GeoDataFrame], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A bureau's older ArcGIS ignores the .cpg and showed the UTF-8 shapefiles' Chinese
+    garbled. In GBK the text reads back as written, the field names keep 10 bytes of GBK
+    (5 Chinese characters), and a character GBK cannot hold is a ? named in a warning."""
+    areas = layers["areas"].copy()
+    areas["备注说明文字"] = "保留"  # 12 bytes of GBK: 备注说明文 (10)
+    areas["规划备注一"] = "甲"  # 规划备注一 is 10 bytes of GBK: kept whole
+    areas["A规划住宅户数"] = "乙"  # 13 bytes: A and 4 characters, not half of 户
+    areas.loc[areas.index[0], "name"] = "𠮷祥小区"  # 𠮷 is GB18030, not GBK
+    gbk = {**layers, "areas": areas}
+    with caplog.at_level("WARNING", logger="siting.handin.shapefile"):
+        folder = handin.write_shapefiles(gbk, tmp_path / "gbk", encoding="gbk")
+    for shp in folder.glob("*.shp"):
+        assert shp.with_suffix(".cpg").read_text() == "936"
+        assert shp.with_suffix(".dbf").read_bytes()[29] == 0x4D  # code page 936's LDID
+    with (folder / "fields.csv").open(encoding="utf-8-sig") as f:
+        short = {
+            r["field"]: r["shapefile_field"] for r in csv.DictReader(f) if r["layer"] == "areas"
+        }
+    assert [short[c] for c in ("备注说明文字", "规划备注一", "A规划住宅户数")] == [
+        "备注说明文",
+        "规划备注一",
+        "A规划住宅",
+    ]
+    expected = {**gbk, "areas": areas.assign(name=["?祥小区", *areas["name"][1:]])}
+    for name, frame in expected.items():
+        back = _read_back(folder, name, encoding="gbk")
+        for column in frame.columns.drop("geometry"):
+            if pd.api.types.is_string_dtype(frame[column]):  # a DBF writes '' as null
+                assert list(back[column].fillna("")) == list(frame[column].fillna("")), column
+    # GDAL reads the .cpg's 936 as GBK by itself, as QGIS does
+    assert list(_read_back(folder, "areas")["备注说明文字"]) == ["保留"] * len(areas)
+    assert caplog.messages == [
+        "shapefile areas: 1 value of name holds characters GBK cannot ('𠮷祥小区'): written "
+        "with ? in their place (plan.gpkg and the GeoJSON keep them whole)"
+    ]
+    # the default stays UTF-8, its names 10 bytes of UTF-8
+    utf8 = handin.write_shapefiles({"areas": areas}, tmp_path / "utf8")
+    assert (utf8 / "areas.cpg").read_text() == "UTF-8"
+    assert _read_back(utf8, "areas", encoding="utf-8")["name"].iloc[0] == "𠮷祥小区"
+    assert "备注说" in pyogrio.read_dataframe(utf8 / "areas.shp").columns
+
+
+def test_shapefile_encoding_is_an_option_of_plan() -> None:
+    from siting.cli import build_parser
+
+    args = build_parser().parse_args(["plan", "s.toml", "--out", "o"])
+    assert args.shapefile_encoding == "utf-8"
+    args = build_parser().parse_args(
+        ["plan", "s.toml", "--out", "o", "--shapefile-encoding", "gbk"]
+    )
+    assert args.shapefile_encoding == "gbk"
+
+
 def test_plan_figure_is_a_300_dpi_a4_jpg(
     layers: dict[str, gpd.GeoDataFrame], tmp_path: Path
 ) -> None:

@@ -237,8 +237,12 @@ gap = 0.0
     assert sorted(plan.candidates.index) == ["0102", "0103"]
     # the planner's own column rides along again
     assert list(plan.areas["备注说明文字"].sort_index()) == ["保留", "新建"]
-    out = write_plan(plan, tmp_path / "2026", map_and_report=False)
+    out = write_plan(plan, tmp_path / "2026", map_and_report=False, shapefile_encoding="gbk")
     assert verify(out).ok
+    # in GBK, for a bureau's older ArcGIS: 备注说明文 is 10 bytes of it (备注说 in UTF-8)
+    areas = gpd.read_file(out / "shapefile" / "areas.shp", encoding="gbk").set_index("area_id")
+    assert list(areas.sort_index()["备注说明文"]) == ["保留", "新建"]
+    assert list(areas.sort_index()["name"]) == ["东坝", "新区"]
 
 
 def test_last_years_facilities_add_no_slot_beyond_their_floor(first: Path, tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ writes those files from a plan's layers (the plain GeoDataFrames that
   (no Esri software), the same layers with Chinese layer aliases;
 * :func:`write_plan_figure` draws ``plan.jpg`` at 300 dpi with matplotlib
   (legend, scale bar, north arrow; no tiles);
-* :func:`write_shapefiles` writes each layer as a shapefile with a UTF-8
+* :func:`write_shapefiles` writes each layer as a shapefile with a UTF-8 (or GBK)
   ``.cpg`` and ``fields.csv``, the mapping to the 10-byte field names.
 
 :func:`write_handin` writes them all, named by :func:`division_prefix`.
@@ -118,6 +118,7 @@ def write_handin(
     *,
     division: str | None = None,
     shapefile: bool = False,
+    shapefile_encoding: str = "utf-8",
     handin: bool = True,
     title: str = "",
     currency: str = "CNY",
@@ -142,6 +143,8 @@ def write_handin(
         A 6-digit administrative division code to name the files by.
     shapefile
         Also write the shapefiles.
+    shapefile_encoding
+        Their encoding: ``"utf-8"`` or ``"gbk"`` (:func:`write_shapefiles`).
     handin
         Write the File Geodatabase, the figure and the workbooks.
     title
@@ -169,5 +172,12 @@ def write_handin(
                 districts, layers["facilities"], folder, prefix=prefix, currency=currency
             )
     if shapefile:
-        written.append(write_shapefiles(layers, folder / f"{prefix}shapefile", currency=currency))
+        written.append(
+            write_shapefiles(
+                layers,
+                folder / f"{prefix}shapefile",
+                currency=currency,
+                encoding=shapefile_encoding,
+            )
+        )
     return written

@@ -137,21 +137,50 @@ def _before_after_alias(column: str) -> str | None:
 
 
 SHAPEFILE_FIELD_BYTES = 10
-"""A dBASE field name's length, in bytes (UTF-8 with the plan's ``.cpg``)."""
+"""A dBASE field name's length, in bytes (of the encoding the plan's ``.cpg`` names)."""
+
+SHAPEFILE_ENCODINGS = {"utf-8": "UTF-8", "gbk": "936"}
+"""The encodings a plan's shapefiles may be written in, and what their ``.cpg`` says:
+GBK as code page 936, the name ArcGIS and GDAL both read."""
 
 
-def _cut(name: str, size: int) -> str:
-    """``name`` cut to at most ``size`` bytes of UTF-8, between characters."""
-    return name.encode("utf-8")[:size].decode("utf-8", errors="ignore")
+def _cut(name: str, size: int, encoding: str = "utf-8") -> str:
+    """``name`` cut to at most ``size`` bytes of ``encoding``, between characters."""
+    return name.encode(encoding)[:size].decode(encoding, errors="ignore")
 
 
-def shapefile_field_names(columns: Sequence[str]) -> dict[str, str]:
-    """Each column's name in a shapefile: at most 10 bytes of UTF-8, unique.
+def held(text: str, encoding: str, *, instead: str) -> str:
+    """``text`` with each character ``encoding`` cannot hold replaced by ``instead``.
+
+    Examples
+    --------
+    >>> held("𠮷祥小区", "gbk", instead="?")
+    '?祥小区'
+    """
+    try:
+        text.encode(encoding)
+    except UnicodeEncodeError:
+        return "".join(c if _holds(c, encoding) else instead for c in text)
+    return text
+
+
+def _holds(char: str, encoding: str) -> bool:
+    try:
+        char.encode(encoding)
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def shapefile_field_names(columns: Sequence[str], *, encoding: str = "utf-8") -> dict[str, str]:
+    """Each column's name in a shapefile: at most 10 bytes of ``encoding``, unique.
 
     A planner's own columns ride along into the plan (``备注说明文字``, 18 bytes):
     GDAL cut such a name at byte 10, inside a character, and the shapefile could
     not be read. Names are cut between characters instead, and one that another
-    already took gets a number (``规划备`` and ``规划备1``).
+    already took gets a number (``规划备`` and ``规划备1``). In GBK a Chinese
+    character is 2 bytes, so 5 of them are kept (``备注说明文``); a character GBK
+    cannot hold becomes ``_``.
 
     Examples
     --------
@@ -159,15 +188,18 @@ def shapefile_field_names(columns: Sequence[str]) -> dict[str, str]:
     {'site_id': 'site_id', 'existing_slots': 'exist_slot', 'slots_per_1000': 'slots_pk'}
     >>> shapefile_field_names(["备注说明文字", "规划备注一", "规划备注二"])
     {'备注说明文字': '备注说', '规划备注一': '规划备', '规划备注二': '规划备1'}
+    >>> shapefile_field_names(["备注说明文字", "A规划住宅户数"], encoding="gbk")
+    {'备注说明文字': '备注说明文', 'A规划住宅户数': 'A规划住宅'}
     """
     names: dict[str, str] = {}
     taken: set[str] = set()
     for col in columns:
-        short = _cut(SHAPEFILE_NAMES.get(col, col), SHAPEFILE_FIELD_BYTES)
+        name = held(SHAPEFILE_NAMES.get(col, col), encoding, instead="_")
+        short = _cut(name, SHAPEFILE_FIELD_BYTES, encoding)
         base, n = short, 1
         while short.lower() in taken:
             suffix = str(n)
-            short = _cut(base, SHAPEFILE_FIELD_BYTES - len(suffix)) + suffix
+            short = _cut(base, SHAPEFILE_FIELD_BYTES - len(suffix), encoding) + suffix
             n += 1
         taken.add(short.lower())
         names[col] = short
