@@ -8,7 +8,16 @@ which encoding bytes look like, so that an error can name it.
 
 from __future__ import annotations
 
-__all__ = ["guess_encoding", "looks_chinese"]
+__all__ = ["encodable", "guess_encoding", "looks_chinese"]
+
+
+def encodable(text: str, encoding: str) -> bool:
+    """Whether ``encoding`` holds every character of ``text`` (GBK holds 东坝, not 𠮷)."""
+    try:
+        text.encode(encoding)
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def looks_chinese(data: bytes, encoding: str = "gb18030") -> bool:

@@ -6,6 +6,7 @@ import logging
 import re
 from collections.abc import Sequence
 
+from siting._encoding import encodable
 from siting._shortnames import SHAPEFILE_NAMES
 from siting.report import labels
 
@@ -157,19 +158,9 @@ def held(text: str, encoding: str, *, instead: str) -> str:
     >>> held("𠮷祥小区", "gbk", instead="?")
     '?祥小区'
     """
-    try:
-        text.encode(encoding)
-    except UnicodeEncodeError:
-        return "".join(c if _holds(c, encoding) else instead for c in text)
-    return text
-
-
-def _holds(char: str, encoding: str) -> bool:
-    try:
-        char.encode(encoding)
-    except UnicodeEncodeError:
-        return False
-    return True
+    if encodable(text, encoding):
+        return text
+    return "".join(c if encodable(c, encoding) else instead for c in text)
 
 
 def shapefile_field_names(columns: Sequence[str], *, encoding: str = "utf-8") -> dict[str, str]:

@@ -26,7 +26,7 @@ import pyogrio
 import pyproj
 import shapely
 
-from siting._encoding import guess_encoding
+from siting._encoding import encodable, guess_encoding
 from siting._said import Said
 from siting._shortnames import SHAPEFILE_NAMES
 from siting._text import first_few
@@ -709,18 +709,10 @@ def _cut_by_the_dbf(source: str, present: Sequence[str], file: str) -> str | Non
     cuts = {
         source.encode(codec)[:10].decode(codec, "ignore").rstrip()
         for codec in ("gbk", "utf-8")
-        if _encodable(source, codec) and len(source.encode(codec)) > 10
+        if encodable(source, codec) and len(source.encode(codec)) > 10
     }
     found = [c for c in cuts if c and c in present]
     return found[0] if len(found) == 1 else None
-
-
-def _encodable(text: str, codec: str) -> bool:
-    try:
-        text.encode(codec)
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _ids(frame: gpd.GeoDataFrame, schema: _Schema, where: _Where, report: _Report) -> list[str]:
