@@ -1030,3 +1030,40 @@ def test_a_polygon_clipped_extract_makes_blocks_only_on_the_land_its_nodes_cover
 
 def _metric(polygon: shapely.Polygon) -> shapely.Geometry:
     return gpd.GeoSeries([polygon], crs="EPSG:4326").to_crs(UTM).iloc[0]
+
+
+def test_a_simple_clipped_extract_keeps_the_streets_crossing_the_cut(tmp_path: Path) -> None:
+    """The city cut by the diamond as osmium's simple strategy cuts it: each way with a
+    node inside kept with its references to the nodes outside, which the file lacks. Every
+    street of the city is one way through it, so every one crosses the cut, and the reader
+    left them all out: no block at all (central Nanjing's diamond: 12 blocks against 40).
+    Trimmed to their nodes inside, the street at x = 600 m runs from y = 0 to 1,200 m (its
+    crossings inside the diamond), and the 12 blocks wholly inside the diamond are made,
+    with the ids they have in the box's cut, as with complete_ways."""
+    from benchmarks.polyclip import clip_osm
+
+    city = _city_osm(tmp_path / "city.osm")
+    diamond = _lonlat_polygon([(600, -100), (1_300, 600), (600, 1_300), (-100, 600)])
+    cut = clip_osm(city, tmp_path / "diamond.osm", diamond, strategy="simple")
+    layers = read_osm_layers(
+        cut,
+        use=["areas", "hazards"],
+        working_crs=UTM,
+        areas_from=["blocks"],
+        arterial_highways=["residential"],  # the streets' lines, read as hazards
+    )
+    assert layers.areas is not None
+    assert layers.hazards is not None
+    x = np.array([line.bounds[0] for line in layers.hazards.geometry]) - X0
+    north_south = layers.hazards.geometry[np.abs(x - 600.0) < 1.0]
+    assert len(north_south) == 1
+    ends = np.asarray(north_south.iloc[0].coords) - (X0, Y0)
+    assert ends[[0, -1]] == pytest.approx(np.array([[600.0, 0.0], [600.0, 1_200.0]]), abs=0.1)
+    box = _lonlat_polygon([(-100, -100), (1_300, -100), (1_300, 1_300), (-100, 1_300)])
+    boxed = clip_osm(city, tmp_path / "box.osm", box, strategy="complete_ways")
+    whole = read_osm_layers(boxed, use=["areas"], working_crs=UTM, areas_from=["blocks"])
+    assert whole.areas is not None
+    inside = whole.areas.loc[whole.areas.within(shapely.buffer(_metric(diamond), 1.0))]
+    assert len(inside) == 12
+    assert set(inside["area_id"]) <= set(layers.areas["area_id"])
+    assert layers.areas.geometry.difference(_metric(diamond)).area.max() < 1.0
