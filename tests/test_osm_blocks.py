@@ -1067,3 +1067,26 @@ def test_a_simple_clipped_extract_keeps_the_streets_crossing_the_cut(tmp_path: P
     assert len(inside) == 12
     assert set(inside["area_id"]) <= set(layers.areas["area_id"])
     assert layers.areas.geometry.difference(_metric(diamond)).area.max() < 1.0
+
+
+def test_an_area_crossing_the_cut_is_closed_across_the_nodes_the_file_lacks(
+    tmp_path: Path,
+) -> None:
+    """A residential square of 200 m × 200 m, a node every 100 m round it, whose north-east
+    corner lies beyond the cut (osmium's simple strategy keeps the reference, not the
+    node): it was left out, and its land was the street blocks'. Closed by a straight line
+    from (200, 100) to (100, 200) m, it is the square less that corner's triangle: 40,000 -
+    100 × 100 / 2 = 35,000 m²."""
+    ring = [(0, 0), (100, 0), (200, 0), (200, 100), (200, 200), (100, 200), (0, 200), (0, 100)]
+    nodes = []
+    for i, (x, y) in enumerate(ring, start=1):
+        if (x, y) != (200, 200):
+            lon, lat = _TO_LONLAT.transform(X0 + x, Y0 + y)
+            nodes.append(f"<node id='{i}' lat='{lat:.9f}' lon='{lon:.9f}'/>")
+    refs = "".join(f"<nd ref='{i}'/>" for i in [*range(1, len(ring) + 1), 1])
+    way = f"<way id='50'>{refs}<tag k='landuse' v='residential'/></way>"
+    path = _write_osm(tmp_path / "cut.osm", [*nodes, way])
+    layers = read_osm_layers(path, use=["areas"], working_crs=UTM)
+    assert layers.areas is not None
+    assert layers.areas["area_id"].tolist() == ["osm/way/50"]
+    assert layers.areas.area.iloc[0] == pytest.approx(35_000.0, abs=1.0)

@@ -227,12 +227,13 @@ def _read_features(
             logger.warning(
                 "%s: %d ways refer to nodes the file does not hold (an extract clipped at its "
                 "edge): %d lines among them (streets, railways, rivers …) were kept trimmed to "
-                "the runs of nodes it holds, the other %d (areas, whose outlines are broken) "
-                "left out%s",
+                "the runs of nodes it holds, %d areas closed by a straight line across each "
+                "stretch of their outline it lacks, the other %d left out%s",
                 path,
                 clipped.cut,
                 len(clipped.trimmed),
-                clipped.cut - len(clipped.trimmed),
+                clipped.areas,
+                clipped.cut - len(clipped.trimmed) - clipped.areas,
                 f", and {clipped.relations} relations (multipolygons) that lost a member to them"
                 if clipped.relations
                 else "",
@@ -283,18 +284,21 @@ def _features_from_elements(
 class _Clipped:
     """The elements of a parse as osmnx is given them (:func:`_clipped`): ``elements``; the
     lines trimmed to the nodes the file holds, by way id (``trimmed``); and how many ways
-    refer to nodes the file lacks (``cut``) and relations were left out (``relations``)."""
+    refer to nodes the file lacks (``cut``), areas among them were closed across their gaps
+    (``areas``) and relations were left out (``relations``)."""
 
     elements: list[dict[str, Any]]
     trimmed: dict[int, shapely.Geometry]
     cut: int = 0
+    areas: int = 0
     relations: int = 0
 
 
 def _clipped(elements: list[dict[str, Any]]) -> _Clipped:
     """The elements of a parse with each way that refers to nodes the file does not hold
     (before it) trimmed to its runs of nodes the file holds, when osmnx would draw it as a
-    line, else left out, with the relations that lose a member way to those.
+    line, or closed across its gaps, when an area; and without the relations that lose a
+    member way to those.
 
     osmnx draws a way missing a node as nothing and refuses a multipolygon with such a
     member (an extract clipped at its edge: osmium's ``simple`` strategy keeps every way
@@ -302,11 +306,20 @@ def _clipped(elements: list[dict[str, Any]]) -> _Clipped:
     the cut then bounded no block, and the blocks along the cut merged across it (central
     Nanjing cut by a diamond: 12 blocks against 40 with the ``complete_ways`` strategy). A
     line trimmed to the nodes the file holds is the stretch of it inside the cut, as
-    :func:`osmnx.graph_from_polygon` truncates a street crossing its polygon; an area
-    missing part of its outline would have a wrong area, and a multipolygon missing a
-    member too. A trimmed way is given to osmnx with its first run (so it reads its tags as
-    any way's), and its geometry is then all its runs of two nodes or more
-    (``trimmed``: a line, or a multi-line for a way that leaves the cut and comes back).
+    :func:`osmnx.graph_from_polygon` truncates a street crossing its polygon. A trimmed
+    way is given to osmnx with its first run (so it reads its tags as any way's), and its
+    geometry is then all its runs of two nodes or more (``trimmed``: a line, or a
+    multi-line for a way that leaves the cut and comes back).
+
+    An area (a closed way osmnx draws as a polygon) that holds three nodes or more is
+    given to osmnx with those alone, in their order, so each stretch of its outline beyond
+    the cut is a straight line between its last node inside and its next: the land of it
+    inside a convex cut, less the sliver between that line and the cut. Left out, the
+    residential areas, parks and schools crossing the cut were land the street blocks
+    took (central Nanjing's diamond: 5 residential polygons of 0.83 km² among 98 areas;
+    its blocks held 80,560 people inside it, against 61,151 with them closed and 51,554 for
+    the whole file's blocks cut to it). A multipolygon that lost a member is left out
+    (its rings are of several ways, and would not close).
     """
     nodes: set[int] = set()
     cut: list[dict[str, Any]] = []
@@ -333,8 +346,13 @@ def _clipped(elements: list[dict[str, Any]]) -> _Clipped:
         return _Clipped(elements, {})
     coordinates = {e["id"]: (e["lon"], e["lat"]) for e in elements if e["type"] == "node"}
     trimmed: dict[int, shapely.Geometry] = {}
+    areas = 0
     for way in cut:
         if not _drawn_as_line(way["nodes"], way["tags"]):
+            held = [ref for ref in way["nodes"][:-1] if ref in coordinates]
+            if len(held) >= 3:
+                kept.append({**way, "nodes": [*held, held[0]]})
+                areas += 1
             continue
         runs = [
             list(run)
@@ -349,7 +367,7 @@ def _clipped(elements: list[dict[str, Any]]) -> _Clipped:
         trimmed[way["id"]] = (
             shapely.LineString(lines[0]) if len(lines) == 1 else shapely.MultiLineString(lines)
         )
-    return _Clipped(kept, trimmed, len(cut), relations)
+    return _Clipped(kept, trimmed, len(cut), areas, relations)
 
 
 def _drawn_as_line(refs: list[int], tags: dict[str, str]) -> bool:
