@@ -5,8 +5,10 @@ PBF. :func:`xml_copy` writes an XML copy of a PBF file with pyosmium (the
 Python bindings of libosmium, the maintained PBF reader) into a cache folder
 keyed by the file's content, so a second run, or a second use of the same file
 in one run, reuses it. The copy is written under a temporary name and renamed
-when complete. pyosmium is an optional dependency: ``pip install siting[pbf]``
-(or ``pip install osmium``).
+when complete. It keeps the PBF's header: its box (a Geofabrik or osmium
+extract's, the box of the polygon it was cut by) is the copy's ``<bounds>``, the
+edge of the street blocks (:func:`siting._osmxml.extract_edge`). pyosmium is an
+optional dependency: ``pip install siting[pbf]`` (or ``pip install osmium``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,10 @@ __all__ = ["PBF_SUFFIX", "is_pbf", "xml_copy"]
 
 PBF_SUFFIX = ".pbf"
 """The name ending of an OSM PBF file (``city.osm.pbf``)."""
+
+_COPY_FORMAT = "2"
+"""The format of the copies, in their names: a copy made before the header's box was
+written as ``<bounds>`` (format 1, whose name has no mark) is not reused."""
 
 
 def is_pbf(path: str | Path) -> bool:
@@ -45,7 +51,8 @@ def xml_copy(path: str | Path, *, cache: str | Path | None = None) -> Path:
     cache
         The folder of the copies; by default ``siting-osm`` in the system's
         temporary folder. The copy's name carries the file's content hash, so
-        an edited PBF gets a new copy.
+        an edited PBF gets a new copy, and the copy's format
+        (:data:`_COPY_FORMAT`).
 
     Returns
     -------
@@ -78,15 +85,17 @@ def xml_copy(path: str | Path, *, cache: str | Path | None = None) -> Path:
         ) from None
     folder = Path(cache) if cache is not None else Path(tempfile.gettempdir()) / "siting-osm"
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{file_sha256(source)[:20]}-{_xml_name(source)}"
+    target = folder / f"{file_sha256(source)[:20]}-{_COPY_FORMAT}-{_xml_name(source)}"
     if target.is_file():
         return target
     handle, partial = tempfile.mkstemp(prefix=".partial-", suffix=".osm", dir=folder)
     os.close(handle)
     os.unlink(partial)  # pyosmium refuses to overwrite a file
     try:
-        with osmium.SimpleWriter(partial) as writer:
-            for obj in osmium.FileProcessor(str(source)):
+        processor = osmium.FileProcessor(str(source))
+        # the header's box (osmium.io.Header.box) is written as <bounds>, and its generator
+        with osmium.SimpleWriter(partial, header=processor.header) as writer:
+            for obj in processor:
                 writer.add(obj)
         os.replace(partial, target)
     except Exception as exc:  # libosmium's errors are RuntimeError and its own kinds
