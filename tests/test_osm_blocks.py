@@ -504,6 +504,10 @@ _BAD_OPTIONS: list[tuple[dict[str, object], str]] = [
         {"block_highways": ("residential", "servce")},
         "'inputs.osm.block_highways' has unknown value(s) 'servce'",
     ),
+    (
+        {"block_highways": ("defaults", "service")},
+        "'inputs.osm.block_highways' has unknown value(s) 'defaults'",
+    ),
     ({"block_highways": ()}, "'inputs.osm.block_highways' is empty: no street would bound"),
 ]
 
@@ -533,8 +537,10 @@ def test_bad_block_options_are_refused_by_plan_and_validate_alike(
 
 def test_block_highways_choose_the_streets_that_bound_a_block(tmp_path: Path) -> None:
     """The service road across the north-west block (y = 300 m) cuts it in two once
-    ``service`` is among the block highways; the footway (x = 100 m) does not."""
-    for folder in ("default", "service", "typo"):
+    ``service`` is among the block highways; the footway (x = 100 m) does not. The road
+    classes and service roads are ``["default", "service"]``: the list replaced the
+    default, so a planner copied all 16 classes to add one."""
+    for folder in ("default", "service", "words", "typo"):
         (tmp_path / folder).mkdir()
     default = _scenario(tmp_path / "default", 'areas_from = ["blocks"]\n', footway=True)
     assert load_scenario(default).inputs.osm.block_highways == OSM_BLOCK_HIGHWAYS  # type: ignore[union-attr]
@@ -553,10 +559,24 @@ def test_block_highways_choose_the_streets_that_bound_a_block(tmp_path: Path) ->
     assert "the streets (with highway=service: inputs.osm.block_highways) enclose" in "\n".join(
         inputs.notes
     )
-    # a typo is refused with the highway values OSM knows, service among them
+    # "default" stands for the road classes: the same blocks and note, with no list copied
+    words = _scenario(
+        tmp_path / "words",
+        'areas_from = ["blocks"]\nblock_highways = ["default", "service", "residential"]\n',
+        footway=True,
+    )
+    scenario = load_scenario(words)
+    assert scenario.inputs is not None
+    same = load_inputs(scenario.inputs, crs=scenario.crs)
+    assert sorted(same.areas.area) == sorted(inputs.areas.area)
+    assert [n for n in same.notes if "street blocks" in n] == [
+        n for n in inputs.notes if "street blocks" in n
+    ]
+    # a typo is refused with the highway values OSM knows, service among them, and "default"
     typo = _scenario(tmp_path / "typo", 'areas_from = ["blocks"]\nblock_highways = ["servce"]\n')
     with pytest.raises(
-        ScenarioError, match=r"fix: give any of the highway values 'motorway'.*'service'"
+        ScenarioError,
+        match=r"fix: give any of the highway values 'motorway'.*'service'.*\"default\"",
     ):
         load_scenario(typo)
 
@@ -570,6 +590,16 @@ def test_unknown_block_highways_are_refused_by_the_reader(
         read_osm_layers(
             path, use=["areas"], working_crs=UTM, areas_from=["blocks"], block_highways=highways
         )
+
+
+def test_the_reader_takes_default_for_the_road_classes(tmp_path: Path) -> None:
+    """``"default"`` among ``block_highways`` stands for :data:`BLOCK_HIGHWAYS`: the grid
+    with its service road across the north-west block makes the same blocks and notes
+    with ``["default", "service"]`` as with the 16 classes and ``service``."""
+    path = grid_osm(tmp_path / "grid.osm", footway=True)
+    listed = _blocks(path, areas_from=["blocks"], block_highways=[*OSM_BLOCK_HIGHWAYS, "service"])
+    assert _blocks(path, areas_from=["blocks"], block_highways=["default", "service"]) == listed
+    assert sorted(listed[1].values()) == pytest.approx([20_000.0] * 2 + [40_000.0] * 3, abs=1.0)
 
 
 def test_the_default_takes_the_mapped_polygons_alone_and_reads_no_edge(

@@ -123,7 +123,14 @@ from siting.osm.features import (
     parse_levels,
 )
 from siting.osm.pbf import is_pbf, xml_copy
-from siting.scenario import OSM_AREA_SOURCES, OSM_DEFAULT_USES, OSM_HIGHWAY_LINES, OSM_USES
+from siting.scenario import (
+    OSM_AREA_SOURCES,
+    OSM_DEFAULT_HIGHWAYS,
+    OSM_DEFAULT_USES,
+    OSM_HIGHWAY_LINES,
+    OSM_USES,
+    resolve_block_highways,
+)
 
 __all__ = [
     "AREA_TAGS",
@@ -866,7 +873,9 @@ def read_osm_layers(
         Sizes of the street blocks kept (:class:`~siting.osm.blocks.BlockRules`).
     block_highways
         The ``highway`` values whose ways bound a street block
-        (:data:`~siting.osm.BLOCK_HIGHWAYS` by default).
+        (:data:`~siting.osm.BLOCK_HIGHWAYS` by default), the item ``"default"``
+        standing for those (``["default", "service"]``,
+        :func:`siting.scenario.resolve_block_highways`).
     plan_outline
         The (multi)polygon in EPSG:4326 the plan covers (the districts' outline), or
         ``None``. Street blocks are closed against the extract's edge
@@ -918,6 +927,7 @@ def read_osm_layers(
         noun=("word", "words"),
         fix=f"give areas_from any of {', '.join(map(repr, OSM_AREA_SOURCES))}",
     )
+    block_highways = resolve_block_highways(block_highways)
     _refuse_unknown(
         "block_highways",
         block_highways,
@@ -925,7 +935,8 @@ def read_osm_layers(
         path,
         noun=("value(s)", "value(s)"),
         fix="give block_highways any of the highway values "
-        f"{', '.join(map(repr, OSM_HIGHWAY_LINES))}",
+        f"{', '.join(map(repr, OSM_HIGHWAY_LINES))}, and "
+        f'"{OSM_DEFAULT_HIGHWAYS}" for the road classes',
     )
     blocks_asked = "areas" in uses and "blocks" in sources
     if is_pbf(path):

@@ -30,6 +30,7 @@ from siting.scenario.settings import (
     HAZARD_KINDS,
     OSM_AREA_SOURCES,
     OSM_BLOCK_HIGHWAYS,
+    OSM_DEFAULT_HIGHWAYS,
     OSM_DEFAULT_USES,
     OSM_HIGHWAY_LINES,
     OSM_USES,
@@ -54,12 +55,14 @@ from siting.scenario.settings import (
     Scenario,
     SizeOption,
     SolverSettings,
+    resolve_block_highways,
 )
 
 __all__ = [
     "HAZARD_KINDS",
     "OSM_AREA_SOURCES",
     "OSM_BLOCK_HIGHWAYS",
+    "OSM_DEFAULT_HIGHWAYS",
     "OSM_DEFAULT_USES",
     "OSM_HIGHWAY_LINES",
     "OSM_USES",
@@ -89,5 +92,6 @@ __all__ = [
     "load_scenario",
     "phase_problems",
     "population_count_problems",
+    "resolve_block_highways",
     "scenario_problems",
 ]

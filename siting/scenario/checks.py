@@ -15,6 +15,7 @@ from siting.scenario.settings import (
     _KNOWN_ACQUISITION,
     HAZARD_KINDS,
     OSM_AREA_SOURCES,
+    OSM_DEFAULT_HIGHWAYS,
     OSM_HIGHWAY_LINES,
     OSM_USES,
     PARTITIONS,
@@ -22,6 +23,7 @@ from siting.scenario.settings import (
     SOLVERS,
     InputsSpec,
     Scenario,
+    resolve_block_highways,
 )
 
 
@@ -531,12 +533,14 @@ def input_source_problems(spec: InputsSpec) -> list[str]:
             )
         bad += _listed(
             "inputs.osm.block_highways",
-            osm.block_highways,
+            resolve_block_highways(osm.block_highways),
             OSM_HIGHWAY_LINES,
             unknown="value",
             empty=": no street would bound a block",
             fix=f"give any of the highway values {', '.join(map(repr, OSM_HIGHWAY_LINES))}, "
-            "or leave block_highways out for the road classes",
+            f'and "{OSM_DEFAULT_HIGHWAYS}" for the road classes (["{OSM_DEFAULT_HIGHWAYS}", '
+            '"service"] adds service roads to them), or leave block_highways out for the '
+            "road classes alone",
         )
         if osm.block_min_area_m2 < 0:
             bad.append(

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -132,6 +132,39 @@ OSM_BLOCK_HIGHWAYS: tuple[str, ...] = (
 otherwise: the road classes of osmnx's ``drive`` network, plus ``pedestrian`` streets
 (:data:`siting.osm.BLOCK_HIGHWAYS`)."""
 
+OSM_DEFAULT_HIGHWAYS = "default"
+"""The item of ``block_highways`` that stands for :data:`OSM_BLOCK_HIGHWAYS`:
+``["default", "service"]`` is the road classes and service roads."""
+
+
+def resolve_block_highways(given: Iterable[str]) -> tuple[str, ...]:
+    """``block_highways`` as ``highway`` values: :data:`OSM_DEFAULT_HIGHWAYS` replaced by
+    :data:`OSM_BLOCK_HIGHWAYS`, each value once, in the order given.
+
+    Parameters
+    ----------
+    given
+        The values and words of ``block_highways``; others are kept, to be checked
+        against :data:`OSM_HIGHWAY_LINES`.
+
+    Returns
+    -------
+    tuple of str
+        The values.
+
+    Examples
+    --------
+    >>> resolve_block_highways(["default", "service", "residential"])[-3:]
+    ('busway', 'pedestrian', 'service')
+    >>> resolve_block_highways(["residential", "service"])
+    ('residential', 'service')
+    """
+    values: list[str] = []
+    for value in given:
+        values += OSM_BLOCK_HIGHWAYS if value == OSM_DEFAULT_HIGHWAYS else [value]
+    return tuple(dict.fromkeys(values))
+
+
 OSM_DEFAULT_USES: tuple[str, ...] = OSM_USES[:5]
 """``use`` when a scenario does not say: every word but ``buildings``, which
 changes how a cell's people are shared and is asked for by name."""
@@ -195,10 +228,11 @@ class OsmSpec:
     block_highways
         The ``highway`` values whose ways bound a street block, any of
         :data:`OSM_HIGHWAY_LINES`: by default :data:`OSM_BLOCK_HIGHWAYS`, the road
-        classes of osmnx's ``drive`` network and ``pedestrian`` streets. Add
-        ``"service"`` where a city's lanes are mapped as service roads (central
-        Taichung's 巷); footways and service roads otherwise split every compound
-        into its lawns.
+        classes of osmnx's ``drive`` network and ``pedestrian`` streets, for which
+        the item ``"default"`` stands (:func:`resolve_block_highways`). Give
+        ``["default", "service"]`` where a city's lanes are mapped as service roads
+        (central Taichung's 巷); footways and service roads otherwise split every
+        compound into its lawns.
     """
 
     path: Path
