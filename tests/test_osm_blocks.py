@@ -33,6 +33,7 @@ from siting.osm import (
     BLOCK_HIGHWAYS,
     BLOCK_ID_PREFIX,
     BlockRules,
+    OsmLayers,
     read_osm_layers,
     street_blocks,
 )
@@ -1043,13 +1044,9 @@ def test_a_polygon_clipped_extract_makes_blocks_only_on_the_land_its_nodes_cover
     # and so within the diamond, which the buildings kept do not cross
     assert layers.areas.geometry.difference(_metric(diamond)).area.max() < 1.0
     # the 12 blocks wholly inside the diamond keep the ids they have in the box's cut
-    box = _lonlat_polygon([(-100, -100), (1_300, -100), (1_300, 1_300), (-100, 1_300)])
-    boxed = clip_osm(city, tmp_path / "box.osm", box, strategy="complete_ways")
-    whole = read_osm_layers(boxed, use=["areas"], working_crs=UTM, areas_from=["blocks"])
+    whole, inside = _cut_by_the_diamonds_box(city, tmp_path, diamond)
     assert whole.areas is not None
-    inside = whole.areas.loc[whole.areas.within(shapely.buffer(_metric(diamond), 1.0))]
-    assert len(inside) == 12
-    assert set(inside["area_id"]) <= set(layers.areas["area_id"])
+    assert set(inside) <= set(layers.areas["area_id"])
     expected = [10_000.0] * 4 + [20_000.0] * 24 + [40_000.0] * 36
     # (the box's sides, a lon/lat box round the drawing's square, lean up to 18 cm off it
     # 1.3 km from the central meridian)
@@ -1060,6 +1057,22 @@ def test_a_polygon_clipped_extract_makes_blocks_only_on_the_land_its_nodes_cover
 
 def _metric(polygon: shapely.Polygon) -> shapely.Geometry:
     return gpd.GeoSeries([polygon], crs="EPSG:4326").to_crs(UTM).iloc[0]
+
+
+def _cut_by_the_diamonds_box(
+    city: Path, folder: Path, diamond: shapely.Polygon
+) -> tuple[OsmLayers, list[str]]:
+    """The blocks of the city cut by the box of the diamond (x, y = -100 to 1,300 m), and
+    the ids of the 12 of them wholly inside the diamond."""
+    from benchmarks.polyclip import clip_osm
+
+    box = _lonlat_polygon([(-100, -100), (1_300, -100), (1_300, 1_300), (-100, 1_300)])
+    boxed = clip_osm(city, folder / "box.osm", box, strategy="complete_ways")
+    whole = read_osm_layers(boxed, use=["areas"], working_crs=UTM, areas_from=["blocks"])
+    assert whole.areas is not None
+    inside = whole.areas.loc[whole.areas.within(shapely.buffer(_metric(diamond), 1.0))]
+    assert len(inside) == 12
+    return whole, inside["area_id"].tolist()
 
 
 def test_a_simple_clipped_extract_keeps_the_streets_crossing_the_cut(tmp_path: Path) -> None:
@@ -1089,13 +1102,8 @@ def test_a_simple_clipped_extract_keeps_the_streets_crossing_the_cut(tmp_path: P
     assert len(north_south) == 1
     ends = np.asarray(north_south.iloc[0].coords) - (X0, Y0)
     assert ends[[0, -1]] == pytest.approx(np.array([[600.0, 0.0], [600.0, 1_200.0]]), abs=0.1)
-    box = _lonlat_polygon([(-100, -100), (1_300, -100), (1_300, 1_300), (-100, 1_300)])
-    boxed = clip_osm(city, tmp_path / "box.osm", box, strategy="complete_ways")
-    whole = read_osm_layers(boxed, use=["areas"], working_crs=UTM, areas_from=["blocks"])
-    assert whole.areas is not None
-    inside = whole.areas.loc[whole.areas.within(shapely.buffer(_metric(diamond), 1.0))]
-    assert len(inside) == 12
-    assert set(inside["area_id"]) <= set(layers.areas["area_id"])
+    _, inside = _cut_by_the_diamonds_box(city, tmp_path, diamond)
+    assert set(inside) <= set(layers.areas["area_id"])
     assert layers.areas.geometry.difference(_metric(diamond)).area.max() < 1.0
 
 
