@@ -29,7 +29,9 @@ from siting._scale import (
     worst_scale,
 )
 from siting.errors import Problem
+from siting.inputs import _datum
 from siting.inputs._problems import _count, _Report, _Where
+from siting.scenario import DatumShift
 
 logger = logging.getLogger(__name__)
 
@@ -129,6 +131,16 @@ _CLOSE_DATUMS = ("China 2000", "World Geodetic System 1984", "ITRF", "Internatio
 """Datums within a metre or so of CGCS2000: PROJ's zero shift between them is harmless."""
 
 
+def _datum_name(crs: pyproj.CRS) -> str:
+    geodetic = crs.geodetic_crs
+    return geodetic.datum.name if geodetic is not None and geodetic.datum is not None else ""
+
+
+def _close_datum(crs: pyproj.CRS) -> bool:
+    """Whether the CRS is on CGCS2000 or a datum within a metre or so of it."""
+    return any(close in _datum_name(crs) for close in _CLOSE_DATUMS)
+
+
 def _warn_of_a_ballpark(own: pyproj.CRS, work: pyproj.CRS, name: str, report: _Report) -> None:
     """Warn when PROJ knows no datum shift from a layer's CRS to the working CRS and the
     datums differ by more than a metre (Xian 1980, Beijing 1954, a city's local system):
@@ -138,7 +150,7 @@ def _warn_of_a_ballpark(own: pyproj.CRS, work: pyproj.CRS, name: str, report: _R
     if own_geo is None or work_geo is None or own_geo.datum is None or work_geo.datum is None:
         return
     datums = (own_geo.datum.name, work_geo.datum.name)
-    if all(any(close in d for close in _CLOSE_DATUMS) for d in datums):
+    if _close_datum(own) and _close_datum(work):
         return
     # a QGIS custom definition on GRS80 or WGS 84's ellipsoid (+ellps=GRS80, +towgs84=0,0,0)
     # is almost always CGCS2000 or WGS 84 under another name: no word for it
@@ -285,13 +297,36 @@ def _reproject(
     study: shapely.Polygon | None,
     where: _Where,
     report: _Report,
+    *,
+    shift: DatumShift | None = None,
 ) -> gpd.GeoDataFrame:
-    """Reproject one layer to the working CRS and check it lies in the study area."""
+    """Reproject one layer to the working CRS and check it lies in the study area.
+
+    ``shift`` (``[inputs.<layer>] datum_shift``) moves a layer on an old datum to
+    CGCS2000 first (:mod:`siting.inputs._datum`)."""
     assert frame.crs is not None
     own_crs = pyproj.CRS.from_user_input(frame.crs)
     own_bounds = frame.total_bounds
     moved = frame
-    if not own_crs.equals(work):
+    if shift is not None and _close_datum(own_crs):
+        report.problems.append(
+            where.problem(
+                f"datum_shift under [inputs.{where.layer}] shifts a layer whose CRS "
+                f"{_crs_label(own_crs)} is on {_datum_name(own_crs)} already, "
+                "within a metre of CGCS2000",
+                fix=f"leave datum_shift out of [inputs.{where.layer}], or declare the CRS "
+                "the layer was really drawn in (Xian 1980, Beijing 1954)",
+            )
+        )
+        return frame
+    if shift is not None:
+        to_cgcs2000 = _datum.to_cgcs2000(own_crs, shift, where, report)
+        if to_cgcs2000 is None or not _datum.check_shift(
+            frame, own_crs, to_cgcs2000, where, report
+        ):
+            return frame
+        moved = _datum.shifted(frame, to_cgcs2000, work)
+    elif not own_crs.equals(work):
         _warn_of_a_ballpark(own_crs, work, name, report)
         moved = frame.to_crs(work)
     bounds = shapely.bounds(np.asarray(moved.geometry.to_numpy(), dtype=object))

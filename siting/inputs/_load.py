@@ -55,7 +55,7 @@ from siting.inputs._schema import LAYER_NAMES
 from siting.inputs._streets import _check_coverage, _read_streets
 from siting.inputs._vector import _fill_land_area, _flat, _read
 from siting.osm.blocks import BLOCK_ID_PREFIX
-from siting.scenario import InputsSpec, LayerSpec, OsmSpec, Radii
+from siting.scenario import DatumShift, InputsSpec, LayerSpec, OsmSpec, Radii
 
 logger = logging.getLogger(__name__)
 
@@ -221,7 +221,7 @@ def read_layer(
         frame, where = _read(spec, name, report)
         if frame is not None and frame.crs is not None:
             if work is not None:
-                frame = _reproject(frame, name, work, None, where, report)
+                frame = _reproject(frame, name, work, None, where, report, shift=spec.datum_shift)
             if name == "parcels":
                 frame = _fill_land_area(frame, report, where)
     if report.problems:
@@ -304,6 +304,12 @@ def _osm_inside(layers: dict[str, gpd.GeoDataFrame], osm: OsmSpec | None, report
         from_osm = (parcels["source"] == "osm").to_numpy()
         what = f"candidate sites from {osm.path.name}"
         layers["parcels"] = _generated_inside(parcels, from_osm, what, "parcels", report)
+
+
+def _shift(spec: InputsSpec, name: str) -> DatumShift | None:
+    """``[inputs.<name>] datum_shift``, if the layer is given and gives one."""
+    layer: LayerSpec | None = getattr(spec, name, None)
+    return layer.datum_shift if layer is not None else None
 
 
 def _load(
@@ -424,7 +430,9 @@ def _load_parsed_once(
     study: shapely.Polygon | None = None
     if areas is not None and areas.crs is not None:
         with report.warnings_of("areas"):
-            areas = _reproject(areas, "areas", work, None, wheres["areas"], report)
+            areas = _reproject(
+                areas, "areas", work, None, wheres["areas"], report, shift=_shift(spec, "areas")
+            )
         raw["areas"] = areas
         good = _drawn(areas)
         if len(good) and np.isfinite(good.total_bounds).all():
@@ -432,7 +440,15 @@ def _load_parsed_once(
     districts = raw.get("districts")
     if districts is not None and districts.crs is not None:
         with report.warnings_of("districts"):
-            districts = _reproject(districts, "districts", work, study, wheres["districts"], report)
+            districts = _reproject(
+                districts,
+                "districts",
+                work,
+                study,
+                wheres["districts"],
+                report,
+                shift=_shift(spec, "districts"),
+            )
         raw["districts"] = districts
         good = _drawn(districts)
         finite = np.isfinite(good.total_bounds).all() if len(good) else False
@@ -445,7 +461,9 @@ def _load_parsed_once(
         if name in ("areas", "districts") or name not in raw or raw[name].crs is None:
             continue
         with report.warnings_of(name):
-            raw[name] = _reproject(raw[name], name, work, study, wheres[name], report)
+            raw[name] = _reproject(
+                raw[name], name, work, study, wheres[name], report, shift=_shift(spec, name)
+            )
     rasters = (
         ("population", loaded.population),
         ("migrant_population", loaded.migrant),

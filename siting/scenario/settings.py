@@ -11,6 +11,37 @@ from typing import Any
 
 
 @dataclass(frozen=True)
+class DatumShift:
+    """The bureau's transformation of a layer on an old datum to CGCS2000.
+
+    Xian 1980 and Beijing 1954 data are moved to CGCS2000 in China with a province's
+    7-parameter (Bursa-Wolf) or 4-parameter transformation, which PROJ does not ship:
+    without one, the layer is moved by its projection alone and lies some tens of
+    metres to 150 m off. Give one of ``towgs84`` and ``pipeline``.
+
+    Attributes
+    ----------
+    towgs84
+        ``[dx, dy, dz, rx, ry, rz, ds]`` from the layer's datum to CGCS2000 (or the
+        three translations alone): metres, arc-seconds and parts per million, as
+        PROJ's ``+towgs84`` takes them.
+    rotation
+        How the rotations are signed: ``"position_vector"`` (PROJ's ``+towgs84``,
+        EPSG method 9606) or ``"coordinate_frame"`` (ArcGIS's "Coordinate Frame",
+        EPSG method 9607: the same rotations with the opposite sign).
+    pipeline
+        A PROJ pipeline from the layer's coordinates, as stored, to CGCS2000
+        longitude and latitude in degrees (EPSG:4490, longitude first): for a
+        4-parameter plane transformation, for example ``+proj=pipeline +step
+        +proj=helmert +x=.. +y=.. +theta=.. +s=.. +step +inv +proj=tmerc ...``.
+    """
+
+    towgs84: tuple[float, ...] = ()
+    rotation: str = "position_vector"
+    pipeline: str | None = None
+
+
+@dataclass(frozen=True)
 class LayerSpec:
     """Where a vector layer is and how its columns map to ``siting``'s names.
 
@@ -38,6 +69,10 @@ class LayerSpec:
         ``{land_area_m2 = "亩"}`` (mu) or ``"公顷"`` (hectares). ``{cost = "元"}``
         says the costs are in yuan, however cheap they look (see
         :data:`siting.inputs.UNITS`).
+    datum_shift
+        The transformation of a layer on Xian 1980 or Beijing 1954 to CGCS2000
+        (:class:`DatumShift`): ``datum_shift = { towgs84 = [dx, dy, dz, rx, ry,
+        rz, ds] }``.
     """
 
     path: Path
@@ -46,6 +81,7 @@ class LayerSpec:
     crs: str | None = None
     encoding: str | None = None
     units: Mapping[str, str] = field(default_factory=dict)
+    datum_shift: DatumShift | None = None
 
 
 @dataclass(frozen=True)
