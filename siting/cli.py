@@ -152,7 +152,10 @@ def _print_summary(run: dict[str, Any], out: Path) -> None:
     bases = totals.get("facilities_by_cost_basis", {})
     if bases:
         print("priced by: " + ", ".join(f"{b} {n}" for b, n in bases.items()))
-    for line in run["findings"] + run["unmet"]:
+    findings = run["findings"]
+    if findings:
+        print(f"findings: {len(findings)} to check before signing the plan (note: lines below)")
+    for line in findings + run["unmet"]:
         print(f"note: {line}")
     for phase in run.get("phases", []):
         budget = phase["budget"]
@@ -206,24 +209,32 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     if scenario.inputs is None:
         print("the scenario has no [inputs] table")
         return 2
-    problems, notes = _input_problems(scenario)
+    problems, findings, notes = _input_problems(scenario)
     for note in notes:
         print(f"note: {note}")
-    if not problems:
-        print(f"{args.scenario}: inputs are valid")
-        return 0
-    print(f"{len(problems)} problem(s):")
-    for problem in problems:
-        print(f"  - {problem}")
-    return 2
+    if problems:
+        print(f"{len(problems)} problem(s):")
+        for problem in problems:
+            print(f"  - {problem}")
+        return 2
+    if findings:
+        print(
+            f"{args.scenario}: the inputs can be planned, but {len(findings)} finding(s) "
+            "change the plan; check them before signing it:"
+        )
+        for finding in findings:
+            print(f"  - {finding}")
+        return 1
+    print(f"{args.scenario}: inputs are valid")
+    return 0
 
 
-def _input_problems(scenario: Scenario) -> tuple[list[Problem], list[str]]:
-    """Every input problem, and, with ``[run] partition``, what ``plan`` would refuse when
-    it splits the inputs by district (every area, parcel and facility needs a district of
-    the districts layer): the inputs are read once either way. The notes name the
-    districts a partitioned plan would leave without a plan (no site in them)."""
-    from siting.inputs import load_inputs, validate
+def _input_problems(scenario: Scenario) -> tuple[list[Problem], list[str], list[str]]:
+    """Every input problem and finding, and, with ``[run] partition``, what ``plan`` would
+    refuse when it splits the inputs by district (every area, parcel and facility needs a
+    district of the districts layer): the inputs are read once either way. The notes name
+    the districts a partitioned plan would leave without a plan (no site in them)."""
+    from siting.inputs import check_inputs, load_inputs
     from siting.province import district_ids, districts_without_sites, place_osm_facilities
 
     assert scenario.inputs is not None
@@ -233,16 +244,17 @@ def _input_problems(scenario: Scenario) -> tuple[list[Problem], list[str]]:
         "radii": scenario.radii,
     }
     if scenario.run.partition is None:
-        return validate(scenario.inputs, **options), []
+        check = check_inputs(scenario.inputs, **options)
+        return list(check.problems), list(check.findings), []
     try:
         inputs = load_inputs(scenario.inputs, **options)
     except InputError as exc:
-        return list(exc.problems), []
+        return list(exc.problems), [], []
     inputs = place_osm_facilities(inputs, scenario=scenario)
     try:
         ids = district_ids(inputs)
     except ScenarioError as exc:
-        return [Problem(str(exc))], []
+        return [Problem(str(exc))], list(inputs.findings), []
     bare = districts_without_sites(inputs, ids)
     notes = (
         [
@@ -256,7 +268,7 @@ def _input_problems(scenario: Scenario) -> tuple[list[Problem], list[str]]:
         if bare
         else []
     )
-    return [], notes
+    return [], list(inputs.findings), notes
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
@@ -580,7 +592,12 @@ def build_parser() -> argparse.ArgumentParser:
     outputs(p)
     p.set_defaults(func=_cmd_demo)
 
-    p = sub.add_parser("validate", help="check the inputs and list every problem, no solve")
+    p = sub.add_parser(
+        "validate",
+        help="check the inputs and list every problem, no solve: exit 2 with problems, 1 "
+        "when the inputs can be planned but findings change the plan (a layer on Xian 1980 "
+        "used without datum_shift), 0 when valid",
+    )
     p.add_argument("scenario", type=Path)
     p.set_defaults(func=_cmd_validate)
 

@@ -514,6 +514,7 @@ def solve_prepared(
         findings = list(prepared.demand.findings) + list(findings)
     for finding in findings:
         log.warning(finding)
+    findings = list(inputs.findings) + findings  # warned of when read
     model = build_model(problem)
     phased = None
     if demands:

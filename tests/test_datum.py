@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import warnings
 from pathlib import Path
@@ -11,10 +12,15 @@ import geopandas as gpd
 import numpy as np
 import pyproj
 import pytest
-from shapely.geometry import Point
+import shapely.affinity
+from _raster import write_raster
+from shapely.geometry import Point, box
 
+from siting.cli import main
 from siting.errors import InputError
 from siting.inputs import read_layer
+from siting.report._labels import labels
+from siting.report._said import said_lines
 from siting.scenario import DatumShift, LayerSpec, load_scenario
 
 GK = "EPSG:4544"  # CGCS2000 3° Gauss–Krüger CM 105E
@@ -165,3 +171,112 @@ def test_the_scenario_reads_datum_shift(tmp_path: Path) -> None:
     inputs = load_scenario(tmp_path / "s.toml").inputs
     assert inputs is not None and inputs.parcels is not None
     assert inputs.parcels.datum_shift == DatumShift(towgs84=SHIFT, rotation="coordinate_frame")
+
+
+# --------------------------------------------------------------------------- without a shift
+
+
+def tiny_city(folder: Path, *, parcels_crs: str, shift: str = "") -> Path:
+    """One old area of 1,600 people in EPSG:4544 and two parcels beside it, written in
+    ``parcels_crs`` 85 m west and 48 m north of where they are (the sweep's Xian 1980
+    offset, 97.6 m); returns the scenario."""
+    folder.mkdir(parents=True, exist_ok=True)
+    people = np.zeros((10, 10))
+    people[2:6, 2:6] = 100.0
+    write_raster(folder / "pop.tif", people, crs=GK, x0=X0, y0=Y0 + 1000.0)
+    area = box(X0 + 200, Y0 + 400, X0 + 600, Y0 + 800)
+    gpd.GeoDataFrame({"area_id": ["A1"], "status": ["old"]}, geometry=[area], crs=GK).to_file(
+        folder / "areas.gpkg"
+    )
+    sites = [Point(X0 + 300, Y0 + 600).buffer(20), Point(X0 + 500, Y0 + 600).buffer(20)]
+    gpd.GeoDataFrame(
+        {
+            "site_id": ["P1", "P2"],
+            "kind": ["idle_land", "idle_land"],
+            "acquisition": ["new_build", "new_build"],
+            "cost": [1_000_000.0, 2_000_000.0],
+            "land_area_m2": [2000.0, 2000.0],
+        },
+        geometry=[shapely.affinity.translate(s, -85.0, 48.0) for s in sites],
+        crs=GK,
+    ).set_crs(parcels_crs, allow_override=True).to_file(folder / "parcels.gpkg")
+    scenario = folder / "scenario.toml"
+    scenario.write_text(
+        f'name = "tiny"\ncrs = "{GK}"\n[inputs]\npopulation = {{ path = "pop.tif" }}\n'
+        'areas = { path = "areas.gpkg" }\n'
+        f'parcels = {{ path = "parcels.gpkg"{shift} }}\n'
+        "[policy]\ndemonstration_per_district = 0\n",
+        encoding="utf-8",
+    )
+    return scenario
+
+
+def test_an_old_datum_without_a_shift_is_a_finding(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Xian 1980 parcels beside CGCS2000 areas were used 98 m off with a warning on stderr
+    and a note in run.json alone: not in the findings, the summary or the report."""
+    scenario = tiny_city(tmp_path / "xian", parcels_crs=XIAN80)
+    assert main(["validate", str(scenario)]) == 1  # plannable, but not to be signed unread
+    said = capsys.readouterr().out
+    assert "1 finding(s) change the plan" in said
+    assert "parcels: its CRS EPSG:2380 is on the Xian 1980 datum" in said
+    out = tmp_path / "plan"
+    assert main(["plan", str(scenario), "--out", str(out), "--no-map"]) == 0
+    summary = capsys.readouterr().out
+    assert "findings: 1 to check before signing the plan" in summary
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    (finding,) = [f for f in run["findings"] if "Xian 1980" in f]
+    assert f"note: {finding}" in summary
+    assert "likely 50–150 m off" in finding
+    assert "datum_shift = { towgs84 = [dx, dy, dz, rx, ry, rz, ds] }" in finding
+    assert not any("Xian 1980" in n for n in run["notes"])
+    record = run["finding_records"][run["findings"].index(finding)]
+    assert record == {
+        "code": "old_datum_unshifted",
+        "layer": "parcels",
+        "crs": "EPSG:2380",
+        "datum": "Xian 1980",
+        "low_m": 50,
+        "high_m": 150,
+        "section": "[inputs.parcels]",
+    }
+    zh, english = said_lines(run, "findings", labels("zh"), language="zh", districts={}, unit="元")
+    assert (
+        "候选地块（parcels）的坐标系 EPSG:2380 采用1980西安坐标系，PROJ 没有其至 CGCS2000 的"
+        "转换参数：该图层仅按投影换算，位置可能偏离50–150米" in zh[0]
+    )
+    assert "[inputs.parcels] 下以 datum_shift" in zh[0]
+    assert finding not in english
+
+
+def test_with_the_shift_the_layer_lies_where_it_is_and_nothing_is_found(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Parcels stored in Beijing 1954 come back to within a millimetre of where they are
+    by the 3-parameter shift computed by hand from P1: the geocentric difference between
+    its true place (on GRS80) and its stored one (on Krassowsky)."""
+    lon, lat = pyproj.Transformer.from_crs(GK, "EPSG:4490", always_xy=True).transform(
+        X0 + 300, Y0 + 600
+    )
+    stored = (X0 + 300 - 85.0, Y0 + 600 + 48.0)  # P1's centre as the file holds it
+    old = pyproj.Transformer.from_crs(BEIJING54, "EPSG:4214", always_xy=True).transform(*stored)
+    cart_old = pyproj.Transformer.from_crs(
+        "+proj=longlat +ellps=krass", "+proj=geocent +ellps=krass", always_xy=True
+    ).transform(*old, 0.0)
+    cart_new = pyproj.Transformer.from_crs(
+        "+proj=longlat +ellps=GRS80", "+proj=geocent +ellps=GRS80", always_xy=True
+    ).transform(lon, lat, 0.0)
+    towgs84 = ", ".join(f"{b - a:.4f}" for a, b in zip(cart_old, cart_new, strict=True))
+    scenario = tiny_city(
+        tmp_path / "beijing",
+        parcels_crs=BEIJING54,
+        shift=f", datum_shift = {{ towgs84 = [{towgs84}] }}",
+    )
+    assert main(["validate", str(scenario)]) == 0
+    assert "inputs are valid" in capsys.readouterr().out
+    inputs = load_scenario(scenario).inputs
+    assert inputs is not None
+    parcels = read_layer(inputs.parcels, name="parcels", crs=GK)  # type: ignore[arg-type]
+    centre = parcels.geometry.centroid.iloc[0]
+    assert (centre.x, centre.y) == pytest.approx((X0 + 300, Y0 + 600), abs=0.001)

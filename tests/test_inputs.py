@@ -2583,8 +2583,9 @@ def test_a_value_siting_does_not_know_names_the_layers_column(tmp_path: Path) ->
     assert problem.fix.startswith("set status to one of new (新建, 新建居住区, 新区")
 
 
-def test_a_layer_on_an_old_datum_is_warned_of(tmp_path: Path) -> None:
-    """Xian 1980 parcels were moved to CGCS2000 by PROJ's "ballpark" (no shift) in silence."""
+def test_a_layer_on_an_old_datum_is_found(tmp_path: Path) -> None:
+    """Xian 1980 parcels were moved to CGCS2000 by PROJ's "ballpark" (no shift) in silence;
+    then with a note; now a finding of the run (tests/test_datum.py)."""
     xian = parcels_frame().set_crs("EPSG:2380", allow_override=True)  # Xian 1980 GK CM 105E
     wgs = areas_frame().to_crs("EPSG:4326")  # WGS 84 is within a metre of CGCS2000: no word
     spec = make_spec(
@@ -2592,13 +2593,17 @@ def test_a_layer_on_an_old_datum_is_warned_of(tmp_path: Path) -> None:
         parcels=LayerSpec(path=write(xian, tmp_path / "p.gpkg")),
         areas=LayerSpec(path=write(wgs, tmp_path / "a.gpkg")),
     )
-    notes = [n for n in load_inputs(spec, crs=GK).notes if "datum" in n]
-    assert notes == [
+    inputs = load_inputs(spec, crs=GK)
+    assert [n for n in inputs.notes if "datum" in n] == []
+    assert inputs.findings == (
         "parcels: its CRS EPSG:2380 is on the Xian 1980 datum, and PROJ knows no shift from it "
-        "to China 2000: the layer was moved by its projection alone and may lie tens of metres "
-        "off. Reproject it with the bureau's own transformation parameters (for example to "
-        "EPSG:4490 in QGIS) before handing it over"
-    ]
+        "to China 2000: the layer was used where its projection alone puts it, likely 50–150 m "
+        "off, and every walk to it (against radii of a few hundred metres) and every hazard "
+        "buffer (5–50 m) is measured from there. Fix: give the province's transformation from "
+        "Xian 1980 to CGCS2000 under [inputs.parcels] as datum_shift = { towgs84 = [dx, dy, "
+        "dz, rx, ry, rz, ds] } (or reproject the layer to CGCS2000 with it before handing it "
+        "over)",
+    )
 
 
 @pytest.mark.parametrize("unit", [1.0, 1e-4])

@@ -10,7 +10,9 @@ the offending ids and the fix.
 After validation every layer is renamed to ``siting``'s column names, typed,
 reprojected to the working CRS, indexed by its id (``area_id``, ``site_id``,
 ...) and given defaults for the optional columns it lacks. Geometry repairs and
-choices ``siting`` made on the user's behalf are listed in :attr:`Inputs.notes`.
+choices ``siting`` made on the user's behalf are listed in :attr:`Inputs.notes`;
+what the inputs do to the plan that a planner must weigh (a layer on an old datum used
+without a shift) in :attr:`Inputs.findings`, which the run lists among its findings.
 No input file is ever written to.
 
 The canonical schemas (``siting`` names; map yours with ``[inputs.<layer>.columns]``):
@@ -43,6 +45,8 @@ module                     owns
                            (negative, NaN and implausibly dense cells)
 ``_crs``                   the working CRS, reprojection, the study-area check and
                            coordinates that are not degrees in a geographic CRS
+``_datum``                 a layer on Xian 1980 or Beijing 1954 moved to CGCS2000 by the
+                           bureau's transformation (``datum_shift``), or found without one
 ``_districts``             filling in and checking district and subdistrict ids
 ``_checks``                checks across layers (facility ids that are parcel ids) and
                            duplicated geometries
@@ -50,14 +54,22 @@ module                     owns
 ``_osm``                   the layers ``[inputs.osm]`` gives (:mod:`siting.osm.layers`),
                            checked like a file's and merged with explicit layers
 ``_load``                  :class:`Inputs`, :func:`read_layer`, :func:`validate`,
-                           :func:`load_inputs`, :func:`flat_loaded`
+                           :func:`check_inputs`, :func:`load_inputs`, :func:`flat_loaded`
 =========================  ============================================================
 """
 
 from __future__ import annotations
 
 from siting.inputs._checks import check_loaded
-from siting.inputs._load import Inputs, flat_loaded, load_inputs, read_layer, validate
+from siting.inputs._load import (
+    Inputs,
+    InputsCheck,
+    check_inputs,
+    flat_loaded,
+    load_inputs,
+    read_layer,
+    validate,
+)
 from siting.inputs._raster import age_group_warning
 from siting.inputs._schema import FALSE_WORDS, LAYER_NAMES, TRUE_WORDS
 from siting.inputs._vector import UNITS
@@ -68,7 +80,9 @@ __all__ = [
     "TRUE_WORDS",
     "UNITS",
     "Inputs",
+    "InputsCheck",
     "age_group_warning",
+    "check_inputs",
     "check_loaded",
     "flat_loaded",
     "load_inputs",

@@ -145,7 +145,8 @@ def _warn_of_a_ballpark(own: pyproj.CRS, work: pyproj.CRS, name: str, report: _R
     """Warn when PROJ knows no datum shift from a layer's CRS to the working CRS and the
     datums differ by more than a metre (Xian 1980, Beijing 1954, a city's local system):
     it then moves nothing, and the layer may sit tens of metres off, against hazard buffers
-    of 5-50 m and a 100 m "beside"."""
+    of 5-50 m and a 100 m "beside". On Xian 1980 or Beijing 1954 that is a finding
+    (:func:`siting.inputs._datum.unshifted_finding`), fixed by ``datum_shift``."""
     own_geo, work_geo = own.geodetic_crs, work.geodetic_crs
     if own_geo is None or work_geo is None or own_geo.datum is None or work_geo.datum is None:
         return
@@ -163,6 +164,10 @@ def _warn_of_a_ballpark(own: pyproj.CRS, work: pyproj.CRS, name: str, report: _R
         return
     transformer = pyproj.Transformer.from_crs(own, work, always_xy=True)
     if "Ballpark" not in transformer.description and transformer.accuracy != -1:
+        return
+    finding = _datum.unshifted_finding(name, datums, _crs_label(own))
+    if finding is not None:
+        report.find(finding, by=logger)
         return
     text = (
         f"{name}: its CRS {_crs_label(own)} is on the {datums[0]} datum, and PROJ knows no "

@@ -33,6 +33,7 @@ import pyproj
 import shapely
 from pyproj.exceptions import ProjError
 
+from siting._said import Said
 from siting.inputs._problems import _Report, _Where
 from siting.scenario import DatumShift
 
@@ -206,3 +207,52 @@ def shifted(frame: gpd.GeoDataFrame, shift: ToCgcs2000, work: pyproj.CRS) -> gpd
     out = frame.set_crs(work, allow_override=True)
     out[frame.geometry.name] = gpd.GeoSeries(geoms, index=frame.index, crs=work)
     return out
+
+
+OLD_DATUMS = ("Xian 1980", "Beijing 1954", "New Beijing")
+"""China's old datums (PROJ's names), which PROJ knows no shift from to CGCS2000."""
+
+TYPICAL_OFFSET_M = (50, 150)
+"""How far a layer on an old datum lies from CGCS2000 when moved by its projection
+alone: the 7-parameter shifts China's provinces publish move points some 50 to 150 m
+(the sweep's sample: 98 m)."""
+
+
+def unshifted_finding(name: str, datums: tuple[str, str], label: str) -> Said | None:
+    """The finding that layer ``name`` was used on an old datum without ``datum_shift``,
+    or None when neither datum is one of :data:`OLD_DATUMS` (another local system: a
+    warning only, siting knowing nothing of its offset).
+
+    The offset is :data:`TYPICAL_OFFSET_M`: without the province's parameters siting
+    cannot measure it, and any one province's would be as wrong elsewhere.
+    """
+    old = next((d for d in datums if any(o in d for o in OLD_DATUMS)), None)
+    if old is None:
+        return None
+    low, high = TYPICAL_OFFSET_M
+    if any(o in datums[0] for o in OLD_DATUMS):
+        fix = (
+            f"give the province's transformation from {old} to CGCS2000 under "
+            f"[inputs.{name}] as datum_shift = {{ towgs84 = [dx, dy, dz, rx, ry, rz, ds] }} "
+            "(or reproject the layer to CGCS2000 with it before handing it over)"
+        )
+        section = f"[inputs.{name}]"
+    else:  # the working CRS is on the old datum, the layer on CGCS2000
+        fix = (
+            "set crs in the scenario to a CGCS2000 zone (EPSG:4544 for central meridian "
+            f"105°E) and give the layers on {old} their datum_shift"
+        )
+        section = "crs"
+    return Said(
+        f"{name}: its CRS {label} is on the {datums[0]} datum, and PROJ knows no shift from "
+        f"it to {datums[1]}: the layer was used where its projection alone puts it, likely "
+        f"{low}–{high} m off, and every walk to it (against radii of a few hundred metres) "
+        f"and every hazard buffer (5–50 m) is measured from there. Fix: {fix}",
+        code="old_datum_unshifted",
+        layer=name,
+        crs=label,
+        datum=old,
+        low_m=low,
+        high_m=high,
+        section=section,
+    )

@@ -99,6 +99,10 @@ class Inputs:
         The street network file, if given.
     notes
         Repairs made and choices taken, one sentence each.
+    findings
+        What the inputs do to the plan that a planner must weigh before signing it (a
+        layer on an old datum used without a shift), one :class:`~siting._said.Said`
+        each: the run's findings, beside the demand's and the model's.
     files
         Every input file read, by role (``"areas"``, ``"population"``, ...).
     file_hashes
@@ -137,6 +141,7 @@ class Inputs:
     migrant_population: Path | str | None
     streets: Path | None
     notes: tuple[str, ...] = ()
+    findings: tuple[Said, ...] = ()
     files: Mapping[str, Path] = field(default_factory=dict)
     file_hashes: Mapping[str, str] = field(default_factory=dict)
     migrant_population_crs: pyproj.CRS | None = None
@@ -535,6 +540,39 @@ def _load_parsed_once(
     return loaded
 
 
+@dataclass(frozen=True)
+class InputsCheck:
+    """What reading the inputs found, without raising (:func:`check_inputs`).
+
+    Attributes
+    ----------
+    problems
+        Every problem; empty when the inputs are usable.
+    findings
+        What the inputs would do to the plan that a planner must weigh before signing it
+        (:attr:`Inputs.findings`).
+    notes
+        Repairs made and choices taken (:attr:`Inputs.notes`).
+    """
+
+    problems: tuple[Problem, ...]
+    findings: tuple[Said, ...]
+    notes: tuple[str, ...]
+
+
+def check_inputs(
+    spec: InputsSpec,
+    *,
+    crs: str | pyproj.CRS | None = None,
+    max_persons_per_km2: float = DEFAULT_MAX_PERSONS_PER_KM2,
+    radii: Radii | None = None,
+) -> InputsCheck:
+    """Every problem, finding and note of the inputs, without raising (``siting
+    validate``); the parameters are :func:`validate`'s."""
+    report = _load(spec, crs, max_persons_per_km2, radii).report
+    return InputsCheck(tuple(report.problems), tuple(report.findings), tuple(report.notes))
+
+
 def validate(
     spec: InputsSpec,
     *,
@@ -620,6 +658,7 @@ def load_inputs(
         migrant_population=loaded.migrant.source if loaded.migrant is not None else None,
         streets=report.files.get("streets"),
         notes=tuple(report.notes),
+        findings=tuple(report.findings),
         files=dict(report.files),
         file_hashes={
             role: file_sha256(path) for role, path in report.files.items() if Path(path).exists()

@@ -29,11 +29,19 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class _Report:
-    """Problems, notes and files gathered while reading."""
+    """Problems, findings, notes and files gathered while reading."""
 
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     files: dict[str, Path] = field(default_factory=dict)
+    findings: list[Said] = field(default_factory=list)
+    """What the inputs do to the plan that a planner must weigh before signing it (a layer
+    lying 100 m off, people counted nowhere): the run's findings, not its notes."""
+
+    def find(self, said: Said, *, by: logging.Logger = logger) -> None:
+        """A finding, also a warning on the terminal, logged by the module ``by``."""
+        by.warning("%s", said)
+        self.findings.append(said)
 
     def note(self, text: str) -> None:
         logger.info("%s", text)

@@ -157,27 +157,28 @@ def merge_counties(
     run["totals"] = totals
     if all("accessibility" in p.run for p in plans):
         run["accessibility"] = merge_life_circles([p.run["accessibility"] for p in plans], areas)
+    shared = {"notes": inputs.notes, "findings": inputs.findings}  # the whole run's, once
     for key in _LISTS:
         run[key] = [
-            line if key == "notes" and line in inputs.notes else _of_county(line, r.district_id)
+            line if line in shared.get(key, ()) else _of_county(line, r.district_id)
             for r in planned
             if r.plan is not None
             for line in r.plan.run.get(key, [])
         ]
     for key in ("notes", "findings"):  # each line's code and numbers (siting._said)
         run[f"{key[:-1]}_records"] = [
-            _record_of_county(record, line, r.district_id, inputs.notes if key == "notes" else ())
+            _record_of_county(record, line, r.district_id, shared[key])
             for r in planned
             if r.plan is not None
             for line, record in _with_records(r.plan.run, key)
         ]
-    county_notes = [
-        (n, record)
-        for n, record in zip(run["notes"], run["note_records"], strict=True)
-        if n not in inputs.notes
-    ]
-    run["notes"] = list(inputs.notes) + [n for n, _ in county_notes]
-    run["note_records"] = said_records(inputs.notes) + [record for _, record in county_notes]
+        own = [
+            (line, record)
+            for line, record in zip(run[key], run[f"{key[:-1]}_records"], strict=True)
+            if line not in shared[key]
+        ]
+        run[key] = list(shared[key]) + [line for line, _ in own]
+        run[f"{key[:-1]}_records"] = said_records(shared[key]) + [record for _, record in own]
     run["timings_s"] = {**timings, **run.get("timings_s", {}), "counties_wall": engine["wall_s"]}
     run["stages"] = [
         {**stage, "district_id": r.district_id}

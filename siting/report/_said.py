@@ -11,7 +11,8 @@ many rare notes of the input readers: GDAL's warnings, columns read under anothe
 Coded and rendered in Chinese: every finding (demand no site reaches, districts outside
 the study area, too few hosts for a demonstration facility, a budget below the cheapest
 demonstration facilities, a raster holding nobody or too few of its people in the areas,
-areas given nobody, people from outside the districts), and the commonest notes (the
+areas given nobody, people from outside the districts, a layer on Xian 1980 or Beijing
+1954 used without its shift), and the commonest notes (the
 working CRS, chosen or from the scenario; a CRS assumed for a file; geometries repaired;
 generated rows left out; parcels' land areas computed; the OSM areas and hazards).
 """
@@ -54,6 +55,12 @@ _ZH: Mapping[str, str] = {
         "区县范围内{inside}人）：{crossing}个居住区跨越区县外边界（{ids}）；请检查区县图层"
         "是否覆盖全市，或将居住区裁剪至区县范围内"
     ),
+    "old_datum_unshifted": (
+        "{layer}的坐标系 {crs} 采用{datum}，PROJ 没有其至 CGCS2000 的转换参数：该图层仅按投影"
+        "换算，位置可能偏离{low_m}–{high_m}米，到它的步行距离（服务半径数百米）和危险源缓冲"
+        "（5–50米）都从偏离的位置量起。请在 {section} 下以 datum_shift = {{ towgs84 = [dx, dy, "
+        "dz, rx, ry, rz, ds] }} 给出本省至 CGCS2000 的七参数，或先将图层转换至 CGCS2000"
+    ),
     # notes
     "crs_from_scenario": "工作坐标系：{crs}，取自情景设置",
     "crs_chosen": (
@@ -75,6 +82,14 @@ _ZH: Mapping[str, str] = {
 }
 """Each code's Chinese sentence; its fields are the record's values, formatted by
 :func:`_fields` (a CRS by its code alone: pyproj names it in English)."""
+
+
+_DATUMS: Mapping[str, str] = {
+    "Xian 1980": "1980西安坐标系",
+    "Beijing 1954": "1954北京坐标系",
+    "New Beijing": "新1954北京坐标系",
+}
+"""China's old datums as a Chinese report names them, by PROJ's names."""
 
 
 def _ids(record: Mapping[str, Any]) -> str:
@@ -101,6 +116,8 @@ def _fields(record: Mapping[str, Any], text: Mapping[str, str], unit: str) -> di
             fields[key] = text.get(f"input_{value}", str(value))
         elif key == "status":
             fields[key] = text.get(f"status_{value}", str(value))
+        elif key == "datum":
+            fields[key] = _DATUMS.get(str(value), str(value))
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
             fields[key] = _num(value)
         else:
