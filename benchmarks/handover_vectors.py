@@ -218,6 +218,26 @@ def write_cases() -> None:
     p = p.set_geometry(p.geometry.translate(-60.0, 80.0)).set_crs("EPSG:2432", allow_override=True)
     write(p, case / "p.gpkg", layer="parcels")
     scenario(case, {"parcels": '{ path = "p.gpkg" }'})
+    # the same two with the bureau's shift given (datum_shift): the translation that undoes
+    # the offset at the parcels' centre, as a province's parameters would
+    for name, prj, crs, (dx, dy) in (
+        ("c08b_xian80_datum_shift", ESRI_XIAN105, "EPSG:2380", (-85.0, 48.0)),
+        ("c09b_beijing54_datum_shift", None, "EPSG:2432", (-60.0, 80.0)),
+    ):
+        case = new_case(name)
+        p = sample("parcels")
+        towgs84 = undoing_shift(p, crs, dx, dy)
+        p = p.set_geometry(p.geometry.translate(dx, dy)).set_crs(crs, allow_override=True)
+        if prj is None:
+            write(p, case / "p.gpkg", layer="parcels")
+            path = "p.gpkg"
+        else:
+            path = write(p, case / "parcels.shp", encoding="UTF-8").name
+            (case / "parcels.prj").write_text(prj, encoding="ascii")
+        shift = ", ".join(f"{v:.3f}" for v in towgs84)
+        scenario(
+            case, {"parcels": f'{{ path = "{path}", datum_shift = {{ towgs84 = [{shift}] }} }}'}
+        )
     # 3. units ------------------------------------------------------------------
     case = new_case("c10_cost_wanyuan")
     p = sample("parcels")
@@ -343,6 +363,30 @@ def write_cases() -> None:
     a.loc[a.index[:2], "geometry"] = None
     write(a, case / "a.gpkg", layer="areas")
     scenario(case, {"areas": '{ path = "a.gpkg" }'})
+
+
+def undoing_shift(parcels: gpd.GeoDataFrame, crs: str, dx: float, dy: float) -> list[float]:
+    """The geocentric translation (dx, dy, dz of a ``towgs84``) from ``crs``'s datum to
+    CGCS2000 that takes the parcels' centre, stored ``(dx, dy)`` off in ``crs``, back to
+    where it is in EPSG:4544."""
+    import pyproj
+
+    x, y = parcels.geometry.union_all().centroid.coords[0]
+    lon, lat = pyproj.Transformer.from_crs("EPSG:4544", "EPSG:4490", always_xy=True).transform(x, y)
+    old = pyproj.CRS(crs)
+    lon0, lat0 = pyproj.Transformer.from_crs(old, old.geodetic_crs, always_xy=True).transform(
+        x + dx, y + dy
+    )
+    ellipsoid = old.geodetic_crs.ellipsoid
+    before = pyproj.Transformer.from_crs(
+        f"+proj=longlat +a={ellipsoid.semi_major_metre} +rf={ellipsoid.inverse_flattening}",
+        f"+proj=geocent +a={ellipsoid.semi_major_metre} +rf={ellipsoid.inverse_flattening}",
+        always_xy=True,
+    ).transform(lon0, lat0, 0.0)
+    after = pyproj.Transformer.from_crs(
+        "+proj=longlat +ellps=GRS80", "+proj=geocent +ellps=GRS80", always_xy=True
+    ).transform(lon, lat, 0.0)
+    return [b - a for a, b in zip(before, after, strict=True)]
 
 
 def curved(g) -> bytes:
