@@ -350,15 +350,23 @@ def estimate_demand(
     )
     areas = inputs.areas
     zones = inputs.districts.geometry if inputs.districts is not None else None
-    if inputs.buildings is not None and scenario.demand.allocation != "dasymetric":
-        logger.warning(
-            "buildings: the layer weighs people only in the dasymetric allocation; with "
-            "[demand] allocation = %r it is not used",
-            scenario.demand.allocation,
+    said: list[Said] = []  # what the buildings do, or do not do, to the shares
+    allocation = scenario.demand.allocation
+    if inputs.buildings is not None and allocation != "dasymetric":
+        said.append(
+            Said(
+                "buildings: the layer weighs people only in the dasymetric allocation; with "
+                f"[demand] allocation = {allocation!r} it is not used",
+                code="buildings_unused",
+                allocation=allocation,
+            )
         )
-    buildings = (
-        _building_weights(inputs.buildings) if scenario.demand.allocation == "dasymetric" else None
-    )
+    buildings = None
+    if allocation == "dasymetric":
+        buildings, weightless = _building_weights(inputs.buildings)
+        said += weightless
+    for line in said:
+        logger.warning("%s", line)
     reach = scenario.demand.residual_to_nearest_m
     context = inputs.context_areas.geometry if inputs.context_areas is not None else None
     context_zones = (
@@ -419,7 +427,8 @@ def estimate_demand(
         accounting=accounting,
         residual=_residual_blocks(people, crs=areas.crs),
         findings=tuple(
-            _children_as_residents(accounting["population"])
+            said
+            + _children_as_residents(accounting["population"])
             + _findings(accounting)
             + _empty_areas(table)
             + (
@@ -658,8 +667,11 @@ def _allocate(
     )
 
 
-def _building_weights(buildings: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
-    """Residential floor area per building, the weight that shares a cell's people.
+def _building_weights(
+    buildings: gpd.GeoDataFrame | None,
+) -> tuple[gpd.GeoDataFrame | None, list[Said]]:
+    """Residential floor area per building, the weight that shares a cell's people, and
+    the finding that housing points without a floor area weigh nothing.
 
     ``floor_area_m2``, else ``levels`` × footprint, else the footprint; 0 for
     a building whose ``residential`` is false or whose ``building`` kind is in
@@ -669,7 +681,7 @@ def _building_weights(buildings: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | 
     overlap, as a cell without buildings.
     """
     if buildings is None or not len(buildings):
-        return None
+        return None, []
     footprint = buildings.geometry.area.to_numpy(dtype=float)
     floor = pd.to_numeric(buildings.get("floor_area_m2"), errors="coerce")
     levels = pd.to_numeric(buildings.get("levels"), errors="coerce")
@@ -686,17 +698,24 @@ def _building_weights(buildings: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | 
         housed &= ~kind.isin(NON_RESIDENTIAL_BUILDINGS).to_numpy(dtype=bool)
     weight = np.where(housed, weight, 0.0)
     pointless = housed & (footprint <= 0) & ~(np.isfinite(floor) & (floor > 0))
+    said = []
     if pointless.any():
-        logger.warning(
-            "buildings: %d of %d housing buildings are points without floor_area_m2: a point "
-            "has no footprint, so levels × footprint is 0 and they weigh nothing (their cells "
-            "are shared by overlap). Give floor_area_m2, or the footprints as polygons",
-            int(pointless.sum()),
-            int(housed.sum()),
+        count, of = int(pointless.sum()), int(housed.sum())
+        said.append(
+            Said(
+                f"buildings: {count} of {of} housing buildings are points without "
+                "floor_area_m2: a point has no footprint, so levels × footprint is 0 and they "
+                "weigh nothing (their cells are shared by overlap). Give floor_area_m2, or "
+                "the footprints as polygons",
+                code="buildings_weigh_nothing",
+                count=count,
+                of=of,
+            )
         )
-    return gpd.GeoDataFrame(
+    weights = gpd.GeoDataFrame(
         {"weight": weight}, geometry=buildings.geometry.values, crs=buildings.crs
     )
+    return weights, said
 
 
 def _accounting(result: Allocation, raster: Path | str) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from shapely.geometry import Point, box
 
 from siting.cli import main
 from siting.errors import InputError
-from siting.inputs import read_layer
+from siting.inputs import load_inputs, read_layer
 from siting.report._labels import labels
 from siting.report._said import said_lines
 from siting.scenario import DatumShift, LayerSpec, load_scenario
@@ -280,3 +280,16 @@ def test_with_the_shift_the_layer_lies_where_it_is_and_nothing_is_found(
     parcels = read_layer(inputs.parcels, name="parcels", crs=GK)  # type: ignore[arg-type]
     centre = parcels.geometry.centroid.iloc[0]
     assert (centre.x, centre.y) == pytest.approx((X0 + 300, Y0 + 600), abs=0.001)
+
+
+def test_a_layer_on_a_local_datum_without_a_shift_is_a_finding_too(tmp_path: Path) -> None:
+    """A city's own system (here on Bessel's ellipsoid, no towgs84): siting knows no offset,
+    but the layer was moved by its projection alone, and that moves the plan."""
+    local = "+proj=tmerc +lat_0=0 +lon_0=105 +k=1 +x_0=500000 +y_0=0 +ellps=bessel +units=m"
+    scenario = tiny_city(tmp_path / "local", parcels_crs=local)
+    inputs = load_scenario(scenario).inputs
+    assert inputs is not None
+    (finding,) = load_inputs(inputs, crs=GK).findings
+    assert finding.code == "datum_unshifted"
+    assert finding.values["layer"] == "parcels" and finding.values["section"] == "[inputs.parcels]"
+    assert "PROJ knows no shift" in finding and "datum_shift under [inputs.parcels]" in finding

@@ -166,20 +166,21 @@ def test_building_weights_are_residential_floor_area() -> None:
         geometry=[box(0, 0, 10, 10)] * 7,
         crs=CRS,
     )
-    weights = _building_weights(buildings)
-    assert weights is not None
+    weights, said = _building_weights(buildings)
+    assert weights is not None and said == []
     # floor area first, then levels × footprint, then the footprint; a school, an
     # office (any case, any spaces) and a building marked not residential hold nobody
     assert weights["weight"].tolist() == pytest.approx([350, 600, 100, 0, 0, 0, 200])
     assert "school" in NON_RESIDENTIAL_BUILDINGS and "yes" not in NON_RESIDENTIAL_BUILDINGS
     # without the kind and flag columns every building counts
-    plain = _building_weights(buildings.drop(columns=["building", "residential"]))
+    plain, _ = _building_weights(buildings.drop(columns=["building", "residential"]))
     assert plain is not None
     assert plain["weight"].tolist() == pytest.approx([350, 600, 100, 600, 600, 300, 200])
 
 
-def test_point_buildings_with_levels_only_are_warned_of(caplog: pytest.LogCaptureFixture) -> None:
-    """Points with levels weigh levels × footprint = 0: the layer did nothing, silently."""
+def test_point_buildings_with_levels_only_are_found() -> None:
+    """Points with levels weigh levels × footprint = 0: the layer did nothing, silently;
+    then a warning on the terminal alone; now a finding of the run."""
     import geopandas as gpd
     from shapely.geometry import Point, box
 
@@ -190,11 +191,11 @@ def test_point_buildings_with_levels_only_are_warned_of(caplog: pytest.LogCaptur
         geometry=[Point(0, 0), Point(10, 0), box(20, 0, 30, 10)],
         crs="EPSG:4544",
     )
-    with caplog.at_level("WARNING", logger="siting.demand"):
-        weights = _building_weights(buildings)
+    weights, (said,) = _building_weights(buildings)
     assert weights is not None
     assert weights["weight"].tolist() == [0.0, 900.0, 300.0]
-    assert "buildings: 1 of 3 housing buildings are points without floor_area_m2" in caplog.text
+    assert said.startswith("buildings: 1 of 3 housing buildings are points without floor_area_m2")
+    assert said.record() == {"code": "buildings_weigh_nothing", "count": 1, "of": 3}
 
 
 def test_people_from_outside_the_districts_are_named(tmp_path: Path) -> None:

@@ -158,7 +158,7 @@ def test_a_xiaoqu_given_with_its_buildings_shares_its_people_once(tmp_path: Path
         "areas: 1 pair of areas overlap over more than half of the smaller one (A2 ∩ A2-B1): "
         "the raster's people there are shared between them and counted once. If one is a "
         "copy, or the buildings of a 小区 also given whole, delete it"
-    ) in inputs.notes
+    ) in inputs.findings
 
 
 def test_codes_that_lost_their_leading_zeros_are_read_as_the_units_own(tmp_path: Path) -> None:
@@ -303,7 +303,7 @@ def test_an_areas_own_head_count_is_said_to_be_unread(tmp_path: Path, column: st
         f"areas: column '{column}' looks like each area's people (6,700 in all), which siting "
         "does not read: it shares out the population raster among the areas (see the "
         "population accounting of the run), and a new area's dwellings add its planned people"
-    ) in inputs.notes
+    ) in inputs.findings
 
 
 def test_costs_in_ten_thousand_yuan_on_points_without_land_are_refused(tmp_path: Path) -> None:

@@ -393,11 +393,11 @@ def test_areas_outside_the_raster_are_named(tmp_path: Path) -> None:
         "population: 1 residential area lies partly outside the raster pop.tif (20% of its "
         "land) and gets only the people of the part it covers (A2); give a raster that covers "
         "it whole"
-    ) in inputs.notes
+    ) in inputs.findings  # a note before: A2 short of a fifth of its people, unsaid
     # the default raster covers every area whole: nothing is said
     whole = tmp_path / "whole"
     whole.mkdir()
-    assert not any("partly outside" in n for n in load_inputs(make_spec(whole), crs=GK).notes)
+    assert not any("partly outside" in n for n in load_inputs(make_spec(whole), crs=GK).findings)
     demand = estimate_demand(inputs, scenario=Scenario())
     people = demand.areas["population"]
     assert people["A3"] == 0.0 and people["A1"] > 0 and people["A2"] > 0
@@ -2279,7 +2279,7 @@ def test_a_population_raster_named_for_children_is_warned_of(
         with rasterio.open(path, "r+") as ds:
             ds.set_band_description(1, description)
     spec = make_spec(tmp_path, population=RasterSpec(path=path))
-    (warning,) = [n for n in load_inputs(spec, crs=GK).notes if "age group" in n]
+    (warning,) = [n for n in load_inputs(spec, crs=GK).findings if "age group" in n]
     shown = name if description is None else description
     assert warning.startswith(
         f"population: the raster's {'name' if description is None else 'band description'} "
@@ -2288,10 +2288,10 @@ def test_a_population_raster_named_for_children_is_warned_of(
     assert 'counts = "children" and share_of_residents' in warning
     # said to count children, or a total-population name: nothing to warn of
     said = RasterSpec(path=path, counts="children", share_of_residents=0.086)
-    quiet = load_inputs(replace(spec, population=said), crs=GK).notes
+    quiet = load_inputs(replace(spec, population=said), crs=GK).findings
     assert not any("age group" in n for n in quiet)
     total = write_raster(tmp_path / "accra-total-worldpop.tif")
-    quiet = load_inputs(replace(spec, population=RasterSpec(path=total)), crs=GK).notes
+    quiet = load_inputs(replace(spec, population=RasterSpec(path=total)), crs=GK).findings
     assert not any("age group" in n for n in quiet)
 
 
@@ -2316,7 +2316,7 @@ def test_districts_beyond_the_raster_are_named(tmp_path: Path) -> None:
         "population: the raster pop.tif covers only part of 1 district (the share of its land "
         "beyond it: D2 86%): the people there are counted nowhere, in no area and not in the "
         "residual, so the district totals are short; give a raster that covers the districts"
-    ) in inputs.notes
+    ) in inputs.findings
     # what the accounting counts: D1's 750 cells and D2's 150 inside the raster, not the
     # 3,000 m × 3,000 m of D2 beyond it
     acc = estimate_demand(inputs, scenario=Scenario(inputs=spec)).accounting["population"]
@@ -2352,11 +2352,11 @@ def test_streets_far_from_many_areas_are_a_warning_with_their_ids(tmp_path: Path
         "streets: 1 of 3 areas (33%) lie further than their radius (300 m urban, 1000 m rural) "
         "from any street of streets.osm (ids: A2); check that the extract covers the whole "
         "study area"
-    ) in inputs.notes
+    ) in inputs.findings
     from siting.scenario import Radii
 
     inputs = load_inputs(make_spec(tmp_path, streets=streets), crs=GK, radii=Radii(urban_m=400.0))
-    assert not any(n.startswith("streets:") for n in inputs.notes)
+    assert not any(n.startswith("streets:") for n in inputs.notes + inputs.findings)
 
 
 def test_duplicated_polygons_are_a_warning_with_their_ids(tmp_path: Path) -> None:
@@ -2374,10 +2374,10 @@ def test_duplicated_polygons_are_a_warning_with_their_ids(tmp_path: Path) -> Non
     assert (
         "areas: 2 features share their geometry with another (A1 = A3); each is counted on its "
         "own: delete the copies if they are the same place"
-    ) in inputs.notes
+    ) in inputs.findings
     assert any(
         n.startswith("parcels: 2 features share their geometry with another (P1 = P2)")
-        for n in inputs.notes
+        for n in inputs.findings
     )
 
 

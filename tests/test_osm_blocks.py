@@ -442,7 +442,7 @@ def test_blocks_holding_nobody_are_left_out_with_one_note(tmp_path: Path) -> Non
     assert scenario.inputs is not None
     inputs = load_inputs(scenario.inputs, crs=scenario.crs)
     # the inputs do not warn of blocks outside the raster: the note below counts them
-    assert not any("outside the raster" in note for note in inputs.notes)
+    assert not any("outside the raster" in note for note in inputs.notes + inputs.findings)
     demand = estimate_demand(inputs, scenario=scenario)
     assert len(demand.areas) == 4
     # the raster covers the two western blocks: 8 cells of 1,000 people, 4,000 in each

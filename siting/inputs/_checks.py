@@ -23,6 +23,7 @@ import pandas as pd
 import pyproj
 import shapely
 
+from siting._said import Said
 from siting._text import first_few
 from siting.errors import Problem
 from siting.inputs._columns import _convert
@@ -114,11 +115,15 @@ def _check_duplicate_geometries(frame: gpd.GeoDataFrame, name: str, report: _Rep
     repeated.sort()
     shown = first_few((" = ".join(g) for g in repeated), limit=8, sep="; ", more="more groups")
     count = sum(len(g) for g in repeated)
-    text = (
+    text = Said(
         f"{name}: {count} features share their geometry with another ({shown}); each is "
-        "counted on its own: delete the copies if they are the same place"
+        "counted on its own: delete the copies if they are the same place",
+        code="duplicate_geometries",
+        layer=name,
+        count=count,
+        groups=[" = ".join(g) for g in repeated[:8]],
     )
-    report.warn(text, by=logger)
+    report.find(text, by=logger)  # a facility's slots, a parcel's site, counted twice
 
 
 def check_loaded(inputs: Any) -> list[Problem]:
@@ -312,7 +317,7 @@ def _check_overlapping_areas(frame: gpd.GeoDataFrame, where: _Where, report: _Re
         return
     pairs = [f"{ids[i]} ∩ {ids[j]}" for i, j in zip(left[rest], right[rest], strict=True)]
     mixed = int((status[left[rest]] != status[right[rest]]).sum())
-    text = (
+    text = Said(
         f"areas: {len(pairs)} pair{'s' if len(pairs) > 1 else ''} of areas overlap over more "
         f"than half of the smaller one ({first_few(pairs, limit=6, sep='; ')}): the raster's "
         "people there are shared between them and counted once"
@@ -321,6 +326,10 @@ def _check_overlapping_areas(frame: gpd.GeoDataFrame, where: _Where, report: _Re
             if mixed
             else ""
         )
-        + ". If one is a copy, or the buildings of a 小区 also given whole, delete it"
+        + ". If one is a copy, or the buildings of a 小区 also given whole, delete it",
+        code="areas_overlap",
+        count=len(pairs),
+        mixed=mixed,
+        ids=pairs[:6],
     )
-    report.warn(text, by=logger)
+    report.find(text, by=logger)  # each served apart, at its own ratio

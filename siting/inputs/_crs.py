@@ -145,8 +145,8 @@ def _warn_of_a_ballpark(own: pyproj.CRS, work: pyproj.CRS, name: str, report: _R
     """Warn when PROJ knows no datum shift from a layer's CRS to the working CRS and the
     datums differ by more than a metre (Xian 1980, Beijing 1954, a city's local system):
     it then moves nothing, and the layer may sit tens of metres off, against hazard buffers
-    of 5-50 m and a 100 m "beside". On Xian 1980 or Beijing 1954 that is a finding
-    (:func:`siting.inputs._datum.unshifted_finding`), fixed by ``datum_shift``."""
+    of 5-50 m and a 100 m "beside": a finding (:func:`siting.inputs._datum.unshifted_finding`),
+    fixed by ``datum_shift``."""
     own_geo, work_geo = own.geodetic_crs, work.geodetic_crs
     if own_geo is None or work_geo is None or own_geo.datum is None or work_geo.datum is None:
         return
@@ -165,17 +165,7 @@ def _warn_of_a_ballpark(own: pyproj.CRS, work: pyproj.CRS, name: str, report: _R
     transformer = pyproj.Transformer.from_crs(own, work, always_xy=True)
     if "Ballpark" not in transformer.description and transformer.accuracy != -1:
         return
-    finding = _datum.unshifted_finding(name, datums, _crs_label(own))
-    if finding is not None:
-        report.find(finding, by=logger)
-        return
-    text = (
-        f"{name}: its CRS {_crs_label(own)} is on the {datums[0]} datum, and PROJ knows no "
-        f"shift from it to {datums[1]}: the layer was moved by its projection alone and may "
-        "lie tens of metres off. Reproject it with the bureau's own transformation "
-        "parameters (for example to EPSG:4490 in QGIS) before handing it over"
-    )
-    report.warn(text, by=logger)
+    report.find(_datum.unshifted_finding(name, datums, _crs_label(own)), by=logger)
 
 
 def _drawn(frame: gpd.GeoDataFrame) -> gpd.GeoSeries:

@@ -218,17 +218,28 @@ alone: the 7-parameter shifts China's provinces publish move points some 50 to 1
 (the sweep's sample: 98 m)."""
 
 
-def unshifted_finding(name: str, datums: tuple[str, str], label: str) -> Said | None:
-    """The finding that layer ``name`` was used on an old datum without ``datum_shift``,
-    or None when neither datum is one of :data:`OLD_DATUMS` (another local system: a
-    warning only, siting knowing nothing of its offset).
+def unshifted_finding(name: str, datums: tuple[str, str], label: str) -> Said:
+    """The finding that layer ``name``, on ``datums[0]``, was moved to the working CRS's
+    ``datums[1]`` with no shift (PROJ knowing none).
 
-    The offset is :data:`TYPICAL_OFFSET_M`: without the province's parameters siting
-    cannot measure it, and any one province's would be as wrong elsewhere.
+    On one of :data:`OLD_DATUMS` the offset is :data:`TYPICAL_OFFSET_M`: without the
+    province's parameters siting cannot measure it, and any one province's would be as
+    wrong elsewhere. On another datum (a city's local system) siting knows no offset.
     """
     old = next((d for d in datums if any(o in d for o in OLD_DATUMS)), None)
     if old is None:
-        return None
+        return Said(
+            f"{name}: its CRS {label} is on the {datums[0]} datum, and PROJ knows no shift "
+            f"from it to {datums[1]}: the layer was moved by its projection alone and may lie "
+            "tens of metres off. Fix: give its transformation to CGCS2000 as datum_shift "
+            f"under [inputs.{name}], or reproject it with the bureau's own transformation "
+            "parameters (for example to EPSG:4490 in QGIS) before handing it over",
+            code="datum_unshifted",
+            layer=name,
+            crs=label,
+            datum=datums[0],
+            section=f"[inputs.{name}]",
+        )
     low, high = TYPICAL_OFFSET_M
     if any(o in datums[0] for o in OLD_DATUMS):
         fix = (

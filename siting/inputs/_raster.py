@@ -57,6 +57,7 @@ import rasterio.windows
 import shapely
 
 from siting._grid import cells_over, grown_lonlat
+from siting._said import Said
 from siting._text import first_few
 from siting.inputs._crs import _crs_label, _drawn, _likely_projected, _transform_bounds
 from siting.inputs._problems import _assumed_crs, _check_file, _gdal_message, _Report, _Where
@@ -408,7 +409,9 @@ def _warn_of_age_group(src: Any, spec: RasterSpec, path: Path, report: _Report) 
     descriptions = [src.descriptions[b - 1] for b in spec.band_list]
     text = age_group_warning(path, descriptions, say_so=SAY_CHILDREN_IN_SCENARIO)
     if text is not None:
-        report.warn(text, by=logger)
+        said = [path.name, *(d.strip() for d in descriptions if d and d.strip())]
+        hit = next(t for t in said if _AGE_GROUP.search(t))
+        report.find(Said(text, code="raster_may_count_children", said=hit), by=logger)
 
 
 def _has_mask(src: Any, band: int) -> bool:
@@ -716,12 +719,21 @@ def _partly_outside(
     low, high = float(share[named].min()), float(share[named].max())
     span = f"{low:.0%}" if round(low, 2) == round(high, 2) else f"{low:.0%} to {high:.0%}"
     one = len(ids) == 1
-    report.warn(
-        f"{role}: {len(ids):,} residential area{'' if one else 's'} "
-        f"lie{'s' if one else ''} partly outside the raster {raster.path.name} ({span} of "
-        f"{'its' if one else 'their'} land) and get{'s' if one else ''} only the people of "
-        f"the part it covers ({shown}); give a raster that covers "
-        f"{'it' if one else 'them'} whole",
+    report.find(
+        Said(
+            f"{role}: {len(ids):,} residential area{'' if one else 's'} "
+            f"lie{'s' if one else ''} partly outside the raster {raster.path.name} ({span} of "
+            f"{'its' if one else 'their'} land) and get{'s' if one else ''} only the people of "
+            f"the part it covers ({shown}); give a raster that covers "
+            f"{'it' if one else 'them'} whole",
+            code="areas_partly_outside_raster",
+            raster=role,
+            file=raster.path.name,
+            count=len(ids),
+            low_share=low,
+            high_share=high,
+            ids=ids[:10],
+        ),
         by=logger,
     )
 
@@ -792,11 +804,18 @@ def _check_covers_districts(
     order = np.flatnonzero(named)[np.argsort(-share[named], kind="stable")]
     shown = first_few([f"{districts.index[i]} {share[i]:.0%}" for i in order], limit=10)
     one = len(order) == 1
-    report.warn(
-        f"{role}: the raster {raster.path.name} covers only part of {len(order):,} "
-        f"district{'' if one else 's'} (the share of {'its' if one else 'their'} land "
-        f"beyond it: {shown}): the people there are counted nowhere, in no area and not in "
-        "the residual, so the district totals are short; give a raster that covers the "
-        "districts",
+    report.find(
+        Said(
+            f"{role}: the raster {raster.path.name} covers only part of {len(order):,} "
+            f"district{'' if one else 's'} (the share of {'its' if one else 'their'} land "
+            f"beyond it: {shown}): the people there are counted nowhere, in no area and not in "
+            "the residual, so the district totals are short; give a raster that covers the "
+            "districts",
+            code="raster_short_of_districts",
+            raster=role,
+            file=raster.path.name,
+            count=len(order),
+            ids=[f"{districts.index[i]} {share[i]:.0%}" for i in order[:10]],
+        ),
         by=logger,
     )

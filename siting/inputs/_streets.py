@@ -26,6 +26,7 @@ import numpy as np
 import pyproj
 import shapely
 
+from siting._said import Said
 from siting._text import first_few
 from siting.errors import NetworkError
 from siting.inputs._problems import _Report, _Where
@@ -121,8 +122,16 @@ def _check_coverage(
             f"({radii.urban_m:g} m urban, {radii.rural_m:g} m rural) from any street of "
             f"{path.name} (ids: {shown_ids})"
         )
-        if far.mean() > FAR_SHARE_WARNING:
-            logger.warning("%s; check that the extract covers the whole study area", text)
-            report.notes.append(text + "; check that the extract covers the whole study area")
+        if far.mean() > FAR_SHARE_WARNING:  # their walks reach no site: a finding
+            said = Said(
+                text + "; check that the extract covers the whole study area",
+                code="streets_miss_areas",
+                count=len(ids),
+                of=n,
+                share=float(far.mean()),
+                file=path.name,
+                ids=list(ids[:8]),
+            )
+            report.find(said, by=logger)
         else:  # a few: no walk from them reaches a site, whatever lies near
             report.note(text + ": no walk from them can reach a site; check the streets near them")

@@ -512,11 +512,16 @@ def _say_unread_people(frame: gpd.GeoDataFrame, schema: _Schema, report: _Report
         people = [v for v in values if isinstance(v, float) and np.isfinite(v)]
         if not people:
             continue
-        report.warn(
-            f"areas: column '{text}' looks like each area's people ({sum(people):,.0f} in "
-            "all), which siting does not read: it shares out the population raster among "
-            "the areas (see the population accounting of the run), and a new area's "
-            "dwellings add its planned people",
+        report.find(
+            Said(
+                f"areas: column '{text}' looks like each area's people ({sum(people):,.0f} in "
+                "all), which siting does not read: it shares out the population raster among "
+                "the areas (see the population accounting of the run), and a new area's "
+                "dwellings add its planned people",
+                code="areas_people_unread",
+                column=text,
+                people=float(sum(people)),
+            ),
             by=logger,
         )
 

@@ -11,8 +11,10 @@ many rare notes of the input readers: GDAL's warnings, columns read under anothe
 Coded and rendered in Chinese: every finding (demand no site reaches, districts outside
 the study area, too few hosts for a demonstration facility, a budget below the cheapest
 demonstration facilities, a raster holding nobody or too few of its people in the areas,
-areas given nobody, people from outside the districts, a layer on Xian 1980 or Beijing
-1954 used without its shift), and the commonest notes (the
+areas given nobody, people from outside the districts, and the inputs' findings: a layer
+on an old datum used without its shift, overlapping or duplicated features, a raster short
+of areas or districts or named for children, an areas layer's own head count left unread,
+streets that miss many areas, buildings that weigh nothing), and the commonest notes (the
 working CRS, chosen or from the scenario; a CRS assumed for a file; geometries repaired;
 generated rows left out; parcels' land areas computed; the OSM areas and hazards).
 """
@@ -61,6 +63,50 @@ _ZH: Mapping[str, str] = {
         "（5–50米）都从偏离的位置量起。请在 {section} 下以 datum_shift = {{ towgs84 = [dx, dy, "
         "dz, rx, ry, rz, ds] }} 给出本省至 CGCS2000 的七参数，或先将图层转换至 CGCS2000"
     ),
+    "datum_unshifted": (
+        "{layer}的坐标系 {crs} 采用{datum}基准，PROJ 没有其至 CGCS2000 的转换参数：该图层仅按"
+        "投影换算，可能偏离数十米。请在 {section} 下以 datum_shift 给出其至 CGCS2000 的转换参数，"
+        "或先用本单位的转换参数将其转换至 CGCS2000（如在 QGIS 中转为 EPSG:4490）"
+    ),
+    "areas_overlap": (
+        "有{count}对居住区相互重叠超过较小者面积的一半（{ids}）：重叠处的栅格人口由二者分摊、"
+        "只计一次，但二者各按自身类型的千人指标计算托位、分别配置服务（其中{mixed}对类型不同）；"
+        "如其一为重复图形，或小区与其楼栋同时给出，请删除其一"
+    ),
+    "duplicate_geometries": (
+        "{layer}中有{count}个要素与其他要素几何完全相同（{groups}），各自单独计算：如为同一"
+        "位置的重复要素，请删除副本"
+    ),
+    "areas_partly_outside_raster": (
+        "{raster}栅格 {file} 未完全覆盖{count}个居住区（其用地的{low_share}至{high_share}在栅格"
+        "外），这些居住区只计入栅格覆盖部分的人口（{ids}）：请提供完整覆盖这些居住区的栅格"
+    ),
+    "raster_short_of_districts": (
+        "{raster}栅格 {file} 只覆盖{count}个区县的一部分（栅格外用地所占比例：{ids}）：栅格外"
+        "的人口既不计入居住区，也不计入剩余人口，区县人口合计偏少；请提供覆盖全部区县的栅格"
+    ),
+    "areas_people_unread": (
+        "居住区图层的“{column}”字段似为各居住区人口（合计{people}人），siting 不读取该字段："
+        "居住区人口由人口栅格分配（见人口核算），新建居住区另按住宅套数计算规划人口"
+    ),
+    "raster_may_count_children": (
+        "人口栅格的名称或波段说明“{said}”表明它可能只统计某一年龄段（儿童），而非全部常住人口："
+        "千人指标按常住人口计算，把儿童栅格当作常住人口，所需托位约只有应有的十分之一。如确为"
+        '儿童栅格，请在 [inputs.population] 下设置 counts = "children" 和 share_of_residents；'
+        "否则可忽略"
+    ),
+    "streets_miss_areas": (
+        "{of}个居住区中有{count}个（{share}）距路网 {file} 中任何道路都超过服务半径，步行到不了"
+        "任何托育设施（{ids}）：请检查路网数据是否覆盖整个研究区"
+    ),
+    "buildings_unused": (
+        "建筑图层只在 dasymetric 人口分配方式下用于加权；当前 [demand] allocation = "
+        "{allocation}，该图层未被使用"
+    ),
+    "buildings_weigh_nothing": (
+        "{of}栋住宅建筑中有{count}栋是没有 floor_area_m2 的点：点没有占地面积，层数 × 占地"
+        "面积为0，不参与加权（所在栅格的人口按面积重叠分配）；请提供 floor_area_m2 或建筑轮廓"
+    ),
     # notes
     "crs_from_scenario": "工作坐标系：{crs}，取自情景设置",
     "crs_chosen": (
@@ -105,7 +151,7 @@ def _fields(record: Mapping[str, Any], text: Mapping[str, str], unit: str) -> di
     for key, value in record.items():
         if key in ("code", "ids"):
             continue
-        if key == "share":
+        if key == "share" or key.endswith("_share"):
             fields[key] = _pct(value, 0)
         elif key == "slots":
             slots = float(value)
@@ -120,6 +166,8 @@ def _fields(record: Mapping[str, Any], text: Mapping[str, str], unit: str) -> di
             fields[key] = _DATUMS.get(str(value), str(value))
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
             fields[key] = _num(value)
+        elif isinstance(value, list):
+            fields[key] = "、".join(str(v) for v in value)
         else:
             fields[key] = str(value)
     if record["code"] == "people_outside_districts":

@@ -1,0 +1,90 @@
+"""The inputs' findings in a Chinese report (siting.report._said): each code the inputs
+and the demand now find, from the record its Said writes to run.json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from siting.report._labels import labels
+from siting.report._said import said_lines
+
+RECORDS: dict[str, dict[str, Any]] = {
+    "datum_unshifted": {
+        "layer": "hazards",
+        "crs": "Guangyuan local",
+        "datum": "Guangyuan 1990",
+        "section": "[inputs.hazards]",
+    },
+    "areas_overlap": {"count": 1, "mixed": 0, "ids": ["A2 ∩ A2-B1"]},
+    "duplicate_geometries": {"layer": "facilities", "count": 2, "groups": ["F1 = F2"]},
+    "areas_partly_outside_raster": {
+        "raster": "population",
+        "file": "pop.tif",
+        "count": 1,
+        "low_share": 0.2,
+        "high_share": 0.2,
+        "ids": ["A2"],
+    },
+    "raster_short_of_districts": {
+        "raster": "population",
+        "file": "pop.tif",
+        "count": 1,
+        "ids": ["D2 86%"],
+    },
+    "areas_people_unread": {"column": "人口", "people": 6700.0},
+    "raster_may_count_children": {"said": "accra-age0-5-worldpop.tif"},
+    "streets_miss_areas": {
+        "count": 1,
+        "of": 3,
+        "share": 1 / 3,
+        "file": "streets.osm",
+        "ids": ["A2"],
+    },
+    "buildings_unused": {"allocation": "area_weighted"},
+    "buildings_weigh_nothing": {"count": 1, "of": 3},
+    "old_datum_unshifted": {
+        "layer": "parcels",
+        "crs": "EPSG:2432",
+        "datum": "Beijing 1954",
+        "low_m": 50,
+        "high_m": 150,
+        "section": "[inputs.parcels]",
+    },
+}
+
+
+def chinese(code: str) -> str:
+    run = {
+        "findings": [f"English sentence of {code}"],
+        "finding_records": [{"code": code, **RECORDS[code]}],
+    }
+    said, english = said_lines(
+        run, "findings", labels("zh"), language="zh", districts={}, unit="元"
+    )
+    assert english == []  # not left in English, under 技术说明（英文）
+    (line,) = said
+    return line
+
+
+@pytest.mark.parametrize("code", sorted(RECORDS))
+def test_every_finding_of_the_inputs_is_said_in_chinese(code: str) -> None:
+    line = chinese(code)
+    assert "{" not in line.replace("{ towgs84", "") and "}" not in line.replace("] }", "")
+    assert not any(word in line for word in ("None", "['", "']"))  # no Python repr
+
+
+def test_the_findings_read_with_their_numbers() -> None:
+    assert chinese("areas_partly_outside_raster") == (
+        "常住人口栅格 pop.tif 未完全覆盖1个居住区（其用地的20%至20%在栅格外），这些居住区只计入"
+        "栅格覆盖部分的人口（A2）：请提供完整覆盖这些居住区的栅格"
+    )
+    assert chinese("duplicate_geometries").startswith(
+        "现有托育机构（facilities）中有2个要素与其他要素几何完全相同（F1 = F2）"
+    )
+    assert chinese("streets_miss_areas").startswith("3个居住区中有1个（33%）距路网 streets.osm")
+    assert chinese("areas_people_unread").startswith(
+        "居住区图层的“人口”字段似为各居住区人口（合计6,700人）"
+    )
+    assert "1954北京坐标系" in chinese("old_datum_unshifted")
