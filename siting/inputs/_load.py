@@ -600,7 +600,9 @@ def validate(
     list of Problem
         Empty when the inputs are usable.
     """
-    return list(_load(spec, crs, max_persons_per_km2, radii).report.problems)
+    return list(
+        check_inputs(spec, crs=crs, max_persons_per_km2=max_persons_per_km2, radii=radii).problems
+    )
 
 
 def load_inputs(
