@@ -379,7 +379,8 @@ def test_the_api_warns_of_a_raster_named_for_children_as_the_cli_does(
     scenario = load_scenario(_children_scenario(tmp_path, named, ""))
     assert scenario.inputs is not None
     with caplog.at_level(logging.WARNING, logger="siting"):
-        (cli,) = [n for n in load_inputs(scenario.inputs).notes if "age group" in n]
+        # a finding of the run since the input warnings that move a plan are findings
+        (cli,) = [n for n in load_inputs(scenario.inputs).findings if "age group" in n]
         (loaded,) = [r for r in caplog.records if "age group" in r.getMessage()]
         caplog.clear()
         area_demand(areas(), named, scenario=Scenario())
