@@ -300,8 +300,9 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         print(f"NO PLAN: county {county}")
     n = len(report.missing)
     partial = (
-        f"partial plan: {n} {'county has' if n == 1 else 'counties have'} no plan and "
-        f"{'its' if n == 1 else 'their'} residents are left out; fix what stopped "
+        f"partial plan: {n} {'county has' if n == 1 else 'counties have'} no plan: none "
+        f"provides for {'its' if n == 1 else 'their'} residents (only the facilities that "
+        f"stand serve them); fix what stopped "
         f"{'it' if n == 1 else 'them'} and plan again (siting plan --resume reuses the "
         "finished counties) before handing it in"
     )

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 from _two_counties import X0, Y0, write_city, write_counties, write_two_counties
 from _two_counties import box_at as _box
@@ -121,15 +122,37 @@ def test_a_failed_countys_existing_facility_still_serves_its_neighbour(tmp_path:
     assert (fe["district_id"], fe["slots"], fe["cost"]) == ("E", 30.0, 0.0)
     assert bool(fe["in_failed_county"]) and not bool(facilities.loc["PW", "in_failed_county"])
     areas = gpd.read_file(out / "areas.geojson").set_index("area_id")
-    assert sorted(areas.index) == ["AF", "AW"]  # East's residents have no plan
+    # East's area has no plan but is in the layer (was left out: a hole where its people
+    # live), served from FE 104 m away: FE's 30 slots take AE's 8 and AW's 8
+    assert sorted(areas.index) == ["AE", "AF", "AW"]
+    ae = areas.loc["AE"]
+    assert bool(ae["in_failed_county"]) and not areas.loc[["AF", "AW"], "in_failed_county"].any()
+    assert (ae["district_id"], ae["planned_population"], ae["required_slots"]) == ("E", 1000, 8)
+    assert (ae["served_slots"], ae["shortfall_slots"]) == (8.0, 0.0)
+    written = pd.read_csv(out / "assignments.csv")
+    assert written.loc[written["area_id"] == "AE", ["site_id", "slots"]].values.tolist() == [
+        ["FE", 8.0]
+    ]
     assignments = json.loads((out / "run.json").read_text(encoding="utf-8"))["border"]
     # AW: 8 slots from FE across the border (was 0, 8 short); West 16 of 16 (was 8)
     assert assignments["slots_from_failed_counties"] == pytest.approx(8.0)
     assert float(areas.loc["AW", "served_slots"]) == pytest.approx(8.0)
     assert float(areas.loc["AW", "shortfall_slots"]) == pytest.approx(0.0, abs=1e-3)
-    assert float(areas["served_slots"].sum()) == pytest.approx(16.0)
+    assert float(areas.loc[["AF", "AW"], "served_slots"].sum()) == pytest.approx(16.0)
     totals = run["totals"]
+    # the plan's totals are West's; East's areas are counted beside them
+    assert (totals["required_slots"], totals["served_slots"]) == pytest.approx((16.0, 16.0))
     assert totals["shortfall_slots"] == pytest.approx(0.0, abs=1e-3)
+    assert totals["failed_counties"] == pytest.approx(
+        {
+            "areas": 1,
+            "population": 1000.0,
+            "required_slots": 8.0,
+            "served_slots": 8.0,
+            "shortfall_slots": 0.0,
+        },
+        abs=1e-3,
+    )
     # the plan's own figures stay West's: PW's 18 slots and its cost, as before
     assert totals["planned_slots"] == pytest.approx(18.0)
     assert totals["cost"] == pytest.approx(PW_COST)
@@ -138,6 +161,7 @@ def test_a_failed_countys_existing_facility_still_serves_its_neighbour(tmp_path:
     counties = {c["district_id"]: c for c in run["counties"]}
     assert (counties["E"]["facilities"], counties["E"]["existing_slots"]) == (1, 30.0)
     assert (counties["E"]["population"], counties["E"]["required_slots"]) == (1000.0, 8.0)
+    assert counties["E"]["served_slots"] == pytest.approx(8.0, abs=1e-3)
     assert counties["E"]["border_out_slots"] == pytest.approx(8.0)
     assert counties["W"]["border_in_slots"] == pytest.approx(8.0)
     # AW's access: FE's 30 slots for AW's and AE's 2,000 people (was 0)
@@ -150,24 +174,35 @@ def test_a_failed_countys_existing_facility_still_serves_its_neighbour(tmp_path:
     assert report.problems == ()
     assert report.missing == ("E East: failed, solver: no plan: the model is infeasible",)
     said = (out / "report.md").read_text(encoding="utf-8")
-    assert "区内居住区人口 1,000，需求托位 8，未纳入规划。区内现有托育机构 1 处（托位 30）" in said
+    assert (
+        "区内居住区人口 1,000，需求托位 8，未纳入规划。步行范围内现有托育机构可满足其中 8，"
+        "缺口 0（不计入方案合计）。区内现有托育机构 1 处（托位 30）" in said
+    )
+    assert "| 无规划区县居住区：需求 / 已满足 / 缺口（不计入上述合计） | 8 / 8 / 0 |" in said
     page = (out / "map.html").read_text(encoding="utf-8")
     assert "所在区县无规划" in page  # FE's popup
     # East's outline says why in Chinese too (was run.json's English reason alone)
     districts = gpd.read_file(out / "districts.geojson").set_index("district_id")
     assert districts.at["E", "code"] == "infeasible" and districts.at["W", "code"] == ""
     assert "模型无可行解" in page
+    assert page.count("所在区县无规划") == 2  # AE's popup too
 
 
 @pytest.mark.parametrize(
-    ("fe_slots", "stage", "served"),
+    ("fe_slots", "stage", "served", "ae_served"),
     [
-        (12, "solve_prepared", 4.0),  # AE's 8 of FE's 12 slots first: 4 left for AW
-        (30, "prepare_loaded", 0.0),  # East's demand unknown: how full FE is is unknown
+        (12, "solve_prepared", 4.0, 8.0),  # AE's 8 of FE's 12 slots first: 4 left for AW
+        (4, "solve_prepared", 0.0, 4.0),  # FE's 4 slots all AE's, 4 short: none for AW
+        (30, "prepare_loaded", 0.0, None),  # East's demand unknown: how full FE is is unknown
     ],
 )
 def test_a_failed_countys_residents_come_first(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fe_slots: int, stage: str, served: float
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    fe_slots: int,
+    stage: str,
+    served: float,
+    ae_served: float | None,
 ) -> None:
     _fail_east(monkeypatch, stage)
     plan = run_plan(_city(tmp_path, fe_slots=fe_slots))
@@ -176,6 +211,17 @@ def test_a_failed_countys_residents_come_first(
     assert plan.run["border"]["slots_from_failed_counties"] == pytest.approx(served)
     east = plan.run["counties"][1]
     assert ("population" in east) == (stage == "solve_prepared")
+    # AE, in the areas layer when its demand is known, served from FE what AW leaves it
+    assert ("AE" in plan.areas.index) == (ae_served is not None)
+    if ae_served is not None:
+        assert _served(plan, "AE") == {"FE": pytest.approx(ae_served)}
+        ae = plan.areas.loc["AE"]
+        assert float(ae["shortfall_slots"]) == pytest.approx(8.0 - ae_served, abs=1e-3)
+        assert ae["shortfall_reason"] == ("no plan" if ae_served < 8 else "")
+        assert plan.run["totals"]["failed_counties"]["shortfall_slots"] == pytest.approx(
+            8.0 - ae_served, abs=1e-3
+        )
+        assert plan.run["totals"]["shortfall_slots"] == pytest.approx(8.0 - served, abs=1e-3)
 
 
 def test_resume_solves_the_failed_county_again(
@@ -236,6 +282,9 @@ def test_a_failed_countys_demonstration_facility_is_unmet(
     assert verify(out).problems == ()
     report = (out / "report.md").read_text(encoding="utf-8")
     assert "示范性托育机构（每区县 1 处）未满足：缺 1 处" in report
+    # no border pass: AE is still served by its own county's FE, AW (20 m from East) not
+    areas = gpd.read_file(out / "areas.geojson").set_index("area_id")
+    assert areas["served_slots"].round(3).to_dict() == {"AW": 0.0, "AE": 8.0, "AF": 8.0}
 
 
 # Every way a county can end without a plan (siting.province.engine.FAILURES), caused in

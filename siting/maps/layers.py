@@ -86,6 +86,17 @@ def _population_layer(
     return features
 
 
+_NO_PLAN_STYLE: dict[str, Any] = {
+    "color": "#b2182b",
+    "weight": 3,
+    "dashArray": "8 6",
+    "opacity": 0.9,
+    "fillColor": "#b2182b",
+    "fillOpacity": 0.15,
+}
+"""A county of a partitioned run that has no plan (a hole), and its residential areas."""
+
+
 def _area_features(areas: gpd.GeoDataFrame, text: Mapping[str, str]) -> list[dict[str, Any]]:
     features = []
     for rec, geom in _records(areas):
@@ -99,6 +110,9 @@ def _area_features(areas: gpd.GeoDataFrame, text: Mapping[str, str]) -> list[dic
         }
         if shortfall > 0:
             style.update({"color": _RED, "weight": 4, "dashArray": "8 4", "opacity": 1.0})
+        no_plan = is_true(rec.get("in_failed_county"))
+        if no_plan:  # in a county without a plan: drawn as its hole is
+            style = dict(_NO_PLAN_STYLE)
         status = str(rec.get("status") or "")
         reason = str(rec.get("shortfall_reason") or "")
         people_key = "planned_population" if status == "new" else "population"
@@ -120,6 +134,8 @@ def _area_features(areas: gpd.GeoDataFrame, text: Mapping[str, str]) -> list[dic
             rows.append(
                 (text["shortfall_reason"], _esc(text.get(f"reason_{reason}", reason) or "–"))
             )
+        if no_plan:
+            rows.append((text["in_failed_county"], text["yes"]))
         popup = _popup(_esc(rec.get("name")), rows)
         tooltip = (
             f"{_esc(rec.get('name'))}: {_fmt(rec.get('slots_per_1000'), 1)}"
@@ -371,8 +387,7 @@ def _district_features(
     for rec, geom in _records(districts):
         style = {"color": "#252525", "weight": 2.5, "fillOpacity": 0.0, "opacity": 0.9}
         if rec.get("reason"):  # a county of a partitioned run that has no plan: a hole
-            style = {"color": "#b2182b", "weight": 3, "dashArray": "8 6", "opacity": 0.9,
-                     "fillColor": "#b2182b", "fillOpacity": 0.15}  # fmt: skip
+            style = dict(_NO_PLAN_STYLE)
         rows = [
             *(
                 [(text["county_reason"], _esc(county_reason(rec, text)))]

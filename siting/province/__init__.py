@@ -19,7 +19,9 @@ merge
     :func:`merge_counties`: one plan from the counties' plans.
 border
     :func:`~siting.province.border.border_pass`: with ``run.cross_border_m``, the areas
-    near a border planned again with the neighbours' sites too.
+    near a border planned again with the neighbours' sites too;
+    :func:`~siting.province.border.serve_unplanned`: the areas of a county without a
+    plan served from what stands free within their walk.
 lifecircle
     :func:`~siting.province.lifecircle.access_across_borders`: the access figures of the
     areas near a border measured again against every facility of the merged plan.

@@ -37,7 +37,9 @@ from a border stay with their county even where a neighbour's site is within
 walking distance (none is, once ``d`` reaches the largest walking radius). How far
 that is from the single solve is measured on the sample (see the README).
 
-Areas of a county that has no plan and workplaces are not in the strip.
+Areas of a county that has no plan and workplaces are not in the strip. The areas of
+a county without a plan are served after the pass (:func:`serve_unplanned`), from the
+free slots of the open sites within their walk, nothing opened or extended for them.
 """
 
 from __future__ import annotations
@@ -76,7 +78,7 @@ from siting.summary import district_summary, per_1000, service_lines
 if TYPE_CHECKING:
     from siting.province.engine import CountyResult
 
-__all__ = ["border_pass", "strip_areas"]
+__all__ = ["border_pass", "serve_unplanned", "strip_areas"]
 
 log = logging.getLogger(__name__)
 
@@ -218,6 +220,76 @@ def border_pass(
         }
     )
     return _with_record(plan, record, inputs=inputs)
+
+
+def serve_unplanned(plan: Plan, *, inputs: Inputs, scenario: Scenario) -> Plan:
+    """Serve the residents of the counties without a plan from what stands free.
+
+    Their areas (:data:`~siting.province.merge.IN_FAILED_COUNTY`) are served, within
+    their walking radius, from the free slots of the open sites: their county's
+    standing facilities (its residents come first there: the border pass offered the
+    neighbours only what they leave) and, with ``run.cross_border_m > 0``, the
+    neighbours' facilities. Nothing is opened or extended for them: least shortfall,
+    then least walking (the counties' model, :func:`siting.model.build_model`).
+
+    Parameters
+    ----------
+    plan
+        The merged plan (after the border pass, if any).
+    inputs
+        The whole run's inputs.
+    scenario
+        The scenario.
+
+    Returns
+    -------
+    Plan
+        ``plan`` with their assignments, served and short slots. The plan's totals stay
+        the planned counties'; ``run["totals"]["failed_counties"]`` gives theirs beside
+        (``areas``, ``population``, ``required_slots``, ``served_slots``,
+        ``shortfall_slots``), and each county without a plan its own
+        (``served_slots``, ``shortfall_slots`` beside ``required_slots``).
+    """
+    ids = plan.areas.index[in_failed_county(plan.areas)]
+    if ids.empty:
+        return plan
+    problem, sites, _, items, points = _strip_problem(
+        plan, ids, inputs=inputs, scenario=scenario, planned=set(), residents={}, unplanned=True
+    )
+    none = plan.assignments.iloc[:0]
+    parts = [_solve_part(part, none, scenario=scenario) for part in _components(problem)]
+    solved = [p for p in parts if p.changed]
+    if solved:
+        plan = _fold(
+            plan,
+            items=items[items.index.isin(pd.Index([d for p in solved for d in p.items]))],
+            assignments=pd.concat([p.assignments for p in solved], ignore_index=True),
+            opened=pd.DataFrame(),
+            extra=pd.Series(dtype=float),
+            sites=sites,
+            points=points,
+            inputs=inputs,
+            scenario=scenario,
+        )
+        if "border" in plan.run:
+            plan = _with_record(plan, plan.run["border"], inputs=inputs)
+    areas = plan.areas.loc[ids]
+    figures = ("required_slots", "served_slots", "shortfall_slots")
+    run = dict(plan.run)
+    run["totals"] = dict(run["totals"])
+    run["totals"]["failed_counties"] = {
+        "areas": len(areas),
+        "population": float(areas["planned_population"].sum() + areas["migrant_population"].sum()),
+        **{f: float(areas[f].sum()) for f in figures},
+    }
+    by_county = areas.groupby(areas["district_id"].astype(str))[list(figures)].sum()
+    run["counties"] = [
+        c | {f: float(by_county.at[c["district_id"], f]) for f in figures[1:]}
+        if c["district_id"] in by_county.index
+        else c
+        for c in run["counties"]
+    ]
+    return replace(plan, run=run)
 
 
 @dataclass(frozen=True)
@@ -371,8 +443,14 @@ def _strip_problem(
     scenario: Scenario,
     planned: set[str],
     residents: Mapping[str, pd.DataFrame | None],
+    unplanned: bool = False,
 ) -> tuple[SitingProblem, gpd.GeoDataFrame, pd.DataFrame, pd.DataFrame, gpd.GeoDataFrame]:
-    """The strip's model: its items, the sites within reach (open ones with spare capacity)."""
+    """The strip's model: its items, the sites within reach (open ones with spare capacity).
+
+    With ``unplanned`` the strip is the areas of the counties without a plan: every
+    open site offers what it has free (the standing facilities of their county too),
+    and none is opened or extended for them.
+    """
     radii = scenario.radii
     reach = max(radii.urban_m, radii.rural_m, radii.new_beside_m + 1.0, radii.workplace_m)
     areas = inputs.areas.loc[strip]
@@ -444,10 +522,11 @@ def _strip_problem(
     existing = sites["existing"].astype(bool).to_numpy()
     # a facility of a county without a plan serves the strip as it stands: nobody extends it
     standing = in_failed_county(facilities).reindex(sites.index, fill_value=False).to_numpy()
-    can_grow = existing & ~standing & fac.existing_can_expand
+    can_grow = existing & ~standing & fac.existing_can_expand & (not unplanned)
     spare = np.where(is_open, (capacity - used_outside).clip(lower=0), 0.0)
-    left = _left_by_own_county(facilities, residents).reindex(sites.index).fillna(0.0)
-    spare = np.where(standing, left, spare)
+    if not unplanned:  # the residents of a county without a plan come first at its own
+        left = _left_by_own_county(facilities, residents).reindex(sites.index).fillna(0.0)
+        spare = np.where(standing, left, spare)
     model_sites = pd.DataFrame(
         {
             "district_id": sites["district_id"],
@@ -463,6 +542,13 @@ def _strip_problem(
         index=sites.index,
     )
     options = site_options(sites[~is_open], scenario=scenario)
+    if unplanned:
+        options = options.iloc[:0]
+        if scenario.run.cross_border_m <= 0:  # no resident crosses a border
+            district = pd.Series(sites["district_id"].astype(str).to_numpy(), index=sites.index)
+            home = items["area_id"].map(areas["district_id"].astype(str))
+            same = pairs["site_id"].map(district).to_numpy() == pairs["demand_id"].map(home)
+            pairs = pairs[same.to_numpy()].reset_index(drop=True)
     problem = SitingProblem(
         demand=items,
         sites=model_sites,
@@ -624,6 +710,10 @@ def _totals(
     """The run's totals with the facilities, areas and assignments after the pass."""
     totals = dict(before)
     facilities = facilities[~in_failed_county(facilities)]  # not the plan's: they stand
+    # nor the areas of the counties without a plan (totals["failed_counties"] has them)
+    unplanned = areas.index[in_failed_county(areas)]
+    assignments = assignments[~assignments["area_id"].isin(unplanned)]
+    areas, areas_before = areas.drop(unplanned), areas_before.drop(unplanned, errors="ignore")
     people = float(areas["planned_population"].sum() + areas["migrant_population"].sum())
     total_slots = float(facilities["slots"].sum())
     affordable = float(facilities.loc[facilities["affordable"].astype(bool), "slots"].sum())

@@ -37,7 +37,7 @@ from siting.errors import (
 )
 from siting.inputs import Inputs
 from siting.plan import Plan
-from siting.province.border import border_pass
+from siting.province.border import border_pass, serve_unplanned
 from siting.province.cache import CountyCache
 from siting.province.lifecircle import access_across_borders
 from siting.province.merge import merge_counties
@@ -357,11 +357,9 @@ def plan_by_district(
     if scenario.run.cross_border_m > 0:
         say(f"border pass: areas within {scenario.run.cross_border_m:g} m of another district")
         final = border_pass(merged, results, inputs=inputs, scenario=scenario)
+    final = serve_unplanned(final, inputs=inputs, scenario=scenario)
     say("measuring access across the county borders")
-    residents = {r.district_id: r.residents for r in results if r.plan is None}
-    return access_across_borders(
-        final, counties=merged, inputs=inputs, scenario=scenario, residents=residents
-    )
+    return access_across_borders(final, counties=merged, inputs=inputs, scenario=scenario)
 
 
 def _county_names(inputs: Inputs, ids: Sequence[str]) -> dict[str, str]:

@@ -29,8 +29,9 @@ Which areas
 
     The existing facilities of a county without a plan count (they stand, and the
     merged plan keeps them). Its residents have no plan and are not measured, but
-    when its demand was estimated before it failed they share the facilities they
-    walk to, as everyone else does.
+    when its demand was estimated before it failed (its areas are then rows of the
+    merged plan, :data:`~siting.province.merge.IN_FAILED_COUNTY`) they share the
+    facilities they walk to, as everyone else does.
 Counts
     ``run.json``'s ``facilities`` are counted on the merged plan; the facilities with
     free slots and the walks measured are the counties' less what this measure finds
@@ -41,7 +42,6 @@ Counts
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -90,7 +90,6 @@ def access_across_borders(
     counties: Plan,
     inputs: Inputs,
     scenario: Scenario,
-    residents: Mapping[str, pd.DataFrame | None] | None = None,
 ) -> Plan:
     """The merged plan with its life-circle figures measured across county borders.
 
@@ -105,10 +104,6 @@ def access_across_borders(
         The whole run's inputs (areas, facilities, population raster, streets).
     scenario
         The scenario.
-    residents
-        The demand of each county without a plan, when it was estimated before the
-        county failed (:attr:`siting.province.CountyResult.residents`): its residents
-        share the facilities they reach with the plan's, but are not measured.
 
     Returns
     -------
@@ -122,9 +117,10 @@ def access_across_borders(
         return plan
     start = time.perf_counter()
     reach = walking_bands(scenario)[-1][0]
-    sharers = _sharers(residents or {})
-    areas = pd.concat([pd.DataFrame(plan.areas), sharers])
-    areas = areas.set_axis(areas.index.astype(str))
+    no_plan = in_failed_county(plan.areas)  # the counties without a plan's: they share
+    unplanned, planned_areas = plan.areas[no_plan], plan.areas[~no_plan]
+    sharers = unplanned.set_axis(unplanned.index.astype(str))
+    areas = pd.DataFrame(plan.areas).set_axis(plan.areas.index.astype(str))
     outlines = inputs.areas.set_axis(inputs.areas.index.astype(str))
     shapes = gpd.GeoSeries(outlines.geometry.loc[areas.index].to_numpy(), crs=inputs.crs)
     area_district = areas["district_id"].astype(str).to_numpy()
@@ -165,7 +161,9 @@ def access_across_borders(
         # draws nobody, so it has free slots when it has a slot
         spare = len(changed.intersection(after.index)) - len(changed.intersection(counted.index))
         free = {"before": 0, "after": spare}
-        return _with(plan, plan.areas, record, info, start, free=free, pairs=0, counts=counts)
+        return _with(
+            plan, planned_areas, unplanned, record, info, start, free=free, pairs=0, counts=counts
+        )
 
     ids = areas.index[walked]
     zone = shapes.iloc[walked].to_numpy()  # clip_graph finds the nodes near any of them
@@ -196,7 +194,7 @@ def access_across_borders(
     }
     _, county_free = measure_life_circles(walks[same], pts, frame, counties_saw, scenario=scenario)
     again_ids = areas.index[again]
-    updated = _replaced(plan.areas, measured.loc[again_ids.difference(sharers.index)])
+    updated = _replaced(planned_areas, measured.loc[again_ids.difference(sharers.index)])
     # a facility within a walk of a re-measured area is measured in full here (every
     # walk to it and every walk of those who reach it); the others kept their status
     exact = set(walks.loc[walks["point_id"].map(pts["area_id"]).isin(again_ids), "site_id"])
@@ -209,34 +207,9 @@ def access_across_borders(
     theirs = same & walks["site_id"].isin(set(before.index) | set(counted.index)).to_numpy()
     info["walks_measured"] = len(walks)
     pairs = int(ours.sum()) - int(theirs.sum())
-    return _with(plan, updated, record, info, start, free=delta, pairs=pairs, counts=counts)
-
-
-def _sharers(residents: Mapping[str, pd.DataFrame | None]) -> pd.DataFrame:
-    """The areas of the counties without a plan whose demand is known, as rows that
-    :func:`~siting.lifecircle.measure_life_circles` reads (people, required slots, target)."""
-    frames = [
-        pd.DataFrame(
-            {
-                "district_id": d,
-                "planned_population": t["planned_population"].astype(float),
-                "migrant_population": t["migrant_population"].astype(float),
-                "required_slots": t["required_slots"] + t["migrant_slots"],
-                "target_per_1000": t["ratio"].astype(float),
-            },
-            index=t.index.astype(str),
-        )
-        for d, t in residents.items()
-        if t is not None and len(t)
-    ]
-    columns = [
-        "district_id",
-        "planned_population",
-        "migrant_population",
-        "required_slots",
-        "target_per_1000",
-    ]
-    return pd.concat(frames) if frames else pd.DataFrame(columns=columns)
+    return _with(
+        plan, updated, unplanned, record, info, start, free=delta, pairs=pairs, counts=counts
+    )
 
 
 def _within(shapes: gpd.GeoSeries, of: np.ndarray, distance_m: float) -> np.ndarray:
@@ -250,6 +223,7 @@ def _within(shapes: gpd.GeoSeries, of: np.ndarray, distance_m: float) -> np.ndar
 def _with(
     plan: Plan,
     areas: pd.DataFrame,
+    unplanned: pd.DataFrame,
     record: dict[str, Any],
     info: dict[str, Any],
     start: float,
@@ -258,7 +232,9 @@ def _with(
     pairs: int,
     counts: dict[str, int],
 ) -> Plan:
-    """``plan`` with ``areas`` and the districts' and the run's figures summed from them."""
+    """``plan`` with ``areas`` (the planned counties') and ``unplanned`` (those of the
+    counties without a plan, not measured), the districts' and the run's figures summed
+    from ``areas``."""
     run = dict(plan.run)
     merged = merge_life_circles([record], areas)
     merged.update(
@@ -280,7 +256,8 @@ def _with(
     shapes = plan.district_shapes
     if shapes is not None:
         shapes = _replaced(shapes, summary)
-    return replace(plan, areas=areas, districts=districts, district_shapes=shapes, run=run)
+    every = pd.concat([areas, unplanned]) if len(unplanned) else areas
+    return replace(plan, areas=every, districts=districts, district_shapes=shapes, run=run)
 
 
 def _replaced(frame: pd.DataFrame, values: pd.DataFrame) -> Any:

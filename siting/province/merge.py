@@ -18,7 +18,11 @@ offer them to the neighbours' residents; the plan's totals (planned slots, cost,
 counts of facilities) stay those of the planned counties, and the county's entry under
 ``counties`` counts them (``facilities``, ``existing_slots``), and its residents when
 their demand was estimated before the county failed (``population``,
-``required_slots``: no slot of the plan serves them). Its demonstration
+``required_slots``: no slot of the plan serves them). Those residents' areas are rows
+of the areas layer, marked :data:`IN_FAILED_COUNTY` too, with their people and
+required slots (:func:`siting.province.border.serve_unplanned` serves them from what
+stands free; the plan's totals stay the planned counties', and
+``totals["failed_counties"]`` gives theirs beside). Its demonstration
 facilities (R5) are unmet, less those it holds already: ``unmet_demonstration`` and
 ``unmet`` name it, and its entry says how many are missing (``demonstration_missing``).
 """
@@ -30,10 +34,12 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from siting._said import said_records
 from siting.candidates import sites_from_inputs
+from siting.demand import reported_slots
 from siting.errors import SolverError
 from siting.inputs import Inputs
 from siting.lifecircle import merge_life_circles
@@ -45,13 +51,16 @@ from siting.summary import per_1000
 if TYPE_CHECKING:
     from siting.province.engine import CountyResult
 
-__all__ = ["IN_FAILED_COUNTY", "PARTIAL", "in_failed_county", "merge_counties"]
+__all__ = ["IN_FAILED_COUNTY", "NO_PLAN", "PARTIAL", "in_failed_county", "merge_counties"]
 
 PARTIAL = "partial"
 """The status of a merged plan that misses some county (``siting plan`` exits 3)."""
 
 IN_FAILED_COUNTY = "in_failed_county"
-"""The facilities layer's column that marks an existing facility of a county without a plan."""
+"""The facilities' and the areas' column that marks a row of a county without a plan."""
+
+NO_PLAN = "no plan"
+"""The ``shortfall_reason`` of an area of a county without a plan."""
 
 _LISTS = ("notes", "findings", "unmet", "unmet_demonstration")
 
@@ -234,6 +243,7 @@ def merge_counties(
         if len(mine):
             county["facilities"] = len(mine)
             county["existing_slots"] = float(mine["slots"].sum())
+    unplanned = _unplanned_areas(failed, inputs=inputs, scenario=scenario, like=areas)
     short = _demonstration_unmet(failed, standing, inputs=inputs, scenario=scenario)
     for county in run["counties"]:
         missing = short.get(county["district_id"])
@@ -252,7 +262,7 @@ def merge_counties(
     hazards = next((p.hazards for p in plans if p.hazards is not None), None)
     return Plan(
         facilities=_stack([facilities.assign(**{IN_FAILED_COUNTY: False}), standing]),
-        areas=areas,
+        areas=_stack([areas.assign(**{IN_FAILED_COUNTY: False}), unplanned]),
         assignments=_stack([p.assignments for p in plans]).reset_index(drop=True),
         districts=_stack([p.districts for p in plans]),
         candidates=_stack([p.candidates for p in plans]),
@@ -314,6 +324,55 @@ def _standing(
         service_types=",".join(scenario.facility.service_types),
     )
     out = gpd.GeoDataFrame(rows.reindex(columns=like.columns), geometry=like.geometry.name)
+    out.index.name = like.index.name
+    return out.assign(**{IN_FAILED_COUNTY: True})
+
+
+def _unplanned_areas(
+    failed: Sequence[CountyResult],
+    *,
+    inputs: Inputs,
+    scenario: Scenario,
+    like: gpd.GeoDataFrame,
+) -> gpd.GeoDataFrame:
+    """The residential areas of the counties without a plan, as rows like ``like``'s.
+
+    Those of a county whose demand was estimated before it failed, with their people
+    and required slots (:attr:`~siting.province.engine.CountyResult.residents`), none
+    served yet (the standing facilities and the neighbours' may serve them:
+    :func:`siting.province.border.serve_unplanned`), their shortfall ``"no plan"``, and
+    :data:`IN_FAILED_COUNTY` true. A county that failed before has no figures to give.
+    """
+    frames = []
+    for r in failed:
+        t = r.residents
+        if t is None or not len(t):
+            continue
+        ids = t.index.astype(str)
+        required = (t["required_slots"] + t["migrant_slots"]).astype(float).to_numpy()
+        rows = inputs.areas.loc[ids].assign(
+            district_id=r.district_id,
+            population=t["population"].round(1).to_numpy(),
+            planned_population=t["planned_population"].round(1).to_numpy(),
+            migrant_population=t["migrant_population"].round(1).to_numpy(),
+            migrant_demand=t["migrant_slots"].astype(float).to_numpy(),
+            required_slots=required,
+            required_slots_rounded=reported_slots(
+                pd.Series(required, index=ids), scenario=scenario
+            ).to_numpy(),
+            served_slots=0.0,
+            shortfall_slots=required,
+            slots_per_1000=np.where(t["planned_population"] > 0, 0.0, np.nan),
+            target_per_1000=t["ratio"].astype(float).to_numpy(),
+            demand_estimate_slots=t["demand_estimate_slots"].round(1).to_numpy(),
+            shortfall_reason=np.where(required > 0, NO_PLAN, ""),
+        )
+        frames.append(rows)
+    if not frames:
+        return like.iloc[:0].assign(**{IN_FAILED_COUNTY: True})
+    out = gpd.GeoDataFrame(
+        pd.concat(frames).reindex(columns=like.columns), geometry=like.geometry.name
+    ).to_crs(like.crs)
     out.index.name = like.index.name
     return out.assign(**{IN_FAILED_COUNTY: True})
 

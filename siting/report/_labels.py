@@ -144,6 +144,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "reason_no site within reach fits a facility": "服务半径内用地均不足以设置托育设施",
         "reason_capacity": "容量不足",
         "reason_budget": "预算不足",
+        "reason_no plan": "所在区县无规划",
         "kind_resident": "常住人口",
         "kind_migrant": "随迁婴幼儿",
         "full_day": "全日托",
@@ -207,6 +208,9 @@ _LABELS: dict[str, dict[str, str]] = {
             "示范性托育机构（每区县 {need} 处）未满足：缺 {missing} 处。"
         ),
         "county_failed_residents": "区内居住区人口 {population}，需求托位 {required}，未纳入规划。",
+        "county_failed_served": "步行范围内现有托育机构可满足其中 {served}，缺口 {shortfall}"
+        "（不计入方案合计）。",
+        "failed_counties_slots": "无规划区县居住区：需求 / 已满足 / 缺口（不计入上述合计）",
         "border_pass": "跨界服务（距其他区县 {m} 米内的 {areas} 个居住区可由邻区县设施服务）："
         "跨界托位 {across}，缺口 {short0} → {short1}，"
         "费用 {cost0} → {cost1}，新开设施 {opened} 处。",
@@ -457,6 +461,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "reason_no site within reach fits a facility": "no site within reach fits a facility",
         "reason_capacity": "capacity",
         "reason_budget": "budget",
+        "reason_no plan": "the county has no plan",
         "kind_resident": "residents",
         "kind_migrant": "migrant children",
         "full_day": "full-day",
@@ -508,6 +513,10 @@ _LABELS: dict[str, dict[str, str]] = {
         "are unmet: {missing} missing.",
         "county_failed_residents": " Its residential areas hold {population} people, "
         "who need {required} slots: no plan serves them.",
+        "county_failed_served": " Standing facilities within their walk serve {served} of "
+        "those slots; {shortfall} short (outside the plan's totals).",
+        "failed_counties_slots": "Areas of counties without a plan: required / served / "
+        "short (not in the totals above)",
         "border_pass": "Across borders ({areas} areas within {m} m of another district may be "
         "served by its sites): {across} slots served across borders, shortfall {short0} → "
         "{short1}, cost {cost0} → {cost1}, {opened} sites opened.",

@@ -36,6 +36,9 @@ from siting.report._said import said_lines
 
 logger = logging.getLogger(__name__)
 
+_SLOTS = ("required_slots", "served_slots", "shortfall_slots")
+"""The figures of ``totals["failed_counties"]`` the headline gives, in its order."""
+
 
 def _column(frame: pd.DataFrame | None, name: str, default: Any = None) -> pd.Series:
     if frame is None:
@@ -153,6 +156,11 @@ def _report_blocks(out: PlanOutput, *, language: str) -> tuple[str, list[Block]]
         [text["planned_vs_required"], f"{_num(planned)} / {_num(required)}"],
         [text["served_slots"], _num(totals.get("served_slots"))],
         [text["shortfall_slots"], _num(totals.get("shortfall_slots"))],
+        *(
+            [[text["failed_counties_slots"], " / ".join(_num(failed.get(k)) for k in _SLOTS)]]
+            if (failed := totals.get("failed_counties"))
+            else []
+        ),
         [text["population"], _num(population)],
         [text["overall_per_1000"], _num(overall, 2)],
         [text["national_target"], _num(national, 1)],
@@ -467,6 +475,10 @@ def _county_sections(
             if c.get("population") is not None:
                 said += text["county_failed_residents"].format(
                     population=_num(c.get("population")), required=_num(c.get("required_slots"))
+                )
+            if c.get("served_slots") is not None:
+                said += text["county_failed_served"].format(
+                    served=_num(c.get("served_slots")), shortfall=_num(c.get("shortfall_slots"))
                 )
             if c.get("existing_slots"):
                 said += text["county_failed_existing"].format(
