@@ -47,8 +47,15 @@ PW_COST = 1_648_000.0  # PW's parcel (1e6) and its building, as West's county pl
 
 
 def _city(
-    folder: Path, *, cross_border_m: float = 200.0, demonstration: int = 0, fe_slots: int = 30
+    folder: Path,
+    *,
+    cross_border_m: float = 200.0,
+    demonstration: int = 0,
+    fe_slots: int = 30,
+    far_slots: int = 0,
 ) -> Path:
+    """The two-county city; with ``far_slots``, East also has FF of that many slots in
+    its far corner (1,990 m east, 990 m south), beyond any walk from AW or AF."""
     districts = write_two_counties(folder, side_m=1000.0, people_per_cell=500.0)
     areas = [
         {"area_id": a, "district_id": d, "status": "old", "geometry": _box(x, 400, x + 80, 600)}
@@ -74,6 +81,15 @@ def _city(
             "geometry": Point(X0 + 1070, Y0 - 500),
         }
     ]
+    if far_slots:
+        existing.append(
+            {
+                "facility_id": "FF",
+                "district_id": "E",
+                "slots": far_slots,
+                "geometry": Point(X0 + 1990, Y0 - 990),
+            }
+        )
     return write_city(
         folder,
         {"areas": areas, "parcels": parcels, "facilities": existing, "districts": districts},
@@ -222,6 +238,74 @@ def test_a_failed_countys_residents_come_first(
             8.0 - ae_served, abs=1e-3
         )
         assert plan.run["totals"]["shortfall_slots"] == pytest.approx(8.0 - served, abs=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("stage", "free"),
+    [
+        # FE (30) drawn on by AW (8), and by AE (8) when East's demand is known; PW (18)
+        # by AF (8); FF (10) by nobody (AE, the nearest, is 981 m away in a straight
+        # line, 1,275 m on foot, beyond the 15-minute 1,050 m): all have free slots
+        ("prepare_loaded", {"before": 2, "after": 3}),
+        ("solve_prepared", {"before": 2, "after": 3}),
+    ],
+)
+def test_a_failed_countys_facility_beyond_every_walk_has_free_slots(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stage: str, free: dict[str, int]
+) -> None:
+    """facilities_with_free_slots counts among run.json's facilities (every facility that
+    stands) those with a slot left after the demand within reach: FF, whom nobody of the
+    plan can walk to, has all of its slots free. It was left out (no county measured it,
+    and the access across borders measured only the facilities near a planned area)."""
+    _fail_east(monkeypatch, stage)
+    plan = run_plan(_city(tmp_path, far_slots=10))
+    accessibility = plan.run["accessibility"]
+    assert accessibility["facilities"] == {"before": 2, "after": 3}  # FE, FF; and PW
+    assert accessibility["facilities_with_free_slots"] == free
+
+
+@pytest.mark.parametrize(("fe_slots", "free_before"), [(8, 0), (30, 1)])
+def test_a_failed_countys_facility_far_from_every_border_is_measured(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fe_slots: int, free_before: int
+) -> None:
+    """Two 3 km counties: West's AW and PW at its west edge, East's AE and FE at its east
+    edge, 5.6 km apart: no area is within a walk of another county, and no county
+    measured FE. It is measured with AE, who walks to it: free with 30 slots, not with
+    8 (AE's 8 take them all), as one measure of the whole plan says (it was left out)."""
+    _fail_east(monkeypatch)
+    districts = write_counties(
+        tmp_path, {"W": "West", "E": "East"}, side_m=3000.0, people_per_cell=500.0
+    )
+    areas = [
+        {"area_id": a, "district_id": d, "status": "old", "geometry": _box(x, 400, x + 80, 600)}
+        for a, d, x in (("AW", "W", 100), ("AE", "E", 5800))
+    ]
+    parcel = {
+        "site_id": "PW",
+        "district_id": "W",
+        "kind": "idle_land",
+        "acquisition": "new_build",
+        "cost": 1e6,
+        "land_area_m2": 2000.0,
+        "geometry": Point(X0 + 140, Y0 - 700).buffer(20),
+    }
+    fe = {"facility_id": "FE", "district_id": "E", "slots": fe_slots}
+    fe["geometry"] = Point(X0 + 5840, Y0 - 700)
+    scenario = write_city(
+        tmp_path,
+        {"areas": areas, "parcels": [parcel], "facilities": [fe], "districts": districts},
+        name="far apart",
+        run='partition = "district"\ncross_border_m = 200',
+    )
+    plan = run_plan(scenario)
+    assert _served(plan, "AE") == {"FE": pytest.approx(8.0)}
+    accessibility = plan.run["accessibility"]
+    assert accessibility["facilities"] == {"before": 1, "after": 2}  # FE; FE and PW
+    # PW (18 slots) has 10 left after AW's 8
+    assert accessibility["facilities_with_free_slots"] == {
+        "before": free_before,
+        "after": free_before + 1,
+    }
 
 
 def test_resume_solves_the_failed_county_again(

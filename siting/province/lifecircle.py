@@ -33,10 +33,15 @@ Which areas
     merged plan, :data:`~siting.province.merge.IN_FAILED_COUNTY`) they share the
     facilities they walk to, as everyone else does.
 Counts
-    ``run.json``'s ``facilities`` are counted on the merged plan; the facilities with
-    free slots and the walks measured are the counties' less what this measure finds
+    ``run.json``'s ``facilities`` are counted on the merged plan (a county's without a
+    plan too: they stand); the facilities with free slots are those of them with a
+    slot left after the required slots within reach (the plan's residents', and a
+    county's without a plan when its demand is known), as one measure of the whole
+    merged plan counts them: the counties' counts less what this measure finds
     different (each county's count is measured again on the walks here, within the
-    county, and replaced by the count across borders).
+    county, and replaced by the count across borders), and every standing facility of
+    a county without a plan, which no county counted, measured here (one that nobody
+    can walk to has all its slots free). The walks measured are counted the same way.
 """
 
 from __future__ import annotations
@@ -149,18 +154,25 @@ def access_across_borders(
     both = pd.concat([after, counted], axis=1).fillna(0.0)
     changed = both.index[both.iloc[:, 0] != both.iloc[:, 1]]
 
+    # no county measured the facilities of a county without a plan, nor its residents
+    standing = plan.facilities.index[in_failed_county(plan.facilities)].astype(str)
+
     a, s = _near(shapes, site_shapes, reach)
     touching = (area_district[a] != site_district[s]) | place.index[s].isin(changed)
+    touching |= place.index[s].isin(standing)  # the demand it draws is measured here
     touched = np.unique(a[touching])
     again = _within(shapes, touched, 2 * reach)
     walked = _within(shapes, again, 2 * reach)
     info: dict[str, Any] = {"areas_measured_again": len(again), "areas_walked": len(walked)}
     counts = {"before": len(before), "after": len(after)}
     if not len(again):
-        # no area within a walk of anything across a border or changed: a changed site
-        # draws nobody, so it has free slots when it has a slot
+        # no area within a walk of anything across a border, changed or standing in a
+        # county without a plan: such a site draws nobody, so it has free slots when it
+        # has a slot (a standing one: no county counted it)
         spare = len(changed.intersection(after.index)) - len(changed.intersection(counted.index))
-        free = {"before": 0, "after": spare}
+        idle = {when: int((slots[slots.index.isin(standing)] >= 1.0 - 1e-9).sum())
+                for when, slots in (("before", before), ("after", after))}  # fmt: skip
+        free = {"before": idle["before"], "after": spare + idle["after"]}
         return _with(
             plan, planned_areas, unplanned, record, info, start, free=free, pairs=0, counts=counts
         )
@@ -181,8 +193,6 @@ def access_across_borders(
     frame = areas.loc[ids]
     own = walks["point_id"].map(pts["area_id"]).map(frame["district_id"].astype(str))
     same = (own == walks["site_id"].map(place["district_id"].astype(str))).to_numpy()
-    # no county measured the facilities of a county without a plan, nor its residents
-    standing = plan.facilities.index[in_failed_county(plan.facilities)].astype(str)
     same = same & ~walks["site_id"].isin(standing).to_numpy()
     planned_walk = ~walks["point_id"].map(pts["area_id"]).isin(sharers.index).to_numpy()
     measured, free_sites = measure_life_circles(
@@ -196,9 +206,11 @@ def access_across_borders(
     again_ids = areas.index[again]
     updated = _replaced(planned_areas, measured.loc[again_ids.difference(sharers.index)])
     # a facility within a walk of a re-measured area is measured in full here (every
-    # walk to it and every walk of those who reach it); the others kept their status
+    # walk to it and every walk of those who reach it); the others kept their status,
+    # but for those no county measured: the changed and the standing ones (those that
+    # nobody reaches draw nobody: they have free slots when they have a slot)
     exact = set(walks.loc[walks["point_id"].map(pts["area_id"]).isin(again_ids), "site_id"])
-    exact |= set(changed)
+    exact |= set(changed) | set(standing)
     delta = {
         when: len(set(free_sites[when]) & exact) - len(set(county_free[when]) & exact)
         for when in WHEN
