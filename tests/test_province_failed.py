@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,7 @@ from siting.export import write_plan
 from siting.pipeline import run_plan
 from siting.plan import Plan, verify
 from siting.province.engine import FAILURES
-from siting.report import labels, write_report
+from siting.report import compare_runs, labels, write_report
 from siting.report._format import county_reason
 
 PW_COST = 1_648_000.0  # PW's parcel (1e6) and its building, as West's county plans it
@@ -309,15 +310,23 @@ def test_a_failed_countys_facility_far_from_every_border_is_measured(
 
 
 def test_resume_solves_the_failed_county_again(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, east_fails: None
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    east_fails: None,
 ) -> None:
-    """A failed county is not kept: --resume solves it, and reuses the county that has a plan."""
+    """A failed county is not kept: --resume solves it, and reuses the county that has a plan.
+
+    ``siting compare`` of the two runs says which county has no plan in which run.
+    """
     import siting.pipeline
     from siting.province import cache_folder
 
     out = tmp_path / "out"
     args = ["-q", "plan", str(_city(tmp_path / "in")), "--out", str(out), "--basemap", "none"]
     assert main(args) == 3
+    partial = tmp_path / "partial"
+    shutil.copytree(out, partial)
     assert len(list(cache_folder(out).glob("*.pickle"))) == 1  # West's
     monkeypatch.undo()  # East solves now
     real = siting.pipeline.solve_prepared
@@ -339,6 +348,22 @@ def test_resume_solves_the_failed_county_again(
     assert (run["engine"]["solved"], run["engine"]["reused"]) == (1, 1)
     assert not cache_folder(out).exists()
     assert verify(out).ok
+    capsys.readouterr()
+    assert main(["compare", str(partial), str(out)]) == 0
+    said = capsys.readouterr().out
+    # East's row was '–' in A, as if its plan had no slots; its 30 slots for 1,000 in B
+    assert "| East (E) | 无规划 | 30.00 | – | – | 0 |" in said
+    assert "| West (W) | 9.00 | 9.00 | 0.00 | 0 | 0 |" in said  # PW's 18 for 2,000
+    detail = "solver: no plan: the model is infeasible"
+    reason = f"模型无可行解：约束条件无法同时满足（技术细节：{detail}）"
+    assert f"- 方案A：East (E) 无规划：{reason}" in said
+    # the totals A keeps beside its plan's (B's include East: 24 required, was 16)
+    assert "| required_slots | 16 | 24 | +8 |" in said
+    assert "| failed_counties.required_slots | 8 | 0 | -8 |" in said
+    assert "| failed_county_existing.slots | 30 | 0 | -30 |" in said
+    swapped = compare_runs(out, partial, language="en")
+    assert "| East (E) | 30.00 | no plan | – | 0 | – |" in swapped
+    assert "- Run B: East (E) has no plan: solver: no plan: the model is infeasible" in swapped
 
 
 @pytest.mark.usefixtures("east_fails")

@@ -17,8 +17,10 @@ from siting.report._format import (
     _num,
     _pct,
     as_number,
+    county_reason,
     currency_of,
     format_status,
+    is_true,
 )
 from siting.report._labels import labels
 from siting.report._output import (
@@ -56,6 +58,30 @@ def _side_by_side(key: str, a: Any, b: Any) -> list[str]:
     (:func:`_digits`) and the difference that of the values as printed."""
     digits = _digits(key, as_number(a), as_number(b))
     return [key, _num(a, digits), _num(b, digits), _fmt_delta(a, b, digits)]
+
+
+_FAILED_TOTALS = ("failed_counties", "failed_county_existing")
+"""The totals a partitioned run keeps beside the plan's: the counties without a plan's
+areas and standing facilities (:mod:`siting.province.merge`)."""
+
+
+def _without_plan(run: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    """The counties of a partitioned run that have no plan, by id (none for a single run)."""
+    counties = run.get("counties") or []
+    return {
+        str(c.get("district_id")): c
+        for c in counties
+        if isinstance(c, Mapping) and c.get("reason") not in (None, "")
+    }
+
+
+def _area_reason(row: Mapping[str, Any], text: Mapping[str, str]) -> str:
+    """Why an area is short, in the comparison's language; that its county has no plan
+    when it is not short."""
+    reason = str(row.get("shortfall_reason", "") or "")
+    if reason:
+        return text.get(f"reason_{reason}", reason)
+    return text["in_failed_county"] if is_true(row.get("in_failed_county")) else "–"
 
 
 def compare_runs(dir_a: str | Path, dir_b: str | Path, *, language: str = "zh") -> str:
@@ -127,6 +153,10 @@ def compare_runs(dir_a: str | Path, dir_b: str | Path, *, language: str = "zh") 
     ]:
         # a mode one plan does not use costs it nothing: the modes' differences add up
         rows.append(_side_by_side(f"cost_by_acquisition.{mode}", ma.get(mode, 0), mb.get(mode, 0)))
+    for key in _FAILED_TOTALS:  # beside the totals: a run with every county planned has 0
+        fa_, fb_ = ta.get(key) or {}, tb.get(key) or {}
+        for item in {**fa_, **fb_}:
+            rows.append(_side_by_side(f"{key}.{item}", fa_.get(item, 0), fb_.get(item, 0)))
     lines += _md_table([text["item"], text["run_a"], text["run_b"], text["difference"]], rows)
 
     # districts
@@ -134,20 +164,17 @@ def compare_runs(dir_a: str | Path, dir_b: str | Path, *, language: str = "zh") 
     lines += [f"## {text['by_district']}", ""]
     ia = {str(r["district_id"]): r for r in da.to_dict("records")}
     ib = {str(r["district_id"]): r for r in db.to_dict("records")}
+    without = {"a": _without_plan(a.run), "b": _without_plan(b.run)}
     rows = []
-    for did in sorted(set(ia) | set(ib)):
+    for did in sorted(set(ia) | set(ib) | set(without["a"]) | set(without["b"])):
         ra, rb = ia.get(did, {}), ib.get(did, {})
         name = ra.get("name") or rb.get("name") or ""
-        rows.append(
-            [
-                f"{name} ({did})",
-                *_side_by_side(
-                    "slots_per_1000", ra.get("slots_per_1000"), rb.get("slots_per_1000")
-                )[1:],
-                _num(ra.get("demonstration_count")),
-                _num(rb.get("demonstration_count")),
-            ]
-        )
+        ratio = _side_by_side("slots_per_1000", ra.get("slots_per_1000"), rb.get("slots_per_1000"))
+        demonstration = [_num(ra.get("demonstration_count")), _num(rb.get("demonstration_count"))]
+        for k, run in enumerate(("a", "b")):
+            if did in without[run]:  # its row is empty: say why
+                ratio[1 + k], ratio[3], demonstration[k] = text["no_plan"], "–", "–"
+        rows.append([f"{name} ({did})", *ratio[1:], *demonstration])
     lines += _md_table(
         [
             text["district"],
@@ -159,6 +186,18 @@ def compare_runs(dir_a: str | Path, dir_b: str | Path, *, language: str = "zh") 
         ],
         rows,
     )
+    names = {**{str(k): v for k, v in ib.items()}, **{str(k): v for k, v in ia.items()}}
+    said = [
+        text["compare_no_plan"].format(
+            run=text[f"run_{run}"],
+            county=f"{names.get(did, {}).get('name') or ''} ({did})".strip(),
+            reason=county_reason(county, text),
+        )
+        for run in ("a", "b")
+        for did, county in without[run].items()
+    ]
+    if said:
+        lines += [*(f"- {line}" for line in said), ""]
 
     # facilities
     fa, fb = _records_by(a.facilities, "site_id"), _records_by(b.facilities, "site_id")
@@ -236,8 +275,8 @@ def compare_runs(dir_a: str | Path, dir_b: str | Path, *, language: str = "zh") 
             [
                 f"{ra.get('name') or rb.get('name') or ''} ({aid})",
                 *shown[1:],
-                str(ra.get("shortfall_reason", "") or "–"),
-                str(rb.get("shortfall_reason", "") or "–"),
+                _area_reason(ra, text),
+                _area_reason(rb, text),
             ]
         )
     lines += [f"## {text['areas_changed']}", ""]
