@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -432,6 +433,39 @@ class VerifyReport:
         return not self.problems and not self.missing
 
 
+def _demonstration_reported(run: dict[str, Any], district_id: str) -> bool:
+    """Whether ``run.json`` says a district misses demonstration facilities.
+
+    It does in ``unmet_demonstration`` (``"district D: N demonstration facility(ies)
+    missing"``), or by a finding whose code says so: the district's hosts are too few
+    (``demonstration_hosts_short``) or the budget cannot buy them
+    (``budget_below_demonstration``). A ``run.json`` without ``finding_records`` is
+    read by its findings' words. Before, any finding that named the district's id (a
+    raster covering it in part) counted, and so did any id it held as a prefix.
+    """
+    for line in run.get("unmet_demonstration", []) or []:
+        if str(line).startswith(f"district {district_id}: "):
+            return True
+    findings = [str(f) for f in run.get("findings", []) or []]
+    records = run.get("finding_records")
+    if not isinstance(records, list) or len(records) != len(findings):
+        return any(
+            "demonstration" in f and re.search(rf"\b{re.escape(district_id)}\b", f)
+            for f in findings
+        )
+    for record in records:
+        if not isinstance(record, dict):
+            continue
+        if record.get("code") == "budget_below_demonstration":
+            return True
+        if (
+            record.get("code") == "demonstration_hosts_short"
+            and str(record.get("district_id")) == district_id
+        ):
+            return True
+    return False
+
+
 def verify(out_dir: str | Path) -> VerifyReport:
     """Re-check every constraint of a written plan from its output files alone.
 
@@ -617,10 +651,7 @@ def verify(out_dir: str | Path) -> VerifyReport:
         have = int(counts.get(row.district_id, 0))
         if have != int(row.demonstration_count):
             problems.append(f"district {row.district_id}: demonstration_count is wrong")
-        if (
-            have < per_district
-            and str(row.district_id) not in " ".join(run.get("unmet_demonstration", [])) + findings
-        ):
+        if have < per_district and not _demonstration_reported(run, str(row.district_id)):
             problems.append(
                 f"district {row.district_id} has {have} demonstration facilities, "
                 f"{per_district} required, and the run does not report it"

@@ -499,6 +499,7 @@ def test_prepared_city_is_solved_again_for_budgets(tmp_path: Path) -> None:
         ("distance", "beyond its 300 m radius"),
         ("balance", "required − served − shortfall"),
         ("demonstration", "and the run does not report it"),
+        ("demonstration, a finding naming the district", "and the run does not report it"),
         ("district row", "districts.csv has no row for district 510811"),
         ("geopackage", "is 1 in layer facilities"),
         ("budget", "exceeds the budget"),
@@ -524,7 +525,11 @@ def test_verify_catches_a_tampered_plan(
         raw = json.loads((out / "areas.geojson").read_text(encoding="utf-8"))
         raw["features"][0]["properties"]["shortfall_slots"] += 7
         (out / "areas.geojson").write_text(json.dumps(raw, ensure_ascii=False), "utf-8")
-    elif tamper == "demonstration":
+    elif tamper.startswith("demonstration"):
+        if tamper != "demonstration":  # a finding that names every district, of another kind
+            ids = ", ".join(pd.read_csv(out / "districts.csv", dtype=str)["district_id"])
+            run["findings"].append(f"population: the raster covers districts {ids} in part")
+            run["finding_records"].append({"code": "districts_beyond_raster"})
         for f in facilities["features"]:
             f["properties"]["demonstration"] = False
         districts = pd.read_csv(out / "districts.csv")
