@@ -516,6 +516,7 @@ def presolve_checks(problem: SitingProblem) -> list[Said]:
                 code="districts_outside_study_area",
                 count=len(outside),
                 ids=outside[:10],
+                districts=outside,  # every one, for verify
             )
         )
     opts = problem.options

@@ -439,7 +439,9 @@ def _demonstration_reported(run: dict[str, Any], district_id: str) -> bool:
     It does in ``unmet_demonstration`` (``"district D: N demonstration facility(ies)
     missing"``), or by a finding whose code says so: the district's hosts are too few
     (``demonstration_hosts_short``) or the budget cannot buy them
-    (``budget_below_demonstration``). A ``run.json`` without ``finding_records`` is
+    (``budget_below_demonstration``), or it lies outside the study area and none is
+    required there (``districts_outside_study_area``). A ``run.json`` without
+    ``finding_records`` (or whose outside districts are listed only in part) is
     read by its findings' words. Before, any finding that named the district's id (a
     raster covering it in part) counted, and so did any id it held as a prefix.
     """
@@ -453,9 +455,16 @@ def _demonstration_reported(run: dict[str, Any], district_id: str) -> bool:
             "demonstration" in f and re.search(rf"\b{re.escape(district_id)}\b", f)
             for f in findings
         )
-    for record in records:
+    for record, line in zip(records, findings, strict=True):
         if not isinstance(record, dict):
             continue
+        if record.get("code") == "districts_outside_study_area":
+            every = record.get("districts")
+            if isinstance(every, list):
+                if district_id in {str(d) for d in every}:
+                    return True
+            elif re.search(rf"\b{re.escape(district_id)}\b", line):
+                return True
         if record.get("code") == "budget_below_demonstration":
             return True
         if (
