@@ -678,8 +678,11 @@ def verify(out_dir: str | Path) -> VerifyReport:
 
     checks.append("affordable share")
     share_min = scenario["policy"]["min_affordable_share"]
-    total_slots = float(facilities["slots"].sum())
-    aff = float(facilities.loc[facilities["affordable"].astype(bool), "slots"].sum())
+    # the existing facilities of a county without a plan stand outside every county's
+    # share (no solve held them to it): the share is the planned counties'
+    planned = facilities[~_in_failed_county(facilities)]
+    total_slots = float(planned["slots"].sum())
+    aff = float(planned.loc[planned["affordable"].astype(bool), "slots"].sum())
     reported = "affordable" in findings + " ".join(run.get("unmet", []))
     if (
         share_min is not None
@@ -694,6 +697,17 @@ def verify(out_dir: str | Path) -> VerifyReport:
     if "counties" in run:
         checks.append("every county has a plan")
     return VerifyReport(checks=tuple(checks), problems=tuple(problems), missing=missing)
+
+
+def _in_failed_county(facilities: pd.DataFrame) -> pd.Series:
+    """Which written facilities stand in a county without a plan (``in_failed_county``,
+    a bool or a true word as a spreadsheet may have written it back)."""
+    if "in_failed_county" not in facilities.columns:
+        return pd.Series(False, index=facilities.index)
+    values = facilities["in_failed_county"]
+    if pd.api.types.is_bool_dtype(values):
+        return values.astype(bool)
+    return values.astype(str).str.strip().str.lower().isin(TRUE_WORDS) & values.notna()
 
 
 def _missing_counties(run: dict[str, Any], out: Path) -> tuple[str, ...]:

@@ -512,3 +512,26 @@ def test_every_failure_code_has_chinese_words(code: str) -> None:
     assert CJK.search(said)
     assert said.endswith("（技术细节：x: y）") == (code != "no_sites")
     assert county_reason(county, labels("en")) == "x: y"
+
+
+@pytest.mark.usefixtures("east_fails")
+def test_a_failed_countys_standing_facility_is_outside_the_affordable_share(
+    tmp_path: Path,
+) -> None:
+    # West's plan holds R8 (PW, affordable, all of West's slots); East's FE, not
+    # affordable, stands in a county no solve held to the share: verify must not count it
+    scenario = _city(tmp_path / "in")
+    text = scenario.read_text(encoding="utf-8")
+    scenario.write_text(
+        text.replace("[policy]\n", "[policy]\nmin_affordable_share = 0.5\n"), encoding="utf-8"
+    )
+    city = tmp_path / "in" / "city.gpkg"
+    facilities = gpd.read_file(city, layer="facilities")
+    facilities["affordable"] = False
+    facilities.to_file(city, layer="facilities", driver="GPKG")
+    out = tmp_path / "out"
+    args = ["-q", "plan", str(scenario), "--out", str(out), "--basemap", "none"]
+    assert main(args) == 3  # partial
+    written = gpd.read_file(out / "facilities.geojson").set_index("site_id")
+    assert bool(written.loc["FE", "in_failed_county"]) and not bool(written.loc["FE", "affordable"])
+    assert verify(out).problems == ()
