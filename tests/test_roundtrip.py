@@ -333,3 +333,45 @@ def test_a_plans_hazard_buffers_are_refused_as_hazards(tmp_path: Path) -> None:
     (problem,) = caught.value.problems
     assert "buffers" in problem.message and "buffered again" in problem.message
     assert "[inputs.hazards]" in problem.fix
+
+
+def test_next_years_plan_from_the_shapefiles_drops_last_years_figures(
+    first: Path, tmp_path: Path
+) -> None:
+    # Fed back from shapefile/, the areas' computed columns under their short names
+    # (req_slots, serv_slots, walk_free1, ...) rode along as the planner's own: next
+    # year's shapefile then held last year's figures as req_slots, serv_slots, and this
+    # year's as req_slots1, serv_slot1, which nobody opening it would tell apart
+    shp = first / "shapefile"
+    pop = (first.parent / "city" / "pop.tif").as_posix()
+    layers = {
+        "areas": "areas",
+        "parcels": "candidates",
+        "districts": "districts",
+        "facilities": "facilities",
+    }
+    given = "\n".join(
+        f'{k} = {{ path = "{(shp / f"{v}.shp").as_posix()}" }}' for k, v in layers.items()
+    )
+    scenario = tmp_path / "2026.toml"
+    scenario.write_text(
+        f"""name = "来年"
+[inputs]
+population = {{ path = "{pop}" }}
+{given}
+[policy]
+demonstration_per_district = 1
+[solver]
+gap = 0.0
+""",
+        encoding="utf-8",
+    )
+    plan = run_plan(scenario)
+    last_year = gpd.read_file(shp / "areas.shp").columns
+    stale = [c for c in plan.areas.columns if c in last_year and c != "geometry"]
+    assert sorted(stale) == ["dwellings", "name", "name_en", "population", "status", "备注说"]
+    out = write_plan(plan, tmp_path / "2026", map_and_report=False, shapefile=True)
+    written = gpd.read_file(out / "shapefile" / "areas.shp").set_index("area_id")
+    assert not any(c[-1].isdigit() and c[:-1] in written.columns for c in written.columns)
+    served = plan.areas["served_slots"].sort_index().tolist()
+    assert written["serv_slots"].sort_index().tolist() == pytest.approx(served)

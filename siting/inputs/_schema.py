@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from siting._shortnames import SHAPEFILE_NAMES
+
 #: The vector layers of a run, in the order they are read.
 LAYER_NAMES: tuple[str, ...] = (
     "areas",
@@ -325,6 +327,9 @@ FALSE_WORDS = frozenset({"false", "f", "no", "n", "0", "0.0", "否", "假", "不
 """Words read as false, likewise."""
 
 
+_LONG_NAMES = {short: long for long, short in SHAPEFILE_NAMES.items()}
+"""A plan's shapefile's short names of its columns, back to the columns."""
+
 _PLAN_AREA_COLUMNS = re.compile(
     r"population|planned_population|migrant_population|migrant_demand|required_slots"
     r"|required_slots_rounded|children_under3|children_estimate_slots|served_slots"
@@ -338,12 +343,31 @@ _PLAN_AREA_COLUMNS = re.compile(
 the run computes them again (and a stale one collided with the new one, or outlived it)."""
 
 
+_PLAN_AREA_CUT_NAMES = re.compile(
+    r"access_(bef|aft|chi|be\d+|af\d+|ch\d+)|walk_(free_|any_)\w*|walk_(free|fre|any)\d+"
+    r"|desert_(thr|bef|aft|th\d+|be\d+|af\d+)|in_failed_?\d*|in_failed_county"
+)
+"""The same columns as a plan's shapefile names them when :data:`siting._shortnames.
+SHAPEFILE_NAMES` gives them no short name: cut to 10 bytes and numbered apart
+(``walk_free_``, ``walk_free1``, ``access_bef``, ``desert_thr``), and the areas of a
+county without a plan (``in_failed_county``)."""
+
+
 def plan_computed(layer: str, column: str) -> bool:
-    """Whether ``column`` of a layer is one a plan computes, not an input.
+    """Whether ``column`` of a layer is one a plan computes, not an input: by its name, or
+    by its name in a plan's shapefile (``req_slots``, ``serv_slots``, ``walk_free1``).
 
     Examples
     --------
     >>> plan_computed("areas", "walk_free_10min_after"), plan_computed("areas", "status")
     (True, False)
+    >>> plan_computed("areas", "serv_slots"), plan_computed("areas", "walk_free3")
+    (True, True)
     """
-    return layer == "areas" and _PLAN_AREA_COLUMNS.fullmatch(column) is not None
+    if layer != "areas":
+        return False
+    long = _LONG_NAMES.get(column, column)
+    return (
+        _PLAN_AREA_COLUMNS.fullmatch(long) is not None
+        or _PLAN_AREA_CUT_NAMES.fullmatch(column) is not None
+    )
