@@ -224,7 +224,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         )
         for finding in findings:
             print(f"  - {finding}")
-        return 1
+        # 4, not 1: a script can tell findings from a crash (Python's exit 1); the
+        # plan would run, so only --strict stops a `validate && plan` script
+        return 4 if args.strict else 0
     print(f"{args.scenario}: inputs are valid")
     return 0
 
@@ -595,11 +597,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "validate",
-        help="check the inputs and list every problem, no solve: exit 2 with problems, 1 "
-        "when the inputs can be planned but findings change the plan (a layer on Xian 1980 "
-        "used without datum_shift), 0 when valid",
+        help="check the inputs and list every problem and finding, no solve: exit 2 with "
+        "problems, else 0 (with --strict, 4 when findings change the plan: a layer on Xian "
+        "1980 used without datum_shift)",
     )
     p.add_argument("scenario", type=Path)
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 4 when the inputs can be planned but findings change the plan",
+    )
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser("verify", help="re-check every constraint of a written plan")
