@@ -326,10 +326,12 @@ def test_costs_in_ten_thousand_yuan_on_points_without_land_are_refused(tmp_path:
 def test_a_value_written_in_wan_keeps_its_unit_in_a_column_given_one(tmp_path: Path) -> None:
     """210.5万 in a column said to be in 万元: 万 made it 2,105,000 CNY, and the column's
     unit multiplied it again (21,050,000,000). A price that names its unit is read in it;
-    the column's unit applies to its bare numbers (300 and 400 万元 here). 万 names no
+    the column's unit applies to its bare numbers (300 万元 here). 万 names no
     unit of area: 0.0003万 in a column of 亩 is 3 亩."""
     parcels = gpd.read_file(_priced_parcels(tmp_path, unit=1e-4))
-    parcels["价格"] = ["210.5万", "300", None, "400"]
+    # a price with its unit written after it, as bureaus write it: 210.5万元, 4,000,000元
+    # (both refused as "not a number" before)
+    parcels["价格"] = ["210.5万元", "300", None, "4,000,000元"]
     parcels["面积"] = ["0.0003万", "3", "3", "3"]  # 万 is no unit of area: 3 亩 each
     columns = {"cost": "价格", "land_area_m2": "面积"}
     units = {"cost": "万元", "land_area_m2": "亩"}
@@ -341,8 +343,8 @@ def test_a_value_written_in_wan_keeps_its_unit_in_a_column_given_one(tmp_path: P
     assert inputs.parcels["cost"].iloc[3] == 4_000_000.0
     assert inputs.parcels["land_area_m2"].tolist() == pytest.approx([2_000.0] * 4)
     assert (
-        "parcels: read cost in 万元 (units under [inputs.parcels]): × 10000, except 1 written "
-        "with 万 ('210.5万'), read as written"
+        "parcels: read cost in 万元 (units under [inputs.parcels]): × 10000, except 2 written "
+        "with their unit ('210.5万元', '4,000,000元'), read as written"
     ) in inputs.notes
 
 

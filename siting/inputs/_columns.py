@@ -195,32 +195,58 @@ _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 """A number with thousands separators: 1,030 or 12,345.5 (never a decimal comma, 1,5)."""
 
 
-def in_ten_thousands(value: Any) -> bool:
-    """Whether a cell writes its number in 万 (ten thousand): ``210.5万``, ``０.２３３万``.
+_WRITTEN_UNITS = (("亿元", 1e8), ("万元", 1e4), ("亿", 1e8), ("万", 1e4), ("元", 1.0))
+"""Units a Chinese table writes after a number, longest first, and what each multiplies by."""
 
-    A price so written names its own unit (万元), so the unit ``[inputs.<layer>] units``
-    gives its column applies only to the column's bare numbers."""
+
+def _written_unit(text: str) -> tuple[str, float] | None:
+    """The unit a cell's (NFKC, stripped) text ends with, and its factor."""
+    for unit, factor in _WRITTEN_UNITS:
+        if text.endswith(unit) and len(text) > len(unit):
+            return unit, factor
+    return None
+
+
+def in_ten_thousands(value: Any) -> bool:
+    """Whether a cell writes its number with its own unit: ``210.5万``, ``210.5万元``,
+    ``2,105,000元``, ``1.2亿``, ``０.２３３万``.
+
+    A price so written names its own unit, so the unit ``[inputs.<layer>] units``
+    gives its column applies only to the column's bare numbers.
+
+    Examples
+    --------
+    >>> [in_ten_thousands(v) for v in ("210.5万", "210.5万元", "2,105,000元", "300", 300)]
+    [True, True, True, False, False]
+    """
     if not isinstance(value, str):
         return False
-    text = unicodedata.normalize("NFKC", value).strip()
-    return text.endswith("万") and len(text) > 1
+    return _written_unit(unicodedata.normalize("NFKC", value).strip()) is not None
 
 
 def _to_float(value: Any) -> Any:
     """A number from a cell, as a Chinese table may write it: ``1,030``, full-width
-    ``２，５４０`` (NFKC makes it 2,540; its comma was "not a number" before) and ``0.233万``
-    (2,330: 万 is ten thousand)."""
+    ``２，５４０`` (NFKC makes it 2,540; its comma was "not a number" before), ``0.233万``
+    (2,330: 万 is ten thousand), and a price with its unit: ``210.5万元`` (2,105,000),
+    ``2,105,000元``, ``1.2亿`` (120,000,000).
+
+    Examples
+    --------
+    >>> [_to_float(v) for v in ("0.233万", "210.5万元", "2,105,000元", "1.2亿", "１，０３０")]
+    [2330.0, 2105000.0, 2105000.0, 120000000.0, 1030.0]
+    """
     if isinstance(value, str) and not value.strip():
         return _BLANK  # an empty text cell is a value left out, not a bad one
-    scale = 1.0
+    scale = 1
     if isinstance(value, str):
         value = unicodedata.normalize("NFKC", value).strip()
-        if in_ten_thousands(value):
-            scale, value = 1e4, value[:-1].strip()
+        written = _written_unit(value)
+        if written is not None:
+            scale, value = int(written[1]), value[: -len(written[0])].strip()
     if isinstance(value, str) and _THOUSANDS.match(value):
         value = value.replace(",", "")  # "1,030" as a Chinese (or English) table writes it
     try:  # 万 through Decimal: 0.233 × 10,000 is 2,330, not 2330.0000000000005
-        number = float(decimal.Decimal(value) * 10_000) if scale != 1.0 else float(value)
+        number = float(decimal.Decimal(value) * scale) if scale != 1 else float(value)
     except (TypeError, ValueError, ArithmeticError):
         return _BAD
     if isinstance(value, str) and not np.isfinite(number):

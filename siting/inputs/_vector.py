@@ -598,7 +598,9 @@ def _convert_units(
         said = f"{name}: read {column} in {unit} (units under {section}): × {factor:g}"
         if own.any():
             written = _quoted(frame[column].to_numpy(dtype=object)[own])
-            said += f", except {int(own.sum())} written with 万 ({written}), read as written"
+            said += (
+                f", except {int(own.sum())} written with their unit ({written}), read as written"
+            )
         report.note(said)
 
 
