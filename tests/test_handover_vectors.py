@@ -156,7 +156,9 @@ def test_a_xiaoqu_given_with_its_buildings_shares_its_people_once(tmp_path: Path
     assert people["A2"] == pytest.approx(122.5) and people["A2-B1"] == pytest.approx(2.5)
     assert (
         "areas: 1 pair of areas overlap over more than half of the smaller one (A2 ∩ A2-B1): "
-        "the raster's people there are shared between them and counted once. If one is a "
+        "the raster's people there are shared between them and counted once (with "
+        'demand.allocation = "area_weighted", the plain zonal sum, they count in each; the '
+        "accounting's overlap says how many). If one is a "
         "copy, or the buildings of a 小区 also given whole, delete it"
     ) in inputs.findings
 
