@@ -112,6 +112,27 @@ gap = 0.0
     return scenario
 
 
+def next_year_scenario(path: Path, *, population: str, gpkg: str, facilities: str) -> Path:
+    """Next year's scenario: this year's plan.gpkg as its areas, parcels and districts,
+    ``facilities`` (a TOML value) as its existing facilities."""
+    path.write_text(
+        f"""name = "来年"
+[inputs]
+population = {{ path = "{population}" }}
+areas = {{ path = "{gpkg}", layer = "areas" }}
+parcels = {{ path = "{gpkg}", layer = "candidates" }}
+districts = {{ path = "{gpkg}", layer = "districts" }}
+facilities = {facilities}
+[policy]
+demonstration_per_district = 1
+[solver]
+gap = 0.0
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
 @pytest.fixture(scope="module")
 def first(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """This year's plan of the city, with every file a planner may ask for."""
@@ -197,22 +218,10 @@ def test_next_years_plan_reads_this_years_layers_and_needs_no_new_facility(
     # computed columns crashed the run (pandas: "columns overlap but no suffix").
     gpkg = (first / "plan.gpkg").as_posix()
     pop = (first.parent / "city" / "pop.tif").as_posix()
-    scenario = tmp_path / "2026.toml"
-    scenario.write_text(
-        f"""name = "来年"
-[inputs]
-population = {{ path = "{pop}" }}
-areas = {{ path = "{gpkg}", layer = "areas" }}
-parcels = {{ path = "{gpkg}", layer = "candidates" }}
-districts = {{ path = "{gpkg}", layer = "districts" }}
-facilities = {{ path = "{gpkg}", layer = "facilities" }}
-[policy]
-demonstration_per_district = 1
-[solver]
-gap = 0.0
-""",
-        encoding="utf-8",
-    )
+    scenario = next_year_scenario(
+        tmp_path / "2026.toml", population=pop, gpkg=gpkg,
+        facilities=f'{{ path = "{gpkg}", layer = "facilities" }}',
+    )  # fmt: skip
     plan = run_plan(scenario)
     before = gpd.read_file(first / "plan.gpkg", layer="facilities").set_index("site_id")
     facilities = plan.facilities
@@ -263,21 +272,8 @@ def test_last_years_facilities_add_no_slot_beyond_their_floor(first: Path, tmp_p
     gpkg = (first / "plan.gpkg").as_posix()
 
     def next_year(facilities: str) -> gpd.GeoDataFrame:
-        scenario = tmp_path / "2026.toml"
-        scenario.write_text(
-            f"""name = "来年"
-[inputs]
-population = {{ path = "pop.tif" }}
-areas = {{ path = "{gpkg}", layer = "areas" }}
-parcels = {{ path = "{gpkg}", layer = "candidates" }}
-districts = {{ path = "{gpkg}", layer = "districts" }}
-facilities = {facilities}
-[policy]
-demonstration_per_district = 1
-[solver]
-gap = 0.0
-""",
-            encoding="utf-8",
+        scenario = next_year_scenario(
+            tmp_path / "2026.toml", population="pop.tif", gpkg=gpkg, facilities=facilities
         )
         return run_plan(scenario).facilities
 
