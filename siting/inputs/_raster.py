@@ -361,7 +361,7 @@ SAY_CHILDREN_IN_SCENARIO = (
 
 def age_group_warning(
     raster: str | Path, descriptions: Sequence[str | None], *, say_so: str
-) -> str | None:
+) -> Said | None:
     """The warning for a population raster whose name says it counts one age group.
 
     A raster of children (WorldPop's children 0–5) read as residents asks for
@@ -380,8 +380,9 @@ def age_group_warning(
 
     Returns
     -------
-    str or None
-        The warning, or ``None`` when neither the name nor a description says so.
+    Said or None
+        The warning (code ``raster_may_count_children``, the name or description that
+        says so as ``said``), or ``None`` when neither the name nor a description says so.
 
     Examples
     --------
@@ -395,11 +396,13 @@ def age_group_warning(
     hits = [text.strip() for text in said if _AGE_GROUP.search(text)]
     if not hits:
         return None
-    return (
+    return Said(
         f"population: the raster's {'name' if hits[0] == name else 'band description'} "
         f"{hits[0]!r} says it may count one age group (children), not every resident: the "
         "ratios are slots per 1,000 residents, so a children raster read as residents asks "
-        f"for about a tenth of the slots. If it counts children, {say_so}; else ignore this"
+        f"for about a tenth of the slots. If it counts children, {say_so}; else ignore this",
+        code="raster_may_count_children",
+        said=hits[0],
     )
 
 
@@ -409,9 +412,7 @@ def _warn_of_age_group(src: Any, spec: RasterSpec, path: Path, report: _Report) 
     descriptions = [src.descriptions[b - 1] for b in spec.band_list]
     text = age_group_warning(path, descriptions, say_so=SAY_CHILDREN_IN_SCENARIO)
     if text is not None:
-        said = [path.name, *(d.strip() for d in descriptions if d and d.strip())]
-        hit = next(t for t in said if _AGE_GROUP.search(t))
-        report.find(Said(text, code="raster_may_count_children", said=hit), by=logger)
+        report.find(text, by=logger)
 
 
 def _has_mask(src: Any, band: int) -> bool:
