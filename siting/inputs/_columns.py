@@ -207,7 +207,7 @@ def _written_unit(text: str) -> tuple[str, float] | None:
     return None
 
 
-def in_ten_thousands(value: Any) -> bool:
+def names_its_unit(value: Any) -> bool:
     """Whether a cell writes its number with its own unit: ``210.5万``, ``210.5万元``,
     ``2,105,000元``, ``1.2亿``, ``０.２３３万``.
 
@@ -216,7 +216,7 @@ def in_ten_thousands(value: Any) -> bool:
 
     Examples
     --------
-    >>> [in_ten_thousands(v) for v in ("210.5万", "210.5万元", "2,105,000元", "300", 300)]
+    >>> [names_its_unit(v) for v in ("210.5万", "210.5万元", "2,105,000元", "300", 300)]
     [True, True, True, False, False]
     """
     if not isinstance(value, str):

@@ -31,7 +31,7 @@ from siting._said import Said
 from siting._shortnames import SHAPEFILE_NAMES
 from siting._text import first_few
 from siting.errors import Problem, ScenarioError
-from siting.inputs._columns import _apply, _convert, _id_string, _to_float, in_ten_thousands
+from siting.inputs._columns import _apply, _convert, _id_string, _to_float, names_its_unit
 from siting.inputs._crs import _not_degrees_problem
 from siting.inputs._problems import (
     _assumed_crs,
@@ -592,7 +592,7 @@ def _convert_units(
             continue
         own = np.zeros(len(out[column]), dtype=bool)
         if units is _MONEY_UNITS and column in frame.columns:
-            own = np.fromiter(map(in_ten_thousands, frame[column]), dtype=bool, count=len(own))
+            own = np.fromiter(map(names_its_unit, frame[column]), dtype=bool, count=len(own))
         values = out[column].to_numpy(dtype=float)
         out[column] = pd.Series(np.where(own, values, values * factor), index=out[column].index)
         said = f"{name}: read {column} in {unit} (units under {section}): × {factor:g}"
