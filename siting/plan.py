@@ -704,10 +704,19 @@ def _in_failed_county(facilities: pd.DataFrame) -> pd.Series:
     a bool or a true word as a spreadsheet may have written it back)."""
     if "in_failed_county" not in facilities.columns:
         return pd.Series(False, index=facilities.index)
-    values = facilities["in_failed_county"]
+    return _read_bool(facilities["in_failed_county"])
+
+
+def _words(values: pd.Series) -> pd.Series:
+    """A column's cells as words, stripped and lower-cased (``nan`` for a blank)."""
+    return values.astype(str).str.strip().str.lower()
+
+
+def _read_bool(values: pd.Series) -> pd.Series:
+    """A bool column as written back: a bool, or a true word (:data:`TRUE_WORDS`)."""
     if pd.api.types.is_bool_dtype(values):
         return values.astype(bool)
-    return values.astype(str).str.strip().str.lower().isin(TRUE_WORDS) & values.notna()
+    return _words(values).isin(TRUE_WORDS)
 
 
 def _missing_counties(run: dict[str, Any], out: Path) -> tuple[str, ...]:
@@ -877,12 +886,11 @@ def _tidy(
                 problems.append(f"{name}: {column} is blank or not a number for {shown}")
             frame[column] = typed
         elif kind == "bool" and not pd.api.types.is_bool_dtype(values):
-            text = values.astype(str).str.strip().str.lower()
-            unknown = ~text.isin(TRUE_WORDS | _FALSE) & values.notna()
+            unknown = ~_words(values).isin(TRUE_WORDS | _FALSE) & values.notna()
             if unknown.any():
                 shown = sorted(set(values[unknown].astype(str)))[:5]
                 problems.append(f"{name}: {column} holds {shown}, not true or false")
-            frame[column] = text.isin(TRUE_WORDS)
+            frame[column] = _read_bool(values)
 
 
 def _phase_problems(
