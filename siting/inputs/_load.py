@@ -48,6 +48,7 @@ from siting.inputs._raster import (
     _check_covers_areas,
     _check_covers_districts,
     _check_raster,
+    _footprint,
     _Raster,
     _study_lonlat,
 )
@@ -486,9 +487,11 @@ def _load_parsed_once(
                 )
             )
         elif "areas" in raw and raw["areas"].crs is not None and role != "children":
-            _check_covers_areas(raster, role, raw["areas"], work, report)
-            if role == "population" and "districts" in raw and raw["districts"].crs is not None:
-                _check_covers_districts(raster, role, raw["districts"], work, report)
+            footprint = _footprint(raster, work)  # once, for the areas and the districts
+            if footprint is not None:
+                _check_covers_areas(raster, role, raw["areas"], footprint, report)
+                if role == "population" and "districts" in raw and raw["districts"].crs is not None:
+                    _check_covers_districts(raster, role, raw["districts"], footprint, report)
 
     # normalization that needs the working CRS
     if "parcels" in raw and raw["parcels"].crs is not None:

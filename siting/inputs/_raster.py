@@ -740,7 +740,11 @@ def _partly_outside(
 
 
 def _check_covers_areas(
-    raster: _Raster, role: str, areas: gpd.GeoDataFrame, work: pyproj.CRS, report: _Report
+    raster: _Raster,
+    role: str,
+    areas: gpd.GeoDataFrame,
+    footprint: shapely.Geometry,
+    report: _Report,
 ) -> None:
     """Areas outside the raster get nobody from it: none covered is a problem, some a warning.
 
@@ -748,10 +752,8 @@ def _check_covers_areas(
     (``[inputs.osm] areas_from``) are named in neither warning: they cover all the land
     the streets enclose, the raster often less, and the demand leaves out those that
     hold nobody and counts them once (:func:`siting.demand.without_empty_blocks`).
+    ``footprint`` is the raster's extent in the areas' CRS (:func:`_footprint`).
     """
-    footprint = _footprint(raster, work)
-    if footprint is None:
-        return
     geoms = np.asarray(areas.geometry.to_numpy(), dtype=object)
     present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     outside = present & ~shapely.intersects(geoms, footprint)
@@ -782,14 +784,16 @@ def _check_covers_areas(
 
 
 def _check_covers_districts(
-    raster: _Raster, role: str, districts: gpd.GeoDataFrame, work: pyproj.CRS, report: _Report
+    raster: _Raster,
+    role: str,
+    districts: gpd.GeoDataFrame,
+    footprint: shapely.Geometry,
+    report: _Report,
 ) -> None:
     """Districts the raster covers only in part: the people of their land beyond it are
     counted nowhere (a district 86 % outside a raster cut at the city's edge had a
-    residual of 1,470 for its 14 %, unsaid), so they are named with the share outside."""
-    footprint = _footprint(raster, work)
-    if footprint is None:
-        return
+    residual of 1,470 for its 14 %, unsaid), so they are named with the share outside.
+    ``footprint`` is the raster's extent in the districts' CRS (:func:`_footprint`)."""
     geoms = np.asarray(districts.geometry.to_numpy(), dtype=object)
     good = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms)) & shapely.is_valid(geoms)
     good &= shapely.area(geoms) > 0
