@@ -1,14 +1,30 @@
-"""Convert coordinates between WGS84 and GCJ-02, the datum of Gaode/AutoNavi and Tencent tiles.
+"""Convert coordinates between WGS84, GCJ-02 (Gaode/AutoNavi, Tencent) and BD-09 (Baidu).
 
 Chinese web maps other than Tianditu (天地图) draw their tiles in GCJ-02, a
 published but deliberately distorted version of WGS84. In Guangyuan the shift
 is about 440 m (DOMAIN.md §6), so true coordinates drawn on Gaode tiles land
-in the wrong place unless they are converted first. Outside China (the usual
-rectangle test) no shift is applied.
+in the wrong place unless they are converted first. Baidu's BD-09 shifts GCJ-02
+once more, by another 880–930 m in Guangyuan. Outside China (the usual rectangle test) no
+shift is applied, by either.
 
 The forward transform is the widely used closed form (Krasovsky 1940
 ellipsoid). There is no closed-form inverse; :func:`gcj02_to_wgs84` inverts it
 by fixed-point iteration, to well under a centimetre.
+
+BD-09 is GCJ-02 turned into polar form about the origin, nudged and moved back:
+with :math:`x_\\pi = \\pi \\cdot 3000 / 180`,
+
+.. math::
+
+    z = \\sqrt{x^2 + y^2} + 2 \\cdot 10^{-5} \\sin(y\\, x_\\pi), \\quad
+    \\theta = \\operatorname{atan2}(y, x) + 3 \\cdot 10^{-6} \\cos(x\\, x_\\pi),
+
+    x_{\\mathrm{BD}} = z \\cos\\theta + 0.0065, \\quad y_{\\mathrm{BD}} = z \\sin\\theta + 0.006
+
+(:func:`gcj02_to_bd09`), with :math:`(x, y)` GCJ-02 longitude and latitude. The
+usual inverse subtracts the nudges at the BD-09 point, which is off by up to
+2·10⁻⁶° (0.2 m) across China; :func:`bd09_to_gcj02` inverts the closed form by the same
+fixed-point iteration instead.
 
 Examples
 --------
@@ -33,10 +49,16 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
 __all__ = [
+    "TO_WGS84",
+    "bd09_to_gcj02",
+    "bd09_to_wgs84",
+    "gcj02_to_bd09",
     "gcj02_to_wgs84",
+    "geometry_to_bd09",
     "geometry_to_gcj02",
     "geometry_to_wgs84",
     "in_china",
+    "wgs84_to_bd09",
     "wgs84_to_gcj02",
 ]
 
@@ -138,6 +160,33 @@ def wgs84_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple[Any, Any]:
     return _as_output(x + d_lon, lon), _as_output(y + d_lat, lat)
 
 
+def _inverse(
+    forward: Any,
+    lon: ArrayLike,
+    lat: ArrayLike,
+    *,
+    tolerance_deg: float,
+    max_iter: int,
+) -> tuple[Any, Any]:
+    """Invert ``forward`` (a shift that varies slowly) by the fixed-point iteration
+    ``p = q - (forward(p) - p)``, from ``p = q``."""
+    qx = np.asarray(lon, dtype=float)
+    qy = np.asarray(lat, dtype=float)
+    px, py = qx.copy(), qy.copy()
+    for _ in range(max_iter):
+        fx, fy = forward(px, py)
+        nx, ny = qx - (fx - px), qy - (fy - py)
+        step = max(
+            float(np.max(np.abs(nx - px), initial=0.0)), float(np.max(np.abs(ny - py), initial=0.0))
+        )
+        px, py = nx, ny
+        if step < tolerance_deg:
+            break
+    else:  # pragma: no cover - the iteration converges in < 10 steps in practice
+        logger.warning("%s's inverse did not converge in %d iterations", forward.__name__, max_iter)
+    return _as_output(px, lon), _as_output(py, lat)
+
+
 def gcj02_to_wgs84(
     lon: ArrayLike, lat: ArrayLike, *, tolerance_deg: float = 1e-10, max_iter: int = 30
 ) -> tuple[Any, Any]:
@@ -161,21 +210,90 @@ def gcj02_to_wgs84(
     tuple
         ``(lon, lat)`` in WGS84: floats for scalar input, arrays otherwise.
     """
-    gx = np.asarray(lon, dtype=float)
-    gy = np.asarray(lat, dtype=float)
-    wx, wy = gx.copy(), gy.copy()
-    for _ in range(max_iter):
-        d_lon, d_lat = _shift(wx, wy)
-        nx, ny = gx - d_lon, gy - d_lat
-        step = max(
-            float(np.max(np.abs(nx - wx), initial=0.0)), float(np.max(np.abs(ny - wy), initial=0.0))
-        )
-        wx, wy = nx, ny
-        if step < tolerance_deg:
-            break
-    else:  # pragma: no cover - the iteration converges in < 10 steps in practice
-        logger.warning("gcj02_to_wgs84 did not converge in %d iterations", max_iter)
-    return _as_output(wx, lon), _as_output(wy, lat)
+    return _inverse(wgs84_to_gcj02, lon, lat, tolerance_deg=tolerance_deg, max_iter=max_iter)
+
+
+X_PI = np.pi * 3000.0 / 180.0
+"""The angular factor of BD-09's nudges, :math:`x_\\pi = \\pi \\cdot 3000 / 180`."""
+
+
+def gcj02_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple[Any, Any]:
+    """Shift GCJ-02 longitudes and latitudes to Baidu's BD-09 (the closed form above).
+
+    Parameters
+    ----------
+    lon, lat
+        GCJ-02 degrees; scalars or numpy arrays of one shape.
+
+    Returns
+    -------
+    tuple
+        ``(lon, lat)`` in BD-09: floats for scalar input, arrays otherwise. Points
+        outside China are returned unchanged.
+    """
+    x = np.asarray(lon, dtype=float)
+    y = np.asarray(lat, dtype=float)
+    z = np.hypot(x, y) + 0.00002 * np.sin(y * X_PI)
+    theta = np.arctan2(y, x) + 0.000003 * np.cos(x * X_PI)
+    inside = in_china(x, y)
+    bx = np.where(inside, z * np.cos(theta) + 0.0065, x)
+    by = np.where(inside, z * np.sin(theta) + 0.006, y)
+    return _as_output(bx, lon), _as_output(by, lat)
+
+
+def bd09_to_gcj02(
+    lon: ArrayLike, lat: ArrayLike, *, tolerance_deg: float = 1e-10, max_iter: int = 30
+) -> tuple[Any, Any]:
+    """Convert BD-09 longitudes and latitudes back to GCJ-02, inverting
+    :func:`gcj02_to_bd09` by fixed-point iteration (its nudges vary slowly).
+
+    Parameters
+    ----------
+    lon, lat
+        BD-09 degrees; scalars or numpy arrays of one shape.
+    tolerance_deg
+        Stop when every point moves less than this between iterations.
+    max_iter
+        Upper bound on iterations.
+
+    Returns
+    -------
+    tuple
+        ``(lon, lat)`` in GCJ-02: floats for scalar input, arrays otherwise.
+    """
+    return _inverse(gcj02_to_bd09, lon, lat, tolerance_deg=tolerance_deg, max_iter=max_iter)
+
+
+def wgs84_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple[Any, Any]:
+    """Shift WGS84 longitudes and latitudes to BD-09 (by way of GCJ-02).
+
+    Parameters
+    ----------
+    lon, lat
+        WGS84 degrees; scalars or numpy arrays of one shape.
+
+    Returns
+    -------
+    tuple
+        ``(lon, lat)`` in BD-09: floats for scalar input, arrays otherwise.
+    """
+    return gcj02_to_bd09(*wgs84_to_gcj02(lon, lat))
+
+
+def bd09_to_wgs84(lon: ArrayLike, lat: ArrayLike) -> tuple[Any, Any]:
+    """Convert BD-09 longitudes and latitudes back to WGS84 (by way of GCJ-02).
+
+    Parameters
+    ----------
+    lon, lat
+        BD-09 degrees; scalars or numpy arrays of one shape.
+
+    Returns
+    -------
+    tuple
+        ``(lon, lat)`` in WGS84: floats for scalar input, arrays otherwise.
+    """
+    return gcj02_to_wgs84(*bd09_to_gcj02(lon, lat))
 
 
 def _transform_geoms(data: G, func: Any) -> G:
@@ -217,17 +335,42 @@ def geometry_to_gcj02(data: G) -> G:
     return _transform_geoms(data, wgs84_to_gcj02)
 
 
-def geometry_to_wgs84(data: G) -> G:
-    """Undo :func:`geometry_to_gcj02`: a copy with every vertex from GCJ-02 back to WGS84.
+def geometry_to_wgs84(data: G, *, datum: str = "gcj02") -> G:
+    """Undo :func:`geometry_to_gcj02` (or :func:`geometry_to_bd09`): a copy with every
+    vertex from GCJ-02 (or BD-09) back to WGS84.
 
     Parameters
     ----------
     data
-        Geometries whose lon/lat coordinates are GCJ-02 (for example traced on Gaode tiles).
+        Geometries whose lon/lat coordinates are GCJ-02 (for example traced on Gaode tiles)
+        or BD-09 (picked on Baidu maps).
+    datum
+        Which: ``"gcj02"`` or ``"bd09"``.
 
     Returns
     -------
     geopandas.GeoDataFrame or geopandas.GeoSeries
         Same type and index, coordinates in WGS84.
     """
-    return _transform_geoms(data, gcj02_to_wgs84)
+    return _transform_geoms(data, TO_WGS84[datum])
+
+
+def geometry_to_bd09(data: G) -> G:
+    """Return a copy of a GeoDataFrame or GeoSeries with every vertex in BD-09.
+
+    Parameters
+    ----------
+    data
+        Geometries in any CRS; they are first brought to WGS84 lon/lat.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame or geopandas.GeoSeries
+        Same type and index, still labelled EPSG:4326, the coordinates BD-09 (for
+        drawing on Baidu's maps, or making test data as Baidu would hand it over).
+    """
+    return _transform_geoms(data, wgs84_to_bd09)
+
+
+TO_WGS84 = {"gcj02": gcj02_to_wgs84, "bd09": bd09_to_wgs84}
+"""Each web-map datum's inverse, by its name in ``datum_shift``."""
