@@ -298,23 +298,36 @@ def _reproject(
     """Reproject one layer to the working CRS and check it lies in the study area.
 
     ``shift`` (``[inputs.<layer>] datum_shift``) moves a layer on an old datum to
-    CGCS2000 first (:mod:`siting.inputs._datum`)."""
+    CGCS2000 first, or a layer from a Chinese web map back to WGS 84
+    (:mod:`siting.inputs._datum`); a layer that looks drawn on such a map without it is
+    a finding."""
     assert frame.crs is not None
     own_crs = pyproj.CRS.from_user_input(frame.crs)
     own_bounds = frame.total_bounds
     moved = frame
-    if shift is not None and _close_datum(own_crs):
-        report.problems.append(
-            where.problem(
-                f"datum_shift under [inputs.{where.layer}] shifts a layer whose CRS "
-                f"{_crs_label(own_crs)} is on {_datum_name(own_crs)} already, "
-                "within a metre of CGCS2000",
-                fix=f"leave datum_shift out of [inputs.{where.layer}], or declare the CRS "
-                "the layer was really drawn in (Xian 1980, Beijing 1954)",
+    if shift is None:
+        web = _datum.web_map_finding(frame, own_crs, where)
+        if web is not None:
+            report.find(web, by=logger)
+    if shift is not None and shift.web_map is not None:
+        from_web = _datum.from_web_map(frame, own_crs, shift, work, where, report)
+        if from_web is None:
+            return frame
+        moved = from_web
+    elif shift is not None:
+        if _close_datum(own_crs):
+            report.problems.append(
+                where.problem(
+                    f"datum_shift under [inputs.{where.layer}] shifts a layer whose CRS "
+                    f"{_crs_label(own_crs)} is on {_datum_name(own_crs)} already, "
+                    "within a metre of CGCS2000",
+                    fix=f"leave datum_shift out of [inputs.{where.layer}], declare the CRS "
+                    "the layer was really drawn in (Xian 1980, Beijing 1954), or write "
+                    'datum_shift = "gcj02" (or "bd09") for longitudes and latitudes from a '
+                    "Chinese web map",
+                )
             )
-        )
-        return frame
-    if shift is not None:
+            return frame
         to_cgcs2000 = _datum.to_cgcs2000(own_crs, shift, where, report)
         if to_cgcs2000 is None or not _datum.check_shift(
             frame, own_crs, to_cgcs2000, where, report

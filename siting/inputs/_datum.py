@@ -1,5 +1,6 @@
 """A layer on an old Chinese datum (Xian 1980, Beijing 1954) moved to CGCS2000 by the
-bureau's own transformation.
+bureau's own transformation, or a layer from a Chinese web map moved from GCJ-02 or BD-09
+back to WGS 84.
 
 PROJ ships no transformation from Xian 1980 or Beijing 1954 to CGCS2000: China's
 provinces publish their own 7-parameter (Bursa-Wolf) or 4-parameter ones. Without one,
@@ -19,12 +20,21 @@ on geocentric coordinates (the position-vector convention of PROJ's ``+towgs84``
 ArcGIS's "Coordinate Frame" signs :math:`r_x, r_y, r_z` the other way), or as a PROJ
 pipeline from the layer's coordinates to CGCS2000 longitude and latitude. The layer
 is then moved to CGCS2000 geographic coordinates and on to the working CRS.
+
+``datum_shift = "gcj02"`` or ``"bd09"`` says the layer's longitudes and latitudes, which
+its file calls WGS 84 (or CGCS2000), were read off a Chinese web map: Gaode/AutoNavi,
+Tencent and Aliyun DataV draw in GCJ-02, Baidu in BD-09 (:mod:`siting.gcj02`). Every
+vertex is moved back to WGS 84 by the inverse of that map's closed form, then projected
+to the working CRS. Without the key, a layer whose CRS or file name names such a map, or
+that carries DataV's columns, is a finding (:func:`web_map_finding`).
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -33,6 +43,7 @@ import pyproj
 import shapely
 from pyproj.exceptions import ProjError
 
+from siting import gcj02
 from siting._said import Said
 from siting.inputs._problems import _Report, _Where
 from siting.scenario import DatumShift
@@ -194,9 +205,11 @@ def check_shift(
     return False
 
 
-def shifted(frame: gpd.GeoDataFrame, shift: ToCgcs2000, work: pyproj.CRS) -> gpd.GeoDataFrame:
-    """The layer moved by ``shift`` to CGCS2000, then to the working CRS."""
-    onward = pyproj.Transformer.from_crs(CGCS2000, work, always_xy=True)
+def shifted(
+    frame: gpd.GeoDataFrame, shift: ToCgcs2000, work: pyproj.CRS, *, lands: pyproj.CRS = CGCS2000
+) -> gpd.GeoDataFrame:
+    """The layer moved by ``shift`` to ``lands`` (CGCS2000), then to the working CRS."""
+    onward = pyproj.Transformer.from_crs(lands, work, always_xy=True)
 
     def move(xy: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         lon, lat = shift(xy[:, 0], xy[:, 1])
@@ -266,4 +279,181 @@ def unshifted_finding(name: str, datums: tuple[str, str], label: str) -> Said:
         low_m=low,
         high_m=high,
         section=section,
+    )
+
+
+WEB_MAPS = {"gcj02": "GCJ-02", "bd09": "BD-09"}
+"""The web maps' datums ``datum_shift`` names, and how siting writes them."""
+
+WEB_MAP_BASES = ("World Geodetic System 1984", "China 2000")
+"""The datums (PROJ's names) a web map's longitudes and latitudes are saved as."""
+
+_WEB_FIX = (
+    'datum_shift = "gcj02" for longitudes and latitudes from Gaode/AutoNavi (高德), Tencent '
+    '(腾讯) or Aliyun DataV, "bd09" for those from Baidu (百度)'
+)
+
+
+def _web_key(name: str) -> str | None:
+    """``"gcj02"`` or ``"bd09"`` for the ways a planner writes them (GCJ-02, BD09), else None."""
+    key = name.strip().lower().replace("-", "").replace("_", "")
+    return key if key in WEB_MAPS else None
+
+
+def _on_web_base(own: pyproj.CRS) -> bool:
+    """Whether the CRS is longitude and latitude in degrees on WGS 84 or CGCS2000."""
+    geodetic = own.geodetic_crs
+    datum = geodetic.datum.name if geodetic is not None and geodetic.datum is not None else ""
+    return own.is_geographic and any(base in datum for base in WEB_MAP_BASES)
+
+
+def _label(own: pyproj.CRS) -> str:
+    """The CRS by its EPSG code, or its name."""
+    code = own.to_epsg()
+    return f"EPSG:{code}" if code is not None else own.name
+
+
+def from_web_map(
+    frame: gpd.GeoDataFrame,
+    own: pyproj.CRS,
+    shift: DatumShift,
+    work: pyproj.CRS,
+    where: _Where,
+    report: _Report,
+) -> gpd.GeoDataFrame | None:
+    """The layer's vertices moved from ``shift.web_map`` (GCJ-02 or BD-09) back to WGS 84,
+    then projected to the working CRS; None, with a problem naming the key, when the key
+    cannot apply: a datum siting does not know, with towgs84 or a pipeline beside it, on
+    a CRS that is not degrees on WGS 84 or CGCS2000, or a layer wholly outside China
+    (where no web map shifts anything)."""
+    assert shift.web_map is not None
+    said = f'datum_shift = "{shift.web_map}" under [inputs.{where.layer}]'
+    key = _web_key(shift.web_map)
+    if key is None:
+        report.problems.append(
+            where.problem(f"{said} names no web map's datum siting knows", fix=_WEB_FIX)
+        )
+        return None
+    if shift.towgs84 or shift.pipeline is not None:
+        report.problems.append(
+            where.problem(
+                f"{_key(where)} gives both web_map and towgs84 or a pipeline",
+                fix=f"give one: {_WEB_FIX}, or the old datum's towgs84 or pipeline",
+            )
+        )
+        return None
+    crs = _label(own)
+    if not _on_web_base(own):
+        report.problems.append(
+            where.problem(
+                f"{said} moves longitudes and latitudes on WGS 84 or CGCS2000, but the layer's "
+                f"CRS {crs} ({own.name}) is not",
+                fix="declare the CRS the web map's coordinates were saved in (EPSG:4326, "
+                "GeoJSON's own), or leave datum_shift out if the layer was converted from "
+                f"{WEB_MAPS[key]} before it was projected",
+            )
+        )
+        return None
+    xy = shapely.get_coordinates(np.asarray(frame.geometry.to_numpy(), dtype=object))
+    if len(xy) and not gcj02.in_china(xy[:, 0], xy[:, 1]).any():
+        report.problems.append(
+            where.problem(
+                f"{said}, but the layer lies wholly outside China "
+                f"({_bounds_text(xy)}), where {WEB_MAPS[key]} shifts nothing",
+                fix=f"leave datum_shift out of [inputs.{where.layer}], or check the layer's "
+                "coordinates (longitude first)",
+            )
+        )
+        return None
+    return shifted(frame, gcj02.TO_WGS84[key], work, lands=own)
+
+
+def _bounds_text(xy: npt.NDArray[np.float64]) -> str:
+    (west, south), (east, north) = xy.min(axis=0), xy.max(axis=0)
+    return f"{west:.4f}–{east:.4f}°E, {south:.4f}–{north:.4f}°N"
+
+
+DATAV_COLUMNS = (
+    "adcode",
+    "center",
+    "centroid",
+    "childrenNum",
+    "level",
+    "parent",
+    "subFeatureIndex",
+    "acroutes",
+)
+"""The properties Aliyun DataV.GeoAtlas writes on every boundary (beside ``name``); its
+GeoJSON is in GCJ-02, though GeoJSON says WGS 84."""
+
+_DATAV_FILE = re.compile(r"^\d{6}(_full)?\.json$", re.IGNORECASE)
+"""DataV's file names: the adcode, ``_full`` with the subdivisions (``510800_full.json``)."""
+
+_WEB_WORDS = {
+    "bd09": re.compile(r"bd[-_ ]?09|baidu|百度", re.IGNORECASE),
+    "gcj02": re.compile(
+        r"gcj|gaode|autonavi|高德|火星|(?<![a-z])(amap|datav)(?![a-z])", re.IGNORECASE
+    ),
+}
+"""Words in a CRS's text or a file's name that say a web map's datum, Baidu's first (a
+BD-09 layer's name may mention GCJ-02 too); amap and datav only as words of their own
+(``datamap.gpkg`` is no Gaode's)."""
+
+
+def _web_map_evidence(
+    frame: gpd.GeoDataFrame, own: pyproj.CRS, where: _Where
+) -> tuple[str, str, list[str]] | None:
+    """The datum key a layer looks to be on, what says so in words, and the names that do
+    (the CRS's, the file's, DataV's columns); None when nothing does."""
+    text = own.to_wkt()
+    for key, words in _WEB_WORDS.items():
+        if words.search(text):
+            return key, f"its CRS is named {own.name}", [own.name]
+    if not _on_web_base(own):
+        return None
+    file = Path(where.file).name
+    for key, words in _WEB_WORDS.items():
+        if words.search(file):
+            return key, f"its file is named {file}", [file]
+    names = {*map(str, frame.columns), *where.columns.values()}
+    datav = [c for c in DATAV_COLUMNS if c in names]
+    if "adcode" in datav and len(datav) >= 3:
+        return "gcj02", f"its file {file} has Aliyun DataV's columns {', '.join(datav)}", datav
+    if _DATAV_FILE.match(file):
+        return "gcj02", f"its file is named {file}, as Aliyun DataV names its files", [file]
+    return None
+
+
+def web_map_finding(frame: gpd.GeoDataFrame, own: pyproj.CRS, where: _Where) -> Said | None:
+    """The finding that a layer read without ``datum_shift`` looks to be from a Chinese web
+    map (its CRS or file name names one, or it has DataV's columns), with how far that
+    map's datum moves its centre; None when nothing says so or the layer is outside China."""
+    evidence = _web_map_evidence(frame, own, where)
+    if evidence is None:
+        return None
+    key, said, clues = evidence
+    bounds = frame.total_bounds
+    if not np.isfinite(bounds).all():
+        return None
+    to_lonlat = pyproj.Transformer.from_crs(own, CGCS2000, always_xy=True)
+    lon, lat = to_lonlat.transform((bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2)
+    if not gcj02.in_china(lon, lat):
+        return None
+    true_lon, true_lat = gcj02.TO_WGS84[key](lon, lat)
+    metres = round(float(pyproj.Geod(ellps="WGS84").inv(lon, lat, true_lon, true_lat)[2]))
+    name, datum, crs = where.layer, WEB_MAPS[key], _label(own)
+    return Said(
+        f"{name}: looks drawn on a Chinese web map in {datum} ({said}), though its CRS "
+        f"{crs} says otherwise: {datum} lies {metres:,} m from WGS 84 at the layer's centre, "
+        "against walking radii of a few hundred metres. Fix: if it is, add "
+        f'datum_shift = "{key}" under [inputs.{name}]; if it was converted to WGS 84 '
+        "already, nothing",
+        code="web_datum_unshifted",
+        layer=name,
+        crs=crs,
+        datum=datum,
+        shift=key,
+        clues=clues,
+        offset_m=metres,
+        section=f"[inputs.{name}]",
     )

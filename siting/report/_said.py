@@ -12,11 +12,12 @@ Coded and rendered in Chinese: every finding (demand no site reaches, districts 
 the study area, too few hosts for a demonstration facility, a budget below the cheapest
 demonstration facilities, a raster holding nobody or too few of its people in the areas,
 areas given nobody, people from outside the districts, and the inputs' findings: a layer
-on an old datum used without its shift, overlapping or duplicated features, a raster short
-of areas or districts or named for children, an areas layer's own head count left unread,
-streets that miss many areas, buildings that weigh nothing), and the commonest notes (the
-working CRS, chosen or from the scenario; a CRS assumed for a file; geometries repaired;
-generated rows left out; parcels' land areas computed; the OSM areas and hazards).
+on an old datum used without its shift, a layer that looks drawn on a Chinese web map,
+overlapping or duplicated features, a raster short of areas or districts or named for
+children, an areas layer's own head count left unread, streets that miss many areas,
+buildings that weigh nothing), and the commonest notes (the working CRS, chosen or from
+the scenario; a CRS assumed for a file; geometries repaired; generated rows left out;
+parcels' land areas computed; the OSM areas and hazards).
 """
 
 from __future__ import annotations
@@ -67,6 +68,11 @@ _ZH: Mapping[str, str] = {
         "{layer}的坐标系 {crs} 采用{datum}基准，PROJ 没有其至 CGCS2000 的转换参数：该图层仅按"
         "投影换算，可能偏离数十米。请在 {section} 下以 datum_shift 给出其至 CGCS2000 的转换参数，"
         "或先用本单位的转换参数将其转换至 CGCS2000（如在 QGIS 中转为 EPSG:4490）"
+    ),
+    "web_datum_unshifted": (
+        "{layer}疑似取自国内网络地图、坐标为{datum}（依据：{clues}），而非其坐标系 {crs} 所称的"
+        "坐标：在图层中心{datum}偏离 WGS 84 约{offset_m}米，而步行服务半径只有数百米。如确是，"
+        '请在 {section} 下加 datum_shift = "{shift}"；如已转换为 WGS 84，可忽略'
     ),
     "areas_overlap": (
         "有{count}对居住区相互重叠超过较小者面积的一半（{ids}）：重叠处的栅格人口由二者分摊、"
@@ -135,8 +141,11 @@ _DATUMS: Mapping[str, str] = {
     "Xian 1980": "1980西安坐标系",
     "Beijing 1954": "1954北京坐标系",
     "New Beijing": "新1954北京坐标系",
+    "GCJ-02": "GCJ-02（国测局加密）坐标",
+    "BD-09": "BD-09（百度）坐标",
 }
-"""China's old datums as a Chinese report names them, by PROJ's names."""
+"""China's old datums as a Chinese report names them, by PROJ's names, and the web maps'
+datums by siting's."""
 
 
 def _ids(record: Mapping[str, Any]) -> str:

@@ -24,7 +24,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from siting.scenario.checks import _check
-from siting.scenario.settings import Scenario
+from siting.scenario.settings import DatumShift, Scenario
 
 T = TypeVar("T")
 
@@ -220,6 +220,8 @@ def _convert(hint: Any, value: Any, *, key: str, base: Path, file: Path) -> Any:
     if origin in (typing.Union, types.UnionType):
         inner = [a for a in args if a is not type(None)]
         return _convert(inner[0], value, key=key, base=base, file=file)
+    if hint is DatumShift and isinstance(value, str):
+        return DatumShift(web_map=value)  # datum_shift = "gcj02": a web map's datum
     if dataclasses.is_dataclass(hint):
         return _build(hint, value, key=key, base=base, file=file)  # type: ignore[arg-type]
     if hint is Path:

@@ -12,12 +12,18 @@ from typing import Any
 
 @dataclass(frozen=True)
 class DatumShift:
-    """The bureau's transformation of a layer on an old datum to CGCS2000.
+    """The bureau's transformation of a layer on an old datum to CGCS2000, or the web
+    map's datum a layer's longitudes and latitudes are really in.
 
     Xian 1980 and Beijing 1954 data are moved to CGCS2000 in China with a province's
     7-parameter (Bursa-Wolf) or 4-parameter transformation, which PROJ does not ship:
     without one, the layer is moved by its projection alone and lies some tens of
     metres to 150 m off. Give one of ``towgs84`` and ``pipeline``.
+
+    Points picked on Gaode/AutoNavi or Tencent maps, and boundaries from Aliyun DataV,
+    are in GCJ-02; points picked on Baidu maps in BD-09. Their files say WGS 84, but
+    they lie 340–470 m (GCJ-02) or about 1 km (BD-09) off in Guangyuan. The scenario
+    writes ``datum_shift = "gcj02"`` or ``"bd09"``, read as ``web_map``.
 
     Attributes
     ----------
@@ -34,11 +40,16 @@ class DatumShift:
         longitude and latitude in degrees (EPSG:4490, longitude first): for a
         4-parameter plane transformation, for example ``+proj=pipeline +step
         +proj=helmert +x=.. +y=.. +theta=.. +s=.. +step +inv +proj=tmerc ...``.
+    web_map
+        ``"gcj02"`` or ``"bd09"``: the layer's longitudes and latitudes (on WGS 84 or
+        CGCS2000, as the file says) are that web map's, moved back to WGS 84 vertex by
+        vertex (:mod:`siting.gcj02`) before anything else.
     """
 
     towgs84: tuple[float, ...] = ()
     rotation: str = "position_vector"
     pipeline: str | None = None
+    web_map: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,7 +83,9 @@ class LayerSpec:
     datum_shift
         The transformation of a layer on Xian 1980 or Beijing 1954 to CGCS2000
         (:class:`DatumShift`): ``datum_shift = { towgs84 = [dx, dy, dz, rx, ry,
-        rz, ds] }``.
+        rz, ds] }``; or, for longitudes and latitudes from a Chinese web map,
+        ``datum_shift = "gcj02"`` (Gaode/AutoNavi, Tencent, Aliyun DataV) or
+        ``"bd09"`` (Baidu).
     """
 
     path: Path
