@@ -265,34 +265,14 @@ def bd09_to_gcj02(
 
 
 def wgs84_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple[Any, Any]:
-    """Shift WGS84 longitudes and latitudes to BD-09 (by way of GCJ-02).
-
-    Parameters
-    ----------
-    lon, lat
-        WGS84 degrees; scalars or numpy arrays of one shape.
-
-    Returns
-    -------
-    tuple
-        ``(lon, lat)`` in BD-09: floats for scalar input, arrays otherwise.
-    """
+    """Shift WGS84 longitudes and latitudes to BD-09, by way of GCJ-02: scalars or arrays
+    in, ``(lon, lat)`` out as :func:`wgs84_to_gcj02` takes and gives them."""
     return gcj02_to_bd09(*wgs84_to_gcj02(lon, lat))
 
 
 def bd09_to_wgs84(lon: ArrayLike, lat: ArrayLike) -> tuple[Any, Any]:
-    """Convert BD-09 longitudes and latitudes back to WGS84 (by way of GCJ-02).
-
-    Parameters
-    ----------
-    lon, lat
-        BD-09 degrees; scalars or numpy arrays of one shape.
-
-    Returns
-    -------
-    tuple
-        ``(lon, lat)`` in WGS84: floats for scalar input, arrays otherwise.
-    """
+    """Convert BD-09 longitudes and latitudes back to WGS84, by way of GCJ-02: scalars or
+    arrays in, ``(lon, lat)`` out as :func:`gcj02_to_wgs84` takes and gives them."""
     return gcj02_to_wgs84(*bd09_to_gcj02(lon, lat))
 
 
@@ -356,19 +336,8 @@ def geometry_to_wgs84(data: G, *, datum: str = "gcj02") -> G:
 
 
 def geometry_to_bd09(data: G) -> G:
-    """Return a copy of a GeoDataFrame or GeoSeries with every vertex in BD-09.
-
-    Parameters
-    ----------
-    data
-        Geometries in any CRS; they are first brought to WGS84 lon/lat.
-
-    Returns
-    -------
-    geopandas.GeoDataFrame or geopandas.GeoSeries
-        Same type and index, still labelled EPSG:4326, the coordinates BD-09 (for
-        drawing on Baidu's maps, or making test data as Baidu would hand it over).
-    """
+    """As :func:`geometry_to_gcj02`, but every vertex in BD-09: for drawing on Baidu's
+    maps, or making test data as Baidu hands it over."""
     return _transform_geoms(data, wgs84_to_bd09)
 
 
