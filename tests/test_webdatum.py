@@ -28,6 +28,7 @@ from siting.gcj02 import (
     wgs84_to_bd09,
 )
 from siting.inputs import load_inputs, read_layer
+from siting.pipeline import prepare
 from siting.report._labels import labels
 from siting.report._said import said_lines
 from siting.scenario import DatumShift, LayerSpec, load_scenario
@@ -272,13 +273,29 @@ def test_a_crs_named_for_baidu_is_a_finding_for_bd09(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- the plan
 
 
+CLEAN_REACH = {
+    "A015": "F01",
+    "A027": "F07",
+    "A053": "F02",
+    "A060": "F09",
+    "A072": "F06",
+    "A092": "F03",
+    "A158": "F10",  # rural, 540 m of the 1,000 m
+    "A173": "F08",
+}
+"""The sample's areas with an existing facility within walking reach, and which
+(``siting.pipeline.prepare("data/sample/scenario.toml").access.pairs``)."""
+
+
 @pytest.mark.slow
 def test_the_sample_plan_with_gcj02_facilities_and_the_key_is_the_clean_plan(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The sample's facilities handed over in GCJ-02 and read with the key: the plan is the
     clean one (siting plan data/sample/scenario.toml: 3,860 slots required, 228 short,
-    340,661,000 CNY)."""
+    340,661,000 CNY). Without the key they lie 438 m off: seven of the eight areas with an
+    existing facility within walking reach lose it, and three others gain one they do not
+    have."""
     web_map_copy("facilities", "gcj02", tmp_path / "facilities.geojson")
     text = (SAMPLE / "scenario.toml").read_text(encoding="utf-8")
     text = text.replace('"population.tif"', json.dumps(str(SAMPLE / "population.tif")))
@@ -299,3 +316,16 @@ def test_the_sample_plan_with_gcj02_facilities_and_the_key_is_the_clean_plan(
     assert round(totals["required_slots"]) == 3860 and round(totals["shortfall_slots"]) == 228
     assert (totals["cost"], totals["planned_slots"]) == (340_661_000.0, 6156.0)
     assert totals["facilities_existing"] == 10
+
+    scenario = load_scenario(tmp_path / "scenario.toml")
+    assert scenario.inputs is not None and scenario.inputs.facilities is not None
+    unshifted = replace(scenario.inputs.facilities, datum_shift=None)
+    prepared = prepare(replace(scenario, inputs=replace(scenario.inputs, facilities=unshifted)))
+    # a plain facilities.geojson: nothing in its name, CRS or columns says GCJ-02
+    assert prepared.inputs.findings == ()
+    assert prepared.inputs.facilities is not None
+    pairs = prepared.access.pairs
+    existing = pairs[pairs["site_id"].isin(prepared.inputs.facilities.index)]
+    reach = dict(zip(existing["demand_id"], existing["site_id"], strict=True))
+    assert {a: f for a, f in reach.items() if CLEAN_REACH.get(a) == f} == {"A158": "F10"}
+    assert sorted(set(reach) - set(CLEAN_REACH)) == ["A068", "A086", "A125"]
