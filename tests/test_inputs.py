@@ -1166,8 +1166,10 @@ BAD: list[tuple[Case, str, str, str | None, str, tuple[str, ...], str]] = [
         None,
         "the layer has no CRS (coordinate reference system)",
         (),
-        "define the CRS in the file (a .prj beside a Shapefile), or say which CRS its "
-        'coordinates are in with crs = "EPSG:4544" (for example) under [inputs.areas]',
+        "define the CRS in the file (a .prj beside a Shapefile), or give it: the coordinates "
+        "look like Gauss–Krüger (or UTM) metres without the zone number, which do not say "
+        "their central meridian: add the CRS of the zone they were measured in under "
+        '[inputs.areas], crs = "EPSG:4544" for CGCS2000 3° zone 35',
     ),
     (
         _raster_no_crs,

@@ -446,3 +446,173 @@ def _not_degrees_problem(
         ids=ids_out,
         fix=fix,
     )
+
+
+_CHINA_LON = (73.0, 136.0)
+_CHINA_LAT = (3.0, 54.0)
+
+
+def crs_suggestion(bounds: Sequence[float], section: str) -> str:
+    """What a layer's coordinates without a CRS look like, and the ``crs`` to give under
+    ``section``, from their bounds (west, south, east, north).
+
+    Degrees in China are CGCS2000 (EPSG:4490: GPS and 天地图 coordinates), unless they
+    were copied from 高德/腾讯 (GCJ-02) or 百度 (BD-09) maps, whose shift of several
+    hundred metres ``datum_shift`` undoes; Gauss–Krüger metres with the zone number in
+    front of x name their zone; without it, the central meridian is needed.
+
+    Examples
+    --------
+    >>> crs_suggestion((35_431_000, 3_588_000, 35_436_000, 3_595_000), "[inputs.x]")[:60]
+    'the coordinates look like metres of EPSG:4523 (CGCS2000 / 3-'
+    """
+    west, south, east, north = (float(b) for b in bounds)
+    if not all(map(math.isfinite, (west, south, east, north))):
+        return f'say which CRS its coordinates are in with crs = "EPSG:4544" (say) under {section}'
+    in_china = (
+        _CHINA_LON[0] <= west <= east <= _CHINA_LON[1]
+        and _CHINA_LAT[0] <= south <= north <= _CHINA_LAT[1]
+    )
+    if in_china:
+        return (
+            "the coordinates look like longitude and latitude in China "
+            f"({west:.4f}–{east:.4f}°E, {south:.4f}–{north:.4f}°N): "
+            f'if they are CGCS2000, GPS or 天地图 coordinates, add crs = "EPSG:4490" under '
+            f"{section}; coordinates picked on 高德/腾讯 maps (GCJ-02) or 百度 maps (BD-09) are "
+            'shifted by several hundred metres: for those add datum_shift = "gcj02" or '
+            '"bd09" as well'
+        )
+    swapped = (
+        _CHINA_LAT[0] <= west <= east <= _CHINA_LAT[1]
+        and _CHINA_LON[0] <= south <= north <= _CHINA_LON[1]
+    )
+    if swapped:
+        return (
+            f"the coordinates look like latitude ({west:.4f}–{east:.4f}) and longitude "
+            f"({south:.4f}–{north:.4f}) in China, in that order: x must be the longitude "
+            f"(swap the columns, or x = and y = under {section}), then add "
+            f'crs = "EPSG:4490" under {section}'
+        )
+    if -180 <= west <= east <= 360 and -90 <= south <= north <= 90:
+        return (
+            "the coordinates look like degrees of longitude and latitude outside China: "
+            f'add crs = "EPSG:4326" (WGS 84) under {section}, or the CRS they were taken in'
+        )
+    zone = int(west // 1_000_000)
+    if zone == int(east // 1_000_000) and (25 <= zone <= 45 or 13 <= zone <= 23):
+        code = zone + (GK_WITH_ZONE_NUMBER if zone >= 25 else 4478)
+        return (
+            f"the coordinates look like metres of EPSG:{code} "
+            f"({pyproj.CRS.from_epsg(code).name}): x starts with the zone number {zone}; "
+            f'add crs = "EPSG:{code}" under {section} (the Xian 1980 or Beijing 1954 zone '
+            "of the same number if the data are older than CGCS2000)"
+        )
+    if (
+        2_000_000 <= west <= east <= 6_100_000
+        and int(south // 1_000_000) == int(north // 1_000_000)
+        and 13 <= int(south // 1_000_000) <= 45
+    ):
+        return (
+            "the coordinates look like Gauss–Krüger metres with x and y swapped, as "
+            "surveyors write them (X northing, Y easting with the zone number "
+            f"{int(south // 1_000_000)}): swap them, then give the CRS under {section}"
+        )
+    if 0 <= west <= east <= 1_000_000 and 0 <= south <= north <= 10_000_000:
+        return (
+            "the coordinates look like Gauss–Krüger (or UTM) metres without the zone number, "
+            "which do not say their central meridian: add the CRS of the zone they were "
+            f'measured in under {section}, crs = "EPSG:4544" for CGCS2000 3° zone 35 '
+            "(central meridian 105°E, Guangyuan; EPSG:4534–4554 are the 3° zones of 75°–135°E)"
+        )
+    shown = "(" + ", ".join(f"{b:.0f}" for b in (west, south, east, north)) + ")"
+    return (
+        f"the coordinates {shown} look like no CRS siting knows by its numbers: say which "
+        f'CRS they are in with crs = "EPSG:4544" (for example) under {section}'
+    )
+
+
+def _false_easting(crs: pyproj.CRS) -> float | None:
+    operation = crs.coordinate_operation
+    if operation is None:
+        return None
+    for param in operation.params:
+        if param.name.lower() == "false easting":
+            return float(param.value)
+    return None
+
+
+def _other_numbering(crs: pyproj.CRS, shift: float) -> pyproj.CRS | None:
+    """The same Gauss–Krüger zone with the zone number added to (or taken from) its false
+    easting: ``shift`` more metres (EPSG:4544 ↔ EPSG:4523, 21 codes apart in the 3°
+    series of CGCS2000, Xian 1980 and Beijing 1954; 11 in the 6° series)."""
+    code = crs.to_epsg()
+    own = _false_easting(crs)
+    if code is None or own is None or crs.coordinate_operation is None:
+        return None
+    centre = {p.name: p.value for p in crs.coordinate_operation.params}
+    for step in (21, -21, 11, -11):
+        try:
+            other = pyproj.CRS.from_epsg(code + step)
+        except CRSError:
+            continue
+        easting = _false_easting(other) if other.is_projected else None
+        if (
+            easting is not None
+            and abs(easting - own - shift) < 1.0
+            and other.coordinate_operation is not None
+            and {p.name: p.value for p in other.coordinate_operation.params}.get(
+                "Longitude of natural origin"
+            )
+            == centre.get("Longitude of natural origin")
+            and _datum_name(other) == _datum_name(crs)
+        ):
+            return other
+    return None
+
+
+def zone_number_problem(frame: gpd.GeoDataFrame, where: _Where, *, assumed: bool) -> Problem | None:
+    """A problem when a Gauss–Krüger layer's x carries the zone number (35 431 000) and
+    its CRS is the zone without it (EPSG:4544), or the reverse.
+
+    Either way the layer lands thousands of kilometres from the study area, and the
+    check of that said only "nowhere near"; this names the zone's other EPSG code.
+    """
+    if frame.crs is None:
+        return None
+    crs = pyproj.CRS.from_user_input(frame.crs)
+    easting = _false_easting(crs) if crs.is_projected else None
+    geoms = _drawn(frame)
+    if easting is None or len(geoms) == 0:
+        return None
+    west, _, east, _ = (float(b) for b in geoms.total_bounds)
+    own_zone = int(easting // 1_000_000)
+    data_zone = int(west // 1_000_000)
+    if data_zone != int(east // 1_000_000) or data_zone == own_zone:
+        return None
+    if own_zone == 0 and 13 <= data_zone <= 45:
+        said = (
+            f"its x coordinates ({west:,.0f}–{east:,.0f}) carry the zone number {data_zone} in "
+            f"front, but its CRS {_crs_label(crs)} ({crs.name}) is the zone without it"
+        )
+        other = _other_numbering(crs, data_zone * 1_000_000)
+    elif own_zone >= 13 and data_zone == 0:
+        said = (
+            f"its x coordinates ({west:,.0f}–{east:,.0f}) have no zone number in front, but its "
+            f"CRS {_crs_label(crs)} ({crs.name}) is the zone with the number {own_zone}"
+        )
+        other = _other_numbering(crs, -own_zone * 1_000_000)
+    else:
+        return None
+    use = f"{_crs_label(other)} ({other.name})" if other is not None else "the zone's other CRS"
+    section = f"[inputs.{where.layer}]"
+    fix = (
+        f'give crs = "{_crs_label(other)}" under {section}'
+        if assumed and other is not None
+        else f"assign the layer {use} (in QGIS: Layer Properties ▸ Source ▸ Assigned CRS, then "
+        "export again), without reprojecting"
+    )
+    return where.problem(
+        f"{said}: every x is {abs(data_zone - own_zone) * 1000:,} km off; the coordinates "
+        f"are in {use}",
+        fix=fix,
+    )

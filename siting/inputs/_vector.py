@@ -32,7 +32,12 @@ from siting._shortnames import SHAPEFILE_NAMES
 from siting._text import first_few
 from siting.errors import Problem, ScenarioError
 from siting.inputs._columns import _apply, _convert, _id_string, _to_float, names_its_unit
-from siting.inputs._crs import _not_degrees_problem
+from siting.inputs._crs import (
+    _drawn,
+    _not_degrees_problem,
+    crs_suggestion,
+    zone_number_problem,
+)
 from siting.inputs._problems import (
     _assumed_crs,
     _check_file,
@@ -440,9 +445,8 @@ def _normalize(
             report.problems.append(
                 where.problem(
                     "the layer has no CRS (coordinate reference system)",
-                    fix="define the CRS in the file (a .prj beside a Shapefile), or say which "
-                    f'CRS its coordinates are in with crs = "EPSG:4544" (for example) under '
-                    f"{section}",
+                    fix="define the CRS in the file (a .prj beside a Shapefile), or give it: "
+                    + crs_suggestion(_drawn(frame).total_bounds, section),
                 )
             )
 
@@ -475,6 +479,8 @@ def _normalize(
     # geometry --------------------------------------------------------------
     geometry = _check_geometry(frame, schema, ids, name, where, report)
     not_degrees = _not_degrees_problem(frame, ids, where, assumed=crs_from_scenario)
+    if not_degrees is None:
+        not_degrees = zone_number_problem(frame, where, assumed=crs_from_scenario)
     crs = frame.crs
     if not_degrees is not None:
         report.problems.append(not_degrees)
