@@ -8,6 +8,8 @@ numbers look like.
 
 from __future__ import annotations
 
+import json
+import shutil
 import warnings
 from pathlib import Path
 from typing import Any
@@ -15,12 +17,15 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 import pyproj
 import pytest
-from test_inputs import write
+from test_inputs import GK, X0, Y0, make_spec, write
 
+from siting.cli import main
 from siting.errors import InputError, Problem
-from siting.inputs import read_layer
+from siting.inputs import read_layer, validate
+from siting.inputs._table import _dms
 from siting.scenario import LayerSpec
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
@@ -63,6 +68,11 @@ def table_rows(table: pd.DataFrame) -> list[list[Any]]:
 def write_as(table: pd.DataFrame, path: Path, kind: str) -> Path:
     if kind == "xlsx":
         return write_xlsx(path, table_rows(table))
+    if kind == "ods":  # GDAL's ODS driver (pandas would need odfpy)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # no geometry, on purpose
+            pyogrio.write_dataframe(table, path, driver="ODS", layer="托育机构")
+        return path
     encoding = {"csv-utf8": "utf-8", "csv-bom": "utf-8-sig", "csv-gbk": "gbk"}[kind]
     table.to_csv(path, index=False, encoding=encoding)
     return path
@@ -72,6 +82,164 @@ def problems_of(spec: LayerSpec, name: str = "facilities") -> tuple[Problem, ...
     with pytest.raises(InputError) as caught:
         read_layer(spec, name=name)
     return caught.value.problems
+
+
+@pytest.mark.parametrize("kind", ["csv-utf8", "csv-bom", "csv-gbk", "xlsx", "ods"])
+def test_the_sample_facilities_as_a_table_are_its_geopackage_layer(
+    tmp_path: Path, kind: str
+) -> None:
+    layer = read_layer(LayerSpec(path=SAMPLE / "city.gpkg", layer="facilities"), name="facilities")
+    suffix = "." + kind if kind in ("xlsx", "ods") else ".csv"
+    path = write_as(as_table(sample_facilities()), tmp_path / f"facilities{suffix}", kind)
+    table = read_layer(LayerSpec(path=path, crs=CGCS2000), name="facilities")
+    assert table.index.tolist() == layer.index.tolist() == [f"F{i:02d}" for i in range(1, 11)]
+    assert pyproj.CRS(table.crs).equals(pyproj.CRS(layer.crs))
+    np.testing.assert_allclose(table.geometry.x, layer.geometry.x, rtol=0, atol=1e-7)
+    np.testing.assert_allclose(table.geometry.y, layer.geometry.y, rtol=0, atol=1e-7)
+    for column in ("slots", "name", "affordable", "demonstration", "district_id"):
+        assert table[column].tolist() == layer[column].tolist(), column
+    assert "经度" not in table.columns and "纬度" not in table.columns
+
+
+@pytest.mark.slow
+def test_the_sample_plans_the_same_with_its_facilities_as_a_csv(tmp_path: Path) -> None:
+    """The clean sample plans 3,860 required slots, 228 short, at 340,661,000 CNY
+    (``siting plan data/sample/scenario.toml``, measured on the GeoPackage)."""
+    folder = tmp_path / "sample"
+    shutil.copytree(SAMPLE, folder)
+    as_table(sample_facilities()).to_csv(folder / "facilities.csv", index=False)
+    text = (folder / "scenario.toml").read_text(encoding="utf-8")
+    gpkg = 'facilities = { path = "city.gpkg", layer = "facilities" }'
+    assert gpkg in text
+    text = text.replace(gpkg, 'facilities = { path = "facilities.csv", crs = "EPSG:4490" }')
+    (folder / "scenario.toml").write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["-q", "plan", str(folder / "scenario.toml"), "--out", str(out), "--no-map"]) == 0
+    totals = json.loads((out / "run.json").read_text(encoding="utf-8"))["totals"]
+    assert round(totals["required_slots"]) == 3860
+    assert round(totals["shortfall_slots"]) == 228
+    assert totals["cost"] == 340_661_000
+
+
+def test_ids_keep_their_leading_zeros_and_text_numbers_are_read(tmp_path: Path) -> None:
+    """A CSV's ids are text (0101 is not 101); a coordinate written full-width or in
+    degrees, minutes and seconds is read as the number it says."""
+    path = tmp_path / "f.csv"
+    path.write_text(
+        "facility_id,slots,X坐标,Y坐标\n"
+        f"0101,30,{X0},{Y0}\n"
+        f'0102,"1,030",{X0 + 100:.1f},{Y0 + 100:.1f}\n'.replace("579100.0", "５７９１００．０"),
+        encoding="utf-8",
+    )
+    frame = read_layer(LayerSpec(path=path, crs=GK), name="facilities")
+    assert frame.index.tolist() == ["0101", "0102"]
+    assert frame["slots"].tolist() == [30, 1030]
+    assert frame.geometry.x.tolist() == [X0, X0 + 100]
+    assert frame.geometry.y.tolist() == [Y0, Y0 + 100]
+
+
+def test_degrees_minutes_and_seconds() -> None:
+    assert _dms("105°50′30″") == pytest.approx(105 + 50 / 60 + 30 / 3600, abs=1e-12)
+    assert _dms("105度50分30秒") == pytest.approx(105 + 50 / 60 + 30 / 3600, abs=1e-12)
+    assert _dms("N32°26.5'") == pytest.approx(32 + 26.5 / 60, abs=1e-12)
+    assert _dms("105°50'30\"W") == pytest.approx(-(105 + 50 / 60 + 30 / 3600), abs=1e-12)
+    assert _dms("105°60′") is None and _dms("105.5") is None and _dms("东坝") is None
+
+
+def test_bad_rows_are_named_by_their_excel_row_numbers(tmp_path: Path) -> None:
+    """Row 1 is the header; row 3 is blank and is skipped without shifting the rows after."""
+    rows: list[list[Any]] = [
+        ["facility_id", "slots", "经度", "纬度"],
+        ["F1", 30, 105.84, 32.43],
+        [None, None, None, None],
+        ["F2", 40, None, 32.44],  # row 4: no 经度
+        ["F3", 50, "105°50′30″", "32°26′"],  # read
+        ["F4", 60, "abc", 32.45],  # row 6: not a number
+    ]
+    path = write_xlsx(tmp_path / "f.xlsx", rows)
+    problems = problems_of(LayerSpec(path=path, crs=CGCS2000))
+    assert [p.ids for p in problems] == [("row 4", "row 6")]
+    assert problems[0].message == (
+        "2 rows have no coordinates or coordinates that are not numbers (row 4: 经度 '', "
+        "纬度 '32.44'; row 6: 经度 'abc', 纬度 '32.45')"
+    )
+    # the same rows in a CSV are named by their lines
+    csv = tmp_path / "f.csv"
+    csv.write_text(
+        "facility_id,slots,经度,纬度\nF1,30,105.84,32.43\n\nF2,40,,32.44\nF3,50,105.85,32.44\n"
+        "F4,60,abc,32.45\n",
+        encoding="utf-8",
+    )
+    assert [p.ids for p in problems_of(LayerSpec(path=csv, crs=CGCS2000))] == [("line 4", "line 6")]
+
+
+def test_a_tables_problems_are_all_said_by_validate(tmp_path: Path) -> None:
+    """validate says what plan would: a bad row, a bad value, an id missing (by its row)."""
+    path = tmp_path / "f.csv"
+    path.write_text(
+        f"facility_id,slots,x,y\nF1,30,{X0},{Y0}\nF2,many,{X0 + 50},{Y0}\n,40,{X0},\n",
+        encoding="utf-8",
+    )
+    problems = validate(make_spec(tmp_path, facilities=LayerSpec(path=path, crs=GK)), crs=GK)
+    said = {(p.layer, p.column, p.ids) for p in problems}
+    assert ("facilities", None, ("line 4",)) in said  # its y is empty
+    assert ("facilities", "slots", ("F2",)) in said
+    assert ("facilities", "facility_id", ("line 4",)) in said
+
+
+def test_a_wrong_sheet_lists_the_sheets(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "f.xlsx", [["facility_id", "经度", "纬度"]], sheet="托育机构")
+    (problem,) = problems_of(LayerSpec(path=path, layer="Sheet1", crs=CGCS2000))
+    assert problem.message == "the workbook has no sheet 'Sheet1'; its sheets are '托育机构'"
+    assert problem.fix == (
+        'set layer = "托育机构" (or another of its sheets) under [inputs.facilities]'
+    )
+
+
+def test_columns_named_by_x_and_y_and_an_address_without_coordinates(tmp_path: Path) -> None:
+    path = tmp_path / "f.csv"
+    path.write_text(f"facility_id,slots,东,北\nF1,30,{X0},{Y0}\n", encoding="utf-8")
+    frame = read_layer(LayerSpec(path=path, crs=GK, x="东", y="北"), name="facilities")
+    assert frame.geometry.x.tolist() == [X0] and frame.geometry.y.tolist() == [Y0]
+    (problem,) = problems_of(LayerSpec(path=path, crs=GK))
+    assert problem.message.startswith("the table has no coordinate columns siting recognises")
+    address = tmp_path / "a.csv"
+    address.write_text("facility_id,地址\nF1,利州区东坝街道1号\n", encoding="utf-8")
+    (problem,) = problems_of(LayerSpec(path=address, crs=GK))
+    assert "siting does not geocode addresses" in problem.message
+    gpkg = write(sample_facilities(), tmp_path / "f.gpkg")
+    (problem,) = problems_of(LayerSpec(path=gpkg, x="经度", y="纬度"))
+    assert problem.message.startswith("x and y under [inputs.facilities] name the coordinate")
+
+
+def test_a_table_without_crs_is_told_the_crs_its_numbers_look_like(tmp_path: Path) -> None:
+    """Degrees in China: EPSG:4490 (and gcj02/bd09 for web maps' points); metres with the
+    zone number 35 in front: EPSG:4523; metres without it: the central meridian is needed."""
+    facilities = sample_facilities()
+    degrees = as_table(facilities).to_csv(tmp_path / "d.csv", index=False)
+    assert degrees is None
+    (problem,) = problems_of(LayerSpec(path=tmp_path / "d.csv"))
+    assert problem.message == "the table's coordinates have no CRS (a table does not hold one)"
+    assert 'add crs = "EPSG:4490" under [inputs.facilities]' in problem.fix
+    assert 'datum_shift = "gcj02" or "bd09"' in problem.fix
+    zoned = as_table(facilities.to_crs("EPSG:4523"))
+    assert (zoned["经度"] // 1_000_000 == 35).all()
+    zoned.to_csv(tmp_path / "z.csv", index=False)
+    (problem,) = problems_of(LayerSpec(path=tmp_path / "z.csv"))
+    assert problem.fix.startswith(
+        "the coordinates look like metres of EPSG:4523 (CGCS2000 / 3-degree Gauss-Kruger zone "
+        '35): x starts with the zone number 35; add crs = "EPSG:4523" under [inputs.facilities]'
+    )
+    (easting,) = (
+        p.value for p in pyproj.CRS("EPSG:4523").coordinate_operation.params if "easting" in p.name
+    )
+    assert easting == 35_500_000  # the zone number in front
+    as_table(facilities.to_crs(GK)).to_csv(tmp_path / "g.csv", index=False)
+    (problem,) = problems_of(LayerSpec(path=tmp_path / "g.csv"))
+    assert problem.fix.startswith(
+        "the coordinates look like Gauss–Krüger (or UTM) metres without the zone number, which "
+        "do not say their central meridian"
+    )
 
 
 def test_a_shapefile_without_prj_is_told_the_crs_its_numbers_look_like(tmp_path: Path) -> None:
@@ -103,3 +271,6 @@ def test_a_zone_number_the_crs_does_not_expect_is_named(
     (problem,) = problems_of(LayerSpec(path=path))
     assert said in problem.message
     assert problem.message.endswith(f"the coordinates are in {drawn} ({pyproj.CRS(drawn).name})")
+    as_table(moved).to_csv(tmp_path / "f.csv", index=False)
+    (problem,) = problems_of(LayerSpec(path=tmp_path / "f.csv", crs=declared))
+    assert problem.fix == f'give crs = "{drawn}" under [inputs.facilities]'

@@ -57,6 +57,7 @@ from siting.inputs._schema import (
     _Schema,
     plan_computed,
 )
+from siting.inputs._table import ROWS, is_table, open_table
 from siting.scenario import LayerSpec
 
 logger = logging.getLogger(__name__)
@@ -69,6 +70,17 @@ def _open_vector(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFram
     path = Path(spec.path)
     where = _Where(str(path), name)
     section = f"[inputs.{name}]"
+    if is_table(path):
+        return open_table(spec, name, report)
+    if spec.x is not None or spec.y is not None:
+        report.problems.append(
+            where.problem(
+                f"x and y under {section} name the coordinate columns of a table (CSV, "
+                f"Excel, ODS), but {path.name} is read as a GIS layer with its own geometries",
+                fix=f"leave x and y out of {section}, or point path at the table",
+            )
+        )
+        return None
     if not _check_file(
         path, where, report, noun="file", empty_fix="export the layer to the file again"
     ):
@@ -434,6 +446,7 @@ def _normalize(
 
     # CRS -----------------------------------------------------------------
     frame = raw
+    rows: list[str] | None = raw.attrs.get(ROWS)  # a table's rows as the planner sees them
     crs_from_scenario = False
     if frame.crs is None:
         if spec.crs is not None:
@@ -442,10 +455,17 @@ def _normalize(
             if assumed is not None:
                 frame = frame.set_crs(assumed)
         else:
+            table = rows is not None
             report.problems.append(
                 where.problem(
-                    "the layer has no CRS (coordinate reference system)",
-                    fix="define the CRS in the file (a .prj beside a Shapefile), or give it: "
+                    "the table's coordinates have no CRS (a table does not hold one)"
+                    if table
+                    else "the layer has no CRS (coordinate reference system)",
+                    fix=(
+                        ""
+                        if table
+                        else "define the CRS in the file (a .prj beside a Shapefile), or give it: "
+                    )
                     + crs_suggestion(_drawn(frame).total_bounds, section),
                 )
             )
@@ -463,7 +483,7 @@ def _normalize(
 
     # columns -------------------------------------------------------------
     frame = _rename(frame, spec, name, schema, where, report)
-    ids = _ids(frame, schema, where, report)
+    ids = _ids(frame, schema, where, report, rows=rows)
     out: dict[str, Any] = {}
     for column in schema.columns:
         if column.kind == "id":
@@ -477,7 +497,7 @@ def _normalize(
         _say_unread_people(frame, schema, report)
 
     # geometry --------------------------------------------------------------
-    geometry = _check_geometry(frame, schema, ids, name, where, report)
+    geometry = _check_geometry(frame, schema, ids, name, where, report, placed=rows is None)
     not_degrees = _not_degrees_problem(frame, ids, where, assumed=crs_from_scenario)
     if not_degrees is None:
         not_degrees = zone_number_problem(frame, where, assumed=crs_from_scenario)
@@ -728,10 +748,18 @@ def _cut_by_the_dbf(source: str, present: Sequence[str], file: str) -> str | Non
     return found[0] if len(found) == 1 else None
 
 
-def _ids(frame: gpd.GeoDataFrame, schema: _Schema, where: _Where, report: _Report) -> list[str]:
-    """The layer's ids as strings; rows without one are labelled ``row N``."""
+def _ids(
+    frame: gpd.GeoDataFrame,
+    schema: _Schema,
+    where: _Where,
+    report: _Report,
+    *,
+    rows: list[str] | None = None,
+) -> list[str]:
+    """The layer's ids as strings; rows without one are labelled ``row N`` (or by ``rows``,
+    a table's rows as the planner sees them: ``row 5`` of a sheet, ``line 5`` of a CSV)."""
     n = len(frame)
-    rows = [f"row {i + 1}" for i in range(n)]
+    rows = rows if rows is not None else [f"row {i + 1}" for i in range(n)]
     if schema.id not in frame.columns:
         return rows
     values, _ = _apply(frame[schema.id], _id_string)
@@ -805,11 +833,14 @@ def _drawn_problems(
     name: str,
     where: _Where,
     report: _Report,
+    *,
+    placed: bool = True,
 ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
     """Problems for features without a geometry and with one of another type than the
-    layer's; returns the two masks."""
+    layer's; returns the two masks. A table's rows without a point (not ``placed``) were
+    said by its reader, with their coordinates."""
     empty = np.asarray(shapely.is_missing(geoms) | shapely.is_empty(geoms), dtype=bool)
-    if empty.any():
+    if empty.any() and placed:
         report.problems.append(
             where.problem(
                 f"{_count(int(empty.sum()))} no geometry",
@@ -854,6 +885,8 @@ def _check_geometry(
     name: str,
     where: _Where,
     report: _Report,
+    *,
+    placed: bool = True,
 ) -> npt.NDArray[np.object_]:
     """Check geometry presence and type, repair invalid geometries; returns the geometries.
 
@@ -862,7 +895,7 @@ def _check_geometry(
     without it gave service lines of 3D and 2D points, which shapely refused at the end of
     a plan (a traceback after the solve)."""
     geoms = _flat(np.asarray(frame.geometry.to_numpy(), dtype=object), name, report)
-    empty, wrong = _drawn_problems(geoms, schema, ids, name, where, report)
+    empty, wrong = _drawn_problems(geoms, schema, ids, name, where, report, placed=placed)
     check = ~empty & ~wrong
     invalid = check & ~shapely.is_valid(geoms)
     if invalid.any():

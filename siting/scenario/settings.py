@@ -86,6 +86,13 @@ class LayerSpec:
         rz, ds] }``; or, for longitudes and latitudes from a Chinese web map,
         ``datum_shift = "gcj02"`` (Gaode/AutoNavi, Tencent, Aliyun DataV) or
         ``"bd09"`` (Baidu).
+    x, y
+        For a table of points (CSV, Excel, ODS): the names of its coordinate
+        columns (easting or longitude, northing or latitude). Without them the
+        usual names are looked for: 经度/纬度, lon/lat, x/y, POINT_X/POINT_Y ...
+        (:data:`siting.inputs._table.COORDINATE_NAMES`). ``layer`` names the
+        sheet of a workbook (the first without it), and ``crs`` the CRS of the
+        coordinates, which a table does not hold.
     """
 
     path: Path
@@ -95,6 +102,8 @@ class LayerSpec:
     encoding: str | None = None
     units: Mapping[str, str] = field(default_factory=dict)
     datum_shift: DatumShift | None = None
+    x: str | None = None
+    y: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,476 @@
+"""Reading a point layer handed over as a table: CSV, TSV or text, Excel (``.xlsx``) or ODS.
+
+A health commission's list of registered childcare institutions, an HR bureau's
+list of employers or a petrol-station list arrives as a table with two
+coordinate columns, not as a GIS layer. As QGIS's "delimited text" import does,
+the table becomes a point layer:
+
+1. The rows are read as text (CSV) or as the cells' own values (Excel, ODS),
+   with the row number the planner sees beside each: the CSV line, or the
+   sheet's row counting the header as row 1. Ids stay text (``0101`` keeps its
+   zero). A CSV's encoding is ``encoding`` under ``[inputs.<layer>]``, else
+   UTF-8 (with or without BOM), else GBK when its bytes look like GBK
+   (:func:`siting._encoding.guess_encoding`), as Excel on Chinese Windows saves it.
+2. The coordinate columns are ``x`` and ``y`` under ``[inputs.<layer>]``, else
+   the first pair of usual names found (:data:`COORDINATE_NAMES`, compared
+   case-insensitively).
+3. Each coordinate is read as the other number columns are
+   (:func:`siting.inputs._columns._to_float`: ``１０５．８５``, ``1,030``), or as
+   degrees, minutes and seconds (``105°50′30″``, ``N32°26'``). A row with an
+   empty or unreadable coordinate is a problem that names it by its row.
+
+The layer has no CRS: ``crs`` under ``[inputs.<layer>]`` gives it, and without
+it the loader's problem suggests one from the numbers
+(:func:`siting.inputs._crs.crs_suggestion`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
+from siting._encoding import guess_encoding
+from siting.inputs._columns import _BAD, _BLANK, _to_float
+from siting.inputs._problems import _check_file, _gdal_message, _quoted, _Report, _Where
+from siting.scenario import LayerSpec
+
+__all__ = ["COORDINATE_NAMES", "ROWS", "TABLE_SUFFIXES", "is_table", "open_table"]
+
+TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".ods")
+"""Files read as tables of points rather than through GDAL's vector drivers."""
+
+COORDINATE_NAMES: tuple[tuple[str, str], ...] = (
+    ("经度", "纬度"),
+    ("lon", "lat"),
+    ("lng", "lat"),
+    ("long", "lat"),
+    ("longitude", "latitude"),
+    ("x", "y"),
+    ("x坐标", "y坐标"),
+    ("坐标x", "坐标y"),
+    ("横坐标", "纵坐标"),
+    ("point_x", "point_y"),
+    ("东坐标", "北坐标"),
+    ("easting", "northing"),
+    ("东经", "北纬"),
+    ("gps经度", "gps纬度"),
+    ("经度坐标", "纬度坐标"),
+    ("xcoord", "ycoord"),
+    ("x_coord", "y_coord"),
+)
+"""Usual names of a table's coordinate columns, x (easting, longitude) then y, in the
+order they are tried; compared after NFKC and case folding (``POINT_X``, ``Ｘ坐标``)."""
+
+_ADDRESS_NAMES = frozenset(
+    {"地址", "详细地址", "机构地址", "单位地址", "注册地址", "地点", "位置", "门牌地址"}
+    | {"address", "addr", "location"}
+)
+"""Names of an address column: a table with one and no coordinates needs geocoding."""
+
+ROWS = "siting_rows"
+"""The key of a table's ``attrs`` holding each feature's row as the planner sees it."""
+
+_CSV_DELIMITERS = ",;\t|"
+
+
+def is_table(path: Path) -> bool:
+    """Whether ``path`` is read as a table of points (by its suffix)."""
+    return path.suffix.lower() in TABLE_SUFFIXES
+
+
+def _fold(name: object) -> str:
+    return unicodedata.normalize("NFKC", str(name)).strip().casefold()
+
+
+def open_table(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFrame | None:
+    """Read a table of points, or add problems and return None.
+
+    Parameters
+    ----------
+    spec
+        The layer's entry: its file, sheet (``layer``), ``encoding`` and the
+        coordinate columns ``x`` and ``y``.
+    name
+        Which ``siting`` layer it is.
+    report
+        Where problems and notes go.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame or None
+        One point per row, without a CRS, with the table's other columns as text
+        (CSV) or as the cells hold them; ``attrs[ROWS]`` gives each row's label
+        (``row 5``, ``line 5``). None with a problem when the table cannot be read or
+        has no coordinate columns. A row whose coordinates cannot be read is a
+        problem, and its point is empty.
+    """
+    path = Path(spec.path)
+    where = _Where(str(path), name)
+    if not _check_file(path, where, report, noun="file", empty_fix="save the table again"):
+        return None
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".tsv", ".txt"):
+        read = _read_csv(path, spec, where, report)
+    elif suffix == ".ods":
+        read = _read_ods(path, spec.layer, where, report)
+    elif suffix == ".xls":
+        report.problems.append(
+            where.problem(
+                "siting cannot read Excel 97–2003 workbooks (.xls) here (neither GDAL nor "
+                "pandas has a reader for them installed)",
+                fix="open the file in Excel or WPS and save it as .xlsx, or as CSV UTF-8",
+            )
+        )
+        return None
+    else:
+        read = _read_xlsx(path, spec.layer, where, report)
+    if read is None:
+        return None
+    table, labels = read
+    if not len(table.columns):
+        report.problems.append(
+            where.problem("the table has no header row", fix="put the column names in row 1")
+        )
+        return None
+    columns = _coordinate_columns(table, spec, where, report)
+    if columns is None:
+        return None
+    x_name, y_name = columns
+    x, bad_x = _coordinates(table[x_name])
+    y, bad_y = _coordinates(table[y_name])
+    if not len(table):
+        report.problems.append(
+            where.problem("the table has a header but no rows", fix="check the file and sheet")
+        )
+        return None
+    unplaced = bad_x | bad_y
+    if unplaced.all():
+        report.problems.append(
+            where.problem(
+                f"no row of the table has coordinates that can be read in columns '{x_name}' "
+                f"and '{y_name}' (the first: {_quoted(table[x_name].iloc[:3])} and "
+                f"{_quoted(table[y_name].iloc[:3])})",
+                fix=f"check that '{x_name}' and '{y_name}' hold the coordinates as numbers, "
+                f"or name the right columns with x = and y = under [inputs.{name}]",
+            )
+        )
+        return None
+    if unplaced.any():
+        positions = np.flatnonzero(unplaced)
+        shown = [
+            f"{labels[i]}: {x_name} '{_shown(table[x_name].iloc[i])}', "
+            f"{y_name} '{_shown(table[y_name].iloc[i])}'"
+            for i in positions[:4]
+        ]
+        count = len(positions)
+        report.problems.append(
+            where.problem(
+                f"{count} row{'s have' if count > 1 else ' has'} no coordinates or "
+                f"coordinates that are not numbers ({'; '.join(shown)})",
+                ids=[labels[i] for i in positions],
+                fix=f"give every row its {x_name} and {y_name} as numbers (decimal degrees "
+                "such as 105.8437, or degrees, minutes and seconds such as 105°50′37″), or "
+                "delete the rows",
+            )
+        )
+    points = shapely.points(np.where(unplaced, np.nan, x), np.where(unplaced, np.nan, y))
+    points = np.where(unplaced, shapely.Point(), points)
+    data = table.drop(columns=[x_name, y_name])
+    frame = gpd.GeoDataFrame(data, geometry=np.asarray(points, dtype=object), crs=None)
+    frame.attrs[ROWS] = labels
+    report.note(
+        f"{name}: read {len(frame)} points from {path.name}, columns '{x_name}' and '{y_name}'"
+    )
+    return frame
+
+
+def _shown(value: Any) -> str:
+    return "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+
+
+def _rows_of(
+    rows: Sequence[tuple[int, Sequence[Any]]], prefix: str
+) -> tuple[pd.DataFrame, list[str]]:
+    """The table under its header (the first row that is not blank), without blank rows,
+    and each row's label (``f"{prefix} {number}"``)."""
+
+    def blank(cell: Any) -> bool:
+        return cell is None or (isinstance(cell, str) and not cell.strip())
+
+    filled = [(n, list(cells)) for n, cells in rows if not all(blank(c) for c in cells)]
+    if not filled:
+        return pd.DataFrame(), []
+    header = [str(c).strip() if not blank(c) else "" for c in filled[0][1]]
+    width = len(header)
+    while width and not header[width - 1]:
+        width -= 1
+    header = [h or f"column {i + 1}" for i, h in enumerate(header[:width])]
+    seen: dict[str, int] = {}
+    for i, h in enumerate(header):  # a name given twice: the second is "name (2)"
+        seen[h] = seen.get(h, 0) + 1
+        if seen[h] > 1:
+            header[i] = f"{h} ({seen[h]})"
+    body = [
+        [None if blank(c) else c for c in (cells + [None] * width)[:width]]
+        for _, cells in filled[1:]
+    ]
+    labels = [f"{prefix} {n}" for n, _ in filled[1:]]
+    table = pd.DataFrame(body, columns=header, dtype=object)
+    return table, labels
+
+
+def _read_csv(
+    path: Path, spec: LayerSpec, where: _Where, report: _Report
+) -> tuple[pd.DataFrame, list[str]] | None:
+    """A CSV's cells as text, and each row's line number."""
+    data = path.read_bytes()
+    section = f"[inputs.{where.layer}]"
+    encoding = spec.encoding
+    if encoding is None:
+        if data.startswith(b"\xef\xbb\xbf"):
+            encoding = "utf-8-sig"
+        else:
+            guess = guess_encoding(data)
+            encoding = guess or "utf-8"
+            if guess == "gbk":
+                report.note(
+                    f"{where.layer}: read the text of {path.name} as GBK (it is not UTF-8; "
+                    f'Excel on Chinese Windows saves CSV so); say encoding = "..." under '
+                    f"{section} if it is another"
+                )
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        found = f"byte {exc.object[exc.start : exc.start + 1]!r} at {exc.start}"
+        report.problems.append(
+            where.problem(
+                f"the table's text is not {encoding.upper()} ({found})"
+                if spec.encoding is not None
+                else f"the table's text is neither UTF-8 nor GBK ({found})",
+                fix=f'give its encoding with encoding = "..." under {section} ("gb18030", '
+                '"big5"), or save it again as CSV UTF-8',
+            )
+        )
+        return None
+    except LookupError:
+        report.problems.append(
+            where.problem(
+                f"encoding = '{encoding}' under {section} is not an encoding Python knows",
+                fix='use "gbk" (or "gb18030") for Chinese Windows files, "utf-8", or "big5"',
+            )
+        )
+        return None
+    text = text.lstrip("\ufeff")
+    if path.suffix.lower() == ".tsv":
+        delimiter = "\t"
+    else:
+        try:
+            delimiter = csv.Sniffer().sniff(text[:20_000], delimiters=_CSV_DELIMITERS).delimiter
+        except csv.Error:
+            delimiter = ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows: list[tuple[int, Sequence[Any]]] = []
+    try:
+        start = 1
+        for cells in reader:
+            rows.append((start, cells))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        report.problems.append(
+            where.problem(
+                f"the table cannot be read as CSV at line {reader.line_num} ({exc})",
+                fix="open it in Excel or WPS and save it again as CSV",
+            )
+        )
+        return None
+    return _rows_of(rows, "line")
+
+
+def _sheet(asked: str | None, sheets: list[str], where: _Where, report: _Report) -> str | None:
+    """The sheet ``layer`` names (the first without it), or None with a problem."""
+    if not sheets:
+        report.problems.append(where.problem("the workbook has no sheets"))
+        return None
+    if asked is None:
+        return sheets[0]
+    if asked in sheets:
+        return asked
+    report.problems.append(
+        where.problem(
+            f"the workbook has no sheet '{asked}'; its sheets are {_quoted(sheets, 20)}",
+            fix=f'set layer = "{sheets[0]}" (or another of its sheets) under '
+            f"[inputs.{where.layer}]",
+        )
+    )
+    return None
+
+
+def _read_xlsx(
+    path: Path, asked: str | None, where: _Where, report: _Report
+) -> tuple[pd.DataFrame, list[str]] | None:
+    """An Excel sheet's cells as they are stored, and each row's number in the sheet."""
+    import openpyxl  # a dependency, imported when a workbook is read
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # a damaged or mislabelled workbook: never a raw traceback
+        report.problems.append(
+            where.problem(
+                f"the workbook cannot be read ({type(exc).__name__}: {exc})",
+                fix="open it in Excel or WPS and save it again as .xlsx",
+            )
+        )
+        return None
+    try:
+        sheet = _sheet(asked, list(book.sheetnames), where, report)
+        if sheet is None:
+            return None
+        rows = list(enumerate(book[sheet].iter_rows(min_row=1, values_only=True), start=1))
+    finally:
+        book.close()
+    return _rows_of(rows, "row")
+
+
+def _read_ods(
+    path: Path, asked: str | None, where: _Where, report: _Report
+) -> tuple[pd.DataFrame, list[str]] | None:
+    """An ODS sheet's cells as text, by GDAL's ODS driver; rows are numbered from the
+    header as row 1 (GDAL does not say where a row was in the sheet)."""
+    try:
+        sheets = [str(row[0]) for row in pyogrio.list_layers(path)]
+        sheet = _sheet(asked, sheets, where, report)
+        if sheet is None:
+            return None
+        frame = pyogrio.read_dataframe(
+            path, layer=sheet, read_geometry=False, HEADERS="FORCE", FIELD_TYPES="STRING"
+        )
+    except Exception as exc:  # any GDAL failure: never a raw traceback
+        report.problems.append(
+            where.problem(
+                f"the spreadsheet cannot be read (GDAL: {_gdal_message(exc)})",
+                fix="open it in LibreOffice and save it again, or save it as CSV UTF-8",
+            )
+        )
+        return None
+    rows = [(1, list(frame.columns))]
+    rows += [(i + 2, list(r)) for i, r in enumerate(frame.itertuples(index=False))]
+    return _rows_of(rows, "row")
+
+
+def _coordinate_columns(
+    table: pd.DataFrame, spec: LayerSpec, where: _Where, report: _Report
+) -> tuple[str, str] | None:
+    """The names of the x and y columns, or None with a problem."""
+    section = f"[inputs.{where.layer}]"
+    present = [str(c) for c in table.columns]
+    if spec.x is not None or spec.y is not None:
+        missing = [
+            f"{key} = '{given}'"
+            for key, given in (("x", spec.x), ("y", spec.y))
+            if given is not None and given not in present
+        ]
+        if spec.x is None or spec.y is None:
+            report.problems.append(
+                where.problem(
+                    f"{section} names only the {'y' if spec.x is None else 'x'} column",
+                    fix=f"give both: x = and y = under {section}",
+                )
+            )
+        elif missing:
+            report.problems.append(
+                where.problem(
+                    f"{' and '.join(missing)} under {section} "
+                    f"{'are' if len(missing) > 1 else 'is'} not a column of the table "
+                    f"(its columns: {', '.join(present)})",
+                    fix=f"give the names of the table's coordinate columns under {section}",
+                )
+            )
+        else:
+            return spec.x, spec.y
+        return None
+    folded: dict[str, str] = {}
+    for column in present:
+        folded.setdefault(_fold(column), column)
+    for x_word, y_word in COORDINATE_NAMES:
+        if x_word in folded and y_word in folded:
+            return folded[x_word], folded[y_word]
+    address = [c for c in present if _fold(c) in _ADDRESS_NAMES]
+    if address:
+        report.problems.append(
+            where.problem(
+                f"the table has an address column ('{address[0]}') but no coordinate columns: "
+                "siting does not geocode addresses (it works offline)",
+                fix="add two columns of coordinates, 经度 and 纬度 in CGCS2000 degrees (from "
+                "天地图's map or a survey; points picked on 高德/腾讯 or 百度 maps are shifted "
+                "by several hundred metres), or place the points in QGIS and give that layer",
+            )
+        )
+        return None
+    report.problems.append(
+        where.problem(
+            f"the table has no coordinate columns siting recognises (its columns: "
+            f"{', '.join(present)})",
+            fix=f'name them with x = "..." and y = "..." under {section}, or call them 经度 '
+            "and 纬度 (lon and lat, x and y)",
+        )
+    )
+    return None
+
+
+_DMS = re.compile(
+    r"""^(?P<before>[NSEW东西南北]|东经|西经|南纬|北纬)?\s*
+    (?P<deg>\d+(?:\.\d+)?)\s*[°度]\s*
+    (?:(?P<min>\d+(?:\.\d+)?)\s*(?:['′’]|分)\s*)?
+    (?:(?P<sec>\d+(?:\.\d+)?)\s*(?:"|″|”|′′|''|’’|秒)\s*)?
+    (?P<after>[NSEW东西南北])?$""",
+    re.VERBOSE | re.IGNORECASE,
+)
+"""Degrees, minutes and seconds as a table writes them: ``105°50′30″``, ``105度50分30秒``,
+``N32°26.5'``, ``32°26'E``."""
+
+
+def _dms(text: str) -> float | None:
+    """Degrees from ``105°50′30″`` (105.841667), or None when the text is not that.
+
+    Examples
+    --------
+    >>> round(_dms("105°50′30″"), 6), _dms("32°26'S"), _dms("105°70'")
+    (105.841667, -32.43333333333333, None)
+    """
+    found = _DMS.match(unicodedata.normalize("NFKC", text).strip())
+    if found is None:
+        return None
+    minutes = float(found["min"] or 0.0)
+    seconds = float(found["sec"] or 0.0)
+    if minutes >= 60 or seconds >= 60:
+        return None
+    hemisphere = (found["before"] or found["after"] or "").upper()
+    sign = -1.0 if hemisphere[:1] in ("S", "W", "西", "南") else 1.0
+    return sign * (float(found["deg"]) + minutes / 60 + seconds / 3600)
+
+
+def _coordinate(value: Any) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None
+    number = _to_float(value)
+    if number is _BLANK or number is _BAD or number is None:
+        return _dms(value) if isinstance(value, str) else None
+    return float(number) if np.isfinite(number) else None
+
+
+def _coordinates(column: pd.Series[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """The column's numbers (NaN where unreadable) and the mask of unreadable ones."""
+    values = np.array([_coordinate(v) for v in column.to_numpy(dtype=object)], dtype=object)
+    bad = np.array([v is None for v in values], dtype=bool)
+    return np.where(bad, np.nan, values).astype(float), bad
