@@ -234,6 +234,12 @@ def test_a_table_without_crs_is_told_the_crs_its_numbers_look_like(tmp_path: Pat
         p.value for p in pyproj.CRS("EPSG:4523").coordinate_operation.params if "easting" in p.name
     )
     assert easting == 35_500_000  # the zone number in front
+    # the zone number in front of degrees is no Gauss–Krüger layer: y is no northing
+    mixed = as_table(facilities).assign(经度=lambda t: t["经度"] + 35_000_000)
+    mixed.to_csv(tmp_path / "m.csv", index=False)
+    (problem,) = problems_of(LayerSpec(path=tmp_path / "m.csv"))
+    assert "EPSG:4523" not in problem.fix
+    assert "look like no CRS siting knows by its numbers" in problem.fix
     as_table(facilities.to_crs(GK)).to_csv(tmp_path / "g.csv", index=False)
     (problem,) = problems_of(LayerSpec(path=tmp_path / "g.csv"))
     assert problem.fix.startswith(

@@ -450,6 +450,10 @@ def _not_degrees_problem(
 
 _CHINA_LON = (73.0, 136.0)
 _CHINA_LAT = (3.0, 54.0)
+_NORTHINGS = (300_000.0, 6_100_000.0)
+"""Gauss–Krüger northings in China (3°N to 54°N), metres."""
+_EASTINGS = (150_000.0, 850_000.0)
+"""Gauss–Krüger eastings within a zone (false easting 500 km ± 3° of longitude), metres."""
 
 
 def crs_suggestion(bounds: Sequence[float], section: str) -> str:
@@ -499,7 +503,15 @@ def crs_suggestion(bounds: Sequence[float], section: str) -> str:
             f'add crs = "EPSG:4326" (WGS 84) under {section}, or the CRS they were taken in'
         )
     zone = int(west // 1_000_000)
-    if zone == int(east // 1_000_000) and (25 <= zone <= 45 or 13 <= zone <= 23):
+    northing = _NORTHINGS[0] <= south <= north <= _NORTHINGS[1]
+    offsets = (west - zone * 1_000_000, east - zone * 1_000_000)
+    within = _EASTINGS[0] <= offsets[0] and offsets[1] <= _EASTINGS[1]
+    if (
+        zone == int(east // 1_000_000)
+        and (25 <= zone <= 45 or 13 <= zone <= 23)
+        and northing
+        and within
+    ):
         code = zone + (GK_WITH_ZONE_NUMBER if zone >= 25 else 4478)
         return (
             f"the coordinates look like metres of EPSG:{code} "
@@ -517,7 +529,7 @@ def crs_suggestion(bounds: Sequence[float], section: str) -> str:
             "surveyors write them (X northing, Y easting with the zone number "
             f"{int(south // 1_000_000)}): swap them, then give the CRS under {section}"
         )
-    if 0 <= west <= east <= 1_000_000 and 0 <= south <= north <= 10_000_000:
+    if zone == 0 and within and northing:
         return (
             "the coordinates look like Gauss–Krüger (or UTM) metres without the zone number, "
             "which do not say their central meridian: add the CRS of the zone they were "
