@@ -187,6 +187,17 @@ def test_a_tables_problems_are_all_said_by_validate(tmp_path: Path) -> None:
     assert ("facilities", "facility_id", ("line 4",)) in said
 
 
+def test_a_csv_in_an_encoding_it_is_not_in_is_a_problem(tmp_path: Path) -> None:
+    path = tmp_path / "f.csv"
+    path.write_bytes("facility_id,slots,x,y\n托育,30,1,2\n".encode("gbk"))
+    (problem,) = problems_of(LayerSpec(path=path, crs=GK, encoding="utf-8"))
+    assert problem.message == "the table's text is not UTF-8 (byte b'\\xcd' at 22)"
+    (problem,) = problems_of(LayerSpec(path=path, crs=GK, encoding="gbkk"))
+    assert problem.message == (
+        "encoding = 'gbkk' under [inputs.facilities] is not an encoding Python knows"
+    )
+
+
 def test_a_wrong_sheet_lists_the_sheets(tmp_path: Path) -> None:
     path = write_xlsx(tmp_path / "f.xlsx", [["facility_id", "经度", "纬度"]], sheet="托育机构")
     (problem,) = problems_of(LayerSpec(path=path, layer="Sheet1", crs=CGCS2000))

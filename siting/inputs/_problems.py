@@ -272,6 +272,14 @@ def _missing_file_fix(path: Path, section: str) -> str:
     )
 
 
+def _unknown_encoding(encoding: str, where: _Where) -> Problem:
+    """The problem of an ``encoding`` under ``[inputs.<layer>]`` that Python does not know."""
+    return where.problem(
+        f"encoding = '{encoding}' under [inputs.{where.layer}] is not an encoding Python knows",
+        fix='use "gbk" (or "gb18030") for Chinese Windows files, "utf-8", or "big5"',
+    )
+
+
 def _assumed_crs(crs: str, where: _Where, report: _Report, *, noun: str) -> pyproj.CRS | None:
     """The CRS the scenario gives for a file that has none, noted; a problem if it is not a CRS.
 

@@ -42,7 +42,14 @@ import shapely
 
 from siting._encoding import guess_encoding
 from siting.inputs._columns import _BAD, _BLANK, _to_float
-from siting.inputs._problems import _check_file, _gdal_message, _quoted, _Report, _Where
+from siting.inputs._problems import (
+    _check_file,
+    _gdal_message,
+    _quoted,
+    _Report,
+    _unknown_encoding,
+    _Where,
+)
 from siting.scenario import LayerSpec
 
 __all__ = ["COORDINATE_NAMES", "ROWS", "TABLE_SUFFIXES", "is_table", "open_table"]
@@ -264,12 +271,7 @@ def _read_csv(
         )
         return None
     except LookupError:
-        report.problems.append(
-            where.problem(
-                f"encoding = '{encoding}' under {section} is not an encoding Python knows",
-                fix='use "gbk" (or "gb18030") for Chinese Windows files, "utf-8", or "big5"',
-            )
-        )
+        report.problems.append(_unknown_encoding(encoding, where))
         return None
     text = text.lstrip("\ufeff")
     if path.suffix.lower() == ".tsv":

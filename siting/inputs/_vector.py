@@ -46,6 +46,7 @@ from siting.inputs._problems import (
     _or_list,
     _quoted,
     _Report,
+    _unknown_encoding,
     _Where,
 )
 from siting.inputs._schema import (
@@ -134,12 +135,7 @@ def _open_vector(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFram
         try:
             codecs.lookup(encoding)
         except LookupError:
-            report.problems.append(
-                where.problem(
-                    f"encoding = '{encoding}' under {section} is not an encoding Python knows",
-                    fix='use "gbk" (or "gb18030") for Chinese Windows files, "utf-8", or "big5"',
-                )
-            )
+            report.problems.append(_unknown_encoding(encoding, where))
             return None
     if encoding is not None and path.suffix.lower() == ".gpkg":
         logger.warning(
