@@ -173,6 +173,39 @@ def test_bad_rows_are_named_by_their_excel_row_numbers(tmp_path: Path) -> None:
     assert [p.ids for p in problems_of(LayerSpec(path=csv, crs=CGCS2000))] == [("line 4", "line 6")]
 
 
+def test_a_sheets_title_rows_are_skipped_and_its_rows_keep_their_numbers(
+    tmp_path: Path,
+) -> None:
+    """A bureau's sheet opens with its title (and a date) above the header."""
+    rows: list[list[Any]] = [
+        ["广元市托育机构备案名单", None, None, None],
+        ["截至2025年6月", None, None, None],
+        [None, None, None, None],
+        ["机构编号", "托位数", "经度", "纬度"],  # row 4
+        ["0101", 30, 105.84, 32.43],
+        ["0102", 40, "", 32.44],  # row 6
+    ]
+    path = write_xlsx(tmp_path / "f.xlsx", rows)
+    columns = {"facility_id": "机构编号", "slots": "托位数"}
+    (problem,) = problems_of(LayerSpec(path=path, crs=CGCS2000, columns=columns))
+    assert problem.ids == ("row 6",)
+    rows[5][2] = 105.85
+    write_xlsx(path, rows)
+    frame = read_layer(LayerSpec(path=path, crs=CGCS2000, columns=columns), name="facilities")
+    assert frame.index.tolist() == ["0101", "0102"]
+    assert frame["slots"].tolist() == [30, 40]
+
+
+def test_latitudes_in_the_longitude_column_are_said_to_be_swapped(tmp_path: Path) -> None:
+    table = as_table(sample_facilities()).rename(columns={"经度": "纬度", "纬度": "经度"})
+    table.to_csv(tmp_path / "f.csv", index=False)
+    (problem,) = problems_of(LayerSpec(path=tmp_path / "f.csv", crs=CGCS2000))
+    assert problem.message.startswith(
+        "column '经度' holds latitudes (32.3828–32.4751) and '纬度' longitudes (105.8209–"
+    )
+    assert problem.fix.startswith('give x = "纬度" and y = "经度" under [inputs.facilities]')
+
+
 def test_a_tables_problems_are_all_said_by_validate(tmp_path: Path) -> None:
     """validate says what plan would: a bad row, a bad value, an id missing (by its row)."""
     path = tmp_path / "f.csv"

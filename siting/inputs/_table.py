@@ -42,6 +42,7 @@ import shapely
 
 from siting._encoding import guess_encoding
 from siting.inputs._columns import _BAD, _BLANK, _to_float
+from siting.inputs._crs import _CHINA_LAT, _CHINA_LON
 from siting.inputs._problems import (
     _check_file,
     _gdal_message,
@@ -89,6 +90,7 @@ ROWS = "siting_rows"
 """The key of a table's ``attrs`` holding each feature's row as the planner sees it."""
 
 _CSV_DELIMITERS = ",;\t|"
+_TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 
 
 def is_table(path: Path) -> bool:
@@ -127,7 +129,7 @@ def open_table(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFrame 
     if not _check_file(path, where, report, noun="file", empty_fix="save the table again"):
         return None
     suffix = path.suffix.lower()
-    if suffix in (".csv", ".tsv", ".txt"):
+    if suffix in _TEXT_SUFFIXES:
         read = _read_csv(path, spec, where, report)
     elif suffix == ".ods":
         read = _read_ods(path, spec.layer, where, report)
@@ -144,7 +146,9 @@ def open_table(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFrame 
         read = _read_xlsx(path, spec.layer, where, report)
     if read is None:
         return None
-    table, labels = read
+    table, labels = _rows_of(
+        read, "line" if suffix in _TEXT_SUFFIXES else "row", spec, where, report
+    )
     if not len(table.columns):
         report.problems.append(
             where.problem("the table has no header row", fix="put the column names in row 1")
@@ -191,6 +195,17 @@ def open_table(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFrame 
                 "delete the rows",
             )
         )
+    if _swapped(x[~unplaced], y[~unplaced]):
+        report.problems.append(
+            where.problem(
+                f"column '{x_name}' holds latitudes ({np.nanmin(x):.4f}–{np.nanmax(x):.4f}) and "
+                f"'{y_name}' longitudes ({np.nanmin(y):.4f}–{np.nanmax(y):.4f}): x must be the "
+                "longitude (east), y the latitude (north)",
+                fix=f'give x = "{y_name}" and y = "{x_name}" under [inputs.{name}], or swap '
+                "the two columns' names",
+            )
+        )
+        return None
     points = shapely.points(np.where(unplaced, np.nan, x), np.where(unplaced, np.nan, y))
     points = np.where(unplaced, shapely.Point(), points)
     data = table.drop(columns=[x_name, y_name])
@@ -202,23 +217,66 @@ def open_table(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFrame 
     return frame
 
 
+def _swapped(x: np.ndarray, y: np.ndarray) -> bool:
+    """Whether x holds China's latitudes and y its longitudes (every point)."""
+    return bool(
+        len(x)
+        and ((_CHINA_LAT[0] <= x) & (x <= _CHINA_LAT[1])).all()
+        and ((_CHINA_LON[0] <= y) & (y <= _CHINA_LON[1])).all()
+    )
+
+
 def _shown(value: Any) -> str:
     return "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
 
 
+def _blank(cell: Any) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip())
+
+
+_TITLE_ROWS = 10
+"""How many rows a sheet's title (广元市托育机构备案名单, a date, a unit) may take above the
+header."""
+
+
+def _header_at(filled: Sequence[tuple[int, Sequence[Any]]], spec: LayerSpec) -> int:
+    """Which of the first rows is the header: the first that names the coordinate columns
+    (``x`` and ``y``, a pair of usual names, or an address), else the first."""
+    for i, (_, cells) in enumerate(filled[:_TITLE_ROWS]):
+        names = [str(c).strip() for c in cells if not _blank(c)]
+        if spec.x is not None and spec.y is not None:
+            if spec.x in names and spec.y in names:
+                return i
+            continue
+        folded = {_fold(n) for n in names}
+        if any(x in folded and y in folded for x, y in COORDINATE_NAMES) or (
+            folded & _ADDRESS_NAMES
+        ):
+            return i
+    return 0
+
+
 def _rows_of(
-    rows: Sequence[tuple[int, Sequence[Any]]], prefix: str
+    rows: Sequence[tuple[int, Sequence[Any]]],
+    prefix: str,
+    spec: LayerSpec,
+    where: _Where,
+    report: _Report,
 ) -> tuple[pd.DataFrame, list[str]]:
-    """The table under its header (the first row that is not blank), without blank rows,
-    and each row's label (``f"{prefix} {number}"``)."""
-
-    def blank(cell: Any) -> bool:
-        return cell is None or (isinstance(cell, str) and not cell.strip())
-
-    filled = [(n, list(cells)) for n, cells in rows if not all(blank(c) for c in cells)]
+    """The table under its header, without blank rows, and each row's label
+    (``f"{prefix} {number}"``). The header is the first row that is not blank, or a later
+    one that names the coordinates, under a sheet's title rows (:func:`_header_at`)."""
+    filled = [(n, list(cells)) for n, cells in rows if not all(_blank(c) for c in cells)]
     if not filled:
         return pd.DataFrame(), []
-    header = [str(c).strip() if not blank(c) else "" for c in filled[0][1]]
+    first = _header_at(filled, spec)
+    if first:
+        report.note(
+            f"{where.layer}: the table's header is {prefix} {filled[first][0]}; read the "
+            f"{first} row{'s' if first > 1 else ''} above it as its title"
+        )
+    filled = filled[first:]
+    header = [str(c).strip() if not _blank(c) else "" for c in filled[0][1]]
     width = len(header)
     while width and not header[width - 1]:
         width -= 1
@@ -229,7 +287,7 @@ def _rows_of(
         if seen[h] > 1:
             header[i] = f"{h} ({seen[h]})"
     body = [
-        [None if blank(c) else c for c in (cells + [None] * width)[:width]]
+        [None if _blank(c) else c for c in (cells + [None] * width)[:width]]
         for _, cells in filled[1:]
     ]
     labels = [f"{prefix} {n}" for n, _ in filled[1:]]
@@ -239,7 +297,7 @@ def _rows_of(
 
 def _read_csv(
     path: Path, spec: LayerSpec, where: _Where, report: _Report
-) -> tuple[pd.DataFrame, list[str]] | None:
+) -> list[tuple[int, Sequence[Any]]] | None:
     """A CSV's cells as text, and each row's line number."""
     data = path.read_bytes()
     section = f"[inputs.{where.layer}]"
@@ -296,7 +354,7 @@ def _read_csv(
             )
         )
         return None
-    return _rows_of(rows, "line")
+    return rows
 
 
 def _sheet(asked: str | None, sheets: list[str], where: _Where, report: _Report) -> str | None:
@@ -320,7 +378,7 @@ def _sheet(asked: str | None, sheets: list[str], where: _Where, report: _Report)
 
 def _read_xlsx(
     path: Path, asked: str | None, where: _Where, report: _Report
-) -> tuple[pd.DataFrame, list[str]] | None:
+) -> list[tuple[int, Sequence[Any]]] | None:
     """An Excel sheet's cells as they are stored, and each row's number in the sheet."""
     import openpyxl  # a dependency, imported when a workbook is read
 
@@ -338,15 +396,17 @@ def _read_xlsx(
         sheet = _sheet(asked, list(book.sheetnames), where, report)
         if sheet is None:
             return None
-        rows = list(enumerate(book[sheet].iter_rows(min_row=1, values_only=True), start=1))
+        rows: list[tuple[int, Sequence[Any]]] = list(
+            enumerate(book[sheet].iter_rows(min_row=1, values_only=True), start=1)
+        )
     finally:
         book.close()
-    return _rows_of(rows, "row")
+    return rows
 
 
 def _read_ods(
     path: Path, asked: str | None, where: _Where, report: _Report
-) -> tuple[pd.DataFrame, list[str]] | None:
+) -> list[tuple[int, Sequence[Any]]] | None:
     """An ODS sheet's cells as text, by GDAL's ODS driver; rows are numbered from the
     header as row 1 (GDAL does not say where a row was in the sheet)."""
     try:
@@ -365,9 +425,9 @@ def _read_ods(
             )
         )
         return None
-    rows = [(1, list(frame.columns))]
+    rows: list[tuple[int, Sequence[Any]]] = [(1, list(frame.columns))]
     rows += [(i + 2, list(r)) for i, r in enumerate(frame.itertuples(index=False))]
-    return _rows_of(rows, "row")
+    return rows
 
 
 def _coordinate_columns(
