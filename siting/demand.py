@@ -53,6 +53,7 @@ import shapely
 from siting._said import Said
 from siting._text import first_few
 from siting.allocation import Allocation, allocate
+from siting.census import allocate_census
 from siting.errors import InputError, Problem
 from siting.inputs import Inputs, age_group_warning
 from siting.osm import BLOCK_ID_PREFIX, NON_RESIDENTIAL_BUILDINGS
@@ -399,12 +400,21 @@ def estimate_demand(
         }
 
     accounting: dict[str, dict[str, Any]] = {}
-    people, accounting["population"] = one(
-        inputs.population,
-        _bands(spec, "population"),
-        blocks=True,
-        factor=per_person,
-    )
+    if inputs.census is not None:
+        people, accounting["population"], residual = _census_people(
+            inputs, scenario=scenario, buildings=buildings, factor=per_person
+        )
+        if reach is not None:
+            said.append(_nearest_unused())
+    else:
+        assert inputs.population is not None
+        people, accounting["population"] = one(
+            inputs.population,
+            _bands(spec, "population"),
+            blocks=True,
+            factor=per_person,
+        )
+        residual = _residual_blocks(people, crs=areas.crs)
     migrants = None
     if inputs.migrant_population is not None:
         migrants, accounting["migrant_population"] = one(
@@ -425,7 +435,7 @@ def estimate_demand(
     return Demand(
         areas=table,
         accounting=accounting,
-        residual=_residual_blocks(people, crs=areas.crs),
+        residual=residual,
         findings=tuple(
             said
             + _children_as_residents(accounting["population"])
@@ -437,6 +447,50 @@ def estimate_demand(
                 else _outside_districts(areas, zones, accounting["population"])
             )
         ),
+    )
+
+
+def _census_people(
+    inputs: Inputs,
+    *,
+    scenario: Scenario,
+    buildings: gpd.GeoDataFrame | None,
+    factor: float,
+) -> tuple[Allocation, dict[str, Any], gpd.GeoDataFrame | None]:
+    """The census units' people shared among the areas (:func:`siting.census.allocate_census`),
+    in residents: the allocation, its accounting (the raster's keys, ``source`` =
+    ``"census"`` and the number of ``units``) and the residual units for the map."""
+    assert inputs.census is not None
+    result, left = allocate_census(
+        inputs.areas.geometry,
+        inputs.census,
+        method=scenario.demand.allocation,
+        zones=inputs.districts.geometry if inputs.districts is not None else None,
+        buildings=buildings,
+        context=inputs.context_areas.geometry if inputs.context_areas is not None else None,
+        own_counts=inputs.census_is_areas,
+    )
+    source = inputs.files.get("population", inputs.files.get("areas", ""))
+    counted = result.total
+    if factor != 1.0:
+        result = _as_residents(result, factor)
+        left = left.assign(residual_people=left["residual_people"] * factor)
+    accounting = {
+        **_accounting(result, source),
+        "source": "census_areas" if inputs.census_is_areas else "census",
+        "units": len(inputs.census),
+        **({"counts": "children", "raster_people": counted} if factor != 1.0 else {}),
+    }
+    return result, accounting, left if len(left) else None
+
+
+def _nearest_unused() -> Said:
+    """``demand.residual_to_nearest_m`` is for a raster's cells, not census units."""
+    return Said(
+        "demand.residual_to_nearest_m does not apply to census units: a unit no residential "
+        "area touches keeps its people as the residual (a unit is too large to give to the "
+        "nearest area); draw the areas where the unit's people live instead",
+        code="nearest_unused_census",
     )
 
 

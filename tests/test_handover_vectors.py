@@ -304,7 +304,9 @@ def test_an_areas_own_head_count_is_said_to_be_unread(tmp_path: Path, column: st
     assert (
         f"areas: column '{column}' looks like each area's people (6,700 in all), which siting "
         "does not read: it shares out the population raster among the areas (see the "
-        "population accounting of the run), and a new area's dwellings add its planned people"
+        "population accounting of the run), and a new area's dwellings add its planned people; "
+        "to plan with these counts instead, give population = { path = ..., layer = ..., "
+        f'column = "{column}" }} under [inputs] with the areas\' file and layer'
     ) in inputs.findings
 
 

@@ -34,6 +34,8 @@ RECORDS: dict[str, dict[str, Any]] = {
         "ids": ["D2 86%"],
     },
     "areas_people_unread": {"column": "人口", "people": 6700.0},
+    "census_units_cross_districts": {"count": 1, "people": 300.0, "ids": ["U3"]},
+    "nearest_unused_census": {},
     "raster_may_count_children": {"said": "accra-age0-5-worldpop.tif"},
     "streets_miss_areas": {
         "count": 1,

@@ -19,6 +19,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pyproj
 import shapely
@@ -253,25 +254,16 @@ to be named: a copy from a second survey, a 小区 given with its own buildings.
 edges and digitizing slivers stay far below it."""
 
 
-def _check_overlapping_areas(frame: gpd.GeoDataFrame, where: _Where, report: _Report) -> None:
-    """Name the residential areas that cover more than :data:`OVERLAP_SHARE` of another.
-
-    The raster's people are shared out once among the polygons over a cell (the
-    dasymetric allocation divides a cell by their total cover), so overlapping areas
-    split the people between them and none are counted twice: a finding. The
-    area-weighted allocation (the plain zonal sum) counts them in each, and its
-    accounting's ``overlap`` says how many. A new area's
-    demand, though, is its own dwellings × persons per household: two new areas that
-    overlap (two surveys merged) count the same dwellings twice, which raised the sample
-    city's requirement from 3,860 to 4,312 slots without a word. That is a problem.
-    Pairs drawn with the same geometry are left to :func:`_check_duplicate_geometries`'s
-    warning unless both are new.
-    """
+def _overlapping_pairs(
+    frame: gpd.GeoDataFrame,
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]] | None:
+    """The positions of the pairs of polygons of which one covers more than
+    :data:`OVERLAP_SHARE` of the other, or ``None`` when there is none."""
     geoms = np.asarray(frame.geometry.to_numpy(), dtype=object)
     polygonal = np.isin(shapely.get_type_id(geoms), (3, 6)) & ~shapely.is_empty(geoms)
     drawn = np.flatnonzero(polygonal)
     if drawn.size < 2:
-        return
+        return None
     shapes = geoms[drawn]
     left, right = shapely.STRtree(shapes).query(shapes)  # boxes that meet
     left, right = left[left < right], right[left < right]
@@ -287,10 +279,30 @@ def _check_overlapping_areas(frame: gpd.GeoDataFrame, where: _Where, report: _Re
     try:
         over = shapely.area(shapely.intersection(shapes[left], shapes[right])) > floor
     except shapely.errors.GEOSException:  # an invalid polygon make_valid left: no word
-        return
+        return None
     if not over.any():
+        return None
+    return drawn[left[over]], drawn[right[over]]
+
+
+def _check_overlapping_areas(frame: gpd.GeoDataFrame, where: _Where, report: _Report) -> None:
+    """Name the residential areas that cover more than :data:`OVERLAP_SHARE` of another.
+
+    The raster's people are shared out once among the polygons over a cell (the
+    dasymetric allocation divides a cell by their total cover), so overlapping areas
+    split the people between them and none are counted twice: a finding. The
+    area-weighted allocation (the plain zonal sum) counts them in each, and its
+    accounting's ``overlap`` says how many. A new area's
+    demand, though, is its own dwellings × persons per household: two new areas that
+    overlap (two surveys merged) count the same dwellings twice, which raised the sample
+    city's requirement from 3,860 to 4,312 slots without a word. That is a problem.
+    Pairs drawn with the same geometry are left to :func:`_check_duplicate_geometries`'s
+    warning unless both are new.
+    """
+    found = _overlapping_pairs(frame)
+    if found is None:
         return
-    left, right = drawn[left[over]], drawn[right[over]]
+    left, right = found
     ids = frame.index.astype(str).to_numpy()
     status = frame["status"].to_numpy(dtype=object) if "status" in frame else np.full(len(ids), "")
     dwellings = (
@@ -313,6 +325,7 @@ def _check_overlapping_areas(frame: gpd.GeoDataFrame, where: _Where, report: _Re
                 "area only",
             )
         )
+    geoms = np.asarray(frame.geometry.to_numpy(), dtype=object)
     same = shapely.equals(geoms[left], geoms[right])
     rest = ~twice & ~same
     if not rest.any():

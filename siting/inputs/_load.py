@@ -23,6 +23,7 @@ from siting._digest import file_sha256
 from siting._osmxml import parse_once
 from siting._said import Said
 from siting.errors import InputError, Problem
+from siting.inputs._census import _areas_own_counts, _check_census, _read_census, _same_layer
 from siting.inputs._checks import (
     _check_duplicate_geometries,
     _check_overlapping_areas,
@@ -56,7 +57,7 @@ from siting.inputs._schema import LAYER_NAMES
 from siting.inputs._streets import _check_coverage, _read_streets
 from siting.inputs._vector import _fill_land_area, _flat, _read
 from siting.osm.blocks import BLOCK_ID_PREFIX
-from siting.scenario import DatumShift, InputsSpec, LayerSpec, OsmSpec, Radii
+from siting.scenario import DatumShift, InputsSpec, LayerSpec, OsmSpec, Radii, census_spec
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +93,7 @@ class Inputs:
         The resident population raster (validated, never copied): its path or, when
         the file has no CRS and the scenario gives one, a GDAL ``vrt://`` source of it
         that assigns that CRS (:attr:`files` has the path). Likewise the other rasters.
+        ``None`` when the population is a layer of census units (:attr:`census`).
     population_crs
         The population raster's CRS (the scenario's when the file has none).
     migrant_population
@@ -126,6 +128,13 @@ class Inputs:
     context_districts
         Likewise, the other districts near the county (the residual given to the
         nearest area, ``demand.residual_to_nearest_m``).
+    census
+        The population as census units (``[inputs.population]`` with a ``column``),
+        indexed by ``unit_id``, with ``name`` and ``people``, in the working CRS and in
+        the study area; ``None`` for a raster. See :mod:`siting.census`.
+    census_is_areas
+        Whether the census units are the residential areas themselves (each area's own
+        count, ``[inputs.population]`` naming the areas' file and layer).
     """
 
     crs: pyproj.CRS
@@ -137,7 +146,7 @@ class Inputs:
     subdistricts: gpd.GeoDataFrame | None
     workplaces: gpd.GeoDataFrame | None
     hazards: gpd.GeoDataFrame | None
-    population: Path | str
+    population: Path | str | None
     population_crs: pyproj.CRS
     migrant_population: Path | str | None
     streets: Path | None
@@ -151,6 +160,8 @@ class Inputs:
     street_graph: Any = None
     context_areas: gpd.GeoDataFrame | None = None
     context_districts: gpd.GeoDataFrame | None = None
+    census: gpd.GeoDataFrame | None = None
+    census_is_areas: bool = False
 
 
 def flat_loaded(inputs: Inputs) -> Inputs:
@@ -248,6 +259,8 @@ class _Loaded:
     migrant: _Raster | None = None
     children: _Raster | None = None
     street_graph: Any = None
+    census: gpd.GeoDataFrame | None = None
+    census_is_areas: bool = False
 
 
 def _generated_inside(
@@ -340,12 +353,15 @@ def _load_parsed_once(
     work = _working_crs(crs, report)
     wheres: dict[str, _Where] = {}
     raw: dict[str, gpd.GeoDataFrame] = {}
+    census = census_spec(spec.population)
+    own_counts = census is not None and _same_layer(census, spec.areas)
     for name in LAYER_NAMES:
         layer_spec: LayerSpec | None = getattr(spec, name)
         if layer_spec is None:
             continue
+        people = census.column if census is not None and own_counts and name == "areas" else None
         with report.warnings_of(name):
-            frame, where = _read(layer_spec, name, report)
+            frame, where = _read(layer_spec, name, report, people=people)
         wheres[name] = where
         if frame is not None:
             raw[name] = frame
@@ -360,10 +376,15 @@ def _load_parsed_once(
     lonlat = _study_lonlat(
         [raw[n] for n in ("areas", "districts") if n in raw], margin_m=_STUDY_AREA_BUFFER_M
     )
-    with report.warnings_of("population"):
-        loaded.population = _check_raster(
-            spec.population, "population", report, max_persons_per_km2=dense, study=lonlat
-        )
+    units: gpd.GeoDataFrame | None = None
+    if census is None:
+        with report.warnings_of("population"):
+            loaded.population = _check_raster(
+                spec.population, "population", report, max_persons_per_km2=dense, study=lonlat
+            )
+    elif not own_counts:
+        with report.warnings_of("population"):
+            units, wheres["population"] = _read_census(census, report)
     if spec.migrant_population is not None:
         with report.warnings_of("migrant_population"):
             loaded.migrant = _check_raster(
@@ -470,6 +491,17 @@ def _load_parsed_once(
             raw[name] = _reproject(
                 raw[name], name, work, study, wheres[name], report, shift=_shift(spec, name)
             )
+    if units is not None and units.crs is not None and census is not None:
+        with report.warnings_of("population"):
+            units = _reproject(
+                units,
+                "population",
+                work,
+                study,
+                wheres["population"],
+                report,
+                shift=census.datum_shift,
+            )
     rasters = (
         ("population", loaded.population),
         ("migrant_population", loaded.migrant),
@@ -529,6 +561,19 @@ def _load_parsed_once(
         _check_references(
             projected["areas"], "subdistrict_id", subdistricts, wheres["areas"], report
         )
+    if census is not None and "areas" in projected:
+        with report.warnings_of("population"):
+            if own_counts:
+                loaded.census = _areas_own_counts(census, projected["areas"], report)
+                loaded.census_is_areas = True
+            elif units is not None and units.crs is not None:
+                loaded.census = _check_census(
+                    units,
+                    study=study,
+                    districts=projected.get("districts"),
+                    where=wheres["population"],
+                    report=report,
+                )
     projected = _without_built_parcels(projected, report)
     _check_shared_ids(projected, wheres, report)
     street_file = report.files.get("streets")
@@ -646,8 +691,9 @@ def load_inputs(
     if report.problems:
         raise InputError(report.problems)
     assert loaded.crs is not None
-    assert loaded.population is not None
+    assert loaded.population is not None or loaded.census is not None
     layers = loaded.layers
+    population = loaded.population
     return Inputs(
         crs=loaded.crs,
         crs_chosen=loaded.crs_chosen,
@@ -658,8 +704,8 @@ def load_inputs(
         subdistricts=layers.get("subdistricts"),
         workplaces=layers.get("workplaces"),
         hazards=layers.get("hazards"),
-        population=loaded.population.source,
-        population_crs=loaded.population.crs,
+        population=population.source if population is not None else None,
+        population_crs=population.crs if population is not None else loaded.crs,
         migrant_population=loaded.migrant.source if loaded.migrant is not None else None,
         streets=report.files.get("streets"),
         notes=tuple(report.notes),
@@ -672,4 +718,6 @@ def load_inputs(
         buildings=layers.get("buildings"),
         children=loaded.children.source if loaded.children is not None else None,
         street_graph=loaded.street_graph,
+        census=loaded.census,
+        census_is_areas=loaded.census_is_areas,
     )

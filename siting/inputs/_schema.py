@@ -314,6 +314,18 @@ _SCHEMAS: dict[str, _Schema] = {
     ),
 }
 
+_SCHEMAS["population"] = _Schema(
+    # census units ([inputs.population] with a column, siting.inputs._census): not one of
+    # LAYER_NAMES, read apart from them; ``people`` is the scenario's ``column``
+    "unit_id",
+    _POLYGON,
+    (
+        _Column("unit_id", "id"),
+        _Column("name", "str", id_default=True),
+        _Column("people", "number", required=True, nonnull=True, minimum=0.0),
+    ),
+)
+
 _FAMILY_OF_TYPE_ID = {0: "Point", 4: "Point", 1: "LineString", 2: "LineString", 5: "LineString"}
 _FAMILY_OF_TYPE_ID.update({3: "Polygon", 6: "Polygon", 7: "GeometryCollection"})
 _FAMILY_WORDS = {

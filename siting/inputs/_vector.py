@@ -392,19 +392,28 @@ def _check_text(
     return False
 
 
-def _read(spec: LayerSpec, name: str, report: _Report) -> tuple[gpd.GeoDataFrame | None, _Where]:
-    """Read, rename, type-check and repair one layer in its own CRS."""
+def _read(
+    spec: LayerSpec, name: str, report: _Report, *, people: str | None = None
+) -> tuple[gpd.GeoDataFrame | None, _Where]:
+    """Read, rename, type-check and repair one layer in its own CRS (``people``: the
+    areas' column read as the population, see :func:`_normalize`)."""
     if name not in _SCHEMAS:
         raise ScenarioError(f"unknown layer name {name!r}; known: {', '.join(LAYER_NAMES)}")
     where = _Where(str(spec.path), name, dict(spec.columns), dict(spec.units))
     raw = _open_vector(spec, name, report)
     if raw is None:
         return None, where
-    return _normalize(raw, spec, name, where, report), where
+    return _normalize(raw, spec, name, where, report, people=people), where
 
 
 def _normalize(
-    raw: gpd.GeoDataFrame, spec: LayerSpec, name: str, where: _Where, report: _Report
+    raw: gpd.GeoDataFrame,
+    spec: LayerSpec,
+    name: str,
+    where: _Where,
+    report: _Report,
+    *,
+    people: str | None = None,
 ) -> gpd.GeoDataFrame | None:
     """Rename, type-check and repair one layer read from a file or made in memory.
 
@@ -420,6 +429,9 @@ def _normalize(
         The file and layer, for problems.
     report
         Where problems and notes go.
+    people
+        The areas' own head count column that ``[inputs.population]`` reads (the areas
+        are their own census units): not said to be left unread.
 
     Returns
     -------
@@ -490,7 +502,7 @@ def _normalize(
     _convert_units(out, frame, spec, name, where, report)
     if name == "areas":
         _check_dwellings(out, ids, where, report, given=frame.get("dwellings"))
-        _say_unread_people(frame, schema, report)
+        _say_unread_people(frame, schema, report, read=people)
 
     # geometry --------------------------------------------------------------
     geometry = _check_geometry(frame, schema, ids, name, where, report, placed=rows is None)
@@ -518,8 +530,11 @@ _PEOPLE_WORDS = frozenset(
 """Names a bureau gives an areas layer's own head count (RK, CZRK: 人口, 常住人口)."""
 
 
-def _say_unread_people(frame: gpd.GeoDataFrame, schema: _Schema, report: _Report) -> None:
-    """Warn that an areas layer's own head count (a column 人口 or RK) is not read.
+def _say_unread_people(
+    frame: gpd.GeoDataFrame, schema: _Schema, report: _Report, *, read: str | None = None
+) -> None:
+    """Warn that an areas layer's own head count (a column 人口 or RK) is not read (unless
+    it is ``read``, the column ``[inputs.population]`` takes the areas' people from).
 
     A bureau hands over its 小区 with their census people and expects the plan to use
     them; siting shares out the population raster instead, and the column rode along
@@ -528,7 +543,7 @@ def _say_unread_people(frame: gpd.GeoDataFrame, schema: _Schema, report: _Report
     known = {c.name for c in schema.columns}
     for column in frame.columns:
         text = str(column).strip()
-        if text.casefold() not in _PEOPLE_WORDS or text in known:
+        if text.casefold() not in _PEOPLE_WORDS or text in known or column == read:
             continue
         values, _ = _apply(frame[column], _to_float)
         people = [v for v in values if isinstance(v, float) and np.isfinite(v)]
@@ -539,7 +554,9 @@ def _say_unread_people(frame: gpd.GeoDataFrame, schema: _Schema, report: _Report
                 f"areas: column '{text}' looks like each area's people ({sum(people):,.0f} in "
                 "all), which siting does not read: it shares out the population raster among "
                 "the areas (see the population accounting of the run), and a new area's "
-                "dwellings add its planned people",
+                "dwellings add its planned people; to plan with these counts instead, give "
+                f'population = {{ path = ..., layer = ..., column = "{text}" }} under [inputs] '
+                "with the areas' file and layer",
                 code="areas_people_unread",
                 column=text,
                 people=float(sum(people)),

@@ -193,7 +193,7 @@ def _area_cells(
 
 def area_points(
     areas: gpd.GeoDataFrame,
-    population: str | Path,
+    population: str | Path | None,
     *,
     id_column: str = "area_id",
     max_single_point_area_m2: float = 250_000,
@@ -221,7 +221,10 @@ def area_points(
     population
         A population-count raster (people per cell) in any CRS: its path, or a
         GDAL source string (``vrt:///path/pop.tif?a_srs=EPSG:4326`` gives a
-        raster without one its CRS), opened as it is.
+        raster without one its CRS), opened as it is. ``None`` (a population of
+        census units, :mod:`siting.census`): each area's people are spread evenly
+        over its land, as the census allocation spreads them, so the points are
+        placed on a uniform grid of cells (``population`` then counts cells).
     id_column
         The areas' id column.
     max_single_point_area_m2
@@ -281,7 +284,7 @@ def area_points(
     # scenario) stays a string: Path() would fold its "//"
     source = population if isinstance(population, Path) else str(population)
     try:
-        src = rasterio.open(source)
+        src = _uniform_grid(metric) if population is None else rasterio.open(source)
     except Exception as exc:
         raise InputError(
             [
@@ -396,3 +399,32 @@ def area_points(
         crs=mcrs,
     ).to_crs(areas.crs)
     return out
+
+
+_UNIFORM_CELL_M = 20.0
+"""The finest cell of :func:`_uniform_grid`, in metres."""
+_UNIFORM_CELLS = 4_000_000
+"""The most cells :func:`_uniform_grid` makes over the areas' bounds."""
+
+
+def _uniform_grid(metric: gpd.GeoDataFrame) -> Any:
+    """An open in-memory raster of one person per cell over the bounds of ``metric`` (in
+    its metric CRS), cells of 20 m or wider to stay within 4 million cells."""
+    from rasterio.io import MemoryFile
+    from rasterio.transform import from_origin
+
+    x0, y0, x1, y1 = metric.total_bounds
+    side = max(_UNIFORM_CELL_M, math.sqrt((x1 - x0) * (y1 - y0) / _UNIFORM_CELLS))
+    width, height = max(1, math.ceil((x1 - x0) / side)), max(1, math.ceil((y1 - y0) / side))
+    memory = MemoryFile()
+    with memory.open(
+        driver="GTiff",
+        width=width,
+        height=height,
+        count=1,
+        dtype="float32",
+        crs=metric.crs,
+        transform=from_origin(x0, y1, side, side),
+    ) as ds:
+        ds.write(np.ones((1, height, width), dtype="float32"))
+    return memory.open()

@@ -94,7 +94,18 @@ _ZH: Mapping[str, str] = {
     ),
     "areas_people_unread": (
         "居住区图层的“{column}”字段似为各居住区人口（合计{people}人），siting 不读取该字段："
-        "居住区人口由人口栅格分配（见人口核算），新建居住区另按住宅套数计算规划人口"
+        "居住区人口由人口栅格分配（见人口核算），新建居住区另按住宅套数计算规划人口；如要按该字段"
+        "规划，请在 [inputs.population] 下以居住区的文件和图层为 path 和 layer，"
+        'column = "{column}"'
+    ),
+    "census_units_cross_districts": (
+        "人口普查单元中有{count}个部分位于区县范围之外（{ids}；共{people}人）：每个单元的人口整体"
+        "计入，由其中的居住区承接，没有居住区的计入其主要所在区县的剩余人口；请核对普查单元与区县"
+        "边界是否一致，或将普查单元裁剪到区县范围内"
+    ),
+    "nearest_unused_census": (
+        "demand.residual_to_nearest_m 不适用于人口普查单元：没有居住区的单元，其人口计为剩余人口"
+        "（单元面积太大，不宜整体划给最近的居住区）；请补绘这些单元中人口实际居住的居住区"
     ),
     "raster_may_count_children": (
         "人口栅格的名称或波段说明“{said}”表明它可能只统计某一年龄段（儿童），而非全部常住人口："
@@ -132,6 +143,7 @@ _ZH: Mapping[str, str] = {
         "以名称标签或 OSM 编号命名"
     ),
     "osm_hazards": "OSM：从 {file} 读取{count}个危险源",
+    "census_units_outside": "人口：{of}个普查单元中有{count}个位于研究区之外，已剔除",
 }
 """Each code's Chinese sentence; its fields are the record's values, formatted by
 :func:`_fields` (a CRS by its code alone: pyproj names it in English)."""

@@ -49,6 +49,7 @@ from siting.scenario.settings import (
     OsmSpec,
     Phase,
     Policy,
+    PopulationSpec,
     Radii,
     RasterSpec,
     Ratios,
@@ -56,6 +57,7 @@ from siting.scenario.settings import (
     Scenario,
     SizeOption,
     SolverSettings,
+    census_spec,
     resolve_block_highways,
 )
 
@@ -82,6 +84,7 @@ __all__ = [
     "OsmSpec",
     "Phase",
     "Policy",
+    "PopulationSpec",
     "Radii",
     "RasterSpec",
     "Ratios",
@@ -89,6 +92,7 @@ __all__ = [
     "Scenario",
     "SizeOption",
     "SolverSettings",
+    "census_spec",
     "check_scenario",
     "input_source_problems",
     "load_scenario",

@@ -155,6 +155,69 @@ class RasterSpec:
         return 1.0
 
 
+VECTOR_SUFFIXES: frozenset[str] = frozenset(
+    {".shp", ".gpkg", ".geojson", ".json", ".fgb", ".gml", ".kml", ".sqlite", ".tab", ".mif"}
+)
+"""Files ``[inputs.population]`` reads as a layer of census units, not a raster."""
+
+
+def census_spec(population: RasterSpec) -> PopulationSpec | None:
+    """``[inputs.population]`` when it is a layer of census units, else ``None`` (a raster)."""
+    return population if isinstance(population, PopulationSpec) and population.is_census else None
+
+
+@dataclass(frozen=True)
+class PopulationSpec(RasterSpec):
+    """Where the resident population is: a raster, or a layer of census units.
+
+    A raster takes :class:`RasterSpec`'s keys. A layer of census units (七普 by
+    街道 or 社区: polygons with a count column) is given by ``column`` (with
+    ``layer``, ``columns``, ``crs``, ``encoding``, ``units`` and ``datum_shift`` as
+    any vector layer, :class:`LayerSpec`): each unit's people are shared among the
+    residential areas overlapping it (:mod:`siting.census`). ``counts`` and
+    ``share_of_residents`` apply to either.
+
+    Attributes
+    ----------
+    layer
+        The layer of the census units inside a multi-layer file.
+    column
+        The units' count column (``常住人口``, ``RK``): how many people each holds.
+        Given, the file is read as census units.
+    columns, encoding, units, datum_shift
+        As :class:`LayerSpec`'s (``columns = { unit_id = "SQDM" }`` names the units).
+    """
+
+    layer: str | None = None
+    column: str | None = None
+    columns: Mapping[str, str] = field(default_factory=dict)
+    encoding: str | None = None
+    units: Mapping[str, str] = field(default_factory=dict)
+    datum_shift: DatumShift | None = None
+
+    @property
+    def is_census(self) -> bool:
+        """Whether the population is a layer of census units: a ``column`` or ``layer`` is
+        given, or the file is a vector one (:data:`VECTOR_SUFFIXES`)."""
+        vector = Path(self.path).suffix.lower() in VECTOR_SUFFIXES
+        return self.column is not None or self.layer is not None or vector
+
+    def layer_spec(self) -> LayerSpec:
+        """The census units as a vector layer, its count column read as ``people``."""
+        columns = dict(self.columns)
+        if self.column is not None:
+            columns["people"] = self.column
+        return LayerSpec(
+            path=self.path,
+            layer=self.layer,
+            columns=columns,
+            crs=self.crs,
+            encoding=self.encoding,
+            units=dict(self.units),
+            datum_shift=self.datum_shift,
+        )
+
+
 OSM_USES: tuple[str, ...] = (
     "streets",
     "areas",
@@ -314,7 +377,8 @@ class InputsSpec:
     Attributes
     ----------
     population
-        Resident population raster (persons per cell).
+        Resident population: a raster (persons per cell), or a layer of census
+        units with a count column (:class:`PopulationSpec`).
     areas
         Residential-area polygons (``area_id``, ``name``, ``status``, ...).
     parcels
@@ -350,7 +414,8 @@ class InputsSpec:
         given both ways come from ``streets`` and the run notes it.
     """
 
-    population: RasterSpec
+    # the first type is the one the scenario file builds (siting.scenario.load)
+    population: PopulationSpec | RasterSpec
     areas: LayerSpec | None = None
     parcels: LayerSpec | None = None
     facilities: LayerSpec | None = None

@@ -1,0 +1,219 @@
+"""Reading ``[inputs.population]`` given as census units (七普 by 街道 or 社区), not a raster.
+
+A layer of polygons with a count column is read as any vector layer is (its
+``columns``, ``crs``, ``encoding``, ``datum_shift``), its count column as a number
+column (``1,234`` and ``0.3万`` too), and checked: the column must exist and hold a
+count for every unit, units must not overlap (two censuses merged count the same
+people twice: a problem), units that lie wholly outside the study area are left out
+(a note), and units crossing the districts' outer edge are a finding. When the
+layer is the residential areas themselves, each area's own count is read from the
+areas layer (:func:`_areas_own_counts`). Sharing the counts out among the areas is
+:mod:`siting.census`'s.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from siting._said import Said
+from siting._text import first_few
+from siting.inputs._checks import _overlapping_pairs
+from siting.inputs._columns import _BAD, _BLANK, _apply, _to_float
+from siting.inputs._problems import _count, _Report, _Where
+from siting.inputs._vector import _PEOPLE_WORDS, _normalize, _open_vector
+from siting.scenario import LayerSpec, PopulationSpec
+
+logger = logging.getLogger(__name__)
+
+_SECTION = "[inputs.population]"
+_CROSSING_SHARE = 0.01
+"""A unit with more than this share of its land outside the districts crosses their edge."""
+
+
+def _same_layer(population: PopulationSpec, areas: LayerSpec | None) -> bool:
+    """Whether ``[inputs.population]`` names the file and layer of ``[inputs.areas]``."""
+    if areas is None:
+        return False
+    same_file = Path(population.path).resolve() == Path(areas.path).resolve()
+    return same_file and population.layer == areas.layer
+
+
+def _where(spec: PopulationSpec) -> _Where:
+    columns = {} if spec.column is None else {"people": spec.column}
+    return _Where(str(spec.path), "population", columns, dict(spec.units))
+
+
+def _people_columns(frame: pd.DataFrame) -> list[str]:
+    """The columns of ``frame`` named as a head count is (人口, 常住人口, RK)."""
+    return [str(c) for c in frame.columns if str(c).strip().casefold() in _PEOPLE_WORDS]
+
+
+def _column_problem(spec: PopulationSpec, frame: pd.DataFrame, report: _Report) -> bool:
+    """Add the problem of a count column not given, not in the layer or empty; whether
+    there was one."""
+    where = _where(spec)
+    present = [str(c) for c in frame.columns if c != frame.geometry.name]
+    looks = _people_columns(frame)
+    suggest = f'column = "{looks[0]}"' if looks else 'column = "YOUR_COUNT_COLUMN"'
+    if spec.column is None:
+        report.problems.append(
+            where.problem(
+                "the population is a layer of census units, but which column holds their "
+                f"people is not said (the layer has: {', '.join(present) or 'no columns'})",
+                fix=f"give {suggest} under {_SECTION}",
+            )
+        )
+        return True
+    if spec.column not in frame.columns:
+        report.problems.append(
+            where.problem(
+                f"the count column '{spec.column}' is not in the layer (its columns: "
+                f"{', '.join(present) or 'none'})",
+                column=spec.column,
+                fix=f"correct column under {_SECTION}"
+                + (f" ({suggest})" if looks and looks[0] != spec.column else ""),
+            )
+        )
+        return True
+    values, _ = _apply(frame[spec.column], _to_float)
+    if all(v is _BLANK or v is None or (isinstance(v, float) and np.isnan(v)) for v in values):
+        report.problems.append(
+            where.problem(
+                f"the count column '{spec.column}' is empty: no unit has a count",
+                column=spec.column,
+                fix=f"fill in each unit's people, or name the column that holds them under "
+                f"{_SECTION}",
+            )
+        )
+        return True
+    return False
+
+
+def _read_census(spec: PopulationSpec, report: _Report) -> tuple[gpd.GeoDataFrame | None, _Where]:
+    """The census units in their own CRS, indexed by ``unit_id`` (``row N`` without one),
+    with ``name`` and ``people``; ``None`` after a problem."""
+    where = _where(spec)
+    layer = spec.layer_spec()
+    raw = _open_vector(layer, "population", report)
+    if raw is None or _column_problem(spec, raw, report):
+        return None, where
+    return _normalize(raw, layer, "population", where, report), where
+
+
+def _areas_own_counts(
+    spec: PopulationSpec, areas: gpd.GeoDataFrame, report: _Report
+) -> gpd.GeoDataFrame | None:
+    """The areas as their own census units: each area's count from ``spec.column`` of the
+    areas layer (read as the areas' other number columns are), or ``None`` after a problem
+    (a missing or empty column, or an area without a count)."""
+    if _column_problem(spec, areas, report):
+        return None
+    assert spec.column is not None
+    where = _where(spec)
+    values, _ = _apply(areas[spec.column], _to_float)
+    ids = [str(i) for i in areas.index]
+    blank = [ids[i] for i, v in enumerate(values) if v is _BLANK or v is None]
+    bad = [
+        ids[i]
+        for i, v in enumerate(values)
+        if v is _BAD or (isinstance(v, float) and not (np.isfinite(v) and v >= 0))
+    ]
+    for which, message, fix in (
+        (blank, "no count", "give every area its people (0 for none)"),
+        (bad, "a count that is not a number of 0 or more", "write each count as a number"),
+    ):
+        if which:
+            report.problems.append(
+                where.problem(
+                    f"{_count(len(which), 'area')} {message} in '{spec.column}'",
+                    column=spec.column,
+                    ids=which,
+                    fix=fix,
+                )
+            )
+    if blank or bad:
+        return None
+    people = np.array(values, dtype=float)
+    return gpd.GeoDataFrame(
+        {"name": areas.get("name", pd.Series(ids, index=areas.index)), "people": people},
+        geometry=areas.geometry.to_numpy(),
+        index=pd.Index(areas.index, name="unit_id"),
+        crs=areas.crs,
+    )
+
+
+def _check_census(
+    units: gpd.GeoDataFrame,
+    *,
+    study: shapely.Geometry | None,
+    districts: gpd.GeoDataFrame | None,
+    where: _Where,
+    report: _Report,
+) -> gpd.GeoDataFrame:
+    """The units in the study area (those wholly outside it left out, with a note), after
+    the problem of overlapping units and the finding of units crossing the districts'
+    outer edge.
+
+    Overlapping units are a problem, not a finding: two census layers merged (街道 over
+    their 社区) count the same people twice, and no allocation can tell which count to
+    keep. A unit crossing the districts' edge is a finding only: census and district
+    boundaries from two bureaus often differ by slivers, and the unit's count is still the
+    census's; it is counted whole (held by its areas, or in the residual of the district
+    holding most of it).
+    """
+    pairs = _overlapping_pairs(units)
+    if pairs is not None:
+        ids = units.index.astype(str).to_numpy()
+        shown = [f"{ids[i]} ∩ {ids[j]}" for i, j in zip(*pairs, strict=True)]
+        report.problems.append(
+            where.problem(
+                f"{len(shown)} pair{'s' if len(shown) > 1 else ''} of census units overlap "
+                f"({first_few(shown, limit=5)}): their people would be counted twice",
+                ids=sorted({ids[i] for i in np.concatenate(pairs)}),
+                fix="keep one level of the census (街道 or 社区), not both merged, or clip the "
+                "units so that none covers another",
+            )
+        )
+    outline = districts.geometry.union_all() if districts is not None else study
+    if outline is None:
+        return units
+    geoms = np.asarray(units.geometry.to_numpy(), dtype=object)
+    size = shapely.area(geoms)
+    inside = shapely.area(shapely.intersection(geoms, outline))
+    outside = inside <= 0
+    if outside.any():
+        report.note(
+            Said(
+                f"population: {int(outside.sum()):,} of the {len(units):,} census units lie "
+                f"outside the study area and are left out "
+                f"({float(units['people'].to_numpy()[outside].sum()):,.0f} people)",
+                code="census_units_outside",
+                count=int(outside.sum()),
+                of=len(units),
+            )
+        )
+    crossing = ~outside & (inside < (1.0 - _CROSSING_SHARE) * size)
+    if districts is not None and crossing.any():
+        ids = units.index.astype(str)[crossing].tolist()
+        people = float(units["people"].to_numpy()[crossing].sum())
+        report.find(
+            Said(
+                f"population: {len(ids):,} census units lie partly outside the districts "
+                f"({first_few(ids, limit=5)}; {people:,.0f} people in them): each is counted "
+                "whole, held by its residential areas or, with none, in the residual of the "
+                "district holding most of it; check that the census and the districts are of "
+                "the same boundaries, or clip the units to the districts",
+                code="census_units_cross_districts",
+                count=len(ids),
+                people=people,
+                ids=ids[:10],
+            ),
+            by=logger,
+        )
+    return units.loc[~outside]
