@@ -178,15 +178,18 @@ def _print_summary(run: dict[str, Any], out: Path) -> None:
 
 
 def _accounting_line(role: str, acc: dict[str, Any]) -> str:
-    """One line saying where a raster's people went, for the summary."""
+    """One line saying where a raster's (or the census units') people went, for the summary."""
     total = float(acc["total"])
     held, residual = float(acc["held"]), float(acc["residual"])
 
     def share(x: float) -> str:
         return f"{x / total:.1%}" if total > 0 else "–"
 
+    method = acc["method"]
+    if str(acc.get("source", "")).startswith("census"):
+        method = f"{acc.get('units', 0):,} census units, {method}"
     line = (
-        f"{role.replace('_', ' ')}: {total:,.0f} in the study area ({acc['method']}); "
+        f"{role.replace('_', ' ')}: {total:,.0f} in the study area ({method}); "
         f"residential areas hold {held:,.0f} ({share(held)}), residual {residual:,.0f} "
         f"({share(residual)})"
     )

@@ -440,7 +440,7 @@ def estimate_demand(
             said
             + _children_as_residents(accounting["population"])
             + _findings(accounting)
-            + _empty_areas(table)
+            + _empty_areas(table, census=inputs.census is not None)
             + (
                 []
                 if zones is None or context is not None
@@ -540,11 +540,24 @@ def _findings(accounting: dict[str, dict[str, Any]]) -> list[Said]:
     out = []
     for role, acc in accounting.items():
         share = acc.get("held_share")
+        raster = f"{role.replace('_', ' ')} raster"
+        census = str(acc.get("source", "")).startswith("census")
+        # what holds the people, whose people, where the residual lives, what else to do
+        holder, whose, left, more = (
+            ("census units hold", "census units'", "units", "")
+            if census
+            else (
+                f"{raster} holds",
+                f"{raster}'s",
+                "cells",
+                ", or give the residual to the nearest area with demand.residual_to_nearest_m",
+            )
+        )
         if acc["total"] <= 0:
             out.append(
                 Said(
-                    f"the {role.replace('_', ' ')} raster holds nobody in the study area: check "
-                    "that it covers the residential areas",
+                    f"the {holder} nobody in the study area: check that "
+                    f"{'they cover' if census else 'it covers'} the residential areas",
                     code="raster_empty",
                     raster=role,
                 )
@@ -552,11 +565,9 @@ def _findings(accounting: dict[str, dict[str, Any]]) -> list[Said]:
         elif share is not None and share < _LOW_HELD_SHARE:
             out.append(
                 Said(
-                    f"the residential areas hold only {share:.0%} of the "
-                    f"{role.replace('_', ' ')} raster's {acc['total']:,.0f} people in the study "
-                    f"area ({acc['residual']:,.0f} live in cells no area touches): check that "
-                    "the areas cover the housing, or give the residual to the nearest area with "
-                    "demand.residual_to_nearest_m",
+                    f"the residential areas hold only {share:.0%} of the {whose} "
+                    f"{acc['total']:,.0f} people in the study area ({acc['residual']:,.0f} live "
+                    f"in {left} no area touches): check that the areas cover the housing{more}",
                     code="low_held_share",
                     raster=role,
                     share=float(share),
@@ -616,8 +627,9 @@ def _empty(table: pd.DataFrame) -> npt.NDArray[np.bool_]:
     return empty
 
 
-def _empty_areas(table: pd.DataFrame) -> list[Said]:
-    """Areas that the population raster gives nobody and nothing else gives demand.
+def _empty_areas(table: pd.DataFrame, *, census: bool = False) -> list[Said]:
+    """Areas that the population raster (or census) gives nobody and nothing else gives
+    demand.
 
     Street blocks are left out: :func:`without_empty_blocks` counts them once.
     """
@@ -627,11 +639,18 @@ def _empty_areas(table: pd.DataFrame) -> list[Said]:
         return []  # none, or every one: the raster's own finding says so
     ids = [str(i) for i in table.index[empty.to_numpy()]]
     shown = first_few(ids, limit=10)
+    where = (
+        "census units and need no slots ({shown}): they lie outside every unit or in units of "
+        "no people; check that the census covers them"
+        if census
+        else "raster and need no slots ({shown}): they lie on its nodata cells or outside it; "
+        "check that the raster covers them"
+    )
     return [
         Said(
             f"{len(ids):,} of {len(table):,} residential areas get nobody from the population "
-            f"raster and need no slots ({shown}): they lie on its nodata cells or outside it; "
-            "check that the raster covers them, or give new areas their dwellings",
+            + where.format(shown=shown)
+            + ", or give new areas their dwellings",
             code="empty_areas",
             count=len(ids),
             areas=len(table),

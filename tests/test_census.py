@@ -115,6 +115,35 @@ def test_units_are_shared_by_overlap_and_the_untouched_one_is_residual(tmp_path:
     )
 
 
+def test_units_across_the_districts_are_a_finding_and_those_outside_are_left_out(
+    tmp_path: Path,
+) -> None:
+    """U3 half outside the districts: a finding, counted whole in D2; U4, 1 km east of
+    them, left out of the total with a note."""
+    spec, scenario = _spec(tmp_path)
+    gpkg = tmp_path / "units.gpkg"
+    units = pd.concat(
+        [
+            _units(),
+            gpd.GeoDataFrame(
+                {"unit_id": ["U4"], "常住人口": [5000]}, geometry=[_box(2000, 2300)], crs=GK
+            ),
+        ],
+        ignore_index=True,
+    )
+    write(gpd.GeoDataFrame(units, crs=GK), gpkg, layer="七普")
+    districts = _districts()
+    districts.loc[1, "geometry"] = _box(450, 750, 110)  # half of U3 (600–900)
+    write(districts, gpkg, layer="districts")
+    inputs = load_inputs(spec, crs=GK)  # type: ignore[arg-type]
+    (crossing,) = [f for f in inputs.findings if f.code == "census_units_cross_districts"]
+    assert crossing.values["ids"] == ["U3"] and crossing.values["people"] == 300.0
+    assert any("1 of the 4 census units lie outside the study area" in n for n in inputs.notes)
+    acc = estimate_demand(inputs, scenario=scenario).accounting["population"]
+    assert (acc["total"], acc["residual"]) == pytest.approx((1800.0, 300.0))
+    assert acc["residual_by_district"] == pytest.approx({"D1": 0.0, "D2": 300.0})
+
+
 def test_buildings_split_a_unit_by_floor_area_as_the_raster_cells_are() -> None:
     """U1's buildings: 100 m² of floor in A1, 300 in A5 (none in A2's half): U1's 900
     go 225 and 675, and A2 gets only U2's 240; U2, without buildings, by overlap."""
@@ -293,6 +322,8 @@ def test_siting_plan_runs_end_to_end_on_a_census(
     scenario.write_text(text, encoding="utf-8")
     out = tmp_path / "plan"
     assert main(["plan", str(scenario), "--out", str(out), "--basemap", "none"]) == 0
-    assert f"population: {total:,.0f} in the study area" in capsys.readouterr().out
+    assert f"population: {total:,.0f} in the study area (12 census units, dasymetric)" in (
+        capsys.readouterr().out
+    )
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert run["population_accounting"]["population"]["source"] == "census"
