@@ -26,6 +26,7 @@ from siting.cli import main
 from siting.demand import estimate_demand
 from siting.errors import InputError
 from siting.inputs import load_inputs
+from siting.province.partition import district_inputs
 from siting.scenario import LayerSpec, PopulationSpec, Scenario, load_scenario
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
@@ -142,6 +143,22 @@ def test_units_across_the_districts_are_a_finding_and_those_outside_are_left_out
     acc = estimate_demand(inputs, scenario=scenario).accounting["population"]
     assert (acc["total"], acc["residual"]) == pytest.approx((1800.0, 300.0))
     assert acc["residual_by_district"] == pytest.approx({"D1": 0.0, "D2": 300.0})
+
+
+def test_a_partitioned_run_shares_each_unit_as_the_whole_run_does(tmp_path: Path) -> None:
+    """One run per district: U2 is shared by A2, A3 (D1) and A4 (D2). D2's run took as
+    context only the areas near its box (A3), so A4 got 600 × 2,500 / 7,500 = 200
+    instead of 120; now every area of a unit D2's areas touch is context."""
+    spec, scenario = _spec(tmp_path)
+    inputs = load_inputs(spec, crs=GK)  # type: ignore[arg-type]
+    runs = [
+        estimate_demand(district_inputs(inputs, d, scenario=scenario), scenario=scenario)
+        for d in ("D1", "D2")
+    ]
+    held = pd.concat([r.areas["population"] for r in runs])
+    assert held.to_dict() == pytest.approx(_HELD)
+    residual = [r.accounting["population"]["residual"] for r in runs]
+    assert residual == pytest.approx([0.0, 300.0])
 
 
 def test_buildings_split_a_unit_by_floor_area_as_the_raster_cells_are() -> None:

@@ -288,7 +288,11 @@ def _context(
 
     Every other area within two cells (plus twice ``residual_to_nearest_m``) of the
     bounds of the district and its areas: a superset of those touching a cell that
-    the district or its areas touch, which is all that exactness needs.
+    the district or its areas touch, which is all that exactness needs. With census
+    units (:attr:`Inputs.census`) instead of a raster, every other area that overlaps a
+    unit the district or its areas touch: a unit is shared among all its areas, and
+    one no area of the district holds is the district's residual only if no other
+    district's area holds it.
     """
     assert inputs.districts is not None
     outline = inputs.districts[inputs.districts.index.astype(str) == district_id]
@@ -302,6 +306,14 @@ def _context(
     areas = inputs.areas
     others = areas[areas["district_id"].astype(str) != district_id]
     hits = others.sindex.query(box.buffer(2 * reach + 2 * cell), predicate="intersects")
+    census = inputs.census
+    if census is not None and not inputs.census_is_areas and len(others):
+        mine = np.concatenate([outline.geometry.to_numpy(), own.geometry.to_numpy()])
+        units = census.geometry.to_numpy()[
+            np.unique(census.sindex.query(mine, predicate="intersects")[1])
+        ]
+        sharing = others.sindex.query(units, predicate="intersects")[1]
+        hits = np.union1d(hits, sharing)
     near = others.iloc[np.sort(hits)]
     out: dict[str, gpd.GeoDataFrame | None] = {"context_areas": near if len(near) else None}
     out["context_districts"] = None
