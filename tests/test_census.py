@@ -344,3 +344,4 @@ def test_siting_plan_runs_end_to_end_on_a_census(
     )
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert run["population_accounting"]["population"]["source"] == "census"
+    assert "人口取自人口普查单元" in (out / "report.md").read_text(encoding="utf-8")

@@ -39,6 +39,11 @@ _LABELS: dict[str, dict[str, str]] = {
         "accounting_note_area_weighted": (
             "按面积加权：每个栅格只按居住区覆盖的面积比例计入，道路、商业和空地上的人口不计入需求。"
         ),
+        "accounting_note_census": (
+            "人口取自人口普查单元（七普街道/社区）：每个单元的人口全部分给与其相交的居住区（按相交"
+            "面积或建筑面积比例），在单元内按居住用地均匀分布；没有居住区的单元人口作为居住区外人口"
+            "单独列出，并在地图上显示为该单元。"
+        ),
         "rounding_raw": (
             "模型满足各居住区的实际需求托位（不逐区取整，相邻小区合并满足）；"
             "各区县托位数向上取整一次：合计 {per_district}"
@@ -356,6 +361,12 @@ _LABELS: dict[str, dict[str, str]] = {
         "accounting_note_area_weighted": (
             "Area-weighted sums: a cell counts only by the share of it that residential areas "
             "cover, so people on roads, shops and open land between the blocks are not in demand."
+        ),
+        "accounting_note_census": (
+            "Population from census units (七普 by 街道/社区): every person of a unit goes to the "
+            "residential areas overlapping it, by their overlap (or their buildings' floor "
+            "area), spread evenly over its residential land; the people of units no area "
+            "touches are the residual, listed and drawn on the map as the units themselves."
         ),
         "rounding_raw": (
             "The model serves each area's raw requirement (small neighbouring areas are met "

@@ -519,7 +519,8 @@ def _accounting_blocks(run: Mapping[str, Any], text: Mapping[str, str]) -> list[
     rows = []
     methods = set()
     for role, acc in accounting.items():
-        methods.add(str(acc.get("method", "")))
+        census = str(acc.get("source", "")).startswith("census")
+        methods.add("census" if census else str(acc.get("method", "")))
         rows.append(
             [
                 text.get(f"raster_{role}", role),
@@ -554,6 +555,8 @@ def _accounting_blocks(run: Mapping[str, Any], text: Mapping[str, str]) -> list[
         blocks.append(("p", text["accounting_note"]))
     if "area_weighted" in methods:
         blocks.append(("p", text["accounting_note_area_weighted"]))
+    if "census" in methods:
+        blocks.append(("p", text["accounting_note_census"]))
     return blocks
 
 
