@@ -26,6 +26,7 @@ from siting.cli import main
 from siting.demand import estimate_demand
 from siting.errors import InputError
 from siting.inputs import load_inputs
+from siting.network import area_points
 from siting.province.partition import district_inputs
 from siting.scenario import LayerSpec, PopulationSpec, Scenario, load_scenario
 
@@ -159,6 +160,26 @@ def test_a_partitioned_run_shares_each_unit_as_the_whole_run_does(tmp_path: Path
     assert held.to_dict() == pytest.approx(_HELD)
     residual = [r.accounting["population"]["residual"] for r in runs]
     assert residual == pytest.approx([0.0, 300.0])
+
+
+def test_without_a_raster_the_demand_points_spread_evenly_over_an_area() -> None:
+    """A census run has no raster to place an area's demand points by: a 1 km² area
+    (four times the single-point size) gets four points of a quarter each, one per
+    quadrant, as people spread evenly over it would; a small one its centre."""
+    areas = gpd.GeoDataFrame(
+        {"area_id": ["big", "small"]},
+        geometry=[box(X0, Y0, X0 + 1000, Y0 + 1000), box(X0 + 2000, Y0, X0 + 2100, Y0 + 100)],
+        crs=GK,
+    )
+    points = area_points(areas, None, id_column="area_id").set_index("area_id")
+    big = points.loc["big"]
+    assert len(big) == 4 and big["share"].sum() == pytest.approx(1.0)
+    assert big["share"].tolist() == pytest.approx([0.25] * 4, abs=0.02)
+    quadrants = {(p.x > X0 + 500, p.y > Y0 + 500) for p in big.geometry}
+    assert len(quadrants) == 4
+    small = points.loc[["small"]]
+    assert small["share"].tolist() == [1.0]
+    assert small.geometry.iloc[0].distance(Point(X0 + 2050, Y0 + 50)) < 15
 
 
 def test_buildings_split_a_unit_by_floor_area_as_the_raster_cells_are() -> None:
