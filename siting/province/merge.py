@@ -152,6 +152,8 @@ def merge_counties(
         total = acc.get("total") or 0.0  # the shares are of the summed counts, not summed
         acc["held_share"] = acc["held"] / total if total > 0 else None
         acc["residual_share"] = acc["residual"] / total if total > 0 else None
+        if "units" in acc and inputs.census is not None:
+            acc["units"] = len(inputs.census)  # each county's is the whole layer's, not summed
     totals: dict[str, Any] = dict(first["totals"])
     for plan in plans[1:]:
         totals = _add(totals, plan.run["totals"])
