@@ -238,15 +238,18 @@ def test_the_areas_as_their_own_units_get_exactly_their_counts(tmp_path: Path) -
         ("常住人口", None, "the count column '常住人口' is not in the layer"),
         ("人口", [None, None, None], "the count column '人口' is empty"),
         (None, [1, 2, 3], 'give column = "人口"'),
+        ("人口", "pop.tif", "the population file is a raster, but column or layer is given"),
     ],
 )
 def test_a_missing_or_empty_count_column_is_a_problem_naming_it(
-    tmp_path: Path, column: str | None, values: list[object] | None, said: str
+    tmp_path: Path, column: str | None, values: list[object] | str | None, said: str
 ) -> None:
     units = _units().drop(columns="常住人口")
-    if values is not None:
+    if isinstance(values, list):
         units["人口"] = values
     path = write(units, tmp_path / "units.gpkg", layer="units")
+    if isinstance(values, str):
+        path = tmp_path / values  # make_spec's raster
     spec = make_spec(tmp_path, population=PopulationSpec(path=path, column=column))
     with pytest.raises(InputError) as err:
         load_inputs(spec, crs=GK)

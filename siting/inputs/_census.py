@@ -32,6 +32,8 @@ from siting.scenario import LayerSpec, PopulationSpec
 logger = logging.getLogger(__name__)
 
 _SECTION = "[inputs.population]"
+_RASTER_SUFFIXES = frozenset({".tif", ".tiff", ".img", ".vrt", ".asc", ".nc"})
+"""Files that are rasters, whatever ``[inputs.population]`` says."""
 _CROSSING_SHARE = 0.01
 """A unit with more than this share of its land outside the districts crosses their edge."""
 
@@ -99,6 +101,15 @@ def _read_census(spec: PopulationSpec, report: _Report) -> tuple[gpd.GeoDataFram
     """The census units in their own CRS, indexed by ``unit_id`` (``row N`` without one),
     with ``name`` and ``people``; ``None`` after a problem."""
     where = _where(spec)
+    if Path(spec.path).suffix.lower() in _RASTER_SUFFIXES:
+        report.problems.append(
+            where.problem(
+                "the population file is a raster, but column or layer is given as for census units",
+                fix=f"leave column and layer out of {_SECTION} for a raster, or give the census "
+                "units' vector file (Shapefile, GeoPackage)",
+            )
+        )
+        return None, where
     layer = spec.layer_spec()
     raw = _open_vector(layer, "population", report)
     if raw is None or _column_problem(spec, raw, report):
