@@ -322,7 +322,7 @@ def test_the_sample_city_from_its_subdistricts_census(tmp_path: Path) -> None:
     assert (held / expected).between(0.97, 1.03).all()
     # area by area they differ from the raster's, as the docstring says: Σ|Δ| is half of
     # the raster's people, half the areas within 38 % of its figure (correlation 0.57);
-    # by district, +0.6 % in the city and +13 %, +21 % in the two rural districts, whose
+    # by district, −0.6 % in the city and +13 %, +21 % in the two rural districts, whose
     # raster keeps more people in cells no area touches
     moved = float((ours - theirs).abs().sum() / theirs.sum())
     assert 0.45 < moved < 0.55
