@@ -11,10 +11,18 @@ from affine import Affine
 
 
 def write_raster(
-    path: Path, people: np.ndarray, *, crs: Any, x0: float, y0: float, cell_m: float = 100.0
+    path: Path,
+    people: np.ndarray,
+    *,
+    crs: Any,
+    x0: float,
+    y0: float,
+    cell_m: float = 100.0,
+    nodata: float | None = -9999,
 ) -> Path:
     """Write ``people`` (rows × columns) as a float32 GeoTIFF whose top-left corner is
-    ``(x0, y0)`` in ``crs``, with square cells of ``cell_m`` metres and nodata -9999."""
+    ``(x0, y0)`` in ``crs``, with square cells of ``cell_m`` metres and ``nodata``
+    (``None``: no nodata value, every cell counts)."""
     rows, cols = people.shape
     with rasterio.open(
         path,
@@ -25,7 +33,7 @@ def write_raster(
         count=1,
         dtype="float32",
         crs=crs,
-        nodata=-9999,
+        nodata=nodata,
         transform=Affine(cell_m, 0, x0, 0, -cell_m, y0),
     ) as dst:
         dst.write(people.astype("float32"), 1)

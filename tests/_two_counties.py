@@ -13,8 +13,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
-import rasterio
-from affine import Affine
+from _raster import write_raster
 from shapely.geometry import box
 
 CRS = "EPSG:4544"
@@ -43,18 +42,8 @@ def write_counties(
     (id → name, west to east); return the districts' rows."""
     folder.mkdir(parents=True, exist_ok=True)
     rows, cols = round(side_m / CELL), round(len(names) * side_m / CELL)
-    with rasterio.open(
-        folder / "pop.tif",
-        "w",
-        driver="GTiff",
-        width=cols,
-        height=rows,
-        count=1,
-        dtype="float32",
-        crs=CRS,
-        transform=Affine(CELL, 0, X0, 0, -CELL, Y0),
-    ) as dst:
-        dst.write(np.full((rows, cols), people_per_cell, dtype="float32"), 1)
+    people = np.full((rows, cols), people_per_cell)
+    write_raster(folder / "pop.tif", people, crs=CRS, x0=X0, y0=Y0, cell_m=CELL, nodata=None)
     return [
         {
             "district_id": d,
