@@ -232,6 +232,16 @@ def test_a_failed_countys_residents_come_first(
     assert ("AE" in plan.areas.index) == (ae_served is not None)
     if ae_served is not None:
         assert _served(plan, "AE") == {"FE": pytest.approx(ae_served)}
+        # serve_unplanned's time and status, beside the other steps' (none were recorded):
+        # one part (AE and FE), proven optimal, that served AE
+        serve = plan.run["serve_unplanned"]
+        assert serve["seconds"] == plan.run["timings_s"]["serve_unplanned"] >= 0.0
+        assert {k: serve[k] for k in ("areas", "parts", "parts_changed", "status")} == {
+            "areas": 1,
+            "parts": 1,
+            "parts_changed": 1,
+            "status": "optimal",
+        }
         ae = plan.areas.loc["AE"]
         assert float(ae["shortfall_slots"]) == pytest.approx(8.0 - ae_served, abs=1e-3)
         assert ae["shortfall_reason"] == ("no plan" if ae_served < 8 else "")

@@ -249,7 +249,12 @@ def serve_unplanned(plan: Plan, *, inputs: Inputs, scenario: Scenario) -> Plan:
         (``areas``, ``population``, ``required_slots``, ``served_slots``,
         ``shortfall_slots``), and each county without a plan its own
         (``served_slots``, ``shortfall_slots`` beside ``required_slots``).
+        ``run["serve_unplanned"]`` says how the step went (``areas``, ``parts``,
+        ``parts_changed``, ``parts_optimal``, ``status``, ``message``, ``seconds``), and
+        ``run["timings_s"]["serve_unplanned"]`` its seconds; a plan without such areas is
+        returned as it is.
     """
+    start = time.perf_counter()
     ids = plan.areas.index[in_failed_county(plan.areas)]
     if ids.empty:
         return plan
@@ -259,6 +264,18 @@ def serve_unplanned(plan: Plan, *, inputs: Inputs, scenario: Scenario) -> Plan:
     none = plan.assignments.iloc[:0]
     parts = [_solve_part(part, none, scenario=scenario) for part in _components(problem)]
     solved = [p for p in parts if p.changed]
+    statuses = [p.status for p in parts]
+    record: dict[str, Any] = {
+        "areas": len(ids),
+        "parts": len(parts),
+        "parts_changed": len(solved),
+        "parts_optimal": statuses.count("optimal"),
+        "status": next((s for s in statuses if s != "optimal"), "optimal"),
+        "message": (
+            f"{statuses.count('optimal')} of {len(parts)} parts proven optimal; "
+            f"{len(solved)} served from the free slots within their walk"
+        ),
+    }
     if solved:
         plan = _fold(
             plan,
@@ -289,6 +306,9 @@ def serve_unplanned(plan: Plan, *, inputs: Inputs, scenario: Scenario) -> Plan:
         else c
         for c in run["counties"]
     ]
+    record["seconds"] = round(time.perf_counter() - start, 3)
+    run["serve_unplanned"] = record
+    run["timings_s"] = {**run.get("timings_s", {}), "serve_unplanned": record["seconds"]}
     return replace(plan, run=run)
 
 
