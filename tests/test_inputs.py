@@ -2038,6 +2038,56 @@ def test_geographic_working_crs_is_an_error_naming_the_key(tmp_path: Path) -> No
     ]
 
 
+def _cad_drawing(path: Path, *, closed: bool) -> Path:
+    """``path``: a DXF of the three areas' outlines as polylines, drawn closed (AutoCAD's
+    closed LWPOLYLINE, flag 70 = 1) or left open (the last side missing)."""
+    rings = [list(g.exterior.coords) for g in areas_frame().geometry]
+    lines = [LineString(ring if closed else ring[:-1]) for ring in rings]
+    write(gpd.GeoDataFrame({"Layer": ["居住区"] * 3}, geometry=lines, crs=GK), path)
+    if closed:  # GDAL writes every LWPOLYLINE open; a CAD drawing marks its outlines closed
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("AcDbPolyline\n 70\n0\n", "AcDbPolyline\n 70\n1\n"))
+    return path
+
+
+@pytest.mark.parametrize("closed", [True, False])
+def test_areas_as_a_cad_drawings_closed_polylines_say_how_to_make_polygons(
+    tmp_path: Path, closed: bool
+) -> None:
+    """A DXF's closed polylines are read as closed LineStrings: the problem says they look
+    like a CAD drawing's and how to turn them into polygons (it said only "LineString
+    where Polygon expected"); open lines keep the plain problem."""
+    path = _cad_drawing(tmp_path / "小区.dxf", closed=closed)
+    spec = LayerSpec(path=path, crs=GK, columns={"area_id": "EntityHandle"})
+    with pytest.raises(InputError) as caught:
+        read_layer(spec, name="areas")
+    (problem,) = [p for p in caught.value.problems if p.column is None]
+    plain = "3 features have LineString geometries where Polygon or MultiPolygon are expected"
+    assert problem.ids == ("20000", "20001", "20002")  # the DXF's entity handles
+    if not closed:
+        assert problem.message == plain
+        assert problem.fix == (
+            "give the areas layer as Polygon or MultiPolygon features (the outlines, not "
+            "centre points)"
+        )
+        return
+    assert problem.message == (
+        f"{plain}; they are closed rings, as a CAD drawing's closed polylines read by GDAL"
+    )
+    assert problem.fix == (
+        "give the areas layer as Polygon or MultiPolygon features: turn the closed "
+        "polylines into polygons, in QGIS with Polygonize or Lines to polygons, or with "
+        "GDAL: ogr2ogr -oo CLOSED_LINE_AS_POLYGON=YES areas.gpkg 小区.dxf (the config "
+        "option DXF_CLOSED_LINE_AS_POLYGON=TRUE does the same; both only for polylines "
+        "drawn closed); a DXF carries no attribute but its Layer and Text, so join the "
+        "areas layer's columns (area_id, status) to the polygons from a table"
+    )
+    # the GDAL option the fix names does turn them into the areas' outlines
+    read = gpd.read_file(path, engine="pyogrio", CLOSED_LINE_AS_POLYGON="YES")
+    assert read.geom_type.tolist() == ["Polygon"] * 3
+    assert read.geometry.set_crs(GK).geom_equals_exact(areas_frame().geometry, 1e-6).all()
+
+
 def test_problem_lists_at_most_eight_ids(tmp_path: Path) -> None:
     n = 12
     frame = gpd.GeoDataFrame(

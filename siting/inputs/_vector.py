@@ -866,16 +866,48 @@ def _drawn_problems(
     if wrong.any():
         found_names = sorted({g.geom_type for g in geoms[wrong]})
         expected = _or_list([_FAMILY_WORDS[f] for f in schema.geometry])
+        message = (
+            f"{_count(int(wrong.sum()))} {'/'.join(found_names)} geometries where {expected} "
+            "are expected"
+        )
+        fix = f"give the {name} layer as {expected} features"
+        if "Polygon" in schema.geometry and _closed_rings(geoms[wrong]):
+            message += "; they are closed rings, as a CAD drawing's closed polylines read by GDAL"
+            drawing = Path(where.file).name
+            fix += ": " + _CAD_FIX.format(name=name, drawing=drawing, keys=_keys(schema))
+        elif schema.geometry == _POLYGON:
+            fix += " (the outlines, not centre points)"
         report.problems.append(
-            where.problem(
-                f"{_count(int(wrong.sum()))} {'/'.join(found_names)} geometries where {expected} "
-                "are expected",
-                ids=[ids[i] for i in np.flatnonzero(wrong)],
-                fix=f"give the {name} layer as {expected} features"
-                + (" (the outlines, not centre points)" if schema.geometry == _POLYGON else ""),
-            )
+            where.problem(message, ids=[ids[i] for i in np.flatnonzero(wrong)], fix=fix)
         )
     return empty, wrong
+
+
+_CAD_FIX = (
+    "turn the closed polylines into polygons, in QGIS with Polygonize or Lines to polygons, "
+    "or with GDAL: ogr2ogr -oo CLOSED_LINE_AS_POLYGON=YES {name}.gpkg {drawing} (the config "
+    "option DXF_CLOSED_LINE_AS_POLYGON=TRUE does the same; both only for polylines drawn "
+    "closed); a DXF carries no attribute but its Layer and Text, so join the {name} "
+    "layer's columns ({keys}) to the polygons from a table"
+)
+"""The fix for polygons given as a CAD drawing's closed polylines (DXF, DWG): GDAL reads
+them as closed LineStrings unless told (its DXF driver's ``CLOSED_LINE_AS_POLYGON``)."""
+
+
+def _closed_rings(geoms: npt.NDArray[np.object_]) -> bool:
+    """Whether every one of ``geoms`` is a line (or lines) whose every part is a closed ring."""
+    if not np.isin(_families(geoms), ["LineString"]).all():
+        return False
+    parts = shapely.get_parts(geoms)
+    return bool(len(parts)) and bool(
+        (shapely.is_closed(parts) & (shapely.get_num_coordinates(parts) >= 4)).all()
+    )
+
+
+def _keys(schema: _Schema) -> str:
+    """The layer's required columns, its id first."""
+    required = [c.name for c in schema.columns if c.required and c.name != schema.id]
+    return ", ".join([schema.id, *required])
 
 
 def _flat(geoms: npt.NDArray[np.object_], name: str, report: _Report) -> npt.NDArray[np.object_]:
