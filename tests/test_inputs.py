@@ -2688,8 +2688,93 @@ def test_costs_in_ten_thousand_yuan_are_refused(tmp_path: Path, unit: float) -> 
         )
         assert problem.fix == (
             'add units = { cost = "万元" } to [inputs.parcels] (siting multiplies the column '
-            'by 10,000), or units = { cost = "元" } if these are the prices in yuan'
+            'by 10,000), or units = { cost = "元" } if these are the prices in yuan. cost is '
+            "a capital price, paid once (the purchase of the land or building, or its "
+            'construction), not a yearly rent: give a rented parcel acquisition = "lease" and '
+            "no cost, and its rent per m² a year and the years of the lease as "
+            "costs.lease_rent_per_m2_year and costs.lease_years in the scenario"
         )
+        # the scenario's keys the fix names are the real ones
+        assert {"lease_rent_per_m2_year", "lease_years"} <= set(vars(Scenario().costs))
+
+
+def _sixty_parcels(t: Path, prices: list[Any], **spec: Any) -> InputsSpec:
+    """60 parcels of 700 m² (35 × 20 m) priced ``prices``, under ``价格``."""
+    geoms = [box(X0 + 50 * i, Y0 + 100, X0 + 50 * i + 35, Y0 + 120) for i in range(60)]
+    frame = gpd.GeoDataFrame(
+        {
+            "site_id": [f"P{i:02d}" for i in range(60)],
+            "kind": ["idle_land"] * 60,
+            "acquisition": ["purchase"] * 60,
+            "价格": prices,
+        },
+        geometry=geoms,
+        crs=GK,
+    )
+    path = write(frame, t / "p.gpkg")
+    return make_spec(t, parcels=LayerSpec(path=path, columns={"cost": "价格"}, **spec))
+
+
+# 60 prices in 元 of 700 m² parcels, 1,900,000 to 2,490,000 (2,714 to 3,557 CNY per m²);
+# five of them (P03, P15, P27, P39, P51) written in 万元 as 210.5 (2,105,000 CNY meant)
+YUAN = [1_900_000.0 + 10_000.0 * i for i in range(60)]
+WAN = (3, 15, 27, 39, 51)
+
+
+@pytest.mark.parametrize("written", ["210.5", "210.5万", "210.5万元"])
+def test_a_few_prices_in_wan_among_yuan_are_refused(tmp_path: Path, written: str) -> None:
+    """5 of 60 parcels at 210.5 (万元, 2,105,000 meant) among prices in 元 passed unnoticed
+    (the median, 3,0xx CNY per m², looks like 元), and the plan would buy them 10,000 times
+    too cheap. Written with their unit in the cell, they are read as 2,105,000."""
+    prices: list[Any] = [str(p) for p in YUAN]
+    for i in WAN:
+        prices[i] = written
+    found = [p for p in validate(_sixty_parcels(tmp_path, prices), crs=GK) if p.column == "cost"]
+    if written != "210.5":
+        assert found == []
+        return
+    # the median per m² of land, by hand: the 55 in 元 and the five at 0.3 CNY per m²
+    per_m2 = sorted([p / 700.0 for i, p in enumerate(YUAN) if i not in WAN] + [210.5 / 700] * 5)
+    median = (per_m2[29] + per_m2[30]) / 2  # 60 values: the mean of the 30th and 31st
+    # the 30th and 31st are P26's and P28's (2,160,000 and 2,180,000 for 700 m²), and the
+    # five at 0.3 CNY per m² are 10,309 times below it
+    assert median == pytest.approx(3_100.0)
+    assert median / (210.5 / 700) == pytest.approx(10_309, abs=1)
+    (problem,) = found
+    assert problem.ids == ("P03", "P15", "P27", "P39", "P51")
+    assert problem.message == (
+        "5 parcels have a price per m² of land about 10,000 times below the median of the 60 "
+        f"parcels ({median:,.4g} CNY per m²): they look written in 万元 among prices in 元, "
+        "and the plan would buy them 10,000 times too cheap"
+    )
+    assert problem.fix == (
+        "write the unit in the cell (210.5万, which siting reads as 2,105,000 CNY), or "
+        "correct the price"
+    )
+
+
+def test_a_few_prices_in_yuan_in_a_wan_column_are_refused(tmp_path: Path) -> None:
+    """The other way: a column said to be in 万元 with five bare prices in 元 (2,105,000
+    read as 21,050,000,000 CNY); 2,105,000元, written with its unit, is read as written."""
+    prices: list[Any] = [str(p / 10_000) for p in YUAN]
+    for i in WAN:
+        prices[i] = "2105000"
+    spec = _sixty_parcels(tmp_path, prices, units={"cost": "万元"})
+    (problem,) = [p for p in validate(spec, crs=GK) if p.column == "cost"]
+    assert problem.ids == ("P03", "P15", "P27", "P39", "P51")
+    assert "about 10,000 times above the median of the 60 parcels" in problem.message
+    assert problem.message.endswith(
+        "they look written in 元 among prices in 万元, and the plan would buy them 10,000 "
+        "times too dear"
+    )
+    assert problem.fix == (
+        "write the unit in the cell (2,105,000元, which siting reads as 2,105,000 CNY), or "
+        "correct the price"
+    )
+    for i in WAN:
+        prices[i] = "2,105,000元"
+    spec = _sixty_parcels(tmp_path, prices, units={"cost": "万元"})
+    assert [p for p in validate(spec, crs=GK) if p.column == "cost"] == []
 
 
 def test_dwellings_that_are_not_a_number_are_said_once(tmp_path: Path) -> None:

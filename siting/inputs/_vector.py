@@ -1067,25 +1067,35 @@ MIN_PARCEL_COST = 10_000.0
 area to measure it by (points without land_area_m2): no site for childcare costs less."""
 
 
+MIXED_UNIT_RATIO = (10**3.5, 10**4.5)
+"""How many times off the parcels' median price per m² of land a parcel's must be (either
+way) to look written in the other unit, 万元 among 元 or 元 among 万元: 10,000 times, give
+or take a factor of √10 (land prices of one city differ tenfold, not a thousandfold)."""
+
+
 def _check_cost_unit(frame: gpd.GeoDataFrame, where: _Where, report: _Report) -> None:
     """A problem when the parcels' ``cost`` looks like 万元 and no ``units`` says what it is
     in: 210.5 for a 700 m² parcel priced 2,105,000 CNY made every site nearly free, and
     the plan chose by distance alone. It was a warning, and the sample city handed over
-    in 万元 planned at 129,559,646 "CNY" instead of 340,661,000, a plan written whole."""
-    if "cost" in where.units:
-        return
+    in 万元 planned at 129,559,646 "CNY" instead of 340,661,000, a plan written whole.
+
+    Parcels priced 10,000 times off the others (:func:`_check_mixed_cost_units`) are a
+    problem of their own, whatever ``units`` says."""
     cost = frame["cost"].to_numpy(dtype=float) if "cost" in frame.columns else np.zeros(0)
     land = frame["land_area_m2"].to_numpy(dtype=float) if len(cost) else np.zeros(0)
     priced = np.isfinite(cost) & (cost > 0)
     usable = priced & np.isfinite(land) & (land > 1.0)
     if usable.sum() >= 3:
         per_m2 = float(np.median(cost[usable] / land[usable]))
-        if per_m2 >= MIN_COST_PER_M2:
+        if per_m2 >= MIN_COST_PER_M2 or "cost" in where.units:
+            ids = [str(i) for i in frame.index[usable]]
+            wan = _MONEY_UNITS.get(str(where.units.get("cost", "")).strip().casefold()) == 1e4
+            _check_mixed_cost_units(ids, cost[usable], land[usable], where, report, in_wan=wan)
             return
         said = f"a median of {per_m2:.3g} CNY per m² of land over {int(usable.sum())} parcels"
     elif priced.sum() >= 3:  # parcels as points without land_area_m2: the prices alone
         median = float(np.median(cost[priced]))
-        if median >= MIN_PARCEL_COST:
+        if median >= MIN_PARCEL_COST or "cost" in where.units:
             return
         said = (
             f"a median price of {median:,.4g} CNY over {int(priced.sum())} parcels (and no "
@@ -1100,9 +1110,55 @@ def _check_cost_unit(frame: gpd.GeoDataFrame, where: _Where, report: _Report) ->
             "take land as nearly free",
             column="cost",
             fix=f'add units = {{ cost = "万元" }} to {section} (siting multiplies the column '
-            f'by 10,000), or units = {{ cost = "元" }} if these are the prices in yuan',
+            f'by 10,000), or units = {{ cost = "元" }} if these are the prices in yuan. '
+            "cost is a capital price, paid once (the purchase of the land or building, or "
+            'its construction), not a yearly rent: give a rented parcel acquisition = "lease" '
+            "and no cost, and its rent per m² a year and the years of the lease as "
+            "costs.lease_rent_per_m2_year and costs.lease_years in the scenario",
         )
     )
+
+
+def _check_mixed_cost_units(
+    ids: list[str],
+    cost: npt.NDArray[np.float64],
+    land: npt.NDArray[np.float64],
+    where: _Where,
+    report: _Report,
+    *,
+    in_wan: bool,
+) -> None:
+    """A problem for the parcels whose price per m² of land is 10,000 times off the
+    others' median (:data:`MIXED_UNIT_RATIO`): a layer in 元 with some prices in 万元
+    (5 of 60 parcels at 210.5 meaning 2,105,000) passed unnoticed, and the plan would buy
+    them 10,000 times too cheap; and, ``in_wan`` (a column said to be in 万元), some in
+    元, 10,000 times too dear. A cell that writes its unit (``210.5万``, ``2,105,000元``)
+    is read in it."""
+    per_m2 = cost / land
+    median = float(np.median(per_m2))
+    low, high = MIXED_UNIT_RATIO
+    ways = [(median / per_m2, "below", "万元", "元", "too cheap")]
+    if in_wan:
+        ways.append((per_m2 / median, "above", "元", "万元", "too dear"))
+    for off, way, unit, other, buys in ways:
+        odd = np.flatnonzero((off >= low) & (off <= high))
+        if not odd.size:
+            continue
+        first = cost[odd[0]] / 10_000 if unit == "元" else cost[odd[0]]
+        written = f"{first:,.10g}{'万' if unit == '万元' else '元'}"
+        report.problems.append(
+            where.problem(
+                f"{_count(odd.size, 'parcel')} a price per m² of land about 10,000 times "
+                f"{way} the median of the {len(ids)} parcels ({median:,.4g} CNY per m²): "
+                f"{'it looks' if odd.size == 1 else 'they look'} written in {unit} among "
+                f"prices in {other}, and the plan would buy "
+                f"{'it' if odd.size == 1 else 'them'} 10,000 times {buys}",
+                column="cost",
+                ids=[ids[i] for i in odd],
+                fix=f"write the unit in the cell ({written}, which siting reads as "
+                f"{first * (10_000 if unit == '万元' else 1):,.0f} CNY), or correct the price",
+            )
+        )
 
 
 def _fill_land_area(
