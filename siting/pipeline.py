@@ -56,6 +56,7 @@ if TYPE_CHECKING:
 __all__ = [
     "RESOLVABLE",
     "Prepared",
+    "loaded_demand",
     "prepare",
     "prepare_loaded",
     "read_inputs",
@@ -286,6 +287,37 @@ def read_inputs(
     return scenario, inputs
 
 
+def loaded_demand(inputs: Inputs, *, scenario: Scenario) -> tuple[Inputs, Demand]:
+    """The demand of inputs already read, as :func:`prepare_loaded` estimates it first.
+
+    Also what :func:`siting.province.engine.solve_county` estimates of a county that failed
+    before its demand was (the county's areas are rows of the merged plan all the same).
+
+    Parameters
+    ----------
+    inputs
+        Validated inputs, or one district's share of them.
+    scenario
+        The scenario they were read with.
+
+    Returns
+    -------
+    tuple of Inputs and Demand
+        The inputs (heights dropped, empty street blocks left out) and their demand.
+
+    Raises
+    ------
+    InputError
+        A layer swapped in memory is unusable (:func:`siting.inputs.check_loaded`).
+    """
+    edited = check_loaded(inputs)  # layers an analyst swapped in, in memory
+    if edited:
+        raise InputError(edited)
+    inputs = flat_loaded(inputs)  # Z dropped as from a file's layers
+    demand = estimate_demand(inputs, scenario=scenario)
+    return without_empty_blocks(inputs, demand)
+
+
 def prepare_loaded(
     inputs: Inputs,
     *,
@@ -312,17 +344,12 @@ def prepare_loaded(
     Prepared
         What :func:`solve_prepared` needs.
     """
-    edited = check_loaded(inputs)  # layers an analyst swapped in, in memory
-    if edited:
-        raise InputError(edited)
-    inputs = flat_loaded(inputs)  # Z dropped as from a file's layers
     say = progress or (lambda message: log.info(message))
     timings = dict(timings or {})
     lap = _stopwatch(timings)
 
     say("estimating demand")
-    demand = estimate_demand(inputs, scenario=scenario)
-    inputs, demand = without_empty_blocks(inputs, demand)
+    inputs, demand = loaded_demand(inputs, scenario=scenario)
     areas = inputs.areas
     area_table = demand.areas
     workplace_table = (

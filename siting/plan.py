@@ -536,7 +536,14 @@ def verify(out_dir: str | Path) -> VerifyReport:
     assignments = _read_table(out / "assignments.csv", {"area_id": str, "site_id": str}, problems)
     districts = _read_table(out / "districts.csv", {"district_id": str}, problems)
     _tidy(facilities, "facilities.geojson", "site_id", _FACILITY_COLUMNS, problems)
-    _tidy(areas, "areas.geojson", "area_id", _AREA_COLUMNS, problems)
+    _tidy(
+        areas,
+        "areas.geojson",
+        "area_id",
+        _AREA_COLUMNS,
+        problems,
+        unestimated=_in_failed_county(areas),
+    )
     _tidy(assignments, "assignments.csv", None, _ASSIGNMENT_COLUMNS, problems)
     if (out / "plan.gpkg").is_file():
         checks.append("plan.gpkg holds the same facilities and areas")
@@ -859,10 +866,14 @@ def _tidy(
     key: str | None,
     columns: dict[str, str],
     problems: list[str],
+    *,
+    unestimated: pd.Series | None = None,
 ) -> None:
     """Say what a hand edit broke in a written table, and type its columns in place so the
     checks can go on: a missing column, a repeated id, a blank or a word in a number
-    column, a word that is not true or false."""
+    column, a word that is not true or false. The rows ``unestimated`` marks (areas of a
+    county without a plan, whose demand may not have been estimated) may leave the
+    figures a plan gives every other row blank."""
     ids = frame[key].astype(str) if key is not None and key in frame.columns else frame.index
     if key is not None:
         if key not in frame.columns:
@@ -881,6 +892,8 @@ def _tidy(
         if kind == "number":
             typed = pd.to_numeric(values, errors="coerce")
             bad = typed.isna() if column in _GIVEN else typed.isna() & values.notna()
+            if unestimated is not None:
+                bad &= ~unestimated
             if bad.any():
                 shown = [str(i) for i in np.asarray(ids)[bad.to_numpy()][:5]]
                 problems.append(f"{name}: {column} is blank or not a number for {shown}")

@@ -22,6 +22,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import folium
 import geopandas as gpd
 import pandas as pd
 import pytest
@@ -38,6 +39,7 @@ from siting.errors import (
     SolverError,
 )
 from siting.export import write_plan
+from siting.maps import plan_map
 from siting.pipeline import run_plan
 from siting.plan import Plan, verify
 from siting.province.engine import FAILURES
@@ -100,15 +102,22 @@ def _city(
     )
 
 
+UNREAD = InputError("population: the raster cannot be read")
+"""What East's demand estimate raises when it is the step that fails."""
+
+
 def _fail_east(monkeypatch: pytest.MonkeyPatch, stage: str = "solve_prepared") -> None:
-    """East's ``stage`` (``solve_prepared`` or ``prepare_loaded``) finds no plan."""
+    """East's ``stage`` (``solve_prepared`` or ``prepare_loaded``) finds no plan, or its
+    demand estimate (``estimate_demand``) raises :data:`UNREAD`."""
     import siting.pipeline
 
     real = getattr(siting.pipeline, stage)
 
     def failing(first: Any, **kwargs: Any) -> Any:
-        inputs = first if stage == "prepare_loaded" else first.inputs
+        inputs = first.inputs if stage == "solve_prepared" else first
         if list(inputs.districts.index) == ["E"]:
+            if stage == "estimate_demand":
+                raise UNREAD
             raise NoSolutionError("no plan: the model is infeasible", status="infeasible")
         return real(first, **kwargs)
 
@@ -163,6 +172,7 @@ def test_a_failed_countys_existing_facility_still_serves_its_neighbour(tmp_path:
     assert totals["failed_counties"] == pytest.approx(
         {
             "areas": 1,
+            "areas_unestimated": 0,
             "population": 1000.0,
             "required_slots": 8.0,
             "served_slots": 8.0,
@@ -210,7 +220,11 @@ def test_a_failed_countys_existing_facility_still_serves_its_neighbour(tmp_path:
     [
         (12, "solve_prepared", 4.0, 8.0),  # AE's 8 of FE's 12 slots first: 4 left for AW
         (4, "solve_prepared", 0.0, 4.0),  # FE's 4 slots all AE's, 4 short: none for AW
-        (30, "prepare_loaded", 0.0, None),  # East's demand unknown: how full FE is is unknown
+        # East failed before its demand was estimated: estimated alone after the failure,
+        # as when it fails later (AE was left out of the areas layer, and AW unserved)
+        (30, "prepare_loaded", 8.0, 8.0),
+        (12, "prepare_loaded", 4.0, 8.0),
+        (30, "estimate_demand", 0.0, None),  # East's demand unknown: how full FE is too
     ],
 )
 def test_a_failed_countys_residents_come_first(
@@ -227,10 +241,20 @@ def test_a_failed_countys_residents_come_first(
     assert float(plan.areas.loc["AW", "shortfall_slots"]) == pytest.approx(8.0 - served, abs=1e-3)
     assert plan.run["border"]["slots_from_failed_counties"] == pytest.approx(served)
     east = plan.run["counties"][1]
-    assert ("population" in east) == (stage == "solve_prepared")
-    # AE, in the areas layer when its demand is known, served from FE what AW leaves it
-    assert ("AE" in plan.areas.index) == (ae_served is not None)
-    if ae_served is not None:
+    assert ("population" in east) == (ae_served is not None)
+    # AE, in the areas layer, served from FE what AW leaves it when its demand is known
+    assert "AE" in plan.areas.index
+    if ae_served is None:  # its figures left empty, and why
+        ae = plan.areas.loc["AE"]
+        assert ae[["population", "required_slots", "served_slots", "shortfall_slots"]].isna().all()
+        reason = f"InputError: {UNREAD}"  # "1 problem with the inputs:\n  - population: …"
+        said = "InputError: 1 problem with the inputs: - population: the raster cannot be read"
+        assert ae["shortfall_reason"] == f"no plan; demand not estimated ({said})"
+        assert bool(ae["in_failed_county"]) and "AE" not in set(plan.assignments["area_id"])
+        assert east["demand_unestimated"] == reason
+        assert plan.run["totals"]["failed_counties"]["areas_unestimated"] == 1
+        assert "served_slots" not in east  # none known: not zero
+    else:
         assert _served(plan, "AE") == {"FE": pytest.approx(ae_served)}
         # serve_unplanned's time and status, beside the other steps' (none were recorded):
         # one part (AE and FE), proven optimal, that served AE
@@ -249,6 +273,54 @@ def test_a_failed_countys_residents_come_first(
             8.0 - ae_served, abs=1e-3
         )
         assert plan.run["totals"]["shortfall_slots"] == pytest.approx(8.0 - served, abs=1e-3)
+
+
+def test_a_county_whose_demand_estimate_fails_has_its_areas_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """East fails at its demand estimate: AE was not in the areas layer (a hole where its
+    people live); it is now, its figures empty, the reason said, drawn as East's hole."""
+    _fail_east(monkeypatch, "estimate_demand")
+    out = tmp_path / "out"
+    args = ["-q", "plan", str(_city(tmp_path / "in")), "--out", str(out), "--basemap", "none"]
+    assert main(args) == 3  # partial
+    areas = gpd.read_file(out / "areas.geojson").set_index("area_id")
+    assert sorted(areas.index) == ["AE", "AF", "AW"]
+    ae = areas.loc["AE"]
+    assert (ae["district_id"], bool(ae["in_failed_county"])) == ("E", True)
+    assert ae[["planned_population", "required_slots", "served_slots"]].isna().all()
+    assert ae["shortfall_reason"].startswith("no plan; demand not estimated (InputError: ")
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    # the totals beside the plan's count only what is known: AE's slots are not zero short
+    assert run["totals"]["failed_counties"] == {
+        "areas": 0,
+        "areas_unestimated": 1,
+        "population": 0.0,
+        "required_slots": 0.0,
+        "served_slots": 0.0,
+        "shortfall_slots": 0.0,
+    }
+    assert run["serve_unplanned"]["parts"] == 0
+    assert verify(out).problems == ()
+    said = (out / "report.md").read_text(encoding="utf-8")
+    detail = "InputError: 1 problem with the inputs: - population: the raster cannot be read"
+    unestimated = f"区内居住区需求未能估算（技术细节：{detail}），"
+    assert f"{unestimated}其人口与需求托位在居住区图层中空缺" in said
+    page = (out / "map.html").read_text(encoding="utf-8")
+    assert page.count("所在区县无规划") == 2  # FE's popup and AE's (AE was not drawn)
+    # AE drawn in East's hole style, as East's outline is (siting.maps.layers)
+    styles = {
+        (group.layer_name, f["properties"].get("area_id", f["properties"]["district_id"])): f[
+            "properties"
+        ]["style"]
+        for group in plan_map(out)._children.values()
+        if isinstance(group, folium.FeatureGroup) and group.layer_name in ("区县", "居住区千人托位")
+        for layer in group._children.values()
+        if isinstance(layer, folium.GeoJson)
+        for f in layer.data["features"]
+    }
+    ae, east = styles["居住区千人托位", "AE"], styles["区县", "E"]
+    assert ae["dashArray"] == east["dashArray"] == "8 6" and ae["color"] == east["color"]
 
 
 @pytest.mark.parametrize(

@@ -252,17 +252,22 @@ def serve_unplanned(plan: Plan, *, inputs: Inputs, scenario: Scenario) -> Plan:
         ``run["serve_unplanned"]`` says how the step went (``areas``, ``parts``,
         ``parts_changed``, ``parts_optimal``, ``status``, ``message``, ``seconds``), and
         ``run["timings_s"]["serve_unplanned"]`` its seconds; a plan without such areas is
-        returned as it is.
+        returned as it is. The areas whose demand could not be estimated (their
+        ``required_slots`` empty) are neither served nor counted in those figures:
+        ``run["totals"]["failed_counties"]["areas_unestimated"]`` says how many there are.
     """
     start = time.perf_counter()
-    ids = plan.areas.index[in_failed_county(plan.areas)]
-    if ids.empty:
+    every = plan.areas.index[in_failed_county(plan.areas)]
+    if every.empty:
         return plan
-    problem, sites, _, items, points = _strip_problem(
-        plan, ids, inputs=inputs, scenario=scenario, planned=set(), residents={}, unplanned=True
-    )
-    none = plan.assignments.iloc[:0]
-    parts = [_solve_part(part, none, scenario=scenario) for part in _components(problem)]
+    ids = every[plan.areas.loc[every, "required_slots"].notna().to_numpy()]  # demand known
+    parts = []
+    if len(ids):
+        problem, sites, _, items, points = _strip_problem(
+            plan, ids, inputs=inputs, scenario=scenario, planned=set(), residents={}, unplanned=True
+        )
+        none = plan.assignments.iloc[:0]
+        parts = [_solve_part(part, none, scenario=scenario) for part in _components(problem)]
     solved = [p for p in parts if p.changed]
     statuses = [p.status for p in parts]
     record: dict[str, Any] = {
@@ -296,6 +301,7 @@ def serve_unplanned(plan: Plan, *, inputs: Inputs, scenario: Scenario) -> Plan:
     run["totals"] = dict(run["totals"])
     run["totals"]["failed_counties"] = {
         "areas": len(areas),
+        "areas_unestimated": len(every) - len(ids),
         "population": float(areas["planned_population"].sum() + areas["migrant_population"].sum()),
         **{f: float(areas[f].sum()) for f in figures},
     }

@@ -158,9 +158,14 @@ class CountyResult:
     code
         Why there is no plan, one of :data:`FAILURES`; ``None`` with a plan.
     residents
-        Without a plan, the demand of the county's areas when it was estimated before
-        the failure (:attr:`siting.demand.Demand.areas`: ``planned_population``,
-        ``required_slots``, ``migrant_slots``, ...); ``None`` otherwise.
+        Without a plan, the demand of the county's areas (:attr:`siting.demand.Demand.areas`:
+        ``planned_population``, ``required_slots``, ``migrant_slots``, ...), as estimated
+        before the failure or, when it failed before, estimated alone after it
+        (:func:`siting.pipeline.loaded_demand`); ``None`` with a plan, or when the demand
+        cannot be estimated.
+    unestimated
+        Without a plan and without ``residents``: why the demand of the county's areas
+        could not be estimated (``None`` otherwise).
     """
 
     district_id: str
@@ -172,6 +177,29 @@ class CountyResult:
     reused: bool = False
     code: str | None = None
     residents: pd.DataFrame | None = None
+    unestimated: str | None = None
+
+
+def _said(exc: BaseException) -> str:
+    """An exception that left a county without a plan, as its reason says it."""
+    kind = "solver" if isinstance(exc, SolverError) else type(exc).__name__
+    return f"{kind}: {exc}"
+
+
+def _residents(
+    scenario: Scenario, inputs: Inputs, district_id: str
+) -> tuple[pd.DataFrame | None, str | None]:
+    """The demand of a county's areas estimated alone, after it failed before estimating it,
+    or why it cannot be (the demand estimate may itself be what failed)."""
+    from siting.pipeline import loaded_demand
+
+    if inputs.areas.empty:
+        return None, None
+    try:
+        return loaded_demand(inputs, scenario=scenario)[1].areas, None
+    except (SitingError, ValueError, RuntimeError) as exc:
+        log.debug("%s: the demand of a county without a plan: %s", district_id, exc)
+        return None, _said(exc)
 
 
 def _worker_name() -> str:
@@ -222,7 +250,11 @@ def solve_county(
         plan: Plan | None,
         code: str | None = None,
         residents: pd.DataFrame | None = None,
+        estimated: bool = False,
     ) -> CountyResult:
+        unestimated = None
+        if plan is None and not estimated:  # failed before its demand was estimated
+            residents, unestimated = _residents(scenario, inputs, district_id)
         return CountyResult(
             district_id=district_id,
             status=status,
@@ -232,6 +264,7 @@ def solve_county(
             seconds=round(time.perf_counter() - start, 3),
             code=code,
             residents=residents,
+            unestimated=unestimated,
         )
 
     facilities = inputs.facilities
@@ -246,9 +279,14 @@ def solve_county(
         residents = prepared.demand.areas if prepared.demand is not None else None
         plan = solve_prepared(prepared)
     except (SitingError, ValueError, RuntimeError) as exc:
-        kind = "solver" if isinstance(exc, SolverError) else type(exc).__name__
-        reason = f"{kind}: {exc}"
-        return result("failed", reason, None, code=failure_code(exc), residents=residents)
+        return result(
+            "failed",
+            _said(exc),
+            None,
+            code=failure_code(exc),
+            residents=residents,
+            estimated=residents is not None,
+        )
     return result(str(plan.run["status"]), None, plan)
 
 

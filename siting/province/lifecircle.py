@@ -124,8 +124,11 @@ def access_across_borders(
     reach = walking_bands(scenario)[-1][0]
     no_plan = in_failed_county(plan.areas)  # the counties without a plan's: they share
     unplanned, planned_areas = plan.areas[no_plan], plan.areas[~no_plan]
-    sharers = unplanned.set_axis(unplanned.index.astype(str))
-    areas = pd.DataFrame(plan.areas).set_axis(plan.areas.index.astype(str))
+    # but not those whose demand could not be estimated: nobody knows how many they are
+    known = ~(no_plan & plan.areas["required_slots"].isna())
+    sharers = plan.areas[no_plan & known]
+    sharers = sharers.set_axis(sharers.index.astype(str))
+    areas = pd.DataFrame(plan.areas[known]).set_axis(plan.areas.index[known].astype(str))
     outlines = inputs.areas.set_axis(inputs.areas.index.astype(str))
     shapes = gpd.GeoSeries(outlines.geometry.loc[areas.index].to_numpy(), crs=inputs.crs)
     area_district = areas["district_id"].astype(str).to_numpy()

@@ -233,13 +233,15 @@ def merge_counties(
         for r in results
     ]
     standing = _standing(failed, inputs=inputs, scenario=scenario, like=facilities)
-    for r in failed:  # its residents, when their demand was estimated before it failed
+    for r in failed:  # its residents, when their demand could be estimated
+        county = next(c for c in run["counties"] if c["district_id"] == r.district_id)
         if r.residents is not None:
-            county = next(c for c in run["counties"] if c["district_id"] == r.district_id)
             county["population"] = float(r.residents["planned_population"].sum())
             county["required_slots"] = float(
                 r.residents["required_slots"].sum() + r.residents["migrant_slots"].sum()
             )
+        elif r.unestimated is not None:
+            county["demand_unestimated"] = r.unestimated
     for county in run["counties"]:
         mine = standing[standing["district_id"].astype(str) == county["district_id"]]
         if len(mine):
@@ -339,16 +341,22 @@ def _unplanned_areas(
 ) -> gpd.GeoDataFrame:
     """The residential areas of the counties without a plan, as rows like ``like``'s.
 
-    Those of a county whose demand was estimated before it failed, with their people
-    and required slots (:attr:`~siting.province.engine.CountyResult.residents`), none
-    served yet (the standing facilities and the neighbours' may serve them:
-    :func:`siting.province.border.serve_unplanned`), their shortfall ``"no plan"``, and
-    :data:`IN_FAILED_COUNTY` true. A county that failed before has no figures to give.
+    With their people and required slots when their demand was estimated
+    (:attr:`~siting.province.engine.CountyResult.residents`), none served yet (the
+    standing facilities and the neighbours' may serve them:
+    :func:`siting.province.border.serve_unplanned`), their shortfall ``"no plan"``; when
+    it could not be, with those figures left empty and the shortfall reason saying why
+    (:func:`_unestimated_reason`); and :data:`IN_FAILED_COUNTY` true.
     """
     frames = []
     for r in failed:
         t = r.residents
-        if t is None or not len(t):
+        if t is None:
+            mine = inputs.areas[inputs.areas["district_id"].astype(str) == r.district_id]
+            why = _unestimated_reason(r.unestimated or r.reason or "")
+            frames.append(mine.assign(district_id=r.district_id, shortfall_reason=why))
+            continue
+        if not len(t):
             continue
         ids = t.index.astype(str)
         required = (t["required_slots"] + t["migrant_slots"]).astype(float).to_numpy()
@@ -377,6 +385,18 @@ def _unplanned_areas(
     ).to_crs(like.crs)
     out.index.name = like.index.name
     return out.assign(**{IN_FAILED_COUNTY: True})
+
+
+def _unestimated_reason(why: str) -> str:
+    r"""The ``shortfall_reason`` of an area of a county without a plan whose demand could not
+    be estimated: its people and slots are left empty. One line (a table's cell).
+
+    Examples
+    --------
+    >>> _unestimated_reason("InputError: 1 problem with the inputs:\n  - the raster")
+    'no plan; demand not estimated (InputError: 1 problem with the inputs: - the raster)'
+    """
+    return f"{NO_PLAN}; demand not estimated ({' '.join(why.split())})"
 
 
 def _demonstration_unmet(

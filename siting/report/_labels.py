@@ -215,6 +215,8 @@ _LABELS: dict[str, dict[str, str]] = {
             "示范性托育机构（每区县 {need} 处）未满足：缺 {missing} 处。"
         ),
         "county_failed_residents": "区内居住区人口 {population}，需求托位 {required}，未纳入规划。",
+        "county_failed_unestimated": "区内居住区需求未能估算（技术细节：{reason}），"
+        "其人口与需求托位在居住区图层中空缺。",
         "county_failed_served": "步行范围内现有托育机构可满足其中 {served}，缺口 {shortfall}"
         "（不计入方案合计）。",
         "failed_counties_slots": "无规划区县居住区：需求 / 已满足 / 缺口（不计入上述合计）",
@@ -528,6 +530,8 @@ _LABELS: dict[str, dict[str, str]] = {
         "are unmet: {missing} missing.",
         "county_failed_residents": " Its residential areas hold {population} people, "
         "who need {required} slots: no plan serves them.",
+        "county_failed_unestimated": " The demand of its residential areas could not be "
+        "estimated ({reason}): their people and slots are left empty in the areas layer.",
         "county_failed_served": " Standing facilities within their walk serve {served} of "
         "those slots; {shortfall} short (outside the plan's totals).",
         "failed_counties_slots": "Areas of counties without a plan: required / served / "

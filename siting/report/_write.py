@@ -476,6 +476,10 @@ def _county_sections(
                 said += text["county_failed_residents"].format(
                     population=_num(c.get("population")), required=_num(c.get("required_slots"))
                 )
+            elif c.get("demand_unestimated"):
+                said += text["county_failed_unestimated"].format(
+                    reason=" ".join(str(c["demand_unestimated"]).split())
+                )
             if c.get("served_slots") is not None:
                 said += text["county_failed_served"].format(
                     served=_num(c.get("served_slots")), shortfall=_num(c.get("shortfall_slots"))
