@@ -14,8 +14,8 @@ any site within walking distance, in their county or across the border:
 * the existing facilities of a county without a plan stand all the same (the merged
   plan keeps them, :data:`~siting.province.merge.IN_FAILED_COUNTY`): each offers the
   strip what its county's own residents leave of it (their required slots shared
-  among the county's facilities by their slots; nothing when the county failed before
-  its demand was estimated), and is not extended
+  among the county's facilities by their slots; nothing when the county's demand could
+  not be estimated), and is not extended
   (``run["border"]["slots_from_failed_counties"]`` says how many slots they give);
 * every candidate parcel (not excluded by a hazard) and the co-located site of every
   new strip area that its county did not open may be opened, at its cost;

@@ -16,15 +16,18 @@ was made. They are rows of the facilities layer as they are (no new slot, no cos
 marked :data:`IN_FAILED_COUNTY`, so that the border pass and the access across borders
 offer them to the neighbours' residents; the plan's totals (planned slots, cost, the
 counts of facilities) stay those of the planned counties, and the county's entry under
-``counties`` counts them (``facilities``, ``existing_slots``), and its residents when
-their demand was estimated before the county failed (``population``,
-``required_slots``: no slot of the plan serves them). Those residents' areas are rows
-of the areas layer, marked :data:`IN_FAILED_COUNTY` too, with their people and
-required slots (:func:`siting.province.border.serve_unplanned` serves them from what
-stands free; the plan's totals stay the planned counties', and
-``totals["failed_counties"]`` gives theirs beside). Its demonstration
-facilities (R5) are unmet, less those it holds already: ``unmet_demonstration`` and
-``unmet`` name it, and its entry says how many are missing (``demonstration_missing``).
+``counties`` counts them (``facilities``, ``existing_slots``), and its residents
+(``population``, ``required_slots``: no slot of the plan serves them), their demand
+estimated before the county failed or, when it failed before, alone after it. Those
+residents' areas are rows of the areas layer, marked :data:`IN_FAILED_COUNTY` too, with
+their people and required slots (:func:`siting.province.border.serve_unplanned` serves
+them from what stands free; the plan's totals stay the planned counties', and
+``totals["failed_counties"]`` gives theirs beside); when their demand cannot be estimated
+(the estimate is what failed), the rows leave those figures empty, their
+``shortfall_reason`` says why, and the county's entry too (``demand_unestimated``). Its
+demonstration facilities (R5) are unmet, less those it holds already:
+``unmet_demonstration`` and ``unmet`` name it, and its entry says how many are missing
+(``demonstration_missing``).
 """
 
 from __future__ import annotations
