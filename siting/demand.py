@@ -55,7 +55,7 @@ from siting._text import first_few
 from siting.allocation import Allocation, allocate
 from siting.census import allocate_census
 from siting.errors import InputError, Problem
-from siting.inputs import Inputs, age_group_warning
+from siting.inputs import Inputs, age_group_warning, check_frame
 from siting.osm import BLOCK_ID_PREFIX, NON_RESIDENTIAL_BUILDINGS
 from siting.scenario import Scenario, population_count_problems
 
@@ -219,8 +219,14 @@ def area_demand(
     ------
     InputError
         When ``counts`` or ``share_of_residents`` is not one the scenario's keys take
-        (naming the argument), or as :func:`siting.allocation.allocate` does.
+        (naming the argument), when ``areas`` cannot be read
+        (:func:`siting.inputs.check_frame`: no CRS, repeated ids, a status missing or
+        not new/old/rural, numbers out of range, features without a geometry), or as
+        :func:`siting.allocation.allocate` does.
     """
+    problems = check_frame(areas, "areas", argument="areas")
+    if problems:
+        raise InputError(problems)
     said, share = _population_counts(scenario, counts, share_of_residents)
     people = _allocate(areas, population, scenario=scenario)
     if said != "children":
@@ -343,8 +349,12 @@ def estimate_demand(
     Raises
     ------
     InputError
-        When ``counts`` or ``share_of_residents`` is not one the scenario's keys take.
+        When ``counts`` or ``share_of_residents`` is not one the scenario's keys take, or
+        the areas, edited in memory, cannot be read (:func:`siting.inputs.check_frame`).
     """
+    problems = check_frame(inputs.areas, "areas", argument="inputs.areas")
+    if problems:
+        raise InputError(problems)
     spec = scenario.inputs
     per_person = residents_per_person(
         scenario, counts=counts, share_of_residents=share_of_residents

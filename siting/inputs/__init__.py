@@ -60,7 +60,7 @@ module                     owns
 
 from __future__ import annotations
 
-from siting.inputs._checks import check_loaded
+from siting.inputs._checks import check_frame, check_loaded
 from siting.inputs._load import (
     Inputs,
     InputsCheck,
@@ -82,6 +82,7 @@ __all__ = [
     "Inputs",
     "InputsCheck",
     "age_group_warning",
+    "check_frame",
     "check_inputs",
     "check_loaded",
     "flat_loaded",

@@ -29,7 +29,7 @@ from siting._text import first_few
 from siting.errors import Problem
 from siting.inputs._columns import _convert
 from siting.inputs._problems import _a, _count, _Report, _Where
-from siting.inputs._schema import _SCHEMAS, LAYER_NAMES, _Schema
+from siting.inputs._schema import _SCHEMAS, LAYER_NAMES, _Column, _Schema
 from siting.inputs._vector import _check_dwellings, _drawn_problems
 
 logger = logging.getLogger(__name__)
@@ -146,6 +146,9 @@ def check_loaded(inputs: Any) -> list[Problem]:
         schema = _SCHEMAS[name]
         where = _Where("(in memory)", name)
         index = frame.index
+        if isinstance(index, pd.MultiIndex):
+            problems.append(_multiindex_problem(index, schema.id, where))
+            continue
         if index.name != schema.id:
             problems.append(
                 where.problem(
@@ -170,7 +173,15 @@ def check_loaded(inputs: Any) -> list[Problem]:
                 )
             )
         crs = getattr(frame, "crs", None)
-        if crs is None or not pyproj.CRS.from_user_input(crs).equals(inputs.crs):
+        if crs is None:
+            problems.append(
+                where.problem(
+                    "the layer has no CRS (frame.crs is None)",
+                    fix="say which CRS its coordinates are in, then reproject: "
+                    'frame.set_crs("EPSG:4326").to_crs(inputs.crs)',
+                )
+            )
+        elif not pyproj.CRS.from_user_input(crs).equals(inputs.crs):
             problems.append(
                 where.problem(
                     f"the layer is in {crs}, not in the working CRS {inputs.crs.to_string()}",
@@ -178,26 +189,141 @@ def check_loaded(inputs: Any) -> list[Problem]:
                 )
             )
         problems.extend(_typed_problems(frame, schema, name, where))
-        for column in schema.columns:
-            if column.kind != "enum" or column.name not in frame.columns:
-                continue
-            values = frame[column.name]
-            bad = values.notna() & ~values.isin(column.choices)
-            if bad.any():
-                problems.append(
-                    where.problem(
-                        f"{_count(int(bad.sum()))} {_a(column.name)} siting does not know "
-                        f"({', '.join(sorted(set(map(str, values[bad])))[:5])})",
-                        column=column.name,
-                        ids=[str(i) for i in index[bad.to_numpy()][:8]],
-                        fix=f"use one of {', '.join(column.choices)}",
-                    )
+    problems.extend(_reference_problems(inputs))
+    return problems
+
+
+def check_frame(frame: gpd.GeoDataFrame, name: str, *, argument: str) -> list[Problem]:
+    """What is wrong with an analyst's own frame, given as ``argument`` to a function
+    that reads it as siting's ``name`` layer (:func:`siting.demand.area_demand`'s
+    ``areas=``).
+
+    Its index may be any unique ids (int64, text, a MultiIndex), which the results
+    keep, and any CRS; its columns are checked as :func:`check_loaded` checks an edited
+    layer's. Before, a status of ``"New"`` or ``"新建"`` (or NaN) gave its area NaN
+    required slots, a missing status a bare ``KeyError``, a feature without a geometry
+    no people, and a ``migrant_share`` of 30 (per cent) thirty times the migrants, each
+    without a word.
+
+    Parameters
+    ----------
+    frame
+        The analyst's frame, with siting's column names (``status``, ``dwellings``, ...).
+    name
+        Which layer it stands for (its schema): one of :data:`LAYER_NAMES`.
+    argument
+        The argument's name, for the problems (``"areas"``), or the expression the
+        frame was given as (``"inputs.areas"``).
+
+    Returns
+    -------
+    list of Problem
+        Empty when the frame can be read.
+    """
+    schema = _SCHEMAS[name]
+    where = _Where(f"(in memory, {argument}{'=' if argument.isidentifier() else ''})", name)
+    problems: list[Problem] = []
+    if getattr(frame, "crs", None) is None:
+        problems.append(
+            where.problem(
+                f"{argument} has no CRS ({argument}.crs is None)",
+                fix=f'say which CRS its coordinates are in: {argument}.set_crs("EPSG:4326") '
+                "(or the projected CRS they were drawn in)",
+            )
+        )
+    if frame.index.has_duplicates:
+        repeated = frame.index[frame.index.duplicated()].unique()
+        problems.append(
+            where.problem(
+                f"the ids of {argument} (its index) repeat, so its results could not be told apart",
+                ids=[str(i) for i in repeated[:8]],
+                fix=f'give every feature its own id: {argument}.set_index("{schema.id}"), or '
+                f"number them: {argument}.reset_index(drop=True)",
+            )
+        )
+    problems.extend(_typed_problems(frame, schema, name, where, called=argument))
+    return problems
+
+
+def _multiindex_problem(index: pd.MultiIndex, id_name: str, where: _Where) -> Problem:
+    """A layer indexed by several levels (a ``groupby`` or ``set_index([...])`` left it so):
+    siting keys every feature by its one id."""
+    names = [str(n) for n in index.names]
+    others = [n for n in names if n != id_name]
+    fix = (
+        f"keep {id_name} alone: frame.reset_index(level={others!r})"
+        if id_name in names
+        else f'index it by its ids: frame.reset_index().set_index("{id_name}")'
+    )
+    return where.problem(
+        f"the layer is indexed by a MultiIndex ({', '.join(names)}), not by {id_name}", fix=fix
+    )
+
+
+_REFERENCES = (
+    ("areas", "district_id", "districts"),
+    ("areas", "subdistrict_id", None),
+    ("parcels", "district_id", "districts"),
+    ("parcels", "subdistrict_id", None),
+    ("facilities", "district_id", "districts"),
+    ("workplaces", "district_id", "districts"),
+    ("subdistricts", "district_id", "districts"),
+)
+"""The columns of edited layers that hold another layer's ids, and that layer when every
+id given must be one of its own (a partitioned run's county keeps the areas whose
+largest overlap is a subdistrict of the next county, so ``subdistrict_id`` is only typed)."""
+
+
+def _reference_problems(inputs: Any) -> list[Problem]:
+    """District and subdistrict ids of edited layers that are not text, or name no district.
+
+    siting reads every id as text. An analyst's ``district_id`` of 510802 (int64, or
+    510802.0 after a merge left NaN in it) matched no district ``"510802"``: the areas
+    and sites planned under a district of their own, outside the district's
+    demonstration facility and its row of districts.csv, without a word.
+    """
+    problems: list[Problem] = []
+    for name, column, target in _REFERENCES:
+        frame = getattr(inputs, name, None)
+        if frame is None or column not in frame.columns:
+            continue
+        where = _Where("(in memory)", name)
+        values = frame[column]
+        given = values.notna().to_numpy(dtype=bool)
+        text = np.array([isinstance(v, str) for v in values.to_numpy(dtype=object)])
+        untyped = given & ~text
+        if untyped.any():
+            found = ", ".join(map(repr, pd.unique(values[untyped].to_numpy(dtype=object))[:4]))
+            cast = '.astype("Int64")' if pd.api.types.is_float_dtype(values) else ""
+            problems.append(
+                where.problem(
+                    f"{column} holds {values.dtype} values ({found}), not text: siting reads "
+                    f"ids as text, so they match no {column} of the layer they name",
+                    column=column,
+                    ids=[str(i) for i in frame.index[untyped][:8]],
+                    fix=f'frame["{column}"] = frame["{column}"]{cast}.astype("string")',
                 )
+            )
+            continue
+        units = getattr(inputs, target, None) if target is not None else None
+        if units is None:
+            continue
+        unknown = given & ~values.isin(set(units.index.astype(str))).to_numpy(dtype=bool)
+        if unknown.any():
+            found = ", ".join(map(repr, pd.unique(values[unknown].to_numpy(dtype=object))[:4]))
+            problems.append(
+                where.problem(
+                    f"{_count(int(unknown.sum()))} {_a(column)} that is not in {target} ({found})",
+                    column=column,
+                    ids=[str(i) for i in frame.index[unknown][:8]],
+                    fix=f"use the ids of {target}.index, or leave {column} empty (None)",
+                )
+            )
     return problems
 
 
 def _typed_problems(
-    frame: gpd.GeoDataFrame, schema: _Schema, name: str, where: _Where
+    frame: gpd.GeoDataFrame, schema: _Schema, name: str, where: _Where, *, called: str = "frame"
 ) -> list[Problem]:
     """What an edited layer's columns and geometries hold that a file's could not.
 
@@ -220,12 +346,14 @@ def _typed_problems(
         if column.kind == "id" or (col not in frame.columns and not column.required):
             continue
         if col not in frame.columns:
-            say(col, f"the layer has no column {col}", f"keep the {col} column read_inputs gave")
+            one_of = f" (one of {', '.join(column.choices)})" if column.choices else ""
+            fix = f"keep the {col} column read_inputs gave, or add one{one_of}"
+            say(col, f"the layer has no column {col}", fix)
             continue
         series = frame[col]
         if column.kind in ("number", "int"):
             if not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
-                fix = f'frame["{col}"] = pd.to_numeric(frame["{col}"])'
+                fix = f'{called}["{col}"] = pd.to_numeric({called}["{col}"])'
                 say(col, f"{col} holds {series.dtype} values, not numbers", fix)
             else:
                 _convert(frame, column, ids, name, where, report)
@@ -235,8 +363,10 @@ def _typed_problems(
                 col,
                 f"{col} holds {series.dtype} values ({found}), not True/False; pandas takes "
                 "any text, even 'no', for true",
-                f'make it True or False, e.g. frame["{col}"] == "yes"',
+                f'make it True or False, e.g. {called}["{col}"] == "yes"',
             )
+        elif column.kind in ("bool", "enum"):
+            _missing_or_unknown(series, column, ids, where, report, called=called)
     typed = {"status", "dwellings"} <= set(frame.columns) and pd.api.types.is_numeric_dtype(
         frame["dwellings"]
     )
@@ -246,6 +376,53 @@ def _typed_problems(
     geoms = np.asarray(frame.geometry.to_numpy(), dtype=object)
     _drawn_problems(geoms, schema, ids, name, where, report)
     return report.problems
+
+
+def _missing_or_unknown(
+    series: pd.Series,
+    column: _Column,
+    ids: list[str],
+    where: _Where,
+    report: _Report,
+    *,
+    called: str,
+) -> None:
+    """The missing values of a yes/no or choice column (``<NA>`` of a nullable
+    ``boolean``, NaN in a categorical ``status``) and the choices siting does not know.
+
+    A file's empty yes/no cell takes the column's default and an empty status is a
+    problem; in memory, an ``<NA>`` affordable failed deep in the site table ("cannot
+    convert float NaN to bool") and a NaN status planned its area for no slots.
+    """
+    col = column.name
+    missing = series.isna().to_numpy(dtype=bool)
+    if missing.any() and (column.kind == "bool" or column.nonnull):
+        fill = (
+            f'{called}["{col}"] = {called}["{col}"].fillna({column.default!r})'
+            if column.kind == "bool"
+            else f"give every feature {_a(col)}: one of {', '.join(column.choices)}"
+        )
+        report.problems.append(
+            where.problem(
+                f"{_count(int(missing.sum()))} no {col}",
+                column=col,
+                ids=[ids[i] for i in np.flatnonzero(missing)],
+                fix=fill,
+            )
+        )
+    if column.kind != "enum":
+        return
+    bad = ~missing & ~series.isin(column.choices).to_numpy(dtype=bool)
+    if bad.any():
+        report.problems.append(
+            where.problem(
+                f"{_count(int(bad.sum()))} {_a(col)} siting does not know "
+                f"({', '.join(sorted(set(map(str, series[bad])))[:5])})",
+                column=col,
+                ids=[ids[i] for i in np.flatnonzero(bad)][:8],
+                fix=f"use one of {', '.join(column.choices)}",
+            )
+        )
 
 
 OVERLAP_SHARE = 0.5
