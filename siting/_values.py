@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from siting._text import first_few
 from siting.errors import InputError, Problem
 
 FloatArray = npt.NDArray[np.float64]
@@ -109,16 +110,7 @@ def values_by_id(
             )
         missing = ids.difference(values.index)
         if len(missing):
-            raise InputError(
-                [
-                    Problem(
-                        f"{name} lacks some {what} ids of the cost table",
-                        ids=tuple(str(i) for i in missing),
-                        fix=f"give a {name} value for every {what} id (a Series indexed "
-                        "like the cost table)",
-                    )
-                ]
-            )
+            raise InputError([_missing_ids_problem(values.index, ids, missing, name, what)])
         aligned = values.reindex(ids)
     else:
         try:
@@ -175,3 +167,34 @@ def cost_limit(value: object, *, name: str, infinite: bool = False) -> float:
             ]
         )
     return limit
+
+
+def _missing_ids_problem(
+    given: pd.Index, ids: pd.Index, missing: pd.Index, name: str, what: str
+) -> Problem:
+    """The problem of ``name``'s index lacking ``missing`` of the cost table's ``ids``.
+
+    Ids that read the same as text but are of another type (the cost table's int64
+    codes 1001, 1002 and ``name`` indexed by the text "1001", "1002" after a CSV join)
+    were said as missing ids "1001, 1002", which the analyst sees in both: the types
+    are named, and the cast that joins them.
+    """
+    as_text = set(map(str, given))
+    if all(str(i) in as_text for i in missing):
+        theirs = given.dtype if not isinstance(given, pd.MultiIndex) else "tuple"
+        ours = ids.dtype if not isinstance(ids, pd.MultiIndex) else "tuple"
+        cast = (
+            f"{name}.index = {name}.index.astype(str)"
+            if pd.api.types.is_string_dtype(ids) or ids.dtype == object
+            else f'{name}.index = {name}.index.astype("{ours}") (or the cost table\'s to text)'
+        )
+        return Problem(
+            f"{name} is indexed by {theirs} ids and the cost table by {ours} ids, which read "
+            f"the same but do not match ({first_few([str(i) for i in missing], limit=4)})",
+            fix=f"give both the same type: {cast}",
+        )
+    return Problem(
+        f"{name} lacks some {what} ids of the cost table",
+        ids=tuple(str(i) for i in missing),
+        fix=f"give a {name} value for every {what} id (a Series indexed like the cost table)",
+    )

@@ -369,3 +369,23 @@ def test_real_raster_demand_and_locate_keep_an_analysts_ids(
     with pytest.raises(InputError) as refused:
         cost_from_geodataframes(grid.to_crs(4326), sites)
     assert "demand is in a geographic CRS" in str(refused.value)
+
+
+def test_ids_that_read_the_same_but_differ_in_type_are_named(
+    naples: tuple[gpd.GeoDataFrame, Path],
+) -> None:
+    """Weights joined from a CSV are indexed by the text "100", "101", the cost table by
+    the grid's int64 codes: the problem said only "weights lacks some demand ids (ids:
+    100, 101, …)", ids the analyst sees on both sides."""
+    grid, _ = naples
+    cost = cost_from_geodataframes(grid, grid.iloc[::9])
+    weights = pd.Series(1.0, index=grid.index.astype(str))
+    with unchanged(grid), pytest.raises(InputError) as refused:
+        p_median(cost, weights, 2)
+    text = str(refused.value)
+    assert "weights is indexed by str ids and the cost table by int64 ids" in text, text
+    assert 'Fix: give both the same type: weights.index = weights.index.astype("int64")' in text
+    score = two_step_fca(
+        cost, weights.set_axis(grid.index), pd.Series(40.0, index=cost.columns), max_cost=2000
+    )
+    assert score.index.equals(grid.index)
