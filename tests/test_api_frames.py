@@ -13,6 +13,7 @@ argument, the column and the fix; and no call may change the caller's frames.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,10 +30,11 @@ import shapely
 from siting.accessibility import two_step_fca
 from siting.demand import area_demand, estimate_demand
 from siting.errors import InputError
+from siting.export import write_plan
 from siting.inputs import Inputs, check_loaded
 from siting.locate import cost_from_geodataframes, p_median
-from siting.pipeline import prepare_loaded
-from siting.scenario import Scenario
+from siting.pipeline import prepare_loaded, solve_prepared
+from siting.scenario import Scenario, load_scenario
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 GK = "EPSG:4544"
@@ -389,3 +391,44 @@ def test_ids_that_read_the_same_but_differ_in_type_are_named(
         cost, weights.set_axis(grid.index), pd.Series(40.0, index=cost.columns), max_cost=2000
     )
     assert score.index.equals(grid.index)
+
+
+def test_a_tiny_plan_writes_an_analysts_own_columns_or_refuses_them_before_the_solve(
+    city: dict[str, Any], tmp_path: Path
+) -> None:
+    """The layers' own columns ride along into the plan's files. Dates with a zone,
+    nullable Int64/boolean/string and categoricals are written; a duration column
+    planned, then failed in write_plan with GDAL's "NotImplementedError: field type is
+    not supported timedelta64[us]": it is refused with the inputs."""
+    county = "510812"  # the sample's smallest district: 28 areas
+    layers = {
+        name: city[name][city[name]["district_id"] == county]
+        for name in ("areas", "parcels", "facilities", "subdistricts")
+    }
+    layers["districts"] = city["districts"].loc[[county]]
+    rng = np.random.default_rng(12)
+    n = len(layers["areas"])
+    areas = layers["areas"].assign(
+        surveyed=pd.Timestamp("2024-05-01 09:30", tz="Asia/Shanghai"),
+        checked=pd.array(rng.choice([True, False, None], n), dtype="boolean"),
+        households=pd.array(rng.choice([120, 80, None], n), dtype="Int64"),
+        block=pd.Categorical(rng.choice(["east", "west"], n), categories=["east", "west", "x"]),
+    )
+    scenario = load_scenario(SAMPLE / "scenario.toml")
+    scenario = dataclasses.replace(
+        scenario, solver=dataclasses.replace(scenario.solver, time_limit_s=20.0)
+    )
+    waits = areas.assign(wait=pd.to_timedelta(rng.integers(1, 30, n), unit="D"))
+    with unchanged(waits), pytest.raises(InputError) as refused:
+        prepare_loaded(_inputs(city, **{**layers, "areas": waits}), scenario=scenario)
+    assert "timedelta64" in _refusal(refused.value, "(in memory)", "wait")
+    with unchanged(areas):
+        plan = solve_prepared(
+            prepare_loaded(_inputs(city, **{**layers, "areas": areas}), scenario=scenario),
+            scenario=scenario,
+        )
+        out = write_plan(plan, tmp_path / "plan")
+    written = gpd.read_file(out / "areas.geojson").set_index("area_id").loc[areas.index]
+    assert written["block"].tolist() == areas["block"].astype(str).tolist()
+    assert written["checked"].isna().tolist() == areas["checked"].isna().tolist()
+    assert (written["households"].fillna(-1) == areas["households"].fillna(-1)).all()

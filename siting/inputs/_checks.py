@@ -189,7 +189,44 @@ def check_loaded(inputs: Any) -> list[Problem]:
                 )
             )
         problems.extend(_typed_problems(frame, schema, name, where))
+        problems.extend(_unwritable_columns(frame, where))
     problems.extend(_reference_problems(inputs))
+    return problems
+
+
+def _unwritable_columns(frame: gpd.GeoDataFrame, where: _Where) -> list[Problem]:
+    """The columns of an edited layer that no GIS file can hold.
+
+    A layer's own columns ride along into the plan's files. A durations column
+    (``timedelta64``) an analyst added planned, then failed in :func:`siting.export.write_plan`
+    with GDAL's "NotImplementedError: field type is not supported timedelta64[us]",
+    after the solve; complex numbers, ``float16`` and ``uint64`` beyond the int64
+    range failed alike. Dates, times with a zone, nullable ``Int64``/``boolean``,
+    categoricals and text are written as they are.
+    """
+    problems: list[Problem] = []
+    for column in frame.columns:
+        if column == frame.geometry.name:
+            continue
+        values = frame[column]
+        dtype = values.dtype
+        if isinstance(dtype, pd.CategoricalDtype) or not isinstance(dtype, np.dtype):
+            continue
+        wide = dtype.kind == "u" and dtype.itemsize == 8 and bool((values > 2**63 - 1).any())
+        if dtype.kind == "m":
+            fix = f'frame["{column}"] = frame["{column}"].dt.total_seconds() / 60 (minutes)'
+        elif dtype.kind == "c" or dtype == np.float16 or wide:
+            fix = f'frame["{column}"] = frame["{column}"].astype(str)'
+        else:
+            continue
+        problems.append(
+            where.problem(
+                f"{column} holds {dtype} values, which no GIS file holds: the plan's files, "
+                "which keep the layer's columns, could not be written",
+                column=str(column),
+                fix=f"{fix}, or drop it: frame.drop(columns={str(column)!r})",
+            )
+        )
     return problems
 
 
