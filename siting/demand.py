@@ -225,6 +225,8 @@ def area_demand(
         :func:`siting.allocation.allocate` does.
     """
     problems = check_frame(areas, "areas", argument="areas")
+    if not problems:
+        problems = _off_the_raster(areas, population, argument="areas")
     if problems:
         raise InputError(problems)
     said, share = _population_counts(scenario, counts, share_of_residents)
@@ -305,6 +307,43 @@ def _population_counts(
             [Problem(message, layer="population", fix=fix) for message, fix in problems]
         )
     return said, share_of_residents
+
+
+def _off_the_raster(areas: gpd.GeoDataFrame, raster: str | Path, *, argument: str) -> list[Problem]:
+    """The problem of areas none of which lies on the raster's extent.
+
+    An analyst's projected coordinates labelled EPSG:4326 (``set_crs`` where ``to_crs``
+    was meant), longitude and latitude swapped, or another city's raster gave every
+    area 0 people, and so no required slots, without a word. An unreadable raster is
+    left to :func:`siting.allocation.allocate`, which says why.
+    """
+    try:
+        with rasterio.open(raster) as src:
+            bounds, crs = tuple(src.bounds), src.crs
+        if crs is None:
+            return []
+        left, _, right, _ = bounds
+        edge = shapely.segmentize(shapely.box(*bounds), (right - left) / 20.0)
+        footprint = gpd.GeoSeries([edge], crs=crs).to_crs(areas.crs).iloc[0]
+    except Exception:  # the raster, or its extent in the areas' CRS, is allocate's to say
+        return []
+    geoms = np.asarray(areas.geometry.to_numpy(), dtype=object)
+    drawn = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+    if not len(drawn) or shapely.intersects(drawn, footprint).any():
+        return []
+    box = ", ".join(f"{b:,.6g}" for b in shapely.total_bounds(drawn))
+    return [
+        Problem(
+            f"none of the {len(drawn):,} {argument} lies on the population raster "
+            f"{Path(str(raster)).name}: every one would hold 0 people (the {argument}' "
+            f"bounds are ({box}) in {areas.crs.to_string()})",
+            file=f"(in memory, {argument}=)",
+            layer="areas",
+            fix=f"check {argument}.crs names the CRS its coordinates are in ({argument}."
+            "set_crs(<their CRS>, allow_override=True) if they were labelled wrongly, "
+            f"{argument}.to_crs(...) to reproject), or give the raster of this city",
+        )
+    ]
 
 
 def _warn_of_age_group(population: str | Path) -> None:

@@ -135,6 +135,14 @@ AREA_VARIATIONS: dict[str, Edit] = {
     "dwellings as text": _set("dwellings", "1,200", dtype="object"),
     "repeated id": _repeated_id,
     "no CRS": lambda f, rng: f.set_crs(None, allow_override=True),
+    "a missing id": lambda f, rng: f.set_axis(
+        pd.Index(np.where(np.arange(len(f)) == rng.integers(len(f)), None, f.index), name="id")
+    ),
+    # 0 people in every area, without a word
+    "metres labelled EPSG:4326": lambda f, rng: f.set_crs(4326, allow_override=True),
+    "longitude and latitude swapped": lambda f, rng: f.to_crs(4326).set_geometry(
+        shapely.transform(f.to_crs(4326).geometry.to_numpy(), lambda xy: xy[:, ::-1])
+    ),
 }
 """Each variation of an analyst's areas and, for those refused, the column named
 (``""`` for the layer's index, CRS or geometry)."""
@@ -150,6 +158,9 @@ AREAS_REFUSED = {
     "dwellings as text": "dwellings",
     "repeated id": "",
     "no CRS": "",
+    "a missing id": "",
+    "metres labelled EPSG:4326": "",
+    "longitude and latitude swapped": "",
 }
 
 
@@ -206,6 +217,22 @@ def test_area_demand_takes_an_analysts_areas_or_refuses_them_by_name(
         )
 
 
+def test_area_demand_refuses_what_is_not_a_geodataframe(city: dict[str, Any]) -> None:
+    """A GeoSeries, a table without geometry and WKT text were AttributeError: 'GeoSeries'
+    object has no attribute 'columns', 'DataFrame' object has no attribute 'geometry'
+    and a shapely TypeError."""
+    areas = city["areas"].iloc[:10]
+    for given in (
+        areas.geometry,
+        pd.DataFrame(areas.drop(columns="geometry")),
+        pd.DataFrame(areas).assign(geometry=areas.geometry.to_wkt()),
+    ):
+        with pytest.raises(InputError) as refused:
+            area_demand(given, SAMPLE / "population.tif", scenario=Scenario())
+        said = _refusal(refused.value, "areas=", "")
+        assert f"areas is a {type(given).__name__}, not a GeoDataFrame" in said
+
+
 def test_area_demand_keeps_int_ids_a_multiindex_and_any_crs(city: dict[str, Any]) -> None:
     """Results are keyed by the caller's ids as given: int64 codes stay int64, a
     MultiIndex stays one, and EPSG:4326 areas hold the same people."""
@@ -229,6 +256,7 @@ def _check(city: dict[str, Any], **layers: gpd.GeoDataFrame) -> list[str]:
 
 def test_layers_as_read_have_no_problems(city: dict[str, Any]) -> None:
     assert _check(city) == []
+    assert _check(city, areas=city["areas"].iloc[:0], parcels=city["parcels"].iloc[:0]) == []
     rng = np.random.default_rng(3)
     for label, edit in AREA_VARIATIONS.items():
         if label not in AREAS_REFUSED:

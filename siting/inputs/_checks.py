@@ -259,6 +259,14 @@ def check_frame(frame: gpd.GeoDataFrame, name: str, *, argument: str) -> list[Pr
     """
     schema = _SCHEMAS[name]
     where = _Where(f"(in memory, {argument}{'=' if argument.isidentifier() else ''})", name)
+    if not isinstance(frame, gpd.GeoDataFrame):
+        return [
+            where.problem(
+                f"{argument} is a {type(frame).__name__}, not a GeoDataFrame",
+                fix="pass a GeoDataFrame of the features with their columns, e.g. "
+                "geopandas.GeoDataFrame(table, geometry=..., crs=...)",
+            )
+        ]
     problems: list[Problem] = []
     if getattr(frame, "crs", None) is None:
         problems.append(
@@ -276,6 +284,14 @@ def check_frame(frame: gpd.GeoDataFrame, name: str, *, argument: str) -> list[Pr
                 ids=[str(i) for i in repeated[:8]],
                 fix=f'give every feature its own id: {argument}.set_index("{schema.id}"), or '
                 f"number them: {argument}.reset_index(drop=True)",
+            )
+        )
+    if not isinstance(frame.index, pd.MultiIndex) and frame.index.hasnans:
+        problems.append(
+            where.problem(
+                f"{_count(int(frame.index.isna().sum()))} no id (a missing value in "
+                f"{argument}.index)",
+                fix=f"give every feature an id, or number them: {argument}.reset_index(drop=True)",
             )
         )
     problems.extend(_typed_problems(frame, schema, name, where, called=argument))
@@ -327,7 +343,7 @@ def _reference_problems(inputs: Any) -> list[Problem]:
         where = _Where("(in memory)", name)
         values = frame[column]
         given = values.notna().to_numpy(dtype=bool)
-        text = np.array([isinstance(v, str) for v in values.to_numpy(dtype=object)])
+        text = np.array([isinstance(v, str) for v in values.to_numpy(dtype=object)], dtype=bool)
         untyped = given & ~text
         if untyped.any():
             found = ", ".join(map(repr, pd.unique(values[untyped].to_numpy(dtype=object))[:4]))
