@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -172,29 +173,56 @@ def cost_limit(value: object, *, name: str, infinite: bool = False) -> float:
 def _missing_ids_problem(
     given: pd.Index, ids: pd.Index, missing: pd.Index, name: str, what: str
 ) -> Problem:
-    """The problem of ``name``'s index lacking ``missing`` of the cost table's ``ids``.
-
-    Ids that read the same as text but are of another type (the cost table's int64
-    codes 1001, 1002 and ``name`` indexed by the text "1001", "1002" after a CSV join)
-    were said as missing ids "1001, 1002", which the analyst sees in both: the types
-    are named, and the cast that joins them.
-    """
-    as_text = set(map(str, given))
-    if all(str(i) in as_text for i in missing):
-        theirs = given.dtype if not isinstance(given, pd.MultiIndex) else "tuple"
-        ours = ids.dtype if not isinstance(ids, pd.MultiIndex) else "tuple"
-        cast = (
-            f"{name}.index = {name}.index.astype(str)"
-            if pd.api.types.is_string_dtype(ids) or ids.dtype == object
-            else f'{name}.index = {name}.index.astype("{ours}") (or the cost table\'s to text)'
-        )
-        return Problem(
-            f"{name} is indexed by {theirs} ids and the cost table by {ours} ids, which read "
-            f"the same but do not match ({first_few([str(i) for i in missing], limit=4)})",
-            fix=f"give both the same type: {cast}",
-        )
+    """The problem of ``name``'s index lacking ``missing`` of the cost table's ``ids``
+    (:func:`mistyped_ids_problem` when they are there as another type)."""
+    mistyped = mistyped_ids_problem(given, ids, missing, name, as_list=False)
+    if mistyped is not None:
+        return mistyped
     return Problem(
         f"{name} lacks some {what} ids of the cost table",
         ids=tuple(str(i) for i in missing),
         fix=f"give a {name} value for every {what} id (a Series indexed like the cost table)",
+    )
+
+
+def mistyped_ids_problem(
+    given: pd.Index,
+    ids: pd.Index,
+    missing: Sequence[object] | pd.Index,
+    name: str,
+    *,
+    as_list: bool,
+) -> Problem | None:
+    """The problem of ``missing`` ids of ``name`` that ``given`` holds as another type
+    than the cost table's ``ids``, or None when some are not there at all.
+
+    Ids that read the same as text but are of another type (the cost table's int64
+    codes 1001, 1002 and ``name`` indexed by the text "1001", "1002" after a CSV join,
+    or ``required=["1001"]``) were said as missing ids "1001, 1002", which the analyst
+    sees on both sides: the types are named, and the cast that joins them (of the
+    index of ``name``, or of the list when ``as_list``).
+    """
+    # the ids missing from one side, read as text, are all on the other
+    as_text = set(map(str, ids if as_list else given))
+    if not len(missing) or not all(str(i) in as_text for i in missing):
+        return None
+    theirs = "tuple" if isinstance(given, pd.MultiIndex) else str(given.dtype)
+    ours = "tuple" if isinstance(ids, pd.MultiIndex) else str(ids.dtype)
+    text = pd.api.types.is_string_dtype(ids) or ids.dtype == object
+    if as_list:
+        cast = (
+            f"{name}=[str(i) for i in {name}]"
+            if text
+            else f'{name}=list(pd.Index({name}).astype("{ours}"))'
+        )
+    else:
+        cast = (
+            f"{name}.index = {name}.index.astype(str)"
+            if text
+            else f'{name}.index = {name}.index.astype("{ours}") (or the cost table\'s to text)'
+        )
+    return Problem(
+        f"{name} gives {theirs} ids where the cost table has {ours} ids, which read the same "
+        f"but do not match ({first_few([str(i) for i in missing], limit=4)})",
+        fix=f"give both the same type: {cast}",
     )

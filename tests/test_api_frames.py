@@ -134,6 +134,7 @@ AREA_VARIATIONS: dict[str, Edit] = {
     "migrant_share in per cent": _set("migrant_share", 35.0),
     "dwellings as text": _set("dwellings", "1,200", dtype="object"),
     "repeated id": _repeated_id,
+    "status twice (a concat)": lambda f, rng: pd.concat([f, f[["status"]]], axis=1),
     "no CRS": lambda f, rng: f.set_crs(None, allow_override=True),
     "a missing id": lambda f, rng: f.set_axis(
         pd.Index(np.where(np.arange(len(f)) == rng.integers(len(f)), None, f.index), name="id")
@@ -157,6 +158,7 @@ AREAS_REFUSED = {
     "migrant_share in per cent": "migrant_share",
     "dwellings as text": "dwellings",
     "repeated id": "",
+    "status twice (a concat)": "status",
     "no CRS": "",
     "a missing id": "",
     "metres labelled EPSG:4326": "",
@@ -289,6 +291,8 @@ def test_layers_as_read_have_no_problems(city: dict[str, Any]) -> None:
         ),
         ("facilities", _set("district_id", "510899"), "3 features have a district_id that is "),
         ("areas", _cast("subdistrict_id", lambda s: s.astype("int64")), "subdistrict_id holds"),
+        # "operands could not be broadcast together with shapes (182,2) (182,)"
+        ("parcels", lambda f, rng: pd.concat([f, f[["cost"]]], axis=1), "more than one column"),
         # said "indexed by position"
         ("areas", _multiindex, "indexed by a MultiIndex (district_id, area_id), not by area_id"),
         # said "the layer is in None"
@@ -413,8 +417,11 @@ def test_ids_that_read_the_same_but_differ_in_type_are_named(
     with unchanged(grid), pytest.raises(InputError) as refused:
         p_median(cost, weights, 2)
     text = str(refused.value)
-    assert "weights is indexed by str ids and the cost table by int64 ids" in text, text
+    assert "weights gives str ids where the cost table has int64 ids" in text, text
     assert 'Fix: give both the same type: weights.index = weights.index.astype("int64")' in text
+    with pytest.raises(InputError) as refused:
+        p_median(cost, None, 2, required=[str(cost.columns[0])])
+    assert 'required=list(pd.Index(required).astype("int64"))' in str(refused.value)
     score = two_step_fca(
         cost, weights.set_axis(grid.index), pd.Series(40.0, index=cost.columns), max_cost=2000
     )

@@ -188,6 +188,10 @@ def check_loaded(inputs: Any) -> list[Problem]:
                     fix="frame.to_crs(inputs.crs)",
                 )
             )
+        repeated = _repeated_columns(frame, where, called="frame")
+        if repeated is not None:
+            problems.append(repeated)
+            continue
         problems.extend(_typed_problems(frame, schema, name, where))
         problems.extend(_unwritable_columns(frame, where))
     problems.extend(_reference_problems(inputs))
@@ -294,8 +298,26 @@ def check_frame(frame: gpd.GeoDataFrame, name: str, *, argument: str) -> list[Pr
                 fix=f"give every feature an id, or number them: {argument}.reset_index(drop=True)",
             )
         )
+    repeated = _repeated_columns(frame, where, called=argument)
+    if repeated is not None:
+        return [*problems, repeated]
     problems.extend(_typed_problems(frame, schema, name, where, called=argument))
     return problems
+
+
+def _repeated_columns(frame: gpd.GeoDataFrame, where: _Where, *, called: str) -> Problem | None:
+    """The problem of a frame with two columns of one name (a ``concat`` or a merge
+    without suffixes): ``frame["status"]`` is then a table, and reading it failed with
+    "operands could not be broadcast together with shapes (182,2) (182,)"."""
+    names = frame.columns[frame.columns.duplicated()].unique()
+    if not len(names):
+        return None
+    shown = ", ".join(map(str, names[:6]))
+    return where.problem(
+        f"the layer has more than one column named {shown}",
+        column=str(names[0]),
+        fix=f"keep one of each: {called} = {called}.loc[:, ~{called}.columns.duplicated()]",
+    )
 
 
 def _multiindex_problem(index: pd.MultiIndex, id_name: str, where: _Where) -> Problem:

@@ -19,7 +19,7 @@ import numpy.typing as npt
 import pandas as pd
 import scipy.sparse as sp
 
-from siting._values import values_by_id
+from siting._values import mistyped_ids_problem, values_by_id
 from siting.errors import InputError, Problem
 
 FloatArray = npt.NDArray[np.float64]
@@ -129,13 +129,18 @@ def _read_required(required: Iterable[Hashable] | None, costs: _Costs) -> IntArr
     # one id given alone ("site1", 3) is that site, not its characters or a TypeError
     wanted = [required] if isinstance(required, str | int | np.integer) else list(required)
     positions = costs.site_ids.get_indexer(pd.Index(wanted))
-    unknown = [str(w) for w, k in zip(wanted, positions, strict=True) if k < 0]
+    unknown = [w for w, k in zip(wanted, positions, strict=True) if k < 0]
     if unknown:
+        # "1001" for the int64 column 1001 is said as such, not as a site that is not there
+        mistyped = mistyped_ids_problem(
+            pd.Index(wanted), costs.site_ids, unknown, "required", as_list=True
+        )
         raise InputError(
             [
-                Problem(
+                mistyped
+                or Problem(
                     "required sites are not columns of the cost matrix",
-                    ids=tuple(unknown),
+                    ids=tuple(str(w) for w in unknown),
                     fix="use site ids from the cost matrix columns",
                 )
             ]
