@@ -192,6 +192,7 @@ def mistyped_ids_problem(
     name: str,
     *,
     as_list: bool,
+    against: str = "the cost table",
 ) -> Problem | None:
     """The problem of ``missing`` ids of ``name`` that ``given`` holds as another type
     than the cost table's ``ids``, or None when some are not there at all.
@@ -200,7 +201,8 @@ def mistyped_ids_problem(
     codes 1001, 1002 and ``name`` indexed by the text "1001", "1002" after a CSV join,
     or ``required=["1001"]``) were said as missing ids "1001, 1002", which the analyst
     sees on both sides: the types are named, and the cast that joins them (of the
-    index of ``name``, or of the list when ``as_list``).
+    index of ``name``, or of the list when ``as_list``). ``against`` names what holds
+    ``ids``.
     """
     # the ids missing from one side, read as text, are all on the other
     as_text = set(map(str, ids if as_list else given))
@@ -222,7 +224,7 @@ def mistyped_ids_problem(
             else f'{name}.index = {name}.index.astype("{ours}") (or the cost table\'s to text)'
         )
     return Problem(
-        f"{name} gives {theirs} ids where the cost table has {ours} ids, which read the same "
+        f"{name} gives {theirs} ids where {against} has {ours} ids, which read the same "
         f"but do not match ({first_few([str(i) for i in missing], limit=4)})",
         fix=f"give both the same type: {cast}",
     )

@@ -72,7 +72,7 @@ with more shortfall is never chosen):
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -80,10 +80,18 @@ import pandas as pd
 import scipy.sparse as sp
 
 from siting._said import Said
+from siting._values import mistyped_ids_problem
 from siting.errors import InputError, Problem
 from siting.mip import INF, MatrixModel
 
-__all__ = ["ModelIndex", "SitingModel", "SitingProblem", "build_model", "presolve_checks"]
+__all__ = [
+    "ModelIndex",
+    "SitingModel",
+    "SitingProblem",
+    "build_model",
+    "check_problem",
+    "presolve_checks",
+]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -227,13 +235,179 @@ class SitingModel:
     demo_weight: float
 
 
-def _codes(values: pd.Series | pd.Index, categories: pd.Index, what: str) -> IntArray:
+def _codes(values: pd.Series | pd.Index, categories: pd.Index, what: str, *, of: str) -> IntArray:
+    """The position in ``categories`` (the index of table ``of``) of each of ``values``."""
     codes = categories.get_indexer(pd.Index(values))
     if (codes < 0).any():
-        missing = pd.Index(values)[codes < 0].unique()[:5]
-        raise InputError([Problem(f"{what} refer to unknown ids", ids=tuple(map(str, missing)))])
+        missing = pd.Index(values)[codes < 0].unique()
+        mistyped = mistyped_ids_problem(
+            pd.Index(values), categories, missing, what, as_list=True, against=f"{of}.index"
+        )
+        if mistyped is not None:
+            mistyped = replace(mistyped, fix=f"give {what} and {of}.index the same type")
+        raise InputError(
+            [mistyped or Problem(f"{what} refer to unknown ids", ids=tuple(map(str, missing[:5])))]
+        )
     out: IntArray = np.asarray(codes, dtype=np.int64)
     return out
+
+
+_NUMBERS = {
+    "demand": ("required",),
+    "sites": ("existing_slots", "max_extra_slots", "expansion_cost_per_slot"),
+    "options": ("slots", "cost"),
+    "pairs": ("distance_m",),
+}
+_FLAGS = {
+    "sites": ("existing", "affordable", "demonstration_existing"),
+    "options": ("demonstration",),
+}
+_IDS = {
+    "sites": ("district_id",),
+    "options": ("site_id", "option"),
+    "pairs": ("demand_id", "site_id"),
+}
+
+
+def check_problem(problem: SitingProblem) -> list[Problem]:
+    """What is wrong with a :class:`SitingProblem` built by hand from an analyst's tables.
+
+    Its four tables are checked before the model is built: a column missing (a bare
+    ``KeyError``), numbers that are text, missing or negative (a NaN ``required``
+    reached HiGHS as a bug in the model), yes/no columns holding ``<NA>`` ("cannot
+    convert float NaN to bool") or text (``"no"`` is true to NumPy), repeated demand or
+    site ids, and sites' ``district_id`` of another type than ``districts`` (int64
+    510802 against ``"510802"``: no site counted for its district's demonstration
+    facility, and the plan fell short of it without a word).
+
+    Parameters
+    ----------
+    problem
+        The model's data.
+
+    Returns
+    -------
+    list of Problem
+        Empty when the model can be built.
+    """
+    problems: list[Problem] = []
+    for name in ("demand", "sites", "options", "pairs"):
+        table = getattr(problem, name)
+        where = f"SitingProblem.{name}"
+        if not isinstance(table, pd.DataFrame):
+            problems.append(Problem(f"{where} is a {type(table).__name__}, not a DataFrame"))
+            continue
+        if name in ("demand", "sites") and table.index.has_duplicates:
+            repeated = table.index[table.index.duplicated()].unique()
+            problems.append(
+                Problem(
+                    f"the ids of {where} (its index) repeat",
+                    ids=tuple(map(str, repeated[:8])),
+                    fix="give every row its own id",
+                )
+            )
+        for column in (*_NUMBERS.get(name, ()), *_FLAGS.get(name, ()), *_IDS.get(name, ())):
+            if column not in table.columns:
+                problems.append(
+                    Problem(
+                        f"{where} has no column {column!r}",
+                        column=column,
+                        fix="see SitingProblem's attributes for the columns of each table",
+                    )
+                )
+        problems.extend(_number_problems(table, where, _NUMBERS.get(name, ())))
+        problems.extend(_flag_problems(table, where, _FLAGS.get(name, ())))
+    if not problems:
+        problems.extend(_district_problems(problem))
+    return problems
+
+
+def _number_problems(table: pd.DataFrame, where: str, columns: tuple[str, ...]) -> list[Problem]:
+    out: list[Problem] = []
+    for column in (c for c in columns if c in table.columns):
+        values = table[column]
+        if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            out.append(
+                Problem(
+                    f"{where}.{column} holds {values.dtype} values, not numbers",
+                    column=column,
+                    fix=f'{where}["{column}"] = pd.to_numeric(...)',
+                )
+            )
+            continue
+        array = values.to_numpy(dtype=np.float64, na_value=np.nan)
+        limit = np.inf if column == "max_extra_slots" else np.finfo(np.float64).max
+        bad = np.isnan(array) | (array < 0) | (array > limit)
+        if bad.any():
+            out.append(
+                Problem(
+                    f"{where}.{column} has {int(bad.sum())} missing, negative or infinite values",
+                    column=column,
+                    ids=tuple(map(str, table.index[bad][:8])),
+                    fix="give every row a finite number of zero or more",
+                )
+            )
+    return out
+
+
+def _flag_problems(table: pd.DataFrame, where: str, columns: tuple[str, ...]) -> list[Problem]:
+    out: list[Problem] = []
+    for column in (c for c in columns if c in table.columns):
+        values = table[column]
+        if values.dtype == bool:
+            continue
+        flags = values.to_numpy(dtype=object)
+        bad = np.array([not isinstance(v, bool | np.bool_) for v in flags], dtype=bool)
+        if bad.any():
+            found = ", ".join(map(repr, pd.unique(flags[bad])[:4]))
+            out.append(
+                Problem(
+                    f"{where}.{column} holds values that are not True or False ({found})",
+                    column=column,
+                    ids=tuple(map(str, table.index[bad][:8])),
+                    fix=f'make it True or False: {where}["{column}"].fillna(False).astype(bool)',
+                )
+            )
+    return out
+
+
+def _district_problems(problem: SitingProblem) -> list[Problem]:
+    """Sites' district ids that are none of ``districts`` while each district needs a
+    demonstration facility: said as another type when they read as one of them."""
+    if not problem.districts or problem.demonstration_per_district <= 0:
+        return []
+    district = problem.sites["district_id"]
+    given = pd.Index(district[district.notna()].unique())
+    wanted = pd.Index(problem.districts)
+    unknown = given.difference(wanted.union(pd.Index(problem.outside_districts)))
+    if not len(unknown):
+        return []
+    cast = '.astype("Int64")' if pd.api.types.is_float_dtype(district) else ""
+    fix = (
+        f'districts are text: sites["district_id"] = sites["district_id"]{cast}.astype(str), '
+        "each one of SitingProblem.districts"
+    )
+    mistyped = mistyped_ids_problem(
+        given,
+        wanted,
+        unknown,
+        "SitingProblem.sites.district_id",
+        as_list=True,
+        against="SitingProblem.districts",
+    )
+    found = ", ".join(map(repr, unknown[:4]))
+    return [
+        replace(
+            mistyped
+            or Problem(
+                f"SitingProblem.sites.district_id holds districts that are not in "
+                f"SitingProblem.districts ({found}): their sites could meet no district's "
+                "demonstration facility"
+            ),
+            column="district_id",
+            fix=fix,
+        )
+    ]
 
 
 def build_model(problem: SitingProblem) -> SitingModel:
@@ -250,16 +424,19 @@ def build_model(problem: SitingProblem) -> SitingModel:
         Arrays ready for :func:`siting.solve.solve_siting`.
     """
     began = time.perf_counter()
+    problems = check_problem(problem)
+    if problems:
+        raise InputError(problems)
     demand, sites, options, pairs = problem.demand, problem.sites, problem.options, problem.pairs
     n_i, n_j = len(demand), len(sites)
     required = demand["required"].to_numpy(dtype=np.float64)
 
-    opt_site = _codes(options["site_id"], sites.index, "options")
+    opt_site = _codes(options["site_id"], sites.index, "options' site_id", of="sites")
     opt_slots = options["slots"].to_numpy(dtype=np.float64)
     opt_cost = options["cost"].to_numpy(dtype=np.float64)
     opt_demo = options["demonstration"].to_numpy(dtype=bool)
-    pair_i = _codes(pairs["demand_id"], demand.index, "pairs' demand_id")
-    pair_j = _codes(pairs["site_id"], sites.index, "pairs' site_id")
+    pair_i = _codes(pairs["demand_id"], demand.index, "pairs' demand_id", of="demand")
+    pair_j = _codes(pairs["site_id"], sites.index, "pairs' site_id", of="sites")
     pair_d = pairs["distance_m"].to_numpy(dtype=np.float64)
 
     existing = sites["existing"].to_numpy(dtype=bool)

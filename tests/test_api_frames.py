@@ -14,6 +14,7 @@ argument, the column and the fix; and no call may change the caller's frames.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,6 +27,7 @@ import pandas as pd
 import pyproj
 import pytest
 import shapely
+from test_model import make_problem
 
 from siting.accessibility import two_step_fca
 from siting.demand import area_demand, estimate_demand
@@ -33,6 +35,7 @@ from siting.errors import InputError
 from siting.export import write_plan
 from siting.inputs import Inputs, check_loaded
 from siting.locate import cost_from_geodataframes, p_median
+from siting.model import SitingProblem, build_model, check_problem
 from siting.pipeline import prepare_loaded, solve_prepared
 from siting.scenario import Scenario, load_scenario
 
@@ -167,13 +170,16 @@ AREAS_REFUSED = {
 
 
 @contextmanager
-def unchanged(*frames: gpd.GeoDataFrame) -> Iterator[None]:
+def unchanged(*frames: pd.DataFrame) -> Iterator[None]:
     """Assert that the block leaves every frame as it was: values, CRS, dtypes, index."""
-    before = [(f.copy(deep=True), f.crs, f.dtypes.copy(), f.index.copy()) for f in frames]
+    before = [
+        (f.copy(deep=True), getattr(f, "crs", None), f.dtypes.copy(), f.index.copy())
+        for f in frames
+    ]
     yield
     for frame, (copy, crs, dtypes, index) in zip(frames, before, strict=True):
         assert frame.equals(copy)
-        assert frame.crs == crs
+        assert getattr(frame, "crs", None) == crs
         assert frame.dtypes.equals(dtypes)
         assert frame.index.equals(index) and frame.index.dtype == index.dtype
         assert frame.index.names == index.names
@@ -467,3 +473,58 @@ def test_a_tiny_plan_writes_an_analysts_own_columns_or_refuses_them_before_the_s
     assert written["block"].tolist() == areas["block"].astype(str).tolist()
     assert written["checked"].isna().tolist() == areas["checked"].isna().tolist()
     assert (written["households"].fillna(-1) == areas["households"].fillna(-1)).all()
+
+
+def _tables(district: Any = "510802") -> SitingProblem:
+    """Two residential areas, two parcels: one small and one demonstration option each,
+    in one district, "510802", that needs a demonstration facility; the sites' district
+    given as ``district``."""
+    options = [[("small", 45, 1e6, False), ("demo", 150, 4e6, True)]] * 2
+    pairs = [(0, 0, 200.0), (1, 0, 200.0), (1, 1, 200.0)]
+    plain = make_problem(
+        [30.0, 50.0], options, pairs, districts=["510802"] * 2, demo_per_district=1
+    )
+    return dataclasses.replace(plain, sites=plain.sites.assign(district_id=[district] * 2))
+
+
+def test_a_siting_problem_from_an_analysts_tables_is_checked_before_the_model() -> None:
+    """The README's model without geometry, from four tables. Sites' district_id as int64
+    510802 against districts ("510802",) built a model no site could meet the district's
+    demonstration facility in (its slack open, without a word); a <NA> affordable was
+    "cannot convert float NaN to bool", a NaN required reached HiGHS, a dropped column
+    a bare KeyError, and pairs' text ids against an int64 demand index "refer to unknown
+    ids (ids: 0, 1)"."""
+    assert check_problem(_tables()) == []
+    assert build_model(_tables()).index.t.stop - build_model(_tables()).index.t.start == 1
+    plain = _tables()
+    nullable = plain.sites.assign(affordable=pd.array([True, None], dtype="boolean"))
+    numbered = plain.demand.set_axis(pd.Index([0, 1], name="demand_id"))
+    variations: dict[str, tuple[SitingProblem, str]] = {
+        "int64 districts": (_tables(510802), "district_id"),
+        "float districts": (_tables(510802.0), "district_id"),
+        "<NA> affordable": (dataclasses.replace(plain, sites=nullable), "affordable"),
+        "NaN required": (
+            dataclasses.replace(plain, demand=plain.demand.assign(required=[30.0, np.nan])),
+            "required",
+        ),
+        "no cost": (dataclasses.replace(plain, options=plain.options.drop(columns="cost")), "cost"),
+        "text pair ids, int index": (
+            dataclasses.replace(
+                plain, demand=numbered, pairs=plain.pairs.assign(demand_id=["0", "1", "1"])
+            ),
+            "",
+        ),
+    }
+    for label, (problem, column) in variations.items():
+        frames = [problem.demand, problem.sites, problem.options, problem.pairs]
+        with unchanged(*frames), pytest.raises(InputError) as refused:
+            build_model(problem)
+        said = str(refused.value.problems[0])
+        assert (refused.value.problems[0].column or "") == column, (label, said)
+        assert "Fix:" in said, (label, said)
+    for label, said in (
+        ("int64 districts", "gives int64 ids where SitingProblem.districts has str ids"),
+        ("text pair ids, int index", "pairs' demand_id gives str ids where demand.index has int64"),
+    ):
+        with pytest.raises(InputError, match=re.escape(said)):
+            build_model(variations[label][0])
