@@ -228,3 +228,43 @@ def mistyped_ids_problem(
         f"but do not match ({first_few([str(i) for i in missing], limit=4)})",
         fix=f"give both the same type: {cast}",
     )
+
+
+def dense_costs(cost: pd.DataFrame) -> FloatArray:
+    """The cost matrix ``cost`` (demand ids × site ids) as floats, NaN where empty.
+
+    An analyst's long table of (demand, site, cost) rows, ``pairs.reset_index()``, was
+    read as a matrix and failed with NumPy's "could not convert string to float: 'F1'":
+    a table with text that is not numbers is refused, with the Series the long form
+    is given as (:mod:`siting.accessibility`) or the pivot that makes the matrix.
+    """
+    try:
+        dense: FloatArray = cost.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
+        return dense
+    except (TypeError, ValueError):
+        pass
+    numbers = cost.apply(lambda column: pd.to_numeric(column, errors="coerce"))
+    text = [c for c in cost.columns if (numbers[c].isna() & cost[c].notna()).any()]
+    found = ", ".join(
+        map(repr, pd.unique(cost[text[0]][numbers[text[0]].isna() & cost[text[0]].notna()])[:3])
+    )
+    columns = [str(c) for c in cost.columns]
+    if len(columns) == 3:
+        d, s, c = columns
+        fix = (
+            f'for a long table of pairs, cost.set_index(["{d}", "{s}"])["{c}"] (the access '
+            f'scores take it as it is), or the matrix: cost.pivot(index="{d}", columns="{s}", '
+            f'values="{c}")'
+        )
+    else:
+        fix = "give a matrix of numbers: demand ids as its index, site ids as its columns"
+    raise InputError(
+        [
+            Problem(
+                f"cost holds values that are not numbers in columns "
+                f"{', '.join(map(str, text[:4]))} ({found}): it is read as a matrix of demand "
+                "ids × site ids",
+                fix=fix,
+            )
+        ]
+    )

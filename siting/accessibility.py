@@ -73,7 +73,7 @@ import numpy.typing as npt
 import pandas as pd
 import scipy.sparse as sp
 
-from siting._values import as_series, cost_limit, values_by_id
+from siting._values import as_series, cost_limit, dense_costs, values_by_id
 from siting.errors import InputError, Problem
 
 __all__ = [
@@ -109,6 +109,13 @@ class _Pairs:
 def _pairs(cost: CostTable, demand_ids: pd.Index | None) -> _Pairs:
     """Every finite pair of ``cost``, with the demand and supply ids."""
     problems: list[Problem] = []
+    if (
+        isinstance(cost, pd.DataFrame)
+        and isinstance(cost.index, pd.MultiIndex)
+        and cost.index.nlevels == 2
+        and cost.shape[1] == 1
+    ):
+        cost = cost.iloc[:, 0]  # the long form as a one-column table: pairs[["distance_m"]]
     if isinstance(cost, pd.Series):
         if not isinstance(cost.index, pd.MultiIndex) or cost.index.nlevels != 2:
             raise InputError(
@@ -163,7 +170,7 @@ def _pairs(cost: CostTable, demand_ids: pd.Index | None) -> _Pairs:
         d_ids = demand_ids
     elif isinstance(cost, pd.DataFrame):
         d_ids, supply_ids = cost.index, cost.columns  # a MultiIndex stays one
-        dense = cost.to_numpy(dtype=np.float64, na_value=np.nan)
+        dense = dense_costs(cost)
         row, col = np.nonzero(np.isfinite(dense))
         values = dense[row, col]
     elif sp.issparse(cost):

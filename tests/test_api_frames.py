@@ -528,3 +528,32 @@ def test_a_siting_problem_from_an_analysts_tables_is_checked_before_the_model() 
     ):
         with pytest.raises(InputError, match=re.escape(said)):
             build_model(variations[label][0])
+
+
+def test_a_long_cost_table_as_an_analyst_holds_it(naples: tuple[gpd.GeoDataFrame, Path]) -> None:
+    """The pairs of a cost table as rows (area, site, metres), the form a routing engine
+    gives. As a one-column table indexed by the pairs (``pairs[["m"]]``) the access score
+    read it as a matrix of one site and said every pair was a demand id the demand lacked;
+    with the ids as columns (``reset_index()``) it was NumPy's "could not convert string
+    to float: 'S0'", in the access scores and the locate models alike."""
+    grid, _ = naples
+    sites = grid.iloc[::9].set_axis(pd.Index([f"S{i}" for i in range(len(grid.iloc[::9]))]))
+    matrix = cost_from_geodataframes(grid, sites)
+    pairs = matrix.rename_axis(index="code", columns="site").stack().rename("m")
+    pairs = pairs[pairs <= 3000]
+    demand = pd.Series(np.arange(len(grid)) % 7 * 10.0, index=grid.index)
+    supply = pd.Series(80.0, index=sites.index)
+    expected = two_step_fca(matrix.where(matrix <= 3000), demand, supply, max_cost=3000)
+    with unchanged(pairs.to_frame()):
+        score = two_step_fca(pairs.to_frame(), demand, supply, max_cost=3000)
+    pd.testing.assert_series_equal(score, expected, check_names=False)
+    rows = pairs.reset_index()
+    for call in (
+        lambda: two_step_fca(rows, demand, supply, max_cost=3000),
+        lambda: p_median(rows, None, 2),
+    ):
+        with unchanged(rows), pytest.raises(InputError) as refused:
+            call()
+        said = str(refused.value)
+        assert "cost holds values that are not numbers in columns site ('S0'" in said, said
+        assert 'cost.set_index(["code", "site"])["m"]' in said, said

@@ -19,7 +19,7 @@ import numpy.typing as npt
 import pandas as pd
 import scipy.sparse as sp
 
-from siting._values import mistyped_ids_problem, values_by_id
+from siting._values import dense_costs, mistyped_ids_problem, values_by_id
 from siting.errors import InputError, Problem
 
 FloatArray = npt.NDArray[np.float64]
@@ -77,7 +77,7 @@ def _read_costs(cost: CostMatrix) -> _Costs:
     if isinstance(cost, pd.DataFrame):
         demand_ids = cost.index  # a MultiIndex (after a groupby) stays one
         site_ids = cost.columns
-        dist = cost.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
+        dist = dense_costs(cost)
     elif sp.issparse(cost):
         coo = sp.coo_array(cost)
         dist = np.full(coo.shape, np.inf)
