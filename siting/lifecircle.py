@@ -57,7 +57,7 @@ Deserts
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import geopandas as gpd
@@ -65,7 +65,9 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from siting._values import mistyped_ids_problem
 from siting.accessibility import band_weights, enhanced_two_step_fca
+from siting.errors import InputError
 from siting.network import distance_table
 from siting.scenario import Scenario
 
@@ -224,6 +226,8 @@ def coverage(
     r  False  False
     """
     wanted = walks[walks["site_id"].isin(list(sites))]
+    if wanted.empty:
+        _same_ids(walks["site_id"], pd.Index(list(sites)), "sites", "site_id")
     nearest = wanted.groupby("point_id")["distance_m"].min().reindex(points)
     nearest = nearest.fillna(np.inf)
     return pd.DataFrame(
@@ -268,14 +272,37 @@ def facility_load(
     ...               bands=((350.0, 1.0), (700.0, 0.5))).round(4).tolist()
     [8.5714, 1.4286]
     """
-    slots = walks["site_id"].map(supply).fillna(0.0).to_numpy(dtype=float)
+    slots_of = walks["site_id"].map(supply)
+    if slots_of.isna().all():
+        _same_ids(walks["site_id"], supply.index, "supply", "site_id")
+    slots = slots_of.fillna(0.0).to_numpy(dtype=float)
     attraction = band_weights(walks["distance_m"].to_numpy(dtype=float), bands) * slots
     total = pd.Series(attraction).groupby(walks["point_id"].to_numpy()).transform("sum")
     denominator = total.to_numpy(dtype=float)
     share = np.divide(attraction, denominator, out=np.zeros_like(attraction), where=denominator > 0)
-    need = walks["point_id"].map(required).fillna(0.0).to_numpy(dtype=float)
+    need_of = walks["point_id"].map(required)
+    if need_of.isna().all():
+        _same_ids(walks["point_id"], required.index, "required", "point_id")
+    need = need_of.fillna(0.0).to_numpy(dtype=float)
     load = pd.Series(need * share).groupby(walks["site_id"].to_numpy()).sum()
     return load.reindex(supply.index, fill_value=0.0).astype(float)
+
+
+def _same_ids(walked: pd.Series, given: pd.Index, name: str, column: str) -> None:
+    """Refuse ``given`` ids that ``walks[column]`` holds only as another type (called when
+    none matched): an analyst's own walks with int64 site ids and supply by the text
+    "1001" matched no walk, and every point was uncovered and every facility unloaded,
+    without a word."""
+    found = pd.Index(walked.unique())
+    missing = given.difference(found)
+    if not len(missing):
+        return
+    mistyped = mistyped_ids_problem(
+        given, found, missing, name, as_list=True, against=f"walks' {column}"
+    )
+    if mistyped is not None:
+        fix = f"give {name} and walks[{column!r}] the same type of ids (both text, as siting's)"
+        raise InputError([replace(mistyped, column=column, fix=fix)])
 
 
 def _weighted_mean(values: pd.Series, weights: pd.Series, groups: pd.Series | None) -> Any:

@@ -34,6 +34,7 @@ from siting.demand import area_demand, estimate_demand
 from siting.errors import InputError
 from siting.export import write_plan
 from siting.inputs import Inputs, check_loaded
+from siting.lifecircle import coverage, facility_load
 from siting.locate import cost_from_geodataframes, p_median
 from siting.model import SitingProblem, build_model, check_problem
 from siting.pipeline import prepare_loaded, solve_prepared
@@ -557,3 +558,26 @@ def test_a_long_cost_table_as_an_analyst_holds_it(naples: tuple[gpd.GeoDataFrame
         said = str(refused.value)
         assert "cost holds values that are not numbers in columns site ('S0'" in said, said
         assert 'cost.set_index(["code", "site"])["m"]' in said, said
+
+
+def test_life_circle_measures_of_an_analysts_own_walks_name_mistyped_ids() -> None:
+    """Walks from a routing engine with int64 site ids, and the sites and slots given by
+    the text ids of a CSV: no walk matched, so no point was covered and no facility
+    carried a load, without a word. Hand-solved: p reaches F (1001) at 100 m and G
+    (1002) at 600 m; with 30 and 10 slots weighing 1 and 0.5, F carries 10 × 30 / 35."""
+    walks = pd.DataFrame(
+        {"point_id": ["p", "p", "q"], "site_id": [1001, 1002, 1002], "distance_m": [100.0, 600, 90]}
+    )
+    bands = ((350.0, 1.0), (700.0, 0.5))
+    required = pd.Series({"p": 10.0, "q": 0.0})
+    load = facility_load(walks, required, pd.Series({1001: 30.0, 1002: 10.0}), bands=bands)
+    assert load.round(4).tolist() == [8.5714, 1.4286]
+    covered = coverage(walks, sites=[1001], limits_m=[350], points=pd.Index(["p", "q"]))
+    assert covered["350"].tolist() == [True, False]
+    with unchanged(walks):
+        for call in (
+            lambda: facility_load(walks, required, pd.Series({"1001": 30.0}), bands=bands),
+            lambda: coverage(walks, sites=["1001"], limits_m=[350], points=pd.Index(["p"])),
+        ):
+            with pytest.raises(InputError, match="gives str ids where walks' site_id has int64"):
+                call()
