@@ -326,16 +326,21 @@ def _number_problems(table: pd.DataFrame, where: str, columns: tuple[str, ...]) 
     out: list[Problem] = []
     for column in (c for c in columns if c in table.columns):
         values = table[column]
-        if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        # numbers held as objects (a table put together from pieces) are numbers
+        numbers = pd.to_numeric(values, errors="coerce")
+        text = numbers.isna().to_numpy(dtype=bool) & values.notna().to_numpy(dtype=bool)
+        if text.any():
+            found = ", ".join(map(repr, pd.unique(values[text].to_numpy(dtype=object))[:4]))
             out.append(
                 Problem(
-                    f"{where}.{column} holds {values.dtype} values, not numbers",
+                    f"{where}.{column} holds values that are not numbers ({found})",
                     column=column,
+                    ids=tuple(map(str, table.index[text][:8])),
                     fix=f'{where}["{column}"] = pd.to_numeric(...)',
                 )
             )
             continue
-        array = values.to_numpy(dtype=np.float64, na_value=np.nan)
+        array = numbers.to_numpy(dtype=np.float64, na_value=np.nan)
         limit = np.inf if column == "max_extra_slots" else np.finfo(np.float64).max
         bad = np.isnan(array) | (array < 0) | (array > limit)
         if bad.any():
@@ -357,7 +362,10 @@ def _flag_problems(table: pd.DataFrame, where: str, columns: tuple[str, ...]) ->
         if values.dtype == bool:
             continue
         flags = values.to_numpy(dtype=object)
-        bad = np.array([not isinstance(v, bool | np.bool_) for v in flags], dtype=bool)
+        # <NA> and text ("no" is true to NumPy); 0/1 and bools held as objects are flags
+        bad = values.isna().to_numpy(dtype=bool) | np.array(
+            [isinstance(v, str) for v in flags], dtype=bool
+        )
         if bad.any():
             found = ", ".join(map(repr, pd.unique(flags[bad])[:4]))
             out.append(

@@ -496,6 +496,9 @@ def test_a_siting_problem_from_an_analysts_tables_is_checked_before_the_model() 
     a bare KeyError, and pairs' text ids against an int64 demand index "refer to unknown
     ids (ids: 0, 1)"."""
     assert check_problem(_tables()) == []
+    # numbers and flags held as objects (a table put together from pieces) are read
+    pieces = _tables().sites.astype({"existing_slots": object, "existing": object})
+    assert check_problem(dataclasses.replace(_tables(), sites=pieces)) == []
     assert build_model(_tables()).index.t.stop - build_model(_tables()).index.t.start == 1
     plain = _tables()
     nullable = plain.sites.assign(affordable=pd.array([True, None], dtype="boolean"))
