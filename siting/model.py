@@ -322,6 +322,17 @@ def check_problem(problem: SitingProblem) -> list[Problem]:
     return problems
 
 
+def _rows_problem(
+    table: pd.DataFrame, bad: npt.NDArray[np.bool_], message: str, column: str, fix: str
+) -> Problem:
+    """The problem of the ``bad`` rows of one column of ``table`` (their ids, the first
+    few values found)."""
+    found = ", ".join(map(repr, pd.unique(table[column].to_numpy(dtype=object)[bad])[:4]))
+    return Problem(
+        f"{message} ({found})", column=column, ids=tuple(map(str, table.index[bad][:8])), fix=fix
+    )
+
+
 def _number_problems(table: pd.DataFrame, where: str, columns: tuple[str, ...]) -> list[Problem]:
     out: list[Problem] = []
     for column in (c for c in columns if c in table.columns):
@@ -329,29 +340,17 @@ def _number_problems(table: pd.DataFrame, where: str, columns: tuple[str, ...]) 
         # numbers held as objects (a table put together from pieces) are numbers
         numbers = pd.to_numeric(values, errors="coerce")
         text = numbers.isna().to_numpy(dtype=bool) & values.notna().to_numpy(dtype=bool)
-        if text.any():
-            found = ", ".join(map(repr, pd.unique(values[text].to_numpy(dtype=object))[:4]))
-            out.append(
-                Problem(
-                    f"{where}.{column} holds values that are not numbers ({found})",
-                    column=column,
-                    ids=tuple(map(str, table.index[text][:8])),
-                    fix=f'{where}["{column}"] = pd.to_numeric(...)',
-                )
-            )
-            continue
         array = numbers.to_numpy(dtype=np.float64, na_value=np.nan)
         limit = np.inf if column == "max_extra_slots" else np.finfo(np.float64).max
         bad = np.isnan(array) | (array < 0) | (array > limit)
-        if bad.any():
-            out.append(
-                Problem(
-                    f"{where}.{column} has {int(bad.sum())} missing, negative or infinite values",
-                    column=column,
-                    ids=tuple(map(str, table.index[bad][:8])),
-                    fix="give every row a finite number of zero or more",
-                )
-            )
+        if text.any():
+            message = f"{where}.{column} holds values that are not numbers"
+            fix = f'{where}["{column}"] = pd.to_numeric(...)'
+            out.append(_rows_problem(table, text, message, column, fix))
+        elif bad.any():
+            message = f"{where}.{column} has {int(bad.sum())} missing, negative or infinite values"
+            fix = "give every row a finite number of zero or more"
+            out.append(_rows_problem(table, bad, message, column, fix))
     return out
 
 
@@ -361,21 +360,13 @@ def _flag_problems(table: pd.DataFrame, where: str, columns: tuple[str, ...]) ->
         values = table[column]
         if values.dtype == bool:
             continue
-        flags = values.to_numpy(dtype=object)
         # <NA> and text ("no" is true to NumPy); 0/1 and bools held as objects are flags
-        bad = values.isna().to_numpy(dtype=bool) | np.array(
-            [isinstance(v, str) for v in flags], dtype=bool
-        )
+        text = np.array([isinstance(v, str) for v in values.to_numpy(dtype=object)], dtype=bool)
+        bad = values.isna().to_numpy(dtype=bool) | text
         if bad.any():
-            found = ", ".join(map(repr, pd.unique(flags[bad])[:4]))
-            out.append(
-                Problem(
-                    f"{where}.{column} holds values that are not True or False ({found})",
-                    column=column,
-                    ids=tuple(map(str, table.index[bad][:8])),
-                    fix=f'make it True or False: {where}["{column}"].fillna(False).astype(bool)',
-                )
-            )
+            message = f"{where}.{column} holds values that are not True or False"
+            fix = f'make it True or False: {where}["{column}"].fillna(False).astype(bool)'
+            out.append(_rows_problem(table, bad, message, column, fix))
     return out
 
 
