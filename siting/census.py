@@ -31,7 +31,9 @@ each area holds exactly its own count.
 
 Context (one county of a partitioned run): the other counties' areas near it take
 their share of every unit they overlap, and only the own areas' are returned; a
-residual unit is counted by the county holding at least half of it.
+residual unit is counted by the county its ``district_id`` names (the district holding
+most of it, as :mod:`siting.inputs` finds it on the whole layer), so the counties' runs
+count each once, as the whole run does.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ import shapely
 
 from siting.allocation import METHODS, Allocation
 from siting.errors import InputError, Problem
+from siting.inputs._census import largest_zone
 
 logger = logging.getLogger(__name__)
 
@@ -73,8 +76,9 @@ def allocate_census(
     polygons
         The residential areas (polygons with a CRS), indexed by their ids.
     units
-        The census units: polygons with ``people`` (and optionally ``name``), indexed by
-        their ids, in any CRS.
+        The census units: polygons with ``people`` (and optionally ``name`` and
+        ``district_id``, the zone whose residual a unit no polygon touches counts in;
+        without it, the zone holding most of the unit), indexed by their ids, in any CRS.
     method
         ``"dasymetric"`` (default) or ``"area_weighted"`` (see the module notes).
     zones
@@ -170,9 +174,13 @@ def allocate_census(
     counted = np.ones(m, dtype=bool)
     by_zone = pd.Series(dtype=float)
     if zones is not None:
-        counted, zone_of = _zone_of_units(
-            shapes, size, zones.to_crs(crs), strict=context is not None
-        )
+        if "district_id" in units.columns:  # as siting.inputs found it on the whole layer
+            position = pd.Series(np.arange(len(zones)), index=zones.index.astype(str))
+            found = position.reindex(units["district_id"].astype(str)).to_numpy(dtype=float)
+            counted, zone_of = ~np.isnan(found), np.nan_to_num(found, nan=0).astype(np.intp)
+        else:
+            zone_of = largest_zone(shapes, np.asarray(zones.to_crs(crs).values, dtype=object))
+            counted, zone_of = zone_of >= 0, np.maximum(zone_of, 0)
         by_zone = pd.Series(
             np.bincount(zone_of[counted], weights=left[counted], minlength=len(zones)),
             index=zones.index,
@@ -258,24 +266,6 @@ def _first_within(points: npt.NDArray[np.object_], polygons: npt.NDArray[np.obje
     which, first = np.unique(which, return_index=True)
     out[which] = owner[first]
     return out
-
-
-def _zone_of_units(
-    units: npt.NDArray[np.object_], size: FloatArray, zones: gpd.GeoSeries, *, strict: bool
-) -> tuple[npt.NDArray[np.bool_], IntArray]:
-    """Which units the zones count (those they overlap; with ``strict``, those they hold
-    at least half of) and the zone holding most of each."""
-    geoms = np.asarray(zones.values, dtype=object)
-    unit_of, zone_of = shapely.STRtree(geoms).query(units, predicate="intersects")
-    share = shapely.area(shapely.intersection(units[unit_of], geoms[zone_of]))
-    best = np.zeros(len(units))
-    zone = np.zeros(len(units), dtype=np.intp)
-    order = np.argsort(share, kind="stable")  # the largest share of each unit written last
-    best[unit_of[order]] = share[order]
-    zone[unit_of[order]] = zone_of[order]
-    floor = 0.5 * size if strict else np.zeros(len(units))
-    counted: npt.NDArray[np.bool_] = (best > 0) & (best >= floor)
-    return counted, zone
 
 
 def _residual_units(units: gpd.GeoDataFrame, left: FloatArray, crs: object) -> gpd.GeoDataFrame:

@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 import rasterio
 import rasterio.features
+import shapely.affinity
 from shapely.geometry import Point, box
 from test_inputs import GK, X0, Y0, areas_frame, make_spec, write
 
@@ -160,6 +161,46 @@ def test_a_partitioned_run_shares_each_unit_as_the_whole_run_does(tmp_path: Path
     assert held.to_dict() == pytest.approx(_HELD)
     residual = [r.accounting["population"]["residual"] for r in runs]
     assert residual == pytest.approx([0.0, 300.0])
+
+
+def test_a_partitioned_run_counts_a_residual_unit_once_in_the_district_holding_most(
+    tmp_path: Path,
+) -> None:
+    """U3 (300 people, no area) lies 40 % in D2, 30 % in D3 and 30 % in D4: the whole run
+    counts it in D2. The county runs counted it in D3 and in D4 (their runs have no
+    context areas, and a unit was counted by any district touching it: 600 residual for
+    300) and not in D2 (which has context, and counted a unit only if it held half)."""
+    spec, scenario = _spec(tmp_path)
+    gpkg = tmp_path / "units.gpkg"
+    high = [_box(-10, 450, 300), _box(450, 720, 300), _box(720, 810, 300), _box(810, 910, 300)]
+    districts = gpd.GeoDataFrame(
+        {"district_id": ["D1", "D2", "D3", "D4"]},
+        geometry=[shapely.affinity.translate(g, 0, -10) for g in high],
+        crs=GK,
+    )
+    write(districts, gpkg, layer="districts")
+    areas = pd.concat(
+        [
+            _five_areas(),
+            gpd.GeoDataFrame(  # one area in D3 and one in D4, above the units
+                {"area_id": ["A6", "A7"], "status": ["old", "old"]},
+                geometry=[box(X0 + x, Y0 + 200, X0 + x + 30, Y0 + 250) for x in (730, 830)],
+                crs=GK,
+            ),
+        ],
+        ignore_index=True,
+    )
+    write(gpd.GeoDataFrame(areas, crs=GK), gpkg, layer="areas")
+    inputs = load_inputs(spec, crs=GK)  # type: ignore[arg-type]
+    whole = estimate_demand(inputs, scenario=scenario).accounting["population"]
+    assert whole["residual_by_district"] == pytest.approx({"D1": 0, "D2": 300, "D3": 0, "D4": 0})
+    runs = [
+        estimate_demand(district_inputs(inputs, d, scenario=scenario), scenario=scenario)
+        for d in ("D1", "D2", "D3", "D4")
+    ]
+    residual = [r.accounting["population"]["residual"] for r in runs]
+    assert residual == pytest.approx([0.0, 300.0, 0.0, 0.0])
+    assert sum(r.accounting["population"]["total"] for r in runs) == pytest.approx(1800.0)
 
 
 def test_without_a_raster_the_demand_points_spread_evenly_over_an_area() -> None:

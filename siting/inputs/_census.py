@@ -18,6 +18,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 
@@ -159,6 +160,29 @@ def _areas_own_counts(
     )
 
 
+def largest_zone(
+    units: npt.NDArray[np.object_], zones: npt.NDArray[np.object_]
+) -> npt.NDArray[np.intp]:
+    """The position of the zone holding the largest share of each unit, −1 for none.
+
+    Examples
+    --------
+    >>> import numpy as np, shapely
+    >>> zones = np.array([shapely.box(0, 0, 4, 1), shapely.box(4, 0, 10, 1)])
+    >>> largest_zone(np.array([shapely.box(3, 0, 6, 1), shapely.box(20, 0, 21, 1)]), zones)
+    array([ 1, -1])
+    """
+    unit_of, zone_of = shapely.STRtree(zones).query(units, predicate="intersects")
+    share = shapely.area(shapely.intersection(units[unit_of], zones[zone_of]))
+    best = np.zeros(len(units))
+    zone = np.full(len(units), -1, dtype=np.intp)
+    order = np.argsort(share, kind="stable")  # the largest share of each unit written last
+    best[unit_of[order]] = share[order]
+    zone[unit_of[order]] = zone_of[order]
+    zone[best <= 0] = -1
+    return zone
+
+
 def _check_census(
     units: gpd.GeoDataFrame,
     *,
@@ -169,7 +193,8 @@ def _check_census(
 ) -> gpd.GeoDataFrame:
     """The units in the study area (those wholly outside it left out, with a note), after
     the problem of overlapping units and the finding of units crossing the districts'
-    outer edge.
+    outer edge; with districts, each unit's ``district_id`` is the district holding most
+    of it (the one whose residual it counts in, in a whole run and in a county's alike).
 
     Overlapping units are a problem, not a finding: two census layers merged (街道 over
     their 社区) count the same people twice, and no allocation can tell which count to
@@ -227,4 +252,12 @@ def _check_census(
             ),
             by=logger,
         )
-    return units.loc[~outside]
+    units = units.loc[~outside]
+    if districts is None:
+        return units
+    zone = largest_zone(
+        np.asarray(units.geometry.to_numpy(), dtype=object),
+        np.asarray(districts.geometry.to_numpy(), dtype=object),
+    )
+    ids = districts.index.astype(str).to_numpy(dtype=object)
+    return units.assign(district_id=np.where(zone >= 0, ids[np.maximum(zone, 0)], None))
