@@ -273,6 +273,22 @@ def test_the_areas_as_their_own_units_get_exactly_their_counts(tmp_path: Path) -
     assert again.areas["population"].tolist() == [60000.0, 50000.0, 24000.0]
 
 
+def test_the_areas_own_counts_may_be_a_column_named_as_a_plan_writes_it(tmp_path: Path) -> None:
+    """An areas layer whose counts are in ``population`` (a bureau's English name, or a
+    plan's areas read back next year): that column is what ``[inputs.population]`` reads,
+    not a plan's computed column to leave out. Before, it was dropped as one and then
+    'not in the layer'."""
+    areas = areas_frame(population=[3000, 2500, 1200])
+    gpkg = write(areas, tmp_path / "own.gpkg", layer="areas")
+    spec = make_spec(
+        tmp_path,
+        areas=LayerSpec(path=gpkg, layer="areas"),
+        population=PopulationSpec(path=gpkg, layer="areas", column="population"),
+    )
+    demand = estimate_demand(load_inputs(spec, crs=GK), scenario=Scenario(inputs=spec))
+    assert demand.areas["population"].tolist() == [3000.0, 2500.0, 1200.0]
+
+
 @pytest.mark.parametrize(
     ("column", "values", "said"),
     [

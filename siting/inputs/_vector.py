@@ -490,7 +490,7 @@ def _normalize(
         return None
 
     # columns -------------------------------------------------------------
-    frame = _rename(frame, spec, name, schema, where, report)
+    frame = _rename(frame, spec, name, schema, where, report, people=people)
     ids = _ids(frame, schema, where, report, rows=rows)
     out: dict[str, Any] = {}
     for column in schema.columns:
@@ -660,8 +660,13 @@ def _rename(
     schema: _Schema,
     where: _Where,
     report: _Report,
+    *,
+    people: str | None = None,
 ) -> gpd.GeoDataFrame:
-    """Map the user's columns to siting's names; report required columns missing."""
+    """Map the user's columns to siting's names; report required columns missing.
+
+    ``people`` (the areas' own count column that ``[inputs.population]`` reads) is kept
+    even when its name is one of a plan's computed columns (``population``)."""
     known = {c.name for c in schema.columns}
     present = [c for c in frame.columns if c != frame.geometry.name]
     section = f"[inputs.{name}.columns]"
@@ -731,7 +736,7 @@ def _rename(
     used.update(c.name[:10] for c in schema.columns if c.name in columns)
     used |= read_back
     extras = {c: frame[c] for c in present if c not in used and c not in known}
-    computed = [c for c in extras if plan_computed(name, c)]
+    computed = [c for c in extras if c != people and plan_computed(name, c)]
     if computed:  # a plan's layer, read back: this run computes them again
         report.note(
             f"{name}: left out {len(computed)} columns a plan computes "
