@@ -324,3 +324,35 @@ def test_a_zone_number_the_crs_does_not_expect_is_named(
     as_table(moved).to_csv(tmp_path / "f.csv", index=False)
     (problem,) = problems_of(LayerSpec(path=tmp_path / "f.csv", crs=declared))
     assert problem.fix == f'give crs = "{drawn}" under [inputs.facilities]'
+
+
+@pytest.mark.parametrize(
+    ("role", "keys", "noun"),
+    [
+        ("areas", {}, "the residential areas need polygons"),
+        ("districts", {}, "the districts need polygons"),
+        ("population", {}, "the population needs a raster of persons per cell"),
+        ("population", {"column": "人口"}, "the population needs a raster of persons per cell"),
+    ],
+)
+def test_a_table_given_where_polygons_are_needed_is_one_problem_saying_so(
+    tmp_path: Path, role: str, keys: dict[str, str], noun: str
+) -> None:
+    """A table's rows are points: as areas, districts or census units it is one problem
+    that says polygons are needed. Before, areas had four (no CRS, area_id and status
+    missing, then points where polygons are expected) and a population table without
+    column was 'cannot be read as a raster ... check that it is not damaged'."""
+    from siting.scenario import PopulationSpec
+
+    path = tmp_path / "t.csv"
+    path.write_text(f"id,人口,经度,纬度\nA1,300,105.84,32.43\nA2,200,{105.85},32.44\n", "utf-8")
+    spec: LayerSpec = (
+        PopulationSpec(path=path, **keys)  # type: ignore[arg-type]
+        if role == "population"
+        else LayerSpec(path=path)
+    )
+    problems = [p for p in validate(make_spec(tmp_path, **{role: spec}), crs=GK) if p.layer == role]
+    assert [p.file for p in problems] == [str(path)]
+    (problem,) = problems
+    assert "is a table" in problem.message and noun in problem.message
+    assert "GeoPackage or Shapefile" in problem.fix

@@ -55,6 +55,7 @@ from siting.inputs._raster import (
 )
 from siting.inputs._schema import LAYER_NAMES
 from siting.inputs._streets import _check_coverage, _read_streets
+from siting.inputs._table import polygons_needed
 from siting.inputs._vector import _fill_land_area, _flat, _read
 from siting.osm.blocks import BLOCK_ID_PREFIX
 from siting.scenario import DatumShift, InputsSpec, LayerSpec, OsmSpec, Radii, census_spec
@@ -378,10 +379,11 @@ def _load_parsed_once(
     )
     units: gpd.GeoDataFrame | None = None
     if census is None:
-        with report.warnings_of("population"):
-            loaded.population = _check_raster(
-                spec.population, "population", report, max_persons_per_km2=dense, study=lonlat
-            )
+        if not polygons_needed(Path(spec.population.path), "population", report):
+            with report.warnings_of("population"):
+                loaded.population = _check_raster(
+                    spec.population, "population", report, max_persons_per_km2=dense, study=lonlat
+                )
     elif not own_counts:
         with report.warnings_of("population"):
             units, wheres["population"] = _read_census(census, report)

@@ -53,7 +53,14 @@ from siting.inputs._problems import (
 )
 from siting.scenario import LayerSpec
 
-__all__ = ["COORDINATE_NAMES", "ROWS", "TABLE_SUFFIXES", "is_table", "open_table"]
+__all__ = [
+    "COORDINATE_NAMES",
+    "ROWS",
+    "TABLE_SUFFIXES",
+    "is_table",
+    "open_table",
+    "polygons_needed",
+]
 
 TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".ods")
 """Files read as tables of points rather than through GDAL's vector drivers."""
@@ -96,6 +103,37 @@ _TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 def is_table(path: Path) -> bool:
     """Whether ``path`` is read as a table of points (by its suffix)."""
     return path.suffix.lower() in TABLE_SUFFIXES
+
+
+_NEEDS = {
+    "areas": "the residential areas need polygons (their outlines)",
+    "districts": "the districts need polygons (their boundaries)",
+    "subdistricts": "the subdistricts (街道/乡镇) need polygons (their boundaries)",
+    "population": "the population needs a raster of persons per cell, or census units "
+    "(七普 by 街道 or 社区) as polygons with a count column",
+}
+"""What each layer that a table of points cannot be needs instead."""
+
+
+def polygons_needed(path: Path, name: str, report: _Report) -> bool:
+    """Add the problem of a table given for a layer of polygons (or the population), whose
+    rows would be points; whether there was one.
+
+    A table's rows become points, which as residential areas, districts or census units
+    hold no land: one problem that says so, not the missing columns and point geometries
+    reading it would add."""
+    if name not in _NEEDS or not is_table(path):
+        return False
+    report.problems.append(
+        _Where(str(path), name).problem(
+            f"the file is a table (CSV, Excel, ODS), whose rows siting reads as points, but "
+            f"{_NEEDS[name]}",
+            fix=f"export the layer from GIS as a GeoPackage or Shapefile of polygons and point "
+            f"[inputs.{name}] at it"
+            + (" (or give the population raster)" if name == "population" else ""),
+        )
+    )
+    return True
 
 
 def _fold(name: object) -> str:

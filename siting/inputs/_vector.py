@@ -58,7 +58,7 @@ from siting.inputs._schema import (
     _Schema,
     plan_computed,
 )
-from siting.inputs._table import ROWS, is_table, open_table
+from siting.inputs._table import ROWS, is_table, open_table, polygons_needed
 from siting.scenario import LayerSpec
 
 logger = logging.getLogger(__name__)
@@ -71,6 +71,8 @@ def _open_vector(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFram
     path = Path(spec.path)
     where = _Where(str(path), name)
     section = f"[inputs.{name}]"
+    if polygons_needed(path, name, report):
+        return None
     if is_table(path):
         return open_table(spec, name, report)
     if spec.x is not None or spec.y is not None:
