@@ -602,12 +602,20 @@ def _findings(accounting: dict[str, dict[str, Any]]) -> list[Said]:
                 ", or give the residual to the nearest area with demand.residual_to_nearest_m",
             )
         )
+        # area-weighted, the residual is also the uncovered land of the cells areas touch
+        left = (
+            f"on the land of {left} that no area covers"
+            if acc.get("method") == "area_weighted"
+            else f"in {left} no area touches"
+        )
+        # the census's own codes: the Chinese report says 栅格 (cells) for a raster's
+        suffix = "_census" if census else ""
         if acc["total"] <= 0:
             out.append(
                 Said(
                     f"the {holder} nobody in the study area: check that "
                     f"{'they cover' if census else 'it covers'} the residential areas",
-                    code="raster_empty",
+                    code=f"raster_empty{suffix}",
                     raster=role,
                 )
             )
@@ -616,8 +624,8 @@ def _findings(accounting: dict[str, dict[str, Any]]) -> list[Said]:
                 Said(
                     f"the residential areas hold only {share:.0%} of the {whose} "
                     f"{acc['total']:,.0f} people in the study area ({acc['residual']:,.0f} live "
-                    f"in {left} no area touches): check that the areas cover the housing{more}",
-                    code="low_held_share",
+                    f"{left}): check that the areas cover the housing{more}",
+                    code=f"low_held_share{suffix}",
                     raster=role,
                     share=float(share),
                     total=float(acc["total"]),
@@ -700,7 +708,7 @@ def _empty_areas(table: pd.DataFrame, *, census: bool = False) -> list[Said]:
             f"{len(ids):,} of {len(table):,} residential areas get nobody from the population "
             + where.format(shown=shown)
             + ", or give new areas their dwellings",
-            code="empty_areas",
+            code="empty_areas_census" if census else "empty_areas",
             count=len(ids),
             areas=len(table),
             ids=ids[:10],

@@ -29,6 +29,8 @@ from siting.errors import InputError
 from siting.inputs import load_inputs
 from siting.network import area_points
 from siting.province.partition import district_inputs
+from siting.report._labels import labels
+from siting.report._said import said_lines
 from siting.scenario import LayerSpec, PopulationSpec, Scenario, load_scenario
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
@@ -244,6 +246,26 @@ def test_buildings_split_a_unit_by_floor_area_as_the_raster_cells_are() -> None:
     )
     assert weighted.residual == pytest.approx(900 - 600 + 600 - 250 + 300)
     assert weighted.total == pytest.approx(1800.0)
+
+
+def test_the_area_weighted_residual_is_said_to_be_the_uncovered_land(tmp_path: Path) -> None:
+    """Area-weighted, the areas hold 850 of the 1,800 (47 %, by hand as in the test
+    above): the 950 left live on the land of U1 and U2 no area covers, and in U3. The
+    finding said they lived 'in units no area touches' (U3 alone holds 300)."""
+    spec, scenario = _spec(tmp_path)
+    weighted = dataclasses.replace(
+        scenario, demand=dataclasses.replace(scenario.demand, allocation="area_weighted")
+    )
+    demand = estimate_demand(load_inputs(spec, crs=GK), scenario=weighted)  # type: ignore[arg-type]
+    (low,) = [f for f in demand.findings if f.code == "low_held_share_census"]
+    assert "hold only 47% of the census units' 1,800 people" in low
+    assert "(950 live on the land of units that no area covers)" in low
+    # the Chinese report said 常住人口栅格 … 所在栅格 (cells) of census units
+    run = {"findings": [str(low)], "finding_records": [low.record()]}
+    (zh,), _ = said_lines(run, "findings", labels("zh"), language="zh", districts={}, unit="元")
+    assert zh.startswith(
+        "居住区仅容纳人口普查单元研究区内1,800人中的47%（另有950人不在任何居住区内）"
+    )
 
 
 def test_the_areas_as_their_own_units_get_exactly_their_counts(tmp_path: Path) -> None:

@@ -36,6 +36,14 @@ RECORDS: dict[str, dict[str, Any]] = {
     "areas_people_unread": {"column": "人口", "people": 6700.0},
     "census_units_cross_districts": {"count": 1, "people": 300.0, "ids": ["U3"]},
     "nearest_unused_census": {},
+    "raster_empty_census": {"raster": "population"},
+    "low_held_share_census": {
+        "raster": "population",
+        "share": 850 / 1800,
+        "total": 1800.0,
+        "residual": 950.0,
+    },
+    "empty_areas_census": {"count": 1, "areas": 5, "ids": ["A5"]},
     "raster_may_count_children": {"said": "accra-age0-5-worldpop.tif"},
     "streets_miss_areas": {
         "count": 1,

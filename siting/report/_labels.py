@@ -173,7 +173,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "input_subdistricts": "乡镇街道（subdistricts）",
         "input_workplaces": "用人单位工作场所（workplaces）",
         "input_hazards": "危险源（hazards）",
-        "input_population": "常住人口栅格（population）",
+        "input_population": "常住人口（population）",
         "input_migrant_population": "流动人口栅格（migrant_population）",
         "input_children": "婴幼儿栅格（children）",
         "input_streets": "路网（streets）",

@@ -48,10 +48,19 @@ _ZH: Mapping[str, str] = {
         "不与任何居住区相交）：请检查居住区是否覆盖住宅用地，或用 "
         "demand.residual_to_nearest_m 将居住区外人口并入最近的居住区"
     ),
+    "raster_empty_census": "人口普查单元在研究区内没有人口：请检查其是否覆盖居住区",
+    "low_held_share_census": (
+        "居住区仅容纳人口普查单元研究区内{total}人中的{share}（另有{residual}人不在任何居住区"
+        "内）：请检查居住区是否覆盖住宅用地"
+    ),
     "empty_areas": (
         "{areas}个居住区中有{count}个从人口栅格分不到人口、需求托位为0（{ids}）：它们位于"
         "栅格的无数据像元上或栅格范围之外；请检查栅格是否覆盖这些居住区，或为新建居住区"
         "提供住宅套数"
+    ),
+    "empty_areas_census": (
+        "{areas}个居住区中有{count}个从人口普查单元分不到人口、需求托位为0（{ids}）：它们位于所有"
+        "普查单元之外或无人口的单元内；请检查普查单元是否覆盖这些居住区，或为新建居住区提供住宅套数"
     ),
     "people_outside_districts": (
         "居住区容纳的人口中有{outside}人来自区县范围外的栅格（占计入的{total}人的{share}；"
