@@ -329,3 +329,29 @@ def test_the_sample_plan_with_gcj02_facilities_and_the_key_is_the_clean_plan(
     reach = dict(zip(existing["demand_id"], existing["site_id"], strict=True))
     assert {a: f for a, f in reach.items() if CLEAN_REACH.get(a) == f} == {"A158": "F10"}
     assert sorted(set(reach) - set(CLEAN_REACH)) == ["A068", "A086", "A125"]
+
+
+def test_a_plans_layer_read_back_with_a_web_maps_key_is_a_problem(tmp_path: Path) -> None:
+    """A plan's facilities.geojson fed to next year's run with this year's
+    datum_shift = "gcj02" left in: siting wrote it in WGS 84, so the key would move it a
+    second time, 480 m off. Before, it was moved without a word (the sample's facilities
+    then no longer stood on their parcels, which was all that showed)."""
+    path = tmp_path / "facilities.geojson"
+    gpd.GeoDataFrame(  # as a plan writes them: site_id, acquisition, slots_source
+        {
+            "site_id": ["F1"],
+            "slots": [80],
+            "acquisition": ["existing"],
+            "slots_source": ["layer"],
+        },
+        geometry=[Point(105.84, 32.43)],
+        crs="EPSG:4326",
+    ).to_file(path)
+    spec = LayerSpec(path=path, datum_shift=DatumShift(web_map="gcj02"))
+    with pytest.raises(InputError) as caught:
+        read_layer(spec, name="facilities", crs=GK)
+    (problem,) = caught.value.problems
+    assert problem.layer == "facilities" and problem.file == str(path)
+    assert "written by siting (its column site_id)" in problem.message
+    assert problem.fix.startswith("leave datum_shift out of [inputs.facilities]")
+    read_layer(replace(spec, datum_shift=None), name="facilities", crs=GK)  # as it is: fine

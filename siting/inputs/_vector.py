@@ -491,6 +491,18 @@ def _normalize(
         )
         return None
 
+    shift = spec.datum_shift
+    clue = _written_by_a_plan(frame, name, schema)
+    if shift is not None and shift.web_map is not None and clue is not None:
+        report.problems.append(
+            where.problem(
+                f'datum_shift = "{shift.web_map}" under {section} would move the layer a '
+                f"second time: it was written by siting (its column {clue}), whose plans "
+                "are in WGS 84 or CGCS2000, moved back from the web map's datum already",
+                fix=f"leave datum_shift out of {section} for a plan's layer read back",
+            )
+        )
+
     # columns -------------------------------------------------------------
     frame = _rename(frame, spec, name, schema, where, report, people=people)
     ids = _ids(frame, schema, where, report, rows=rows)
@@ -523,6 +535,21 @@ def _normalize(
     for extra in extras:
         data[extra] = frame[extra].to_numpy()
     return gpd.GeoDataFrame(data, geometry=np.asarray(geometry, dtype=object), crs=crs)
+
+
+def _written_by_a_plan(frame: pd.DataFrame, name: str, schema: _Schema) -> str | None:
+    """A column that shows the layer is a plan's, read back (``site_id`` for a facility's
+    id, ``exclusion_reason`` of the candidates, three or more of the columns a plan
+    computes for each area), or ``None``."""
+    present = {str(c) for c in frame.columns}
+    for column in schema.columns:
+        own = schema.plan_names.get(column.name)
+        if own is not None and own in present and column.name not in present:
+            return own
+    if name == "parcels" and {"state", "exclusion_reason"} <= present:
+        return "exclusion_reason"
+    computed = sorted(c for c in present if plan_computed(name, c))
+    return computed[0] if len(computed) >= 3 else None
 
 
 _PEOPLE_WORDS = frozenset(
