@@ -120,6 +120,26 @@ def test_units_are_shared_by_overlap_and_the_untouched_one_is_residual(tmp_path:
     )
 
 
+def test_a_new_area_takes_no_share_of_the_census(tmp_path: Path) -> None:
+    """A5 (in U1) is new: 100 dwellings planned, nobody counted there by the census. The
+    census's 900 of U1 live in A1 and A2 (10,000 and 5,000 m²: 600 and 300), not 225 of
+    them in A5, where a new area's people are its dwellings × persons per household and
+    the 225 were lost. On the sample city the new areas took 51,410 of the 319,992 (the
+    raster puts 1,507 there), and the old areas' slots fell from 2,166 to 1,704."""
+    spec, scenario = _spec(tmp_path)
+    areas = _five_areas().assign(status=["old"] * 4 + ["new"], dwellings=[np.nan] * 4 + [100.0])
+    write(areas, tmp_path / "units.gpkg", layer="areas")
+    demand = estimate_demand(load_inputs(spec, crs=GK), scenario=scenario)  # type: ignore[arg-type]
+    held = demand.areas["population"].to_dict()
+    assert held == pytest.approx(
+        {"A1": 600.0, "A2": 300.0 + 240.0, "A3": 240.0, "A4": 120.0, "A5": 0.0}
+    )
+    pph = scenario.demand.persons_per_household
+    assert demand.areas.loc["A5", "planned_population"] == pytest.approx(100 * pph)
+    acc = demand.accounting["population"]
+    assert (acc["total"], acc["held"], acc["residual"]) == pytest.approx((1800.0, 1500.0, 300.0))
+
+
 def test_units_across_the_districts_are_a_finding_and_those_outside_are_left_out(
     tmp_path: Path,
 ) -> None:
@@ -394,19 +414,22 @@ def test_the_sample_city_from_its_subdistricts_census(tmp_path: Path) -> None:
     ours, theirs = demand.areas["population"], raster.areas["population"]
     assert theirs.sum() == pytest.approx(314_588, abs=1)
     assert ours.sum() == pytest.approx(319_992, abs=1)
-    # by district, the areas hold their subdistricts' census (numpy's sums) within 3 %: an
-    # area astride two districts takes people from both
+    # by district, the areas hold their subdistricts' census (numpy's sums) within 4 %
+    # (0.998, 1.037, 0.979): an area astride two districts takes people from both
     expected = _subdistrict_counts(path).groupby(_subdistrict_districts()).sum()
     held = ours.groupby(demand.areas.index.map(_area_districts(scenario))).sum()
-    assert (held / expected).between(0.97, 1.03).all()
-    # area by area they differ from the raster's, as the docstring says: Σ|Δ| is half of
-    # the raster's people, half the areas within 38 % of its figure (correlation 0.57);
-    # by district, −0.6 % in the city and +13 %, +21 % in the two rural districts, whose
-    # raster keeps more people in cells no area touches
+    assert (held / expected).between(0.97, 1.04).all()
+    # the new areas take none of the census (the raster puts 1,507 people there)
+    assert ours[demand.areas["status"] == "new"].sum() == 0.0
+    # area by area they differ from the raster's, as the docstring says: Σ|Δ| is 36 % of
+    # the raster's people, half the areas within 39 % of its figure (correlation 0.79;
+    # with the new areas sharing the units by land, 50 %, 38 %, 0.57); by district,
+    # −0.5 % in the city and +13 %, +19 % in the two rural districts, whose raster keeps
+    # more people in cells no area touches
     moved = float((ours - theirs).abs().sum() / theirs.sum())
-    assert 0.45 < moved < 0.55
+    assert 0.33 < moved < 0.39
     assert float(((ours - theirs).abs() / theirs).median()) < 0.4
-    assert np.corrcoef(ours, theirs)[0, 1] > 0.5
+    assert np.corrcoef(ours, theirs)[0, 1] > 0.75
 
 
 def _subdistrict_districts() -> pd.Series:
