@@ -331,6 +331,32 @@ def test_the_areas_own_counts_may_be_a_column_named_as_a_plan_writes_it(tmp_path
     assert demand.areas["population"].tolist() == [3000.0, 2500.0, 1200.0]
 
 
+def test_the_areas_own_counts_with_keys_of_their_own_is_a_problem(tmp_path: Path) -> None:
+    """``[inputs.population]`` naming the areas' layer reads it as ``[inputs.areas]``
+    says: a crs or datum_shift given under population alone was silently not used (the
+    areas stayed where their own keys put them), so it is a problem naming the keys."""
+    from siting.scenario import DatumShift
+
+    gpkg = write(areas_frame(人口=[3000, 2500, 1200]), tmp_path / "own.gpkg", layer="areas")
+    spec = make_spec(
+        tmp_path,
+        areas=LayerSpec(path=gpkg, layer="areas"),
+        population=PopulationSpec(
+            path=gpkg,
+            layer="areas",
+            column="人口",
+            datum_shift=DatumShift(web_map="gcj02"),
+            encoding="gbk",
+        ),
+    )
+    with pytest.raises(InputError) as err:
+        load_inputs(spec, crs=GK)
+    (problem,) = err.value.problems
+    assert problem.layer == "population" and problem.file == str(gpkg)
+    assert "datum_shift, encoding" in problem.message
+    assert problem.fix.startswith("give them under [inputs.areas]")
+
+
 @pytest.mark.parametrize(
     ("column", "values", "said"),
     [

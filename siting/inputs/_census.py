@@ -118,6 +118,25 @@ def _read_census(spec: PopulationSpec, report: _Report) -> tuple[gpd.GeoDataFram
     return _normalize(raw, layer, "population", where, report), where
 
 
+_OWN_KEYS = ("crs", "datum_shift", "encoding", "columns", "units")
+"""The keys of ``[inputs.population]`` that the areas' own layer takes from ``[inputs.areas]``."""
+
+
+def _own_keys_problem(spec: PopulationSpec, areas: LayerSpec, report: _Report) -> None:
+    """Add the problem of keys under ``[inputs.population]`` that the areas as their own
+    census units do not use (they are read as ``[inputs.areas]`` says), unless the same."""
+    given = [k for k in _OWN_KEYS if getattr(spec, k) and getattr(spec, k) != getattr(areas, k)]
+    if given:
+        report.problems.append(
+            _where(spec).problem(
+                f"{_SECTION} names the residential areas' own layer, which is read as "
+                f"[inputs.areas] says: {', '.join(given)} under {_SECTION} would not be used",
+                fix="give them under [inputs.areas] (they apply to the areas and their counts "
+                f"alike), and leave them out of {_SECTION}",
+            )
+        )
+
+
 def _areas_own_counts(
     spec: PopulationSpec, areas: gpd.GeoDataFrame, report: _Report
 ) -> gpd.GeoDataFrame | None:

@@ -23,7 +23,13 @@ from siting._digest import file_sha256
 from siting._osmxml import parse_once
 from siting._said import Said
 from siting.errors import InputError, Problem
-from siting.inputs._census import _areas_own_counts, _check_census, _read_census, _same_layer
+from siting.inputs._census import (
+    _areas_own_counts,
+    _check_census,
+    _own_keys_problem,
+    _read_census,
+    _same_layer,
+)
 from siting.inputs._checks import (
     _check_duplicate_geometries,
     _check_overlapping_areas,
@@ -387,6 +393,8 @@ def _load_parsed_once(
     elif not own_counts:
         with report.warnings_of("population"):
             units, wheres["population"] = _read_census(census, report)
+    elif spec.areas is not None:
+        _own_keys_problem(census, spec.areas, report)
     if spec.migrant_population is not None:
         with report.warnings_of("migrant_population"):
             loaded.migrant = _check_raster(
