@@ -497,3 +497,22 @@ def test_siting_plan_runs_end_to_end_on_a_census(
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert run["population_accounting"]["population"]["source"] == "census"
     assert "人口取自人口普查单元" in (out / "report.md").read_text(encoding="utf-8")
+
+
+def test_a_raster_population_with_a_vector_layers_keys_is_a_problem(tmp_path: Path) -> None:
+    """``datum_shift``, ``encoding``, ``columns`` and ``units`` under
+    ``[inputs.population]`` are for census units: given with a raster they were not used,
+    without a word (a GCJ-02 raster was taken as shifted)."""
+    from siting.errors import ScenarioError
+
+    toml = tmp_path / "s.toml"
+    toml.write_text(
+        '[inputs]\npopulation = { path = "pop.tif", datum_shift = "gcj02", encoding = "gbk" }\n'
+        'areas = { path = "a.gpkg" }\nparcels = { path = "a.gpkg" }\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(toml)
+    said = str(err.value)
+    assert "'inputs.population' is a raster (pop.tif): datum_shift, encoding" in said
+    assert "fix: leave them out" in said

@@ -22,6 +22,7 @@ from siting.scenario.settings import (
     PHASE_RULES,
     SOLVERS,
     InputsSpec,
+    PopulationSpec,
     Scenario,
     resolve_block_highways,
 )
@@ -655,6 +656,17 @@ def _raster_count_problems(spec: InputsSpec) -> list[str]:
             share_key="inputs.population.share_of_residents",
         )
     ]
+    population = spec.population
+    if isinstance(population, PopulationSpec) and not population.is_census:
+        keys = [
+            k for k in ("datum_shift", "encoding", "columns", "units") if getattr(population, k)
+        ]
+        if keys:
+            problems.append(
+                f"'inputs.population' is a raster ({Path(population.path).name}): "
+                f"{', '.join(keys)} are for census units (a vector layer with column) and "
+                "would not be used; fix: leave them out (a raster is placed by its own CRS)"
+            )
     for role in ("migrant_population", "children"):
         raster = getattr(spec, role)
         if raster is not None and (
