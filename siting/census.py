@@ -31,9 +31,9 @@ each area holds exactly its own count.
 
 Context (one county of a partitioned run): the other counties' areas near it take
 their share of every unit they overlap, and only the own areas' are returned; a
-residual unit is counted by the county its ``district_id`` names (the district holding
-most of it, as :mod:`siting.inputs` finds it on the whole layer), so the counties' runs
-count each once, as the whole run does.
+residual unit is counted by the county its ``residual_district_id`` names (the
+district holding most of it, as :mod:`siting.inputs` finds it on the whole layer), so
+the counties' runs count each once, as the whole run does.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ import shapely
 
 from siting.allocation import METHODS, Allocation
 from siting.errors import InputError, Problem
-from siting.inputs._census import largest_zone
+from siting.inputs._census import RESIDUAL_DISTRICT, largest_zone
 
 logger = logging.getLogger(__name__)
 
@@ -77,8 +77,9 @@ def allocate_census(
         The residential areas (polygons with a CRS), indexed by their ids.
     units
         The census units: polygons with ``people`` (and optionally ``name`` and
-        ``district_id``, the zone whose residual a unit no polygon touches counts in;
-        without it, the zone holding most of the unit), indexed by their ids, in any CRS.
+        ``residual_district_id``, the zone whose residual a unit no polygon touches
+        counts in; without it, the zone holding most of the unit), indexed by their ids,
+        in any CRS.
     method
         ``"dasymetric"`` (default) or ``"area_weighted"`` (see the module notes).
     zones
@@ -174,9 +175,9 @@ def allocate_census(
     counted = np.ones(m, dtype=bool)
     by_zone = pd.Series(dtype=float)
     if zones is not None:
-        if "district_id" in units.columns:  # as siting.inputs found it on the whole layer
+        if RESIDUAL_DISTRICT in units.columns:  # as siting.inputs found it on the whole layer
             position = pd.Series(np.arange(len(zones)), index=zones.index.astype(str))
-            found = position.reindex(units["district_id"].astype(str)).to_numpy(dtype=float)
+            found = position.reindex(units[RESIDUAL_DISTRICT].astype(str)).to_numpy(dtype=float)
             counted, zone_of = ~np.isnan(found), np.nan_to_num(found, nan=0).astype(np.intp)
         else:
             zone_of = largest_zone(shapes, np.asarray(zones.to_crs(crs).values, dtype=object))

@@ -516,3 +516,18 @@ def test_a_raster_population_with_a_vector_layers_keys_is_a_problem(tmp_path: Pa
     said = str(err.value)
     assert "'inputs.population' is a raster (pop.tif): datum_shift, encoding" in said
     assert "fix: leave them out" in said
+
+
+def test_a_census_district_id_of_its_own_does_not_decide_the_residual() -> None:
+    """A census layer carries the bureau's own district_id (here in another form than
+    the districts' ids): the residual unit U3 still counts in D2, which holds it."""
+    areas = _five_areas().set_index("area_id")
+    units = (
+        _units()
+        .set_index("unit_id")
+        .assign(people=[900.0, 600.0, 300.0], district_id=["510802", "510802", "510811"])
+    )
+    zones = _districts().set_index("district_id").geometry
+    result, _ = allocate_census(areas.geometry, units, zones=zones)
+    assert result.residual_by_zone.to_dict() == pytest.approx({"D1": 0.0, "D2": 300.0})
+    assert result.total == pytest.approx(1800.0)

@@ -35,6 +35,10 @@ logger = logging.getLogger(__name__)
 _SECTION = "[inputs.population]"
 _RASTER_SUFFIXES = frozenset({".tif", ".tiff", ".img", ".vrt", ".asc", ".nc"})
 """Files that are rasters, whatever ``[inputs.population]`` says."""
+RESIDUAL_DISTRICT = "residual_district_id"
+"""The census units' column naming the district whose residual a unit no area holds
+counts in (the one holding most of it), found on the whole layer; a name of its own, for
+a census layer may carry a ``district_id`` of its own in another form."""
 _CROSSING_SHARE = 0.01
 """A unit with more than this share of its land outside the districts crosses their edge."""
 
@@ -212,8 +216,9 @@ def _check_census(
 ) -> gpd.GeoDataFrame:
     """The units in the study area (those wholly outside it left out, with a note), after
     the problem of overlapping units and the finding of units crossing the districts'
-    outer edge; with districts, each unit's ``district_id`` is the district holding most
-    of it (the one whose residual it counts in, in a whole run and in a county's alike).
+    outer edge; with districts, each unit's :data:`RESIDUAL_DISTRICT` is the district
+    holding most of it (the one whose residual it counts in, in a whole run and in a
+    county's alike).
 
     Overlapping units are a problem, not a finding: two census layers merged (街道 over
     their 社区) count the same people twice, and no allocation can tell which count to
@@ -279,4 +284,4 @@ def _check_census(
         np.asarray(districts.geometry.to_numpy(), dtype=object),
     )
     ids = districts.index.astype(str).to_numpy(dtype=object)
-    return units.assign(district_id=np.where(zone >= 0, ids[np.maximum(zone, 0)], None))
+    return units.assign(**{RESIDUAL_DISTRICT: np.where(zone >= 0, ids[np.maximum(zone, 0)], None)})
