@@ -356,3 +356,27 @@ def test_a_table_given_where_polygons_are_needed_is_one_problem_saying_so(
     (problem,) = problems
     assert "is a table" in problem.message and noun in problem.message
     assert "GeoPackage or Shapefile" in problem.fix
+
+
+@pytest.mark.parametrize("declared", ["EPSG:4523", "EPSG:4544"])
+def test_a_surveyors_x_northing_y_easting_is_said_to_be_swapped(
+    tmp_path: Path, declared: str
+) -> None:
+    """A surveyor's table writes X坐标 as the northing and Y坐标 as the easting; siting takes
+    X坐标 as x. With its CRS given, only the study-area check caught it ('nowhere near',
+    and read_layer not at all); now a problem names the two columns' swap."""
+    drawn = sample_facilities().to_crs(declared)
+    table = pd.DataFrame(
+        {
+            "facility_id": drawn["facility_id"],
+            "slots": drawn["slots"],
+            "X坐标": drawn.geometry.y.round(2),
+            "Y坐标": drawn.geometry.x.round(2),
+        }
+    )
+    table.to_csv(tmp_path / "f.csv", index=False)
+    (problem,) = problems_of(LayerSpec(path=tmp_path / "f.csv", crs=declared))
+    assert "x and y are swapped" in problem.message and "X northing, Y easting" in problem.message
+    assert "swap" in problem.fix
+    right = LayerSpec(path=tmp_path / "f.csv", crs=declared, x="Y坐标", y="X坐标")
+    assert len(read_layer(right, name="facilities")) == len(drawn)

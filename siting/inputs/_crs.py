@@ -584,7 +584,8 @@ def _other_numbering(crs: pyproj.CRS, shift: float) -> pyproj.CRS | None:
 
 def zone_number_problem(frame: gpd.GeoDataFrame, where: _Where, *, assumed: bool) -> Problem | None:
     """A problem when a Gauss–Krüger layer's x carries the zone number (35 431 000) and
-    its CRS is the zone without it (EPSG:4544), or the reverse.
+    its CRS is the zone without it (EPSG:4544), or the reverse; or when its x are
+    northings and its y the zone's eastings (a surveyor's X and Y, taken as x and y).
 
     Either way the layer lands thousands of kilometres from the study area, and the
     check of that said only "nowhere near"; this names the zone's other EPSG code.
@@ -596,9 +597,23 @@ def zone_number_problem(frame: gpd.GeoDataFrame, where: _Where, *, assumed: bool
     geoms = _drawn(frame)
     if easting is None or len(geoms) == 0:
         return None
-    west, _, east, _ = (float(b) for b in geoms.total_bounds)
+    west, south, east, north = (float(b) for b in geoms.total_bounds)
     own_zone = int(easting // 1_000_000)
     data_zone = int(west // 1_000_000)
+    section = f"[inputs.{where.layer}]"
+    offsets = (south - own_zone * 1_000_000, north - own_zone * 1_000_000)
+    if (
+        max(_EASTINGS[1], _NORTHINGS[0]) < west <= east <= _NORTHINGS[1]
+        and _EASTINGS[0] <= offsets[0] <= offsets[1] <= _EASTINGS[1]
+    ):  # x a northing, y an easting of the CRS's zone: a surveyor's X and Y
+        return where.problem(
+            f"x and y are swapped: x ({west:,.0f}–{east:,.0f}) are northings and y "
+            f"({south:,.0f}–{north:,.0f}) eastings of {_crs_label(crs)} ({crs.name}), as "
+            "surveyors write them (X northing, Y easting)",
+            fix=f"swap them: for a table, give x = the easting column and y = the northing "
+            f'column under {section} (x = "Y坐标", y = "X坐标"); for a layer, export it '
+            "again with x as the easting",
+        )
     if data_zone != int(east // 1_000_000) or data_zone == own_zone:
         return None
     if own_zone == 0 and 13 <= data_zone <= 45:
@@ -616,7 +631,6 @@ def zone_number_problem(frame: gpd.GeoDataFrame, where: _Where, *, assumed: bool
     else:
         return None
     use = f"{_crs_label(other)} ({other.name})" if other is not None else "the zone's other CRS"
-    section = f"[inputs.{where.layer}]"
     fix = (
         f'give crs = "{_crs_label(other)}" under {section}'
         if assumed and other is not None
