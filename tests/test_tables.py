@@ -380,3 +380,17 @@ def test_a_surveyors_x_northing_y_easting_is_said_to_be_swapped(
     assert "swap" in problem.fix
     right = LayerSpec(path=tmp_path / "f.csv", crs=declared, x="Y坐标", y="X坐标")
     assert len(read_layer(right, name="facilities")) == len(drawn)
+
+
+def test_a_web_map_table_without_crs_is_told_the_crs_alone(tmp_path: Path) -> None:
+    """A table of 高德 points given datum_shift = "gcj02" but no crs: the fix says the crs
+    to add beside the key it has. Before, it said to add datum_shift 'as well'."""
+    from siting.scenario import DatumShift
+
+    as_table(sample_facilities()).to_csv(tmp_path / "f.csv", index=False)
+    spec = LayerSpec(path=tmp_path / "f.csv", datum_shift=DatumShift(web_map="gcj02"))
+    (problem,) = problems_of(spec)
+    assert problem.fix.startswith(
+        'add crs = "EPSG:4326" under [inputs.facilities]: the longitudes and latitudes of '
+        'a web map, which datum_shift = "gcj02" moves back'
+    )

@@ -476,7 +476,7 @@ def _normalize(
                         if table
                         else "define the CRS in the file (a .prj beside a Shapefile), or give it: "
                     )
-                    + crs_suggestion(_drawn(frame).total_bounds, section),
+                    + _crs_fix(frame, spec, section),
                 )
             )
 
@@ -535,6 +535,19 @@ def _normalize(
     for extra in extras:
         data[extra] = frame[extra].to_numpy()
     return gpd.GeoDataFrame(data, geometry=np.asarray(geometry, dtype=object), crs=crs)
+
+
+def _crs_fix(frame: gpd.GeoDataFrame, spec: LayerSpec, section: str) -> str:
+    """The CRS to give a layer without one: the web map's WGS 84 when its ``datum_shift``
+    names one (its coordinates are that map's longitudes and latitudes), else what its
+    numbers look like (:func:`crs_suggestion`)."""
+    web = spec.datum_shift.web_map if spec.datum_shift is not None else None
+    if web is not None:
+        return (
+            f'add crs = "EPSG:4326" under {section}: the longitudes and latitudes of a web '
+            f'map, which datum_shift = "{web}" moves back'
+        )
+    return crs_suggestion(_drawn(frame).total_bounds, section)
 
 
 def _written_by_a_plan(frame: pd.DataFrame, name: str, schema: _Schema) -> str | None:
