@@ -531,3 +531,25 @@ def test_a_census_district_id_of_its_own_does_not_decide_the_residual() -> None:
     result, _ = allocate_census(areas.geometry, units, zones=zones)
     assert result.residual_by_zone.to_dict() == pytest.approx({"D1": 0.0, "D2": 300.0})
     assert result.total == pytest.approx(1800.0)
+
+
+def test_the_map_and_report_name_a_residual_unit_not_raster_cells() -> None:
+    """The residual layer's tooltip named a census unit's 'raster cells: 0'; now its name.
+    The report's accounting table headed a census row 栅格 (raster); now 人口数据."""
+    from siting.maps.layers import _residual_features
+    from siting.report._write import _accounting_blocks
+
+    residual = gpd.GeoDataFrame(
+        {"residual_people": [300.0], "cells": [0], "name": ["嘉陵街道"]},
+        geometry=[_box(600, 900)],
+        crs=GK,
+    ).to_crs("EPSG:4326")
+    (feature,) = _residual_features(residual, labels("zh"), [])
+    assert feature["properties"]["tooltip"] == "居住区外人口: 300; 嘉陵街道"
+    run = {
+        "population_accounting": {
+            "population": {"method": "dasymetric", "source": "census", "total": 1800.0}
+        }
+    }
+    table = next(b for b in _accounting_blocks(run, labels("zh")) if b[0] == "table")
+    assert table[1].headers[0] == "人口数据"

@@ -435,7 +435,8 @@ def _hazard_features(
 def _residual_features(
     residual: gpd.GeoDataFrame | None, text: Mapping[str, str], legend: list[str]
 ) -> list[dict[str, Any]]:
-    """Blocks of raster cells whose people no residential area holds, shaded by count."""
+    """Blocks of raster cells (or census units, by their name) whose people no residential
+    area holds, shaded by count."""
     records = _records(residual)
     if not records:
         return []
@@ -444,10 +445,13 @@ def _residual_features(
     features = []
     for (rec, geom), value in zip(records, people, strict=True):
         colour = _bin_colour(value, edges, _RESIDUAL_COLOURS)
-        tooltip = (
-            f"{html.escape(text['residual_people'])}: {_fmt(value)}; "
-            f"{html.escape(text['residual_cells'])}: {_fmt(rec.get('cells'))}"
+        cells, name = rec.get("cells"), rec.get("name")
+        said = (  # a census unit has no cells: its name says which
+            html.escape(str(name))
+            if not cells and name is not None
+            else f"{html.escape(text['residual_cells'])}: {_fmt(cells)}"
         )
+        tooltip = f"{html.escape(text['residual_people'])}: {_fmt(value)}; {said}"
         style = {"color": colour, "weight": 0.3, "fillColor": colour, "fillOpacity": 0.55}
         props = {"district_id": rec.get("district_id"), "tooltip": tooltip, "style": style}
         features.append(_feature(geom, props))

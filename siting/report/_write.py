@@ -542,7 +542,7 @@ def _accounting_blocks(run: Mapping[str, Any], text: Mapping[str, str]) -> list[
             "table",
             _Table(
                 [
-                    text["accounting_raster"],
+                    text["accounting_source" if "census" in methods else "accounting_raster"],
                     text["accounting_method"],
                     text["accounting_total"],
                     text["accounting_held"],
