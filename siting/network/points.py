@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 from pathlib import Path
 from typing import Any
@@ -283,8 +284,13 @@ def area_points(
     # a GDAL source string (vrt://...?a_srs=... for a raster given a CRS by the
     # scenario) stays a string: Path() would fold its "//"
     source = population if isinstance(population, Path) else str(population)
+    grid: Any = contextlib.nullcontext()  # the even grid's memory, freed with the grid
     try:
-        src = _uniform_grid(metric) if population is None else rasterio.open(source)
+        if population is None:
+            grid = _uniform_grid(metric)
+            src = grid.open()
+        else:
+            src = rasterio.open(source)
     except Exception as exc:
         raise InputError(
             [
@@ -295,7 +301,7 @@ def area_points(
                 )
             ]
         ) from exc
-    with src:
+    with grid, src:
         if src.crs is None:
             raise InputError(
                 [
@@ -408,8 +414,9 @@ _UNIFORM_CELLS = 4_000_000
 
 
 def _uniform_grid(metric: gpd.GeoDataFrame) -> Any:
-    """An open in-memory raster of one person per cell over the bounds of ``metric`` (in
-    its metric CRS), cells of 20 m or wider to stay within 4 million cells."""
+    """An in-memory raster (a ``rasterio.io.MemoryFile``, for the caller to open and close)
+    of one person per cell over the bounds of ``metric`` (in its metric CRS), cells of
+    20 m or wider to stay within 4 million cells."""
     from rasterio.io import MemoryFile
     from rasterio.transform import from_origin
 
@@ -427,4 +434,4 @@ def _uniform_grid(metric: gpd.GeoDataFrame) -> Any:
         transform=from_origin(x0, y1, side, side),
     ) as ds:
         ds.write(np.ones((1, height, width), dtype="float32"))
-    return memory.open()
+    return memory
