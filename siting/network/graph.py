@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
+import numpy as np
 import pyproj
 
-from siting._osmxml import overpass_json
+from siting._osmxml import Elements, overpass_json
 from siting._scale import degrees
 from siting.errors import InputError, NetworkError, ScenarioError
 from siting.osm.pbf import is_pbf, xml_copy
@@ -374,19 +375,19 @@ def _graph_from_elements(elements: list[dict[str, Any]]) -> nx.MultiDiGraph:
     return graph
 
 
-def _street_elements(elements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _street_elements(elements: Elements) -> list[dict[str, Any]]:
     """The ``highway=*`` ways among parsed elements and the nodes they refer to.
 
     The graph keeps no other way's edges (:func:`_finish`), and building a graph of
     every way (the buildings' outlines too) took most of the time and memory of the
     read: 45–64 s of a 100 MB extract's 177–239 s plan (``benchmarks.osm_scale``).
     """
-    ways = [e for e in elements if e["type"] == "way" and "highway" in e["tags"]]
-    used = {ref for way in ways for ref in way["nodes"]}
-    return [e for e in elements if e["type"] == "node" and e["id"] in used] + ways
+    ways = [e for e in elements.others if e["type"] == "way" and "highway" in e["tags"]]
+    used = np.array([ref for way in ways for ref in way["nodes"]], dtype=np.int64)
+    return [*elements.nodes_at(np.flatnonzero(np.isin(elements.ids, used))), *ways]
 
 
-def _streets_of_a_clipped_extract(elements: list[dict[str, Any]], name: str) -> nx.MultiDiGraph:
+def _streets_of_a_clipped_extract(elements: Elements, name: str) -> nx.MultiDiGraph:
     """The street graph of an OSM XML file some of whose ways refer to missing nodes.
 
     Only ``highway=*`` ways are kept, each cut into the runs of nodes the file holds
@@ -481,7 +482,6 @@ def read_street_graph(
         The file is missing, unreadable, has no walkable streets, or its lengths
         are not metres. The message names the file and says how to fix it.
     """
-    import osmnx as ox
 
     _check_network(network)
     crs = _as_crs(working_crs)
@@ -498,36 +498,10 @@ def read_street_graph(
         except InputError as exc:
             first = exc.problems[0]
             raise NetworkError(f"{name}: {first.message} (fix: {first.fix})") from None
-    lower = path.name.lower()
-    try:
-        if lower.endswith(".graphml"):
-            raw = ox.load_graphml(path)
-        elif lower.endswith(OSM_XML_SUFFIXES):
-            # one parse per run, shared with the OSM features of [inputs.osm]
-            elements = overpass_json(path)["elements"]
-            with _osmnx_settings(useful_tags_way=_useful_way_tags()):
-                try:
-                    raw = _graph_from_elements(_street_elements(elements))
-                except ValueError as exc:
-                    if "missing nodes" not in str(exc):
-                        raise
-                    # a street refers to nodes the file lacks, as an extract clipped at
-                    # its edge does: cut it where its nodes are missing
-                    raw = _streets_of_a_clipped_extract(elements, name)
-        else:
-            raise NetworkError(
-                f"{name}: unknown street network format (fix: give an OSM XML file ending in "
-                f"{', '.join(OSM_XML_SUFFIXES)} or a .graphml file)"
-            )
-    except NetworkError:
-        raise
-    except Exception as exc:
-        raise NetworkError(
-            f"{name}: cannot read the street network ({type(exc).__name__}: {exc}) "
-            "(fix: check that the file is complete OSM XML or osmnx GraphML; re-export it)"
-        ) from exc
+    # the raw graph is held by _finish alone, which lets it go once filtered (held here too,
+    # it stayed through the filtering, the simplification and the projection)
     return _finish(
-        raw,
+        _read_raw(path, name),
         source=name,
         working_crs=crs,
         network=network,
@@ -535,6 +509,39 @@ def read_street_graph(
         retain_all=retain_all,
         simplify=simplify,
     )
+
+
+def _read_raw(path: Path, name: str) -> nx.MultiDiGraph:
+    """The graph of every street of an OSM XML or GraphML file, as osmnx reads it."""
+    import osmnx as ox
+
+    lower = path.name.lower()
+    try:
+        if lower.endswith(".graphml"):
+            return ox.load_graphml(path)
+        if lower.endswith(OSM_XML_SUFFIXES):
+            # one parse per run, shared with the OSM features of [inputs.osm]
+            elements = overpass_json(path)["elements"]
+            with _osmnx_settings(useful_tags_way=_useful_way_tags()):
+                try:
+                    return _graph_from_elements(_street_elements(elements))
+                except ValueError as exc:
+                    if "missing nodes" not in str(exc):
+                        raise
+                    # a street refers to nodes the file lacks, as an extract clipped at
+                    # its edge does: cut it where its nodes are missing
+                    return _streets_of_a_clipped_extract(elements, name)
+        raise NetworkError(
+            f"{name}: unknown street network format (fix: give an OSM XML file ending in "
+            f"{', '.join(OSM_XML_SUFFIXES)} or a .graphml file)"
+        )
+    except NetworkError:
+        raise
+    except Exception as exc:
+        raise NetworkError(
+            f"{name}: cannot read the street network ({type(exc).__name__}: {exc}) "
+            "(fix: check that the file is complete OSM XML or osmnx GraphML; re-export it)"
+        ) from exc
 
 
 def download_street_graph(

@@ -68,7 +68,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from siting._osmxml import overpass_json
+from siting._osmxml import Elements, _last_positions, _positions, overpass_json
 from siting.errors import InputError, Problem
 
 __all__ = [
@@ -262,21 +262,98 @@ _MISC_COLUMNS = frozenset({"changeset", "timestamp", "uid", "user", "version"})
 
 
 def _features_from_elements(
-    elements: list[dict[str, Any]], tags: dict[str, bool | str | list[str]]
+    elements: Elements, tags: dict[str, bool | str | list[str]]
 ) -> gpd.GeoDataFrame:
     """What :func:`osmnx.features_from_xml` gives for a file of these parsed elements.
+
+    osmnx 2.1's own steps (``osmnx.features._create_gdf`` and ``_process_features``), with
+    the nodes' coordinates read from the parse's arrays: osmnx takes a dict of every
+    node and keeps a dict of every node's coordinates and the geometry of every way
+    (832,000 dicts and 123,000 geometries for 8 × 8 tiles of central Nanjing), where a
+    way's geometry is needed only for a feature or a member of a relation. The geometries
+    are osmnx's (``_build_way_geometry``, ``_build_relation_geometry``), of the same
+    coordinates (the last node of an id, as osmnx's dict keeps).
 
     osmnx pops and adds keys of every element it reads (and pops a ``geometry`` tag), so
     it is given copies: the parse stays whole for the street graph.
     """
     import osmnx.features
-    from shapely import Polygon
+    from osmnx import settings
+    from osmnx._errors import InsufficientResponseError
+    from shapely import Point, Polygon
 
-    fresh = [
-        {**e, "tags": dict(e["tags"])} if "geometry" in e.get("tags", ()) else dict(e)
-        for e in elements
+    keys = set(tags)
+
+    def fresh(e: dict[str, Any]) -> dict[str, Any]:
+        copy = {**e, "tags": dict(e["tags"])} if "geometry" in e.get("tags", ()) else dict(e)
+        copy.get("tags", {}).pop("geometry", None)
+        return copy
+
+    def matches(element: dict[str, Any]) -> bool:
+        return len(keys & element.get("tags", {}).keys()) > 0
+
+    feature_nodes = []
+    for node in elements.tagged_nodes():
+        node = fresh(node)
+        _ = (node["id"], node["lon"], node["lat"])  # osmnx reads these of every node
+        if matches(node):
+            node["element"] = node.pop("type")
+            node["geometry"] = Point(node.pop("lon"), node.pop("lat"))
+            node.update(node.pop("tags"))
+            feature_nodes.append(node)
+    relations = [
+        fresh(e)
+        for e in elements.others
+        if e["type"] == "relation"
+        and e.get("tags", {}).get("type") in osmnx.features._RELATION_TYPES
     ]
-    gdf: gpd.GeoDataFrame = osmnx.features._create_gdf([{"elements": fresh}], Polygon(), tags)
+    members = {m.get("ref") for r in relations for m in r["members"] if m.get("type") == "way"}
+    ways = [fresh(e) for e in elements.others if e["type"] == "way"]
+    built = [w for w in ways if matches(w) or w["id"] in members]
+    refs = np.array([ref for way in built for ref in way["nodes"]], dtype=np.int64)
+    at = _last_positions(elements.ids, refs)
+    held = (at >= 0).tolist()
+    lon = np.where(at >= 0, elements.lon[at], np.nan).tolist()
+    lat = np.where(at >= 0, elements.lat[at], np.nan).tolist()
+    refs_list = refs.tolist()
+    feature_ways = []
+    way_geoms = {}
+    start = 0
+    for way in built:
+        end = start + len(way["nodes"])
+        coordinates = {
+            r: (x, y)
+            for r, ok, x, y in zip(
+                refs_list[start:end], held[start:end], lon[start:end], lat[start:end], strict=True
+            )
+            if ok
+        }
+        start = end
+        way["geometry"] = osmnx.features._build_way_geometry(
+            way["id"], way.pop("nodes"), way.get("tags", {}), coordinates
+        )
+        way_geoms[way["id"]] = way["geometry"]
+        if matches(way):
+            way["element"] = way.pop("type")
+            way.update(way.pop("tags"))
+            feature_ways.append(way)
+    for relation in relations:
+        relation["element"] = "relation"
+        relation.update(relation.pop("tags"))
+        relation["geometry"] = osmnx.features._build_relation_geometry(
+            relation.pop("members"), way_geoms
+        )
+    features = [*feature_nodes, *feature_ways, *relations]
+    if not features:
+        raise InsufficientResponseError(
+            "No matching features. Check query location, tags, and log."
+        )
+    gdf = (
+        gpd.GeoDataFrame(data=features, geometry="geometry", crs=settings.default_crs)
+        .set_index(["element", "id"])
+        .sort_index()
+    )
+    gdf = osmnx.features._filter_features(gdf, Polygon(), tags)
     return gdf.drop(columns=sorted(_MISC_COLUMNS & set(gdf.columns)))
 
 
@@ -287,14 +364,14 @@ class _Clipped:
     refer to nodes the file lacks (``cut``), areas among them were closed across their gaps
     (``areas``) and relations were left out (``relations``)."""
 
-    elements: list[dict[str, Any]]
+    elements: Elements
     trimmed: dict[int, shapely.Geometry]
     cut: int = 0
     areas: int = 0
     relations: int = 0
 
 
-def _clipped(elements: list[dict[str, Any]]) -> _Clipped:
+def _clipped(elements: Elements) -> _Clipped:
     """The elements of a parse with each way that refers to nodes the file does not hold
     (before it) trimmed to its runs of nodes the file holds, when osmnx would draw it as a
     line, or closed across its gaps, when an area; and without the relations that lose a
@@ -321,30 +398,42 @@ def _clipped(elements: list[dict[str, Any]]) -> _Clipped:
     the whole file's blocks cut to it). A multipolygon that lost a member is left out
     (its rings are of several ways, and would not close).
     """
-    nodes: set[int] = set()
+    ways = [e for e in elements.others if e["type"] == "way"]
+    refs = np.array([ref for way in ways for ref in way["nodes"]], dtype=np.int64)
+    # each reference's first node of its id, and the nodes before its way
+    first = _positions(elements.ids, refs)
+    sizes = [len(way["nodes"]) for way in ways]
+    before = np.repeat(
+        [n for e, n in zip(elements.others, elements.before, strict=True) if e["type"] == "way"],
+        sizes,
+    ).astype(np.intp)
+    missing = (first < 0) | (first >= before)
+    way_of = np.repeat(np.arange(len(ways)), sizes)
+    is_cut = iter((np.bincount(way_of[missing], minlength=len(ways)) > 0).tolist())
     cut: list[dict[str, Any]] = []
     cut_ids: set[int] = set()
     kept: list[dict[str, Any]] = []
+    kept_before: list[int] = []  # the nodes before each kept way and relation
     relations = 0
-    for element in elements:
-        kind = element["type"]
-        if kind == "node":
-            nodes.add(element["id"])
-        elif kind == "way" and not nodes.issuperset(element["nodes"]):
+    for element, n in zip(elements.others, elements.before, strict=True):
+        if element["type"] == "way" and next(is_cut):
             cut.append(element)
             cut_ids.add(element["id"])
             continue
-        elif (
-            kind == "relation"
+        if (
+            element["type"] == "relation"
             and cut_ids
             and any(m.get("type") == "way" and m.get("ref") in cut_ids for m in element["members"])
         ):
             relations += 1
             continue
         kept.append(element)
+        kept_before.append(n)
     if not cut:
         return _Clipped(elements, {})
-    coordinates = {e["id"]: (e["lon"], e["lat"]) for e in elements if e["type"] == "node"}
+    wanted = np.array([ref for way in cut for ref in way["nodes"]], dtype=np.int64)
+    at = np.flatnonzero(np.isin(elements.ids, wanted))  # the last of an id's nodes counts
+    coordinates = {e["id"]: (e["lon"], e["lat"]) for e in elements.nodes_at(at)}
     trimmed: dict[int, shapely.Geometry] = {}
     areas = 0
     for way in cut:
@@ -367,7 +456,8 @@ def _clipped(elements: list[dict[str, Any]]) -> _Clipped:
         trimmed[way["id"]] = (
             shapely.LineString(lines[0]) if len(lines) == 1 else shapely.MultiLineString(lines)
         )
-    return _Clipped(kept, trimmed, len(cut), areas, relations)
+    kept_before += [len(elements.ids)] * (len(kept) - len(kept_before))  # after every node
+    return _Clipped(elements.replaced(kept, kept_before), trimmed, len(cut), areas, relations)
 
 
 def _drawn_as_line(refs: list[int], tags: dict[str, str]) -> bool:
