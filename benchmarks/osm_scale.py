@@ -1,7 +1,8 @@
 """How often ``siting plan`` reads its OSM file, and what each stage costs on a city's extract.
 
 Run with ``.venv/bin/python -m benchmarks.osm_scale`` (``--tiles N``, ``--folder DIR``,
-``--command validate``, ``--areas-from landuse blocks``, ``--no-map``, ``--time-v``).
+``--command validate``, ``--areas-from landuse blocks``, ``--no-map``, ``--time-v``,
+``--steps``). ``--tiles 8`` writes 100 MB of XML, ``--tiles 14`` 310 MB.
 
 The city (:func:`tiled_city`, written once into ``--folder`` and reused): central
 Nanjing (``data/nanjing``, a 1.6 MB OSM extract of 12,975 nodes) copied into a
@@ -28,7 +29,14 @@ the CLI runs it, and prints:
   the run;
 * the process's peak RSS: the largest stage's; with ``--time-v`` the run is made
   without resetting the peak, under ``/usr/bin/time -v``, whose maximum resident set
-  size is then the whole run's (resetting ``VmHWM`` also resets what it reports).
+  size is then the whole run's (resetting ``VmHWM`` also resets what it reports);
+  and the run's CPU seconds (``time.process_time``), which a loaded machine moves less
+  than its wall time;
+* with ``--steps``, the steps of reading the OSM inputs (:data:`STEPS`: the parse, the
+  features, the layers, the street graph's raw read, walking filter, largest piece,
+  simplification and projection, the coverage check), each with its wall and CPU
+  seconds, its peak RSS (``/proc/self/statm`` sampled every 20 ms) and the RSS it
+  leaves; a step within another is indented under it.
 """
 
 from __future__ import annotations
@@ -66,6 +74,72 @@ def _peak_mb() -> float:
 def _reset_peak() -> None:
     with contextlib.suppress(OSError):
         Path("/proc/self/clear_refs").write_text("5")
+
+
+STEPS = (
+    ("siting._osmxml", "_parse", "parse of the file"),
+    ("siting.osm.layers", "_block_edge", "the extract's edge (street blocks)"),
+    ("siting.osm.layers", "_read_lonlat", "features of every use"),
+    ("siting.osm.features", "_clipped", "ways missing nodes"),
+    ("siting.osm.features", "_features_from_elements", "features from the parse"),
+    ("siting.osm.layers", "street_blocks", "street blocks"),
+    ("siting.osm.layers", "_candidates_from_features", "candidates"),
+    ("siting.osm.layers", "_points_in_buildings", "candidates in buildings"),
+    ("siting.osm.layers", "_hazards_from_features", "hazards"),
+    ("siting.inputs._load", "_add_osm", "the layers of [inputs.osm]"),
+    ("siting.inputs._load", "_read_streets", "street graph"),
+    ("siting.network.graph", "_read_raw", "raw graph (osmnx's builder)"),
+    ("siting.network.graph", "_filter_walk", "walking filter"),
+    ("siting.network.graph", "_largest_component", "largest piece"),
+    ("osmnx", "simplify_graph", "osmnx simplification"),
+    ("osmnx", "project_graph", "osmnx projection"),
+    ("siting.inputs._load", "_check_coverage", "streets' coverage of the areas"),
+)
+"""The steps ``--steps`` times: (module, function, label); a function an older commit lacks
+is left out."""
+
+
+def _watch_steps() -> tuple[list[list[Any]], list[tuple[float, float]]]:
+    """Wrap each of :data:`STEPS` to record it, and sample the RSS every 20 ms.
+
+    Returns the records (label, depth, start, end, CPU seconds, RSS at the end, filled as
+    the steps run) and the samples (time, MB)."""
+    import importlib
+    import threading
+
+    page = os.sysconf("SC_PAGE_SIZE") / 2**20
+    samples: list[tuple[float, float]] = []
+    statm = Path("/proc/self/statm")
+
+    def rss() -> float:
+        return int(statm.read_text().split()[1]) * page
+
+    def sample() -> None:
+        while True:
+            samples.append((time.perf_counter(), rss()))
+            time.sleep(0.02)
+
+    threading.Thread(target=sample, daemon=True).start()
+    records: list[list[Any]] = []
+    depth = [0]
+    for module_name, name, label in STEPS:
+        module = importlib.import_module(module_name)
+        function = getattr(module, name, None)
+        if function is None:
+            continue
+
+        def wrapper(*args: Any, _f: Any = function, _label: str = label, **kwargs: Any) -> Any:
+            start, cpu = time.perf_counter(), time.process_time()
+            depth[0] += 1
+            try:
+                return _f(*args, **kwargs)
+            finally:
+                depth[0] -= 1
+                end = time.perf_counter()
+                records.append([_label, depth[0], start, end, time.process_time() - cpu, rss()])
+
+        setattr(module, name, wrapper)
+    return records, samples
 
 
 def _read_source(path: Path) -> tuple[list[Any], list[Any], list[Any], str]:
@@ -173,7 +247,9 @@ def tiled_city(folder: Path, tiles: int, *, seed: int = 1, areas_from: tuple[str
     return scenario
 
 
-def child(command: str, scenario: Path, out: Path, *, no_map: bool, reset: bool) -> None:
+def child(
+    command: str, scenario: Path, out: Path, *, no_map: bool, reset: bool, steps: bool = False
+) -> None:
     """Run one ``siting`` command in this process, timing its stages and the OSM reads."""
     import logging
 
@@ -209,6 +285,8 @@ def child(command: str, scenario: Path, out: Path, *, no_map: bool, reset: bool)
     timed(ox_xml, "sax_parse", "osmnx: SAX parse to Overpass JSON")
     timed(siting._osmxml, "_parse", "siting: one-pass parse to Overpass JSON")
     timed(osmnx.features, "_create_gdf", "osmnx: features from the JSON")
+    features = sys.modules["siting.osm.features"]
+    timed(features, "_features_from_elements", "features from the parse (osmnx's builders)")
     timed(osmnx.graph, "_create_graph", "osmnx: graph from the JSON")
     timed(siting.inputs._load, "file_sha256", "SHA-256 of an input file")
     original = siting._osmxml.osm_elements
@@ -241,20 +319,28 @@ def child(command: str, scenario: Path, out: Path, *, no_map: bool, reset: bool)
         stages.append({"stage": message.split(" (")[0].split(" …")[0]})
 
     siting.cli._progress = progress
-    start = time.perf_counter()
+    records, samples = _watch_steps() if steps else ([], [])
+    start, cpu = time.perf_counter(), time.process_time()
     argv = [command, str(scenario)]
     if command == "plan":
         argv += ["--out", str(out), "--replace", "--basemap", "none"]
         argv += ["--no-map"] if no_map else []
     code = siting.cli.main(argv)
     close_stage()
-    wall = time.perf_counter() - start
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+    done = sorted(records, key=lambda r: r[2])
+    peaks = [max((mb for t, mb in samples if r[2] <= t <= r[3]), default=r[5]) for r in done]
     print(
         "RESULT "
         + json.dumps(
             {
                 "code": code,
                 "wall": wall,
+                "cpu": cpu,
+                "steps": [
+                    [r[0], r[1], r[3] - r[2], r[4], p, r[5]]
+                    for r, p in zip(done, peaks, strict=True)
+                ],
                 "stages": stages,
                 "calls": calls,
                 "seconds": seconds,
@@ -265,10 +351,11 @@ def child(command: str, scenario: Path, out: Path, *, no_map: bool, reset: bool)
 
 
 def _run(
-    command: str, scenario: Path, out: Path, *, no_map: bool, time_v: bool
+    command: str, scenario: Path, out: Path, *, no_map: bool, time_v: bool, steps: bool
 ) -> tuple[dict[str, Any], str]:
     argv = [sys.executable, "-m", "benchmarks.osm_scale", "--child", command, str(scenario)]
     argv += ["--out", str(out)] + (["--no-map"] if no_map else [])
+    argv += ["--steps"] if steps else []
     if time_v:
         argv = ["/usr/bin/time", "-v", *argv, "--time-v"]
     # run from elsewhere with this checkout last on the path, so that a PYTHONPATH naming
@@ -302,11 +389,19 @@ def main() -> None:
     parser.add_argument(
         "--time-v", action="store_true", help="the whole run's peak from /usr/bin/time -v"
     )
+    parser.add_argument(
+        "--steps", action="store_true", help="time the steps of reading the OSM inputs"
+    )
     parser.add_argument("--child", nargs=2, metavar=("COMMAND", "SCENARIO"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(
-            args.child[0], Path(args.child[1]), args.out, no_map=args.no_map, reset=not args.time_v
+            args.child[0],
+            Path(args.child[1]),
+            args.out,
+            no_map=args.no_map,
+            reset=not args.time_v,
+            steps=args.steps,
         )
         return
     name = f"siting-osm-scale-{args.tiles}x{args.tiles}-s{args.seed}-{'+'.join(args.areas_from)}"
@@ -322,15 +417,22 @@ def main() -> None:
     )
     out = (args.out or folder / "plan").resolve()
     scenario = scenario.resolve()
-    result, peak = _run(args.command, scenario, out, no_map=args.no_map, time_v=args.time_v)
+    result, peak = _run(
+        args.command, scenario, out, no_map=args.no_map, time_v=args.time_v, steps=args.steps
+    )
     wall = float(result["wall"])
     if not peak:
         largest = max(float(stage.get("peak_mb", 0.0)) for stage in result["stages"])
         peak = f"{largest:,.0f} MB (the largest stage's)"
     print(
-        f"\nsiting {args.command} ({result['siting']}): exit {result['code']}, {wall:,.1f} s, "
-        f"peak RSS {peak}"
+        f"\nsiting {args.command} ({result['siting']}): exit {result['code']}, {wall:,.1f} s "
+        f"({float(result.get('cpu', math.nan)):,.1f} s CPU), peak RSS {peak}"
     )
+    if result.get("steps"):
+        print(f"\n{'step':44} {'seconds':>8} {'CPU s':>6} {'peak MB':>8} {'after MB':>8}")
+        for label, depth, seconds, cpu, top, after in result["steps"]:
+            name = ("  " * depth + label)[:44]
+            print(f"{name:44} {seconds:8.1f} {cpu:6.1f} {top:8,.0f} {after:8,.0f}")
     print(f"\n{'stage':52} {'seconds':>8} {'share':>6} {'peak MB':>8}")
     for stage in result["stages"]:
         s = float(stage.get("seconds", math.nan))
