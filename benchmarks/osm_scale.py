@@ -94,6 +94,7 @@ STEPS = (
     ("osmnx", "simplify_graph", "osmnx simplification"),
     ("osmnx", "project_graph", "osmnx projection"),
     ("siting.inputs._load", "_check_coverage", "streets' coverage of the areas"),
+    ("siting._heap", "give_back", "memory given back"),
 )
 """The steps ``--steps`` times: (module, function, label); a function an older commit lacks
 is left out."""

@@ -344,7 +344,8 @@ def _load(
     max_persons_per_km2: float = DEFAULT_MAX_PERSONS_PER_KM2,
     radii: Radii | None = None,
 ) -> _Loaded:
-    # [inputs.osm]'s layers and the street graph of the same file share one parse of it
+    # [inputs.osm]'s layers and the street graph of the same file share one parse of it;
+    # the graph is read last (_load_parsed_once), and lets the parse go once built
     with parse_once():
         return _load_parsed_once(spec, crs, max_persons_per_km2, radii)
 

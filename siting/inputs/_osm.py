@@ -30,6 +30,7 @@ import pandas as pd
 import pyproj
 import shapely
 
+from siting import _heap
 from siting.errors import InputError, Problem
 from siting.inputs._problems import _check_file, _Report, _Where
 from siting.inputs._vector import _normalize
@@ -118,6 +119,8 @@ def _add_osm(
     except InputError as exc:
         report.problems.extend(exc.problems)
         return
+    finally:
+        _heap.give_back()  # the features' frames, freed: the street graph is built next
     report.files["osm"] = osm.path
     for text in layers.notes:
         report.note(text)

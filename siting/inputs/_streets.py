@@ -26,6 +26,7 @@ import numpy as np
 import pyproj
 import shapely
 
+from siting import _heap
 from siting._said import Said
 from siting._text import first_few
 from siting.errors import NetworkError
@@ -66,6 +67,8 @@ def _read_streets(path: Path, work: pyproj.CRS, report: _Report) -> Any:
                 fix="check that the file is complete OSM XML or osmnx GraphML; re-export it",
             )
         )
+    finally:
+        _heap.give_back()  # the raw graph and its filtered copies, freed
     return None
 
 

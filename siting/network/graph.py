@@ -520,8 +520,9 @@ def _read_raw(path: Path, name: str) -> nx.MultiDiGraph:
         if lower.endswith(".graphml"):
             return ox.load_graphml(path)
         if lower.endswith(OSM_XML_SUFFIXES):
-            # one parse per run, shared with the OSM features of [inputs.osm]
-            elements = overpass_json(path)["elements"]
+            # one parse per run, shared with the OSM features of [inputs.osm], read
+            # before: the graph is its last reader, and lets it go once built
+            elements = overpass_json(path, last=True)["elements"]
             with _osmnx_settings(useful_tags_way=_useful_way_tags()):
                 try:
                     return _graph_from_elements(_street_elements(elements))
