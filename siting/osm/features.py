@@ -272,17 +272,37 @@ def _features_from_elements(
     (832,000 dicts and 123,000 geometries for 8 × 8 tiles of central Nanjing), where a
     way's geometry is needed only for a feature or a member of a relation. The geometries
     are osmnx's (``_build_way_geometry``, ``_build_relation_geometry``), of the same
-    coordinates (the last node of an id, as osmnx's dict keeps).
+    coordinates (the last node of an id, as osmnx's dict keeps). The features' dicts are
+    let go once the frame holds them.
+    """
+    import osmnx.features
+    from osmnx import settings
+    from osmnx._errors import InsufficientResponseError
+    from shapely import Polygon
+
+    features = _feature_dicts(elements, set(tags))
+    if not features:
+        raise InsufficientResponseError(
+            "No matching features. Check query location, tags, and log."
+        )
+    gdf = gpd.GeoDataFrame(data=features, geometry="geometry", crs=settings.default_crs)
+    del features
+    gdf = osmnx.features._filter_features(
+        gdf.set_index(["element", "id"]).sort_index(), Polygon(), tags
+    )
+    return gdf.drop(columns=sorted(_MISC_COLUMNS & set(gdf.columns)))
+
+
+def _feature_dicts(elements: Elements, keys: set[str]) -> list[dict[str, Any]]:
+    """The features osmnx 2.1's ``_process_features`` gives for these elements and query
+    keys (see :func:`_features_from_elements`): the nodes, then the ways, then the
+    relations, each a dict of its attributes, tags and ``geometry``.
 
     osmnx pops and adds keys of every element it reads (and pops a ``geometry`` tag), so
     it is given copies: the parse stays whole for the street graph.
     """
     import osmnx.features
-    from osmnx import settings
-    from osmnx._errors import InsufficientResponseError
-    from shapely import Point, Polygon
-
-    keys = set(tags)
+    from shapely import Point
 
     def fresh(e: dict[str, Any]) -> dict[str, Any]:
         copy = {**e, "tags": dict(e["tags"])} if "geometry" in e.get("tags", ()) else dict(e)
@@ -308,13 +328,18 @@ def _features_from_elements(
         and e.get("tags", {}).get("type") in osmnx.features._RELATION_TYPES
     ]
     members = {m.get("ref") for r in relations for m in r["members"] if m.get("type") == "way"}
-    ways = [fresh(e) for e in elements.others if e["type"] == "way"]
-    built = [w for w in ways if matches(w) or w["id"] in members]
+    asked = keys - {"geometry"}  # osmnx pops a geometry tag before it matches the keys
+    built = [
+        fresh(e)
+        for e in elements.others
+        if e["type"] == "way" and (asked & e.get("tags", {}).keys() or e["id"] in members)
+    ]
     refs = np.array([ref for way in built for ref in way["nodes"]], dtype=np.int64)
     at = _last_positions(elements.ids, refs)
-    held = (at >= 0).tolist()
-    lon = np.where(at >= 0, elements.lon[at], np.nan).tolist()
-    lat = np.where(at >= 0, elements.lat[at], np.nan).tolist()
+    found = at >= 0
+    held = found.tolist()
+    lon, lat = np.full(len(at), np.nan), np.full(len(at), np.nan)
+    lon[found], lat[found] = elements.lon[at[found]], elements.lat[at[found]]
     refs_list = refs.tolist()
     feature_ways = []
     way_geoms = {}
@@ -324,7 +349,11 @@ def _features_from_elements(
         coordinates = {
             r: (x, y)
             for r, ok, x, y in zip(
-                refs_list[start:end], held[start:end], lon[start:end], lat[start:end], strict=True
+                refs_list[start:end],
+                held[start:end],
+                lon[start:end].tolist(),
+                lat[start:end].tolist(),
+                strict=True,
             )
             if ok
         }
@@ -343,18 +372,7 @@ def _features_from_elements(
         relation["geometry"] = osmnx.features._build_relation_geometry(
             relation.pop("members"), way_geoms
         )
-    features = [*feature_nodes, *feature_ways, *relations]
-    if not features:
-        raise InsufficientResponseError(
-            "No matching features. Check query location, tags, and log."
-        )
-    gdf = (
-        gpd.GeoDataFrame(data=features, geometry="geometry", crs=settings.default_crs)
-        .set_index(["element", "id"])
-        .sort_index()
-    )
-    gdf = osmnx.features._filter_features(gdf, Polygon(), tags)
-    return gdf.drop(columns=sorted(_MISC_COLUMNS & set(gdf.columns)))
+    return [*feature_nodes, *feature_ways, *relations]
 
 
 @dataclass(frozen=True)
