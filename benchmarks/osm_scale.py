@@ -96,8 +96,8 @@ STEPS = (
     ("siting.inputs._load", "_check_coverage", "streets' coverage of the areas"),
     ("siting._heap", "give_back", "memory given back"),
 )
-"""The steps ``--steps`` times: (module, function, label); a function an older commit lacks
-is left out."""
+"""The steps ``--steps`` times: (module, function, label); a module or function an older
+commit lacks is left out."""
 
 
 def _watch_steps() -> tuple[list[list[Any]], list[tuple[float, float]]]:
@@ -124,7 +124,10 @@ def _watch_steps() -> tuple[list[list[Any]], list[tuple[float, float]]]:
     records: list[list[Any]] = []
     depth = [0]
     for module_name, name, label in STEPS:
-        module = importlib.import_module(module_name)
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError:
+            continue
         function = getattr(module, name, None)
         if function is None:
             continue

@@ -7,8 +7,11 @@ the OSM features (:mod:`siting.osm.features`) and again for the street graph
 :func:`overpass_json` reads the file in one streaming pass into the structure
 osmnx builds its graphs and features from (Overpass JSON), and within
 :func:`parse_once` each file is read once, whoever asks. The file is never held as
-an XML tree, but its parse is held, as dicts: about 1.2 KB per node, so a province's
-extract of tens of millions of nodes takes tens of GB.
+an XML tree, but its parse is held (:class:`Elements`): the untagged nodes, most of
+a file's, as rows of arrays, the other elements as dicts. The 830,400 nodes and
+122,880 ways of 8 × 8 tiles of central Nanjing (100 MB) take 224 MB so (472 MB as
+dicts), so a province's extract of tens of millions of nodes still takes GB. The
+street graph, read last in a run, lets the parse go once built (``last=True``).
 
 osmnx also refuses a whole file when one way refers to a node the file does not
 hold. The readers of a clipped extract then keep what is whole; a reader that
