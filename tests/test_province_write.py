@@ -20,6 +20,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from _plan_output import write_plan_output
 from shapely.geometry import box
 
@@ -183,3 +184,38 @@ def test_above_the_detail_limit_the_map_is_an_overview_of_points(plan_dir: Path)
     for left_out in ("candidate_chosen", "line_resident"):
         assert html.escape(text[left_out]) in whole
         assert html.escape(text[left_out]) not in legends[0]
+
+
+def test_census_residual_units_keep_their_own_outlines() -> None:
+    """A census run's residual is its units (``cells`` = 0), not square blocks: merged, a
+    unit became its bounding box (an L-shaped 街道 of 30,000 m² drawn as 40,000) and lost
+    its id and name. Now a unit keeps its outline, id and name; units merged to the cap
+    are their union; a raster's blocks stay boxes."""
+    ell = shapely.Polygon([(0, 0), (200, 0), (200, 100), (100, 100), (100, 200), (0, 200)])
+    units = gpd.GeoDataFrame(
+        {
+            "district_id": ["A", "A", "B"],
+            "residual_people": [300.0, 100.0, 50.0],
+            "cells": [0, 0, 0],
+            "name": ["嘉陵街道", "东坝街道", "回龙村"],
+        },
+        geometry=[ell, box(200, 0, 300, 100), box(1000, 0, 1100, 100)],
+        index=pd.Index(["U1", "U2", "U3"], name="block_id"),
+        crs="EPSG:4544",
+    )
+    merged = coarsen_residual(units)
+    assert merged.index.tolist() == ["U1", "U2", "U3"]
+    assert merged["name"].tolist() == ["嘉陵街道", "东坝街道", "回龙村"]
+    assert merged.geometry.iloc[0].equals(ell) and merged.geometry.iloc[0].area == 30_000.0
+    # to the cap of one block per county: A's two units are their union, 40,000 m²
+    capped = coarsen_residual(units, max_blocks=1)
+    assert capped.index.tolist() == ["A-R1", "U3"]
+    assert capped.geometry.iloc[0].equals(shapely.union_all([ell, box(200, 0, 300, 100)]))
+    assert capped.geometry.area.tolist() == [40_000.0, 10_000.0]
+    assert capped["residual_people"].tolist() == [400.0, 50.0]
+    assert capped["name"].tolist() == ["嘉陵街道, 东坝街道", "回龙村"]
+    # a raster's blocks (cells > 0) beside them stay the boxes of what they merge
+    blocks = pd.concat([_grid("C", 2000.0, 2, 1.0), units.reset_index(drop=True)])
+    mixed = coarsen_residual(gpd.GeoDataFrame(blocks, geometry="geometry", crs="EPSG:4544"))
+    assert mixed.geometry.iloc[0].equals(box(2000, 0, 2100, 100))
+    assert mixed.geometry.iloc[4].equals(ell)

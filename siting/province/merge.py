@@ -488,8 +488,9 @@ def _residual(
 ) -> gpd.GeoDataFrame | None:
     """The counties' residual blocks, each with its ``district_id``, merged to ``max_blocks``.
 
-    The blocks are the population raster's (the ``population`` accounting); their
-    people are scaled to each county's accounted residual of it.
+    The blocks are the population raster's, or the census units no area holds, which
+    keep their outlines (the ``population`` accounting); their people are scaled to each
+    county's accounted residual of it.
     """
     frames = []
     for r in planned:

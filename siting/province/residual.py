@@ -11,6 +11,12 @@ left, each county's blocks grouped by the grid square their centre falls in
 merged block is the bounding box of the blocks it holds, with their
 ``residual_people`` and ``cells`` added up and their number in ``blocks``.
 
+A census run's residual is its units (:mod:`siting.census`: ``cells`` = 0, a ``name``),
+which keep their own outlines: a unit left alone keeps its outline, id and name, and
+units merged to the cap are the union of their outlines, with their names (a unit's
+bounding box drew an L-shaped 街道 over its neighbours' land). Units and raster blocks
+are never merged together.
+
 Totals are exact. A county's blocks count a cell cut by the county's outline by
 its share, as its accounting (``run.json``, ``population_accounting``) does
 (:func:`siting.allocation.allocate`), so they add up to its accounted residual.
@@ -31,6 +37,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from siting._text import first_few
 from siting.errors import ScenarioError
 
 __all__ = ["RESIDUAL_BLOCKS", "coarsen_residual"]
@@ -74,11 +81,15 @@ def coarsen_residual(
     district = blocks["district_id"].astype(str).to_numpy()
     people = blocks["residual_people"].to_numpy(dtype=np.float64)
     cells = blocks["cells"].to_numpy(dtype=np.float64)
-    bounds = shapely.bounds(blocks.geometry.to_numpy())
+    unit = cells == 0  # a census unit (siting.census), drawn as itself
+    geoms = np.asarray(blocks.geometry.to_numpy(), dtype=object)
+    bounds = shapely.bounds(geoms)
     if len(blocks) <= max_blocks:
         group = np.arange(len(blocks))
-    else:
-        group = _grid_groups(bounds, district, max_blocks)
+    else:  # units and blocks of one county are grouped apart
+        group = _grid_groups(
+            bounds, np.char.add(district.astype(str), np.where(unit, "|u", "")), max_blocks
+        )
     frame = pd.DataFrame(
         {
             "group": group,
@@ -111,20 +122,47 @@ def coarsen_residual(
         merged["residual_people"] = merged["residual_people"] * scale
     order = merged.reset_index(drop=True)
     number = order.groupby("district_id").cumcount() + 1
+    ids = [f"{d}-R{k}" for d, k in zip(order["district_id"], number, strict=True)]
+    shapes = shapely.box(order["minx"], order["miny"], order["maxx"], order["maxy"])
+    names: list[object] = [None] * len(order)
+    if unit.any():
+        _as_units(blocks, group, unit, geoms, ids, shapes, names)
     out = gpd.GeoDataFrame(
         {
             "district_id": order["district_id"].to_numpy(),
             "residual_people": order["residual_people"].to_numpy(),
             "cells": np.rint(order["cells"].to_numpy()).astype(np.int64),
             "blocks": order["blocks"].to_numpy().astype(np.int64),
+            **({"name": names} if unit.any() else {}),
         },
-        geometry=shapely.box(order["minx"], order["miny"], order["maxx"], order["maxy"]),
+        geometry=shapes,
         crs=blocks.crs,
     )
-    out.index = pd.Index(
-        [f"{d}-R{k}" for d, k in zip(order["district_id"], number, strict=True)], name="block_id"
-    )
+    out.index = pd.Index(ids, name="block_id")
     return out
+
+
+def _as_units(
+    blocks: gpd.GeoDataFrame,
+    group: np.ndarray,
+    unit: np.ndarray,
+    geoms: np.ndarray,
+    ids: list[str],
+    shapes: np.ndarray,
+    names: list[object],
+) -> None:
+    """Give the merged groups of census units their own outlines and names in place of
+    their bounding boxes (``shapes``), and a unit alone its own id (``ids``)."""
+    own = blocks["name"].to_numpy(dtype=object) if "name" in blocks.columns else None
+    index = blocks.index.astype(str)
+    # groups are numbered 0, 1, 2 ... in the sorted order merged kept
+    for g in np.unique(group[unit]):
+        members = np.flatnonzero(group == g)
+        shapes[g] = geoms[members[0]] if len(members) == 1 else shapely.union_all(geoms[members])
+        if own is not None:
+            names[g] = first_few(own[members], limit=3)
+        if len(members) == 1:
+            ids[g] = index[members[0]]
 
 
 def _grid_groups(bounds: np.ndarray, district: np.ndarray, max_blocks: int) -> np.ndarray:
