@@ -55,7 +55,7 @@ from siting._text import first_few
 from siting.allocation import Allocation, allocate
 from siting.census import allocate_census
 from siting.errors import InputError, Problem
-from siting.inputs import Inputs, age_group_warning, check_frame
+from siting.inputs import Inputs, age_group_warning, check_frame, read_frame_choices
 from siting.osm import BLOCK_ID_PREFIX, NON_RESIDENTIAL_BUILDINGS
 from siting.scenario import Scenario, population_count_problems
 
@@ -224,6 +224,7 @@ def area_demand(
         not new/old/rural, numbers out of range, features without a geometry), or as
         :func:`siting.allocation.allocate` does.
     """
+    areas, _ = read_frame_choices(areas, "areas")  # 新建, 老城, New as a file's, on a copy
     problems = check_frame(areas, "areas", argument="areas")
     if not problems:
         problems = _off_the_raster(areas, population, argument="areas")
@@ -391,9 +392,12 @@ def estimate_demand(
         When ``counts`` or ``share_of_residents`` is not one the scenario's keys take, or
         the areas, edited in memory, cannot be read (:func:`siting.inputs.check_frame`).
     """
-    problems = check_frame(inputs.areas, "areas", argument="inputs.areas")
+    areas, _ = read_frame_choices(inputs.areas, "areas")  # as area_demand reads them
+    problems = check_frame(areas, "areas", argument="inputs.areas")
     if problems:
         raise InputError(problems)
+    if areas is not inputs.areas:
+        inputs = dataclasses.replace(inputs, areas=areas)
     spec = scenario.inputs
     per_person = residents_per_person(
         scenario, counts=counts, share_of_residents=share_of_residents

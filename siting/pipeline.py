@@ -33,7 +33,7 @@ from siting.demand import (
     workplace_demand,
 )
 from siting.errors import InputError, NoSolutionError, ScenarioError
-from siting.inputs import Inputs, check_loaded, flat_loaded, load_inputs
+from siting.inputs import Inputs, check_loaded, flat_loaded, load_inputs, read_loaded_choices
 from siting.lifecircle import plan_life_circles
 from siting.model import SitingProblem, build_model, presolve_checks
 from siting.network import area_points, read_street_graph
@@ -310,6 +310,7 @@ def loaded_demand(inputs: Inputs, *, scenario: Scenario) -> tuple[Inputs, Demand
     InputError
         A layer swapped in memory is unusable (:func:`siting.inputs.check_loaded`).
     """
+    inputs = read_loaded_choices(inputs)  # 新建, 老城, New as a file's, with its note
     edited = check_loaded(inputs)  # layers an analyst swapped in, in memory
     if edited:
         raise InputError(edited)

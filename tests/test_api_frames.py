@@ -126,12 +126,18 @@ AREA_VARIATIONS: dict[str, Edit] = {
         checked=pd.array(rng.choice([True, False, None], len(f)), dtype="boolean")
     ),
     "Polygon Z": _geometry(lambda g, rows: shapely.force_3d(g, 480.0)),
-    # refused before the fix: NaN required slots, no people, a KeyError
+    # refused before the fix: NaN required slots, no people, a KeyError; then a file's words
     "status NaN": _set("status", np.nan),
     "categorical status NaN": _set(
         "status", np.nan, dtype=pd.CategoricalDtype(["new", "old", "rural"])
     ),
-    "status New/新建": _set("status", "新建"),
+    "status in a file's words (新建, 老城, 农村, New)": _cast(
+        "status",
+        lambda s: s.map({"new": "新建", "old": "老城", "rural": "农村"}).where(
+            np.arange(len(s)) % 2 == 0, s.str.title()
+        ),
+    ),
+    "status no alias reads (Neubau)": _set("status", "Neubau"),
     "no status": lambda f, rng: f.drop(columns="status"),
     "no geometry": _geometry(lambda g, rows: np.array([None] * len(rows), dtype=object)),
     "empty geometry": _geometry(lambda g, rows: np.array([shapely.Polygon()] * len(rows))),
@@ -155,7 +161,7 @@ AREA_VARIATIONS: dict[str, Edit] = {
 AREAS_REFUSED = {
     "status NaN": "status",
     "categorical status NaN": "status",
-    "status New/新建": "status",
+    "status no alias reads (Neubau)": "status",
     "no status": "status",
     "no geometry": "",
     "empty geometry": "",
@@ -342,6 +348,43 @@ def test_estimate_demand_refuses_edited_areas_it_would_misread(city: dict[str, A
     with unchanged(areas), pytest.raises(InputError) as refused:
         estimate_demand(_inputs(city, areas=areas), scenario=Scenario())
     _refusal(refused.value, "inputs.areas", "status")
+
+
+def test_a_files_status_words_are_read_alike_by_every_entry_point(
+    city: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    """An analyst's status of 新建, 老城, 农村 or New, which a file's reader takes with a
+    note, was refused by area_demand, estimate_demand and prepare_loaded's check as a
+    status siting does not know. Each reads them now, on a copy, with the file reader's
+    note, and gives the plain frame's demand; a word no alias names is still refused."""
+    from siting.pipeline import loaded_demand
+
+    areas = city["areas"].groupby("status").head(10)  # 10 new, old and rural ones
+    words = {"new": "新建", "old": "老城", "rural": "农村"}
+    worded = areas.assign(
+        status=[words[s] if k % 2 else s.title() for k, s in enumerate(areas["status"].astype(str))]
+    )
+    assert set(worded["status"]) >= {"新建", "老城", "New", "Old"}
+    population = SAMPLE / "population.tif"
+    plain = area_demand(areas, population, scenario=Scenario())
+    with unchanged(worded), caplog.at_level("INFO"):
+        table = area_demand(worded, population, scenario=Scenario())
+        demand = estimate_demand(_inputs(city, areas=worded), scenario=Scenario())
+        inputs, loaded = loaded_demand(_inputs(city, areas=worded), scenario=Scenario())
+    assert caplog.text.count("areas: read status 老城 as old, 新建 as new, 农村 as rural") == 3
+    assert "areas: read status 老城 as old, 新建 as new, 农村 as rural" in inputs.notes
+    assert set(inputs.areas["status"]) <= {"new", "old", "rural"}
+    for got in (table, demand.areas, loaded.areas):
+        pd.testing.assert_series_equal(got["status"], plain["status"])
+        pd.testing.assert_series_equal(got["required_slots"], plain["required_slots"])
+    assert _check(city, areas=worded) == []
+    unknown = worded.assign(status=worded["status"].where(np.arange(len(worded)) != 3, "Neubau"))
+    for call in (
+        lambda: area_demand(unknown, population, scenario=Scenario()),
+        lambda: estimate_demand(_inputs(city, areas=unknown), scenario=Scenario()),
+    ):
+        with unchanged(unknown), pytest.raises(InputError, match="Neubau"):
+            call()
 
 
 def test_prepare_loaded_refuses_nullable_booleans_before_the_site_table(

@@ -1128,13 +1128,13 @@ def test_layers_edited_in_memory_are_checked_before_planning() -> None:
     scenario, inputs = read_inputs(SAMPLE / "scenario.toml")
     areas = inputs.areas
     typo = areas.copy()
-    typo.iloc[0, typo.columns.get_loc("status")] = "New"
+    typo.iloc[0, typo.columns.get_loc("status")] = "Neu"  # "New" is read as new
     numbered = areas.set_axis(pd.RangeIndex(len(areas), name="area_id"))
     edits = {
         "the layer is indexed by position, not by area_id": areas.reset_index(),
         "area_id are not all text": numbered,
         "the layer is in EPSG:4326, not in the working CRS": areas.to_crs(4326),
-        "1 feature has a status siting does not know (New)": typo,
+        "1 feature has a status siting does not know (Neu)": typo,
     }
     for said, edited in edits.items():
         with pytest.raises(InputError, match=re.escape(said)) as caught:

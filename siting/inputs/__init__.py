@@ -60,7 +60,12 @@ module                     owns
 
 from __future__ import annotations
 
-from siting.inputs._checks import check_frame, check_loaded
+from siting.inputs._checks import (
+    check_frame,
+    check_loaded,
+    read_frame_choices,
+    read_loaded_choices,
+)
 from siting.inputs._load import (
     Inputs,
     InputsCheck,
@@ -87,6 +92,8 @@ __all__ = [
     "check_loaded",
     "flat_loaded",
     "load_inputs",
+    "read_frame_choices",
     "read_layer",
+    "read_loaded_choices",
     "validate",
 ]

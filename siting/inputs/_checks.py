@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -27,7 +28,7 @@ import shapely
 from siting._said import Said
 from siting._text import first_few
 from siting.errors import Problem
-from siting.inputs._columns import _convert
+from siting.inputs._columns import _convert, _convert_enum
 from siting.inputs._problems import _a, _count, _Report, _Where
 from siting.inputs._schema import _SCHEMAS, LAYER_NAMES, _Column, _Schema
 from siting.inputs._vector import _check_dwellings, _drawn_problems
@@ -136,7 +137,9 @@ def check_loaded(inputs: Any) -> list[Problem]:
     Before, ``areas.reset_index()`` planned for areas numbered 0, 1, 2 … that matched
     no site's reach, and a status typo reached HiGHS as "a bug in siting's model".
     The required columns, numbers, yes/no columns and geometries are checked as
-    :func:`load_inputs` checks a file's (:func:`_typed_problems`).
+    :func:`load_inputs` checks a file's (:func:`_typed_problems`), a file's words for a
+    choice (``新建``, ``New``) read as its are (:func:`read_loaded_choices` reads them
+    before the demand).
     """
     problems: list[Problem] = []
     for name in LAYER_NAMES:
@@ -192,7 +195,8 @@ def check_loaded(inputs: Any) -> list[Problem]:
         if repeated is not None:
             problems.append(repeated)
             continue
-        problems.extend(_typed_problems(frame, schema, name, where))
+        read, _ = read_frame_choices(frame, name)  # as read_loaded_choices reads them
+        problems.extend(_typed_problems(read, schema, name, where))
         problems.extend(_unwritable_columns(frame, where))
     problems.extend(_reference_problems(inputs))
     return problems
@@ -232,6 +236,80 @@ def _unwritable_columns(frame: gpd.GeoDataFrame, where: _Where) -> list[Problem]
             )
         )
     return problems
+
+
+def read_frame_choices(frame: gpd.GeoDataFrame, name: str) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """An analyst's frame with the words of its choice columns read as a file's are.
+
+    A file's ``status`` of ``新建``, ``老城`` or ``New`` is read as ``new``, ``old`` or
+    ``new`` (the layer's aliases, :func:`siting.inputs.load_inputs`), with a note; the
+    same words in a frame given in memory were refused by :func:`check_frame` as a status
+    siting does not know. They are now read alike, on a copy: the caller's frame is never
+    changed. Words no alias names are kept as they are, for :func:`check_frame` to refuse.
+
+    Parameters
+    ----------
+    frame
+        The analyst's frame, with siting's column names.
+    name
+        Which layer it stands for (its schema): one of :data:`LAYER_NAMES`.
+
+    Returns
+    -------
+    tuple of geopandas.GeoDataFrame and list of str
+        ``frame`` itself when no word needed reading, else a copy with the words read;
+        and the notes (``areas: read status 新建 as new``), logged as a file's are.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> areas = gpd.GeoDataFrame({"status": ["新建", "old", "New"]},
+    ...     geometry=[shapely.box(0, 0, 1, 1)] * 3, crs="EPSG:4544")
+    >>> read, notes = read_frame_choices(areas, "areas")
+    >>> read["status"].tolist(), areas["status"].tolist(), notes
+    (['new', 'old', 'new'], ['新建', 'old', 'New'], ['areas: read status 新建 as new'])
+    """
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.columns.has_duplicates:
+        return frame, []  # check_frame says why it cannot be read
+    report = _Report()
+    where = _Where("(in memory)", name)
+    ids = [str(i) for i in frame.index]
+    read: dict[str, pd.Series] = {}
+    for column in _SCHEMAS[name].columns:
+        if column.kind != "enum" or column.name not in frame.columns:
+            continue
+        series = frame[column.name]
+        given = series.to_numpy(dtype=object)
+        if series.isna().all() or series.dropna().isin(column.choices).all():
+            continue
+        # the note is the file reader's (logged); the words it cannot read are kept
+        words = _convert_enum(series, column, ids, name, where, report).to_numpy(dtype=object)
+        changed = [w is not None and w != g for w, g in zip(words, given, strict=True)]
+        if any(changed):
+            kept = np.where(changed, words, given)
+            read[column.name] = pd.Series(kept, index=frame.index, dtype=object)
+    if not read:
+        return frame, []
+    return frame.assign(**read), report.notes
+
+
+def read_loaded_choices(inputs: Any) -> Any:
+    """``inputs`` with the words of every edited layer's choice columns read as a file's
+    are (:func:`read_frame_choices`), each with its note in ``inputs.notes``; ``inputs``
+    itself when none needed reading."""
+    layers: dict[str, gpd.GeoDataFrame] = {}
+    notes: list[str] = []
+    for name in LAYER_NAMES:
+        frame = getattr(inputs, name, None)
+        if frame is None:
+            continue
+        read, said = read_frame_choices(frame, name)
+        if read is not frame:
+            layers[name] = read
+            notes += said
+    if not layers:
+        return inputs
+    return dataclasses.replace(inputs, **layers, notes=(*inputs.notes, *notes))
 
 
 def check_frame(frame: gpd.GeoDataFrame, name: str, *, argument: str) -> list[Problem]:
