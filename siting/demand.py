@@ -55,9 +55,15 @@ from siting._text import first_few
 from siting.allocation import Allocation, allocate
 from siting.census import allocate_census
 from siting.errors import InputError, Problem
-from siting.inputs import Inputs, age_group_warning, check_frame, read_frame_choices
+from siting.inputs import (
+    Inputs,
+    age_group_warning,
+    check_frame,
+    read_census_units,
+    read_frame_choices,
+)
 from siting.osm import BLOCK_ID_PREFIX, NON_RESIDENTIAL_BUILDINGS
-from siting.scenario import Scenario, population_count_problems
+from siting.scenario import PopulationSpec, Scenario, population_count_problems
 
 logger = logging.getLogger(__name__)
 
@@ -142,12 +148,14 @@ def reported_slots(raw: pd.Series, *, scenario: Scenario) -> pd.Series:
 
 def area_demand(
     areas: gpd.GeoDataFrame,
-    population: str | Path,
+    population: str | Path | gpd.GeoDataFrame,
     *,
     scenario: Scenario,
     migrant_population: str | Path | None = None,
     counts: str | None = None,
     share_of_residents: float | None = None,
+    column: str | None = None,
+    layer: str | None = None,
 ) -> pd.DataFrame:
     """Population and required slots of every residential area.
 
@@ -157,7 +165,12 @@ def area_demand(
         Residential areas indexed by ``area_id`` with ``status``, ``dwellings``
         and ``migrant_share`` (as :func:`siting.inputs.load_inputs` returns them).
     population
-        The population raster.
+        The population raster; or census units (七普 by 街道 or 社区), as
+        ``[inputs.population]`` with a ``column`` gives them: a GeoDataFrame of polygons
+        indexed by their ids, or the path of a vector file (Shapefile, GeoPackage).
+        Each unit's people are shared among the areas overlapping it as
+        ``demand.allocation`` says (:mod:`siting.census`); new areas take none of them
+        (their people are their dwellings × persons per household).
     scenario
         Ratios and demand settings (``demand.allocation`` says how the raster
         is shared among the areas).
@@ -173,6 +186,10 @@ def area_demand(
         residents. A population raster whose name or band description says it
         counts an age group, read as residents, is a warning (logged, as
         :func:`siting.inputs.load_inputs` logs it).
+    column, layer
+        The census units' count column (``"常住人口"``, read as a file's numbers are:
+        ``1,234``, ``0.3万``) and, for a file of several layers, their layer. A
+        ``column`` or ``layer``, or a vector file, makes ``population`` census units.
 
     Returns
     -------
@@ -215,25 +232,40 @@ def area_demand(
     >>> table["population"].tolist()
     [20000.0, 60000.0]
 
+    Census units instead: one unit of 5,000 people over both areas. The new area
+    takes none of them; the old one holds all 5,000.
+
+    >>> units = gpd.GeoDataFrame({"常住人口": ["5,000"]}, index=["U1"],
+    ...     geometry=[box(0, 0, 200, 100)], crs="EPSG:4544")
+    >>> area_demand(areas, units, scenario=Scenario(), column="常住人口")["population"].tolist()
+    [5000.0, 0.0]
+
     Raises
     ------
     InputError
         When ``counts`` or ``share_of_residents`` is not one the scenario's keys take
         (naming the argument), when ``areas`` cannot be read
         (:func:`siting.inputs.check_frame`: no CRS, repeated ids, a status missing or
-        not new/old/rural, numbers out of range, features without a geometry), or as
-        :func:`siting.allocation.allocate` does.
+        one siting reads, numbers out of range, features without a geometry), when the
+        census units cannot be read (:func:`siting.inputs.read_census_units`, naming
+        ``population=``), or as :func:`siting.allocation.allocate` does.
     """
     areas, _ = read_frame_choices(areas, "areas")  # 新建, 老城, New as a file's, on a copy
     problems = check_frame(areas, "areas", argument="areas")
-    if not problems:
-        problems = _off_the_raster(areas, population, argument="areas")
+    raster = None if _is_census(population, column=column, layer=layer) else population
+    assert not isinstance(raster, gpd.GeoDataFrame)  # a frame is census units
+    if not problems and raster is not None:
+        problems = _off_the_raster(areas, raster, argument="areas")
     if problems:
         raise InputError(problems)
     said, share = _population_counts(scenario, counts, share_of_residents)
-    people = _allocate(areas, population, scenario=scenario)
-    if said != "children":
-        _warn_of_age_group(population)
+    if raster is None:
+        units = _projected(read_census_units(population, layer=layer, column=column), areas)
+        people, _ = _census_held(areas, units, method=scenario.demand.allocation, own_counts=False)
+    else:
+        people = _allocate(areas, raster, scenario=scenario)
+        if said != "children":
+            _warn_of_age_group(raster)
     migrants = (
         _allocate(areas, migrant_population, scenario=scenario)
         if migrant_population is not None
@@ -245,6 +277,29 @@ def area_demand(
         None if migrants is None else migrants.held,
         scenario=scenario,
     )
+
+
+def _is_census(
+    population: str | Path | gpd.GeoDataFrame, *, column: str | None, layer: str | None
+) -> bool:
+    """Whether :func:`area_demand`'s ``population`` is census units: a frame, a ``column``
+    or ``layer``, or a vector file (as ``[inputs.population]`` is told apart)."""
+    if isinstance(population, gpd.GeoDataFrame):
+        return True
+    if not isinstance(population, str | Path):
+        raise InputError(
+            [
+                Problem(
+                    f"population is a {type(population).__name__}, not a raster's path or "
+                    "census units",
+                    file="(in memory, population=)",
+                    layer="population",
+                    fix="pass the population raster's path, or the census units as a "
+                    'GeoDataFrame with column="<their count column>"',
+                )
+            ]
+        )
+    return PopulationSpec(path=Path(population), column=column, layer=layer).is_census
 
 
 def residents_per_person(
@@ -520,23 +575,15 @@ def _census_people(
     area took its unit's people and they were lost (the sample city's new areas, 1,507
     people by the raster, took 51,410 of the 319,992)."""
     assert inputs.census is not None
-    areas, context = inputs.areas, inputs.context_areas
-    if not inputs.census_is_areas:
-        areas = areas[areas["status"].astype(str) != "new"]
-        if context is not None:
-            context = context[context["status"].astype(str) != "new"]
-    result, left = allocate_census(
-        areas.geometry,
+    result, left = _census_held(
+        inputs.areas,
         inputs.census,
         method=scenario.demand.allocation,
+        own_counts=inputs.census_is_areas,
         zones=inputs.districts.geometry if inputs.districts is not None else None,
         buildings=buildings,
-        context=context.geometry if context is not None else None,
-        own_counts=inputs.census_is_areas,
+        context=inputs.context_areas,
     )
-    if len(areas) < len(inputs.areas):
-        held = result.held.reindex(inputs.areas.index, fill_value=0.0)
-        result = dataclasses.replace(result, held=held)
     source = inputs.files.get("population", inputs.files.get("areas", ""))
     counted = result.total
     if factor != 1.0:
@@ -549,6 +596,47 @@ def _census_people(
         **({"counts": "children", "raster_people": counted} if factor != 1.0 else {}),
     }
     return result, accounting, left if len(left) else None
+
+
+def _projected(units: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The census units in the CRS whose square metres share them out: the areas' when
+    projected (as a run's working CRS), else the units' own, else the areas' UTM zone.
+    In degrees, a unit's overlaps were off by 5 in a million at 30°N."""
+    if areas.crs.is_projected:
+        return units.to_crs(areas.crs)
+    return units if units.crs.is_projected else units.to_crs(areas.estimate_utm_crs())
+
+
+def _census_held(
+    areas: gpd.GeoDataFrame,
+    units: gpd.GeoDataFrame,
+    *,
+    method: str,
+    own_counts: bool,
+    zones: gpd.GeoSeries | None = None,
+    buildings: gpd.GeoDataFrame | None = None,
+    context: gpd.GeoDataFrame | None = None,
+) -> tuple[Allocation, gpd.GeoDataFrame]:
+    """The census units' people shared among ``areas`` (:func:`siting.census.allocate_census`),
+    every area held (a new one 0), and the residual units: new areas take no share of a
+    unit unless the units are the areas themselves (see :func:`_census_people`)."""
+    shared = areas
+    if not own_counts:
+        shared = areas[areas["status"].astype(str) != "new"]
+        if context is not None:
+            context = context[context["status"].astype(str) != "new"]
+    result, left = allocate_census(
+        shared.geometry,
+        units,
+        method=method,
+        zones=zones,
+        buildings=buildings,
+        context=context.geometry if context is not None else None,
+        own_counts=own_counts,
+    )
+    if len(shared) < len(areas):
+        result = dataclasses.replace(result, held=result.held.reindex(areas.index, fill_value=0.0))
+    return result, left
 
 
 def _nearest_unused() -> Said:

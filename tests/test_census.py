@@ -24,7 +24,7 @@ from test_inputs import GK, X0, Y0, areas_frame, make_spec, write
 
 from siting.census import allocate_census
 from siting.cli import main
-from siting.demand import estimate_demand
+from siting.demand import area_demand, estimate_demand
 from siting.errors import InputError
 from siting.inputs import load_inputs
 from siting.network import area_points
@@ -575,3 +575,83 @@ def test_the_even_grid_of_a_census_run_is_freed(monkeypatch: pytest.MonkeyPatch)
     )
     assert len(area_points(areas, None, id_column="area_id")) == 4
     assert len(made) == 1 and made[0].closed
+
+
+def test_area_demand_takes_census_units_as_the_scenario_does(tmp_path: Path) -> None:
+    """area_demand took a raster's path only; census units (a frame, or a file with its
+    layer) now give the scenario's numbers: by hand, A5 (new, 100 dwellings) takes none
+    of U1's 900, which go to A1 and A2 (600 and 300); U2's 600 to A2, A3, A4 (240, 240,
+    120); U3 is residual. The caller's frames are left as they were."""
+    spec, scenario = _spec(tmp_path)
+    areas = _five_areas().assign(status=["old"] * 4 + ["new"], dwellings=[np.nan] * 4 + [100.0])
+    write(areas, tmp_path / "units.gpkg", layer="areas")
+    expected = {"A1": 600.0, "A2": 540.0, "A3": 240.0, "A4": 120.0, "A5": 0.0}
+    whole = estimate_demand(load_inputs(spec, crs=GK), scenario=scenario).areas  # type: ignore[arg-type]
+    assert whole["population"].to_dict() == pytest.approx(expected)
+    framed = areas.set_index("area_id")
+    units = _units().set_index("unit_id")
+    before = (framed.copy(), units.copy())
+    for population, keys in (
+        (units, {}),
+        (units.to_crs(4326), {}),  # any CRS, as a file's
+        (tmp_path / "units.gpkg", {"layer": "七普"}),
+    ):
+        table = area_demand(framed, population, scenario=scenario, column="常住人口", **keys)
+        assert table["population"].to_dict() == pytest.approx(expected, rel=1e-9)
+        pd.testing.assert_frame_equal(table, whole, check_exact=False, rtol=1e-9)
+    assert framed.equals(before[0]) and units.equals(before[1])
+    # counted as children 5 % of the residents, as the scenario's counts say
+    children = area_demand(
+        framed,
+        units,
+        scenario=scenario,
+        column="常住人口",
+        counts="children",
+        share_of_residents=0.05,
+    )
+    assert children.loc["A1", "population"] == pytest.approx(600.0 * 20)
+
+
+@pytest.mark.parametrize(
+    ("population", "keys", "said", "column"),
+    [
+        (
+            "frame",
+            {},
+            'the layer has: 常住人口). Fix: give column = "常住人口" to area_demand',
+            None,
+        ),
+        ("frame", {"column": "人口"}, "the count column '人口' is not in the layer", "人口"),
+        ("frame", {"column": "常住人口", "layer": "七普"}, "names a layer of a file", None),
+        ("no crs", {"column": "常住人口"}, "population has no CRS", None),
+        ("blank", {"column": "常住人口"}, "1 unit has no count in '常住人口'", "常住人口"),
+        ("overlap", {"column": "常住人口"}, "census units overlap (U1 ∩ U1a)", None),
+        ("pop.tif", {"column": "常住人口"}, "the population file is a raster", None),
+        ("units.gpkg", {"layer": "七普"}, 'give column = "常住人口" to area_demand', None),
+    ],
+)
+def test_area_demand_refuses_census_units_it_cannot_read_by_name(
+    tmp_path: Path, population: str, keys: dict[str, str], said: str, column: str | None
+) -> None:
+    """Each is an InputError naming population= (or its file), the column and the fix;
+    before, area_demand took no census units (it had no column= or layer=)."""
+    _, scenario = _spec(tmp_path)
+    units = _units().set_index("unit_id")
+    given: object = {
+        "frame": units,
+        "no crs": units.set_crs(None, allow_override=True),
+        "blank": units.assign(常住人口=[900, None, 300]),
+        "overlap": pd.concat([units, units.iloc[[0]].set_axis(["U1a"])]),
+    }.get(population, tmp_path / population)
+    with pytest.raises(InputError) as err:
+        area_demand(
+            _five_areas().set_index("area_id"),
+            given,
+            scenario=scenario,
+            **keys,  # type: ignore[arg-type]
+        )
+    problem = err.value.problems[0]
+    assert said in str(problem)
+    assert problem.column == column and problem.fix
+    named = population if population.endswith((".tif", ".gpkg")) else "(in memory, population=)"
+    assert (problem.file or "").endswith(named)

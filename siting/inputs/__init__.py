@@ -60,6 +60,7 @@ module                     owns
 
 from __future__ import annotations
 
+from siting.inputs._census import read_census_units
 from siting.inputs._checks import (
     check_frame,
     check_loaded,
@@ -92,6 +93,7 @@ __all__ = [
     "check_loaded",
     "flat_loaded",
     "load_inputs",
+    "read_census_units",
     "read_frame_choices",
     "read_layer",
     "read_loaded_choices",

@@ -24,6 +24,7 @@ import shapely
 
 from siting._said import Said
 from siting._text import first_few
+from siting.errors import InputError
 from siting.inputs._checks import _overlapping_pairs
 from siting.inputs._columns import _BAD, _BLANK, _apply, _to_float
 from siting.inputs._problems import _count, _Report, _Where
@@ -61,9 +62,11 @@ def _people_columns(frame: pd.DataFrame) -> list[str]:
     return [str(c) for c in frame.columns if str(c).strip().casefold() in _PEOPLE_WORDS]
 
 
-def _column_problem(spec: PopulationSpec, frame: pd.DataFrame, report: _Report) -> bool:
+def _column_problem(
+    spec: PopulationSpec, frame: pd.DataFrame, report: _Report, *, to: str = f"under {_SECTION}"
+) -> bool:
     """Add the problem of a count column not given, not in the layer or empty; whether
-    there was one."""
+    there was one. ``to`` says where the column is given (``to area_demand``)."""
     where = _where(spec)
     present = [str(c) for c in frame.columns if c != frame.geometry.name]
     looks = _people_columns(frame)
@@ -73,7 +76,7 @@ def _column_problem(spec: PopulationSpec, frame: pd.DataFrame, report: _Report) 
             where.problem(
                 "the population is a layer of census units, but which column holds their "
                 f"people is not said (the layer has: {', '.join(present) or 'no columns'})",
-                fix=f"give {suggest} under {_SECTION}",
+                fix=f"give {suggest} {to}",
             )
         )
         return True
@@ -83,7 +86,7 @@ def _column_problem(spec: PopulationSpec, frame: pd.DataFrame, report: _Report) 
                 f"the count column '{spec.column}' is not in the layer (its columns: "
                 f"{', '.join(present) or 'none'})",
                 column=spec.column,
-                fix=f"correct column under {_SECTION}"
+                fix=f"correct column {to}"
                 + (f" ({suggest})" if looks and looks[0] != spec.column else ""),
             )
         )
@@ -94,15 +97,16 @@ def _column_problem(spec: PopulationSpec, frame: pd.DataFrame, report: _Report) 
             where.problem(
                 f"the count column '{spec.column}' is empty: no unit has a count",
                 column=spec.column,
-                fix=f"fill in each unit's people, or name the column that holds them under "
-                f"{_SECTION}",
+                fix=f"fill in each unit's people, or name the column that holds them {to}",
             )
         )
         return True
     return False
 
 
-def _read_census(spec: PopulationSpec, report: _Report) -> tuple[gpd.GeoDataFrame | None, _Where]:
+def _read_census(
+    spec: PopulationSpec, report: _Report, *, to: str = f"under {_SECTION}"
+) -> tuple[gpd.GeoDataFrame | None, _Where]:
     """The census units in their own CRS, indexed by ``unit_id`` (``row N`` without one),
     with ``name`` and ``people``; ``None`` after a problem."""
     where = _where(spec)
@@ -110,14 +114,14 @@ def _read_census(spec: PopulationSpec, report: _Report) -> tuple[gpd.GeoDataFram
         report.problems.append(
             where.problem(
                 "the population file is a raster, but column or layer is given as for census units",
-                fix=f"leave column and layer out of {_SECTION} for a raster, or give the census "
+                fix=f"for a raster, give no column or layer {to}; or give the census "
                 "units' vector file (Shapefile, GeoPackage)",
             )
         )
         return None, where
     layer = spec.layer_spec()
     raw = _open_vector(layer, "population", report)
-    if raw is None or _column_problem(spec, raw, report):
+    if raw is None or _column_problem(spec, raw, report, to=to):
         return None, where
     return _normalize(raw, layer, "population", where, report), where
 
@@ -142,12 +146,19 @@ def _own_keys_problem(spec: PopulationSpec, areas: LayerSpec, report: _Report) -
 
 
 def _areas_own_counts(
-    spec: PopulationSpec, areas: gpd.GeoDataFrame, report: _Report
+    spec: PopulationSpec,
+    areas: gpd.GeoDataFrame,
+    report: _Report,
+    *,
+    noun: str = "area",
+    to: str = f"under {_SECTION}",
 ) -> gpd.GeoDataFrame | None:
     """The areas as their own census units: each area's count from ``spec.column`` of the
     areas layer (read as the areas' other number columns are), or ``None`` after a problem
-    (a missing or empty column, or an area without a count)."""
-    if _column_problem(spec, areas, report):
+    (a missing or empty column, or an area without a count). ``noun`` names a feature of
+    the layer (``"unit"`` for an analyst's census units) and ``to`` where the column is
+    given."""
+    if _column_problem(spec, areas, report, to=to):
         return None
     assert spec.column is not None
     where = _where(spec)
@@ -160,13 +171,13 @@ def _areas_own_counts(
         if v is _BAD or (isinstance(v, float) and not (np.isfinite(v) and v >= 0))
     ]
     for which, message, fix in (
-        (blank, "no count", "give every area its people (0 for none)"),
+        (blank, "no count", f"give every {noun} its people (0 for none)"),
         (bad, "a count that is not a number of 0 or more", "write each count as a number"),
     ):
         if which:
             report.problems.append(
                 where.problem(
-                    f"{_count(len(which), 'area')} {message} in '{spec.column}'",
+                    f"{_count(len(which), noun)} {message} in '{spec.column}'",
                     column=spec.column,
                     ids=which,
                     fix=fix,
@@ -285,3 +296,79 @@ def _check_census(
     )
     ids = districts.index.astype(str).to_numpy(dtype=object)
     return units.assign(**{RESIDUAL_DISTRICT: np.where(zone >= 0, ids[np.maximum(zone, 0)], None)})
+
+
+def read_census_units(
+    population: gpd.GeoDataFrame | str | Path,
+    *,
+    layer: str | None = None,
+    column: str | None = None,
+    argument: str = "population",
+    to: str = "to area_demand",
+) -> gpd.GeoDataFrame:
+    """An analyst's census units (a frame, or a vector file), read and checked as
+    ``[inputs.population]`` with a ``column`` is.
+
+    Parameters
+    ----------
+    population
+        The units: a GeoDataFrame of polygons indexed by their ids, or the path of a
+        vector file (with ``layer`` for one of several).
+    layer
+        The file's layer; not for a frame.
+    column
+        The count column (``常住人口``), read as a file's numbers are (``1,234``, ``0.3万``).
+    argument, to
+        The argument's name and where the keys are given, for the problems.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The units with ``people`` (and ``name``), in their own CRS, indexed by their ids.
+
+    Raises
+    ------
+    InputError
+        Naming the argument: a frame with ``layer`` or no CRS, a count column not given,
+        absent or empty, a unit without a count, overlapping units, or a file that cannot
+        be read as the scenario's.
+    """
+    report = _Report()
+    if isinstance(population, gpd.GeoDataFrame):
+        spec = PopulationSpec(path=Path(f"(in memory, {argument}=)"), column=column)
+        where = _where(spec)
+        if layer is not None:
+            report.problems.append(
+                where.problem(
+                    f"layer={layer!r} names a layer of a file, but {argument} is a GeoDataFrame",
+                    fix=f"leave layer out for a frame, or pass the file's path as {argument}",
+                )
+            )
+        if population.crs is None:
+            report.problems.append(
+                where.problem(
+                    f"{argument} has no CRS ({argument}.crs is None)",
+                    fix=f'say which CRS its coordinates are in: {argument}.set_crs("EPSG:4544")',
+                )
+            )
+        units = None
+        if not report.problems:
+            units = _areas_own_counts(spec, population, report, noun="unit", to=to)
+    else:
+        spec = PopulationSpec(path=Path(population), layer=layer, column=column)
+        units, where = _read_census(spec, report, to=to)
+        if units is not None and units.crs is None:
+            report.problems.append(
+                where.problem(
+                    "the census units' file says no CRS",
+                    fix="give the file its CRS (a .prj beside a Shapefile), or pass the "
+                    f"units as a frame: gpd.read_file(...).set_crs(...) as {argument}",
+                )
+            )
+            units = None
+    if units is not None:
+        units = _check_census(units, study=None, districts=None, where=where, report=report)
+    if report.problems:
+        raise InputError(report.problems)
+    assert units is not None
+    return units
