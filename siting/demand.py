@@ -194,9 +194,8 @@ def area_demand(
     Returns
     -------
     pandas.DataFrame
-        Indexed like ``areas``: ``status`` (as read), ``population`` (raster or census, in
-        residents),
-        ``planned_population``, ``ratio``, ``required_slots``,
+        Indexed like ``areas``: ``status`` (as read), ``population`` (raster or census,
+        in residents), ``planned_population``, ``ratio``, ``required_slots``,
         ``required_slots_rounded``, ``migrant_population``, ``migrant_slots``,
         ``demand_estimate_slots``, ``required_rounded``.
 
