@@ -250,6 +250,7 @@ def area_demand(
         census units cannot be read (:func:`siting.inputs.read_census_units`, naming
         ``population=``), or as :func:`siting.allocation.allocate` does.
     """
+    original = areas
     areas, _ = read_frame_choices(areas, "areas")  # 新建, 老城, New as a file's, on a copy
     problems = check_frame(areas, "areas", argument="areas")
     raster = None if _is_census(population, column=column, layer=layer) else population
@@ -261,7 +262,11 @@ def area_demand(
     said, share = _population_counts(scenario, counts, share_of_residents)
     if raster is None:
         units = _projected(read_census_units(population, layer=layer, column=column), areas)
-        people, _ = _census_held(areas, units, method=scenario.demand.allocation, own_counts=False)
+        problems = _off_the_units(areas, units, argument="areas")
+        if problems:
+            raise InputError(problems)
+        own = population is original  # the areas as their own units: each its own count
+        people, _ = _census_held(areas, units, method=scenario.demand.allocation, own_counts=own)
     else:
         people = _allocate(areas, raster, scenario=scenario)
         if said != "children":
@@ -363,6 +368,33 @@ def _population_counts(
             [Problem(message, layer="population", fix=fix) for message, fix in problems]
         )
     return said, share_of_residents
+
+
+def _off_the_units(
+    areas: gpd.GeoDataFrame, units: gpd.GeoDataFrame, *, argument: str
+) -> list[Problem]:
+    """The problem of areas none of which touches a census unit: every one would hold 0
+    people without a word (the scenario's path says it as a finding, ``empty_areas_census``;
+    an analyst's call is refused, as :func:`_off_the_raster` refuses areas off the raster)."""
+    geoms = np.asarray(areas.geometry.to_numpy(), dtype=object)
+    drawn = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+    unit_geoms = np.asarray(units.geometry.to_numpy(), dtype=object)
+    if not len(drawn) or not len(unit_geoms):
+        return []
+    if shapely.intersects(drawn, shapely.union_all(unit_geoms)).any():
+        return []
+    box = ", ".join(f"{b:,.6g}" for b in shapely.total_bounds(drawn))
+    return [
+        Problem(
+            f"none of the {len(drawn):,} {argument} touches a census unit: every one would "
+            f"hold 0 people (the {argument}' bounds are ({box}) in {areas.crs.to_string()}, "
+            f"the units' ({', '.join(f'{b:,.6g}' for b in shapely.total_bounds(unit_geoms))}))",
+            file=f"(in memory, {argument}=)",
+            layer="areas",
+            fix=f"check that {argument}.crs and the units' CRS name the CRS their coordinates "
+            "are in, or give the census units of this city",
+        )
+    ]
 
 
 def _off_the_raster(areas: gpd.GeoDataFrame, raster: str | Path, *, argument: str) -> list[Problem]:

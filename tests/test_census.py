@@ -655,3 +655,24 @@ def test_area_demand_refuses_census_units_it_cannot_read_by_name(
     assert problem.column == column and problem.fix
     named = population if population.endswith((".tif", ".gpkg")) else "(in memory, population=)"
     assert (problem.file or "").endswith(named)
+
+
+def test_area_demand_refuses_areas_off_the_units_and_reads_areas_as_their_own(
+    tmp_path: Path,
+) -> None:
+    """Units 100 km off the areas gave every area 0 people without a word (the scenario's
+    path says so as a finding): now an InputError naming areas= and both boxes. The areas
+    given as their own units (``area_demand(areas, areas, column="人口")``) give each area
+    its own count, the new one too, as the scenario's areas-as-units case does (before,
+    the new area took 0, as from units of a census)."""
+    _, scenario = _spec(tmp_path)
+    framed = _five_areas().set_index("area_id")
+    far = _units().set_index("unit_id").translate(100_000, 0)
+    units = _units().set_index("unit_id").assign(geometry=far)
+    with pytest.raises(InputError, match="none of the 5 areas touches a census unit"):
+        area_demand(framed, units, scenario=scenario, column="常住人口")
+    own = framed.assign(
+        status=["old"] * 4 + ["new"], dwellings=[np.nan] * 4 + [100.0], 人口=[10, 20, 30, 40, 50]
+    )
+    table = area_demand(own, own, scenario=scenario, column="人口")
+    assert table["population"].tolist() == pytest.approx([10.0, 20.0, 30.0, 40.0, 50.0])
