@@ -2777,6 +2777,41 @@ def test_a_few_prices_in_yuan_in_a_wan_column_are_refused(tmp_path: Path) -> Non
     assert [p for p in validate(spec, crs=GK) if p.column == "cost"] == []
 
 
+def test_parks_reused_for_a_fitting_out_price_are_not_taken_for_wan(tmp_path: Path) -> None:
+    """Prices of one acquisition mode are of one kind: three parks reused (利用) for a
+    fitting-out price of 20,000 元 on 3 ha of park land (0.67 CNY per m², which the city
+    does not buy) are 4,650 times below the 60 purchases' median of 3,100 CNY per m², and
+    were refused as prices in 万元 among 元. Each mode is measured against its own median;
+    a purchase written in 万元 among them is still found."""
+    geoms = [box(X0 + 50 * i, Y0 + 100, X0 + 50 * i + 35, Y0 + 120) for i in range(60)]
+    geoms += [box(X0 + 200 * i, Y0 + 1_000, X0 + 200 * i + 150, Y0 + 1_200) for i in range(3)]
+    prices: list[Any] = [str(p) for p in YUAN] + ["20000"] * 3
+    frame = gpd.GeoDataFrame(
+        {
+            "site_id": [f"P{i:02d}" for i in range(63)],
+            "kind": ["idle_land"] * 60 + ["park"] * 3,
+            "acquisition": ["purchase"] * 60 + ["reuse"] * 3,
+            "价格": prices,
+        },
+        geometry=geoms,
+        crs=GK,
+    )
+    # by hand: 20,000 CNY for 150 × 200 m = 30,000 m², against the purchases' median
+    assert pytest.approx(4_650) == 3_100.0 / (20_000 / 30_000)
+    path = write(frame, tmp_path / "p.gpkg")
+    spec = make_spec(tmp_path, parcels=LayerSpec(path=path, columns={"cost": "价格"}))
+    assert [p for p in validate(spec, crs=GK) if p.column == "cost"] == []
+    frame.loc[3, "价格"] = "210.5"  # a purchase in 万元 among the purchases in 元
+    path = write(frame, tmp_path / "q.gpkg")
+    spec = make_spec(tmp_path, parcels=LayerSpec(path=path, columns={"cost": "价格"}))
+    (problem,) = [p for p in validate(spec, crs=GK) if p.column == "cost"]
+    assert problem.ids == ("P03",)
+    # the 60 purchases' median, P03 the lowest: P29's and P30's 2,190,000 and 2,200,000
+    assert f"median of the 60 parcels acquired by purchase ({2_195_000 / 700:,.4g} CNY" in (
+        problem.message
+    )
+
+
 def test_dwellings_that_are_not_a_number_are_said_once(tmp_path: Path) -> None:
     """'1.030套' is not a number: that was one problem, and "status new but no dwellings"
     a second about the same area, which does have dwellings."""

@@ -1135,9 +1135,23 @@ def _check_cost_unit(frame: gpd.GeoDataFrame, where: _Where, report: _Report) ->
     if usable.sum() >= 3:
         per_m2 = float(np.median(cost[usable] / land[usable]))
         if per_m2 >= MIN_COST_PER_M2 or "cost" in where.units:
-            ids = [str(i) for i in frame.index[usable]]
             wan = _MONEY_UNITS.get(str(where.units.get("cost", "")).strip().casefold()) == 1e4
-            _check_mixed_cost_units(ids, cost[usable], land[usable], where, report, in_wan=wan)
+            ids = frame.index.astype(str).to_numpy()
+            # a mode's prices are of one kind: a park reused for a fitting-out price is not
+            # a purchase of its land (0.67 CNY per m² against 3,100 looked like 万元)
+            modes = (
+                frame["acquisition"].astype(str).to_numpy()
+                if "acquisition" in frame.columns
+                else np.full(len(frame), "")
+            )
+            several = len(set(modes[usable])) > 1
+            for mode in sorted(set(modes[usable])):
+                mine = usable & (modes == mode)
+                if mine.sum() >= 3:
+                    _check_mixed_cost_units(
+                        list(ids[mine]), cost[mine], land[mine], where, report, in_wan=wan,
+                        of=f"parcels acquired by {mode}" if several else "parcels",
+                    )  # fmt: skip
             return
         said = f"a median of {per_m2:.3g} CNY per m² of land over {int(usable.sum())} parcels"
     elif priced.sum() >= 3:  # parcels as points without land_area_m2: the prices alone
@@ -1174,13 +1188,15 @@ def _check_mixed_cost_units(
     report: _Report,
     *,
     in_wan: bool,
+    of: str = "parcels",
 ) -> None:
     """A problem for the parcels whose price per m² of land is 10,000 times off the
     others' median (:data:`MIXED_UNIT_RATIO`): a layer in 元 with some prices in 万元
     (5 of 60 parcels at 210.5 meaning 2,105,000) passed unnoticed, and the plan would buy
     them 10,000 times too cheap; and, ``in_wan`` (a column said to be in 万元), some in
     元, 10,000 times too dear. A cell that writes its unit (``210.5万``, ``2,105,000元``)
-    is read in it."""
+    is read in it. ``of`` says which parcels these are (those of one acquisition mode,
+    whose median they are measured against)."""
     per_m2 = cost / land
     median = float(np.median(per_m2))
     low, high = MIXED_UNIT_RATIO
@@ -1196,7 +1212,7 @@ def _check_mixed_cost_units(
         report.problems.append(
             where.problem(
                 f"{_count(odd.size, 'parcel')} a price per m² of land about 10,000 times "
-                f"{way} the median of the {len(ids)} parcels ({median:,.4g} CNY per m²): "
+                f"{way} the median of the {len(ids)} {of} ({median:,.4g} CNY per m²): "
                 f"{'it looks' if odd.size == 1 else 'they look'} written in {unit} among "
                 f"prices in {other}, and the plan would buy "
                 f"{'it' if odd.size == 1 else 'them'} 10,000 times {buys}",
