@@ -248,6 +248,28 @@ def test_area_demand_refuses_what_is_not_a_geodataframe(city: dict[str, Any]) ->
         assert f"areas is a {type(given).__name__}, not a GeoDataFrame" in said
 
 
+def test_areas_drawn_as_closed_lines_in_memory_are_told_the_call_that_closes_them(
+    city: dict[str, Any],
+) -> None:
+    """An analyst's areas as closed LineStrings (a CAD drawing read with geopandas) were
+    told to run "ogr2ogr -oo CLOSED_LINE_AS_POLYGON=YES areas.gpkg (in memory, areas=)",
+    a file that does not exist; the fix is now the call that makes them polygons, which
+    then read as the areas they outline (the same required slots)."""
+    areas = city["areas"].iloc[:10]
+    lines = areas.set_geometry(shapely.get_exterior_ring(areas.geometry.to_numpy()), crs=areas.crs)
+    with pytest.raises(InputError) as refused:
+        area_demand(lines, SAMPLE / "population.tif", scenario=Scenario())
+    (problem,) = refused.value.problems
+    assert "they are closed rings" in problem.message
+    assert "ogr2ogr" not in problem.fix and "(in memory" not in problem.fix
+    call = "areas.set_geometry(shapely.build_area(areas.geometry.to_numpy()), crs=areas.crs)"
+    assert call in problem.fix
+    mended = eval(call, {"shapely": shapely}, {"areas": lines})
+    got = area_demand(mended, SAMPLE / "population.tif", scenario=Scenario())
+    plain = area_demand(areas, SAMPLE / "population.tif", scenario=Scenario())
+    pd.testing.assert_series_equal(got["required_slots"], plain["required_slots"])
+
+
 def test_area_demand_keeps_int_ids_a_multiindex_and_any_crs(city: dict[str, Any]) -> None:
     """Results are keyed by the caller's ids as given: int64 codes stay int64, a
     MultiIndex stays one, and EPSG:4326 areas hold the same people."""

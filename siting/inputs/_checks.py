@@ -527,7 +527,7 @@ def _typed_problems(
         dwellings = pd.Series(frame["dwellings"].to_numpy(dtype=float, na_value=np.nan))
         _check_dwellings({"status": frame["status"], "dwellings": dwellings}, ids, where, report)
     geoms = np.asarray(frame.geometry.to_numpy(), dtype=object)
-    _drawn_problems(geoms, schema, ids, name, where, report)
+    _drawn_problems(geoms, schema, ids, name, where, report, called=called)
     return report.problems
 
 

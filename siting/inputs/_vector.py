@@ -895,10 +895,12 @@ def _drawn_problems(
     report: _Report,
     *,
     placed: bool = True,
+    called: str | None = None,
 ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
     """Problems for features without a geometry and with one of another type than the
     layer's; returns the two masks. A table's rows without a point (not ``placed``) were
-    said by its reader, with their coordinates."""
+    said by its reader, with their coordinates. ``called`` is the expression of a frame
+    given in memory (``"areas"``), whose fixes are calls on it, not on a file."""
     empty = np.asarray(shapely.is_missing(geoms) | shapely.is_empty(geoms), dtype=bool)
     if empty.any() and placed:
         report.problems.append(
@@ -920,8 +922,14 @@ def _drawn_problems(
         fix = f"give the {name} layer as {expected} features"
         if "Polygon" in schema.geometry and _closed_rings(geoms[wrong]):
             message += "; they are closed rings, as a CAD drawing's closed polylines read by GDAL"
-            drawing = Path(where.file).name
-            fix += ": " + _CAD_FIX.format(name=name, drawing=drawing, keys=_keys(schema))
+            if called is not None:  # a frame in memory: no file to convert
+                fix += (
+                    f": make polygons of the closed lines, {called}.set_geometry(shapely."
+                    f"build_area({called}.geometry.to_numpy()), crs={called}.crs)"
+                )
+            else:
+                drawing = Path(where.file).name
+                fix += ": " + _CAD_FIX.format(name=name, drawing=drawing, keys=_keys(schema))
         elif schema.geometry == _POLYGON:
             fix += " (the outlines, not centre points)"
         report.problems.append(
