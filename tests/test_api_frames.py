@@ -232,6 +232,27 @@ def test_area_demand_takes_an_analysts_areas_or_refuses_them_by_name(
         )
 
 
+def test_area_demand_reads_numbers_held_as_objects(city: dict[str, Any]) -> None:
+    """dwellings and migrant_share as numbers with None where missing, held as objects
+    (a frame built from records, a concat) were read by area_demand before check_frame,
+    then refused as "dwellings holds object values, not numbers"; they give the plain
+    frame's required slots. Text stays refused (pandas would misread it)."""
+    areas = city["areas"]
+    plain = area_demand(areas, SAMPLE / "population.tif", scenario=Scenario())
+    held = areas.assign(
+        **{c: areas[c].astype(object).where(areas[c].notna(), None) for c in NUMBERS}
+    )
+    assert all(held[c].dtype == object and held[c].isna().any() for c in NUMBERS)
+    table = area_demand(held, SAMPLE / "population.tif", scenario=Scenario())
+    pd.testing.assert_series_equal(table["required_slots"], plain["required_slots"])
+    texts = held.assign(dwellings=held["dwellings"].map(lambda v: v if v is None else str(v)))
+    with pytest.raises(InputError, match=r"dwellings holds \w+ values, not numbers"):
+        area_demand(texts, SAMPLE / "population.tif", scenario=Scenario())
+
+
+NUMBERS = ("dwellings", "migrant_share")
+
+
 def test_area_demand_refuses_what_is_not_a_geodataframe(city: dict[str, Any]) -> None:
     """A GeoSeries, a table without geometry and WKT text were AttributeError: 'GeoSeries'
     object has no attribute 'columns', 'DataFrame' object has no attribute 'geometry'

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import numbers
 from collections.abc import Mapping
 from typing import Any
 
@@ -379,7 +380,7 @@ def check_frame(frame: gpd.GeoDataFrame, name: str, *, argument: str) -> list[Pr
     repeated = _repeated_columns(frame, where, called=argument)
     if repeated is not None:
         return [*problems, repeated]
-    problems.extend(_typed_problems(frame, schema, name, where, called=argument))
+    problems.extend(_typed_problems(frame, schema, name, where, called=argument, objects=True))
     return problems
 
 
@@ -476,7 +477,13 @@ def _reference_problems(inputs: Any) -> list[Problem]:
 
 
 def _typed_problems(
-    frame: gpd.GeoDataFrame, schema: _Schema, name: str, where: _Where, *, called: str = "frame"
+    frame: gpd.GeoDataFrame,
+    schema: _Schema,
+    name: str,
+    where: _Where,
+    *,
+    called: str = "frame",
+    objects: bool = False,
 ) -> list[Problem]:
     """What an edited layer's columns and geometries hold that a file's could not.
 
@@ -487,6 +494,8 @@ def _typed_problems(
     model"), numbers or yes/no values held as text (``"no"`` is true to pandas), a new
     area without dwellings and a feature without a geometry (left out of the plan
     without a word) are each a problem, worded as :func:`load_inputs` words a file's.
+    With ``objects``, numbers held as objects (``None`` where missing) are numbers
+    (:func:`_numbers`): the functions :func:`check_frame` guards read them as such.
     """
     report = _Report()
     ids = [str(i) for i in frame.index]
@@ -505,7 +514,7 @@ def _typed_problems(
             continue
         series = frame[col]
         if column.kind in ("number", "int"):
-            if not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+            if not _numbers(series, objects=objects):
                 fix = f'{called}["{col}"] = pd.to_numeric({called}["{col}"])'
                 say(col, f"{col} holds {series.dtype} values, not numbers", fix)
             else:
@@ -520,15 +529,30 @@ def _typed_problems(
             )
         elif column.kind in ("bool", "enum"):
             _missing_or_unknown(series, column, ids, where, report, called=called)
-    typed = {"status", "dwellings"} <= set(frame.columns) and pd.api.types.is_numeric_dtype(
-        frame["dwellings"]
+    typed = {"status", "dwellings"} <= set(frame.columns) and _numbers(
+        frame["dwellings"], objects=objects
     )
     if name == "areas" and typed:
-        dwellings = pd.Series(frame["dwellings"].to_numpy(dtype=float, na_value=np.nan))
+        dwellings = pd.Series(pd.to_numeric(frame["dwellings"]).to_numpy(float, na_value=np.nan))
         _check_dwellings({"status": frame["status"], "dwellings": dwellings}, ids, where, report)
     geoms = np.asarray(frame.geometry.to_numpy(), dtype=object)
     _drawn_problems(geoms, schema, ids, name, where, report, called=called)
     return report.problems
+
+
+def _numbers(series: pd.Series, *, objects: bool) -> bool:
+    """Whether a column holds numbers: of a numeric dtype (not bool), or, with
+    ``objects``, numbers and missing values held as objects (``None`` where missing, as
+    a frame built from records or a concat holds them); not text, which pandas would
+    misread."""
+    if pd.api.types.is_bool_dtype(series):
+        return False
+    if pd.api.types.is_numeric_dtype(series):
+        return True
+    if not objects or series.dtype != object:
+        return False
+    given = series[series.notna()].to_numpy()
+    return all(isinstance(v, numbers.Real) and not isinstance(v, bool | np.bool_) for v in given)
 
 
 def _missing_or_unknown(
