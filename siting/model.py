@@ -295,7 +295,17 @@ def check_problem(problem: SitingProblem) -> list[Problem]:
         table = getattr(problem, name)
         where = f"SitingProblem.{name}"
         if not isinstance(table, pd.DataFrame):
-            problems.append(Problem(f"{where} is a {type(table).__name__}, not a DataFrame"))
+            columns = (*_IDS.get(name, ()), *_NUMBERS.get(name, ()), *_FLAGS.get(name, ()))
+            fix = f"give a DataFrame with the columns {', '.join(columns)}"
+            if isinstance(table, pd.Series):
+                fix += (
+                    " (a Series of pairs: pairs.reset_index())"
+                    if name == "pairs"
+                    else f' (a Series of one column: {name}.to_frame("{columns[-1]}"))'
+                )
+            problems.append(
+                Problem(f"{where} is a {type(table).__name__}, not a DataFrame", fix=fix)
+            )
             continue
         if name in ("demand", "sites") and table.index.has_duplicates:
             repeated = table.index[table.index.duplicated()].unique()
@@ -341,15 +351,21 @@ def _number_problems(table: pd.DataFrame, where: str, columns: tuple[str, ...]) 
         numbers = pd.to_numeric(values, errors="coerce")
         text = numbers.isna().to_numpy(dtype=bool) & values.notna().to_numpy(dtype=bool)
         array = numbers.to_numpy(dtype=np.float64, na_value=np.nan)
-        limit = np.inf if column == "max_extra_slots" else np.finfo(np.float64).max
+        unlimited = column == "max_extra_slots"  # inf: room without a limit
+        limit = np.inf if unlimited else np.finfo(np.float64).max
         bad = np.isnan(array) | (array < 0) | (array > limit)
         if text.any():
             message = f"{where}.{column} holds values that are not numbers"
             fix = f'{where}["{column}"] = pd.to_numeric(...)'
             out.append(_rows_problem(table, text, message, column, fix))
         elif bad.any():
-            message = f"{where}.{column} has {int(bad.sum())} missing, negative or infinite values"
-            fix = "give every row a finite number of zero or more"
+            said = "missing or negative" if unlimited else "missing, negative or infinite"
+            message = f"{where}.{column} has {int(bad.sum())} {said} values"
+            fix = (
+                "give every row a number of zero or more (inf for no limit)"
+                if unlimited
+                else "give every row a finite number of zero or more"
+            )
             out.append(_rows_problem(table, bad, message, column, fix))
     return out
 

@@ -620,6 +620,27 @@ def test_a_siting_problem_from_an_analysts_tables_is_checked_before_the_model() 
             build_model(variations[label][0])
 
 
+def test_a_siting_problem_s_table_of_another_kind_or_a_missing_room_says_the_fix() -> None:
+    """A pairs table given as a Series (``pairs["distance_m"]``) was refused with no fix,
+    and a missing max_extra_slots (whose infinity is an unlimited room, allowed) was said
+    as "missing, negative or infinite values", with the fix "a finite number"."""
+    plain = _tables()
+    series = dataclasses.replace(plain, pairs=plain.pairs.set_index(["demand_id", "site_id"]))
+    series = dataclasses.replace(series, pairs=series.pairs["distance_m"])
+    (problem,) = check_problem(series)
+    assert problem.message == "SitingProblem.pairs is a Series, not a DataFrame"
+    assert problem.fix == (
+        "give a DataFrame with the columns demand_id, site_id, distance_m "
+        "(a Series of pairs: pairs.reset_index())"
+    )
+    room = plain.sites.assign(max_extra_slots=[np.inf, np.nan])
+    (problem,) = check_problem(dataclasses.replace(plain, sites=room))
+    assert problem.message == (
+        "SitingProblem.sites.max_extra_slots has 1 missing or negative values (nan)"
+    )
+    assert problem.fix == "give every row a number of zero or more (inf for no limit)"
+
+
 def test_a_long_cost_table_as_an_analyst_holds_it(naples: tuple[gpd.GeoDataFrame, Path]) -> None:
     """The pairs of a cost table as rows (area, site, metres), the form a routing engine
     gives. As a one-column table indexed by the pairs (``pairs[["m"]]``) the access score
