@@ -114,6 +114,9 @@ def _pairs(cost: CostTable, demand_ids: pd.Index | None) -> _Pairs:
         and isinstance(cost.index, pd.MultiIndex)
         and cost.index.nlevels == 2
         and cost.shape[1] == 1
+        and demand_ids is not None
+        # not a matrix of one site whose rows are demand ids of two levels
+        and not (isinstance(demand_ids, pd.MultiIndex) and cost.index.isin(demand_ids).all())
     ):
         cost = cost.iloc[:, 0]  # the long form as a one-column table: pairs[["distance_m"]]
     if isinstance(cost, pd.Series):

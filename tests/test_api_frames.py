@@ -641,6 +641,23 @@ def test_a_siting_problem_s_table_of_another_kind_or_a_missing_room_says_the_fix
     assert problem.fix == "give every row a number of zero or more (inf for no limit)"
 
 
+def test_a_matrix_of_one_site_with_two_level_demand_ids_stays_a_matrix() -> None:
+    """Demand ids of two levels (district, area) after a groupby, and one site: the
+    matrix, one column indexed like the demand, was read as a long table of (demand,
+    site) pairs once one-column tables were, and refused ("names demand ids that demand
+    does not have (ids: D1, D2)"). By hand: S1's 30 slots within 15 of a1 (5) and a2
+    (10), 150 people, 0.2 each; a3 at 40 reaches none."""
+    ids = pd.MultiIndex.from_tuples(
+        [("D1", "a1"), ("D1", "a2"), ("D2", "a3")], names=["district", "area"]
+    )
+    cost = pd.DataFrame({"S1": [5.0, 10.0, 40.0]}, index=ids)
+    demand = pd.Series([100.0, 50.0, 30.0], index=ids)
+    score = two_step_fca(cost, demand, pd.Series({"S1": 30.0}), max_cost=15)
+    pd.testing.assert_series_equal(
+        score, pd.Series([0.2, 0.2, 0.0], index=ids), check_names=False, atol=1e-12
+    )
+
+
 def test_a_long_cost_table_as_an_analyst_holds_it(naples: tuple[gpd.GeoDataFrame, Path]) -> None:
     """The pairs of a cost table as rows (area, site, metres), the form a routing engine
     gives. As a one-column table indexed by the pairs (``pairs[["m"]]``) the access score
