@@ -402,6 +402,12 @@ def _district_problems(problem: SitingProblem) -> list[Problem]:
         f'districts are text: sites["district_id"] = sites["district_id"]{cast}.astype(str), '
         "each one of SitingProblem.districts"
     )
+    if all(isinstance(d, str) for d in unknown):  # text already: districts not listed
+        fix = (
+            "give each site one of SitingProblem.districts, or None for a site that counts "
+            "for no district's demonstration facility (one across the border), or add its "
+            "district to SitingProblem.districts"
+        )
     mistyped = mistyped_ids_problem(
         given,
         wanted,

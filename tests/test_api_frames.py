@@ -641,6 +641,26 @@ def test_a_siting_problem_s_table_of_another_kind_or_a_missing_room_says_the_fix
     assert problem.fix == "give every row a number of zero or more (inf for no limit)"
 
 
+def test_a_site_in_a_district_not_listed_is_told_how_to_list_it() -> None:
+    """A site of a neighbouring district ("510811", text like the listed "510802") was told
+    'districts are text: sites["district_id"] = sites["district_id"].astype(str)', which
+    it was; the fix says to list its district or give the site None, with which the model
+    builds (the site counts for no district's demonstration facility)."""
+    plain = _tables()
+    border = plain.sites.assign(district_id=["510802", "510811"])
+    (problem,) = check_problem(dataclasses.replace(plain, sites=border))
+    assert "('510811')" in problem.message
+    assert problem.fix == (
+        "give each site one of SitingProblem.districts, or None for a site that counts for "
+        "no district's demonstration facility (one across the border), or add its district "
+        "to SitingProblem.districts"
+    )
+    across = dataclasses.replace(plain, sites=plain.sites.assign(district_id=["510802", None]))
+    assert check_problem(across) == []
+    model = build_model(across)
+    assert model.index.t.stop - model.index.t.start == 1  # one district needs one
+
+
 def test_a_matrix_of_one_site_with_two_level_demand_ids_stays_a_matrix() -> None:
     """Demand ids of two levels (district, area) after a groupby, and one site: the
     matrix, one column indexed like the demand, was read as a long table of (demand,
