@@ -617,3 +617,26 @@ def test_a_failed_countys_standing_facility_is_outside_the_affordable_share(
     written = gpd.read_file(out / "facilities.geojson").set_index("site_id")
     assert bool(written.loc["FE", "in_failed_county"]) and not bool(written.loc["FE", "affordable"])
     assert verify(out).problems == ()
+
+
+def test_a_failed_countys_demand_estimate_that_raises_anything_is_its_reason(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The demand of a county that failed before estimating it is estimated afterwards, for
+    its areas' rows; an error there that is not siting's, ValueError or RuntimeError (an
+    OSError of a raster unreadable in the county) stopped the whole province run, where
+    the county had already been recorded as failed. It is the estimate's reason now."""
+    from types import SimpleNamespace
+
+    import siting.pipeline
+    from siting.province.engine import _residents
+    from siting.scenario import Scenario
+
+    def unreadable(inputs: Any, **kwargs: Any) -> Any:
+        raise OSError("population.tif: not recognized as a supported file format")
+
+    monkeypatch.setattr(siting.pipeline, "loaded_demand", unreadable)
+    areas = pd.DataFrame({"status": ["old"]}, index=pd.Index(["AE"], name="area_id"))
+    rows, reason = _residents(Scenario(), SimpleNamespace(areas=areas), "E")  # type: ignore[arg-type]
+    assert rows is None
+    assert reason == "OSError: population.tif: not recognized as a supported file format"

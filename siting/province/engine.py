@@ -197,7 +197,9 @@ def _residents(
         return None, None
     try:
         return loaded_demand(inputs, scenario=scenario)[1].areas, None
-    except (SitingError, ValueError, RuntimeError) as exc:
+    except Exception as exc:  # the county has already failed: keep its record
+        # a raster unreadable in the county (rasterio's OSError) or any other error here
+        # would otherwise turn a county recorded as failed into a crash of the whole run
         log.debug("%s: the demand of a county without a plan: %s", district_id, exc)
         return None, _said(exc)
 
