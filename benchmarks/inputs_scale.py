@@ -17,8 +17,8 @@ writes:
 ``workplaces.csv``, ``workplaces.xlsx``
     ``--workplaces`` points over the raster's extent (经度/纬度, 单位编码 with leading
     zeros, 单位名称, 外来务工人员, 地址); the workbook as openpyxl's write-only mode saves
-    it (inline strings, no ``<dimension>``), ``workplaces_excel.xlsx`` as Excel saves it
-    (shared strings, ``<dimension>``).
+    it (no ``<dimension>``), ``workplaces_excel.xlsx`` with the ``<dimension>`` Excel
+    writes (both with inline strings, as openpyxl writes them; Excel shares them).
 
 Every measure runs in a fresh interpreter with ``PYTHONPATH`` set to the tree (the
 script is run by its path, so the current directory's ``siting`` is not imported),
