@@ -1,7 +1,7 @@
 """A Chinese bureau's vector hand-over of the sample city, case by case, validated and planned.
 
 Run with ``.venv/bin/python -m benchmarks.handover_vectors [--out DIR] [--only CASE ...]
-[--no-plan]``. Each case is the sample city (``data/sample``) with some layers handed
+[--no-plan] [--keep]``. Each case is the sample city (``data/sample``) with some layers handed
 over as a bureau's tools write them (seeded): GBK Shapefiles with and without a
 ``.cpg`` (``936``, ``GBK``, ``GB2312``, ``ANSI 936`` …) and Chinese field names, long
 names the DBF cuts to 10 bytes, CGCS2000 in its forms (zone number in the easting, an
@@ -9,7 +9,12 @@ ESRI ``.prj`` without authority, layers in other zones), Xian 1980 and Beijing 1
 parcels beside CGCS2000, costs in 万元 and areas in 亩 (with and without ``units``),
 overlapping residential layers (two surveys merged; a 小区 and its buildings),
 numbers written as text, zero-padded codes, Z geometries, a File Geodatabase (with
-curves) and the real Guangyuan counties as a GBK district Shapefile. For each it runs
+curves), the real Guangyuan counties as a GBK district Shapefile, and the inputs read
+since e732a87: the facilities as Excel's GBK CSV with a title row and 高德's GCJ-02
+经度/纬度 (with and without ``datum_shift``), the workplaces as an .xlsx of a surveyor's
+X坐标/Y坐标 (zone number in Y), DataV's GCJ-02 districts GeoJSON (with and without the
+key), the population from the subdistricts' census (``54,662`` as text) and from the
+areas' own ``人口`` column, and 5 parcels in 万元 among 元. For each it runs
 ``siting validate`` and ``siting plan --no-map`` in a subprocess and prints a row:
 the exit codes, the required slots, shortfall and cost of the plan, the people the
 areas hold, and the first problem or warning. The clean sample plans 3,860 required
@@ -19,6 +24,7 @@ slots, 228 short, at 340,661,000 CNY, its areas holding 314,588 people.
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import shutil
 import struct
@@ -90,14 +96,20 @@ def write(frame: gpd.GeoDataFrame, path: Path, layer: str | None = None, **kw) -
     return path
 
 
-def scenario(case: Path, layers: dict[str, str], *, crs: str | None = "EPSG:4544") -> None:
+def scenario(
+    case: Path,
+    layers: dict[str, str],
+    *,
+    crs: str | None = "EPSG:4544",
+    population: str | None = None,
+) -> None:
     lines = [f'name = "{case.name}"']
     if crs:
         lines.append(f'crs = "{crs}"')
     lines += [
         "",
         "[inputs]",
-        f'population = {{ path = "{SAMPLE / "population.tif"}" }}',
+        "population = " + (population or f'{{ path = "{SAMPLE / "population.tif"}" }}'),
         f'streets = "{SAMPLE / "streets.osm"}"',
     ]
     for name in LAYERS:
@@ -358,11 +370,171 @@ def write_cases() -> None:
                 'columns = { district_id = "区县代码", name = "名称" } }'
             },
         )
+    today_cases()
     case = new_case("c19_null_and_empty_geometries")
     a = sample("areas")
     a.loc[a.index[:2], "geometry"] = None
     write(a, case / "a.gpkg", layer="areas")
     scenario(case, {"areas": '{ path = "a.gpkg" }'})
+
+
+FACILITY_ZH = {
+    "facility_id": "备案编号",
+    "name": "机构名称",
+    "slots": "托位数",
+    "affordable": "普惠性",
+    "demonstration": "示范性",
+    "district_id": "所属区县代码",
+}
+
+
+def facilities_csv(path: Path) -> None:
+    """The facilities as Excel on Chinese Windows saves a CSV: GBK, CRLF, the sheet's title
+    row (``广元市托育机构备案名单``, its empty cells as commas) above the header, and
+    经度/纬度 picked on 高德 (GCJ-02, six decimals)."""
+    from siting.gcj02 import wgs84_to_gcj02
+
+    f = sample("facilities", "EPSG:4490")
+    lon, lat = wgs84_to_gcj02(f.geometry.x.to_numpy(), f.geometry.y.to_numpy())
+    table = pd.DataFrame({zh: f[en] for en, zh in FACILITY_ZH.items()})
+    for flag in ("普惠性", "示范性"):
+        table[flag] = np.where(table[flag], "是", "否")
+    table["经度"], table["纬度"] = np.round(lon, 6), np.round(lat, 6)
+    title = "广元市托育机构备案名单" + "," * (len(table.columns) - 1)
+    text = title + "\r\n" + table.to_csv(index=False, lineterminator="\r\n")
+    path.write_bytes(text.encode("gbk"))
+
+
+def workplaces_xlsx(path: Path) -> None:
+    """The workplaces as an HR bureau's .xlsx: 企业名称, 外来务工人员数 and a surveyor's
+    X坐标/Y坐标 in CGCS2000 Gauss-Kruger with the zone number (X the northing, Y the
+    easting with 35 in front, EPSG:4523), each workplace at a point of its site."""
+    w = sample("workplaces", "EPSG:4523")
+    at = w.geometry.representative_point()
+    table = pd.DataFrame(
+        {
+            "企业编号": w["workplace_id"],
+            "企业名称": w["name"],
+            "外来务工人员数": w["migrant_workers"],
+            "X坐标": at.y.round(3),
+            "Y坐标": at.x.round(3),
+        }
+    )
+    table.to_excel(path, sheet_name="用工企业", index=False)
+
+
+def datav_districts(path: Path) -> None:
+    """The districts as Aliyun DataV's GeoJSON (``510800_full.json``'s shape): adcode,
+    name, center, centroid, childrenNum, level, parent, acroutes, in GCJ-02."""
+    from siting.gcj02 import geometry_to_gcj02
+
+    d = sample("districts", "EPSG:4490")
+    d = geometry_to_gcj02(d.set_crs("EPSG:4326", allow_override=True))
+    features = []
+    for _, row in d.iterrows():
+        c = row.geometry.centroid
+        properties = {
+            "adcode": int(row["district_id"]),
+            "name": row["name"],
+            "center": [round(c.x, 6), round(c.y, 6)],
+            "centroid": [round(c.x, 6), round(c.y, 6)],
+            "childrenNum": 0,
+            "level": "district",
+            "parent": {"adcode": 510800},
+            "acroutes": [100000, 510000, 510800],
+        }
+        geometry = shapely.geometry.mapping(row.geometry)
+        features.append({"type": "Feature", "properties": properties, "geometry": geometry})
+    path.write_text(
+        json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False),
+        encoding="utf-8",
+    )
+
+
+def today_cases() -> None:
+    """The inputs siting reads since e732a87 as a bureau hands them over: tables of points,
+    web maps' GCJ-02, the population from census units, 万元 among 元."""
+    from siting.zonal import zonal_sums
+
+    fac = cols(FACILITY_ZH)
+    for name, shift in (
+        ("c24_facilities_gbk_csv_gcj02", ', datum_shift = "gcj02"'),
+        ("c24b_facilities_gbk_csv_gcj02_no_shift", ""),
+    ):
+        case = new_case(name)
+        facilities_csv(case / "托育机构备案名单.csv")
+        scenario(
+            case,
+            {
+                "facilities": '{ path = "托育机构备案名单.csv", crs = "EPSG:4490"'
+                f"{shift}, columns = {fac} }}"
+            },
+        )
+    work = cols(
+        {"workplace_id": "企业编号", "name": "企业名称", "migrant_workers": "外来务工人员数"}
+    )
+    for name, xy in (
+        ("c25_workplaces_xlsx_gk_zone", ""),
+        ("c25b_workplaces_xlsx_gk_zone_xy_keys", ', x = "Y坐标", y = "X坐标"'),
+    ):
+        case = new_case(name)
+        workplaces_xlsx(case / "用工企业.xlsx")
+        scenario(
+            case,
+            {
+                "workplaces": f'{{ path = "用工企业.xlsx", crs = "EPSG:4523"{xy}, '
+                f"columns = {work} }}"
+            },
+        )
+    for name, shift in (
+        ("c26_districts_datav_gcj02", ', datum_shift = "gcj02"'),
+        ("c26b_districts_datav_gcj02_no_shift", ""),
+    ):
+        case = new_case(name)
+        datav_districts(case / "510800_full.json")
+        scenario(
+            case,
+            {
+                "districts": f'{{ path = "510800_full.json"{shift}, '
+                'columns = { district_id = "adcode" } }'
+            },
+        )
+    raster = SAMPLE / "population.tif"
+    case = new_case("c27_population_census_subdistricts")
+    s = sample("subdistricts")
+    s["常住人口"] = [f"{round(v):,}" for v in zonal_sums(s.geometry, raster)]
+    write(s, case / "七普街道.gpkg", layer="街道")
+    scenario(
+        case,
+        {},
+        population='{ path = "七普街道.gpkg", layer = "街道", column = "常住人口" }',
+    )
+    case = new_case("c28_population_areas_own_column")
+    a = sample("areas")
+    a["人口"] = [round(v) for v in zonal_sums(a.geometry, raster)]
+    write(a, case / "a.gpkg", layer="areas")
+    scenario(
+        case,
+        {"areas": '{ path = "a.gpkg", layer = "areas" }'},
+        population='{ path = "a.gpkg", layer = "areas", column = "人口" }',
+    )
+    p = sample("parcels")
+    priced = np.flatnonzero(p["cost"].to_numpy() > 0)
+    wan = np.random.default_rng(24).choice(priced, 5, replace=False)
+    for name, in_wan in (
+        ("c29_cost_5_wanyuan_among_yuan", lambda v: v / 10_000),
+        ("c29b_cost_5_wanyuan_written_wan", lambda v: f"{v / 10_000:g}万"),
+    ):
+        case = new_case(name)
+        q = p.copy()
+        q["cost"] = q["cost"].astype(object)
+        q.loc[q.index[wan], "cost"] = [in_wan(v) for v in p["cost"].iloc[wan]]
+        if name.endswith("written_wan"):
+            q["cost"] = q["cost"].map(str)
+        else:
+            q["cost"] = q["cost"].astype(float)
+        write(q, case / "p.gpkg", layer="parcels")
+        scenario(case, {"parcels": '{ path = "p.gpkg" }'})
 
 
 def undoing_shift(parcels: gpd.GeoDataFrame, crs: str, dx: float, dy: float) -> list[float]:
@@ -419,7 +591,7 @@ def run_case(case: Path, *, plan: bool) -> dict[str, str]:
     said = [
         line.strip(" -")
         for line in (checked.stdout + checked.stderr).splitlines()
-        if line.startswith(("WARNING", "  - ", "Traceback"))
+        if line.startswith(("WARNING", "  - ", "Traceback", "error:"))
         and "Self-intersection" not in line
         and "no site within walking distance" not in line
     ]
@@ -446,9 +618,15 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=OUT, help="where the cases are written")
     parser.add_argument("--only", nargs="*", help="case names (prefixes) to run")
     parser.add_argument("--no-plan", action="store_true", help="validate only")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="run the cases already under --out (an older siting on PYTHONPATH, for example)",
+    )
     args = parser.parse_args()
     OUT = args.out
-    write_cases()
+    if not args.keep:
+        write_cases()
     rows = []
     for case in sorted(p for p in OUT.iterdir() if (p / "scenario.toml").is_file()):
         if args.only and not any(case.name.startswith(o) for o in args.only):
