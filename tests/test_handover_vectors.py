@@ -420,3 +420,39 @@ def test_a_gbk_field_name_cut_mid_character_is_read(tmp_path: Path, cpg: bool) -
         "areas: read column 'A规划住宅' as dwellings: the Shapefile cut 'A规划住宅户数', mapped "
         "by [inputs.areas.columns], to its first 10 bytes"
     ) in inputs.notes
+
+
+def test_a_surveyors_table_without_crs_is_told_the_zone_and_the_swap(tmp_path: Path) -> None:
+    """An HR bureau's workplaces with a surveyor's X坐标 (northing) and Y坐标 (easting with
+    the zone number 35) and no crs (the sweep's c25 without the key): the fix said only
+    'swap them, then give the CRS', naming neither the keys of a table nor the zone's
+    code, which the same numbers the right way round are told (EPSG:4523)."""
+    from siting.inputs import read_layer
+
+    x, y = X0 + 35_000_000, Y0  # the zone number in front of the easting
+    table = pd.DataFrame(
+        {
+            "workplace_id": ["W1", "W2"],
+            "migrant_workers": [5_800, 900],
+            "X坐标": [y + 120.5, y + 3_400.0],
+            "Y坐标": [x + 250.0, x + 410.25],
+        }
+    )
+    table.to_csv(tmp_path / "用工企业.csv", index=False)
+    with pytest.raises(InputError) as caught:
+        read_layer(LayerSpec(path=tmp_path / "用工企业.csv"), name="workplaces")
+    (problem,) = caught.value.problems
+    assert problem.fix == (
+        "the coordinates look like Gauss–Krüger metres with x and y swapped, as surveyors "
+        "write them (X northing, Y easting with the zone number 35): swap them (for a "
+        'table, x = "Y坐标", y = "X坐标" under [inputs.workplaces]: the easting column and '
+        "the northing column; for a layer, export it again with x as the easting), then "
+        'add crs = "EPSG:4523" (CGCS2000 / 3-degree Gauss-Kruger zone 35) under '
+        "[inputs.workplaces] (the Xian 1980 or Beijing 1954 zone of the same number if the "
+        "data are older than CGCS2000)"
+    )
+    right = LayerSpec(path=tmp_path / "用工企业.csv", crs="EPSG:4523", x="Y坐标", y="X坐标")
+    assert read_layer(right, name="workplaces").geometry.x.round(2).tolist() == [
+        x + 250.0,
+        x + 410.25,
+    ]

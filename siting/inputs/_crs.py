@@ -456,6 +456,17 @@ _EASTINGS = (150_000.0, 850_000.0)
 """Gauss–Krüger eastings within a zone (false easting 500 km ± 3° of longitude), metres."""
 
 
+_OLDER_DATUMS = (
+    "(the Xian 1980 or Beijing 1954 zone of the same number if the data are older than CGCS2000)"
+)
+
+
+def _zone_code(zone: int) -> int:
+    """The EPSG code of CGCS2000's Gauss–Krüger zone ``zone`` with its number in front of
+    the easting: 3° zones 25–45 (EPSG:4513–4533), 6° zones 13–23 (EPSG:4491–4501)."""
+    return zone + (GK_WITH_ZONE_NUMBER if zone >= 25 else 4478)
+
+
 def crs_suggestion(bounds: Sequence[float], section: str) -> str:
     """What a layer's coordinates without a CRS look like, and the ``crs`` to give under
     ``section``, from their bounds (west, south, east, north).
@@ -512,22 +523,26 @@ def crs_suggestion(bounds: Sequence[float], section: str) -> str:
         and northing
         and within
     ):
-        code = zone + (GK_WITH_ZONE_NUMBER if zone >= 25 else 4478)
+        code = _zone_code(zone)
         return (
             f"the coordinates look like metres of EPSG:{code} "
             f"({pyproj.CRS.from_epsg(code).name}): x starts with the zone number {zone}; "
-            f'add crs = "EPSG:{code}" under {section} (the Xian 1980 or Beijing 1954 zone '
-            "of the same number if the data are older than CGCS2000)"
+            f'add crs = "EPSG:{code}" under {section} {_OLDER_DATUMS}'
         )
     if (
         2_000_000 <= west <= east <= 6_100_000
         and int(south // 1_000_000) == int(north // 1_000_000)
         and 13 <= int(south // 1_000_000) <= 45
     ):
+        y_zone = int(south // 1_000_000)
+        code = _zone_code(y_zone)
         return (
             "the coordinates look like Gauss–Krüger metres with x and y swapped, as "
-            "surveyors write them (X northing, Y easting with the zone number "
-            f"{int(south // 1_000_000)}): swap them, then give the CRS under {section}"
+            f"surveyors write them (X northing, Y easting with the zone number {y_zone}): "
+            f'swap them (for a table, x = "Y坐标", y = "X坐标" under {section}: the easting '
+            "column and the northing column; for a layer, export it again with x as the "
+            f'easting), then add crs = "EPSG:{code}" ({pyproj.CRS.from_epsg(code).name}) '
+            f"under {section} {_OLDER_DATUMS}"
         )
     if zone == 0 and within and northing:
         return (
