@@ -473,18 +473,16 @@ def today_cases() -> None:
     work = cols(
         {"workplace_id": "企业编号", "name": "企业名称", "migrant_workers": "外来务工人员数"}
     )
-    for name, xy in (
-        ("c25_workplaces_xlsx_gk_zone", ""),
-        ("c25b_workplaces_xlsx_gk_zone_xy_keys", ', x = "Y坐标", y = "X坐标"'),
+    for name, keys in (
+        ("c25_workplaces_xlsx_gk_zone", ', crs = "EPSG:4523"'),
+        ("c25b_workplaces_xlsx_gk_zone_xy_keys", ', crs = "EPSG:4523", x = "Y坐标", y = "X坐标"'),
+        ("c25c_workplaces_xlsx_gk_zone_no_crs", ""),
     ):
         case = new_case(name)
         workplaces_xlsx(case / "用工企业.xlsx")
         scenario(
             case,
-            {
-                "workplaces": f'{{ path = "用工企业.xlsx", crs = "EPSG:4523"{xy}, '
-                f"columns = {work} }}"
-            },
+            {"workplaces": f'{{ path = "用工企业.xlsx"{keys}, columns = {work} }}'},
         )
     for name, shift in (
         ("c26_districts_datav_gcj02", ', datum_shift = "gcj02"'),
