@@ -31,6 +31,7 @@ import struct
 import subprocess
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
@@ -451,52 +452,54 @@ def datav_districts(path: Path) -> None:
     )
 
 
+def variants(
+    layer: str, file: str, writer: Callable[[Path], None], rest: str, keys: dict[str, str]
+) -> None:
+    """One case per entry of ``keys`` (case name: the keys given beside the path), each
+    with ``layer`` written by ``writer`` to ``file``."""
+    for name, given in keys.items():
+        case = new_case(name)
+        writer(case / file)
+        scenario(case, {layer: f'{{ path = "{file}"{given}{rest} }}'})
+
+
 def today_cases() -> None:
     """The inputs siting reads since e732a87 as a bureau hands them over: tables of points,
     web maps' GCJ-02, the population from census units, 万元 among 元."""
     from siting.zonal import zonal_sums
 
-    fac = cols(FACILITY_ZH)
-    for name, shift in (
-        ("c24_facilities_gbk_csv_gcj02", ', datum_shift = "gcj02"'),
-        ("c24b_facilities_gbk_csv_gcj02_no_shift", ""),
-    ):
-        case = new_case(name)
-        facilities_csv(case / "托育机构备案名单.csv")
-        scenario(
-            case,
-            {
-                "facilities": '{ path = "托育机构备案名单.csv", crs = "EPSG:4490"'
-                f"{shift}, columns = {fac} }}"
-            },
-        )
-    work = cols(
-        {"workplace_id": "企业编号", "name": "企业名称", "migrant_workers": "外来务工人员数"}
+    variants(
+        "facilities",
+        "托育机构备案名单.csv",
+        facilities_csv,
+        f", columns = {cols(FACILITY_ZH)}",
+        {
+            "c24_facilities_gbk_csv_gcj02": ', crs = "EPSG:4490", datum_shift = "gcj02"',
+            "c24b_facilities_gbk_csv_gcj02_no_shift": ', crs = "EPSG:4490"',
+        },
     )
-    for name, keys in (
-        ("c25_workplaces_xlsx_gk_zone", ', crs = "EPSG:4523"'),
-        ("c25b_workplaces_xlsx_gk_zone_xy_keys", ', crs = "EPSG:4523", x = "Y坐标", y = "X坐标"'),
-        ("c25c_workplaces_xlsx_gk_zone_no_crs", ""),
-    ):
-        case = new_case(name)
-        workplaces_xlsx(case / "用工企业.xlsx")
-        scenario(
-            case,
-            {"workplaces": f'{{ path = "用工企业.xlsx"{keys}, columns = {work} }}'},
-        )
-    for name, shift in (
-        ("c26_districts_datav_gcj02", ', datum_shift = "gcj02"'),
-        ("c26b_districts_datav_gcj02_no_shift", ""),
-    ):
-        case = new_case(name)
-        datav_districts(case / "510800_full.json")
-        scenario(
-            case,
-            {
-                "districts": f'{{ path = "510800_full.json"{shift}, '
-                'columns = { district_id = "adcode" } }'
-            },
-        )
+    work = {"workplace_id": "企业编号", "name": "企业名称", "migrant_workers": "外来务工人员数"}
+    variants(
+        "workplaces",
+        "用工企业.xlsx",
+        workplaces_xlsx,
+        f", columns = {cols(work)}",
+        {
+            "c25_workplaces_xlsx_gk_zone": ', crs = "EPSG:4523"',
+            "c25b_workplaces_xlsx_gk_zone_xy_keys": ', crs = "EPSG:4523", x = "Y坐标", y = "X坐标"',
+            "c25c_workplaces_xlsx_gk_zone_no_crs": "",
+        },
+    )
+    variants(
+        "districts",
+        "510800_full.json",
+        datav_districts,
+        ', columns = { district_id = "adcode" }',
+        {
+            "c26_districts_datav_gcj02": ', datum_shift = "gcj02"',
+            "c26b_districts_datav_gcj02_no_shift": "",
+        },
+    )
     raster = SAMPLE / "population.tif"
     case = new_case("c27_population_census_subdistricts")
     s = sample("subdistricts")
