@@ -2753,6 +2753,28 @@ def test_a_few_prices_in_wan_among_yuan_are_refused(tmp_path: Path, written: str
     )
 
 
+def test_a_price_far_more_than_10000_times_below_its_modes_median_is_refused(
+    tmp_path: Path,
+) -> None:
+    """The hand-over sweep's P0148 (57.9 meaning 579,000) was 44,922 times below its
+    mode's median, beyond the √10 band round 10,000, and passed: a parcel of the 60 at
+    2,105,000 / 45,000 CNY for 700 m² (0.0668 per m²) is named now, with its ratio."""
+    prices: list[Any] = [str(p) for p in YUAN]
+    prices[3] = str(2_105_000.0 / 45_000)
+    (problem,) = [
+        p for p in validate(_sixty_parcels(tmp_path, prices), crs=GK) if p.column == "cost"
+    ]
+    assert problem.ids == ("P03",)
+    # the median of the other 59 and this one, by hand: P29's and P30's 2,190,000 and
+    # 2,200,000 for 700 m² (3,129 and 3,143 CNY per m²), 46,924 times this one's
+    median = (2_190_000.0 + 2_200_000.0) / 2 / 700
+    ratio = median / (2_105_000.0 / 45_000 / 700)
+    assert ratio == pytest.approx(46_924, abs=1)
+    assert problem.message.startswith(
+        f"1 parcel has a price per m² of land {ratio:,.0f} times below the median of the 60"
+    )
+
+
 def test_a_few_prices_in_yuan_in_a_wan_column_are_refused(tmp_path: Path) -> None:
     """The other way: a column said to be in 万元 with five bare prices in 元 (2,105,000
     read as 21,050,000,000 CNY); 2,105,000元, written with its unit, is read as written."""

@@ -1122,10 +1122,12 @@ MIN_PARCEL_COST = 10_000.0
 area to measure it by (points without land_area_m2): no site for childcare costs less."""
 
 
-MIXED_UNIT_RATIO = (10**3.5, 10**4.5)
-"""How many times off the parcels' median price per m² of land a parcel's must be (either
-way) to look written in the other unit, 万元 among 元 or 元 among 万元: 10,000 times, give
-or take a factor of √10 (land prices of one city differ tenfold, not a thousandfold)."""
+MIXED_UNIT_RATIO = 10**3.5
+"""How many times off the median price per m² of land of its acquisition mode a parcel's
+must be (either way) to look written in the other unit, 万元 among 元 or 元 among 万元:
+10,000 times less a factor of √10 (land prices of one city differ tenfold, not a
+thousandfold). There is no upper end: a purchase 44,922 times below its mode's median
+(the sweep's P0148, 57.9 meaning 579,000) is no real price in either unit."""
 
 
 def _check_cost_unit(frame: gpd.GeoDataFrame, where: _Where, report: _Report) -> None:
@@ -1207,19 +1209,19 @@ def _check_mixed_cost_units(
     whose median they are measured against)."""
     per_m2 = cost / land
     median = float(np.median(per_m2))
-    low, high = MIXED_UNIT_RATIO
+    low = MIXED_UNIT_RATIO
     ways = [(median / per_m2, "below", "万元", "元", "too cheap")]
     if in_wan:
         ways.append((per_m2 / median, "above", "元", "万元", "too dear"))
     for off, way, unit, other, buys in ways:
-        odd = np.flatnonzero((off >= low) & (off <= high))
+        odd = np.flatnonzero(off >= low)
         if not odd.size:
             continue
         first = cost[odd[0]] / 10_000 if unit == "元" else cost[odd[0]]
         written = f"{first:,.10g}{'万' if unit == '万元' else '元'}"
         report.problems.append(
             where.problem(
-                f"{_count(odd.size, 'parcel')} a price per m² of land about 10,000 times "
+                f"{_count(odd.size, 'parcel')} a price per m² of land {_times_off(off[odd])} "
                 f"{way} the median of the {len(ids)} {of} ({median:,.4g} CNY per m²): "
                 f"{'it looks' if odd.size == 1 else 'they look'} written in {unit} among "
                 f"prices in {other}, and the plan would buy "
@@ -1230,6 +1232,15 @@ def _check_mixed_cost_units(
                 f"{first * (10_000 if unit == '万元' else 1):,.0f} CNY), or correct the price",
             )
         )
+
+
+def _times_off(off: npt.NDArray[np.float64]) -> str:
+    """``about 10,000 times`` for prices within √10 of 10,000 times off; else the range,
+    ``10,309 to 44,922 times`` (a price 44,922 times below is no price in either unit)."""
+    lo, hi = float(off.min()), float(off.max())
+    if hi <= 10**4.5:
+        return "about 10,000 times"
+    return f"{lo:,.0f} times" if round(lo) == round(hi) else f"{lo:,.0f} to {hi:,.0f} times"
 
 
 def _fill_land_area(
