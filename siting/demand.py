@@ -376,23 +376,38 @@ def _off_the_units(
     """The problem of areas none of which touches a census unit: every one would hold 0
     people without a word (the scenario's path says it as a finding, ``empty_areas_census``;
     an analyst's call is refused, as :func:`_off_the_raster` refuses areas off the raster)."""
+    unit_geoms = np.asarray(units.geometry.to_numpy(), dtype=object)
+    if not len(unit_geoms):
+        return []
+    boxed = ", ".join(f"{b:,.6g}" for b in shapely.total_bounds(unit_geoms))
+    return _none_on(
+        areas,
+        shapely.union_all(unit_geoms),
+        argument=argument,
+        where="touches a census unit",
+        beside=f", the units' ({boxed})",
+        fix=f"check that {argument}.crs and the units' CRS name the CRS their coordinates "
+        "are in, or give the census units of this city",
+    )
+
+
+def _none_on(
+    areas: gpd.GeoDataFrame, footprint: Any, *, argument: str, where: str, beside: str, fix: str
+) -> list[Problem]:
+    """The problem of ``areas`` none of whose drawn features meets ``footprint`` (a raster's
+    extent, census units), ``where`` saying what they miss; empty when one does."""
     geoms = np.asarray(areas.geometry.to_numpy(), dtype=object)
     drawn = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
-    unit_geoms = np.asarray(units.geometry.to_numpy(), dtype=object)
-    if not len(drawn) or not len(unit_geoms):
-        return []
-    if shapely.intersects(drawn, shapely.union_all(unit_geoms)).any():
+    if not len(drawn) or shapely.intersects(drawn, footprint).any():
         return []
     box = ", ".join(f"{b:,.6g}" for b in shapely.total_bounds(drawn))
     return [
         Problem(
-            f"none of the {len(drawn):,} {argument} touches a census unit: every one would "
-            f"hold 0 people (the {argument}' bounds are ({box}) in {areas.crs.to_string()}, "
-            f"the units' ({', '.join(f'{b:,.6g}' for b in shapely.total_bounds(unit_geoms))}))",
+            f"none of the {len(drawn):,} {argument} {where}: every one would hold 0 people "
+            f"(the {argument}' bounds are ({box}) in {areas.crs.to_string()}{beside})",
             file=f"(in memory, {argument}=)",
             layer="areas",
-            fix=f"check that {argument}.crs and the units' CRS name the CRS their coordinates "
-            "are in, or give the census units of this city",
+            fix=fix,
         )
     ]
 
@@ -415,23 +430,16 @@ def _off_the_raster(areas: gpd.GeoDataFrame, raster: str | Path, *, argument: st
         footprint = gpd.GeoSeries([edge], crs=crs).to_crs(areas.crs).iloc[0]
     except Exception:  # the raster, or its extent in the areas' CRS, is allocate's to say
         return []
-    geoms = np.asarray(areas.geometry.to_numpy(), dtype=object)
-    drawn = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
-    if not len(drawn) or shapely.intersects(drawn, footprint).any():
-        return []
-    box = ", ".join(f"{b:,.6g}" for b in shapely.total_bounds(drawn))
-    return [
-        Problem(
-            f"none of the {len(drawn):,} {argument} lies on the population raster "
-            f"{Path(str(raster)).name}: every one would hold 0 people (the {argument}' "
-            f"bounds are ({box}) in {areas.crs.to_string()})",
-            file=f"(in memory, {argument}=)",
-            layer="areas",
-            fix=f"check {argument}.crs names the CRS its coordinates are in ({argument}."
-            "set_crs(<their CRS>, allow_override=True) if they were labelled wrongly, "
-            f"{argument}.to_crs(...) to reproject), or give the raster of this city",
-        )
-    ]
+    return _none_on(
+        areas,
+        footprint,
+        argument=argument,
+        where=f"lies on the population raster {Path(str(raster)).name}",
+        beside="",
+        fix=f"check {argument}.crs names the CRS its coordinates are in ({argument}."
+        "set_crs(<their CRS>, allow_override=True) if they were labelled wrongly, "
+        f"{argument}.to_crs(...) to reproject), or give the raster of this city",
+    )
 
 
 def _warn_of_age_group(population: str | Path) -> None:
