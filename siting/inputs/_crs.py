@@ -467,6 +467,16 @@ def _zone_code(zone: int) -> int:
     return zone + (GK_WITH_ZONE_NUMBER if zone >= 25 else 4478)
 
 
+def lonlat_in_china(west: float, south: float, east: float, north: float) -> bool:
+    """Whether a box of longitudes (west, east) and latitudes (south, north) lies in
+    China's; given the box with its axes exchanged, whether the coordinates are China's
+    latitudes first (a table's columns, or a layer's axes, swapped)."""
+    return (
+        _CHINA_LON[0] <= west <= east <= _CHINA_LON[1]
+        and _CHINA_LAT[0] <= south <= north <= _CHINA_LAT[1]
+    )
+
+
 def crs_suggestion(bounds: Sequence[float], section: str) -> str:
     """What a layer's coordinates without a CRS look like, and the ``crs`` to give under
     ``section``, from their bounds (west, south, east, north).
@@ -484,10 +494,7 @@ def crs_suggestion(bounds: Sequence[float], section: str) -> str:
     west, south, east, north = (float(b) for b in bounds)
     if not all(map(math.isfinite, (west, south, east, north))):
         return f'say which CRS its coordinates are in with crs = "EPSG:4544" (say) under {section}'
-    in_china = (
-        _CHINA_LON[0] <= west <= east <= _CHINA_LON[1]
-        and _CHINA_LAT[0] <= south <= north <= _CHINA_LAT[1]
-    )
+    in_china = lonlat_in_china(west, south, east, north)
     if in_china:
         return (
             "the coordinates look like longitude and latitude in China "
@@ -497,11 +504,7 @@ def crs_suggestion(bounds: Sequence[float], section: str) -> str:
             'shifted by several hundred metres: for those add datum_shift = "gcj02" or '
             '"bd09" as well'
         )
-    swapped = (
-        _CHINA_LAT[0] <= west <= east <= _CHINA_LAT[1]
-        and _CHINA_LON[0] <= south <= north <= _CHINA_LON[1]
-    )
-    if swapped:
+    if lonlat_in_china(south, west, north, east):  # x latitudes, y longitudes
         return (
             f"the coordinates look like latitude ({west:.4f}–{east:.4f}) and longitude "
             f"({south:.4f}–{north:.4f}) in China, in that order: x must be the longitude "

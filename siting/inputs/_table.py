@@ -42,7 +42,7 @@ import shapely
 
 from siting._encoding import guess_encoding
 from siting.inputs._columns import _BAD, _BLANK, _to_float
-from siting.inputs._crs import _CHINA_LAT, _CHINA_LON
+from siting.inputs._crs import lonlat_in_china
 from siting.inputs._problems import (
     _check_file,
     _gdal_message,
@@ -257,10 +257,8 @@ def open_table(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFrame 
 
 def _swapped(x: np.ndarray, y: np.ndarray) -> bool:
     """Whether x holds China's latitudes and y its longitudes (every point)."""
-    return bool(
-        len(x)
-        and ((_CHINA_LAT[0] <= x) & (x <= _CHINA_LAT[1])).all()
-        and ((_CHINA_LON[0] <= y) & (y <= _CHINA_LON[1])).all()
+    return bool(len(x)) and lonlat_in_china(
+        float(y.min()), float(x.min()), float(y.max()), float(x.max())
     )
 
 
