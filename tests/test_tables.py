@@ -8,9 +8,11 @@ numbers look like.
 
 from __future__ import annotations
 
+import datetime
 import json
 import shutil
 import warnings
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +57,71 @@ def write_xlsx(path: Path, rows: list[list[Any]], *, sheet: str = "Sheet1") -> P
     for row in rows:
         ws.append(row)
     book.save(path)
+    return path
+
+
+_ODS_NS = (
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"'
+)
+_ODS_MANIFEST = (
+    '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest='
+    '"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+    '<manifest:file-entry manifest:full-path="/" '
+    'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+    '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+    "</manifest:manifest>"
+)
+
+
+def _ods_cell(value: Any) -> str:
+    if value is None:
+        return "<table:table-cell/>"
+    if isinstance(value, int | float):
+        kind = f'office:value-type="float" office:value="{value}"'
+    elif isinstance(value, datetime.date):
+        kind = f'office:value-type="date" office:date-value="{value.isoformat()}"'
+    else:
+        kind = 'office:value-type="string"'
+    return f"<table:table-cell {kind}><text:p>{value}</text:p></table:table-cell>"
+
+
+def write_ods(path: Path, rows: list[list[Any]], *, sheet: str = "Sheet1") -> Path:
+    """An ODS as LibreOffice saves one: its blank rows as one repeated row, a row of one
+    value (a title) merged across the columns, each cell typed (float, date, string)."""
+    width = max(len(r) for r in rows)
+    body = []
+    for row in rows:
+        filled = [v for v in row if v is not None]
+        if not filled:
+            cells = f'<table:table-cell table:number-columns-repeated="{width}"/>'
+            if body and body[-1][0] == cells:
+                body[-1] = (cells, body[-1][1] + 1)
+                continue
+        elif len(filled) == 1 and row[0] is not None and width > 1:
+            spanned = f'<table:table-cell table:number-columns-spanned="{width}" '
+            covered = f'<table:covered-table-cell table:number-columns-repeated="{width - 1}"/>'
+            cells = _ods_cell(row[0]).replace("<table:table-cell ", spanned) + covered
+        else:
+            cells = "".join(_ods_cell(v) for v in row)
+        body.append((cells, 1))
+    xml = "".join(
+        f'<table:table-row table:number-rows-repeated="{n}">{c}</table:table-row>'
+        if n > 1
+        else f"<table:table-row>{c}</table:table-row>"
+        for c, n in body
+    )
+    content = (
+        f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {_ODS_NS} '
+        f'office:version="1.2"><office:body><office:spreadsheet><table:table table:name='
+        f'"{sheet}">{xml}</table:table></office:spreadsheet></office:body>'
+        "</office:document-content>"
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
+        book.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        book.writestr("content.xml", content)
+        book.writestr("META-INF/manifest.xml", _ODS_MANIFEST)
     return path
 
 
@@ -194,6 +261,124 @@ def test_a_sheets_title_rows_are_skipped_and_its_rows_keep_their_numbers(
     frame = read_layer(LayerSpec(path=path, crs=CGCS2000, columns=columns), name="facilities")
     assert frame.index.tolist() == ["0101", "0102"]
     assert frame["slots"].tolist() == [30, 40]
+
+
+def test_an_ods_sheets_rows_keep_their_numbers_under_its_title(tmp_path: Path) -> None:
+    """LibreOffice's ODS with two blank rows at the top, a title merged across the columns
+    and a blank row above the header, and a blank row among the data: a bad row is named
+    by its row in the sheet, as in Excel. Before, GDAL's ODS driver put a header of its
+    own (Field1, Field2 …) above the two blank rows, so every row was named one too far
+    down (the row without 经度, row 8, was 'row 9'), and gave the blank row among the data
+    as NaN, read as a facility without id, slots and coordinates (three problems)."""
+    rows: list[list[Any]] = [
+        [None, None, None, None],
+        [None, None, None, None],
+        ["广元市托育机构备案名单", None, None, None],  # row 3
+        [None, None, None, None],
+        ["机构编号", "托位数", "经度", "纬度"],  # row 5
+        ["0101", 30, 105.84, 32.43],
+        [None, None, None, None],  # row 7
+        ["0102", 40, None, 32.44],  # row 8
+        ["0103", 50, "105°50′30″", "32°26′"],
+    ]
+    path = write_ods(tmp_path / "f.ods", rows, sheet="托育机构")
+    columns = {"facility_id": "机构编号", "slots": "托位数"}
+    (problem,) = problems_of(LayerSpec(path=path, crs=CGCS2000, columns=columns))
+    assert problem.ids == ("row 8",)
+    assert problem.message == (
+        "1 row has no coordinates or coordinates that are not numbers (row 8: 经度 '', "
+        "纬度 '32.44')"
+    )
+    rows[7][2] = 105.85
+    write_ods(path, rows, sheet="托育机构")
+    frame = read_layer(LayerSpec(path=path, crs=CGCS2000, columns=columns), name="facilities")
+    assert frame.index.tolist() == ["0101", "0102", "0103"]
+    assert frame["slots"].tolist() == [30, 40, 50]
+    assert frame.geometry.x.tolist() == [105.84, 105.85, 105 + 50 / 60 + 30 / 3600]
+    assert frame.geometry.y.tolist() == [32.43, 32.44, 32 + 26 / 60]
+
+
+def test_a_workbooks_cells_are_read_as_openpyxl_reads_them(tmp_path: Path) -> None:
+    """python-calamine gives every cell as openpyxl (the reader before it) did: a whole
+    number as an int (510802, whose id is '510802', not '510802.0'), text ids with their
+    zeros, a number formatted as text still a number, dates, booleans, merged title
+    cells, blank rows in place. It gives an empty cell as '' where openpyxl gave None, an
+    error cell (#N/A) as '' where openpyxl gave its text, and a date at midnight as a
+    date where openpyxl gave a datetime."""
+    import openpyxl
+
+    from siting.inputs._problems import _Report, _Where
+    from siting.inputs._table import _read_workbook
+
+    rows: list[list[Any]] = [
+        ["广元市托育机构备案名单", None, None, None, None, None],
+        [None] * 6,
+        ["facility_id", "name", "slots", "经度", "纬度", "备案日期"],
+        [510802, 123, 30, 105.84, 32.43, datetime.datetime(2024, 1, 2)],
+        ["0101", "东坝托育园", 40.0, "１０５．８５", "32°26′", datetime.datetime(2024, 3, 5, 9)],
+        [None] * 6,
+        ["0102", "0102", 50, "105°50′30″", 32.44, True],
+        ["0103", "#N/A", 60, 105.86, 32.45, None],  # an error cell: openpyxl writes it so
+    ]
+    path = write_xlsx(tmp_path / "f.xlsx", rows)
+    book = openpyxl.load_workbook(path)
+    sheet = book.active
+    assert sheet is not None
+    sheet.merge_cells("A1:F1")
+    sheet["B7"].number_format = "@"  # text: '0102' stays text
+    sheet["C4"].number_format = "@"  # a number formatted as text after it was typed
+    book.save(path)
+    old = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    stored = list(enumerate(old.active.iter_rows(min_row=1, values_only=True), start=1))
+    old.close()
+
+    def seen(cell: Any) -> Any:
+        if cell is None or cell == "#N/A":  # an empty cell, an error
+            return ""
+        if isinstance(cell, datetime.datetime) and cell.time() == datetime.time():
+            return cell.date()
+        return cell
+
+    read = _read_workbook(path, None, _Where(str(path), "facilities"), _Report())
+    assert read is not None
+    assert [(n, [seen(c) for c in cells]) for n, cells in stored] == read
+    assert [type(c) for c in read[3][1]] == [int, int, int, float, float, datetime.date]
+    frame = read_layer(LayerSpec(path=path, crs=CGCS2000), name="facilities")
+    assert frame.index.tolist() == ["510802", "0101", "0102", "0103"]
+    assert frame["name"].tolist() == ["123", "东坝托育园", "0102", "0103"]  # 0103: its id
+    assert frame["slots"].tolist() == [30, 40, 50, 60]
+
+
+def test_an_excel_97_2003_workbook_is_read(tmp_path: Path) -> None:
+    """A bureau's 备案名单.xls (tests/data/bureau_list.xls, written by xlwt: see
+    tests/data/make_bureau_list_xls.py): read by its sheet, under its merged title, with
+    its rows named as in the sheet. Before, an .xls was refused ("save it as .xlsx")."""
+    path = Path(__file__).parent / "data" / "bureau_list.xls"
+    columns = {"facility_id": "机构编号", "name": "机构名称", "slots": "托位数"}
+    frame = read_layer(LayerSpec(path=path, crs=CGCS2000, columns=columns), name="facilities")
+    assert frame.index.tolist() == ["0101", "510802", "0103", "0104"]
+    assert frame["name"].tolist() == ["东坝托育园", "123", "嘉陵托育园", "南河托育园"]
+    assert frame["slots"].tolist() == [30, 40, 50, 60]
+    assert frame.geometry.x.tolist() == [105.84, 105.85, 105 + 50 / 60 + 30 / 3600, 105.86]
+    assert frame.geometry.y.tolist() == [32.43, 32.44, 32 + 26 / 60, 32.45]
+    pending = LayerSpec(path=path, layer="待核", crs=CGCS2000, columns=columns)
+    (problem,) = problems_of(pending)
+    assert problem.ids == ("row 3",)
+    assert problem.message.endswith("(row 3: 经度 '', 纬度 '32.41')")
+    copy = shutil.copy(path, tmp_path / "备案名单.XLS")
+    (problem,) = problems_of(LayerSpec(path=Path(copy), layer="2024年", crs=CGCS2000))
+    assert problem.message == "the workbook has no sheet '2024年'; its sheets are '2025年', '待核'"
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".xls", ".ods"])
+def test_a_damaged_workbook_is_a_problem(tmp_path: Path, suffix: str) -> None:
+    path = tmp_path / f"f{suffix}"
+    path.write_text("机构编号,经度,纬度\n0101,105.84,32.43\n", encoding="utf-8")
+    (problem,) = problems_of(LayerSpec(path=path, crs=CGCS2000))
+    assert problem.message.startswith("the workbook cannot be read (")
+    assert problem.fix.startswith(
+        "open it in LibreOffice or WPS" if suffix == ".ods" else "open it in Excel or WPS"
+    )
 
 
 def test_latitudes_in_the_longitude_column_are_said_to_be_swapped(tmp_path: Path) -> None:

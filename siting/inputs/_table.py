@@ -1,13 +1,14 @@
-"""Reading a point layer handed over as a table: CSV, TSV or text, Excel (``.xlsx``) or ODS.
+"""Reading a point layer handed over as a table: CSV, TSV or text, Excel or ODS.
 
 A health commission's list of registered childcare institutions, an HR bureau's
 list of employers or a petrol-station list arrives as a table with two
 coordinate columns, not as a GIS layer. As QGIS's "delimited text" import does,
 the table becomes a point layer:
 
-1. The rows are read as text (CSV) or as the cells' own values (Excel, ODS),
-   with the row number the planner sees beside each: the CSV line, or the
-   sheet's row counting the header as row 1. Ids stay text (``0101`` keeps its
+1. The rows are read as text (CSV) or as the cells' own values (Excel ``.xlsx``,
+   ``.xlsm``, ``.xlsb`` and 97–2003 ``.xls``, and ODS, by python-calamine), with the
+   row number the planner sees beside each: the CSV line, or the sheet's row (row 1
+   is the sheet's first, above any title). Ids stay text (``0101`` keeps its
    zero). A CSV's encoding is ``encoding`` under ``[inputs.<layer>]``, else
    UTF-8 (with or without BOM), else GBK when its bytes look like GBK
    (:func:`siting._encoding.guess_encoding`), as Excel on Chinese Windows saves it.
@@ -30,14 +31,14 @@ import csv
 import io
 import re
 import unicodedata
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 import shapely
 
 from siting._encoding import guess_encoding
@@ -45,13 +46,15 @@ from siting.inputs._columns import _BAD, _BLANK, _to_float
 from siting.inputs._crs import lonlat_in_china
 from siting.inputs._problems import (
     _check_file,
-    _gdal_message,
     _quoted,
     _Report,
     _unknown_encoding,
     _Where,
 )
 from siting.scenario import LayerSpec
+
+if TYPE_CHECKING:
+    from python_calamine import CalamineWorkbook
 
 __all__ = [
     "COORDINATE_NAMES",
@@ -62,7 +65,7 @@ __all__ = [
     "polygons_needed",
 ]
 
-TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".ods")
+TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 """Files read as tables of points rather than through GDAL's vector drivers."""
 
 COORDINATE_NAMES: tuple[tuple[str, str], ...] = (
@@ -169,19 +172,8 @@ def open_table(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFrame 
     suffix = path.suffix.lower()
     if suffix in _TEXT_SUFFIXES:
         read = _read_csv(path, spec, where, report)
-    elif suffix == ".ods":
-        read = _read_ods(path, spec.layer, where, report)
-    elif suffix == ".xls":
-        report.problems.append(
-            where.problem(
-                "siting cannot read Excel 97–2003 workbooks (.xls) here (neither GDAL nor "
-                "pandas has a reader for them installed)",
-                fix="open the file in Excel or WPS and save it as .xlsx, or as CSV UTF-8",
-            )
-        )
-        return None
     else:
-        read = _read_xlsx(path, spec.layer, where, report)
+        read = _read_workbook(path, spec.layer, where, report)
     if read is None:
         return None
     table, labels = _rows_of(
@@ -412,58 +404,65 @@ def _sheet(asked: str | None, sheets: list[str], where: _Where, report: _Report)
     return None
 
 
-def _read_xlsx(
+def _read_workbook(
     path: Path, asked: str | None, where: _Where, report: _Report
 ) -> list[tuple[int, Sequence[Any]]] | None:
-    """An Excel sheet's cells as they are stored, and each row's number in the sheet."""
-    import openpyxl  # a dependency, imported when a workbook is read
+    """A sheet's cells as the workbook stores them, and each row's number in the sheet.
 
+    Excel (``.xlsx``, ``.xlsm``, ``.xlsb``, 97–2003 ``.xls``) and ODS are read by
+    python-calamine: numbers stay numbers (a whole number is an ``int``, as openpyxl gave
+    it: 510802, not 510802.0), text stays text (``0101``), dates are dates, booleans
+    booleans, and an empty or error cell (``#N/A``) is ``""``. Row 1 is the sheet's first
+    row, whatever is blank above the data."""
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        with _open_workbook(path) as book:
+            sheet = _sheet(asked, list(book.sheet_names), where, report)
+            if sheet is None:
+                return None
+            cells = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
     except Exception as exc:  # a damaged or mislabelled workbook: never a raw traceback
         report.problems.append(
             where.problem(
                 f"the workbook cannot be read ({type(exc).__name__}: {exc})",
-                fix="open it in Excel or WPS and save it again as .xlsx",
+                fix="open it in LibreOffice or WPS and save it again, or save it as CSV UTF-8"
+                if path.suffix.lower() == ".ods"
+                else "open it in Excel or WPS and save it again as .xlsx, or as CSV UTF-8",
             )
         )
         return None
-    try:
-        sheet = _sheet(asked, list(book.sheetnames), where, report)
-        if sheet is None:
-            return None
-        rows: list[tuple[int, Sequence[Any]]] = list(
-            enumerate(book[sheet].iter_rows(min_row=1, values_only=True), start=1)
-        )
-    finally:
-        book.close()
-    return rows
+    return [
+        (n, [int(c) if isinstance(c, float) and c.is_integer() else c for c in row])
+        for n, row in enumerate(cells, start=1)
+    ]
 
 
-def _read_ods(
-    path: Path, asked: str | None, where: _Where, report: _Report
-) -> list[tuple[int, Sequence[Any]]] | None:
-    """An ODS sheet's cells as text, by GDAL's ODS driver; rows are numbered from the
-    header as row 1 (GDAL does not say where a row was in the sheet)."""
+_TABLE_TAG_SPACE = re.compile(rb"\s+(?=</?table:)|(</?table:[^>]*>)\s+")
+"""Layout whitespace beside an ODS table element (a row, a cell)."""
+
+
+def _open_workbook(path: Path) -> CalamineWorkbook:
+    """The workbook by python-calamine, an ODS with layout whitespace taken out if need be.
+
+    GDAL's ODS writer (QGIS's "Save Features As… ODS", ``ogr2ogr -f ODS``) puts a newline
+    between a row's cells, where python-calamine (0.9.1) stops ("Expecting 'table-cell'");
+    such a file is read again with the whitespace beside its table elements removed (text
+    inside a cell is left as it is). LibreOffice writes none (its XML is not indented)."""
+    import python_calamine  # a dependency, imported when a workbook is read
+
     try:
-        sheets = [str(row[0]) for row in pyogrio.list_layers(path)]
-        sheet = _sheet(asked, sheets, where, report)
-        if sheet is None:
-            return None
-        frame = pyogrio.read_dataframe(
-            path, layer=sheet, read_geometry=False, HEADERS="FORCE", FIELD_TYPES="STRING"
-        )
-    except Exception as exc:  # any GDAL failure: never a raw traceback
-        report.problems.append(
-            where.problem(
-                f"the spreadsheet cannot be read (GDAL: {_gdal_message(exc)})",
-                fix="open it in LibreOffice and save it again, or save it as CSV UTF-8",
-            )
-        )
-        return None
-    rows: list[tuple[int, Sequence[Any]]] = [(1, list(frame.columns))]
-    rows += [(i + 2, list(r)) for i, r in enumerate(frame.itertuples(index=False))]
-    return rows
+        return python_calamine.CalamineWorkbook.from_path(path)
+    except python_calamine.CalamineError:
+        if path.suffix.lower() != ".ods":
+            raise
+    squeezed = io.BytesIO()
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(squeezed, "w") as out:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "content.xml":
+                data = _TABLE_TAG_SPACE.sub(lambda m: m[1] or b"", data)
+            out.writestr(item, data)
+    squeezed.seek(0)
+    return python_calamine.CalamineWorkbook.from_filelike(squeezed)
 
 
 def _coordinate_columns(
