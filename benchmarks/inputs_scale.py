@@ -18,14 +18,18 @@ writes:
     ``--workplaces`` points over the raster's extent (经度/纬度, 单位编码 with leading
     zeros, 单位名称, 外来务工人员, 地址); the workbook as openpyxl's write-only mode saves
     it (no ``<dimension>``), ``workplaces_excel.xlsx`` with the ``<dimension>`` Excel
-    writes (both with inline strings, as openpyxl writes them; Excel shares them).
+    writes (both with inline strings, as openpyxl writes them; Excel shares them), and
+    ``workplaces.ods`` as GDAL's ODS driver (QGIS's "Save as ODS") writes it.
 
 Every measure runs in a fresh interpreter with ``PYTHONPATH`` set to the tree (the
 script is run by its path, so the current directory's ``siting`` is not imported),
 the trees alternating, ``--repeat`` times: processor seconds and wall seconds of the
 step, the process's peak RSS (``VmHWM``) and the 1-minute load average, and a
-digest of what was read (areas and parcels) or the demand's figures, which must agree
-between the trees. A tree without the census reader or the tables reader skips those.
+digest of what was read (areas and parcels, a table's points and cells as text) or the
+demand's figures, which must agree between the trees. A tree without the census reader
+or the tables reader skips those. ``--steps`` runs only some of the steps (``--steps
+table`` for the tables alone); ``PYTHONPATH`` is kept after each tree's own (a package
+installed beside the virtual environment).
 """
 
 from __future__ import annotations
@@ -111,6 +115,7 @@ def child(kind: str, path: Path) -> dict[str, Any]:
         frame = open_table(LayerSpec(path=path), "workplaces", report)
         assert frame is not None, report.problems
         out["read"] = f"{len(frame):,} points, {len(report.problems)} problems"
+        out["read"] += f", {_digest(frame)}"
     elif kind == "pyogrio":
         import pyogrio
 
@@ -174,9 +179,12 @@ def write_census(city: Path, units: int, *, seed: int) -> Path:
 
 
 def write_workplaces(city: Path, count: int, *, seed: int) -> list[Path]:
-    """``count`` workplaces over the city's raster as CSV and two workbooks."""
+    """``count`` workplaces over the city's raster as CSV, two workbooks and an ODS."""
+    import warnings
+
     import openpyxl
     import pandas as pd
+    import pyogrio
     import rasterio
 
     with rasterio.open(city / "worldpop_3s.tif") as src:
@@ -204,7 +212,10 @@ def write_workplaces(city: Path, count: int, *, seed: int) -> list[Path]:
     for row in rows:
         book.active.append(row)
     book.save(city / "workplaces_excel.xlsx")
-    return [city / "workplaces.csv", city / "workplaces.xlsx", city / "workplaces_excel.xlsx"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # no geometry, on purpose
+        pyogrio.write_dataframe(table, city / "workplaces.ods", driver="ODS", layer="单位")
+    return [city / f"workplaces{s}" for s in (".csv", ".xlsx", "_excel.xlsx", ".ods")]
 
 
 # --------------------------------------------------------------------------- the runs
@@ -213,7 +224,10 @@ def write_workplaces(city: Path, count: int, *, seed: int) -> list[Path]:
 def run(tree: Path, kind: str, path: Path) -> dict[str, Any]:
     """:func:`child` in a fresh interpreter importing ``tree``'s siting."""
     cmd = [sys.executable, str(HERE), "--child", kind, str(path)]
-    env = {**os.environ, "PYTHONPATH": str(tree)}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(p for p in (str(tree), os.environ.get("PYTHONPATH")) if p),
+    }
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
     if proc.returncode != 0:
         raise SystemExit(f"{kind} {path} on {tree} failed:\n{proc.stderr[-3000:]}")
@@ -233,6 +247,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workplaces", type=int, default=50_000)
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--folder", type=Path, default=Path("/tmp/siting-inputs-scale"))
+    parser.add_argument(
+        "--steps",
+        nargs="*",
+        choices=["load", "demand", "validate", "census", "table", "pyogrio"],
+        default=None,
+        help="only these steps (all without it)",
+    )
     parser.add_argument("--child", nargs=2, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child is not None:
@@ -249,15 +270,21 @@ def main(argv: list[str] | None = None) -> None:
         cities.append(folder / "scenario.toml")
     big = cities[-1].parent
     census = big / "census.toml"
-    if not census.exists():
+    if not census.exists() and (args.steps is None or "census" in args.steps):
         write_census(big, args.census_units, seed=args.seed)
-    tables = [big / f for f in ("workplaces.csv", "workplaces.xlsx", "workplaces_excel.xlsx")]
+    tables = [big / f"workplaces{s}" for s in (".csv", ".xlsx", "_excel.xlsx", ".ods")]
     if not all(t.exists() for t in tables):
         write_workplaces(big, args.workplaces, seed=args.seed)
 
     steps = [("load", c) for c in cities] + [("demand", cities[-1]), ("validate", cities[-1])]
     steps += [("demand", census)] + [("table", t) for t in tables]
     steps += [("pyogrio", tables[1])]
+    if args.steps is not None:
+        steps = [
+            (kind, path)
+            for kind, path in steps
+            if ("census" if path == census else kind) in args.steps
+        ]
     print("| step | input | tree | CPU s | wall s | peak MB | load | read |")
     print("|---|---|---|---|---|---|---|---|")
     for kind, path in steps:
