@@ -65,6 +65,15 @@ def test_sample_scenario_loads_with_resolved_paths() -> None:
         ("[policy]\ndemonstration_per_district = 1.5\n", "must be a whole number"),
         ('[facility]\noptions = [{ name = "x" }]\n', "'facility.options[0]' must have"),
         ("[inputs]\nareas = { path = 'a.gpkg' }\n", "[inputs] needs key(s) population."),
+        # an OSM extract and no population (central Taichung, Aguascalientes): the fix says
+        # what the population can be, and that OSM alone cannot give it
+        (
+            "[inputs.osm]\npath = 'taichung.osm'\n",
+            "[inputs] needs key(s) population. Fix: give population = { path = "
+            '"population.tif" } under [inputs]: a raster of people per cell (WorldPop and '
+            "GHS-POP cover every country;",
+        ),
+        ("[inputs.osm]\npath = 'c.osm'\n", "OpenStreetMap maps no residents"),
         (
             "[inputs]\npopulation = { path = 'p.tif' }\nareas = { path = 'a.gpkg' }\n",
             "'inputs.parcels' is missing: the run has no candidate sites; fix: give parcels = "

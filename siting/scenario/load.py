@@ -210,8 +210,23 @@ def _build(cls: type[T], table: Any, *, key: str, base: Path, file: Path) -> T:
     ]
     if missing:
         where = f"[{key}]" if key else "the top level"
-        raise ScenarioError(f"{file}: {where} needs key(s) {', '.join(missing)}.")
+        fixes = [f for n in missing if (f := _MISSING_FIXES.get(f"{key}.{n}"))]
+        said = f" Fix: {' '.join(fixes)}" if fixes else ""
+        raise ScenarioError(f"{file}: {where} needs key(s) {', '.join(missing)}.{said}")
     return cls(**values)
+
+
+_MISSING_FIXES: dict[str, str] = {
+    "inputs.population": (
+        'give population = { path = "population.tif" } under [inputs]: a raster of people '
+        "per cell (WorldPop and GHS-POP cover every country; a raster of children takes "
+        'counts = "children" and share_of_residents), or census units with a count column, '
+        'population = { path = "units.gpkg", layer = "...", column = "..." }. The slot '
+        "ratios are per 1,000 residents, and OpenStreetMap maps no residents: an OSM "
+        "extract alone cannot be planned."
+    ),
+}
+"""The fix a required key's absence is said with, by its full key."""
 
 
 def _convert(hint: Any, value: Any, *, key: str, base: Path, file: Path) -> Any:
