@@ -65,12 +65,15 @@ class _Stages:
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
+    from siting.errors import ScenarioError
     from siting.outdir import claim_output, input_paths
-    from siting.scenario import load_scenario
+    from siting.scenario import NO_INPUTS, load_scenario
 
     stages: _Stages = args.stages
     scenario_file = Path(args.scenario)
     scenario = load_scenario(scenario_file)
+    if scenario.inputs is None:
+        raise ScenarioError(f"{scenario_file}: {NO_INPUTS}.")
     resume = bool(getattr(args, "resume", False))
     counties_cache = None
     if scenario.run.partition is not None:
@@ -206,12 +209,12 @@ def _accounting_line(role: str, acc: dict[str, Any]) -> str:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from siting.scenario import load_scenario
+    from siting.errors import ScenarioError
+    from siting.scenario import NO_INPUTS, load_scenario
 
     scenario = load_scenario(args.scenario)
     if scenario.inputs is None:
-        print("the scenario has no [inputs] table")
-        return 2
+        raise ScenarioError(f"{args.scenario}: {NO_INPUTS}.")
     problems, findings, notes = _input_problems(scenario)
     for note in notes:
         print(f"note: {note}")
@@ -365,13 +368,16 @@ def _cmd_map(args: argparse.Namespace) -> int:
 
 
 def _cmd_frontier(args: argparse.Namespace) -> int:
+    from siting.errors import ScenarioError
     from siting.frontier import trace, write_frontier
     from siting.outdir import claim_output, input_paths
-    from siting.scenario import load_scenario
+    from siting.scenario import NO_INPUTS, load_scenario
 
     stages: _Stages = args.stages
     scenario_file = Path(args.scenario)
     scenario = load_scenario(scenario_file)
+    if scenario.inputs is None:
+        raise ScenarioError(f"{scenario_file}: {NO_INPUTS}.")
     inputs = [scenario_file, *input_paths(scenario.inputs)]
     # refused and locked before anything is read or solved
     with claim_output(

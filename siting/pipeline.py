@@ -42,7 +42,7 @@ from siting.phase_summary import phased_plan
 from siting.phasing import build_phased_model, phase_demands, solve_phased, year_values
 from siting.plan import Plan, extract_plan
 from siting.record import run_record
-from siting.scenario import Scenario, check_scenario, load_scenario
+from siting.scenario import NO_INPUTS, Scenario, check_scenario, load_scenario
 from siting.solve import solve_siting
 from siting.summary import (
     candidate_states,
@@ -270,11 +270,12 @@ def read_inputs(
         The checked scenario and its validated inputs in the working CRS.
     """
     say = progress or (lambda message: log.info(message))
+    file = "" if isinstance(scenario, Scenario) else f"{scenario}: "
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     check_scenario(scenario)  # a scenario made in Python: its values were never checked
     if scenario.inputs is None:
-        raise ScenarioError("the scenario has no [inputs]. Fix: add an [inputs] table.")
+        raise ScenarioError(f"{file}{NO_INPUTS}.")
     lap = _stopwatch(timings if timings is not None else {})
     say("reading and checking inputs")
     inputs = load_inputs(

@@ -345,6 +345,25 @@ def test_cli_names_a_bad_scenario_with_exit_2(tmp_path: Path) -> None:
     assert main(["validate", str(tmp_path / "g.toml")]) == 2
 
 
+@pytest.mark.parametrize("command", ["validate", "plan"])
+def test_cli_names_a_scenario_without_inputs_and_the_fix(
+    tmp_path: Path, command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``siting validate`` printed "the scenario has no [inputs] table" on standard output,
+    with neither the file nor the fix, while ``siting plan`` said the fix without the file."""
+    from siting.cli import main
+
+    path = tmp_path / "s.toml"
+    path.write_text('name = "Accra"\n', encoding="utf-8")
+    extra = ["--out", str(tmp_path / "out")] if command == "plan" else []
+    assert main([command, str(path), *extra]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith(f"error: {path}: the scenario has no [inputs]: a plan needs ")
+    assert 'Fix: add an [inputs] table with population = { path = "..." }' in captured.err
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.parametrize(
     ("changes", "message"),
     [

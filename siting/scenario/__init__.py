@@ -19,6 +19,7 @@ Examples
 """
 
 from siting.scenario.checks import (
+    NO_INPUTS,
     check_scenario,
     input_source_problems,
     phase_problems,
@@ -63,6 +64,7 @@ from siting.scenario.settings import (
 
 __all__ = [
     "HAZARD_KINDS",
+    "NO_INPUTS",
     "OSM_AREA_SOURCES",
     "OSM_BLOCK_HIGHWAYS",
     "OSM_DEFAULT_HIGHWAYS",

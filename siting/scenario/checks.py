@@ -35,6 +35,16 @@ def _check(s: Scenario, file: Path) -> None:
         raise ScenarioError(f"{file}: " + "; ".join(bad) + ".")
 
 
+NO_INPUTS = (
+    "the scenario has no [inputs]: a plan needs a population (a raster of people per cell, "
+    "or census units with a count column), residential areas and candidate sites. Fix: add "
+    'an [inputs] table with population = { path = "..." } and areas and parcels (or '
+    '[inputs.osm] with path = "city.osm" for the areas and candidates); see the README\'s '
+    '"Inputs"'
+)
+"""What a run or ``siting validate`` of a scenario without ``[inputs]`` says."""
+
+
 def check_scenario(scenario: Scenario) -> None:
     """Raise if any value of a scenario made in Python is out of range.
 
