@@ -58,6 +58,7 @@ from siting.errors import InputError, Problem
 from siting.inputs import (
     Inputs,
     age_group_warning,
+    age_range,
     check_frame,
     read_census_units,
     read_frame_choices,
@@ -580,6 +581,9 @@ def estimate_demand(
         )
         table["children_under3"] = under3
         table["children_estimate_slots"] = under3 * scenario.demand.takeup
+        said += _children_older_than_three(
+            inputs.children, scenario.demand.children_under3_share, under3
+        )
     return Demand(
         areas=table,
         accounting=accounting,
@@ -705,6 +709,39 @@ def _as_residents(result: Allocation, factor: float) -> Allocation:
         moved=result.moved * factor,
         residual_blocks=blocks,
     )
+
+
+def _children_older_than_three(
+    raster: Path | str, under3_share: float, under3: pd.Series
+) -> list[Said]:
+    """A children raster whose name says it counts children of three and older too
+    (``accra-age0-5-worldpop.tif``) read with ``demand.children_under3_share`` left at 1:
+    every one of its children counted as under three, and the children's estimate and
+    access per 1,000 children with them (WorldPop's Accra 0–5s: 16,763 slots by the
+    estimate where 10,058 are the under-threes' at 0.6)."""
+    ages = age_range(raster)
+    if ages is None or ages[1] <= 3 or under3_share != 1.0:  # 0–3岁 are the under-threes
+        return []
+    low, high = ages
+    share = max(0, min(high, 2) - low + 1) / (high - low + 1)
+    name = Path(str(raster)).name
+    return [
+        Said(
+            f"children: the raster's name {name!r} says it counts ages {low}–{high}, but "
+            "demand.children_under3_share is 1, so each of its children counts as under "
+            f"three ({under3.sum():,.0f} in the areas): the children's estimate "
+            "(children_estimate_slots) and the access per 1,000 children count the older "
+            "ones too. Fix: set children_under3_share under [demand] to the share of them "
+            f"under three, about {share:.2g} for ages {low}–{high} in whole years (0.6 for "
+            "WorldPop's under-fives, its 0 and 1–4 bands)",
+            code="children_older_than_three",
+            file=name,
+            low=low,
+            high=high,
+            children=float(under3.sum()),
+            suggested=f"{share:.2g}",
+        )
+    ]
 
 
 def _children_as_residents(acc: Mapping[str, Any]) -> list[Said]:

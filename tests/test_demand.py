@@ -404,6 +404,58 @@ def test_the_api_warns_of_a_raster_named_for_children_as_the_cli_does(
     assert not [r for r in caplog.records if "age group" in r.getMessage()]
 
 
+@pytest.mark.parametrize(
+    ("name", "demand", "said"),
+    [
+        # WorldPop's Accra children 0–5 beside the total: every child counted under three
+        ("accra-age0-5-worldpop.tif", "", "ages 0–5"),
+        ("gha_under5_2020.tif", "", "ages 0–4"),
+        # the share said, or a raster of under-threes (0–3岁 are the under-threes): nothing
+        ("accra-age0-5-worldpop.tif", "children_under3_share = 0.6", None),
+        ("广元0-3岁婴幼儿.tif", "", None),
+        ("kids-age0-2.tif", "", None),
+    ],
+)
+def test_a_children_raster_of_older_children_asks_for_their_share_under_three(
+    tmp_path: Path, raster: Path, name: str, demand: str, said: str | None
+) -> None:
+    """A children raster of 0–5-year-olds (WorldPop's Accra) beside the total raster, with
+    demand.children_under3_share at its default 1, counted all 55,876 of the areas' 0–5s as
+    under three without a word: the children's estimate said 16,763 slots where the
+    under-threes' (0.6 of them, WorldPop's under-fives) ask 10,058."""
+    import shutil
+
+    from siting.demand import estimate_demand
+    from siting.inputs import load_inputs
+    from siting.scenario import load_scenario
+
+    children = shutil.copy(raster, tmp_path / name)
+    path = _children_scenario(tmp_path, raster, "")
+    text = path.read_text(encoding="utf-8") + f'children = {{ path = "{name}" }}\n'
+    path.write_text(text + (f"[demand]\n{demand}\n" if demand else ""), encoding="utf-8")
+    scenario = load_scenario(path)
+    assert scenario.inputs is not None and scenario.inputs.children is not None
+    assert scenario.inputs.children.path == Path(children)
+    found = estimate_demand(load_inputs(scenario.inputs, crs=scenario.crs), scenario=scenario)
+    # the hand areas hold 400, 200, 300 and 300 of the raster's children
+    share = 0.6 if demand else 1.0
+    assert found.areas["children_under3"].sum() == pytest.approx(1200.0 * share)
+    lines = [f for f in found.findings if f.code == "children_older_than_three"]
+    if said is None:
+        assert lines == []
+        return
+    (line,) = lines
+    suggested = "0.5" if said == "ages 0–5" else "0.6"
+    assert line == (
+        f"children: the raster's name '{name}' says it counts {said}, but "
+        "demand.children_under3_share is 1, so each of its children counts as under three "
+        "(1,200 in the areas): the children's estimate (children_estimate_slots) and the "
+        "access per 1,000 children count the older ones too. Fix: set children_under3_share "
+        f"under [demand] to the share of them under three, about {suggested} for {said} in "
+        "whole years (0.6 for WorldPop's under-fives, its 0 and 1–4 bands)"
+    )
+
+
 def test_a_reach_beyond_the_raster_check_moves_no_unchecked_cell(tmp_path: Path) -> None:
     """The raster's values are checked over the areas' and districts' box + 2 km; a
     demand.residual_to_nearest_m of 5 km reaches cells 3 km beyond that, which hold -50

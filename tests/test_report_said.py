@@ -45,6 +45,13 @@ RECORDS: dict[str, dict[str, Any]] = {
     },
     "empty_areas_census": {"count": 1, "areas": 5, "ids": ["A5"]},
     "raster_may_count_children": {"said": "accra-age0-5-worldpop.tif"},
+    "children_older_than_three": {
+        "file": "accra-age0-5-worldpop.tif",
+        "low": 0,
+        "high": 5,
+        "children": 55876.27,
+        "suggested": "0.5",
+    },
     "streets_miss_areas": {
         "count": 1,
         "of": 3,

@@ -351,6 +351,57 @@ _AGE_GROUP = re.compile(
 """Words in a raster's file name or band description that say it counts one age group."""
 
 
+_AGE_RANGES = (
+    # age0-5, age_0_4, age00_04: an explicit range after "age"
+    (re.compile(r"age[-_ ]?(\d{1,2})(?:[-_~]|to)(\d{1,2})(?![0-9])", re.IGNORECASE), 0),
+    # 0-5岁, 0～4岁
+    (re.compile(r"(\d{1,2})[-~～至到](\d{1,2})岁"), 0),
+    # under5, under_5, u5: the ages below that number
+    (re.compile(r"(?:^|[^a-z])(?:under[-_ ]?|u)(\d{1,2})(?![a-z0-9])", re.IGNORECASE), -1),
+)
+"""A raster name's age range, in whole years, and what its second number adds to the
+upper age (``under5`` is 0–4)."""
+
+_WORLDPOP_AGE = re.compile(r"^[a-z]{3}_[fmt]_(\d{1,2})_\d{4}", re.IGNORECASE)
+"""WorldPop's age and sex structures (``gha_t_1_2020.tif``): 0 is under one, 1 is 1–4."""
+
+
+def age_range(raster: str | Path) -> tuple[int, int] | None:
+    """The ages, in whole years from and to, a raster's file name says it counts.
+
+    Parameters
+    ----------
+    raster
+        The raster's path (or GDAL source); its file name is read.
+
+    Returns
+    -------
+    tuple of int or None
+        The youngest and oldest age, both included, or ``None`` when the name says none.
+
+    Examples
+    --------
+    >>> age_range("accra-age0-5-worldpop.tif"), age_range("gha_under5_2020.tif")
+    ((0, 5), (0, 4))
+    >>> age_range("广元0-3岁婴幼儿.tif"), age_range("gha_t_1_2020.tif"), age_range("pop.tif")
+    ((0, 3), (1, 4), None)
+    """
+    name = Path(str(raster)).name
+    found = _WORLDPOP_AGE.match(name)
+    if found is not None and int(found.group(1)) in (0, 1):
+        return (0, 0) if found.group(1) == "0" else (1, 4)
+    for pattern, add in _AGE_RANGES:
+        found = pattern.search(name)
+        if found is None:
+            continue
+        if add:  # under N
+            return (0, int(found.group(1)) + add)
+        low, high = int(found.group(1)), int(found.group(2))
+        if low <= high:
+            return (low, high)
+    return None
+
+
 SAY_CHILDREN_IN_SCENARIO = (
     'say so under [inputs.population] with counts = "children" and share_of_residents (the '
     "share of the residents it counts); give the children raster as [inputs.children] beside "

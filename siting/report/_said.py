@@ -14,10 +14,11 @@ demonstration facilities, a raster holding nobody or too few of its people in th
 areas given nobody, people from outside the districts, and the inputs' findings: a layer
 on an old datum used without its shift, a layer that looks drawn on a Chinese web map,
 overlapping or duplicated features, a raster short of areas or districts or named for
-children, an areas layer's own head count left unread, streets that miss many areas,
-buildings that weigh nothing), and the commonest notes (the working CRS, chosen or from
-the scenario; a CRS assumed for a file; geometries repaired; generated rows left out;
-parcels' land areas computed; the OSM areas and hazards).
+children, a children raster of older children counted as under three, an areas layer's
+own head count left unread, streets that miss many areas, buildings that weigh nothing),
+and the commonest notes (the working CRS, chosen or from the scenario; a CRS assumed for
+a file; geometries repaired; generated rows left out; parcels' land areas computed; the
+OSM areas and hazards).
 """
 
 from __future__ import annotations
@@ -121,6 +122,13 @@ _ZH: Mapping[str, str] = {
         "千人指标按常住人口计算，把儿童栅格当作常住人口，所需托位约只有应有的十分之一。如确为"
         '儿童栅格，请在 [inputs.population] 下设置 counts = "children" 和 share_of_residents；'
         "否则可忽略"
+    ),
+    "children_older_than_three": (
+        "婴幼儿栅格的名称“{file}”表明它统计{low}–{high}岁儿童，但 demand.children_under3_share "
+        "为1，其中每名儿童都按3岁以下计（居住区内{children}人）：婴幼儿栅格估算需求托位和每千名"
+        "婴幼儿可达托位把3岁及以上儿童也算在内。请在 [demand] 下将 children_under3_share 设为"
+        "其中3岁以下儿童的比例（按整岁计{low}–{high}岁约为{suggested}；WorldPop 5岁以下，即0岁"
+        "与1–4岁波段，取0.6）"
     ),
     "streets_miss_areas": (
         "{of}个居住区中有{count}个（{share}）距路网 {file} 中任何道路都超过服务半径，步行到不了"
