@@ -105,3 +105,19 @@ def test_the_findings_read_with_their_numbers() -> None:
         "居住区图层的“人口”字段似为各居住区人口（合计6,700人）"
     )
     assert "1954北京坐标系" in chinese("old_datum_unshifted")
+
+
+def test_a_record_without_a_number_its_template_needs_stays_in_english() -> None:
+    """``siting map DIR --report`` of a plan whose run.json holds a finding's record from
+    another siting, without a number today's template writes, stopped with a KeyError
+    traceback; the line is now left in English, as a code with no template is."""
+    record = dict(RECORDS["children_older_than_three"])
+    del record["suggested"]
+    run = {
+        "findings": ["the English sentence"],
+        "finding_records": [{"code": "children_older_than_three", **record}],
+    }
+    said, english = said_lines(
+        run, "findings", labels("zh"), language="zh", districts={}, unit="元"
+    )
+    assert (said, english) == ([], ["the English sentence"])

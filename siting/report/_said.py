@@ -262,7 +262,11 @@ def said_lines(
         district = record.get("district_id")
         if district is not None:
             fields["district"] = districts.get(str(district), str(district))
-        sentence = template.format(**fields)
+        try:
+            sentence = template.format(**fields)
+        except KeyError:  # a record written by another siting, without a number it needs
+            english.append(line)
+            continue
         if district is not None and "{district}" not in template:  # a county's own line
             sentence = f"{fields['district']}：{sentence}"
         said.append(sentence)
