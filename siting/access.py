@@ -23,11 +23,13 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from siting._said import Said
+from siting._text import first_few
 from siting.candidates import NEW_PREFIX
 from siting.network import distance_table
 from siting.scenario import Scenario
 
-__all__ = ["Access", "service_pairs"]
+__all__ = ["Access", "service_pairs", "too_large_to_walk"]
 
 
 @dataclass(frozen=True)
@@ -190,3 +192,69 @@ def _beside(new_areas: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, distance_m: fl
         [new_areas.index.astype(str)[area_idx], sites.index.astype(str)[site_idx]],
         names=["area_id", "site_id"],
     )
+
+
+WALKABLE_WIDTH_RADII = 3.0
+"""An area wider than this many walking radii (a disc of 1.5 radii's radius) is out of
+every site's reach: its people's mean walk to a site at its very centre is 2/3 of its
+half-width, more than the radius."""
+
+
+def too_large_to_walk(
+    areas: gpd.GeoDataFrame, items: pd.DataFrame, pairs: pd.DataFrame, *, scenario: Scenario
+) -> list[Said]:
+    """The areas no site reaches because they are too large to cross on foot.
+
+    An area's walk to a site is its people's mean walk (several population points for
+    one over 25 ha), so a whole municipality given as one residential area (Naples, 119
+    km² of it, with 237 candidate parcels inside it) is reached by none of them: 0
+    slots planned for 7,553 required, said only as "no site within walking distance".
+
+    Parameters
+    ----------
+    areas
+        The areas in the working CRS (metres), indexed by ``area_id``, with ``status``.
+    items
+        :func:`siting.demand.demand_items`: ``area_id`` and ``required`` by ``demand_id``.
+    pairs
+        The demand–site pairs the rules allow (:attr:`Access.pairs`).
+    scenario
+        Its radii.
+
+    Returns
+    -------
+    list of Said
+        One finding (code ``areas_too_large_to_walk``) naming the old and rural areas with
+        required slots that no site reaches and whose land exceeds a disc of 1.5 walking
+        radii, with their km²; none when there are none.
+    """
+    radii = scenario.radii
+    status = areas["status"].astype(str).set_axis(areas.index.astype(str))
+    radius = status.map({"old": radii.urban_m, "rural": radii.rural_m}).dropna()
+    unreached = items.loc[
+        items["area_id"].notna()
+        & (items["required"] > 0)
+        & ~items.index.isin(pairs["demand_id"].to_numpy())
+    ]
+    ids = pd.Index(unreached["area_id"].astype(str).unique()).intersection(radius.index)
+    land = areas.geometry.area.set_axis(areas.index.astype(str))[ids]
+    widest = np.pi * (WALKABLE_WIDTH_RADII / 2.0 * radius[ids]) ** 2
+    large = land[land > widest].sort_values(ascending=False)
+    if large.empty:
+        return []
+    named = [f"{a} {km2:,.1f} km²" for a, km2 in (large / 1e6).items()]
+    r = float(radius[large.index[0]])
+    return [
+        Said(
+            f"{len(large)} residential area(s) that no site reaches are too large to walk "
+            f"across ({first_few(named, limit=5)}): an area's walk to a site is its people's "
+            f"mean walk, which no site brings within the {r:,.0f} m radius once the area is "
+            f"wider than about {WALKABLE_WIDTH_RADII:g} radii; split them into "
+            "neighbourhoods (a residential land-use layer, street blocks of an OSM extract "
+            f'with areas_from = ["blocks"], or a grid of cells about {2 * r:,.0f} m wide)',
+            code="areas_too_large_to_walk",
+            count=len(large),
+            radius_m=r,
+            ids=named[:8],
+        )
+    ]

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 import pandas as pd
 
-from siting.access import Access, service_pairs
+from siting.access import Access, service_pairs, too_large_to_walk
 from siting.candidates import expansion_room, site_options, sites_from_inputs
 from siting.demand import (
     Demand,
@@ -539,6 +539,7 @@ def solve_prepared(
     say("building the model")
     problem, options = siting_problem(prepared, scenario=scenario, items=items)
     findings = presolve_checks(problem)
+    findings += too_large_to_walk(areas, items, problem.pairs, scenario=scenario)
     if prepared.demand is not None:
         findings = list(prepared.demand.findings) + list(findings)
     for finding in findings:

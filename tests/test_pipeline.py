@@ -376,6 +376,35 @@ def test_rural_areas_have_their_own_ratio_and_longer_radius(tmp_path: Path) -> N
     assert verify(write_plan(plan, tmp_path / "out")).ok
 
 
+def test_an_area_too_large_to_walk_across_is_named_with_its_size(tmp_path: Path) -> None:
+    """Naples's municipal boundary given as its one residential area (119 km², 237 parcels
+    inside it) planned 0 slots for 7,553 required, said only as "no site within walking
+    distance": an area's walk is its people's mean walk, which no site brings within
+    300 m of an area that wide. The finding names such areas with their size and the fix;
+    a small area out of reach is not among them."""
+    areas = [
+        {"area_id": "CITY", "status": "old", "geometry": cell_box(0, 0, 12, 20)},
+        {"area_id": "O1", "status": "old", "geometry": cell_box(16, 0, 2, 2)},
+        {"area_id": "O2", "status": "old", "geometry": cell_box(16, 16, 2, 2)},
+    ]
+    # a parcel at CITY's very centre, and one in O1; none near O2
+    parcels = [parcel("P1", 600, 1000, cost=1.0), parcel("P2", 1700, 100, cost=1.0)]
+    plan = run_plan(write_tiny_city(tmp_path, areas=areas, parcels=parcels))
+    a = plan.areas.set_index(plan.areas.index.astype(str))
+    # 50 people a cell: CITY's 240 cells 12,000 people, 96 slots, none of them served
+    assert a.at["CITY", "required_slots"] == pytest.approx(96.0)
+    assert a.at["CITY", "shortfall_slots"] == pytest.approx(96.0)
+    assert a.at["O2", "shortfall_reason"] == "no site within reach"
+    (line,) = [f for f in plan.run["findings"] if "too large to walk" in f]
+    assert line.startswith(
+        "1 residential area(s) that no site reaches are too large to walk across (CITY 2.4 "
+        "km²): an area's walk to a site is its people's mean walk, which no site brings "
+        "within the 300 m radius once the area is wider than about 3 radii; split them into "
+        "neighbourhoods ("
+    )
+    assert line.endswith("or a grid of cells about 600 m wide)")
+
+
 def test_migrant_demand_is_counted_separately_and_met_near_work(tmp_path: Path) -> None:
     # R4: 20 % migrants on top of A1's 1,600 residents (→ 2.56 migrant slots), and a workplace
     # with 1,000 migrant workers (→ 8 slots) served by an employer site beside it.

@@ -33,6 +33,12 @@ _ZH: Mapping[str, str] = {
     "unreachable_demand": (
         "{count}个需求单元共需{slots}个托位，步行距离内没有任何候选用地或现有托育机构：{ids}"
     ),
+    "areas_too_large_to_walk": (
+        "{count}个无任何用地可达的居住区面积过大，步行无法穿越（{ids}）：居住区到设施的步行距离"
+        "按其人口的平均步行距离计，居住区宽度超过约3倍服务半径（{radius_m}米）时，任何设施都不在"
+        '服务半径内；请将其细分为居住街坊（居住用地图层、OSM 的街区 areas_from = ["blocks"]，'
+        "或约两倍服务半径见方的网格）"
+    ),
     "districts_outside_study_area": (
         "区县图层中有{count}个区县既无居住区也无候选用地（{ids}），位于研究区外，"
         "不在其中规划示范性托育机构"
