@@ -497,3 +497,41 @@ def test_a_county_finding_renders_from_its_record_in_both_languages(tmp_path: Pa
         "- district 510811: the residential areas hold only 47% of the population raster's "
         "158,068 people in the study area (84,487 live in cells no area touches)" in en
     )
+
+
+def test_a_feature_named_by_its_id_is_written_once(tmp_path: Path) -> None:
+    """A feature without a name is named by its id (an OSM area, osm/way/468699278; the
+    district "(none)" of a run without districts), and the report and the comparison wrote
+    it twice: "osm/way/468699278 (osm/way/468699278)", "(none) ((none))"."""
+    import geopandas as gpd
+    import pandas as pd
+
+    folders = []
+    for variant in ("a", "b"):
+        folder = write_plan_output(tmp_path / variant, variant=variant)
+        areas = gpd.read_file(folder / "areas.geojson")
+        areas["name"] = areas["name"].astype(object)
+        areas.loc[areas["area_id"] == "A2", "name"] = "A2"  # named by its id
+        areas.loc[areas["area_id"] == "A3", "name"] = None
+        areas.to_file(folder / "areas.geojson", driver="GeoJSON")
+        table = pd.read_csv(folder / "districts.csv", dtype={"district_id": str})
+        table.loc[table["district_id"] == "510811", "name"] = "510811"
+        table.to_csv(folder / "districts.csv", index=False)
+        outlines = gpd.read_file(folder / "districts.geojson")
+        outlines.loc[outlines["district_id"] == "510811", "name"] = "510811"
+        outlines.to_file(folder / "districts.geojson", driver="GeoJSON")
+        folders.append(folder)
+    md = write_report(folders[0])[0].read_text(encoding="utf-8")
+    shortfall = md.split("## 托位缺口")[1].split("##")[0]
+    assert "| A2 | " in shortfall and "| A3 | " in shortfall
+    assert "(A2)" not in shortfall and "(A3)" not in shortfall
+    assert "| 510811 | " in md and "510811 (510811)" not in md
+    assert "| 利州区 (510802) | " in md  # a name of its own is still written with the id
+    text = compare_runs(*folders, language="en")
+    assert "| 510811 | 19.44 | 24.44 | +5.00 | 1 | 1 |" in text
+    assert "| A3 | 14 | 0 | -14 | no site within reach | – |" in text
+    from siting.maps import save_map
+
+    page = save_map(folders[0], basemap="none").read_text(encoding="utf-8")
+    assert "A2 (A2)" not in page and "510811 (510811)" not in page
+    assert ">510811<\\/option>" in page  # the district filter, written as JSON

@@ -12,6 +12,7 @@ import pandas as pd
 from siting.maps.features import _json_for_script
 from siting.report import (
     PlanOutput,
+    name_and_id,
 )
 
 if TYPE_CHECKING:
@@ -142,7 +143,7 @@ def _district_filter_element(
     from jinja2 import Template
 
     options = f'<option value="">{html.escape(all_label)}</option>' + "".join(
-        f'<option value="{i}">{html.escape(name)} ({html.escape(did)})</option>'
+        f'<option value="{i}">{html.escape(name_and_id(name, did))}</option>'
         for i, (did, name) in enumerate(districts)
     )
     select = f'<select id="siting-district-filter">{options}</select>'

@@ -35,6 +35,7 @@ from siting.report import (
     as_number,
     county_reason,
     is_true,
+    name_and_id,
 )
 
 if TYPE_CHECKING:
@@ -185,7 +186,7 @@ def _served_by_site(
         .reset_index()
     )
     for row in grouped.itertuples(index=False):
-        area = f"{names.get(str(row.area_id), str(row.area_id))} ({row.area_id})"
+        area = name_and_id(names.get(str(row.area_id)), row.area_id)
         kind = text.get(f"kind_{row.kind}", str(row.kind))
         served.setdefault(str(row.site_id), []).append(
             (area, kind, float(row.slots), float(row.distance_m))
@@ -324,7 +325,7 @@ def _candidate_features(
         style = dict(styles.get(state, styles["not chosen"]))
         acquisition = str(rec.get("acquisition") or "")
         tooltip = (
-            f"{_esc(rec.get('name'))} ({_esc(rec.get('site_id'))}): "
+            f"{html.escape(name_and_id(rec.get('name'), rec.get('site_id')))}: "
             f"{html.escape(text.get(f'state_{state}', state))}"
         )
         reason = str(rec.get("exclusion_reason") or "")

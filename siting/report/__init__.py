@@ -49,6 +49,7 @@ from siting.report._format import as_number as as_number
 from siting.report._format import county_reason as county_reason
 from siting.report._format import currency_of, format_status
 from siting.report._format import is_true as is_true
+from siting.report._format import name_and_id as name_and_id
 from siting.report._format import not_a_number as not_a_number
 from siting.report._labels import labels
 from siting.report._output import ACQUISITION_MODES, PlanOutput, read_plan_output

@@ -21,6 +21,7 @@ from siting.report._format import (
     currency_of,
     format_status,
     is_true,
+    name_and_id,
 )
 from siting.report._labels import labels
 from siting.report._output import (
@@ -174,7 +175,7 @@ def compare_runs(dir_a: str | Path, dir_b: str | Path, *, language: str = "zh") 
         for k, run in enumerate(("a", "b")):
             if did in without[run]:  # its row is empty: say why
                 ratio[1 + k], ratio[3], demonstration[k] = text["no_plan"], "–", "–"
-        rows.append([f"{name} ({did})", *ratio[1:], *demonstration])
+        rows.append([name_and_id(name, did), *ratio[1:], *demonstration])
     lines += _md_table(
         [
             text["district"],
@@ -190,7 +191,7 @@ def compare_runs(dir_a: str | Path, dir_b: str | Path, *, language: str = "zh") 
     said = [
         text["compare_no_plan"].format(
             run=text[f"run_{run}"],
-            county=f"{names.get(did, {}).get('name') or ''} ({did})".strip(),
+            county=name_and_id(names.get(did, {}).get("name"), did),
             reason=county_reason(county, text),
         )
         for run in ("a", "b")
@@ -273,7 +274,7 @@ def compare_runs(dir_a: str | Path, dir_b: str | Path, *, language: str = "zh") 
             continue
         rows.append(
             [
-                f"{ra.get('name') or rb.get('name') or ''} ({aid})",
+                name_and_id(ra.get("name") or rb.get("name"), aid),
                 *shown[1:],
                 _area_reason(ra, text),
                 _area_reason(rb, text),

@@ -66,6 +66,25 @@ def _pct(value: Any, digits: int = 1) -> str:
     return _num(value) if x is None else f"{100.0 * x:.{digits}f}%"
 
 
+def name_and_id(name: Any, ident: Any) -> str:
+    """``name (id)``, or the id alone when the name is missing or is the id itself.
+
+    A feature without a name is named by its id (an OSM area ``osm/way/468699278``, the
+    ``(none)`` district of a run without districts), which ``name (id)`` wrote twice.
+
+    Examples
+    --------
+    >>> name_and_id("利州区", "510802"), name_and_id("osm/way/1", "osm/way/1")
+    ('利州区 (510802)', 'osm/way/1')
+    >>> name_and_id(None, "(none)"), name_and_id(float("nan"), "A1")
+    ('(none)', 'A1')
+    """
+    missing = name is None or (isinstance(name, float) and math.isnan(name))
+    shown = "" if missing else str(name).strip()
+    ident = str(ident)
+    return f"{shown} ({ident})" if shown and shown != ident else ident
+
+
 def _bool(value: Any, text: Mapping[str, str]) -> str:
     return text["yes"] if is_true(value) else text["no"]
 

@@ -21,6 +21,7 @@ from siting.report._format import (
     county_reason,
     currency_of,
     format_status,
+    name_and_id,
     outcome,
     status_detail,
 )
@@ -209,7 +210,7 @@ def _report_blocks(out: PlanOutput, *, language: str) -> tuple[str, list[Block]]
         )
         rows.append(
             [
-                f"{d.get('name', '')} ({d.get('district_id', '')})",
+                name_and_id(d.get("name"), d.get("district_id", "")),
                 _num(d.get("population")),
                 _num(d.get("required_slots")),
                 _num(d.get("planned_slots")),
@@ -329,7 +330,7 @@ def _report_blocks(out: PlanOutput, *, language: str) -> tuple[str, list[Block]]
             reason = str(a.get("shortfall_reason", "") or "")
             rows.append(
                 [
-                    f"{a.get('name', '')} ({a.get('area_id', '')})",
+                    name_and_id(a.get("name"), a.get("area_id", "")),
                     text.get(f"status_{a.get('status', '')}", str(a.get("status", ""))),
                     str(a.get("district_id", "") or ""),
                     _num(a.get("required_slots")),
