@@ -535,3 +535,30 @@ def test_a_feature_named_by_its_id_is_written_once(tmp_path: Path) -> None:
     page = save_map(folders[0], basemap="none").read_text(encoding="utf-8")
     assert "A2 (A2)" not in page and "510811 (510811)" not in page
     assert ">510811<\\/option>" in page  # the district filter, written as JSON
+
+
+def test_a_layer_the_plan_never_wrote_is_not_said_to_be_missing(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Every plan without districts (central Nanjing from OSM) logged, from its map and its
+    report, "/…/.out.partial-8ff46abd/districts.geojson not found; its layer is left out":
+    a file the plan never writes, in a staging folder the planner never sees. Only a layer
+    the plan wrote (run.json's files) and someone removed is said missing."""
+    import logging
+
+    folder = write_plan_output(tmp_path / "a")
+    (folder / "districts.geojson").unlink()
+    run_json = folder / "run.json"
+    run = json.loads(run_json.read_text(encoding="utf-8"))
+    run.pop("files", None)  # a staging folder's run.json, before the files are listed
+    run_json.write_text(json.dumps(run, ensure_ascii=False), encoding="utf-8")
+    with caplog.at_level(logging.INFO, logger="siting"):
+        write_report(folder)
+    assert not [r for r in caplog.records if "not found" in r.getMessage()]
+    run["files"] = ["areas.geojson", "districts.geojson", "run.json"]
+    run_json.write_text(json.dumps(run, ensure_ascii=False), encoding="utf-8")
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="siting"):
+        write_report(folder)
+    (said,) = {r.getMessage() for r in caplog.records if "not found" in r.getMessage()}
+    assert said == f"{folder / 'districts.geojson'} not found; its layer is left out"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -59,11 +59,17 @@ class PlanOutput:
     district_years: pd.DataFrame | None = None
 
 
-def _read_layer(path: Path) -> gpd.GeoDataFrame | None:
+def _read_layer(path: Path, written: Collection[str] | None = None) -> gpd.GeoDataFrame | None:
+    """A layer of the plan's folder in WGS 84, or ``None`` when it is absent: said (INFO)
+    when the plan wrote it (``written``, ``run.json``'s ``files``), else only at DEBUG (a
+    plan without districts writes no ``districts.geojson``, and the map and the report of
+    every such run said so, naming the staging folder, ``.out.partial-…``, whose
+    ``run.json`` lists no files yet)."""
     import geopandas as gpd
 
     if not path.is_file():
-        logger.info("%s not found; its layer is left out", path)
+        level = logging.INFO if written is not None and path.name in written else logging.DEBUG
+        logger.log(level, "%s not found; its layer is left out", path)
         return None
     frame = gpd.read_file(path)
     if frame.crs is None:
@@ -116,8 +122,10 @@ def read_plan_output(out_dir: str | Path) -> PlanOutput:
         raise InputError(problems)
     areas = _read_layer(folder / "areas.geojson")
     assert areas is not None
+    files = run.get("files")
+    written = {str(f) for f in files} if isinstance(files, list) else None
     districts_csv = folder / "districts.csv"
-    districts = _read_layer(folder / "districts.geojson")
+    districts = _read_layer(folder / "districts.geojson", written)
     if districts_csv.is_file():
         table: pd.DataFrame | None = pd.read_csv(
             districts_csv, dtype={"district_id": str}, encoding="utf-8"
@@ -142,12 +150,12 @@ def read_plan_output(out_dir: str | Path) -> PlanOutput:
         out_dir=folder,
         run=run,
         areas=areas,
-        facilities=_read_layer(folder / "facilities.geojson"),
-        candidates=_read_layer(folder / "candidates.geojson"),
+        facilities=_read_layer(folder / "facilities.geojson", written),
+        candidates=_read_layer(folder / "candidates.geojson", written),
         districts=districts,
-        hazards=_read_layer(folder / "hazards.geojson"),
-        service_lines=_read_layer(folder / "service_lines.geojson"),
-        residual=_read_layer(folder / "residual.geojson"),
+        hazards=_read_layer(folder / "hazards.geojson", written),
+        service_lines=_read_layer(folder / "service_lines.geojson", written),
+        residual=_read_layer(folder / "residual.geojson", written),
         district_table=last_year_rows(table),
         assignments=assignments,
         district_years=table if table is not None and "year" in table.columns else None,
