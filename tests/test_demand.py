@@ -349,7 +349,11 @@ def test_the_api_reads_a_children_raster_as_the_scenario_does(tmp_path: Path, ra
         ({"counts": "kids"}, "'counts' must be 'residents' or 'children', got 'kids'"),
         ({"counts": "children"}, "'counts' = 'children' needs 'share_of_residents'"),
         ({**CHILDREN, "share_of_residents": 0.0}, "'share_of_residents' must be a number more"),
-        ({**CHILDREN, "share_of_residents": 8.6}, "'share_of_residents' must be a number more"),
+        (
+            {**CHILDREN, "share_of_residents": 8.6},
+            "'share_of_residents' must be a number more than 0 and at most 1, got 8.6. Fix: "
+            "give the share, not a percentage: 8.6 % is 0.086",
+        ),
         ({**CHILDREN, "share_of_residents": True}, "'share_of_residents' must be a number more"),
         ({"share_of_residents": 0.05}, "'share_of_residents' is given but counts = 'residents'"),
     ],

@@ -74,6 +74,14 @@ def test_sample_scenario_loads_with_resolved_paths() -> None:
             "GHS-POP cover every country;",
         ),
         ("[inputs.osm]\npath = 'c.osm'\n", "OpenStreetMap maps no residents"),
+        # WorldPop's Accra children are 8.6 % of its people: a percentage, not the share
+        (
+            "[inputs]\npopulation = { path = 'p.tif', counts = 'children', "
+            "share_of_residents = 8.6 }\nareas = { path = 'a.gpkg' }\n"
+            "parcels = { path = 'a.gpkg' }\n",
+            "'inputs.population.share_of_residents' must be a number more than 0 and at most 1, "
+            "got 8.6; fix: give the share, not a percentage: 8.6 % is 0.086.",
+        ),
         (
             "[inputs]\npopulation = { path = 'p.tif' }\nareas = { path = 'a.gpkg' }\n",
             "'inputs.parcels' is missing: the run has no candidate sites; fix: give parcels = "

@@ -641,8 +641,19 @@ def population_count_problems(
     if share is not None and not (
         isinstance(share, int | float) and not isinstance(share, bool) and 0 < share <= 1
     ):
+        # 8.6 for WorldPop's Accra, whose children are 8.6 % of its people, is a percentage
+        percent = (
+            float(share)
+            if isinstance(share, int | float) and not isinstance(share, bool) and 1 < share <= 100
+            else None
+        )
         problems.append(
-            (f"'{share_key}' must be a number more than 0 and at most 1, got {share!r}", None)
+            (
+                f"'{share_key}' must be a number more than 0 and at most 1, got {share!r}",
+                None
+                if percent is None
+                else f"give the share, not a percentage: {percent:g} % is {percent / 100:g}",
+            )
         )
     if share is not None and counts == "residents":
         problems.append(
