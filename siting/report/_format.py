@@ -166,7 +166,7 @@ def status_detail(run: Mapping[str, Any], *, language: str = "zh") -> str:
     '缺口最小化：已证明最优；费用最小化：可行解，间隙 0.46%'
     """
     if language == "en":
-        return str(run.get("message", "") or "")
+        return _message_after_status(run)
     text = labels(language)
     counties = [c for c in run.get("counties", []) or [] if isinstance(c, Mapping)]
     if counties:
@@ -178,6 +178,22 @@ def status_detail(run: Mapping[str, Any], *, language: str = "zh") -> str:
         )
         for s in stages
     )
+
+
+def _message_after_status(run: Mapping[str, Any]) -> str:
+    """``run.json``'s English message without the status words the line already says.
+
+    ``solve._message`` writes "proven optimal (shortfall: optimal; cost: optimal)"; after
+    "Solver status: proven optimal" the report gives only what is in the parentheses
+    (it said "proven optimal — proven optimal (shortfall: …)"). A message that does not
+    begin with the status's words (a partitioned run's) is given as it is.
+    """
+    message = str(run.get("message", "") or "").strip()
+    head, opening, rest = message.partition(" (")
+    said = format_status(run, language="en")
+    if opening and rest.endswith(")") and head and said.startswith(head):
+        return rest[:-1]
+    return message
 
 
 def county_reason(county: Mapping[str, Any], text: Mapping[str, str]) -> str:
