@@ -444,8 +444,7 @@ def _load_parsed_once(
             report.note(
                 Said(
                     f"working CRS: chose {_crs_label(chosen[0])} ({chosen[0].name}), "
-                    f"{chosen[1]}; set "
-                    'crs in the scenario to use another (for Guangyuan, crs = "EPSG:4544")',
+                    f"{chosen[1]}; set crs in the scenario to use another",
                     code="crs_chosen",
                     crs=_crs_label(chosen[0]),
                     crs_name=chosen[0].name,
