@@ -23,6 +23,7 @@ from siting._digest import file_sha256
 from siting._osmxml import parse_once
 from siting._said import Said
 from siting.errors import InputError, Problem
+from siting.inputs import _fit
 from siting.inputs._census import (
     _areas_own_counts,
     _check_census,
@@ -376,6 +377,8 @@ def _load_parsed_once(
             _check_duplicate_geometries(frame, name, report)
             if name == "areas":
                 _check_overlapping_areas(frame, where, report)
+    # the layers that may be on a web map's datum, by their own CRS (before projection)
+    suspected = _fit.suspects(raw, {n for n in LAYER_NAMES if _shift(spec, n) is not None})
     if _source_problems(spec, report):
         with report.warnings_of("osm"):
             _add_osm(spec, work, raw, wheres, report)
@@ -585,6 +588,7 @@ def _load_parsed_once(
                     report=report,
                 )
     projected = _without_built_parcels(projected, report)
+    _check_web_fit(projected, suspected, loaded, report)
     _check_shared_ids(projected, wheres, report)
     street_file = report.files.get("streets")
     if street_file is not None:
@@ -596,6 +600,25 @@ def _load_parsed_once(
                 )
     loaded.layers = projected
     return loaded
+
+
+def _check_web_fit(
+    layers: dict[str, gpd.GeoDataFrame],
+    suspected: dict[str, str],
+    loaded: _Loaded,
+    report: _Report,
+) -> None:
+    """A finding for each layer in degrees that fits the others clearly better moved
+    from GCJ-02 or BD-09 (:mod:`siting.inputs._fit`), unless its CRS, file name or
+    columns said so already."""
+    said = {f.values.get("layer") for f in report.findings if f.code == "web_datum_unshifted"}
+    suspected = {n: crs for n, crs in suspected.items() if n not in said and n in layers}
+    if not suspected or loaded.crs is None:
+        return
+    raster = loaded.population
+    source = (raster.source, raster.crs) if raster is not None else None
+    for finding in _fit.web_fit_findings(layers, suspected, loaded.crs, raster=source):
+        report.find(finding, by=logger)
 
 
 @dataclass(frozen=True)

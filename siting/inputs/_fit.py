@@ -1,0 +1,569 @@
+"""A layer on a Chinese web map's datum (GCJ-02, BD-09) that nothing declares, found by
+how it fits the other layers.
+
+A bureau that geocodes its list of facilities or enterprises through Gaode's (高德) or
+Baidu's geocoding service gets longitudes and latitudes in GCJ-02 or BD-09 and hands
+them over labelled WGS 84 or CGCS2000: nothing in the file says so
+(:func:`siting.inputs._datum.web_map_finding` finds only what the CRS, the file's name
+or DataV's columns say). In Guangyuan every point then lies ~440 m off (BD-09 ~1 km),
+against walking radii of a few hundred metres.
+
+Such a layer fits the others better moved back. A layer that can be one (longitudes
+and latitudes on WGS 84 or CGCS2000, inside China, without ``datum_shift``: the
+*suspect*) is measured against each *reference*: the population raster, and every
+other polygon layer (residential areas, parcels, workplaces, OSM's buildings). A
+feature's fit at an offset :math:`\\delta` (metres east and north) is the mean over
+the grid cells it covers (a point: its own cell) of the reference's field :math:`F`
+there, and the layer's is the mean over its features:
+
+.. math::
+
+    S(\\delta) = \\frac{1}{n} \\sum_{i=1}^{n} \\frac{1}{|C_i|} \\sum_{x \\in C_i} F(x + \\delta)
+    = \\sum_x W(x) \\, F(x + \\delta),
+
+a cross-correlation of the suspect's weights :math:`W` with :math:`F`, computed for
+every offset of a disk of radius :math:`R` at once with two FFTs. :math:`F` is the
+raster's people per cell, or the signed depth of a polygon layer (metres inside its
+polygons, negative outside, clipped at :data:`DEPTH_CLIP_M`: a point that lies
+inside one is the better the deeper, one outside the closer).
+
+Moving a layer from datum :math:`X` back to WGS 84 moves it by :math:`\\Delta_X` (at
+the layer's centre; the shift varies by a few metres across a city). The layer is a
+finding on :math:`X` when, against some reference,
+
+1. it has at least :data:`MIN_FEATURES` features;
+2. :math:`S(\\Delta_X)` ranks in the top :data:`MAX_RANK_SHARE` of :math:`S` over
+   every offset of the disk further than :data:`NEAR_M` from :math:`\\Delta_X` (were
+   the layer unrelated to the reference, any one offset would rank there by chance
+   with that probability; a layer on true coordinates fits best at :math:`\\delta = 0`,
+   ~440 m from :math:`\\Delta_{\\mathrm{GCJ}}`);
+3. the measure a planner reads (the share of points inside the reference's polygons,
+   or the people the polygons hold) is at least :data:`MIN_RATIO` times better moved
+   than as given.
+
+The offset's direction tells which layer is off: the references need not be true
+(a layer of areas traced on Gaode's tiles is itself a suspect), because a suspect on
+GCJ-02 fits a true reference at :math:`+\\Delta` (moved back), and a true suspect fits
+a GCJ-02 reference at :math:`-\\Delta`, which is not a finding about it.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import pyproj
+import rasterio
+import rasterio.features
+import rasterio.warp
+import rasterio.windows
+import shapely
+from affine import Affine
+from scipy import ndimage
+
+from siting import gcj02
+from siting._said import Said
+from siting.inputs import _datum
+
+logger = logging.getLogger(__name__)
+
+FloatArray = npt.NDArray[np.float64]
+
+CELL_M = 20.0
+"""The grid's cell, metres: well below the offsets (440 m, ~1 km), above a geocoder's
+jitter."""
+
+DEPTH_CLIP_M = 50.0
+"""Depth inside (or distance outside) a reference's polygons counts up to this."""
+
+MIN_FEATURES = 10
+"""Fewer features than this say nothing either way."""
+
+MAX_FEATURES = 2000
+"""At most this many features are measured (a seeded sample of those in the window)."""
+
+WINDOW_M = 20_000.0
+"""The features measured lie in a square of this side about the layer's median point
+(a city's core): the grid stays under a million cells whatever the layer's extent."""
+
+MAX_RANK_SHARE = 1e-3
+"""The datum's offset must fit better than all but this share of the disk's offsets."""
+
+NEAR_M = 100.0
+"""Offsets this close to the datum's are not counted against it: they fit as well for
+the same reason (a feature moved 20 m still lies in its area)."""
+
+MIN_RATIO = 1.5
+"""The planner's measure must be at least this many times better moved than as given."""
+
+MIN_RADIUS_M = 1000.0
+"""The disk of offsets reaches at least this far, and twice the larger datum's offset."""
+
+SUSPECT_LAYERS = ("areas", "parcels", "facilities", "workplaces")
+"""The layers measured (points and polygons a bureau geocodes or traces)."""
+
+REFERENCE_LAYERS = ("areas", "parcels", "workplaces", "buildings")
+"""The polygon layers measured against (districts are too coarse to tell 440 m)."""
+
+
+@dataclass(frozen=True)
+class _Grid:
+    """A north-up grid of :data:`CELL_M` cells in the working CRS."""
+
+    west: float
+    north: float
+    rows: int
+    cols: int
+    cell_m: float = CELL_M
+
+    @property
+    def transform(self) -> Affine:
+        return Affine(self.cell_m, 0.0, self.west, 0.0, -self.cell_m, self.north)
+
+    def cells(self, x: FloatArray, y: FloatArray) -> tuple[npt.NDArray[np.intp], ...]:
+        """Row and column of each point."""
+        col = np.floor((x - self.west) / self.cell_m).astype(np.intp)
+        row = np.floor((self.north - y) / self.cell_m).astype(np.intp)
+        return row, col
+
+
+@dataclass(frozen=True)
+class _Suspect:
+    """The features measured: their weights on the grid, and each cell's feature."""
+
+    frame: gpd.GeoDataFrame  # the features measured, in the working CRS
+    points: bool
+    rows: npt.NDArray[np.intp]
+    cols: npt.NDArray[np.intp]
+    weights: FloatArray  # 1 / the feature's cells: each feature weighs 1
+
+
+@dataclass(frozen=True)
+class Fit:
+    """How one suspect layer fits one reference as given and moved from one datum.
+
+    Attributes
+    ----------
+    layer, reference
+        The suspect's and the reference's names (``"population"`` for the raster).
+    shift
+        The datum's key (``"gcj02"``, ``"bd09"``).
+    features
+        How many of the layer's features were measured.
+    offset_m
+        How far moving the layer back to WGS 84 moves its centre, metres.
+    rank_share
+        The share of the disk's offsets that fit at least as well as the datum's.
+    raw, moved
+        The planner's measure as given and moved: points inside the reference's
+        polygons, or the people the layer's polygons hold (whole features of the raster's).
+    measure
+        What ``raw`` and ``moved`` count, in words.
+    """
+
+    layer: str
+    reference: str
+    shift: str
+    features: int
+    offset_m: float
+    rank_share: float
+    raw: float
+    moved: float
+    measure: str
+
+    @property
+    def fires(self) -> bool:
+        """Whether the fit says the layer is on the datum (the module's three tests)."""
+        return (
+            self.features >= MIN_FEATURES
+            and self.rank_share <= MAX_RANK_SHARE
+            and self.moved >= MIN_RATIO * self.raw
+            and self.moved > 0
+        )
+
+
+def _sample(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The drawn features in the window about the median point, at most
+    :data:`MAX_FEATURES` of them (seeded)."""
+    geoms = np.asarray(frame.geometry.to_numpy(), dtype=object)
+    drawn = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    frame = frame[drawn]
+    if frame.empty:
+        return frame
+    at = shapely.get_coordinates(shapely.point_on_surface(np.asarray(frame.geometry.to_numpy())))
+    centre = np.median(at, axis=0)
+    near = (np.abs(at - centre) <= WINDOW_M / 2).all(axis=1)
+    frame = frame[near]
+    if len(frame) > MAX_FEATURES:
+        keep = np.random.default_rng(0).choice(len(frame), MAX_FEATURES, replace=False)
+        frame = frame.iloc[np.sort(keep)]
+    return frame
+
+
+@functools.lru_cache(maxsize=8)
+def _transformers(work: pyproj.CRS) -> tuple[pyproj.Transformer, pyproj.Transformer]:
+    """The working CRS to longitude and latitude and back (built once: PROJ's look-up
+    takes a tenth of a second)."""
+    return (
+        pyproj.Transformer.from_crs(work, "EPSG:4326", always_xy=True),
+        pyproj.Transformer.from_crs("EPSG:4326", work, always_xy=True),
+    )
+
+
+def _offsets_m(frame: gpd.GeoDataFrame, work: pyproj.CRS) -> dict[str, tuple[float, float]] | None:
+    """Each web datum's move back to WGS 84 at the layer's centre, metres east and north
+    in the working CRS; None outside China."""
+    x0, y0, x1, y1 = frame.total_bounds
+    x, y = (x0 + x1) / 2, (y0 + y1) / 2
+    to_lonlat, back = _transformers(work)
+    lon, lat = to_lonlat.transform(x, y)
+    if not gcj02.in_china(lon, lat):
+        return None
+    moves = {}
+    for key, inverse in gcj02.TO_WGS84.items():
+        tx, ty = back.transform(*inverse(lon, lat))
+        moves[key] = (float(tx - x), float(ty - y))
+    return moves
+
+
+def _grid(frame: gpd.GeoDataFrame, margin_m: float) -> _Grid:
+    x0, y0, x1, y1 = frame.total_bounds
+    # FFT-friendly sizes: a multiple of 64 cells
+    cols = 64 * math.ceil(((x1 - x0) + 2 * margin_m) / CELL_M / 64)
+    rows = 64 * math.ceil(((y1 - y0) + 2 * margin_m) / CELL_M / 64)
+    west = (x0 + x1) / 2 - cols * CELL_M / 2
+    north = (y0 + y1) / 2 + rows * CELL_M / 2
+    return _Grid(west, north, rows, cols)
+
+
+def _suspect(frame: gpd.GeoDataFrame, grid: _Grid) -> _Suspect:
+    geoms = np.asarray(frame.geometry.to_numpy(), dtype=object)
+    points = bool(np.isin(shapely.get_type_id(geoms), (0, 4)).all())
+    if points:
+        xy = shapely.get_coordinates(shapely.centroid(geoms))
+        rows, cols = grid.cells(xy[:, 0], xy[:, 1])
+        return _Suspect(frame, True, rows, cols, np.ones(len(rows)))
+    numbers = rasterio.features.rasterize(
+        ((g, i + 1) for i, g in enumerate(geoms)),
+        out_shape=(grid.rows, grid.cols),
+        transform=grid.transform,
+        fill=0,
+        dtype="int32",
+    )
+    rows, cols = np.nonzero(numbers)
+    owner = numbers[rows, cols] - 1
+    # a feature smaller than a cell is its point on surface
+    missing = np.setdiff1d(np.arange(len(geoms)), owner)
+    if len(missing):
+        xy = shapely.get_coordinates(shapely.point_on_surface(geoms[missing]))
+        r, c = grid.cells(xy[:, 0], xy[:, 1])
+        rows, cols, owner = np.r_[rows, r], np.r_[cols, c], np.r_[owner, missing]
+    counts = np.bincount(owner, minlength=len(geoms)).astype(float)
+    return _Suspect(frame, False, rows, cols, 1.0 / counts[owner])
+
+
+def _depth(reference: gpd.GeoDataFrame, grid: _Grid) -> FloatArray:
+    """Signed depth in the reference's polygons on the grid, clipped at ±DEPTH_CLIP_M."""
+    geoms = np.asarray(reference.geometry.to_numpy(), dtype=object)
+    geoms = geoms[np.isin(shapely.get_type_id(geoms), (3, 6)) & ~shapely.is_empty(geoms)]
+    inside = np.zeros((grid.rows, grid.cols), dtype=bool)
+    if len(geoms):
+        inside = rasterio.features.geometry_mask(
+            geoms, out_shape=inside.shape, transform=grid.transform, invert=True
+        )
+    limit = DEPTH_CLIP_M / grid.cell_m + 1
+    depth = np.where(
+        inside, ndimage.distance_transform_edt(inside), -ndimage.distance_transform_edt(~inside)
+    )
+    return np.asarray(np.clip(depth, -limit, limit) * grid.cell_m, dtype=float)
+
+
+def _people(source: object, raster_crs: pyproj.CRS, grid: _Grid, work: pyproj.CRS) -> FloatArray:
+    """The raster's people per cell of the grid (its density, sampled at each cell)."""
+    out = np.zeros((grid.rows, grid.cols), dtype=np.float64)
+    box = (
+        grid.west,
+        grid.north - grid.rows * grid.cell_m,
+        grid.west + grid.cols * grid.cell_m,
+        grid.north,
+    )
+    with rasterio.open(source) as ds:  # type: ignore[arg-type]
+        bounds = rasterio.warp.transform_bounds(work, raster_crs, *box)
+        window = rasterio.windows.from_bounds(*bounds, transform=ds.transform)
+        window = (
+            window.round_offsets()
+            .round_lengths()
+            .intersection(rasterio.windows.Window(0, 0, ds.width, ds.height))
+        )
+        values = ds.read(1, window=window, masked=True).astype(float).filled(0.0)
+        values[~np.isfinite(values) | (values < 0)] = 0.0
+        rasterio.warp.reproject(
+            values,
+            out,
+            src_transform=ds.window_transform(window),
+            src_crs=raster_crs,
+            dst_transform=grid.transform,
+            dst_crs=work,
+            resampling=rasterio.warp.Resampling.nearest,
+        )
+    return out
+
+
+def _surface(suspect: _Suspect, field: FloatArray) -> FloatArray:
+    """:math:`S(d) = \\sum_x W(x) F(x + d)` for every offset ``d`` (rows, cols), circular."""
+    weights = np.zeros(field.shape)
+    np.add.at(weights, (suspect.rows, suspect.cols), suspect.weights)
+    weights /= weights.sum()
+    spectrum = np.fft.rfft2(field) * np.conj(np.fft.rfft2(weights))
+    return np.fft.irfft2(spectrum, s=field.shape)
+
+
+def _rank_share(surface: FloatArray, move: tuple[float, float], radius_m: float) -> float:
+    """The share of the disk's offsets, beyond :data:`NEAR_M` of the datum's, whose fit
+    is at least the datum's."""
+    reach = int(radius_m // CELL_M)
+    dr, dc = np.mgrid[-reach : reach + 1, -reach : reach + 1]
+    near = (dc * CELL_M - move[0]) ** 2 + (-dr * CELL_M - move[1]) ** 2 <= NEAR_M**2
+    disk = (dr**2 + dc**2 <= reach**2) & ~near
+    values = surface[dr[disk] % surface.shape[0], dc[disk] % surface.shape[1]]
+    at = surface[
+        round(-move[1] / CELL_M) % surface.shape[0], round(move[0] / CELL_M) % surface.shape[1]
+    ]
+    return float(np.mean(values >= at - 1e-12 * max(1.0, abs(at))))
+
+
+def _moved(frame: gpd.GeoDataFrame, key: str, work: pyproj.CRS) -> gpd.GeoDataFrame:
+    """The features moved from datum ``key`` back to WGS 84, in the working CRS."""
+    return gcj02.geometry_to_wgs84(frame, datum=key).to_crs(work)
+
+
+def _points_inside(points: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame) -> int:
+    """How many points lie in (or on) one of the polygons."""
+    geoms = np.asarray(polygons.geometry.to_numpy(), dtype=object)
+    tree = shapely.STRtree(geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))])
+    hit = tree.query(np.asarray(points.geometry.to_numpy(), dtype=object), predicate="intersects")
+    return len(np.unique(hit[0]))
+
+
+def _people_at(points: gpd.GeoDataFrame, source: object, raster_crs: pyproj.CRS) -> float:
+    """The people of the raster cells the points lie in, summed (a cell once per point)."""
+    xy = shapely.get_coordinates(points.to_crs(raster_crs).geometry.to_numpy())
+    with rasterio.open(source) as ds:  # type: ignore[arg-type]
+        values = np.array([v[0] for v in ds.sample(xy, masked=True)], dtype=object)
+    people = np.array([0.0 if v is np.ma.masked else float(v) for v in values])
+    return float(np.where(np.isfinite(people) & (people > 0), people, 0.0).sum())
+
+
+def _measures(
+    suspect: _Suspect,
+    reference: str,
+    field: FloatArray,
+    moved: gpd.GeoDataFrame,
+    move: tuple[float, float],
+    polygons: gpd.GeoDataFrame | None,
+    raster: tuple[object, pyproj.CRS] | None,
+) -> tuple[float, float, str]:
+    """The planner's measure as given and moved, and what it counts."""
+    frame = suspect.frame
+    if polygons is not None and suspect.points:
+        return (
+            _points_inside(frame, polygons),
+            _points_inside(moved, polygons),
+            f"of its {len(frame)} points lie in the {reference}",
+        )
+    if polygons is not None:  # the share of its land inside the reference, on the grid
+        dr, dc = round(-move[1] / CELL_M), round(move[0] / CELL_M)
+        rows, cols = suspect.rows, suspect.cols
+        inside = field > 0
+        n = len(frame)
+        raw = float((suspect.weights * inside[rows, cols]).sum() / n)
+        shifted = inside[(rows + dr) % field.shape[0], (cols + dc) % field.shape[1]]
+        return raw, float((suspect.weights * shifted).sum() / n), f"land in the {reference}"
+    assert raster is not None
+    from siting.zonal import zonal_sums
+
+    if suspect.points:
+        return (
+            _people_at(frame, *raster),
+            _people_at(moved, *raster),
+            "people in its points' raster cells",
+        )
+    return (
+        float(zonal_sums(frame.geometry, raster[0]).sum()),  # type: ignore[arg-type]
+        float(zonal_sums(moved.geometry, raster[0]).sum()),  # type: ignore[arg-type]
+        "people held by its polygons",
+    )
+
+
+def layer_fits(
+    name: str,
+    frame: gpd.GeoDataFrame,
+    references: Mapping[str, gpd.GeoDataFrame],
+    work: pyproj.CRS,
+    *,
+    raster: tuple[object, pyproj.CRS] | None = None,
+) -> list[Fit]:
+    """How layer ``name`` fits each reference as given and moved from each web datum.
+
+    Parameters
+    ----------
+    name
+        The suspect layer's name.
+    frame
+        Its features, in the working CRS.
+    references
+        The polygon layers to measure it against, by name, in the working CRS.
+    work
+        The working CRS (projected, metres).
+    raster
+        The population raster (what to open, its CRS), if there is one.
+
+    Returns
+    -------
+    list of Fit
+        One per reference and datum; empty when the layer has fewer than
+        :data:`MIN_FEATURES` features in the window or lies outside China.
+    """
+    sample = _sample(frame)
+    if len(sample) < MIN_FEATURES:
+        return []
+    moves = _offsets_m(sample, work)
+    if moves is None:
+        return []
+    radius = max(MIN_RADIUS_M, 2 * max(math.hypot(*m) for m in moves.values()))
+    grid = _grid(sample, radius + DEPTH_CLIP_M + 2 * CELL_M)
+    suspect = _suspect(sample, grid)
+    fields: list[tuple[str, FloatArray, gpd.GeoDataFrame | None]] = []
+    for ref_name, ref in references.items():
+        fields.append((ref_name, _depth(ref, grid), ref))
+    if raster is not None:
+        fields.append(("population raster", _people(raster[0], raster[1], grid, work), None))
+    fits = []
+    moved = {key: _moved(sample, key, work) for key in moves}
+    for ref_name, field, polygons in fields:
+        surface = _surface(suspect, field)
+        for key, move in moves.items():
+            share = _rank_share(surface, move, radius)
+            raw = shifted = 0.0
+            measure = ""
+            if share <= MAX_RANK_SHARE:  # the exact measure only where it can matter
+                raw, shifted, measure = _measures(
+                    suspect, ref_name, field, moved[key], move, polygons, raster
+                )
+            fits.append(
+                Fit(
+                    name,
+                    ref_name,
+                    key,
+                    len(sample),
+                    math.hypot(*move),
+                    share,
+                    raw,
+                    shifted,
+                    measure,
+                )
+            )
+    return fits
+
+
+def web_fit_finding(fits: list[Fit], *, crs: str) -> Said | None:
+    """The finding that a layer fits the others clearly better moved from a web map's
+    datum back to WGS 84 (the best of its fits that :attr:`Fit.fires`); None if none does."""
+    fired = [f for f in fits if f.fires]
+    if not fired:
+        return None
+    best = min(fired, key=lambda f: (f.rank_share, -f.moved / max(f.raw, 1e-9)))
+    datum = _datum.WEB_MAPS[best.shift]
+    name = best.layer
+    as_given, moved = _said_measure(best)
+    return Said(
+        f"{name}: fits the {best.reference} far better moved from {datum} to WGS 84 than "
+        f"as given ({best.measure}: {as_given} as given, {moved} moved {best.offset_m:,.0f} m "
+        f"back; of every offset up to {2 * best.offset_m:,.0f} m and more, {datum}'s fits "
+        f"better than all but {best.rank_share:.2%}), though its CRS {crs} says WGS 84 or "
+        f"CGCS2000: it was likely geocoded or picked on a Chinese web map "
+        f"({'Baidu' if best.shift == 'bd09' else 'Gaode/AutoNavi, Tencent'}). Fix: if it "
+        f'was, add datum_shift = "{best.shift}" under [inputs.{name}]; if its coordinates '
+        "are true, nothing",
+        code="web_datum_fit",
+        layer=name,
+        crs=crs,
+        datum=datum,
+        shift=best.shift,
+        reference=best.reference,
+        measure=best.measure,
+        raw=best.raw,
+        moved=best.moved,
+        offset_m=round(best.offset_m),
+        rank_share=best.rank_share,
+        features=best.features,
+        section=f"[inputs.{name}]",
+    )
+
+
+def _said_measure(fit: Fit) -> tuple[str, str]:
+    if fit.measure.startswith("land"):
+        return f"{fit.raw:.0%}", f"{fit.moved:.0%}"
+    return f"{fit.raw:,.0f}", f"{fit.moved:,.0f}"
+
+
+def suspects(raw: Mapping[str, gpd.GeoDataFrame], shifted: set[str]) -> dict[str, str]:
+    """The layers that can be on a web map's datum, by name, with their CRS in words:
+    those of :data:`SUSPECT_LAYERS` in longitude and latitude on WGS 84 or CGCS2000
+    (read before they are projected) and without ``datum_shift`` (``shifted``)."""
+    found = {}
+    for name in SUSPECT_LAYERS:
+        frame = raw.get(name)
+        if frame is None or frame.crs is None or name in shifted:
+            continue
+        own = pyproj.CRS.from_user_input(frame.crs)
+        if _datum._on_web_base(own):
+            found[name] = _datum._label(own)
+    return found
+
+
+def web_fit_findings(
+    layers: Mapping[str, gpd.GeoDataFrame],
+    suspected: Mapping[str, str],
+    work: pyproj.CRS,
+    *,
+    raster: tuple[object, pyproj.CRS] | None = None,
+) -> list[Said]:
+    """A finding for each suspect layer that fits the others clearly better moved from a
+    web map's datum (:func:`web_fit_finding`).
+
+    Parameters
+    ----------
+    layers
+        Every layer, by name, in the working CRS; OSM's rows (``source == "osm"``) are
+        true coordinates and are measured against, never measured.
+    suspected
+        The suspect layers' names and CRS labels (:func:`suspects`).
+    work
+        The working CRS.
+    raster
+        The population raster (what to open, its CRS), if there is one.
+    """
+    said = []
+    for name, crs in suspected.items():
+        frame = layers.get(name)
+        if frame is None:
+            continue
+        if "source" in frame.columns:
+            frame = frame[frame["source"].astype(str) != "osm"]
+        references = {ref: layers[ref] for ref in REFERENCE_LAYERS if ref != name and ref in layers}
+        try:
+            fits = layer_fits(name, frame, references, work, raster=raster)
+        except Exception as exc:  # a plausibility check never stops a run
+            logger.info("%s: the fit against the other layers was not measured (%s)", name, exc)
+            continue
+        finding = web_fit_finding(fits, crs=crs)
+        if finding is not None:
+            said.append(finding)
+    return said
