@@ -112,6 +112,19 @@ REFERENCE_LAYERS = ("areas", "parcels", "workplaces", "buildings")
 """The polygon layers measured against (districts are too coarse to tell 440 m)."""
 
 
+MEASURES = {
+    "points_in": "{raw} of its {features} points lie in the {reference} as given, {moved} moved",
+    "land_in": "{raw} of its land lies in the {reference} as given, {moved} moved",
+    "people_held": "its polygons hold {raw} of the raster's people as given, {moved} moved",
+    "people_at": "the raster cells of its points hold {raw} people as given, {moved} moved",
+}
+"""What a fit's ``raw`` and ``moved`` count, in words (the Chinese report's are in
+:mod:`siting.report._said`)."""
+
+RASTER = "population"
+"""The population raster's name as a reference."""
+
+
 @dataclass(frozen=True)
 class _Grid:
     """A north-up grid of :data:`CELL_M` cells in the working CRS."""
@@ -164,7 +177,7 @@ class Fit:
         The planner's measure as given and moved: points inside the reference's
         polygons, or the people the layer's polygons hold (whole features of the raster's).
     measure
-        What ``raw`` and ``moved`` count, in words.
+        What ``raw`` and ``moved`` count: a key of :data:`MEASURES`.
     """
 
     layer: str
@@ -375,7 +388,7 @@ def _measures(
         return (
             _points_inside(frame, polygons),
             _points_inside(moved, polygons),
-            f"of its {len(frame)} points lie in the {reference}",
+            "points_in",
         )
     if polygons is not None:  # the share of its land inside the reference, on the grid
         dr, dc = round(-move[1] / CELL_M), round(move[0] / CELL_M)
@@ -384,7 +397,7 @@ def _measures(
         n = len(frame)
         raw = float((suspect.weights * inside[rows, cols]).sum() / n)
         shifted = inside[(rows + dr) % field.shape[0], (cols + dc) % field.shape[1]]
-        return raw, float((suspect.weights * shifted).sum() / n), f"land in the {reference}"
+        return raw, float((suspect.weights * shifted).sum() / n), "land_in"
     assert raster is not None
     from siting.zonal import zonal_sums
 
@@ -392,12 +405,12 @@ def _measures(
         return (
             _people_at(frame, *raster),
             _people_at(moved, *raster),
-            "people in its points' raster cells",
+            "people_at",
         )
     return (
         float(zonal_sums(frame.geometry, raster[0]).sum()),  # type: ignore[arg-type]
         float(zonal_sums(moved.geometry, raster[0]).sum()),  # type: ignore[arg-type]
-        "people held by its polygons",
+        "people_held",
     )
 
 
@@ -443,7 +456,7 @@ def layer_fits(
     for ref_name, ref in references.items():
         fields.append((ref_name, _depth(ref, grid), ref))
     if raster is not None:
-        fields.append(("population raster", _people(raster[0], raster[1], grid, work), None))
+        fields.append((RASTER, _people(raster[0], raster[1], grid, work), None))
     fits = []
     moved = {key: _moved(sample, key, work) for key in moves}
     for ref_name, field, polygons in fields:
@@ -481,16 +494,23 @@ def web_fit_finding(fits: list[Fit], *, crs: str) -> Said | None:
     best = min(fired, key=lambda f: (f.rank_share, -f.moved / max(f.raw, 1e-9)))
     datum = _datum.WEB_MAPS[best.shift]
     name = best.layer
-    as_given, moved = _said_measure(best)
+    reference = "population raster" if best.reference == RASTER else best.reference
+    share = best.measure == "land_in"
+    measure = MEASURES[best.measure].format(
+        raw=f"{best.raw:.0%}" if share else f"{best.raw:,.0f}",
+        moved=f"{best.moved:.0%}" if share else f"{best.moved:,.0f}",
+        features=best.features,
+        reference=reference,
+    )
+    radius = max(MIN_RADIUS_M, 2 * best.offset_m)
+    maps = "Baidu (百度)" if best.shift == "bd09" else "Gaode/AutoNavi (高德) or Tencent (腾讯)"
     return Said(
-        f"{name}: fits the {best.reference} far better moved from {datum} to WGS 84 than "
-        f"as given ({best.measure}: {as_given} as given, {moved} moved {best.offset_m:,.0f} m "
-        f"back; of every offset up to {2 * best.offset_m:,.0f} m and more, {datum}'s fits "
-        f"better than all but {best.rank_share:.2%}), though its CRS {crs} says WGS 84 or "
-        f"CGCS2000: it was likely geocoded or picked on a Chinese web map "
-        f"({'Baidu' if best.shift == 'bd09' else 'Gaode/AutoNavi, Tencent'}). Fix: if it "
-        f'was, add datum_shift = "{best.shift}" under [inputs.{name}]; if its coordinates '
-        "are true, nothing",
+        f"{name}: fits the {reference} far better moved from {datum} back to WGS 84 "
+        f"({best.offset_m:,.0f} m) than as given: {measure}, and of every other offset up to "
+        f"{radius:,.0f} m only {best.rank_share:.2%} fit as well; its CRS {crs} says "
+        f"otherwise, but its coordinates look geocoded or picked on {maps}. Fix: if they "
+        f'were, add datum_shift = "{best.shift}" under [inputs.{name}]; if they are true, '
+        "nothing",
         code="web_datum_fit",
         layer=name,
         crs=crs,
@@ -500,17 +520,12 @@ def web_fit_finding(fits: list[Fit], *, crs: str) -> Said | None:
         measure=best.measure,
         raw=best.raw,
         moved=best.moved,
-        offset_m=round(best.offset_m),
-        rank_share=best.rank_share,
         features=best.features,
+        offset_m=round(best.offset_m),
+        radius_m=round(radius),
+        rank_share=best.rank_share,
         section=f"[inputs.{name}]",
     )
-
-
-def _said_measure(fit: Fit) -> tuple[str, str]:
-    if fit.measure.startswith("land"):
-        return f"{fit.raw:.0%}", f"{fit.moved:.0%}"
-    return f"{fit.raw:,.0f}", f"{fit.moved:,.0f}"
 
 
 def suspects(raw: Mapping[str, gpd.GeoDataFrame], shifted: set[str]) -> dict[str, str]:

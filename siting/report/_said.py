@@ -90,6 +90,12 @@ _ZH: Mapping[str, str] = {
         "坐标：在图层中心{datum}偏离 WGS 84 约{offset_m}米，而步行服务半径只有数百米。如确是，"
         '请在 {section} 下加 datum_shift = "{shift}"；如已转换为 WGS 84，可忽略'
     ),
+    "web_datum_fit": (
+        "{layer}疑似取自国内网络地图、坐标为{datum}（其坐标系 {crs} 所称不符）：按{datum}平移回"
+        " WGS 84（{offset_m}米）后与{reference}吻合得多：{measure}；在{radius_m}米内的所有其他"
+        '平移中只有{rank_share}同样吻合。如确是，请在 {section} 下加 datum_shift = "{shift}"；'
+        "如坐标无误，可忽略"
+    ),
     "areas_overlap": (
         "有{count}对居住区相互重叠超过较小者面积的一半（{ids}）：重叠处的栅格人口由二者分摊、"
         "只计一次（按面积加权分配 area_weighted 时计入二者，人口核算中的重叠人数即重复部分），"
@@ -183,6 +189,32 @@ _DATUMS: Mapping[str, str] = {
 datums by siting's."""
 
 
+_FIT_MEASURES: Mapping[str, str] = {
+    "points_in": "{features}个点中原有{raw}个位于{reference}内，平移后{moved}个",
+    "land_in": "其用地原有{raw}位于{reference}内，平移后{moved}",
+    "people_held": "其范围内原有人口栅格的{raw}人，平移后{moved}人",
+    "people_at": "其各点所在栅格原有{raw}人，平移后{moved}人",
+}
+"""A ``web_datum_fit`` finding's measure (:data:`siting.inputs._fit.MEASURES`)."""
+
+
+def _fit_fields(record: Mapping[str, Any], text: Mapping[str, str]) -> dict[str, str]:
+    """A ``web_datum_fit`` record's measure and reference, as the Chinese sentence says them."""
+    share = record["measure"] == "land_in"
+    raw, moved = (float(record[k]) for k in ("raw", "moved"))
+    reference = text.get(f"input_{record['reference']}", str(record["reference"]))
+    return {
+        "reference": reference,
+        "rank_share": _pct(float(record["rank_share"]), 2),
+        "measure": _FIT_MEASURES[str(record["measure"])].format(
+            raw=_pct(raw, 0) if share else _num(raw),
+            moved=_pct(moved, 0) if share else _num(moved),
+            features=_num(int(record["features"])),
+            reference=reference,
+        ),
+    }
+
+
 def _ids(record: Mapping[str, Any]) -> str:
     """The ids a record shows, ``、``-joined, with 等 when it shows only the first few."""
     ids = [str(i) for i in record.get("ids", [])]
@@ -215,6 +247,8 @@ def _fields(record: Mapping[str, Any], text: Mapping[str, str], unit: str) -> di
             fields[key] = "、".join(str(v) for v in value)
         else:
             fields[key] = str(value)
+    if record["code"] == "web_datum_fit":
+        fields |= _fit_fields(record, text)
     if record["code"] == "people_outside_districts":
         fields["share"] = _pct(float(record["outside"]) / float(record["total"]), 1)
     fields["ids"] = _ids(record)

@@ -1,0 +1,136 @@
+"""A layer on GCJ-02 or BD-09 that nothing declares, found by how it fits the other layers
+(siting.inputs._fit): points a bureau geocoded on Gaode, labelled CGCS2000."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pyproj
+import pytest
+import shapely
+
+from siting.gcj02 import wgs84_to_bd09, wgs84_to_gcj02
+from siting.inputs import load_inputs
+from siting.inputs._fit import MIN_FEATURES, layer_fits, web_fit_findings
+from siting.report._labels import labels
+from siting.report._said import said_lines
+from siting.scenario import DatumShift, LayerSpec, load_scenario
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+GK = pyproj.CRS("EPSG:4544")
+TO_GK = pyproj.Transformer.from_crs("EPSG:4490", GK, always_xy=True)
+TO_LONLAT = pyproj.Transformer.from_crs(GK, "EPSG:4490", always_xy=True)
+CENTRE = TO_GK.transform(105.843, 32.435)  # Guangyuan's city government
+
+
+def _rectangles(n: int, seed: int) -> np.ndarray:
+    """``n`` disjoint axis-aligned rectangles (west, south, east, north) of 60-200 m
+    scattered over a 4 km square about Guangyuan's centre, metres in EPSG:4544."""
+    rng = np.random.default_rng(seed)
+    boxes: list[tuple[float, float, float, float]] = []
+    while len(boxes) < n:
+        w, h = rng.uniform(60, 200, 2)
+        x, y = CENTRE[0] + rng.uniform(-2000, 2000), CENTRE[1] + rng.uniform(-2000, 2000)
+        box = (x, y, x + w, y + h)
+        if all(box[2] < b[0] or b[2] < box[0] or box[3] < b[1] or b[3] < box[1] for b in boxes):
+            boxes.append(box)
+    return np.array(boxes)
+
+
+def _inside(x: np.ndarray, y: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """Whether each point lies in one of the rectangles, by comparison alone."""
+    return (
+        (x[:, None] >= boxes[:, 0])
+        & (x[:, None] <= boxes[:, 2])
+        & (y[:, None] >= boxes[:, 1])
+        & (y[:, None] <= boxes[:, 3])
+    ).any(axis=1)
+
+
+BOXES = _rectangles(60, seed=7)
+AREAS = gpd.GeoDataFrame(
+    {"area_id": [f"A{i:02d}" for i in range(len(BOXES))]},
+    geometry=[shapely.box(*b) for b in BOXES],
+    crs=GK,
+).set_index("area_id")
+# a facility 10 m inside the south-west corner of each of the first 20 areas
+TRUE_X, TRUE_Y = BOXES[:20, 0] + 10.0, BOXES[:20, 1] + 10.0
+
+
+def _handed_over(datum: str | None) -> gpd.GeoDataFrame:
+    """The facilities as a bureau hands them over: longitudes and latitudes labelled
+    CGCS2000, true (``None``) or as Gaode's or Baidu's geocoder gives them; in EPSG:4544."""
+    lon, lat = TO_LONLAT.transform(TRUE_X, TRUE_Y)
+    if datum is not None:
+        lon, lat = {"gcj02": wgs84_to_gcj02, "bd09": wgs84_to_bd09}[datum](lon, lat)
+    return gpd.GeoDataFrame(
+        {"facility_id": [f"F{i:02d}" for i in range(len(TRUE_X))]},
+        geometry=gpd.points_from_xy(*TO_GK.transform(lon, lat)),
+        crs=GK,
+    ).set_index("facility_id")
+
+
+@pytest.mark.parametrize("datum", ["gcj02", "bd09"])
+def test_points_geocoded_on_a_web_map_fit_the_areas_moved_back(datum: str) -> None:
+    """20 facilities 10 m inside the corner of 20 of 60 scattered areas, handed over in
+    GCJ-02 (or BD-09): as given only those that land in some area by chance lie in one
+    (counted here by comparing coordinates with the rectangles), moved back all 20."""
+    facilities = _handed_over(datum)
+    given = _inside(facilities.geometry.x.to_numpy(), facilities.geometry.y.to_numpy(), BOXES)
+    (finding,) = web_fit_findings(
+        {"areas": AREAS, "facilities": facilities}, {"facilities": "EPSG:4490"}, GK
+    )
+    assert finding.code == "web_datum_fit"
+    values = finding.values
+    assert (values["shift"], values["reference"], values["measure"]) == (datum, "areas", "points_in")
+    assert (values["raw"], values["moved"], values["features"]) == (int(given.sum()), 20, 20)
+    assert int(given.sum()) <= 3
+    assert values["rank_share"] <= 1e-3
+    assert f'add datum_shift = "{datum}" under [inputs.facilities]' in finding
+    assert f"{int(given.sum())} of its 20 points lie in the areas as given, 20 moved" in finding
+    run = {"findings": [str(finding)], "finding_records": [finding.record()]}
+    (zh,), english = said_lines(
+        run, "findings", labels("zh"), language="zh", districts={}, unit="元"
+    )
+    assert english == []
+    assert f"20个点中原有{int(given.sum())}个位于居住区（areas）内，平移后20个" in zh
+    assert f'[inputs.facilities] 下加 datum_shift = "{datum}"' in zh
+
+
+def test_true_points_and_too_few_points_are_no_finding() -> None:
+    """The same facilities on their true coordinates fit best as given: moved by either
+    datum's inverse only the areas they land in by chance hold them. Nine points are too
+    few to say anything."""
+    facilities = _handed_over(None)
+    fits = layer_fits("facilities", facilities, {"areas": AREAS}, GK)
+    assert {(f.shift, f.fires) for f in fits} == {("gcj02", False), ("bd09", False)}
+    assert all(f.rank_share > 0.05 for f in fits)
+    assert web_fit_findings({"areas": AREAS, "facilities": facilities}, {"facilities": ""}, GK) == []
+    few = _handed_over("gcj02").iloc[: MIN_FEATURES - 1]
+    assert layer_fits("facilities", few, {"areas": AREAS}, GK) == []
+
+
+def test_the_samples_facilities_from_gaode_are_a_finding_and_with_the_key_none(
+    tmp_path: Path,
+) -> None:
+    """The sweep's c24b: the sample's 10 facilities picked on Gaode, labelled EPSG:4490.
+    5 of them land in a residential area as given (the other 5 lie 32-265 m outside one),
+    all 10 moved back; the sample's own layers, and the key, say nothing."""
+    scenario = load_scenario(SAMPLE / "scenario.toml")
+    assert scenario.inputs is not None
+    f = gpd.read_file(SAMPLE / "city.gpkg", layer="facilities")
+    lon, lat = wgs84_to_gcj02(f.geometry.x.to_numpy(), f.geometry.y.to_numpy())
+    f = f.set_geometry(gpd.points_from_xy(lon, lat, crs="EPSG:4490"))
+    path = tmp_path / "facilities.gpkg"
+    f.to_file(path, layer="facilities")
+    layer = LayerSpec(path=path)
+    spec = replace(scenario.inputs, streets=None, facilities=layer)
+    (finding,) = load_inputs(spec, crs=GK).findings
+    assert finding.code == "web_datum_fit"
+    assert (finding.values["raw"], finding.values["moved"]) == (5, 10)
+    shifted = replace(layer, datum_shift=DatumShift(web_map="gcj02"))
+    assert load_inputs(replace(spec, facilities=shifted), crs=GK).findings == ()
+    assert load_inputs(replace(scenario.inputs, streets=None), crs=GK).findings == ()
