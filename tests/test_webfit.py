@@ -85,7 +85,8 @@ def test_points_geocoded_on_a_web_map_fit_the_areas_moved_back(datum: str) -> No
     )
     assert finding.code == "web_datum_fit"
     values = finding.values
-    assert (values["shift"], values["reference"], values["measure"]) == (datum, "areas", "points_in")
+    said = (values["shift"], values["reference"], values["measure"])
+    assert said == (datum, "areas", "points_in")
     assert (values["raw"], values["moved"], values["features"]) == (int(given.sum()), 20, 20)
     assert int(given.sum()) <= 3
     assert values["rank_share"] <= 1e-3
@@ -108,7 +109,8 @@ def test_true_points_and_too_few_points_are_no_finding() -> None:
     fits = layer_fits("facilities", facilities, {"areas": AREAS}, GK)
     assert {(f.shift, f.fires) for f in fits} == {("gcj02", False), ("bd09", False)}
     assert all(f.rank_share > 0.05 for f in fits)
-    assert web_fit_findings({"areas": AREAS, "facilities": facilities}, {"facilities": ""}, GK) == []
+    layers = {"areas": AREAS, "facilities": facilities}
+    assert web_fit_findings(layers, {"facilities": "EPSG:4490"}, GK) == []
     few = _handed_over("gcj02").iloc[: MIN_FEATURES - 1]
     assert layer_fits("facilities", few, {"areas": AREAS}, GK) == []
 
