@@ -321,8 +321,9 @@ def test_the_sample_plan_with_gcj02_facilities_and_the_key_is_the_clean_plan(
     assert scenario.inputs is not None and scenario.inputs.facilities is not None
     unshifted = replace(scenario.inputs.facilities, datum_shift=None)
     prepared = prepare(replace(scenario, inputs=replace(scenario.inputs, facilities=unshifted)))
-    # a plain facilities.geojson: nothing in its name, CRS or columns says GCJ-02
-    assert prepared.inputs.findings == ()
+    # a plain facilities.geojson: nothing in its name, CRS or columns says GCJ-02, but 5
+    # of the 10 lie in a residential area as given, 10 moved back (tests/test_webfit.py)
+    assert [f.code for f in prepared.inputs.findings] == ["web_datum_fit"]
     assert prepared.inputs.facilities is not None
     pairs = prepared.access.pairs
     existing = pairs[pairs["site_id"].isin(prepared.inputs.facilities.index)]
