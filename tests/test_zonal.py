@@ -14,7 +14,7 @@ import shapely
 from affine import Affine
 
 from siting.errors import InputError, SitingError
-from siting.zonal import coverage_sums, zonal_sums
+from siting.zonal import coverage_grid, coverage_sums, zonal_sums
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 NAPLES_RASTER = DATA / "raster" / "naples-ghspop.tif"
@@ -132,6 +132,23 @@ def test_coverage_sums_match_cell_intersection_areas() -> None:
     assert got[5] == 0.0  # wholly outside
     assert got[8] == 0.0  # missing geometry
     assert got[7] == pytest.approx(values.sum(), rel=1e-12)  # covers the whole raster
+
+
+def test_coverage_grid_is_each_cells_intersection_area() -> None:
+    """The grid of coverage (siting.inputs._fit's depth fields) cell by cell against
+    shapely's intersection of each polygon with each cell, summed over the polygons."""
+    values = _values()
+    polygons = [p for p in _test_polygons() if p is not None]
+    got = coverage_grid(polygons, TRANSFORM, values.shape)
+    expected = np.zeros(values.shape)
+    for r in range(values.shape[0]):
+        for c in range(values.shape[1]):
+            x0, y1 = TRANSFORM * (c, r)
+            x1, y0 = TRANSFORM * (c + 1, r + 1)
+            cell = shapely.box(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+            expected[r, c] = sum(p.intersection(cell).area for p in polygons) / cell.area
+    np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-9)
+    assert coverage_grid([], TRANSFORM, values.shape).sum() == 0.0
 
 
 @pytest.mark.parametrize("index", range(7))

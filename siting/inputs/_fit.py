@@ -67,16 +67,17 @@ import numpy as np
 import numpy.typing as npt
 import pyproj
 import rasterio
-import rasterio.features
 import rasterio.warp
 import rasterio.windows
 import shapely
 from affine import Affine
+from scipy import fft as sp_fft
 from scipy import ndimage
 
 from siting import gcj02
 from siting._said import Said
 from siting.inputs import _datum
+from siting.zonal import coverage_grid, zonal_sums
 
 logger = logging.getLogger(__name__)
 
@@ -271,11 +272,12 @@ def _offsets_m(frame: gpd.GeoDataFrame, work: pyproj.CRS) -> dict[str, tuple[flo
     return moves
 
 
-def _grid(frame: gpd.GeoDataFrame, margin_m: float) -> _Grid:
-    x0, y0, x1, y1 = frame.total_bounds
-    # FFT-friendly sizes: a multiple of 64 cells
-    cols = 64 * math.ceil(((x1 - x0) + 2 * margin_m) / CELL_M / 64)
-    rows = 64 * math.ceil(((y1 - y0) + 2 * margin_m) / CELL_M / 64)
+def _grid(bounds: FloatArray, margin_m: float) -> _Grid:
+    """The grid over ``bounds`` (west, south, east, north) and ``margin_m`` about them, of
+    sizes the FFT is fast for."""
+    x0, y0, x1, y1 = bounds
+    cols = sp_fft.next_fast_len(math.ceil(((x1 - x0) + 2 * margin_m) / CELL_M), real=True)
+    rows = sp_fft.next_fast_len(math.ceil(((y1 - y0) + 2 * margin_m) / CELL_M), real=True)
     west = (x0 + x1) / 2 - cols * CELL_M / 2
     north = (y0 + y1) / 2 + rows * CELL_M / 2
     return _Grid(west, north, rows, cols)
@@ -288,15 +290,23 @@ def _suspect(frame: gpd.GeoDataFrame, grid: _Grid) -> _Suspect:
         xy = shapely.get_coordinates(shapely.centroid(geoms))
         rows, cols = grid.cells(xy[:, 0], xy[:, 1])
         return _Suspect(frame, True, rows, cols, np.ones(len(rows)))
-    numbers = rasterio.features.rasterize(
-        ((g, i + 1) for i, g in enumerate(geoms)),
-        out_shape=(grid.rows, grid.cols),
-        transform=grid.transform,
-        fill=0,
-        dtype="int32",
-    )
-    rows, cols = np.nonzero(numbers)
-    owner = numbers[rows, cols] - 1
+    # each feature's cells: those whose centre it contains (one call per feature, on the
+    # centres of its bounding box: GDAL's rasterize costs a GeoJSON conversion each)
+    bounds = shapely.bounds(geoms)
+    row1, col0 = grid.cells(bounds[:, 0], bounds[:, 1])
+    row0, col1 = grid.cells(bounds[:, 2], bounds[:, 3])
+    row_parts, col_parts, owner_parts = [], [], []
+    for i, geom in enumerate(geoms):
+        r, c = np.mgrid[row0[i] : row1[i] + 1, col0[i] : col1[i] + 1]
+        x = grid.west + (c.ravel() + 0.5) * grid.cell_m
+        y = grid.north - (r.ravel() + 0.5) * grid.cell_m
+        hit = shapely.contains_xy(geom, x, y)
+        row_parts.append(r.ravel()[hit])
+        col_parts.append(c.ravel()[hit])
+        owner_parts.append(np.full(int(hit.sum()), i))
+    rows = np.concatenate(row_parts).astype(np.intp)
+    cols = np.concatenate(col_parts).astype(np.intp)
+    owner = np.concatenate(owner_parts).astype(np.intp)
     # a feature smaller than a cell is its point on surface
     missing = np.setdiff1d(np.arange(len(geoms)), owner)
     if len(missing):
@@ -308,17 +318,24 @@ def _suspect(frame: gpd.GeoDataFrame, grid: _Grid) -> _Suspect:
 
 
 def _depth(reference: gpd.GeoDataFrame, grid: _Grid) -> FloatArray:
-    """Signed depth in the reference's polygons on the grid, clipped at ±DEPTH_CLIP_M."""
+    """Signed depth in the reference's polygons on the grid (cells at least half covered
+    are inside; taxicab distance in cells, times the cell), clipped at ±DEPTH_CLIP_M."""
     geoms = np.asarray(reference.geometry.to_numpy(), dtype=object)
-    geoms = geoms[np.isin(shapely.get_type_id(geoms), (3, 6)) & ~shapely.is_empty(geoms)]
-    inside = np.zeros((grid.rows, grid.cols), dtype=bool)
-    if len(geoms):
-        inside = rasterio.features.geometry_mask(
-            geoms, out_shape=inside.shape, transform=grid.transform, invert=True
-        )
+    box = shapely.bounds(geoms)
+    on_grid = (
+        (box[:, 2] >= grid.west)
+        & (box[:, 0] <= grid.west + grid.cols * grid.cell_m)
+        & (box[:, 3] >= grid.north - grid.rows * grid.cell_m)
+        & (box[:, 1] <= grid.north)
+    )
+    polygon = np.isin(shapely.get_type_id(geoms), (3, 6)) & ~shapely.is_empty(geoms)
+    geoms = geoms[polygon & on_grid]
+    inside = coverage_grid(geoms, grid.transform, (grid.rows, grid.cols)) >= 0.5
     limit = DEPTH_CLIP_M / grid.cell_m + 1
     depth = np.where(
-        inside, ndimage.distance_transform_edt(inside), -ndimage.distance_transform_edt(~inside)
+        inside,
+        ndimage.distance_transform_cdt(inside, metric="taxicab"),
+        -ndimage.distance_transform_cdt(~inside, metric="taxicab"),
     )
     return np.asarray(np.clip(depth, -limit, limit) * grid.cell_m, dtype=float)
 
@@ -354,13 +371,24 @@ def _people(source: object, raster_crs: pyproj.CRS, grid: _Grid, work: pyproj.CR
     return out
 
 
-def _surface(suspect: _Suspect, field: FloatArray) -> FloatArray:
-    """:math:`S(d) = \\sum_x W(x) F(x + d)` for every offset ``d`` (rows, cols), circular."""
-    weights = np.zeros(field.shape)
+def _spectrum(values: FloatArray) -> npt.NDArray[np.complex128]:
+    return np.asarray(sp_fft.rfft2(values), dtype=np.complex128)
+
+
+def _weights(suspect: _Suspect, shape: tuple[int, int]) -> FloatArray:
+    """The suspect's weights on the grid, summing to 1."""
+    weights = np.zeros(shape)
     np.add.at(weights, (suspect.rows, suspect.cols), suspect.weights)
     weights /= weights.sum()
-    spectrum = np.fft.rfft2(field) * np.conj(np.fft.rfft2(weights))
-    return np.fft.irfft2(spectrum, s=field.shape)
+    return weights
+
+
+def _surface(
+    weights: npt.NDArray[np.complex128], field: npt.NDArray[np.complex128], shape: tuple[int, int]
+) -> FloatArray:
+    """:math:`S(d) = \\sum_x W(x) F(x + d)` for every offset ``d`` (rows, cols), circular,
+    from the spectra of :math:`W` and :math:`F`."""
+    return np.asarray(sp_fft.irfft2(field * np.conj(weights), s=shape), dtype=float)
 
 
 def _rank_share(surface: FloatArray, move: tuple[float, float], radius_m: float) -> float:
@@ -425,7 +453,6 @@ def _measures(
         shifted = inside[(rows + dr) % field.shape[0], (cols + dc) % field.shape[1]]
         return raw, float((suspect.weights * shifted).sum() / n), "land_in"
     assert raster is not None
-    from siting.zonal import zonal_sums
 
     if suspect.points:
         return (
@@ -469,46 +496,84 @@ def layer_fits(
         One per reference and datum; empty when the layer has fewer than
         :data:`MIN_FEATURES` features in the window or lies outside China.
     """
-    sample = _sample(frame)
-    if len(sample) < MIN_FEATURES:
-        return []
-    moves = _offsets_m(sample, work)
-    if moves is None:
-        return []
-    radius = max(MIN_RADIUS_M, 2 * max(math.hypot(*m) for m in moves.values()))
-    grid = _grid(sample, radius + DEPTH_CLIP_M + 2 * CELL_M)
-    suspect = _suspect(sample, grid)
-    fields: list[tuple[str, FloatArray, gpd.GeoDataFrame | None]] = []
-    for ref_name, ref in references.items():
-        fields.append((ref_name, _depth(ref, grid), ref))
-    if raster is not None:
-        fields.append((RASTER, _people(raster[0], raster[1], grid, work), None))
-    fits = []
-    for ref_name, field, polygons in fields:
-        surface = _surface(suspect, field)
-        for key, move in moves.items():
-            share = _rank_share(surface, move, radius)
-            raw = shifted = 0.0
-            measure = ""
-            if share <= MAX_RANK_SHARE:  # the exact measure only where it can matter
-                moved = _moved(sample, key, work)
-                raw, shifted, measure = _measures(
-                    suspect, ref_name, field, moved, move, polygons, raster
+    return layers_fits({name: frame}, references, work, raster=raster).get(name, [])
+
+
+MAX_GRID_CELLS = 4_000_000
+"""Suspects whose common grid would be larger than this are measured on grids of their
+own (layers of two cities)."""
+
+
+def layers_fits(
+    suspects: Mapping[str, gpd.GeoDataFrame],
+    references: Mapping[str, gpd.GeoDataFrame],
+    work: pyproj.CRS,
+    *,
+    raster: tuple[object, pyproj.CRS] | None = None,
+) -> dict[str, list[Fit]]:
+    """:func:`layer_fits` of several suspects on one grid: each reference's field and its
+    spectrum are made once (a suspect is never its own reference).
+
+    Returns
+    -------
+    dict
+        Each suspect's fits, by name; a suspect with too few features or outside China
+        has none.
+    """
+    samples = {}
+    moves = {}
+    for name, frame in suspects.items():
+        sample = _sample(frame)
+        offsets = _offsets_m(sample, work) if len(sample) >= MIN_FEATURES else None
+        if offsets is not None:
+            samples[name], moves[name] = sample, offsets
+    if not samples:
+        return {}
+    radius = max(MIN_RADIUS_M, *(2 * math.hypot(*m) for d in moves.values() for m in d.values()))
+    boxes = np.array([s.total_bounds for s in samples.values()])
+    union = np.r_[boxes[:, :2].min(axis=0), boxes[:, 2:].max(axis=0)]
+    grid = _grid(union, radius + DEPTH_CLIP_M + 2 * CELL_M)
+    if len(samples) > 1 and grid.rows * grid.cols > MAX_GRID_CELLS:
+        return {
+            name: layer_fits(name, sample, references, work, raster=raster)
+            for name, sample in samples.items()
+        }
+    shape = (grid.rows, grid.cols)
+    fields: dict[str, tuple[FloatArray, npt.NDArray[np.complex128]]] = {}
+
+    def field(ref: str) -> tuple[FloatArray, npt.NDArray[np.complex128]]:
+        if ref not in fields:
+            if ref == RASTER:
+                assert raster is not None
+                values = _people(raster[0], raster[1], grid, work)
+            else:
+                values = _depth(references[ref], grid)
+            fields[ref] = (values, _spectrum(values))
+        return fields[ref]
+
+    found: dict[str, list[Fit]] = {}
+    for name, sample in samples.items():
+        suspect = _suspect(sample, grid)
+        weights = _spectrum(_weights(suspect, shape))
+        found[name] = []
+        for ref in [r for r in references if r != name] + ([RASTER] if raster else []):
+            values, spectrum = field(ref)
+            surface = _surface(weights, spectrum, shape)
+            polygons = references.get(ref) if ref != RASTER else None
+            for key, move in moves[name].items():
+                share = _rank_share(surface, move, radius)
+                raw = shifted = 0.0
+                measure = ""
+                if share <= MAX_RANK_SHARE:  # the exact measure only where it can matter
+                    moved = _moved(sample, key, work)
+                    raw, shifted, measure = _measures(
+                        suspect, ref, values, moved, move, polygons, raster
+                    )
+                offset = math.hypot(*move)
+                found[name].append(
+                    Fit(name, ref, key, len(sample), offset, share, raw, shifted, measure)
                 )
-            fits.append(
-                Fit(
-                    name,
-                    ref_name,
-                    key,
-                    len(sample),
-                    math.hypot(*move),
-                    share,
-                    raw,
-                    shifted,
-                    measure,
-                )
-            )
-    return fits
+    return found
 
 
 def web_fit_finding(fits: list[Fit], *, crs: str) -> Said | None:
@@ -591,20 +656,23 @@ def web_fit_findings(
     raster
         The population raster (what to open, its CRS), if there is one.
     """
-    said = []
-    for name, crs in suspected.items():
+    measured = {}
+    for name in suspected:
         frame = layers.get(name)
         if frame is None:
             continue
         if "source" in frame.columns:
             frame = frame[frame["source"].astype(str) != "osm"]
-        references = {ref: layers[ref] for ref in REFERENCE_LAYERS if ref != name and ref in layers}
-        try:
-            fits = layer_fits(name, frame, references, work, raster=raster)
-        except Exception as exc:  # a plausibility check never stops a run
-            logger.info("%s: the fit against the other layers was not measured (%s)", name, exc)
-            continue
-        finding = web_fit_finding(fits, crs=crs)
+        measured[name] = frame
+    references = {ref: layers[ref] for ref in REFERENCE_LAYERS if ref in layers}
+    try:
+        fits = layers_fits(measured, references, work, raster=raster)
+    except Exception as exc:  # a plausibility check never stops a run
+        logger.info("the layers' fit to each other was not measured (%s)", exc)
+        return []
+    said = []
+    for name, crs in suspected.items():
+        finding = web_fit_finding(fits.get(name, []), crs=crs)
         if finding is not None:
             said.append(finding)
     return said
