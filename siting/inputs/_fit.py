@@ -96,7 +96,7 @@ MIN_FEATURES = 10
 MAX_FEATURES = 2000
 """At most this many features are measured (a seeded sample of those in the window)."""
 
-WINDOW_M = 20_000.0
+WINDOW_M = 16_000.0
 """The features measured lie in a square of this side about the layer's median point
 (a city's core): the grid stays under a million cells whatever the layer's extent."""
 
