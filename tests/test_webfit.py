@@ -12,12 +12,13 @@ import pyproj
 import pytest
 import shapely
 
-from siting.gcj02 import wgs84_to_bd09, wgs84_to_gcj02
+from siting.gcj02 import geometry_to_gcj02, wgs84_to_bd09, wgs84_to_gcj02
 from siting.inputs import load_inputs
 from siting.inputs._fit import MIN_FEATURES, layer_fits, web_fit_findings
 from siting.report._labels import labels
 from siting.report._said import said_lines
 from siting.scenario import DatumShift, LayerSpec, load_scenario
+from tests._raster import write_raster
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 GK = pyproj.CRS("EPSG:4544")
@@ -99,6 +100,8 @@ def test_points_geocoded_on_a_web_map_fit_the_areas_moved_back(datum: str) -> No
     assert english == []
     assert f"20个点中原有{int(given.sum())}个位于居住区（areas）内，平移后20个" in zh
     assert f'[inputs.facilities] 下加 datum_shift = "{datum}"' in zh
+    radius = values["radius_m"]  # twice BD-09's offset, ~1,050 m in Guangyuan
+    assert 2000 <= radius <= 2200 and f"of every other offset up to {radius:,} m" in finding
 
 
 def test_true_points_and_too_few_points_are_no_finding() -> None:
@@ -135,4 +138,45 @@ def test_the_samples_facilities_from_gaode_are_a_finding_and_with_the_key_none(
     assert (finding.values["raw"], finding.values["moved"]) == (5, 10)
     shifted = replace(layer, datum_shift=DatumShift(web_map="gcj02"))
     assert load_inputs(replace(spec, facilities=shifted), crs=GK).findings == ()
-    assert load_inputs(replace(scenario.inputs, streets=None), crs=GK).findings == ()
+    # the sample's own layers give none (test_webdatum's DataV test loads them)
+
+
+def test_areas_traced_on_gaode_hold_the_rasters_people_moved_back(tmp_path: Path) -> None:
+    """30 areas of one or four 100 m cells, each cell of them holding 500 people on a
+    raster of nobody else: traced on Gaode (GCJ-02), they hold what shapely's
+    intersections with the cells give (computed here cell by cell), moved back all
+    their 500 × cells; on their true coordinates nothing is found."""
+    rng = np.random.default_rng(3)
+    x0, y0 = round(CENTRE[0]) - 3000, round(CENTRE[1]) + 3000
+    people = np.zeros((60, 60))
+    squares = []
+    while len(squares) < 30:
+        r, c = (int(v) for v in rng.integers(2, 56, 2))
+        size = int(rng.integers(1, 3))
+        if people[r - 1 : r + size + 1, c - 1 : c + size + 1].any():
+            continue
+        people[r : r + size, c : c + size] = 500.0
+        squares.append(
+            shapely.box(x0 + 100 * c, y0 - 100 * (r + size), x0 + 100 * (c + size), y0 - 100 * r)
+        )
+    raster = write_raster(tmp_path / "people.tif", people, crs=GK, x0=x0, y0=y0, nodata=None)
+    true = gpd.GeoDataFrame(geometry=squares, crs=GK)
+    traced = geometry_to_gcj02(true).set_crs("EPSG:4490", allow_override=True).to_crs(GK)
+    cells = [
+        (shapely.box(x0 + 100 * c, y0 - 100 * (r + 1), x0 + 100 * (c + 1), y0 - 100 * r), v)
+        for (r, c), v in np.ndenumerate(people)
+        if v
+    ]
+    held = sum(g.intersection(cell).area / 10_000 * v for g in traced.geometry for cell, v in cells)
+    source = (raster, GK)
+    (finding,) = web_fit_findings({"areas": traced}, {"areas": "EPSG:4490"}, GK, raster=source)
+    values = finding.values
+    assert (values["shift"], values["reference"], values["measure"]) == (
+        "gcj02",
+        "population",
+        "people_held",
+    )
+    assert values["raw"] == pytest.approx(held, rel=1e-6)
+    assert values["moved"] == pytest.approx(people.sum(), rel=1e-6)
+    assert held < 0.5 * people.sum()
+    assert web_fit_findings({"areas": true}, {"areas": "EPSG:4490"}, GK, raster=source) == []

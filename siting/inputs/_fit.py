@@ -197,6 +197,8 @@ class Fit:
         polygons, or the people the layer's polygons hold (whole features of the raster's).
     measure
         What ``raw`` and ``moved`` count: a key of :data:`MEASURES`.
+    radius_m
+        How far the offsets scanned reach, metres.
     """
 
     layer: str
@@ -208,6 +210,7 @@ class Fit:
     raw: float
     moved: float
     measure: str
+    radius_m: float
 
     @property
     def fires(self) -> bool:
@@ -571,7 +574,7 @@ def layers_fits(
                     )
                 offset = math.hypot(*move)
                 found[name].append(
-                    Fit(name, ref, key, len(sample), offset, share, raw, shifted, measure)
+                    Fit(name, ref, key, len(sample), offset, share, raw, shifted, measure, radius)
                 )
     return found
 
@@ -593,7 +596,7 @@ def web_fit_finding(fits: list[Fit], *, crs: str) -> Said | None:
         features=best.features,
         reference=reference,
     )
-    radius = max(MIN_RADIUS_M, 2 * best.offset_m)
+    radius = best.radius_m
     maps = "Baidu (百度)" if best.shift == "bd09" else "Gaode/AutoNavi (高德) or Tencent (腾讯)"
     return Said(
         f"{name}: fits the {reference} far better moved from {datum} back to WGS 84 "
