@@ -22,31 +22,32 @@ there, and the layer's is the mean over its features:
     = \\sum_x W(x) \\, F(x + \\delta),
 
 a cross-correlation of the suspect's weights :math:`W` with :math:`F`, computed for
-every offset of a disk of radius :math:`R` at once with two FFTs. :math:`F` is the
-raster's people per cell, or the signed depth of a polygon layer (metres inside its
-polygons, negative outside, clipped at :data:`DEPTH_CLIP_M`: a point that lies
-inside one is the better the deeper, one outside the closer).
+every offset of a disk of radius :math:`R` at once by FFT, on a grid of :data:`CELL_M`
+cells. :math:`F` is the raster's people per cell, or the signed depth of a polygon
+layer (the taxicab distance to its edge in cells, times the cell: positive inside,
+negative outside, clipped at :data:`DEPTH_CLIP_M`; a point inside one is the better the
+deeper, one outside the closer).
 
 Moving a layer from datum :math:`X` back to WGS 84 moves it by :math:`\\Delta_X` (at
 the layer's centre; the shift varies by a few metres across a city). The layer is a
 finding on :math:`X` when, against some reference,
 
 1. it has at least :data:`MIN_FEATURES` features;
-2. :math:`S(\\Delta_X)` ranks in the top :data:`MAX_RANK_SHARE` of :math:`S` over
-   every offset of the disk further than :data:`NEAR_M` from :math:`\\Delta_X` (were
-   the layer unrelated to the reference, any one offset would rank there by chance
-   with that probability; a layer on true coordinates fits best at :math:`\\delta = 0`,
-   ~440 m from :math:`\\Delta_{\\mathrm{GCJ}}`);
-3. the measure a planner reads (the points inside the reference's polygons, or the
-   people the polygons hold) is at least :data:`MIN_RATIO` times better moved than as
-   given, points (or land) in the reference gain at least :data:`MIN_GAIN_SHARE` of
-   the features, and moved at least :data:`MIN_MOVED_SHARE` of the points lie in it.
+2. :math:`S(\\Delta_X)` is at least all but :data:`MAX_RANK_SHARE` of :math:`S` over
+   the disk's offsets further than :data:`NEAR_M` from :math:`\\Delta_X` (a layer on
+   true coordinates fits best at :math:`\\delta = 0`, ~440 m from
+   :math:`\\Delta_{\\mathrm{GCJ}}`);
+3. the measure a planner reads (the points inside the reference's polygons, the share
+   of its land inside them, or the people its polygons hold) is at least
+   :data:`MIN_RATIO` times better moved than as given; points (or land) in the
+   reference gain at least :data:`MIN_GAIN_SHARE` of the features; and moved, at least
+   :data:`MIN_MOVED_SHARE` of the points lie in the reference's polygons.
 
-The rank is no calibrated p-value: offsets within :data:`NEAR_M` of the datum's are
-left out of it, so a layer unrelated to a reference passes test 2 whenever the best
-offset of the disk falls near the datum's, about :math:`(N/R)^2` of the time (0.2 %
-for :math:`R` = 2.4 km) per reference and datum; tests 3 carry the rest (see
-benchmarks/README.md for the false alarms measured).
+Test 2's share is no calibrated p-value: with the offsets near the datum's left out, a
+layer unrelated to a reference passes it whenever the disk's best offset falls within
+:data:`NEAR_M` of the datum's, about :math:`(100 / R)^2` of the time (0.2 % for
+:math:`R` = 2.1 km) per reference and datum. Tests 3 carry the rest: they came from the
+false alarms measured on true layers (benchmarks/README.md, "Web-map datums by fit").
 
 The offset's direction tells which layer is off: the references need not be true
 (a layer of areas traced on Gaode's tiles is itself a suspect), because a suspect on
@@ -98,7 +99,7 @@ MAX_FEATURES = 2000
 
 WINDOW_M = 16_000.0
 """The features measured lie in a square of this side about the layer's median point
-(a city's core): the grid stays under a million cells whatever the layer's extent."""
+(a city's core): the grid stays near a million cells whatever the layer's extent."""
 
 MAX_RANK_SHARE = 1e-3
 """The datum's offset must fit better than all but this share of the disk's offsets."""
