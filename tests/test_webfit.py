@@ -98,6 +98,7 @@ def test_points_geocoded_on_a_web_map_fit_the_areas_moved_back(datum: str) -> No
         run, "findings", labels("zh"), language="zh", districts={}, unit="元"
     )
     assert english == []
+    assert zh.startswith("现有托育机构（facilities）疑似取自国内网络地图、为")
     assert f"20个点中原有{int(given.sum())}个位于居住区（areas）内，平移后20个" in zh
     assert f'[inputs.facilities] 下加 datum_shift = "{datum}"' in zh
     radius = values["radius_m"]  # twice BD-09's offset, ~1,050 m in Guangyuan

@@ -12,7 +12,8 @@ Coded and rendered in Chinese: every finding (demand no site reaches, districts 
 the study area, too few hosts for a demonstration facility, a budget below the cheapest
 demonstration facilities, a raster holding nobody or too few of its people in the areas,
 areas given nobody, people from outside the districts, and the inputs' findings: a layer
-on an old datum used without its shift, a layer that looks drawn on a Chinese web map,
+on an old datum used without its shift, a layer that looks drawn on a Chinese web map
+(by its name, or by fitting the other layers better moved back from one),
 overlapping or duplicated features, a raster short of areas or districts or named for
 children, a children raster of older children counted as under three, an areas layer's
 own head count left unread, streets that miss many areas, buildings that weigh nothing),
@@ -91,8 +92,8 @@ _ZH: Mapping[str, str] = {
         '请在 {section} 下加 datum_shift = "{shift}"；如已转换为 WGS 84，可忽略'
     ),
     "web_datum_fit": (
-        "{layer}疑似取自国内网络地图、坐标为{datum}（其坐标系 {crs} 所称不符）：按{datum}平移回"
-        " WGS 84（{offset_m}米）后与{reference}吻合得多：{measure}；在{radius_m}米内的所有其他"
+        "{layer}疑似取自国内网络地图、为{datum}（与其坐标系 {crs} 所称不符）：按{datum}平移回"
+        " WGS 84（{offset_m}米）后与{reference}吻合得多：{measure}；在{radius_m}米内的其他所有"
         '平移中只有{rank_share}同样吻合。如确是，请在 {section} 下加 datum_shift = "{shift}"；'
         "如坐标无误，可忽略"
     ),
