@@ -108,7 +108,7 @@ def test_points_geocoded_on_a_web_map_fit_the_areas_moved_back(datum: str) -> No
 def test_true_points_and_too_few_points_are_no_finding() -> None:
     """The same facilities on their true coordinates fit best as given: moved by either
     datum's inverse only the areas they land in by chance hold them. Nine points are too
-    few to say anything."""
+    few to say anything, and a reference without polygons nothing."""
     facilities = _handed_over(None)
     fits = layer_fits("facilities", facilities, {"areas": AREAS}, GK)
     assert {(f.shift, f.fires) for f in fits} == {("gcj02", False), ("bd09", False)}
@@ -117,6 +117,8 @@ def test_true_points_and_too_few_points_are_no_finding() -> None:
     assert web_fit_findings(layers, {"facilities": "EPSG:4490"}, GK) == []
     few = _handed_over("gcj02").iloc[: MIN_FEATURES - 1]
     assert layer_fits("facilities", few, {"areas": AREAS}, GK) == []
+    # a reference with no polygon on the grid says nothing (its field is flat)
+    assert layer_fits("facilities", _handed_over("gcj02"), {"areas": AREAS.iloc[:0]}, GK) == []
 
 
 def test_the_samples_facilities_from_gaode_are_a_finding_and_with_the_key_none(

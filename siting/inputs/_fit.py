@@ -68,6 +68,7 @@ import numpy as np
 import numpy.typing as npt
 import pyproj
 import rasterio
+import rasterio.errors
 import rasterio.warp
 import rasterio.windows
 import shapely
@@ -356,11 +357,14 @@ def _people(source: object, raster_crs: pyproj.CRS, grid: _Grid, work: pyproj.CR
     with rasterio.open(source) as ds:  # type: ignore[arg-type]
         bounds = rasterio.warp.transform_bounds(work, raster_crs, *box)
         window = rasterio.windows.from_bounds(*bounds, transform=ds.transform)
-        window = (
-            window.round_offsets()
-            .round_lengths()
-            .intersection(rasterio.windows.Window(0, 0, ds.width, ds.height))
-        )
+        try:
+            window = (
+                window.round_offsets()
+                .round_lengths()
+                .intersection(rasterio.windows.Window(0, 0, ds.width, ds.height))
+            )
+        except rasterio.errors.WindowError:  # the raster misses the grid: nobody
+            return out
         values = ds.read(1, window=window, masked=True).astype(float).filled(0.0)
         values[~np.isfinite(values) | (values < 0)] = 0.0
         rasterio.warp.reproject(
@@ -562,6 +566,8 @@ def layers_fits(
         found[name] = []
         for ref in [r for r in references if r != name] + ([RASTER] if raster else []):
             values, spectrum = field(ref)
+            if values.min() == values.max():  # no polygon, or nobody, on the grid
+                continue
             surface = _surface(weights, spectrum, shape)
             polygons = references.get(ref) if ref != RASTER else None
             for key, move in moves[name].items():
