@@ -195,8 +195,9 @@ class Fit:
     rank_share
         The share of the disk's offsets that fit at least as well as the datum's.
     raw, moved
-        The planner's measure as given and moved: points inside the reference's
-        polygons, or the people the layer's polygons hold (whole features of the raster's).
+        The planner's measure as given and moved: the points inside the reference's
+        polygons, the share of each polygon's cells inside them (the mean over the
+        features), the people the layer's polygons hold, or those of its points' cells.
     measure
         What ``raw`` and ``moved`` count: a key of :data:`MEASURES`.
     radius_m
