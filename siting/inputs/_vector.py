@@ -695,6 +695,61 @@ def _or_id(values: pd.Series[Any], ids: list[str]) -> pd.Series[Any]:
     return pd.Series(filled, index=values.index, dtype=object)
 
 
+def _given_values(
+    frame: gpd.GeoDataFrame,
+    spec: LayerSpec,
+    name: str,
+    schema: _Schema,
+    where: _Where,
+    report: _Report,
+) -> dict[str, pd.Series[Any]]:
+    """The columns ``values = { status = "old" }`` gives every feature of a layer that
+    lacks them, as text the column's own reading then types; problems for a key siting
+    does not know, an id, and a column the layer has or ``columns`` maps."""
+    section = f"[inputs.{name}]"
+    present = {str(c) for c in frame.columns if c != frame.geometry.name}
+    kinds = {c.name: c.kind for c in schema.columns}
+    out: dict[str, pd.Series[Any]] = {}
+    for key, value in spec.values.items():
+        if key not in kinds:
+            report.problems.append(
+                where.problem(
+                    f"values under {section} gives '{key}', which is not a {name} column "
+                    "siting knows",
+                    column=key,
+                    fix=f"use one of {', '.join(c.name for c in schema.columns)}",
+                )
+            )
+            continue
+        if kinds[key] == "id":
+            report.problems.append(
+                where.problem(
+                    f"values under {section} gives every feature the id {value!r}: ids must "
+                    "tell the features apart",
+                    column=key,
+                    fix=f"leave {key} out of values, and give the layer a column of ids",
+                )
+            )
+            continue
+        own = spec.columns.get(key) or (key if key in present else None)
+        if own is not None:
+            report.problems.append(
+                where.problem(
+                    f"values under {section} gives {key} = {value!r} to every feature, but the "
+                    f"layer has its own column '{own}' for it",
+                    column=own,
+                    fix=f"leave {key} out of values to read the layer's column, or leave the "
+                    f"column out of the layer (and of [inputs.{name}.columns]) to give every "
+                    "feature the one value",
+                )
+            )
+            continue
+        text = str(value).lower() if isinstance(value, bool) else value
+        out[key] = pd.Series([text] * len(frame), index=frame.index, dtype=object)
+        report.note(f"{name}: every feature's {key} is {value!r}, from values under {section}")
+    return out
+
+
 def _rename(
     frame: gpd.GeoDataFrame,
     spec: LayerSpec,
@@ -723,7 +778,12 @@ def _rename(
         )
     columns: dict[str, pd.Series[Any]] = {}
     read_back: set[str] = set()  # a plan's names of siting's columns
+    given = _given_values(frame, spec, name, schema, where, report)
     for column in schema.columns:
+        if column.name in spec.values:
+            if column.name in given:
+                columns[column.name] = given[column.name]
+            continue
         source = spec.columns.get(column.name)
         if source is not None:
             cut = _cut_by_the_dbf(source, present, where.file)

@@ -234,6 +234,14 @@ def _convert(hint: Any, value: Any, *, key: str, base: Path, file: Path) -> Any:
     args = typing.get_args(hint)
     if origin in (typing.Union, types.UnionType):
         inner = [a for a in args if a is not type(None)]
+        if set(inner) == {str, float, bool}:  # a layer's values = { status = "old" }
+            if not isinstance(value, (str, int, float, bool)) or (
+                isinstance(value, float) and not math.isfinite(value)
+            ):
+                raise ScenarioError(
+                    f"{file}: '{key}' must be a string, a number or true/false, got {value!r}."
+                )
+            return value
         return _convert(inner[0], value, key=key, base=base, file=file)
     if hint is DatumShift and isinstance(value, str):
         return DatumShift(web_map=value)  # datum_shift = "gcj02": a web map's datum

@@ -86,6 +86,13 @@ class LayerSpec:
         rz, ds] }``; or, for longitudes and latitudes from a Chinese web map,
         ``datum_shift = "gcj02"`` (Gaode/AutoNavi, Tencent, Aliyun DataV) or
         ``"bd09"`` (Baidu).
+    values
+        ``{siting_name: value}`` for a column the layer lacks, every feature taking
+        the one value: ``values = { status = "old" }`` for a bureau's list of old
+        residential areas without a status column, ``{ district_id = "510802" }``
+        for a county's own layer. The value is read as the column's would be
+        (``"老城"`` is old). A column the layer has (or maps with ``columns``) is
+        not overwritten: giving both is an error.
     x, y
         For a table of points (CSV, Excel, ODS): the names of its coordinate
         columns (easting or longitude, northing or latitude). Without them the
@@ -102,6 +109,7 @@ class LayerSpec:
     encoding: str | None = None
     units: Mapping[str, str] = field(default_factory=dict)
     datum_shift: DatumShift | None = None
+    values: Mapping[str, str | float | bool] = field(default_factory=dict)
     x: str | None = None
     y: str | None = None
 

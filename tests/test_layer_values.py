@@ -1,0 +1,91 @@
+"""``values = { status = "old" }``: one value for every feature of a layer that lacks the
+column (a bureau's list of old residential areas without a status column).
+
+The sample's areas without their ``status`` column, given ``values``, must read as the
+same areas with the column filled in the file; a column the layer has, an id, and a
+column siting does not know are refused with the fix.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+from siting.cli import main
+from siting.errors import InputError, ScenarioError
+from siting.inputs import read_layer
+from siting.scenario import LayerSpec, load_scenario
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+
+
+def _areas(tmp_path: Path, *, status: str | None) -> Path:
+    areas = gpd.read_file(SAMPLE / "city.gpkg", layer="areas", engine="pyogrio")
+    areas = areas.drop(columns="status")
+    if status is not None:
+        areas["status"] = status
+    path = tmp_path / f"areas-{status or 'none'}.gpkg"
+    areas.to_file(path, layer="areas", engine="pyogrio")
+    return path
+
+
+def test_a_value_for_every_feature_reads_as_the_column_filled_in(tmp_path: Path) -> None:
+    given = read_layer(
+        LayerSpec(path=_areas(tmp_path, status=None), values={"status": "老城"}), name="areas"
+    )
+    filled = read_layer(LayerSpec(path=_areas(tmp_path, status="old")), name="areas")
+    assert len(given) == len(filled) == 182
+    assert set(given["status"]) == {"old"}  # 老城 read as the column's word would be
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(given.drop(columns="geometry")), pd.DataFrame(filled.drop(columns="geometry"))
+    )
+
+
+def test_a_value_for_a_column_the_layer_has_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as err:
+        read_layer(
+            LayerSpec(path=_areas(tmp_path, status="old"), values={"status": "new"}),
+            name="areas",
+        )
+    (problem,) = err.value.problems
+    assert problem.column == "status"
+    assert "has its own column 'status'" in problem.message
+    assert "leave status out of values" in problem.fix
+
+
+def test_a_value_for_an_id_or_an_unknown_column_is_refused(tmp_path: Path) -> None:
+    path = _areas(tmp_path, status="old")
+    with pytest.raises(InputError) as err:
+        read_layer(LayerSpec(path=path, values={"area_id": "A1", "colour": "red"}), name="areas")
+    said = {p.column: p for p in err.value.problems}
+    assert set(said) == {"area_id", "colour"}
+    assert "ids must tell the features apart" in said["area_id"].message
+    assert "not a areas column siting knows" in said["colour"].message
+
+
+def test_the_scenario_reads_values_and_refuses_a_list(tmp_path: Path) -> None:
+    areas = _areas(tmp_path, status=None)
+    text = (SAMPLE / "scenario.toml").read_text(encoding="utf-8")
+    old = 'areas = { path = "city.gpkg", layer = "areas" }'
+    assert old in text
+    for name in ("city.gpkg", "population.tif", "streets.osm"):
+        text = text.replace(f'"{name}"', f'"{(SAMPLE / name).as_posix()}"')
+    good = tmp_path / "good.toml"
+    good.write_text(
+        text.replace(
+            f'areas = {{ path = "{(SAMPLE / "city.gpkg").as_posix()}", layer = "areas" }}',
+            f'areas = {{ path = "{areas.as_posix()}", values = {{ status = "old" }} }}',
+        ),
+        encoding="utf-8",
+    )
+    scenario = load_scenario(good)
+    assert scenario.inputs.areas is not None
+    assert dict(scenario.inputs.areas.values) == {"status": "old"}
+    assert main(["validate", str(good)]) == 0
+    bad = tmp_path / "bad.toml"
+    bad.write_text(good.read_text(encoding="utf-8").replace('"old" }', '["old"] }'), "utf-8")
+    with pytest.raises(ScenarioError, match=r"values\.status' must be a string, a number"):
+        load_scenario(bad)
