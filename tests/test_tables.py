@@ -381,6 +381,19 @@ def test_a_damaged_workbook_is_a_problem(tmp_path: Path, suffix: str) -> None:
     )
 
 
+def test_a_workbook_python_calamine_panics_on_is_a_problem(tmp_path: Path) -> None:
+    """One byte of tests/data/bureau_list.xls changed (2549: 0x01 -> 0xF2) makes calamine
+    0.37 panic ("range end index 2 out of range for slice of length 0"): pyo3 raises that as
+    PanicException, a BaseException that ``except Exception`` let through as a traceback."""
+    data = bytearray((Path(__file__).parent / "data" / "bureau_list.xls").read_bytes())
+    data[2549] = 0xF2
+    path = tmp_path / "备案名单.xls"
+    path.write_bytes(bytes(data))
+    (problem,) = problems_of(LayerSpec(path=path, crs=CGCS2000))
+    assert problem.message.startswith("the workbook cannot be read (")
+    assert problem.file == str(path)
+
+
 def test_latitudes_in_the_longitude_column_are_said_to_be_swapped(tmp_path: Path) -> None:
     table = as_table(sample_facilities()).rename(columns={"经度": "纬度", "纬度": "经度"})
     table.to_csv(tmp_path / "f.csv", index=False)

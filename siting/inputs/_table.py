@@ -420,7 +420,9 @@ def _read_workbook(
             if sheet is None:
                 return None
             cells = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-    except Exception as exc:  # a damaged or mislabelled workbook: never a raw traceback
+    except BaseException as exc:  # a damaged or mislabelled workbook: never a raw traceback
+        if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
+            raise  # Ctrl-C, exit; calamine's Rust panic is pyo3's PanicException, not Exception
         report.problems.append(
             where.problem(
                 f"the workbook cannot be read ({type(exc).__name__}: {exc})",
