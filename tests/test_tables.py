@@ -394,6 +394,33 @@ def test_a_workbook_python_calamine_panics_on_is_a_problem(tmp_path: Path) -> No
     assert problem.file == str(path)
 
 
+def test_a_value_far_from_the_table_is_a_problem_not_gigabytes(tmp_path: Path) -> None:
+    """A space typed in Z1,048,576 made python-calamine allocate 27 million cells (1.3 GB,
+    15 s), one in XFD1,048,576 550 GB (the process aborted): the problem names the cell.
+    Cells formatted that far, without values, are read as before."""
+    import openpyxl
+    from openpyxl.styles import Font
+
+    rows: list[list[Any]] = [["facility_id", "slots", "经度", "纬度"], ["0101", 30, 105.84, 32.43]]
+    far = write_xlsx(tmp_path / "far.xlsx", rows, sheet="托育机构")
+    book = openpyxl.load_workbook(far)
+    sheet = book.active
+    assert sheet is not None
+    sheet["Z1048576"] = " "
+    book.save(far)
+    (problem,) = problems_of(LayerSpec(path=far, crs=CGCS2000))
+    assert problem.message == (
+        "sheet '托育机构' holds a value as far as cell Z1048576, which would make siting read "
+        "27,262,976 cells (at most 20,000,000)"
+    )
+    assert problem.fix is not None and problem.fix.startswith("delete what is in Z1048576")
+    del sheet["Z1048576"]
+    sheet["Z1048576"].font = Font(bold=True)  # formatted, empty: the used range A1:Z1048576
+    book.save(far)
+    frame = read_layer(LayerSpec(path=far, crs=CGCS2000), name="facilities")
+    assert frame.index.tolist() == ["0101"]
+
+
 def test_latitudes_in_the_longitude_column_are_said_to_be_swapped(tmp_path: Path) -> None:
     table = as_table(sample_facilities()).rename(columns={"经度": "纬度", "纬度": "经度"})
     table.to_csv(tmp_path / "f.csv", index=False)

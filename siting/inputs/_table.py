@@ -42,6 +42,7 @@ import pandas as pd
 import shapely
 
 from siting._encoding import guess_encoding
+from siting.errors import Problem
 from siting.inputs._columns import _BAD, _BLANK, _to_float
 from siting.inputs._crs import lonlat_in_china
 from siting.inputs._problems import (
@@ -419,6 +420,10 @@ def _read_workbook(
             sheet = _sheet(asked, list(book.sheet_names), where, report)
             if sheet is None:
                 return None
+            far = _far_cell(path, sheet)
+            if far is not None:
+                report.problems.append(_far_problem(far, sheet, where))
+                return None
             cells = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
     except BaseException as exc:  # a damaged or mislabelled workbook: never a raw traceback
         if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
@@ -436,6 +441,77 @@ def _read_workbook(
         (n, [int(c) if isinstance(c, float) and c.is_integer() else c for c in row])
         for n, row in enumerate(cells, start=1)
     ]
+
+
+_MOST_CELLS = 20_000_000
+"""The most cells (rows × columns between the sheet's first and last value) read from a
+sheet: python-calamine allocates every one (a value at row 1,048,576 and column Z took
+1.3 GB and 15 s; at XFD1,048,576 it aborted the process, asking for 550 GB)."""
+
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
+_VALUE_CELL = re.compile(
+    rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]+)(\d+)"[^>]*?(?<!/)>\s*<(?:\w+:)?(?:v|is|f)\b'
+)
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def _far_cell(path: Path, sheet: str) -> tuple[str, int] | None:
+    """In an ``.xlsx`` or ``.xlsm``, the last cell holding a value (``Z1048576``) and the
+    cells python-calamine would allocate, when more than :data:`_MOST_CELLS`; else None.
+
+    The sheet's ``<dimension>`` (its used range, formatted cells too) decides cheaply; only
+    a sheet whose used range is that large is scanned for its cells with a value."""
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return None
+    import xml.etree.ElementTree as ET
+
+    try:
+        with zipfile.ZipFile(path) as book:
+            main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+            ids = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+            listed = ET.fromstring(book.read("xl/workbook.xml"))
+            rid = next(e.get(ids) for e in listed.iter(f"{main}sheet") if e.get("name") == sheet)
+            rels = ET.fromstring(book.read("xl/_rels/workbook.xml.rels"))
+            target = next(e.get("Target", "") for e in rels if e.get("Id") == rid)
+            part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            with book.open(part) as stream:
+                head = stream.read(65_536)
+            found = _DIMENSION.search(head)
+            if found is not None and found[3] is not None:
+                rows = int(found[4]) - int(found[2]) + 1
+                columns = _column_number(found[3]) - _column_number(found[1]) + 1
+                if rows * columns <= _MOST_CELLS:
+                    return None
+            data = book.read(part)
+    except (KeyError, StopIteration, ValueError, OSError, zipfile.BadZipFile, ET.ParseError):
+        return None  # python-calamine says what is wrong with it
+    first_row = first_column = 1 << 30
+    last_row = last_column = 0
+    far = ""
+    for cell in _VALUE_CELL.finditer(data):
+        row, column = int(cell[2]), _column_number(cell[1])
+        first_row, first_column = min(first_row, row), min(first_column, column)
+        if row >= last_row or column >= last_column:
+            far = (cell[1] + cell[2]).decode()
+        last_row, last_column = max(last_row, row), max(last_column, column)
+    cells = (last_row - first_row + 1) * (last_column - first_column + 1)
+    return (far, cells) if last_row and cells > _MOST_CELLS else None
+
+
+def _far_problem(far: tuple[str, int], sheet: str, where: _Where) -> Problem:
+    cell, cells = far
+    return where.problem(
+        f"sheet '{sheet}' holds a value as far as cell {cell}, which would make siting read "
+        f"{cells:,} cells (at most {_MOST_CELLS:,})",
+        fix=f"delete what is in {cell} and in the empty-looking rows and columns up to it "
+        "(in Excel or WPS: Ctrl+End finds it), or copy the table to a new sheet",
+    )
 
 
 _TABLE_TAG_SPACE = re.compile(rb"\s+(?=</?table:)|(</?table:[^>]*>)\s+")
