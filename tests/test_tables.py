@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import logging
 import shutil
 import warnings
 import zipfile
@@ -419,6 +420,31 @@ def test_a_value_far_from_the_table_is_a_problem_not_gigabytes(tmp_path: Path) -
     book.save(far)
     frame = read_layer(LayerSpec(path=far, crs=CGCS2000), name="facilities")
     assert frame.index.tolist() == ["0101"]
+
+
+def test_a_workbooks_hidden_first_sheet_is_not_read(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """WPS's and Excel's workbooks often begin with a hidden sheet (a template's lists):
+    the table is the first sheet shown, as Excel opens it. Before, the hidden sheet was
+    read ('no coordinate columns ... (its columns: 区划代码)')."""
+    import openpyxl
+
+    path = write_xlsx(tmp_path / "f.xlsx", [["区划代码"], [510802]], sheet="字典")
+    book = openpyxl.load_workbook(path)
+    book["字典"].sheet_state = "hidden"
+    table = book.create_sheet("托育机构")
+    for row in (["facility_id", "slots", "经度", "纬度"], ["0101", 30, 105.84, 32.43]):
+        table.append(row)
+    book.save(path)
+    with caplog.at_level(logging.INFO, logger="siting"):
+        frame = read_layer(LayerSpec(path=path, crs=CGCS2000), name="facilities")
+    assert frame.index.tolist() == ["0101"]
+    assert (
+        "facilities: read sheet '托育机构', the first shown of the workbook's 2 ('字典', "
+        "'托育机构'; hidden or charts: '字典'); say layer = \"...\" under [inputs.facilities] "
+        "for another"
+    ) in caplog.messages
 
 
 def test_latitudes_in_the_longitude_column_are_said_to_be_swapped(tmp_path: Path) -> None:

@@ -386,13 +386,25 @@ def _read_csv(
     return rows
 
 
-def _sheet(asked: str | None, sheets: list[str], where: _Where, report: _Report) -> str | None:
-    """The sheet ``layer`` names (the first without it), or None with a problem."""
+def _sheet(
+    asked: str | None, sheets: list[str], shown: list[str], where: _Where, report: _Report
+) -> str | None:
+    """The sheet ``layer`` names, else the first of ``shown`` (the worksheets not hidden, as
+    Excel opens the workbook) or of all; or None with a problem."""
     if not sheets:
         report.problems.append(where.problem("the workbook has no sheets"))
         return None
     if asked is None:
-        return sheets[0]
+        first = (shown or sheets)[0]
+        if len(sheets) > 1:
+            hidden = [s for s in sheets if s not in shown] if shown else []
+            report.note(
+                f"{where.layer}: read sheet '{first}', the first{' shown' if hidden else ''} "
+                f"of the workbook's {len(sheets)} ({_quoted(sheets, 20)}"
+                f"{'; hidden or charts: ' + _quoted(hidden, 20) if hidden else ''}); say "
+                f'layer = "..." under [inputs.{where.layer}] for another'
+            )
+        return first
     if asked in sheets:
         return asked
     report.problems.append(
@@ -415,9 +427,17 @@ def _read_workbook(
     it: 510802, not 510802.0), text stays text (``0101``), dates are dates, booleans
     booleans, and an empty or error cell (``#N/A``) is ``""``. Row 1 is the sheet's first
     row, whatever is blank above the data."""
+    import python_calamine  # a dependency, imported when a workbook is read
+
     try:
         with _open_workbook(path) as book:
-            sheet = _sheet(asked, list(book.sheet_names), where, report)
+            shown = [
+                m.name
+                for m in book.sheets_metadata
+                if m.visible == python_calamine.SheetVisibleEnum.Visible
+                and m.typ == python_calamine.SheetTypeEnum.WorkSheet
+            ]
+            sheet = _sheet(asked, list(book.sheet_names), shown, where, report)
             if sheet is None:
                 return None
             far = _far_cell(path, sheet)
