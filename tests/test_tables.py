@@ -447,6 +447,16 @@ def test_a_workbooks_hidden_first_sheet_is_not_read(
     ) in caplog.messages
 
 
+def test_empty_coordinates_are_shown_empty_not_none(tmp_path: Path) -> None:
+    """An empty cell, an error cell (#VALUE!) or a formula never calculated is shown as ''
+    in the problem, as the sheet shows it; it was 'None'."""
+    rows: list[list[Any]] = [["facility_id", "经度", "纬度"], ["0101", None, 32.43]]
+    rows += [["0102", "#VALUE!", 32.44]]
+    path = write_xlsx(tmp_path / "f.xlsx", rows)
+    (problem,) = problems_of(LayerSpec(path=path, crs=CGCS2000))
+    assert "(the first: '' and '32.43', '32.44')" in problem.message
+
+
 def test_latitudes_in_the_longitude_column_are_said_to_be_swapped(tmp_path: Path) -> None:
     table = as_table(sample_facilities()).rename(columns={"经度": "纬度", "纬度": "经度"})
     table.to_csv(tmp_path / "f.csv", index=False)

@@ -201,8 +201,8 @@ def open_table(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFrame 
         report.problems.append(
             where.problem(
                 f"no row of the table has coordinates that can be read in columns '{x_name}' "
-                f"and '{y_name}' (the first: {_quoted(table[x_name].iloc[:3])} and "
-                f"{_quoted(table[y_name].iloc[:3])})",
+                f"and '{y_name}' (the first: {_quoted(map(_shown, table[x_name].iloc[:3]))} "
+                f"and {_quoted(map(_shown, table[y_name].iloc[:3]))})",
                 fix=f"check that '{x_name}' and '{y_name}' hold the coordinates as numbers, "
                 f"or name the right columns with x = and y = under [inputs.{name}]",
             )
