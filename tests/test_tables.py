@@ -457,6 +457,20 @@ def test_empty_coordinates_are_shown_empty_not_none(tmp_path: Path) -> None:
     assert "(the first: '' and '32.43', '32.44')" in problem.message
 
 
+def test_a_workbook_its_suffix_mislabels_is_read_by_its_bytes(tmp_path: Path) -> None:
+    """tests/data/bureau_list.xls copied as .xlsx, and an .xlsx named .xls (as WPS and
+    government systems save them), are read: they were 'the workbook cannot be read
+    (ZipError: invalid Zip archive: Could not find EOCD)' and '(... Invalid OLE ...)'."""
+    columns = {"facility_id": "机构编号", "name": "机构名称", "slots": "托位数"}
+    xls = shutil.copy(Path(__file__).parent / "data" / "bureau_list.xls", tmp_path / "a.xlsx")
+    frame = read_layer(LayerSpec(path=Path(xls), crs=CGCS2000, columns=columns), name="facilities")
+    assert frame.index.tolist() == ["0101", "510802", "0103", "0104"]
+    rows: list[list[Any]] = [["facility_id", "slots", "经度", "纬度"], ["0101", 30, 105.84, 32.43]]
+    xlsx = write_xlsx(tmp_path / "b.xls", rows)
+    frame = read_layer(LayerSpec(path=xlsx, crs=CGCS2000), name="facilities")
+    assert frame.geometry.x.tolist() == [105.84]
+
+
 def test_latitudes_in_the_longitude_column_are_said_to_be_swapped(tmp_path: Path) -> None:
     table = as_table(sample_facilities()).rename(columns={"经度": "纬度", "纬度": "经度"})
     table.to_csv(tmp_path / "f.csv", index=False)

@@ -487,7 +487,7 @@ def _far_cell(path: Path, sheet: str) -> tuple[str, int] | None:
 
     The sheet's ``<dimension>`` (its used range, formatted cells too) decides cheaply; only
     a sheet whose used range is that large is scanned for its cells with a value."""
-    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+    if not zipfile.is_zipfile(path):
         return None
     import xml.etree.ElementTree as ET
 
@@ -544,13 +544,19 @@ def _open_workbook(path: Path) -> CalamineWorkbook:
     GDAL's ODS writer (QGIS's "Save Features As… ODS", ``ogr2ogr -f ODS``) puts a newline
     between a row's cells, where python-calamine (0.9.1) stops ("Expecting 'table-cell'");
     such a file is read again with the whitespace beside its table elements removed (text
-    inside a cell is left as it is). LibreOffice writes none (its XML is not indented)."""
+    inside a cell is left as it is). LibreOffice writes none (its XML is not indented).
+    A workbook its suffix mislabels (a 97–2003 ``.xls`` named ``.xlsx``) is read by its
+    bytes."""
     import python_calamine  # a dependency, imported when a workbook is read
 
     try:
         return python_calamine.CalamineWorkbook.from_path(path)
     except python_calamine.CalamineError:
-        if path.suffix.lower() != ".ods":
+        if path.suffix.lower() != ".ods" or not zipfile.is_zipfile(path):
+            try:  # by its bytes: an .xls saved as .xlsx, an .xlsx named .xls, as WPS may
+                return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(path.read_bytes()))
+            except python_calamine.CalamineError:
+                pass
             raise
     squeezed = io.BytesIO()
     with zipfile.ZipFile(path) as source, zipfile.ZipFile(squeezed, "w") as out:
