@@ -471,6 +471,19 @@ def test_a_workbook_its_suffix_mislabels_is_read_by_its_bytes(tmp_path: Path) ->
     assert frame.geometry.x.tolist() == [105.84]
 
 
+@pytest.mark.parametrize("suffix", [".xlsx", ".xls"])
+def test_a_workbook_with_a_password_is_said_to_be(tmp_path: Path, suffix: str) -> None:
+    """Excel and WPS save a workbook with a password as an OLE file holding an
+    EncryptedPackage stream (its header and that stream's name, the rest left out here):
+    it was 'the workbook cannot be read (ZipError: invalid Zip archive ...)'."""
+    path = tmp_path / f"f{suffix}"
+    header = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
+    path.write_bytes(header + "EncryptedPackage".encode("utf-16-le") + bytes(1024))
+    (problem,) = problems_of(LayerSpec(path=path, crs=CGCS2000))
+    assert problem.message == "the workbook is protected by a password (its contents are encrypted)"
+    assert problem.fix is not None and problem.fix.startswith("open it in Excel or WPS with")
+
+
 def test_latitudes_in_the_longitude_column_are_said_to_be_swapped(tmp_path: Path) -> None:
     table = as_table(sample_facilities()).rename(columns={"经度": "纬度", "纬度": "经度"})
     table.to_csv(tmp_path / "f.csv", index=False)

@@ -448,6 +448,16 @@ def _read_workbook(
     except BaseException as exc:  # a damaged or mislabelled workbook: never a raw traceback
         if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
             raise  # Ctrl-C, exit; calamine's Rust panic is pyo3's PanicException, not Exception
+        if isinstance(exc, python_calamine.PasswordError) or _encrypted(path):
+            report.problems.append(
+                where.problem(
+                    "the workbook is protected by a password (its contents are encrypted)",
+                    fix="open it in Excel or WPS with its password, remove the password (File "
+                    "> Info > Protect Workbook > Encrypt with Password, left empty) and save it "
+                    "again, or save it as CSV UTF-8",
+                )
+            )
+            return None
         report.problems.append(
             where.problem(
                 f"the workbook cannot be read ({type(exc).__name__}: {exc})",
@@ -531,6 +541,18 @@ def _far_problem(far: tuple[str, int], sheet: str, where: _Where) -> Problem:
         f"{cells:,} cells (at most {_MOST_CELLS:,})",
         fix=f"delete what is in {cell} and in the empty-looking rows and columns up to it "
         "(in Excel or WPS: Ctrl+End finds it), or copy the table to a new sheet",
+    )
+
+
+def _encrypted(path: Path) -> bool:
+    """Whether the file is Office's encrypted package (an OLE file holding an
+    ``EncryptedPackage`` stream), as Excel and WPS save a workbook with a password."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return False
+    return data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1") and (
+        "EncryptedPackage".encode("utf-16-le") in data
     )
 
 
