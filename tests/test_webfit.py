@@ -183,3 +183,15 @@ def test_areas_traced_on_gaode_hold_the_rasters_people_moved_back(tmp_path: Path
     assert values["moved"] == pytest.approx(people.sum(), rel=1e-6)
     assert held < 0.5 * people.sum()
     assert web_fit_findings({"areas": true}, {"areas": "EPSG:4490"}, GK, raster=source) == []
+
+
+def test_a_point_without_coordinates_does_not_hide_the_rest() -> None:
+    """One facility at (NaN, NaN) beside the 20 handed over in GCJ-02: the others are
+    still a finding. The layer's median point was NaN, so no feature lay in the window
+    and the layer was never measured."""
+    facilities = _handed_over("gcj02")
+    facilities.loc["F99", "geometry"] = shapely.Point(np.nan, np.nan)
+    (finding,) = web_fit_findings(
+        {"areas": AREAS, "facilities": facilities}, {"facilities": "EPSG:4490"}, GK
+    )
+    assert (finding.values["moved"], finding.values["features"]) == (20, 20)

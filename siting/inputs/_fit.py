@@ -235,10 +235,11 @@ class Fit:
 
 
 def _sample(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """The drawn features in the window about the median point, at most
-    :data:`MAX_FEATURES` of them (seeded)."""
+    """The drawn features (with finite coordinates) in the window about the median point,
+    at most :data:`MAX_FEATURES` of them (seeded)."""
     geoms = np.asarray(frame.geometry.to_numpy(), dtype=object)
     drawn = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    drawn[drawn] = np.isfinite(shapely.bounds(geoms[drawn])).all(axis=1)  # not at NaN
     frame = frame[drawn]
     if frame.empty:
         return frame
