@@ -440,3 +440,40 @@ def test_the_command_line_prints_each_year(
     _print_summary(run, phased_run)
     line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("2020:"))
     assert line.endswith("; no demonstration facility in 510811, 510812")
+
+
+def test_a_phased_reports_district_named_by_its_id_is_written_once() -> None:
+    """A phased plan without districts has one district, '(none)', named '(none)'; an
+    unnamed district's name is NaN in districts.csv. Each year's table wrote them
+    '(none) ((none))' and 'nan (D2)', as the report's other tables did before 015db55."""
+    from siting.report import labels
+    from siting.report._document import _Table
+    from siting.report._phases import phase_blocks
+
+    table = pd.DataFrame(
+        {
+            "year": [2026, 2026],
+            "district_id": ["(none)", "D2"],
+            "name": ["(none)", np.nan],
+            **{
+                column: [1.0, 2.0]
+                for column in (
+                    "required_slots",
+                    "planned_slots",
+                    "served_slots",
+                    "shortfall_slots",
+                    "slots_per_1000",
+                    "target_per_1000",
+                    "demonstration_count",
+                    "spent",
+                    "cost",
+                )
+            },
+        }
+    )
+    run = {"phases": [{"year": 2026, "rules": [], "spent": 0.0}]}
+    blocks = phase_blocks(run, table, labels("en"), language="en", national=None)
+    (district_table,) = [
+        b[1] for b in blocks if isinstance(b[1], _Table) and b[1].headers[0] == "District"
+    ]
+    assert [row[0] for row in district_table.rows] == ["(none)", "D2"]

@@ -14,7 +14,7 @@ import pandas as pd
 
 from siting.report._charts import _svg_bars_with_targets, _svg_hbars
 from siting.report._document import Block, _Chart, _Table
-from siting.report._format import _num, _pct
+from siting.report._format import _num, _pct, name_and_id
 
 _PHASE_LABELS: dict[str, dict[str, str]] = {
     "zh": {
@@ -214,7 +214,7 @@ def phase_blocks(
         blocks.append(("h2", own["phase_year_heading"].format(year=year)))
         body = [
             [
-                f"{d.get('name', '')} ({d.get('district_id', '')})",
+                name_and_id(d.get("name"), d.get("district_id", "")),
                 _num(d.get("required_slots")),
                 _num(d.get("planned_slots")),
                 _num(d.get("served_slots")),
