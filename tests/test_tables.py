@@ -484,6 +484,32 @@ def test_a_workbook_with_a_password_is_said_to_be(tmp_path: Path, suffix: str) -
     assert problem.fix is not None and problem.fix.startswith("open it in Excel or WPS with")
 
 
+def test_a_value_far_from_an_ods_table_is_a_problem(tmp_path: Path) -> None:
+    """A space in AD1,048,003 of an ODS (LibreOffice's repeated empty rows and cells up to
+    it) made siting build 31 million cells in Python (2.5 GB, 14 s)."""
+    rows: list[list[Any]] = [["facility_id", "slots", "经度", "纬度"], ["0101", 30, 105.84, 32.43]]
+    path = write_ods(tmp_path / "f.ods", rows, sheet="托育机构")
+    with zipfile.ZipFile(path) as book:
+        parts = {i.filename: book.read(i) for i in book.infolist()}
+    far = (
+        '<table:table-row table:number-rows-repeated="1048000"><table:table-cell '
+        'table:number-columns-repeated="30"/></table:table-row><table:table-row>'
+        '<table:table-cell table:number-columns-repeated="29"/><table:table-cell '
+        'office:value-type="string"><text:p> </text:p></table:table-cell></table:table-row>'
+    )
+    parts["content.xml"] = parts["content.xml"].replace(
+        b"</table:table>", far.encode() + b"</table:table>"
+    )
+    with zipfile.ZipFile(path, "w") as book:
+        for name, data in parts.items():
+            book.writestr(name, data)
+    (problem,) = problems_of(LayerSpec(path=path, crs=CGCS2000))
+    assert problem.message == (
+        "sheet '托育机构' holds a value as far as cell AD1048003, which would make siting read "
+        "31,440,090 cells (at most 20,000,000)"
+    )
+
+
 def test_latitudes_in_the_longitude_column_are_said_to_be_swapped(tmp_path: Path) -> None:
     table = as_table(sample_facilities()).rename(columns={"经度": "纬度", "纬度": "经度"})
     table.to_csv(tmp_path / "f.csv", index=False)

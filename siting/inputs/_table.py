@@ -444,7 +444,13 @@ def _read_workbook(
             if far is not None:
                 report.problems.append(_far_problem(far, sheet, where))
                 return None
-            cells = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            read = book.get_sheet_by_name(sheet)
+            if read.height * read.width > _MOST_CELLS:  # .xls, .xlsb, .ods: told by calamine
+                row, column = read.end or (0, 0)
+                far = (f"{_column_letters(column + 1)}{row + 1}", read.height * read.width)
+                report.problems.append(_far_problem(far, sheet, where))
+                return None
+            cells = read.to_python(skip_empty_area=False)
     except BaseException as exc:  # a damaged or mislabelled workbook: never a raw traceback
         if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
             raise  # Ctrl-C, exit; calamine's Rust panic is pyo3's PanicException, not Exception
@@ -476,7 +482,9 @@ def _read_workbook(
 _MOST_CELLS = 20_000_000
 """The most cells (rows × columns between the sheet's first and last value) read from a
 sheet: python-calamine allocates every one (a value at row 1,048,576 and column Z took
-1.3 GB and 15 s; at XFD1,048,576 it aborted the process, asking for 550 GB)."""
+1.3 GB and 15 s; at XFD1,048,576 it aborted the process, asking for 550 GB). An
+``.xlsx`` is measured before calamine reads the sheet; another workbook after (its
+allocation made, the Python lists and their 15 s not)."""
 
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 _VALUE_CELL = re.compile(
@@ -489,6 +497,15 @@ def _column_number(letters: bytes) -> int:
     for letter in letters:
         number = number * 26 + letter - 64
     return number
+
+
+def _column_letters(number: int) -> str:
+    """A sheet's column by its letters: 1 is ``A``, 26 ``Z``, 27 ``AA``."""
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def _far_cell(path: Path, sheet: str) -> tuple[str, int] | None:
