@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from typing import Any
+
 import geopandas as gpd
 import numpy as np
 import pyproj
@@ -195,3 +197,27 @@ def test_a_point_without_coordinates_does_not_hide_the_rest() -> None:
         {"areas": AREAS, "facilities": facilities}, {"facilities": "EPSG:4490"}, GK
     )
     assert (finding.values["moved"], finding.values["features"]) == (20, 20)
+
+
+def test_one_layer_that_cannot_be_measured_leaves_the_others_checked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The layers are measured together; one failure (here the parcels') dropped every
+    layer's check, the facilities' handed over in GCJ-02 among them."""
+    from siting.inputs import _fit
+
+    measure = _fit.layers_fits
+
+    def failing_on_parcels(measured: Any, *args: Any, **kwargs: Any) -> Any:
+        if "parcels" in measured:
+            raise ValueError("a parcel that cannot be drawn")
+        return measure(measured, *args, **kwargs)
+
+    monkeypatch.setattr(_fit, "layers_fits", failing_on_parcels)
+    parcels = AREAS.iloc[40:52].rename_axis("site_id")  # none holds a facility
+    (finding,) = web_fit_findings(
+        {"areas": AREAS, "facilities": _handed_over("gcj02"), "parcels": parcels},
+        {"facilities": "EPSG:4490", "parcels": "EPSG:4490"},
+        GK,
+    )
+    assert finding.values["layer"] == "facilities" and finding.values["moved"] == 20

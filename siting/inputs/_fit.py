@@ -680,8 +680,13 @@ def web_fit_findings(
     try:
         fits = layers_fits(measured, references, work, raster=raster)
     except Exception as exc:  # a plausibility check never stops a run
-        logger.info("the layers' fit to each other was not measured (%s)", exc)
-        return []
+        logger.info("the layers' fit was not measured together (%s); each alone", exc)
+        fits = {}
+        for name, frame in measured.items():  # one layer's failure leaves the others' checks
+            try:
+                fits.update(layers_fits({name: frame}, references, work, raster=raster))
+            except Exception as alone:
+                logger.info("%s: its fit to the other layers was not measured (%s)", name, alone)
     said = []
     for name, crs in suspected.items():
         finding = web_fit_finding(fits.get(name, []), crs=crs)
