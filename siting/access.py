@@ -244,11 +244,16 @@ def too_large_to_walk(
         return []
     named = [f"{a} {km2:,.1f} km²" for a, km2 in (large / 1e6).items()]
     r = float(radius[large.index[0]])
+    both = radius[large.index].nunique() > 1  # old (300 m) and rural (1,000 m) areas
+    if both:
+        named = [f"{n}, {radius[a]:,.0f} m" for n, a in zip(named, large.index, strict=True)]
+    one = len(large) == 1
     return [
         Said(
-            f"{len(large)} residential area(s) that no site reaches are too large to walk "
-            f"across ({first_few(named, limit=5)}): an area's walk to a site is its people's "
-            f"mean walk, which no site brings within the {r:,.0f} m radius once the area is "
+            f"{len(large)} residential {'area' if one else 'areas'} that no site reaches "
+            f"{'is' if one else 'are'} too large to walk across ({first_few(named, limit=5)}): "
+            "an area's walk to a site is its people's mean walk, which no site brings within "
+            f"{'its walking radius' if both else f'the {r:,.0f} m radius'} once the area is "
             f"wider than about {WALKABLE_WIDTH_RADII:g} radii; split them into "
             "neighbourhoods (a residential land-use layer, street blocks of an OSM extract "
             f'with areas_from = ["blocks"], or a grid of cells about {2 * r:,.0f} m wide)',

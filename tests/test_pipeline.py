@@ -397,12 +397,34 @@ def test_an_area_too_large_to_walk_across_is_named_with_its_size(tmp_path: Path)
     assert a.at["O2", "shortfall_reason"] == "no site within reach"
     (line,) = [f for f in plan.run["findings"] if "too large to walk" in f]
     assert line.startswith(
-        "1 residential area(s) that no site reaches are too large to walk across (CITY 2.4 "
+        "1 residential area that no site reaches is too large to walk across (CITY 2.4 "
         "km²): an area's walk to a site is its people's mean walk, which no site brings "
         "within the 300 m radius once the area is wider than about 3 radii; split them into "
         "neighbourhoods ("
     )
     assert line.endswith("or a grid of cells about 600 m wide)")
+
+
+def test_old_and_rural_areas_too_large_to_walk_are_each_named_with_their_radius(
+    tmp_path: Path,
+) -> None:
+    """With an old (300 m) and a rural (1,000 m) area too large, the finding said the
+    largest one's radius alone ('within the 1,000 m radius') for both."""
+    areas = [
+        {"area_id": "CITY", "status": "old", "geometry": cell_box(0, 0, 12, 20)},
+        {"area_id": "VIL", "status": "rural", "geometry": cell_box(20, 0, 30, 30)},
+        {"area_id": "O1", "status": "old", "geometry": cell_box(14, 0, 2, 2)},
+    ]
+    parcels = [parcel("P2", 1500, 100, cost=1.0)]  # in O1, 2.6 km from VIL's centre
+    population = np.full((30, 50), 50.0, dtype="float32")  # 5 km × 3 km
+    plan = run_plan(write_tiny_city(tmp_path, areas=areas, parcels=parcels, population=population))
+    (line,) = [f for f in plan.run["findings"] if "too large to walk" in f]
+    # 9.0 km² against a 1,000 m radius's disc of 1.5 radii (7.07 km²); 2.4 km² against 300 m's
+    assert line.startswith(
+        "2 residential areas that no site reaches are too large to walk across "
+        "(VIL 9.0 km², 1,000 m, CITY 2.4 km², 300 m): an area's walk to a site is its "
+        "people's mean walk, which no site brings within its walking radius once"
+    )
 
 
 def test_migrant_demand_is_counted_separately_and_met_near_work(tmp_path: Path) -> None:
