@@ -732,8 +732,13 @@ def _children_older_than_three(
             f"three ({under3.sum():,.0f} in the areas): the children's estimate "
             "(children_estimate_slots) and the access per 1,000 children count the older "
             "ones too. Fix: set children_under3_share under [demand] to the share of them "
-            f"under three, about {share:.2g} for ages {low}–{high} in whole years (0.6 for "
-            "WorldPop's under-fives, its 0 and 1–4 bands)",
+            f"under three: about {share:.2g} if it counts ages {low} to {high} in whole years"
+            + (
+                ""
+                if f"{share:.2g}" == "0.6"
+                else ", or 0.6 if it counts the children under five, as WorldPop's age0-5 "
+                "rasters do (their 0 and 1–4 bands)"
+            ),
             code="children_older_than_three",
             file=name,
             low=low,

@@ -455,8 +455,14 @@ def test_a_children_raster_of_older_children_asks_for_their_share_under_three(
         "demand.children_under3_share is 1, so each of its children counts as under three "
         "(1,200 in the areas): the children's estimate (children_estimate_slots) and the "
         "access per 1,000 children count the older ones too. Fix: set children_under3_share "
-        f"under [demand] to the share of them under three, about {suggested} for {said} in "
-        "whole years (0.6 for WorldPop's under-fives, its 0 and 1–4 bands)"
+        f"under [demand] to the share of them under three: about {suggested} if it counts "
+        f"{said.replace('–', ' to ')} in whole years"
+        + (
+            ", or 0.6 if it counts the children under five, as WorldPop's age0-5 rasters do "
+            "(their 0 and 1–4 bands)"
+            if suggested == "0.5"
+            else ""
+        )
     )
 
 

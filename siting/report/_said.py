@@ -140,8 +140,8 @@ _ZH: Mapping[str, str] = {
         "婴幼儿栅格的名称“{file}”表明它统计{low}–{high}岁儿童，但 demand.children_under3_share "
         "为1，其中每名儿童都按3岁以下计（居住区内{children}人）：婴幼儿栅格估算需求托位和每千名"
         "婴幼儿可达托位把3岁及以上儿童也算在内。请在 [demand] 下将 children_under3_share 设为"
-        "其中3岁以下儿童的比例（按整岁计{low}–{high}岁约为{suggested}；WorldPop 5岁以下，即0岁"
-        "与1–4岁波段，取0.6）"
+        "其中3岁以下儿童的比例（若统计{low}–{high}周岁，约为{suggested}；若统计5岁以下儿童，"
+        "如 WorldPop 的 age0-5 栅格（0岁与1–4岁波段），取0.6）"
     ),
     "streets_miss_areas": (
         "{of}个居住区中有{count}个（{share}）距路网 {file} 中任何道路都超过服务半径，步行到不了"
