@@ -11,7 +11,8 @@ overlapping residential layers (two surveys merged; a 小区 and its buildings),
 numbers written as text, zero-padded codes, Z geometries, a File Geodatabase (with
 curves), the real Guangyuan counties as a GBK district Shapefile, and the inputs read
 since e732a87: the facilities as Excel's GBK CSV with a title row and 高德's GCJ-02
-经度/纬度 (with and without ``datum_shift``; without, the finding ``web_datum_fit``), the workplaces as an .xlsx of a surveyor's
+经度/纬度 (with and without ``datum_shift``; without, the finding ``web_datum_fit``), the
+workplaces as an .xlsx of a surveyor's
 X坐标/Y坐标 (zone number in Y), DataV's GCJ-02 districts GeoJSON (with and without the
 key), the population from the subdistricts' census (``54,662`` as text) and from the
 areas' own ``人口`` column, and 5 parcels in 万元 among 元. For each it runs
