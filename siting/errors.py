@@ -40,7 +40,7 @@ class Problem:
     file
         The file the problem is in, if any.
     layer
-        The layer inside that file, if any.
+        Which of siting's layers it is (``areas``, ``parcels`` ...), if any.
     column
         The column, if the problem is about one.
     ids
@@ -50,6 +50,9 @@ class Problem:
     source_column
         The layer's own name for ``column``, when ``[inputs.<layer>.columns]`` maps it
         (``户数`` for ``dwellings``).
+    file_layer
+        The layer's own name inside its file, when ``[inputs.<layer>] layer`` names
+        one other than ``layer`` (Naples's boundary file's ``napoli`` read as the areas).
     """
 
     message: str
@@ -59,12 +62,15 @@ class Problem:
     ids: tuple[str, ...] = ()
     fix: str | None = None
     source_column: str | None = None
+    file_layer: str | None = None
 
     def __str__(self) -> str:
         where = []
         if self.file:
             where.append(f"file {self.file}")
-        if self.layer:
+        if self.layer and self.file_layer and self.file_layer != self.layer:
+            where.append(f"layer '{self.file_layer}' (read as {self.layer})")
+        elif self.layer:
             where.append(f"layer '{self.layer}'")
         if self.column and self.source_column and self.source_column != self.column:
             where.append(f"column '{self.source_column}' (read as {self.column})")

@@ -89,3 +89,23 @@ def test_the_scenario_reads_values_and_refuses_a_list(tmp_path: Path) -> None:
     bad.write_text(good.read_text(encoding="utf-8").replace('"old" }', '["old"] }'), "utf-8")
     with pytest.raises(ScenarioError, match=r"values\.status' must be a string, a number"):
         load_scenario(bad)
+
+
+def test_a_problem_names_the_files_own_layer_and_the_role_it_is_read_as(tmp_path: Path) -> None:
+    """Naples's boundary file, its layer 'napoli' given as the areas, said "layer 'areas'",
+    a name the file does not have."""
+    areas = gpd.read_file(SAMPLE / "city.gpkg", layer="areas", engine="pyogrio")
+    path = tmp_path / "boundary.gpkg"
+    areas.drop(columns="status").to_file(path, layer="napoli", engine="pyogrio")
+    with pytest.raises(InputError) as err:
+        read_layer(LayerSpec(path=path, layer="napoli"), name="areas")
+    (problem,) = err.value.problems
+    assert str(problem).startswith(
+        f"file {path}, layer 'napoli' (read as areas), column 'status': required column "
+        "'status' is missing"
+    )
+    # the file's layer named as the role: said once
+    areas.drop(columns="status").to_file(path, layer="areas", engine="pyogrio")
+    with pytest.raises(InputError) as err:
+        read_layer(LayerSpec(path=path, layer="areas"), name="areas")
+    assert str(err.value.problems[0]).startswith(f"file {path}, layer 'areas', column 'status'")

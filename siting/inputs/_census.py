@@ -54,7 +54,7 @@ def _same_layer(population: PopulationSpec, areas: LayerSpec | None) -> bool:
 
 def _where(spec: PopulationSpec) -> _Where:
     columns = {} if spec.column is None else {"people": spec.column}
-    return _Where(str(spec.path), "population", columns, dict(spec.units))
+    return _Where(str(spec.path), "population", columns, dict(spec.units), spec.layer)
 
 
 def _people_columns(frame: pd.DataFrame) -> list[str]:

@@ -81,6 +81,8 @@ class _Where:
     """``[inputs.<layer>.columns]``: siting's column names to the layer's."""
     units: Mapping[str, str] = field(default_factory=dict)
     """``[inputs.<layer>.units]``: the units the layer's number columns are in."""
+    file_layer: str | None = None
+    """``[inputs.<layer>] layer``: the layer's own name inside its file."""
 
     def problem(
         self,
@@ -98,6 +100,7 @@ class _Where:
             ids=tuple(ids),
             fix=fix,
             source_column=self.columns.get(column) if column is not None else None,
+            file_layer=self.file_layer,
         )
 
 

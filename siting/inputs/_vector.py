@@ -401,7 +401,7 @@ def _read(
     areas' column read as the population, see :func:`_normalize`)."""
     if name not in _SCHEMAS:
         raise ScenarioError(f"unknown layer name {name!r}; known: {', '.join(LAYER_NAMES)}")
-    where = _Where(str(spec.path), name, dict(spec.columns), dict(spec.units))
+    where = _Where(str(spec.path), name, dict(spec.columns), dict(spec.units), spec.layer)
     raw = _open_vector(spec, name, report)
     if raw is None:
         return None, where
