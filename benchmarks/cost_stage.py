@@ -176,6 +176,22 @@ def save_plan(model: Any, values: np.ndarray, path: Path) -> None:
     plan.to_csv(path, index=False)
 
 
+def read_plan(index: Any, n_cols: int, path: Path = REFERENCE) -> np.ndarray:
+    """A plan file's options and extra slots as column values of the city's model (the
+    assignment left at zero)."""
+    plan = pd.read_csv(path, dtype={"site_id": str, "option": str}, keep_default_na=False)
+    values = np.zeros(n_cols)
+    chosen = plan[plan["option"] != ""]
+    key = pd.MultiIndex.from_arrays([index.y_site.astype(str), index.y_option.astype(str)])
+    where = key.get_indexer(pd.MultiIndex.from_frame(chosen[["site_id", "option"]]))
+    if (where < 0).any():
+        raise ValueError(f"{path}: options the city does not have")
+    values[index.y.start + where] = 1.0
+    extra = plan[plan["extra_slots"] > 0].set_index("site_id")["extra_slots"]
+    values[index.e] = extra.reindex(index.e_site.astype(str)).fillna(0.0).to_numpy()
+    return values
+
+
 def check_reference(path: Path = REFERENCE) -> dict[str, Any]:
     """The reference plan's cost, checked against the city's rules by :func:`check_plan`."""
     from siting.mip import solve_model
@@ -184,17 +200,7 @@ def check_reference(path: Path = REFERENCE) -> dict[str, Any]:
 
     problem, _ = instance("city")
     model = build_model(problem)
-    ix = model.index
-    plan = pd.read_csv(path, dtype={"site_id": str, "option": str}, keep_default_na=False)
-    values = np.zeros(model.base.num_cols)
-    chosen = plan[plan["option"] != ""]
-    key = pd.MultiIndex.from_arrays([ix.y_site.astype(str), ix.y_option.astype(str)])
-    where = key.get_indexer(pd.MultiIndex.from_frame(chosen[["site_id", "option"]]))
-    if (where < 0).any():
-        raise ValueError(f"{path}: options the city does not have")
-    values[ix.y.start + where] = 1.0
-    extra = plan[plan["extra_slots"] > 0].set_index("site_id")["extra_slots"]
-    values[ix.e] = extra.reindex(ix.e_site.astype(str)).fillna(0.0).to_numpy()
+    values = read_plan(model.index, model.base.num_cols, path)
     first = solve_model(replace(model.base, c=model.shortfall), start=greedy_start(model))
     held = float(first.stats.objective or 0.0)
     return {"cost": float(model.cost @ values), "held_shortfall": held} | check_plan(

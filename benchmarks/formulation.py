@@ -95,23 +95,15 @@ def complete(stage: MatrixModel, index: ModelIndex, fixed: np.ndarray) -> np.nda
 
 def reference_start(stage: MatrixModel, index: ModelIndex) -> np.ndarray:
     """The city's reference plan, as one value per column of the cost stage."""
-    from benchmarks.cost_stage import REFERENCE
+    from benchmarks.cost_stage import read_plan
 
-    plan = pd.read_csv(REFERENCE, dtype={"site_id": str, "option": str}, keep_default_na=False)
-    fixed = np.zeros(stage.num_cols)
-    chosen = plan[plan["option"] != ""]
-    key = pd.MultiIndex.from_arrays([index.y_site.astype(str), index.y_option.astype(str)])
-    where = key.get_indexer(pd.MultiIndex.from_frame(chosen[["site_id", "option"]]))
-    fixed[index.y.start + where] = 1.0
-    extra = plan[plan["extra_slots"] > 0].set_index("site_id")["extra_slots"]
-    fixed[index.e] = extra.reindex(index.e_site.astype(str)).fillna(0.0).to_numpy()
-    return complete(stage, index, fixed)
+    return complete(stage, index, read_plan(index, stage.num_cols))
 
 
 def export(instance: str, cache: Path, *, start_limit_s: float) -> Path:
     """The instance's cost stage and start, kept in ``cache`` (``benchmarks.solvers``'s format)."""
+    from benchmarks.gap_anatomy import package_stage
     from benchmarks.solvers import cost_stage, save
-    from siting.search.stage import solve_cost_stage
 
     path = cache / f"formulation-{instance}.npz"
     if path.exists():
@@ -121,15 +113,7 @@ def export(instance: str, cache: Path, *, start_limit_s: float) -> Path:
     if instance == "city":
         start, how = reference_start(stage, model.index), "the reference plan"
     else:
-        plan, _ = solve_cost_stage(
-            model,
-            stage,
-            start=built["start"],
-            shortfall_cap=built["shortfall_cap"],
-            time_limit_s=start_limit_s,
-            gap=1e-4,
-            threads=1,
-        )
+        plan = package_stage(built, time_limit_s=start_limit_s, threads=1)
         assert plan.values is not None
         start, how = plan.values, f"the package's cost stage, {start_limit_s:g} s, one thread"
     cache.mkdir(parents=True, exist_ok=True)
@@ -264,6 +248,19 @@ def to_incremental(t: sp.csc_array, values: np.ndarray) -> np.ndarray:
         out += term
 
 
+def written(
+    model: SitingModel, stage: MatrixModel, start: np.ndarray, form: str
+) -> tuple[MatrixModel, np.ndarray]:
+    """The cost stage and its start in one of :data:`FORMS`."""
+    if form == "original":
+        return stage, start
+    if form == "incremental":
+        new, t = incremental(model, stage)
+        return new, to_incremental(t, start)
+    new, t = linked(model, stage)
+    return new, np.r_[start, to_incremental(t, start)[model.index.y]]
+
+
 # ---------------------------------------------------------------------------
 # one run (in its own process)
 # ---------------------------------------------------------------------------
@@ -281,12 +278,7 @@ def run_form(
     stage, start, meta = load(path)
     built = time.perf_counter()
     model = build_model(problem_of(instance))
-    if form == "incremental":
-        stage, t = incremental(model, stage)
-        start = to_incremental(t, start)
-    elif form == "linked":
-        stage, t = linked(model, stage)
-        start = np.r_[start, to_incremental(t, start)[model.index.y]]
+    stage, start = written(model, stage, start, form)
     build_s = time.perf_counter() - built
     scale = objective_scale(stage.c)
     samples: list[tuple[float, int, float, float, float]] = []
@@ -356,21 +348,20 @@ def root(samples: list[list[float]]) -> tuple[float | None, float | None]:
 
 
 def relaxation(path: Path, instance: str) -> dict[str, Any]:
-    """Both forms' linear relaxations (they must agree), and the start's cost in each."""
+    """Each form's linear relaxation (they must agree), and the start's cost in each."""
     from benchmarks.solvers import load
     from siting.mip import satisfies, solve_model
     from siting.model import build_model
 
     stage, start, _ = load(path)
     model = build_model(problem_of(instance))
-    new, t = incremental(model, stage)
-    z = to_incremental(t, start)
     out: dict[str, Any] = {"chains": chains(model.index, model.cost)[2]}
-    out |= {"start_original": float(stage.c @ start), "start_incremental": float(new.c @ z)}
-    out["start_fits_incremental"] = float(satisfies(new, z))
-    for name, m in (("original", stage), ("incremental", new)):
+    for form in FORMS:
+        m, x = written(model, stage, start, form)
+        out[f"start_{form}"] = float(m.c @ x)
+        out[f"start_fits_{form}"] = bool(satisfies(m, x))
         lp = solve_model(replace(m, integer=np.zeros_like(m.integer)), threads=1)
-        out[f"lp_{name}"] = float(lp.stats.objective or np.nan)
+        out[f"lp_{form}"] = float(lp.stats.objective or np.nan)
     return out
 
 

@@ -22,18 +22,34 @@ from __future__ import annotations
 import argparse
 import time
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
 from benchmarks.model import make_city
 from benchmarks.solvers import cost_stage
-from siting.mip import solve_model
+from siting.mip import MipResult, solve_model
 from siting.search.stage import solve_cost_stage
 from siting.status import Status
 
 
 def _pct(value: float, best_bound: float) -> str:
     return f"{100.0 * (value - best_bound) / best_bound:+.2f} %"
+
+
+def package_stage(built: dict[str, Any], *, time_limit_s: float, threads: int) -> MipResult:
+    """The package's cost stage (``siting.search``) on a stage exported by
+    :func:`benchmarks.solvers.cost_stage`, from its start, asked for a gap of 1e-4."""
+    plan, _ = solve_cost_stage(
+        built["siting_model"],
+        built["model"],
+        start=built["start"],
+        shortfall_cap=built["shortfall_cap"],
+        time_limit_s=time_limit_s,
+        gap=1e-4,
+        threads=threads,
+    )
+    return plan
 
 
 def measure(
@@ -53,19 +69,11 @@ def measure(
     problem, info = make_city(areas, sites, seed=seed, n_existing=existing)
     # the cost stage, its start and its held shortfall exactly as the package builds them
     built = cost_stage(problem, time_limit_s=max(stage_limit_s, 60.0))
-    model, stage = built["siting_model"], built["model"]
+    stage = built["model"]
     lp = solve_model(replace(stage, integer=np.zeros_like(stage.integer)), threads=1)
     root = solve_model(stage, threads=1, gap=0.0, options={"mip_max_nodes": 1})
     began = time.perf_counter()
-    plan, _ = solve_cost_stage(
-        model,
-        stage,
-        start=built["start"],
-        shortfall_cap=built["shortfall_cap"],
-        time_limit_s=stage_limit_s,
-        gap=1e-4,
-        threads=threads,
-    )
+    plan = package_stage(built, time_limit_s=stage_limit_s, threads=threads)
     stage_s = time.perf_counter() - began
     if plan.values is None:
         raise RuntimeError("the cost stage returned no plan")
