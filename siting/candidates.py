@@ -51,8 +51,10 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
+from siting._said import Said
 from siting.errors import InputError, Problem
-from siting.scenario import Scenario
+from siting.inputs._crs import lonlat_in_china
+from siting.scenario import Costs, Scenario
 
 __all__ = [
     "COST_BASES",
@@ -430,3 +432,52 @@ def site_points(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
         chosen[bad] = shapely.point_on_surface(part[bad])
         out[todo] = chosen
     return gpd.GeoSeries(out, index=geoms.index, crs=geoms.crs)
+
+
+def default_costs_abroad(sites: gpd.GeoDataFrame, *, scenario: Scenario) -> list[Said]:
+    """A finding when sites outside China are priced at siting's default costs.
+
+    The defaults of :class:`siting.scenario.Costs` are assumptions for a Chinese
+    prefecture city such as Guangyuan, in CNY (land 3,000 per m², building 4,000 per m²,
+    fit-out 1,500 per m²). A planner in Accra or Naples who follows the README gets a
+    plan priced in them, its report in "CNY", without a word (the README-only user's
+    Accra plan: 185,382,000 "CNY").
+
+    Parameters
+    ----------
+    sites
+        The model's sites (:func:`sites_from_inputs`), in the working CRS.
+    scenario
+        Its ``costs`` and ``currency``.
+
+    Returns
+    -------
+    list of Said
+        One finding (code ``default_costs_abroad``) when the costs are the defaults,
+        in CNY, and the sites' centre lies outside China; none otherwise.
+    """
+    if scenario.costs != Costs() or scenario.currency != "CNY" or sites.crs is None:
+        return []
+    drawn = sites.geometry[~(sites.geometry.is_empty | sites.geometry.isna())]
+    if drawn.empty:
+        return []
+    west, south, east, north = drawn.to_crs("EPSG:4326").total_bounds
+    lon, lat = (west + east) / 2.0, (south + north) / 2.0
+    if not np.isfinite([lon, lat]).all() or lonlat_in_china(lon, lat, lon, lat):
+        return []
+    costs = scenario.costs
+    return [
+        Said(
+            f"costs: the sites lie outside China (their centre at {lon:.3f}°, {lat:.3f}°), "
+            "but the costs are siting's defaults, assumed for a Chinese prefecture city "
+            f"such as Guangyuan, in CNY (land {costs.land_per_m2['purchase']:,.0f} per m², "
+            f"building {costs.construction_per_m2:,.0f} per m², fit-out "
+            f"{costs.fitout_per_m2:,.0f} per m²): the plan's costs are Guangyuan's, not "
+            "your city's, and which sites are cheapest may follow from them. Fix: set "
+            "[costs] (land_per_m2, construction_per_m2, fitout_per_m2, ...) and currency "
+            "for your city, or give the parcels their own cost",
+            code="default_costs_abroad",
+            lon=f"{lon:.3f}",  # text: the report's numbers are rounded to whole ones
+            lat=f"{lat:.3f}",
+        )
+    ]

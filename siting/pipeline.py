@@ -24,7 +24,12 @@ import geopandas as gpd
 import pandas as pd
 
 from siting.access import Access, service_pairs, too_large_to_walk
-from siting.candidates import expansion_room, site_options, sites_from_inputs
+from siting.candidates import (
+    default_costs_abroad,
+    expansion_room,
+    site_options,
+    sites_from_inputs,
+)
 from siting.demand import (
     Demand,
     demand_items,
@@ -540,6 +545,7 @@ def solve_prepared(
     problem, options = siting_problem(prepared, scenario=scenario, items=items)
     findings = presolve_checks(problem)
     findings += too_large_to_walk(areas, items, problem.pairs, scenario=scenario)
+    findings += default_costs_abroad(prepared.sites, scenario=scenario)
     if prepared.demand is not None:
         findings = list(prepared.demand.findings) + list(findings)
     for finding in findings:

@@ -1,0 +1,58 @@
+"""Sites outside China priced at siting's default costs (Guangyuan's, in CNY) are a
+finding; a city in China, or costs or a currency of the planner's own, are not."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pytest
+import shapely
+
+from siting.candidates import default_costs_abroad
+from siting.scenario import Costs, Scenario
+
+
+def _sites(crs: str, x: float, y: float) -> gpd.GeoDataFrame:
+    points = [shapely.Point(x + 300.0 * i, y + 200.0 * i) for i in range(3)]
+    return gpd.GeoDataFrame({"site_id": ["S1", "S2", "S3"]}, geometry=points, crs=crs)
+
+
+# central Accra in UTM 30N (5.60° N, 0.19° W); central Guangyuan in CGCS2000 GK 105°E
+ACCRA = ("EPSG:32630", 812_000.0, 619_700.0)
+GUANGYUAN = ("EPSG:4544", 584_000.0, 3_593_000.0)
+
+
+def test_sites_abroad_at_the_default_costs_are_a_finding() -> None:
+    (said,) = default_costs_abroad(_sites(*ACCRA), scenario=Scenario())
+    assert said.code == "default_costs_abroad"
+    lon, lat = float(said.values["lon"]), float(said.values["lat"])
+    assert lon == pytest.approx(-0.19, abs=0.02) and lat == pytest.approx(5.61, abs=0.02)
+    assert "outside China" in said and "land 3,000 per m², building 4,000 per m²" in said
+    assert "Fix: set [costs]" in said
+
+
+@pytest.mark.parametrize(
+    ("where", "scenario"),
+    [
+        (GUANGYUAN, Scenario()),
+        (ACCRA, Scenario(costs=Costs(construction_per_m2=2500.0))),
+        (ACCRA, Scenario(currency="GHS")),
+    ],
+    ids=["in China", "own costs", "own currency"],
+)
+def test_a_city_in_china_or_own_costs_or_currency_are_no_finding(
+    where: tuple[str, float, float], scenario: Scenario
+) -> None:
+    assert default_costs_abroad(_sites(*where), scenario=scenario) == []
+
+
+def test_the_chinese_report_says_it_in_chinese() -> None:
+    from siting.report._labels import labels
+    from siting.report._said import said_lines
+
+    (said,) = default_costs_abroad(_sites(*ACCRA), scenario=Scenario())
+    run = {"findings": [str(said)], "finding_records": [said.record()]}
+    (zh,), english = said_lines(
+        run, "findings", labels("zh"), language="zh", districts={}, unit="元"
+    )
+    assert english == []
+    assert zh.startswith("造价：候选用地位于中国境外（中心经纬度 -0.181°，5.601°）")
