@@ -109,3 +109,25 @@ def test_a_problem_names_the_files_own_layer_and_the_role_it_is_read_as(tmp_path
     with pytest.raises(InputError) as err:
         read_layer(LayerSpec(path=path, layer="areas"), name="areas")
     assert str(err.value.problems[0]).startswith(f"file {path}, layer 'areas', column 'status'")
+
+
+@pytest.mark.parametrize(
+    ("values", "column"),
+    [({"status": "旧"}, "status"), ({"migrant_share": 1.5}, "migrant_share")],
+    ids=["not a status", "above 1"],
+)
+def test_a_value_siting_cannot_read_is_one_problem_naming_values(
+    tmp_path: Path, values: dict[str, object], column: str
+) -> None:
+    """It was the column's problem on every feature: '182 features have a status that is
+    not new, old or rural (ids: A001, A002, ... and 174 more)', naming no ``values``."""
+    areas = gpd.read_file(SAMPLE / "city.gpkg", layer="areas", engine="pyogrio")
+    path = tmp_path / "areas.gpkg"
+    areas.drop(columns=["status", "migrant_share"]).to_file(path, layer="areas", engine="pyogrio")
+    with pytest.raises(InputError) as err:
+        read_layer(LayerSpec(path=path, values=values), name="areas")
+    (problem,) = [p for p in err.value.problems if p.column == column]
+    assert problem.message.startswith(f"values under [inputs.areas] gives {column} = ")
+    assert problem.ids == () and "182" not in problem.message
+    assert problem.fix is not None and problem.fix.startswith("in values under [inputs.areas], ")
+    assert "map yours" not in problem.fix

@@ -745,6 +745,21 @@ def _given_values(
             )
             continue
         text = str(value).lower() if isinstance(value, bool) else value
+        column = next(c for c in schema.columns if c.name == key)
+        tried = _Report()  # read once, as one feature: not one problem per feature
+        _convert(pd.DataFrame({key: [text]}), column, ["-"], name, where, tried)
+        if tried.problems:
+            said = tried.problems[0]
+            reason = re.sub(r"^1 feature has ", "", said.message.split(" (found:")[0])
+            fix = re.sub(r", or map yours with \[inputs\.\w+\.columns\]$", "", said.fix or "")
+            report.problems.append(
+                where.problem(
+                    f"values under {section} gives {key} = {value!r}: {reason}",
+                    column=key,
+                    fix=f"in values under {section}, {fix or f'give another {key}'}",
+                )
+            )
+            continue
         out[key] = pd.Series([text] * len(frame), index=frame.index, dtype=object)
         report.note(f"{name}: every feature's {key} is {value!r}, from values under {section}")
     return out
