@@ -131,3 +131,16 @@ def test_a_value_siting_cannot_read_is_one_problem_naming_values(
     assert problem.ids == () and "182" not in problem.message
     assert problem.fix is not None and problem.fix.startswith("in values under [inputs.areas], ")
     assert "map yours" not in problem.fix
+
+
+def test_a_value_for_a_column_a_shapefile_cut_to_10_bytes_is_refused(tmp_path: Path) -> None:
+    """A Shapefile keeps migrant_share as 'migrant_sh', which siting reads as it: values
+    gave every area 0.9 over the file's own shares without a word."""
+    areas = gpd.read_file(SAMPLE / "city.gpkg", layer="areas", engine="pyogrio")
+    path = tmp_path / "areas.shp"
+    short = {"migrant_share": "migrant_sh", "district_id": "district", "subdistrict_id": "sub"}
+    areas.rename(columns=short).to_file(path, engine="pyogrio")
+    with pytest.raises(InputError) as err:
+        read_layer(LayerSpec(path=path, values={"migrant_share": 0.9}), name="areas")
+    (problem,) = err.value.problems
+    assert "has its own column 'migrant_sh' for it" in problem.message

@@ -731,7 +731,9 @@ def _given_values(
                 )
             )
             continue
-        own = spec.columns.get(key) or (key if key in present else None)
+        # the name _rename would read it under: its own, a Shapefile's first 10 bytes, a plan's
+        names = (key, key[:10], schema.plan_names.get(key), SHAPEFILE_NAMES.get(key))
+        own = spec.columns.get(key) or next((n for n in names if n in present), None)
         if own is not None:
             report.problems.append(
                 where.problem(
