@@ -453,10 +453,15 @@ def default_costs_abroad(sites: gpd.GeoDataFrame, *, scenario: Scenario) -> list
     Returns
     -------
     list of Said
-        One finding (code ``default_costs_abroad``) when the costs are the defaults,
-        in CNY, and the sites' centre lies outside China; none otherwise.
+        One finding (code ``default_costs_abroad``) when the prices per m² (land,
+        building, fit-out) are the defaults, in CNY, and the sites' centre lies outside
+        China; none otherwise.
     """
-    if scenario.costs != Costs() or scenario.currency != "CNY" or sites.crs is None:
+    costs, default = scenario.costs, Costs()
+    prices = ("land_per_m2", "construction_per_m2", "fitout_per_m2")  # what the finding names
+    if any(getattr(costs, p) != getattr(default, p) for p in prices):
+        return []  # the planner's own prices (a demonstration's extra alone leaves them)
+    if scenario.currency != "CNY" or sites.crs is None:
         return []
     drawn = sites.geometry[~(sites.geometry.is_empty | sites.geometry.isna())]
     if drawn.empty:
@@ -465,7 +470,6 @@ def default_costs_abroad(sites: gpd.GeoDataFrame, *, scenario: Scenario) -> list
     lon, lat = (west + east) / 2.0, (south + north) / 2.0
     if not np.isfinite([lon, lat]).all() or lonlat_in_china(lon, lat, lon, lat):
         return []
-    costs = scenario.costs
     return [
         Said(
             f"costs: the sites lie outside China (their centre at {lon:.3f}°, {lat:.3f}°), "

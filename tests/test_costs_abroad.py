@@ -56,3 +56,11 @@ def test_the_chinese_report_says_it_in_chinese() -> None:
     )
     assert english == []
     assert zh.startswith("造价：候选用地位于中国境外（中心经纬度 -0.181°，5.601°）")
+
+
+def test_costs_of_ones_own_that_leave_the_prices_per_m2_are_still_a_finding() -> None:
+    """[costs] demonstration_extra alone (or a lease's years) leaves land, building and
+    fit-out at Guangyuan's: it silenced the finding, as any change to Costs did."""
+    scenario = Scenario(costs=Costs(demonstration_extra=200_000.0, lease_years=5))
+    (said,) = default_costs_abroad(_sites(*ACCRA), scenario=scenario)
+    assert said.code == "default_costs_abroad"
