@@ -479,7 +479,7 @@ def default_costs_abroad(sites: gpd.GeoDataFrame, *, scenario: Scenario) -> list
             f"{costs.fitout_per_m2:,.0f} per m²): the plan's costs are Guangyuan's, not "
             "your city's, and which sites are cheapest may follow from them. Fix: set "
             "[costs] (land_per_m2, construction_per_m2, fitout_per_m2, ...) and currency "
-            "for your city, or give the parcels their own cost",
+            "for your city (a parcel's own cost replaces its land price only)",
             code="default_costs_abroad",
             lon=f"{lon:.3f}",  # text: the report's numbers are rounded to whole ones
             lat=f"{lat:.3f}",

@@ -64,3 +64,12 @@ def test_costs_of_ones_own_that_leave_the_prices_per_m2_are_still_a_finding() ->
     scenario = Scenario(costs=Costs(demonstration_extra=200_000.0, lease_years=5))
     (said,) = default_costs_abroad(_sites(*ACCRA), scenario=scenario)
     assert said.code == "default_costs_abroad"
+
+
+def test_the_fix_does_not_offer_parcels_own_costs_as_enough() -> None:
+    """A parcel's cost replaces its land price only (building and fit-out stay [costs]'s,
+    siting.candidates): 'or give the parcels their own cost' left 4,000 per m² of
+    Guangyuan's building, and the finding, in place."""
+    (said,) = default_costs_abroad(_sites(*ACCRA), scenario=Scenario())
+    assert "or give the parcels their own cost" not in said
+    assert "a parcel's own cost replaces its land price only" in said

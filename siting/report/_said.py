@@ -38,8 +38,8 @@ _ZH: Mapping[str, str] = {
         "造价：候选用地位于中国境外（中心经纬度 {lon}°，{lat}°），但造价仍为 siting 的默认值，"
         "即按广元等地级市估计的人民币价格（土地每平方米3,000元、新建每平方米4,000元、装修每平方米"
         "1,500元）：规划的费用是广元的而非本地的，哪些用地最便宜也可能因此不同。请在 [costs] 中"
-        "设置本地的 land_per_m2、construction_per_m2、fitout_per_m2 等及 currency，或给出各用地"
-        "自己的 cost"
+        "设置本地的 land_per_m2、construction_per_m2、fitout_per_m2 等及 currency（用地自己的 "
+        "cost 只替代其土地价格）"
     ),
     "areas_too_large_to_walk": (
         "{count}个无任何用地可达的居住区面积过大，步行无法穿越（{ids}）：居住区到设施的步行距离"
