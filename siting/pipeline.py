@@ -545,7 +545,8 @@ def solve_prepared(
     problem, options = siting_problem(prepared, scenario=scenario, items=items)
     findings = presolve_checks(problem)
     findings += too_large_to_walk(areas, items, problem.pairs, scenario=scenario)
-    findings += default_costs_abroad(prepared.sites, scenario=scenario)
+    if not any(f.code == "default_costs_abroad" for f in inputs.findings):  # a province's
+        findings += default_costs_abroad(prepared.sites, scenario=scenario)
     if prepared.demand is not None:
         findings = list(prepared.demand.findings) + list(findings)
     for finding in findings:

@@ -3,12 +3,18 @@ finding; a city in China, or costs or a currency of the planner's own, are not."
 
 from __future__ import annotations
 
+import importlib.util
+import sys
+from pathlib import Path
+
 import geopandas as gpd
 import pytest
 import shapely
 
 from siting.candidates import default_costs_abroad
 from siting.scenario import Costs, Scenario
+
+GENERATOR = Path(__file__).resolve().parents[1] / "data" / "generate_province.py"
 
 
 def _sites(crs: str, x: float, y: float) -> gpd.GeoDataFrame:
@@ -73,3 +79,31 @@ def test_the_fix_does_not_offer_parcels_own_costs_as_enough() -> None:
     (said,) = default_costs_abroad(_sites(*ACCRA), scenario=Scenario())
     assert "or give the parcels their own cost" not in said
     assert "a parcel's own cost replaces its land price only" in said
+
+
+def test_a_partitioned_run_says_it_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each county said it of its own sites: a province of three counties abroad had
+    three findings 'district 990001: costs: the sites lie outside China ...', one per
+    county, each with its own centre. The generated province lies in Sichuan: China's
+    box is moved out of its way."""
+    import siting.candidates
+    from siting.pipeline import run_plan
+
+    spec = importlib.util.spec_from_file_location("generate_province", GENERATOR)
+    assert spec is not None and spec.loader is not None
+    gen = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = gen
+    spec.loader.exec_module(gen)
+    gen.generate_province(tmp_path, counties=2, seed=3, areas_per_county=6, sites_per_county=3)
+    text = (tmp_path / "scenario.toml").read_text(encoding="utf-8")
+    raster = (tmp_path / "population.tif").as_posix()
+    (tmp_path / "scenario.toml").write_text(
+        text.replace('path = "population.tif"', f'path = "{raster}"'), encoding="utf-8"
+    )
+    monkeypatch.setattr(siting.candidates, "lonlat_in_china", lambda *box: False)
+    plan = run_plan(tmp_path / "scenario.toml")
+    assert len(plan.run["counties"]) == 2
+    said = [f for f in plan.run["findings"] if "outside China" in f]
+    records = [r for r in plan.run["finding_records"] if r["code"] == "default_costs_abroad"]
+    assert len(said) == len(records) == 1
+    assert said[0].startswith("costs: the sites lie outside China")  # the whole run's

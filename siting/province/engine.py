@@ -25,8 +25,10 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import geopandas as gpd
 import pandas as pd
 
+from siting.candidates import default_costs_abroad
 from siting.errors import (
     InputError,
     NetworkError,
@@ -341,6 +343,16 @@ def plan_by_district(
     """
     say = progress or (lambda message: log.info(message))
     inputs = place_osm_facilities(inputs, scenario=scenario)
+    # the whole run's sites, said once (each county said it of its own, with its own centre)
+    sites = [f.geometry for f in (inputs.parcels, inputs.facilities) if f is not None and len(f)]
+    abroad = (
+        default_costs_abroad(gpd.GeoDataFrame(geometry=pd.concat(sites)), scenario=scenario)
+        if sites
+        else []
+    )
+    for said in abroad:
+        log.warning("%s", said)
+    inputs = dataclasses.replace(inputs, findings=(*inputs.findings, *abroad))
     ids = district_ids(inputs)
     reused: dict[str, CountyResult] = {}
     if resume and cache is not None:
