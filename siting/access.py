@@ -244,9 +244,11 @@ def too_large_to_walk(
         return []
     named = [f"{a} {km2:,.1f} km²" for a, km2 in (large / 1e6).items()]
     r = float(radius[large.index[0]])
-    both = radius[large.index].nunique() > 1  # old (300 m) and rural (1,000 m) areas
+    radii_m = sorted(set(radius[large.index].astype(float)))
+    both = len(radii_m) > 1  # old (300 m) and rural (1,000 m) areas
     if both:
         named = [f"{n}, {radius[a]:,.0f} m" for n, a in zip(named, large.index, strict=True)]
+    grid = " or ".join(f"{2 * x:,.0f} m" for x in radii_m)  # about twice each radius
     one = len(large) == 1
     return [
         Said(
@@ -256,10 +258,11 @@ def too_large_to_walk(
             f"{'its walking radius' if both else f'the {r:,.0f} m radius'} once the area is "
             f"wider than about {WALKABLE_WIDTH_RADII:g} radii; split them into "
             "neighbourhoods (a residential land-use layer, street blocks of an OSM extract "
-            f'with areas_from = ["blocks"], or a grid of cells about {2 * r:,.0f} m wide)',
+            f'with areas_from = ["blocks"], or a grid of cells about {grid} wide)',
             code="areas_too_large_to_walk",
             count=len(large),
             radius_m=r,
             ids=named[:8],
+            **({"radii_m": radii_m} if both else {}),
         )
     ]

@@ -425,6 +425,15 @@ def test_old_and_rural_areas_too_large_to_walk_are_each_named_with_their_radius(
         "(VIL 9.0 km², 1,000 m, CITY 2.4 km², 300 m): an area's walk to a site is its "
         "people's mean walk, which no site brings within its walking radius once"
     )
+    # the grid for each radius, and the Chinese report both radii (it said 2,000 m and
+    # '服务半径（1,000米）' alone, the largest area's, for the old area's 300 m too)
+    assert line.endswith("or a grid of cells about 600 m or 2,000 m wide)")
+    from siting.report._labels import labels
+    from siting.report._said import said_lines
+
+    zh, _ = said_lines(plan.run, "findings", labels("zh"), language="zh", districts={}, unit="元")
+    (said,) = [s for s in zh if "步行无法穿越" in s]
+    assert "服务半径（300、1,000米）" in said
 
 
 def test_migrant_demand_is_counted_separately_and_met_near_work(tmp_path: Path) -> None:

@@ -257,6 +257,8 @@ def _fields(record: Mapping[str, Any], text: Mapping[str, str], unit: str) -> di
             fields[key] = str(value)
     if record["code"] == "web_datum_fit":
         fields |= _fit_fields(record, text)
+    if record["code"] == "areas_too_large_to_walk" and record.get("radii_m"):
+        fields["radius_m"] = "、".join(_num(float(r)) for r in record["radii_m"])  # old, rural
     if record["code"] == "people_outside_districts":
         fields["share"] = _pct(float(record["outside"]) / float(record["total"]), 1)
     fields["ids"] = _ids(record)
