@@ -571,3 +571,29 @@ def test_a_layer_the_plan_never_wrote_is_not_said_to_be_missing(
         write_report(folder)
     (said,) = {r.getMessage() for r in caplog.records if "not found" in r.getMessage()}
     assert said == f"{folder / 'districts.geojson'} not found; its layer is left out"
+
+
+@pytest.mark.parametrize(
+    ("status", "gap", "message", "detail"),
+    [
+        ("optimal", 0.0, "optimal in all 3 counties", "in all 3 counties"),
+        ("feasible", 0.0046, "feasible, largest county gap 0.46%", "largest county gap 0.46%"),
+        (
+            "optimal",
+            0.0,
+            "optimal in every county; the border pass: 2 of 2 parts proven optimal",
+            "in every county; the border pass: 2 of 2 parts proven optimal",
+        ),
+    ],
+    ids=["optimal", "feasible", "border pass"],
+)
+def test_a_partitioned_runs_english_status_line_says_the_status_once(
+    status: str, gap: float, message: str, detail: str
+) -> None:
+    """A province's line read 'feasible, not proven optimal (gap 0.46%) — feasible,
+    largest county gap 0.46%' and 'proven optimal — optimal in all 3 counties', the
+    status said twice, as a single run's did before ef533c0."""
+    from siting.report._format import status_detail
+
+    run = {"status": status, "gap": gap, "message": message, "partition": "district"}
+    assert status_detail(run, language="en") == detail

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -186,9 +187,14 @@ def _message_after_status(run: Mapping[str, Any]) -> str:
     ``solve._message`` writes "proven optimal (shortfall: optimal; cost: optimal)"; after
     "Solver status: proven optimal" the report gives only what is in the parentheses
     (it said "proven optimal — proven optimal (shortfall: …)"). A message that does not
-    begin with the status's words (a partitioned run's) is given as it is.
+    begin with the status's words is given as it is; a partitioned run's without its
+    first word, the status ("optimal in all 3 counties": "in all 3 counties").
     """
     message = str(run.get("message", "") or "").strip()
+    status = str(run.get("status", ""))
+    if run.get("partition") is not None and status in ("optimal", "feasible"):
+        # a province's "optimal in all 3 counties", "feasible, largest county gap 0.46%"
+        return re.sub(rf"^{status},? ", "", message)
     head, opening, rest = message.partition(" (")
     said = format_status(run, language="en")
     if opening and rest.endswith(")") and head and said.startswith(head):
