@@ -144,3 +144,19 @@ def test_a_value_for_a_column_a_shapefile_cut_to_10_bytes_is_refused(tmp_path: P
         read_layer(LayerSpec(path=path, values={"migrant_share": 0.9}), name="areas")
     (problem,) = err.value.problems
     assert "has its own column 'migrant_sh' for it" in problem.message
+
+
+def test_a_column_of_the_layers_mapped_to_another_name_leaves_its_name_to_values(
+    tmp_path: Path,
+) -> None:
+    """The layer's 'status' column holds something else, read as name by columns =
+    { name = "status" }: values = { status = "old" } was refused, 'the layer has its own
+    column 'status' for it'."""
+    areas = gpd.read_file(SAMPLE / "city.gpkg", layer="areas", engine="pyogrio")
+    areas["status"] = areas["name"]
+    path = tmp_path / "areas.gpkg"
+    areas.drop(columns="name").to_file(path, layer="areas", engine="pyogrio")
+    spec = LayerSpec(path=path, columns={"name": "status"}, values={"status": "old"})
+    read = read_layer(spec, name="areas")
+    assert set(read["status"]) == {"old"}
+    assert list(read["name"]) == list(areas["name"])

@@ -707,7 +707,8 @@ def _given_values(
     lacks them, as text the column's own reading then types; problems for a key siting
     does not know, an id, and a column the layer has or ``columns`` maps."""
     section = f"[inputs.{name}]"
-    present = {str(c) for c in frame.columns if c != frame.geometry.name}
+    mapped = {v for k, v in spec.columns.items() if k not in spec.values}  # read as others
+    present = {str(c) for c in frame.columns if c != frame.geometry.name} - mapped
     kinds = {c.name: c.kind for c in schema.columns}
     out: dict[str, pd.Series[Any]] = {}
     for key, value in spec.values.items():
