@@ -13,9 +13,15 @@ import pyproj
 import pytest
 import shapely
 
-from siting.gcj02 import geometry_to_gcj02, wgs84_to_bd09, wgs84_to_gcj02
+from siting.gcj02 import TO_WGS84, geometry_to_gcj02, wgs84_to_bd09, wgs84_to_gcj02
 from siting.inputs import load_inputs
-from siting.inputs._fit import MIN_FEATURES, layer_fits, web_fit_findings
+from siting.inputs._fit import (
+    MIN_FEATURES,
+    _offsets_m,
+    _transformers,
+    layer_fits,
+    web_fit_findings,
+)
 from siting.report._labels import labels
 from siting.report._said import said_lines
 from siting.scenario import DatumShift, LayerSpec, load_scenario
@@ -220,3 +226,22 @@ def test_one_layer_that_cannot_be_measured_leaves_the_others_checked(
         GK,
     )
     assert finding.values["layer"] == "facilities" and finding.values["moved"] == 20
+
+
+@pytest.mark.parametrize("work", ["EPSG:4544", "EPSG:2383"])  # CGCS2000 and Xian 1980 GK
+def test_the_web_datums_move_is_taken_without_a_datum_change_to_wgs84(work: str) -> None:
+    crs = pyproj.CRS(work)
+    points = gpd.GeoDataFrame(geometry=[shapely.Point(496_000, 3_592_000)], crs=crs)
+    _transformers.cache_clear()
+    moves = _offsets_m(points, crs)
+    # the same move through EPSG:4326, each datum's inverse from siting.gcj02
+    to_wgs = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    back = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    lon, lat = to_wgs.transform(496_000, 3_592_000)
+    assert moves is not None and set(moves) == set(TO_WGS84)
+    for key, inverse in TO_WGS84.items():
+        x, y = back.transform(*inverse(lon, lat))
+        assert moves[key] == pytest.approx((x - 496_000, y - 3_592_000), abs=0.01)
+    # the projection's own longitudes and latitudes: no look-up of a datum change in
+    # PROJ's database (0.09 s each way, in every load_inputs with a layer in degrees)
+    assert _transformers(crs)[0].target_crs.datum == crs.datum
