@@ -53,7 +53,7 @@ import shapely
 
 from siting._said import Said
 from siting.errors import InputError, Problem
-from siting.inputs._crs import lonlat_in_china
+from siting.inputs._crs import lonlat_centre, lonlat_in_china
 from siting.scenario import Costs, Scenario
 
 __all__ = [
@@ -461,14 +461,11 @@ def default_costs_abroad(sites: gpd.GeoDataFrame, *, scenario: Scenario) -> list
     prices = ("land_per_m2", "construction_per_m2", "fitout_per_m2")  # what the finding names
     if any(getattr(costs, p) != getattr(default, p) for p in prices):
         return []  # the planner's own prices (a demonstration's extra alone leaves them)
-    if scenario.currency != "CNY" or sites.crs is None:
+    centre = lonlat_centre(sites) if scenario.currency == "CNY" else None
+    if centre is None:
         return []
-    drawn = sites.geometry[~(sites.geometry.is_empty | sites.geometry.isna())]
-    if drawn.empty:
-        return []
-    west, south, east, north = drawn.to_crs("EPSG:4326").total_bounds
-    lon, lat = (west + east) / 2.0, (south + north) / 2.0
-    if not np.isfinite([lon, lat]).all() or lonlat_in_china(lon, lat, lon, lat):
+    lon, lat = centre
+    if lonlat_in_china(lon, lat, lon, lat):
         return []
     return [
         Said(

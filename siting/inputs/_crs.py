@@ -175,17 +175,26 @@ def _drawn(frame: gpd.GeoDataFrame) -> gpd.GeoSeries:
     return frame.geometry[~(shapely.is_missing(values) | shapely.is_empty(values))]
 
 
-def _utm_crs(frame: gpd.GeoDataFrame) -> pyproj.CRS | None:
-    """The UTM zone (WGS 84) at the centre of the layer's bounds."""
+def lonlat_centre(frame: gpd.GeoDataFrame) -> tuple[float, float] | None:
+    """The longitude and latitude (WGS 84) of the centre of a layer's drawn geometries'
+    bounds; None without a CRS, a drawn geometry, or bounds that project."""
     geoms = _drawn(frame)
-    if len(geoms) == 0:
+    if frame.crs is None or len(geoms) == 0:
         return None
     lonlat = _transform_bounds(
         geoms.total_bounds, pyproj.CRS.from_user_input(frame.crs), pyproj.CRS("EPSG:4326")
     )
     if lonlat is None:
         return None
-    lon, lat = (lonlat[0] + lonlat[2]) / 2, (lonlat[1] + lonlat[3]) / 2
+    return (lonlat[0] + lonlat[2]) / 2, (lonlat[1] + lonlat[3]) / 2
+
+
+def _utm_crs(frame: gpd.GeoDataFrame) -> pyproj.CRS | None:
+    """The UTM zone (WGS 84) at the centre of the layer's bounds."""
+    centre = lonlat_centre(frame)
+    if centre is None:
+        return None
+    lon, lat = centre
     found = query_utm_crs_info(
         datum_name="WGS 84",
         area_of_interest=AreaOfInterest(
