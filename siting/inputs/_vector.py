@@ -14,7 +14,7 @@ import importlib.util
 import logging
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -695,6 +695,22 @@ def _or_id(values: pd.Series[Any], ids: list[str]) -> pd.Series[Any]:
     return pd.Series(filled, index=values.index, dtype=object)
 
 
+def _unmapped_name(
+    column: str, present: Collection[str], schema: _Schema
+) -> tuple[str, str] | None:
+    """The layer's column a column no ``columns`` maps is read from, and how it was found:
+    ``"own"`` (siting's name), ``"cut"`` (a Shapefile's first 10 bytes of it) or
+    ``"plan"`` (the name a plan of siting, or its shapefile, writes it under:
+    ``facility_id`` for ``site_id``, ``demo`` for ``demonstration``); None if none is."""
+    if column in present:
+        return column, "own"
+    if len(column) > 10 and column[:10] in present:  # Shapefile field names
+        return column[:10], "cut"
+    names = (schema.plan_names.get(column), SHAPEFILE_NAMES.get(column))
+    own = next((n for n in names if n is not None and n in present), None)
+    return None if own is None else (own, "plan")
+
+
 def _given_values(
     frame: gpd.GeoDataFrame,
     spec: LayerSpec,
@@ -732,9 +748,8 @@ def _given_values(
                 )
             )
             continue
-        # the name _rename would read it under: its own, a Shapefile's first 10 bytes, a plan's
-        names = (key, key[:10], schema.plan_names.get(key), SHAPEFILE_NAMES.get(key))
-        own = spec.columns.get(key) or next((n for n in names if n in present), None)
+        found = _unmapped_name(key, present, schema)  # the name _rename would read it under
+        own = spec.columns.get(key) or (found[0] if found is not None else None)
         if own is not None:
             report.problems.append(
                 where.problem(
@@ -823,21 +838,15 @@ def _rename(
                     )
                 )
             continue
-        if column.name in present:
-            columns[column.name] = frame[column.name]
-            continue
-        truncated = column.name[:10]
-        if len(column.name) > 10 and truncated in present:  # Shapefile field names
-            columns[column.name] = frame[truncated]
-            report.note(f"{name}: read column '{truncated}' as {column.name}")
-            continue
-        # a plan's layer, or its shapefile (demonstration as "demo"), read back
-        names = (schema.plan_names.get(column.name), SHAPEFILE_NAMES.get(column.name))
-        own = next((n for n in names if n is not None and n in present), None)
-        if own is not None:
+        found = _unmapped_name(column.name, present, schema)
+        if found is not None:
+            own, how = found
             columns[column.name] = frame[own]
-            read_back.add(own)
-            report.note(f"{name}: read column '{own}' as {column.name}, as a plan writes it")
+            if how == "cut":
+                report.note(f"{name}: read column '{own}' as {column.name}")
+            elif how == "plan":
+                read_back.add(own)
+                report.note(f"{name}: read column '{own}' as {column.name}, as a plan writes it")
             continue
         if column.required:
             report.problems.append(
