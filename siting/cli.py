@@ -65,15 +65,13 @@ class _Stages:
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
-    from siting.errors import ScenarioError
     from siting.outdir import claim_output, input_paths
-    from siting.scenario import NO_INPUTS, load_scenario
+    from siting.scenario import load_scenario, required_inputs
 
     stages: _Stages = args.stages
     scenario_file = Path(args.scenario)
     scenario = load_scenario(scenario_file)
-    if scenario.inputs is None:
-        raise ScenarioError(f"{scenario_file}: {NO_INPUTS}.")
+    required_inputs(scenario, file=scenario_file)
     resume = bool(getattr(args, "resume", False))
     counties_cache = None
     if scenario.run.partition is not None:
@@ -209,12 +207,10 @@ def _accounting_line(role: str, acc: dict[str, Any]) -> str:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from siting.errors import ScenarioError
-    from siting.scenario import NO_INPUTS, load_scenario
+    from siting.scenario import load_scenario, required_inputs
 
     scenario = load_scenario(args.scenario)
-    if scenario.inputs is None:
-        raise ScenarioError(f"{args.scenario}: {NO_INPUTS}.")
+    required_inputs(scenario, file=args.scenario)
     problems, findings, notes = _input_problems(scenario)
     for note in notes:
         print(f"note: {note}")
@@ -368,17 +364,14 @@ def _cmd_map(args: argparse.Namespace) -> int:
 
 
 def _cmd_frontier(args: argparse.Namespace) -> int:
-    from siting.errors import ScenarioError
     from siting.frontier import trace, write_frontier
     from siting.outdir import claim_output, input_paths
-    from siting.scenario import NO_INPUTS, load_scenario
+    from siting.scenario import load_scenario, required_inputs
 
     stages: _Stages = args.stages
     scenario_file = Path(args.scenario)
     scenario = load_scenario(scenario_file)
-    if scenario.inputs is None:
-        raise ScenarioError(f"{scenario_file}: {NO_INPUTS}.")
-    inputs = [scenario_file, *input_paths(scenario.inputs)]
+    inputs = [scenario_file, *input_paths(required_inputs(scenario, file=scenario_file))]
     # refused and locked before anything is read or solved
     with claim_output(
         args.out, inputs=inputs, scenario_folder=scenario_file.parent, replace=args.replace

@@ -47,7 +47,7 @@ from siting.phase_summary import phased_plan
 from siting.phasing import build_phased_model, phase_demands, solve_phased, year_values
 from siting.plan import Plan, extract_plan
 from siting.record import run_record
-from siting.scenario import NO_INPUTS, Scenario, check_scenario, load_scenario
+from siting.scenario import Scenario, check_scenario, load_scenario, required_inputs
 from siting.solve import solve_siting
 from siting.summary import (
     candidate_states,
@@ -275,16 +275,15 @@ def read_inputs(
         The checked scenario and its validated inputs in the working CRS.
     """
     say = progress or (lambda message: log.info(message))
-    file = "" if isinstance(scenario, Scenario) else f"{scenario}: "
+    file = None if isinstance(scenario, Scenario) else scenario
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     check_scenario(scenario)  # a scenario made in Python: its values were never checked
-    if scenario.inputs is None:
-        raise ScenarioError(f"{file}{NO_INPUTS}.")
+    spec = required_inputs(scenario, file=file)
     lap = _stopwatch(timings if timings is not None else {})
     say("reading and checking inputs")
     inputs = load_inputs(
-        scenario.inputs,
+        spec,
         crs=scenario.crs,
         max_persons_per_km2=scenario.demand.max_persons_per_km2,
         radii=scenario.radii,

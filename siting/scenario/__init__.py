@@ -19,11 +19,11 @@ Examples
 """
 
 from siting.scenario.checks import (
-    NO_INPUTS,
     check_scenario,
     input_source_problems,
     phase_problems,
     population_count_problems,
+    required_inputs,
     scenario_problems,
 )
 from siting.scenario.load import load_scenario
@@ -64,7 +64,6 @@ from siting.scenario.settings import (
 
 __all__ = [
     "HAZARD_KINDS",
-    "NO_INPUTS",
     "OSM_AREA_SOURCES",
     "OSM_BLOCK_HIGHWAYS",
     "OSM_DEFAULT_HIGHWAYS",
@@ -100,6 +99,7 @@ __all__ = [
     "load_scenario",
     "phase_problems",
     "population_count_problems",
+    "required_inputs",
     "resolve_block_highways",
     "scenario_problems",
 ]

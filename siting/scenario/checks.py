@@ -45,6 +45,14 @@ NO_INPUTS = (
 """What a run or ``siting validate`` of a scenario without ``[inputs]`` says."""
 
 
+def required_inputs(scenario: Scenario, *, file: str | Path | None = None) -> InputsSpec:
+    """The scenario's ``[inputs]``, or a :class:`~siting.errors.ScenarioError` saying what
+    a plan needs (:data:`NO_INPUTS`), naming ``file`` when the scenario came from one."""
+    if scenario.inputs is None:
+        raise ScenarioError(f"{'' if file is None else f'{file}: '}{NO_INPUTS}.")
+    return scenario.inputs
+
+
 def check_scenario(scenario: Scenario) -> None:
     """Raise if any value of a scenario made in Python is out of range.
 
