@@ -720,11 +720,29 @@ def _children_older_than_three(
     access per 1,000 children with them (WorldPop's Accra 0–5s: 16,763 slots by the
     estimate where 10,058 are the under-threes' at 0.6)."""
     ages = age_range(raster)
+    name = Path(str(raster)).name
+    if ages is not None and ages[0] >= 3:  # WorldPop's 5–9s (chn_m_05_…): no under-three
+        low, high = ages
+        return [
+            Said(
+                f"children: the raster's name {name!r} says it counts ages {low}–{high}, "
+                "none of them under three, so the children's estimate "
+                "(children_estimate_slots) and the access per 1,000 children "
+                f"({under3.sum():,.0f} children in the areas) are not about the "
+                "under-threes. Fix: give the raster of the youngest children as "
+                "[inputs.children] (WorldPop's age groups 0 and 1, the …_00_… and "
+                "…_01_… files)",
+                code="children_not_under_three",
+                file=name,
+                low=low,
+                high=high,
+                children=float(under3.sum()),
+            )
+        ]
     if ages is None or ages[1] <= 3 or under3_share != 1.0:  # 0–3岁 are the under-threes
         return []
     low, high = ages
     share = max(0, min(high, 2) - low + 1) / (high - low + 1)
-    name = Path(str(raster)).name
     return [
         Said(
             f"children: the raster's name {name!r} says it counts ages {low}–{high}, but "

@@ -418,6 +418,11 @@ def test_the_api_warns_of_a_raster_named_for_children_as_the_cli_does(
         ("accra-age0-5-worldpop.tif", "children_under3_share = 0.6", None),
         ("广元0-3岁婴幼儿.tif", "", None),
         ("kids-age0-2.tif", "", None),
+        # WorldPop R2025A's under-ones (…_t_00_…) were read as its 1–4s: "ages 1–4, set 0.5"
+        ("chn_t_00_2025_CN_100m_R2025A_v1.tif", "", None),
+        # its 1–4s, and the global mosaic's, whose "global_" prefix was not read
+        ("chn_t_01_2025_CN_100m_R2025A_v1.tif", "", "ages 1–4"),
+        ("global_f_1_2020_1km.tif", "", "ages 1–4"),
     ],
 )
 def test_a_children_raster_of_older_children_asks_for_their_share_under_three(
@@ -449,7 +454,7 @@ def test_a_children_raster_of_older_children_asks_for_their_share_under_three(
         assert lines == []
         return
     (line,) = lines
-    suggested = "0.5" if said == "ages 0–5" else "0.6"
+    suggested = "0.6" if said == "ages 0–4" else "0.5"  # 3 of 6 ages, 2 of 4 (1 and 2)
     assert line == (
         f"children: the raster's name '{name}' says it counts {said}, but "
         "demand.children_under3_share is 1, so each of its children counts as under three "
@@ -463,6 +468,40 @@ def test_a_children_raster_of_older_children_asks_for_their_share_under_three(
             if suggested == "0.5"
             else ""
         )
+    )
+
+
+@pytest.mark.parametrize("demand", ["", "children_under3_share = 0.6"])
+def test_a_children_raster_of_no_under_three_says_so(
+    tmp_path: Path, raster: Path, demand: str
+) -> None:
+    """WorldPop's 5–9s (R2025A's ``…_m_05_…``) given as the children raster were counted as
+    under-threes without a word (its name's age group was read only for 0 and 1): whatever
+    the share, none of them is under three."""
+    import shutil
+
+    from siting.demand import estimate_demand
+    from siting.inputs import load_inputs
+    from siting.scenario import load_scenario
+
+    name = "chn_m_05_2025_CN_100m_R2025A_v1.tif"
+    shutil.copy(raster, tmp_path / name)
+    path = _children_scenario(tmp_path, raster, "")
+    text = path.read_text(encoding="utf-8") + f'children = {{ path = "{name}" }}\n'
+    path.write_text(text + (f"[demand]\n{demand}\n" if demand else ""), encoding="utf-8")
+    scenario = load_scenario(path)
+    assert scenario.inputs is not None
+    found = estimate_demand(load_inputs(scenario.inputs, crs=scenario.crs), scenario=scenario)
+    share = 0.6 if demand else 1.0
+    assert found.areas["children_under3"].sum() == pytest.approx(1200.0 * share)
+    assert [f for f in found.findings if f.code == "children_older_than_three"] == []
+    (line,) = [f for f in found.findings if f.code == "children_not_under_three"]
+    assert line == (
+        f"children: the raster's name '{name}' says it counts ages 5–9, none of them under "
+        "three, so the children's estimate (children_estimate_slots) and the access per "
+        f"1,000 children ({1200 * share:,.0f} children in the areas) are not about the "
+        "under-threes. Fix: give the raster of the youngest children as [inputs.children] "
+        "(WorldPop's age groups 0 and 1, the …_00_… and …_01_… files)"
     )
 
 

@@ -53,6 +53,12 @@ RECORDS: dict[str, dict[str, Any]] = {
         "children": 55876.27,
         "suggested": "0.5",
     },
+    "children_not_under_three": {
+        "file": "chn_m_05_2025_CN_100m_R2025A_v1.tif",
+        "low": 5,
+        "high": 9,
+        "children": 1200.0,
+    },
     "streets_miss_areas": {
         "count": 1,
         "of": 3,

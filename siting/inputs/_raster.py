@@ -344,7 +344,7 @@ def _note_bands(src: Any, spec: RasterSpec, name: str, report: _Report) -> None:
 _AGE_GROUP = re.compile(
     r"(?:^|[^a-z])(?:age[-_ ]?\d|child|kids?(?![a-z])|infant|toddler|under[-_ ]?\d"
     r"|u[35](?![a-z0-9]))"
-    r"|^[a-z]{3}_[fmt]_\d{1,2}_\d{4}"  # WorldPop's age and sex structures: chn_f_0_2020.tif
+    r"|^(?:[a-z]{3}|global)_[fmt]_\d{1,2}_\d{4}"  # WorldPop's age and sex: chn_f_0_2020.tif
     r"|儿童|幼儿|婴|托育|[0-9][-~～至][0-9]岁",
     re.IGNORECASE,
 )
@@ -362,8 +362,10 @@ _AGE_RANGES = (
 """A raster name's age range, in whole years, and what its second number adds to the
 upper age (``under5`` is 0–4)."""
 
-_WORLDPOP_AGE = re.compile(r"^[a-z]{3}_[fmt]_(\d{1,2})_\d{4}", re.IGNORECASE)
-"""WorldPop's age and sex structures (``gha_t_1_2020.tif``): 0 is under one, 1 is 1–4."""
+_WORLDPOP_AGE = re.compile(r"^(?:[a-z]{3}|global)_[fmt]_(\d{1,2})_\d{4}", re.IGNORECASE)
+"""WorldPop's age and sex structures, a country's or the global mosaic (``gha_t_1_2020.tif``,
+R2025A's ``chn_t_00_2025_CN_100m_R2025A_v1.tif``, ``global_f_0_2020_1km.tif``): 0 is under
+one, 1 is 1–4, then 5-year groups (5 is 5–9) to 80 and over."""
 
 
 def age_range(raster: str | Path) -> tuple[int, int] | None:
@@ -385,11 +387,17 @@ def age_range(raster: str | Path) -> tuple[int, int] | None:
     ((0, 5), (0, 4))
     >>> age_range("广元0-3岁婴幼儿.tif"), age_range("gha_t_1_2020.tif"), age_range("pop.tif")
     ((0, 3), (1, 4), None)
+    >>> age_range("chn_t_00_2025_CN_100m_R2025A_v1.tif"), age_range("global_m_05_2025_1km.tif")
+    ((0, 0), (5, 9))
     """
     name = Path(str(raster)).name
     found = _WORLDPOP_AGE.match(name)
-    if found is not None and int(found.group(1)) in (0, 1):
-        return (0, 0) if found.group(1) == "0" else (1, 4)
+    if found is not None:
+        age = int(found.group(1))
+        if age in (0, 1):
+            return (0, 0) if age == 0 else (1, 4)
+        if age % 5 == 0 and age <= 80:
+            return (age, age + 4) if age < 80 else (80, 120)
     for pattern, add in _AGE_RANGES:
         found = pattern.search(name)
         if found is None:

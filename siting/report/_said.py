@@ -15,7 +15,8 @@ areas given nobody, people from outside the districts, and the inputs' findings:
 on an old datum used without its shift, a layer that looks drawn on a Chinese web map
 (by its name, or by fitting the other layers better moved back from one),
 overlapping or duplicated features, a raster short of areas or districts or named for
-children, a children raster of older children counted as under three, an areas layer's
+children, a children raster of older children counted as under three or of no
+child under three, an areas layer's
 own head count left unread, streets that miss many areas, buildings that weigh nothing),
 and the commonest notes (the working CRS, chosen or from the scenario; a CRS assumed for
 a file; geometries repaired; generated rows left out; parcels' land areas computed; the
@@ -149,6 +150,12 @@ _ZH: Mapping[str, str] = {
         "婴幼儿可达托位把3岁及以上儿童也算在内。请在 [demand] 下将 children_under3_share 设为"
         "其中3岁以下儿童的比例（若统计{low}–{high}周岁，约为{suggested}；若统计5岁以下儿童，"
         "如 WorldPop 的 age0-5 栅格（0岁与1–4岁波段），取0.6）"
+    ),
+    "children_not_under_three": (
+        "婴幼儿栅格的名称“{file}”表明它统计{low}–{high}岁儿童，其中没有3岁以下婴幼儿（居住区内"
+        "{children}人）：婴幼儿栅格估算需求托位和每千名婴幼儿可达托位都不是3岁以下婴幼儿的。请在 "
+        "[inputs.children] 下改用最小年龄组的栅格（WorldPop 的0岁与1–4岁年龄组，即文件名中的 "
+        "…_00_… 与 …_01_…）"
     ),
     "streets_miss_areas": (
         "{of}个居住区中有{count}个（{share}）距路网 {file} 中任何道路都超过服务半径，步行到不了"
