@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import html
 import logging
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,7 @@ from siting.demand import (
     district_demand,
     workplace_demand,
 )
+from siting.errors import ScenarioError
 from siting.osm import NON_RESIDENTIAL_BUILDINGS
 from siting.scenario import DemandSettings, Ratios, Scenario
 
@@ -469,6 +472,70 @@ def test_a_children_raster_of_older_children_asks_for_their_share_under_three(
             else ""
         )
     )
+
+
+def _stack_vrt(path: Path, files: list[Path]) -> None:
+    """``gdalbuildvrt -separate``'s virtual raster of same-grid GeoTIFFs: a band per file."""
+    with rasterio.open(files[0]) as src:
+        width, height, nodata = src.width, src.height, src.nodata
+        head = (
+            f'<VRTDataset rasterXSize="{width}" rasterYSize="{height}">'
+            f"<SRS>{html.escape(src.crs.to_wkt())}</SRS>"
+            f"<GeoTransform>{', '.join(map(str, src.transform.to_gdal()))}</GeoTransform>"
+        )
+    rect = f'xOff="0" yOff="0" xSize="{width}" ySize="{height}"'
+    bands = "".join(
+        f'<VRTRasterBand dataType="Float32" band="{b}"><NoDataValue>{nodata}</NoDataValue>'
+        f'<SimpleSource><SourceFilename relativeToVRT="1">{f.name}</SourceFilename>'
+        f"<SourceBand>1</SourceBand><SrcRect {rect}/><DstRect {rect}/></SimpleSource>"
+        "</VRTRasterBand>"
+        for b, f in enumerate(files, start=1)
+    )
+    path.write_text(head + bands + "</VRTDataset>", encoding="utf-8")
+
+
+def test_worldpop_age_files_are_read_as_the_bands_of_a_virtual_raster(
+    tmp_path: Path, raster: Path
+) -> None:
+    """WorldPop hands its age groups over as files (``chn_t_00_…``, ``chn_t_01_…``): a list
+    of them as ``path`` said only "must be a path string"; it now says to stack them as a
+    virtual raster's bands, and that route reads both (the hand areas hold 1,200 of the
+    first file's children and 600 of the second's)."""
+    from siting.demand import estimate_demand
+    from siting.inputs import load_inputs
+    from siting.scenario import load_scenario
+
+    under_ones, ones_to_fours = tmp_path / "chn_t_00_2025.tif", tmp_path / "chn_t_01_2025.tif"
+    shutil.copy(raster, under_ones)
+    with rasterio.open(raster) as src:
+        profile, values = src.profile, src.read(1)
+    with rasterio.open(ones_to_fours, "w", **profile) as dst:
+        dst.write(values / 2, 1)
+    path = _children_scenario(tmp_path, raster, "")
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text + 'children = { path = ["chn_t_00_2025.tif", "chn_t_01_2025.tif"] }\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ScenarioError) as said:
+        load_scenario(path)
+    assert str(said.value) == (
+        f"{path}: 'inputs.children.path' is a list of 2 files (chn_t_00_2025.tif, "
+        "chn_t_01_2025.tif); siting reads one raster per key. Fix: to add rasters up "
+        "(WorldPop's age or sex files, such as …_00_… and …_01_…), stack them as the bands "
+        "of one virtual raster (QGIS: Raster ▸ Miscellaneous ▸ Build Virtual Raster, with "
+        "'Place each input file into a separate band'; or gdalbuildvrt -separate stack.vrt "
+        'chn_t_00_2025.tif chn_t_01_2025.tif) and give { path = "stack.vrt", bands = [1, 2] }.'
+    )
+    _stack_vrt(tmp_path / "stack.vrt", [under_ones, ones_to_fours])
+    path.write_text(
+        text + 'children = { path = "stack.vrt", bands = [1, 2] }\n'
+        "[demand]\nchildren_under3_share = 0.6\n",
+        encoding="utf-8",
+    )
+    scenario = load_scenario(path)
+    found = estimate_demand(load_inputs(scenario.inputs, crs=scenario.crs), scenario=scenario)
+    assert found.areas["children_under3"].sum() == pytest.approx((1200.0 + 600.0) * 0.6)
 
 
 @pytest.mark.parametrize("demand", ["", "children_under3_share = 0.6"])

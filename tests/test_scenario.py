@@ -231,6 +231,13 @@ def test_sample_scenario_loads_with_resolved_paths() -> None:
             "areas = { path = 'a.shp' }\nstreets = { path = 's.osm', layer = 'lines' }\n",
             "'inputs.streets' must be a path string (or { path = ... }), got {'path': 's.osm'",
         ),
+        (  # a layer in pieces (two townships' surveys)
+            "[inputs]\npopulation = { path = 'p.tif' }\nparcels = { path = 'p.gpkg' }\n"
+            "areas = { path = ['a.shp', 'b.shp'] }\n",
+            "'inputs.areas.path' is a list of 2 files (a.shp, b.shp); siting reads one file per "
+            "layer. Fix: merge them into one layer (QGIS: Vector ▸ Data Management Tools ▸ Merge "
+            "Vector Layers; or ogr2ogr -append) and give its path.",
+        ),
     ],
 )
 def test_bad_scenarios_name_the_key(tmp_path: Path, text: str, message: str) -> None:

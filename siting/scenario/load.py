@@ -229,6 +229,33 @@ _MISSING_FIXES: dict[str, str] = {
 """The fix a required key's absence is said with, by its full key."""
 
 
+_RASTER_KEYS = ("inputs.population.", "inputs.children.", "inputs.migrant_population.")
+"""The keys of rasters, whose ``path`` a list of files is said for as bands to stack."""
+
+
+def _several_files(key: str, value: list[str], *, file: Path) -> str:
+    """What a list of files where one is read says: WorldPop's age and sex files, handed
+    over as downloaded (``chn_t_00_…``, ``chn_t_01_…``), are stacked as one raster's bands,
+    and a layer's pieces are merged into one layer."""
+    names = ", ".join(value[:3]) + (", …" if len(value) > 3 else "")
+    said = f"{file}: '{key}' is a list of {len(value)} files ({names}); siting reads one "
+    if key.startswith(_RASTER_KEYS):
+        bands = ", ".join(str(b) for b in range(1, len(value) + 1))
+        return (
+            said + "raster per key. Fix: to add rasters up (WorldPop's age or sex files, such as "
+            "…_00_… and …_01_…), stack them as the bands of one virtual raster (QGIS: Raster ▸ "
+            "Miscellaneous ▸ Build Virtual Raster, with 'Place each input file into a separate "
+            "band'; or gdalbuildvrt -separate stack.vrt "
+            + " ".join(Path(v).name for v in value[:3])
+            + (" …" if len(value) > 3 else "")
+            + f') and give {{ path = "stack.vrt", bands = [{bands}] }}.'
+        )
+    return (
+        said + "file per layer. Fix: merge them into one layer (QGIS: Vector ▸ Data Management "
+        "Tools ▸ Merge Vector Layers; or ogr2ogr -append) and give its path."
+    )
+
+
 def _convert(hint: Any, value: Any, *, key: str, base: Path, file: Path) -> Any:
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
@@ -250,6 +277,8 @@ def _convert(hint: Any, value: Any, *, key: str, base: Path, file: Path) -> Any:
     if hint is Path:
         if isinstance(value, Mapping) and set(value) == {"path"}:
             value = value["path"]  # { path = "streets.osm" }, written like the layers
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            raise ScenarioError(_several_files(key, value, file=file))
         if not isinstance(value, str):
             raise ScenarioError(
                 f"{file}: '{key}' must be a path string (or {{ path = ... }}), got {value!r}."
