@@ -58,7 +58,7 @@ from siting.errors import InputError, Problem
 from siting.inputs import (
     Inputs,
     age_group_warning,
-    age_range,
+    ages_said,
     check_frame,
     read_census_units,
     read_frame_choices,
@@ -719,13 +719,20 @@ def _children_older_than_three(
     every one of its children counted as under three, and the children's estimate and
     access per 1,000 children with them (WorldPop's Accra 0–5s: 16,763 slots by the
     estimate where 10,058 are the under-threes' at 0.6)."""
-    ages = age_range(raster)
-    name = Path(str(raster)).name
-    if ages is not None and ages[0] >= 3:  # WorldPop's 5–9s (chn_m_05_…): no under-three
-        low, high = ages
+    found = ages_said(raster)
+    if found is None:
+        return []
+    (low, high), names = found
+    name = names[0] if len(names) == 1 else f"{names[0]} ({first_few(names[1:], limit=4)})"
+    said_by = (  # what says the ages, and its verb
+        f"the raster's name {name!r} says it counts"
+        if len(names) == 1
+        else f"the files stacked in {name} say they count"
+    )
+    if low >= 3:  # WorldPop's 5–9s (chn_m_05_…): no under-three
         return [
             Said(
-                f"children: the raster's name {name!r} says it counts ages {low}–{high}, "
+                f"children: {said_by} ages {low}–{high}, "
                 "none of them under three, so the children's estimate "
                 "(children_estimate_slots) and the access per 1,000 children "
                 f"({under3.sum():,.0f} children in the areas) are not about the "
@@ -739,13 +746,12 @@ def _children_older_than_three(
                 children=float(under3.sum()),
             )
         ]
-    if ages is None or ages[1] <= 3 or under3_share != 1.0:  # 0–3岁 are the under-threes
+    if high <= 3 or under3_share != 1.0:  # 0–3岁 are the under-threes
         return []
-    low, high = ages
     share = max(0, min(high, 2) - low + 1) / (high - low + 1)
     return [
         Said(
-            f"children: the raster's name {name!r} says it counts ages {low}–{high}, but "
+            f"children: {said_by} ages {low}–{high}, but "
             "demand.children_under3_share is 1, so each of its children counts as under "
             f"three ({under3.sum():,.0f} in the areas): the children's estimate "
             "(children_estimate_slots) and the access per 1,000 children count the older "

@@ -528,14 +528,28 @@ def test_worldpop_age_files_are_read_as_the_bands_of_a_virtual_raster(
         'chn_t_00_2025.tif chn_t_01_2025.tif) and give { path = "stack.vrt", bands = [1, 2] }.'
     )
     _stack_vrt(tmp_path / "stack.vrt", [under_ones, ones_to_fours])
-    path.write_text(
-        text + 'children = { path = "stack.vrt", bands = [1, 2] }\n'
-        "[demand]\nchildren_under3_share = 0.6\n",
-        encoding="utf-8",
-    )
-    scenario = load_scenario(path)
-    found = estimate_demand(load_inputs(scenario.inputs, crs=scenario.crs), scenario=scenario)
-    assert found.areas["children_under3"].sum() == pytest.approx((1200.0 + 600.0) * 0.6)
+    for share in ("", "children_under3_share = 0.6"):
+        path.write_text(
+            text + f'children = {{ path = "stack.vrt", bands = [1, 2] }}\n[demand]\n{share}\n',
+            encoding="utf-8",
+        )
+        scenario = load_scenario(path)
+        found = estimate_demand(load_inputs(scenario.inputs, crs=scenario.crs), scenario=scenario)
+        under3 = (1200.0 + 600.0) * (0.6 if share else 1.0)
+        assert found.areas["children_under3"].sum() == pytest.approx(under3)
+        said = [f for f in found.findings if f.code == "children_older_than_three"]
+        # the stacked files' names say ages 0 and 1–4: with the share at 1, say so
+        assert (
+            said == []
+            if share
+            else said[0].startswith(
+                "children: the files stacked in stack.vrt (chn_t_00_2025.tif, chn_t_01_2025.tif) "
+                "say they count ages 0–4, but demand.children_under3_share is 1, so each of its "
+                "children counts as under three (1,800 in the areas)"
+            )
+        )
+        if not share:
+            assert said[0].endswith("about 0.6 if it counts ages 0 to 4 in whole years")
 
 
 @pytest.mark.parametrize("demand", ["", "children_under3_share = 0.6"])

@@ -76,7 +76,7 @@ from siting.inputs._load import (
     read_layer,
     validate,
 )
-from siting.inputs._raster import age_group_warning, age_range
+from siting.inputs._raster import age_group_warning, age_range, ages_said
 from siting.inputs._schema import FALSE_WORDS, LAYER_NAMES, TRUE_WORDS
 from siting.inputs._vector import UNITS
 
@@ -89,6 +89,7 @@ __all__ = [
     "InputsCheck",
     "age_group_warning",
     "age_range",
+    "ages_said",
     "check_frame",
     "check_inputs",
     "check_loaded",

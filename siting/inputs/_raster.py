@@ -371,6 +371,10 @@ one, 1 is 1–4, then 5-year groups (5 is 5–9) to 80 and over."""
 def age_range(raster: str | Path) -> tuple[int, int] | None:
     """The ages, in whole years from and to, a raster's file name says it counts.
 
+    A virtual raster (``.vrt``) whose own name says none is read for its source files'
+    names: WorldPop's age files stacked as its bands (``…_t_00_…``, ``…_t_01_…``) count
+    ages 0–4 together.
+
     Parameters
     ----------
     raster
@@ -390,7 +394,37 @@ def age_range(raster: str | Path) -> tuple[int, int] | None:
     >>> age_range("chn_t_00_2025_CN_100m_R2025A_v1.tif"), age_range("global_m_05_2025_1km.tif")
     ((0, 0), (5, 9))
     """
+    said = ages_said(raster)
+    return None if said is None else said[0]
+
+
+def ages_said(raster: str | Path) -> tuple[tuple[int, int], tuple[str, ...]] | None:
+    """The ages a raster counts (:func:`age_range`) and the file names that say so: the
+    raster's own, or a virtual raster's and then its sources' (WorldPop's ``…_t_00_…`` and
+    ``…_t_01_…`` stacked as bands: 0–4, said by ``("x.vrt", "…_t_00_….tif", …)``)."""
     name = Path(str(raster)).name
+    ages = _name_ages(name)
+    if ages is not None:
+        return ages, (name,)
+    if not name.lower().endswith(".vrt"):
+        return None
+    import rasterio
+    import rasterio.errors
+
+    try:
+        with rasterio.open(raster) as src:
+            sources = [Path(f).name for f in src.files[1:]]
+    except rasterio.errors.RasterioError:  # unreadable: the raster's own checks say so
+        return None
+    each = [_name_ages(f) for f in sources]
+    known = [a for a in each if a is not None]
+    if not known or len(known) < len(each):
+        return None
+    return (min(a[0] for a in known), max(a[1] for a in known)), (name, *sources)
+
+
+def _name_ages(name: str) -> tuple[int, int] | None:
+    """The ages a file name says (:func:`age_range`)."""
     found = _WORLDPOP_AGE.match(name)
     if found is not None:
         age = int(found.group(1))
