@@ -128,3 +128,19 @@ def test_a_record_without_a_number_its_template_needs_stays_in_english() -> None
         run, "findings", labels("zh"), language="zh", districts={}, unit="元"
     )
     assert (said, english) == ([], ["the English sentence"])
+
+
+def test_the_children_share_is_said_once_when_the_ages_are_the_under_fives() -> None:
+    """Ages 0–4 in whole years give 0.6 already: the Chinese line offered 0.6 twice (once
+    for the ages, once for WorldPop's under-fives)."""
+    under_fives = {**RECORDS["children_older_than_three"], "high": 4, "suggested": "0.6"}
+    run = {
+        "findings": ["x"],
+        "finding_records": [{"code": "children_older_than_three", **under_fives}],
+    }
+    (line,), _ = said_lines(run, "findings", labels("zh"), language="zh", districts={}, unit="元")
+    assert line.endswith("其中3岁以下儿童的比例（若统计0–4周岁，约为0.6）")
+    assert chinese("children_older_than_three").endswith(
+        "（若统计0–5周岁，约为0.5；若统计5岁以下儿童，如 WorldPop 的 age0-5 栅格"
+        "（0岁与1–4岁波段），取0.6）"
+    )

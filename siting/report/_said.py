@@ -148,8 +148,7 @@ _ZH: Mapping[str, str] = {
         "婴幼儿栅格的名称“{file}”表明它统计{low}–{high}岁儿童，但 demand.children_under3_share "
         "为1，其中每名儿童都按3岁以下计（居住区内{children}人）：婴幼儿栅格估算需求托位和每千名"
         "婴幼儿可达托位把3岁及以上儿童也算在内。请在 [demand] 下将 children_under3_share 设为"
-        "其中3岁以下儿童的比例（若统计{low}–{high}周岁，约为{suggested}；若统计5岁以下儿童，"
-        "如 WorldPop 的 age0-5 栅格（0岁与1–4岁波段），取0.6）"
+        "其中3岁以下儿童的比例（若统计{low}–{high}周岁，约为{suggested}{under_five}）"
     ),
     "children_not_under_three": (
         "婴幼儿栅格的名称“{file}”表明它统计{low}–{high}岁儿童，其中没有3岁以下婴幼儿（居住区内"
@@ -266,6 +265,12 @@ def _fields(record: Mapping[str, Any], text: Mapping[str, str], unit: str) -> di
         fields |= _fit_fields(record, text)
     if record["code"] == "areas_too_large_to_walk" and record.get("radii_m"):
         fields["radius_m"] = "、".join(_num(float(r)) for r in record["radii_m"])  # old, rural
+    if record["code"] == "children_older_than_three":  # 0–4 in whole years is already 0.6
+        fields["under_five"] = (
+            ""
+            if fields.get("suggested") == "0.6"
+            else "；若统计5岁以下儿童，如 WorldPop 的 age0-5 栅格（0岁与1–4岁波段），取0.6"
+        )
     if record["code"] == "people_outside_districts":
         fields["share"] = _pct(float(record["outside"]) / float(record["total"]), 1)
     fields["ids"] = _ids(record)
