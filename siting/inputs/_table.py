@@ -9,7 +9,9 @@ the table becomes a point layer:
    ``.xlsm``, ``.xlsb`` and 97–2003 ``.xls``, and ODS, by python-calamine), with the
    row number the planner sees beside each: the CSV line, or the sheet's row (row 1
    is the sheet's first, above any title). Ids stay text (``0101`` keeps its
-   zero). A CSV's encoding is ``encoding`` under ``[inputs.<layer>]``, else
+   zero). A binary workbook (97–2003 ``.xls``, ``.xlsb``) is opened first in a process
+   of its own (:func:`_ends_its_process`): a damaged one can make python-calamine abort
+   its process. A CSV's encoding is ``encoding`` under ``[inputs.<layer>]``, else
    UTF-8 (with or without BOM), else GBK when its bytes look like GBK
    (:func:`siting._encoding.guess_encoding`), as Excel on Chinese Windows saves it.
 2. The coordinate columns are ``x`` and ``y`` under ``[inputs.<layer>]``, else
@@ -30,6 +32,8 @@ from __future__ import annotations
 import csv
 import io
 import re
+import subprocess
+import sys
 import unicodedata
 import zipfile
 from collections.abc import Sequence
@@ -430,6 +434,15 @@ def _read_workbook(
     import python_calamine  # a dependency, imported when a workbook is read
 
     try:
+        ended = _ends_its_process(path)
+        if ended is not None:
+            report.problems.append(
+                where.problem(
+                    ended,
+                    fix="open it in Excel or WPS and save it again as .xlsx, or as CSV UTF-8",
+                )
+            )
+            return None
         with _open_workbook(path) as book:
             shown = [
                 m.name
@@ -558,6 +571,74 @@ def _far_problem(far: tuple[str, int], sheet: str, where: _Where) -> Problem:
         f"{cells:,} cells (at most {_MOST_CELLS:,})",
         fix=f"delete what is in {cell} and in the empty-looking rows and columns up to it "
         "(in Excel or WPS: Ctrl+End finds it), or copy the table to a new sheet",
+    )
+
+
+_OPEN_APART = """
+import sys
+
+try:  # its memory capped (POSIX), so that a damaged length fails rather than swaps
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (int(sys.argv[2]), int(sys.argv[2])))
+except (ImportError, ValueError, OSError):
+    pass
+import python_calamine
+
+book = python_calamine.CalamineWorkbook.from_path(sys.argv[1])
+for name in book.sheet_names:
+    book.get_sheet_by_name(name)
+"""
+"""What :func:`_ends_its_process` runs in a process of its own."""
+
+_OPEN_APART_BYTES = 4 << 30
+"""The memory that process may ask for: a 97–2003 workbook's most cells (65,536 rows ×
+256 columns) take about 0.6 GB in python-calamine."""
+
+_OPEN_APART_S = 120.0
+"""How long that process may take."""
+
+
+def _ends_its_process(path: Path) -> str | None:
+    """What is wrong with a binary workbook python-calamine cannot open without ending its
+    process or panicking, or None when it opens.
+
+    A 97–2003 ``.xls`` (an OLE file, whatever its suffix) or an ``.xlsb`` is parsed from
+    lengths its own bytes give: one damaged byte of ``tests/data/bureau_list.xls`` made
+    python-calamine (0.9) ask for 1,030,784,103,120 bytes and abort, killing siting with
+    no word. Such a workbook is first opened in a process of its own, with its memory
+    capped at :data:`_OPEN_APART_BYTES`, and read here only when that process ends well
+    or with an error Python raises (said as before); a panic is said from that process's
+    message, so that Rust's panic line is not printed again here."""
+    try:
+        with path.open("rb") as f:
+            ole = f.read(8) == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+    except OSError:
+        return None  # the read that follows says what is wrong
+    if not ole and path.suffix.lower() != ".xlsb":
+        return None
+    if not Path(sys.executable).name.lower().startswith("python"):
+        return None  # embedded (QGIS's own executable): no Python to start apart
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", _OPEN_APART, str(path), str(_OPEN_APART_BYTES)],
+            capture_output=True,
+            timeout=_OPEN_APART_S,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return f"did not open it in {_OPEN_APART_S:.0f} s"
+    except OSError:
+        return None  # no process to spare: read it here, as before
+    lines = [line.strip() for line in done.stderr.decode("utf-8", "replace").splitlines()]
+    if done.returncode == 1 and lines and lines[-1].startswith("pyo3_runtime.PanicException"):
+        # a panic: said from here, so that Rust's panic message is not printed again
+        return f"the workbook cannot be read ({lines[-1].removeprefix('pyo3_runtime.')})"
+    if done.returncode in (0, 1):  # opened, or a Python error the read here says
+        return None
+    said = [line for line in lines if "memory allocation of" in line or "panicked at" in line]
+    return "the workbook is damaged: python-calamine stopped reading it" + (
+        f" ({said[0]})" if said else f" (exit {done.returncode})"
     )
 
 
