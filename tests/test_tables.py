@@ -596,6 +596,69 @@ def test_columns_named_by_x_and_y_and_an_address_without_coordinates(tmp_path: P
     assert problem.message.startswith("x and y under [inputs.facilities] name the coordinate")
 
 
+def test_one_column_of_coordinate_pairs_is_read(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """高德's and 百度's coordinate pickers copy both numbers as one text
+    (``105.857687,32.444327``), and a bureau's list keeps them so, in a 坐标 or 经纬度
+    column: such a table was refused ("no coordinate columns siting recognises", with a
+    fix naming x and y, which one column cannot give)."""
+    path = tmp_path / "备案名单.csv"
+    path.write_text(
+        "机构编号,坐标,托位数\n"
+        '0101,"105.857687,32.444327",30\n'
+        "0102,105.854412，32.450797,40\n"  # a full-width comma: no quotes needed
+        "0103,(105.85 32.46),50\n",
+        encoding="utf-8",
+    )
+    columns = {"facility_id": "机构编号", "slots": "托位数"}
+    with caplog.at_level(logging.INFO, logger="siting"):
+        frame = read_layer(LayerSpec(path=path, crs=CGCS2000, columns=columns), name="facilities")
+    assert frame.index.tolist() == ["0101", "0102", "0103"]
+    assert frame.geometry.x.tolist() == [105.857687, 105.854412, 105.85]
+    assert frame.geometry.y.tolist() == [32.444327, 32.450797, 32.46]
+    assert frame["slots"].tolist() == [30, 40, 50]
+    assert "坐标" not in frame.columns and "坐标: x" not in frame.columns
+    assert (
+        "facilities: read 3 points from 备案名单.csv, column '坐标' (two numbers: x, y)"
+        in caplog.text
+    )
+    # latitude first (Google's "lat, lng") in a 经纬度 column: in China the numbers say so
+    flipped = tmp_path / "flipped.csv"
+    flipped.write_text('facility_id,slots,经纬度\nF1,30,"32.444327, 105.857687"\n', "utf-8")
+    frame = read_layer(LayerSpec(path=flipped, crs=CGCS2000), name="facilities")
+    assert (frame.geometry.x.tolist(), frame.geometry.y.tolist()) == ([105.857687], [32.444327])
+    # outside China the name says it: latlng is latitude first, lnglat longitude first
+    accra = tmp_path / "accra.csv"
+    accra.write_text('facility_id,slots,latlng,lnglat\nF1,30,"5.6037, -0.1870","-0.1870, 5.6037"\n')
+    frame = read_layer(LayerSpec(path=accra, crs="EPSG:4326"), name="facilities")
+    assert (frame.geometry.x.tolist(), frame.geometry.y.tolist()) == ([-0.187], [5.6037])
+    assert frame["lnglat"].tolist() == ["-0.1870, 5.6037"]  # the first pair column is read
+    # any column, named as x and y both; an unreadable pair is named by its line
+    named = tmp_path / "named.csv"
+    named.write_text('facility_id,slots,位置\nF1,30,"105.85,32.44"\nF2,40,"105.86"\n', "utf-8")
+    (problem,) = problems_of(LayerSpec(path=named, crs=CGCS2000, x="位置", y="位置"))
+    assert problem.ids == ("line 3",)
+    assert problem.message == (
+        "1 row has no coordinates or coordinates that are not numbers "
+        "(line 3: 位置: x '105.86', 位置: y '')"
+    )
+    # under a sheet's title rows, as a bureau's list sits
+    rows: list[list[Any]] = [
+        ["广元市托育机构备案名单"],
+        ["2025-06"],
+        ["机构编号", "托位数", "坐标"],
+    ]
+    book = write_xlsx(tmp_path / "备案名单.xlsx", [*rows, ["0101", 30, "105.85,32.44"]])
+    frame = read_layer(LayerSpec(path=book, crs=CGCS2000, columns=columns), name="facilities")
+    assert frame.index.tolist() == ["0101"] and frame.geometry.x.tolist() == [105.85]
+    # a location column of addresses is still an address
+    address = tmp_path / "a.csv"
+    address.write_text("facility_id,location\nF1,利州区东坝街道1号\n", encoding="utf-8")
+    (problem,) = problems_of(LayerSpec(path=address, crs=CGCS2000))
+    assert "siting does not geocode addresses" in problem.message
+
+
 def test_a_table_without_crs_is_told_the_crs_its_numbers_look_like(tmp_path: Path) -> None:
     """Degrees in China: EPSG:4490 (and gcj02/bd09 for web maps' points); metres with the
     zone number 35 in front: EPSG:4523; metres without it: the central meridian is needed."""

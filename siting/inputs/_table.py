@@ -95,6 +95,20 @@ COORDINATE_NAMES: tuple[tuple[str, str], ...] = (
 """Usual names of a table's coordinate columns, x (easting, longitude) then y, in the
 order they are tried; compared after NFKC and case folding (``POINT_X``, ``Ｘ坐标``)."""
 
+PAIR_NAMES: dict[str, bool] = {
+    **dict.fromkeys(("坐标", "经纬度", "经纬度坐标", "坐标经纬度", "gps坐标", "点位坐标"), False),
+    **dict.fromkeys(("lnglat", "lng_lat", "lonlat", "lon_lat", "coordinates", "coords"), False),
+    **dict.fromkeys(("location", "经度,纬度", "经度,纬度坐标"), False),
+    **dict.fromkeys(("latlng", "lat_lng", "latlon", "lat_lon", "纬度,经度", "纬经度"), True),
+}
+"""Usual names of one column holding both coordinates (``105.857687,32.444327``, as 高德's
+and 百度's coordinate pickers copy them), compared as :data:`COORDINATE_NAMES`; True when
+the name says latitude first (``latlng``)."""
+
+_PAIR_SPLIT = re.compile(r"\s*[,，;；/]\s*|\s+")
+"""Between the two numbers of a coordinate pair: a comma (also full-width), a semicolon, a
+slash or spaces."""
+
 _ADDRESS_NAMES = frozenset(
     {"地址", "详细地址", "机构地址", "单位地址", "注册地址", "地点", "位置", "门牌地址"}
     | {"address", "addr", "location"}
@@ -189,10 +203,14 @@ def open_table(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFrame 
             where.problem("the table has no header row", fix="put the column names in row 1")
         )
         return None
-    columns = _coordinate_columns(table, spec, where, report)
-    if columns is None:
-        return None
-    x_name, y_name = columns
+    pair = _pair_column(table, spec)
+    if pair is not None:
+        table, x_name, y_name, lat_first = _split_pair(table, pair[0], lat_first=pair[1])
+    else:
+        columns = _coordinate_columns(table, spec, where, report)
+        if columns is None:
+            return None
+        x_name, y_name = columns
     x, bad_x = _coordinates(table[x_name])
     y, bad_y = _coordinates(table[y_name])
     if not len(table):
@@ -246,9 +264,12 @@ def open_table(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFrame 
     data = table.drop(columns=[x_name, y_name])
     frame = gpd.GeoDataFrame(data, geometry=np.asarray(points, dtype=object), crs=None)
     frame.attrs[ROWS] = labels
-    report.note(
-        f"{name}: read {len(frame)} points from {path.name}, columns '{x_name}' and '{y_name}'"
+    read_from = (
+        f"columns '{x_name}' and '{y_name}'"
+        if pair is None
+        else f"column '{pair[0]}' (two numbers: {'latitude, longitude' if lat_first else 'x, y'})"
     )
+    report.note(f"{name}: read {len(frame)} points from {path.name}, {read_from}")
     return frame
 
 
@@ -274,7 +295,8 @@ header."""
 
 def _header_at(filled: Sequence[tuple[int, Sequence[Any]]], spec: LayerSpec) -> int:
     """Which of the first rows is the header: the first that names the coordinate columns
-    (``x`` and ``y``, a pair of usual names, or an address), else the first."""
+    (``x`` and ``y``, a pair of usual names, a column of pairs, or an address), else the
+    first."""
     for i, (_, cells) in enumerate(filled[:_TITLE_ROWS]):
         names = [str(c).strip() for c in cells if not _blank(c)]
         if spec.x is not None and spec.y is not None:
@@ -282,8 +304,10 @@ def _header_at(filled: Sequence[tuple[int, Sequence[Any]]], spec: LayerSpec) -> 
                 return i
             continue
         folded = {_fold(n) for n in names}
-        if any(x in folded and y in folded for x, y in COORDINATE_NAMES) or (
-            folded & _ADDRESS_NAMES
+        if (
+            any(x in folded and y in folded for x, y in COORDINATE_NAMES)
+            or folded & _ADDRESS_NAMES
+            or {n.replace(" ", "") for n in folded} & PAIR_NAMES.keys()
         ):
             return i
     return 0
@@ -788,6 +812,62 @@ def _coordinate(value: Any) -> float | None:
     if number is _BLANK or number is _BAD or number is None:
         return _dms(value) if isinstance(value, str) else None
     return float(number) if np.isfinite(number) else None
+
+
+def _pair(value: Any) -> tuple[float, float] | None:
+    """The two numbers of a coordinate pair (``105.857687,32.444327``), or None."""
+    if not isinstance(value, str):
+        return None
+    parts = [p for p in _PAIR_SPLIT.split(value.strip().strip("()（）[]")) if p]
+    if len(parts) != 2:
+        return None
+    first, second = _coordinate(parts[0]), _coordinate(parts[1])
+    return None if first is None or second is None else (first, second)
+
+
+def _split_pair(
+    table: pd.DataFrame, column: str, *, lat_first: bool
+) -> tuple[pd.DataFrame, str, str, bool]:
+    """The table with the pair column split into an x and a y column (named ``坐标: x`` and
+    ``坐标: y``), in the order the name says or, inside China, the numbers say (a latitude
+    is below 55°, a longitude above 73°); and whether the pairs were read latitude first."""
+    pairs = [_pair(v) for v in table[column].to_numpy(dtype=object)]
+    first = np.array([np.nan if p is None else p[0] for p in pairs])
+    second = np.array([np.nan if p is None else p[1] for p in pairs])
+    read = ~np.isnan(first)
+    if read.any() and _swapped(first[read], second[read]):
+        lat_first = True
+    elif read.any() and _swapped(second[read], first[read]):
+        lat_first = False
+    x, y = (second, first) if lat_first else (first, second)
+    x_name, y_name = f"{column}: x", f"{column}: y"
+    cells = table[column].tolist()  # an unreadable pair shown as written, under x
+    split = table.drop(columns=[column]).assign(
+        **{
+            x_name: [float(v) if ok else cell for v, ok, cell in zip(x, read, cells, strict=True)],
+            y_name: [float(v) if ok else "" for v, ok in zip(y, read, strict=True)],
+        }
+    )
+    return split, x_name, y_name, lat_first
+
+
+def _pair_column(table: pd.DataFrame, spec: LayerSpec) -> tuple[str, bool] | None:
+    """The column holding both coordinates, and whether its name says latitude first:
+    named by ``x`` and ``y`` both, else by its usual name (:data:`PAIR_NAMES`) when most of
+    its filled cells read as pairs."""
+    present = [str(c) for c in table.columns]
+    if spec.x is not None and spec.x == spec.y and spec.x in present:
+        return spec.x, False
+    if spec.x is not None or spec.y is not None:
+        return None
+    for column in present:
+        lat_first = PAIR_NAMES.get(_fold(column).replace(" ", ""))
+        if lat_first is None:
+            continue
+        filled = [v for v in table[column].to_numpy(dtype=object) if not _blank(v)]
+        if filled and sum(_pair(v) is not None for v in filled) >= 0.8 * len(filled):
+            return column, lat_first
+    return None
 
 
 def _coordinates(column: pd.Series[Any]) -> tuple[np.ndarray, np.ndarray]:
