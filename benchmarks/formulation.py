@@ -35,7 +35,8 @@ benchmark city (``benchmarks.cost_stage``), started from its reference plan
 
 ``--aggregation`` counts instead what merging the areas that reach the same sites
 would save (the exact aggregation of idea 2): areas, pairs, and the cost stage's
-rows, columns and nonzeros before and after.
+rows, columns and nonzeros before and after. ``--dominance`` counts the new sites that
+another site dominates (eleventh round: :func:`dominated_sites`).
 """
 
 from __future__ import annotations
@@ -422,6 +423,50 @@ def aggregation_figures(instance: str) -> dict[str, Any]:
     return figures
 
 
+def dominated_sites(problem: SitingProblem) -> list[tuple[str, str]]:
+    """Pairs ``(j, j')`` of new sites where ``j'`` dominates ``j`` (eleventh round): both
+    without an existing facility, in one district, ``j'`` reaching every demand item ``j``
+    reaches and offering each of ``j``'s options (slots, demonstration) at no more cost;
+    of two equal sites only the later points to the earlier. A row ``sum_k y_jk <= sum_k
+    y_j'k`` per pair would be valid (a plan with ``j`` open and ``j'`` closed moves ``j``'s
+    facility to ``j'`` at no more cost)."""
+    sites = problem.sites
+    new = set(sites.index[~sites["existing"].astype(bool)])
+    reach = problem.pairs.groupby("site_id")["demand_id"].agg(frozenset).to_dict()
+    offers = {
+        site: {(float(r.slots), bool(r.demonstration)): float(r.cost) for r in rows.itertuples()}
+        for site, rows in problem.options.groupby("site_id")
+    }
+    by_demand = problem.pairs.groupby("demand_id")["site_id"].agg(set).to_dict()
+    district = sites["district_id"].to_dict()
+    order = {site: i for i, site in enumerate(sites.index)}
+    pairs = []
+    for j in sorted(new & offers.keys() & reach.keys(), key=order.__getitem__):
+        common = set.intersection(*(by_demand[d] for d in reach[j]))
+        for k in sorted(common & new & offers.keys(), key=order.__getitem__):
+            if k == j or district[k] != district[j]:
+                continue
+            mine, theirs = offers[j], offers[k]
+            if not all(o in theirs and theirs[o] <= c for o, c in mine.items()):
+                continue
+            equal = reach[k] == reach[j] and theirs == mine
+            if not equal or order[k] < order[j]:
+                pairs.append((j, k))
+    return pairs
+
+
+def dominance_figures(instance: str) -> dict[str, Any]:
+    """How many new sites another dominates (:func:`dominated_sites`)."""
+    problem = problem_of(instance)
+    pairs = dominated_sites(problem)
+    return {
+        "instance": instance,
+        "new_sites": int((~problem.sites["existing"].astype(bool)).sum()),
+        "pairs": len(pairs),
+        "dominated_sites": len({j for j, _ in pairs}),
+    }
+
+
 # ---------------------------------------------------------------------------
 # the report
 # ---------------------------------------------------------------------------
@@ -468,6 +513,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--json", type=Path, help="append each run (with its samples) here")
     parser.add_argument("--check", action="store_true", help="only compare the relaxations")
     parser.add_argument("--aggregation", action="store_true", help="only count the reach sets")
+    parser.add_argument("--dominance", action="store_true", help="only count dominated sites")
     parser.add_argument("--worker", choices=FORMS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     at = args.at or [s for s in (60.0, 150.0, 300.0, 600.0) if s <= args.limit]
@@ -477,6 +523,9 @@ def main(argv: list[str] | None = None) -> None:
         return
     if args.aggregation:
         print(json.dumps(aggregation_figures(args.instance)))
+        return
+    if args.dominance:
+        print(json.dumps(dominance_figures(args.instance)))
         return
     path = export(args.instance, args.cache, start_limit_s=args.start_limit)
     if args.worker:

@@ -72,3 +72,49 @@ def test_merged_areas_keep_the_cost_stage_optimum(city: dict[str, Any]) -> None:
     assert _optimum(city["model"]) == pytest.approx(
         _optimum(cost_stage(merged, time_limit_s=30.0)["model"]), rel=1e-9
     )
+
+
+def test_dominated_sites_are_the_hand_counted_ones() -> None:
+    """B reaches all A reaches, at A's prices: B dominates A. C reaches less and is dearer
+    for its large option: A, B and D dominate it. D equals A (only the later, D, points to
+    A). E, cheaper and reaching as much as B, is in another district; X has an existing
+    facility: neither is a party."""
+    import pandas as pd
+
+    from benchmarks.formulation import dominated_sites
+    from siting.model import SitingProblem
+
+    reach = {"A": [1, 2], "B": [1, 2, 3], "C": [1], "D": [1, 2], "E": [1, 2, 3], "X": [1, 2, 3]}
+    large = {"A": 5.0, "B": 5.0, "C": 6.0, "D": 5.0, "E": 4.0, "X": 1.0}
+    sites = pd.DataFrame(
+        {
+            "district_id": ["d1", "d1", "d1", "d1", "d2", "d1"],
+            "existing": [False] * 5 + [True],
+        },
+        index=pd.Index(list(reach), name="site_id"),
+    )
+    options = pd.DataFrame(
+        [
+            (s, name, slots, cost, False)
+            for s in reach
+            for name, slots, cost in (("small", 45, 2.0), ("large", 145, large[s]))
+        ],
+        columns=["site_id", "option", "slots", "cost", "demonstration"],
+    )
+    pairs = pd.DataFrame(
+        [(f"a{d}", s, 100.0) for s, ds in reach.items() for d in ds],
+        columns=["demand_id", "site_id", "distance_m"],
+    )
+    demand = pd.DataFrame(
+        {"required": [10.0, 10.0, 10.0], "area_id": ["a1", "a2", "a3"], "kind": "resident"},
+        index=pd.Index(["a1", "a2", "a3"], name="demand_id"),
+    )
+    problem = SitingProblem(demand=demand, sites=sites, options=options, pairs=pairs)
+    assert dominated_sites(problem) == [
+        ("A", "B"),
+        ("C", "A"),
+        ("C", "B"),
+        ("C", "D"),
+        ("D", "A"),
+        ("D", "B"),
+    ]
