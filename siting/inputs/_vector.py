@@ -9,10 +9,13 @@ Reprojection to the working CRS and the study-area check are in
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import difflib
 import importlib.util
 import logging
+import os
 import re
+import tempfile
 import warnings
 from collections.abc import Collection, Sequence
 from pathlib import Path
@@ -59,6 +62,7 @@ from siting.inputs._schema import (
     plan_computed,
 )
 from siting.inputs._table import ROWS, is_table, open_table, polygons_needed
+from siting.inputs._zip import unzipped
 from siting.scenario import LayerSpec
 
 logger = logging.getLogger(__name__)
@@ -88,6 +92,8 @@ def _open_vector(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFram
         path, where, report, noun="file", empty_fix="export the layer to the file again"
     ):
         return None
+    if path.suffix.lower() == ".zip":
+        return _open_zipped(spec, name, report)
     if path.suffix.lower() == ".shp":
         for suffix in (".dbf", ".shx", ".prj", ".cpg"):
             sidecar = path.with_suffix(suffix)
@@ -190,6 +196,31 @@ def _open_vector(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFram
             )
         )
         return None
+    return frame
+
+
+def _open_zipped(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFrame | None:
+    """A layer handed over zipped (:mod:`siting.inputs._zip`): its files taken out to a
+    temporary folder and read there; problems name the file as ``the.zip/inside/it.shp``,
+    and the zip stays the file recorded for the run."""
+    path = Path(spec.path)
+    before = len(report.problems)
+    with tempfile.TemporaryDirectory(prefix="siting-zip-") as tmp:
+        inner = unzipped(path, Path(tmp), _Where(str(path), name), report, layer=spec.layer)
+        frame = None
+        if inner is not None:
+            layer = spec.layer if spec.layer != inner.stem else None
+            frame = _open_vector(dataclasses.replace(spec, path=inner, layer=layer), name, report)
+    inside = f"{path}{os.sep}"
+    report.problems[before:] = [
+        dataclasses.replace(p, file=p.file.replace(f"{tmp}{os.sep}", inside))
+        if p.file is not None
+        else p
+        for p in report.problems[before:]
+    ]
+    for key in [k for k, f in report.files.items() if str(f).startswith(tmp)]:
+        del report.files[key]
+    report.files[name] = path
     return frame
 
 

@@ -1,0 +1,125 @@
+"""A layer handed over zipped: the dataset inside a ``.zip``, taken out to read.
+
+A bureau mails a Shapefile as a zip of its folder (``居住区.zip`` holding
+``居住区/居住区.shp`` and its ``.dbf``, ``.shx``, ``.prj``, ``.cpg``). GDAL reads a
+zip whose Shapefile lies at its root, but not one in a folder inside
+("not recognized as being in a supported file format"). The layer's files are
+taken out to a temporary folder and read as any layer is there (its ``.cpg`` and
+its text's encoding checked as beside the scenario), the zip itself is left as it
+is. Windows's own "Send to > Compressed folder" stores Chinese names in the
+system's code page without the zip's UTF-8 flag, so such names are read as GBK.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path, PurePosixPath
+
+from siting.errors import Problem
+from siting.inputs._problems import _Report, _Where
+
+__all__ = ["VECTOR_MEMBERS", "unzipped"]
+
+VECTOR_MEMBERS = (".shp", ".gpkg", ".geojson", ".json", ".fgb", ".kml", ".gml", ".tab", ".mif")
+"""The files inside a zip that are layers (a Shapefile by its ``.shp``)."""
+
+_MOST_BYTES = 8 << 30
+"""The most a layer's files may hold once taken out (a zip bomb is refused)."""
+
+
+def _member_name(info: zipfile.ZipInfo) -> str:
+    """A member's name as its writer meant it: without the UTF-8 flag, Python reads the
+    bytes as CP437; Chinese Windows wrote them in GBK."""
+    if info.flag_bits & 0x800:
+        return info.filename
+    try:
+        return info.filename.encode("cp437").decode("gbk")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return info.filename
+
+
+def unzipped(
+    path: Path, into: Path, where: _Where, report: _Report, *, layer: str | None = None
+) -> Path | None:
+    """Take the one layer of a zip (or the Shapefile ``layer`` names among several) out
+    into ``into`` and return its path there; or add a problem and return None.
+
+    Parameters
+    ----------
+    path
+        The ``.zip``.
+    into
+        An empty folder to take the files out to (the caller removes it).
+    where, report
+        The layer's role and name, and where the problems go.
+    layer
+        ``layer`` under ``[inputs.<layer>]``: among several files, the one of that name
+        (a zip of Shapefiles, as a folder of them is read).
+
+    Returns
+    -------
+    pathlib.Path or None
+        The ``.shp`` (its sidecar files beside it) or other layer file, at its path inside
+        the zip under ``into``; None with a problem when the zip cannot be read, holds no
+        layer or several in different files.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = {
+                _member_name(info): info
+                for info in archive.infolist()
+                if not info.is_dir() and not info.filename.startswith("__MACOSX/")
+            }
+            layers = [m for m in members if PurePosixPath(m).suffix.lower() in VECTOR_MEMBERS]
+            if len(layers) > 1 and layer is not None:
+                layers = [m for m in layers if PurePosixPath(m).stem == layer] or layers
+            if len(layers) != 1:
+                report.problems.append(_layers_problem(layers, where))
+                return None
+            (inside,) = layers
+            stem = str(PurePosixPath(inside).with_suffix("")).lower()
+            wanted = (
+                [m for m in members if str(PurePosixPath(m).with_suffix("")).lower() == stem]
+                if inside.lower().endswith(".shp")
+                else [inside]
+            )
+            if sum(members[m].file_size for m in wanted) > _MOST_BYTES:
+                report.problems.append(
+                    where.problem(
+                        f"the zip's layer {inside} would take more than "
+                        f"{_MOST_BYTES >> 30} GB once taken out",
+                        fix="unzip it yourself and give the layer's file",
+                    )
+                )
+                return None
+            for name in wanted:
+                target = into / PurePosixPath(name)
+                if into.resolve() not in target.resolve().parents:
+                    continue  # a name climbing out of the folder (../): never written
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(archive.read(members[name]))
+    except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as exc:
+        report.problems.append(
+            where.problem(
+                f"the zip cannot be read ({exc})",
+                fix="unzip it (7-Zip, WinRAR or the system's own) and give the layer's file",
+            )
+        )
+        return None
+    report.note(f"{where.layer}: read {inside} inside {path.name}")
+    return into / PurePosixPath(inside)
+
+
+def _layers_problem(layers: list[str], where: _Where) -> Problem:
+    """No layer in the zip, or several: which to unzip and give."""
+    if not layers:
+        return where.problem(
+            "the zip holds no layer (no .shp, .gpkg, .geojson, .fgb, .kml, .gml, .tab or .mif)",
+            fix="check that this is the zip you meant, or unzip it and give the layer's file",
+        )
+    shown = ", ".join(layers[:6]) + (", …" if len(layers) > 6 else "")
+    return where.problem(
+        f"the zip holds {len(layers)} layers ({shown}) and siting reads one per entry",
+        fix='name the Shapefile to read with layer = "..." (its name without .shp), or unzip '
+        "it and give the layer's file",
+    )

@@ -1,0 +1,114 @@
+"""A layer handed over zipped (siting.inputs._zip): a Shapefile's folder in a zip, as a
+bureau mails it, reads as the Shapefile itself; the zip is left as it is."""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+
+from siting.errors import InputError, Problem
+from siting.inputs import read_layer
+from siting.scenario import LayerSpec
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+
+
+@pytest.fixture(scope="module")
+def shapefile(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """The sample's areas as a Shapefile (UTF-8, with its .cpg): each file's bytes."""
+    folder = tmp_path_factory.mktemp("shp")
+    areas = gpd.read_file(SAMPLE / "city.gpkg", layer="areas", engine="pyogrio")
+    areas[["area_id", "status", "dwellings", "geometry"]].to_file(
+        folder / "areas.shp", encoding="utf-8", engine="pyogrio"
+    )
+    return {f.suffix: f.read_bytes() for f in folder.iterdir()}
+
+
+class _Gbk(zipfile.ZipInfo):
+    """A member named as Windows's "Send to > Compressed folder" names it on a Chinese
+    system: the name's GBK bytes, without the zip's UTF-8 flag."""
+
+    def _encodeFilenameFlags(self) -> tuple[bytes, int]:  # noqa: N802 - zipfile's own name
+        return self.filename.encode("gbk"), self.flag_bits & ~0x800
+
+
+def _zip(path: Path, files: dict[str, bytes], *, gbk: bool = False) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            info = _Gbk(name) if gbk else zipfile.ZipInfo(name)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, data)
+    return path
+
+
+def _problems(spec: LayerSpec) -> tuple[Problem, ...]:
+    with pytest.raises(InputError) as caught:
+        read_layer(spec, name="areas")
+    return caught.value.problems
+
+
+@pytest.mark.parametrize("gbk", [False, True])
+def test_a_shapefile_folder_zipped_reads_as_the_shapefile(
+    tmp_path: Path, shapefile: dict[str, bytes], gbk: bool
+) -> None:
+    """GDAL read only a zip whose Shapefile lies at its root; one in a folder inside (as
+    a zipped folder always is) said "'/vsizip/…' not recognized as being in a supported
+    file format"."""
+    files = {f"居住区/居住区{suffix}": data for suffix, data in shapefile.items()}
+    path = _zip(tmp_path / "居住区.zip", files, gbk=gbk)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    frame = read_layer(LayerSpec(path=path), name="areas")
+    direct = tmp_path / "direct"
+    direct.mkdir()
+    for suffix, data in shapefile.items():
+        (direct / f"areas{suffix}").write_bytes(data)
+    expected = read_layer(LayerSpec(path=direct / "areas.shp"), name="areas")
+    assert len(frame) == 182
+    assert frame.index.tolist() == expected.index.tolist()
+    assert frame["status"].tolist() == expected["status"].tolist()
+    assert frame.geometry.equals(expected.geometry)
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == digest  # the zip untouched
+
+
+def test_a_zip_of_several_layers_is_read_by_layer(
+    tmp_path: Path, shapefile: dict[str, bytes]
+) -> None:
+    files = {
+        f"{stem}{suffix}": data
+        for stem in ("老旧小区", "新建小区")
+        for suffix, data in shapefile.items()
+    }
+    path = _zip(tmp_path / "小区.zip", files)
+    (problem,) = _problems(LayerSpec(path=path))
+    assert problem.message == (
+        "the zip holds 2 layers (老旧小区.shp, 新建小区.shp) and siting reads one per entry"
+    )
+    assert problem.fix is not None and problem.fix.startswith("name the Shapefile to read with")
+    frame = read_layer(LayerSpec(path=path, layer="新建小区"), name="areas")
+    assert len(frame) == 182
+    empty = _zip(tmp_path / "empty.zip", {"说明.txt": b"nothing"})
+    (problem,) = _problems(LayerSpec(path=empty))
+    assert problem.message.startswith("the zip holds no layer")
+
+
+def test_a_problem_inside_a_zip_names_the_zip(tmp_path: Path, shapefile: dict[str, bytes]) -> None:
+    """The layer is read from a temporary folder: its problems name the zip (and the file
+    inside, when GDAL cannot read it), never that folder."""
+    files = {f"居住区/areas{suffix}": data for suffix, data in shapefile.items()}
+    path = _zip(tmp_path / "areas.zip", files)
+    first, *_ = _problems(LayerSpec(path=path, columns={"dwellings": "户数"}))
+    assert first.file == str(path)
+    assert first.message.startswith("column '户数', mapped to dwellings by [inputs.areas.co")
+    damaged = _zip(tmp_path / "damaged.zip", {**files, "居住区/areas.shp": b"not a shapefile"})
+    (problem,) = _problems(LayerSpec(path=damaged))
+    assert problem.file == str(damaged / "居住区" / "areas.shp")
+    assert problem.message.startswith("the file cannot be read as a vector layer (GDAL: ")
+    broken = _zip(tmp_path / "broken.zip", {"a.shp": b"x"})
+    broken.write_bytes(broken.read_bytes()[:40])
+    (problem,) = _problems(LayerSpec(path=broken))
+    assert problem.message.startswith("the zip cannot be read (")
+    assert problem.file == str(broken)
