@@ -23,7 +23,7 @@ from siting.inputs import Inputs
 from siting.model import SitingModel
 from siting.scenario import Scenario
 from siting.solve import SitingSolution
-from siting.summary import per_1000, rounding_summary, workplace_shortfall
+from siting.summary import demonstration_cost, per_1000, rounding_summary, workplace_shortfall
 
 __all__ = ["run_record", "unmet_rules"]
 
@@ -209,6 +209,7 @@ def run_record(
             "cost_by_cost_basis": {str(k): float(v) for k, v in by_basis["sum"].items()},
             "facilities_new": int((~facilities["existing"].astype(bool)).sum()),
             "facilities_existing": int(facilities["existing"].astype(bool).sum()),
+            "demonstration": demonstration_cost(facilities, options),
         },
     }
 

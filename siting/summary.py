@@ -59,6 +59,60 @@ def rounding_summary(
     }
 
 
+def demonstration_cost(facilities: pd.DataFrame, options: pd.DataFrame) -> dict[str, Any]:
+    """What the plan's new demonstration facilities (R5) cost, and how much of it is the
+    demonstration tier's: each one's cost less its site's plain option of the same slots.
+
+    The whole price of the rule is more (the sites chosen for it, not the cheapest): a
+    plan without it (``policy.demonstration_per_district = 0``) measures that.
+
+    Parameters
+    ----------
+    facilities
+        The plan's facilities (``option``, ``slots``, ``cost``, ``demonstration``,
+        ``existing``), indexed by ``site_id``.
+    options
+        Every site's size options (``site_id``, ``option``, ``slots``, ``cost``,
+        ``demonstration``).
+
+    Returns
+    -------
+    dict
+        ``count`` new demonstration facilities, their ``cost`` and the ``premium`` (the
+        tier's part; a facility whose site has no plain option of its slots adds none).
+
+    Examples
+    --------
+    >>> fac = pd.DataFrame({"option": ["demonstration", "large"], "slots": [145, 145],
+    ...     "cost": [3.0e6, 2.4e6], "demonstration": [True, False], "existing": [False, False]},
+    ...     index=pd.Index(["P1", "P2"], name="site_id"))
+    >>> opt = pd.DataFrame({"site_id": ["P1", "P1", "P2"], "option": ["large",
+    ...     "demonstration", "large"], "slots": [145, 145, 145], "cost": [2.2e6, 3.0e6, 2.4e6],
+    ...     "demonstration": [False, True, False]})
+    >>> demonstration_cost(fac, opt)
+    {'count': 1, 'cost': 3000000.0, 'premium': 800000.0}
+    """
+    new = facilities[
+        facilities["demonstration"].astype(bool) & ~facilities["existing"].astype(bool)
+    ]
+    plain = options.loc[~options["demonstration"].astype(bool), ["site_id", "slots", "cost"]]
+    cheapest = (
+        plain.assign(slots=plain["slots"].astype(float))
+        .groupby(["site_id", "slots"], as_index=False)["cost"]
+        .min()
+        .rename(columns={"cost": "plain"})
+    )
+    built = pd.DataFrame(
+        {
+            "site_id": new.index.to_numpy(),
+            "slots": new["slots"].astype(float).to_numpy(),
+            "cost": new["cost"].astype(float).to_numpy(),
+        }
+    ).merge(cheapest, on=["site_id", "slots"], how="left")
+    premium = (built["cost"] - built["plain"]).fillna(0.0)
+    return {"count": len(new), "cost": float(built["cost"].sum()), "premium": float(premium.sum())}
+
+
 def per_1000(slots: float, people: float) -> float | None:
     """Slots per 1,000 people, to 3 decimals, or ``None`` without people."""
     return round(slots / people * 1000, 3) if people > 0 else None

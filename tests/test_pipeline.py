@@ -225,6 +225,17 @@ def test_sample_shows_every_district_demonstration_and_a_shortfall(
     assert 0 < totals["shortfall_slots"] < 0.1 * totals["required_slots"]
     assert run["distance_method"] == "network"
     assert run["distance"]["excluded_by_network"] > 0
+    # the new demonstration facilities and the tier's part of their cost: both co-located
+    # in new areas (land priced with the area, whatever the size), so each one's extra is
+    # the tier's 500,000 and its 300 m² of training rooms built at 4,000 per m²
+    facilities = gpd.read_file(out / "facilities.geojson")
+    demo = facilities[facilities["demonstration"] & ~facilities["existing"]]
+    assert set(demo["cost_basis"]) == {"co-located"}
+    assert totals["demonstration"] == {
+        "count": 2,
+        "cost": pytest.approx(float(demo["cost"].sum())),
+        "premium": pytest.approx(2 * (500_000 + 300 * 4_000)),
+    }
     # excluded parcels are reported with reasons
     candidates = gpd.read_file(out / "candidates.geojson").set_index("site_id")
     assert candidates.at["P0001", "state"] == "excluded"

@@ -597,3 +597,30 @@ def test_a_partitioned_runs_english_status_line_says_the_status_once(
 
     run = {"status": status, "gap": gap, "message": message, "partition": "district"}
     assert status_detail(run, language="en") == detail
+
+
+def test_what_the_demonstration_facilities_cost_is_said_and_compared(tmp_path: Path) -> None:
+    """The report said nothing of what the demonstration rule (R5) costs: run.json's
+    totals now hold the new demonstration facilities' cost and the tier's part of it
+    (siting.summary.demonstration_cost), said under the costs, and compare_runs sets a
+    plan with them beside one without (the rule's price)."""
+    demo = {"count": 2, "cost": 13_840_000.0, "premium": 3_400_000.0}
+    a = _with_run(write_plan_output(tmp_path / "a"))
+    run = json.loads((a / "run.json").read_text(encoding="utf-8"))
+    run["totals"]["demonstration"] = demo
+    (a / "run.json").write_text(json.dumps(run, ensure_ascii=False), encoding="utf-8")
+    md, _ = write_report(a, language="en")
+    assert (
+        "Demonstration facilities (R5): 2 new, costing 13,840,000 CNY, of which 3,400,000 CNY "
+        "is the demonstration tier's extra over a plain facility of the same size on the same "
+        "site. The rule's whole price also holds the sites chosen for it; a plan without it "
+        "measures that: siting robust SCENARIO.toml --vary policy.demonstration_per_district=0,1"
+    ) in md.read_text(encoding="utf-8")
+    md, _ = write_report(a, language="zh")
+    assert "示范性托育机构（R5）：新建2个，费用13,840,000元，其中3,400,000元为示范性的额外费用" in (
+        md.read_text(encoding="utf-8")
+    )
+    b = write_plan_output(tmp_path / "b", variant="b")  # a plan without the block: none
+    compared = compare_runs(a, b, language="en")
+    assert "| demonstration.cost | 13,840,000 | 0 | -13,840,000 |" in compared
+    assert "| demonstration.premium | 3,400,000 | 0 | -3,400,000 |" in compared

@@ -232,6 +232,12 @@ _LABELS: dict[str, dict[str, str]] = {
         "affordable_slots": "普惠托位",
         "cost_by_mode": "按获取方式的费用",
         "cost_by_basis": "费用依据",
+        "demonstration_cost": (
+            "示范性托育机构（R5）：新建{count}个，费用{cost}{currency}，其中{premium}{currency}为"
+            "示范性的额外费用（较同一地块同规模的普通机构）。该规则的全部代价还包括为其选址的差价，"
+            "可与不设示范性机构的方案比较得出：siting robust 方案文件 --vary "
+            "policy.demonstration_per_district=0,1"
+        ),
         "cost_basis": "费用依据",
         "facility_count": "机构数",
         "basis_parcel cost": "用地报价（cost）",
@@ -549,6 +555,13 @@ _LABELS: dict[str, dict[str, str]] = {
         "affordable_slots": "Affordable slots",
         "cost_by_mode": "Cost by acquisition mode",
         "cost_by_basis": "What the costs rest on",
+        "demonstration_cost": (
+            "Demonstration facilities (R5): {count} new, costing {cost} {currency}, of which "
+            "{premium} {currency} is the demonstration tier's extra over a plain facility of "
+            "the same size on the same site. The rule's whole price also holds the sites "
+            "chosen for it; a plan without it measures that: siting robust SCENARIO.toml "
+            "--vary policy.demonstration_per_district=0,1"
+        ),
         "cost_basis": "Cost basis",
         "facility_count": "Facilities",
         "basis_parcel cost": "the parcel's cost",

@@ -316,6 +316,21 @@ def _report_blocks(out: PlanOutput, *, language: str) -> tuple[str, list[Block]]
             )
         )
 
+    demo: Mapping[str, Any] = totals.get("demonstration") or {}
+    if demo.get("count"):
+        currency = "元" if language == "zh" and currency_of(run) == "CNY" else currency_of(run)
+        blocks.append(
+            (
+                "p",
+                text["demonstration_cost"].format(
+                    count=_num(demo["count"]),
+                    cost=_num(demo.get("cost")),
+                    premium=_num(demo.get("premium")),
+                    currency=currency,
+                ),
+            )
+        )
+
     # shortfalls
     blocks.append(("h2", text["shortfalls"]))
     areas = out.areas
