@@ -340,8 +340,10 @@ def test_a_workbooks_cells_are_read_as_openpyxl_reads_them(tmp_path: Path) -> No
             return cell.date()
         return cell
 
-    read = _read_workbook(path, None, _Where(str(path), "facilities"), _Report())
-    assert read is not None
+    found = _read_workbook(path, None, _Where(str(path), "facilities"), _Report())
+    assert found is not None
+    read, sheet = found
+    assert sheet == "Sheet1"
     assert [(n, [seen(c) for c in cells]) for n, cells in stored] == read
     assert [type(c) for c in read[3][1]] == [int, int, int, float, float, datetime.date]
     frame = read_layer(LayerSpec(path=path, crs=CGCS2000), name="facilities")
@@ -419,6 +421,33 @@ def test_a_workbook_python_calamine_aborts_on_is_a_problem(tmp_path: Path) -> No
     )
     assert problem.file == str(path)
     assert problem.fix == "open it in Excel or WPS and save it again as .xlsx, or as CSV UTF-8"
+
+
+def test_a_workbooks_problems_name_the_sheet_read_without_layer(tmp_path: Path) -> None:
+    """The sheet read by default (the first shown) was named in problems only when
+    ``layer`` named it: a row's problem said "row 3" of a workbook of several sheets."""
+    path = write_xlsx(
+        tmp_path / "备案名单.xlsx",
+        [["机构编号", "经度", "纬度"], ["0101", 105.84, 32.43], ["0102", "", 32.44]],
+        sheet="2025年",
+    )
+    problem, _ = problems_of(
+        LayerSpec(path=path, crs=CGCS2000, columns={"facility_id": "机构编号"})
+    )  # and slots missing, below
+    assert str(problem).startswith(
+        f"file {path}, layer '2025年' (read as facilities): 1 row has no coordinates"
+    )
+    complete = write_xlsx(
+        tmp_path / "complete.xlsx",
+        [["机构编号", "经度", "纬度"], ["0101", 105.84, 32.43]],
+        sheet="2025年",
+    )
+    (problem,) = problems_of(
+        LayerSpec(path=complete, crs=CGCS2000, columns={"facility_id": "机构编号"})
+    )
+    assert str(problem).startswith(
+        f"file {complete}, layer '2025年' (read as facilities), column 'slots': required column"
+    )
 
 
 def test_a_value_far_from_the_table_is_a_problem_not_gigabytes(tmp_path: Path) -> None:

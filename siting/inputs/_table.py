@@ -30,6 +30,7 @@ it the loader's problem suggests one from the numbers
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import re
 import subprocess
@@ -64,6 +65,7 @@ if TYPE_CHECKING:
 __all__ = [
     "COORDINATE_NAMES",
     "ROWS",
+    "SHEET",
     "TABLE_SUFFIXES",
     "is_table",
     "open_table",
@@ -117,6 +119,9 @@ _ADDRESS_NAMES = frozenset(
 
 ROWS = "siting_rows"
 """The key of a table's ``attrs`` holding each feature's row as the planner sees it."""
+
+SHEET = "siting_sheet"
+"""The key of a workbook's table's ``attrs`` holding the sheet it was read from."""
 
 _CSV_DELIMITERS = ",;\t|"
 _TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
@@ -189,10 +194,14 @@ def open_table(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFrame 
     if not _check_file(path, where, report, noun="file", empty_fix="save the table again"):
         return None
     suffix = path.suffix.lower()
+    sheet = None
     if suffix in _TEXT_SUFFIXES:
         read = _read_csv(path, spec, where, report)
     else:
-        read = _read_workbook(path, spec.layer, where, report)
+        found = _read_workbook(path, spec.layer, where, report)
+        read, sheet = (None, None) if found is None else found
+        if sheet is not None:  # the sheet read, named in the problems as a layer is
+            where = dataclasses.replace(where, file_layer=sheet)
     if read is None:
         return None
     table, labels = _rows_of(
@@ -264,6 +273,8 @@ def open_table(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFrame 
     data = table.drop(columns=[x_name, y_name])
     frame = gpd.GeoDataFrame(data, geometry=np.asarray(points, dtype=object), crs=None)
     frame.attrs[ROWS] = labels
+    if sheet is not None:
+        frame.attrs[SHEET] = sheet
     read_from = (
         f"columns '{x_name}' and '{y_name}'"
         if pair is None
@@ -447,8 +458,9 @@ def _sheet(
 
 def _read_workbook(
     path: Path, asked: str | None, where: _Where, report: _Report
-) -> list[tuple[int, Sequence[Any]]] | None:
-    """A sheet's cells as the workbook stores them, and each row's number in the sheet.
+) -> tuple[list[tuple[int, Sequence[Any]]], str] | None:
+    """A sheet's cells as the workbook stores them, each row's number in the sheet, and the
+    sheet's name.
 
     Excel (``.xlsx``, ``.xlsm``, ``.xlsb``, 97–2003 ``.xls``) and ODS are read by
     python-calamine: numbers stay numbers (a whole number is an ``int``, as openpyxl gave
@@ -513,7 +525,7 @@ def _read_workbook(
     return [
         (n, [int(c) if isinstance(c, float) and c.is_integer() else c for c in row])
         for n, row in enumerate(cells, start=1)
-    ]
+    ], sheet
 
 
 _MOST_CELLS = 20_000_000

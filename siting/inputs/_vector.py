@@ -61,7 +61,7 @@ from siting.inputs._schema import (
     _Schema,
     plan_computed,
 )
-from siting.inputs._table import ROWS, is_table, open_table, polygons_needed
+from siting.inputs._table import ROWS, SHEET, is_table, open_table, polygons_needed
 from siting.inputs._zip import unzipped
 from siting.scenario import LayerSpec
 
@@ -436,6 +436,8 @@ def _read(
     raw = _open_vector(spec, name, report)
     if raw is None:
         return None, where
+    if spec.layer is None and raw.attrs.get(SHEET) is not None:  # a workbook's first sheet
+        where = dataclasses.replace(where, file_layer=str(raw.attrs[SHEET]))
     return _normalize(raw, spec, name, where, report, people=people), where
 
 
