@@ -392,17 +392,23 @@ def test_a_workbook_python_calamine_panics_on_is_a_problem(
     PanicException, a BaseException that ``except Exception`` let through as a traceback.
     Rust's own panic line ("thread '<unnamed>' panicked at …") was printed beside the
     problem; the workbook opened apart first keeps it there."""
-    data = bytearray((Path(__file__).parent / "data" / "bureau_list.xls").read_bytes())
-    data[2549] = 0xF2
-    path = tmp_path / "备案名单.xls"
-    path.write_bytes(bytes(data))
-    (problem,) = problems_of(LayerSpec(path=path, crs=CGCS2000))
+    problem = _damaged_bureau_list(tmp_path, 2549, 0xF2)
     assert problem.message == (
         "the workbook cannot be read (PanicException: range end index 2 out of range for "
         "slice of length 0)"
     )
-    assert problem.file == str(path)
     assert "panicked" not in capfd.readouterr().err
+
+
+def _damaged_bureau_list(tmp_path: Path, at: int, byte: int) -> Problem:
+    """The one problem of tests/data/bureau_list.xls with the byte ``at`` changed."""
+    data = bytearray((Path(__file__).parent / "data" / "bureau_list.xls").read_bytes())
+    data[at] = byte
+    path = tmp_path / "备案名单.xls"
+    path.write_bytes(bytes(data))
+    (problem,) = problems_of(LayerSpec(path=path, crs=CGCS2000))
+    assert problem.file == str(path)
+    return problem
 
 
 def test_a_workbook_python_calamine_aborts_on_is_a_problem(tmp_path: Path) -> None:
@@ -410,16 +416,11 @@ def test_a_workbook_python_calamine_aborts_on_is_a_problem(tmp_path: Path) -> No
     python-calamine ask for 1,030,784,103,120 bytes when it opens the workbook, and abort:
     the process running siting ended with no word (SIGABRT). The workbook is now opened in
     a process of its own first."""
-    data = bytearray((Path(__file__).parent / "data" / "bureau_list.xls").read_bytes())
-    data[2678] = 0x83
-    path = tmp_path / "备案名单.xls"
-    path.write_bytes(bytes(data))
-    (problem,) = problems_of(LayerSpec(path=path, crs=CGCS2000))
+    problem = _damaged_bureau_list(tmp_path, 2678, 0x83)
     assert problem.message == (
         "the workbook is damaged: python-calamine stopped reading it (memory allocation of "
         "1030784103120 bytes failed)"
     )
-    assert problem.file == str(path)
     assert problem.fix == "open it in Excel or WPS and save it again as .xlsx, or as CSV UTF-8"
 
 
