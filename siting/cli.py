@@ -399,6 +399,10 @@ def _cmd_frontier(args: argparse.Namespace) -> int:
             f"budget {row.budget:,.0f}: shortfall {row.shortfall_slots:,.1f} slots, "
             f"coverage {row.coverage_share:.1%}, cost {row.cost:,.0f} ({row.status}{gap})"
         )
+    if curve.findings:
+        print(f"findings: {len(curve.findings)} to check before using the frontier")
+    for line in curve.findings:
+        print(f"note: {line}")
     return 0
 
 

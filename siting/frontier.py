@@ -48,7 +48,7 @@ import json
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +56,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from siting._said import said_records
 from siting.errors import ScenarioError, SolverError
 from siting.model import SitingModel, SitingProblem, build_model
 from siting.scenario import Scenario, load_scenario
@@ -111,12 +112,16 @@ class Frontier:
         The plan with no budget: ``cost``, ``shortfall_slots``, ``status``, ``gap``.
     seconds
         Wall-clock seconds of the trace (solves and model builds, not preparing).
+    findings
+        What the inputs and the model show a planner must weigh, as a plan says it
+        (:func:`siting.pipeline.plan_findings`; empty from :func:`trace_problem` alone).
     """
 
     table: pd.DataFrame
     required_slots: float
     unconstrained: dict[str, Any]
     seconds: float
+    findings: tuple[str, ...] = ()
 
 
 def _objective(model: SitingModel, values: FloatArray) -> float:
@@ -316,7 +321,7 @@ def trace(
     Frontier
         The points, smallest budget first.
     """
-    from siting.pipeline import prepare, siting_problem
+    from siting.pipeline import plan_findings, prepare, siting_problem
 
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
@@ -328,8 +333,11 @@ def trace(
     if prepared is None:
         prepared = prepare(scenario, progress=progress)
     problem, _ = siting_problem(prepared, scenario=scenario)
+    found = plan_findings(prepared, problem, items=prepared.items, scenario=scenario)
+    for finding in found:  # the inputs' were said when they were read
+        log.warning(finding)
     s = scenario.solver
-    return trace_problem(
+    traced = trace_problem(
         problem,
         points=points,
         solver=s.name,
@@ -338,6 +346,7 @@ def trace(
         threads=s.threads,
         progress=progress,
     )
+    return dataclasses.replace(traced, findings=(*prepared.inputs.findings, *found))
 
 
 def frontier_svg(frontier: Frontier, *, currency: str = "CNY", language: str = "en") -> str:
@@ -450,6 +459,7 @@ _TEXT = {
         "required": "required slots",
         "unconstrained": "plan with no budget",
         "seconds": "seconds",
+        "findings": "Findings to check before using the frontier",
     },
     "zh": {
         "title": "投入–覆盖前沿",
@@ -465,6 +475,7 @@ _TEXT = {
         "required": "需求托位",
         "unconstrained": "不设预算的方案",
         "seconds": "秒",
+        "findings": "使用前沿前请核查的情况",
     },
 }
 
@@ -499,9 +510,33 @@ def _html_page(frontier: Frontier, *, currency: str, language: str, svg: str) ->
         f"{esc(text['unconstrained'])}: {free['cost']:,.0f} {esc(currency)}, "
         f"{free['shortfall_slots']:,.1f} ({esc(str(free['message']))}); "
         f"{frontier.seconds:.1f} {esc(text['seconds'])}</p>"
+        f"{_findings_html(frontier, text, language=language, currency=currency)}"
         f'{svg}<div style="overflow-x:auto"><table style="font-size:12px"><tr>{head}</tr>'
         f"{rows}</table></div></body></html>"
     )
+
+
+def _findings_html(
+    frontier: Frontier, text: Mapping[str, str], *, language: str, currency: str
+) -> str:
+    """The findings as a plan's report says them (Chinese from their records), first."""
+    from siting.report._labels import labels
+    from siting.report._said import said_lines
+
+    if not frontier.findings:
+        return ""
+    run = {"findings": list(frontier.findings), "finding_records": said_records(frontier.findings)}
+    unit = "元" if currency == "CNY" else currency
+    said, english = said_lines(
+        run,
+        "findings",
+        labels(language, currency=currency),
+        language=language,
+        districts={},
+        unit=unit,
+    )
+    items = "".join(f"<li>{html.escape(line)}</li>" for line in [*said, *english])
+    return f'<h2>{html.escape(text["findings"])}</h2><ul style="text-align:left">{items}</ul>'
 
 
 def write_frontier(
@@ -554,6 +589,8 @@ def write_frontier(
             "unconstrained": frontier.unconstrained,
             "seconds": frontier.seconds,
             "points": _records(frontier.table),
+            "findings": list(frontier.findings),
+            "finding_records": said_records(frontier.findings),
             "scenario": scenario.to_dict() if scenario is not None else None,
         }
         (tmp / "run.json").write_text(

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 import pandas as pd
 
+from siting._said import Said
 from siting.access import Access, service_pairs, too_large_to_walk
 from siting.candidates import (
     default_costs_abroad,
@@ -62,6 +63,7 @@ __all__ = [
     "RESOLVABLE",
     "Prepared",
     "loaded_demand",
+    "plan_findings",
     "prepare",
     "prepare_loaded",
     "read_inputs",
@@ -482,11 +484,44 @@ def siting_problem(
     return problem, options
 
 
+def plan_findings(
+    prepared: Prepared, problem: SitingProblem, *, items: pd.DataFrame, scenario: Scenario
+) -> list[Said]:
+    """What the model of a prepared city shows a planner must weigh, beyond the inputs'
+    own findings (said when they were read): the demand's findings (a children raster of
+    older children), demand no site reaches, areas too large to walk across, sites priced
+    at siting's Chinese default prices abroad.
+
+    Parameters
+    ----------
+    prepared
+        The output of :func:`prepare`.
+    problem
+        Its model's data (:func:`siting_problem`).
+    items
+        The demand items the problem was built from.
+    scenario
+        The scenario solved.
+
+    Returns
+    -------
+    list of Said
+        The findings, in the order they are said.
+    """
+    findings = list(prepared.demand.findings) if prepared.demand is not None else []
+    findings += presolve_checks(problem)
+    findings += too_large_to_walk(prepared.inputs.areas, items, problem.pairs, scenario=scenario)
+    if not any(f.code == "default_costs_abroad" for f in prepared.inputs.findings):
+        findings += default_costs_abroad(prepared.sites, scenario=scenario)  # a province's
+    return findings
+
+
 def solve_prepared(
     prepared: Prepared,
     *,
     scenario: Scenario | None = None,
     progress: Progress | None = None,
+    warn: bool = True,
 ) -> Plan:
     """Build, solve and extract the plan of a prepared city.
 
@@ -502,6 +537,9 @@ def solve_prepared(
         on its facilities, ``district_years`` and ``run["phases"]``.
     progress
         Called with a short message at the start of each step.
+    warn
+        Log the plan's findings as warnings (``siting robust`` gathers its
+        combinations' findings and says each once instead).
 
     Returns
     -------
@@ -542,15 +580,10 @@ def solve_prepared(
         items, area_table = demands[-1].items, demands[-1].area_table
     say("building the model")
     problem, options = siting_problem(prepared, scenario=scenario, items=items)
-    findings = presolve_checks(problem)
-    findings += too_large_to_walk(areas, items, problem.pairs, scenario=scenario)
-    if not any(f.code == "default_costs_abroad" for f in inputs.findings):  # a province's
-        findings += default_costs_abroad(prepared.sites, scenario=scenario)
-    if prepared.demand is not None:
-        findings = list(prepared.demand.findings) + list(findings)
-    for finding in findings:
+    found = plan_findings(prepared, problem, items=items, scenario=scenario)
+    for finding in found if warn else ():
         log.warning(finding)
-    findings = list(inputs.findings) + findings  # warned of when read
+    findings = list(inputs.findings) + found  # warned of when read
     model = build_model(problem)
     phased = None
     if demands:

@@ -266,6 +266,10 @@ class Combination:
         Wall-clock seconds (prepare and solve).
     worker
         Where it ran.
+    findings
+        The plan's findings beyond the inputs' (said once when they were read): demand
+        no site reaches, areas too large to walk across, ... (not logged per combination:
+        :func:`robust_sites` says each once).
     """
 
     number: int
@@ -280,6 +284,7 @@ class Combination:
     digest: str
     seconds: float
     worker: str
+    findings: tuple[str, ...] = ()
 
 
 def _digest(problem: Any) -> str:
@@ -351,7 +356,7 @@ def plan_combination(
     try:
         prepared = prepare_loaded(inputs, scenario=scenario, progress=quiet)
         digest = _digest(siting_problem(prepared, scenario=scenario)[0])
-        plan = solve_prepared(prepared, progress=quiet)
+        plan = solve_prepared(prepared, progress=quiet, warn=False)
     except (SitingError, ValueError, RuntimeError) as exc:
         kind = "solver" if isinstance(exc, SolverError) else type(exc).__name__
         return Combination(
@@ -382,6 +387,7 @@ def plan_combination(
         digest=digest,
         seconds=round(time.perf_counter() - began, 3),
         worker=_worker_name(),
+        findings=tuple(str(f) for f in plan.run["findings"] if f not in inputs.findings),
     )
 
 
@@ -409,6 +415,9 @@ class RobustSites:
         How the combinations ran (``"in-process"`` or ``"dask"``, workers, seconds).
     vary
         The varied values per key.
+    findings
+        The combinations' plans' findings beyond the inputs', each once (with the
+        combinations that have it, when not every one does).
     """
 
     sites: pd.DataFrame
@@ -416,6 +425,7 @@ class RobustSites:
     notes: list[str]
     engine: dict[str, Any]
     vary: dict[str, tuple[float, ...]]
+    findings: list[str] = dataclasses.field(default_factory=list)
 
 
 def _no_effect(runs: Sequence[Combination], keys: Sequence[str]) -> list[str]:
@@ -622,13 +632,32 @@ def robust_sites(
         notes.append(f"combination {r.number} has no plan: {r.reason}")
     for note in notes:
         log.warning(note)
+    findings = _findings(ok)
+    for finding in findings:
+        log.warning(finding)
     return RobustSites(
         sites=_summarize(runs, keys),
         combinations=table,
         notes=notes,
         engine=engine,
         vary={k: tuple(float(v) for v in vals) for k, vals in vary.items()},
+        findings=findings,
     )
+
+
+def _findings(runs: Sequence[Combination]) -> list[str]:
+    """Each finding of the combinations' plans once, with the combinations that have it
+    when not all do (a finding's numbers change with the varied values)."""
+    where: dict[str, list[int]] = {}
+    for r in runs:
+        for finding in r.findings:
+            where.setdefault(finding, []).append(r.number)
+    return [
+        finding
+        if len(numbers) == len(runs)
+        else f"{finding} (combinations {', '.join(map(str, numbers))})"
+        for finding, numbers in where.items()
+    ]
 
 
 _TEXT = {
@@ -779,6 +808,7 @@ def write_robust(
         run = {
             "vary": result.vary,
             "notes": result.notes,
+            "findings": result.findings,
             "engine": result.engine,
             "combinations": json.loads(result.combinations.to_json(orient="records")),
             "always_chosen": result.sites.loc[result.sites["always"], "site_id"].tolist(),

@@ -224,3 +224,20 @@ def test_trace_refuses_a_gap_out_of_range_and_phases() -> None:
     phased = SAMPLE.with_name("scenario-phased.toml")
     with pytest.raises(ScenarioError, match=r"cannot follow \[\[phases\]\]"):
         trace(phased, points=2)
+
+
+def test_the_frontier_says_the_findings_a_plan_says(sample_curve: Frontier, tmp_path: Path) -> None:
+    """The frontier said none of the findings a plan of the same scenario says (demand no
+    site reaches, a children raster of older children, ...): they are in its run.json, on
+    its page (in Chinese from their records) and after its table."""
+    (finding,) = sample_curve.findings  # the sample's plan: "findings: 1"
+    assert finding.startswith(
+        "8 demand item(s) needing 222 slots have no site within walking distance: A011, A013"
+    )
+    out = write_frontier(sample_curve, tmp_path / "frontier", language="zh")
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert run["findings"] == [finding]
+    assert run["finding_records"][0]["code"] == "unreachable_demand"
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "<h2>使用前沿前请核查的情况</h2>" in page
+    assert "<li>8个需求单元共需222个托位，步行距离内没有任何候选用地或现有托育机构：A011、" in page

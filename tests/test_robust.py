@@ -235,3 +235,37 @@ def test_two_workers_give_the_same_counts(city: Path) -> None:
     pd.testing.assert_frame_equal(parallel.sites, serial.sites)
     assert list(parallel.combinations["status"]) == ["optimal", "optimal"]
     assert all(worker.startswith("tcp://") for worker in parallel.combinations["worker"])
+
+
+def test_each_finding_is_said_once_with_the_combinations_that_have_it(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Each combination's plan logged its findings again (the sample's unreachable demand
+    once per combination, the same sentence or one with other numbers), and the robust
+    run's outputs held none of them: each is now said once, with the combinations whose
+    plans have it when not all do."""
+    from dataclasses import replace
+
+    from siting.robust import Combination, _findings
+    from siting.scenario import load_scenario
+
+    def run(number: int, *findings: str) -> Combination:
+        return Combination(number, {}, "optimal", None, "", 0.0, 0.0, 0.0, pd.DataFrame(),
+                           "", 0.0, "here", findings)  # fmt: skip
+
+    runs = [run(1, "a", "b"), run(2, "a"), run(3, "a", "c")]
+    assert _findings(runs) == ["a", "b (combinations 1)", "c (combinations 3)"]
+    sample = load_scenario(
+        Path(__file__).resolve().parents[1] / "data" / "sample" / "scenario.toml"
+    )
+    fast = replace(sample, solver=replace(sample.solver, gap=0.05, time_limit_s=10.0))
+    with caplog.at_level("WARNING"):
+        result = robust_sites(fast, {"ratios.old": (8.0, 9.0)})
+    said = [r.getMessage() for r in caplog.records if "no site within walking" in r.getMessage()]
+    assert said == result.findings  # once each, not once per combination
+    eight, nine = result.findings  # 8 or 9 slots per 1,000: other slots needing a site
+    assert eight.startswith("8 demand item(s) needing 222 slots have no site within walking")
+    assert eight.endswith(" (combinations 1)")
+    assert nine.startswith("8 demand item(s) needing ") and nine.endswith(" (combinations 2)")
+    out = write_robust(result, tmp_path / "robust", basemap="none")
+    assert json.loads((out / "run.json").read_text(encoding="utf-8"))["findings"] == said
