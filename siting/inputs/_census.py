@@ -28,14 +28,13 @@ from siting.errors import InputError
 from siting.inputs._checks import _overlapping_pairs
 from siting.inputs._columns import _BAD, _BLANK, _apply, _to_float
 from siting.inputs._problems import _count, _Report, _Where
+from siting.inputs._raster import RASTER_SUFFIXES
 from siting.inputs._vector import _PEOPLE_WORDS, _normalize, _open_vector
 from siting.scenario import LayerSpec, PopulationSpec
 
 logger = logging.getLogger(__name__)
 
 _SECTION = "[inputs.population]"
-_RASTER_SUFFIXES = frozenset({".tif", ".tiff", ".img", ".vrt", ".asc", ".nc"})
-"""Files that are rasters, whatever ``[inputs.population]`` says."""
 RESIDUAL_DISTRICT = "residual_district_id"
 """The census units' column naming the district whose residual a unit no area holds
 counts in (the one holding most of it), found on the whole layer; a name of its own, for
@@ -110,7 +109,7 @@ def _read_census(
     """The census units in their own CRS, indexed by ``unit_id`` (``row N`` without one),
     with ``name`` and ``people``; ``None`` after a problem."""
     where = _where(spec)
-    if Path(spec.path).suffix.lower() in _RASTER_SUFFIXES:
+    if Path(spec.path).suffix.lower() in RASTER_SUFFIXES:
         report.problems.append(
             where.problem(
                 "the population file is a raster, but column or layer is given as for census units",

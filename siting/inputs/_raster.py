@@ -35,6 +35,12 @@ none outside the districts.
   :data:`UNDECLARED_FILL_SHARE` of its cells hold it, is an error: it is the
   fill an export left outside the data (255 people in every cell around a
   city added 85,000 phantom people to the sample's 320,000, silently).
+
+Where the raster is: a raster without a CRS of its own takes the ``crs`` under
+``[inputs.population]``, else the ESRI ``.prj`` beside it (``pop.prj`` or
+``pop.tif.prj``, which GDAL does not read beside a TIFF; :func:`_prj_beside`); a
+``.zip`` holding one raster, or ``pop.zip/pop.tif``, is read inside it
+(:func:`_zip_member`).
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ from __future__ import annotations
 import logging
 import re
 import warnings
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,7 +93,83 @@ class _Raster:
     source: str | Path  # what to open: the path, or a vrt:// giving it the assumed CRS
 
 
-def _with_crs(path: Path, crs: pyproj.CRS) -> str:
+#: The files a raster is, whatever ``[inputs.population]`` says; a ``.zip`` holding one
+#: is read inside it (:func:`_zip_member`).
+RASTER_SUFFIXES = frozenset({".tif", ".tiff", ".img", ".vrt", ".asc", ".nc"})
+
+_VSIZIP = "/vsizip/"
+
+
+def _zip_member(path: Path, where: _Where, report: _Report) -> tuple[Path, str | Path] | None:
+    """The file a raster's path names and what GDAL opens to read it: ``(path, path)`` for
+    a plain file; ``(the .zip, /vsizip/…)`` for a ``.zip`` holding one raster, or for
+    ``pop.zip/pop.tif`` (a raster inside it), as WorldPop and many portals hand them over.
+
+    GDAL's own ``/vsizip/pop.zip/pop.tif`` is read like ``pop.zip/pop.tif`` when the
+    ``.zip`` is an absolute path; a relative one GDAL would read from the folder siting
+    runs in, not the scenario's (the raster "did not exist"): ``None``, with a problem
+    giving the form to write. ``None`` too, with a problem, for a ``.zip`` holding no
+    raster or several (they are named)."""
+    given = str(path)
+    if given.startswith(_VSIZIP):
+        # the scenario's paths are Paths, which write GDAL's /vsizip//abs/a.zip with one slash
+        inner = given[len(_VSIZIP) :]
+        path = Path("/" + inner)
+        if _archive(path) is None:
+            report.problems.append(
+                where.problem(
+                    f"GDAL reads {given} from the folder siting runs in, not the scenario's folder",
+                    fix=f'write path = "{inner}" under [inputs.{where.layer}] (a raster inside '
+                    "a .zip, read from the scenario's folder), or the .zip alone when it holds "
+                    "one raster",
+                )
+            )
+            return None
+    archive = _archive(path)
+    if archive is None:
+        return path, path
+    try:
+        with zipfile.ZipFile(archive) as zipped:
+            names = [n for n in zipped.namelist() if not n.endswith("/")]
+    except (zipfile.BadZipFile, OSError) as exc:
+        report.problems.append(
+            where.problem(
+                f"{archive.name} cannot be read as a .zip ({exc})",
+                fix="download or zip it again, or unzip it and give the raster",
+            )
+        )
+        return None
+    rasters = [n for n in names if Path(n).suffix.lower() in RASTER_SUFFIXES]
+    member = path.relative_to(archive).as_posix() if path != archive else None
+    if member is None and len(rasters) == 1:
+        member = rasters[0]
+    if member is None or member not in names:
+        held = first_few(rasters or names, limit=6) if names else "nothing"
+        said = (
+            f"holds no {member}"
+            if member
+            else (f"holds {len(rasters)} rasters" if rasters else "holds no raster")
+        )
+        example = rasters[0] if rasters else "pop.tif"
+        report.problems.append(
+            where.problem(
+                f"{archive.name} {said} ({'it holds ' if names else ''}{held})",
+                fix=f'name the raster inside it: path = "{archive.name}/{example}" under '
+                f"[inputs.{where.layer}], or unzip it and give the raster",
+            )
+        )
+        return None
+    return archive, f"{_VSIZIP}{archive}/{member}"
+
+
+def _archive(path: Path) -> Path | None:
+    """The ``.zip`` file a path is or lies inside (``pop.zip`` of ``pop.zip/a/pop.tif``)."""
+    return next(
+        (p for p in (path, *path.parents) if p.suffix.lower() == ".zip" and p.is_file()), None
+    )
+
+
+def _with_crs(path: str | Path, crs: pyproj.CRS) -> str:
     """A GDAL ``vrt://`` source of ``path`` with ``crs`` assigned (the file is not touched)."""
     authority = crs.to_authority()
     srs = ":".join(authority) if authority else crs.to_proj4()
@@ -151,8 +234,11 @@ def _check_raster(
     ``study`` (longitude and latitude, :func:`_study_lonlat`) limits the check of
     the values to the raster's cells over it; ``None``: every cell.
     """
-    path = Path(spec.path)
-    where = _Where(str(path), name)
+    where = _Where(str(spec.path), name)
+    found = _zip_member(Path(spec.path), where, report)
+    if found is None:
+        return None
+    path, opened = found
     if not _check_file(
         path, where, report, noun="raster file", empty_fix="export the raster again"
     ):
@@ -160,7 +246,11 @@ def _check_raster(
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", rasterio.errors.NotGeoreferencedWarning)
-            with rasterio.open(path) as src:
+            with rasterio.open(opened) as src:
+                if opened != path:
+                    report.note(
+                        f"{name}: read {str(opened)[len(f'{_VSIZIP}{path}/') :]} inside {path.name}"
+                    )
                 return _inspect_raster(
                     src, spec, name, path, where, report, max_persons_per_km2, study
                 )
@@ -205,6 +295,9 @@ def _inspect_raster(
         crs = _assumed_crs(spec.crs, where, report, noun="raster")
         if crs is None:
             ok = False
+    elif (prj := _prj_beside(path, where, report)) is not None:
+        crs = prj if isinstance(prj, pyproj.CRS) else None
+        ok = crs is not None
     else:
         report.problems.append(
             where.problem(
@@ -322,8 +415,38 @@ def _inspect_raster(
         ok &= _report_scan(src, b, scan, name, where, report, max_persons_per_km2)
     if not ok or crs is None:
         return None
-    source = path if src.crs is not None else _with_crs(path, crs)
+    opened = path if src.name == str(path) else src.name  # a raster inside a .zip
+    source = opened if src.crs is not None else _with_crs(opened, crs)
     return _Raster(path, crs, (left, bottom, right, top), source)
+
+
+def _prj_beside(path: Path, where: _Where, report: _Report) -> pyproj.CRS | bool | None:
+    """The CRS of the ESRI ``.prj`` beside a raster that has none of its own (``pop.prj`` or
+    ``pop.tif.prj`` beside ``pop.tif``, as ArcGIS and many Chinese tools write it with a
+    ``.tfw``): GDAL reads the ``.tfw`` but not the ``.prj``, and the raster was "without a
+    CRS". ``None`` when there is no such file; ``False``, with a problem, when it holds no
+    CRS pyproj reads."""
+    found = [p for p in (path.with_suffix(".prj"), Path(f"{path}.prj")) if p.is_file()]
+    if not found:
+        return None
+    prj = found[0]
+    try:
+        crs = pyproj.CRS.from_user_input(prj.read_text(encoding="utf-8", errors="replace"))
+    except pyproj.exceptions.CRSError as exc:
+        report.problems.append(
+            where.problem(
+                f"the raster has no CRS of its own, and {prj.name} beside it holds none pyproj "
+                f"reads ({exc})",
+                fix=f'say which CRS it is in with crs = "EPSG:4544" (for example) under '
+                f"[inputs.{where.layer}], or write {prj.name} again from the GIS",
+            )
+        )
+        return False
+    report.note(
+        f"{where.layer}: the raster has no CRS of its own; read {_crs_label(crs)} from "
+        f"{prj.name} beside it"
+    )
+    return crs
 
 
 def _note_bands(src: Any, spec: RasterSpec, name: str, report: _Report) -> None:

@@ -1,0 +1,142 @@
+"""A population raster handed over as producers and bureaus write it.
+
+Each test is a case of the sweep of real raster hand-overs
+(:mod:`benchmarks.handover_rasters`) that siting read wrongly or refused with a misleading
+word, built small from the layers of :mod:`test_inputs`: a plain TIFF with its ``.tfw``
+and ``.prj`` beside it, and a GeoTIFF inside a ``.zip``.
+"""
+
+from __future__ import annotations
+
+import warnings
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import rasterio
+from test_inputs import GK, X0, Y0, make_spec, write_raster
+
+from siting.demand import estimate_demand
+from siting.errors import InputError
+from siting.inputs import load_inputs
+from siting.scenario import RasterSpec, Scenario
+
+ESRI_GK105 = (
+    'PROJCS["CGCS2000_3_Degree_GK_CM_105E",GEOGCS["GCS_China_Geodetic_Coordinate_System_2000",'
+    'DATUM["D_China_2000",SPHEROID["CGCS2000",6378137.0,298.257222101]],PRIMEM["Greenwich",0.0],'
+    'UNIT["Degree",0.0174532925199433]],PROJECTION["Gauss_Kruger"],PARAMETER["False_Easting",'
+    '500000.0],PARAMETER["False_Northing",0.0],PARAMETER["Central_Meridian",105.0],'
+    'PARAMETER["Scale_Factor",1.0],PARAMETER["Latitude_Of_Origin",0.0],UNIT["Meter",1.0]]'
+)
+"""The ``.prj`` ArcGIS writes for EPSG:4544: ESRI WKT, no authority."""
+
+VALUES = np.arange(600, dtype="float32").reshape(20, 30) / 10.0
+"""People per cell of the test's 100 m grid; area A1 covers rows 5–9, columns 5–9 whole."""
+
+
+def people(tmp_path: Path, spec: RasterSpec) -> tuple[pd.Series, list[str]]:
+    """Each area's people read from ``spec``, and the notes."""
+    inputs = load_inputs(make_spec(tmp_path, population=spec), crs=GK)
+    return estimate_demand(inputs, scenario=Scenario()).areas["population"], inputs.notes
+
+
+def plain_tiff(path: Path) -> Path:
+    """The test grid as a TIFF without georeferencing, its ``.tfw`` beside it (the centre
+    of the top-left cell), as ArcGIS's "export as TIFF + world file" leaves it."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", rasterio.errors.NotGeoreferencedWarning)
+        with rasterio.open(
+            path, "w", driver="GTiff", width=30, height=20, count=1, dtype="float32", nodata=-1
+        ) as dst:
+            dst.write(VALUES, 1)
+    x, y = X0 - 500 + 50, Y0 + 1000 - 50
+    path.with_suffix(".tfw").write_text(f"100\n0\n0\n-100\n{x}\n{y}\n", encoding="ascii")
+    return path
+
+
+@pytest.mark.parametrize("prj_name", ["pop.prj", "pop.tif.prj"])
+def test_a_raster_without_crs_reads_the_prj_beside_it(tmp_path: Path, prj_name: str) -> None:
+    """GDAL reads a ``.tfw`` beside a TIFF but not its ``.prj``: the raster "had no CRS",
+    and the fix asked to define what the ``.prj`` beside it already said."""
+    path = plain_tiff(tmp_path / "pop.tif")
+    (tmp_path / prj_name).write_text(ESRI_GK105, encoding="ascii")
+    by_prj, notes = people(tmp_path, RasterSpec(path=path))
+    assert (
+        f"population: the raster has no CRS of its own; read EPSG:4544 from {prj_name} beside it"
+        in notes
+    )
+    # A1 covers columns 5-9 and rows 5-9 of the 100 m grid whole: its cells sum by hand
+    assert by_prj["A1"] == pytest.approx(VALUES[5:10, 5:10].sum(), rel=1e-6)
+    by_key, _ = people(tmp_path, RasterSpec(path=path, crs=GK))
+    pd.testing.assert_series_equal(by_prj, by_key)
+
+
+def test_a_prj_holding_no_crs_is_a_problem_naming_it(tmp_path: Path) -> None:
+    path = plain_tiff(tmp_path / "pop.tif")
+    path.with_suffix(".prj").write_text("Gauss Kruger 105", encoding="ascii")
+    with pytest.raises(InputError) as caught:
+        load_inputs(make_spec(tmp_path, population=RasterSpec(path=path)), crs=GK)
+    (problem,) = caught.value.problems
+    assert problem.message.startswith(
+        "the raster has no CRS of its own, and pop.prj beside it holds none pyproj reads"
+    )
+    assert problem.fix.startswith('say which CRS it is in with crs = "EPSG:4544"')
+
+
+def zipped(tmp_path: Path, *names: str) -> Path:
+    """``pop.zip`` holding the test raster under each of ``names`` (a ``readme.txt`` too)."""
+    tif = write_raster(tmp_path / "inside.tif", values=VALUES)
+    archive = tmp_path / "pop.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as out:
+        out.writestr("readme.txt", "WorldPop")
+        for name in names:
+            out.write(tif, name)
+    tif.unlink()
+    return archive
+
+
+@pytest.mark.parametrize(
+    ("inside", "given"),
+    [
+        (("chn_ppp_2020.tif",), "pop.zip"),
+        (("a/chn_ppp_2020.tif", "b/chn_ppp_2019.tif"), "pop.zip/a/chn_ppp_2020.tif"),
+    ],
+)
+def test_a_raster_inside_a_zip_is_read(tmp_path: Path, inside: tuple[str, ...], given: str) -> None:
+    """A WorldPop download is a ``.zip``: given as it is, GDAL did not recognise it ("not
+    recognized as being in a supported file format"), and GDAL's ``/vsizip/`` form was
+    "a raster file that does not exist"."""
+    zipped(tmp_path, *inside)
+    found, notes = people(tmp_path, RasterSpec(path=tmp_path / given))
+    assert f"population: read {inside[0]} inside pop.zip" in notes
+    assert found["A1"] == pytest.approx(VALUES[5:10, 5:10].sum(), rel=1e-6)
+
+
+def test_a_zip_holding_several_rasters_names_them(tmp_path: Path) -> None:
+    archive = zipped(tmp_path, "chn_ppp_2020.tif", "chn_ppp_2019.tif")
+    with pytest.raises(InputError) as caught:
+        load_inputs(make_spec(tmp_path, population=RasterSpec(path=archive)), crs=GK)
+    (problem,) = caught.value.problems
+    assert problem.file == str(archive)
+    assert problem.message == (
+        "pop.zip holds 2 rasters (it holds chn_ppp_2020.tif, chn_ppp_2019.tif)"
+    )
+    assert problem.fix.startswith(
+        'name the raster inside it: path = "pop.zip/chn_ppp_2020.tif" under [inputs.population]'
+    )
+
+
+def test_a_relative_vsizip_path_is_a_problem_giving_the_path_to_write(tmp_path: Path) -> None:
+    """GDAL reads a relative ``/vsizip/`` path from the working folder, not the scenario's:
+    "the raster file does not exist" sent the planner looking for a file that was there."""
+    zipped(tmp_path, "pop.tif")
+    spec = RasterSpec(path=Path("/vsizip/pop.zip/pop.tif"))
+    with pytest.raises(InputError) as caught:
+        load_inputs(make_spec(tmp_path, population=spec), crs=GK)
+    (problem,) = caught.value.problems
+    assert "does not exist" not in problem.message
+    assert problem.fix.startswith('write path = "pop.zip/pop.tif" under [inputs.population]')
+    found, _ = people(tmp_path, RasterSpec(path=Path(f"/vsizip/{tmp_path}/pop.zip/pop.tif")))
+    assert found["A1"] == pytest.approx(VALUES[5:10, 5:10].sum(), rel=1e-6)
