@@ -140,3 +140,38 @@ def test_a_relative_vsizip_path_is_a_problem_giving_the_path_to_write(tmp_path: 
     assert problem.fix.startswith('write path = "pop.zip/pop.tif" under [inputs.population]')
     found, _ = people(tmp_path, RasterSpec(path=Path(f"/vsizip/{tmp_path}/pop.zip/pop.tif")))
     assert found["A1"] == pytest.approx(VALUES[5:10, 5:10].sum(), rel=1e-6)
+
+
+def test_a_raster_named_for_a_density_is_warned_of_with_both_totals(tmp_path: Path) -> None:
+    """WorldPop's persons per hectare on its 3-arc-second grid, read as persons per cell,
+    held 441,575 of the sample's 320,000 people (a cell is 0.72 ha at 32° N), without a
+    word: its densest cell is below ``demand.max_persons_per_km2``. On the test's 100 m
+    grid a cell is 1 ha, so persons per hectare are the counts; per km² they are 100 times
+    them: 5 persons per km² is 0.05 persons in a 1 ha cell."""
+    path = write_raster(tmp_path / "gk_pd_2020_per_km2.tif", values=np.full((20, 30), 5.0))
+    inputs = load_inputs(make_spec(tmp_path, population=RasterSpec(path=path)), crs=GK)
+    (finding,) = [f for f in inputs.findings if f.code == "raster_may_hold_density"]
+    assert finding.values["said"] == "gk_pd_2020_per_km2.tif"
+    assert finding.values["per"] == "km²"
+    assert finding.values["people"] == pytest.approx(600 * 5.0)
+    assert finding.values["as_density"] == pytest.approx(600 * 5.0 * 0.01)
+    assert str(finding).startswith(
+        "population: the raster's name 'gk_pd_2020_per_km2.tif' says it may hold a density "
+        "(persons per km²), but siting reads persons per cell: the raster's cells hold 3,000 "
+        "people read as persons per cell, 30 read as persons per km²"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "description"),
+    [("chn_ppp_2020_UNadj.tif", None), ("pop.tif", "persons per cell"), ("hamburg.tif", None)],
+)
+def test_a_raster_of_persons_per_cell_is_not_warned_of_a_density(
+    tmp_path: Path, name: str, description: str | None
+) -> None:
+    path = write_raster(tmp_path / name, values=VALUES)
+    if description is not None:
+        with rasterio.open(path, "r+") as dst:
+            dst.set_band_description(1, description)
+    inputs = load_inputs(make_spec(tmp_path, population=RasterSpec(path=path)), crs=GK)
+    assert not [f for f in inputs.findings if f.code == "raster_may_hold_density"]

@@ -34,6 +34,13 @@ RECORDS: dict[str, dict[str, Any]] = {
         "ids": ["D2 86%"],
     },
     "areas_people_unread": {"column": "人口", "people": 6700.0},
+    "raster_may_hold_density": {
+        "raster": "population",
+        "said": "chn_pd_2020_per_ha.tif",
+        "per": "hectare",
+        "people": 441575.0,
+        "as_density": 320000.0,
+    },
     "census_units_cross_districts": {"count": 1, "people": 300.0, "ids": ["U3"]},
     "nearest_unused_census": {},
     "raster_empty_census": {"raster": "population"},

@@ -34,7 +34,12 @@ none outside the districts.
   when the raster declares no nodata and at least
   :data:`UNDECLARED_FILL_SHARE` of its cells hold it, is an error: it is the
   fill an export left outside the data (255 people in every cell around a
-  city added 85,000 phantom people to the sample's 320,000, silently).
+  city added 85,000 phantom people to the sample's 320,000, silently);
+* **a raster whose name, band description or units say it holds a density** (``density``,
+  ``per_ha``, ``/km2``, 密度, WorldPop's ``chn_pd_2020``) is a finding giving its people
+  read as persons per cell and as the density (:func:`_warn_of_density`): WorldPop's
+  persons per hectare on its 3-arc-second grid held 441,575 of the sample's 320,000,
+  below the density bound.
 
 Where the raster is: a raster without a CRS of its own takes the ``crs`` under
 ``[inputs.population]``, else the ESRI ``.prj`` beside it (``pop.prj`` or
@@ -411,6 +416,8 @@ def _inspect_raster(
             )
         )
         ok = False
+    if scans and cell_km2 is not None:
+        _warn_of_density(src, spec, path, scans[0], name, report)
     for b, scan in zip(spec.band_list if scans else (), scans, strict=True):
         ok &= _report_scan(src, b, scan, name, where, report, max_persons_per_km2)
     if not ok or crs is None:
@@ -622,6 +629,56 @@ def age_group_warning(
     )
 
 
+_DENSITY = re.compile(
+    r"densit|密度|(?:per|/)[-_ ]?(?:km|sq|square|ha(?![a-z])|hectare)|人每|每平方|每公顷"
+    r"|^[a-z]{3}_pd_\d{4}",  # WorldPop's densities: chn_pd_2020_1km.tif, persons per km²
+    re.IGNORECASE,
+)
+"""Words in a raster's file name, band description or units that say it holds a density."""
+
+_PER_HECTARE = re.compile(r"(?<![a-z])ha(?![a-z])|hectare|公顷", re.IGNORECASE)
+
+
+def _warn_of_density(
+    src: Any, spec: RasterSpec, path: Path, scan: _Scan, name: str, report: _Report
+) -> None:
+    """Warn when a raster's name, band description or units say it holds a density
+    (persons per km² or per hectare), which siting would read as persons per cell.
+
+    WorldPop's 3-arc-second persons per hectare read as persons per cell held 441,575 of
+    the sample's 320,000 people at 32° N (a cell is 0.72 ha), without a word; per km² on
+    100 m cells it is ten times denser than ``demand.max_persons_per_km2``, a problem
+    already, but not on 1 km cells, whose per km² is near the count.
+    """
+    band = spec.band_list[0]
+    said = [path.name, src.descriptions[band - 1], src.units[band - 1]]
+    said += [src.tags(band).get("units"), src.tags().get("units")]
+    hits = [text.strip() for text in said if text and text.strip() and _DENSITY.search(text)]
+    if not hits:
+        return
+    hectare = _PER_HECTARE.search(hits[0]) is not None
+    per, factor = ("hectare", 100.0) if hectare else ("km²", 1.0)
+    as_density = scan.density_people * factor
+    where = "the raster's cells" if scan.whole else "the raster's cells over the study area"
+    report.find(
+        Said(
+            f"{name}: the raster's {'name' if hits[0] == path.name else 'band'} {hits[0]!r} says "
+            f"it may hold a density (persons per {per}), but siting reads persons per cell: "
+            f"{where} hold {scan.people:,.0f} people read as persons per cell, "
+            f"{as_density:,.0f} read as persons per {per}. If it holds a density, write persons "
+            f"per cell first (each cell's value × its area in {'hectares' if hectare else 'km²'}"
+            "); else ignore this",
+            code="raster_may_hold_density",
+            raster=name,
+            said=hits[0],
+            per=per,
+            people=scan.people,
+            as_density=as_density,
+        ),
+        by=logger,
+    )
+
+
 def _warn_of_age_group(src: Any, spec: RasterSpec, path: Path, report: _Report) -> None:
     """Warn when the population raster's name says it counts one age group (children), not
     every resident (:func:`age_group_warning`)."""
@@ -647,6 +704,7 @@ class _Scan:
     nan: int = 0  # NaN cells not masked as nodata
     nan_people: float = 0.0  # what NaN cells next to valid ones would hold, like their neighbours
     people: float = 0.0  # the positive valid cells' people
+    density_people: float = 0.0  # their values × their cells' km²: the people of a density
     negative: int = 0
     negative_values: set[float] = field(default_factory=set)
     negative_window: list[int] = field(default_factory=lambda: [-1, -1, -1, -1])
@@ -757,7 +815,12 @@ def _scan(
         valid &= ~nan
         if nan.any():
             scan.nan_people += _neighbour_guess(data, valid, nan)
-        scan.people += float(data[valid & (data > 0)].sum())
+        counted = valid & (data > 0)
+        scan.people += float(data[counted].sum())
+        if cell_km2 is not None:
+            scan.density_people += float(
+                (np.where(counted, data, 0.0) * cell_km2[start : start + height, None]).sum()
+            )
         if not scan.positive:
             scan.positive = bool(np.any(data[valid] > 0))
         negative = valid & (data < 0)

@@ -144,6 +144,11 @@ _ZH: Mapping[str, str] = {
         '儿童栅格，请在 [inputs.population] 下设置 counts = "children" 和 share_of_residents；'
         "否则可忽略"
     ),
+    "raster_may_hold_density": (
+        "{raster}栅格的名称或波段说明“{said}”表明它可能存放人口密度（每{per}人数），而 siting "
+        "按每个栅格单元的人数读取：按每单元人数计为{people}人，按每{per}人数计为{as_density}人。"
+        "如确为密度，请先换算为每单元人数（各单元数值 × 其以{per}计的面积）；否则可忽略"
+    ),
     "children_older_than_three": (
         "婴幼儿栅格的名称“{file}”表明它统计{low}–{high}岁儿童，但 demand.children_under3_share "
         "为1，其中每名儿童都按3岁以下计（居住区内{children}人）：婴幼儿栅格估算需求托位和每千名"
@@ -253,6 +258,8 @@ def _fields(record: Mapping[str, Any], text: Mapping[str, str], unit: str) -> di
             fields[key] = text.get(f"input_{value}", str(value))
         elif key == "status":
             fields[key] = text.get(f"status_{value}", str(value))
+        elif key == "per":
+            fields[key] = {"km²": "平方公里", "hectare": "公顷"}.get(str(value), str(value))
         elif key == "datum":
             fields[key] = _DATUMS.get(str(value), str(value))
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
