@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import rasterio
+from affine import Affine
 from test_inputs import GK, X0, Y0, make_spec, write_raster
 
 from siting.demand import estimate_demand
@@ -175,3 +176,31 @@ def test_a_raster_of_persons_per_cell_is_not_warned_of_a_density(
             dst.set_band_description(1, description)
     inputs = load_inputs(make_spec(tmp_path, population=RasterSpec(path=path)), crs=GK)
     assert not [f for f in inputs.findings if f.code == "raster_may_hold_density"]
+
+
+def test_a_raster_coarser_than_the_areas_is_a_finding(tmp_path: Path) -> None:
+    """WorldPop's 1 km grid over a city whose 小区 are all smaller than a cell planned 467
+    slots short where the sample's own 100 m raster planned 228, without a word: a cell's
+    people are shared among the areas it touches by their land. The test's areas are
+    500 m squares (0.25 km²); 1 km cells are larger than all three, 100 m cells than none."""
+    fine = load_inputs(make_spec(tmp_path), crs=GK)
+    assert not [f for f in fine.findings if f.code == "raster_coarser_than_areas"]
+    path = write_raster(
+        tmp_path / "pop_1km.tif",
+        values=np.full((3, 4), 500.0),
+        transform=Affine(1000.0, 0.0, X0 - 1000, 0.0, -1000.0, Y0 + 1500),
+    )
+    inputs = load_inputs(make_spec(tmp_path, population=RasterSpec(path=path)), crs=GK)
+    (finding,) = [f for f in inputs.findings if f.code == "raster_coarser_than_areas"]
+    assert finding.values | {"cell_km2": round(finding.values["cell_km2"], 6)} == {
+        "raster": "population",
+        "file": "pop_1km.tif",
+        "cell_km2": 1.0,
+        "count": 3,
+        "of": 3,
+        "median_km2": pytest.approx(0.25),
+    }
+    assert str(finding).startswith(
+        "population: the raster pop_1km.tif's cells (1 km²) are larger than 3 of the 3 "
+        "residential areas (their median is 0.25 km²)"
+    )

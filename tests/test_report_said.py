@@ -34,6 +34,14 @@ RECORDS: dict[str, dict[str, Any]] = {
         "ids": ["D2 86%"],
     },
     "areas_people_unread": {"column": "人口", "people": 6700.0},
+    "raster_coarser_than_areas": {
+        "raster": "population",
+        "file": "chn_ppp_2020_1km_Aggregated.tif",
+        "cell_km2": 0.73,
+        "count": 182,
+        "of": 182,
+        "median_km2": 0.165,
+    },
     "raster_may_hold_density": {
         "raster": "population",
         "said": "chn_pd_2020_per_ha.tif",

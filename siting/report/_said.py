@@ -144,6 +144,12 @@ _ZH: Mapping[str, str] = {
         '儿童栅格，请在 [inputs.population] 下设置 counts = "children" 和 share_of_residents；'
         "否则可忽略"
     ),
+    "raster_coarser_than_areas": (
+        "{raster}栅格 {file} 的单元（{cell_km2}平方公里）大于{of}个居住区中的{count}个（居住区面积"
+        "中位数{median_km2}平方公里）：栅格无法反映单元内人口居住在何处，单元人口只能按用地面积分给"
+        "其覆盖的居住区，而非按实际居住位置。请提供更精细的栅格（如 WorldPop 100米或3弧秒、GHS-POP "
+        "100米），或提供建筑图层在单元内加权"
+    ),
     "raster_may_hold_density": (
         "{raster}栅格的名称或波段说明“{said}”表明它可能存放人口密度（每{per}人数），而 siting "
         "按每个栅格单元的人数读取：按每单元人数计为{people}人，按每{per}人数计为{as_density}人。"
@@ -258,6 +264,8 @@ def _fields(record: Mapping[str, Any], text: Mapping[str, str], unit: str) -> di
             fields[key] = text.get(f"input_{value}", str(value))
         elif key == "status":
             fields[key] = text.get(f"status_{value}", str(value))
+        elif key.endswith("_km2"):
+            fields[key] = f"{float(value):.3g}"
         elif key == "per":
             fields[key] = {"km²": "平方公里", "hectare": "公顷"}.get(str(value), str(value))
         elif key == "datum":
