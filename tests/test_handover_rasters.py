@@ -204,3 +204,25 @@ def test_a_raster_coarser_than_the_areas_is_a_finding(tmp_path: Path) -> None:
         "population: the raster pop_1km.tif's cells (1 km²) are larger than 3 of the 3 "
         "residential areas (their median is 0.25 km²)"
     )
+
+
+def test_a_raster_on_xian_1980_is_a_finding_as_a_layer_would_be(tmp_path: Path) -> None:
+    """A layer on Xian 1980 is the finding old_datum_unshifted and takes datum_shift; a
+    raster on it was laid over the areas by the projections alone (50-150 m off against
+    100 m cells) without a word."""
+    fine = load_inputs(make_spec(tmp_path), crs=GK)
+    assert not [f for f in fine.findings if f.code == "raster_datum_unshifted"]
+    path = write_raster(tmp_path / "pop_xian80.tif", values=VALUES, crs="EPSG:2380")
+    inputs = load_inputs(make_spec(tmp_path, population=RasterSpec(path=path)), crs=GK)
+    (finding,) = [f for f in inputs.findings if f.code == "raster_datum_unshifted"]
+    assert finding.values == {
+        "raster": "population",
+        "file": "pop_xian80.tif",
+        "crs": "EPSG:2380",
+        "datum": "Xian 1980",
+    }
+    assert str(finding).startswith(
+        "population: the raster pop_xian80.tif's CRS EPSG:2380 is on the Xian 1980 datum, and "
+        "PROJ knows no shift from it to China 2000: its cells were laid over the areas by the "
+        "projections alone, likely 50–150 m off"
+    )

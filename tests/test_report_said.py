@@ -34,6 +34,12 @@ RECORDS: dict[str, dict[str, Any]] = {
         "ids": ["D2 86%"],
     },
     "areas_people_unread": {"column": "人口", "people": 6700.0},
+    "raster_datum_unshifted": {
+        "raster": "population",
+        "file": "pop_xian80.tif",
+        "crs": "EPSG:2380",
+        "datum": "Xian 1980",
+    },
     "raster_coarser_than_areas": {
         "raster": "population",
         "file": "chn_ppp_2020_1km_Aggregated.tif",

@@ -141,18 +141,16 @@ def _close_datum(crs: pyproj.CRS) -> bool:
     return any(close in _datum_name(crs) for close in _CLOSE_DATUMS)
 
 
-def _warn_of_a_ballpark(own: pyproj.CRS, work: pyproj.CRS, name: str, report: _Report) -> None:
-    """Warn when PROJ knows no datum shift from a layer's CRS to the working CRS and the
-    datums differ by more than a metre (Xian 1980, Beijing 1954, a city's local system):
-    it then moves nothing, and the layer may sit tens of metres off, against hazard buffers
-    of 5-50 m and a 100 m "beside": a finding (:func:`siting.inputs._datum.unshifted_finding`),
-    fixed by ``datum_shift``."""
+def ballpark_datums(own: pyproj.CRS, work: pyproj.CRS) -> tuple[str, str] | None:
+    """The datums of ``own`` and ``work`` when PROJ knows no shift between them and they
+    differ by more than a metre (Xian 1980, Beijing 1954, a city's local system against
+    CGCS2000): PROJ then moves coordinates by the projections alone. ``None`` otherwise."""
     own_geo, work_geo = own.geodetic_crs, work.geodetic_crs
     if own_geo is None or work_geo is None or own_geo.datum is None or work_geo.datum is None:
-        return
+        return None
     datums = (own_geo.datum.name, work_geo.datum.name)
     if _close_datum(own) and _close_datum(work):
-        return
+        return None
     # a QGIS custom definition on GRS80 or WGS 84's ellipsoid (+ellps=GRS80, +towgs84=0,0,0)
     # is almost always CGCS2000 or WGS 84 under another name: no word for it
     own_ellipsoid, work_ellipsoid = own_geo.ellipsoid, work_geo.ellipsoid
@@ -161,9 +159,21 @@ def _warn_of_a_ballpark(own: pyproj.CRS, work: pyproj.CRS, name: str, report: _R
         and work_ellipsoid is not None
         and abs(own_ellipsoid.semi_major_metre - work_ellipsoid.semi_major_metre) < 1.0
     ):
-        return
+        return None
     transformer = pyproj.Transformer.from_crs(own, work, always_xy=True)
     if "Ballpark" not in transformer.description and transformer.accuracy != -1:
+        return None
+    return datums
+
+
+def _warn_of_a_ballpark(own: pyproj.CRS, work: pyproj.CRS, name: str, report: _Report) -> None:
+    """Warn when PROJ knows no datum shift from a layer's CRS to the working CRS and the
+    datums differ by more than a metre (Xian 1980, Beijing 1954, a city's local system):
+    it then moves nothing, and the layer may sit tens of metres off, against hazard buffers
+    of 5-50 m and a 100 m "beside": a finding (:func:`siting.inputs._datum.unshifted_finding`),
+    fixed by ``datum_shift``."""
+    datums = ballpark_datums(own, work)
+    if datums is None:
         return
     report.find(_datum.unshifted_finding(name, datums, _crs_label(own)), by=logger)
 

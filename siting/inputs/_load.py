@@ -59,6 +59,7 @@ from siting.inputs._raster import (
     _footprint,
     _Raster,
     _study_lonlat,
+    warn_of_unshifted_raster,
 )
 from siting.inputs._schema import LAYER_NAMES
 from siting.inputs._streets import _check_coverage, _read_streets
@@ -523,6 +524,7 @@ def _load_parsed_once(
     for role, raster in rasters:
         if raster is None or study is None:
             continue
+        warn_of_unshifted_raster(raster, role, work, report)
         box = _transform_bounds(raster.bounds, raster.crs, work)
         if box is None or not shapely.box(*box).intersects(study):
             where = _Where(str(raster.path), role)

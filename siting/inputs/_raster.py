@@ -71,7 +71,14 @@ import shapely
 from siting._grid import cells_over, grown_lonlat
 from siting._said import Said
 from siting._text import first_few
-from siting.inputs._crs import _crs_label, _drawn, _likely_projected, _transform_bounds
+from siting.inputs._crs import (
+    _crs_label,
+    _drawn,
+    _likely_projected,
+    _transform_bounds,
+    ballpark_datums,
+)
+from siting.inputs._datum import OLD_DATUMS, TYPICAL_OFFSET_M
 from siting.inputs._problems import _assumed_crs, _check_file, _gdal_message, _Report, _Where
 from siting.osm.blocks import BLOCK_ID_PREFIX
 from siting.scenario import RasterSpec
@@ -1015,6 +1022,38 @@ def _partly_outside(
             low_share=low,
             high_share=high,
             ids=ids[:10],
+        ),
+        by=logger,
+    )
+
+
+def warn_of_unshifted_raster(raster: _Raster, role: str, work: pyproj.CRS, report: _Report) -> None:
+    """A finding when PROJ knows no datum shift from the raster's CRS to the working CRS
+    (Xian 1980, Beijing 1954 against CGCS2000; :func:`siting.inputs._crs.ballpark_datums`):
+    its cells are laid over the areas by the projections alone. A layer on such a datum is
+    found so and takes ``datum_shift``; a raster takes none, and its people went to the
+    areas from cells 50-150 m off without a word."""
+    datums = ballpark_datums(raster.crs, work)
+    if datums is None:
+        return
+    label = _crs_label(raster.crs)
+    old = any(o in datums[0] for o in OLD_DATUMS)
+    low, high = TYPICAL_OFFSET_M
+    off = f"likely {low}–{high} m off" if old else "perhaps tens of metres off"
+    report.find(
+        Said(
+            f"{role}: the raster {raster.path.name}'s CRS {label} is on the {datums[0]} datum, "
+            f"and PROJ knows no shift from it to {datums[1]}: its cells were laid over the "
+            f"areas by the projections alone, {off}, and their people given to the areas "
+            "there. Fix: warp the raster to CGCS2000 with the province's transformation "
+            f'parameters (gdalwarp -ct "<their PROJ pipeline>" -t_srs EPSG:4544 '
+            f"{raster.path.name} cgcs2000.tif, or QGIS's Warp with the bureau's "
+            "transformation) before handing it over",
+            code="raster_datum_unshifted",
+            raster=role,
+            file=raster.path.name,
+            crs=label,
+            datum=datums[0],
         ),
         by=logger,
     )

@@ -144,6 +144,11 @@ _ZH: Mapping[str, str] = {
         '儿童栅格，请在 [inputs.population] 下设置 counts = "children" 和 share_of_residents；'
         "否则可忽略"
     ),
+    "raster_datum_unshifted": (
+        "{raster}栅格 {file} 的坐标系 {crs} 采用{datum}，PROJ 没有其至 CGCS2000 的转换参数：栅格"
+        "单元仅按投影换算叠加到居住区上，位置可能偏离数十至上百米，其人口按偏离的位置分给居住区。"
+        "请先用本省的七参数将栅格转换（gdalwarp 或 QGIS 栅格重投影）至 CGCS2000 后再提供"
+    ),
     "raster_coarser_than_areas": (
         "{raster}栅格 {file} 的单元（{cell_km2}平方公里）大于{of}个居住区中的{count}个（居住区面积"
         "中位数{median_km2}平方公里）：栅格无法反映单元内人口居住在何处，单元人口只能按用地面积分给"
