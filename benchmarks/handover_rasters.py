@@ -10,8 +10,9 @@ rasterio's GDAL, as a producer or a bureau's GIS hands it over (seeded): WorldPo
 Mollweide (ESRI:54009, 100 m, nodata -200), integer rasters (uint16 with nodata 65535; int32
 without nodata over a 0 background), a plain TIFF whose georeferencing is in a ``.tfw`` and
 ``.prj`` or an ``.aux.xml`` beside it, an ESRI ASCII grid with its ``.prj``, a GeoTIFF
-inside a ``.zip`` (given as the ``.zip`` and as GDAL's ``/vsizip/``), a raster covering half
-of the areas, the city inside a country tile, WorldPop's 30-arc-second (1 km) grid,
+inside a ``.zip`` (given as the ``.zip``, as ``pop.zip/pop.tif`` and as GDAL's
+``/vsizip/``), a raster covering half of the areas, the city inside a country tile,
+WorldPop's 30-arc-second (1 km) grid,
 CGCS2000 and Xian 1980 Gauss-Kruger grids (EPSG:4544, the zone number in the easting
 EPSG:4523, EPSG:2380, and an ESRI ``.prj`` without authority), a two-band raster (total and
 under-fives) with and without ``band``, densities (persons per km², per hectare) handed over
@@ -231,10 +232,11 @@ def write_cases() -> dict[str, float]:
     rasterio.shutil.copy(tif, path, driver="AAIGrid", DECIMAL_PRECISION=4)
     tif.unlink()
     done(case, path, line)
-    # 5. a GeoTIFF inside a .zip: given as the .zip, and as GDAL's /vsizip/
+    # 5. a GeoTIFF inside a .zip: given as the .zip, as pop.zip/pop.tif, as GDAL's /vsizip/
     for name, given in (
         ("r08_zip_path", "pop.zip"),
         ("r08b_zip_vsizip", "/vsizip/pop.zip/pop.tif"),
+        ("r08c_zip_member", "pop.zip/pop.tif"),
     ):
         case = new_case(name)
         tif = write(case / "pop.tif", data, t, profile["crs"], nodata=-9999)

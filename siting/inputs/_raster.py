@@ -315,7 +315,8 @@ def _inspect_raster(
         report.problems.append(
             where.problem(
                 "the raster has no CRS (coordinate reference system)",
-                fix="define the CRS in the GeoTIFF, or say which CRS it is in with "
+                fix="define the CRS in the GeoTIFF (or put its .prj beside it), or say which "
+                "CRS it is in with "
                 f'crs = "EPSG:4326" (for example) under {section}',
             )
         )
