@@ -29,7 +29,6 @@ and the first problem or warning. The clean sample plans 3,860 required slots, 2
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import warnings
 import zipfile
@@ -43,7 +42,14 @@ from affine import Affine
 from rasterio.crs import CRS
 from rasterio.warp import Resampling, calculate_default_transform, reproject
 
-from benchmarks.handover_vectors import ESRI_GK105, ESRI_XIAN105, run_case, scenario
+from benchmarks.handover_vectors import (
+    ESRI_GK105,
+    ESRI_XIAN105,
+    chosen_cases,
+    run_case,
+    scenario,
+    sweep_options,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
@@ -379,21 +385,10 @@ def aux_xml(t: Affine, wkt: str) -> str:
 
 def main() -> None:
     global OUT
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=OUT, help="where the cases are written")
-    parser.add_argument("--only", nargs="*", help="case names (prefixes) to run")
-    parser.add_argument("--no-plan", action="store_true", help="validate only")
-    parser.add_argument(
-        "--keep",
-        action="store_true",
-        help="run the cases already under --out (an older siting on PYTHONPATH, for example)",
-    )
-    args = parser.parse_args()
+    args = sweep_options(__doc__ or "", OUT)
     OUT = args.out
     written = {} if args.keep else write_cases()
-    for case in sorted(p for p in OUT.iterdir() if (p / "scenario.toml").is_file()):
-        if args.only and not any(case.name.startswith(o) for o in args.only):
-            continue
+    for case in chosen_cases(OUT, args.only):
         row = run_case(case, plan=not args.no_plan)
         people = f"{written[case.name]:,.0f}" if case.name in written else "-"
         print(

@@ -614,10 +614,11 @@ def run_case(case: Path, *, plan: bool) -> dict[str, str]:
     return row
 
 
-def main() -> None:
-    global OUT
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=OUT, help="where the cases are written")
+def sweep_options(doc: str, out: Path) -> argparse.Namespace:
+    """A hand-over sweep's options (``--out``, ``--only``, ``--no-plan``, ``--keep``); ``doc``
+    is its module's docstring, ``out`` where it writes its cases by default."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=out, help="where the cases are written")
     parser.add_argument("--only", nargs="*", help="case names (prefixes) to run")
     parser.add_argument("--no-plan", action="store_true", help="validate only")
     parser.add_argument(
@@ -625,16 +626,23 @@ def main() -> None:
         action="store_true",
         help="run the cases already under --out (an older siting on PYTHONPATH, for example)",
     )
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def chosen_cases(out: Path, only: list[str] | None) -> list[Path]:
+    """The cases written under ``out`` whose names start with one of ``only`` (all: None)."""
+    cases = sorted(p for p in out.iterdir() if (p / "scenario.toml").is_file())
+    return [c for c in cases if not only or any(c.name.startswith(o) for o in only)]
+
+
+def main() -> None:
+    global OUT
+    args = sweep_options(__doc__ or "", OUT)
     OUT = args.out
     if not args.keep:
         write_cases()
-    rows = []
-    for case in sorted(p for p in OUT.iterdir() if (p / "scenario.toml").is_file()):
-        if args.only and not any(case.name.startswith(o) for o in args.only):
-            continue
-        rows.append(run_case(case, plan=not args.no_plan))
-        row = rows[-1]
+    for case in chosen_cases(OUT, args.only):
+        row = run_case(case, plan=not args.no_plan)
         print(
             f"{row['case']:<36} validate {row['validate']} plan {row.get('plan', '-')} "
             f"required {row.get('required', '-'):>5} short {row.get('short', '-'):>4} "
