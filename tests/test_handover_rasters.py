@@ -226,3 +226,21 @@ def test_a_raster_on_xian_1980_is_a_finding_as_a_layer_would_be(tmp_path: Path) 
         "PROJ knows no shift from it to China 2000: its cells were laid over the areas by the "
         "projections alone, likely 50–150 m off"
     )
+
+
+def test_a_zip_of_a_tiff_its_tfw_and_its_prj_is_read_whole(tmp_path: Path) -> None:
+    """ArcGIS's export zipped as it is: the TIFF, its ``.tfw`` and its ``.prj``."""
+    tif = plain_tiff(tmp_path / "pop.tif")
+    tif.with_suffix(".prj").write_text(ESRI_GK105, encoding="ascii")
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        for suffix in (".tif", ".tfw", ".prj"):
+            out.write(tif.with_suffix(suffix), f"人口/pop{suffix}")
+            tif.with_suffix(suffix).unlink()
+    found, notes = people(tmp_path, RasterSpec(path=archive))
+    assert "population: read 人口/pop.tif inside export.zip" in notes
+    assert (
+        "population: the raster has no CRS of its own; read EPSG:4544 from pop.prj beside it"
+        in (notes)
+    )
+    assert found["A1"] == pytest.approx(VALUES[5:10, 5:10].sum(), rel=1e-6)

@@ -56,7 +56,7 @@ import warnings
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import geopandas as gpd
@@ -308,7 +308,7 @@ def _inspect_raster(
         crs = _assumed_crs(spec.crs, where, report, noun="raster")
         if crs is None:
             ok = False
-    elif (prj := _prj_beside(path, where, report)) is not None:
+    elif (prj := _prj_beside(path, src.name, where, report)) is not None:
         crs = prj if isinstance(prj, pyproj.CRS) else None
         ok = crs is not None
     else:
@@ -437,31 +437,52 @@ def _inspect_raster(
     return _Raster(path, crs, (left, bottom, right, top), source, mean_km2)
 
 
-def _prj_beside(path: Path, where: _Where, report: _Report) -> pyproj.CRS | bool | None:
-    """The CRS of the ESRI ``.prj`` beside a raster that has none of its own (``pop.prj`` or
-    ``pop.tif.prj`` beside ``pop.tif``, as ArcGIS and many Chinese tools write it with a
-    ``.tfw``): GDAL reads the ``.tfw`` but not the ``.prj``, and the raster was "without a
-    CRS". ``None`` when there is no such file; ``False``, with a problem, when it holds no
-    CRS pyproj reads."""
-    found = [p for p in (path.with_suffix(".prj"), Path(f"{path}.prj")) if p.is_file()]
-    if not found:
+def _prj_text(path: Path, opened: str) -> tuple[str, str] | None:
+    """The name and text of the ``.prj`` beside a raster (``pop.prj`` or ``pop.tif.prj``
+    beside ``pop.tif``), in its folder or, for a raster inside a ``.zip`` (``opened`` is
+    its ``/vsizip/`` source, ``path`` the ``.zip``), inside the ``.zip`` beside it."""
+    inside = f"{_VSIZIP}{path}/"
+    if opened.startswith(inside):
+        member = PurePosixPath(opened[len(inside) :])
+        with zipfile.ZipFile(path) as zipped:
+            names = set(zipped.namelist())
+            for name in (str(member.with_suffix(".prj")), f"{member}.prj"):
+                if name in names:
+                    return PurePosixPath(name).name, zipped.read(name).decode("utf-8", "replace")
         return None
-    prj = found[0]
+    for prj in (path.with_suffix(".prj"), Path(f"{path}.prj")):
+        if prj.is_file():
+            return prj.name, prj.read_text(encoding="utf-8", errors="replace")
+    return None
+
+
+def _prj_beside(
+    path: Path, opened: str, where: _Where, report: _Report
+) -> pyproj.CRS | bool | None:
+    """The CRS of the ESRI ``.prj`` beside a raster that has none of its own
+    (:func:`_prj_text`), as ArcGIS and many Chinese tools write it with a ``.tfw``: GDAL
+    reads the ``.tfw`` but not the ``.prj``, and the raster was "without a CRS". ``None``
+    when there is no such file; ``False``, with a problem, when it holds no CRS pyproj
+    reads."""
+    found = _prj_text(path, opened)
+    if found is None:
+        return None
+    name, text = found
     try:
-        crs = pyproj.CRS.from_user_input(prj.read_text(encoding="utf-8", errors="replace"))
+        crs = pyproj.CRS.from_user_input(text)
     except pyproj.exceptions.CRSError as exc:
         report.problems.append(
             where.problem(
-                f"the raster has no CRS of its own, and {prj.name} beside it holds none pyproj "
+                f"the raster has no CRS of its own, and {name} beside it holds none pyproj "
                 f"reads ({exc})",
                 fix=f'say which CRS it is in with crs = "EPSG:4544" (for example) under '
-                f"[inputs.{where.layer}], or write {prj.name} again from the GIS",
+                f"[inputs.{where.layer}], or write {name} again from the GIS",
             )
         )
         return False
     report.note(
         f"{where.layer}: the raster has no CRS of its own; read {_crs_label(crs)} from "
-        f"{prj.name} beside it"
+        f"{name} beside it"
     )
     return crs
 
