@@ -18,6 +18,7 @@ import pytest
 import rasterio
 from affine import Affine
 from test_inputs import GK, X0, Y0, make_spec, write_raster
+from test_zip import _zip
 
 from siting.demand import estimate_demand
 from siting.errors import InputError
@@ -228,15 +229,18 @@ def test_a_raster_on_xian_1980_is_a_finding_as_a_layer_would_be(tmp_path: Path) 
     )
 
 
-def test_a_zip_of_a_tiff_its_tfw_and_its_prj_is_read_whole(tmp_path: Path) -> None:
-    """ArcGIS's export zipped as it is: the TIFF, its ``.tfw`` and its ``.prj``."""
+@pytest.mark.parametrize("gbk", [False, True])
+def test_a_zip_of_a_tiff_its_tfw_and_its_prj_is_read_whole(tmp_path: Path, gbk: bool) -> None:
+    """ArcGIS's export zipped as it is: the TIFF, its ``.tfw`` and its ``.prj`` in a
+    folder 人口 (named in GBK by Windows's "Send to > Compressed folder", or in UTF-8), and
+    macOS's ``__MACOSX/`` copy of the TIFF, which is no second raster."""
     tif = plain_tiff(tmp_path / "pop.tif")
     tif.with_suffix(".prj").write_text(ESRI_GK105, encoding="ascii")
-    archive = tmp_path / "export.zip"
-    with zipfile.ZipFile(archive, "w") as out:
-        for suffix in (".tif", ".tfw", ".prj"):
-            out.write(tif.with_suffix(suffix), f"人口/pop{suffix}")
-            tif.with_suffix(suffix).unlink()
+    files = {f"人口/pop{s}": tif.with_suffix(s).read_bytes() for s in (".tif", ".tfw", ".prj")}
+    files["__MACOSX/人口/._pop.tif"] = b"\x00\x05\x16\x07"
+    for suffix in (".tif", ".tfw", ".prj"):
+        tif.with_suffix(suffix).unlink()
+    archive = _zip(tmp_path / "export.zip", files, gbk=gbk)
     found, notes = people(tmp_path, RasterSpec(path=archive))
     assert "population: read 人口/pop.tif inside export.zip" in notes
     assert (

@@ -80,6 +80,7 @@ from siting.inputs._crs import (
 )
 from siting.inputs._datum import OLD_DATUMS, TYPICAL_OFFSET_M
 from siting.inputs._problems import _assumed_crs, _check_file, _gdal_message, _Report, _Where
+from siting.inputs._zip import zip_members
 from siting.osm.blocks import BLOCK_ID_PREFIX
 from siting.scenario import RasterSpec
 
@@ -143,7 +144,7 @@ def _zip_member(path: Path, where: _Where, report: _Report) -> tuple[Path, str |
         return path, path
     try:
         with zipfile.ZipFile(archive) as zipped:
-            names = [n for n in zipped.namelist() if not n.endswith("/")]
+            members = zip_members(zipped)
     except (zipfile.BadZipFile, OSError) as exc:
         report.problems.append(
             where.problem(
@@ -152,6 +153,7 @@ def _zip_member(path: Path, where: _Where, report: _Report) -> tuple[Path, str |
             )
         )
         return None
+    names = list(members)
     rasters = [n for n in names if Path(n).suffix.lower() in RASTER_SUFFIXES]
     member = path.relative_to(archive).as_posix() if path != archive else None
     if member is None and len(rasters) == 1:
@@ -172,7 +174,9 @@ def _zip_member(path: Path, where: _Where, report: _Report) -> tuple[Path, str |
             )
         )
         return None
-    return archive, f"{_VSIZIP}{archive}/{member}"
+    report.note(f"{where.layer}: read {member} inside {archive.name}")
+    # GDAL reads a name stored without the zip's UTF-8 flag as CP437, as Python's zipfile
+    return archive, f"{_VSIZIP}{archive}/{members[member].filename}"
 
 
 def _archive(path: Path) -> Path | None:
@@ -260,10 +264,6 @@ def _check_raster(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", rasterio.errors.NotGeoreferencedWarning)
             with rasterio.open(opened) as src:
-                if opened != path:
-                    report.note(
-                        f"{name}: read {str(opened)[len(f'{_VSIZIP}{path}/') :]} inside {path.name}"
-                    )
                 return _inspect_raster(
                     src, spec, name, path, where, report, max_persons_per_km2, study
                 )

@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 from siting.errors import Problem
 from siting.inputs._problems import _Report, _Where
 
-__all__ = ["VECTOR_MEMBERS", "unzipped"]
+__all__ = ["VECTOR_MEMBERS", "unzipped", "zip_members"]
 
 VECTOR_MEMBERS = (".shp", ".gpkg", ".geojson", ".json", ".fgb", ".kml", ".gml", ".tab", ".mif")
 """The files inside a zip that are layers (a Shapefile by its ``.shp``)."""
@@ -36,6 +36,16 @@ def _member_name(info: zipfile.ZipInfo) -> str:
         return info.filename.encode("cp437").decode("gbk")
     except (UnicodeEncodeError, UnicodeDecodeError):
         return info.filename
+
+
+def zip_members(archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
+    """A zip's files by the names their writer meant (:func:`_member_name`), its folders
+    and macOS's ``__MACOSX/`` copies (``__MACOSX/._pop.tif``) left out."""
+    return {
+        _member_name(info): info
+        for info in archive.infolist()
+        if not info.is_dir() and not info.filename.startswith("__MACOSX/")
+    }
 
 
 def unzipped(
@@ -65,11 +75,7 @@ def unzipped(
     """
     try:
         with zipfile.ZipFile(path) as archive:
-            members = {
-                _member_name(info): info
-                for info in archive.infolist()
-                if not info.is_dir() and not info.filename.startswith("__MACOSX/")
-            }
+            members = zip_members(archive)
             layers = [m for m in members if PurePosixPath(m).suffix.lower() in VECTOR_MEMBERS]
             if len(layers) > 1 and layer is not None:
                 layers = [m for m in layers if PurePosixPath(m).stem == layer] or layers
