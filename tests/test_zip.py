@@ -112,3 +112,18 @@ def test_a_problem_inside_a_zip_names_the_zip(tmp_path: Path, shapefile: dict[st
     (problem,) = _problems(LayerSpec(path=broken))
     assert problem.message.startswith("the zip cannot be read (")
     assert problem.file == str(broken)
+
+
+def test_a_layer_named_inside_its_zip_is_read(tmp_path: Path, shapefile: dict[str, bytes]) -> None:
+    """``path = "小区.zip/新建/areas.shp"`` names one layer inside a zip, as a raster's path
+    may (``pop.zip/pop.tif``): it said "the file does not exist"."""
+    files = {f"{folder}/areas{suffix}": data for folder in ("老旧", "新建") for suffix, data in
+             shapefile.items()}  # fmt: skip
+    path = _zip(tmp_path / "小区.zip", files)
+    frame = read_layer(LayerSpec(path=path / "新建" / "areas.shp"), name="areas")
+    assert len(frame) == 182
+    (problem,) = _problems(LayerSpec(path=path / "新建" / "area.shp"))
+    assert problem.message == (
+        "the zip holds no 新建/area.shp (its layers: 老旧/areas.shp, 新建/areas.shp)"
+    )
+    assert problem.file == str(path)

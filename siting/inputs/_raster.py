@@ -80,7 +80,7 @@ from siting.inputs._crs import (
 )
 from siting.inputs._datum import OLD_DATUMS, TYPICAL_OFFSET_M
 from siting.inputs._problems import _assumed_crs, _check_file, _gdal_message, _Report, _Where
-from siting.inputs._zip import zip_members
+from siting.inputs._zip import archive_of, zip_members
 from siting.osm.blocks import BLOCK_ID_PREFIX
 from siting.scenario import RasterSpec
 
@@ -129,7 +129,7 @@ def _zip_member(path: Path, where: _Where, report: _Report) -> tuple[Path, str |
         # the scenario's paths are Paths, which write GDAL's /vsizip//abs/a.zip with one slash
         inner = given[len(_VSIZIP) :]
         path = Path("/" + inner)
-        if _archive(path) is None:
+        if archive_of(path) is None:
             report.problems.append(
                 where.problem(
                     f"GDAL reads {given} from the folder siting runs in, not the scenario's folder",
@@ -139,7 +139,7 @@ def _zip_member(path: Path, where: _Where, report: _Report) -> tuple[Path, str |
                 )
             )
             return None
-    archive = _archive(path)
+    archive = archive_of(path)
     if archive is None:
         return path, path
     try:
@@ -177,13 +177,6 @@ def _zip_member(path: Path, where: _Where, report: _Report) -> tuple[Path, str |
     report.note(f"{where.layer}: read {member} inside {archive.name}")
     # GDAL reads a name stored without the zip's UTF-8 flag as CP437, as Python's zipfile
     return archive, f"{_VSIZIP}{archive}/{members[member].filename}"
-
-
-def _archive(path: Path) -> Path | None:
-    """The ``.zip`` file a path is or lies inside (``pop.zip`` of ``pop.zip/a/pop.tif``)."""
-    return next(
-        (p for p in (path, *path.parents) if p.suffix.lower() == ".zip" and p.is_file()), None
-    )
 
 
 def _with_crs(path: str | Path, crs: pyproj.CRS) -> str:

@@ -62,7 +62,7 @@ from siting.inputs._schema import (
     plan_computed,
 )
 from siting.inputs._table import ROWS, SHEET, is_table, open_table, polygons_needed
-from siting.inputs._zip import unzipped
+from siting.inputs._zip import archive_of, unzipped
 from siting.scenario import LayerSpec
 
 logger = logging.getLogger(__name__)
@@ -88,12 +88,15 @@ def _open_vector(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFram
             )
         )
         return None
+    archive = archive_of(path)
+    if archive is not None and archive != path:  # areas.zip/居住区/areas.shp
+        return _open_zipped(spec, name, report, archive=archive)
     if not _check_file(
         path, where, report, noun="file", empty_fix="export the layer to the file again"
     ):
         return None
     if path.suffix.lower() == ".zip":
-        return _open_zipped(spec, name, report)
+        return _open_zipped(spec, name, report, archive=path)
     if path.suffix.lower() == ".shp":
         for suffix in (".dbf", ".shx", ".prj", ".cpg"):
             sidecar = path.with_suffix(suffix)
@@ -199,14 +202,20 @@ def _open_vector(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFram
     return frame
 
 
-def _open_zipped(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFrame | None:
-    """A layer handed over zipped (:mod:`siting.inputs._zip`): its files taken out to a
-    temporary folder and read there; problems name the file as ``the.zip/inside/it.shp``,
-    and the zip stays the file recorded for the run."""
-    path = Path(spec.path)
+def _open_zipped(
+    spec: LayerSpec, name: str, report: _Report, *, archive: Path
+) -> gpd.GeoDataFrame | None:
+    """A layer handed over zipped (:mod:`siting.inputs._zip`), the ``archive`` itself or a
+    file inside it (``areas.zip/居住区/areas.shp``): its files taken out to a temporary
+    folder and read there; problems name the file as ``the.zip/inside/it.shp``, and the
+    zip stays the file recorded for the run."""
+    path = archive
+    given = Path(spec.path)
+    member = given.relative_to(archive).as_posix() if given != archive else None
     before = len(report.problems)
     with tempfile.TemporaryDirectory(prefix="siting-zip-") as tmp:
-        inner = unzipped(path, Path(tmp), _Where(str(path), name), report, layer=spec.layer)
+        where = _Where(str(path), name)
+        inner = unzipped(path, Path(tmp), where, report, layer=spec.layer, member=member)
         frame = None
         if inner is not None:
             layer = spec.layer if spec.layer != inner.stem else None

@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 from siting.errors import Problem
 from siting.inputs._problems import _Report, _Where
 
-__all__ = ["VECTOR_MEMBERS", "unzipped", "zip_members"]
+__all__ = ["VECTOR_MEMBERS", "archive_of", "unzipped", "zip_members"]
 
 VECTOR_MEMBERS = (".shp", ".gpkg", ".geojson", ".json", ".fgb", ".kml", ".gml", ".tab", ".mif")
 """The files inside a zip that are layers (a Shapefile by its ``.shp``)."""
@@ -38,6 +38,13 @@ def _member_name(info: zipfile.ZipInfo) -> str:
         return info.filename
 
 
+def archive_of(path: Path) -> Path | None:
+    """The ``.zip`` file a path is or lies inside (``pop.zip`` of ``pop.zip/a/pop.tif``)."""
+    return next(
+        (p for p in (path, *path.parents) if p.suffix.lower() == ".zip" and p.is_file()), None
+    )
+
+
 def zip_members(archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
     """A zip's files by the names their writer meant (:func:`_member_name`), its folders
     and macOS's ``__MACOSX/`` copies (``__MACOSX/._pop.tif``) left out."""
@@ -49,7 +56,13 @@ def zip_members(archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
 
 
 def unzipped(
-    path: Path, into: Path, where: _Where, report: _Report, *, layer: str | None = None
+    path: Path,
+    into: Path,
+    where: _Where,
+    report: _Report,
+    *,
+    layer: str | None = None,
+    member: str | None = None,
 ) -> Path | None:
     """Take the one layer of a zip (or the Shapefile ``layer`` names among several) out
     into ``into`` and return its path there; or add a problem and return None.
@@ -65,6 +78,9 @@ def unzipped(
     layer
         ``layer`` under ``[inputs.<layer>]``: among several files, the one of that name
         (a zip of Shapefiles, as a folder of them is read).
+    member
+        The layer's file inside the zip, when the path names it (``areas.zip/居住区/
+        areas.shp``).
 
     Returns
     -------
@@ -77,6 +93,18 @@ def unzipped(
         with zipfile.ZipFile(path) as archive:
             members = zip_members(archive)
             layers = [m for m in members if PurePosixPath(m).suffix.lower() in VECTOR_MEMBERS]
+            if member is not None:
+                if member not in layers:
+                    shown = ", ".join(layers[:6]) + (", …" if len(layers) > 6 else "")
+                    report.problems.append(
+                        where.problem(
+                            f"the zip holds no {member} (its layers: {shown or 'none'})",
+                            fix=f"name one of its layers after {path.name}/, or give the zip "
+                            "alone when it holds one",
+                        )
+                    )
+                    return None
+                layers = [member]
             if len(layers) > 1 and layer is not None:
                 layers = [m for m in layers if PurePosixPath(m).stem == layer] or layers
             if len(layers) != 1:
