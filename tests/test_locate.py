@@ -248,6 +248,26 @@ def test_arguments_in_another_models_order_are_refused_with_the_signature() -> N
         assert result.objective == pytest.approx(best)
 
 
+def test_capacitated_models_in_another_order_are_refused_with_the_signature() -> None:
+    """capacitated_p_median(cost, weights, p, capacity) and capacitated_lscp(cost,
+    weights, radius, capacity) put the capacity fourth. An analyst writing
+    capacitated_p_median(cost, w, capacity, p=4), as a capacity-first API would, got
+    Python's bare TypeError ('got multiple values for argument 'p''), as the four other
+    models did before they said their signature; now the same InputError."""
+    dist, w = random_instance(7)
+    capacity = np.full(dist.shape[1], w.sum())  # a site may serve everyone
+    call = r"call it as capacitated_p_median\(cost, weights, p, capacity, \*"
+    with pytest.raises(InputError, match=r"multiple values for argument 'p'.*" + call):
+        capacitated_p_median(dist, w, capacity, p=2)  # type: ignore[misc]
+    call = r"call it as capacitated_lscp\(cost, weights, radius, capacity, \*"
+    with pytest.raises(InputError, match=r"missing .*'capacity'.*" + call):
+        capacitated_lscp(dist, w, radius=80.0)  # type: ignore[call-arg]
+    # the calls that fit are unchanged: capacities that bind nothing give the brute-force
+    # p-median
+    best = min((w * dist[:, list(c)].min(axis=1)).sum() for c in combos(6, 2))
+    assert capacitated_p_median(dist, w, 2, capacity).objective == pytest.approx(best)
+
+
 @pytest.mark.parametrize("seed", range(4))
 @pytest.mark.parametrize("p", [1, 2, 3])
 def test_mclp_brute_force(seed: int, p: int) -> None:

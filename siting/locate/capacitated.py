@@ -33,6 +33,7 @@ from siting.locate._inputs import (
     _read_required,
     _read_site_values,
     _read_weights,
+    called_as,
 )
 from siting.locate._mip import _open_from, _solve
 from siting.locate.covering import _covers
@@ -40,7 +41,13 @@ from siting.locate.result import LocateResult, _result
 
 __all__ = ["capacitated_lscp", "capacitated_p_median"]
 
+_CAPACITATED_LSCP_CALL = "capacitated_lscp(cost, weights, radius, capacity, *, required=None, ...)"
+_CAPACITATED_P_MEDIAN_CALL = (
+    "capacitated_p_median(cost, weights, p, capacity, *, required=None, ...)"
+)
 
+
+@called_as(_CAPACITATED_LSCP_CALL)
 def capacitated_lscp(
     cost: CostMatrix,
     weights: npt.ArrayLike | pd.Series | None,
@@ -124,6 +131,7 @@ def capacitated_lscp(
     )
 
 
+@called_as(_CAPACITATED_P_MEDIAN_CALL)
 def capacitated_p_median(
     cost: CostMatrix,
     weights: npt.ArrayLike | pd.Series | None,
@@ -176,7 +184,7 @@ def capacitated_p_median(
     w = _read_weights(weights, costs)
     cap = _read_site_values(capacity, costs, "capacity")
     req = _read_required(required, costs)
-    _check_p(p, costs, req, signature="capacitated_p_median(cost, weights, p, capacity, *, ...)")
+    _check_p(p, costs, req, signature=_CAPACITATED_P_MEDIAN_CALL)
     problems = []
     unreachable = ~np.isfinite(costs.dist).any(axis=1) & (w > 0)
     if unreachable.any():
