@@ -74,6 +74,7 @@ from siting.zonal import (
     _ring_edges,
     _window_for,
     read_strips,
+    rounded_to_zero,
 )
 
 logger = logging.getLogger(__name__)
@@ -393,7 +394,9 @@ def allocate(
         crs = ds.crs
     if nearest_m is not None:
         state.to_nearest(every, nearest_m, wt, crs)
-    held = pd.Series(state.held[: len(own)], index=series.index, name="people")
+    # a polygon over empty cells between peopled ones holds 0, not their rounding (-6e-12)
+    people = rounded_to_zero(state.held[: len(own)], state.held_scale[: len(own)])
+    held = pd.Series(people, index=series.index, name="people")
     zone_index = zones.index if zones is not None else pd.Index([])
     by_zone = pd.Series(state.zone_residual, index=zone_index, name="residual", dtype=float)
     residual = float(by_zone.sum()) if zones is not None else state.residual
@@ -442,6 +445,8 @@ class _State:
     every_zone: _Edges | None = None
     """The zones and the context zones (``nearest_m``): the part of a cell that may move."""
     held: FloatArray = field(init=False)
+    held_scale: FloatArray = field(init=False)
+    """The size of the terms each polygon's people add up (:func:`rounded_to_zero`)."""
     zone_residual: FloatArray = field(init=False)
     zone_people: float = 0.0
     """The raster's people inside the zones, left over or not."""
@@ -455,6 +460,7 @@ class _State:
 
     def __post_init__(self) -> None:
         self.held = np.zeros(self.n, dtype=np.float64)
+        self.held_scale = np.zeros(self.n, dtype=np.float64)
         self.zone_residual = np.zeros(self.n_zones, dtype=np.float64)
         rows, cols = self.shape
         nblocks = -(-rows // self.block) * -(-cols // self.block) if self.block else 0
@@ -499,8 +505,10 @@ class _State:
         if pieces:
             np.cumsum(grid, axis=1, out=grid)
             for owner, flat, amount, left in pieces:
-                self.held += np.bincount(
-                    owner, weights=amount * _from_prefix(grid, flat, left), minlength=self.n
+                share, size = _from_prefix(grid, flat, left)
+                self.held += np.bincount(owner, weights=amount * share, minlength=self.n)
+                self.held_scale += np.bincount(
+                    owner, weights=np.abs(amount) * size, minlength=self.n
                 )
         del grid, cover
         wanted = self.zones is not None or self.block or self.near
@@ -544,9 +552,8 @@ class _State:
         np.cumsum(people, axis=1, out=prefix[:, :ncols])
         prefix[:, ncols] = prefix[:, ncols - 1]
         for owner, flat, amount, left in self.zones.pieces(top, rows, ncols):
-            out += np.bincount(
-                owner, weights=amount * _from_prefix(prefix, flat, left), minlength=self.n_zones
-            )
+            share, _ = _from_prefix(prefix, flat, left)
+            out += np.bincount(owner, weights=amount * share, minlength=self.n_zones)
         return out
 
     def _own_cover(
@@ -777,8 +784,11 @@ def _cell_metres(transform: Affine, shape: tuple[int, int], crs: Any, target: An
     return max(min(width, height), 1e-9)
 
 
-def _from_prefix(prefix: FloatArray, flat: IntArray, left: FloatArray) -> FloatArray:
-    """``left · S[r, c] + (1 − left) · S[r, c + 1]`` from the row prefix sums ``P``.
+def _from_prefix(
+    prefix: FloatArray, flat: IntArray, left: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """``left · S[r, c] + (1 − left) · S[r, c + 1]`` from the row prefix sums ``P``, and
+    the size of the terms it subtracts (for :func:`siting.zonal.rounded_to_zero`).
 
     ``prefix[r, k]`` is the sum of the row's values up to and including
     column ``k``, and its last column holds the row's total ``T``, so the
@@ -788,9 +798,11 @@ def _from_prefix(prefix: FloatArray, flat: IntArray, left: FloatArray) -> FloatA
     values = prefix.ravel()
     start = flat - flat % width
     total = values[start + width - 1]
-    before = np.where(flat > start, values[np.maximum(flat - 1, 0)], 0.0)
-    out: FloatArray = total - left * before - (1.0 - left) * values[flat]
-    return out
+    before = left * np.where(flat > start, values[np.maximum(flat - 1, 0)], 0.0)
+    after = (1.0 - left) * values[flat]
+    out: FloatArray = total - before - after
+    size: FloatArray = np.abs(total) + np.abs(before) + np.abs(after)
+    return out, size
 
 
 def _band_strips(

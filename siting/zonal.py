@@ -61,6 +61,8 @@ _POLYGON = 3
 _MULTIPOLYGON = 6
 _PIECES_PER_CHUNK = 1 << 19
 _CELLS_PER_STRIP = 1 << 22
+_ROUNDING = 1e-12
+"""A sum within this share of the size of its terms is their rounding (:func:`rounded_to_zero`)."""
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -97,7 +99,8 @@ def zonal_sums(
         Named ``"sum"`` and indexed by the polygons' ids: the exact sum over the
         polygon of cell value × fraction of the cell inside the polygon. Nodata
         and NaN cells count as 0, and the parts of a polygon outside the raster
-        count nothing.
+        count nothing. A sum within the rounding of its own terms is 0
+        (:func:`rounded_to_zero`), never a negative count of people.
 
     Raises
     ------
@@ -297,12 +300,27 @@ def _sums_from_suffix(
     cumulative = np.cumsum(cost)
     marks = np.arange(1, 1 + int(cumulative[-1]) // _PIECES_PER_CHUNK) * _PIECES_PER_CHUNK
     starts = np.unique(np.concatenate([[0], np.searchsorted(cumulative, marks), [len(u0)]]))
+    scale = np.zeros(len(geoms), dtype=np.float64)
     for lo, hi in itertools.pairwise(starts):
-        piece_owner, contribution = _edge_contributions(
+        piece_owner, contribution, size = _edge_contributions(
             u0[lo:hi], v0[lo:hi], u1[lo:hi], v1[lo:hi], weight[lo:hi], owner[lo:hi], suffix
         )
         result += np.bincount(piece_owner, weights=contribution, minlength=len(geoms))
-    return result
+        scale += np.bincount(piece_owner, weights=size, minlength=len(geoms))
+    return rounded_to_zero(result, scale)
+
+
+def rounded_to_zero(sums: FloatArray, scale: FloatArray) -> FloatArray:
+    """``sums`` with each sum no larger than the rounding of its own terms set to 0.
+
+    A polygon over empty cells between peopled ones (the sea beside a city's coast)
+    sums terms of the size of the row's people that cancel exactly but for rounding:
+    -6e-12 people on Accra, which every function that takes people refuses as negative.
+    ``scale`` is the sum of the terms' sizes; a sum within :data:`_ROUNDING` of it is
+    nothing but their rounding. Changed in place and returned.
+    """
+    sums[np.abs(sums) <= _ROUNDING * scale] = 0.0
+    return sums
 
 
 def _edge_contributions(
@@ -313,11 +331,14 @@ def _edge_contributions(
     weight: FloatArray,
     owner: IntArray,
     suffix: FloatArray,
-) -> tuple[IntArray, FloatArray]:
-    """Cut edges into one-cell pieces and return each piece's owner and share of the sum."""
+) -> tuple[IntArray, FloatArray, FloatArray]:
+    """Cut edges into one-cell pieces and return each piece's owner, its share of the
+    sum and the size of the terms it adds (for :func:`rounded_to_zero`)."""
     nrows, ncols = suffix.shape[0], suffix.shape[1] - 1
     piece_owner, flat, amount, left = _cell_pieces(u0, v0, u1, v1, weight, owner, nrows, ncols)
-    return piece_owner, amount * _interpolate(suffix, flat, left)
+    values = suffix.ravel()
+    size: FloatArray = np.abs(amount) * (np.abs(values[flat]) + np.abs(values[flat + 1]))
+    return piece_owner, amount * _interpolate(suffix, flat, left), size
 
 
 def _interpolate(suffix: FloatArray, flat: IntArray, left: FloatArray) -> FloatArray:

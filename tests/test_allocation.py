@@ -21,6 +21,7 @@ from shapely.geometry import Point, box
 
 from siting.allocation import allocate
 from siting.errors import InputError
+from siting.zonal import zonal_sums
 
 CRS = "EPSG:4544"
 X0, Y0 = 500_000.0, 3_600_000.0
@@ -673,3 +674,41 @@ def test_handed_over_grids_share_cells_by_their_equal_area_overlap(
     centroids = shapely.STRtree(polys).query(cells.centroid.to_numpy(), predicate="within")
     by_centroid = np.bincount(centroids[1], weights=values.ravel()[centroids[0]], minlength=40)
     assert np.abs(by_centroid - want).sum() > 0.2 * want.sum()
+
+
+def test_polygons_over_empty_cells_between_peopled_ones_hold_no_one(tmp_path: Path) -> None:
+    """A polygon over empty cells (the sea beside Accra's coast, WorldPop's nodata) with
+    people in the same rows on both sides held their rounding: -6e-12 people on a 300 m
+    grid over Accra, which two_step_fca then refused as a negative demand. Every such
+    polygon holds exactly 0 (by brute force, no cell it touches holds anyone), by both
+    methods and by zonal_sums, and the peopled polygon keeps its brute-force count."""
+    rows, cols, cell = 40, 40, 20.0
+    rng = np.random.default_rng(5)
+    values = rng.uniform(0.0, 300.0, size=(rows, cols))
+    values[10:30, 10:30] = 0.0  # the sea, in the middle of every row it crosses
+    path = _raster(tmp_path / "coast.tif", values, cell=cell)
+    empty = [
+        shapely.affinity.rotate(
+            box(x, y, x + 60.0, y + 60.0), rng.uniform(0.0, 10.0), origin="center"
+        )
+        for x, y in zip(
+            X0 + rng.uniform(11 * cell, 25 * cell, 150),
+            Y0 - rng.uniform(15 * cell, 29 * cell, 150),
+            strict=True,
+        )
+    ]
+    peopled = box(X0 + 5.0, Y0 - rows * cell + 5.0, X0 + cols * cell - 5.0, Y0 - 5.0)
+    polygons = gpd.GeoSeries([*empty, peopled], crs=CRS)
+    a, _ = _brute(empty, values, cell)
+    assert (a[:, values > 0] == 0).all()  # the empty polygons touch no one
+    (whole,), _ = _brute([peopled], values, cell)
+    for held in (
+        allocate(polygons, path, method="area_weighted").held,
+        zonal_sums(polygons, path),
+    ):
+        assert (held.iloc[:-1] == 0.0).all()
+        assert held.iloc[-1] == pytest.approx((whole * values).sum(), rel=1e-12)
+    # dasymetric: the peopled polygon covers every cell, so it holds the raster
+    dasymetric = allocate(polygons, path).held
+    assert (dasymetric.iloc[:-1] == 0.0).all()
+    assert dasymetric.iloc[-1] == pytest.approx(values.sum(), rel=1e-12)
