@@ -39,7 +39,14 @@ from siting.demand import (
     workplace_demand,
 )
 from siting.errors import InputError, NoSolutionError, ScenarioError
-from siting.inputs import Inputs, check_loaded, flat_loaded, load_inputs, read_loaded_choices
+from siting.inputs import (
+    Inputs,
+    check_loaded,
+    complete_loaded,
+    flat_loaded,
+    load_inputs,
+    read_loaded_choices,
+)
 from siting.lifecircle import plan_life_circles
 from siting.model import SitingProblem, build_model, presolve_checks
 from siting.network import area_points, read_street_graph
@@ -321,6 +328,7 @@ def loaded_demand(inputs: Inputs, *, scenario: Scenario) -> tuple[Inputs, Demand
     edited = check_loaded(inputs)  # layers an analyst swapped in, in memory
     if edited:
         raise InputError(edited)
+    inputs = complete_loaded(inputs)  # optional columns left out, given as a file's are
     inputs = flat_loaded(inputs)  # Z dropped as from a file's layers
     demand = estimate_demand(inputs, scenario=scenario)
     return without_empty_blocks(inputs, demand)

@@ -728,3 +728,41 @@ def test_life_circle_measures_of_an_analysts_own_walks_name_mistyped_ids() -> No
         ):
             with pytest.raises(InputError, match="gives str ids where walks' site_id has int64"):
                 call()
+
+
+def test_layers_built_without_a_files_optional_columns_plan_as_a_files_do(
+    city: dict[str, Any],
+) -> None:
+    """Layers built in memory may leave out what a file may: areas without district_id
+    failed with KeyError: 'district_id', parcels without land_area_m2 had no land for any
+    size (111.7 slots short on county 510812, none with the layers as read), facilities
+    without district_id planned a district "(none)". They are given as load_inputs gives
+    a file's (district ids from the districts, land measured from the polygons), so the
+    plan is the layers-as-read plan, and the caller's frames are left as they were."""
+    county = "510812"
+    layers = {
+        name: city[name][city[name]["district_id"] == county]
+        for name in ("areas", "parcels", "facilities", "subdistricts")
+    }
+    layers["districts"] = city["districts"].loc[[county]]
+    scenario = load_scenario(SAMPLE / "scenario.toml")
+    scenario = dataclasses.replace(
+        scenario, solver=dataclasses.replace(scenario.solver, time_limit_s=20.0)
+    )
+    given = solve_prepared(prepare_loaded(_inputs(city, **layers), scenario=scenario))
+    lean = {
+        "areas": layers["areas"].drop(columns=["district_id", "name", "migrant_share"]),
+        "parcels": layers["parcels"].drop(columns=["district_id", "land_area_m2", "name"]),
+        "facilities": layers["facilities"].drop(columns=["district_id", "affordable"]),
+    }
+    with unchanged(*lean.values()):
+        plan = solve_prepared(
+            prepare_loaded(_inputs(city, **{**layers, **lean}), scenario=scenario)
+        )
+    assert plan.districts.index.tolist() == [county]
+    assert plan.run["totals"]["shortfall_slots"] == pytest.approx(
+        given.run["totals"]["shortfall_slots"], abs=1e-6
+    )
+    assert given.run["totals"]["shortfall_slots"] == pytest.approx(0.0, abs=1e-6)
+    assert plan.areas["district_id"].eq(county).all()
+    assert plan.facilities["district_id"].eq(county).all()

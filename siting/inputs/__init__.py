@@ -54,7 +54,8 @@ module                     owns
 ``_osm``                   the layers ``[inputs.osm]`` gives (:mod:`siting.osm.layers`),
                            checked like a file's and merged with explicit layers
 ``_load``                  :class:`Inputs`, :func:`read_layer`, :func:`validate`,
-                           :func:`check_inputs`, :func:`load_inputs`, :func:`flat_loaded`
+                           :func:`check_inputs`, :func:`load_inputs`, :func:`flat_loaded`,
+                           :func:`complete_loaded`
 =========================  ============================================================
 """
 
@@ -71,6 +72,7 @@ from siting.inputs._load import (
     Inputs,
     InputsCheck,
     check_inputs,
+    complete_loaded,
     flat_loaded,
     load_inputs,
     read_layer,
@@ -93,6 +95,7 @@ __all__ = [
     "check_frame",
     "check_inputs",
     "check_loaded",
+    "complete_loaded",
     "flat_loaded",
     "load_inputs",
     "read_census_units",

@@ -15,6 +15,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyproj
 import shapely
 from pyproj.exceptions import CRSError
@@ -61,7 +62,7 @@ from siting.inputs._raster import (
     _study_lonlat,
     warn_of_unshifted_raster,
 )
-from siting.inputs._schema import LAYER_NAMES
+from siting.inputs._schema import _SCHEMAS, LAYER_NAMES
 from siting.inputs._streets import _check_coverage, _read_streets
 from siting.inputs._table import polygons_needed
 from siting.inputs._vector import _fill_land_area, _flat, _read
@@ -194,6 +195,75 @@ def flat_loaded(inputs: Inputs) -> Inputs:
     if not layers:
         return inputs
     return replace(inputs, **layers, notes=(*inputs.notes, *report.notes))
+
+
+def complete_loaded(inputs: Inputs) -> Inputs:
+    """``inputs`` with the optional columns an edited layer lacks given as
+    :func:`load_inputs` gives a file's layer that lacks them.
+
+    A layer built in memory (a notebook's grid of areas, parcels from a list of points)
+    may leave out what a file may leave out. Before, areas without ``district_id``
+    failed with ``KeyError: 'district_id'`` (after the solve, without districts), parcels
+    without ``land_area_m2`` had no land for any size (Guangyuan's county 510812: 111.7
+    slots short for none), and facilities without ``district_id`` planned a district
+    ``(none)`` of their own. Now, as from a file: a layer without ``district_id`` takes
+    it from the districts (areas and subdistricts by largest overlap, the others by the
+    district holding each), with the same note; parcels' missing ``land_area_m2`` is
+    measured from their polygons (0 for points); any other optional column takes its
+    default (a name is the feature's id, a yes/no its default, a number NaN). The
+    caller's frames are never changed; a layer that lacks nothing is kept as it is.
+    """
+    report = _Report()
+    layers: dict[str, gpd.GeoDataFrame] = {}
+    for name in LAYER_NAMES:
+        frame = getattr(inputs, name, None)
+        if frame is None or not isinstance(frame, gpd.GeoDataFrame):
+            continue
+        completed = _with_defaults(frame, name)
+        if name == "parcels" and completed["land_area_m2"].isna().any():
+            completed = _fill_land_area(completed, report)
+        # the district ids a layer left out (a districts layer has none to leave out)
+        lacks_districts = "district_id" in completed.columns and "district_id" not in frame
+        if lacks_districts and inputs.districts is not None:
+            with report.warnings_of(name):
+                completed = _assign(
+                    completed,
+                    "district_id",
+                    inputs.districts,
+                    by_overlap=name in ("areas", "subdistricts"),
+                    name=name,
+                    source="districts",
+                    report=report,
+                )
+        if completed is not frame:
+            layers[name] = completed
+    if not layers:
+        return inputs
+    return replace(inputs, **layers, notes=(*inputs.notes, *report.notes))
+
+
+def _with_defaults(frame: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
+    """``frame``, or a copy with the optional columns of ``name``'s schema it lacks, each
+    with the value :func:`_read` gives a file's layer that lacks it."""
+    absent = [
+        column
+        for column in _SCHEMAS[name].columns
+        if column.kind != "id" and not column.required and column.name not in frame.columns
+    ]
+    if not absent:
+        return frame
+    ids = frame.index.to_numpy(dtype=object)
+    added: dict[str, Any] = {}
+    for column in absent:
+        if column.id_default:
+            added[column.name] = [str(i) for i in ids]
+        elif column.kind in ("number", "int"):
+            added[column.name] = np.full(len(frame), np.nan)
+        elif column.kind == "bool":
+            added[column.name] = np.full(len(frame), bool(column.default))
+        else:
+            added[column.name] = pd.Series([None] * len(frame), index=frame.index, dtype=object)
+    return frame.assign(**added)
 
 
 def read_layer(
