@@ -766,3 +766,44 @@ def test_layers_built_without_a_files_optional_columns_plan_as_a_files_do(
     assert given.run["totals"]["shortfall_slots"] == pytest.approx(0.0, abs=1e-6)
     assert plan.areas["district_id"].eq(county).all()
     assert plan.facilities["district_id"].eq(county).all()
+
+
+def test_a_bureaus_yes_no_words_in_memory_are_read_as_a_files(city: dict[str, Any]) -> None:
+    """A file's 普惠 column of 是/否 is read as yes/no; the same column in a frame built in
+    memory (renamed to affordable) was refused ("affordable holds str values ('否', '是'),
+    not True/False", with the fix frame["affordable"] == "yes"). It is read alike, with
+    the file reader's note; a word it does not know, or a missing value, is still
+    refused, and the caller's frames are left as they were."""
+    county = "510812"
+    layers = {
+        name: city[name][city[name]["district_id"] == county]
+        for name in ("areas", "parcels", "facilities", "subdistricts")
+    }
+    layers["districts"] = city["districts"].loc[[county]]
+    parcels = layers["parcels"]
+    facilities = layers["facilities"]
+    words = {
+        "parcels": parcels.assign(affordable=parcels["affordable"].map({True: "是", False: "否"})),
+        "facilities": facilities.assign(
+            affordable=facilities["affordable"].map({True: "yes", False: "No"}),
+            demonstration=np.where(facilities["demonstration"], "Y", "n"),
+        ),
+    }
+    scenario = load_scenario(SAMPLE / "scenario.toml")
+    with unchanged(*words.values()):
+        prepared = prepare_loaded(_inputs(city, **{**layers, **words}), scenario=scenario)
+    for name, column in (
+        ("parcels", "affordable"),
+        ("facilities", "affordable"),
+        ("facilities", "demonstration"),
+    ):
+        read = getattr(prepared.inputs, name)[column]
+        assert read.dtype == bool
+        assert read.tolist() == layers[name][column].tolist()
+    assert "parcels: read affordable 否, 是 as true or false" in prepared.inputs.notes
+    for bad in ("maybe", None):
+        unknown = words["parcels"].copy()
+        unknown.iloc[0, unknown.columns.get_loc("affordable")] = bad
+        with pytest.raises(InputError) as refused:
+            prepare_loaded(_inputs(city, **{**layers, "parcels": unknown}), scenario=scenario)
+        _refusal(refused.value, "(in memory)", "affordable")

@@ -31,7 +31,14 @@ from siting._text import first_few
 from siting.errors import Problem
 from siting.inputs._columns import _convert, _convert_enum
 from siting.inputs._problems import _a, _count, _Report, _Where
-from siting.inputs._schema import _SCHEMAS, LAYER_NAMES, _Column, _Schema
+from siting.inputs._schema import (
+    _SCHEMAS,
+    FALSE_WORDS,
+    LAYER_NAMES,
+    TRUE_WORDS,
+    _Column,
+    _Schema,
+)
 from siting.inputs._vector import _check_dwellings, _drawn_problems
 
 logger = logging.getLogger(__name__)
@@ -247,6 +254,8 @@ def read_frame_choices(frame: gpd.GeoDataFrame, name: str) -> tuple[gpd.GeoDataF
     same words in a frame given in memory were refused by :func:`check_frame` as a status
     siting does not know. They are now read alike, on a copy: the caller's frame is never
     changed. Words no alias names are kept as they are, for :func:`check_frame` to refuse.
+    So are a yes/no column's words (``是``/``否``, ``yes``/``no``: a bureau's 普惠 column
+    renamed to ``affordable``), read as True/False when every value is one.
 
     Parameters
     ----------
@@ -277,9 +286,17 @@ def read_frame_choices(frame: gpd.GeoDataFrame, name: str) -> tuple[gpd.GeoDataF
     ids = [str(i) for i in frame.index]
     read: dict[str, pd.Series] = {}
     for column in _SCHEMAS[name].columns:
-        if column.kind != "enum" or column.name not in frame.columns:
+        if column.name not in frame.columns:
             continue
         series = frame[column.name]
+        if column.kind == "bool":
+            yes_no = _yes_no_words(series, column.name, name)
+            if yes_no is not None:
+                read[column.name] = yes_no[0]
+                report.note(yes_no[1])
+            continue
+        if column.kind != "enum":
+            continue
         given = series.to_numpy(dtype=object)
         if series.isna().all() or series.dropna().isin(column.choices).all():
             continue
@@ -292,6 +309,25 @@ def read_frame_choices(frame: gpd.GeoDataFrame, name: str) -> tuple[gpd.GeoDataF
     if not read:
         return frame, []
     return frame.assign(**read), report.notes
+
+
+def _yes_no_words(series: pd.Series, column: str, name: str) -> tuple[pd.Series, str] | None:
+    """A yes/no column of an analyst's frame held as a file's words (``是``/``否``,
+    ``yes``/``no``, ``Y``/``N``), read as True/False as a file's are, and the note;
+    ``None`` when it holds bools already, or anything but known words (missing values
+    included), which :func:`check_loaded` refuses."""
+    if pd.api.types.is_bool_dtype(series) or series.isna().any() or len(series) == 0:
+        return None
+    given = series.to_numpy(dtype=object)
+    if not all(isinstance(v, str | bool | np.bool_) for v in given):
+        return None
+    read = [v if not isinstance(v, str) else v.strip().lower() for v in given]
+    if not all(isinstance(v, bool | np.bool_) or v in TRUE_WORDS | FALSE_WORDS for v in read):
+        return None
+    flags = [bool(v) if not isinstance(v, str) else v in TRUE_WORDS for v in read]
+    words = sorted({str(v) for v in given if isinstance(v, str)})
+    note = f"{name}: read {column} {', '.join(words)} as true or false"
+    return pd.Series(flags, index=series.index, dtype=bool), note
 
 
 def read_loaded_choices(inputs: Any) -> Any:
