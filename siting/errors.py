@@ -7,8 +7,11 @@ derives from the matching built-in, so callers can catch broadly
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from siting._text import first_few
 
@@ -22,6 +25,7 @@ __all__ = [
     "ScenarioError",
     "SitingError",
     "SolverError",
+    "plan_folder",
 ]
 
 
@@ -141,3 +145,27 @@ class NoSolutionError(SolverError):
     def __init__(self, message: str, *, status: str = "error") -> None:
         super().__init__(message)
         self.status = status
+
+
+def plan_folder(out_dir: Any, *, call: str) -> Path:
+    """``out_dir`` as the path of a plan's folder, for ``call`` (``"plan_map"``).
+
+    The functions that read a written plan (the map, the report, ``compare_runs``,
+    ``verify``) take its folder. Given the :class:`~siting.plan.Plan` itself, as a
+    notebook holds it, each failed with Python's ``TypeError: expected str, bytes or
+    os.PathLike object, not Plan``; they say what to pass instead.
+
+    Raises
+    ------
+    InputError
+        When ``out_dir`` is not a path (a ``str`` or ``os.PathLike``).
+    """
+    if isinstance(out_dir, str | os.PathLike):
+        return Path(out_dir)
+    what = type(out_dir).__name__
+    fix = (
+        f"write it first, out = siting.export.write_plan(plan, 'out'), then {call}(out)"
+        if what == "Plan"
+        else f"give {call} the folder siting plan --out or write_plan wrote"
+    )
+    raise InputError([Problem(f"{call} reads a plan's folder, not a {what}", fix=fix)])

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from siting.demand import reported_slots
-from siting.errors import OutputError, PlanFileError, SolverError
+from siting.errors import OutputError, PlanFileError, SolverError, plan_folder
 from siting.inputs import FALSE_WORDS, TRUE_WORDS
 from siting.model import SitingModel, SitingProblem
 from siting.scenario import Scenario
@@ -492,7 +492,7 @@ def verify(out_dir: str | Path) -> VerifyReport:
     VerifyReport
         The checks run and the problems found.
     """
-    out = Path(out_dir)
+    out = plan_folder(out_dir, call="verify")
     if not (out / "run.json").is_file():
         what = "does not exist" if not out.exists() else "has no run.json"
         raise OutputError(

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
+import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pytest
 
-from siting.plan import without_excess
+from siting.errors import InputError
+from siting.maps import plan_map, save_map
+from siting.plan import Plan, verify, without_excess
+from siting.report import compare_runs, write_report
 
 
 def test_excess_service_is_taken_off_the_farthest_assignments() -> None:
@@ -38,3 +46,32 @@ def test_excess_service_is_taken_off_the_farthest_assignments() -> None:
     keep = np.isin(demand, short.index[short])
     np.testing.assert_array_equal(got[keep], slots[keep])
     assert (got >= 0).all()
+
+
+def test_the_functions_that_read_a_plans_folder_say_so_when_given_the_plan() -> None:
+    """A notebook holds the Plan; plan_map(plan), save_map, write_report, compare_runs
+    and verify each failed with Python's 'TypeError: expected str, bytes or os.PathLike
+    object, not Plan'. Each is an InputError naming the function and the fix."""
+    plan = Plan(
+        facilities=gpd.GeoDataFrame(),
+        areas=gpd.GeoDataFrame(),
+        assignments=pd.DataFrame(),
+        districts=pd.DataFrame(),
+        candidates=gpd.GeoDataFrame(),
+    )
+    calls = {
+        "plan_map": lambda: plan_map(plan),  # type: ignore[arg-type]
+        "save_map": lambda: save_map(plan),  # type: ignore[arg-type]
+        "write_report": lambda: write_report(plan),  # type: ignore[arg-type]
+        "compare_runs": lambda: compare_runs(plan, plan),  # type: ignore[arg-type]
+        "verify": lambda: verify(plan),  # type: ignore[arg-type]
+    }
+    for name, call in calls.items():
+        with pytest.raises(InputError) as refused:
+            call()
+        (problem,) = refused.value.problems
+        assert str(problem).startswith(f"{name} reads a plan's folder, not a Plan"), problem
+        assert re.search(r"write_plan\(plan, 'out'\), then " + name + r"\(out\)", str(problem))
+    with pytest.raises(InputError, match="give verify the folder"):
+        verify(3)  # type: ignore[arg-type]
+    assert not Path("out").exists()

@@ -14,6 +14,7 @@ import numpy as np
 
 from siting._grid import cells_over, grown_lonlat
 from siting._web_assets import leaflet_inline_html
+from siting.errors import plan_folder
 from siting.gcj02 import wgs84_to_gcj02
 from siting.maps.basemaps import (
     _GAODE_ATTR,
@@ -317,7 +318,7 @@ def plan_map(
 
     labels(language)  # a bad language or base map fails before any file is read
     check_basemap(basemap)
-    out = read_plan_output(out_dir)
+    out = read_plan_output(out_dir, call="plan_map")
     text = labels(language, currency=currency_of(out.run))
     if out.run.get("phases"):
         text = {**text, **phase_labels(language)}
@@ -569,8 +570,9 @@ def save_map(out_dir: str | Path, path: str | Path | None = None, **kwargs: Any)
     Path
         The HTML file written.
     """
-    target = Path(path) if path is not None else Path(out_dir) / "map.html"
-    m = plan_map(out_dir, **kwargs)
+    folder = plan_folder(out_dir, call="save_map")
+    target = Path(path) if path is not None else folder / "map.html"
+    m = plan_map(folder, **kwargs)
     write_whole(target, m.get_root().render())  # as m.save, but whole or not at all
     note_written(out_dir, [target])
     logger.info("wrote %s", target)

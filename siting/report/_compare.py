@@ -109,7 +109,8 @@ def compare_runs(dir_a: str | Path, dir_b: str | Path, *, language: str = "zh") 
         If either folder is not a plan output.
     """
     labels(language)  # a bad language fails before any file is read
-    a, b = read_plan_output(dir_a), read_plan_output(dir_b)
+    a = read_plan_output(dir_a, call="compare_runs")
+    b = read_plan_output(dir_b, call="compare_runs")
     money_a, money_b = currency_of(a.run), currency_of(b.run)
     text = labels(language, currency=money_a if money_a == money_b else f"{money_a} / {money_b}")
     ta: Mapping[str, Any] = a.run.get("totals", {}) or {}

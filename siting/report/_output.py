@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from siting.errors import InputError, Problem
+from siting.errors import InputError, Problem, plan_folder
 from siting.report._phases import last_year_rows
 
 if TYPE_CHECKING:
@@ -79,7 +79,7 @@ def _read_layer(path: Path, written: Collection[str] | None = None) -> gpd.GeoDa
     return frame
 
 
-def read_plan_output(out_dir: str | Path) -> PlanOutput:
+def read_plan_output(out_dir: str | Path, *, call: str = "read_plan_output") -> PlanOutput:
     """Read a plan run's output folder.
 
     Parameters
@@ -87,6 +87,9 @@ def read_plan_output(out_dir: str | Path) -> PlanOutput:
     out_dir
         The folder a plan run wrote. ``run.json`` and ``areas.geojson`` are
         required; every other file is optional.
+    call
+        The public function reading it (``"plan_map"``), for the error when
+        ``out_dir`` is not a path (a :class:`~siting.plan.Plan`).
 
     Returns
     -------
@@ -98,7 +101,7 @@ def read_plan_output(out_dir: str | Path) -> PlanOutput:
     InputError
         If the folder, ``run.json`` or ``areas.geojson`` is missing or unreadable.
     """
-    folder = Path(out_dir)
+    folder = plan_folder(out_dir, call=call)
     fix = "run `siting plan` with this folder as its output first"
     if not folder.is_dir():
         raise InputError(

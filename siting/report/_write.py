@@ -605,7 +605,7 @@ def write_report(out_dir: str | Path, *, language: str = "zh") -> tuple[Path, Pa
         If the folder, ``run.json`` or ``areas.geojson`` is missing.
     """
     labels(language)
-    out = read_plan_output(out_dir)
+    out = read_plan_output(out_dir, call="write_report")
     title, blocks = _report_blocks(out, language=language)
     md_path = out.out_dir / "report.md"
     html_path = out.out_dir / "report.html"
