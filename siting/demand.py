@@ -195,10 +195,25 @@ def area_demand(
     Returns
     -------
     pandas.DataFrame
-        Indexed like ``areas``: ``status`` (as read), ``population`` (raster or census,
-        in residents), ``planned_population``, ``ratio``, ``required_slots``,
-        ``required_slots_rounded``, ``migrant_population``, ``migrant_slots``,
-        ``demand_estimate_slots``, ``required_rounded``.
+        Indexed like ``areas``, one row per area:
+
+        * ``status``: ``new``, ``old`` or ``rural``, as read;
+        * ``population``: people (raster or census, in residents);
+        * ``planned_population``: people planned for: a new area's dwellings ×
+          ``demand.persons_per_household``, else ``population``;
+        * ``ratio``: the area's slots per 1,000 people (``ratios.new``, ``.old``,
+          ``.rural``);
+        * ``required_slots``: slots for the residents, ratio × planned population /
+          1,000, raw (not rounded; whole with ``demand.round_up``);
+        * ``required_slots_rounded``: the same as an area reports it, whole from a whole
+          class (10 slots) up, else to 0.1 slot;
+        * ``migrant_population`` and ``migrant_slots``: migrants (people) and their
+          slots at ``ratios.migrant``, beside the residents' (a plan's
+          ``required_slots`` adds the two);
+        * ``demand_estimate_slots``: the demand-based second opinion, 3 × birth rate ×
+          people × take-up, in slots;
+        * ``required_rounded``: whether the slots were rounded up per area
+          (``demand.round_up``), the same in every row.
 
     Examples
     --------

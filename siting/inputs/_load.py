@@ -83,8 +83,9 @@ class Inputs:
     crs
         The working CRS (projected, metres).
     crs_chosen
-        True when ``siting`` picked the CRS (the UTM zone of the study area)
-        rather than the scenario.
+        True when ``siting`` picked the CRS (the areas' own, their Gauss–Krüger
+        zone or the UTM zone of the study area: see :func:`load_inputs`) rather than
+        the scenario.
     areas
         Residential areas, indexed by ``area_id``.
     parcels
@@ -740,8 +741,8 @@ def validate(
     spec
         The scenario's inputs.
     crs
-        The working CRS (the scenario's ``crs``); ``None`` picks the UTM zone
-        of the study area.
+        The working CRS (the scenario's ``crs``); ``None`` chooses one as
+        :func:`load_inputs` does.
     max_persons_per_km2
         The densest plausible raster cell (``demand.max_persons_per_km2``).
     radii
@@ -773,7 +774,10 @@ def load_inputs(
         The scenario's inputs.
     crs
         The working CRS, projected in metres (the scenario's ``crs``). ``None``
-        picks the UTM zone of the study area and says so in :attr:`Inputs.notes`.
+        keeps the areas' own projected CRS when it measures the study area within
+        1 %, else picks the CGCS2000 3° Gauss–Krüger zone for areas in CGCS2000
+        degrees, else the UTM zone of the study area, and says so in
+        :attr:`Inputs.notes`.
     max_persons_per_km2
         The densest plausible raster cell (``demand.max_persons_per_km2``):
         ten times denser is a problem, denser a warning.

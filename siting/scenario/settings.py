@@ -979,7 +979,9 @@ class Scenario:
         the command line print it: ``"CNY"`` (元) by default. It only labels
         the numbers; nothing is converted.
     crs
-        The working CRS, metric. ``None`` picks the UTM zone of the study area.
+        The working CRS, metric. ``None`` keeps the areas' own projected CRS when it
+        measures the study area within 1 %, else picks the CGCS2000 3° Gauss–Krüger
+        zone for areas in CGCS2000 degrees, else the UTM zone of the study area.
         For Guangyuan use EPSG:4544 (CGCS2000 3° Gauss–Krüger, CM 105°E).
     inputs
         The input layers; ``None`` for a scenario used only from Python.
