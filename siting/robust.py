@@ -312,7 +312,9 @@ def _chosen(plan: Any) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "site_id": picked.index.astype(str),
-            "district_id": picked["district_id"].astype(str).to_numpy(),
+            # a site in no district (a city planned without a districts layer) has none,
+            # not the text "nan" or "None"
+            "district_id": [None if pd.isna(d) else str(d) for d in picked["district_id"]],
             "option": picked["option"].astype(str).to_numpy(),
             "slots": picked["slots"].astype(float).to_numpy(),
             "new_slots": picked["new_slots"].astype(float).to_numpy(),
@@ -478,7 +480,7 @@ def _summarize(runs: Sequence[Combination], keys: Sequence[str]) -> pd.DataFrame
         rows.append(
             {
                 "site_id": str(site_id),
-                "district_id": str(part["district_id"].iloc[0]),
+                "district_id": part["district_id"].iloc[0],
                 "times_chosen": times,
                 "share": times / len(ok),
                 "always": times == len(ok),
@@ -719,7 +721,7 @@ def robust_map(result: RobustSites, *, language: str = "zh", basemap: str = "osm
         colour = colours[0][0] if row.always else colours[1 if row.share >= 0.5 else 2][0]
         popup = (
             f"<b>{text['site']} {html.escape(row.site_id)}</b><br>{text['district']}: "
-            f"{html.escape(row.district_id)}<br>{text['times']}: {row.times_chosen} "
+            f"{html.escape(row.district_id or '')}<br>{text['times']}: {row.times_chosen} "
             f"({row.share:.0%})<br>{text['sizes']}: {html.escape(row.sizes_chosen)}"
         )
         folium.CircleMarker(

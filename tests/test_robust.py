@@ -269,3 +269,18 @@ def test_each_finding_is_said_once_with_the_combinations_that_have_it(
     assert nine.startswith("8 demand item(s) needing ") and nine.endswith(" (combinations 2)")
     out = write_robust(result, tmp_path / "robust", basemap="none")
     assert json.loads((out / "run.json").read_text(encoding="utf-8"))["findings"] == said
+
+
+def test_sites_of_a_city_without_districts_have_no_district(city: Path, tmp_path: Path) -> None:
+    """Planned without a districts layer, a site's district is missing; robust.sites,
+    robust.csv and the map said 'nan' (central Nanjing from OSM: every site)."""
+    text = city.read_text(encoding="utf-8")
+    text = text.replace('districts = { path = "city.gpkg", layer = "districts" }\n', "")
+    scenario = city.parent / "no-districts.toml"  # beside the layers it reads
+    scenario.write_text(text, encoding="utf-8")
+    result = robust_sites(scenario, {"ratios.old": (8.0, 16.0)})
+    assert sorted(result.sites["site_id"]) == ["P1", "P2"]
+    assert result.sites["district_id"].isna().all()
+    out = write_robust(result, tmp_path / "robust", language="en", basemap="none")
+    assert pd.read_csv(out / "robust.csv")["district_id"].isna().all()
+    assert "nan" not in (out / "map.html").read_text(encoding="utf-8").split("P1", 1)[1][:300]
