@@ -119,7 +119,11 @@ class Plan:
             ("required slots", figure("required_slots")),
             ("planned slots", figure("planned_slots")),
             ("shortfall slots", figure("shortfall_slots")),
-            ("cost", figure("cost")),
+            # in the scenario's currency, which only labels the numbers (EUR for Naples)
+            (
+                "cost",
+                figure("cost", f" {self.run.get('scenario', {}).get('currency', '')}".rstrip()),
+            ),
             ("CRS", str(self.run.get("crs", self.facilities.crs))),
         ]
 

@@ -75,3 +75,21 @@ def test_the_functions_that_read_a_plans_folder_say_so_when_given_the_plan() -> 
     with pytest.raises(InputError, match="give verify the folder"):
         verify(3)  # type: ignore[arg-type]
     assert not Path("out").exists()
+
+
+def test_a_plans_notebook_summary_says_the_costs_currency() -> None:
+    """Plan(..., cost=186,227,150, CRS=EPSG:32633): Naples planned in EUR showed its cost
+    without a unit, in the repr and the notebook's table alike."""
+    plan = Plan(
+        facilities=gpd.GeoDataFrame(geometry=[], crs="EPSG:32633"),
+        areas=gpd.GeoDataFrame(),
+        assignments=pd.DataFrame(),
+        districts=pd.DataFrame(),
+        candidates=gpd.GeoDataFrame(),
+        run={
+            "totals": {"cost": 186_227_150.0},
+            "scenario": {"currency": "EUR"},
+        },
+    )
+    assert "cost=186,227,150 EUR," in repr(plan)
+    assert "<td style='text-align:left'>186,227,150 EUR</td>" in plan._repr_html_()
