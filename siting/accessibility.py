@@ -350,8 +350,9 @@ def two_step_fca(
     Returns
     -------
     pandas.Series
-        The score of every demand id (supply per unit of demand), 0 where no
-        supply is within reach.
+        The score of every demand id, named ``"access"``, in supply per unit of
+        demand (slots per person for slots and people: × 1,000 for a plan's
+        ``access_…_per_1000``), 0 where no supply is within reach.
 
     Raises
     ------
@@ -403,7 +404,9 @@ def enhanced_two_step_fca(
     Returns
     -------
     pandas.Series
-        The score of every demand id, 0 where no supply is within reach.
+        The score of every demand id, named ``"access"``, in supply per unit of
+        demand (slots per person for slots and people: × 1,000 for a plan's
+        ``access_…_per_1000``), 0 where no supply is within reach.
 
     Raises
     ------
