@@ -175,6 +175,23 @@ def _point(
     }
 
 
+def _check_options(*, points: int, time_limit_s: float | None, gap: float | None) -> None:
+    """Refuse a frontier's ``points``, ``time_limit_s`` or ``gap`` it cannot trace with."""
+    if points < 2:
+        raise ScenarioError(
+            "points (--points) must be 2 or more (a budget of zero and the unconstrained "
+            f"plan's cost), got {points}"
+        )
+    if time_limit_s is not None and not (math.isfinite(time_limit_s) and time_limit_s >= 0):
+        raise ScenarioError(
+            f"time_limit_s (--time-limit) must be 0 seconds or more, got {time_limit_s}"
+        )
+    if gap is not None and not (math.isfinite(gap) and 0 <= gap < 1):
+        raise ScenarioError(
+            f"gap (--gap) must be a share in [0, 1) (0.005 for half a percent), got {gap}"
+        )
+
+
 def trace_problem(
     problem: SitingProblem,
     *,
@@ -210,17 +227,7 @@ def trace_problem(
     SolverError
         The unconstrained plan could not be solved.
     """
-    if points < 2:
-        raise ScenarioError(
-            f"--points must be 2 or more (a budget of zero and the unconstrained plan's cost), "
-            f"got {points}"
-        )
-    if time_limit_s is not None and not (math.isfinite(time_limit_s) and time_limit_s >= 0):
-        raise ScenarioError(f"--time-limit must be 0 seconds or more, got {time_limit_s}")
-    if gap is not None and not (math.isfinite(gap) and 0 <= gap < 1):
-        raise ScenarioError(
-            f"--gap must be a share in [0, 1) (0.005 for half a percent), got {gap}"
-        )
+    _check_options(points=points, time_limit_s=time_limit_s, gap=gap)
     say = progress or (lambda message: log.info(message))
     began = time.perf_counter()
     options = {"solver": solver, "time_limit_s": time_limit_s, "gap": gap, "threads": threads}
@@ -330,6 +337,9 @@ def trace(
             "the frontier traces one budget for the whole plan and cannot follow "
             "[[phases]]: trace it on the scenario without its [[phases]] tables"
         )
+    # before the inputs are read: trace(points=1) read and measured the city (25 s on the
+    # sample) to refuse it
+    _check_options(points=points, time_limit_s=time_limit_s, gap=gap)
     if prepared is None:
         prepared = prepare(scenario, progress=progress)
     problem, _ = siting_problem(prepared, scenario=scenario)

@@ -546,7 +546,10 @@ def robust_sites(
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     if not vary:
-        raise ScenarioError("nothing to vary. Fix: give --vary KEY=V1,V2,... at least once")
+        raise ScenarioError(
+            "nothing to vary. Fix: give a key and its values, vary={'ratios.old': (7, 8, 9)} "
+            "(--vary KEY=V1,V2,... at least once)"
+        )
     keys = list(vary)
     combos = combinations(vary, samples=samples, seed=seed)
     scenarios = [scenario_with(scenario, values) for values in combos]  # every refusal first

@@ -22,7 +22,7 @@ import pytest
 from test_model import make_problem, transport_lp
 
 from siting.cli import main
-from siting.errors import OutputError, ScenarioError
+from siting.errors import InputError, OutputError, ScenarioError
 from siting.frontier import COLUMNS, Frontier, trace, trace_problem, write_frontier
 from siting.mip import PROVEN_GAP
 from siting.pipeline import Prepared, prepare, solve_prepared
@@ -241,3 +241,34 @@ def test_the_frontier_says_the_findings_a_plan_says(sample_curve: Frontier, tmp_
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "<h2>使用前沿前请核查的情况</h2>" in page
     assert "<li>8个需求单元共需222个托位，步行距离内没有任何候选用地或现有托育机构：A011、" in page
+
+
+def test_python_callers_are_told_the_keyword_they_gave_not_only_the_flag(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """trace(points=1), robust_sites(s, {}), write_plan(division="12") and
+    Scenario().replace(ratio=...) said "--points", "--vary", "--name-by-division" (flags a
+    notebook never typed) or raised Python's bare TypeError; each names the keyword.
+    trace refuses its options before reading the city (it read and measured the sample,
+    25 s, to refuse points=1)."""
+    import siting.pipeline
+    from siting.handin import division_prefix
+    from siting.robust import robust_sites
+    from siting.scenario import Scenario, load_scenario
+
+    sample = load_scenario(SAMPLE)
+
+    def unread(*args: object, **kwargs: object) -> None:
+        raise AssertionError("trace read the inputs before checking its options")
+
+    monkeypatch.setattr(siting.pipeline, "prepare", unread)
+    with pytest.raises(ScenarioError, match=r"^points \(--points\) must be 2 or more"):
+        trace(sample, points=1)
+    with pytest.raises(ScenarioError, match=r"^gap \(--gap\) must be a share"):
+        trace(sample, points=3, gap=2.0)
+    with pytest.raises(ScenarioError, match=r"vary=\{'ratios.old': \(7, 8, 9\)\}"):
+        robust_sites(Scenario(), {})
+    with pytest.raises(InputError, match=r"division \(--name-by-division\): '12' is not"):
+        division_prefix("12", None)
+    with pytest.raises(ScenarioError, match=r"no field ratio\. Fix: replace one of name, "):
+        Scenario().replace(ratio=1)

@@ -93,8 +93,8 @@ def division_prefix(code: str, districts: pd.DataFrame | None) -> str:
     """
     if not re.fullmatch(r"\d{6}", str(code)):
         raise InputError(
-            f"--name-by-division: {code!r} is not a 6-digit administrative division code "
-            "(e.g. 510802 for 利州区)"
+            f"division (--name-by-division): {code!r} is not a 6-digit administrative "
+            "division code (e.g. 510802 for 利州区)"
         )
     name = ""
     if districts is not None and "name" in districts.columns:

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from siting.errors import ScenarioError
+
 
 @dataclass(frozen=True)
 class DatumShift:
@@ -1008,7 +1010,22 @@ class Scenario:
     phases: tuple[Phase, ...] = ()
 
     def replace(self, **changes: Any) -> Scenario:
-        """Return a copy with some top-level fields replaced."""
+        """Return a copy with some top-level fields replaced.
+
+        Raises
+        ------
+        ScenarioError
+            A field the scenario does not have (``ratio=`` for ``ratios=``), naming the
+            fields it has; it was Python's bare ``TypeError``.
+        """
+        fields = [f.name for f in dataclasses.fields(self)]
+        unknown = sorted(set(changes) - set(fields))
+        if unknown:
+            raise ScenarioError(
+                f"a scenario has no field {', '.join(unknown)}. Fix: replace one of "
+                f"{', '.join(fields)} (a nested setting through its table: "
+                "policy=dataclasses.replace(scenario.policy, budget=...))"
+            )
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
