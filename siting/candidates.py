@@ -61,6 +61,7 @@ __all__ = [
     "EXISTING_PREFIX",
     "NEW_PREFIX",
     "expansion_room",
+    "no_parcel_fits",
     "site_options",
     "site_points",
     "sites_from_inputs",
@@ -480,5 +481,45 @@ def default_costs_abroad(sites: gpd.GeoDataFrame, *, scenario: Scenario) -> list
             code="default_costs_abroad",
             lon=f"{lon:.3f}",  # text: the report's numbers are rounded to whole ones
             lat=f"{lat:.3f}",
+        )
+    ]
+
+
+def no_parcel_fits(sites: gpd.GeoDataFrame, options: pd.DataFrame) -> list[Said]:
+    """A finding when not one candidate parcel fits any size option.
+
+    Candidate parcels given as points without ``land_area_m2`` (a notebook's list of
+    sites, a geocoded table) have no land, and no size fits them: the plan opens no new
+    facility and the run said only that the demand had "no site within walking
+    distance" (Naples, 150 points: 7,552 slots short, at a cost of 0).
+
+    Parameters
+    ----------
+    sites
+        The model's sites (:func:`sites_from_inputs`).
+    options
+        The size options of every site (:func:`site_options`).
+
+    Returns
+    -------
+    list of Said
+        One finding (code ``no_parcel_fits``) when there are parcels and none of them has
+        a size option; none otherwise (existing facilities and new areas' own sites
+        aside).
+    """
+    parcels = sites[~sites["existing"].astype(bool) & sites["colocated_area_id"].isna()]
+    if parcels.empty or parcels.index.isin(options["site_id"]).any():
+        return []
+    land = pd.to_numeric(parcels["land_area_m2"], errors="coerce").fillna(0.0)
+    no_land = int((land <= 0).sum())
+    return [
+        Said(
+            f"none of the {len(parcels):,} candidate parcels fits any size option "
+            f"({no_land:,} of them have no land: points, or land_area_m2 of 0): the plan "
+            "can open no new facility. Fix: give the parcels their land_area_m2 (or draw "
+            "them as polygons), or smaller sizes in facility.options",
+            code="no_parcel_fits",
+            count=len(parcels),
+            no_land=no_land,
         )
     ]

@@ -342,8 +342,10 @@ def trace(
     _check_options(points=points, time_limit_s=time_limit_s, gap=gap)
     if prepared is None:
         prepared = prepare(scenario, progress=progress)
-    problem, _ = siting_problem(prepared, scenario=scenario)
-    found = plan_findings(prepared, problem, items=prepared.items, scenario=scenario)
+    problem, options = siting_problem(prepared, scenario=scenario)
+    found = plan_findings(
+        prepared, problem, options=options, items=prepared.items, scenario=scenario
+    )
     for finding in found:  # the inputs' were said when they were read
         log.warning(finding)
     s = scenario.solver

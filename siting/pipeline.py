@@ -28,6 +28,7 @@ from siting.access import Access, service_pairs, too_large_to_walk
 from siting.candidates import (
     default_costs_abroad,
     expansion_room,
+    no_parcel_fits,
     site_options,
     sites_from_inputs,
 )
@@ -493,19 +494,24 @@ def siting_problem(
 
 
 def plan_findings(
-    prepared: Prepared, problem: SitingProblem, *, items: pd.DataFrame, scenario: Scenario
+    prepared: Prepared,
+    problem: SitingProblem,
+    *,
+    options: pd.DataFrame,
+    items: pd.DataFrame,
+    scenario: Scenario,
 ) -> list[Said]:
     """What the model of a prepared city shows a planner must weigh, beyond the inputs'
     own findings (said when they were read): the demand's findings (a children raster of
-    older children), demand no site reaches, areas too large to walk across, sites priced
-    at siting's Chinese default prices abroad.
+    older children), demand no site reaches, areas too large to walk across, parcels none
+    of which fits a size, sites priced at siting's Chinese default prices abroad.
 
     Parameters
     ----------
     prepared
         The output of :func:`prepare`.
-    problem
-        Its model's data (:func:`siting_problem`).
+    problem, options
+        Its model's data and its sites' size options (:func:`siting_problem`).
     items
         The demand items the problem was built from.
     scenario
@@ -519,6 +525,7 @@ def plan_findings(
     findings = list(prepared.demand.findings) if prepared.demand is not None else []
     findings += presolve_checks(problem)
     findings += too_large_to_walk(prepared.inputs.areas, items, problem.pairs, scenario=scenario)
+    findings += no_parcel_fits(prepared.sites, options)
     if not any(f.code == "default_costs_abroad" for f in prepared.inputs.findings):
         findings += default_costs_abroad(prepared.sites, scenario=scenario)  # a province's
     return findings
@@ -588,7 +595,7 @@ def solve_prepared(
         items, area_table = demands[-1].items, demands[-1].area_table
     say("building the model")
     problem, options = siting_problem(prepared, scenario=scenario, items=items)
-    found = plan_findings(prepared, problem, items=items, scenario=scenario)
+    found = plan_findings(prepared, problem, options=options, items=items, scenario=scenario)
     for finding in found if warn else ():
         log.warning(finding)
     findings = list(inputs.findings) + found  # warned of when read

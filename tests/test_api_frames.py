@@ -807,3 +807,39 @@ def test_a_bureaus_yes_no_words_in_memory_are_read_as_a_files(city: dict[str, An
         with pytest.raises(InputError) as refused:
             prepare_loaded(_inputs(city, **{**layers, "parcels": unknown}), scenario=scenario)
         _refusal(refused.value, "(in memory)", "affordable")
+
+
+def test_parcels_that_no_size_fits_are_a_finding(city: dict[str, Any]) -> None:
+    """Candidate parcels given as points without land_area_m2 have no land: the plan
+    opened nothing, and the run said only that the demand had no site within walking
+    distance (Naples: 150 points, 7,552 slots short at a cost of 0). A finding says that
+    none fits any size, how many have no land, and the fix, in Chinese too."""
+    from siting.report._labels import labels
+    from siting.report._said import said_lines
+
+    county = "510812"
+    layers = {
+        name: city[name][city[name]["district_id"] == county]
+        for name in ("areas", "parcels", "facilities", "subdistricts")
+    }
+    layers["districts"] = city["districts"].loc[[county]]
+    points = layers["parcels"][["kind", "acquisition", "district_id"]].set_geometry(
+        layers["parcels"].representative_point()
+    )
+    scenario = load_scenario(SAMPLE / "scenario.toml")
+    plan = solve_prepared(
+        prepare_loaded(_inputs(city, **{**layers, "parcels": points}), scenario=scenario)
+    )
+    assert not plan.facilities.index.isin(points.index).any()  # no parcel could open
+    (record,) = [r for r in plan.run["finding_records"] if r["code"] == "no_parcel_fits"]
+    assert record["count"] == record["no_land"] == len(points)
+    (english,) = [f for f in plan.run["findings"] if f.startswith("none of the")]
+    assert f"none of the {len(points)} candidate parcels fits any size option" in english
+    chinese, _ = said_lines(
+        plan.run, "findings", labels("zh"), language="zh", districts={}, unit="元"
+    )
+    prefix = f"{len(points)}处候选用地均不能容纳任何规模的托育机构"
+    assert any(line.startswith(prefix) for line in chinese), chinese
+    # the layers as read: some parcels fit, no finding
+    given = solve_prepared(prepare_loaded(_inputs(city, **layers), scenario=scenario))
+    assert not [r for r in given.run["finding_records"] if r["code"] == "no_parcel_fits"]

@@ -8,7 +8,8 @@ formatting; a line with no record, or with a code this module has no template fo
 many rare notes of the input readers: GDAL's warnings, columns read under another name,
 ...), is listed apart under 技术说明（英文）, in English, rather than half translated.
 
-Coded and rendered in Chinese: every finding (demand no site reaches, districts outside
+Coded and rendered in Chinese: every finding (demand no site reaches, candidate parcels
+none of which fits a size, districts outside
 the study area, too few hosts for a demonstration facility, a budget below the cheapest
 demonstration facilities, a raster holding nobody or too few of its people in the areas,
 areas given nobody, people from outside the districts, and the inputs' findings: a layer
@@ -41,6 +42,11 @@ _ZH: Mapping[str, str] = {
         "1,500元）：规划的费用是广元的而非本地的，哪些用地最便宜也可能因此不同。请在 [costs] 中"
         "设置本地的 land_per_m2、construction_per_m2、fitout_per_m2 等及 currency（用地自己的 "
         "cost 只替代其土地价格）"
+    ),
+    "no_parcel_fits": (
+        "{count}处候选用地均不能容纳任何规模的托育机构（其中{no_land}处没有用地面积：点要素，"
+        "或 land_area_m2 为0）：规划无法新建任何设施。请提供候选用地的 land_area_m2（或将其绘制"
+        "为面），或在 facility.options 中设置更小的规模"
     ),
     "areas_too_large_to_walk": (
         "{count}个无任何用地可达的居住区面积过大，步行无法穿越（{ids}）：居住区到设施的步行距离"
