@@ -48,10 +48,13 @@ def test_excess_service_is_taken_off_the_farthest_assignments() -> None:
     assert (got >= 0).all()
 
 
-def test_the_functions_that_read_a_plans_folder_say_so_when_given_the_plan() -> None:
+def test_the_functions_that_read_a_plans_folder_say_so_when_given_the_plan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A notebook holds the Plan; plan_map(plan), save_map, write_report, compare_runs
     and verify each failed with Python's 'TypeError: expected str, bytes or os.PathLike
     object, not Plan'. Each is an InputError naming the function and the fix."""
+    monkeypatch.chdir(tmp_path)  # nothing written where the tests run: no out/ here
     plan = Plan(
         facilities=gpd.GeoDataFrame(),
         areas=gpd.GeoDataFrame(),
