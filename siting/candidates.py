@@ -58,6 +58,7 @@ from siting.scenario import Costs, Scenario
 
 __all__ = [
     "COST_BASES",
+    "DEFAULT_COSTS",
     "EXISTING_PREFIX",
     "NEW_PREFIX",
     "expansion_room",
@@ -435,6 +436,10 @@ def site_points(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
     return gpd.GeoSeries(out, index=geoms.index, crs=geoms.crs)
 
 
+DEFAULT_COSTS = ("default_costs_abroad", "default_costs_in_other_currency")
+"""The codes of :func:`default_costs_abroad`'s findings (a province says them once)."""
+
+
 def default_costs_abroad(sites: gpd.GeoDataFrame, *, scenario: Scenario) -> list[Said]:
     """A finding when sites outside China are priced at siting's default costs.
 
@@ -454,15 +459,33 @@ def default_costs_abroad(sites: gpd.GeoDataFrame, *, scenario: Scenario) -> list
     Returns
     -------
     list of Said
-        One finding (code ``default_costs_abroad``) when the prices per m² (land,
-        building, fit-out) are the defaults, in CNY, and the sites' centre lies outside
-        China; none otherwise.
+        One finding when the prices per m² (land, building, fit-out) are the defaults:
+        code ``default_costs_in_other_currency`` when the currency is not CNY (wherever
+        the sites lie: the prices are CNY), ``default_costs_abroad`` when it is and the
+        sites' centre lies outside China; none otherwise.
     """
     costs, default = scenario.costs, Costs()
     prices = ("land_per_m2", "construction_per_m2", "fitout_per_m2")  # what the finding names
     if any(getattr(costs, p) != getattr(default, p) for p in prices):
         return []  # the planner's own prices (a demonstration's extra alone leaves them)
-    centre = lonlat_centre(sites) if scenario.currency == "CNY" else None
+    said_prices = (
+        f"land {costs.land_per_m2['purchase']:,.0f} per m², building "
+        f"{costs.construction_per_m2:,.0f} per m², fit-out {costs.fitout_per_m2:,.0f} per m²"
+    )
+    if scenario.currency != "CNY":  # Naples with currency = "EUR" and Guangyuan's prices
+        return [
+            Said(
+                f"costs: the currency is {scenario.currency}, but the prices are siting's "
+                "defaults, assumed for a Chinese prefecture city such as Guangyuan, in CNY "
+                f"({said_prices}): the plan's costs are Guangyuan's CNY figures labelled "
+                f"{scenario.currency}, and which sites are cheapest may follow from them. Fix: "
+                "set [costs] (land_per_m2, construction_per_m2, fitout_per_m2, ...) in "
+                f"{scenario.currency} for your city",
+                code="default_costs_in_other_currency",
+                currency=scenario.currency,
+            )
+        ]
+    centre = lonlat_centre(sites)
     if centre is None:
         return []
     lon, lat = centre
@@ -472,9 +495,7 @@ def default_costs_abroad(sites: gpd.GeoDataFrame, *, scenario: Scenario) -> list
         Said(
             f"costs: the sites lie outside China (their centre at {lon:.3f}°, {lat:.3f}°), "
             "but the costs are siting's defaults, assumed for a Chinese prefecture city "
-            f"such as Guangyuan, in CNY (land {costs.land_per_m2['purchase']:,.0f} per m², "
-            f"building {costs.construction_per_m2:,.0f} per m², fit-out "
-            f"{costs.fitout_per_m2:,.0f} per m²): the plan's costs are Guangyuan's, not "
+            f"such as Guangyuan, in CNY ({said_prices}): the plan's costs are Guangyuan's, not "
             "your city's, and which sites are cheapest may follow from them. Fix: set "
             "[costs] (land_per_m2, construction_per_m2, fitout_per_m2, ...) and currency "
             "for your city (a parcel's own cost replaces its land price only)",

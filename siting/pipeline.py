@@ -26,6 +26,7 @@ import pandas as pd
 from siting._said import Said
 from siting.access import Access, service_pairs, too_large_to_walk
 from siting.candidates import (
+    DEFAULT_COSTS,
     default_costs_abroad,
     expansion_room,
     no_parcel_fits,
@@ -526,7 +527,7 @@ def plan_findings(
     findings += presolve_checks(problem)
     findings += too_large_to_walk(prepared.inputs.areas, items, problem.pairs, scenario=scenario)
     findings += no_parcel_fits(prepared.sites, options)
-    if not any(f.code == "default_costs_abroad" for f in prepared.inputs.findings):
+    if not any(f.code in DEFAULT_COSTS for f in prepared.inputs.findings):
         findings += default_costs_abroad(prepared.sites, scenario=scenario)  # a province's
     return findings
 

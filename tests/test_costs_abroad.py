@@ -1,5 +1,6 @@
 """Sites outside China priced at siting's default costs (Guangyuan's, in CNY) are a
-finding; a city in China, or costs or a currency of the planner's own, are not."""
+finding, and so are those prices under another currency; a city in China, or costs of
+the planner's own, are not."""
 
 from __future__ import annotations
 
@@ -41,9 +42,9 @@ def test_sites_abroad_at_the_default_costs_are_a_finding() -> None:
     [
         (GUANGYUAN, Scenario()),
         (ACCRA, Scenario(costs=Costs(construction_per_m2=2500.0))),
-        (ACCRA, Scenario(currency="GHS")),
+        (ACCRA, Scenario(currency="GHS", costs=Costs(construction_per_m2=2500.0))),
     ],
-    ids=["in China", "own costs", "own currency"],
+    ids=["in China", "own costs", "own costs and currency"],
 )
 def test_a_city_in_china_or_own_costs_or_currency_are_no_finding(
     where: tuple[str, float, float], scenario: Scenario
@@ -107,3 +108,25 @@ def test_a_partitioned_run_says_it_once(tmp_path: Path, monkeypatch: pytest.Monk
     records = [r for r in plan.run["finding_records"] if r["code"] == "default_costs_abroad"]
     assert len(said) == len(records) == 1
     assert said[0].startswith("costs: the sites lie outside China")  # the whole run's
+
+
+@pytest.mark.parametrize("where", [ACCRA, GUANGYUAN], ids=["Accra", "Guangyuan"])
+def test_the_default_prices_under_another_currency_are_a_finding(
+    where: tuple[str, float, float],
+) -> None:
+    """Naples planned with currency = "EUR" and no [costs] was priced at Guangyuan's CNY
+    figures, labelled EUR, without a word: the finding looked only at CNY plans."""
+    (said,) = default_costs_abroad(_sites(*where), scenario=Scenario(currency="EUR"))
+    assert said.code == "default_costs_in_other_currency"
+    assert said.startswith(
+        "costs: the currency is EUR, but the prices are siting's defaults, assumed for a "
+        "Chinese prefecture city such as Guangyuan, in CNY (land 3,000 per m², building "
+        "4,000 per m², fit-out 1,500 per m²): the plan's costs are Guangyuan's CNY figures "
+        "labelled EUR"
+    )
+    from siting.report._labels import labels
+    from siting.report._said import said_lines
+
+    run = {"findings": [str(said)], "finding_records": [said.record()]}
+    (zh,), _ = said_lines(run, "findings", labels("zh"), language="zh", districts={}, unit="EUR")
+    assert zh.startswith("造价：币种为EUR，但单价仍为 siting 的默认值")

@@ -48,6 +48,12 @@ _ZH: Mapping[str, str] = {
         "或 land_area_m2 为0）：规划无法新建任何设施。请提供候选用地的 land_area_m2（或将其绘制"
         "为面），或在 facility.options 中设置更小的规模"
     ),
+    "default_costs_in_other_currency": (
+        "造价：币种为{currency}，但单价仍为 siting 的默认值，即以人民币计、按广元等地级市"
+        "设定的单价：方案费用是广元的人民币数值，却标为{currency}，费用最低的选址也可能由此"
+        "而定。请在 [costs] 下以{currency}设置本地的 land_per_m2、construction_per_m2、"
+        "fitout_per_m2 等"
+    ),
     "areas_too_large_to_walk": (
         "{count}个无任何用地可达的居住区面积过大，步行无法穿越（{ids}）：居住区到设施的步行距离"
         "按其人口的平均步行距离计，居住区宽度超过约3倍服务半径（{radius_m}米）时，任何设施都不在"
