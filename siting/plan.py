@@ -124,7 +124,8 @@ class Plan:
                 "cost",
                 figure("cost", f" {self.run.get('scenario', {}).get('currency', '')}".rstrip()),
             ),
-            ("CRS", str(self.run.get("crs", self.facilities.crs))),
+            # the run's own, before asking a facilities frame that may have no geometry
+            ("CRS", str(self.run["crs"] if "crs" in self.run else self.facilities.crs)),
         ]
 
     def __repr__(self) -> str:

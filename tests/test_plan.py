@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -96,3 +97,6 @@ def test_a_plans_notebook_summary_says_the_costs_currency() -> None:
     )
     assert "cost=186,227,150 EUR," in repr(plan)
     assert "<td style='text-align:left'>186,227,150 EUR</td>" in plan._repr_html_()
+    # a run that gives its CRS is not asked of a facilities frame without geometry
+    bare = dataclasses.replace(plan, facilities=gpd.GeoDataFrame(), run={"crs": "EPSG:4544"})
+    assert repr(bare).endswith("CRS=EPSG:4544)")
