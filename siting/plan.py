@@ -112,6 +112,9 @@ class Plan:
             value = totals.get(key)
             return f"{value:,.0f}{unit}" if isinstance(value, int | float) else "–"
 
+        crs = self.run.get("crs")  # the run's own, before asking a frame without geometry
+        if crs is None:
+            crs = self.facilities.crs
         return [
             ("status", str(self.run.get("message", self.run.get("status", "–")))),
             ("facilities", f"{len(self.facilities):,}"),
@@ -124,8 +127,7 @@ class Plan:
                 "cost",
                 figure("cost", f" {self.run.get('scenario', {}).get('currency', '')}".rstrip()),
             ),
-            # the run's own, before asking a facilities frame that may have no geometry
-            ("CRS", str(self.run["crs"] if "crs" in self.run else self.facilities.crs)),
+            ("CRS", str(crs)),
         ]
 
     def __repr__(self) -> str:
