@@ -127,3 +127,47 @@ def test_a_layer_named_inside_its_zip_is_read(tmp_path: Path, shapefile: dict[st
         "the zip holds no 新建/area.shp (its layers: 老旧/areas.shp, 新建/areas.shp)"
     )
     assert problem.file == str(path)
+
+
+def test_a_zip_naming_a_file_outside_it_is_a_problem(
+    tmp_path: Path, shapefile: dict[str, bytes]
+) -> None:
+    """A member named by an absolute path or climbing out with ../ was never written, but
+    the layer was then read at that name: an absolute one read the file of that name on
+    the disk (182 areas from outside the zip), a climbing one said "does not exist"."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    for suffix, data in shapefile.items():
+        (outside / f"areas{suffix}").write_bytes(data)
+    absolute = _zip(tmp_path / "absolute.zip", {f"{outside}/areas{s}": b"x" for s in shapefile})
+    climbing = _zip(tmp_path / "climbing.zip", {f"../areas{s}": d for s, d in shapefile.items()})
+    for path in (absolute, climbing):
+        (problem,) = _problems(LayerSpec(path=path))
+        assert problem.file == str(path)
+        assert problem.message.startswith("the zip's layer ")
+        assert "outside the zip's own folder" in problem.message
+
+
+def test_a_zip_whose_data_is_damaged_is_a_problem(
+    tmp_path: Path, shapefile: dict[str, bytes]
+) -> None:
+    """Damaged deflated bytes raised zlib.error through siting (a traceback)."""
+    path = _zip(tmp_path / "damaged.zip", {f"areas{s}": d for s, d in shapefile.items()})
+    data = bytearray(path.read_bytes())
+    start = data.find(b"areas.shp") + 60
+    data[start : start + 40] = bytes(40)
+    path.write_bytes(bytes(data))
+    (problem,) = _problems(LayerSpec(path=path))
+    assert problem.file == str(path)
+    assert problem.message.startswith("the zip cannot be read (")
+
+
+def test_gdal_s_message_inside_a_zip_names_the_zip(
+    tmp_path: Path, shapefile: dict[str, bytes]
+) -> None:
+    """GDAL's message named the temporary folder the layer was read from."""
+    files = {f"areas{s}": d for s, d in shapefile.items()}
+    damaged = _zip(tmp_path / "damaged.zip", {**files, "areas.shp": b"not a shapefile"})
+    (problem,) = _problems(LayerSpec(path=damaged))
+    assert "siting-zip-" not in problem.message
+    assert str(damaged / "areas.shp") in problem.message

@@ -220,11 +220,13 @@ def _open_zipped(
         if inner is not None:
             layer = spec.layer if spec.layer != inner.stem else None
             frame = _open_vector(dataclasses.replace(spec, path=inner, layer=layer), name, report)
-    inside = f"{path}{os.sep}"
+    folder, inside = f"{tmp}{os.sep}", f"{path}{os.sep}"
     report.problems[before:] = [
-        dataclasses.replace(p, file=p.file.replace(f"{tmp}{os.sep}", inside))
-        if p.file is not None
-        else p
+        dataclasses.replace(
+            p,
+            message=p.message.replace(folder, inside),  # GDAL's names the file it opened
+            file=None if p.file is None else p.file.replace(folder, inside),
+        )
         for p in report.problems[before:]
     ]
     for key in [k for k, f in report.files.items() if str(f).startswith(tmp)]:

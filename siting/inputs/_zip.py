@@ -13,6 +13,7 @@ system's code page without the zip's UTF-8 flag, so such names are read as GBK.
 from __future__ import annotations
 
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 
 from siting.errors import Problem
@@ -126,13 +127,27 @@ def unzipped(
                     )
                 )
                 return None
-            for name in wanted:
+            if into.resolve() not in (into / PurePosixPath(inside)).resolve().parents:
+                report.problems.append(  # an absolute name, or one climbing out with ../
+                    where.problem(
+                        f"the zip's layer {inside} is named outside the zip's own folder, "
+                        "and siting takes no file out there",
+                        fix="unzip it yourself, check what it holds, and give the layer's file",
+                    )
+                )
+                return None
+            for name in wanted:  # a Shapefile's files, all beside its .shp
                 target = into / PurePosixPath(name)
-                if into.resolve() not in target.resolve().parents:
-                    continue  # a name climbing out of the folder (../): never written
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(archive.read(members[name]))
-    except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as exc:
+    except (
+        zipfile.BadZipFile,
+        OSError,
+        RuntimeError,
+        NotImplementedError,
+        zlib.error,
+        EOFError,
+    ) as exc:  # EOFError, zlib.error: its data damaged
         report.problems.append(
             where.problem(
                 f"the zip cannot be read ({exc})",
