@@ -827,3 +827,18 @@ def test_a_web_map_table_without_crs_is_told_the_crs_alone(tmp_path: Path) -> No
         'add crs = "EPSG:4326" under [inputs.facilities]: the longitudes and latitudes of '
         'a web map, which datum_shift = "gcj02" moves back'
     )
+
+
+def test_x_and_y_columns_are_read_before_a_column_of_pairs(tmp_path: Path) -> None:
+    """A bureau's list with its Gauss-Krüger X坐标 and Y坐标 and a 经纬度 column beside them
+    was read from the 经纬度 pairs (degrees) under the scenario's crs of the X and Y (the
+    point 105.85 m east of the CRS's origin); before the pairs were read, the X and Y were,
+    and are again."""
+    path = tmp_path / "备案名单.csv"
+    path.write_text(
+        f'facility_id,slots,X坐标,Y坐标,经纬度\nF1,30,{X0 + 500},{Y0 + 800},"105.85,32.44"\n',
+        encoding="utf-8",
+    )
+    frame = read_layer(LayerSpec(path=path, crs=GK), name="facilities")
+    assert (frame.geometry.x.tolist(), frame.geometry.y.tolist()) == ([X0 + 500], [Y0 + 800])
+    assert frame["经纬度"].tolist() == ["105.85,32.44"]

@@ -866,11 +866,15 @@ def _split_pair(
 def _pair_column(table: pd.DataFrame, spec: LayerSpec) -> tuple[str, bool] | None:
     """The column holding both coordinates, and whether its name says latitude first:
     named by ``x`` and ``y`` both, else by its usual name (:data:`PAIR_NAMES`) when most of
-    its filled cells read as pairs."""
+    its filled cells read as pairs, and when no x and y columns have their usual names
+    (:data:`COORDINATE_NAMES`: a list's X坐标 and Y坐标 are read before its 经纬度)."""
     present = [str(c) for c in table.columns]
     if spec.x is not None and spec.x == spec.y and spec.x in present:
         return spec.x, False
     if spec.x is not None or spec.y is not None:
+        return None
+    folded = {_fold(column) for column in present}
+    if any(x in folded and y in folded for x, y in COORDINATE_NAMES):
         return None
     for column in present:
         lat_first = PAIR_NAMES.get(_fold(column).replace(" ", ""))
