@@ -597,7 +597,10 @@ def estimate_demand(
         table["children_under3"] = under3
         table["children_estimate_slots"] = under3 * scenario.demand.takeup
         said += _children_older_than_three(
-            inputs.children, scenario.demand.children_under3_share, under3
+            inputs.children,
+            scenario.demand.children_under3_share,
+            under3,
+            bands=_bands(spec, "children"),
         )
     return Demand(
         areas=table,
@@ -727,14 +730,14 @@ def _as_residents(result: Allocation, factor: float) -> Allocation:
 
 
 def _children_older_than_three(
-    raster: Path | str, under3_share: float, under3: pd.Series
+    raster: Path | str, under3_share: float, under3: pd.Series, *, bands: Sequence[int]
 ) -> list[Said]:
     """A children raster whose name says it counts children of three and older too
     (``accra-age0-5-worldpop.tif``) read with ``demand.children_under3_share`` left at 1:
     every one of its children counted as under three, and the children's estimate and
     access per 1,000 children with them (WorldPop's Accra 0–5s: 16,763 slots by the
     estimate where 10,058 are the under-threes' at 0.6)."""
-    found = ages_said(raster)
+    found = ages_said(raster, bands=bands)  # a virtual raster's: the bands read
     if found is None:
         return []
     (low, high), names = found

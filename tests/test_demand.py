@@ -647,3 +647,29 @@ def test_area_demand_takes_areas_without_the_optional_columns(raster: Path) -> N
     # old 8, rural 4.5 per 1,000; the new area has no dwellings, so no planned people
     assert table["required_slots"].tolist() == pytest.approx([3.2, 0.0, 1.35, 2.4])
     assert table["migrant_population"].tolist() == [0.0, 0.0, 0.0, 0.0]
+
+
+def test_a_virtual_raster_s_ages_are_those_of_the_bands_read(tmp_path: Path, raster: Path) -> None:
+    """WorldPop's age files stacked as one virtual raster (0, 1–4, 5–9), its bands 1 and 2
+    read as the children: the finding said every stacked file's ages, "ages 0–9 … about
+    0.3", where the children read are 0–4 (about 0.6)."""
+    from siting.demand import estimate_demand
+    from siting.inputs import load_inputs
+    from siting.scenario import load_scenario
+
+    names = ["chn_t_00_2025.tif", "chn_t_01_2025.tif", "chn_t_05_2025.tif"]
+    for name in names:
+        shutil.copy(raster, tmp_path / name)
+    _stack_vrt(tmp_path / "ages.vrt", [tmp_path / name for name in names])
+    path = _children_scenario(tmp_path, raster, "")
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text + 'children = { path = "ages.vrt", bands = [1, 2] }\n', "utf-8")
+    scenario = load_scenario(path)
+    found = estimate_demand(load_inputs(scenario.inputs, crs=scenario.crs), scenario=scenario)
+    assert found.areas["children_under3"].sum() == pytest.approx(2400.0)
+    (line,) = [f for f in found.findings if f.code == "children_older_than_three"]
+    assert line.startswith(
+        "children: the files stacked in ages.vrt (chn_t_00_2025.tif, chn_t_01_2025.tif) "
+        "say they count ages 0–4, but"
+    )
+    assert line.endswith("about 0.6 if it counts ages 0 to 4 in whole years")

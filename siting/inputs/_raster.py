@@ -552,29 +552,50 @@ def age_range(raster: str | Path) -> tuple[int, int] | None:
     return None if said is None else said[0]
 
 
-def ages_said(raster: str | Path) -> tuple[tuple[int, int], tuple[str, ...]] | None:
+def ages_said(
+    raster: str | Path, *, bands: Sequence[int] | None = None
+) -> tuple[tuple[int, int], tuple[str, ...]] | None:
     """The ages a raster counts (:func:`age_range`) and the file names that say so: the
     raster's own, or a virtual raster's and then its sources' (WorldPop's ``…_t_00_…`` and
-    ``…_t_01_…`` stacked as bands: 0–4, said by ``("x.vrt", "…_t_00_….tif", …)``)."""
+    ``…_t_01_…`` stacked as bands: 0–4, said by ``("x.vrt", "…_t_00_….tif", …)``), those
+    of ``bands`` only when given (a stack of every age group read for its first two)."""
     name = Path(str(raster)).name
     ages = _name_ages(name)
     if ages is not None:
         return ages, (name,)
     if not name.lower().endswith(".vrt"):
         return None
-    import rasterio
-    import rasterio.errors
-
-    try:
-        with rasterio.open(raster) as src:
-            sources = [Path(f).name for f in src.files[1:]]
-    except rasterio.errors.RasterioError:  # unreadable: the raster's own checks say so
+    sources = None if bands is None else _band_sources(raster, bands)
+    if sources is None:
+        try:
+            with rasterio.open(raster) as src:
+                sources = [Path(f).name for f in src.files[1:]]
+        except rasterio.errors.RasterioError:  # unreadable: the raster's own checks say so
+            return None
+    if not sources:
         return None
     each = [_name_ages(f) for f in sources]
     known = [a for a in each if a is not None]
     if not known or len(known) < len(each):
         return None
     return (min(a[0] for a in known), max(a[1] for a in known)), (name, *sources)
+
+
+def _band_sources(raster: str | Path, bands: Sequence[int]) -> list[str] | None:
+    """The names of the files a virtual raster's ``bands`` read, in their order, each once;
+    None when its XML cannot be read."""
+    from xml.etree import ElementTree
+
+    try:
+        root = ElementTree.parse(raster).getroot()
+    except (OSError, ElementTree.ParseError):
+        return None
+    by_band = {
+        band.get("band"): [Path(e.text or "").name for e in band.iter("SourceFilename")]
+        for band in root.iter("VRTRasterBand")
+    }
+    names = [n for b in bands for n in by_band.get(str(b), [])]
+    return list(dict.fromkeys(names))
 
 
 def _name_ages(name: str) -> tuple[int, int] | None:
