@@ -171,3 +171,28 @@ def test_gdal_s_message_inside_a_zip_names_the_zip(
     (problem,) = _problems(LayerSpec(path=damaged))
     assert "siting-zip-" not in problem.message
     assert str(damaged / "areas.shp") in problem.message
+
+
+class _Utf8Unflagged(zipfile.ZipInfo):
+    """A member named as macOS's Finder ("Compress") names it: the name's UTF-8 bytes,
+    without the zip's UTF-8 flag."""
+
+    def _encodeFilenameFlags(self) -> tuple[bytes, int]:  # noqa: N802 - zipfile's own name
+        return self.filename.encode("utf-8"), self.flag_bits & ~0x800
+
+
+def test_a_zip_from_a_mac_reads_its_names_as_utf8(
+    tmp_path: Path, shapefile: dict[str, bytes]
+) -> None:
+    """macOS zips UTF-8 names without the UTF-8 flag: read as GBK, 新建小区 was 鏂板缓灏忓尯,
+    so layer = "新建小区" named none of the zip's layers."""
+    path = tmp_path / "小区.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for stem in ("老旧小区", "新建小区"):
+            for suffix, data in shapefile.items():
+                archive.writestr(_Utf8Unflagged(f"{stem}{suffix}"), data)
+    (problem,) = _problems(LayerSpec(path=path))
+    assert problem.message == (
+        "the zip holds 2 layers (老旧小区.shp, 新建小区.shp) and siting reads one per entry"
+    )
+    assert len(read_layer(LayerSpec(path=path, layer="新建小区"), name="areas")) == 182

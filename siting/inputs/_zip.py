@@ -7,7 +7,8 @@ zip whose Shapefile lies at its root, but not one in a folder inside
 taken out to a temporary folder and read as any layer is there (its ``.cpg`` and
 its text's encoding checked as beside the scenario), the zip itself is left as it
 is. Windows's own "Send to > Compressed folder" stores Chinese names in the
-system's code page without the zip's UTF-8 flag, so such names are read as GBK.
+system's code page without the zip's UTF-8 flag, so such names are read as GBK (macOS's
+own zipping, also without the flag, writes UTF-8: read so first).
 """
 
 from __future__ import annotations
@@ -30,13 +31,21 @@ _MOST_BYTES = 8 << 30
 
 def _member_name(info: zipfile.ZipInfo) -> str:
     """A member's name as its writer meant it: without the UTF-8 flag, Python reads the
-    bytes as CP437; Chinese Windows wrote them in GBK."""
+    bytes as CP437; macOS's Finder wrote them in UTF-8 (GBK bytes of Chinese are hardly
+    ever valid UTF-8, while UTF-8's often are valid GBK: 新建小区 read 鏂板缓灏忓尯), Chinese
+    Windows in GBK."""
     if info.flag_bits & 0x800:
         return info.filename
     try:
-        return info.filename.encode("cp437").decode("gbk")
-    except (UnicodeEncodeError, UnicodeDecodeError):
+        raw = info.filename.encode("cp437")
+    except UnicodeEncodeError:
         return info.filename
+    for encoding in ("utf-8", "gbk"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return info.filename
 
 
 def archive_of(path: Path) -> Path | None:
