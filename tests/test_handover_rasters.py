@@ -17,13 +17,14 @@ import pandas as pd
 import pytest
 import rasterio
 from affine import Affine
-from test_inputs import GK, X0, Y0, make_spec, write_raster
+from shapely.geometry import box
+from test_inputs import GK, X0, Y0, areas_frame, make_spec, write, write_raster
 from test_zip import _zip
 
 from siting.demand import estimate_demand
 from siting.errors import InputError
 from siting.inputs import load_inputs
-from siting.scenario import RasterSpec, Scenario
+from siting.scenario import LayerSpec, RasterSpec, Scenario
 
 ESRI_GK105 = (
     'PROJCS["CGCS2000_3_Degree_GK_CM_105E",GEOGCS["GCS_China_Geodetic_Coordinate_System_2000",'
@@ -205,6 +206,17 @@ def test_a_raster_coarser_than_the_areas_is_a_finding(tmp_path: Path) -> None:
         "population: the raster pop_1km.tif's cells (1 km²) are larger than 3 of the 3 "
         "residential areas (their median is 0.25 km²)"
     )
+
+
+def test_a_100_m_raster_over_smaller_areas_is_no_finding(tmp_path: Path) -> None:
+    """Compounds under a hectare (an old town's 老旧小区) under a 100 m raster were the
+    finding, whose fix (a finer raster: WorldPop's 100 m or 3 arc-seconds, GHS-POP's
+    100 m) is the raster given: no finer one is usual, so no finding."""
+    small = areas_frame()
+    small.geometry = [box(X0 + 600 * i, Y0, X0 + 600 * i + 80, Y0 + 80) for i in range(3)]
+    areas = write(small, tmp_path / "small.gpkg", layer="areas")
+    inputs = load_inputs(make_spec(tmp_path, areas=LayerSpec(path=areas, layer="areas")), crs=GK)
+    assert not [f for f in inputs.findings if f.code == "raster_coarser_than_areas"]
 
 
 def test_a_raster_on_xian_1980_is_a_finding_as_a_layer_would_be(tmp_path: Path) -> None:

@@ -1099,6 +1099,10 @@ _COARSE_SHARE = 0.5
 """The share of the residential areas smaller than one of the raster's cells that makes
 the raster too coarse for them: a finding (:func:`_coarser_than_areas`)."""
 
+_FINEST_KM2 = 0.0125
+"""A cell no larger (a 100 m cell, a 3-arc-second one, with a quarter to spare) is as fine
+as population rasters come: the finding's fix, a finer raster, has none to give."""
+
 
 def _coarser_than_areas(
     raster: _Raster, role: str, areas_m2: npt.NDArray[np.float64], report: _Report
@@ -1108,8 +1112,9 @@ def _coarser_than_areas(
     people live, so they are shared among the areas the cell touches by their land, not by
     where they live. The sample on WorldPop's 30-arc-second grid (0.73 km² cells, every
     area smaller) planned 467 slots short where its own 100 m raster planned 228, and its
-    areas held 319,384 people where they hold 314,588, without a word."""
-    if raster.cell_km2 is None or not len(areas_m2):
+    areas held 319,384 people where they hold 314,588, without a word. None for a raster
+    as fine as they come (:data:`_FINEST_KM2`), over compounds under a hectare too."""
+    if raster.cell_km2 is None or raster.cell_km2 <= _FINEST_KM2 or not len(areas_m2):
         return
     smaller = int((areas_m2 / 1e6 < raster.cell_km2).sum())
     if smaller < _COARSE_SHARE * len(areas_m2):
