@@ -260,3 +260,27 @@ def test_a_zip_of_a_tiff_its_tfw_and_its_prj_is_read_whole(tmp_path: Path, gbk: 
         in (notes)
     )
     assert found["A1"] == pytest.approx(VALUES[5:10, 5:10].sum(), rel=1e-6)
+
+
+def test_a_damaged_prj_inside_a_zip_is_a_problem(tmp_path: Path) -> None:
+    """The TIFF and .tfw whole, the .prj's bytes damaged inside the .zip: reading the .prj
+    raised zipfile's BadZipFile or zlib.error through siting (a traceback)."""
+    tif = plain_tiff(tmp_path / "pop.tif")
+    tif.with_suffix(".prj").write_text(ESRI_GK105, encoding="ascii")
+    files = {f"pop{s}": tif.with_suffix(s).read_bytes() for s in (".tif", ".tfw", ".prj")}
+    for suffix in (".tif", ".tfw", ".prj"):
+        tif.with_suffix(suffix).unlink()
+    archive = _zip(tmp_path / "export.zip", files)
+    with zipfile.ZipFile(archive) as zipped:
+        info = zipped.getinfo("pop.prj")
+    data = bytearray(archive.read_bytes())
+    start = info.header_offset + 30 + len(info.filename)
+    data[start : start + 20] = bytes(20)
+    archive.write_bytes(bytes(data))
+    with pytest.raises(InputError) as caught:
+        load_inputs(make_spec(tmp_path, population=RasterSpec(path=archive)), crs=GK)
+    (problem,) = caught.value.problems
+    assert problem.file == str(archive)
+    assert problem.message.startswith(
+        "the raster has no CRS of its own, and the .prj beside it cannot be read ("
+    )

@@ -54,6 +54,7 @@ import logging
 import re
 import warnings
 import zipfile
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -457,7 +458,17 @@ def _prj_beside(
     reads the ``.tfw`` but not the ``.prj``, and the raster was "without a CRS". ``None``
     when there is no such file; ``False``, with a problem, when it holds no CRS pyproj
     reads."""
-    found = _prj_text(path, opened)
+    try:
+        found = _prj_text(path, opened)
+    except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, OSError) as exc:
+        report.problems.append(  # a .prj damaged inside the .zip, or unreadable
+            where.problem(
+                f"the raster has no CRS of its own, and the .prj beside it cannot be read ({exc})",
+                fix=f'say which CRS it is in with crs = "EPSG:4544" (for example) under '
+                f"[inputs.{where.layer}], or zip or write the .prj again",
+            )
+        )
+        return False
     if found is None:
         return None
     name, text = found
