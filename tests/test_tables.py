@@ -842,3 +842,18 @@ def test_x_and_y_columns_are_read_before_a_column_of_pairs(tmp_path: Path) -> No
     frame = read_layer(LayerSpec(path=path, crs=GK), name="facilities")
     assert (frame.geometry.x.tolist(), frame.geometry.y.tolist()) == ([X0 + 500], [Y0 + 800])
     assert frame["经纬度"].tolist() == ["105.85,32.44"]
+
+
+def test_a_workbook_that_does_not_open_in_time_is_said_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A binary workbook whose process of its own ran out of time was said as "did not
+    open it in 120 s", a sentence without its subject."""
+    import siting.inputs._table as table
+
+    monkeypatch.setattr(table, "_OPEN_APART_S", 0.001)
+    path = shutil.copy(Path(__file__).parent / "data" / "bureau_list.xls", tmp_path / "a.xls")
+    (problem,) = problems_of(LayerSpec(path=Path(path), crs=CGCS2000))
+    assert problem.message == (
+        "the workbook did not open in 0.001 s (python-calamine was stopped; it may be damaged)"
+    )

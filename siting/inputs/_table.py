@@ -663,7 +663,10 @@ def _ends_its_process(path: Path) -> str | None:
             check=False,
         )
     except subprocess.TimeoutExpired:
-        return f"did not open it in {_OPEN_APART_S:.0f} s"
+        return (
+            f"the workbook did not open in {_OPEN_APART_S:g} s (python-calamine was stopped; "
+            "it may be damaged)"
+        )
     except OSError:
         return None  # no process to spare: read it here, as before
     lines = [line.strip() for line in done.stderr.decode("utf-8", "replace").splitlines()]
