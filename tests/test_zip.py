@@ -196,3 +196,22 @@ def test_a_zip_from_a_mac_reads_its_names_as_utf8(
         "the zip holds 2 layers (老旧小区.shp, 新建小区.shp) and siting reads one per entry"
     )
     assert len(read_layer(LayerSpec(path=path, layer="新建小区"), name="areas")) == 182
+
+
+def test_a_zip_with_a_password_is_said_to_have_one(
+    tmp_path: Path, shapefile: dict[str, bytes]
+) -> None:
+    """A zip whose files are encrypted (WinRAR's or 7-Zip's password) was "the zip cannot
+    be read (File <ZipInfo filename='areas.shp' filemode='-rw-r--r--' file_size=…> is
+    encrypted, password required for extraction)"."""
+    path = _zip(tmp_path / "areas.zip", {f"areas{s}": d for s, d in shapefile.items()})
+    data = bytearray(path.read_bytes())
+    for signature, flags in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):  # the encrypted bit
+        at = data.find(signature)
+        while at >= 0:
+            data[at + flags] |= 0x1
+            at = data.find(signature, at + 4)
+    path.write_bytes(bytes(data))
+    (problem,) = _problems(LayerSpec(path=path))
+    assert problem.message == "the zip's files are protected by a password"
+    assert problem.fix == "unzip it with its password and give the layer's file"

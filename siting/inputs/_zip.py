@@ -145,6 +145,14 @@ def unzipped(
                     )
                 )
                 return None
+            if any(members[m].flag_bits & 0x1 for m in wanted):  # WinRAR's or 7-Zip's
+                report.problems.append(
+                    where.problem(
+                        "the zip's files are protected by a password",
+                        fix="unzip it with its password and give the layer's file",
+                    )
+                )
+                return None
             for name in wanted:  # a Shapefile's files, all beside its .shp
                 target = into / PurePosixPath(name)
                 target.parent.mkdir(parents=True, exist_ok=True)
