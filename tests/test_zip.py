@@ -215,3 +215,23 @@ def test_a_zip_with_a_password_is_said_to_have_one(
     (problem,) = _problems(LayerSpec(path=path))
     assert problem.message == "the zip's files are protected by a password"
     assert problem.fix == "unzip it with its password and give the layer's file"
+
+
+def test_the_fix_of_a_zipped_layer_names_the_zip(tmp_path: Path) -> None:
+    """A zipped Shapefile in GBK without its .cpg: the fix said to write
+    areas = { path = "areas.shp", encoding = "gbk" }, a file the scenario's folder does not
+    hold; the path to write is the zip's, and with it the layer is read."""
+    areas = gpd.read_file(SAMPLE / "city.gpkg", layer="areas", engine="pyogrio")
+    areas["名称"] = "老城区小区"
+    folder = tmp_path / "gbk"
+    folder.mkdir()
+    areas[["area_id", "status", "dwellings", "名称", "geometry"]].to_file(
+        folder / "areas.shp", encoding="gbk", engine="pyogrio"
+    )
+    files = {f.name: f.read_bytes() for f in folder.iterdir() if f.suffix != ".cpg"}
+    path = _zip(tmp_path / "居住区.zip", files)
+    (problem,) = _problems(LayerSpec(path=path))
+    assert problem.fix is not None
+    assert 'areas = { path = "居住区.zip", encoding = "gbk" }' in problem.fix
+    frame = read_layer(LayerSpec(path=path, encoding="gbk"), name="areas")
+    assert frame["名称"].unique().tolist() == ["老城区小区"]

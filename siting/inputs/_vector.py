@@ -221,11 +221,13 @@ def _open_zipped(
             layer = spec.layer if spec.layer != inner.stem else None
             frame = _open_vector(dataclasses.replace(spec, path=inner, layer=layer), name, report)
     folder, inside = f"{tmp}{os.sep}", f"{path}{os.sep}"
+    named = (f'path = "{inner.name}"', f'path = "{path.name}"') if inner is not None else None
     report.problems[before:] = [
         dataclasses.replace(
             p,
             message=p.message.replace(folder, inside),  # GDAL's names the file it opened
             file=None if p.file is None else p.file.replace(folder, inside),
+            fix=p.fix if p.fix is None or named is None else p.fix.replace(*named),  # the zip's
         )
         for p in report.problems[before:]
     ]
