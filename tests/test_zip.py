@@ -235,3 +235,7 @@ def test_the_fix_of_a_zipped_layer_names_the_zip(tmp_path: Path) -> None:
     assert 'areas = { path = "居住区.zip", encoding = "gbk" }' in problem.fix
     frame = read_layer(LayerSpec(path=path, encoding="gbk"), name="areas")
     assert frame["名称"].unique().tolist() == ["老城区小区"]
+    # the layer named inside the zip: that path, as written
+    (problem,) = _problems(LayerSpec(path=path / "areas.shp"))
+    assert problem.fix is not None
+    assert 'areas = { path = "居住区.zip/areas.shp", encoding = "gbk" }' in problem.fix

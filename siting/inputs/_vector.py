@@ -221,7 +221,8 @@ def _open_zipped(
             layer = spec.layer if spec.layer != inner.stem else None
             frame = _open_vector(dataclasses.replace(spec, path=inner, layer=layer), name, report)
     folder, inside = f"{tmp}{os.sep}", f"{path}{os.sep}"
-    named = (f'path = "{inner.name}"', f'path = "{path.name}"') if inner is not None else None
+    written = given.relative_to(archive.parent).as_posix()  # the zip, or a file inside it
+    named = (f'path = "{inner.name}"', f'path = "{written}"') if inner is not None else None
     report.problems[before:] = [
         dataclasses.replace(
             p,
