@@ -620,7 +620,13 @@ def test_what_the_demonstration_facilities_cost_is_said_and_compared(tmp_path: P
     assert "示范性托育机构（R5）：新建2个，费用13,840,000元，其中3,400,000元为示范性的额外费用" in (
         md.read_text(encoding="utf-8")
     )
-    b = write_plan_output(tmp_path / "b", variant="b")  # a plan without the block: none
+    b = write_plan_output(tmp_path / "b", variant="b")  # written before the block: "–"
+    compared = compare_runs(a, b, language="en")
+    assert "| demonstration.cost | 13,840,000 | – | – |" in compared
+    none = {"count": 0, "cost": 0.0, "premium": 0.0}  # a plan without the rule: 0
+    run = json.loads((b / "run.json").read_text(encoding="utf-8"))
+    run["totals"]["demonstration"] = none
+    (b / "run.json").write_text(json.dumps(run, ensure_ascii=False), encoding="utf-8")
     compared = compare_runs(a, b, language="en")
     assert "| demonstration.cost | 13,840,000 | 0 | -13,840,000 |" in compared
     assert "| demonstration.premium | 3,400,000 | 0 | -3,400,000 |" in compared

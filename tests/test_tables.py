@@ -658,7 +658,13 @@ def test_one_column_of_coordinate_pairs_is_read(
     flipped.write_text('facility_id,slots,经纬度\nF1,30,"32.444327, 105.857687"\n', "utf-8")
     frame = read_layer(LayerSpec(path=flipped, crs=CGCS2000), name="facilities")
     assert (frame.geometry.x.tolist(), frame.geometry.y.tolist()) == ([105.857687], [32.444327])
-    # outside China the name says it: latlng is latitude first, lnglat longitude first
+    # outside China a number of degrees above 90 is a longitude: Google's "lat, lng" in
+    # Aguascalientes (21.88, -102.29) in a 坐标 column, which says longitude first
+    mexico = tmp_path / "mexico.csv"
+    mexico.write_text('facility_id,slots,坐标\nF1,30,"21.8818, -102.2916"\n', "utf-8")
+    frame = read_layer(LayerSpec(path=mexico, crs="EPSG:4326"), name="facilities")
+    assert (frame.geometry.x.tolist(), frame.geometry.y.tolist()) == ([-102.2916], [21.8818])
+    # else the name says it: latlng is latitude first, lnglat longitude first
     accra = tmp_path / "accra.csv"
     accra.write_text('facility_id,slots,latlng,lnglat\nF1,30,"5.6037, -0.1870","-0.1870, 5.6037"\n')
     frame = read_layer(LayerSpec(path=accra, crs="EPSG:4326"), name="facilities")

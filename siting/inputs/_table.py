@@ -661,6 +661,7 @@ def _ends_its_process(path: Path) -> str | None:
             capture_output=True,
             timeout=_OPEN_APART_S,
             check=False,
+            creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0),  # no console (Windows)
         )
     except subprocess.TimeoutExpired:
         return (
@@ -844,16 +845,23 @@ def _split_pair(
     table: pd.DataFrame, column: str, *, lat_first: bool
 ) -> tuple[pd.DataFrame, str, str, bool]:
     """The table with the pair column split into an x and a y column (named ``坐标: x`` and
-    ``坐标: y``), in the order the name says or, inside China, the numbers say (a latitude
-    is below 55°, a longitude above 73°); and whether the pairs were read latitude first."""
+    ``坐标: y``), in the order the numbers say (inside China a latitude is below 55°, a
+    longitude above 73°; anywhere a number of degrees above 90 is a longitude), else the
+    name's; and whether the pairs were read latitude first."""
     pairs = [_pair(v) for v in table[column].to_numpy(dtype=object)]
     first = np.array([np.nan if p is None else p[0] for p in pairs])
     second = np.array([np.nan if p is None else p[1] for p in pairs])
     read = ~np.isnan(first)
+    one, two = np.abs(first[read]), np.abs(second[read])
     if read.any() and _swapped(first[read], second[read]):
         lat_first = True
     elif read.any() and _swapped(second[read], first[read]):
         lat_first = False
+    elif read.any() and max(one.max(), two.max()) <= 180.0:  # degrees: no latitude above 90
+        if one.max() > 90.0 >= two.max():
+            lat_first = False
+        elif two.max() > 90.0 >= one.max():
+            lat_first = True  # Google Maps's "lat, lng" in Mexico or Japan
     x, y = (second, first) if lat_first else (first, second)
     x_name, y_name = f"{column}: x", f"{column}: y"
     cells = table[column].tolist()  # an unreadable pair shown as written, under x

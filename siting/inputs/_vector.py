@@ -213,7 +213,8 @@ def _open_zipped(
     given = Path(spec.path)
     member = given.relative_to(archive).as_posix() if given != archive else None
     before = len(report.problems)
-    with tempfile.TemporaryDirectory(prefix="siting-zip-") as tmp:
+    # a file GDAL still holds open (Windows) leaves the folder behind, not a traceback
+    with tempfile.TemporaryDirectory(prefix="siting-zip-", ignore_cleanup_errors=True) as tmp:
         where = _Where(str(path), name)
         inner = unzipped(path, Path(tmp), where, report, layer=spec.layer, member=member)
         frame = None

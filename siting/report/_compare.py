@@ -155,12 +155,12 @@ def compare_runs(dir_a: str | Path, dir_b: str | Path, *, language: str = "zh") 
     ]:
         # a mode one plan does not use costs it nothing: the modes' differences add up
         rows.append(_side_by_side(f"cost_by_acquisition.{mode}", ma.get(mode, 0), mb.get(mode, 0)))
-    demo_a, demo_b = ta.get("demonstration") or {}, tb.get("demonstration") or {}
-    for item in [i for i in ("count", "cost", "premium") if i in demo_a or i in demo_b]:
-        # a plan without the rule (demonstration_per_district = 0) builds none: 0
-        rows.append(
-            _side_by_side(f"demonstration.{item}", demo_a.get(item, 0), demo_b.get(item, 0))
-        )
+    demo_a, demo_b = ta.get("demonstration"), tb.get("demonstration")
+    for item in [i for i in ("count", "cost", "premium") if i in (demo_a or demo_b or {})]:
+        # a plan without the rule (demonstration_per_district = 0) holds 0; a run.json
+        # written before siting said it holds none: "–", not a 0 it never said
+        va, vb = (None if d is None else d.get(item) for d in (demo_a, demo_b))
+        rows.append(_side_by_side(f"demonstration.{item}", va, vb))
     for key in _FAILED_TOTALS:  # beside the totals: a run with every county planned has 0
         fa_, fb_ = ta.get(key) or {}, tb.get(key) or {}
         for item in {**fa_, **fb_}:
