@@ -843,3 +843,45 @@ def test_parcels_that_no_size_fits_are_a_finding(city: dict[str, Any]) -> None:
     # the layers as read: some parcels fit, no finding
     given = solve_prepared(prepare_loaded(_inputs(city, **layers), scenario=scenario))
     assert not [r for r in given.run["finding_records"] if r["code"] == "no_parcel_fits"]
+
+
+def test_layers_held_in_memory_are_read_as_their_files_are(tmp_path: Path) -> None:
+    """An analyst with the layers as GeoDataFrames (a 住建局 list renamed in pandas) had no
+    documented way to plan them: ``Inputs`` built by hand, without the readers' renaming,
+    typing, repairs and checks. ``load_frames`` reads each frame as its file is read: the
+    sample's layers from memory, one with its Chinese column, give the layers read from
+    ``city.gpkg``, and the caller's frames are not changed."""
+    from siting.inputs import load_frames, load_inputs
+    from siting.pipeline import prepare_loaded
+    from siting.scenario import load_scenario
+
+    scenario = load_scenario(SAMPLE / "scenario.toml")
+    assert scenario.inputs is not None
+    names = ("areas", "parcels", "facilities", "districts", "subdistricts", "workplaces")
+    frames = {
+        name: gpd.read_file(SAMPLE / "city.gpkg", layer=name, engine="pyogrio") for name in names
+    }
+    frames["areas"] = frames["areas"].rename(columns={"dwellings": "户数"})
+    kept = {name: frame.copy() for name, frame in frames.items()}
+    spec = dataclasses.replace(scenario.inputs, hazards=None, streets=None, osm=None)
+    spec = dataclasses.replace(spec, **{n: getattr(spec, n) for n in names})
+    from_files = load_inputs(spec, crs=scenario.crs)
+    from_frames = load_frames(
+        population=SAMPLE / "population.tif",
+        columns={"areas": {"dwellings": "户数"}},
+        crs=scenario.crs,
+        **frames,
+    )
+    for name in names:
+        a, b = getattr(from_files, name), getattr(from_frames, name)
+        assert a.index.tolist() == b.index.tolist(), name
+        assert a.columns.tolist() == b.columns.tolist(), name
+        pd.testing.assert_frame_equal(pd.DataFrame(a.drop(columns="geometry")),
+                                      pd.DataFrame(b.drop(columns="geometry")))  # fmt: skip
+        assert a.geometry.geom_equals_exact(b.geometry, tolerance=1e-6).all(), name
+        assert frames[name].equals(kept[name]), name  # the caller's frame is kept
+    prepared = prepare_loaded(from_frames, scenario=dataclasses.replace(scenario, inputs=None))
+    assert len(prepared.items) == len(prepare_loaded(from_files, scenario=scenario).items)
+    with pytest.raises(InputError, match="load_frames has no layer 'area'"):
+        load_frames(population=SAMPLE / "population.tif", areas=frames["areas"],
+                    parcels=frames["parcels"], area=frames["areas"])  # fmt: skip

@@ -55,7 +55,7 @@ module                     owns
                            checked like a file's and merged with explicit layers
 ``_load``                  :class:`Inputs`, :func:`read_layer`, :func:`validate`,
                            :func:`check_inputs`, :func:`load_inputs`, :func:`flat_loaded`,
-                           :func:`complete_loaded`
+                           :func:`complete_loaded`, :func:`load_frames`
 =========================  ============================================================
 """
 
@@ -74,6 +74,7 @@ from siting.inputs._load import (
     check_inputs,
     complete_loaded,
     flat_loaded,
+    load_frames,
     load_inputs,
     read_layer,
     validate,
@@ -97,6 +98,7 @@ __all__ = [
     "check_loaded",
     "complete_loaded",
     "flat_loaded",
+    "load_frames",
     "load_inputs",
     "read_census_units",
     "read_frame_choices",

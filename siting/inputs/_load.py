@@ -67,7 +67,16 @@ from siting.inputs._streets import _check_coverage, _read_streets
 from siting.inputs._table import polygons_needed
 from siting.inputs._vector import _fill_land_area, _flat, _read
 from siting.osm.blocks import BLOCK_ID_PREFIX
-from siting.scenario import DatumShift, InputsSpec, LayerSpec, OsmSpec, Radii, census_spec
+from siting.scenario import (
+    DatumShift,
+    InputsSpec,
+    LayerSpec,
+    OsmSpec,
+    PopulationSpec,
+    Radii,
+    RasterSpec,
+    census_spec,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -416,11 +425,12 @@ def _load(
     crs: str | pyproj.CRS | None,
     max_persons_per_km2: float = DEFAULT_MAX_PERSONS_PER_KM2,
     radii: Radii | None = None,
+    frames: Mapping[str, gpd.GeoDataFrame] | None = None,
 ) -> _Loaded:
     # [inputs.osm]'s layers and the street graph of the same file share one parse of it;
     # the graph is read last (_load_parsed_once), and lets the parse go once built
     with parse_once():
-        return _load_parsed_once(spec, crs, max_persons_per_km2, radii)
+        return _load_parsed_once(spec, crs, max_persons_per_km2, radii, frames or {})
 
 
 def _load_parsed_once(
@@ -428,6 +438,7 @@ def _load_parsed_once(
     crs: str | pyproj.CRS | None,
     max_persons_per_km2: float,
     radii: Radii | None,
+    frames: Mapping[str, gpd.GeoDataFrame],
 ) -> _Loaded:
     report = _Report()
     loaded = _Loaded(report)
@@ -442,7 +453,7 @@ def _load_parsed_once(
             continue
         people = census.column if census is not None and own_counts and name == "areas" else None
         with report.warnings_of(name):
-            frame, where = _read(layer_spec, name, report, people=people)
+            frame, where = _read(layer_spec, name, report, people=people, frame=frames.get(name))
         wheres[name] = where
         if frame is not None:
             raw[name] = frame
@@ -765,6 +776,7 @@ def load_inputs(
     crs: str | pyproj.CRS | None = None,
     max_persons_per_km2: float = DEFAULT_MAX_PERSONS_PER_KM2,
     radii: Radii | None = None,
+    frames: Mapping[str, gpd.GeoDataFrame] | None = None,
 ) -> Inputs:
     """Read every input, validate it and reproject it to the working CRS.
 
@@ -784,6 +796,10 @@ def load_inputs(
     radii
         The service radii (``[radii]``), for the street network's coverage;
         ``None`` takes the defaults.
+    frames
+        Layers given as GeoDataFrames, by name (``areas``, ``parcels`` …), read in place
+        of their entries' files, as those files would be (:func:`load_frames` builds the
+        entries).
 
     Returns
     -------
@@ -795,7 +811,7 @@ def load_inputs(
     InputError
         With every problem found, in every layer and raster, at once.
     """
-    loaded = _load(spec, crs, max_persons_per_km2, radii)
+    loaded = _load(spec, crs, max_persons_per_km2, radii, frames)
     report = loaded.report
     if report.problems:
         raise InputError(report.problems)
@@ -830,3 +846,76 @@ def load_inputs(
         census=loaded.census,
         census_is_areas=loaded.census_is_areas,
     )
+
+
+def load_frames(
+    *,
+    population: str | Path | RasterSpec,
+    areas: gpd.GeoDataFrame,
+    parcels: gpd.GeoDataFrame,
+    columns: Mapping[str, Mapping[str, str]] | None = None,
+    crs: str | pyproj.CRS | None = None,
+    streets: str | Path | None = None,
+    **layers: gpd.GeoDataFrame,
+) -> Inputs:
+    """Read layers held in memory as the scenario's files are read: an analyst's frames.
+
+    Each frame goes through what its file would (columns renamed and typed, ids, a
+    bureau's words, geometries repaired, the checks and findings, the working CRS);
+    the caller's frames are not changed. Problems name the layer as
+    ``"areas (a GeoDataFrame)"``. Plan with :func:`siting.pipeline.prepare_loaded` and
+    :func:`siting.pipeline.solve_prepared`.
+
+    Parameters
+    ----------
+    population
+        The population raster (a path, or a :class:`~siting.scenario.RasterSpec`).
+    areas, parcels
+        The residential areas and the candidate parcels.
+    columns
+        Each layer's own column names for siting's, by layer (``{"areas": {"dwellings":
+        "户数"}}``), as ``[inputs.<layer>.columns]``.
+    crs
+        The working CRS (the scenario's ``crs``); ``None`` chooses as
+        :func:`load_inputs` does.
+    streets
+        An OSM XML or GraphML file of the streets, for walks along them.
+    **layers
+        ``facilities``, ``districts``, ``subdistricts``, ``workplaces``, ``hazards``,
+        ``buildings``.
+
+    Returns
+    -------
+    Inputs
+        As :func:`load_inputs` returns.
+
+    Raises
+    ------
+    InputError
+        With every problem found; an unknown layer's name too.
+    """
+    frames = {"areas": areas, "parcels": parcels, **layers}
+    unknown = sorted(set(frames) - set(LAYER_NAMES))
+    if unknown:
+        raise InputError(
+            [
+                Problem(
+                    f"load_frames has no layer {', '.join(map(repr, unknown))}",
+                    fix=f"give the layers by siting's names: {', '.join(LAYER_NAMES)}",
+                )
+            ]
+        )
+    mapped = dict(columns or {})
+    entries: dict[str, Any] = {  # each layer's entry, as [inputs.<layer>] would give it
+        name: LayerSpec(path=Path(f"{name} (a GeoDataFrame)"), columns=mapped.get(name, {}))
+        for name in frames
+    }
+    raster = population if isinstance(population, RasterSpec) else None
+    spec = replace(
+        InputsSpec(
+            population=raster or PopulationSpec(path=Path(str(population))),
+            streets=None if streets is None else Path(streets),
+        ),
+        **entries,
+    )
+    return load_inputs(spec, crs=crs, frames=frames)

@@ -441,14 +441,28 @@ def _check_text(
 
 
 def _read(
-    spec: LayerSpec, name: str, report: _Report, *, people: str | None = None
+    spec: LayerSpec,
+    name: str,
+    report: _Report,
+    *,
+    people: str | None = None,
+    frame: gpd.GeoDataFrame | None = None,
 ) -> tuple[gpd.GeoDataFrame | None, _Where]:
     """Read, rename, type-check and repair one layer in its own CRS (``people``: the
-    areas' column read as the population, see :func:`_normalize`)."""
+    areas' column read as the population, see :func:`_normalize`); ``frame``: the layer
+    given as a GeoDataFrame, read as its file would be (a copy: the caller's is kept)."""
     if name not in _SCHEMAS:
         raise ScenarioError(f"unknown layer name {name!r}; known: {', '.join(LAYER_NAMES)}")
     where = _Where(str(spec.path), name, dict(spec.columns), dict(spec.units), spec.layer)
-    raw = _open_vector(spec, name, report)
+    if frame is not None and not isinstance(frame, gpd.GeoDataFrame):
+        report.problems.append(
+            where.problem(
+                f"the layer is a {type(frame).__name__}, not a GeoDataFrame",
+                fix="give a geopandas.GeoDataFrame with its geometry and CRS",
+            )
+        )
+        return None, where
+    raw = frame.copy() if frame is not None else _open_vector(spec, name, report)
     if raw is None:
         return None, where
     if spec.layer is None and raw.attrs.get(SHEET) is not None:  # a workbook's first sheet
