@@ -233,7 +233,14 @@ def test_a_raster_on_xian_1980_is_a_finding_as_a_layer_would_be(tmp_path: Path) 
         "file": "pop_xian80.tif",
         "crs": "EPSG:2380",
         "datum": "Xian 1980",
+        "target": "China 2000",
     }
+    assert "warp the raster to China 2000 with" in finding
+    assert f"-t_srs {GK} pop_xian80.tif warped.tif" in finding
+    # the working CRS's code, not Guangyuan's: CGCS2000's 3-degree zone of 108°E
+    east = load_inputs(make_spec(tmp_path, population=RasterSpec(path=path)), crs="EPSG:4545")
+    (finding,) = [f for f in east.findings if f.code == "raster_datum_unshifted"]
+    assert "-t_srs EPSG:4545 pop_xian80.tif warped.tif" in finding
     assert str(finding).startswith(
         "population: the raster pop_xian80.tif's CRS EPSG:2380 is on the Xian 1980 datum, and "
         "PROJ knows no shift from it to China 2000: its cells were laid over the areas by the "

@@ -39,6 +39,7 @@ RECORDS: dict[str, dict[str, Any]] = {
         "file": "pop_xian80.tif",
         "crs": "EPSG:2380",
         "datum": "Xian 1980",
+        "target": "China 2000",
     },
     "raster_coarser_than_areas": {
         "raster": "population",

@@ -1092,15 +1092,16 @@ def warn_of_unshifted_raster(raster: _Raster, role: str, work: pyproj.CRS, repor
             f"{role}: the raster {raster.path.name}'s CRS {label} is on the {datums[0]} datum, "
             f"and PROJ knows no shift from it to {datums[1]}: its cells were laid over the "
             f"areas by the projections alone, {off}, and their people given to the areas "
-            "there. Fix: warp the raster to CGCS2000 with the province's transformation "
-            f'parameters (gdalwarp -ct "<their PROJ pipeline>" -t_srs EPSG:4544 '
-            f"{raster.path.name} cgcs2000.tif, or QGIS's Warp with the bureau's "
+            f"there. Fix: warp the raster to {datums[1]} with the province's transformation "
+            f'parameters (gdalwarp -ct "<their PROJ pipeline>" -t_srs {_crs_label(work)} '
+            f"{raster.path.name} warped.tif, or QGIS's Warp with the bureau's "
             "transformation) before handing it over",
             code="raster_datum_unshifted",
             raster=role,
             file=raster.path.name,
             crs=label,
             datum=datums[0],
+            target=datums[1],
         ),
         by=logger,
     )

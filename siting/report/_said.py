@@ -157,9 +157,9 @@ _ZH: Mapping[str, str] = {
         "否则可忽略"
     ),
     "raster_datum_unshifted": (
-        "{raster}栅格 {file} 的坐标系 {crs} 采用{datum}，PROJ 没有其至 CGCS2000 的转换参数：栅格"
+        "{raster}栅格 {file} 的坐标系 {crs} 采用{datum}，PROJ 没有其至 {target} 的转换参数：栅格"
         "单元仅按投影换算叠加到居住区上，位置可能偏离数十至上百米，其人口按偏离的位置分给居住区。"
-        "请先用本省的七参数将栅格转换（gdalwarp 或 QGIS 栅格重投影）至 CGCS2000 后再提供"
+        "请先用本省的七参数将栅格转换（gdalwarp 或 QGIS 栅格重投影）至 {target} 后再提供"
     ),
     "raster_coarser_than_areas": (
         "{raster}栅格 {file} 的单元（{cell_km2}平方公里）大于{of}个居住区中的{count}个（居住区面积"
@@ -226,6 +226,10 @@ _DATUMS: Mapping[str, str] = {
     "New Beijing": "新1954北京坐标系",
     "GCJ-02": "GCJ-02（国测局加密）坐标",
     "BD-09": "BD-09（百度）坐标",
+    "China 2000": "2000国家大地坐标系（CGCS2000）",
+    "China Geodetic Coordinate System 2000": "2000国家大地坐标系（CGCS2000）",
+    "World Geodetic System 1984": "WGS 84",
+    "World Geodetic System 1984 ensemble": "WGS 84",
 }
 """China's old datums as a Chinese report names them, by PROJ's names, and the web maps'
 datums by siting's."""
@@ -285,7 +289,7 @@ def _fields(record: Mapping[str, Any], text: Mapping[str, str], unit: str) -> di
             fields[key] = f"{float(value):.3g}"
         elif key == "per":
             fields[key] = {"km²": "平方公里", "hectare": "公顷"}.get(str(value), str(value))
-        elif key == "datum":
+        elif key in ("datum", "target"):  # a datum, and the one it should be moved to
             fields[key] = _DATUMS.get(str(value), str(value))
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
             fields[key] = _num(value)
