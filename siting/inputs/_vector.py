@@ -209,19 +209,18 @@ def _open_zipped(
     file inside it (``areas.zip/居住区/areas.shp``): its files taken out to a temporary
     folder and read there; problems name the file as ``the.zip/inside/it.shp``, and the
     zip stays the file recorded for the run."""
-    path = archive
     given = Path(spec.path)
     member = given.relative_to(archive).as_posix() if given != archive else None
     before = len(report.problems)
     # a file GDAL still holds open (Windows) leaves the folder behind, not a traceback
     with tempfile.TemporaryDirectory(prefix="siting-zip-", ignore_cleanup_errors=True) as tmp:
-        where = _Where(str(path), name)
-        inner = unzipped(path, Path(tmp), where, report, layer=spec.layer, member=member)
+        where = _Where(str(archive), name)
+        inner = unzipped(archive, Path(tmp), where, report, layer=spec.layer, member=member)
         frame = None
         if inner is not None:
             layer = spec.layer if spec.layer != inner.stem else None
             frame = _open_vector(dataclasses.replace(spec, path=inner, layer=layer), name, report)
-    folder, inside = f"{tmp}{os.sep}", f"{path}{os.sep}"
+    folder, inside = f"{tmp}{os.sep}", f"{archive}{os.sep}"
     written = given.relative_to(archive.parent).as_posix()  # the zip, or a file inside it
     named = (f'path = "{inner.name}"', f'path = "{written}"') if inner is not None else None
     report.problems[before:] = [
@@ -235,7 +234,7 @@ def _open_zipped(
     ]
     for key in [k for k, f in report.files.items() if str(f).startswith(tmp)]:
         del report.files[key]
-    report.files[name] = path
+    report.files[name] = archive
     return frame
 
 

@@ -17,6 +17,7 @@ import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
 
+from siting._text import first_few
 from siting.errors import Problem
 from siting.inputs._problems import _Report, _Where
 
@@ -105,10 +106,10 @@ def unzipped(
             layers = [m for m in members if PurePosixPath(m).suffix.lower() in VECTOR_MEMBERS]
             if member is not None:
                 if member not in layers:
-                    shown = ", ".join(layers[:6]) + (", …" if len(layers) > 6 else "")
+                    shown = first_few(layers, limit=6) or "none"
                     report.problems.append(
                         where.problem(
-                            f"the zip holds no {member} (its layers: {shown or 'none'})",
+                            f"the zip holds no {member} (its layers: {shown})",
                             fix=f"name one of its layers after {path.name}/, or give the zip "
                             "alone when it holds one",
                         )
@@ -183,9 +184,9 @@ def _layers_problem(layers: list[str], where: _Where) -> Problem:
             "the zip holds no layer (no .shp, .gpkg, .geojson, .fgb, .kml, .gml, .tab or .mif)",
             fix="check that this is the zip you meant, or unzip it and give the layer's file",
         )
-    shown = ", ".join(layers[:6]) + (", …" if len(layers) > 6 else "")
     return where.problem(
-        f"the zip holds {len(layers)} layers ({shown}) and siting reads one per entry",
+        f"the zip holds {len(layers)} layers ({first_few(layers, limit=6)}) and siting reads "
+        "one per entry",
         fix='name the Shapefile to read with layer = "..." (its name without .shp), or unzip '
         "it and give the layer's file",
     )
