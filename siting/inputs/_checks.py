@@ -29,13 +29,11 @@ import shapely
 from siting._said import Said
 from siting._text import first_few
 from siting.errors import Problem
-from siting.inputs._columns import _convert, _convert_enum
+from siting.inputs._columns import _BAD, _convert, _convert_enum, _to_bool
 from siting.inputs._problems import _a, _count, _Report, _Where
 from siting.inputs._schema import (
     _SCHEMAS,
-    FALSE_WORDS,
     LAYER_NAMES,
-    TRUE_WORDS,
     _Column,
     _Schema,
 )
@@ -321,10 +319,9 @@ def _yes_no_words(series: pd.Series, column: str, name: str) -> tuple[pd.Series,
     given = series.to_numpy(dtype=object)
     if not all(isinstance(v, str | bool | np.bool_) for v in given):
         return None
-    read = [v if not isinstance(v, str) else v.strip().lower() for v in given]
-    if not all(isinstance(v, bool | np.bool_) or v in TRUE_WORDS | FALSE_WORDS for v in read):
+    flags = [_to_bool(v) for v in given]  # as a file's cells are read
+    if any(v is None or v is _BAD for v in flags):  # a blank, or a word it does not know
         return None
-    flags = [bool(v) if not isinstance(v, str) else v in TRUE_WORDS for v in read]
     words = sorted({str(v) for v in given if isinstance(v, str)})
     note = f"{name}: read {column} {', '.join(words)} as true or false"
     return pd.Series(flags, index=series.index, dtype=bool), note

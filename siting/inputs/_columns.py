@@ -51,6 +51,16 @@ def _apply(series: pd.Series[Any], func: Any) -> tuple[list[Any], npt.NDArray[np
     return out, missing
 
 
+def absent_column(column: _Column, index: pd.Index[Any]) -> pd.Series[Any]:
+    """The values an optional column a layer lacks takes, on ``index``: NaN for a number,
+    the default for a yes/no, None for the rest (an id-like default is the caller's)."""
+    if column.kind in ("number", "int"):
+        return pd.Series(np.full(len(index), np.nan), index=index)
+    if column.kind == "bool":
+        return pd.Series(np.full(len(index), bool(column.default)), index=index)
+    return pd.Series([None] * len(index), index=index, dtype=object)
+
+
 def _convert(
     frame: gpd.GeoDataFrame,
     column: _Column,
@@ -63,11 +73,7 @@ def _convert(
     index = pd.RangeIndex(len(frame))
     col = column.name
     if col not in frame.columns:
-        if column.kind in ("number", "int"):
-            return pd.Series(np.full(len(frame), np.nan), index=index)
-        if column.kind == "bool":
-            return pd.Series(np.full(len(frame), bool(column.default)), index=index)
-        return pd.Series([None] * len(frame), index=index, dtype=object)
+        return absent_column(column, index)
     series = frame[col]
     missing = series.isna().to_numpy(dtype=bool)
     if column.nonnull and missing.any():

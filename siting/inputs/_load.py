@@ -15,7 +15,6 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import pyproj
 import shapely
 from pyproj.exceptions import CRSError
@@ -38,6 +37,7 @@ from siting.inputs._checks import (
     _check_shared_ids,
     _without_built_parcels,
 )
+from siting.inputs._columns import absent_column
 from siting.inputs._crs import (
     _check_scale,
     _chosen_crs,
@@ -263,16 +263,12 @@ def _with_defaults(frame: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
     if not absent:
         return frame
     ids = frame.index.to_numpy(dtype=object)
-    added: dict[str, Any] = {}
-    for column in absent:
-        if column.id_default:
-            added[column.name] = [str(i) for i in ids]
-        elif column.kind in ("number", "int"):
-            added[column.name] = np.full(len(frame), np.nan)
-        elif column.kind == "bool":
-            added[column.name] = np.full(len(frame), bool(column.default))
-        else:
-            added[column.name] = pd.Series([None] * len(frame), index=frame.index, dtype=object)
+    added: dict[str, Any] = {
+        column.name: [str(i) for i in ids]
+        if column.id_default
+        else absent_column(column, frame.index)
+        for column in absent
+    }
     return frame.assign(**added)
 
 
