@@ -1007,6 +1007,11 @@ def _streets_binary(t: Path) -> InputsSpec:
 
 
 def _streets_unknown_format(t: Path) -> InputsSpec:
+    (t / "streets.txt").write_text("road 1, road 2")
+    return make_spec(t, streets=t / "streets.txt")
+
+
+def _streets_empty_layer(t: Path) -> InputsSpec:
     (t / "streets.geojson").write_text('{"type": "FeatureCollection", "features": []}')
     return make_spec(t, streets=t / "streets.geojson")
 
@@ -1816,12 +1821,21 @@ BAD: list[tuple[Case, str, str, str | None, str, tuple[str, ...], str]] = [
     ),
     (
         _streets_unknown_format,
-        "streets.geojson",
+        "streets.txt",
         "streets",
         None,
         "the street network cannot be used: unknown street network format",
         (),
         "give an OSM XML file ending in",
+    ),
+    (
+        _streets_empty_layer,
+        "streets.geojson",
+        "streets",
+        None,
+        "the layer has no features",
+        (),
+        "check that [inputs] streets points at the roads' centreline layer",
     ),
     (
         _streets_without_highways,

@@ -158,10 +158,14 @@ def test_broken_xml_is_a_network_error(tmp_path: Path) -> None:
 
 
 def test_unknown_suffix_and_geographic_crs(tmp_path: Path) -> None:
-    other = tmp_path / "streets.shp"
+    other = tmp_path / "streets.txt"
     other.write_text("x")
-    with pytest.raises(NetworkError, match="unknown street network format"):
+    with pytest.raises(NetworkError, match=r"unknown street network format.*centrelines"):
         read_street_graph(other, working_crs=UTM)
+    broken = tmp_path / "streets.shp"  # read as a layer of centrelines, which it is not
+    broken.write_text("x")
+    with pytest.raises(NetworkError, match=r"streets\.shp: cannot read the street lines"):
+        read_street_graph(broken, working_crs=UTM)
     with pytest.raises(NetworkError, match="not projected"):
         read_street_graph(other, working_crs="EPSG:4326")
 

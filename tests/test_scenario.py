@@ -229,7 +229,8 @@ def test_sample_scenario_loads_with_resolved_paths() -> None:
         (
             "[inputs]\npopulation = { path = 'p.tif' }\nparcels = { path = 'p.gpkg' }\n"
             "areas = { path = 'a.shp' }\nstreets = { path = 's.osm', layer = 'lines' }\n",
-            "'inputs.streets' must be a path string (or { path = ... }), got {'path': 's.osm'",
+            "[inputs.streets] takes layer, crs and encoding for a layer of street centrelines "
+            "only (.shp, .gpkg, .geojson, .json, .fgb, .gdb, .zip), not for s.osm",
         ),
         (  # a layer in pieces (two townships' surveys)
             "[inputs]\npopulation = { path = 'p.tif' }\nparcels = { path = 'p.gpkg' }\n"

@@ -673,7 +673,8 @@ def _load_parsed_once(
     street_file = report.files.get("streets")
     if street_file is not None:
         with report.warnings_of("streets"):
-            loaded.street_graph = _read_streets(street_file, work, report)
+            lines = spec.street_lines if spec.streets is not None else None
+            loaded.street_graph = _read_streets(street_file, work, report, entry=lines)
             if loaded.street_graph is not None and "areas" in projected:
                 _check_coverage(
                     loaded.street_graph, street_file, projected["areas"], radii or Radii(), report

@@ -30,8 +30,10 @@ from siting import _heap
 from siting._said import Said
 from siting._text import first_few
 from siting.errors import NetworkError
-from siting.inputs._problems import _Report, _Where
-from siting.scenario import Radii
+from siting.inputs._crs import _reproject
+from siting.inputs._problems import _assumed_crs, _Report, _Where
+from siting.inputs._zip import archive_of
+from siting.scenario import LayerSpec, Radii
 
 logger = logging.getLogger(__name__)
 
@@ -41,12 +43,58 @@ FAR_SHARE_WARNING = 0.10
 _FIX = re.compile(r"^(?P<message>.*?)\s*\(fix: (?P<fix>.*)\)\s*$", re.DOTALL)
 
 
-def _read_streets(path: Path, work: pyproj.CRS, report: _Report) -> Any:
-    """The walking graph of ``path`` in the working CRS, or None with a problem."""
-    from siting.network import read_street_graph
+def _read_street_lines(entry: LayerSpec, work: pyproj.CRS, report: _Report) -> Any:
+    """The lines of a layer of street centrelines in the working CRS, or None with a
+    problem: read as any layer is (a zip, a layer among several, a GBK Shapefile), its
+    CRS the file's or the entry's."""
+    from siting.inputs._vector import _crs_fix, _open_vector
+
+    where = _Where(str(entry.path), "streets", file_layer=entry.layer)
+    lines = _open_vector(entry, "streets", report)
+    if lines is None:
+        return None
+    if len(lines) == 0:
+        report.problems.append(
+            where.problem(
+                "the layer has no features",
+                fix="check that [inputs] streets points at the roads' centreline layer",
+            )
+        )
+        return None
+    if lines.crs is None:
+        assumed = None
+        if entry.crs is not None:
+            assumed = _assumed_crs(entry.crs, where, report, noun="file")
+        else:
+            fix = _crs_fix(lines, entry, "[inputs] streets = { path, crs }")
+            report.problems.append(
+                where.problem(
+                    "the layer has no CRS (coordinate reference system)",
+                    fix="define the CRS in the file (a .prj beside a Shapefile), or give it: "
+                    + fix,
+                )
+            )
+        if assumed is None:
+            return None
+        lines = lines.set_crs(assumed)
+    return _reproject(lines, "streets", work, None, where, report)
+
+
+def _read_streets(
+    path: Path, work: pyproj.CRS, report: _Report, *, entry: LayerSpec | None = None
+) -> Any:
+    """The walking graph of ``path`` in the working CRS, or None with a problem; a layer
+    of street centrelines is read with ``entry`` (its layer, CRS and encoding)."""
+    from siting.network import read_street_graph, street_graph_from_lines
+    from siting.network.graph import is_line_layer
 
     where = _Where(str(path), "streets")
     try:
+        if is_line_layer(path) or archive_of(path) is not None:
+            lines = _read_street_lines(entry or LayerSpec(path=path), work, report)
+            if lines is None:
+                return None
+            return street_graph_from_lines(lines, source=str(path))
         return read_street_graph(path, working_crs=work)
     except NetworkError as exc:
         text = str(exc).removeprefix(f"{path}: ")

@@ -9,10 +9,11 @@ The steps, and the choices made at each:
 
 Graph
     :func:`read_street_graph` reads an OSM XML file (``.osm``, ``.osm.bz2``,
-    ``.osm.xml``; offline, as :func:`osmnx.graph_from_xml` reads it) or a saved
-    GraphML file. :func:`download_street_graph` downloads by place name or
-    bounding box when the user asks for it, and caches the result to a GraphML
-    file the next run reuses. The walking filter (see
+    ``.osm.xml``; offline, as :func:`osmnx.graph_from_xml` reads it), a saved
+    GraphML file, or a layer of street centrelines (a bureau's 道路中心线,
+    Geofabrik's roads: :mod:`siting.network.lines`). :func:`download_street_graph`
+    downloads by place name or bounding box when the user asks for it, and caches
+    the result to a GraphML file the next run reuses. The walking filter (see
     :data:`DROPPED_HIGHWAYS`) keeps footpaths, steps and pedestrian streets,
     and drops motorways, ways under construction, ways with ``foot=no`` or
     ``access=private/no`` (unless ``foot`` says walkers are allowed), and
@@ -74,7 +75,9 @@ from siting.network.graph import (
     DROPPED_HIGHWAYS,
     OSM_XML_SUFFIXES,
     download_street_graph,
+    is_line_layer,
     read_street_graph,
+    street_graph_from_lines,
 )
 from siting.network.matrix import StreetEdges, WalkMatrix, walk_matrix
 from siting.network.points import area_points
@@ -89,7 +92,9 @@ __all__ = [
     "distance_table",
     "download_street_graph",
     "excluded_by_network",
+    "is_line_layer",
     "read_street_graph",
+    "street_graph_from_lines",
     "walk_matrix",
     "walk_minutes",
 ]

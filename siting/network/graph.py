@@ -17,6 +17,7 @@ from siting._osmxml import Elements, overpass_json
 from siting._scale import degrees
 from siting.errors import InputError, NetworkError, ScenarioError
 from siting.osm.pbf import is_pbf, xml_copy
+from siting.scenario.settings import LINE_LAYER_SUFFIXES
 
 logger = logging.getLogger(__name__)
 
@@ -452,8 +453,11 @@ def read_street_graph(
         An OSM XML file (``.osm``, ``.osm.bz2``, ``.osm.xml``), read offline as
         :func:`osmnx.graph_from_xml` reads it (from the parse the run's OSM features
         share, :func:`siting._osmxml.parse_once`), an OSM PBF file (``.osm.pbf``, through an XML
-        copy made with pyosmium, :mod:`siting.osm.pbf`), or a GraphML file saved by
-        osmnx (``.graphml``).
+        copy made with pyosmium, :mod:`siting.osm.pbf`), a GraphML file saved by
+        osmnx (``.graphml``), or a layer of street centrelines in a file of one layer
+        with its CRS (``.shp``, ``.gpkg``, ``.geojson``, ``.fgb``, a ``.gdb`` folder, a
+        ``.zip`` of one: a bureau's 道路中心线 or Geofabrik's ``gis_osm_roads_free_1.shp``;
+        :func:`street_graph_from_lines`).
     working_crs
         The projected metric CRS to work in, for example ``"EPSG:4544"``.
     network
@@ -487,10 +491,18 @@ def read_street_graph(
     crs = _as_crs(working_crs)
     path = Path(source)
     name = str(path)
-    if not path.is_file():
+    if not (path.is_file() or (path.is_dir() and is_line_layer(path))):
         raise NetworkError(
             f"{name}: street network file not found (fix: check the path, or leave the network "
             "out to fall back to straight-line distances)"
+        )
+    if is_line_layer(path):
+        return street_graph_from_lines(
+            _read_lines(path, name, crs).to_crs(crs),
+            source=name,
+            network=network,
+            trunk_requires_sidewalk=trunk_requires_sidewalk,
+            retain_all=retain_all,
         )
     if is_pbf(path):
         try:
@@ -509,6 +521,91 @@ def read_street_graph(
         retain_all=retain_all,
         simplify=simplify,
     )
+
+
+def is_line_layer(path: Path) -> bool:
+    """Whether ``path`` is read as a layer of street centrelines, not OSM XML or GraphML."""
+    return path.suffix.lower() in LINE_LAYER_SUFFIXES
+
+
+def _read_lines(path: Path, name: str, working_crs: pyproj.CRS) -> Any:
+    """A line layer of a single-layer file, with its CRS (the API's reader: the
+    scenario's reads it through :mod:`siting.inputs`, with its layer, CRS and encoding)."""
+    import geopandas as gpd
+
+    try:
+        frame = gpd.read_file(path, engine="pyogrio")
+    except Exception as exc:
+        raise NetworkError(
+            f"{name}: cannot read the street lines ({type(exc).__name__}: {exc}) "
+            "(fix: check that the file is a complete line layer; export it again)"
+        ) from exc
+    if frame.crs is None:
+        raise NetworkError(
+            f"{name}: the street lines have no CRS (fix: define it in the file, a .prj "
+            f"beside a Shapefile, for example {working_crs.to_string()})"
+        )
+    return frame
+
+
+def street_graph_from_lines(
+    lines: Any,
+    *,
+    source: str,
+    network: str = "walk",
+    trunk_requires_sidewalk: bool = True,
+    retain_all: bool = False,
+) -> nx.MultiDiGraph:
+    """The walking graph of a layer of street centrelines in the working CRS.
+
+    Parameters
+    ----------
+    lines
+        A GeoDataFrame of lines in the working CRS (projected, metres), with a class
+        column if the layer has one (:mod:`siting.network.lines`).
+    source
+        The file, for messages.
+    network, trunk_requires_sidewalk, retain_all
+        As for :func:`read_street_graph`.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        As :func:`read_street_graph` returns.
+
+    Raises
+    ------
+    NetworkError
+        The layer holds no lines, no walkable one, or is not in a projected CRS.
+    """
+    from siting.network.lines import graph_from_lines
+
+    _check_network(network)
+
+    def walked(data: dict[str, Any]) -> bool:
+        if network == "walk":
+            return _walkable(data, trunk_requires_sidewalk=trunk_requires_sidewalk)
+        return bool(data.get("highway"))
+
+    g = graph_from_lines(
+        lines, source=source, walkable=walked, min_piece_m=None if retain_all else MIN_PIECE_M
+    )
+    if g.number_of_edges() == 0:
+        raise NetworkError(
+            f"{source}: no walkable street is left after filtering ({len(lines):,} lines read) "
+            "(fix: check that the layer holds the roads' centrelines and what its class "
+            "column says of them)"
+        )
+    g.graph["source"] = source
+    g.graph["network"] = network
+    logger.info(
+        "street graph from %s: %d nodes, %d edges (%s network)",
+        source,
+        g.number_of_nodes(),
+        g.number_of_edges(),
+        network,
+    )
+    return g
 
 
 def _read_raw(path: Path, name: str) -> nx.MultiDiGraph:
@@ -534,7 +631,8 @@ def _read_raw(path: Path, name: str) -> nx.MultiDiGraph:
                     return _streets_of_a_clipped_extract(elements, name)
         raise NetworkError(
             f"{name}: unknown street network format (fix: give an OSM XML file ending in "
-            f"{', '.join(OSM_XML_SUFFIXES)} or a .graphml file)"
+            f"{', '.join(OSM_XML_SUFFIXES)}, a .graphml file, or a layer of street "
+            f"centrelines ({', '.join(LINE_LAYER_SUFFIXES)}))"
         )
     except NetworkError:
         raise

@@ -24,7 +24,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from siting.scenario.checks import _check
-from siting.scenario.settings import DatumShift, Scenario
+from siting.scenario.settings import LINE_LAYER_SUFFIXES, DatumShift, InputsSpec, Scenario
 
 T = TypeVar("T")
 
@@ -188,6 +188,8 @@ def _build(cls: type[T], table: Any, *, key: str, base: Path, file: Path) -> T:
                 else ""
             )
         raise ScenarioError(f"{file}: [{key}] must be a table, got {type(table).__name__}.{fix}")
+    if cls is InputsSpec:
+        table = _street_lines(table, key=key, file=file)
     hints = typing.get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     unknown = sorted(set(table) - set(fields))
@@ -231,6 +233,32 @@ _MISSING_FIXES: dict[str, str] = {
 
 _RASTER_KEYS = ("inputs.population.", "inputs.children.", "inputs.migrant_population.")
 """The keys of rasters, whose ``path`` a list of files is said for as bands to stack."""
+
+
+_STREET_LINE_KEYS = ("path", "layer", "crs", "encoding")
+
+
+def _street_lines(table: Mapping[str, Any], *, key: str, file: Path) -> Mapping[str, Any]:
+    """``[inputs]`` with ``streets = { path, layer, crs, encoding }`` (a line layer's
+    entry) split into ``streets`` (the path) and ``street_lines`` (the layer's entry)."""
+    streets = table.get("streets")
+    if not isinstance(streets, Mapping) or set(streets) <= {"path"}:
+        return table
+    unknown = sorted(set(streets) - set(_STREET_LINE_KEYS))
+    if unknown or "path" not in streets:
+        raise ScenarioError(
+            f"{file}: [{key}.streets] takes {', '.join(_STREET_LINE_KEYS)} (path always; the "
+            "others for a layer of street centrelines), got "
+            f"{', '.join(repr(k) for k in streets)}."
+        )
+    path = str(streets["path"])
+    if Path(path).suffix.lower() not in LINE_LAYER_SUFFIXES:
+        raise ScenarioError(
+            f"{file}: [{key}.streets] takes layer, crs and encoding for a layer of street "
+            f"centrelines only ({', '.join(LINE_LAYER_SUFFIXES)}), not for {Path(path).name}. "
+            'Fix: write streets = { path = "..." } for OSM XML or GraphML.'
+        )
+    return {**table, "streets": streets["path"], "street_lines": dict(streets)}
 
 
 def _several_files(key: str, value: list[str], *, file: Path) -> str:

@@ -170,6 +170,17 @@ VECTOR_SUFFIXES: frozenset[str] = frozenset(
 )
 """Files ``[inputs.population]`` reads as a layer of census units, not a raster."""
 
+LINE_LAYER_SUFFIXES: tuple[str, ...] = (
+    ".shp",
+    ".gpkg",
+    ".geojson",
+    ".json",
+    ".fgb",
+    ".gdb",
+    ".zip",
+)
+"""Files ``[inputs] streets`` reads as a layer of street centrelines, not OSM XML or GraphML."""
+
 
 def census_spec(population: RasterSpec) -> PopulationSpec | None:
     """``[inputs.population]`` when it is a layer of census units, else ``None`` (a raster)."""
@@ -406,7 +417,10 @@ class InputsSpec:
     migrant_population
         Optional raster of the migrant (floating) population (R4).
     streets
-        Optional street network: OSM XML (``.osm``, ``.osm.bz2``) or GraphML.
+        Optional street network: OSM XML (``.osm``, ``.osm.bz2``), GraphML, or a layer
+        of street centrelines (a bureau's 道路中心线, Geofabrik's roads; ``.shp``,
+        ``.gpkg``, ``.gdb``, ``.zip`` ...). Written ``streets = { path, layer, crs,
+        encoding }`` for a line layer, the keys besides ``path`` go to ``street_lines``.
     children
         Optional raster of young children (for example WorldPop's age 0–1 plus
         1–4 bands); its demand estimate is reported beside the ratio-based one.
@@ -417,6 +431,10 @@ class InputsSpec:
         whose ``residential`` is false, or whose ``building`` kind is a
         non-residential one (:data:`siting.osm.NON_RESIDENTIAL_BUILDINGS`),
         holds nobody.
+    street_lines
+        The line layer of ``streets`` as a layer entry (its ``layer``, ``crs`` and
+        ``encoding``), when the scenario gives more than its path; ``None`` reads the
+        file's one layer with its own CRS.
     osm
         Optional OpenStreetMap file providing streets, areas, candidates,
         facilities, hazards and buildings. A layer given both ways is read from both and
@@ -438,6 +456,7 @@ class InputsSpec:
     children: RasterSpec | None = None
     buildings: LayerSpec | None = None
     osm: OsmSpec | None = None
+    street_lines: LayerSpec | None = None
 
 
 @dataclass(frozen=True)
