@@ -48,7 +48,7 @@ def _same_layer(population: PopulationSpec, areas: LayerSpec | None) -> bool:
     if areas is None:
         return False
     same_file = Path(population.path).resolve() == Path(areas.path).resolve()
-    return same_file and population.layer == areas.layer
+    return same_file and population.layer == areas.layer and population.where == areas.where
 
 
 def _where(spec: PopulationSpec) -> _Where:

@@ -57,6 +57,7 @@ from siting.inputs._problems import (
     _unknown_encoding,
     _Where,
 )
+from siting.inputs._where import kept_positions
 from siting.scenario import LayerSpec
 
 if TYPE_CHECKING:
@@ -212,6 +213,12 @@ def open_table(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFrame 
             where.problem("the table has no header row", fix="put the column names in row 1")
         )
         return None
+    if spec.where is not None:  # the rows it keeps, before their coordinates are read
+        kept = kept_positions(table, spec, where, report, noun="rows")
+        if kept is None:
+            return None
+        table = table.iloc[kept].reset_index(drop=True)
+        labels = [labels[i] for i in kept]
     pair = _pair_column(table, spec)
     if pair is not None:
         table, x_name, y_name, lat_first = _split_pair(table, pair[0], lat_first=pair[1])

@@ -62,6 +62,7 @@ from siting.inputs._schema import (
     plan_computed,
 )
 from siting.inputs._table import ROWS, SHEET, is_table, open_table, polygons_needed
+from siting.inputs._where import FilteredLayer, kept_positions
 from siting.inputs._zip import archive_of, unzipped
 from siting.scenario import LayerSpec
 
@@ -164,6 +165,11 @@ def _open_vector(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFram
     if encoding is None:
         encoding, unread_cpg = _cpg_gdal_misses(path, layer, name, report)
     options: dict[str, Any] = {"encoding": encoding} if encoding is not None else {}
+    filtered = None
+    if spec.where is not None:
+        filtered = FilteredLayer(path, layer or names[0], encoding, spec.where)
+        options["where"] = filtered.gdal_where
+        where = dataclasses.replace(where, file_layer=filtered.layer)
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -174,8 +180,10 @@ def _open_vector(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFram
         report.problems.append(_encoding_problem(exc, path, encoding, where))
         return None
     except Exception as exc:
+        refused = None if filtered is None else filtered.problem(exc, spec, where)
         report.problems.append(
-            where.problem(
+            refused
+            or where.problem(
                 f"the layer cannot be read (GDAL: {_gdal_message(exc)})",
                 fix="open the file in QGIS to check it, or export it again",
             )
@@ -198,6 +206,8 @@ def _open_vector(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFram
                 fix="give a layer with geometries (points, lines or polygons)",
             )
         )
+        return None
+    if filtered is not None and not filtered.kept(len(frame), spec, where, report, noun="features"):
         return None
     return frame
 
@@ -464,6 +474,13 @@ def _read(
     raw = frame.copy() if frame is not None else _open_vector(spec, name, report)
     if raw is None:
         return None, where
+    if frame is not None and spec.where is not None:  # filtered as its file would be
+        kept = kept_positions(
+            pd.DataFrame(raw.select_dtypes(exclude="geometry")), spec, where, report, noun="rows"
+        )
+        if kept is None:
+            return None, where
+        raw = raw.iloc[kept]
     if spec.layer is None and raw.attrs.get(SHEET) is not None:  # a workbook's first sheet
         where = dataclasses.replace(where, file_layer=str(raw.attrs[SHEET]))
     return _normalize(raw, spec, name, where, report, people=people), where

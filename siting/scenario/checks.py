@@ -582,6 +582,7 @@ def input_source_problems(spec: InputsSpec) -> list[str]:
                 f"{osm.existing_slots_default!r}"
             )
     bad.extend(_raster_count_problems(spec))
+    bad.extend(_blank_filters(spec))
     if spec.areas is None and "areas" not in uses:
         bad.append(
             "'inputs.areas' is missing: the run has no residential areas; fix: give areas = "
@@ -593,6 +594,22 @@ def input_source_problems(spec: InputsSpec) -> list[str]:
             '{ path = "..." } under [inputs], or add "candidates" to use under [inputs.osm]'
         )
     return bad
+
+
+def _blank_filters(spec: InputsSpec) -> list[str]:
+    """A ``where`` left empty: it would filter nothing, which the planner did not mean."""
+    blank = [
+        field.name
+        for field in dataclasses.fields(spec)
+        if isinstance(where := getattr(getattr(spec, field.name), "where", None), str)
+        and not where.strip()
+    ]
+    return [
+        f"'inputs.{name}.where' is empty; fix: give the filter of the features to take, in "
+        "the file's own column names (where = \"DLBM IN ('0701','0702')\"), or leave where out "
+        "to take every feature"
+        for name in blank
+    ]
 
 
 RASTER_COUNTS: tuple[str, ...] = ("residents", "children")
@@ -688,7 +705,9 @@ def _raster_count_problems(spec: InputsSpec) -> list[str]:
     population = spec.population
     if isinstance(population, PopulationSpec) and not population.is_census:
         keys = [
-            k for k in ("datum_shift", "encoding", "columns", "units") if getattr(population, k)
+            k
+            for k in ("datum_shift", "encoding", "columns", "units", "where")
+            if getattr(population, k)
         ]
         if keys:
             problems.append(

@@ -102,6 +102,13 @@ class LayerSpec:
         (:data:`siting.inputs._table.COORDINATE_NAMES`). ``layer`` names the
         sheet of a workbook (the first without it), and ``crs`` the CRS of the
         coordinates, which a table does not hold.
+    where
+        An attribute filter: the features of the file's layer this layer takes, in
+        GDAL's SQL over the file's own column names (as GDAL reads them, a GBK
+        Shapefile's decoded), applied as the layer is read, before ``columns``,
+        ``units`` and ``values``: ``where = "DLBM IN ('0701','0702')"`` for the
+        residential land of a bureau's 三调 layer (:mod:`siting.inputs._where`). A
+        table's rows and a frame held in memory are filtered by the same OGR SQL.
     """
 
     path: Path
@@ -114,6 +121,7 @@ class LayerSpec:
     values: Mapping[str, str | float | bool] = field(default_factory=dict)
     x: str | None = None
     y: str | None = None
+    where: str | None = None
 
 
 @dataclass(frozen=True)
@@ -205,7 +213,7 @@ class PopulationSpec(RasterSpec):
     column
         The units' count column (``常住人口``, ``RK``): how many people each holds.
         Given, the file is read as census units.
-    columns, encoding, units, datum_shift
+    columns, encoding, units, datum_shift, where
         As :class:`LayerSpec`'s (``columns = { unit_id = "SQDM" }`` names the units).
     """
 
@@ -215,6 +223,7 @@ class PopulationSpec(RasterSpec):
     encoding: str | None = None
     units: Mapping[str, str] = field(default_factory=dict)
     datum_shift: DatumShift | None = None
+    where: str | None = None
 
     @property
     def is_census(self) -> bool:
@@ -236,6 +245,7 @@ class PopulationSpec(RasterSpec):
             encoding=self.encoding,
             units=dict(self.units),
             datum_shift=self.datum_shift,
+            where=self.where,
         )
 
 
