@@ -316,3 +316,29 @@ def test_the_sample_planned_from_one_merged_layer_is_the_sample(tmp_path: Path) 
     assert round(totals["shortfall_slots"]) == 228
     assert totals["cost"] == 340_661_000
     assert run["scenario"]["inputs"]["areas"]["where"] == "DLBM = '0701'"
+
+
+@pytest.mark.parametrize(
+    ("status", "read"),
+    [
+        ("农村宅基地", "rural"),
+        ("0702农村宅基地", "rural"),
+        ("0702 农村宅基地", "rural"),
+        ("0703", "rural"),  # 用地用海's 农村宅基地; 三调 has no 0703
+        ("070301", "rural"),
+        ("0702", None),  # 三调's 农村宅基地, 用地用海's 城镇社区服务设施用地
+        ("0701", None),  # 城镇住宅用地: built, or planned new?
+        ("城镇住宅用地", None),
+    ],
+)
+def test_a_land_use_code_is_a_status_only_when_it_says_one(
+    tmp_path: Path, status: str, read: str | None
+) -> None:
+    frame = _survey().iloc[[2]].assign(ZT=status)
+    frame.to_file(tmp_path / "a.gpkg", engine="pyogrio")
+    spec = LayerSpec(path=tmp_path / "a.gpkg", columns={"area_id": "BSM", "status": "ZT"})
+    if read is None:
+        [problem] = _problems(spec)
+        assert f"a status that is not new, old or rural (found: '{status}')" in problem.message
+    else:
+        assert read_layer(spec, name="areas")["status"].tolist() == [read]

@@ -120,6 +120,13 @@ _STATUS_ALIASES = {
     "乡村社区": "rural",
     "农村居住区": "rural",
     "农村住宅": "rural",
+    # a land-use layer's 农村宅基地: 三调's 0702 (read with its name: 用地用海's 0702 is
+    # 城镇社区服务设施用地) and 用地用海's 0703, which 三调 does not use; 0701 城镇住宅用地
+    # says nothing of new or old, and is not read
+    "农村宅基地": "rural",
+    "0703": "rural",
+    "070301": "rural",  # 一类农村宅基地
+    "070302": "rural",  # 二类农村宅基地
 }
 _KIND_ALIASES = {
     "闲置土地": "idle_land",
