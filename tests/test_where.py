@@ -140,6 +140,19 @@ def test_where_reads_a_gbk_shapefile_by_its_chinese_column_names(
         assert read_layer(spec, name="areas").index.tolist() == ["T1", "T2", "T3"], where
 
 
+def test_a_gbk_shapefile_without_its_encoding_says_the_encoding_not_the_filter(
+    survey: dict[str, Path],
+) -> None:
+    """Read as Latin-1, 地类编码 is 'µØÀà±àÂë' and no filter in Chinese matches: the
+    problem is the missing encoding (as without where), not GDAL's syntax error over the
+    garbled columns."""
+    spec = LayerSpec(path=survey["shp"], columns={"area_id": "标识码"}, where="地类编码 = '0701'")
+    [problem] = _problems(spec)
+    assert "the Shapefile has no .cpg saying how its text is encoded" in problem.message
+    assert "it looks like GBK" in problem.message
+    assert 'add encoding = "gbk" to [inputs.areas]' in (problem.fix or "")
+
+
 @pytest.mark.parametrize(
     ("where", "said", "fix"),
     [

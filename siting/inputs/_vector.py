@@ -165,11 +165,18 @@ def _open_vector(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFram
     if encoding is None:
         encoding, unread_cpg = _cpg_gdal_misses(path, layer, name, report)
     options: dict[str, Any] = {"encoding": encoding} if encoding is not None else {}
+    check_text = (encoding is None or unread_cpg is not None) and (
+        _without_cpg(path) or unread_cpg is not None
+    )
     filtered = None
     if spec.where is not None:
         filtered = FilteredLayer(path, layer or names[0], encoding, spec.where)
-        options["where"] = filtered.gdal_where
         where = dataclasses.replace(where, file_layer=filtered.layer)
+        if check_text:  # GBK read as Latin-1 matches no filter: say the encoding first
+            if not _check_text(filtered.sample(), path, where, report, cpg=unread_cpg):
+                return None
+            check_text = False
+        options["where"] = filtered.gdal_where
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -195,9 +202,7 @@ def _open_vector(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFram
         report.note(
             f"{name}: read the text of {path.name} as {encoding} (encoding under {section})"
         )
-    elif (_without_cpg(path) or unread_cpg is not None) and not _check_text(
-        frame, path, where, report, cpg=unread_cpg
-    ):
+    elif check_text and not _check_text(frame, path, where, report, cpg=unread_cpg):
         return None
     if not isinstance(frame, gpd.GeoDataFrame):  # a table without geometry
         report.problems.append(

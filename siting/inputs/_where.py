@@ -170,6 +170,21 @@ class FilteredLayer:
         except Exception:  # any GDAL failure: the read itself reports it
             return []
 
+    def sample(self) -> pd.DataFrame:
+        """The layer's first 2,000 features' attributes, unfiltered (none when it cannot
+        be read: its reading says why)."""
+        try:
+            frame: pd.DataFrame = pyogrio.read_dataframe(
+                self.data,
+                layer=self.layer,
+                encoding=self.encoding,
+                read_geometry=False,
+                max_features=2_000,
+            )
+        except Exception:  # any GDAL failure: the read itself reports it
+            return pd.DataFrame()
+        return frame
+
     @property
     def gdal_where(self) -> str:
         """The expression as GDAL is given it (:func:`quoted_names`)."""
