@@ -57,11 +57,14 @@ def _survey() -> gpd.GeoDataFrame:
 
 @pytest.fixture(scope="module")
 def survey(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The layer as a GeoPackage (layer DLTB), a GBK Shapefile without .cpg whose column
-    names are Chinese (地类编码 …), and that Shapefile zipped in a folder."""
+    """The layer as a GeoPackage, a File Geodatabase (layer DLTB) and GeoJSON, a GBK
+    Shapefile without .cpg whose column names are Chinese (地类编码 …), and that
+    Shapefile zipped in a folder."""
     folder = tmp_path_factory.mktemp("survey")
     frame = _survey()
     frame.to_file(folder / "三调.gpkg", layer="DLTB", engine="pyogrio")
+    frame.to_file(folder / "三调.gdb", layer="DLTB", driver="OpenFileGDB", engine="pyogrio")
+    frame.to_file(folder / "三调.geojson", engine="pyogrio")
     chinese = frame.rename(
         columns={"BSM": "标识码", "DLBM": "地类编码", "DLMC": "地类名称", "TBMJ": "图斑面积"}
     )
@@ -70,13 +73,19 @@ def survey(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     with zipfile.ZipFile(folder / "三调.zip", "w") as archive:
         for part in folder.glob("dltb.*"):
             archive.write(part, f"地类图斑/{part.name}")
-    return {"gpkg": folder / "三调.gpkg", "shp": folder / "dltb.shp", "zip": folder / "三调.zip"}
+    return {
+        "gpkg": folder / "三调.gpkg",
+        "gdb": folder / "三调.gdb",
+        "geojson": folder / "三调.geojson",
+        "shp": folder / "dltb.shp",
+        "zip": folder / "三调.zip",
+    }
 
 
 def _areas(path: Path, where: str, **keys: object) -> LayerSpec:
     return LayerSpec(
         path=path,
-        layer="DLTB" if path.suffix == ".gpkg" else None,
+        layer="DLTB" if path.suffix in (".gpkg", ".gdb") else None,
         columns={"area_id": "BSM"},
         values={"status": "old"},
         where=where,
@@ -90,17 +99,21 @@ def _problems(spec: LayerSpec, name: str = "areas") -> tuple[Problem, ...]:
     return caught.value.problems
 
 
-def test_where_takes_the_residential_land_of_a_geopackage(
-    survey: dict[str, Path], caplog: pytest.LogCaptureFixture
+@pytest.mark.parametrize("file", ["gpkg", "gdb", "geojson"])
+def test_where_takes_the_residential_land_of_the_layer(
+    survey: dict[str, Path], caplog: pytest.LogCaptureFixture, file: str
 ) -> None:
-    """T1, T2 (0701) and T3 (0702) of the seven; the log says 3 of 7."""
+    """T1, T2 (0701) and T3 (0702) of the seven; the log says 3 of 7. SQLite's dialect
+    (GeoPackage) and OGR SQL (the others) read it alike."""
     with caplog.at_level(logging.INFO):
-        areas = read_layer(_areas(survey["gpkg"], "DLBM IN ('0701','0702')"), name="areas")
+        areas = read_layer(_areas(survey[file], "DLBM IN ('0701','0702')"), name="areas")
     assert areas.index.tolist() == ["T1", "T2", "T3"]
     assert areas["status"].tolist() == ["old", "old", "old"]  # values apply after it
-    assert "areas: where DLBM IN ('0701','0702') kept 3 of the 7 features of 三调.gpkg" in (
+    assert f"areas: where DLBM IN ('0701','0702') kept 3 of the 7 features of 三调.{file}" in (
         caplog.text
     )
+    bigger = read_layer(_areas(survey[file], "DLBM LIKE '07%' AND TBMJ > 30000"), name="areas")
+    assert bigger.index.tolist() == ["T1", "T2", "T3"]
 
 
 def test_where_takes_the_parcels_with_columns_and_units_after_it(survey: dict[str, Path]) -> None:
@@ -355,3 +368,16 @@ def test_a_land_use_code_is_a_status_only_when_it_says_one(
         assert f"a status that is not new, old or rural (found: '{status}')" in problem.message
     else:
         assert read_layer(spec, name="areas")["status"].tolist() == [read]
+
+
+def test_census_units_with_another_filter_are_not_the_areas_themselves() -> None:
+    """[inputs.population] naming the areas' file and layer reads the areas' own head
+    counts; over another subset of that layer it is a layer of census units of its own."""
+    from siting.inputs._census import _same_layer
+    from siting.scenario import PopulationSpec
+
+    areas = LayerSpec(path=Path("三调.gpkg"), layer="DLTB", where="DLBM = '0701'")
+    same = PopulationSpec(path=Path("三调.gpkg"), layer="DLTB", column="RK", where="DLBM = '0701'")
+    assert _same_layer(same, areas)
+    assert not _same_layer(replace(same, where=None), areas)
+    assert not _same_layer(replace(same, where="DLBM = '0702'"), areas)
