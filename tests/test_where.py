@@ -19,7 +19,7 @@ import shapely
 
 from siting.cli import main
 from siting.errors import InputError, Problem
-from siting.inputs import load_inputs, read_layer
+from siting.inputs import load_frames, read_layer
 from siting.province.cache import CountyCache
 from siting.scenario import LayerSpec, load_scenario
 
@@ -270,12 +270,17 @@ def test_a_filter_on_a_table_and_on_a_frame_is_the_same_ogr_sql(
     assert "the layer has no column 'MJ'" in problem.message
     assert "'BSM', 'DLBM', 'DLMC', 'TBMJ', 'x', 'y'" in problem.message
 
-    sample = load_scenario(SAMPLE / "scenario.toml").inputs
-    entry = LayerSpec(path=Path("areas (a GeoDataFrame)"), where="status = 'rural'")
     areas = gpd.read_file(SAMPLE / "city.gpkg", layer="areas", engine="pyogrio")
-    inputs = load_inputs(replace(sample, areas=entry), frames={"areas": areas})
+    parcels = gpd.read_file(SAMPLE / "city.gpkg", layer="parcels", engine="pyogrio")
+    inputs = load_frames(
+        population=SAMPLE / "population.tif",
+        areas=areas,
+        parcels=parcels,
+        where={"areas": "status = 'rural'", "parcels": "kind IN ('idle_land', 'park')"},
+    )
     assert len(inputs.areas) == 42 and set(inputs.areas["status"]) == {"rural"}
-    assert len(areas) == 182  # the caller's frame is kept
+    assert len(inputs.parcels) == 115 + 28
+    assert (len(areas), len(parcels)) == (182, 382)  # the caller's frames are kept
 
 
 def test_where_is_recorded_and_changes_the_county_cache_key(tmp_path: Path) -> None:

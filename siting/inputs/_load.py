@@ -853,6 +853,7 @@ def load_frames(
     columns: Mapping[str, Mapping[str, str]] | None = None,
     crs: str | pyproj.CRS | None = None,
     streets: str | Path | None = None,
+    where: Mapping[str, str] | None = None,
     **layers: gpd.GeoDataFrame,
 ) -> Inputs:
     """Read layers held in memory as the scenario's files are read: an analyst's frames.
@@ -877,6 +878,9 @@ def load_frames(
         :func:`load_inputs` does.
     streets
         An OSM XML or GraphML file of the streets, for walks along them.
+    where
+        Each layer's filter of its rows by layer (``{"areas": "DLBM IN ('0701','0702')"}``),
+        as ``[inputs.<layer>] where``: GDAL's OGR SQL over the frame's own column names.
     **layers
         ``facilities``, ``districts``, ``subdistricts``, ``workplaces``, ``hazards``,
         ``buildings``.
@@ -904,7 +908,11 @@ def load_frames(
         )
     mapped = dict(columns or {})
     entries: dict[str, Any] = {  # each layer's entry, as [inputs.<layer>] would give it
-        name: LayerSpec(path=Path(f"{name} (a GeoDataFrame)"), columns=mapped.get(name, {}))
+        name: LayerSpec(
+            path=Path(f"{name} (a GeoDataFrame)"),
+            columns=mapped.get(name, {}),
+            where=(where or {}).get(name),
+        )
         for name in frames
     }
     raster = population if isinstance(population, RasterSpec) else None
