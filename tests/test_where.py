@@ -371,6 +371,8 @@ def test_a_land_use_code_is_a_status_only_when_it_says_one(
     if read is None:
         [problem] = _problems(spec)
         assert f"a status that is not new, old or rural (found: '{status}')" in problem.message
+        assert f"{status} is a land-use class: it says what the land is" in (problem.fix or "")
+        assert 'values = { status = "old" } under [inputs.areas]' in (problem.fix or "")
     else:
         assert read_layer(spec, name="areas")["status"].tolist() == [read]
 

@@ -132,12 +132,14 @@ def _convert_enum(
         pairs = ", ".join(f"{k} as {v}" for k, v in translated.items())
         report.note(f"{name}: read {col} {pairs}")
     if bad:
+        found = series.to_numpy(dtype=object)[bad]
         _values_problem(
             bad,
             f"{_a(col)} that is not {_or_list(column.choices)}",
-            found=series.to_numpy(dtype=object)[bad],
+            found=found,
             fix=f"set {col} to one of {_choices_said(column)}"
-            + ("" if col in where.columns else f", or map yours with [inputs.{name}.columns]"),
+            + ("" if col in where.columns else f", or map yours with [inputs.{name}.columns]")
+            + _land_use_fix(col, found, name),
             column=col,
             ids=ids,
             where=where,
@@ -146,6 +148,25 @@ def _convert_enum(
         for i in bad:
             out[i] = None
     return pd.Series(out, index=pd.RangeIndex(len(out)), dtype=object)
+
+
+_LAND_USE = re.compile(r"^\d{4,6}[A-Z]?\d{0,2}$|用地$")
+"""A land-use code (0701, 070101, 08H2) or class name (城镇住宅用地) of a 三调 or 用地用海 layer."""
+
+
+def _land_use_fix(col: str, found: Iterable[Any], name: str) -> str:
+    """What to give for a status read from a land-use layer's codes (DLBM 0701 城镇住宅用地
+    says what the land is, not whether the area is new or old)."""
+    coded = [str(v).strip() for v in found if _LAND_USE.search(str(v).strip())]
+    if col != "status" or not coded:
+        return ""
+    return (
+        f". {coded[0]} is a land-use class: it says what the land is, not whether the area "
+        "is new, old or rural (a survey's 城镇住宅用地 is built, a plan's may be new). Give "
+        "status its own column; or take the survey's urban housing alone with where = "
+        f'"DLBM = \'0701\'" and values = {{ status = "old" }} under [inputs.{name}], '
+        "without status in columns"
+    )
 
 
 def _choices_said(column: _Column) -> str:
