@@ -161,7 +161,7 @@ def run_record(
         "crs": inputs.crs.to_string(),
         "scenario": scenario.to_dict(),
         "inputs": {
-            name: {"path": str(inputs.files[name]), "sha256": digest}
+            name: {"path": str(inputs.files[name]), "sha256": digest, **_filter_of(scenario, name)}
             for name, digest in inputs.file_hashes.items()
         },
         "notes": list(inputs.notes),
@@ -212,6 +212,13 @@ def run_record(
             "demonstration": demonstration_cost(facilities, options),
         },
     }
+
+
+def _filter_of(scenario: Scenario, role: str) -> dict[str, str]:
+    """``{"where": ...}`` for a layer read through a filter: its file alone does not say
+    which of its features the run took (areas and parcels from one land-use layer)."""
+    where = getattr(getattr(scenario.inputs, role, None), "where", None)
+    return {"where": where} if isinstance(where, str) else {}
 
 
 def _versions() -> dict[str, str]:

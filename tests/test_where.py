@@ -21,6 +21,7 @@ from siting.cli import main
 from siting.errors import InputError, Problem
 from siting.inputs import load_frames, read_layer
 from siting.province.cache import CountyCache
+from siting.report import write_report
 from siting.scenario import LayerSpec, load_scenario
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
@@ -347,6 +348,10 @@ def test_the_sample_planned_from_one_merged_layer_is_the_sample(tmp_path: Path) 
     assert round(totals["shortfall_slots"]) == 228
     assert totals["cost"] == 340_661_000
     assert run["scenario"]["inputs"]["areas"]["where"] == "DLBM = '0701'"
+    assert run["inputs"]["parcels"]["where"] == "DLBM = '1201'"
+    assert "where" not in run["inputs"]["population"]
+    markdown, _ = write_report(out, language="en")
+    assert "landuse.gpkg (where DLBM = '0701')" in markdown.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(

@@ -409,6 +409,8 @@ def _report_blocks(out: PlanOutput, *, language: str) -> tuple[str, list[Block]]
         for layer, spec in inputs.items():
             if isinstance(spec, Mapping):
                 path, sha256 = str(spec.get("path", "")), str(spec.get("sha256", ""))
+                if spec.get("where"):  # the features of the file the run took
+                    path += f" (where {spec['where']})"
             else:
                 path, sha256 = str(spec), ""
             rows.append([text.get(f"input_{layer}", str(layer)), path, sha256])
