@@ -247,7 +247,7 @@ def test_a_filter_on_a_table_and_on_a_frame_is_the_same_ogr_sql(
     table["x"], table["y"] = frame.centroid.x, frame.centroid.y
     table.to_csv(tmp_path / "survey.csv", index=False)
 
-    def parcels(where: str) -> LayerSpec:
+    def entry(where: str) -> LayerSpec:
         return LayerSpec(
             path=tmp_path / "survey.csv",
             crs="EPSG:4544",
@@ -257,19 +257,30 @@ def test_a_filter_on_a_table_and_on_a_frame_is_the_same_ogr_sql(
         )
 
     with caplog.at_level(logging.INFO):
-        kept = read_layer(parcels("DLBM IN ('1201', '0810')"), name="parcels")
+        kept = read_layer(entry("DLBM IN ('1201', '0810')"), name="parcels")
     assert kept.index.tolist() == ["T4", "T5", "T6"]
     assert "parcels: where DLBM IN ('1201', '0810') kept 3 of the 7 rows of survey.csv" in (
         caplog.text
     )
     cast = "DLBM <> '0601' AND CAST(TBMJ AS float) < 5000"
-    assert read_layer(parcels(cast), name="parcels").index.tolist() == ["T4", "T5"]
-    [problem] = _problems(parcels("TBMJ < 5000"), name="parcels")
+    assert read_layer(entry(cast), name="parcels").index.tolist() == ["T4", "T5"]
+    [problem] = _problems(entry("TBMJ < 5000"), name="parcels")
     assert "it compares a column with a value of another type" in problem.message
     assert "CAST(TBMJ AS float) > 5000" in (problem.fix or "")
-    [problem] = _problems(parcels("MJ > 1"), name="parcels")
+    [problem] = _problems(entry("MJ > 1"), name="parcels")
     assert "the layer has no column 'MJ'" in problem.message
     assert "'BSM', 'DLBM', 'DLMC', 'TBMJ', 'x', 'y'" in problem.message
+
+    # a row the filter leaves out is not read: its empty coordinates are no problem; one it
+    # keeps is named by its line in the file (line 1 is the header, T5 is on line 6)
+    table.loc[len(table)] = ["T8", "0601", "工业用地", 1000.0, None, None]
+    table.loc[4, "x"] = None
+    table.to_csv(tmp_path / "survey.csv", index=False)
+    [problem] = _problems(entry("DLBM IN ('1201', '0810')"), name="parcels")
+    assert problem.ids == ("line 6",)
+    table.loc[4, "x"] = frame.centroid.x.iloc[4]
+    table.to_csv(tmp_path / "survey.csv", index=False)
+    assert read_layer(entry("DLBM = '1201'"), name="parcels").index.tolist() == ["T4", "T5"]
 
     areas = gpd.read_file(SAMPLE / "city.gpkg", layer="areas", engine="pyogrio")
     parcels = gpd.read_file(SAMPLE / "city.gpkg", layer="parcels", engine="pyogrio")

@@ -24,6 +24,7 @@ subset as the layer is read:
 from __future__ import annotations
 
 import difflib
+import functools
 import io
 import re
 from dataclasses import dataclass
@@ -155,7 +156,9 @@ class FilteredLayer:
     hidden: str | None = None
     """A column siting added (the row positions of a table written to memory)."""
 
+    @functools.cached_property
     def _info(self) -> dict[str, Any]:
+        """GDAL's account of the layer, its features counted (read once)."""
         info: dict[str, Any] = pyogrio.read_info(
             self.data, layer=self.layer, encoding=self.encoding, force_feature_count=True
         )
@@ -166,7 +169,7 @@ class FilteredLayer:
         """The layer's columns, as GDAL reads them (none when it cannot be read: its
         reading says why)."""
         try:
-            return [str(f) for f in self._info()["fields"] if f != self.hidden]
+            return [str(f) for f in self._info["fields"] if f != self.hidden]
         except Exception:  # any GDAL failure: the read itself reports it
             return []
 
@@ -221,7 +224,7 @@ class FilteredLayer:
     ) -> bool:
         """Note how many ``noun`` (features, rows) the filter kept; a problem when it kept
         none."""
-        total = int(self._info()["features"])
+        total = int(self._info["features"])
         shown = Path(where.file).name
         if count:
             report.note(
