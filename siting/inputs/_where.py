@@ -96,8 +96,16 @@ def _plain(reason: str, expression: str, fields: list[str], spec: LayerSpec) -> 
         "write where in the file's own column names and GDAL's SQL, as QGIS's Query Builder "
         "(Layer Properties ▸ Source ▸ Query Builder) takes it: DLBM IN ('0701','0702')"
     )
-    if unknown is not None:
-        name = (unknown.group(1) or unknown.group(2) or "").strip().strip("\"'")
+    # a bare Chinese name is a syntax error to OGR SQL, not an unknown column: when the
+    # layer has it, quoted_names quoted it, so a bare one left is a name it lacks
+    bare = [
+        t
+        for t in _TOKENS.findall(expression)
+        if not t.isascii() and t[:1].isalpha() and t not in fields
+    ]
+    if unknown is not None or bare:
+        name = bare[0] if unknown is None else unknown.group(1) or unknown.group(2) or ""
+        name = name.strip().strip("\"'")
         siting_names = {k.casefold(): v for k, v in spec.columns.items()}
         if name.casefold() in siting_names:
             own = siting_names[name.casefold()]
