@@ -405,3 +405,26 @@ def test_census_units_with_another_filter_are_not_the_areas_themselves() -> None
     assert _same_layer(same, areas)
     assert not _same_layer(replace(same, where=None), areas)
     assert not _same_layer(replace(same, where="DLBM = '0702'"), areas)
+
+
+def test_census_units_are_taken_by_where_too(tmp_path: Path) -> None:
+    """A province's 七普 units (here the survey's squares with 100, 200 … 700 people):
+    where takes the three of 07, 100 + 200 + 300 = 600 people."""
+    from siting.inputs._census import _read_census
+    from siting.inputs._problems import _Report
+    from siting.scenario import PopulationSpec
+
+    units = _survey().assign(RK=[100.0 * (i + 1) for i in range(len(SURVEY))])
+    units.to_file(tmp_path / "七普.gpkg", layer="units", engine="pyogrio")
+    spec = PopulationSpec(
+        path=tmp_path / "七普.gpkg",
+        layer="units",
+        column="RK",
+        columns={"unit_id": "BSM"},
+        where="DLBM LIKE '07%'",
+    )
+    report = _Report()
+    read, _ = _read_census(spec, report)
+    assert not report.problems
+    assert read is not None and read.index.tolist() == ["T1", "T2", "T3"]
+    assert read["people"].sum() == 600.0
