@@ -152,6 +152,17 @@ def test_where_reads_a_gbk_shapefile_by_its_chinese_column_names(
             where=where,
         )
         assert read_layer(spec, name="areas").index.tolist() == ["T1", "T2", "T3"], where
+    parcels = LayerSpec(
+        path=survey[file],
+        columns={"site_id": "标识码", "kind": "地类名称", "land_area_m2": "图斑面积"},
+        values={"acquisition": "new_build"},
+        encoding="gbk",
+        where="地类编码 IN ('1201', '0810')",
+    )
+    kept = read_layer(parcels, name="parcels")
+    assert kept.index.tolist() == ["T4", "T5", "T6"]
+    assert kept["kind"].tolist() == ["idle_land", "idle_land", "park"]  # 空闲地, 公园与绿地
+    assert kept["land_area_m2"].tolist() == [2_500.0, 3_000.0, 6_000.0]
 
 
 def test_a_gbk_shapefile_without_its_encoding_says_the_encoding_not_the_filter(
