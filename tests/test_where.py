@@ -118,8 +118,9 @@ def test_where_takes_the_residential_land_of_the_layer(
 
 
 def test_where_takes_the_parcels_with_columns_and_units_after_it(survey: dict[str, Path]) -> None:
-    """1201 空闲地 and 0810 公园与绿地 read as kinds; TBMJ in 公顷 is converted after the
-    filter: T4, T5 and T6, of 0.25, 0.3 and 0.6 ha (2,500 m² ... as hectares × 10,000)."""
+    """1201 空闲地 and 0810 公园与绿地 read as kinds (the filter names DLMC, the kind is
+    DLBM's); TBMJ said to be in 公顷 is converted on the three kept, T4, T5 and T6:
+    2,500, 3,000 and 6,000 公顷 are 25, 30 and 60 million m²."""
     spec = LayerSpec(
         path=survey["gpkg"],
         layer="DLTB",
