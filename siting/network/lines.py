@@ -349,10 +349,11 @@ def graph_from_lines(
         (int(n), {"x": float(nodes_xy[n, 0]), "y": float(nodes_xy[n, 1])}) for n in used
     )
     reversed_pieces = shapely.reverse(pieces)
-    for i in np.flatnonzero(keep):
-        u, v, data = int(ends[i, 0]), int(ends[i, 1]), {"length": float(length[i]), **attrs[i]}
-        g.add_edge(u, v, geometry=pieces[i], **data)
-        g.add_edge(v, u, geometry=reversed_pieces[i], **data)
+    for k in np.flatnonzero(keep).tolist():
+        u, v = int(ends[k, 0]), int(ends[k, 1])
+        edge: dict[str, Any] = {"length": float(length[k]), **attrs[k]}
+        g.add_edge(u, v, geometry=pieces[k], **edge)
+        g.add_edge(v, u, geometry=reversed_pieces[k], **edge)
     return g
 
 
@@ -385,4 +386,5 @@ def _in_kept_pieces(
     streets = np.bincount(piece_part[keep], weights=length[keep], minlength=part.max() + 1)
     nodes = np.bincount(part[np.unique(ends[keep])], minlength=part.max() + 1)
     largest = int(np.argmax(nodes))  # by nodes, as the graph's own rule counts a piece
-    return (piece_part == largest) | (streets[piece_part] >= min_m)
+    kept: np.ndarray[Any, Any] = (piece_part == largest) | (streets[piece_part] >= min_m)
+    return kept
