@@ -2635,6 +2635,15 @@ def test_a_bureaus_own_words_and_columns_are_read(tmp_path: Path) -> None:
     assert inputs.parcels["affordable"].tolist() == [True, False, False]
 
 
+def test_a_land_use_plans_codes_are_kinds_as_the_surveys_are(tmp_path: Path) -> None:
+    """国土空间规划's 用地用海 codes for the same land as 三调's 1201 and 0810: 2301 空闲地
+    and 1401 公园绿地, bare and with their names."""
+    parcels = parcels_frame(kind=["2301", "1401公园绿地", "公园绿地"])
+    spec = make_spec(tmp_path, parcels=LayerSpec(path=write(parcels, tmp_path / "p.gpkg")))
+    inputs = load_inputs(spec, crs=GK)
+    assert inputs.parcels["kind"].tolist() == ["idle_land", "park", "park"]
+
+
 def test_a_value_siting_does_not_know_names_the_layers_column(tmp_path: Path) -> None:
     areas = areas_frame(status=["新建", "棚户区", "农村"]).rename(columns={"status": "性质"})
     spec = make_spec(

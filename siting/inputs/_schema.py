@@ -141,6 +141,10 @@ _KIND_ALIASES = {
     "公园": "park",
     "公园与绿地": "park",
     "0810": "park",  # 第三次国土调查: 公园与绿地
+    # 国土空间规划 用地用海分类 (its 1201 is 铁路用地, railway land: not read as one)
+    "2301": "idle_land",  # 用地用海: 空闲地
+    "1401": "park",  # 用地用海: 公园绿地
+    "公园绿地": "park",
     "社区活动中心": "community_centre",
     "社区综合服务中心": "community_centre",
     "社区服务中心": "community_centre",
