@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import warnings
 from collections.abc import Callable
 from dataclasses import replace
@@ -2633,6 +2634,75 @@ def test_a_bureaus_own_words_and_columns_are_read(tmp_path: Path) -> None:
     assert inputs.parcels["kind"].tolist() == ["idle_land", "community_centre", "park"]
     assert inputs.parcels["acquisition"].tolist() == ["new_build", "lease", "reuse"]
     assert inputs.parcels["affordable"].tolist() == [True, False, False]
+
+
+def test_a_bureaus_column_names_are_read_without_a_mapping(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A 居住区 layer and a parcels layer in a bureau's own column names, no `columns`:
+    its usual names (小区编号, 户数, 托位数（个）, 用地面积) and a status column found by
+    its values (类型 of 新建 / 老旧小区 / 农村) read as a mapping would read them."""
+    areas = areas_frame(status=["新建", "老旧小区", "农村"]).rename(
+        columns={"area_id": "小区编号", "name": "小区名称", "status": "类型", "dwellings": "户数"}
+    )
+    areas["区县代码"] = ["510802", "510802", "510811"]
+    parcels = parcels_frame().rename(columns={"site_id": "地块编号", "cost": "投资估算（元）"})
+    parcels["用地面积 (m²)"] = [2_000.0, 300.0, 100.0]
+    spec = make_spec(
+        tmp_path,
+        areas=LayerSpec(path=write(areas, tmp_path / "a.gpkg")),
+        parcels=LayerSpec(path=write(parcels, tmp_path / "p.gpkg")),
+    )
+    with caplog.at_level(logging.INFO, logger="siting"):
+        inputs = load_inputs(spec, crs=GK)
+    assert inputs.areas.index.tolist() == ["A1", "A2", "A3"]
+    assert inputs.areas["name"].tolist() == ["东坝", "老城", "宝轮"]
+    assert inputs.areas["status"].tolist() == ["new", "old", "rural"]
+    assert inputs.areas["dwellings"].tolist()[0] == 1200.0
+    assert inputs.areas["district_id"].tolist() == ["510802", "510802", "510811"]
+    assert inputs.parcels.index.tolist() == ["P1", "P2", "P3"]
+    assert inputs.parcels["cost"].tolist() == [1_000_000.0, 200_000.0, 0.0]
+    assert inputs.parcels["land_area_m2"].tolist() == [2_000.0, 300.0, 100.0]
+    said = caplog.text
+    assert "areas: read column '户数' as dwellings, by its name" in said
+    assert "areas: read column '类型' as status, by its values (新建, 老旧小区, 农村" in said
+
+
+def test_a_unit_in_a_header_converts_its_column(tmp_path: Path) -> None:
+    """投资估算（万元） and 用地面积(亩), found by their names or mapped: 万元 and 亩 as
+    ``units`` would give them; ``units`` itself still decides."""
+    parcels = parcels_frame(cost=[100.0, 20.0, 0.0]).rename(columns={"cost": "投资估算（万元）"})
+    parcels["占地(亩)"] = [3.0, 0.45, 0.15]
+    spec = make_spec(
+        tmp_path,
+        parcels=LayerSpec(
+            path=write(parcels, tmp_path / "p.gpkg"), columns={"land_area_m2": "占地(亩)"}
+        ),
+    )
+    inputs = load_inputs(spec, crs=GK)
+    assert inputs.parcels["cost"].tolist() == [1_000_000.0, 200_000.0, 0.0]
+    # 1 亩 = 10,000 / 15 m²: 3 亩 = 2,000 m²
+    assert inputs.parcels["land_area_m2"].round(6).tolist() == [2_000.0, 300.0, 100.0]
+    said = replace(spec.parcels, units={"cost": "元"})
+    inputs = load_inputs(make_spec(tmp_path, parcels=said), crs=GK)
+    assert inputs.parcels["cost"].tolist() == [100.0, 20.0, 0.0]
+
+
+def test_a_name_two_columns_could_mean_is_not_guessed(tmp_path: Path) -> None:
+    # 编号 and 小区编号 both name an area's id; two columns of status words: neither read
+    areas = areas_frame().rename(columns={"area_id": "小区编号", "status": "类型"})
+    areas["编号"] = ["1", "2", "3"]
+    areas["现状"] = ["新建", "现状", "现状"]
+    spec = make_spec(tmp_path, areas=LayerSpec(path=write(areas, tmp_path / "a.gpkg")))
+    problems = validate(spec, crs=GK)
+    assert sorted(p.column for p in problems if "required column" in p.message) == [
+        "area_id",
+        "status",
+    ]
+    # a mapping still decides: 编号 is the id, and the other name is left alone
+    mapped = LayerSpec(path=tmp_path / "a.gpkg", columns={"area_id": "编号", "status": "类型"})
+    inputs = load_inputs(make_spec(tmp_path, areas=mapped), crs=GK)
+    assert inputs.areas.index.tolist() == ["1", "2", "3"]
 
 
 def test_a_land_use_plans_codes_are_kinds_as_the_surveys_are(tmp_path: Path) -> None:

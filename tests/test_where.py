@@ -106,7 +106,7 @@ def test_where_takes_the_residential_land_of_the_layer(
 ) -> None:
     """T1, T2 (0701) and T3 (0702) of the seven; the log says 3 of 7. SQLite's dialect
     (GeoPackage) and OGR SQL (the others) read it alike."""
-    with caplog.at_level(logging.INFO):
+    with caplog.at_level(logging.INFO, logger="siting"):
         areas = read_layer(_areas(survey[file], "DLBM IN ('0701','0702')"), name="areas")
     assert areas.index.tolist() == ["T1", "T2", "T3"]
     assert areas["status"].tolist() == ["old", "old", "old"]  # values apply after it
@@ -269,7 +269,7 @@ def test_a_filter_on_a_table_and_on_a_frame_is_the_same_ogr_sql(
             where=where,
         )
 
-    with caplog.at_level(logging.INFO):
+    with caplog.at_level(logging.INFO, logger="siting"):
         kept = read_layer(entry("DLBM IN ('1201', '0810')"), name="parcels")
     assert kept.index.tolist() == ["T4", "T5", "T6"]
     assert "parcels: where DLBM IN ('1201', '0810') kept 3 of the 7 rows of survey.csv" in (

@@ -101,6 +101,20 @@ def _convert(
 _BAD = object()
 
 
+def choice_of(text: str, column: _Column) -> str | None:
+    """The choice of an enum ``column`` a value's text (stripped) stands for: the choice
+    itself in any case, a bureau's word for it, or a land-use code with its name
+    (``0810公园与绿地``); None if none."""
+    key = text.lower().replace(" ", "_").replace("-", "_")
+    if key in column.choices:
+        return key
+    target = column.aliases.get(text, column.aliases.get(key))
+    coded = _CODED.match(text)
+    if target is None and coded:  # "0810公园与绿地": a land-use code and its name
+        target = column.aliases.get(coded[2].strip(), column.aliases.get(coded[1]))
+    return target
+
+
 def _convert_enum(
     series: pd.Series[Any],
     column: _Column,
@@ -114,16 +128,11 @@ def _convert_enum(
 
     def choose(value: Any) -> Any:
         text = str(value).strip()
-        key = text.lower().replace(" ", "_").replace("-", "_")
-        if key in column.choices:
-            return key
-        target = column.aliases.get(text, column.aliases.get(key))
-        coded = _CODED.match(text)
-        if target is None and coded:  # "0810公园与绿地": a land-use code and its name
-            target = column.aliases.get(coded[2].strip(), column.aliases.get(coded[1]))
+        target = choice_of(text, column)
         if target is None:
             return _BAD
-        translated[text] = target
+        if target != text.lower().replace(" ", "_").replace("-", "_"):  # a word, not the choice
+            translated[text] = target
         return target
 
     out, _ = _apply(series, choose)

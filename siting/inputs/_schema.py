@@ -337,6 +337,61 @@ _SCHEMAS["population"] = _Schema(
     ),
 )
 
+_DISTRICT_WORDS = ("区县代码", "区县编码", "行政区代码", "行政区划代码", "县级行政区代码", "XZQDM")
+_SUBDISTRICT_WORDS = ("街道代码", "街道编码", "乡镇代码", "乡镇街道代码", "JDDM")
+
+COLUMN_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "areas": {
+        "area_id": ("小区编号", "小区编码", "小区代码", "居住区编号", "居住区编码", "编号"),
+        "name": ("小区名称", "居住区名称", "小区名", "名称"),
+        "status": ("小区类型", "居住区类型", "新旧类型", "建设状态"),
+        "dwellings": ("户数", "住宅户数", "总户数", "规划户数", "住宅套数", "套数"),
+        "migrant_share": ("流动人口比例", "流动人口占比"),
+        "district_id": _DISTRICT_WORDS,
+        "subdistrict_id": _SUBDISTRICT_WORDS,
+    },
+    "parcels": {
+        "site_id": ("地块编号", "地块编码", "地块代码", "宗地编号", "宗地代码", "编号"),
+        "name": ("地块名称", "宗地名称", "名称"),
+        "kind": ("用地类型", "地类名称", "土地类型"),
+        "acquisition": ("获取方式", "取得方式", "供地方式", "建设方式"),
+        "land_area_m2": ("用地面积", "占地面积", "土地面积", "地块面积", "宗地面积"),
+        "floor_area_m2": ("建筑面积",),
+        "cost": ("费用", "成本", "造价", "估算造价", "投资", "投资估算"),
+        "affordable": ("普惠", "是否普惠", "普惠性"),
+        "district_id": _DISTRICT_WORDS,
+    },
+    "facilities": {
+        "facility_id": ("机构编号", "机构编码", "设施编号", "统一社会信用代码", "编号"),
+        "name": ("机构名称", "托育机构名称", "设施名称", "名称"),
+        "slots": ("托位数", "托位", "托位数量", "核定托位数", "备案托位数"),
+        "affordable": ("普惠", "是否普惠", "普惠性"),
+        "demonstration": ("示范", "是否示范", "示范性"),
+        "district_id": _DISTRICT_WORDS,
+        "subdistrict_id": _SUBDISTRICT_WORDS,
+    },
+    "districts": {
+        "district_id": (*_DISTRICT_WORDS, "adcode"),
+        "name": ("区县名称", "行政区名称", "XZQMC", "名称"),
+    },
+    "subdistricts": {
+        "subdistrict_id": _SUBDISTRICT_WORDS,
+        "name": ("街道名称", "乡镇名称", "乡镇街道名称", "名称"),
+        "district_id": _DISTRICT_WORDS,
+    },
+    "workplaces": {
+        "workplace_id": ("单位编号", "企业编号", "统一社会信用代码", "编号"),
+        "name": ("单位名称", "企业名称", "名称"),
+        "migrant_workers": ("外来务工人员", "外来务工人数", "务工人员数", "流动人口"),
+        "district_id": _DISTRICT_WORDS,
+    },
+}
+"""A bureau's usual names of siting's columns, by layer: a column no ``columns`` maps,
+absent under siting's own name, is read from the layer's one column of such a name (its
+unit in brackets aside: ``托位数（个）``), and the run notes it. Names only one column
+of a layer can mean; a layer with two of them (编号 and 小区编号) reads neither."""
+
+
 _FAMILY_OF_TYPE_ID = {0: "Point", 4: "Point", 1: "LineString", 2: "LineString", 5: "LineString"}
 _FAMILY_OF_TYPE_ID.update({3: "Polygon", 6: "Polygon", 7: "GeometryCollection"})
 _FAMILY_WORDS = {

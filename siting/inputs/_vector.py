@@ -34,7 +34,14 @@ from siting._said import Said
 from siting._shortnames import SHAPEFILE_NAMES
 from siting._text import first_few
 from siting.errors import Problem, ScenarioError
-from siting.inputs._columns import _apply, _convert, _id_string, _to_float, names_its_unit
+from siting.inputs._columns import (
+    _apply,
+    _convert,
+    _id_string,
+    _to_float,
+    choice_of,
+    names_its_unit,
+)
 from siting.inputs._crs import (
     _drawn,
     _not_degrees_problem,
@@ -57,7 +64,9 @@ from siting.inputs._schema import (
     _FAMILY_WORDS,
     _POLYGON,
     _SCHEMAS,
+    COLUMN_WORDS,
     LAYER_NAMES,
+    _Column,
     _Schema,
     plan_computed,
 )
@@ -588,6 +597,7 @@ def _normalize(
 
     # columns -------------------------------------------------------------
     frame = _rename(frame, spec, name, schema, where, report, people=people)
+    spec = _units_in_headers(frame, spec, name, report)
     ids = _ids(frame, schema, where, report, rows=rows)
     out: dict[str, Any] = {}
     for column in schema.columns:
@@ -794,6 +804,54 @@ def _unmapped_name(
     return None if own is None else (own, "plan")
 
 
+_UNIT_IN_BRACKETS = re.compile(r"\s*[（(【\[][^）)】\]]*[）)】\]]\s*$")
+
+
+def _bare_name(column: str) -> str:
+    """A column's name without its unit in brackets or spaces, case folded:
+    ``托位数（个）`` is ``托位数``."""
+    return _UNIT_IN_BRACKETS.sub("", str(column)).replace(" ", "").replace("\u3000", "").casefold()
+
+
+def _by_its_word(
+    column: str, layer: str, present: Collection[str], *, taken: Collection[str]
+) -> tuple[str, str] | None:
+    """The layer's one column named as a bureau names ``column`` (:data:`COLUMN_WORDS`),
+    and ``"word"``; None when no column is, two are, or ``columns`` maps it to another."""
+    words = {w.casefold() for w in COLUMN_WORDS.get(layer, {}).get(column, ())}
+    if not words:
+        return None
+    matches = [c for c in present if c not in taken and _bare_name(c) in words]
+    return (matches[0], "word") if len(matches) == 1 else None
+
+
+def _by_its_values(
+    column: _Column, frame: gpd.GeoDataFrame, present: Collection[str], *, taken: Collection[str]
+) -> tuple[str, str] | None:
+    """For a column of choices (status, kind, acquisition): the layer's one text column
+    whose every value is one of its words (新建, 老旧小区, 农村 for status), and
+    ``"values"``; None when no column is, or two are."""
+    if column.kind != "enum":
+        return None
+    matches = []
+    for own in present:
+        if own in taken or not _is_text(frame[own]):
+            continue
+        values = pd.unique(frame[own].dropna().astype(str).str.strip())
+        values = [v for v in values[:1_000] if v]
+        if values and all(choice_of(v, column) is not None for v in values):
+            matches.append(own)
+    return (matches[0], "values") if len(matches) == 1 else None
+
+
+def _is_text(series: pd.Series[Any]) -> bool:
+    return bool(pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series))
+
+
+def _values_said(series: pd.Series[Any]) -> str:
+    return first_few([str(v) for v in pd.unique(series.dropna().astype(str).str.strip())], limit=3)
+
+
 def _given_values(
     frame: gpd.GeoDataFrame,
     spec: LayerSpec,
@@ -921,7 +979,12 @@ def _rename(
                     )
                 )
             continue
-        found = _unmapped_name(column.name, present, schema)
+        taken = set(spec.columns.values()) | {s.name for s in columns.values()}
+        found = (
+            _unmapped_name(column.name, present, schema)
+            or _by_its_word(column.name, name, present, taken=taken)
+            or _by_its_values(column, frame, present, taken=taken)
+        )
         if found is not None:
             own, how = found
             columns[column.name] = frame[own]
@@ -930,6 +993,16 @@ def _rename(
             elif how == "plan":
                 read_back.add(own)
                 report.note(f"{name}: read column '{own}' as {column.name}, as a plan writes it")
+            elif how in ("word", "values"):
+                said = (
+                    "by its name"
+                    if how == "word"
+                    else f"by its values ({_values_said(frame[own])}, all {column.name} words)"
+                )
+                report.note(
+                    f"{name}: read column '{own}' as {column.name}, {said} (if it is not, map "
+                    f'yours with {column.name} = "..." under {section})'
+                )
             continue
         if column.required:
             report.problems.append(
@@ -956,7 +1029,33 @@ def _rename(
         )
         extras = {c: v for c, v in extras.items() if c not in computed}
     data = pd.DataFrame({**columns, **extras}, index=frame.index)
-    return gpd.GeoDataFrame(data, geometry=frame.geometry.to_numpy(), crs=frame.crs)
+    out = gpd.GeoDataFrame(data, geometry=frame.geometry.to_numpy(), crs=frame.crs)
+    out.attrs[_HEADERS] = {k: str(v.name) for k, v in columns.items() if v.name is not None}
+    return out
+
+
+_HEADERS = "siting_headers"
+"""``attrs`` key of a renamed layer: each of siting's columns, the layer's header it was
+read from."""
+
+
+def _units_in_headers(
+    frame: gpd.GeoDataFrame, spec: LayerSpec, name: str, report: _Report
+) -> LayerSpec:
+    """``spec`` with the units the headers of its number columns give in brackets
+    (``投资（万元）``, ``用地面积(亩)``), where ``units`` gives none, noted."""
+    headers: dict[str, str] = frame.attrs.get(_HEADERS, {})
+    found = {}
+    for column, header in headers.items():
+        units = UNITS.get(column)
+        bracket = _UNIT_IN_BRACKETS.search(header)
+        if units is None or bracket is None or column in spec.units:
+            continue
+        unit = bracket.group(0).strip().strip("（(【[）)】]").strip()
+        if units.get(unit.casefold(), 1.0) != 1.0:  # 万元, 亩, 公顷: m² and 元 need no word
+            found[column] = unit
+            report.note(f"{name}: read {column} in {unit}, as its column '{header}' says")
+    return dataclasses.replace(spec, units={**spec.units, **found}) if found else spec
 
 
 def _cut_by_the_dbf(source: str, present: Sequence[str], file: str) -> str | None:
