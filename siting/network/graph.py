@@ -353,6 +353,11 @@ def _finish(
     if missing:
         logger.info("%s: %d edges had no length; used their projected length", source, missing)
     _check_metres(g, source)
+    return _named(g, source=source, network=network)
+
+
+def _named(g: nx.MultiDiGraph, *, source: str, network: str) -> nx.MultiDiGraph:
+    """The finished graph with its source and network kind, logged."""
     g.graph["source"] = source
     g.graph["network"] = network
     logger.info(
@@ -596,16 +601,7 @@ def street_graph_from_lines(
             "(fix: check that the layer holds the roads' centrelines and what its class "
             "column says of them)"
         )
-    g.graph["source"] = source
-    g.graph["network"] = network
-    logger.info(
-        "street graph from %s: %d nodes, %d edges (%s network)",
-        source,
-        g.number_of_nodes(),
-        g.number_of_edges(),
-        network,
-    )
-    return g
+    return _named(g, source=source, network=network)
 
 
 def _read_raw(path: Path, name: str) -> nx.MultiDiGraph:
