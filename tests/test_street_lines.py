@@ -241,3 +241,28 @@ def test_a_streets_table_takes_a_layers_keys_only(tmp_path: Path) -> None:
     path = _scenario(tmp_path, 'streets = { path = "r.shp", columns = { highway = "DLDJ" } }')
     with pytest.raises(ScenarioError, match=r"takes path, layer, crs, encoding.*'columns'"):
         load_scenario(path)
+
+
+def test_an_analysts_street_frame_is_read_as_a_line_layer(sample_roads: Path) -> None:
+    from siting.inputs import load_frames
+
+    city = SAMPLE / "city.gpkg"
+    roads = gpd.read_file(sample_roads / "道路中心线.shp", encoding="gbk")
+    kept = roads.copy()
+    inputs = load_frames(
+        population=SAMPLE / "population.tif",
+        areas=gpd.read_file(city, layer="areas"),
+        parcels=gpd.read_file(city, layer="parcels"),
+        crs=GK,
+        streets=roads,
+    )
+    assert inputs.street_graph.number_of_nodes() == 1581  # the OSM graph's, as from the file
+    assert roads.equals(kept) and roads.crs == kept.crs  # the caller's frame is not changed
+    with pytest.raises(InputError, match=r"streets \(a GeoDataFrame\).*has no CRS"):
+        load_frames(
+            population=SAMPLE / "population.tif",
+            areas=gpd.read_file(city, layer="areas"),
+            parcels=gpd.read_file(city, layer="parcels"),
+            crs=GK,
+            streets=roads.set_crs(None, allow_override=True),
+        )

@@ -671,10 +671,15 @@ def _load_parsed_once(
     _check_web_fit(projected, suspected, loaded, report)
     _check_shared_ids(projected, wheres, report)
     street_file = report.files.get("streets")
+    in_memory = frames.get(STREETS_FRAME)
+    if street_file is None and in_memory is not None:
+        street_file = Path(STREETS_FRAME)
     if street_file is not None:
         with report.warnings_of("streets"):
             lines = spec.street_lines if spec.streets is not None else None
-            loaded.street_graph = _read_streets(street_file, work, report, entry=lines)
+            loaded.street_graph = _read_streets(
+                street_file, work, report, entry=lines, frame=in_memory
+            )
             if loaded.street_graph is not None and "areas" in projected:
                 _check_coverage(
                     loaded.street_graph, street_file, projected["areas"], radii or Radii(), report
@@ -845,6 +850,10 @@ def load_inputs(
     )
 
 
+STREETS_FRAME = "streets (a GeoDataFrame)"
+"""The key of :func:`load_frames`'s streets among the frames, and their name in problems."""
+
+
 def load_frames(
     *,
     population: str | Path | RasterSpec,
@@ -852,7 +861,7 @@ def load_frames(
     parcels: gpd.GeoDataFrame,
     columns: Mapping[str, Mapping[str, str]] | None = None,
     crs: str | pyproj.CRS | None = None,
-    streets: str | Path | None = None,
+    streets: str | Path | gpd.GeoDataFrame | None = None,
     where: Mapping[str, str] | None = None,
     **layers: gpd.GeoDataFrame,
 ) -> Inputs:
@@ -877,7 +886,9 @@ def load_frames(
         The working CRS (the scenario's ``crs``); ``None`` chooses as
         :func:`load_inputs` does.
     streets
-        An OSM XML or GraphML file of the streets, for walks along them.
+        The streets, for walks along them: an OSM XML or GraphML file, a line layer's
+        file, or a GeoDataFrame of street centrelines with its CRS (read as a line layer,
+        :func:`siting.network.street_graph_from_lines`).
     where
         Each layer's filter of its rows by layer (``{"areas": "DLBM IN ('0701','0702')"}``),
         as ``[inputs.<layer>] where``: GDAL's OGR SQL over the frame's own column names.
@@ -916,11 +927,13 @@ def load_frames(
         for name in frames
     }
     raster = population if isinstance(population, RasterSpec) else None
+    in_memory = streets if isinstance(streets, gpd.GeoDataFrame) else None
     spec = replace(
         InputsSpec(
             population=raster or PopulationSpec(path=Path(str(population))),
-            streets=None if streets is None else Path(streets),
+            streets=None if streets is None or in_memory is not None else Path(streets),
         ),
         **entries,
     )
-    return load_inputs(spec, crs=crs, frames=frames)
+    given = frames if in_memory is None else {**frames, STREETS_FRAME: in_memory}
+    return load_inputs(spec, crs=crs, frames=given)

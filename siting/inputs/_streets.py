@@ -43,14 +43,24 @@ FAR_SHARE_WARNING = 0.10
 _FIX = re.compile(r"^(?P<message>.*?)\s*\(fix: (?P<fix>.*)\)\s*$", re.DOTALL)
 
 
-def _read_street_lines(entry: LayerSpec, work: pyproj.CRS, report: _Report) -> Any:
+def _read_street_lines(
+    entry: LayerSpec, work: pyproj.CRS, report: _Report, *, frame: Any = None
+) -> Any:
     """The lines of a layer of street centrelines in the working CRS, or None with a
     problem: read as any layer is (a zip, a layer among several, a GBK Shapefile), its
-    CRS the file's or the entry's."""
+    CRS the file's or the entry's; ``frame``: the lines given in memory instead."""
     from siting.inputs._vector import _crs_fix, _open_vector
 
     where = _Where(str(entry.path), "streets", file_layer=entry.layer)
-    lines = _open_vector(entry, "streets", report)
+    if frame is not None and not isinstance(frame, gpd.GeoDataFrame):
+        report.problems.append(
+            where.problem(
+                f"the streets are a {type(frame).__name__}, not a GeoDataFrame",
+                fix="give a geopandas.GeoDataFrame of the streets' centrelines with its CRS",
+            )
+        )
+        return None
+    lines = frame.copy() if frame is not None else _open_vector(entry, "streets", report)
     if lines is None:
         return None
     if len(lines) == 0:
@@ -81,17 +91,23 @@ def _read_street_lines(entry: LayerSpec, work: pyproj.CRS, report: _Report) -> A
 
 
 def _read_streets(
-    path: Path, work: pyproj.CRS, report: _Report, *, entry: LayerSpec | None = None
+    path: Path,
+    work: pyproj.CRS,
+    report: _Report,
+    *,
+    entry: LayerSpec | None = None,
+    frame: Any = None,
 ) -> Any:
     """The walking graph of ``path`` in the working CRS, or None with a problem; a layer
-    of street centrelines is read with ``entry`` (its layer, CRS and encoding)."""
+    of street centrelines is read with ``entry`` (its layer, CRS and encoding), or is
+    ``frame``, held in memory (``path`` then names it)."""
     from siting.network import read_street_graph, street_graph_from_lines
     from siting.network.graph import is_line_layer
 
     where = _Where(str(path), "streets")
     try:
-        if is_line_layer(path) or archive_of(path) is not None:
-            lines = _read_street_lines(entry or LayerSpec(path=path), work, report)
+        if frame is not None or is_line_layer(path) or archive_of(path) is not None:
+            lines = _read_street_lines(entry or LayerSpec(path=path), work, report, frame=frame)
             if lines is None:
                 return None
             return street_graph_from_lines(lines, source=str(path))
