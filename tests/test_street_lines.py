@@ -105,6 +105,8 @@ def test_classes_no_one_walks_are_left_out() -> None:
     assert {d["highway"] for *_, d in with_sidewalks.edges(data=True)} == {"residential"}
     bureau = _graph(lines, DLDJ=["支路", "城市快速路", "高速公路"])
     assert bureau.number_of_edges() == 2
+    side = _graph(lines, DLDJ=["支路", "快速路辅路", "高速公路"])  # the side road is walked
+    assert side.number_of_edges() == 4
     assert _walks(bureau)[(0.0, 0.0)][(100.0, 0.0)] == 100.0
 
 

@@ -62,6 +62,9 @@ few hundredths)."""
 NOT_WALKED: tuple[str, ...] = ("高速", "快速", "expressway", "motorway", "freeway")
 """Words of a bureau's road class that no one walks along (高速公路, 城市快速路)."""
 
+SIDE_ROADS: tuple[str, ...] = ("辅路", "辅道")
+"""Words of a class walked though it names an expressway (快速路辅路, its side road)."""
+
 
 def _class_column(frame: gpd.GeoDataFrame) -> str | None:
     by_lower = {str(c).lower(): str(c) for c in frame.columns if c != frame.geometry.name}
@@ -84,6 +87,8 @@ def _highways(frame: gpd.GeoDataFrame, column: str | None) -> np.ndarray[Any, An
     banned = np.zeros(n, dtype=bool)
     for word in NOT_WALKED:
         banned |= np.char.find(lowered, word) >= 0
+    for word in SIDE_ROADS:  # 快速路辅路: the expressway's side road has footways
+        banned &= np.char.find(lowered, word) < 0
     return np.where(banned, "motorway", "road").astype(object)
 
 
