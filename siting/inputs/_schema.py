@@ -159,6 +159,13 @@ _KIND_ALIASES = {
     "用人单位": "workplace",
     "托育机构": "existing_childcare",
     "其他": "other",
+    # Geofabrik's OSM Shapefiles' fclass words (gis_osm_pois_free_1 / _a_free_1) for the
+    # tags siting.osm reads as these kinds; park and community_centre are siting's own
+    "clinic": "health_centre",
+    "library": "cultural_venue",
+    "arts_centre": "cultural_venue",
+    "sports_centre": "sports_venue",
+    "kindergarten": "existing_childcare",
 }
 _ACQUISITION_ALIASES = {
     "新建": "new_build",
@@ -179,6 +186,11 @@ _HAZARD_ALIASES = {
     "市场": "market",
     "批发市场": "market",
     "主干道": "arterial_road",
+    # Geofabrik's fclass words: gis_osm_traffic_free_1's fuel, gis_osm_pois_free_1's
+    # market_place and department_store (siting.osm reads shop=department_store as a mall)
+    "fuel": "petrol_station",
+    "market_place": "market",
+    "department_store": "mall",
 }
 
 _POLYGON: tuple[str, ...] = ("Polygon",)

@@ -1,0 +1,98 @@
+"""A city handed over as Geofabrik's OpenStreetMap Shapefiles (``*-latest-free.shp.zip``):
+its fclass words read as siting's kinds, and central Nanjing planned from the zip alone
+(``benchmarks/geofabrik.py`` writes it from the real OSM extract)."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import shapely
+
+from siting.inputs import read_layer
+from siting.scenario import LayerSpec
+
+# Geofabrik's POI classes, each a 50 m square near Nanjing (EPSG:4326, as Geofabrik's)
+POI_CLASSES = [
+    ("1", 2204, "park", "玄武湖公园"),
+    ("2", 2012, "community_centre", None),
+    ("3", 2111, "clinic", None),
+    ("4", 2007, "library", "南京图书馆"),
+    ("5", 2014, "arts_centre", None),
+    ("6", 2251, "sports_centre", "五台山体育中心"),
+    ("7", 2083, "kindergarten", None),
+]
+HAZARD_CLASSES = [
+    ("11", 5250, "fuel"),
+    ("12", 2016, "market_place"),
+    ("13", 2505, "department_store"),
+]
+
+
+def _geofabrik_zip(path: Path) -> Path:
+    """A zip of two layers of Geofabrik's download, flat, UTF-8 with ``.cpg``."""
+    folder = path.parent / "layers"
+    folder.mkdir()
+    squares = [
+        shapely.box(118.78 + 0.001 * i, 32.05, 118.7805 + 0.001 * i, 32.0505)
+        for i in range(len(POI_CLASSES))
+    ]
+    gpd.GeoDataFrame(
+        {
+            "osm_id": [r[0] for r in POI_CLASSES],
+            "code": [r[1] for r in POI_CLASSES],
+            "fclass": [r[2] for r in POI_CLASSES],
+            "name": [r[3] for r in POI_CLASSES],
+        },
+        geometry=squares,
+        crs="EPSG:4326",
+    ).to_file(folder / "gis_osm_pois_a_free_1.shp", encoding="UTF-8", engine="pyogrio")
+    gpd.GeoDataFrame(
+        {
+            "osm_id": [r[0] for r in HAZARD_CLASSES],
+            "code": [r[1] for r in HAZARD_CLASSES],
+            "fclass": [r[2] for r in HAZARD_CLASSES],
+        },
+        geometry=[shapely.Point(118.79 + 0.001 * i, 32.06) for i in range(len(HAZARD_CLASSES))],
+        crs="EPSG:4326",
+    ).to_file(folder / "gis_osm_pois_free_1.shp", encoding="UTF-8", engine="pyogrio")
+    with zipfile.ZipFile(path, "w") as zf:
+        for file in sorted(folder.iterdir()):
+            zf.write(file, file.name)
+    return path
+
+
+def test_geofabriks_fclass_words_read_as_siting_kinds(tmp_path: Path) -> None:
+    """Geofabrik's clinic, library, arts_centre, sports_centre and kindergarten were "not a
+    kind" (park and community_centre are siting's own words); fuel, market_place and
+    department_store were not hazard kinds. They read as siting.osm reads their tags."""
+    zipped = _geofabrik_zip(tmp_path / "nanjing-latest-free.shp.zip")
+    parcels = read_layer(
+        LayerSpec(
+            path=zipped,
+            layer="gis_osm_pois_a_free_1",
+            columns={"site_id": "osm_id", "kind": "fclass"},
+            values={"acquisition": "reuse"},
+        ),
+        name="parcels",
+    )
+    assert parcels["kind"].to_dict() == {
+        "1": "park",
+        "2": "community_centre",
+        "3": "health_centre",
+        "4": "cultural_venue",
+        "5": "cultural_venue",
+        "6": "sports_venue",
+        "7": "existing_childcare",
+    }
+    assert parcels.loc["4", "name"] == "南京图书馆"
+    hazards = read_layer(
+        LayerSpec(
+            path=zipped,
+            layer="gis_osm_pois_free_1",
+            columns={"hazard_id": "osm_id", "kind": "fclass"},
+        ),
+        name="hazards",
+    )
+    assert hazards["kind"].to_dict() == {"11": "petrol_station", "12": "market", "13": "mall"}
