@@ -8,8 +8,10 @@ import zipfile
 from pathlib import Path
 
 import geopandas as gpd
+import pytest
 import shapely
 
+from siting.errors import InputError
 from siting.inputs import read_layer
 from siting.scenario import LayerSpec
 
@@ -96,3 +98,36 @@ def test_geofabriks_fclass_words_read_as_siting_kinds(tmp_path: Path) -> None:
         name="hazards",
     )
     assert hazards["kind"].to_dict() == {"11": "petrol_station", "12": "market", "13": "mall"}
+
+
+def test_a_filter_on_a_layer_without_features_says_so_and_how_to_leave_it_out(
+    tmp_path: Path,
+) -> None:
+    """An extract without a fuel station hands over gis_osm_traffic_free_1 with no
+    feature; the problem said "keeps none of the layer's 0 features; its column fclass
+    holds no value (every feature's is empty)" and not that an optional layer may go."""
+    folder = tmp_path / "zip"
+    folder.mkdir()
+    empty = gpd.GeoDataFrame(
+        {"osm_id": [], "code": [], "fclass": []}, geometry=[], crs="EPSG:4326"
+    ).astype({"osm_id": str, "code": "int32", "fclass": str})
+    empty.to_file(folder / "gis_osm_traffic_free_1.shp", encoding="UTF-8", engine="pyogrio")
+    zipped = tmp_path / "city-latest-free.shp.zip"
+    with zipfile.ZipFile(zipped, "w") as zf:
+        for file in sorted(folder.iterdir()):
+            zf.write(file, file.name)
+    spec = LayerSpec(
+        path=zipped,
+        layer="gis_osm_traffic_free_1",
+        where="fclass = 'fuel'",
+        columns={"hazard_id": "osm_id", "kind": "fclass"},
+    )
+    with pytest.raises(InputError) as raised:
+        read_layer(spec, name="hazards")
+    (problem,) = raised.value.problems
+    assert problem.message == (
+        "where = \"fclass = 'fuel'\" under [inputs.hazards] keeps nothing: the layer holds "
+        "no features at all"
+    )
+    assert problem.fix is not None
+    assert problem.fix.endswith("a city without any may leave [inputs.hazards] out")

@@ -240,6 +240,21 @@ class FilteredLayer:
                 f"{noun} of {shown}"
             )
             return True
+        fix = (
+            "write where with values the column holds (a 三调 code is text: DLBM = '0701'), "
+            "or check that the entry points at the layer you meant"
+        )
+        if where.layer not in _REQUIRED:  # a city may have none: a layer that may be left out
+            fix += f"; a city without any may leave [inputs.{where.layer}] out"
+        if not total:
+            report.problems.append(
+                where.problem(
+                    f"where = {self.expression!r} under [inputs.{where.layer}] keeps nothing: "
+                    f"the layer holds no {noun} at all",
+                    fix=fix,
+                )
+            )
+            return False
         named = _named(self.expression, self.fields)
         held = ""
         if len(named) == 1:
@@ -255,11 +270,14 @@ class FilteredLayer:
             where.problem(
                 f"where = {self.expression!r} under [inputs.{where.layer}] keeps none of the "
                 f"layer's {total:,} {noun}{held}",
-                fix="write where with values the column holds (a 三调 code is text: "
-                "DLBM = '0701'), or check that the entry points at the layer you meant",
+                fix=fix,
             )
         )
         return False
+
+
+_REQUIRED = ("areas", "parcels", "population")
+"""The layers a plan cannot do without (unless [inputs.osm] gives them)."""
 
 
 def _held(values: pd.Series[Any]) -> str:
