@@ -11,9 +11,9 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from siting.errors import InputError
+from siting.errors import InputError, ScenarioError
 from siting.inputs import read_layer
-from siting.scenario import LayerSpec
+from siting.scenario import LayerSpec, load_scenario
 
 # Geofabrik's POI classes, each a 50 m square near Nanjing (EPSG:4326, as Geofabrik's)
 POI_CLASSES = [
@@ -131,3 +131,24 @@ def test_a_filter_on_a_layer_without_features_says_so_and_how_to_leave_it_out(
     )
     assert problem.fix is not None
     assert problem.fix.endswith("a city without any may leave [inputs.hazards] out")
+
+
+def test_a_list_of_layers_is_an_error_that_says_to_merge_them(tmp_path: Path) -> None:
+    """Geofabrik keeps a class's points and polygons apart (gis_osm_pois_free_1 and
+    gis_osm_pois_a_free_1): a planner who lists both was told "must be a string"."""
+    path = tmp_path / "scenario.toml"
+    path.write_text(
+        '[inputs]\npopulation = { path = "p.tif" }\n[inputs.facilities]\n'
+        'path = "city-latest-free.shp.zip"\n'
+        'layer = ["gis_osm_pois_free_1", "gis_osm_pois_a_free_1"]\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ScenarioError) as raised:
+        load_scenario(path)
+    text = str(raised.value)
+    assert text.startswith(
+        f"{path}: 'inputs.facilities.layer' is a list of 2 layers (gis_osm_pois_free_1, "
+        "gis_osm_pois_a_free_1); siting reads one layer per entry. Fix: give the one that "
+        "holds the features, or merge them"
+    )
+    assert "Merge Vector Layers" in text

@@ -284,6 +284,19 @@ def _several_files(key: str, value: list[str], *, file: Path) -> str:
     )
 
 
+def _several_layers(key: str, value: list[str], *, file: Path) -> str:
+    """What a list of layers says: Geofabrik's OSM download keeps a class's points and
+    polygons in two layers (``gis_osm_pois_free_1``, ``gis_osm_pois_a_free_1``)."""
+    names = ", ".join(value[:3]) + (", …" if len(value) > 3 else "")
+    return (
+        f"{file}: '{key}' is a list of {len(value)} layers ({names}); siting reads one layer "
+        "per entry. Fix: give the one that holds the features, or merge them into one layer "
+        "(QGIS: Vector ▸ Data Management Tools ▸ Merge Vector Layers, which merges layers of "
+        "one geometry type: turn polygons into points first with Vector ▸ Geometry Tools ▸ "
+        "Centroids) and give its path."
+    )
+
+
 def _convert(hint: Any, value: Any, *, key: str, base: Path, file: Path) -> Any:
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
@@ -345,8 +358,10 @@ def _convert(hint: Any, value: Any, *, key: str, base: Path, file: Path) -> Any:
             raise ScenarioError(f"{file}: '{key}' must be true or false, got {value!r}.")
         return value
     if hint is str:
+        leaf = key.rsplit(".", 1)[-1]
+        if leaf == "layer" and isinstance(value, list) and all(isinstance(v, str) for v in value):
+            raise ScenarioError(_several_layers(key, value, file=file))
         if not isinstance(value, str):
-            leaf = key.rsplit(".", 1)[-1]
             said = f"EPSG:{value}" if leaf == "crs" and isinstance(value, int) else value
             fix = (
                 f" Fix: put it in quotes, {leaf} = {json.dumps(said, ensure_ascii=False)}."
