@@ -11,6 +11,7 @@ import geopandas as gpd
 import pytest
 import shapely
 
+from siting.demand import _building_weights
 from siting.errors import InputError, ScenarioError
 from siting.inputs import read_layer
 from siting.scenario import LayerSpec, load_scenario
@@ -152,3 +153,35 @@ def test_a_list_of_layers_is_an_error_that_says_to_merge_them(tmp_path: Path) ->
         "holds the features, or merge them"
     )
     assert "Merge Vector Layers" in text
+
+
+def test_geofabriks_buildings_layer_reads_type_as_the_osm_kind(tmp_path: Path) -> None:
+    """gis_osm_buildings_a_free_1 keeps building=* in ``type`` (empty for ``yes``): it was
+    left unread, so a school or an office held residents as a flat does."""
+    folder = tmp_path / "zip"
+    folder.mkdir()
+    gpd.GeoDataFrame(
+        {
+            "osm_id": ["21", "22", "23"],
+            "code": [1500, 1500, 1500],
+            "fclass": ["building"] * 3,
+            "name": [None, "琅琊路小学", None],
+            "type": [None, "school", "apartments"],
+        },
+        geometry=[
+            shapely.box(118.78 + 0.001 * i, 32.05, 118.7803 + 0.001 * i, 32.0503) for i in range(3)
+        ],
+        crs="EPSG:4326",
+    ).to_file(folder / "gis_osm_buildings_a_free_1.shp", encoding="UTF-8", engine="pyogrio")
+    zipped = tmp_path / "city-latest-free.shp.zip"
+    with zipfile.ZipFile(zipped, "w") as zf:
+        for file in sorted(folder.iterdir()):
+            zf.write(file, file.name)
+    spec = LayerSpec(path=zipped, layer="gis_osm_buildings_a_free_1")
+    buildings = read_layer(spec, name="buildings")
+    assert buildings["building"].tolist() == [None, "school", "apartments"]
+    # the residents a building holds: the school none (siting.demand's weights)
+    weights, _ = _building_weights(buildings.to_crs("EPSG:4549"))
+    assert weights is not None
+    held = weights["weight"].tolist()
+    assert held[1] == 0.0 and held[0] > 0 and held[2] > 0

@@ -852,6 +852,15 @@ def _values_said(series: pd.Series[Any]) -> str:
     return first_few([str(v) for v in pd.unique(series.dropna().astype(str).str.strip())], limit=3)
 
 
+def _geofabrik_kind(frame: gpd.GeoDataFrame, present: Collection[str]) -> tuple[str, str] | None:
+    """Geofabrik's ``gis_osm_buildings_a_free_1`` keeps OSM's ``building=*`` kind in
+    ``type`` (its ``fclass`` is ``building`` for every feature): ``("type", "geofabrik")``
+    for such a layer, else None. A ``type`` column elsewhere may mean anything."""
+    if not {"type", "fclass"} <= set(present) or not len(frame):
+        return None
+    return ("type", "geofabrik") if frame["fclass"].eq("building").all() else None
+
+
 def _given_values(
     frame: gpd.GeoDataFrame,
     spec: LayerSpec,
@@ -985,6 +994,8 @@ def _rename(
             or _by_its_word(column.name, name, present, taken=taken)
             or _by_its_values(column, frame, present, taken=taken)
         )
+        if found is None and name == "buildings" and column.name == "building":
+            found = _geofabrik_kind(frame, present)
         if found is not None:
             own, how = found
             columns[column.name] = frame[own]
@@ -1002,6 +1013,11 @@ def _rename(
                 report.note(
                     f"{name}: read column '{own}' as {column.name}, {said} (if it is not, map "
                     f'yours with {column.name} = "..." under {section})'
+                )
+            elif how == "geofabrik":
+                report.note(
+                    f"{name}: read column '{own}' as {column.name} (OSM's building=* kind: "
+                    "school, office … hold nobody), as Geofabrik's buildings layer names it"
                 )
             continue
         if column.required:
