@@ -4,16 +4,20 @@ its fclass words read as siting's kinds, and central Nanjing planned from the zi
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
 import pytest
 import shapely
 
-from siting.demand import _building_weights
+from siting.cli import main
+from siting.demand import _building_weights, estimate_demand
 from siting.errors import InputError, ScenarioError
-from siting.inputs import read_layer
+from siting.inputs import load_inputs, read_layer
+from siting.pipeline import run_plan
 from siting.scenario import LayerSpec, load_scenario
 
 # Geofabrik's POI classes, each a 50 m square near Nanjing (EPSG:4326, as Geofabrik's)
@@ -185,3 +189,67 @@ def test_geofabriks_buildings_layer_reads_type_as_the_osm_kind(tmp_path: Path) -
     assert weights is not None
     held = weights["weight"].tolist()
     assert held[1] == 0.0 and held[0] > 0 and held[2] > 0
+
+
+# ------------------------------------------------------------- central Nanjing, end to end
+
+OSM = Path(__file__).resolve().parents[2] / "shared" / "data" / "osm" / "nanjing-xuanwu.osm"
+NANJING = Path(__file__).resolve().parents[1] / "data" / "nanjing"
+
+
+def _xml_areas(path: Path, match: Callable[[dict[str, str]], bool]) -> set[str]:
+    """The ids of the OSM file's closed ways and multipolygons whose tags ``match``, read
+    with ElementTree (not osmnx, not siting.osm)."""
+    found = set()
+    for element in ET.parse(path).getroot():
+        tags = {t.get("k", ""): t.get("v", "") for t in element.iter("tag")}
+        if element.tag == "way":
+            refs = [n.get("ref") for n in element.iter("nd")]
+            closed = len(refs) > 3 and refs[0] == refs[-1]
+        else:
+            closed = element.tag == "relation" and tags.get("type") == "multipolygon"
+        if closed and match(tags):
+            found.add(str(element.get("id")))
+    return found
+
+
+@pytest.fixture(scope="module")
+def nanjing_geofabrik(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if not OSM.is_file():
+        pytest.skip(f"{OSM} is absent (the real OSM extracts of ../shared/data)")
+    from benchmarks.geofabrik import City, write_city
+
+    folder = tmp_path_factory.mktemp("nanjing")
+    scenarios, _, _ = write_city(City("nanjing", OSM, "EPSG:4549"), folder)
+    return scenarios[0][1]
+
+
+@pytest.mark.slow
+def test_nanjing_plans_from_geofabriks_zip_alone(nanjing_geofabrik: Path) -> None:
+    """The residential areas, the candidate parcels and the demand of central Nanjing
+    read from the Shapefiles are those of the OSM file, counted by another route: the
+    11 landuse=residential polygons (by ElementTree), the 13 park, community-centre,
+    clinic, library, arts-centre and sports-centre polygons, and the 596 slots the same
+    areas need when [inputs.osm] reads them from the XML."""
+    residential = _xml_areas(OSM, lambda t: t.get("landuse") == "residential")
+    venues = _xml_areas(
+        OSM,
+        lambda t: (
+            t.get("leisure") in ("park", "sports_centre")
+            or t.get("amenity") in ("community_centre", "clinic", "library", "arts_centre")
+        ),
+    )
+    assert (len(residential), len(venues)) == (11, 13)
+    assert main(["validate", str(nanjing_geofabrik)]) == 0
+    plan = run_plan(nanjing_geofabrik)
+    assert set(plan.areas.index) == residential
+    assert set(plan.candidates.index) == venues
+    osm = load_scenario(NANJING / "scenario.toml")
+    assert osm.inputs is not None
+    demand = estimate_demand(load_inputs(osm.inputs, crs=osm.crs), scenario=osm)
+    required = plan.run["totals"]["required_slots"]
+    assert required == pytest.approx(demand.areas["required_slots"].sum(), rel=1e-9)
+    assert round(required) == 596
+    assert plan.run["status"] == "optimal"
+    assert plan.run["distance_method"] == "network"
+    assert 0 < plan.run["totals"]["shortfall_slots"] < required
