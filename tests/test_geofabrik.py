@@ -4,12 +4,14 @@ its fclass words read as siting's kinds, and central Nanjing planned from the zi
 
 from __future__ import annotations
 
+import dataclasses
 import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
+import pyproj
 import pytest
 import shapely
 
@@ -17,6 +19,8 @@ from siting.cli import main
 from siting.demand import _building_weights, estimate_demand
 from siting.errors import InputError, ScenarioError
 from siting.inputs import load_inputs, read_layer
+from siting.inputs._problems import _Report
+from siting.inputs._streets import _read_streets
 from siting.pipeline import run_plan
 from siting.scenario import LayerSpec, load_scenario
 
@@ -253,3 +257,50 @@ def test_nanjing_plans_from_geofabriks_zip_alone(nanjing_geofabrik: Path) -> Non
     assert plan.run["status"] == "optimal"
     assert plan.run["distance_method"] == "network"
     assert 0 < plan.run["totals"]["shortfall_slots"] < required
+
+
+def test_streets_from_geofabriks_roads_take_where(tmp_path: Path) -> None:
+    """``streets = { path, layer, where }``: every other vector layer took ``where``, the
+    roads were refused ("takes path, layer, crs, encoding ... got 'where'"). Three streets
+    of a T (4 nodes, 3 two-way edges) and a service lane off its foot (1 node, 1 edge
+    more): with where = "fclass <> 'service'" the lane is left out."""
+    folder = tmp_path / "zip"
+    folder.mkdir()
+    gpd.GeoDataFrame(
+        {
+            "osm_id": ["31", "32", "33", "34"],
+            "code": [5122, 5122, 5122, 5141],
+            "fclass": ["residential", "residential", "residential", "service"],
+        },
+        geometry=[
+            shapely.LineString([(118.780, 32.05), (118.782, 32.05)]),
+            shapely.LineString([(118.782, 32.05), (118.784, 32.05)]),
+            shapely.LineString([(118.782, 32.05), (118.782, 32.048)]),
+            shapely.LineString([(118.782, 32.048), (118.781, 32.047)]),
+        ],
+        crs="EPSG:4326",
+    ).to_file(folder / "gis_osm_roads_free_1.shp", encoding="UTF-8", engine="pyogrio")
+    zipped = tmp_path / "city-latest-free.shp.zip"
+    with zipfile.ZipFile(zipped, "w") as zf:
+        for file in sorted(folder.iterdir()):
+            zf.write(file, file.name)
+    path = tmp_path / "scenario.toml"
+    path.write_text(
+        '[inputs]\npopulation = { path = "p.tif" }\nareas = { path = "a.gpkg" }\n'
+        'parcels = { path = "p.gpkg" }\n'
+        'streets = { path = "city-latest-free.shp.zip", layer = "gis_osm_roads_free_1", '
+        "where = \"fclass <> 'service'\" }\n",
+        encoding="utf-8",
+    )
+    scenario = load_scenario(path)
+    assert scenario.inputs is not None and scenario.inputs.street_lines is not None
+    entry = scenario.inputs.street_lines
+    assert entry.where == "fclass <> 'service'"
+    report = _Report()
+    graph = _read_streets(zipped, pyproj.CRS("EPSG:4549"), report, entry=entry)
+    assert not report.problems
+    assert (graph.number_of_nodes(), graph.number_of_edges()) == (4, 6)
+    whole = _read_streets(
+        zipped, pyproj.CRS("EPSG:4549"), _Report(), entry=dataclasses.replace(entry, where=None)
+    )
+    assert (whole.number_of_nodes(), whole.number_of_edges()) == (5, 8)

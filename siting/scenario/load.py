@@ -235,12 +235,12 @@ _RASTER_KEYS = ("inputs.population.", "inputs.children.", "inputs.migrant_popula
 """The keys of rasters, whose ``path`` a list of files is said for as bands to stack."""
 
 
-_STREET_LINE_KEYS = ("path", "layer", "crs", "encoding")
+_STREET_LINE_KEYS = ("path", "layer", "crs", "encoding", "where")
 
 
 def _street_lines(table: Mapping[str, Any], *, key: str, file: Path) -> Mapping[str, Any]:
-    """``[inputs]`` with ``streets = { path, layer, crs, encoding }`` (a line layer's
-    entry) split into ``streets`` (the path) and ``street_lines`` (the layer's entry)."""
+    """``[inputs]`` with ``streets = { path, layer, crs, encoding, where }`` (a line
+    layer's entry) split into ``streets`` (the path) and ``street_lines`` (the layer's entry)."""
     streets = table.get("streets")
     if not isinstance(streets, Mapping) or set(streets) <= {"path"}:
         return table
@@ -254,7 +254,7 @@ def _street_lines(table: Mapping[str, Any], *, key: str, file: Path) -> Mapping[
     path = str(streets["path"])
     if Path(path).suffix.lower() not in LINE_LAYER_SUFFIXES:
         raise ScenarioError(
-            f"{file}: [{key}.streets] takes layer, crs and encoding for a layer of street "
+            f"{file}: [{key}.streets] takes layer, crs, encoding and where for a layer of street "
             f"centrelines only ({', '.join(LINE_LAYER_SUFFIXES)}), not for {Path(path).name}. "
             'Fix: write streets = { path = "..." } for OSM XML or GraphML.'
         )

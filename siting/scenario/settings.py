@@ -430,7 +430,7 @@ class InputsSpec:
         Optional street network: OSM XML (``.osm``, ``.osm.bz2``), GraphML, or a layer
         of street centrelines (a bureau's 道路中心线, Geofabrik's roads; ``.shp``,
         ``.gpkg``, ``.gdb``, ``.zip`` ...). Written ``streets = { path, layer, crs,
-        encoding }`` for a line layer, the keys besides ``path`` go to ``street_lines``.
+        encoding, where }`` for a line layer, the keys besides ``path`` go to ``street_lines``.
     children
         Optional raster of young children (for example WorldPop's age 0–1 plus
         1–4 bands); its demand estimate is reported beside the ratio-based one.
@@ -442,8 +442,8 @@ class InputsSpec:
         non-residential one (:data:`siting.osm.NON_RESIDENTIAL_BUILDINGS`),
         holds nobody.
     street_lines
-        The line layer of ``streets`` as a layer entry (its ``layer``, ``crs`` and
-        ``encoding``), when the scenario gives more than its path; ``None`` reads the
+        The line layer of ``streets`` as a layer entry (its ``layer``, ``crs``,
+        ``encoding`` and ``where``), when the scenario gives more than its path; ``None`` reads the
         file's one layer with its own CRS.
     osm
         Optional OpenStreetMap file providing streets, areas, candidates,
