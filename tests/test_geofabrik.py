@@ -304,3 +304,19 @@ def test_streets_from_geofabriks_roads_take_where(tmp_path: Path) -> None:
         zipped, pyproj.CRS("EPSG:4549"), _Report(), entry=dataclasses.replace(entry, where=None)
     )
     assert (whole.number_of_nodes(), whole.number_of_edges()) == (5, 8)
+
+
+def test_a_zipped_shapefile_is_named_with_its_shp_too(tmp_path: Path) -> None:
+    """The zip lists gis_osm_pois_a_free_1.shp; a layer written so was "the zip holds 2
+    layers ... name the Shapefile to read with layer = "..." (its name without .shp)"."""
+    zipped = _geofabrik_zip(tmp_path / "nanjing-latest-free.shp.zip")
+    parcels = read_layer(
+        LayerSpec(
+            path=zipped,
+            layer="gis_osm_pois_a_free_1.shp",
+            columns={"site_id": "osm_id", "kind": "fclass"},
+            values={"acquisition": "reuse"},
+        ),
+        name="parcels",
+    )
+    assert list(parcels.index) == [r[0] for r in POI_CLASSES]

@@ -242,7 +242,7 @@ def _open_zipped(
         inner = unzipped(archive, Path(tmp), where, report, layer=spec.layer, member=member)
         frame = None
         if inner is not None:
-            layer = spec.layer if spec.layer != inner.stem else None
+            layer = spec.layer if spec.layer not in (inner.stem, inner.name) else None
             frame = _open_vector(dataclasses.replace(spec, path=inner, layer=layer), name, report)
     folder, inside = f"{tmp}{os.sep}", f"{archive}{os.sep}"
     written = given.relative_to(archive.parent).as_posix()  # the zip, or a file inside it

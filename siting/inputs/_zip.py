@@ -87,8 +87,8 @@ def unzipped(
     where, report
         The layer's role and name, and where the problems go.
     layer
-        ``layer`` under ``[inputs.<layer>]``: among several files, the one of that name
-        (a zip of Shapefiles, as a folder of them is read).
+        ``layer`` under ``[inputs.<layer>]``: among several files, the one of that name,
+        with or without its ``.shp`` (a zip of Shapefiles, as a folder of them is read).
     member
         The layer's file inside the zip, when the path names it (``areas.zip/居住区/
         areas.shp``).
@@ -117,7 +117,11 @@ def unzipped(
                     return None
                 layers = [member]
             if len(layers) > 1 and layer is not None:
-                layers = [m for m in layers if PurePosixPath(m).stem == layer] or layers
+                # the Shapefile's name, with its .shp as the zip lists it or without
+                named = [
+                    m for m in layers if layer in (PurePosixPath(m).stem, PurePosixPath(m).name)
+                ]
+                layers = named or layers
             if len(layers) != 1:
                 report.problems.append(_layers_problem(layers, where))
                 return None
