@@ -610,7 +610,9 @@ def estimate_demand(
             said
             + _children_as_residents(accounting["population"])
             + _findings(accounting)
-            + _empty_areas(table, census=inputs.census is not None)
+            + _empty_areas(
+                table, census=inputs.census is not None, areas=areas, buildings=buildings
+            )
             + (
                 []
                 if zones is None or context is not None
@@ -914,9 +916,17 @@ def _empty(table: pd.DataFrame) -> npt.NDArray[np.bool_]:
     return empty
 
 
-def _empty_areas(table: pd.DataFrame, *, census: bool = False) -> list[Said]:
+def _empty_areas(
+    table: pd.DataFrame,
+    *,
+    census: bool = False,
+    areas: gpd.GeoDataFrame | None = None,
+    buildings: gpd.GeoDataFrame | None = None,
+) -> list[Said]:
     """Areas that the population raster (or census) gives nobody and nothing else gives
-    demand.
+    demand; with ``buildings`` (the weights of :func:`_building_weights`) those of them
+    that hold no housing building are said apart: the buildings, not the raster, left
+    them empty.
 
     Street blocks are left out: :func:`without_empty_blocks` counts them once.
     """
@@ -924,7 +934,29 @@ def _empty_areas(table: pd.DataFrame, *, census: bool = False) -> list[Said]:
     empty = pd.Series(_empty(table), index=table.index)
     if not empty.any() or empty.all():
         return []  # none, or every one: the raster's own finding says so
-    ids = [str(i) for i in table.index[empty.to_numpy()]]
+    named = table.index[empty.to_numpy()]
+    unbuilt = set()
+    if areas is not None and buildings is not None and not census:
+        unbuilt = _without_housing(areas.geometry.reindex(named), buildings)
+    said = []
+    if unbuilt:
+        ids = [str(i) for i in named if i in unbuilt]
+        said.append(
+            Said(
+                f"{len(ids):,} of {len(table):,} residential areas get nobody from the "
+                f"population raster and need no slots ({first_few(ids, limit=10)}): they hold "
+                "no housing building of the buildings layer, and the people of each raster "
+                "cell they lie on went to the areas there that hold one; add their buildings "
+                "to the layer, or leave buildings out",
+                code="empty_areas_unbuilt",
+                count=len(ids),
+                areas=len(table),
+                ids=ids[:10],
+            )
+        )
+    ids = [str(i) for i in named if i not in unbuilt]
+    if not ids:
+        return said
     shown = first_few(ids, limit=10)
     where = (
         "census units and need no slots ({shown}): they lie outside every unit or in units of "
@@ -934,6 +966,7 @@ def _empty_areas(table: pd.DataFrame, *, census: bool = False) -> list[Said]:
         "check that the raster covers them"
     )
     return [
+        *said,
         Said(
             f"{len(ids):,} of {len(table):,} residential areas get nobody from the population "
             + where.format(shown=shown)
@@ -942,8 +975,20 @@ def _empty_areas(table: pd.DataFrame, *, census: bool = False) -> list[Said]:
             count=len(ids),
             areas=len(table),
             ids=ids[:10],
-        )
+        ),
     ]
+
+
+def _without_housing(outlines: gpd.GeoSeries, buildings: gpd.GeoDataFrame) -> set[Any]:
+    """The ids of ``outlines`` that hold no building of positive weight (a building
+    counts where its representative point lies, as the allocation counts it)."""
+    housed = buildings.geometry[buildings["weight"].to_numpy() > 0].representative_point()
+    tree = shapely.STRtree(np.asarray(housed.to_numpy(), dtype=object))
+    return {
+        i
+        for i, outline in zip(outlines.index, outlines.to_numpy(), strict=True)
+        if outline is None or not len(tree.query(outline, predicate="intersects"))
+    }
 
 
 def without_empty_blocks(inputs: Inputs, demand: Demand) -> tuple[Inputs, Demand]:

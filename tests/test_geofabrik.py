@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pyproj
 import pytest
 import shapely
@@ -22,7 +23,8 @@ from siting.inputs import load_inputs, read_layer
 from siting.inputs._problems import _Report
 from siting.inputs._streets import _read_streets
 from siting.pipeline import run_plan
-from siting.scenario import LayerSpec, load_scenario
+from siting.scenario import InputsSpec, LayerSpec, RasterSpec, Scenario, load_scenario
+from tests._raster import write_raster
 
 # Geofabrik's POI classes, each a 50 m square near Nanjing (EPSG:4326, as Geofabrik's)
 POI_CLASSES = [
@@ -320,3 +322,48 @@ def test_a_zipped_shapefile_is_named_with_its_shp_too(tmp_path: Path) -> None:
         name="parcels",
     )
     assert list(parcels.index) == [r[0] for r in POI_CLASSES]
+
+
+def test_an_area_without_buildings_emptied_by_them_is_not_blamed_on_the_raster(
+    tmp_path: Path,
+) -> None:
+    """Geofabrik's buildings as ``buildings`` left one of Taichung's 20 areas with nobody,
+    and the finding said it lay "on the raster's nodata cells or outside it". Here one
+    100 m cell of 1,000 people holds areas A and B, and only A a building: the cell's
+    people all go to A. C, alone in the next cell without a building, takes all of its."""
+    gk = "EPSG:4549"
+    x0, y0 = 385_000.0, 3_548_000.0
+    write_raster(tmp_path / "pop.tif", np.full((1, 2), 1000.0), crs=gk, x0=x0, y0=y0)
+    gpd.GeoDataFrame(
+        {"area_id": ["A", "B", "C"], "status": ["old"] * 3},
+        geometry=[
+            shapely.box(x0, y0 - 100, x0 + 50, y0),
+            shapely.box(x0 + 50, y0 - 100, x0 + 100, y0),
+            shapely.box(x0 + 100, y0 - 100, x0 + 150, y0),
+        ],
+        crs=gk,
+    ).to_file(tmp_path / "areas.gpkg", engine="pyogrio")
+    gpd.GeoDataFrame(
+        {"site_id": ["P"], "kind": ["park"], "acquisition": ["reuse"]},
+        geometry=[shapely.box(x0 + 10, y0 - 60, x0 + 40, y0 - 30)],
+        crs=gk,
+    ).to_file(tmp_path / "parcels.gpkg", engine="pyogrio")
+    gpd.GeoDataFrame(
+        {"fclass": ["building"], "type": ["apartments"]},
+        geometry=[shapely.box(x0 + 10, y0 - 90, x0 + 30, y0 - 70)],
+        crs=gk,
+    ).to_file(tmp_path / "buildings.gpkg", engine="pyogrio")
+    spec = InputsSpec(
+        population=RasterSpec(path=tmp_path / "pop.tif"),
+        areas=LayerSpec(path=tmp_path / "areas.gpkg"),
+        parcels=LayerSpec(path=tmp_path / "parcels.gpkg"),
+        buildings=LayerSpec(path=tmp_path / "buildings.gpkg"),
+    )
+    demand = estimate_demand(load_inputs(spec, crs=gk), scenario=Scenario())
+    assert demand.areas["population"].round(6).to_dict() == {"A": 1000.0, "B": 0.0, "C": 1000.0}
+    assert demand.findings == (
+        "1 of 3 residential areas get nobody from the population raster and need no slots "
+        "(B): they hold no housing building of the buildings layer, and the people of each "
+        "raster cell they lie on went to the areas there that hold one; add their buildings "
+        "to the layer, or leave buildings out",
+    )

@@ -66,6 +66,7 @@ RECORDS: dict[str, dict[str, Any]] = {
         "residual": 950.0,
     },
     "empty_areas_census": {"count": 1, "areas": 5, "ids": ["A5"]},
+    "empty_areas_unbuilt": {"count": 1, "areas": 20, "ids": ["1262844793"]},
     "raster_may_count_children": {"said": "accra-age0-5-worldpop.tif"},
     "default_costs_in_other_currency": {"currency": "EUR"},
     "areas_too_large_to_walk": {"count": 1, "radius_m": 300.0, "ids": ["063049 119.2 km²"]},
