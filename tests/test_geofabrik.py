@@ -70,10 +70,28 @@ def _geofabrik_zip(path: Path) -> Path:
         geometry=[shapely.Point(118.79 + 0.001 * i, 32.06) for i in range(len(HAZARD_CLASSES))],
         crs="EPSG:4326",
     ).to_file(folder / "gis_osm_pois_free_1.shp", encoding="UTF-8", engine="pyogrio")
+    return _zipped(folder, path)
+
+
+def _zipped(folder: Path, path: Path) -> Path:
+    """``folder``'s files zipped flat into ``path``, as Geofabrik zips its layers."""
     with zipfile.ZipFile(path, "w") as zf:
         for file in sorted(folder.iterdir()):
             zf.write(file, file.name)
     return path
+
+
+def _pois_as_parcels(zipped: Path, layer: str) -> gpd.GeoDataFrame:
+    """The POI layer ``layer`` of ``zipped`` read as parcels, their kind by fclass."""
+    return read_layer(
+        LayerSpec(
+            path=zipped,
+            layer=layer,
+            columns={"site_id": "osm_id", "kind": "fclass"},
+            values={"acquisition": "reuse"},
+        ),
+        name="parcels",
+    )
 
 
 def test_geofabriks_fclass_words_read_as_siting_kinds(tmp_path: Path) -> None:
@@ -81,15 +99,7 @@ def test_geofabriks_fclass_words_read_as_siting_kinds(tmp_path: Path) -> None:
     kind" (park and community_centre are siting's own words); fuel, market_place and
     department_store were not hazard kinds. They read as siting.osm reads their tags."""
     zipped = _geofabrik_zip(tmp_path / "nanjing-latest-free.shp.zip")
-    parcels = read_layer(
-        LayerSpec(
-            path=zipped,
-            layer="gis_osm_pois_a_free_1",
-            columns={"site_id": "osm_id", "kind": "fclass"},
-            values={"acquisition": "reuse"},
-        ),
-        name="parcels",
-    )
+    parcels = _pois_as_parcels(zipped, "gis_osm_pois_a_free_1")
     assert parcels["kind"].to_dict() == {
         "1": "park",
         "2": "community_centre",
@@ -123,10 +133,7 @@ def test_a_filter_on_a_layer_without_features_says_so_and_how_to_leave_it_out(
         {"osm_id": [], "code": [], "fclass": []}, geometry=[], crs="EPSG:4326"
     ).astype({"osm_id": str, "code": "int32", "fclass": str})
     empty.to_file(folder / "gis_osm_traffic_free_1.shp", encoding="UTF-8", engine="pyogrio")
-    zipped = tmp_path / "city-latest-free.shp.zip"
-    with zipfile.ZipFile(zipped, "w") as zf:
-        for file in sorted(folder.iterdir()):
-            zf.write(file, file.name)
+    zipped = _zipped(folder, tmp_path / "city-latest-free.shp.zip")
     spec = LayerSpec(
         path=zipped,
         layer="gis_osm_traffic_free_1",
@@ -183,10 +190,7 @@ def test_geofabriks_buildings_layer_reads_type_as_the_osm_kind(tmp_path: Path) -
         ],
         crs="EPSG:4326",
     ).to_file(folder / "gis_osm_buildings_a_free_1.shp", encoding="UTF-8", engine="pyogrio")
-    zipped = tmp_path / "city-latest-free.shp.zip"
-    with zipfile.ZipFile(zipped, "w") as zf:
-        for file in sorted(folder.iterdir()):
-            zf.write(file, file.name)
+    zipped = _zipped(folder, tmp_path / "city-latest-free.shp.zip")
     spec = LayerSpec(path=zipped, layer="gis_osm_buildings_a_free_1")
     buildings = read_layer(spec, name="buildings")
     assert buildings["building"].tolist() == [None, "school", "apartments"]
@@ -282,10 +286,7 @@ def test_streets_from_geofabriks_roads_take_where(tmp_path: Path) -> None:
         ],
         crs="EPSG:4326",
     ).to_file(folder / "gis_osm_roads_free_1.shp", encoding="UTF-8", engine="pyogrio")
-    zipped = tmp_path / "city-latest-free.shp.zip"
-    with zipfile.ZipFile(zipped, "w") as zf:
-        for file in sorted(folder.iterdir()):
-            zf.write(file, file.name)
+    zipped = _zipped(folder, tmp_path / "city-latest-free.shp.zip")
     path = tmp_path / "scenario.toml"
     path.write_text(
         '[inputs]\npopulation = { path = "p.tif" }\nareas = { path = "a.gpkg" }\n'
@@ -312,15 +313,7 @@ def test_a_zipped_shapefile_is_named_with_its_shp_too(tmp_path: Path) -> None:
     """The zip lists gis_osm_pois_a_free_1.shp; a layer written so was "the zip holds 2
     layers ... name the Shapefile to read with layer = "..." (its name without .shp)"."""
     zipped = _geofabrik_zip(tmp_path / "nanjing-latest-free.shp.zip")
-    parcels = read_layer(
-        LayerSpec(
-            path=zipped,
-            layer="gis_osm_pois_a_free_1.shp",
-            columns={"site_id": "osm_id", "kind": "fclass"},
-            values={"acquisition": "reuse"},
-        ),
-        name="parcels",
-    )
+    parcels = _pois_as_parcels(zipped, "gis_osm_pois_a_free_1.shp")
     assert list(parcels.index) == [r[0] for r in POI_CLASSES]
 
 
