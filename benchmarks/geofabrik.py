@@ -16,18 +16,21 @@ Aguascalientes; skipped when absent) and:
    come from ``osmnx.features_from_xml`` (offline); ``fclass`` and ``code`` follow
    Geofabrik's "OpenStreetMap Data in Layered GIS Format" (:data:`ROADS`,
    :data:`LANDUSE`, :data:`POIS`);
-2. writes two scenarios over the same population raster (Nanjing's bundled
+2. writes the scenarios over the same population raster (Nanjing's bundled
    ``data/nanjing/population.tif``; for the others one made by
    ``data/nanjing/generate_population.py`` from the file, seeded): ``geofabrik.toml``,
    which reads the zip alone (areas = the landuse layer ``where fclass = 'residential'``,
    parcels = the polygon POIs of the venues siting's kinds name, facilities = the
-   kindergartens among the point POIs, hazards = fuel stations of the traffic layer,
-   streets = the roads layer), and ``osm.toml``, the OSM-only scenario of
-   ``data/nanjing/scenario.toml`` over the XML (``[inputs.osm]``);
+   kindergartens of the first POI layer holding one, hazards = the fuel stations of the
+   traffic layer or else the malls and markets of the POIs, streets = the roads layer;
+   an entry whose filter would keep nothing is left out, as ``siting validate``'s fix
+   says), ``geofabrik-buildings.toml``, the same with ``gis_osm_buildings_a_free_1`` as
+   ``buildings``, and ``osm.toml``, the OSM-only scenario of ``data/nanjing/scenario.toml``
+   over the XML (``[inputs.osm]``); for an extract without residential polygons also
+   ``osm-blocks.toml``, with ``areas_from = ["landuse", "blocks"]``;
 3. runs ``siting validate`` and ``siting plan --no-map`` on each and prints a table: the
-   city, the source, the areas, parcels and facilities read, the walking graph's nodes
-   and edges, the required slots, the shortfall, the cost and the first problem or
-   finding.
+   city, the source, the areas and parcels planned, the walking graph's nodes and
+   edges, the required slots, the shortfall, the cost and the first problem or finding.
 """
 
 from __future__ import annotations
@@ -463,8 +466,9 @@ def write_city(
     city: City, folder: Path
 ) -> tuple[list[tuple[str, Path]], dict[str, int], list[str]]:
     """Write the zip, the raster and the scenarios into ``folder``: ``(source, scenario)``
-    for the zip, the XML and, when the zip holds no residential polygon, the XML with
-    street blocks; each layer's count; what the zip's scenario left out."""
+    for the zip, the XML, the zip with its buildings and, when the zip holds no
+    residential polygon, the XML with street blocks; each layer's count; what the zip's
+    scenario left out."""
     folder.mkdir(parents=True, exist_ok=True)
     zip_name = f"{city.name}-latest-free.shp.zip"
     written = write_geofabrik(city.osm, folder / zip_name)
@@ -476,9 +480,13 @@ def write_city(
     scenarios[1][1].write_text(
         osm_scenario(xml, population, name=city.name, crs=city.crs), encoding="utf-8"
     )
+    # the buildings too: Geofabrik's have no levels, so each weighs its footprint
+    buildings = f'[inputs.buildings]\npath = "{zip_name}"\nlayer = "gis_osm_buildings_a_free_1"\n\n'
+    scenarios.append(("geofabrik + buildings", folder / "geofabrik-buildings.toml"))
+    scenarios[-1][1].write_text(text.replace("[radii]", buildings + "[radii]"), encoding="utf-8")
     if not written["gis_osm_landuse_a_free_1"]["fclass"].eq("residential").any():
         scenarios.append(("osm xml + blocks", folder / "osm-blocks.toml"))
-        scenarios[2][1].write_text(
+        scenarios[-1][1].write_text(
             osm_scenario(xml, population, name=city.name, crs=city.crs, blocks=True),
             encoding="utf-8",
         )
@@ -500,10 +508,14 @@ def _siting(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def _first_line(text: str, *starts: str) -> str:
+    """The first line of ``text`` that starts with one of ``starts``, without the file and
+    layer a problem names first (the table's column is narrow)."""
     for line in text.splitlines():
         stripped = line.strip()
         if stripped and (not starts or stripped.startswith(starts)):
-            return stripped
+            return re.sub(
+                r"^- file .*?, layer '[^']*'( \(read as \w+\))?(, column .*?)?: ", "", stripped
+            )
     return ""
 
 
