@@ -2705,6 +2705,46 @@ def test_a_name_two_columns_could_mean_is_not_guessed(tmp_path: Path) -> None:
     assert inputs.areas.index.tolist() == ["1", "2", "3"]
 
 
+def test_a_public_building_given_as_a_point_takes_its_buildings_footprint(
+    tmp_path: Path,
+) -> None:
+    """P2 (a community centre at a point) and P4 (a clinic at a point of the same
+    building) in the 20 × 30 m building B1; P5 in no building. Only P2, the first,
+    takes B1's 600 m² as its land and one storey; before, neither had land."""
+    parcels = parcels_frame()
+    extra = gpd.GeoDataFrame(
+        {
+            "site_id": ["P4", "P5"],
+            "kind": ["health_centre", "community_centre"],
+            "acquisition": ["lease", "lease"],
+            "cost": [0.0, 0.0],
+        },
+        geometry=[Point(X0 + 705, Y0 + 210), Point(X0 + 2_000, Y0 + 200)],
+        crs=GK,
+    )
+    parcels = pd.concat([parcels, extra], ignore_index=True)
+    buildings = gpd.GeoDataFrame(
+        {"building_id": ["B1", "B2"], "levels": [6.0, 3.0]},
+        geometry=[
+            box(X0 + 690, Y0 + 190, X0 + 710, Y0 + 220),
+            box(X0 + 1_000, Y0 + 0, X0 + 1_050, Y0 + 40),
+        ],
+        crs=GK,
+    )
+    spec = make_spec(
+        tmp_path,
+        parcels=LayerSpec(path=write(parcels, tmp_path / "p.gpkg")),
+        buildings=LayerSpec(path=write(buildings, tmp_path / "b.gpkg")),
+    )
+    inputs = load_inputs(spec, crs=GK)
+    land = inputs.parcels["land_area_m2"]
+    assert land["P2"] == pytest.approx(600.0)
+    assert inputs.parcels.loc["P2", "floor_area_m2"] == pytest.approx(600.0)  # one storey
+    assert inputs.parcels.geometry["P2"].area == pytest.approx(600.0)
+    assert land["P4"] == 0.0 and land["P5"] == 0.0  # a point's own area: no land
+    assert land["P1"] == pytest.approx(2_000.0)  # a polygon keeps its own
+
+
 def test_a_land_use_plans_codes_are_kinds_as_the_surveys_are(tmp_path: Path) -> None:
     """国土空间规划's 用地用海 codes for the same land as 三调's 1201 and 0810: 2301 空闲地
     and 1401 公园绿地, bare and with their names."""

@@ -48,6 +48,52 @@ ON_PARCEL_M = 1.0
 """An existing facility this close to the parcel of its own id stands on that parcel."""
 
 
+def _parcels_in_buildings(
+    layers: Mapping[str, gpd.GeoDataFrame], report: _Report
+) -> dict[str, gpd.GeoDataFrame]:
+    """``layers`` with each parcel of a public building given as a bare point (a
+    community centre from a list of coordinates, Geofabrik's POI points: no land, no
+    floor area, so it could never host a facility) given the footprint of the building
+    of ``[inputs.buildings]`` it stands in, as ``[inputs.osm]`` gives its own: one storey,
+    one venue per building."""
+    from siting.osm.layers import HOUSED_KINDS, housed_in
+
+    parcels, buildings = layers.get("parcels"), layers.get("buildings")
+    if parcels is None or buildings is None or parcels.empty or buildings.empty:
+        return dict(layers)
+    bare = (
+        (parcels.geometry.geom_type == "Point").to_numpy()
+        & parcels["kind"].isin(HOUSED_KINDS).to_numpy()
+        # a point's land is its polygon area, 0: neither it nor a floor area was given
+        & (parcels["land_area_m2"].fillna(0.0) <= 0).to_numpy()
+        & (parcels["floor_area_m2"].fillna(0.0) <= 0).to_numpy()
+    )
+    areal = buildings.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
+    if not bare.any() or not areal.any():
+        return dict(layers)
+    asked = np.flatnonzero(bare)
+    footprints = np.asarray(buildings.geometry.to_numpy(), dtype=object)[areal]
+    which, hit = housed_in(np.asarray(parcels.geometry.to_numpy(), dtype=object)[asked], footprints)
+    if not len(which):
+        return dict(layers)
+    rows, shapes = asked[which], footprints[hit]
+    out = parcels.copy()
+    geometry = np.asarray(out.geometry.to_numpy(), dtype=object).copy()
+    geometry[rows] = shapes
+    out = out.set_geometry(gpd.GeoSeries(geometry, crs=parcels.crs, index=out.index))
+    area = shapely.area(shapes)
+    out.loc[out.index[rows], "land_area_m2"] = area
+    out.loc[out.index[rows], "floor_area_m2"] = area  # one storey of the building
+    left = len(asked) - len(rows)
+    report.note(
+        f"parcels: {len(rows)} public building{'s' if len(rows) > 1 else ''} given as a point "
+        f"({first_few(out.index[rows], limit=6)}) took the footprint of the building of "
+        "[inputs.buildings] it stands in, one storey each"
+        + (f"; {left} stand in none and have no land to host a facility" if left else "")
+    )
+    return {**layers, "parcels": out}
+
+
 def _without_built_parcels(
     layers: Mapping[str, gpd.GeoDataFrame], report: _Report
 ) -> dict[str, gpd.GeoDataFrame]:

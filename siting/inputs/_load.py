@@ -35,6 +35,7 @@ from siting.inputs._checks import (
     _check_duplicate_geometries,
     _check_overlapping_areas,
     _check_shared_ids,
+    _parcels_in_buildings,
     _without_built_parcels,
 )
 from siting.inputs._columns import absent_column
@@ -667,7 +668,7 @@ def _load_parsed_once(
                     where=wheres["population"],
                     report=report,
                 )
-    projected = _without_built_parcels(projected, report)
+    projected = _parcels_in_buildings(_without_built_parcels(projected, report), report)
     _check_web_fit(projected, suspected, loaded, report)
     _check_shared_ids(projected, wheres, report)
     street_file = report.files.get("streets")

@@ -600,8 +600,21 @@ def _without_points_in_polygons(facilities: gpd.GeoDataFrame) -> gpd.GeoDataFram
     return facilities.drop(index=facilities.index[sorted(set(drop))]).reset_index(drop=True)
 
 
-_HOUSED_KINDS = ("community_centre", "health_centre", "cultural_venue", "sports_venue")
+HOUSED_KINDS = ("community_centre", "health_centre", "cultural_venue", "sports_venue")
 """Candidate kinds that are buildings: mapped as a point, they take the building around it."""
+
+
+def housed_in(
+    points: npt.NDArray[np.object_], footprints: npt.NDArray[np.object_]
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """Which of ``points`` stand in one of ``footprints`` (building polygons), and which
+    footprint each takes: the first holding it, and one point per building (a
+    社区服务中心 and a clinic in one tower would both get it)."""
+    which, hit = shapely.STRtree(footprints).query(points, predicate="within")
+    which, first = np.unique(which, return_index=True)  # the first building holding it
+    hit = hit[first]
+    hit, once = np.unique(hit, return_index=True)
+    return which[once], hit
 
 
 def _points_in_buildings(
@@ -613,7 +626,7 @@ def _points_in_buildings(
     the building, and one venue per building (the first). Returns the parcels and how
     many took a building."""
     point = (parcels.geometry.geom_type == "Point").to_numpy()
-    housed_kind = parcels["kind"].isin(_HOUSED_KINDS).to_numpy()
+    housed_kind = parcels["kind"].isin(HOUSED_KINDS).to_numpy()
     if not (point & housed_kind).any() or every.empty or "building" not in every.columns:
         return parcels, 0
     areal = every.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
@@ -625,15 +638,10 @@ def _points_in_buildings(
     if built.empty:
         return parcels, 0
     asked = np.flatnonzero(point & housed_kind)
-    tree = shapely.STRtree(np.asarray(built.geometry.to_numpy(), dtype=object))
-    which, hit = tree.query(
-        np.asarray(parcels.geometry.to_numpy(), dtype=object)[asked], predicate="within"
+    which, hit = housed_in(
+        np.asarray(parcels.geometry.to_numpy(), dtype=object)[asked],
+        np.asarray(built.geometry.to_numpy(), dtype=object),
     )
-    which, first = np.unique(which, return_index=True)  # the first building holding it
-    hit = hit[first]
-    # one venue per building: a 社区服务中心 and a clinic in one tower would both get it
-    hit, once = np.unique(hit, return_index=True)
-    which = which[once]
     rows = asked[which]
     shapes = np.asarray(built.geometry.to_numpy(), dtype=object)[hit]
     area = shapely.area(shapes)
