@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 import zipfile
@@ -71,9 +72,17 @@ def test_an_osm_layer_keeps_its_bridges_apart() -> None:
     walks = _walks(g)
     # (0,0) to the viaduct's foot (150,-100): only round by the lane and the footway
     assert walks[(0.0, 0.0)][(150.0, -100.0)] == pytest.approx(100 + 100 + 50 + 200, abs=0.01)
-    # a bureau's layer drawn with its junctions and one crossing without: a bridge too
-    bureau = _graph(lines, 道路等级=["主干路", "支路", "次干路", "支路"])
+    # a bureau's layer drawn with its junctions (three more lanes off the avenue at its
+    # points 20, 40 and 60) and one crossing without: a bridge too
+    avenue = LineString([(0, 0), (20, 0), (40, 0), (60, 0), (100, 0), (200, 0)])
+    lanes = [LineString([(x, 0), (x, -30)]) for x in (20, 40, 60)]
+    bureau = _graph(
+        [avenue, *lines[1:], *lanes], 道路等级=["主干路", "支路", "次干路", "支路"] + ["支路"] * 3
+    )
     assert _walks(bureau)[(0.0, 0.0)][(150.0, -100.0)] == pytest.approx(450.0, abs=0.01)
+    # with the avenue's junction alone, one crossing against one junction: drawn as CAD
+    cad = _graph(lines, 道路等级=["主干路", "支路", "次干路", "支路"])
+    assert _walks(cad)[(0.0, 0.0)][(150.0, -100.0)] == pytest.approx(250.0, abs=0.01)
 
 
 def test_a_grid_drawn_without_junctions_is_joined_at_every_crossing() -> None:
@@ -106,7 +115,7 @@ def test_classes_no_one_walks_are_left_out() -> None:
     bureau = _graph(lines, DLDJ=["支路", "城市快速路", "高速公路"])
     assert bureau.number_of_edges() == 2
     side = _graph(lines, DLDJ=["支路", "快速路辅路", "高速公路"])  # the side road is walked
-    assert side.number_of_edges() == 4
+    assert _walks(side)[(0.0, 0.0)][(200.0, 0.0)] == 200.0
     assert _walks(bureau)[(0.0, 0.0)][(100.0, 0.0)] == 100.0
 
 
@@ -121,8 +130,10 @@ def test_copies_ends_that_nearly_meet_and_multilines() -> None:
             MultiLineString([[(100, 0), (100, 40)], [(100, 40.3), (100, 90)]]),
         ]
     )
-    assert once.number_of_edges() == 4
-    assert twice.number_of_nodes() == 4  # the two ends met at one point, not two
+    # a street of one class in two lines end to end is one street: its joint is no node
+    assert once.number_of_edges() == 2 and once.number_of_nodes() == 2
+    # the 0.3 m gap joined at one point, (100, 40.3), besides the street's two ends
+    assert twice.number_of_nodes() == 3
     far = _walks(twice)[(0.0, 0.0)]
     assert far[(100.0, 90.0)] == pytest.approx(2 * np.hypot(50, 10) + 90, abs=0.01)
 
@@ -268,3 +279,41 @@ def test_an_analysts_street_frame_is_read_as_a_line_layer(sample_roads: Path) ->
             crs=GK,
             streets=roads.set_crs(None, allow_override=True),
         )
+
+
+def _dxf(path: Path, lines: list[tuple[tuple[float, float], tuple[float, float], str]]) -> Path:
+    """A CAD drawing of LINE entities on named layers, saved by a Chinese AutoCAD (its
+    text in GBK, the header's code page ANSI_936), with no CRS (a DXF holds none)."""
+    entities = "".join(
+        f"0\nLINE\n8\n{layer}\n10\n{x0}\n20\n{y0}\n30\n0.0\n11\n{x1}\n21\n{y1}\n31\n0.0\n"
+        for (x0, y0), (x1, y1), layer in lines
+    )
+    text = (
+        "0\nSECTION\n2\nHEADER\n9\n$ACADVER\n1\nAC1015\n9\n$DWGCODEPAGE\n3\nANSI_936\n"
+        "0\nENDSEC\n0\nSECTION\n2\nENTITIES\n" + entities + "0\nENDSEC\n0\nEOF\n"
+    )
+    path.write_bytes(text.encode("gbk"))
+    return path
+
+
+def test_a_cad_drawings_centreline_layer_is_the_street_network(sample_roads: Path) -> None:
+    """The sample's streets drawn in CAD on layer 道路中心线, with a building outline on
+    layer 建筑 across the whole city: taken by where, given its CRS, the graph is the
+    OSM graph's; without where the outline's line joins streets it crosses."""
+    roads = gpd.read_file(sample_roads / "道路中心线.shp", encoding="gbk").to_crs(GK)
+    drawn = []
+    for line in roads.geometry:
+        xy = list(line.coords)
+        drawn += [(a, b, "道路中心线") for a, b in itertools.pairwise(xy)]
+    x0, y0, x1, y1 = roads.total_bounds
+    drawn.append(((x0, (y0 + y1) / 2), (x1, (y0 + y1) / 2), "建筑"))
+    _dxf(sample_roads / "道路.dxf", drawn)
+    entry = 'path = "道路.dxf", crs = "EPSG:4544"'
+    taken = _scenario(sample_roads, f"streets = {{ {entry}, where = \"Layer = '道路中心线'\" }}")
+    graph = load_inputs(load_scenario(taken).inputs, crs=GK).street_graph
+    assert graph.number_of_nodes() == 1581  # the OSM graph's, its streets cut per segment
+    whole = _scenario(sample_roads, f"streets = {{ {entry} }}")
+    assert load_inputs(load_scenario(whole).inputs, crs=GK).street_graph.number_of_nodes() > 1581
+    bare = _scenario(sample_roads, 'streets = "道路.dxf"')
+    with pytest.raises(InputError, match="has no CRS"):
+        load_inputs(load_scenario(bare).inputs, crs=GK)

@@ -33,6 +33,7 @@ from typing import Any
 import geopandas as gpd
 import networkx as nx
 import numpy as np
+import pandas as pd
 import pyproj
 import shapely
 
@@ -111,6 +112,25 @@ def _exploded(frame: gpd.GeoDataFrame) -> tuple[np.ndarray[Any, Any], np.ndarray
     _, first = np.unique(shapely.to_wkb(shapely.normalize(parts)), return_index=True)
     first = np.sort(first)
     return parts[first], rows[first]
+
+
+def _merged(
+    lines: np.ndarray[Any, Any], rows: np.ndarray[Any, Any], group: np.ndarray[Any, Any]
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """The lines of each class joined end to end where two of them meet and nothing else
+    does (a street drawn as a chain of segments, as CAD explodes a polyline, or OSM's
+    ways), with a row of each class for the merged lines: each joint would be a node."""
+    out_lines, out_rows = [], []
+    for g in np.unique(group):
+        mine = np.flatnonzero(group == g)
+        if len(mine) == 1:
+            out_lines.append(lines[mine])
+            out_rows.append(rows[mine])
+            continue
+        merged = shapely.get_parts(shapely.line_merge(shapely.multilinestrings(lines[mine])))
+        out_lines.append(merged)
+        out_rows.append(np.full(len(merged), rows[mine[0]]))
+    return np.concatenate(out_lines), np.concatenate(out_rows)
 
 
 def _keys(xy: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
@@ -291,6 +311,15 @@ def graph_from_lines(
         )
     column = _class_column(frame)
     osm_classes = column is not None and column.lower() in {"highway", "fclass"}
+    row_highway = _highways(frame, column)
+    row_tags = {
+        t: frame[c].to_numpy(dtype=object)
+        for c in frame.columns
+        if (t := str(c).lower()) in _OSM_TAGS and c != frame.geometry.name
+    }
+    kinds = pd.DataFrame({"highway": row_highway, **row_tags}).astype(object).fillna("")
+    group = kinds.groupby(list(kinds.columns), sort=False, dropna=False).ngroup().to_numpy()
+    lines, rows = _merged(lines, rows, group[rows])
     lines, joined = _join_loose_ends(lines)
     a, b, xy = _unjoined_crossings(lines)
     _, often = _counted(_keys(shapely.get_coordinates(lines)))
@@ -326,12 +355,8 @@ def graph_from_lines(
     keep = length > 0
     pieces, line_of, ends, length = pieces[keep], line_of[keep], ends[keep], length[keep]
     row = rows[line_of]
-    highway = _highways(frame, column)[row]
-    tags = {
-        t: frame[c].to_numpy(dtype=object)[row]
-        for c in frame.columns
-        if (t := str(c).lower()) in _OSM_TAGS and c != frame.geometry.name
-    }
+    highway = row_highway[row]
+    tags = {t: values[row] for t, values in row_tags.items()}
     if osm_classes and "sidewalk" not in tags:
         # no sidewalk column to tell walkers' trunks from expressways: trunks are streets
         sidewalk = np.full(len(highway), None, dtype=object)

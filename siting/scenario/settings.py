@@ -186,8 +186,11 @@ LINE_LAYER_SUFFIXES: tuple[str, ...] = (
     ".fgb",
     ".gdb",
     ".zip",
+    ".dxf",
 )
-"""Files ``[inputs] streets`` reads as a layer of street centrelines, not OSM XML or GraphML."""
+"""Files ``[inputs] streets`` reads as a layer of street centrelines, not OSM XML or GraphML
+(a planning institute's CAD drawing too: a ``.dxf``, its CAD layer taken by ``where =
+"Layer = '道路中心线'"``, its CRS given by ``crs``)."""
 
 
 def census_spec(population: RasterSpec) -> PopulationSpec | None:
