@@ -143,8 +143,9 @@ def scenario(
     (case / "scenario.toml").write_text("\n".join(lines), encoding="utf-8")
 
 
-def new_case(name: str) -> Path:
-    case = OUT / name
+def new_case(name: str, *, out: Path | None = None) -> Path:
+    """An empty folder ``name`` under ``out`` (:data:`OUT` by default)."""
+    case = (out or OUT) / name
     shutil.rmtree(case, ignore_errors=True)
     case.mkdir(parents=True)
     return case
@@ -641,7 +642,12 @@ def main() -> None:
     OUT = args.out
     if not args.keep:
         write_cases()
-    for case in chosen_cases(OUT, args.only):
+    print_cases(OUT, args)
+
+
+def print_cases(out: Path, args: argparse.Namespace) -> None:
+    """Run the cases under ``out`` that ``args`` (:func:`sweep_options`) choose, a row each."""
+    for case in chosen_cases(out, args.only):
         row = run_case(case, plan=not args.no_plan)
         print(
             f"{row['case']:<36} validate {row['validate']} plan {row.get('plan', '-')} "
