@@ -48,7 +48,11 @@ def as_table(frame: gpd.GeoDataFrame) -> pd.DataFrame:
     return table
 
 
-def write_xlsx(path: Path, rows: list[list[Any]], *, sheet: str = "Sheet1") -> Path:
+def write_xlsx(
+    path: Path, rows: list[list[Any]], *, sheet: str = "Sheet1", merges: tuple[str, ...] = ()
+) -> Path:
+    """``rows`` as openpyxl writes them, ``merges`` (``"A2:A4"``) merged as Excel merges:
+    only the range's first cell keeps its value."""
     import openpyxl
 
     book = openpyxl.Workbook()
@@ -57,6 +61,8 @@ def write_xlsx(path: Path, rows: list[list[Any]], *, sheet: str = "Sheet1") -> P
     ws.title = sheet
     for row in rows:
         ws.append(row)
+    for merged in merges:
+        ws.merge_cells(merged)
     book.save(path)
     return path
 
@@ -863,3 +869,98 @@ def test_a_workbook_that_does_not_open_in_time_is_said_so(
     assert problem.message == (
         "the workbook did not open in 0.001 s (python-calamine was stopped; it may be damaged)"
     )
+
+
+def test_a_bureaus_totals_subtotals_and_notes_rows_are_left_out_and_named(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A commission's list sums its slots in 小计 rows per district and a 合计 row, and
+    says its CRS and source under the table; those rows have no coordinates. Before, each
+    was "a row with no coordinates", and the list could not be read as handed over."""
+    rows: list[list[Any]] = [
+        ["序号", "机构编号", "托位数", "经度", "纬度"],
+        [1, "F1", 30, 105.84, 32.43],
+        [2, "F2", 40, 105.85, 32.44],
+        ["小计", None, 70, None, None],  # row 4
+        [3, "F3", 50, 105.86, 32.45],
+        ["小 计", None, 50, None, None],  # row 6
+        ["合  计", None, 120, None, None],  # row 7
+        [None, None, None, None, None],
+        ["注：坐标系为CGCS2000", None, None, None, None],  # row 9
+        ["填报单位：市卫健委    填报日期：2025年3月", None, None, None, None],  # row 10
+    ]
+    path = write_xlsx(tmp_path / "f.xlsx", rows)
+    columns = {"facility_id": "机构编号", "slots": "托位数"}
+    with caplog.at_level(logging.INFO, logger="siting"):
+        frame = read_layer(LayerSpec(path=path, crs=CGCS2000, columns=columns), name="facilities")
+    assert frame.index.tolist() == ["F1", "F2", "F3"]
+    assert frame["slots"].tolist() == [30, 40, 50]
+    assert (
+        "facilities: left out 5 rows of totals or notes without coordinates: row 4 (小计), "
+        "row 6 (小 计), row 7 (合  计), row 9 (注：坐标系为CGCS2000), "
+        "row 10 (填报单位：市卫健委    填报日期：2…)" in caplog.messages
+    )
+    # the same in a GBK CSV, by its lines; the 总计 row's id cell holds the word
+    csv = tmp_path / "f.csv"
+    csv.write_bytes(
+        "机构编号,托位数,经度,纬度\r\nF1,30,105.84,32.43\r\n总计,30,,\r\n数据来源：市卫健委,,,\r\n".encode(
+            "gbk"
+        )
+    )
+    frame = read_layer(LayerSpec(path=csv, crs=CGCS2000, columns=columns), name="facilities")
+    assert frame.index.tolist() == ["F1"]
+
+
+def test_a_row_without_coordinates_that_is_no_totals_row_is_still_a_problem(
+    tmp_path: Path,
+) -> None:
+    """Only a row whose first cell is a totals word or a note, and with no coordinates, is
+    left out: a facility named 合计家园 without coordinates, or a 合计 row with them, is
+    a row of the layer (so said)."""
+    rows: list[list[Any]] = [
+        ["机构编号", "机构名称", "托位数", "经度", "纬度"],
+        ["F1", "东坝", 30, 105.84, 32.43],
+        ["合计家园", "合计家园", 40, None, None],  # row 3: a name, not the word
+        ["合计", None, 70, 105.85, 32.44],  # row 4: has coordinates, so read as a row
+        ["F5", "注意", 30, None, ""],  # row 5
+    ]
+    path = write_xlsx(tmp_path / "f.xlsx", rows)
+    columns = {"facility_id": "机构编号", "slots": "托位数"}
+    (problem,) = problems_of(LayerSpec(path=path, crs=CGCS2000, columns=columns))
+    assert problem.ids == ("row 3", "row 5")
+
+
+def test_a_district_merged_down_its_rows_is_read_on_each_row(tmp_path: Path) -> None:
+    """区县 merged down a district's facilities (Excel keeps the value in the first cell
+    only): each row is in its district. A cell merely left empty stays empty. Before,
+    F2 and F3 had no district, unsaid."""
+    rows: list[list[Any]] = [
+        ["机构编号", "区县代码", "托位数", "经度", "纬度"],
+        ["F1", "510802", 30, 105.84, 32.43],
+        ["F2", None, 40, 105.85, 32.44],
+        ["F3", None, 50, 105.86, 32.45],
+        ["F4", "510811", 60, 105.87, 32.46],
+        ["F5", None, 70, 105.88, 32.47],  # not merged: left empty by the bureau
+    ]
+    path = write_xlsx(tmp_path / "f.xlsx", rows, merges=("B2:B4",))
+    columns = {"facility_id": "机构编号", "district_id": "区县代码", "slots": "托位数"}
+    frame = read_layer(LayerSpec(path=path, crs=CGCS2000, columns=columns), name="facilities")
+    assert frame["district_id"].tolist() == ["510802", "510802", "510802", "510811", None]
+
+
+def test_a_two_row_header_with_merged_groups_is_read_by_its_lower_row(tmp_path: Path) -> None:
+    """坐标 merged over 经度 and 纬度, 托位数 over 总托位 and 普惠托位, and the other names
+    merged down both header rows. Before, the upper row (its 坐标 a column of pairs' name)
+    was the header, and the table had "no coordinate columns"."""
+    rows: list[list[Any]] = [
+        ["机构编号", "托位数", None, "坐标", None],
+        [None, "总托位", "普惠托位", "经度", "纬度"],
+        ["F1", 30, 30, 105.84, 32.43],
+        ["F2", 40, 0, 105.85, 32.44],
+    ]
+    path = write_xlsx(tmp_path / "f.xlsx", rows, merges=("A1:A2", "B1:C1", "D1:E1"))
+    columns = {"facility_id": "机构编号", "slots": "总托位"}
+    frame = read_layer(LayerSpec(path=path, crs=CGCS2000, columns=columns), name="facilities")
+    assert frame.index.tolist() == ["F1", "F2"]
+    assert frame["slots"].tolist() == [30, 40]
+    assert frame.geometry.x.tolist() == [105.84, 105.85]

@@ -47,6 +47,7 @@ import pandas as pd
 import shapely
 
 from siting._encoding import guess_encoding
+from siting._text import first_few
 from siting.errors import Problem
 from siting.inputs._columns import _BAD, _BLANK, _to_float
 from siting.inputs._crs import lonlat_in_china
@@ -227,6 +228,7 @@ def open_table(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFrame 
         if columns is None:
             return None
         x_name, y_name = columns
+    table, labels = _without_totals_and_notes(table, labels, x_name, y_name, name, report)
     x, bad_x = _coordinates(table[x_name])
     y, bad_y = _coordinates(table[y_name])
     if not len(table):
@@ -291,6 +293,72 @@ def open_table(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFrame 
     return frame
 
 
+_TOTALS = frozenset({"合计", "总计", "小计", "共计", "总合计", "合计数", "全市合计", "总数"})
+"""A totals row's first cell (its spaces taken out, ``合  计``; a colon after it allowed)."""
+
+_NOTE = re.compile(
+    r"^(?:(?:注|备注|说明|附注)\d*[:：]|(?:注|备注|说明)\d+|数据来源|资料来源|来源[:：]|"
+    r"填报单位|填表单位|填报人|填表人|制表人?[:：]|审核人?[:：]|负责人[:：]|联系人[:：]|"
+    r"联系电话|填报日期|填表日期|统计日期|统计时间|截至日期|截止日期)"
+)
+"""The start of a notes row's first cell under a table: 注：…, 数据来源：…, 填报单位：…"""
+
+
+def _totals_or_notes(cells: Sequence[Any]) -> str | None:
+    """The first cell of a row that is a table's totals or notes (``合计``, ``小计``,
+    ``注：坐标系为CGCS2000``, ``数据来源：市卫健委``, ``填报单位：…``), else None.
+
+    Examples
+    --------
+    >>> [_totals_or_notes(r) for r in (["合  计", "", 1070], [None, "注：坐标系"], ["合计家园"])]
+    ['合  计', '注：坐标系', None]
+    """
+    first = next((c for c in cells if not _blank(c)), None)
+    if not isinstance(first, str):
+        return None
+    text = "".join(unicodedata.normalize("NFKC", first).split())
+    if text.rstrip(":") in _TOTALS or _NOTE.match(text):
+        return first.strip()
+    return None
+
+
+def _without_totals_and_notes(
+    table: pd.DataFrame,
+    labels: list[str],
+    x_name: str,
+    y_name: str,
+    name: str,
+    report: _Report,
+) -> tuple[pd.DataFrame, list[str]]:
+    """The table without its totals, subtotals and notes rows, with a note naming them.
+
+    A row is left out only when both its coordinate cells are empty and its first filled
+    cell is a totals word (``合计``, ``总计``, ``小计``) or starts a note (``注：``,
+    ``数据来源``, ``填报单位``, :func:`_totals_or_notes`): a bureau's list sums its slots
+    in a 合计 row and says its CRS and source under the table. Any other row without
+    coordinates stays, and is said to lack them."""
+    cells = table.to_numpy(dtype=object)
+    x_at, y_at = table.columns.get_loc(x_name), table.columns.get_loc(y_name)
+    left: list[tuple[int, str]] = []
+    for i, row in enumerate(cells):
+        if _blank(row[x_at]) and _blank(row[y_at]):
+            first = _totals_or_notes(row)
+            if first is not None:
+                left.append((i, first))
+    if not left:
+        return table, labels
+    said = [f"{labels[i]} ({first if len(first) <= 20 else first[:19] + '…'})" for i, first in left]
+    report.note(
+        f"{name}: left out {len(left)} row{'s' if len(left) > 1 else ''} of totals or notes "
+        f"without coordinates: {first_few(said, limit=6)}"
+    )
+    keep = np.ones(len(table), dtype=bool)
+    keep[[i for i, _ in left]] = False
+    return table.loc[keep].reset_index(drop=True), [
+        lab for lab, k in zip(labels, keep, strict=True) if k
+    ]
+
+
 def _swapped(x: np.ndarray, y: np.ndarray) -> bool:
     """Whether x holds China's latitudes and y its longitudes (every point)."""
     return bool(len(x)) and lonlat_in_china(
@@ -313,8 +381,10 @@ header."""
 
 def _header_at(filled: Sequence[tuple[int, Sequence[Any]]], spec: LayerSpec) -> int:
     """Which of the first rows is the header: the first that names the coordinate columns
-    (``x`` and ``y``, a pair of usual names, a column of pairs, or an address), else the
-    first."""
+    (``x`` and ``y``, or a pair of usual names), else the first that names a column of
+    pairs or an address, else the first. A two-row header's upper row (``坐标`` merged
+    over ``经度`` and ``纬度``) is not the header: the row naming x and y is."""
+    later = None
     for i, (_, cells) in enumerate(filled[:_TITLE_ROWS]):
         names = [str(c).strip() for c in cells if not _blank(c)]
         if spec.x is not None and spec.y is not None:
@@ -322,13 +392,13 @@ def _header_at(filled: Sequence[tuple[int, Sequence[Any]]], spec: LayerSpec) -> 
                 return i
             continue
         folded = {_fold(n) for n in names}
-        if (
-            any(x in folded and y in folded for x, y in COORDINATE_NAMES)
-            or folded & _ADDRESS_NAMES
-            or {n.replace(" ", "") for n in folded} & PAIR_NAMES.keys()
-        ):
+        if any(x in folded and y in folded for x, y in COORDINATE_NAMES):
             return i
-    return 0
+        if later is None and (
+            folded & _ADDRESS_NAMES or {n.replace(" ", "") for n in folded} & PAIR_NAMES.keys()
+        ):
+            later = i  # unless a row below names x and y: 坐标 merged over 经度 and 纬度
+    return later or 0
 
 
 def _rows_of(
@@ -507,6 +577,7 @@ def _read_workbook(
                 report.problems.append(_far_problem(far, sheet, where))
                 return None
             cells = read.to_python(skip_empty_area=False)
+            merged = list(getattr(read, "merged_cell_ranges", None) or ())  # python-calamine 0.9
     except BaseException as exc:  # a damaged or mislabelled workbook: never a raw traceback
         if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
             raise  # Ctrl-C, exit; calamine's Rust panic is pyo3's PanicException, not Exception
@@ -529,10 +600,32 @@ def _read_workbook(
             )
         )
         return None
+    _fill_merged_down(cells, merged)
     return [
         (n, [int(c) if isinstance(c, float) and c.is_integer() else c for c in row])
         for n, row in enumerate(cells, start=1)
     ], sheet
+
+
+def _fill_merged_down(
+    cells: list[list[Any]], merged: Sequence[tuple[tuple[int, int], tuple[int, int]]]
+) -> None:
+    """Give each cell of a range merged down several rows its first cell's value, in place.
+
+    Excel keeps a merged range's value in its first cell only: a district's name or code
+    merged down its facilities' rows (区县 as Chinese tables write it), or a header's
+    备案编号 merged over two header rows, would leave the rows below empty. Only the
+    ranges the workbook says are merged are filled (``merged``: python-calamine's
+    ``merged_cell_ranges``, ``((first row, first column), (last row, last column))``
+    from 0), and only down their first column: a title or a note merged across the
+    columns stays in its one cell, and a cell merely left empty stays empty."""
+    for (top, left), (bottom, _) in merged:
+        if top >= len(cells) or left >= len(cells[top]):
+            continue
+        value = cells[top][left]
+        for row in cells[top + 1 : bottom + 1]:
+            if left < len(row) and _blank(row[left]):
+                row[left] = value
 
 
 _MOST_CELLS = 20_000_000
