@@ -1404,7 +1404,7 @@ BAD: list[tuple[Case, str, str, str | None, str, tuple[str, ...], str]] = [
         "affordable",
         "1 feature has an affordable value that is not true or false (found: 'maybe')",
         ("P2",),
-        "use true/false, 1/0, yes/no or 是/否",
+        "use true/false, 1/0, yes/no, 是/否, 有/无 or √/×",
     ),
     (
         _slots_fraction,

@@ -964,3 +964,29 @@ def test_a_two_row_header_with_merged_groups_is_read_by_its_lower_row(tmp_path: 
     assert frame.index.tolist() == ["F1", "F2"]
     assert frame["slots"].tolist() == [30, 40]
     assert frame.geometry.x.tolist() == [105.84, 105.85]
+
+
+def test_counts_with_their_words_and_yes_no_as_ticks_and_you_wu(tmp_path: Path) -> None:
+    """托位数 written ``150个``, ``30人``, ``" 130 "``, ``1,100个托位``; 普惠性 ticked √
+    or ×, 示范性 有 or 无. Before, each was "not a number" or "not true or false"."""
+    rows: list[list[Any]] = [
+        ["机构编号", "托位数", "普惠性", "示范性", "经度", "纬度"],
+        ["F1", "150个", "√", "有", 105.84, 32.43],
+        ["F2", "30人", "×", "无", 105.85, 32.44],
+        ["F3", " 130 ", "✓", "无", 105.86, 32.45],
+        ["F4", "1,100个托位", "×", "无", 105.87, 32.46],
+    ]
+    columns = {
+        "facility_id": "机构编号",
+        "slots": "托位数",
+        "affordable": "普惠性",
+        "demonstration": "示范性",
+    }
+    for path in (write_xlsx(tmp_path / "f.xlsx", rows), tmp_path / "f.csv"):
+        if path.suffix == ".csv":
+            pd.DataFrame(rows[1:], columns=rows[0]).to_csv(path, index=False)
+        spec = LayerSpec(path=path, crs=CGCS2000, columns=columns)
+        frame = read_layer(spec, name="facilities")
+        assert frame["slots"].tolist() == [150, 30, 130, 1100], path.name
+        assert frame["affordable"].tolist() == [True, False, True, False], path.name
+        assert frame["demonstration"].tolist() == [True, False, False, False], path.name

@@ -211,7 +211,7 @@ def _convert_bool(
             bad,
             f"{_a(col)} value that is not true or false",
             found=series.to_numpy(dtype=object)[bad],
-            fix="use true/false, 1/0, yes/no or 是/否",
+            fix="use true/false, 1/0, yes/no, 是/否, 有/无 or √/×",
             column=col,
             ids=ids,
             where=where,
@@ -243,6 +243,19 @@ def _written_unit(text: str) -> tuple[str, float] | None:
     return None
 
 
+_COUNT_WORDS = ("个托位", "托位", "个", "人", "名", "位", "张", "家", "户", "座")
+"""Words a Chinese table writes after a count (``150个``, ``30人``, ``1,200户``), longest
+first: a count, not a unit to convert."""
+
+
+def _without_count_word(text: str) -> str:
+    """``text`` (NFKC, stripped) without the count word it ends with: ``150个`` is ``150``."""
+    for word in _COUNT_WORDS:
+        if text.endswith(word) and len(text) > len(word):
+            return text[: -len(word)].strip()
+    return text
+
+
 def names_its_unit(value: Any) -> bool:
     """Whether a cell writes its number with its own unit: ``210.5万``, ``210.5万元``,
     ``2,105,000元``, ``1.2亿``, ``０.２３３万``.
@@ -263,19 +276,22 @@ def names_its_unit(value: Any) -> bool:
 def _to_float(value: Any) -> Any:
     """A number from a cell, as a Chinese table may write it: ``1,030``, full-width
     ``２，５４０`` (NFKC makes it 2,540; its comma was "not a number" before), ``0.233万``
-    (2,330: 万 is ten thousand), and a price with its unit: ``210.5万元`` (2,105,000),
-    ``2,105,000元``, ``1.2亿`` (120,000,000).
+    (2,330: 万 is ten thousand), a price with its unit: ``210.5万元`` (2,105,000),
+    ``2,105,000元``, ``1.2亿`` (120,000,000), and a count with its word: ``150个``,
+    ``30人``, ``1,200户`` (:data:`_COUNT_WORDS`).
 
     Examples
     --------
     >>> [_to_float(v) for v in ("0.233万", "210.5万元", "2,105,000元", "1.2亿", "１，０３０")]
     [2330.0, 2105000.0, 2105000.0, 120000000.0, 1030.0]
+    >>> [_to_float(v) for v in ("150个", "30 人", "1,100个托位", "2万人")]
+    [150.0, 30.0, 1100.0, 20000.0]
     """
     if isinstance(value, str) and not value.strip():
         return _BLANK  # an empty text cell is a value left out, not a bad one
     scale = 1
     if isinstance(value, str):
-        value = unicodedata.normalize("NFKC", value).strip()
+        value = _without_count_word(unicodedata.normalize("NFKC", value).strip())
         written = _written_unit(value)
         if written is not None:
             scale, value = int(written[1]), value[: -len(written[0])].strip()

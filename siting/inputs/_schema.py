@@ -411,10 +411,15 @@ _FAMILY_WORDS = {
     "LineString": "LineString or MultiLineString",
     "Polygon": "Polygon or MultiPolygon",
 }
-TRUE_WORDS = frozenset({"true", "t", "yes", "y", "1", "1.0", "是", "真", "对"})
-"""Words read as true (lower-cased, stripped): in the inputs, and in a plan ``verify`` reads."""
-FALSE_WORDS = frozenset({"false", "f", "no", "n", "0", "0.0", "否", "假", "不"})
-"""Words read as false, likewise."""
+TRUE_WORDS = frozenset(
+    {"true", "t", "yes", "y", "1", "1.0", "是", "真", "对", "有"} | {"√", "✓", "✔", "☑"}
+)
+"""Words read as true (lower-cased, stripped): in the inputs, and in a plan ``verify`` reads.
+A Chinese table ticks a yes with √ and says 有 (has: 有普惠托位)."""
+FALSE_WORDS = frozenset(
+    {"false", "f", "no", "n", "0", "0.0", "否", "假", "不", "无"} | {"×", "✗", "✘", "☐"}
+)
+"""Words read as false, likewise: × and 无 (has not) as a Chinese table says no."""
 
 
 _LONG_NAMES = {short: long for long, short in SHAPEFILE_NAMES.items()}
