@@ -990,3 +990,42 @@ def test_counts_with_their_words_and_yes_no_as_ticks_and_you_wu(tmp_path: Path) 
         assert frame["slots"].tolist() == [150, 30, 130, 1100], path.name
         assert frame["affordable"].tolist() == [True, False, True, False], path.name
         assert frame["demonstration"].tolist() == [True, False, False, False], path.name
+
+
+def test_a_formula_without_a_saved_value_is_a_problem_naming_its_cells(tmp_path: Path) -> None:
+    """A workbook written by a script holds 托位数 as ``=B2+C2`` with no value (Excel, WPS
+    and LibreOffice save the value beside the formula): before, every slots cell read
+    empty, "no slots" with no word of why. A formula with its saved value is read as the
+    value; one in a column siting does not read (序号 ``=ROW()-1``) is no problem."""
+    rows: list[list[Any]] = [
+        ["序号", "机构编号", "普惠托位", "其他托位", "托位数", "经度", "纬度"],
+        ["=ROW()-1", "F1", 30, 0, "=C2+D2", 105.84, 32.43],
+        ["=ROW()-1", "F2", 20, 20, "=C3+D3", 105.85, 32.44],
+    ]
+    path = write_xlsx(tmp_path / "f.xlsx", rows)
+    columns = {"facility_id": "机构编号", "slots": "托位数"}
+    (problem,) = problems_of(LayerSpec(path=path, crs=CGCS2000, columns=columns))
+    assert problem.message.startswith(
+        "2 cells of column '托位数' hold a formula with no saved value (the first, E2: =C2+D2)"
+    )
+    assert problem.ids == ("row 2", "row 3")
+    # the same workbook as Excel saves it: each formula's value beside it
+    saved = tmp_path / "saved.xlsx"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(saved, "w") as out:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                for formula, value in (("ROW()-1", "1"), ("C2+D2", "30"), ("C3+D3", "40")):
+                    data = data.replace(
+                        f"<f>{formula}</f><v />".encode(),
+                        f"<f>{formula}</f><v>{value}</v>".encode(),
+                    )
+            out.writestr(item, data)
+    frame = read_layer(LayerSpec(path=saved, crs=CGCS2000, columns=columns), name="facilities")
+    assert frame["slots"].tolist() == [30, 40]
+    rows = [[r[0], r[1], 30 if i == 0 else 40, *r[5:]] for i, r in enumerate(rows[1:])]
+    path = write_xlsx(
+        tmp_path / "seq.xlsx", [["序号", "机构编号", "托位数", "经度", "纬度"], *rows]
+    )
+    frame = read_layer(LayerSpec(path=path, crs=CGCS2000, columns=columns), name="facilities")
+    assert frame["slots"].tolist() == [30, 40]

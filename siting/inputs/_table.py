@@ -58,6 +58,7 @@ from siting.inputs._problems import (
     _unknown_encoding,
     _Where,
 )
+from siting.inputs._schema import _SCHEMAS
 from siting.inputs._where import kept_positions
 from siting.scenario import LayerSpec
 
@@ -229,6 +230,10 @@ def open_table(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFrame 
             return None
         x_name, y_name = columns
     table, labels = _without_totals_and_notes(table, labels, x_name, y_name, name, report)
+    said = len(report.problems)
+    table = _without_unsaved_formulas(table, labels, (x_name, y_name), spec, where, report)
+    if len(report.problems) > said:
+        return None  # the columns read would be empty where the formulas are: said once
     x, bad_x = _coordinates(table[x_name])
     y, bad_y = _coordinates(table[y_name])
     if not len(table):
@@ -601,10 +606,66 @@ def _read_workbook(
         )
         return None
     _fill_merged_down(cells, merged)
+    for (row, column), formula in _unsaved_formulas(path, sheet).items():
+        if row < len(cells) and column < len(cells[row]) and _blank(cells[row][column]):
+            cells[row][column] = _Unsaved(formula, f"{_column_letters(column + 1)}{row + 1}")
     return [
         (n, [int(c) if isinstance(c, float) and c.is_integer() else c for c in row])
         for n, row in enumerate(cells, start=1)
     ], sheet
+
+
+class _Unsaved(str):
+    """A cell holding a formula and no saved value (:func:`_unsaved_formulas`): its text is
+    the formula, ``cell`` where it is (``E2``)."""
+
+    cell: str
+
+    def __new__(cls, formula: str, cell: str) -> _Unsaved:
+        made = super().__new__(cls, formula)
+        made.cell = cell
+        return made
+
+
+def _without_unsaved_formulas(
+    table: pd.DataFrame,
+    labels: list[str],
+    coordinates: tuple[str, str],
+    spec: LayerSpec,
+    where: _Where,
+    report: _Report,
+) -> pd.DataFrame:
+    """The table with its formulas without a saved value (:class:`_Unsaved`) emptied, and
+    a problem for each column read (the coordinates, the layer's columns) that holds one:
+    its cells would read empty (the slots "not given", with no word of why)."""
+    section = f"[inputs.{where.layer}]"
+    schema = {column.name for column in _SCHEMAS[where.layer].columns}
+    into = {str(source): column for column, source in spec.columns.items()}
+    out = table.copy()
+    for name in table.columns:
+        cells = table[name].to_numpy(dtype=object)
+        unsaved = [i for i, v in enumerate(cells) if isinstance(v, _Unsaved)]
+        if not unsaved:
+            continue
+        out[name] = [None if isinstance(v, _Unsaved) else v for v in cells]
+        column = into.get(str(name), str(name))
+        if column not in schema and name not in coordinates:
+            continue  # a column siting does not read (序号 =ROW()-1)
+        first, count = cells[unsaved[0]], len(unsaved)
+        report.problems.append(
+            where.problem(
+                f"{count} cell{'s' if count > 1 else ''} of column '{name}' "
+                f"hold{'' if count > 1 else 's'} a formula with no saved value (the first, "
+                f"{first.cell}: {first}), which reads as empty: the workbook was written by a "
+                "program that does not calculate formulas (a script), not saved by Excel, WPS "
+                "or LibreOffice",
+                ids=[labels[i] for i in unsaved],
+                fix="open the workbook in Excel, WPS or LibreOffice and save it (each formula's "
+                f"value is then saved beside it), or paste the column as values; {section} "
+                "reads values, not formulas",
+            )
+        )
+    return out
 
 
 def _fill_merged_down(
@@ -669,13 +730,7 @@ def _far_cell(path: Path, sheet: str) -> tuple[str, int] | None:
 
     try:
         with zipfile.ZipFile(path) as book:
-            main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-            ids = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
-            listed = ET.fromstring(book.read("xl/workbook.xml"))
-            rid = next(e.get(ids) for e in listed.iter(f"{main}sheet") if e.get("name") == sheet)
-            rels = ET.fromstring(book.read("xl/_rels/workbook.xml.rels"))
-            target = next(e.get("Target", "") for e in rels if e.get("Id") == rid)
-            part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            part = _sheet_part(book, sheet)
             with book.open(part) as stream:
                 head = stream.read(65_536)
             found = _DIMENSION.search(head)
@@ -698,6 +753,55 @@ def _far_cell(path: Path, sheet: str) -> tuple[str, int] | None:
         last_row, last_column = max(last_row, row), max(last_column, column)
     cells = (last_row - first_row + 1) * (last_column - first_column + 1)
     return (far, cells) if last_row and cells > _MOST_CELLS else None
+
+
+def _sheet_part(book: zipfile.ZipFile, sheet: str) -> str:
+    """The part of an ``.xlsx`` holding the sheet named ``sheet`` (``xl/worksheets/sheet1.xml``).
+
+    Raises KeyError, StopIteration or ElementTree's ParseError when the workbook does
+    not say."""
+    import xml.etree.ElementTree as ET
+
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    ids = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+    listed = ET.fromstring(book.read("xl/workbook.xml"))
+    rid = next(e.get(ids) for e in listed.iter(f"{main}sheet") if e.get("name") == sheet)
+    rels = ET.fromstring(book.read("xl/_rels/workbook.xml.rels"))
+    target = next(e.get("Target", "") for e in rels if e.get("Id") == rid)
+    return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+
+
+_FORMULA_CELL = re.compile(
+    rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]+)(\d+)"[^>]*?(?<!/)>(.*?)</(?:\w+:)?c>', re.DOTALL
+)
+_FORMULA = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?f>)", re.DOTALL)
+_SAVED_VALUE = re.compile(rb"<(?:\w+:)?(?:v|is)\b[^>]*>[^<]")
+
+
+def _unsaved_formulas(path: Path, sheet: str) -> dict[tuple[int, int], str]:
+    """In an ``.xlsx`` or ``.xlsm``, the cells holding a formula and no saved value, by
+    (row, column) from 0, each with its formula (``=C2+D2``; ``=…`` for a shared one).
+
+    Excel, WPS and LibreOffice save each formula's value beside it, which is what
+    python-calamine reads; a workbook written by a script (openpyxl, pandas) holds the
+    formula alone, and the cell reads empty."""
+    if not zipfile.is_zipfile(path):
+        return {}
+    try:
+        with zipfile.ZipFile(path) as book:
+            data = book.read(_sheet_part(book, sheet))
+    except (KeyError, StopIteration, ValueError, OSError, zipfile.BadZipFile, SyntaxError):
+        return {}
+    if b"<f" not in data and b":f" not in data:
+        return {}
+    found = {}
+    for cell in _FORMULA_CELL.finditer(data):
+        formula = _FORMULA.search(cell[3])
+        if formula is None or _SAVED_VALUE.search(cell[3]):
+            continue
+        text = (formula[1] or b"\xe2\x80\xa6").decode("utf-8", "replace")
+        found[(int(cell[2]) - 1, _column_number(cell[1]) - 1)] = "=" + text
+    return found
 
 
 def _far_problem(far: tuple[str, int], sheet: str, where: _Where) -> Problem:
