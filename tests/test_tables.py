@@ -1029,3 +1029,21 @@ def test_a_formula_without_a_saved_value_is_a_problem_naming_its_cells(tmp_path:
     )
     frame = read_layer(LayerSpec(path=path, crs=CGCS2000, columns=columns), name="facilities")
     assert frame["slots"].tolist() == [30, 40]
+
+
+def test_coordinate_columns_named_with_their_unit_are_found(tmp_path: Path) -> None:
+    """经度（°） and 纬度（°） under a title row, as a bureau writes the unit in the header
+    (Alt+Enter in Excel puts it on a line of its own). Before: "no coordinate columns
+    siting recognises"."""
+    rows: list[list[Any]] = [
+        ["广元市托育机构备案名单", None, None, None],
+        ["机构编号", "托位数（个）", "经度（°）", "纬度\n(°)"],
+        ["F1", 30, 105.84, 32.43],
+        ["F2", 40, 105.85, 32.44],
+    ]
+    path = write_xlsx(tmp_path / "f.xlsx", rows)
+    columns = {"facility_id": "机构编号", "slots": "托位数（个）"}
+    frame = read_layer(LayerSpec(path=path, crs=CGCS2000, columns=columns), name="facilities")
+    assert frame.index.tolist() == ["F1", "F2"]
+    assert frame.geometry.x.tolist() == [105.84, 105.85]
+    assert frame.geometry.y.tolist() == [32.43, 32.44]

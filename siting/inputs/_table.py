@@ -166,8 +166,22 @@ def polygons_needed(path: Path, name: str, report: _Report) -> bool:
     return True
 
 
+_UNIT_AFTER = re.compile(r"\s*[(\[【][^()\[\]【】]*[)\]】]$")
+"""A unit in brackets after a column's name: ``经度（°）``, ``X坐标(m)``, ``纬度\\n(度)``."""
+
+
 def _fold(name: object) -> str:
-    return unicodedata.normalize("NFKC", str(name)).strip().casefold()
+    """A column's name as it is compared with the usual names: NFKC, without a unit in
+    brackets after it, stripped, case-folded (``经度（°）`` and ``POINT_X`` are ``经度``
+    and ``point_x``).
+
+    Examples
+    --------
+    >>> [_fold(n) for n in ("经度（°）", "X坐标 (m)", "纬度\\n(度)", "POINT_X", "Ｘ坐标")]
+    ['经度', 'x坐标', '纬度', 'point_x', 'x坐标']
+    """
+    text = unicodedata.normalize("NFKC", str(name)).strip()
+    return _UNIT_AFTER.sub("", text).strip().casefold() or text.casefold()
 
 
 def open_table(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFrame | None:
