@@ -19,6 +19,7 @@ short, at 340,661,000 CNY, its areas holding 314,588 people.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -29,10 +30,9 @@ from benchmarks.handover_vectors import (
     FACILITY_ZH,
     cols,
     new_case,
-    print_cases,
     sample,
     scenario,
-    sweep_options,
+    sweep,
 )
 
 OUT = Path("handover-tables")
@@ -209,6 +209,23 @@ def write_cases() -> None:
     write_xlsx(case / "f.xlsx", [sh, *merged_rows], merges=district_merges)
     case = facilities_case("t05b_district_left_empty_not_merged", "f.xlsx")
     write_xlsx(case / "f.xlsx", [sh, *merged_rows])
+    # 普惠性 merged down each run of 是 (F01–F03, F07–F10)
+    flag = header.index("普惠性")
+    runs, run_merges = [], []
+    for i, row in enumerate(rows):
+        if runs and runs[-1][1] == row[flag] and row[flag] == "是":
+            runs[-1][2] = i
+        else:
+            runs.append([i, row[flag], i])
+    flagged = [list(r) for r in rows]
+    for first, _, last in runs:
+        for r in flagged[first + 1 : last + 1]:
+            r[flag] = None
+        if last > first:
+            letter = chr(ord("A") + flag)
+            run_merges.append(f"{letter}{first + 2}:{letter}{last + 2}")
+    case = facilities_case("t05c_affordable_merged_down", "f.xlsx")
+    write_xlsx(case / "f.xlsx", [header, *flagged], merges=run_merges)
 
     # 6. blank rows between data rows, a 序号 column first --------------------------------------
     spaced: list[Row] = []
@@ -296,12 +313,7 @@ def write_cases() -> None:
 
 
 def main() -> None:
-    global OUT
-    args = sweep_options(__doc__ or "", OUT)
-    OUT = args.out
-    if not args.keep:
-        write_cases()
-    print_cases(OUT, args)
+    sweep(sys.modules[__name__])
 
 
 if __name__ == "__main__":

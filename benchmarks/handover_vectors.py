@@ -34,6 +34,7 @@ import sys
 import warnings
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 import geopandas as gpd
 import numpy as np
@@ -636,13 +637,20 @@ def chosen_cases(out: Path, only: list[str] | None) -> list[Path]:
     return [c for c in cases if not only or any(c.name.startswith(o) for o in only)]
 
 
-def main() -> None:
-    global OUT
-    args = sweep_options(__doc__ or "", OUT)
-    OUT = args.out
+def sweep(module: ModuleType) -> None:
+    """A hand-over sweep ``module``'s run: its options (:func:`sweep_options`, its docstring
+    the description, its ``OUT`` where cases go by default), its cases written by its
+    ``write_cases`` under ``--out`` (unless ``--keep``), and a row printed for each case
+    chosen."""
+    args = sweep_options(module.__doc__ or "", module.OUT)
     if not args.keep:
-        write_cases()
-    print_cases(OUT, args)
+        module.OUT = args.out
+        module.write_cases()
+    print_cases(args.out, args)
+
+
+def main() -> None:
+    sweep(sys.modules[__name__])
 
 
 def print_cases(out: Path, args: argparse.Namespace) -> None:

@@ -25,6 +25,7 @@ import pyproj
 import pytest
 from test_inputs import GK, X0, Y0, make_spec, write
 
+from benchmarks import handover_tables
 from siting.cli import main
 from siting.errors import InputError, Problem
 from siting.inputs import read_layer, validate
@@ -52,19 +53,8 @@ def write_xlsx(
     path: Path, rows: list[list[Any]], *, sheet: str = "Sheet1", merges: tuple[str, ...] = ()
 ) -> Path:
     """``rows`` as openpyxl writes them, ``merges`` (``"A2:A4"``) merged as Excel merges:
-    only the range's first cell keeps its value."""
-    import openpyxl
-
-    book = openpyxl.Workbook()
-    ws = book.active
-    assert ws is not None
-    ws.title = sheet
-    for row in rows:
-        ws.append(row)
-    for merged in merges:
-        ws.merge_cells(merged)
-    book.save(path)
-    return path
+    only the range's first cell keeps its value (the hand-over sweep's writer)."""
+    return handover_tables.write_xlsx(path, rows, sheet=sheet, merges=merges)
 
 
 _ODS_NS = (
