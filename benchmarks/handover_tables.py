@@ -19,6 +19,7 @@ short, at 340,661,000 CNY, its areas holding 314,588 people.
 
 from __future__ import annotations
 
+import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -96,6 +97,31 @@ def write_xlsx(
     for merged in merges:
         ws.merge_cells(merged)
     book.save(path)
+    return path
+
+
+def write_xls(path: Path, rows: Sequence[Row], *, merges: Sequence[str] = ()) -> Path | None:
+    """``rows`` as an Excel 97–2003 workbook (xlwt, not a dependency: ``pip install
+    --target /tmp/xlwt xlwt`` and ``/tmp/xlwt`` on ``PYTHONPATH``), ``merges`` merged; None
+    without xlwt."""
+    try:
+        import xlwt
+    except ImportError:
+        return None
+    from openpyxl.utils import range_boundaries
+
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("托育机构")
+    merged = [range_boundaries(m) for m in merges]  # (first column, row, last column, row)
+    for i, row in enumerate(rows):
+        for j, value in enumerate(row):
+            if value is not None and not any(
+                c0 <= j + 1 <= c1 and r0 < i + 1 <= r1 for c0, r0, c1, r1 in merged
+            ):
+                sheet.write(i, j, value)
+    for c0, r0, c1, r1 in merged:  # the value in the first cell, the range merged
+        sheet.merge(r0 - 1, r1 - 1, c0 - 1, c1 - 1)
+    book.save(str(path))
     return path
 
 
@@ -227,6 +253,12 @@ def write_cases() -> None:
     case = facilities_case("t05c_affordable_merged_down", "f.xlsx")
     write_xlsx(case / "f.xlsx", [header, *flagged], merges=run_merges)
 
+    # the same as an Excel 97–2003 .xls, with a 合计 row and a note under it
+    xls = [sh, *merged_rows, totals_row(sh, srows, "合计"), [NOTES[0], *blank(len(sh) - 1)]]
+    case = facilities_case("t05d_xls_97_merged_district_totals", "f.xls")
+    if write_xls(case / "f.xls", xls, merges=district_merges) is None:
+        shutil.rmtree(case)  # no xlwt: the case is not written
+
     # 6. blank rows between data rows, a 序号 column first --------------------------------------
     spaced: list[Row] = []
     for i, row in enumerate(srows):
@@ -310,6 +342,34 @@ def write_cases() -> None:
         DEGREES + f", columns = {cols(dict(FACILITY_ZH, slots='托位数（个）'))}",
     )
     write_xlsx(case / "f.xlsx", [uh, *rows])
+
+    # 13. closed institutions filtered away (hidden rows) ------------------------------
+    closed_hidden(facilities_case("t13_hidden_closed_rows", "f.xlsx"), header, rows)
+
+
+def closed_hidden(case: Path, header: Row, rows: list[Row]) -> None:
+    """The list with two institutions 已注销 (closed: F02's and F05's names, 80 slots each,
+    about 200 m east of them) in rows 12 and 13, filtered away in Excel (hidden rows)."""
+    import openpyxl
+
+    closed = [
+        [
+            f"F{10 + k}",
+            f"{rows[i][1]}（已注销）",
+            80,
+            "是",
+            "否",
+            rows[i][5],
+            rows[i][6] + 0.002,
+            rows[i][7],
+        ]
+        for k, i in ((1, 1), (2, 4))
+    ]
+    path = write_xlsx(case / "f.xlsx", [header, *rows, *closed])
+    book = openpyxl.load_workbook(path)
+    for row in (12, 13):
+        book["托育机构"].row_dimensions[row].hidden = True
+    book.save(path)
 
 
 def main() -> None:

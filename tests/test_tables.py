@@ -1037,3 +1037,35 @@ def test_coordinate_columns_named_with_their_unit_are_found(tmp_path: Path) -> N
     assert frame.index.tolist() == ["F1", "F2"]
     assert frame.geometry.x.tolist() == [105.84, 105.85]
     assert frame.geometry.y.tolist() == [32.43, 32.44]
+
+
+def test_rows_the_sheet_hides_are_read_and_warned_of(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A commission's list with its closed institutions (已注销) filtered away in Excel: the
+    rows are in the file, hidden. They are read (a row is never dropped unsaid), and the
+    warning names them; before, nothing was said."""
+    import openpyxl
+
+    rows: list[list[Any]] = [
+        ["机构编号", "托位数", "状态", "经度", "纬度"],
+        ["F1", 30, "正常", 105.84, 32.43],
+        ["F2", 40, "已注销", 105.85, 32.44],  # row 3, hidden
+        ["F3", 50, "正常", 105.86, 32.45],
+        ["F4", 60, "已注销", 105.87, 32.46],  # row 5, hidden
+    ]
+    path = write_xlsx(tmp_path / "f.xlsx", rows, sheet="名单")
+    book = openpyxl.load_workbook(path)
+    for row in (3, 5):
+        book["名单"].row_dimensions[row].hidden = True
+    book.save(path)
+    columns = {"facility_id": "机构编号", "slots": "托位数"}
+    with caplog.at_level(logging.INFO, logger="siting"):
+        frame = read_layer(LayerSpec(path=path, crs=CGCS2000, columns=columns), name="facilities")
+    assert frame.index.tolist() == ["F1", "F2", "F3", "F4"]
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warned == [
+        "facilities: 2 rows of the table are hidden in sheet '名单' (filtered out or hidden "
+        "in Excel or WPS) and read as the others: row 3, row 5; delete the rows that are not "
+        "to be read, or unhide them to check"
+    ]

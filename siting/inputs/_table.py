@@ -212,11 +212,12 @@ def open_table(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFrame 
         return None
     suffix = path.suffix.lower()
     sheet = None
+    hidden: frozenset[int] = frozenset()
     if suffix in _TEXT_SUFFIXES:
         read = _read_csv(path, spec, where, report)
     else:
         found = _read_workbook(path, spec.layer, where, report)
-        read, sheet = (None, None) if found is None else found
+        read, sheet, hidden = (None, None, frozenset()) if found is None else found
         if sheet is not None:  # the sheet read, named in the problems as a layer is
             where = dataclasses.replace(where, file_layer=sheet)
     if read is None:
@@ -244,6 +245,7 @@ def open_table(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFrame 
             return None
         x_name, y_name = columns
     table, labels = _without_totals_and_notes(table, labels, x_name, y_name, name, report)
+    _hidden_rows_said(labels, hidden, sheet, name, report)
     said = len(report.problems)
     table = _without_unsaved_formulas(table, labels, (x_name, y_name), spec, where, report)
     if len(report.problems) > said:
@@ -554,9 +556,9 @@ def _sheet(
 
 def _read_workbook(
     path: Path, asked: str | None, where: _Where, report: _Report
-) -> tuple[list[tuple[int, Sequence[Any]]], str] | None:
-    """A sheet's cells as the workbook stores them, each row's number in the sheet, and the
-    sheet's name.
+) -> tuple[list[tuple[int, Sequence[Any]]], str, frozenset[int]] | None:
+    """A sheet's cells as the workbook stores them, each row's number in the sheet, the
+    sheet's name, and the numbers of its hidden rows (an ``.xlsx``'s, :func:`_sheet_marks`).
 
     Excel (``.xlsx``, ``.xlsm``, ``.xlsb``, 97–2003 ``.xls``) and ODS are read by
     python-calamine: numbers stay numbers (a whole number is an ``int``, as openpyxl gave
@@ -620,17 +622,39 @@ def _read_workbook(
         )
         return None
     _fill_merged_down(cells, merged)
-    for (row, column), formula in _unsaved_formulas(path, sheet).items():
+    formulas, hidden = _sheet_marks(path, sheet)
+    for (row, column), formula in formulas.items():
         if row < len(cells) and column < len(cells[row]) and _blank(cells[row][column]):
             cells[row][column] = _Unsaved(formula, f"{_column_letters(column + 1)}{row + 1}")
-    return [
-        (n, [int(c) if isinstance(c, float) and c.is_integer() else c for c in row])
-        for n, row in enumerate(cells, start=1)
-    ], sheet
+    return (
+        [
+            (n, [int(c) if isinstance(c, float) and c.is_integer() else c for c in row])
+            for n, row in enumerate(cells, start=1)
+        ],
+        sheet,
+        hidden,
+    )
+
+
+def _hidden_rows_said(
+    labels: list[str], hidden: frozenset[int], sheet: str | None, name: str, report: _Report
+) -> None:
+    """Warn of the table's rows the sheet hides (filtered out or hidden in Excel or WPS):
+    they are read as the others, though the planner who handed the list over may not
+    have seen them (an institution 已注销, filtered away)."""
+    shown = [label for label in labels if int(label.split()[-1]) in hidden]
+    if not shown:
+        return
+    report.warn(
+        f"{name}: {len(shown)} row{'s' if len(shown) > 1 else ''} of the table "
+        f"{'are' if len(shown) > 1 else 'is'} hidden in sheet '{sheet}' (filtered out or "
+        f"hidden in Excel or WPS) and read as the others: {first_few(shown, limit=6)}; "
+        "delete the rows that are not to be read, or unhide them to check"
+    )
 
 
 class _Unsaved(str):
-    """A cell holding a formula and no saved value (:func:`_unsaved_formulas`): its text is
+    """A cell holding a formula and no saved value (:func:`_sheet_marks`): its text is
     the formula, ``cell`` where it is (``E2``)."""
 
     cell: str
@@ -792,22 +816,28 @@ _FORMULA = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?f>)", re.DOTA
 _SAVED_VALUE = re.compile(rb"<(?:\w+:)?(?:v|is)\b[^>]*>[^<]")
 
 
-def _unsaved_formulas(path: Path, sheet: str) -> dict[tuple[int, int], str]:
+_HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\s(?=[^>]*\bhidden="(?:1|true)")[^>]*?\br="(\d+)"')
+
+
+def _sheet_marks(path: Path, sheet: str) -> tuple[dict[tuple[int, int], str], frozenset[int]]:
     """In an ``.xlsx`` or ``.xlsm``, the cells holding a formula and no saved value, by
-    (row, column) from 0, each with its formula (``=C2+D2``; ``=…`` for a shared one).
+    (row, column) from 0, each with its formula (``=C2+D2``; ``=…`` for a shared one); and
+    the numbers of the rows the sheet hides (from 1, as Excel numbers them).
 
     Excel, WPS and LibreOffice save each formula's value beside it, which is what
     python-calamine reads; a workbook written by a script (openpyxl, pandas) holds the
-    formula alone, and the cell reads empty."""
+    formula alone, and the cell reads empty. python-calamine does not say which rows are
+    hidden; the sheet's XML does."""
     if not zipfile.is_zipfile(path):
-        return {}
+        return {}, frozenset()
     try:
         with zipfile.ZipFile(path) as book:
             data = book.read(_sheet_part(book, sheet))
     except (KeyError, StopIteration, ValueError, OSError, zipfile.BadZipFile, SyntaxError):
-        return {}
+        return {}, frozenset()
+    hidden = frozenset(int(row[1]) for row in _HIDDEN_ROW.finditer(data))
     if b"<f" not in data and b":f" not in data:
-        return {}
+        return {}, hidden
     found = {}
     for cell in _FORMULA_CELL.finditer(data):
         formula = _FORMULA.search(cell[3])
@@ -815,7 +845,7 @@ def _unsaved_formulas(path: Path, sheet: str) -> dict[tuple[int, int], str]:
             continue
         text = (formula[1] or b"\xe2\x80\xa6").decode("utf-8", "replace")
         found[(int(cell[2]) - 1, _column_number(cell[1]) - 1)] = "=" + text
-    return found
+    return found, hidden
 
 
 def _far_problem(far: tuple[str, int], sheet: str, where: _Where) -> Problem:
