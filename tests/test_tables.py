@@ -338,8 +338,8 @@ def test_a_workbooks_cells_are_read_as_openpyxl_reads_them(tmp_path: Path) -> No
 
     found = _read_workbook(path, None, _Where(str(path), "facilities"), _Report())
     assert found is not None
-    read, sheet = found
-    assert sheet == "Sheet1"
+    read, sheet, hidden = found
+    assert sheet == "Sheet1" and hidden == frozenset()
     assert [(n, [seen(c) for c in cells]) for n, cells in stored] == read
     assert [type(c) for c in read[3][1]] == [int, int, int, float, float, datetime.date]
     frame = read_layer(LayerSpec(path=path, crs=CGCS2000), name="facilities")
