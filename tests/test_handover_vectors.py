@@ -286,12 +286,17 @@ def test_numbers_as_a_chinese_table_writes_them(
 
 
 def test_a_word_after_a_number_is_still_named(tmp_path: Path) -> None:
-    areas = areas_frame(dwellings=["1200户", None, None])
+    """户 after dwellings is their count (``1200户``, read as 1,200); 人 is people, not
+    dwellings, and is still named."""
+    areas = areas_frame(dwellings=["1200户", "1200人", None])
     spec = make_spec(tmp_path, areas=LayerSpec(path=write(areas, tmp_path / "a.gpkg")))
     (problem,) = validate(spec, crs=GK)
     assert (
-        problem.message == "1 feature has a dwellings value that is not a number (found: '1200户')"
+        problem.message == "1 feature has a dwellings value that is not a number (found: '1200人')"
     )
+    areas = areas_frame(dwellings=["1200户", "1,300套", None])
+    spec = make_spec(tmp_path, areas=LayerSpec(path=write(areas, tmp_path / "a.gpkg")))
+    assert load_inputs(spec, crs=GK).areas["dwellings"].tolist()[:2] == [1200.0, 1300.0]
 
 
 @pytest.mark.parametrize("column", ["人口", "RK"])

@@ -243,14 +243,20 @@ def _written_unit(text: str) -> tuple[str, float] | None:
     return None
 
 
-_COUNT_WORDS = ("个托位", "托位", "个", "人", "名", "位", "张", "家", "户", "座")
-"""Words a Chinese table writes after a count (``150个``, ``30人``, ``1,200户``), longest
-first: a count, not a unit to convert."""
+COUNT_WORDS: dict[str, tuple[str, ...]] = {
+    "slots": ("个托位", "托位", "个", "人", "名", "位", "张"),
+    "dwellings": ("户", "套"),
+    "migrant_workers": ("人", "名"),
+}
+"""The words a Chinese table writes after a count in each counting column (``150个``
+slots, ``30人`` children, ``1,200户`` dwellings, ``300人`` workers), longest first: a
+count, not a unit. Another word is still "not a number" (``1200人`` is no count of
+dwellings)."""
 
 
-def _without_count_word(text: str) -> str:
-    """``text`` (NFKC, stripped) without the count word it ends with: ``150个`` is ``150``."""
-    for word in _COUNT_WORDS:
+def _without_count_word(text: str, words: Sequence[str]) -> str:
+    """``text`` without the count word of ``words`` it ends with: ``150个`` is ``150``."""
+    for word in words:
         if text.endswith(word) and len(text) > len(word):
             return text[: -len(word)].strip()
     return text
@@ -273,25 +279,27 @@ def names_its_unit(value: Any) -> bool:
     return _written_unit(unicodedata.normalize("NFKC", value).strip()) is not None
 
 
-def _to_float(value: Any) -> Any:
+def _to_float(value: Any, words: Sequence[str] = ()) -> Any:
     """A number from a cell, as a Chinese table may write it: ``1,030``, full-width
     ``２，５４０`` (NFKC makes it 2,540; its comma was "not a number" before), ``0.233万``
     (2,330: 万 is ten thousand), a price with its unit: ``210.5万元`` (2,105,000),
-    ``2,105,000元``, ``1.2亿`` (120,000,000), and a count with its word: ``150个``,
-    ``30人``, ``1,200户`` (:data:`_COUNT_WORDS`).
+    ``2,105,000元``, ``1.2亿`` (120,000,000), and a count with one of ``words`` after it
+    (:data:`COUNT_WORDS`: slots ``150个``, ``30人``; dwellings ``1,200户``).
 
     Examples
     --------
     >>> [_to_float(v) for v in ("0.233万", "210.5万元", "2,105,000元", "1.2亿", "１，０３０")]
     [2330.0, 2105000.0, 2105000.0, 120000000.0, 1030.0]
-    >>> [_to_float(v) for v in ("150个", "30 人", "1,100个托位", "2万人")]
+    >>> [_to_float(v, COUNT_WORDS["slots"]) for v in ("150个", "30 人", "1,100个托位", "2万人")]
     [150.0, 30.0, 1100.0, 20000.0]
+    >>> _to_float("1200人", COUNT_WORDS["dwellings"]) is _BAD
+    True
     """
     if isinstance(value, str) and not value.strip():
         return _BLANK  # an empty text cell is a value left out, not a bad one
     scale = 1
     if isinstance(value, str):
-        value = _without_count_word(unicodedata.normalize("NFKC", value).strip())
+        value = _without_count_word(unicodedata.normalize("NFKC", value).strip(), words)
         written = _written_unit(value)
         if written is not None:
             scale, value = int(written[1]), value[: -len(written[0])].strip()
@@ -319,7 +327,8 @@ def _convert_number(
     if series.dtype.kind in "iufb":
         numbers = series.to_numpy(dtype=float, na_value=np.nan)
     else:
-        out, _ = _apply(series, _to_float)
+        words = COUNT_WORDS.get(col, ())
+        out, _ = _apply(series, lambda value: _to_float(value, words))
         bad = [i for i, v in enumerate(out) if v is _BAD]
         blank = [i for i, v in enumerate(out) if v is _BLANK]
         if column.nonnull and blank:
