@@ -1069,3 +1069,39 @@ def test_rows_the_sheet_hides_are_read_and_warned_of(
         "in Excel or WPS) and read as the others: row 3, row 5; delete the rows that are not "
         "to be read, or unhide them to check"
     ]
+
+
+def test_a_district_merged_down_an_ods_sheet_is_read_on_each_row(tmp_path: Path) -> None:
+    """LibreOffice's ODS writes a merged cell as ``number-rows-spanned`` with covered cells
+    under it; python-calamine gives no merged ranges for ODS, so F2 and F3 had no district.
+    A repeated blank row above the header counts as its rows."""
+    cell = _ods_cell
+    spanned = cell("510802").replace(
+        "<table:table-cell ", '<table:table-cell table:number-rows-spanned="3" ', 1
+    )
+    covered = "<table:covered-table-cell/>"
+    rows = [
+        '<table:table-row table:number-rows-repeated="2"><table:table-cell '
+        'table:number-columns-repeated="5"/></table:table-row>',
+        "".join(cell(v) for v in ("机构编号", "区县代码", "托位数", "经度", "纬度")),
+        cell("F1") + spanned + "".join(cell(v) for v in (30, 105.84, 32.43)),
+        cell("F2") + covered + "".join(cell(v) for v in (40, 105.85, 32.44)),
+        cell("F3") + covered + "".join(cell(v) for v in (50, 105.86, 32.45)),
+        "".join(cell(v) for v in ("F4", None, 60, 105.87, 32.46)),  # left empty
+    ]
+    xml = rows[0] + "".join(f"<table:table-row>{r}</table:table-row>" for r in rows[1:])
+    content = (
+        f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {_ODS_NS} '
+        'office:version="1.2"><office:body><office:spreadsheet><table:table table:name='
+        f'"名单">{xml}</table:table></office:spreadsheet></office:body>'
+        "</office:document-content>"
+    )
+    path = tmp_path / "f.ods"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
+        book.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        book.writestr("content.xml", content)
+        book.writestr("META-INF/manifest.xml", _ODS_MANIFEST)
+    columns = {"facility_id": "机构编号", "district_id": "区县代码", "slots": "托位数"}
+    frame = read_layer(LayerSpec(path=path, crs=CGCS2000, columns=columns), name="facilities")
+    assert frame.index.tolist() == ["F1", "F2", "F3", "F4"]
+    assert frame["district_id"].tolist() == ["510802", "510802", "510802", None]

@@ -599,6 +599,8 @@ def _read_workbook(
                 return None
             cells = read.to_python(skip_empty_area=False)
             merged = list(getattr(read, "merged_cell_ranges", None) or ())  # python-calamine 0.9
+            if not merged and path.suffix.lower() == ".ods":
+                merged = _ods_merged_down(path, sheet)  # python-calamine gives None for ODS
     except BaseException as exc:  # a damaged or mislabelled workbook: never a raw traceback
         if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
             raise  # Ctrl-C, exit; calamine's Rust panic is pyo3's PanicException, not Exception
@@ -704,6 +706,43 @@ def _without_unsaved_formulas(
             )
         )
     return out
+
+
+_ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+
+
+def _ods_merged_down(path: Path, sheet: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """An ODS sheet's cells merged down more than one row, as python-calamine gives an
+    ``.xlsx``'s: ``((first row, column), (last row, last column))`` from 0.
+
+    LibreOffice writes a merged cell as ``table:number-rows-spanned`` on its first cell
+    (and covered cells under it); rows and cells repeated (``number-rows-repeated``,
+    ``number-columns-repeated``) count as many."""
+    import xml.etree.ElementTree as ET
+
+    try:
+        with zipfile.ZipFile(path) as book:
+            data = book.read("content.xml")
+        if b"number-rows-spanned" not in data:
+            return []
+        tables = ET.fromstring(data).iter(f"{_ODS_TABLE}table")
+        table = next(t for t in tables if t.get(f"{_ODS_TABLE}name") == sheet)
+    except (KeyError, StopIteration, OSError, zipfile.BadZipFile, SyntaxError):
+        return []
+    merged = []
+    row = 0
+    for element in table.iter(f"{_ODS_TABLE}table-row"):
+        column = 0
+        for cell in element:
+            if cell.tag not in (f"{_ODS_TABLE}table-cell", f"{_ODS_TABLE}covered-table-cell"):
+                continue
+            rows = int(cell.get(f"{_ODS_TABLE}number-rows-spanned", "1"))
+            columns = int(cell.get(f"{_ODS_TABLE}number-columns-spanned", "1"))
+            if rows > 1:
+                merged.append(((row, column), (row + rows - 1, column + columns - 1)))
+            column += int(cell.get(f"{_ODS_TABLE}number-columns-repeated", "1"))
+        row += int(element.get(f"{_ODS_TABLE}number-rows-repeated", "1"))
+    return merged
 
 
 def _fill_merged_down(
