@@ -254,10 +254,16 @@ count, not a unit. Another word is still "not a number" (``1200人`` is no count
 dwellings)."""
 
 
+_WHOLE_COUNT = re.compile(r"^(?:\d+|\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?[万亿])$")
+"""What a count written with its word holds: a whole number (``1,200``), or 万 or 亿 of one
+(``1.2万``); ``1.030套`` is no count (1,030 with a European separator, or 1.03)."""
+
+
 def _without_count_word(text: str, words: Sequence[str]) -> str:
-    """``text`` without the count word of ``words`` it ends with: ``150个`` is ``150``."""
+    """``text`` without the count word of ``words`` it ends with, when a whole count is
+    before it: ``150个`` is ``150``; ``1.030套`` is left as it is (not a number)."""
     for word in words:
-        if text.endswith(word) and len(text) > len(word):
+        if text.endswith(word) and _WHOLE_COUNT.match(text[: -len(word)].strip()):
             return text[: -len(word)].strip()
     return text
 
@@ -292,8 +298,8 @@ def _to_float(value: Any, words: Sequence[str] = ()) -> Any:
     [2330.0, 2105000.0, 2105000.0, 120000000.0, 1030.0]
     >>> [_to_float(v, COUNT_WORDS["slots"]) for v in ("150个", "30 人", "1,100个托位", "2万人")]
     [150.0, 30.0, 1100.0, 20000.0]
-    >>> _to_float("1200人", COUNT_WORDS["dwellings"]) is _BAD
-    True
+    >>> [_to_float(v, COUNT_WORDS["dwellings"]) is _BAD for v in ("1200人", "1.030套", "1,030套")]
+    [True, True, False]
     """
     if isinstance(value, str) and not value.strip():
         return _BLANK  # an empty text cell is a value left out, not a bad one
