@@ -187,6 +187,8 @@ def write_cases() -> None:
     write_csv(case / "f.csv", [sh, *srows, totals_row(sh, srows, "总计")], encoding="gbk")
     case = facilities_case("t01c_total_row_spaced_in_id", "f.xlsx")
     write_xlsx(case / "f.xlsx", [header, *rows, totals_row(header, rows, "合  计")])
+    dashed = [*totals_row(sh, srows, "合计")[:-2], "/", "/"]
+    write_xlsx(facilities_case("t01d_total_row_slashes", "f.xlsx") / "f.xlsx", [sh, *srows, dashed])
 
     # 2. subtotals per district ------------------------------------------------------
     body: list[Row] = []

@@ -1105,3 +1105,26 @@ def test_a_district_merged_down_an_ods_sheet_is_read_on_each_row(tmp_path: Path)
     frame = read_layer(LayerSpec(path=path, crs=CGCS2000, columns=columns), name="facilities")
     assert frame.index.tolist() == ["F1", "F2", "F3", "F4"]
     assert frame["district_id"].tolist() == ["510802", "510802", "510802", None]
+
+
+@pytest.mark.parametrize("nothing", ["/", "—", "－", "无"])
+def test_a_totals_row_whose_coordinates_say_nothing_is_left_out(
+    tmp_path: Path, nothing: str
+) -> None:
+    """A 合计 row with ``/`` (or ``—``, ``－``, ``无``) in its coordinate cells, as a
+    Chinese table fills a cell with nothing to say: before, "coordinates that are not
+    numbers". A facility's row with ``/`` is still a problem."""
+    rows: list[list[Any]] = [
+        ["机构编号", "托位数", "经度", "纬度"],
+        ["F1", 30, 105.84, 32.43],
+        ["F2", 40, 105.85, 32.44],
+        ["合计", 70, nothing, nothing],
+    ]
+    columns = {"facility_id": "机构编号", "slots": "托位数"}
+    path = write_xlsx(tmp_path / "f.xlsx", rows)
+    frame = read_layer(LayerSpec(path=path, crs=CGCS2000, columns=columns), name="facilities")
+    assert frame.index.tolist() == ["F1", "F2"]
+    rows[2][2:] = [nothing, nothing]
+    write_xlsx(path, rows)
+    (problem,) = problems_of(LayerSpec(path=path, crs=CGCS2000, columns=columns))
+    assert problem.ids == ("row 3",)

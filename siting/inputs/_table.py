@@ -343,6 +343,16 @@ def _totals_or_notes(cells: Sequence[Any]) -> str | None:
     return None
 
 
+_NOT_GIVEN = frozenset({"/", "-", "--", "—", "——", "－", "无", "n/a", "na"})
+"""What a Chinese table writes in a cell with nothing to say (NFKC, case-folded): a
+totals row's coordinates are often ``/`` or ``—``."""
+
+
+def _nothing(cell: Any) -> bool:
+    """Whether a cell is empty or says nothing (``/``, ``—``, ``无``)."""
+    return _blank(cell) or (isinstance(cell, str) and _fold(cell) in _NOT_GIVEN)
+
+
 def _without_totals_and_notes(
     table: pd.DataFrame,
     labels: list[str],
@@ -353,16 +363,17 @@ def _without_totals_and_notes(
 ) -> tuple[pd.DataFrame, list[str]]:
     """The table without its totals, subtotals and notes rows, with a note naming them.
 
-    A row is left out only when both its coordinate cells are empty and its first filled
-    cell is a totals word (``合计``, ``总计``, ``小计``) or starts a note (``注：``,
-    ``数据来源``, ``填报单位``, :func:`_totals_or_notes`): a bureau's list sums its slots
-    in a 合计 row and says its CRS and source under the table. Any other row without
-    coordinates stays, and is said to lack them."""
+    A row is left out only when both its coordinate cells are empty (or say nothing:
+    ``/``, ``—``, :data:`_NOT_GIVEN`) and its first filled cell is a totals word
+    (``合计``, ``总计``, ``小计``) or starts a note (``注：``, ``数据来源``, ``填报单位``,
+    :func:`_totals_or_notes`): a bureau's list sums its slots in a 合计 row and says its
+    CRS and source under the table. Any other row without coordinates stays, and is
+    said to lack them."""
     cells = table.to_numpy(dtype=object)
     x_at, y_at = table.columns.get_loc(x_name), table.columns.get_loc(y_name)
     left: list[tuple[int, str]] = []
     for i, row in enumerate(cells):
-        if _blank(row[x_at]) and _blank(row[y_at]):
+        if _nothing(row[x_at]) and _nothing(row[y_at]):
             first = _totals_or_notes(row)
             if first is not None:
                 left.append((i, first))
