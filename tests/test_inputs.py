@@ -2688,6 +2688,25 @@ def test_a_unit_in_a_header_converts_its_column(tmp_path: Path) -> None:
     assert inputs.parcels["cost"].tolist() == [100.0, 20.0, 0.0]
 
 
+def test_a_header_unit_siting_does_not_know_is_not_read_as_m2_or_cny(tmp_path: Path) -> None:
+    """用地面积（hm²） and 投资（万） were read as m² and CNY without a word (P1's 0.2 hm²
+    as 0.2 m², its 100 万 as 100 CNY); they are 2,000 m² and 1,000,000 CNY, and a unit
+    siting does not know (万元人民币) is a problem naming the column."""
+    parcels = parcels_frame(cost=[100.0, 20.0, 0.0]).rename(columns={"cost": "投资（万）"})
+    parcels["用地面积（hm²）"] = [0.2, 0.03, 0.01]
+    spec = make_spec(tmp_path, parcels=LayerSpec(path=write(parcels, tmp_path / "p.gpkg")))
+    inputs = load_inputs(spec, crs=GK)
+    assert inputs.parcels["cost"].tolist() == [1_000_000.0, 200_000.0, 0.0]
+    assert inputs.parcels["land_area_m2"].round(6).tolist() == [2_000.0, 300.0, 100.0]
+    odd = parcels.rename(columns={"投资（万）": "投资（万元人民币）"})
+    spec = make_spec(tmp_path, parcels=LayerSpec(path=write(odd, tmp_path / "q.gpkg")))
+    problems = validate(spec, crs=GK)
+    assert [p.column for p in problems] == ["投资（万元人民币）"]
+    assert "says its unit is '万元人民币', which siting does not know" in problems[0].message
+    given = replace(spec.parcels, units={"cost": "万元"})  # units decides: no problem
+    assert load_inputs(make_spec(tmp_path, parcels=given), crs=GK).parcels["cost"].iloc[0] == 1e6
+
+
 def test_a_name_two_columns_could_mean_is_not_guessed(tmp_path: Path) -> None:
     # 编号 and 小区编号 both name an area's id; two columns of status words: neither read
     areas = areas_frame().rename(columns={"area_id": "小区编号", "status": "类型"})

@@ -16,6 +16,7 @@ import logging
 import os
 import re
 import tempfile
+import unicodedata
 import warnings
 from collections.abc import Collection, Sequence
 from pathlib import Path
@@ -597,7 +598,7 @@ def _normalize(
 
     # columns -------------------------------------------------------------
     frame = _rename(frame, spec, name, schema, where, report, people=people)
-    spec = _units_in_headers(frame, spec, name, report)
+    spec = _units_in_headers(frame, spec, name, where, report)
     ids = _ids(frame, schema, where, report, rows=rows)
     out: dict[str, Any] = {}
     for column in schema.columns:
@@ -704,13 +705,29 @@ _AREA_UNITS = {
     "m2": 1.0,
     "m²": 1.0,
     "平方米": 1.0,
+    "平米": 1.0,
     "亩": 10_000 / 15,
     "mu": 10_000 / 15,
     "公顷": 10_000.0,
     "ha": 10_000.0,
+    "hm²": 10_000.0,
     "hectare": 10_000.0,
+    "万平方米": 10_000.0,
+    "万m²": 10_000.0,
+    "平方公里": 1e6,
+    "平方千米": 1e6,
+    "km²": 1e6,
 }
-_MONEY_UNITS = {"元": 1.0, "cny": 1.0, "yuan": 1.0, "千元": 1e3, "万元": 1e4, "亿元": 1e8}
+_MONEY_UNITS = {
+    "元": 1.0,
+    "cny": 1.0,
+    "yuan": 1.0,
+    "千元": 1e3,
+    "万元": 1e4,
+    "万": 1e4,
+    "亿元": 1e8,
+    "亿": 1e8,
+}
 UNITS: dict[str, dict[str, float]] = {
     "land_area_m2": _AREA_UNITS,
     "floor_area_m2": _AREA_UNITS,
@@ -751,7 +768,7 @@ def _convert_units(
                 )
             )
             continue
-        factor = units.get(str(unit).strip().casefold())
+        factor = _unit_factor(units, unit)
         if factor is None:
             report.problems.append(
                 where.problem(
@@ -1056,10 +1073,12 @@ read from."""
 
 
 def _units_in_headers(
-    frame: gpd.GeoDataFrame, spec: LayerSpec, name: str, report: _Report
+    frame: gpd.GeoDataFrame, spec: LayerSpec, name: str, where: _Where, report: _Report
 ) -> LayerSpec:
     """``spec`` with the units the headers of its number columns give in brackets
-    (``投资（万元）``, ``用地面积(亩)``), where ``units`` gives none, noted."""
+    (``投资（万元）``, ``用地面积(亩)``), where ``units`` gives none, noted; a bracket naming
+    a unit siting does not know (``用地面积（hm²）`` once) is a problem, not m² or CNY
+    read unsaid."""
     headers: dict[str, str] = frame.attrs.get(_HEADERS, {})
     found = {}
     for column, header in headers.items():
@@ -1068,10 +1087,35 @@ def _units_in_headers(
         if units is None or bracket is None or column in spec.units:
             continue
         unit = bracket.group(0).strip().strip("（(【[）)】]").strip()
-        if units.get(unit.casefold(), 1.0) != 1.0:  # 万元, 亩, 公顷: m² and 元 need no word
+        factor = _unit_factor(units, unit)
+        if factor is None and units is _MONEY_UNITS and re.fullmatch("[A-Z]{3}", unit):
+            factor = 1.0  # 费用（EUR）: a currency's code, the scenario's currency
+        if factor is None:
+            base = "m²" if units is _AREA_UNITS else "the scenario's currency"
+            report.problems.append(
+                where.problem(
+                    f"the column '{header}', read as {column}, says its unit is '{unit}', "
+                    f"which siting does not know: its numbers would be read as {base}",
+                    column=header,
+                    fix=f'give its unit with units = {{ {column} = "..." }} under '
+                    f"[inputs.{name}], one of {', '.join(units)}",
+                )
+            )
+        elif factor != 1.0:  # 万元, 亩, 公顷: m² and 元 need no word
             found[column] = unit
             report.note(f"{name}: read {column} in {unit}, as its column '{header}' says")
     return dataclasses.replace(spec, units={**spec.units, **found}) if found else spec
+
+
+def _unit_factor(units: dict[str, float], unit: object) -> float | None:
+    """The size of ``unit`` in ``units``, its column's own (m² or CNY), written any
+    width or case (``ｍ２``, ``㎡``, ``HA``); None for a unit siting does not know."""
+    key = _unit_key(unit)
+    return next((f for u, f in units.items() if _unit_key(u) == key), None)
+
+
+def _unit_key(unit: object) -> str:
+    return unicodedata.normalize("NFKC", str(unit)).strip().replace(" ", "").casefold()
 
 
 def _cut_by_the_dbf(source: str, present: Sequence[str], file: str) -> str | None:
