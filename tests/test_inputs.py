@@ -2725,7 +2725,7 @@ def test_a_name_two_columns_could_mean_is_not_guessed(tmp_path: Path) -> None:
 
 
 def test_a_public_building_given_as_a_point_takes_its_buildings_footprint(
-    tmp_path: Path,
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """P2 (a community centre at a point) and P4 (a clinic at a point of the same
     building) in the 20 × 30 m building B1; P5 in no building. Only P2, the first,
@@ -2755,8 +2755,11 @@ def test_a_public_building_given_as_a_point_takes_its_buildings_footprint(
         parcels=LayerSpec(path=write(parcels, tmp_path / "p.gpkg")),
         buildings=LayerSpec(path=write(buildings, tmp_path / "b.gpkg")),
     )
-    inputs = load_inputs(spec, crs=GK)
+    with caplog.at_level(logging.INFO, logger="siting"):
+        inputs = load_inputs(spec, crs=GK)
     land = inputs.parcels["land_area_m2"]
+    # P4 stands in B1, which P2 took; it was said to stand in no building
+    assert "1 stands in a building another took and 1 stands in none, with no land" in caplog.text
     assert land["P2"] == pytest.approx(600.0)
     assert inputs.parcels.loc["P2", "floor_area_m2"] == pytest.approx(600.0)  # one storey
     assert inputs.parcels.geometry["P2"].area == pytest.approx(600.0)

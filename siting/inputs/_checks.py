@@ -73,7 +73,8 @@ def _parcels_in_buildings(
         return dict(layers)
     asked = np.flatnonzero(bare)
     footprints = np.asarray(buildings.geometry.to_numpy(), dtype=object)[areal]
-    which, hit = housed_in(np.asarray(parcels.geometry.to_numpy(), dtype=object)[asked], footprints)
+    points = np.asarray(parcels.geometry.to_numpy(), dtype=object)[asked]
+    which, hit = housed_in(points, footprints)
     if not len(which):
         return dict(layers)
     rows, shapes = asked[which], footprints[hit]
@@ -84,12 +85,20 @@ def _parcels_in_buildings(
     area = shapely.area(shapes)
     out.loc[out.index[rows], "land_area_m2"] = area
     out.loc[out.index[rows], "floor_area_m2"] = area  # one storey of the building
-    left = len(asked) - len(rows)
+    # the points in a building another took (one venue per building), and in none
+    inside = np.unique(shapely.STRtree(footprints).query(points, predicate="within")[0])
+    shared = len(inside) - len(rows)
+    none = len(asked) - len(inside)
+    left = [
+        f"{n} stand{'s' if n == 1 else ''} in {where}"
+        for n, where in ((shared, "a building another took"), (none, "none"))
+        if n
+    ]
     report.note(
         f"parcels: {len(rows)} public building{'s' if len(rows) > 1 else ''} given as a point "
         f"({first_few(out.index[rows], limit=6)}) took the footprint of the building of "
         "[inputs.buildings] it stands in, one storey each"
-        + (f"; {left} stand in none and have no land to host a facility" if left else "")
+        + (f"; {' and '.join(left)}, with no land to host a facility" if left else "")
     )
     return {**layers, "parcels": out}
 
