@@ -281,6 +281,35 @@ def test_an_analysts_street_frame_is_read_as_a_line_layer(sample_roads: Path) ->
         )
 
 
+def test_an_analysts_street_frame_takes_its_where(sample_roads: Path) -> None:
+    """load_frames(where={"streets": ...}) was left unread without a word (the layer's
+    building outline, a line across the city, was walked as a street: 1,583 nodes for the
+    OSM graph's 1,581); it filters the frame as a file's where, and a where for a layer
+    not given is refused."""
+    from siting.inputs import load_frames
+
+    city = SAMPLE / "city.gpkg"
+    roads = gpd.read_file(sample_roads / "道路中心线.shp", encoding="gbk").to_crs(GK)
+    x0, y0, x1, y1 = roads.total_bounds
+    outline = LineString([(x0, (y0 + y1) / 2), (x1, (y0 + y1) / 2)])
+    drawn = gpd.GeoDataFrame(
+        {"图层": ["道路中心线"] * len(roads) + ["建筑"]},
+        geometry=[*roads.geometry, outline],
+        crs=GK,
+    )
+    frames = {
+        "population": SAMPLE / "population.tif",
+        "areas": gpd.read_file(city, layer="areas"),
+        "parcels": gpd.read_file(city, layer="parcels"),
+        "crs": GK,
+        "streets": drawn,
+    }
+    inputs = load_frames(**frames, where={"streets": "图层 = '道路中心线'"})
+    assert inputs.street_graph.number_of_nodes() == 1581
+    with pytest.raises(InputError, match=r"where filters facilities, which it is not given"):
+        load_frames(**frames, where={"facilities": "slots > 0"})
+
+
 def _dxf(path: Path, lines: list[tuple[tuple[float, float], tuple[float, float], str]]) -> Path:
     """A CAD drawing of LINE entities on named layers, saved by a Chinese AutoCAD (its
     text in GBK, the header's code page ANSI_936), with no CRS (a DXF holds none)."""

@@ -78,6 +78,7 @@ from siting.scenario import (
     RasterSpec,
     census_spec,
 )
+from siting.scenario.settings import LINE_LAYER_SUFFIXES
 
 logger = logging.getLogger(__name__)
 
@@ -677,7 +678,7 @@ def _load_parsed_once(
         street_file = Path(STREETS_FRAME)
     if street_file is not None:
         with report.warnings_of("streets"):
-            lines = spec.street_lines if spec.streets is not None else None
+            lines = spec.street_lines
             loaded.street_graph = _read_streets(
                 street_file, work, report, entry=lines, frame=in_memory
             )
@@ -918,21 +919,41 @@ def load_frames(
                 )
             ]
         )
-    mapped = dict(columns or {})
+    mapped, wheres = dict(columns or {}), dict(where or {})
+    in_memory = streets if isinstance(streets, gpd.GeoDataFrame) else None
+    path = None if streets is None or in_memory is not None else Path(streets)
+    filtered = set(frames) | ({"streets"} if in_memory is not None or path is not None else set())
+    stray = sorted(set(wheres) - filtered)
+    if "streets" in wheres and path is not None and path.suffix.lower() not in LINE_LAYER_SUFFIXES:
+        stray.append(f"streets ({path.name}, not a layer of street centrelines)")
+    if stray:
+        raise InputError(
+            [
+                Problem(
+                    f"load_frames's where filters {', '.join(stray)}, which it is not given "
+                    "as a layer: the filter would be left unread",
+                    fix=f"filter the layers given ({', '.join(sorted(filtered))}) by their "
+                    "names, or give the layer",
+                )
+            ]
+        )
     entries: dict[str, Any] = {  # each layer's entry, as [inputs.<layer>] would give it
         name: LayerSpec(
             path=Path(f"{name} (a GeoDataFrame)"),
             columns=mapped.get(name, {}),
-            where=(where or {}).get(name),
+            where=wheres.get(name),
         )
         for name in frames
     }
+    if "streets" in wheres:
+        entries["street_lines"] = LayerSpec(
+            path=path or Path(STREETS_FRAME), where=wheres["streets"]
+        )
     raster = population if isinstance(population, RasterSpec) else None
-    in_memory = streets if isinstance(streets, gpd.GeoDataFrame) else None
     spec = replace(
         InputsSpec(
             population=raster or PopulationSpec(path=Path(str(population))),
-            streets=None if streets is None or in_memory is not None else Path(streets),
+            streets=path,
         ),
         **entries,
     )

@@ -32,6 +32,7 @@ from siting._text import first_few
 from siting.errors import NetworkError
 from siting.inputs._crs import _reproject
 from siting.inputs._problems import _assumed_crs, _Report, _Where
+from siting.inputs._where import kept_features
 from siting.inputs._zip import archive_of
 from siting.scenario import LayerSpec, Radii
 
@@ -60,7 +61,10 @@ def _read_street_lines(
             )
         )
         return None
-    lines = frame.copy() if frame is not None else _open_vector(entry, "streets", report)
+    if frame is not None:  # filtered as its file would be
+        lines = kept_features(frame.copy(), entry, where, report)
+    else:
+        lines = _open_vector(entry, "streets", report)
     if lines is None:
         return None
     if len(lines) == 0:

@@ -72,7 +72,7 @@ from siting.inputs._schema import (
     plan_computed,
 )
 from siting.inputs._table import ROWS, SHEET, is_table, open_table, polygons_needed
-from siting.inputs._where import FilteredLayer, kept_positions
+from siting.inputs._where import FilteredLayer, kept_features
 from siting.inputs._zip import archive_of, unzipped
 from siting.scenario import LayerSpec
 
@@ -489,13 +489,10 @@ def _read(
     raw = frame.copy() if frame is not None else _open_vector(spec, name, report)
     if raw is None:
         return None, where
-    if frame is not None and spec.where is not None:  # filtered as its file would be
-        kept = kept_positions(
-            pd.DataFrame(raw.select_dtypes(exclude="geometry")), spec, where, report, noun="rows"
-        )
-        if kept is None:
+    if frame is not None:  # filtered as its file would be
+        raw = kept_features(raw, spec, where, report)
+        if raw is None:
             return None, where
-        raw = raw.iloc[kept]
     if spec.layer is None and raw.attrs.get(SHEET) is not None:  # a workbook's first sheet
         where = dataclasses.replace(where, file_layer=str(raw.attrs[SHEET]))
     return _normalize(raw, spec, name, where, report, people=people), where

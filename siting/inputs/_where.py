@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -40,7 +41,7 @@ from siting.errors import Problem
 from siting.inputs._problems import _gdal_message, _quoted, _Report, _Where
 from siting.scenario import LayerSpec
 
-__all__ = ["FilteredLayer", "kept_positions"]
+__all__ = ["FilteredLayer", "kept_features", "kept_positions"]
 
 _TOKENS = re.compile(r"'(?:[^']|'')*'?|\"(?:[^\"]|\"\")*\"?|[^\W\d]\w*|.", re.DOTALL)
 """A where expression's pieces: quoted text, quoted names, bare words, other characters."""
@@ -339,3 +340,16 @@ def kept_positions(
     if not layer.kept(len(kept), spec, where, report, noun=noun):
         return None
     return np.sort(kept.to_numpy(dtype=np.intp))
+
+
+def kept_features(
+    frame: gpd.GeoDataFrame, spec: LayerSpec, where: _Where, report: _Report
+) -> gpd.GeoDataFrame | None:
+    """An in-memory layer's features that ``spec.where`` keeps (all with no ``where``),
+    filtered as its file would be; None with a problem (:func:`kept_positions`)."""
+    if spec.where is None:
+        return frame
+    kept = kept_positions(
+        pd.DataFrame(frame.select_dtypes(exclude="geometry")), spec, where, report, noun="rows"
+    )
+    return None if kept is None else frame.iloc[kept]
