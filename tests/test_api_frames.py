@@ -410,7 +410,7 @@ def test_a_files_status_words_are_read_alike_by_every_entry_point(
     assert set(worded["status"]) >= {"新建", "老城", "New", "Old"}
     population = SAMPLE / "population.tif"
     plain = area_demand(areas, population, scenario=Scenario())
-    with unchanged(worded), caplog.at_level("INFO"):
+    with unchanged(worded), caplog.at_level("INFO", logger="siting"):
         table = area_demand(worded, population, scenario=Scenario())
         demand = estimate_demand(_inputs(city, areas=worded), scenario=Scenario())
         inputs, loaded = loaded_demand(_inputs(city, areas=worded), scenario=Scenario())
