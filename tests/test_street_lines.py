@@ -99,6 +99,23 @@ def test_a_grid_drawn_without_junctions_is_joined_at_every_crossing() -> None:
     assert nx.number_weakly_connected_components(osm) == 6
 
 
+def test_a_crossing_on_one_lines_joint_is_a_junction() -> None:
+    # CAD: the avenue drawn as two segments meeting at (100, 0) (an exploded polyline),
+    # the cross street drawn through that joint with no point of its own there; it was
+    # a crossing 'on a vertex of the layer', so already a junction, and stayed apart:
+    # two streets, no walk between them
+    g = _graph(
+        [
+            LineString([(0, 0), (100, 0)]),
+            LineString([(100, 0), (200, 0)]),
+            LineString([(100, -100), (100, 100)]),
+        ]
+    )
+    assert nx.number_weakly_connected_components(g) == 1
+    # by hand: 100 m along the avenue, then 100 m up the cross street
+    assert _walks(g)[(0.0, 0.0)][(100.0, 100.0)] == pytest.approx(200.0, abs=0.01)
+
+
 def test_classes_no_one_walks_are_left_out() -> None:
     lines = [
         LineString([(0, 0), (100, 0)]),

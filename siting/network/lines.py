@@ -226,12 +226,18 @@ def _unjoined_crossings(
     is_point = shapely.get_type_id(points) == 0
     points, row = points[is_point], row[is_point]
     xy = shapely.get_coordinates(points)
-    # a crossing on a vertex of the layer is a junction already (OSM's shared node)
-    every = np.unique(_keys(shapely.get_coordinates(lines)), axis=0)
-    crossing, first = np.unique(_keys(xy), axis=0, return_inverse=True)
-    _, often = _counted(np.concatenate([every, crossing]))
-    apart = (often[len(every) :] == 1)[first.ravel()]
-    return a[row][apart], b[row][apart], xy[apart]
+    a, b, key = a[row], b[row], _keys(xy)
+    # a crossing on a vertex of both lines is a junction already (OSM's shared node); on
+    # a vertex of one only (a CAD polyline's joint, the cross street drawn through it),
+    # it is not
+    coords, line = shapely.get_coordinates(lines, return_index=True)
+    own = np.unique(np.c_[line, _keys(coords)], axis=0)  # each line's vertices, once each
+    joined = np.ones(len(xy), dtype=bool)
+    for which in (a, b):
+        asked, back = np.unique(np.c_[which, key], axis=0, return_inverse=True)
+        _, often = _counted(np.concatenate([own, asked]))
+        joined &= (often[len(own) :] > 1)[back.ravel()]
+    return a[~joined], b[~joined], xy[~joined]
 
 
 def _pieces(
