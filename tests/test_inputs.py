@@ -2707,17 +2707,31 @@ def test_a_header_unit_siting_does_not_know_is_not_read_as_m2_or_cny(tmp_path: P
     assert load_inputs(make_spec(tmp_path, parcels=given), crs=GK).parcels["cost"].iloc[0] == 1e6
 
 
-def test_a_name_two_columns_could_mean_is_not_guessed(tmp_path: Path) -> None:
-    # 编号 and 小区编号 both name an area's id; two columns of status words: neither read
+def test_a_name_two_columns_could_mean_is_not_guessed(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # 编号 and 小区编号 both name an area's id; two columns of status words: neither read,
+    # and said why (户数 beside 规划户数 was no dwellings without a word for old areas)
     areas = areas_frame().rename(columns={"area_id": "小区编号", "status": "类型"})
     areas["编号"] = ["1", "2", "3"]
     areas["现状"] = ["新建", "现状", "现状"]
     spec = make_spec(tmp_path, areas=LayerSpec(path=write(areas, tmp_path / "a.gpkg")))
-    problems = validate(spec, crs=GK)
+    with caplog.at_level(logging.INFO, logger="siting"):
+        problems = validate(spec, crs=GK)
     assert sorted(p.column for p in problems if "required column" in p.message) == [
         "area_id",
         "status",
     ]
+    said = caplog.text
+    assert "columns '小区编号', '编号' could each be area_id (by their names)" in said
+    assert "columns '类型', '现状' could each be status (by their values)" in said
+    old = areas_frame(status=["old"] * 3).rename(columns={"dwellings": "户数"})
+    old["规划户数"] = [900.0, 0.0, 0.0]
+    spec = make_spec(tmp_path, areas=LayerSpec(path=write(old, tmp_path / "o.gpkg")))
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="siting"):
+        assert load_inputs(spec, crs=GK).areas["dwellings"].isna().all()  # neither read
+    assert "columns '户数', '规划户数' could each be dwellings (by their names)" in caplog.text
     # a mapping still decides: 编号 is the id, and the other name is left alone
     mapped = LayerSpec(path=tmp_path / "a.gpkg", columns={"area_id": "编号", "status": "类型"})
     inputs = load_inputs(make_spec(tmp_path, areas=mapped), crs=GK)

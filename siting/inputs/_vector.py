@@ -829,24 +829,21 @@ def _bare_name(column: str) -> str:
 
 def _by_its_word(
     column: str, layer: str, present: Collection[str], *, taken: Collection[str]
-) -> tuple[str, str] | None:
-    """The layer's one column named as a bureau names ``column`` (:data:`COLUMN_WORDS`),
-    and ``"word"``; None when no column is, two are, or ``columns`` maps it to another."""
+) -> list[str]:
+    """The layer's columns named as a bureau names ``column`` (:data:`COLUMN_WORDS`),
+    but those ``columns`` maps to another: the one read, when there is one."""
     words = {w.casefold() for w in COLUMN_WORDS.get(layer, {}).get(column, ())}
-    if not words:
-        return None
-    matches = [c for c in present if c not in taken and _bare_name(c) in words]
-    return (matches[0], "word") if len(matches) == 1 else None
+    return [c for c in present if c not in taken and _bare_name(c) in words]
 
 
 def _by_its_values(
     column: _Column, frame: gpd.GeoDataFrame, present: Collection[str], *, taken: Collection[str]
-) -> tuple[str, str] | None:
-    """For a column of choices (status, kind, acquisition): the layer's one text column
-    whose every value is one of its words (新建, 老旧小区, 农村 for status), and
-    ``"values"``; None when no column is, or two are."""
+) -> list[str]:
+    """For a column of choices (status, kind, acquisition): the layer's text columns
+    whose every value is one of its words (新建, 老旧小区, 农村 for status): the one read,
+    when there is one."""
     if column.kind != "enum":
-        return None
+        return []
     matches = []
     for own in present:
         if own in taken or not _is_text(frame[own]):
@@ -855,7 +852,7 @@ def _by_its_values(
         values = [v for v in values[:1_000] if v]
         if values and all(choice_of(v, column) is not None for v in values):
             matches.append(own)
-    return (matches[0], "values") if len(matches) == 1 else None
+    return matches
 
 
 def _is_text(series: pd.Series[Any]) -> bool:
@@ -1003,11 +1000,13 @@ def _rename(
                 )
             continue
         taken = set(spec.columns.values()) | {s.name for s in columns.values()}
-        found = (
-            _unmapped_name(column.name, present, schema)
-            or _by_its_word(column.name, name, present, taken=taken)
-            or _by_its_values(column, frame, present, taken=taken)
-        )
+        found = _unmapped_name(column.name, present, schema)
+        alike: list[str] = []  # a bureau's columns it may be: read when only one is
+        if found is None:
+            alike, how = _by_its_word(column.name, name, present, taken=taken), "word"
+            if not alike:
+                alike, how = _by_its_values(column, frame, present, taken=taken), "values"
+            found = (alike[0], how) if len(alike) == 1 else None
         if found is None and name == "buildings" and column.name == "building":
             found = _geofabrik_kind(frame, present)
         if found is not None:
@@ -1034,6 +1033,13 @@ def _rename(
                     "school, office … hold nobody), as Geofabrik's buildings layer names it"
                 )
             continue
+        if len(alike) > 1:
+            report.warn(
+                f"{name}: columns {', '.join(repr(str(c)) for c in alike)} could each be "
+                f"{column.name} ({'by their names' if how == 'word' else 'by their values'}), "
+                f'so none is read: map the one meant with {column.name} = "..." under '
+                f"{section}"
+            )
         if column.required:
             report.problems.append(
                 where.problem(
