@@ -159,6 +159,11 @@ def test_a_layer_of_polygons_is_not_a_street_network() -> None:
     frame = gpd.GeoDataFrame(geometry=[Polygon([(0, 0), (10, 0), (10, 10)])], crs=GK)
     with pytest.raises(NetworkError, match=r"holds no lines \(Polygon\).*centreline layer"):
         street_graph_from_lines(frame, source="roads.shp")
+    # lines of two identical points (a CAD drawing's stray clicks) were 'no lines
+    # (LineString)', with the fix to give a layer of lines
+    points = gpd.GeoDataFrame(geometry=[LineString([(5, 5), (5, 5)])] * 2, crs=GK)
+    with pytest.raises(NetworkError, match=r"2 lines are each shorter than 1 cm"):
+        street_graph_from_lines(points, source="roads.shp")
 
 
 def test_nanjing_as_geofabrik_lines_walks_as_its_osm_file() -> None:

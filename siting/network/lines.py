@@ -310,6 +310,14 @@ def graph_from_lines(
     lines, rows = _exploded(frame)
     if len(lines) == 0:
         kinds = sorted({str(t) for t in frame.geometry.geom_type.dropna().unique()})
+        if {"LineString", "MultiLineString", "LinearRing"} & set(kinds):
+            raise NetworkError(
+                f"{source}: the layer's "
+                + ("line is" if len(frame) == 1 else f"{len(frame):,} lines are each")
+                + f" shorter than {_GRID_M * 100:g} cm (a line of two identical points, "
+                "or its CRS in degrees or kilometres read as metres) (fix: check the "
+                "layer's lines and its CRS)"
+            )
         raise NetworkError(
             f"{source}: the layer holds no lines ({', '.join(kinds) or 'no geometry'}): "
             "a street network is a layer of centrelines (fix: give the roads' centreline "
