@@ -243,7 +243,7 @@ def test_yuan_said_keeps_cheap_costs_and_unknown_units_are_problems(tmp_path: Pa
         (
             "cost",
             "units under [inputs.parcels] says cost is in '美元', a unit siting does not know",
-            "use one of 元, cny, yuan, 千元, 万元, 亿元",
+            "use one of 元, cny, yuan, 千元, 万元, 万, 亿元, 亿",
         ),
         (
             None,
