@@ -2707,6 +2707,30 @@ def test_a_header_unit_siting_does_not_know_is_not_read_as_m2_or_cny(tmp_path: P
     assert load_inputs(make_spec(tmp_path, parcels=given), crs=GK).parcels["cost"].iloc[0] == 1e6
 
 
+def test_a_price_in_yuan_among_a_headers_wan_is_a_problem(tmp_path: Path) -> None:
+    """Five 2,000 m² parcels priced 620, 600, 640, 610 (万元) and 6,200,000 (元, among
+    them) in 投资（万元）: the last read as 62,000,000,000 CNY passed without a word, though
+    units = { cost = "万元" } names it; the header's unit is checked as units' is."""
+    geoms = [box(X0 + 100 * i, Y0, X0 + 100 * i + 40, Y0 + 50) for i in range(5)]
+    parcels = gpd.GeoDataFrame(
+        {
+            "site_id": [f"P{i}" for i in range(5)],
+            "kind": ["idle_land"] * 5,
+            "acquisition": ["new_build"] * 5,
+            "投资（万元）": [620.0, 600.0, 640.0, 610.0, 6_200_000.0],
+        },
+        geometry=geoms,
+        crs=GK,
+    )
+    spec = make_spec(tmp_path, parcels=LayerSpec(path=write(parcels, tmp_path / "p.gpkg")))
+    problems = validate(spec, crs=GK)
+    assert len(problems) == 1
+    # 6,200,000 × 10,000 CNY over 2,000 m², against the median 6,200,000 / 2,000 = 3,100
+    assert "about 10,000 times above the median of the 5 parcels (3,100 CNY per m²)" in (
+        problems[0].message
+    )
+
+
 def test_a_name_two_columns_could_mean_is_not_guessed(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -495,7 +495,16 @@ def _read(
             return None, where
     if spec.layer is None and raw.attrs.get(SHEET) is not None:  # a workbook's first sheet
         where = dataclasses.replace(where, file_layer=str(raw.attrs[SHEET]))
-    return _normalize(raw, spec, name, where, report, people=people), where
+    frame = _normalize(raw, spec, name, where, report, people=people)
+    units = {} if frame is None else frame.attrs.pop(_UNITS, {})
+    if units != where.units:  # its headers' (投资（万元）), checked as units' are
+        where = dataclasses.replace(where, units=units)
+    return frame, where
+
+
+_UNITS = "siting_units"
+"""``attrs`` key of a normalized layer: the units its columns were read in, ``units``'
+and its headers' (``投资（万元）``), for the checks that follow."""
 
 
 def _normalize(
@@ -625,7 +634,9 @@ def _normalize(
     data = pd.DataFrame({k: v.set_axis(index) for k, v in out.items()}, index=index)
     for extra in extras:
         data[extra] = frame[extra].to_numpy()
-    return gpd.GeoDataFrame(data, geometry=np.asarray(geometry, dtype=object), crs=crs)
+    layer = gpd.GeoDataFrame(data, geometry=np.asarray(geometry, dtype=object), crs=crs)
+    layer.attrs[_UNITS] = dict(spec.units)
+    return layer
 
 
 def _crs_fix(frame: gpd.GeoDataFrame, spec: LayerSpec, section: str) -> str:
@@ -1477,7 +1488,7 @@ def _check_cost_unit(frame: gpd.GeoDataFrame, where: _Where, report: _Report) ->
     if usable.sum() >= 3:
         per_m2 = float(np.median(cost[usable] / land[usable]))
         if per_m2 >= MIN_COST_PER_M2 or "cost" in where.units:
-            wan = _MONEY_UNITS.get(str(where.units.get("cost", "")).strip().casefold()) == 1e4
+            wan = _unit_factor(_MONEY_UNITS, where.units.get("cost", "")) == 1e4
             ids = frame.index.astype(str).to_numpy()
             # a mode's prices are of one kind: a park reused for a fitting-out price is not
             # a purchase of its land (0.67 CNY per m² against 3,100 looked like 万元)
