@@ -2705,6 +2705,13 @@ def test_a_header_unit_siting_does_not_know_is_not_read_as_m2_or_cny(tmp_path: P
     assert "says its unit is '万元人民币', which siting does not know" in problems[0].message
     given = replace(spec.parcels, units={"cost": "万元"})  # units decides: no problem
     assert load_inputs(make_spec(tmp_path, parcels=given), crs=GK).parcels["cost"].iloc[0] == 1e6
+    # a bracket that qualifies the column rather than naming a unit is no unit at all
+    plain = parcels_frame().rename(columns={"cost": "投资（估算）"})
+    plain["用地面积（净用地）"] = [2_000.0, 300.0, 100.0]
+    spec = make_spec(tmp_path, parcels=LayerSpec(path=write(plain, tmp_path / "r.gpkg")))
+    inputs = load_inputs(spec, crs=GK)
+    assert inputs.parcels["cost"].tolist() == [1_000_000.0, 200_000.0, 0.0]
+    assert inputs.parcels["land_area_m2"].tolist() == [2_000.0, 300.0, 100.0]
 
 
 def test_a_price_in_yuan_among_a_headers_wan_is_a_problem(tmp_path: Path) -> None:

@@ -1104,6 +1104,8 @@ def _units_in_headers(
         factor = _unit_factor(units, unit)
         if factor is None and units is _MONEY_UNITS and re.fullmatch("[A-Z]{3}", unit):
             factor = 1.0  # 费用（EUR）: a currency's code, the scenario's currency
+        if factor is None and not _LOOKS_LIKE_A_UNIT.search(_unit_key(unit)):
+            continue  # 建筑面积（地上）, 投资（估算）: a qualifier, not a unit
         if factor is None:
             base = "m²" if units is _AREA_UNITS else "the scenario's currency"
             report.problems.append(
@@ -1119,6 +1121,11 @@ def _units_in_headers(
             found[column] = unit
             report.note(f"{name}: read {column} in {unit}, as its column '{header}' says")
     return dataclasses.replace(spec, units={**spec.units, **found}) if found else spec
+
+
+_LOOKS_LIKE_A_UNIT = re.compile(r"[元圆亩米顷万亿千²]|平方|公里|^[a-z0-9/.²]+$")
+"""A bracket's text (NFKC, case folded) that names a unit, known or not (万元人民币, hm²,
+sqm), not a qualifier of the column (地上, 估算, 含税)."""
 
 
 def _unit_factor(units: dict[str, float], unit: object) -> float | None:
