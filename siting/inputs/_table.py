@@ -184,6 +184,19 @@ def _fold(name: object) -> str:
     return _UNIT_AFTER.sub("", text).strip().casefold() or text.casefold()
 
 
+def unit_after(name: object) -> str | None:
+    """The unit in brackets after a column's name (NFKC), as :func:`_fold` sets it aside:
+    ``万元`` of ``投资估算（万元）``, ``m2`` of ``用地面积 (㎡)``; None without one.
+
+    Examples
+    --------
+    >>> [unit_after(n) for n in ("投资估算（万元）", "用地面积 (㎡)", "托位数")]
+    ['万元', 'm2', None]
+    """
+    found = _UNIT_AFTER.search(unicodedata.normalize("NFKC", str(name)).strip())
+    return None if found is None else found.group(0).strip().strip("([【)]】").strip()
+
+
 def open_table(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFrame | None:
     """Read a table of points, or add problems and return None.
 

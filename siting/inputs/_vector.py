@@ -71,7 +71,15 @@ from siting.inputs._schema import (
     _Schema,
     plan_computed,
 )
-from siting.inputs._table import ROWS, SHEET, is_table, open_table, polygons_needed
+from siting.inputs._table import (
+    ROWS,
+    SHEET,
+    _fold,
+    is_table,
+    open_table,
+    polygons_needed,
+    unit_after,
+)
 from siting.inputs._where import FilteredLayer, kept_features
 from siting.inputs._zip import archive_of, unzipped
 from siting.scenario import LayerSpec
@@ -829,13 +837,11 @@ def _unmapped_name(
     return None if own is None else (own, "plan")
 
 
-_UNIT_IN_BRACKETS = re.compile(r"\s*[（(【\[][^）)】\]]*[）)】\]]\s*$")
-
-
 def _bare_name(column: str) -> str:
-    """A column's name without its unit in brackets or spaces, case folded:
-    ``托位数（个）`` is ``托位数``."""
-    return _UNIT_IN_BRACKETS.sub("", str(column)).replace(" ", "").replace("\u3000", "").casefold()
+    """A column's name as a table's are compared (:func:`~siting.inputs._table._fold`:
+    NFKC, its unit in brackets aside, case folded), without spaces: ``托位数（个）`` is
+    ``托位数``."""
+    return _fold(column).replace(" ", "")
 
 
 def _by_its_word(
@@ -1097,10 +1103,9 @@ def _units_in_headers(
     found = {}
     for column, header in headers.items():
         units = UNITS.get(column)
-        bracket = _UNIT_IN_BRACKETS.search(header)
-        if units is None or bracket is None or column in spec.units:
+        unit = unit_after(header)
+        if units is None or unit is None or column in spec.units:
             continue
-        unit = bracket.group(0).strip().strip("（(【[）)】]").strip()
         factor = _unit_factor(units, unit)
         if factor is None and units is _MONEY_UNITS and re.fullmatch("[A-Z]{3}", unit):
             factor = 1.0  # 费用（EUR）: a currency's code, the scenario's currency
