@@ -31,7 +31,7 @@ from siting._said import Said
 from siting._text import first_few
 from siting.errors import NetworkError
 from siting.inputs._crs import _reproject
-from siting.inputs._problems import _assumed_crs, _Report, _Where
+from siting.inputs._problems import _Report, _Where
 from siting.inputs._where import kept_features
 from siting.inputs._zip import archive_of
 from siting.scenario import LayerSpec, Radii
@@ -50,7 +50,7 @@ def _read_street_lines(
     """The lines of a layer of street centrelines in the working CRS, or None with a
     problem: read as any layer is (a zip, a layer among several, a GBK Shapefile), its
     CRS the file's or the entry's; ``frame``: the lines given in memory instead."""
-    from siting.inputs._vector import _crs_fix, _open_vector
+    from siting.inputs._vector import _open_vector, with_given_crs
 
     where = _Where(str(entry.path), "streets", file_layer=entry.layer)
     if frame is not None and not isinstance(frame, gpd.GeoDataFrame):
@@ -75,22 +75,9 @@ def _read_street_lines(
             )
         )
         return None
+    lines = with_given_crs(lines, entry, where, report, section="[inputs.streets]")
     if lines.crs is None:
-        assumed = None
-        if entry.crs is not None:
-            assumed = _assumed_crs(entry.crs, where, report, noun="file")
-        else:
-            fix = _crs_fix(lines, entry, "[inputs] streets = { path, crs }")
-            report.problems.append(
-                where.problem(
-                    "the layer has no CRS (coordinate reference system)",
-                    fix="define the CRS in the file (a .prj beside a Shapefile), or give it: "
-                    + fix,
-                )
-            )
-        if assumed is None:
-            return None
-        lines = lines.set_crs(assumed)
+        return None
     return _reproject(lines, "streets", work, None, where, report)
 
 

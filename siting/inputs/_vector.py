@@ -562,30 +562,9 @@ def _normalize(
         return None
 
     # CRS -----------------------------------------------------------------
-    frame = raw
     rows: list[str] | None = raw.attrs.get(ROWS)  # a table's rows as the planner sees them
-    crs_from_scenario = False
-    if frame.crs is None:
-        if spec.crs is not None:
-            crs_from_scenario = True
-            assumed = _assumed_crs(spec.crs, where, report, noun="file")
-            if assumed is not None:
-                frame = frame.set_crs(assumed)
-        else:
-            table = rows is not None
-            report.problems.append(
-                where.problem(
-                    "the table's coordinates have no CRS (a table does not hold one)"
-                    if table
-                    else "the layer has no CRS (coordinate reference system)",
-                    fix=(
-                        ""
-                        if table
-                        else "define the CRS in the file (a .prj beside a Shapefile), or give it: "
-                    )
-                    + _crs_fix(frame, spec, section),
-                )
-            )
+    crs_from_scenario = raw.crs is None and spec.crs is not None
+    frame = with_given_crs(raw, spec, where, report, section=section, table=rows is not None)
 
     if name == "hazards" and {"buffer_m", "reason"} <= set(frame.columns):
         report.problems.append(
@@ -645,6 +624,39 @@ def _normalize(
     layer = gpd.GeoDataFrame(data, geometry=np.asarray(geometry, dtype=object), crs=crs)
     layer.attrs[_UNITS] = dict(spec.units)
     return layer
+
+
+def with_given_crs(
+    frame: gpd.GeoDataFrame,
+    spec: LayerSpec,
+    where: _Where,
+    report: _Report,
+    *,
+    section: str,
+    table: bool = False,
+) -> gpd.GeoDataFrame:
+    """``frame`` with the CRS its entry gives (``crs``) when its file holds none, noted;
+    without one, or with one pyproj does not know, ``frame`` as it is and a problem
+    (the CRS its numbers look like, for one without)."""
+    if frame.crs is not None:
+        return frame
+    if spec.crs is not None:
+        assumed = _assumed_crs(spec.crs, where, report, noun="file")
+        return frame if assumed is None else frame.set_crs(assumed)
+    report.problems.append(
+        where.problem(
+            "the table's coordinates have no CRS (a table does not hold one)"
+            if table
+            else "the layer has no CRS (coordinate reference system)",
+            fix=(
+                ""
+                if table
+                else "define the CRS in the file (a .prj beside a Shapefile), or give it: "
+            )
+            + _crs_fix(frame, spec, section),
+        )
+    )
+    return frame
 
 
 def _crs_fix(frame: gpd.GeoDataFrame, spec: LayerSpec, section: str) -> str:
