@@ -266,7 +266,6 @@ def graph_from_lines(
     frame: gpd.GeoDataFrame,
     *,
     source: str,
-    crs: str | pyproj.CRS | None = None,
     walkable: Callable[[dict[str, Any]], bool] | None = None,
     min_piece_m: float | None = None,
 ) -> nx.MultiDiGraph:
@@ -279,8 +278,6 @@ def graph_from_lines(
         the working CRS, with the class column the module docstring names, if any.
     source
         The file, for messages and ``graph["source"]``.
-    crs
-        The frame's CRS, when the frame has none set.
     walkable
         Whether an edge of these attributes is walked (``None``: every line); each
         distinct set of attributes is asked once.
@@ -301,7 +298,7 @@ def graph_from_lines(
     NetworkError
         The layer holds no lines, or its CRS is not projected.
     """
-    own = crs if crs is not None else frame.crs
+    own = frame.crs
     if own is None or not pyproj.CRS.from_user_input(own).is_projected:
         raise NetworkError(
             f"{source}: the street lines are not in a projected metric CRS "
@@ -336,8 +333,9 @@ def graph_from_lines(
     lines, rows = _merged(lines, rows, group[rows])
     lines, joined = _join_loose_ends(lines)
     a, b, xy = _unjoined_crossings(lines)
-    _, often = _counted(_keys(shapely.get_coordinates(lines)))
-    junctions = len(np.unique(_keys(shapely.get_coordinates(lines))[often > 1], axis=0))
+    vertices = _keys(shapely.get_coordinates(lines))
+    _, often = _counted(vertices)
+    junctions = len(np.unique(vertices[often > 1], axis=0))
     crossings = len(np.unique(_keys(xy), axis=0)) if len(xy) else 0
     if crossings and not osm_classes and crossings >= UNJOINED_SHARE * junctions:
         lines = _insert_points(lines, np.r_[a, b], np.r_[xy, xy])
@@ -368,23 +366,16 @@ def graph_from_lines(
     length = shapely.length(pieces)
     keep = length > 0
     pieces, line_of, ends, length = pieces[keep], line_of[keep], ends[keep], length[keep]
-    row = rows[line_of]
-    highway = row_highway[row]
-    tags = {t: values[row] for t, values in row_tags.items()}
-    if osm_classes and "sidewalk" not in tags:
-        # no sidewalk column to tell walkers' trunks from expressways: trunks are streets
-        sidewalk = np.full(len(highway), None, dtype=object)
-        sidewalk[np.isin(highway, ["trunk", "trunk_link"])] = "yes"
-        tags["sidewalk"] = sidewalk
-    attrs = [_edge_data(highway[i], {t: v[i] for t, v in tags.items()}) for i in range(len(pieces))]
+    # each class's attributes, from its first row: a piece's are its line's class's
+    first_row = pd.Series(np.arange(len(frame))).groupby(group).first().to_numpy()
+    attrs = [
+        _edge_data(row_highway[r], {t: v[r] for t, v in row_tags.items()}, osm=osm_classes)
+        for r in first_row
+    ]
+    piece_class = group[rows[line_of]]
     keep = np.ones(len(pieces), dtype=bool)
-    if walkable is not None:  # judged once per distinct class and tags
-        judged: dict[tuple[tuple[str, str], ...], bool] = {}
-        for i, data in enumerate(attrs):
-            key = tuple(sorted(data.items()))
-            if key not in judged:
-                judged[key] = walkable(data)
-            keep[i] = judged[key]
+    if walkable is not None:  # judged once per class
+        keep = np.asarray([walkable(data) for data in attrs], dtype=bool)[piece_class]
     if min_piece_m is not None and keep.any():
         keep &= _in_kept_pieces(ends, length, keep, min_piece_m)
     g = nx.MultiDiGraph(crs=pyproj.CRS.from_user_input(own), simplified=True)
@@ -395,19 +386,23 @@ def graph_from_lines(
     reversed_pieces = shapely.reverse(pieces)
     for k in np.flatnonzero(keep).tolist():
         u, v = int(ends[k, 0]), int(ends[k, 1])
-        edge: dict[str, Any] = {"length": float(length[k]), **attrs[k]}
+        edge: dict[str, Any] = {"length": float(length[k]), **attrs[piece_class[k]]}
         g.add_edge(u, v, geometry=pieces[k], **edge)
         g.add_edge(v, u, geometry=reversed_pieces[k], **edge)
     return g
 
 
-def _edge_data(highway: str, tags: dict[str, Any]) -> dict[str, str]:
-    """An edge's ``highway`` and the OSM tags a line has a value for."""
+def _edge_data(highway: str, tags: dict[str, Any], *, osm: bool) -> dict[str, str]:
+    """An edge's ``highway`` and the OSM tags a line has a value for; an ``osm`` layer's
+    trunk with no ``sidewalk`` column (Geofabrik's) is walked, with nothing to tell its
+    walkers' trunks from expressways."""
     data = {"highway": str(highway)}
     for tag, value in tags.items():
         if value is None or (isinstance(value, float) and np.isnan(value)) or value == "":
             continue
         data[tag] = str(value)
+    if osm and "sidewalk" not in tags and data["highway"] in ("trunk", "trunk_link"):
+        data["sidewalk"] = "yes"
     return data
 
 
