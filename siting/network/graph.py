@@ -460,8 +460,9 @@ def read_street_graph(
         share, :func:`siting._osmxml.parse_once`), an OSM PBF file (``.osm.pbf``, through an XML
         copy made with pyosmium, :mod:`siting.osm.pbf`), a GraphML file saved by
         osmnx (``.graphml``), or a layer of street centrelines in a file of one layer
-        with its CRS (``.shp``, ``.gpkg``, ``.geojson``, ``.fgb``, a ``.gdb`` folder, a
-        ``.zip`` of one: a bureau's 道路中心线 or Geofabrik's ``gis_osm_roads_free_1.shp``;
+        with its CRS (:data:`~siting.scenario.settings.LINE_LAYER_SUFFIXES`: ``.shp``,
+        ``.gpkg``, ``.geojson``, ``.fgb``, a ``.gdb`` folder, a ``.zip`` of one, a ``.dxf``:
+        a bureau's 道路中心线 or Geofabrik's ``gis_osm_roads_free_1.shp``;
         :func:`street_graph_from_lines`).
     working_crs
         The projected metric CRS to work in, for example ``"EPSG:4544"``.
