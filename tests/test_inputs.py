@@ -657,9 +657,10 @@ def _new_area_without_dwellings(t: Path) -> InputsSpec:
 
 
 def _points_for_polygons(t: Path) -> InputsSpec:
-    frame = areas_frame()
+    """Districts as points (their seats); areas as points are a 小区 list, read."""
+    frame = districts_frame()
     frame["geometry"] = frame.geometry.centroid
-    return make_spec(t, areas=LayerSpec(path=write(frame, t / "areas.gpkg")))
+    return make_spec(t, districts=LayerSpec(path=write(frame, t / "districts.gpkg")))
 
 
 def _missing_file(t: Path) -> InputsSpec:
@@ -1324,13 +1325,13 @@ BAD: list[tuple[Case, str, str, str | None, str, tuple[str, ...], str]] = [
     ),
     (
         _points_for_polygons,
-        "areas.gpkg",
-        "areas",
+        "districts.gpkg",
+        "districts",
         None,
-        "3 features have Point geometries where Polygon or MultiPolygon are expected",
-        ("A1", "A2", "A3"),
-        "give the areas layer as Polygon or MultiPolygon features (the outlines, not centre "
-        "points)",
+        "2 features have Point geometries where Polygon or MultiPolygon are expected",
+        ("510802", "510811"),
+        "give the districts layer as Polygon or MultiPolygon features (the outlines, not "
+        "centre points)",
     ),
     (
         _missing_file,
@@ -2077,13 +2078,16 @@ def test_areas_as_a_cad_drawings_closed_polylines_say_how_to_make_polygons(
     with pytest.raises(InputError) as caught:
         read_layer(spec, name="areas")
     (problem,) = [p for p in caught.value.problems if p.column is None]
-    plain = "3 features have LineString geometries where Polygon or MultiPolygon are expected"
+    plain = (
+        "3 features have LineString geometries where Polygon, MultiPolygon, Point or "
+        "MultiPoint are expected"
+    )
     assert problem.ids == ("20000", "20001", "20002")  # the DXF's entity handles
     if not closed:
         assert problem.message == plain
         assert problem.fix == (
-            "give the areas layer as Polygon or MultiPolygon features (the outlines, not "
-            "centre points)"
+            "give the areas layer as Polygon, MultiPolygon, Point or MultiPoint features "
+            "(the outlines, or one point per 小区)"
         )
         return
     assert problem.message == (

@@ -91,6 +91,7 @@ RECORDS: dict[str, dict[str, Any]] = {
         "ids": ["A2"],
     },
     "buildings_unused": {"allocation": "area_weighted"},
+    "areas_as_points": {"count": 182, "areas": 182, "low_m": 111, "high_m": 300, "shared": 1},
     "buildings_weigh_nothing": {"count": 1, "of": 3},
     "old_datum_unshifted": {
         "layer": "parcels",

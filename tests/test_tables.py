@@ -764,7 +764,6 @@ def test_a_zone_number_the_crs_does_not_expect_is_named(
 @pytest.mark.parametrize(
     ("role", "keys", "noun"),
     [
-        ("areas", {}, "the residential areas need polygons"),
         ("districts", {}, "the districts need polygons"),
         ("population", {}, "the population needs a raster of persons per cell"),
         ("population", {"column": "人口"}, "the population needs a raster of persons per cell"),
@@ -773,10 +772,10 @@ def test_a_zone_number_the_crs_does_not_expect_is_named(
 def test_a_table_given_where_polygons_are_needed_is_one_problem_saying_so(
     tmp_path: Path, role: str, keys: dict[str, str], noun: str
 ) -> None:
-    """A table's rows are points: as areas, districts or census units it is one problem
-    that says polygons are needed. Before, areas had four (no CRS, area_id and status
-    missing, then points where polygons are expected) and a population table without
-    column was 'cannot be read as a raster ... check that it is not damaged'."""
+    """A table's rows are points: as districts or census units it is one problem that
+    says polygons are needed (as areas they are a 小区 list, tests/test_catchments.py).
+    Before, a population table without column was 'cannot be read as a raster ... check
+    that it is not damaged'."""
     from siting.scenario import PopulationSpec
 
     path = tmp_path / "t.csv"

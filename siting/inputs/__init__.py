@@ -20,7 +20,7 @@ The canonical schemas (``siting`` names; map yours with ``[inputs.<layer>.column
 ========================  =================================================================
 layer                     columns
 ========================  =================================================================
-areas (polygons)          area_id, name, name_en, status (new/old/rural), dwellings,
+areas (polygons/points)   area_id, name, name_en, status (new/old/rural), dwellings,
                           migrant_share, district_id, subdistrict_id
 parcels (polygons/points) site_id, name, kind, acquisition, land_area_m2, floor_area_m2,
                           cost, affordable, district_id
@@ -45,6 +45,7 @@ module                     owns
                            (negative, NaN and implausibly dense cells)
 ``_crs``                   the working CRS, reprojection, the study-area check and
                            coordinates that are not degrees in a geographic CRS
+``_catchments``            the land of residential areas given as points (a 小区 list)
 ``_datum``                 a layer on Xian 1980 or Beijing 1954 moved to CGCS2000 by the
                            bureau's transformation (``datum_shift``), or found without one
 ``_districts``             filling in and checking district and subdistrict ids
@@ -61,6 +62,7 @@ module                     owns
 
 from __future__ import annotations
 
+from siting.inputs._catchments import DEFAULT_RADIUS_M, LAND_M2_PER_DWELLING
 from siting.inputs._census import read_census_units
 from siting.inputs._checks import (
     check_frame,
@@ -84,7 +86,9 @@ from siting.inputs._schema import FALSE_WORDS, LAYER_NAMES, TRUE_WORDS
 from siting.inputs._vector import UNITS
 
 __all__ = [
+    "DEFAULT_RADIUS_M",
     "FALSE_WORDS",
+    "LAND_M2_PER_DWELLING",
     "LAYER_NAMES",
     "TRUE_WORDS",
     "UNITS",

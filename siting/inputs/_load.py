@@ -24,6 +24,7 @@ from siting._osmxml import parse_once
 from siting._said import Said
 from siting.errors import InputError, Problem
 from siting.inputs import _fit
+from siting.inputs._catchments import point_catchments
 from siting.inputs._census import (
     _areas_own_counts,
     _check_census,
@@ -554,6 +555,9 @@ def _load_parsed_once(
             areas = _reproject(
                 areas, "areas", work, None, wheres["areas"], report, shift=_shift(spec, "areas")
             )
+        if areas.crs is not None and pyproj.CRS(areas.crs).is_projected:
+            radius = spec.areas.radius_m if spec.areas is not None else None
+            areas = point_catchments(areas, radius_m=radius, where=wheres["areas"], report=report)
         raw["areas"] = areas
         good = _drawn(areas)
         if len(good) and np.isfinite(good.total_bounds).all():

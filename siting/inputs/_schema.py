@@ -199,7 +199,7 @@ _ANY: tuple[str, ...] = ("Point", "LineString", "Polygon")
 _SCHEMAS: dict[str, _Schema] = {
     "areas": _Schema(
         "area_id",
-        _POLYGON,
+        ("Polygon", "Point"),  # points: a 小区 list, given catchments (siting.inputs._catchments)
         (
             _Column("area_id", "id", required=True, nonnull=True),
             _Column("name", "str", id_default=True),

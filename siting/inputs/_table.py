@@ -136,7 +136,6 @@ def is_table(path: Path) -> bool:
 
 
 _NEEDS = {
-    "areas": "the residential areas need polygons (their outlines)",
     "districts": "the districts need polygons (their boundaries)",
     "subdistricts": "the subdistricts (街道/乡镇) need polygons (their boundaries)",
     "population": "the population needs a raster of persons per cell, or census units "
@@ -149,9 +148,10 @@ def polygons_needed(path: Path, name: str, report: _Report) -> bool:
     """Add the problem of a table given for a layer of polygons (or the population), whose
     rows would be points; whether there was one.
 
-    A table's rows become points, which as residential areas, districts or census units
-    hold no land: one problem that says so, not the missing columns and point geometries
-    reading it would add."""
+    A table's rows become points, which as districts or census units hold no land: one
+    problem that says so, not the missing columns and point geometries reading it would
+    add. (As residential areas they are a 小区 list, given land by
+    :mod:`siting.inputs._catchments`.)"""
     if name not in _NEEDS or not is_table(path):
         return False
     report.problems.append(

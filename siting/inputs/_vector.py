@@ -1281,13 +1281,14 @@ def _drawn_problems(
     wrong = ~empty & ~np.isin(families, list(schema.geometry))
     if wrong.any():
         found_names = sorted({g.geom_type for g in geoms[wrong]})
-        expected = _or_list([_FAMILY_WORDS[f] for f in schema.geometry])
+        expected = _or_list([w for f in schema.geometry for w in _FAMILY_WORDS[f].split(" or ")])
         message = (
             f"{_count(int(wrong.sum()))} {'/'.join(found_names)} geometries where {expected} "
             "are expected"
         )
         fix = f"give the {name} layer as {expected} features"
         if "Polygon" in schema.geometry and _closed_rings(geoms[wrong]):
+            fix = f"give the {name} layer as {_FAMILY_WORDS['Polygon']} features"
             message += "; they are closed rings, as a CAD drawing's closed polylines read by GDAL"
             if called is not None:  # a frame in memory: no file to convert
                 fix += (
@@ -1299,6 +1300,8 @@ def _drawn_problems(
                 fix += ": " + _CAD_FIX.format(name=name, drawing=drawing, keys=_keys(schema))
         elif schema.geometry == _POLYGON:
             fix += " (the outlines, not centre points)"
+        elif name == "areas":
+            fix += " (the outlines, or one point per 小区)"
         report.problems.append(
             where.problem(message, ids=[ids[i] for i in np.flatnonzero(wrong)], fix=fix)
         )

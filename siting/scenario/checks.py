@@ -583,6 +583,7 @@ def input_source_problems(spec: InputsSpec) -> list[str]:
             )
     bad.extend(_raster_count_problems(spec))
     bad.extend(_blank_filters(spec))
+    bad.extend(_radius_problems(spec))
     if spec.areas is None and "areas" not in uses:
         bad.append(
             "'inputs.areas' is missing: the run has no residential areas; fix: give areas = "
@@ -610,6 +611,28 @@ def _blank_filters(spec: InputsSpec) -> list[str]:
         "to take every feature"
         for name in blank
     ]
+
+
+def _radius_problems(spec: InputsSpec) -> list[str]:
+    """``radius_m``: for the areas' points only, and a positive number of metres."""
+    bad = []
+    for field in dataclasses.fields(spec):
+        radius = getattr(getattr(spec, field.name), "radius_m", None)
+        if radius is None:
+            continue
+        if field.name != "areas":
+            bad.append(
+                f"'inputs.{field.name}.radius_m' is for residential areas given as points "
+                "only; fix: leave it out"
+            )
+        elif not (isinstance(radius, int | float) and 0 < radius <= 5_000):
+            bad.append(
+                f"'inputs.areas.radius_m' must be a radius in metres, more than 0 and at most "
+                f"5,000, got {radius!r}; fix: give the radius of the land each 小区 point "
+                "stands for (150 for a town compound of about 7 ha), or leave it out to take "
+                "it from the dwellings"
+            )
+    return bad
 
 
 RASTER_COUNTS: tuple[str, ...] = ("residents", "children")

@@ -109,6 +109,13 @@ class LayerSpec:
         ``units`` and ``values``: ``where = "DLBM IN ('0701','0702')"`` for the
         residential land of a bureau's 三调 layer (:mod:`siting.inputs._where`). A
         table's rows and a frame held in memory are filtered by the same OGR SQL.
+    radius_m
+        For residential areas given as points (a 小区 list: a table with coordinates,
+        or a layer of points): the radius of the land each point stands for, in metres,
+        the same for every point. Without it, a point's radius comes from its
+        dwellings (:data:`siting.inputs.LAND_M2_PER_DWELLING`), or is 150 m (300 m in
+        a rural area). The land is cut where it is nearer to another area's point
+        (:mod:`siting.inputs._catchments`). Only ``[inputs.areas]`` takes it.
     """
 
     path: Path
@@ -122,6 +129,7 @@ class LayerSpec:
     x: str | None = None
     y: str | None = None
     where: str | None = None
+    radius_m: float | None = None
 
 
 @dataclass(frozen=True)

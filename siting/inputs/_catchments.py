@@ -1,0 +1,213 @@
+"""Residential areas given as points: the land each one stands for.
+
+A bureau's list of 小区 (a table of 名称, 户数 and coordinates, or a points layer of
+compounds scraped from a web map) gives where each compound is, not its outline. The
+raster's people are allocated to land, so each point is given the land it most likely
+covers, its **catchment**: the land within a radius of it that is nearer to it than to
+any other area's point (its Voronoi cell cut to a disc), less the land of the layer's
+areas drawn as outlines. The radius comes from the compound's size:
+
+* ``radius_m`` under ``[inputs.areas]``, for every point, when given;
+* otherwise from its dwellings, as a disc of :data:`LAND_M2_PER_DWELLING` per dwelling
+  (held between :data:`MIN_RADIUS_M` and :data:`MAX_RADIUS_M`);
+* otherwise :data:`DEFAULT_RADIUS_M`.
+
+A new area's demand is its dwellings × persons per household whatever its land; an old
+or rural area's is the raster's people on its catchment, so its catchment is a guess
+that a finding says plainly. Two areas at one point share one cell (each cut to its own
+disc): the raster's people there are shared between them, as overlapping outlines share
+them. Points are kept apart from the outlines, never the other way round.
+"""
+
+from __future__ import annotations
+
+import math
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import shapely
+
+from siting._said import Said
+from siting.inputs._problems import _Report, _Where
+
+__all__ = ["DEFAULT_RADIUS_M", "LAND_M2_PER_DWELLING", "point_catchments"]
+
+LAND_M2_PER_DWELLING: dict[str, float] = {"new": 40.0, "old": 40.0, "rural": 150.0}
+"""Land per dwelling, by status, of a 小区 given as a point with its dwellings (m²). A
+town dwelling of about 90 m² of floor at a plot ratio of about 2.2 (GB 50180-2018's
+residential blocks of 10–18 storeys, 2.0–2.8) stands on about 40 m² of land; a rural
+household's homestead and yard on about 150 m². A judgement, overridden by ``radius_m``."""
+
+DEFAULT_RADIUS_M: dict[str, float] = {"new": 150.0, "old": 150.0, "rural": 300.0}
+"""The catchment's radius of a point without dwellings (m): a town 小区 of about 7 ha, a
+village of about 28 ha."""
+
+MIN_RADIUS_M = 50.0
+"""The smallest radius taken from dwellings (m): a building or two with their grounds."""
+
+MAX_RADIUS_M = 500.0
+"""The largest radius taken from dwellings (m): the 10-minute life circle's radius."""
+
+_DISC_SEGMENTS = 16
+"""Segments per quarter circle of a disc (its area is 0.16 % under the circle's)."""
+
+
+def point_radii(
+    status: npt.NDArray[np.object_],
+    dwellings: npt.NDArray[np.float64],
+    *,
+    radius_m: float | None = None,
+) -> npt.NDArray[np.float64]:
+    """Each point's catchment radius in metres (see the module's notes).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> point_radii(np.array(["old", "new", "rural"]), np.array([1000.0, np.nan, 0.0]))
+    array([112.83791671, 150.        , 300.        ])
+    >>> point_radii(np.array(["old"]), np.array([10.0])), point_radii(
+    ...     np.array(["old"]), np.array([1000.0]), radius_m=80.0)
+    (array([50.]), array([80.]))
+    """
+    if radius_m is not None:
+        return np.full(len(status), float(radius_m))
+    land = np.array([LAND_M2_PER_DWELLING.get(str(s), 40.0) for s in status])
+    default = np.array([DEFAULT_RADIUS_M.get(str(s), 150.0) for s in status])
+    with np.errstate(invalid="ignore"):
+        sized = np.clip(np.sqrt(dwellings * land / math.pi), MIN_RADIUS_M, MAX_RADIUS_M)
+    known = np.isfinite(dwellings) & (dwellings > 0)
+    return np.where(known, sized, default)
+
+
+def point_catchments(
+    frame: gpd.GeoDataFrame,
+    *,
+    radius_m: float | None,
+    where: _Where,
+    report: _Report,
+) -> gpd.GeoDataFrame:
+    """``frame`` with each area given as a point replaced by its catchment.
+
+    Parameters
+    ----------
+    frame
+        The areas, indexed by ``area_id``, in a projected CRS (metres); points,
+        multipoints (read at their centroid) and polygons may be mixed.
+    radius_m
+        ``[inputs.areas] radius_m``: one radius for every point, or None.
+    where
+        The areas' file and layer, for the problems.
+    report
+        Collects a problem for a point that lies inside another area's outline (the same
+        小区 given twice), and the finding that says what was done.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The same rows and columns; the points' geometries are their catchments. A frame
+        without points is returned as it is.
+    """
+    geoms = np.asarray(frame.geometry.to_numpy(), dtype=object)
+    kind = shapely.get_type_id(geoms)
+    drawn = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    is_point = drawn & np.isin(kind, [0, 4])  # Point, MultiPoint
+    if not is_point.any():
+        return frame
+    which = np.flatnonzero(is_point)
+    centres = shapely.centroid(geoms[which])
+    outlines = geoms[drawn & ~is_point]
+    covered = shapely.union_all(outlines) if len(outlines) else None
+    ids = frame.index.astype(str).to_numpy()
+    if covered is not None:
+        inside = shapely.intersects(centres, covered)
+        if inside.any():
+            report.problems.append(
+                where.problem(
+                    f"{int(inside.sum())} area(s) given as points lie inside areas given as "
+                    "outlines: the same 小区 given twice?",
+                    ids=ids[which[inside]],
+                    fix="delete the points of compounds the outlines already give, or give "
+                    "every area as an outline",
+                )
+            )
+            return frame
+    status = (
+        frame["status"].to_numpy(dtype=object)[which]
+        if "status" in frame
+        else np.full(len(which), "old", dtype=object)
+    )
+    dwellings = (
+        frame["dwellings"].to_numpy(dtype=np.float64)[which]
+        if "dwellings" in frame
+        else np.full(len(which), np.nan)
+    )
+    radii = point_radii(status, dwellings, radius_m=radius_m)
+    cells = _voronoi_cells(centres, reach=float(radii.max()))
+    land = shapely.intersection(cells, shapely.buffer(centres, radii, quad_segs=_DISC_SEGMENTS))
+    if covered is not None:
+        land = shapely.difference(land, covered)
+    out = frame.copy()
+    new = geoms.copy()
+    new[which] = land
+    out = out.set_geometry(gpd.GeoSeries(new, index=frame.index, crs=frame.crs))
+    shared = len(centres) - len(_unique_xy(centres)[0])
+    report.find(
+        Said(
+            f"areas: {len(which)} of {len(frame)} areas are points, not outlines (a 小区 "
+            "list): each stands for the land within "
+            + _radius_words(radii, radius_m=radius_m)
+            + " of it that is nearer to it than to another area"
+            + (", less the areas drawn as outlines" if covered is not None else "")
+            + (f" ({shared} share a point with another)" if shared else "")
+            + ". An old or rural area's demand is the raster's people on that land, a "
+            "guess; give the outlines for demand by the land the compounds cover",
+            code="areas_as_points",
+            count=len(which),
+            areas=len(frame),
+            low_m=round(float(radii.min())),
+            high_m=round(float(radii.max())),
+            shared=shared,
+        )
+    )
+    return out
+
+
+def _radius_words(radii: npt.NDArray[np.float64], *, radius_m: float | None) -> str:
+    """``"150 m"``, or ``"50–400 m (by its dwellings, …)"``."""
+    low, high = round(float(radii.min())), round(float(radii.max()))
+    if radius_m is not None:
+        return f"{low:,} m (radius_m)"
+    span = f"{low:,} m" if low == high else f"{low:,}–{high:,} m"
+    return (
+        f"{span} (a disc of {LAND_M2_PER_DWELLING['old']:g} m² a dwelling, "
+        f"{LAND_M2_PER_DWELLING['rural']:g} m² in a rural area, or "
+        f"{DEFAULT_RADIUS_M['old']:g} m and {DEFAULT_RADIUS_M['rural']:g} m without dwellings; "
+        "radius_m under [inputs.areas] sets one)"
+    )
+
+
+def _unique_xy(
+    points: npt.NDArray[np.object_],
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.intp]]:
+    """The distinct locations (to the centimetre) and each point's one among them."""
+    xy = np.round(shapely.get_coordinates(points) * 100.0) / 100.0
+    unique, inverse = np.unique(xy, axis=0, return_inverse=True)
+    return unique, inverse.reshape(-1)
+
+
+def _voronoi_cells(points: npt.NDArray[np.object_], *, reach: float) -> npt.NDArray[np.object_]:
+    """Each point's Voronoi cell among the distinct points, reaching at least ``reach``
+    past their box (points at one location share its cell)."""
+    unique, inverse = _unique_xy(points)
+    if len(unique) == 1:
+        x, y = unique[0]
+        box = shapely.box(x - 2 * reach, y - 2 * reach, x + 2 * reach, y + 2 * reach)
+        return np.full(len(points), box, dtype=object)
+    x0, y0 = unique.min(axis=0) - 2 * reach
+    x1, y1 = unique.max(axis=0) + 2 * reach
+    diagram = shapely.voronoi_polygons(
+        shapely.multipoints(unique), extend_to=shapely.box(x0, y0, x1, y1), ordered=True
+    )
+    cells = np.asarray(shapely.get_parts(diagram), dtype=object)
+    return cells[inverse]

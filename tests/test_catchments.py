@@ -1,0 +1,204 @@
+"""Residential areas given as points (a 小区 list): each takes its catchment, the land
+within a radius of it nearer to it than to another area (``siting.inputs._catchments``).
+Expected figures are computed here by hand: the area of the disc's 64-gon, the circular
+segment a Voronoi edge cuts off, the people of a uniform raster on that land."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import pytest
+from shapely.geometry import Point, box
+from test_inputs import GK, X0, Y0, make_spec, write, write_raster
+
+from siting.demand import estimate_demand
+from siting.errors import ScenarioError
+from siting.inputs import load_inputs, validate
+from siting.inputs._catchments import point_radii
+from siting.scenario import DemandSettings, InputsSpec, LayerSpec, Scenario, load_scenario
+
+N_SIDES = 64  # the disc's polygon: 16 segments a quarter
+
+
+def polygon_disc(r: float) -> float:
+    """The area of the regular 64-gon inscribed in a circle of radius ``r``."""
+    return N_SIDES / 2 * r * r * math.sin(2 * math.pi / N_SIDES)
+
+
+def points_frame(xy: list[tuple[float, float]], **columns: list[object]) -> gpd.GeoDataFrame:
+    data: dict[str, list[object]] = {
+        "area_id": [f"X{i + 1}" for i in range(len(xy))],
+        "status": ["old"] * len(xy),
+    }
+    data.update(columns)
+    return gpd.GeoDataFrame(data, geometry=[Point(X0 + x, Y0 + y) for x, y in xy], crs=GK)
+
+
+def spec_with_areas(tmp_path: Path, frame: gpd.GeoDataFrame, **keys: Any) -> InputsSpec:
+    path = write(frame, tmp_path / "points.gpkg")
+    return make_spec(tmp_path, areas=LayerSpec(path=path, **keys))
+
+
+def test_radii_from_dwellings_status_and_the_scenario() -> None:
+    """sqrt(dwellings × land / π), held to 50–500 m; 150 m (300 m rural) without dwellings."""
+    status = np.array(["old", "new", "rural", "old", "old", "rural"], dtype=object)
+    dwellings = np.array([1000.0, 2000.0, 1000.0, np.nan, 1e6, 0.0])
+    expected = [
+        math.sqrt(1000 * 40 / math.pi),  # 112.84
+        math.sqrt(2000 * 40 / math.pi),  # 159.58
+        math.sqrt(1000 * 150 / math.pi),  # 218.51
+        150.0,
+        500.0,
+        300.0,
+    ]
+    assert point_radii(status, dwellings) == pytest.approx(expected)
+    assert point_radii(status, dwellings, radius_m=80.0) == pytest.approx([80.0] * 6)
+
+
+def test_two_points_split_their_discs_at_the_middle(tmp_path: Path) -> None:
+    """Two 小区 200 m apart with radius 150 m: each keeps its disc less the segment beyond
+    the bisector, 100 m from it (r² acos(d/r) − d √(r² − d²) for the circle)."""
+    frame = points_frame([(1000.0, 500.0), (1200.0, 500.0)])
+    inputs = load_inputs(spec_with_areas(tmp_path, frame, radius_m=150.0), crs=GK)
+    areas = inputs.areas
+    r, d = 150.0, 100.0
+    segment = r * r * math.acos(d / r) - d * math.sqrt(r * r - d * d)
+    expected = math.pi * r * r - segment  # 57,436 m² for the true circle
+    got = areas.geometry.area.to_numpy()
+    assert got == pytest.approx([expected, expected], rel=2e-3)
+    assert areas.geometry.iloc[0].bounds[2] == pytest.approx(X0 + 1100.0)  # the bisector
+    assert areas.geometry.iloc[1].bounds[0] == pytest.approx(X0 + 1100.0)
+    assert areas.geometry.iloc[0].intersection(areas.geometry.iloc[1]).area == pytest.approx(0)
+    (finding,) = [f for f in inputs.findings if f.code == "areas_as_points"]
+    assert finding.values == {
+        "count": 2,
+        "areas": 2,
+        "low_m": 150,
+        "high_m": 150,
+        "shared": 0,
+    }
+    assert "within 150 m (radius_m) of it" in finding
+
+
+def test_an_old_areas_people_are_the_raster_on_its_disc(tmp_path: Path) -> None:
+    """A uniform raster of 5 people a 100 m cell; an old 小区 of 1,000 dwellings alone:
+    its people (area-weighted, exact cell cover) are 5/10,000 × the 64-gon of radius
+    √(40,000/π) = 112.84 m: 19.97 people. A new one of 800 dwellings plans 800 × 2.36."""
+    frame = points_frame(
+        [(1000.0, 500.0), (2000.0, 500.0)],
+        status=["old", "new"],
+        dwellings=[1000.0, 800.0],
+    )
+    write_raster(tmp_path / "pop.tif")  # 5 people a cell over X0 − 500 … X0 + 2,500
+    inputs = load_inputs(spec_with_areas(tmp_path, frame), crs=GK)
+    scenario = Scenario(demand=DemandSettings(allocation="area_weighted"))
+    areas = estimate_demand(inputs, scenario=scenario).areas
+    r = math.sqrt(1000 * 40 / math.pi)
+    assert areas.loc["X1", "population"] == pytest.approx(5 / 10_000 * polygon_disc(r), rel=1e-6)
+    assert areas.loc["X2", "planned_population"] == pytest.approx(800 * 2.36)
+
+
+def test_points_at_one_place_share_its_cell(tmp_path: Path) -> None:
+    """Two ids at one point (phases 一期 and 二期 listed apart) each take the shared cell cut
+    to its own disc; the third point 300 m off cuts both at 150 m."""
+    frame = points_frame(
+        [(1000.0, 500.0), (1000.0, 500.0), (1300.0, 500.0)],
+        dwellings=[1000.0, 4000.0, np.nan],
+    )
+    inputs = load_inputs(spec_with_areas(tmp_path, frame), crs=GK)
+    geoms = inputs.areas.geometry
+    small = math.sqrt(1000 * 40 / math.pi)  # 112.8 m: never reaches the bisector at 150 m
+    assert geoms["X1"].area == pytest.approx(polygon_disc(small), rel=1e-9)
+    assert geoms["X2"].bounds[2] == pytest.approx(X0 + 1150.0)  # 225.7 m, cut at 150 m
+    assert geoms["X2"].contains(geoms["X1"])
+    (finding,) = [f for f in inputs.findings if f.code == "areas_as_points"]
+    assert finding.values["shared"] == 1
+    assert "(1 share a point with another)" in finding
+
+
+def test_points_beside_outlines_keep_off_them_and_inside_them_are_a_problem(
+    tmp_path: Path,
+) -> None:
+    """A point 100 m from an outline's edge loses the part of its 150 m disc on that
+    outline; a point inside an outline is the same 小区 twice: a problem naming it."""
+    outline = box(X0 + 600, Y0 + 200, X0 + 900, Y0 + 800)
+    frame = gpd.GeoDataFrame(
+        {"area_id": ["P1", "X1"], "status": ["old", "old"]},
+        geometry=[outline, Point(X0 + 1000, Y0 + 500)],
+        crs=GK,
+    )
+    inputs = load_inputs(spec_with_areas(tmp_path, frame, radius_m=150.0), crs=GK)
+    r, d = 150.0, 100.0
+    segment = r * r * math.acos(d / r) - d * math.sqrt(r * r - d * d)
+    assert inputs.areas.geometry["X1"].area == pytest.approx(math.pi * r * r - segment, rel=2e-3)
+    assert inputs.areas.geometry["P1"].equals(outline)
+    inside = frame.set_geometry([outline, Point(X0 + 700, Y0 + 500)], crs=GK)
+    problems = validate(spec_with_areas(tmp_path / "..", inside), crs=GK)
+    (problem,) = [p for p in problems if p.layer == "areas"]
+    assert problem.ids == ("X1",)
+    assert "lie inside areas given as outlines" in problem.message
+
+
+def test_a_xiaoqu_table_plans_the_sample_city(tmp_path: Path) -> None:
+    """The sample's 182 areas as a CSV of 小区 (编号, 名称, 类型, 户数, 经度/纬度 in CGCS2000
+    degrees): it plans, its new areas require exactly dwellings × 2.36 × 10 / 1,000 slots,
+    and every catchment holds its point."""
+    sample = Path(__file__).resolve().parents[1] / "data" / "sample"
+    areas = gpd.read_file(sample / "city.gpkg", layer="areas", engine="pyogrio")
+    at = areas.to_crs(GK).geometry.representative_point()
+    lonlat = gpd.GeoSeries(at, crs=GK).to_crs("EPSG:4490")
+    words = {"new": "新建", "old": "老旧小区", "rural": "农村"}
+    table = pd.DataFrame(
+        {
+            "小区编号": areas["area_id"],
+            "小区名称": areas["name"],
+            "类型": areas["status"].map(words),
+            "户数": areas["dwellings"],
+            "经度": lonlat.x.round(7),
+            "纬度": lonlat.y.round(7),
+        }
+    )
+    csv = tmp_path / "小区.csv"
+    table.to_csv(csv, index=False, encoding="utf-8-sig")
+    scenario = load_scenario(sample / "scenario.toml")
+    spec = replace(scenario.inputs, areas=LayerSpec(path=csv, crs="EPSG:4490"))
+    inputs = load_inputs(spec, crs=scenario.crs)
+    assert len(inputs.areas) == 182
+    assert inputs.areas.geometry.contains(at.set_axis(areas["area_id"])).all()
+    demand = estimate_demand(inputs, scenario=replace(scenario, inputs=spec)).areas
+    new = areas.set_index("area_id")["status"] == "new"
+    dwellings = areas.set_index("area_id")["dwellings"][new]
+    assert demand.loc[new[new].index, "required_slots"].to_numpy() == pytest.approx(
+        (dwellings * 2.36 * 10 / 1000).to_numpy()
+    )
+    assert pyproj.CRS(inputs.crs) == pyproj.CRS(GK)
+
+
+@pytest.mark.parametrize(
+    ("layer", "radius", "said"),
+    [
+        ("areas", 0.0, "'inputs.areas.radius_m' must be a radius in metres"),
+        ("areas", 9000.0, "'inputs.areas.radius_m' must be a radius in metres"),
+        ("parcels", 100.0, "'inputs.parcels.radius_m' is for residential areas"),
+    ],
+)
+def test_radius_m_is_checked(tmp_path: Path, layer: str, radius: float, said: str) -> None:
+    keys = {"areas": "", "parcels": ""}
+    keys[layer] = f", radius_m = {radius}"
+    toml = tmp_path / "s.toml"
+    toml.write_text(
+        '[inputs]\npopulation = { path = "p.tif" }\n'
+        f'areas = {{ path = "a.gpkg"{keys["areas"]} }}\n'
+        f'parcels = {{ path = "b.gpkg"{keys["parcels"]} }}\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(toml)
+    assert said in str(caught.value)
