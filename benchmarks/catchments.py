@@ -27,7 +27,7 @@ import shapely
 from siting.demand import estimate_demand
 from siting.inputs import load_inputs
 from siting.inputs._catchments import point_catchments
-from siting.inputs._problems import _Report, _Where
+from siting.inputs._problems import _Report
 from siting.scenario import LayerSpec, load_scenario
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
@@ -53,7 +53,7 @@ def time_catchments(n: int, *, repeat: int) -> tuple[float, float]:
     best = np.inf
     for _ in range(repeat):
         start = time.perf_counter()
-        out = point_catchments(frame, radius_m=None, where=_Where("-", "areas"), report=_Report())
+        out = point_catchments(frame, radius_m=None, report=_Report())
         best = min(best, time.perf_counter() - start)
     geoms = np.asarray(out.geometry.to_numpy(), dtype=object)
     assert shapely.contains(geoms, frame.geometry.to_numpy()).all()

@@ -20,7 +20,7 @@ from test_inputs import GK, X0, Y0, make_spec, write, write_raster
 
 from siting.demand import estimate_demand
 from siting.errors import ScenarioError
-from siting.inputs import load_inputs, validate
+from siting.inputs import load_inputs
 from siting.inputs._catchments import point_radii
 from siting.scenario import DemandSettings, InputsSpec, LayerSpec, Scenario, load_scenario
 
@@ -83,6 +83,7 @@ def test_two_points_split_their_discs_at_the_middle(tmp_path: Path) -> None:
         "low_m": 150,
         "high_m": 150,
         "shared": 0,
+        "inside": 0,
     }
     assert "within 150 m (radius_m) of it" in finding
 
@@ -123,11 +124,12 @@ def test_points_at_one_place_share_its_cell(tmp_path: Path) -> None:
     assert "(1 share a point with another)" in finding
 
 
-def test_points_beside_outlines_keep_off_them_and_inside_them_are_a_problem(
+def test_points_beside_outlines_keep_off_them_and_inside_one_keep_its_land(
     tmp_path: Path,
 ) -> None:
     """A point 100 m from an outline's edge loses the part of its 150 m disc on that
-    outline; a point inside an outline is the same 小区 twice: a problem naming it."""
+    outline; a point inside an outline (a 小区 inside a neighbourhood's residential land)
+    keeps its whole disc, the part on the outline shared with it, and is said."""
     outline = box(X0 + 600, Y0 + 200, X0 + 900, Y0 + 800)
     frame = gpd.GeoDataFrame(
         {"area_id": ["P1", "X1"], "status": ["old", "old"]},
@@ -139,11 +141,18 @@ def test_points_beside_outlines_keep_off_them_and_inside_them_are_a_problem(
     segment = r * r * math.acos(d / r) - d * math.sqrt(r * r - d * d)
     assert inputs.areas.geometry["X1"].area == pytest.approx(math.pi * r * r - segment, rel=2e-3)
     assert inputs.areas.geometry["P1"].equals(outline)
+    (finding,) = [f for f in inputs.findings if f.code == "areas_as_points"]
+    assert finding.values["inside"] == 0
     inside = frame.set_geometry([outline, Point(X0 + 700, Y0 + 500)], crs=GK)
-    problems = validate(spec_with_areas(tmp_path / "..", inside), crs=GK)
-    (problem,) = [p for p in problems if p.layer == "areas"]
-    assert problem.ids == ("X1",)
-    assert "lie inside areas given as outlines" in problem.message
+    (tmp_path / "in").mkdir()
+    inputs = load_inputs(spec_with_areas(tmp_path / "in", inside, radius_m=150.0), crs=GK)
+    land = inputs.areas.geometry["X1"]
+    assert land.area == pytest.approx(polygon_disc(150.0), rel=1e-9)
+    on_outline = land.intersection(outline).area  # the disc less its 50 m west of x = 600
+    assert on_outline == pytest.approx(math.pi * r * r - segment, rel=2e-3)
+    (finding,) = [f for f in inputs.findings if f.code == "areas_as_points"]
+    assert finding.values["inside"] == 1
+    assert "1 lie inside an area drawn as an outline" in finding
 
 
 def test_a_xiaoqu_table_plans_the_sample_city(tmp_path: Path) -> None:

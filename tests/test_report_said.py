@@ -91,7 +91,14 @@ RECORDS: dict[str, dict[str, Any]] = {
         "ids": ["A2"],
     },
     "buildings_unused": {"allocation": "area_weighted"},
-    "areas_as_points": {"count": 182, "areas": 182, "low_m": 111, "high_m": 300, "shared": 1},
+    "areas_as_points": {
+        "count": 182,
+        "areas": 182,
+        "low_m": 111,
+        "high_m": 300,
+        "shared": 1,
+        "inside": 0,
+    },
     "buildings_weigh_nothing": {"count": 1, "of": 3},
     "old_datum_unshifted": {
         "layer": "parcels",

@@ -16,7 +16,9 @@ A new area's demand is its dwellings × persons per household whatever its land;
 or rural area's is the raster's people on its catchment, so its catchment is a guess
 that a finding says plainly. Two areas at one point share one cell (each cut to its own
 disc): the raster's people there are shared between them, as overlapping outlines share
-them. Points are kept apart from the outlines, never the other way round.
+them. Points are kept off the outlines, never the other way round, but for the outline
+a point lies in (a 小区 inside a neighbourhood's landuse=residential polygon): it keeps
+the land it shares with that one, whose people the two then share.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ import numpy.typing as npt
 import shapely
 
 from siting._said import Said
-from siting.inputs._problems import _Report, _Where
+from siting.inputs._problems import _Report
 
 __all__ = ["DEFAULT_RADIUS_M", "LAND_M2_PER_DWELLING", "point_catchments"]
 
@@ -84,7 +86,6 @@ def point_catchments(
     frame: gpd.GeoDataFrame,
     *,
     radius_m: float | None,
-    where: _Where,
     report: _Report,
 ) -> gpd.GeoDataFrame:
     """``frame`` with each area given as a point replaced by its catchment.
@@ -96,11 +97,8 @@ def point_catchments(
         multipoints (read at their centroid) and polygons may be mixed.
     radius_m
         ``[inputs.areas] radius_m``: one radius for every point, or None.
-    where
-        The areas' file and layer, for the problems.
     report
-        Collects a problem for a point that lies inside another area's outline (the same
-        小区 given twice), and the finding that says what was done.
+        Takes the finding that says what was done.
 
     Returns
     -------
@@ -116,22 +114,6 @@ def point_catchments(
         return frame
     which = np.flatnonzero(is_point)
     centres = shapely.centroid(geoms[which])
-    outlines = geoms[drawn & ~is_point]
-    covered = shapely.union_all(outlines) if len(outlines) else None
-    ids = frame.index.astype(str).to_numpy()
-    if covered is not None:
-        inside = shapely.intersects(centres, covered)
-        if inside.any():
-            report.problems.append(
-                where.problem(
-                    f"{int(inside.sum())} area(s) given as points lie inside areas given as "
-                    "outlines: the same 小区 given twice?",
-                    ids=ids[which[inside]],
-                    fix="delete the points of compounds the outlines already give, or give "
-                    "every area as an outline",
-                )
-            )
-            return frame
     status = (
         frame["status"].to_numpy(dtype=object)[which]
         if "status" in frame
@@ -145,8 +127,10 @@ def point_catchments(
     radii = point_radii(status, dwellings, radius_m=radius_m)
     cells = _voronoi_cells(centres, reach=float(radii.max()))
     land = shapely.intersection(cells, shapely.buffer(centres, radii, quad_segs=_DISC_SEGMENTS))
-    if covered is not None:
-        land = shapely.difference(land, covered)
+    outlines = geoms[drawn & ~is_point]
+    inside = np.zeros(len(which), dtype=bool)
+    if len(outlines):
+        land, inside = _off_outlines(land, centres, outlines)
     out = frame.copy()
     new = geoms.copy()
     new[which] = land
@@ -158,8 +142,15 @@ def point_catchments(
             "list): each stands for the land within "
             + _radius_words(radii, radius_m=radius_m)
             + " of it that is nearer to it than to another area"
-            + (", less the areas drawn as outlines" if covered is not None else "")
+            + (", less the areas drawn as outlines" if len(outlines) else "")
             + (f" ({shared} share a point with another)" if shared else "")
+            + (
+                f"; {int(inside.sum())} lie inside an area drawn as an outline (a "
+                "neighbourhood's residential land?) and keep the land they share with it, "
+                "whose people the two share"
+                if inside.any()
+                else ""
+            )
             + ". An old or rural area's demand is the raster's people on that land, a "
             "guess; give the outlines for demand by the land the compounds cover",
             code="areas_as_points",
@@ -168,9 +159,28 @@ def point_catchments(
             low_m=round(float(radii.min())),
             high_m=round(float(radii.max())),
             shared=shared,
+            inside=int(inside.sum()),
         )
     )
     return out
+
+
+def _off_outlines(
+    land: npt.NDArray[np.object_],
+    centres: npt.NDArray[np.object_],
+    outlines: npt.NDArray[np.object_],
+) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.bool_]]:
+    """The points' land less the outlines', but for the outline each point lies in (a
+    小区 inside a neighbourhood's residential land keeps its part of it); and which
+    points lie in one."""
+    kept = shapely.difference(land, shapely.union_all(outlines))
+    point, outline = shapely.STRtree(outlines).query(centres, predicate="within")
+    inside = np.zeros(len(centres), dtype=bool)
+    inside[point] = True
+    for i in np.unique(point):
+        own = shapely.union_all(outlines[outline[point == i]])
+        kept[i] = shapely.union(kept[i], shapely.intersection(land[i], own))
+    return kept, inside
 
 
 def _radius_words(radii: npt.NDArray[np.float64], *, radius_m: float | None) -> str:
