@@ -211,3 +211,24 @@ def test_radius_m_is_checked(tmp_path: Path, layer: str, radius: float, said: st
     with pytest.raises(ScenarioError) as caught:
         load_scenario(toml)
     assert said in str(caught.value)
+
+
+def test_frames_of_points_take_land_in_load_frames_and_not_after(tmp_path: Path) -> None:
+    """load_frames reads a GeoDataFrame of 小区 points as a file's: catchments. A frame of
+    points given where areas already read are expected (estimate_demand's inputs edited in
+    memory, area_demand's areas=) would hold no people: a problem that says where points
+    are read."""
+    from siting.inputs import check_frame, load_frames
+
+    frame = points_frame([(1000.0, 500.0), (1200.0, 500.0)])
+    parcels = gpd.read_file(make_spec(tmp_path).parcels.path, layer="parcels")
+    inputs = load_frames(
+        population=tmp_path / "pop.tif", areas=frame, parcels=parcels, crs=GK, radius_m=100.0
+    )
+    assert (inputs.areas.geometry.geom_type == "Polygon").all()
+    assert inputs.areas.geometry.area.to_numpy() == pytest.approx(
+        [polygon_disc(100.0)] * 2, rel=1e-9
+    )  # 200 m apart: the discs of 100 m just touch
+    (problem,) = check_frame(frame.set_index("area_id"), "areas", argument="areas")
+    assert "Point geometries where Polygon or MultiPolygon are expected" in problem.message
+    assert problem.fix is not None and "siting.inputs.load_frames" in problem.fix

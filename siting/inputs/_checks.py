@@ -32,6 +32,7 @@ from siting.errors import Problem
 from siting.inputs._columns import _BAD, _convert, _convert_enum, _to_bool
 from siting.inputs._problems import _a, _count, _Report, _Where
 from siting.inputs._schema import (
+    _POLYGON,
     _SCHEMAS,
     LAYER_NAMES,
     _Column,
@@ -624,6 +625,8 @@ def _typed_problems(
         dwellings = pd.Series(pd.to_numeric(frame["dwellings"]).to_numpy(float, na_value=np.nan))
         _check_dwellings({"status": frame["status"], "dwellings": dwellings}, ids, where, report)
     geoms = np.asarray(frame.geometry.to_numpy(), dtype=object)
+    if name == "areas":  # points are given land as a layer is read, not after
+        schema = dataclasses.replace(schema, geometry=_POLYGON)
     _drawn_problems(geoms, schema, ids, name, where, report, called=called)
     return report.problems
 

@@ -869,6 +869,7 @@ def load_frames(
     crs: str | pyproj.CRS | None = None,
     streets: str | Path | gpd.GeoDataFrame | None = None,
     where: Mapping[str, str] | None = None,
+    radius_m: float | None = None,
     **layers: gpd.GeoDataFrame,
 ) -> Inputs:
     """Read layers held in memory as the scenario's files are read: an analyst's frames.
@@ -898,6 +899,10 @@ def load_frames(
     where
         Each layer's filter of its rows by layer (``{"areas": "DLBM IN ('0701','0702')"}``),
         as ``[inputs.<layer>] where``: GDAL's OGR SQL over the frame's own column names.
+    radius_m
+        For areas given as points (a 小区 list), the radius of the land each stands for,
+        as ``[inputs.areas] radius_m``; ``None`` takes it from the dwellings
+        (:mod:`siting.inputs._catchments`).
     **layers
         ``facilities``, ``districts``, ``subdistricts``, ``workplaces``, ``hazards``,
         ``buildings``.
@@ -946,6 +951,7 @@ def load_frames(
             path=Path(f"{name} (a GeoDataFrame)"),
             columns=mapped.get(name, {}),
             where=wheres.get(name),
+            radius_m=radius_m if name == "areas" else None,
         )
         for name in frames
     }

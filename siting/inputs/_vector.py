@@ -1298,6 +1298,11 @@ def _drawn_problems(
             else:
                 drawing = Path(where.file).name
                 fix += ": " + _CAD_FIX.format(name=name, drawing=drawing, keys=_keys(schema))
+        elif schema.geometry == _POLYGON and name == "areas" and called is not None:
+            fix += (
+                " (the outlines; a 小区 list of points is given land as a layer is read: "
+                "pass it to siting.inputs.load_frames)"
+            )
         elif schema.geometry == _POLYGON:
             fix += " (the outlines, not centre points)"
         elif name == "areas":
