@@ -224,14 +224,15 @@ def run_one(
 
     With ``save_plan`` the plan's column values are written there (``.npy``), to check
     or to start from."""
-    import siting.mip.highs as mip
+    import siting.mip as mip
+    import siting.mip.highs as highs
     from benchmarks.scip import solve_scip
 
     model, start, meta = load(path)
     found: list[float] = []
     if solver == "highs":
         # record when HiGHS finds incumbents, without changing how the package calls it
-        new_highs = mip._new_highs
+        new_highs = highs._new_highs
 
         def watched() -> Any:
             h = new_highs()
@@ -240,7 +241,7 @@ def run_one(
             )
             return h
 
-        mip._new_highs = watched  # type: ignore[assignment]
+        highs._new_highs = watched  # type: ignore[assignment]
     t0 = time.perf_counter()
     if solver == "scip":
         result = solve_scip(
