@@ -8,6 +8,7 @@ plan's tables; :mod:`siting.pipeline` calls it once a plan is extracted.
 from __future__ import annotations
 
 import platform
+import re
 from collections.abc import Sequence
 from importlib import metadata
 from typing import Any
@@ -214,11 +215,27 @@ def run_record(
     }
 
 
+_PIECE_ROLE = re.compile(r"(?P<name>\w+)(?:\[(?P<number>\d+)\])?")
+"""A layer's role among the inputs' files, ``areas``, or a piece's after the first,
+``areas[2]`` (:func:`siting.inputs._pieces.piece_role`)."""
+
+
 def _filter_of(scenario: Scenario, role: str) -> dict[str, str]:
     """``{"where": ...}`` for a layer read through a filter: its file alone does not say
-    which of its features the run took (areas and parcels from one land-use layer)."""
-    where = getattr(getattr(scenario.inputs, role, None), "where", None)
-    return {"where": where} if isinstance(where, str) else {}
+    which of its features the run took (areas and parcels from one land-use layer); and
+    ``{"layer": ...}`` for a piece of a layer in pieces, the piece's layer in its file
+    (Geofabrik's points and polygons, two layers of one zip)."""
+    matched = _PIECE_ROLE.fullmatch(role)
+    if matched is None:
+        return {}
+    spec = getattr(scenario.inputs, matched["name"], None)
+    where = getattr(spec, "where", None)
+    said = {"where": where} if isinstance(where, str) else {}
+    pieces = getattr(spec, "pieces", ())
+    number = int(matched["number"] or 1)
+    if pieces and number <= len(pieces) and pieces[number - 1].layer is not None:
+        said = {"layer": pieces[number - 1].layer, **said}
+    return said
 
 
 def _versions() -> dict[str, str]:

@@ -151,23 +151,37 @@ def test_a_filter_on_a_layer_without_features_says_so_and_how_to_leave_it_out(
     assert problem.fix.endswith("a city without any may leave [inputs.hazards] out")
 
 
-def test_a_list_of_layers_is_an_error_that_says_to_merge_them(tmp_path: Path) -> None:
+def test_a_list_of_layers_is_read_as_pieces_of_a_layer_and_of_streets_refused(
+    tmp_path: Path,
+) -> None:
     """Geofabrik keeps a class's points and polygons apart (gis_osm_pois_free_1 and
-    gis_osm_pois_a_free_1): a planner who lists both was told "must be a string"."""
+    gis_osm_pois_a_free_1): a planner who listed both was told "must be a string", then to
+    merge them; a layer's entry reads them as its pieces (tests/test_pieces.py), the
+    streets' still says to merge them."""
     path = tmp_path / "scenario.toml"
+    layers = 'layer = ["gis_osm_pois_free_1", "gis_osm_pois_a_free_1"]\n'
     path.write_text(
-        '[inputs]\npopulation = { path = "p.tif" }\n[inputs.facilities]\n'
-        'path = "city-latest-free.shp.zip"\n'
-        'layer = ["gis_osm_pois_free_1", "gis_osm_pois_a_free_1"]\n',
+        '[inputs]\npopulation = { path = "p.tif" }\nareas = { path = "a.gpkg" }\n'
+        'parcels = { path = "p.gpkg" }\n[inputs.facilities]\n'
+        f'path = "city-latest-free.shp.zip"\n{layers}',
+        encoding="utf-8",
+    )
+    facilities = load_scenario(path).inputs.facilities
+    assert facilities is not None
+    assert [p.layer for p in facilities.pieces] == ["gis_osm_pois_free_1", "gis_osm_pois_a_free_1"]
+    path.write_text(
+        '[inputs]\npopulation = { path = "p.tif" }\n[inputs.streets]\n'
+        f'path = "city-latest-free.shp.zip"\n{layers}',
         encoding="utf-8",
     )
     with pytest.raises(ScenarioError) as raised:
         load_scenario(path)
     text = str(raised.value)
     assert text.startswith(
-        f"{path}: 'inputs.facilities.layer' is a list of 2 layers (gis_osm_pois_free_1, "
-        "gis_osm_pois_a_free_1); siting reads one layer per entry. Fix: give the one that "
-        "holds the features, or merge them"
+        f"{path}: 'inputs.street_lines.layer' is a list of 2 layers (gis_osm_pois_free_1, "
+        "gis_osm_pois_a_free_1); siting reads one layer here (the layers of [inputs] read a "
+        "list of layers: areas, parcels, facilities …). Fix: give the one that holds the "
+        "features, or merge them"
     )
     assert "Merge Vector Layers" in text
 

@@ -233,12 +233,13 @@ def test_sample_scenario_loads_with_resolved_paths() -> None:
             "centrelines only (.shp, .gpkg, .geojson, .json, .fgb, .gdb, .zip, .dxf), "
             "not for s.osm",
         ),
-        (  # a layer in pieces (two townships' surveys)
+        (  # streets in pieces (a layer in pieces is read: tests/test_pieces.py)
             "[inputs]\npopulation = { path = 'p.tif' }\nparcels = { path = 'p.gpkg' }\n"
-            "areas = { path = ['a.shp', 'b.shp'] }\n",
-            "'inputs.areas.path' is a list of 2 files (a.shp, b.shp); siting reads one file per "
-            "layer. Fix: merge them into one layer (QGIS: Vector ▸ Data Management Tools ▸ Merge "
-            "Vector Layers; or ogr2ogr -append) and give its path.",
+            "areas = { path = 'a.shp' }\nstreets = ['a.osm', 'b.osm']\n",
+            "'inputs.streets' is a list of 2 files (a.osm, b.osm); siting reads one file here "
+            "(the layers of [inputs] read a list of files: areas, parcels, facilities …). Fix: "
+            "merge them into one (QGIS: Vector ▸ Data Management Tools ▸ Merge Vector Layers; "
+            "or ogr2ogr -append) and give its path.",
         ),
     ],
 )

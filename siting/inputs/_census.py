@@ -45,7 +45,7 @@ _CROSSING_SHARE = 0.01
 
 def _same_layer(population: PopulationSpec, areas: LayerSpec | None) -> bool:
     """Whether ``[inputs.population]`` names the file and layer of ``[inputs.areas]``."""
-    if areas is None:
+    if areas is None or areas.pieces:  # census units are one file, not a layer's pieces
         return False
     same_file = Path(population.path).resolve() == Path(areas.path).resolve()
     return same_file and population.layer == areas.layer and population.where == areas.where

@@ -49,6 +49,7 @@ from siting.inputs._crs import (
     crs_suggestion,
     zone_number_problem,
 )
+from siting.inputs._pieces import ROW_IDS, read_pieces
 from siting.inputs._problems import (
     _assumed_crs,
     _check_file,
@@ -479,10 +480,21 @@ def _read(
     *,
     people: str | None = None,
     frame: gpd.GeoDataFrame | None = None,
+    piece: bool = False,
 ) -> tuple[gpd.GeoDataFrame | None, _Where]:
     """Read, rename, type-check and repair one layer in its own CRS (``people``: the
     areas' column read as the population, see :func:`_normalize`); ``frame``: the layer
-    given as a GeoDataFrame, read as its file would be (a copy: the caller's is kept)."""
+    given as a GeoDataFrame, read as its file would be (a copy: the caller's is kept). A
+    layer in pieces (``spec.pieces``) is each piece read so, joined in the first piece's
+    CRS (:func:`siting.inputs._pieces.read_pieces`); a ``piece``'s ids are said to be its
+    rows' labels by ``attrs[ROW_IDS]``."""
+    if spec.pieces and frame is None:
+        return read_pieces(
+            spec,
+            name,
+            report,
+            read=lambda one: _read(one, name, report, people=people, piece=True),
+        )
     if name not in _SCHEMAS:
         raise ScenarioError(f"unknown layer name {name!r}; known: {', '.join(LAYER_NAMES)}")
     where = _Where(str(spec.path), name, dict(spec.columns), dict(spec.units), spec.layer)
@@ -505,6 +517,8 @@ def _read(
         where = dataclasses.replace(where, file_layer=str(raw.attrs[SHEET]))
     frame = _normalize(raw, spec, name, where, report, people=people)
     units = {} if frame is None else frame.attrs.pop(_UNITS, {})
+    if frame is not None and not piece:
+        frame.attrs.pop(ROW_IDS, None)
     if units != where.units:  # its headers' (投资（万元）), checked as units' are
         where = dataclasses.replace(where, units=units)
     return frame, where
@@ -623,6 +637,7 @@ def _normalize(
         data[extra] = frame[extra].to_numpy()
     layer = gpd.GeoDataFrame(data, geometry=np.asarray(geometry, dtype=object), crs=crs)
     layer.attrs[_UNITS] = dict(spec.units)
+    layer.attrs[ROW_IDS] = schema.id not in frame.columns
     return layer
 
 

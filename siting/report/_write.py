@@ -409,16 +409,25 @@ def _report_blocks(out: PlanOutput, *, language: str) -> tuple[str, list[Block]]
         for layer, spec in inputs.items():
             if isinstance(spec, Mapping):
                 path, sha256 = str(spec.get("path", "")), str(spec.get("sha256", ""))
-                if spec.get("where"):  # the features of the file the run took
-                    path += f" (where {spec['where']})"
+                taken = [f"{k} {spec[k]}" for k in ("layer", "where") if spec.get(k)]
+                if taken:  # a piece's layer, the features of the file the run took
+                    path += f" ({', '.join(taken)})"
             else:
                 path, sha256 = str(spec), ""
-            rows.append([text.get(f"input_{layer}", str(layer)), path, sha256])
+            role, number = _piece_of(str(layer))
+            rows.append([text.get(f"input_{role}", role) + number, path, sha256])
         blocks += [
             ("h2", text["inputs"]),
             ("table", _Table([text["key"], text["path"], text["sha256"]], rows)),
         ]
     return title, blocks
+
+
+def _piece_of(role: str) -> tuple[str, str]:
+    """An input's role and its piece's number: ``("areas", " [2]")`` for the second piece
+    of a layer in pieces (run.json's ``areas[2]``), ``("areas", "")`` for ``areas``."""
+    name, bracket, rest = role.partition("[")
+    return (name, f" [{rest}") if bracket and rest[:-1].isdigit() else (role, "")
 
 
 def _county_blocks(run: Mapping[str, Any], text: Mapping[str, str]) -> list[Block]:

@@ -24,7 +24,13 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from siting.scenario.checks import _check
-from siting.scenario.settings import LINE_LAYER_SUFFIXES, DatumShift, InputsSpec, Scenario
+from siting.scenario.settings import (
+    LINE_LAYER_SUFFIXES,
+    DatumShift,
+    InputsSpec,
+    LayerSpec,
+    Scenario,
+)
 
 T = TypeVar("T")
 
@@ -190,6 +196,8 @@ def _build(cls: type[T], table: Any, *, key: str, base: Path, file: Path) -> T:
         raise ScenarioError(f"{file}: [{key}] must be a table, got {type(table).__name__}.{fix}")
     if cls is InputsSpec:
         table = _street_lines(table, key=key, file=file)
+    if cls is LayerSpec and key in _PIECED_KEYS:
+        table = _pieces_of(table, key=key, file=file)
     hints = typing.get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     unknown = sorted(set(table) - set(fields))
@@ -261,6 +269,60 @@ def _street_lines(table: Mapping[str, Any], *, key: str, file: Path) -> Mapping[
     return {**table, "streets": streets["path"], "street_lines": dict(streets)}
 
 
+_PIECED_KEYS = tuple(
+    f"inputs.{name}"
+    for name, hint in typing.get_type_hints(InputsSpec).items()
+    if LayerSpec in typing.get_args(hint) and name != "street_lines"
+)
+"""The keys of the vector layers that may be handed over in pieces (``inputs.areas`` …):
+``[inputs]``'s layers but the streets' line layer."""
+
+
+def _pieces_of(table: Mapping[str, Any], *, key: str, file: Path) -> Mapping[str, Any]:
+    """A layer's entry whose ``path`` is a list of files or ``layer`` a list of layers (a
+    layer handed over in pieces) with ``pieces``, every layer of every file in order, and
+    the first piece's ``path`` and ``layer``; an entry of one piece as it is."""
+    paths, layers = table.get("path"), table.get("layer")
+    if not isinstance(paths, list) and not isinstance(layers, list):
+        return table
+    if "path" not in table:
+        raise ScenarioError(f"{file}: [{key}] needs key(s) path.")
+    if "pieces" in table:
+        raise ScenarioError(
+            f"{file}: [{key}] gives pieces and a list of files or layers. Fix: give the "
+            "files as path = [...] (and the layers as layer = [...]), without pieces."
+        )
+    given: dict[str, list[Any]] = {
+        "path": paths if isinstance(paths, list) else [paths],
+        "layer": layers if isinstance(layers, list) else [layers],
+    }
+    for leaf, items in given.items():
+        if not items:
+            raise ScenarioError(
+                f"{file}: '{key}.{leaf}' is an empty list. Fix: give the {leaf} of each piece, "
+                f'{leaf} = ["...", "..."], or one {leaf} as a string.'
+            )
+        if not all(isinstance(v, str) for v in items) and items != [None]:
+            raise ScenarioError(
+                f"{file}: '{key}.{leaf}' must be a {leaf} string or a list of them, got "
+                f"{table[leaf]!r}."
+            )
+    pieces = [
+        {"path": p} | ({} if layer is None else {"layer": layer})
+        for p in given["path"]
+        for layer in given["layer"]
+    ]
+    named = [f"{p['path']}" + (f", layer {p['layer']}" if "layer" in p else "") for p in pieces]
+    twice = sorted({n for n in named if named.count(n) > 1})
+    if twice:
+        raise ScenarioError(
+            f"{file}: [{key}] names the piece {'; '.join(twice)} twice: its features would be "
+            "read twice. Fix: name each file (and layer) once."
+        )
+    first = {k: v for k, v in table.items() if k not in ("path", "layer")} | pieces[0]
+    return first if len(pieces) == 1 else first | {"pieces": pieces}
+
+
 def _several_files(key: str, value: list[str], *, file: Path) -> str:
     """What a list of files where one is read says: WorldPop's age and sex files, handed
     over as downloaded (``chn_t_00_…``, ``chn_t_01_…``), are stacked as one raster's bands,
@@ -279,8 +341,9 @@ def _several_files(key: str, value: list[str], *, file: Path) -> str:
             + f') and give {{ path = "stack.vrt", bands = [{bands}] }}.'
         )
     return (
-        said + "file per layer. Fix: merge them into one layer (QGIS: Vector ▸ Data Management "
-        "Tools ▸ Merge Vector Layers; or ogr2ogr -append) and give its path."
+        said + "file here (the layers of [inputs] read a list of files: areas, parcels, "
+        "facilities …). Fix: merge them into one (QGIS: Vector ▸ Data Management Tools ▸ "
+        "Merge Vector Layers; or ogr2ogr -append) and give its path."
     )
 
 
@@ -290,7 +353,8 @@ def _several_layers(key: str, value: list[str], *, file: Path) -> str:
     names = ", ".join(value[:3]) + (", …" if len(value) > 3 else "")
     return (
         f"{file}: '{key}' is a list of {len(value)} layers ({names}); siting reads one layer "
-        "per entry. Fix: give the one that holds the features, or merge them into one layer "
+        "here (the layers of [inputs] read a list of layers: areas, parcels, facilities …). "
+        "Fix: give the one that holds the features, or merge them into one layer "
         "(QGIS: Vector ▸ Data Management Tools ▸ Merge Vector Layers, which merges layers of "
         "one geometry type: turn polygons into points first with Vector ▸ Geometry Tools ▸ "
         "Centroids) and give its path."

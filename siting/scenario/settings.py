@@ -55,6 +55,22 @@ class DatumShift:
 
 
 @dataclass(frozen=True)
+class LayerPiece:
+    """One piece of a layer handed over in pieces (:attr:`LayerSpec.pieces`).
+
+    Attributes
+    ----------
+    path
+        The piece's file.
+    layer
+        The piece's layer inside its file, if the file has several.
+    """
+
+    path: Path
+    layer: str | None = None
+
+
+@dataclass(frozen=True)
 class LayerSpec:
     """Where a vector layer is and how its columns map to ``siting``'s names.
 
@@ -62,9 +78,11 @@ class LayerSpec:
     ----------
     path
         Any file GDAL reads: GeoPackage, Shapefile, GeoJSON, FlatGeobuf.
-        Relative paths are resolved against the scenario file's folder.
+        Relative paths are resolved against the scenario file's folder. For a
+        layer in pieces, the first piece's file.
     layer
-        The layer name inside a multi-layer file such as a GeoPackage.
+        The layer name inside a multi-layer file such as a GeoPackage (the first
+        piece's, for a layer in pieces).
     columns
         ``{siting_name: your_column}``, for example ``{area_id = "XQBM"}``.
         Columns not listed are expected under ``siting``'s own names.
@@ -116,6 +134,14 @@ class LayerSpec:
         dwellings (:data:`siting.inputs.LAND_M2_PER_DWELLING`), or is 150 m (300 m in
         a rural area). The land is cut where it is nearer to another area's point
         (:mod:`siting.inputs._catchments`). Only ``[inputs.areas]`` takes it.
+    pieces
+        Every piece of a layer handed over in pieces, in order: a county's file each
+        (``path = ["利州区小区.shp", "昭化区小区.shp"]``), or a class's points and
+        polygons in two layers of one file (Geofabrik's ``layer =
+        ["gis_osm_pois_free_1", "gis_osm_pois_a_free_1"]``); a list of files and a
+        list of layers give every layer of every file. Each piece is read as a layer
+        on its own is, with the entry's other keys, and the pieces are joined into
+        one layer (:mod:`siting.inputs._pieces`). Empty for a layer in one piece.
     """
 
     path: Path
@@ -130,6 +156,17 @@ class LayerSpec:
     y: str | None = None
     where: str | None = None
     radius_m: float | None = None
+    pieces: tuple[LayerPiece, ...] = ()
+
+    def piece_specs(self) -> tuple[LayerSpec, ...]:
+        """Each of :attr:`pieces` as the entry of a layer in one piece (``(self,)`` for
+        a layer in one piece)."""
+        if not self.pieces:
+            return (self,)
+        return tuple(
+            dataclasses.replace(self, path=piece.path, layer=piece.layer, pieces=())
+            for piece in self.pieces
+        )
 
 
 @dataclass(frozen=True)
