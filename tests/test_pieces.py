@@ -21,7 +21,7 @@ from siting.errors import InputError, ScenarioError
 from siting.inputs import check_inputs, read_layer
 from siting.province.cache import CountyCache
 from siting.report import write_report
-from siting.scenario import DatumShift, LayerSpec, load_scenario
+from siting.scenario import DatumShift, LayerPiece, LayerSpec, load_scenario
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 SAMPLE_AREAS = 'areas = { path = "city.gpkg", layer = "areas" }'
@@ -343,4 +343,34 @@ def test_pieces_in_two_crss_with_one_datum_shift_are_a_problem(split: Path) -> N
     assert problem.message.startswith(
         "the pieces are in different CRSs (利州区小区.shp in EPSG:4490; 朝天区小区.geojson in "
         "EPSG:4326; 昭化区.gpkg in EPSG:4490), and datum_shift"
+    )
+
+
+def test_a_piece_whose_filter_keeps_nothing_is_left_out_while_the_others_hold_some(
+    tmp_path: Path,
+) -> None:
+    """Geofabrik maps no park as a point: where = "fclass = 'park'" keeps the 2 park
+    polygons, the points layer noted as holding none; a filter no piece keeps anything of
+    is each piece's problem, as one layer's is."""
+    zipped = _geofabrik(tmp_path / "jiangsu-latest-free.shp.zip")
+    spec = LayerSpec(
+        path=zipped,
+        columns={"site_id": "osm_id", "kind": "fclass"},
+        values={"acquisition": "reuse"},
+        where="fclass = 'park'",
+        pieces=(
+            LayerPiece(zipped, "gis_osm_pois_free_1"),
+            LayerPiece(zipped, "gis_osm_pois_a_free_1"),
+        ),
+    )
+    assert sorted(read_layer(spec, name="parcels").index) == ["201", "204"]
+    with pytest.raises(InputError) as raised:
+        read_layer(dataclasses.replace(spec, where="fclass = 'school'"), name="parcels")
+    assert [(p.file, p.file_layer) for p in raised.value.problems] == [
+        (str(zipped / "gis_osm_pois_free_1.shp"), "gis_osm_pois_free_1"),
+        (str(zipped / "gis_osm_pois_a_free_1.shp"), "gis_osm_pois_a_free_1"),
+    ]
+    assert raised.value.problems[0].message.startswith(
+        "where = \"fclass = 'school'\" under [inputs.parcels] keeps none of the layer's 4 "
+        "features; its column fclass holds 'community_centre'"
     )

@@ -5,7 +5,9 @@ files), or Geofabrik's points and polygons of one class in two layers of one zip
 Each piece is read as a layer given on its own is (its own CRS, encoding, zip, and the
 entry's ``columns``, ``units``, ``values`` and ``where``), its problems naming its file
 and layer; the pieces are then joined into one layer in the first piece's CRS, which is
-reprojected to the working CRS as any layer is. The same id in two pieces is a problem
+reprojected to the working CRS as any layer is. A piece holding no features (none its
+``where`` keeps: Geofabrik maps no park as a point) is noted while another holds some, its
+problem said only when none does. The same id in two pieces is a problem
 naming both; a piece without an id column has its features' row labels taken with the
 piece's name (``昭化区小区.shp row 3``), since every piece has a ``row 3``. A feature
 drawn the same in two pieces (a 小区 on the county line sent by both counties) is the
@@ -25,6 +27,7 @@ import pandas as pd
 import pyproj
 
 from siting._text import first_few
+from siting.errors import Problem
 from siting.inputs._crs import _crs_label
 from siting.inputs._problems import _Report, _Where
 from siting.inputs._schema import _SCHEMAS
@@ -71,14 +74,30 @@ def read_pieces(
     pieces = [_with_own_encoding(piece, name, report) for piece in spec.piece_specs()]
     read_ones: list[tuple[gpd.GeoDataFrame, _Where]] = []
     wheres: list[_Where] = []
+    empty: list[tuple[_Where, list[Problem]]] = []
+    failed = False
     for number, piece in enumerate(pieces, start=1):
+        before = len(report.problems)
         frame, where = _read_as_piece(piece, name, number, report, read=read)
         wheres.append(where)
+        said = report.problems[before:]
         if frame is not None:
             read_ones.append((frame, where))
+        elif said and all(any(p is e for e in report.emptied) for p in said):
+            del report.problems[before:]  # said below: the others may hold the features
+            empty.append((where, said))
+        else:
+            failed = True
     joint = _joint_where(spec, name, wheres)
+    if not read_ones:  # no piece holds a feature: each empty one's problem stands
+        report.problems.extend(p for _, said in empty for p in said)
+    for where, said in empty if read_ones else ():
+        report.note(
+            f"{name}: {_label(where)} holds none of the layer's features, the other pieces "
+            f"do ({said[0].message})"
+        )
     frames = _labelled(read_ones, name)
-    if not _ids_apart(frames, name, report) or len(frames) < len(pieces):
+    if not _ids_apart(frames, name, report) or failed or not frames:
         return None, joint
     placed = _in_one_crs(frames, spec, name, joint, report)
     if placed is None:

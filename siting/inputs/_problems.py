@@ -37,6 +37,15 @@ class _Report:
     findings: list[Said] = field(default_factory=list)
     """What the inputs do to the plan that a planner must weigh before signing it (a layer
     lying 100 m off, people counted nowhere): the run's findings, not its notes."""
+    emptied: list[Problem] = field(default_factory=list)
+    """Those of :attr:`problems` that say a layer holds no features (none at all, or none
+    its ``where`` keeps), by :meth:`holds_none`."""
+
+    def holds_none(self, problem: Problem) -> None:
+        """The problem that a layer holds no features: a piece of a layer in pieces may
+        hold none while the others hold some (:mod:`siting.inputs._pieces`)."""
+        self.problems.append(problem)
+        self.emptied.append(problem)
 
     def find(self, said: Said, *, by: logging.Logger = logger) -> None:
         """A finding, also a warning on the terminal, logged by the module ``by``."""

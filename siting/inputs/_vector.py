@@ -257,15 +257,17 @@ def _open_zipped(
     folder, inside = f"{tmp}{os.sep}", f"{archive}{os.sep}"
     written = given.relative_to(archive.parent).as_posix()  # the zip, or a file inside it
     named = (f'path = "{inner.name}"', f'path = "{written}"') if inner is not None else None
-    report.problems[before:] = [
-        dataclasses.replace(
+    renamed = {
+        id(p): dataclasses.replace(
             p,
             message=p.message.replace(folder, inside),  # GDAL's names the file it opened
             file=None if p.file is None else p.file.replace(folder, inside),
             fix=p.fix if p.fix is None or named is None else p.fix.replace(*named),  # the zip's
         )
         for p in report.problems[before:]
-    ]
+    }
+    report.problems[before:] = [renamed[id(p)] for p in report.problems[before:]]
+    report.emptied[:] = [renamed.get(id(p), p) for p in report.emptied]
     for key in [k for k, f in report.files.items() if str(f).startswith(tmp)]:
         del report.files[key]
     report.files[name] = archive
@@ -567,7 +569,7 @@ def _normalize(
     schema = _SCHEMAS[name]
     section = f"[inputs.{name}]"
     if len(raw) == 0:
-        report.problems.append(
+        report.holds_none(
             where.problem(
                 "the layer has no features",
                 fix=f"check that {section} points at the file and layer you meant",

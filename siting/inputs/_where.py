@@ -248,7 +248,7 @@ class FilteredLayer:
         if where.layer not in _REQUIRED:  # a city may have none: a layer that may be left out
             fix += f"; a city without any may leave [inputs.{where.layer}] out"
         if not total:
-            report.problems.append(
+            report.holds_none(
                 where.problem(
                     f"where = {self.expression!r} under [inputs.{where.layer}] keeps nothing: "
                     f"the layer holds no {noun} at all",
@@ -267,7 +267,7 @@ class FilteredLayer:
                 read_geometry=False,
             )[named[0]]
             held = f"; its column {named[0]} holds {_held(values)}"
-        report.problems.append(
+        report.holds_none(
             where.problem(
                 f"where = {self.expression!r} under [inputs.{where.layer}] keeps none of the "
                 f"layer's {total:,} {noun}{held}",
