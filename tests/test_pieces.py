@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import os
 import shutil
 import zipfile
@@ -347,7 +348,7 @@ def test_pieces_in_two_crss_with_one_datum_shift_are_a_problem(split: Path) -> N
 
 
 def test_a_piece_whose_filter_keeps_nothing_is_left_out_while_the_others_hold_some(
-    tmp_path: Path,
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Geofabrik maps no park as a point: where = "fclass = 'park'" keeps the 2 park
     polygons, the points layer noted as holding none; a filter no piece keeps anything of
@@ -363,7 +364,18 @@ def test_a_piece_whose_filter_keeps_nothing_is_left_out_while_the_others_hold_so
             LayerPiece(zipped, "gis_osm_pois_a_free_1"),
         ),
     )
-    assert sorted(read_layer(spec, name="parcels").index) == ["201", "204"]
+    with caplog.at_level(logging.INFO, logger="siting"):
+        assert sorted(read_layer(spec, name="parcels").index) == ["201", "204"]
+    said = [r.getMessage() for r in caplog.records]
+    assert (
+        "parcels: jiangsu-latest-free.shp.zip, layer gis_osm_pois_free_1 holds none of the "
+        "layer's features, the other pieces do (where = \"fclass = 'park'\" under "
+        "[inputs.parcels] keeps none of the layer's 4 features" in "\n".join(said)
+    )
+    assert (
+        "parcels: joined 1 piece of its 2 (jiangsu-latest-free.shp.zip, layer "
+        "gis_osm_pois_a_free_1: 2) into one layer of 2 features" in said
+    )
     with pytest.raises(InputError) as raised:
         read_layer(dataclasses.replace(spec, where="fclass = 'school'"), name="parcels")
     assert [(p.file, p.file_layer) for p in raised.value.problems] == [

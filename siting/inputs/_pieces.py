@@ -103,10 +103,11 @@ def read_pieces(
     if placed is None:
         return None, joint
     joined = gpd.GeoDataFrame(pd.concat([f for f, _ in placed]), crs=placed[0][0].crs)
+    of = "" if len(frames) == len(pieces) else f" of its {len(pieces)}"
     report.note(
-        f"{name}: joined {len(pieces)} pieces ("
+        f"{name}: joined {len(frames)} piece{'' if len(frames) == 1 else 's'}{of} ("
         + "; ".join(f"{_label(w)}: {len(f):,}" for f, w in frames)
-        + f") into one layer of {len(joined):,} features"
+        + f") into one layer of {len(joined):,} feature{'' if len(joined) == 1 else 's'}"
     )
     return joined, joint
 
