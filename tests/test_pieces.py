@@ -20,9 +20,11 @@ import shapely
 from siting.cli import main
 from siting.errors import InputError, ScenarioError
 from siting.inputs import check_inputs, read_layer
+from siting.inputs._census import _read_census
+from siting.inputs._problems import _Report
 from siting.province.cache import CountyCache
 from siting.report import write_report
-from siting.scenario import DatumShift, LayerPiece, LayerSpec, load_scenario
+from siting.scenario import DatumShift, LayerPiece, LayerSpec, PopulationSpec, load_scenario
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 SAMPLE_AREAS = 'areas = { path = "city.gpkg", layer = "areas" }'
@@ -386,3 +388,38 @@ def test_a_piece_whose_filter_keeps_nothing_is_left_out_while_the_others_hold_so
         "where = \"fclass = 'school'\" under [inputs.parcels] keeps none of the layer's 4 "
         "features; its column fclass holds 'community_centre'"
     )
+
+
+def test_census_units_in_pieces_are_each_countys_units(tmp_path: Path) -> None:
+    """七普 units sent by county (two 街道 in one GeoPackage, one in a Shapefile, 900, 600
+    and 300 people): one layer of the three units, 1,800 people; the run's inputs name
+    both files. A list of rasters is still the bands to stack."""
+    units = gpd.GeoDataFrame(
+        {"unit_id": ["U1", "U2", "U3"], "RK": [900.0, 600.0, 300.0]},
+        geometry=[
+            shapely.box(578_000 + 300 * i, 3_590_000, 578_300 + 300 * i, 3_590_100)
+            for i in range(3)
+        ],
+        crs="EPSG:4544",
+    )
+    units.iloc[:2].to_file(tmp_path / "利州区七普.gpkg", layer="街道", engine="pyogrio")
+    units.iloc[2:].to_file(tmp_path / "昭化区七普.shp", engine="pyogrio")
+    (tmp_path / "s.toml").write_text(
+        '[inputs]\npopulation = { path = ["利州区七普.gpkg", "昭化区七普.shp"], column = "RK" }\n'
+        'areas = { path = "a.gpkg" }\nparcels = { path = "p.gpkg" }\n',
+        encoding="utf-8",
+    )
+    population = load_scenario(tmp_path / "s.toml").inputs.population
+    assert isinstance(population, PopulationSpec) and population.is_census
+    report = _Report()
+    read, _ = _read_census(population, report)
+    assert report.problems == []
+    assert read is not None and read["people"].to_dict() == {"U1": 900.0, "U2": 600.0, "U3": 300.0}
+    assert set(report.files) == {"population", "population[2]", "population[2].dbf",
+                                 "population[2].shx", "population[2].prj",
+                                 "population[2].cpg"}  # fmt: skip
+    (tmp_path / "s.toml").write_text(
+        '[inputs]\npopulation = { path = ["chn_t_00.tif", "chn_t_01.tif"] }\n', encoding="utf-8"
+    )
+    with pytest.raises(ScenarioError, match="stack them as the bands of one virtual raster"):
+        load_scenario(tmp_path / "s.toml")

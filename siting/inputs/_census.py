@@ -13,6 +13,7 @@ areas layer (:func:`_areas_own_counts`). Sharing the counts out among the areas 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from siting._text import first_few
 from siting.errors import InputError
 from siting.inputs._checks import _overlapping_pairs
 from siting.inputs._columns import _BAD, _BLANK, _apply, _to_float
+from siting.inputs._pieces import read_pieces
 from siting.inputs._problems import _count, _Report, _Where
 from siting.inputs._raster import RASTER_SUFFIXES
 from siting.inputs._vector import _PEOPLE_WORDS, _normalize, _open_vector
@@ -45,7 +47,7 @@ _CROSSING_SHARE = 0.01
 
 def _same_layer(population: PopulationSpec, areas: LayerSpec | None) -> bool:
     """Whether ``[inputs.population]`` names the file and layer of ``[inputs.areas]``."""
-    if areas is None or areas.pieces:  # census units are one file, not a layer's pieces
+    if areas is None or areas.pieces or population.pieces:  # pieces: read each as units
         return False
     same_file = Path(population.path).resolve() == Path(areas.path).resolve()
     return same_file and population.layer == areas.layer and population.where == areas.where
@@ -107,7 +109,21 @@ def _read_census(
     spec: PopulationSpec, report: _Report, *, to: str = f"under {_SECTION}"
 ) -> tuple[gpd.GeoDataFrame | None, _Where]:
     """The census units in their own CRS, indexed by ``unit_id`` (``row N`` without one),
-    with ``name`` and ``people``; ``None`` after a problem."""
+    with ``name`` and ``people``; ``None`` after a problem. Units in pieces (each county's
+    街道) are each piece read so, joined (:func:`siting.inputs._pieces.read_pieces`)."""
+    if spec.pieces:
+        return read_pieces(
+            spec.layer_spec(),
+            "population",
+            report,
+            read=lambda one: _read_census(
+                dataclasses.replace(
+                    spec, path=one.path, layer=one.layer, encoding=one.encoding, pieces=()
+                ),
+                report,
+                to=to,
+            ),
+        )
     where = _where(spec)
     if Path(spec.path).suffix.lower() in RASTER_SUFFIXES:
         report.problems.append(

@@ -26,9 +26,11 @@ else:  # pragma: no cover
 from siting.scenario.checks import _check
 from siting.scenario.settings import (
     LINE_LAYER_SUFFIXES,
+    VECTOR_SUFFIXES,
     DatumShift,
     InputsSpec,
     LayerSpec,
+    PopulationSpec,
     Scenario,
 )
 
@@ -196,7 +198,9 @@ def _build(cls: type[T], table: Any, *, key: str, base: Path, file: Path) -> T:
         raise ScenarioError(f"{file}: [{key}] must be a table, got {type(table).__name__}.{fix}")
     if cls is InputsSpec:
         table = _street_lines(table, key=key, file=file)
-    if cls is LayerSpec and key in _PIECED_KEYS:
+    if (cls is LayerSpec and key in _PIECED_KEYS) or (
+        cls is PopulationSpec and _census_in_pieces(table)
+    ):
         table = _pieces_of(table, key=key, file=file)
     hints = typing.get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
@@ -276,6 +280,19 @@ _PIECED_KEYS = tuple(
 )
 """The keys of the vector layers that may be handed over in pieces (``inputs.areas`` …):
 ``[inputs]``'s layers but the streets' line layer."""
+
+
+def _census_in_pieces(table: Mapping[str, Any]) -> bool:
+    """Whether ``[inputs.population]`` is census units in pieces (each county's 街道): a list
+    of files or layers with a ``column`` or ``layer``, or of vector files alone; a list of
+    rasters is said as bands to stack (:func:`_several_files`)."""
+    paths = table.get("path")
+    if not isinstance(paths, list) and not isinstance(table.get("layer"), list):
+        return False
+    vector = isinstance(paths, list) and all(
+        isinstance(p, str) and Path(p).suffix.lower() in VECTOR_SUFFIXES for p in paths
+    )
+    return "column" in table or "layer" in table or vector
 
 
 def _pieces_of(table: Mapping[str, Any], *, key: str, file: Path) -> Mapping[str, Any]:

@@ -261,8 +261,10 @@ class PopulationSpec(RasterSpec):
     column
         The units' count column (``常住人口``, ``RK``): how many people each holds.
         Given, the file is read as census units.
-    columns, encoding, units, datum_shift, where
-        As :class:`LayerSpec`'s (``columns = { unit_id = "SQDM" }`` names the units).
+    columns, encoding, units, datum_shift, where, pieces
+        As :class:`LayerSpec`'s (``columns = { unit_id = "SQDM" }`` names the units;
+        ``path = ["利州区街道.shp", "昭化区街道.shp"]`` with a ``column``, each county's
+        units, are its ``pieces``).
     """
 
     layer: str | None = None
@@ -272,6 +274,7 @@ class PopulationSpec(RasterSpec):
     units: Mapping[str, str] = field(default_factory=dict)
     datum_shift: DatumShift | None = None
     where: str | None = None
+    pieces: tuple[LayerPiece, ...] = ()
 
     @property
     def is_census(self) -> bool:
@@ -294,6 +297,7 @@ class PopulationSpec(RasterSpec):
             units=dict(self.units),
             datum_shift=self.datum_shift,
             where=self.where,
+            pieces=self.pieces,
         )
 
 
