@@ -8,9 +8,11 @@ import dataclasses
 import json
 import logging
 import os
+import re
 import shutil
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -66,7 +68,7 @@ def split(tmp_path_factory: pytest.TempPathFactory) -> Path:
     encoding = "gbk" for 利州区's Shapefile (the GeoJSON and the GeoPackage say theirs)."""
     folder = tmp_path_factory.mktemp("split")
     files = _split_areas(folder)
-    pieces = json.dumps(files, ensure_ascii=False)
+    pieces = _toml(files)
     _scenario(folder, f'areas = {{ path = {pieces}, encoding = "gbk" }}')
     return folder
 
@@ -162,18 +164,16 @@ def test_geofabriks_points_and_polygons_are_one_parcels_layer(tmp_path: Path) ->
     and the park and community centre polygons (5 of the 8, hand-counted), both kinds of
     geometry kept."""
     _geofabrik(tmp_path / "jiangsu-latest-free.shp.zip")
-    (tmp_path / "scenario.toml").write_text(
-        '[inputs]\npopulation = { path = "p.tif" }\nareas = { path = "a.gpkg" }\n'
+    spec = _entry(
+        tmp_path,
+        "parcels",
         "[inputs.parcels]\n"
         'path = "jiangsu-latest-free.shp.zip"\n'
         'layer = ["gis_osm_pois_free_1", "gis_osm_pois_a_free_1"]\n'
         "where = \"fclass IN ('community_centre','park')\"\n"
         'columns = { site_id = "osm_id", kind = "fclass" }\n'
-        'values = { acquisition = "reuse" }\n',
-        encoding="utf-8",
+        'values = { acquisition = "reuse" }',
     )
-    spec = load_scenario(tmp_path / "scenario.toml").inputs.parcels
-    assert spec is not None
     assert [p.layer for p in spec.pieces] == ["gis_osm_pois_free_1", "gis_osm_pois_a_free_1"]
     parcels = read_layer(spec, name="parcels")
     assert sorted(parcels.index) == ["101", "103", "201", "203", "204"]
@@ -221,13 +221,7 @@ def test_pieces_without_ids_are_told_apart_by_their_file(tmp_path: Path) -> None
     outlines = gpd.GeoDataFrame({"levels": [6, 6, 18, 2, 33]}, geometry=boxes, crs="EPSG:4544")
     outlines.iloc[:2].to_file(tmp_path / "a.gpkg", engine="pyogrio")
     outlines.iloc[2:].to_file(tmp_path / "b.gpkg", engine="pyogrio")
-    (tmp_path / "s.toml").write_text(
-        '[inputs]\npopulation = { path = "p.tif" }\nareas = { path = "a.gpkg" }\n'
-        'parcels = { path = "a.gpkg" }\nbuildings = { path = ["a.gpkg", "b.gpkg"] }\n',
-        encoding="utf-8",
-    )
-    spec = load_scenario(tmp_path / "s.toml").inputs.buildings
-    assert spec is not None
+    spec = _entry(tmp_path, "buildings", 'buildings = { path = ["a.gpkg", "b.gpkg"] }')
     frame = read_layer(spec, name="buildings")
     assert frame["levels"].to_dict() == {
         "a.gpkg row 1": 6,
@@ -238,16 +232,27 @@ def test_pieces_without_ids_are_told_apart_by_their_file(tmp_path: Path) -> None
     }
 
 
+def _entry(folder: Path, name: str, inputs: str) -> Any:
+    """``[inputs.<name>]`` as a scenario in ``folder`` reads it, ``inputs`` its lines under
+    ``[inputs]`` (a population, areas and parcels given where they give none)."""
+    given = [
+        f'{key} = {{ path = "{file}" }}'
+        for key, file in (("population", "p.tif"), ("areas", "a.gpkg"), ("parcels", "p.gpkg"))
+        if not re.search(rf"^{key} =|^\[inputs\.{key}\]", inputs, re.MULTILINE)
+    ]
+    (folder / "s.toml").write_text("[inputs]\n" + "\n".join([*given, inputs, ""]), "utf-8")
+    return getattr(load_scenario(folder / "s.toml").inputs, name)
+
+
 def _areas_spec(folder: Path, files: list[str]) -> LayerSpec:
     """``[inputs.areas]`` of ``files`` in ``folder``, as a scenario there reads it."""
-    (folder / "s.toml").write_text(
-        '[inputs]\npopulation = { path = "p.tif" }\nparcels = { path = "p.gpkg" }\n'
-        f"areas = {{ path = {json.dumps(files, ensure_ascii=False)} }}\n",
-        encoding="utf-8",
-    )
-    spec = load_scenario(folder / "s.toml").inputs.areas
-    assert spec is not None
+    spec: LayerSpec = _entry(folder, "areas", f"areas = {{ path = {_toml(files)} }}")
     return spec
+
+
+def _toml(files: list[str]) -> str:
+    """A list of files as TOML writes it."""
+    return json.dumps(files, ensure_ascii=False)
 
 
 def test_a_bad_piece_is_a_problem_naming_its_file(
@@ -258,7 +263,7 @@ def test_a_bad_piece_is_a_problem_naming_its_file(
     files = _split_areas(tmp_path)
     scenario = _scenario(
         tmp_path,
-        f"areas = {{ path = {json.dumps([*files, '苍溪县小区.shp'], ensure_ascii=False)} }}",
+        f"areas = {{ path = {_toml([*files, '苍溪县小区.shp'])} }}",
         streets=False,
     )
     spec = load_scenario(scenario).inputs
@@ -286,24 +291,16 @@ def test_a_bad_piece_is_a_problem_naming_its_file(
     ],
 )
 def test_a_bad_list_of_pieces_is_a_scenario_error(tmp_path: Path, areas: str, message: str) -> None:
-    (tmp_path / "s.toml").write_text(
-        f'[inputs]\npopulation = {{ path = "p.tif" }}\nparcels = {{ path = "p.gpkg" }}\n{areas}\n',
-        encoding="utf-8",
-    )
     with pytest.raises(ScenarioError) as raised:
-        load_scenario(tmp_path / "s.toml")
+        _entry(tmp_path, "areas", areas)
     assert message in str(raised.value)
 
 
 def test_files_and_layers_are_every_layer_of_every_file(tmp_path: Path) -> None:
     """Two provinces' Geofabrik zips, each with its points and polygons: four pieces."""
-    (tmp_path / "s.toml").write_text(
-        '[inputs]\npopulation = { path = "p.tif" }\nareas = { path = "a.gpkg" }\n'
-        'parcels = { path = ["js.zip", "ah.zip"], layer = ["pois", "pois_a"] }\n',
-        encoding="utf-8",
+    spec = _entry(
+        tmp_path, "parcels", 'parcels = { path = ["js.zip", "ah.zip"], layer = ["pois", "pois_a"] }'
     )
-    spec = load_scenario(tmp_path / "s.toml").inputs.parcels
-    assert spec is not None
     assert [(p.path, p.layer) for p in spec.pieces] == [
         (tmp_path / "js.zip", "pois"),
         (tmp_path / "js.zip", "pois_a"),
@@ -325,7 +322,7 @@ def test_a_county_line_area_sent_by_both_counties_is_a_duplicate_geometry(
     gpd.GeoDataFrame(pd.concat([zhaohua, copy]), crs=zhaohua.crs).to_file(
         tmp_path / "昭化区.gpkg", layer="小区", engine="pyogrio"
     )
-    pieces = json.dumps(files, ensure_ascii=False)
+    pieces = _toml(files)
     scenario = _scenario(
         tmp_path, f'areas = {{ path = {pieces}, encoding = "gbk" }}', streets=False
     )
@@ -404,12 +401,11 @@ def test_census_units_in_pieces_are_each_countys_units(tmp_path: Path) -> None:
     )
     units.iloc[:2].to_file(tmp_path / "利州区七普.gpkg", layer="街道", engine="pyogrio")
     units.iloc[2:].to_file(tmp_path / "昭化区七普.shp", engine="pyogrio")
-    (tmp_path / "s.toml").write_text(
-        '[inputs]\npopulation = { path = ["利州区七普.gpkg", "昭化区七普.shp"], column = "RK" }\n'
-        'areas = { path = "a.gpkg" }\nparcels = { path = "p.gpkg" }\n',
-        encoding="utf-8",
+    population = _entry(
+        tmp_path,
+        "population",
+        'population = { path = ["利州区七普.gpkg", "昭化区七普.shp"], column = "RK" }',
     )
-    population = load_scenario(tmp_path / "s.toml").inputs.population
     assert isinstance(population, PopulationSpec) and population.is_census
     report = _Report()
     read, _ = _read_census(population, report)
@@ -418,8 +414,5 @@ def test_census_units_in_pieces_are_each_countys_units(tmp_path: Path) -> None:
     assert set(report.files) == {"population", "population[2]", "population[2].dbf",
                                  "population[2].shx", "population[2].prj",
                                  "population[2].cpg"}  # fmt: skip
-    (tmp_path / "s.toml").write_text(
-        '[inputs]\npopulation = { path = ["chn_t_00.tif", "chn_t_01.tif"] }\n', encoding="utf-8"
-    )
     with pytest.raises(ScenarioError, match="stack them as the bands of one virtual raster"):
-        load_scenario(tmp_path / "s.toml")
+        _entry(tmp_path, "population", 'population = { path = ["chn_t_00.tif", "chn_t_01.tif"] }')
