@@ -85,9 +85,13 @@ def test_a_zip_of_several_layers_is_read_by_layer(
     path = _zip(tmp_path / "小区.zip", files)
     (problem,) = _problems(LayerSpec(path=path))
     assert problem.message == (
-        "the zip holds 2 layers (老旧小区.shp, 新建小区.shp) and siting reads one per entry"
+        "the zip holds 2 layers (老旧小区.shp, 新建小区.shp) and the entry does not say which "
+        "to read"
     )
-    assert problem.fix is not None and problem.fix.startswith("name the Shapefile to read with")
+    assert problem.fix == (
+        'name the Shapefile to read with layer = "..." (its name without .shp), several with '
+        'layer = ["老旧小区", "新建小区"], or unzip it and give the layer\'s file'
+    )
     frame = read_layer(LayerSpec(path=path, layer="新建小区"), name="areas")
     assert len(frame) == 182
     empty = _zip(tmp_path / "empty.zip", {"说明.txt": b"nothing"})
@@ -193,7 +197,8 @@ def test_a_zip_from_a_mac_reads_its_names_as_utf8(
                 archive.writestr(_Utf8Unflagged(f"{stem}{suffix}"), data)
     (problem,) = _problems(LayerSpec(path=path))
     assert problem.message == (
-        "the zip holds 2 layers (老旧小区.shp, 新建小区.shp) and siting reads one per entry"
+        "the zip holds 2 layers (老旧小区.shp, 新建小区.shp) and the entry does not say which "
+        "to read"
     )
     assert len(read_layer(LayerSpec(path=path, layer="新建小区"), name="areas")) == 182
 

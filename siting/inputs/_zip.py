@@ -188,9 +188,11 @@ def _layers_problem(layers: list[str], where: _Where) -> Problem:
             "the zip holds no layer (no .shp, .gpkg, .geojson, .fgb, .kml, .gml, .tab or .mif)",
             fix="check that this is the zip you meant, or unzip it and give the layer's file",
         )
+    stems = ", ".join(f'"{PurePosixPath(name).stem}"' for name in layers[:2])
+    several = "" if where.layer == "streets" else f", several with layer = [{stems}]"
     return where.problem(
-        f"the zip holds {len(layers)} layers ({first_few(layers, limit=6)}) and siting reads "
-        "one per entry",
-        fix='name the Shapefile to read with layer = "..." (its name without .shp), or unzip '
-        "it and give the layer's file",
+        f"the zip holds {len(layers)} layers ({first_few(layers, limit=6)}) and the entry "
+        "does not say which to read",
+        fix=f'name the Shapefile to read with layer = "..." (its name without .shp){several}, '
+        "or unzip it and give the layer's file",
     )
