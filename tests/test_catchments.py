@@ -232,3 +232,21 @@ def test_frames_of_points_take_land_in_load_frames_and_not_after(tmp_path: Path)
     (problem,) = check_frame(frame.set_index("area_id"), "areas", argument="areas")
     assert "Point geometries where Polygon or MultiPolygon are expected" in problem.message
     assert problem.fix is not None and "siting.inputs.load_frames" in problem.fix
+
+
+def test_a_point_on_an_outlines_edge_keeps_its_disc() -> None:
+    """A point snapped onto an outline's edge was taken for one outside it: the outline
+    was taken from its disc and the point was left on its own land's edge."""
+    from siting.inputs._catchments import point_catchments
+    from siting.inputs._problems import _Report
+
+    outline = box(X0, Y0, X0 + 400, Y0 + 400)
+    frame = gpd.GeoDataFrame(
+        {"status": ["old", "old"], "dwellings": [np.nan, np.nan]},
+        geometry=[outline, Point(X0 + 200, Y0)],  # on the south edge
+        index=pd.Index(["O1", "X1"], name="area_id"),
+        crs=GK,
+    )
+    land = point_catchments(frame, radius_m=100.0, report=_Report()).geometry["X1"]
+    assert land.contains(Point(X0 + 200, Y0))
+    assert land.area == pytest.approx(polygon_disc(100.0), rel=1e-9)

@@ -177,7 +177,7 @@ def _off_outlines(
     round for each one's rank among them (30,000 points among 3,000 outlines: 2.8 s,
     against 23 s for the difference with the outlines' union; the same land)."""
     point, outline = shapely.STRtree(outlines).query(land, predicate="intersects")
-    own = shapely.within(centres[point], outlines[outline])
+    own = shapely.covered_by(centres[point], outlines[outline])  # on its edge too
     inside = np.zeros(len(centres), dtype=bool)
     inside[point[own]] = True
     kept = land.copy()
