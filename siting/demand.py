@@ -608,6 +608,7 @@ def estimate_demand(
         residual=residual,
         findings=tuple(
             said
+            + _residents_said(table, _numbers(areas, "dwellings"), scenario=scenario)
             + _children_as_residents(accounting["population"])
             + _findings(accounting)
             + _empty_areas(
@@ -1170,11 +1171,14 @@ def _area_table(
     status = areas["status"].astype(str)
     dwellings = _numbers(areas, "dwellings")
     planned = pop.where(status != "new", dwellings.fillna(0.0) * settings.persons_per_household)
+    counted = _resident_dwellings(status, dwellings, scenario=scenario)
+    planned = planned.where(~counted, dwellings * settings.persons_per_household)
     ratio = status.map({"new": ratios.new, "old": ratios.old, "rural": ratios.rural}).astype(float)
     if migrant_people is not None:
         migrants = migrant_people.astype(float)
     else:
-        migrants = (pop * _numbers(areas, "migrant_share")).fillna(0.0)
+        residents = pop.where(~counted, planned)
+        migrants = (residents * _numbers(areas, "migrant_share")).fillna(0.0)
     under3 = 3.0 * settings.birth_rate_per_1000 / 1000.0
     required = _slots(ratio, planned, round_up=settings.round_up)
     return pd.DataFrame(
@@ -1192,6 +1196,44 @@ def _area_table(
         },
         index=areas.index,
     )
+
+
+def _resident_dwellings(
+    status: pd.Series, dwellings: pd.Series, *, scenario: Scenario
+) -> pd.Series:
+    """The old and rural areas whose residents are their dwellings × persons per
+    household (``demand.residents = "dwellings"`` and dwellings given)."""
+    if scenario.demand.residents != "dwellings":
+        return pd.Series(False, index=status.index)
+    return (status != "new") & (dwellings > 0)
+
+
+def _residents_said(table: pd.DataFrame, dwellings: pd.Series, *, scenario: Scenario) -> list[Said]:
+    """What ``demand.residents = "dwellings"`` did: how many old and rural areas count
+    their dwellings, their people against the population's there, and how many keep the
+    population's people for want of dwellings."""
+    if scenario.demand.residents != "dwellings":
+        return []
+    status = table["status"]
+    counted = _resident_dwellings(status, dwellings.reindex(table.index), scenario=scenario)
+    kept = int(((status != "new") & ~counted).sum())
+    people = float(table.loc[counted, "planned_population"].sum())
+    raster = float(table.loc[counted, "population"].sum())
+    pph = scenario.demand.persons_per_household
+    return [
+        Said(
+            f"demand.residents = 'dwellings': {int(counted.sum()):,} old or rural areas count "
+            f"their dwellings × {pph:g} persons per household as their residents, "
+            f"{people:,.0f} people (the population puts {raster:,.0f} on their land)"
+            + (f"; {kept:,} without dwellings keep the population's people" if kept else ""),
+            code="residents_from_dwellings",
+            count=int(counted.sum()),
+            people=round(people),
+            population=round(raster),
+            kept=kept,
+            persons_per_household=pph,
+        )
+    ]
 
 
 def _numbers(areas: pd.DataFrame, column: str) -> pd.Series:

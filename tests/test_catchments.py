@@ -250,3 +250,28 @@ def test_a_point_on_an_outlines_edge_keeps_its_disc() -> None:
     land = point_catchments(frame, radius_m=100.0, report=_Report()).geometry["X1"]
     assert land.contains(Point(X0 + 200, Y0))
     assert land.area == pytest.approx(polygon_disc(100.0), rel=1e-9)
+
+
+def test_a_xiaoqu_list_with_dwellings_counts_them_as_residents(tmp_path: Path) -> None:
+    """With demand.residents = "dwellings" an old 小区 of 1,000 户 has 2,360 residents
+    whatever its guessed land holds, one without 户数 keeps the raster's people on its
+    disc (5 a 100 m cell, area-weighted), and the finding counts them."""
+    frame = points_frame(
+        [(1000.0, 500.0), (2000.0, 500.0)], status=["old", "old"], dwellings=[1000.0, np.nan]
+    )
+    inputs = load_inputs(spec_with_areas(tmp_path, frame, radius_m=100.0), crs=GK)
+    settings = DemandSettings(allocation="area_weighted", residents="dwellings")
+    demand = estimate_demand(inputs, scenario=Scenario(demand=settings))
+    raster_people = 5 / 10_000 * polygon_disc(100.0)
+    assert demand.areas["planned_population"].tolist() == pytest.approx([2360.0, raster_people])
+    assert demand.areas["required_slots"].tolist() == pytest.approx(
+        [2360.0 * 8 / 1000, raster_people * 8 / 1000]
+    )
+    (said,) = [f for f in demand.findings if f.code == "residents_from_dwellings"]
+    assert said.values == {
+        "count": 1,
+        "people": 2360,
+        "population": round(raster_people),
+        "kept": 1,
+        "persons_per_household": 2.36,
+    }

@@ -92,6 +92,31 @@ def test_area_demand_by_hand(raster: Path) -> None:
     )
 
 
+def test_residents_from_dwellings_by_hand(raster: Path) -> None:
+    """demand.residents = "dwellings": an old area with 1,000 dwellings (the raster puts
+    400 there) has 2,360 residents, a rural one with 500 has 1,180; an old one without
+    dwellings keeps the raster's 300; the migrants are a share of the same residents."""
+    frame = areas()
+    frame["dwellings"] = [1000.0, 1000.0, 500.0, np.nan]
+    scenario = Scenario(demand=DemandSettings(residents="dwellings"))
+    table = area_demand(frame, raster, scenario=scenario)
+    assert table["population"].tolist() == pytest.approx([400, 200, 300, 300])
+    assert table["planned_population"].tolist() == pytest.approx([2360, 2360, 1180, 300])
+    assert table["required_slots"].tolist() == pytest.approx([18.88, 23.6, 5.31, 2.4])
+    assert table["migrant_population"].tolist() == pytest.approx([590, 0, 0, 0])  # 0.25
+    default = area_demand(frame, raster, scenario=Scenario())
+    assert default["planned_population"].tolist() == pytest.approx([400, 2360, 300, 300])
+    assert default["migrant_population"].tolist() == pytest.approx([100, 0, 0, 0])
+
+
+def test_residents_must_be_a_known_word() -> None:
+    from siting.scenario import check_scenario
+
+    with pytest.raises(ScenarioError, match=r"demand\.residents"):
+        check_scenario(Scenario(demand=DemandSettings(residents="households")))
+    check_scenario(Scenario(demand=DemandSettings(residents="dwellings")))
+
+
 def test_default_serves_the_raw_requirement_and_rounds_only_whole_classes(raster: Path) -> None:
     table = area_demand(areas(), raster, scenario=Scenario())
     # 400 × 8, 2,360 × 10, 300 × 4.5, 300 × 8 per 1,000

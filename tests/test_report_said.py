@@ -91,6 +91,13 @@ RECORDS: dict[str, dict[str, Any]] = {
         "ids": ["A2"],
     },
     "buildings_unused": {"allocation": "area_weighted"},
+    "residents_from_dwellings": {
+        "count": 106,
+        "people": 120_000,
+        "population": 98_000,
+        "kept": 3,
+        "persons_per_household": 2.36,
+    },
     "areas_as_points": {
         "count": 182,
         "areas": 182,

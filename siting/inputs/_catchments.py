@@ -153,7 +153,9 @@ def point_catchments(
                 else ""
             )
             + ". An old or rural area's demand is the raster's people on that land, a "
-            "guess; give the outlines for demand by the land the compounds cover",
+            "guess; give the outlines for demand by the land the compounds cover, or "
+            "demand.residents = 'dwellings' to count the residents of those with dwellings "
+            "as dwellings × persons per household",
             code="areas_as_points",
             count=len(which),
             areas=len(frame),

@@ -122,11 +122,16 @@ _ZH: Mapping[str, str] = {
         '平移中只有{rank_share}同样吻合。如确是，请在 {section} 下加 datum_shift = "{shift}"；'
         "如坐标无误，可忽略"
     ),
+    "residents_from_dwellings": (
+        "按 demand.residents = 'dwellings'，{count}个老旧小区或农村社区以户数×户均"
+        "{persons_per_household}人计常住人口，共{people}人（人口数据在其用地上为{population}人）；"
+        "另有{kept}个未给户数，仍用人口数据"
+    ),
     "areas_as_points": (
         "{areas}个居住区中有{count}个以点给出（小区名录），而非轮廓：每个点代表其周边{low_m}至"
         "{high_m}米内、离它比离其他居住区更近的用地（半径按户数推算，或由 radius_m 统一给出；"
         "{shared}个与其他点位置重合，{inside}个位于以轮廓给出的居住区内、与之分摊重叠处人口）；老旧小区和农村社区的需求取这片用地上的栅格人口，只是"
-        "估计；如有小区轮廓，请改用轮廓"
+        "估计；如有小区轮廓，请改用轮廓，或以 demand.residents = 'dwellings' 按户数×户均人口计算"
     ),
     "areas_overlap": (
         "有{count}对居住区相互重叠超过较小者面积的一半（{ids}）：重叠处的栅格人口由二者分摊、"

@@ -184,6 +184,13 @@ def scenario_problems(s: Scenario) -> list[str]:
         "must be 'dasymetric' or 'area_weighted'",
         s.demand.allocation,
     )
+    need(
+        s.demand.residents in ("population", "dwellings"),
+        "demand.residents",
+        "must be 'population' (the raster's or census units' people on an old or rural "
+        "area's land) or 'dwellings' (its dwellings × persons per household)",
+        s.demand.residents,
+    )
     reach = s.demand.residual_to_nearest_m
     need(
         reach is None or 0 <= reach < float("inf"),

@@ -611,6 +611,14 @@ class DemandSettings:
     migrant_persons_per_worker
         Migrant population counted per migrant worker at a workplace (R4). 1.0
         counts the workers themselves; raise it to count accompanying family.
+    residents
+        Where an old or rural area's residents come from: ``"population"`` (default:
+        the ``[inputs.population]`` raster's or census units' people on its land) or
+        ``"dwellings"`` (its dwellings × persons per household, where the area gives
+        its dwellings: a 住建 or 物业 register of 小区 with 户数, the planning practice
+        of 规划人口 = 户数 × 户均人口; an area without dwellings keeps the population's
+        people). A new area's are its dwellings × persons per household either way.
+        Its migrants (``migrant_share``) are a share of the same residents.
     round_up
         Round each area's required slots up to a whole slot before the model
         serves them (the old behaviour). Off by default: the policy's ratio
@@ -626,6 +634,7 @@ class DemandSettings:
     takeup: float = 0.30
     migrant_persons_per_worker: float = 1.0
     round_up: bool = False
+    residents: str = "population"
     allocation: str = "dasymetric"
     residual_to_nearest_m: float | None = None
     children_under3_share: float = 1.0
