@@ -275,3 +275,31 @@ def test_a_xiaoqu_list_with_dwellings_counts_them_as_residents(tmp_path: Path) -
         "kept": 1,
         "persons_per_household": 2.36,
     }
+
+
+def test_a_xiaoqu_list_with_its_own_people_is_its_own_population(tmp_path: Path) -> None:
+    """A 小区 table with a 人口 column given as [inputs.population] too (no raster): each
+    小区's people are its own count, whatever its land, and the finding says the land
+    only places the walks."""
+    from siting.scenario import PopulationSpec
+
+    csv = tmp_path / "小区.csv"
+    to_lonlat = pyproj.Transformer.from_crs(GK, "EPSG:4490", always_xy=True)
+    rows = [("X1", "老旧小区", 1200, X0 + 1000.0), ("X2", "农村", 300, X0 + 1600.0)]
+    lines = ["小区编号,类型,人口,经度,纬度"]
+    for area, kind, people, x in rows:
+        lon, lat = to_lonlat.transform(x, Y0 + 500.0)
+        lines.append(f"{area},{kind},{people},{lon:.8f},{lat:.8f}")
+    csv.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    spec = replace(
+        make_spec(tmp_path),
+        population=PopulationSpec(path=csv, column="人口", crs="EPSG:4490"),
+        areas=LayerSpec(path=csv, crs="EPSG:4490"),
+    )
+    inputs = load_inputs(spec, crs=GK)
+    demand = estimate_demand(inputs, scenario=Scenario(inputs=spec)).areas
+    assert demand["population"].to_dict() == pytest.approx({"X1": 1200.0, "X2": 300.0})
+    assert demand["required_slots"].to_dict() == pytest.approx({"X1": 9.6, "X2": 1.35})
+    (finding,) = [f for f in inputs.findings if f.code == "areas_as_points_own_counts"]
+    assert finding.values["column"] == "人口"
+    assert "only places where their walks start" in finding

@@ -91,6 +91,15 @@ RECORDS: dict[str, dict[str, Any]] = {
         "ids": ["A2"],
     },
     "buildings_unused": {"allocation": "area_weighted"},
+    "areas_as_points_own_counts": {
+        "count": 182,
+        "areas": 182,
+        "low_m": 62,
+        "high_m": 308,
+        "shared": 0,
+        "inside": 0,
+        "column": "人口",
+    },
     "residents_from_dwellings": {
         "count": 106,
         "people": 120_000,

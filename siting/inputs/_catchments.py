@@ -88,6 +88,7 @@ def point_catchments(
     *,
     radius_m: float | None,
     report: _Report,
+    people: str | None = None,
 ) -> gpd.GeoDataFrame:
     """``frame`` with each area given as a point replaced by its catchment.
 
@@ -100,6 +101,9 @@ def point_catchments(
         ``[inputs.areas] radius_m``: one radius for every point, or None.
     report
         Takes the finding that says what was done.
+    people
+        The areas' own count column when ``[inputs.population]`` is the areas' own
+        layer: their people are their counts, and the land only places their walks.
 
     Returns
     -------
@@ -152,17 +156,23 @@ def point_catchments(
                 if inside.any()
                 else ""
             )
-            + ". An old or rural area's demand is the raster's people on that land, a "
-            "guess; give the outlines for demand by the land the compounds cover, or "
-            "demand.residents = 'dwellings' to count the residents of those with dwellings "
-            "as dwellings × persons per household",
-            code="areas_as_points",
+            + (
+                f". Their people are their own {people} column, so the land only places "
+                "where their walks start"
+                if people is not None
+                else ". An old or rural area's demand is the raster's people on that land, a "
+                "guess; give the outlines for demand by the land the compounds cover, or "
+                "demand.residents = 'dwellings' to count the residents of those with "
+                "dwellings as dwellings × persons per household"
+            ),
+            code="areas_as_points" if people is None else "areas_as_points_own_counts",
             count=len(which),
             areas=len(frame),
             low_m=round(float(radii.min())),
             high_m=round(float(radii.max())),
             shared=shared,
             inside=int(inside.sum()),
+            **({} if people is None else {"column": people}),
         )
     )
     return out

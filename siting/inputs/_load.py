@@ -557,7 +557,8 @@ def _load_parsed_once(
             )
         if areas.crs is not None and pyproj.CRS(areas.crs).is_projected:
             radius = spec.areas.radius_m if spec.areas is not None else None
-            areas = point_catchments(areas, radius_m=radius, report=report)
+            own = census.column if census is not None and own_counts else None
+            areas = point_catchments(areas, radius_m=radius, report=report, people=own)
         raw["areas"] = areas
         good = _drawn(areas)
         if len(good) and np.isfinite(good.total_bounds).all():
