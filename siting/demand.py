@@ -294,7 +294,7 @@ def area_demand(
     )
     return _area_table(
         areas,
-        people.held * _per_person(said, share),
+        people.held * _per_person(said, share, scenario=scenario),
         None if migrants is None else migrants.held,
         scenario=scenario,
     )
@@ -337,14 +337,15 @@ def residents_per_person(
         Its ``[inputs.population]`` says whom the raster counts when neither
         option is given.
     counts, share_of_residents
-        Whom the raster counts (``"residents"``, or ``"children"`` with the
-        share of the residents they are), overriding the scenario's; ``counts``
-        is ``"residents"`` when only the share is given.
+        Whom the raster counts (``"residents"``, ``"dwellings"``, or ``"children"``
+        with the share of the residents they are), overriding the scenario's;
+        ``counts`` is ``"residents"`` when only the share is given.
 
     Returns
     -------
     float
-        1 for a raster of residents, 1 ÷ ``share_of_residents`` for one of children.
+        1 for a raster of residents, 1 ÷ ``share_of_residents`` for one of children,
+        ``demand.persons_per_household`` for one of dwellings (households, 户数).
 
     Raises
     ------
@@ -360,10 +361,12 @@ def residents_per_person(
     >>> residents_per_person(Scenario())
     1.0
     """
-    return _per_person(*_population_counts(scenario, counts, share_of_residents))
+    return _per_person(*_population_counts(scenario, counts, share_of_residents), scenario=scenario)
 
 
-def _per_person(counts: str, share_of_residents: float | None) -> float:
+def _per_person(counts: str, share_of_residents: float | None, *, scenario: Scenario) -> float:
+    if counts == "dwellings":  # 户数 of a register or census units: × persons per household
+        return scenario.demand.persons_per_household
     return 1.0 / share_of_residents if counts == "children" and share_of_residents else 1.0
 
 
@@ -513,6 +516,7 @@ def estimate_demand(
     per_person = residents_per_person(
         scenario, counts=counts, share_of_residents=share_of_residents
     )
+    counted_as = _population_counts(scenario, counts, share_of_residents)[0]
     areas = inputs.areas
     zones = inputs.districts.geometry if inputs.districts is not None else None
     said: list[Said] = []  # what the buildings do, or do not do, to the shares
@@ -559,14 +563,14 @@ def estimate_demand(
         result = _as_residents(result, factor)
         return result, {
             **_accounting(result, raster),
-            "counts": "children",
+            "counts": counted_as,
             "raster_people": counted,
         }
 
     accounting: dict[str, dict[str, Any]] = {}
     if inputs.census is not None:
         people, accounting["population"], residual = _census_people(
-            inputs, scenario=scenario, buildings=buildings, factor=per_person
+            inputs, scenario=scenario, buildings=buildings, factor=per_person, counts=counted_as
         )
         if reach is not None:
             said.append(_nearest_unused())
@@ -629,6 +633,7 @@ def _census_people(
     scenario: Scenario,
     buildings: gpd.GeoDataFrame | None,
     factor: float,
+    counts: str = "residents",
 ) -> tuple[Allocation, dict[str, Any], gpd.GeoDataFrame | None]:
     """The census units' people shared among the areas (:func:`siting.census.allocate_census`),
     in residents: the allocation, its accounting (the raster's keys, ``source`` =
@@ -658,7 +663,7 @@ def _census_people(
         **_accounting(result, source),
         "source": "census_areas" if inputs.census_is_areas else "census",
         "units": len(inputs.census),
-        **({"counts": "children", "raster_people": counted} if factor != 1.0 else {}),
+        **({"counts": counts, "raster_people": counted} if factor != 1.0 else {}),
     }
     return result, accounting, left if len(left) else None
 
@@ -795,7 +800,21 @@ def _children_older_than_three(
 
 
 def _children_as_residents(acc: Mapping[str, Any]) -> list[Said]:
-    """What a population raster of children was turned into (``counts = "children"``)."""
+    """What a population raster of children (``counts = "children"``) or of dwellings
+    (``counts = "dwellings"``) was turned into."""
+    if acc.get("counts") == "dwellings":
+        dwellings, residents = float(acc["raster_people"]), float(acc["total"])
+        return [
+            Said(
+                f"the population counts dwellings (inputs.population.counts): its "
+                f"{dwellings:,.0f} dwellings in the study area stand for {residents:,.0f} "
+                "residents at demand.persons_per_household, to whom the ratios per 1,000 "
+                "residents apply",
+                code="dwellings_as_residents",
+                dwellings=dwellings,
+                residents=residents,
+            )
+        ]
     if acc.get("counts") != "children":
         return []
     children, residents = float(acc["raster_people"]), float(acc["total"])

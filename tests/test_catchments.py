@@ -303,3 +303,27 @@ def test_a_xiaoqu_list_with_its_own_people_is_its_own_population(tmp_path: Path)
     (finding,) = [f for f in inputs.findings if f.code == "areas_as_points_own_counts"]
     assert finding.values["column"] == "人口"
     assert "only places where their walks start" in finding
+
+
+def test_a_xiaoqu_register_of_dwellings_is_its_own_population(tmp_path: Path) -> None:
+    """A 小区 table of 户数 only, given as its own population with counts = "dwellings"
+    (no raster): each 小区's residents are its 户数 × 2.36, and a finding says so."""
+    from siting.scenario import PopulationSpec
+
+    csv = tmp_path / "小区.csv"
+    to_lonlat = pyproj.Transformer.from_crs(GK, "EPSG:4490", always_xy=True)
+    lines = ["小区编号,类型,户数,经度,纬度"]
+    for area, households, x in (("X1", 1000, X0 + 1000.0), ("X2", 250, X0 + 1600.0)):
+        lon, lat = to_lonlat.transform(x, Y0 + 500.0)
+        lines.append(f"{area},老旧小区,{households},{lon:.8f},{lat:.8f}")
+    csv.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    population = PopulationSpec(path=csv, column="户数", crs="EPSG:4490", counts="dwellings")
+    spec = replace(
+        make_spec(tmp_path), population=population, areas=LayerSpec(path=csv, crs="EPSG:4490")
+    )
+    inputs = load_inputs(spec, crs=GK)
+    demand = estimate_demand(inputs, scenario=Scenario(inputs=spec))
+    assert demand.areas["population"].to_dict() == pytest.approx({"X1": 2360.0, "X2": 590.0})
+    assert demand.areas["required_slots"].to_dict() == pytest.approx({"X1": 18.88, "X2": 4.72})
+    (said,) = [f for f in demand.findings if f.code == "dwellings_as_residents"]
+    assert said.values == pytest.approx({"dwellings": 1250.0, "residents": 2950.0})

@@ -25,7 +25,7 @@ from siting.demand import (
     district_demand,
     workplace_demand,
 )
-from siting.errors import ScenarioError
+from siting.errors import InputError, ScenarioError
 from siting.osm import NON_RESIDENTIAL_BUILDINGS
 from siting.scenario import DemandSettings, Ratios, Scenario
 
@@ -371,10 +371,26 @@ def test_the_api_reads_a_children_raster_as_the_scenario_does(tmp_path: Path, ra
     assert residents["population"].sum() == pytest.approx(1_200.0)
 
 
+def test_a_population_of_dwellings_is_times_persons_per_household(raster: Path) -> None:
+    """counts = "dwellings": the hand raster's 400, 200, 300 and 300 (households, 户数)
+    stand for 944, 472, 708 and 708 residents at 2.36 persons each, 1,200 at 2.5 for 3,000."""
+    table = area_demand(areas(), raster, scenario=Scenario(), counts="dwellings")
+    assert table["population"].tolist() == pytest.approx([944.0, 472.0, 708.0, 708.0])
+    assert table["required_slots"][["A1", "A3"]].tolist() == pytest.approx([7.552, 3.186])
+    pph = Scenario(demand=DemandSettings(persons_per_household=2.5))
+    assert area_demand(areas(), raster, scenario=pph, counts="dwellings")[
+        "population"
+    ].sum() == pytest.approx(3_000.0)
+    with pytest.raises(InputError, match="is given but counts = 'dwellings'"):
+        area_demand(
+            areas(), raster, scenario=Scenario(), counts="dwellings", share_of_residents=0.5
+        )
+
+
 @pytest.mark.parametrize(
     ("options", "said"),
     [
-        ({"counts": "kids"}, "'counts' must be 'residents' or 'children', got 'kids'"),
+        ({"counts": "kids"}, "'counts' must be 'residents', 'children' or 'dwellings', got 'kids'"),
         ({"counts": "children"}, "'counts' = 'children' needs 'share_of_residents'"),
         ({**CHILDREN, "share_of_residents": 0.0}, "'share_of_residents' must be a number more"),
         (

@@ -122,6 +122,10 @@ _ZH: Mapping[str, str] = {
         '平移中只有{rank_share}同样吻合。如确是，请在 {section} 下加 datum_shift = "{shift}"；'
         "如坐标无误，可忽略"
     ),
+    "dwellings_as_residents": (
+        "人口数据为户数（inputs.population.counts）：研究区内{dwellings}户按户均人口折合"
+        "常住人口{residents}人，千人指标按常住人口计算"
+    ),
     "residents_from_dwellings": (
         "按 demand.residents = 'dwellings'，{count}个老旧小区或农村社区以户数×户均"
         "{persons_per_household}人计常住人口，共{people}人（人口数据在其用地上为{population}人）；"

@@ -186,10 +186,12 @@ class RasterSpec:
         age 0–1 and 1–4 bands of a children raster: ``bands = [1, 2]``.
     counts
         Whom the population raster counts: ``"residents"`` (default, every
-        resident) or ``"children"`` (one age group, such as WorldPop's
-        children 0–5). The ratios are slots per 1,000 *residents*, so a
+        resident), ``"children"`` (one age group, such as WorldPop's
+        children 0–5) or ``"dwellings"`` (households, 户数: census units' or a 小区
+        register's count column). The ratios are slots per 1,000 *residents*, so a
         children raster's people are turned into residents first, ÷
-        ``share_of_residents``. Only ``[inputs.population]`` takes it.
+        ``share_of_residents``, and dwellings × ``demand.persons_per_household``.
+        Only ``[inputs.population]`` takes it.
     share_of_residents
         With ``counts = "children"``: the share of the residents the raster
         counts (0.086 for WorldPop's 0–5 in Accra, 336,486 of 3,915,942;
