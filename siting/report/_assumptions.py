@@ -29,6 +29,10 @@ ASSUMPTION_SOURCES: Mapping[str, str] = {
         "off: the ratio applies to a residential district (居住区), so counts are rounded once "
         "per district (DOMAIN.md §4 rounded per area)"
     ),
+    "demand.residents": (
+        "population: the raster's or census units' people on an old or rural area's land; "
+        "dwellings: 户数 × persons per household (规划人口 = 户数 × 户均人口)"
+    ),
     "demand.allocation": "dasymetric (masked area-weighted), as in PySAL tobler and WorldPop",
     "demand.residual_to_nearest_m": "scenario setting (off: the residual is only reported)",
     "demand.children_under3_share": "1.0 for a raster of 0–2-year-olds; 0.6 for WorldPop's 0–4",
@@ -93,6 +97,10 @@ ASSUMPTION_SOURCES_ZH: Mapping[str, str] = {
     "demand.migrant_persons_per_worker": "假设（R4）",
     "demand.round_up": (
         "关闭：千人指标适用于居住区，需求托位按区县向上取整一次（DOMAIN.md §4 为逐区取整）"
+    ),
+    "demand.residents": (
+        "默认按人口数据：老旧小区和农村社区取其用地上的人口栅格或普查人口；或按户数：户数×户均人口"
+        "（规划人口 = 户数 × 户均人口）"
     ),
     "demand.allocation": "按居住区分配（dasymetric，掩膜面积加权），同 PySAL tobler 与 WorldPop",
     "demand.residual_to_nearest_m": f"{_SETTING_ZH}（关闭：居住区外人口只列出，不计入需求）",
@@ -163,6 +171,8 @@ def _plain_value(value: Any) -> str:
 
 _VALUES_ZH: Mapping[str, str] = {
     "dasymetric": "按居住区分配",
+    "population": "按人口数据",
+    "dwellings": "按户数",
     "area_weighted": "按面积加权",
     "full_day": "全日托",
     "half_day": "半日托",
