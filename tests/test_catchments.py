@@ -232,3 +232,34 @@ def test_frames_of_points_take_land_in_load_frames_and_not_after(tmp_path: Path)
     (problem,) = check_frame(frame.set_index("area_id"), "areas", argument="areas")
     assert "Point geometries where Polygon or MultiPolygon are expected" in problem.message
     assert problem.fix is not None and "siting.inputs.load_frames" in problem.fix
+
+
+def test_a_point_near_a_county_line_counts_in_the_county_holding_it(tmp_path: Path) -> None:
+    """The districts meet at x = 900. P1 lies 20 m west of the line (利州区), P2 80 m
+    further west: P1's land is cut at their bisector, x = 840, and runs to its disc's edge
+    at 1,030, so 60 m of its width lie in 利州区 and 130 m in 昭化区, where the largest
+    overlap put it. The 小区 is where its point is: P1 and P2 in 利州区 (and its street). P3
+    lies 50 m past 昭化区's east edge, in no district: its land's overlap places it."""
+    from test_inputs import districts_frame
+
+    frame = points_frame([(880.0, 500.0), (800.0, 500.0), (3050.0, 500.0)])
+    districts = write(districts_frame(), tmp_path / "districts.gpkg")
+    streets = districts_frame().rename(columns={"district_id": "subdistrict_id"})
+    streets["subdistrict_id"] = ["510802001", "510811001"]
+    subdistricts = write(streets, tmp_path / "subdistricts.gpkg")
+    spec = replace(
+        spec_with_areas(tmp_path, frame, radius_m=150.0),
+        districts=LayerSpec(path=districts),
+        subdistricts=LayerSpec(path=subdistricts),
+    )
+    inputs = load_inputs(spec, crs=GK)
+    land = inputs.areas.geometry["X1"]
+    assert land.bounds[0] == pytest.approx(X0 + 840.0) and land.bounds[2] == pytest.approx(
+        X0 + 1030.0
+    )
+    assert inputs.areas["district_id"].to_dict() == {"X1": "510802", "X2": "510802", "X3": "510811"}
+    assert inputs.areas["subdistrict_id"].to_dict() == {
+        "X1": "510802001",
+        "X2": "510802001",
+        "X3": "510811001",
+    }

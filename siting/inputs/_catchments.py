@@ -33,7 +33,7 @@ import shapely
 from siting._said import Said
 from siting.inputs._problems import _Report
 
-__all__ = ["DEFAULT_RADIUS_M", "LAND_M2_PER_DWELLING", "point_catchments"]
+__all__ = ["DEFAULT_RADIUS_M", "LAND_M2_PER_DWELLING", "area_points", "point_catchments"]
 
 LAND_M2_PER_DWELLING: dict[str, float] = {"new": 40.0, "old": 40.0, "rural": 150.0}
 """Land per dwelling, by status, of a 小区 given as a point with its dwellings (m²). A
@@ -107,13 +107,13 @@ def point_catchments(
         without points is returned as it is.
     """
     geoms = np.asarray(frame.geometry.to_numpy(), dtype=object)
-    kind = shapely.get_type_id(geoms)
     drawn = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    is_point = drawn & np.isin(kind, [0, 4])  # Point, MultiPoint
-    if not is_point.any():
+    at = area_points(frame)
+    if at is None:
         return frame
+    is_point = ~shapely.is_missing(at)
     which = np.flatnonzero(is_point)
-    centres = shapely.centroid(geoms[which])
+    centres = at[which]
     status = (
         frame["status"].to_numpy(dtype=object)[which]
         if "status" in frame
@@ -163,6 +163,22 @@ def point_catchments(
         )
     )
     return out
+
+
+def area_points(frame: gpd.GeoDataFrame) -> npt.NDArray[np.object_] | None:
+    """Each area's point where it is given as one (a multipoint's centroid), None where
+    it is not; None when no area is (the layer's outlines alone).
+
+    Its catchment is a guess of the 小区's land; its point is where the 小区 is, and places
+    it in its district and street (:func:`siting.inputs._districts._assign`'s ``at``)."""
+    geoms = np.asarray(frame.geometry.to_numpy(), dtype=object)
+    drawn = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    is_point = drawn & np.isin(shapely.get_type_id(geoms), [0, 4])  # Point, MultiPoint
+    if not is_point.any():
+        return None
+    at = np.full(len(geoms), None, dtype=object)
+    at[is_point] = shapely.centroid(geoms[is_point])
+    return at
 
 
 def _off_outlines(

@@ -24,7 +24,7 @@ from siting._osmxml import parse_once
 from siting._said import Said
 from siting.errors import InputError, Problem
 from siting.inputs import _fit
-from siting.inputs._catchments import point_catchments
+from siting.inputs._catchments import area_points, point_catchments
 from siting.inputs._census import (
     _areas_own_counts,
     _check_census,
@@ -550,6 +550,7 @@ def _load_parsed_once(
 
     # the study area: the areas' box + 2 km, and the districts' box
     study: shapely.Polygon | None = None
+    points = None  # the areas' points, where given as points: their districts hold them
     if areas is not None and areas.crs is not None:
         with report.warnings_of("areas"):
             areas = _reproject(
@@ -557,6 +558,7 @@ def _load_parsed_once(
             )
         if areas.crs is not None and pyproj.CRS(areas.crs).is_projected:
             radius = spec.areas.radius_m if spec.areas is not None else None
+            points = area_points(areas)
             areas = point_catchments(areas, radius_m=radius, report=report)
         raw["areas"] = areas
         good = _drawn(areas)
@@ -643,6 +645,7 @@ def _load_parsed_once(
                         name=name,
                         source="districts",
                         report=report,
+                        at=points if name == "areas" else None,
                     )
                 _check_references(projected[name], "district_id", districts, wheres[name], report)
         _osm_inside(projected, spec.osm, report)
@@ -656,6 +659,7 @@ def _load_parsed_once(
                 name="areas",
                 source="subdistricts",
                 report=report,
+                at=points,
             )
         _check_references(
             projected["areas"], "subdistrict_id", subdistricts, wheres["areas"], report
