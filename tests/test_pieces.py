@@ -416,3 +416,34 @@ def test_census_units_in_pieces_are_each_countys_units(tmp_path: Path) -> None:
                                  "population[2].cpg"}  # fmt: skip
     with pytest.raises(ScenarioError, match="stack them as the bands of one virtual raster"):
         _entry(tmp_path, "population", 'population = { path = ["chn_t_00.tif", "chn_t_01.tif"] }')
+
+
+def test_a_zipped_piece_with_its_own_cpg_is_read_by_it(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """encoding = "gbk" is for 利州区's Shapefile without .cpg; 昭化区 mailed its UTF-8
+    Shapefile zipped in its folder, with a .cpg that says UTF-8. Its names were read as GBK
+    (白龙家园 as 鐧介緳瀹跺洯, with only GDAL's note); they are read as its .cpg says."""
+    frame = gpd.GeoDataFrame(
+        {"area_id": ["L1", "Z1"], "name": ["利州苑", "白龙家园"], "status": ["old", "old"]},
+        geometry=[shapely.box(0, 0, 100, 100), shapely.box(200, 0, 300, 100)],
+        crs="EPSG:4544",
+    )
+    frame.iloc[[0]].to_file(tmp_path / "利州区小区.shp", encoding="gbk", engine="pyogrio")
+    os.remove(tmp_path / "利州区小区.cpg")
+    (tmp_path / "昭化区小区").mkdir()
+    frame.iloc[[1]].to_file(tmp_path / "昭化区小区" / "昭化区小区.shp", engine="pyogrio")
+    assert (tmp_path / "昭化区小区" / "昭化区小区.cpg").read_text() == "UTF-8"
+    with zipfile.ZipFile(tmp_path / "昭化区小区.zip", "w") as archive:
+        for part in sorted((tmp_path / "昭化区小区").iterdir()):
+            archive.write(part, f"昭化区小区/{part.name}")
+    shutil.rmtree(tmp_path / "昭化区小区")
+    pieces = _toml(["利州区小区.shp", "昭化区小区.zip"])
+    spec = _entry(tmp_path, "areas", f'areas = {{ path = {pieces}, encoding = "gbk" }}')
+    with caplog.at_level(logging.INFO, logger="siting.inputs"):
+        areas = read_layer(spec, name="areas")
+    assert areas["name"].to_dict() == {"L1": "利州苑", "Z1": "白龙家园"}
+    assert (
+        "areas: read 昭化区小区.zip by its own encoding (its 昭化区小区.cpg in the zip says its "
+        "encoding)" in caplog.text
+    )
