@@ -120,8 +120,8 @@ def test_points_at_one_place_share_its_cell(tmp_path: Path) -> None:
     assert geoms["X2"].bounds[2] == pytest.approx(X0 + 1150.0)  # 225.7 m, cut at 150 m
     assert geoms["X2"].contains(geoms["X1"])
     (finding,) = [f for f in inputs.findings if f.code == "areas_as_points"]
-    assert finding.values["shared"] == 1
-    assert "(1 share a point with another)" in finding
+    assert finding.values["shared"] == 2  # X1 and X2, at one place (it said 1)
+    assert "(2 share a point with another)" in finding
 
 
 def test_points_beside_outlines_keep_off_them_and_inside_one_keep_its_land(

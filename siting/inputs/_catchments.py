@@ -135,7 +135,8 @@ def point_catchments(
     new = geoms.copy()
     new[which] = land
     out = out.set_geometry(gpd.GeoSeries(new, index=frame.index, crs=frame.crs))
-    shared = len(centres) - len(_unique_xy(centres)[0])
+    inverse = _unique_xy(centres)[1]
+    shared = int((np.bincount(inverse)[inverse] > 1).sum())  # the points at a shared place
     report.find(
         Said(
             f"areas: {len(which)} of {len(frame)} areas are points, not outlines (a 小区 "
