@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 import shapely
 
+from siting import gcj02
 from siting.cli import main
 from siting.errors import InputError, ScenarioError
 from siting.inputs import check_inputs, read_layer
@@ -26,6 +27,8 @@ from siting.inputs._census import _read_census
 from siting.inputs._problems import _Report
 from siting.province.cache import CountyCache
 from siting.report import write_report
+from siting.report._labels import labels
+from siting.report._said import said_lines
 from siting.scenario import DatumShift, LayerPiece, LayerSpec, PopulationSpec, load_scenario
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
@@ -447,3 +450,52 @@ def test_a_zipped_piece_with_its_own_cpg_is_read_by_it(
         "areas: read 昭化区小区.zip by its own encoding (its 昭化区小区.cpg in the zip says its "
         "encoding)" in caplog.text
     )
+
+
+def test_a_piece_picked_on_gaode_is_found_though_joined_with_true_pieces(
+    tmp_path: Path,
+) -> None:
+    """利州区 sends its 133 小区 as a list of points picked on Gaode (GCJ-02, labelled
+    CGCS2000), the other counties their outlines in EPSG:4544. Joined in the first piece's
+    CRS the list escaped the fit (behind the projected piece; measured with it, behind one
+    in degrees): no finding. Measured alone, its catchments hold far more of the raster's
+    people moved back 439 m; the finding names the piece, and its fix cannot be the
+    entry's datum_shift, which would move the true outlines too."""
+    areas = gpd.read_file(SAMPLE / "city.gpkg", layer="areas", engine="pyogrio")
+    lizhou = areas["district_id"] == "510802"
+    at = areas[lizhou].to_crs("EPSG:4544").representative_point().to_crs("EPSG:4490")
+    lon, lat = gcj02.wgs84_to_gcj02(at.x.to_numpy(), at.y.to_numpy())
+    table = pd.DataFrame(
+        {"小区编号": areas["area_id"][lizhou], "类型": "老旧小区", "经度": lon, "纬度": lat}
+    )
+    table.to_csv(tmp_path / "利州区小区名录.csv", index=False, encoding="utf-8-sig")
+    others = areas[~lizhou].to_crs("EPSG:4544")
+    others.to_file(tmp_path / "昭化朝天小区.gpkg", engine="pyogrio")
+    pieces = _toml(["昭化朝天小区.gpkg", "利州区小区名录.csv"])
+    scenario = _scenario(
+        tmp_path, f'areas = {{ path = {pieces}, crs = "EPSG:4490" }}', streets=False
+    )
+    checked = check_inputs(load_scenario(scenario).inputs, crs="EPSG:4544")
+    assert checked.problems == ()
+    (finding,) = [f for f in checked.findings if f.code.startswith("web_datum")]
+    assert finding.code == "web_datum_fit_piece"
+    values = finding.values
+    assert (values["piece"], values["shift"], values["reference"]) == (
+        "利州区小区名录.csv",
+        "gcj02",
+        "population",
+    )
+    assert (values["features"], values["measure"], values["crs"]) == (
+        133,
+        "people_held",
+        "EPSG:4490",
+    )
+    assert values["moved"] > 1.5 * values["raw"] and values["rank_share"] <= 1e-3
+    assert "areas: its piece 利州区小区名录.csv fits the population raster" in finding
+    assert "move 利州区小区名录.csv back from GCJ-02 to WGS 84 before handing it over" in finding
+    run = {"findings": [str(finding)], "finding_records": [finding.record()]}
+    (zh,), english = said_lines(
+        run, "findings", labels("zh"), language="zh", districts={}, unit="元"
+    )
+    assert english == []
+    assert zh.startswith("居住区（areas）的分块 利州区小区名录.csv 疑似取自国内网络地图、为GCJ-02")

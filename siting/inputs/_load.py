@@ -53,6 +53,7 @@ from siting.inputs._crs import (
 )
 from siting.inputs._districts import _assign, _check_references
 from siting.inputs._osm import _add_osm, _source_problems
+from siting.inputs._pieces import PIECES, Piece
 from siting.inputs._problems import _path_fix, _Report, _Where
 from siting.inputs._raster import (
     DEFAULT_MAX_PERSONS_PER_KM2,
@@ -459,8 +460,12 @@ def _load_parsed_once(
             _check_duplicate_geometries(frame, name, report)
             if name == "areas":
                 _check_overlapping_areas(frame, where, report)
-    # the layers that may be on a web map's datum, by their own CRS (before projection)
-    suspected = _fit.suspects(raw, {n for n in LAYER_NAMES if _shift(spec, n) is not None})
+    # the layers that may be on a web map's datum, by their own CRS (before projection),
+    # and the pieces that may be, of a layer joined from pieces in several CRSs
+    shifted = {n for n in LAYER_NAMES if _shift(spec, n) is not None}
+    pieces = {n: f.attrs.pop(PIECES) for n, f in raw.items() if PIECES in f.attrs}
+    suspected = _fit.suspects(raw, shifted, pieces=pieces)
+    suspected_pieces = _fit.piece_suspects(pieces, shifted)
     if _source_problems(spec, report):
         with report.warnings_of("osm"):
             _add_osm(spec, work, raw, wheres, report)
@@ -678,7 +683,7 @@ def _load_parsed_once(
                     report=report,
                 )
     projected = _parcels_in_buildings(_without_built_parcels(projected, report), report)
-    _check_web_fit(projected, suspected, loaded, report)
+    _check_web_fit(projected, suspected, suspected_pieces, loaded, report)
     _check_shared_ids(projected, wheres, report)
     street_file = report.files.get("streets")
     in_memory = frames.get(STREETS_FRAME)
@@ -701,19 +706,22 @@ def _load_parsed_once(
 def _check_web_fit(
     layers: dict[str, gpd.GeoDataFrame],
     suspected: dict[str, str],
+    pieces: list[tuple[str, Piece]],
     loaded: _Loaded,
     report: _Report,
 ) -> None:
-    """A finding for each layer in degrees that fits the others clearly better moved
-    from GCJ-02 or BD-09 (:mod:`siting.inputs._fit`), unless its CRS, file name or
-    columns said so already."""
+    """A finding for each layer (or piece of one) in degrees that fits the others clearly
+    better moved from GCJ-02 or BD-09 (:mod:`siting.inputs._fit`), unless its CRS, file
+    name or columns said so already."""
     said = {f.values.get("layer") for f in report.findings if f.code == "web_datum_unshifted"}
     suspected = {n: crs for n, crs in suspected.items() if n not in said and n in layers}
-    if not suspected or loaded.crs is None:
+    pieces = [(n, piece) for n, piece in pieces if n not in said and n in layers]
+    if not (suspected or pieces) or loaded.crs is None:
         return
     raster = loaded.population
     source = (raster.source, raster.crs) if raster is not None else None
-    for finding in _fit.web_fit_findings(layers, suspected, loaded.crs, raster=source):
+    found = _fit.web_fit_findings(layers, suspected, loaded.crs, raster=source, pieces=pieces)
+    for finding in found:
         report.find(finding, by=logger)
 
 

@@ -41,6 +41,29 @@ ROW_IDS = "siting_row_ids"
 """``attrs`` key of a normalized layer: whether its ids are its rows' labels (``row 3``),
 the layer having no id column."""
 
+PIECES = "siting_pieces"
+"""``attrs`` key of a layer joined from pieces: its :class:`Piece` s, in order."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Piece:
+    """One piece of a joined layer, as it was handed over.
+
+    Attributes
+    ----------
+    label
+        Its file's name, and its layer if it names one (``昭化区小区.shp``).
+    crs
+        Its own CRS, before the pieces were joined in the first one's.
+    ids
+        Its features' ids in the joined layer.
+    """
+
+    label: str
+    crs: pyproj.CRS
+    ids: tuple[object, ...]
+
+
 ReadOne = Callable[[LayerSpec], "tuple[gpd.GeoDataFrame | None, _Where]"]
 """How one piece is read: a layer's entry of one piece to the layer and its ``_Where``."""
 
@@ -105,6 +128,9 @@ def read_pieces(
     if placed is None:
         return None, joint
     joined = gpd.GeoDataFrame(pd.concat([f for f, _ in placed]), crs=placed[0][0].crs)
+    joined.attrs[PIECES] = tuple(  # a piece in degrees on a web map's base is measured alone
+        Piece(_label(w), pyproj.CRS.from_user_input(f.crs), tuple(f.index)) for f, w in frames
+    )
     of = "" if len(frames) == len(pieces) else f" of its {len(pieces)}"
     report.note(
         f"{name}: joined {len(frames)} piece{'' if len(frames) == 1 else 's'}{of} ("

@@ -122,6 +122,14 @@ _ZH: Mapping[str, str] = {
         '平移中只有{rank_share}同样吻合。如确是，请在 {section} 下加 datum_shift = "{shift}"；'
         "如坐标无误，可忽略"
     ),
+    "web_datum_fit_piece": (
+        "{layer}的分块 {piece} 疑似取自国内网络地图、为{datum}（与其坐标系 {crs} 所称不符）："
+        "按{datum}平移回 WGS 84（{offset_m}米）后与{reference}吻合得多：{measure}；在{radius_m}米内"
+        "的其他所有平移中只有{rank_share}同样吻合。如确是，请先将该文件转换回 WGS 84 再提供"
+        '（Python：siting.gcj02.geometry_to_wgs84(layer, datum="{shift}")），因 {section} 下的'
+        " datum_shift 会平移所有分块；如各分块都是且坐标系相同，可加 datum_shift；"
+        "如坐标无误，可忽略"
+    ),
     "areas_as_points": (
         "{areas}个居住区中有{count}个以点给出（小区名录），而非轮廓：每个点代表其周边{low_m}至"
         "{high_m}米内、离它比离其他居住区更近的用地（半径按户数推算，或由 radius_m 统一给出；"
@@ -308,7 +316,7 @@ def _fields(record: Mapping[str, Any], text: Mapping[str, str], unit: str) -> di
             fields[key] = "、".join(str(v) for v in value)
         else:
             fields[key] = str(value)
-    if record["code"] == "web_datum_fit":
+    if record["code"] in ("web_datum_fit", "web_datum_fit_piece"):
         fields |= _fit_fields(record, text)
     if record["code"] == "areas_too_large_to_walk" and record.get("radii_m"):
         fields["radius_m"] = "、".join(_num(float(r)) for r in record["radii_m"])  # old, rural
