@@ -19,7 +19,7 @@ from shapely.geometry import Point, box
 from test_inputs import GK, X0, Y0, make_spec, write, write_raster
 
 from siting.demand import estimate_demand
-from siting.errors import ScenarioError
+from siting.errors import InputError, ScenarioError
 from siting.inputs import load_inputs
 from siting.inputs._catchments import point_radii
 from siting.scenario import DemandSettings, InputsSpec, LayerSpec, Scenario, load_scenario
@@ -263,3 +263,32 @@ def test_a_point_near_a_county_line_counts_in_the_county_holding_it(tmp_path: Pa
         "X2": "510802001",
         "X3": "510811001",
     }
+
+
+def test_a_type_column_with_words_siting_does_not_know_is_named(tmp_path: Path) -> None:
+    """A street office's 小区 list whose 类型 says 老旧小区 or 新建 but for one 商品房 and one
+    安置小区: 类型 is not read as status by its values (not all are status words), and the
+    problem said only "required column 'status' is missing (the layer has: 小区编号, 类型,
+    户数, 经度, 纬度)". It names 类型, the share of its rows that are status words (4 of 6)
+    and the two that are not, and how to read it."""
+    table = pd.DataFrame(
+        {
+            "小区编号": ["A1", "A2", "A3", "A4", "A5", "A6"],
+            "类型": ["老旧小区", "新建", "商品房", "老旧小区", "安置小区", "老旧小区"],
+            "户数": [800, 1200, 900, 600, 1000, 700],
+            "经度": [105.84 + 0.002 * i for i in range(6)],
+            "纬度": [32.43] * 6,
+        }
+    )
+    table.to_csv(tmp_path / "小区.csv", index=False, encoding="utf-8-sig")
+    spec = make_spec(tmp_path, areas=LayerSpec(path=tmp_path / "小区.csv", crs="EPSG:4490"))
+    with pytest.raises(InputError) as caught:
+        load_inputs(spec, crs=GK)
+    (problem,) = [p for p in caught.value.problems if p.column == "status"]
+    assert problem.message == (
+        "required column 'status' is missing: column '类型' holds status words in 4 of its 6 "
+        "rows, but also 商品房, 安置小区, which are not new, old or rural, so it is not read "
+        "as status"
+    )
+    assert problem.fix is not None
+    assert problem.fix.startswith('map it with status = "类型" under [inputs.areas.columns]')
