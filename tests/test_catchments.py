@@ -22,7 +22,16 @@ from siting.demand import estimate_demand
 from siting.errors import InputError, ScenarioError
 from siting.inputs import load_inputs
 from siting.inputs._catchments import point_radii
-from siting.scenario import DemandSettings, InputsSpec, LayerSpec, Scenario, load_scenario
+from siting.report._labels import labels
+from siting.report._said import said_lines
+from siting.scenario import (
+    DemandSettings,
+    InputsSpec,
+    LayerSpec,
+    PopulationSpec,
+    Scenario,
+    load_scenario,
+)
 
 N_SIDES = 64  # the disc's polygon: 16 segments a quarter
 
@@ -292,3 +301,38 @@ def test_a_type_column_with_words_siting_does_not_know_is_named(tmp_path: Path) 
     )
     assert problem.fix is not None
     assert problem.fix.startswith('map it with status = "类型" under [inputs.areas.columns]')
+
+
+def test_points_with_their_own_head_count_are_not_told_their_demand_is_a_guess(
+    tmp_path: Path,
+) -> None:
+    """A 小区 list with its own 常住人口, read by [inputs.population] (the areas' own
+    counts, no raster): each old area's people are its count, 2,600 and 1,300, whatever
+    its land. The finding said "An old or rural area's demand is the raster's people on
+    that land, a guess; give the outlines"; it says the demand is the list's counts."""
+    frame = points_frame([(1000.0, 500.0), (1200.0, 500.0)], 常住人口=[2600, 1300])
+    path = write(frame, tmp_path / "points.gpkg")
+    spec = make_spec(
+        tmp_path,
+        areas=LayerSpec(path=path, radius_m=100.0),
+        population=PopulationSpec(path=path, column="常住人口"),
+    )
+    inputs = load_inputs(spec, crs=GK)
+    people = estimate_demand(inputs, scenario=Scenario()).areas["population"]
+    assert people.to_dict() == {"X1": 2600.0, "X2": 1300.0}
+    (finding,) = [f for f in inputs.findings if f.code.startswith("areas_as_points")]
+    assert finding.code == "areas_as_points_counted"
+    assert "a guess" not in finding
+    assert finding.endswith(
+        "Each area's demand is its own count (常住人口, read by [inputs.population]), not its "
+        "land's people: the land only places them for the walks"
+    )
+    run = {"findings": [str(finding)], "finding_records": [finding.record()]}
+    (zh,), english = said_lines(
+        run, "findings", labels("zh"), language="zh", districts={}, unit="元"
+    )
+    assert english == [] and "只是估计" not in zh
+    assert zh.endswith(
+        "各居住区的需求取其自身的人数（常住人口，由 [inputs.population] 读取），"
+        "用地只决定其人口在步行计算中的位置"
+    )

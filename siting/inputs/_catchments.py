@@ -87,6 +87,7 @@ def point_catchments(
     *,
     radius_m: float | None,
     report: _Report,
+    counted: str | None = None,
 ) -> gpd.GeoDataFrame:
     """``frame`` with each area given as a point replaced by its catchment.
 
@@ -99,6 +100,9 @@ def point_catchments(
         ``[inputs.areas] radius_m``: one radius for every point, or None.
     report
         Takes the finding that says what was done.
+    counted
+        The areas' own head count column, when ``[inputs.population]`` reads it (their
+        demand is then that count, not their land's people), or None.
 
     Returns
     -------
@@ -152,9 +156,16 @@ def point_catchments(
                 if inside.any()
                 else ""
             )
-            + ". An old or rural area's demand is the raster's people on that land, a "
-            "guess; give the outlines for demand by the land the compounds cover",
-            code="areas_as_points",
+            + (
+                ". An old or rural area's demand is the raster's people on that land, a "
+                "guess; give the outlines for demand by the land the compounds cover"
+                if counted is None
+                else f". Each area's demand is its own count ({counted}, read by "
+                "[inputs.population]), not its land's people: the land only places them for "
+                "the walks"
+            ),
+            code="areas_as_points" if counted is None else "areas_as_points_counted",
+            **({} if counted is None else {"column": counted}),
             count=len(which),
             areas=len(frame),
             low_m=round(float(radii.min())),

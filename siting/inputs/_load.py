@@ -564,7 +564,8 @@ def _load_parsed_once(
         if areas.crs is not None and pyproj.CRS(areas.crs).is_projected:
             radius = spec.areas.radius_m if spec.areas is not None else None
             points = area_points(areas)
-            areas = point_catchments(areas, radius_m=radius, report=report)
+            counted = census.column if own_counts and census is not None else None
+            areas = point_catchments(areas, radius_m=radius, report=report, counted=counted)
         raw["areas"] = areas
         good = _drawn(areas)
         if len(good) and np.isfinite(good.total_bounds).all():

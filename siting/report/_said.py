@@ -31,6 +31,13 @@ from typing import Any
 
 from siting.report._format import _num, _pct
 
+_POINTS_LAND = (
+    "{areas}个居住区中有{count}个以点给出（小区名录），而非轮廓：每个点代表其周边{low_m}至"
+    "{high_m}米内、离它比离其他居住区更近的用地（半径按户数推算，或由 radius_m 统一给出；"
+    "{shared}个与其他点位置重合，{inside}个位于以轮廓给出的居住区内、与之分摊重叠处人口）；"
+)
+"""The opening of the findings of areas given as points: the land each stands for."""
+
 _ZH: Mapping[str, str] = {
     # findings
     "unreachable_demand": (
@@ -131,10 +138,12 @@ _ZH: Mapping[str, str] = {
         "如坐标无误，可忽略"
     ),
     "areas_as_points": (
-        "{areas}个居住区中有{count}个以点给出（小区名录），而非轮廓：每个点代表其周边{low_m}至"
-        "{high_m}米内、离它比离其他居住区更近的用地（半径按户数推算，或由 radius_m 统一给出；"
-        "{shared}个与其他点位置重合，{inside}个位于以轮廓给出的居住区内、与之分摊重叠处人口）；老旧小区和农村社区的需求取这片用地上的栅格人口，只是"
-        "估计；如有小区轮廓，请改用轮廓"
+        _POINTS_LAND + "老旧小区和农村社区的需求取这片用地上的栅格人口，只是估计；如有小区轮廓，"
+        "请改用轮廓"
+    ),
+    "areas_as_points_counted": (
+        _POINTS_LAND + "各居住区的需求取其自身的人数（{column}，由 [inputs.population] 读取），"
+        "用地只决定其人口在步行计算中的位置"
     ),
     "areas_overlap": (
         "有{count}对居住区相互重叠超过较小者面积的一半（{ids}）：重叠处的栅格人口由二者分摊、"
