@@ -21,8 +21,9 @@ import shapely
 
 from siting import gcj02
 from siting.cli import main
+from siting.demand import estimate_demand
 from siting.errors import InputError, ScenarioError
-from siting.inputs import check_inputs, read_layer
+from siting.inputs import check_inputs, load_inputs, read_layer
 from siting.inputs._census import _read_census
 from siting.inputs._problems import _Report
 from siting.province.cache import CountyCache
@@ -499,3 +500,48 @@ def test_a_piece_picked_on_gaode_is_found_though_joined_with_true_pieces(
     )
     assert english == []
     assert zh.startswith("居住区（areas）的分块 利州区小区名录.csv 疑似取自国内网络地图、为GCJ-02")
+
+
+def test_a_xiaoqu_list_in_pieces_with_its_own_head_count_is_its_own_census(
+    tmp_path: Path,
+) -> None:
+    """Two counties' 小区 lists (points with 常住人口), given as the areas and, with column,
+    as the population: the areas' own counts, as one list is. Read as census units
+    instead, each piece was refused (a table's points are no census polygons: "export the
+    layer from GIS as a GeoPackage or Shapefile of polygons"), beside two findings telling
+    the planner to give the population = { …, column = "常住人口" } just given."""
+    areas = gpd.read_file(SAMPLE / "city.gpkg", layer="areas", engine="pyogrio")
+    at = areas.to_crs("EPSG:4544").representative_point().to_crs("EPSG:4490")
+    table = pd.DataFrame(
+        {
+            "小区编号": areas["area_id"],
+            "类型": areas["status"].map({"new": "新建", "old": "老旧小区", "rural": "农村"}),
+            "户数": areas["dwellings"],
+            "常住人口": [1000 + 10 * i for i in range(len(areas))],
+            "经度": at.x,
+            "纬度": at.y,
+        }
+    )
+    table.iloc[:100].to_csv(tmp_path / "利州区小区.csv", index=False, encoding="utf-8-sig")
+    table.iloc[100:].to_csv(tmp_path / "昭化区小区.csv", index=False, encoding="utf-8-sig")
+    pieces = _toml(["利州区小区.csv", "昭化区小区.csv"])
+    scenario = _scenario(
+        tmp_path, f'areas = {{ path = {pieces}, crs = "EPSG:4490" }}', streets=False
+    )
+    text = scenario.read_text(encoding="utf-8").replace(
+        'population = { path = "population.tif" }',
+        f'population = {{ path = {pieces}, column = "常住人口", crs = "EPSG:4490" }}',
+    )
+    scenario.write_text(text, encoding="utf-8")
+    loaded = load_scenario(scenario)
+    checked = check_inputs(loaded.inputs, crs=loaded.crs)
+    assert checked.problems == ()
+    assert [f.code for f in checked.findings if f.code.startswith("areas_")] == [
+        "areas_as_points_counted"
+    ]
+    inputs = load_inputs(loaded.inputs, crs=loaded.crs)
+    assert inputs.census_is_areas
+    people = estimate_demand(inputs, scenario=loaded).areas["population"]
+    old = table.set_index("小区编号")["类型"] != "新建"
+    counts = table.set_index("小区编号")["常住人口"][old]
+    assert people[counts.index].to_numpy() == pytest.approx(counts.to_numpy().astype(float))
