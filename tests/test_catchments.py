@@ -95,6 +95,9 @@ def test_two_points_split_their_discs_at_the_middle(tmp_path: Path) -> None:
         "inside": 0,
     }
     assert "within 150 m (radius_m) of it" in finding
+    run = {"findings": [str(finding)], "finding_records": [finding.record()]}
+    (zh,), _ = said_lines(run, "findings", labels("zh"), language="zh", districts={}, unit="元")
+    assert "（半径按户数推算，或由 radius_m 统一给出）" in zh  # not "0个与其他点位置重合，0个…"
 
 
 def test_an_old_areas_people_are_the_raster_on_its_disc(tmp_path: Path) -> None:
@@ -131,6 +134,9 @@ def test_points_at_one_place_share_its_cell(tmp_path: Path) -> None:
     (finding,) = [f for f in inputs.findings if f.code == "areas_as_points"]
     assert finding.values["shared"] == 2  # X1 and X2, at one place (it said 1)
     assert "(2 share a point with another)" in finding
+    run = {"findings": [str(finding)], "finding_records": [finding.record()]}
+    (zh,), _ = said_lines(run, "findings", labels("zh"), language="zh", districts={}, unit="元")
+    assert "（半径按户数推算，或由 radius_m 统一给出；2个与其他点位置重合）" in zh
 
 
 def test_points_beside_outlines_keep_off_them_and_inside_one_keep_its_land(

@@ -33,8 +33,8 @@ from siting.report._format import _num, _pct
 
 _POINTS_LAND = (
     "{areas}个居住区中有{count}个以点给出（小区名录），而非轮廓：每个点代表其周边{low_m}至"
-    "{high_m}米内、离它比离其他居住区更近的用地（半径按户数推算，或由 radius_m 统一给出；"
-    "{shared}个与其他点位置重合，{inside}个位于以轮廓给出的居住区内、与之分摊重叠处人口）；"
+    "{high_m}米内、离它比离其他居住区更近的用地（半径按户数推算，或由 radius_m 统一给出"
+    "{points_apart}）；"
 )
 """The opening of the findings of areas given as points: the land each stands for."""
 
@@ -335,6 +335,12 @@ def _fields(record: Mapping[str, Any], text: Mapping[str, str], unit: str) -> di
             if fields.get("suggested") == "0.6"
             else "；若统计5岁以下儿童，如 WorldPop 的 age0-5 栅格（0岁与1–4岁波段），取0.6"
         )
+    if str(record["code"]).startswith("areas_as_points"):  # the counts that are not 0
+        said = (
+            (record.get("shared", 0), "个与其他点位置重合"),
+            (record.get("inside", 0), "个位于以轮廓给出的居住区内、与之分摊重叠处人口"),
+        )
+        fields["points_apart"] = "".join(f"；{_num(n)}{words}" for n, words in said if n)
     if record["code"] == "people_outside_districts":
         fields["share"] = _pct(float(record["outside"]) / float(record["total"]), 1)
     fields["ids"] = _ids(record)
