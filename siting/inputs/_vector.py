@@ -18,7 +18,7 @@ import re
 import tempfile
 import unicodedata
 import warnings
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -892,12 +892,9 @@ def _by_its_values(
     if column.kind != "enum":
         return []
     matches = []
-    for own in present:
-        if own in taken or not _is_text(frame[own]):
-            continue
-        values = pd.unique(frame[own].dropna().astype(str).str.strip())
-        values = [v for v in values[:1_000] if v]
-        if values and all(choice_of(v, column) is not None for v in values):
+    for own, values in _text_values(frame, present, taken=taken):
+        distinct = pd.unique(values)[:1_000]
+        if len(distinct) and all(choice_of(v, column) is not None for v in distinct):
             matches.append(own)
     return matches
 
@@ -911,17 +908,25 @@ def _nearly_by_its_values(
     if column.kind != "enum":
         return []
     found = []
-    for own in present:
-        if own in taken or not _is_text(frame[own]):
-            continue
-        values = frame[own].dropna().astype(str).str.strip()
-        values = values[values != ""]
+    for own, values in _text_values(frame, present, taken=taken):
         if values.empty:
             continue
         known = values.map(lambda v: choice_of(v, column) is not None).to_numpy(dtype=bool)
         if 2 * known.sum() >= len(values) and not known.all():
             found.append((own, int(known.sum()), len(values), list(pd.unique(values[~known]))))
     return found
+
+
+def _text_values(
+    frame: gpd.GeoDataFrame, present: Collection[str], *, taken: Collection[str]
+) -> Iterator[tuple[str, pd.Series[Any]]]:
+    """The layer's text columns but those ``taken``, each with its values as text,
+    stripped, the blank ones left out."""
+    for own in present:
+        if own in taken or not _is_text(frame[own]):
+            continue
+        values = frame[own].dropna().astype(str).str.strip()
+        yield own, values[values != ""]
 
 
 def _is_text(series: pd.Series[Any]) -> bool:
