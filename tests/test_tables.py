@@ -1127,3 +1127,26 @@ def test_a_totals_row_whose_coordinates_say_nothing_is_left_out(
     write_xlsx(path, rows)
     (problem,) = problems_of(LayerSpec(path=path, crs=CGCS2000, columns=columns))
     assert problem.ids == ("row 3",)
+
+
+def test_a_row_at_zero_zero_is_a_blank_saved_as_0(tmp_path: Path) -> None:
+    """A 小区 list's row whose 经度 and 纬度 are 0 (Excel saved the blank cells as 0) lay
+    on the equator off Africa: the only problem was the working CRS's "stretches distances
+    by 306.8% over the study area (scale 4.0678 near 2.00°E, 37.89°N)" for Guangyuan's
+    zone, naming no row. It is now the row's own problem, with the rows without
+    coordinates."""
+    rows: list[list[Any]] = [
+        ["facility_id", "slots", "经度", "纬度"],
+        ["F1", 30, 105.84, 32.43],
+        ["F2", 40, 0, 0],  # row 3: a blank saved as 0
+        ["F3", 50, 105.85, 32.44],
+        ["F4", 60, "0.0", "0"],  # row 5
+    ]
+    path = write_xlsx(tmp_path / "f.xlsx", rows)
+    problems = problems_of(LayerSpec(path=path, crs=CGCS2000))
+    assert [p.ids for p in problems] == [("row 3", "row 5")]
+    assert problems[0].message == (
+        "2 rows have no coordinates or coordinates that are not numbers (row 3: 经度 '0', "
+        "纬度 '0'; row 5: 经度 '0.0', 纬度 '0'); 0 and 0 are blank cells saved as 0, not a "
+        "place"
+    )
