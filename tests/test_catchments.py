@@ -342,3 +342,35 @@ def test_points_with_their_own_head_count_are_not_told_their_demand_is_a_guess(
         "各居住区的需求取其自身的人数（常住人口，由 [inputs.population] 读取），"
         "用地只决定其人口在步行计算中的位置"
     )
+
+
+def test_points_in_census_units_are_told_their_share_of_the_units_is_a_guess(
+    tmp_path: Path,
+) -> None:
+    """Two 小区 200 m apart (discs of 100 m, just touching) in one 街道 of 3,000 people
+    (七普, no raster): each old area's demand is half the unit's, 1,500, by its land. The
+    finding said their demand was "the raster's people on that land" (there is no
+    raster); it says the census units' people shared by that land."""
+    frame = points_frame([(1000.0, 500.0), (1200.0, 500.0)])
+    units = gpd.GeoDataFrame(
+        {"unit_id": ["S1"], "常住人口": [3000]},
+        geometry=[box(X0 + 800, Y0 + 300, X0 + 1400, Y0 + 700)],
+        crs=GK,
+    )
+    spec = make_spec(
+        tmp_path,
+        areas=LayerSpec(path=write(frame, tmp_path / "points.gpkg"), radius_m=100.0),
+        population=PopulationSpec(path=write(units, tmp_path / "七普.gpkg"), column="常住人口"),
+    )
+    inputs = load_inputs(spec, crs=GK)
+    people = estimate_demand(inputs, scenario=Scenario()).areas["population"]
+    assert people.to_dict() == pytest.approx({"X1": 1500.0, "X2": 1500.0})
+    (finding,) = [f for f in inputs.findings if f.code == "areas_as_points"]
+    assert "the raster's people" not in finding
+    assert (
+        "An old or rural area's demand is its share of the census units' people by that "
+        "land, a guess" in finding
+    )
+    run = {"findings": [str(finding)], "finding_records": [finding.record()]}
+    (zh,), _ = said_lines(run, "findings", labels("zh"), language="zh", districts={}, unit="元")
+    assert "老旧小区和农村社区的需求按这片用地分摊普查单元的人口，只是估计" in zh

@@ -51,6 +51,12 @@ MIN_RADIUS_M = 50.0
 MAX_RADIUS_M = 500.0
 """The largest radius taken from dwellings (m): the 10-minute life circle's radius."""
 
+_PEOPLE_BY_LAND = {
+    False: "the raster's people on that land",
+    True: "its share of the census units' people by that land",
+}
+"""What an old or rural area's demand is, by whether the population is census units."""
+
 _DISC_SEGMENTS = 16
 """Segments per quarter circle of a disc (its area is 0.16 % under the circle's)."""
 
@@ -88,6 +94,7 @@ def point_catchments(
     radius_m: float | None,
     report: _Report,
     counted: str | None = None,
+    units: bool = False,
 ) -> gpd.GeoDataFrame:
     """``frame`` with each area given as a point replaced by its catchment.
 
@@ -103,6 +110,9 @@ def point_catchments(
     counted
         The areas' own head count column, when ``[inputs.population]`` reads it (their
         demand is then that count, not their land's people), or None.
+    units
+        Whether the population is census units (七普 by 街道 or 社区), shared among the
+        areas by their land, rather than a raster.
 
     Returns
     -------
@@ -157,8 +167,8 @@ def point_catchments(
                 else ""
             )
             + (
-                ". An old or rural area's demand is the raster's people on that land, a "
-                "guess; give the outlines for demand by the land the compounds cover"
+                f". An old or rural area's demand is {_PEOPLE_BY_LAND[units]}, a guess; give "
+                "the outlines for demand by the land the compounds cover"
                 if counted is None
                 else f". Each area's demand is its own count ({counted}, read by "
                 "[inputs.population]), not its land's people: the land only places them for "
@@ -166,6 +176,7 @@ def point_catchments(
             ),
             code="areas_as_points" if counted is None else "areas_as_points_counted",
             **({} if counted is None else {"column": counted}),
+            **({"people": "census"} if units and counted is None else {}),
             count=len(which),
             areas=len(frame),
             low_m=round(float(radii.min())),

@@ -565,7 +565,9 @@ def _load_parsed_once(
             radius = spec.areas.radius_m if spec.areas is not None else None
             points = area_points(areas)
             counted = census.column if own_counts and census is not None else None
-            areas = point_catchments(areas, radius_m=radius, report=report, counted=counted)
+            areas = point_catchments(
+                areas, radius_m=radius, report=report, counted=counted, units=census is not None
+            )
         raw["areas"] = areas
         good = _drawn(areas)
         if len(good) and np.isfinite(good.total_bounds).all():

@@ -138,8 +138,8 @@ _ZH: Mapping[str, str] = {
         "如坐标无误，可忽略"
     ),
     "areas_as_points": (
-        _POINTS_LAND + "老旧小区和农村社区的需求取这片用地上的栅格人口，只是估计；如有小区轮廓，"
-        "请改用轮廓"
+        _POINTS_LAND
+        + "老旧小区和农村社区的需求{people_by_land}，只是估计；如有小区轮廓，请改用轮廓"
     ),
     "areas_as_points_counted": (
         _POINTS_LAND + "各居住区的需求取其自身的人数（{column}，由 [inputs.population] 读取），"
@@ -341,6 +341,11 @@ def _fields(record: Mapping[str, Any], text: Mapping[str, str], unit: str) -> di
             (record.get("inside", 0), "个位于以轮廓给出的居住区内、与之分摊重叠处人口"),
         )
         fields["points_apart"] = "".join(f"；{_num(n)}{words}" for n, words in said if n)
+        fields["people_by_land"] = (
+            "按这片用地分摊普查单元的人口"
+            if record.get("people") == "census"
+            else "取这片用地上的栅格人口"
+        )
     if record["code"] == "people_outside_districts":
         fields["share"] = _pct(float(record["outside"]) / float(record["total"]), 1)
     fields["ids"] = _ids(record)
