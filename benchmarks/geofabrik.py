@@ -364,7 +364,8 @@ def _population(city: City, folder: Path) -> Path:
 
 ENTRIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
     "parcels": (
-        ("gis_osm_pois_a_free_1",),  # a point has no land to build on
+        # a point has no land to build on, but with the buildings it takes its footprint
+        ("gis_osm_pois_a_free_1", "gis_osm_pois_free_1"),
         PARCEL_CLASSES,
         'columns = { site_id = "osm_id", kind = "fclass" }\nvalues = { acquisition = "reuse" }',
     ),
@@ -379,8 +380,9 @@ ENTRIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
         'columns = { hazard_id = "osm_id", kind = "fclass" }',
     ),
 }
-"""Each layer a scenario takes from the zip: the zip's layers that may hold it (the first
-holding any is read), the classes it keeps, and its columns and values."""
+"""Each layer a scenario takes from the zip: the zip's layers that may hold it (every one
+holding any is read, as a layer in pieces; the parcels' points only with the buildings),
+the classes it keeps, and its columns and values."""
 
 
 def _where(classes: tuple[str, ...]) -> str:
@@ -390,14 +392,22 @@ def _where(classes: tuple[str, ...]) -> str:
 
 
 def geofabrik_scenario(
-    written: dict[str, gpd.GeoDataFrame], zip_name: str, population: str, *, name: str, crs: str
+    written: dict[str, gpd.GeoDataFrame],
+    zip_name: str,
+    population: str,
+    *,
+    name: str,
+    crs: str,
+    buildings: bool = False,
 ) -> tuple[str, list[str]]:
     """The scenario that plans a city from Geofabrik's zip alone, and what it left out.
 
     The residential areas are always read (an extract without them is the planner's
-    problem to see); parcels, facilities and hazards are read from the first of their
-    layers (:data:`ENTRIES`) that holds one of their classes, and left out without one,
-    as a planner does once ``siting validate`` says the filter keeps nothing.
+    problem to see); parcels, facilities and hazards are read from every one of their
+    layers (:data:`ENTRIES`) that holds one of their classes, as a layer in pieces, and
+    left out without one, as a planner does once ``siting validate`` says the filter
+    keeps nothing. With ``buildings`` the buildings layer is read too, and the parcels'
+    points with it (each takes the footprint of the building it stands in).
     """
     text = [
         f'name = "{name} — Geofabrik Shapefiles"',
@@ -417,21 +427,25 @@ def geofabrik_scenario(
     left_out = []
     for entry, (names, classes, mapping) in ENTRIES.items():
         holding = [n for n in names if written[n]["fclass"].isin(classes).any()]
-        missed = {n: int(written[n]["fclass"].isin(classes).sum()) for n in holding[1:]}
-        left_out += [
-            f"{entry}: {k} of {n} not read (one layer per entry)" for n, k in missed.items()
-        ]
+        if entry == "parcels" and not buildings and "gis_osm_pois_free_1" in holding:
+            points = int(written["gis_osm_pois_free_1"]["fclass"].isin(classes).sum())
+            left_out.append(f"parcels: {points} of gis_osm_pois_free_1 not read (no land)")
+            holding.remove("gis_osm_pois_free_1")
         if not holding:
             left_out.append(f"{entry}: left out (no {' / '.join(classes)} in the zip)")
             continue
+        layer = f'"{holding[0]}"' if len(holding) == 1 else json.dumps(holding)
         text += [
             "",
             f"[inputs.{entry}]",
             f'path = "{zip_name}"',
-            f'layer = "{holding[0]}"',
+            f"layer = {layer}",
             f'where = "{_where(classes)}"',
             mapping,
         ]
+    if buildings:  # Geofabrik's have no levels, so each weighs its footprint
+        text += ["", "[inputs.buildings]", f'path = "{zip_name}"']
+        text += ['layer = "gis_osm_buildings_a_free_1"']
     text += ["", "[radii]", "urban_m = 500.0", "", "[solver]", 'name = "highs"']
     text += ["time_limit_s = 60.0", ""]
     return "\n".join(text), left_out
@@ -480,10 +494,11 @@ def write_city(
     scenarios[1][1].write_text(
         osm_scenario(xml, population, name=city.name, crs=city.crs), encoding="utf-8"
     )
-    # the buildings too: Geofabrik's have no levels, so each weighs its footprint
-    buildings = f'[inputs.buildings]\npath = "{zip_name}"\nlayer = "gis_osm_buildings_a_free_1"\n\n'
+    with_buildings, _ = geofabrik_scenario(
+        written, zip_name, population, name=city.name, crs=city.crs, buildings=True
+    )
     scenarios.append(("geofabrik + buildings", folder / "geofabrik-buildings.toml"))
-    scenarios[-1][1].write_text(text.replace("[radii]", buildings + "[radii]"), encoding="utf-8")
+    scenarios[-1][1].write_text(with_buildings, encoding="utf-8")
     if not written["gis_osm_landuse_a_free_1"]["fclass"].eq("residential").any():
         scenarios.append(("osm xml + blocks", folder / "osm-blocks.toml"))
         scenarios[-1][1].write_text(

@@ -194,8 +194,10 @@ def _accounting_line(role: str, acc: dict[str, Any]) -> str:
         f"residential areas hold {held:,.0f} ({share(held)}), residual {residual:,.0f} "
         f"({share(residual)})"
     )
-    if acc.get("counts") == "children":
-        line += f"; residents from the raster's {float(acc['raster_people']):,.0f} children"
+    if acc.get("counts") in ("children", "dwellings"):
+        line += (
+            f"; residents from the population's {float(acc['raster_people']):,.0f} {acc['counts']}"
+        )
     inside = acc.get("districts_total")
     if inside is not None and abs(total - float(inside)) >= 0.5:
         line += f"; {float(inside):,.0f} of them inside the districts"

@@ -294,7 +294,7 @@ def area_demand(
     )
     return _area_table(
         areas,
-        people.held * _per_person(said, share),
+        people.held * _per_person(said, share, scenario=scenario),
         None if migrants is None else migrants.held,
         scenario=scenario,
     )
@@ -337,14 +337,15 @@ def residents_per_person(
         Its ``[inputs.population]`` says whom the raster counts when neither
         option is given.
     counts, share_of_residents
-        Whom the raster counts (``"residents"``, or ``"children"`` with the
-        share of the residents they are), overriding the scenario's; ``counts``
-        is ``"residents"`` when only the share is given.
+        Whom the raster counts (``"residents"``, ``"dwellings"``, or ``"children"``
+        with the share of the residents they are), overriding the scenario's;
+        ``counts`` is ``"residents"`` when only the share is given.
 
     Returns
     -------
     float
-        1 for a raster of residents, 1 ÷ ``share_of_residents`` for one of children.
+        1 for a raster of residents, 1 ÷ ``share_of_residents`` for one of children,
+        ``demand.persons_per_household`` for one of dwellings (households, 户数).
 
     Raises
     ------
@@ -360,10 +361,12 @@ def residents_per_person(
     >>> residents_per_person(Scenario())
     1.0
     """
-    return _per_person(*_population_counts(scenario, counts, share_of_residents))
+    return _per_person(*_population_counts(scenario, counts, share_of_residents), scenario=scenario)
 
 
-def _per_person(counts: str, share_of_residents: float | None) -> float:
+def _per_person(counts: str, share_of_residents: float | None, *, scenario: Scenario) -> float:
+    if counts == "dwellings":  # 户数 of a register or census units: × persons per household
+        return scenario.demand.persons_per_household
     return 1.0 / share_of_residents if counts == "children" and share_of_residents else 1.0
 
 
@@ -513,6 +516,7 @@ def estimate_demand(
     per_person = residents_per_person(
         scenario, counts=counts, share_of_residents=share_of_residents
     )
+    counted_as = _population_counts(scenario, counts, share_of_residents)[0]
     areas = inputs.areas
     zones = inputs.districts.geometry if inputs.districts is not None else None
     said: list[Said] = []  # what the buildings do, or do not do, to the shares
@@ -559,14 +563,14 @@ def estimate_demand(
         result = _as_residents(result, factor)
         return result, {
             **_accounting(result, raster),
-            "counts": "children",
+            "counts": counted_as,
             "raster_people": counted,
         }
 
     accounting: dict[str, dict[str, Any]] = {}
     if inputs.census is not None:
         people, accounting["population"], residual = _census_people(
-            inputs, scenario=scenario, buildings=buildings, factor=per_person
+            inputs, scenario=scenario, buildings=buildings, factor=per_person, counts=counted_as
         )
         if reach is not None:
             said.append(_nearest_unused())
@@ -608,6 +612,7 @@ def estimate_demand(
         residual=residual,
         findings=tuple(
             said
+            + _residents_said(table, _numbers(areas, "dwellings"), scenario=scenario)
             + _children_as_residents(accounting["population"])
             + _findings(accounting)
             + _empty_areas(
@@ -628,6 +633,7 @@ def _census_people(
     scenario: Scenario,
     buildings: gpd.GeoDataFrame | None,
     factor: float,
+    counts: str = "residents",
 ) -> tuple[Allocation, dict[str, Any], gpd.GeoDataFrame | None]:
     """The census units' people shared among the areas (:func:`siting.census.allocate_census`),
     in residents: the allocation, its accounting (the raster's keys, ``source`` =
@@ -657,7 +663,7 @@ def _census_people(
         **_accounting(result, source),
         "source": "census_areas" if inputs.census_is_areas else "census",
         "units": len(inputs.census),
-        **({"counts": "children", "raster_people": counted} if factor != 1.0 else {}),
+        **({"counts": counts, "raster_people": counted} if factor != 1.0 else {}),
     }
     return result, accounting, left if len(left) else None
 
@@ -794,7 +800,21 @@ def _children_older_than_three(
 
 
 def _children_as_residents(acc: Mapping[str, Any]) -> list[Said]:
-    """What a population raster of children was turned into (``counts = "children"``)."""
+    """What a population raster of children (``counts = "children"``) or of dwellings
+    (``counts = "dwellings"``) was turned into."""
+    if acc.get("counts") == "dwellings":
+        dwellings, residents = float(acc["raster_people"]), float(acc["total"])
+        return [
+            Said(
+                f"the population counts dwellings (inputs.population.counts): its "
+                f"{dwellings:,.0f} dwellings in the study area stand for {residents:,.0f} "
+                "residents at demand.persons_per_household, to whom the ratios per 1,000 "
+                "residents apply",
+                code="dwellings_as_residents",
+                dwellings=dwellings,
+                residents=residents,
+            )
+        ]
     if acc.get("counts") != "children":
         return []
     children, residents = float(acc["raster_people"]), float(acc["total"])
@@ -1170,11 +1190,14 @@ def _area_table(
     status = areas["status"].astype(str)
     dwellings = _numbers(areas, "dwellings")
     planned = pop.where(status != "new", dwellings.fillna(0.0) * settings.persons_per_household)
+    counted = _resident_dwellings(status, dwellings, scenario=scenario)
+    planned = planned.where(~counted, dwellings * settings.persons_per_household)
     ratio = status.map({"new": ratios.new, "old": ratios.old, "rural": ratios.rural}).astype(float)
     if migrant_people is not None:
         migrants = migrant_people.astype(float)
     else:
-        migrants = (pop * _numbers(areas, "migrant_share")).fillna(0.0)
+        residents = pop.where(~counted, planned)
+        migrants = (residents * _numbers(areas, "migrant_share")).fillna(0.0)
     under3 = 3.0 * settings.birth_rate_per_1000 / 1000.0
     required = _slots(ratio, planned, round_up=settings.round_up)
     return pd.DataFrame(
@@ -1192,6 +1215,44 @@ def _area_table(
         },
         index=areas.index,
     )
+
+
+def _resident_dwellings(
+    status: pd.Series, dwellings: pd.Series, *, scenario: Scenario
+) -> pd.Series:
+    """The old and rural areas whose residents are their dwellings × persons per
+    household (``demand.residents = "dwellings"`` and dwellings given)."""
+    if scenario.demand.residents != "dwellings":
+        return pd.Series(False, index=status.index)
+    return (status != "new") & (dwellings > 0)
+
+
+def _residents_said(table: pd.DataFrame, dwellings: pd.Series, *, scenario: Scenario) -> list[Said]:
+    """What ``demand.residents = "dwellings"`` did: how many old and rural areas count
+    their dwellings, their people against the population's there, and how many keep the
+    population's people for want of dwellings."""
+    if scenario.demand.residents != "dwellings":
+        return []
+    status = table["status"]
+    counted = _resident_dwellings(status, dwellings.reindex(table.index), scenario=scenario)
+    kept = int(((status != "new") & ~counted).sum())
+    people = float(table.loc[counted, "planned_population"].sum())
+    raster = float(table.loc[counted, "population"].sum())
+    pph = scenario.demand.persons_per_household
+    return [
+        Said(
+            f"demand.residents = 'dwellings': {int(counted.sum()):,} old or rural areas count "
+            f"their dwellings × {pph:g} persons per household as their residents, "
+            f"{people:,.0f} people (the population puts {raster:,.0f} on their land)"
+            + (f"; {kept:,} without dwellings keep the population's people" if kept else ""),
+            code="residents_from_dwellings",
+            count=int(counted.sum()),
+            people=round(people),
+            population=round(raster),
+            kept=kept,
+            persons_per_household=pph,
+        )
+    ]
 
 
 def _numbers(areas: pd.DataFrame, column: str) -> pd.Series:

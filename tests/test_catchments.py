@@ -309,41 +309,6 @@ def test_a_type_column_with_words_siting_does_not_know_is_named(tmp_path: Path) 
     assert problem.fix.startswith('map it with status = "类型" under [inputs.areas.columns]')
 
 
-def test_points_with_their_own_head_count_are_not_told_their_demand_is_a_guess(
-    tmp_path: Path,
-) -> None:
-    """A 小区 list with its own 常住人口, read by [inputs.population] (the areas' own
-    counts, no raster): each old area's people are its count, 2,600 and 1,300, whatever
-    its land. The finding said "An old or rural area's demand is the raster's people on
-    that land, a guess; give the outlines"; it says the demand is the list's counts."""
-    frame = points_frame([(1000.0, 500.0), (1200.0, 500.0)], 常住人口=[2600, 1300])
-    path = write(frame, tmp_path / "points.gpkg")
-    spec = make_spec(
-        tmp_path,
-        areas=LayerSpec(path=path, radius_m=100.0),
-        population=PopulationSpec(path=path, column="常住人口"),
-    )
-    inputs = load_inputs(spec, crs=GK)
-    people = estimate_demand(inputs, scenario=Scenario()).areas["population"]
-    assert people.to_dict() == {"X1": 2600.0, "X2": 1300.0}
-    (finding,) = [f for f in inputs.findings if f.code.startswith("areas_as_points")]
-    assert finding.code == "areas_as_points_counted"
-    assert "a guess" not in finding
-    assert finding.endswith(
-        "Each area's demand is its own count (常住人口, read by [inputs.population]), not its "
-        "land's people: the land only places them for the walks"
-    )
-    run = {"findings": [str(finding)], "finding_records": [finding.record()]}
-    (zh,), english = said_lines(
-        run, "findings", labels("zh"), language="zh", districts={}, unit="元"
-    )
-    assert english == [] and "只是估计" not in zh
-    assert zh.endswith(
-        "各居住区的需求取其自身的人数（常住人口，由 [inputs.population] 读取），"
-        "用地只决定其人口在步行计算中的位置"
-    )
-
-
 def test_points_in_census_units_are_told_their_share_of_the_units_is_a_guess(
     tmp_path: Path,
 ) -> None:
@@ -374,3 +339,98 @@ def test_points_in_census_units_are_told_their_share_of_the_units_is_a_guess(
     run = {"findings": [str(finding)], "finding_records": [finding.record()]}
     (zh,), _ = said_lines(run, "findings", labels("zh"), language="zh", districts={}, unit="元")
     assert "老旧小区和农村社区的需求按这片用地分摊普查单元的人口，只是估计" in zh
+
+
+def test_a_point_on_an_outlines_edge_keeps_its_disc() -> None:
+    """A point snapped onto an outline's edge was taken for one outside it: the outline
+    was taken from its disc and the point was left on its own land's edge."""
+    from siting.inputs._catchments import point_catchments
+    from siting.inputs._problems import _Report
+
+    outline = box(X0, Y0, X0 + 400, Y0 + 400)
+    frame = gpd.GeoDataFrame(
+        {"status": ["old", "old"], "dwellings": [np.nan, np.nan]},
+        geometry=[outline, Point(X0 + 200, Y0)],  # on the south edge
+        index=pd.Index(["O1", "X1"], name="area_id"),
+        crs=GK,
+    )
+    land = point_catchments(frame, radius_m=100.0, report=_Report()).geometry["X1"]
+    assert land.contains(Point(X0 + 200, Y0))
+    assert land.area == pytest.approx(polygon_disc(100.0), rel=1e-9)
+
+
+def test_a_xiaoqu_list_with_dwellings_counts_them_as_residents(tmp_path: Path) -> None:
+    """With demand.residents = "dwellings" an old 小区 of 1,000 户 has 2,360 residents
+    whatever its guessed land holds, one without 户数 keeps the raster's people on its
+    disc (5 a 100 m cell, area-weighted), and the finding counts them."""
+    frame = points_frame(
+        [(1000.0, 500.0), (2000.0, 500.0)], status=["old", "old"], dwellings=[1000.0, np.nan]
+    )
+    inputs = load_inputs(spec_with_areas(tmp_path, frame, radius_m=100.0), crs=GK)
+    settings = DemandSettings(allocation="area_weighted", residents="dwellings")
+    demand = estimate_demand(inputs, scenario=Scenario(demand=settings))
+    raster_people = 5 / 10_000 * polygon_disc(100.0)
+    assert demand.areas["planned_population"].tolist() == pytest.approx([2360.0, raster_people])
+    assert demand.areas["required_slots"].tolist() == pytest.approx(
+        [2360.0 * 8 / 1000, raster_people * 8 / 1000]
+    )
+    (said,) = [f for f in demand.findings if f.code == "residents_from_dwellings"]
+    assert said.values == {
+        "count": 1,
+        "people": 2360,
+        "population": round(raster_people),
+        "kept": 1,
+        "persons_per_household": 2.36,
+    }
+
+
+def test_a_xiaoqu_list_with_its_own_people_is_its_own_population(tmp_path: Path) -> None:
+    """A 小区 table with a 人口 column given as [inputs.population] too (no raster): each
+    小区's people are its own count, whatever its land, and the finding says the land
+    only places the walks."""
+    from siting.scenario import PopulationSpec
+
+    csv = tmp_path / "小区.csv"
+    to_lonlat = pyproj.Transformer.from_crs(GK, "EPSG:4490", always_xy=True)
+    rows = [("X1", "老旧小区", 1200, X0 + 1000.0), ("X2", "农村", 300, X0 + 1600.0)]
+    lines = ["小区编号,类型,人口,经度,纬度"]
+    for area, kind, people, x in rows:
+        lon, lat = to_lonlat.transform(x, Y0 + 500.0)
+        lines.append(f"{area},{kind},{people},{lon:.8f},{lat:.8f}")
+    csv.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    spec = replace(
+        make_spec(tmp_path),
+        population=PopulationSpec(path=csv, column="人口", crs="EPSG:4490"),
+        areas=LayerSpec(path=csv, crs="EPSG:4490"),
+    )
+    inputs = load_inputs(spec, crs=GK)
+    demand = estimate_demand(inputs, scenario=Scenario(inputs=spec)).areas
+    assert demand["population"].to_dict() == pytest.approx({"X1": 1200.0, "X2": 300.0})
+    assert demand["required_slots"].to_dict() == pytest.approx({"X1": 9.6, "X2": 1.35})
+    (finding,) = [f for f in inputs.findings if f.code == "areas_as_points_own_counts"]
+    assert finding.values["column"] == "人口"
+    assert "only places where their walks start" in finding
+
+
+def test_a_xiaoqu_register_of_dwellings_is_its_own_population(tmp_path: Path) -> None:
+    """A 小区 table of 户数 only, given as its own population with counts = "dwellings"
+    (no raster): each 小区's residents are its 户数 × 2.36, and a finding says so."""
+    from siting.scenario import PopulationSpec
+
+    csv = tmp_path / "小区.csv"
+    to_lonlat = pyproj.Transformer.from_crs(GK, "EPSG:4490", always_xy=True)
+    lines = ["小区编号,类型,户数,经度,纬度"]
+    for area, households, x in (("X1", 1000, X0 + 1000.0), ("X2", 250, X0 + 1600.0)):
+        lon, lat = to_lonlat.transform(x, Y0 + 500.0)
+        lines.append(f"{area},老旧小区,{households},{lon:.8f},{lat:.8f}")
+    csv.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    population = PopulationSpec(path=csv, column="户数", crs="EPSG:4490", counts="dwellings")
+    spec = replace(
+        make_spec(tmp_path), population=population, areas=LayerSpec(path=csv, crs="EPSG:4490")
+    )
+    inputs = load_inputs(spec, crs=GK)
+    demand = estimate_demand(inputs, scenario=Scenario(inputs=spec))
+    assert demand.areas["population"].to_dict() == pytest.approx({"X1": 2360.0, "X2": 590.0})
+    assert demand.areas["required_slots"].to_dict() == pytest.approx({"X1": 18.88, "X2": 4.72})
+    (said,) = [f for f in demand.findings if f.code == "dwellings_as_residents"]
+    assert said.values == pytest.approx({"dwellings": 1250.0, "residents": 2950.0})

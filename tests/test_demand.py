@@ -25,7 +25,7 @@ from siting.demand import (
     district_demand,
     workplace_demand,
 )
-from siting.errors import ScenarioError
+from siting.errors import InputError, ScenarioError
 from siting.osm import NON_RESIDENTIAL_BUILDINGS
 from siting.scenario import DemandSettings, Ratios, Scenario
 
@@ -90,6 +90,31 @@ def test_area_demand_by_hand(raster: Path) -> None:
     assert table["demand_estimate_slots"].tolist() == pytest.approx(
         [(400 + 100) * under3, 2360 * under3, 300 * under3, 300 * under3]
     )
+
+
+def test_residents_from_dwellings_by_hand(raster: Path) -> None:
+    """demand.residents = "dwellings": an old area with 1,000 dwellings (the raster puts
+    400 there) has 2,360 residents, a rural one with 500 has 1,180; an old one without
+    dwellings keeps the raster's 300; the migrants are a share of the same residents."""
+    frame = areas()
+    frame["dwellings"] = [1000.0, 1000.0, 500.0, np.nan]
+    scenario = Scenario(demand=DemandSettings(residents="dwellings"))
+    table = area_demand(frame, raster, scenario=scenario)
+    assert table["population"].tolist() == pytest.approx([400, 200, 300, 300])
+    assert table["planned_population"].tolist() == pytest.approx([2360, 2360, 1180, 300])
+    assert table["required_slots"].tolist() == pytest.approx([18.88, 23.6, 5.31, 2.4])
+    assert table["migrant_population"].tolist() == pytest.approx([590, 0, 0, 0])  # 0.25
+    default = area_demand(frame, raster, scenario=Scenario())
+    assert default["planned_population"].tolist() == pytest.approx([400, 2360, 300, 300])
+    assert default["migrant_population"].tolist() == pytest.approx([100, 0, 0, 0])
+
+
+def test_residents_must_be_a_known_word() -> None:
+    from siting.scenario import check_scenario
+
+    with pytest.raises(ScenarioError, match=r"demand\.residents"):
+        check_scenario(Scenario(demand=DemandSettings(residents="households")))
+    check_scenario(Scenario(demand=DemandSettings(residents="dwellings")))
 
 
 def test_default_serves_the_raw_requirement_and_rounds_only_whole_classes(raster: Path) -> None:
@@ -346,10 +371,26 @@ def test_the_api_reads_a_children_raster_as_the_scenario_does(tmp_path: Path, ra
     assert residents["population"].sum() == pytest.approx(1_200.0)
 
 
+def test_a_population_of_dwellings_is_times_persons_per_household(raster: Path) -> None:
+    """counts = "dwellings": the hand raster's 400, 200, 300 and 300 (households, 户数)
+    stand for 944, 472, 708 and 708 residents at 2.36 persons each, 1,200 at 2.5 for 3,000."""
+    table = area_demand(areas(), raster, scenario=Scenario(), counts="dwellings")
+    assert table["population"].tolist() == pytest.approx([944.0, 472.0, 708.0, 708.0])
+    assert table["required_slots"][["A1", "A3"]].tolist() == pytest.approx([7.552, 3.186])
+    pph = Scenario(demand=DemandSettings(persons_per_household=2.5))
+    assert area_demand(areas(), raster, scenario=pph, counts="dwellings")[
+        "population"
+    ].sum() == pytest.approx(3_000.0)
+    with pytest.raises(InputError, match="is given but counts = 'dwellings'"):
+        area_demand(
+            areas(), raster, scenario=Scenario(), counts="dwellings", share_of_residents=0.5
+        )
+
+
 @pytest.mark.parametrize(
     ("options", "said"),
     [
-        ({"counts": "kids"}, "'counts' must be 'residents' or 'children', got 'kids'"),
+        ({"counts": "kids"}, "'counts' must be 'residents', 'children' or 'dwellings', got 'kids'"),
         ({"counts": "children"}, "'counts' = 'children' needs 'share_of_residents'"),
         ({**CHILDREN, "share_of_residents": 0.0}, "'share_of_residents' must be a number more"),
         (

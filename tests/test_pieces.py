@@ -537,7 +537,7 @@ def test_a_xiaoqu_list_in_pieces_with_its_own_head_count_is_its_own_census(
     checked = check_inputs(loaded.inputs, crs=loaded.crs)
     assert checked.problems == ()
     assert [f.code for f in checked.findings if f.code.startswith("areas_")] == [
-        "areas_as_points_counted"
+        "areas_as_points_own_counts"
     ]
     inputs = load_inputs(loaded.inputs, crs=loaded.crs)
     assert inputs.census_is_areas

@@ -91,6 +91,23 @@ RECORDS: dict[str, dict[str, Any]] = {
         "ids": ["A2"],
     },
     "buildings_unused": {"allocation": "area_weighted"},
+    "areas_as_points_own_counts": {
+        "count": 182,
+        "areas": 182,
+        "low_m": 62,
+        "high_m": 308,
+        "shared": 0,
+        "inside": 0,
+        "column": "人口",
+    },
+    "dwellings_as_residents": {"dwellings": 235_000, "residents": 554_600},
+    "residents_from_dwellings": {
+        "count": 106,
+        "people": 120_000,
+        "population": 98_000,
+        "kept": 3,
+        "persons_per_household": 2.36,
+    },
     "areas_as_points": {
         "count": 182,
         "areas": 182,

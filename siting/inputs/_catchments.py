@@ -28,6 +28,7 @@ import math
 import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 import shapely
 
 from siting._said import Said
@@ -93,7 +94,7 @@ def point_catchments(
     *,
     radius_m: float | None,
     report: _Report,
-    counted: str | None = None,
+    people: str | None = None,
     units: bool = False,
 ) -> gpd.GeoDataFrame:
     """``frame`` with each area given as a point replaced by its catchment.
@@ -107,9 +108,9 @@ def point_catchments(
         ``[inputs.areas] radius_m``: one radius for every point, or None.
     report
         Takes the finding that says what was done.
-    counted
-        The areas' own head count column, when ``[inputs.population]`` reads it (their
-        demand is then that count, not their land's people), or None.
+    people
+        The areas' own count column when ``[inputs.population]`` is the areas' own
+        layer: their people are their counts, and the land only places their walks.
     units
         Whether the population is census units (七普 by 街道 or 社区), shared among the
         areas by their land, rather than a raster.
@@ -167,22 +168,23 @@ def point_catchments(
                 else ""
             )
             + (
-                f". An old or rural area's demand is {_PEOPLE_BY_LAND[units]}, a guess; give "
-                "the outlines for demand by the land the compounds cover"
-                if counted is None
-                else f". Each area's demand is its own count ({counted}, read by "
-                "[inputs.population]), not its land's people: the land only places them for "
-                "the walks"
+                f". Their people are their own {people} column, so the land only places "
+                "where their walks start"
+                if people is not None
+                else f". An old or rural area's demand is {_PEOPLE_BY_LAND[units]}, a guess; "
+                "give the outlines for demand by the land the compounds cover, or "
+                "demand.residents = 'dwellings' to count the residents of those with "
+                "dwellings as dwellings × persons per household"
             ),
-            code="areas_as_points" if counted is None else "areas_as_points_counted",
-            **({} if counted is None else {"column": counted}),
-            **({"people": "census"} if units and counted is None else {}),
+            code="areas_as_points" if people is None else "areas_as_points_own_counts",
+            **({"population": "census"} if units and people is None else {}),
             count=len(which),
             areas=len(frame),
             low_m=round(float(radii.min())),
             high_m=round(float(radii.max())),
             shared=shared,
             inside=int(inside.sum()),
+            **({} if people is None else {"column": people}),
         )
     )
     return out
@@ -211,15 +213,42 @@ def _off_outlines(
 ) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.bool_]]:
     """The points' land less the outlines', but for the outline each point lies in (a
     小区 inside a neighbourhood's residential land keeps its part of it); and which
-    points lie in one."""
-    kept = shapely.difference(land, shapely.union_all(outlines))
-    point, outline = shapely.STRtree(outlines).query(centres, predicate="within")
+    points lie in one. Only the outlines that meet a point's land are taken from it, a
+    round for each one's rank among them (30,000 points among 3,000 outlines: 2.8 s,
+    against 23 s for the difference with the outlines' union; the same land)."""
+    point, outline = shapely.STRtree(outlines).query(land, predicate="intersects")
+    own = shapely.covered_by(centres[point], outlines[outline])  # on its edge too
     inside = np.zeros(len(centres), dtype=bool)
-    inside[point] = True
-    for i in np.unique(point):
-        own = shapely.union_all(outlines[outline[point == i]])
-        kept[i] = shapely.union(kept[i], shapely.intersection(land[i], own))
+    inside[point[own]] = True
+    kept = land.copy()
+    for chosen, step in ((~own, _less), (own, _own_part)):
+        on, by = point[chosen], outline[chosen]
+        if not len(on):
+            continue
+        rank = pd.Series(on).groupby(on).cumcount().to_numpy()
+        for r in range(int(rank.max()) + 1):
+            now = rank == r
+            kept[on[now]] = step(kept[on[now]], outlines[by[now]], land[on[now]])
     return kept, inside
+
+
+def _less(
+    kept: npt.NDArray[np.object_],
+    outline: npt.NDArray[np.object_],
+    land: npt.NDArray[np.object_],
+) -> npt.NDArray[np.object_]:
+    """``kept`` less an outline it meets (``land`` unused: :func:`_own_part`'s shape)."""
+    del land
+    return np.asarray(shapely.difference(kept, outline), dtype=object)
+
+
+def _own_part(
+    kept: npt.NDArray[np.object_],
+    outline: npt.NDArray[np.object_],
+    land: npt.NDArray[np.object_],
+) -> npt.NDArray[np.object_]:
+    """``kept`` with its land's part on the outline it lies in given back."""
+    return np.asarray(shapely.union(kept, shapely.intersection(land, outline)), dtype=object)
 
 
 def _radius_words(radii: npt.NDArray[np.float64], *, radius_m: float | None) -> str:

@@ -564,9 +564,9 @@ def _load_parsed_once(
         if areas.crs is not None and pyproj.CRS(areas.crs).is_projected:
             radius = spec.areas.radius_m if spec.areas is not None else None
             points = area_points(areas)
-            counted = census.column if own_counts and census is not None else None
+            own = census.column if census is not None and own_counts else None
             areas = point_catchments(
-                areas, radius_m=radius, report=report, counted=counted, units=census is not None
+                areas, radius_m=radius, report=report, people=own, units=census is not None
             )
         raw["areas"] = areas
         good = _drawn(areas)

@@ -137,13 +137,21 @@ _ZH: Mapping[str, str] = {
         " datum_shift 会平移所有分块；如各分块都是且坐标系相同，可加 datum_shift；"
         "如坐标无误，可忽略"
     ),
-    "areas_as_points": (
-        _POINTS_LAND
-        + "老旧小区和农村社区的需求{people_by_land}，只是估计；如有小区轮廓，请改用轮廓"
+    "dwellings_as_residents": (
+        "人口数据为户数（inputs.population.counts）：研究区内{dwellings}户按户均人口折合"
+        "常住人口{residents}人，千人指标按常住人口计算"
     ),
-    "areas_as_points_counted": (
-        _POINTS_LAND + "各居住区的需求取其自身的人数（{column}，由 [inputs.population] 读取），"
-        "用地只决定其人口在步行计算中的位置"
+    "residents_from_dwellings": (
+        "按 demand.residents = 'dwellings'，{count}个老旧小区或农村社区以户数×户均"
+        "{persons_per_household}人计常住人口，共{people}人（人口数据在其用地上为{population}人）；"
+        "另有{kept}个未给户数，仍用人口数据"
+    ),
+    "areas_as_points": (
+        _POINTS_LAND + "老旧小区和农村社区的需求{people_by_land}，只是估计；如有小区轮廓，"
+        "请改用轮廓，或以 demand.residents = 'dwellings' 按户数×户均人口计算"
+    ),
+    "areas_as_points_own_counts": (
+        _POINTS_LAND + "其人口取自身的{column}列，这片用地只用于确定步行的起点"
     ),
     "areas_overlap": (
         "有{count}对居住区相互重叠超过较小者面积的一半（{ids}）：重叠处的栅格人口由二者分摊、"
@@ -343,7 +351,7 @@ def _fields(record: Mapping[str, Any], text: Mapping[str, str], unit: str) -> di
         fields["points_apart"] = "".join(f"；{_num(n)}{words}" for n, words in said if n)
         fields["people_by_land"] = (
             "按这片用地分摊普查单元的人口"
-            if record.get("people") == "census"
+            if record.get("population") == "census"
             else "取这片用地上的栅格人口"
         )
     if record["code"] == "people_outside_districts":

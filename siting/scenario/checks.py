@@ -184,6 +184,13 @@ def scenario_problems(s: Scenario) -> list[str]:
         "must be 'dasymetric' or 'area_weighted'",
         s.demand.allocation,
     )
+    need(
+        s.demand.residents in ("population", "dwellings"),
+        "demand.residents",
+        "must be 'population' (the raster's or census units' people on an old or rural "
+        "area's land) or 'dwellings' (its dwellings × persons per household)",
+        s.demand.residents,
+    )
     reach = s.demand.residual_to_nearest_m
     need(
         reach is None or 0 <= reach < float("inf"),
@@ -635,7 +642,7 @@ def _radius_problems(spec: InputsSpec) -> list[str]:
     return bad
 
 
-RASTER_COUNTS: tuple[str, ...] = ("residents", "children")
+RASTER_COUNTS: tuple[str, ...] = ("residents", "children", "dwellings")
 """Whom a population raster may count (``[inputs.population] counts``)."""
 
 
@@ -675,7 +682,12 @@ def population_count_problems(
     """
     problems: list[tuple[str, str | None]] = []
     if counts not in RASTER_COUNTS:
-        problems.append((f"'{counts_key}' must be 'residents' or 'children', got {counts!r}", None))
+        problems.append(
+            (
+                f"'{counts_key}' must be 'residents', 'children' or 'dwellings', got {counts!r}",
+                None,
+            )
+        )
     share = share_of_residents
     if counts == "children" and share is None:
         problems.append(
@@ -703,10 +715,11 @@ def population_count_problems(
                 else f"give the share, not a percentage: {percent:g} % is {percent / 100:g}",
             )
         )
-    if share is not None and counts == "residents":
+    if share is not None and counts in ("residents", "dwellings"):
         problems.append(
             (
-                f"'{share_key}' is given but counts = 'residents' (every resident)",
+                f"'{share_key}' is given but counts = '{counts}' "
+                + ("(every resident)" if counts == "residents" else "(× persons per household)"),
                 "set counts = 'children' if the raster counts children, or leave "
                 "share_of_residents out",
             )

@@ -186,10 +186,12 @@ class RasterSpec:
         age 0–1 and 1–4 bands of a children raster: ``bands = [1, 2]``.
     counts
         Whom the population raster counts: ``"residents"`` (default, every
-        resident) or ``"children"`` (one age group, such as WorldPop's
-        children 0–5). The ratios are slots per 1,000 *residents*, so a
+        resident), ``"children"`` (one age group, such as WorldPop's
+        children 0–5) or ``"dwellings"`` (households, 户数: census units' or a 小区
+        register's count column). The ratios are slots per 1,000 *residents*, so a
         children raster's people are turned into residents first, ÷
-        ``share_of_residents``. Only ``[inputs.population]`` takes it.
+        ``share_of_residents``, and dwellings × ``demand.persons_per_household``.
+        Only ``[inputs.population]`` takes it.
     share_of_residents
         With ``counts = "children"``: the share of the residents the raster
         counts (0.086 for WorldPop's 0–5 in Accra, 336,486 of 3,915,942;
@@ -611,6 +613,14 @@ class DemandSettings:
     migrant_persons_per_worker
         Migrant population counted per migrant worker at a workplace (R4). 1.0
         counts the workers themselves; raise it to count accompanying family.
+    residents
+        Where an old or rural area's residents come from: ``"population"`` (default:
+        the ``[inputs.population]`` raster's or census units' people on its land) or
+        ``"dwellings"`` (its dwellings × persons per household, where the area gives
+        its dwellings: a 住建 or 物业 register of 小区 with 户数, the planning practice
+        of 规划人口 = 户数 × 户均人口; an area without dwellings keeps the population's
+        people). A new area's are its dwellings × persons per household either way.
+        Its migrants (``migrant_share``) are a share of the same residents.
     round_up
         Round each area's required slots up to a whole slot before the model
         serves them (the old behaviour). Off by default: the policy's ratio
@@ -626,6 +636,7 @@ class DemandSettings:
     takeup: float = 0.30
     migrant_persons_per_worker: float = 1.0
     round_up: bool = False
+    residents: str = "population"
     allocation: str = "dasymetric"
     residual_to_nearest_m: float | None = None
     children_under3_share: float = 1.0
