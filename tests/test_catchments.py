@@ -19,10 +19,19 @@ from shapely.geometry import Point, box
 from test_inputs import GK, X0, Y0, make_spec, write, write_raster
 
 from siting.demand import estimate_demand
-from siting.errors import ScenarioError
+from siting.errors import InputError, ScenarioError
 from siting.inputs import load_inputs
 from siting.inputs._catchments import point_radii
-from siting.scenario import DemandSettings, InputsSpec, LayerSpec, Scenario, load_scenario
+from siting.report._labels import labels
+from siting.report._said import said_lines
+from siting.scenario import (
+    DemandSettings,
+    InputsSpec,
+    LayerSpec,
+    PopulationSpec,
+    Scenario,
+    load_scenario,
+)
 
 N_SIDES = 64  # the disc's polygon: 16 segments a quarter
 
@@ -86,6 +95,9 @@ def test_two_points_split_their_discs_at_the_middle(tmp_path: Path) -> None:
         "inside": 0,
     }
     assert "within 150 m (radius_m) of it" in finding
+    run = {"findings": [str(finding)], "finding_records": [finding.record()]}
+    (zh,), _ = said_lines(run, "findings", labels("zh"), language="zh", districts={}, unit="元")
+    assert "（半径按户数推算，或由 radius_m 统一给出）" in zh  # not "0个与其他点位置重合，0个…"
 
 
 def test_an_old_areas_people_are_the_raster_on_its_disc(tmp_path: Path) -> None:
@@ -120,8 +132,11 @@ def test_points_at_one_place_share_its_cell(tmp_path: Path) -> None:
     assert geoms["X2"].bounds[2] == pytest.approx(X0 + 1150.0)  # 225.7 m, cut at 150 m
     assert geoms["X2"].contains(geoms["X1"])
     (finding,) = [f for f in inputs.findings if f.code == "areas_as_points"]
-    assert finding.values["shared"] == 1
-    assert "(1 share a point with another)" in finding
+    assert finding.values["shared"] == 2  # X1 and X2, at one place (it said 1)
+    assert "(2 share a point with another)" in finding
+    run = {"findings": [str(finding)], "finding_records": [finding.record()]}
+    (zh,), _ = said_lines(run, "findings", labels("zh"), language="zh", districts={}, unit="元")
+    assert "（半径按户数推算，或由 radius_m 统一给出；2个与其他点位置重合）" in zh
 
 
 def test_points_beside_outlines_keep_off_them_and_inside_one_keep_its_land(
@@ -232,6 +247,98 @@ def test_frames_of_points_take_land_in_load_frames_and_not_after(tmp_path: Path)
     (problem,) = check_frame(frame.set_index("area_id"), "areas", argument="areas")
     assert "Point geometries where Polygon or MultiPolygon are expected" in problem.message
     assert problem.fix is not None and "siting.inputs.load_frames" in problem.fix
+
+
+def test_a_point_near_a_county_line_counts_in_the_county_holding_it(tmp_path: Path) -> None:
+    """The districts meet at x = 900. P1 lies 20 m west of the line (利州区), P2 80 m
+    further west: P1's land is cut at their bisector, x = 840, and runs to its disc's edge
+    at 1,030, so 60 m of its width lie in 利州区 and 130 m in 昭化区, where the largest
+    overlap put it. The 小区 is where its point is: P1 and P2 in 利州区 (and its street). P3
+    lies 50 m past 昭化区's east edge, in no district: its land's overlap places it."""
+    from test_inputs import districts_frame
+
+    frame = points_frame([(880.0, 500.0), (800.0, 500.0), (3050.0, 500.0)])
+    districts = write(districts_frame(), tmp_path / "districts.gpkg")
+    streets = districts_frame().rename(columns={"district_id": "subdistrict_id"})
+    streets["subdistrict_id"] = ["510802001", "510811001"]
+    subdistricts = write(streets, tmp_path / "subdistricts.gpkg")
+    spec = replace(
+        spec_with_areas(tmp_path, frame, radius_m=150.0),
+        districts=LayerSpec(path=districts),
+        subdistricts=LayerSpec(path=subdistricts),
+    )
+    inputs = load_inputs(spec, crs=GK)
+    land = inputs.areas.geometry["X1"]
+    assert land.bounds[0] == pytest.approx(X0 + 840.0) and land.bounds[2] == pytest.approx(
+        X0 + 1030.0
+    )
+    assert inputs.areas["district_id"].to_dict() == {"X1": "510802", "X2": "510802", "X3": "510811"}
+    assert inputs.areas["subdistrict_id"].to_dict() == {
+        "X1": "510802001",
+        "X2": "510802001",
+        "X3": "510811001",
+    }
+
+
+def test_a_type_column_with_words_siting_does_not_know_is_named(tmp_path: Path) -> None:
+    """A street office's 小区 list whose 类型 says 老旧小区 or 新建 but for one 商品房 and one
+    安置小区: 类型 is not read as status by its values (not all are status words), and the
+    problem said only "required column 'status' is missing (the layer has: 小区编号, 类型,
+    户数, 经度, 纬度)". It names 类型, the share of its rows that are status words (4 of 6)
+    and the two that are not, and how to read it."""
+    table = pd.DataFrame(
+        {
+            "小区编号": ["A1", "A2", "A3", "A4", "A5", "A6"],
+            "类型": ["老旧小区", "新建", "商品房", "老旧小区", "安置小区", "老旧小区"],
+            "户数": [800, 1200, 900, 600, 1000, 700],
+            "经度": [105.84 + 0.002 * i for i in range(6)],
+            "纬度": [32.43] * 6,
+        }
+    )
+    table.to_csv(tmp_path / "小区.csv", index=False, encoding="utf-8-sig")
+    spec = make_spec(tmp_path, areas=LayerSpec(path=tmp_path / "小区.csv", crs="EPSG:4490"))
+    with pytest.raises(InputError) as caught:
+        load_inputs(spec, crs=GK)
+    (problem,) = [p for p in caught.value.problems if p.column == "status"]
+    assert problem.message == (
+        "required column 'status' is missing: column '类型' holds status words in 4 of its 6 "
+        "rows, but also 商品房, 安置小区, which are not new, old or rural, so it is not read "
+        "as status"
+    )
+    assert problem.fix is not None
+    assert problem.fix.startswith('map it with status = "类型" under [inputs.areas.columns]')
+
+
+def test_points_in_census_units_are_told_their_share_of_the_units_is_a_guess(
+    tmp_path: Path,
+) -> None:
+    """Two 小区 200 m apart (discs of 100 m, just touching) in one 街道 of 3,000 people
+    (七普, no raster): each old area's demand is half the unit's, 1,500, by its land. The
+    finding said their demand was "the raster's people on that land" (there is no
+    raster); it says the census units' people shared by that land."""
+    frame = points_frame([(1000.0, 500.0), (1200.0, 500.0)])
+    units = gpd.GeoDataFrame(
+        {"unit_id": ["S1"], "常住人口": [3000]},
+        geometry=[box(X0 + 800, Y0 + 300, X0 + 1400, Y0 + 700)],
+        crs=GK,
+    )
+    spec = make_spec(
+        tmp_path,
+        areas=LayerSpec(path=write(frame, tmp_path / "points.gpkg"), radius_m=100.0),
+        population=PopulationSpec(path=write(units, tmp_path / "七普.gpkg"), column="常住人口"),
+    )
+    inputs = load_inputs(spec, crs=GK)
+    people = estimate_demand(inputs, scenario=Scenario()).areas["population"]
+    assert people.to_dict() == pytest.approx({"X1": 1500.0, "X2": 1500.0})
+    (finding,) = [f for f in inputs.findings if f.code == "areas_as_points"]
+    assert "the raster's people" not in finding
+    assert (
+        "An old or rural area's demand is its share of the census units' people by that "
+        "land, a guess" in finding
+    )
+    run = {"findings": [str(finding)], "finding_records": [finding.record()]}
+    (zh,), _ = said_lines(run, "findings", labels("zh"), language="zh", districts={}, unit="元")
+    assert "老旧小区和农村社区的需求按这片用地分摊普查单元的人口，只是估计" in zh
 
 
 def test_a_point_on_an_outlines_edge_keeps_its_disc() -> None:

@@ -19,13 +19,17 @@ import pandas as pd
 import pytest
 import shapely
 
+from siting import gcj02
 from siting.cli import main
+from siting.demand import estimate_demand
 from siting.errors import InputError, ScenarioError
-from siting.inputs import check_inputs, read_layer
+from siting.inputs import check_inputs, load_inputs, read_layer
 from siting.inputs._census import _read_census
 from siting.inputs._problems import _Report
 from siting.province.cache import CountyCache
 from siting.report import write_report
+from siting.report._labels import labels
+from siting.report._said import said_lines
 from siting.scenario import DatumShift, LayerPiece, LayerSpec, PopulationSpec, load_scenario
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
@@ -416,3 +420,128 @@ def test_census_units_in_pieces_are_each_countys_units(tmp_path: Path) -> None:
                                  "population[2].cpg"}  # fmt: skip
     with pytest.raises(ScenarioError, match="stack them as the bands of one virtual raster"):
         _entry(tmp_path, "population", 'population = { path = ["chn_t_00.tif", "chn_t_01.tif"] }')
+
+
+def test_a_zipped_piece_with_its_own_cpg_is_read_by_it(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """encoding = "gbk" is for 利州区's Shapefile without .cpg; 昭化区 mailed its UTF-8
+    Shapefile zipped in its folder, with a .cpg that says UTF-8. Its names were read as GBK
+    (白龙家园 as 鐧介緳瀹跺洯, with only GDAL's note); they are read as its .cpg says."""
+    frame = gpd.GeoDataFrame(
+        {"area_id": ["L1", "Z1"], "name": ["利州苑", "白龙家园"], "status": ["old", "old"]},
+        geometry=[shapely.box(0, 0, 100, 100), shapely.box(200, 0, 300, 100)],
+        crs="EPSG:4544",
+    )
+    frame.iloc[[0]].to_file(tmp_path / "利州区小区.shp", encoding="gbk", engine="pyogrio")
+    os.remove(tmp_path / "利州区小区.cpg")
+    (tmp_path / "昭化区小区").mkdir()
+    frame.iloc[[1]].to_file(tmp_path / "昭化区小区" / "昭化区小区.shp", engine="pyogrio")
+    assert (tmp_path / "昭化区小区" / "昭化区小区.cpg").read_text() == "UTF-8"
+    with zipfile.ZipFile(tmp_path / "昭化区小区.zip", "w") as archive:
+        for part in sorted((tmp_path / "昭化区小区").iterdir()):
+            archive.write(part, f"昭化区小区/{part.name}")
+    shutil.rmtree(tmp_path / "昭化区小区")
+    pieces = _toml(["利州区小区.shp", "昭化区小区.zip"])
+    spec = _entry(tmp_path, "areas", f'areas = {{ path = {pieces}, encoding = "gbk" }}')
+    with caplog.at_level(logging.INFO, logger="siting.inputs"):
+        areas = read_layer(spec, name="areas")
+    assert areas["name"].to_dict() == {"L1": "利州苑", "Z1": "白龙家园"}
+    assert (
+        "areas: read 昭化区小区.zip by its own encoding (its 昭化区小区.cpg in the zip says its "
+        "encoding)" in caplog.text
+    )
+
+
+def test_a_piece_picked_on_gaode_is_found_though_joined_with_true_pieces(
+    tmp_path: Path,
+) -> None:
+    """利州区 sends its 133 小区 as a list of points picked on Gaode (GCJ-02, labelled
+    CGCS2000), the other counties their outlines in EPSG:4544. Joined in the first piece's
+    CRS the list escaped the fit (behind the projected piece; measured with it, behind one
+    in degrees): no finding. Measured alone, its catchments hold far more of the raster's
+    people moved back 439 m; the finding names the piece, and its fix cannot be the
+    entry's datum_shift, which would move the true outlines too."""
+    areas = gpd.read_file(SAMPLE / "city.gpkg", layer="areas", engine="pyogrio")
+    lizhou = areas["district_id"] == "510802"
+    at = areas[lizhou].to_crs("EPSG:4544").representative_point().to_crs("EPSG:4490")
+    lon, lat = gcj02.wgs84_to_gcj02(at.x.to_numpy(), at.y.to_numpy())
+    table = pd.DataFrame(
+        {"小区编号": areas["area_id"][lizhou], "类型": "老旧小区", "经度": lon, "纬度": lat}
+    )
+    table.to_csv(tmp_path / "利州区小区名录.csv", index=False, encoding="utf-8-sig")
+    others = areas[~lizhou].to_crs("EPSG:4544")
+    others.to_file(tmp_path / "昭化朝天小区.gpkg", engine="pyogrio")
+    pieces = _toml(["昭化朝天小区.gpkg", "利州区小区名录.csv"])
+    scenario = _scenario(
+        tmp_path, f'areas = {{ path = {pieces}, crs = "EPSG:4490" }}', streets=False
+    )
+    checked = check_inputs(load_scenario(scenario).inputs, crs="EPSG:4544")
+    assert checked.problems == ()
+    (finding,) = [f for f in checked.findings if f.code.startswith("web_datum")]
+    assert finding.code == "web_datum_fit_piece"
+    values = finding.values
+    assert (values["piece"], values["shift"], values["reference"]) == (
+        "利州区小区名录.csv",
+        "gcj02",
+        "population",
+    )
+    assert (values["features"], values["measure"], values["crs"]) == (
+        133,
+        "people_held",
+        "EPSG:4490",
+    )
+    assert values["moved"] > 1.5 * values["raw"] and values["rank_share"] <= 1e-3
+    assert "areas: its piece 利州区小区名录.csv fits the population raster" in finding
+    assert "move 利州区小区名录.csv back from GCJ-02 to WGS 84 before handing it over" in finding
+    run = {"findings": [str(finding)], "finding_records": [finding.record()]}
+    (zh,), english = said_lines(
+        run, "findings", labels("zh"), language="zh", districts={}, unit="元"
+    )
+    assert english == []
+    assert zh.startswith("居住区（areas）的分块 利州区小区名录.csv 疑似取自国内网络地图、为GCJ-02")
+
+
+def test_a_xiaoqu_list_in_pieces_with_its_own_head_count_is_its_own_census(
+    tmp_path: Path,
+) -> None:
+    """Two counties' 小区 lists (points with 常住人口), given as the areas and, with column,
+    as the population: the areas' own counts, as one list is. Read as census units
+    instead, each piece was refused (a table's points are no census polygons: "export the
+    layer from GIS as a GeoPackage or Shapefile of polygons"), beside two findings telling
+    the planner to give the population = { …, column = "常住人口" } just given."""
+    areas = gpd.read_file(SAMPLE / "city.gpkg", layer="areas", engine="pyogrio")
+    at = areas.to_crs("EPSG:4544").representative_point().to_crs("EPSG:4490")
+    table = pd.DataFrame(
+        {
+            "小区编号": areas["area_id"],
+            "类型": areas["status"].map({"new": "新建", "old": "老旧小区", "rural": "农村"}),
+            "户数": areas["dwellings"],
+            "常住人口": [1000 + 10 * i for i in range(len(areas))],
+            "经度": at.x,
+            "纬度": at.y,
+        }
+    )
+    table.iloc[:100].to_csv(tmp_path / "利州区小区.csv", index=False, encoding="utf-8-sig")
+    table.iloc[100:].to_csv(tmp_path / "昭化区小区.csv", index=False, encoding="utf-8-sig")
+    pieces = _toml(["利州区小区.csv", "昭化区小区.csv"])
+    scenario = _scenario(
+        tmp_path, f'areas = {{ path = {pieces}, crs = "EPSG:4490" }}', streets=False
+    )
+    text = scenario.read_text(encoding="utf-8").replace(
+        'population = { path = "population.tif" }',
+        f'population = {{ path = {pieces}, column = "常住人口", crs = "EPSG:4490" }}',
+    )
+    scenario.write_text(text, encoding="utf-8")
+    loaded = load_scenario(scenario)
+    checked = check_inputs(loaded.inputs, crs=loaded.crs)
+    assert checked.problems == ()
+    assert [f.code for f in checked.findings if f.code.startswith("areas_")] == [
+        "areas_as_points_own_counts"
+    ]
+    inputs = load_inputs(loaded.inputs, crs=loaded.crs)
+    assert inputs.census_is_areas
+    people = estimate_demand(inputs, scenario=loaded).areas["population"]
+    old = table.set_index("小区编号")["类型"] != "新建"
+    counts = table.set_index("小区编号")["常住人口"][old]
+    assert people[counts.index].to_numpy() == pytest.approx(counts.to_numpy().astype(float))

@@ -211,7 +211,10 @@ def test_degrees_minutes_and_seconds() -> None:
 
 
 def test_bad_rows_are_named_by_their_excel_row_numbers(tmp_path: Path) -> None:
-    """Row 1 is the header; row 3 is blank and is skipped without shifting the rows after."""
+    """Row 1 is the header; row 3 is blank and is skipped without shifting the rows after.
+    Row 7's 经度 and 纬度 are 0, blank cells Excel saved as 0: it lay off Africa, and the
+    only problem was the working CRS's "stretches distances by 306.8% … near 2.00°E,
+    37.89°N" (Guangyuan's zone), naming no row."""
     rows: list[list[Any]] = [
         ["facility_id", "slots", "经度", "纬度"],
         ["F1", 30, 105.84, 32.43],
@@ -219,22 +222,25 @@ def test_bad_rows_are_named_by_their_excel_row_numbers(tmp_path: Path) -> None:
         ["F2", 40, None, 32.44],  # row 4: no 经度
         ["F3", 50, "105°50′30″", "32°26′"],  # read
         ["F4", 60, "abc", 32.45],  # row 6: not a number
+        ["F5", 70, 0, "0.0"],  # row 7: blanks saved as 0
     ]
     path = write_xlsx(tmp_path / "f.xlsx", rows)
     problems = problems_of(LayerSpec(path=path, crs=CGCS2000))
-    assert [p.ids for p in problems] == [("row 4", "row 6")]
+    assert [p.ids for p in problems] == [("row 4", "row 6", "row 7")]
     assert problems[0].message == (
-        "2 rows have no coordinates or coordinates that are not numbers (row 4: 经度 '', "
-        "纬度 '32.44'; row 6: 经度 'abc', 纬度 '32.45')"
+        "3 rows have no coordinates or coordinates that are not numbers (row 4: 经度 '', "
+        "纬度 '32.44'; row 6: 经度 'abc', 纬度 '32.45'; row 7: 经度 '0', 纬度 '0.0'); 0 and 0 "
+        "are blank cells saved as 0, not a place"
     )
     # the same rows in a CSV are named by their lines
     csv = tmp_path / "f.csv"
     csv.write_text(
         "facility_id,slots,经度,纬度\nF1,30,105.84,32.43\n\nF2,40,,32.44\nF3,50,105.85,32.44\n"
-        "F4,60,abc,32.45\n",
+        "F4,60,abc,32.45\nF5,70,0,0\n",
         encoding="utf-8",
     )
-    assert [p.ids for p in problems_of(LayerSpec(path=csv, crs=CGCS2000))] == [("line 4", "line 6")]
+    lines = [p.ids for p in problems_of(LayerSpec(path=csv, crs=CGCS2000))]
+    assert lines == [("line 4", "line 6", "line 7")]
 
 
 def test_a_sheets_title_rows_are_skipped_and_its_rows_keep_their_numbers(

@@ -34,7 +34,7 @@ import shapely
 from siting._said import Said
 from siting.inputs._problems import _Report
 
-__all__ = ["DEFAULT_RADIUS_M", "LAND_M2_PER_DWELLING", "point_catchments"]
+__all__ = ["DEFAULT_RADIUS_M", "LAND_M2_PER_DWELLING", "area_points", "point_catchments"]
 
 LAND_M2_PER_DWELLING: dict[str, float] = {"new": 40.0, "old": 40.0, "rural": 150.0}
 """Land per dwelling, by status, of a 小区 given as a point with its dwellings (m²). A
@@ -51,6 +51,12 @@ MIN_RADIUS_M = 50.0
 
 MAX_RADIUS_M = 500.0
 """The largest radius taken from dwellings (m): the 10-minute life circle's radius."""
+
+_PEOPLE_BY_LAND = {
+    False: "the raster's people on that land",
+    True: "its share of the census units' people by that land",
+}
+"""What an old or rural area's demand is, by whether the population is census units."""
 
 _DISC_SEGMENTS = 16
 """Segments per quarter circle of a disc (its area is 0.16 % under the circle's)."""
@@ -89,6 +95,7 @@ def point_catchments(
     radius_m: float | None,
     report: _Report,
     people: str | None = None,
+    units: bool = False,
 ) -> gpd.GeoDataFrame:
     """``frame`` with each area given as a point replaced by its catchment.
 
@@ -104,6 +111,9 @@ def point_catchments(
     people
         The areas' own count column when ``[inputs.population]`` is the areas' own
         layer: their people are their counts, and the land only places their walks.
+    units
+        Whether the population is census units (七普 by 街道 or 社区), shared among the
+        areas by their land, rather than a raster.
 
     Returns
     -------
@@ -112,13 +122,13 @@ def point_catchments(
         without points is returned as it is.
     """
     geoms = np.asarray(frame.geometry.to_numpy(), dtype=object)
-    kind = shapely.get_type_id(geoms)
     drawn = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    is_point = drawn & np.isin(kind, [0, 4])  # Point, MultiPoint
-    if not is_point.any():
+    at = area_points(frame)
+    if at is None:
         return frame
+    is_point = ~shapely.is_missing(at)
     which = np.flatnonzero(is_point)
-    centres = shapely.centroid(geoms[which])
+    centres = at[which]
     status = (
         frame["status"].to_numpy(dtype=object)[which]
         if "status" in frame
@@ -140,7 +150,8 @@ def point_catchments(
     new = geoms.copy()
     new[which] = land
     out = out.set_geometry(gpd.GeoSeries(new, index=frame.index, crs=frame.crs))
-    shared = len(centres) - len(_unique_xy(centres)[0])
+    inverse = _unique_xy(centres)[1]
+    shared = int((np.bincount(inverse)[inverse] > 1).sum())  # the points at a shared place
     report.find(
         Said(
             f"areas: {len(which)} of {len(frame)} areas are points, not outlines (a 小区 "
@@ -160,12 +171,13 @@ def point_catchments(
                 f". Their people are their own {people} column, so the land only places "
                 "where their walks start"
                 if people is not None
-                else ". An old or rural area's demand is the raster's people on that land, a "
-                "guess; give the outlines for demand by the land the compounds cover, or "
+                else f". An old or rural area's demand is {_PEOPLE_BY_LAND[units]}, a guess; "
+                "give the outlines for demand by the land the compounds cover, or "
                 "demand.residents = 'dwellings' to count the residents of those with "
                 "dwellings as dwellings × persons per household"
             ),
             code="areas_as_points" if people is None else "areas_as_points_own_counts",
+            **({"population": "census"} if units and people is None else {}),
             count=len(which),
             areas=len(frame),
             low_m=round(float(radii.min())),
@@ -176,6 +188,22 @@ def point_catchments(
         )
     )
     return out
+
+
+def area_points(frame: gpd.GeoDataFrame) -> npt.NDArray[np.object_] | None:
+    """Each area's point where it is given as one (a multipoint's centroid), None where
+    it is not; None when no area is (the layer's outlines alone).
+
+    Its catchment is a guess of the 小区's land; its point is where the 小区 is, and places
+    it in its district and street (:func:`siting.inputs._districts._assign`'s ``at``)."""
+    geoms = np.asarray(frame.geometry.to_numpy(), dtype=object)
+    drawn = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    is_point = drawn & np.isin(shapely.get_type_id(geoms), [0, 4])  # Point, MultiPoint
+    if not is_point.any():
+        return None
+    at = np.full(len(geoms), None, dtype=object)
+    at[is_point] = shapely.centroid(geoms[is_point])
+    return at
 
 
 def _off_outlines(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 import geopandas as gpd
@@ -32,7 +33,7 @@ from siting.inputs._pieces import read_pieces
 from siting.inputs._problems import _count, _Report, _Where
 from siting.inputs._raster import RASTER_SUFFIXES
 from siting.inputs._vector import _PEOPLE_WORDS, _normalize, _open_vector
-from siting.scenario import LayerSpec, PopulationSpec
+from siting.scenario import LayerPiece, LayerSpec, PopulationSpec
 
 logger = logging.getLogger(__name__)
 
@@ -46,11 +47,20 @@ _CROSSING_SHARE = 0.01
 
 
 def _same_layer(population: PopulationSpec, areas: LayerSpec | None) -> bool:
-    """Whether ``[inputs.population]`` names the file and layer of ``[inputs.areas]``."""
-    if areas is None or areas.pieces or population.pieces:  # pieces: read each as units
+    """Whether ``[inputs.population]`` names the file and layer of ``[inputs.areas]``, or
+    the same pieces (each county's 小区 list with its 常住人口); other pieces are each
+    read as census units."""
+    if areas is None or population.where != areas.where:
         return False
+    if areas.pieces or population.pieces:
+        return _pieces_of(population.pieces) == _pieces_of(areas.pieces)
     same_file = Path(population.path).resolve() == Path(areas.path).resolve()
-    return same_file and population.layer == areas.layer and population.where == areas.where
+    return same_file and population.layer == areas.layer
+
+
+def _pieces_of(pieces: Sequence[LayerPiece]) -> list[tuple[Path, str | None]]:
+    """Each piece's file (resolved) and layer."""
+    return [(Path(p.path).resolve(), p.layer) for p in pieces]
 
 
 def _where(spec: PopulationSpec) -> _Where:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 
@@ -19,8 +20,14 @@ def _assign(
     name: str,
     source: str,
     report: _Report,
+    at: npt.NDArray[np.object_] | None = None,
 ) -> gpd.GeoDataFrame:
-    """Fill null ``column`` values from the unit containing each feature."""
+    """Fill null ``column`` values from the unit containing each feature.
+
+    ``at``, by row, is the point of an area given as one (a 小区 list's, its geometry its
+    catchment: :func:`siting.inputs._catchments.area_points`), None for the others: such
+    an area lies in the unit holding its point, whatever share of its guessed land spills
+    over a county line; a point in none is placed by its land, as an outline is."""
     need = target[column].isna().to_numpy()
     if not need.any() or len(units) == 0:
         return target
@@ -29,11 +36,18 @@ def _assign(
     unit_ids = np.asarray(units.index.to_numpy(), dtype=object)
     tree = shapely.STRtree(unit_geoms)
     found: list[str | None] = [None] * len(geoms)
+    assert at is None or len(at) == len(target)
+    points = np.full(len(geoms), None, dtype=object) if at is None else at[need]
+    if not shapely.is_missing(points).all():
+        left, right = tree.query(points, predicate="within")
+        first = np.unique(left, return_index=True)[1]
+        for i, j in zip(left[first], right[first], strict=True):
+            found[int(i)] = str(unit_ids[j])
     polygonal = shapely.get_type_id(geoms) == 3
     polygonal |= shapely.get_type_id(geoms) == 6
     if by_overlap and polygonal.any():
         left, right = tree.query(geoms, predicate="intersects")
-        keep = polygonal[left]
+        keep = polygonal[left] & np.array([found[i] is None for i in left], dtype=bool)
         left, right = left[keep], right[keep]
         if left.size:
             areas = shapely.area(shapely.intersection(geoms[left], unit_geoms[right]))
@@ -56,6 +70,8 @@ def _assign(
     out[column] = pd.Series(list(values), index=target.index, dtype=object)
     assigned = sum(f is not None for f in found)
     how = "largest overlap" if by_overlap else "the unit containing each feature"
+    if by_overlap and not shapely.is_missing(points).all():
+        how += "; an area given as a point, the unit holding its point"
     plural = "s" if assigned != 1 else ""
     text = f"{name}: assigned {column} to {assigned} feature{plural} from {source} ({how})"
     unplaced = len(found) - assigned

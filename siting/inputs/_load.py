@@ -24,7 +24,7 @@ from siting._osmxml import parse_once
 from siting._said import Said
 from siting.errors import InputError, Problem
 from siting.inputs import _fit
-from siting.inputs._catchments import point_catchments
+from siting.inputs._catchments import area_points, point_catchments
 from siting.inputs._census import (
     _areas_own_counts,
     _check_census,
@@ -53,6 +53,7 @@ from siting.inputs._crs import (
 )
 from siting.inputs._districts import _assign, _check_references
 from siting.inputs._osm import _add_osm, _source_problems
+from siting.inputs._pieces import PIECES, Piece
 from siting.inputs._problems import _path_fix, _Report, _Where
 from siting.inputs._raster import (
     DEFAULT_MAX_PERSONS_PER_KM2,
@@ -459,8 +460,12 @@ def _load_parsed_once(
             _check_duplicate_geometries(frame, name, report)
             if name == "areas":
                 _check_overlapping_areas(frame, where, report)
-    # the layers that may be on a web map's datum, by their own CRS (before projection)
-    suspected = _fit.suspects(raw, {n for n in LAYER_NAMES if _shift(spec, n) is not None})
+    # the layers that may be on a web map's datum, by their own CRS (before projection),
+    # and the pieces that may be, of a layer joined from pieces in several CRSs
+    shifted = {n for n in LAYER_NAMES if _shift(spec, n) is not None}
+    pieces = {n: f.attrs.pop(PIECES) for n, f in raw.items() if PIECES in f.attrs}
+    suspected = _fit.suspects(raw, shifted, pieces=pieces)
+    suspected_pieces = _fit.piece_suspects(pieces, shifted)
     if _source_problems(spec, report):
         with report.warnings_of("osm"):
             _add_osm(spec, work, raw, wheres, report)
@@ -550,6 +555,7 @@ def _load_parsed_once(
 
     # the study area: the areas' box + 2 km, and the districts' box
     study: shapely.Polygon | None = None
+    points = None  # the areas' points, where given as points: their districts hold them
     if areas is not None and areas.crs is not None:
         with report.warnings_of("areas"):
             areas = _reproject(
@@ -557,8 +563,11 @@ def _load_parsed_once(
             )
         if areas.crs is not None and pyproj.CRS(areas.crs).is_projected:
             radius = spec.areas.radius_m if spec.areas is not None else None
+            points = area_points(areas)
             own = census.column if census is not None and own_counts else None
-            areas = point_catchments(areas, radius_m=radius, report=report, people=own)
+            areas = point_catchments(
+                areas, radius_m=radius, report=report, people=own, units=census is not None
+            )
         raw["areas"] = areas
         good = _drawn(areas)
         if len(good) and np.isfinite(good.total_bounds).all():
@@ -644,6 +653,7 @@ def _load_parsed_once(
                         name=name,
                         source="districts",
                         report=report,
+                        at=points if name == "areas" else None,
                     )
                 _check_references(projected[name], "district_id", districts, wheres[name], report)
         _osm_inside(projected, spec.osm, report)
@@ -657,6 +667,7 @@ def _load_parsed_once(
                 name="areas",
                 source="subdistricts",
                 report=report,
+                at=points,
             )
         _check_references(
             projected["areas"], "subdistrict_id", subdistricts, wheres["areas"], report
@@ -675,7 +686,7 @@ def _load_parsed_once(
                     report=report,
                 )
     projected = _parcels_in_buildings(_without_built_parcels(projected, report), report)
-    _check_web_fit(projected, suspected, loaded, report)
+    _check_web_fit(projected, suspected, suspected_pieces, loaded, report)
     _check_shared_ids(projected, wheres, report)
     street_file = report.files.get("streets")
     in_memory = frames.get(STREETS_FRAME)
@@ -698,19 +709,22 @@ def _load_parsed_once(
 def _check_web_fit(
     layers: dict[str, gpd.GeoDataFrame],
     suspected: dict[str, str],
+    pieces: list[tuple[str, Piece]],
     loaded: _Loaded,
     report: _Report,
 ) -> None:
-    """A finding for each layer in degrees that fits the others clearly better moved
-    from GCJ-02 or BD-09 (:mod:`siting.inputs._fit`), unless its CRS, file name or
-    columns said so already."""
+    """A finding for each layer (or piece of one) in degrees that fits the others clearly
+    better moved from GCJ-02 or BD-09 (:mod:`siting.inputs._fit`), unless its CRS, file
+    name or columns said so already."""
     said = {f.values.get("layer") for f in report.findings if f.code == "web_datum_unshifted"}
     suspected = {n: crs for n, crs in suspected.items() if n not in said and n in layers}
-    if not suspected or loaded.crs is None:
+    pieces = [(n, piece) for n, piece in pieces if n not in said and n in layers]
+    if not (suspected or pieces) or loaded.crs is None:
         return
     raster = loaded.population
     source = (raster.source, raster.crs) if raster is not None else None
-    for finding in _fit.web_fit_findings(layers, suspected, loaded.crs, raster=source):
+    found = _fit.web_fit_findings(layers, suspected, loaded.crs, raster=source, pieces=pieces)
+    for finding in found:
         report.find(finding, by=logger)
 
 

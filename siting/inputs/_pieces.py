@@ -19,8 +19,9 @@ from __future__ import annotations
 import codecs
 import dataclasses
 import logging
+import zipfile
 from collections.abc import Callable, Sequence
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import geopandas as gpd
 import pandas as pd
@@ -31,6 +32,7 @@ from siting.errors import Problem
 from siting.inputs._crs import _crs_label
 from siting.inputs._problems import _Report, _Where
 from siting.inputs._schema import _SCHEMAS
+from siting.inputs._zip import VECTOR_MEMBERS, archive_of, layers_named, zip_members
 from siting.scenario import LayerSpec
 
 logger = logging.getLogger(__name__)
@@ -38,6 +40,29 @@ logger = logging.getLogger(__name__)
 ROW_IDS = "siting_row_ids"
 """``attrs`` key of a normalized layer: whether its ids are its rows' labels (``row 3``),
 the layer having no id column."""
+
+PIECES = "siting_pieces"
+"""``attrs`` key of a layer joined from pieces: its :class:`Piece` s, in order."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Piece:
+    """One piece of a joined layer, as it was handed over.
+
+    Attributes
+    ----------
+    label
+        Its file's name, and its layer if it names one (``昭化区小区.shp``).
+    crs
+        Its own CRS, before the pieces were joined in the first one's.
+    ids
+        Its features' ids in the joined layer.
+    """
+
+    label: str
+    crs: pyproj.CRS
+    ids: tuple[object, ...]
+
 
 ReadOne = Callable[[LayerSpec], "tuple[gpd.GeoDataFrame | None, _Where]"]
 """How one piece is read: a layer's entry of one piece to the layer and its ``_Where``."""
@@ -103,6 +128,9 @@ def read_pieces(
     if placed is None:
         return None, joint
     joined = gpd.GeoDataFrame(pd.concat([f for f, _ in placed]), crs=placed[0][0].crs)
+    joined.attrs[PIECES] = tuple(  # a piece in degrees on a web map's base is measured alone
+        Piece(_label(w), pyproj.CRS.from_user_input(f.crs), tuple(f.index)) for f, w in frames
+    )
     of = "" if len(frames) == len(pieces) else f" of its {len(pieces)}"
     report.note(
         f"{name}: joined {len(frames)} piece{'' if len(frames) == 1 else 's'}{of} ("
@@ -141,14 +169,8 @@ def _with_own_encoding(piece: LayerSpec, name: str, report: _Report) -> LayerSpe
     if piece.encoding is None:
         return piece
     path = Path(piece.path)
-    suffix = path.suffix.lower()
-    own = None
-    if suffix == ".shp" and path.with_suffix(".cpg").is_file():
-        own = f"its {path.with_suffix('.cpg').name} says its encoding"
-    elif suffix == ".gpkg" and path.is_file():
-        own = "a GeoPackage's text is always UTF-8"
-    elif suffix in (".geojson", ".json") and path.is_file() and _is_utf8(path):
-        own = "its text is UTF-8, as a GeoJSON's is"
+    archive = archive_of(path)
+    own = _own_encoding(path) if archive is None else _zipped_encoding(path, archive, piece)
     if own is None:
         return piece
     report.note(
@@ -156,6 +178,48 @@ def _with_own_encoding(piece: LayerSpec, name: str, report: _Report) -> LayerSpe
         f"'{piece.encoding}' under [inputs.{name}] is for the pieces that do not say theirs"
     )
     return dataclasses.replace(piece, encoding=None)
+
+
+def _own_encoding(path: Path) -> str | None:
+    """What says the encoding of a layer's file, if anything does."""
+    suffix = path.suffix.lower()
+    if suffix == ".shp" and path.with_suffix(".cpg").is_file():
+        return f"its {path.with_suffix('.cpg').name} says its encoding"
+    if suffix == ".gpkg" and path.is_file():
+        return _GEOPACKAGE
+    if suffix in (".geojson", ".json") and path.is_file() and _is_utf8(path):
+        return "its text is UTF-8, as a GeoJSON's is"
+    return None
+
+
+_GEOPACKAGE = "a GeoPackage's text is always UTF-8"
+
+
+def _zipped_encoding(path: Path, archive: Path, piece: LayerSpec) -> str | None:
+    """What says the encoding of a zipped piece's layer (the file its path names inside
+    the zip, its one layer, or the Shapefile its ``layer`` names): its Shapefile's
+    ``.cpg`` beside it in the zip (昭化区小区.zip's 昭化区小区/昭化区小区.cpg), a
+    GeoPackage; None when nothing does, or the zip cannot say which layer is read (a
+    problem when it is read)."""
+    try:
+        with zipfile.ZipFile(archive) as opened:
+            members = list(zip_members(opened))
+    except (zipfile.BadZipFile, OSError):
+        return None
+    if path != archive:
+        chosen = [path.relative_to(archive).as_posix()]
+    else:
+        layers = [m for m in members if PurePosixPath(m).suffix.lower() in VECTOR_MEMBERS]
+        chosen = layers_named(layers, piece.layer)
+    if len(chosen) != 1:
+        return None
+    inside = PurePosixPath(chosen[0])
+    if inside.suffix.lower() == ".gpkg":
+        return _GEOPACKAGE
+    cpg = str(inside.with_suffix(".cpg")).lower()
+    if inside.suffix.lower() == ".shp" and any(m.lower() == cpg for m in members):
+        return f"its {inside.with_suffix('.cpg').name} in the zip says its encoding"
+    return None
 
 
 def _is_utf8(path: Path) -> bool:

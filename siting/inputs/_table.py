@@ -270,7 +270,8 @@ def open_table(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFrame 
             where.problem("the table has a header but no rows", fix="check the file and sheet")
         )
         return None
-    unplaced = bad_x | bad_y
+    zero = ~(bad_x | bad_y) & (x == 0) & (y == 0)  # blank cells a spreadsheet saved as 0
+    unplaced = bad_x | bad_y | zero
     if unplaced.all():
         report.problems.append(
             where.problem(
@@ -293,7 +294,8 @@ def open_table(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFrame 
         report.problems.append(
             where.problem(
                 f"{count} row{'s have' if count > 1 else ' has'} no coordinates or "
-                f"coordinates that are not numbers ({'; '.join(shown)})",
+                f"coordinates that are not numbers ({'; '.join(shown)})"
+                + ("; 0 and 0 are blank cells saved as 0, not a place" if zero.any() else ""),
                 ids=[labels[i] for i in positions],
                 fix=f"give every row its {x_name} and {y_name} as numbers (decimal degrees "
                 "such as 105.8437, or degrees, minutes and seconds such as 105°50′37″), or "

@@ -18,7 +18,7 @@ import re
 import tempfile
 import unicodedata
 import warnings
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,7 @@ from siting._text import first_few
 from siting.errors import Problem, ScenarioError
 from siting.inputs._columns import (
     _apply,
+    _choices_said,
     _convert,
     _id_string,
     _to_float,
@@ -891,14 +892,41 @@ def _by_its_values(
     if column.kind != "enum":
         return []
     matches = []
+    for own, values in _text_values(frame, present, taken=taken):
+        distinct = pd.unique(values)[:1_000]
+        if len(distinct) and all(choice_of(v, column) is not None for v in distinct):
+            matches.append(own)
+    return matches
+
+
+def _nearly_by_its_values(
+    column: _Column, frame: gpd.GeoDataFrame, present: Collection[str], *, taken: Collection[str]
+) -> list[tuple[str, int, int, list[str]]]:
+    """For a column of choices none was read as: the layer's text columns at least half of
+    whose rows hold its words, but not all (a 小区 list's 类型 of 老旧小区 and 新建 with a
+    商品房), each with how many rows do, of how many, and the values that are not."""
+    if column.kind != "enum":
+        return []
+    found = []
+    for own, values in _text_values(frame, present, taken=taken):
+        if values.empty:
+            continue
+        known = values.map(lambda v: choice_of(v, column) is not None).to_numpy(dtype=bool)
+        if 2 * known.sum() >= len(values) and not known.all():
+            found.append((own, int(known.sum()), len(values), list(pd.unique(values[~known]))))
+    return found
+
+
+def _text_values(
+    frame: gpd.GeoDataFrame, present: Collection[str], *, taken: Collection[str]
+) -> Iterator[tuple[str, pd.Series[Any]]]:
+    """The layer's text columns but those ``taken``, each with its values as text,
+    stripped, the blank ones left out."""
     for own in present:
         if own in taken or not _is_text(frame[own]):
             continue
-        values = pd.unique(frame[own].dropna().astype(str).str.strip())
-        values = [v for v in values[:1_000] if v]
-        if values and all(choice_of(v, column) is not None for v in values):
-            matches.append(own)
-    return matches
+        values = frame[own].dropna().astype(str).str.strip()
+        yield own, values[values != ""]
 
 
 def _is_text(series: pd.Series[Any]) -> bool:
@@ -1086,7 +1114,23 @@ def _rename(
                 f'so none is read: map the one meant with {column.name} = "..." under '
                 f"{section}"
             )
-        if column.required:
+        nearly = (
+            _nearly_by_its_values(column, frame, present, taken=taken) if column.required else []
+        )
+        if column.required and len(nearly) == 1:
+            ((own, holding, rows, unknown),) = nearly
+            report.problems.append(
+                where.problem(
+                    f"required column '{column.name}' is missing: column '{own}' holds "
+                    f"{column.name} words in {holding:,} of its {rows:,} rows, but also "
+                    f"{first_few(unknown, limit=4)}, which are not "
+                    f"{_or_list(column.choices)}, so it is not read as {column.name}",
+                    column=column.name,
+                    fix=f'map it with {column.name} = "{own}" under {section}, and give those '
+                    f"rows one of {_choices_said(column)}",
+                )
+            )
+        elif column.required:
             report.problems.append(
                 where.problem(
                     f"required column '{column.name}' is missing (the layer has: "

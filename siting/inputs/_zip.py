@@ -21,7 +21,7 @@ from siting._text import first_few
 from siting.errors import Problem
 from siting.inputs._problems import _Report, _Where
 
-__all__ = ["VECTOR_MEMBERS", "archive_of", "unzipped", "zip_members"]
+__all__ = ["VECTOR_MEMBERS", "archive_of", "layers_named", "unzipped", "zip_members"]
 
 VECTOR_MEMBERS = (".shp", ".gpkg", ".geojson", ".json", ".fgb", ".kml", ".gml", ".tab", ".mif")
 """The files inside a zip that are layers (a Shapefile by its ``.shp``)."""
@@ -64,6 +64,15 @@ def zip_members(archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
         for info in archive.infolist()
         if not info.is_dir() and not info.filename.startswith("__MACOSX/")
     }
+
+
+def layers_named(layers: list[str], layer: str | None) -> list[str]:
+    """Among a zip's several layers, the Shapefile ``layer`` names (with its ``.shp`` as
+    the zip lists it or without); all of them when it names none."""
+    if len(layers) < 2 or layer is None:
+        return layers
+    named = [m for m in layers if layer in (PurePosixPath(m).stem, PurePosixPath(m).name)]
+    return named or layers
 
 
 def unzipped(
@@ -116,12 +125,7 @@ def unzipped(
                     )
                     return None
                 layers = [member]
-            if len(layers) > 1 and layer is not None:
-                # the Shapefile's name, with its .shp as the zip lists it or without
-                named = [
-                    m for m in layers if layer in (PurePosixPath(m).stem, PurePosixPath(m).name)
-                ]
-                layers = named or layers
+            layers = layers_named(layers, layer)
             if len(layers) != 1:
                 report.problems.append(_layers_problem(layers, where))
                 return None

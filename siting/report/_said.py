@@ -31,6 +31,13 @@ from typing import Any
 
 from siting.report._format import _num, _pct
 
+_POINTS_LAND = (
+    "{areas}个居住区中有{count}个以点给出（小区名录），而非轮廓：每个点代表其周边{low_m}至"
+    "{high_m}米内、离它比离其他居住区更近的用地（半径按户数推算，或由 radius_m 统一给出"
+    "{points_apart}）；"
+)
+"""The opening of the findings of areas given as points: the land each stands for."""
+
 _ZH: Mapping[str, str] = {
     # findings
     "unreachable_demand": (
@@ -122,6 +129,14 @@ _ZH: Mapping[str, str] = {
         '平移中只有{rank_share}同样吻合。如确是，请在 {section} 下加 datum_shift = "{shift}"；'
         "如坐标无误，可忽略"
     ),
+    "web_datum_fit_piece": (
+        "{layer}的分块 {piece} 疑似取自国内网络地图、为{datum}（与其坐标系 {crs} 所称不符）："
+        "按{datum}平移回 WGS 84（{offset_m}米）后与{reference}吻合得多：{measure}；在{radius_m}米内"
+        "的其他所有平移中只有{rank_share}同样吻合。如确是，请先将该文件转换回 WGS 84 再提供"
+        '（Python：siting.gcj02.geometry_to_wgs84(layer, datum="{shift}")），因 {section} 下的'
+        " datum_shift 会平移所有分块；如各分块都是且坐标系相同，可加 datum_shift；"
+        "如坐标无误，可忽略"
+    ),
     "dwellings_as_residents": (
         "人口数据为户数（inputs.population.counts）：研究区内{dwellings}户按户均人口折合"
         "常住人口{residents}人，千人指标按常住人口计算"
@@ -132,15 +147,11 @@ _ZH: Mapping[str, str] = {
         "另有{kept}个未给户数，仍用人口数据"
     ),
     "areas_as_points": (
-        "{areas}个居住区中有{count}个以点给出（小区名录），而非轮廓：每个点代表其周边{low_m}至"
-        "{high_m}米内、离它比离其他居住区更近的用地（半径按户数推算，或由 radius_m 统一给出；"
-        "{shared}个与其他点位置重合，{inside}个位于以轮廓给出的居住区内、与之分摊重叠处人口）；老旧小区和农村社区的需求取这片用地上的栅格人口，只是"
-        "估计；如有小区轮廓，请改用轮廓，或以 demand.residents = 'dwellings' 按户数×户均人口计算"
+        _POINTS_LAND + "老旧小区和农村社区的需求{people_by_land}，只是估计；如有小区轮廓，"
+        "请改用轮廓，或以 demand.residents = 'dwellings' 按户数×户均人口计算"
     ),
     "areas_as_points_own_counts": (
-        "{areas}个居住区中有{count}个以点给出（小区名录），而非轮廓：每个点代表其周边{low_m}至"
-        "{high_m}米内、离它比离其他居住区更近的用地（{shared}个与其他点位置重合，{inside}个位于"
-        "以轮廓给出的居住区内）；其人口取自身的{column}列，这片用地只用于确定步行的起点"
+        _POINTS_LAND + "其人口取自身的{column}列，这片用地只用于确定步行的起点"
     ),
     "areas_overlap": (
         "有{count}对居住区相互重叠超过较小者面积的一半（{ids}）：重叠处的栅格人口由二者分摊、"
@@ -322,7 +333,7 @@ def _fields(record: Mapping[str, Any], text: Mapping[str, str], unit: str) -> di
             fields[key] = "、".join(str(v) for v in value)
         else:
             fields[key] = str(value)
-    if record["code"] == "web_datum_fit":
+    if record["code"] in ("web_datum_fit", "web_datum_fit_piece"):
         fields |= _fit_fields(record, text)
     if record["code"] == "areas_too_large_to_walk" and record.get("radii_m"):
         fields["radius_m"] = "、".join(_num(float(r)) for r in record["radii_m"])  # old, rural
@@ -331,6 +342,17 @@ def _fields(record: Mapping[str, Any], text: Mapping[str, str], unit: str) -> di
             ""
             if fields.get("suggested") == "0.6"
             else "；若统计5岁以下儿童，如 WorldPop 的 age0-5 栅格（0岁与1–4岁波段），取0.6"
+        )
+    if str(record["code"]).startswith("areas_as_points"):  # the counts that are not 0
+        said = (
+            (record.get("shared", 0), "个与其他点位置重合"),
+            (record.get("inside", 0), "个位于以轮廓给出的居住区内、与之分摊重叠处人口"),
+        )
+        fields["points_apart"] = "".join(f"；{_num(n)}{words}" for n, words in said if n)
+        fields["people_by_land"] = (
+            "按这片用地分摊普查单元的人口"
+            if record.get("population") == "census"
+            else "取这片用地上的栅格人口"
         )
     if record["code"] == "people_outside_districts":
         fields["share"] = _pct(float(record["outside"]) / float(record["total"]), 1)
