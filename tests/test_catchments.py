@@ -62,7 +62,7 @@ def test_radii_from_dwellings_status_and_the_scenario() -> None:
     expected = [
         math.sqrt(1000 * 40 / math.pi),  # 112.84
         math.sqrt(2000 * 40 / math.pi),  # 159.58
-        math.sqrt(1000 * 150 / math.pi),  # 218.51
+        math.sqrt(1000 * 450 / math.pi),  # 378.47
         150.0,
         500.0,
         300.0,

@@ -36,11 +36,15 @@ from siting.inputs._problems import _Report
 
 __all__ = ["DEFAULT_RADIUS_M", "LAND_M2_PER_DWELLING", "area_points", "point_catchments"]
 
-LAND_M2_PER_DWELLING: dict[str, float] = {"new": 40.0, "old": 40.0, "rural": 150.0}
+LAND_M2_PER_DWELLING: dict[str, float] = {"new": 40.0, "old": 40.0, "rural": 450.0}
 """Land per dwelling, by status, of a 小区 given as a point with its dwellings (m²). A
 town dwelling of about 90 m² of floor at a plot ratio of about 2.2 (GB 50180-2018's
 residential blocks of 10–18 storeys, 2.0–2.8) stands on about 40 m² of land; a rural
-household's homestead and yard on about 150 m². A judgement, overridden by ``radius_m``."""
+household's share of its village's land on about 450 m² (GB 50188-2007's highest class of
+construction land, 150 m² a person, for about three persons; the homestead alone is about
+150 m², and a village of 500 households given 150 m² each held a third of the people its
+outline holds on the sample: 14,461 of the 42 villages' 42,305, against 30,394 with
+450 m²). A judgement, overridden by ``radius_m``."""
 
 DEFAULT_RADIUS_M: dict[str, float] = {"new": 150.0, "old": 150.0, "rural": 300.0}
 """The catchment's radius of a point without dwellings (m): a town 小区 of about 7 ha, a
