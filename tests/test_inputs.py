@@ -3051,6 +3051,23 @@ def test_dwellings_that_are_not_a_number_are_said_once(tmp_path: Path) -> None:
     assert problem.message == "1 area has status new but no dwellings"
 
 
+def test_a_new_area_of_0_dwellings_is_a_finding(tmp_path: Path) -> None:
+    """A new area whose dwellings are 0 (blank cells Excel saved as 0) planned for nobody
+    without a word; it is a finding naming it (a new area may be unbuilt yet)."""
+    zero = areas_frame(dwellings=[0.0, None, None])
+    spec = make_spec(tmp_path, areas=LayerSpec(path=write(zero, tmp_path / "z.gpkg")))
+    inputs = load_inputs(spec, crs=GK)
+    (said,) = [f for f in inputs.findings if f.code == "new_areas_without_dwellings"]
+    assert said.values == {"count": 1, "ids": ["A1"]}
+    assert said.startswith("areas: 1 new area has 0 dwellings and plans for nobody (A1)")
+    fine = make_spec(
+        tmp_path / "..", areas=LayerSpec(path=write(areas_frame(), tmp_path / "f.gpkg"))
+    )
+    assert not [
+        f for f in load_inputs(fine, crs=GK).findings if f.code == "new_areas_without_dwellings"
+    ]
+
+
 def test_field_names_cut_mid_character_are_named(tmp_path: Path) -> None:
     """GDAL cuts a UTF-8 Shapefile's field names at 10 bytes, in the middle of a Chinese
     character (流动人 and a third of 口). The error said "it looks like GBK"; with

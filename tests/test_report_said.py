@@ -100,6 +100,7 @@ RECORDS: dict[str, dict[str, Any]] = {
         "inside": 0,
         "column": "人口",
     },
+    "new_areas_without_dwellings": {"count": 2, "ids": ["A1", "A7"]},
     "dwellings_as_residents": {"dwellings": 235_000, "residents": 554_600},
     "residents_from_dwellings": {
         "count": 106,

@@ -38,7 +38,7 @@ finding on :math:`X` when, against some reference,
    true coordinates fits best at :math:`\\delta = 0`, ~440 m from
    :math:`\\Delta_{\\mathrm{GCJ}}`);
 3. the measure a planner reads (the points inside the reference's polygons, the share
-   of its land inside them, or the people its polygons hold) is at least
+   of its land inside them, or the people its land holds) is at least
    :data:`MIN_RATIO` times better moved than as given; points (or land) in the
    reference gain at least :data:`MIN_GAIN_SHARE` of the features; and moved, at least
    :data:`MIN_MOVED_SHARE` of the points lie in the reference's polygons.
@@ -137,7 +137,7 @@ REFERENCE_LAYERS = ("areas", "parcels", "workplaces", "buildings")
 MEASURES = {
     "points_in": "{raw} of its {features} points lie in the {reference} as given, {moved} moved",
     "land_in": "{raw} of its land lies in the {reference} as given, {moved} moved",
-    "people_held": "its polygons hold {raw} of the raster's people as given, {moved} moved",
+    "people_held": "its land holds {raw} of the raster's people as given, {moved} moved",
     "people_at": "the raster cells of its points hold {raw} people as given, {moved} moved",
 }
 """What a fit's ``raw`` and ``moved`` count, in words (the Chinese report's are in

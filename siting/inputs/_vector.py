@@ -1305,6 +1305,21 @@ def _check_dwellings(
                 "dwellings × persons per household)",
             )
         )
+    zero = np.flatnonzero((status == "new") & (dwellings == 0))
+    if zero.size:
+        named = [ids[i] for i in zero]
+        report.find(
+            Said(
+                f"{where.layer}: {_count(zero.size, 'new area')} 0 dwellings and plans for "
+                f"nobody ({first_few(named, limit=10)}): a new area's demand is its dwellings × "
+                "persons per household (R1); if the cells were left blank and saved as 0, give "
+                "the planned dwellings",
+                code="new_areas_without_dwellings",
+                count=int(zero.size),
+                ids=named[:10],
+            ),
+            by=logger,
+        )
 
 
 def _families(geoms: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:

@@ -150,6 +150,10 @@ _ZH: Mapping[str, str] = {
         _POINTS_LAND + "老旧小区和农村社区的需求{people_by_land}，只是估计；如有小区轮廓，"
         "请改用轮廓，或以 demand.residents = 'dwellings' 按户数×户均人口计算"
     ),
+    "new_areas_without_dwellings": (
+        "有{count}个新建居住区的户数为0，不产生需求（{ids}）：新建居住区的人口为户数×户均人口（R1）；"
+        "如为空白单元格存成了0，请补充规划户数"
+    ),
     "areas_as_points_own_counts": (
         _POINTS_LAND + "其人口取自身的{column}列，这片用地只用于确定步行的起点"
     ),
