@@ -1,0 +1,38 @@
+"""A 小区 register as a housing bureau or a street office hands it over
+(``benchmarks.handover_registers``): a village list's own column names, and a list
+without ids told whether its names could be them. Expected words and counts are the
+tables' own, counted by hand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyproj
+from test_inputs import GK, X0, Y0
+from test_tables import write_xlsx
+
+from siting.inputs import read_layer
+from siting.scenario import LayerSpec
+
+
+def lonlat(dx: float) -> tuple[float, float]:
+    """The point ``dx`` m east of the tests' origin, in CGCS2000 degrees."""
+    to = pyproj.Transformer.from_crs(GK, "EPSG:4490", always_xy=True)
+    lon, lat = to.transform(X0 + dx, Y0 + 500.0)
+    return round(lon, 7), round(lat, 7)
+
+
+def test_a_village_list_reads_its_village_codes_and_names(tmp_path: Path) -> None:
+    """A 行政村 list (村代码, 行政村名称, 户数, 经度, 纬度) reads its codes as the ids and
+    its names as the names; they were 'required column area_id is missing'."""
+    rows = [
+        ["村代码", "行政村名称", "户数", "经度", "纬度"],
+        ["510811101201", "石井铺村", 420, *lonlat(0.0)],
+        ["510811101202", "清水村", "380户", *lonlat(900.0)],
+    ]
+    path = write_xlsx(tmp_path / "行政村.xlsx", rows)
+    spec = LayerSpec(path=path, crs="EPSG:4490", values={"status": "rural"})
+    areas = read_layer(spec, name="areas")
+    assert list(areas.index) == ["510811101201", "510811101202"]
+    assert list(areas["name"]) == ["石井铺村", "清水村"]
+    assert list(areas["dwellings"]) == [420, 380]
