@@ -8,8 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyproj
+import pytest
 from test_inputs import GK, X0, Y0
-from test_tables import write_xlsx
+from test_tables import problems_of, write_xlsx
 
 from siting.inputs import read_layer
 from siting.scenario import LayerSpec
@@ -36,3 +37,38 @@ def test_a_village_list_reads_its_village_codes_and_names(tmp_path: Path) -> Non
     assert list(areas.index) == ["510811101201", "510811101202"]
     assert list(areas["name"]) == ["石井铺村", "清水村"]
     assert list(areas["dwellings"]) == [420, 380]
+
+
+@pytest.mark.parametrize(
+    ("names", "fix"),
+    [
+        (
+            ["阳光小区", "华龙新村", "白龙家园"],
+            'read the names as ids with area_id = "小区名称" under [inputs.areas.columns] (its '
+            "3 names are all different), or add an id column and map it with area_id = "
+            '"YOUR_COLUMN"',
+        ),
+        (
+            ["阳光小区", "华龙新村", "华龙新村"],
+            "the names in '小区名称' cannot be the ids, as 2 rows share the name 华龙新村",
+        ),
+        (
+            ["阳光小区", None, "阳光小区"],
+            "the names in '小区名称' cannot be the ids, as 1 row has no name and 2 rows "
+            "share the name 阳光小区",
+        ),
+    ],
+)
+def test_a_list_without_ids_is_told_whether_its_names_could_be_them(
+    tmp_path: Path, names: list[str | None], fix: str
+) -> None:
+    """A 小区 list of 小区名称, 类型, 户数 and 经度/纬度 without 编号: the problem's fix says
+    whether the names could be the ids (all different) or why not (blank, repeated);
+    the names are never taken as ids unasked. It said only 'add the column, or map yours
+    to it with area_id = "YOUR_COLUMN"'."""
+    rows: list[list[object]] = [["小区名称", "类型", "户数", "经度", "纬度"]]
+    rows += [[n, "老旧小区", 500, *lonlat(600.0 * i)] for i, n in enumerate(names)]
+    path = write_xlsx(tmp_path / "小区.xlsx", rows)
+    (problem,) = problems_of(LayerSpec(path=path, crs="EPSG:4490"), name="areas")
+    assert "required column 'area_id' is missing" in str(problem)
+    assert fix in str(problem)

@@ -883,6 +883,43 @@ def _by_its_word(
     return [c for c in present if c not in taken and _bare_name(c) in words]
 
 
+def _names_as_ids(
+    frame: gpd.GeoDataFrame, layer: str, present: Collection[str], *, column: str, section: str
+) -> str | None:
+    """The fix for a layer without ids but with names (a 小区 list of 小区名称, 类型 and
+    户数): whether its names could be the ids. They are never read as ids unasked: a name
+    repeats (一期 and 二期 under one) and an id is a run's key. None without one name
+    column."""
+    named = _by_its_word("name", layer, present, taken=())
+    if len(named) != 1:
+        return None
+    (own,) = named
+    names = frame[own].astype("string").str.strip()
+    blank = int((names.isna() | (names == "")).sum())
+    repeated = names[names.duplicated(keep=False) & names.notna() & (names != "")]
+    if not blank and repeated.empty:
+        return (
+            f'read the names as ids with {column} = "{own}" under {section} (its '
+            f"{len(names):,} names are all different), or add an id column and map it with "
+            f'{column} = "YOUR_COLUMN"'
+        )
+    why = [f"{blank:,} {'rows have' if blank > 1 else 'row has'} no name"] if blank else []
+    if not repeated.empty:
+        twice = repeated.value_counts()
+        why.append(
+            f"{int(twice.sum()):,} rows share "
+            + (
+                f"the name {twice.index[0]}"
+                if len(twice) == 1
+                else f"{len(twice):,} names ({first_few(twice.index, limit=3)})"
+            )
+        )
+    return (
+        f'add an id column and map it with {column} = "YOUR_COLUMN" under {section}: the '
+        f"names in '{own}' cannot be the ids, as " + " and ".join(why)
+    )
+
+
 def _by_its_values(
     column: _Column, frame: gpd.GeoDataFrame, present: Collection[str], *, taken: Collection[str]
 ) -> list[str]:
@@ -1136,8 +1173,12 @@ def _rename(
                     f"required column '{column.name}' is missing (the layer has: "
                     f"{', '.join(present) or 'no columns'})",
                     column=column.name,
-                    fix=f"add the column, or map yours to it with {column.name} = "
-                    f'"YOUR_COLUMN" under {section}',
+                    fix=(
+                        column.name == schema.id
+                        and _names_as_ids(frame, name, present, column=column.name, section=section)
+                    )
+                    or f'add the column, or map yours to it with {column.name} = "YOUR_COLUMN" '
+                    f"under {section}",
                 )
             )
     used = {spec.columns[k] for k in spec.columns if k in known} | set(columns)
