@@ -72,3 +72,19 @@ def test_a_list_without_ids_is_told_whether_its_names_could_be_them(
     (problem,) = problems_of(LayerSpec(path=path, crs="EPSG:4490"), name="areas")
     assert "required column 'area_id' is missing" in str(problem)
     assert fix in str(problem)
+
+
+def test_a_list_of_one_kind_without_a_type_column_is_told_of_values(tmp_path: Path) -> None:
+    """A 行政村 list without 类型 (all villages, as a 民政 list is): the status problem's
+    fix names values = { status = ... } under [inputs.areas] beside mapping a column; it
+    named only the column."""
+    rows = [
+        ["村代码", "行政村名称", "户数", "经度", "纬度"],
+        ["510811101201", "石井铺村", 420, *lonlat(0)],
+    ]
+    path = write_xlsx(tmp_path / "行政村.xlsx", rows)
+    (problem,) = problems_of(LayerSpec(path=path, crs="EPSG:4490"), name="areas")
+    assert "required column 'status' is missing" in str(problem)
+    assert 'give it with values = { status = "..." } under [inputs.areas] (one of new (' in str(
+        problem
+    )

@@ -1178,7 +1178,14 @@ def _rename(
                         and _names_as_ids(frame, name, present, column=column.name, section=section)
                     )
                     or f'add the column, or map yours to it with {column.name} = "YOUR_COLUMN" '
-                    f"under {section}",
+                    f"under {section}"
+                    + (
+                        f"; or, every feature having the same, give it with values = "
+                        f'{{ {column.name} = "..." }} under [inputs.{name}] '
+                        f"(one of {_choices_said(column)})"
+                        if column.kind == "enum"
+                        else ""
+                    ),
                 )
             )
     used = {spec.columns[k] for k in spec.columns if k in known} | set(columns)
