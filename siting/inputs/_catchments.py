@@ -175,10 +175,10 @@ def point_catchments(
                 f". Their people are their own {people} column, so the land only places "
                 "where their walks start"
                 if people is not None
-                else f". An old or rural area's demand is {_PEOPLE_BY_LAND[units]}, a guess; "
-                "give the outlines for demand by the land the compounds cover, or "
-                "demand.residents = 'dwellings' to count the residents of those with "
-                "dwellings as dwellings × persons per household"
+                else f". An old or rural area's demand is {_PEOPLE_BY_LAND[units]}, a guess "
+                "(with demand.residents = 'dwellings', one that gives its dwellings counts "
+                "them × persons per household instead); give the outlines for demand by the "
+                "land the compounds cover"
             ),
             code="areas_as_points" if people is None else "areas_as_points_own_counts",
             **({"population": "census"} if units and people is None else {}),

@@ -147,8 +147,8 @@ _ZH: Mapping[str, str] = {
         "另有{kept}个未给户数，仍用人口数据"
     ),
     "areas_as_points": (
-        _POINTS_LAND + "老旧小区和农村社区的需求{people_by_land}，只是估计；如有小区轮廓，"
-        "请改用轮廓，或以 demand.residents = 'dwellings' 按户数×户均人口计算"
+        _POINTS_LAND + "老旧小区和农村社区的需求{people_by_land}，只是估计（demand.residents = "
+        "'dwellings' 时，给出户数的按户数×户均人口计算）；如有小区轮廓，请改用轮廓"
     ),
     "new_areas_without_dwellings": (
         "有{count}个新建居住区的户数为0，不产生需求（{ids}）：新建居住区的人口为户数×户均人口（R1）；"
