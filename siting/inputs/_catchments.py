@@ -24,6 +24,7 @@ the land it shares with that one, whose people the two then share.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 
 import geopandas as gpd
 import numpy as np
@@ -100,6 +101,7 @@ def point_catchments(
     report: _Report,
     people: str | None = None,
     units: bool = False,
+    at: npt.NDArray[np.object_] | None = None,
 ) -> gpd.GeoDataFrame:
     """``frame`` with each area given as a point replaced by its catchment.
 
@@ -118,6 +120,8 @@ def point_catchments(
     units
         Whether the population is census units (七普 by 街道 or 社区), shared among the
         areas by their land, rather than a raster.
+    at
+        :func:`area_points` of ``frame`` when the caller has them already.
 
     Returns
     -------
@@ -125,11 +129,11 @@ def point_catchments(
         The same rows and columns; the points' geometries are their catchments. A frame
         without points is returned as it is.
     """
-    geoms = np.asarray(frame.geometry.to_numpy(), dtype=object)
-    drawn = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    at = area_points(frame)
+    at = area_points(frame) if at is None else at
     if at is None:
         return frame
+    geoms = np.asarray(frame.geometry.to_numpy(), dtype=object)
+    drawn = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     is_point = ~shapely.is_missing(at)
     which = np.flatnonzero(is_point)
     centres = at[which]
@@ -144,7 +148,8 @@ def point_catchments(
         else np.full(len(which), np.nan)
     )
     radii = point_radii(status, dwellings, radius_m=radius_m)
-    cells = _voronoi_cells(centres, reach=float(radii.max()))
+    unique, inverse = _unique_xy(centres)
+    cells = _voronoi_cells(unique, reach=float(radii.max()))[inverse]
     land = shapely.intersection(cells, shapely.buffer(centres, radii, quad_segs=_DISC_SEGMENTS))
     outlines = geoms[drawn & ~is_point]
     inside = np.zeros(len(which), dtype=bool)
@@ -154,7 +159,6 @@ def point_catchments(
     new = geoms.copy()
     new[which] = land
     out = out.set_geometry(gpd.GeoSeries(new, index=frame.index, crs=frame.crs))
-    inverse = _unique_xy(centres)[1]
     shared = int((np.bincount(inverse)[inverse] > 1).sum())  # the points at a shared place
     report.find(
         Said(
@@ -225,34 +229,24 @@ def _off_outlines(
     inside = np.zeros(len(centres), dtype=bool)
     inside[point[own]] = True
     kept = land.copy()
-    for chosen, step in ((~own, _less), (own, _own_part)):
-        on, by = point[chosen], outline[chosen]
-        if not len(on):
-            continue
-        rank = pd.Series(on).groupby(on).cumcount().to_numpy()
-        for r in range(int(rank.max()) + 1):
-            now = rank == r
-            kept[on[now]] = step(kept[on[now]], outlines[by[now]], land[on[now]])
+    for rows, shapes in _by_rank(point[~own], outline[~own]):
+        kept[rows] = shapely.difference(kept[rows], outlines[shapes])
+    for rows, shapes in _by_rank(point[own], outline[own]):  # its part of its own outline
+        kept[rows] = shapely.union(kept[rows], shapely.intersection(land[rows], outlines[shapes]))
     return kept, inside
 
 
-def _less(
-    kept: npt.NDArray[np.object_],
-    outline: npt.NDArray[np.object_],
-    land: npt.NDArray[np.object_],
-) -> npt.NDArray[np.object_]:
-    """``kept`` less an outline it meets (``land`` unused: :func:`_own_part`'s shape)."""
-    del land
-    return np.asarray(shapely.difference(kept, outline), dtype=object)
-
-
-def _own_part(
-    kept: npt.NDArray[np.object_],
-    outline: npt.NDArray[np.object_],
-    land: npt.NDArray[np.object_],
-) -> npt.NDArray[np.object_]:
-    """``kept`` with its land's part on the outline it lies in given back."""
-    return np.asarray(shapely.union(kept, shapely.intersection(land, outline)), dtype=object)
+def _by_rank(
+    rows: npt.NDArray[np.intp], shapes: npt.NDArray[np.intp]
+) -> Iterator[tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]]:
+    """The (row, shape) pairs in rounds, each row at most once a round (its first shape,
+    then its second …), so each round is one vectorised operation on distinct rows."""
+    if not len(rows):
+        return
+    rank = pd.Series(rows).groupby(rows).cumcount().to_numpy()
+    for r in range(int(rank.max()) + 1):
+        now = rank == r
+        yield rows[now], shapes[now]
 
 
 def _radius_words(radii: npt.NDArray[np.float64], *, radius_m: float | None) -> str:
@@ -278,18 +272,16 @@ def _unique_xy(
     return unique, inverse.reshape(-1)
 
 
-def _voronoi_cells(points: npt.NDArray[np.object_], *, reach: float) -> npt.NDArray[np.object_]:
-    """Each point's Voronoi cell among the distinct points, reaching at least ``reach``
-    past their box (points at one location share its cell)."""
-    unique, inverse = _unique_xy(points)
+def _voronoi_cells(unique: npt.NDArray[np.float64], *, reach: float) -> npt.NDArray[np.object_]:
+    """The Voronoi cell of each of the distinct locations ``unique`` (:func:`_unique_xy`),
+    reaching at least ``reach`` past their box, in their order."""
     if len(unique) == 1:
         x, y = unique[0]
         box = shapely.box(x - 2 * reach, y - 2 * reach, x + 2 * reach, y + 2 * reach)
-        return np.full(len(points), box, dtype=object)
+        return np.array([box], dtype=object)
     x0, y0 = unique.min(axis=0) - 2 * reach
     x1, y1 = unique.max(axis=0) + 2 * reach
     diagram = shapely.voronoi_polygons(
         shapely.multipoints(unique), extend_to=shapely.box(x0, y0, x1, y1), ordered=True
     )
-    cells = np.asarray(shapely.get_parts(diagram), dtype=object)
-    return cells[inverse]
+    return np.asarray(shapely.get_parts(diagram), dtype=object)

@@ -564,10 +564,16 @@ def _load_parsed_once(
         if areas.crs is not None and pyproj.CRS(areas.crs).is_projected:
             radius = spec.areas.radius_m if spec.areas is not None else None
             points = area_points(areas)
-            own = census.column if census is not None and own_counts else None
-            areas = point_catchments(
-                areas, radius_m=radius, report=report, people=own, units=census is not None
-            )
+            if points is not None:
+                own = census.column if census is not None and own_counts else None
+                areas = point_catchments(
+                    areas,
+                    radius_m=radius,
+                    report=report,
+                    people=own,
+                    units=census is not None,
+                    at=points,
+                )
         raw["areas"] = areas
         good = _drawn(areas)
         if len(good) and np.isfinite(good.total_bounds).all():
