@@ -513,10 +513,8 @@ def estimate_demand(
     if areas is not inputs.areas:
         inputs = dataclasses.replace(inputs, areas=areas)
     spec = scenario.inputs
-    per_person = residents_per_person(
-        scenario, counts=counts, share_of_residents=share_of_residents
-    )
-    counted_as = _population_counts(scenario, counts, share_of_residents)[0]
+    counted_as, share = _population_counts(scenario, counts, share_of_residents)
+    per_person = _per_person(counted_as, share, scenario=scenario)
     areas = inputs.areas
     zones = inputs.districts.geometry if inputs.districts is not None else None
     said: list[Said] = []  # what the buildings do, or do not do, to the shares
