@@ -85,13 +85,15 @@ def time_catchments(n: int, *, repeat: int, outlines: bool = False) -> tuple[flo
 
 
 def sample_table(folder: Path) -> Path:
-    """The sample's areas as a 小区 table: each outline's representative point."""
+    """The sample's areas as a 小区 table (编号, 名称, 类型, 户数, 经度/纬度 in CGCS2000
+    degrees to seven decimals): each outline's representative point."""
     areas = gpd.read_file(SAMPLE / "city.gpkg", layer="areas", engine="pyogrio")
     at = areas.to_crs("EPSG:4544").geometry.representative_point().to_crs("EPSG:4490")
     words = {"new": "新建", "old": "老旧小区", "rural": "农村"}
     table = pd.DataFrame(
         {
             "小区编号": areas["area_id"],
+            "小区名称": areas["name"],
             "类型": areas["status"].map(words),
             "户数": areas["dwellings"],
             "经度": at.x.round(7),

@@ -50,6 +50,18 @@ def points_frame(xy: list[tuple[float, float]], **columns: list[object]) -> gpd.
     return gpd.GeoDataFrame(data, geometry=[Point(X0 + x, Y0 + y) for x, y in xy], crs=GK)
 
 
+def xiaoqu_csv(path: Path, count: str, rows: list[tuple[str, str, int, float]]) -> Path:
+    """A 小区 list as a CSV (小区编号, 类型, ``count``, 经度, 纬度 in CGCS2000 degrees) of
+    ``(id, 类型, count, x)`` rows on the line y = Y0 + 500 m."""
+    to_lonlat = pyproj.Transformer.from_crs(GK, "EPSG:4490", always_xy=True)
+    lines = [f"小区编号,类型,{count},经度,纬度"]
+    for area, kind, value, x in rows:
+        lon, lat = to_lonlat.transform(x, Y0 + 500.0)
+        lines.append(f"{area},{kind},{value},{lon:.8f},{lat:.8f}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
 def spec_with_areas(tmp_path: Path, frame: gpd.GeoDataFrame, **keys: Any) -> InputsSpec:
     path = write(frame, tmp_path / "points.gpkg")
     return make_spec(tmp_path, areas=LayerSpec(path=path, **keys))
@@ -174,24 +186,12 @@ def test_a_xiaoqu_table_plans_the_sample_city(tmp_path: Path) -> None:
     """The sample's 182 areas as a CSV of 小区 (编号, 名称, 类型, 户数, 经度/纬度 in CGCS2000
     degrees): it plans, its new areas require exactly dwellings × 2.36 × 10 / 1,000 slots,
     and every catchment holds its point."""
-    sample = Path(__file__).resolve().parents[1] / "data" / "sample"
-    areas = gpd.read_file(sample / "city.gpkg", layer="areas", engine="pyogrio")
+    from benchmarks.catchments import SAMPLE, sample_table
+
+    areas = gpd.read_file(SAMPLE / "city.gpkg", layer="areas", engine="pyogrio")
     at = areas.to_crs(GK).geometry.representative_point()
-    lonlat = gpd.GeoSeries(at, crs=GK).to_crs("EPSG:4490")
-    words = {"new": "新建", "old": "老旧小区", "rural": "农村"}
-    table = pd.DataFrame(
-        {
-            "小区编号": areas["area_id"],
-            "小区名称": areas["name"],
-            "类型": areas["status"].map(words),
-            "户数": areas["dwellings"],
-            "经度": lonlat.x.round(7),
-            "纬度": lonlat.y.round(7),
-        }
-    )
-    csv = tmp_path / "小区.csv"
-    table.to_csv(csv, index=False, encoding="utf-8-sig")
-    scenario = load_scenario(sample / "scenario.toml")
+    csv = sample_table(tmp_path)
+    scenario = load_scenario(SAMPLE / "scenario.toml")
     spec = replace(scenario.inputs, areas=LayerSpec(path=csv, crs="EPSG:4490"))
     inputs = load_inputs(spec, crs=scenario.crs)
     assert len(inputs.areas) == 182
@@ -390,14 +390,8 @@ def test_a_xiaoqu_list_with_its_own_people_is_its_own_population(tmp_path: Path)
     only places the walks."""
     from siting.scenario import PopulationSpec
 
-    csv = tmp_path / "小区.csv"
-    to_lonlat = pyproj.Transformer.from_crs(GK, "EPSG:4490", always_xy=True)
     rows = [("X1", "老旧小区", 1200, X0 + 1000.0), ("X2", "农村", 300, X0 + 1600.0)]
-    lines = ["小区编号,类型,人口,经度,纬度"]
-    for area, kind, people, x in rows:
-        lon, lat = to_lonlat.transform(x, Y0 + 500.0)
-        lines.append(f"{area},{kind},{people},{lon:.8f},{lat:.8f}")
-    csv.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    csv = xiaoqu_csv(tmp_path / "小区.csv", "人口", rows)
     spec = replace(
         make_spec(tmp_path),
         population=PopulationSpec(path=csv, column="人口", crs="EPSG:4490"),
@@ -417,13 +411,8 @@ def test_a_xiaoqu_register_of_dwellings_is_its_own_population(tmp_path: Path) ->
     (no raster): each 小区's residents are its 户数 × 2.36, and a finding says so."""
     from siting.scenario import PopulationSpec
 
-    csv = tmp_path / "小区.csv"
-    to_lonlat = pyproj.Transformer.from_crs(GK, "EPSG:4490", always_xy=True)
-    lines = ["小区编号,类型,户数,经度,纬度"]
-    for area, households, x in (("X1", 1000, X0 + 1000.0), ("X2", 250, X0 + 1600.0)):
-        lon, lat = to_lonlat.transform(x, Y0 + 500.0)
-        lines.append(f"{area},老旧小区,{households},{lon:.8f},{lat:.8f}")
-    csv.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    rows = [("X1", "老旧小区", 1000, X0 + 1000.0), ("X2", "老旧小区", 250, X0 + 1600.0)]
+    csv = xiaoqu_csv(tmp_path / "小区.csv", "户数", rows)
     population = PopulationSpec(path=csv, column="户数", crs="EPSG:4490", counts="dwellings")
     spec = replace(
         make_spec(tmp_path), population=population, areas=LayerSpec(path=csv, crs="EPSG:4490")
