@@ -43,6 +43,7 @@ __all__ = ["GEOJSON_LAYERS", "write_plan"]
 GEOJSON_LAYERS = (
     "facilities",
     "areas",
+    "area_points",
     "candidates",
     "districts",
     "hazards",
@@ -55,6 +56,9 @@ def _layers(plan: Plan) -> dict[str, gpd.GeoDataFrame]:
     layers: dict[str, gpd.GeoDataFrame | None] = {
         "facilities": _as_whole(plan.facilities, WHOLE_SLOTS),
         "areas": _as_written(plan.areas, ("served_slots", "shortfall_slots")),
+        "area_points": None
+        if plan.area_points is None
+        else _as_written(plan.area_points, ("served_slots", "shortfall_slots")),
         "candidates": plan.candidates,
         "districts": None
         if plan.district_shapes is None

@@ -55,7 +55,7 @@ from siting.network import area_points, read_street_graph
 from siting.osm import exclude_hazardous, hazard_buffers
 from siting.phase_summary import phased_plan
 from siting.phasing import build_phased_model, phase_demands, solve_phased, year_values
-from siting.plan import Plan, extract_plan
+from siting.plan import Plan, extract_plan, located_areas
 from siting.record import run_record
 from siting.scenario import Scenario, check_scenario, load_scenario, required_inputs
 from siting.solve import solve_siting
@@ -745,4 +745,5 @@ def solve_prepared(
         hazards=buffers.set_index("hazard_id") if buffers is not None else None,
         service_lines=lines,
         residual=prepared.demand.residual if prepared.demand is not None else None,
+        area_points=located_areas(area_out, inputs.area_points),
     )

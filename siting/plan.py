@@ -86,6 +86,10 @@ class Plan:
     residual
         The people of the population raster that no residential area holds,
         as square blocks of cells (``residual_people``), if any.
+    area_points
+        Where an area was given as a point (a 小区 list), that point with the area's
+        figures (the columns of ``areas``), indexed by ``area_id``; ``None`` when every
+        area was an outline.
     district_years
         A phased plan's districts year by year (``year`` first, then the
         columns of ``districts``; :mod:`siting.phase_summary`); ``None``
@@ -103,6 +107,7 @@ class Plan:
     service_lines: gpd.GeoDataFrame | None = None
     residual: gpd.GeoDataFrame | None = None
     district_years: pd.DataFrame | None = None
+    area_points: gpd.GeoDataFrame | None = None
 
     def _summary(self) -> list[tuple[str, str]]:
         """The few figures a notebook shows for a plan (not its 35,000 characters)."""
@@ -377,6 +382,32 @@ def extract_plan(
     ).to_numpy()
     out["shortfall_reason"] = _reasons(out, problem, values, model)
     return facilities, out, assignments
+
+
+def located_areas(areas: gpd.GeoDataFrame, points: gpd.GeoSeries | None) -> gpd.GeoDataFrame | None:
+    """The areas given as points, at their points, with the plan's figures for each.
+
+    Parameters
+    ----------
+    areas
+        The plan's areas (:func:`extract_plan`), indexed by ``area_id``: a point's
+        polygon there is the catchment guessed around it.
+    points
+        :attr:`siting.inputs.Inputs.area_points`.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame or None
+        ``areas``' rows and columns for the areas given as points, each at its point;
+        ``None`` when no area was.
+    """
+    if points is None:
+        return None
+    kept = points[points.index.isin(areas.index)]
+    if not len(kept):
+        return None
+    rows = areas.loc[areas.index.isin(kept.index)]
+    return rows.set_geometry(kept.reindex(rows.index).to_numpy(), crs=areas.crs)
 
 
 def _reasons(

@@ -15,6 +15,7 @@ logger = logging.getLogger(__name__)
 LAYER_TITLES = {
     "facilities": "layer_facilities",
     "areas": "layer_areas",
+    "area_points": "layer_area_points",
     "candidates": "layer_candidates",
     "districts": "layer_districts",
     "hazards": "layer_hazards",

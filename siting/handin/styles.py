@@ -105,43 +105,43 @@ _GEOMETRY_TYPE = {"marker": "0", "line": "1", "fill": "2"}
 _FACILITY_SIZE_MM = '0.53 * (4 + 0.9 * sqrt(max(coalesce("slots", 0), 0)))'
 
 
+def _area_bands(text: Mapping[str, str]) -> list[tuple[str, str, str]]:
+    """``(label, filter, colour)`` of each band of an area's slots per 1,000 against its
+    target (as :func:`siting.maps.style._ratio_colour`)."""
+    spk, tgt = '"slots_per_1000"', '"target_per_1000"'
+    below = f"{tgt} > 0 AND {spk} < {tgt} - 1e-9"
+    return [
+        (text["area_meets"], f"{tgt} <= 0 OR {spk} >= {tgt} - 1e-9", _GREEN),
+        (text["area_75"], f"{below} AND {spk} >= 0.75 * {tgt}", _LIGHT_GREEN),
+        (
+            text["area_50"],
+            f"{tgt} > 0 AND {spk} < 0.75 * {tgt} AND {spk} >= 0.5 * {tgt}",
+            _ORANGE,
+        ),
+        (text["area_below"], f"{tgt} > 0 AND {spk} < 0.5 * {tgt}", _RED),
+        ("–", f"{spk} IS NULL OR {tgt} IS NULL", _GREY),
+    ]
+
+
 def _rules(name: str, frame: gpd.GeoDataFrame, text: Mapping[str, str]) -> list[Any]:
     """``(label, filter or None, (symbol class, properties), data-defined)`` per rule."""
-    spk, tgt = '"slots_per_1000"', '"target_per_1000"'
     if name == "areas":
-        below = f"{tgt} > 0 AND {spk} < {tgt} - 1e-9"
         return [
-            (
-                text["area_meets"],
-                f"{tgt} <= 0 OR {spk} >= {tgt} - 1e-9",
-                _fill(_GREEN, 0.55, "#555555", 0.26),
-                None,
+            *(
+                (label, expression, _fill(colour, 0.55, "#555555", 0.26), None)
+                for label, expression, colour in _area_bands(text)
             ),
-            (
-                text["area_75"],
-                f"{below} AND {spk} >= 0.75 * {tgt}",
-                _fill(_LIGHT_GREEN, 0.55, "#555555", 0.26),
-                None,
-            ),
-            (
-                text["area_50"],
-                f"{tgt} > 0 AND {spk} < 0.75 * {tgt} AND {spk} >= 0.5 * {tgt}",
-                _fill(_ORANGE, 0.55, "#555555", 0.26),
-                None,
-            ),
-            (
-                text["area_below"],
-                f"{tgt} > 0 AND {spk} < 0.5 * {tgt}",
-                _fill(_RED, 0.55, "#555555", 0.26),
-                None,
-            ),
-            ("–", f"{spk} IS NULL OR {tgt} IS NULL", _fill(_GREY, 0.55, "#555555", 0.26), None),
             (
                 text["area_shortfall"],
                 '"shortfall_slots" > 0',
                 _fill(None, 0, _RED, 1.0, dashed=True),
                 None,
             ),
+        ]
+    if name == "area_points":  # the areas' bands, as circles at the 小区's points
+        return [
+            (label, expression, _marker(colour, "#555555", 2.6, 0.85), None)
+            for label, expression, colour in _area_bands(text)
         ]
     if name == "facilities":
         size = {"size": _FACILITY_SIZE_MM}

@@ -159,6 +159,10 @@ class Inputs:
     census_is_areas
         Whether the census units are the residential areas themselves (each area's own
         count, ``[inputs.population]`` naming the areas' file and layer).
+    area_points
+        Where an area was given as a point (a 小区 list's 经度/纬度, a points layer), that
+        point in the working CRS, indexed by ``area_id`` (its polygon in :attr:`areas` is
+        the catchment guessed around it); ``None`` when every area is an outline.
     """
 
     crs: pyproj.CRS
@@ -186,6 +190,7 @@ class Inputs:
     context_districts: gpd.GeoDataFrame | None = None
     census: gpd.GeoDataFrame | None = None
     census_is_areas: bool = False
+    area_points: gpd.GeoSeries | None = None
 
 
 def flat_loaded(inputs: Inputs) -> Inputs:
@@ -350,6 +355,7 @@ class _Loaded:
     street_graph: Any = None
     census: gpd.GeoDataFrame | None = None
     census_is_areas: bool = False
+    area_points: gpd.GeoSeries | None = None
 
 
 def _generated_inside(
@@ -565,6 +571,10 @@ def _load_parsed_once(
             radius = spec.areas.radius_m if spec.areas is not None else None
             points = area_points(areas)
             if points is not None:
+                given = np.array([p is not None for p in points], dtype=bool)
+                loaded.area_points = gpd.GeoSeries(
+                    points[given], index=areas.index[given], crs=areas.crs
+                )
                 own = census.column if census is not None and own_counts else None
                 areas = point_catchments(
                     areas,
@@ -874,7 +884,17 @@ def load_inputs(
         street_graph=loaded.street_graph,
         census=loaded.census,
         census_is_areas=loaded.census_is_areas,
+        area_points=_kept_points(loaded.area_points, layers["areas"]),
     )
+
+
+def _kept_points(points: gpd.GeoSeries | None, areas: gpd.GeoDataFrame) -> gpd.GeoSeries | None:
+    """The areas' given points, of the areas kept (an OSM area outside every district is
+    left out after the points were taken)."""
+    if points is None:
+        return None
+    kept = points[points.index.isin(areas.index)]
+    return kept if len(kept) else None
 
 
 STREETS_FRAME = "streets (a GeoDataFrame)"

@@ -330,7 +330,7 @@ def plan_map(
         return display_geometry(frame, gcj02=gaode)
 
     overview = len(out.areas) > detail_limit
-    areas = shifted(_as_points(out.areas) if overview else out.areas)
+    areas = shifted(_as_points(out.areas, out.area_points) if overview else out.areas)
     assert areas is not None
     own_map = m is not None
     if m is None:
@@ -437,6 +437,13 @@ def plan_map(
         _size_by_people(area_features, areas)
     add(group, area_features, geometry_from=pop_layer)
     groups.append(("areas", group))
+    given = None if overview else shifted(out.area_points)
+    if given is not None and not given.empty:  # a 小区 list's points, on their catchments
+        group = folium.FeatureGroup(name=text["layer_area_points"])
+        point_features = _area_features(_as_points(given), text)
+        _size_by_people(point_features, given)
+        add(group, point_features)
+        groups.append(("area points", group))
 
     access_legends: list[tuple[str, Sequence[str]]] = []
     for name, features, legend, whole in [] if overview else _access_layers(areas, language):

@@ -570,12 +570,17 @@ _OVERVIEW_AREA_COLUMNS = (
 """The columns an overview's area points show (its popup, tooltip and size)."""
 
 
-def _as_points(areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """The areas an overview shows: each at its representative point, with what it shows."""
+def _as_points(areas: gpd.GeoDataFrame, given: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
+    """The areas an overview shows: each at its representative point, or at the point it
+    was given as (``area_points.geojson``, a 小区 list's), with what it shows."""
     import geopandas as gpd
 
     keep = [c for c in _OVERVIEW_AREA_COLUMNS if c in areas.columns]
     points = areas.geometry.representative_point()
+    if given is not None and not given.empty and "area_id" in areas.columns:
+        at = given.set_index(given["area_id"].astype(str)).geometry.to_crs(areas.crs)
+        on = areas["area_id"].astype(str).map(at)
+        points = points.where(on.isna(), gpd.GeoSeries(on.to_numpy(), index=points.index))
     return gpd.GeoDataFrame(areas[keep], geometry=points.to_numpy(), crs=areas.crs)
 
 

@@ -46,7 +46,7 @@ from siting.demand import reported_slots
 from siting.errors import SolverError
 from siting.inputs import Inputs
 from siting.lifecircle import merge_life_circles
-from siting.plan import Plan
+from siting.plan import Plan, located_areas
 from siting.province.residual import RESIDUAL_BLOCKS, coarsen_residual
 from siting.scenario import Scenario
 from siting.summary import per_1000
@@ -267,9 +267,10 @@ def merge_counties(
     }
     run["scenario"] = scenario.to_dict()
     hazards = next((p.hazards for p in plans if p.hazards is not None), None)
+    all_areas = _stack([areas.assign(**{IN_FAILED_COUNTY: False}), unplanned])
     return Plan(
         facilities=_stack([facilities.assign(**{IN_FAILED_COUNTY: False}), standing]),
-        areas=_stack([areas.assign(**{IN_FAILED_COUNTY: False}), unplanned]),
+        areas=all_areas,
         assignments=_stack([p.assignments for p in plans]).reset_index(drop=True),
         districts=_stack([p.districts for p in plans]),
         candidates=_stack([p.candidates for p in plans]),
@@ -278,6 +279,7 @@ def merge_counties(
         hazards=hazards,
         service_lines=_stack([p.service_lines for p in plans]),
         residual=_residual(planned, run, max_blocks=residual_blocks),
+        area_points=located_areas(all_areas, inputs.area_points),
     )
 
 

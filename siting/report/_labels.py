@@ -10,6 +10,7 @@ _LABELS: dict[str, dict[str, str]] = {
     "zh": {
         "layer_population": "人口密度",
         "layer_areas": "居住区千人托位",
+        "layer_area_points": "小区点位千人托位",
         "layer_candidates": "候选用地",
         "layer_facilities": "规划托育机构",
         "layer_existing": "现有托育机构",
@@ -340,6 +341,7 @@ _LABELS: dict[str, dict[str, str]] = {
     "en": {
         "layer_population": "Population density",
         "layer_areas": "Residential areas: slots per 1,000",
+        "layer_area_points": "Residential areas at their points: slots per 1,000",
         "layer_candidates": "Candidate sites",
         "layer_facilities": "Planned facilities",
         "layer_existing": "Existing facilities",

@@ -33,7 +33,7 @@ class PlanOutput:
         The folder.
     run
         ``run.json`` as a dict.
-    areas, facilities, candidates, districts, hazards, service_lines, residual
+    areas, facilities, candidates, districts, hazards, service_lines, residual, area_points
         The GeoJSON layers (WGS84), or ``None`` when the file is absent.
     district_table
         ``districts.csv`` (or the districts layer's attributes), or ``None``;
@@ -57,6 +57,7 @@ class PlanOutput:
     district_table: pd.DataFrame | None = None
     assignments: pd.DataFrame = field(default_factory=pd.DataFrame)
     district_years: pd.DataFrame | None = None
+    area_points: gpd.GeoDataFrame | None = None
 
 
 def _read_layer(path: Path, written: Collection[str] | None = None) -> gpd.GeoDataFrame | None:
@@ -159,6 +160,7 @@ def read_plan_output(out_dir: str | Path, *, call: str = "read_plan_output") -> 
         hazards=_read_layer(folder / "hazards.geojson", written),
         service_lines=_read_layer(folder / "service_lines.geojson", written),
         residual=_read_layer(folder / "residual.geojson", written),
+        area_points=_read_layer(folder / "area_points.geojson", written),
         district_table=last_year_rows(table),
         assignments=assignments,
         district_years=table if table is not None and "year" in table.columns else None,
