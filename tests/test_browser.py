@@ -342,3 +342,29 @@ def test_the_legend_leaves_the_district_filter_visible(
     visible, legend_top, filter_bottom = title.group(1).split(",")
     assert visible == "true"
     assert int(legend_top) >= int(filter_bottom)
+
+
+def test_a_xiaoqu_lists_points_draw_over_their_catchments(
+    browser: str, proxy: _RecordingProxy, tmp_path: Path
+) -> None:
+    """An output folder with ``area_points.geojson`` (a plan from a 小区 list) draws one
+    more circle per point, in a layer of its own, and the page stays free of errors."""
+    import geopandas as gpd
+
+    folder = write_plan_output(tmp_path / "run")
+    areas = gpd.read_file(folder / "areas.geojson")
+    points = areas.set_geometry(areas.to_crs("EPSG:4544").representative_point().to_crs(4326))
+    counts = {}
+    for name in ("outlines", "points"):
+        if name == "points":
+            points.to_file(folder / "area_points.geojson", driver="GeoJSON")
+        page = save_map(folder, tmp_path / f"map_{name}.html", basemap="none")
+        result = _run(browser, tmp_path / "profile", proxy, "--enable-logging=stderr", "--v=0",
+                      "--dump-dom", page.as_uri())  # fmt: skip
+        assert result.returncode == 0, result.stderr[-2000:]
+        errors = [line for line in result.stderr.splitlines() if "CONSOLE" in line]
+        assert not [line for line in errors if re.search(r"Uncaught|Error", line)], errors
+        control = result.stdout[result.stdout.index("leaflet-control-layers-overlays") :]
+        assert (labels("zh")["layer_area_points"] in control) == (name == "points")
+        counts[name] = result.stdout.count("leaflet-interactive")
+    assert counts["points"] - counts["outlines"] == len(areas)
