@@ -118,3 +118,27 @@ def test_dominated_sites_are_the_hand_counted_ones() -> None:
         ("D", "A"),
         ("D", "B"),
     ]
+
+
+def test_merging_holds_what_the_plans_share_and_never_beats_the_optimum(
+    city: dict[str, Any],
+) -> None:
+    """``benchmarks.merging``: with the optimum among the plans, both restrictions give it
+    back; with the start alone, ``agree`` frees nothing and keeps the start; ``union``
+    frees exactly the sites the plans open."""
+    from benchmarks.merging import merged
+
+    stage, start, index = city["model"], city["start"], city["siting_model"].index
+    best = solve_model(stage, gap=0.0, threads=1, time_limit_s=60.0)
+    assert best.values is not None and best.stats.objective is not None
+    for mode in ("agree", "union"):
+        r = merged(city, [start, best.values], mode=mode, limit_s=60.0)
+        assert r["cost"] == pytest.approx(best.stats.objective, rel=1e-9)
+        assert r["plan_meets_the_stage"]
+    alone = merged(city, [start, start], mode="agree", limit_s=60.0)
+    assert alone["free_sites"] == 0
+    assert alone["cost"] == pytest.approx(float(stage.c @ start), rel=1e-9)
+    union = merged(city, [start], mode="union", limit_s=60.0)
+    opened = {index.y_site_code[k] for k in np.flatnonzero(start[index.y] > 0.5)}
+    assert union["free_sites"] == len(opened) > 0
+    assert union["cost"] >= best.stats.objective - 1e-6 * abs(best.stats.objective)
