@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.formulation import INSTANCES, problem_of
+from benchmarks.gap_anatomy import package_stage
 
 MODES = ("agree", "union")
 
@@ -54,15 +55,7 @@ def one_plan(job: tuple[str, int, float]) -> tuple[int, np.ndarray, float, float
     stage_module.region_search = functools.partial(stage_module.region_search, seed=seed)
     built = _built(instance)
     t0 = time.perf_counter()
-    plan, _ = stage_module.solve_cost_stage(
-        built["siting_model"],
-        built["model"],
-        start=built["start"],
-        shortfall_cap=built["shortfall_cap"],
-        time_limit_s=limit,
-        gap=1e-4,
-        threads=1,
-    )
+    plan = package_stage(built, time_limit_s=limit, threads=1)
     assert plan.values is not None and plan.stats.objective is not None
     bound = plan.stats.bound if plan.stats.bound is not None else float("nan")
     return seed, plan.values, plan.stats.objective, bound, time.perf_counter() - t0
