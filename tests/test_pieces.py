@@ -545,3 +545,30 @@ def test_a_xiaoqu_list_in_pieces_with_its_own_head_count_is_its_own_census(
     old = table.set_index("小区编号")["类型"] != "新建"
     counts = table.set_index("小区编号")["常住人口"][old]
     assert people[counts.index].to_numpy() == pytest.approx(counts.to_numpy().astype(float))
+
+
+def test_a_problem_found_after_the_join_names_the_pieces_holding_its_features(
+    tmp_path: Path,
+) -> None:
+    """A district code no district has, found once the three counties' pieces are one
+    layer: the problem names the file holding that 小区, not all three; two such 小区 in
+    two files name those two."""
+    areas = gpd.read_file(SAMPLE / "city.gpkg", layer="areas", engine="pyogrio")
+    by = dict(tuple(areas.groupby("district_id")))
+    names = {"510802": "利州区.gpkg", "510812": "朝天区.gpkg", "510811": "昭化区.gpkg"}
+    lizhou, chaotian = by["510802"].copy(), by["510812"].copy()
+    lizhou.loc[lizhou.index[3], "district_id"] = "510899"  # a code of no district
+    wrong = str(lizhou["area_id"].iloc[3])
+    for code, frame in (("510802", lizhou), ("510812", chaotian), ("510811", by["510811"])):
+        frame.to_file(tmp_path / names[code], engine="pyogrio")
+    scenario = _scenario(
+        tmp_path, f"areas = {{ path = {_toml(list(names.values()))} }}", streets=False
+    )
+    (problem,) = check_inputs(load_scenario(scenario).inputs).problems
+    assert problem.column == "district_id" and problem.ids == (wrong,)
+    assert problem.file == str(tmp_path / "利州区.gpkg")
+    chaotian.loc[chaotian.index[0], "district_id"] = "510898"
+    chaotian.to_file(tmp_path / "朝天区.gpkg", engine="pyogrio")
+    (problem,) = check_inputs(load_scenario(scenario).inputs).problems
+    assert problem.file == f"{tmp_path / '利州区.gpkg'} and {tmp_path / '朝天区.gpkg'}"
+    assert len(problem.ids) == 2

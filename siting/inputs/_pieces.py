@@ -127,6 +127,9 @@ def read_pieces(
     placed = _in_one_crs(frames, spec, name, joint, report)
     if placed is None:
         return None, joint
+    joint = dataclasses.replace(  # a problem about some features names the pieces holding them
+        joint, pieces=tuple((w.file, w.file_layer, frozenset(map(str, f.index))) for f, w in frames)
+    )
     joined = gpd.GeoDataFrame(pd.concat([f for f, _ in placed]), crs=placed[0][0].crs)
     joined.attrs[PIECES] = tuple(  # a piece in degrees on a web map's base is measured alone
         Piece(_label(w), pyproj.CRS.from_user_input(f.crs), tuple(f.index)) for f, w in frames

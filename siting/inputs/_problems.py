@@ -92,6 +92,9 @@ class _Where:
     """``[inputs.<layer>.units]``: the units the layer's number columns are in."""
     file_layer: str | None = None
     """``[inputs.<layer>] layer``: the layer's own name inside its file."""
+    pieces: tuple[tuple[str, str | None, frozenset[str]], ...] = ()
+    """A layer read in pieces: each piece's file, its layer and the ids it holds, so that
+    a problem about some features names the pieces holding them."""
 
     def problem(
         self,
@@ -101,15 +104,21 @@ class _Where:
         ids: Iterable[str] = (),
         fix: str | None = None,
     ) -> Problem:
+        ids = tuple(ids)
+        file, file_layer = self.file, self.file_layer
+        holding = [p for p in self.pieces if any(str(i) in p[2] for i in ids)]
+        if holding and len(holding) < len(self.pieces):
+            file = " and ".join(dict.fromkeys(f for f, _, _ in holding))
+            file_layer = ", ".join(dict.fromkeys(n for _, n, _ in holding if n)) or None
         return Problem(
             message,
-            file=self.file,
+            file=file,
             layer=self.layer,
             column=column,
-            ids=tuple(ids),
+            ids=ids,
             fix=fix,
             source_column=self.columns.get(column) if column is not None else None,
-            file_layer=self.file_layer,
+            file_layer=file_layer,
         )
 
 
