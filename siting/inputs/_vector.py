@@ -74,6 +74,7 @@ from siting.inputs._schema import (
     plan_computed,
 )
 from siting.inputs._table import (
+    ROW_OF,
     ROWS,
     SHEET,
     _fold,
@@ -641,6 +642,8 @@ def _normalize(
     layer = gpd.GeoDataFrame(data, geometry=np.asarray(geometry, dtype=object), crs=crs)
     layer.attrs[_UNITS] = dict(spec.units)
     layer.attrs[ROW_IDS] = schema.id not in frame.columns
+    if rows is not None:  # each feature's row, by id, for what is said of it later
+        layer.attrs[ROW_OF] = dict(zip(ids, rows, strict=True))
     return layer
 
 
@@ -656,8 +659,8 @@ def with_given_crs(
     """``frame`` with the CRS its entry gives (``crs``) when its file holds none, noted;
     without one, or with one pyproj does not know, ``frame`` as it is and a problem
     (the CRS its numbers look like, for one without)."""
-    if frame.crs is not None:
-        return frame
+    if frame.crs is not None or (table and not len(_drawn(frame))):
+        return frame  # a table without coordinates: its rows placed by their address
     if spec.crs is not None:
         assumed = _assumed_crs(spec.crs, where, report, noun="file")
         return frame if assumed is None else frame.set_crs(assumed)

@@ -591,6 +591,7 @@ def input_source_problems(spec: InputsSpec) -> list[str]:
     bad.extend(_raster_count_problems(spec))
     bad.extend(_blank_filters(spec))
     bad.extend(_radius_problems(spec))
+    bad.extend(_address_problems(spec))
     if spec.areas is None and "areas" not in uses:
         bad.append(
             "'inputs.areas' is missing: the run has no residential areas; fix: give areas = "
@@ -638,6 +639,31 @@ def _radius_problems(spec: InputsSpec) -> list[str]:
                 f"5,000, got {radius!r}; fix: give the radius of the land each 小区 point "
                 "stands for (150 for a town compound of about 7 ha), or leave it out to take "
                 "it from the dwellings"
+            )
+    return bad
+
+
+ADDRESSED_LAYERS: tuple[str, ...] = ("facilities", "workplaces")
+"""The layers whose rows ``address`` places by the 小区 they name."""
+
+
+def _address_problems(spec: InputsSpec) -> list[str]:
+    """``address``: for a table of facilities or workplaces only, and a column's name."""
+    bad = []
+    for field in dataclasses.fields(spec):
+        address = getattr(getattr(spec, field.name), "address", None)
+        if address is None:
+            continue
+        if field.name not in ADDRESSED_LAYERS:
+            bad.append(
+                f"'inputs.{field.name}.address' is for the facilities and workplaces given as "
+                "a table only (rows placed by the 小区 their address names); fix: leave it out"
+            )
+        elif not (isinstance(address, str) and address.strip()):
+            bad.append(
+                f"'inputs.{field.name}.address' must name the table's address column, got "
+                f'{address!r}; fix: write address = "地址" (the column\'s header as the table '
+                "writes it), or leave it out"
             )
     return bad
 
