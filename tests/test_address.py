@@ -96,6 +96,7 @@ def test_the_rows_naming_no_area_or_two_are_problems_with_their_fix(
     assert "give those rows their 经度 and 纬度 (CGCS2000 degrees)" in none
     assert "as the areas layer names it" in none
     assert "line 6: '广元市桃园苑5栋' (桃园苑: A006, A010)" in two
+    assert [p.ids for p in check.problems] == [("明月托育",), ("桃园托育",)]
     assert "several residential areas are called" in two
     # the two rows placed are said, in validate as in the run
     (finding,) = [f for f in check.findings if f.code == "placed_by_address"]
@@ -209,3 +210,11 @@ def test_without_the_key_an_address_column_is_refused_naming_it(
     (said,) = [str(p) for p in check.problems]
     assert "siting does not geocode addresses" in said
     assert 'give address = "地址" under [inputs.facilities]' in said
+
+
+def test_the_key_is_for_a_table(sample: Scenario) -> None:
+    entry = replace(sample.inputs.facilities, address="地址")
+    check = check_inputs(replace(sample.inputs, facilities=entry), crs=sample.crs)
+    (said,) = [str(p) for p in check.problems]
+    assert "address under [inputs.facilities] names the address column of a table" in said
+    assert "city.gpkg is read as a GIS layer" in said

@@ -261,6 +261,7 @@ def place_by_address(
         frame = layers.get(name)
         if entry is None or entry.address is None or frame is None:
             continue
+        row_of = frame.attrs.pop(ROW_OF, {})  # read here only (pandas copies attrs)
         if frame.crs is None and not len(_drawn(frame)):
             frame = frame.set_crs(work)  # a table without coordinates
         if frame.crs is None or not pyproj.CRS(frame.crs).equals(work):
@@ -284,9 +285,9 @@ def place_by_address(
             area_districts,
             districts,
         )
-        row_of = frame.attrs.get(ROW_OF, {})
-        labels = [str(row_of.get(i, i)) for i in frame.index[waiting]]
-        _problems(placed, labels, addresses, areas, entry, wheres[name], report)
+        ids = [str(i) for i in frame.index[waiting]]
+        labels = [str(row_of.get(i, i)) for i in ids]
+        _problems(placed, (labels, ids), addresses, areas, entry, wheres[name], report)
         done = [(r, a) for r, a in enumerate(placed.area) if a is not None]
         if not done:
             layers[name] = frame
@@ -324,14 +325,16 @@ def _points(areas: gpd.GeoDataFrame, given: gpd.GeoSeries | None) -> npt.NDArray
 
 def _problems(
     placed: _Placed,
-    labels: Sequence[str],
+    rows_and_ids: tuple[Sequence[str], Sequence[str]],
     addresses: Sequence[str],
     areas: gpd.GeoDataFrame,
     entry: LayerSpec,
     where: _Where,
     report: _Report,
 ) -> None:
-    """The problems of the rows whose address names no area, and of the ambiguous ones."""
+    """The problems of the rows whose address names no area, and of the ambiguous ones,
+    each row said by its row in the table (and its address), and its id."""
+    labels, ids = rows_and_ids
     column = entry.address
     fix = (
         f"give those rows their 经度 and 纬度 (CGCS2000 degrees), or write the 小区 in the "
@@ -346,25 +349,27 @@ def _problems(
                 f"(names of {SHORTEST_NAME} characters or more, a trailing 小区 aside): "
                 + _rows_said(placed.unmatched, labels, addresses),
                 column=column,
-                ids=[labels[r] for r in placed.unmatched],
+                ids=[ids[r] for r in placed.unmatched],
                 fix=fix,
             )
         )
     if placed.ambiguous:
         count = len(placed.ambiguous)
-        ids = areas.index.astype(str)
+        area_ids = areas.index.astype(str)
         extra = {
-            r: f"{name}: {first_few(ids[found], limit=4)}" for r, name, found in placed.ambiguous
+            r: f"{name}: {first_few(area_ids[found], limit=4)}"
+            for r, name, found in placed.ambiguous
         }
         rows = [r for r, _, _ in placed.ambiguous]
         report.problems.append(
             where.problem(
-                f"{count} row{'s' if count > 1 else ''} without coordinates name a 小区 that "
+                f"{count} row{'s' if count > 1 else ''} without coordinates "
+                f"name{'' if count > 1 else 's'} a 小区 that "
                 "several residential areas are called, and neither the row's district_id nor "
                 "a district named in the address tells which: "
                 + _rows_said(rows, labels, addresses, extra),
                 column=column,
-                ids=[labels[r] for r in rows],
+                ids=[ids[r] for r in rows],
                 fix=fix + ", with its district (利州区) or the row's district_id",
             )
         )

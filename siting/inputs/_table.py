@@ -129,8 +129,8 @@ ROWS = "siting_rows"
 """The key of a table's ``attrs`` holding each feature's row as the planner sees it."""
 
 ROW_OF = "siting_row_of"
-"""The key of a table's layer's ``attrs`` holding each feature's row by its id, once read
-(``{"F3": "line 4"}``)."""
+"""The key of a table's layer's ``attrs`` holding each feature's row by its id, once read,
+when its rows are placed by their address (``{"F3": "line 4"}``)."""
 
 SHEET = "siting_sheet"
 """The key of a workbook's table's ``attrs`` holding the sheet it was read from."""

@@ -110,6 +110,16 @@ def _open_vector(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFram
             )
         )
         return None
+    if spec.address is not None:
+        report.problems.append(
+            where.problem(
+                f"address under {section} names the address column of a table (CSV, Excel, "
+                f"ODS), whose rows without coordinates it places, but {path.name} is read as "
+                "a GIS layer with its own geometries",
+                fix=f"leave address out of {section}, or point path at the table",
+            )
+        )
+        return None
     archive = archive_of(path)
     if archive is not None and archive != path:  # areas.zip/居住区/areas.shp
         return _open_zipped(spec, name, report, archive=archive)
@@ -642,7 +652,7 @@ def _normalize(
     layer = gpd.GeoDataFrame(data, geometry=np.asarray(geometry, dtype=object), crs=crs)
     layer.attrs[_UNITS] = dict(spec.units)
     layer.attrs[ROW_IDS] = schema.id not in frame.columns
-    if rows is not None:  # each feature's row, by id, for what is said of it later
+    if rows is not None and spec.address is not None:  # its rows, for those placed later
         layer.attrs[ROW_OF] = dict(zip(ids, rows, strict=True))
     return layer
 
