@@ -188,16 +188,26 @@ def test_the_district_tells_two_of_one_name_apart() -> None:
     assert placed.ambiguous == [(2, "华龙新村", [0, 1]), (3, "华龙新村", [0, 1])]
 
 
-def test_the_key_is_for_facilities_and_workplaces(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("layer", "address", "said"),
+    [
+        ("parcels", "地址", "'inputs.parcels.address' is for the facilities and workplaces"),
+        ("facilities", " ", "'inputs.facilities.address' must name the table's address column"),
+    ],
+)
+def test_the_key_is_for_facilities_and_workplaces(
+    tmp_path: Path, layer: str, address: str, said: str
+) -> None:
     toml = tmp_path / "s.toml"
     toml.write_text(
         '[inputs]\npopulation = { path = "p.tif" }\nareas = { path = "a.gpkg" }\n'
-        'parcels = { path = "b.csv", address = "地址" }\n',
+        + ('parcels = { path = "b.gpkg" }\n' if layer != "parcels" else "")
+        + f'{layer} = {{ path = "b.csv", address = "{address}" }}\n',
         encoding="utf-8",
     )
     with pytest.raises(ScenarioError) as caught:
         load_scenario(toml)
-    assert "'inputs.parcels.address' is for the facilities and workplaces" in str(caught.value)
+    assert said in str(caught.value)
 
 
 def test_without_the_key_an_address_column_is_refused_naming_it(

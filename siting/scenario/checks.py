@@ -621,16 +621,19 @@ def _blank_filters(spec: InputsSpec) -> list[str]:
     ]
 
 
+def _entries_giving(spec: InputsSpec, key: str) -> list[tuple[str, Any]]:
+    """Each layer's name whose entry gives ``key``, with its value."""
+    given = [(f.name, getattr(getattr(spec, f.name), key, None)) for f in dataclasses.fields(spec)]
+    return [(name, value) for name, value in given if value is not None]
+
+
 def _radius_problems(spec: InputsSpec) -> list[str]:
     """``radius_m``: for the areas' points only, and a positive number of metres."""
     bad = []
-    for field in dataclasses.fields(spec):
-        radius = getattr(getattr(spec, field.name), "radius_m", None)
-        if radius is None:
-            continue
-        if field.name != "areas":
+    for name, radius in _entries_giving(spec, "radius_m"):
+        if name != "areas":
             bad.append(
-                f"'inputs.{field.name}.radius_m' is for residential areas given as points "
+                f"'inputs.{name}.radius_m' is for residential areas given as points "
                 "only; fix: leave it out"
             )
         elif not (isinstance(radius, int | float) and 0 < radius <= 5_000):
@@ -650,18 +653,15 @@ ADDRESSED_LAYERS: tuple[str, ...] = ("facilities", "workplaces")
 def _address_problems(spec: InputsSpec) -> list[str]:
     """``address``: for a table of facilities or workplaces only, and a column's name."""
     bad = []
-    for field in dataclasses.fields(spec):
-        address = getattr(getattr(spec, field.name), "address", None)
-        if address is None:
-            continue
-        if field.name not in ADDRESSED_LAYERS:
+    for name, address in _entries_giving(spec, "address"):
+        if name not in ADDRESSED_LAYERS:
             bad.append(
-                f"'inputs.{field.name}.address' is for the facilities and workplaces given as "
+                f"'inputs.{name}.address' is for the facilities and workplaces given as "
                 "a table only (rows placed by the 小区 their address names); fix: leave it out"
             )
         elif not (isinstance(address, str) and address.strip()):
             bad.append(
-                f"'inputs.{field.name}.address' must name the table's address column, got "
+                f"'inputs.{name}.address' must name the table's address column, got "
                 f'{address!r}; fix: write address = "地址" (the column\'s header as the table '
                 "writes it), or leave it out"
             )
