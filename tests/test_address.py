@@ -228,3 +228,34 @@ def test_the_key_is_for_a_table(sample: Scenario) -> None:
     (said,) = [str(p) for p in check.problems]
     assert "address under [inputs.facilities] names the address column of a table" in said
     assert "city.gpkg is read as a GIS layer" in said
+
+
+def test_a_workplace_list_is_placed_and_an_unreadable_coordinate_stays_a_problem(
+    sample: Scenario, tmp_path: Path
+) -> None:
+    path = tmp_path / "用工单位.csv"
+    pd.DataFrame(
+        {
+            "单位": ["华龙超市", "兴隆工厂"],
+            "地址": ["华龙新村1号", "兴隆新村2号"],
+            "外来务工人员": [120, 80],
+            "经度": [None, "东经"],  # line 3: not a number, not blank
+            "纬度": [None, None],
+        }
+    ).to_csv(path, index=False)
+    entry = LayerSpec(
+        path=path,
+        crs="EPSG:4490",
+        columns={"workplace_id": "单位", "migrant_workers": "外来务工人员"},
+        address="地址",
+    )
+    check = check_inputs(replace(sample.inputs, workplaces=entry), crs=sample.crs)
+    (said,) = [str(p) for p in check.problems]
+    assert "1 row has no coordinates or coordinates that are not numbers (line 3:" in said
+    assert "(a row whose 经度 and 纬度 are blank is placed by its address)" in said
+    (finding,) = [f for f in check.findings if f.code == "placed_by_address"]
+    assert (finding.values["layer"], finding.values["count"], finding.values["of"]) == (
+        "workplaces",
+        1,
+        2,
+    )

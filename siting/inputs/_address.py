@@ -261,13 +261,17 @@ def place_by_address(
         frame = layers.get(name)
         if entry is None or entry.address is None or frame is None:
             continue
-        row_of = frame.attrs.pop(ROW_OF, {})  # read here only (pandas copies attrs)
+        # the rows to place (a table's blank coordinates, not its unreadable ones), by id
+        row_of: dict[str, str] | None = frame.attrs.pop(ROW_OF, None)
         if frame.crs is None and not len(_drawn(frame)):
             frame = frame.set_crs(work)  # a table without coordinates
         if frame.crs is None or not pyproj.CRS(frame.crs).equals(work):
             continue  # its CRS's problem is said
         geoms = np.asarray(frame.geometry.to_numpy(), dtype=object)
-        waiting = np.flatnonzero(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+        empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+        if row_of is not None:
+            empty &= np.asarray(frame.index.isin(list(row_of)), dtype=bool)
+        waiting = np.flatnonzero(empty)
         if not waiting.size or entry.address not in frame.columns:
             layers[name] = frame
             continue
@@ -286,7 +290,7 @@ def place_by_address(
             districts,
         )
         ids = [str(i) for i in frame.index[waiting]]
-        labels = [str(row_of.get(i, i)) for i in ids]
+        labels = [str((row_of or {}).get(i, i)) for i in ids]
         _problems(placed, (labels, ids), addresses, areas, entry, wheres[name], report)
         done = [(r, a) for r, a in enumerate(placed.area) if a is not None]
         if not done:

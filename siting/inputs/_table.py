@@ -66,6 +66,7 @@ if TYPE_CHECKING:
     from python_calamine import CalamineWorkbook
 
 __all__ = [
+    "BY_ADDRESS",
     "COORDINATE_NAMES",
     "ROWS",
     "ROW_OF",
@@ -128,9 +129,13 @@ address (``address`` under ``[inputs.<layer>]``)."""
 ROWS = "siting_rows"
 """The key of a table's ``attrs`` holding each feature's row as the planner sees it."""
 
+BY_ADDRESS = "siting_by_address"
+"""The key of a table's ``attrs`` holding the rows placed by their address (``address``
+under ``[inputs.<layer>]``), by their labels."""
+
 ROW_OF = "siting_row_of"
-"""The key of a table's layer's ``attrs`` holding each feature's row by its id, once read,
-when its rows are placed by their address (``{"F3": "line 4"}``)."""
+"""The key of a table's layer's ``attrs`` holding the row of each feature placed by its
+address, by its id, once read (``{"F3": "line 4"}``)."""
 
 SHEET = "siting_sheet"
 """The key of a workbook's table's ``attrs`` holding the sheet it was read from."""
@@ -347,6 +352,8 @@ def open_table(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFrame 
     data = table.drop(columns=[x_name, y_name])
     frame = gpd.GeoDataFrame(data, geometry=np.asarray(points, dtype=object), crs=None)
     frame.attrs[ROWS] = labels
+    if spec.address is not None:
+        frame.attrs[BY_ADDRESS] = [labels[i] for i in np.flatnonzero(by_address)]
     if sheet is not None:
         frame.attrs[SHEET] = sheet
     read_from = (

@@ -74,6 +74,7 @@ from siting.inputs._schema import (
     plan_computed,
 )
 from siting.inputs._table import (
+    BY_ADDRESS,
     ROW_OF,
     ROWS,
     SHEET,
@@ -652,8 +653,11 @@ def _normalize(
     layer = gpd.GeoDataFrame(data, geometry=np.asarray(geometry, dtype=object), crs=crs)
     layer.attrs[_UNITS] = dict(spec.units)
     layer.attrs[ROW_IDS] = schema.id not in frame.columns
-    if rows is not None and spec.address is not None:  # its rows, for those placed later
-        layer.attrs[ROW_OF] = dict(zip(ids, rows, strict=True))
+    if BY_ADDRESS in raw.attrs:  # the rows placed by their address, later
+        waiting = set(raw.attrs[BY_ADDRESS])
+        layer.attrs[ROW_OF] = {
+            i: row for i, row in zip(ids, rows or (), strict=True) if row in waiting
+        }
     return layer
 
 
