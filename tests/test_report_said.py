@@ -118,6 +118,14 @@ RECORDS: dict[str, dict[str, Any]] = {
         "inside": 0,
     },
     "buildings_weigh_nothing": {"count": 1, "of": 3},
+    "placed_by_address": {
+        "layer": "facilities",
+        "column": "地址",
+        "count": 2,
+        "of": 3,
+        "at_points": 0,
+        "in_land": 2,
+    },
     "old_datum_unshifted": {
         "layer": "parcels",
         "crs": "EPSG:2432",
@@ -162,6 +170,10 @@ def test_the_findings_read_with_their_numbers() -> None:
         "居住区图层的“人口”字段似为各居住区人口（合计6,700人）"
     )
     assert "1954北京坐标系" in chinese("old_datum_unshifted")
+    assert chinese("placed_by_address").startswith(
+        "现有托育机构（facilities）中有2行（共3行）没有坐标，按其地址（“地址”列，address 键）"
+        "中的小区名称定位：0个位于小区名录给出的点位，2个位于小区轮廓内的一点；"
+    )
 
 
 def test_a_record_without_a_number_its_template_needs_stays_in_english() -> None:

@@ -24,6 +24,7 @@ from siting._osmxml import parse_once
 from siting._said import Said
 from siting.errors import InputError, Problem
 from siting.inputs import _fit
+from siting.inputs._address import place_by_address
 from siting.inputs._catchments import area_points, point_catchments
 from siting.inputs._census import (
     _areas_own_counts,
@@ -654,6 +655,8 @@ def _load_parsed_once(
     if "parcels" in raw and raw["parcels"].crs is not None:
         with report.warnings_of("parcels"):
             raw["parcels"] = _fill_land_area(raw["parcels"], report, wheres.get("parcels"))
+    # a table's rows without coordinates, at the 小区 their address names (address = ...)
+    place_by_address(raw, spec, wheres, work=work, area_points=loaded.area_points, report=report)
     projected = {n: f for n, f in raw.items() if f.crs is not None}
     districts = projected.get("districts")
     subdistricts = projected.get("subdistricts")

@@ -66,8 +66,10 @@ if TYPE_CHECKING:
     from python_calamine import CalamineWorkbook
 
 __all__ = [
+    "BY_ADDRESS",
     "COORDINATE_NAMES",
     "ROWS",
+    "ROW_OF",
     "SHEET",
     "TABLE_SUFFIXES",
     "is_table",
@@ -120,8 +122,20 @@ _ADDRESS_NAMES = frozenset(
 )
 """Names of an address column: a table with one and no coordinates needs geocoding."""
 
+_NO_COORDINATES = ("(no x)", "(no y)")
+"""The blank coordinate columns of a table without any, whose rows are all placed by their
+address (``address`` under ``[inputs.<layer>]``)."""
+
 ROWS = "siting_rows"
 """The key of a table's ``attrs`` holding each feature's row as the planner sees it."""
+
+BY_ADDRESS = "siting_by_address"
+"""The key of a table's ``attrs`` holding the rows placed by their address (``address``
+under ``[inputs.<layer>]``), by their labels."""
+
+ROW_OF = "siting_row_of"
+"""The key of a table's layer's ``attrs`` holding the row of each feature placed by its
+address, by its id, once read (``{"F3": "line 4"}``)."""
 
 SHEET = "siting_sheet"
 """The key of a workbook's table's ``attrs`` holding the sheet it was read from."""
@@ -249,14 +263,28 @@ def open_table(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFrame 
             return None
         table = table.iloc[kept].reset_index(drop=True)
         labels = [labels[i] for i in kept]
+    if spec.address is not None and spec.address not in table.columns:
+        report.problems.append(
+            where.problem(
+                f"address = '{spec.address}' under [inputs.{name}] is not a column of the "
+                f"table (its columns: {', '.join(map(str, table.columns))})",
+                fix=f"give the header of the table's address column as address = under "
+                f"[inputs.{name}]",
+            )
+        )
+        return None
     pair = _pair_column(table, spec)
     if pair is not None:
         table, x_name, y_name, lat_first = _split_pair(table, pair[0], lat_first=pair[1])
     else:
+        said = len(report.problems)
         columns = _coordinate_columns(table, spec, where, report)
-        if columns is None:
+        if columns is None and (spec.address is None or len(report.problems) > said):
             return None
-        x_name, y_name = columns
+        # without coordinate columns, every row is placed by its address: blank ones
+        x_name, y_name = columns or _NO_COORDINATES
+        if columns is None:
+            table = table.assign(**dict.fromkeys(_NO_COORDINATES))
     table, labels = _without_totals_and_notes(table, labels, x_name, y_name, name, report)
     _hidden_rows_said(labels, hidden, sheet, name, report)
     said = len(report.problems)
@@ -272,7 +300,8 @@ def open_table(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFrame 
         return None
     zero = ~(bad_x | bad_y) & (x == 0) & (y == 0)  # blank cells a spreadsheet saved as 0
     unplaced = bad_x | bad_y | zero
-    if unplaced.all():
+    by_address = _by_address(table, spec, x_name, y_name, zero)
+    if (unplaced & ~by_address).all():
         report.problems.append(
             where.problem(
                 f"no row of the table has coordinates that can be read in columns '{x_name}' "
@@ -283,8 +312,8 @@ def open_table(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFrame 
             )
         )
         return None
-    if unplaced.any():
-        positions = np.flatnonzero(unplaced)
+    if (unplaced & ~by_address).any():
+        positions = np.flatnonzero(unplaced & ~by_address)
         shown = [
             f"{labels[i]}: {x_name} '{_shown(table[x_name].iloc[i])}', "
             f"{y_name} '{_shown(table[y_name].iloc[i])}'"
@@ -299,7 +328,12 @@ def open_table(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFrame 
                 ids=[labels[i] for i in positions],
                 fix=f"give every row its {x_name} and {y_name} as numbers (decimal degrees "
                 "such as 105.8437, or degrees, minutes and seconds such as 105°50′37″), or "
-                "delete the rows",
+                "delete the rows"
+                + (
+                    f" (a row whose {x_name} and {y_name} are blank is placed by its address)"
+                    if spec.address is not None
+                    else ""
+                ),
             )
         )
     if _swapped(x[~unplaced], y[~unplaced]):
@@ -318,6 +352,8 @@ def open_table(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFrame 
     data = table.drop(columns=[x_name, y_name])
     frame = gpd.GeoDataFrame(data, geometry=np.asarray(points, dtype=object), crs=None)
     frame.attrs[ROWS] = labels
+    if spec.address is not None:
+        frame.attrs[BY_ADDRESS] = [labels[i] for i in np.flatnonzero(by_address)]
     if sheet is not None:
         frame.attrs[SHEET] = sheet
     read_from = (
@@ -325,6 +361,10 @@ def open_table(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFrame 
         if pair is None
         else f"column '{pair[0]}' (two numbers: {'latitude, longitude' if lat_first else 'x, y'})"
     )
+    if (x_name, y_name) == _NO_COORDINATES:
+        read_from = "without coordinates"
+    if by_address.any():
+        read_from += f", {int(by_address.sum())} to be placed by their address ('{spec.address}')"
     report.note(f"{name}: read {len(frame)} points from {path.name}, {read_from}")
     return frame
 
@@ -404,6 +444,20 @@ def _without_totals_and_notes(
     return table.loc[keep].reset_index(drop=True), [
         lab for lab, k in zip(labels, keep, strict=True) if k
     ]
+
+
+def _by_address(
+    table: pd.DataFrame, spec: LayerSpec, x_name: str, y_name: str, zero: np.ndarray
+) -> np.ndarray:
+    """Which rows are placed by their address (``address`` under ``[inputs.<layer>]``,
+    :mod:`siting.inputs._address`): those whose coordinate cells are both blank (or say
+    nothing, or are 0 and 0: ``zero``) and whose address is filled; none without the key."""
+    if spec.address is None:
+        return np.zeros(len(table), dtype=bool)
+    cells = zip(table[x_name], table[y_name], strict=True)
+    blank = np.array([_nothing(x) and _nothing(y) for x, y in cells], dtype=bool)
+    filled = np.array([not _nothing(a) for a in table[spec.address]], dtype=bool)
+    return np.asarray((blank | zero) & filled, dtype=bool)
 
 
 def _swapped(x: np.ndarray, y: np.ndarray) -> bool:
@@ -1079,6 +1133,8 @@ def _coordinate_columns(
     for x_word, y_word in COORDINATE_NAMES:
         if x_word in folded and y_word in folded:
             return folded[x_word], folded[y_word]
+    if spec.address is not None:
+        return None  # every row placed by its address
     address = [c for c in present if _fold(c) in _ADDRESS_NAMES]
     if address:
         report.problems.append(
@@ -1087,7 +1143,10 @@ def _coordinate_columns(
                 "siting does not geocode addresses (it works offline)",
                 fix="add two columns of coordinates, 经度 and 纬度 in CGCS2000 degrees (from "
                 "天地图's map or a survey; points picked on 高德/腾讯 or 百度 maps are shifted "
-                "by several hundred metres), or place the points in QGIS and give that layer",
+                "by several hundred metres), or place the points in QGIS and give that layer; "
+                f"or, where the addresses name their 小区 (…华龙新村3栋), give address = "
+                f'"{address[0]}" under {section}: each row is placed at the 小区 its address '
+                "names, among the residential areas' names",
             )
         )
         return None

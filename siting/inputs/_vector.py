@@ -74,6 +74,8 @@ from siting.inputs._schema import (
     plan_computed,
 )
 from siting.inputs._table import (
+    BY_ADDRESS,
+    ROW_OF,
     ROWS,
     SHEET,
     _fold,
@@ -106,6 +108,16 @@ def _open_vector(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFram
                 f"x and y under {section} name the coordinate columns of a table (CSV, "
                 f"Excel, ODS), but {path.name} is read as a GIS layer with its own geometries",
                 fix=f"leave x and y out of {section}, or point path at the table",
+            )
+        )
+        return None
+    if spec.address is not None:
+        report.problems.append(
+            where.problem(
+                f"address under {section} names the address column of a table (CSV, Excel, "
+                f"ODS), whose rows without coordinates it places, but {path.name} is read as "
+                "a GIS layer with its own geometries",
+                fix=f"leave address out of {section}, or point path at the table",
             )
         )
         return None
@@ -641,6 +653,11 @@ def _normalize(
     layer = gpd.GeoDataFrame(data, geometry=np.asarray(geometry, dtype=object), crs=crs)
     layer.attrs[_UNITS] = dict(spec.units)
     layer.attrs[ROW_IDS] = schema.id not in frame.columns
+    if BY_ADDRESS in raw.attrs:  # the rows placed by their address, later
+        waiting = set(raw.attrs[BY_ADDRESS])
+        layer.attrs[ROW_OF] = {
+            i: row for i, row in zip(ids, rows or (), strict=True) if row in waiting
+        }
     return layer
 
 
@@ -656,8 +673,8 @@ def with_given_crs(
     """``frame`` with the CRS its entry gives (``crs``) when its file holds none, noted;
     without one, or with one pyproj does not know, ``frame`` as it is and a problem
     (the CRS its numbers look like, for one without)."""
-    if frame.crs is not None:
-        return frame
+    if frame.crs is not None or (table and not len(_drawn(frame))):
+        return frame  # a table without coordinates: its rows placed by their address
     if spec.crs is not None:
         assumed = _assumed_crs(spec.crs, where, report, noun="file")
         return frame if assumed is None else frame.set_crs(assumed)

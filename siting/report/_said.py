@@ -157,6 +157,11 @@ _ZH: Mapping[str, str] = {
     "areas_as_points_own_counts": (
         _POINTS_LAND + "其人口取自身的{column}列，这片用地只用于确定步行的起点"
     ),
+    "placed_by_address": (
+        "{layer}中有{count}行（共{of}行）没有坐标，按其地址（“{column}”列，address 键）中的"
+        "小区名称定位：{at_points}个位于小区名录给出的点位，{in_land}个位于小区轮廓内的一点；"
+        "均非实测位置（通常距大门100–300米），位置要紧的请补充经度、纬度"
+    ),
     "areas_overlap": (
         "有{count}对居住区相互重叠超过较小者面积的一半（{ids}）：重叠处的栅格人口由二者分摊、"
         "只计一次（按面积加权分配 area_weighted 时计入二者，人口核算中的重叠人数即重复部分），"

@@ -591,6 +591,7 @@ def input_source_problems(spec: InputsSpec) -> list[str]:
     bad.extend(_raster_count_problems(spec))
     bad.extend(_blank_filters(spec))
     bad.extend(_radius_problems(spec))
+    bad.extend(_address_problems(spec))
     if spec.areas is None and "areas" not in uses:
         bad.append(
             "'inputs.areas' is missing: the run has no residential areas; fix: give areas = "
@@ -620,16 +621,19 @@ def _blank_filters(spec: InputsSpec) -> list[str]:
     ]
 
 
+def _entries_giving(spec: InputsSpec, key: str) -> list[tuple[str, Any]]:
+    """Each layer's name whose entry gives ``key``, with its value."""
+    given = [(f.name, getattr(getattr(spec, f.name), key, None)) for f in dataclasses.fields(spec)]
+    return [(name, value) for name, value in given if value is not None]
+
+
 def _radius_problems(spec: InputsSpec) -> list[str]:
     """``radius_m``: for the areas' points only, and a positive number of metres."""
     bad = []
-    for field in dataclasses.fields(spec):
-        radius = getattr(getattr(spec, field.name), "radius_m", None)
-        if radius is None:
-            continue
-        if field.name != "areas":
+    for name, radius in _entries_giving(spec, "radius_m"):
+        if name != "areas":
             bad.append(
-                f"'inputs.{field.name}.radius_m' is for residential areas given as points "
+                f"'inputs.{name}.radius_m' is for residential areas given as points "
                 "only; fix: leave it out"
             )
         elif not (isinstance(radius, int | float) and 0 < radius <= 5_000):
@@ -638,6 +642,28 @@ def _radius_problems(spec: InputsSpec) -> list[str]:
                 f"5,000, got {radius!r}; fix: give the radius of the land each 小区 point "
                 "stands for (150 for a town compound of about 7 ha), or leave it out to take "
                 "it from the dwellings"
+            )
+    return bad
+
+
+ADDRESSED_LAYERS: tuple[str, ...] = ("facilities", "workplaces")
+"""The layers whose rows ``address`` places by the 小区 they name."""
+
+
+def _address_problems(spec: InputsSpec) -> list[str]:
+    """``address``: for a table of facilities or workplaces only, and a column's name."""
+    bad = []
+    for name, address in _entries_giving(spec, "address"):
+        if name not in ADDRESSED_LAYERS:
+            bad.append(
+                f"'inputs.{name}.address' is for the facilities and workplaces given as "
+                "a table only (rows placed by the 小区 their address names); fix: leave it out"
+            )
+        elif not (isinstance(address, str) and address.strip()):
+            bad.append(
+                f"'inputs.{name}.address' must name the table's address column, got "
+                f'{address!r}; fix: write address = "地址" (the column\'s header as the table '
+                "writes it), or leave it out"
             )
     return bad
 

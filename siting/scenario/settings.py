@@ -134,6 +134,14 @@ class LayerSpec:
         dwellings (:data:`siting.inputs.LAND_M2_PER_DWELLING`), or is 150 m (300 m in
         a rural area). The land is cut where it is nearer to another area's point
         (:mod:`siting.inputs._catchments`). Only ``[inputs.areas]`` takes it.
+    address
+        For a table of facilities or workplaces (a 托育机构 备案名单, a list of employers):
+        the name of its address column (``address = "地址"``). A row without coordinates
+        (the table has no coordinate columns, or the row's are blank) is placed at the
+        residential area its address names (``广元市利州区东坝街道华龙新村3栋`` at 华龙新村):
+        the area's own point when the areas are a 小区 list, else a point inside its
+        outline (:mod:`siting.inputs._address`). Rows with coordinates keep them. Only
+        ``[inputs.facilities]`` and ``[inputs.workplaces]`` take it.
     pieces
         Every piece of a layer handed over in pieces, in order: a county's file each
         (``path = ["利州区小区.shp", "昭化区小区.shp"]``), or a class's points and
@@ -156,6 +164,7 @@ class LayerSpec:
     y: str | None = None
     where: str | None = None
     radius_m: float | None = None
+    address: str | None = None
     pieces: tuple[LayerPiece, ...] = ()
 
     def piece_specs(self) -> tuple[LayerSpec, ...]:

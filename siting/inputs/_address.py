@@ -1,0 +1,397 @@
+"""Placing a table's rows by the 小区 their address names, offline.
+
+A health commission's register of 托育机构 (备案名单) or a list of employers comes as a
+table of 机构名称, 地址 and 托位数, without coordinates. Most addresses name their
+compound: ``广元市利州区东坝街道华龙新村3栋1单元`` names 华龙新村, and the run already
+knows where each residential area is. With ``address = "地址"`` under
+``[inputs.facilities]`` or ``[inputs.workplaces]``, each row of the table without
+coordinates (:func:`siting.inputs._table.open_table` leaves its point empty) is placed
+here, once the areas are in the working CRS:
+
+* the candidates are the areas' names (their ``name`` column), each folded
+  (:func:`fold_name`: no spaces, full-width characters as half-width, case folded, a
+  trailing 小区 dropped); a name shorter than :data:`SHORTEST_NAME` characters, or that
+  is only its area's id (a layer without names), is never matched;
+* an address (folded alike, without dropping anything) matches every name that occurs in
+  it, and the longest wins (华龙新村二期 before 华龙新村);
+* when several areas share it (two 华龙新村 in two counties), the district decides: the
+  row's ``district_id`` when it gives one, else the districts whose ``name`` occurs in
+  the address; an area's district is its ``district_id``, else the district holding its
+  point. Still several, the row is ambiguous;
+* the row stands at the area's own point when the areas are a 小区 list (a point given,
+  :attr:`siting.inputs.Inputs.area_points`), else at its ``representative_point()``,
+  inside its outline.
+
+Rows whose address names no area, and ambiguous rows, are problems (the fix: their
+coordinates, or the 小区's name as the areas layer writes it); the rows placed are a
+finding (``placed_by_address``): each stands for a facility somewhere in its 小区, not
+at its door.
+
+The names are looked up by every substring of the address of a length some name has
+(a dict, no automaton): 5,000 addresses among 20,000 names take about 0.1 s.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyproj
+import shapely
+
+from siting._said import Said
+from siting._text import first_few
+from siting.inputs._crs import _drawn
+from siting.inputs._problems import _Report, _Where
+from siting.inputs._table import ROW_OF
+from siting.scenario import InputsSpec, LayerSpec
+from siting.scenario.checks import ADDRESSED_LAYERS
+
+__all__ = ["SHORTEST_NAME", "NameIndex", "fold_name", "place_by_address"]
+
+logger = logging.getLogger(__name__)
+
+SHORTEST_NAME = 3
+"""The fewest characters of a folded area name that is matched: 华龙 (of 华龙小区) is a
+word of too many addresses to name one compound."""
+
+_SPACE = re.compile(r"\s+")
+
+_SHOWN = 5
+"""How many rows a problem shows before saying how many more."""
+
+
+def _fold(text: object) -> str:
+    """NFKC (full-width as half-width), without spaces, case folded."""
+    return _SPACE.sub("", unicodedata.normalize("NFKC", str(text))).casefold()
+
+
+def fold_name(name: object) -> str:
+    """An area's name as an address is searched for it.
+
+    Examples
+    --------
+    >>> fold_name("华龙 新村"), fold_name("明月小区"), fold_name("ＳＯＨＯ公寓")
+    ('华龙新村', '明月', 'soho公寓')
+    """
+    folded = _fold(name)
+    return folded.removesuffix("小区") if folded != "小区" else folded
+
+
+@dataclass(frozen=True)
+class NameIndex:
+    """The areas' folded names, each with the positions of the areas it names.
+
+    Attributes
+    ----------
+    positions
+        ``{folded name: [area position, ...]}``.
+    lengths
+        The lengths the names have, longest first.
+    """
+
+    positions: Mapping[str, Sequence[int]]
+    lengths: tuple[int, ...]
+
+    @classmethod
+    def of(cls, names: Sequence[object], ids: Sequence[object]) -> NameIndex:
+        """The index of ``names`` (one per area, beside its id): the names that are their
+        area's id, or shorter than :data:`SHORTEST_NAME` once folded, left out."""
+        positions: dict[str, list[int]] = {}
+        for i, (name, own) in enumerate(zip(names, ids, strict=True)):
+            if name is None or str(name) == str(own):
+                continue
+            folded = fold_name(name)
+            if len(folded) >= SHORTEST_NAME:
+                positions.setdefault(folded, []).append(i)
+        lengths = tuple(sorted({len(n) for n in positions}, reverse=True))
+        return cls(positions, lengths)
+
+    def longest(self, address: str) -> tuple[str, list[int]]:
+        """The longest name in the folded ``address`` and the areas it names (those of
+        every name of that length found); ``("", [])`` when none is.
+
+        Examples
+        --------
+        >>> index = NameIndex.of(["华龙新村", "华龙新村二期", "明月小区"], ["A1", "A2", "A3"])
+        >>> index.longest("东坝街道华龙新村二期3栋"), index.longest("明月路1号")
+        (('华龙新村二期', [1]), ('', []))
+        """
+        for length in self.lengths:
+            found: list[int] = []
+            first = ""
+            for start in range(len(address) - length + 1):
+                hit = self.positions.get(address[start : start + length])
+                if hit is not None:
+                    first = first or address[start : start + length]
+                    found.extend(hit)
+            if found:
+                return first, sorted(set(found))
+        return "", []
+
+
+def _area_districts(
+    areas: gpd.GeoDataFrame, at: npt.NDArray[np.object_], districts: gpd.GeoDataFrame | None
+) -> npt.NDArray[np.object_]:
+    """Each area's district: its ``district_id``, else the district holding its point
+    ``at``; None in none."""
+    given = (
+        areas["district_id"].to_numpy(dtype=object)
+        if "district_id" in areas
+        else np.full(len(areas), None, dtype=object)
+    )
+    out = np.array([_text(v) for v in given], dtype=object)
+    lacking = np.flatnonzero([v is None for v in out])
+    if districts is None or not lacking.size or not len(districts):
+        return out
+    tree = shapely.STRtree(np.asarray(districts.geometry.to_numpy(), dtype=object))
+    left, right = tree.query(at[lacking], predicate="within")
+    ids = districts.index.astype(str).to_numpy(dtype=object)
+    for i, j in zip(left, right, strict=True):
+        out[lacking[i]] = ids[j]
+    return out
+
+
+def _named_districts(address: str, districts: gpd.GeoDataFrame | None) -> set[str]:
+    """The districts whose name (two characters or more, folded) occurs in ``address``."""
+    if districts is None or "name" not in districts:
+        return set()
+    named = zip(districts.index.astype(str), districts["name"], strict=True)
+    return {
+        str(own)
+        for own, name in named
+        if name is not None and str(name) != own and len(_fold(name)) >= 2
+        if _fold(name) in address
+    }
+
+
+@dataclass(frozen=True)
+class _Placed:
+    """Where each row of a layer stands by its address: its area's position, or None."""
+
+    area: list[int | None]
+    unmatched: list[int]
+    ambiguous: list[tuple[int, str, list[int]]]
+
+
+def _match(
+    addresses: Sequence[str],
+    row_districts: Sequence[str | None],
+    index: NameIndex,
+    area_districts: npt.NDArray[np.object_],
+    districts: gpd.GeoDataFrame | None,
+) -> _Placed:
+    """Each address's area (:class:`_Placed`), by :meth:`NameIndex.longest` and the
+    district rule."""
+    area: list[int | None] = []
+    unmatched: list[int] = []
+    ambiguous: list[tuple[int, str, list[int]]] = []
+    for row, (text, district) in enumerate(zip(addresses, row_districts, strict=True)):
+        address = _fold(text)
+        name, found = index.longest(address)
+        if len(found) > 1:
+            within = {district} if district is not None else _named_districts(address, districts)
+            if within:
+                found = [i for i in found if area_districts[i] in within]
+        if not name:
+            unmatched.append(row)
+        elif len(found) != 1:
+            ambiguous.append((row, name, index.longest(address)[1]))
+        area.append(found[0] if name and len(found) == 1 else None)
+    return _Placed(area, unmatched, ambiguous)
+
+
+def _rows_said(
+    rows: Sequence[int],
+    labels: Sequence[str],
+    addresses: Sequence[str],
+    extra: Mapping[int, str] | None = None,
+) -> str:
+    """The first rows, each with its address (and ``extra``), and how many in all."""
+    said = [
+        f"{labels[r]}: '{addresses[r]}'" + (f" ({extra[r]})" if extra and r in extra else "")
+        for r in rows
+    ]
+    return first_few(said, limit=_SHOWN, sep="; ")
+
+
+def place_by_address(
+    layers: dict[str, gpd.GeoDataFrame],
+    spec: InputsSpec,
+    wheres: Mapping[str, _Where],
+    *,
+    work: pyproj.CRS,
+    area_points: gpd.GeoSeries | None,
+    report: _Report,
+) -> None:
+    """Place the rows without a point of each table given ``address`` (in ``layers``,
+    in place) at the residential area their address names.
+
+    Parameters
+    ----------
+    layers
+        The layers read, the areas (and districts) in the working CRS ``work``; a
+        table's layer without coordinates has no CRS yet, and takes ``work``.
+    spec
+        The scenario's inputs: ``address`` under ``[inputs.facilities]`` or
+        ``[inputs.workplaces]``.
+    wheres
+        Each layer's file, for its problems.
+    work
+        The working CRS.
+    area_points
+        The areas' given points (a 小区 list's), by ``area_id``; None when every area is
+        an outline.
+    report
+        Where the problems and the finding go.
+    """
+    areas = layers.get("areas")
+    if areas is None or areas.crs is None or not pyproj.CRS(areas.crs).equals(work):
+        return  # the areas' own problem is said
+    at: npt.NDArray[np.object_] | None = None
+    for name in ADDRESSED_LAYERS:
+        entry: LayerSpec | None = getattr(spec, name)
+        frame = layers.get(name)
+        if entry is None or entry.address is None or frame is None:
+            continue
+        # the rows to place (a table's blank coordinates, not its unreadable ones), by id
+        row_of: dict[str, str] | None = frame.attrs.pop(ROW_OF, None)
+        if frame.crs is None and not len(_drawn(frame)):
+            frame = frame.set_crs(work)  # a table without coordinates
+        if frame.crs is None or not pyproj.CRS(frame.crs).equals(work):
+            continue  # its CRS's problem is said
+        geoms = np.asarray(frame.geometry.to_numpy(), dtype=object)
+        empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+        if row_of is not None:
+            empty &= np.asarray(frame.index.isin(list(row_of)), dtype=bool)
+        waiting = np.flatnonzero(empty)
+        if not waiting.size or entry.address not in frame.columns:
+            layers[name] = frame
+            continue
+        if at is None:
+            at = _points(areas, area_points)
+        districts = layers.get("districts")
+        districts = districts if districts is not None and districts.crs == areas.crs else None
+        addresses = [str(v) for v in frame[entry.address].to_numpy(dtype=object)[waiting]]
+        given = [_text(v) for v in frame["district_id"].to_numpy(dtype=object)[waiting]]
+        area_districts = _area_districts(areas, at, districts)
+        placed = _match(
+            addresses,
+            given,
+            NameIndex.of(areas["name"].tolist(), areas.index.tolist()),
+            area_districts,
+            districts,
+        )
+        ids = [str(i) for i in frame.index[waiting]]
+        labels = [str((row_of or {}).get(i, i)) for i in ids]
+        _problems(placed, (labels, ids), addresses, areas, entry, wheres[name], report)
+        done = [(r, a) for r, a in enumerate(placed.area) if a is not None]
+        if not done:
+            layers[name] = frame
+            continue
+        rows, chosen = [waiting[r] for r, _ in done], [a for _, a in done]
+        geoms = geoms.copy()
+        geoms[rows] = at[chosen]
+        # a row without a district_id is in its 小区's (its point may lie over the line)
+        district = frame["district_id"].to_numpy(dtype=object).copy()
+        district[rows] = [
+            d if d is not None else a
+            for d, a in zip((given[r] for r, _ in done), area_districts[chosen], strict=True)
+        ]
+        out = frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=work))
+        out["district_id"] = pd.Series(list(district), index=frame.index, dtype=object)
+        layers[name] = out
+        own = 0 if area_points is None else int(areas.index[chosen].isin(area_points.index).sum())
+        report.find(_finding(name, entry.address, len(done), len(frame), own), by=logger)
+
+
+def _text(value: object) -> str | None:
+    """A cell as text, None when empty (None or NaN)."""
+    return None if value is None or value != value else str(value)
+
+
+def _points(areas: gpd.GeoDataFrame, given: gpd.GeoSeries | None) -> npt.NDArray[np.object_]:
+    """Each area's point: the one given (a 小区 list's), else a point inside its land."""
+    inside = np.asarray(shapely.point_on_surface(areas.geometry.to_numpy()), dtype=object)
+    if given is None:
+        return inside
+    own = given.reindex(areas.index).to_numpy(dtype=object)
+    has = np.array([p is not None and not shapely.is_empty(p) for p in own], dtype=bool)
+    return np.where(has, own, inside)
+
+
+def _problems(
+    placed: _Placed,
+    rows_and_ids: tuple[Sequence[str], Sequence[str]],
+    addresses: Sequence[str],
+    areas: gpd.GeoDataFrame,
+    entry: LayerSpec,
+    where: _Where,
+    report: _Report,
+) -> None:
+    """The problems of the rows whose address names no area, and of the ambiguous ones,
+    each row said by its row in the table (and its address), and its id."""
+    labels, ids = rows_and_ids
+    column = entry.address
+    fix = (
+        f"give those rows their 经度 and 纬度 (CGCS2000 degrees), or write the 小区 in the "
+        f"address ('{column}') as the areas layer names it (its name column)"
+    )
+    if placed.unmatched:
+        count = len(placed.unmatched)
+        report.problems.append(
+            where.problem(
+                f"{count} row{'s' if count > 1 else ''} without coordinates "
+                f"{'have' if count > 1 else 'has'} an address that names no residential area "
+                f"(names of {SHORTEST_NAME} characters or more, a trailing 小区 aside): "
+                + _rows_said(placed.unmatched, labels, addresses),
+                column=column,
+                ids=[ids[r] for r in placed.unmatched],
+                fix=fix,
+            )
+        )
+    if placed.ambiguous:
+        count = len(placed.ambiguous)
+        area_ids = areas.index.astype(str)
+        extra = {
+            r: f"{name}: {first_few(area_ids[found], limit=4)}"
+            for r, name, found in placed.ambiguous
+        }
+        rows = [r for r, _, _ in placed.ambiguous]
+        report.problems.append(
+            where.problem(
+                f"{count} row{'s' if count > 1 else ''} without coordinates "
+                f"name{'' if count > 1 else 's'} a 小区 that "
+                "several residential areas are called, and neither the row's district_id nor "
+                "a district named in the address tells which: "
+                + _rows_said(rows, labels, addresses, extra),
+                column=column,
+                ids=[ids[r] for r in rows],
+                fix=fix + ", with its district (利州区) or the row's district_id",
+            )
+        )
+
+
+def _finding(layer: str, column: str, count: int, rows: int, at_points: int) -> Said:
+    """The finding of the rows placed by their address."""
+    return Said(
+        f"{layer}: {count} of {rows} rows were placed by the 小区 their address ('{column}') "
+        f"names (address under [inputs.{layer}]): {at_points} at the 小区's own point, "
+        f"{count - at_points} at a point inside its outline; each stands somewhere in its "
+        "小区, not surveyed (typically 100–300 m from the door); give 经度 and 纬度 for the "
+        "rows where that matters",
+        code="placed_by_address",
+        layer=layer,
+        column=column,
+        count=count,
+        of=rows,
+        at_points=at_points,
+        in_land=count - at_points,
+    )

@@ -1,0 +1,261 @@
+"""A register's rows placed by the 小区 their address names (``address = "地址"`` under
+``[inputs.facilities]``, ``siting.inputs._address``).
+
+The sample city's areas have names (A005 华龙新村, A002 兴隆新村, A003 明月小区, A006
+桃园苑); the expected points are computed here from the sample's own file: each area's
+``representative_point()`` in EPSG:4544, or, for the areas given as a 小区 list, the list's
+own 经度/纬度 projected by pyproj. The rows' numbers are the CSV's lines, counted by hand
+(the header is line 1)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import pytest
+
+from benchmarks.catchments import SAMPLE, sample_table
+from siting.errors import ScenarioError
+from siting.inputs import check_inputs, load_inputs
+from siting.inputs._address import NameIndex, _match, fold_name
+from siting.pipeline import run_plan
+from siting.scenario import LayerSpec, Scenario, load_scenario
+
+WORK = "EPSG:4544"
+
+REGISTER = pd.DataFrame(
+    {
+        "机构名称": ["嘉陵托育", "华龙托育", "兴隆托育", "明月托育", "桃园托育"],
+        "地址": [
+            "广元市利州区嘉陵路1号",
+            "广元市利州区东坝街道华龙新村3栋1单元",
+            "利州区 兴隆新村 12号",  # spaces folded away
+            "广元市利州区明月小区2栋",  # 明月: two characters once 小区 is dropped
+            "广元市桃园苑5栋",  # two areas are 桃园苑 in the copy, both in 利州区
+        ],
+        "托位数": [30, 40, 50, 20, 10],
+        "经度": [105.85, None, None, None, None],
+        "纬度": [32.44, None, None, None, None],
+    }
+)
+"""Line 2 has coordinates; lines 3 and 4 name A005 and A002; line 5 names no area (明月
+is too short), line 6 two (A006 and A010 renamed 桃园苑)."""
+
+
+@pytest.fixture(scope="module")
+def sample() -> Scenario:
+    """The sample without its streets (straight lines × the detour factor: faster)."""
+    scenario = load_scenario(SAMPLE / "scenario.toml")
+    return replace(scenario, inputs=replace(scenario.inputs, streets=None))
+
+
+def register(folder: Path, rows: list[int]) -> LayerSpec:
+    path = folder / "托育机构备案名单.csv"
+    REGISTER.iloc[rows].to_csv(path, index=False, encoding="utf-8-sig")
+    return LayerSpec(
+        path=path,
+        crs="EPSG:4490",
+        columns={"facility_id": "机构名称", "slots": "托位数"},
+        address="地址",
+    )
+
+
+def representative(area_ids: list[str]) -> list[float]:
+    """x, y, x, y ... of each area's representative point in the working CRS."""
+    areas = gpd.read_file(SAMPLE / "city.gpkg", layer="areas").set_index("area_id")
+    at = areas.to_crs(WORK).geometry.representative_point()
+    return [v for a in area_ids for v in (at[a].x, at[a].y)]
+
+
+def xy(frame: gpd.GeoDataFrame, ids: list[str]) -> list[float]:
+    return [v for i in ids for v in (frame.geometry[i].x, frame.geometry[i].y)]
+
+
+def test_the_rows_naming_no_area_or_two_are_problems_with_their_fix(
+    sample: Scenario, tmp_path: Path
+) -> None:
+    areas = gpd.read_file(SAMPLE / "city.gpkg", layer="areas")
+    areas.loc[areas["area_id"] == "A010", "name"] = "桃园苑"  # as A006
+    areas.to_file(tmp_path / "areas.gpkg", layer="areas")
+    spec = replace(
+        sample.inputs,
+        areas=LayerSpec(path=tmp_path / "areas.gpkg", layer="areas"),
+        facilities=register(tmp_path, [0, 1, 2, 3, 4]),
+    )
+    check = check_inputs(spec, crs=sample.crs)
+    said = [str(p) for p in check.problems]
+    assert len(said) == 2
+    none, two = said
+    assert "托育机构备案名单.csv" in none and "column '地址'" in none
+    assert "1 row without coordinates has an address that names no residential area" in none
+    assert "line 5: '广元市利州区明月小区2栋'" in none
+    assert "give those rows their 经度 and 纬度 (CGCS2000 degrees)" in none
+    assert "as the areas layer names it" in none
+    assert "line 6: '广元市桃园苑5栋' (桃园苑: A006, A010)" in two
+    assert [p.ids for p in check.problems] == [("明月托育",), ("桃园托育",)]
+    assert "several residential areas are called" in two
+    # the two rows placed are said, in validate as in the run
+    (finding,) = [f for f in check.findings if f.code == "placed_by_address"]
+    assert finding.values == {
+        "layer": "facilities",
+        "column": "地址",
+        "count": 2,
+        "of": 5,
+        "at_points": 0,
+        "in_land": 2,
+    }
+
+
+def test_each_row_stands_at_its_areas_point_inside_it(sample: Scenario, tmp_path: Path) -> None:
+    spec = replace(sample.inputs, facilities=register(tmp_path, [0, 1, 2]))
+    inputs = load_inputs(spec, crs=sample.crs)
+    facilities = inputs.facilities
+    assert facilities is not None
+    assert xy(facilities, ["华龙托育", "兴隆托育"]) == pytest.approx(
+        representative(["A005", "A002"]), abs=1e-6
+    )
+    # the row with coordinates keeps them
+    lonlat = pyproj.Transformer.from_crs("EPSG:4490", WORK, always_xy=True)
+    assert xy(facilities, ["嘉陵托育"]) == pytest.approx(list(lonlat.transform(105.85, 32.44)))
+    assert facilities["district_id"].tolist() == ["510802"] * 3
+    (finding,) = [f for f in inputs.findings if f.code == "placed_by_address"]
+    assert "2 of 3 rows were placed by the 小区 their address ('地址') names" in finding
+
+
+def test_a_xiaoqu_lists_rows_stand_at_its_own_point(sample: Scenario, tmp_path: Path) -> None:
+    listed = sample_table(tmp_path)
+    spec = replace(
+        sample.inputs,
+        areas=LayerSpec(path=listed, crs="EPSG:4490"),
+        facilities=register(tmp_path, [1, 2]),
+    )
+    inputs = load_inputs(spec, crs=sample.crs)
+    table = pd.read_csv(listed, dtype={"小区编号": str}, encoding="utf-8-sig")
+    table = table.set_index("小区编号")
+    lonlat = pyproj.Transformer.from_crs("EPSG:4490", WORK, always_xy=True)
+    expected = [
+        v
+        for a in ("A005", "A002")
+        for v in lonlat.transform(table.at[a, "经度"], table.at[a, "纬度"])
+    ]
+    assert inputs.facilities is not None
+    assert xy(inputs.facilities, ["华龙托育", "兴隆托育"]) == pytest.approx(expected, abs=1e-6)
+    (finding,) = [f for f in inputs.findings if f.code == "placed_by_address"]
+    assert (finding.values["at_points"], finding.values["in_land"]) == (2, 0)
+
+
+def test_the_placed_register_is_planned_with_its_slots(sample: Scenario, tmp_path: Path) -> None:
+    fast = replace(sample.solver, time_limit_s=5.0, gap=0.05)
+    spec = replace(sample.inputs, facilities=register(tmp_path, [0, 1, 2]))
+    plan = run_plan(replace(sample, inputs=spec, solver=fast))
+    existing = plan.facilities[plan.facilities["existing"]]
+    assert sorted(existing.index) == ["兴隆托育", "华龙托育", "嘉陵托育"]
+    assert existing["existing_slots"].to_dict() == {"兴隆托育": 50, "华龙托育": 40, "嘉陵托育": 30}
+    assert (existing["slots"] >= existing["existing_slots"]).all()
+    assert xy(existing, ["华龙托育", "兴隆托育"]) == pytest.approx(
+        representative(["A005", "A002"]), abs=1e-6
+    )
+
+
+def test_the_longest_name_wins() -> None:
+    index = NameIndex.of(["华龙 新村", "华龙新村二期", "明月小区", "A4"], ["A1", "A2", "A3", "A4"])
+    assert index.longest(fold_name("利州区华龙新村二期3栋")) == ("华龙新村二期", [1])
+    assert index.longest(fold_name("利州区华龙新村3栋")) == ("华龙新村", [0])
+    # 明月 (of 明月小区) is too short; A4 is only its id
+    assert index.longest(fold_name("明月小区2栋 A4")) == ("", [])
+    assert fold_name("ＳＯＨＯ　公寓小区") == "soho公寓"
+
+
+def test_the_district_tells_two_of_one_name_apart() -> None:
+    index = NameIndex.of(["华龙新村", "华龙新村"], ["A1", "A2"])
+    area_districts = np.array(["510802", "510811"], dtype=object)
+    districts = gpd.GeoDataFrame(
+        {"name": ["利州区", "昭化区"]}, geometry=[None, None], index=["510802", "510811"]
+    )
+    placed = _match(
+        ["昭化区华龙新村1栋", "华龙新村2栋", "华龙新村3栋", "利州区昭化区华龙新村"],
+        [None, "510802", None, None],
+        index,
+        area_districts,
+        districts,
+    )
+    assert placed.area == [1, 0, None, None]
+    assert placed.unmatched == []
+    assert placed.ambiguous == [(2, "华龙新村", [0, 1]), (3, "华龙新村", [0, 1])]
+
+
+@pytest.mark.parametrize(
+    ("layer", "address", "said"),
+    [
+        ("parcels", "地址", "'inputs.parcels.address' is for the facilities and workplaces"),
+        ("facilities", " ", "'inputs.facilities.address' must name the table's address column"),
+    ],
+)
+def test_the_key_is_for_facilities_and_workplaces(
+    tmp_path: Path, layer: str, address: str, said: str
+) -> None:
+    toml = tmp_path / "s.toml"
+    toml.write_text(
+        '[inputs]\npopulation = { path = "p.tif" }\nareas = { path = "a.gpkg" }\n'
+        + ('parcels = { path = "b.gpkg" }\n' if layer != "parcels" else "")
+        + f'{layer} = {{ path = "b.csv", address = "{address}" }}\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(toml)
+    assert said in str(caught.value)
+
+
+def test_without_the_key_an_address_column_is_refused_naming_it(
+    sample: Scenario, tmp_path: Path
+) -> None:
+    path = tmp_path / "list.csv"
+    REGISTER.drop(columns=["经度", "纬度"]).to_csv(path, index=False)
+    entry = LayerSpec(path=path, columns={"facility_id": "机构名称", "slots": "托位数"})
+    check = check_inputs(replace(sample.inputs, facilities=entry), crs=sample.crs)
+    (said,) = [str(p) for p in check.problems]
+    assert "siting does not geocode addresses" in said
+    assert 'give address = "地址" under [inputs.facilities]' in said
+
+
+def test_the_key_is_for_a_table(sample: Scenario) -> None:
+    entry = replace(sample.inputs.facilities, address="地址")
+    check = check_inputs(replace(sample.inputs, facilities=entry), crs=sample.crs)
+    (said,) = [str(p) for p in check.problems]
+    assert "address under [inputs.facilities] names the address column of a table" in said
+    assert "city.gpkg is read as a GIS layer" in said
+
+
+def test_a_workplace_list_is_placed_and_an_unreadable_coordinate_stays_a_problem(
+    sample: Scenario, tmp_path: Path
+) -> None:
+    path = tmp_path / "用工单位.csv"
+    pd.DataFrame(
+        {
+            "单位": ["华龙超市", "兴隆工厂"],
+            "地址": ["华龙新村1号", "兴隆新村2号"],
+            "外来务工人员": [120, 80],
+            "经度": [None, "东经"],  # line 3: not a number, not blank
+            "纬度": [None, None],
+        }
+    ).to_csv(path, index=False)
+    entry = LayerSpec(
+        path=path,
+        crs="EPSG:4490",
+        columns={"workplace_id": "单位", "migrant_workers": "外来务工人员"},
+        address="地址",
+    )
+    check = check_inputs(replace(sample.inputs, workplaces=entry), crs=sample.crs)
+    (said,) = [str(p) for p in check.problems]
+    assert "1 row has no coordinates or coordinates that are not numbers (line 3:" in said
+    assert "(a row whose 经度 and 纬度 are blank is placed by its address)" in said
+    (finding,) = [f for f in check.findings if f.code == "placed_by_address"]
+    assert (finding.values["layer"], finding.values["count"], finding.values["of"]) == (
+        "workplaces",
+        1,
+        2,
+    )
