@@ -34,7 +34,7 @@ REGISTER = pd.DataFrame(
             "广元市利州区嘉陵路1号",
             "广元市利州区东坝街道华龙新村3栋1单元",
             "利州区 兴隆新村 12号",  # spaces folded away
-            "广元市利州区明月小区2栋",  # 明月: two characters once 小区 is dropped
+            "广元市利州区明月2栋",  # 明月 (明月小区 less 小区): two characters
             "广元市桃园苑5栋",  # two areas are 桃园苑 in the copy, both in 利州区
         ],
         "托位数": [30, 40, 50, 20, 10],
@@ -43,7 +43,7 @@ REGISTER = pd.DataFrame(
     }
 )
 """Line 2 has coordinates; lines 3 and 4 name A005 and A002; line 5 names no area (明月
-is too short), line 6 two (A006 and A010 renamed 桃园苑)."""
+alone is too short), line 6 two (A006 and A010 renamed 桃园苑)."""
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +92,7 @@ def test_the_rows_naming_no_area_or_two_are_problems_with_their_fix(
     none, two = said
     assert "托育机构备案名单.csv" in none and "column '地址'" in none
     assert "1 row without coordinates has an address that names no residential area" in none
-    assert "line 5: '广元市利州区明月小区2栋'" in none
+    assert "line 5: '广元市利州区明月2栋'" in none
     assert "give those rows their 经度 and 纬度 (CGCS2000 degrees)" in none
     assert "as the areas layer names it" in none
     assert "line 6: '广元市桃园苑5栋' (桃园苑: A006, A010)" in two
@@ -165,8 +165,13 @@ def test_the_longest_name_wins() -> None:
     index = NameIndex.of(["华龙 新村", "华龙新村二期", "明月小区", "A4"], ["A1", "A2", "A3", "A4"])
     assert index.longest(fold_name("利州区华龙新村二期3栋")) == ("华龙新村二期", [1])
     assert index.longest(fold_name("利州区华龙新村3栋")) == ("华龙新村", [0])
-    # 明月 (of 明月小区) is too short; A4 is only its id
-    assert index.longest(fold_name("明月小区2栋 A4")) == ("", [])
+    # 明月 (明月小区 less its 小区) is too short, 明月小区 whole is not; A4 is only its id
+    assert index.longest(fold_name("明月2栋 A4")) == ("", [])
+    assert index.longest(fold_name("明月 小区2栋")) == ("明月小区", [2])
+    # a name is matched whole and without its 小区: 华龙新村小区 in an address as 华龙新村
+    named = NameIndex.of(["华龙新村小区", "明月花园"], ["B1", "B2"])
+    assert named.longest(fold_name("华龙新村3栋")) == ("华龙新村", [0])
+    assert named.longest(fold_name("华龙新村小区3栋")) == ("华龙新村小区", [0])
     assert fold_name("ＳＯＨＯ　公寓小区") == "soho公寓"
 
 

@@ -8,10 +8,11 @@ knows where each residential area is. With ``address = "地址"`` under
 coordinates (:func:`siting.inputs._table.open_table` leaves its point empty) is placed
 here, once the areas are in the working CRS:
 
-* the candidates are the areas' names (their ``name`` column), each folded
-  (:func:`fold_name`: no spaces, full-width characters as half-width, case folded, a
-  trailing 小区 dropped); a name shorter than :data:`SHORTEST_NAME` characters, or that
-  is only its area's id (a layer without names), is never matched;
+* the candidates are the areas' names (their ``name`` column), each folded (no spaces,
+  full-width characters as half-width, case folded) and looked for whole (明月小区), and
+  also without a trailing 小区 (:func:`fold_name`: 华龙新村小区 as 华龙新村); a form
+  shorter than :data:`SHORTEST_NAME` characters (明月), or a name that is only its
+  area's id (a layer without names), is never matched;
 * an address (folded alike, without dropping anything) matches every name that occurs in
   it, and the longest wins (华龙新村二期 before 华龙新村);
 * when several areas share it (two 华龙新村 in two counties), the district decides: the
@@ -59,8 +60,9 @@ __all__ = ["SHORTEST_NAME", "NameIndex", "fold_name", "place_by_address"]
 logger = logging.getLogger(__name__)
 
 SHORTEST_NAME = 3
-"""The fewest characters of a folded area name that is matched: 华龙 (of 华龙小区) is a
-word of too many addresses to name one compound."""
+"""The fewest characters of a folded area name that is matched: 明月 (明月小区 without its
+小区) is a word of too many addresses (明月路, 明月小学) to name one compound, while
+明月小区 whole names it."""
 
 _SPACE = re.compile(r"\s+")
 
@@ -102,15 +104,16 @@ class NameIndex:
 
     @classmethod
     def of(cls, names: Sequence[object], ids: Sequence[object]) -> NameIndex:
-        """The index of ``names`` (one per area, beside its id): the names that are their
-        area's id, or shorter than :data:`SHORTEST_NAME` once folded, left out."""
+        """The index of ``names`` (one per area, beside its id), each whole and without a
+        trailing 小区: the names that are their area's id, and the forms shorter than
+        :data:`SHORTEST_NAME`, left out."""
         positions: dict[str, list[int]] = {}
         for i, (name, own) in enumerate(zip(names, ids, strict=True)):
             if name is None or str(name) == str(own):
                 continue
-            folded = fold_name(name)
-            if len(folded) >= SHORTEST_NAME:
-                positions.setdefault(folded, []).append(i)
+            for folded in dict.fromkeys((_fold(name), fold_name(name))):  # whole, less 小区
+                if len(folded) >= SHORTEST_NAME:
+                    positions.setdefault(folded, []).append(i)
         lengths = tuple(sorted({len(n) for n in positions}, reverse=True))
         return cls(positions, lengths)
 
@@ -123,6 +126,8 @@ class NameIndex:
         >>> index = NameIndex.of(["华龙新村", "华龙新村二期", "明月小区"], ["A1", "A2", "A3"])
         >>> index.longest("东坝街道华龙新村二期3栋"), index.longest("明月路1号")
         (('华龙新村二期', [1]), ('', []))
+        >>> index.longest("利州区明月小区2栋")
+        ('明月小区', [2])
         """
         for length in self.lengths:
             found: list[int] = []
