@@ -63,7 +63,7 @@ from siting.inputs import (
     read_census_units,
     read_frame_choices,
 )
-from siting.osm import BLOCK_ID_PREFIX, NON_RESIDENTIAL_BUILDINGS
+from siting.osm import BLOCK_ID_PREFIXES, NON_RESIDENTIAL_BUILDINGS
 from siting.scenario import PopulationSpec, Scenario, population_count_problems
 
 logger = logging.getLogger(__name__)
@@ -918,9 +918,10 @@ def _outside_districts(
 
 
 def _is_block(index: pd.Index) -> npt.NDArray[np.bool_]:
-    """Which areas are OSM street blocks (:mod:`siting.osm.blocks`)."""
+    """Which areas are street blocks (:mod:`siting.osm.blocks`), an OSM file's or a layer
+    of centrelines'."""
     blocks: npt.NDArray[np.bool_] = np.array(
-        [str(i).startswith(BLOCK_ID_PREFIX) for i in index], dtype=bool
+        [str(i).startswith(BLOCK_ID_PREFIXES) for i in index], dtype=bool
     )
     return blocks
 
@@ -1012,13 +1013,13 @@ def _without_housing(outlines: gpd.GeoSeries, buildings: gpd.GeoDataFrame) -> se
 def without_empty_blocks(inputs: Inputs, demand: Demand) -> tuple[Inputs, Demand]:
     """The inputs and demand without the street blocks that hold nobody, with a note.
 
-    Street blocks (``[inputs.osm] areas_from`` with ``"blocks"``) cover every
-    piece of land the streets enclose, and on a raster that does not cover the
-    whole OSM file, or has empty cells, many hold nobody: they would be areas of
-    the plan, its map and its tables with no demand. They are left out after the
-    demand is counted (they hold none of the raster's people, so the accounting
-    is unchanged), and one note says how many blocks there were, how many people
-    they hold and how many were left out.
+    Street blocks (``[inputs.osm] areas_from`` with ``"blocks"``, or ``blocks = true``
+    on a layer of street centrelines) cover every piece of land the streets enclose,
+    and on a raster that does not cover the whole OSM file or layer, or has empty
+    cells, many hold nobody: they would be areas of the plan, its map and its tables
+    with no demand. They are left out after the demand is counted (they hold none of
+    the raster's people, so the accounting is unchanged), and one note says how many
+    blocks there were, how many people they hold and how many were left out.
 
     Parameters
     ----------

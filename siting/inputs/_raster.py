@@ -82,7 +82,7 @@ from siting.inputs._crs import (
 from siting.inputs._datum import OLD_DATUMS, TYPICAL_OFFSET_M
 from siting.inputs._problems import _assumed_crs, _check_file, _gdal_message, _Report, _Where
 from siting.inputs._zip import archive_of, zip_members
-from siting.osm.blocks import BLOCK_ID_PREFIX
+from siting.osm.blocks import BLOCK_ID_PREFIXES
 from siting.scenario import RasterSpec
 
 _RASTER_SCAN_CELLS = 1 << 22
@@ -1170,7 +1170,7 @@ def _check_covers_areas(
     geoms = np.asarray(areas.geometry.to_numpy(), dtype=object)
     present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     outside = present & ~shapely.intersects(geoms, footprint)
-    mapped = np.array([not str(i).startswith(BLOCK_ID_PREFIX) for i in areas.index], dtype=bool)
+    mapped = np.array([not str(i).startswith(BLOCK_ID_PREFIXES) for i in areas.index], dtype=bool)
     _partly_outside(raster, role, areas, geoms, present & ~outside & mapped, footprint, report)
     _coarser_than_areas(raster, role, shapely.area(geoms[present]), report)
     if not outside.any():

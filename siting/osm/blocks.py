@@ -81,8 +81,10 @@ __all__ = [
     "BLOCK_BARRIERS",
     "BLOCK_HIGHWAYS",
     "BLOCK_ID_PREFIX",
+    "BLOCK_ID_PREFIXES",
     "EDGE_REACH_M",
     "NON_RESIDENTIAL_LAND",
+    "STREET_BLOCK_ID_PREFIX",
     "BlockCounts",
     "BlockRules",
     "block_lines",
@@ -92,7 +94,14 @@ __all__ = [
 ]
 
 BLOCK_ID_PREFIX = "osm/block/"
-"""The start of every street block's ``area_id``."""
+"""The start of the ``area_id`` of every street block of an OSM file."""
+
+STREET_BLOCK_ID_PREFIX = "streets/block/"
+"""The start of the ``area_id`` of every street block of a layer of street centrelines
+(``[inputs] streets = { path = "道路中心线.shp", blocks = true }``)."""
+
+BLOCK_ID_PREFIXES: tuple[str, ...] = (BLOCK_ID_PREFIX, STREET_BLOCK_ID_PREFIX)
+"""The starts of every street block's ``area_id``, whatever its lines came from."""
 
 BLOCK_HIGHWAYS: frozenset[str] = frozenset(OSM_BLOCK_HIGHWAYS)
 """``highway`` values whose ways bound a street block by default
@@ -252,6 +261,58 @@ class BlockCounts:
     beyond: int = 0
     beyond_m2: float = 0.0
 
+    def said(self, rules: BlockRules, *, taken_by: str, edge: str, bounded: str = "") -> str:
+        """The run's note on these blocks after its start (how many, from where): the edge
+        they were closed by and the faces dropped.
+
+        Parameters
+        ----------
+        rules
+            The sizes the blocks were kept by.
+        taken_by
+            What the land taken was (``"non-residential land use"``).
+        edge
+            The edge the faces were closed by, ``""`` for none.
+        bounded
+            What the lines that bound them were, when not the defaults (``" (without
+            highway=busway: inputs.osm.block_highways)"``).
+        """
+        dropped = []
+        if self.taken:
+            dropped.append(f"{self.taken:,} wholly taken by {taken_by}")
+        if self.small:
+            dropped.append(
+                f"{self.small:,} with less than {rules.min_area_m2:,.0f} m² of land wider than "
+                f"{rules.min_width_m:g} m (inputs.osm.block_min_area_m2, block_min_width_m)"
+            )
+        if self.large:
+            dropped.append(
+                f"{self.large:,} larger than {rules.max_area_m2 / 1e6:g} km² "
+                f"({self.large_m2 / 1e6:,.2f} km² in all"
+                + (f", {self.edge_large:,} of them at the edge" if self.edge_large else "")
+                + ": land the mapped streets do not divide; its people stay in the residual; "
+                "inputs.osm.block_max_area_m2)"
+            )
+        along = (
+            f"{self.edge:,} of the blocks ({self.edge_m2 / 1e6:,.2f} km²) run along that edge "
+            "(osm_tags 'street block at the edge')"
+            if self.edge
+            else "no block runs along it"
+        )
+        if self.beyond:
+            along += (
+                f"; the {self.beyond:,} faces ({self.beyond_m2 / 1e6:,.2f} km²) the streets "
+                "enclose beyond that edge are left out"
+            )
+        closed = f"; the land beyond the outermost streets is closed by {edge}: {along}"
+        return (
+            (closed if edge else "")
+            + f"; of the {self.faces:,} faces the streets{bounded} enclose, "
+            + ("; ".join(dropped) if dropped else "none was dropped")
+            + (" were dropped" if dropped else "")
+            + "; the blocks' people are counted with the demand"
+        )
+
 
 def _tag(features: gpd.GeoDataFrame, key: str) -> pd.Series:
     if key in features.columns:
@@ -313,10 +374,10 @@ def non_residential_land(features: gpd.GeoDataFrame) -> npt.NDArray[np.object_]:
     return out
 
 
-def _block_ids(faces: npt.NDArray[np.object_]) -> list[str]:
-    """``osm/block/<16 hex>`` of each face, from its outline in the file's coordinates."""
+def _block_ids(faces: npt.NDArray[np.object_], prefix: str) -> list[str]:
+    """``<prefix><16 hex>`` of each face, from its outline in the file's coordinates."""
     wkbs = shapely.to_wkb(shapely.normalize(faces), output_dimension=2, byte_order=1)
-    return [BLOCK_ID_PREFIX + hashlib.blake2b(w, digest_size=8).hexdigest() for w in wkbs]
+    return [prefix + hashlib.blake2b(w, digest_size=8).hexdigest() for w in wkbs]
 
 
 def _faces(
@@ -581,6 +642,7 @@ def street_blocks(
     status: str = "old",
     rules: BlockRules | None = None,
     edge: shapely.Geometry | None = None,
+    id_prefix: str = BLOCK_ID_PREFIX,
 ) -> tuple[gpd.GeoDataFrame, BlockCounts]:
     """Street blocks as residential areas (see the module docstring).
 
@@ -606,13 +668,16 @@ def street_blocks(
         The ``status`` of every block.
     rules
         Sizes of the blocks kept; the defaults of :class:`BlockRules` if ``None``.
+    id_prefix
+        The start of every block's ``area_id``: :data:`BLOCK_ID_PREFIX` for an OSM
+        file's, :data:`STREET_BLOCK_ID_PREFIX` for a layer of centrelines'.
 
     Returns
     -------
     tuple of geopandas.GeoDataFrame and BlockCounts
-        ``area_id`` (``"osm/block/<16 hex>"``), ``name``, ``status``,
-        ``osm_tags`` (``"street block"``) and (multi)polygons in ``crs``; and what
-        was made and dropped.
+        ``area_id`` (``id_prefix`` and 16 hex digits, ``"osm/block/<16 hex>"``),
+        ``name``, ``status``, ``osm_tags`` (``"street block"``) and (multi)polygons in
+        ``crs``; and what was made and dropped.
 
     Examples
     --------
@@ -647,7 +712,7 @@ def street_blocks(
             {c: pd.Series(dtype=object) for c in columns}, geometry=gpd.GeoSeries([], crs=crs)
         )
         return empty, BlockCounts()
-    ids = _block_ids(faces84)
+    ids = _block_ids(faces84, id_prefix)
     faces = np.asarray(gpd.GeoSeries(faces84, crs="EPSG:4326").to_crs(crs).to_numpy(), dtype=object)
     # a face with a vertex a hair from another side can cross itself once projected (a
     # face of 829 m² along the stepped edge of a polygon's extract): made valid

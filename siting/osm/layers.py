@@ -476,51 +476,22 @@ def _blocks_note(
 ) -> str:
     """The run's note on the street blocks made."""
     where = "where the residential polygons do not cover" if "landuse" in sources else ""
-    dropped = []
-    if counts.taken:
-        dropped.append(
-            f"{counts.taken:,} wholly taken by "
-            + ("residential polygons or " if "landuse" in sources else "")
-            + "non-residential land use (siting.osm.NON_RESIDENTIAL_LAND)"
-        )
-    if counts.small:
-        dropped.append(
-            f"{counts.small:,} with less than {rules.min_area_m2:,.0f} m² of land wider than "
-            f"{rules.min_width_m:g} m (inputs.osm.block_min_area_m2, block_min_width_m)"
-        )
-    if counts.large:
-        dropped.append(
-            f"{counts.large:,} larger than {rules.max_area_m2 / 1e6:g} km² "
-            f"({counts.large_m2 / 1e6:,.2f} km² in all"
-            + (f", {counts.edge_large:,} of them at the edge" if counts.edge_large else "")
-            + ": land the mapped streets do not divide; its people stay in the residual; "
-            "inputs.osm.block_max_area_m2)"
-        )
     added, left = sorted(set(highways) - BLOCK_HIGHWAYS), sorted(BLOCK_HIGHWAYS - set(highways))
     changes = (["with highway=" + ", ".join(added)] if added else []) + (
         ["without highway=" + ", ".join(left)] if left else []
     )
     bounded = f" ({' and '.join(changes)}: inputs.osm.block_highways)" if changes else ""
-    along = (
-        f"{counts.edge:,} of the blocks ({counts.edge_m2 / 1e6:,.2f} km²) run along that edge "
-        "(osm_tags 'street block at the edge')"
-        if counts.edge
-        else "no block runs along it"
-    )
-    if counts.beyond:
-        along += (
-            f"; the {counts.beyond:,} faces ({counts.beyond_m2 / 1e6:,.2f} km²) the streets "
-            "enclose beyond that edge are left out"
-        )
-    closed = f"; the land beyond the outermost streets is closed by {edge}: {along}" if edge else ""
     return (
         f"osm: {counts.blocks:,} street blocks from {path.name} ({counts.blocks_m2 / 1e6:,.2f} "
         f"km²) {where}".rstrip()
-        + f", each an area with status '{status}', named by its longest streets{closed}; of "
-        f"the {counts.faces:,} faces the streets{bounded} enclose, "
-        + ("; ".join(dropped) if dropped else "none was dropped")
-        + (" were dropped" if dropped else "")
-        + "; the blocks' people are counted with the demand"
+        + f", each an area with status '{status}', named by its longest streets"
+        + counts.said(
+            rules,
+            taken_by=("residential polygons or " if "landuse" in sources else "")
+            + "non-residential land use (siting.osm.NON_RESIDENTIAL_LAND)",
+            edge=edge,
+            bounded=bounded,
+        )
     )
 
 
