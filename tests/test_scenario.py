@@ -229,7 +229,7 @@ def test_sample_scenario_loads_with_resolved_paths() -> None:
         (
             "[inputs]\npopulation = { path = 'p.tif' }\nparcels = { path = 'p.gpkg' }\n"
             "areas = { path = 'a.shp' }\nstreets = { path = 's.osm', layer = 'lines' }\n",
-            "[inputs.streets] takes layer, crs, encoding and where for a layer of street "
+            "[inputs.streets] takes layer, crs, encoding, where and blocks for a layer of street "
             "centrelines only (.shp, .gpkg, .geojson, .json, .fgb, .gdb, .zip, .dxf), "
             "not for s.osm",
         ),

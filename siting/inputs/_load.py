@@ -67,7 +67,8 @@ from siting.inputs._raster import (
     warn_of_unshifted_raster,
 )
 from siting.inputs._schema import _SCHEMAS, LAYER_NAMES
-from siting.inputs._streets import _check_coverage, _read_streets
+from siting.inputs._street_blocks import add_street_blocks
+from siting.inputs._streets import _check_coverage, _read_streets, _street_layer
 from siting.inputs._table import polygons_needed
 from siting.inputs._vector import _fill_land_area, _flat, _read
 from siting.osm.blocks import BLOCK_ID_PREFIX
@@ -476,6 +477,9 @@ def _load_parsed_once(
     if _source_problems(spec, report):
         with report.warnings_of("osm"):
             _add_osm(spec, work, raw, wheres, report)
+    # a layer of centrelines giving street blocks is read once, in its own CRS: for the
+    # blocks (after the areas' catchments) and for the walking graph (last)
+    street_layer = _street_layer_for_blocks(spec, frames, report)
     dense = max_persons_per_km2
     # the rasters' values are checked over the study area only (a country tile is not read)
     lonlat = _study_lonlat(
@@ -524,12 +528,14 @@ def _load_parsed_once(
             )
 
     areas = raw.get("areas")
+    if areas is None and street_layer is not None:  # the areas are the streets' blocks
+        areas = street_layer
     if crs is None and areas is not None and areas.crs is not None:
         chosen = _chosen_crs(areas)
         work = chosen[0] if chosen is not None else None
         if chosen is None:
             report.problems.append(
-                wheres["areas"].problem(
+                wheres.get("areas", _Where(str(spec.streets), "streets")).problem(
                     "siting cannot pick a working CRS: the areas' coordinates "
                     f"{_fmt_bounds(areas.total_bounds, pyproj.CRS(areas.crs))} do not lie on "
                     f"the Earth in {_crs_label(pyproj.CRS(areas.crs))}",
@@ -563,6 +569,7 @@ def _load_parsed_once(
     # the study area: the areas' box + 2 km, and the districts' box
     study: shapely.Polygon | None = None
     points = None  # the areas' points, where given as points: their districts hold them
+    areas = raw.get("areas")
     if areas is not None and areas.crs is not None:
         with report.warnings_of("areas"):
             areas = _reproject(
@@ -657,6 +664,9 @@ def _load_parsed_once(
             raw["parcels"] = _fill_land_area(raw["parcels"], report, wheres.get("parcels"))
     # a table's rows without coordinates, at the 小区 their address names (address = ...)
     place_by_address(raw, spec, wheres, work=work, area_points=loaded.area_points, report=report)
+    if street_layer is not None:
+        with report.warnings_of("areas"):
+            add_street_blocks(spec, street_layer, raw, wheres, report, work=work)
     projected = {n: f for n, f in raw.items() if f.crs is not None}
     districts = projected.get("districts")
     subdistricts = projected.get("subdistricts")
@@ -715,7 +725,7 @@ def _load_parsed_once(
         with report.warnings_of("streets"):
             lines = spec.street_lines
             loaded.street_graph = _read_streets(
-                street_file, work, report, entry=lines, frame=in_memory
+                street_file, work, report, entry=lines, frame=in_memory, layer=street_layer
             )
             if loaded.street_graph is not None and "areas" in projected:
                 _check_coverage(
@@ -723,6 +733,22 @@ def _load_parsed_once(
                 )
     loaded.layers = projected
     return loaded
+
+
+def _street_layer_for_blocks(
+    spec: InputsSpec, frames: Mapping[str, gpd.GeoDataFrame], report: _Report
+) -> gpd.GeoDataFrame | None:
+    """The layer of street centrelines in its own CRS when it gives street blocks
+    (``blocks = true``), else ``None`` (a missing file is said by the streets' check)."""
+    if spec.street_blocks is None or spec.streets is None:
+        return None
+    in_memory = frames.get(STREETS_FRAME)
+    if in_memory is None and not Path(spec.streets).exists():
+        return None
+    entry = spec.street_lines or LayerSpec(path=Path(spec.streets))
+    with report.warnings_of("streets"):
+        layer: gpd.GeoDataFrame | None = _street_layer(entry, report, frame=in_memory)
+    return layer
 
 
 def _check_web_fit(

@@ -190,9 +190,12 @@ def _merge(
     where: _Where,
     report: _Report,
 ) -> gpd.GeoDataFrame:
-    """One layer of the explicit layer's rows then the OSM rows, with ``source``."""
+    """One layer of the explicit layer's rows then the OSM rows (or the street blocks of a
+    layer of centrelines), with ``source``; ``explicit``'s own ``source`` is kept (the
+    areas merged with an OSM file's before the street blocks are)."""
     mine = explicit.copy()
-    mine["source"] = "layer"
+    if "source" not in mine.columns:
+        mine["source"] = "layer"
     if name == "facilities":
         mine["slots_source"] = "layer"
     theirs = osm.to_crs(mine.crs)

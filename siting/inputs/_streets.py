@@ -44,10 +44,8 @@ FAR_SHARE_WARNING = 0.10
 _FIX = re.compile(r"^(?P<message>.*?)\s*\(fix: (?P<fix>.*)\)\s*$", re.DOTALL)
 
 
-def _read_street_lines(
-    entry: LayerSpec, work: pyproj.CRS, report: _Report, *, frame: Any = None
-) -> Any:
-    """The lines of a layer of street centrelines in the working CRS, or None with a
+def _street_layer(entry: LayerSpec, report: _Report, *, frame: Any = None) -> Any:
+    """The lines of a layer of street centrelines in their own CRS, or None with a
     problem: read as any layer is (a zip, a layer among several, a GBK Shapefile), its
     CRS the file's or the entry's; ``frame``: the lines given in memory instead."""
     from siting.inputs._vector import _open_vector, with_given_crs
@@ -76,8 +74,18 @@ def _read_street_lines(
         )
         return None
     lines = with_given_crs(lines, entry, where, report, section="[inputs.streets]")
-    if lines.crs is None:
+    return None if lines.crs is None else lines
+
+
+def _read_street_lines(
+    entry: LayerSpec, work: pyproj.CRS, report: _Report, *, frame: Any = None, layer: Any = None
+) -> Any:
+    """The lines of a layer of street centrelines in the working CRS, or None with a
+    problem (:func:`_street_layer`); ``layer``: the lines it gave already."""
+    lines = layer if layer is not None else _street_layer(entry, report, frame=frame)
+    if lines is None:
         return None
+    where = _Where(str(entry.path), "streets", file_layer=entry.layer)
     return _reproject(lines, "streets", work, None, where, report)
 
 
@@ -88,17 +96,26 @@ def _read_streets(
     *,
     entry: LayerSpec | None = None,
     frame: Any = None,
+    layer: Any = None,
 ) -> Any:
     """The walking graph of ``path`` in the working CRS, or None with a problem; a layer
     of street centrelines is read with ``entry`` (its layer, CRS and encoding), or is
-    ``frame``, held in memory (``path`` then names it)."""
+    ``frame``, held in memory (``path`` then names it), or is ``layer``, read already
+    (:func:`_street_layer`, for its street blocks)."""
     from siting.network import read_street_graph, street_graph_from_lines
     from siting.network.graph import is_line_layer
 
     where = _Where(str(path), "streets")
     try:
-        if frame is not None or is_line_layer(path) or archive_of(path) is not None:
-            lines = _read_street_lines(entry or LayerSpec(path=path), work, report, frame=frame)
+        if (
+            frame is not None
+            or layer is not None
+            or is_line_layer(path)
+            or archive_of(path) is not None
+        ):
+            lines = _read_street_lines(
+                entry or LayerSpec(path=path), work, report, frame=frame, layer=layer
+            )
             if lines is None:
                 return None
             return street_graph_from_lines(lines, source=str(path))

@@ -41,7 +41,7 @@ from siting.errors import NetworkError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["SNAP_M", "graph_from_lines"]
+__all__ = ["SNAP_M", "class_column", "classes_named", "first_column", "graph_from_lines"]
 
 SNAP_M = 0.5
 """How far a line's end may lie from another line and still meet it (metres)."""
@@ -67,12 +67,27 @@ SIDE_ROADS: tuple[str, ...] = ("辅路", "辅道")
 """Words of a class walked though it names an expressway (快速路辅路, its side road)."""
 
 
-def _class_column(frame: gpd.GeoDataFrame) -> str | None:
+def first_column(frame: gpd.GeoDataFrame, names: tuple[str, ...]) -> str | None:
+    """The first of ``names`` the layer has as a column (any case), as the layer spells it."""
     by_lower = {str(c).lower(): str(c) for c in frame.columns if c != frame.geometry.name}
-    for name in CLASS_COLUMNS:
-        if name.lower() in by_lower:
-            return by_lower[name.lower()]
-    return None
+    return next((by_lower[n.lower()] for n in names if n.lower() in by_lower), None)
+
+
+def class_column(frame: gpd.GeoDataFrame) -> str | None:
+    """The layer's class column: the first of :data:`CLASS_COLUMNS` it has (any case)."""
+    return first_column(frame, CLASS_COLUMNS)
+
+
+def classes_named(values: np.ndarray[Any, Any], words: tuple[str, ...]) -> np.ndarray[Any, Any]:
+    """Which of a bureau's road classes hold one of ``words`` (any case) and none of
+    :data:`SIDE_ROADS` (快速路辅路 is a side road, not the expressway)."""
+    lowered = np.char.lower(np.asarray(values, dtype=object).astype(str))
+    named = np.zeros(len(lowered), dtype=bool)
+    for word in words:
+        named |= np.char.find(lowered, word) >= 0
+    for word in SIDE_ROADS:
+        named &= np.char.find(lowered, word) < 0
+    return named
 
 
 def _highways(frame: gpd.GeoDataFrame, column: str | None) -> np.ndarray[Any, Any]:
@@ -84,13 +99,8 @@ def _highways(frame: gpd.GeoDataFrame, column: str | None) -> np.ndarray[Any, An
     if column.lower() in {"highway", "fclass"}:
         # Geofabrik's "unknown" and an empty cell: a street of no known class
         return np.where((values == "") | (values == "unknown"), "road", values)
-    lowered = np.char.lower(values.astype(str))
-    banned = np.zeros(n, dtype=bool)
-    for word in NOT_WALKED:
-        banned |= np.char.find(lowered, word) >= 0
-    for word in SIDE_ROADS:  # 快速路辅路: the expressway's side road has footways
-        banned &= np.char.find(lowered, word) < 0
-    return np.where(banned, "motorway", "road").astype(object)
+    # 快速路辅路: the expressway's side road has footways
+    return np.where(classes_named(values, NOT_WALKED), "motorway", "road").astype(object)
 
 
 def _exploded(frame: gpd.GeoDataFrame) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
@@ -320,7 +330,7 @@ def graph_from_lines(
             "a street network is a layer of centrelines (fix: give the roads' centreline "
             "layer, 道路中心线, not their surfaces or points)"
         )
-    column = _class_column(frame)
+    column = class_column(frame)
     osm_classes = column is not None and column.lower() in {"highway", "fclass"}
     row_highway = _highways(frame, column)
     row_tags = {

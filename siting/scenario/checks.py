@@ -505,8 +505,9 @@ def input_source_problems(spec: InputsSpec) -> list[str]:
     """What is wrong with where the inputs come from, one sentence per problem.
 
     Checks ``[inputs.osm]`` (its ``use`` and ``areas_from`` words, file type,
-    ``area_status``, ``existing_slots_default``, the street blocks' sizes) and that
-    areas and candidate parcels each have a source: their own layer or the OSM file.
+    ``area_status``, ``existing_slots_default``, the street blocks' sizes), the status of
+    the street blocks of a layer of centrelines, and that areas and candidate parcels
+    each have a source: their own layer, the OSM file, or (areas) the street blocks.
 
     Parameters
     ----------
@@ -592,10 +593,19 @@ def input_source_problems(spec: InputsSpec) -> list[str]:
     bad.extend(_blank_filters(spec))
     bad.extend(_radius_problems(spec))
     bad.extend(_address_problems(spec))
-    if spec.areas is None and "areas" not in uses:
+    if spec.street_blocks is not None and spec.street_blocks not in ("old", "rural"):
+        bad.append(
+            f"'inputs.streets.block_status' must be 'old' or 'rural', got "
+            f"{spec.street_blocks!r} (a new area needs its planned dwellings, which a street "
+            "block does not give; fix: give new areas in an [inputs.areas] layer with "
+            "dwellings)"
+        )
+    if spec.areas is None and "areas" not in uses and spec.street_blocks is None:
         bad.append(
             "'inputs.areas' is missing: the run has no residential areas; fix: give areas = "
-            '{ path = "..." } under [inputs], or add "areas" to use under [inputs.osm]'
+            '{ path = "..." } under [inputs], add "areas" to use under [inputs.osm], or '
+            'add the street blocks of a layer of centrelines (streets = { path = "...", '
+            "blocks = true })"
         )
     if spec.parcels is None and "candidates" not in uses:
         bad.append(

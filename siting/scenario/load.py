@@ -247,12 +247,14 @@ _RASTER_KEYS = ("inputs.population.", "inputs.children.", "inputs.migrant_popula
 """The keys of rasters, whose ``path`` a list of files is said for as bands to stack."""
 
 
-_STREET_LINE_KEYS = ("path", "layer", "crs", "encoding", "where")
+_STREET_LINE_KEYS = ("path", "layer", "crs", "encoding", "where", "blocks", "block_status")
 
 
 def _street_lines(table: Mapping[str, Any], *, key: str, file: Path) -> Mapping[str, Any]:
-    """``[inputs]`` with ``streets = { path, layer, crs, encoding, where }`` (a line
-    layer's entry) split into ``streets`` (the path) and ``street_lines`` (the layer's entry)."""
+    """``[inputs]`` with ``streets = { path, layer, crs, encoding, where, blocks,
+    block_status }`` (a line layer's entry) split into ``streets`` (the path),
+    ``street_lines`` (the layer's entry) and ``street_blocks`` (the blocks' status, when
+    ``blocks = true``)."""
     streets = table.get("streets")
     if not isinstance(streets, Mapping) or set(streets) <= {"path"}:
         return table
@@ -265,12 +267,34 @@ def _street_lines(table: Mapping[str, Any], *, key: str, file: Path) -> Mapping[
         )
     path = str(streets["path"])
     if Path(path).suffix.lower() not in LINE_LAYER_SUFFIXES:
-        raise ScenarioError(
-            f"{file}: [{key}.streets] takes layer, crs, encoding and where for a layer of street "
-            f"centrelines only ({', '.join(LINE_LAYER_SUFFIXES)}), not for {Path(path).name}. "
-            'Fix: write streets = { path = "..." } for OSM XML or GraphML.'
+        blocks = (
+            " For an OSM file's street blocks, give it as [inputs.osm] with "
+            'areas_from = ["landuse", "blocks"].'
+            if "blocks" in streets
+            else ""
         )
-    return {**table, "streets": streets["path"], "street_lines": dict(streets)}
+        raise ScenarioError(
+            f"{file}: [{key}.streets] takes layer, crs, encoding, where and blocks for a layer "
+            f"of street centrelines only ({', '.join(LINE_LAYER_SUFFIXES)}), not for "
+            f'{Path(path).name}. Fix: write streets = {{ path = "..." }} for OSM XML or '
+            f"GraphML.{blocks}"
+        )
+    entry = {k: v for k, v in streets.items() if k not in ("blocks", "block_status")}
+    blocks, status = streets.get("blocks", False), streets.get("block_status", "old")
+    if not isinstance(blocks, bool) or not isinstance(status, str):
+        raise ScenarioError(
+            f"{file}: [{key}.streets] blocks must be true or false and block_status a status "
+            f"('old' or 'rural'), got blocks = {blocks!r}, block_status = {status!r}. Fix: "
+            'write streets = { path = "...", blocks = true } to add the street blocks as '
+            "residential areas."
+        )
+    if "block_status" in streets and not blocks:
+        raise ScenarioError(
+            f"{file}: [{key}.streets] gives block_status but not blocks = true: no street "
+            "block is made. Fix: add blocks = true, or leave block_status out."
+        )
+    out = {**table, "streets": streets["path"], "street_lines": entry}
+    return {**out, "street_blocks": status} if blocks else out
 
 
 _PIECED_KEYS = tuple(

@@ -493,7 +493,8 @@ class InputsSpec:
         Optional street network: OSM XML (``.osm``, ``.osm.bz2``), GraphML, or a layer
         of street centrelines (a bureau's 道路中心线, Geofabrik's roads; ``.shp``,
         ``.gpkg``, ``.gdb``, ``.zip`` ...). Written ``streets = { path, layer, crs,
-        encoding, where }`` for a line layer, the keys besides ``path`` go to ``street_lines``.
+        encoding, where }`` for a line layer, the keys besides ``path`` go to ``street_lines``
+        (and ``blocks`` and ``block_status`` to ``street_blocks``).
     children
         Optional raster of young children (for example WorldPop's age 0–1 plus
         1–4 bands); its demand estimate is reported beside the ratio-based one.
@@ -508,6 +509,12 @@ class InputsSpec:
         The line layer of ``streets`` as a layer entry (its ``layer``, ``crs``,
         ``encoding`` and ``where``), when the scenario gives more than its path; ``None`` reads the
         file's one layer with its own CRS.
+    street_blocks
+        The ``status`` of the street blocks a layer of street centrelines gives as
+        residential areas (``streets = { path = "道路中心线.shp", blocks = true }``, and
+        ``block_status``, ``"old"`` unless given): the land its streets enclose, less
+        the areas' and the candidate parcels' land (:mod:`siting.inputs._street_blocks`).
+        ``None``: no blocks.
     osm
         Optional OpenStreetMap file providing streets, areas, candidates,
         facilities, hazards and buildings. A layer given both ways is read from both and
@@ -530,6 +537,7 @@ class InputsSpec:
     buildings: LayerSpec | None = None
     osm: OsmSpec | None = None
     street_lines: LayerSpec | None = None
+    street_blocks: str | None = None
 
 
 @dataclass(frozen=True)
