@@ -178,7 +178,8 @@ def _scenario(folder: Path, streets: str, *, areas: bool = False) -> Path:
             shapely.box(X0 + 90, Y0 + 90, X0 + 110, Y0 + 110),
         ),
         "areas": (
-            {"area_id": "A1", "name": "西北小区", "status": "old"},
+            # a column of its own named source, which siting's source replaces
+            {"area_id": "A1", "name": "西北小区", "status": "old", "source": "普查"},
             shapely.box(X0, Y0 + 200, X0 + 200, Y0 + 400),
         ),
     }

@@ -189,12 +189,15 @@ def _merge(
     osm_file: str,
     where: _Where,
     report: _Report,
+    *,
+    sourced: bool = False,
 ) -> gpd.GeoDataFrame:
     """One layer of the explicit layer's rows then the OSM rows (or the street blocks of a
-    layer of centrelines), with ``source``; ``explicit``'s own ``source`` is kept (the
-    areas merged with an OSM file's before the street blocks are)."""
+    layer of centrelines), with ``source``; ``sourced``: ``explicit`` has siting's
+    ``source`` already (the areas merged with an OSM file's before the street blocks
+    are), else its rows are ``"layer"`` (a column of the layer's own so named too)."""
     mine = explicit.copy()
-    if "source" not in mine.columns:
+    if not sourced or "source" not in mine.columns:
         mine["source"] = "layer"
     if name == "facilities":
         mine["slots_source"] = "layer"

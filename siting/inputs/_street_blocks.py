@@ -281,4 +281,5 @@ def add_street_blocks(
     if explicit is None:
         raw["areas"], wheres["areas"] = normal, where
         return
-    raw["areas"] = _merge(explicit, normal, "areas", file, wheres["areas"], report)
+    osm = spec.osm is not None and "areas" in spec.osm.use  # its areas are sourced
+    raw["areas"] = _merge(explicit, normal, "areas", file, wheres["areas"], report, sourced=osm)
