@@ -82,9 +82,10 @@ def test_a_bureaus_class_column_bounds_blocks_by_every_class_but_its_expressways
 
 def test_geofabriks_classes_bound_blocks_as_an_osm_files_do() -> None:
     # a footway across the southern blocks, a primary in a tunnel across the northern
-    # ones, and one street of the grid of Geofabrik's class "unknown" (OSM's highway=road)
+    # ones, one street of the grid of Geofabrik's class "unknown" (OSM's highway=road) and
+    # one of no class (a street, as the walking graph reads it)
     lines = [*_grid(), _street((-50, 100), (450, 100)), _street((-50, 300), (450, 300))]
-    fclass = ["residential"] * 5 + ["unknown", "footway", "primary"]
+    fclass = ["residential"] * 4 + ["", "unknown", "footway", "primary"]
     tunnel = ["F"] * 7 + ["T"]
     roads = gpd.GeoDataFrame({"fclass": fclass, "tunnel": tunnel}, geometry=lines, crs=UTM)
     blocks, counts, said = blocks_of_lines(roads, crs=UTM)
@@ -94,6 +95,13 @@ def test_geofabriks_classes_bound_blocks_as_an_osm_files_do() -> None:
     roads.loc[7, "tunnel"] = "F"
     blocks, _, _ = blocks_of_lines(roads, crs=UTM)
     assert _areas(blocks) == [(1_250, 4), (5_000, 4), (10_000, 6), (20_000, 4), (40_000, 2)]
+
+
+def test_a_cad_drawings_lines_at_their_heights_give_flat_blocks() -> None:
+    lines = [shapely.force_3d(line, 12.5) for line in _grid()]  # 12.5 m above the datum
+    roads = gpd.GeoDataFrame({"道路名称": list("ABCDEF")}, geometry=lines, crs=UTM)
+    blocks, _, _ = blocks_of_lines(roads, crs=UTM)
+    assert _areas(blocks) == GRID and not blocks.geometry.has_z.any()
 
 
 @pytest.fixture(scope="module")

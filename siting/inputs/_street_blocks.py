@@ -15,11 +15,12 @@ Lines
     By the layer's class column (:func:`siting.network.lines.class_column`) where it
     has one: OSM's ``highway`` or Geofabrik's ``fclass`` bound a block in the classes
     of :data:`siting.osm.BLOCK_HIGHWAYS` (``inputs.osm.block_highways`` when the
-    scenario gives ``[inputs.osm]``; Geofabrik's ``unknown`` is OSM's ``road``), not in
-    a tunnel (a ``tunnel`` column of OSM's values or Geofabrik's ``T``); a bureau's
-    道路等级 in every class but 高速公路 (:data:`NOT_BOUNDING`: an intercity
-    expressway runs on embankments and viaducts past the blocks, a 快速路 and a 辅路
-    bound them). A layer without a class column: every line.
+    scenario gives ``[inputs.osm]``; Geofabrik's ``unknown`` and an empty cell are OSM's
+    ``road``), not in a tunnel (a ``tunnel`` column of OSM's values or Geofabrik's
+    ``T``); a bureau's 道路等级 in every class but 高速公路 (:data:`NOT_BOUNDING`: an
+    intercity expressway runs on embankments and viaducts past the blocks, a 快速路 and
+    a 辅路 bound them). A layer without a class column: every line. A CAD drawing's
+    lines at their heights are made flat.
 Land taken
     The areas layer's outlines (the catchments of the areas given as points, the
     residential polygons of ``[inputs.osm]`` merged in) and the candidate parcels'
@@ -88,12 +89,14 @@ def bounding_lines(
     Returns
     -------
     tuple of geopandas.GeoDataFrame and str
-        The lines (LineString and MultiLineString), in the layer's CRS, with ``name``;
+        The lines (LineString and MultiLineString, in two dimensions), in the layer's
+        CRS, with ``name``;
         and what they are, for the run's note (``"the classes of 道路等级 but 高速公路"``).
     """
     from siting.network.lines import class_column, classes_named, first_column
 
-    geoms = np.asarray(layer.geometry.to_numpy(), dtype=object)
+    # a CAD drawing's lines at their heights: the blocks are flat, as the areas are
+    geoms = shapely.force_2d(np.asarray(layer.geometry.to_numpy(), dtype=object))
     keep = np.isin(shapely.get_type_id(geoms), (1, 5))
     column = class_column(layer)
     if column is None:
@@ -101,7 +104,9 @@ def bounding_lines(
     else:
         values = layer[column].astype("string").fillna("").str.strip().to_numpy(dtype=object)
         if column.lower() in {"highway", "fclass"}:
-            values = np.where(values == "unknown", "road", values)  # Geofabrik's highway=road
+            # Geofabrik's "unknown" (highway=road) and an empty cell: a street of no known
+            # class, as the walking graph reads them
+            values = np.where((values == "") | (values == "unknown"), "road", values)
             keep &= np.isin(values, list(highways))
             said = f"the lines whose {column} is one of the road classes of the street blocks"
         else:
