@@ -23,7 +23,7 @@ from rasterio.transform import from_origin
 
 from benchmarks.street_blocks import geofabrik_roads
 from siting.demand import estimate_demand, without_empty_blocks
-from siting.errors import ScenarioError
+from siting.errors import InputError, ScenarioError
 from siting.inputs import load_inputs
 from siting.inputs._street_blocks import blocks_of_lines
 from siting.osm import STREET_BLOCK_ID_PREFIX, read_osm_layers
@@ -285,3 +285,17 @@ def test_street_blocks_keep_an_osm_files_areas_apart(sample_ways: Path, tmp_path
     blocks = inputs.areas.loc[inputs.areas["source"] == "streets"].geometry
     others = shapely.union_all(inputs.areas.loc[inputs.areas["source"] != "streets"].geometry)
     assert float(blocks.intersection(others).area.sum()) < 1.0  # m², of 62 km² of blocks
+
+
+def test_a_layer_whose_lines_bound_no_block_and_no_areas_is_refused(tmp_path: Path) -> None:
+    path = _scenario(tmp_path, '{ path = "道路中心线.shp", encoding = "gbk", blocks = true }')
+    roads = gpd.read_file(tmp_path / "道路中心线.shp", encoding="gbk")
+    roads["道路等级"] = "高速公路"  # expressways alone: no line bounds a block
+    roads.to_file(tmp_path / "道路中心线.shp", encoding="gbk")
+    scenario = load_scenario(path)
+    assert scenario.inputs is not None
+    with pytest.raises(InputError) as raised:
+        load_inputs(scenario.inputs, crs=scenario.crs)
+    problem = next(p for p in raised.value.problems if "no street block" in p.message)
+    assert problem.file is not None and problem.file.endswith("道路中心线.shp")
+    assert problem.fix is not None and "class column" in problem.fix
