@@ -28,7 +28,7 @@ from siting.inputs import load_inputs
 from siting.inputs._street_blocks import blocks_of_lines
 from siting.osm import STREET_BLOCK_ID_PREFIX, read_osm_layers
 from siting.osm.blocks import non_residential_land
-from siting.scenario import load_scenario
+from siting.scenario import StreetBlocksSpec, load_scenario
 
 UTM = "EPSG:32650"
 X0, Y0 = 500_000.0, 3_546_000.0
@@ -208,7 +208,8 @@ def _scenario(folder: Path, streets: str, *, areas: bool = False) -> Path:
 def test_street_blocks_are_the_areas_where_the_layer_gives_none(tmp_path: Path) -> None:
     entry = '{ path = "道路中心线.shp", encoding = "gbk", blocks = true }'
     scenario = load_scenario(_scenario(tmp_path, entry))
-    assert scenario.inputs is not None and scenario.inputs.street_blocks == "old"
+    assert scenario.inputs is not None
+    assert scenario.inputs.street_blocks == StreetBlocksSpec(status="old")
     inputs = load_inputs(scenario.inputs, crs=scenario.crs)
     assert inputs.street_graph is not None
     # the grid's 16 blocks, the parcel's 400 m² out of the south-western one
@@ -255,6 +256,12 @@ def test_street_blocks_fill_in_where_the_areas_layer_does_not_cover(tmp_path: Pa
             '{ path = "道路中心线.shp", blocks = true, block_status = "new" }',
             r"'inputs.streets.block_status' must be 'old' or 'rural', got 'new'",
         ),
+        (
+            '{ path = "道路中心线.shp", blocks = true, block_max_area_m2 = 500 }',
+            r"'inputs.streets.block_max_area_m2' must be more than block_min_area_m2 "
+            r"\(1000 m²\), got 500",
+        ),
+        ('{ path = "道路中心线.shp", block_min_width_m = 10 }', r"gives block_min_width_m"),
     ],
 )
 def test_the_blocks_keys_are_refused_where_they_make_no_blocks(
@@ -299,3 +306,15 @@ def test_a_layer_whose_lines_bound_no_block_and_no_areas_is_refused(tmp_path: Pa
     problem = next(p for p in raised.value.problems if "no street block" in p.message)
     assert problem.file is not None and problem.file.endswith("道路中心线.shp")
     assert problem.fix is not None and "class column" in problem.fix
+
+
+def test_the_entrys_block_sizes_choose_the_blocks_kept(tmp_path: Path) -> None:
+    entry = '{ path = "道路中心线.shp", encoding = "gbk", blocks = true, block_min_area_m2 = 2000 }'
+    scenario = load_scenario(_scenario(tmp_path, entry))
+    assert scenario.inputs is not None
+    inputs = load_inputs(scenario.inputs, crs=scenario.crs)
+    # the hull's four corners of 1,250 m² are too small: the 4 inner blocks and 8 strips
+    assert sorted(round(a) for a in inputs.areas.area)[:2] == [10_000, 10_000]
+    assert len(inputs.areas) == 12
+    note = next(n for n in inputs.notes if n.startswith("streets: 12 street blocks"))
+    assert "4 with less than 2,000 m² of land wider than 20 m (inputs.streets." in note

@@ -35,8 +35,9 @@ Ids, names, status and sizes
     coordinates (the same on every run of the same layer, in any working CRS; a layer
     in EPSG:4326 gives the digests OSM's file of the same ways gives); named by the
     two streets running longest along it (:data:`NAME_COLUMNS`); status
-    ``block_status`` (``"old"``); the sizes of ``[inputs.osm]``'s ``block_*`` keys when
-    given, else :class:`siting.osm.blocks.BlockRules`' defaults.
+    ``block_status`` (``"old"``); the sizes of the entry's ``block_min_area_m2``,
+    ``block_max_area_m2`` and ``block_min_width_m``, else ``[inputs.osm]``'s keys of
+    those names, else their defaults (:func:`siting.scenario.street_block_sizes`).
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from siting.inputs._osm import _block_rules, _merge, _plan_outline
+from siting.inputs._osm import _merge, _plan_outline
 from siting.inputs._problems import _Report, _Where
 from siting.inputs._vector import _normalize
 from siting.osm.blocks import (
@@ -61,7 +62,7 @@ from siting.osm.blocks import (
     BlockRules,
     street_blocks,
 )
-from siting.scenario import InputsSpec, LayerSpec, resolve_block_highways
+from siting.scenario import InputsSpec, LayerSpec, resolve_block_highways, street_block_sizes
 
 NAME_COLUMNS: tuple[str, ...] = ("道路名称", "路名", "name")
 """Columns read as a street's name, the first the layer has (any case): a bureau's
@@ -215,7 +216,9 @@ def blocks_of_lines(
         blocks,
         counts,
         f", bounded by {bounded}"
-        + counts.said(rules or BlockRules(), taken_by=taken_by, edge=said),
+        + counts.said(
+            rules or BlockRules(), taken_by=taken_by, edge=said, section="inputs.streets"
+        ),
     )
 
 
@@ -233,7 +236,7 @@ def add_street_blocks(
     Parameters
     ----------
     spec
-        The run's inputs, with ``street_blocks`` (the blocks' status).
+        The run's inputs, with ``street_blocks`` (the blocks' status and sizes).
     layer
         The layer of street centrelines as read, in its own CRS.
     raw
@@ -247,14 +250,15 @@ def add_street_blocks(
         The working CRS.
     """
     entry = spec.street_lines or LayerSpec(path=Path(spec.streets or "streets"))
-    status = spec.street_blocks or "old"
+    status = spec.street_blocks.status if spec.street_blocks is not None else "old"
+    min_area_m2, max_area_m2, min_width_m = street_block_sizes(spec)
     blocks, counts, said = blocks_of_lines(
         layer,
         crs=work,
         taken=_land_taken(raw),
         outline=_plan_outline(raw.get("districts")),
         status=status,
-        rules=_block_rules(spec.osm) if spec.osm is not None else BlockRules(),
+        rules=BlockRules(min_area_m2=min_area_m2, max_area_m2=max_area_m2, min_width_m=min_width_m),
         highways=resolve_block_highways(spec.osm.block_highways) if spec.osm else BLOCK_HIGHWAYS,
     )
     file = entry.path.name

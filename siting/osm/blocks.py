@@ -261,7 +261,15 @@ class BlockCounts:
     beyond: int = 0
     beyond_m2: float = 0.0
 
-    def said(self, rules: BlockRules, *, taken_by: str, edge: str, bounded: str = "") -> str:
+    def said(
+        self,
+        rules: BlockRules,
+        *,
+        taken_by: str,
+        edge: str,
+        bounded: str = "",
+        section: str = "inputs.osm",
+    ) -> str:
         """The run's note on these blocks after its start (how many, from where): the edge
         they were closed by and the faces dropped.
 
@@ -276,6 +284,8 @@ class BlockCounts:
         bounded
             What the lines that bound them were, when not the defaults (``" (without
             highway=busway: inputs.osm.block_highways)"``).
+        section
+            Where the sizes are set (``"inputs.osm"``: ``inputs.osm.block_min_area_m2``).
         """
         dropped = []
         if self.taken:
@@ -283,7 +293,7 @@ class BlockCounts:
         if self.small:
             dropped.append(
                 f"{self.small:,} with less than {rules.min_area_m2:,.0f} m² of land wider than "
-                f"{rules.min_width_m:g} m (inputs.osm.block_min_area_m2, block_min_width_m)"
+                f"{rules.min_width_m:g} m ({section}.block_min_area_m2, block_min_width_m)"
             )
         if self.large:
             dropped.append(
@@ -291,7 +301,7 @@ class BlockCounts:
                 f"({self.large_m2 / 1e6:,.2f} km² in all"
                 + (f", {self.edge_large:,} of them at the edge" if self.edge_large else "")
                 + ": land the mapped streets do not divide; its people stay in the residual; "
-                "inputs.osm.block_max_area_m2)"
+                f"{section}.block_max_area_m2)"
             )
         along = (
             f"{self.edge:,} of the blocks ({self.edge_m2 / 1e6:,.2f} km²) run along that edge "

@@ -25,6 +25,7 @@ from siting.scenario.checks import (
     population_count_problems,
     required_inputs,
     scenario_problems,
+    street_block_sizes,
 )
 from siting.scenario.load import load_scenario
 from siting.scenario.settings import (
@@ -59,6 +60,7 @@ from siting.scenario.settings import (
     Scenario,
     SizeOption,
     SolverSettings,
+    StreetBlocksSpec,
     census_spec,
     resolve_block_highways,
 )
@@ -95,6 +97,7 @@ __all__ = [
     "Scenario",
     "SizeOption",
     "SolverSettings",
+    "StreetBlocksSpec",
     "census_spec",
     "check_scenario",
     "input_source_problems",
@@ -104,4 +107,5 @@ __all__ = [
     "required_inputs",
     "resolve_block_highways",
     "scenario_problems",
+    "street_block_sizes",
 ]

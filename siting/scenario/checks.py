@@ -22,8 +22,10 @@ from siting.scenario.settings import (
     PHASE_RULES,
     SOLVERS,
     InputsSpec,
+    OsmSpec,
     PopulationSpec,
     Scenario,
+    StreetBlocksSpec,
     resolve_block_highways,
 )
 
@@ -569,21 +571,9 @@ def input_source_problems(spec: InputsSpec) -> list[str]:
             '"service"] adds service roads to them), or leave block_highways out for the '
             "road classes alone",
         )
-        if osm.block_min_area_m2 < 0:
-            bad.append(
-                "'inputs.osm.block_min_area_m2' must be 0 or more (m²), got "
-                f"{osm.block_min_area_m2!r}"
-            )
-        if osm.block_max_area_m2 <= max(osm.block_min_area_m2, 0.0):
-            bad.append(
-                "'inputs.osm.block_max_area_m2' must be more than block_min_area_m2 "
-                f"({osm.block_min_area_m2:g} m²), got {osm.block_max_area_m2!r}"
-            )
-        if osm.block_min_width_m < 0:
-            bad.append(
-                "'inputs.osm.block_min_width_m' must be 0 or more (metres), got "
-                f"{osm.block_min_width_m!r}"
-            )
+        bad += _block_size_problems(
+            "inputs.osm", osm.block_min_area_m2, osm.block_max_area_m2, osm.block_min_width_m
+        )
         if osm.existing_slots_default < 0:
             bad.append(
                 "'inputs.osm.existing_slots_default' must be 0 or more, got "
@@ -593,13 +583,16 @@ def input_source_problems(spec: InputsSpec) -> list[str]:
     bad.extend(_blank_filters(spec))
     bad.extend(_radius_problems(spec))
     bad.extend(_address_problems(spec))
-    if spec.street_blocks is not None and spec.street_blocks not in ("old", "rural"):
+    blocks = spec.street_blocks
+    if blocks is not None and blocks.status not in ("old", "rural"):
         bad.append(
             f"'inputs.streets.block_status' must be 'old' or 'rural', got "
-            f"{spec.street_blocks!r} (a new area needs its planned dwellings, which a street "
+            f"{blocks.status!r} (a new area needs its planned dwellings, which a street "
             "block does not give; fix: give new areas in an [inputs.areas] layer with "
             "dwellings)"
         )
+    if blocks is not None:
+        bad += _block_size_problems("inputs.streets", *street_block_sizes(spec))
     if spec.areas is None and "areas" not in uses and spec.street_blocks is None:
         bad.append(
             "'inputs.areas' is missing: the run has no residential areas; fix: give areas = "
@@ -613,6 +606,35 @@ def input_source_problems(spec: InputsSpec) -> list[str]:
             '{ path = "..." } under [inputs], or add "candidates" to use under [inputs.osm]'
         )
     return bad
+
+
+def _block_size_problems(
+    section: str, min_area_m2: float, max_area_m2: float, min_width_m: float
+) -> list[str]:
+    """The street blocks' sizes of ``section`` (``"inputs.osm"``) out of their ranges."""
+    bad = []
+    if min_area_m2 < 0:
+        bad.append(f"'{section}.block_min_area_m2' must be 0 or more (m²), got {min_area_m2!r}")
+    if max_area_m2 <= max(min_area_m2, 0.0):
+        bad.append(
+            f"'{section}.block_max_area_m2' must be more than block_min_area_m2 "
+            f"({min_area_m2:g} m²), got {max_area_m2!r}"
+        )
+    if min_width_m < 0:
+        bad.append(f"'{section}.block_min_width_m' must be 0 or more (metres), got {min_width_m!r}")
+    return bad
+
+
+def street_block_sizes(spec: InputsSpec) -> tuple[float, float, float]:
+    """The smallest area, the largest area (m²) and the narrowest width (m) of the street
+    blocks of a layer of centrelines: its entry's ``block_*`` keys, else
+    ``[inputs.osm]``'s, else their defaults (:class:`OsmSpec`'s)."""
+    osm = spec.osm or OsmSpec(path=Path("none.osm"))
+    own = spec.street_blocks or StreetBlocksSpec()
+    given = (own.min_area_m2, own.max_area_m2, own.min_width_m)
+    shared = (osm.block_min_area_m2, osm.block_max_area_m2, osm.block_min_width_m)
+    a, b, c = (float(o if o is not None else d) for o, d in zip(given, shared, strict=True))
+    return a, b, c
 
 
 def _blank_filters(spec: InputsSpec) -> list[str]:

@@ -247,13 +247,16 @@ _RASTER_KEYS = ("inputs.population.", "inputs.children.", "inputs.migrant_popula
 """The keys of rasters, whose ``path`` a list of files is said for as bands to stack."""
 
 
-_STREET_LINE_KEYS = ("path", "layer", "crs", "encoding", "where", "blocks", "block_status")
+_STREET_BLOCK_KEYS = ("block_status", "block_min_area_m2", "block_max_area_m2", "block_min_width_m")
+"""The keys of the streets entry that set its street blocks (:class:`StreetBlocksSpec`)."""
+
+_STREET_LINE_KEYS = ("path", "layer", "crs", "encoding", "where", "blocks", *_STREET_BLOCK_KEYS)
 
 
 def _street_lines(table: Mapping[str, Any], *, key: str, file: Path) -> Mapping[str, Any]:
     """``[inputs]`` with ``streets = { path, layer, crs, encoding, where, blocks,
-    block_status }`` (a line layer's entry) split into ``streets`` (the path),
-    ``street_lines`` (the layer's entry) and ``street_blocks`` (the blocks' status, when
+    block_status, block_* }`` (a line layer's entry) split into ``streets`` (the path),
+    ``street_lines`` (the layer's entry) and ``street_blocks`` (the blocks' keys, when
     ``blocks = true``)."""
     streets = table.get("streets")
     if not isinstance(streets, Mapping) or set(streets) <= {"path"}:
@@ -279,22 +282,22 @@ def _street_lines(table: Mapping[str, Any], *, key: str, file: Path) -> Mapping[
             f'{Path(path).name}. Fix: write streets = {{ path = "..." }} for OSM XML or '
             f"GraphML.{blocks}"
         )
-    entry = {k: v for k, v in streets.items() if k not in ("blocks", "block_status")}
-    blocks, status = streets.get("blocks", False), streets.get("block_status", "old")
-    if not isinstance(blocks, bool) or not isinstance(status, str):
+    entry = {k: v for k, v in streets.items() if k != "blocks" and k not in _STREET_BLOCK_KEYS}
+    given = {k.removeprefix("block_"): v for k, v in streets.items() if k in _STREET_BLOCK_KEYS}
+    blocks = streets.get("blocks", False)
+    if not isinstance(blocks, bool):
         raise ScenarioError(
-            f"{file}: [{key}.streets] blocks must be true or false and block_status a status "
-            f"('old' or 'rural'), got blocks = {blocks!r}, block_status = {status!r}. Fix: "
+            f"{file}: [{key}.streets] blocks must be true or false, got {blocks!r}. Fix: "
             'write streets = { path = "...", blocks = true } to add the street blocks as '
             "residential areas."
         )
-    if "block_status" in streets and not blocks:
+    if given and not blocks:
         raise ScenarioError(
-            f"{file}: [{key}.streets] gives block_status but not blocks = true: no street "
-            "block is made. Fix: add blocks = true, or leave block_status out."
+            f"{file}: [{key}.streets] gives {', '.join('block_' + k for k in given)} but not "
+            "blocks = true: no street block is made. Fix: add blocks = true, or leave them out."
         )
     out = {**table, "streets": streets["path"], "street_lines": entry}
-    return {**out, "street_blocks": status} if blocks else out
+    return {**out, "street_blocks": given} if blocks else out
 
 
 _PIECED_KEYS = tuple(

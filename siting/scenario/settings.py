@@ -462,6 +462,29 @@ class OsmSpec:
 
 
 @dataclass(frozen=True)
+class StreetBlocksSpec:
+    """The street blocks of a layer of street centrelines, written on its entry:
+    ``streets = { path = "道路中心线.shp", blocks = true, block_status = "rural",
+    block_max_area_m2 = 2000000 }``.
+
+    Attributes
+    ----------
+    status
+        ``block_status``: the status of every block, ``"old"`` or ``"rural"`` (as
+        :attr:`OsmSpec.area_status`).
+    min_area_m2, max_area_m2, min_width_m
+        ``block_min_area_m2``, ``block_max_area_m2``, ``block_min_width_m``: the sizes of
+        the blocks kept, as :class:`OsmSpec`'s keys of those names, which they override;
+        ``None``: ``[inputs.osm]``'s when the scenario gives it, else their defaults.
+    """
+
+    status: str = "old"
+    min_area_m2: float | None = None
+    max_area_m2: float | None = None
+    min_width_m: float | None = None
+
+
+@dataclass(frozen=True)
 class InputsSpec:
     """The input layers of a run.
 
@@ -494,7 +517,7 @@ class InputsSpec:
         of street centrelines (a bureau's 道路中心线, Geofabrik's roads; ``.shp``,
         ``.gpkg``, ``.gdb``, ``.zip`` ...). Written ``streets = { path, layer, crs,
         encoding, where }`` for a line layer, the keys besides ``path`` go to ``street_lines``
-        (and ``blocks`` and ``block_status`` to ``street_blocks``).
+        (and ``blocks``, ``block_status`` and the ``block_*`` sizes to ``street_blocks``).
     children
         Optional raster of young children (for example WorldPop's age 0–1 plus
         1–4 bands); its demand estimate is reported beside the ratio-based one.
@@ -510,11 +533,11 @@ class InputsSpec:
         ``encoding`` and ``where``), when the scenario gives more than its path; ``None`` reads the
         file's one layer with its own CRS.
     street_blocks
-        The ``status`` of the street blocks a layer of street centrelines gives as
-        residential areas (``streets = { path = "道路中心线.shp", blocks = true }``, and
-        ``block_status``, ``"old"`` unless given): the land its streets enclose, less
-        the areas' and the candidate parcels' land (:mod:`siting.inputs._street_blocks`).
-        ``None``: no blocks.
+        The street blocks a layer of street centrelines gives as residential areas
+        (``streets = { path = "道路中心线.shp", blocks = true }``, with ``block_status``
+        and the ``block_*`` sizes: :class:`StreetBlocksSpec`): the land its streets
+        enclose, less the areas' and the candidate parcels' land
+        (:mod:`siting.inputs._street_blocks`). ``None``: no blocks.
     osm
         Optional OpenStreetMap file providing streets, areas, candidates,
         facilities, hazards and buildings. A layer given both ways is read from both and
@@ -537,7 +560,7 @@ class InputsSpec:
     buildings: LayerSpec | None = None
     osm: OsmSpec | None = None
     street_lines: LayerSpec | None = None
-    street_blocks: str | None = None
+    street_blocks: StreetBlocksSpec | None = None
 
 
 @dataclass(frozen=True)
