@@ -163,16 +163,65 @@ def test_the_placed_register_is_planned_with_its_slots(sample: Scenario, tmp_pat
 
 def test_the_longest_name_wins() -> None:
     index = NameIndex.of(["华龙 新村", "华龙新村二期", "明月小区", "A4"], ["A1", "A2", "A3", "A4"])
-    assert index.longest(fold_name("利州区华龙新村二期3栋")) == ("华龙新村二期", [1])
-    assert index.longest(fold_name("利州区华龙新村3栋")) == ("华龙新村", [0])
+    assert index.named(fold_name("利州区华龙新村二期3栋")) == [("华龙新村二期", [1])]
+    assert index.named(fold_name("利州区华龙新村3栋")) == [("华龙新村", [0])]
     # 明月 (明月小区 less its 小区) is too short, 明月小区 whole is not; A4 is only its id
-    assert index.longest(fold_name("明月2栋 A4")) == ("", [])
-    assert index.longest(fold_name("明月 小区2栋")) == ("明月小区", [2])
+    assert index.named(fold_name("明月2栋 A4")) == []
+    assert index.named(fold_name("明月 小区2栋")) == [("明月小区", [2])]
     # a name is matched whole and without its 小区: 华龙新村小区 in an address as 华龙新村
     named = NameIndex.of(["华龙新村小区", "明月花园"], ["B1", "B2"])
-    assert named.longest(fold_name("华龙新村3栋")) == ("华龙新村", [0])
-    assert named.longest(fold_name("华龙新村小区3栋")) == ("华龙新村小区", [0])
+    assert named.named(fold_name("华龙新村3栋")) == [("华龙新村", [0])]
+    assert named.named(fold_name("华龙新村小区3栋")) == [("华龙新村小区", [0])]
     assert fold_name("ＳＯＨＯ　公寓小区") == "soho公寓"
+
+
+def test_a_community_beside_a_xiaoqu_is_its_committee_and_two_xiaoqu_are_refused() -> None:
+    """A 社区 (居委会) written before or after a 小区 is not the 小区, though an area is
+    called so; an address naming two 小区 is refused. The longest name won: 北门社区居委会
+    兴隆苑 stood at 北门社区 (4 characters against 3), 北门社区华龙新村 was ambiguous (4 and
+    4), and 兴隆苑旁清河花园 stood at 清河花园."""
+    index = NameIndex.of(["北门社区", "兴隆苑", "华龙新村", "清河花园"], ["A1", "A2", "A3", "A4"])
+    placed = _match(
+        [
+            "北门社区居委会兴隆苑3栋",
+            "兴隆苑（北门社区）",
+            "北门社区华龙新村",
+            "北门社区5栋",
+            "兴隆苑旁清河花园",
+        ],
+        [None] * 5,
+        index,
+        np.array(["510802"] * 4, dtype=object),
+        None,
+    )
+    assert placed.area == [1, 1, 2, 0, None]
+    assert (placed.unmatched, placed.ambiguous) == ([], [])
+    assert placed.several == [(4, ["兴隆苑", "清河花园"])]
+
+
+def test_a_row_naming_two_xiaoqu_is_a_problem_naming_them(sample: Scenario, tmp_path: Path) -> None:
+    path = tmp_path / "托育机构备案名单.csv"
+    pd.DataFrame(
+        {
+            "机构名称": ["兴隆托育", "华龙托育"],
+            "地址": ["利州区北门社区居委会兴隆苑3栋", "华龙新村旁兴隆新村"],
+            "托位数": [30, 40],
+        }
+    ).to_csv(path, index=False, encoding="utf-8-sig")
+    entry = LayerSpec(
+        path=path, columns={"facility_id": "机构名称", "slots": "托位数"}, address="地址"
+    )
+    check = check_inputs(replace(sample.inputs, facilities=entry), crs=sample.crs)
+    (problem,) = check.problems
+    assert problem.ids == ("华龙托育",)
+    assert (
+        "1 row without coordinates names several residential areas (a name ending in 社区 "
+        "beside another is taken for the 小区's 居委会, not the 小区): "
+        "line 3: '华龙新村旁兴隆新村' (华龙新村, 兴隆新村)"
+    ) in str(problem)
+    assert "one 小区 in each address" in str(problem)
+    (finding,) = [f for f in check.findings if f.code == "placed_by_address"]
+    assert (finding.values["count"], finding.values["of"]) == (1, 2)
 
 
 def test_the_district_tells_two_of_one_name_apart() -> None:

@@ -55,7 +55,7 @@ from siting.inputs._table import ROW_OF
 from siting.scenario import InputsSpec, LayerSpec
 from siting.scenario.checks import ADDRESSED_LAYERS
 
-__all__ = ["SHORTEST_NAME", "NameIndex", "fold_name", "place_by_address"]
+__all__ = ["COMMITTEE", "SHORTEST_NAME", "NameIndex", "fold_name", "place_by_address"]
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +63,11 @@ SHORTEST_NAME = 3
 """The fewest characters of a folded area name that is matched: 明月 (明月小区 without its
 小区) is a word of too many addresses (明月路, 明月小学) to name one compound, while
 明月小区 whole names it."""
+
+COMMITTEE = "社区"
+"""The end of a 社区's name. A 社区 written beside a 小区 (东坝社区华龙新村, 华龙新村（东坝社区）)
+is the residents' committee (居委会) the 小区 belongs to, not the compound: an area named
+so is not taken for the row's 小区 when the address names another area too."""
 
 _SPACE = re.compile(r"\s+")
 
@@ -117,29 +122,26 @@ class NameIndex:
         lengths = tuple(sorted({len(n) for n in positions}, reverse=True))
         return cls(positions, lengths)
 
-    def longest(self, address: str) -> tuple[str, list[int]]:
-        """The longest name in the folded ``address`` and the areas it names (those of
-        every name of that length found); ``("", [])`` when none is.
+    def named(self, address: str) -> list[tuple[str, list[int]]]:
+        """The names in the folded ``address``, in its order, each with the areas it names:
+        a name lying within a longer one found (华龙新村 in 华龙新村二期) is not one.
 
         Examples
         --------
         >>> index = NameIndex.of(["华龙新村", "华龙新村二期", "明月小区"], ["A1", "A2", "A3"])
-        >>> index.longest("东坝街道华龙新村二期3栋"), index.longest("明月路1号")
-        (('华龙新村二期', [1]), ('', []))
-        >>> index.longest("利州区明月小区2栋")
-        ('明月小区', [2])
+        >>> index.named("东坝街道华龙新村二期3栋"), index.named("明月路1号")
+        ([('华龙新村二期', [1])], [])
+        >>> index.named("明月小区旁华龙新村")
+        [('明月小区', [2]), ('华龙新村', [0])]
         """
+        spans: list[tuple[int, int, str]] = []
         for length in self.lengths:
-            found: list[int] = []
-            first = ""
             for start in range(len(address) - length + 1):
-                hit = self.positions.get(address[start : start + length])
-                if hit is not None:
-                    first = first or address[start : start + length]
-                    found.extend(hit)
-            if found:
-                return first, sorted(set(found))
-        return "", []
+                text = address[start : start + length]
+                end = start + length
+                if text in self.positions and all(end <= s or start >= e for s, e, _ in spans):
+                    spans.append((start, end, text))
+        return [(text, sorted(set(self.positions[text]))) for _, _, text in sorted(spans)]
 
 
 def _area_districts(
@@ -179,11 +181,23 @@ def _named_districts(address: str, districts: gpd.GeoDataFrame | None) -> set[st
 
 @dataclass(frozen=True)
 class _Placed:
-    """Where each row of a layer stands by its address: its area's position, or None."""
+    """Where each row of a layer stands by its address: its area's position, or None; the
+    rows naming no area, those naming a 小区 several areas are called (with its name and
+    their positions), and those naming several areas (with their names)."""
 
     area: list[int | None]
     unmatched: list[int]
     ambiguous: list[tuple[int, str, list[int]]]
+    several: list[tuple[int, list[str]]]
+
+
+def _the_xiaoqu(named: Sequence[tuple[str, list[int]]]) -> list[tuple[str, list[int]]]:
+    """The names of :meth:`NameIndex.named` that may be the row's 小区: one per set of
+    areas, and beside another, not one ending in 社区 (:data:`COMMITTEE`)."""
+    distinct = list({tuple(found): (name, found) for name, found in named}.values())
+    if len(distinct) > 1:
+        return [(n, f) for n, f in distinct if not n.endswith(COMMITTEE)] or distinct
+    return distinct
 
 
 def _match(
@@ -193,24 +207,33 @@ def _match(
     area_districts: npt.NDArray[np.object_],
     districts: gpd.GeoDataFrame | None,
 ) -> _Placed:
-    """Each address's area (:class:`_Placed`), by :meth:`NameIndex.longest` and the
-    district rule."""
+    """Each address's area (:class:`_Placed`), by :meth:`NameIndex.named`,
+    :func:`_the_xiaoqu` and the district rule."""
     area: list[int | None] = []
     unmatched: list[int] = []
     ambiguous: list[tuple[int, str, list[int]]] = []
+    several: list[tuple[int, list[str]]] = []
     for row, (text, district) in enumerate(zip(addresses, row_districts, strict=True)):
         address = _fold(text)
-        name, found = index.longest(address)
+        named = _the_xiaoqu(index.named(address))
+        area.append(None)
+        if not named:
+            unmatched.append(row)
+            continue
+        if len(named) > 1:
+            several.append((row, [name for name, _ in named]))
+            continue
+        ((name, every),) = named
+        found = every
         if len(found) > 1:
             within = {district} if district is not None else _named_districts(address, districts)
             if within:
                 found = [i for i in found if area_districts[i] in within]
-        if not name:
-            unmatched.append(row)
-        elif len(found) != 1:
-            ambiguous.append((row, name, index.longest(address)[1]))
-        area.append(found[0] if name and len(found) == 1 else None)
-    return _Placed(area, unmatched, ambiguous)
+        if len(found) != 1:
+            ambiguous.append((row, name, every))
+        else:
+            area[-1] = found[0]
+    return _Placed(area, unmatched, ambiguous, several)
 
 
 def _rows_said(
@@ -341,45 +364,55 @@ def _problems(
     where: _Where,
     report: _Report,
 ) -> None:
-    """The problems of the rows whose address names no area, and of the ambiguous ones,
-    each row said by its row in the table (and its address), and its id."""
+    """The problems of the rows whose address names no area, of the ambiguous ones and of
+    those naming several areas, each row said by its row in the table (and its address),
+    and its id."""
     labels, ids = rows_and_ids
     column = entry.address
     fix = (
         f"give those rows their 经度 and 纬度 (CGCS2000 degrees), or write the 小区 in the "
         f"address ('{column}') as the areas layer names it (its name column)"
     )
-    if placed.unmatched:
-        count = len(placed.unmatched)
+    area_ids = areas.index.astype(str)
+    kinds = (
+        (
+            dict.fromkeys(placed.unmatched, ""),
+            ("has an address that names", "have an address that names"),
+            f"no residential area (names of {SHORTEST_NAME} characters or more, a trailing "
+            "小区 aside)",
+            fix,
+        ),
+        (
+            {
+                r: f"{name}: {first_few(area_ids[found], limit=4)}"
+                for r, name, found in placed.ambiguous
+            },
+            ("names", "name"),
+            "a 小区 that several residential areas are called, and neither the row's "
+            "district_id nor a district named in the address tells which",
+            fix + ", with its district (利州区) or the row's district_id",
+        ),
+        (
+            {r: ", ".join(names) for r, names in placed.several},
+            ("names", "name"),
+            f"several residential areas (a name ending in {COMMITTEE} beside another is taken "
+            "for the 小区's 居委会, not the 小区)",
+            fix + ", one 小区 in each address",
+        ),
+    )
+    for extra, (one, many), what, how in kinds:
+        if not extra:
+            continue
+        rows = list(extra)
+        count = len(rows)
         report.problems.append(
             where.problem(
                 f"{count} row{'s' if count > 1 else ''} without coordinates "
-                f"{'have' if count > 1 else 'has'} an address that names no residential area "
-                f"(names of {SHORTEST_NAME} characters or more, a trailing 小区 aside): "
-                + _rows_said(placed.unmatched, labels, addresses),
-                column=column,
-                ids=[ids[r] for r in placed.unmatched],
-                fix=fix,
-            )
-        )
-    if placed.ambiguous:
-        count = len(placed.ambiguous)
-        area_ids = areas.index.astype(str)
-        extra = {
-            r: f"{name}: {first_few(area_ids[found], limit=4)}"
-            for r, name, found in placed.ambiguous
-        }
-        rows = [r for r, _, _ in placed.ambiguous]
-        report.problems.append(
-            where.problem(
-                f"{count} row{'s' if count > 1 else ''} without coordinates "
-                f"name{'' if count > 1 else 's'} a 小区 that "
-                "several residential areas are called, and neither the row's district_id nor "
-                "a district named in the address tells which: "
-                + _rows_said(rows, labels, addresses, extra),
+                f"{many if count > 1 else one} {what}: "
+                + _rows_said(rows, labels, addresses, {r: e for r, e in extra.items() if e}),
                 column=column,
                 ids=[ids[r] for r in rows],
-                fix=fix + ", with its district (利州区) or the row's district_id",
+                fix=how,
             )
         )
 
