@@ -242,6 +242,75 @@ def test_the_district_tells_two_of_one_name_apart() -> None:
     assert placed.ambiguous == [(2, "华龙新村", [0, 1]), (3, "华龙新村", [0, 1])]
 
 
+def test_a_xiaoqu_of_another_district_than_the_row_or_its_address_says_is_refused() -> None:
+    """A 小区 of one name is placed only in the district the row's district_id (a known
+    one), or else the 区县 its address names, gives; a 区县 inside the 小区's own name is
+    not one. 广元市昭化区兴隆苑 stood at 利州区's 兴隆苑 (the county was read only to
+    tell twins apart), as did a row whose district_id is 昭化区's; 朝天区华龙新村, of
+    neither twin's county, was said to be ambiguous."""
+    names = ["兴隆苑", "华龙新村", "华龙新村", "昭化区移民安置小区"]
+    index = NameIndex.of(names, ["A1", "A2", "A3", "A4"])
+    area_districts = np.array(["510802", "510802", "510811", "510802"], dtype=object)
+    districts = gpd.GeoDataFrame(
+        {"name": ["利州区", "昭化区", "朝天区"]},
+        geometry=[None, None, None],
+        index=["510802", "510811", "510812"],
+    )
+    placed = _match(
+        [
+            "广元市昭化区兴隆苑3号",
+            "兴隆苑5栋",
+            "兴隆苑6栋",
+            "昭化区华龙新村1栋",
+            "华龙新村2栋",
+            "广元市昭化区移民安置小区5栋",
+            "朝天区华龙新村",
+        ],
+        [None, "510811", "510802", None, "利州区", None, None],
+        index,
+        area_districts,
+        districts,
+    )
+    assert placed.area == [None, None, 0, 2, None, 3, None]
+    assert placed.elsewhere == [
+        (0, "兴隆苑", [0], ["510811"]),
+        (1, "兴隆苑", [0], ["510811"]),
+        (6, "华龙新村", [1, 2], ["510812"]),
+    ]
+    assert placed.ambiguous == [(4, "华龙新村", [1, 2])]
+
+
+def test_a_row_of_another_district_is_a_problem_naming_both(
+    sample: Scenario, tmp_path: Path
+) -> None:
+    path = tmp_path / "托育机构备案名单.csv"
+    pd.DataFrame(
+        {
+            "机构名称": ["兴隆托育", "华龙托育", "明月托育"],
+            "地址": ["广元市昭化区兴隆苑3号", "华龙新村2栋", "利州区明月小区1栋"],
+            "区县代码": ["", "510811", "510802"],
+            "托位数": [30, 40, 20],
+        }
+    ).to_csv(path, index=False, encoding="utf-8-sig")
+    entry = LayerSpec(
+        path=path,
+        columns={"facility_id": "机构名称", "slots": "托位数", "district_id": "区县代码"},
+        address="地址",
+    )
+    check = check_inputs(replace(sample.inputs, facilities=entry), crs=sample.crs)
+    (problem,) = check.problems
+    assert problem.ids == ("兴隆托育", "华龙托育")
+    assert (
+        "2 rows without coordinates name a 小区 of another district than the row's "
+        "district_id, or than the 区县 its address names: line 2: '广元市昭化区兴隆苑3号' "
+        "(兴隆苑: A011 (510802), not 510811); line 3: '华龙新村2栋' (华龙新村: A005 "
+        "(510802), not 510811)"
+    ) in str(problem)
+    assert "correct the row's district_id or the 区县 in its address, or give" in str(problem)
+    (finding,) = [f for f in check.findings if f.code == "placed_by_address"]
+    assert (finding.values["count"], finding.values["of"]) == (1, 3)
+
+
 @pytest.mark.parametrize(
     ("layer", "address", "said"),
     [

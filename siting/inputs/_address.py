@@ -14,17 +14,22 @@ here, once the areas are in the working CRS:
   shorter than :data:`SHORTEST_NAME` characters (明月), or a name that is only its
   area's id (a layer without names), is never matched;
 * an address (folded alike, without dropping anything) matches every name that occurs in
-  it, and the longest wins (华龙新村二期 before 华龙新村);
-* when several areas share it (two 华龙新村 in two counties), the district decides: the
-  row's ``district_id`` when it gives one, else the districts whose ``name`` occurs in
-  the address; an area's district is its ``district_id``, else the district holding its
-  point. Still several, the row is ambiguous;
+  it, a name within a longer one aside (华龙新村 in 华龙新村二期); beside another, a name
+  ending in 社区 is the 小区's residents' committee (东坝社区华龙新村, 华龙新村（北门社区）),
+  not the 小区; an address still naming two areas (兴隆苑旁清河花园) is refused;
+* the district decides among the areas of the name, and refuses a 小区 of another
+  district: the row's ``district_id`` when it gives one the areas or districts know, else
+  the districts whose ``name`` occurs in the address outside the areas' names; an area's
+  district is its ``district_id``, else the district holding its point. A row naming a
+  小区 none of whose areas is in that district (广元市昭化区兴隆苑, 兴隆苑 being of 利州区)
+  is refused; several areas left, the row is ambiguous;
 * the row stands at the area's own point when the areas are a 小区 list (a point given,
   :attr:`siting.inputs.Inputs.area_points`), else at its ``representative_point()``,
   inside its outline.
 
-Rows whose address names no area, and ambiguous rows, are problems (the fix: their
-coordinates, or the 小区's name as the areas layer writes it); the rows placed are a
+Rows whose address names no area, ambiguous rows, and the rows naming two areas or a
+小区 of another district are problems (the fix: their coordinates, or the 小区's name as
+the areas layer writes it, or the district); the rows placed are a
 finding (``placed_by_address``): each stands for a facility somewhere in its 小区, not
 at its door.
 
@@ -183,12 +188,14 @@ def _named_districts(address: str, districts: gpd.GeoDataFrame | None) -> set[st
 class _Placed:
     """Where each row of a layer stands by its address: its area's position, or None; the
     rows naming no area, those naming a 小区 several areas are called (with its name and
-    their positions), and those naming several areas (with their names)."""
+    their positions), those naming several areas (with their names), and those naming a
+    小区 outside the district the row gives (its name, its areas and that district)."""
 
     area: list[int | None]
     unmatched: list[int]
     ambiguous: list[tuple[int, str, list[int]]]
     several: list[tuple[int, list[str]]]
+    elsewhere: list[tuple[int, str, list[int], list[str]]]
 
 
 def _the_xiaoqu(named: Sequence[tuple[str, list[int]]]) -> list[tuple[str, list[int]]]:
@@ -208,32 +215,51 @@ def _match(
     districts: gpd.GeoDataFrame | None,
 ) -> _Placed:
     """Each address's area (:class:`_Placed`), by :meth:`NameIndex.named`,
-    :func:`_the_xiaoqu` and the district rule."""
-    area: list[int | None] = []
-    unmatched: list[int] = []
-    ambiguous: list[tuple[int, str, list[int]]] = []
-    several: list[tuple[int, list[str]]] = []
+    :func:`_the_xiaoqu` and the district rule (:func:`_within`)."""
+    placed = _Placed([], [], [], [], [])
+    known = {str(d) for d in area_districts if d is not None}
+    known |= set() if districts is None else set(districts.index.astype(str))
     for row, (text, district) in enumerate(zip(addresses, row_districts, strict=True)):
         address = _fold(text)
-        named = _the_xiaoqu(index.named(address))
-        area.append(None)
+        every_name = index.named(address)
+        named = _the_xiaoqu(every_name)
+        placed.area.append(None)
         if not named:
-            unmatched.append(row)
+            placed.unmatched.append(row)
             continue
         if len(named) > 1:
-            several.append((row, [name for name, _ in named]))
+            placed.several.append((row, [name for name, _ in named]))
             continue
         ((name, every),) = named
-        found = every
-        if len(found) > 1:
-            within = {district} if district is not None else _named_districts(address, districts)
-            if within:
-                found = [i for i in found if area_districts[i] in within]
-        if len(found) != 1:
-            ambiguous.append((row, name, every))
+        if district is not None and district in known:
+            within = {district}
+        else:  # the districts the address names, outside the areas' names (利州华府)
+            rest = address
+            for other, _ in every_name:
+                rest = rest.replace(other, "|")
+            within = _named_districts(rest, districts)
+        found = _within(every, within, area_districts)
+        if found is None:
+            placed.elsewhere.append((row, name, every, sorted(within)))
+        elif len(found) != 1:
+            placed.ambiguous.append((row, name, every))
         else:
-            area[-1] = found[0]
-    return _Placed(area, unmatched, ambiguous, several)
+            placed.area[-1] = found[0]
+    return placed
+
+
+def _within(
+    found: list[int], within: set[str], area_districts: npt.NDArray[np.object_]
+) -> list[int] | None:
+    """The areas ``found`` in the districts ``within`` (all, when ``within`` is empty or
+    no area's district is known); None when each area's district is known and none is
+    one of them: the row's district_id, or the county its address names, is another."""
+    if not within:
+        return found
+    inside = [i for i in found if area_districts[i] in within]
+    if inside or all(area_districts[i] is None for i in found):
+        return inside or found
+    return None
 
 
 def _rows_said(
@@ -319,7 +345,15 @@ def place_by_address(
         )
         ids = [str(i) for i in frame.index[waiting]]
         labels = [str((row_of or {}).get(i, i)) for i in ids]
-        _problems(placed, (labels, ids), addresses, areas, entry, wheres[name], report)
+        _problems(
+            placed,
+            (labels, ids),
+            addresses,
+            (areas.index.astype(str).to_numpy(dtype=object), area_districts),
+            entry,
+            wheres[name],
+            report,
+        )
         done = [(r, a) for r, a in enumerate(placed.area) if a is not None]
         if not done:
             layers[name] = frame
@@ -359,21 +393,22 @@ def _problems(
     placed: _Placed,
     rows_and_ids: tuple[Sequence[str], Sequence[str]],
     addresses: Sequence[str],
-    areas: gpd.GeoDataFrame,
+    areas: tuple[npt.NDArray[np.object_], npt.NDArray[np.object_]],
     entry: LayerSpec,
     where: _Where,
     report: _Report,
 ) -> None:
-    """The problems of the rows whose address names no area, of the ambiguous ones and of
-    those naming several areas, each row said by its row in the table (and its address),
-    and its id."""
+    """The problems of the rows whose address names no area, of the ambiguous ones, of
+    those naming several areas and of those naming a 小区 of another district, each row
+    said by its row in the table (and its address), and its id; ``areas`` are the areas'
+    ids and districts."""
     labels, ids = rows_and_ids
+    area_ids, area_districts = areas
     column = entry.address
     fix = (
         f"give those rows their 经度 and 纬度 (CGCS2000 degrees), or write the 小区 in the "
         f"address ('{column}') as the areas layer names it (its name column)"
     )
-    area_ids = areas.index.astype(str)
     kinds = (
         (
             dict.fromkeys(placed.unmatched, ""),
@@ -399,6 +434,17 @@ def _problems(
             "for the 小区's 居委会, not the 小区)",
             fix + ", one 小区 in each address",
         ),
+        (
+            {
+                r: f"{name}: {_in_districts(area_ids[found], area_districts[found])}, not "
+                + ", ".join(within)
+                for r, name, found, within in placed.elsewhere
+            },
+            ("names", "name"),
+            "a 小区 of another district than the row's district_id, or than the 区县 its "
+            "address names",
+            "correct the row's district_id or the 区县 in its address, or " + fix,
+        ),
     )
     for extra, (one, many), what, how in kinds:
         if not extra:
@@ -415,6 +461,11 @@ def _problems(
                 fix=how,
             )
         )
+
+
+def _in_districts(area_ids: npt.NDArray[np.object_], districts: npt.NDArray[np.object_]) -> str:
+    """``A011 (510802), A042 (510811)``: the first areas, each with its district."""
+    return first_few([f"{a} ({d})" for a, d in zip(area_ids, districts, strict=True)], limit=4)
 
 
 def _finding(layer: str, column: str, count: int, rows: int, at_points: int) -> Said:
