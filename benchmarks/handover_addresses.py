@@ -224,7 +224,7 @@ def write_cases() -> None:
     ]
     picked = city.pick(25)
     written += [
-        (f"广元市利州区{city.stem(a)}路{i + 1}号{city.name(a)}{city.door()}", a)
+        (f"广元市{city.county(a)}{city.stem(a)}路{i + 1}号{city.name(a)}{city.door()}", a)
         for i, a in enumerate(picked[:15])
     ]
     written += [(f"{city.prefix(a)}{city.name(a)}幼儿园", a) for a in picked[15:]]
