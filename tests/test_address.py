@@ -199,31 +199,6 @@ def test_a_community_beside_a_xiaoqu_is_its_committee_and_two_xiaoqu_are_refused
     assert placed.several == [(4, ["兴隆苑", "清河花园"])]
 
 
-def test_a_row_naming_two_xiaoqu_is_a_problem_naming_them(sample: Scenario, tmp_path: Path) -> None:
-    path = tmp_path / "托育机构备案名单.csv"
-    pd.DataFrame(
-        {
-            "机构名称": ["兴隆托育", "华龙托育"],
-            "地址": ["利州区北门社区居委会兴隆苑3栋", "华龙新村旁兴隆新村"],
-            "托位数": [30, 40],
-        }
-    ).to_csv(path, index=False, encoding="utf-8-sig")
-    entry = LayerSpec(
-        path=path, columns={"facility_id": "机构名称", "slots": "托位数"}, address="地址"
-    )
-    check = check_inputs(replace(sample.inputs, facilities=entry), crs=sample.crs)
-    (problem,) = check.problems
-    assert problem.ids == ("华龙托育",)
-    assert (
-        "1 row without coordinates names several residential areas (a name ending in 社区 "
-        "beside another is taken for the 小区's 居委会, not the 小区): "
-        "line 3: '华龙新村旁兴隆新村' (华龙新村, 兴隆新村)"
-    ) in str(problem)
-    assert "one 小区 in each address" in str(problem)
-    (finding,) = [f for f in check.findings if f.code == "placed_by_address"]
-    assert (finding.values["count"], finding.values["of"]) == (1, 2)
-
-
 def test_the_district_tells_two_of_one_name_apart() -> None:
     index = NameIndex.of(["华龙新村", "华龙新村"], ["A1", "A2"])
     area_districts = np.array(["510802", "510811"], dtype=object)
@@ -280,35 +255,70 @@ def test_a_xiaoqu_of_another_district_than_the_row_or_its_address_says_is_refuse
     assert placed.ambiguous == [(4, "华龙新村", [1, 2])]
 
 
-def test_a_row_of_another_district_is_a_problem_naming_both(
-    sample: Scenario, tmp_path: Path
+@pytest.mark.parametrize(
+    ("table", "columns", "ids", "said", "placed"),
+    [
+        (
+            {
+                "机构名称": ["兴隆托育", "华龙托育"],
+                "地址": ["利州区北门社区居委会兴隆苑3栋", "华龙新村旁兴隆新村"],
+                "托位数": [30, 40],
+            },
+            {},
+            ("华龙托育",),
+            [
+                "1 row without coordinates names several residential areas (a name ending "
+                "in 社区 beside another is taken for the 小区's 居委会, not the 小区): "
+                "line 3: '华龙新村旁兴隆新村' (华龙新村, 兴隆新村)",
+                "one 小区 in each address",
+            ],
+            (1, 2),
+        ),
+        (
+            {
+                "机构名称": ["兴隆托育", "华龙托育", "明月托育"],
+                "地址": ["广元市昭化区兴隆苑3号", "华龙新村2栋", "利州区明月小区1栋"],
+                "区县代码": ["", "510811", "510802"],
+                "托位数": [30, 40, 20],
+            },
+            {"district_id": "区县代码"},
+            ("兴隆托育", "华龙托育"),
+            [
+                "2 rows without coordinates name a 小区 of another district than the row's "
+                "district_id, or than the 区县 its address names: line 2: '广元市昭化区兴隆苑"
+                "3号' (兴隆苑: A011 (510802), not 510811); line 3: '华龙新村2栋' (华龙新村: "
+                "A005 (510802), not 510811)",
+                "correct the row's district_id or the 区县 in its address, or give",
+            ],
+            (1, 3),
+        ),
+    ],
+)
+def test_rows_naming_two_xiaoqu_or_one_of_another_district_are_a_problem(
+    sample: Scenario,
+    tmp_path: Path,
+    table: dict[str, list[object]],
+    columns: dict[str, str],
+    ids: tuple[str, ...],
+    said: list[str],
+    placed: tuple[int, int],
 ) -> None:
+    """The problem names the rows, their 小区 (and its areas' districts), and the fix;
+    the other rows are placed (北门社区居委会兴隆苑: at 兴隆苑)."""
     path = tmp_path / "托育机构备案名单.csv"
-    pd.DataFrame(
-        {
-            "机构名称": ["兴隆托育", "华龙托育", "明月托育"],
-            "地址": ["广元市昭化区兴隆苑3号", "华龙新村2栋", "利州区明月小区1栋"],
-            "区县代码": ["", "510811", "510802"],
-            "托位数": [30, 40, 20],
-        }
-    ).to_csv(path, index=False, encoding="utf-8-sig")
+    pd.DataFrame(table).to_csv(path, index=False, encoding="utf-8-sig")
     entry = LayerSpec(
         path=path,
-        columns={"facility_id": "机构名称", "slots": "托位数", "district_id": "区县代码"},
+        columns={"facility_id": "机构名称", "slots": "托位数", **columns},
         address="地址",
     )
     check = check_inputs(replace(sample.inputs, facilities=entry), crs=sample.crs)
     (problem,) = check.problems
-    assert problem.ids == ("兴隆托育", "华龙托育")
-    assert (
-        "2 rows without coordinates name a 小区 of another district than the row's "
-        "district_id, or than the 区县 its address names: line 2: '广元市昭化区兴隆苑3号' "
-        "(兴隆苑: A011 (510802), not 510811); line 3: '华龙新村2栋' (华龙新村: A005 "
-        "(510802), not 510811)"
-    ) in str(problem)
-    assert "correct the row's district_id or the 区县 in its address, or give" in str(problem)
+    assert problem.ids == ids
+    for words in said:
+        assert words in str(problem)
     (finding,) = [f for f in check.findings if f.code == "placed_by_address"]
-    assert (finding.values["count"], finding.values["of"]) == (1, 3)
+    assert (finding.values["count"], finding.values["of"]) == placed
 
 
 @pytest.mark.parametrize(
