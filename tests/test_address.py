@@ -255,6 +255,36 @@ def test_a_xiaoqu_of_another_district_than_the_row_or_its_address_says_is_refuse
     assert placed.ambiguous == [(4, "华龙新村", [1, 2])]
 
 
+def test_a_row_naming_no_area_is_shown_the_names_beginning_alike(
+    sample: Scenario, tmp_path: Path
+) -> None:
+    """A 小区 written without its suffix, or with another (兴隆小区 for one of the four
+    兴隆 areas), names no area and is refused; its problem shows the sample's names that
+    begin with two characters of the address outside the district's and subdistrict's
+    names (not 利州华府 … for 利州区, nor 东坝公寓 for 东坝街道): 兴隆新村 A002, 兴隆苑
+    A011, 兴隆宿舍区 A071, 兴隆华府 A130; 千佛宿舍区 A095, 千佛新城 A131 (a road's name
+    would show those of its words too: 上西路, 上西新村). 万达广场 begins none and is said
+    as before. It showed the rows alone."""
+    path = tmp_path / "托育机构备案名单.csv"
+    pd.DataFrame(
+        {
+            "机构名称": ["兴隆托育", "千佛托育", "路边托育"],
+            "地址": ["广元市利州区东坝街道兴隆小区6号", "南河街道千佛22号楼", "利州区万达广场3楼"],
+            "托位数": [30, 40, 20],
+        }
+    ).to_csv(path, index=False, encoding="utf-8-sig")
+    entry = LayerSpec(
+        path=path, columns={"facility_id": "机构名称", "slots": "托位数"}, address="地址"
+    )
+    check = check_inputs(replace(sample.inputs, facilities=entry), crs=sample.crs)
+    (problem,) = check.problems
+    assert problem.message.endswith(
+        "line 2: '广元市利州区东坝街道兴隆小区6号' (names beginning alike: 兴隆新村, 兴隆苑, "
+        "兴隆宿舍区, 兴隆华府); line 3: '南河街道千佛22号楼' (names beginning alike: "
+        "千佛宿舍区, 千佛新城); line 4: '利州区万达广场3楼'"
+    )
+
+
 @pytest.mark.parametrize(
     ("table", "columns", "ids", "said", "placed"),
     [

@@ -29,7 +29,9 @@ here, once the areas are in the working CRS:
 
 Rows whose address names no area, ambiguous rows, and the rows naming two areas or a
 小区 of another district are problems (the fix: their coordinates, or the 小区's name as
-the areas layer writes it, or the district); the rows placed are a
+the areas layer writes it, or the district; a row naming none is shown the areas' names
+that begin with two of its characters outside the districts' and subdistricts' names,
+:class:`_Alike`: 兴隆小区 those of 兴隆新村, 兴隆苑 …); the rows placed are a
 finding (``placed_by_address``): each stands for a facility somewhere in its 小区, not
 at its door.
 
@@ -345,11 +347,14 @@ def place_by_address(
         )
         ids = [str(i) for i in frame.index[waiting]]
         labels = [str((row_of or {}).get(i, i)) for i in ids]
+        places = [layers.get("districts"), layers.get("subdistricts")]
+        alike = _Alike.of(areas["name"].tolist(), areas.index.tolist(), places)
         _problems(
             placed,
             (labels, ids),
             addresses,
             (areas.index.astype(str).to_numpy(dtype=object), area_districts),
+            {r: alike.said(addresses[r]) for r in placed.unmatched},
             entry,
             wheres[name],
             report,
@@ -374,6 +379,48 @@ def place_by_address(
         report.find(_finding(name, entry.address, len(done), len(frame), own), by=logger)
 
 
+@dataclass(frozen=True)
+class _Alike:
+    """The areas' names by their first two characters, and the districts' and
+    subdistricts' names: the names an address naming none may have meant (兴隆小区:
+    兴隆新村, 兴隆苑 …), a hint beside its problem, never a placing."""
+
+    names: Mapping[str, Sequence[str]]
+    places: Sequence[str]
+
+    @classmethod
+    def of(cls, names: Sequence[object], ids: Sequence[object], places: Sequence[object]) -> _Alike:
+        """The index of the areas' ``names`` (beside their ``ids``; a name that is its id
+        left out), and the names of the layers ``places`` (districts, subdistricts; None
+        when absent)."""
+        by_start: dict[str, list[str]] = {}
+        for name, own in zip(names, ids, strict=True):
+            if name is not None and str(name) != str(own) and len(_fold(name)) >= SHORTEST_NAME:
+                by_start.setdefault(_fold(name)[:2], []).append(str(name))
+        words = [
+            _fold(n)
+            for layer in places
+            if isinstance(layer, pd.DataFrame) and "name" in layer
+            for n in layer["name"]
+            if n is not None and len(_fold(n)) >= 2
+        ]
+        return cls({k: list(dict.fromkeys(v)) for k, v in by_start.items()}, words)
+
+    def said(self, address: str) -> str:
+        """``names beginning alike: 兴隆新村, 兴隆苑 …`` for the two characters of
+        ``address`` outside the districts' and subdistricts' names (利州区, 东坝街道) that
+        begin an area's name; "" when none do."""
+        text = _fold(address)
+        for place in self.places:
+            text = text.replace(place, "|")
+        found = [
+            name
+            for start in dict.fromkeys(text[i : i + 2] for i in range(len(text) - 1))
+            for name in self.names.get(start, ())
+        ]
+        return f"names beginning alike: {first_few(found, limit=4)}" if found else ""
+
+
 def _text(value: object) -> str | None:
     """A cell as text, None when empty (None or NaN)."""
     return None if value is None or value != value else str(value)
@@ -394,6 +441,7 @@ def _problems(
     rows_and_ids: tuple[Sequence[str], Sequence[str]],
     addresses: Sequence[str],
     areas: tuple[npt.NDArray[np.object_], npt.NDArray[np.object_]],
+    hints: Mapping[int, str],
     entry: LayerSpec,
     where: _Where,
     report: _Report,
@@ -401,7 +449,8 @@ def _problems(
     """The problems of the rows whose address names no area, of the ambiguous ones, of
     those naming several areas and of those naming a 小区 of another district, each row
     said by its row in the table (and its address), and its id; ``areas`` are the areas'
-    ids and districts."""
+    ids and districts, ``hints`` the names alike of each row naming none
+    (:class:`_Alike`)."""
     labels, ids = rows_and_ids
     area_ids, area_districts = areas
     column = entry.address
@@ -411,7 +460,7 @@ def _problems(
     )
     kinds = (
         (
-            dict.fromkeys(placed.unmatched, ""),
+            {r: hints.get(r, "") for r in placed.unmatched},
             ("has an address that names", "have an address that names"),
             f"no residential area (names of {SHORTEST_NAME} characters or more, a trailing "
             "小区 aside)",
