@@ -173,17 +173,17 @@ def _area_districts(
     return out
 
 
-def _named_districts(address: str, districts: gpd.GeoDataFrame | None) -> set[str]:
-    """The districts whose name (two characters or more, folded) occurs in ``address``."""
+def _district_names(districts: gpd.GeoDataFrame | None) -> list[tuple[str, str]]:
+    """Each district's id and its name folded, for the names of two characters or more
+    (none: the districts have no names)."""
     if districts is None or "name" not in districts:
-        return set()
+        return []
     named = zip(districts.index.astype(str), districts["name"], strict=True)
-    return {
-        str(own)
+    return [
+        (str(own), _fold(name))
         for own, name in named
         if name is not None and str(name) != own and len(_fold(name)) >= 2
-        if _fold(name) in address
-    }
+    ]
 
 
 @dataclass(frozen=True)
@@ -221,6 +221,7 @@ def _match(
     placed = _Placed([], [], [], [], [])
     known = {str(d) for d in area_districts if d is not None}
     known |= set() if districts is None else set(districts.index.astype(str))
+    district_names = _district_names(districts)
     for row, (text, district) in enumerate(zip(addresses, row_districts, strict=True)):
         address = _fold(text)
         every_name = index.named(address)
@@ -239,7 +240,7 @@ def _match(
             rest = address
             for other, _ in every_name:
                 rest = rest.replace(other, "|")
-            within = _named_districts(rest, districts)
+            within = {own for own, word in district_names if word in rest}
         found = _within(every, within, area_districts)
         if found is None:
             placed.elsewhere.append((row, name, every, sorted(within)))
@@ -347,14 +348,17 @@ def place_by_address(
         )
         ids = [str(i) for i in frame.index[waiting]]
         labels = [str((row_of or {}).get(i, i)) for i in ids]
-        places = [layers.get("districts"), layers.get("subdistricts")]
-        alike = _Alike.of(areas["name"].tolist(), areas.index.tolist(), places)
+        hints = {}
+        if placed.unmatched:
+            places = [layers.get("districts"), layers.get("subdistricts")]
+            alike = _Alike.of(areas["name"].tolist(), areas.index.tolist(), places)
+            hints = {r: alike.said(addresses[r]) for r in placed.unmatched}
         _problems(
             placed,
             (labels, ids),
             addresses,
             (areas.index.astype(str).to_numpy(dtype=object), area_districts),
-            {r: alike.said(addresses[r]) for r in placed.unmatched},
+            hints,
             entry,
             wheres[name],
             report,
@@ -395,8 +399,9 @@ class _Alike:
         when absent)."""
         by_start: dict[str, list[str]] = {}
         for name, own in zip(names, ids, strict=True):
-            if name is not None and str(name) != str(own) and len(_fold(name)) >= SHORTEST_NAME:
-                by_start.setdefault(_fold(name)[:2], []).append(str(name))
+            folded = "" if name is None or str(name) == str(own) else _fold(name)
+            if len(folded) >= SHORTEST_NAME:
+                by_start.setdefault(folded[:2], []).append(str(name))
         words = [
             _fold(n)
             for layer in places
