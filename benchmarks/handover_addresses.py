@@ -7,11 +7,12 @@ Run with ``.venv/bin/python -m benchmarks.handover_addresses [--out DIR] [--only
 without coordinates, read with ``address = "地址"``, its addresses built (seeded) from the
 sample's 182 area names and its districts' and subdistricts' names as clerks write them:
 省市区街道 prefixes with 栋/单元/号/楼/室 after; the 小区 with its suffix dropped, another
-one added, 一期/二期 after; a 社区 (居委会) before it or in brackets after; full-width
-digits and spaces; road, school and hospital addresses that name no 小区 (嘉陵路12号,
-明月小学), and roads before a 小区; two 小区 of one name in two counties; a county or a
-区县代码 that disagrees with the 小区's; 经度/纬度 for some rows of an ``.xlsx``; a GBK
-CSV; and a list of employers (职工人数, 外来务工人员数). Each row's area is the one the
+one added, 一期/二期 after; a 社区 (居委会) or a 行政村 (村委会) before it or in brackets
+after; full-width digits and spaces; road, school and hospital addresses that name no
+小区 (嘉陵路12号, 明月小学), and roads before a 小区; two 小区 of one name in two
+counties; a county or a 区县代码 that disagrees with the 小区's; 经度/纬度 for some rows
+of an ``.xlsx``; a GBK CSV; and a list of employers (职工人数, 外来务工人员数). Each
+row's area is the one the
 generator meant, or none (an address that names no 小区, or that names it with a county
 it is not in).
 
@@ -67,7 +68,13 @@ row with its own coordinates."""
 SUFFIXES = ("宿舍区", "小区", "花园", "家园", "新村", "社区", "公寓", "锦园", "华府", "悦府")
 SUFFIXES += ("壹号", "御景", "新城", "苑", "村")
 COMMITTEES = ("东坝社区", "南河社区", "河西社区", "上西社区", "万缘社区", "北门社区", "嘉陵社区")
-"""社区 (居委会) written before a 小区: four that no area is called, three that areas are."""
+"""社区 (居委会) written before a 小区 (of a town: a village has its 村委会 instead, a11):
+four that no area is called, three that areas are."""
+
+
+def village(name: str) -> bool:
+    """Whether ``name`` is a 行政村's (赵家村; not 华龙新村)."""
+    return name.endswith("村") and not name.endswith("新村")
 
 
 class Areas:
@@ -184,7 +191,7 @@ def write_cases() -> None:
 
     # 3. a 社区 (居委会) before the 小区, or in brackets after -------------------------------
     committee_names = {c.removesuffix("社区") for c in COMMITTEES}
-    plain = city.pick(56, where=lambda n: not n.endswith("社区"))
+    plain = city.pick(56, where=lambda n: not n.endswith("社区") and not village(n))
     forms = [
         lambda a, c: f"{c}{city.name(a)}",
         lambda a, c: f"{c}居委会{city.name(a)}",
@@ -336,6 +343,20 @@ def write_cases() -> None:
     write_xlsx(case / "用工单位.xlsx", employers, sheet="用工单位")
     scenario(case, {"workplaces": WORKPLACES.format(file="用工单位.xlsx", keys="")})
     (case / MEANT).write_text(json.dumps(meant, ensure_ascii=False), encoding="utf-8")
+
+    # 11. a 行政村 (村委会) before a 小区 built on its land, or in brackets after ------------
+    picked = city.pick(30, where=lambda n: not village(n) and not n.endswith("社区"))
+    forms = [
+        lambda a, v: f"{v}{city.name(a)}",
+        lambda a, v: f"{v}村委会{city.name(a)}",
+        lambda a, v: f"{city.name(a)}（{v}）",
+    ]
+    written = []
+    for i, a in enumerate(picked):
+        near = city.pick(1, where=village)[0]  # a village of the sample, not necessarily near
+        v = city.name(near)
+        written.append((city.prefix(a) + forms[i % 3](a, v) + city.door(), a))
+    facilities_case("a11_village_before", *rows_of(written))
 
 
 def placements(case: Path) -> dict[str, Any]:
