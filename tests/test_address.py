@@ -255,6 +255,26 @@ def test_a_xiaoqu_of_another_district_than_the_row_or_its_address_says_is_refuse
     assert placed.ambiguous == [(4, "华龙新村", [1, 2])]
 
 
+def test_a_village_beside_a_xiaoqu_is_its_committee() -> None:
+    """A 行政村 written before a 小区 built on its land, or in brackets after, is its
+    村委会, not the 小区; a 新村 is a 小区; a village and a 社区 are two committees and
+    refused. Those rows named two areas and were refused (光明村锦绣家园: 锦绣家园 and
+    光明村), and 光明村丽景社区 stood at 光明村 (丽景社区 the committee)."""
+    names = ["光明村", "锦绣家园", "丽景社区", "华龙新村"]
+    index = NameIndex.of(names, ["A1", "A2", "A3", "A4"])
+    addresses = ["宝轮镇光明村锦绣家园3栋", "锦绣家园（光明村）", "光明村村委会华龙新村"]
+    addresses += ["光明村3组", "光明村丽景社区", "华龙新村旁光明村"]
+    placed = _match(
+        addresses,
+        [None] * 6,
+        index,
+        np.array(["510811"] * 4, dtype=object),
+        None,
+    )
+    assert placed.area == [1, 1, 3, 0, None, 3]
+    assert placed.several == [(4, ["光明村", "丽景社区"])]
+
+
 def test_a_row_naming_no_area_is_shown_the_names_beginning_alike(
     sample: Scenario, tmp_path: Path
 ) -> None:
@@ -297,8 +317,9 @@ def test_a_row_naming_no_area_is_shown_the_names_beginning_alike(
             {},
             ("华龙托育",),
             [
-                "1 row without coordinates names several residential areas (a name ending "
-                "in 社区 beside another is taken for the 小区's 居委会, not the 小区): "
+                "1 row without coordinates names several residential areas (a 社区's or a "
+                "village's name beside another is taken for the 小区's 居委会 or 村委会, not "
+                "the 小区): "
                 "line 3: '华龙新村旁兴隆新村' (华龙新村, 兴隆新村)",
                 "one 小区 in each address",
             ],

@@ -14,9 +14,10 @@ here, once the areas are in the working CRS:
   shorter than :data:`SHORTEST_NAME` characters (明月), or a name that is only its
   area's id (a layer without names), is never matched;
 * an address (folded alike, without dropping anything) matches every name that occurs in
-  it, a name within a longer one aside (华龙新村 in 华龙新村二期); beside another, a name
-  ending in 社区 is the 小区's residents' committee (东坝社区华龙新村, 华龙新村（北门社区）),
-  not the 小区; an address still naming two areas (兴隆苑旁清河花园) is refused;
+  it, a name within a longer one aside (华龙新村 in 华龙新村二期); beside another, a 社区's
+  or a 行政村's name (…社区, …村 but not …新村) is the 小区's committee, 居委会 or 村委会
+  (东坝社区华龙新村, 光明村锦绣家园, 华龙新村（北门社区）), not the 小区; an address
+  still naming two areas (兴隆苑旁清河花园) is refused;
 * the district decides among the areas of the name, and refuses a 小区 of another
   district: the row's ``district_id`` when it gives one the areas or districts know, else
   the districts whose ``name`` occurs in the address outside the areas' names; an area's
@@ -62,7 +63,7 @@ from siting.inputs._table import ROW_OF
 from siting.scenario import InputsSpec, LayerSpec
 from siting.scenario.checks import ADDRESSED_LAYERS
 
-__all__ = ["COMMITTEE", "SHORTEST_NAME", "NameIndex", "fold_name", "place_by_address"]
+__all__ = ["COMMITTEES", "SHORTEST_NAME", "NameIndex", "fold_name", "place_by_address"]
 
 logger = logging.getLogger(__name__)
 
@@ -71,10 +72,12 @@ SHORTEST_NAME = 3
 小区) is a word of too many addresses (明月路, 明月小学) to name one compound, while
 明月小区 whole names it."""
 
-COMMITTEE = "社区"
-"""The end of a 社区's name. A 社区 written beside a 小区 (东坝社区华龙新村, 华龙新村（东坝社区）)
-is the residents' committee (居委会) the 小区 belongs to, not the compound: an area named
-so is not taken for the row's 小区 when the address names another area too."""
+COMMITTEES = ("社区", "村")
+"""The ends of a 社区's and a 行政村's names. A 社区 or a village written beside a 小区
+(东坝社区华龙新村, 光明村锦绣家园, 华龙新村（东坝社区）) is the residents' or villagers'
+committee (居委会, 村委会) the 小区 belongs to, not the compound: an area named so is not
+taken for the row's 小区 when the address names another area too. A name ending in 新村
+is a compound's (华龙新村), not a village's."""
 
 _SPACE = re.compile(r"\s+")
 
@@ -202,11 +205,16 @@ class _Placed:
 
 def _the_xiaoqu(named: Sequence[tuple[str, list[int]]]) -> list[tuple[str, list[int]]]:
     """The names of :meth:`NameIndex.named` that may be the row's 小区: one per set of
-    areas, and beside another, not one ending in 社区 (:data:`COMMITTEE`)."""
+    areas, and beside another, not a committee's (:data:`COMMITTEES`)."""
     distinct = list({tuple(found): (name, found) for name, found in named}.values())
     if len(distinct) > 1:
-        return [(n, f) for n, f in distinct if not n.endswith(COMMITTEE)] or distinct
+        return [(n, f) for n, f in distinct if not _committee(n)] or distinct
     return distinct
+
+
+def _committee(name: str) -> bool:
+    """Whether ``name`` (folded) is a 社区's or a 行政村's (:data:`COMMITTEES`)."""
+    return name.endswith(COMMITTEES) and not name.endswith("新村")
 
 
 def _match(
@@ -484,8 +492,8 @@ def _problems(
         (
             {r: ", ".join(names) for r, names in placed.several},
             ("names", "name"),
-            f"several residential areas (a name ending in {COMMITTEE} beside another is taken "
-            "for the 小区's 居委会, not the 小区)",
+            "several residential areas (a 社区's or a village's name beside another is taken "
+            "for the 小区's 居委会 or 村委会, not the 小区)",
             fix + ", one 小区 in each address",
         ),
         (
