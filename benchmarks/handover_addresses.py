@@ -196,7 +196,7 @@ def write_cases() -> None:
         lambda a, c: f"{c}{city.name(a)}",
         lambda a, c: f"{c}居委会{city.name(a)}",
         lambda a, c: f"{city.name(a)}（{c}）",
-        lambda a, c: f"{c}{city.name(a)}小区",
+        lambda a, c: f"{c}{city.name(a).removesuffix('小区')}小区",
     ]
     written = []
     for i, a in enumerate(plain):
