@@ -2,7 +2,8 @@
 :func:`siting.inputs._address.place_by_address`.
 
 ``python -m benchmarks.address [--rows N] [--areas N ...] [--repeat N]`` places N
-register rows without coordinates (``广元市利州区东坝街道{name}3栋1单元``; one in ten
+register rows without coordinates (``广元市利州区东坝街道{name}3栋1单元``, each with its
+小区's own county, 利州区 or 昭化区; one in ten
 naming no area) among seeded areas (400 m squares, each with a name of 3–6 characters
 drawn from 400 common ones, in two districts), fastest of ``--repeat``, and checks that
 every row naming one area stands at its representative point.
@@ -68,8 +69,12 @@ def areas_and_register(
     )
     named = rng.integers(0, n_areas, n_rows)
     named[rng.random(n_rows) < 0.1] = -1
+    county = dict(zip(districts.index, districts["name"], strict=True))
+    written = [county[d] for d in areas["district_id"]]  # each row its 小区's own county
     addresses = [
-        f"广元市利州区东坝街道{names[a]}{rng.integers(1, 30)}栋1单元" if a >= 0 else "广元市某路1号"
+        f"广元市{written[a]}东坝街道{names[a]}{rng.integers(1, 30)}栋1单元"
+        if a >= 0
+        else "广元市某路1号"
         for a in named
     ]
     register = gpd.GeoDataFrame(

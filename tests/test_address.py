@@ -163,16 +163,40 @@ def test_the_placed_register_is_planned_with_its_slots(sample: Scenario, tmp_pat
 
 def test_the_longest_name_wins() -> None:
     index = NameIndex.of(["华龙 新村", "华龙新村二期", "明月小区", "A4"], ["A1", "A2", "A3", "A4"])
-    assert index.longest(fold_name("利州区华龙新村二期3栋")) == ("华龙新村二期", [1])
-    assert index.longest(fold_name("利州区华龙新村3栋")) == ("华龙新村", [0])
+    assert index.named(fold_name("利州区华龙新村二期3栋")) == [("华龙新村二期", [1])]
+    assert index.named(fold_name("利州区华龙新村3栋")) == [("华龙新村", [0])]
     # 明月 (明月小区 less its 小区) is too short, 明月小区 whole is not; A4 is only its id
-    assert index.longest(fold_name("明月2栋 A4")) == ("", [])
-    assert index.longest(fold_name("明月 小区2栋")) == ("明月小区", [2])
+    assert index.named(fold_name("明月2栋 A4")) == []
+    assert index.named(fold_name("明月 小区2栋")) == [("明月小区", [2])]
     # a name is matched whole and without its 小区: 华龙新村小区 in an address as 华龙新村
     named = NameIndex.of(["华龙新村小区", "明月花园"], ["B1", "B2"])
-    assert named.longest(fold_name("华龙新村3栋")) == ("华龙新村", [0])
-    assert named.longest(fold_name("华龙新村小区3栋")) == ("华龙新村小区", [0])
+    assert named.named(fold_name("华龙新村3栋")) == [("华龙新村", [0])]
+    assert named.named(fold_name("华龙新村小区3栋")) == [("华龙新村小区", [0])]
     assert fold_name("ＳＯＨＯ　公寓小区") == "soho公寓"
+
+
+def test_a_community_beside_a_xiaoqu_is_its_committee_and_two_xiaoqu_are_refused() -> None:
+    """A 社区 (居委会) written before or after a 小区 is not the 小区, though an area is
+    called so; an address naming two 小区 is refused. The longest name won: 北门社区居委会
+    兴隆苑 stood at 北门社区 (4 characters against 3), 北门社区华龙新村 was ambiguous (4 and
+    4), and 兴隆苑旁清河花园 stood at 清河花园."""
+    index = NameIndex.of(["北门社区", "兴隆苑", "华龙新村", "清河花园"], ["A1", "A2", "A3", "A4"])
+    placed = _match(
+        [
+            "北门社区居委会兴隆苑3栋",
+            "兴隆苑（北门社区）",
+            "北门社区华龙新村",
+            "北门社区5栋",
+            "兴隆苑旁清河花园",
+        ],
+        [None] * 5,
+        index,
+        np.array(["510802"] * 4, dtype=object),
+        None,
+    )
+    assert placed.area == [1, 1, 2, 0, None]
+    assert (placed.unmatched, placed.ambiguous) == ([], [])
+    assert placed.several == [(4, ["兴隆苑", "清河花园"])]
 
 
 def test_the_district_tells_two_of_one_name_apart() -> None:
@@ -191,6 +215,161 @@ def test_the_district_tells_two_of_one_name_apart() -> None:
     assert placed.area == [1, 0, None, None]
     assert placed.unmatched == []
     assert placed.ambiguous == [(2, "华龙新村", [0, 1]), (3, "华龙新村", [0, 1])]
+
+
+def test_a_xiaoqu_of_another_district_than_the_row_or_its_address_says_is_refused() -> None:
+    """A 小区 of one name is placed only in the district the row's district_id (a known
+    one), or else the 区县 its address names, gives; a 区县 inside the 小区's own name is
+    not one. 广元市昭化区兴隆苑 stood at 利州区's 兴隆苑 (the county was read only to
+    tell twins apart), as did a row whose district_id is 昭化区's; 朝天区华龙新村, of
+    neither twin's county, was said to be ambiguous."""
+    names = ["兴隆苑", "华龙新村", "华龙新村", "昭化区移民安置小区"]
+    index = NameIndex.of(names, ["A1", "A2", "A3", "A4"])
+    area_districts = np.array(["510802", "510802", "510811", "510802"], dtype=object)
+    districts = gpd.GeoDataFrame(
+        {"name": ["利州区", "昭化区", "朝天区"]},
+        geometry=[None, None, None],
+        index=["510802", "510811", "510812"],
+    )
+    placed = _match(
+        [
+            "广元市昭化区兴隆苑3号",
+            "兴隆苑5栋",
+            "兴隆苑6栋",
+            "昭化区华龙新村1栋",
+            "华龙新村2栋",
+            "广元市昭化区移民安置小区5栋",
+            "朝天区华龙新村",
+        ],
+        [None, "510811", "510802", None, "利州区", None, None],
+        index,
+        area_districts,
+        districts,
+    )
+    assert placed.area == [None, None, 0, 2, None, 3, None]
+    assert placed.elsewhere == [
+        (0, "兴隆苑", [0], ["510811"]),
+        (1, "兴隆苑", [0], ["510811"]),
+        (6, "华龙新村", [1, 2], ["510812"]),
+    ]
+    assert placed.ambiguous == [(4, "华龙新村", [1, 2])]
+
+
+def test_a_village_beside_a_xiaoqu_is_its_committee() -> None:
+    """A 行政村 written before a 小区 built on its land, or in brackets after, is its
+    村委会, not the 小区; a 新村 is a 小区; a village and a 社区 are two committees and
+    refused. Those rows named two areas and were refused (光明村锦绣家园: 锦绣家园 and
+    光明村), and 光明村丽景社区 stood at 光明村 (丽景社区 the committee)."""
+    names = ["光明村", "锦绣家园", "丽景社区", "华龙新村"]
+    index = NameIndex.of(names, ["A1", "A2", "A3", "A4"])
+    addresses = ["宝轮镇光明村锦绣家园3栋", "锦绣家园（光明村）", "光明村村委会华龙新村"]
+    addresses += ["光明村3组", "光明村丽景社区", "华龙新村旁光明村"]
+    placed = _match(
+        addresses,
+        [None] * 6,
+        index,
+        np.array(["510811"] * 4, dtype=object),
+        None,
+    )
+    assert placed.area == [1, 1, 3, 0, None, 3]
+    assert placed.several == [(4, ["光明村", "丽景社区"])]
+
+
+def test_a_row_naming_no_area_is_shown_the_names_beginning_alike(
+    sample: Scenario, tmp_path: Path
+) -> None:
+    """A 小区 written without its suffix, or with another (兴隆小区 for one of the four
+    兴隆 areas), names no area and is refused; its problem shows the sample's names that
+    begin with two characters of the address outside the district's and subdistrict's
+    names (not 利州华府 … for 利州区, nor 东坝公寓 for 东坝街道): 兴隆新村 A002, 兴隆苑
+    A011, 兴隆宿舍区 A071, 兴隆华府 A130; 千佛宿舍区 A095, 千佛新城 A131 (a road's name
+    would show those of its words too: 上西路, 上西新村). 万达广场 begins none and is said
+    as before. It showed the rows alone."""
+    path = tmp_path / "托育机构备案名单.csv"
+    pd.DataFrame(
+        {
+            "机构名称": ["兴隆托育", "千佛托育", "路边托育"],
+            "地址": ["广元市利州区东坝街道兴隆小区6号", "南河街道千佛22号楼", "利州区万达广场3楼"],
+            "托位数": [30, 40, 20],
+        }
+    ).to_csv(path, index=False, encoding="utf-8-sig")
+    entry = LayerSpec(
+        path=path, columns={"facility_id": "机构名称", "slots": "托位数"}, address="地址"
+    )
+    check = check_inputs(replace(sample.inputs, facilities=entry), crs=sample.crs)
+    (problem,) = check.problems
+    assert problem.message.endswith(
+        "line 2: '广元市利州区东坝街道兴隆小区6号' (names beginning alike: 兴隆新村, 兴隆苑, "
+        "兴隆宿舍区, 兴隆华府); line 3: '南河街道千佛22号楼' (names beginning alike: "
+        "千佛宿舍区, 千佛新城); line 4: '利州区万达广场3楼'"
+    )
+
+
+@pytest.mark.parametrize(
+    ("table", "columns", "ids", "said", "placed"),
+    [
+        (
+            {
+                "机构名称": ["兴隆托育", "华龙托育"],
+                "地址": ["利州区北门社区居委会兴隆苑3栋", "华龙新村旁兴隆新村"],
+                "托位数": [30, 40],
+            },
+            {},
+            ("华龙托育",),
+            [
+                "1 row without coordinates names several residential areas (a 社区's or a "
+                "village's name beside another is taken for the 小区's 居委会 or 村委会, not "
+                "the 小区): "
+                "line 3: '华龙新村旁兴隆新村' (华龙新村, 兴隆新村)",
+                "one 小区 in each address",
+            ],
+            (1, 2),
+        ),
+        (
+            {
+                "机构名称": ["兴隆托育", "华龙托育", "明月托育"],
+                "地址": ["广元市昭化区兴隆苑3号", "华龙新村2栋", "利州区明月小区1栋"],
+                "区县代码": ["", "510811", "510802"],
+                "托位数": [30, 40, 20],
+            },
+            {"district_id": "区县代码"},
+            ("兴隆托育", "华龙托育"),
+            [
+                "2 rows without coordinates name a 小区 of another district than the row's "
+                "district_id, or than the 区县 its address names: line 2: '广元市昭化区兴隆苑"
+                "3号' (兴隆苑: A011 (510802), not 510811); line 3: '华龙新村2栋' (华龙新村: "
+                "A005 (510802), not 510811)",
+                "correct the row's district_id or the 区县 in its address, or give",
+            ],
+            (1, 3),
+        ),
+    ],
+)
+def test_rows_naming_two_xiaoqu_or_one_of_another_district_are_a_problem(
+    sample: Scenario,
+    tmp_path: Path,
+    table: dict[str, list[object]],
+    columns: dict[str, str],
+    ids: tuple[str, ...],
+    said: list[str],
+    placed: tuple[int, int],
+) -> None:
+    """The problem names the rows, their 小区 (and its areas' districts), and the fix;
+    the other rows are placed (北门社区居委会兴隆苑: at 兴隆苑)."""
+    path = tmp_path / "托育机构备案名单.csv"
+    pd.DataFrame(table).to_csv(path, index=False, encoding="utf-8-sig")
+    entry = LayerSpec(
+        path=path,
+        columns={"facility_id": "机构名称", "slots": "托位数", **columns},
+        address="地址",
+    )
+    check = check_inputs(replace(sample.inputs, facilities=entry), crs=sample.crs)
+    (problem,) = check.problems
+    assert problem.ids == ids
+    for words in said:
+        assert words in str(problem)
+    (finding,) = [f for f in check.findings if f.code == "placed_by_address"]
+    assert (finding.values["count"], finding.values["of"]) == placed
 
 
 @pytest.mark.parametrize(

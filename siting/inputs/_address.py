@@ -14,17 +14,25 @@ here, once the areas are in the working CRS:
   shorter than :data:`SHORTEST_NAME` characters (明月), or a name that is only its
   area's id (a layer without names), is never matched;
 * an address (folded alike, without dropping anything) matches every name that occurs in
-  it, and the longest wins (华龙新村二期 before 华龙新村);
-* when several areas share it (two 华龙新村 in two counties), the district decides: the
-  row's ``district_id`` when it gives one, else the districts whose ``name`` occurs in
-  the address; an area's district is its ``district_id``, else the district holding its
-  point. Still several, the row is ambiguous;
+  it, a name within a longer one aside (华龙新村 in 华龙新村二期); beside another, a 社区's
+  or a 行政村's name (…社区, …村 but not …新村) is the 小区's committee, 居委会 or 村委会
+  (东坝社区华龙新村, 光明村锦绣家园, 华龙新村（北门社区）), not the 小区; an address
+  still naming two areas (兴隆苑旁清河花园) is refused;
+* the district decides among the areas of the name, and refuses a 小区 of another
+  district: the row's ``district_id`` when it gives one the areas or districts know, else
+  the districts whose ``name`` occurs in the address outside the areas' names; an area's
+  district is its ``district_id``, else the district holding its point. A row naming a
+  小区 none of whose areas is in that district (广元市昭化区兴隆苑, 兴隆苑 being of 利州区)
+  is refused; several areas left, the row is ambiguous;
 * the row stands at the area's own point when the areas are a 小区 list (a point given,
   :attr:`siting.inputs.Inputs.area_points`), else at its ``representative_point()``,
   inside its outline.
 
-Rows whose address names no area, and ambiguous rows, are problems (the fix: their
-coordinates, or the 小区's name as the areas layer writes it); the rows placed are a
+Rows whose address names no area, ambiguous rows, and the rows naming two areas or a
+小区 of another district are problems (the fix: their coordinates, or the 小区's name as
+the areas layer writes it, or the district; a row naming none is shown the areas' names
+that begin with two of its characters outside the districts' and subdistricts' names,
+:class:`_Alike`: 兴隆小区 those of 兴隆新村, 兴隆苑 …); the rows placed are a
 finding (``placed_by_address``): each stands for a facility somewhere in its 小区, not
 at its door.
 
@@ -55,7 +63,7 @@ from siting.inputs._table import ROW_OF
 from siting.scenario import InputsSpec, LayerSpec
 from siting.scenario.checks import ADDRESSED_LAYERS
 
-__all__ = ["SHORTEST_NAME", "NameIndex", "fold_name", "place_by_address"]
+__all__ = ["COMMITTEES", "SHORTEST_NAME", "NameIndex", "fold_name", "place_by_address"]
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +71,13 @@ SHORTEST_NAME = 3
 """The fewest characters of a folded area name that is matched: 明月 (明月小区 without its
 小区) is a word of too many addresses (明月路, 明月小学) to name one compound, while
 明月小区 whole names it."""
+
+COMMITTEES = ("社区", "村")
+"""The ends of a 社区's and a 行政村's names. A 社区 or a village written beside a 小区
+(东坝社区华龙新村, 光明村锦绣家园, 华龙新村（东坝社区）) is the residents' or villagers'
+committee (居委会, 村委会) the 小区 belongs to, not the compound: an area named so is not
+taken for the row's 小区 when the address names another area too. A name ending in 新村
+is a compound's (华龙新村), not a village's."""
 
 _SPACE = re.compile(r"\s+")
 
@@ -117,29 +132,26 @@ class NameIndex:
         lengths = tuple(sorted({len(n) for n in positions}, reverse=True))
         return cls(positions, lengths)
 
-    def longest(self, address: str) -> tuple[str, list[int]]:
-        """The longest name in the folded ``address`` and the areas it names (those of
-        every name of that length found); ``("", [])`` when none is.
+    def named(self, address: str) -> list[tuple[str, list[int]]]:
+        """The names in the folded ``address``, in its order, each with the areas it names:
+        a name lying within a longer one found (华龙新村 in 华龙新村二期) is not one.
 
         Examples
         --------
         >>> index = NameIndex.of(["华龙新村", "华龙新村二期", "明月小区"], ["A1", "A2", "A3"])
-        >>> index.longest("东坝街道华龙新村二期3栋"), index.longest("明月路1号")
-        (('华龙新村二期', [1]), ('', []))
-        >>> index.longest("利州区明月小区2栋")
-        ('明月小区', [2])
+        >>> index.named("东坝街道华龙新村二期3栋"), index.named("明月路1号")
+        ([('华龙新村二期', [1])], [])
+        >>> index.named("明月小区旁华龙新村")
+        [('明月小区', [2]), ('华龙新村', [0])]
         """
+        spans: list[tuple[int, int, str]] = []
         for length in self.lengths:
-            found: list[int] = []
-            first = ""
             for start in range(len(address) - length + 1):
-                hit = self.positions.get(address[start : start + length])
-                if hit is not None:
-                    first = first or address[start : start + length]
-                    found.extend(hit)
-            if found:
-                return first, sorted(set(found))
-        return "", []
+                text = address[start : start + length]
+                end = start + length
+                if text in self.positions and all(end <= s or start >= e for s, e, _ in spans):
+                    spans.append((start, end, text))
+        return [(text, sorted(set(self.positions[text]))) for _, _, text in sorted(spans)]
 
 
 def _area_districts(
@@ -164,26 +176,45 @@ def _area_districts(
     return out
 
 
-def _named_districts(address: str, districts: gpd.GeoDataFrame | None) -> set[str]:
-    """The districts whose name (two characters or more, folded) occurs in ``address``."""
+def _district_names(districts: gpd.GeoDataFrame | None) -> list[tuple[str, str]]:
+    """Each district's id and its name folded, for the names of two characters or more
+    (none: the districts have no names)."""
     if districts is None or "name" not in districts:
-        return set()
+        return []
     named = zip(districts.index.astype(str), districts["name"], strict=True)
-    return {
-        str(own)
+    return [
+        (str(own), _fold(name))
         for own, name in named
         if name is not None and str(name) != own and len(_fold(name)) >= 2
-        if _fold(name) in address
-    }
+    ]
 
 
 @dataclass(frozen=True)
 class _Placed:
-    """Where each row of a layer stands by its address: its area's position, or None."""
+    """Where each row of a layer stands by its address: its area's position, or None; the
+    rows naming no area, those naming a 小区 several areas are called (with its name and
+    their positions), those naming several areas (with their names), and those naming a
+    小区 outside the district the row gives (its name, its areas and that district)."""
 
     area: list[int | None]
     unmatched: list[int]
     ambiguous: list[tuple[int, str, list[int]]]
+    several: list[tuple[int, list[str]]]
+    elsewhere: list[tuple[int, str, list[int], list[str]]]
+
+
+def _the_xiaoqu(named: Sequence[tuple[str, list[int]]]) -> list[tuple[str, list[int]]]:
+    """The names of :meth:`NameIndex.named` that may be the row's 小区: one per set of
+    areas, and beside another, not a committee's (:data:`COMMITTEES`)."""
+    distinct = list({tuple(found): (name, found) for name, found in named}.values())
+    if len(distinct) > 1:
+        return [(n, f) for n, f in distinct if not _committee(n)] or distinct
+    return distinct
+
+
+def _committee(name: str) -> bool:
+    """Whether ``name`` (folded) is a 社区's or a 行政村's (:data:`COMMITTEES`)."""
+    return name.endswith(COMMITTEES) and not name.endswith("新村")
 
 
 def _match(
@@ -193,24 +224,53 @@ def _match(
     area_districts: npt.NDArray[np.object_],
     districts: gpd.GeoDataFrame | None,
 ) -> _Placed:
-    """Each address's area (:class:`_Placed`), by :meth:`NameIndex.longest` and the
-    district rule."""
-    area: list[int | None] = []
-    unmatched: list[int] = []
-    ambiguous: list[tuple[int, str, list[int]]] = []
+    """Each address's area (:class:`_Placed`), by :meth:`NameIndex.named`,
+    :func:`_the_xiaoqu` and the district rule (:func:`_within`)."""
+    placed = _Placed([], [], [], [], [])
+    known = {str(d) for d in area_districts if d is not None}
+    known |= set() if districts is None else set(districts.index.astype(str))
+    district_names = _district_names(districts)
     for row, (text, district) in enumerate(zip(addresses, row_districts, strict=True)):
         address = _fold(text)
-        name, found = index.longest(address)
-        if len(found) > 1:
-            within = {district} if district is not None else _named_districts(address, districts)
-            if within:
-                found = [i for i in found if area_districts[i] in within]
-        if not name:
-            unmatched.append(row)
+        every_name = index.named(address)
+        named = _the_xiaoqu(every_name)
+        placed.area.append(None)
+        if not named:
+            placed.unmatched.append(row)
+            continue
+        if len(named) > 1:
+            placed.several.append((row, [name for name, _ in named]))
+            continue
+        ((name, every),) = named
+        if district is not None and district in known:
+            within = {district}
+        else:  # the districts the address names, outside the areas' names (利州华府)
+            rest = address
+            for other, _ in every_name:
+                rest = rest.replace(other, "|")
+            within = {own for own, word in district_names if word in rest}
+        found = _within(every, within, area_districts)
+        if found is None:
+            placed.elsewhere.append((row, name, every, sorted(within)))
         elif len(found) != 1:
-            ambiguous.append((row, name, index.longest(address)[1]))
-        area.append(found[0] if name and len(found) == 1 else None)
-    return _Placed(area, unmatched, ambiguous)
+            placed.ambiguous.append((row, name, every))
+        else:
+            placed.area[-1] = found[0]
+    return placed
+
+
+def _within(
+    found: list[int], within: set[str], area_districts: npt.NDArray[np.object_]
+) -> list[int] | None:
+    """The areas ``found`` in the districts ``within`` (all, when ``within`` is empty or
+    no area's district is known); None when each area's district is known and none is
+    one of them: the row's district_id, or the county its address names, is another."""
+    if not within:
+        return found
+    inside = [i for i in found if area_districts[i] in within]
+    if inside or all(area_districts[i] is None for i in found):
+        return inside or found
+    return None
 
 
 def _rows_said(
@@ -296,7 +356,21 @@ def place_by_address(
         )
         ids = [str(i) for i in frame.index[waiting]]
         labels = [str((row_of or {}).get(i, i)) for i in ids]
-        _problems(placed, (labels, ids), addresses, areas, entry, wheres[name], report)
+        hints = {}
+        if placed.unmatched:
+            places = [layers.get("districts"), layers.get("subdistricts")]
+            alike = _Alike.of(areas["name"].tolist(), areas.index.tolist(), places)
+            hints = {r: alike.said(addresses[r]) for r in placed.unmatched}
+        _problems(
+            placed,
+            (labels, ids),
+            addresses,
+            (areas.index.astype(str).to_numpy(dtype=object), area_districts),
+            hints,
+            entry,
+            wheres[name],
+            report,
+        )
         done = [(r, a) for r, a in enumerate(placed.area) if a is not None]
         if not done:
             layers[name] = frame
@@ -315,6 +389,49 @@ def place_by_address(
         layers[name] = out
         own = 0 if area_points is None else int(areas.index[chosen].isin(area_points.index).sum())
         report.find(_finding(name, entry.address, len(done), len(frame), own), by=logger)
+
+
+@dataclass(frozen=True)
+class _Alike:
+    """The areas' names by their first two characters, and the districts' and
+    subdistricts' names: the names an address naming none may have meant (兴隆小区:
+    兴隆新村, 兴隆苑 …), a hint beside its problem, never a placing."""
+
+    names: Mapping[str, Sequence[str]]
+    places: Sequence[str]
+
+    @classmethod
+    def of(cls, names: Sequence[object], ids: Sequence[object], places: Sequence[object]) -> _Alike:
+        """The index of the areas' ``names`` (beside their ``ids``; a name that is its id
+        left out), and the names of the layers ``places`` (districts, subdistricts; None
+        when absent)."""
+        by_start: dict[str, list[str]] = {}
+        for name, own in zip(names, ids, strict=True):
+            folded = "" if name is None or str(name) == str(own) else _fold(name)
+            if len(folded) >= SHORTEST_NAME:
+                by_start.setdefault(folded[:2], []).append(str(name))
+        words = [
+            _fold(n)
+            for layer in places
+            if isinstance(layer, pd.DataFrame) and "name" in layer
+            for n in layer["name"]
+            if n is not None and len(_fold(n)) >= 2
+        ]
+        return cls({k: list(dict.fromkeys(v)) for k, v in by_start.items()}, words)
+
+    def said(self, address: str) -> str:
+        """``names beginning alike: 兴隆新村, 兴隆苑 …`` for the two characters of
+        ``address`` outside the districts' and subdistricts' names (利州区, 东坝街道) that
+        begin an area's name; "" when none do."""
+        text = _fold(address)
+        for place in self.places:
+            text = text.replace(place, "|")
+        found = [
+            name
+            for start in dict.fromkeys(text[i : i + 2] for i in range(len(text) - 1))
+            for name in self.names.get(start, ())
+        ]
+        return f"names beginning alike: {first_few(found, limit=4)}" if found else ""
 
 
 def _text(value: object) -> str | None:
@@ -336,52 +453,81 @@ def _problems(
     placed: _Placed,
     rows_and_ids: tuple[Sequence[str], Sequence[str]],
     addresses: Sequence[str],
-    areas: gpd.GeoDataFrame,
+    areas: tuple[npt.NDArray[np.object_], npt.NDArray[np.object_]],
+    hints: Mapping[int, str],
     entry: LayerSpec,
     where: _Where,
     report: _Report,
 ) -> None:
-    """The problems of the rows whose address names no area, and of the ambiguous ones,
-    each row said by its row in the table (and its address), and its id."""
+    """The problems of the rows whose address names no area, of the ambiguous ones, of
+    those naming several areas and of those naming a 小区 of another district, each row
+    said by its row in the table (and its address), and its id; ``areas`` are the areas'
+    ids and districts, ``hints`` the names alike of each row naming none
+    (:class:`_Alike`)."""
     labels, ids = rows_and_ids
+    area_ids, area_districts = areas
     column = entry.address
     fix = (
         f"give those rows their 经度 and 纬度 (CGCS2000 degrees), or write the 小区 in the "
         f"address ('{column}') as the areas layer names it (its name column)"
     )
-    if placed.unmatched:
-        count = len(placed.unmatched)
+    kinds = (
+        (
+            {r: hints.get(r, "") for r in placed.unmatched},
+            ("has an address that names", "have an address that names"),
+            f"no residential area (names of {SHORTEST_NAME} characters or more, a trailing "
+            "小区 aside)",
+            fix,
+        ),
+        (
+            {
+                r: f"{name}: {first_few(area_ids[found], limit=4)}"
+                for r, name, found in placed.ambiguous
+            },
+            ("names", "name"),
+            "a 小区 that several residential areas are called, and neither the row's "
+            "district_id nor a district named in the address tells which",
+            fix + ", with its district (利州区) or the row's district_id",
+        ),
+        (
+            {r: ", ".join(names) for r, names in placed.several},
+            ("names", "name"),
+            "several residential areas (a 社区's or a village's name beside another is taken "
+            "for the 小区's 居委会 or 村委会, not the 小区)",
+            fix + ", one 小区 in each address",
+        ),
+        (
+            {
+                r: f"{name}: {_in_districts(area_ids[found], area_districts[found])}, not "
+                + ", ".join(within)
+                for r, name, found, within in placed.elsewhere
+            },
+            ("names", "name"),
+            "a 小区 of another district than the row's district_id, or than the 区县 its "
+            "address names",
+            "correct the row's district_id or the 区县 in its address, or " + fix,
+        ),
+    )
+    for extra, (one, many), what, how in kinds:
+        if not extra:
+            continue
+        rows = list(extra)
+        count = len(rows)
         report.problems.append(
             where.problem(
                 f"{count} row{'s' if count > 1 else ''} without coordinates "
-                f"{'have' if count > 1 else 'has'} an address that names no residential area "
-                f"(names of {SHORTEST_NAME} characters or more, a trailing 小区 aside): "
-                + _rows_said(placed.unmatched, labels, addresses),
-                column=column,
-                ids=[ids[r] for r in placed.unmatched],
-                fix=fix,
-            )
-        )
-    if placed.ambiguous:
-        count = len(placed.ambiguous)
-        area_ids = areas.index.astype(str)
-        extra = {
-            r: f"{name}: {first_few(area_ids[found], limit=4)}"
-            for r, name, found in placed.ambiguous
-        }
-        rows = [r for r, _, _ in placed.ambiguous]
-        report.problems.append(
-            where.problem(
-                f"{count} row{'s' if count > 1 else ''} without coordinates "
-                f"name{'' if count > 1 else 's'} a 小区 that "
-                "several residential areas are called, and neither the row's district_id nor "
-                "a district named in the address tells which: "
-                + _rows_said(rows, labels, addresses, extra),
+                f"{many if count > 1 else one} {what}: "
+                + _rows_said(rows, labels, addresses, {r: e for r, e in extra.items() if e}),
                 column=column,
                 ids=[ids[r] for r in rows],
-                fix=fix + ", with its district (利州区) or the row's district_id",
+                fix=how,
             )
         )
+
+
+def _in_districts(area_ids: npt.NDArray[np.object_], districts: npt.NDArray[np.object_]) -> str:
+    """``A011 (510802), A042 (510811)``: the first areas, each with its district."""
+    return first_few([f"{a} ({d})" for a, d in zip(area_ids, districts, strict=True)], limit=4)
 
 
 def _finding(layer: str, column: str, count: int, rows: int, at_points: int) -> Said:
