@@ -15,6 +15,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pyproj
 import pytest
 import rasterio
 import shapely
@@ -225,6 +226,19 @@ def test_street_blocks_are_the_areas_where_the_layer_gives_none(tmp_path: Path) 
         "3,000 the areas hold); 14 hold nobody (the raster is empty there or does not cover "
         "them) and are left out of the plan"
     )
+
+
+def test_a_working_crs_picked_from_the_streets_layer_is_said_to_be_its(tmp_path: Path) -> None:
+    """Without crs and without an areas layer, the blocks' layer gives the working CRS,
+    and the note says whose it is (it said "the areas' own CRS")."""
+    path = _scenario(tmp_path, '{ path = "道路中心线.shp", encoding = "gbk", blocks = true }')
+    path.write_text(path.read_text(encoding="utf-8").replace(f'crs = "{UTM}"\n', ""), "utf-8")
+    scenario = load_scenario(path)
+    assert scenario.crs is None and scenario.inputs is not None
+    inputs = load_inputs(scenario.inputs, crs=None)
+    assert pyproj.CRS(inputs.crs) == pyproj.CRS(UTM) and inputs.crs_chosen
+    (said,) = [n for n in inputs.notes if n.startswith("working CRS")]
+    assert "the streets' own CRS" in said and "areas'" not in said
 
 
 def test_street_blocks_fill_in_where_the_areas_layer_does_not_cover(tmp_path: Path) -> None:

@@ -65,8 +65,12 @@ def _working_crs(crs: str | pyproj.CRS | None, report: _Report) -> pyproj.CRS | 
     return parsed
 
 
-def _chosen_crs(frame: gpd.GeoDataFrame) -> tuple[pyproj.CRS, str] | None:
-    """The working CRS for a scenario that gives none, and why, from the areas' layer.
+def _chosen_crs(
+    frame: gpd.GeoDataFrame, *, whose: str = "the areas'"
+) -> tuple[pyproj.CRS, str] | None:
+    """The working CRS for a scenario that gives none, and why, from the areas' layer
+    (``whose``: the layer it is said to be the own CRS of; the streets', when street
+    blocks are the only areas).
 
     A planner's areas in a projected metric CRS that measures the study area
     within :data:`MAX_SCALE_ERROR` keep it (EPSG:4544 stays EPSG:4544, and the
@@ -87,7 +91,7 @@ def _chosen_crs(frame: gpd.GeoDataFrame) -> tuple[pyproj.CRS, str] | None:
     if metres and np.isfinite(bounds).all():
         found = worst_scale(own, bounds)
         if found is not None and abs(found[0] - 1.0) <= MAX_SCALE_ERROR:
-            return own, "the areas' own CRS"
+            return own, f"{whose} own CRS"
     geodetic = own.geodetic_crs
     datum = geodetic.datum.name if geodetic is not None and geodetic.datum is not None else ""
     lonlat = _transform_bounds(bounds, own, pyproj.CRS("EPSG:4326"))

@@ -528,10 +528,11 @@ def _load_parsed_once(
             )
 
     areas = raw.get("areas")
+    whose = "the areas'"
     if areas is None and street_layer is not None:  # the areas are the streets' blocks
-        areas = street_layer
+        areas, whose = street_layer, "the streets'"
     if crs is None and areas is not None and areas.crs is not None:
-        chosen = _chosen_crs(areas)
+        chosen = _chosen_crs(areas, whose=whose)
         work = chosen[0] if chosen is not None else None
         if chosen is None:
             report.problems.append(
