@@ -487,8 +487,49 @@ def test_an_areas_layer_given_too_takes_its_land_out_of_the_blocks(tmp_path: Pat
         [29_975.0, 39_000.0, 39_000.0], abs=1.0
     )
     notes = "\n".join(inputs.notes)
-    assert "the 4 street blocks of grid.osm lose the land of the [inputs.areas] layer's 2" in notes
-    assert "1 are left with too little land and are dropped" in notes
+    assert (
+        "areas: the street blocks of grid.osm lose the land of the [inputs.areas] and "
+        "[inputs.parcels] layers before their sizes are judged"
+    ) in notes
+    assert (
+        "1 wholly taken by the areas or parcels of the [inputs] layers or non-residential land use"
+    ) in notes
+
+
+def test_a_face_too_large_keeps_the_land_the_areas_layer_leaves_as_a_block(
+    tmp_path: Path,
+) -> None:
+    # every face of the grid is 40,000 m², over block_max_area_m2 = 30,000: only the
+    # land the areas layer and the parcel leave is judged, as a layer of centrelines' is
+    path = _scenario(tmp_path, 'areas_from = ["blocks"]\nblock_max_area_m2 = 30000.0\n')
+    gpd.GeoDataFrame(
+        {"area_id": ["A1", "A2"], "name": ["小区一", "小区二"], "status": ["old", "old"]},
+        geometry=[
+            # the west 125 m of the north-east block, the west 75 m of the south-west one
+            shapely.box(X0 + 200, Y0 + 200, X0 + 325, Y0 + 400),
+            shapely.box(X0, Y0, X0 + 75, Y0 + 200),
+        ],
+        crs=UTM,
+    ).to_file(tmp_path / "areas.geojson", driver="GeoJSON")
+    text = path.read_text(encoding="utf-8").replace(
+        "[inputs.osm]", 'areas = { path = "areas.geojson" }\n[inputs.osm]'
+    )
+    path.write_text(text, encoding="utf-8")
+    scenario = load_scenario(path)
+    assert scenario.inputs is not None
+    inputs = load_inputs(scenario.inputs, crs=scenario.crs)
+    areas = inputs.areas
+    blocks = areas.index.str.startswith(BLOCK_ID_PREFIX)
+    assert sorted(areas.index[~blocks]) == ["A1", "A2"]
+    # north-east: 75 m × 200 m; south-west: 125 m × 200 m less the parcel's 20 m × 20 m
+    # (x 90-110 m) and the strip of 15 m × 20 m between it and the area, narrower than
+    # 20 m, 25,000 - 400 - 300; the north-west and south-east faces keep their 40,000 m²
+    # and are dropped
+    assert sorted(areas.geometry[blocks].area) == pytest.approx([15_000.0, 24_300.0], abs=1.0)
+    assert (
+        "areas: the street blocks of grid.osm lose the land of the [inputs.areas] and "
+        "[inputs.parcels] layers before their sizes are judged"
+    ) in inputs.notes
 
 
 _BAD_OPTIONS: list[tuple[dict[str, object], str]] = [
@@ -555,8 +596,11 @@ def test_block_highways_choose_the_streets_that_bound_a_block(tmp_path: Path) ->
     scenario = load_scenario(path)
     assert scenario.inputs is not None
     inputs = load_inputs(scenario.inputs, crs=scenario.crs)
-    # 200 m × 100 m twice, and the other three blocks whole
-    assert sorted(inputs.areas.area) == pytest.approx([20_000.0] * 2 + [40_000.0] * 3, abs=1.0)
+    # 200 m × 100 m twice, and the other three blocks whole, the south-west one less the
+    # parcel's 20 m × 20 m
+    assert sorted(inputs.areas.area) == pytest.approx(
+        [20_000.0] * 2 + [39_600.0] + [40_000.0] * 2, abs=1.0
+    )
     assert "the streets (with highway=service: inputs.osm.block_highways) enclose" in "\n".join(
         inputs.notes
     )
@@ -707,8 +751,9 @@ def test_blocks_are_cut_to_the_districts_outline(tmp_path: Path) -> None:
     scenario = load_scenario(path)
     assert scenario.inputs is not None
     inputs = load_inputs(scenario.inputs, crs=scenario.crs)
-    # 190 m × 200 m each; the 10 m ring to the west is too narrow
-    assert sorted(inputs.areas.area) == pytest.approx([38_000.0, 38_000.0], abs=1.0)
+    # 190 m × 200 m each, the southern one less the parcel's 20 m × 20 m; the 10 m ring
+    # to the west is too narrow
+    assert sorted(inputs.areas.area) == pytest.approx([37_600.0, 38_000.0], abs=1.0)
     assert set(inputs.areas["district_id"]) == {"W"}
     assert set(inputs.areas["osm_tags"]) == {"street block at the edge"}
     notes = "\n".join(inputs.notes)

@@ -15,11 +15,13 @@ from its own file (:func:`siting.inputs._vector._normalize`). The rules:
   or ``"assumed default"``;
 * streets given both ways cannot be merged: ``[inputs] streets`` wins, and
   the run's notes say so;
-* street blocks (``areas_from`` with ``"blocks"``) lose the land of an
-  ``[inputs.areas]`` layer given too, by the same rules as the file's own
-  residential polygons (:func:`siting.osm.blocks.trim_blocks`), so no person is
-  held twice; the run's notes say so. With a districts layer, the blocks are
-  closed against the extract's edge cut to the districts' outline.
+* street blocks (``areas_from`` with ``"blocks"``) lose the land of the
+  ``[inputs.areas]`` and ``[inputs.parcels]`` layers given too with the file's own
+  residential polygons, before their sizes and widths are judged (as a layer of
+  centrelines' do, :mod:`siting.inputs._street_blocks`), so no person is held
+  twice and a face the planner's areas cover mostly leaves the rest as a block;
+  the run's notes say so. With a districts layer, the blocks are closed against
+  the extract's edge cut to the districts' outline.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from siting import _heap
 from siting.errors import InputError, Problem
 from siting.inputs._problems import _check_file, _Report, _Where
 from siting.inputs._vector import _normalize
-from siting.osm.blocks import BLOCK_ID_PREFIX, BlockRules, trim_blocks
+from siting.osm.blocks import BlockRules
 from siting.osm.layers import read_osm_layers
 from siting.scenario import InputsSpec, LayerSpec, OsmSpec, input_source_problems
 
@@ -104,6 +106,7 @@ def _add_osm(
         empty_fix="export the OSM file again",
     ):
         return
+    taken = _planned_land(raw) if "blocks" in osm.areas_from else None
     try:
         layers = read_osm_layers(
             osm.path,
@@ -115,6 +118,7 @@ def _add_osm(
             block_rules=_block_rules(osm),
             block_highways=osm.block_highways,
             plan_outline=_plan_outline(raw.get("districts")),
+            taken=taken,
         )
     except InputError as exc:
         report.problems.extend(exc.problems)
@@ -122,6 +126,15 @@ def _add_osm(
     finally:
         _heap.give_back()  # the features' frames, freed: the street graph is built next
     report.files["osm"] = osm.path
+    if taken is not None and layers.areas is not None:
+        held = [
+            f"[inputs.{n}]" for n in ("areas", "parcels") if n in raw and raw[n].crs is not None
+        ]
+        report.note(
+            f"areas: the street blocks of {osm.path.name} lose the land of the "
+            f"{' and '.join(held)} layer{'s' if len(held) > 1 else ''} before their sizes "
+            "are judged"
+        )
     for text in layers.notes:
         report.note(text)
     if layers.streets is not None:
@@ -161,25 +174,21 @@ def _add_osm(
                 raw[name] = normal
                 wheres[name] = where
             continue
-        if name == "areas" and "blocks" in osm.areas_from:
-            normal = _blocks_outside(normal, explicit, osm, report)
         raw[name] = _merge(explicit, normal, name, osm.path.name, wheres[name], report)
 
 
-def _blocks_outside(
-    osm_areas: gpd.GeoDataFrame, explicit: gpd.GeoDataFrame, osm: OsmSpec, report: _Report
-) -> gpd.GeoDataFrame:
-    """The OSM areas with their street blocks cut by the ``[inputs.areas]`` layer's land."""
-    rules = _block_rules(osm)
-    land = np.asarray(explicit.to_crs(osm_areas.crs).geometry.to_numpy(), dtype=object)
-    before = osm_areas.index.astype(str).str.startswith(BLOCK_ID_PREFIX)
-    trimmed, dropped = trim_blocks(osm_areas, land, rules=rules)
-    report.note(
-        f"areas: the {int(before.sum()):,} street blocks of {osm.path.name} lose the land of "
-        f"the [inputs.areas] layer's {len(explicit):,} areas"
-        + (f"; {dropped:,} are left with too little land and are dropped" if dropped else "")
-    )
-    return trimmed
+def _planned_land(raw: dict[str, gpd.GeoDataFrame]) -> gpd.GeoSeries | None:
+    """The shapes of the ``[inputs.areas]`` and ``[inputs.parcels]`` layers read so far
+    (in EPSG:4326; a layer with no CRS, a problem reported elsewhere, left out), which
+    the OSM file's street blocks lose; ``None`` without either."""
+    parts = [
+        raw[name].geometry.to_crs("EPSG:4326")
+        for name in ("areas", "parcels")
+        if name in raw and raw[name].crs is not None
+    ]
+    if not parts:
+        return None
+    return gpd.GeoSeries(pd.concat(parts, ignore_index=True), crs="EPSG:4326")
 
 
 def _merge(

@@ -473,8 +473,10 @@ def _blocks_note(
     status: str,
     edge: str,
     highways: Collection[str],
+    planned: bool = False,
 ) -> str:
-    """The run's note on the street blocks made."""
+    """The run's note on the street blocks made; ``planned``: they lost the land of
+    the planner's own layers too."""
     where = "where the residential polygons do not cover" if "landuse" in sources else ""
     added, left = sorted(set(highways) - BLOCK_HIGHWAYS), sorted(BLOCK_HIGHWAYS - set(highways))
     changes = (["with highway=" + ", ".join(added)] if added else []) + (
@@ -487,7 +489,11 @@ def _blocks_note(
         + f", each an area with status '{status}', named by its longest streets"
         + counts.said(
             rules,
-            taken_by=("residential polygons or " if "landuse" in sources else "")
+            taken_by=", ".join(
+                (["residential polygons"] if "landuse" in sources else [])
+                + (["the areas or parcels of the [inputs] layers"] if planned else [])
+            )
+            + (" or " if "landuse" in sources or planned else "")
             + "non-residential land use (siting.osm.NON_RESIDENTIAL_LAND)",
             edge=edge,
             bounded=bounded,
@@ -813,6 +819,18 @@ def _refuse_unknown(
     raise InputError([_problem(f"{key} {said}", path, f"under {_SECTION}, {fix}")])
 
 
+def _other_land(taken: gpd.GeoSeries | None, crs: pyproj.CRS) -> npt.NDArray[np.object_]:
+    """The valid polygons of ``taken`` in ``crs`` (none without it)."""
+    if taken is None or taken.empty:
+        return np.empty(0, dtype=object)
+    shapes = np.asarray(taken.to_crs(crs).to_numpy(), dtype=object)
+    shapes = shapes[~shapely.is_missing(shapes)]
+    out: npt.NDArray[np.object_] = shapely.make_valid(
+        shapes[np.isin(shapely.get_type_id(shapes), (3, 6))]
+    )
+    return out
+
+
 @parse_once()  # the edge, the nodes and the features from one parse of the file
 def read_osm_layers(
     source: str | Path,
@@ -826,6 +844,7 @@ def read_osm_layers(
     block_rules: BlockRules | None = None,
     block_highways: Collection[str] = BLOCK_HIGHWAYS,
     plan_outline: shapely.Geometry | None = None,
+    taken: gpd.GeoSeries | None = None,
 ) -> OsmLayers:
     """Every layer ``use`` asks for, from one reading of an OSM XML file.
 
@@ -861,6 +880,11 @@ def read_osm_layers(
         (:func:`siting._osmxml.extract_edge`: its box, or the land its nodes cover
         when a polygon cut it), cut to this outline; an edge that does not overlap it
         is a problem (a wrong file, or districts in the wrong CRS).
+    taken
+        Polygons, with their CRS, whose land is no street block's either: the
+        planner's own residential areas and candidate parcels (``[inputs.areas]``,
+        ``[inputs.parcels]``). Each face loses it with the file's own residential
+        polygons, before its size and width are judged; ``None``: none.
 
     Returns
     -------
@@ -978,6 +1002,7 @@ def read_osm_layers(
                     [
                         non_residential_land(every),
                         np.asarray(shapely.make_valid(areas.geometry.to_numpy()), dtype=object),
+                        _other_land(taken, crs),
                     ]
                 ),
                 streets=every.loc[_matching(every, {"highway": list(block_highways)})],
@@ -1012,6 +1037,7 @@ def read_osm_layers(
                         status=area_status,
                         edge=edge.said,
                         highways=block_highways,
+                        planned=taken is not None and not taken.empty,
                     )
                 )
     facilities = None
