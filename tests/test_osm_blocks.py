@@ -459,17 +459,18 @@ def test_blocks_holding_nobody_are_left_out_with_one_note(tmp_path: Path) -> Non
     )
 
 
-def test_an_areas_layer_given_too_takes_its_land_out_of_the_blocks(tmp_path: Path) -> None:
-    path = _scenario(tmp_path, 'areas_from = ["blocks"]\n')
+def _areas_layer_blocks(
+    folder: Path, extra: str, a1: Square, a2: Square
+) -> tuple[list[float], tuple[str, ...]]:
+    """The areas of the grid (:func:`_scenario` with ``extra``) with an [inputs.areas]
+    layer of two squares in metres, A1 and A2 (checked to be kept): the blocks' land
+    (m², sorted) and the run's notes."""
+    path = _scenario(folder, extra)
     gpd.GeoDataFrame(
         {"area_id": ["A1", "A2"], "name": ["小区一", "小区二"], "status": ["old", "old"]},
-        geometry=[
-            # 100 m × 100 m inside the north-east block, and the whole south-west block
-            shapely.box(X0 + 250, Y0 + 250, X0 + 350, Y0 + 350),
-            shapely.box(X0 - 5, Y0 - 5, X0 + 205, Y0 + 205),
-        ],
+        geometry=[shapely.box(X0 + w, Y0 + s, X0 + e, Y0 + n) for w, s, e, n in (a1, a2)],
         crs=UTM,
-    ).to_file(tmp_path / "areas.geojson", driver="GeoJSON")
+    ).to_file(folder / "areas.geojson", driver="GeoJSON")
     text = path.read_text(encoding="utf-8").replace(
         "[inputs.osm]", 'areas = { path = "areas.geojson" }\n[inputs.osm]'
     )
@@ -480,56 +481,48 @@ def test_an_areas_layer_given_too_takes_its_land_out_of_the_blocks(tmp_path: Pat
     areas = inputs.areas
     blocks = areas.index.str.startswith(BLOCK_ID_PREFIX)
     assert sorted(areas.index[~blocks]) == ["A1", "A2"]
+    return sorted(areas.geometry[blocks].area), inputs.notes
+
+
+_PLANNED_LAND = (
+    "areas: the street blocks of grid.osm lose the land of the [inputs.areas] and "
+    "[inputs.parcels] layers before their sizes are judged"
+)
+
+
+def test_an_areas_layer_given_too_takes_its_land_out_of_the_blocks(tmp_path: Path) -> None:
+    # 100 m × 100 m inside the north-east block, and the whole south-west block
+    land, notes = _areas_layer_blocks(
+        tmp_path, 'areas_from = ["blocks"]\n', (250, 250, 350, 350), (-5, -5, 205, 205)
+    )
     # the south-west block is gone; the two next to it lose the 5 m the second area
     # reaches past their streets, 40,000 - 5 × 200; the north-east one loses the
     # first area and the second's 5 m × 5 m corner, 40,000 - 10,000 - 25
-    assert sorted(areas.geometry[blocks].area) == pytest.approx(
-        [29_975.0, 39_000.0, 39_000.0], abs=1.0
-    )
-    notes = "\n".join(inputs.notes)
-    assert (
-        "areas: the street blocks of grid.osm lose the land of the [inputs.areas] and "
-        "[inputs.parcels] layers before their sizes are judged"
-    ) in notes
+    assert land == pytest.approx([29_975.0, 39_000.0, 39_000.0], abs=1.0)
+    assert _PLANNED_LAND in notes
     assert (
         "1 wholly taken by the areas or parcels of the [inputs] layers or non-residential land use"
-    ) in notes
+    ) in "\n".join(notes)
 
 
 def test_a_face_too_large_keeps_the_land_the_areas_layer_leaves_as_a_block(
     tmp_path: Path,
 ) -> None:
     # every face of the grid is 40,000 m², over block_max_area_m2 = 30,000: only the
-    # land the areas layer and the parcel leave is judged, as a layer of centrelines' is
-    path = _scenario(tmp_path, 'areas_from = ["blocks"]\nblock_max_area_m2 = 30000.0\n')
-    gpd.GeoDataFrame(
-        {"area_id": ["A1", "A2"], "name": ["小区一", "小区二"], "status": ["old", "old"]},
-        geometry=[
-            # the west 125 m of the north-east block, the west 75 m of the south-west one
-            shapely.box(X0 + 200, Y0 + 200, X0 + 325, Y0 + 400),
-            shapely.box(X0, Y0, X0 + 75, Y0 + 200),
-        ],
-        crs=UTM,
-    ).to_file(tmp_path / "areas.geojson", driver="GeoJSON")
-    text = path.read_text(encoding="utf-8").replace(
-        "[inputs.osm]", 'areas = { path = "areas.geojson" }\n[inputs.osm]'
+    # land the areas layer and the parcel leave is judged, as a layer of centrelines' is;
+    # the areas: the west 125 m of the north-east block, the west 75 m of the south-west
+    land, notes = _areas_layer_blocks(
+        tmp_path,
+        'areas_from = ["blocks"]\nblock_max_area_m2 = 30000.0\n',
+        (200, 200, 325, 400),
+        (0, 0, 75, 200),
     )
-    path.write_text(text, encoding="utf-8")
-    scenario = load_scenario(path)
-    assert scenario.inputs is not None
-    inputs = load_inputs(scenario.inputs, crs=scenario.crs)
-    areas = inputs.areas
-    blocks = areas.index.str.startswith(BLOCK_ID_PREFIX)
-    assert sorted(areas.index[~blocks]) == ["A1", "A2"]
     # north-east: 75 m × 200 m; south-west: 125 m × 200 m less the parcel's 20 m × 20 m
     # (x 90-110 m) and the strip of 15 m × 20 m between it and the area, narrower than
     # 20 m, 25,000 - 400 - 300; the north-west and south-east faces keep their 40,000 m²
     # and are dropped
-    assert sorted(areas.geometry[blocks].area) == pytest.approx([15_000.0, 24_300.0], abs=1.0)
-    assert (
-        "areas: the street blocks of grid.osm lose the land of the [inputs.areas] and "
-        "[inputs.parcels] layers before their sizes are judged"
-    ) in inputs.notes
+    assert land == pytest.approx([15_000.0, 24_300.0], abs=1.0)
+    assert _PLANNED_LAND in notes
 
 
 _BAD_OPTIONS: list[tuple[dict[str, object], str]] = [
