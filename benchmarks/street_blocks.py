@@ -7,8 +7,8 @@ The sample city (``data/sample``) is planned with its areas layer (182 residenti
 areas) and street blocks added where they do not cover, three ways:
 
 * ``osm file``: ``[inputs.osm]`` on ``streets.osm`` with ``use = ["areas"]`` and
-  ``areas_from = ["blocks"]`` (the blocks lose the areas layer's land afterwards,
-  :func:`siting.osm.blocks.trim_blocks`, and the file's 5 parks; not the parcels);
+  ``areas_from = ["blocks"]`` (the blocks lose the areas' and the parcels' land, and
+  the file's 5 parks, before their sizes are judged);
 * ``geofabrik gbk``: the file's ``highway=*`` ways as Geofabrik hands them over
   (``fclass``, ``name``, EPSG:4326), saved as GBK without ``.cpg``, ``streets = {
   path, encoding = "gbk", blocks = true }`` (the blocks lose the areas' and the
