@@ -443,3 +443,32 @@ def test_a_workplace_list_is_placed_and_an_unreadable_coordinate_stays_a_problem
         1,
         2,
     )
+
+
+@pytest.mark.parametrize(
+    ("addresses", "lines"),
+    [
+        (["广元市利州区东坝街道华龙新村3栋", None, "兴隆新村2栋"], ["line 3"]),
+        ([None, "", "/"], ["line 2", "line 3", "line 4"]),
+    ],
+)
+def test_a_row_with_neither_coordinates_nor_an_address_is_named_by_its_address_column(
+    sample: Scenario, tmp_path: Path, addresses: list[str | None], lines: list[str]
+) -> None:
+    """A register without 经度/纬度 columns: a row whose 地址 is blank has nothing to place
+    it by. The problem names the 地址 column and the rows (the CSV's lines, the header
+    line 1), not the blank coordinate columns siting stands in for the missing ones."""
+    path = tmp_path / "名单.csv"
+    table = pd.DataFrame(
+        {"机构名称": ["甲", "乙", "丙"], "地址": addresses, "托位数": [30, 40, 50]}
+    )
+    table.to_csv(path, index=False, encoding="utf-8-sig")
+    entry = LayerSpec(
+        path=path, columns={"facility_id": "机构名称", "slots": "托位数"}, address="地址"
+    )
+    check = check_inputs(replace(sample.inputs, facilities=entry), crs=sample.crs)
+    (problem,) = check.problems
+    assert "(no x)" not in str(problem)
+    assert problem.column == "地址" and problem.ids == tuple(lines)
+    assert "neither coordinates nor an address" in problem.message
+    assert "give each its 地址 naming its 小区" in (problem.fix or "")
