@@ -332,3 +332,22 @@ def test_the_entrys_block_sizes_choose_the_blocks_kept(tmp_path: Path) -> None:
     assert len(inputs.areas) == 12
     note = next(n for n in inputs.notes if n.startswith("streets: 12 street blocks"))
     assert "4 with less than 2,000 m² of land wider than 20 m (inputs.streets." in note
+
+
+@pytest.mark.parametrize("broken", ["no features", "no CRS"])
+def test_a_blocks_layer_that_cannot_be_read_is_one_problem(tmp_path: Path, broken: str) -> None:
+    """The layer read for its blocks and for the walking graph: a layer of 0 rows, or one
+    without a .prj, was said twice, once by each read."""
+    path = _scenario(tmp_path, '{ path = "道路中心线.shp", encoding = "gbk", blocks = true }')
+    if broken == "no features":
+        roads = gpd.read_file(tmp_path / "道路中心线.shp", encoding="gbk")
+        roads.iloc[:0].to_file(tmp_path / "道路中心线.shp", encoding="gbk")
+    else:
+        (tmp_path / "道路中心线.prj").unlink()
+    scenario = load_scenario(path)
+    assert scenario.inputs is not None
+    with pytest.raises(InputError) as raised:
+        load_inputs(scenario.inputs, crs=scenario.crs)
+    (problem,) = raised.value.problems
+    assert problem.layer == "streets" and f"the layer has {broken}" in problem.message
+    assert problem.file is not None and problem.file.endswith("道路中心线.shp")

@@ -479,7 +479,9 @@ def _load_parsed_once(
             _add_osm(spec, work, raw, wheres, report)
     # a layer of centrelines giving street blocks is read once, in its own CRS: for the
     # blocks (after the areas' catchments) and for the walking graph (last)
+    said = len(report.problems)
     street_layer = _street_layer_for_blocks(spec, frames, report)
+    unread = street_layer is None and len(report.problems) > said  # said once, not again
     dense = max_persons_per_km2
     # the rasters' values are checked over the study area only (a country tile is not read)
     lonlat = _study_lonlat(
@@ -722,7 +724,7 @@ def _load_parsed_once(
     in_memory = frames.get(STREETS_FRAME)
     if street_file is None and in_memory is not None:
         street_file = Path(STREETS_FRAME)
-    if street_file is not None:
+    if street_file is not None and not unread:
         with report.warnings_of("streets"):
             lines = spec.street_lines
             loaded.street_graph = _read_streets(
