@@ -472,3 +472,23 @@ def test_a_row_with_neither_coordinates_nor_an_address_is_named_by_its_address_c
     assert problem.column == "地址" and problem.ids == tuple(lines)
     assert "neither coordinates nor an address" in problem.message
     assert "give each its 地址 naming its 小区" in (problem.fix or "")
+
+
+@pytest.mark.parametrize("siting_column", ["facility_id", "name"])
+def test_an_address_column_read_as_the_ids_or_names_still_places_the_rows(
+    sample: Scenario, tmp_path: Path, siting_column: str
+) -> None:
+    """A register whose only label is its 地址, mapped to facility_id (or name): the
+    column is renamed on reading, and the rows were left at no point, unsaid, the run
+    passing (every facility an empty point)."""
+    path = tmp_path / "名单.csv"
+    table = pd.DataFrame({"地址": ["华龙新村3栋", "兴隆新村12号"], "托位数": [30, 40]})
+    table.to_csv(path, index=False, encoding="utf-8-sig")
+    columns = {"slots": "托位数", siting_column: "地址"}
+    if siting_column == "name":
+        columns["facility_id"] = "托位数"  # ids of their own: 30 and 40
+    entry = LayerSpec(path=path, columns=columns, address="地址")
+    inputs = load_inputs(replace(sample.inputs, facilities=entry), crs=sample.crs)
+    assert inputs.facilities is not None
+    ids = ["华龙新村3栋", "兴隆新村12号"] if siting_column == "facility_id" else ["30", "40"]
+    assert xy(inputs.facilities, ids) == pytest.approx(representative(["A005", "A002"]), abs=1e-6)

@@ -337,14 +337,15 @@ def place_by_address(
         if row_of is not None:
             empty &= np.asarray(frame.index.isin(list(row_of)), dtype=bool)
         waiting = np.flatnonzero(empty)
-        if not waiting.size or entry.address not in frame.columns:
+        cells = _address_cells(frame, entry)
+        if not waiting.size or cells is None:
             layers[name] = frame
             continue
         if at is None:
             at = _points(areas, area_points)
         districts = layers.get("districts")
         districts = districts if districts is not None and districts.crs == areas.crs else None
-        addresses = [str(v) for v in frame[entry.address].to_numpy(dtype=object)[waiting]]
+        addresses = [str(v) for v in cells[waiting]]
         given = [_text(v) for v in frame["district_id"].to_numpy(dtype=object)[waiting]]
         area_districts = _area_districts(areas, at, districts)
         placed = _match(
@@ -432,6 +433,20 @@ class _Alike:
             for name in self.names.get(start, ())
         ]
         return f"names beginning alike: {first_few(found, limit=4)}" if found else ""
+
+
+def _address_cells(frame: gpd.GeoDataFrame, entry: LayerSpec) -> npt.NDArray[np.object_] | None:
+    """The address of each row of ``frame``: its column, or the siting column it was read
+    as (``facility_id = "地址"``: the ids; ``name = "地址"``); None when it has none."""
+    if entry.address is None:
+        return None
+    read_as = [own for own, theirs in entry.columns.items() if theirs == entry.address]
+    for column in (entry.address, *read_as):
+        if column in frame.columns:
+            return np.asarray(frame[column].to_numpy(dtype=object))
+        if column == frame.index.name:
+            return np.asarray(frame.index.to_numpy(dtype=object))
+    return None
 
 
 def _text(value: object) -> str | None:
