@@ -670,6 +670,10 @@ def _load_parsed_once(
     if street_layer is not None:
         with report.warnings_of("areas"):
             add_street_blocks(spec, street_layer, raw, wheres, report, work=work)
+        if points is not None and "areas" in raw and len(raw["areas"]) > len(points):
+            # the blocks follow the areas (siting.inputs._osm._merge): outlines, no point
+            extra = np.full(len(raw["areas"]) - len(points), None, dtype=object)
+            points = np.concatenate([np.asarray(points, dtype=object), extra])
     projected = {n: f for n, f in raw.items() if f.crs is not None}
     districts = projected.get("districts")
     subdistricts = projected.get("subdistricts")
