@@ -492,3 +492,21 @@ def test_an_address_column_read_as_the_ids_or_names_still_places_the_rows(
     assert inputs.facilities is not None
     ids = ["华龙新村3栋", "兴隆新村12号"] if siting_column == "facility_id" else ["30", "40"]
     assert xy(inputs.facilities, ids) == pytest.approx(representative(["A005", "A002"]), abs=1e-6)
+
+
+def test_areas_without_names_are_said_once_not_as_each_row_naming_none(
+    sample: Scenario, tmp_path: Path
+) -> None:
+    """The areas layer without a name column: every row was said to name no area, its fix
+    to write the 小区 as the areas layer's name column names it (there is none)."""
+    areas = gpd.read_file(SAMPLE / "city.gpkg", layer="areas").drop(columns=["name"])
+    areas.to_file(tmp_path / "areas.gpkg", layer="areas")
+    spec = replace(
+        sample.inputs,
+        areas=LayerSpec(path=tmp_path / "areas.gpkg", layer="areas"),
+        facilities=register(tmp_path, [0, 1, 2]),
+    )
+    (problem,) = check_inputs(spec, crs=sample.crs).problems
+    assert "the residential areas have no names" in problem.message
+    assert problem.column == "地址" and problem.ids == ("华龙托育", "兴隆托育")
+    assert problem.fix is not None and "[inputs.areas.columns]" in problem.fix

@@ -57,6 +57,7 @@ import shapely
 
 from siting._said import Said
 from siting._text import first_few
+from siting.errors import Problem
 from siting.inputs._crs import _drawn
 from siting.inputs._problems import _Report, _Where
 from siting.inputs._table import ROW_OF
@@ -348,14 +349,13 @@ def place_by_address(
         addresses = [str(v) for v in cells[waiting]]
         given = [_text(v) for v in frame["district_id"].to_numpy(dtype=object)[waiting]]
         area_districts = _area_districts(areas, at, districts)
-        placed = _match(
-            addresses,
-            given,
-            NameIndex.of(areas["name"].tolist(), areas.index.tolist()),
-            area_districts,
-            districts,
-        )
+        index = NameIndex.of(areas["name"].tolist(), areas.index.tolist())
         ids = [str(i) for i in frame.index[waiting]]
+        if not index.positions:  # no name to look for: said once, not row by row
+            report.problems.append(_no_names(entry, name, ids, wheres[name]))
+            layers[name] = frame
+            continue
+        placed = _match(addresses, given, index, area_districts, districts)
         labels = [str((row_of or {}).get(i, i)) for i in ids]
         hints = {}
         if placed.unmatched:
@@ -433,6 +433,19 @@ class _Alike:
             for name in self.names.get(start, ())
         ]
         return f"names beginning alike: {first_few(found, limit=4)}" if found else ""
+
+
+def _no_names(entry: LayerSpec, name: str, ids: Sequence[str], where: _Where) -> Problem:
+    """The problem of the rows to place by their address when no area has a name."""
+    return where.problem(
+        f"{len(ids)} row{'s' if len(ids) > 1 else ''} without coordinates cannot be placed "
+        f"by address (address = '{entry.address}' under [inputs.{name}]): the residential "
+        "areas have no names to find in it (no name column, or every name is its area's id)",
+        column=entry.address,
+        ids=ids,
+        fix='give the areas\' names: name = "小区名称" (your column) under '
+        "[inputs.areas.columns]; or give those rows their 经度 and 纬度 (CGCS2000 degrees)",
+    )
 
 
 def _address_cells(frame: gpd.GeoDataFrame, entry: LayerSpec) -> npt.NDArray[np.object_] | None:
