@@ -510,3 +510,27 @@ def test_areas_without_names_are_said_once_not_as_each_row_naming_none(
     assert "the residential areas have no names" in problem.message
     assert problem.column == "地址" and problem.ids == ("华龙托育", "兴隆托育")
     assert problem.fix is not None and "[inputs.areas.columns]" in problem.fix
+
+
+def test_a_register_in_pieces_one_without_coordinates_is_placed(
+    sample: Scenario, tmp_path: Path
+) -> None:
+    """A register handed over as two counties' files, one with no coordinate at all (no
+    CRS to read): the joined layer was dropped, unsaid, and the run had no facilities."""
+    from siting.scenario.settings import LayerPiece
+
+    first, second = tmp_path / "利州区.csv", tmp_path / "昭化区.csv"
+    REGISTER.iloc[[1, 2]].to_csv(first, index=False, encoding="utf-8-sig")  # both blank
+    REGISTER.iloc[[0, 1]].assign(机构名称=["嘉陵托育", "华龙二托育"]).to_csv(
+        second, index=False, encoding="utf-8-sig"
+    )
+    entry = replace(
+        register(tmp_path, [0]), path=first, pieces=(LayerPiece(first), LayerPiece(second))
+    )
+    inputs = load_inputs(replace(sample.inputs, facilities=entry), crs=sample.crs)
+    facilities = inputs.facilities
+    assert facilities is not None and len(facilities) == 4
+    at = representative(["A005", "A002", "A005"])
+    assert xy(facilities, ["华龙托育", "兴隆托育", "华龙二托育"]) == pytest.approx(at, abs=1e-6)
+    lonlat = pyproj.Transformer.from_crs("EPSG:4490", WORK, always_xy=True)
+    assert xy(facilities, ["嘉陵托育"]) == pytest.approx(list(lonlat.transform(105.85, 32.44)))
