@@ -534,3 +534,27 @@ def test_a_register_in_pieces_one_without_coordinates_is_placed(
     assert xy(facilities, ["华龙托育", "兴隆托育", "华龙二托育"]) == pytest.approx(at, abs=1e-6)
     lonlat = pyproj.Transformer.from_crs("EPSG:4490", WORK, always_xy=True)
     assert xy(facilities, ["嘉陵托育"]) == pytest.approx(list(lonlat.transform(105.85, 32.44)))
+
+
+def test_a_register_in_pieces_keeps_its_rows_unreadable_coordinates_unplaced(
+    sample: Scenario, tmp_path: Path
+) -> None:
+    """Each piece's rows to place were lost joining the pieces: a row whose 经度 is
+    unreadable ('东经') was placed by its address too (3 of 4 placed, not 2), and the
+    rows were said by their ids, not their lines."""
+    from siting.scenario.settings import LayerPiece
+
+    first, second = tmp_path / "利州区.csv", tmp_path / "昭化区.csv"
+    REGISTER.iloc[[1, 2]].to_csv(first, index=False, encoding="utf-8-sig")
+    unreadable = REGISTER.iloc[[0, 3]].assign(
+        机构名称=["嘉陵托育", "明月托育"], 经度=["东经", None]
+    )
+    unreadable.to_csv(second, index=False, encoding="utf-8-sig")
+    entry = replace(
+        register(tmp_path, [0]), path=first, pieces=(LayerPiece(first), LayerPiece(second))
+    )
+    check = check_inputs(replace(sample.inputs, facilities=entry), crs=sample.crs)
+    (finding,) = [f for f in check.findings if f.code == "placed_by_address"]
+    assert (finding.values["count"], finding.values["of"]) == (2, 4)
+    none = next(p for p in check.problems if "names no residential area" in p.message)
+    assert "昭化区.csv line 3: '广元市利州区明月2栋'" in none.message

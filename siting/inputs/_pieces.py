@@ -32,6 +32,7 @@ from siting.errors import Problem
 from siting.inputs._crs import _crs_label, _drawn
 from siting.inputs._problems import _Report, _Where
 from siting.inputs._schema import _SCHEMAS
+from siting.inputs._table import ROW_OF
 from siting.inputs._zip import VECTOR_MEMBERS, archive_of, layers_named, zip_members
 from siting.scenario import LayerSpec
 
@@ -131,6 +132,10 @@ def read_pieces(
         joint, pieces=tuple((w.file, w.file_layer, frozenset(map(str, f.index))) for f, w in frames)
     )
     joined = gpd.GeoDataFrame(pd.concat([f for f, _ in placed]), crs=placed[0][0].crs)
+    if any(ROW_OF in f.attrs for f, _ in frames):  # each piece's rows placed by address
+        joined.attrs[ROW_OF] = {
+            i: f"{_label(w)} {row}" for f, w in frames for i, row in f.attrs.get(ROW_OF, {}).items()
+        }
     joined.attrs[PIECES] = tuple(  # a piece in degrees on a web map's base is measured alone
         Piece(_label(w), pyproj.CRS.from_user_input(own), tuple(f.index))
         for (f, w), (joined_as, _) in zip(frames, placed, strict=True)
