@@ -443,3 +443,118 @@ def test_a_workplace_list_is_placed_and_an_unreadable_coordinate_stays_a_problem
         1,
         2,
     )
+
+
+@pytest.mark.parametrize(
+    ("addresses", "lines"),
+    [
+        (["广元市利州区东坝街道华龙新村3栋", None, "兴隆新村2栋"], ["line 3"]),
+        ([None, "", "/"], ["line 2", "line 3", "line 4"]),
+    ],
+)
+def test_a_row_with_neither_coordinates_nor_an_address_is_named_by_its_address_column(
+    sample: Scenario, tmp_path: Path, addresses: list[str | None], lines: list[str]
+) -> None:
+    """A register without 经度/纬度 columns: a row whose 地址 is blank has nothing to place
+    it by. The problem names the 地址 column and the rows (the CSV's lines, the header
+    line 1), not the blank coordinate columns siting stands in for the missing ones."""
+    path = tmp_path / "名单.csv"
+    table = pd.DataFrame(
+        {"机构名称": ["甲", "乙", "丙"], "地址": addresses, "托位数": [30, 40, 50]}
+    )
+    table.to_csv(path, index=False, encoding="utf-8-sig")
+    entry = LayerSpec(
+        path=path, columns={"facility_id": "机构名称", "slots": "托位数"}, address="地址"
+    )
+    check = check_inputs(replace(sample.inputs, facilities=entry), crs=sample.crs)
+    (problem,) = check.problems
+    assert "(no x)" not in str(problem)
+    assert problem.column == "地址" and problem.ids == tuple(lines)
+    assert "neither coordinates nor an address" in problem.message
+    assert "give each its 地址 naming its 小区" in (problem.fix or "")
+
+
+@pytest.mark.parametrize("siting_column", ["facility_id", "name"])
+def test_an_address_column_read_as_the_ids_or_names_still_places_the_rows(
+    sample: Scenario, tmp_path: Path, siting_column: str
+) -> None:
+    """A register whose only label is its 地址, mapped to facility_id (or name): the
+    column is renamed on reading, and the rows were left at no point, unsaid, the run
+    passing (every facility an empty point)."""
+    path = tmp_path / "名单.csv"
+    table = pd.DataFrame({"地址": ["华龙新村3栋", "兴隆新村12号"], "托位数": [30, 40]})
+    table.to_csv(path, index=False, encoding="utf-8-sig")
+    columns = {"slots": "托位数", siting_column: "地址"}
+    if siting_column == "name":
+        columns["facility_id"] = "托位数"  # ids of their own: 30 and 40
+    entry = LayerSpec(path=path, columns=columns, address="地址")
+    inputs = load_inputs(replace(sample.inputs, facilities=entry), crs=sample.crs)
+    assert inputs.facilities is not None
+    ids = ["华龙新村3栋", "兴隆新村12号"] if siting_column == "facility_id" else ["30", "40"]
+    assert xy(inputs.facilities, ids) == pytest.approx(representative(["A005", "A002"]), abs=1e-6)
+
+
+def test_areas_without_names_are_said_once_not_as_each_row_naming_none(
+    sample: Scenario, tmp_path: Path
+) -> None:
+    """The areas layer without a name column: every row was said to name no area, its fix
+    to write the 小区 as the areas layer's name column names it (there is none)."""
+    areas = gpd.read_file(SAMPLE / "city.gpkg", layer="areas").drop(columns=["name"])
+    areas.to_file(tmp_path / "areas.gpkg", layer="areas")
+    spec = replace(
+        sample.inputs,
+        areas=LayerSpec(path=tmp_path / "areas.gpkg", layer="areas"),
+        facilities=register(tmp_path, [0, 1, 2]),
+    )
+    (problem,) = check_inputs(spec, crs=sample.crs).problems
+    assert "the residential areas have no names" in problem.message
+    assert problem.column == "地址" and problem.ids == ("华龙托育", "兴隆托育")
+    assert problem.fix is not None and "[inputs.areas.columns]" in problem.fix
+
+
+def test_a_register_in_pieces_one_without_coordinates_is_placed(
+    sample: Scenario, tmp_path: Path
+) -> None:
+    """A register handed over as two counties' files, one with no coordinate at all (no
+    CRS to read): the joined layer was dropped, unsaid, and the run had no facilities."""
+    from siting.scenario.settings import LayerPiece
+
+    first, second = tmp_path / "利州区.csv", tmp_path / "昭化区.csv"
+    REGISTER.iloc[[1, 2]].to_csv(first, index=False, encoding="utf-8-sig")  # both blank
+    REGISTER.iloc[[0, 1]].assign(机构名称=["嘉陵托育", "华龙二托育"]).to_csv(
+        second, index=False, encoding="utf-8-sig"
+    )
+    entry = replace(
+        register(tmp_path, [0]), path=first, pieces=(LayerPiece(first), LayerPiece(second))
+    )
+    inputs = load_inputs(replace(sample.inputs, facilities=entry), crs=sample.crs)
+    facilities = inputs.facilities
+    assert facilities is not None and len(facilities) == 4
+    at = representative(["A005", "A002", "A005"])
+    assert xy(facilities, ["华龙托育", "兴隆托育", "华龙二托育"]) == pytest.approx(at, abs=1e-6)
+    lonlat = pyproj.Transformer.from_crs("EPSG:4490", WORK, always_xy=True)
+    assert xy(facilities, ["嘉陵托育"]) == pytest.approx(list(lonlat.transform(105.85, 32.44)))
+
+
+def test_a_register_in_pieces_keeps_its_rows_unreadable_coordinates_unplaced(
+    sample: Scenario, tmp_path: Path
+) -> None:
+    """Each piece's rows to place were lost joining the pieces: a row whose 经度 is
+    unreadable ('东经') was placed by its address too (3 of 4 placed, not 2), and the
+    rows were said by their ids, not their lines."""
+    from siting.scenario.settings import LayerPiece
+
+    first, second = tmp_path / "利州区.csv", tmp_path / "昭化区.csv"
+    REGISTER.iloc[[1, 2]].to_csv(first, index=False, encoding="utf-8-sig")
+    unreadable = REGISTER.iloc[[0, 3]].assign(
+        机构名称=["嘉陵托育", "明月托育"], 经度=["东经", None]
+    )
+    unreadable.to_csv(second, index=False, encoding="utf-8-sig")
+    entry = replace(
+        register(tmp_path, [0]), path=first, pieces=(LayerPiece(first), LayerPiece(second))
+    )
+    check = check_inputs(replace(sample.inputs, facilities=entry), crs=sample.crs)
+    (finding,) = [f for f in check.findings if f.code == "placed_by_address"]
+    assert (finding.values["count"], finding.values["of"]) == (2, 4)
+    none = next(p for p in check.problems if "names no residential area" in p.message)
+    assert "昭化区.csv line 3: '广元市利州区明月2栋'" in none.message

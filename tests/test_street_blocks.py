@@ -332,3 +332,48 @@ def test_the_entrys_block_sizes_choose_the_blocks_kept(tmp_path: Path) -> None:
     assert len(inputs.areas) == 12
     note = next(n for n in inputs.notes if n.startswith("streets: 12 street blocks"))
     assert "4 with less than 2,000 m² of land wider than 20 m (inputs.streets." in note
+
+
+@pytest.mark.parametrize("broken", ["no features", "no CRS"])
+def test_a_blocks_layer_that_cannot_be_read_is_one_problem(tmp_path: Path, broken: str) -> None:
+    """The layer read for its blocks and for the walking graph: a layer of 0 rows, or one
+    without a .prj, was said twice, once by each read."""
+    path = _scenario(tmp_path, '{ path = "道路中心线.shp", encoding = "gbk", blocks = true }')
+    if broken == "no features":
+        roads = gpd.read_file(tmp_path / "道路中心线.shp", encoding="gbk")
+        roads.iloc[:0].to_file(tmp_path / "道路中心线.shp", encoding="gbk")
+    else:
+        (tmp_path / "道路中心线.prj").unlink()
+    scenario = load_scenario(path)
+    assert scenario.inputs is not None
+    with pytest.raises(InputError) as raised:
+        load_inputs(scenario.inputs, crs=scenario.crs)
+    (problem,) = raised.value.problems
+    assert problem.layer == "streets" and f"the layer has {broken}" in problem.message
+    assert problem.file is not None and problem.file.endswith("道路中心线.shp")
+
+
+def test_street_blocks_beside_a_xiaoqu_lists_points_in_districts(tmp_path: Path) -> None:
+    """An area given as a point (a 小区 list's) and the street blocks, with a districts
+    layer: the areas' points were aligned with the areas before the blocks were added,
+    and assigning the districts failed on an assertion (a traceback, no problem)."""
+    path = _scenario(
+        tmp_path, '{ path = "道路中心线.shp", encoding = "gbk", blocks = true }', areas=True
+    )
+    point = shapely.Point(X0 + 100, Y0 + 300)  # the north-western block's centre
+    area = {"area_id": "A1", "name": "西北小区", "status": "old"}
+    gpd.GeoDataFrame([area], geometry=[point], crs=UTM).to_file(tmp_path / "areas.geojson")
+    county = shapely.box(X0 - 100, Y0 - 100, X0 + 500, Y0 + 500)
+    gpd.GeoDataFrame([{"district_id": "D1"}], geometry=[county], crs=UTM).to_file(
+        tmp_path / "districts.geojson"
+    )
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text + 'districts = { path = "districts.geojson" }\n', encoding="utf-8")
+    scenario = load_scenario(path)
+    assert scenario.inputs is not None
+    inputs = load_inputs(scenario.inputs, crs=scenario.crs)
+    assert inputs.area_points is not None and list(inputs.area_points.index) == ["A1"]
+    assert inputs.area_points["A1"].equals(point)
+    assert inputs.areas.loc["A1", "source"] == "layer"
+    assert (inputs.areas["source"] == "streets").sum() == len(inputs.areas) - 1 > 0
+    assert (inputs.areas["district_id"] == "D1").all()

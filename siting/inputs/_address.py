@@ -57,6 +57,7 @@ import shapely
 
 from siting._said import Said
 from siting._text import first_few
+from siting.errors import Problem
 from siting.inputs._crs import _drawn
 from siting.inputs._problems import _Report, _Where
 from siting.inputs._table import ROW_OF
@@ -337,24 +338,24 @@ def place_by_address(
         if row_of is not None:
             empty &= np.asarray(frame.index.isin(list(row_of)), dtype=bool)
         waiting = np.flatnonzero(empty)
-        if not waiting.size or entry.address not in frame.columns:
+        cells = _address_cells(frame, entry)
+        if not waiting.size or cells is None:
             layers[name] = frame
             continue
         if at is None:
             at = _points(areas, area_points)
         districts = layers.get("districts")
         districts = districts if districts is not None and districts.crs == areas.crs else None
-        addresses = [str(v) for v in frame[entry.address].to_numpy(dtype=object)[waiting]]
+        addresses = [str(v) for v in cells[waiting]]
         given = [_text(v) for v in frame["district_id"].to_numpy(dtype=object)[waiting]]
         area_districts = _area_districts(areas, at, districts)
-        placed = _match(
-            addresses,
-            given,
-            NameIndex.of(areas["name"].tolist(), areas.index.tolist()),
-            area_districts,
-            districts,
-        )
+        index = NameIndex.of(areas["name"].tolist(), areas.index.tolist())
         ids = [str(i) for i in frame.index[waiting]]
+        if not index.positions:  # no name to look for: said once, not row by row
+            report.problems.append(_no_names(entry, name, ids, wheres[name]))
+            layers[name] = frame
+            continue
+        placed = _match(addresses, given, index, area_districts, districts)
         labels = [str((row_of or {}).get(i, i)) for i in ids]
         hints = {}
         if placed.unmatched:
@@ -432,6 +433,33 @@ class _Alike:
             for name in self.names.get(start, ())
         ]
         return f"names beginning alike: {first_few(found, limit=4)}" if found else ""
+
+
+def _no_names(entry: LayerSpec, name: str, ids: Sequence[str], where: _Where) -> Problem:
+    """The problem of the rows to place by their address when no area has a name."""
+    return where.problem(
+        f"{len(ids)} row{'s' if len(ids) > 1 else ''} without coordinates cannot be placed "
+        f"by address (address = '{entry.address}' under [inputs.{name}]): the residential "
+        "areas have no names to find in it (no name column, or every name is its area's id)",
+        column=entry.address,
+        ids=ids,
+        fix='give the areas\' names: name = "小区名称" (your column) under '
+        "[inputs.areas.columns]; or give those rows their 经度 and 纬度 (CGCS2000 degrees)",
+    )
+
+
+def _address_cells(frame: gpd.GeoDataFrame, entry: LayerSpec) -> npt.NDArray[np.object_] | None:
+    """The address of each row of ``frame``: its column, or the siting column it was read
+    as (``facility_id = "地址"``: the ids; ``name = "地址"``); None when it has none."""
+    if entry.address is None:
+        return None
+    read_as = [own for own, theirs in entry.columns.items() if theirs == entry.address]
+    for column in (entry.address, *read_as):
+        if column in frame.columns:
+            return np.asarray(frame[column].to_numpy(dtype=object))
+        if column == frame.index.name:
+            return np.asarray(frame.index.to_numpy(dtype=object))
+    return None
 
 
 def _text(value: object) -> str | None:

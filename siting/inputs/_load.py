@@ -479,7 +479,9 @@ def _load_parsed_once(
             _add_osm(spec, work, raw, wheres, report)
     # a layer of centrelines giving street blocks is read once, in its own CRS: for the
     # blocks (after the areas' catchments) and for the walking graph (last)
+    said = len(report.problems)
     street_layer = _street_layer_for_blocks(spec, frames, report)
+    unread = street_layer is None and len(report.problems) > said  # said once, not again
     dense = max_persons_per_km2
     # the rasters' values are checked over the study area only (a country tile is not read)
     lonlat = _study_lonlat(
@@ -668,6 +670,10 @@ def _load_parsed_once(
     if street_layer is not None:
         with report.warnings_of("areas"):
             add_street_blocks(spec, street_layer, raw, wheres, report, work=work)
+        if points is not None and "areas" in raw and len(raw["areas"]) > len(points):
+            # the blocks follow the areas (siting.inputs._osm._merge): outlines, no point
+            extra = np.full(len(raw["areas"]) - len(points), None, dtype=object)
+            points = np.concatenate([np.asarray(points, dtype=object), extra])
     projected = {n: f for n, f in raw.items() if f.crs is not None}
     districts = projected.get("districts")
     subdistricts = projected.get("subdistricts")
@@ -722,7 +728,7 @@ def _load_parsed_once(
     in_memory = frames.get(STREETS_FRAME)
     if street_file is None and in_memory is not None:
         street_file = Path(STREETS_FRAME)
-    if street_file is not None:
+    if street_file is not None and not unread:
         with report.warnings_of("streets"):
             lines = spec.street_lines
             loaded.street_graph = _read_streets(

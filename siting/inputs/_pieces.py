@@ -29,9 +29,10 @@ import pyproj
 
 from siting._text import first_few
 from siting.errors import Problem
-from siting.inputs._crs import _crs_label
+from siting.inputs._crs import _crs_label, _drawn
 from siting.inputs._problems import _Report, _Where
 from siting.inputs._schema import _SCHEMAS
+from siting.inputs._table import ROW_OF
 from siting.inputs._zip import VECTOR_MEMBERS, archive_of, layers_named, zip_members
 from siting.scenario import LayerSpec
 
@@ -131,8 +132,15 @@ def read_pieces(
         joint, pieces=tuple((w.file, w.file_layer, frozenset(map(str, f.index))) for f, w in frames)
     )
     joined = gpd.GeoDataFrame(pd.concat([f for f, _ in placed]), crs=placed[0][0].crs)
+    if any(ROW_OF in f.attrs for f, _ in frames):  # each piece's rows placed by address
+        joined.attrs[ROW_OF] = {
+            i: f"{_label(w)} {row}" for f, w in frames for i, row in f.attrs.get(ROW_OF, {}).items()
+        }
     joined.attrs[PIECES] = tuple(  # a piece in degrees on a web map's base is measured alone
-        Piece(_label(w), pyproj.CRS.from_user_input(f.crs), tuple(f.index)) for f, w in frames
+        Piece(_label(w), pyproj.CRS.from_user_input(own), tuple(f.index))
+        for (f, w), (joined_as, _) in zip(frames, placed, strict=True)
+        # a table without coordinates (placed by address) takes the others' CRS, or none
+        if (own := f.crs if f.crs is not None else joined_as.crs) is not None
     )
     of = "" if len(frames) == len(pieces) else f" of its {len(pieces)}"
     report.note(
@@ -317,9 +325,15 @@ def _in_one_crs(
     """The pieces in the first one's CRS, the others reprojected to it, noted; ``None``
     when a piece has no CRS (its problem said), or when pieces in different CRSs share a
     ``datum_shift``, which is one datum's (a problem)."""
-    if any(frame.crs is None for frame, _ in frames):
+    # a table without any coordinates (its rows placed by their address) has no CRS
+    blank = {id(f) for f, _ in frames if f.crs is None and not len(_drawn(f))}
+    if any(frame.crs is None and id(frame) not in blank for frame, _ in frames):
         return None
-    lead = pyproj.CRS.from_user_input(frames[0][0].crs)
+    drawn = [(f, w) for f, w in frames if id(f) not in blank]
+    if not drawn:
+        return frames  # every piece placed by address, in the working CRS later
+    lead = pyproj.CRS.from_user_input(drawn[0][0].crs)
+    frames = [(f.set_crs(lead) if id(f) in blank else f, w) for f, w in frames]
     other = [
         (frame, where)
         for frame, where in frames[1:]
@@ -348,7 +362,7 @@ def _in_one_crs(
         report.note(
             f"{name}: {_label(where)} reprojected from "
             f"{_crs_label(pyproj.CRS.from_user_input(frame.crs))} to {_crs_label(lead)}, the "
-            f"CRS of {_label(frames[0][1])}, to join the pieces"
+            f"CRS of {_label(drawn[0][1])}, to join the pieces"
         )
     moved = {id(frame) for frame, _ in other}
     return [(frame.to_crs(lead) if id(frame) in moved else frame, w) for frame, w in frames]

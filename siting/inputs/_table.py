@@ -300,8 +300,12 @@ def open_table(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFrame 
         return None
     zero = ~(bad_x | bad_y) & (x == 0) & (y == 0)  # blank cells a spreadsheet saved as 0
     unplaced = bad_x | bad_y | zero
-    by_address = _by_address(table, spec, x_name, y_name, zero)
+    by_address, lacking = _by_address(table, spec, x_name, y_name, zero)
+    if lacking.any():  # blank coordinates and a blank address: nothing to place it by
+        _lacking_said(np.flatnonzero(lacking), labels, spec, name, where, report)
     if (unplaced & ~by_address).all():
+        if not (unplaced & ~by_address & ~lacking).any():
+            return None  # said above
         report.problems.append(
             where.problem(
                 f"no row of the table has coordinates that can be read in columns '{x_name}' "
@@ -312,8 +316,8 @@ def open_table(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFrame 
             )
         )
         return None
-    if (unplaced & ~by_address).any():
-        positions = np.flatnonzero(unplaced & ~by_address)
+    if (unplaced & ~by_address & ~lacking).any():
+        positions = np.flatnonzero(unplaced & ~by_address & ~lacking)
         shown = [
             f"{labels[i]}: {x_name} '{_shown(table[x_name].iloc[i])}', "
             f"{y_name} '{_shown(table[y_name].iloc[i])}'"
@@ -448,16 +452,44 @@ def _without_totals_and_notes(
 
 def _by_address(
     table: pd.DataFrame, spec: LayerSpec, x_name: str, y_name: str, zero: np.ndarray
-) -> np.ndarray:
+) -> tuple[np.ndarray, np.ndarray]:
     """Which rows are placed by their address (``address`` under ``[inputs.<layer>]``,
     :mod:`siting.inputs._address`): those whose coordinate cells are both blank (or say
-    nothing, or are 0 and 0: ``zero``) and whose address is filled; none without the key."""
+    nothing, or are 0 and 0: ``zero``) and whose address is filled; and which rows lack
+    both, their address blank too. None of either without the key."""
     if spec.address is None:
-        return np.zeros(len(table), dtype=bool)
+        none = np.zeros(len(table), dtype=bool)
+        return none, none
     cells = zip(table[x_name], table[y_name], strict=True)
-    blank = np.array([_nothing(x) and _nothing(y) for x, y in cells], dtype=bool)
+    blank = np.array([_nothing(x) and _nothing(y) for x, y in cells], dtype=bool) | zero
     filled = np.array([not _nothing(a) for a in table[spec.address]], dtype=bool)
-    return np.asarray((blank | zero) & filled, dtype=bool)
+    return np.asarray(blank & filled, dtype=bool), np.asarray(blank & ~filled, dtype=bool)
+
+
+def _lacking_said(
+    positions: np.ndarray,
+    labels: Sequence[str],
+    spec: LayerSpec,
+    name: str,
+    where: _Where,
+    report: _Report,
+) -> None:
+    """The problem of the rows at ``positions`` whose coordinates and address are both
+    blank (a table placed by ``address``): named by the address column, not by the
+    coordinate columns (a table without any has none to name)."""
+    count = len(positions)
+    shown = first_few([labels[i] for i in positions], limit=5)
+    report.problems.append(
+        where.problem(
+            f"{count} row{'s have' if count > 1 else ' has'} neither coordinates nor an "
+            f"address ({shown}: '{spec.address}' blank), so siting cannot place "
+            f"{'them' if count > 1 else 'it'}",
+            column=spec.address,
+            ids=[labels[i] for i in positions],
+            fix=f"give each its {spec.address} naming its 小区 (…华龙新村3栋), or its 经度 and "
+            f"纬度 (CGCS2000 degrees), or delete the row (address under [inputs.{name}])",
+        )
+    )
 
 
 def _swapped(x: np.ndarray, y: np.ndarray) -> bool:
