@@ -377,3 +377,41 @@ def test_street_blocks_beside_a_xiaoqu_lists_points_in_districts(tmp_path: Path)
     assert inputs.areas.loc["A1", "source"] == "layer"
     assert (inputs.areas["source"] == "streets").sum() == len(inputs.areas) - 1 > 0
     assert (inputs.areas["district_id"] == "D1").all()
+
+
+def test_load_frames_takes_the_blocks_of_a_frame_of_centrelines(tmp_path: Path) -> None:
+    """An analyst's frames: the grid's centrelines as a GeoDataFrame with street_blocks
+    give the grid's 16 blocks beside the one area (the north-western block's land, so its
+    block is taken whole: 15 blocks added), the parcel's 400 m² out of its block; without
+    centrelines, street_blocks is refused."""
+    from siting.inputs import load_frames
+
+    roads = gpd.GeoDataFrame({"道路名称": ["一路"] * 6}, geometry=_grid(), crs=UTM)
+    area = gpd.GeoDataFrame(
+        {"area_id": ["A1"], "status": ["old"]},
+        geometry=[shapely.box(X0, Y0 + 200, X0 + 200, Y0 + 400)],
+        crs=UTM,
+    )
+    parcel = gpd.GeoDataFrame(
+        {"site_id": ["P1"], "kind": ["idle_land"], "acquisition": ["purchase"]},
+        geometry=[shapely.box(X0 + 90, Y0 + 90, X0 + 110, Y0 + 110)],
+        crs=UTM,
+    )
+    population = _population(tmp_path / "population.tif")
+    inputs = load_frames(
+        population=population, areas=area, parcels=parcel, streets=roads, street_blocks=True
+    )
+    blocks = inputs.areas[inputs.areas["source"] == "streets"]
+    assert len(blocks) == 15 and (blocks["status"] == "old").all()
+    assert _areas(blocks) == [(1_250, 4), (10_000, 8), (39_600, 1), (40_000, 2)]
+    assert inputs.street_graph is not None and len(roads) == 6  # the caller's frame kept
+    rural = load_frames(
+        population=population,
+        areas=area,
+        parcels=parcel,
+        streets=roads,
+        street_blocks=StreetBlocksSpec(status="rural"),
+    )
+    assert (rural.areas.loc[rural.areas["source"] == "streets", "status"] == "rural").all()
+    with pytest.raises(InputError, match="street_blocks needs a layer of street centrelines"):
+        load_frames(population=population, areas=area, parcels=parcel, street_blocks=True)

@@ -80,6 +80,7 @@ from siting.scenario import (
     PopulationSpec,
     Radii,
     RasterSpec,
+    StreetBlocksSpec,
     census_spec,
 )
 from siting.scenario.settings import LINE_LAYER_SUFFIXES
@@ -747,12 +748,12 @@ def _street_layer_for_blocks(
 ) -> gpd.GeoDataFrame | None:
     """The layer of street centrelines in its own CRS when it gives street blocks
     (``blocks = true``), else ``None`` (a missing file is said by the streets' check)."""
-    if spec.street_blocks is None or spec.streets is None:
+    in_memory = frames.get(STREETS_FRAME)  # load_frames's GeoDataFrame of centrelines
+    if spec.street_blocks is None or (spec.streets is None and in_memory is None):
         return None
-    in_memory = frames.get(STREETS_FRAME)
-    if in_memory is None and not Path(spec.streets).exists():
+    if in_memory is None and not Path(str(spec.streets)).exists():
         return None
-    entry = spec.street_lines or LayerSpec(path=Path(spec.streets))
+    entry = spec.street_lines or LayerSpec(path=Path(str(spec.streets or STREETS_FRAME)))
     with report.warnings_of("streets"):
         layer: gpd.GeoDataFrame | None = _street_layer(entry, report, frame=in_memory)
     return layer
@@ -947,6 +948,7 @@ def load_frames(
     streets: str | Path | gpd.GeoDataFrame | None = None,
     where: Mapping[str, str] | None = None,
     radius_m: float | None = None,
+    street_blocks: bool | StreetBlocksSpec = False,
     **layers: gpd.GeoDataFrame,
 ) -> Inputs:
     """Read layers held in memory as the scenario's files are read: an analyst's frames.
@@ -980,6 +982,12 @@ def load_frames(
         For areas given as points (a 小区 list), the radius of the land each stands for,
         as ``[inputs.areas] radius_m``; ``None`` takes it from the dwellings
         (:mod:`siting.inputs._catchments`).
+    street_blocks
+        With ``streets`` a GeoDataFrame of street centrelines or a line layer's file, add
+        its street blocks as residential areas where ``areas`` do not cover, as ``blocks =
+        true`` on the streets entry (:mod:`siting.inputs._street_blocks`): ``True`` with
+        the defaults, a :class:`~siting.scenario.StreetBlocksSpec` with its status and
+        sizes.
     **layers
         ``facilities``, ``districts``, ``subdistricts``, ``workplaces``, ``hazards``,
         ``buildings``.
@@ -1012,6 +1020,22 @@ def load_frames(
     stray = sorted(set(wheres) - filtered)
     if "streets" in wheres and path is not None and path.suffix.lower() not in LINE_LAYER_SUFFIXES:
         stray.append(f"streets ({path.name}, not a layer of street centrelines)")
+    lines = in_memory is not None or (
+        path is not None and path.suffix.lower() in LINE_LAYER_SUFFIXES
+    )
+    if street_blocks is not False and not lines:
+        had = "no streets" if path is None else f"streets {path.name}"
+        raise InputError(
+            [
+                Problem(
+                    f"load_frames's street_blocks needs a layer of street centrelines, and "
+                    f"it is given {had}",
+                    fix="give streets= a GeoDataFrame of street centrelines or a line "
+                    "layer's file (an OSM file's blocks come from [inputs.osm] "
+                    'areas_from = ["blocks"] in a scenario)',
+                )
+            ]
+        )
     if stray:
         raise InputError(
             [
@@ -1041,6 +1065,7 @@ def load_frames(
         InputsSpec(
             population=raster or PopulationSpec(path=Path(str(population))),
             streets=path,
+            street_blocks=StreetBlocksSpec() if street_blocks is True else street_blocks or None,
         ),
         **entries,
     )
