@@ -321,7 +321,12 @@ def place_by_address(
     areas = layers.get("areas")
     if areas is None or areas.crs is None or not pyproj.CRS(areas.crs).equals(work):
         return  # the areas' own problem is said
+    districts = layers.get("districts")
+    districts = districts if districts is not None and districts.crs == areas.crs else None
+    # the areas' points, districts and names: worked out once, for the first layer to place
     at: npt.NDArray[np.object_] | None = None
+    area_districts: npt.NDArray[np.object_] | None = None
+    index: NameIndex | None = None
     for name in ADDRESSED_LAYERS:
         entry: LayerSpec | None = getattr(spec, name)
         frame = layers.get(name)
@@ -342,14 +347,12 @@ def place_by_address(
         if not waiting.size or cells is None:
             layers[name] = frame
             continue
-        if at is None:
+        if at is None or area_districts is None or index is None:
             at = _points(areas, area_points)
-        districts = layers.get("districts")
-        districts = districts if districts is not None and districts.crs == areas.crs else None
+            area_districts = _area_districts(areas, at, districts)
+            index = NameIndex.of(areas["name"].tolist(), areas.index.tolist())
         addresses = [str(v) for v in cells[waiting]]
         given = [_text(v) for v in frame["district_id"].to_numpy(dtype=object)[waiting]]
-        area_districts = _area_districts(areas, at, districts)
-        index = NameIndex.of(areas["name"].tolist(), areas.index.tolist())
         ids = [str(i) for i in frame.index[waiting]]
         if not index.positions:  # no name to look for: said once, not row by row
             report.problems.append(_no_names(entry, name, ids, wheres[name]))
