@@ -177,18 +177,21 @@ def _add_osm(
         raw[name] = _merge(explicit, normal, name, osm.path.name, wheres[name], report)
 
 
-def _planned_land(raw: dict[str, gpd.GeoDataFrame]) -> gpd.GeoSeries | None:
+def _planned_land(
+    raw: dict[str, gpd.GeoDataFrame], *, crs: str | pyproj.CRS = "EPSG:4326"
+) -> gpd.GeoSeries | None:
     """The shapes of the ``[inputs.areas]`` and ``[inputs.parcels]`` layers read so far
-    (in EPSG:4326; a layer with no CRS, a problem reported elsewhere, left out), which
-    the OSM file's street blocks lose; ``None`` without either."""
+    (in ``crs``; a layer with no CRS, a problem reported elsewhere, left out), which
+    street blocks lose (an OSM file's, a layer of centrelines'); ``None`` without
+    either."""
     parts = [
-        raw[name].geometry.to_crs("EPSG:4326")
+        raw[name].geometry.to_crs(crs)
         for name in ("areas", "parcels")
         if name in raw and raw[name].crs is not None
     ]
     if not parts:
         return None
-    return gpd.GeoSeries(pd.concat(parts, ignore_index=True), crs="EPSG:4326")
+    return gpd.GeoSeries(pd.concat(parts, ignore_index=True), crs=crs)
 
 
 def _merge(

@@ -52,7 +52,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from siting.inputs._osm import _merge, _plan_outline
+from siting.inputs._osm import _merge, _plan_outline, _planned_land
 from siting.inputs._problems import _Report, _Where
 from siting.inputs._vector import _normalize
 from siting.osm.blocks import (
@@ -60,6 +60,7 @@ from siting.osm.blocks import (
     STREET_BLOCK_ID_PREFIX,
     BlockCounts,
     BlockRules,
+    land_polygons,
     street_blocks,
 )
 from siting.scenario import InputsSpec, LayerSpec, resolve_block_highways, street_block_sizes
@@ -125,20 +126,6 @@ def bounding_lines(
         {"name": names.to_numpy(dtype=object)[keep]}, geometry=geoms[keep], crs=layer.crs
     )
     return lines, said
-
-
-def _land_taken(raw: dict[str, gpd.GeoDataFrame]) -> npt.NDArray[np.object_]:
-    """The areas' and the candidate parcels' polygons (in the working CRS)."""
-    shapes = [
-        np.asarray(raw[name].geometry.to_numpy(), dtype=object)
-        for name in ("areas", "parcels")
-        if name in raw and raw[name].crs is not None
-    ]
-    every = np.concatenate(shapes) if shapes else np.empty(0, dtype=object)
-    every = every[~shapely.is_missing(every)]
-    polygonal = np.isin(shapely.get_type_id(every), (3, 6))
-    out: npt.NDArray[np.object_] = shapely.make_valid(every[polygonal])
-    return out
 
 
 def blocks_of_lines(
@@ -252,10 +239,11 @@ def add_street_blocks(
     entry = spec.street_lines or LayerSpec(path=Path(spec.streets or "streets"))
     status = spec.street_blocks.status if spec.street_blocks is not None else "old"
     min_area_m2, max_area_m2, min_width_m = street_block_sizes(spec)
+    planned = _planned_land(raw, crs=work)  # the areas' and the parcels' land
     blocks, counts, said = blocks_of_lines(
         layer,
         crs=work,
-        taken=_land_taken(raw),
+        taken=None if planned is None else land_polygons(planned.to_numpy()),
         outline=_plan_outline(raw.get("districts")),
         status=status,
         rules=BlockRules(min_area_m2=min_area_m2, max_area_m2=max_area_m2, min_width_m=min_width_m),

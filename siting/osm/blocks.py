@@ -88,6 +88,7 @@ __all__ = [
     "BlockCounts",
     "BlockRules",
     "block_lines",
+    "land_polygons",
     "non_residential_land",
     "street_blocks",
     "trim_blocks",
@@ -357,6 +358,25 @@ def block_lines(
         wanted |= _tag(features, key).isin(values).to_numpy(dtype=bool)
     wanted &= ~_tag(features, "tunnel").isin(_TUNNELS).to_numpy(dtype=bool)
     out: npt.NDArray[np.object_] = geoms[lines & wanted]
+    return out
+
+
+def land_polygons(shapes: npt.ArrayLike) -> npt.NDArray[np.object_]:
+    """The valid polygons among ``shapes``, the land a street block loses (a planner's
+    areas, the candidate parcels): points, lines and missing shapes left out.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> land = land_polygons([shapely.box(0, 0, 1, 1), shapely.Point(5, 5), None])
+    >>> [shape.area for shape in land]
+    [1.0]
+    """
+    every = np.asarray(shapes, dtype=object)
+    every = every[~shapely.is_missing(every)]
+    out: npt.NDArray[np.object_] = shapely.make_valid(
+        every[np.isin(shapely.get_type_id(every), (3, 6))]
+    )
     return out
 
 

@@ -107,6 +107,7 @@ from siting.osm.blocks import (
     BlockCounts,
     BlockRules,
     block_lines,
+    land_polygons,
     non_residential_land,
     street_blocks,
 )
@@ -823,12 +824,7 @@ def _other_land(taken: gpd.GeoSeries | None, crs: pyproj.CRS) -> npt.NDArray[np.
     """The valid polygons of ``taken`` in ``crs`` (none without it)."""
     if taken is None or taken.empty:
         return np.empty(0, dtype=object)
-    shapes = np.asarray(taken.to_crs(crs).to_numpy(), dtype=object)
-    shapes = shapes[~shapely.is_missing(shapes)]
-    out: npt.NDArray[np.object_] = shapely.make_valid(
-        shapes[np.isin(shapely.get_type_id(shapes), (3, 6))]
-    )
-    return out
+    return land_polygons(taken.to_crs(crs).to_numpy())
 
 
 @parse_once()  # the edge, the nodes and the features from one parse of the file
