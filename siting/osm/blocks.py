@@ -91,7 +91,6 @@ __all__ = [
     "land_polygons",
     "non_residential_land",
     "street_blocks",
-    "trim_blocks",
 ]
 
 BLOCK_ID_PREFIX = "osm/block/"
@@ -794,52 +793,3 @@ def street_blocks(
         beyond_m2=float(gpd.GeoSeries(beyond84, crs="EPSG:4326").to_crs(crs).area.sum()),
     )
     return blocks, counts
-
-
-def trim_blocks(
-    areas: gpd.GeoDataFrame,
-    taken: npt.NDArray[np.object_] | gpd.GeoSeries,
-    *,
-    rules: BlockRules | None = None,
-) -> tuple[gpd.GeoDataFrame, int]:
-    """Street blocks among ``areas`` less the land of other residential areas.
-
-    The blocks of an OSM file are cut by the file's own residential polygons; an
-    ``[inputs.areas]`` layer merged with them is another source of mapped areas,
-    and its land is taken out here with the same rules (thin land, then blocks
-    too small or too large, go).
-
-    Parameters
-    ----------
-    areas
-        Areas in a projected metric CRS, street blocks among them (ids starting
-        with :data:`BLOCK_ID_PREFIX`, in the index or an ``area_id`` column).
-    taken
-        Polygons in the same CRS whose land is not a block's.
-    rules
-        Sizes of the blocks kept; the defaults of :class:`BlockRules` if ``None``.
-
-    Returns
-    -------
-    tuple of geopandas.GeoDataFrame and int
-        ``areas`` with the blocks cut (ids and names unchanged) and those left
-        with too little land or too much dropped; and how many were dropped.
-    """
-    rules = rules or BlockRules()
-    ids = areas["area_id"] if "area_id" in areas.columns else areas.index.to_series()
-    block = ids.astype(str).str.startswith(BLOCK_ID_PREFIX).to_numpy(dtype=bool)
-    cover = np.asarray(shapely.make_valid(np.asarray(taken, dtype=object)), dtype=object)
-    if not block.any() or not len(cover):
-        return areas, 0
-    geoms = np.asarray(areas.geometry.to_numpy(), dtype=object)
-    land = _land_left(geoms[block], cover)
-    kept, area = _kept_parts(land, rules)
-    fine = (area > 0) & (area >= rules.min_area_m2) & (area <= rules.max_area_m2)
-    out = areas.copy()
-    rows = np.flatnonzero(block)
-    geometry = geoms.copy()
-    geometry[rows[fine]] = kept[fine]
-    out = out.set_geometry(gpd.GeoSeries(geometry, index=out.index, crs=areas.crs))
-    drop = np.zeros(len(areas), dtype=bool)
-    drop[rows[~fine]] = True
-    return out.loc[~drop], int((~fine).sum())
