@@ -303,8 +303,9 @@ def open_table(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFrame 
     by_address, lacking = _by_address(table, spec, x_name, y_name, zero)
     if lacking.any():  # blank coordinates and a blank address: nothing to place it by
         _lacking_said(np.flatnonzero(lacking), labels, spec, name, where, report)
+    unread = unplaced & ~by_address & ~lacking  # coordinates that cannot be read
     if (unplaced & ~by_address).all():
-        if not (unplaced & ~by_address & ~lacking).any():
+        if not unread.any():
             return None  # said above
         report.problems.append(
             where.problem(
@@ -316,8 +317,8 @@ def open_table(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFrame 
             )
         )
         return None
-    if (unplaced & ~by_address & ~lacking).any():
-        positions = np.flatnonzero(unplaced & ~by_address & ~lacking)
+    if unread.any():
+        positions = np.flatnonzero(unread)
         shown = [
             f"{labels[i]}: {x_name} '{_shown(table[x_name].iloc[i])}', "
             f"{y_name} '{_shown(table[y_name].iloc[i])}'"
