@@ -559,9 +559,12 @@ def _kept_parts(
         present = ~(shapely.is_missing(land) | shapely.is_empty(land))
         opened = land.copy()
         before = land[present]
-        grown = shapely.buffer(
-            shapely.buffer(before, -half, join_style="mitre"), half, join_style="mitre"
-        )
+        shrunk = shapely.buffer(before, -half, join_style="mitre")
+        grown = shapely.buffer(shrunk, half, join_style="mitre")
+        # GEOS's mitred growth can cross itself where a hole lies within the width of
+        # the edge (a TopologyException in the intersection below): those grow round
+        crossed = ~shapely.is_valid(grown)
+        grown[crossed] = shapely.buffer(shrunk[crossed], half, join_style="round")
         # most blocks have no thin land and come back whole: they keep their exact
         # outline; the others are clipped to their land (no mitre spike reaches out)
         area = shapely.area(before)
