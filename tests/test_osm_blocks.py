@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import re
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyproj
 import pytest
 import rasterio
@@ -28,6 +30,7 @@ from siting._osmxml import extract_box
 from siting.cli import main
 from siting.demand import Demand, estimate_demand, without_empty_blocks
 from siting.errors import InputError, ScenarioError
+from siting.gcj02 import wgs84_to_gcj02
 from siting.inputs import Inputs, load_inputs, validate
 from siting.osm import (
     BLOCK_HIGHWAYS,
@@ -523,6 +526,58 @@ def test_a_face_too_large_keeps_the_land_the_areas_layer_leaves_as_a_block(
     # and are dropped
     assert land == pytest.approx([15_000.0, 24_300.0], abs=1.0)
     assert _PLANNED_LAND in notes
+
+
+def _blocks_beside(folder: Path, areas: str) -> tuple[list[float], gpd.GeoDataFrame]:
+    """The blocks' land (m², sorted) of the grid (:func:`_scenario`, blocks alone) with
+    ``areas`` as its [inputs.areas] entry, and the areas that entry gives."""
+    path = _scenario(folder, 'areas_from = ["blocks"]\n')
+    _population(folder / "population.tif", east=400.0)  # every block peopled
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("[inputs.osm]", f"areas = {areas}\n[inputs.osm]"), "utf-8")
+    scenario = load_scenario(path)
+    assert scenario.inputs is not None
+    inputs = load_inputs(scenario.inputs, crs=scenario.crs)
+    blocks = inputs.areas.index.str.startswith(BLOCK_ID_PREFIX)
+    return sorted(inputs.areas.geometry[blocks].area), inputs.areas.loc[~blocks]
+
+
+def test_a_xiaoqu_lists_catchments_are_taken_out_of_the_blocks(tmp_path: Path) -> None:
+    # one 小区 at the north-east block's centre, given by its longitude and latitude, its
+    # catchment a disc of 50 m (a 64-gon): its land came only with the working CRS, after
+    # the blocks were made, so the block kept it and the two shared its people
+    lon, lat = _TO_LONLAT.transform(X0 + 300, Y0 + 300)
+    pd.DataFrame(
+        {"编号": ["X1"], "名称": ["东北小区"], "类型": ["old"], "经度": [lon], "纬度": [lat]}
+    ).to_csv(tmp_path / "小区.csv", index=False, encoding="utf-8")
+    land, own = _blocks_beside(
+        tmp_path,
+        '{ path = "小区.csv", crs = "EPSG:4326", radius_m = 50, columns = { area_id = "编号", '
+        'name = "名称", status = "类型" } }',
+    )
+    disc = 32 * 50.0**2 * math.sin(2 * math.pi / 64)  # 7,841.37 m²
+    assert list(own.index) == ["X1"] and own.geometry.area.iloc[0] == pytest.approx(disc, abs=0.1)
+    # the south-west block less the parcel's 20 m × 20 m
+    assert land == pytest.approx([40_000.0 - disc, 39_600.0, 40_000.0, 40_000.0], abs=1.0)
+
+
+def test_an_areas_layer_on_gcj02_is_taken_out_of_the_blocks_where_it_lies(
+    tmp_path: Path,
+) -> None:
+    # the square 250-350 m of the north-east block, as Gaode (高德) draws it: 400-500 m
+    # off in GCJ-02; read unshifted, it took no land from any block
+    west, south = _TO_LONLAT.transform(X0 + 250, Y0 + 250)
+    east, north = _TO_LONLAT.transform(X0 + 350, Y0 + 350)
+    ring = [(west, south), (east, south), (east, north), (west, north)]
+    lon, lat = wgs84_to_gcj02(np.array([p[0] for p in ring]), np.array([p[1] for p in ring]))
+    gpd.GeoDataFrame(
+        {"area_id": ["G1"], "name": ["高德小区"], "status": ["old"]},
+        geometry=[shapely.Polygon(zip(lon, lat, strict=True))],
+        crs="EPSG:4326",
+    ).to_file(tmp_path / "gaode.geojson", driver="GeoJSON")
+    land, own = _blocks_beside(tmp_path, '{ path = "gaode.geojson", datum_shift = "gcj02" }')
+    assert own.geometry.area.iloc[0] == pytest.approx(10_000.0, abs=5.0)
+    assert land == pytest.approx([30_000.0, 39_600.0, 40_000.0, 40_000.0], abs=5.0)
 
 
 _BAD_OPTIONS: list[tuple[dict[str, object], str]] = [

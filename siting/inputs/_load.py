@@ -53,7 +53,7 @@ from siting.inputs._crs import (
     _working_crs,
 )
 from siting.inputs._districts import _assign, _check_references
-from siting.inputs._osm import _add_osm, _source_problems
+from siting.inputs._osm import _add_osm, _source_problems, add_osm_blocks, osm_blocks_wait
 from siting.inputs._pieces import PIECES, Piece
 from siting.inputs._problems import _path_fix, _Report, _Where
 from siting.inputs._raster import (
@@ -475,9 +475,11 @@ def _load_parsed_once(
     pieces = {n: f.attrs.pop(PIECES) for n, f in raw.items() if PIECES in f.attrs}
     suspected = _fit.suspects(raw, shifted, pieces=pieces)
     suspected_pieces = _fit.piece_suspects(pieces, shifted)
+    osm_blocks_later = False
     if _source_problems(spec, report):
+        osm_blocks_later = osm_blocks_wait(spec, raw)
         with report.warnings_of("osm"):
-            _add_osm(spec, work, raw, wheres, report)
+            _add_osm(spec, work, raw, wheres, report, blocks_later=osm_blocks_later)
     # a layer of centrelines giving street blocks is read once, in its own CRS: for the
     # blocks (after the areas' catchments) and for the walking graph (last)
     said = len(report.problems)
@@ -668,13 +670,16 @@ def _load_parsed_once(
             raw["parcels"] = _fill_land_area(raw["parcels"], report, wheres.get("parcels"))
     # a table's rows without coordinates, at the 小区 their address names (address = ...)
     place_by_address(raw, spec, wheres, work=work, area_points=loaded.area_points, report=report)
+    if osm_blocks_later and "osm" in report.files:  # the file was read
+        with report.warnings_of("osm"):
+            add_osm_blocks(spec, work, raw, wheres, report)
     if street_layer is not None:
         with report.warnings_of("areas"):
             add_street_blocks(spec, street_layer, raw, wheres, report, work=work)
-        if points is not None and "areas" in raw and len(raw["areas"]) > len(points):
-            # the blocks follow the areas (siting.inputs._osm._merge): outlines, no point
-            extra = np.full(len(raw["areas"]) - len(points), None, dtype=object)
-            points = np.concatenate([np.asarray(points, dtype=object), extra])
+    if points is not None and "areas" in raw and len(raw["areas"]) > len(points):
+        # the blocks follow the areas (siting.inputs._osm._merge): outlines, no point
+        extra = np.full(len(raw["areas"]) - len(points), None, dtype=object)
+        points = np.concatenate([np.asarray(points, dtype=object), extra])
     projected = {n: f for n, f in raw.items() if f.crs is not None}
     districts = projected.get("districts")
     subdistricts = projected.get("subdistricts")

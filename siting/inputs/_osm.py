@@ -21,7 +21,10 @@ from its own file (:func:`siting.inputs._vector._normalize`). The rules:
   centrelines' do, :mod:`siting.inputs._street_blocks`), so no person is held
   twice and a face the planner's areas cover mostly leaves the rest as a block;
   the run's notes say so. With a districts layer, the blocks are closed against
-  the extract's edge cut to the districts' outline.
+  the extract's edge cut to the districts' outline. Where that land is not yet what it
+  will be as the file is read (a 小区 list's points, whose catchments need the working
+  CRS, or a layer moved by its ``datum_shift``), the blocks are made once the layers
+  are projected (:func:`add_osm_blocks`), from a second reading of the file.
 """
 
 from __future__ import annotations
@@ -34,10 +37,11 @@ import shapely
 
 from siting import _heap
 from siting.errors import InputError, Problem
+from siting.inputs._catchments import area_points
 from siting.inputs._problems import _check_file, _Report, _Where
 from siting.inputs._vector import _normalize
 from siting.osm.blocks import BlockRules
-from siting.osm.layers import read_osm_layers
+from siting.osm.layers import OsmLayers, read_osm_layers
 from siting.scenario import InputsSpec, LayerSpec, OsmSpec, input_source_problems
 
 _LAYERS = ("areas", "parcels", "facilities", "hazards", "buildings")
@@ -70,12 +74,33 @@ def _plan_outline(districts: gpd.GeoDataFrame | None) -> shapely.Geometry | None
     return shapely.union_all(shapely.make_valid(shapes[~shapely.is_missing(shapes)]))
 
 
+def osm_blocks_wait(spec: InputsSpec, raw: dict[str, gpd.GeoDataFrame]) -> bool:
+    """Whether an OSM file's street blocks wait for the layers to be projected
+    (:func:`add_osm_blocks`): the ``[inputs.areas]`` layer is a 小区 list (its points'
+    catchments are the land the blocks lose) or the areas, the parcels or the
+    districts are moved by a ``datum_shift`` (read in their own CRS, they lie some
+    hundred metres off)."""
+    osm = spec.osm
+    if osm is None or "areas" not in osm.use or "blocks" not in osm.areas_from:
+        return False
+    areas = raw.get("areas")
+    if areas is not None and areas.crs is not None and area_points(areas) is not None:
+        return True
+    for name in ("areas", "parcels", "districts"):
+        layer: LayerSpec | None = getattr(spec, name)
+        if name in raw and layer is not None and layer.datum_shift is not None:
+            return True
+    return False
+
+
 def _add_osm(
     spec: InputsSpec,
     crs: pyproj.CRS | None,
     raw: dict[str, gpd.GeoDataFrame],
     wheres: dict[str, _Where],
     report: _Report,
+    *,
+    blocks_later: bool = False,
 ) -> None:
     """Read ``spec.osm`` and add its layers to ``raw`` (and its files to the report).
 
@@ -92,6 +117,8 @@ def _add_osm(
         Each layer's file and name, for problems; OSM-only layers are added.
     report
         Where problems, notes and files go.
+    blocks_later
+        Leave the street blocks to :func:`add_osm_blocks` (:func:`osm_blocks_wait`).
     """
     osm = spec.osm
     if osm is None:
@@ -106,35 +133,15 @@ def _add_osm(
         empty_fix="export the OSM file again",
     ):
         return
-    taken = _planned_land(raw) if "blocks" in osm.areas_from else None
-    try:
-        layers = read_osm_layers(
-            osm.path,
-            use=osm.use,
-            working_crs=crs,
-            area_status=osm.area_status,
-            existing_slots_default=osm.existing_slots_default,
-            areas_from=osm.areas_from,
-            block_rules=_block_rules(osm),
-            block_highways=osm.block_highways,
-            plan_outline=_plan_outline(raw.get("districts")),
-            taken=taken,
-        )
-    except InputError as exc:
-        report.problems.extend(exc.problems)
+    use, areas_from = osm.use, osm.areas_from
+    if blocks_later:
+        areas_from = tuple(s for s in areas_from if s != "blocks")
+        if not areas_from:  # blocks alone: no areas now (areas_from unread without them)
+            use, areas_from = tuple(u for u in use if u != "areas"), ("landuse",)
+    layers = _read(spec, osm, crs, raw, report, use=use, areas_from=areas_from)
+    if layers is None:
         return
-    finally:
-        _heap.give_back()  # the features' frames, freed: the street graph is built next
     report.files["osm"] = osm.path
-    if taken is not None and layers.areas is not None:
-        held = [
-            f"[inputs.{n}]" for n in ("areas", "parcels") if n in raw and raw[n].crs is not None
-        ]
-        report.note(
-            f"areas: the street blocks of {osm.path.name} lose the land of the "
-            f"{' and '.join(held)} layer{'s' if len(held) > 1 else ''} before their sizes "
-            "are judged"
-        )
     for text in layers.notes:
         report.note(text)
     if layers.streets is not None:
@@ -163,18 +170,105 @@ def _add_osm(
                     )
                 )
             continue
-        where = _Where(str(osm.path), name)
-        normal = _normalize(frame, LayerSpec(path=osm.path), name, where, report)
-        if normal is None:
-            continue
-        normal["source"] = "osm"
-        explicit = raw.get(name)
-        if explicit is None or explicit.crs is None:
-            if getattr(spec, name) is None:
-                raw[name] = normal
-                wheres[name] = where
-            continue
-        raw[name] = _merge(explicit, normal, name, osm.path.name, wheres[name], report)
+        _add_layer(spec, name, frame, raw, wheres, report)
+
+
+def add_osm_blocks(
+    spec: InputsSpec,
+    crs: pyproj.CRS,
+    raw: dict[str, gpd.GeoDataFrame],
+    wheres: dict[str, _Where],
+    report: _Report,
+) -> None:
+    """Add the street blocks of ``[inputs.osm]`` to the areas once the layers are in the
+    working CRS ``crs`` (when :func:`osm_blocks_wait`): they lose the land of a 小区
+    list's catchments and of layers moved by their ``datum_shift`` where it lies, and
+    are closed against the districts' outline where it lies. The file is read again,
+    for its blocks alone."""
+    osm = spec.osm
+    assert osm is not None
+    layers = _read(spec, osm, crs, raw, report, use=("areas",), areas_from=("blocks",))
+    if layers is None:
+        return
+    for text in layers.notes:
+        report.note(text)
+    if layers.areas is not None and not layers.areas.empty:
+        # the areas were merged with the file's residential polygons, or not
+        _add_layer(
+            spec, "areas", layers.areas, raw, wheres, report, sourced="landuse" in osm.areas_from
+        )
+
+
+def _read(
+    spec: InputsSpec,
+    osm: OsmSpec,
+    crs: pyproj.CRS | None,
+    raw: dict[str, gpd.GeoDataFrame],
+    report: _Report,
+    *,
+    use: tuple[str, ...],
+    areas_from: tuple[str, ...],
+) -> OsmLayers | None:
+    """The file's layers of ``use``, its street blocks losing the land of the
+    ``[inputs.areas]`` and ``[inputs.parcels]`` layers in ``raw`` (said in a note);
+    ``None`` when the file has problems (in ``report``)."""
+    taken = _planned_land(raw) if "areas" in use and "blocks" in areas_from else None
+    try:
+        layers = read_osm_layers(
+            osm.path,
+            use=use,
+            working_crs=crs,
+            area_status=osm.area_status,
+            existing_slots_default=osm.existing_slots_default,
+            areas_from=areas_from,
+            block_rules=_block_rules(osm),
+            block_highways=osm.block_highways,
+            plan_outline=_plan_outline(raw.get("districts")),
+            taken=taken,
+        )
+    except InputError as exc:
+        report.problems.extend(exc.problems)
+        return None
+    finally:
+        _heap.give_back()  # the features' frames, freed: the street graph is built next
+    if taken is not None and layers.areas is not None:
+        held = [
+            f"[inputs.{n}]" for n in ("areas", "parcels") if n in raw and raw[n].crs is not None
+        ]
+        report.note(
+            f"areas: the street blocks of {osm.path.name} lose the land of the "
+            f"{' and '.join(held)} layer{'s' if len(held) > 1 else ''} before their sizes "
+            "are judged"
+        )
+    return layers
+
+
+def _add_layer(
+    spec: InputsSpec,
+    name: str,
+    frame: gpd.GeoDataFrame,
+    raw: dict[str, gpd.GeoDataFrame],
+    wheres: dict[str, _Where],
+    report: _Report,
+    *,
+    sourced: bool = False,
+) -> None:
+    """Add one layer of the OSM file to ``raw``, normalized as a layer's file is, alone
+    or merged with the explicit layer (``sourced``: whose ``source`` siting wrote)."""
+    assert spec.osm is not None
+    path = spec.osm.path
+    where = _Where(str(path), name)
+    normal = _normalize(frame, LayerSpec(path=path), name, where, report)
+    if normal is None:
+        return
+    normal["source"] = "osm"
+    explicit = raw.get(name)
+    if explicit is None or explicit.crs is None:
+        if getattr(spec, name) is None:
+            raw[name] = normal
+            wheres[name] = where
+        return
+    raw[name] = _merge(explicit, normal, name, path.name, wheres[name], report, sourced=sourced)
 
 
 def _planned_land(
