@@ -24,7 +24,8 @@ from its own file (:func:`siting.inputs._vector._normalize`). The rules:
   the extract's edge cut to the districts' outline. Where that land is not yet what it
   will be as the file is read (a 小区 list's points, whose catchments need the working
   CRS, or a layer moved by its ``datum_shift``), the blocks are made once the layers
-  are projected (:func:`add_osm_blocks`), from a second reading of the file.
+  are projected (:func:`add_osm_blocks`), their features taken again from the run's
+one parse of the file (:func:`siting._osmxml.parse_once`).
 """
 
 from __future__ import annotations
@@ -183,8 +184,8 @@ def add_osm_blocks(
     """Add the street blocks of ``[inputs.osm]`` to the areas once the layers are in the
     working CRS ``crs`` (when :func:`osm_blocks_wait`): they lose the land of a 小区
     list's catchments and of layers moved by their ``datum_shift`` where it lies, and
-    are closed against the districts' outline where it lies. The file is read again,
-    for its blocks alone."""
+    are closed against the districts' outline where it lies. The file's features are
+    read again for its blocks alone, from the run's parse of it."""
     osm = spec.osm
     assert osm is not None
     layers = _read(spec, osm, crs, raw, report, use=("areas",), areas_from=("blocks",))
