@@ -4,7 +4,8 @@ Exit codes: 0 a plan (or a passing check), 1 a plan that failed verification
 or a solver failure, 2 bad input or usage (an ``--out`` refused or locked by
 another run included, and a ``--scheduler`` that does not answer), 3 a partial
 plan (``run.partition``: some county has no plan; the others are written and
-``run.json`` says why), 130 interrupted by Ctrl-C (nothing written).
+``run.json`` says why), 70 an internal error (a bug in siting: one sentence, and the
+traceback in a report file it names), 130 interrupted by Ctrl-C (nothing written).
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ log = logging.getLogger("siting")
 PARTIAL = "partial"  # siting.province.PARTIAL, not imported: it would load the province room
 PARTIAL_EXIT = 3
 """The exit code of a partitioned plan with some county unplanned."""
+INTERNAL_EXIT = 70
+"""The exit code of an internal error, a bug in siting (``EX_SOFTWARE`` of sysexits.h)."""
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "scenario.toml"
 
@@ -759,6 +762,49 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             print(f"error: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:  # a bug in siting, not a fault in the planner's files
+        if args.debug:
+            raise
+        print(_internal_error(args, exc), file=sys.stderr, flush=True)
+        return INTERNAL_EXIT
+
+
+def _internal_error(args: argparse.Namespace, exc: Exception) -> str:
+    """The sentence said for an error siting did not foresee (a bug), with the traceback
+    written to a report file in the temporary folder for the developers."""
+    import platform
+    import tempfile
+    import traceback
+
+    from siting import __version__
+
+    stages: _Stages = args.stages
+    lines = str(exc).strip().splitlines()
+    what = f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    report = Path(tempfile.gettempdir()) / f"siting-error-{stamp}-{os.getpid()}.txt"
+    text = (
+        f"siting {__version__}, Python {platform.python_version()}, {platform.platform()}\n"
+        f"command: siting {' '.join(sys.argv[1:]) or args.command}\n"
+        f"stage: {stages.current}\n\n" + "".join(traceback.format_exception(exc))
+    )
+    try:
+        report.write_text(text, encoding="utf-8")
+        where = f"the traceback is in {report}"
+    except OSError:  # no temporary folder to write to: the traceback here, then
+        where = "its traceback follows\n" + text
+    written = (
+        f"the plan was written to {stages.written} before it"
+        if stages.written is not None
+        else "nothing was written, and an earlier plan in --out is left as it was"
+        if args.command in ("plan", "demo")
+        else "nothing was written"
+    )
+    return (
+        f"internal error at stage {stages.current!r}: {what}. This is a bug in siting, not a "
+        f"fault in your files; {written}. Send the report to siting's developers with the "
+        f"scenario ({where}), or run again with --debug to see it"
+    )
 
 
 def _from_interrupt(exc: BaseException) -> bool:

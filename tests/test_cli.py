@@ -110,8 +110,47 @@ def test_an_error_raised_from_ctrl_c_is_an_interruption(
     assert cli.main(["plan", scenario, "--out", str(tmp_path / "o")]) == 130
     assert capsys.readouterr().err.strip().splitlines()[-1].startswith("interrupted")
     monkeypatch.setattr(cli, "_cmd_plan", plain_import_error)
-    with pytest.raises(ImportError):
-        cli.main(["plan", scenario, "--out", str(tmp_path / "o")])
+    assert cli.main(["plan", scenario, "--out", str(tmp_path / "o")]) == cli.INTERNAL_EXIT
+    said = capsys.readouterr().err.strip().splitlines()[-1]
+    assert said.startswith("internal error at stage 'starting': ImportError: initialization")
+
+
+def test_a_bug_is_one_sentence_and_a_report_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An error siting did not foresee (here GEOS failing in the model's stage, as a
+    block's self-crossing opening once did while the inputs were read) exits 70 with one
+    sentence naming the stage and the error; the traceback goes to a report file; the
+    output folder is not made; --debug raises it."""
+    import tempfile
+
+    import shapely.errors
+
+    import siting.cli as cli
+    import siting.pipeline
+
+    def broken(*args: object, **kwargs: object) -> object:
+        raise shapely.errors.GEOSException("TopologyException: found non-noded intersection")
+
+    monkeypatch.setattr(siting.pipeline, "build_model", broken)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    scenario = str(SAMPLE / "scenario.toml")
+    out = tmp_path / "plan"
+    assert cli.main(["plan", scenario, "--out", str(out)]) == cli.INTERNAL_EXIT
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    said = err.strip().splitlines()[-1]
+    assert said.startswith("internal error at stage 'building the model")
+    assert "GEOSException: TopologyException: found non-noded intersection. This is a bug" in said
+    assert "nothing was written, and an earlier plan in --out is left as it was" in said
+    reports = list(tmp_path.glob("siting-error-*.txt"))
+    assert len(reports) == 1 and f"the traceback is in {reports[0]}" in said
+    text = reports[0].read_text(encoding="utf-8")
+    assert "stage: building the model" in text and "Traceback (most recent call last)" in text
+    assert text.rstrip().endswith("GEOSException: TopologyException: found non-noded intersection")
+    assert not out.exists()
+    with pytest.raises(shapely.errors.GEOSException):
+        cli.main(["--debug", "plan", scenario, "--out", str(out)])
 
 
 @pytest.mark.parametrize("where", ["before", "after"])
