@@ -885,3 +885,72 @@ def test_layers_held_in_memory_are_read_as_their_files_are(tmp_path: Path) -> No
     with pytest.raises(InputError, match="load_frames has no layer 'area'"):
         load_frames(population=SAMPLE / "population.tif", areas=frames["areas"],
                     parcels=frames["parcels"], area=frames["areas"])  # fmt: skip
+
+
+def test_load_frames_reads_a_dataframe_as_a_table_by_coordinates_or_address() -> None:
+    """An analyst's ``pd.read_excel`` of a register is a DataFrame without geometry:
+    ``load_frames`` reads it as its workbook would be read. The sample's facilities as
+    a table of 经度/纬度 in CGCS2000 give the points of ``city.gpkg`` (to 1e-6 m), and as a
+    register of 地址 naming each one's 小区 (F01 at the first area, F02 at the second …),
+    the areas' points; a 合计 row is left out; a row with neither is named by its index."""
+    from siting.inputs import load_frames
+
+    scenario = load_scenario(SAMPLE / "scenario.toml")
+    layers = {
+        n: gpd.read_file(SAMPLE / "city.gpkg", layer=n) for n in ("areas", "parcels", "facilities")
+    }
+    given = layers["facilities"]
+    lonlat = given.to_crs("EPSG:4490")
+    table = (
+        pd.DataFrame(given.drop(columns="geometry"))
+        .assign(经度=lonlat.geometry.x, 纬度=lonlat.geometry.y)
+        .astype(object)  # as pd.read_excel gives a column with a 合计 row's blanks
+    )
+    table.loc[len(table)] = {"facility_id": "合计", "slots": given["slots"].sum()}
+    kept = table.copy()
+    base = {"population": SAMPLE / "population.tif", "crs": scenario.crs}
+    inputs = load_frames(
+        areas=layers["areas"], parcels=layers["parcels"], facilities=table,
+        layer_crs={"facilities": "EPSG:4490"}, **base,
+    )  # fmt: skip
+    read = inputs.facilities
+    assert read.index.tolist() == given["facility_id"].tolist()  # 合计 left out
+    expected = given.set_index("facility_id").to_crs(read.crs).geometry
+    assert read.geometry.distance(expected).max() < 1e-6
+    assert read["slots"].tolist() == given["slots"].tolist()
+    assert table.equals(kept)  # the caller's table is kept
+    # without its CRS, the fix names this function's keyword, not a scenario's key
+    with pytest.raises(InputError) as no_crs:
+        load_frames(areas=layers["areas"], parcels=layers["parcels"], facilities=table, **base)
+    assert 'coordinates, give load_frames layer_crs={"facilities": "EPSG:4490"};' in str(
+        no_crs.value
+    )
+    # a register of addresses: each facility in the 小区 of the same position
+    areas = layers["areas"].set_index("area_id")
+    register = pd.DataFrame(
+        {
+            "机构名称": given["facility_id"],
+            "地址": [f"广元市利州区{n}" for n in areas["name"].iloc[: len(given)]],
+            "托位数": given["slots"],
+        }
+    )
+    register.loc[10] = ["无址托育园", None, 40]  # neither coordinates nor an address
+    with pytest.raises(InputError) as refused:
+        load_frames(
+            areas=layers["areas"], parcels=layers["parcels"], facilities=register,
+            columns={"facilities": {"facility_id": "机构名称", "slots": "托位数"}},
+            address={"facilities": "地址"}, **base,
+        )  # fmt: skip
+    problem = str(refused.value)
+    assert "facilities (a DataFrame)" in problem and "index 10" in problem, problem
+    placed = load_frames(
+        areas=layers["areas"], parcels=layers["parcels"], facilities=register.drop(index=10),
+        columns={"facilities": {"facility_id": "机构名称", "slots": "托位数"}},
+        address={"facilities": "地址"}, **base,
+    ).facilities  # fmt: skip
+    inside = areas.to_crs(placed.crs).geometry.iloc[: len(given)].to_numpy()
+    assert placed.index.tolist() == given["facility_id"].tolist()
+    assert shapely.within(placed.geometry.to_numpy(), inside).all()
+    with pytest.raises(InputError, match="address or layer_crs names 'workplaces'"):
+        load_frames(areas=layers["areas"], parcels=layers["parcels"],
+                    address={"workplaces": "地址"}, **base)  # fmt: skip

@@ -8,6 +8,7 @@ area, then fill in districts; :func:`read_layer` does the same for one layer.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyproj
 import shapely
 from pyproj.exceptions import CRSError
@@ -943,26 +945,38 @@ STREETS_FRAME = "streets (a GeoDataFrame)"
 """The key of :func:`load_frames`'s streets among the frames, and their name in problems."""
 
 
+def _frame_kind(frame: object) -> str:
+    """How a layer given to :func:`load_frames` is named in its problems."""
+    table = isinstance(frame, pd.DataFrame) and not isinstance(frame, gpd.GeoDataFrame)
+    return "DataFrame" if table else "GeoDataFrame"
+
+
 def load_frames(
     *,
     population: str | Path | RasterSpec,
-    areas: gpd.GeoDataFrame,
-    parcels: gpd.GeoDataFrame,
+    areas: pd.DataFrame,
+    parcels: pd.DataFrame,
     columns: Mapping[str, Mapping[str, str]] | None = None,
     crs: str | pyproj.CRS | None = None,
     streets: str | Path | gpd.GeoDataFrame | None = None,
     where: Mapping[str, str] | None = None,
     radius_m: float | None = None,
     street_blocks: bool | StreetBlocksSpec = False,
-    **layers: gpd.GeoDataFrame,
+    address: Mapping[str, str] | None = None,
+    layer_crs: Mapping[str, str | pyproj.CRS] | None = None,
+    **layers: pd.DataFrame,
 ) -> Inputs:
     """Read layers held in memory as the scenario's files are read: an analyst's frames.
 
     Each frame goes through what its file would (columns renamed and typed, ids, a
     bureau's words, geometries repaired, the checks and findings, the working CRS);
     the caller's frames are not changed. Problems name the layer as
-    ``"areas (a GeoDataFrame)"``. Plan with :func:`siting.pipeline.prepare_loaded` and
-    :func:`siting.pipeline.solve_prepared`.
+    ``"areas (a GeoDataFrame)"``. A layer given as a :class:`pandas.DataFrame` without
+    geometry (``pd.read_excel`` of a register) is a table, read as a CSV or workbook
+    is: its coordinate columns (经度/纬度, x/y …, or ``x``/``y`` in ``columns``) in the
+    CRS ``layer_crs`` gives it, or its rows placed by their ``address``; its rows are
+    named by the frame's index (``"facilities (a DataFrame)", index 3``). Plan with
+    :func:`siting.pipeline.prepare_loaded` and :func:`siting.pipeline.solve_prepared`.
 
     Parameters
     ----------
@@ -993,6 +1007,14 @@ def load_frames(
         true`` on the streets entry (:mod:`siting.inputs._street_blocks`): ``True`` with
         the defaults, a :class:`~siting.scenario.StreetBlocksSpec` with its status and
         sizes.
+    address
+        Each table's address column by layer (``{"facilities": "地址"}``), as
+        ``[inputs.<layer>] address``: its rows without coordinates are placed at the
+        residential area their address names (:mod:`siting.inputs._address`).
+    layer_crs
+        The CRS of a layer's coordinates where the layer holds none (a table's, a
+        GeoDataFrame without ``crs``), by layer (``{"facilities": "EPSG:4490"}``), as
+        ``[inputs.<layer>] crs``.
     **layers
         ``facilities``, ``districts``, ``subdistricts``, ``workplaces``, ``hazards``,
         ``buildings``.
@@ -1052,14 +1074,28 @@ def load_frames(
                 )
             ]
         )
+    addresses, crs_of = dict(address or {}), dict(layer_crs or {})
+    loose = sorted((set(addresses) | set(crs_of)) - set(frames))
+    if loose:
+        raise InputError(
+            [
+                Problem(
+                    f"load_frames's address or layer_crs names {', '.join(map(repr, loose))}, "
+                    "which it is not given as a layer",
+                    fix=f"name the layers given ({', '.join(sorted(frames))}), or give the layer",
+                )
+            ]
+        )
     entries: dict[str, Any] = {  # each layer's entry, as [inputs.<layer>] would give it
         name: LayerSpec(
-            path=Path(f"{name} (a GeoDataFrame)"),
+            path=Path(f"{name} (a {_frame_kind(frame)})"),
             columns=mapped.get(name, {}),
             where=wheres.get(name),
             radius_m=radius_m if name == "areas" else None,
+            address=addresses.get(name),
+            crs=None if name not in crs_of else str(pyproj.CRS(crs_of[name]).to_string()),
         )
-        for name in frames
+        for name, frame in frames.items()
     }
     if "streets" in wheres:
         entries["street_lines"] = LayerSpec(
@@ -1075,4 +1111,24 @@ def load_frames(
         **entries,
     )
     given = frames if in_memory is None else {**frames, STREETS_FRAME: in_memory}
-    return load_inputs(spec, crs=crs, frames=given)
+    try:
+        return load_inputs(spec, crs=crs, frames=given)
+    except InputError as exc:  # a CRS's fix said as this function's keyword, not a key
+        raise InputError([_as_frames_fix(p) for p in exc.problems]) from None
+
+
+_CRS_FIX = re.compile(r'add crs = "([^"]+)" under \[inputs\.(\w+)\]')
+_NO_PRJ = "define the CRS in the file (a .prj beside a Shapefile), or give it: "
+
+
+def _as_frames_fix(problem: Problem) -> Problem:
+    """A problem of :func:`load_frames` whose fix gives a layer's CRS as its keyword
+    (``layer_crs={"facilities": "EPSG:4490"}``), not as a scenario's key."""
+    fix = problem.fix
+    if fix is None or _CRS_FIX.search(fix) is None:
+        return problem
+    table = "(a DataFrame)" in (problem.file or "")  # no CRS of its own to set
+    said = r'give load_frames layer_crs={"\2": "\1"}' + (
+        "" if table else " (or set_crs on the frame)"
+    )
+    return replace(problem, fix=_CRS_FIX.sub(said, fix.replace(_NO_PRJ, "")))

@@ -249,9 +249,46 @@ def open_table(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFrame 
             where = dataclasses.replace(where, file_layer=sheet)
     if read is None:
         return None
-    table, labels = _rows_of(
-        read, "line" if suffix in _TEXT_SUFFIXES else "row", spec, where, report
+    prefix = "line" if suffix in _TEXT_SUFFIXES else "row"
+    return _points_of(
+        read, spec, name, where, report, prefix=prefix, sheet=sheet, hidden=hidden, source=path.name
     )
+
+
+def frame_table(
+    table: pd.DataFrame, spec: LayerSpec, name: str, report: _Report
+) -> gpd.GeoDataFrame | None:
+    """Read a table held in memory (a :class:`pandas.DataFrame` without geometry, an
+    analyst's ``pd.read_excel``) as a file's table is read (:func:`open_table`): its
+    coordinate columns or ``spec.address``, its totals and notes rows, its count words.
+    Rows are labelled by the frame's index (``index 3``), its columns' names are its
+    header."""
+    where = _Where(str(spec.path), name)
+    header: list[Any] = [str(c) for c in table.columns]
+    cells = table.astype(object).where(table.notna(), None)
+    read = [
+        (-1, header),
+        *zip(table.index.tolist(), cells.to_numpy(dtype=object).tolist(), strict=True),
+    ]
+    return _points_of(read, spec, name, where, report, prefix="index", source=str(spec.path))
+
+
+def _points_of(
+    read: Sequence[tuple[Any, Sequence[Any]]],
+    spec: LayerSpec,
+    name: str,
+    where: _Where,
+    report: _Report,
+    *,
+    prefix: str,
+    source: str,
+    sheet: str | None = None,
+    hidden: frozenset[int] = frozenset(),
+) -> gpd.GeoDataFrame | None:
+    """The points of a table's rows as read (each row's number and its cells, the
+    header's first), as :func:`open_table` returns them; ``prefix`` labels the rows
+    (``line 5``, ``row 5``, ``index 5``), ``source`` names the table in the note."""
+    table, labels = _rows_of(read, prefix, spec, where, report)
     if not len(table.columns):
         report.problems.append(
             where.problem("the table has no header row", fix="put the column names in row 1")
@@ -370,7 +407,7 @@ def open_table(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFrame 
         read_from = "without coordinates"
     if by_address.any():
         read_from += f", {int(by_address.sum())} to be placed by their address ('{spec.address}')"
-    report.note(f"{name}: read {len(frame)} points from {path.name}, {read_from}")
+    report.note(f"{name}: read {len(frame)} points from {source}, {read_from}")
     return frame
 
 

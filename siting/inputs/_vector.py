@@ -79,6 +79,7 @@ from siting.inputs._table import (
     ROWS,
     SHEET,
     _fold,
+    frame_table,
     is_table,
     open_table,
     polygons_needed,
@@ -494,7 +495,7 @@ def _read(
     report: _Report,
     *,
     people: str | None = None,
-    frame: gpd.GeoDataFrame | None = None,
+    frame: pd.DataFrame | None = None,
     piece: bool = False,
 ) -> tuple[gpd.GeoDataFrame | None, _Where]:
     """Read, rename, type-check and repair one layer in its own CRS (``people``: the
@@ -502,7 +503,8 @@ def _read(
     given as a GeoDataFrame, read as its file would be (a copy: the caller's is kept). A
     layer in pieces (``spec.pieces``) is each piece read so, joined in the first piece's
     CRS (:func:`siting.inputs._pieces.read_pieces`); a ``piece``'s ids are said to be its
-    rows' labels by ``attrs[ROW_IDS]``."""
+    rows' labels by ``attrs[ROW_IDS]``. A ``frame`` that is a :class:`pandas.DataFrame`
+    without geometry is a table (:func:`siting.inputs._table.frame_table`)."""
     if spec.pieces and frame is None:
         return read_pieces(
             spec,
@@ -513,18 +515,23 @@ def _read(
     if name not in _SCHEMAS:
         raise ScenarioError(f"unknown layer name {name!r}; known: {', '.join(LAYER_NAMES)}")
     where = _Where(str(spec.path), name, dict(spec.columns), dict(spec.units), spec.layer)
-    if frame is not None and not isinstance(frame, gpd.GeoDataFrame):
+    table = isinstance(frame, pd.DataFrame) and not isinstance(frame, gpd.GeoDataFrame)
+    if frame is not None and not isinstance(frame, pd.DataFrame):
         report.problems.append(
             where.problem(
                 f"the layer is a {type(frame).__name__}, not a GeoDataFrame",
-                fix="give a geopandas.GeoDataFrame with its geometry and CRS",
+                fix="give a geopandas.GeoDataFrame with its geometry and CRS, or a "
+                "pandas.DataFrame of a table with its coordinate columns (or an address)",
             )
         )
         return None, where
-    raw = frame.copy() if frame is not None else _open_vector(spec, name, report)
+    if table:  # a table in memory, read as its file would be (filtered by its rows too)
+        raw = frame_table(frame, spec, name, report)
+    else:
+        raw = frame.copy() if frame is not None else _open_vector(spec, name, report)
     if raw is None:
         return None, where
-    if frame is not None:  # filtered as its file would be
+    if frame is not None and not table:  # filtered as its file would be
         raw = kept_features(raw, spec, where, report)
         if raw is None:
             return None, where
