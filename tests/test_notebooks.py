@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import pytest
 
 nbformat = pytest.importorskip("nbformat")
@@ -104,7 +105,12 @@ def test_own_data_notebook_shows_validation_problems_then_loads() -> None:
         "'status': sorted(inputs.areas['status'].unique()), "
         "'listed': len(listed_inputs.areas), "
         "'new_people': [float(t.loc[t['status'] == 'new', 'planned_population'].sum()) "
-        "for t in (outlines, points)]}))"
+        "for t in (outlines, points)], "
+        "'registered': from_register.facilities.index.tolist(), "
+        "'slots': [int(v) for v in from_register.facilities['slots']], "
+        "'in_its_xiaoqu': [bool(from_register.areas.loc[from_register.areas['name'] == n]"
+        ".geometry.iloc[0].covers(p)) for n, p in zip(nearest['小区'], "
+        "from_register.facilities.geometry)]}))"
     )
     nb = _execute("02-your-own-data.ipynb", probe=probe)
     text = _stdout(nb)
@@ -125,6 +131,13 @@ def test_own_data_notebook_shows_validation_problems_then_loads() -> None:
     assert value["listed"] == 182
     outlines_new, listed_new = value["new_people"]
     assert listed_new == pytest.approx(outlines_new) and outlines_new > 0
+    # the register read in pandas: every row placed in the 小区 its address names, its
+    # 托位数 '60个' read as 60 (the sample's own slots)
+    assert value["registered"] == [f"F{i:02d}" for i in range(1, 11)]
+    sample = gpd.read_file(NOTEBOOKS.parent / "data" / "sample" / "city.gpkg", layer="facilities")
+    assert value["slots"] == [int(s) for s in sample["slots"]]
+    assert all(value["in_its_xiaoqu"])
+    assert "finding: facilities: 10 of 10 rows" in text
 
 
 @pytest.mark.slow
