@@ -528,10 +528,12 @@ def test_a_face_too_large_keeps_the_land_the_areas_layer_leaves_as_a_block(
     assert _PLANNED_LAND in notes
 
 
-def _blocks_beside(folder: Path, areas: str) -> tuple[list[float], gpd.GeoDataFrame]:
+def _blocks_beside(
+    folder: Path, areas: str, *, areas_from: str = '["blocks"]'
+) -> tuple[list[float], gpd.GeoDataFrame]:
     """The blocks' land (m², sorted) of the grid (:func:`_scenario`, blocks alone) with
     ``areas`` as its [inputs.areas] entry, and the areas that entry gives."""
-    path = _scenario(folder, 'areas_from = ["blocks"]\n')
+    path = _scenario(folder, f"areas_from = {areas_from}\n")
     _population(folder / "population.tif", east=400.0)  # every block peopled
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("[inputs.osm]", f"areas = {areas}\n[inputs.osm]"), "utf-8")
@@ -542,10 +544,15 @@ def _blocks_beside(folder: Path, areas: str) -> tuple[list[float], gpd.GeoDataFr
     return sorted(inputs.areas.geometry[blocks].area), inputs.areas.loc[~blocks]
 
 
-def test_a_xiaoqu_lists_catchments_are_taken_out_of_the_blocks(tmp_path: Path) -> None:
+@pytest.mark.parametrize("areas_from", ['["blocks"]', '["landuse", "blocks"]'])
+def test_a_xiaoqu_lists_catchments_are_taken_out_of_the_blocks(
+    tmp_path: Path, areas_from: str
+) -> None:
     # one 小区 at the north-east block's centre, given by its longitude and latitude, its
     # catchment a disc of 50 m (a 64-gon): its land came only with the working CRS, after
-    # the blocks were made, so the block kept it and the two shared its people
+    # the blocks were made, so the block kept it and the two shared its people. The grid
+    # maps no residential polygon: with "landuse" asked too, that is no problem when the
+    # blocks follow
     lon, lat = _TO_LONLAT.transform(X0 + 300, Y0 + 300)
     pd.DataFrame(
         {"编号": ["X1"], "名称": ["东北小区"], "类型": ["old"], "经度": [lon], "纬度": [lat]}
@@ -554,6 +561,7 @@ def test_a_xiaoqu_lists_catchments_are_taken_out_of_the_blocks(tmp_path: Path) -
         tmp_path,
         '{ path = "小区.csv", crs = "EPSG:4326", radius_m = 50, columns = { area_id = "编号", '
         'name = "名称", status = "类型" } }',
+        areas_from=areas_from,
     )
     disc = 32 * 50.0**2 * math.sin(2 * math.pi / 64)  # 7,841.37 m²
     assert list(own.index) == ["X1"] and own.geometry.area.iloc[0] == pytest.approx(disc, abs=0.1)

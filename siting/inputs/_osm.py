@@ -25,7 +25,7 @@ from its own file (:func:`siting.inputs._vector._normalize`). The rules:
   will be as the file is read (a 小区 list's points, whose catchments need the working
   CRS, or a layer moved by its ``datum_shift``), the blocks are made once the layers
   are projected (:func:`add_osm_blocks`), their features taken again from the run's
-one parse of the file (:func:`siting._osmxml.parse_once`).
+  one parse of the file (:func:`siting._osmxml.parse_once`).
 """
 
 from __future__ import annotations
@@ -139,7 +139,10 @@ def _add_osm(
         areas_from = tuple(s for s in areas_from if s != "blocks")
         if not areas_from:  # blocks alone: no areas now (areas_from unread without them)
             use, areas_from = tuple(u for u in use if u != "areas"), ("landuse",)
-    layers = _read(spec, osm, crs, raw, report, use=use, areas_from=areas_from)
+    # the residential polygons may be none when the blocks follow (most of China's)
+    layers = _read(
+        spec, osm, crs, raw, report, use=use, areas_from=areas_from, needed=not blocks_later
+    )
     if layers is None:
         return
     report.files["osm"] = osm.path
@@ -188,7 +191,11 @@ def add_osm_blocks(
     read again for its blocks alone, from the run's parse of it."""
     osm = spec.osm
     assert osm is not None
-    layers = _read(spec, osm, crs, raw, report, use=("areas",), areas_from=("blocks",))
+    # no block is a problem when the file's areas are all there is
+    needed = raw.get("areas") is None or raw["areas"].empty
+    layers = _read(
+        spec, osm, crs, raw, report, use=("areas",), areas_from=("blocks",), needed=needed
+    )
     if layers is None:
         return
     for text in layers.notes:
@@ -209,10 +216,12 @@ def _read(
     *,
     use: tuple[str, ...],
     areas_from: tuple[str, ...],
+    needed: bool = True,
 ) -> OsmLayers | None:
     """The file's layers of ``use``, its street blocks losing the land of the
     ``[inputs.areas]`` and ``[inputs.parcels]`` layers in ``raw`` (said in a note);
-    ``None`` when the file has problems (in ``report``)."""
+    ``None`` when the file has problems (in ``report``); ``needed``: a file with no
+    area is one."""
     taken = _planned_land(raw) if "areas" in use and "blocks" in areas_from else None
     try:
         layers = read_osm_layers(
@@ -226,6 +235,7 @@ def _read(
             block_highways=osm.block_highways,
             plan_outline=_plan_outline(raw.get("districts")),
             taken=taken,
+            areas_needed=needed,
         )
     except InputError as exc:
         report.problems.extend(exc.problems)

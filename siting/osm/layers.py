@@ -841,6 +841,7 @@ def read_osm_layers(
     block_highways: Collection[str] = BLOCK_HIGHWAYS,
     plan_outline: shapely.Geometry | None = None,
     taken: gpd.GeoSeries | None = None,
+    areas_needed: bool = True,
 ) -> OsmLayers:
     """Every layer ``use`` asks for, from one reading of an OSM XML file.
 
@@ -881,6 +882,10 @@ def read_osm_layers(
         planner's own residential areas and candidate parcels (``[inputs.areas]``,
         ``[inputs.parcels]``). Each face loses it with the file's own residential
         polygons, before its size and width are judged; ``None``: none.
+    areas_needed
+        ``False``: a file that gives no area is no problem, its ``areas`` an empty
+        layer (the planner's layer holds the areas, or the street blocks are made
+        apart once the planner's layers are projected).
 
     Returns
     -------
@@ -1007,8 +1012,10 @@ def read_osm_layers(
                 edge=edge.shape,
             )
             areas = pd.concat([areas, blocks], ignore_index=True) if len(areas) else blocks
-        if areas.empty:
+        if areas.empty and areas_needed:
             problems.append(_no_areas(path, mapped=mapped, sources=sources, blocks=blocks))
+        elif areas.empty:
+            layers["areas"] = areas
         else:
             layers["areas"] = areas
             if "landuse" in sources:
