@@ -15,7 +15,8 @@ import geopandas as gpd
 import openpyxl
 import pandas as pd
 import pytest
-from test_inputs import GK, areas_frame, districts_frame, make_spec, write
+from shapely.geometry import box
+from test_inputs import GK, X0, Y0, areas_frame, districts_frame, make_spec, write
 
 from siting.errors import InputError
 from siting.inputs import load_inputs, read_layer
@@ -149,3 +150,29 @@ def test_a_dbf_float_code_with_a_gap_joins_the_districts_integer_adcode(tmp_path
     )
     inputs = load_inputs(spec, crs=GK)
     assert inputs.areas["district_id"].tolist() == ["510802", "510802", "510811"]
+
+
+def test_codes_the_units_layer_lost_the_zeros_of_are_read_as_its_own(tmp_path: Path) -> None:
+    """The subdistricts' codes 0001 and 0002 stored as numbers (1, 2) in the subdistricts
+    layer itself, the areas' as text: each area is read in the one subdistrict whose
+    code differs by leading zeros alone, and the note says the subdistricts lost them (it
+    said "the column", the areas', had). The other way round is
+    test_handover_vectors.test_codes_that_lost_their_leading_zeros_are_read_as_the_units_own."""
+    subdistricts = gpd.GeoDataFrame(
+        {"subdistrict_id": [1, 2]},
+        geometry=[box(X0, Y0, X0 + 900, Y0 + 600), box(X0 + 900, Y0, X0 + 1800, Y0 + 600)],
+        crs=GK,
+    )
+    areas = write(areas_frame(subdistrict_id=["0001", "0001", "0002"]), tmp_path / "a.gpkg")
+    spec = make_spec(
+        tmp_path,
+        areas=LayerSpec(path=areas),
+        subdistricts=LayerSpec(path=write(subdistricts, tmp_path / "s.gpkg")),
+    )
+    inputs = load_inputs(spec, crs=GK)
+    assert inputs.areas["subdistrict_id"].tolist() == ["1", "1", "2"]
+    assert (
+        "areas: read subdistrict_id 0001 as 1, 0002 as 2, the ids of the subdistricts layer: "
+        "the subdistricts layer's ids had lost their leading zeros (codes stored as numbers "
+        "there; give them as text to keep the codes whole)"
+    ) in inputs.notes

@@ -112,9 +112,11 @@ def _restore_zeros(
     """Read a code that lost its leading zeros as the unit's own (3 as ``0003``), in place.
 
     A column of codes stored as numbers (an Excel join, a DBF numeric field) drops the
-    zeros a bureau's own codes start with, and every area was "not in subdistricts". A
-    value is matched only when it and a unit's id are digits that differ by leading zeros
-    alone, and no other unit's id does.
+    zeros a bureau's own codes start with, and every area was "not in subdistricts"; so
+    does the units' own id column (the areas' ``0003`` read as the subdistricts' ``3``).
+    A value is matched only when it and a unit's id are digits that differ by leading
+    zeros alone, and no other unit's id does (``12`` beside units ``012`` and ``0012`` is
+    "not in subdistricts"): the zeros are never made up, only the unit named.
     """
     ids = [str(i) for i in units.index]
     by_digits: dict[str, list[str]] = {}
@@ -136,7 +138,10 @@ def _restore_zeros(
     pairs = ", ".join(f"{k} as {v}" for k, v in list(read.items())[:4])
     more = f" and {len(read) - 4} more" if len(read) > 4 else ""
     target = column.removesuffix("_id") + "s"
-    report.note(
-        f"{name}: read {column} {pairs}{more}, the ids of the {target} layer: the column had "
-        "lost their leading zeros (codes stored as numbers)"
+    lost = (
+        f"the {target} layer's ids had lost their leading zeros (codes stored as numbers "
+        "there; give them as text to keep the codes whole)"
+        if all(len(k) > len(v) for k, v in read.items())
+        else "the column had lost their leading zeros (codes stored as numbers)"
     )
+    report.note(f"{name}: read {column} {pairs}{more}, the ids of the {target} layer: {lost}")
