@@ -176,3 +176,35 @@ def test_codes_the_units_layer_lost_the_zeros_of_are_read_as_its_own(tmp_path: P
         "the subdistricts layer's ids had lost their leading zeros (codes stored as numbers "
         "there; give them as text to keep the codes whole)"
     ) in inputs.notes
+
+
+def test_division_codes_of_9_and_12_digits_name_the_same_units(tmp_path: Path) -> None:
+    """The areas' 街道代码 in 9 digits (510802003) and 区县代码 in 6 (510802) beside
+    subdistricts and districts coded by 统计用区划代码 (510802003000, 510802000000): the
+    same units, the digits followed by zeros. Every area was "not in subdistricts" and
+    "not in districts"."""
+    districts = districts_frame()
+    districts["district_id"] = ["510802000000", "510811000000"]
+    subdistricts = gpd.GeoDataFrame(
+        {"subdistrict_id": ["510802003000", "510811001000"]},
+        geometry=[box(X0, Y0, X0 + 900, Y0 + 600), box(X0 + 900, Y0, X0 + 1800, Y0 + 600)],
+        crs=GK,
+    )
+    areas = areas_frame(
+        district_id=["510802", "510802", "510811"],
+        subdistrict_id=["510802003", "510802003", "510811001"],
+    )
+    spec = make_spec(
+        tmp_path,
+        areas=LayerSpec(path=write(areas, tmp_path / "a.gpkg")),
+        districts=LayerSpec(path=write(districts, tmp_path / "d.gpkg")),
+        subdistricts=LayerSpec(path=write(subdistricts, tmp_path / "s.gpkg")),
+    )
+    inputs = load_inputs(spec, crs=GK)
+    assert inputs.areas["district_id"].tolist() == ["510802000000"] * 2 + ["510811000000"]
+    assert inputs.areas["subdistrict_id"].tolist() == ["510802003000"] * 2 + ["510811001000"]
+    assert (
+        "areas: read subdistrict_id 510802003 as 510802003000, 510811001 as 510811001000, the "
+        "ids of the subdistricts layer: the same units' codes, in 6 or 9 digits (行政区划代码) "
+        "and in 12 (统计用区划代码: the same digits and zeros after)"
+    ) in inputs.notes
