@@ -10,6 +10,7 @@ guessed.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import openpyxl
@@ -19,7 +20,7 @@ from shapely.geometry import box
 from test_inputs import GK, X0, Y0, areas_frame, districts_frame, make_spec, write
 
 from siting.errors import InputError
-from siting.inputs import load_inputs, read_layer
+from siting.inputs import Inputs, load_inputs, read_layer
 from siting.scenario import LayerSpec
 
 CGCS2000 = "EPSG:4490"
@@ -36,6 +37,24 @@ def facilities_csv(path: Path, rows: list[list[str]]) -> Path:
 
 def read_facilities(path: Path) -> gpd.GeoDataFrame:
     return read_layer(LayerSpec(path=path, crs=CGCS2000, columns=COLUMNS), name="facilities")
+
+
+def with_subdistricts(
+    tmp_path: Path, codes: list[Any], areas: gpd.GeoDataFrame, **layers: LayerSpec
+) -> Inputs:
+    """The inputs of ``areas`` beside two subdistricts coded ``codes`` (and ``layers``)."""
+    subdistricts = gpd.GeoDataFrame(
+        {"subdistrict_id": codes},
+        geometry=[box(X0, Y0, X0 + 900, Y0 + 600), box(X0 + 900, Y0, X0 + 1800, Y0 + 600)],
+        crs=GK,
+    )
+    spec = make_spec(
+        tmp_path,
+        areas=LayerSpec(path=write(areas, tmp_path / "a.gpkg")),
+        subdistricts=LayerSpec(path=write(subdistricts, tmp_path / "s.gpkg")),
+        **layers,
+    )
+    return load_inputs(spec, crs=GK)
 
 
 def test_codes_written_as_floats_in_groups_or_full_width_are_the_codes(tmp_path: Path) -> None:
@@ -158,18 +177,8 @@ def test_codes_the_units_layer_lost_the_zeros_of_are_read_as_its_own(tmp_path: P
     code differs by leading zeros alone, and the note says the subdistricts lost them (it
     said "the column", the areas', had). The other way round is
     test_handover_vectors.test_codes_that_lost_their_leading_zeros_are_read_as_the_units_own."""
-    subdistricts = gpd.GeoDataFrame(
-        {"subdistrict_id": [1, 2]},
-        geometry=[box(X0, Y0, X0 + 900, Y0 + 600), box(X0 + 900, Y0, X0 + 1800, Y0 + 600)],
-        crs=GK,
-    )
-    areas = write(areas_frame(subdistrict_id=["0001", "0001", "0002"]), tmp_path / "a.gpkg")
-    spec = make_spec(
-        tmp_path,
-        areas=LayerSpec(path=areas),
-        subdistricts=LayerSpec(path=write(subdistricts, tmp_path / "s.gpkg")),
-    )
-    inputs = load_inputs(spec, crs=GK)
+    areas = areas_frame(subdistrict_id=["0001", "0001", "0002"])
+    inputs = with_subdistricts(tmp_path, [1, 2], areas)
     assert inputs.areas["subdistrict_id"].tolist() == ["1", "1", "2"]
     assert (
         "areas: read subdistrict_id 0001 as 1, 0002 as 2, the ids of the subdistricts layer: "
@@ -185,22 +194,16 @@ def test_division_codes_of_9_and_12_digits_name_the_same_units(tmp_path: Path) -
     "not in districts"."""
     districts = districts_frame()
     districts["district_id"] = ["510802000000", "510811000000"]
-    subdistricts = gpd.GeoDataFrame(
-        {"subdistrict_id": ["510802003000", "510811001000"]},
-        geometry=[box(X0, Y0, X0 + 900, Y0 + 600), box(X0 + 900, Y0, X0 + 1800, Y0 + 600)],
-        crs=GK,
-    )
     areas = areas_frame(
         district_id=["510802", "510802", "510811"],
         subdistrict_id=["510802003", "510802003", "510811001"],
     )
-    spec = make_spec(
+    inputs = with_subdistricts(
         tmp_path,
-        areas=LayerSpec(path=write(areas, tmp_path / "a.gpkg")),
+        ["510802003000", "510811001000"],
+        areas,
         districts=LayerSpec(path=write(districts, tmp_path / "d.gpkg")),
-        subdistricts=LayerSpec(path=write(subdistricts, tmp_path / "s.gpkg")),
     )
-    inputs = load_inputs(spec, crs=GK)
     assert inputs.areas["district_id"].tolist() == ["510802000000"] * 2 + ["510811000000"]
     assert inputs.areas["subdistrict_id"].tolist() == ["510802003000"] * 2 + ["510811001000"]
     assert (
