@@ -104,8 +104,8 @@ _LOST_FIX = {
     "siting does not guess the digits lost. Set the column to text (in Excel 设置单元格格式 "
     "→ 文本; in a layer a text field) and enter the codes again from their source",
     "single": "a single-precision float field (Float) keeps 7 digits, so {found} is not the "
-    "code stored; siting does not guess the digits lost. Store the codes in a text field "
-    "(or a Long or Double field) at their source and export the layer again",
+    "code written into it; siting does not guess the digits lost. Store the codes in a "
+    "text field (or a Long or Double field) at their source and export the layer again",
 }
 
 
