@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -225,6 +226,7 @@ def main() -> None:
     for case in chosen_cases(args.out, args.only):
         if case.name == "clean":
             continue
+        shutil.rmtree(case / "plan", ignore_errors=True)  # a plan of an earlier run
         row = run_case(case, plan=not args.no_plan, width=1000)
         said = re.sub(r"^file [^:]*: ", "", row["said"])[:300]
         plan = case / "plan"
