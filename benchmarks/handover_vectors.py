@@ -584,8 +584,9 @@ _SUMMARY = re.compile(r"for (\d+) required; shortfall (\d+); cost ([\d,]+)")
 _HELD = re.compile(r"residential areas hold ([\d,]+)")
 
 
-def run_case(case: Path, *, plan: bool) -> dict[str, str]:
-    """Validate (and plan) one case; its exit codes, figures and first words."""
+def run_case(case: Path, *, plan: bool, width: int = 160) -> dict[str, str]:
+    """Validate (and plan) one case; its exit codes, figures and first words (``width``
+    characters of them)."""
     siting = [sys.executable, "-m", "siting.cli"]
     row = {"case": case.name}
     checked = subprocess.run(
@@ -599,7 +600,7 @@ def run_case(case: Path, *, plan: bool) -> dict[str, str]:
         and "Self-intersection" not in line
         and "no site within walking distance" not in line
     ]
-    row["said"] = said[0][:160] if said else ""
+    row["said"] = said[0][:width] if said else ""
     if plan:
         done = subprocess.run(
             [*siting, "plan", "scenario.toml", "--out", str(case / "plan"), "--no-map"],

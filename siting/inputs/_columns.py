@@ -21,14 +21,120 @@ import pandas as pd
 from siting.inputs._problems import _a, _count, _or_list, _quoted, _Report, _Where
 from siting.inputs._schema import FALSE_WORDS, TRUE_WORDS, _Column
 
+_SCIENTIFIC = re.compile(r"^(\d)(?:\.(\d+))?E\+(\d{2})$")
+"""A code as Excel's General format shows one of 12 digits or more, and so saves it in a
+CSV: ``5.10802E+11`` (six significant digits of 510802003001)."""
+_WRITTEN_FLOAT = re.compile(r"^\d+\.0+$")
+"""A whole number written as a float: ``510802.0`` (pandas' CSV of a column with a gap)."""
+_GROUPED = re.compile(r"^\d{1,3}(?:,\d{3})+$")
+"""Digits in groups of three: ``510,802`` (Excel's number format with separators)."""
+
+EXCEL_DIGITS = 15
+"""The significant digits Excel keeps of a number: an 18-digit 统一社会信用代码 typed as one
+is 125108004500000000, its last three digits gone (and a float64 holds no more)."""
+SINGLE_LIMIT = 2**24
+"""The first whole number a single-precision float (a File Geodatabase's Float field) does
+not hold exactly: 510802003 is read as 510802016."""
+
+
+def whole(cell: Any) -> Any:
+    """A workbook's number as an ``int`` when it is a whole one (510802.0 as 510802), unless
+    it has :data:`EXCEL_DIGITS` digits or more: Excel kept no more, so such a code has lost
+    digits (:func:`_lost_digits`), which an ``int`` would hide."""
+    if isinstance(cell, float) and cell.is_integer() and abs(cell) < 10.0**EXCEL_DIGITS:
+        return int(cell)
+    return cell
+
 
 def _id_string(value: Any) -> str | None:
+    """A code or id as text: a float that is a whole number as that number's
+    (510802.0 as ``510802``), and text as NFKC makes it, stripped (full-width
+    ``５１０８０２`` and a trailing tab as ``510802``), a float written out (``510802.0``)
+    and digits in groups (``510,802``) as the digits alone, and Excel's scientific form
+    that kept every digit (``5.10802E+05``) as its number. A code that lost digits
+    (:func:`_lost_digits`) is the caller's to refuse.
+
+    Examples
+    --------
+    >>> [_id_string(v) for v in (510802.0, "５１０８０２\t", "510802.0", "510,802", "LZ-001")]
+    ['510802', '510802', '510802', '510802', 'LZ-001']
+    """
     if isinstance(value, float | np.floating) and float(value).is_integer():
         return str(int(value))
     if isinstance(value, bytes):
         value = value.decode("utf-8", "replace")
-    text = str(value).strip()
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    if _WRITTEN_FLOAT.match(text) or _GROUPED.match(text):
+        text = text.partition(".")[0].replace(",", "")
+    elif _SCIENTIFIC.match(text):
+        text = str(int(decimal.Decimal(text)))
     return text or None
+
+
+def _lost_digits(series: pd.Series[Any]) -> tuple[npt.NDArray[np.bool_], str]:
+    """Which of a column's codes lost digits that nothing can give back, and how:
+    ``"scientific"``, Excel's ``5.10802E+11`` of a code of more digits than it shows;
+    ``"number"``, a float of :data:`EXCEL_DIGITS` digits or more (an 18-digit code
+    typed into Excel as a number); ``"single"``, a single-precision float of
+    :data:`SINGLE_LIMIT` or more."""
+    if series.dtype.kind == "f":
+        numbers = np.abs(series.to_numpy(dtype=float, na_value=np.nan))
+        single = series.dtype.itemsize < 8
+        limit = SINGLE_LIMIT if single else 10.0**EXCEL_DIGITS
+        return np.asarray(numbers >= limit, dtype=bool), "single" if single else "number"
+    lost = np.zeros(len(series), dtype=bool)
+    how = "number"
+    for i, value in enumerate(series.to_numpy(dtype=object)):
+        if isinstance(value, float) and abs(value) >= 10.0**EXCEL_DIGITS:
+            lost[i] = True
+        elif isinstance(value, str):
+            found = _SCIENTIFIC.match(unicodedata.normalize("NFKC", value).strip())
+            if found and int(found[3]) + 1 > 1 + len(found[2] or ""):
+                lost[i], how = True, "scientific"
+    return lost, how
+
+
+_LOST_FIX = {
+    "scientific": "Excel shows a code of 12 digits or more as {found} in its General "
+    "format and saves the CSV so, keeping only the digits it shows; siting does not guess "
+    "the others. In the workbook, set the column to text (设置单元格格式 → 文本) and save "
+    "the CSV again, or hand over the workbook itself (.xlsx keeps a 12-digit number whole)",
+    "number": "Excel keeps 15 digits of a number (and a float field no more), so a code of "
+    "16 digits or more stored as a number (an 18-digit 统一社会信用代码) ends in zeros; "
+    "siting does not guess the digits lost. Set the column to text (in Excel 设置单元格格式 "
+    "→ 文本; in a layer a text field) and enter the codes again from their source",
+    "single": "a single-precision float field (Float) keeps 7 digits, so {found} is not the "
+    "code written into it; siting does not guess the digits lost. Store the codes in a "
+    "text field (or a Long or Double field) at their source and export the layer again",
+}
+
+
+def _codes_as_text(
+    series: pd.Series[Any], col: str, ids: list[str], where: _Where, report: _Report
+) -> tuple[list[str | None], npt.NDArray[np.bool_]]:
+    """A column of ids or codes as text (:func:`_id_string`), None where missing, and
+    which lost digits: those are None too, and a problem names them by ``ids`` (the
+    features', or a table's rows'), with the fix."""
+    texts, _ = _apply(series, _id_string)
+    lost, how = _lost_digits(series)
+    if lost.any():
+        positions = np.flatnonzero(lost)
+        shown = [
+            f"{v:.0f}" if isinstance(v, float) else str(v).strip()
+            for v in series.to_numpy(dtype=object)[positions]
+        ]
+        report.problems.append(
+            where.problem(
+                f"{_count(len(positions))} {_a(col)} that lost its last digits "
+                f"(found: {_quoted(shown)})",
+                column=col,
+                ids=[ids[i] for i in positions],
+                fix=_LOST_FIX[how].format(found=shown[0]),
+            )
+        )
+        for i in positions:
+            texts[i] = None
+    return texts, lost
 
 
 def _apply(series: pd.Series[Any], func: Any) -> tuple[list[Any], npt.NDArray[np.bool_]]:
@@ -89,7 +195,7 @@ def _convert(
         texts, _ = _apply(series, lambda v: str(v).strip())
         return pd.Series(texts, index=index, dtype=object)
     if column.kind == "ref":
-        refs, _ = _apply(series, _id_string)
+        refs, _ = _codes_as_text(series, col, ids, where, report)
         return pd.Series(refs, index=index, dtype=object)
     if column.kind == "enum":
         return _convert_enum(series, column, ids, name, where, report)

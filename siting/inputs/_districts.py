@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
@@ -89,6 +91,7 @@ def _check_references(
     report: _Report,
 ) -> None:
     _restore_zeros(frame, column, units, where.layer, report)
+    _stats_codes(frame, column, units, where.layer, report)
     values = frame[column]
     given = values.notna().to_numpy()
     unknown = given & ~values.isin(set(units.index.astype(str))).to_numpy()
@@ -112,31 +115,90 @@ def _restore_zeros(
     """Read a code that lost its leading zeros as the unit's own (3 as ``0003``), in place.
 
     A column of codes stored as numbers (an Excel join, a DBF numeric field) drops the
-    zeros a bureau's own codes start with, and every area was "not in subdistricts". A
-    value is matched only when it and a unit's id are digits that differ by leading zeros
-    alone, and no other unit's id does.
+    zeros a bureau's own codes start with, and every area was "not in subdistricts"; so
+    does the units' own id column (the areas' ``0003`` read as the subdistricts' ``3``).
+    A value is matched only when it and a unit's id are digits that differ by leading
+    zeros alone, and no other unit's id does (``12`` beside units ``012`` and ``0012`` is
+    "not in subdistricts"): the zeros are never made up, only the unit named.
     """
     ids = [str(i) for i in units.index]
-    by_digits: dict[str, list[str]] = {}
+    read = _matched(frame, column, ids, lambda code: code.lstrip("0"))
+    if not read:
+        return
+    target = column.removesuffix("_id") + "s"
+    lost = (
+        f"the {target} layer's ids had lost their leading zeros (codes stored as numbers "
+        "there; give them as text to keep the codes whole)"
+        if all(len(k) > len(v) for k, v in read.items())
+        else "the column had lost their leading zeros (codes stored as numbers)"
+    )
+    _read_as_units(frame, column, read, name, lost, report)
+
+
+STATS_DIGITS = 12
+"""The digits of a 统计用区划代码: a county's 行政区划代码 (6 digits) or a 街道's or
+乡镇's code (9 digits) with zeros after (510802 is 510802000000, 510802003 is
+510802003000)."""
+
+
+def _stats_codes(
+    frame: gpd.GeoDataFrame, column: str, units: gpd.GeoDataFrame, name: str, report: _Report
+) -> None:
+    """Read a code in one of the two forms of China's division codes as the unit's own
+    in the other, in place: the areas' 街道代码 510802003 as the subdistricts'
+    统计用区划代码 510802003000, or the reverse; a county's 510802 as 510802000000.
+
+    Before, every area was "not in subdistricts". Codes of 6, 9 and 12 digits are read as
+    their 12-digit form; a value is matched only when exactly one unit's id has its form.
+    """
+    ids = [str(i) for i in units.index]
+    forms = (6, 9, STATS_DIGITS)
+    read = _matched(
+        frame,
+        column,
+        ids,
+        lambda code: code.ljust(STATS_DIGITS, "0") if len(code) in forms else None,
+    )
+    if read:
+        said = (
+            "the same units' codes, in 6 or 9 digits (行政区划代码) and in 12 (统计用区划代码: "
+            "the same digits and zeros after)"
+        )
+        _read_as_units(frame, column, read, name, said, report)
+
+
+def _matched(
+    frame: gpd.GeoDataFrame, column: str, ids: list[str], key: Callable[[str], str | None]
+) -> dict[str, str]:
+    """The codes of ``column`` that are no unit's id, of digits alone, whose ``key`` is
+    the key of exactly one unit's id (of digits alone), each with that id."""
+    by_key: dict[str, list[str]] = {}
     for unit in ids:
-        if unit.isdigit():
-            by_digits.setdefault(unit.lstrip("0"), []).append(unit)
+        found = key(unit) if unit.isdigit() else None
+        if found is not None:
+            by_key.setdefault(found, []).append(unit)
     known = set(ids)
     read: dict[str, str] = {}
     for value in frame[column].dropna().unique():
         text = str(value)
-        if text in known or not text.isdigit():
-            continue
-        match = by_digits.get(text.lstrip("0"), [])
-        if len(match) == 1:
-            read[text] = match[0]
-    if not read:
-        return
+        found = key(text) if text not in known and text.isdigit() else None
+        if found is not None and len(by_key.get(found, [])) == 1:
+            read[text] = by_key[found][0]
+    return read
+
+
+def _read_as_units(
+    frame: gpd.GeoDataFrame,
+    column: str,
+    read: dict[str, str],
+    name: str,
+    why: str,
+    report: _Report,
+) -> None:
+    """``column``'s codes that are keys of ``read`` as their units' ids, in place, and a
+    note of the first few, and ``why``."""
     frame[column] = frame[column].map(lambda v: read.get(str(v), v) if v is not None else v)
     pairs = ", ".join(f"{k} as {v}" for k, v in list(read.items())[:4])
     more = f" and {len(read) - 4} more" if len(read) > 4 else ""
     target = column.removesuffix("_id") + "s"
-    report.note(
-        f"{name}: read {column} {pairs}{more}, the ids of the {target} layer: the column had "
-        "lost their leading zeros (codes stored as numbers)"
-    )
+    report.note(f"{name}: read {column} {pairs}{more}, the ids of the {target} layer: {why}")

@@ -49,7 +49,7 @@ import shapely
 from siting._encoding import guess_encoding
 from siting._text import first_few
 from siting.errors import Problem
-from siting.inputs._columns import _BAD, _BLANK, _to_float
+from siting.inputs._columns import _BAD, _BLANK, _to_float, whole
 from siting.inputs._crs import lonlat_in_china
 from siting.inputs._problems import (
     _check_file,
@@ -712,9 +712,10 @@ def _read_workbook(
 
     Excel (``.xlsx``, ``.xlsm``, ``.xlsb``, 97–2003 ``.xls``) and ODS are read by
     python-calamine: numbers stay numbers (a whole number is an ``int``, as openpyxl gave
-    it: 510802, not 510802.0), text stays text (``0101``), dates are dates, booleans
-    booleans, and an empty or error cell (``#N/A``) is ``""``. Row 1 is the sheet's first
-    row, whatever is blank above the data."""
+    it: 510802, not 510802.0; one of 15 digits or more stays a float, :func:`whole`),
+    text stays text (``0101``), dates are dates, booleans booleans, and an empty or error
+    cell (``#N/A``) is ``""``. Row 1 is the sheet's first row, whatever is blank above
+    the data."""
     import python_calamine  # a dependency, imported when a workbook is read
 
     try:
@@ -779,10 +780,7 @@ def _read_workbook(
         if row < len(cells) and column < len(cells[row]) and _blank(cells[row][column]):
             cells[row][column] = _Unsaved(formula, f"{_column_letters(column + 1)}{row + 1}")
     return (
-        [
-            (n, [int(c) if isinstance(c, float) and c.is_integer() else c for c in row])
-            for n, row in enumerate(cells, start=1)
-        ],
+        [(n, [whole(c) for c in row]) for n, row in enumerate(cells, start=1)],
         sheet,
         hidden,
     )

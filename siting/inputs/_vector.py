@@ -38,8 +38,8 @@ from siting.errors import Problem, ScenarioError
 from siting.inputs._columns import (
     _apply,
     _choices_said,
+    _codes_as_text,
     _convert,
-    _id_string,
     _to_float,
     choice_of,
     names_its_unit,
@@ -1322,8 +1322,8 @@ def _ids(
     rows = rows if rows is not None else [f"row {i + 1}" for i in range(n)]
     if schema.id not in frame.columns:
         return rows
-    values, _ = _apply(frame[schema.id], _id_string)
-    missing = [rows[i] for i, v in enumerate(values) if v is None]
+    values, lost = _codes_as_text(frame[schema.id], schema.id, rows, where, report)
+    missing = [rows[i] for i, v in enumerate(values) if v is None and not lost[i]]
     if missing:
         report.problems.append(
             where.problem(
