@@ -250,15 +250,17 @@ def leased_findings(
     short = areas["shortfall_slots"].reindex(own).fillna(0.0)
     short = short[short > SHORT_SLOTS]
     still = (
-        f" {len(short):,} of these areas are still {short.sum():,.0f} slots short, their "
-        "unit at the largest size its floor holds: raise candidates.lease_in_areas.floor_m2 "
-        "where a larger unit may be found, or give parcels there."
+        f" {len(short):,} of these areas {'is' if len(short) == 1 else 'are'} still "
+        f"{short.sum():,.0f} slots short, {'its' if len(short) == 1 else 'each'} unit at the "
+        "largest size its floor holds: raise candidates.lease_in_areas.floor_m2 where a "
+        "larger unit may be found, or give parcels there."
         if len(short)
         else ""
     )
     return [
         Said(
-            f"{len(units):,} residential areas that no candidate parcel can hold get a leased "
+            f"{len(units):,} residential areas that the candidate parcels in reach cannot hold "
+            "get a leased "
             f"unit ({first_few(each, limit=10)}): {floor.sum():,.0f} m² of floor in all for "
             f"{slots.sum():,.0f} slots, at {units['cost'].sum():,.0f} {scenario.currency} "
             "(rent over costs.lease_years and fit-out). These are assumed units, not "

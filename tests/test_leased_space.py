@@ -142,7 +142,8 @@ def test_an_area_no_parcel_reaches_is_served_by_its_leased_unit(tmp_path: Path) 
         unit="元",
     )
     assert zh.startswith(
-        "1个没有候选用地可达的居住区在规划中租赁社区用房（B 162 m²）：共需建筑面积162"
+        "1个步行范围内候选用地容纳不下其需求的居住区在规划中租赁社区用房（B 162 m²）："
+        "共需建筑面积162"
     )
     assert "这些是假定的用房，并非已调查的房源" in zh and "567,000元" in zh
 
@@ -207,7 +208,7 @@ def test_an_area_a_parcel_too_small_for_it_reaches_keeps_its_unit(tmp_path: Path
     assert (record["short_areas"], record["short_slots"]) == (1, 6)
     (said,) = [f for f in plan.run["findings"] if f.startswith("2 residential areas")]
     assert said.endswith(
-        "1 of these areas are still 6 slots short, their unit at the largest size its floor "
+        "1 of these areas is still 6 slots short, its unit at the largest size its floor "
         "holds: raise candidates.lease_in_areas.floor_m2 where a larger unit may be found, "
         "or give parcels there."
     )
