@@ -284,6 +284,29 @@ def test_a_unit_stands_where_its_areas_people_are() -> None:
     assert leased_units(areas, people, given_points=None, scenario=Scenario()) is None
 
 
+def test_a_xiaoqu_lists_unit_stands_at_its_given_point(tmp_path: Path) -> None:
+    """Areas given as a 小区 list (points, radius_m = 200): B's unit stands at B's own
+    point, 50 m east and 20 m south of its people's centre, and serves it."""
+    scenario = _city(tmp_path, areas=TWO_AREAS, parcels=[P1])
+    gpd.GeoDataFrame(
+        {"area_id": ["A", "B"], "status": "old"},
+        geometry=[Point(X0 + 300, Y0 - 300), Point(X0 + 1850, Y0 - 320)],
+        crs=GK,
+    ).to_file(tmp_path / "areas.gpkg")
+    text = scenario.read_text(encoding="utf-8")
+    scenario.write_text(
+        text.replace(
+            'areas = { path = "areas.gpkg" }', 'areas = { path = "areas.gpkg", radius_m = 200 }'
+        ),
+        encoding="utf-8",
+    )
+    plan = run_plan(scenario)
+    assert sorted(plan.facilities.index) == ["P1", "lease/B"]
+    assert plan.facilities.loc["lease/B"].geometry.distance(Point(X0 + 1850, Y0 - 320)) < 1e-6
+    served = plan.assignments.groupby("area_id")["site_id"].unique()
+    assert list(served["B"]) == ["lease/B"]
+
+
 def test_the_key_is_off_by_default_and_checked(tmp_path: Path) -> None:
     assert Scenario().candidates.lease_in_areas is None
     path = tmp_path / "s.toml"
