@@ -338,3 +338,65 @@ def test_a_plan_with_units_is_written_and_verified(tmp_path: Path) -> None:
     assert "租赁社区用房（待落实）" in (out / "map.html").read_text(encoding="utf-8")
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert run["totals"]["facilities_by_cost_basis"]["leased floor"] == 1
+
+
+def _two_counties(folder: Path, *, lease: bool) -> Path:
+    """West (AW, 1,600 people, and the parcel PW beside it) and East (AE, 1,600 people,
+    no parcel, no facility), planned county by county."""
+    from _two_counties import X0 as CX0
+    from _two_counties import Y0 as CY0
+    from _two_counties import box_at, write_city, write_two_counties
+
+    districts = write_two_counties(folder, side_m=1000.0, people_per_cell=400.0)
+    areas = [
+        {"area_id": a, "district_id": d, "status": "old", "geometry": box_at(x, 400, x + 200, 600)}
+        for a, d, x in (("AW", "W", 400), ("AE", "E", 1400))
+    ]
+    parcels = [
+        {
+            "site_id": "PW",
+            "district_id": "W",
+            "kind": "idle_land",
+            "acquisition": "new_build",
+            "cost": 1e6,
+            "land_area_m2": 2000.0,
+            "geometry": Point(CX0 + 500, CY0 - 500).buffer(20),
+        }
+    ]
+    scenario = write_city(
+        folder,
+        {"areas": areas, "parcels": parcels, "districts": districts},
+        name="two counties",
+        run='partition = "district"',
+    )
+    if lease:
+        with scenario.open("a", encoding="utf-8") as out:
+            out.write("[candidates]\nlease_in_areas = {}\n")
+    return scenario
+
+
+@pytest.mark.parametrize("lease", [False, True], ids=["off", "on"])
+def test_a_county_without_parcels_leases_when_asked(
+    tmp_path: Path, lease: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """East has no parcel and no facility: a run by county left it without a plan
+    (no_sites), and validate said so beforehand, though its area may lease a unit. With
+    lease_in_areas, East plans lease/AE at small-1 (162 m² × (1,087.03 + 1,500) =
+    419,099) and validate names no county; off, both as before."""
+    from siting.cli import main
+
+    scenario = _two_counties(tmp_path, lease=lease)
+    assert main(["validate", str(scenario)]) == 0
+    said = capsys.readouterr().out
+    assert ("E: no candidate parcel and no existing facility" in said) is not lease
+    plan = run_plan(scenario)
+    counties = {c["district_id"]: c["status"] for c in plan.run["counties"]}
+    assert counties["W"] == "optimal"
+    if lease:
+        assert counties["E"] == "optimal"
+        assert sorted(plan.facilities.index) == ["PW", "lease/AE"]
+        assert plan.facilities.loc["lease/AE", "cost"] == 419_099.0
+        assert plan.areas.loc["AE", "shortfall_slots"] == pytest.approx(0.0, abs=1e-3)
+    else:
+        assert counties["E"] == "no_sites"
+        assert list(plan.facilities.index) == ["PW"]
