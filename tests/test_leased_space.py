@@ -343,26 +343,14 @@ def test_a_plan_with_units_is_written_and_verified(tmp_path: Path) -> None:
 def _two_counties(folder: Path, *, lease: bool) -> Path:
     """West (AW, 1,600 people, and the parcel PW beside it) and East (AE, 1,600 people,
     no parcel, no facility), planned county by county."""
-    from _two_counties import X0 as CX0
-    from _two_counties import Y0 as CY0
-    from _two_counties import box_at, write_city, write_two_counties
+    from _two_counties import box_at, idle_parcel, write_city, write_two_counties
 
     districts = write_two_counties(folder, side_m=1000.0, people_per_cell=400.0)
     areas = [
         {"area_id": a, "district_id": d, "status": "old", "geometry": box_at(x, 400, x + 200, 600)}
         for a, d, x in (("AW", "W", 400), ("AE", "E", 1400))
     ]
-    parcels = [
-        {
-            "site_id": "PW",
-            "district_id": "W",
-            "kind": "idle_land",
-            "acquisition": "new_build",
-            "cost": 1e6,
-            "land_area_m2": 2000.0,
-            "geometry": Point(CX0 + 500, CY0 - 500).buffer(20),
-        }
-    ]
+    parcels = [idle_parcel("PW", "W", 500.0, 500.0)]
     scenario = write_city(
         folder,
         {"areas": areas, "parcels": parcels, "districts": districts},
