@@ -15,7 +15,7 @@ rules then decide which pairs the model may use:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import geopandas as gpd
@@ -58,6 +58,20 @@ class Access:
     method: str
     info: dict[str, Any] = field(default_factory=dict)
     table: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def without_sites(self, site_ids: pd.Index) -> Access:
+        """The same pairs and walks, less those of ``site_ids`` (an area's nearest site
+        measured among the others)."""
+        if not len(site_ids):
+            return self
+        table = self.table[~self.table["site_id"].isin(site_ids)]
+        nearest = table.groupby("area_id")["distance_m"].min().reindex(self.nearest.index)
+        return replace(
+            self,
+            pairs=self.pairs[~self.pairs["site_id"].isin(site_ids)].reset_index(drop=True),
+            nearest=nearest,
+            table=table.reset_index(drop=True),
+        )
 
 
 def service_pairs(

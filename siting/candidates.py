@@ -41,6 +41,11 @@ Its land is priced one of two ways, recorded in ``cost_basis``:
 
 A co-located site of a new area (R1) has no land cost (``"co-located"``), and
 an existing facility pays only for the slots it adds (``"existing facility"``).
+
+An area's leased unit (``[candidates] lease_in_areas``, :mod:`siting.leasing`) has no
+land: every option whose floor ``F`` its ``floor_area_m2`` holds fits (its outdoor play
+area is the 小区's open space), and it pays the rent of ``F``, capitalised, plus fit-out
+(``"leased floor"``).
 """
 
 from __future__ import annotations
@@ -54,6 +59,7 @@ import shapely
 from siting._said import Said
 from siting.errors import InputError, Problem
 from siting.inputs._crs import lonlat_centre, lonlat_in_china
+from siting.leasing import LEASED_KIND, floor_rent_per_m2
 from siting.scenario import Costs, Scenario
 
 __all__ = [
@@ -72,8 +78,9 @@ NEW_PREFIX = "new:"
 """Id prefix of the co-located site of a new area: ``new:A012``."""
 EXISTING_PREFIX = ""
 """Existing facilities keep their own ``facility_id`` as ``site_id``."""
-COST_BASES = ("parcel cost", "land price", "co-located", "existing facility")
-"""What a site's cost rests on: its ``cost``, the land price, nothing (R1), or expansion."""
+COST_BASES = ("parcel cost", "land price", "leased floor", "co-located", "existing facility")
+"""What a site's cost rests on: its ``cost``, the land price, the rent of a leased unit's
+floor (:mod:`siting.leasing`), nothing (R1), or expansion."""
 
 SITE_COLUMNS = [
     "name",
@@ -148,7 +155,8 @@ def sites_from_inputs(
                 "existing_slots": 0.0,
                 "demonstration_existing": False,
                 "colocated_area_id": None,
-                "source": "parcel",
+                # an area's leased unit (siting.leasing) is priced by its floor
+                "source": np.where(p["kind"] == LEASED_KIND, "leased", "parcel"),
                 "slots_source": None,
                 "geometry": site_points(p.geometry),
             },
@@ -297,7 +305,11 @@ def site_options(sites: pd.DataFrame, *, scenario: Scenario) -> pd.DataFrame:
     fits_land = land >= grid["floor_m2"] / fac.max_floors + grid["outdoor_m2"]
     fits_building = (usable >= grid["floor_m2"]) & (land >= grid["outdoor_m2"])
     colocated = grid["source"] == "colocated"
-    fits = colocated | np.where(building, fits_building, fits_land)
+    # a leased unit has no land: its play area is the 小区's open space (siting.leasing)
+    leased = (grid["source"] == "leased").to_numpy()
+    fits = colocated | np.where(
+        leased, floor >= grid["floor_m2"], np.where(building, fits_building, fits_land)
+    )
     factor = grid["acquisition"].map(costs.acquisition_factor).fillna(1.0)
     per_m2 = np.where(building & ~colocated, costs.fitout_per_m2, costs.construction_per_m2)
     grid["building"] = np.where(building & ~colocated, "existing", "new")
@@ -310,6 +322,8 @@ def site_options(sites: pd.DataFrame, *, scenario: Scenario) -> pd.DataFrame:
     land_cost = np.where(
         priced, grid["parcel_cost"].fillna(0.0) * factor, price.to_numpy(dtype=float) * land_m2
     )
+    if leased.any():  # the rent of the size's floor, not of land
+        land_cost = np.where(leased, floor_rent_per_m2(scenario) * grid["floor_m2"], land_cost)
     # in whole units of money, as the model sums them: a lease's rent paid in advance and
     # discounted left fractions (…299.168), and the costs by district, by acquisition mode
     # and the total did not add up as printed
@@ -319,7 +333,9 @@ def site_options(sites: pd.DataFrame, *, scenario: Scenario) -> pd.DataFrame:
         + np.where(grid["demonstration"], costs.demonstration_extra, 0.0)
     )
     grid["cost_basis"] = np.where(
-        colocated, "co-located", np.where(priced, "parcel cost", "land price")
+        colocated,
+        "co-located",
+        np.where(leased, "leased floor", np.where(priced, "parcel cost", "land price")),
     )
     keep = [
         "site_id",

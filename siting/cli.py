@@ -264,7 +264,8 @@ def _input_problems(scenario: Scenario) -> tuple[list[Problem], list[str], list[
         ids = district_ids(inputs)
     except ScenarioError as exc:
         return [Problem(str(exc))], list(inputs.findings), []
-    bare = districts_without_sites(inputs, ids)
+    lease = scenario.candidates.lease_in_areas
+    bare = districts_without_sites(inputs, ids, lease_statuses=lease.status if lease else ())
     notes = (
         [
             f"{first_few(bare, limit=8)}: no candidate parcel and no existing facility in "

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -49,6 +49,7 @@ from siting.inputs import (
     load_inputs,
     read_loaded_choices,
 )
+from siting.leasing import leased_findings, leased_units, unreached_only
 from siting.lifecircle import plan_life_circles
 from siting.model import SitingProblem, build_model, presolve_checks
 from siting.network import area_points, read_street_graph
@@ -379,6 +380,18 @@ def prepare_loaded(
     lap("demand")
 
     say("filtering candidate sites")
+    points = None
+    if scenario.candidates.lease_in_areas is not None:  # a unit stands at its area's people
+        points = area_points(areas.reset_index(), inputs.population, id_column="area_id")
+    units = leased_units(
+        areas,
+        area_table["population"],
+        given_points=inputs.area_points,
+        demand_points=points,
+        scenario=scenario,
+    )
+    if units is not None:  # [candidates] lease_in_areas: one more candidate per area
+        inputs = replace(inputs, parcels=pd.concat([inputs.parcels, units]))
     parcels = inputs.parcels
     hz = scenario.hazards
     buffers = None
@@ -403,7 +416,8 @@ def prepare_loaded(
     graph = inputs.street_graph  # read and checked with the inputs
     if graph is None and inputs.streets is not None:
         graph = read_street_graph(inputs.streets, working_crs=inputs.crs)
-    points = area_points(areas.reset_index(), inputs.population, id_column="area_id")
+    if points is None:
+        points = area_points(areas.reset_index(), inputs.population, id_column="area_id")
     access = service_pairs(
         items,
         area_points=points,
@@ -413,6 +427,11 @@ def prepare_loaded(
         graph=graph,
         scenario=scenario,
     )
+    if units is not None:  # R6: real candidates first; a reached area's unit goes
+        gone = unreached_only(sites, access.pairs, items, site_options(sites, scenario=scenario))
+        sites = sites.drop(gone)
+        access = access.without_sites(gone)
+        inputs = replace(inputs, parcels=inputs.parcels.drop(gone))
     lap("network")
 
     return Prepared(
@@ -659,6 +678,10 @@ def solve_prepared(
         accounting=accounting,
         items=items,
     )
+    leased = leased_findings(facilities, area_out, scenario=scenario)
+    for finding in leased if warn else ():
+        log.warning(finding)
+    findings += leased
     candidates = candidate_states(inputs.parcels, facilities, excluded)
     lines = service_lines(assignments, facilities, points, inputs)
     district_shapes = None

@@ -14,7 +14,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 from _raster import write_raster
-from shapely.geometry import box
+from shapely.geometry import Point, box
 
 CRS = "EPSG:4544"
 X0, Y0 = 500_000.0, 3_600_000.0
@@ -24,6 +24,20 @@ CELL = 100.0
 def box_at(x0: float, y0: float, x1: float, y1: float) -> object:
     """A box ``x0``–``x1`` east and ``y0``–``y1`` south of the city's corner, in metres."""
     return box(X0 + x0, Y0 - y1, X0 + x1, Y0 - y0)
+
+
+def idle_parcel(site_id: str, district_id: str, x: float, y: float) -> dict[str, Any]:
+    """A row of idle land costing 1e6 with 2,000 m² of land, a 20 m disc ``x`` m east and
+    ``y`` m south of the city's corner."""
+    return {
+        "site_id": site_id,
+        "district_id": district_id,
+        "kind": "idle_land",
+        "acquisition": "new_build",
+        "cost": 1e6,
+        "land_area_m2": 2000.0,
+        "geometry": Point(X0 + x, Y0 - y).buffer(20),
+    }
 
 
 def write_two_counties(

@@ -272,7 +272,9 @@ def solve_county(
         )
 
     facilities = inputs.facilities
-    if inputs.parcels.empty and (facilities is None or facilities.empty):
+    lease = scenario.candidates.lease_in_areas
+    leasable = lease is not None and inputs.areas["status"].astype(str).isin(lease.status).any()
+    if inputs.parcels.empty and (facilities is None or facilities.empty) and not leasable:
         return result(
             "no_sites", "no candidate parcel and no existing facility", None, code="no_sites"
         )

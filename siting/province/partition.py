@@ -177,8 +177,11 @@ def place_osm_facilities(inputs: Inputs, *, scenario: Scenario) -> Inputs:
     return dataclasses.replace(inputs, facilities=kept, notes=(*inputs.notes, text))
 
 
-def districts_without_sites(inputs: Inputs, ids: list[str]) -> list[str]:
-    """The districts of ``ids`` with no candidate parcel and no existing facility.
+def districts_without_sites(
+    inputs: Inputs, ids: list[str], *, lease_statuses: tuple[str, ...] = ()
+) -> list[str]:
+    """The districts of ``ids`` with no candidate parcel, no existing facility and no
+    area that gets a leased unit.
 
     A partitioned run leaves each of them without a plan (``no_sites``, see
     :func:`siting.province.engine.solve_county`), so the plan is partial (exit 3);
@@ -190,6 +193,9 @@ def districts_without_sites(inputs: Inputs, ids: list[str]) -> list[str]:
         Validated inputs whose layers :func:`district_ids` accepted.
     ids
         The districts to plan, as :func:`district_ids` gives them.
+    lease_statuses
+        With ``[candidates] lease_in_areas``, its ``status``: a district holding an area
+        of them may lease a unit there (:mod:`siting.leasing`).
 
     Returns
     -------
@@ -200,6 +206,10 @@ def districts_without_sites(inputs: Inputs, ids: list[str]) -> list[str]:
     for layer in (inputs.parcels, inputs.facilities):
         if layer is not None and not layer.empty:
             held |= set(layer["district_id"].dropna().astype(str))
+    if lease_statuses:
+        areas = inputs.areas
+        leasable = areas["status"].astype(str).isin(lease_statuses)
+        held |= set(areas.loc[leasable, "district_id"].dropna().astype(str))
     return [d for d in ids if d not in held]
 
 

@@ -49,6 +49,14 @@ ASSUMPTION_SOURCES: Mapping[str, str] = {
     "costs.lease_rent_per_m2_year": "assumption: 5% of the land price a year",
     "costs.lease_years": "assumption; 国卫人口发〔2019〕58号 asks for leases of ≥3 years",
     "costs.discount_rate": "social discount rate 8%, 建设项目经济评价方法与参数 (3rd ed., 2006)",
+    "candidates.lease_in_areas": f"{_POLICY} (R2: purchase, swap or lease); off unless opted in",
+    "candidates.lease_in_areas.status": f"{_POLICY} (R2 old areas; R3 rural areas if listed)",
+    "candidates.lease_in_areas.floor_m2": (
+        "JGJ 39-2016 small nursery (1–3 classes): 45 slots × 9 m²; assumed findable in an old 小区"
+    ),
+    "candidates.lease_in_areas.rent_per_m2_year": (
+        "assumption (empty: costs.lease_rent_per_m2_year); set your city's rent of a shop"
+    ),
     "currency": "scenario setting (labels costs; nothing is converted)",
     "hazards.petrol_station_m": "GB 50156 (≥50 m from an important public building)",
     "hazards.power_line_m_by_kv": "电力设施保护条例 (protection zones by voltage)",
@@ -125,6 +133,14 @@ ASSUMPTION_SOURCES_ZH: Mapping[str, str] = {
         "假设；《托育机构设置标准（试行）》（国卫人口发〔2019〕58号）要求租赁期不少于3年"
     ),
     "costs.discount_rate": "社会折现率8%，《建设项目经济评价方法与参数》（第三版，2006年）",
+    "candidates.lease_in_areas": f"{_POLICY_ZH}（R2：购置、置换、租赁）；默认关闭，按需启用",
+    "candidates.lease_in_areas.status": f"{_POLICY_ZH}（R2 老城区；列出时含 R3 农村社区）",
+    "candidates.lease_in_areas.floor_m2": (
+        f"{_NURSERY}-2016 小型托儿所（1–3个班）：45个托位×9平方米；假定老旧小区内可以找到"
+    ),
+    "candidates.lease_in_areas.rent_per_m2_year": (
+        "假设（未设置时取 costs.lease_rent_per_m2_year）；请按当地商铺租金设置"
+    ),
     "currency": f"{_SETTING_ZH}（仅标注费用单位，不作换算）",
     "hazards.petrol_station_m": (
         "《汽车加油加气加氢站技术标准》GB 50156（距重要公共建筑不少于50米）"

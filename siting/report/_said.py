@@ -61,6 +61,13 @@ _ZH: Mapping[str, str] = {
         "而定。请在 [costs] 下以{currency}设置本地的 land_per_m2、construction_per_m2、"
         "fitout_per_m2 等"
     ),
+    "leased_units": (
+        "{count}个步行范围内候选用地容纳不下其需求的居住区在规划中租赁社区用房（{ids}）：共需建筑面积{floor_m2}"
+        "平方米、{slots}个托位，费用{cost}{unit}（租期内租金及装修）。这些是假定的用房，并非已"
+        "调查的房源：请在各小区内或旁边寻找面积相当的用房（社区用房、底层商铺；儿童用房不高于"
+        "三层，JGJ 39），并在小区公共空间中安排共{outdoor_m2}平方米室外活动场地，或将找到的"
+        "用房作为候选用地提供{still_short}"
+    ),
     "areas_too_large_to_walk": (
         "{count}个无任何用地可达的居住区面积过大，步行无法穿越（{ids}）：居住区到设施的步行距离"
         "按其人口的平均步行距离计，居住区宽度超过约3倍服务半径（{radius_m}米）时，任何设施都不在"
@@ -362,6 +369,14 @@ def _fields(record: Mapping[str, Any], text: Mapping[str, str], unit: str) -> di
             "按这片用地分摊普查单元的人口"
             if record.get("population") == "census"
             else "取这片用地上的栅格人口"
+        )
+    if record["code"] == "leased_units":  # the areas its unit cannot fill, when any
+        fields["still_short"] = (
+            f"。其中{fields['short_areas']}个居住区的用房已取其面积所能容纳的最大规模，仍缺"
+            f"{fields['short_slots']}个托位：可在能找到更大用房处提高 "
+            "candidates.lease_in_areas.floor_m2，或提供该处的候选用地"
+            if record.get("short_areas")
+            else ""
         )
     if record["code"] == "people_outside_districts":
         fields["share"] = _pct(float(record["outside"]) / float(record["total"]), 1)

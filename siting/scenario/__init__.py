@@ -30,6 +30,7 @@ from siting.scenario.checks import (
 from siting.scenario.load import load_scenario
 from siting.scenario.settings import (
     HAZARD_KINDS,
+    LEASE_STATUSES,
     OSM_AREA_SOURCES,
     OSM_BLOCK_HIGHWAYS,
     OSM_DEFAULT_HIGHWAYS,
@@ -40,6 +41,7 @@ from siting.scenario.settings import (
     PHASE_RULES,
     SOLVERS,
     AccessibilitySettings,
+    CandidateSettings,
     Costs,
     DatumShift,
     DemandSettings,
@@ -48,6 +50,7 @@ from siting.scenario.settings import (
     InputsSpec,
     LayerPiece,
     LayerSpec,
+    LeaseInAreas,
     NetworkSettings,
     OsmSpec,
     Phase,
@@ -67,6 +70,7 @@ from siting.scenario.settings import (
 
 __all__ = [
     "HAZARD_KINDS",
+    "LEASE_STATUSES",
     "OSM_AREA_SOURCES",
     "OSM_BLOCK_HIGHWAYS",
     "OSM_DEFAULT_HIGHWAYS",
@@ -77,6 +81,7 @@ __all__ = [
     "PHASE_RULES",
     "SOLVERS",
     "AccessibilitySettings",
+    "CandidateSettings",
     "Costs",
     "DatumShift",
     "DemandSettings",
@@ -85,6 +90,7 @@ __all__ = [
     "InputsSpec",
     "LayerPiece",
     "LayerSpec",
+    "LeaseInAreas",
     "NetworkSettings",
     "OsmSpec",
     "Phase",

@@ -14,6 +14,7 @@ from siting.errors import ScenarioError
 from siting.scenario.settings import (
     _KNOWN_ACQUISITION,
     HAZARD_KINDS,
+    LEASE_STATUSES,
     OSM_AREA_SOURCES,
     OSM_DEFAULT_HIGHWAYS,
     OSM_HIGHWAY_LINES,
@@ -388,6 +389,33 @@ def scenario_problems(s: Scenario) -> list[str]:
         "must be zero or more slots per 1,000 (leave it out for half the target ratio)",
         acc.desert_per_1000,
     )
+    lease = s.candidates.lease_in_areas
+    if lease is not None:
+        odd_status = [v for v in lease.status if v not in LEASE_STATUSES]
+        need(
+            len(lease.status) > 0 and not odd_status,
+            "candidates.lease_in_areas.status",
+            "must list 'old' and/or 'rural' (a new area's facility is built with its housing, R1)",
+            list(lease.status),
+        )
+        smallest = min(
+            (o.slots * fac.floor_m2_per_slot + o.extra_floor_m2 for o in fac.options),
+            default=0.0,
+        )
+        need(
+            lease.floor_m2 >= smallest,
+            "candidates.lease_in_areas.floor_m2",
+            f"must hold the smallest size's floor ({smallest:,.0f} m² at "
+            f"{fac.floor_m2_per_slot:g} m² per slot), else no size fits a leased unit",
+            lease.floor_m2,
+        )
+        rent = lease.rent_per_m2_year
+        need(
+            rent is None or rent >= 0,
+            "candidates.lease_in_areas.rent_per_m2_year",
+            "must be zero or more a year (leave it out for costs.lease_rent_per_m2_year)",
+            rent,
+        )
     bad.extend(phase_problems(s))
     if s.inputs is not None:
         bad.extend(input_source_problems(s.inputs))

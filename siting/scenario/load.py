@@ -30,6 +30,7 @@ from siting.scenario.settings import (
     DatumShift,
     InputsSpec,
     LayerSpec,
+    LeaseInAreas,
     PopulationSpec,
     Scenario,
 )
@@ -419,6 +420,8 @@ def _convert(hint: Any, value: Any, *, key: str, base: Path, file: Path) -> Any:
                 )
             return value
         return _convert(inner[0], value, key=key, base=base, file=file)
+    if hint is LeaseInAreas and isinstance(value, bool):
+        return LeaseInAreas() if value else None  # lease_in_areas = true: its defaults
     if hint is DatumShift and isinstance(value, str):
         return DatumShift(web_map=value)  # datum_shift = "gcj02": a web map's datum
     if dataclasses.is_dataclass(hint):

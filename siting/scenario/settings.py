@@ -865,6 +865,21 @@ class Costs:
     demonstration_extra: float = 500_000.0
     expansion_per_slot: float = 20_000.0
 
+    def capitalised_rent(self, rent_per_m2_year: float) -> float:
+        """A yearly rent per m² paid over :attr:`lease_years`, in advance and discounted.
+
+        Examples
+        --------
+        >>> round(Costs().capitalised_rent(150.0), 1)
+        1087.0
+        >>> Costs(discount_rate=0.0).capitalised_rent(100.0)
+        1000.0
+        """
+        years, rate = self.lease_years, self.discount_rate
+        if rate == 0:
+            return rent_per_m2_year * years
+        return rent_per_m2_year * (1 + rate) * (1 - (1 + rate) ** -years) / rate
+
     @property
     def lease_per_m2(self) -> float:
         """The price of a m² of leased land: ``land_per_m2["lease"]``, or the capitalised rent.
@@ -878,10 +893,7 @@ class Costs:
         """
         if "lease" in self.land_per_m2:
             return float(self.land_per_m2["lease"])
-        rent, years, rate = self.lease_rent_per_m2_year, self.lease_years, self.discount_rate
-        if rate == 0:
-            return rent * years
-        return rent * (1 + rate) * (1 - (1 + rate) ** -years) / rate
+        return self.capitalised_rent(self.lease_rent_per_m2_year)
 
     def land_price(self, mode: str) -> float:
         """Price of a m² of land acquired by ``mode``; 0 for a mode without a price.
@@ -1027,6 +1039,65 @@ class AccessibilitySettings:
     desert_per_1000: float | None = None
 
 
+LEASE_STATUSES: tuple[str, ...] = ("old", "rural")
+"""The area statuses ``candidates.lease_in_areas.status`` may list (R2's old areas, R3's
+rural ones; a new area's facility is built with its housing, R1)."""
+
+
+@dataclass(frozen=True)
+class LeaseInAreas:
+    """A leased unit offered in each residential area no candidate parcel reaches (R2).
+
+    R2 lets old and existing areas reach their ratio "by purchase, swap or lease"
+    (购置、置换、租赁): in practice by renting a unit in or beside the 小区 (社区用房, a
+    ground-floor 底商). A city that hands over no parcel inventory (an OpenStreetMap
+    extract alone) otherwise ends with "no site within walking distance" in its old
+    areas. With this table each area of :attr:`status` that holds people gets a
+    candidate ``lease/<area_id>`` (kind ``leased_space``, acquisition ``lease``) at its
+    point: an assumed unit, still to be found, never a surveyed premises.
+
+    Real candidates come first (R6: idle land and public buildings): an area gets no
+    leased unit, whatever either costs, when the candidate parcels within its radius
+    could hold its requirement (each at its largest size); a unit kept competes with
+    them on cost and may serve the neighbours it reaches.
+
+    Attributes
+    ----------
+    status
+        The area statuses that get a unit: ``["old"]`` by default (R2); ``"rural"`` too.
+    floor_m2
+        The largest unit assumed findable, in m² of floor: 405 by default, the floor of
+        the ``small`` size (45 slots × 9 m², JGJ 39's small nursery of 1–3 classes,
+        DOMAIN.md §2), the most a ground-floor unit or 社区用房 of an old 小区 is
+        likely to give; ``medium`` (720 m²) needs a building of its own. The sizes whose
+        floor it holds may be opened; the plan leases only the floor of the size chosen.
+    rent_per_m2_year
+        Yearly rent per m² of the unit's floor, capitalised over ``costs.lease_years``
+        at ``costs.discount_rate``. ``None`` (default): ``costs.lease_rent_per_m2_year``
+        (150 a year, 12.5 a month: an assumption; a shop's rent in a large city's old
+        quarter is several times that, so set your city's).
+    """
+
+    status: tuple[str, ...] = ("old",)
+    floor_m2: float = 405.0
+    rent_per_m2_year: float | None = None
+
+
+@dataclass(frozen=True)
+class CandidateSettings:
+    """Candidate sites siting adds to the inputs' parcels, each opted into.
+
+    Attributes
+    ----------
+    lease_in_areas
+        A leased unit in each residential area no candidate reaches
+        (:class:`LeaseInAreas`): ``None`` (default) offers none. ``{}`` (or ``true``)
+        takes its defaults.
+    """
+
+    lease_in_areas: LeaseInAreas | None = None
+
+
 SOLVERS: tuple[str, ...] = ("highs", "cbc", "cpsat")
 """The values ``solver.name`` may take."""
 
@@ -1119,6 +1190,9 @@ class Scenario:
         For Guangyuan use EPSG:4544 (CGCS2000 3° Gauss–Krüger, CM 105°E).
     inputs
         The input layers; ``None`` for a scenario used only from Python.
+    candidates
+        Candidate sites siting adds to the parcels, opted into
+        (:class:`CandidateSettings`: a leased unit in each area no parcel reaches).
     phases
         The years of a phased plan (``[[phases]]``, :class:`Phase`), earliest
         first; empty (the default) for one plan with no years.
@@ -1133,6 +1207,7 @@ class Scenario:
     demand: DemandSettings = field(default_factory=DemandSettings)
     facility: FacilitySettings = field(default_factory=FacilitySettings)
     costs: Costs = field(default_factory=Costs)
+    candidates: CandidateSettings = field(default_factory=CandidateSettings)
     hazards: HazardSettings = field(default_factory=HazardSettings)
     network: NetworkSettings = field(default_factory=NetworkSettings)
     policy: Policy = field(default_factory=Policy)
