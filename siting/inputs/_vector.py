@@ -50,6 +50,7 @@ from siting.inputs._crs import (
     crs_suggestion,
     zone_number_problem,
 )
+from siting.inputs._kml import is_kml, kml_columns, kml_fields
 from siting.inputs._pieces import ROW_IDS, read_pieces
 from siting.inputs._problems import (
     _assumed_crs,
@@ -94,6 +95,16 @@ _USE_ARROW = importlib.util.find_spec("pyarrow") is not None
 
 
 def _open_vector(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFrame | None:
+    """Read the file of one layer, or add a problem and return None; a KML's Chinese
+    attribute names as they are, its labels as its names (:mod:`siting.inputs._kml`)."""
+    if not is_kml(Path(spec.path)):
+        return _open_layer(spec, name, report)
+    with kml_fields():
+        frame = _open_layer(spec, name, report)
+    return None if frame is None else kml_columns(frame, spec)
+
+
+def _open_layer(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFrame | None:
     """Read the file of one layer, or add a problem and return None."""
     path = Path(spec.path)
     where = _Where(str(path), name)

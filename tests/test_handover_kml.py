@@ -1,0 +1,88 @@
+"""A layer handed over as KML or KMZ (siting.inputs._kml): 奥维互动地图's, Google Earth's and
+91卫图's marks, their Chinese attribute names, their balloons' tables, their folders and
+their outlines traced as paths, read as a planner means them."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pyogrio
+import pytest
+
+from siting.inputs import read_layer
+from siting.scenario import LayerSpec
+
+COLUMNS = {"area_id": "小区编号", "status": "类型", "dwellings": "户数"}
+STREETS = {**COLUMNS, "migrant_share": "流动占比"}
+
+SQUARE = "105.840,32.430 105.841,32.430 105.841,32.431 105.840,32.431 105.840,32.430"
+"""A square of 0.001° a side near 广元's government, closed."""
+
+
+def _polygon(dx: float = 0.0) -> str:
+    ring = " ".join(f"{float(x) + dx:.3f},{y}" for x, y in (p.split(",") for p in SQUARE.split()))
+    return (
+        "<Polygon><outerBoundaryIs><LinearRing><coordinates>"
+        f"{ring}</coordinates></LinearRing></outerBoundaryIs></Polygon>"
+    )
+
+
+def _placemark(label: str, data: dict[str, str], *, dx: float = 0.0, more: str = "") -> str:
+    fields = "".join(f'<Data name="{k}"><value>{v}</value></Data>' for k, v in data.items())
+    extended = f"<ExtendedData>{fields}</ExtendedData>" if data else ""
+    return f"<Placemark><name>{label}</name>{more}{extended}{_polygon(dx)}</Placemark>"
+
+
+def _kml(*content: str) -> str:
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<kml xmlns="http://www.opengis.net/kml/2.2">'
+        f"<Document><name>广元</name>{''.join(content)}</Document></kml>"
+    )
+
+
+def _folder(name: str, *content: str) -> str:
+    return f"<Folder><name>{name}</name>{''.join(content)}</Folder>"
+
+
+TWO = (
+    _placemark("华龙新村", {"小区编号": "A1", "类型": "新建", "户数": "1200"}),
+    _placemark("兴隆苑", {"小区编号": "A2", "类型": "老旧小区"}, dx=0.002),
+)
+"""Two 小区 as Google Earth writes them: a new one with 户数 and an old one without."""
+
+
+@pytest.mark.parametrize("kmz", [False, True])
+def test_chinese_extendeddata_names_are_each_their_own_column(tmp_path: Path, kmz: bool) -> None:
+    """GDAL's LIBKML laundered <Data name="户数"> and "类型" to ASCII, both one column
+    '______' holding whichever came last: every mapped column was "not in the layer"."""
+    doc = _kml(_folder("小区", *TWO))
+    if kmz:
+        path = tmp_path / "小区.kmz"
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("doc.kml", doc.encode("utf-8"))
+            archive.writestr("files/icon.png", b"\x89PNG\r\n\x1a\n")
+    else:
+        path = tmp_path / "小区.kml"
+        path.write_text(doc, encoding="utf-8")
+    areas = read_layer(LayerSpec(path=path, columns=COLUMNS), name="areas")
+    assert list(areas.index) == ["A1", "A2"]
+    assert list(areas["status"]) == ["new", "old"]
+    assert areas.loc["A1", "dwellings"] == 1200
+    assert np.isnan(areas.loc["A2", "dwellings"])
+    assert pyogrio.get_gdal_config_option("LIBKML_LAUNDER_FIELD_NAMES") is None  # put back
+
+
+def test_the_placemarks_label_is_the_name_and_gdals_drawing_fields_are_left_out(
+    tmp_path: Path,
+) -> None:
+    """<name> was an extra column 'Name' beside the name siting defaults to the id (A1),
+    and a GeoPackage cannot hold 'Name' and 'name': writing the plan raised
+    "Error adding field 'Name' to layer"."""
+    path = tmp_path / "小区.kml"
+    path.write_text(_kml(_folder("小区", *TWO)), encoding="utf-8")
+    areas = read_layer(LayerSpec(path=path, columns=COLUMNS), name="areas")
+    assert list(areas["name"]) == ["华龙新村", "兴隆苑"]
+    left = {"Name", "tessellate", "extrude", "visibility", "altitudeMode", "timestamp"}
+    assert not left & set(areas.columns)
