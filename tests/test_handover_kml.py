@@ -86,3 +86,50 @@ def test_the_placemarks_label_is_the_name_and_gdals_drawing_fields_are_left_out(
     assert list(areas["name"]) == ["华龙新村", "兴隆苑"]
     left = {"Name", "tessellate", "extrude", "visibility", "altitudeMode", "timestamp"}
     assert not left & set(areas.columns)
+
+
+ARCGIS_TABLE = (
+    '<table border="1"><tr><td>{label}</td></tr><tr><td><table>'
+    "<tr><td>小区编号</td><td>{id}</td></tr>"
+    '<tr bgcolor="#D4E4F3"><td>类型</td><td>{status}</td></tr>'
+    "<tr><td>户数</td><td>{dwellings}</td></tr></table></td></tr></table>"
+)
+"""A balloon as ArcGIS's Layer To KML writes it: a title row, then a nested table of a
+field and its value a row."""
+OVI_LINES = "小区编号：{id}\n类型：{status}\n户数: {dwellings}\n备注：http://example.com/a"
+"""A description as 奥维 writes one: a field, a colon (full-width or not) and its value a
+line."""
+
+
+@pytest.mark.parametrize("template", [ARCGIS_TABLE, OVI_LINES], ids=["html", "lines"])
+def test_attributes_only_in_the_description_are_read(tmp_path: Path, template: str) -> None:
+    """GDAL keeps a placemark's description as one text: 小区编号, 类型 and 户数 in its
+    table or lines were "not in the layer"."""
+    marks = []
+    for i, (label, status, dwellings) in enumerate(
+        [("华龙新村", "新建", "1,200"), ("兴隆苑", "农村", "35")]
+    ):
+        text = template.format(label=label, id=f"A{i + 1}", status=status, dwellings=dwellings)
+        description = f"<description><![CDATA[{text}]]></description>"
+        marks.append(_placemark(label, {}, dx=0.002 * i, more=description))
+    path = tmp_path / "小区.kml"
+    path.write_text(_kml(_folder("小区", *marks)), encoding="utf-8")
+    areas = read_layer(LayerSpec(path=path, columns=COLUMNS), name="areas")
+    assert list(areas.index) == ["A1", "A2"]
+    assert list(areas["status"]) == ["new", "rural"]
+    assert list(areas["dwellings"]) == [1200, 35]
+    assert list(areas["name"]) == ["华龙新村", "兴隆苑"]
+
+
+def test_a_name_in_both_extendeddata_and_the_description_is_the_extendeddatas(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "小区.kml"
+    description = "<description>户数：999\n楼栋数：12</description>"
+    mark = _placemark(
+        "华龙新村", {"小区编号": "A1", "类型": "新建", "户数": "1200"}, more=description
+    )
+    path.write_text(_kml(_folder("小区", mark)), encoding="utf-8")
+    areas = read_layer(LayerSpec(path=path, columns=COLUMNS), name="areas")
+    assert areas.loc["A1", "dwellings"] == 1200
+    assert areas.loc["A1", "楼栋数"] == "12"

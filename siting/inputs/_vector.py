@@ -50,7 +50,7 @@ from siting.inputs._crs import (
     crs_suggestion,
     zone_number_problem,
 )
-from siting.inputs._kml import is_kml, kml_columns, kml_fields
+from siting.inputs._kml import description_columns, is_kml, kml_columns, kml_fields
 from siting.inputs._pieces import ROW_IDS, read_pieces
 from siting.inputs._problems import (
     _assumed_crs,
@@ -101,7 +101,7 @@ def _open_vector(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFram
         return _open_layer(spec, name, report)
     with kml_fields():
         frame = _open_layer(spec, name, report)
-    return None if frame is None else kml_columns(frame, spec)
+    return None if frame is None else description_columns(kml_columns(frame, spec), name, report)
 
 
 def _open_layer(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFrame | None:
