@@ -11,8 +11,9 @@ import numpy as np
 import pyogrio
 import pytest
 
+from siting.errors import InputError
 from siting.inputs import read_layer
-from siting.scenario import LayerSpec
+from siting.scenario import LayerPiece, LayerSpec
 
 COLUMNS = {"area_id": "小区编号", "status": "类型", "dwellings": "户数"}
 STREETS = {**COLUMNS, "migrant_share": "流动占比"}
@@ -133,3 +134,53 @@ def test_a_name_in_both_extendeddata_and_the_description_is_the_extendeddatas(
     areas = read_layer(LayerSpec(path=path, columns=COLUMNS), name="areas")
     assert areas.loc["A1", "dwellings"] == 1200
     assert areas.loc["A1", "楼栋数"] == "12"
+
+
+def _streets(path: Path, *, nested: bool) -> None:
+    """Four 小区 in folders by 街道 (嘉陵街道: 2, 东坝街道: 1 without 流动占比, and one
+    loose), inside a folder 小区 when ``nested``."""
+    jialing = _folder(
+        "嘉陵街道",
+        _placemark("a", {"小区编号": "A1", "类型": "新建", "户数": "100", "流动占比": "0.2"}),
+        _placemark("b", {"小区编号": "A2", "类型": "老旧小区", "流动占比": "0.1"}, dx=0.002),
+    )
+    dongba = _folder("东坝街道", _placemark("c", {"小区编号": "A3", "类型": "农村"}, dx=0.004))
+    loose = _placemark("d", {"小区编号": "A4", "类型": "老旧小区"}, dx=0.006)
+    content = [_folder("小区", loose, jialing, dongba)] if nested else [jialing, dongba]
+    path.write_text(_kml(*content), encoding="utf-8")
+
+
+def test_a_folder_is_read_with_the_folders_inside_it(tmp_path: Path) -> None:
+    """LIBKML makes each folder a layer of its own placemarks: layer = "小区" read only A4,
+    the other three, in its 街道 folders, silently left out."""
+    path = tmp_path / "小区.kml"
+    _streets(path, nested=True)
+    areas = read_layer(LayerSpec(path=path, layer="小区", columns=STREETS), name="areas")
+    assert sorted(areas.index) == ["A1", "A2", "A3", "A4"]
+    assert areas.loc["A1", "migrant_share"] == pytest.approx(0.2)
+    assert np.isnan(areas.loc["A3", "migrant_share"])
+
+
+def test_a_list_of_folders_is_one_layer_a_name_one_folder_lacks_blank_there(
+    tmp_path: Path,
+) -> None:
+    """Read as pieces, 东坝街道 (whose placemarks give no 流动占比) was refused: "column
+    '流动占比', mapped to migrant_share …, is not in the layer"."""
+    path = tmp_path / "小区.kml"
+    _streets(path, nested=False)
+    pieces = tuple(LayerPiece(path=path, layer=f) for f in ("嘉陵街道", "东坝街道"))
+    spec = LayerSpec(path=path, layer="嘉陵街道", columns=STREETS, pieces=pieces)
+    areas = read_layer(spec, name="areas")
+    assert sorted(areas.index) == ["A1", "A2", "A3"]
+    assert list(areas.loc[["A1", "A2"], "migrant_share"]) == pytest.approx([0.2, 0.1])
+    assert np.isnan(areas.loc["A3", "migrant_share"])
+
+
+def test_folders_without_a_layer_say_how_to_read_them_all(tmp_path: Path) -> None:
+    """The fix named one folder (layer = "嘉陵街道"), which would read a third of them."""
+    path = tmp_path / "小区.kml"
+    _streets(path, nested=False)
+    with pytest.raises(InputError) as caught:
+        read_layer(LayerSpec(path=path, columns=COLUMNS), name="areas")
+    (problem,) = caught.value.problems
+    assert 'layer = ["嘉陵街道", "东坝街道"]' in (problem.fix or "")

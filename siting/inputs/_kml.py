@@ -18,17 +18,24 @@ planner means it, this module reads so:
    name, a colon (``:`` or ``：``) and a value are read as columns
    (:func:`description_columns`), the layer's own column of a name winning; the run notes
    which. Any other text is left as it is.
+3. **Folders in folders.** LIBKML makes each ``<Folder>`` a layer of its own placemarks,
+   so ``layer = "小区"`` of a 小区 folder holding a folder per 街道 read none of them.
+   A folder with folders inside is read with all of them, and ``layer = [...]`` of a
+   KML's folders reads them as one layer (:func:`folder_layers`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import re
+import zipfile
 from collections.abc import Iterator
 from html import unescape
 from html.parser import HTMLParser
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
+from xml.etree import ElementTree
 
 import geopandas as gpd
 import pandas as pd
@@ -38,7 +45,15 @@ from siting._text import first_few
 from siting.inputs._problems import _Report
 from siting.scenario import LayerSpec
 
-__all__ = ["KML_SUFFIXES", "description_columns", "is_kml", "kml_columns", "kml_fields"]
+__all__ = [
+    "KML_SUFFIXES",
+    "description_columns",
+    "folder_layers",
+    "is_kml",
+    "kml_columns",
+    "kml_fields",
+    "one_kml",
+]
 
 KML_SUFFIXES = (".kml", ".kmz")
 """The files read as KML."""
@@ -196,3 +211,114 @@ def description_columns(frame: pd.DataFrame, name: str, report: _Report) -> pd.D
         f"({first_few(names, limit=8)}; {held:,} of {len(frame):,} placemarks hold them){left}"
     )
     return out
+
+
+# 3. folders in folders ----------------------------------------------------------------
+
+_KML_TAG = re.compile(r"^(\{[^}]*\})?")
+
+
+def _local(tag: str) -> str:
+    return _KML_TAG.sub("", tag)
+
+
+def _document(path: Path) -> bytes | None:
+    """The KML text of a ``.kml``, or of a ``.kmz``'s main document (its ``doc.kml``,
+    else its first ``.kml``); None when it cannot be read."""
+    try:
+        if path.suffix.lower() != ".kmz":
+            return path.read_bytes()
+        with zipfile.ZipFile(path) as kmz:
+            kmls = [n for n in kmz.namelist() if n.lower().endswith(".kml")]
+            main = next((n for n in kmls if PurePosixPath(n).name.lower() == "doc.kml"), None)
+            main = main or next(iter(kmls), None)
+            return None if main is None else kmz.read(main)
+    except (OSError, zipfile.BadZipFile, KeyError):
+        return None
+
+
+@dataclasses.dataclass
+class _Folder:
+    layer: str
+    placemarks: int = 0
+    inside: list[_Folder] = dataclasses.field(default_factory=list)
+
+    def all_within(self) -> list[_Folder]:
+        return [self, *(f for g in self.inside for f in g.all_within())]
+
+
+def _folders(text: bytes) -> list[_Folder] | None:
+    """Every ``<Folder>`` of a KML in document order, named as GDAL's LIBKML names its
+    layers (``新建``, then ``新建 (#2)``); None when the XML cannot be parsed."""
+    try:
+        root = ElementTree.fromstring(text)
+    except ElementTree.ParseError:
+        return None
+    seen: dict[str, int] = {}
+    order: list[_Folder] = []
+
+    def walk(element: ElementTree.Element, parent: _Folder | None) -> None:
+        for child in element:
+            tag = _local(child.tag)
+            if tag == "Placemark" and parent is not None:
+                parent.placemarks += 1
+            elif tag == "Folder":
+                title = next((c.text or "" for c in child if _local(c.tag) == "name"), "")
+                title = title.strip()
+                seen[title] = seen.get(title, 0) + 1
+                layer = title if seen[title] == 1 else f"{title} (#{seen[title]})"
+                folder = _Folder(layer)
+                order.append(folder)
+                if parent is not None:
+                    parent.inside.append(folder)
+                walk(child, folder)
+            elif tag in ("Document", "kml"):
+                walk(child, parent)
+
+    walk(root, None)
+    return order
+
+
+def one_kml(spec: LayerSpec) -> bool:
+    """Whether ``spec`` is of one KML or KMZ file, in one piece or in several folders of
+    it (``layer = ["嘉陵街道", "东坝街道"]``), which :func:`folder_layers` reads as one."""
+    path = Path(spec.path)
+    return is_kml(path) and all(Path(p.path) == path for p in spec.pieces)
+
+
+def folder_layers(spec: LayerSpec, name: str, report: _Report) -> list[str] | None:
+    """The layers (folders) GDAL reads for ``spec`` of a KML, joined as one layer, or None
+    to read ``spec`` as any layer is.
+
+    ``layer`` a folder with folders inside (小区 ▸ 嘉陵街道, 东坝街道 …) is it and every
+    folder within it that holds placemarks, so ``layer = "小区"`` reads all the 小区
+    (noted); ``layer = [...]`` of the file's folders is each of them so. A KML has no
+    schema, each folder's columns being the names its placemarks' ``<Data>`` use, so the
+    folders are joined as one layer, a name one folder lacks blank there (not pieces,
+    each of which must have every mapped column). None when the folders cannot be told
+    apart as GDAL lists them (``layer = [...]`` is then its layers as listed): nothing is
+    guessed."""
+    path = Path(spec.path)
+    asked = [p.layer for p in spec.pieces] if spec.pieces else [spec.layer]
+    if not one_kml(spec) or None in asked:
+        return None
+    given = [str(a) for a in asked] if spec.pieces else None  # a list: each read, at least
+    text = _document(path) if path.is_file() else None
+    folders = None if text is None else _folders(text)
+    try:
+        listed = {str(row[0]) for row in pyogrio.list_layers(path)} if folders else set()
+    except Exception:  # GDAL's own problem is said when the layer is read
+        listed = set()
+    by_layer = {f.layer: f for f in folders or ()}
+    if not by_layer or not set(by_layer) <= listed or not set(asked) <= set(by_layer):
+        return given
+    within = [f for a in asked for f in by_layer[str(a)].all_within()]
+    layers = list(dict.fromkeys(f.layer for f in within if f.placemarks))
+    nested = [str(a) for a in asked if by_layer[str(a)].inside]
+    if not nested:
+        return given
+    report.note(
+        f"{name}: read the folders within {first_few(nested, limit=4)} of {path.name} "
+        f"with {'it' if len(nested) == 1 else 'them'}: {first_few(layers, limit=12)}"
+    )
+    return layers or given

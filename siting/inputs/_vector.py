@@ -50,7 +50,14 @@ from siting.inputs._crs import (
     crs_suggestion,
     zone_number_problem,
 )
-from siting.inputs._kml import description_columns, is_kml, kml_columns, kml_fields
+from siting.inputs._kml import (
+    description_columns,
+    folder_layers,
+    is_kml,
+    kml_columns,
+    kml_fields,
+    one_kml,
+)
 from siting.inputs._pieces import ROW_IDS, read_pieces
 from siting.inputs._problems import (
     _assumed_crs,
@@ -96,12 +103,33 @@ _USE_ARROW = importlib.util.find_spec("pyarrow") is not None
 
 def _open_vector(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFrame | None:
     """Read the file of one layer, or add a problem and return None; a KML's Chinese
-    attribute names as they are, its labels as its names (:mod:`siting.inputs._kml`)."""
+    attribute names as they are, its labels as their names, the folders within its folder
+    with it, and its descriptions' names and values as columns (:mod:`siting.inputs._kml`)."""
     if not is_kml(Path(spec.path)):
         return _open_layer(spec, name, report)
     with kml_fields():
-        frame = _open_layer(spec, name, report)
-    return None if frame is None else description_columns(kml_columns(frame, spec), name, report)
+        layers = folder_layers(spec, name, report)
+        if layers is None:
+            frame = _open_layer(dataclasses.replace(spec, pieces=()), name, report)
+        else:
+            frames = [
+                _open_layer(dataclasses.replace(spec, layer=one, pieces=()), name, report)
+                for one in layers
+            ]
+            read = [f for f in frames if f is not None]
+            frame = None if len(read) < len(frames) else _joined(read)
+    if frame is None:
+        return None
+    return description_columns(kml_columns(frame, spec), name, report)
+
+
+def _joined(frames: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
+    """A KML's folders read as one layer: their rows in order, a column one lacks blank
+    there."""
+    if len(frames) == 1:
+        return frames[0]
+    joined = pd.concat(frames, ignore_index=True)
+    return gpd.GeoDataFrame(joined, geometry=frames[0].geometry.name, crs=frames[0].crs)
 
 
 def _open_layer(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFrame | None:
@@ -177,11 +205,18 @@ def _open_layer(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFrame
                 f"{name}: read layer '{name}' of {path.name}, which has {len(names)} layers"
             )
         else:
+            several = ", ".join(f'"{n}"' for n in names)
             report.problems.append(
                 where.problem(
                     f"the file has {len(names)} layers ({_quoted(names, 20)}) and the scenario "
                     "does not say which to read",
-                    fix=f'set layer = "{names[0]}" (or another of its layers) under {section}',
+                    fix=f'set layer = "{names[0]}" (or another of its layers) under {section}'
+                    + (
+                        f"; a KML's folders of one kind (a folder per 街道) are read as one "
+                        f"layer with layer = [{several}] (those of them it needs)"
+                        if is_kml(path)
+                        else ""
+                    ),
                 )
             )
             return None
@@ -514,7 +549,7 @@ def _read(
     layer in pieces (``spec.pieces``) is each piece read so, joined in the first piece's
     CRS (:func:`siting.inputs._pieces.read_pieces`); a ``piece``'s ids are said to be its
     rows' labels by ``attrs[ROW_IDS]``."""
-    if spec.pieces and frame is None:
+    if spec.pieces and frame is None and not one_kml(spec):
         return read_pieces(
             spec,
             name,
