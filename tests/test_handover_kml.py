@@ -184,3 +184,21 @@ def test_folders_without_a_layer_say_how_to_read_them_all(tmp_path: Path) -> Non
         read_layer(LayerSpec(path=path, columns=COLUMNS), name="areas")
     (problem,) = caught.value.problems
     assert 'layer = ["嘉陵街道", "东坝街道"]' in (problem.fix or "")
+
+
+def test_an_outline_traced_as_a_closed_path_is_its_polygon(tmp_path: Path) -> None:
+    """A closed <LineString> was refused with a CAD drawing's fix (ogr2ogr's DXF option,
+    "a DXF carries no attribute"), though the path holds the 小区's attributes."""
+    path_mark = (
+        "<Placemark><name>华龙新村</name><ExtendedData>"
+        '<Data name="小区编号"><value>A1</value></Data>'
+        '<Data name="类型"><value>老旧小区</value></Data></ExtendedData>'
+        f"<LineString><coordinates>{SQUARE}</coordinates></LineString></Placemark>"
+    )
+    path = tmp_path / "小区.kml"
+    path.write_text(_kml(_folder("小区", path_mark)), encoding="utf-8")
+    spec = LayerSpec(path=path, columns={"area_id": "小区编号", "status": "类型"})
+    areas = read_layer(spec, name="areas")
+    (outline,) = areas.geometry
+    assert outline.geom_type == "Polygon"
+    assert outline.area == pytest.approx(0.001 * 0.001)  # the square, in degrees²

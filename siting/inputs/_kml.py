@@ -22,6 +22,10 @@ planner means it, this module reads so:
    so ``layer = "小区"`` of a 小区 folder holding a folder per 街道 read none of them.
    A folder with folders inside is read with all of them, and ``layer = [...]`` of a
    KML's folders reads them as one layer (:func:`folder_layers`).
+4. **Outlines traced as paths.** A 小区 or a plot traced round as a path (a closed
+   ``<LineString>``) in a layer of outlines was refused with a CAD drawing's fix; it is
+   read as the polygon it encloses (:func:`closed_paths_as_polygons`): a KML keeps its
+   attributes on the path, unlike a CAD drawing's closed polylines.
 """
 
 from __future__ import annotations
@@ -38,8 +42,10 @@ from typing import Any
 from xml.etree import ElementTree
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
+import shapely
 
 from siting._text import first_few
 from siting.inputs._problems import _Report
@@ -47,6 +53,7 @@ from siting.scenario import LayerSpec
 
 __all__ = [
     "KML_SUFFIXES",
+    "closed_paths_as_polygons",
     "description_columns",
     "folder_layers",
     "is_kml",
@@ -57,6 +64,8 @@ __all__ = [
 
 KML_SUFFIXES = (".kml", ".kmz")
 """The files read as KML."""
+
+# 1. Chinese attribute names, the label --------------------------------------------------
 
 _LAUNDER = "LIBKML_LAUNDER_FIELD_NAMES"
 
@@ -322,3 +331,34 @@ def folder_layers(spec: LayerSpec, name: str, report: _Report) -> list[str] | No
         f"with {'it' if len(nested) == 1 else 'them'}: {first_few(layers, limit=12)}"
     )
     return layers or given
+
+
+# 4. outlines traced as paths ---------------------------------------------------------
+
+
+def closed_paths_as_polygons(
+    frame: gpd.GeoDataFrame, name: str, report: _Report
+) -> gpd.GeoDataFrame:
+    """``frame`` (a KML layer of outlines) with each placemark drawn as a closed path (a
+    ``<LineString>`` whose first point is its last, or a MultiGeometry of such, as 奥维's
+    轨迹 and Google Earth's Path leave a 小区 traced round) as the polygon it encloses (a
+    ring inside another a hole: :func:`shapely.build_area`); noted. A path not closed is
+    left as it is, for the layer's geometry check to say."""
+    geoms = frame.geometry.to_numpy()
+    lines = np.isin(shapely.get_type_id(geoms), [1, 2, 5])  # LineString, LinearRing, Multi
+    closed = np.zeros(len(geoms), dtype=bool)
+    for i in np.flatnonzero(lines):
+        parts = shapely.get_parts(geoms[i])
+        closed[i] = bool(
+            (shapely.is_closed(parts) & (shapely.get_num_coordinates(parts) >= 4)).all()
+        )
+    if not closed.any():
+        return frame
+    out = frame.copy()
+    areas = shapely.build_area(geoms[closed])
+    out.loc[out.index[closed], out.geometry.name] = areas
+    report.note(
+        f"{name}: read {int(closed.sum()):,} placemarks drawn as closed paths (LineStrings "
+        "whose last point is their first) as the polygons they enclose"
+    )
+    return out

@@ -51,6 +51,7 @@ from siting.inputs._crs import (
     zone_number_problem,
 )
 from siting.inputs._kml import (
+    closed_paths_as_polygons,
     description_columns,
     folder_layers,
     is_kml,
@@ -104,7 +105,8 @@ _USE_ARROW = importlib.util.find_spec("pyarrow") is not None
 def _open_vector(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFrame | None:
     """Read the file of one layer, or add a problem and return None; a KML's Chinese
     attribute names as they are, its labels as their names, the folders within its folder
-    with it, and its descriptions' names and values as columns (:mod:`siting.inputs._kml`)."""
+    with it, its outlines traced as closed paths as polygons, and its descriptions' names
+    and values as columns (:mod:`siting.inputs._kml`)."""
     if not is_kml(Path(spec.path)):
         return _open_layer(spec, name, report)
     with kml_fields():
@@ -120,7 +122,11 @@ def _open_vector(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFram
             frame = None if len(read) < len(frames) else _joined(read)
     if frame is None:
         return None
-    return description_columns(kml_columns(frame, spec), name, report)
+    frame = kml_columns(frame, spec)
+    wanted = _SCHEMAS[name].geometry if name in _SCHEMAS else ()
+    if "Polygon" in wanted and "LineString" not in wanted:  # outlines, not lines
+        frame = closed_paths_as_polygons(frame, name, report)
+    return description_columns(frame, name, report)
 
 
 def _joined(frames: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
