@@ -202,3 +202,21 @@ def test_an_outline_traced_as_a_closed_path_is_its_polygon(tmp_path: Path) -> No
     (outline,) = areas.geometry
     assert outline.geom_type == "Polygon"
     assert outline.area == pytest.approx(0.001 * 0.001)  # the square, in degrees²
+
+
+@pytest.mark.parametrize("declared", [True, False])
+def test_a_gbk_kml_is_a_problem_saying_to_save_it_as_utf8(tmp_path: Path, declared: bool) -> None:
+    """GDAL cannot parse a GBK KML ("unknown encoding", "not well-formed"): the problem
+    said "the file cannot be read as a vector layer" and to give a GeoPackage instead."""
+    doc = _kml(_folder("小区", *TWO))
+    if declared:
+        doc = doc.replace('encoding="UTF-8"', 'encoding="GBK"')
+    path = tmp_path / "小区.kml"
+    path.write_bytes(doc.encode("gbk"))
+    with pytest.raises(InputError) as caught:
+        read_layer(LayerSpec(path=path, columns=COLUMNS), name="areas")
+    (problem,) = caught.value.problems
+    how = 'declares encoding="GBK"' if declared else "its text is GBK"
+    assert how in problem.message
+    assert "GDAL reads a KML only in UTF-8" in problem.message
+    assert 'set encoding="UTF-8" in its first line' in (problem.fix or "")

@@ -26,6 +26,10 @@ planner means it, this module reads so:
    ``<LineString>``) in a layer of outlines was refused with a CAD drawing's fix; it is
    read as the polygon it encloses (:func:`closed_paths_as_polygons`): a KML keeps its
    attributes on the path, unlike a CAD drawing's closed polylines.
+
+A KML written in GBK (its XML declaring ``encoding="GBK"``, or not declaring it), which
+GDAL's readers cannot parse ("unknown encoding", "not well-formed"), is a problem saying
+so and how to save it as UTF-8 (:func:`encoding_problem`).
 """
 
 from __future__ import annotations
@@ -47,14 +51,17 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from siting._encoding import guess_encoding
 from siting._text import first_few
-from siting.inputs._problems import _Report
+from siting.errors import Problem
+from siting.inputs._problems import _Report, _Where
 from siting.scenario import LayerSpec
 
 __all__ = [
     "KML_SUFFIXES",
     "closed_paths_as_polygons",
     "description_columns",
+    "encoding_problem",
     "folder_layers",
     "is_kml",
     "kml_columns",
@@ -112,6 +119,39 @@ def kml_columns(frame: gpd.GeoDataFrame, spec: LayerSpec) -> gpd.GeoDataFrame:
         c for c in _EMPTY_FIELDS if c in frame.columns and c not in mapped and frame[c].isna().all()
     ]
     return frame.drop(columns=dropped).rename(columns=renamed)
+
+
+_DECLARED = re.compile(rb"""^\s*<\?xml[^>]*\bencoding\s*=\s*["']([^"']+)["']""")
+_EXPAT_READS = ("utf-8", "utf8", "utf-16", "utf16", "us-ascii", "ascii", "iso-8859-1", "latin-1")
+
+
+def encoding_problem(path: Path, where: _Where) -> Problem | None:
+    """The problem of a KML (or a KMZ's ``doc.kml``) at ``path`` that GDAL cannot read
+    because its text is in an encoding GDAL's KML readers (expat) do not know, such as
+    GBK; None when its text is UTF-8 (or cannot be read here)."""
+    text = _document(path)
+    if text is None:
+        return None
+    declared = _DECLARED.match(text[:200])
+    said = None if declared is None else declared[1].decode("ascii", "replace")
+    if said is not None and said.lower() not in _EXPAT_READS:
+        how = f'its XML declares encoding="{said}"'
+    elif guess_encoding(text) == "gbk":
+        how = "its text is GBK" + (
+            f', though its XML declares encoding="{said}"'
+            if said is not None
+            else ", with no XML declaration of it"
+        )
+    else:
+        return None
+    kmz = path.suffix.lower() == ".kmz"
+    document = "its doc.kml (unzip the .kmz, then zip it again)" if kmz else path.name
+    return where.problem(
+        f"the KML cannot be read: {how}, and GDAL reads a KML only in UTF-8",
+        fix=f"save {document} as UTF-8: open it in a text editor (记事本, VS Code), set "
+        'encoding="UTF-8" in its first line and save it with the encoding UTF-8; or export '
+        "it again from the map tool in UTF-8",
+    )
 
 
 # 2. attributes in the description -------------------------------------------------------

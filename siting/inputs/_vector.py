@@ -53,6 +53,7 @@ from siting.inputs._crs import (
 from siting.inputs._kml import (
     closed_paths_as_polygons,
     description_columns,
+    encoding_problem,
     folder_layers,
     is_kml,
     kml_columns,
@@ -183,6 +184,10 @@ def _open_layer(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFrame
     try:
         listed = pyogrio.list_layers(path)
     except Exception as exc:  # any GDAL failure: never a raw traceback
+        unread = encoding_problem(path, where) if is_kml(path) else None
+        if unread is not None:
+            report.problems.append(unread)
+            return None
         report.problems.append(
             where.problem(
                 f"the file cannot be read as a vector layer (GDAL: {_gdal_message(exc)})",
