@@ -7,9 +7,11 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pyogrio
 import pytest
+import shapely
 
 from siting.errors import InputError
 from siting.inputs import read_layer
@@ -220,3 +222,20 @@ def test_a_gbk_kml_is_a_problem_saying_to_save_it_as_utf8(tmp_path: Path, declar
     assert how in problem.message
     assert "GDAL reads a KML only in UTF-8" in problem.message
     assert 'set encoding="UTF-8" in its first line' in (problem.fix or "")
+
+
+def test_a_column_named_as_another_but_for_case_is_kept_apart(tmp_path: Path) -> None:
+    """A GeoJSON (or a KML exported to one) with 'NAME' beside its mapped 小区名称 was
+    read; writing the plan's GeoPackage then raised "Error adding field 'NAME' to
+    layer"."""
+    frame = gpd.GeoDataFrame(
+        {"小区编号": ["A1"], "类型": ["新建"], "户数": [1200], "小区名称": ["华龙新村"]},
+        geometry=[shapely.box(105.840, 32.430, 105.841, 32.431)],
+        crs="EPSG:4326",
+    )
+    frame["NAME"] = "Hualong Xincun"
+    frame.to_file(tmp_path / "areas.geojson", engine="pyogrio")
+    spec = LayerSpec(path=tmp_path / "areas.geojson", columns={**COLUMNS, "name": "小区名称"})
+    areas = read_layer(spec, name="areas")
+    assert (areas.loc["A1", "name"], areas.loc["A1", "NAME_2"]) == ("华龙新村", "Hualong Xincun")
+    areas.to_file(tmp_path / "areas.gpkg", layer="areas", engine="pyogrio")

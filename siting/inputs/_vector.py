@@ -705,8 +705,8 @@ def _normalize(
     extras = [c for c in extras if c != frame.geometry.name]
     index = pd.Index(ids, name=schema.id)
     data = pd.DataFrame({k: v.set_axis(index) for k, v in out.items()}, index=index)
-    for extra in extras:
-        data[extra] = frame[extra].to_numpy()
+    for extra, kept_as in _apart_by_case(extras, [schema.id, *out], name, report):
+        data[kept_as] = frame[extra].to_numpy()
     layer = gpd.GeoDataFrame(data, geometry=np.asarray(geometry, dtype=object), crs=crs)
     layer.attrs[_UNITS] = dict(spec.units)
     layer.attrs[ROW_IDS] = schema.id not in frame.columns
@@ -716,6 +716,30 @@ def _normalize(
             i: row for i, row in zip(ids, rows or (), strict=True) if row in waiting
         }
     return layer
+
+
+def _apart_by_case(
+    extras: list[str], taken: list[str], name: str, report: _Report
+) -> list[tuple[str, str]]:
+    """Each of a layer's other columns and the name it is kept under: its own, or, when
+    it differs from siting's column or an earlier one only in case (a GeoJSON's or a
+    KML's ``NAME`` or ``Name`` beside ``name``), that name with ``_2`` (``_3`` …), noted;
+    a GeoPackage, a File Geodatabase and a Shapefile hold one of the two only, and the
+    plan's layers would not be written."""
+    seen = {str(c).casefold() for c in taken}
+    kept = []
+    for extra in extras:
+        kept_as, k = str(extra), 2
+        while kept_as.casefold() in seen:
+            kept_as, k = f"{extra}_{k}", k + 1
+        seen.add(kept_as.casefold())
+        if kept_as != extra:
+            report.note(
+                f"{name}: kept column '{extra}' as '{kept_as}': another column's name "
+                "differs from it only in case, and a GeoPackage holds one of the two only"
+            )
+        kept.append((extra, kept_as))
+    return kept
 
 
 def with_given_crs(
