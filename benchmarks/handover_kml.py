@@ -8,14 +8,14 @@ its icons). Each case is the sample city (``data/sample``) with some layers repl
 such a file, its XML written here as those tools write it: placemarks in ``<Folder>`` s
 (one per kind, 小区 / 候选地块 / 托育机构, or one per 街道, nested or not), the label in
 ``<name>``, the attributes in ``<ExtendedData>`` (``<Data name="户数">`` as Google Earth
-writes them, ``<SchemaData>`` as 91卫图 and QGIS do), or only in ``<description>`` (an HTML
-table as ArcGIS's Layer To KML writes it, or 奥维's ``户数：1200`` lines); polygons,
+writes them, ``<SchemaData>`` as QGIS and GDAL do), or only in ``<description>`` (an HTML
+table as ArcGIS's Layer To KML writes it, or ``户数：1200`` lines); polygons,
 MultiGeometry, points, closed LineStrings (a 小区 traced as a path), an altitude after each
-longitude and latitude, and 奥维's GCJ-02 mode (with and without ``datum_shift``). For
-each it runs ``siting validate`` and ``siting plan --no-map`` in a subprocess and prints a
-row: the exit codes, the required slots, shortfall and cost of the plan, the people the
-areas hold, and the first problem or warning. The clean sample plans 3,860 required
-slots, 228 short, at 340,661,000 CNY, its areas holding 314,588 people.
+longitude and latitude, 奥维's GCJ-02 mode (with and without ``datum_shift``), and a KML
+saved in GBK. For each it runs ``siting validate`` and ``siting plan --no-map`` in a
+subprocess and prints a row: the exit codes, the required slots, shortfall and cost of the
+plan, the people the areas hold, and the first problem or warning. The clean sample plans
+3,860 required slots, 228 short, at 340,661,000 CNY, its areas holding 314,588 people.
 """
 
 from __future__ import annotations
@@ -116,7 +116,7 @@ def kml_geometry(geom: Any, *, altitude: float | None = None, as_lines: bool = F
 
 def description_of(fields: dict[str, str], how: Attributes, title: str) -> str:
     """A placemark's ``<description>``: ArcGIS's Layer To KML table (a title row, then a
-    nested table of field and value rows) or 奥维's ``key：value`` lines."""
+    nested table of field and value rows) or a note's ``key：value`` lines."""
     if how == "html":
         rows = "".join(
             f'<tr bgcolor="{"#D4E4F3" if i % 2 else ""}"><td>{html.escape(k)}</td>'
@@ -252,7 +252,7 @@ def write_cases() -> None:
     case = new_case("k01_kmz_areas_extendeddata", out=OUT)
     write_kmz(case / "小区.kmz", kml_file("小区", [folder("小区", placemarks(areas, "data"))]))
     scenario(case, {"areas": entry("小区.kmz", AREA_KEYS)})
-    case = new_case("k01b_kml_areas_schemadata", out=OUT)  # 91卫图's and QGIS's <SchemaData>
+    case = new_case("k01b_kml_areas_schemadata", out=OUT)  # QGIS's and GDAL's <SchemaData>
     fields = [c for c in areas.columns if c not in ("name", "geometry")]
     doc = kml_file(
         "小区", [folder("小区", placemarks(areas, "schema", schema="xq"))], {"xq": fields}
@@ -263,7 +263,7 @@ def write_cases() -> None:
     case = new_case("k02_kmz_areas_html_description", out=OUT)  # ArcGIS's Layer To KML
     write_kmz(case / "小区.kmz", kml_file("小区", [folder("小区", placemarks(areas, "html"))]))
     scenario(case, {"areas": entry("小区.kmz", AREA_KEYS)})
-    case = new_case("k02b_kml_areas_text_description", out=OUT)  # 奥维's 户数：1200 lines
+    case = new_case("k02b_kml_areas_text_description", out=OUT)  # a note's 户数：1200 lines
     doc = kml_file("小区", [folder("小区", placemarks(areas, "lines"))])
     (case / "小区.kml").write_text(doc, encoding="utf-8")
     scenario(case, {"areas": entry("小区.kml", AREA_KEYS)})
@@ -311,6 +311,12 @@ def write_cases() -> None:
         case,
         {"areas": f'{{ path = "小区.kml", layer = {listed}, columns = {cols(AREA_KEYS)} }}'},
     )
+    # 9. a KML saved in GBK --------------------------------------------------------------
+    case = new_case("k09_kml_gbk", out=OUT)
+    doc = kml_file("小区", [folder("小区", placemarks(areas, "data"))])
+    doc = doc.replace('encoding="UTF-8"', 'encoding="GBK"', 1)
+    (case / "小区.kml").write_bytes(doc.encode("gbk"))
+    scenario(case, {"areas": entry("小区.kml", AREA_KEYS)})
 
 
 def main() -> None:
