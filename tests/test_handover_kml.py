@@ -99,12 +99,12 @@ ARCGIS_TABLE = (
 )
 """A balloon as ArcGIS's Layer To KML writes it: a title row, then a nested table of a
 field and its value a row."""
-OVI_LINES = "小区编号：{id}\n类型：{status}\n户数: {dwellings}\n备注：http://example.com/a"
-"""A description as 奥维 writes one: a field, a colon (full-width or not) and its value a
+NOTE_LINES = "小区编号：{id}\n类型：{status}\n户数: {dwellings}\n备注：http://example.com/a"
+"""A description as a mark's note is typed: a field, a colon (full-width or not) and its value a
 line."""
 
 
-@pytest.mark.parametrize("template", [ARCGIS_TABLE, OVI_LINES], ids=["html", "lines"])
+@pytest.mark.parametrize("template", [ARCGIS_TABLE, NOTE_LINES], ids=["html", "lines"])
 def test_attributes_only_in_the_description_are_read(tmp_path: Path, template: str) -> None:
     """GDAL keeps a placemark's description as one text: 小区编号, 类型 and 户数 in its
     table or lines were "not in the layer"."""

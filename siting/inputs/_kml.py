@@ -13,7 +13,7 @@ planner means it, this module reads so:
    (``<name>``, GDAL's ``Name``) is its ``name`` (:func:`kml_columns`).
 2. **Attributes only in** ``<description>``. ArcGIS's Layer To KML and many web maps'
    exports put a feature's fields in its balloon, an HTML table of name and value rows,
-   or 奥维's ``户数：1200`` lines; GDAL keeps the description as one text. The rows of
+   or a note's ``户数：1200`` lines; GDAL keeps the description as one text. The rows of
    two cells (``<td>户数</td><td>1200</td>``, in nested tables too) and the lines of a
    name, a colon (``:`` or ``：``) and a value are read as columns
    (:func:`description_columns`), the layer's own column of a name winning; the run notes
@@ -380,8 +380,8 @@ def closed_paths_as_polygons(
     frame: gpd.GeoDataFrame, name: str, report: _Report
 ) -> gpd.GeoDataFrame:
     """``frame`` (a KML layer of outlines) with each placemark drawn as a closed path (a
-    ``<LineString>`` whose first point is its last, or a MultiGeometry of such, as 奥维's
-    轨迹 and Google Earth's Path leave a 小区 traced round) as the polygon it encloses (a
+    ``<LineString>`` whose first point is its last, or a MultiGeometry of such, as a
+    track or Google Earth's Path leaves a 小区 traced round) as the polygon it encloses (a
     ring inside another a hole: :func:`shapely.build_area`); noted. A path not closed is
     left as it is, for the layer's geometry check to say."""
     geoms = frame.geometry.to_numpy()
