@@ -239,3 +239,18 @@ def test_a_column_named_as_another_but_for_case_is_kept_apart(tmp_path: Path) ->
     areas = read_layer(spec, name="areas")
     assert (areas.loc["A1", "name"], areas.loc["A1", "NAME_2"]) == ("华龙新村", "Hualong Xincun")
     areas.to_file(tmp_path / "areas.gpkg", layer="areas", engine="pyogrio")
+
+
+def test_an_outline_beside_its_labels_pin_is_the_outline(tmp_path: Path) -> None:
+    """A <MultiGeometry> of a 小区's polygon and a <Point> (GDAL's GeometryCollection) was
+    "1 feature has GeometryCollection geometries where Polygon … are expected"."""
+    pin = "<Point><coordinates>105.8405,32.4305</coordinates></Point>"
+    mark = _placemark("华龙新村", {"小区编号": "A1", "类型": "老旧小区"})
+    mark = mark.replace("<Polygon>", f"<MultiGeometry>{pin}<Polygon>")
+    mark = mark.replace("</Polygon>", "</Polygon></MultiGeometry>")
+    path = tmp_path / "小区.kml"
+    path.write_text(_kml(_folder("小区", mark)), encoding="utf-8")
+    spec = LayerSpec(path=path, columns={"area_id": "小区编号", "status": "类型"})
+    (outline,) = read_layer(spec, name="areas").geometry
+    assert outline.geom_type == "Polygon"
+    assert outline.area == pytest.approx(0.001 * 0.001)

@@ -25,7 +25,8 @@ planner means it, this module reads so:
 4. **Outlines traced as paths.** A 小区 or a plot traced round as a path (a closed
    ``<LineString>``) in a layer of outlines was refused with a CAD drawing's fix; it is
    read as the polygon it encloses (:func:`closed_paths_as_polygons`): a KML keeps its
-   attributes on the path, unlike a CAD drawing's closed polylines.
+   attributes on the path, unlike a CAD drawing's closed polylines. A ``<MultiGeometry>``
+   of an outline and its label's pin is its outline (:func:`outlines_of_mixed`).
 
 A KML written in GBK (its XML declaring ``encoding="GBK"``, or not declaring it), which
 GDAL's readers cannot parse ("unknown encoding", "not well-formed"), is a problem saying
@@ -67,6 +68,7 @@ __all__ = [
     "kml_columns",
     "kml_fields",
     "one_kml",
+    "outlines_of_mixed",
 ]
 
 KML_SUFFIXES = (".kml", ".kmz")
@@ -373,7 +375,7 @@ def folder_layers(spec: LayerSpec, name: str, report: _Report) -> list[str] | No
     return layers or given
 
 
-# 4. outlines traced as paths ---------------------------------------------------------
+# 4. outlines traced as paths, or beside a pin -------------------------------------------
 
 
 def closed_paths_as_polygons(
@@ -400,5 +402,31 @@ def closed_paths_as_polygons(
     report.note(
         f"{name}: read {int(closed.sum()):,} placemarks drawn as closed paths (LineStrings "
         "whose last point is their first) as the polygons they enclose"
+    )
+    return out
+
+
+def outlines_of_mixed(frame: gpd.GeoDataFrame, name: str, report: _Report) -> gpd.GeoDataFrame:
+    """``frame`` (a KML layer of outlines) with each placemark whose ``<MultiGeometry>``
+    mixes outlines with points or lines (a 小区's polygon and the pin of its label: GDAL's
+    GeometryCollection) as its outlines alone, the rest left out, noted. A
+    MultiGeometry without a polygon is left as it is, for the layer's geometry check to
+    say."""
+    geoms = frame.geometry.to_numpy()
+    mixed = np.flatnonzero(shapely.get_type_id(geoms) == 7)  # GeometryCollection
+    kept = {}
+    for i in mixed:
+        parts = shapely.get_parts(geoms[i])
+        polygons = parts[np.isin(shapely.get_type_id(parts), [3, 6])]
+        if len(polygons):
+            kept[i] = shapely.union_all(polygons) if len(polygons) > 1 else polygons[0]
+    if not kept:
+        return frame
+    out = frame.copy()
+    at = list(kept)
+    out.loc[out.index[at], out.geometry.name] = [kept[i] for i in at]
+    report.note(
+        f"{name}: read {len(kept):,} placemarks whose MultiGeometry mixes outlines with "
+        "points or lines as their outlines alone (the points and lines left out)"
     )
     return out

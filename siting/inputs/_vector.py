@@ -59,6 +59,7 @@ from siting.inputs._kml import (
     kml_columns,
     kml_fields,
     one_kml,
+    outlines_of_mixed,
 )
 from siting.inputs._pieces import ROW_IDS, read_pieces
 from siting.inputs._problems import (
@@ -126,7 +127,7 @@ def _open_vector(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFram
     frame = kml_columns(frame, spec)
     wanted = _SCHEMAS[name].geometry if name in _SCHEMAS else ()
     if "Polygon" in wanted and "LineString" not in wanted:  # outlines, not lines
-        frame = closed_paths_as_polygons(frame, name, report)
+        frame = outlines_of_mixed(closed_paths_as_polygons(frame, name, report), name, report)
     return description_columns(frame, name, report)
 
 
