@@ -254,3 +254,15 @@ def test_an_outline_beside_its_labels_pin_is_the_outline(tmp_path: Path) -> None
     (outline,) = read_layer(spec, name="areas").geometry
     assert outline.geom_type == "Polygon"
     assert outline.area == pytest.approx(0.001 * 0.001)
+
+
+def test_a_mapped_name_no_placemark_uses_says_it_may_be_left_out(tmp_path: Path) -> None:
+    """A KML's columns are the names its placemarks use: 流动占比, given by none, was
+    refused with only "correct migrant_share = "流动占比"", though the name was right."""
+    path = tmp_path / "小区.kml"
+    path.write_text(_kml(_folder("小区", *TWO)), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_layer(LayerSpec(path=path, columns=STREETS), name="areas")
+    (problem,) = caught.value.problems
+    assert "'流动占比'" in problem.message
+    assert "if none of them gives 流动占比, leave migrant_share out of" in (problem.fix or "")

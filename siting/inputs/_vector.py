@@ -1205,7 +1205,14 @@ def _rename(
                         f"column '{source}', mapped to {column.name} by {section}, is not in the "
                         f"layer (its columns: {', '.join(present) or 'none'})",
                         column=source,
-                        fix=f'correct {column.name} = "{source}" under {section}',
+                        fix=f'correct {column.name} = "{source}" under {section}'
+                        + (
+                            f"; a KML has no fixed columns, only the names its placemarks "
+                            f"use, so if none of them gives {source}, leave {column.name} "
+                            f"out of {section}"
+                            if is_kml(Path(where.file))
+                            else ""
+                        ),
                     )
                 )
             continue
