@@ -50,6 +50,17 @@ from siting.inputs._crs import (
     crs_suggestion,
     zone_number_problem,
 )
+from siting.inputs._kml import (
+    closed_paths_as_polygons,
+    description_columns,
+    encoding_problem,
+    folder_layers,
+    is_kml,
+    kml_columns,
+    kml_fields,
+    one_kml,
+    outlines_of_mixed,
+)
 from siting.inputs._pieces import ROW_IDS, read_pieces
 from siting.inputs._problems import (
     _assumed_crs,
@@ -95,6 +106,42 @@ _USE_ARROW = importlib.util.find_spec("pyarrow") is not None
 
 
 def _open_vector(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFrame | None:
+    """Read the file of one layer, or add a problem and return None; a KML's Chinese
+    attribute names as they are, its labels as their names, the folders within its folder
+    with it, its outlines traced as closed paths as polygons, and its descriptions' names
+    and values as columns (:mod:`siting.inputs._kml`)."""
+    if not is_kml(Path(spec.path)):
+        return _open_layer(spec, name, report)
+    with kml_fields():
+        layers = folder_layers(spec, name, report)
+        if layers is None:
+            frame = _open_layer(dataclasses.replace(spec, pieces=()), name, report)
+        else:
+            frames = [
+                _open_layer(dataclasses.replace(spec, layer=one, pieces=()), name, report)
+                for one in layers
+            ]
+            read = [f for f in frames if f is not None]
+            frame = None if len(read) < len(frames) else _joined(read)
+    if frame is None:
+        return None
+    frame = kml_columns(frame, spec)
+    wanted = _SCHEMAS[name].geometry if name in _SCHEMAS else ()
+    if "Polygon" in wanted and "LineString" not in wanted:  # outlines, not lines
+        frame = outlines_of_mixed(closed_paths_as_polygons(frame, name, report), name, report)
+    return description_columns(frame, name, report)
+
+
+def _joined(frames: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
+    """A KML's folders read as one layer: their rows in order, a column one lacks blank
+    there."""
+    if len(frames) == 1:
+        return frames[0]
+    joined = pd.concat(frames, ignore_index=True)
+    return gpd.GeoDataFrame(joined, geometry=frames[0].geometry.name, crs=frames[0].crs)
+
+
+def _open_layer(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFrame | None:
     """Read the file of one layer, or add a problem and return None."""
     path = Path(spec.path)
     where = _Where(str(path), name)
@@ -139,6 +186,10 @@ def _open_vector(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFram
     try:
         listed = pyogrio.list_layers(path)
     except Exception as exc:  # any GDAL failure: never a raw traceback
+        unread = encoding_problem(path, where) if is_kml(path) else None
+        if unread is not None:
+            report.problems.append(unread)
+            return None
         report.problems.append(
             where.problem(
                 f"the file cannot be read as a vector layer (GDAL: {_gdal_message(exc)})",
@@ -167,11 +218,18 @@ def _open_vector(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFram
                 f"{name}: read layer '{name}' of {path.name}, which has {len(names)} layers"
             )
         else:
+            several = ", ".join(f'"{n}"' for n in names)
             report.problems.append(
                 where.problem(
                     f"the file has {len(names)} layers ({_quoted(names, 20)}) and the scenario "
                     "does not say which to read",
-                    fix=f'set layer = "{names[0]}" (or another of its layers) under {section}',
+                    fix=f'set layer = "{names[0]}" (or another of its layers) under {section}'
+                    + (
+                        f"; a KML's folders of one kind (a folder per 街道) are read as one "
+                        f"layer with layer = [{several}] (those of them it needs)"
+                        if is_kml(path)
+                        else ""
+                    ),
                 )
             )
             return None
@@ -505,7 +563,7 @@ def _read(
     CRS (:func:`siting.inputs._pieces.read_pieces`); a ``piece``'s ids are said to be its
     rows' labels by ``attrs[ROW_IDS]``. A ``frame`` that is a :class:`pandas.DataFrame`
     without geometry is a table (:func:`siting.inputs._table.frame_table`)."""
-    if spec.pieces and frame is None:
+    if spec.pieces and frame is None and not one_kml(spec):
         return read_pieces(
             spec,
             name,
@@ -655,8 +713,8 @@ def _normalize(
     extras = [c for c in extras if c != frame.geometry.name]
     index = pd.Index(ids, name=schema.id)
     data = pd.DataFrame({k: v.set_axis(index) for k, v in out.items()}, index=index)
-    for extra in extras:
-        data[extra] = frame[extra].to_numpy()
+    for extra, kept_as in _apart_by_case(extras, [schema.id, *out], name, report):
+        data[kept_as] = frame[extra].to_numpy()
     layer = gpd.GeoDataFrame(data, geometry=np.asarray(geometry, dtype=object), crs=crs)
     layer.attrs[_UNITS] = dict(spec.units)
     layer.attrs[ROW_IDS] = schema.id not in frame.columns
@@ -666,6 +724,30 @@ def _normalize(
             i: row for i, row in zip(ids, rows or (), strict=True) if row in waiting
         }
     return layer
+
+
+def _apart_by_case(
+    extras: list[str], taken: list[str], name: str, report: _Report
+) -> list[tuple[str, str]]:
+    """Each of a layer's other columns and the name it is kept under: its own, or, when
+    it differs from siting's column or an earlier one only in case (a GeoJSON's or a
+    KML's ``NAME`` or ``Name`` beside ``name``), that name with ``_2`` (``_3`` …), noted;
+    a GeoPackage, a File Geodatabase and a Shapefile hold one of the two only, and the
+    plan's layers would not be written."""
+    seen = {str(c).casefold() for c in taken}
+    kept = []
+    for extra in extras:
+        kept_as, k = str(extra), 2
+        while kept_as.casefold() in seen:
+            kept_as, k = f"{extra}_{k}", k + 1
+        seen.add(kept_as.casefold())
+        if kept_as != extra:
+            report.note(
+                f"{name}: kept column '{extra}' as '{kept_as}': another column's name "
+                "differs from it only in case, and a GeoPackage holds one of the two only"
+            )
+        kept.append((extra, kept_as))
+    return kept
 
 
 def with_given_crs(
@@ -1130,7 +1212,14 @@ def _rename(
                         f"column '{source}', mapped to {column.name} by {section}, is not in the "
                         f"layer (its columns: {', '.join(present) or 'none'})",
                         column=source,
-                        fix=f'correct {column.name} = "{source}" under {section}',
+                        fix=f'correct {column.name} = "{source}" under {section}'
+                        + (
+                            f"; a KML has no fixed columns, only the names its placemarks "
+                            f"use, so if none of them gives {source}, leave {column.name} "
+                            f"out of {section}"
+                            if is_kml(Path(where.file))
+                            else ""
+                        ),
                     )
                 )
             continue
