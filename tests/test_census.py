@@ -676,3 +676,27 @@ def test_area_demand_refuses_areas_off_the_units_and_reads_areas_as_their_own(
     )
     table = area_demand(own, own, scenario=scenario, column="人口")
     assert table["population"].tolist() == pytest.approx([10.0, 20.0, 30.0, 40.0, 50.0])
+
+
+def test_street_blocks_take_only_the_units_no_drawn_area_lies_in() -> None:
+    """Street blocks are the land streets enclose, farmland and hills too: shared by land,
+    they took the people of the units the planner's areas lie in (the sample's census with
+    its OSM file's blocks: 188,395 of 319,992 people in blocks, the 182 areas left 131,597,
+    the shortfall 267 → 1,547 slots). A block takes a share only of a unit no drawn area
+    overlaps. By hand: U1's 900 all to A1 (the block beside it in U1 none, though it has
+    twice A1's land); U2's 600, with no drawn area, to its block; U3's 300 residual."""
+    areas = gpd.GeoDataFrame(
+        {"status": ["old"] * 3},
+        geometry=[_box(0, 100), _box(100, 300), _box(300, 600)],
+        index=pd.Index(
+            ["A1", "osm/block/00000000000000a1", "streets/block/00000000000000b2"],
+            name="area_id",
+        ),
+        crs=GK,
+    )
+    table = area_demand(
+        areas, _units().set_index("unit_id"), scenario=Scenario(), column="常住人口"
+    )
+    assert table["population"].to_dict() == pytest.approx(
+        {"A1": 900.0, "osm/block/00000000000000a1": 0.0, "streets/block/00000000000000b2": 600.0}
+    )
