@@ -52,6 +52,7 @@ from siting.inputs._crs import (
     _transform_bounds,
     _working_crs,
 )
+from siting.inputs._datum import WEB_MAPS
 from siting.inputs._districts import _assign, _check_references
 from siting.inputs._osm import _add_osm, _source_problems, add_osm_blocks, osm_blocks_wait
 from siting.inputs._pieces import PIECES, Piece
@@ -728,7 +729,8 @@ def _load_parsed_once(
                     report=report,
                 )
     projected = _parcels_in_buildings(_without_built_parcels(projected, report), report)
-    _check_web_fit(projected, suspected, suspected_pieces, loaded, report)
+    framed = frozenset(frames) & frozenset(LAYER_NAMES)
+    _check_web_fit(projected, suspected, suspected_pieces, loaded, report, in_memory=framed)
     _check_shared_ids(projected, wheres, report)
     street_file = report.files.get("streets")
     in_memory = frames.get(STREETS_FRAME)
@@ -770,10 +772,12 @@ def _check_web_fit(
     pieces: list[tuple[str, Piece]],
     loaded: _Loaded,
     report: _Report,
+    *,
+    in_memory: frozenset[str] = frozenset(),
 ) -> None:
     """A finding for each layer (or piece of one) in degrees that fits the others clearly
     better moved from GCJ-02 or BD-09 (:mod:`siting.inputs._fit`), unless its CRS, file
-    name or columns said so already."""
+    name or columns said so already; ``in_memory`` are :func:`load_frames`'s layers."""
     said = {f.values.get("layer") for f in report.findings if f.code == "web_datum_unshifted"}
     suspected = {n: crs for n, crs in suspected.items() if n not in said and n in layers}
     pieces = [(n, piece) for n, piece in pieces if n not in said and n in layers]
@@ -781,7 +785,9 @@ def _check_web_fit(
         return
     raster = loaded.population
     source = (raster.source, raster.crs) if raster is not None else None
-    found = _fit.web_fit_findings(layers, suspected, loaded.crs, raster=source, pieces=pieces)
+    found = _fit.web_fit_findings(
+        layers, suspected, loaded.crs, raster=source, pieces=pieces, in_memory=in_memory
+    )
     for finding in found:
         report.find(finding, by=logger)
 
@@ -954,6 +960,7 @@ def load_frames(
     where: Mapping[str, str] | None = None,
     radius_m: float | None = None,
     street_blocks: bool | StreetBlocksSpec = False,
+    datum_shift: Mapping[str, str | DatumShift] | None = None,
     **layers: gpd.GeoDataFrame,
 ) -> Inputs:
     """Read layers held in memory as the scenario's files are read: an analyst's frames.
@@ -993,6 +1000,11 @@ def load_frames(
         true`` on the streets entry (:mod:`siting.inputs._street_blocks`): ``True`` with
         the defaults, a :class:`~siting.scenario.StreetBlocksSpec` with its status and
         sizes.
+    datum_shift
+        Each layer's datum by layer, as ``[inputs.<layer>] datum_shift``: ``"gcj02"`` for a
+        frame in GCJ-02 (picked on Gaode/AutoNavi or Tencent), ``"bd09"`` (Baidu), or a
+        :class:`~siting.scenario.DatumShift` (an old datum's transformation):
+        ``{"areas": "gcj02"}``.
     **layers
         ``facilities``, ``districts``, ``subdistricts``, ``workplaces``, ``hazards``,
         ``buildings``.
@@ -1052,12 +1064,14 @@ def load_frames(
                 )
             ]
         )
+    shifts = _frame_shifts(datum_shift or {}, frames)
     entries: dict[str, Any] = {  # each layer's entry, as [inputs.<layer>] would give it
         name: LayerSpec(
             path=Path(f"{name} (a GeoDataFrame)"),
             columns=mapped.get(name, {}),
             where=wheres.get(name),
             radius_m=radius_m if name == "areas" else None,
+            datum_shift=shifts.get(name),
         )
         for name in frames
     }
@@ -1076,3 +1090,34 @@ def load_frames(
     )
     given = frames if in_memory is None else {**frames, STREETS_FRAME: in_memory}
     return load_inputs(spec, crs=crs, frames=given)
+
+
+def _frame_shifts(
+    given: Mapping[str, str | DatumShift], frames: Mapping[str, gpd.GeoDataFrame]
+) -> dict[str, DatumShift]:
+    """:func:`load_frames`'s ``datum_shift`` as each layer's :class:`DatumShift`; a layer
+    not given, or a word that is no web map's datum, is refused by name."""
+    problems = []
+    shifts = {}
+    for name, value in given.items():
+        if name not in frames:
+            problems.append(
+                Problem(
+                    f"load_frames's datum_shift={ {name: value}!r} names a layer it is not "
+                    "given: the shift would be left unread",
+                    fix=f"shift the layers given ({', '.join(sorted(frames))}) by their names",
+                )
+            )
+        elif isinstance(value, str) and value not in WEB_MAPS:
+            problems.append(
+                Problem(
+                    f"load_frames's datum_shift={ {name: value}!r} is no web map's datum",
+                    fix='give "gcj02" (Gaode/AutoNavi, Tencent, Aliyun DataV) or "bd09" '
+                    "(Baidu), or a siting.scenario.DatumShift for an old datum",
+                )
+            )
+        else:
+            shifts[name] = DatumShift(web_map=value) if isinstance(value, str) else value
+    if problems:
+        raise InputError(problems)
+    return shifts
