@@ -1049,15 +1049,18 @@ def without_empty_blocks(inputs: Inputs, demand: Demand) -> tuple[Inputs, Demand
     people = float(table.loc[blocks, "population"].sum())
     held = float(table["population"].sum())
     share = f" ({people / held:.1%} of the {held:,.0f} the areas hold)" if held > 0 else ""
+    census = inputs.census is not None
     text = (
         f"street blocks: {int(blocks.sum()):,} blocks hold {people:,.0f} people of the "
-        f"population raster{share}"
+        f"{'census units' if census else 'population raster'}{share}"
     )
     if empty.any():
-        text += (
-            f"; {int(empty.sum()):,} hold nobody (the raster is empty there or does not "
-            "cover them) and are left out of the plan"
+        why = (
+            "no census unit covers them, or the areas drawn in theirs hold its people"
+            if census
+            else "the raster is empty there or does not cover them"
         )
+        text += f"; {int(empty.sum()):,} hold nobody ({why}) and are left out of the plan"
     kept = table.index[~empty]
     out = dataclasses.replace(
         inputs, areas=inputs.areas.loc[inputs.areas.index.isin(kept)], notes=(*inputs.notes, text)

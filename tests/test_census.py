@@ -700,3 +700,26 @@ def test_street_blocks_take_only_the_units_no_drawn_area_lies_in() -> None:
     assert table["population"].to_dict() == pytest.approx(
         {"A1": 900.0, "osm/block/00000000000000a1": 0.0, "streets/block/00000000000000b2": 600.0}
     )
+
+
+def test_the_blocks_note_says_census_units_not_the_raster(tmp_path: Path) -> None:
+    """The note on street blocks said their people were "of the population raster" and the
+    empty ones "the raster is empty there" in a run without a raster. By hand: A5 as a
+    block in U1, where A1 and A2 lie, holds none of its people (A1 600, A2 300 + 240)."""
+    from siting.demand import without_empty_blocks
+
+    spec, scenario = _spec(tmp_path)
+    inputs = load_inputs(spec, crs=GK)  # type: ignore[arg-type]
+    block = "osm/block/00000000000000a5"
+    inputs = dataclasses.replace(inputs, areas=inputs.areas.rename(index={"A5": block}))
+    demand = estimate_demand(inputs, scenario=scenario)
+    assert demand.areas["population"].to_dict() == pytest.approx(
+        {"A1": 600.0, "A2": 540.0, "A3": 240.0, "A4": 120.0, block: 0.0}
+    )
+    kept_inputs, kept = without_empty_blocks(inputs, demand)
+    assert block not in kept.areas.index
+    assert kept_inputs.notes[-1] == (
+        "street blocks: 1 blocks hold 0 people of the census units (0.0% of the 1,500 the "
+        "areas hold); 1 hold nobody (no census unit covers them, or the areas drawn in "
+        "theirs hold its people) and are left out of the plan"
+    )
