@@ -262,9 +262,9 @@ def write_register(case: Case, areas: gpd.GeoDataFrame, true_xy: gpd.GeoSeries) 
     }
 
 
-def write_census(case: Case) -> dict[str, Any]:
-    """Each subdistrict's raster people (cell centres) as its 常住人口: the sample's
-    census, in GCJ-02 with ``E``."""
+def subdistrict_census() -> gpd.GeoDataFrame:
+    """The sample's subdistricts (``subdistrict_id``, ``name``, EPSG:4490) with 常住人口, the
+    raster's people whose cell centres each holds: a census to plan the sample from."""
     import rasterio
     import rasterio.features
 
@@ -278,10 +278,15 @@ def write_census(case: Case) -> dict[str, Any]:
             fill=0,
         )
     values[values < 0] = 0.0
-    sub["常住人口"] = np.bincount(labels.ravel(), weights=values.ravel(), minlength=len(sub) + 1)[
-        1:
-    ]
-    units = sub[["subdistrict_id", "name", "常住人口", "geometry"]]
+    counts = np.bincount(labels.ravel(), weights=values.ravel(), minlength=len(sub) + 1)
+    sub["常住人口"] = counts[1:]
+    return sub[["subdistrict_id", "name", "常住人口", "geometry"]]
+
+
+def write_census(case: Case) -> dict[str, Any]:
+    """The sample's census (:func:`subdistrict_census`) and its entry, in GCJ-02 with
+    ``E``."""
+    units = subdistrict_census()
     entry: dict[str, Any] = {"column": "常住人口", "columns": {"unit_id": "subdistrict_id"}}
     if case.has("E"):
         to_gcj02(units).to_file(case.folder / "七普_gcj.geojson", engine="pyogrio")
@@ -343,12 +348,12 @@ def run(args: list[str], *, timeout: float = 600.0) -> tuple[int, str, float]:
 
 
 def first_problem(text: str) -> str:
-    """The first line that states a problem (or an error), cut to 160 characters."""
-    for line in text.splitlines():
-        stripped = line.strip()
-        if stripped.startswith(("- ", "error", "problem", "ERROR")) or "problem" in stripped[:30]:
-            return stripped[:160]
-    return ""
+    """The first problem listed (``  - …``), else the first error line, cut to 160
+    characters."""
+    lines = [line.strip() for line in text.splitlines()]
+    listed = [line[2:] for line in lines if line.startswith("- ")]
+    errors = [line for line in lines if line.startswith(("error", "ERROR"))]
+    return next(iter(listed + errors), "")[:160]
 
 
 def last_traceback_line(text: str) -> str:

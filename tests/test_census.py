@@ -22,6 +22,7 @@ import shapely.affinity
 from shapely.geometry import Point, box
 from test_inputs import GK, X0, Y0, areas_frame, make_spec, write
 
+from benchmarks.combinations import subdistrict_census
 from siting.census import allocate_census
 from siting.cli import main
 from siting.demand import area_demand, estimate_demand
@@ -397,21 +398,10 @@ def test_overlapping_units_are_a_problem(tmp_path: Path) -> None:
 
 def _sample_census(tmp_path: Path) -> tuple[Path, float]:
     """The sample raster summed over each subdistrict (cell centres), as a census layer."""
-    sub = gpd.read_file(SAMPLE / "city.gpkg", layer="subdistricts")
-    with rasterio.open(SAMPLE / "population.tif") as ds:
-        values = ds.read(1, masked=True).filled(0.0).astype(np.float64)
-        labels = rasterio.features.rasterize(
-            [(g, i + 1) for i, g in enumerate(sub.to_crs(ds.crs).geometry)],
-            out_shape=values.shape,
-            transform=ds.transform,
-            fill=0,
-        )
-    values[values < 0] = 0.0
-    counts = np.bincount(labels.ravel(), weights=values.ravel(), minlength=len(sub) + 1)[1:]
-    sub["常住人口"] = counts
+    units = subdistrict_census()
     path = tmp_path / "七普.gpkg"
-    sub[["subdistrict_id", "name", "常住人口", "geometry"]].to_file(path, layer="街道")
-    return path, float(counts.sum())
+    units.to_file(path, layer="街道")
+    return path, float(units["常住人口"].sum())
 
 
 def test_the_sample_city_from_its_subdistricts_census(tmp_path: Path) -> None:
