@@ -974,7 +974,10 @@ def load_frames(
     Parameters
     ----------
     population
-        The population raster (a path, or a :class:`~siting.scenario.RasterSpec`).
+        The population raster (a path, or a :class:`~siting.scenario.RasterSpec`), or
+        census units as ``[inputs.population]`` gives them: a
+        :class:`~siting.scenario.PopulationSpec` with the file's ``column`` of counts (a
+        path alone is refused, its fix naming that key).
     areas, parcels
         The residential areas and the candidate parcels.
     columns
