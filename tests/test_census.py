@@ -713,3 +713,27 @@ def test_the_blocks_note_says_census_units_not_the_raster(tmp_path: Path) -> Non
         "areas hold); 1 hold nobody (no census unit covers them, or the areas drawn in "
         "theirs hold its people) and are left out of the plan"
     )
+
+
+def test_load_frames_names_its_own_argument_for_a_census_without_its_column(
+    tmp_path: Path,
+) -> None:
+    """A census layer's path given to load_frames without the count column was refused
+    with the fix 'give column = "常住人口" under [inputs.population]', a key its caller has
+    no file for; the fix now names load_frames's own argument."""
+    from siting.inputs import load_frames
+
+    path = write(_units(), tmp_path / "七普.gpkg", layer="七普")
+    parcels = gpd.GeoDataFrame(
+        {"site_id": ["P1"], "kind": ["idle_land"], "acquisition": ["new_build"]},
+        geometry=[_box(0, 50)],
+        crs=GK,
+    )
+    with pytest.raises(InputError) as error:
+        load_frames(population=path, areas=_five_areas(), parcels=parcels, crs=GK)
+    said = str(error.value)
+    assert "which column holds their people is not said" in said
+    assert (
+        'give column = "常住人口" to load_frames as population=PopulationSpec(path=..., column=...)'
+    ) in said
+    assert "[inputs.population]" not in said

@@ -500,7 +500,8 @@ def _load_parsed_once(
                 )
     elif not own_counts:
         with report.warnings_of("population"):
-            units, wheres["population"] = _read_census(census, report)
+            keys = {"to": FRAMES_CENSUS} if frames else {}  # load_frames's caller's
+            units, wheres["population"] = _read_census(census, report, **keys)
     elif spec.areas is not None:
         _own_keys_problem(census, spec.areas, report)
     if spec.migrant_population is not None:
@@ -947,6 +948,9 @@ def _kept_points(points: gpd.GeoSeries | None, areas: gpd.GeoDataFrame) -> gpd.G
 
 STREETS_FRAME = "streets (a GeoDataFrame)"
 """The key of :func:`load_frames`'s streets among the frames, and their name in problems."""
+FRAMES_CENSUS = "to load_frames as population=PopulationSpec(path=..., column=...)"
+"""Where :func:`load_frames`'s caller gives a census layer's keys, as its problems' fixes
+say (``[inputs.population]`` is a scenario's)."""
 
 
 def load_frames(
@@ -977,7 +981,7 @@ def load_frames(
         The population raster (a path, or a :class:`~siting.scenario.RasterSpec`), or
         census units as ``[inputs.population]`` gives them: a
         :class:`~siting.scenario.PopulationSpec` with the file's ``column`` of counts (a
-        path alone is refused, its fix naming that key).
+        census layer's path alone is refused, its fix naming that argument).
     areas, parcels
         The residential areas and the candidate parcels.
     columns
