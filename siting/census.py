@@ -68,6 +68,7 @@ def allocate_census(
     weight_column: str = "weight",
     context: gpd.GeoSeries | None = None,
     own_counts: bool = False,
+    fill_in: npt.ArrayLike | None = None,
 ) -> tuple[Allocation, gpd.GeoDataFrame]:
     """Share census units' people out among polygons and count the people none holds.
 
@@ -95,6 +96,11 @@ def allocate_census(
         overlap, without being returned.
     own_counts
         The units are the polygons themselves: each polygon holds its own unit's count.
+    fill_in
+        One flag per polygon, then per ``context`` polygon: those flagged (street blocks,
+        the land streets enclose, farmland too) take a share, dasymetric, only of the
+        units no unflagged polygon overlaps (a planner's drawn areas hold the people of
+        the units they lie in).
 
     Returns
     -------
@@ -145,8 +151,13 @@ def allocate_census(
     area_of, unit_of = shapely.STRtree(shapes).query(every, predicate="intersects")
     overlap = shapely.area(shapely.intersection(every[area_of], shapes[unit_of]))
     met = overlap > 0
-    area_of, unit_of, overlap = area_of[met], unit_of[met], overlap[met]
     n, m = len(every), len(shapes)
+    if fill_in is not None and method == "dasymetric":
+        filler = np.asarray(fill_in, dtype=bool)[area_of]
+        drawn = np.zeros(m, dtype=bool)
+        drawn[unit_of[met & ~filler]] = True
+        met &= ~(filler & drawn[unit_of])
+    area_of, unit_of, overlap = area_of[met], unit_of[met], overlap[met]
     cover = np.bincount(unit_of, weights=overlap, minlength=m)
     twice = 0.0
     if method == "dasymetric":

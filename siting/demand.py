@@ -687,12 +687,18 @@ def _census_held(
 ) -> tuple[Allocation, gpd.GeoDataFrame]:
     """The census units' people shared among ``areas`` (:func:`siting.census.allocate_census`),
     every area held (a new one 0), and the residual units: new areas take no share of a
-    unit unless the units are the areas themselves (see :func:`_census_people`)."""
+    unit unless the units are the areas themselves (see :func:`_census_people`), and street
+    blocks only of a unit no other area overlaps: spread by land over the blocks too (the
+    land streets enclose, farmland and hills as well), the sample's census gave its OSM
+    file's 332 blocks 188,395 of 319,992 people, its 182 areas keeping 131,597."""
     shared = areas
     if not own_counts:
         shared = areas[areas["status"].astype(str) != "new"]
         if context is not None:
             context = context[context["status"].astype(str) != "new"]
+    blocks = _is_block(shared.index)
+    if context is not None:
+        blocks = np.concatenate([blocks, _is_block(context.index)])
     result, left = allocate_census(
         shared.geometry,
         units,
@@ -701,6 +707,7 @@ def _census_held(
         buildings=buildings,
         context=context.geometry if context is not None else None,
         own_counts=own_counts,
+        fill_in=blocks if blocks.any() else None,
     )
     if len(shared) < len(areas):
         result = dataclasses.replace(result, held=result.held.reindex(areas.index, fill_value=0.0))
@@ -1042,15 +1049,18 @@ def without_empty_blocks(inputs: Inputs, demand: Demand) -> tuple[Inputs, Demand
     people = float(table.loc[blocks, "population"].sum())
     held = float(table["population"].sum())
     share = f" ({people / held:.1%} of the {held:,.0f} the areas hold)" if held > 0 else ""
+    census = inputs.census is not None
     text = (
         f"street blocks: {int(blocks.sum()):,} blocks hold {people:,.0f} people of the "
-        f"population raster{share}"
+        f"{'census units' if census else 'population raster'}{share}"
     )
     if empty.any():
-        text += (
-            f"; {int(empty.sum()):,} hold nobody (the raster is empty there or does not "
-            "cover them) and are left out of the plan"
+        why = (
+            "no census unit covers them, or the areas drawn in theirs hold its people"
+            if census
+            else "the raster is empty there or does not cover them"
         )
+        text += f"; {int(empty.sum()):,} hold nobody ({why}) and are left out of the plan"
     kept = table.index[~empty]
     out = dataclasses.replace(
         inputs, areas=inputs.areas.loc[inputs.areas.index.isin(kept)], notes=(*inputs.notes, text)

@@ -558,3 +558,45 @@ def test_a_register_in_pieces_keeps_its_rows_unreadable_coordinates_unplaced(
     assert (finding.values["count"], finding.values["of"]) == (2, 4)
     none = next(p for p in check.problems if "names no residential area" in p.message)
     assert "昭化区.csv line 3: '广元市利州区明月2栋'" in none.message
+
+
+def test_a_street_blocks_name_is_a_street_not_a_xiaoqu() -> None:
+    """An OSM file's street blocks are named by their streets (a block along 乌龙路 alone is
+    乌龙路), and a register's addresses were matched against those names too: beside the
+    sample's OSM blocks, a row writing its road before its 小区 (广元市利州区乌龙路18号华龙
+    新村3栋1单元) was refused as naming two areas (乌龙路, 华龙新村), and a row naming its
+    road alone was taken for the block's, where without blocks the first stands at 华龙新村
+    and the second names no 小区. By hand: F1 at A005's point, F2 a problem."""
+    import shapely
+
+    from siting.inputs._address import place_by_address
+    from siting.inputs._problems import _Report, _Where
+    from siting.scenario import InputsSpec, PopulationSpec
+
+    x, y = 500_000.0, 3_590_000.0
+    areas = gpd.GeoDataFrame(
+        {"name": ["华龙新村", "乌龙路"], "district_id": ["510802", "510802"]},
+        geometry=[shapely.box(x, y, x + 100, y + 100), shapely.box(x + 200, y, x + 300, y + 100)],
+        index=pd.Index(["A005", "osm/block/00000000000000b1"], name="area_id"),
+        crs=WORK,
+    )
+    register = gpd.GeoDataFrame(
+        {
+            "地址": ["广元市利州区乌龙路18号华龙新村3栋1单元", "广元市利州区乌龙路18号"],
+            "district_id": [None, None],
+        },
+        geometry=[None, None],
+        index=pd.Index(["F1", "F2"], name="facility_id"),
+    )
+    layers = {"areas": areas, "facilities": register}
+    entry = LayerSpec(path=Path("名单.csv"), address="地址")
+    spec = InputsSpec(population=PopulationSpec(path=Path("p.tif")), facilities=entry)
+    report = _Report()
+    wheres = {"facilities": _Where("名单.csv", "facilities")}
+    place_by_address(layers, spec, wheres, work=pyproj.CRS(WORK), area_points=None, report=report)
+    placed = layers["facilities"].geometry
+    assert placed["F1"].equals(areas.geometry["A005"].point_on_surface())
+    assert placed["F2"] is None or placed["F2"].is_empty
+    (problem,) = report.problems
+    assert "names no residential area" in str(problem)
+    assert problem.ids == ("F2",)

@@ -954,3 +954,31 @@ def test_load_frames_reads_a_dataframe_as_a_table_by_coordinates_or_address() ->
     with pytest.raises(InputError, match="address or layer_crs names 'workplaces'"):
         load_frames(areas=layers["areas"], parcels=layers["parcels"],
                     address={"workplaces": "地址"}, **base)  # fmt: skip
+
+
+def test_a_frame_picked_on_gaode_is_moved_back_by_load_frames_datum_shift() -> None:
+    """A layer in GCJ-02 given to load_frames was found ("fits the population raster far
+    better moved from GCJ-02") with a fix no frame can take (``datum_shift = "gcj02"`` under
+    ``[inputs.areas]``), and stayed 439 m off: the sample's areas held 220,330 people, not
+    314,588. ``datum_shift={"areas": "gcj02"}`` moves the frame back (the sample's areas
+    to within a millimetre of their own outlines), the finding names that argument, and
+    an unknown word is refused by name."""
+    from siting.gcj02 import geometry_to_gcj02
+    from siting.inputs import load_frames
+
+    frames = {n: gpd.read_file(SAMPLE / "city.gpkg", layer=n) for n in ("areas", "parcels")}
+    true = load_frames(population=SAMPLE / "population.tif", crs=GK, **frames)
+    gaode = frames["areas"].to_crs("EPSG:4326")
+    gaode = gaode.set_geometry(geometry_to_gcj02(gaode.geometry))
+    given = {"population": SAMPLE / "population.tif", "parcels": frames["parcels"], "crs": GK}
+    off = load_frames(areas=gaode, **given)
+    fixes = [f for f in off.findings if "GCJ-02" in f]
+    assert len(fixes) == 1
+    assert 'load_frames(..., datum_shift={"areas": "gcj02"})' in fixes[0]
+    assert "[inputs.areas]" not in fixes[0]
+    moved = load_frames(areas=gaode, datum_shift={"areas": "gcj02"}, **given)
+    assert not [f for f in moved.findings if "GCJ-02" in f]
+    gaps = moved.areas.geometry.hausdorff_distance(true.areas.geometry, align=True)
+    assert float(gaps.max()) < 1e-3
+    with pytest.raises(InputError, match=r"datum_shift=\{'areas': 'gcj2'\}"):
+        load_frames(areas=gaode, datum_shift={"areas": "gcj2"}, **given)

@@ -22,6 +22,7 @@ import shapely.affinity
 from shapely.geometry import Point, box
 from test_inputs import GK, X0, Y0, areas_frame, make_spec, write
 
+from benchmarks.combinations import subdistrict_census
 from siting.census import allocate_census
 from siting.cli import main
 from siting.demand import area_demand, estimate_demand
@@ -397,21 +398,10 @@ def test_overlapping_units_are_a_problem(tmp_path: Path) -> None:
 
 def _sample_census(tmp_path: Path) -> tuple[Path, float]:
     """The sample raster summed over each subdistrict (cell centres), as a census layer."""
-    sub = gpd.read_file(SAMPLE / "city.gpkg", layer="subdistricts")
-    with rasterio.open(SAMPLE / "population.tif") as ds:
-        values = ds.read(1, masked=True).filled(0.0).astype(np.float64)
-        labels = rasterio.features.rasterize(
-            [(g, i + 1) for i, g in enumerate(sub.to_crs(ds.crs).geometry)],
-            out_shape=values.shape,
-            transform=ds.transform,
-            fill=0,
-        )
-    values[values < 0] = 0.0
-    counts = np.bincount(labels.ravel(), weights=values.ravel(), minlength=len(sub) + 1)[1:]
-    sub["常住人口"] = counts
+    units = subdistrict_census()
     path = tmp_path / "七普.gpkg"
-    sub[["subdistrict_id", "name", "常住人口", "geometry"]].to_file(path, layer="街道")
-    return path, float(counts.sum())
+    units.to_file(path, layer="街道")
+    return path, float(units["常住人口"].sum())
 
 
 def test_the_sample_city_from_its_subdistricts_census(tmp_path: Path) -> None:
@@ -676,3 +666,74 @@ def test_area_demand_refuses_areas_off_the_units_and_reads_areas_as_their_own(
     )
     table = area_demand(own, own, scenario=scenario, column="人口")
     assert table["population"].tolist() == pytest.approx([10.0, 20.0, 30.0, 40.0, 50.0])
+
+
+def test_street_blocks_take_only_the_units_no_drawn_area_lies_in() -> None:
+    """Street blocks are the land streets enclose, farmland and hills too: shared by land,
+    they took the people of the units the planner's areas lie in (the sample's census with
+    its OSM file's blocks: 188,395 of 319,992 people in blocks, the 182 areas left 131,597,
+    the shortfall 267 → 1,547 slots). A block takes a share only of a unit no drawn area
+    overlaps. By hand: U1's 900 all to A1 (the block beside it in U1 none, though it has
+    twice A1's land); U2's 600, with no drawn area, to its block; U3's 300 residual."""
+    areas = gpd.GeoDataFrame(
+        {"status": ["old"] * 3},
+        geometry=[_box(0, 100), _box(100, 300), _box(300, 600)],
+        index=pd.Index(
+            ["A1", "osm/block/00000000000000a1", "streets/block/00000000000000b2"],
+            name="area_id",
+        ),
+        crs=GK,
+    )
+    table = area_demand(
+        areas, _units().set_index("unit_id"), scenario=Scenario(), column="常住人口"
+    )
+    assert table["population"].to_dict() == pytest.approx(
+        {"A1": 900.0, "osm/block/00000000000000a1": 0.0, "streets/block/00000000000000b2": 600.0}
+    )
+
+
+def test_the_blocks_note_says_census_units_not_the_raster(tmp_path: Path) -> None:
+    """The note on street blocks said their people were "of the population raster" and the
+    empty ones "the raster is empty there" in a run without a raster. By hand: A5 as a
+    block in U1, where A1 and A2 lie, holds none of its people (A1 600, A2 300 + 240)."""
+    from siting.demand import without_empty_blocks
+
+    spec, scenario = _spec(tmp_path)
+    inputs = load_inputs(spec, crs=GK)  # type: ignore[arg-type]
+    block = "osm/block/00000000000000a5"
+    inputs = dataclasses.replace(inputs, areas=inputs.areas.rename(index={"A5": block}))
+    demand = estimate_demand(inputs, scenario=scenario)
+    assert demand.areas["population"].to_dict() == pytest.approx(
+        {"A1": 600.0, "A2": 540.0, "A3": 240.0, "A4": 120.0, block: 0.0}
+    )
+    kept_inputs, kept = without_empty_blocks(inputs, demand)
+    assert block not in kept.areas.index
+    assert kept_inputs.notes[-1] == (
+        "street blocks: 1 blocks hold 0 people of the census units (0.0% of the 1,500 the "
+        "areas hold); 1 hold nobody (no census unit covers them, or the areas drawn in "
+        "theirs hold its people) and are left out of the plan"
+    )
+
+
+def test_load_frames_names_its_own_argument_for_a_census_without_its_column(
+    tmp_path: Path,
+) -> None:
+    """A census layer's path given to load_frames without the count column was refused
+    with the fix 'give column = "常住人口" under [inputs.population]', a key its caller has
+    no file for; the fix now names load_frames's own argument."""
+    from siting.inputs import load_frames
+
+    path = write(_units(), tmp_path / "七普.gpkg", layer="七普")
+    parcels = gpd.GeoDataFrame(
+        {"site_id": ["P1"], "kind": ["idle_land"], "acquisition": ["new_build"]},
+        geometry=[_box(0, 50)],
+        crs=GK,
+    )
+    with pytest.raises(InputError) as error:
+        load_frames(population=path, areas=_five_areas(), parcels=parcels, crs=GK)
+    said = str(error.value)
+    assert "which column holds their people is not said" in said
+    assert (
+        'give column = "常住人口" to load_frames as population=PopulationSpec(path=..., column=...)'
+    ) in said
+    assert "[inputs.population]" not in said

@@ -61,6 +61,7 @@ from siting.errors import Problem
 from siting.inputs._crs import _drawn
 from siting.inputs._problems import _Report, _Where
 from siting.inputs._table import ROW_OF
+from siting.osm.blocks import BLOCK_ID_PREFIXES
 from siting.scenario import InputsSpec, LayerSpec
 from siting.scenario.checks import ADDRESSED_LAYERS
 
@@ -350,7 +351,7 @@ def place_by_address(
         if at is None or area_districts is None or index is None:
             at = _points(areas, area_points)
             area_districts = _area_districts(areas, at, districts)
-            index = NameIndex.of(areas["name"].tolist(), areas.index.tolist())
+            index = NameIndex.of(_xiaoqu_names(areas), areas.index.tolist())
         addresses = [str(v) for v in cells[waiting]]
         given = [_text(v) for v in frame["district_id"].to_numpy(dtype=object)[waiting]]
         ids = [str(i) for i in frame.index[waiting]]
@@ -363,7 +364,7 @@ def place_by_address(
         hints = {}
         if placed.unmatched:
             places = [layers.get("districts"), layers.get("subdistricts")]
-            alike = _Alike.of(areas["name"].tolist(), areas.index.tolist(), places)
+            alike = _Alike.of(_xiaoqu_names(areas), areas.index.tolist(), places)
             hints = {r: alike.said(addresses[r]) for r in placed.unmatched}
         _problems(
             placed,
@@ -449,6 +450,16 @@ def _no_names(entry: LayerSpec, name: str, ids: Sequence[str], where: _Where) ->
         fix='give the areas\' names: name = "小区名称" (your column) under '
         "[inputs.areas.columns]; or give those rows their 经度 and 纬度 (CGCS2000 degrees)",
     )
+
+
+def _xiaoqu_names(areas: gpd.GeoDataFrame) -> list[object]:
+    """The areas' names an address may name: a street block's is its streets' (乌龙路, 中山路 /
+    北京东路), no 小区's, and stands as its id, which is never matched (an address naming
+    its road before its 小区 named two areas beside an OSM file's blocks)."""
+    return [
+        str(i) if str(i).startswith(BLOCK_ID_PREFIXES) else name
+        for i, name in zip(areas.index, areas["name"], strict=True)
+    ]
 
 
 def _address_cells(frame: gpd.GeoDataFrame, entry: LayerSpec) -> npt.NDArray[np.object_] | None:

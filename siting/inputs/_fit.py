@@ -60,7 +60,7 @@ from __future__ import annotations
 import functools
 import logging
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -594,10 +594,13 @@ def layers_fits(
     return found
 
 
-def web_fit_finding(fits: list[Fit], *, crs: str, piece: str | None = None) -> Said | None:
+def web_fit_finding(
+    fits: list[Fit], *, crs: str, piece: str | None = None, in_memory: bool = False
+) -> Said | None:
     """The finding that a layer (or its ``piece``, a file of a layer in pieces) fits the
     others clearly better moved from a web map's datum back to WGS 84 (the best of its fits
-    that :attr:`Fit.fires`); None if none does."""
+    that :attr:`Fit.fires`); None if none does. ``in_memory``: the layer is a frame given
+    to :func:`siting.inputs.load_frames`, whose fix is its argument."""
     fired = [f for f in fits if f.fires]
     if not fired:
         return None
@@ -616,6 +619,8 @@ def web_fit_finding(fits: list[Fit], *, crs: str, piece: str | None = None) -> S
     maps = "Baidu (百度)" if best.shift == "bd09" else "Gaode/AutoNavi (高德) or Tencent (腾讯)"
     fix = (
         f'add datum_shift = "{best.shift}" under [inputs.{name}]'
+        if piece is None and not in_memory
+        else f'give load_frames(..., datum_shift={{"{name}": "{best.shift}"}})'
         if piece is None
         else f"move {piece} back from {datum} to WGS 84 before handing it over (in Python: "
         f'siting.gcj02.geometry_to_wgs84(layer, datum="{best.shift}")), as datum_shift under '
@@ -643,7 +648,7 @@ def web_fit_finding(fits: list[Fit], *, crs: str, piece: str | None = None) -> S
         offset_m=round(best.offset_m),
         radius_m=round(radius),
         rank_share=best.rank_share,
-        section=f"[inputs.{name}]",
+        section="load_frames" if in_memory and piece is None else f"[inputs.{name}]",
     )
 
 
@@ -695,6 +700,7 @@ def web_fit_findings(
     *,
     raster: tuple[object, pyproj.CRS] | None = None,
     pieces: Sequence[tuple[str, Piece]] = (),
+    in_memory: Collection[str] = (),
 ) -> list[Said]:
     """A finding for each suspect layer, and each suspect piece, that fits the others
     clearly better moved from a web map's datum (:func:`web_fit_finding`).
@@ -713,6 +719,8 @@ def web_fit_findings(
     pieces
         The suspect pieces, each with its layer's name (:func:`piece_suspects`): each
         measured alone, its features in its layer of ``layers``.
+    in_memory
+        The layers given as frames to :func:`siting.inputs.load_frames`.
     """
     measured = {}
     for name in suspected:
@@ -735,7 +743,7 @@ def web_fit_findings(
                 logger.info("%s: its fit to the other layers was not measured (%s)", name, alone)
     said = []
     for name, crs in suspected.items():
-        finding = web_fit_finding(fits.get(name, []), crs=crs)
+        finding = web_fit_finding(fits.get(name, []), crs=crs, in_memory=name in in_memory)
         if finding is not None:
             said.append(finding)
     for name, piece in pieces:

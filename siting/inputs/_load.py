@@ -54,6 +54,7 @@ from siting.inputs._crs import (
     _transform_bounds,
     _working_crs,
 )
+from siting.inputs._datum import WEB_MAPS
 from siting.inputs._districts import _assign, _check_references
 from siting.inputs._osm import _add_osm, _source_problems, add_osm_blocks, osm_blocks_wait
 from siting.inputs._pieces import PIECES, Piece
@@ -501,7 +502,8 @@ def _load_parsed_once(
                 )
     elif not own_counts:
         with report.warnings_of("population"):
-            units, wheres["population"] = _read_census(census, report)
+            keys = {"to": FRAMES_CENSUS} if frames else {}  # load_frames's caller's
+            units, wheres["population"] = _read_census(census, report, **keys)
     elif spec.areas is not None:
         _own_keys_problem(census, spec.areas, report)
     if spec.migrant_population is not None:
@@ -730,7 +732,8 @@ def _load_parsed_once(
                     report=report,
                 )
     projected = _parcels_in_buildings(_without_built_parcels(projected, report), report)
-    _check_web_fit(projected, suspected, suspected_pieces, loaded, report)
+    framed = frozenset(frames) & frozenset(LAYER_NAMES)
+    _check_web_fit(projected, suspected, suspected_pieces, loaded, report, in_memory=framed)
     _check_shared_ids(projected, wheres, report)
     street_file = report.files.get("streets")
     in_memory = frames.get(STREETS_FRAME)
@@ -772,10 +775,12 @@ def _check_web_fit(
     pieces: list[tuple[str, Piece]],
     loaded: _Loaded,
     report: _Report,
+    *,
+    in_memory: frozenset[str] = frozenset(),
 ) -> None:
     """A finding for each layer (or piece of one) in degrees that fits the others clearly
     better moved from GCJ-02 or BD-09 (:mod:`siting.inputs._fit`), unless its CRS, file
-    name or columns said so already."""
+    name or columns said so already; ``in_memory`` are :func:`load_frames`'s layers."""
     said = {f.values.get("layer") for f in report.findings if f.code == "web_datum_unshifted"}
     suspected = {n: crs for n, crs in suspected.items() if n not in said and n in layers}
     pieces = [(n, piece) for n, piece in pieces if n not in said and n in layers]
@@ -783,7 +788,9 @@ def _check_web_fit(
         return
     raster = loaded.population
     source = (raster.source, raster.crs) if raster is not None else None
-    found = _fit.web_fit_findings(layers, suspected, loaded.crs, raster=source, pieces=pieces)
+    found = _fit.web_fit_findings(
+        layers, suspected, loaded.crs, raster=source, pieces=pieces, in_memory=in_memory
+    )
     for finding in found:
         report.find(finding, by=logger)
 
@@ -943,6 +950,9 @@ def _kept_points(points: gpd.GeoSeries | None, areas: gpd.GeoDataFrame) -> gpd.G
 
 STREETS_FRAME = "streets (a GeoDataFrame)"
 """The key of :func:`load_frames`'s streets among the frames, and their name in problems."""
+FRAMES_CENSUS = "to load_frames as population=PopulationSpec(path=..., column=...)"
+"""Where :func:`load_frames`'s caller gives a census layer's keys, as its problems' fixes
+say (``[inputs.population]`` is a scenario's)."""
 
 
 def _frame_kind(frame: object) -> str:
@@ -964,6 +974,7 @@ def load_frames(
     street_blocks: bool | StreetBlocksSpec = False,
     address: Mapping[str, str] | None = None,
     layer_crs: Mapping[str, str | pyproj.CRS] | None = None,
+    datum_shift: Mapping[str, str | DatumShift] | None = None,
     **layers: pd.DataFrame,
 ) -> Inputs:
     """Read layers held in memory as the scenario's files are read: an analyst's frames.
@@ -981,7 +992,10 @@ def load_frames(
     Parameters
     ----------
     population
-        The population raster (a path, or a :class:`~siting.scenario.RasterSpec`).
+        The population raster (a path, or a :class:`~siting.scenario.RasterSpec`), or
+        census units as ``[inputs.population]`` gives them: a
+        :class:`~siting.scenario.PopulationSpec` with the file's ``column`` of counts (a
+        census layer's path alone is refused, its fix naming that argument).
     areas, parcels
         The residential areas and the candidate parcels.
     columns
@@ -1015,6 +1029,11 @@ def load_frames(
         The CRS of a layer's coordinates where the layer holds none (a table's, a
         GeoDataFrame without ``crs``), by layer (``{"facilities": "EPSG:4490"}``), as
         ``[inputs.<layer>] crs``.
+    datum_shift
+        Each layer's datum by layer, as ``[inputs.<layer>] datum_shift``: ``"gcj02"`` for a
+        frame in GCJ-02 (picked on Gaode/AutoNavi or Tencent), ``"bd09"`` (Baidu), or a
+        :class:`~siting.scenario.DatumShift` (an old datum's transformation):
+        ``{"areas": "gcj02"}``.
     **layers
         ``facilities``, ``districts``, ``subdistricts``, ``workplaces``, ``hazards``,
         ``buildings``.
@@ -1086,6 +1105,7 @@ def load_frames(
                 )
             ]
         )
+    shifts = _frame_shifts(datum_shift or {}, frames)
     entries: dict[str, Any] = {  # each layer's entry, as [inputs.<layer>] would give it
         name: LayerSpec(
             path=Path(f"{name} (a {_frame_kind(frame)})"),
@@ -1094,6 +1114,7 @@ def load_frames(
             radius_m=radius_m if name == "areas" else None,
             address=addresses.get(name),
             crs=None if name not in crs_of else str(pyproj.CRS(crs_of[name]).to_string()),
+            datum_shift=shifts.get(name),
         )
         for name, frame in frames.items()
     }
@@ -1132,3 +1153,34 @@ def _as_frames_fix(problem: Problem) -> Problem:
         "" if table else " (or set_crs on the frame)"
     )
     return replace(problem, fix=_CRS_FIX.sub(said, fix.replace(_NO_PRJ, "")))
+
+
+def _frame_shifts(
+    given: Mapping[str, str | DatumShift], frames: Mapping[str, pd.DataFrame]
+) -> dict[str, DatumShift]:
+    """:func:`load_frames`'s ``datum_shift`` as each layer's :class:`DatumShift`; a layer
+    not given, or a word that is no web map's datum, is refused by name."""
+    problems = []
+    shifts = {}
+    for name, value in given.items():
+        if name not in frames:
+            problems.append(
+                Problem(
+                    f"load_frames's datum_shift={ {name: value}!r} names a layer it is not "
+                    "given: the shift would be left unread",
+                    fix=f"shift the layers given ({', '.join(sorted(frames))}) by their names",
+                )
+            )
+        elif isinstance(value, str) and value not in WEB_MAPS:
+            problems.append(
+                Problem(
+                    f"load_frames's datum_shift={ {name: value}!r} is no web map's datum",
+                    fix='give "gcj02" (Gaode/AutoNavi, Tencent, Aliyun DataV) or "bd09" '
+                    "(Baidu), or a siting.scenario.DatumShift for an old datum",
+                )
+            )
+        else:
+            shifts[name] = DatumShift(web_map=value) if isinstance(value, str) else value
+    if problems:
+        raise InputError(problems)
+    return shifts
