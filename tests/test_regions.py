@@ -320,13 +320,14 @@ def test_the_stage_on_one_thread_adds_the_decomposition_bound() -> None:
     stage, cap, start = cost_stage(model)
     lp = lp_bound(stage)
     result, detail = solve_cost_stage(
-        model, stage, start=start, shortfall_cap=cap, time_limit_s=12.0, gap=0.0, threads=1
+        model, stage, start=start, shortfall_cap=cap, time_limit_s=20.0, gap=0.0, threads=1
     )
     assert result.values is not None and satisfies(stage, result.values)
     assert result.stats.objective is not None and result.stats.bound is not None
     # the Lagrangian plan (1,004.4-1,004.9 M in four runs) beats the descent's
-    # (1,012.6-1,013.2 M) and the region search starts from it: with its 3.5 s it
-    # improves that plan in most runs, not all
+    # (1,012.6-1,013.2 M) and the region search starts from it: it improves that plan in
+    # most runs, not all. 20 s, not 12: on a loaded machine (load 5) the region bound,
+    # last in turn, had no second left to solve a region in (its bound None)
     assert detail["lagrangian_plan"]["cost"] < 0.995 * detail["local_search_cost"]
     rs = detail["region_search"]
     assert rs["regions"] >= 1
