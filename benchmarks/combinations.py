@@ -376,25 +376,30 @@ def api_plan(scenario_path: Path, out: Path, *, handin: bool) -> int:
     scenario = load_scenario(scenario_path)
     spec = scenario.inputs
     assert spec is not None
-    frames: dict[str, gpd.GeoDataFrame] = {}
+    frames: dict[str, pd.DataFrame] = {}
     columns: dict[str, dict[str, str]] = {}
     wheres: dict[str, str] = {}
     shifts: dict[str, Any] = {}
+    crs_of: dict[str, str] = {}
+    addresses: dict[str, str] = {}
     for name in ("areas", "parcels", "facilities", "districts", "subdistricts"):
         layer = getattr(spec, name)
         if layer is None:
             continue
         parts = []
         for piece in layer.pieces or [layer]:
-            if piece.path.suffix.lower() == ".csv":
-                table = pd.read_csv(piece.path, dtype=str, encoding="utf-8-sig")
-                if "经度" not in table:
-                    raise SystemExit(f"K: {piece.path.name} has no coordinates (an address?)")
-                xy = gpd.points_from_xy(table["经度"].astype(float), table["纬度"].astype(float))
-                parts.append(gpd.GeoDataFrame(table, geometry=xy, crs=layer.crs))
+            if piece.path.suffix.lower() == ".csv":  # a table in pandas, as an analyst's
+                parts.append(pd.read_csv(piece.path, dtype=str, encoding="utf-8-sig"))
             else:
                 parts.append(gpd.read_file(piece.path, layer=piece.layer, engine="pyogrio"))
-        frames[name] = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=parts[0].crs)
+        joined = pd.concat(parts, ignore_index=True)
+        if isinstance(parts[0], gpd.GeoDataFrame):
+            joined = gpd.GeoDataFrame(joined, crs=parts[0].crs)
+        elif layer.crs is not None:
+            crs_of[name] = layer.crs
+        frames[name] = joined
+        if layer.address is not None:
+            addresses[name] = layer.address
         if layer.columns:
             columns[name] = dict(layer.columns)
         if layer.where:
@@ -418,6 +423,8 @@ def api_plan(scenario_path: Path, out: Path, *, handin: bool) -> int:
             radius_m=spec.areas.radius_m if spec.areas is not None else None,
             street_blocks=spec.street_blocks or False,
             datum_shift=shifts,
+            layer_crs=crs_of,
+            address=addresses,
             **frames,
         )
         plan = solve_prepared(prepare_loaded(inputs, scenario=scenario))
