@@ -84,6 +84,23 @@ def test_codes_written_as_floats_in_groups_or_full_width_are_the_codes(tmp_path:
     ]
 
 
+def test_an_id_that_is_a_name_is_kept_as_the_planner_wrote_it(tmp_path: Path) -> None:
+    """NFKC makes a full-width code its digits (``Ｆ５`` is ``F5``), but it also made a
+    name given as an id half-width: 托育园（二期） was 托育园(二期) in the plan's layers
+    and problems, which a planner's own list, joined by id, does not hold; ①号园 was
+    1号园. An id that is not a code once NFKC is done is kept as written, stripped."""
+    path = facilities_csv(
+        tmp_path / "f.csv",
+        [
+            ["嘉陵托育园（二期）", "30", "510802", "105.84", "32.43"],
+            ["①号园 ", "30", "510802", "105.85", "32.43"],
+            ["Ｆ５", "30", "510802", "105.86", "32.43"],
+        ],
+    )
+    frame = read_facilities(path)
+    assert frame.index.tolist() == ["嘉陵托育园（二期）", "①号园", "F5"]
+
+
 def test_a_code_excel_saved_in_scientific_form_is_refused(tmp_path: Path) -> None:
     """Excel shows an 18-digit credit code as ``1.25108E+17`` and saves the CSV so: two
     institutions' codes were "1 facility_id value is shared by 2 features", whose fix

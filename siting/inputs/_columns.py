@@ -48,8 +48,10 @@ def whole(cell: Any) -> Any:
 
 def _id_string(value: Any) -> str | None:
     """A code or id as text: a float that is a whole number as that number's
-    (510802.0 as ``510802``), and text as NFKC makes it, stripped (full-width
-    ``５１０８０２`` and a trailing tab as ``510802``), a float written out (``510802.0``)
+    (510802.0 as ``510802``), and a code as NFKC makes it, stripped (full-width
+    ``５１０８０２`` and a trailing tab as ``510802``; an id NFKC leaves other than ASCII,
+    such as a 小区's name ``金色家园（二期）``, as written, stripped: outputs and problems
+    name it so, and its full-width brackets are the planner's), a float written out (``510802.0``)
     and digits in groups (``510,802``) as the digits alone, and Excel's scientific form
     that kept every digit (``5.10802E+05``) as its number. A code that lost digits
     (:func:`_lost_digits`) is the caller's to refuse.
@@ -58,12 +60,17 @@ def _id_string(value: Any) -> str | None:
     --------
     >>> [_id_string(v) for v in (510802.0, "５１０８０２\t", "510802.0", "510,802", "LZ-001")]
     ['510802', '510802', '510802', '510802', 'LZ-001']
+    >>> _id_string("金色家园（二期）")
+    '金色家园（二期）'
     """
     if isinstance(value, float | np.floating) and float(value).is_integer():
         return str(int(value))
     if isinstance(value, bytes):
         value = value.decode("utf-8", "replace")
-    text = unicodedata.normalize("NFKC", str(value)).strip()
+    written = str(value).strip()
+    text = unicodedata.normalize("NFKC", written).strip()
+    if not text.isascii():  # a name as an id (金色家园（二期）): kept as the planner wrote it
+        return written or None
     if _WRITTEN_FLOAT.match(text) or _GROUPED.match(text):
         text = text.partition(".")[0].replace(",", "")
     elif _SCIENTIFIC.match(text):
