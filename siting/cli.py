@@ -728,6 +728,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.debug:
         os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
     args.stages = _Stages(quiet=args.quiet)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # for an internal error's report
     try:
         try:
             code: int = args.func(args)
@@ -786,7 +787,7 @@ def _internal_error(args: argparse.Namespace, exc: Exception) -> str:
     report = Path(tempfile.gettempdir()) / f"siting-error-{stamp}-{os.getpid()}.txt"
     text = (
         f"siting {__version__}, Python {platform.python_version()}, {platform.platform()}\n"
-        f"command: siting {' '.join(sys.argv[1:]) or args.command}\n"
+        f"command: siting {' '.join(args.argv) or args.command}\n"
         f"stage: {stages.current}\n\n" + "".join(traceback.format_exception(exc))
     )
     try:

@@ -147,6 +147,7 @@ def test_a_bug_is_one_sentence_and_a_report_not_a_traceback(
     assert len(reports) == 1 and f"the traceback is in {reports[0]}" in said
     text = reports[0].read_text(encoding="utf-8")
     assert "stage: building the model" in text and "Traceback (most recent call last)" in text
+    assert f"\ncommand: siting plan {scenario} --out {out}\n" in text  # not pytest's own
     assert text.rstrip().endswith("GEOSException: TopologyException: found non-noded intersection")
     assert not out.exists()
     with pytest.raises(shapely.errors.GEOSException):
