@@ -954,3 +954,26 @@ def test_load_frames_reads_a_dataframe_as_a_table_by_coordinates_or_address() ->
     with pytest.raises(InputError, match="address or layer_crs names 'workplaces'"):
         load_frames(areas=layers["areas"], parcels=layers["parcels"],
                     address={"workplaces": "地址"}, **base)  # fmt: skip
+
+
+def test_a_layer_crs_pyproj_does_not_know_is_a_problem_naming_the_layer() -> None:
+    """``layer_crs={"facilities": "EPSG:4490x"}`` (a typo) raised pyproj's own CRSError
+    from inside load_frames, naming neither the keyword nor the layer."""
+    from siting.inputs import load_frames
+
+    layers = {n: gpd.read_file(SAMPLE / "city.gpkg", layer=n) for n in ("areas", "parcels")}
+    table = pd.DataFrame({"facility_id": ["F1"], "slots": [30], "经度": [105.84], "纬度": [32.43]})
+    with pytest.raises(InputError) as caught:
+        load_frames(
+            population=SAMPLE / "population.tif", areas=layers["areas"], parcels=layers["parcels"],
+            facilities=table, layer_crs={"facilities": "EPSG:4490x"},
+        )  # fmt: skip
+    (problem,) = caught.value.problems
+    assert (problem.file, problem.layer) == ("facilities (a DataFrame)", "facilities")
+    assert problem.message.startswith(
+        "load_frames's layer_crs gives facilities the CRS 'EPSG:4490x', which pyproj does not know"
+    )
+    assert problem.fix == (
+        'give an EPSG code, such as layer_crs={"facilities": "EPSG:4490"} for CGCS2000 '
+        "longitudes and latitudes"
+    )

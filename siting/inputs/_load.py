@@ -1086,6 +1086,24 @@ def load_frames(
                 )
             ]
         )
+    layer_crs_text: dict[str, str] = {}
+    unknown_crs: list[Problem] = []
+    for name, given_crs in crs_of.items():
+        try:
+            layer_crs_text[name] = str(pyproj.CRS(given_crs).to_string())
+        except CRSError as exc:
+            unknown_crs.append(
+                Problem(
+                    f"load_frames's layer_crs gives {name} the CRS {str(given_crs)!r}, which "
+                    f"pyproj does not know ({exc})",
+                    file=f"{name} (a {_frame_kind(frames[name])})",
+                    layer=name,
+                    fix=f'give an EPSG code, such as layer_crs={{"{name}": "EPSG:4490"}} for '
+                    "CGCS2000 longitudes and latitudes",
+                )
+            )
+    if unknown_crs:
+        raise InputError(unknown_crs)
     entries: dict[str, Any] = {  # each layer's entry, as [inputs.<layer>] would give it
         name: LayerSpec(
             path=Path(f"{name} (a {_frame_kind(frame)})"),
@@ -1093,7 +1111,7 @@ def load_frames(
             where=wheres.get(name),
             radius_m=radius_m if name == "areas" else None,
             address=addresses.get(name),
-            crs=None if name not in crs_of else str(pyproj.CRS(crs_of[name]).to_string()),
+            crs=layer_crs_text.get(name),
         )
         for name, frame in frames.items()
     }
