@@ -977,3 +977,30 @@ def test_a_layer_crs_pyproj_does_not_know_is_a_problem_naming_the_layer() -> Non
         'give an EPSG code, such as layer_crs={"facilities": "EPSG:4490"} for CGCS2000 '
         "longitudes and latitudes"
     )
+
+
+def test_a_frames_named_index_is_its_column_as_in_its_file() -> None:
+    """An analyst's ``pd.read_excel(..., index_col="facility_id")`` or ``set_index``:
+    the table raised a bare ValueError (invalid literal for int() with base 10: 'F01',
+    from the hidden rows' check), and the areas with ``area_id`` as their index were
+    refused, 'required column area_id is missing'. The named index is read as the column
+    it was in the file: the sample's ten facilities and 182 areas by their ids."""
+    from siting.inputs import load_frames
+
+    layers = {
+        n: gpd.read_file(SAMPLE / "city.gpkg", layer=n) for n in ("areas", "parcels", "facilities")
+    }
+    given = layers["facilities"]
+    lonlat = given.to_crs("EPSG:4490")
+    table = pd.DataFrame(given.drop(columns="geometry")).assign(
+        经度=lonlat.geometry.x, 纬度=lonlat.geometry.y
+    )
+    inputs = load_frames(
+        population=SAMPLE / "population.tif", areas=layers["areas"].set_index("area_id"),
+        parcels=layers["parcels"], facilities=table.set_index("facility_id"),
+        layer_crs={"facilities": "EPSG:4490"}, crs="EPSG:4544",
+    )  # fmt: skip
+    assert inputs.facilities.index.tolist() == [f"F{i:02d}" for i in range(1, 11)]
+    assert inputs.facilities["slots"].tolist() == given["slots"].tolist()
+    assert inputs.areas.index.tolist() == layers["areas"]["area_id"].tolist()
+    assert len(inputs.areas) == 182

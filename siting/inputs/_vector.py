@@ -91,6 +91,7 @@ from siting.inputs._table import (
     SHEET,
     _fold,
     frame_table,
+    index_as_columns,
     is_table,
     open_table,
     polygons_needed,
@@ -586,7 +587,9 @@ def _read(
     if table:  # a table in memory, read as its file would be (filtered by its rows too)
         raw = frame_table(frame, spec, name, report)
     else:
-        raw = frame.copy() if frame is not None else _open_vector(spec, name, report)
+        # a frame's named index is a column, as in its file (an analyst's set_index("area_id"))
+        raw = index_as_columns(frame.copy()) if frame is not None else None
+        raw = raw if raw is not None else _open_vector(spec, name, report)
     if raw is None:
         return None, where
     if frame is not None and not table:  # filtered as its file would be
