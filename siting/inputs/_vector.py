@@ -97,7 +97,7 @@ from siting.inputs._table import (
     polygons_needed,
     unit_after,
 )
-from siting.inputs._where import FilteredLayer, kept_features
+from siting.inputs._where import FilteredLayer, kept_features, kept_positions
 from siting.inputs._zip import archive_of, unzipped
 from siting.scenario import LayerSpec
 
@@ -113,24 +113,36 @@ def _open_vector(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFram
     and values as columns (:mod:`siting.inputs._kml`)."""
     if not is_kml(Path(spec.path)):
         return _open_layer(spec, name, report)
+    # filtered once its descriptions' names are columns (GDAL sees its ExtendedData only)
+    whole = dataclasses.replace(spec, pieces=(), where=None)
     with kml_fields():
         layers = folder_layers(spec, name, report)
         if layers is None:
-            frame = _open_layer(dataclasses.replace(spec, pieces=()), name, report)
+            frame = _open_layer(whole, name, report)
         else:
             frames = [
-                _open_layer(dataclasses.replace(spec, layer=one, pieces=()), name, report)
-                for one in layers
+                _open_layer(dataclasses.replace(whole, layer=one), name, report) for one in layers
             ]
             read = [f for f in frames if f is not None]
             frame = None if len(read) < len(frames) else _joined(read)
     if frame is None:
         return None
+    as_read = frame
     frame = kml_columns(frame, spec)
     wanted = _SCHEMAS[name].geometry if name in _SCHEMAS else ()
     if "Polygon" in wanted and "LineString" not in wanted:  # outlines, not lines
         frame = outlines_of_mixed(closed_paths_as_polygons(frame, name, report), name, report)
-    return description_columns(frame, name, report)
+    frame = description_columns(frame, name, report)
+    if spec.where is None:
+        return frame
+    # the filter takes GDAL's own names too (Name, Description, where siting renamed them)
+    own = [c for c in as_read.columns if c not in frame.columns and c != as_read.geometry.name]
+    attributes = pd.concat(
+        [pd.DataFrame(frame.drop(columns=frame.geometry.name)), pd.DataFrame(as_read[own])], axis=1
+    )
+    where = _Where(str(spec.path), name, dict(spec.columns), dict(spec.units), spec.layer)
+    kept = kept_positions(attributes, spec, where, report, noun="features")
+    return None if kept is None else frame.iloc[kept]
 
 
 def _joined(frames: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
