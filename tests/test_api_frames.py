@@ -1004,3 +1004,37 @@ def test_a_frames_named_index_is_its_column_as_in_its_file() -> None:
     assert inputs.facilities["slots"].tolist() == given["slots"].tolist()
     assert inputs.areas.index.tolist() == layers["areas"]["area_id"].tolist()
     assert len(inputs.areas) == 182
+
+
+def test_an_18_digit_code_pandas_read_as_an_int_is_refused() -> None:
+    """``pd.read_excel`` of 统一社会信用代码 typed into Excel as numbers makes each an
+    ``int``: 125108004500000011 and …12 are both 125108004500000000 (Excel kept 15
+    digits). A workbook's float is refused as a code that lost digits, but pandas' int
+    was read as the id, two facilities 'sharing' it with a fix that cannot be followed.
+    A 12-digit int is whole."""
+    from siting.inputs import load_frames
+
+    layers = {n: gpd.read_file(SAMPLE / "city.gpkg", layer=n) for n in ("areas", "parcels")}
+    register = pd.DataFrame(  # as pd.read_excel gives the sheet: int64 columns
+        {
+            "备案编号": [125108004500000000, 510802003001, 125108004500000000],
+            "托位数": [30, 30, 30],
+            "经度": [105.84, 105.85, 105.86],
+            "纬度": [32.43, 32.43, 32.43],
+        }
+    )
+    base = {
+        "population": SAMPLE / "population.tif", "areas": layers["areas"],
+        "parcels": layers["parcels"], "layer_crs": {"facilities": "EPSG:4490"},
+        "columns": {"facilities": {"facility_id": "备案编号", "slots": "托位数"}},
+    }  # fmt: skip
+    with pytest.raises(InputError) as caught:
+        load_frames(facilities=register, **base)
+    (problem,) = caught.value.problems
+    assert problem.ids == ("index 0", "index 2")
+    assert problem.message == (
+        "2 features have a facility_id that lost its last digits (found: '125108004500000000')"
+    )
+    assert problem.fix is not None and problem.fix.startswith("Excel keeps 15 digits")
+    kept = load_frames(facilities=register.iloc[[1]], **base).facilities
+    assert kept.index.tolist() == ["510802003001"]

@@ -82,7 +82,8 @@ def _lost_digits(series: pd.Series[Any]) -> tuple[npt.NDArray[np.bool_], str]:
     """Which of a column's codes lost digits that nothing can give back, and how:
     ``"scientific"``, Excel's ``5.10802E+11`` of a code of more digits than it shows;
     ``"number"``, a float of :data:`EXCEL_DIGITS` digits or more (an 18-digit code
-    typed into Excel as a number); ``"single"``, a single-precision float of
+    typed into Excel as a number), or a whole number of more whose digits past the 15th
+    are zeros (:func:`_excel_whole`); ``"single"``, a single-precision float of
     :data:`SINGLE_LIMIT` or more."""
     if series.dtype.kind == "f":
         numbers = np.abs(series.to_numpy(dtype=float, na_value=np.nan))
@@ -92,13 +93,24 @@ def _lost_digits(series: pd.Series[Any]) -> tuple[npt.NDArray[np.bool_], str]:
     lost = np.zeros(len(series), dtype=bool)
     how = "number"
     for i, value in enumerate(series.to_numpy(dtype=object)):
-        if isinstance(value, float) and abs(value) >= 10.0**EXCEL_DIGITS:
+        if (isinstance(value, float) and abs(value) >= 10.0**EXCEL_DIGITS) or _excel_whole(value):
             lost[i] = True
         elif isinstance(value, str):
             found = _SCIENTIFIC.match(unicodedata.normalize("NFKC", value).strip())
             if found and int(found[3]) + 1 > 1 + len(found[2] or ""):
                 lost[i], how = True, "scientific"
     return lost, how
+
+
+def _excel_whole(value: Any) -> bool:
+    """Whether ``value`` is a whole number of 16 digits or more whose digits past the
+    15th are zeros: Excel's number of a longer code, made an ``int`` by pandas
+    (``pd.read_excel`` of 18-digit codes typed as numbers: 125108004500000000), which
+    the float check does not see."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        return False
+    digits = str(abs(int(value)))
+    return len(digits) > EXCEL_DIGITS and not digits[EXCEL_DIGITS:].strip("0")
 
 
 _LOST_FIX = {
