@@ -217,6 +217,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
     scenario = load_scenario(args.scenario)
     required_inputs(scenario, file=args.scenario)
+    stages: _Stages = args.stages
+    stages.current = "reading and checking inputs"  # said by an internal error, not printed
     problems, findings, notes = _input_problems(scenario)
     for note in notes:
         print(f"note: {note}")

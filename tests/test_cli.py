@@ -231,3 +231,24 @@ def test_a_bug_in_verify_of_an_unedited_plan_is_an_internal_error(
         edited.write("\n")
     assert cli.main(["verify", str(out)]) == 1
     assert "was edited past what verify can read" in capsys.readouterr().err
+
+
+def test_a_bug_in_validate_names_its_stage(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An internal error while validate read the inputs was said 'at stage 'starting''."""
+    import tempfile
+
+    import siting.cli as cli
+
+    def broken(*args: object, **kwargs: object) -> object:
+        raise RuntimeError("GEOS failed")
+
+    monkeypatch.setattr(cli, "_input_problems", broken)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    assert cli.main(["validate", str(SAMPLE / "scenario.toml")]) == cli.INTERNAL_EXIT
+    said = capsys.readouterr().err.strip().splitlines()[-1]
+    assert said.startswith(
+        "internal error at stage 'reading and checking inputs': RuntimeError: GEOS failed."
+    )
+    assert "nothing was written" in said
