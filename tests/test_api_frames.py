@@ -1038,3 +1038,30 @@ def test_an_18_digit_code_pandas_read_as_an_int_is_refused() -> None:
     assert problem.fix is not None and problem.fix.startswith("Excel keeps 15 digits")
     kept = load_frames(facilities=register.iloc[[1]], **base).facilities
     assert kept.index.tolist() == ["510802003001"]
+
+
+def test_a_dataframe_holding_geometries_is_read_as_its_geodataframe() -> None:
+    """``pd.DataFrame(gdf)`` or ``df.merge(gdf)`` leaves a DataFrame whose column holds
+    the geometries: it was read as a table 'with no coordinate columns', whose fix (x and
+    y under [inputs.facilities]) does not apply. Its geometry column is read, in the CRS
+    the column keeps (the sample's points, to 1e-6 m), or in layer_crs's for plain
+    shapely objects."""
+    from siting.inputs import load_frames
+
+    layers = {
+        n: gpd.read_file(SAMPLE / "city.gpkg", layer=n) for n in ("areas", "parcels", "facilities")
+    }
+    given = layers["facilities"]
+    base = {
+        "population": SAMPLE / "population.tif", "areas": layers["areas"],
+        "parcels": layers["parcels"], "crs": "EPSG:4544",
+    }  # fmt: skip
+    read = load_frames(facilities=pd.DataFrame(given), **base).facilities
+    expected = given.set_index("facility_id").to_crs("EPSG:4544").geometry
+    assert read.index.tolist() == expected.index.tolist()
+    assert read.geometry.distance(expected).max() < 1e-6
+    plain = pd.DataFrame(given.drop(columns="geometry")).assign(
+        geometry=list(given.geometry.to_numpy())
+    )
+    read = load_frames(facilities=plain, layer_crs={"facilities": given.crs}, **base).facilities
+    assert read.geometry.distance(expected).max() < 1e-6

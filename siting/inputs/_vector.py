@@ -145,6 +145,25 @@ def _open_vector(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFram
     return None if kept is None else frame.iloc[kept]
 
 
+def _drawn_frame(frame: Any, name: str, report: _Report) -> Any:
+    """A :class:`pandas.DataFrame` with a column of shapely geometries (a GeoDataFrame
+    become a DataFrame: ``pd.DataFrame(gdf)``, ``df.merge(gdf)``) as a GeoDataFrame of
+    that column, in the CRS the column keeps (none for plain shapely objects: then
+    ``layer_crs`` gives it), noted; any other frame as it is. Before, it was a table
+    "with no coordinate columns", its fix a scenario's x and y."""
+    for column in frame.columns:
+        values = frame[column].dropna()
+        if len(values) and all(isinstance(v, shapely.Geometry) for v in values):
+            drawn = gpd.GeoDataFrame(frame, geometry=column)
+            report.note(
+                f"{name}: read the DataFrame's column '{column}' as its geometry, "
+                + (f"in {drawn.crs.to_string()}" if drawn.crs is not None else "without a CRS")
+                + " (a pandas DataFrame holding geometries: pd.DataFrame(gdf), df.merge(gdf))"
+            )
+            return drawn
+    return frame
+
+
 def _joined(frames: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
     """A KML's folders read as one layer: their rows in order, a column one lacks blank
     there."""
@@ -587,6 +606,9 @@ def _read(
         raise ScenarioError(f"unknown layer name {name!r}; known: {', '.join(LAYER_NAMES)}")
     where = _Where(str(spec.path), name, dict(spec.columns), dict(spec.units), spec.layer)
     table = isinstance(frame, pd.DataFrame) and not isinstance(frame, gpd.GeoDataFrame)
+    if table:  # pd.DataFrame(gdf), df.merge(gdf): its geometries kept, its CRS lost
+        frame = _drawn_frame(frame, name, report)
+        table = not isinstance(frame, gpd.GeoDataFrame)
     if frame is not None and not isinstance(frame, pd.DataFrame):
         report.problems.append(
             where.problem(
