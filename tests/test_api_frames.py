@@ -1065,3 +1065,24 @@ def test_a_dataframe_holding_geometries_is_read_as_its_geodataframe() -> None:
     )
     read = load_frames(facilities=plain, layer_crs={"facilities": given.crs}, **base).facilities
     assert read.geometry.distance(expected).max() < 1e-6
+
+
+def test_a_frames_crs_fix_moves_web_map_coordinates_in_python() -> None:
+    """A table's coordinates without a CRS: the fix said to 'add datum_shift = "gcj02"'
+    for 高德's, a scenario key load_frames does not take; it says to move them back in
+    Python first."""
+    from siting.inputs import load_frames
+
+    layers = {n: gpd.read_file(SAMPLE / "city.gpkg", layer=n) for n in ("areas", "parcels")}
+    table = pd.DataFrame({"facility_id": ["F1"], "slots": [30], "经度": [105.84], "纬度": [32.43]})
+    with pytest.raises(InputError) as caught:
+        load_frames(
+            population=SAMPLE / "population.tif", areas=layers["areas"],
+            parcels=layers["parcels"], facilities=table,
+        )  # fmt: skip
+    (problem,) = caught.value.problems
+    assert problem.fix is not None and "datum_shift =" not in problem.fix
+    assert problem.fix.endswith(
+        "for those move them back to WGS 84 first, as load_frames takes no datum_shift: "
+        "siting.gcj02.gcj02_to_wgs84(lon, lat) (bd09_to_wgs84 for 百度) of the columns"
+    )

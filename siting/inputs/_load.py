@@ -1137,6 +1137,7 @@ def load_frames(
 
 _CRS_FIX = re.compile(r'add crs = "([^"]+)" under \[inputs\.(\w+)\]')
 _NO_PRJ = "define the CRS in the file (a .prj beside a Shapefile), or give it: "
+_DATUM_FIX = 'add datum_shift = "gcj02" or "bd09" as well'
 
 
 def _as_frames_fix(problem: Problem) -> Problem:
@@ -1149,4 +1150,12 @@ def _as_frames_fix(problem: Problem) -> Problem:
     said = r'give load_frames layer_crs={"\2": "\1"}' + (
         "" if table else " (or set_crs on the frame)"
     )
-    return replace(problem, fix=_CRS_FIX.sub(said, fix.replace(_NO_PRJ, "")))
+    moved = (  # load_frames takes no datum_shift: the frame is moved back before
+        "move them back to WGS 84 first, as load_frames takes no datum_shift: "
+        "siting.gcj02.gcj02_to_wgs84(lon, lat) (bd09_to_wgs84 for 百度) of the columns"
+        if table
+        else "move them back to WGS 84 first, as load_frames takes no datum_shift: "
+        'siting.gcj02.geometry_to_wgs84(frame, datum="gcj02") (or "bd09")'
+    )
+    fix = _CRS_FIX.sub(said, fix.replace(_NO_PRJ, "")).replace(_DATUM_FIX, moved)
+    return replace(problem, fix=fix)
