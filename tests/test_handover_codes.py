@@ -228,3 +228,23 @@ def test_division_codes_of_9_and_12_digits_name_the_same_units(tmp_path: Path) -
         "ids of the subdistricts layer: the same units' codes, in 6 or 9 digits (行政区划代码) "
         "and in 12 (统计用区划代码: the same digits and zeros after)"
     ) in inputs.notes
+
+
+def test_a_code_pandas_wrote_in_scientific_form_is_refused(tmp_path: Path) -> None:
+    """pandas writes a float of 17 digits or more as Python does, ``1.251080045e+17``
+    (an 18-digit code Excel had cut to 125108004500000000): read as the id
+    '1.251080045e+17', two facilities shared it, a fix that cannot be followed."""
+    path = facilities_csv(
+        tmp_path / "f.csv",
+        [
+            ["1.251080045e+17", "30", "510802", "105.84", "32.43"],
+            ["1.251080045e+17", "30", "510802", "105.86", "32.43"],
+        ],
+    )
+    with pytest.raises(InputError) as caught:
+        read_facilities(path)
+    (problem,) = caught.value.problems
+    assert problem.ids == ("line 2", "line 3")
+    assert problem.message == (
+        "2 features have a facility_id that lost its last digits (found: '1.251080045e+17')"
+    )

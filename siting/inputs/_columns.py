@@ -21,9 +21,10 @@ import pandas as pd
 from siting.inputs._problems import _a, _count, _or_list, _quoted, _Report, _Where
 from siting.inputs._schema import FALSE_WORDS, TRUE_WORDS, _Column
 
-_SCIENTIFIC = re.compile(r"^(\d)(?:\.(\d+))?E\+(\d{2})$")
+_SCIENTIFIC = re.compile(r"^(\d)(?:\.(\d+))?[Ee]\+(\d{2})$")
 """A code as Excel's General format shows one of 12 digits or more, and so saves it in a
-CSV: ``5.10802E+11`` (six significant digits of 510802003001)."""
+CSV: ``5.10802E+11`` (six significant digits of 510802003001); or as Python and pandas
+write a float of 17 digits or more: ``1.251080045e+17``."""
 _WRITTEN_FLOAT = re.compile(r"^\d+\.0+$")
 """A whole number written as a float: ``510802.0`` (pandas' CSV of a column with a gap)."""
 _GROUPED = re.compile(r"^\d{1,3}(?:,\d{3})+$")
@@ -115,7 +116,8 @@ def _excel_whole(value: Any) -> bool:
 
 _LOST_FIX = {
     "scientific": "Excel shows a code of 12 digits or more as {found} in its General "
-    "format and saves the CSV so, keeping only the digits it shows; siting does not guess "
+    "format and saves the CSV so (pandas writes the float Excel kept of a code of 17 "
+    "digits or more so too), keeping only the digits it shows; siting does not guess "
     "the others. In the workbook, set the column to text (设置单元格格式 → 文本) and save "
     "the CSV again, or hand over the workbook itself (.xlsx keeps a 12-digit number whole)",
     "number": "Excel keeps 15 digits of a number (and a float field no more), so a code of "
