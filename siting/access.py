@@ -51,7 +51,9 @@ class Access:
         straight line would have allowed, and so on.
     table
         Every area × site walk up to the largest radius (``area_id``,
-        ``site_id``, ``distance_m``), before the rules are applied.
+        ``site_id``, ``distance_m``), before the rules are applied; an area's own
+        leased unit at the walk inside the area where the streets' walk is past its
+        radius and that is within it (:func:`_with_own_units`).
     """
 
     pairs: pd.DataFrame
