@@ -1086,3 +1086,22 @@ def test_a_frames_crs_fix_moves_web_map_coordinates_in_python() -> None:
         "for those move them back to WGS 84 first, as load_frames takes no datum_shift: "
         "siting.gcj02.gcj02_to_wgs84(lon, lat) (bd09_to_wgs84 for 百度) of the columns"
     )
+
+
+def test_load_frames_notes_name_its_keywords_not_the_scenario() -> None:
+    """The CRS a frame took from layer_crs, and the working CRS from crs=, were noted as
+    'from the scenario', which load_frames has none of."""
+    from siting.inputs import load_frames
+
+    layers = {n: gpd.read_file(SAMPLE / "city.gpkg", layer=n) for n in ("areas", "parcels")}
+    table = pd.DataFrame({"facility_id": ["F1"], "slots": [30], "经度": [105.84], "纬度": [32.43]})
+    notes = load_frames(
+        population=SAMPLE / "population.tif", areas=layers["areas"], parcels=layers["parcels"],
+        facilities=table, layer_crs={"facilities": "EPSG:4490"}, crs="EPSG:4544",
+    ).notes  # fmt: skip
+    assert "facilities: the frame has no CRS; assumed EPSG:4490 from load_frames's layer_crs" in (
+        notes
+    )
+    (working,) = [n for n in notes if n.startswith("working CRS: ")]
+    assert working.endswith(") from load_frames's crs") and working.code == "crs_from_scenario"
+    assert not any("from the scenario" in n for n in notes)

@@ -1130,9 +1130,36 @@ def load_frames(
     )
     given = frames if in_memory is None else {**frames, STREETS_FRAME: in_memory}
     try:
-        return load_inputs(spec, crs=crs, frames=given)
+        inputs = load_inputs(spec, crs=crs, frames=given)
     except InputError as exc:  # a CRS's fix said as this function's keyword, not a key
         raise InputError([_as_frames_fix(p) for p in exc.problems]) from None
+    return replace(inputs, notes=tuple(_as_frames_note(n) for n in inputs.notes))
+
+
+_FRAMES_WORDS = (
+    ("the file has no CRS; assumed", " from the scenario", " from load_frames's layer_crs"),
+    ("the file has no CRS; assumed", "the file has no CRS", "the frame has no CRS"),
+    ("working CRS: ", ") from the scenario", ") from load_frames's crs"),
+    (
+        "working CRS: ",
+        "set crs in the scenario to use another",
+        "give load_frames crs= for another",
+    ),
+)
+"""A note's words for a scenario's key, and load_frames's keyword for it: (in the note,
+the words, the keyword's)."""
+
+
+def _as_frames_note(note: str) -> str:
+    """A note of :func:`load_frames` naming its keywords (``layer_crs``, ``crs``) where a
+    scenario's run names the scenario's keys; its code and values kept."""
+    text = str(note)
+    for within, old, new in _FRAMES_WORDS:
+        if within in text:
+            text = text.replace(old, new)
+    if text == note:
+        return note
+    return Said(text, code=note.code, **note.values) if isinstance(note, Said) else text
 
 
 _CRS_FIX = re.compile(r'add crs = "([^"]+)" under \[inputs\.(\w+)\]')
