@@ -1105,3 +1105,36 @@ def test_load_frames_notes_name_its_keywords_not_the_scenario() -> None:
     (working,) = [n for n in notes if n.startswith("working CRS: ")]
     assert working.endswith(") from load_frames's crs") and working.code == "crs_from_scenario"
     assert not any("from the scenario" in n for n in notes)
+
+
+def test_a_where_compares_a_tables_numbers_as_numbers(tmp_path: Path) -> None:
+    """A frame's int column (and a workbook's numbers) were text to ``where``: '托位数 >
+    35' was refused, 'it compares a column with a value of another type', though a
+    GeoDataFrame's numbers compare as numbers. F2 (40) and F3 (50) are kept."""
+    import openpyxl
+
+    from siting.inputs import load_frames, read_layer
+    from siting.scenario import LayerSpec
+
+    layers = {n: gpd.read_file(SAMPLE / "city.gpkg", layer=n) for n in ("areas", "parcels")}
+    table = pd.DataFrame(
+        {"备案编号": ["F1", "F2", "F3"], "托位数": [30, 40, 50], "经度": [105.84, 105.85, 105.86],
+         "纬度": [32.43, 32.43, 32.43]}
+    )  # fmt: skip
+    columns = {"facility_id": "备案编号", "slots": "托位数"}
+    read = load_frames(
+        population=SAMPLE / "population.tif", areas=layers["areas"], parcels=layers["parcels"],
+        facilities=table, layer_crs={"facilities": "EPSG:4490"}, crs="EPSG:4544",
+        columns={"facilities": columns}, where={"facilities": "托位数 > 35"},
+    ).facilities  # fmt: skip
+    assert read.index.tolist() == ["F2", "F3"] and read["slots"].tolist() == [40, 50]
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in [list(table.columns), *table.itertuples(index=False)]:
+        sheet.append(list(row))
+    book.save(tmp_path / "f.xlsx")
+    spec = LayerSpec(
+        path=tmp_path / "f.xlsx", crs="EPSG:4490", columns=columns, where="托位数 > 35"
+    )
+    assert read_layer(spec, name="facilities").index.tolist() == ["F2", "F3"]

@@ -284,6 +284,21 @@ def index_as_columns(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.reset_index(level=named) if named else frame
 
 
+def _numbers_typed(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` (its cells as read, ``object``) with each column whose cells are all
+    numbers (a workbook's, a pandas frame's) as numbers, for a ``where`` that compares
+    them (``托位数 > 35``); a CSV's cells, text, stay text."""
+    typed = {}
+    for column in table.columns:
+        values = table[column].dropna()
+        if len(values) and all(
+            isinstance(v, int | float | np.number) and not isinstance(v, bool | np.bool_)
+            for v in values
+        ):
+            typed[column] = pd.to_numeric(table[column])
+    return table.assign(**typed) if typed else table
+
+
 def _points_of(
     read: Sequence[tuple[Any, Sequence[Any]]],
     spec: LayerSpec,
@@ -306,7 +321,7 @@ def _points_of(
         )
         return None
     if spec.where is not None:  # the rows it keeps, before their coordinates are read
-        kept = kept_positions(table, spec, where, report, noun="rows")
+        kept = kept_positions(_numbers_typed(table), spec, where, report, noun="rows")
         if kept is None:
             return None
         table = table.iloc[kept].reset_index(drop=True)
