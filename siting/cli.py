@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import json
 import logging
 import math
 import os
@@ -216,6 +217,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
     scenario = load_scenario(args.scenario)
     required_inputs(scenario, file=args.scenario)
+    stages: _Stages = args.stages
+    stages.current = "reading and checking inputs"  # said by an internal error, not printed
     problems, findings, notes = _input_problems(scenario)
     for note in notes:
         print(f"note: {note}")
@@ -295,6 +298,8 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     except SitingError:
         raise  # not a plan at all: said as any missing input is (exit 2)
     except (KeyError, ValueError, TypeError, OSError) as exc:  # a file edited past reading
+        if not isinstance(exc, OSError) and _as_written(args.out_dir):
+            raise  # no file was edited: a bug in siting (exit 70), not the planner's edit
         print(
             f"error: cannot check {args.out_dir}: {type(exc).__name__}: {exc}; a file of the "
             "plan is missing or was edited past what verify can read. Fix: write the plan "
@@ -324,6 +329,22 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         return PARTIAL_EXIT
     print("plan holds")
     return 0
+
+
+def _as_written(folder: str | Path) -> bool:
+    """Whether every file a plan's ``run.json`` records is there as siting wrote it (its
+    SHA-256 the same); False for a plan written before the digests were kept."""
+    from siting.outdir import changed_files
+
+    run = Path(folder) / "run.json"
+    try:
+        digests = json.loads(run.read_text(encoding="utf-8")).get("sha256")
+    except (OSError, ValueError, AttributeError):
+        return False
+    if not isinstance(digests, dict) or not digests:
+        return False
+    whole = all((Path(folder) / str(rel)).is_file() for rel in digests)
+    return whole and not changed_files(Path(folder))
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
@@ -728,6 +749,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.debug:
         os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
     args.stages = _Stages(quiet=args.quiet)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # for an internal error's report
     try:
         try:
             code: int = args.func(args)
@@ -786,7 +808,7 @@ def _internal_error(args: argparse.Namespace, exc: Exception) -> str:
     report = Path(tempfile.gettempdir()) / f"siting-error-{stamp}-{os.getpid()}.txt"
     text = (
         f"siting {__version__}, Python {platform.python_version()}, {platform.platform()}\n"
-        f"command: siting {' '.join(sys.argv[1:]) or args.command}\n"
+        f"command: siting {' '.join(args.argv) or args.command}\n"
         f"stage: {stages.current}\n\n" + "".join(traceback.format_exception(exc))
     )
     try:

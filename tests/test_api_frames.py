@@ -982,3 +982,185 @@ def test_a_frame_picked_on_gaode_is_moved_back_by_load_frames_datum_shift() -> N
     assert float(gaps.max()) < 1e-3
     with pytest.raises(InputError, match=r"datum_shift=\{'areas': 'gcj2'\}"):
         load_frames(areas=gaode, datum_shift={"areas": "gcj2"}, **given)
+
+
+def test_a_layer_crs_pyproj_does_not_know_is_a_problem_naming_the_layer() -> None:
+    """``layer_crs={"facilities": "EPSG:4490x"}`` (a typo) raised pyproj's own CRSError
+    from inside load_frames, naming neither the keyword nor the layer."""
+    from siting.inputs import load_frames
+
+    layers = {n: gpd.read_file(SAMPLE / "city.gpkg", layer=n) for n in ("areas", "parcels")}
+    table = pd.DataFrame({"facility_id": ["F1"], "slots": [30], "经度": [105.84], "纬度": [32.43]})
+    with pytest.raises(InputError) as caught:
+        load_frames(
+            population=SAMPLE / "population.tif", areas=layers["areas"], parcels=layers["parcels"],
+            facilities=table, layer_crs={"facilities": "EPSG:4490x"},
+        )  # fmt: skip
+    (problem,) = caught.value.problems
+    assert (problem.file, problem.layer) == ("facilities (a DataFrame)", "facilities")
+    assert problem.message.startswith(
+        "load_frames's layer_crs gives facilities the CRS 'EPSG:4490x', which pyproj does not know"
+    )
+    assert problem.fix == (
+        'give an EPSG code, such as layer_crs={"facilities": "EPSG:4490"} for CGCS2000 '
+        "longitudes and latitudes"
+    )
+
+
+def test_a_frames_named_index_is_its_column_as_in_its_file() -> None:
+    """An analyst's ``pd.read_excel(..., index_col="facility_id")`` or ``set_index``:
+    the table raised a bare ValueError (invalid literal for int() with base 10: 'F01',
+    from the hidden rows' check), and the areas with ``area_id`` as their index were
+    refused, 'required column area_id is missing'. The named index is read as the column
+    it was in the file: the sample's ten facilities and 182 areas by their ids."""
+    from siting.inputs import load_frames
+
+    layers = {
+        n: gpd.read_file(SAMPLE / "city.gpkg", layer=n) for n in ("areas", "parcels", "facilities")
+    }
+    given = layers["facilities"]
+    lonlat = given.to_crs("EPSG:4490")
+    table = pd.DataFrame(given.drop(columns="geometry")).assign(
+        经度=lonlat.geometry.x, 纬度=lonlat.geometry.y
+    )
+    inputs = load_frames(
+        population=SAMPLE / "population.tif", areas=layers["areas"].set_index("area_id"),
+        parcels=layers["parcels"], facilities=table.set_index("facility_id"),
+        layer_crs={"facilities": "EPSG:4490"}, crs="EPSG:4544",
+    )  # fmt: skip
+    assert inputs.facilities.index.tolist() == [f"F{i:02d}" for i in range(1, 11)]
+    assert inputs.facilities["slots"].tolist() == given["slots"].tolist()
+    assert inputs.areas.index.tolist() == layers["areas"]["area_id"].tolist()
+    assert len(inputs.areas) == 182
+
+
+def test_an_18_digit_code_pandas_read_as_an_int_is_refused() -> None:
+    """``pd.read_excel`` of 统一社会信用代码 typed into Excel as numbers makes each an
+    ``int``: 125108004500000011 and …12 are both 125108004500000000 (Excel kept 15
+    digits). A workbook's float is refused as a code that lost digits, but pandas' int
+    was read as the id, two facilities 'sharing' it with a fix that cannot be followed.
+    A 12-digit int is whole."""
+    from siting.inputs import load_frames
+
+    layers = {n: gpd.read_file(SAMPLE / "city.gpkg", layer=n) for n in ("areas", "parcels")}
+    register = pd.DataFrame(  # as pd.read_excel gives the sheet: int64 columns
+        {
+            "备案编号": [125108004500000000, 510802003001, 125108004500000000],
+            "托位数": [30, 30, 30],
+            "经度": [105.84, 105.85, 105.86],
+            "纬度": [32.43, 32.43, 32.43],
+        }
+    )
+    base = {
+        "population": SAMPLE / "population.tif", "areas": layers["areas"],
+        "parcels": layers["parcels"], "layer_crs": {"facilities": "EPSG:4490"},
+        "columns": {"facilities": {"facility_id": "备案编号", "slots": "托位数"}},
+    }  # fmt: skip
+    with pytest.raises(InputError) as caught:
+        load_frames(facilities=register, **base)
+    (problem,) = caught.value.problems
+    assert problem.ids == ("index 0", "index 2")
+    assert problem.message == (
+        "2 features have a facility_id that lost its last digits (found: '125108004500000000')"
+    )
+    assert problem.fix is not None and problem.fix.startswith("Excel keeps 15 digits")
+    kept = load_frames(facilities=register.iloc[[1]], **base).facilities
+    assert kept.index.tolist() == ["510802003001"]
+
+
+def test_a_dataframe_holding_geometries_is_read_as_its_geodataframe() -> None:
+    """``pd.DataFrame(gdf)`` or ``df.merge(gdf)`` leaves a DataFrame whose column holds
+    the geometries: it was read as a table 'with no coordinate columns', whose fix (x and
+    y under [inputs.facilities]) does not apply. Its geometry column is read, in the CRS
+    the column keeps (the sample's points, to 1e-6 m), or in layer_crs's for plain
+    shapely objects."""
+    from siting.inputs import load_frames
+
+    layers = {
+        n: gpd.read_file(SAMPLE / "city.gpkg", layer=n) for n in ("areas", "parcels", "facilities")
+    }
+    given = layers["facilities"]
+    base = {
+        "population": SAMPLE / "population.tif", "areas": layers["areas"],
+        "parcels": layers["parcels"], "crs": "EPSG:4544",
+    }  # fmt: skip
+    read = load_frames(facilities=pd.DataFrame(given), **base).facilities
+    expected = given.set_index("facility_id").to_crs("EPSG:4544").geometry
+    assert read.index.tolist() == expected.index.tolist()
+    assert read.geometry.distance(expected).max() < 1e-6
+    plain = pd.DataFrame(given.drop(columns="geometry")).assign(
+        geometry=list(given.geometry.to_numpy())
+    )
+    read = load_frames(facilities=plain, layer_crs={"facilities": given.crs}, **base).facilities
+    assert read.geometry.distance(expected).max() < 1e-6
+
+
+def test_a_frames_crs_fix_names_load_frames_datum_shift() -> None:
+    """A table's coordinates without a CRS: the fix said to 'add datum_shift = "gcj02"'
+    for 高德's, a scenario key; it names load_frames' own datum_shift."""
+    from siting.inputs import load_frames
+
+    layers = {n: gpd.read_file(SAMPLE / "city.gpkg", layer=n) for n in ("areas", "parcels")}
+    table = pd.DataFrame({"facility_id": ["F1"], "slots": [30], "经度": [105.84], "纬度": [32.43]})
+    with pytest.raises(InputError) as caught:
+        load_frames(
+            population=SAMPLE / "population.tif", areas=layers["areas"],
+            parcels=layers["parcels"], facilities=table,
+        )  # fmt: skip
+    (problem,) = caught.value.problems
+    assert problem.fix is not None and "datum_shift =" not in problem.fix
+    assert problem.fix.endswith(
+        'for those give load_frames datum_shift={"facilities": "gcj02"} (or "bd09") as well'
+    )
+
+
+def test_load_frames_notes_name_its_keywords_not_the_scenario() -> None:
+    """The CRS a frame took from layer_crs, and the working CRS from crs=, were noted as
+    'from the scenario', which load_frames has none of."""
+    from siting.inputs import load_frames
+
+    layers = {n: gpd.read_file(SAMPLE / "city.gpkg", layer=n) for n in ("areas", "parcels")}
+    table = pd.DataFrame({"facility_id": ["F1"], "slots": [30], "经度": [105.84], "纬度": [32.43]})
+    notes = load_frames(
+        population=SAMPLE / "population.tif", areas=layers["areas"], parcels=layers["parcels"],
+        facilities=table, layer_crs={"facilities": "EPSG:4490"}, crs="EPSG:4544",
+    ).notes  # fmt: skip
+    assert "facilities: the frame has no CRS; assumed EPSG:4490 from load_frames's layer_crs" in (
+        notes
+    )
+    (working,) = [n for n in notes if n.startswith("working CRS: ")]
+    assert working.endswith(") from load_frames's crs") and working.code == "crs_from_scenario"
+    assert not any("from the scenario" in n for n in notes)
+
+
+def test_a_where_compares_a_tables_numbers_as_numbers(tmp_path: Path) -> None:
+    """A frame's int column (and a workbook's numbers) were text to ``where``: '托位数 >
+    35' was refused, 'it compares a column with a value of another type', though a
+    GeoDataFrame's numbers compare as numbers. F2 (40) and F3 (50) are kept."""
+    import openpyxl
+
+    from siting.inputs import load_frames, read_layer
+    from siting.scenario import LayerSpec
+
+    layers = {n: gpd.read_file(SAMPLE / "city.gpkg", layer=n) for n in ("areas", "parcels")}
+    table = pd.DataFrame(
+        {"备案编号": ["F1", "F2", "F3"], "托位数": [30, 40, 50], "经度": [105.84, 105.85, 105.86],
+         "纬度": [32.43, 32.43, 32.43]}
+    )  # fmt: skip
+    columns = {"facility_id": "备案编号", "slots": "托位数"}
+    read = load_frames(
+        population=SAMPLE / "population.tif", areas=layers["areas"], parcels=layers["parcels"],
+        facilities=table, layer_crs={"facilities": "EPSG:4490"}, crs="EPSG:4544",
+        columns={"facilities": columns}, where={"facilities": "托位数 > 35"},
+    ).facilities  # fmt: skip
+    assert read.index.tolist() == ["F2", "F3"] and read["slots"].tolist() == [40, 50]
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in [list(table.columns), *table.itertuples(index=False)]:
+        sheet.append(list(row))
+    book.save(tmp_path / "f.xlsx")
+    spec = LayerSpec(
+        path=tmp_path / "f.xlsx", crs="EPSG:4490", columns=columns, where="托位数 > 35"
+    )
+    assert read_layer(spec, name="facilities").index.tolist() == ["F2", "F3"]

@@ -147,6 +147,7 @@ def test_a_bug_is_one_sentence_and_a_report_not_a_traceback(
     assert len(reports) == 1 and f"the traceback is in {reports[0]}" in said
     text = reports[0].read_text(encoding="utf-8")
     assert "stage: building the model" in text and "Traceback (most recent call last)" in text
+    assert f"\ncommand: siting plan {scenario} --out {out}\n" in text  # not pytest's own
     assert text.rstrip().endswith("GEOSException: TopologyException: found non-noded intersection")
     assert not out.exists()
     with pytest.raises(shapely.errors.GEOSException):
@@ -196,3 +197,58 @@ def test_ctrl_c_while_the_options_are_read_is_one_line(
     monkeypatch.setattr(argparse.ArgumentParser, "parse_args", interrupted)
     assert cli.main(["validate", "x.toml"]) == 130
     assert capsys.readouterr().err == "interrupted before anything was read; nothing written\n"
+
+
+def test_a_bug_in_verify_of_an_unedited_plan_is_an_internal_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """verify read a KeyError as a file 'edited past what verify can read', whose fix
+    (write the plan again) gives the same error again. With every file as siting wrote
+    it (run.json's SHA-256), it is a bug: exit 70 and the report. Once a file is edited,
+    the planner's edit is still said (exit 1)."""
+    import tempfile
+
+    from test_leased_space import P1, TWO_AREAS, _city
+
+    import siting.cli as cli
+    import siting.plan
+
+    out = tmp_path / "out"
+    scenario = str(_city(tmp_path, areas=TWO_AREAS, parcels=[P1]))
+    assert cli.main(["plan", scenario, "--out", str(out), "--no-map"]) == 0
+
+    def broken(*args: object, **kwargs: object) -> object:
+        raise KeyError("slots_source")
+
+    monkeypatch.setattr(siting.plan, "verify", broken)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    capsys.readouterr()
+    assert cli.main(["verify", str(out)]) == cli.INTERNAL_EXIT
+    said = capsys.readouterr().err.strip().splitlines()[-1]
+    assert said.startswith("internal error at stage 'starting': KeyError: 'slots_source'")
+    assert len(list(tmp_path.glob("siting-error-*.txt"))) == 1
+    with (out / "assignments.csv").open("a", encoding="utf-8") as edited:
+        edited.write("\n")
+    assert cli.main(["verify", str(out)]) == 1
+    assert "was edited past what verify can read" in capsys.readouterr().err
+
+
+def test_a_bug_in_validate_names_its_stage(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An internal error while validate read the inputs was said 'at stage 'starting''."""
+    import tempfile
+
+    import siting.cli as cli
+
+    def broken(*args: object, **kwargs: object) -> object:
+        raise RuntimeError("GEOS failed")
+
+    monkeypatch.setattr(cli, "_input_problems", broken)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    assert cli.main(["validate", str(SAMPLE / "scenario.toml")]) == cli.INTERNAL_EXIT
+    said = capsys.readouterr().err.strip().splitlines()[-1]
+    assert said.startswith(
+        "internal error at stage 'reading and checking inputs': RuntimeError: GEOS failed."
+    )
+    assert "nothing was written" in said

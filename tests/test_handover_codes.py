@@ -84,6 +84,23 @@ def test_codes_written_as_floats_in_groups_or_full_width_are_the_codes(tmp_path:
     ]
 
 
+def test_an_id_that_is_a_name_is_kept_as_the_planner_wrote_it(tmp_path: Path) -> None:
+    """NFKC makes a full-width code its digits (``Ｆ５`` is ``F5``), but it also made a
+    name given as an id half-width: 托育园（二期） was 托育园(二期) in the plan's layers
+    and problems, which a planner's own list, joined by id, does not hold; ①号园 was
+    1号园. An id that is not a code once NFKC is done is kept as written, stripped."""
+    path = facilities_csv(
+        tmp_path / "f.csv",
+        [
+            ["嘉陵托育园（二期）", "30", "510802", "105.84", "32.43"],
+            ["①号园 ", "30", "510802", "105.85", "32.43"],
+            ["Ｆ５", "30", "510802", "105.86", "32.43"],
+        ],
+    )
+    frame = read_facilities(path)
+    assert frame.index.tolist() == ["嘉陵托育园（二期）", "①号园", "F5"]
+
+
 def test_a_code_excel_saved_in_scientific_form_is_refused(tmp_path: Path) -> None:
     """Excel shows an 18-digit credit code as ``1.25108E+17`` and saves the CSV so: two
     institutions' codes were "1 facility_id value is shared by 2 features", whose fix
@@ -211,3 +228,23 @@ def test_division_codes_of_9_and_12_digits_name_the_same_units(tmp_path: Path) -
         "ids of the subdistricts layer: the same units' codes, in 6 or 9 digits (行政区划代码) "
         "and in 12 (统计用区划代码: the same digits and zeros after)"
     ) in inputs.notes
+
+
+def test_a_code_pandas_wrote_in_scientific_form_is_refused(tmp_path: Path) -> None:
+    """pandas writes a float of 17 digits or more as Python does, ``1.251080045e+17``
+    (an 18-digit code Excel had cut to 125108004500000000): read as the id
+    '1.251080045e+17', two facilities shared it, a fix that cannot be followed."""
+    path = facilities_csv(
+        tmp_path / "f.csv",
+        [
+            ["1.251080045e+17", "30", "510802", "105.84", "32.43"],
+            ["1.251080045e+17", "30", "510802", "105.86", "32.43"],
+        ],
+    )
+    with pytest.raises(InputError) as caught:
+        read_facilities(path)
+    (problem,) = caught.value.problems
+    assert problem.ids == ("line 2", "line 3")
+    assert problem.message == (
+        "2 features have a facility_id that lost its last digits (found: '1.251080045e+17')"
+    )

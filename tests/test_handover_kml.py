@@ -266,3 +266,22 @@ def test_a_mapped_name_no_placemark_uses_says_it_may_be_left_out(tmp_path: Path)
     (problem,) = caught.value.problems
     assert "'流动占比'" in problem.message
     assert "if none of them gives 流动占比, leave migrant_share out of" in (problem.fix or "")
+
+
+def test_a_where_filter_takes_the_names_of_the_descriptions(tmp_path: Path) -> None:
+    """A 奥维 mark's 类型 kept only in its note is read as a column, but ``where`` went to
+    GDAL, which sees the ExtendedData alone: ``类型 <> '农村'`` was "the layer has no
+    column '类型'", a fix that cannot be followed. It is applied once the descriptions
+    are read: A2, the rural one, left out; the label's ``Name`` is still a name it takes."""
+    marks = []
+    for i, (label, status) in enumerate(
+        [("华龙新村", "新建"), ("兴隆苑", "农村"), ("老街", "老旧小区")]
+    ):
+        text = NOTE_LINES.format(id=f"A{i + 1}", status=status, dwellings="300")
+        marks.append(_placemark(label, {}, dx=0.002 * i, more=f"<description>{text}</description>"))
+    path = tmp_path / "小区.kml"
+    path.write_text(_kml(_folder("小区", *marks)), encoding="utf-8")
+    spec = LayerSpec(path=path, columns=COLUMNS, where="类型 <> '农村'")
+    assert list(read_layer(spec, name="areas").index) == ["A1", "A3"]
+    by_label = LayerSpec(path=path, columns=COLUMNS, where="Name <> '老街'")
+    assert list(read_layer(by_label, name="areas").index) == ["A1", "A2"]

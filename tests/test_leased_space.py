@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from _raster import write_raster
-from shapely.geometry import Point, box
+from shapely.geometry import LineString, Point, box
 
 from siting.candidates import site_options
 from siting.errors import ScenarioError
@@ -388,3 +388,27 @@ def test_a_county_without_parcels_leases_when_asked(
     else:
         assert counties["E"] == "no_sites"
         assert list(plan.facilities.index) == ["PW"]
+
+
+def test_an_area_far_from_the_streets_reaches_its_own_unit_inside_it(tmp_path: Path) -> None:
+    """B's people live 220 m from the one street, 20 m south of B (its centre is 300 m
+    down, the street 520 m). Its unit stands at its people: the walk along the streets
+    snaps both ends to the street, 220 + 220 = 440 m, past the 300 m radius, and B was
+    short of all its 12.8 slots beside its own unit, unused. Inside the 小区 the unit is
+    0 m from its people: B leases small-1 (18 slots, 567,000) and nothing is short."""
+    scenario = _city(tmp_path, areas={"B": (16, 1, 4, 100.0)}, parcels=[P1])
+    gpd.GeoDataFrame(
+        {"name": ["南街"], "highway": ["residential"]},
+        geometry=[LineString([(X0, Y0 - 520), (X0 + 3000, Y0 - 520)])],
+        crs=GK,
+    ).to_file(tmp_path / "streets.gpkg")
+    text = scenario.read_text(encoding="utf-8")
+    scenario.write_text(
+        text.replace("[policy]", 'streets = "streets.gpkg"\n[policy]'), encoding="utf-8"
+    )
+    plan = run_plan(scenario)
+    assert plan.run["distance_method"] == "network"
+    assert plan.areas.loc["B", "shortfall_slots"] == pytest.approx(0.0, abs=1e-3)
+    (row,) = plan.assignments[plan.assignments["area_id"] == "B"].itertuples()
+    assert (row.site_id, row.distance_m) == ("lease/B", 0.0)
+    assert plan.facilities.loc["lease/B", "cost"] == 567_000.0

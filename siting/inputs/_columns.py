@@ -21,9 +21,10 @@ import pandas as pd
 from siting.inputs._problems import _a, _count, _or_list, _quoted, _Report, _Where
 from siting.inputs._schema import FALSE_WORDS, TRUE_WORDS, _Column
 
-_SCIENTIFIC = re.compile(r"^(\d)(?:\.(\d+))?E\+(\d{2})$")
+_SCIENTIFIC = re.compile(r"^(\d)(?:\.(\d+))?[Ee]\+(\d{2})$")
 """A code as Excel's General format shows one of 12 digits or more, and so saves it in a
-CSV: ``5.10802E+11`` (six significant digits of 510802003001)."""
+CSV: ``5.10802E+11`` (six significant digits of 510802003001); or as Python and pandas
+write a float of 17 digits or more: ``1.251080045e+17``."""
 _WRITTEN_FLOAT = re.compile(r"^\d+\.0+$")
 """A whole number written as a float: ``510802.0`` (pandas' CSV of a column with a gap)."""
 _GROUPED = re.compile(r"^\d{1,3}(?:,\d{3})+$")
@@ -48,8 +49,10 @@ def whole(cell: Any) -> Any:
 
 def _id_string(value: Any) -> str | None:
     """A code or id as text: a float that is a whole number as that number's
-    (510802.0 as ``510802``), and text as NFKC makes it, stripped (full-width
-    ``５１０８０２`` and a trailing tab as ``510802``), a float written out (``510802.0``)
+    (510802.0 as ``510802``), and a code as NFKC makes it, stripped (full-width
+    ``５１０８０２`` and a trailing tab as ``510802``; an id NFKC leaves other than ASCII,
+    such as a 小区's name ``金色家园（二期）``, as written, stripped: outputs and problems
+    name it so, and its full-width brackets are the planner's), a float written out (``510802.0``)
     and digits in groups (``510,802``) as the digits alone, and Excel's scientific form
     that kept every digit (``5.10802E+05``) as its number. A code that lost digits
     (:func:`_lost_digits`) is the caller's to refuse.
@@ -58,12 +61,17 @@ def _id_string(value: Any) -> str | None:
     --------
     >>> [_id_string(v) for v in (510802.0, "５１０８０２\t", "510802.0", "510,802", "LZ-001")]
     ['510802', '510802', '510802', '510802', 'LZ-001']
+    >>> _id_string("金色家园（二期）")
+    '金色家园（二期）'
     """
     if isinstance(value, float | np.floating) and float(value).is_integer():
         return str(int(value))
     if isinstance(value, bytes):
         value = value.decode("utf-8", "replace")
-    text = unicodedata.normalize("NFKC", str(value)).strip()
+    written = str(value).strip()
+    text = unicodedata.normalize("NFKC", written).strip()
+    if not text.isascii():  # a name as an id (金色家园（二期）): kept as the planner wrote it
+        return written or None
     if _WRITTEN_FLOAT.match(text) or _GROUPED.match(text):
         text = text.partition(".")[0].replace(",", "")
     elif _SCIENTIFIC.match(text):
@@ -75,7 +83,8 @@ def _lost_digits(series: pd.Series[Any]) -> tuple[npt.NDArray[np.bool_], str]:
     """Which of a column's codes lost digits that nothing can give back, and how:
     ``"scientific"``, Excel's ``5.10802E+11`` of a code of more digits than it shows;
     ``"number"``, a float of :data:`EXCEL_DIGITS` digits or more (an 18-digit code
-    typed into Excel as a number); ``"single"``, a single-precision float of
+    typed into Excel as a number), or a whole number of more whose digits past the 15th
+    are zeros (:func:`_excel_whole`); ``"single"``, a single-precision float of
     :data:`SINGLE_LIMIT` or more."""
     if series.dtype.kind == "f":
         numbers = np.abs(series.to_numpy(dtype=float, na_value=np.nan))
@@ -85,7 +94,7 @@ def _lost_digits(series: pd.Series[Any]) -> tuple[npt.NDArray[np.bool_], str]:
     lost = np.zeros(len(series), dtype=bool)
     how = "number"
     for i, value in enumerate(series.to_numpy(dtype=object)):
-        if isinstance(value, float) and abs(value) >= 10.0**EXCEL_DIGITS:
+        if (isinstance(value, float) and abs(value) >= 10.0**EXCEL_DIGITS) or _excel_whole(value):
             lost[i] = True
         elif isinstance(value, str):
             found = _SCIENTIFIC.match(unicodedata.normalize("NFKC", value).strip())
@@ -94,9 +103,21 @@ def _lost_digits(series: pd.Series[Any]) -> tuple[npt.NDArray[np.bool_], str]:
     return lost, how
 
 
+def _excel_whole(value: Any) -> bool:
+    """Whether ``value`` is a whole number of 16 digits or more whose digits past the
+    15th are zeros: Excel's number of a longer code, made an ``int`` by pandas
+    (``pd.read_excel`` of 18-digit codes typed as numbers: 125108004500000000), which
+    the float check does not see."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        return False
+    digits = str(abs(int(value)))
+    return len(digits) > EXCEL_DIGITS and not digits[EXCEL_DIGITS:].strip("0")
+
+
 _LOST_FIX = {
     "scientific": "Excel shows a code of 12 digits or more as {found} in its General "
-    "format and saves the CSV so, keeping only the digits it shows; siting does not guess "
+    "format and saves the CSV so (pandas writes the float Excel kept of a code of 17 "
+    "digits or more so too), keeping only the digits it shows; siting does not guess "
     "the others. In the workbook, set the column to text (设置单元格格式 → 文本) and save "
     "the CSV again, or hand over the workbook itself (.xlsx keeps a 12-digit number whole)",
     "number": "Excel keeps 15 digits of a number (and a float field no more), so a code of "

@@ -1106,6 +1106,24 @@ def load_frames(
             ]
         )
     shifts = _frame_shifts(datum_shift or {}, frames)
+    layer_crs_text: dict[str, str] = {}
+    unknown_crs: list[Problem] = []
+    for name, given_crs in crs_of.items():
+        try:
+            layer_crs_text[name] = str(pyproj.CRS(given_crs).to_string())
+        except CRSError as exc:
+            unknown_crs.append(
+                Problem(
+                    f"load_frames's layer_crs gives {name} the CRS {str(given_crs)!r}, which "
+                    f"pyproj does not know ({exc})",
+                    file=f"{name} (a {_frame_kind(frames[name])})",
+                    layer=name,
+                    fix=f'give an EPSG code, such as layer_crs={{"{name}": "EPSG:4490"}} for '
+                    "CGCS2000 longitudes and latitudes",
+                )
+            )
+    if unknown_crs:
+        raise InputError(unknown_crs)
     entries: dict[str, Any] = {  # each layer's entry, as [inputs.<layer>] would give it
         name: LayerSpec(
             path=Path(f"{name} (a {_frame_kind(frame)})"),
@@ -1113,7 +1131,7 @@ def load_frames(
             where=wheres.get(name),
             radius_m=radius_m if name == "areas" else None,
             address=addresses.get(name),
-            crs=None if name not in crs_of else str(pyproj.CRS(crs_of[name]).to_string()),
+            crs=layer_crs_text.get(name),
             datum_shift=shifts.get(name),
         )
         for name, frame in frames.items()
@@ -1133,13 +1151,41 @@ def load_frames(
     )
     given = frames if in_memory is None else {**frames, STREETS_FRAME: in_memory}
     try:
-        return load_inputs(spec, crs=crs, frames=given)
+        inputs = load_inputs(spec, crs=crs, frames=given)
     except InputError as exc:  # a CRS's fix said as this function's keyword, not a key
         raise InputError([_as_frames_fix(p) for p in exc.problems]) from None
+    return replace(inputs, notes=tuple(_as_frames_note(n) for n in inputs.notes))
+
+
+_FRAMES_WORDS = (
+    ("the file has no CRS; assumed", " from the scenario", " from load_frames's layer_crs"),
+    ("the file has no CRS; assumed", "the file has no CRS", "the frame has no CRS"),
+    ("working CRS: ", ") from the scenario", ") from load_frames's crs"),
+    (
+        "working CRS: ",
+        "set crs in the scenario to use another",
+        "give load_frames crs= for another",
+    ),
+)
+"""A note's words for a scenario's key, and load_frames's keyword for it: (in the note,
+the words, the keyword's)."""
+
+
+def _as_frames_note(note: str) -> str:
+    """A note of :func:`load_frames` naming its keywords (``layer_crs``, ``crs``) where a
+    scenario's run names the scenario's keys; its code and values kept."""
+    text = str(note)
+    for within, old, new in _FRAMES_WORDS:
+        if within in text:
+            text = text.replace(old, new)
+    if text == note:
+        return note
+    return Said(text, code=note.code, **note.values) if isinstance(note, Said) else text
 
 
 _CRS_FIX = re.compile(r'add crs = "([^"]+)" under \[inputs\.(\w+)\]')
 _NO_PRJ = "define the CRS in the file (a .prj beside a Shapefile), or give it: "
+_DATUM_FIX = 'add datum_shift = "gcj02" or "bd09" as well'
 
 
 def _as_frames_fix(problem: Problem) -> Problem:
@@ -1152,7 +1198,10 @@ def _as_frames_fix(problem: Problem) -> Problem:
     said = r'give load_frames layer_crs={"\2": "\1"}' + (
         "" if table else " (or set_crs on the frame)"
     )
-    return replace(problem, fix=_CRS_FIX.sub(said, fix.replace(_NO_PRJ, "")))
+    layer = _CRS_FIX.search(fix).group(2)  # type: ignore[union-attr]
+    shifted = f'give load_frames datum_shift={{"{layer}": "gcj02"}} (or "bd09") as well'
+    fix = _CRS_FIX.sub(said, fix.replace(_NO_PRJ, "")).replace(_DATUM_FIX, shifted)
+    return replace(problem, fix=fix)
 
 
 def _frame_shifts(

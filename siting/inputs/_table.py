@@ -262,15 +262,41 @@ def frame_table(
     analyst's ``pd.read_excel``) as a file's table is read (:func:`open_table`): its
     coordinate columns or ``spec.address``, its totals and notes rows, its count words.
     Rows are labelled by the frame's index (``index 3``), its columns' names are its
-    header."""
+    header; a named index (``pd.read_excel(..., index_col="备案编号")``, ``set_index``) is a
+    column too, as it was in the workbook."""
     where = _Where(str(spec.path), name)
+    labels = table.index.tolist()
+    table = index_as_columns(table)
     header: list[Any] = [str(c) for c in table.columns]
     cells = table.astype(object).where(table.notna(), None)
     read = [
         (-1, header),
-        *zip(table.index.tolist(), cells.to_numpy(dtype=object).tolist(), strict=True),
+        *zip(labels, cells.to_numpy(dtype=object).tolist(), strict=True),
     ]
     return _points_of(read, spec, name, where, report, prefix="index", source=str(spec.path))
+
+
+def index_as_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its named index levels as columns (ahead of the others), as they
+    were in the file it was read from (``set_index("area_id")``, ``index_col="备案编号"``);
+    ``frame`` itself when its index is unnamed or its name is a column already."""
+    named = [n for n in frame.index.names if n is not None and n not in frame.columns]
+    return frame.reset_index(level=named) if named else frame
+
+
+def _numbers_typed(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` (its cells as read, ``object``) with each column whose cells are all
+    numbers (a workbook's, a pandas frame's) as numbers, for a ``where`` that compares
+    them (``托位数 > 35``); a CSV's cells, text, stay text."""
+    typed = {}
+    for column in table.columns:
+        values = table[column].dropna()
+        if len(values) and all(
+            isinstance(v, int | float | np.number) and not isinstance(v, bool | np.bool_)
+            for v in values
+        ):
+            typed[column] = pd.to_numeric(table[column])
+    return table.assign(**typed) if typed else table
 
 
 def _points_of(
@@ -295,7 +321,7 @@ def _points_of(
         )
         return None
     if spec.where is not None:  # the rows it keeps, before their coordinates are read
-        kept = kept_positions(table, spec, where, report, noun="rows")
+        kept = kept_positions(_numbers_typed(table), spec, where, report, noun="rows")
         if kept is None:
             return None
         table = table.iloc[kept].reset_index(drop=True)
@@ -792,6 +818,8 @@ def _hidden_rows_said(
     """Warn of the table's rows the sheet hides (filtered out or hidden in Excel or WPS):
     they are read as the others, though the planner who handed the list over may not
     have seen them (an institution 已注销, filtered away)."""
+    if not hidden:  # a CSV's, a frame's (labelled by its index: index F01)
+        return
     shown = [label for label in labels if int(label.split()[-1]) in hidden]
     if not shown:
         return

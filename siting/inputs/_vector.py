@@ -91,12 +91,13 @@ from siting.inputs._table import (
     SHEET,
     _fold,
     frame_table,
+    index_as_columns,
     is_table,
     open_table,
     polygons_needed,
     unit_after,
 )
-from siting.inputs._where import FilteredLayer, kept_features
+from siting.inputs._where import FilteredLayer, kept_features, kept_positions
 from siting.inputs._zip import archive_of, unzipped
 from siting.scenario import LayerSpec
 
@@ -112,24 +113,55 @@ def _open_vector(spec: LayerSpec, name: str, report: _Report) -> gpd.GeoDataFram
     and values as columns (:mod:`siting.inputs._kml`)."""
     if not is_kml(Path(spec.path)):
         return _open_layer(spec, name, report)
+    # filtered once its descriptions' names are columns (GDAL sees its ExtendedData only)
+    whole = dataclasses.replace(spec, pieces=(), where=None)
     with kml_fields():
         layers = folder_layers(spec, name, report)
         if layers is None:
-            frame = _open_layer(dataclasses.replace(spec, pieces=()), name, report)
+            frame = _open_layer(whole, name, report)
         else:
             frames = [
-                _open_layer(dataclasses.replace(spec, layer=one, pieces=()), name, report)
-                for one in layers
+                _open_layer(dataclasses.replace(whole, layer=one), name, report) for one in layers
             ]
             read = [f for f in frames if f is not None]
             frame = None if len(read) < len(frames) else _joined(read)
     if frame is None:
         return None
+    as_read = frame
     frame = kml_columns(frame, spec)
     wanted = _SCHEMAS[name].geometry if name in _SCHEMAS else ()
     if "Polygon" in wanted and "LineString" not in wanted:  # outlines, not lines
         frame = outlines_of_mixed(closed_paths_as_polygons(frame, name, report), name, report)
-    return description_columns(frame, name, report)
+    frame = description_columns(frame, name, report)
+    if spec.where is None:
+        return frame
+    # the filter takes GDAL's own names too (Name, Description, where siting renamed them)
+    own = [c for c in as_read.columns if c not in frame.columns and c != as_read.geometry.name]
+    attributes = pd.concat(
+        [pd.DataFrame(frame.drop(columns=frame.geometry.name)), pd.DataFrame(as_read[own])], axis=1
+    )
+    where = _Where(str(spec.path), name, dict(spec.columns), dict(spec.units), spec.layer)
+    kept = kept_positions(attributes, spec, where, report, noun="features")
+    return None if kept is None else frame.iloc[kept]
+
+
+def _drawn_frame(frame: Any, name: str, report: _Report) -> Any:
+    """A :class:`pandas.DataFrame` with a column of shapely geometries (a GeoDataFrame
+    become a DataFrame: ``pd.DataFrame(gdf)``, ``df.merge(gdf)``) as a GeoDataFrame of
+    that column, in the CRS the column keeps (none for plain shapely objects: then
+    ``layer_crs`` gives it), noted; any other frame as it is. Before, it was a table
+    "with no coordinate columns", its fix a scenario's x and y."""
+    for column in frame.columns:
+        values = frame[column].dropna()
+        if len(values) and all(isinstance(v, shapely.Geometry) for v in values):
+            drawn = gpd.GeoDataFrame(frame, geometry=column)
+            report.note(
+                f"{name}: read the DataFrame's column '{column}' as its geometry, "
+                + (f"in {drawn.crs.to_string()}" if drawn.crs is not None else "without a CRS")
+                + " (a pandas DataFrame holding geometries: pd.DataFrame(gdf), df.merge(gdf))"
+            )
+            return drawn
+    return frame
 
 
 def _joined(frames: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
@@ -574,6 +606,9 @@ def _read(
         raise ScenarioError(f"unknown layer name {name!r}; known: {', '.join(LAYER_NAMES)}")
     where = _Where(str(spec.path), name, dict(spec.columns), dict(spec.units), spec.layer)
     table = isinstance(frame, pd.DataFrame) and not isinstance(frame, gpd.GeoDataFrame)
+    if table:  # pd.DataFrame(gdf), df.merge(gdf): its geometries kept, its CRS lost
+        frame = _drawn_frame(frame, name, report)
+        table = not isinstance(frame, gpd.GeoDataFrame)
     if frame is not None and not isinstance(frame, pd.DataFrame):
         report.problems.append(
             where.problem(
@@ -586,7 +621,9 @@ def _read(
     if table:  # a table in memory, read as its file would be (filtered by its rows too)
         raw = frame_table(frame, spec, name, report)
     else:
-        raw = frame.copy() if frame is not None else _open_vector(spec, name, report)
+        # a frame's named index is a column, as in its file (an analyst's set_index("area_id"))
+        raw = index_as_columns(frame.copy()) if frame is not None else None
+        raw = raw if raw is not None else _open_vector(spec, name, report)
     if raw is None:
         return None, where
     if frame is not None and not table:  # filtered as its file would be
