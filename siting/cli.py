@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import errno
-import json
 import logging
 import math
 import os
@@ -298,7 +297,9 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     except SitingError:
         raise  # not a plan at all: said as any missing input is (exit 2)
     except (KeyError, ValueError, TypeError, OSError) as exc:  # a file edited past reading
-        if not isinstance(exc, OSError) and _as_written(args.out_dir):
+        from siting.outdir import as_written
+
+        if not isinstance(exc, OSError) and as_written(Path(args.out_dir)):
             raise  # no file was edited: a bug in siting (exit 70), not the planner's edit
         print(
             f"error: cannot check {args.out_dir}: {type(exc).__name__}: {exc}; a file of the "
@@ -329,22 +330,6 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         return PARTIAL_EXIT
     print("plan holds")
     return 0
-
-
-def _as_written(folder: str | Path) -> bool:
-    """Whether every file a plan's ``run.json`` records is there as siting wrote it (its
-    SHA-256 the same); False for a plan written before the digests were kept."""
-    from siting.outdir import changed_files
-
-    run = Path(folder) / "run.json"
-    try:
-        digests = json.loads(run.read_text(encoding="utf-8")).get("sha256")
-    except (OSError, ValueError, AttributeError):
-        return False
-    if not isinstance(digests, dict) or not digests:
-        return False
-    whole = all((Path(folder) / str(rel)).is_file() for rel in digests)
-    return whole and not changed_files(Path(folder))
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:

@@ -63,6 +63,7 @@ if TYPE_CHECKING:
 __all__ = [
     "PLAN_MARKER",
     "WRITE_ERRNOS",
+    "as_written",
     "changed_files",
     "check_output",
     "claim_output",
@@ -279,6 +280,17 @@ def _geopackage_digest(path: Path) -> str | None:
     except sqlite3.Error:
         return None
     return "gpkg:" + digest.hexdigest()
+
+
+def as_written(folder: Path) -> bool:
+    """Whether every file a plan's ``run.json`` records is there as ``siting`` wrote it
+    (its SHA-256 the same, none deleted); False for a plan written before the digests
+    were kept (see :func:`changed_files`)."""
+    digests = (_run_json(folder) or {}).get("sha256")
+    if not isinstance(digests, dict) or not digests:
+        return False
+    whole = all((folder / str(rel)).is_file() for rel in digests)
+    return whole and not changed_files(folder)
 
 
 def changed_files(folder: Path) -> list[str]:
