@@ -380,9 +380,8 @@ def prepare_loaded(
     lap("demand")
 
     say("filtering candidate sites")
-    points = None
-    if scenario.candidates.lease_in_areas is not None:  # a unit stands at its area's people
-        points = area_points(areas.reset_index(), inputs.population, id_column="area_id")
+    # where each area's people are: the walks start there, and a leased unit stands there
+    points = area_points(areas.reset_index(), inputs.population, id_column="area_id")
     units = leased_units(
         areas,
         area_table["population"],
@@ -416,8 +415,6 @@ def prepare_loaded(
     graph = inputs.street_graph  # read and checked with the inputs
     if graph is None and inputs.streets is not None:
         graph = read_street_graph(inputs.streets, working_crs=inputs.crs)
-    if points is None:
-        points = area_points(areas.reset_index(), inputs.population, id_column="area_id")
     access = service_pairs(
         items,
         area_points=points,
