@@ -620,10 +620,11 @@ def _read(
         return None, where
     if table:  # a table in memory, read as its file would be (filtered by its rows too)
         raw = frame_table(frame, spec, name, report)
-    else:
+    elif frame is not None:
         # a frame's named index is a column, as in its file (an analyst's set_index("area_id"))
-        raw = index_as_columns(frame.copy()) if frame is not None else None
-        raw = raw if raw is not None else _open_vector(spec, name, report)
+        raw = index_as_columns(frame.copy())
+    else:
+        raw = _open_vector(spec, name, report)
     if raw is None:
         return None, where
     if frame is not None and not table:  # filtered as its file would be
